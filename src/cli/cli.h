@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The commands. Each lives in src/cli/<name>.c, parses its own argv (argv[0]
+ * is the command name), calls into a feature directory and prints. Return
+ * value is the process exit code (enum xnft_exit).
+ */
+#ifndef XNFT_CLI_H
+#define XNFT_CLI_H
+
+int cmd_init(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_lab(int argc, char **argv);
+
+/* True when argv holds -h or --help before any "--". */
+int cli_wants_help(int argc, char **argv);
+
+#endif

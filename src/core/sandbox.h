@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Load a ruleset where it cannot touch the host: in a child process that has
+ * its own network namespace (unshare(CLONE_NEWNET) as root; a user namespace
+ * first when not root). The child lists what the kernel accepted and hands
+ * it back as text; the parent's namespace never changes.
+ */
+#ifndef XNFT_CORE_SANDBOX_H
+#define XNFT_CORE_SANDBOX_H
+
+#include "core/err.h"
+#include "core/nftctx.h"
+
+struct sandbox_result {
+	char *json;            /* `list ruleset` as numeric JSON (-j -nnn -y), malloc'd */
+	char *echo_json;       /* the load echoed with handles (-e -a -j), malloc'd; may be NULL */
+	struct nft_diags diags; /* load errors with file:line:col */
+};
+
+void sandbox_result_free(struct sandbox_result *r);
+
+/*
+ * Load `path` (include_dir added to the include path, may be NULL) in a
+ * private namespace. Returns 0 on success; -1 with e set when the ruleset
+ * does not load (r->diags holds every diagnostic, e->code = XNFT_EXIT_FINDINGS)
+ * or the sandbox cannot be made (e->code = XNFT_EXIT_USAGE, with a hint).
+ */
+int sandbox_load(const char *path, const char *include_dir,
+		 struct sandbox_result *r, struct xerr *e);
+
+#endif

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Start other programs from an argument vector (posix_spawnp), never from a
+ * shell string, and check how they ended.
+ */
+#ifndef XNFT_CORE_SPAWN_H
+#define XNFT_CORE_SPAWN_H
+
+#include <sys/types.h>
+
+#include "core/err.h"
+
+/* Run argv to completion; -1 with e set unless it exits 0. Output is inherited. */
+int spawn_run(char *const argv[], struct xerr *e);
+
+/* Same, with stdout and stderr captured into *out (malloc'd, may be NULL). */
+int spawn_capture(char *const argv[], char **out, struct xerr *e);
+
+/* Start argv in the background; *pid is the child's. stdio to /dev/null unless log_path. */
+int spawn_start(char *const argv[], const char *log_path, pid_t *pid, struct xerr *e);
+
+/* SIGTERM the child we started, wait up to timeout_ms, then SIGKILL. */
+int spawn_stop(pid_t pid, int timeout_ms);
+
+#endif

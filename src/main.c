@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * xnft: dispatch to one command per src/cli/ file, the way wg(8) does.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/err.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "init",  cmd_init,  "write the default deny-all mesh policy, filled with this host's values" },
+	{ "check", cmd_check, "load a policy in a private network namespace and report errors" },
+	{ "lab",   cmd_lab,   "network-namespace lab: internet, protected host, mesh peer (up|down|demo)" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: xnft COMMAND [OPTIONS]\n"
+		"Make a Linux host invisible to everyone outside its WireGuard mesh.\n\n"
+		"Commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-7s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out,
+		"\nRun 'xnft COMMAND --help' for a command's options. See xnft(8).\n"
+		"Exit status: 0 fine, 1 findings or invalid input, 2 usage or environment error.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return XNFT_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return XNFT_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("xnft %s\n", XNFT_VERSION);
+		return XNFT_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "xnft: unknown command '%s'\n", argv[1]);
+	fprintf(stderr, "  hint: run 'xnft --help' for the list of commands\n");
+	return XNFT_EXIT_USAGE;
+}
