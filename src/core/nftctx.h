@@ -29,10 +29,7 @@ struct nft_diags {
 
 void nft_diags_free(struct nft_diags *d);
 
-/*
- * Flags for nftctx_new: JSON output, numeric everything (-nnn), no
- * stateless values (-y? no: -s) and so on are chosen by the call sites.
- */
+/* Output and behaviour flags for nftctx_new, named after nft's options. */
 enum nftctx_flags {
 	NFTCTX_JSON     = 1 << 0, /* -j */
 	NFTCTX_NUMERIC  = 1 << 1, /* -nnn -y: numeric protocols, services, priorities */

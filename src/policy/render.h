@@ -50,7 +50,7 @@ int policy_render_file(const struct policy_values *v, const char *path, char **o
 
 /*
  * Write the whole tree under dir (created if needed): nftables.conf,
- * intents, rules/*.nft. Refuses to overwrite an existing nftables.conf
+ * intents and every rules/NN-name.nft. Refuses to overwrite an existing nftables.conf
  * unless force. Files are written atomically (temp file + rename).
  */
 int policy_write_tree(const struct policy_values *v, const char *dir, int force,

@@ -1,0 +1,91 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Shared helpers for the integration tests. Source it; every test prints TAP
+# ("ok N - what" / "not ok N - what") and ends with finish.
+#
+# Rules every test keeps: it runs as root (a missing privilege is a failure,
+# never a skip); it creates its own network namespaces, named with its PID,
+# and removes them on exit; it stops only the processes it started, by PID;
+# traffic stays inside those namespaces.
+set -u
+
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+XNFT=${XNFT:-$ROOT/build-asan/src/xnft}
+XPKT=${XPKT:-$ROOT/build-asan/tests/tools/xpkt}
+TAP_N=0
+TAP_FAILED=0
+_NS_LIST=()
+_PID_LIST=()
+_TMP_LIST=()
+
+ok()     { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $*"; }
+not_ok() { TAP_N=$((TAP_N + 1)); TAP_FAILED=$((TAP_FAILED + 1)); echo "not ok $TAP_N - $*"; }
+diag()   { echo "# $*"; }
+
+# check "description" command args...: ok when the command succeeds.
+check() {
+	local desc=$1; shift
+	if "$@" >/dev/null 2>&1; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+# check_fails "description" command args...: ok when the command fails.
+check_fails() {
+	local desc=$1; shift
+	if "$@" >/dev/null 2>&1; then not_ok "$desc"; else ok "$desc"; fi
+}
+
+# check_eq "description" expected actual
+check_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; diag "expected: $2"; diag "actual:   $3"; fi
+}
+
+# check_match "description" regex text
+check_match() {
+	if printf '%s\n' "$3" | grep -Eq -- "$2"; then ok "$1"; else not_ok "$1"; diag "no match for /$2/ in:"; printf '%s\n' "$3" | sed 's/^/#   /'; fi
+}
+
+require_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		not_ok "integration tests need root (CI runs them as root)"
+		finish
+	fi
+}
+
+# ns_add SHORTNAME: creates namespace "xt<pid>-SHORTNAME", echoes the full name.
+ns_add() {
+	local name="xt$$-$1"
+	ip netns add "$name" || return 1
+	ip -n "$name" link set lo up
+	_NS_LIST+=("$name")
+	echo "$name"
+}
+
+# track_pid PID: stopped (TERM, then KILL) at exit.
+track_pid() { _PID_LIST+=("$1"); }
+
+# tmpdir: a directory removed at exit.
+tmpdir() {
+	local d
+	d=$(mktemp -d /tmp/xnft-test.XXXXXX) || return 1
+	_TMP_LIST+=("$d")
+	echo "$d"
+}
+
+_cleanup() {
+	local p n d
+	for p in "${_PID_LIST[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${_PID_LIST[@]}"; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	for n in "${_NS_LIST[@]}"; do ip netns del "$n" 2>/dev/null; done
+	for d in "${_TMP_LIST[@]}"; do rm -rf "$d"; done
+}
+trap _cleanup EXIT
+trap 'exit 130' INT TERM
+
+finish() {
+	echo "1..$TAP_N"
+	[ "$TAP_FAILED" -eq 0 ]
+	exit $?
+}
