@@ -1,3 +1,317 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* placeholder: being written */
-typedef int xnft_placeholder_core_sandbox;
+/*
+ * Load a ruleset in a throwaway network namespace. A child process makes
+ * the namespace (a user namespace first when it is not root), loads the
+ * file, lists what the kernel accepted and sends the results back over a
+ * pipe in frames of [type:1][length:4][payload]. The namespace dies with
+ * the child, so nothing of the load ever reaches the host.
+ */
+#include "core/sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum frame_type {
+	FRAME_JSON = 'J',  /* `list ruleset` output */
+	FRAME_DIAG = 'D',  /* one struct nft_diag */
+	FRAME_ERR = 'E',   /* the struct xerr that ended the child */
+};
+
+/* Child exit codes. */
+enum {
+	CHILD_OK = 0,
+	CHILD_FINDINGS = 1,
+	CHILD_ENV = 2,
+};
+
+#define FRAME_MAX (256u << 20) /* a listing larger than 256 MiB is not a ruleset */
+
+void sandbox_result_free(struct sandbox_result *r)
+{
+	if (!r)
+		return;
+	free(r->json);
+	free(r->echo_json);
+	nft_diags_free(&r->diags);
+	r->json = NULL;
+	r->echo_json = NULL;
+}
+
+/* ---- child ------------------------------------------------------------- */
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int send_frame(int fd, char type, const void *data, size_t len)
+{
+	unsigned char hdr[5];
+	uint32_t n = (uint32_t)len;
+
+	hdr[0] = (unsigned char)type;
+	memcpy(hdr + 1, &n, sizeof(n));
+	if (write_all(fd, hdr, sizeof(hdr)))
+		return -1;
+	return len ? write_all(fd, data, len) : 0;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = write_all(fd, text, strlen(text));
+	close(fd);
+	return rc;
+}
+
+/* Become root of a new user namespace that owns a new network namespace. */
+static int enter_user_netns(struct xerr *e)
+{
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	char map[64];
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNET))
+		return xerr_set(e, XNFT_EXIT_USAGE,
+				"cannot create a private network namespace: %s", strerror(errno));
+	if (write_file("/proc/self/setgroups", "deny"))
+		return xerr_set(e, XNFT_EXIT_USAGE, "writing /proc/self/setgroups: %s",
+				strerror(errno));
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
+	if (write_file("/proc/self/uid_map", map))
+		return xerr_set(e, XNFT_EXIT_USAGE, "writing /proc/self/uid_map: %s",
+				strerror(errno));
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
+	if (write_file("/proc/self/gid_map", map))
+		return xerr_set(e, XNFT_EXIT_USAGE, "writing /proc/self/gid_map: %s",
+				strerror(errno));
+	return 0;
+}
+
+static int enter_private_netns(struct xerr *e)
+{
+	/* Root in a container may lack CAP_SYS_ADMIN: try a user namespace then. */
+	if (geteuid() == 0 && unshare(CLONE_NEWNET) == 0)
+		return 0;
+	if (enter_user_netns(e) == 0)
+		return 0;
+	return xerr_hint(e, "run as root, or enable unprivileged user namespaces "
+			 "(sysctl kernel.unprivileged_userns_clone=1 or user.max_user_namespaces > 0)");
+}
+
+static int child_load(int fd, const char *path, const char *include_dir)
+{
+	struct nft_diags diags = { 0 };
+	struct nftctx *ctx;
+	struct xerr e;
+	char *json = NULL;
+	int rc = CHILD_ENV;
+
+	xerr_clear(&e);
+	if (enter_private_netns(&e))
+		goto out;
+	ctx = nftctx_new(0, &e);
+	if (!ctx)
+		goto out;
+	if (include_dir && nftctx_add_include_path(ctx, include_dir, &e)) {
+		nftctx_free(ctx);
+		goto out;
+	}
+	if (nftctx_load_file(ctx, path, &diags, &e)) {
+		nftctx_free(ctx);
+		for (size_t i = 0; i < diags.n; i++)
+			send_frame(fd, FRAME_DIAG, &diags.v[i], sizeof(diags.v[i]));
+		rc = CHILD_FINDINGS;
+		goto out;
+	}
+	nftctx_free(ctx);
+	ctx = nftctx_new(NFTCTX_JSON | NFTCTX_NUMERIC, &e);
+	if (!ctx)
+		goto out;
+	if (nftctx_run(ctx, "list ruleset", &json, &e) == 0) {
+		if (send_frame(fd, FRAME_JSON, json, strlen(json)) == 0)
+			rc = CHILD_OK;
+	}
+	nftctx_free(ctx);
+out:
+	if (rc != CHILD_OK)
+		send_frame(fd, FRAME_ERR, &e, sizeof(e));
+	free(json);
+	nft_diags_free(&diags);
+	return rc;
+}
+
+/* ---- parent ------------------------------------------------------------ */
+
+static int read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t r = read(fd, p, len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Read one frame; 1 on a frame, 0 at end of stream, -1 on a broken stream. */
+static int recv_frame(int fd, char *type, char **data, size_t *len)
+{
+	unsigned char hdr[5];
+	uint32_t n;
+	ssize_t r;
+
+	do
+		r = read(fd, hdr, 1);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return 0;
+	if (r < 0 || read_all(fd, hdr + 1, 4))
+		return -1;
+	memcpy(&n, hdr + 1, sizeof(n));
+	if (n > FRAME_MAX)
+		return -1;
+	*type = (char)hdr[0];
+	*data = malloc((size_t)n + 1);
+	if (!*data)
+		return -1;
+	if (n && read_all(fd, *data, n)) {
+		free(*data);
+		return -1;
+	}
+	(*data)[n] = '\0';
+	*len = n;
+	return 1;
+}
+
+static int take_frame(struct sandbox_result *r, struct xerr *child_err, int *have_err,
+		      char type, char *data, size_t len)
+{
+	struct nft_diag *v;
+
+	switch (type) {
+	case FRAME_JSON:
+		free(r->json);
+		r->json = data;
+		return 0;
+	case FRAME_DIAG:
+		if (len != sizeof(struct nft_diag))
+			break;
+		v = realloc(r->diags.v, (r->diags.n + 1) * sizeof(*v));
+		if (!v)
+			break;
+		memcpy(&v[r->diags.n++], data, sizeof(*v));
+		r->diags.v = v;
+		free(data);
+		return 0;
+	case FRAME_ERR:
+		if (len != sizeof(*child_err))
+			break;
+		memcpy(child_err, data, sizeof(*child_err));
+		child_err->msg[sizeof(child_err->msg) - 1] = '\0';
+		child_err->hint[sizeof(child_err->hint) - 1] = '\0';
+		child_err->file[sizeof(child_err->file) - 1] = '\0';
+		*have_err = 1;
+		free(data);
+		return 0;
+	}
+	free(data);
+	return -1;
+}
+
+static int collect(int fd, struct sandbox_result *r, struct xerr *child_err, int *have_err)
+{
+	char type, *data;
+	size_t len;
+	int got, broken = 0;
+
+	while ((got = recv_frame(fd, &type, &data, &len)) == 1) {
+		if (take_frame(r, child_err, have_err, type, data, len))
+			broken = 1;
+	}
+	return got < 0 || broken ? -1 : 0;
+}
+
+static int wait_child(pid_t pid, int *status)
+{
+	while (waitpid(pid, status, 0) < 0) {
+		if (errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
+int sandbox_load(const char *path, const char *include_dir,
+		 struct sandbox_result *r, struct xerr *e)
+{
+	struct xerr child_err;
+	int fds[2], status = 0, have_err = 0, broken;
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	xerr_clear(&child_err);
+	if (pipe2(fds, O_CLOEXEC))
+		return xerr_set(e, XNFT_EXIT_USAGE, "pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return xerr_set(e, XNFT_EXIT_USAGE, "fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		signal(SIGPIPE, SIG_IGN);
+		_exit(child_load(fds[1], path, include_dir));
+	}
+	close(fds[1]);
+	broken = collect(fds[0], r, &child_err, &have_err);
+	close(fds[0]);
+	if (wait_child(pid, &status))
+		return xerr_set(e, XNFT_EXIT_USAGE, "waitpid: %s", strerror(errno));
+
+	if (WIFEXITED(status) && WEXITSTATUS(status) == CHILD_OK && !broken && r->json)
+		return 0;
+	if (have_err && WIFEXITED(status) &&
+	    (WEXITSTATUS(status) == CHILD_FINDINGS || WEXITSTATUS(status) == CHILD_ENV)) {
+		*e = child_err;
+		e->code = WEXITSTATUS(status) == CHILD_FINDINGS ? XNFT_EXIT_FINDINGS
+							      : XNFT_EXIT_USAGE;
+		return -1;
+	}
+	if (WIFSIGNALED(status))
+		return xerr_set(e, XNFT_EXIT_USAGE,
+				"the sandbox process loading %s died of signal %d",
+				path, WTERMSIG(status));
+	return xerr_set(e, XNFT_EXIT_USAGE,
+			"the sandbox process loading %s ended without a result", path);
+}
