@@ -1,3 +1,311 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* placeholder: being written */
-typedef int xnft_placeholder_core_spawn;
+/*
+ * Other programs are started from an argv with posix_spawnp, never through a
+ * shell, and every exit status is checked: a failing `ip` must stop the
+ * caller, not scroll past.
+ */
+#include "core/spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* Captured output beyond this is dropped: a runaway child must not eat memory. */
+#define SPAWN_CAPTURE_MAX (4u << 20)
+
+/* "ip -n ns addr add ..." for messages, shortened to fit. */
+static void argv_text(char *const argv[], char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; argv[i] && used + 1 < len; i++) {
+		int n = snprintf(buf + used, len - used, "%s%s", i ? " " : "", argv[i]);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	if (used >= len && len > 4)
+		memcpy(buf + len - 4, "...", 4);
+}
+
+/*
+ * The child gets default signal handling: an ignored SIGPIPE or a handler we
+ * installed for Ctrl-C must not leak into programs we run.
+ */
+static int spawn_attrs(posix_spawnattr_t *attr, int new_session)
+{
+	sigset_t all, none;
+	short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+
+	if (posix_spawnattr_init(attr))
+		return -1;
+	sigfillset(&all);
+	sigdelset(&all, SIGKILL);
+	sigdelset(&all, SIGSTOP);
+	sigemptyset(&none);
+	posix_spawnattr_setsigdefault(attr, &all);
+	posix_spawnattr_setsigmask(attr, &none);
+	/* A daemon we start must outlive the terminal and ignore its Ctrl-C. */
+	if (new_session)
+		flags |= POSIX_SPAWN_SETSID;
+	posix_spawnattr_setflags(attr, flags);
+	return 0;
+}
+
+/* Describe how a child ended; 0 for a clean exit 0. */
+static int check_status(char *const argv[], int status, const char *output, struct xerr *e)
+{
+	char cmd[256];
+
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	argv_text(argv, cmd, sizeof(cmd));
+	if (WIFEXITED(status))
+		xerr_set(e, 2, "'%s' exited with status %d%s%.*s", cmd, WEXITSTATUS(status),
+			 output && *output ? ": " : "", 400, output ? output : "");
+	else if (WIFSIGNALED(status))
+		xerr_set(e, 2, "'%s' was killed by signal %d", cmd, WTERMSIG(status));
+	else
+		xerr_set(e, 2, "'%s' ended abnormally (status 0x%x)", cmd, (unsigned)status);
+	/* Trailing newline of the program's message would break the one-line format. */
+	size_t n = e ? strlen(e->msg) : 0;
+	while (n && (e->msg[n - 1] == '\n' || e->msg[n - 1] == ' '))
+		e->msg[--n] = '\0';
+	return -1;
+}
+
+static int wait_child(pid_t pid, int *status)
+{
+	for (;;) {
+		pid_t r = waitpid(pid, status, 0);
+		if (r == pid)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+static int start_error(char *const argv[], int err, struct xerr *e)
+{
+	xerr_set(e, 2, "cannot run '%s': %s", argv[0], strerror(err));
+	if (err == ENOENT)
+		xerr_hint(e, "install the program that provides '%s' (see tools/debian-packages.txt)",
+			  argv[0]);
+	return -1;
+}
+
+int spawn_run(char *const argv[], struct xerr *e)
+{
+	posix_spawnattr_t attr;
+	pid_t pid;
+	int status, rc;
+
+	if (!argv || !argv[0])
+		return xerr_set(e, 2, "spawn_run: empty argument vector");
+	if (spawn_attrs(&attr, 0))
+		return xerr_set(e, 2, "posix_spawnattr_init: %s", strerror(errno));
+	rc = posix_spawnp(&pid, argv[0], NULL, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
+	if (rc)
+		return start_error(argv, rc, e);
+	if (wait_child(pid, &status))
+		return xerr_set(e, 2, "waitpid(%d): %s", (int)pid, strerror(errno));
+	return check_status(argv, status, NULL, e);
+}
+
+/* Read everything from fd into a growing NUL-terminated buffer. */
+static char *read_all(int fd)
+{
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return NULL;
+	for (;;) {
+		if (len + 1 >= cap && cap < SPAWN_CAPTURE_MAX) {
+			char *nb = realloc(buf, cap * 2);
+			if (!nb)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		char scratch[4096];
+		char *dst = len + 1 < cap ? buf + len : scratch;
+		size_t room = len + 1 < cap ? cap - len - 1 : sizeof(scratch);
+		ssize_t n = read(fd, dst, room);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (dst != scratch)
+			len += (size_t)n;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+int spawn_capture(char *const argv[], char **out, struct xerr *e)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	int pipefd[2], status, rc;
+	pid_t pid;
+	char *text;
+
+	if (out)
+		*out = NULL;
+	if (!argv || !argv[0])
+		return xerr_set(e, 2, "spawn_capture: empty argument vector");
+	if (pipe2(pipefd, O_CLOEXEC))
+		return xerr_set(e, 2, "pipe: %s", strerror(errno));
+	if (posix_spawn_file_actions_init(&fa)) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return xerr_set(e, 2, "posix_spawn_file_actions_init failed");
+	}
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
+	if (spawn_attrs(&attr, 0)) {
+		posix_spawn_file_actions_destroy(&fa);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return xerr_set(e, 2, "posix_spawnattr_init: %s", strerror(errno));
+	}
+	rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	close(pipefd[1]);
+	if (rc) {
+		close(pipefd[0]);
+		return start_error(argv, rc, e);
+	}
+	text = read_all(pipefd[0]);
+	close(pipefd[0]);
+	if (wait_child(pid, &status)) {
+		free(text);
+		return xerr_set(e, 2, "waitpid(%d): %s", (int)pid, strerror(errno));
+	}
+	if (check_status(argv, status, text, e)) {
+		free(text);
+		return -1;
+	}
+	if (!text)
+		return xerr_set(e, 2, "out of memory reading the output of '%s'", argv[0]);
+	if (out)
+		*out = text;
+	else
+		free(text);
+	return 0;
+}
+
+int spawn_start(char *const argv[], const char *log_path, pid_t *pid, struct xerr *e)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	const char *sink = log_path ? log_path : "/dev/null";
+	int rc;
+
+	if (!argv || !argv[0])
+		return xerr_set(e, 2, "spawn_start: empty argument vector");
+	/* Open the log here, so a bad path is our error, not a silent child death. */
+	int fd = open(sink, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return xerr_set(e, 2, "cannot open %s: %s", sink, strerror(errno));
+	if (posix_spawn_file_actions_init(&fa)) {
+		close(fd);
+		return xerr_set(e, 2, "posix_spawn_file_actions_init failed");
+	}
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fd, 1);
+	posix_spawn_file_actions_adddup2(&fa, fd, 2);
+	if (spawn_attrs(&attr, 1)) {
+		posix_spawn_file_actions_destroy(&fa);
+		close(fd);
+		return xerr_set(e, 2, "posix_spawnattr_init: %s", strerror(errno));
+	}
+	rc = posix_spawnp(pid, argv[0], &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	close(fd);
+	if (rc)
+		return start_error(argv, rc, e);
+	return 0;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Gone: reaped by us, or not our child and either absent or a zombie that
+ * its new parent has yet to reap (some container inits never do).
+ */
+static int process_gone(pid_t pid)
+{
+	int status;
+	pid_t r = waitpid(pid, &status, WNOHANG);
+	char path[64], buf[512];
+
+	if (r == pid)
+		return 1;
+	if (r == 0)
+		return 0;
+	if (kill(pid, 0) && errno == ESRCH)
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 1;
+	buf[n] = '\0';
+	/* "pid (comm) S ...": comm may hold spaces or parentheses, so use the last ')'. */
+	char *p = strrchr(buf, ')');
+	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
+static int wait_gone(pid_t pid, int timeout_ms)
+{
+	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+
+	for (;;) {
+		if (process_gone(pid))
+			return 1;
+		if (now_ms() >= deadline)
+			return 0;
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+int spawn_stop(pid_t pid, int timeout_ms)
+{
+	if (pid <= 1)
+		return -1;
+	if (process_gone(pid))
+		return 0;
+	if (kill(pid, SIGTERM) && errno == ESRCH)
+		return process_gone(pid) ? 0 : -1;
+	if (wait_gone(pid, timeout_ms))
+		return 0;
+	kill(pid, SIGKILL);
+	return wait_gone(pid, 2000) ? 0 : -1;
+}
