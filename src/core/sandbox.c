@@ -15,9 +15,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 enum frame_type {
 	FRAME_JSON = 'J',  /* `list ruleset` output */
@@ -123,6 +128,108 @@ static int enter_private_netns(struct xerr *e)
 			 "(sysctl kernel.unprivileged_userns_clone=1 or user.max_user_namespaces > 0)");
 }
 
+/* ---- stand-in interfaces ---------------------------------------------- */
+
+static void nl_attr(struct nlmsghdr *h, unsigned short type, const void *data, size_t len)
+{
+	struct rtattr *a = (struct rtattr *)((char *)h + NLMSG_ALIGN(h->nlmsg_len));
+
+	a->rta_type = type;
+	a->rta_len = (unsigned short)RTA_LENGTH(len);
+	if (len)
+		memcpy(RTA_DATA(a), data, len);
+	h->nlmsg_len = NLMSG_ALIGN(h->nlmsg_len) + RTA_ALIGN(a->rta_len);
+}
+
+/* Create a link of the given kind (rtnetlink RTM_NEWLINK); 0 on success. */
+static int add_link(const char *name, const char *kind)
+{
+	union {
+		struct nlmsghdr h;
+		char buf[512];
+	} req, ack;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct ifinfomsg *ifi;
+	struct rtattr *info;
+	ssize_t n;
+	int fd, rc = -1;
+
+	memset(&req, 0, sizeof(req));
+	req.h.nlmsg_len = NLMSG_LENGTH(sizeof(*ifi));
+	req.h.nlmsg_type = RTM_NEWLINK;
+	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
+	ifi = NLMSG_DATA(&req.h);
+	ifi->ifi_family = AF_UNSPEC;
+	nl_attr(&req.h, IFLA_IFNAME, name, strlen(name) + 1);
+	info = (struct rtattr *)((char *)&req.h + NLMSG_ALIGN(req.h.nlmsg_len));
+	nl_attr(&req.h, IFLA_LINKINFO, NULL, 0);
+	nl_attr(&req.h, IFLA_INFO_KIND, kind, strlen(kind));
+	info->rta_len = (unsigned short)((char *)&req.h + req.h.nlmsg_len - (char *)info);
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -1;
+	if (sendto(fd, &req, req.h.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		goto out;
+	n = recv(fd, &ack, sizeof(ack), 0);
+	if (n >= (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)) && ack.h.nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *err = NLMSG_DATA(&ack.h);
+
+		rc = err->error == 0 ? 0 : -1;
+	}
+out:
+	close(fd);
+	return rc;
+}
+
+/*
+ * `iif eth0` is resolved to an interface index when the rule is loaded, so
+ * a policy naming the host's interfaces (or another host's) fails in an
+ * empty namespace. The name comes from the diagnostic's source text; a
+ * stand-in link of that name makes the load go through.
+ */
+static int add_missing_interfaces(const struct nft_diags *d)
+{
+	int added = 0;
+
+	for (size_t i = 0; i < d->n; i++) {
+		const struct nft_diag *x = &d->v[i];
+		char name[16];
+		size_t len;
+		const char *p;
+
+		if (strcmp(x->msg, "Interface does not exist") || x->col < 1 ||
+		    (size_t)x->col > strlen(x->text))
+			return 0;
+		p = x->text + x->col - 1;
+		if (*p == '"')
+			p++;
+		len = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-@:");
+		if (len == 0 || len >= sizeof(name))
+			return 0;
+		memcpy(name, p, len);
+		name[len] = '\0';
+		if (add_link(name, "dummy") == 0 || add_link(name, "bridge") == 0)
+			added++;
+	}
+	return added;
+}
+
+#define MAX_LOAD_ROUNDS 16
+
+static int load_with_stand_ins(struct nftctx *ctx, const char *path,
+			       struct nft_diags *diags, struct xerr *e)
+{
+	for (int round = 0; round < MAX_LOAD_ROUNDS; round++) {
+		nft_diags_free(diags);
+		if (nftctx_load_file(ctx, path, diags, e) == 0)
+			return 0;
+		if (!add_missing_interfaces(diags))
+			return -1;
+	}
+	return -1;
+}
+
 static int child_load(int fd, const char *path, const char *include_dir)
 {
 	struct nft_diags diags = { 0 };
@@ -141,7 +248,7 @@ static int child_load(int fd, const char *path, const char *include_dir)
 		nftctx_free(ctx);
 		goto out;
 	}
-	if (nftctx_load_file(ctx, path, &diags, &e)) {
+	if (load_with_stand_ins(ctx, path, &diags, &e)) {
 		nftctx_free(ctx);
 		for (size_t i = 0; i < diags.n; i++)
 			send_frame(fd, FRAME_DIAG, &diags.v[i], sizeof(diags.v[i]));
