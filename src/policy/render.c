@@ -1,3 +1,1145 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* placeholder: being written */
-typedef int xnft_placeholder_policy_render;
+/*
+ * Fill the shipped policy with one host's values. Only lines that end in
+ * `# xnft-init: KEY` change; every other byte is copied as it is, so the
+ * written tree diffs cleanly against the shipped one and stays readable.
+ */
+#include "policy/render.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/addr.h"
+
+#define MESH_MIN_LEN4  8
+#define MESH_MIN_LEN6  16
+#define SERVICE_NAME_MAX 48
+
+/* ------------------------------------------------------------------ */
+/* Values                                                              */
+/* ------------------------------------------------------------------ */
+
+void policy_values_defaults(struct policy_values *v)
+{
+	memset(v, 0, sizeof(*v));
+	snprintf(v->wan_if, sizeof(v->wan_if), "eth0");
+	snprintf(v->mesh_if, sizeof(v->mesh_if), "wg0");
+	v->wg_port = 51820;
+	v->ssh_port = 22;
+	snprintf(v->mesh4[0], sizeof(v->mesh4[0]), "10.10.0.0/24");
+	v->n_mesh4 = 1;
+}
+
+void policy_values_clear_mesh(struct policy_values *v)
+{
+	v->n_mesh4 = 0;
+	v->n_mesh6 = 0;
+}
+
+int policy_values_set_iface(char dst[16], const char *what, const char *name, struct xerr *e)
+{
+	if (ifname_validate(name, e) < 0)
+		return xerr_wrap(e, "%s", what);
+	snprintf(dst, 16, "%s", name);
+	return 0;
+}
+
+int policy_values_set_port(unsigned *dst, const char *what, const char *text, struct xerr *e)
+{
+	unsigned port;
+
+	if (port_parse(&port, text, e) < 0)
+		return xerr_wrap(e, "%s", what);
+	*dst = port;
+	return 0;
+}
+
+/* Parse a CIDR given to option, with the option and the text in every message. */
+static int parse_option_prefix(struct prefix *p, const char *option, const char *text,
+			       struct xerr *e)
+{
+	if (prefix_parse(p, text, e) < 0)
+		return xerr_wrap(e, "%s", option);
+	return 0;
+}
+
+/*
+ * Add p to list (IPv4 or IPv6 half of one option) unless it overlaps an
+ * element already there: nft refuses overlapping elements in an interval set.
+ */
+static int list_add(char list[][48], size_t *n, const struct prefix *p, const char *option,
+		    const char *shown, struct xerr *e)
+{
+	for (size_t i = 0; i < *n; i++) {
+		struct prefix q;
+
+		if (prefix_parse(&q, list[i], e) < 0)
+			return xerr_wrap(e, "%s: stored value", option);
+		if (prefix_equal(&q, p)) {
+			xerr_set(e, XNFT_EXIT_FINDINGS, "%s %s is given twice", option, shown);
+			return xerr_hint(e, "give each prefix once");
+		}
+		if (prefix_overlaps(&q, p)) {
+			xerr_set(e, XNFT_EXIT_FINDINGS, "%s %s overlaps %s, given before",
+				 option, shown, list[i]);
+			return xerr_hint(e, "give each network once, without overlaps: nft refuses "
+					 "overlapping elements in an interval set");
+		}
+	}
+	if (*n >= POLICY_MAX_LIST)
+		return xerr_set(e, XNFT_EXIT_FINDINGS, "%s: too many prefixes (at most %d)",
+				option, POLICY_MAX_LIST);
+	prefix_format(p, list[*n], 48);
+	(*n)++;
+	return 0;
+}
+
+static bool too_wide(const struct prefix *p)
+{
+	return p->len < (p->family == AF_INET6 ? MESH_MIN_LEN6 : MESH_MIN_LEN4);
+}
+
+int policy_values_add_mesh(struct policy_values *v, const char *cidr, struct xerr *e)
+{
+	struct prefix p;
+	char shown[80];
+
+	if (parse_option_prefix(&p, "--mesh", cidr, e) < 0)
+		return -1;
+	addr_shown(shown, sizeof(shown), cidr);
+	if (too_wide(&p)) {
+		xerr_set(e, XNFT_EXIT_FINDINGS, "--mesh %s: the whole internet is not a mesh", shown);
+		return xerr_hint(e, "give the mesh's own prefix, like 10.10.0.0/24 or fd10::/64 "
+				 "(at least /%d for IPv4, /%d for IPv6)", MESH_MIN_LEN4, MESH_MIN_LEN6);
+	}
+	if (p.family == AF_INET6)
+		return list_add(v->mesh6, &v->n_mesh6, &p, "--mesh", shown, e);
+	return list_add(v->mesh4, &v->n_mesh4, &p, "--mesh", shown, e);
+}
+
+/* Address blocks reserved for examples in documentation: never a real admin. */
+static const struct {
+	const char *cidr;
+	const char *rfc;
+} doc_ranges[] = {
+	{ "192.0.2.0/24",    "RFC 5737" },
+	{ "198.51.100.0/24", "RFC 5737" },
+	{ "203.0.113.0/24",  "RFC 5737" },
+	{ "2001:db8::/32",   "RFC 3849" },
+};
+
+static int check_admin_real(const struct prefix *p, const char *shown, struct xerr *e)
+{
+	for (size_t i = 0; i < sizeof(doc_ranges) / sizeof(doc_ranges[0]); i++) {
+		struct prefix doc;
+
+		if (prefix_parse(&doc, doc_ranges[i].cidr, e) < 0)
+			return -1;
+		if (!prefix_contains(&doc, p))
+			continue;
+		xerr_set(e, XNFT_EXIT_FINDINGS, "--admin %s is inside the documentation range %s "
+			 "(%s): no packet ever comes from there", shown, doc_ranges[i].cidr,
+			 doc_ranges[i].rfc);
+		return xerr_hint(e, "a break-glass address must be real: give the public address "
+				 "you connect from when the mesh is down");
+	}
+	if (too_wide(p)) {
+		xerr_set(e, XNFT_EXIT_FINDINGS, "--admin %s would open break-glass SSH to a large "
+			 "part of the internet", shown);
+		return xerr_hint(e, "give the addresses you administer from, as narrow as possible "
+				 "(at least /%d for IPv4, /%d for IPv6)", MESH_MIN_LEN4, MESH_MIN_LEN6);
+	}
+	return 0;
+}
+
+int policy_values_add_admin(struct policy_values *v, const char *cidr, struct xerr *e)
+{
+	struct prefix p;
+	char shown[80];
+
+	if (parse_option_prefix(&p, "--admin", cidr, e) < 0)
+		return -1;
+	addr_shown(shown, sizeof(shown), cidr);
+	if (check_admin_real(&p, shown, e) < 0)
+		return -1;
+	if (p.family == AF_INET6)
+		return list_add(v->admin6, &v->n_admin6, &p, "--admin", shown, e);
+	return list_add(v->admin4, &v->n_admin4, &p, "--admin", shown, e);
+}
+
+static bool service_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n < 1 || n > SERVICE_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* Split "PROTO/PORT[:NAME]" into s, with every message naming the spec. */
+static int parse_service(struct policy_service *s, const char *spec, struct xerr *e)
+{
+	char shown[80], buf[128], *slash, *colon;
+
+	addr_shown(shown, sizeof(shown), spec);
+	memset(s, 0, sizeof(*s));
+	if (!spec || strnlen(spec, sizeof(buf)) >= sizeof(buf) || !(slash = strchr(spec, '/'))) {
+		xerr_set(e, XNFT_EXIT_FINDINGS, "--service '%s': expected PROTO/PORT[:NAME]", shown);
+		return xerr_hint(e, "write it like tcp/443:https or udp/53");
+	}
+	snprintf(buf, sizeof(buf), "%s", spec);
+	slash = buf + (slash - spec);
+	*slash = '\0';
+	colon = strchr(slash + 1, ':');
+	if (colon)
+		*colon = '\0';
+	if (strcmp(buf, "tcp") && strcmp(buf, "udp")) {
+		xerr_set(e, XNFT_EXIT_FINDINGS, "--service '%s': protocol '%s' is not tcp or udp",
+			 shown, buf);
+		return xerr_hint(e, "write it like tcp/443:https or udp/53 (lower case)");
+	}
+	snprintf(s->proto, sizeof(s->proto), "%s", buf);
+	if (port_parse(&s->port, slash + 1, e) < 0)
+		return xerr_wrap(e, "--service '%s'", shown);
+	if (colon && !service_name_ok(colon + 1)) {
+		xerr_set(e, XNFT_EXIT_FINDINGS, "--service '%s': the name must be 1..%d characters "
+			 "from A-Z a-z 0-9 . _ -", shown, SERVICE_NAME_MAX);
+		return xerr_hint(e, "the name goes into the rule's comment, like tcp/443:https");
+	}
+	snprintf(s->name, sizeof(s->name), "%s", colon ? colon + 1 : "");
+	if (!colon)
+		snprintf(s->name, sizeof(s->name), "%s/%u", s->proto, s->port);
+	return 0;
+}
+
+int policy_values_add_service(struct policy_values *v, const char *spec, struct xerr *e)
+{
+	struct policy_service s;
+	char shown[80];
+
+	if (parse_service(&s, spec, e) < 0)
+		return -1;
+	addr_shown(shown, sizeof(shown), spec);
+	for (size_t i = 0; i < v->n_services; i++) {
+		const struct policy_service *o = &v->services[i];
+
+		if (o->port == s.port && !strcmp(o->proto, s.proto)) {
+			xerr_set(e, XNFT_EXIT_FINDINGS, "--service '%s' repeats %s/%u, given before "
+				 "as '%s'", shown, s.proto, s.port, o->name);
+			return xerr_hint(e, "give each service once");
+		}
+	}
+	if (v->n_services >= POLICY_MAX_LIST)
+		return xerr_set(e, XNFT_EXIT_FINDINGS, "--service: too many services (at most %d)",
+				POLICY_MAX_LIST);
+	v->services[v->n_services++] = s;
+	return 0;
+}
+
+int policy_values_exempt_bogon(struct policy_values *v, const char *cidr, struct xerr *e)
+{
+	struct prefix p;
+	char shown[80];
+
+	if (parse_option_prefix(&p, "--bogon-exempt", cidr, e) < 0)
+		return -1;
+	addr_shown(shown, sizeof(shown), cidr);
+	for (size_t i = 0; i < v->n_bogon_exempt; i++) {
+		struct prefix q;
+
+		if (prefix_parse(&q, v->bogon_exempt[i], e) == 0 && prefix_equal(&p, &q)) {
+			xerr_set(e, XNFT_EXIT_FINDINGS, "--bogon-exempt %s is given twice", shown);
+			return xerr_hint(e, "give each prefix once");
+		}
+	}
+	if (v->n_bogon_exempt >= POLICY_MAX_LIST)
+		return xerr_set(e, XNFT_EXIT_FINDINGS, "--bogon-exempt: too many prefixes (at most %d)",
+				POLICY_MAX_LIST);
+	prefix_format(&p, v->bogon_exempt[v->n_bogon_exempt++], 48);
+	return 0;
+}
+
+static int validate_service_ports(const struct policy_values *v, struct xerr *e)
+{
+	for (size_t i = 0; i < v->n_services; i++) {
+		const struct policy_service *s = &v->services[i];
+
+		if (s->port == v->ssh_port) {
+			xerr_set(e, XNFT_EXIT_FINDINGS, "--service %s/%u: port %u is the SSH port, which "
+				 "the policy already opens to mesh peers (rate-limited)",
+				 s->proto, s->port, s->port);
+			return xerr_hint(e, "drop this --service; to move SSH, use --ssh-port");
+		}
+		if (s->port == v->wg_port) {
+			xerr_set(e, XNFT_EXIT_FINDINGS, "--service %s/%u: port %u is the WireGuard port, "
+				 "which the policy opens to everyone for handshakes",
+				 s->proto, s->port, s->port);
+			return xerr_hint(e, "drop this --service; to move WireGuard, use --wg-port");
+		}
+	}
+	return 0;
+}
+
+int policy_values_validate(const struct policy_values *v, struct xerr *e)
+{
+	unsigned port;
+
+	if (ifname_validate(v->wan_if, e) < 0)
+		return xerr_wrap(e, "--wan");
+	if (ifname_validate(v->mesh_if, e) < 0)
+		return xerr_wrap(e, "--mesh-if");
+	if (!strcmp(v->wan_if, v->mesh_if)) {
+		xerr_set(e, XNFT_EXIT_FINDINGS, "--wan and --mesh-if are both '%s'", v->wan_if);
+		return xerr_hint(e, "the public interface and the WireGuard interface must differ");
+	}
+	port = v->wg_port;
+	if (port < 1 || port > 65535)
+		return xerr_set(e, XNFT_EXIT_FINDINGS, "--wg-port %u is out of range 1..65535", port);
+	port = v->ssh_port;
+	if (port < 1 || port > 65535)
+		return xerr_set(e, XNFT_EXIT_FINDINGS, "--ssh-port %u is out of range 1..65535", port);
+	if (v->wg_port == v->ssh_port) {
+		xerr_set(e, XNFT_EXIT_FINDINGS, "--wg-port and --ssh-port are both %u", v->wg_port);
+		return xerr_hint(e, "WireGuard and SSH need ports of their own");
+	}
+	if (v->n_mesh4 + v->n_mesh6 == 0) {
+		xerr_set(e, XNFT_EXIT_FINDINGS, "no mesh prefix: the policy needs at least one");
+		return xerr_hint(e, "give the mesh's prefix with --mesh, like --mesh 10.10.0.0/24");
+	}
+	return validate_service_ports(v, e);
+}
+
+int policy_detect_wan(char dst[16], const char *route_path)
+{
+	char line[512], iface[64], best[16] = "";
+	unsigned long dest, gw, mask, metric_best = ~0UL;
+	unsigned flags, refcnt, use, metric;
+	FILE *f = fopen(route_path ? route_path : "/proc/net/route", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		/* Iface Destination Gateway Flags RefCnt Use Metric Mask ... (hex words) */
+		if (sscanf(line, "%63s %lx %lx %x %u %u %u %lx", iface, &dest, &gw, &flags,
+			   &refcnt, &use, &metric, &mask) != 8)
+			continue;
+		if (dest != 0 || mask != 0 || !(flags & 0x1) || metric >= metric_best)
+			continue;
+		if (ifname_validate(iface, NULL) < 0)
+			continue;
+		snprintf(best, sizeof(best), "%s", iface);
+		metric_best = metric;
+	}
+	fclose(f);
+	if (!best[0])
+		return 0;
+	snprintf(dst, 16, "%s", best);
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Markers                                                             */
+/* ------------------------------------------------------------------ */
+
+enum marker_kind {
+	MK_STRING,     /* define NAME = "value" */
+	MK_NUMBER,     /* define NAME = 123 */
+	MK_LIST,       /* elements = { ... } filled from the user's list */
+	MK_BOGON,      /* elements = { ... } kept minus the exemptions */
+	MK_SERVICES,   /* one rule per --service after the marker line */
+};
+
+struct marker {
+	const char *key;
+	enum marker_kind kind;
+	const char *file;      /* where the shipped policy has it */
+	const char *option;    /* the init option that sets it */
+	int family;            /* lists: AF_INET or AF_INET6 */
+};
+
+static const struct marker markers[] = {
+	{ "wan",      MK_STRING,   "rules/00-tables.nft",   "--wan",          0 },
+	{ "mesh-if",  MK_STRING,   "rules/00-tables.nft",   "--mesh-if",      0 },
+	{ "wg-port",  MK_NUMBER,   "rules/00-tables.nft",   "--wg-port",      0 },
+	{ "ssh-port", MK_NUMBER,   "rules/00-tables.nft",   "--ssh-port",     0 },
+	{ "mesh4",    MK_LIST,     "rules/00-tables.nft",   "--mesh",         AF_INET },
+	{ "mesh6",    MK_LIST,     "rules/00-tables.nft",   "--mesh",         AF_INET6 },
+	{ "admin4",   MK_LIST,     "rules/00-tables.nft",   "--admin",        AF_INET },
+	{ "admin6",   MK_LIST,     "rules/00-tables.nft",   "--admin",        AF_INET6 },
+	{ "bogon4",   MK_BOGON,    "rules/00-tables.nft",   "--bogon-exempt", AF_INET },
+	{ "bogon6",   MK_BOGON,    "rules/00-tables.nft",   "--bogon-exempt", AF_INET6 },
+	{ "services", MK_SERVICES, "rules/40-services.nft", "--service",      0 },
+};
+
+#define N_MARKERS (sizeof(markers) / sizeof(markers[0]))
+
+static const char MARKER_TAG[] = "# xnft-init:";
+
+static const struct marker *marker_find(const char *key, size_t len)
+{
+	for (size_t i = 0; i < N_MARKERS; i++) {
+		if (strlen(markers[i].key) == len && !memcmp(markers[i].key, key, len))
+			return &markers[i];
+	}
+	return NULL;
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+static bool is_key_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+/* One line of a file being rendered, without its '\n'. */
+struct line {
+	const char *s;
+	size_t len;
+	int no;               /* 1-based */
+	size_t marker;        /* offset of "# xnft-init:" */
+};
+
+
+struct render_ctx {
+	const struct policy_values *v;
+	const char *path;
+	struct xerr *e;
+	char set_name[64];    /* the last `set NAME {` seen, for messages */
+	char *out;
+	size_t len, cap;
+	bool oom;
+};
+
+static void out_add(struct render_ctx *c, const char *s, size_t n)
+{
+	if (c->oom)
+		return;
+	if (c->len + n + 1 > c->cap) {
+		size_t cap = c->cap ? c->cap : 4096;
+		char *p;
+
+		while (c->len + n + 1 > cap)
+			cap *= 2;
+		p = realloc(c->out, cap);
+		if (!p) {
+			c->oom = true;
+			return;
+		}
+		c->out = p;
+		c->cap = cap;
+	}
+	memcpy(c->out + c->len, s, n);
+	c->len += n;
+	c->out[c->len] = '\0';
+}
+
+static void out_str(struct render_ctx *c, const char *s)
+{
+	out_add(c, s, strlen(s));
+}
+
+static void out_printf(struct render_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void out_printf(struct render_ctx *c, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(buf)) {
+		c->oom = true;
+		return;
+	}
+	out_add(c, buf, (size_t)n);
+}
+
+/* A broken marker in the embedded policy: a bug in xnft, not the user's doing. */
+static int internal(struct render_ctx *c, const struct line *l, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int internal(struct render_ctx *c, const struct line *l, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	xerr_at(c->e, XNFT_EXIT_USAGE, c->path, l->no, 0, "internal error: %s", msg);
+	return xerr_hint(c->e, "the policy built into xnft is inconsistent with its renderer; "
+			 "rebuild xnft from a clean tree or report this");
+}
+
+static const char *skip_blank(const char *p, const char *end)
+{
+	while (p < end && is_blank(*p))
+		p++;
+	return p;
+}
+
+/* p starts with word followed by a blank or end; returns the position after the word. */
+static const char *skip_word(const char *p, const char *end, const char *word)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(end - p) < n || memcmp(p, word, n))
+		return NULL;
+	if (p + n < end && !is_blank(p[n]) && p[n] != '=' && p[n] != '{')
+		return NULL;
+	return p + n;
+}
+
+/* Remember `set NAME {` so messages can name the set a marker belongs to. */
+static void note_set_name(struct render_ctx *c, const struct line *l)
+{
+	const char *end = l->s + l->len, *p = skip_blank(l->s, end), *name;
+
+	p = skip_word(p, end, "set");
+	if (!p)
+		return;
+	name = p = skip_blank(p, end);
+	while (p < end && !is_blank(*p) && *p != '{')
+		p++;
+	if (p > name && (size_t)(p - name) < sizeof(c->set_name))
+		snprintf(c->set_name, sizeof(c->set_name), "%.*s", (int)(p - name), name);
+}
+
+/*
+ * 0: no marker; 1: a marker with a known key (*m, l->marker set); -1: the
+ * tag is there, but not as "# xnft-init: KEY" ending the line with a known KEY.
+ */
+static int line_marker(struct render_ctx *c, struct line *l, const struct marker **m)
+{
+	const char *hit = NULL, *p = l->s, *end = l->s + l->len, *key, *q;
+	size_t tag = strlen(MARKER_TAG);
+
+	while ((p = memmem(p, (size_t)(end - p), MARKER_TAG, tag))) {
+		hit = p;
+		p += tag;
+	}
+	if (!hit)
+		return 0;
+	while (end > hit && is_blank(end[-1]))
+		end--;
+	key = hit + tag;
+	if (key >= end || *key != ' ' || key + 1 >= end)
+		return internal(c, l, "malformed marker '%.*s': expected '# xnft-init: KEY' at the "
+				"end of the line", (int)(end - hit), hit);
+	key++;
+	for (q = key; q < end; q++) {
+		if (!is_key_char(*q))
+			return internal(c, l, "malformed marker '%.*s': expected '# xnft-init: KEY' "
+					"at the end of the line", (int)(end - hit), hit);
+	}
+	*m = marker_find(key, (size_t)(end - key));
+	if (!*m)
+		return internal(c, l, "unknown marker key '%.*s'", (int)(end - key), key);
+	l->marker = (size_t)(hit - l->s);
+	return 1;
+}
+
+static int render_define(struct render_ctx *c, const struct line *l, const struct marker *m)
+{
+	const char *s = l->s, *end = s + l->marker, *p, *val, *val_end;
+
+	p = skip_word(skip_blank(s, end), end, "define");
+	if (!p || !(p = memchr(p, '=', (size_t)(end - p))))
+		return internal(c, l, "'# xnft-init: %s' must end a `define NAME = VALUE` line",
+				m->key);
+	val = p = skip_blank(p + 1, end);
+	if (m->kind == MK_STRING) {
+		if (p >= end || *p != '"' || !(val_end = memchr(p + 1, '"', (size_t)(end - p - 1))))
+			return internal(c, l, "the define marked '%s' must have a quoted value",
+					m->key);
+		val_end++;
+	} else {
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+		if (p == val)
+			return internal(c, l, "the define marked '%s' must have a number", m->key);
+		val_end = p;
+	}
+	if (skip_blank(val_end, end) != end)
+		return internal(c, l, "unexpected text after the value of the define marked '%s'",
+				m->key);
+	out_add(c, s, (size_t)(val - s));
+	if (!strcmp(m->key, "wan"))
+		out_printf(c, "\"%s\"", c->v->wan_if);
+	else if (!strcmp(m->key, "mesh-if"))
+		out_printf(c, "\"%s\"", c->v->mesh_if);
+	else if (!strcmp(m->key, "wg-port"))
+		out_printf(c, "%u", c->v->wg_port);
+	else
+		out_printf(c, "%u", c->v->ssh_port);
+	out_add(c, val_end, l->len - (size_t)(val_end - s));
+	return 0;
+}
+
+/* An `elements = { ... }` line, possibly commented out with '#'. */
+struct elements_line {
+	size_t indent;               /* leading blanks */
+	const char *list, *list_end; /* between the braces */
+	size_t gap;                  /* offset of the blanks before the marker */
+};
+
+static int parse_elements(struct render_ctx *c, const struct line *l, const struct marker *m,
+			  struct elements_line *el)
+{
+	const char *s = l->s, *end = s + l->marker, *p = skip_blank(s, end), *q, *g;
+
+	el->indent = (size_t)(p - s);
+	if (p < end && *p == '#')
+		p = skip_blank(p + 1, end);
+	if (!(p = skip_word(p, end, "elements")) ||
+	    (p = skip_blank(p, end)) >= end || *p != '=' ||
+	    (p = skip_blank(p + 1, end)) >= end || *p != '{' ||
+	    !(q = memchr(p, '}', (size_t)(end - p))))
+		return internal(c, l, "'# xnft-init: %s' must end an `elements = { ... }` line",
+				m->key);
+	el->list = p + 1;
+	el->list_end = q;
+	g = end;
+	while (g > q + 1 && is_blank(g[-1]))
+		g--;
+	el->gap = (size_t)(g - s);
+	return 0;
+}
+
+/* The rest of an elements line: the original blanks, then the marker as it was. */
+static void out_marker_tail(struct render_ctx *c, const struct line *l,
+			    const struct elements_line *el)
+{
+	if (el->gap == l->marker)
+		out_str(c, "   ");
+	else
+		out_add(c, l->s + el->gap, l->marker - el->gap);
+	out_add(c, l->s + l->marker, l->len - l->marker);
+}
+
+static void out_empty_elements(struct render_ctx *c, const char *why)
+{
+	out_printf(c, "# elements = { }  (empty: %s)", why);
+}
+
+static const char (*user_list(const struct policy_values *v, const char *key, size_t *n))[48]
+{
+	if (!strcmp(key, "mesh4")) {
+		*n = v->n_mesh4;
+		return v->mesh4;
+	}
+	if (!strcmp(key, "mesh6")) {
+		*n = v->n_mesh6;
+		return v->mesh6;
+	}
+	if (!strcmp(key, "admin4")) {
+		*n = v->n_admin4;
+		return v->admin4;
+	}
+	*n = v->n_admin6;
+	return v->admin6;
+}
+
+static int render_list(struct render_ctx *c, const struct line *l, const struct marker *m)
+{
+	struct elements_line el;
+	const char (*list)[48];
+	size_t n;
+	char why[96];
+
+	if (parse_elements(c, l, m, &el) < 0)
+		return -1;
+	list = user_list(c->v, m->key, &n);
+	out_add(c, l->s, el.indent);
+	if (!n) {
+		snprintf(why, sizeof(why), "add with xnft init %s CIDR", m->option);
+		out_empty_elements(c, why);
+	} else {
+		out_str(c, "elements = { ");
+		for (size_t i = 0; i < n; i++)
+			out_printf(c, "%s%s", i ? ", " : "", list[i]);
+		out_str(c, " }");
+	}
+	out_marker_tail(c, l, &el);
+	return 0;
+}
+
+#define BOGON_MAX 128
+
+struct bogon_list {
+	char text[BOGON_MAX][PREFIX_STRLEN];   /* as written in the shipped file */
+	struct prefix p[BOGON_MAX];
+	bool exempt[BOGON_MAX];
+	size_t n;
+};
+
+static int parse_bogons(struct render_ctx *c, const struct line *l, const struct marker *m,
+			const struct elements_line *el, struct bogon_list *b)
+{
+	const char *p = el->list, *end = el->list_end;
+	struct xerr tmp;
+
+	b->n = 0;
+	if (skip_blank(p, end) == end)
+		return 0;
+	while (p <= end) {
+		const char *comma = memchr(p, ',', (size_t)(end - p)), *tok_end = comma ? comma : end;
+		const char *tok = skip_blank(p, tok_end);
+
+		while (tok_end > tok && is_blank(tok_end[-1]))
+			tok_end--;
+		if (b->n >= BOGON_MAX || tok == tok_end ||
+		    (size_t)(tok_end - tok) >= sizeof(b->text[0]))
+			return internal(c, l, "the list marked '%s' is not a short list of prefixes",
+					m->key);
+		snprintf(b->text[b->n], sizeof(b->text[0]), "%.*s", (int)(tok_end - tok), tok);
+		if (prefix_parse(&b->p[b->n], b->text[b->n], &tmp) < 0 ||
+		    b->p[b->n].family != m->family)
+			return internal(c, l, "element '%s' of the list marked '%s' is not an %s "
+					"prefix", b->text[b->n], m->key,
+					m->family == AF_INET6 ? "IPv6" : "IPv4");
+		b->exempt[b->n++] = false;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return 0;
+}
+
+static int bogon_not_listed(struct render_ctx *c, const char *exempt, const struct bogon_list *b)
+{
+	char holds[400] = "";
+	size_t used = 0;
+
+	for (size_t i = 0; i < b->n && used < sizeof(holds); i++)
+		used += (size_t)snprintf(holds + used, sizeof(holds) - used, "%s%s",
+					 i ? ", " : "", b->text[i]);
+	xerr_set(c->e, XNFT_EXIT_FINDINGS, "--bogon-exempt %s is not an element of %s (%s)",
+		 exempt, c->set_name[0] ? c->set_name : "the bogon set", c->path);
+	return xerr_hint(c->e, "exempt one of the listed prefixes exactly; %s holds: %s",
+			 c->set_name[0] ? c->set_name : "it", b->n ? holds : "nothing");
+}
+
+static int render_bogon(struct render_ctx *c, const struct line *l, const struct marker *m)
+{
+	struct bogon_list b;
+	struct elements_line el;
+	size_t kept = 0;
+
+	if (parse_elements(c, l, m, &el) < 0 || parse_bogons(c, l, m, &el, &b) < 0)
+		return -1;
+	for (size_t i = 0; i < c->v->n_bogon_exempt; i++) {
+		struct prefix x;
+		size_t j;
+
+		if (prefix_parse(&x, c->v->bogon_exempt[i], c->e) < 0)
+			return xerr_wrap(c->e, "--bogon-exempt");
+		if (x.family != m->family)
+			continue;
+		for (j = 0; j < b.n && !prefix_equal(&x, &b.p[j]); j++)
+			;
+		if (j == b.n)
+			return bogon_not_listed(c, c->v->bogon_exempt[i], &b);
+		b.exempt[j] = true;
+	}
+	out_add(c, l->s, el.indent);
+	for (size_t i = 0; i < b.n; i++) {
+		if (b.exempt[i])
+			continue;
+		out_printf(c, "%s%s", kept++ ? ", " : "elements = { ", b.text[i]);
+	}
+	if (kept)
+		out_str(c, " }");
+	else
+		out_empty_elements(c, "every range exempted with --bogon-exempt");
+	out_marker_tail(c, l, &el);
+	return 0;
+}
+
+static int render_services(struct render_ctx *c, const struct line *l, const struct marker *m)
+{
+	const char *indent_end = skip_blank(l->s, l->s + l->len);
+
+	if (indent_end != l->s + l->marker)
+		return internal(c, l, "'# xnft-init: %s' must be alone on its line", m->key);
+	out_add(c, l->s, l->len);
+	for (size_t i = 0; i < c->v->n_services; i++) {
+		const struct policy_service *s = &c->v->services[i];
+
+		out_str(c, "\n");
+		out_add(c, l->s, (size_t)(indent_end - l->s));
+		out_printf(c, "%s dport %u ct state new counter accept comment \"service: %s "
+			   "(mesh-only)\"", s->proto, s->port, s->name);
+	}
+	return 0;
+}
+
+static int render_line(struct render_ctx *c, struct line *l)
+{
+	const struct marker *m;
+	int r;
+
+	note_set_name(c, l);
+	r = line_marker(c, l, &m);
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		out_add(c, l->s, l->len);
+		return 0;
+	}
+	switch (m->kind) {
+	case MK_STRING:
+	case MK_NUMBER:
+		return render_define(c, l, m);
+	case MK_LIST:
+		return render_list(c, l, m);
+	case MK_BOGON:
+		return render_bogon(c, l, m);
+	case MK_SERVICES:
+		return render_services(c, l, m);
+	}
+	return internal(c, l, "marker kind %d", (int)m->kind);
+}
+
+/* Call fn on every line of text; stops at the first failure. */
+static int each_line(struct render_ctx *c, const char *text, size_t size,
+		     int (*fn)(struct render_ctx *c, struct line *l, void *arg), void *arg)
+{
+	size_t pos = 0;
+	int no = 1;
+
+	while (pos < size) {
+		const char *nl = memchr(text + pos, '\n', size - pos);
+		struct line l = {
+			.s = text + pos,
+			.len = nl ? (size_t)(nl - (text + pos)) : size - pos,
+			.no = no++,
+		};
+
+		if (fn(c, &l, arg) < 0)
+			return -1;
+		pos += l.len + (nl ? 1 : 0);
+	}
+	return 0;
+}
+
+static int render_one(struct render_ctx *c, struct line *l, void *arg)
+{
+	const char *text_end = arg;
+
+	if (render_line(c, l) < 0)
+		return -1;
+	if (l->s + l->len < text_end)
+		out_add(c, "\n", 1);
+	return 0;
+}
+
+int policy_render_text(const struct policy_values *v, const char *path, const char *text,
+		       size_t size, char **out, struct xerr *e)
+{
+	struct render_ctx c = { .v = v, .path = path, .e = e };
+
+	*out = NULL;
+	if (policy_values_validate(v, e) < 0)
+		return -1;
+	out_add(&c, "", 0);
+	if (each_line(&c, text, size, render_one, (void *)(text + size)) < 0) {
+		free(c.out);
+		return -1;
+	}
+	if (c.oom) {
+		free(c.out);
+		return xerr_set(e, XNFT_EXIT_USAGE, "%s: out of memory while rendering", path);
+	}
+	*out = c.out;
+	return 0;
+}
+
+int policy_render_file(const struct policy_values *v, const char *path, char **out,
+		       struct xerr *e)
+{
+	const struct embedded_file *f = embedded_policy_find(path);
+
+	*out = NULL;
+	if (!f) {
+		xerr_set(e, XNFT_EXIT_USAGE, "internal error: the built-in policy has no file '%s'",
+			 path);
+		return xerr_hint(e, "the files are nftables.conf, intents and rules/NN-name.nft");
+	}
+	return policy_render_text(v, f->path, f->content, f->size, out, e);
+}
+
+static int count_marker(struct render_ctx *c, struct line *l, void *arg)
+{
+	unsigned *seen = arg;
+	const struct marker *m;
+	int r = line_marker(c, l, &m);
+
+	if (r > 0)
+		seen[m - markers]++;
+	return r < 0 ? -1 : 0;
+}
+
+int policy_check_markers(const struct embedded_file *files, struct xerr *e)
+{
+	unsigned seen[N_MARKERS] = { 0 };
+
+	for (const struct embedded_file *f = files; f->path; f++) {
+		struct render_ctx c = { .path = f->path, .e = e };
+
+		if (each_line(&c, f->content, f->size, count_marker, seen) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < N_MARKERS; i++) {
+		if (seen[i])
+			continue;
+		xerr_at(e, XNFT_EXIT_USAGE, markers[i].file, 0, 0, "internal error: the built-in "
+			"policy has no '%s %s' line, so %s would be ignored", MARKER_TAG,
+			markers[i].key, markers[i].option);
+		return xerr_hint(e, "rebuild xnft from a clean tree or report this");
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Writing the tree                                                    */
+/* ------------------------------------------------------------------ */
+
+static int fs_error(struct xerr *e, const char *what, const char *path, int err)
+{
+	xerr_set(e, XNFT_EXIT_USAGE, "cannot %s %s: %s", what, path, strerror(err));
+	switch (err) {
+	case EACCES:
+	case EPERM:
+		return xerr_hint(e, "run it as root (sudo xnft init ...), or give a directory "
+				 "you can write: xnft init DIR");
+	case EROFS:
+		return xerr_hint(e, "the file system is read-only; give another directory");
+	case ENOSPC:
+	case EDQUOT:
+		return xerr_hint(e, "the file system is full; free some space and run it again");
+	case ENOTDIR:
+	case EEXIST:
+		return xerr_hint(e, "a part of the path is a file, not a directory; give "
+				 "another directory");
+	default:
+		return -1;
+	}
+}
+
+static int join_path(char *buf, size_t size, const char *dir, const char *rel, struct xerr *e)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if ((size_t)snprintf(buf, size, "%.*s/%s", (int)n, dir, rel) >= size)
+		return xerr_set(e, XNFT_EXIT_USAGE, "path too long: %s/%s", dir, rel);
+	return 0;
+}
+
+/* mkdir -p with mode 0755 for the directories it creates. */
+static int make_dirs(const char *dir, struct xerr *e)
+{
+	char buf[PATH_MAX];
+	struct stat st;
+	size_t n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(buf))
+		return xerr_set(e, XNFT_EXIT_USAGE, "unusable directory name '%s'", dir);
+	memcpy(buf, dir, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0755) == 0) {
+			if (chmod(buf, 0755) < 0)
+				return fs_error(e, "set the mode of", buf, errno);
+		} else if (errno != EEXIST) {
+			return fs_error(e, "create directory", buf, errno);
+		} else if (stat(buf, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			return fs_error(e, "use directory", buf, ENOTDIR);
+		}
+		buf[i] = i < n ? '/' : '\0';
+	}
+	return 0;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, data, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		data += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static void sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+/*
+ * Write path so that a reader sees the old file or the new one, never half:
+ * a temp file in the same directory, fsync'd, then renamed over path.
+ */
+static int write_atomic(const char *path, const char *data, size_t len, struct xerr *e)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX];
+	const char *base = strrchr(path, '/');
+	int fd, err;
+
+	base = base ? base + 1 : path;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(base - path), path);
+	if (!dir[0])
+		snprintf(dir, sizeof(dir), ".");
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%s.XXXXXX", base == path ? "" : dir, base) >=
+	    sizeof(tmp))
+		return xerr_set(e, XNFT_EXIT_USAGE, "path too long: %s", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return fs_error(e, "create a file in", dir, errno);
+	if (fchmod(fd, 0644) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		err = errno;
+		close(fd);
+		unlink(tmp);
+		return fs_error(e, "write", path, err);
+	}
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
+		err = errno;
+		unlink(tmp);
+		return fs_error(e, "write", path, err);
+	}
+	sync_dir(dir);
+	return 0;
+}
+
+static int refuse_existing(const char *dir, int force, struct xerr *e)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (join_path(path, sizeof(path), dir, "nftables.conf", e) < 0)
+		return -1;
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		return fs_error(e, "look at", path, errno);
+	}
+	if (S_ISDIR(st.st_mode))
+		return fs_error(e, "write", path, EISDIR);
+	if (force)
+		return 0;
+	xerr_set(e, XNFT_EXIT_USAGE, "%s already exists; not overwriting it", path);
+	return xerr_hint(e, "pass --force to replace the shipped files with freshly rendered "
+			 "ones (other files in the directory are left alone), or give another "
+			 "directory");
+}
+
+static int write_one(const char *dir, const char *rel, const char *data, struct xerr *e)
+{
+	char path[PATH_MAX], parent[PATH_MAX];
+	const char *slash;
+
+	if (join_path(path, sizeof(path), dir, rel, e) < 0)
+		return -1;
+	slash = strrchr(path, '/');
+	snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
+	if (parent[0] && make_dirs(parent, e) < 0)
+		return -1;
+	return write_atomic(path, data, strlen(data), e);
+}
+
+static size_t count_files(const struct embedded_file *files)
+{
+	size_t n = 0;
+
+	while (files[n].path)
+		n++;
+	return n;
+}
+
+static void free_rendered(char **r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(r[i]);
+	free(r);
+}
+
+int policy_write_tree_from(const struct policy_values *v, const struct embedded_file *files,
+			   const char *dir, int force, struct xerr *e)
+{
+	size_t n = count_files(files), i;
+	char **rendered;
+	int ret = -1;
+
+	if (!dir || !*dir)
+		return xerr_set(e, XNFT_EXIT_USAGE, "no directory to write the policy to");
+	if (policy_values_validate(v, e) < 0 || policy_check_markers(files, e) < 0)
+		return -1;
+	rendered = calloc(n + 1, sizeof(*rendered));
+	if (!rendered)
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	/* Render everything first: a bad value must not leave half a tree behind. */
+	for (i = 0; i < n; i++) {
+		if (policy_render_text(v, files[i].path, files[i].content, files[i].size,
+				       &rendered[i], e) < 0)
+			goto out;
+	}
+	if (refuse_existing(dir, force, e) < 0 || make_dirs(dir, e) < 0)
+		goto out;
+	/* nftables.conf last, so its presence means the tree is complete. */
+	for (i = 0; i < n; i++) {
+		if (strcmp(files[i].path, "nftables.conf") &&
+		    write_one(dir, files[i].path, rendered[i], e) < 0)
+			goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (!strcmp(files[i].path, "nftables.conf") &&
+		    write_one(dir, files[i].path, rendered[i], e) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	free_rendered(rendered, n);
+	return ret;
+}
+
+int policy_write_tree(const struct policy_values *v, const char *dir, int force,
+		      struct xerr *e)
+{
+	return policy_write_tree_from(v, embedded_policy, dir, force, e);
+}

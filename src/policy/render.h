@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "core/err.h"
+#include "policy/embedded.h"
 
 #define POLICY_MAX_LIST 64
 
@@ -36,6 +37,9 @@ struct policy_values {
 /* The shipped defaults: eth0, wg0, 51820, SSH 22, mesh 10.10.0.0/24, no admin. */
 void policy_values_defaults(struct policy_values *v);
 
+/* Forget every mesh prefix (the shipped default included) before adding the user's. */
+void policy_values_clear_mesh(struct policy_values *v);
+
 /* Validate and add; each returns -1 with a clear message for nonsense. */
 int policy_values_set_iface(char dst[16], const char *what, const char *name, struct xerr *e);
 int policy_values_set_port(unsigned *dst, const char *what, const char *text, struct xerr *e);
@@ -43,6 +47,27 @@ int policy_values_add_mesh(struct policy_values *v, const char *cidr, struct xer
 int policy_values_add_admin(struct policy_values *v, const char *cidr, struct xerr *e);
 int policy_values_add_service(struct policy_values *v, const char *spec, struct xerr *e);
 int policy_values_exempt_bogon(struct policy_values *v, const char *cidr, struct xerr *e);
+
+/*
+ * Checks that need every value at once: interface names and ports valid,
+ * WireGuard and SSH on different ports, no service on either of them, at
+ * least one mesh prefix. The render and write functions call it first.
+ */
+int policy_values_validate(const struct policy_values *v, struct xerr *e);
+
+/*
+ * The interface of the IPv4 default route (lowest metric) from a file in
+ * /proc/net/route format (route_path NULL = /proc/net/route). Returns 1 and
+ * fills dst when found, 0 when there is none or the file cannot be read.
+ */
+int policy_detect_wan(char dst[16], const char *route_path);
+
+/* Every `# xnft-init: KEY` marker the renderer fills appears in files. */
+int policy_check_markers(const struct embedded_file *files, struct xerr *e);
+
+/* Render text as the file at path (relative to the policy root) would be rendered. */
+int policy_render_text(const struct policy_values *v, const char *path, const char *text,
+		       size_t size, char **out, struct xerr *e);
 
 /* Render one embedded file (path relative to the policy root) into *out (malloc'd). */
 int policy_render_file(const struct policy_values *v, const char *path, char **out,
@@ -55,5 +80,9 @@ int policy_render_file(const struct policy_values *v, const char *path, char **o
  */
 int policy_write_tree(const struct policy_values *v, const char *dir, int force,
 		      struct xerr *e);
+
+/* The same for any file set (terminated by a NULL path), for tests. */
+int policy_write_tree_from(const struct policy_values *v, const struct embedded_file *files,
+			   const char *dir, int force, struct xerr *e);
 
 #endif
