@@ -117,7 +117,13 @@ int policy_values_add_mesh(struct policy_values *v, const char *cidr, struct xer
 		return -1;
 	addr_shown(shown, sizeof(shown), cidr);
 	if (too_wide(&p)) {
-		xerr_set(e, XNFT_EXIT_FINDINGS, "--mesh %s: the whole internet is not a mesh", shown);
+		if (p.len == 0)
+			xerr_set(e, XNFT_EXIT_FINDINGS, "--mesh %s: the whole internet is not a mesh",
+				 shown);
+		else
+			xerr_set(e, XNFT_EXIT_FINDINGS, "--mesh %s is far too wide for a mesh (shorter "
+				 "than /%d): the whole internet is not a mesh", shown,
+				 p.family == AF_INET6 ? MESH_MIN_LEN6 : MESH_MIN_LEN4);
 		return xerr_hint(e, "give the mesh's own prefix, like 10.10.0.0/24 or fd10::/64 "
 				 "(at least /%d for IPv4, /%d for IPv6)", MESH_MIN_LEN4, MESH_MIN_LEN6);
 	}
@@ -153,8 +159,8 @@ static int check_admin_real(const struct prefix *p, const char *shown, struct xe
 				 "you connect from when the mesh is down");
 	}
 	if (too_wide(p)) {
-		xerr_set(e, XNFT_EXIT_FINDINGS, "--admin %s would open break-glass SSH to a large "
-			 "part of the internet", shown);
+		xerr_set(e, XNFT_EXIT_FINDINGS, "--admin %s would open break-glass SSH to %s",
+			 shown, p->len ? "a large part of the internet" : "the whole internet");
 		return xerr_hint(e, "give the addresses you administer from, as narrow as possible "
 				 "(at least /%d for IPv4, /%d for IPv6)", MESH_MIN_LEN4, MESH_MIN_LEN6);
 	}
@@ -746,7 +752,7 @@ static int render_bogon(struct render_ctx *c, const struct line *l, const struct
 {
 	struct bogon_list b;
 	struct elements_line el;
-	size_t kept = 0;
+	size_t kept = 0, n_exempt = 0;
 
 	if (parse_elements(c, l, m, &el) < 0 || parse_bogons(c, l, m, &el, &b) < 0)
 		return -1;
@@ -763,6 +769,11 @@ static int render_bogon(struct render_ctx *c, const struct line *l, const struct
 		if (j == b.n)
 			return bogon_not_listed(c, c->v->bogon_exempt[i], &b);
 		b.exempt[j] = true;
+		n_exempt++;
+	}
+	if (!n_exempt) {
+		out_add(c, l->s, l->len);   /* nothing exempted: the shipped line as it is */
+		return 0;
 	}
 	out_add(c, l->s, el.indent);
 	for (size_t i = 0; i < b.n; i++) {
@@ -940,6 +951,9 @@ static int fs_error(struct xerr *e, const char *what, const char *path, int err)
 	case ENOSPC:
 	case EDQUOT:
 		return xerr_hint(e, "the file system is full; free some space and run it again");
+	case EISDIR:
+		return xerr_hint(e, "a directory is in the way; move it aside or give another "
+				 "directory");
 	case ENOTDIR:
 	case EEXIST:
 		return xerr_hint(e, "a part of the path is a file, not a directory; give "
