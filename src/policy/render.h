@@ -40,7 +40,11 @@ void policy_values_defaults(struct policy_values *v);
 /* Forget every mesh prefix (the shipped default included) before adding the user's. */
 void policy_values_clear_mesh(struct policy_values *v);
 
-/* Validate and add; each returns -1 with a clear message for nonsense. */
+/*
+ * Validate and add; each returns -1 with a clear message for nonsense. A
+ * bogon exemption must also equal one element of BOGON_V4/BOGON_V6 exactly;
+ * that is checked when rendering, against the shipped list.
+ */
 int policy_values_set_iface(char dst[16], const char *what, const char *name, struct xerr *e);
 int policy_values_set_port(unsigned *dst, const char *what, const char *text, struct xerr *e);
 int policy_values_add_mesh(struct policy_values *v, const char *cidr, struct xerr *e);

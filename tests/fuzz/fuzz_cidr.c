@@ -2,8 +2,9 @@
 /*
  * Bytes -> prefix_parse -> prefix_format -> prefix_parse again: whatever
  * parses must format to text that parses to the same prefix and formats to
- * the same text. Ports and interface names get the same bytes: they must
- * not crash and must agree with their own rules.
+ * the same text. Ports, interface names and the init value checks that
+ * build on them get the same bytes: they must not crash and must agree with
+ * their own rules.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "core/addr.h"
+#include "policy/render.h"
 
 static void round_trip(const char *text, unsigned flags)
 {
@@ -40,6 +42,21 @@ static void round_trip(const char *text, unsigned flags)
 		abort();
 }
 
+static void init_values(const char *text)
+{
+	static struct policy_values v;
+	struct xerr e;
+
+	policy_values_defaults(&v);
+	policy_values_add_mesh(&v, text, &e);
+	policy_values_add_admin(&v, text, &e);
+	policy_values_add_service(&v, text, &e);
+	policy_values_exempt_bogon(&v, text, &e);
+	policy_values_set_iface(v.mesh_if, "--mesh-if", text, &e);
+	if (policy_values_validate(&v, &e) == 0 && v.n_mesh4 + v.n_mesh6 == 0)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct xerr e;
@@ -57,6 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (ifname_validate(text, &e) == 0 && (strlen(text) < 1 || strlen(text) > IFNAME_MAXLEN))
 		abort();
+	init_values(text);
 	free(text);
 	return 0;
 }
