@@ -424,7 +424,6 @@ struct line {
 	size_t marker;        /* offset of "# xnft-init:" */
 };
 
-
 struct render_ctx {
 	const struct policy_values *v;
 	const char *path;
@@ -959,7 +958,7 @@ static int fs_error(struct xerr *e, const char *what, const char *path, int err)
 		return xerr_hint(e, "a part of the path is a file, not a directory; give "
 				 "another directory");
 	default:
-		return -1;
+		return xerr_hint(e, "check the path, or give another directory: xnft init DIR");
 	}
 }
 
