@@ -1,3 +1,592 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* placeholder: being written */
-typedef int xnft_placeholder_lab_lab_probe;
+/*
+ * Real traffic inside the lab. Every probe runs in a forked child that
+ * entered a namespace (netns_call), so xnft's own namespace never changes;
+ * results come back through a shared anonymous mapping. Every wait is
+ * bounded by the probe's timeout.
+ */
+#include "lab/lab.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <netinet/ip_icmp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/netns.h"
+#include "core/nftctx.h"
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *lab_probe_result_name(enum lab_probe_result r)
+{
+	switch (r) {
+	case PROBE_OPEN:        return "open";
+	case PROBE_REFUSED:     return "refused";
+	case PROBE_FILTERED:    return "filtered";
+	case PROBE_UNREACHABLE: return "unreachable";
+	case PROBE_ANSWERED:    return "answered";
+	case PROBE_NO_ANSWER:   return "no answer";
+	}
+	return "?";
+}
+
+static int sockaddr_of(const char *text, unsigned port, struct sockaddr_storage *ss,
+		       socklen_t *len)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, text, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)port);
+		*len = sizeof(*in4);
+		return AF_INET;
+	}
+	if (inet_pton(AF_INET6, text, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*in6);
+		return AF_INET6;
+	}
+	return -1;
+}
+
+/* What the probe child hands back. */
+struct probe_out {
+	enum lab_probe_result result;
+	long elapsed_ms;
+	char detail[96];
+};
+
+struct probe_job {
+	const struct lab_probe *p;
+	struct probe_out *out;   /* in the shared mapping */
+};
+
+/* Socket of the probe's family and type, bound to p->src when given, connected to dst. */
+static int probe_socket(const struct lab_probe *p, int type, int proto, int *fd_out,
+			struct xerr *e)
+{
+	struct sockaddr_storage dst, src;
+	socklen_t dlen, slen;
+	int fam = sockaddr_of(p->dst, p->port, &dst, &dlen);
+
+	if (fam < 0)
+		return xerr_set(e, 2, "probe: '%s' is not an IP address", p->dst);
+	int fd = socket(fam, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	if (fd < 0)
+		return xerr_set(e, 2, "probe: socket: %s", strerror(errno));
+	if (p->src) {
+		if (sockaddr_of(p->src, 0, &src, &slen) != fam) {
+			close(fd);
+			return xerr_set(e, 2, "probe: source '%s' does not match '%s'", p->src,
+					p->dst);
+		}
+		if (bind(fd, (struct sockaddr *)&src, slen)) {
+			int err = errno;
+			close(fd);
+			return xerr_set(e, 2, "probe: cannot bind to %s: %s", p->src,
+					strerror(err));
+		}
+	}
+	if (connect(fd, (struct sockaddr *)&dst, dlen) && errno != EINPROGRESS) {
+		int err = errno;
+		close(fd);
+		if (err == ENETUNREACH || err == EHOSTUNREACH) {
+			*fd_out = -1;
+			return 0;
+		}
+		return xerr_set(e, 2, "probe: connect to %s: %s", p->dst, strerror(err));
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+static enum lab_probe_result from_errno(int err, enum lab_probe_result quiet)
+{
+	switch (err) {
+	case 0:            return quiet;
+	case ECONNREFUSED: return PROBE_REFUSED;
+	case ETIMEDOUT:    return quiet;
+	default:           return PROBE_UNREACHABLE;
+	}
+}
+
+static int probe_tcp(const struct lab_probe *p, struct probe_out *o, struct xerr *e)
+{
+	int fd, err = 0;
+	socklen_t elen = sizeof(err);
+
+	if (probe_socket(p, SOCK_STREAM, 0, &fd, e))
+		return -1;
+	if (fd < 0) {
+		o->result = PROBE_UNREACHABLE;
+		snprintf(o->detail, sizeof(o->detail), "no route");
+		return 0;
+	}
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	long long deadline = mono_ms() + p->timeout_ms;
+	int n;
+	/* A signal (Ctrl-C reaches the whole process group) must not end the wait early. */
+	do {
+		long long left = deadline - mono_ms();
+		n = left > 0 ? poll(&pfd, 1, (int)left) : 0;
+	} while (n < 0 && errno == EINTR);
+	if (n <= 0) {
+		o->result = PROBE_FILTERED;
+		snprintf(o->detail, sizeof(o->detail), "no answer in %d ms", p->timeout_ms);
+	} else {
+		getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
+		o->result = err ? from_errno(err, PROBE_FILTERED) : PROBE_OPEN;
+		snprintf(o->detail, sizeof(o->detail), "%s", err ? strerror(err) : "connected");
+	}
+	close(fd);
+	return 0;
+}
+
+/* Wait for a datagram (or an ICMP error) until the deadline; 1 answered, 0 not, <0 -errno. */
+static int wait_reply(int fd, long long deadline, int want_type)
+{
+	for (;;) {
+		long long left = deadline - mono_ms();
+		if (left <= 0)
+			return 0;
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int n = poll(&pfd, 1, (int)left);
+		if (n <= 0)
+			continue;
+		unsigned char buf[1500];
+		ssize_t r = recv(fd, buf, sizeof(buf), 0);
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			return -errno;
+		}
+		/* Ping sockets deliver the ICMP header: only an echo reply counts. */
+		if (want_type < 0 || (r > 0 && buf[0] == want_type))
+			return 1;
+	}
+}
+
+static int probe_udp(const struct lab_probe *p, struct probe_out *o, struct xerr *e)
+{
+	static const char payload[] = "xnft-lab probe\n";
+	int fd, sent = 0;
+
+	if (probe_socket(p, SOCK_DGRAM, 0, &fd, e))
+		return -1;
+	if (fd < 0) {
+		o->result = PROBE_UNREACHABLE;
+		snprintf(o->detail, sizeof(o->detail), "no route");
+		return 0;
+	}
+	for (unsigned i = 0; i < p->count; i++) {
+		if (send(fd, payload, sizeof(payload) - 1, 0) >= 0)
+			sent++;
+	}
+	int r = wait_reply(fd, mono_ms() + p->timeout_ms, -1);
+	close(fd);
+	if (r > 0)
+		o->result = PROBE_ANSWERED;
+	else
+		o->result = from_errno(r < 0 ? -r : 0, PROBE_NO_ANSWER);
+	snprintf(o->detail, sizeof(o->detail), "%d sent, %s", sent,
+		 r > 0 ? "reply received" : r < 0 ? strerror(-r) : "no reply");
+	return 0;
+}
+
+static int probe_icmp(const struct lab_probe *p, struct probe_out *o, struct xerr *e)
+{
+	struct sockaddr_storage tmp;
+	socklen_t tlen;
+	int fam = sockaddr_of(p->dst, 0, &tmp, &tlen);
+	int fd, sent = 0;
+
+	if (fam < 0)
+		return xerr_set(e, 2, "probe: '%s' is not an IP address", p->dst);
+	/* Ping sockets: the kernel fills the identifier and checksum (needs ping_group_range). */
+	if (probe_socket(p, SOCK_DGRAM, fam == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6, &fd, e))
+		return xerr_hint(e, "ping sockets need net.ipv4.ping_group_range to hold gid %d",
+				 (int)getgid());
+	if (fd < 0) {
+		o->result = PROBE_UNREACHABLE;
+		snprintf(o->detail, sizeof(o->detail), "no route");
+		return 0;
+	}
+	for (unsigned i = 0; i < p->count; i++) {
+		unsigned char pkt[16] = { 0 };
+		pkt[0] = fam == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
+		pkt[7] = (unsigned char)(i + 1);   /* sequence */
+		memcpy(pkt + 8, "xnft-lab", 8);
+		if (send(fd, pkt, sizeof(pkt), 0) >= 0)
+			sent++;
+	}
+	int r = wait_reply(fd, mono_ms() + p->timeout_ms,
+			   fam == AF_INET ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY);
+	close(fd);
+	if (r > 0)
+		o->result = PROBE_ANSWERED;
+	else
+		o->result = from_errno(r < 0 ? -r : 0, PROBE_NO_ANSWER);
+	snprintf(o->detail, sizeof(o->detail), "%d echo request%s sent, %s", sent,
+		 sent == 1 ? "" : "s", r > 0 ? "reply received" : r < 0 ? strerror(-r) : "no reply");
+	return 0;
+}
+
+static int probe_child(void *arg, struct xerr *e)
+{
+	struct probe_job *job = arg;
+	long long t0 = mono_ms();
+	int rc;
+
+	switch (job->p->kind) {
+	case PROBE_TCP:  rc = probe_tcp(job->p, job->out, e); break;
+	case PROBE_UDP:  rc = probe_udp(job->p, job->out, e); break;
+	case PROBE_ICMP: rc = probe_icmp(job->p, job->out, e); break;
+	default:         return xerr_set(e, 2, "probe: unknown kind %d", (int)job->p->kind);
+	}
+	job->out->elapsed_ms = (long)(mono_ms() - t0);
+	return rc;
+}
+
+/* Run fn in ns with `size` bytes of memory the child writes and we read back. */
+static void *shared_alloc(size_t size, struct xerr *e)
+{
+	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (m == MAP_FAILED) {
+		xerr_set(e, 2, "mmap: %s", strerror(errno));
+		return NULL;
+	}
+	return m;
+}
+
+int lab_probe_run(struct lab_probe *p, struct xerr *e)
+{
+	struct probe_job job = { .p = p };
+	int rc;
+
+	if (!p->ns || !p->dst)
+		return xerr_set(e, 2, "probe: namespace and destination are required");
+	if (p->count == 0)
+		p->count = 1;
+	if (p->timeout_ms <= 0 || p->timeout_ms > 30000)
+		return xerr_set(e, 2, "probe: timeout %d ms out of range", p->timeout_ms);
+	job.out = shared_alloc(sizeof(*job.out), e);
+	if (!job.out)
+		return -1;
+	memset(job.out, 0, sizeof(*job.out));
+	rc = netns_call(p->ns, probe_child, &job, e);
+	if (rc == 0) {
+		p->result = job.out->result;
+		p->elapsed_ms = job.out->elapsed_ms;
+		memcpy(p->detail, job.out->detail, sizeof(p->detail));
+		p->detail[sizeof(p->detail) - 1] = '\0';
+	}
+	munmap(job.out, sizeof(*job.out));
+	return rc;
+}
+
+/* ----- counters ----- */
+
+static uint64_t rule_packets(json_t *expr, int *found)
+{
+	size_t i;
+	json_t *x;
+
+	*found = 0;
+	json_array_foreach(expr, i, x) {
+		json_t *c = json_object_get(x, "counter");
+		json_t *pk = c ? json_object_get(c, "packets") : NULL;
+		if (json_is_integer(pk)) {
+			*found = 1;
+			return (uint64_t)json_integer_value(pk);
+		}
+	}
+	return 0;
+}
+
+int lab_counters_parse(const char *json, struct lab_counters *c, struct xerr *e)
+{
+	json_error_t jerr;
+	json_t *root = json_loads(json ? json : "", 0, &jerr);
+	json_t *items, *it;
+	size_t i;
+
+	c->n = 0;
+	if (!root)
+		return xerr_set(e, 2, "counters: nft JSON does not parse: %s (line %d)", jerr.text,
+				jerr.line);
+	items = json_object_get(root, "nftables");
+	if (!json_is_array(items)) {
+		json_decref(root);
+		return xerr_set(e, 2, "counters: nft JSON has no \"nftables\" array");
+	}
+	json_array_foreach(items, i, it) {
+		json_t *rule = json_object_get(it, "rule");
+		int found;
+		if (!json_is_object(rule))
+			continue;
+		uint64_t pk = rule_packets(json_object_get(rule, "expr"), &found);
+		if (!found)
+			continue;
+		if (c->n == LAB_MAX_COUNTERS)
+			break;
+		struct lab_counter *k = &c->v[c->n++];
+		const char *chain = json_string_value(json_object_get(rule, "chain"));
+		const char *comment = json_string_value(json_object_get(rule, "comment"));
+		snprintf(k->chain, sizeof(k->chain), "%s", chain ? chain : "");
+		snprintf(k->comment, sizeof(k->comment), "%s", comment ? comment : "");
+		k->packets = pk;
+	}
+	json_decref(root);
+	return 0;
+}
+
+static int counters_child(void *arg, struct xerr *e)
+{
+	struct lab_counters *c = arg;
+	struct nftctx *ctx = nftctx_new(NFTCTX_JSON, e);
+	char *out = NULL;
+	int rc;
+
+	if (!ctx)
+		return -1;
+	rc = nftctx_run(ctx, "list table " XNFT_TABLE_FAMILY " " XNFT_TABLE_NAME, &out, e);
+	nftctx_free(ctx);
+	if (rc == 0)
+		rc = lab_counters_parse(out, c, e);
+	free(out);
+	return rc;
+}
+
+int lab_counters_read(const char *ns, struct lab_counters *c, struct xerr *e)
+{
+	struct lab_counters *shm = shared_alloc(sizeof(*shm), e);
+	int rc;
+
+	if (!shm)
+		return -1;
+	shm->n = 0;
+	rc = netns_call(ns, counters_child, shm, e);
+	if (rc == 0) {
+		c->n = shm->n < LAB_MAX_COUNTERS ? shm->n : LAB_MAX_COUNTERS;
+		memcpy(c->v, shm->v, c->n * sizeof(c->v[0]));
+	}
+	munmap(shm, sizeof(*shm));
+	if (rc)
+		xerr_wrap(e, "reading rule counters in %s", ns);
+	return rc;
+}
+
+long long lab_counter_sum(const struct lab_counters *c, const char *needle)
+{
+	long long sum = -1;
+
+	for (size_t i = 0; i < c->n; i++) {
+		if (!strstr(c->v[i].comment, needle))
+			continue;
+		sum = (sum < 0 ? 0 : sum) + (long long)c->v[i].packets;
+	}
+	return sum;
+}
+
+const char *lab_counter_comment(const struct lab_counters *c, const char *needle)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		if (strstr(c->v[i].comment, needle))
+			return c->v[i].comment;
+	}
+	return NULL;
+}
+
+/* ----- sysctl ----- */
+
+struct sysctl_job {
+	const char *key;
+	const char *value;
+};
+
+static int sysctl_child(void *arg, struct xerr *e)
+{
+	const struct sysctl_job *j = arg;
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/%s", j->key);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return xerr_set(e, 2, "cannot open %s: %s", path, strerror(errno));
+	size_t len = strlen(j->value);
+	ssize_t n = write(fd, j->value, len);
+	int err = errno;
+	close(fd);
+	if (n != (ssize_t)len)
+		return xerr_set(e, 2, "cannot write '%s' to %s: %s", j->value, path,
+				n < 0 ? strerror(err) : "short write");
+	return 0;
+}
+
+int lab_sysctl(const char *ns, const char *key, const char *value, struct xerr *e)
+{
+	struct sysctl_job j = { key, value };
+
+	if (!key || !*key || key[0] == '/' || strstr(key, ".."))
+		return xerr_set(e, 2, "invalid sysctl key '%s'", key ? key : "");
+	return netns_call(ns, sysctl_child, &j, e);
+}
+
+/* ----- listeners ----- */
+
+static int listen_socket(int type, unsigned port, struct xerr *e)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port),
+				  .sin6_addr = IN6ADDR_ANY_INIT };
+	int off = 0, on = 1;
+	int fd = socket(AF_INET6, type | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return xerr_set(e, 2, "listener: socket: %s", strerror(errno));
+	/* One socket for IPv4 and IPv6. */
+	setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a))) {
+		int err = errno;
+		close(fd);
+		return xerr_set(e, 2, "listener: cannot bind %s port %u: %s",
+				type == SOCK_STREAM ? "TCP" : "UDP", port, strerror(err));
+	}
+	if (type == SOCK_STREAM && listen(fd, 64)) {
+		int err = errno;
+		close(fd);
+		return xerr_set(e, 2, "listener: listen on TCP %u: %s", port, strerror(err));
+	}
+	return fd;
+}
+
+static void __attribute__((noreturn)) serve(struct pollfd *pfd, size_t n)
+{
+	for (;;) {
+		if (poll(pfd, n, -1) < 0)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			if (i < n - 1) {
+				/* TCP: the connect succeeding is the whole point. */
+				int c = accept4(pfd[i].fd, NULL, NULL, SOCK_CLOEXEC);
+				if (c >= 0)
+					close(c);
+				continue;
+			}
+			unsigned char buf[1500];
+			struct sockaddr_storage from;
+			socklen_t flen = sizeof(from);
+			ssize_t r = recvfrom(pfd[i].fd, buf, sizeof(buf), 0,
+					     (struct sockaddr *)&from, &flen);
+			if (r >= 0)
+				sendto(pfd[i].fd, buf, (size_t)r, 0, (struct sockaddr *)&from, flen);
+		}
+	}
+}
+
+static void __attribute__((noreturn)) listeners_child(int wfd, const char *ns)
+{
+	struct xerr err;
+	struct pollfd pfd[3];
+	const unsigned tcp_ports[2] = { LAB_TCP_SSH, LAB_TCP_HTTP };
+	int devnull;
+
+	xerr_clear(&err);
+	/* A server now: default signals, no terminal, nothing of the parent's open. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+	setsid();
+	devnull = open("/dev/null", O_RDWR);
+	if (devnull >= 0) {
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+		if (devnull > 2)
+			close(devnull);
+	}
+	/* The parent's descriptors (a caller's pipe, say) must not stay open for days. */
+	if (wfd > 3)
+		close_range(3, (unsigned)wfd - 1, 0);
+	close_range((unsigned)wfd + 1, ~0U, 0);
+	if (netns_enter(ns, &err))
+		goto fail;
+	for (size_t i = 0; i < 2; i++) {
+		pfd[i].fd = listen_socket(SOCK_STREAM, tcp_ports[i], &err);
+		pfd[i].events = POLLIN;
+		if (pfd[i].fd < 0)
+			goto fail;
+	}
+	pfd[2].fd = listen_socket(SOCK_DGRAM, LAB_UDP_DNS, &err);
+	pfd[2].events = POLLIN;
+	if (pfd[2].fd < 0)
+		goto fail;
+	if (write(wfd, "", 1) != 1)
+		_exit(1);
+	close(wfd);
+	serve(pfd, 3);
+fail:
+	if (write(wfd, &err, sizeof(err)) < 0)
+		_exit(1);
+	_exit(1);
+}
+
+int lab_listeners_start(const char *ns, pid_t *pid, struct xerr *e)
+{
+	struct xerr cerr;
+	int pipefd[2], status;
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		return xerr_set(e, 2, "pipe: %s", strerror(errno));
+	fflush(NULL);
+	*pid = fork();
+	if (*pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return xerr_set(e, 2, "fork: %s", strerror(errno));
+	}
+	if (*pid == 0) {
+		close(pipefd[0]);
+		listeners_child(pipefd[1], ns);
+	}
+	close(pipefd[1]);
+	ssize_t n = read(pipefd[0], &cerr, sizeof(cerr));
+	close(pipefd[0]);
+	if (n == 1)
+		return 0;
+	waitpid(*pid, &status, 0);
+	*pid = 0;
+	if (n == (ssize_t)sizeof(cerr)) {
+		cerr.msg[sizeof(cerr.msg) - 1] = '\0';
+		cerr.hint[sizeof(cerr.hint) - 1] = '\0';
+		*e = cerr;
+		return -1;
+	}
+	return xerr_set(e, 2, "the listener process in %s died while starting", ns);
+}

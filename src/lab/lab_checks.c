@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The demo's expectations, each checked with real packets: what the probe
+ * saw (open, filtered, answered...) and, read from the host's rule
+ * counters, which rule of the policy decided. A check passes only when
+ * both agree with the policy's promise.
+ */
+#include "lab/lab.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Comments of the rules that decide each probe, from policy/rules/. */
+#define RULE_CATCHALL   "catch-all: drop what no rule allowed"
+#define RULE_CATCHICMP  "catch-all: drop unmatched ICMP "
+#define RULE_WG         "vpn: WireGuard from the internet"
+#define RULE_BREAKGLASS "break-glass: admin SSH from ADMIN_ALLOWLIST "
+#define RULE_SSH4       "service: SSH (mesh-only"
+#define RULE_SSH6       "service: SSH over IPv6"
+#define RULE_PING       "mesh: ping from peers"
+#define RULE_SPOOF      "mesh: drop spoofed IPv4 source in tunnel"
+#define RULE_LOOPBACK   "loopback: the host talking to itself"
+
+#define TIMEOUT_MS 1500
+
+/* What one check sends, where from, and what should happen. */
+struct check_spec {
+	const char *section;
+	const char *what;
+	struct lab_probe probe;
+	enum lab_probe_result want;
+	const char *rule;        /* counter that must rise; NULL: none */
+	long long exact;         /* > 0: the counter must rise by exactly this */
+};
+
+struct runner {
+	lab_stop_flag *stop;
+	struct lab_report *rep;
+	struct lab_counters *before, *after;
+};
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static struct lab_check *next_check(struct lab_report *rep, const char *section,
+				    const char *what)
+{
+	if (rep->n_checks == LAB_MAX_CHECKS)
+		return NULL;
+	struct lab_check *c = &rep->checks[rep->n_checks++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->section, sizeof(c->section), "%s", section);
+	snprintf(c->what, sizeof(c->what), "%s", what);
+	c->delta = -1;
+	return c;
+}
+
+static void finish_check(struct lab_report *rep, struct lab_check *c, int pass)
+{
+	c->pass = pass;
+	if (!pass)
+		rep->n_failed++;
+}
+
+/*
+ * Counter of `rule` after the probe minus before. Packets cross
+ * wireguard-go in user space, so wait a little (bounded) for stragglers.
+ */
+static long long rule_delta(struct runner *r, const char *rule, long long want,
+			    struct xerr *e)
+{
+	long long b = lab_counter_sum(r->before, rule), a = -1;
+
+	if (b < 0)
+		return xerr_set(e, 2, "no rule with the comment '%s' in the host's policy", rule),
+		       -2;
+	for (int i = 0; i < 20; i++) {
+		if (lab_counters_read(LAB_NS_HOST, r->after, e))
+			return -2;
+		a = lab_counter_sum(r->after, rule);
+		if (a - b >= want)
+			break;
+		sleep_ms(50);
+	}
+	return a - b;
+}
+
+static int run_check(struct runner *r, const struct check_spec *s, struct xerr *e)
+{
+	struct lab_probe p = s->probe;
+	struct lab_check *c = next_check(r->rep, s->section, s->what);
+	struct xerr perr;
+
+	if (!c)
+		return xerr_set(e, 2, "lab: too many checks");
+	if (r->stop && *r->stop)
+		return xerr_set(e, XNFT_EXIT_USAGE, "interrupted");
+	snprintf(c->expected, sizeof(c->expected), "%s", lab_probe_result_name(s->want));
+	if (s->rule && lab_counters_read(LAB_NS_HOST, r->before, e))
+		return -1;
+	if (lab_probe_run(&p, &perr)) {
+		snprintf(c->seen, sizeof(c->seen), "error: %s", perr.msg);
+		finish_check(r->rep, c, 0);
+		return 0;
+	}
+	snprintf(c->seen, sizeof(c->seen), "%s", lab_probe_result_name(p.result));
+	int pass = p.result == s->want;
+	if (s->rule) {
+		long long want = s->exact > 0 ? s->exact : 1;
+		c->delta = rule_delta(r, s->rule, want, e);
+		if (c->delta == -2)
+			return -1;
+		snprintf(c->rule, sizeof(c->rule), "%s", lab_counter_comment(r->before, s->rule));
+		pass = pass && (s->exact > 0 ? c->delta == s->exact : c->delta >= 1);
+	}
+	finish_check(r->rep, c, pass);
+	return 0;
+}
+
+#define TCP(ns_, src_, dst_, port_) \
+	{ .ns = ns_, .kind = PROBE_TCP, .src = src_, .dst = dst_, .port = port_, \
+	  .count = 1, .timeout_ms = TIMEOUT_MS }
+#define UDP(ns_, src_, dst_, port_, n_) \
+	{ .ns = ns_, .kind = PROBE_UDP, .src = src_, .dst = dst_, .port = port_, \
+	  .count = n_, .timeout_ms = TIMEOUT_MS }
+#define PING(ns_, src_, dst_) \
+	{ .ns = ns_, .kind = PROBE_ICMP, .src = src_, .dst = dst_, .count = 1, \
+	  .timeout_ms = TIMEOUT_MS }
+
+static const struct check_spec checks[] = {
+	{ "internet", "TCP 22 (SSH listening)",
+	  TCP(LAB_NS_INTERNET, LAB_INET_HOST4, LAB_HOST_WAN4, LAB_TCP_SSH),
+	  PROBE_FILTERED, RULE_CATCHALL, 0 },
+	{ "internet", "TCP 80 (HTTP listening)",
+	  TCP(LAB_NS_INTERNET, LAB_INET_HOST4, LAB_HOST_WAN4, LAB_TCP_HTTP),
+	  PROBE_FILTERED, RULE_CATCHALL, 0 },
+	{ "internet", "TCP 22 over IPv6",
+	  TCP(LAB_NS_INTERNET, LAB_INET_HOST6, LAB_HOST_WAN6, LAB_TCP_SSH),
+	  PROBE_FILTERED, RULE_CATCHALL, 0 },
+	{ "internet", "UDP 53 (echo server listening)",
+	  UDP(LAB_NS_INTERNET, LAB_INET_HOST4, LAB_HOST_WAN4, LAB_UDP_DNS, 1),
+	  PROBE_NO_ANSWER, RULE_CATCHALL, 0 },
+	{ "internet", "ICMP echo (ping)",
+	  PING(LAB_NS_INTERNET, LAB_INET_HOST4, LAB_HOST_WAN4),
+	  PROBE_NO_ANSWER, RULE_CATCHICMP, 0 },
+	{ "internet", "UDP 51820 reaches WireGuard",
+	  UDP(LAB_NS_INTERNET, LAB_INET_HOST4, LAB_HOST_WAN4, LAB_WG_PORT, 1),
+	  PROBE_NO_ANSWER, RULE_WG, 0 },
+	{ "internet", "peer1's handshake via the internet", { .ns = NULL },
+	  PROBE_ANSWERED, NULL, 0 },
+	{ "break-glass", "TCP 22 from the admin's " LAB_ADMIN4,
+	  TCP(LAB_NS_INTERNET, LAB_ADMIN4, LAB_HOST_WAN4, LAB_TCP_SSH),
+	  PROBE_OPEN, RULE_BREAKGLASS, 0 },
+	{ "mesh", "TCP 22 to " LAB_HOST_MESH4,
+	  TCP(LAB_NS_PEER1, NULL, LAB_HOST_MESH4, LAB_TCP_SSH),
+	  PROBE_OPEN, RULE_SSH4, 0 },
+	{ "mesh", "TCP 22 to " LAB_HOST_MESH6,
+	  TCP(LAB_NS_PEER1, NULL, LAB_HOST_MESH6, LAB_TCP_SSH),
+	  PROBE_OPEN, RULE_SSH6, 0 },
+	{ "mesh", "TCP 80 (listening, not a service)",
+	  TCP(LAB_NS_PEER1, NULL, LAB_HOST_MESH4, LAB_TCP_HTTP),
+	  PROBE_FILTERED, RULE_CATCHALL, 0 },
+	{ "mesh", "ICMP echo (ping)",
+	  PING(LAB_NS_PEER1, NULL, LAB_HOST_MESH4),
+	  PROBE_ANSWERED, RULE_PING, 0 },
+	{ "mesh", "TCP 22 from spoofed " LAB_SPOOF4,
+	  TCP(LAB_NS_PEER1, LAB_SPOOF4, LAB_HOST_MESH4, LAB_TCP_SSH),
+	  PROBE_FILTERED, RULE_SPOOF, 0 },
+	{ "mesh", "3 UDP datagrams from spoofed " LAB_SPOOF4,
+	  UDP(LAB_NS_PEER1, LAB_SPOOF4, LAB_HOST_MESH4, LAB_UDP_DNS, 3),
+	  PROBE_NO_ANSWER, RULE_SPOOF, 3 },
+	{ "host", "TCP 22 to 127.0.0.1",
+	  TCP(LAB_NS_HOST, NULL, "127.0.0.1", LAB_TCP_SSH),
+	  PROBE_OPEN, RULE_LOOPBACK, 0 },
+	{ "host", "UDP 53 to 127.0.0.1 (echo server)",
+	  UDP(LAB_NS_HOST, NULL, "127.0.0.1", LAB_UDP_DNS, 1),
+	  PROBE_ANSWERED, RULE_LOOPBACK, 0 },
+};
+
+/*
+ * The mesh works only because the handshake crossed the internet and the
+ * policy; `lab up` timed it.
+ */
+static int handshake_check(struct lab_report *rep, const struct check_spec *s,
+			   const struct lab_state *st, struct xerr *e)
+{
+	struct lab_check *c = next_check(rep, s->section, s->what);
+
+	if (!c)
+		return xerr_set(e, 2, "lab: too many checks");
+	snprintf(c->expected, sizeof(c->expected), "completed");
+	if (st->handshake_ms >= 0)
+		snprintf(c->seen, sizeof(c->seen), "completed in %ld ms", st->handshake_ms);
+	else
+		snprintf(c->seen, sizeof(c->seen), "none");
+	finish_check(rep, c, st->handshake_ms >= 0);
+	return 0;
+}
+
+int lab_run_checks(lab_stop_flag *stop, const struct lab_state *st, struct lab_report *rep,
+		   struct xerr *e)
+{
+	struct runner r = { .stop = stop, .rep = rep };
+	int rc = 0;
+
+	memset(rep, 0, sizeof(*rep));
+	snprintf(rep->policy_origin, sizeof(rep->policy_origin),
+		 "xnft's built-in default policy, as written by\n"
+		 "          xnft init --wan eth0 --mesh-if %s --mesh %s --mesh %s\n"
+		 "                    --admin %s/32 --bogon-exempt 198.18.0.0/15 "
+		 "--bogon-exempt 2001:2::/48", LAB_WG_HOST, LAB_MESH4, LAB_MESH6, LAB_ADMIN4);
+	snprintf(rep->policy_dir, sizeof(rep->policy_dir), "%s", LAB_POLICY_DIR);
+	rep->handshake_ms = st->handshake_ms;
+	r.before = malloc(sizeof(*r.before));
+	r.after = malloc(sizeof(*r.after));
+	if (!r.before || !r.after) {
+		rc = xerr_set(e, 2, "out of memory");
+		goto out;
+	}
+	if (lab_counters_read(LAB_NS_HOST, r.before, e)) {
+		rc = -1;
+		goto out;
+	}
+	rep->policy_rules = (long)r.before->n;
+	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		const struct check_spec *s = &checks[i];
+		if (s->probe.ns ? run_check(&r, s, e) : handshake_check(rep, s, st, e)) {
+			rc = -1;
+			break;
+		}
+	}
+out:
+	free(r.before);
+	free(r.after);
+	return rc;
+}
