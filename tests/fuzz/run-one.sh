@@ -6,13 +6,14 @@ set -u
 target=$1
 corpus=$2
 work=$(mktemp -d /tmp/xnft-fuzz.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" "$work".artifact-*' EXIT
 [ -d "$corpus" ] && cp -r "$corpus"/. "$work"/ 2>/dev/null
-if "$target" -runs="${FUZZ_RUNS:-20000}" -max_len=65536 -timeout=10 "$work" >"$work.log" 2>&1; then
+if "$target" -runs="${FUZZ_RUNS:-20000}" -max_len=65536 -timeout=10 -artifact_prefix="$work.artifact-" "$work" >"$work.log" 2>&1; then
 	echo "ok 1 - $(basename "$target"): ${FUZZ_RUNS:-20000} runs, no crash"
 else
 	echo "not ok 1 - $(basename "$target") found a crash"
 	tail -40 "$work.log" | sed 's/^/# /'
+	for a in "$work".artifact-*; do [ -f "$a" ] && echo "# reproducer (base64): $(base64 -w0 "$a" | head -c 2000)"; done
 fi
 rm -f "$work.log"
 echo "1..1"

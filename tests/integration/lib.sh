@@ -13,9 +13,9 @@ XNFT=${XNFT:-$ROOT/build-asan/src/xnft}
 XPKT=${XPKT:-$ROOT/build-asan/tests/tools/xpkt}
 TAP_N=0
 TAP_FAILED=0
-_NS_LIST=()
-_PID_LIST=()
-_TMP_LIST=()
+# What to clean up at exit, kept in a file so that helpers called in a
+# command substitution (NS=$(ns_add host)) still register what they made.
+_REGISTRY=$(mktemp /tmp/xnft-test-registry.XXXXXX)
 
 ok()     { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $*"; }
 not_ok() { TAP_N=$((TAP_N + 1)); TAP_FAILED=$((TAP_FAILED + 1)); echo "not ok $TAP_N - $*"; }
@@ -55,31 +55,34 @@ ns_add() {
 	local name="xt$$-$1"
 	ip netns add "$name" || return 1
 	ip -n "$name" link set lo up
-	_NS_LIST+=("$name")
+	echo "ns $name" >>"$_REGISTRY"
 	echo "$name"
 }
 
 # track_pid PID: stopped (TERM, then KILL) at exit.
-track_pid() { _PID_LIST+=("$1"); }
+track_pid() { echo "pid $1" >>"$_REGISTRY"; }
 
 # tmpdir: a directory removed at exit.
 tmpdir() {
 	local d
 	d=$(mktemp -d /tmp/xnft-test.XXXXXX) || return 1
-	_TMP_LIST+=("$d")
+	echo "dir $d" >>"$_REGISTRY"
 	echo "$d"
 }
 
+_registered() { sed -n "s/^$1 //p" "$_REGISTRY"; }
+
 _cleanup() {
 	local p n d
-	for p in "${_PID_LIST[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for p in "${_PID_LIST[@]}"; do
+	for p in $(_registered pid); do kill -TERM "$p" 2>/dev/null; done
+	for p in $(_registered pid); do
 		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
-	for n in "${_NS_LIST[@]}"; do ip netns del "$n" 2>/dev/null; done
-	for d in "${_TMP_LIST[@]}"; do rm -rf "$d"; done
+	for n in $(_registered ns); do ip netns del "$n" 2>/dev/null; done
+	for d in $(_registered dir); do rm -rf "$d"; done
+	rm -f "$_REGISTRY"
 }
 trap _cleanup EXIT
 trap 'exit 130' INT TERM
