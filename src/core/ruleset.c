@@ -944,6 +944,9 @@ static void fmt_binop(struct sb *b, const struct rs_expr *x)
 		if (!fmt_flags(b, syms, x->arg->v.num, "|"))
 			sb_printf(b, "0x%llx", (unsigned long long)x->arg->v.num);
 		sb_printf(b, ")");
+	} else if (x->arg && x->arg->kind == RS_TERM_VALUE && x->arg->v.dtype == RS_DT_INTEGER &&
+		   x->key <= RS_BINOP_XOR) {
+		sb_printf(b, "0x%llx", (unsigned long long)x->arg->v.num);
 	} else if (x->arg) {
 		fmt_term(b, x->arg, x->nsub ? x->sub[0] : NULL);
 	}
@@ -1065,12 +1068,16 @@ static void fmt_match(struct sb *b, const struct rs_match *m)
 		sb_printf(b, ") == 0");
 		return;
 	}
+	bool masked = m->left && m->left->kind == RS_EX_BINOP && m->right.kind == RS_TERM_VALUE;
+
 	fmt_expr(b, m->left);
-	if ((m->op != RS_OP_EQ && m->op != RS_OP_IN) ||
-	    (m->op == RS_OP_EQ && m->left && m->left->kind == RS_EX_BINOP))
+	if ((m->op != RS_OP_EQ && m->op != RS_OP_IN) || (m->op == RS_OP_EQ && masked))
 		sb_printf(b, " %s", rs_op_name(m->op));
 	sb_printf(b, " ");
-	fmt_term(b, &m->right, m->left);
+	if (masked)
+		fmt_value(b, &m->right.v, m->left, "|");
+	else
+		fmt_term(b, &m->right, m->left);
 }
 
 static void fmt_limit(struct sb *b, const struct rs_limit *l)
