@@ -1,3 +1,749 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* placeholder: being written */
-typedef int xnft_placeholder_core_srcloc;
+/*
+ * The source-location scanner: statements, blocks and includes of nft files,
+ * just enough to know which line each rule came from.
+ *
+ * It reads statements the way nft separates them (newline or ';' outside
+ * braces, '\' joins lines, '#' starts a comment outside strings) and keeps a
+ * stack of blocks: table, chain, and blocks it skips (sets, maps, flowtables,
+ * stateful objects). Inside a chain, a statement that is not a chain header
+ * (type/policy/comment/devices) is a rule. Outside blocks, `add rule` and
+ * `insert rule` commands add rules, and flush/delete commands forget them.
+ */
+#include "core/srcloc.h"
+
+#include <errno.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ruleset.h"
+
+#define MAX_BLOCKS 32
+#define MAX_INCLUDE_DEPTH 16
+#define MAX_WORDS 8
+
+enum block_kind { BLK_TOP, BLK_TABLE, BLK_CHAIN, BLK_SKIP };
+
+struct block {
+	enum block_kind kind;
+	char family[16];
+	char table[256];
+	char chain[256];
+};
+
+struct scan {
+	struct srcloc *out;
+	const char *const *dirs;
+	size_t ndirs;
+	struct block stack[MAX_BLOCKS];
+	int depth;        /* stack[0] is the top level */
+	int skip_extra;   /* braces opened beyond the stack's capacity or in skipped blocks */
+	int includes;     /* current include nesting */
+	bool oom;
+};
+
+/* A statement being collected. */
+struct stmt {
+	char *text;
+	size_t len, cap;
+	int line;
+	bool opener;      /* ended at a '{' that opens a block */
+};
+
+/* ---- results ----------------------------------------------------------------- */
+
+static void chain_clear(struct srcloc_chain *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->v[i].file);
+		free(c->v[i].text);
+	}
+	free(c->v);
+	c->v = NULL;
+	c->n = 0;
+}
+
+void srcloc_free(struct srcloc *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		chain_clear(&s->chains[i]);
+		free(s->chains[i].family);
+		free(s->chains[i].table);
+		free(s->chains[i].chain);
+	}
+	free(s->chains);
+	memset(s, 0, sizeof(*s));
+}
+
+const struct srcloc_chain *srcloc_find(const struct srcloc *s, const char *family,
+				       const char *table, const char *chain)
+{
+	for (size_t i = 0; s && i < s->n; i++) {
+		const struct srcloc_chain *c = &s->chains[i];
+
+		if (!strcmp(c->family, family) && !strcmp(c->table, table) &&
+		    !strcmp(c->chain, chain))
+			return c;
+	}
+	return NULL;
+}
+
+static struct srcloc_chain *chain_get(struct scan *S, const char *family, const char *table,
+				      const char *chain)
+{
+	struct srcloc *s = S->out;
+	struct srcloc_chain *v, *c;
+
+	c = (struct srcloc_chain *)srcloc_find(s, family, table, chain);
+	if (c)
+		return c;
+	v = realloc(s->chains, (s->n + 1) * sizeof(*v));
+	if (!v) {
+		S->oom = true;
+		return NULL;
+	}
+	s->chains = v;
+	c = &v[s->n];
+	memset(c, 0, sizeof(*c));
+	c->family = strdup(family);
+	c->table = strdup(table);
+	c->chain = strdup(chain);
+	if (!c->family || !c->table || !c->chain) {
+		free(c->family);
+		free(c->table);
+		free(c->chain);
+		S->oom = true;
+		return NULL;
+	}
+	s->n++;
+	return c;
+}
+
+static void record(struct scan *S, const char *family, const char *table, const char *chain,
+		   const char *file, int line, const char *text, bool prepend)
+{
+	struct srcloc_chain *c = chain_get(S, family, table, chain);
+	struct srcloc_stmt *v;
+
+	if (!c)
+		return;
+	v = realloc(c->v, (c->n + 1) * sizeof(*v));
+	if (!v) {
+		S->oom = true;
+		return;
+	}
+	c->v = v;
+	if (prepend)
+		memmove(&v[1], &v[0], c->n * sizeof(*v));
+	v = prepend ? &v[0] : &v[c->n];
+	v->file = strdup(file);
+	v->text = strdup(text);
+	v->line = line;
+	c->n++;
+	if (!v->file || !v->text)
+		S->oom = true;
+}
+
+/* Forget rules: of one chain, of a table (chain NULL) or of everything (table NULL). */
+static void forget(struct scan *S, const char *family, const char *table, const char *chain)
+{
+	for (size_t i = 0; i < S->out->n; i++) {
+		struct srcloc_chain *c = &S->out->chains[i];
+
+		if (table && (strcmp(c->family, family) || strcmp(c->table, table)))
+			continue;
+		if (chain && strcmp(c->chain, chain))
+			continue;
+		chain_clear(c);
+		c->uncertain = false;
+	}
+}
+
+static void mark_uncertain(struct scan *S, const char *family, const char *table,
+			   const char *chain)
+{
+	struct srcloc_chain *c = chain_get(S, family, table, chain);
+
+	if (c)
+		c->uncertain = true;
+}
+
+/* ---- words ---------------------------------------------------------------------- */
+
+struct words {
+	char buf[1024];
+	const char *w[MAX_WORDS];
+	size_t n;
+	const char *rest[MAX_WORDS]; /* rest[i]: the statement text from word i on */
+};
+
+static void split_words(const char *text, struct words *W)
+{
+	const char *p = text;
+	char *o = W->buf;
+	char *end = W->buf + sizeof(W->buf) - 1;
+
+	W->n = 0;
+	while (*p && W->n < MAX_WORDS && o < end) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		W->rest[W->n] = p;
+		W->w[W->n++] = o;
+		if (*p == '"') {
+			/* a quoted word keeps its content without the quotes */
+			p++;
+			while (*p && *p != '"' && o < end)
+				*o++ = *p++;
+			if (*p == '"')
+				p++;
+		} else {
+			while (*p && *p != ' ' && o < end)
+				*o++ = *p++;
+		}
+		*o++ = '\0';
+	}
+}
+
+static bool is_family(const char *w)
+{
+	return rs_family_lookup(w) != RS_FAM_UNKNOWN;
+}
+
+static bool word_is(const struct words *W, size_t i, const char *s)
+{
+	return i < W->n && !strcmp(W->w[i], s);
+}
+
+/*
+ * "[family] table [chain]" starting at word i: fills the names and returns
+ * the index after them, or 0 when the words are missing.
+ */
+static size_t object_ref(const struct words *W, size_t i, bool with_chain, char *family,
+			 char *table, char *chain)
+{
+	size_t need = with_chain ? 2 : 1;
+
+	if (i + need < W->n && is_family(W->w[i])) {
+		snprintf(family, 16, "%s", W->w[i]);
+		i++;
+	} else {
+		snprintf(family, 16, "ip");
+	}
+	if (i + need > W->n)
+		return 0;
+	snprintf(table, 256, "%s", W->w[i++]);
+	if (with_chain)
+		snprintf(chain, 256, "%s", W->w[i++]);
+	return i;
+}
+
+/* ---- blocks ----------------------------------------------------------------------- */
+
+static struct block *top(struct scan *S)
+{
+	return &S->stack[S->depth];
+}
+
+static void push(struct scan *S, enum block_kind kind, const char *family, const char *table,
+		 const char *chain)
+{
+	struct block *b;
+
+	if (S->depth + 1 >= MAX_BLOCKS) {
+		S->skip_extra++;
+		return;
+	}
+	b = &S->stack[++S->depth];
+	memset(b, 0, sizeof(*b));
+	b->kind = kind;
+	snprintf(b->family, sizeof(b->family), "%s", family ? family : "");
+	snprintf(b->table, sizeof(b->table), "%s", table ? table : "");
+	snprintf(b->chain, sizeof(b->chain), "%s", chain ? chain : "");
+}
+
+static void pop(struct scan *S)
+{
+	if (S->skip_extra)
+		S->skip_extra--;
+	else if (S->depth > 0)
+		S->depth--;
+}
+
+static bool is_object_keyword(const char *w)
+{
+	static const char *const kw[] = {
+		"set", "map", "flowtable", "counter", "quota", "limit", "ct", "secmark",
+		"synproxy", "meter",
+	};
+
+	for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++) {
+		if (!strcmp(w, kw[i]))
+			return true;
+	}
+	return false;
+}
+
+/* Does a '{' after these words open a block (rather than an anonymous set)? */
+static bool opens_block(struct scan *S, const char *text)
+{
+	struct words W;
+	size_t i = 0;
+
+	split_words(text, &W);
+	if (!W.n)
+		return false;
+	switch (top(S)->kind) {
+	case BLK_TOP:
+		if (word_is(&W, 0, "add") || word_is(&W, 0, "create"))
+			i = 1;
+		return word_is(&W, i, "table") || (i == 1 && (word_is(&W, 1, "chain") ||
+			(W.n > 1 && is_object_keyword(W.w[1]))));
+	case BLK_TABLE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void open_block(struct scan *S, const char *text)
+{
+	char family[16], table[256], chain[256];
+	struct block *b = top(S);
+	struct words W;
+	size_t i = 0;
+
+	split_words(text, &W);
+	if (b->kind == BLK_TABLE) {
+		if (word_is(&W, 0, "chain") && W.n >= 2)
+			push(S, BLK_CHAIN, b->family, b->table, W.w[1]);
+		else
+			push(S, BLK_SKIP, NULL, NULL, NULL);
+		return;
+	}
+	if (word_is(&W, 0, "add") || word_is(&W, 0, "create"))
+		i = 1;
+	if (word_is(&W, i, "table") && object_ref(&W, i + 1, false, family, table, chain))
+		push(S, BLK_TABLE, family, table, NULL);
+	else if (word_is(&W, i, "chain") && object_ref(&W, i + 1, true, family, table, chain))
+		push(S, BLK_CHAIN, family, table, chain);
+	else
+		push(S, BLK_SKIP, NULL, NULL, NULL);
+}
+
+/* ---- statements --------------------------------------------------------------------- */
+
+static void scan_file(struct scan *S, const char *path);
+
+static bool has_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+static void include_pattern(struct scan *S, const char *pattern)
+{
+	char path[4096];
+	glob_t g;
+
+	if (pattern[0] == '/') {
+		if (!has_glob(pattern)) {
+			scan_file(S, pattern);
+			return;
+		}
+		if (glob(pattern, 0, NULL, &g) == 0)
+			for (size_t k = 0; k < g.gl_pathc; k++)
+				scan_file(S, g.gl_pathv[k]);
+		globfree(&g);
+		return;
+	}
+	for (size_t i = 0; i < S->ndirs; i++) {
+		int rc;
+
+		snprintf(path, sizeof(path), "%s/%s", S->dirs[i], pattern);
+		if (!has_glob(pattern)) {
+			FILE *f = fopen(path, "r");
+
+			if (!f)
+				continue;
+			fclose(f);
+			scan_file(S, path);
+			return;
+		}
+		rc = glob(path, 0, NULL, &g);
+		if (rc == 0) {
+			for (size_t k = 0; k < g.gl_pathc; k++)
+				scan_file(S, g.gl_pathv[k]);
+			globfree(&g);
+			return;
+		}
+		globfree(&g);
+	}
+}
+
+static bool is_chain_header(const struct words *W)
+{
+	static const char *const kw[] = { "type", "policy", "comment", "devices", "device" };
+
+	for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++) {
+		if (word_is(W, 0, kw[i]))
+			return true;
+	}
+	return false;
+}
+
+/* `add rule [family] table chain body`, `insert rule ...` */
+static void top_rule_command(struct scan *S, const struct words *W, const char *file, int line)
+{
+	char family[16], table[256], chain[256];
+	bool insert = word_is(W, 0, "insert");
+	size_t i = object_ref(W, 2, true, family, table, chain);
+
+	if (!i)
+		return;
+	if (word_is(W, i, "position") || word_is(W, i, "handle") || word_is(W, i, "index")) {
+		mark_uncertain(S, family, table, chain);
+		return;
+	}
+	record(S, family, table, chain, file, line, i < W->n ? W->rest[i] : "", insert);
+}
+
+static void top_command(struct scan *S, const struct words *W, const char *file, int line)
+{
+	char family[16], table[256], chain[256];
+	bool drop = word_is(W, 0, "delete") || word_is(W, 0, "flush") || word_is(W, 0, "destroy");
+
+	if ((word_is(W, 0, "add") || word_is(W, 0, "insert")) && word_is(W, 1, "rule")) {
+		top_rule_command(S, W, file, line);
+	} else if (drop && word_is(W, 1, "ruleset")) {
+		forget(S, NULL, NULL, NULL);
+	} else if (drop && word_is(W, 1, "table") && object_ref(W, 2, false, family, table, chain)) {
+		forget(S, family, table, NULL);
+	} else if (drop && word_is(W, 1, "chain") && object_ref(W, 2, true, family, table, chain)) {
+		forget(S, family, table, chain);
+	} else if ((word_is(W, 0, "delete") || word_is(W, 0, "replace")) && word_is(W, 1, "rule") &&
+		   object_ref(W, 2, true, family, table, chain)) {
+		mark_uncertain(S, family, table, chain);
+	}
+}
+
+static void end_statement(struct scan *S, struct stmt *st, const char *file)
+{
+	struct block *b = top(S);
+	struct words W;
+
+	/* trim the trailing space left by whitespace collapsing */
+	while (st->len && st->text[st->len - 1] == ' ')
+		st->text[--st->len] = '\0';
+	if (!st->len && !st->opener)
+		return;
+	if (st->opener) {
+		open_block(S, st->text ? st->text : "");
+		return;
+	}
+	split_words(st->text, &W);
+	if (word_is(&W, 0, "include") && W.n >= 2) {
+		include_pattern(S, W.w[1]);
+		return;
+	}
+	if (b->kind == BLK_CHAIN && !is_chain_header(&W))
+		record(S, b->family, b->table, b->chain, file, st->line, st->text, false);
+	else if (b->kind == BLK_TOP)
+		top_command(S, &W, file, st->line);
+}
+
+static void add_char(struct scan *S, struct stmt *st, char c)
+{
+	if (c == ' ' && (!st->len || st->text[st->len - 1] == ' '))
+		return;
+	if (st->len + 2 > st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 128;
+		char *p = realloc(st->text, cap);
+
+		if (!p) {
+			S->oom = true;
+			return;
+		}
+		st->text = p;
+		st->cap = cap;
+	}
+	st->text[st->len++] = c;
+	st->text[st->len] = '\0';
+}
+
+struct cursor {
+	const char *p;
+	const char *end;
+	int line;
+};
+
+static bool continuation(const struct cursor *c)
+{
+	const char *p = c->p;
+
+	if (*p != '\\')
+		return false;
+	p++;
+	if (p < c->end && *p == '\r')
+		p++;
+	return p < c->end && *p == '\n';
+}
+
+static void skip_continuation(struct cursor *c)
+{
+	c->p++;
+	if (*c->p == '\r')
+		c->p++;
+	c->p++;
+	c->line++;
+}
+
+static void skip_comment(struct cursor *c)
+{
+	while (c->p < c->end && *c->p != '\n')
+		c->p++;
+}
+
+static void copy_string(struct scan *S, struct cursor *c, struct stmt *st)
+{
+	add_char(S, st, *c->p++);
+	while (c->p < c->end && *c->p != '"' && *c->p != '\n') {
+		if (*c->p == '\\' && c->p + 1 < c->end && c->p[1] == '"')
+			add_char(S, st, *c->p++);
+		add_char(S, st, *c->p++);
+	}
+	if (c->p < c->end && *c->p == '"')
+		add_char(S, st, *c->p++);
+}
+
+/* Collect one statement from c->p; stops before a closing '}' of the block. */
+static void collect(struct scan *S, struct cursor *c, struct stmt *st)
+{
+	int depth = 0;
+
+	while (c->p < c->end && !S->oom) {
+		char ch = *c->p;
+
+		if (ch == '"') {
+			copy_string(S, c, st);
+		} else if (ch == '#') {
+			skip_comment(c);
+		} else if (continuation(c)) {
+			skip_continuation(c);
+			add_char(S, st, ' ');
+		} else if (ch == '\n') {
+			if (!depth)
+				return;
+			c->line++;
+			c->p++;
+			add_char(S, st, ' ');
+		} else if (ch == ';' && !depth) {
+			c->p++;
+			return;
+		} else if (ch == '}') {
+			if (!depth)
+				return;
+			depth--;
+			add_char(S, st, *c->p++);
+		} else if (ch == '{') {
+			if (!depth && opens_block(S, st->text ? st->text : "")) {
+				c->p++;
+				st->opener = true;
+				return;
+			}
+			depth++;
+			add_char(S, st, *c->p++);
+		} else {
+			add_char(S, st, ch == '\t' || ch == '\r' ? ' ' : ch);
+			c->p++;
+		}
+	}
+}
+
+/* In a skipped block: follow braces, strings and comments only. */
+static void skip_step(struct scan *S, struct cursor *c)
+{
+	char ch = *c->p;
+
+	if (ch == '"') {
+		c->p++;
+		while (c->p < c->end && *c->p != '"' && *c->p != '\n')
+			c->p++;
+		if (c->p < c->end && *c->p == '"')
+			c->p++;
+		return;
+	}
+	if (ch == '{')
+		push(S, BLK_SKIP, NULL, NULL, NULL);
+	c->p++;
+}
+
+static void scan_text(struct scan *S, const char *file, const char *text, size_t len)
+{
+	struct cursor c = { text, text + len, 1 };
+
+	while (c.p < c.end && !S->oom) {
+		char ch = *c.p;
+		struct stmt st = { 0 };
+
+		if (ch == '\n') {
+			c.line++;
+			c.p++;
+		} else if (ch == ' ' || ch == '\t' || ch == '\r' || ch == ';') {
+			c.p++;
+		} else if (ch == '#') {
+			skip_comment(&c);
+		} else if (continuation(&c)) {
+			skip_continuation(&c);
+		} else if (ch == '}') {
+			pop(S);
+			c.p++;
+		} else if (top(S)->kind == BLK_SKIP || S->skip_extra) {
+			skip_step(S, &c);
+		} else {
+			st.line = c.line;
+			collect(S, &c, &st);
+			end_statement(S, &st, file);
+			free(st.text);
+		}
+	}
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		size_t r;
+
+		if (n + 4096 + 1 > cap) {
+			size_t ncap = cap ? cap * 2 : 8192;
+			char *p;
+
+			if (ncap > (64u << 20)) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			p = realloc(buf, ncap);
+			if (!p) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = p;
+			cap = ncap;
+		}
+		r = fread(buf + n, 1, cap - n - 1, f);
+		n += r;
+		if (r == 0)
+			break;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static void scan_file(struct scan *S, const char *path)
+{
+	size_t len;
+	char *text;
+
+	if (S->includes >= MAX_INCLUDE_DEPTH)
+		return;
+	text = read_file(path, &len);
+	if (!text)
+		return;
+	S->out->files++;
+	S->includes++;
+	scan_text(S, path, text, len);
+	S->includes--;
+	free(text);
+}
+
+static int finish(struct scan *S, struct xerr *e)
+{
+	if (S->oom) {
+		srcloc_free(S->out);
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory scanning source locations");
+	}
+	return 0;
+}
+
+int srcloc_scan(const char *entry, const char *const *dirs, size_t ndirs,
+		struct srcloc *out, struct xerr *e)
+{
+	struct scan S = { .out = out, .dirs = dirs, .ndirs = ndirs };
+
+	memset(out, 0, sizeof(*out));
+	scan_file(&S, entry);
+	return finish(&S, e);
+}
+
+int srcloc_scan_buffer(const char *name, const char *text, const char *const *dirs,
+		       size_t ndirs, struct srcloc *out, struct xerr *e)
+{
+	struct scan S = { .out = out, .dirs = dirs, .ndirs = ndirs };
+
+	memset(out, 0, sizeof(*out));
+	S.includes = 1;
+	out->files = 1;
+	scan_text(&S, name, text, strlen(text));
+	return finish(&S, e);
+}
+
+/* ---- pairing with the listing ------------------------------------------------------ */
+
+static int set_loc(struct rs_rule *r, const struct srcloc_stmt *st)
+{
+	char *file = strdup(st->file);
+	char *text = strdup(st->text);
+
+	if (!file || !text) {
+		free(file);
+		free(text);
+		return -1;
+	}
+	free(r->loc.file);
+	free(r->loc.text);
+	r->loc.file = file;
+	r->loc.text = text;
+	r->loc.line = st->line;
+	return 0;
+}
+
+size_t srcloc_apply(const struct srcloc *s, struct ruleset *rs)
+{
+	size_t missed = 0;
+
+	for (size_t ti = 0; ti < rs->ntables; ti++) {
+		struct rs_table *t = rs->tables[ti];
+
+		for (size_t ci = 0; ci < t->nchains; ci++) {
+			struct rs_chain *c = t->chains[ci];
+			const struct srcloc_chain *sc =
+				srcloc_find(s, rs_family_name(t->family), t->name, c->name);
+
+			if (!c->nrules)
+				continue;
+			if (!sc || sc->uncertain || sc->n != c->nrules) {
+				missed++;
+				continue;
+			}
+			for (size_t i = 0; i < c->nrules; i++) {
+				if (set_loc(&c->rules[i], &sc->v[i]))
+					break;
+			}
+		}
+	}
+	return missed;
+}
