@@ -16,9 +16,14 @@
 
 #include <nftables/libnftables.h>
 
+#define NFTCTX_MAX_INCLUDES 16
+#define NFT_DEFAULT_INCLUDE "/etc"
+
 struct nftctx {
 	struct nft_ctx *nft;
 	unsigned flags;
+	char *includes[NFTCTX_MAX_INCLUDES];
+	size_t nincludes;
 };
 
 void nft_diags_free(struct nft_diags *d)
@@ -78,13 +83,34 @@ void nftctx_free(struct nftctx *ctx)
 		return;
 	if (ctx->nft)
 		nft_ctx_free(ctx->nft);
+	for (size_t i = 0; i < ctx->nincludes; i++)
+		free(ctx->includes[i]);
 	free(ctx);
 }
 
+/*
+ * libnftables searches its default /etc before any path added later, so a
+ * file of the policy could be shadowed by one of the same name under /etc.
+ * The paths xnft adds come first, in the order added, and /etc last; the
+ * source-location scanner searches in the same order.
+ */
 int nftctx_add_include_path(struct nftctx *ctx, const char *dir, struct xerr *e)
 {
-	if (nft_ctx_add_include_path(ctx->nft, dir))
-		return xerr_set(e, XNFT_EXIT_USAGE, "cannot add include path '%s'", dir);
+	if (ctx->nincludes >= NFTCTX_MAX_INCLUDES)
+		return xerr_set(e, XNFT_EXIT_USAGE, "too many include paths (at most %d)",
+				NFTCTX_MAX_INCLUDES);
+	ctx->includes[ctx->nincludes] = strdup(dir);
+	if (!ctx->includes[ctx->nincludes])
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	ctx->nincludes++;
+	nft_ctx_clear_include_paths(ctx->nft);
+	for (size_t i = 0; i < ctx->nincludes; i++) {
+		if (nft_ctx_add_include_path(ctx->nft, ctx->includes[i]))
+			return xerr_set(e, XNFT_EXIT_USAGE, "cannot add include path '%s'", dir);
+	}
+	if (nft_ctx_add_include_path(ctx->nft, NFT_DEFAULT_INCLUDE))
+		return xerr_set(e, XNFT_EXIT_USAGE, "cannot add include path '%s'",
+				NFT_DEFAULT_INCLUDE);
 	return 0;
 }
 
