@@ -71,7 +71,8 @@ static void print_play(const struct lab_state *st)
 	       LAB_HOST_WAN4 "   # break-glass\n"
 	       "  ip netns exec " LAB_NS_PEER1 " nmap -Pn -sS -p 1-1024 " LAB_HOST_MESH4
 	       "         # 22 open over WireGuard\n"
-	       "  ip netns exec " LAB_NS_PEER1 " ping -c 2 " LAB_HOST_MESH4 "\n"
+	       "  ip netns exec " LAB_NS_PEER1 " nmap -sn -PE " LAB_HOST_MESH4
+	       "                    # ping over WireGuard\n"
 	       "  ip netns exec " LAB_NS_HOST " nft list table inet xnft   # rule counters\n"
 	       "  ip netns exec " LAB_NS_HOST " wg show " LAB_WG_HOST "\n"
 	       "The policy is in " LAB_POLICY_DIR ". Remove the lab with: xnft lab down\n");
@@ -83,6 +84,10 @@ static int do_up(void)
 	struct xerr e;
 
 	xerr_clear(&e);
+	if (lab_preflight(&e)) {
+		xerr_print(stderr, &e);
+		return e.code ? e.code : XNFT_EXIT_USAGE;
+	}
 	catch_signals();
 	printf("xnft lab: building namespaces, veth pairs, wireguard-go and the policy...\n");
 	fflush(stdout);
@@ -211,6 +216,11 @@ static int do_demo(void)
 	if (!rep) {
 		fprintf(stderr, "xnft lab: out of memory\n");
 		return XNFT_EXIT_USAGE;
+	}
+	if (lab_preflight(&e)) {
+		xerr_print(stderr, &e);
+		free(rep);
+		return e.code ? e.code : XNFT_EXIT_USAGE;
 	}
 	catch_signals();
 	printf("xnft lab demo: building namespaces, veth pairs, wireguard-go and the policy...\n");

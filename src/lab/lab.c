@@ -460,13 +460,8 @@ static int build(struct lab_state *st, lab_stop_flag *stop, struct xerr *e)
 	return state_write(st, e);
 }
 
-int lab_up(lab_stop_flag *stop, struct lab_state *st, struct xerr *e)
+int lab_preflight(struct xerr *e)
 {
-	struct lab_down_result dr;
-	struct xerr ignored;
-
-	memset(st, 0, sizeof(*st));
-	st->handshake_ms = -1;
 	if (geteuid() != 0) {
 		xerr_set(e, XNFT_EXIT_USAGE, "the lab needs root: it creates network namespaces");
 		return xerr_hint(e, "run it as root, e.g. 'sudo xnft lab up'");
@@ -475,10 +470,24 @@ int lab_up(lab_stop_flag *stop, struct lab_state *st, struct xerr *e)
 		if (netns_exists(lab_netns[i])) {
 			xerr_set(e, XNFT_EXIT_USAGE, "a lab is already up (namespace %s exists)",
 				 lab_netns[i]);
-			return xerr_hint(e, "'xnft lab down' removes it");
+			return xerr_hint(e, "'xnft lab status' shows it; 'xnft lab down' removes it");
 		}
 	}
-	if (make_dirs(e))
+	if (access(LAB_DIR, F_OK) == 0) {
+		xerr_set(e, XNFT_EXIT_USAGE, "a lab is already up (%s exists)", LAB_DIR);
+		return xerr_hint(e, "'xnft lab status' shows it; 'xnft lab down' removes it");
+	}
+	return 0;
+}
+
+int lab_up(lab_stop_flag *stop, struct lab_state *st, struct xerr *e)
+{
+	struct lab_down_result dr;
+	struct xerr ignored;
+
+	memset(st, 0, sizeof(*st));
+	st->handshake_ms = -1;
+	if (lab_preflight(e) || make_dirs(e))
 		return -1;
 	if (state_write(st, e) || build(st, stop, e)) {
 		/* Half a lab is no use to anyone: take it down again. */

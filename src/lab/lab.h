@@ -76,6 +76,9 @@ struct lab_state {
 /* Set by the caller's SIGINT/SIGTERM handler; long steps check it and give up. */
 typedef volatile sig_atomic_t lab_stop_flag;
 
+/* Fail (XNFT_EXIT_USAGE, with a hint) unless root and no lab exists yet. */
+int lab_preflight(struct xerr *e);
+
 /*
  * Build the lab and wait for the first handshake. Refuses (XNFT_EXIT_USAGE)
  * if a lab exists. On failure or interruption it tears down what it built.

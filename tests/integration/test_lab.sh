@@ -1,0 +1,167 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# xnft lab: the demo holds every expectation with real traffic; `lab up`
+# gives a lab that behaves the same from outside the program; `lab down`
+# (also after a half-built lab, also twice) leaves no namespace, process or
+# file behind; Ctrl-C during the demo tears everything down.
+#
+# The lab has fixed names (only one can exist), so this test refuses to run
+# while another lab is up, and removes its own lab however it ends.
+source "$(dirname "$0")/lib.sh"
+require_root
+
+LAB_DIR=/run/xnft/lab
+STATE=$LAB_DIR/state
+LAB_NS=(xnft-lab-internet xnft-lab-host xnft-lab-peer1)
+OWN_LAB=0
+
+lab_cleanup() {
+	[ "$OWN_LAB" -eq 1 ] && "$XNFT" lab down >/dev/null 2>&1
+	_cleanup
+}
+trap lab_cleanup EXIT
+
+lab_ns_count() { ip netns list | awk '{print $1}' | grep -c '^xnft-lab-'; }
+
+# "PID START" of every process the state file records.
+recorded_procs() { awk '$1 == "proc" { print $3, $4 }' "$STATE"; }
+
+# proc_running PID START: that very process (same start time) runs and is not a zombie.
+proc_running() {
+	local start=$2 stat rest
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	rest=${stat##*) }
+	# shellcheck disable=SC2086
+	set -- $rest        # $1 is field 3 (state), ${20} field 22 (start time)
+	[ "${20}" = "$start" ] && [ "$1" != Z ] && [ "$1" != X ]
+}
+
+# all_stopped "PID START" lines: none of them still runs.
+all_stopped() {
+	local pid start
+	while read -r pid start; do
+		[ -n "$pid" ] || continue
+		proc_running "$pid" "$start" && return 1
+	done <<<"$1"
+	return 0
+}
+
+all_running() {
+	local pid start n=0
+	while read -r pid start; do
+		[ -n "$pid" ] || continue
+		proc_running "$pid" "$start" || return 1
+		n=$((n + 1))
+	done <<<"$1"
+	[ "$n" -ge 3 ]
+}
+
+tcp_connects() { ip netns exec "$1" timeout 2 bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; }
+
+if [ "$(lab_ns_count)" -ne 0 ] || [ -e "$LAB_DIR" ]; then
+	not_ok "a lab is already up (xnft-lab-* namespaces or $LAB_DIR): run 'xnft lab down' first"
+	finish
+fi
+OWN_LAB=1
+
+# --- usage
+check "lab --help exits 0" "$XNFT" lab --help
+"$XNFT" lab frobnicate >/dev/null 2>&1
+check_eq "unknown subcommand exits 2" 2 $?
+"$XNFT" lab >/dev/null 2>&1
+check_eq "no subcommand exits 2" 2 $?
+
+# --- the demo
+out=$("$XNFT" lab demo 2>&1)
+rc=$?
+check_eq "lab demo exits 0" 0 "$rc"
+[ "$rc" -eq 0 ] || printf '%s\n' "$out" | sed 's/^/# /'
+# "description|regex on the PASS line"
+while IFS='|' read -r desc re; do
+	check_match "demo PASS: $desc" "^  PASS  $re" "$out"
+done <<'EOF'
+internet TCP 22 filtered|TCP 22 \(SSH listening\) +filtered
+internet TCP 80 filtered|TCP 80 \(HTTP listening\) +filtered
+internet TCP 22 over IPv6 filtered|TCP 22 over IPv6 +filtered
+internet UDP 53 unanswered|UDP 53 \(echo server listening\) +no answer
+internet ping unanswered|ICMP echo \(ping\) +no answer
+internet UDP 51820 counted by the WireGuard rule|UDP 51820 reaches WireGuard .*\+1 vpn: WireGuard
+peer1's handshake crossed the internet|peer1's handshake via the internet +completed
+break-glass TCP 22 from the admin address opens|TCP 22 from the admin's 198.18.2.10 +open
+mesh TCP 22 opens|TCP 22 to 10.10.0.1 +open
+mesh TCP 22 over IPv6 opens|TCP 22 to fd10::1 +open
+mesh TCP 80 filtered|TCP 80 \(listening, not a service\) +filtered
+mesh ping answered|ICMP echo \(ping\) +answered
+spoofed source in the tunnel filtered|TCP 22 from spoofed 10.99.0.5 +filtered
+spoofed datagrams counted exactly by the spoof rule|3 UDP datagrams from spoofed 10.99.0.5 .*\+3 mesh: drop spoofed
+loopback TCP 22 opens|TCP 22 to 127.0.0.1 +open
+loopback UDP 53 answered|UDP 53 to 127.0.0.1 \(echo server\) +answered
+EOF
+check_match "demo: every expectation held" '^16 of 16 expectations held' "$out"
+if printf '%s\n' "$out" | grep -q '^  FAIL'; then not_ok "demo: no FAIL line"; else ok "demo: no FAIL line"; fi
+check_eq "demo leaves no xnft-lab-* namespace" 0 "$(lab_ns_count)"
+check_fails "demo removes $LAB_DIR" test -e "$LAB_DIR"
+
+# --- up, play from outside, down
+out=$("$XNFT" lab up 2>&1)
+check_eq "lab up exits 0" 0 $?
+check_eq "lab up made three namespaces" 3 "$(lab_ns_count)"
+procs=$(recorded_procs 2>/dev/null)
+check "lab up recorded wireguard-go x2 and the listeners, all running" all_running "$procs"
+check_eq "WireGuard private keys are mode 600" "600 600" \
+	"$(stat -c %a "$LAB_DIR/host.key" "$LAB_DIR/peer1.key" 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
+out=$("$XNFT" lab up 2>&1)
+check_eq "a second lab up refuses with exit 2" 2 $?
+check_match "the refusal says a lab is up and how to remove it" 'already up.*|lab down' "$out"
+check "the first lab survived the refused second up" all_running "$procs"
+out=$("$XNFT" lab status 2>&1)
+check_eq "lab status exits 0" 0 $?
+check_match "lab status says up" '^xnft lab: up$' "$out"
+check_fails "internet cannot connect to host TCP 22" tcp_connects xnft-lab-internet 198.18.0.1 22
+check_fails "internet cannot connect to host TCP 80" tcp_connects xnft-lab-internet 198.18.0.1 80
+check "peer1 connects to TCP 22 over WireGuard" tcp_connects xnft-lab-peer1 10.10.0.1 22
+check_fails "peer1 cannot connect to TCP 80 (not a service)" tcp_connects xnft-lab-peer1 10.10.0.1 80
+check "the host reaches its own TCP 22 on loopback" tcp_connects xnft-lab-host 127.0.0.1 22
+
+out=$("$XNFT" lab down 2>&1)
+check_eq "lab down exits 0" 0 $?
+check_eq "lab down leaves no xnft-lab-* namespace" 0 "$(lab_ns_count)"
+check "every process the lab recorded is stopped" all_stopped "$procs"
+check_fails "lab down removes $LAB_DIR" test -e "$LAB_DIR"
+check_fails "no wireguard-go control socket is left" test -e /var/run/wireguard/wgh0.sock
+out=$("$XNFT" lab down 2>&1)
+check_eq "lab down a second time exits 0" 0 $?
+check_match "and says there was nothing to remove" 'no lab was up' "$out"
+out=$("$XNFT" lab status 2>&1)
+check_eq "lab status without a lab exits 1" 1 $?
+
+# --- a half-built lab: one namespace, no state file
+ip netns add xnft-lab-host
+out=$("$XNFT" lab up 2>&1)
+check_eq "lab up refuses next to a half-built lab" 2 $?
+check_eq "the refused up touched nothing" 1 "$(lab_ns_count)"
+check "lab down removes a half-built lab" "$XNFT" lab down
+check_eq "nothing of it is left" 0 "$(lab_ns_count)"
+
+# --- Ctrl-C in the middle of the demo
+log=$(tmpdir)/demo.log
+"$XNFT" lab demo >"$log" 2>&1 &
+demo_pid=$!
+track_pid "$demo_pid"
+for _ in $(seq 1 300); do
+	grep -q '^proc listeners' "$STATE" 2>/dev/null && break
+	kill -0 "$demo_pid" 2>/dev/null || break
+	sleep 0.1
+done
+procs=$(recorded_procs 2>/dev/null)
+check "the demo got as far as starting its processes" all_running "$procs"
+kill -INT "$demo_pid"
+wait "$demo_pid"
+rc=$?
+check "Ctrl-C ends the demo with a failure status" test "$rc" -ne 0
+check_match "the demo says it was interrupted" 'interrupted' "$(cat "$log")"
+check_eq "Ctrl-C leaves no xnft-lab-* namespace" 0 "$(lab_ns_count)"
+check "Ctrl-C stops every process the lab recorded" all_stopped "$procs"
+check_fails "Ctrl-C removes $LAB_DIR" test -e "$LAB_DIR"
+
+finish
