@@ -1,3 +1,154 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* placeholder: being written */
-typedef int xnft_placeholder_core_policy_load;
+/*
+ * Policy loading: resolve the path, load in the sandbox, build the model,
+ * recover source locations.
+ */
+#include "core/policy_load.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/paths.h"
+#include "core/sandbox.h"
+#include "core/srcloc.h"
+
+static int missing(const char *path, const char *what, struct xerr *e)
+{
+	int err = errno;
+
+	xerr_set(e, XNFT_EXIT_USAGE, "%s %s: %s", what, path, strerror(err));
+	errno = err;
+	if (errno == ENOENT && (!strcmp(path, XNFT_DEFAULT_POLICY) || !strcmp(path, XNFT_ETC_DIR)))
+		return xerr_hint(e, "create one with: xnft init %s", XNFT_ETC_DIR);
+	if (errno == ENOENT)
+		return xerr_hint(e, "give a policy file, or a directory holding %s "
+				 "(xnft init DIR writes one)", POLICY_ENTRY_NAME);
+	if (errno == EACCES)
+		return xerr_hint(e, "make it readable for this user, or run as root");
+	return -1;
+}
+
+int policy_resolve(const char *path_or_dir, char *entry, size_t entry_len,
+		   char *incdir, size_t incdir_len, struct xerr *e)
+{
+	struct stat st;
+	const char *slash;
+
+	if (!path_or_dir || !*path_or_dir)
+		return xerr_set(e, XNFT_EXIT_USAGE, "empty policy path");
+	if (stat(path_or_dir, &st))
+		return missing(path_or_dir, "cannot open policy", e);
+	if (S_ISDIR(st.st_mode)) {
+		size_t n = strlen(path_or_dir);
+
+		while (n > 1 && path_or_dir[n - 1] == '/')
+			n--;
+		if ((size_t)snprintf(entry, entry_len, "%.*s/%s", (int)n, path_or_dir,
+				     POLICY_ENTRY_NAME) >= entry_len)
+			return xerr_set(e, XNFT_EXIT_USAGE, "policy path too long: %s", path_or_dir);
+		snprintf(incdir, incdir_len, "%.*s", (int)n, path_or_dir);
+		if (stat(entry, &st))
+			return missing(entry, "cannot open policy", e);
+	} else {
+		if ((size_t)snprintf(entry, entry_len, "%s", path_or_dir) >= entry_len)
+			return xerr_set(e, XNFT_EXIT_USAGE, "policy path too long: %s", path_or_dir);
+		slash = strrchr(entry, '/');
+		if (!slash)
+			snprintf(incdir, incdir_len, ".");
+		else if (slash == entry)
+			snprintf(incdir, incdir_len, "/");
+		else
+			snprintf(incdir, incdir_len, "%.*s", (int)(slash - entry), entry);
+	}
+	if (!S_ISREG(st.st_mode))
+		return xerr_set(e, XNFT_EXIT_USAGE, "policy %s is not a regular file", entry);
+	if (access(entry, R_OK))
+		return missing(entry, "cannot read policy", e);
+	return 0;
+}
+
+static void add_locations(struct ruleset *rs, const char *entry, const char *incdir)
+{
+	const char *dirs[2] = { incdir, "/etc" };
+	struct srcloc sl;
+	struct xerr ignored;
+
+	/* locations are a help for messages: without them the model still stands */
+	if (srcloc_scan(entry, dirs, 2, &sl, &ignored))
+		return;
+	srcloc_apply(&sl, rs);
+	srcloc_free(&sl);
+}
+
+int policy_load(const char *path_or_dir, struct ruleset **out, struct nft_diags *diags,
+		struct xerr *e)
+{
+	char entry[4096], incdir[4096];
+	struct sandbox_result r;
+
+	*out = NULL;
+	if (policy_resolve(path_or_dir, entry, sizeof(entry), incdir, sizeof(incdir), e))
+		return -1;
+	if (sandbox_load(entry, incdir, &r, e)) {
+		if (diags) {
+			*diags = r.diags;
+			r.diags.v = NULL;
+			r.diags.n = 0;
+		}
+		sandbox_result_free(&r);
+		return -1;
+	}
+	if (ruleset_from_json(r.json, strlen(r.json), out, e)) {
+		sandbox_result_free(&r);
+		return xerr_wrap(e, "reading the listing of %s", entry);
+	}
+	sandbox_result_free(&r);
+	add_locations(*out, entry, incdir);
+	return 0;
+}
+
+int policy_load_live(struct ruleset **out, struct xerr *e)
+{
+	struct nftctx *ctx;
+	char *json = NULL;
+	int rc;
+
+	*out = NULL;
+	ctx = nftctx_new(NFTCTX_JSON | NFTCTX_NUMERIC, e);
+	if (!ctx)
+		return -1;
+	rc = nftctx_run(ctx, "list ruleset", &json, e);
+	nftctx_free(ctx);
+	if (rc) {
+		free(json);
+		if (e->code != XNFT_EXIT_USAGE)
+			e->code = XNFT_EXIT_USAGE;
+		return xerr_hint(e, "reading the kernel's ruleset needs CAP_NET_ADMIN: run as root");
+	}
+	rc = ruleset_from_json(json, strlen(json), out, e);
+	free(json);
+	return rc;
+}
+
+int policy_load_json(const char *json, size_t len, const char *src_entry,
+		     struct ruleset **out, struct xerr *e)
+{
+	char incdir[4096];
+	const char *slash;
+
+	if (ruleset_from_json(json, len, out, e))
+		return -1;
+	if (src_entry) {
+		slash = strrchr(src_entry, '/');
+		if (!slash)
+			snprintf(incdir, sizeof(incdir), ".");
+		else
+			snprintf(incdir, sizeof(incdir), "%.*s",
+				 (int)(slash == src_entry ? 1 : slash - src_entry), src_entry);
+		add_locations(*out, src_entry, incdir);
+	}
+	return 0;
+}
