@@ -149,7 +149,7 @@ static const struct check_spec checks[] = {
 	{ "internet", "ICMP echo (ping)",
 	  PING(LAB_NS_INTERNET, LAB_INET_HOST4, LAB_HOST_WAN4),
 	  PROBE_NO_ANSWER, RULE_CATCHICMP, 0 },
-	{ "internet", "UDP 51820 reaches WireGuard",
+	{ "internet", "UDP 51820 let in (junk: WG stays silent)",
 	  UDP(LAB_NS_INTERNET, LAB_INET_HOST4, LAB_HOST_WAN4, LAB_WG_PORT, 1),
 	  PROBE_NO_ANSWER, RULE_WG, 0 },
 	{ "internet", "peer1's handshake via the internet", { .ns = NULL },

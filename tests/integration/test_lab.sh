@@ -85,7 +85,7 @@ internet TCP 80 filtered|TCP 80 \(HTTP listening\) +filtered
 internet TCP 22 over IPv6 filtered|TCP 22 over IPv6 +filtered
 internet UDP 53 unanswered|UDP 53 \(echo server listening\) +no answer
 internet ping unanswered|ICMP echo \(ping\) +no answer
-internet UDP 51820 counted by the WireGuard rule|UDP 51820 reaches WireGuard .*\+1 vpn: WireGuard
+internet UDP 51820 counted by the WireGuard rule|UDP 51820 let in .*\+1 vpn: WireGuard
 peer1's handshake crossed the internet|peer1's handshake via the internet +completed
 break-glass TCP 22 from the admin address opens|TCP 22 from the admin's 198.18.2.10 +open
 mesh TCP 22 opens|TCP 22 to 10.10.0.1 +open
