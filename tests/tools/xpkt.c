@@ -93,11 +93,12 @@ static void usage(FILE *f)
 		"  %s send [--src ADDR] --dst ADDR --proto tcp|udp|icmp|icmpv6 [--sport N] [--dport N]\n"
 		"          [--flags syn,ack,fin,rst,psh,urg|none] [--icmp-type N] [--icmp-code N]\n"
 		"          [--hoplimit N|--ttl N] [--frag] [--count N] [--iface IF]\n"
-		"  %s connect --dst ADDR --port N [--src ADDR] [--timeout-ms N]\n"
+		"  %s connect --dst ADDR --port N [--src ADDR] [--sport N] [--timeout-ms N]\n"
 		"  %s listen --port N [--udp] [--count N] [--timeout-ms N]\n"
 		"  %s ping --dst ADDR [--src ADDR] [--count N] [--timeout-ms N]\n"
 		"send: without --sport each packet gets its own source port (a new flow);\n"
-		"      --frag sends each packet as two fragments.\n"
+		"      --frag sends each packet as two fragments; ICMP errors and redirects\n"
+		"      quote a TCP segment from --dst port --dport to --src port --sport.\n"
 		"connect prints open, refused or filtered; ping prints reply or timeout.\n",
 		prog, prog, prog, prog);
 }
@@ -252,8 +253,10 @@ struct pkt {
 
 /*
  * An inner IP header + 8 bytes, as ICMP errors and redirects quote: a TCP
- * segment the destination supposedly sent to the source, matching no
- * connection (the invalid-state test relies on that).
+ * segment the destination sent to the source, from its port --dport to the
+ * source's port --sport. Quote a real connection of the destination to get
+ * a related error (PMTUD); the defaults 33333 -> 44444 match no connection
+ * (an invalid error).
  */
 static size_t build_quote(const struct pkt *p, uint8_t *b)
 {
@@ -279,8 +282,8 @@ static size_t build_quote(const struct pkt *p, uint8_t *b)
 		memcpy(b + 24, p->src.b, n);
 		len = 40;
 	}
-	put16(b + len, 33333);
-	put16(b + len + 2, 44444);
+	put16(b + len, p->o->dport ? (unsigned int)p->o->dport : 33333);
+	put16(b + len + 2, p->o->sport > 0 ? (unsigned int)p->o->sport : 44444);
 	put32(b + len + 4, random32());
 	return len + 8;
 }
@@ -331,8 +334,13 @@ static size_t build_icmp_body(const struct pkt *p, int type, uint8_t *b)
 
 	memset(b, 0, 4);
 	if ((!v6 && (type == 3 || type == 11 || type == 12)) ||
-	    (v6 && type >= 1 && type <= 4))
-		return 4 + build_quote(p, b + 4);	/* error */
+	    (v6 && type >= 1 && type <= 4)) {		/* error */
+		if (!v6 && type == 3 && p->o->icmp_code == 4)
+			put16(b + 2, 576);		/* frag needed: next-hop MTU */
+		if (v6 && type == 2)
+			put32(b, 1280);			/* packet too big: MTU */
+		return 4 + build_quote(p, b + 4);
+	}
 	if (!v6 && type == 5) {				/* redirect: gateway */
 		memcpy(b, p->src.b, 4);
 		return 4 + build_quote(p, b + 4);
@@ -747,19 +755,20 @@ static int cmd_send(int argc, char **argv)
 
 /* ---- connect ---- */
 
-static int bind_source(int fd, const char *src, int family)
+/* bind_source: bind to --src and/or --sport (port 0: the kernel picks). */
+static int bind_source(int fd, const char *src, int port, int family)
 {
-	struct addr a;
+	struct addr a = { .family = family };
 	struct sockaddr_storage ss;
 	socklen_t sl;
 
-	if (!src)
+	if (!src && port <= 0)
 		return 0;
-	if (!parse_addr(src, &a) || a.family != family)
+	if (src && (!parse_addr(src, &a) || a.family != family))
 		return usage_error("--src '%s' is not an address of the same family as --dst", src);
-	sl = to_sockaddr(&a, 0, 0, &ss);
+	sl = to_sockaddr(&a, port > 0 ? port : 0, 0, &ss);
 	if (bind(fd, (struct sockaddr *)&ss, sl) < 0)
-		return sys_error("bind", src);
+		return sys_error("bind", src ? src : "source port");
 	return 0;
 }
 
@@ -784,7 +793,7 @@ static int cmd_connect(int argc, char **argv)
 	fd = socket(dst.family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return sys_error("socket", NULL);
-	rc = bind_source(fd, o.src, dst.family);
+	rc = bind_source(fd, o.src, o.sport, dst.family);
 	if (rc) {
 		close(fd);
 		return rc;
@@ -1004,7 +1013,7 @@ static int cmd_ping(int argc, char **argv)
 		    dst.family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
 	if (fd < 0)
 		return sys_error("raw ICMP socket (needs CAP_NET_RAW)", NULL);
-	rc = bind_source(fd, o.src, dst.family);
+	rc = bind_source(fd, o.src, 0, dst.family);
 	if (rc) {
 		close(fd);
 		return rc;
