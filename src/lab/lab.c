@@ -434,9 +434,14 @@ static int wait_handshake(struct lab_state *st, lab_stop_flag *stop, struct xerr
 		}
 		sleep_ms(100);
 	}
-	xerr_set(e, 2, "no WireGuard handshake between %s and %s within 10 s", LAB_NS_PEER1,
-		 LAB_NS_HOST);
-	return xerr_hint(e, "see %s/wireguard-go-*.log; 'xnft lab down' cleans up", LAB_DIR);
+	char host_log[256], peer_log[256];
+	lab_log_tail(LAB_DIR "/wireguard-go-host.log", host_log, sizeof(host_log));
+	lab_log_tail(LAB_DIR "/wireguard-go-peer1.log", peer_log, sizeof(peer_log));
+	xerr_set(e, 2, "no WireGuard handshake between %s and %s within 10 s "
+		 "(host's wireguard-go: \"%s\"; peer1's: \"%s\")", LAB_NS_PEER1, LAB_NS_HOST,
+		 host_log, peer_log);
+	return xerr_hint(e, "the policy must let UDP %d in from the internet; "
+			 "'xnft check' shows whether it loads", LAB_WG_PORT);
 }
 
 static int build(struct lab_state *st, lab_stop_flag *stop, struct xerr *e)

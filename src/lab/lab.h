@@ -160,6 +160,9 @@ int lab_wg_start(const char *ns, const char *iface, const char *log_path, pid_t 
 int lab_wg_wait_ready(const char *iface, pid_t pid, int timeout_ms, lab_stop_flag *stop,
 		      const char *log_path, struct xerr *e);
 
+/* Last line of a log file (for messages; the lab's logs go when it does). */
+void lab_log_tail(const char *path, char *buf, size_t len);
+
 /* Remove iface's UAPI socket if nothing listens on it (a crashed wireguard-go's). */
 int lab_wg_clear_stale(const char *iface, struct xerr *e);
 

@@ -125,7 +125,7 @@ int lab_wg_clear_stale(const char *iface, struct xerr *e)
 }
 
 /* Last line of a log file, for "wireguard-go exited: <why>". */
-static void log_tail(const char *path, char *buf, size_t len)
+void lab_log_tail(const char *path, char *buf, size_t len)
 {
 	char tmp[2048];
 	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
@@ -157,19 +157,20 @@ int lab_wg_wait_ready(const char *iface, pid_t pid, int timeout_ms, lab_stop_fla
 			return 0;
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			char tail[256];
-			log_tail(log_path, tail, sizeof(tail));
+			lab_log_tail(log_path, tail, sizeof(tail));
 			xerr_set(e, 2, "wireguard-go for %s exited before it was ready%s%s", iface,
 				 *tail ? ": " : "", tail);
-			return xerr_hint(e, "its log is %s; wireguard-go needs /dev/net/tun",
-					 log_path ? log_path : "(none)");
+			return xerr_hint(e, "wireguard-go comes in the Debian package wireguard-go "
+					 "and needs /dev/net/tun");
 		}
 		if (stop && *stop)
 			return xerr_set(e, 2, "interrupted");
 		nanosleep(&step, NULL);
 	}
-	xerr_set(e, 2, "wireguard-go for %s did not open its control socket within %d ms",
-		 iface, timeout_ms);
-	return xerr_hint(e, "see %s", log_path ? log_path : "its log");
+	char tail[256];
+	lab_log_tail(log_path, tail, sizeof(tail));
+	return xerr_set(e, 2, "wireguard-go for %s did not open its control socket within %d ms%s%s",
+			iface, timeout_ms, *tail ? "; its log ends: " : "", tail);
 }
 
 int lab_wg_latest_handshake(const char *ns, const char *iface, long long *when,

@@ -143,6 +143,15 @@ check_eq "the refused up touched nothing" 1 "$(lab_ns_count)"
 check "lab down removes a half-built lab" "$XNFT" lab down
 check_eq "nothing of it is left" 0 "$(lab_ns_count)"
 
+# --- a failure half-way (no wireguard-go on PATH) takes the lab down again
+nowg=$(tmpdir)
+ln -s "$(command -v ip)" "$nowg/ip"
+out=$(PATH=$nowg "$XNFT" lab up 2>&1)
+check_eq "lab up without wireguard-go fails with exit 2" 2 $?
+check_match "and says what is missing" 'wireguard-go' "$out"
+check_eq "the failed up leaves no xnft-lab-* namespace" 0 "$(lab_ns_count)"
+check_fails "the failed up leaves no $LAB_DIR" test -e "$LAB_DIR"
+
 # --- Ctrl-C in the middle of the demo
 log=$(tmpdir)/demo.log
 "$XNFT" lab demo >"$log" 2>&1 &
