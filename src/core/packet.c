@@ -1,0 +1,987 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * PACKET: packet words -> one concrete packet with stated defaults, and back
+ * to words. The defaults and their reasons are documented in packet.h.
+ */
+#include "core/packet.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* Addresses the defaults use (packet.h says why). */
+#define REMOTE4 "8.8.8.8"
+#define REMOTE6 "2001:4860:4860::8888"
+#define HOST4 "198.51.100.1"
+#define HOST6 "2001:db8::1"
+#define OTHER4 "1.1.1.1"
+#define OTHER6 "2606:4700:4700::1111"
+#define LOOP4 "127.0.0.1"
+#define LOOP6 "::1"
+
+#define DEFAULT_SPORT 40000
+#define DEFAULT_DPORT 9
+#define DEFAULT_TTL 64
+
+static const enum packet_field field_of[MF__COUNT] = {
+	[MF_IIF] = PF_IIF, [MF_IIFNAME] = PF_IIFNAME, [MF_OIF] = PF_OIF,
+	[MF_OIFNAME] = PF_OIFNAME, [MF_NFPROTO] = PF_NFPROTO, [MF_L4PROTO] = PF_L4PROTO,
+	[MF_MARK] = PF_MARK, [MF_IP_SADDR] = PF_SADDR, [MF_IP_DADDR] = PF_DADDR,
+	[MF_IP6_SADDR] = PF_SADDR, [MF_IP6_DADDR] = PF_DADDR, [MF_IP_PROTOCOL] = PF_L4PROTO,
+	[MF_IP6_NEXTHDR] = PF_L4PROTO, [MF_IP_TTL] = PF_TTL, [MF_IP6_HOPLIMIT] = PF_TTL,
+	[MF_IP_LENGTH] = PF_LENGTH, [MF_IP_FRAG_OFF] = PF_FRAG_OFF,
+	[MF_TCP_SPORT] = PF_SPORT, [MF_TCP_DPORT] = PF_DPORT, [MF_UDP_SPORT] = PF_SPORT,
+	[MF_UDP_DPORT] = PF_DPORT, [MF_TH_SPORT] = PF_SPORT, [MF_TH_DPORT] = PF_DPORT,
+	[MF_TCP_FLAGS] = PF_TCP_FLAGS, [MF_CT_STATE] = PF_CT_STATE,
+	[MF_ICMP_TYPE] = PF_ICMP_TYPE, [MF_ICMP_CODE] = PF_ICMP_CODE,
+	[MF_ICMPV6_TYPE] = PF_ICMP_TYPE, [MF_ICMPV6_CODE] = PF_ICMP_CODE,
+	[MF_FRAGMENT] = PF_FRAGMENT,
+};
+
+/* ---- small facts --------------------------------------------------------- */
+
+static bool is_v6(const struct packet *p)
+{
+	return p->nfproto == MATCH_NFPROTO_IPV6;
+}
+
+static bool non_first_fragment(const struct packet *p)
+{
+	return (p->frag_off & 0x1fff) != 0;
+}
+
+static bool proto_has_ports(unsigned l4)
+{
+	return l4 == 6 || l4 == 17 || l4 == 33 || l4 == 132 || l4 == 136;
+}
+
+static bool has_ports(const struct packet *p)
+{
+	return !non_first_fragment(p) && proto_has_ports(p->l4proto);
+}
+
+static bool is_tcp(const struct packet *p)
+{
+	return !non_first_fragment(p) && p->l4proto == MATCH_PROTO_TCP;
+}
+
+static bool is_icmp(const struct packet *p)
+{
+	return !non_first_fragment(p) &&
+	       (p->l4proto == MATCH_PROTO_ICMP || p->l4proto == MATCH_PROTO_ICMPV6);
+}
+
+/* Which icmp table a type/code is named from: icmpv6 for l4proto 58. */
+static bool icmp_v6(const struct packet *p)
+{
+	return p->l4proto == MATCH_PROTO_ICMPV6;
+}
+
+static bool given(const struct packet *p, enum packet_field f)
+{
+	return p->given & PF_BIT(f);
+}
+
+static bool unresolved(const struct packet *p, enum packet_field f)
+{
+	return p->unresolved & PF_BIT(f);
+}
+
+enum packet_path packet_path(const struct packet *p)
+{
+	bool in = given(p, PF_IIF) || given(p, PF_IIFNAME);
+	bool out = given(p, PF_OIF) || given(p, PF_OIFNAME);
+
+	if (in && out)
+		return PACKET_FORWARD;
+	return out ? PACKET_OUTPUT : PACKET_INPUT;
+}
+
+static bool on_loopback(const struct packet *p)
+{
+	return !strcmp(p->iif, "lo") || !strcmp(p->oif, "lo");
+}
+
+/* conntrack's table of tcp flag combinations it accepts (PSH, ECE, CWR ignored). */
+static bool tcp_flags_valid(unsigned f)
+{
+	switch (f & (MATCH_TCP_FIN | MATCH_TCP_SYN | MATCH_TCP_RST | MATCH_TCP_ACK |
+		     MATCH_TCP_URG)) {
+	case MATCH_TCP_SYN:
+	case MATCH_TCP_SYN | MATCH_TCP_URG:
+	case MATCH_TCP_SYN | MATCH_TCP_ACK:
+	case MATCH_TCP_RST:
+	case MATCH_TCP_RST | MATCH_TCP_ACK:
+	case MATCH_TCP_FIN | MATCH_TCP_ACK:
+	case MATCH_TCP_FIN | MATCH_TCP_ACK | MATCH_TCP_URG:
+	case MATCH_TCP_ACK:
+	case MATCH_TCP_ACK | MATCH_TCP_URG:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool icmp_is_error(unsigned type, bool v6)
+{
+	if (v6)
+		return type >= 1 && type <= 4;
+	return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+}
+
+static bool icmp_is_echo_reply(unsigned type, bool v6)
+{
+	return type == (v6 ? 129u : 0u);
+}
+
+/* ---- from conditions ---------------------------------------------------- */
+
+struct builder {
+	struct packet *p;
+	const struct match_cond *by[PF__COUNT];  /* the condition that set each field */
+	const struct match_list *m;
+	const struct match_src *src;
+	struct xerr *e;
+};
+
+static int berr(const struct builder *b, int col, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int berr(const struct builder *b, int col, const char *fmt, ...)
+{
+	char msg[sizeof(b->e->msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return xerr_at(b->e, XNFT_EXIT_FINDINGS, b->src->file ? b->src->file : "", b->src->line,
+		       col, "%s", msg);
+}
+
+/* The written condition an implied one comes from (same column, not implied). */
+static const struct match_cond *cause_of(const struct builder *b, const struct match_cond *c)
+{
+	if (!c->implied)
+		return c;
+	for (size_t i = 0; i < b->m->n; i++)
+		if (!b->m->cond[i].implied && b->m->cond[i].col == c->col)
+			return &b->m->cond[i];
+	return c;
+}
+
+static void cond_words(const struct builder *b, const struct match_cond *c, char *buf,
+		       size_t size)
+{
+	match_cond_format(cause_of(b, c), buf, size);
+}
+
+/* A condition that cannot describe one packet: say what to write instead. */
+static int not_single(const struct builder *b, const struct match_cond *c)
+{
+	const char *fname = match_field_name(c->field);
+	const struct match_value *v = c->nval ? &c->val[0] : NULL;
+	char words[256], one[PREFIX_STRLEN];
+
+	match_cond_format(c, words, sizeof(words));
+	if (c->op == MOP_MASK_EQ || c->op == MOP_MASK_NE) {
+		berr(b, c->col, "'%s' tests some bits; one packet has exact values", words);
+		return xerr_hint(b->e, "write the value it has, e.g. %s",
+				 c->field == MF_TCP_FLAGS ? "tcp flags syn,ack" : "meta mark 0x1");
+	}
+	if (c->op == MOP_NE) {
+		berr(b, c->col, "'%s' describes many packets; a packet has one %s", words, fname);
+		return xerr_hint(b->e, "write the value it has: '%s VALUE'", fname);
+	}
+	if (c->nval > 1) {
+		berr(b, c->col, "'%s' lists %zu values; a packet has one %s", words, c->nval, fname);
+		return xerr_hint(b->e, "pick one value and trace again for the others");
+	}
+	switch (v->kind) {
+	case MV_RANGE:
+		berr(b, c->col, "'%s' is a range; a packet has one %s", words, fname);
+		return xerr_hint(b->e, "pick one, e.g. '%s %u'", fname, v->lo);
+	case MV_ADDR_RANGE:
+		prefix_format_addr(&v->addr, one, sizeof(one));
+		berr(b, c->col, "'%s' is a range; a packet has one address", words);
+		return xerr_hint(b->e, "pick one, e.g. '%s %s'", fname, one);
+	case MV_PREFIX: {
+		struct prefix host = v->addr;
+
+		host.addr[v->addr.family == AF_INET6 ? 15 : 3] |= 1;
+		prefix_format_addr(&host, one, sizeof(one));
+		berr(b, c->col, "'%s' is a prefix; a packet has one address", words);
+		return xerr_hint(b->e, "pick one, e.g. '%s %s'", fname, one);
+	}
+	case MV_SET:
+		berr(b, c->col, "'%s' is a named set; a packet has one %s", words, fname);
+		return xerr_hint(b->e, "give one element of @%s", v->name);
+	case MV_IFNAME:
+		berr(b, c->col, "'%s' is a pattern; a packet passes one interface", words);
+		return xerr_hint(b->e, "give the interface's name, e.g. '%s %.*s0'", fname,
+				 (int)(strlen(v->name) - 1), v->name);
+	default:
+		return berr(b, c->col, "'%s' is not one value", words);
+	}
+}
+
+static bool single(const struct match_cond *c)
+{
+	const struct match_value *v;
+
+	if (c->field == MF_FRAGMENT)
+		return true;
+	if (c->op != MOP_EQ || c->nval != 1)
+		return false;
+	v = &c->val[0];
+	switch (v->kind) {
+	case MV_NUM: case MV_DEFINE:
+		return true;
+	case MV_PREFIX:
+		return v->addr.len == prefix_max_len(v->addr.family);
+	case MV_IFNAME:
+		return !strchr(v->name, '*');
+	default:
+		return false;
+	}
+}
+
+static int conflict(const struct builder *b, const struct match_cond *c,
+		    const struct match_cond *by, const char *why)
+{
+	char a[256], o[256];
+
+	cond_words(b, c, a, sizeof(a));
+	cond_words(b, by, o, sizeof(o));
+	berr(b, cause_of(b, c)->col, "'%s' contradicts '%s' at column %d: %s", a, o,
+	     cause_of(b, by)->col, why);
+	return xerr_hint(b->e, "a packet has one value for each field; drop one of them");
+}
+
+/* The number a field holds now, to compare an implied value with. */
+static uint32_t num_of(const struct packet *p, enum packet_field f)
+{
+	switch (f) {
+	case PF_NFPROTO: return p->nfproto;
+	case PF_L4PROTO: return p->l4proto;
+	case PF_MARK: return p->mark;
+	case PF_TTL: return p->ttl;
+	case PF_LENGTH: return p->length;
+	case PF_FRAG_OFF: return p->frag_off;
+	case PF_SPORT: return p->sport;
+	case PF_DPORT: return p->dport;
+	case PF_TCP_FLAGS: return p->tcp_flags;
+	case PF_CT_STATE: return p->ct_state;
+	case PF_ICMP_TYPE: return p->icmp_type;
+	case PF_ICMP_CODE: return p->icmp_code;
+	default: return 0;
+	}
+}
+
+static void set_num(struct packet *p, enum packet_field f, uint32_t n)
+{
+	switch (f) {
+	case PF_NFPROTO: p->nfproto = (uint8_t)n; break;
+	case PF_L4PROTO: p->l4proto = (uint8_t)n; break;
+	case PF_MARK: p->mark = n; break;
+	case PF_TTL: p->ttl = (uint8_t)n; break;
+	case PF_LENGTH: p->length = (uint16_t)n; break;
+	case PF_FRAG_OFF: p->frag_off = (uint16_t)n; break;
+	case PF_SPORT: p->sport = (uint16_t)n; break;
+	case PF_DPORT: p->dport = (uint16_t)n; break;
+	case PF_TCP_FLAGS: p->tcp_flags = (uint8_t)n; break;
+	case PF_CT_STATE: p->ct_state = (uint8_t)n; break;
+	case PF_ICMP_TYPE: p->icmp_type = (uint8_t)n; break;
+	case PF_ICMP_CODE: p->icmp_code = (uint8_t)n; break;
+	default: break;
+	}
+}
+
+static int take_implied(struct builder *b, const struct match_cond *c, enum packet_field f)
+{
+	struct packet *p = b->p;
+	uint32_t n = c->val[0].lo;
+
+	if (given(p, f) && !unresolved(p, f) && num_of(p, f) != n)
+		return conflict(b, c, b->by[f], "no packet has both");
+	set_num(p, f, n);
+	p->given |= PF_BIT(f);
+	if (!b->by[f])
+		b->by[f] = c;
+	return 0;
+}
+
+/* iif and iifname (oif and oifname) name one interface: they must agree. */
+static int take_ifname(struct builder *b, const struct match_cond *c, enum packet_field f)
+{
+	struct packet *p = b->p;
+	bool in = f == PF_IIF || f == PF_IIFNAME;
+	enum packet_field other = in ? (f == PF_IIF ? PF_IIFNAME : PF_IIF) :
+				       (f == PF_OIF ? PF_OIFNAME : PF_OIF);
+	char *name = in ? p->iif : p->oif;
+
+	if (given(p, other) && !unresolved(p, other) && strcmp(name, c->val[0].name))
+		return conflict(b, c, b->by[other], in ? "a packet arrives on one interface" :
+				"a packet leaves on one interface");
+	snprintf(name, IFNAME_MAXLEN + 1, "%s", c->val[0].name);
+	return 0;
+}
+
+static int take_written(struct builder *b, const struct match_cond *c, enum packet_field f)
+{
+	struct packet *p = b->p;
+	const struct match_value *v = c->nval ? &c->val[0] : NULL;
+
+	if (!single(c))
+		return not_single(b, c);
+	if (b->by[f] && !b->by[f]->implied) {
+		char a[256];
+
+		match_cond_format(c, a, sizeof(a));
+		berr(b, c->col, "'%s': the packet's %s was already given at column %d", a,
+		     match_field_name(b->by[f]->field), b->by[f]->col);
+		return xerr_hint(b->e, "a packet has one value for each field; keep one");
+	}
+	if (v && v->kind == MV_DEFINE) {
+		p->unresolved |= PF_BIT(f);
+		snprintf(p->define[f], sizeof(p->define[f]), "%s", v->name);
+	} else if (f == PF_IIF || f == PF_IIFNAME || f == PF_OIF || f == PF_OIFNAME) {
+		if (take_ifname(b, c, f) < 0)
+			return -1;
+	} else if (f == PF_SADDR || f == PF_DADDR) {
+		*(f == PF_SADDR ? &p->saddr : &p->daddr) = v->addr;
+	} else if (f != PF_FRAGMENT) {
+		if (given(p, f) && !unresolved(p, f) && num_of(p, f) != v->lo)
+			return conflict(b, c, b->by[f], "no packet has both");
+		set_num(p, f, v->lo);
+	}
+	p->given |= PF_BIT(f);
+	b->by[f] = c;
+	return 0;
+}
+
+/* ---- defaults ------------------------------------------------------------ */
+
+static void addr_set(struct prefix *a, bool v6, const char *text)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = v6 ? AF_INET6 : AF_INET;
+	a->len = prefix_max_len(a->family);
+	inet_pton(a->family, text, a->addr);
+}
+
+static void default_addresses(struct packet *p)
+{
+	bool v6 = is_v6(p), lo = on_loopback(p);
+	enum packet_path path = packet_path(p);
+	const char *remote = v6 ? REMOTE6 : REMOTE4, *host = v6 ? HOST6 : HOST4;
+
+	if (!given(p, PF_SADDR) || unresolved(p, PF_SADDR))
+		addr_set(&p->saddr, v6, lo ? (v6 ? LOOP6 : LOOP4) :
+			 path == PACKET_OUTPUT ? host : remote);
+	if (!given(p, PF_DADDR) || unresolved(p, PF_DADDR))
+		addr_set(&p->daddr, v6, lo ? (v6 ? LOOP6 : LOOP4) :
+			 path == PACKET_OUTPUT ? remote :
+			 path == PACKET_FORWARD ? (v6 ? OTHER6 : OTHER4) : host);
+}
+
+static uint8_t ct_from_tcp_flags(unsigned f)
+{
+	if (!tcp_flags_valid(f))
+		return MATCH_CT_INVALID;
+	if ((f & MATCH_TCP_SYN) && !(f & MATCH_TCP_ACK))
+		return MATCH_CT_NEW;
+	return MATCH_CT_ESTABLISHED;
+}
+
+static uint8_t ct_default(const struct packet *p)
+{
+	if (is_tcp(p) && given(p, PF_TCP_FLAGS) && !unresolved(p, PF_TCP_FLAGS))
+		return ct_from_tcp_flags(p->tcp_flags);
+	if (is_icmp(p) && icmp_is_error(p->icmp_type, icmp_v6(p)))
+		return MATCH_CT_RELATED;
+	if (is_icmp(p) && icmp_is_echo_reply(p->icmp_type, icmp_v6(p)))
+		return MATCH_CT_ESTABLISHED;
+	return MATCH_CT_NEW;
+}
+
+static uint8_t ttl_default(const struct packet *p)
+{
+	if (is_icmp(p) && icmp_v6(p)) {
+		if (p->icmp_type >= 133 && p->icmp_type <= 137)
+			return 255;
+		if ((p->icmp_type >= 130 && p->icmp_type <= 132) || p->icmp_type == 143)
+			return 1;
+	}
+	return DEFAULT_TTL;
+}
+
+static unsigned l4_header_len(const struct packet *p)
+{
+	if (non_first_fragment(p))
+		return 0;
+	switch (p->l4proto) {
+	case MATCH_PROTO_TCP: return 20;
+	case MATCH_PROTO_UDP: case MATCH_PROTO_ICMP: case MATCH_PROTO_ICMPV6: case 136: return 8;
+	default: return 0;
+	}
+}
+
+/* A field given but meaningless for this packet (ports of icmp, flags of a fragment). */
+static int check_transport(struct builder *b)
+{
+	static const enum packet_field fs[] = { PF_SPORT, PF_DPORT, PF_TCP_FLAGS,
+						PF_ICMP_TYPE, PF_ICMP_CODE };
+	struct packet *p = b->p;
+
+	for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
+		enum packet_field f = fs[i];
+		bool ok = f == PF_TCP_FLAGS ? is_tcp(p) :
+			  (f == PF_SPORT || f == PF_DPORT) ? has_ports(p) : is_icmp(p);
+		const struct match_cond *c = b->by[f];
+		char a[256], l4[32];
+		const char *name;
+
+		if (!given(p, f) || ok || !c)
+			continue;
+		cond_words(b, c, a, sizeof(a));
+		if (non_first_fragment(p)) {
+			const struct match_cond *fr = b->by[PF_FRAGMENT] ? b->by[PF_FRAGMENT] :
+						      b->by[PF_FRAG_OFF];
+
+			berr(b, c->col, "'%s' cannot be given for a non-first fragment (column %d): "
+			     "it carries no transport header", a, fr ? fr->col : 0);
+			return xerr_hint(b->e, "drop '%s', or drop the fragment", a);
+		}
+		name = match_l4proto_name(p->l4proto);
+		if (!name) {
+			snprintf(l4, sizeof(l4), "%u", p->l4proto);
+			name = l4;
+		}
+		berr(b, c->col, "'%s' does not fit the transport protocol %s: it has no such header",
+		     a, name);
+		return xerr_hint(b->e, "give a protocol that has it (tcp or udp for ports), or "
+				 "drop '%s'", a);
+	}
+	return 0;
+}
+
+/* Fill every field not given, and check the ones given fit together. */
+static int complete(struct builder *b)
+{
+	struct packet *p = b->p;
+
+	if (!given(p, PF_NFPROTO) || unresolved(p, PF_NFPROTO)) {
+		bool icmpv6 = given(p, PF_L4PROTO) && !unresolved(p, PF_L4PROTO) &&
+			      p->l4proto == MATCH_PROTO_ICMPV6;
+
+		p->nfproto = icmpv6 ? MATCH_NFPROTO_IPV6 : MATCH_NFPROTO_IPV4;
+	}
+	if (given(p, PF_FRAGMENT)) {
+		if (given(p, PF_FRAG_OFF) && !unresolved(p, PF_FRAG_OFF) && !non_first_fragment(p)) {
+			char a[64];
+
+			cond_words(b, b->by[PF_FRAG_OFF], a, sizeof(a));
+			berr(b, b->by[PF_FRAG_OFF]->col, "'%s' is not a non-first fragment, but "
+			     "'fragment' at column %d says it is", a, b->by[PF_FRAGMENT]->col);
+			return xerr_hint(b->e, "drop one of them");
+		}
+		if (!given(p, PF_FRAG_OFF) || unresolved(p, PF_FRAG_OFF))
+			p->frag_off = PACKET_FRAGMENT_OFF;
+	}
+	if (!given(p, PF_L4PROTO))
+		p->l4proto = MATCH_PROTO_TCP;
+	if (check_transport(b) < 0)
+		return -1;
+	if (!has_ports(p))
+		p->sport = p->dport = 0;
+	else {
+		if (!given(p, PF_SPORT) || unresolved(p, PF_SPORT))
+			p->sport = DEFAULT_SPORT;
+		if (!given(p, PF_DPORT) || unresolved(p, PF_DPORT))
+			p->dport = DEFAULT_DPORT;
+	}
+	if (!is_icmp(p)) {
+		p->icmp_type = p->icmp_code = 0;
+	} else {
+		if (!given(p, PF_ICMP_TYPE) || unresolved(p, PF_ICMP_TYPE))
+			p->icmp_type = given(p, PF_ICMP_CODE) ? (icmp_v6(p) ? 1 : 3) :
+				       (icmp_v6(p) ? 128 : 8);
+		if (!given(p, PF_ICMP_CODE) || unresolved(p, PF_ICMP_CODE))
+			p->icmp_code = 0;
+	}
+	if (!given(p, PF_CT_STATE) || unresolved(p, PF_CT_STATE))
+		p->ct_state = ct_default(p);
+	if (!is_tcp(p))
+		p->tcp_flags = 0;
+	else if (!given(p, PF_TCP_FLAGS) || unresolved(p, PF_TCP_FLAGS))
+		p->tcp_flags = p->ct_state == MATCH_CT_NEW || p->ct_state == MATCH_CT_UNTRACKED ?
+			       MATCH_TCP_SYN : MATCH_TCP_ACK;
+	if (!given(p, PF_TTL) || unresolved(p, PF_TTL))
+		p->ttl = ttl_default(p);
+	if (!given(p, PF_LENGTH) || unresolved(p, PF_LENGTH))
+		p->length = (uint16_t)((is_v6(p) ? 40 : 20) + l4_header_len(p));
+	if (!given(p, PF_MARK) || unresolved(p, PF_MARK))
+		p->mark = 0;
+	default_addresses(p);
+	return 0;
+}
+
+int packet_from_match(struct packet *p, const struct match_list *m,
+		      const struct match_src *src, struct xerr *e)
+{
+	struct builder b = { .p = p, .m = m, .src = src, .e = e };
+
+	memset(p, 0, sizeof(*p));
+	for (size_t i = 0; i < m->n; i++) {
+		const struct match_cond *c = &m->cond[i];
+		enum packet_field f = field_of[c->field];
+		int r = c->implied ? take_implied(&b, c, f) : take_written(&b, c, f);
+
+		if (r < 0)
+			goto fail;
+	}
+	if (complete(&b) < 0)
+		goto fail;
+	return 0;
+fail:
+	memset(p, 0, sizeof(*p));
+	return -1;
+}
+
+int packet_parse(struct packet *p, const char *text, struct xerr *e)
+{
+	struct match_src src = { "packet", 1 };
+	struct match_list m;
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	if (match_parse(&m, text, &src, e) < 0)
+		return -1;
+	r = packet_from_match(p, &m, &src, e);
+	match_list_free(&m);
+	return r;
+}
+
+int packet_parse_argv(struct packet *p, int argc, char **argv, struct xerr *e)
+{
+	size_t len = 1;
+	char *text;
+	int r;
+
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 3;
+	text = malloc(len);
+	if (!text)
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory reading the packet");
+	text[0] = '\0';
+	for (int i = 0; i < argc; i++) {
+		/* The shell took the quotes off "eth*"; a word with a space needs them back. */
+		bool quote = strpbrk(argv[i], " \t") != NULL;
+
+		strcat(text, i ? " " : "");
+		strcat(text, quote ? "\"" : "");
+		strcat(text, argv[i]);
+		strcat(text, quote ? "\"" : "");
+	}
+	r = packet_parse(p, text, e);
+	free(text);
+	return r;
+}
+
+/* ---- formatting --------------------------------------------------------- */
+
+struct outbuf {
+	char *buf;
+	size_t size, len;
+};
+
+static void out_add(struct outbuf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void out_add(struct outbuf *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!o->size || o->len >= o->size - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->len = o->len + (size_t)n < o->size ? o->len + (size_t)n : o->size - 1;
+}
+
+/* The protocol word for ports: tcp/udp when that is the packet's protocol. */
+static const char *port_word(const struct packet *p, bool full)
+{
+	bool known = full || (given(p, PF_L4PROTO) && !unresolved(p, PF_L4PROTO));
+
+	if (known && p->l4proto == MATCH_PROTO_TCP)
+		return "tcp";
+	if (known && p->l4proto == MATCH_PROTO_UDP)
+		return "udp";
+	return "th";
+}
+
+static const char *words_of(const struct packet *p, enum packet_field f, bool full)
+{
+	bool v6 = is_v6(p);
+
+	switch (f) {
+	case PF_IIF: return "iif";
+	case PF_IIFNAME: return "iifname";
+	case PF_OIF: return "oif";
+	case PF_OIFNAME: return "oifname";
+	case PF_NFPROTO: return "meta nfproto";
+	case PF_L4PROTO: return "meta l4proto";
+	case PF_MARK: return "meta mark";
+	case PF_SADDR: return v6 ? "ip6 saddr" : "ip saddr";
+	case PF_DADDR: return v6 ? "ip6 daddr" : "ip daddr";
+	case PF_TTL: return v6 ? "ip6 hoplimit" : "ip ttl";
+	case PF_LENGTH: return "ip length";
+	case PF_FRAG_OFF: return "ip frag-off";
+	case PF_FRAGMENT: return "fragment";
+	case PF_SPORT:
+		return !strcmp(port_word(p, full), "tcp") ? "tcp sport" :
+		       !strcmp(port_word(p, full), "udp") ? "udp sport" : "th sport";
+	case PF_DPORT:
+		return !strcmp(port_word(p, full), "tcp") ? "tcp dport" :
+		       !strcmp(port_word(p, full), "udp") ? "udp dport" : "th dport";
+	case PF_TCP_FLAGS: return "tcp flags";
+	case PF_CT_STATE: return "ct state";
+	case PF_ICMP_TYPE: return icmp_v6(p) ? "icmpv6 type" : "icmp type";
+	case PF_ICMP_CODE: return icmp_v6(p) ? "icmpv6 code" : "icmp code";
+	default: return "?";
+	}
+}
+
+const char *packet_field_words(const struct packet *p, enum packet_field f)
+{
+	return words_of(p, f, true);
+}
+
+static void value_of(const struct packet *p, enum packet_field f, char *buf, size_t size)
+{
+	const char *name = NULL;
+
+	if (unresolved(p, f)) {
+		snprintf(buf, size, "$%s", p->define[f]);
+		return;
+	}
+	switch (f) {
+	case PF_IIF: case PF_IIFNAME:
+		match_ifname_format(p->iif, buf, size);
+		return;
+	case PF_OIF: case PF_OIFNAME:
+		match_ifname_format(p->oif, buf, size);
+		return;
+	case PF_SADDR:
+		prefix_format_addr(&p->saddr, buf, size);
+		return;
+	case PF_DADDR:
+		prefix_format_addr(&p->daddr, buf, size);
+		return;
+	case PF_TCP_FLAGS:
+		match_tcp_flags_format(p->tcp_flags, ",", buf, size);
+		return;
+	case PF_MARK: case PF_FRAG_OFF:
+		snprintf(buf, size, "0x%x", num_of(p, f));
+		return;
+	case PF_NFPROTO: name = is_v6(p) ? "ipv6" : "ipv4"; break;
+	case PF_L4PROTO: name = match_l4proto_name(p->l4proto); break;
+	case PF_CT_STATE: name = match_ct_state_name(p->ct_state); break;
+	case PF_ICMP_TYPE: name = match_icmp_type_name(p->icmp_type, icmp_v6(p)); break;
+	case PF_ICMP_CODE:
+		/* The code names belong to destination-unreachable; other types get numbers. */
+		if (p->icmp_type == (icmp_v6(p) ? 1 : 3))
+			name = match_icmp_code_name(p->icmp_code, icmp_v6(p));
+		break;
+	case PF_FRAGMENT: buf[0] = '\0'; return;
+	default: break;
+	}
+	if (name)
+		snprintf(buf, size, "%s", name);
+	else
+		snprintf(buf, size, "%u", num_of(p, f));
+}
+
+static void add_field(struct outbuf *o, const struct packet *p, enum packet_field f, bool full)
+{
+	char v[PREFIX_STRLEN + MATCH_NAME_MAX];
+
+	value_of(p, f, v, sizeof(v));
+	out_add(o, "%s%s%s%s", o->len ? " " : "", words_of(p, f, full), v[0] ? " " : "", v);
+}
+
+/* The order words are written in. */
+static const enum packet_field word_order[] = {
+	PF_IIF, PF_IIFNAME, PF_OIF, PF_OIFNAME, PF_NFPROTO, PF_L4PROTO, PF_MARK,
+	PF_SADDR, PF_DADDR, PF_TTL, PF_LENGTH, PF_FRAG_OFF, PF_FRAGMENT,
+	PF_SPORT, PF_DPORT, PF_TCP_FLAGS, PF_ICMP_TYPE, PF_ICMP_CODE, PF_CT_STATE,
+};
+
+#define NWORDS (sizeof(word_order) / sizeof(word_order[0]))
+
+/* The protocols the other written words already imply. */
+static void implied_by_words(const struct packet *p, bool *nf, bool *l4)
+{
+	unsigned v4_or_v6 = PF_BIT(PF_SADDR) | PF_BIT(PF_DADDR) | PF_BIT(PF_TTL) |
+			    PF_BIT(PF_LENGTH) | PF_BIT(PF_FRAG_OFF) | PF_BIT(PF_ICMP_TYPE) |
+			    PF_BIT(PF_ICMP_CODE);
+	bool ports = (p->given & (PF_BIT(PF_SPORT) | PF_BIT(PF_DPORT))) &&
+		     strcmp(port_word(p, false), "th");
+
+	*nf = (p->given & v4_or_v6) != 0;
+	*l4 = ports || (p->given & (PF_BIT(PF_TCP_FLAGS) | PF_BIT(PF_ICMP_TYPE) |
+				    PF_BIT(PF_ICMP_CODE)));
+}
+
+void packet_format(const struct packet *p, char *buf, size_t size)
+{
+	struct outbuf o = { buf, size, 0 };
+	bool nf, l4;
+
+	if (!size)
+		return;
+	buf[0] = '\0';
+	implied_by_words(p, &nf, &l4);
+	for (size_t i = 0; i < NWORDS; i++) {
+		enum packet_field f = word_order[i];
+
+		if (!given(p, f))
+			continue;
+		if (f == PF_NFPROTO && nf && !unresolved(p, f))
+			continue;
+		if (f == PF_L4PROTO && l4 && !unresolved(p, f))
+			continue;
+		add_field(&o, p, f, false);
+	}
+}
+
+/* Whether the full form writes field f for this packet. */
+static bool relevant(const struct packet *p, enum packet_field f)
+{
+	switch (f) {
+	case PF_IIF: return p->iif[0] || unresolved(p, PF_IIF);
+	case PF_OIF: return p->oif[0] || unresolved(p, PF_OIF);
+	case PF_IIFNAME: case PF_OIFNAME: return false;
+	case PF_LENGTH: case PF_FRAG_OFF: return !is_v6(p);
+	case PF_FRAGMENT: return is_v6(p) && non_first_fragment(p);
+	case PF_SPORT: case PF_DPORT: return has_ports(p);
+	case PF_TCP_FLAGS: return is_tcp(p);
+	case PF_ICMP_TYPE: case PF_ICMP_CODE: return is_icmp(p);
+	default: return true;
+	}
+}
+
+void packet_format_full(const struct packet *p, char *buf, size_t size)
+{
+	struct outbuf o = { buf, size, 0 };
+
+	if (!size)
+		return;
+	buf[0] = '\0';
+	for (size_t i = 0; i < NWORDS; i++)
+		if (relevant(p, word_order[i]))
+			add_field(&o, p, word_order[i], true);
+}
+
+/* ---- the defaults in words ------------------------------------------------- */
+
+static const char *addr_why(const struct packet *p, bool source)
+{
+	enum packet_path path = packet_path(p);
+
+	if (on_loopback(p))
+		return "loopback";
+	if (path == PACKET_OUTPUT)
+		return source ? "this host" : "a host on the internet";
+	if (path == PACKET_FORWARD && !source)
+		return "another host on the internet";
+	return source ? "a host on the internet" : "this host";
+}
+
+static const char *ct_why(const struct packet *p)
+{
+	if (is_tcp(p) && given(p, PF_TCP_FLAGS)) {
+		if (p->ct_state == MATCH_CT_INVALID)
+			return "conntrack refuses these tcp flags";
+		if (p->ct_state == MATCH_CT_NEW)
+			return "syn without ack opens a connection";
+		return "tcp flags of a packet inside a connection";
+	}
+	if (p->ct_state == MATCH_CT_RELATED)
+		return "an icmp error about one of this host's connections";
+	if (p->ct_state == MATCH_CT_ESTABLISHED)
+		return "a reply to this host's echo request";
+	return "the first packet of a connection";
+}
+
+static const char *why_of(const struct packet *p, enum packet_field f)
+{
+	switch (f) {
+	case PF_NFPROTO:
+		return is_v6(p) ? "ipv6-icmp is IPv6's protocol" : "no IPv6 word given";
+	case PF_L4PROTO: return "no protocol given";
+	case PF_MARK: return "no mark set";
+	case PF_SADDR: return addr_why(p, true);
+	case PF_DADDR: return addr_why(p, false);
+	case PF_TTL:
+		return p->ttl == 255 ? "neighbour discovery requires 255" :
+		       p->ttl == 1 ? "multicast listener discovery requires 1" :
+		       "a usual initial value";
+	case PF_LENGTH: return "headers only";
+	case PF_FRAG_OFF: return "a whole packet, not a fragment";
+	case PF_SPORT: return "an ephemeral port";
+	case PF_DPORT: return "discard: a port no service uses";
+	case PF_TCP_FLAGS:
+		return p->tcp_flags == MATCH_TCP_SYN ? "opens a connection" :
+		       "a packet inside a connection";
+	case PF_CT_STATE: return ct_why(p);
+	case PF_ICMP_TYPE: return given(p, PF_ICMP_CODE) ? "the type that has codes" :
+				  "a ping";
+	case PF_ICMP_CODE: return "the first code";
+	default: return "";
+	}
+}
+
+static void add_default(struct packet_default *out, size_t max, size_t *n,
+			enum packet_field f, const char *words, const char *why)
+{
+	if (*n < max) {
+		out[*n].field = f;
+		snprintf(out[*n].words, sizeof(out[*n].words), "%s", words);
+		out[*n].why = why;
+	}
+	(*n)++;
+}
+
+size_t packet_defaults(const struct packet *p, struct packet_default *out, size_t max)
+{
+	enum packet_path path = packet_path(p);
+	size_t n = 0;
+
+	if (path != PACKET_OUTPUT && !given(p, PF_IIF) && !given(p, PF_IIFNAME))
+		add_default(out, max, &n, PF_IIF, "iif: any other interface",
+			    "no interface given: one that no rule names");
+	if (path == PACKET_INPUT)
+		add_default(out, max, &n, PF_OIF, "oif: none", "addressed to this host: input");
+	if (path == PACKET_OUTPUT)
+		add_default(out, max, &n, PF_IIF, "iif: none", "sent by this host: output");
+	for (size_t i = 0; i < NWORDS; i++) {
+		enum packet_field f = word_order[i];
+		char words[96], v[PREFIX_STRLEN + 8];
+
+		if (f == PF_IIF || f == PF_IIFNAME || f == PF_OIF || f == PF_OIFNAME ||
+		    f == PF_FRAGMENT || given(p, f) || !relevant(p, f))
+			continue;
+		if (f == PF_FRAG_OFF && given(p, PF_FRAGMENT))
+			continue;
+		value_of(p, f, v, sizeof(v));
+		snprintf(words, sizeof(words), "%s %s", words_of(p, f, true), v);
+		add_default(out, max, &n, f, words, why_of(p, f));
+	}
+	return n;
+}
+
+void packet_defaults_format(const struct packet *p, char *buf, size_t size)
+{
+	struct packet_default d[PF__COUNT + 4];
+	size_t n = packet_defaults(p, d, sizeof(d) / sizeof(d[0]));
+	struct outbuf o = { buf, size, 0 };
+
+	if (!size)
+		return;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && i < sizeof(d) / sizeof(d[0]); i++)
+		out_add(&o, "%s%s (%s)", i ? ", " : "", d[i].words, d[i].why);
+}
+
+/* ---- comparing and resolving ------------------------------------------------ */
+
+bool packet_equal(const struct packet *a, const struct packet *b)
+{
+	if (a->given != b->given || a->unresolved != b->unresolved)
+		return false;
+	for (int f = 0; f < PF__COUNT; f++)
+		if ((a->unresolved & PF_BIT(f)) && strcmp(a->define[f], b->define[f]))
+			return false;
+	return !strcmp(a->iif, b->iif) && !strcmp(a->oif, b->oif) &&
+	       a->nfproto == b->nfproto && a->l4proto == b->l4proto && a->mark == b->mark &&
+	       prefix_equal(&a->saddr, &b->saddr) && prefix_equal(&a->daddr, &b->daddr) &&
+	       a->ttl == b->ttl && a->length == b->length && a->frag_off == b->frag_off &&
+	       a->sport == b->sport && a->dport == b->dport && a->tcp_flags == b->tcp_flags &&
+	       a->ct_state == b->ct_state && a->icmp_type == b->icmp_type &&
+	       a->icmp_code == b->icmp_code;
+}
+
+/* Defines may name other defines; this many rounds is more than any policy nests. */
+#define RESOLVE_ROUNDS 8
+
+/* text with each $NAME word replaced by its value; -1 when a define is missing. */
+static int substitute(const char *text, char *out, size_t size, packet_lookup_fn lookup,
+		      void *ctx, bool *changed, struct xerr *e)
+{
+	struct match_src src = { "packet", 1 };
+	struct match_toks toks;
+	struct outbuf o = { out, size, 0 };
+
+	out[0] = '\0';
+	*changed = false;
+	if (match_tokenize(&toks, text, strlen(text), 1, &src, e) < 0)
+		return -1;
+	for (size_t i = 0; i < toks.n; i++) {
+		const struct match_tok *t = &toks.v[i];
+		char name[MATCH_NAME_MAX], value[512];
+
+		if (t->kind == MTOK_WORD && t->s[0] == '$' && t->len < sizeof(name)) {
+			memcpy(name, t->s + 1, t->len - 1);
+			name[t->len - 1] = '\0';
+			if (lookup(ctx, name, value, sizeof(value)) < 0) {
+				match_toks_free(&toks);
+				xerr_at(e, XNFT_EXIT_FINDINGS, "packet", 1, 0,
+					"'$%s' is not defined by the policy", name);
+				return xerr_hint(e, "give the value itself, or define %s in the "
+						 "policy", name);
+			}
+			out_add(&o, "%s%s", o.len ? " " : "", value);
+			*changed = true;
+		} else if (t->kind == MTOK_STRING) {
+			out_add(&o, "%s\"%.*s\"", o.len ? " " : "", (int)t->len, t->s);
+		} else {
+			out_add(&o, "%s%.*s", o.len ? " " : "", (int)t->len, t->s);
+		}
+	}
+	match_toks_free(&toks);
+	return 0;
+}
+
+int packet_resolve(struct packet *p, packet_lookup_fn lookup, void *ctx, struct xerr *e)
+{
+	char a[PACKET_TEXT_MAX * 2], b[PACKET_TEXT_MAX * 2];
+	struct packet q;
+	bool changed = true;
+
+	if (!p->unresolved)
+		return 0;
+	packet_format(p, a, sizeof(a));
+	for (int round = 0; changed; round++) {
+		if (round == RESOLVE_ROUNDS)
+			return xerr_set(e, XNFT_EXIT_FINDINGS, "the defines in '%s' refer to each "
+					"other in a loop", a);
+		if (substitute(a, b, sizeof(b), lookup, ctx, &changed, e) < 0)
+			return -1;
+		memcpy(a, b, sizeof(a));
+	}
+	if (packet_parse(&q, a, e) < 0) {
+		e->col = 0;
+		xerr_wrap(e, "with the policy's defines put in ('%s')", a);
+		return -1;
+	}
+	*p = q;
+	return 0;
+}

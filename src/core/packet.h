@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * PACKET: one concrete packet, written in packet words (match.h), e.g.
+ *     iif eth0 ip saddr 203.0.113.5 tcp dport 22 tcp flags syn ct state new
+ * `xnft trace` follows it through a ruleset. Every field has exactly one
+ * value: sets, ranges, prefixes, patterns, '!=' and masks are refused with
+ * a message saying what to write instead. `$NAME` (a define of the policy)
+ * is kept unresolved until packet_resolve() puts the policy's value in.
+ *
+ * Words and fields: iif/iifname and oif/oifname name the interfaces (the
+ * two spellings name the same interface and must agree); meta l4proto, ip
+ * protocol and ip6 nexthdr all give the transport protocol (ip6 nexthdr
+ * assumes no extension headers); ip ttl and ip6 hoplimit the hop limit;
+ * tcp/udp/th sport/dport the ports; icmp and icmpv6 type/code the ICMP
+ * header; `fragment` makes it a non-first fragment (ip frag-off 0x20b9:
+ * more-fragments set, offset 1480 bytes), which carries no transport header,
+ * so ports, tcp flags and icmp type/code cannot be given with it.
+ *
+ * Defaults for what is not given (packet_defaults() lists them in words):
+ *  - path: iif only (or neither) = input, addressed to this host; iif and
+ *    oif = forward; oif only = output, sent by this host.
+ *  - iif/oif not given: "" = an interface no rule names ("any other interface").
+ *  - meta nfproto ipv4, unless an IPv6 word is given (meta l4proto
+ *    ipv6-icmp alone also means IPv6).
+ *  - addresses: a host on the internet (8.8.8.8 / 2001:4860:4860::8888) and
+ *    this host (198.51.100.1 / 2001:db8::1): input goes internet -> host,
+ *    output host -> internet, forward internet -> another internet host
+ *    (1.1.1.1 / 2606:4700:4700::1111). On loopback (iif or oif lo) both are
+ *    127.0.0.1 / ::1.
+ *  - meta l4proto tcp.
+ *  - ports (tcp, udp, udplite, sctp, dccp): sport 40000 (ephemeral), dport 9
+ *    (discard: a port no service uses).
+ *  - tcp flags from ct state: new or untracked -> syn; otherwise ack.
+ *  - ct state from the rest: tcp flags that conntrack refuses (no flags,
+ *    FIN alone, FIN+PSH+URG, SYN+FIN, SYN+RST, ...) -> invalid; tcp flags
+ *    with syn and without ack -> new; other tcp flags -> established; icmp
+ *    errors (destination-unreachable, time-exceeded, parameter-problem,
+ *    source-quench, packet-too-big) -> related (an error about one of this
+ *    host's connections); echo-reply -> established; everything else new.
+ *  - icmp type echo-request code 0; with only a code given, type
+ *    destination-unreachable.
+ *  - ip ttl / ip6 hoplimit 64; 255 for neighbour discovery (icmpv6 types
+ *    133..137) and 1 for multicast listener discovery (130..132, 143), as
+ *    those protocols require.
+ *  - ip length: the headers alone (20 or 40, plus tcp 20, udp 8, icmp 8).
+ *  - meta mark 0; not a fragment (frag-off 0).
+ */
+#ifndef XNFT_CORE_PACKET_H
+#define XNFT_CORE_PACKET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/addr.h"
+#include "core/err.h"
+#include "core/match.h"
+
+/* Enough for packet_format() / packet_format_full() of any packet. */
+#define PACKET_TEXT_MAX 1024
+
+/* The fields of one packet; a word like "tcp dport" sets one of them. */
+enum packet_field {
+	PF_IIF, PF_IIFNAME, PF_OIF, PF_OIFNAME,  /* iif and iifname share packet.iif */
+	PF_NFPROTO, PF_L4PROTO, PF_MARK,
+	PF_SADDR, PF_DADDR, PF_TTL, PF_LENGTH, PF_FRAG_OFF, PF_FRAGMENT,
+	PF_SPORT, PF_DPORT, PF_TCP_FLAGS, PF_CT_STATE, PF_ICMP_TYPE, PF_ICMP_CODE,
+	PF__COUNT
+};
+
+#define PF_BIT(f) (1u << (f))
+
+enum packet_path { PACKET_INPUT, PACKET_FORWARD, PACKET_OUTPUT };
+
+struct packet {
+	unsigned given;        /* PF_BIT()s written, or implied by what was written (tcp dport => l4proto) */
+	unsigned unresolved;   /* PF_BIT()s written as $NAME; their values are defaults until resolved */
+	char define[PF__COUNT][MATCH_NAME_MAX];  /* the define's name, for unresolved fields */
+
+	char iif[IFNAME_MAXLEN + 1];   /* "" = an interface no rule names */
+	char oif[IFNAME_MAXLEN + 1];   /* "" = none (input) or one no rule names */
+	uint8_t nfproto;               /* MATCH_NFPROTO_IPV4 or _IPV6 */
+	uint8_t l4proto;
+	uint32_t mark;
+	struct prefix saddr, daddr;    /* full-length addresses of the nfproto's family */
+	uint8_t ttl;                   /* ip ttl or ip6 hoplimit */
+	uint16_t length;               /* total length in bytes */
+	uint16_t frag_off;             /* IPv4 layout: 0x2000 more fragments, low 13 bits offset/8 */
+	uint16_t sport, dport;         /* 0 when the protocol has no ports or it is a fragment */
+	uint8_t tcp_flags;             /* MATCH_TCP_* bits; 0 unless tcp */
+	uint8_t ct_state;              /* exactly one MATCH_CT_* bit */
+	uint8_t icmp_type, icmp_code;  /* icmp or icmpv6 by nfproto; 0 unless icmp */
+};
+
+/* ip frag-off of the word `fragment`. */
+#define PACKET_FRAGMENT_OFF 0x20b9
+
+/*
+ * Parse a PACKET. Errors carry file "packet", line 1 and the column of the
+ * offending word; on error *p is zeroed.
+ */
+int packet_parse(struct packet *p, const char *text, struct xerr *e);
+
+/* The same from conditions already parsed (every one must be a single value). */
+int packet_from_match(struct packet *p, const struct match_list *m,
+		      const struct match_src *src, struct xerr *e);
+
+/* argv words joined with spaces, then packet_parse (for the command line). */
+int packet_parse_argv(struct packet *p, int argc, char **argv, struct xerr *e);
+
+/* The words the user gave, canonical: packet_parse(packet_format(p)) equals p. */
+void packet_format(const struct packet *p, char *buf, size_t size);
+
+/* Every field that matters for this packet, defaults included, as words. */
+void packet_format_full(const struct packet *p, char *buf, size_t size);
+
+/* A field not given and the value it took. */
+struct packet_default {
+	enum packet_field field;
+	char words[96];      /* "ip saddr 8.8.8.8", "iif: any other interface" */
+	const char *why;     /* "a host on the internet" */
+};
+
+/* The defaults of p, in order; returns how many (at most max are stored). */
+size_t packet_defaults(const struct packet *p, struct packet_default *out, size_t max);
+
+/* "ip saddr 8.8.8.8 (a host on the internet), tcp sport 40000 (...), ..."; "" when none. */
+void packet_defaults_format(const struct packet *p, char *buf, size_t size);
+
+enum packet_path packet_path(const struct packet *p);
+
+bool packet_equal(const struct packet *a, const struct packet *b);
+
+/* The value text of define NAME (as written in the policy), or -1 when there is none. */
+typedef int (*packet_lookup_fn)(void *ctx, const char *name, char *value, size_t size);
+
+/*
+ * Put the values of the $NAMEs in (the tracer does this with the policy's
+ * defines) and recompute the defaults. A define that is missing or whose
+ * value is not a single value for its field is an error.
+ */
+int packet_resolve(struct packet *p, packet_lookup_fn lookup, void *ctx, struct xerr *e);
+
+/* "ip saddr", "tcp dport", ...: the canonical words of a field in this packet. */
+const char *packet_field_words(const struct packet *p, enum packet_field f);
+
+#endif
