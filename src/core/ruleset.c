@@ -735,7 +735,8 @@ static const struct sym *syms_for(const struct rs_expr *x, bool *flags)
 		case RS_F_TCP_FLAGS: *flags = true; return tcpflag_syms;
 		case RS_F_ICMP_TYPE: return icmp_syms;
 		case RS_F_ICMPV6_TYPE: return icmpv6_syms;
-		case RS_F_ETHER_TYPE: case RS_F_VLAN_TYPE: return ethertype_syms;
+		case RS_F_ETHER_TYPE: case RS_F_VLAN_TYPE: case RS_F_ARP_PTYPE:
+			return ethertype_syms;
 		}
 		return NULL;
 	case RS_EX_FIB:
