@@ -496,7 +496,8 @@ int lab_up(lab_stop_flag *stop, struct lab_state *st, struct xerr *e)
 		return -1;
 	if (state_write(st, e) || build(st, stop, e)) {
 		/* Half a lab is no use to anyone: take it down again. */
-		lab_down(&dr, &ignored);
+		if (lab_down(&dr, &ignored) == 0 && !e->hint[0])
+			xerr_hint(e, "what was built so far has been removed again");
 		return -1;
 	}
 	return 0;
