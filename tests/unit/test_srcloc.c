@@ -1,8 +1,288 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Source locations: the scanner on texts in memory (blocks, separators,
+ * continuations, strings, comments, add/insert/flush commands) and on the
+ * fixture tree in tests/unit/fixtures/srcloc (includes with a glob), paired
+ * with the listing the kernel made of that tree.
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
-static void placeholder(void **s) { (void)s; }
-int main(void) { const struct CMUnitTest t[] = { cmocka_unit_test(placeholder) }; return cmocka_run_group_tests(t, NULL, NULL); }
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/policy_load.h"
+#include "core/ruleset.h"
+#include "core/srcloc.h"
+
+static struct srcloc scan(const char *text)
+{
+	struct srcloc s;
+	struct xerr e;
+
+	assert_int_equal(srcloc_scan_buffer("t.nft", text, NULL, 0, &s, &e), 0);
+	return s;
+}
+
+static const struct srcloc_chain *find(const struct srcloc *s, const char *fam,
+				       const char *table, const char *chain)
+{
+	const struct srcloc_chain *c = srcloc_find(s, fam, table, chain);
+
+	if (!c)
+		fail_msg("no chain %s %s %s", fam, table, chain);
+	return c;
+}
+
+static void assert_stmt(const struct srcloc_chain *c, size_t i, int line, const char *text)
+{
+	assert_true(i < c->n);
+	if (c->v[i].line != line || strcmp(c->v[i].text, text))
+		fail_msg("stmt %zu: got %d '%s', want %d '%s'", i, c->v[i].line, c->v[i].text,
+			 line, text);
+}
+
+static void test_blocks(void **state)
+{
+	struct srcloc s = scan(
+		"table inet t {\n"                                   /* 1 */
+		"\tset s { type ipv4_addr; elements = { 1.2.3.4 } }\n"
+		"\tchain in {\n"
+		"\t\ttype filter hook input priority 0; policy drop;\n"
+		"\t\tiif lo accept\n"                                 /* 5 */
+		"\n"
+		"\t\t# tcp dport 1 accept\n"
+		"\t\ttcp dport 22 accept # ssh\n"                     /* 8 */
+		"\t}\n"
+		"\tchain out { counter; return; }\n"                  /* 10 */
+		"}\n"
+		"table t2 {\n"
+		"\tchain c {\n"
+		"\t\tdrop\n"                                          /* 14 */
+		"\t}\n"
+		"}\n");
+	const struct srcloc_chain *c;
+
+	(void)state;
+	c = find(&s, "inet", "t", "in");
+	assert_int_equal(c->n, 2);
+	assert_stmt(c, 0, 5, "iif lo accept");
+	assert_stmt(c, 1, 8, "tcp dport 22 accept");
+	c = find(&s, "inet", "t", "out");
+	assert_int_equal(c->n, 2);
+	assert_stmt(c, 0, 10, "counter");
+	assert_stmt(c, 1, 10, "return");
+	/* a table without a family is an ip table */
+	c = find(&s, "ip", "t2", "c");
+	assert_stmt(c, 0, 14, "drop");
+	assert_null(srcloc_find(&s, "inet", "t", "s"));
+	srcloc_free(&s);
+}
+
+static void test_continuations_and_sets(void **state)
+{
+	struct srcloc s = scan(
+		"table inet t {\n"
+		"\tchain c {\n"
+		"\t\ttcp dport { 22,\n"                               /* 3 */
+		"\t\t\t80 } accept\n"
+		"\t\tudp dport 53 \\\n"                               /* 5 */
+		"\t\t\taccept\n"
+		"\t\tip saddr 1.2.3.4 counter; ip saddr 5.6.7.8 drop\n" /* 7 */
+		"\t\tlog prefix \"a;b # c { \" drop\n"                /* 8 */
+		"\t\tmeta mark set 1 comment \"}\"\n"                 /* 9 */
+		"\t}\n"
+		"}\n");
+	const struct srcloc_chain *c = find(&s, "inet", "t", "c");
+
+	(void)state;
+	assert_int_equal(c->n, 6);
+	assert_stmt(c, 0, 3, "tcp dport { 22, 80 } accept");
+	assert_stmt(c, 1, 5, "udp dport 53 accept");
+	assert_stmt(c, 2, 7, "ip saddr 1.2.3.4 counter");
+	assert_stmt(c, 3, 7, "ip saddr 5.6.7.8 drop");
+	assert_stmt(c, 4, 8, "log prefix \"a;b # c { \" drop");
+	assert_stmt(c, 5, 9, "meta mark set 1 comment \"}\"");
+	srcloc_free(&s);
+}
+
+static void test_commands(void **state)
+{
+	struct srcloc s = scan(
+		"add table inet t\n"
+		"add chain inet t c\n"
+		"add rule inet t c tcp dport 22 accept\n"            /* 3 */
+		"insert rule inet t c iif lo accept\n"               /* 4 */
+		"add rule t c2 drop\n"                               /* 5 */
+		"define X = {\n"
+		"  1, 2\n"
+		"}\n"
+		"add element inet t s { 1.2.3.4 }\n"
+		"add chain inet t d { type filter hook input priority 0; counter; }\n" /* 10 */
+		"add rule inet t e position 3 accept\n");
+	const struct srcloc_chain *c;
+
+	(void)state;
+	c = find(&s, "inet", "t", "c");
+	assert_int_equal(c->n, 2);
+	assert_stmt(c, 0, 4, "iif lo accept");
+	assert_stmt(c, 1, 3, "tcp dport 22 accept");
+	assert_false(c->uncertain);
+	c = find(&s, "ip", "t", "c2");
+	assert_stmt(c, 0, 5, "drop");
+	c = find(&s, "inet", "t", "d");
+	assert_int_equal(c->n, 1);
+	assert_stmt(c, 0, 10, "counter");
+	assert_true(find(&s, "inet", "t", "e")->uncertain);
+	srcloc_free(&s);
+}
+
+static void test_flush_forgets(void **state)
+{
+	struct srcloc s = scan(
+		"table inet t { chain c { drop; }; chain d { accept; }; }\n"
+		"delete table inet t\n"
+		"table inet t { chain c { counter; }; }\n"
+		"table inet u { chain c { accept; }; }\n"
+		"flush chain inet u c\n"
+		"table inet u { chain c { drop; }; }\n");
+	const struct srcloc_chain *c;
+
+	(void)state;
+	c = find(&s, "inet", "t", "c");
+	assert_int_equal(c->n, 1);
+	assert_stmt(c, 0, 3, "counter");
+	assert_int_equal(find(&s, "inet", "t", "d")->n, 0);
+	c = find(&s, "inet", "u", "c");
+	assert_int_equal(c->n, 1);
+	assert_stmt(c, 0, 6, "drop");
+	srcloc_free(&s);
+	s = scan("table inet t { chain c { drop; }; }\nflush ruleset\n");
+	assert_int_equal(find(&s, "inet", "t", "c")->n, 0);
+	srcloc_free(&s);
+}
+
+static void test_hostile_text(void **state)
+{
+	static const char *const texts[] = {
+		"}}}}}}", "{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{", "table", "table {",
+		"\"unterminated", "table inet t { chain c { \"x", "add rule", "insert rule inet",
+		"include", "include \"/nonexistent/file.nft\"", "\\", "#", ";;;;",
+		"table inet t { chain c { tcp dport { 1, 2 accept } } } } }",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct srcloc s = scan(texts[i]);
+
+		srcloc_free(&s);
+	}
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* The fixture tree: includes by glob, paired with what the kernel listed. */
+static void test_fixture_tree(void **state)
+{
+	const char *dirs[] = { FIXTURES "/srcloc" };
+	struct srcloc s;
+	struct xerr e;
+	const struct srcloc_chain *c;
+
+	(void)state;
+	assert_int_equal(srcloc_scan(FIXTURES "/srcloc/nftables.conf", dirs, 1, &s, &e), 0);
+	assert_int_equal(s.files, 3);
+	c = find(&s, "inet", "sl", "input");
+	assert_int_equal(c->n, 9);
+	assert_string_equal(c->v[0].file, FIXTURES "/srcloc/nftables.conf");
+	assert_stmt(c, 0, 14, "iif lo accept");
+	assert_string_equal(c->v[1].file, FIXTURES "/srcloc/rules/00-base.nft");
+	assert_stmt(c, 2, 13, "tcp dport $PORTS accept");
+	assert_stmt(c, 3, 15, "tcp dport { 443, 8443 } counter accept");
+	assert_string_equal(c->v[5].file, FIXTURES "/srcloc/rules/10-more.nft");
+	assert_stmt(c, 8, 13, "udp dport 53 accept comment \"added; with a semicolon # and a hash\"");
+	srcloc_free(&s);
+}
+
+static void test_pairing(void **state)
+{
+	struct ruleset *rs;
+	struct ruleset_stats st;
+	struct xerr e;
+	size_t len;
+	char *json = slurp(FIXTURES "/srcloc.json", &len);
+	struct rs_chain *in;
+
+	(void)state;
+	assert_int_equal(policy_load_json(json, len, FIXTURES "/srcloc/nftables.conf", &rs, &e), 0);
+	free(json);
+	ruleset_stats(rs, &st);
+	assert_int_equal(st.rules, 13);
+	assert_int_equal(st.located, 13);
+	in = rs_table_chain(ruleset_table(rs, RS_FAM_INET, "sl"), "input");
+	assert_int_equal(in->rules[0].loc.line, 14);
+	assert_string_equal(in->rules[0].loc.text, "iif lo accept");
+	assert_int_equal(in->rules[2].loc.line, 13);
+	assert_non_null(strstr(in->rules[2].loc.file, "00-base.nft"));
+	ruleset_free(rs);
+}
+
+/* Counts that disagree leave the chain without locations: no guessing. */
+static void test_pairing_mismatch(void **state)
+{
+	struct ruleset *rs;
+	struct srcloc s;
+	struct xerr e;
+	size_t len;
+	char *json = slurp(FIXTURES "/srcloc.json", &len);
+	struct ruleset_stats st;
+
+	(void)state;
+	assert_int_equal(ruleset_from_json(json, len, &rs, &e), 0);
+	free(json);
+	s = scan("table inet sl { chain input { drop; }; chain web { counter; return; counter; }; }\n"
+		 "table ip other { chain c { drop; }; }\n");
+	assert_int_equal(srcloc_apply(&s, rs), 1);
+	ruleset_stats(rs, &st);
+	assert_int_equal(st.located, 4);
+	assert_int_equal(rs_table_chain(ruleset_table(rs, RS_FAM_INET, "sl"), "input")->rules[0].loc.line, 0);
+	srcloc_free(&s);
+	ruleset_free(rs);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_blocks),
+		cmocka_unit_test(test_continuations_and_sets),
+		cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_flush_forgets),
+		cmocka_unit_test(test_hostile_text),
+		cmocka_unit_test(test_fixture_tree),
+		cmocka_unit_test(test_pairing),
+		cmocka_unit_test(test_pairing_mismatch),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
