@@ -213,14 +213,27 @@ xconnect() {
 # rule_json: the xnft table as JSON, from the host.
 rule_json() { ip netns exec "$HOST" nft -j list table inet xnft; }
 
-# rule_counter "comment substring": packets counted by the rules whose
-# comment contains the substring (summed), "none" if no rule matches.
-rule_counter() {
-	rule_json | jq -r --arg s "$1" '
+# snap_counter JSON "comment substring": packets counted by the rules whose
+# comment contains the substring (summed) in a `nft -j list table` output,
+# "none" if no rule matches.
+snap_counter() {
+	printf '%s' "$1" | jq -r --arg s "$2" '
 		[.nftables[] | select(.rule) | .rule
 		 | select((.comment // "") | contains($s))
 		 | .expr[] | select(.counter) | .counter.packets]
 		| if length == 0 then "none" else add end'
+}
+
+# rule_counter "comment substring": the same, for the table as it is now.
+rule_counter() { snap_counter "$(rule_json)" "$1"; }
+
+# snap_rise BEFORE AFTER "comment": how much the rule counted between two
+# snapshots.
+snap_rise() {
+	local b a
+	b=$(snap_counter "$1" "$3")
+	a=$(snap_counter "$2" "$3")
+	if [ "$b" = none ] || [ "$a" = none ]; then echo "no-rule:$3"; else echo $((a - b)); fi
 }
 
 # counter_rise "comment substring" MIN CMD...: runs CMD (output discarded)
@@ -291,4 +304,29 @@ wait_exit() {
 		sleep 0.1
 	done
 	wait "$pid" 2>/dev/null
+}
+
+# check_ge "description" MIN VALUE: VALUE is a number >= MIN.
+check_ge() {
+	if [[ "$3" =~ ^[0-9]+$ ]] && [ "$3" -ge "$2" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		diag "expected a number >= $2, got: $3"
+	fi
+}
+
+# received FILE: what a finished listener got ("done N" line), or "running".
+received() { sed -n 's/^done //p' "$1" | grep . || echo running; }
+
+# wait_rise SNAP "comment" MIN: wait (bounded, 3 s) until the rule has
+# counted MIN packets since the snapshot SNAP, for packets still in flight.
+wait_rise() {
+	local i r
+	for i in $(seq 1 30); do
+		r=$(snap_rise "$1" "$(rule_json)" "$2")
+		[[ "$r" =~ ^[0-9]+$ ]] && [ "$r" -ge "$3" ] && return 0
+		sleep 0.1
+	done
+	return 1
 }
