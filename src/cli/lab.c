@@ -191,12 +191,15 @@ static void print_report(const struct lab_report *rep)
 			section = c->section;
 			printf("\n%s\n", section_title(section));
 		}
+		int pad = 10 - (int)strlen(c->expected);
+
 		if (c->rule[0])
 			snprintf(counted, sizeof(counted), "+%lld %s", c->delta < 0 ? 0 : c->delta,
 				 c->rule);
+		else
+			snprintf(counted, sizeof(counted), "%s", c->note);
 		printf("  %s  %-40s %-10s (expected %s)%*s %s\n", c->pass ? "PASS" : "FAIL",
-		       c->what, c->seen, c->expected, (int)(10 - strlen(c->expected)), "",
-		       counted);
+		       c->what, c->seen, c->expected, pad > 0 ? pad : 0, "", counted);
 	}
 	printf("\n%zu of %zu expectations held%s\n", rep->n_checks - rep->n_failed,
 	       rep->n_checks, rep->n_failed ? "" : ": the internet sees only the WireGuard port");

@@ -118,6 +118,7 @@ struct lab_check {
 	char seen[128];
 	char rule[96];          /* comment of the rule whose counter proves it; "" none */
 	long long delta;        /* that counter's increase; -1 unknown */
+	char note[96];          /* shown where the counter would be, when there is none */
 	int pass;
 };
 
