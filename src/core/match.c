@@ -728,9 +728,18 @@ static int value_error(struct parser *ps, const struct match_tok *t, enum vtype 
 
 	tok_shown(t, shown, sizeof(shown));
 	if (why == -2)
-		return perr(ps, t->col, "'%s' after '%s' is out of range: at most %u", shown, after,
-			    vt_max(vt));
+		return perr(ps, t->col, vt_hex(vt) ? "'%s' after '%s' is out of range: at most 0x%x" :
+			    "'%s' after '%s' is out of range: at most %u", shown, after, vt_max(vt));
 	perr(ps, t->col, "expected %s after '%s', got '%s'", vt_expected(vt), after, shown);
+	if (t->kind == MTOK_WORD && t->len > 1 && t->s[0] == '0' && t->s[1] >= '0' &&
+	    t->s[1] <= '9') {
+		size_t z = 0;
+
+		while (z + 1 < t->len && t->s[z] == '0')
+			z++;
+		return xerr_hint(ps->e, "numbers have no leading zeros: write %.*s",
+				 (int)(t->len - z), t->s + z);
+	}
 	near = t->kind == MTOK_WORD ? closest_name(t, vt_names(vt)) : NULL;
 	if (near)
 		return xerr_hint(ps->e, "did you mean '%s'?", near);
