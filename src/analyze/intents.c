@@ -130,7 +130,8 @@ static int expect_word(const struct line_ctx *lc, size_t i, const char *what,
 	for (; choices && *choices; choices++)
 		if (near_word(&lc->t[i], *choices))
 			return xerr_hint(lc->e, "did you mean '%s'?", *choices);
-	return -1;
+	return xerr_hint(lc->e, "each line is 'expect [hook input|forward|output] accept|drop "
+			 "MATCH' or 'expect [hook ...] only MATCH : ALLOW'");
 }
 
 static int parse_part(const struct line_ctx *lc, size_t from, size_t to, int end_col,

@@ -1000,6 +1000,8 @@ static int parse_set(struct parser *ps, struct match_cond *c, enum vtype vt, con
 		t = peek(ps);
 		if (tok_is(t, ","))
 			ps->i++;
+		else if (!t)
+			continue;
 		else if (!tok_is(t, "}"))
 			return expected(ps, "',' or '}'", "a set element");
 		snprintf(after, sizeof(after), ",");
