@@ -1,0 +1,122 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# xnft check: the default policy loads with no error and every rule gets its
+# source line; broken policies give the exact file:line:col and exit 1; a
+# missing policy exits 2 with a hint; it works for an unprivileged user
+# through a user namespace; and neither the host's ruleset nor the ruleset
+# of the namespace it runs in changes.
+source "$(dirname "$0")/lib.sh"
+require_root
+
+FIX=$ROOT/tests/integration/fixtures_check
+POLICY=$ROOT/policy
+
+# run_check ARGS...: sets OUT (stdout+stderr) and RC
+run_check() {
+	OUT=$("$XNFT" check "$@" 2>&1)
+	RC=$?
+}
+
+# --- the default policy ---------------------------------------------------
+host_before=$(nft list ruleset 2>&1)
+
+run_check "$POLICY"
+check_eq "default policy: exit 0" 0 "$RC"
+check_match "default policy: one-line summary" "^$POLICY: loads: 1 table, [0-9]+ chains" "$OUT"
+rules=$(printf '%s\n' "$OUT" | sed -nE 's/.* ([0-9]+) rules,.*/\1/p')
+located=$(printf '%s\n' "$OUT" | sed -nE 's/.*; ([0-9]+) of [0-9]+ rules with a source line.*/\1/p')
+check "default policy: has rules" test "${rules:-0}" -gt 0
+check_eq "default policy: every rule has its source line" "$rules" "$located"
+check_eq "default policy: no line of errors" 1 "$(printf '%s\n' "$OUT" | wc -l)"
+
+run_check "$POLICY/nftables.conf"
+check_eq "default policy by file: exit 0" 0 "$RC"
+
+run_check -q "$POLICY"
+check_eq "-q: exit 0" 0 "$RC"
+check_eq "-q: prints nothing" "" "$OUT"
+
+run_check --json "$POLICY"
+check_eq "--json: exit 0" 0 "$RC"
+check_match "--json: ok true" '"ok": true' "$OUT"
+check_match "--json: rules counted" "\"rules\": $rules" "$OUT"
+
+# --- broken policies ------------------------------------------------------
+run_check "$FIX/syntax"
+check_eq "syntax error in an included file: exit 1" 1 "$RC"
+check_match "syntax error: exact file:line:col" \
+	"^$FIX/syntax/rules/10-lo.nft:8:31: error: syntax error, unexpected '}'" "$OUT"
+check_match "syntax error: source line shown" "tcp dport 22 counter accept }" "$OUT"
+check_match "syntax error: caret under the column" "^		                            \^$" "$OUT"
+
+run_check "$FIX/overlap"
+check_eq "overlapping intervals: exit 1" 1 "$RC"
+check_match "overlapping intervals: file:line of the elements" \
+	"^$FIX/overlap/nftables.conf:10:[0-9]+: error: conflicting intervals specified" "$OUT"
+
+run_check "$FIX/missing_include"
+check_eq "missing include: exit 1" 1 "$RC"
+check_match "missing include: file:line of the include statement" \
+	"^$FIX/missing_include/nftables.conf:6:1: error: File not found: rules/50-nothere.nft" "$OUT"
+
+run_check --json "$FIX/overlap"
+check_eq "--json on a broken policy: exit 1" 1 "$RC"
+check_match "--json on a broken policy: the error's line" '"line": 10' "$OUT"
+
+# --- missing or unusable policy paths ------------------------------------
+run_check /nonexistent/xnft-policy
+check_eq "nonexistent policy: exit 2" 2 "$RC"
+check_match "nonexistent policy: says so" "cannot open policy /nonexistent/xnft-policy" "$OUT"
+check_match "nonexistent policy: hint" "hint: " "$OUT"
+
+T=$(tmpdir)
+mkdir "$T/empty"
+run_check "$T/empty"
+check_eq "directory without nftables.conf: exit 2" 2 "$RC"
+check_match "directory without nftables.conf: names the file" "$T/empty/nftables.conf" "$OUT"
+
+run_check --no-such-option
+check_eq "unknown option: exit 2" 2 "$RC"
+run_check --help
+check_eq "--help: exit 0" 0 "$RC"
+check_match "--help: usage" "^Usage: xnft check" "$OUT"
+
+# --- an unprivileged user, through a user namespace ---------------------
+chmod 755 "$T"
+cp -r "$POLICY" "$T/policy"
+cp -r "$FIX/syntax" "$T/syntax"
+chmod -R a+rX "$T/policy" "$T/syntax"
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+
+OUT=$(as_nobody "$XNFT" check "$T/policy" 2>&1); RC=$?
+check_eq "as uid 65534: default policy exit 0" 0 "$RC"
+check_match "as uid 65534: summary" "loads: 1 table" "$OUT"
+OUT=$(as_nobody "$XNFT" check "$T/syntax" 2>&1); RC=$?
+check_eq "as uid 65534: syntax error exit 1" 1 "$RC"
+check_match "as uid 65534: exact file:line:col" "^$T/syntax/rules/10-lo.nft:8:31: error" "$OUT"
+chmod 600 "$T/policy/nftables.conf"
+OUT=$(as_nobody "$XNFT" check "$T/policy" 2>&1); RC=$?
+check_eq "as uid 65534: unreadable policy exit 2" 2 "$RC"
+check_match "as uid 65534: unreadable policy hint" "hint: make it readable" "$OUT"
+
+# --- nothing outside the sandbox changes ----------------------------------
+check_eq "host ruleset unchanged" "$host_before" "$(nft list ruleset 2>&1)"
+
+NS=$(ns_add chk)
+ip netns exec "$NS" nft -f - <<'EOF'
+table inet keepme {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		tcp dport 9 counter accept comment "must survive xnft check"
+	}
+}
+EOF
+ns_before=$(ip netns exec "$NS" nft list ruleset)
+OUT=$(ip netns exec "$NS" "$XNFT" check "$POLICY" 2>&1); RC=$?
+check_eq "check inside a namespace: exit 0" 0 "$RC"
+check_eq "the namespace's own ruleset unchanged" "$ns_before" "$(ip netns exec "$NS" nft list ruleset)"
+OUT=$(ip netns exec "$NS" "$XNFT" check --live 2>&1); RC=$?
+check_eq "--live: exit 0" 0 "$RC"
+check_match "--live: sees the namespace's table" "live ruleset: loads: 1 table, 1 chain \(1 base\), 1 rule" "$OUT"
+
+finish
