@@ -573,19 +573,18 @@ int packet_parse_argv(struct packet *p, int argc, char **argv, struct xerr *e)
 	int r;
 
 	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 3;
+		len += strlen(argv[i]) + 1;
 	text = malloc(len);
 	if (!text)
 		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory reading the packet");
 	text[0] = '\0';
+	/*
+	 * Plain joining: `xnft trace tcp dport 22` and `xnft trace 'tcp dport 22'`
+	 * read the same, and a name the shell unquoted (eth*) is a word anyway.
+	 */
 	for (int i = 0; i < argc; i++) {
-		/* The shell took the quotes off "eth*"; a word with a space needs them back. */
-		bool quote = strpbrk(argv[i], " \t") != NULL;
-
 		strcat(text, i ? " " : "");
-		strcat(text, quote ? "\"" : "");
 		strcat(text, argv[i]);
-		strcat(text, quote ? "\"" : "");
 	}
 	r = packet_parse(p, text, e);
 	free(text);

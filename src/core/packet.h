@@ -73,7 +73,7 @@ enum packet_field {
 enum packet_path { PACKET_INPUT, PACKET_FORWARD, PACKET_OUTPUT };
 
 struct packet {
-	unsigned given;        /* PF_BIT()s written, or implied by what was written (tcp dport => l4proto) */
+	unsigned given;        /* PF_BIT()s written, or implied by a word (tcp dport => l4proto) */
 	unsigned unresolved;   /* PF_BIT()s written as $NAME; their values are defaults until resolved */
 	char define[PF__COUNT][MATCH_NAME_MAX];  /* the define's name, for unresolved fields */
 
@@ -105,7 +105,10 @@ int packet_parse(struct packet *p, const char *text, struct xerr *e);
 int packet_from_match(struct packet *p, const struct match_list *m,
 		      const struct match_src *src, struct xerr *e);
 
-/* argv words joined with spaces, then packet_parse (for the command line). */
+/*
+ * argv words joined with spaces, then packet_parse: for the command line,
+ * where one argument may also hold several words.
+ */
 int packet_parse_argv(struct packet *p, int argc, char **argv, struct xerr *e);
 
 /* The words the user gave, canonical: packet_parse(packet_format(p)) equals p. */
