@@ -396,8 +396,15 @@ int sandbox_load(const char *path, const char *include_dir,
 		return xerr_set(e, XNFT_EXIT_USAGE, "fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
 		close(fds[0]);
 		signal(SIGPIPE, SIG_IGN);
+		/* a policy that includes /dev/stdin must not wait for a terminal */
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			close(null);
+		}
 		_exit(child_load(fds[1], path, include_dir));
 	}
 	close(fds[1]);
