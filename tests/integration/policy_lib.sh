@@ -70,13 +70,36 @@ _peer_link() {
 	local ns=$1 port=$2 a4=$3 a6=$4
 	ip -n "$HOST" link add "$port" type veth peer name mesh0 netns "$ns" || return 1
 	ip -n "$HOST" link set "$port" master wg0 up || return 1
-	ip -n "$ns" link set mesh0 up || return 1
+	_quiet_link "$ns" mesh0 || return 1
 	ip -n "$ns" addr add "$a4/32" dev mesh0 || return 1
 	ip -n "$ns" addr add "$a6/128" dev mesh0 nodad || return 1
 	ip -n "$ns" route add "$MESH_HOST_V4" dev mesh0 || return 1
 	ip -n "$ns" route add default via "$MESH_HOST_V4" dev mesh0 || return 1
 	ip -n "$ns" -6 route add "$MESH_HOST_V6" dev mesh0 || return 1
 	ip -n "$ns" -6 route add default via "$MESH_HOST_V6" dev mesh0 || return 1
+}
+
+# _quiet_link NS DEV: bring up a sender's link without an IPv6 link-local
+# address (so no router solicitations or DAD of its own; a WireGuard
+# interface has none either).
+_quiet_link() {
+	ip -n "$1" link set "$2" addrgenmode none && ip -n "$1" link set "$2" up
+}
+
+# _quiet_sender NS: the namespace sends no MLD reports (the kernel sends them
+# from :: for every group an address joins). The tests count packets on
+# exact rules of the host, and that chatter would land on some of them
+# (the ICMPv6 catch-all, the mesh spoof rule). Only MLD is dropped; every
+# packet a test sends leaves unchanged.
+_quiet_sender() {
+	ip netns exec "$1" nft -f - <<-'EOF'
+		table inet quiet {
+			chain output {
+				type filter hook output priority filter; policy accept;
+				icmpv6 type { mld-listener-report, mld-listener-done, mld2-listener-report } drop
+			}
+		}
+	EOF
 }
 
 _sysctls() {
@@ -99,13 +122,16 @@ _topology() {
 	_sysctls "$HOST" net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
 		net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.default.send_redirects=0 || return 1
 	local ns
+	for ns in "$INET" "$PEER" "$PEER2"; do
+		_quiet_sender "$ns" || return 1
+	done
 	for ns in "$PEER" "$PEER2"; do
 		_sysctls "$ns" net.ipv4.conf.all.accept_redirects=0 net.ipv4.conf.default.accept_redirects=0 \
 			net.ipv6.conf.all.accept_redirects=0 net.ipv6.conf.default.accept_redirects=0 || return 1
 	done
 
 	ip -n "$HOST" link add eth0 type veth peer name eth0 netns "$INET" || return 1
-	ip -n "$HOST" link set eth0 up && ip -n "$INET" link set eth0 up || return 1
+	ip -n "$HOST" link set eth0 up && _quiet_link "$INET" eth0 || return 1
 	ip -n "$HOST" addr add "$HOST_V4/24" dev eth0 || return 1
 	ip -n "$HOST" addr add "$HOST_V6/64" dev eth0 nodad || return 1
 	local a

@@ -358,8 +358,12 @@ static size_t build_icmp_body(const struct pkt *p, int type, uint8_t *b)
 		memset(b, 0, 12);
 		return 12;
 	}
-	/* echo and anything else: identifier, sequence, some payload */
-	put16(b, (unsigned int)getpid() & 0xffff);
+	/*
+	 * echo and anything else: identifier, sequence, some payload. Each
+	 * packet of --count gets its own identifier: a new flow for conntrack,
+	 * as separate sources' pings would be.
+	 */
+	put16(b, ((unsigned int)getpid() + (unsigned int)p->seq) & 0xffff);
 	put16(b + 2, (unsigned int)p->seq & 0xffff);
 	memset(b + 4, 'x', 16);
 	return 20;
