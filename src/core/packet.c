@@ -937,7 +937,7 @@ static int substitute(const char *text, char *out, size_t size, packet_lookup_fn
 		const struct match_tok *t = &toks.v[i];
 		char name[MATCH_NAME_MAX], value[512];
 
-		if (t->kind == MTOK_WORD && t->s[0] == '$' && t->len < sizeof(name)) {
+		if (t->kind == MTOK_WORD && t->s[0] == '$' && t->len - 1 < sizeof(name)) {
 			memcpy(name, t->s + 1, t->len - 1);
 			name[t->len - 1] = '\0';
 			if (lookup(ctx, name, value, sizeof(value)) < 0) {
@@ -981,6 +981,9 @@ int packet_resolve(struct packet *p, packet_lookup_fn lookup, void *ctx, struct 
 		xerr_wrap(e, "with the policy's defines put in ('%s')", a);
 		return -1;
 	}
+	if (q.unresolved)
+		return xerr_set(e, XNFT_EXIT_FINDINGS, "'%s' still names a define after putting "
+				"in the policy's values", a);
 	*p = q;
 	return 0;
 }
