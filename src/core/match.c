@@ -1164,7 +1164,7 @@ static int parse_item(struct parser *ps, struct match_list *out)
 {
 	struct match_cond c = { 0 };
 	const struct match_tok *t = peek(ps);
-	const char *last;
+	const char *last = "";
 	enum vtype vt;
 	int r;
 
