@@ -321,8 +321,11 @@ static void open_block(struct scan *S, const char *text)
 
 	split_words(text, &W);
 	if (b->kind == BLK_TABLE) {
+		/* copies: the new block is the stack slot after b */
+		snprintf(family, sizeof(family), "%s", b->family);
+		snprintf(table, sizeof(table), "%s", b->table);
 		if (word_is(&W, 0, "chain") && W.n >= 2)
-			push(S, BLK_CHAIN, b->family, b->table, W.w[1]);
+			push(S, BLK_CHAIN, family, table, W.w[1]);
 		else
 			push(S, BLK_SKIP, NULL, NULL, NULL);
 		return;
