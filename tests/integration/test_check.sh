@@ -59,6 +59,10 @@ check_eq "missing include: exit 1" 1 "$RC"
 check_match "missing include: file:line of the include statement" \
 	"^$FIX/missing_include/nftables.conf:6:1: error: File not found: rules/50-nothere.nft" "$OUT"
 
+run_check "$FIX/ifaces"
+check_eq "iif/oif naming interfaces the host lacks: exit 0" 0 "$RC"
+check_match "iif/oif naming interfaces the host lacks: all rules" "3 rules" "$OUT"
+
 run_check --json "$FIX/overlap"
 check_eq "--json on a broken policy: exit 1" 1 "$RC"
 check_match "--json on a broken policy: the error's line" '"line": 10' "$OUT"
