@@ -745,6 +745,68 @@ static void test_unknown_nodes(void **state)
 	ruleset_free(rs);
 }
 
+/* Statements this kernel cannot load (no queue, flowtable or tproxy modules),
+ * written the way libnftables lists them. */
+static void test_handwritten_statements(void **state)
+{
+	static const char json[] =
+		"{\"nftables\":[{\"table\":{\"family\":\"inet\",\"name\":\"t\"}},"
+		"{\"chain\":{\"family\":\"inet\",\"table\":\"t\",\"name\":\"c\"}},"
+		"{\"rule\":{\"family\":\"inet\",\"table\":\"t\",\"chain\":\"c\",\"expr\":["
+		"{\"queue\":{\"num\":{\"range\":[1,3]},\"flags\":[\"bypass\",\"fanout\"]}}]}},"
+		"{\"rule\":{\"family\":\"inet\",\"table\":\"t\",\"chain\":\"c\",\"expr\":["
+		"{\"fwd\":{\"dev\":\"eth1\"}},{\"flow\":{\"op\":\"add\",\"flowtable\":\"@ft\"}},"
+		"{\"tproxy\":{\"family\":\"ip\",\"port\":8080}},{\"last\":null},"
+		"{\"limit\":\"lim\"},{\"ct timeout\":\"tmo\"},{\"synproxy\":\"sp\"}]}},"
+		"{\"rule\":{\"family\":\"inet\",\"table\":\"t\",\"chain\":\"c\",\"expr\":["
+		"{\"match\":{\"op\":\"==\",\"left\":{\"payload\":{\"base\":\"th\",\"offset\":16,\"len\":16}},\"right\":22}},"
+		"{\"match\":{\"op\":\"==\",\"left\":{\"symhash\":{\"mod\":2,\"offset\":100}},\"right\":101}},"
+		"{\"match\":{\"op\":\"==\",\"left\":{\"rt\":{\"key\":\"classid\"}},\"right\":5}},"
+		"{\"match\":{\"op\":\"==\",\"left\":{\"ip option\":{\"name\":\"rr\",\"field\":\"ptr\"}},\"right\":4}},"
+		"{\"match\":{\"op\":\"==\",\"left\":{\"sctp chunk\":{\"name\":\"data\"}},\"right\":true}},"
+		"{\"match\":{\"op\":\"==\",\"left\":{\"<<\":[{\"meta\":{\"key\":\"mark\"}},8]},\"right\":256}},"
+		"{\"match\":{\"op\":\"==\",\"left\":{\"ct\":{\"key\":\"saddr\",\"family\":\"ip6\",\"dir\":\"reply\"}},\"right\":\"::1\"}},"
+		"{\"drop\":null}]}}]}";
+	struct ruleset *rs = NULL;
+	struct rs_chain *c;
+	struct xerr e;
+	const struct rs_rule *r;
+
+	(void)state;
+	assert_int_equal(ruleset_from_json(json, strlen(json), &rs, &e), 0);
+	assert_int_equal(rs->nunknown, 0);
+	c = chain(rs, RS_FAM_INET, "t", "c");
+	r = &c->rules[0];
+	assert_int_equal(r->items[0].kind, RS_ST_QUEUE);
+	assert_int_equal(r->items[0].u.queue.flags, 3);
+	assert_int_equal(r->items[0].u.queue.num.kind, RS_TERM_RANGE);
+	r = &c->rules[1];
+	assert_int_equal(r->items[0].kind, RS_ST_FWD);
+	assert_string_equal(r->items[0].u.dup.dev, "eth1");
+	assert_int_equal(r->items[1].kind, RS_ST_FLOW);
+	assert_int_equal(r->items[2].kind, RS_ST_TPROXY);
+	assert_int_equal(r->items[3].kind, RS_ST_LAST);
+	assert_int_equal(r->items[4].kind, RS_ST_OBJREF);
+	assert_string_equal(r->items[4].u.objref.type, "limit");
+	assert_string_equal(r->items[5].u.objref.type, "ct timeout");
+	assert_string_equal(r->items[6].u.objref.type, "synproxy");
+	r = &c->rules[2];
+	assert_int_equal(r->items[0].u.match.left->key, RS_F_RAW);
+	assert_int_equal(r->items[0].u.match.left->base, 2);
+	assert_int_equal(r->items[0].u.match.left->bits, 16);
+	assert_int_equal(r->items[1].u.match.left->kind, RS_EX_HASH);
+	assert_int_equal(r->items[2].u.match.left->kind, RS_EX_RT);
+	assert_int_equal(r->items[3].u.match.left->kind, RS_EX_IPOPT);
+	assert_int_equal(r->items[4].u.match.left->kind, RS_EX_SCTPCHUNK);
+	assert_int_equal(r->items[5].u.match.left->key, RS_BINOP_LSHIFT);
+	assert_int_equal(r->items[6].u.match.left->key, RS_CT_IP6_SADDR);
+	assert_int_equal(r->items[6].u.match.left->dir, RS_CT_DIR_REPLY);
+	assert_int_equal(r->items[6].u.match.right.v.dtype, RS_DT_IPV6);
+	for (size_t i = 0; i < c->nrules; i++)
+		free(ruleset_rule_format(&c->rules[i], true));
+	ruleset_free(rs);
+}
+
 static void test_malformed(void **state)
 {
 	static const char *const bad[] = { "", "not json", "[1,2]", "{\"nftables\":{}}", "{}" };
@@ -850,6 +912,7 @@ int main(void)
 		cmocka_unit_test(test_load_balancing),
 		cmocka_unit_test(test_policy_snapshot),
 		cmocka_unit_test(test_unknown_nodes),
+		cmocka_unit_test(test_handwritten_statements),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_names),
