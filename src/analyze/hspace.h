@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Header space: every packet a hook can see, as boolean variables of one
+ * BuDDy BDD manager, so that a set of packets is one BDD and "what does
+ * this ruleset accept" is computed for all packets at once (symexec.h).
+ *
+ * Fields (SPEC §5), each a block of consecutive variables, most significant
+ * bit first, in this order (the order is also the order describe.c decodes
+ * a region in: interface, family, source, destination, state, protocol...):
+ *
+ *   iif, oif    an index over the interface names the ruleset(s) mention:
+ *               0 = "any other interface" (a name no rule names), then
+ *               every exact name, then one class per wildcard pattern
+ *               ("eth*": a name matching it that no rule names exactly)
+ *   nfproto     1 bit: 0 = IPv4, 1 = IPv6
+ *   saddr/daddr 128 bits; an IPv4 address is the top 32, the rest 0
+ *   ct state    3 bits: index into invalid, established, related, new, untracked
+ *   l4proto     8 bits (meta l4proto, ip protocol, ip6 nexthdr)
+ *   tcp flags   8 bits
+ *   sport/dport 16 bits each (th/tcp/udp/udplite/sctp/dccp)
+ *   icmp type/code 8 bits each (icmp for IPv4, icmpv6 for IPv6)
+ *   ttl         8 bits (ip ttl, ip6 hoplimit)
+ *   frag-off    16 bits, IPv4 layout (0x2000 more fragments, low 13 bits
+ *               the offset); an IPv6 fragment header sets it the same way
+ *   length      16 bits (ip length / meta length: the whole packet)
+ *   mark        32 bits (meta mark)
+ *
+ * After the fields come the free variables: one per stateful or unknown
+ * match (a limit, a quota, a meter, a dynamic set's membership, fib, socket,
+ * an expression xnft does not model). Each keeps a description for both of
+ * its values ("while under 30/minute per source (@wg4)" / "over ...") and
+ * the value a well-behaved source sees (under every limit, in no dynamic
+ * set), when there is one.
+ *
+ * The universe (hs->universe) is the set of packets that can exist: values
+ * inside each field's domain, IPv4 addresses with zero low bits, no ports,
+ * flags or icmp header where the protocol has none or the packet is a
+ * non-first fragment, and what conntrack allows (symexec.h has the list).
+ * Results are always inside it.
+ *
+ * BuDDy keeps one global manager, so one struct hspace exists at a time:
+ * hs_new() starts the manager, hs_free() ends it. Every BDD an hs_ or sx_
+ * function returns carries one reference that the caller owns: release it
+ * with bdd_delref() (or hs_unref()). BDDs stored inside struct hspace or
+ * struct sx_result belong to them.
+ */
+#ifndef XNFT_ANALYZE_HSPACE_H
+#define XNFT_ANALYZE_HSPACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <bdd.h>
+
+#include "core/addr.h"
+#include "core/err.h"
+#include "core/match.h"
+#include "core/packet.h"
+#include "core/ruleset.h"
+
+enum hs_field {
+	HS_IIF, HS_OIF, HS_NFPROTO, HS_SADDR, HS_DADDR, HS_CTSTATE, HS_L4PROTO,
+	HS_TCPFLAGS, HS_SPORT, HS_DPORT, HS_ICMPTYPE, HS_ICMPCODE, HS_TTL, HS_FRAGOFF,
+	HS_LENGTH, HS_MARK,
+	HS__NFIELDS
+};
+
+/* ct state index <-> bit (RS_CTSTATE_*). */
+#define HS_NCTSTATES 5
+extern const unsigned hs_ctstate_bits[HS_NCTSTATES];
+
+/* Bits of IPv6-only fields an IPv4 address leaves zero. */
+#define HS_ADDR_BITS 128
+
+enum hs_fv_kind {
+	HS_FV_STATE,    /* limit, quota, ct count, meter or set update with a limit */
+	HS_FV_SET,      /* membership in a set whose contents change at run time */
+	HS_FV_UNKNOWN,  /* fib, socket, osf, rt, a rewritten field, an unknown node */
+};
+
+struct hs_freevar {
+	int var;                  /* BDD variable */
+	enum hs_fv_kind kind;
+	int wb;                   /* value a well-behaved source sees: 1, 0, or -1 (none) */
+	char *key;                /* identity: two matches with the same key share the variable */
+	char *when_true;          /* "while under 30/minute per source (@wg4)" */
+	char *when_false;         /* "over 30/minute per source (@wg4)" */
+	const struct rs_rule *rule; /* the first rule that uses it; NULL when none */
+};
+
+/* A predicate over one field that the ruleset uses: describe.c names regions with them. */
+struct hs_atom {
+	enum hs_field field;
+	BDD pred;                 /* over the field's variables only (and nfproto for addresses) */
+	char *text;               /* "ip saddr @BOGON_V4", "tcp flags & (syn|ack) == syn" */
+	char *neg;                /* "ip saddr != @BOGON_V4" */
+	char *name;               /* the set's name for set atoms ("@BOGON_V4"), else NULL */
+};
+
+struct hs_iface {
+	char name[IFNAME_MAXLEN + 2];   /* exact name, or the pattern ("eth*") for a class */
+	char repr[IFNAME_MAXLEN + 1];   /* a concrete name of the class ("" for index 0) */
+	bool pattern;
+};
+
+struct hspace {
+	int nfieldvars;                 /* variables before the free ones */
+	struct { int first, bits; } field[HS__NFIELDS];
+	struct hs_iface *ifs;           /* index 0 = "any other interface" */
+	size_t nifs;
+	struct hs_freevar *fv;
+	size_t nfv, fvcap;
+	struct hs_atom *atoms;
+	size_t natoms, atomcap;
+	BDD universe;
+	int bdd_error;                  /* last BuDDy error (0 = none): out of nodes */
+};
+
+/*
+ * Start BuDDy and lay out the fields for the interface names the rulesets
+ * mention (n may be 0). Fails when another hspace is alive or memory is short.
+ */
+int hs_new(const struct ruleset *const *rs, size_t n, struct hspace **out, struct xerr *e);
+void hs_free(struct hspace *hs);
+
+/* Release a BDD returned by an hs_/sx_ function. */
+void hs_unref(BDD b);
+
+/* A BDD failure (out of nodes) since the last check: -1 with e set, else 0. */
+int hs_check(struct hspace *hs, struct xerr *e);
+
+const char *hs_field_name(enum hs_field f);   /* "iif", "ip saddr", "tcp flags" ... */
+
+/* The variable of bit `bit` (0 = most significant) of field f. */
+int hs_var(const struct hspace *hs, enum hs_field f, int bit);
+
+/* field == value / field in [lo, hi] (numbers as unsigned __int128 for addresses). */
+BDD hs_eq(struct hspace *hs, enum hs_field f, unsigned __int128 value);
+BDD hs_range(struct hspace *hs, enum hs_field f, unsigned __int128 lo, unsigned __int128 hi);
+/* (field & mask) == value over the field's width. */
+BDD hs_masked_eq(struct hspace *hs, enum hs_field f, unsigned __int128 mask,
+		 unsigned __int128 value);
+
+/* An interval list (sorted or not, may overlap) over field f, as one BDD. */
+struct hs_interval { unsigned __int128 lo, hi; };
+BDD hs_intervals(struct hspace *hs, enum hs_field f, struct hs_interval *v, size_t n);
+
+/* The interface index whose class a name falls in (0 when no rule names it). */
+size_t hs_iface_index(const struct hspace *hs, const char *name);
+
+/* Cube of all variables of a field / of all field variables / of all free variables. */
+BDD hs_field_set(struct hspace *hs, enum hs_field f);
+BDD hs_all_fields_set(struct hspace *hs);
+BDD hs_freevars_set(struct hspace *hs);
+
+/*
+ * Free variables. hs_freevar() returns the variable for key, creating it
+ * with these descriptions when it is new. hs_wellbehaved() is the cube
+ * fixing every free variable that has a well-behaved value to it.
+ */
+int hs_freevar(struct hspace *hs, const char *key, enum hs_fv_kind kind, int wb,
+	       const char *when_true, const char *when_false, const struct rs_rule *rule);
+const struct hs_freevar *hs_freevar_of(const struct hspace *hs, int var);
+BDD hs_wellbehaved(struct hspace *hs);
+
+/* Remember a predicate the ruleset uses on one field (deduplicated). */
+void hs_atom_add(struct hspace *hs, enum hs_field f, BDD pred, const char *text,
+		 const char *neg, const char *name);
+
+/*
+ * One concrete packet of region (which must not be false) on a hook path
+ * (0 input, 1 forward, 2 output as in enum sx_path). With prefer_defaults,
+ * fields the region leaves open take packet.h's defaults where possible
+ * (sport 40000, ttl 64, mark 0, addresses of the internet and this host).
+ * fv (may be NULL) receives the free variables' values, hs->nfv bytes.
+ */
+int hs_pick_packet(struct hspace *hs, BDD region, int path, bool prefer_defaults,
+		   struct packet *out, unsigned char *fv, struct xerr *e);
+
+/* The BDD of exactly this packet (all fields), for the given path. */
+BDD hs_packet_bdd(struct hspace *hs, const struct packet *p, int path);
+
+/* Value of field f in a full assignment (as bdd_satone/fullsatone give). */
+unsigned __int128 hs_field_value(const struct hspace *hs, enum hs_field f, const char *assign);
+
+#endif

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Symbolic evaluation: a ruleset run on every packet at once. For each hook
+ * path the result holds the BDD (over the header space of hspace.h and its
+ * free variables) of the packets accepted and of those dropped; on request,
+ * for every rule, the packets that reach it and the packets it matches.
+ *
+ * Paths and hooks (SPEC §5), the same as the concrete tracer (trace.h):
+ *   input    prerouting, then input      (iif present, no oif)
+ *   forward  prerouting, forward, postrouting (iif and oif)
+ *   output   output, then postrouting    (oif present, no iif)
+ * Base chains of tables of family ip, ip6 and inet run, per hook in
+ * priority order (ties: table order, then chain order); ip tables see only
+ * IPv4 packets, ip6 tables only IPv6. In a base chain `accept` ends that
+ * chain and the packet goes on to the next base chain; `drop` (and
+ * `reject`) is final; the chain's policy applies to what falls off its
+ * end. jump/goto/return, verdict maps (anonymous and named), sets,
+ * intervals, concatenations, masks and prefixes are followed exactly.
+ * `queue` counts as accept (a user-space program decides). Chains of type
+ * nat only see the first packet of a connection (ct state new). A rule
+ * without a verdict changes nothing, except `meta mark set CONSTANT`, which
+ * later matches on meta mark see. A match on a field that a rule rewrote
+ * in another way (payload set, dnat/snat, redirect) becomes a free
+ * variable.
+ *
+ * Matches on an interface that is absent on the path (iif on output, oif on
+ * input) never hold, not even `!=`: the kernel breaks out of the rule when
+ * it cannot load the device. ct state in a chain at prerouting or output
+ * with priority below -200 (before conntrack) is always invalid.
+ *
+ * State the analysis cannot know becomes a free variable (hspace.h):
+ *   limit, quota, ct count          true = the statement matches (under)
+ *   meter / set add|update {limit}  true = the attached limit passes
+ *   membership in a set with flags dynamic or timeout, or one the
+ *   ruleset adds to                 listed elements, or the variable
+ *                                   "in the set at run time"
+ *   fib, socket, osf, rt, numgen, hash, exthdr fields, tcp/ip options,
+ *   raw payload, ct keys other than state, unknown nodes:
+ *                                   one variable per match, no
+ *                                   well-behaved value
+ *
+ * The universe (what conntrack lets exist):
+ *   - tcp with ct state new/established/related: the flags without
+ *     ECE/CWR/PSH are one conntrack accepts (SYN, SYN|URG, SYN|ACK, RST,
+ *     RST|ACK, FIN|ACK, FIN|ACK|URG, ACK, ACK|URG); ct state new: SYN or
+ *     ACK (loose pick-up), each with or without URG;
+ *   - icmp: new only for requests (echo, timestamp, info, address mask),
+ *     established for requests and replies, related only for errors
+ *     (destination-unreachable, source-quench, redirect, time-exceeded,
+ *     parameter-problem); icmpv6: new for echo-request and node info
+ *     query, established for those and their replies, related for errors
+ *     (types 1-4); neighbour discovery and MLD (130-136, 143) are always
+ *     untracked.
+ */
+#ifndef XNFT_ANALYZE_SYMEXEC_H
+#define XNFT_ANALYZE_SYMEXEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "analyze/hspace.h"
+#include "core/err.h"
+#include "core/match.h"
+#include "core/ruleset.h"
+
+enum sx_path { SX_INPUT, SX_FORWARD, SX_OUTPUT, SX__NPATHS };
+
+const char *sx_path_name(enum sx_path p);   /* "input", "forward", "output" */
+
+/* Per rule, per path: NULL-rule entries never occur. */
+struct sx_rule_info {
+	const struct rs_rule *rule;
+	BDD reach[SX__NPATHS];    /* packets (and free choices) that reach the rule */
+	BDD match[SX__NPATHS];    /* the rule's own conditions where it is evaluated */
+};
+
+enum {
+	SX_F_RULES = 1 << 0,      /* fill rules[] (lint) */
+};
+
+struct sx_opts {
+	unsigned flags;                 /* SX_F_* */
+	const struct rs_rule *skip;     /* evaluate as if this rule were not there (lint) */
+};
+
+struct sx_result {
+	const struct ruleset *rs;
+	BDD accept[SX__NPATHS];   /* accepted at the end of the path (inside the universe) */
+	BDD drop[SX__NPATHS];     /* dropped by some base chain (inside the universe) */
+	BDD domain[SX__NPATHS];   /* every packet of the path: universe and present interfaces */
+	struct sx_rule_info *rules;
+	size_t nrules;
+	size_t nfree_before;      /* hs->nfv before this run (its own variables come after) */
+};
+
+/*
+ * Evaluate rs over hs (which must have been made with rs among its
+ * rulesets, so that every interface name has its index). opts may be NULL.
+ */
+int sx_run(struct hspace *hs, const struct ruleset *rs, const struct sx_opts *opts,
+	   struct sx_result **out, struct xerr *e);
+void sx_result_free(struct sx_result *r);
+
+/* The entry of a rule in r->rules (NULL when absent or SX_F_RULES was not given). */
+const struct sx_rule_info *sx_rule(const struct sx_result *r, const struct rs_rule *rule);
+
+/*
+ * The BDD of one rule's conditions (its matches up to its verdict), as on
+ * path p in a chain after conntrack, without mark rewrites: what lint
+ * compares rules with. Returns bddfalse with e set on error.
+ */
+int sx_rule_bdd(struct hspace *hs, const struct rs_rule *rule, enum sx_path p, BDD *out,
+		struct xerr *e);
+
+/*
+ * Packet words (an intent's MATCH or ALLOW, a PACKET) as a BDD over the
+ * fields on path p. `@NAME` is looked up among rs's sets; `$NAME` must
+ * have been resolved already (an unresolved one is an error). The result
+ * is inside r->domain[p].
+ */
+int sx_match_list_bdd(struct hspace *hs, const struct ruleset *rs, const struct match_list *m,
+		      enum sx_path p, BDD *out, struct xerr *e);
+
+/*
+ * Accepted for a well-behaved source: stateful variables at their
+ * well-behaved values, the others (unknown matches) existentially.
+ * Possibly accepted: some value of every free variable accepts it.
+ * Both over the fields only.
+ */
+BDD sx_accept_wb(struct hspace *hs, const struct sx_result *r, enum sx_path p);
+BDD sx_accept_any(struct hspace *hs, const struct sx_result *r, enum sx_path p);
+
+#endif
