@@ -309,6 +309,7 @@ static int take_implied(struct builder *b, const struct match_cond *c, enum pack
 		return conflict(b, c, b->by[f], "no packet has both");
 	set_num(p, f, n);
 	p->given |= PF_BIT(f);
+	p->known |= PF_BIT(f);
 	if (!b->by[f])
 		b->by[f] = c;
 	return 0;
@@ -358,6 +359,8 @@ static int take_written(struct builder *b, const struct match_cond *c, enum pack
 			return conflict(b, c, b->by[f], "no packet has both");
 		set_num(p, f, v->lo);
 	}
+	if (!v || v->kind != MV_DEFINE)
+		p->known |= PF_BIT(f);
 	p->given |= PF_BIT(f);
 	b->by[f] = c;
 	return 0;
@@ -373,16 +376,16 @@ static void addr_set(struct prefix *a, bool v6, const char *text)
 	inet_pton(a->family, text, a->addr);
 }
 
-static void default_addresses(struct packet *p)
+static void default_addresses(struct packet *p, unsigned known)
 {
 	bool v6 = is_v6(p), lo = on_loopback(p);
 	enum packet_path path = packet_path(p);
 	const char *remote = v6 ? REMOTE6 : REMOTE4, *host = v6 ? HOST6 : HOST4;
 
-	if (!given(p, PF_SADDR) || unresolved(p, PF_SADDR))
+	if (!(known & PF_BIT(PF_SADDR)))
 		addr_set(&p->saddr, v6, lo ? (v6 ? LOOP6 : LOOP4) :
 			 path == PACKET_OUTPUT ? host : remote);
-	if (!given(p, PF_DADDR) || unresolved(p, PF_DADDR))
+	if (!(known & PF_BIT(PF_DADDR)))
 		addr_set(&p->daddr, v6, lo ? (v6 ? LOOP6 : LOOP4) :
 			 path == PACKET_OUTPUT ? remote :
 			 path == PACKET_FORWARD ? (v6 ? OTHER6 : OTHER4) : host);
@@ -397,9 +400,9 @@ static uint8_t ct_from_tcp_flags(unsigned f)
 	return MATCH_CT_ESTABLISHED;
 }
 
-static uint8_t ct_default(const struct packet *p)
+static uint8_t ct_default(const struct packet *p, unsigned known)
 {
-	if (is_tcp(p) && given(p, PF_TCP_FLAGS) && !unresolved(p, PF_TCP_FLAGS))
+	if (is_tcp(p) && (known & PF_BIT(PF_TCP_FLAGS)))
 		return ct_from_tcp_flags(p->tcp_flags);
 	if (is_icmp(p) && icmp_is_error(p->icmp_type, icmp_v6(p)))
 		return MATCH_CT_RELATED;
@@ -473,15 +476,16 @@ static int check_transport(struct builder *b)
 static int complete(struct builder *b)
 {
 	struct packet *p = b->p;
+	unsigned known = p->known;
 
-	if (!given(p, PF_NFPROTO) || unresolved(p, PF_NFPROTO)) {
-		bool icmpv6 = given(p, PF_L4PROTO) && !unresolved(p, PF_L4PROTO) &&
+	if (!(known & PF_BIT(PF_NFPROTO))) {
+		bool icmpv6 = (known & PF_BIT(PF_L4PROTO)) &&
 			      p->l4proto == MATCH_PROTO_ICMPV6;
 
 		p->nfproto = icmpv6 ? MATCH_NFPROTO_IPV6 : MATCH_NFPROTO_IPV4;
 	}
 	if (given(p, PF_FRAGMENT)) {
-		if (given(p, PF_FRAG_OFF) && !unresolved(p, PF_FRAG_OFF) && !non_first_fragment(p)) {
+		if ((known & PF_BIT(PF_FRAG_OFF)) && !non_first_fragment(p)) {
 			char a[64];
 
 			cond_words(b, b->by[PF_FRAG_OFF], a, sizeof(a));
@@ -489,44 +493,44 @@ static int complete(struct builder *b)
 			     "'fragment' at column %d says it is", a, b->by[PF_FRAGMENT]->col);
 			return xerr_hint(b->e, "drop one of them");
 		}
-		if (!given(p, PF_FRAG_OFF) || unresolved(p, PF_FRAG_OFF))
+		if (!(known & PF_BIT(PF_FRAG_OFF)))
 			p->frag_off = PACKET_FRAGMENT_OFF;
 	}
-	if (!given(p, PF_L4PROTO))
+	if (!(known & PF_BIT(PF_L4PROTO)))
 		p->l4proto = MATCH_PROTO_TCP;
 	if (check_transport(b) < 0)
 		return -1;
 	if (!has_ports(p))
 		p->sport = p->dport = 0;
 	else {
-		if (!given(p, PF_SPORT) || unresolved(p, PF_SPORT))
+		if (!(known & PF_BIT(PF_SPORT)))
 			p->sport = DEFAULT_SPORT;
-		if (!given(p, PF_DPORT) || unresolved(p, PF_DPORT))
+		if (!(known & PF_BIT(PF_DPORT)))
 			p->dport = DEFAULT_DPORT;
 	}
 	if (!is_icmp(p)) {
 		p->icmp_type = p->icmp_code = 0;
 	} else {
-		if (!given(p, PF_ICMP_TYPE) || unresolved(p, PF_ICMP_TYPE))
+		if (!(known & PF_BIT(PF_ICMP_TYPE)))
 			p->icmp_type = given(p, PF_ICMP_CODE) ? (icmp_v6(p) ? 1 : 3) :
 				       (icmp_v6(p) ? 128 : 8);
-		if (!given(p, PF_ICMP_CODE) || unresolved(p, PF_ICMP_CODE))
+		if (!(known & PF_BIT(PF_ICMP_CODE)))
 			p->icmp_code = 0;
 	}
-	if (!given(p, PF_CT_STATE) || unresolved(p, PF_CT_STATE))
-		p->ct_state = ct_default(p);
+	if (!(known & PF_BIT(PF_CT_STATE)))
+		p->ct_state = ct_default(p, known);
 	if (!is_tcp(p))
 		p->tcp_flags = 0;
-	else if (!given(p, PF_TCP_FLAGS) || unresolved(p, PF_TCP_FLAGS))
+	else if (!(known & PF_BIT(PF_TCP_FLAGS)))
 		p->tcp_flags = p->ct_state == MATCH_CT_NEW || p->ct_state == MATCH_CT_UNTRACKED ?
 			       MATCH_TCP_SYN : MATCH_TCP_ACK;
-	if (!given(p, PF_TTL) || unresolved(p, PF_TTL))
+	if (!(known & PF_BIT(PF_TTL)))
 		p->ttl = ttl_default(p);
-	if (!given(p, PF_LENGTH) || unresolved(p, PF_LENGTH))
+	if (!(known & PF_BIT(PF_LENGTH)))
 		p->length = (uint16_t)((is_v6(p) ? 40 : 20) + l4_header_len(p));
-	if (!given(p, PF_MARK) || unresolved(p, PF_MARK))
+	if (!(known & PF_BIT(PF_MARK)))
 		p->mark = 0;
-	default_addresses(p);
+	default_addresses(p, known);
 	return 0;
 }
 
@@ -617,7 +621,7 @@ static void out_add(struct outbuf *o, const char *fmt, ...)
 /* The protocol word for ports: tcp/udp when that is the packet's protocol. */
 static const char *port_word(const struct packet *p, bool full)
 {
-	bool known = full || (given(p, PF_L4PROTO) && !unresolved(p, PF_L4PROTO));
+	bool known = full || (p->known & PF_BIT(PF_L4PROTO));
 
 	if (known && p->l4proto == MATCH_PROTO_TCP)
 		return "tcp";
@@ -904,7 +908,7 @@ void packet_defaults_format(const struct packet *p, char *buf, size_t size)
 
 bool packet_equal(const struct packet *a, const struct packet *b)
 {
-	if (a->given != b->given || a->unresolved != b->unresolved)
+	if (a->given != b->given || a->unresolved != b->unresolved || a->known != b->known)
 		return false;
 	for (int f = 0; f < PF__COUNT; f++)
 		if ((a->unresolved & PF_BIT(f)) && strcmp(a->define[f], b->define[f]))

@@ -75,6 +75,8 @@ enum packet_path { PACKET_INPUT, PACKET_FORWARD, PACKET_OUTPUT };
 struct packet {
 	unsigned given;        /* PF_BIT()s written, or implied by a word (tcp dport => l4proto) */
 	unsigned unresolved;   /* PF_BIT()s written as $NAME; their values are defaults until resolved */
+	unsigned known;        /* PF_BIT()s whose value came from the words: not a default, not a
+				* define (an implied protocol counts: `meta l4proto $P udp dport 53`) */
 	char define[PF__COUNT][MATCH_NAME_MAX];  /* the define's name, for unresolved fields */
 
 	char iif[IFNAME_MAXLEN + 1];   /* "" = an interface no rule names */
@@ -114,7 +116,11 @@ int packet_parse_argv(struct packet *p, int argc, char **argv, struct xerr *e);
 /* The words the user gave, canonical: packet_parse(packet_format(p)) equals p. */
 void packet_format(const struct packet *p, char *buf, size_t size);
 
-/* Every field that matters for this packet, defaults included, as words. */
+/*
+ * Every field that matters for this packet, defaults included, as words;
+ * parsing it gives the same values. Unresolved defines show as $NAME and the
+ * defaults around them are provisional: resolve first.
+ */
 void packet_format_full(const struct packet *p, char *buf, size_t size);
 
 /* A field not given and the value it took. */

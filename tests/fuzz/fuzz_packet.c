@@ -68,8 +68,9 @@ static void check_packet(const char *text)
 	packet_format_full(&p, a, sizeof(a));
 	if (packet_parse(&q, a, &e) < 0)
 		abort();
+	/* With $NAMEs left, defaults are provisional: only a resolved full form is fixed. */
 	packet_format_full(&q, b, sizeof(b));
-	if (strcmp(a, b))
+	if (!p.unresolved && strcmp(a, b))
 		abort();
 	packet_defaults_format(&p, a, sizeof(a));
 	if (packet_resolve(&p, lookup, NULL, &e) == 0 && p.unresolved)
