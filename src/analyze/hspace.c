@@ -513,10 +513,10 @@ int hs_freevar(struct hspace *hs, const char *key, enum hs_fv_kind kind, int wb,
 		if (!nv)
 			return -1;
 		hs->fv = nv;
-		if (bdd_extvarnum(HS_FREEVAR_CHUNK) < 0)
-			return -1;
 		hs->fvcap = cap;
 	}
+	if (hs->nfieldvars + (int)hs->nfv >= bdd_varnum() && bdd_extvarnum(HS_FREEVAR_CHUNK) < 0)
+		return -1;
 	fv = &hs->fv[hs->nfv];
 	memset(fv, 0, sizeof(*fv));
 	fv->var = hs->nfieldvars + (int)hs->nfv;
@@ -817,7 +817,6 @@ int hs_new(const struct ruleset *const *rs, size_t n, struct hspace **out, struc
 	bdd_setmaxnodenum(HS_NODES_MAX);
 	bdd_setcacheratio(8);
 	bdd_setvarnum(first + HS_FREEVAR_CHUNK);
-	hs->fvcap = HS_FREEVAR_CHUNK;
 	hs->universe = make_universe(hs);
 	if (hs_check(hs, e)) {
 		hs_free(hs);

@@ -1,0 +1,2076 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Symbolic evaluation of a ruleset over the header space: the same walk as
+ * the concrete tracer, but with a BDD of packets where the tracer has one
+ * packet. Semantics in symexec.h.
+ */
+#include "analyze/symexec.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+typedef unsigned __int128 u128;
+
+#define MAX_DEPTH 64
+#define CONNTRACK_PRIO (-200)
+#define DEFRAG_PRIO (-400)
+
+static const char *const path_names[SX__NPATHS] = { "input", "forward", "output" };
+
+const char *sx_path_name(enum sx_path p)
+{
+	return p < SX__NPATHS ? path_names[p] : "?";
+}
+
+/* ---- reference-counted helpers (every BDD held in a variable is referenced) -- */
+
+static BDD ref(BDD x)
+{
+	return bdd_addref(x);
+}
+
+static void unref(BDD x)
+{
+	bdd_delref(x);
+}
+
+static BDD AND(BDD a, BDD b)
+{
+	return bdd_addref(bdd_and(a, b));
+}
+
+static BDD OR(BDD a, BDD b)
+{
+	return bdd_addref(bdd_or(a, b));
+}
+
+static BDD DIFF(BDD a, BDD b)
+{
+	return bdd_addref(bdd_apply(a, b, bddop_diff));
+}
+
+static BDD NOT(BDD a)
+{
+	return bdd_addref(bdd_not(a));
+}
+
+/* *d = v, releasing the old value (v is already referenced). */
+static void put(BDD *d, BDD v)
+{
+	unref(*d);
+	*d = v;
+}
+
+static void and_into(BDD *d, BDD x)
+{
+	put(d, AND(*d, x));
+}
+
+static void or_into(BDD *d, BDD x)
+{
+	put(d, OR(*d, x));
+}
+
+/* ---- context ------------------------------------------------------------- */
+
+struct setcache {
+	const void *key;
+	int field;
+	bool v4;
+	BDD bdd;
+};
+
+struct markpiece {
+	BDD region;
+	bool orig;        /* the packet's own mark */
+	uint32_t value;   /* else this constant */
+};
+
+struct ctx {
+	struct hspace *hs;
+	const struct ruleset *rs;
+	const struct sx_opts *opts;
+	struct sx_result *res;
+	struct xerr *e;
+	int failed;
+	enum sx_path path;
+	bool iif_present, oif_present;
+	bool before_conntrack, after_defrag;
+	struct markpiece *marks;
+	size_t nmarks;
+	BDD rewritten[HS__NFIELDS];   /* packets whose field a rule rewrote (not mark) */
+	BDD notrack;                  /* packets a `notrack` made untracked */
+	struct setcache *cache;
+	size_t ncache, cachecap;
+	char **dynsets;               /* "table/name" of sets the ruleset adds to */
+	size_t ndynsets;
+	size_t nrules_seen;
+};
+
+static int fail_oom(struct ctx *c)
+{
+	if (!c->failed)
+		xerr_set(c->e, XNFT_EXIT_USAGE, "out of memory during the analysis");
+	c->failed = 1;
+	return -1;
+}
+
+/* ---- values ---------------------------------------------------------------- */
+
+static u128 value_u128(const struct rs_value *v)
+{
+	unsigned nbytes;
+	u128 x = 0;
+
+	if (v->bits == 0 || v->bits <= 64)
+		return v->num;
+	nbytes = (v->bits + 7) / 8;
+	if (nbytes > RS_VALUE_BYTES)
+		nbytes = RS_VALUE_BYTES;
+	for (unsigned i = 0; i < nbytes; i++)
+		x = (x << 8) | v->b[i];
+	return x;
+}
+
+/* Addresses: an IPv4 value goes to the top 32 bits of the 128-bit field. */
+struct fmap {
+	enum hs_field f;
+	bool v4addr;      /* IPv4 address in the 128-bit field */
+	int nfproto;      /* -1, or 0/1 guard for address atoms */
+};
+
+static u128 to_field(const struct fmap *m, u128 v)
+{
+	return m->v4addr ? v << 96 : v;
+}
+
+static u128 low_fill(const struct fmap *m)
+{
+	return m->v4addr ? (((u128)1 << 96) - 1) : 0;
+}
+
+struct ivs {
+	struct hs_interval *v;
+	size_t n, cap;
+	bool unknown;
+	bool oom;
+};
+
+static void ivs_add(struct ivs *s, u128 lo, u128 hi)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		void *nv = realloc(s->v, cap * sizeof(*s->v));
+
+		if (!nv) {
+			s->oom = true;
+			return;
+		}
+		s->v = nv;
+		s->cap = cap;
+	}
+	s->v[s->n].lo = lo;
+	s->v[s->n].hi = hi;
+	s->n++;
+}
+
+static void term_ivs(const struct fmap *m, const struct rs_term *t, struct ivs *s, int depth);
+
+static void elems_ivs(const struct fmap *m, const struct rs_elem *el, size_t n, struct ivs *s,
+		      int depth)
+{
+	for (size_t i = 0; i < n && !s->oom; i++)
+		term_ivs(m, &el[i].key, s, depth + 1);
+}
+
+static void term_ivs(const struct fmap *m, const struct rs_term *t, struct ivs *s, int depth)
+{
+	unsigned vbits = t->v.bits ? t->v.bits : (m->v4addr ? 32 : 128);
+	u128 lo, hi, host;
+
+	if (depth > 8) {
+		s->unknown = true;
+		return;
+	}
+	switch (t->kind) {
+	case RS_TERM_VALUE:
+		if (t->v.str && t->v.dtype != RS_DT_IPV4 && t->v.dtype != RS_DT_IPV6) {
+			s->unknown = true;
+			return;
+		}
+		lo = to_field(m, value_u128(&t->v));
+		ivs_add(s, lo, lo | low_fill(m));
+		return;
+	case RS_TERM_PREFIX:
+		if (t->plen >= vbits) {
+			host = 0;
+		} else {
+			unsigned hb = vbits - t->plen;
+
+			host = hb >= 128 ? ~(u128)0 : (((u128)1 << hb) - 1);
+		}
+		lo = value_u128(&t->v) & ~host;
+		hi = lo | host;
+		ivs_add(s, to_field(m, lo), to_field(m, hi) | low_fill(m));
+		return;
+	case RS_TERM_RANGE:
+		lo = value_u128(&t->v);
+		hi = value_u128(&t->hi);
+		if (hi < lo)
+			return;
+		ivs_add(s, to_field(m, lo), to_field(m, hi) | low_fill(m));
+		return;
+	case RS_TERM_SET:
+		elems_ivs(m, t->elems, t->nelems, s, depth);
+		return;
+	case RS_TERM_SETREF:
+		if (!t->set) {
+			s->unknown = true;
+			return;
+		}
+		elems_ivs(m, t->set->elems, t->set->nelems, s, depth);
+		return;
+	default:
+		s->unknown = true;
+		return;
+	}
+}
+
+/* Concrete membership of a small number x in a term (ct state, nfproto). */
+static bool term_has_num(const struct rs_term *t, uint64_t x, int depth)
+{
+	if (depth > 8)
+		return false;
+	switch (t->kind) {
+	case RS_TERM_VALUE:
+		return t->v.num == x;
+	case RS_TERM_RANGE:
+		return x >= t->v.num && x <= t->hi.num;
+	case RS_TERM_SET:
+		for (size_t i = 0; i < t->nelems; i++)
+			if (term_has_num(&t->elems[i].key, x, depth + 1))
+				return true;
+		return false;
+	case RS_TERM_SETREF:
+		if (!t->set)
+			return false;
+		for (size_t i = 0; i < t->set->nelems; i++)
+			if (term_has_num(&t->set->elems[i].key, x, depth + 1))
+				return true;
+		return false;
+	default:
+		return false;
+	}
+}
+
+static bool ifname_value_matches(const struct rs_value *v, const char *name)
+{
+	size_t n;
+
+	if (!v->str)
+		return false;
+	n = strlen(v->str);
+	if (v->wildcard || (n && v->str[n - 1] == '*')) {
+		if (n && v->str[n - 1] == '*')
+			n--;
+		return !strncmp(v->str, name, n);
+	}
+	return !strcmp(v->str, name);
+}
+
+static bool term_has_name(const struct rs_term *t, const char *name, int depth)
+{
+	if (depth > 8)
+		return false;
+	switch (t->kind) {
+	case RS_TERM_VALUE:
+		return ifname_value_matches(&t->v, name);
+	case RS_TERM_SET:
+		for (size_t i = 0; i < t->nelems; i++)
+			if (term_has_name(&t->elems[i].key, name, depth + 1))
+				return true;
+		return false;
+	case RS_TERM_SETREF:
+		if (!t->set)
+			return false;
+		for (size_t i = 0; i < t->set->nelems; i++)
+			if (term_has_name(&t->set->elems[i].key, name, depth + 1))
+				return true;
+		return false;
+	default:
+		return false;
+	}
+}
+
+/* ---- free variables --------------------------------------------------------------- */
+
+static const char *per_name(unsigned per)
+{
+	switch (per) {
+	case RS_PER_SECOND: return "second";
+	case RS_PER_MINUTE: return "minute";
+	case RS_PER_HOUR: return "hour";
+	case RS_PER_DAY: return "day";
+	case RS_PER_WEEK: return "week";
+	default: return "period";
+	}
+}
+
+static void rate_text(const struct rs_limit *l, char *buf, size_t size)
+{
+	snprintf(buf, size, "%llu%s/%s", (unsigned long long)l->rate, l->bytes ? " bytes" : "",
+		 per_name(l->per));
+}
+
+/* The variable of a statement that may or may not pass; -1 on error. */
+static int stmt_var(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s,
+		    const char *per, int *wb_out)
+{
+	char key[64], t[256], f[256], rate[64];
+	int wb = -1;
+	enum hs_fv_kind kind = HS_FV_STATE;
+	int var;
+
+	snprintf(key, sizeof(key), "stmt:%p", (const void *)s);
+	switch (s->kind) {
+	case RS_ST_LIMIT:
+		rate_text(&s->u.limit, rate, sizeof(rate));
+		if (s->u.limit.inv) {
+			snprintf(t, sizeof(t), "over %s%s", rate, per);
+			snprintf(f, sizeof(f), "while under %s%s", rate, per);
+			wb = 0;
+		} else {
+			snprintf(t, sizeof(t), "while under %s%s", rate, per);
+			snprintf(f, sizeof(f), "over %s%s", rate, per);
+			wb = 1;
+		}
+		break;
+	case RS_ST_QUOTA:
+		if (s->u.quota.inv) {
+			snprintf(t, sizeof(t), "over a quota of %llu bytes%s",
+				 (unsigned long long)s->u.quota.bytes, per);
+			snprintf(f, sizeof(f), "within a quota of %llu bytes%s",
+				 (unsigned long long)s->u.quota.bytes, per);
+			wb = 0;
+		} else {
+			snprintf(t, sizeof(t), "within a quota of %llu bytes%s",
+				 (unsigned long long)s->u.quota.bytes, per);
+			snprintf(f, sizeof(f), "over a quota of %llu bytes%s",
+				 (unsigned long long)s->u.quota.bytes, per);
+			wb = 1;
+		}
+		break;
+	case RS_ST_CT_COUNT:
+		if (s->u.ct_count.inv) {
+			snprintf(t, sizeof(t), "over %llu connections%s",
+				 (unsigned long long)s->u.ct_count.count, per);
+			snprintf(f, sizeof(f), "while at most %llu connections%s",
+				 (unsigned long long)s->u.ct_count.count, per);
+			wb = 0;
+		} else {
+			snprintf(t, sizeof(t), "while at most %llu connections%s",
+				 (unsigned long long)s->u.ct_count.count, per);
+			snprintf(f, sizeof(f), "over %llu connections%s",
+				 (unsigned long long)s->u.ct_count.count, per);
+			wb = 1;
+		}
+		break;
+	case RS_ST_OBJREF: {
+		char *txt = rs_stmt_format(s);
+
+		snprintf(t, sizeof(t), "while %s passes", txt ? txt : s->u.objref.type);
+		snprintf(f, sizeof(f), "when %s stops it", txt ? txt : s->u.objref.type);
+		free(txt);
+		wb = 1;
+		break;
+	}
+	default: {
+		char *txt = rs_stmt_format(s);
+
+		kind = HS_FV_UNKNOWN;
+		snprintf(t, sizeof(t), "if %s (not modelled)", txt ? txt : "an unknown statement");
+		snprintf(f, sizeof(f), "unless %s (not modelled)", txt ? txt : "an unknown statement");
+		free(txt);
+		break;
+	}
+	}
+	var = hs_freevar(c->hs, key, kind, wb, t, f, rule);
+	if (var < 0)
+		fail_oom(c);
+	if (wb_out)
+		*wb_out = wb;
+	return var;
+}
+
+static BDD var_bdd(int var)
+{
+	return var < 0 ? bddfalse : ref(bdd_ithvar(var));
+}
+
+/* An unknown match: one variable for this statement. */
+static BDD unknown_match(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s,
+			 const char *why)
+{
+	char key[64], t[320], f[320];
+	char *txt = s ? rs_stmt_format(s) : NULL;
+	int var;
+
+	snprintf(key, sizeof(key), "stmt:%p", (const void *)s);
+	snprintf(t, sizeof(t), "if %s (%s)", txt ? txt : "?", why);
+	snprintf(f, sizeof(f), "unless %s (%s)", txt ? txt : "?", why);
+	free(txt);
+	var = hs_freevar(c->hs, key, HS_FV_UNKNOWN, -1, t, f, rule);
+	if (var < 0)
+		fail_oom(c);
+	return var_bdd(var);
+}
+
+/* Statements attached to a set element or meter: the rule goes on when all pass. */
+static BDD attached_stmts(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *st,
+			  size_t n, const char *per)
+{
+	BDD r = bddtrue;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct rs_stmt *s = &st[i];
+
+		if (s->kind == RS_ST_COUNTER || s->kind == RS_ST_LOG)
+			continue;
+		int var = stmt_var(c, rule, s, per, NULL);
+
+		if (var < 0) {
+			unref(r);
+			return bddfalse;
+		}
+		and_into(&r, bdd_ithvar(var));
+	}
+	return r;
+}
+
+static bool set_is_dynamic(const struct ctx *c, const struct rs_set *set)
+{
+	char key[512];
+
+	if (!set)
+		return false;
+	if (set->flags & (RS_SETF_DYNAMIC | RS_SETF_TIMEOUT))
+		return true;
+	snprintf(key, sizeof(key), "%s/%s", set->table ? set->table->name : "", set->name);
+	for (size_t i = 0; i < c->ndynsets; i++)
+		if (!strcmp(c->dynsets[i], key))
+			return true;
+	return false;
+}
+
+/* "if ip saddr is in @BANNED4 (filled at run time)": one variable per set and key. */
+static BDD dynset_var(struct ctx *c, const struct rs_rule *rule, const struct rs_expr *left,
+		      const struct rs_set *set)
+{
+	char *ktxt = rs_expr_format(left);
+	char key[600], t[400], f[400];
+	int var;
+
+	snprintf(key, sizeof(key), "set:%s/%s:%s", set->table ? set->table->name : "", set->name,
+		 ktxt ? ktxt : "?");
+	snprintf(t, sizeof(t), "if %s is in @%s (filled at run time)", ktxt ? ktxt : "?",
+		 set->name);
+	snprintf(f, sizeof(f), "unless %s is in @%s", ktxt ? ktxt : "?", set->name);
+	free(ktxt);
+	var = hs_freevar(c->hs, key, HS_FV_SET, 0, t, f, rule);
+	if (var < 0)
+		fail_oom(c);
+	return var_bdd(var);
+}
+
+/* ---- expressions to fields ------------------------------------------------------- */
+
+enum lkind {
+	L_FIELD,     /* a numeric header-space field: fm */
+	L_IIF, L_OIF,
+	L_CTSTATE,
+	L_NFPROTO,   /* meta nfproto, ct l3proto: values 2 / 10 */
+	L_ETHERTYPE, /* meta protocol: 0x0800 / 0x86dd */
+	L_FRAGHDR,   /* exthdr frag exists */
+	L_MARK,
+	L_CONCAT,
+	L_UNKNOWN,
+};
+
+static enum lkind classify(const struct rs_expr *x, struct fmap *fm)
+{
+	fm->v4addr = false;
+	fm->nfproto = -1;
+	if (!x)
+		return L_UNKNOWN;
+	switch (x->kind) {
+	case RS_EX_PAYLOAD:
+		switch (x->key) {
+		case RS_F_IP_SADDR: fm->f = HS_SADDR; fm->v4addr = true; fm->nfproto = 0; return L_FIELD;
+		case RS_F_IP_DADDR: fm->f = HS_DADDR; fm->v4addr = true; fm->nfproto = 0; return L_FIELD;
+		case RS_F_IP6_SADDR: fm->f = HS_SADDR; fm->nfproto = 1; return L_FIELD;
+		case RS_F_IP6_DADDR: fm->f = HS_DADDR; fm->nfproto = 1; return L_FIELD;
+		case RS_F_IP_PROTOCOL: case RS_F_IP6_NEXTHDR: fm->f = HS_L4PROTO; return L_FIELD;
+		case RS_F_IP_TTL: case RS_F_IP6_HOPLIMIT: fm->f = HS_TTL; return L_FIELD;
+		case RS_F_IP_LENGTH: fm->f = HS_LENGTH; return L_FIELD;
+		case RS_F_IP_FRAG_OFF: fm->f = HS_FRAGOFF; return L_FIELD;
+		case RS_F_TCP_SPORT: case RS_F_UDP_SPORT: case RS_F_UDPLITE_SPORT:
+		case RS_F_SCTP_SPORT: case RS_F_DCCP_SPORT: case RS_F_TH_SPORT:
+			fm->f = HS_SPORT; return L_FIELD;
+		case RS_F_TCP_DPORT: case RS_F_UDP_DPORT: case RS_F_UDPLITE_DPORT:
+		case RS_F_SCTP_DPORT: case RS_F_DCCP_DPORT: case RS_F_TH_DPORT:
+			fm->f = HS_DPORT; return L_FIELD;
+		case RS_F_TCP_FLAGS: fm->f = HS_TCPFLAGS; return L_FIELD;
+		case RS_F_ICMP_TYPE: case RS_F_ICMPV6_TYPE: fm->f = HS_ICMPTYPE; return L_FIELD;
+		case RS_F_ICMP_CODE: case RS_F_ICMPV6_CODE: fm->f = HS_ICMPCODE; return L_FIELD;
+		default: return L_UNKNOWN;
+		}
+	case RS_EX_META:
+		switch (x->key) {
+		case RS_META_IIF: case RS_META_IIFNAME: return L_IIF;
+		case RS_META_OIF: case RS_META_OIFNAME: return L_OIF;
+		case RS_META_NFPROTO: return L_NFPROTO;
+		case RS_META_PROTOCOL: return L_ETHERTYPE;
+		case RS_META_L4PROTO: fm->f = HS_L4PROTO; return L_FIELD;
+		case RS_META_LENGTH: fm->f = HS_LENGTH; return L_FIELD;
+		case RS_META_MARK: fm->f = HS_MARK; return L_MARK;
+		default: return L_UNKNOWN;
+		}
+	case RS_EX_CT:
+		if (x->dir != RS_CT_DIR_NONE)
+			return L_UNKNOWN;
+		switch (x->key) {
+		case RS_CT_STATE: return L_CTSTATE;
+		case RS_CT_L3PROTO: return L_NFPROTO;
+		case RS_CT_PROTOCOL: fm->f = HS_L4PROTO; return L_FIELD;
+		default: return L_UNKNOWN;
+		}
+	case RS_EX_EXTHDR:
+		if (x->name && !strcmp(x->name, "frag") && !x->field)
+			return L_FRAGHDR;
+		return L_UNKNOWN;
+	case RS_EX_CONCAT:
+		return L_CONCAT;
+	default:
+		return L_UNKNOWN;
+	}
+}
+
+/* ---- predicates ------------------------------------------------------------------- */
+
+struct pred_in {
+	enum rs_op op;
+	const struct rs_expr *left;    /* without the binop */
+	bool masked;
+	u128 mask;
+	const struct rs_term *right;
+	const struct rs_rule *rule;
+	const struct rs_stmt *stmt;    /* for unknown-variable identity */
+};
+
+static BDD pred(struct ctx *c, const struct pred_in *in, int depth);
+
+/* Bits outside `keep` read as 0: the value the comparison sees is field & keep. */
+static BDD apply_mask(struct ctx *c, BDD p, enum hs_field f, u128 keep)
+{
+	struct hspace *hs = c->hs;
+	int bits = hs->field[f].bits;
+	BDD cube = bddtrue, r;
+
+	for (int b = bits - 1; b >= 0; b--) {
+		if ((keep >> (bits - 1 - b)) & 1)
+			continue;
+		and_into(&cube, bdd_nithvar(hs_var(hs, f, b)));
+	}
+	if (cube == bddtrue)
+		return ref(p);
+	r = ref(bdd_restrict(p, cube));
+	unref(cube);
+	return r;
+}
+
+static BDD cached_set(struct ctx *c, const struct rs_set *set, const struct fmap *fm,
+		      const struct rs_term *t, bool *unknown)
+{
+	struct ivs s = { 0 };
+	BDD b;
+
+	for (size_t i = 0; i < c->ncache; i++)
+		if (c->cache[i].key == set && c->cache[i].field == (int)fm->f &&
+		    c->cache[i].v4 == fm->v4addr)
+			return ref(c->cache[i].bdd);
+	term_ivs(fm, t, &s, 0);
+	if (s.oom) {
+		free(s.v);
+		fail_oom(c);
+		return bddfalse;
+	}
+	if (s.unknown) {
+		free(s.v);
+		*unknown = true;
+		return bddfalse;
+	}
+	b = hs_intervals(c->hs, fm->f, s.v, s.n);
+	free(s.v);
+	if (c->ncache == c->cachecap) {
+		size_t cap = c->cachecap ? c->cachecap * 2 : 16;
+		void *nv = realloc(c->cache, cap * sizeof(*c->cache));
+
+		if (!nv)
+			return b;
+		c->cache = nv;
+		c->cachecap = cap;
+	}
+	c->cache[c->ncache].key = set;
+	c->cache[c->ncache].field = (int)fm->f;
+	c->cache[c->ncache].v4 = fm->v4addr;
+	c->cache[c->ncache].bdd = ref(b);
+	c->ncache++;
+	return b;
+}
+
+/* field OP right over a numeric field; sets *unknown when the shape is not modelled. */
+static BDD field_pred(struct ctx *c, const struct fmap *fm, enum rs_op op, const struct rs_term *t,
+		      bool *unknown)
+{
+	struct hspace *hs = c->hs;
+	u128 v, fmax;
+	struct ivs s = { 0 };
+	BDD p = bddfalse;
+	int bits = hs->field[fm->f].bits;
+
+	fmax = bits >= 128 ? ~(u128)0 : (((u128)1 << bits) - 1);
+	if (op == RS_OP_IN || op == RS_OP_NOT) {
+		if (t->kind != RS_TERM_VALUE) {
+			*unknown = true;
+			return bddfalse;
+		}
+		v = to_field(fm, value_u128(&t->v));
+		if (op == RS_OP_NOT)
+			return hs_masked_eq(hs, fm->f, v, 0);
+		p = hs_masked_eq(hs, fm->f, v, 0);
+		put(&p, NOT(p));
+		return p;
+	}
+	if (op == RS_OP_LT || op == RS_OP_GT || op == RS_OP_LE || op == RS_OP_GE) {
+		if (t->kind != RS_TERM_VALUE) {
+			*unknown = true;
+			return bddfalse;
+		}
+		v = value_u128(&t->v);
+		switch (op) {
+		case RS_OP_LT:
+			return v == 0 ? bddfalse : hs_range(hs, fm->f, 0, to_field(fm, v - 1) | low_fill(fm));
+		case RS_OP_LE:
+			return hs_range(hs, fm->f, 0, to_field(fm, v) | low_fill(fm));
+		case RS_OP_GT:
+			return to_field(fm, v) >= fmax ? bddfalse :
+			       hs_range(hs, fm->f, to_field(fm, v + 1), fmax);
+		default:
+			return hs_range(hs, fm->f, to_field(fm, v), fmax);
+		}
+	}
+	if (t->kind == RS_TERM_SETREF && t->set) {
+		p = cached_set(c, t->set, fm, t, unknown);
+	} else {
+		term_ivs(fm, t, &s, 0);
+		if (s.oom) {
+			free(s.v);
+			fail_oom(c);
+			return bddfalse;
+		}
+		if (s.unknown) {
+			free(s.v);
+			*unknown = true;
+			return bddfalse;
+		}
+		p = hs_intervals(hs, fm->f, s.v, s.n);
+		free(s.v);
+	}
+	if (op == RS_OP_NE)
+		put(&p, NOT(p));
+	return p;
+}
+
+/* Small-domain evaluation: the bits a ct state / nfproto value would have. */
+static bool concrete(enum rs_op op, bool masked, uint64_t mask, const struct rs_term *t,
+		     uint64_t x, bool *unknown)
+{
+	uint64_t y = masked ? (x & mask) : x;
+
+	switch (op) {
+	case RS_OP_EQ: return term_has_num(t, y, 0);
+	case RS_OP_NE: return !term_has_num(t, y, 0);
+	case RS_OP_IN:
+		if (t->kind == RS_TERM_VALUE)
+			return (y & t->v.num) != 0;
+		return term_has_num(t, y, 0);
+	case RS_OP_NOT:
+		if (t->kind == RS_TERM_VALUE)
+			return (y & t->v.num) == 0;
+		*unknown = true;
+		return false;
+	default:
+		if (t->kind != RS_TERM_VALUE) {
+			*unknown = true;
+			return false;
+		}
+		switch (op) {
+		case RS_OP_LT: return y < t->v.num;
+		case RS_OP_GT: return y > t->v.num;
+		case RS_OP_LE: return y <= t->v.num;
+		default: return y >= t->v.num;
+		}
+	}
+}
+
+static BDD ctstate_pred(struct ctx *c, const struct pred_in *in, bool *unknown)
+{
+	struct hspace *hs = c->hs;
+	BDD r = bddfalse;
+	uint64_t mask = (uint64_t)in->mask;
+
+	for (unsigned i = 0; i < HS_NCTSTATES; i++) {
+		if (!concrete(in->op, in->masked, mask, in->right, hs_ctstate_bits[i], unknown))
+			continue;
+		BDD x = hs_eq(hs, HS_CTSTATE, i);
+
+		or_into(&r, x);
+		unref(x);
+	}
+	if (c->before_conntrack || c->notrack != bddfalse) {
+		bool inv = concrete(in->op, in->masked, mask, in->right, RS_CTSTATE_INVALID, unknown);
+		bool untr = concrete(in->op, in->masked, mask, in->right, RS_CTSTATE_UNTRACKED,
+				     unknown);
+
+		if (c->before_conntrack) {
+			put(&r, inv ? bddtrue : bddfalse);
+		} else {
+			BDD a = untr ? ref(c->notrack) : bddfalse;
+			BDD b = DIFF(r, c->notrack);
+
+			put(&r, OR(a, b));
+			unref(a);
+			unref(b);
+		}
+	}
+	return r;
+}
+
+static BDD iface_pred(struct ctx *c, const struct pred_in *in, bool oif, bool *unknown)
+{
+	struct hspace *hs = c->hs;
+	bool present = oif ? c->oif_present : c->iif_present;
+	BDD r = bddfalse;
+
+	if (!present)
+		return bddfalse;
+	if (in->masked || (in->op != RS_OP_EQ && in->op != RS_OP_NE)) {
+		*unknown = true;
+		return bddfalse;
+	}
+	for (size_t i = 0; i < hs->nifs; i++) {
+		bool m = term_has_name(in->right, hs->ifs[i].repr, 0);
+
+		if (in->op == RS_OP_NE)
+			m = !m;
+		if (m) {
+			BDD x = hs_eq(hs, oif ? HS_OIF : HS_IIF, i);
+
+			or_into(&r, x);
+			unref(x);
+		}
+	}
+	return r;
+}
+
+static BDD nfproto_pred(struct ctx *c, const struct pred_in *in, uint64_t v4, uint64_t v6,
+			bool *unknown)
+{
+	bool a = concrete(in->op, in->masked, (uint64_t)in->mask, in->right, v4, unknown);
+	bool b = concrete(in->op, in->masked, (uint64_t)in->mask, in->right, v6, unknown);
+
+	if (a && b)
+		return bddtrue;
+	if (!a && !b)
+		return bddfalse;
+	return hs_eq(c->hs, HS_NFPROTO, b ? 1 : 0);
+}
+
+static BDD fraghdr_pred(struct ctx *c, const struct pred_in *in, bool *unknown)
+{
+	struct hspace *hs = c->hs;
+	bool want;
+	BDD exists;
+
+	if (in->right->kind != RS_TERM_VALUE || in->masked ||
+	    (in->op != RS_OP_EQ && in->op != RS_OP_NE)) {
+		*unknown = true;
+		return bddfalse;
+	}
+	want = in->right->v.num != 0;
+	if (in->op == RS_OP_NE)
+		want = !want;
+	if (c->after_defrag) {
+		exists = bddfalse;
+	} else {
+		BDD nz = hs_eq(hs, HS_FRAGOFF, 0);
+
+		exists = NOT(nz);
+		unref(nz);
+		nz = hs_eq(hs, HS_NFPROTO, 1);
+		and_into(&exists, nz);
+		unref(nz);
+	}
+	if (!want)
+		put(&exists, NOT(exists));
+	return exists;
+}
+
+/* Mark: the packet's own mark where no rule set it, the constant where one did. */
+static BDD mark_pred(struct ctx *c, const struct pred_in *in, const struct fmap *fm,
+		     bool *unknown)
+{
+	BDD orig = field_pred(c, fm, in->op, in->right, unknown);
+	BDD r, setr = bddfalse;
+
+	if (*unknown) {
+		unref(orig);
+		return bddfalse;
+	}
+	if (in->masked)
+		put(&orig, apply_mask(c, orig, HS_MARK, in->mask));
+	if (!c->nmarks)
+		return orig;
+	r = bddfalse;
+	for (size_t i = 0; i < c->nmarks; i++) {
+		const struct markpiece *mp = &c->marks[i];
+		bool u = false;
+		bool hit = concrete(in->op, in->masked, (uint64_t)in->mask, in->right, mp->value, &u);
+
+		or_into(&setr, mp->region);
+		if (hit && !u)
+			or_into(&r, mp->region);
+	}
+	{
+		BDD keep = DIFF(orig, setr);
+
+		or_into(&r, keep);
+		unref(keep);
+	}
+	unref(orig);
+	unref(setr);
+	return r;
+}
+
+static BDD concat_elem(struct ctx *c, const struct pred_in *in, const struct rs_term *key,
+		       bool *unknown, int depth)
+{
+	const struct rs_expr *x = in->left;
+	BDD r = bddtrue;
+
+	if (key->kind != RS_TERM_CONCAT || key->nsub != x->nsub) {
+		*unknown = true;
+		return bddfalse;
+	}
+	for (size_t i = 0; i < x->nsub && r != bddfalse; i++) {
+		struct pred_in part = *in;
+		BDD p;
+
+		part.op = RS_OP_EQ;
+		part.left = x->sub[i];
+		part.masked = false;
+		part.right = &key->sub[i];
+		if (x->sub[i] && x->sub[i]->kind == RS_EX_BINOP) {
+			*unknown = true;
+			unref(r);
+			return bddfalse;
+		}
+		p = pred(c, &part, depth + 1);
+		if (p == (BDD)-1) {
+			*unknown = true;
+			unref(r);
+			return bddfalse;
+		}
+		and_into(&r, p);
+		unref(p);
+	}
+	return r;
+}
+
+/* OR of many BDDs, pairwise so that each step stays small. */
+static BDD or_tree(BDD *v, size_t n)
+{
+	while (n > 1) {
+		size_t k = 0;
+
+		for (size_t i = 0; i < n; i += 2) {
+			if (i + 1 < n) {
+				BDD x = OR(v[i], v[i + 1]);
+
+				unref(v[i]);
+				unref(v[i + 1]);
+				v[k++] = x;
+			} else {
+				v[k++] = v[i];
+			}
+		}
+		n = k;
+	}
+	return n ? v[0] : bddfalse;
+}
+
+static BDD concat_pred(struct ctx *c, const struct pred_in *in, bool *unknown, int depth)
+{
+	const struct rs_term *t = in->right;
+	const struct rs_elem *el = NULL;
+	size_t n = 0;
+	BDD *parts, r;
+
+	if (in->masked || (in->op != RS_OP_EQ && in->op != RS_OP_NE)) {
+		*unknown = true;
+		return bddfalse;
+	}
+	if (t->kind == RS_TERM_CONCAT) {
+		r = concat_elem(c, in, t, unknown, depth);
+		goto out;
+	}
+	if (t->kind == RS_TERM_SET) {
+		el = t->elems;
+		n = t->nelems;
+	} else if (t->kind == RS_TERM_SETREF && t->set) {
+		el = t->set->elems;
+		n = t->set->nelems;
+	} else {
+		*unknown = true;
+		return bddfalse;
+	}
+	for (size_t i = 0; i < c->ncache; i++)
+		if (c->cache[i].key == t->set && t->set && c->cache[i].field == -1) {
+			r = ref(c->cache[i].bdd);
+			goto out;
+		}
+	parts = calloc(n ? n : 1, sizeof(*parts));
+	if (!parts) {
+		fail_oom(c);
+		return bddfalse;
+	}
+	for (size_t i = 0; i < n; i++) {
+		parts[i] = concat_elem(c, in, &el[i].key, unknown, depth);
+		if (*unknown) {
+			for (size_t j = 0; j <= i; j++)
+				unref(parts[j]);
+			free(parts);
+			return bddfalse;
+		}
+	}
+	r = or_tree(parts, n);
+	free(parts);
+	if (t->kind == RS_TERM_SETREF && c->ncache < c->cachecap) {
+		c->cache[c->ncache].key = t->set;
+		c->cache[c->ncache].field = -1;
+		c->cache[c->ncache].v4 = false;
+		c->cache[c->ncache].bdd = ref(r);
+		c->ncache++;
+	}
+out:
+	if (in->op == RS_OP_NE)
+		put(&r, NOT(r));
+	return r;
+}
+
+/*
+ * The predicate of `left OP right`, or (BDD)-1 when it is not modelled (the
+ * caller makes it a free variable). Dynamic set membership is added by the
+ * caller.
+ */
+static BDD pred(struct ctx *c, const struct pred_in *in, int depth)
+{
+	struct fmap fm;
+	bool unknown = false;
+	enum lkind k;
+	BDD p = bddfalse;
+
+	if (depth > 8)
+		return (BDD)-1;
+	k = classify(in->left, &fm);
+	switch (k) {
+	case L_FIELD: {
+		u128 keep = ~(u128)0;
+
+		p = field_pred(c, &fm, in->op, in->right, &unknown);
+		if (unknown)
+			break;
+		if (in->masked)
+			keep = to_field(&fm, in->mask) | low_fill(&fm);
+		if (fm.f == HS_FRAGOFF && c->after_defrag)
+			keep &= 0x4000;
+		if (keep != ~(u128)0)
+			put(&p, apply_mask(c, p, fm.f, keep));
+		break;
+	}
+	case L_MARK:
+		p = mark_pred(c, in, &fm, &unknown);
+		break;
+	case L_IIF:
+	case L_OIF:
+		p = iface_pred(c, in, k == L_OIF, &unknown);
+		break;
+	case L_CTSTATE:
+		p = ctstate_pred(c, in, &unknown);
+		break;
+	case L_NFPROTO:
+		p = nfproto_pred(c, in, RS_NFPROTO_IPV4, RS_NFPROTO_IPV6, &unknown);
+		break;
+	case L_ETHERTYPE:
+		p = nfproto_pred(c, in, 0x0800, 0x86dd, &unknown);
+		break;
+	case L_FRAGHDR:
+		p = fraghdr_pred(c, in, &unknown);
+		break;
+	case L_CONCAT:
+		p = concat_pred(c, in, &unknown, depth);
+		break;
+	default:
+		unknown = true;
+		break;
+	}
+	if (unknown) {
+		unref(p);
+		return (BDD)-1;
+	}
+	/* a field another rule rewrote is unknown there */
+	if (k == L_FIELD && c->rewritten[fm.f] != bddfalse) {
+		BDD v = in->stmt ? unknown_match(c, in->rule, in->stmt, "field rewritten by a rule")
+				 : bddfalse;
+		BDD a = AND(c->rewritten[fm.f], v), b = DIFF(p, c->rewritten[fm.f]);
+
+		put(&p, OR(a, b));
+		unref(a);
+		unref(b);
+		unref(v);
+	}
+	return p;
+}
+
+static const struct rs_set *setref_of(const struct rs_term *t)
+{
+	return t->kind == RS_TERM_SETREF ? t->set : NULL;
+}
+
+static const char *op_text(enum rs_op op, bool neg)
+{
+	static const char *const pos[] = { "", "!= ", "< ", "> ", "<= ", ">= ", "", "! " };
+	static const char *const inv[] = { "!= ", "", ">= ", "<= ", "> ", "< ", "! ", "" };
+
+	return op <= RS_OP_NOT ? (neg ? inv[op] : pos[op]) : "";
+}
+
+static void remember_atom(struct ctx *c, const struct rs_match *m, BDD p)
+{
+	struct fmap fm;
+	enum lkind k = classify(m->left && m->left->kind == RS_EX_BINOP && m->left->nsub ?
+				m->left->sub[0] : m->left, &fm);
+	enum hs_field f;
+	char *l, *r, t[512], n[512];
+	const struct rs_set *set = setref_of(&m->right);
+	char setname[300];
+	BDD guarded;
+
+	if (m->implicit)
+		return;
+	if (k == L_FIELD)
+		f = fm.f;
+	else if (k == L_CTSTATE)
+		f = HS_CTSTATE;
+	else if (k == L_MARK)
+		f = HS_MARK;
+	else
+		return;
+	l = rs_expr_format(m->left);
+	r = rs_term_format(&m->right);
+	if (!l || !r) {
+		free(l);
+		free(r);
+		return;
+	}
+	snprintf(t, sizeof(t), "%s %s%s", l, op_text(m->op, false), r);
+	snprintf(n, sizeof(n), "%s %s%s", l, op_text(m->op, true), r);
+	snprintf(setname, sizeof(setname), "@%s", set ? set->name : "");
+	guarded = ref(p);
+	if (fm.nfproto >= 0) {
+		BDD g = hs_eq(c->hs, HS_NFPROTO, (u128)fm.nfproto);
+
+		and_into(&guarded, g);
+		unref(g);
+	}
+	hs_atom_add(c->hs, f, guarded, t, n, set && m->op <= RS_OP_NE ? setname : NULL);
+	unref(guarded);
+	free(l);
+	free(r);
+}
+
+static BDD match_bdd(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s)
+{
+	const struct rs_match *m = &s->u.match;
+	struct pred_in in = { .op = m->op, .left = m->left, .right = &m->right, .rule = rule,
+			      .stmt = s };
+	const struct rs_set *set = setref_of(&m->right);
+	BDD p;
+
+	if (m->left && m->left->kind == RS_EX_BINOP) {
+		const struct rs_expr *x = m->left;
+
+		if (x->key != RS_BINOP_AND || !x->nsub || !x->arg || x->arg->kind != RS_TERM_VALUE)
+			return unknown_match(c, rule, s, "not modelled");
+		in.left = x->sub[0];
+		in.masked = true;
+		in.mask = value_u128(&x->arg->v);
+	}
+	p = pred(c, &in, 0);
+	if (p == (BDD)-1)
+		return unknown_match(c, rule, s, "not modelled");
+	if (c->hs->bdd_error)
+		return p;
+	remember_atom(c, m, p);
+	if (set && set_is_dynamic(c, set) && (m->op == RS_OP_EQ || m->op == RS_OP_NE)) {
+		BDD v = dynset_var(c, rule, m->left, set);
+
+		/* membership: listed elements, or put there at run time */
+		if (m->op == RS_OP_EQ) {
+			or_into(&p, v);
+		} else {
+			BDD nv = NOT(v);
+
+			and_into(&p, nv);
+			unref(nv);
+		}
+		unref(v);
+	}
+	return p;
+}
+
+/* ---- rules and chains -------------------------------------------------------------- */
+
+struct outc {
+	BDD acc, drop, ret;
+};
+
+static void outc_free(struct outc *o)
+{
+	unref(o->acc);
+	unref(o->drop);
+	unref(o->ret);
+	o->acc = o->drop = o->ret = bddfalse;
+}
+
+static int eval_chain(struct ctx *c, const struct rs_chain *ch, BDD in, struct outc *o, int depth);
+
+static struct sx_rule_info *rule_info(struct ctx *c, const struct rs_rule *rule)
+{
+	struct sx_result *r = c->res;
+
+	if (!r || !r->rules)
+		return NULL;
+	for (size_t i = 0; i < r->nrules; i++)
+		if (r->rules[i].rule == rule)
+			return &r->rules[i];
+	return NULL;
+}
+
+static void set_mark(struct ctx *c, BDD region, uint32_t value)
+{
+	struct markpiece *v;
+
+	for (size_t i = 0; i < c->nmarks; i++)
+		put(&c->marks[i].region, DIFF(c->marks[i].region, region));
+	for (size_t i = 0; i < c->nmarks; i++)
+		if (c->marks[i].value == value) {
+			or_into(&c->marks[i].region, region);
+			return;
+		}
+	v = realloc(c->marks, (c->nmarks + 1) * sizeof(*v));
+	if (!v) {
+		fail_oom(c);
+		return;
+	}
+	c->marks = v;
+	v[c->nmarks].region = ref(region);
+	v[c->nmarks].orig = false;
+	v[c->nmarks].value = value;
+	c->nmarks++;
+}
+
+static void rewrite(struct ctx *c, enum hs_field f, BDD region)
+{
+	or_into(&c->rewritten[f], region);
+}
+
+static void side_effect(struct ctx *c, const struct rs_stmt *s, BDD region)
+{
+	struct fmap fm;
+
+	if (region == bddfalse)
+		return;
+	if (s->kind == RS_ST_NOTRACK) {
+		or_into(&c->notrack, region);
+		return;
+	}
+	if (s->kind == RS_ST_NAT) {
+		bool dst = s->u.nat.kind == RS_NAT_DNAT || s->u.nat.kind == RS_NAT_REDIRECT;
+
+		rewrite(c, dst ? HS_DADDR : HS_SADDR, region);
+		rewrite(c, dst ? HS_DPORT : HS_SPORT, region);
+		return;
+	}
+	if (s->kind != RS_ST_MANGLE || !s->u.mangle.key)
+		return;
+	switch (classify(s->u.mangle.key, &fm)) {
+	case L_MARK:
+		if (s->u.mangle.value.kind == RS_TERM_VALUE && !s->u.mangle.value.v.str)
+			set_mark(c, region, (uint32_t)s->u.mangle.value.v.num);
+		else
+			rewrite(c, HS_MARK, region);
+		return;
+	case L_FIELD:
+		rewrite(c, fm.f, region);
+		return;
+	default:
+		return;
+	}
+}
+
+/* Apply one verdict to region m (inside *cur). */
+static int apply_verdict(struct ctx *c, const struct rs_verdict *v, BDD m, BDD *cur,
+			 struct outc *o, int depth)
+{
+	struct outc sub = { bddfalse, bddfalse, bddfalse };
+
+	if (m == bddfalse)
+		return 0;
+	switch (v->kind) {
+	case RS_VERDICT_ACCEPT:
+	case RS_VERDICT_QUEUE:
+		or_into(&o->acc, m);
+		break;
+	case RS_VERDICT_DROP:
+		or_into(&o->drop, m);
+		break;
+	case RS_VERDICT_RETURN:
+		or_into(&o->ret, m);
+		break;
+	case RS_VERDICT_JUMP:
+	case RS_VERDICT_GOTO:
+		if (!v->chain)
+			return 0;   /* the kernel refuses such a ruleset; nothing happens here */
+		if (eval_chain(c, v->chain, m, &sub, depth + 1))
+			return -1;
+		or_into(&o->acc, sub.acc);
+		or_into(&o->drop, sub.drop);
+		if (v->kind == RS_VERDICT_GOTO)
+			or_into(&o->ret, sub.ret);
+		put(cur, DIFF(*cur, m));
+		if (v->kind == RS_VERDICT_JUMP)
+			or_into(cur, sub.ret);
+		outc_free(&sub);
+		return 0;
+	default:
+		return 0;   /* continue */
+	}
+	put(cur, DIFF(*cur, m));
+	return 0;
+}
+
+static int apply_vmap(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s, BDD m,
+		      BDD *cur, struct outc *o, int depth)
+{
+	const struct rs_term *t = &s->u.vmap.map;
+	const struct rs_elem *el = NULL;
+	size_t n = 0;
+	BDD left = ref(m);
+
+	if (t->kind == RS_TERM_SET) {
+		el = t->elems;
+		n = t->nelems;
+	} else if (t->kind == RS_TERM_SETREF && t->set) {
+		el = t->set->elems;
+		n = t->set->nelems;
+	}
+	for (size_t i = 0; i < n && left != bddfalse; i++) {
+		struct pred_in in = { .op = RS_OP_EQ, .left = s->u.vmap.key, .right = &el[i].key,
+				      .rule = rule, .stmt = s };
+		BDD k, km;
+
+		if (!el[i].data || el[i].data->kind != RS_TERM_VERDICT)
+			continue;
+		k = pred(c, &in, 0);
+		if (k == (BDD)-1) {
+			/* an element key we cannot model: it may or may not match */
+			char key[96];
+			int var;
+
+			snprintf(key, sizeof(key), "vmap:%p:%zu", (const void *)s, i);
+			var = hs_freevar(c->hs, key, HS_FV_UNKNOWN, -1,
+					 "if a verdict map key not modelled matches",
+					 "unless a verdict map key not modelled matches", rule);
+			if (var < 0) {
+				unref(left);
+				return fail_oom(c);
+			}
+			k = ref(bdd_ithvar(var));
+		}
+		km = AND(left, k);
+		unref(k);
+		put(&left, DIFF(left, km));
+		if (apply_verdict(c, &el[i].data->verdict, km, cur, o, depth)) {
+			unref(km);
+			unref(left);
+			return -1;
+		}
+		unref(km);
+	}
+	unref(left);
+	return 0;
+}
+
+static BDD stateful_cond(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s)
+{
+	char per[160] = "";
+	char *k;
+
+	switch (s->kind) {
+	case RS_ST_LIMIT:
+	case RS_ST_QUOTA:
+	case RS_ST_CT_COUNT:
+		return var_bdd(stmt_var(c, rule, s, "", NULL));
+	case RS_ST_OBJREF:
+		if (s->u.objref.type && (!strcmp(s->u.objref.type, "limit") ||
+					 !strcmp(s->u.objref.type, "quota")))
+			return var_bdd(stmt_var(c, rule, s, "", NULL));
+		return bddtrue;
+	case RS_ST_SET:
+		if (!s->u.set.nstmts || s->u.set.op == RS_SETOP_DELETE)
+			return bddtrue;
+		k = rs_expr_format(s->u.set.elem);
+		snprintf(per, sizeof(per), " per %s (@%s)", k ? k : "key",
+			 s->u.set.set_name ? s->u.set.set_name : "?");
+		free(k);
+		return attached_stmts(c, rule, s->u.set.stmts, s->u.set.nstmts, per);
+	case RS_ST_METER:
+		k = rs_expr_format(s->u.meter.key);
+		snprintf(per, sizeof(per), " per %s (meter %s)", k ? k : "key",
+			 s->u.meter.name ? s->u.meter.name : "?");
+		free(k);
+		return attached_stmts(c, rule, s->u.meter.stmts, s->u.meter.nstmts, per);
+	case RS_ST_UNKNOWN:
+	case RS_ST_XT:
+	case RS_ST_SYNPROXY:
+		return unknown_match(c, rule, s, "not modelled");
+	default:
+		return bddtrue;
+	}
+}
+
+static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct outc *o,
+		     int depth)
+{
+	struct sx_rule_info *info = rule_info(c, rule);
+	BDD cond = bddtrue, m;
+	const struct rs_stmt *term = NULL;
+
+	if (info)
+		or_into(&info->reach[c->path], *cur);
+	for (size_t i = 0; i < rule->nitems && cond != bddfalse; i++) {
+		const struct rs_stmt *s = &rule->items[i];
+		BDD x;
+
+		switch (s->kind) {
+		case RS_ST_MATCH:
+			x = match_bdd(c, rule, s);
+			and_into(&cond, x);
+			unref(x);
+			break;
+		case RS_ST_VERDICT:
+		case RS_ST_VMAP:
+		case RS_ST_REJECT:
+		case RS_ST_QUEUE:
+			term = s;
+			break;
+		case RS_ST_MANGLE:
+		case RS_ST_NAT:
+		case RS_ST_NOTRACK:
+			x = AND(*cur, cond);
+			side_effect(c, s, x);
+			unref(x);
+			break;
+		default:
+			x = stateful_cond(c, rule, s);
+			and_into(&cond, x);
+			unref(x);
+			break;
+		}
+		if (term)
+			break;
+	}
+	if (info)
+		or_into(&info->match[c->path], cond);
+	m = AND(*cur, cond);
+	unref(cond);
+	if (c->failed || c->hs->bdd_error) {
+		unref(m);
+		return -1;
+	}
+	if (term && m != bddfalse) {
+		struct rs_verdict v = { .kind = RS_VERDICT_DROP };
+		int rc = 0;
+
+		if (term->kind == RS_ST_VERDICT)
+			rc = apply_verdict(c, &term->u.verdict, m, cur, o, depth);
+		else if (term->kind == RS_ST_VMAP)
+			rc = apply_vmap(c, rule, term, m, cur, o, depth);
+		else {
+			if (term->kind == RS_ST_QUEUE)
+				v.kind = RS_VERDICT_ACCEPT;
+			rc = apply_verdict(c, &v, m, cur, o, depth);
+		}
+		unref(m);
+		return rc;
+	}
+	unref(m);
+	return 0;
+}
+
+static int eval_chain(struct ctx *c, const struct rs_chain *ch, BDD in, struct outc *o, int depth)
+{
+	BDD cur = ref(in);
+
+	o->acc = o->drop = o->ret = bddfalse;
+	if (depth > MAX_DEPTH) {
+		unref(cur);
+		xerr_set(c->e, XNFT_EXIT_FINDINGS, "chain %s: jumps nest deeper than %d (a loop?)",
+			 ch->name, MAX_DEPTH);
+		c->failed = 1;
+		return -1;
+	}
+	for (size_t i = 0; i < ch->nrules && cur != bddfalse; i++) {
+		if (c->opts && c->opts->skip == &ch->rules[i])
+			continue;
+		if (eval_rule(c, &ch->rules[i], &cur, o, depth)) {
+			unref(cur);
+			outc_free(o);
+			return -1;
+		}
+	}
+	or_into(&o->ret, cur);
+	unref(cur);
+	return 0;
+}
+
+/* ---- hooks and paths --------------------------------------------------------------- */
+
+struct basech {
+	const struct rs_chain *ch;
+	size_t order;
+};
+
+static int base_cmp(const void *pa, const void *pb)
+{
+	const struct basech *a = pa, *b = pb;
+
+	if (a->ch->prio != b->ch->prio)
+		return a->ch->prio < b->ch->prio ? -1 : 1;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+static bool family_ok(enum rs_family f)
+{
+	return f == RS_FAM_IP || f == RS_FAM_IP6 || f == RS_FAM_INET;
+}
+
+static size_t base_chains(const struct ruleset *rs, enum rs_hook hook, struct basech **out)
+{
+	size_t n = 0, k = 0;
+	struct basech *v;
+
+	for (size_t t = 0; t < rs->ntables; t++)
+		if (family_ok(rs->tables[t]->family))
+			for (size_t i = 0; i < rs->tables[t]->nchains; i++)
+				if (rs->tables[t]->chains[i]->base &&
+				    rs->tables[t]->chains[i]->hook == hook)
+					n++;
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (!v)
+		return (size_t)-1;
+	for (size_t t = 0; t < rs->ntables; t++)
+		if (family_ok(rs->tables[t]->family))
+			for (size_t i = 0; i < rs->tables[t]->nchains; i++)
+				if (rs->tables[t]->chains[i]->base &&
+				    rs->tables[t]->chains[i]->hook == hook) {
+					v[k].ch = rs->tables[t]->chains[i];
+					v[k].order = k;
+					k++;
+				}
+	qsort(v, n, sizeof(*v), base_cmp);
+	*out = v;
+	return n;
+}
+
+static BDD path_domain(struct hspace *hs, enum sx_path p)
+{
+	BDD d = ref(hs->universe), x;
+
+	if (p == SX_INPUT) {
+		x = hs_eq(hs, HS_OIF, 0);
+		and_into(&d, x);
+		unref(x);
+	} else if (p == SX_OUTPUT) {
+		x = hs_eq(hs, HS_IIF, 0);
+		and_into(&d, x);
+		unref(x);
+	}
+	return d;
+}
+
+static int run_base(struct ctx *c, const struct rs_chain *ch, BDD *alive, BDD *dropped)
+{
+	enum rs_family fam = ch->table->family;
+	BDD sees = ref(*alive), x, gone;
+	struct outc o;
+
+	if (fam == RS_FAM_IP || fam == RS_FAM_IP6) {
+		x = hs_eq(c->hs, HS_NFPROTO, fam == RS_FAM_IP6);
+		and_into(&sees, x);
+		unref(x);
+	}
+	if (ch->type && !strcmp(ch->type, "nat")) {
+		for (unsigned i = 0; i < HS_NCTSTATES; i++)
+			if (hs_ctstate_bits[i] == RS_CTSTATE_NEW) {
+				x = hs_eq(c->hs, HS_CTSTATE, i);
+				and_into(&sees, x);
+				unref(x);
+			}
+	}
+	c->before_conntrack = (ch->hook == RS_HOOK_PREROUTING || ch->hook == RS_HOOK_OUTPUT) &&
+			      ch->prio < CONNTRACK_PRIO;
+	c->after_defrag = ch->hook != RS_HOOK_OUTPUT &&
+			  !(ch->hook == RS_HOOK_PREROUTING && ch->prio < DEFRAG_PRIO);
+	if (eval_chain(c, ch, sees, &o, 0)) {
+		unref(sees);
+		return -1;
+	}
+	unref(sees);
+	gone = ref(o.drop);
+	if (ch->policy == RS_POLICY_DROP)
+		or_into(&gone, o.ret);
+	outc_free(&o);
+	or_into(dropped, gone);
+	put(alive, DIFF(*alive, gone));
+	unref(gone);
+	return 0;
+}
+
+static int run_path(struct ctx *c, enum sx_path p)
+{
+	static const enum rs_hook hooks[SX__NPATHS][3] = {
+		[SX_INPUT] = { RS_HOOK_PREROUTING, RS_HOOK_INPUT, RS_HOOK_NONE },
+		[SX_FORWARD] = { RS_HOOK_PREROUTING, RS_HOOK_FORWARD, RS_HOOK_POSTROUTING },
+		[SX_OUTPUT] = { RS_HOOK_OUTPUT, RS_HOOK_POSTROUTING, RS_HOOK_NONE },
+	};
+	BDD alive = path_domain(c->hs, p), dropped = bddfalse;
+
+	c->path = p;
+	c->iif_present = p != SX_OUTPUT;
+	c->oif_present = p != SX_INPUT;
+	for (size_t h = 0; h < 3 && hooks[p][h] != RS_HOOK_NONE; h++) {
+		struct basech *v;
+		size_t n = base_chains(c->rs, hooks[p][h], &v);
+
+		if (n == (size_t)-1) {
+			unref(alive);
+			unref(dropped);
+			return fail_oom(c);
+		}
+		for (size_t i = 0; i < n; i++)
+			if (run_base(c, v[i].ch, &alive, &dropped)) {
+				free(v);
+				unref(alive);
+				unref(dropped);
+				return -1;
+			}
+		free(v);
+	}
+	c->res->accept[p] = alive;
+	c->res->drop[p] = dropped;
+	c->res->domain[p] = path_domain(c->hs, p);
+	return 0;
+}
+
+static void ctx_reset_state(struct ctx *c)
+{
+	for (size_t i = 0; i < c->nmarks; i++)
+		unref(c->marks[i].region);
+	free(c->marks);
+	c->marks = NULL;
+	c->nmarks = 0;
+	for (int f = 0; f < HS__NFIELDS; f++) {
+		unref(c->rewritten[f]);
+		c->rewritten[f] = bddfalse;
+	}
+	unref(c->notrack);
+	c->notrack = bddfalse;
+}
+
+static void ctx_free(struct ctx *c)
+{
+	ctx_reset_state(c);
+	for (size_t i = 0; i < c->ncache; i++)
+		unref(c->cache[i].bdd);
+	free(c->cache);
+	for (size_t i = 0; i < c->ndynsets; i++)
+		free(c->dynsets[i]);
+	free(c->dynsets);
+}
+
+static int add_dynset(struct ctx *c, const struct rs_table *t, const char *name)
+{
+	char key[512];
+	char **v;
+
+	if (!name)
+		return 0;
+	snprintf(key, sizeof(key), "%s/%s", t->name, name);
+	for (size_t i = 0; i < c->ndynsets; i++)
+		if (!strcmp(c->dynsets[i], key))
+			return 0;
+	v = realloc(c->dynsets, (c->ndynsets + 1) * sizeof(*v));
+	if (!v)
+		return -1;
+	c->dynsets = v;
+	v[c->ndynsets] = strdup(key);
+	if (!v[c->ndynsets])
+		return -1;
+	c->ndynsets++;
+	return 0;
+}
+
+static int ctx_init(struct ctx *c, struct hspace *hs, const struct ruleset *rs,
+		    const struct sx_opts *opts, struct xerr *e)
+{
+	memset(c, 0, sizeof(*c));
+	c->hs = hs;
+	c->rs = rs;
+	c->opts = opts;
+	c->e = e;
+	c->notrack = bddfalse;
+	for (int f = 0; f < HS__NFIELDS; f++)
+		c->rewritten[f] = bddfalse;
+	for (size_t t = 0; t < rs->ntables; t++) {
+		const struct rs_table *tb = rs->tables[t];
+
+		for (size_t i = 0; i < tb->nchains; i++)
+			for (size_t r = 0; r < tb->chains[i]->nrules; r++) {
+				const struct rs_rule *ru = &tb->chains[i]->rules[r];
+
+				c->nrules_seen++;
+				for (size_t k = 0; k < ru->nitems; k++)
+					if (ru->items[k].kind == RS_ST_SET &&
+					    ru->items[k].u.set.op != RS_SETOP_DELETE &&
+					    add_dynset(c, tb, ru->items[k].u.set.set_name))
+						return fail_oom(c);
+			}
+	}
+	return 0;
+}
+
+int sx_run(struct hspace *hs, const struct ruleset *rs, const struct sx_opts *opts,
+	   struct sx_result **out, struct xerr *e)
+{
+	struct sx_result *r = calloc(1, sizeof(*r));
+	struct ctx c;
+
+	*out = NULL;
+	if (!r)
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	r->rs = rs;
+	r->nfree_before = hs->nfv;
+	if (ctx_init(&c, hs, rs, opts, e)) {
+		ctx_free(&c);
+		free(r);
+		return -1;
+	}
+	c.res = r;
+	if (opts && (opts->flags & SX_F_RULES)) {
+		r->rules = calloc(c.nrules_seen ? c.nrules_seen : 1, sizeof(*r->rules));
+		if (!r->rules) {
+			ctx_free(&c);
+			free(r);
+			return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+		}
+		for (size_t t = 0; t < rs->ntables; t++)
+			for (size_t i = 0; i < rs->tables[t]->nchains; i++)
+				for (size_t k = 0; k < rs->tables[t]->chains[i]->nrules; k++)
+					r->rules[r->nrules++].rule = &rs->tables[t]->chains[i]->rules[k];
+	}
+	for (int p = 0; p < SX__NPATHS; p++) {
+		ctx_reset_state(&c);
+		if (run_path(&c, (enum sx_path)p) || hs_check(hs, e)) {
+			ctx_free(&c);
+			sx_result_free(r);
+			return -1;
+		}
+	}
+	ctx_free(&c);
+	*out = r;
+	return 0;
+}
+
+void sx_result_free(struct sx_result *r)
+{
+	if (!r)
+		return;
+	for (int p = 0; p < SX__NPATHS; p++) {
+		unref(r->accept[p]);
+		unref(r->drop[p]);
+		unref(r->domain[p]);
+	}
+	for (size_t i = 0; i < r->nrules; i++)
+		for (int p = 0; p < SX__NPATHS; p++) {
+			unref(r->rules[i].reach[p]);
+			unref(r->rules[i].match[p]);
+		}
+	free(r->rules);
+	free(r);
+}
+
+const struct sx_rule_info *sx_rule(const struct sx_result *r, const struct rs_rule *rule)
+{
+	if (!r)
+		return NULL;
+	for (size_t i = 0; i < r->nrules; i++)
+		if (r->rules[i].rule == rule)
+			return &r->rules[i];
+	return NULL;
+}
+
+int sx_rule_bdd(struct hspace *hs, const struct rs_rule *rule, enum sx_path p, BDD *out,
+		struct xerr *e)
+{
+	const struct ruleset empty = { 0 };
+	struct ctx c;
+	BDD cond = bddtrue;
+
+	*out = bddfalse;
+	if (ctx_init(&c, hs, &empty, NULL, e))
+		return -1;
+	c.path = p;
+	c.iif_present = p != SX_OUTPUT;
+	c.oif_present = p != SX_INPUT;
+	c.after_defrag = p != SX_OUTPUT;
+	for (size_t i = 0; i < rule->nitems && cond != bddfalse; i++) {
+		const struct rs_stmt *s = &rule->items[i];
+		BDD x;
+
+		if (s->kind == RS_ST_VERDICT || s->kind == RS_ST_VMAP || s->kind == RS_ST_REJECT ||
+		    s->kind == RS_ST_QUEUE)
+			break;
+		if (s->kind == RS_ST_MANGLE || s->kind == RS_ST_NAT || s->kind == RS_ST_NOTRACK)
+			continue;
+		x = s->kind == RS_ST_MATCH ? match_bdd(&c, rule, s) : stateful_cond(&c, rule, s);
+		and_into(&cond, x);
+		unref(x);
+	}
+	ctx_free(&c);
+	if (c.failed || hs_check(hs, e)) {
+		unref(cond);
+		return -1;
+	}
+	*out = cond;
+	return 0;
+}
+
+/* ---- packet words --------------------------------------------------------------------- */
+
+static enum hs_field mf_field(enum match_field f, bool *v4addr)
+{
+	*v4addr = false;
+	switch (f) {
+	case MF_IP_SADDR: *v4addr = true; return HS_SADDR;
+	case MF_IP_DADDR: *v4addr = true; return HS_DADDR;
+	case MF_IP6_SADDR: return HS_SADDR;
+	case MF_IP6_DADDR: return HS_DADDR;
+	case MF_L4PROTO: case MF_IP_PROTOCOL: case MF_IP6_NEXTHDR: return HS_L4PROTO;
+	case MF_IP_TTL: case MF_IP6_HOPLIMIT: return HS_TTL;
+	case MF_IP_LENGTH: return HS_LENGTH;
+	case MF_IP_FRAG_OFF: return HS_FRAGOFF;
+	case MF_TCP_SPORT: case MF_UDP_SPORT: case MF_TH_SPORT: return HS_SPORT;
+	case MF_TCP_DPORT: case MF_UDP_DPORT: case MF_TH_DPORT: return HS_DPORT;
+	case MF_TCP_FLAGS: return HS_TCPFLAGS;
+	case MF_ICMP_TYPE: case MF_ICMPV6_TYPE: return HS_ICMPTYPE;
+	case MF_ICMP_CODE: case MF_ICMPV6_CODE: return HS_ICMPCODE;
+	case MF_MARK: return HS_MARK;
+	case MF_NFPROTO: return HS_NFPROTO;
+	case MF_CT_STATE: return HS_CTSTATE;
+	default: return HS__NFIELDS;
+	}
+}
+
+static u128 prefix_u128(const struct prefix *p)
+{
+	u128 v = 0;
+
+	for (int i = 0; i < 16; i++)
+		v = (v << 8) | p->addr[i];
+	return v;
+}
+
+static const struct rs_set *find_set(const struct ruleset *rs, const char *name)
+{
+	for (size_t t = 0; t < rs->ntables; t++) {
+		const struct rs_set *s = rs_table_set(rs->tables[t], name);
+
+		if (s)
+			return s;
+	}
+	return NULL;
+}
+
+static BDD iface_value(struct hspace *hs, enum hs_field f, const struct match_value *v)
+{
+	size_t n = strlen(v->name);
+	BDD r = bddfalse, x;
+
+	if (n && v->name[n - 1] == '*') {
+		/* names that no rule names may match the pattern too */
+		for (size_t i = 0; i < hs->nifs; i++)
+			if (i == 0 || !strncmp(hs->ifs[i].repr, v->name, n - 1)) {
+				x = hs_eq(hs, f, i);
+				or_into(&r, x);
+				unref(x);
+			}
+		return r;
+	}
+	return hs_eq(hs, f, hs_iface_index(hs, v->name));
+}
+
+static int value_bdd(struct hspace *hs, const struct ruleset *rs, const struct match_cond *mc,
+		     const struct match_value *v, enum hs_field f, bool v4addr, BDD *out,
+		     const struct match_src *src, struct xerr *e)
+{
+	struct fmap fm = { .f = f, .v4addr = v4addr, .nfproto = -1 };
+	u128 lo, hi;
+
+	(void)mc;
+	*out = bddfalse;
+	switch (v->kind) {
+	case MV_NUM:
+	case MV_RANGE:
+		if (f == HS_CTSTATE) {
+			BDD r = bddfalse, x;
+
+			for (unsigned i = 0; i < HS_NCTSTATES; i++)
+				if (hs_ctstate_bits[i] >= v->lo && hs_ctstate_bits[i] <= v->hi) {
+					x = hs_eq(hs, f, i);
+					or_into(&r, x);
+					unref(x);
+				}
+			*out = r;
+			return 0;
+		}
+		if (f == HS_NFPROTO) {
+			*out = v->lo == MATCH_NFPROTO_IPV4 ? hs_eq(hs, f, 0) :
+			       v->lo == MATCH_NFPROTO_IPV6 ? hs_eq(hs, f, 1) : bddfalse;
+			return 0;
+		}
+		*out = hs_range(hs, f, v->lo, v->hi);
+		return 0;
+	case MV_PREFIX: {
+		unsigned max = v->addr.family == AF_INET6 ? 128 : 32;
+		unsigned hb = max - (v->addr.len > max ? max : v->addr.len);
+		u128 host = hb >= 128 ? ~(u128)0 : (((u128)1 << hb) - 1);
+
+		lo = prefix_u128(&v->addr);
+		if (v4addr) {
+			lo >>= 96;
+			lo &= ~host;
+			*out = hs_range(hs, f, to_field(&fm, lo), to_field(&fm, lo | host) | low_fill(&fm));
+		} else {
+			lo &= ~host;
+			*out = hs_range(hs, f, lo, lo | host);
+		}
+		return 0;
+	}
+	case MV_ADDR_RANGE:
+		lo = prefix_u128(&v->addr);
+		hi = prefix_u128(&v->addr_hi);
+		if (v4addr) {
+			lo >>= 96;
+			hi >>= 96;
+			*out = hs_range(hs, f, to_field(&fm, lo), to_field(&fm, hi) | low_fill(&fm));
+		} else {
+			*out = hs_range(hs, f, lo, hi);
+		}
+		return 0;
+	case MV_SET: {
+		const struct rs_set *set = find_set(rs, v->name);
+		struct rs_term t = { .kind = RS_TERM_SETREF };
+		struct ivs s = { 0 };
+
+		if (!set) {
+			xerr_at(e, XNFT_EXIT_FINDINGS, src->file, src->line, mc->col,
+				"'@%s' is not a set of the policy", v->name);
+			return xerr_hint(e, "name one of the policy's named sets, or write the "
+					 "addresses themselves");
+		}
+		t.set = (struct rs_set *)set;
+		term_ivs(&fm, &t, &s, 0);
+		if (s.oom || s.unknown) {
+			free(s.v);
+			return xerr_at(e, XNFT_EXIT_FINDINGS, src->file, src->line, mc->col,
+				       "set @%s holds elements that are not single values, "
+				       "prefixes or ranges", v->name);
+		}
+		*out = hs_intervals(hs, f, s.v, s.n);
+		free(s.v);
+		return 0;
+	}
+	default:
+		return xerr_at(e, XNFT_EXIT_FINDINGS, src->file, src->line, mc->col,
+			       "'$%s' was not resolved", v->name);
+	}
+}
+
+static int cond_bdd(struct hspace *hs, const struct ruleset *rs, const struct match_cond *mc,
+		    enum sx_path p, BDD *out, const struct match_src *src, struct xerr *e)
+{
+	enum hs_field f;
+	bool v4addr;
+	BDD r = bddfalse;
+
+	*out = bddfalse;
+	if (mc->field == MF_FRAGMENT) {
+		BDD z = hs_masked_eq(hs, HS_FRAGOFF, 0x1fff, 0);
+
+		*out = NOT(z);
+		unref(z);
+		return 0;
+	}
+	if (mc->field == MF_IIF || mc->field == MF_IIFNAME || mc->field == MF_OIF ||
+	    mc->field == MF_OIFNAME) {
+		bool oif = mc->field == MF_OIF || mc->field == MF_OIFNAME;
+
+		if ((oif && p == SX_INPUT) || (!oif && p == SX_OUTPUT)) {
+			*out = bddfalse;
+			return 0;
+		}
+		for (size_t i = 0; i < mc->nval; i++) {
+			BDD x;
+
+			if (mc->val[i].kind != MV_IFNAME)
+				return xerr_at(e, XNFT_EXIT_FINDINGS, src->file, src->line, mc->col,
+					       "'$%s' was not resolved", mc->val[i].name);
+			x = iface_value(hs, oif ? HS_OIF : HS_IIF, &mc->val[i]);
+			or_into(&r, x);
+			unref(x);
+		}
+		if (mc->op == MOP_NE) {
+			BDD d = hs_range(hs, oif ? HS_OIF : HS_IIF, 0, hs->nifs - 1);
+
+			put(&r, DIFF(d, r));
+			unref(d);
+		}
+		*out = r;
+		return 0;
+	}
+	f = mf_field(mc->field, &v4addr);
+	if (f == HS__NFIELDS)
+		return xerr_at(e, XNFT_EXIT_FINDINGS, src->file, src->line, mc->col,
+			       "'%s' cannot be analysed", match_field_name(mc->field));
+	if (mc->op == MOP_MASK_EQ || mc->op == MOP_MASK_NE) {
+		if (f == HS_CTSTATE) {
+			for (unsigned i = 0; i < HS_NCTSTATES; i++) {
+				bool hit = (hs_ctstate_bits[i] & mc->mask) == mc->val[0].lo;
+
+				if (hit == (mc->op == MOP_MASK_EQ)) {
+					BDD x = hs_eq(hs, f, i);
+
+					or_into(&r, x);
+					unref(x);
+				}
+			}
+			*out = r;
+			return 0;
+		}
+		r = hs_masked_eq(hs, f, mc->mask, mc->val[0].lo);
+		if (mc->op == MOP_MASK_NE)
+			put(&r, NOT(r));
+		*out = r;
+		return 0;
+	}
+	for (size_t i = 0; i < mc->nval; i++) {
+		BDD x;
+
+		if (value_bdd(hs, rs, mc, &mc->val[i], f, v4addr, &x, src, e)) {
+			unref(r);
+			return -1;
+		}
+		or_into(&r, x);
+		unref(x);
+	}
+	if (mc->op == MOP_NE)
+		put(&r, NOT(r));
+	if (v4addr || f == HS_SADDR || f == HS_DADDR) {
+		BDD g = hs_eq(hs, HS_NFPROTO, v4addr ? 0 : 1);
+
+		and_into(&r, g);
+		unref(g);
+	}
+	*out = r;
+	return 0;
+}
+
+int sx_match_list_bdd(struct hspace *hs, const struct ruleset *rs, const struct match_list *m,
+		      enum sx_path p, BDD *out, struct xerr *e)
+{
+	static const struct match_src nosrc = { "", 0 };
+	BDD r = path_domain(hs, p);
+
+	*out = bddfalse;
+	for (size_t i = 0; i < m->n && r != bddfalse; i++) {
+		BDD x;
+
+		if (cond_bdd(hs, rs, &m->cond[i], p, &x, &nosrc, e)) {
+			unref(r);
+			return -1;
+		}
+		and_into(&r, x);
+		unref(x);
+	}
+	if (hs_check(hs, e)) {
+		unref(r);
+		return -1;
+	}
+	*out = r;
+	return 0;
+}
+
+BDD sx_accept_wb(struct hspace *hs, const struct sx_result *r, enum sx_path p)
+{
+	BDD wb = hs_wellbehaved(hs), fv = hs_freevars_set(hs);
+	BDD a = AND(r->accept[p], wb), x;
+
+	x = ref(bdd_exist(a, fv));
+	unref(a);
+	unref(wb);
+	unref(fv);
+	return x;
+}
+
+BDD sx_accept_any(struct hspace *hs, const struct sx_result *r, enum sx_path p)
+{
+	BDD fv = hs_freevars_set(hs);
+	BDD x = ref(bdd_exist(r->accept[p], fv));
+
+	unref(fv);
+	return x;
+}
