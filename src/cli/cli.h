@@ -10,6 +10,7 @@
 int cmd_init(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_lab(int argc, char **argv);
+int cmd_lint(int argc, char **argv);
 
 /* True when argv holds -h or --help before any "--". */
 int cli_wants_help(int argc, char **argv);

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Conntrack and forwarding checks: an invalid-state drop that comes after
+ * an accept which takes invalid packets (XL010), ct matched before
+ * conntrack has run (XL011), fragment matches where packets are already
+ * reassembled (XL012), and a forward chain that drops replies (XL050).
+ */
+#include <string.h>
+
+#include "analyze/lint_int.h"
+
+/* ---- XL010 ------------------------------------------------------------------------------ */
+
+static void late_invalid_drop(struct lint_ctx *x, const struct lint_rinfo *ri)
+{
+	struct lint_finding *f;
+	char at[600];
+
+	if (!ri->invalid_escape)
+		return;
+	lint_rule_place(ri->invalid_escape, at, sizeof(at));
+	f = lint_add(x, "XL010", LINT_ERROR, ri->r,
+		     "this invalid-state drop comes too late: the accept at %s takes packets in "
+		     "ct state invalid before they get here, so forged or out-of-window packets "
+		     "reach what it accepts", at);
+	lint_hint(f, "put `ct state invalid drop` first (before any jump to services and any "
+		  "accept), or restrict the accept at %s to `ct state new`", at);
+}
+
+/* ---- XL011 ------------------------------------------------------------------------------ */
+
+static bool stmt_uses_ct(const struct rs_stmt *s)
+{
+	switch (s->kind) {
+	case RS_ST_MATCH: return lint_expr_uses_ct(s->u.match.left);
+	case RS_ST_VMAP: return lint_expr_uses_ct(s->u.vmap.key);
+	case RS_ST_SET: return lint_expr_uses_ct(s->u.set.elem);
+	case RS_ST_METER: return lint_expr_uses_ct(s->u.meter.key);
+	case RS_ST_MANGLE: return lint_expr_uses_ct(s->u.mangle.key);
+	case RS_ST_CT_COUNT: return true;
+	default: return false;
+	}
+}
+
+static void ct_before_conntrack(struct lint_ctx *x, const struct lint_rinfo *ri)
+{
+	const struct rs_rule *r = ri->r;
+	struct lint_finding *f;
+	bool uses = false;
+
+	if (!ri->before_ct)
+		return;
+	for (size_t i = 0; i < r->nitems && !uses; i++)
+		uses = stmt_uses_ct(&r->items[i]);
+	if (!uses)
+		return;
+	f = lint_add(x, "XL011", LINT_ERROR, r,
+		     "conntrack has not run yet where this rule runs (a base chain at priority "
+		     "below -200 on prerouting/output): every packet has ct state invalid here "
+		     "(untracked after notrack), so this ct match never does what it says");
+	lint_hint(f, "move the rule to a chain at priority -200 or later (e.g. `priority "
+		  "filter`), or match on header fields instead");
+}
+
+/* ---- XL012 ------------------------------------------------------------------------------ */
+
+static bool fragment_match(const struct rs_stmt *s)
+{
+	const struct rs_term *mask = NULL;
+	const struct rs_expr *l;
+
+	if (s->kind != RS_ST_MATCH)
+		return false;
+	l = lint_unmask(s->u.match.left, &mask);
+	if (l && l->kind == RS_EX_EXTHDR && l->name && !strcmp(l->name, "frag"))
+		return true;
+	if (!l || l->kind != RS_EX_PAYLOAD || l->key != RS_F_IP_FRAG_OFF)
+		return false;
+	/* the DF bit (0x4000) survives reassembly; offset and MF (0x3fff) do not */
+	return !mask || (mask->v.num & 0x3fff);
+}
+
+static void fragment_after_defrag(struct lint_ctx *x, const struct lint_rinfo *ri)
+{
+	const struct rs_rule *r = ri->r;
+	struct lint_finding *f;
+	bool frag = false;
+
+	if (!ri->after_defrag)
+		return;
+	for (size_t i = 0; i < r->nitems && !frag; i++)
+		frag = fragment_match(&r->items[i]);
+	if (!frag)
+		return;
+	f = lint_add(x, "XL012", LINT_ERROR, r,
+		     "this fragment match never fires: where it runs (input, forward, output, or "
+		     "prerouting after priority -400) conntrack has already reassembled the "
+		     "packet, so no fragment is left to see");
+	lint_hint(f, "match fragments in a prerouting chain at a priority below -400, e.g. "
+		  "`type filter hook prerouting priority -450`");
+}
+
+void lint_check_conntrack(struct lint_ctx *x)
+{
+	for (size_t c = 0; c < x->nch; c++) {
+		for (size_t i = 0; i < x->ch[c].c->nrules; i++) {
+			const struct lint_rinfo *ri = &x->ch[c].ri[i];
+
+			late_invalid_drop(x, ri);
+			ct_before_conntrack(x, ri);
+			fragment_after_defrag(x, ri);
+		}
+	}
+}
+
+/* ---- XL050 ------------------------------------------------------------------------------ */
+
+static void forward_chain(struct lint_ctx *x, const struct lint_cinfo *ci)
+{
+	const struct rs_chain *c = ci->c;
+	const struct lint_srcline *decl;
+	struct cells est = ci->acc;
+	struct lint_finding *f;
+	char name[300];
+	bool routes;
+
+	if (!c->base || c->hook != RS_HOOK_FORWARD || c->policy != RS_POLICY_DROP)
+		return;
+	cells_keep_ct(&est, (1u << LINT_CT_ESTABLISHED) | (1u << LINT_CT_RELATED));
+	if (!cells_empty(&est))
+		return;
+	routes = !cells_empty(&ci->acc);
+	snprintf(name, sizeof(name), "chain %s", c->name);
+	decl = lint_decl(x, name);
+	f = lint_add_at(x->out, "XL050", routes ? LINT_ERROR : LINT_WARNING,
+			decl ? decl->file : NULL, decl ? decl->line : 0,
+			"forward chain %s drops by policy and no rule accepts ct state "
+			"established/related: %s", c->name,
+			routes ? "the connections it accepts get their replies dropped (hub "
+				 "routing between mesh peers breaks)"
+			       : "forwarded replies are dropped even when another table (Docker's) "
+				 "accepts them, so container networking breaks");
+	lint_where(f, "%s %s %s", rs_family_name(c->table->family), c->table->name, c->name);
+	lint_hint(f, "add `ct state invalid drop` then `ct state established,related accept` "
+		  "at the top of chain %s", c->name);
+}
+
+void lint_check_forward(struct lint_ctx *x)
+{
+	for (size_t c = 0; c < x->nch; c++)
+		forward_chain(x, &x->ch[c]);
+}

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ICMP checks: redirects accepted (XL030) let a neighbour reroute this
+ * host's traffic through itself; NDP accepted without `ip6 hoplimit 255`
+ * (XL031) accepts neighbour discovery that did not come from the link.
+ */
+#include "analyze/lint_int.h"
+
+enum { ICMP_REDIRECT = 5, ICMPV6_ND_REDIRECT = 137, IPPROTO_ICMP_ = 1, IPPROTO_ICMPV6_ = 58 };
+
+/*
+ * Does the rule accept type `type` of this ICMP flavour? Every type match
+ * must allow it, and the rule must be about that protocol (a type match or
+ * an explicit l4proto match), not merely let everything through.
+ */
+static bool admits_type(const struct rs_rule *r, enum rs_field type_field, uint64_t proto,
+			uint64_t type)
+{
+	bool about = false;
+
+	for (size_t i = 0; i < r->nitems; i++) {
+		const struct rs_stmt *s = &r->items[i];
+		const struct rs_match *m = &s->u.match;
+
+		if (s->kind != RS_ST_MATCH)
+			continue;
+		if (lint_is_field(m->left, type_field)) {
+			if (lint_match_num(m, type) == 0)
+				return false;
+			about = true;
+		} else if (!m->implicit && (lint_is_meta(m->left, RS_META_L4PROTO) ||
+					     lint_is_field(m->left, RS_F_IP_PROTOCOL) ||
+					     lint_is_field(m->left, RS_F_IP6_NEXTHDR))) {
+			if (lint_match_num(m, proto) == 0)
+				return false;
+			about = true;
+		}
+	}
+	return about;
+}
+
+/* Only a type match (and what it implies) before a drop: that type is gone. */
+static bool drops_type(const struct rs_rule *r, enum rs_field type_field, uint64_t type)
+{
+	bool typed = false;
+
+	if (lint_verdict(r) != LINT_V_DROP)
+		return false;
+	for (size_t i = 0; i < r->nitems; i++) {
+		const struct rs_stmt *s = &r->items[i];
+
+		if (lint_stmt_gates(s))
+			return false;
+		if (s->kind != RS_ST_MATCH || s->u.match.implicit)
+			continue;
+		if (!lint_is_field(s->u.match.left, type_field) ||
+		    lint_match_num(&s->u.match, type) != 1)
+			return false;
+		typed = true;
+	}
+	return typed;
+}
+
+static bool dropped_before(const struct rs_rule *r, enum rs_field f, uint64_t type)
+{
+	const struct rs_chain *c = r->chain;
+
+	for (const struct rs_rule *p = c->rules; p < r; p++) {
+		if (drops_type(p, f, type))
+			return true;
+	}
+	return false;
+}
+
+static void redirect(struct lint_ctx *x, const struct lint_rinfo *ri)
+{
+	const struct rs_rule *r = ri->r;
+	struct lint_finding *f;
+	bool v6;
+
+	if (lint_verdict(r) != LINT_V_ACCEPT || cells_empty(&ri->matched))
+		return;
+	if (admits_type(r, RS_F_ICMPV6_TYPE, IPPROTO_ICMPV6_, ICMPV6_ND_REDIRECT) &&
+	    !dropped_before(r, RS_F_ICMPV6_TYPE, ICMPV6_ND_REDIRECT))
+		v6 = true;
+	else if (admits_type(r, RS_F_ICMP_TYPE, IPPROTO_ICMP_, ICMP_REDIRECT) &&
+		 !dropped_before(r, RS_F_ICMP_TYPE, ICMP_REDIRECT))
+		v6 = false;
+	else
+		return;
+	f = lint_add(x, "XL030", LINT_ERROR, r,
+		     "this rule accepts %s: any neighbour can tell this host to send its traffic "
+		     "for a destination through the neighbour (a man in the middle)",
+		     v6 ? "ICMPv6 nd-redirect (type 137)" : "ICMP redirect (type 5)");
+	lint_hint(f, "leave %s out of the accepted types, and drop it explicitly before: "
+		  "`%s counter drop`", v6 ? "nd-redirect" : "redirect",
+		  v6 ? "icmpv6 type nd-redirect" : "icmp type redirect");
+}
+
+/* router solicit/advert, neighbour solicit/advert */
+static bool admits_ndp(const struct rs_rule *r)
+{
+	bool typed = false;
+
+	for (size_t i = 0; i < r->nitems; i++) {
+		const struct rs_match *m = &r->items[i].u.match;
+
+		if (r->items[i].kind == RS_ST_MATCH && lint_is_field(m->left, RS_F_ICMPV6_TYPE))
+			typed = true;
+	}
+	for (uint64_t t = 133; typed && t <= 136; t++) {
+		if (admits_type(r, RS_F_ICMPV6_TYPE, IPPROTO_ICMPV6_, t))
+			return true;
+	}
+	return false;
+}
+
+static bool hoplimit_255_only(const struct rs_rule *r)
+{
+	for (size_t i = 0; i < r->nitems; i++) {
+		const struct rs_match *m = &r->items[i].u.match;
+
+		if (r->items[i].kind == RS_ST_MATCH && lint_is_field(m->left, RS_F_IP6_HOPLIMIT) &&
+		    lint_match_num(m, 64) == 0 && lint_match_num(m, 255) == 1)
+			return true;
+	}
+	return false;
+}
+
+static void ndp(struct lint_ctx *x, const struct lint_rinfo *ri)
+{
+	const struct rs_rule *r = ri->r;
+	struct lint_finding *f;
+
+	if (lint_verdict(r) != LINT_V_ACCEPT || cells_empty(&ri->matched) || !admits_ndp(r) ||
+	    hoplimit_255_only(r))
+		return;
+	f = lint_add(x, "XL031", LINT_WARNING, r,
+		     "this rule accepts neighbour discovery without `ip6 hoplimit 255`: NDP that "
+		     "was routed here (hop limit below 255) cannot come from the link and is "
+		     "forged (RFC 4861)");
+	lint_hint(f, "add `ip6 hoplimit 255` to the rule");
+}
+
+void lint_check_icmp(struct lint_ctx *x)
+{
+	for (size_t c = 0; c < x->nch; c++) {
+		for (size_t i = 0; i < x->ch[c].c->nrules; i++) {
+			redirect(x, &x->ch[c].ri[i]);
+			ndp(x, &x->ch[c].ri[i]);
+		}
+	}
+}

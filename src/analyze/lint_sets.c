@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Set elements: overlapping intervals (XL061; a policy that does not load
+ * because of them gets the same id from its load diagnostic, lint.c), and
+ * duplicate elements or two prefixes that are one prefix together (XL062).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/lint_int.h"
+
+#define SPAN_BYTES RS_VALUE_BYTES
+
+struct span {
+	uint8_t lo[SPAN_BYTES], hi[SPAN_BYTES];
+	unsigned plen;     /* prefix length, or 0 when the element is not a prefix */
+	const struct rs_term *key;
+};
+
+static bool span_of(const struct rs_term *t, unsigned nbytes, struct span *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->key = t;
+	switch (t->kind) {
+	case RS_TERM_VALUE:
+		memcpy(s->lo, t->v.b, nbytes);
+		memcpy(s->hi, t->v.b, nbytes);
+		return true;
+	case RS_TERM_RANGE:
+		memcpy(s->lo, t->v.b, nbytes);
+		memcpy(s->hi, t->hi.b, nbytes);
+		return true;
+	case RS_TERM_PREFIX:
+		if (t->plen > nbytes * 8)
+			return false;
+		s->plen = t->plen;
+		for (unsigned i = 0; i < nbytes; i++) {
+			unsigned bits = t->plen > i * 8 ? t->plen - i * 8 : 0;
+			uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
+
+			s->lo[i] = t->v.b[i] & mask;
+			s->hi[i] = s->lo[i] | (uint8_t)~mask;
+		}
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int span_cmp(const void *a, const void *b, void *arg)
+{
+	const struct span *x = a, *y = b;
+	unsigned n = *(const unsigned *)arg;
+	int c = memcmp(x->lo, y->lo, n);
+
+	return c ? c : memcmp(x->hi, y->hi, n);
+}
+
+/* a + 1 == b, big-endian over n bytes */
+static bool next_to(const uint8_t *a, const uint8_t *b, unsigned n)
+{
+	uint8_t t[SPAN_BYTES];
+	int i;
+
+	memcpy(t, a, n);
+	for (i = (int)n - 1; i >= 0 && ++t[i] == 0; i--)
+		;
+	return i >= 0 && !memcmp(t, b, n);
+}
+
+/* Two adjacent /L prefixes that are the two halves of one /L-1. */
+static bool halves(const struct span *a, const struct span *b, unsigned n)
+{
+	unsigned bit;
+
+	if (!a->plen || a->plen != b->plen || !next_to(a->hi, b->lo, n))
+		return false;
+	bit = a->plen - 1;
+	return !(a->lo[bit / 8] & (0x80 >> (bit % 8)));
+}
+
+struct place {
+	const struct rs_rule *rule;       /* an anonymous set in a rule */
+	const struct rs_set *set;         /* a named set */
+};
+
+static struct lint_finding *report(struct lint_ctx *x, const struct place *p, const char *id,
+				   enum lint_severity sev, const char *what)
+{
+	const struct lint_srcline *decl;
+	struct lint_finding *f;
+	char name[300];
+
+	if (p->rule)
+		return lint_add(x, id, sev, p->rule, "in the set of this rule: %s", what);
+	snprintf(name, sizeof(name), "set %s", p->set->name);
+	decl = lint_decl(x, name);
+	if (!decl) {
+		snprintf(name, sizeof(name), "map %s", p->set->name);
+		decl = lint_decl(x, name);
+	}
+	f = lint_add_at(x->out, id, sev, decl ? decl->file : NULL, decl ? decl->line : 0,
+			"in set @%s: %s", p->set->name, what);
+	lint_where(f, "%s %s @%s", rs_family_name(p->set->table->family), p->set->table->name,
+		   p->set->name);
+	return f;
+}
+
+static void pair(struct lint_ctx *x, const struct place *p, const struct span *a,
+		 const struct span *b, unsigned n)
+{
+	char *ta = rs_term_format(a->key), *tb = rs_term_format(b->key);
+	struct lint_finding *f = NULL;
+	char what[700];
+
+	if (!memcmp(a->lo, b->lo, n) && !memcmp(a->hi, b->hi, n)) {
+		snprintf(what, sizeof(what), "%s is listed twice", ta ? ta : "an element");
+		f = report(x, p, "XL062", LINT_INFO, what);
+		lint_hint(f, "remove the duplicate");
+	} else if (memcmp(b->lo, a->hi, n) <= 0) {
+		snprintf(what, sizeof(what), "%s and %s overlap: in an interval set nft refuses "
+			 "the file (\"conflicting intervals specified\")", ta ? ta : "an element",
+			 tb ? tb : "another");
+		f = report(x, p, "XL061", LINT_WARNING, what);
+		lint_hint(f, "keep only the wider element, or split them so they do not overlap");
+	} else if (halves(a, b, n)) {
+		snprintf(what, sizeof(what), "%s and %s are the two halves of one prefix",
+			 ta ? ta : "an element", tb ? tb : "another");
+		f = report(x, p, "XL062", LINT_INFO, what);
+		lint_hint(f, "write the one prefix of length /%u instead", a->plen - 1);
+	}
+	free(ta);
+	free(tb);
+}
+
+static void check_elems(struct lint_ctx *x, const struct place *p, const struct rs_elem *els,
+			size_t n, unsigned bits)
+{
+	unsigned nbytes = (bits + 7) / 8;
+	struct span *v;
+	size_t k = 0;
+
+	if (n < 2 || !bits || nbytes > SPAN_BYTES)
+		return;
+	v = calloc(n, sizeof(*v));
+	if (!v) {
+		x->out->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		k += span_of(&els[i].key, nbytes, &v[k]);
+	qsort_r(v, k, sizeof(*v), span_cmp, &nbytes);
+	for (size_t i = 1; i < k; i++)
+		pair(x, p, &v[i - 1], &v[i], nbytes);
+	free(v);
+}
+
+static void rule_sets(struct lint_ctx *x, const struct rs_rule *r)
+{
+	struct place p = { .rule = r };
+
+	for (size_t i = 0; i < r->nitems; i++) {
+		const struct rs_stmt *s = &r->items[i];
+		const struct rs_expr *l;
+
+		if (s->kind != RS_ST_MATCH || s->u.match.right.kind != RS_TERM_SET)
+			continue;
+		l = lint_unmask(s->u.match.left, NULL);
+		if (l && l->kind != RS_EX_CONCAT && l->bits)
+			check_elems(x, &p, s->u.match.right.elems, s->u.match.right.nelems, l->bits);
+	}
+}
+
+void lint_check_sets(struct lint_ctx *x)
+{
+	for (size_t t = 0; x->rs && t < x->rs->ntables; t++) {
+		const struct rs_table *tb = x->rs->tables[t];
+
+		for (size_t i = 0; i < tb->nsets; i++) {
+			const struct rs_set *s = tb->sets[i];
+			struct place p = { .set = s };
+
+			if (s->key.n == 1)
+				check_elems(x, &p, s->elems, s->nelems, s->key.part[0].bits);
+		}
+	}
+	for (size_t c = 0; c < x->nch; c++) {
+		for (size_t i = 0; i < x->ch[c].c->nrules; i++)
+			rule_sets(x, &x->ch[c].c->rules[i]);
+	}
+}

@@ -1,0 +1,524 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * What only the policy's source files show: its defines (the host's
+ * interface names, to check rules against) and `flush ruleset` commands,
+ * which leave no trace in a listing. A line scanner, not a parser: it
+ * follows includes in load order, drops comments and strings' quotes, and
+ * looks at the first words of each statement.
+ */
+#include <ctype.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "analyze/lint_int.h"
+
+#define MAX_INCLUDE_DEPTH 16
+#define MAX_FILE_BYTES (64u << 20)
+
+struct scan {
+	struct lint_source *out;
+	const char *dirs[2];
+	size_t ndirs;
+	int depth;
+	bool oom;
+};
+
+static void scan_file(struct scan *S, const char *path);
+
+/* ---- results ------------------------------------------------------------------------ */
+
+static char *dup_or(struct scan *S, const char *s)
+{
+	char *d = strdup(s ? s : "");
+
+	if (!d)
+		S->oom = true;
+	return d;
+}
+
+static void add_define(struct scan *S, const char *name, const char *value, bool quoted,
+		       const char *file, int line)
+{
+	struct lint_source *o = S->out;
+	struct lint_define *v = realloc(o->defines, (o->ndefines + 1) * sizeof(*v));
+
+	if (!v) {
+		S->oom = true;
+		return;
+	}
+	o->defines = v;
+	v = &v[o->ndefines++];
+	v->name = dup_or(S, name);
+	v->value = dup_or(S, value);
+	v->quoted = quoted;
+	v->file = dup_or(S, file);
+	v->line = line;
+}
+
+static void add_line(struct scan *S, struct lint_srcline **vp, size_t *np, const char *text,
+		     const char *file, int line)
+{
+	struct lint_srcline *v = realloc(*vp, (*np + 1) * sizeof(*v));
+
+	if (!v) {
+		S->oom = true;
+		return;
+	}
+	*vp = v;
+	v = &v[(*np)++];
+	v->file = dup_or(S, file);
+	v->line = line;
+	v->text = dup_or(S, text);
+}
+
+/* `chain NAME` / `set NAME` / `map NAME` opening a block: where it is declared. */
+static void add_decl(struct scan *S, const char *text, const char *file, int line)
+{
+	struct lint_source *o = S->out;
+	char decl[300];
+	size_t n = strcspn(text, " ");
+	size_t k = strcspn(text + n + 1, " {");
+
+	if (!text[n] || !k || k > 256)
+		return;
+	snprintf(decl, sizeof(decl), "%.*s %.*s", (int)n, text, (int)k, text + n + 1);
+	for (size_t i = 0; i < o->ndecls; i++) {
+		if (!strcmp(o->decls[i].text, decl))
+			return;
+	}
+	add_line(S, &o->decls, &o->ndecls, decl, file, line);
+}
+
+void lint_source_free(struct lint_source *s)
+{
+	for (size_t i = 0; i < s->ndefines; i++) {
+		free(s->defines[i].name);
+		free(s->defines[i].value);
+		free(s->defines[i].file);
+	}
+	for (size_t i = 0; i < s->nflushes; i++) {
+		free(s->flushes[i].file);
+		free(s->flushes[i].text);
+	}
+	for (size_t i = 0; i < s->ndecls; i++) {
+		free(s->decls[i].file);
+		free(s->decls[i].text);
+	}
+	free(s->defines);
+	free(s->flushes);
+	free(s->decls);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- statements ------------------------------------------------------------------------ */
+
+/* Copy src into dst (cap bytes) collapsing whitespace and removing quotes. */
+static bool clean(char *dst, size_t cap, const char *src)
+{
+	size_t n = 0;
+	bool quoted = false;
+
+	for (; *src && n + 1 < cap; src++) {
+		if (*src == '"') {
+			quoted = true;
+			continue;
+		}
+		if (isspace((unsigned char)*src)) {
+			if (n && dst[n - 1] != ' ')
+				dst[n++] = ' ';
+			continue;
+		}
+		dst[n++] = *src;
+	}
+	while (n && dst[n - 1] == ' ')
+		n--;
+	dst[n] = '\0';
+	return quoted;
+}
+
+static bool starts_word(const char *s, const char *w)
+{
+	size_t n = strlen(w);
+
+	return !strncmp(s, w, n) && (!s[n] || isspace((unsigned char)s[n]));
+}
+
+static void include_pattern(struct scan *S, const char *pattern);
+
+/* `define NAME = VALUE` (or redefine) */
+static void statement_define(struct scan *S, const char *s, const char *file, int line)
+{
+	char name[128], value[1024];
+	const char *eq = strchr(s, '=');
+	size_t n = 0;
+	bool quoted;
+
+	s += strcspn(s, " \t") + strspn(s + strcspn(s, " \t"), " \t");
+	while (s[n] && (isalnum((unsigned char)s[n]) || s[n] == '_') && n + 1 < sizeof(name))
+		n++;
+	if (!n || !eq)
+		return;
+	memcpy(name, s, n);
+	name[n] = '\0';
+	quoted = clean(value, sizeof(value), eq + 1);
+	add_define(S, name, value, quoted, file, line);
+}
+
+static void statement(struct scan *S, const char *s, const char *file, int line)
+{
+	char text[1024];
+
+	while (*s == ' ' || *s == '\t' || *s == '{' || *s == '}')
+		s++;
+	if (starts_word(s, "include")) {
+		const char *q = strchr(s, '"');
+		const char *e = q ? strchr(q + 1, '"') : NULL;
+
+		if (q && e && (size_t)(e - q - 1) < sizeof(text)) {
+			memcpy(text, q + 1, (size_t)(e - q - 1));
+			text[e - q - 1] = '\0';
+			include_pattern(S, text);
+		}
+	} else if (starts_word(s, "define") || starts_word(s, "redefine")) {
+		statement_define(S, s, file, line);
+	} else if (starts_word(s, "flush")) {
+		clean(text, sizeof(text), s);
+		if (!strcmp(text, "flush ruleset") || !strncmp(text, "flush ruleset ", 14))
+			add_line(S, &S->out->flushes, &S->out->nflushes, text, file, line);
+	} else if (starts_word(s, "chain") || starts_word(s, "set") || starts_word(s, "map")) {
+		clean(text, sizeof(text), s);
+		add_decl(S, text, file, line);
+	}
+}
+
+/* ---- text ---------------------------------------------------------------------------------- */
+
+struct stmtbuf {
+	char *p;
+	size_t len, cap;
+	int line;       /* where the statement started */
+	int braces;     /* open braces of a define's value */
+};
+
+static void buf_add(struct scan *S, struct stmtbuf *b, char c)
+{
+	if (b->len + 2 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 256;
+		char *p = realloc(b->p, cap);
+
+		if (!p) {
+			S->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	b->p[b->len++] = c;
+	b->p[b->len] = '\0';
+}
+
+static void buf_end(struct scan *S, struct stmtbuf *b, const char *file)
+{
+	if (b->len)
+		statement(S, b->p, file, b->line);
+	b->len = 0;
+	b->braces = 0;
+	if (b->p)
+		b->p[0] = '\0';
+}
+
+static bool is_define(const struct stmtbuf *b)
+{
+	return b->p && b->len && (starts_word(b->p, "define") || starts_word(b->p, "redefine"));
+}
+
+/*
+ * Outside strings, ';' and newlines end a statement and braces open or
+ * close blocks (ending it too), except in a define, whose value may be a
+ * set spanning lines: `define IFS = {` ... `}`.
+ */
+static void scan_char(struct scan *S, struct stmtbuf *b, char c, const char *file)
+{
+	bool def = is_define(b);
+
+	if (c == '{' || c == '}') {
+		if (!def) {
+			buf_end(S, b, file);
+			return;
+		}
+		b->braces += c == '{' ? 1 : -1;
+	} else if (c == ';' || c == '\n') {
+		if (!def || b->braces <= 0) {
+			buf_end(S, b, file);
+			return;
+		}
+		c = ' ';
+	}
+	buf_add(S, b, c == '\t' ? ' ' : c);
+}
+
+static void scan_text(struct scan *S, const char *file, const char *t, size_t len)
+{
+	struct stmtbuf b = { 0 };
+	bool str = false;
+	int line = 1;
+
+	for (size_t i = 0; i < len && !S->oom; i++) {
+		char c = t[i];
+
+		if (!b.len && !str && (c == ' ' || c == '\t' || c == '\r')) {
+			continue;
+		} else if (!str && c == '#') {
+			while (i + 1 < len && t[i + 1] != '\n')
+				i++;
+		} else if (c == '\\' && i + 1 < len && t[i + 1] == '\n') {
+			i++;
+			line++;
+			buf_add(S, &b, ' ');
+		} else if (str) {
+			str = c != '"';
+			if (c == '\n')
+				line++;
+			buf_add(S, &b, c);
+		} else {
+			if (!b.len)
+				b.line = line;
+			str = c == '"';
+			scan_char(S, &b, c, file);
+			if (c == '\n')
+				line++;
+		}
+	}
+	buf_end(S, &b, file);
+	free(b.p);
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+	struct stat st;
+	char *buf;
+	FILE *f;
+
+	/* only regular files: an include of /dev/stdin must not block the scan */
+	if (stat(path, &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size > MAX_FILE_BYTES)
+		return NULL;
+	f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf) {
+		*len = fread(buf, 1, (size_t)st.st_size, f);
+		buf[*len] = '\0';
+	}
+	fclose(f);
+	return buf;
+}
+
+static void scan_file(struct scan *S, const char *path)
+{
+	size_t len = 0;
+	char *text;
+
+	if (S->depth >= MAX_INCLUDE_DEPTH)
+		return;
+	text = read_all(path, &len);
+	if (!text)
+		return;
+	S->out->files++;
+	S->depth++;
+	scan_text(S, path, text, len);
+	S->depth--;
+	free(text);
+}
+
+static void scan_glob(struct scan *S, const char *pattern)
+{
+	glob_t g;
+
+	if (glob(pattern, 0, NULL, &g) == 0)
+		for (size_t k = 0; k < g.gl_pathc; k++)
+			scan_file(S, g.gl_pathv[k]);
+	globfree(&g);
+}
+
+static void include_pattern(struct scan *S, const char *pattern)
+{
+	bool wild = strpbrk(pattern, "*?[") != NULL;
+	char path[4096];
+	struct stat st;
+
+#ifdef XNFT_FUZZING
+	/* fuzzed text must not read the build machine's files */
+	return;
+#endif
+	if (pattern[0] == '/') {
+		if (wild)
+			scan_glob(S, pattern);
+		else
+			scan_file(S, pattern);
+		return;
+	}
+	/* relative: the policy's directory first, then nft's default */
+	for (size_t i = 0; i < S->ndirs; i++) {
+		snprintf(path, sizeof(path), "%s/%s", S->dirs[i], pattern);
+		if (wild) {
+			glob_t g;
+			int rc = glob(path, 0, NULL, &g);
+
+			globfree(&g);
+			if (rc == 0) {
+				scan_glob(S, path);
+				return;
+			}
+		} else if (stat(path, &st) == 0) {
+			scan_file(S, path);
+			return;
+		}
+	}
+}
+
+int lint_source_scan(const char *entry, const char *incdir, struct lint_source *out,
+		     struct xerr *e)
+{
+	struct scan S = { .out = out };
+
+	memset(out, 0, sizeof(*out));
+	if (incdir)
+		S.dirs[S.ndirs++] = incdir;
+	S.dirs[S.ndirs++] = "/etc";
+	scan_file(&S, entry);
+	if (S.oom) {
+		lint_source_free(out);
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory reading the policy's sources");
+	}
+	return 0;
+}
+
+int lint_source_scan_buffer(const char *name, const char *text, struct lint_source *out,
+			    struct xerr *e)
+{
+	struct scan S = { .out = out };
+
+	memset(out, 0, sizeof(*out));
+	S.depth = 1;
+	out->files = 1;
+	scan_text(&S, name, text, strlen(text));
+	if (S.oom) {
+		lint_source_free(out);
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory reading the policy's sources");
+	}
+	return 0;
+}
+
+/* ---- defines ----------------------------------------------------------------------------- */
+
+static bool name_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '-' || c == '*' ||
+	       c == '$' || c == ':' || c == '/' || c == '@';
+}
+
+void lint_define_names(const char *value, void (*fn)(const char *name, void *arg), void *arg)
+{
+	char name[64];
+
+	while (value && *value) {
+		size_t n = 0;
+
+		while (*value && !name_char(*value))
+			value++;
+		while (name_char(value[n]))
+			n++;
+		if (n && n < sizeof(name) && value[0] != '$') {
+			memcpy(name, value, n);
+			name[n] = '\0';
+			fn(name, arg);
+		}
+		value += n;
+	}
+}
+
+/* IFNAMSIZ is 16: at most 15 characters, and not a number or an address. */
+static bool ifname_like(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 15 || !isalpha((unsigned char)s[0]))
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-*") == n;
+}
+
+static void check_name(const char *name, void *arg)
+{
+	bool *all = arg;
+
+	if (!ifname_like(name))
+		*all = false;
+}
+
+static bool iface_suffix(const char *name)
+{
+	static const char *const suf[] = {
+		"_IF", "_IFS", "IFACE", "IFACES", "_DEV", "_DEVS", "IFNAME", "IFNAMES",
+		"INTERFACE", "INTERFACES", "_NIC", "_NICS",
+	};
+	size_t n = strlen(name);
+
+	if (!strcasecmp(name, "IF") || !strcasecmp(name, "IFACE"))
+		return true;
+	for (size_t i = 0; i < sizeof(suf) / sizeof(suf[0]); i++) {
+		size_t k = strlen(suf[i]);
+
+		if (n > k && !strcasecmp(name + n - k, suf[i]))
+			return true;
+	}
+	return false;
+}
+
+bool lint_define_is_iface(const struct lint_define *d)
+{
+	bool all = true;
+
+	if (!d->value || !d->value[0])
+		return false;
+	lint_define_names(d->value, check_name, &all);
+	if (!all)
+		return false;
+	if (iface_suffix(d->name))
+		return true;
+	/* `define WAN = "eth0"`: a quoted name under a name that says what it is */
+	return d->quoted && (strstr(d->name, "WAN") || strstr(d->name, "LAN") ||
+			     strstr(d->name, "MESH") || strstr(d->name, "DMZ") ||
+			     strstr(d->name, "VPN") || strstr(d->name, "WG"));
+}
+
+const struct lint_srcline *lint_decl(const struct lint_ctx *x, const char *decl)
+{
+	for (size_t i = 0; x->src && i < x->src->ndecls; i++) {
+		if (!strcmp(x->src->decls[i].text, decl))
+			return &x->src->decls[i];
+	}
+	return NULL;
+}
+
+/* ---- XL060 ---------------------------------------------------------------------------------- */
+
+void lint_check_sources(struct lint_ctx *x)
+{
+	for (size_t i = 0; x->src && i < x->src->nflushes; i++) {
+		const struct lint_srcline *l = &x->src->flushes[i];
+		struct lint_finding *f;
+
+		f = lint_add_at(x->out, "XL060", LINT_ERROR, l->file, l->line,
+				"`flush ruleset` deletes every table of every family, Docker's, "
+				"libvirt's and Tailscale's included; their networking breaks "
+				"until they rebuild their rules");
+		lint_text(f, l->text);
+		lint_hint(f, "replace only your own table: `table inet NAME` then "
+			  "`delete table inet NAME` before its definition (one transaction)");
+	}
+}
