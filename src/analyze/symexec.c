@@ -97,7 +97,8 @@ struct ctx {
 	int failed;
 	enum sx_path path;
 	bool iif_present, oif_present;
-	bool before_conntrack, after_defrag;
+	bool before_conntrack;
+	bool after_defrag;            /* fragments were reassembled before this chain */
 	struct markpiece *marks;
 	size_t nmarks;
 	BDD rewritten[HS__NFIELDS];   /* packets whose field a rule rewrote (not mark) */
@@ -107,6 +108,7 @@ struct ctx {
 	char **dynsets;               /* "table/name" of sets the ruleset adds to */
 	size_t ndynsets;
 	size_t nrules_seen;
+	bool uses_ct;                 /* conntrack (and defragmentation) is loaded */
 };
 
 static int fail_oom(struct ctx *c)
@@ -744,16 +746,14 @@ static BDD ctstate_pred(struct ctx *c, const struct pred_in *in, bool *unknown)
 		bool untr = concrete(in->op, in->masked, mask, in->right, RS_CTSTATE_UNTRACKED,
 				     unknown);
 
-		if (c->before_conntrack) {
-			put(&r, inv ? bddtrue : bddfalse);
-		} else {
-			BDD a = untr ? ref(c->notrack) : bddfalse;
-			BDD b = DIFF(r, c->notrack);
+		/* untracked after notrack; before conntrack every other packet is invalid */
+		BDD a = untr ? ref(c->notrack) : bddfalse;
+		BDD b = c->before_conntrack ? (inv ? NOT(c->notrack) : bddfalse) :
+					     DIFF(r, c->notrack);
 
-			put(&r, OR(a, b));
-			unref(a);
-			unref(b);
-		}
+		put(&r, OR(a, b));
+		unref(a);
+		unref(b);
 	}
 	return r;
 }
@@ -815,7 +815,7 @@ static BDD fraghdr_pred(struct ctx *c, const struct pred_in *in, bool *unknown)
 	if (c->after_defrag) {
 		exists = bddfalse;
 	} else {
-		BDD nz = hs_eq(hs, HS_FRAGOFF, 0);
+		BDD nz = hs_masked_eq(hs, HS_FRAGOFF, 0x3fff, 0);
 
 		exists = NOT(nz);
 		unref(nz);
@@ -1004,6 +1004,7 @@ static BDD pred(struct ctx *c, const struct pred_in *in, int depth)
 			break;
 		if (in->masked)
 			keep = to_field(&fm, in->mask) | low_fill(&fm);
+		/* reassembled: more-fragments and offset read 0 */
 		if (fm.f == HS_FRAGOFF && c->after_defrag)
 			keep &= 0x4000;
 		if (keep != ~(u128)0)
@@ -1033,6 +1034,11 @@ static BDD pred(struct ctx *c, const struct pred_in *in, int depth)
 		p = concat_pred(c, in, &unknown, depth);
 		break;
 	default:
+		/* before conntrack a ct key has no value: the rule stops there */
+		if (in->left && in->left->kind == RS_EX_CT && c->before_conntrack) {
+			p = bddfalse;
+			break;
+		}
 		unknown = true;
 		break;
 	}
@@ -1214,7 +1220,9 @@ static void side_effect(struct ctx *c, const struct rs_stmt *s, BDD region)
 	if (region == bddfalse)
 		return;
 	if (s->kind == RS_ST_NOTRACK) {
-		or_into(&c->notrack, region);
+		/* conntrack skips the packet only when notrack runs before it */
+		if (c->before_conntrack)
+			or_into(&c->notrack, region);
 		return;
 	}
 	if (s->kind == RS_ST_NAT) {
@@ -1397,8 +1405,14 @@ static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct
 		case RS_ST_QUEUE:
 			term = s;
 			break;
-		case RS_ST_MANGLE:
 		case RS_ST_NAT:
+			/* nat rewrites the packet and ends its chain with accept */
+			x = AND(*cur, cond);
+			side_effect(c, s, x);
+			unref(x);
+			term = s;
+			break;
+		case RS_ST_MANGLE:
 		case RS_ST_NOTRACK:
 			x = AND(*cur, cond);
 			side_effect(c, s, x);
@@ -1430,7 +1444,7 @@ static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct
 		else if (term->kind == RS_ST_VMAP)
 			rc = apply_vmap(c, rule, term, m, cur, o, depth);
 		else {
-			if (term->kind == RS_ST_QUEUE)
+			if (term->kind == RS_ST_QUEUE || term->kind == RS_ST_NAT)
 				v.kind = RS_VERDICT_ACCEPT;
 			rc = apply_verdict(c, &v, m, cur, o, depth);
 		}
@@ -1483,9 +1497,16 @@ static int base_cmp(const void *pa, const void *pb)
 	return a->order < b->order ? -1 : a->order > b->order;
 }
 
-static bool family_ok(enum rs_family f)
+static bool family_ok(enum rs_family f, enum rs_hook hook)
 {
+	if (hook == RS_HOOK_INGRESS || hook == RS_HOOK_EGRESS)
+		return f == RS_FAM_NETDEV || (f == RS_FAM_INET && hook == RS_HOOK_INGRESS);
 	return f == RS_FAM_IP || f == RS_FAM_IP6 || f == RS_FAM_INET;
+}
+
+static bool wanted(const struct rs_table *t, const struct rs_chain *ch, enum rs_hook hook)
+{
+	return ch->base && ch->hook == hook && family_ok(t->family, hook);
 }
 
 static size_t base_chains(const struct ruleset *rs, enum rs_hook hook, struct basech **out)
@@ -1494,23 +1515,19 @@ static size_t base_chains(const struct ruleset *rs, enum rs_hook hook, struct ba
 	struct basech *v;
 
 	for (size_t t = 0; t < rs->ntables; t++)
-		if (family_ok(rs->tables[t]->family))
-			for (size_t i = 0; i < rs->tables[t]->nchains; i++)
-				if (rs->tables[t]->chains[i]->base &&
-				    rs->tables[t]->chains[i]->hook == hook)
-					n++;
+		for (size_t i = 0; i < rs->tables[t]->nchains; i++)
+			if (wanted(rs->tables[t], rs->tables[t]->chains[i], hook))
+				n++;
 	v = calloc(n ? n : 1, sizeof(*v));
 	if (!v)
 		return (size_t)-1;
 	for (size_t t = 0; t < rs->ntables; t++)
-		if (family_ok(rs->tables[t]->family))
-			for (size_t i = 0; i < rs->tables[t]->nchains; i++)
-				if (rs->tables[t]->chains[i]->base &&
-				    rs->tables[t]->chains[i]->hook == hook) {
-					v[k].ch = rs->tables[t]->chains[i];
-					v[k].order = k;
-					k++;
-				}
+		for (size_t i = 0; i < rs->tables[t]->nchains; i++)
+			if (wanted(rs->tables[t], rs->tables[t]->chains[i], hook)) {
+				v[k].ch = rs->tables[t]->chains[i];
+				v[k].order = k;
+				k++;
+			}
 	qsort(v, n, sizeof(*v), base_cmp);
 	*out = v;
 	return n;
@@ -1532,6 +1549,48 @@ static BDD path_domain(struct hspace *hs, enum sx_path p)
 	return d;
 }
 
+static BDD ct_one(struct hspace *hs, unsigned bit)
+{
+	for (unsigned i = 0; i < HS_NCTSTATES; i++)
+		if (hs_ctstate_bits[i] == bit)
+			return hs_eq(hs, HS_CTSTATE, i);
+	return bddfalse;
+}
+
+/* nat chains see the first packet of a connection: new, or related when not ICMP. */
+static BDD nat_sees(struct hspace *hs)
+{
+	BDD r = ct_one(hs, RS_CTSTATE_NEW), rel = ct_one(hs, RS_CTSTATE_RELATED), x;
+
+	x = hs_eq(hs, HS_L4PROTO, 1);
+	put(&rel, DIFF(rel, x));
+	unref(x);
+	x = hs_eq(hs, HS_L4PROTO, 58);
+	put(&rel, DIFF(rel, x));
+	unref(x);
+	or_into(&r, rel);
+	unref(rel);
+	return r;
+}
+
+/* The packets whose interface is one the chain is bound to (ingress, egress). */
+static BDD bound_to(struct hspace *hs, const struct rs_chain *ch, enum hs_field f)
+{
+	BDD r = bddfalse;
+
+	for (size_t d = 0; d < ch->ndevices; d++) {
+		size_t i = hs_iface_index(hs, ch->devices[d]);
+		BDD x;
+
+		if (i == 0 || hs->ifs[i].pattern)
+			continue;
+		x = hs_eq(hs, f, i);
+		or_into(&r, x);
+		unref(x);
+	}
+	return r;
+}
+
 static int run_base(struct ctx *c, const struct rs_chain *ch, BDD *alive, BDD *dropped)
 {
 	enum rs_family fam = ch->table->family;
@@ -1544,17 +1603,18 @@ static int run_base(struct ctx *c, const struct rs_chain *ch, BDD *alive, BDD *d
 		unref(x);
 	}
 	if (ch->type && !strcmp(ch->type, "nat")) {
-		for (unsigned i = 0; i < HS_NCTSTATES; i++)
-			if (hs_ctstate_bits[i] == RS_CTSTATE_NEW) {
-				x = hs_eq(c->hs, HS_CTSTATE, i);
-				and_into(&sees, x);
-				unref(x);
-			}
+		x = nat_sees(c->hs);
+		and_into(&sees, x);
+		unref(x);
 	}
-	c->before_conntrack = (ch->hook == RS_HOOK_PREROUTING || ch->hook == RS_HOOK_OUTPUT) &&
-			      ch->prio < CONNTRACK_PRIO;
-	c->after_defrag = ch->hook != RS_HOOK_OUTPUT &&
-			  !(ch->hook == RS_HOOK_PREROUTING && ch->prio < DEFRAG_PRIO);
+	if (ch->hook == RS_HOOK_INGRESS || ch->hook == RS_HOOK_EGRESS) {
+		x = bound_to(c->hs, ch, ch->hook == RS_HOOK_INGRESS ? HS_IIF : HS_OIF);
+		and_into(&sees, x);
+		unref(x);
+	}
+	c->before_conntrack = ch->hook == RS_HOOK_INGRESS ||
+			      ((ch->hook == RS_HOOK_PREROUTING || ch->hook == RS_HOOK_OUTPUT) &&
+			       ch->prio < CONNTRACK_PRIO);
 	if (eval_chain(c, ch, sees, &o, 0)) {
 		unref(sees);
 		return -1;
@@ -1570,36 +1630,57 @@ static int run_base(struct ctx *c, const struct rs_chain *ch, BDD *alive, BDD *d
 	return 0;
 }
 
+/*
+ * With conntrack loaded, defragmentation runs at -400 of prerouting and
+ * output: chains after it see the reassembled packet, whose frag-off has
+ * neither more-fragments nor an offset (the engine follows the packet on;
+ * the tracer stops at that point and reports the fragment held).
+ */
+static void set_defrag(struct ctx *c, enum rs_hook hook, int prio)
+{
+	bool early = hook == RS_HOOK_INGRESS ||
+		     ((hook == RS_HOOK_PREROUTING || hook == RS_HOOK_OUTPUT) && prio < DEFRAG_PRIO);
+
+	c->after_defrag = c->uses_ct && !early;
+}
+
+static int run_hook(struct ctx *c, enum rs_hook hook, BDD *alive, BDD *dropped)
+{
+	struct basech *v;
+	size_t n = base_chains(c->rs, hook, &v);
+
+	if (n == (size_t)-1)
+		return fail_oom(c);
+	for (size_t i = 0; i < n; i++) {
+		set_defrag(c, hook, v[i].ch->prio);
+		if (run_base(c, v[i].ch, alive, dropped)) {
+			free(v);
+			return -1;
+		}
+	}
+	free(v);
+	return 0;
+}
+
 static int run_path(struct ctx *c, enum sx_path p)
 {
-	static const enum rs_hook hooks[SX__NPATHS][3] = {
-		[SX_INPUT] = { RS_HOOK_PREROUTING, RS_HOOK_INPUT, RS_HOOK_NONE },
-		[SX_FORWARD] = { RS_HOOK_PREROUTING, RS_HOOK_FORWARD, RS_HOOK_POSTROUTING },
-		[SX_OUTPUT] = { RS_HOOK_OUTPUT, RS_HOOK_POSTROUTING, RS_HOOK_NONE },
+	static const enum rs_hook hooks[SX__NPATHS][5] = {
+		[SX_INPUT] = { RS_HOOK_INGRESS, RS_HOOK_PREROUTING, RS_HOOK_INPUT, RS_HOOK_NONE },
+		[SX_FORWARD] = { RS_HOOK_INGRESS, RS_HOOK_PREROUTING, RS_HOOK_FORWARD,
+				 RS_HOOK_POSTROUTING, RS_HOOK_EGRESS },
+		[SX_OUTPUT] = { RS_HOOK_OUTPUT, RS_HOOK_POSTROUTING, RS_HOOK_EGRESS, RS_HOOK_NONE },
 	};
 	BDD alive = path_domain(c->hs, p), dropped = bddfalse;
 
 	c->path = p;
 	c->iif_present = p != SX_OUTPUT;
 	c->oif_present = p != SX_INPUT;
-	for (size_t h = 0; h < 3 && hooks[p][h] != RS_HOOK_NONE; h++) {
-		struct basech *v;
-		size_t n = base_chains(c->rs, hooks[p][h], &v);
-
-		if (n == (size_t)-1) {
+	for (size_t h = 0; h < 5 && hooks[p][h] != RS_HOOK_NONE; h++)
+		if (run_hook(c, hooks[p][h], &alive, &dropped)) {
 			unref(alive);
 			unref(dropped);
-			return fail_oom(c);
+			return -1;
 		}
-		for (size_t i = 0; i < n; i++)
-			if (run_base(c, v[i].ch, &alive, &dropped)) {
-				free(v);
-				unref(alive);
-				unref(dropped);
-				return -1;
-			}
-		free(v);
-	}
 	c->res->accept[p] = alive;
 	c->res->drop[p] = dropped;
 	c->res->domain[p] = path_domain(c->hs, p);
@@ -1654,6 +1735,49 @@ static int add_dynset(struct ctx *c, const struct rs_table *t, const char *name)
 	return 0;
 }
 
+static bool expr_has_ct(const struct rs_expr *x, int depth);
+
+static bool term_has_ct(const struct rs_term *t, int depth)
+{
+	if (!t || depth > 16)
+		return false;
+	if (t->kind == RS_TERM_EXPR)
+		return expr_has_ct(t->expr, depth + 1);
+	for (size_t i = 0; i < t->nsub; i++)
+		if (term_has_ct(&t->sub[i], depth + 1))
+			return true;
+	return false;
+}
+
+static bool expr_has_ct(const struct rs_expr *x, int depth)
+{
+	if (!x || depth > 16)
+		return false;
+	if (x->kind == RS_EX_CT)
+		return true;
+	for (size_t i = 0; i < x->nsub; i++)
+		if (expr_has_ct(x->sub[i], depth + 1))
+			return true;
+	return term_has_ct(x->arg, depth + 1);
+}
+
+/* A ct expression, nat, ct count or ct object anywhere: conntrack gets loaded. */
+static bool stmt_needs_ct(const struct rs_stmt *s)
+{
+	switch (s->kind) {
+	case RS_ST_MATCH:
+		return expr_has_ct(s->u.match.left, 0) || term_has_ct(&s->u.match.right, 0);
+	case RS_ST_VMAP: return expr_has_ct(s->u.vmap.key, 0);
+	case RS_ST_SET: return expr_has_ct(s->u.set.elem, 0);
+	case RS_ST_METER: return expr_has_ct(s->u.meter.key, 0);
+	case RS_ST_MANGLE:
+		return expr_has_ct(s->u.mangle.key, 0) || term_has_ct(&s->u.mangle.value, 0);
+	case RS_ST_NAT: case RS_ST_CT_COUNT: return true;
+	case RS_ST_OBJREF: return s->u.objref.type && !strncmp(s->u.objref.type, "ct ", 3);
+	default: return false;
+	}
+}
+
 static int ctx_init(struct ctx *c, struct hspace *hs, const struct ruleset *rs,
 		    const struct sx_opts *opts, struct xerr *e)
 {
@@ -1668,17 +1792,23 @@ static int ctx_init(struct ctx *c, struct hspace *hs, const struct ruleset *rs,
 	for (size_t t = 0; t < rs->ntables; t++) {
 		const struct rs_table *tb = rs->tables[t];
 
-		for (size_t i = 0; i < tb->nchains; i++)
+		for (size_t i = 0; i < tb->nchains; i++) {
+			if (tb->chains[i]->base && tb->chains[i]->type &&
+			    !strcmp(tb->chains[i]->type, "nat"))
+				c->uses_ct = true;
 			for (size_t r = 0; r < tb->chains[i]->nrules; r++) {
 				const struct rs_rule *ru = &tb->chains[i]->rules[r];
 
 				c->nrules_seen++;
+				for (size_t k = 0; k < ru->nitems; k++)
+					c->uses_ct |= stmt_needs_ct(&ru->items[k]);
 				for (size_t k = 0; k < ru->nitems; k++)
 					if (ru->items[k].kind == RS_ST_SET &&
 					    ru->items[k].u.set.op != RS_SETOP_DELETE &&
 					    add_dynset(c, tb, ru->items[k].u.set.set_name))
 						return fail_oom(c);
 			}
+		}
 	}
 	return 0;
 }
@@ -1766,7 +1896,7 @@ int sx_rule_bdd(struct hspace *hs, const struct rs_rule *rule, enum sx_path p, B
 	c.path = p;
 	c.iif_present = p != SX_OUTPUT;
 	c.oif_present = p != SX_INPUT;
-	c.after_defrag = p != SX_OUTPUT;
+	c.after_defrag = c.uses_ct && p != SX_OUTPUT;
 	for (size_t i = 0; i < rule->nitems && cond != bddfalse; i++) {
 		const struct rs_stmt *s = &rule->items[i];
 		BDD x;
