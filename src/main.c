@@ -19,6 +19,11 @@ static const struct command commands[] = {
 	{ "check", cmd_check, "load a policy in a private network namespace and report errors" },
 	{ "lint",  cmd_lint,  "find dead, shadowed and dangerous rules, with a fix for each (XL ids)" },
 	{ "lab",   cmd_lab,   "network-namespace lab: internet, protected host, mesh peer (up|down|demo)" },
+	{ "apply", cmd_apply, "load a policy safely: check, gates, snapshot, one transaction, confirm window" },
+	{ "confirm", cmd_confirm, "keep the policy of a pending 'apply --confirm'" },
+	{ "rollback", cmd_rollback, "back to the last confirmed policy, in one transaction" },
+	{ "status", cmd_status, "loaded vs on-disk policy, pending confirmation, last applies, last boot" },
+	{ "boot",  cmd_boot,  "at boot: load the confirmed policy, or the built-in fallback" },
 };
 
 static void usage(FILE *out)

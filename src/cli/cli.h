@@ -10,6 +10,11 @@
 int cmd_init(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_lab(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_confirm(int argc, char **argv);
+int cmd_rollback(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_boot(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 
 /* True when argv holds -h or --help before any "--". */

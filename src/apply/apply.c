@@ -1,0 +1,594 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The safe-apply protocol, step by step. Until the commit step nothing in
+ * the kernel changes, so every refusal before it leaves the host exactly as
+ * it was; the commit itself is one libnftables transaction (the policy's
+ * entry file creates, deletes and rebuilds `table inet xnft`), so the
+ * kernel holds the old table or the new one, never neither.
+ */
+#include "apply/apply.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "apply/apply_int.h"
+#include "apply/gates.h"
+#include "apply/lock.h"
+#include "apply/state.h"
+#include "core/paths.h"
+#include "core/policy_load.h"
+#include "core/ruleset.h"
+#include "core/sandbox.h"
+
+#define SNAPSHOT_DRY "snapshot.dry-run.nft"
+/* Room kept beyond the files themselves (journal, temp files). */
+#define STATE_SLACK (256u << 10)
+
+void apply_result_free(struct apply_result *r)
+{
+	if (!r)
+		return;
+	nft_diags_free(&r->diags);
+	free(r->details);
+	r->details = NULL;
+}
+
+void apply_say(const struct apply_progress *pr, const char *id, const char *step,
+	       const char *result, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (pr && pr->fn)
+		pr->fn(pr->arg, step, msg);
+	if (id)
+		journal_append(id, step, result, "%s", msg);
+}
+
+void apply_test_pause(const struct apply_progress *pr, const char *id, const char *step)
+{
+	const char *at = getenv(APPLY_PAUSE_ENV);
+	const char *s = getenv(APPLY_PAUSE_SECS_ENV);
+	struct timespec left;
+	long secs = 30;
+
+	if (!at || strcmp(at, step))
+		return;
+	if (s && *s)
+		secs = strtol(s, NULL, 10);
+	if (secs < 0 || secs > 3600)
+		secs = 30;
+	apply_say(pr, id, step, "paused", "test pause (%s=%s): pid %ld waits %ld s", APPLY_PAUSE_ENV,
+		  step, (long)getpid(), secs);
+	left.tv_sec = secs;
+	left.tv_nsec = 0;
+	while (nanosleep(&left, &left) && errno == EINTR)
+		;
+}
+
+int apply_state_absolute(struct xerr *e)
+{
+	const char *d = getenv(STATE_DIR_ENV);
+	char abs[PATH_MAX];
+
+	if (!d || !*d || d[0] == '/')
+		return 0;
+	if (!realpath(d, abs))
+		return xerr_set(e, XNFT_EXIT_USAGE, "state directory %s: %s", d, strerror(errno));
+	if (setenv(STATE_DIR_ENV, abs, 1))
+		return xerr_set(e, XNFT_EXIT_USAGE, "setenv: %s", strerror(errno));
+	return 0;
+}
+
+void apply_record(const char *id, const char *policy, const char *hash, const char *state)
+{
+	char buf[2048];
+	struct xerr ignored;
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "id=%s\ntime=%lld\npolicy=%s\nhash=%s\nstate=%s\n", id,
+		     (long long)time(NULL), policy ? policy : "", hash ? hash : "", state);
+	if (n > 0 && (size_t)n < sizeof(buf))
+		state_write_atomic(ST_APPLIED, buf, (size_t)n, &ignored);
+}
+
+int apply_save_live(const char *name, const char *origin, struct xerr *e)
+{
+	char *listing = NULL, *text;
+	int rc;
+
+	if (table_list_text(&listing, e))
+		return -1;
+	text = table_restore_text(listing, origin);
+	free(listing);
+	if (!text)
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	rc = state_write_atomic(name, text, strlen(text), e);
+	free(text);
+	return rc;
+}
+
+void apply_clear_stale_pending(const char *id)
+{
+	struct pending_info p;
+	struct xerr ignored;
+
+	if (pending_read(&p, &ignored) != 0 || p.alive)
+		return;
+	journal_append(id, "guard", "stale",
+		       "the guard of apply %s (pid %ld) is gone without confirm or revert; "
+		       "its pending state is cleared", p.id, p.pid);
+	state_remove(ST_PENDING, &ignored);
+	state_remove(ST_CANDIDATE, &ignored);
+	state_remove(ST_CONFIRM_REQ, &ignored);
+	state_remove(ST_ROLLBACK_REQ, &ignored);
+}
+
+/* ---- step 1: check ------------------------------------------------------ */
+
+struct loaded {
+	char entry[4096], incdir[4096];
+	struct ruleset *rs;
+	size_t json_len;
+	char hash[TABLE_HASH_HEX];
+};
+
+static int step_check(const struct apply_opts *o, struct apply_result *r, struct loaded *L,
+		      struct xerr *e)
+{
+	struct ruleset_stats st;
+	struct sandbox_result sr;
+	bool present;
+
+	if (policy_resolve(o->policy, L->entry, sizeof(L->entry), L->incdir, sizeof(L->incdir), e))
+		return -1;
+	if (sandbox_load(L->entry, L->incdir, &sr, e)) {
+		r->diags = sr.diags;
+		sr.diags.v = NULL;
+		sr.diags.n = 0;
+		sandbox_result_free(&sr);
+		return -1;
+	}
+	L->json_len = strlen(sr.json);
+	if (table_fingerprint(sr.json, L->hash, &present, e) ||
+	    policy_load_json(sr.json, L->json_len, L->entry, &L->rs, e)) {
+		sandbox_result_free(&sr);
+		return xerr_wrap(e, "reading the listing of %s", L->entry);
+	}
+	sandbox_result_free(&sr);
+	if (!present) {
+		xerr_set(e, XNFT_EXIT_FINDINGS, "%s does not create table %s %s", L->entry,
+			 XNFT_TABLE_FAMILY, XNFT_TABLE_NAME);
+		return xerr_hint(e, "xnft apply replaces only its own table: the policy must build "
+				 "`table %s %s` (xnft init writes one)", XNFT_TABLE_FAMILY,
+				 XNFT_TABLE_NAME);
+	}
+	if (L->rs->ntables > 1) {
+		xerr_set(e, XNFT_EXIT_FINDINGS,
+			 "%s creates %zu tables; safe apply replaces only table %s %s", L->entry,
+			 L->rs->ntables, XNFT_TABLE_FAMILY, XNFT_TABLE_NAME);
+		return xerr_hint(e, "keep other tables (Docker's, your own) out of the xnft policy: "
+				 "a rollback would not restore them");
+	}
+	ruleset_stats(L->rs, &st);
+	snprintf(r->hash, sizeof(r->hash), "%s", L->hash);
+	apply_say(&o->progress, r->id, "check", "ok",
+		  "%s loads in a private namespace: %zu chains, %zu rules, %zu sets (%zu elements)",
+		  L->entry, st.chains, st.rules, st.sets + st.maps, st.elements);
+	return 0;
+}
+
+/* ---- steps 2-4: gates -------------------------------------------------------- */
+
+static int run_gate(const struct apply_opts *o, struct apply_result *r, const char *step,
+		    struct gate_report *g, bool overridden, const char *flag, struct xerr *e)
+{
+	switch (g->outcome) {
+	case GATE_PASS:
+		apply_say(&o->progress, r->id, step, "ok", "%s", g->summary);
+		return 0;
+	case GATE_UNAVAILABLE:
+		apply_say(&o->progress, r->id, step, "unchecked", "%s", g->summary);
+		if (g->details)
+			apply_say(&o->progress, NULL, step, "", "%s", g->details);
+		return 0;
+	case GATE_FAIL:
+		break;
+	}
+	if (overridden && flag) {
+		apply_say(&o->progress, r->id, step, "forced", "%s; going on because of %s",
+			  g->summary, flag);
+		return 0;
+	}
+	r->refused_at = step;
+	r->details = g->details;
+	g->details = NULL;
+	xerr_set(e, XNFT_EXIT_FINDINGS, "%s: %s", step, g->summary);
+	if (flag)
+		xerr_hint(e, "fix the policy, or give %s to apply it anyway", flag);
+	else
+		xerr_hint(e, "fix the policy so the connection stays open (or apply from a console)");
+	return -1;
+}
+
+static int step_gates(const struct apply_opts *o, struct apply_result *r, struct loaded *L,
+		      const struct fallback_values *hostv, struct xerr *e)
+{
+	struct gate_report g;
+	int rc;
+
+	apply_test_pause(&o->progress, r->id, "lint");
+	if (gate_lint(o->policy, L->rs, &g, e))
+		return -1;
+	rc = run_gate(o, r, "lint", &g, o->force, "--force", e);
+	gate_report_free(&g);
+	if (rc)
+		return -1;
+
+	apply_test_pause(&o->progress, r->id, "intents");
+	if (gate_intents(o->policy, L->incdir, L->rs, &g, e))
+		return -1;
+	rc = run_gate(o, r, "intents", &g, o->force_intents, "--force-intents", e);
+	gate_report_free(&g);
+	if (rc)
+		return -1;
+
+	apply_test_pause(&o->progress, r->id, "lockout");
+	if (gate_lockout(L->rs, hostv, &g, e))
+		return -1;
+	rc = run_gate(o, r, "lockout", &g, false, NULL, e);
+	gate_report_free(&g);
+	return rc;
+}
+
+/* ---- step 5: snapshot ----------------------------------------------------------- */
+
+static int step_snapshot(const struct apply_opts *o, struct apply_result *r,
+			 const struct loaded *L, const char *name, struct xerr *e)
+{
+	char origin[256], *listing = NULL, *text;
+	size_t len;
+	int rc;
+
+	if (table_list_text(&listing, e))
+		return -1;
+	snprintf(origin, sizeof(origin), "snapshot: xnft's table before apply %s%s", r->id,
+		 listing[0] ? "" : " (there was none: restoring removes the table)");
+	text = table_restore_text(listing, origin);
+	free(listing);
+	if (!text)
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	len = strlen(text);
+	/* the snapshot, then the new table twice (candidate and confirmed copy) */
+	rc = state_check_space(len + L->json_len + STATE_SLACK, e);
+	if (rc == 0)
+		rc = state_write_atomic(name, text, len, e);
+	free(text);
+	if (rc)
+		return -1;
+	if (table_verify_reload(name, e))
+		return xerr_hint(e, "the kernel's xnft table cannot be saved in a form that "
+				 "reloads, so it could not be restored: fix it first "
+				 "(xnft check --live), or load the policy with nft -f at a console");
+	apply_say(&o->progress, r->id, "snapshot", "ok",
+		  "xnft's table saved to %s/%s (%zu bytes, fsynced) and reloads in a private "
+		  "namespace", state_dir(), name, len);
+	return 0;
+}
+
+/* ---- dry run: what would change ---------------------------------------------- */
+
+static void append(char **s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void append(char **s, const char *fmt, ...)
+{
+	size_t old = *s ? strlen(*s) : 0;
+	va_list ap;
+	char *ns;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	ns = realloc(*s, old + (size_t)n + 1);
+	if (!ns)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(ns + old, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	*s = ns;
+}
+
+/* Rules of chain c as text, for a multiset comparison. */
+static char **rule_texts(const struct rs_chain *c, size_t *n)
+{
+	char **v = c && c->nrules ? calloc(c->nrules, sizeof(*v)) : NULL;
+
+	*n = v ? c->nrules : 0;
+	for (size_t i = 0; i < *n; i++)
+		v[i] = ruleset_rule_format(&c->rules[i], false);
+	return v;
+}
+
+static void free_texts(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Lines of `a` not matched by a line of `b` (each match used once). */
+static void chain_side(char **out, const char *sign, const struct rs_chain *ca, char **a,
+		       size_t na, char **b, size_t nb)
+{
+	bool *used = nb ? calloc(nb, sizeof(*used)) : NULL;
+
+	for (size_t i = 0; i < na; i++) {
+		bool found = false;
+
+		for (size_t j = 0; a[i] && j < nb && !found; j++) {
+			if (!used[j] && b[j] && !strcmp(a[i], b[j]))
+				used[j] = found = true;
+		}
+		if (found)
+			continue;
+		append(out, "%s chain %s: %s", sign, ca->name, a[i] ? a[i] : "?");
+		if (ca->rules[i].loc.file)
+			append(out, "   (%s:%d)", ca->rules[i].loc.file, ca->rules[i].loc.line);
+		append(out, "\n");
+	}
+	free(used);
+}
+
+static void diff_chain(char **out, const struct rs_chain *old, const struct rs_chain *new)
+{
+	size_t na, nb;
+	char **a = rule_texts(old, &na), **b = rule_texts(new, &nb);
+
+	if (!old) {
+		append(out, "+ chain %s (%zu rules)\n", new->name, new->nrules);
+	} else if (!new) {
+		append(out, "- chain %s (%zu rules)\n", old->name, old->nrules);
+	} else {
+		if (old->base != new->base || old->hook != new->hook || old->prio != new->prio ||
+		    old->policy != new->policy)
+			append(out, "~ chain %s: hook %s priority %d policy %s -> hook %s priority "
+			       "%d policy %s\n", new->name, rs_hook_name(old->hook), old->prio,
+			       old->policy == RS_POLICY_DROP ? "drop" : "accept",
+			       rs_hook_name(new->hook), new->prio,
+			       new->policy == RS_POLICY_DROP ? "drop" : "accept");
+		chain_side(out, "-", old, a, na, b, nb);
+		chain_side(out, "+", new, b, nb, a, na);
+	}
+	free_texts(a, na);
+	free_texts(b, nb);
+}
+
+static char *table_changes(const struct rs_table *old, const struct rs_table *new)
+{
+	char *out = NULL;
+
+	for (size_t i = 0; new && i < new->nchains; i++)
+		diff_chain(&out, old ? rs_table_chain(old, new->chains[i]->name) : NULL,
+			   new->chains[i]);
+	for (size_t i = 0; old && i < old->nchains; i++) {
+		if (!new || !rs_table_chain(new, old->chains[i]->name))
+			diff_chain(&out, old->chains[i], NULL);
+	}
+	for (size_t i = 0; new && i < new->nsets; i++) {
+		const struct rs_set *s = new->sets[i];
+		const struct rs_set *p = old ? rs_table_set(old, s->name) : NULL;
+
+		if (!p)
+			append(&out, "+ set %s (%zu elements)\n", s->name, s->nelems);
+		else if (p->nelems != s->nelems && !(s->flags & (RS_SETF_TIMEOUT | RS_SETF_DYNAMIC)))
+			append(&out, "~ set %s: %zu -> %zu elements\n", s->name, p->nelems,
+			       s->nelems);
+	}
+	for (size_t i = 0; old && i < old->nsets; i++) {
+		if (!new || !rs_table_set(new, old->sets[i]->name))
+			append(&out, "- set %s (%zu elements)\n", old->sets[i]->name,
+			       old->sets[i]->nelems);
+	}
+	return out;
+}
+
+static int step_dry_run(const struct apply_opts *o, struct apply_result *r,
+			const struct loaded *L, struct xerr *e)
+{
+	char live_hash[TABLE_HASH_HEX];
+	struct ruleset *live = NULL;
+	bool present;
+
+	if (table_fingerprint_live(live_hash, &present, e))
+		return -1;
+	r->unchanged = present && !strcmp(live_hash, L->hash);
+	if (r->unchanged) {
+		apply_say(&o->progress, r->id, "dry-run", "ok",
+			  "the loaded table already is this policy (%.12s): nothing would change",
+			  L->hash);
+		return 0;
+	}
+	if (policy_load_live(&live, e))
+		return -1;
+	r->details = table_changes(ruleset_table(live, RS_FAM_INET, XNFT_TABLE_NAME),
+				   ruleset_table(L->rs, RS_FAM_INET, XNFT_TABLE_NAME));
+	ruleset_free(live);
+	apply_say(&o->progress, r->id, "dry-run", "ok",
+		  "would replace table %s %s (%s -> %.12s) in one transaction; nothing was changed",
+		  XNFT_TABLE_FAMILY, XNFT_TABLE_NAME, present ? "loaded" : "absent", L->hash);
+	return 0;
+}
+
+/* ---- steps 6-7: commit ---------------------------------------------------------- */
+
+static int commit_now(const struct apply_opts *o, struct apply_result *r, const struct loaded *L,
+		      const char *fallback, struct xerr *e)
+{
+	char origin[256];
+	struct xerr ignored;
+
+	apply_test_pause(&o->progress, r->id, "commit");
+	if (table_commit_policy(L->entry, L->incdir, e)) {
+		journal_append(r->id, "commit", "failed", "%s", e->msg);
+		return xerr_wrap(e, "the kernel refused the transaction (it kept the old table)");
+	}
+	apply_say(&o->progress, r->id, "commit", "ok",
+		  "table %s %s replaced in one transaction (%.12s)", XNFT_TABLE_FAMILY,
+		  XNFT_TABLE_NAME, L->hash);
+	apply_test_pause(&o->progress, r->id, "committed");
+	snprintf(origin, sizeof(origin), "confirmed: the table loaded by apply %s of %s", r->id,
+		 o->policy);
+	if (apply_save_live(ST_CONFIRMED, origin, e)) {
+		apply_record(r->id, o->policy, L->hash, "applied-boot-not-updated");
+		journal_append(r->id, "confirm", "failed", "%s", e->msg);
+		return xerr_wrap(e, "the new policy is loaded, but the boot policy was not updated");
+	}
+	state_write_atomic(ST_FALLBACK_VALUES, fallback, strlen(fallback), &ignored);
+	state_remove(ST_CANDIDATE, &ignored);
+	apply_record(r->id, o->policy, L->hash, "confirmed");
+	apply_say(&o->progress, r->id, "confirm", "confirmed",
+		  "confirmed at once (no --confirm): %s/%s is the boot policy now", state_dir(),
+		  ST_CONFIRMED);
+	return 0;
+}
+
+static int commit_guarded(const struct apply_opts *o, struct apply_result *r,
+			  const struct loaded *L, const char *fallback, struct apply_lock *lock,
+			  struct xerr *e)
+{
+	struct guard_job *j = calloc(1, sizeof(*j));
+	struct tm tm;
+	char when[32] = "?";
+	int rc;
+
+	if (!j)
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	snprintf(j->id, sizeof(j->id), "%s", r->id);
+	snprintf(j->entry, sizeof(j->entry), "%s", L->entry);
+	snprintf(j->incdir, sizeof(j->incdir), "%s", L->incdir);
+	snprintf(j->policy, sizeof(j->policy), "%s", o->policy);
+	snprintf(j->hash, sizeof(j->hash), "%s", L->hash);
+	snprintf(j->fallback, sizeof(j->fallback), "%s", fallback);
+	j->secs = o->confirm_secs;
+	j->lock = lock;
+	j->progress = o->progress;
+	apply_test_pause(&o->progress, r->id, "commit");
+	rc = guard_start(j, &r->guard_pid, &r->deadline, e);
+	free(j);
+	if (rc)
+		return -1;
+	if (localtime_r(&r->deadline, &tm))
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	apply_say(&o->progress, NULL, "guard", "pending",
+		  "guard pid %ld restores the snapshot at %s (in %d s) unless 'xnft confirm' "
+		  "comes first; it survives this shell", r->guard_pid, when, o->confirm_secs);
+	return 0;
+}
+
+/* ---- the protocol ------------------------------------------------------------- */
+
+static int refuse(struct apply_result *r, const char *step, struct xerr *e)
+{
+	if (!r->refused_at)
+		r->refused_at = step;
+	journal_append(r->id, step, "refused", "%s", e->msg);
+	return -1;
+}
+
+static int run_locked(const struct apply_opts *o, struct apply_result *r, struct apply_lock *lock,
+		      struct xerr *e)
+{
+	struct fallback_values *hostv = calloc(1, sizeof(*hostv));
+	char *fallback = malloc(sizeof(((struct guard_job *)0)->fallback));
+	struct loaded L;
+	int rc = -1;
+
+	memset(&L, 0, sizeof(L));
+	if (!hostv || !fallback) {
+		xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+		goto out;
+	}
+	apply_test_pause(&o->progress, r->id, "lock");
+	apply_clear_stale_pending(r->id);
+	apply_test_pause(&o->progress, r->id, "check");
+	if (step_check(o, r, &L, e)) {
+		refuse(r, "check", e);
+		goto out;
+	}
+	fallback_values_from_policy(L.rs, L.entry, L.incdir, hostv);
+	if (fallback_values_format(hostv, fallback, sizeof(((struct guard_job *)0)->fallback)) < 0)
+		fallback[0] = '\0';
+	if (step_gates(o, r, &L, hostv, e)) {
+		refuse(r, r->refused_at ? r->refused_at : "gates", e);
+		goto out;
+	}
+	apply_test_pause(&o->progress, r->id, "snapshot");
+	if (step_snapshot(o, r, &L, o->dry_run ? SNAPSHOT_DRY : ST_SNAPSHOT, e)) {
+		refuse(r, "snapshot", e);
+		goto out;
+	}
+	if (o->dry_run) {
+		struct xerr ignored;
+
+		rc = step_dry_run(o, r, &L, e);
+		state_remove(SNAPSHOT_DRY, &ignored);
+		goto out;
+	}
+	if (o->confirm_secs > 0)
+		rc = commit_guarded(o, r, &L, fallback, lock, e);
+	else
+		rc = commit_now(o, r, &L, fallback, e);
+out:
+	ruleset_free(L.rs);
+	free(hostv);
+	free(fallback);
+	return rc;
+}
+
+int apply_run(const struct apply_opts *o, struct apply_result *r, struct xerr *e)
+{
+	struct apply_lock lock;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	journal_new_id(r->id, sizeof(r->id));
+	if (o->confirm_secs < 0 || o->confirm_secs > APPLY_CONFIRM_MAX) {
+		r->refused_at = "usage";
+		return xerr_set(e, XNFT_EXIT_USAGE, "--confirm takes 1 to %d seconds",
+				APPLY_CONFIRM_MAX);
+	}
+	if (apply_state_absolute(e) || state_prepare(e)) {
+		r->refused_at = "state";
+		return -1;
+	}
+	if (lock_acquire(&lock, o->what, e)) {
+		r->refused_at = "lock";
+		journal_append(r->id, "lock", "refused", "%s", e->msg);
+		return -1;
+	}
+	journal_append(r->id, "start", "start", "%s%s", o->what ? o->what : "xnft apply",
+		       o->dry_run ? " (dry run)" : "");
+	rc = run_locked(o, r, &lock, e);
+	if (rc == 0 && o->confirm_secs > 0 && !o->dry_run) {
+		/* the guard holds the lock now: close, never unlock */
+		lock_forget(&lock);
+		return 0;
+	}
+	if (rc == 0)
+		journal_append(r->id, "done", o->dry_run ? "dry-run" : "confirmed", "%s",
+			       o->policy);
+	lock_release(&lock);
+	return rc;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The three gates between a policy that loads and the kernel: lint errors,
+ * the policy's intents, and the admin's live SSH connections (lockout).
+ * Each says pass, fail (with a readable report of why) or unavailable (the
+ * engine it needs is not part of this build: the step is reported as not
+ * checked, never as passed).
+ */
+#ifndef XNFT_APPLY_GATES_H
+#define XNFT_APPLY_GATES_H
+
+#include "apply/fallback.h"
+#include "core/err.h"
+#include "core/ruleset.h"
+
+enum gate_outcome { GATE_PASS = 0, GATE_FAIL, GATE_UNAVAILABLE };
+
+struct gate_report {
+	enum gate_outcome outcome;
+	char summary[512];   /* one line for the progress output */
+	char *details;       /* findings, one per line or block; malloc'd, may be NULL */
+};
+
+void gate_report_free(struct gate_report *g);
+
+/* Lint the loaded policy; errors fail the gate. */
+int gate_lint(const char *policy, const struct ruleset *rs, struct gate_report *g,
+	      struct xerr *e);
+
+/* The policy's intents file (next to its entry file), proved by verify. */
+int gate_intents(const char *policy, const char *incdir, const struct ruleset *rs,
+		 struct gate_report *g, struct xerr *e);
+
+/*
+ * The admin's SSH connections (SSH_CONNECTION and conntrack, to port 22
+ * and the policy's SSH_PORT) traced through the new ruleset as established
+ * and as new packets: any that would be dropped fails the gate, the report
+ * naming the connection and the rule that drops it (file:line).
+ */
+int gate_lockout(const struct ruleset *rs, const struct fallback_values *hostv,
+		 struct gate_report *g, struct xerr *e);
+
+#endif

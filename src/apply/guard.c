@@ -1,0 +1,517 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The confirm guard. `xnft apply --confirm SECS` hands the commit to a
+ * process of its own: forked twice (so it is no session leader and no child
+ * of the shell), in a new session, SIGHUP and SIGINT ignored, stdio on
+ * /dev/null, every other descriptor closed, working directory /. It commits
+ * the policy, reports to apply over a pipe, then waits: for `xnft confirm`
+ * (SIGUSR1 or the file confirm.request), for `xnft rollback` (SIGUSR2 or
+ * rollback.request), for SIGTERM (treated as "revert now": a shutdown or a
+ * logind session cleanup must not leave an unconfirmed policy behind), or
+ * for its deadline, when it restores the snapshot in one transaction.
+ *
+ * It sleeps in sigtimedwait for at most GUARD_TICK at a time, so it never
+ * spins and still notices a request file or a wall-clock deadline soon.
+ * Because the guard, not apply, makes the commit, killing apply at any
+ * moment (even kill -9) cannot leave a new policy without its guard.
+ */
+#include "apply/apply.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "apply/apply_int.h"
+#include "apply/state.h"
+#include "core/paths.h"
+
+#define GUARD_TICK_MS 500
+#define REVERT_TRIES 5
+#define CONTROL_WAIT_MS 60000
+
+struct guard_msg {
+	int ok;
+	long pid;
+	long long deadline;
+	struct xerr err;
+};
+
+/* ---- pending ------------------------------------------------------------- */
+
+int pending_read(struct pending_info *p, struct xerr *e)
+{
+	char *text = NULL;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	rc = state_read(ST_PENDING, &text, NULL, e);
+	if (rc)
+		return rc;
+	p->pid = (long)kv_get_ll(text, "pid", 0);
+	p->start = (unsigned long long)kv_get_ll(text, "start", 0);
+	p->deadline = (time_t)kv_get_ll(text, "deadline", 0);
+	p->secs = (int)kv_get_ll(text, "secs", 0);
+	kv_get(text, "id", p->id, sizeof(p->id));
+	kv_get(text, "policy", p->policy, sizeof(p->policy));
+	p->alive = p->pid > 0 && proc_is((pid_t)p->pid, p->start);
+	free(text);
+	return 0;
+}
+
+static int pending_write(const struct guard_job *j, time_t deadline, struct xerr *e)
+{
+	char buf[2048];
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "pid=%ld\nstart=%llu\ndeadline=%lld\nsecs=%d\nid=%s\npolicy=%s\n",
+		     (long)getpid(), proc_start_time(getpid()), (long long)deadline, j->secs, j->id,
+		     j->policy);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return xerr_set(e, XNFT_EXIT_USAGE, "pending state too long");
+	return state_write_atomic(ST_PENDING, buf, (size_t)n, e);
+}
+
+/* ---- the guard process ------------------------------------------------------ */
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	/* CLOCK_BOOTTIME keeps counting through a suspend: the window is real time */
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void send_msg(int fd, const struct guard_msg *m)
+{
+	const char *p = (const char *)m;
+	size_t left = sizeof(*m);
+
+	while (left) {
+		ssize_t w = write(fd, p, left);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;  /* apply is gone: nobody to tell, the guard goes on */
+		p += w;
+		left -= (size_t)w;
+	}
+}
+
+static void close_other_fds(int keep1, int keep2)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int dfd;
+
+	if (!d) {
+		for (int fd = 3; fd < 4096; fd++) {
+			if (fd != keep1 && fd != keep2)
+				close(fd);
+		}
+		return;
+	}
+	dfd = dirfd(d);
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name);
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		if (fd > 2 && fd != keep1 && fd != keep2 && fd != dfd)
+			close(fd);
+	}
+	closedir(d);
+}
+
+static void detach(int keep1, int keep2)
+{
+	int fd;
+
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTSTP, SIG_IGN);
+	signal(SIGTTIN, SIG_IGN);
+	signal(SIGTTOU, SIG_IGN);
+	if (chdir("/"))
+		_exit(2);
+	umask(077);
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	close_other_fds(keep1, keep2);
+}
+
+static void guard_cleanup(void)
+{
+	struct xerr ignored;
+
+	state_remove(ST_CANDIDATE, &ignored);
+	state_remove(ST_CONFIRM_REQ, &ignored);
+	state_remove(ST_ROLLBACK_REQ, &ignored);
+	state_remove(ST_PENDING, &ignored);
+}
+
+static void guard_revert(const struct guard_job *j, const char *why)
+{
+	struct xerr e;
+	int tries;
+
+	for (tries = 1; tries <= REVERT_TRIES; tries++) {
+		if (table_restore(ST_SNAPSHOT, &e) == 0)
+			break;
+		journal_append(j->id, "revert", "retry", "try %d of %d: %s", tries, REVERT_TRIES,
+			       e.msg);
+		sleep(1);
+	}
+	if (tries > REVERT_TRIES) {
+		journal_append(j->id, "revert", "failed",
+			       "%s, but the snapshot did not load: the unconfirmed policy is still "
+			       "loaded; run 'xnft rollback' from a console", why);
+		apply_record(j->id, j->policy, j->hash, "revert-failed");
+	} else {
+		journal_append(j->id, "revert", "reverted",
+			       "%s: the snapshot was restored in one transaction", why);
+		apply_record(j->id, j->policy, j->hash, "reverted");
+	}
+	guard_cleanup();
+}
+
+static void guard_promote(const struct guard_job *j)
+{
+	struct xerr e;
+
+	if (state_rename(ST_CANDIDATE, ST_CONFIRMED, &e)) {
+		journal_append(j->id, "confirm", "failed",
+			       "%s; the new policy stays loaded but is not the boot policy", e.msg);
+		apply_record(j->id, j->policy, j->hash, "applied-boot-not-updated");
+		guard_cleanup();
+		return;
+	}
+	if (j->fallback[0])
+		state_write_atomic(ST_FALLBACK_VALUES, j->fallback, strlen(j->fallback), &e);
+	apply_record(j->id, j->policy, j->hash, "confirmed");
+	journal_append(j->id, "confirm", "confirmed",
+		       "confirmed in time: %s/%s is the boot policy now", state_dir(), ST_CONFIRMED);
+	guard_cleanup();
+}
+
+static int do_commit(const struct guard_job *j, struct xerr *e)
+{
+	char origin[256];
+
+	apply_test_pause(NULL, j->id, "guard-commit");
+	if (table_commit_policy(j->entry, j->incdir, e)) {
+		journal_append(j->id, "commit", "failed", "%s", e->msg);
+		xerr_wrap(e, "the kernel refused the transaction (it kept the old table)");
+		return -1;
+	}
+	journal_append(j->id, "commit", "ok", "table %s %s replaced in one transaction (%.12s)",
+		       XNFT_TABLE_FAMILY, XNFT_TABLE_NAME, j->hash);
+	snprintf(origin, sizeof(origin), "candidate: the table loaded by apply %s of %s", j->id,
+		 j->policy);
+	if (apply_save_live(ST_CANDIDATE, origin, e)) {
+		journal_append(j->id, "guard", "failed", "cannot keep the candidate: %s", e->msg);
+		xerr_wrap(e, "the policy was loaded, but the guard could not save it for confirm, "
+			  "so it restored the snapshot");
+		return 1;
+	}
+	apply_record(j->id, j->policy, j->hash, "pending");
+	return 0;
+}
+
+static void guard_wait(const struct guard_job *j, long long deadline)
+{
+	sigset_t set;
+	siginfo_t si;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGTERM);
+	for (;;) {
+		long long left = deadline - now_ms();
+		struct timespec ts;
+		int sig;
+
+		if (state_exists(ST_CONFIRM_REQ)) {
+			guard_promote(j);
+			return;
+		}
+		if (state_exists(ST_ROLLBACK_REQ)) {
+			guard_revert(j, "rollback requested");
+			return;
+		}
+		if (left <= 0) {
+			guard_revert(j, "no confirm before the deadline");
+			return;
+		}
+		if (left > GUARD_TICK_MS)
+			left = GUARD_TICK_MS;
+		ts.tv_sec = left / 1000;
+		ts.tv_nsec = (left % 1000) * 1000000;
+		sig = sigtimedwait(&set, &si, &ts);
+		if (sig == SIGTERM) {
+			guard_revert(j, "the guard was terminated (SIGTERM) before confirm");
+			return;
+		}
+		/* SIGUSR1/SIGUSR2 only wake it: the request files say what is wanted */
+	}
+}
+
+static void guard_main(const struct guard_job *j, int report_fd)
+{
+	struct guard_msg m;
+	long long deadline;
+	sigset_t set;
+
+	memset(&m, 0, sizeof(m));
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	detach(report_fd, j->lock->fd);
+
+	m.pid = (long)getpid();
+	deadline = now_ms() + (long long)j->secs * 1000;
+	m.deadline = (long long)time(NULL) + j->secs;
+	guard_cleanup();
+	if (pending_write(j, (time_t)m.deadline, &m.err)) {
+		send_msg(report_fd, &m);
+		_exit(2);
+	}
+	{
+		char what[256];
+
+		snprintf(what, sizeof(what), "xnft apply guard of %s: reverts at %lld unless confirmed",
+			 j->id, m.deadline);
+		lock_set_holder(j->lock, m.pid, what);
+	}
+	journal_append(j->id, "guard", "start", "guard pid %ld, %d s window", m.pid, j->secs);
+	switch (do_commit(j, &m.err)) {
+	case 0:
+		break;
+	case 1:
+		/* a commit that went through but cannot be confirmed must not stay */
+		guard_revert(j, "the candidate could not be saved");
+		send_msg(report_fd, &m);
+		_exit(1);
+	default:
+		guard_cleanup();
+		send_msg(report_fd, &m);
+		_exit(1);
+	}
+	m.ok = 1;
+	send_msg(report_fd, &m);
+	close(report_fd);
+	journal_append(j->id, "guard", "pending", "waiting for 'xnft confirm' until %lld",
+		       m.deadline);
+	apply_test_pause(NULL, j->id, "guard-wait");
+	guard_wait(j, deadline);
+	_exit(0);
+}
+
+int guard_start(const struct guard_job *j, long *pid, time_t *deadline, struct xerr *e)
+{
+	struct guard_msg m;
+	size_t got = 0;
+	int fds[2], status;
+	pid_t child;
+
+	if (pipe2(fds, O_CLOEXEC))
+		return xerr_set(e, XNFT_EXIT_USAGE, "pipe: %s", strerror(errno));
+	child = fork();
+	if (child < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return xerr_set(e, XNFT_EXIT_USAGE, "fork: %s", strerror(errno));
+	}
+	if (child == 0) {
+		pid_t g;
+
+		close(fds[0]);
+		setsid();
+		g = fork();
+		if (g != 0)
+			_exit(g < 0 ? 1 : 0);
+		guard_main(j, fds[1]);
+		_exit(0);
+	}
+	close(fds[1]);
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	memset(&m, 0, sizeof(m));
+	while (got < sizeof(m)) {
+		ssize_t r = read(fds[0], (char *)&m + got, sizeof(m) - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fds[0]);
+	if (got != sizeof(m)) {
+		xerr_set(e, XNFT_EXIT_USAGE, "the confirm guard ended before it reported");
+		return xerr_hint(e, "see 'xnft status' and the journal in %s", state_dir());
+	}
+	*pid = m.pid;
+	*deadline = (time_t)m.deadline;
+	if (!m.ok) {
+		*e = m.err;
+		if (!e->code)
+			e->code = XNFT_EXIT_USAGE;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- confirm and rollback ------------------------------------------------------ */
+
+/* The last journal result of run `id`, into result (may be ""). */
+static void last_result(const char *id, char *step, char *result, char *msg, size_t msgn)
+{
+	struct journal_entry *v;
+	struct xerr ignored;
+	size_t n;
+
+	step[0] = result[0] = msg[0] = '\0';
+	if (journal_read(&v, &n, &ignored))
+		return;
+	for (size_t i = n; i-- > 0;) {
+		if (strcmp(v[i].id, id))
+			continue;
+		snprintf(step, 24, "%s", v[i].step);
+		snprintf(result, 16, "%s", v[i].result);
+		snprintf(msg, msgn, "%s", v[i].msg);
+		break;
+	}
+	free(v);
+}
+
+/* Wait (bounded) until the guard is gone and has cleared its pending file. */
+static int wait_guard_done(const struct pending_info *p)
+{
+	for (int i = 0; i < CONTROL_WAIT_MS / 20; i++) {
+		if (!state_exists(ST_PENDING) || !proc_is((pid_t)p->pid, p->start))
+			return 0;
+		usleep(20000);
+	}
+	return -1;
+}
+
+static int ask_guard(const struct pending_info *p, const char *req, int sig, struct xerr *e)
+{
+	if (state_write_atomic(req, p->id, strlen(p->id), e))
+		return -1;
+	/* the signal only wakes it early: the guard checks the file every tick anyway */
+	kill((pid_t)p->pid, sig);
+	if (wait_guard_done(p)) {
+		xerr_set(e, XNFT_EXIT_USAGE, "the guard (pid %ld) did not answer within %d s",
+			 p->pid, CONTROL_WAIT_MS / 1000);
+		return xerr_hint(e, "see 'xnft status'");
+	}
+	return 0;
+}
+
+int apply_confirm(const struct apply_progress *pr, struct xerr *e)
+{
+	char step[24], result[16], msg[400];
+	struct pending_info p;
+	int rc;
+
+	if (apply_state_absolute(e))
+		return -1;
+	rc = pending_read(&p, e);
+	if (rc)
+		return rc;
+	if (!p.alive) {
+		xerr_set(e, XNFT_EXIT_USAGE,
+			 "the guard of apply %s (pid %ld) is gone: nothing can be confirmed", p.id,
+			 p.pid);
+		return xerr_hint(e, "the loaded policy is not the boot policy; run 'xnft apply' "
+				 "again to make it so, or 'xnft rollback' to go back");
+	}
+	if (ask_guard(&p, ST_CONFIRM_REQ, SIGUSR1, e))
+		return -1;
+	last_result(p.id, step, result, msg, sizeof(msg));
+	if (!strcmp(result, "confirmed")) {
+		apply_say(pr, NULL, "confirm", result, "apply %s confirmed: %s", p.id, msg);
+		return 0;
+	}
+	xerr_set(e, XNFT_EXIT_FINDINGS, "apply %s was not confirmed: %s (%s)", p.id,
+		 msg[0] ? msg : "no result in the journal", result[0] ? result : "?");
+	return xerr_hint(e, "the confirm came too late or the guard failed; see 'xnft status'");
+}
+
+static int rollback_to_confirmed(const struct apply_progress *pr, struct xerr *e)
+{
+	struct apply_lock lock;
+	char id[32];
+	int rc;
+
+	journal_new_id(id, sizeof(id));
+	if (state_prepare(e) || lock_acquire(&lock, "xnft rollback", e))
+		return -1;
+	apply_clear_stale_pending(id);
+	if (!state_exists(ST_CONFIRMED)) {
+		lock_release(&lock);
+		xerr_set(e, XNFT_EXIT_USAGE, "no confirmed policy to roll back to in %s",
+			 state_dir());
+		return xerr_hint(e, "a policy becomes the confirmed one with 'xnft apply' "
+				 "(and 'xnft confirm' when --confirm was given)");
+	}
+	journal_append(id, "start", "start", "xnft rollback");
+	rc = table_restore(ST_CONFIRMED, e);
+	if (rc) {
+		journal_append(id, "rollback", "failed", "%s", e->msg);
+	} else {
+		apply_record(id, "(rollback)", "", "rolled-back");
+		apply_say(pr, id, "rollback", "ok",
+			  "table %s %s restored from %s/%s in one transaction", XNFT_TABLE_FAMILY,
+			  XNFT_TABLE_NAME, state_dir(), ST_CONFIRMED);
+	}
+	lock_release(&lock);
+	return rc;
+}
+
+int apply_rollback(const struct apply_progress *pr, struct xerr *e)
+{
+	char step[24], result[16], msg[400];
+	struct pending_info p;
+	int rc;
+
+	if (apply_state_absolute(e))
+		return -1;
+	rc = pending_read(&p, e);
+	if (rc < 0)
+		return -1;
+	if (rc == 1 || !p.alive)
+		return rollback_to_confirmed(pr, e);
+	if (ask_guard(&p, ST_ROLLBACK_REQ, SIGUSR2, e))
+		return -1;
+	last_result(p.id, step, result, msg, sizeof(msg));
+	if (!strcmp(result, "reverted")) {
+		apply_say(pr, NULL, "rollback", result, "apply %s reverted: %s", p.id, msg);
+		return 0;
+	}
+	xerr_set(e, XNFT_EXIT_FINDINGS, "apply %s ended as '%s': %s", p.id, result, msg);
+	return xerr_hint(e, "see 'xnft status'");
+}

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * xnft's table in the kernel: listings through libnftables, restore files,
+ * the one-transaction commit, and a fingerprint that ignores what changes
+ * at run time (handles, counters, dynamic set contents).
+ */
+#include "apply/table.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "apply/state.h"
+#include "core/nftctx.h"
+#include "core/paths.h"
+#include "core/sandbox.h"
+
+#define TABLE_SPEC XNFT_TABLE_FAMILY " " XNFT_TABLE_NAME
+
+int table_present(bool *present, struct xerr *e)
+{
+	struct nftctx *ctx = nftctx_new(0, e);
+	char *out = NULL;
+	int rc;
+
+	*present = false;
+	if (!ctx)
+		return -1;
+	rc = nftctx_run(ctx, "list tables", &out, e);
+	nftctx_free(ctx);
+	if (rc) {
+		free(out);
+		return xerr_hint(e, "reading the kernel's tables needs CAP_NET_ADMIN: run as root");
+	}
+	for (char *line = out; line && *line;) {
+		char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+
+		if (len == strlen("table " TABLE_SPEC) && !strncmp(line, "table " TABLE_SPEC, len))
+			*present = true;
+		line = nl ? nl + 1 : NULL;
+	}
+	free(out);
+	return 0;
+}
+
+static int list_table(unsigned flags, char **out, struct xerr *e)
+{
+	struct nftctx *ctx;
+	bool present;
+	int rc;
+
+	*out = NULL;
+	if (table_present(&present, e))
+		return -1;
+	if (!present)
+		return 0;
+	ctx = nftctx_new(flags, e);
+	if (!ctx)
+		return -1;
+	rc = nftctx_run(ctx, "list table " TABLE_SPEC, out, e);
+	nftctx_free(ctx);
+	return rc;
+}
+
+int table_list_text(char **out, struct xerr *e)
+{
+	if (list_table(NFTCTX_STATELESS, out, e))
+		return -1;
+	if (!*out) {
+		*out = strdup("");
+		if (!*out)
+			return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	}
+	return 0;
+}
+
+int table_list_json(char **out, struct xerr *e)
+{
+	return list_table(NFTCTX_JSON | NFTCTX_NUMERIC | NFTCTX_STATELESS, out, e);
+}
+
+char *table_restore_text(const char *listing, const char *origin)
+{
+	static const char head[] =
+		"# Written by xnft: a restore file for xnft's own table.\n"
+		"# Loading it replaces `table " TABLE_SPEC "` in one transaction and touches\n"
+		"# no other table:  nft -f THIS_FILE\n";
+	size_t len = strlen(head) + strlen(origin) + strlen(listing) + 128;
+	char *s = malloc(len);
+
+	if (!s)
+		return NULL;
+	snprintf(s, len, "%s# %s\ntable " TABLE_SPEC "\ndelete table " TABLE_SPEC "\n%s", head,
+		 origin, listing);
+	return s;
+}
+
+static int load_state_file(const char *state_name, struct xerr *e)
+{
+	char path[4096];
+	struct nftctx *ctx;
+	int rc;
+
+	if (state_path(path, sizeof(path), state_name, e))
+		return -1;
+	ctx = nftctx_new(0, e);
+	if (!ctx)
+		return -1;
+	rc = nftctx_load_file(ctx, path, NULL, e);
+	nftctx_free(ctx);
+	return rc;
+}
+
+int table_restore(const char *state_name, struct xerr *e)
+{
+	if (!state_exists(state_name)) {
+		char path[4096];
+
+		if (state_path(path, sizeof(path), state_name, e) == 0)
+			xerr_set(e, XNFT_EXIT_USAGE, "nothing to restore: %s is missing", path);
+		return -1;
+	}
+	if (load_state_file(state_name, e))
+		return xerr_wrap(e, "restoring %s", state_name);
+	return 0;
+}
+
+int table_verify_reload(const char *state_name, struct xerr *e)
+{
+	struct sandbox_result r;
+	char path[4096];
+	int rc;
+
+	if (state_path(path, sizeof(path), state_name, e))
+		return -1;
+	rc = sandbox_load(path, NULL, &r, e);
+	sandbox_result_free(&r);
+	if (rc)
+		return xerr_wrap(e, "%s does not reload in a private namespace", path);
+	return 0;
+}
+
+int table_commit_policy(const char *entry, const char *incdir, struct xerr *e)
+{
+	struct nftctx *ctx = nftctx_new(0, e);
+	int rc;
+
+	if (!ctx)
+		return -1;
+	rc = nftctx_add_include_path(ctx, incdir, e);
+	if (rc == 0)
+		rc = nftctx_load_file(ctx, entry, NULL, e);
+	nftctx_free(ctx);
+	return rc;
+}
+
+/* ---- fingerprint ------------------------------------------------------- */
+
+static bool is_ours(json_t *body)
+{
+	const char *fam = json_string_value(json_object_get(body, "family"));
+	const char *tab = json_string_value(json_object_get(body, "table"));
+
+	return fam && tab && !strcmp(fam, XNFT_TABLE_FAMILY) && !strcmp(tab, XNFT_TABLE_NAME);
+}
+
+static bool set_is_runtime(json_t *set)
+{
+	json_t *flags = json_object_get(set, "flags"), *f;
+	size_t i;
+
+	if (json_is_string(flags))
+		return !strcmp(json_string_value(flags), "timeout") ||
+		       !strcmp(json_string_value(flags), "dynamic");
+	json_array_foreach(flags, i, f) {
+		const char *s = json_string_value(f);
+
+		if (s && (!strcmp(s, "timeout") || !strcmp(s, "dynamic")))
+			return true;
+	}
+	return false;
+}
+
+/* Drop run-time state anywhere below v: handles, counter values, expiry, quota use. */
+static void scrub(json_t *v)
+{
+	const char *key;
+	json_t *x;
+	size_t i;
+	void *tmp;
+
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			scrub(x);
+		return;
+	}
+	if (!json_is_object(v))
+		return;
+	json_object_del(v, "handle");
+	json_object_del(v, "expires");
+	json_object_del(v, "used");
+	/* stateless listings say "counter": null, others give the values */
+	if (json_is_object(json_object_get(v, "counter")))
+		json_object_set_new(v, "counter", json_null());
+	json_object_foreach_safe(v, tmp, key, x)
+		scrub(x);
+}
+
+/* Keep xnft's table objects only, scrubbed; returns a new array. */
+static json_t *our_objects(json_t *root, bool *present)
+{
+	json_t *list = json_object_get(root, "nftables"), *item, *out = json_array();
+	size_t i;
+
+	*present = false;
+	if (!out)
+		return NULL;
+	json_array_foreach(list, i, item) {
+		const char *kind;
+		json_t *body;
+
+		if (!json_is_object(item) || json_object_size(item) != 1)
+			continue;
+		kind = json_object_iter_key(json_object_iter(item));
+		body = json_object_iter_value(json_object_iter(item));
+		if (!strcmp(kind, "metainfo") || !json_is_object(body))
+			continue;
+		if (!strcmp(kind, "table")) {
+			const char *fam = json_string_value(json_object_get(body, "family"));
+			const char *name = json_string_value(json_object_get(body, "name"));
+
+			if (!fam || !name || strcmp(fam, XNFT_TABLE_FAMILY) ||
+			    strcmp(name, XNFT_TABLE_NAME))
+				continue;
+			*present = true;
+		} else if (!is_ours(body)) {
+			continue;
+		}
+		body = json_deep_copy(body);
+		if (!body)
+			continue;
+		if ((!strcmp(kind, "set") || !strcmp(kind, "map")) && set_is_runtime(body))
+			json_object_del(body, "elem");
+		scrub(body);
+		json_array_append_new(out, json_pack("{s:o}", kind, body));
+	}
+	return out;
+}
+
+int table_fingerprint(const char *json, char hex[TABLE_HASH_HEX], bool *present,
+		      struct xerr *e)
+{
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	json_error_t jerr;
+	json_t *root, *mine;
+	char *canon;
+
+	hex[0] = '\0';
+	*present = false;
+	if (!json || !*json)
+		return 0;
+	root = json_loads(json, 0, &jerr);
+	if (!root)
+		return xerr_set(e, XNFT_EXIT_USAGE, "listing is not JSON: %s (line %d)", jerr.text,
+				jerr.line);
+	mine = our_objects(root, present);
+	json_decref(root);
+	if (!mine)
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	canon = json_dumps(mine, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(mine);
+	if (!canon)
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	if (sodium_init() < 0) {
+		free(canon);
+		return xerr_set(e, XNFT_EXIT_USAGE, "libsodium failed to initialise");
+	}
+	crypto_hash_sha256(digest, (const unsigned char *)canon, strlen(canon));
+	free(canon);
+	if (!*present)
+		return 0;
+	sodium_bin2hex(hex, TABLE_HASH_HEX, digest, sizeof(digest));
+	return 0;
+}
+
+int table_fingerprint_live(char hex[TABLE_HASH_HEX], bool *present, struct xerr *e)
+{
+	char *json = NULL;
+	int rc;
+
+	hex[0] = '\0';
+	*present = false;
+	if (table_list_json(&json, e))
+		return -1;
+	rc = table_fingerprint(json, hex, present, e);
+	free(json);
+	return rc;
+}

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* xnft boot: what systemd/xnft.service runs before the network comes up. */
+#include "cli/cli.h"
+
+#include <stdio.h>
+
+#include "apply/apply.h"
+#include "core/err.h"
+#include "core/paths.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: xnft boot [POLICY]\n"
+		"Load the last confirmed policy (the state directory's confirmed.nft); on a\n"
+		"host that never confirmed one, POLICY (default " XNFT_DEFAULT_POLICY ").\n"
+		"If that fails, load the built-in FALLBACK policy instead of leaving the host\n"
+		"open: loopback, established, IPv6 neighbour discovery, SSH from\n"
+		"ADMIN_ALLOWLIST (break-glass) and from MESH_PEERS on the mesh interface, the\n"
+		"WireGuard port; everything else dropped. It is filled with the values of the\n"
+		"last confirmed policy; what was never recorded is left closed.\n"
+		"Run by systemd/xnft.service; replaces only table inet xnft.\n"
+		"\n"
+		"Options:\n"
+		"  -h, --help  show this help\n"
+		"\n"
+		"Exit status: 0 the policy loaded, 1 the FALLBACK policy loaded (the unit\n"
+		"fails so it shows), 2 nothing could be loaded.\n");
+}
+
+static void progress(void *arg, const char *step, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "xnft %s: %s\n", step, msg);
+}
+
+int cmd_boot(int argc, char **argv)
+{
+	struct apply_progress pr = { progress, NULL };
+	struct boot_result r;
+	struct xerr e;
+	int rc;
+
+	if (cli_wants_help(argc, argv)) {
+		usage(stdout);
+		return XNFT_EXIT_OK;
+	}
+	if (argc > 2) {
+		fprintf(stderr, "xnft boot: give at most one POLICY\n  hint: run 'xnft boot --help'\n");
+		return XNFT_EXIT_USAGE;
+	}
+	xerr_clear(&e);
+	rc = apply_boot(argc == 2 ? argv[1] : NULL, &pr, &r, &e);
+	if (rc < 0) {
+		fprintf(stderr, "<0>xnft boot: NO FIREWALL POLICY COULD BE LOADED\n");
+		xerr_print(stderr, &e);
+		return XNFT_EXIT_USAGE;
+	}
+	if (rc == 1) {
+		/* the <N> prefixes set the journal priority of each line (sd-daemon) */
+		fprintf(stderr,
+			"<2>xnft boot: *** THE CONFIRMED POLICY FAILED TO LOAD: %s\n"
+			"<2>xnft boot: *** THE BUILT-IN FALLBACK POLICY IS ACTIVE (mesh and break-glass "
+			"SSH only)\n"
+			"<2>xnft boot: *** fix the policy and run 'xnft apply --confirm 120'; "
+			"'xnft status' shows this too\n", r.why_fallback.msg);
+		return XNFT_EXIT_FINDINGS;
+	}
+	printf("loaded the %s policy\n", boot_source_name(r.source));
+	return XNFT_EXIT_OK;
+}

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* xnft confirm: keep the policy of a pending `xnft apply --confirm`. */
+#include "cli/cli.h"
+
+#include <stdio.h>
+
+#include "apply/apply.h"
+#include "core/err.h"
+#include "core/paths.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: xnft confirm\n"
+		"Keep the policy loaded by 'xnft apply --confirm SECS': its guard stops the\n"
+		"countdown and the policy becomes the boot policy (what 'xnft boot' loads).\n"
+		"\n"
+		"Options:\n"
+		"  -h, --help  show this help\n"
+		"\n"
+		"Exit status: 0 confirmed, 1 nothing was pending or it was too late (the guard\n"
+		"reverted), 2 environment error (the guard is gone or did not answer).\n");
+}
+
+static void progress(void *arg, const char *step, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "xnft %s: %s\n", step, msg);
+}
+
+int cmd_confirm(int argc, char **argv)
+{
+	struct apply_progress pr = { progress, NULL };
+	struct xerr e;
+	int rc;
+
+	if (cli_wants_help(argc, argv)) {
+		usage(stdout);
+		return XNFT_EXIT_OK;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "xnft confirm: takes no arguments\n  hint: run 'xnft confirm --help'\n");
+		return XNFT_EXIT_USAGE;
+	}
+	xerr_clear(&e);
+	rc = apply_confirm(&pr, &e);
+	if (rc == 1) {
+		fprintf(stderr, "xnft confirm: no apply is waiting for confirmation\n");
+		return XNFT_EXIT_FINDINGS;
+	}
+	if (rc) {
+		xerr_print(stderr, &e);
+		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+	}
+	printf("confirmed\n");
+	return XNFT_EXIT_OK;
+}

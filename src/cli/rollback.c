@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* xnft rollback: back to the last confirmed policy, in one transaction. */
+#include "cli/cli.h"
+
+#include <stdio.h>
+
+#include "apply/apply.h"
+#include "core/err.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: xnft rollback\n"
+		"Replace table inet xnft with the last confirmed policy (the boot policy), in\n"
+		"one transaction; no other table is touched. During the confirm window of\n"
+		"'xnft apply --confirm', the guard restores its snapshot now instead.\n"
+		"\n"
+		"Options:\n"
+		"  -h, --help  show this help\n"
+		"\n"
+		"Exit status: 0 rolled back, 1 the guard did not revert, 2 environment error\n"
+		"(no confirmed policy, lock held, kernel refused).\n");
+}
+
+static void progress(void *arg, const char *step, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "xnft %s: %s\n", step, msg);
+}
+
+int cmd_rollback(int argc, char **argv)
+{
+	struct apply_progress pr = { progress, NULL };
+	struct xerr e;
+
+	if (cli_wants_help(argc, argv)) {
+		usage(stdout);
+		return XNFT_EXIT_OK;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "xnft rollback: takes no arguments\n  hint: run 'xnft rollback --help'\n");
+		return XNFT_EXIT_USAGE;
+	}
+	xerr_clear(&e);
+	if (apply_rollback(&pr, &e)) {
+		xerr_print(stderr, &e);
+		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+	}
+	printf("rolled back\n");
+	return XNFT_EXIT_OK;
+}

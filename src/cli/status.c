@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* xnft status: loaded vs on-disk policy, confirm window, lock, boot, last applies. */
+#include "cli/cli.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "apply/apply.h"
+#include "core/err.h"
+#include "core/paths.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: xnft status [POLICY] [--json]\n"
+		"Show what safe apply knows: the fingerprint of the loaded table inet xnft\n"
+		"against POLICY on disk (drift; default: the policy of the last apply, else\n"
+		XNFT_DEFAULT_POLICY ") and against what the last apply loaded, a pending\n"
+		"confirmation and its seconds left, who holds the apply lock, how the last\n"
+		"boot went (and whether the FALLBACK policy was used), and the last runs from\n"
+		"the journal with their result.\n"
+		"\n"
+		"Options:\n"
+		"  --json      print one JSON object\n"
+		"  -h, --help  show this help\n"
+		"\n"
+		"Exit status: 0 no drift and nothing pending, 1 drift, a pending confirmation\n"
+		"or the fallback policy active, 2 environment error.\n");
+}
+
+static void fmt_time(time_t t, char *buf, size_t n)
+{
+	struct tm tm;
+
+	if (!t || !localtime_r(&t, &tm))
+		snprintf(buf, n, "-");
+	else
+		strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static long secs_left(const struct apply_status *s)
+{
+	long left = (long)(s->pend.deadline - time(NULL));
+
+	return left > 0 ? left : 0;
+}
+
+static bool fallback_active(const struct apply_status *s)
+{
+	return !strcmp(s->boot_source, "fallback") && s->live_present && s->applies[0].id[0] &&
+	       strstr(s->applies[0].policy, "xnft boot");
+}
+
+static void print_text(const struct apply_status *s)
+{
+	char t[32], t2[32];
+
+	printf("loaded:     %s\n", s->live_present ? "table inet xnft" : "no table inet xnft");
+	if (s->live_present)
+		printf("            fingerprint %.12s\n", s->live_hash);
+	if (s->policy_loaded)
+		printf("policy:     %s (%.12s): %s\n", s->policy, s->policy_hash,
+		       s->drift ? "DRIFT: differs from the loaded table" : "matches the loaded table");
+	else
+		printf("policy:     %s: does not load: %s\n", s->policy, s->policy_error);
+	if (s->applied_hash[0])
+		printf("last apply: loaded %.12s; %s\n", s->applied_hash,
+		       s->changed_since_apply ? "the kernel's table has CHANGED since"
+					      : "still loaded");
+	fmt_time(s->confirmed_at, t, sizeof(t));
+	printf("boot:       %s\n", s->confirmed_present ? "confirmed.nft" : "no confirmed policy yet");
+	if (s->confirmed_present)
+		printf("            confirmed %s\n", t);
+	if (s->pending) {
+		fmt_time(s->pend.deadline, t, sizeof(t));
+		if (s->pend.alive)
+			printf("pending:    apply %s of %s: reverted at %s (%ld s left) unless "
+			       "'xnft confirm'\n", s->pend.id, s->pend.policy, t, secs_left(s));
+		else
+			printf("pending:    apply %s: its guard (pid %ld) is GONE; the loaded policy "
+			       "is unconfirmed\n", s->pend.id, s->pend.pid);
+	} else {
+		printf("pending:    none\n");
+	}
+	if (s->lock_pid) {
+		fmt_time(s->lock_since, t, sizeof(t));
+		printf("lock:       held by pid %ld (%s) since %s\n", s->lock_pid, s->lock_what, t);
+	} else {
+		printf("lock:       free\n");
+	}
+	if (s->boot_source[0]) {
+		fmt_time(s->boot_at, t, sizeof(t));
+		if (!strcmp(s->boot_source, "fallback"))
+			printf("last boot:  %s: the FALLBACK policy was loaded: %s\n", t,
+			       s->boot_reason);
+		else
+			printf("last boot:  %s: loaded the %s policy\n", t, s->boot_source);
+	}
+	if (s->napplies)
+		printf("last runs:\n");
+	for (size_t i = 0; i < s->napplies; i++) {
+		const struct status_apply *a = &s->applies[i];
+
+		fmt_time(a->started, t, sizeof(t));
+		fmt_time(a->ended, t2, sizeof(t2));
+		printf("  %s  %-12s %s\n", t, a->result, a->policy);
+		printf("  %19s  %s at %s: %s\n", "", a->last_step, t2 + 11, a->msg);
+	}
+}
+
+static void print_json(const struct apply_status *s)
+{
+	json_t *o = json_object(), *runs = json_array(), *pend = json_null();
+	char *text;
+
+	if (!o || !runs)
+		return;
+	for (size_t i = 0; i < s->napplies; i++) {
+		const struct status_apply *a = &s->applies[i];
+
+		json_array_append_new(runs, json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s}",
+						      "id", a->id, "started", (json_int_t)a->started,
+						      "ended", (json_int_t)a->ended, "command", a->policy,
+						      "result", a->result, "last_step", a->last_step,
+						      "message", a->msg));
+	}
+	if (s->pending)
+		pend = json_pack("{s:s, s:s, s:I, s:I, s:I, s:b}", "id", s->pend.id, "policy",
+				 s->pend.policy, "guard_pid", (json_int_t)s->pend.pid, "deadline",
+				 (json_int_t)s->pend.deadline, "seconds_left", (json_int_t)secs_left(s),
+				 "guard_alive", s->pend.alive);
+	json_object_set_new(o, "loaded", json_boolean(s->live_present));
+	json_object_set_new(o, "loaded_hash", json_string(s->live_hash));
+	json_object_set_new(o, "policy", json_string(s->policy));
+	json_object_set_new(o, "policy_loads", json_boolean(s->policy_loaded));
+	json_object_set_new(o, "policy_hash", json_string(s->policy_hash));
+	json_object_set_new(o, "policy_error", json_string(s->policy_error));
+	json_object_set_new(o, "drift", json_boolean(s->drift));
+	json_object_set_new(o, "applied_hash", json_string(s->applied_hash));
+	json_object_set_new(o, "changed_since_apply", json_boolean(s->changed_since_apply));
+	json_object_set_new(o, "confirmed_policy", json_boolean(s->confirmed_present));
+	json_object_set_new(o, "confirmed_at", json_integer((json_int_t)s->confirmed_at));
+	json_object_set_new(o, "pending", pend ? pend : json_null());
+	json_object_set_new(o, "lock", s->lock_pid ?
+			    json_pack("{s:I, s:s, s:I}", "pid", (json_int_t)s->lock_pid, "command",
+				      s->lock_what, "since", (json_int_t)s->lock_since) : json_null());
+	json_object_set_new(o, "last_boot", s->boot_source[0] ?
+			    json_pack("{s:s, s:I, s:s, s:b}", "source", s->boot_source, "time",
+				      (json_int_t)s->boot_at, "reason", s->boot_reason, "fallback",
+				      !strcmp(s->boot_source, "fallback")) : json_null());
+	json_object_set_new(o, "fallback_active", json_boolean(fallback_active(s)));
+	json_object_set_new(o, "runs", runs);
+	text = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	json_decref(o);
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct apply_status *s;
+	const char *policy = NULL;
+	bool json = false;
+	struct xerr e;
+	int c, rc;
+
+	if (cli_wants_help(argc, argv)) {
+		usage(stdout);
+		return XNFT_EXIT_OK;
+	}
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+		if (c == 'j') {
+			json = true;
+			continue;
+		}
+		fprintf(stderr, "xnft status: unknown option '%s'\n  hint: run 'xnft status --help'\n",
+			argv[optind - 1]);
+		return XNFT_EXIT_USAGE;
+	}
+	if (optind < argc)
+		policy = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "xnft status: give at most one POLICY\n");
+		return XNFT_EXIT_USAGE;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		fprintf(stderr, "xnft status: out of memory\n");
+		return XNFT_EXIT_USAGE;
+	}
+	xerr_clear(&e);
+	if (apply_status(policy, s, &e)) {
+		xerr_print(stderr, &e);
+		free(s);
+		return XNFT_EXIT_USAGE;
+	}
+	if (json)
+		print_json(s);
+	else
+		print_text(s);
+	rc = s->drift || s->pending || fallback_active(s) ? XNFT_EXIT_FINDINGS : XNFT_EXIT_OK;
+	free(s);
+	return rc;
+}
