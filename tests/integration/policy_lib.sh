@@ -110,13 +110,9 @@ _sysctls() {
 	done
 }
 
-# _ns NAME: ns_add in this shell (a $(...) subshell would lose the cleanup
-# registration), then the full name in NS_NAME.
-_ns() { ns_add "$1" >/dev/null && NS_NAME="xt$$-$1"; }
-
 _topology() {
-	_ns host && HOST=$NS_NAME && _ns inet && INET=$NS_NAME || return 1
-	_ns peer && PEER=$NS_NAME && _ns peer2 && PEER2=$NS_NAME || return 1
+	HOST=$(ns_add host) && INET=$(ns_add inet) || return 1
+	PEER=$(ns_add peer) && PEER2=$(ns_add peer2) || return 1
 	# The host routes (hub mode, forward tests) and must not tell peers to
 	# bypass it; peers must not take redirects either.
 	_sysctls "$HOST" net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
@@ -206,11 +202,11 @@ policy_setup() {
 		not_ok "build the host/inet/peer topology"
 		finish
 	fi
-	# mktemp here, registered for cleanup in this shell (see _ns).
-	local d
-	d=$(mktemp -d /tmp/xnft-test.XXXXXX) && _TMP_LIST+=("$d") || { not_ok "make a temp dir"; finish; }
-	TEST_TMP=$d
-	POLICY_DIR=$d/policy
+	if ! TEST_TMP=$(tmpdir); then
+		not_ok "make a temp dir"
+		finish
+	fi
+	POLICY_DIR=$TEST_TMP/policy
 	local out
 	if ! out=$(policy_render "$POLICY_DIR" 2>&1); then
 		not_ok "xnft init renders the policy for the test topology"

@@ -674,6 +674,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 
 /* ---- send ---- */
 
+/* send_one: 0 sent, -1 a system call failed (errno), -2 too short to fragment. */
 static int send_one(int fd, const struct pkt *p, const struct sockaddr_storage *ss, socklen_t sl)
 {
 	uint8_t l4[PKT_MAX], out[PKT_MAX];
@@ -686,6 +687,8 @@ static int send_one(int fd, const struct pkt *p, const struct sockaddr_storage *
 			return -1;
 		return 0;
 	}
+	if (l4len <= FRAG_SPLIT)	/* nothing left for a second fragment */
+		return -2;
 	n = build_ip(p, out, l4, 0, FRAG_SPLIT, true, true, id);
 	if (sendto(fd, out, n, 0, (const struct sockaddr *)ss, sl) < 0)
 		return -1;
@@ -746,10 +749,13 @@ static int cmd_send(int argc, char **argv)
 	base = 20000 + (int)(random32() % 30000);
 	for (p.seq = 0; p.seq < o.count; p.seq++) {
 		p.sport = o.sport > 0 ? o.sport : base + (int)(p.seq % 15000);
-		if (send_one(fd, &p, &ss, sl) < 0) {
-			rc = sys_error("sendto", o.dst);
+		rc = send_one(fd, &p, &ss, sl);
+		if (rc < 0) {
 			close(fd);
-			return rc;
+			if (rc == -2)
+				return usage_error("--frag: this %s packet is too short to split in two",
+						   p.dst.family == AF_INET ? "IPv4" : "IPv6");
+			return sys_error("sendto", o.dst);
 		}
 	}
 	close(fd);
