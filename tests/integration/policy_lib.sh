@@ -45,7 +45,7 @@ WEB_PORT=8080
 
 POLICY_DIR=
 TEST_TMP=
-HOST= INET= PEER= PEER2=
+HOST='' INET='' PEER='' PEER2=''
 
 # policy_render DIR: the policy tree for this topology, written by xnft init.
 policy_render() {
@@ -264,11 +264,11 @@ snap_rise() {
 # the rise reaches MIN; with MIN 0 it lets in-flight packets land first.
 counter_rise() {
 	local c=$1 min=$2; shift 2
-	local before after i
+	local before after
 	before=$(rule_counter "$c")
 	"$@" >/dev/null 2>&1
 	[ "$min" -eq 0 ] && sleep 0.2
-	for i in $(seq 1 30); do
+	for _ in $(seq 1 30); do
 		after=$(rule_counter "$c")
 		if [ "$before" = none ] || [ "$after" = none ]; then
 			echo "no-rule:$c"
@@ -308,8 +308,7 @@ start_listener() {
 	ip netns exec "$ns" "$XPKT" listen "$@" >"$out" 2>&1 &
 	LISTENER_PID=$!
 	track_pid "$LISTENER_PID"
-	local i
-	for i in $(seq 1 50); do
+	for _ in $(seq 1 50); do
 		grep -q '^listening' "$out" 2>/dev/null && return 0
 		kill -0 "$LISTENER_PID" 2>/dev/null || break
 		sleep 0.1
@@ -320,8 +319,8 @@ start_listener() {
 
 # wait_exit PID SECONDS: wait (bounded) for a background process to end.
 wait_exit() {
-	local pid=$1 i
-	for i in $(seq 1 $(($2 * 10))); do
+	local pid=$1
+	for _ in $(seq 1 $(($2 * 10))); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -344,8 +343,8 @@ received() { sed -n 's/^done //p' "$1" | grep . || echo running; }
 # wait_rise SNAP "comment" MIN: wait (bounded, 3 s) until the rule has
 # counted MIN packets since the snapshot SNAP, for packets still in flight.
 wait_rise() {
-	local i r
-	for i in $(seq 1 30); do
+	local r
+	for _ in $(seq 1 30); do
 		r=$(snap_rise "$1" "$(rule_json)" "$2")
 		[[ "$r" =~ ^[0-9]+$ ]] && [ "$r" -ge "$3" ] && return 0
 		sleep 0.1

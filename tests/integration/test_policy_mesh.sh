@@ -88,7 +88,7 @@ check_rise "mesh invalid: none of it reached the WAN-side invalid rule" 0 \
 
 # ---- SSH is rate-limited per peer: a burst of 5, then the excess drops ----
 results=""
-for i in 1 2 3 4 5 6 7; do
+for _ in 1 2 3 4 5 6 7; do
 	results="$results $(xconnect "$PEER2" --dst "$MESH_HOST_V4" --port 22)"
 done
 check_match "ssh rate: peer2's first 5 SSH connects in a burst open, later ones are dropped" \

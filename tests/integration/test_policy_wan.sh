@@ -35,6 +35,7 @@ check_rise "internet: UDP 51820 over IPv4 accepted by the vpn rule" 1 \
 	"vpn: WireGuard from the internet" xpkt "$INET" send --dst "$HOST_V4" --proto udp --dport 51820
 check_rise "internet: UDP 51820 over IPv6 accepted by the vpn rule" 1 \
 	"vpn: WireGuard over IPv6" xpkt "$INET" send --dst "$HOST_V6" --proto udp --dport 51820
+# shellcheck disable=SC2317 # called through check_rise
 send_dns_both() {
 	xpkt "$INET" send --dst "$HOST_V4" --proto udp --dport 53 &&
 		xpkt "$INET" send --dst "$HOST_V6" --proto udp --dport 53
@@ -228,7 +229,7 @@ check_eq "wg: ... but not all its 40 flows" yes "$([ "$n" -lt 40 ] && echo yes |
 # ---- break-glass is itself rate-limited per source (fresh state) ----
 reset_counters
 results=""
-for i in 1 2 3 4 5; do
+for _ in 1 2 3 4 5; do
 	results="$results $(xconnect "$INET" --src "$ADMIN_V4" --dst "$HOST_V4" --port 22)"
 done
 check_match "break-glass: the first 3 admin connects in a burst open, later ones are dropped" \
