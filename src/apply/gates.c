@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/lint.h"
 #include "apply/lockout.h"
 
 void gate_report_free(struct gate_report *g)
@@ -47,16 +48,45 @@ static void append(char **s, const char *fmt, ...)
 
 /* ---- lint ------------------------------------------------------------------ */
 
+static void lint_finding_text(char **s, const struct lint_finding *f)
+{
+	if (f->file && f->line)
+		append(s, "%s:%d: ", f->file, f->line);
+	else if (f->where)
+		append(s, "%s: ", f->where);
+	append(s, "%s[%s]: %s\n", lint_severity_name(f->sev), f->id, f->message ? f->message : "");
+	if (f->text)
+		append(s, "    %s\n", f->text);
+	if (f->hint)
+		append(s, "  fix: %s\n", f->hint);
+}
+
 int gate_lint(const char *policy, const struct ruleset *rs, struct gate_report *g,
 	      struct xerr *e)
 {
-	(void)policy;
-	(void)rs;
-	(void)e;
+	struct lint_report rep;
+	size_t nerr, nwarn;
+
 	memset(g, 0, sizeof(*g));
-	g->outcome = GATE_UNAVAILABLE;
-	snprintf(g->summary, sizeof(g->summary),
-		 "NOT CHECKED: the lint engine is not part of this build");
+	memset(&rep, 0, sizeof(rep));
+	if (lint_check(policy, rs, &rep, e)) {
+		lint_report_free(&rep);
+		return xerr_wrap(e, "lint");
+	}
+	nerr = lint_count(&rep, LINT_ERROR);
+	nwarn = lint_count(&rep, LINT_WARNING);
+	for (size_t i = 0; i < rep.n; i++) {
+		if (rep.v[i].sev == LINT_ERROR)
+			lint_finding_text(&g->details, &rep.v[i]);
+	}
+	g->outcome = nerr ? GATE_FAIL : GATE_PASS;
+	snprintf(g->summary, sizeof(g->summary), "%zu error%s, %zu warning%s%s", nerr,
+		 nerr == 1 ? "" : "s", nwarn, nwarn == 1 ? "" : "s",
+		 nerr ? "" : " (see 'xnft lint' for warnings)");
+	if (rep.incomplete)
+		snprintf(g->summary + strlen(g->summary), sizeof(g->summary) - strlen(g->summary),
+			 "; the ruleset was too large for the dead-code checks");
+	lint_report_free(&rep);
 	return 0;
 }
 
