@@ -1,0 +1,507 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The tracer's walk: the hooks of the packet's path, the base chains at each
+ * hook in the kernel's order, and inside a chain the rules, jumps, gotos and
+ * returns. Expressions and statements are in trace_eval.c/trace_stmt.c.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/trace_int.h"
+
+/* Conntrack and defragmentation hook priorities (prerouting and output). */
+#define PRIO_CONNTRACK (-200)
+#define PRIO_DEFRAG (-400)
+
+/* Rules met by one trace at most: a bound against pathological models. */
+#define MAX_STEPS 1000000
+
+const char *trace_verdict_name(enum trace_verdict v)
+{
+	return v == TRACE_V_ACCEPT ? "accept" : v == TRACE_V_DROP ? "drop" : "none";
+}
+
+/* ---- growing the result's arrays -------------------------------------------------- */
+
+/* A new zeroed element at the end of *arr; NULL (and *arr kept) when out of memory. */
+static void *push(struct tctx *tc, void *arrp, size_t *n, size_t *cap, size_t size)
+{
+	void **arr = arrp;
+
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		void *v = realloc(*arr, c * size);
+
+		if (!v) {
+			tc->oom = true;
+			return NULL;
+		}
+		*arr = v;
+		*cap = c;
+	}
+	memset((char *)*arr + *n * size, 0, size);
+	return (char *)*arr + (*n)++ * size;
+}
+
+#define PUSH(tc, arr, n, capi) push((tc), &(arr), &(n), &(tc)->r->caps[capi], sizeof(*(arr)))
+
+void tc_assume(struct tctx *tc, const char *fmt, ...)
+{
+	struct trace_result *r = tc->r;
+	char text[TRACE_TEXT_MAX];
+	struct trace_assumption *a;
+	size_t from = r->nsteps ? r->steps[r->nsteps - 1].as : 0;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	/* within one rule, once is enough (a set looked up twice) */
+	for (size_t i = from; i < r->nas; i++)
+		if (r->as[i].rule == tc->rule && !strcmp(r->as[i].text, text))
+			return;
+	a = PUSH(tc, r->as, r->nas, 3);
+	if (!a)
+		return;
+	a->rule = tc->rule;
+	memcpy(a->text, text, sizeof(text));
+}
+
+void tc_effect(struct tctx *tc, enum trace_fx_kind k, const char *fmt, ...)
+{
+	struct trace_effect *f = PUSH(tc, tc->r->fx, tc->r->nfx, 2);
+	va_list ap;
+
+	if (!f)
+		return;
+	f->kind = k;
+	va_start(ap, fmt);
+	vsnprintf(f->text, sizeof(f->text), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- one base chain ------------------------------------------------------------------ */
+
+struct frame {
+	const struct rs_chain *chain;
+	size_t next;
+	unsigned depth;
+};
+
+struct walk {
+	struct frame stack[TRACE_MAX_DEPTH + 1];
+	size_t sp;
+	const struct rs_chain *cur;
+	size_t next;
+	unsigned depth;
+	size_t steps;
+};
+
+static struct trace_step *new_step(struct tctx *tc, enum trace_step_kind k,
+				   const struct rs_chain *c, unsigned depth)
+{
+	struct trace_step *s = PUSH(tc, tc->r->steps, tc->r->nsteps, 1);
+
+	if (!s)
+		return NULL;
+	s->kind = k;
+	s->chain = c;
+	s->depth = depth;
+	s->failed = -1;
+	s->fx = tc->r->nfx;
+	s->as = tc->r->nas;
+	return s;
+}
+
+/* Evaluate one rule into a new step; NULL on error. */
+static struct trace_step *rule_step(struct tctx *tc, const struct rs_rule *rule, unsigned depth)
+{
+	struct trace_step *s = new_step(tc, TRACE_STEP_RULE, rule->chain, depth);
+	size_t idx = tc->r->nsteps - 1;
+	char why[TRACE_TEXT_MAX];
+	int failed;
+
+	if (!s)
+		return NULL;
+	tc->rule = rule;
+	if (stmt_run_rule(tc, rule, &failed, why, sizeof(why)) < 0 || tc->oom) {
+		tc->oom = true;
+		return NULL;
+	}
+	s = &tc->r->steps[idx];   /* the arrays may have moved */
+	s->rule = rule;
+	s->failed = failed;
+	s->matched = failed < 0;
+	memcpy(s->why, why, sizeof(why));
+	s->verdict = s->matched ? tc->verdict : RS_VERDICT_NONE;
+	s->target = s->matched ? tc->target : NULL;
+	s->nfx = tc->r->nfx - s->fx;
+	s->nas = tc->r->nas - s->as;
+	tc->rule = NULL;
+	return s;
+}
+
+static int end_of_chain(struct tctx *tc, struct walk *w, struct trace_run *run)
+{
+	struct trace_step *s;
+
+	if (w->sp == 0) {
+		s = new_step(tc, TRACE_STEP_POLICY, run->chain, 0);
+		if (!s)
+			return -1;
+		s->decided = true;
+		run->verdict = run->chain->policy == RS_POLICY_DROP ? TRACE_V_DROP : TRACE_V_ACCEPT;
+		run->by = NULL;
+		return 1;
+	}
+	s = new_step(tc, TRACE_STEP_RETURN, w->cur, w->depth);
+	if (!s)
+		return -1;
+	w->sp--;
+	w->cur = w->stack[w->sp].chain;
+	w->next = w->stack[w->sp].next;
+	w->depth = w->stack[w->sp].depth;
+	return 0;
+}
+
+static int jump(struct tctx *tc, struct walk *w, struct trace_step *s, struct xerr *e)
+{
+	if (!s->target) {
+		tc_assume(tc, "the jump target is missing from the ruleset: taken as continue");
+		return 0;
+	}
+	if (s->verdict == RS_VERDICT_JUMP) {
+		if (w->sp >= TRACE_MAX_DEPTH)
+			return xerr_set(e, XNFT_EXIT_FINDINGS, "chain %s: jumps nest deeper than %d "
+					"(a loop?)", s->target->name, TRACE_MAX_DEPTH);
+		w->stack[w->sp++] = (struct frame){ w->cur, w->next, w->depth };
+	}
+	w->cur = s->target;
+	w->next = 0;
+	w->depth++;
+	return 0;
+}
+
+/* What a matched rule's verdict does to the walk: 1 = the run is decided. */
+static int apply_verdict(struct tctx *tc, struct walk *w, struct trace_step *s,
+			 struct trace_run *run, struct xerr *e)
+{
+	switch (s->verdict) {
+	case RS_VERDICT_ACCEPT: case RS_VERDICT_QUEUE:
+		run->verdict = TRACE_V_ACCEPT;
+		break;
+	case RS_VERDICT_DROP:
+		run->verdict = TRACE_V_DROP;
+		break;
+	case RS_VERDICT_JUMP: case RS_VERDICT_GOTO:
+		return jump(tc, w, s, e);
+	case RS_VERDICT_RETURN:
+		w->next = w->cur->nrules;   /* as if the chain ended here */
+		return 0;
+	default:
+		return 0;
+	}
+	s->decided = true;
+	run->by = s->rule;
+	return 1;
+}
+
+static int run_chain(struct tctx *tc, struct trace_run *run, struct xerr *e)
+{
+	struct walk w = { .cur = run->chain };
+	int rc;
+
+	for (;;) {
+		struct trace_step *s;
+
+		if (++w.steps > MAX_STEPS)
+			return xerr_set(e, XNFT_EXIT_FINDINGS, "the trace met more than %d rules in "
+					"chain %s", MAX_STEPS, run->chain->name);
+		if (w.next >= w.cur->nrules) {
+			rc = end_of_chain(tc, &w, run);
+			if (rc)
+				return rc < 0 ? -1 : 0;
+			continue;
+		}
+		s = rule_step(tc, &w.cur->rules[w.next++], w.depth);
+		if (!s)
+			return -1;
+		if (!s->matched)
+			continue;
+		rc = apply_verdict(tc, &w, s, run, e);
+		if (rc)
+			return rc < 0 ? -1 : 0;
+		if (tc->stolen)
+			return 0;
+	}
+}
+
+/* ---- base chains at a hook ------------------------------------------------------------ */
+
+struct bc {
+	const struct rs_chain *c;
+	size_t ti, ci;
+};
+
+static int bc_cmp(const void *a, const void *b)
+{
+	const struct bc *x = a, *y = b;
+
+	if (x->c->prio != y->c->prio)
+		return x->c->prio < y->c->prio ? -1 : 1;
+	if (x->ti != y->ti)
+		return x->ti < y->ti ? -1 : 1;
+	return x->ci < y->ci ? -1 : x->ci > y->ci;
+}
+
+static bool bound_to(const struct rs_chain *c, const char *dev)
+{
+	for (size_t i = 0; dev[0] && i < c->ndevices; i++)
+		if (c->devices[i] && !strcmp(c->devices[i], dev))
+			return true;
+	return false;
+}
+
+static bool chain_sees(const struct tctx *tc, const struct rs_chain *c, enum rs_hook h)
+{
+	bool v6 = tc->p.nfproto == MATCH_NFPROTO_IPV6;
+
+	if (!c->base || c->hook != h)
+		return false;
+	switch (c->table->family) {
+	case RS_FAM_INET:
+		return h != RS_HOOK_INGRESS || bound_to(c, tc->p.iif);
+	case RS_FAM_IP: return !v6;
+	case RS_FAM_IP6: return v6;
+	case RS_FAM_NETDEV:
+		return (h == RS_HOOK_INGRESS && bound_to(c, tc->p.iif)) ||
+		       (h == RS_HOOK_EGRESS && bound_to(c, tc->p.oif));
+	default: return false;
+	}
+}
+
+/* The base chains that see the packet at h, in the kernel's order. */
+static struct bc *chains_at(struct tctx *tc, enum rs_hook h, size_t *n)
+{
+	const struct ruleset *rs = tc->rs;
+	struct bc *v = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	for (size_t t = 0; t < rs->ntables; t++) {
+		for (size_t c = 0; c < rs->tables[t]->nchains; c++) {
+			const struct rs_chain *ch = rs->tables[t]->chains[c];
+
+			if (!chain_sees(tc, ch, h))
+				continue;
+			struct bc *b = push(tc, &v, n, &cap, sizeof(*v));
+
+			if (!b) {
+				free(v);
+				return NULL;
+			}
+			*b = (struct bc){ ch, t, c };
+		}
+	}
+	if (*n)
+		qsort(v, *n, sizeof(*v), bc_cmp);
+	return v;
+}
+
+static bool pre_ct_hook(enum rs_hook h)
+{
+	return h == RS_HOOK_PREROUTING || h == RS_HOOK_OUTPUT;
+}
+
+/* nat chains see only a connection's first packet (ICMP errors are translated, not run). */
+static const char *nat_skip(const struct tctx *tc, const struct rs_chain *c)
+{
+	unsigned st = ev_ct_state(tc);
+
+	if (!c->type || strcmp(c->type, "nat"))
+		return NULL;
+	if (st == RS_CTSTATE_NEW)
+		return NULL;
+	if (st == RS_CTSTATE_RELATED && tc->p.l4proto != 1 && tc->p.l4proto != 58)
+		return NULL;
+	return "a nat chain sees only the first packet of a connection";
+}
+
+/* 1 when the packet is held here for reassembly. */
+static bool held_by_defrag(const struct tctx *tc, const struct rs_chain *c, enum rs_hook h)
+{
+	return tc->uses_ct && tc->fragment && pre_ct_hook(h) && c->prio >= PRIO_DEFRAG;
+}
+
+static int run_base(struct tctx *tc, enum rs_hook h, const struct rs_chain *c, struct xerr *e)
+{
+	struct trace_run *run = PUSH(tc, tc->r->runs, tc->r->nruns, 0);
+
+	if (!run)
+		return -1;
+	run->hook = h;
+	run->chain = c;
+	run->step = tc->r->nsteps;
+	tc->hook = h;
+	tc->base = c;
+	tc->before_ct = h == RS_HOOK_INGRESS || (pre_ct_hook(h) && c->prio < PRIO_CONNTRACK);
+	run->skipped = nat_skip(tc, c);
+	if (!run->skipped) {
+		size_t ri = tc->r->nruns - 1;
+
+		if (run_chain(tc, run, e) < 0)
+			return -1;
+		run = &tc->r->runs[ri];
+	}
+	run->nsteps = tc->r->nsteps - run->step;
+	return 0;
+}
+
+static void decide(struct tctx *tc, enum rs_hook h, const struct trace_run *run)
+{
+	tc->r->verdict = run->verdict;
+	tc->r->decided_hook = h;
+	tc->r->decided_chain = run->chain;
+	tc->r->decided_by = run->by;
+}
+
+/* Run the chains of one hook; 1 when the packet's fate is sealed here. */
+static int run_hook(struct tctx *tc, enum rs_hook h, struct trace_hook *hk, struct xerr *e)
+{
+	size_t n;
+	struct bc *v = chains_at(tc, h, &n);
+	int rc = 0;
+
+	if (!v && n)
+		return -1;
+	hk->hook = h;
+	hk->reached = true;
+	hk->verdict = TRACE_V_ACCEPT;
+	hk->run = tc->r->nruns;
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (held_by_defrag(tc, v[i].c, h)) {
+			tc->r->held = true;
+			rc = 1;
+			break;
+		}
+		if (run_base(tc, h, v[i].c, e) < 0) {
+			rc = -1;
+			break;
+		}
+		if (tc->r->runs[tc->r->nruns - 1].verdict != TRACE_V_NONE)
+			decide(tc, h, &tc->r->runs[tc->r->nruns - 1]);
+		if (tc->r->verdict == TRACE_V_DROP || tc->stolen) {
+			hk->verdict = tc->r->verdict;
+			rc = 1;
+		}
+	}
+	if (!rc && tc->uses_ct && tc->fragment && pre_ct_hook(h)) {
+		tc->r->held = true;   /* no chain at -400 or later: defrag still holds it */
+		rc = 1;
+	}
+	hk->nruns = tc->r->nruns - hk->run;
+	free(v);
+	return rc;
+}
+
+/* ---- the path ---------------------------------------------------------------------------- */
+
+static size_t path_hooks(enum packet_path p, enum rs_hook *h)
+{
+	static const enum rs_hook in[] = { RS_HOOK_INGRESS, RS_HOOK_PREROUTING, RS_HOOK_INPUT };
+	static const enum rs_hook fw[] = { RS_HOOK_INGRESS, RS_HOOK_PREROUTING, RS_HOOK_FORWARD,
+					   RS_HOOK_POSTROUTING, RS_HOOK_EGRESS };
+	static const enum rs_hook out[] = { RS_HOOK_OUTPUT, RS_HOOK_POSTROUTING, RS_HOOK_EGRESS };
+	const enum rs_hook *v = p == PACKET_INPUT ? in : p == PACKET_FORWARD ? fw : out;
+	size_t n = p == PACKET_INPUT ? 3 : p == PACKET_FORWARD ? 5 : 3;
+
+	memcpy(h, v, n * sizeof(*h));
+	return n;
+}
+
+static bool hook_needed(struct tctx *tc, enum rs_hook h)
+{
+	size_t n = 0;
+	struct bc *v;
+
+	if (h != RS_HOOK_INGRESS && h != RS_HOOK_EGRESS)
+		return true;
+	v = chains_at(tc, h, &n);
+	free(v);
+	return n > 0;
+}
+
+static int walk_path(struct tctx *tc, struct xerr *e)
+{
+	enum rs_hook hooks[TRACE_MAX_HOOKS];
+	size_t n = path_hooks(tc->r->path, hooks);
+	bool sealed = false;
+
+	for (size_t i = 0; i < n; i++) {
+		struct trace_hook *hk;
+		int rc;
+
+		if (!hook_needed(tc, hooks[i]))
+			continue;
+		hk = &tc->r->hooks[tc->r->nhooks++];
+		hk->hook = hooks[i];
+		if (sealed)
+			continue;
+		rc = run_hook(tc, hooks[i], hk, e);
+		if (rc < 0)
+			return -1;
+		sealed = rc > 0;
+	}
+	return 0;
+}
+
+static void result_init(struct trace_result *r, const struct packet *p)
+{
+	memset(r, 0, sizeof(*r));
+	r->pkt = *p;
+	r->path = packet_path(p);
+	r->verdict = TRACE_V_ACCEPT;   /* no chain at all: the kernel lets it through */
+	r->decided_hook = RS_HOOK_NONE;
+}
+
+int trace_packet(const struct ruleset *rs, const struct packet *p, const struct trace_opts *o,
+		 struct trace_result *out, struct xerr *e)
+{
+	static const struct trace_opts none = { 0 };
+	struct tctx tc = { .rs = rs, .o = o ? o : &none, .r = out, .p = *p };
+	int rc;
+
+	result_init(out, p);
+	if (p->unresolved)
+		return xerr_set(e, XNFT_EXIT_FINDINGS, "the packet still holds $%s: resolve the "
+				"policy's defines first", p->define[__builtin_ctz(p->unresolved)]);
+	tc.uses_ct = ruleset_uses_ct(rs);
+	hdr_build(&tc);
+	rc = walk_path(&tc, e);
+	free(tc.rt);
+	if (rc < 0 || tc.oom) {
+		if (tc.oom)
+			xerr_set(e, XNFT_EXIT_USAGE, "out of memory tracing the packet");
+		trace_result_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+void trace_result_free(struct trace_result *r)
+{
+	if (!r)
+		return;
+	free(r->runs);
+	free(r->steps);
+	free(r->fx);
+	free(r->as);
+	r->runs = NULL;
+	r->steps = NULL;
+	r->fx = NULL;
+	r->as = NULL;
+	r->nruns = r->nsteps = r->nfx = r->nas = 0;
+	memset(r->caps, 0, sizeof(r->caps));
+}

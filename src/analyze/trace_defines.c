@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The policy's `define`s, for the $NAME words of a PACKET. The ruleset model
+ * is built from the kernel's listing, where defines no longer exist, and the
+ * srcloc scanner records rules only; so this reads the files again, the way
+ * nft does: the entry file, then each `include` where it stands (relative
+ * names from the policy's directory, then /etc; globs in name order).
+ * It looks only at `define`, `redefine`, `undefine` and `include`
+ * statements; everything else is left to libnftables.
+ */
+#include <ctype.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "analyze/trace.h"
+#include "core/policy_load.h"
+
+#define MAX_DEPTH 16
+#define MAX_FILE (4 * 1024 * 1024)
+#define STMT_MAX 8192
+
+struct dscan {
+	struct trace_defines *d;
+	const char *dirs[2];
+	int depth;
+	struct xerr *e;
+};
+
+static int scan_file(struct dscan *s, const char *path);
+
+/* ---- the table of names ---------------------------------------------------------- */
+
+static int find(const struct trace_defines *d, const char *name)
+{
+	for (size_t i = d->n; i-- > 0;)
+		if (!strcmp(d->name[i], name))
+			return (int)i;
+	return -1;
+}
+
+static int set_define(struct trace_defines *d, const char *name, const char *value,
+		      struct xerr *e)
+{
+	int i = find(d, name);
+	char *v = strdup(value);
+
+	if (!v)
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory reading defines");
+	if (i >= 0) {
+		free(d->value[i]);
+		d->value[i] = v;
+		return 0;
+	}
+	if (d->n == d->cap) {
+		size_t c = d->cap ? d->cap * 2 : 16;
+		char **nn = realloc(d->name, c * sizeof(*nn));
+		char **vv = nn ? realloc(d->value, c * sizeof(*vv)) : NULL;
+
+		if (nn)
+			d->name = nn;
+		if (!vv) {
+			free(v);
+			return xerr_set(e, XNFT_EXIT_USAGE, "out of memory reading defines");
+		}
+		d->value = vv;
+		d->cap = c;
+	}
+	d->name[d->n] = strdup(name);
+	if (!d->name[d->n]) {
+		free(v);
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory reading defines");
+	}
+	d->value[d->n++] = v;
+	return 0;
+}
+
+static void unset_define(struct trace_defines *d, const char *name)
+{
+	int i = find(d, name);
+
+	if (i < 0)
+		return;
+	free(d->name[i]);
+	free(d->value[i]);
+	d->n--;
+	memmove(&d->name[i], &d->name[i + 1], (d->n - (size_t)i) * sizeof(*d->name));
+	memmove(&d->value[i], &d->value[i + 1], (d->n - (size_t)i) * sizeof(*d->value));
+}
+
+void trace_defines_free(struct trace_defines *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->name[i]);
+		free(d->value[i]);
+	}
+	free(d->name);
+	free(d->value);
+	memset(d, 0, sizeof(*d));
+}
+
+int trace_defines_lookup(void *ctx, const char *name, char *value, size_t size)
+{
+	const struct trace_defines *d = ctx;
+	int i = d ? find(d, name) : -1;
+
+	if (i < 0)
+		return -1;
+	snprintf(value, size, "%s", d->value[i]);
+	return 0;
+}
+
+/* ---- statements ------------------------------------------------------------------------ */
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+/* "WORD rest": the keyword's length when s starts with it as a word, else 0. */
+static size_t keyword(const char *s, const char *kw)
+{
+	size_t n = strlen(kw);
+
+	return !strncmp(s, kw, n) && (isspace((unsigned char)s[n]) || !s[n]) ? n : 0;
+}
+
+static int do_define(struct dscan *s, char *rest, bool undef)
+{
+	char *name = trim(rest), *eq;
+	size_t n = 0;
+
+	while (isalnum((unsigned char)name[n]) || name[n] == '_' || name[n] == '-' ||
+	       name[n] == '.')
+		n++;
+	if (!n)
+		return 0;
+	if (undef) {
+		name[n] = '\0';
+		unset_define(s->d, name);
+		return 0;
+	}
+	eq = name + n;
+	while (isspace((unsigned char)*eq))
+		*eq++ = '\0';
+	if (*eq != '=')
+		return 0;
+	name[n] = '\0';
+	return set_define(s->d, name, trim(eq + 1), s->e);
+}
+
+static int include_glob(struct dscan *s, const char *pattern)
+{
+	glob_t g;
+	int rc = 0;
+
+	if (glob(pattern, 0, NULL, &g))
+		return 1;   /* nothing there */
+	for (size_t i = 0; i < g.gl_pathc && !rc; i++)
+		rc = scan_file(s, g.gl_pathv[i]);
+	globfree(&g);
+	return rc;
+}
+
+static int do_include(struct dscan *s, char *rest)
+{
+	char *q = strchr(rest, '"'), *end, path[4096];
+
+	if (!q || !(end = strchr(q + 1, '"')))
+		return 0;
+	*end = '\0';
+	if (q[1] == '/')
+		return include_glob(s, q + 1) < 0 ? -1 : 0;
+	for (size_t i = 0; i < 2; i++) {
+		int rc;
+
+		if (!s->dirs[i])
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", s->dirs[i], q + 1);
+		rc = include_glob(s, path);
+		if (rc <= 0)
+			return rc;
+	}
+	return 0;   /* missing: libnftables says so when it loads the policy */
+}
+
+static int statement(struct dscan *s, char *st)
+{
+	size_t n;
+
+	st = trim(st);
+	if ((n = keyword(st, "include")))
+		return do_include(s, st + n);
+	if ((n = keyword(st, "define")) || (n = keyword(st, "redefine")))
+		return do_define(s, st + n, false);
+	if ((n = keyword(st, "undefine")))
+		return do_define(s, st + n, true);
+	return 0;
+}
+
+/* ---- splitting text into statements ----------------------------------------------------- */
+
+struct splitter {
+	char buf[STMT_MAX];
+	size_t len;
+	int braces;
+	bool quote, comment, in_define;
+};
+
+static int flush(struct dscan *s, struct splitter *p)
+{
+	int rc = 0;
+
+	p->buf[p->len] = '\0';
+	if (p->len)
+		rc = statement(s, p->buf);
+	p->len = 0;
+	p->braces = 0;
+	p->in_define = false;
+	return rc;
+}
+
+static bool define_started(const struct splitter *p)
+{
+	char tmp[16];
+	size_t i = 0, k = 0;
+
+	while (i < p->len && isspace((unsigned char)p->buf[i]))
+		i++;
+	while (i < p->len && k + 1 < sizeof(tmp) && !isspace((unsigned char)p->buf[i]))
+		tmp[k++] = p->buf[i++];
+	tmp[k] = '\0';
+	return !strcmp(tmp, "define") || !strcmp(tmp, "redefine");
+}
+
+static void append(struct splitter *p, char c)
+{
+	if (p->len + 1 < sizeof(p->buf))
+		p->buf[p->len++] = c == '\n' || c == '\t' ? ' ' : c;
+}
+
+/*
+ * One character. A statement ends at a newline or ';' outside quotes, and
+ * at a block's brace; a define's value may hold braces and newlines.
+ * Returns 1 when the next character is consumed too (a continuation).
+ */
+static int feed(struct dscan *s, struct splitter *p, const char *c)
+{
+	if (p->comment) {
+		if (*c != '\n')
+			return 0;
+		p->comment = false;
+	} else if (!p->quote && *c == '#') {
+		p->comment = true;
+		return 0;
+	}
+	if (*c == '"')
+		p->quote = !p->quote;
+	if (p->quote || *c == '"') {
+		append(p, *c);
+		return 0;
+	}
+	if (*c == '\\' && c[1] == '\n')
+		return 1;
+	if (*c == '{' || *c == '}') {
+		p->in_define = p->in_define || define_started(p);
+		if (!p->in_define)
+			return flush(s, p);
+		p->braces += *c == '{' ? 1 : -1;
+		append(p, *c);
+		return 0;
+	}
+	if ((*c == '\n' || *c == ';') && !(p->in_define && p->braces > 0))
+		return flush(s, p);
+	append(p, *c);
+	return 0;
+}
+
+static int scan_text(struct dscan *s, const char *text)
+{
+	struct splitter *p = calloc(1, sizeof(*p));
+	int rc = 0;
+
+	if (!p)
+		return xerr_set(s->e, XNFT_EXIT_USAGE, "out of memory reading defines");
+	for (const char *c = text; *c && rc >= 0; c++) {
+		rc = feed(s, p, c);
+		if (rc > 0) {
+			c++;
+			rc = 0;
+		}
+	}
+	if (rc >= 0)
+		rc = flush(s, p);
+	free(p);
+	return rc < 0 ? -1 : 0;
+}
+
+static char *read_small(const char *path)
+{
+	struct stat st;
+	FILE *f;
+	char *buf;
+	size_t n;
+
+	if (stat(path, &st) || !S_ISREG(st.st_mode) || st.st_size > MAX_FILE)
+		return NULL;
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	buf = malloc((size_t)st.st_size + 1);
+	n = buf ? fread(buf, 1, (size_t)st.st_size, f) : 0;
+	fclose(f);
+	if (buf)
+		buf[n] = '\0';
+	return buf;
+}
+
+static int scan_file(struct dscan *s, const char *path)
+{
+	char *text;
+	int rc;
+
+	if (s->depth >= MAX_DEPTH)
+		return 0;
+	text = read_small(path);
+	if (!text)
+		return 0;   /* unreadable: libnftables reports it better */
+	s->d->files++;
+	s->depth++;
+	rc = scan_text(s, text);
+	s->depth--;
+	free(text);
+	return rc;
+}
+
+int trace_defines_load(const char *policy, struct trace_defines *d, struct xerr *e)
+{
+	char entry[4096], incdir[4096];
+	struct dscan s = { .d = d, .e = e };
+
+	memset(d, 0, sizeof(*d));
+	if (policy_resolve(policy, entry, sizeof(entry), incdir, sizeof(incdir), e))
+		return -1;
+	s.dirs[0] = incdir;
+	s.dirs[1] = "/etc";
+	if (scan_file(&s, entry) < 0) {
+		trace_defines_free(d);
+		return -1;
+	}
+	return 0;
+}
+
+int trace_defines_scan_text(const char *text, const char *dir, struct trace_defines *d,
+			    struct xerr *e)
+{
+	struct dscan s = { .d = d, .e = e, .dirs = { dir, NULL } };
+
+	memset(d, 0, sizeof(*d));
+	if (scan_text(&s, text) < 0) {
+		trace_defines_free(d);
+		return -1;
+	}
+	d->files = 1;
+	return 0;
+}

@@ -1,0 +1,855 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Expressions and matches of the tracer: what the kernel's expression
+ * would load into its register for this packet, and whether a match holds.
+ * Values that do not exist for the packet (no transport header, no
+ * conntrack entry) give EV_BREAK, as the kernel's NFT_BREAK; values the
+ * tracer cannot know give EV_FREE with the reason in tc->why, and the rule
+ * does not match (the caller records the assumption).
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/trace_int.h"
+
+/* ---- values ---------------------------------------------------------------- */
+
+static uint64_t mask_bits(unsigned bits)
+{
+	return !bits || bits >= 64 ? ~0ULL : (1ULL << bits) - 1;
+}
+
+void ev_from_num(struct ev *v, unsigned bits, uint64_t num)
+{
+	memset(v, 0, sizeof(*v));
+	v->bits = bits;
+	v->num = num & mask_bits(bits);
+}
+
+void ev_from_name(struct ev *v, const char *name)
+{
+	memset(v, 0, sizeof(*v));
+	v->bits = 128;
+	v->wide = v->name = true;
+	strncpy((char *)v->b, name ? name : "", sizeof(v->b));
+}
+
+static bool const_is_wide(const struct rs_value *c)
+{
+	return c->dtype == RS_DT_IPV6 || c->dtype == RS_DT_IFNAME || c->dtype == RS_DT_IFINDEX ||
+	       c->dtype == RS_DT_STRING || c->bits > 64;
+}
+
+static void const_name(struct ev *out, const struct rs_value *c)
+{
+	char name[17] = "";
+	size_t len;
+
+	if (c->str)
+		snprintf(name, sizeof(name), "%s", c->str);
+	else
+		memcpy(name, c->b, 16);
+	len = strlen(name);
+	if (len && (c->wildcard || name[len - 1] == '*')) {
+		out->wild = true;
+		if (name[len - 1] == '*')
+			name[len - 1] = '\0';
+	}
+	ev_from_name(out, name);
+	out->wild = c->wildcard || out->wild;
+}
+
+/* A constant of the model, in the representation of like (NULL: its own). */
+void ev_const(struct ev *out, const struct rs_value *c, const struct ev *like)
+{
+	bool wide = like ? like->wide : const_is_wide(c);
+
+	memset(out, 0, sizeof(*out));
+	if (like && like->name) {
+		const_name(out, c);
+		return;
+	}
+	out->bits = like ? like->bits : c->bits;
+	if (!wide) {
+		out->num = c->num & mask_bits(out->bits);
+		return;
+	}
+	out->wide = true;
+	if (const_is_wide(c) || c->dtype == RS_DT_IPV4 || c->dtype == RS_DT_ETHER) {
+		memcpy(out->b, c->b, sizeof(out->b));
+		return;
+	}
+	/* a number against a wide value: right-aligned in its bytes */
+	for (unsigned i = 0, n = out->bits / 8; i < 8 && i < n && n <= 16; i++)
+		out->b[n - 1 - i] = (uint8_t)(c->num >> (8 * i));
+}
+
+static int ev_cmp(const struct ev *a, const struct ev *b)
+{
+	int d;
+
+	if (a->wide || b->wide) {
+		d = memcmp(a->b, b->b, sizeof(a->b));
+		return d < 0 ? -1 : d > 0;
+	}
+	return a->num < b->num ? -1 : a->num > b->num;
+}
+
+static bool ev_eq(const struct ev *v, const struct ev *c)
+{
+	if (c->wild) {
+		size_t n = strnlen((const char *)c->b, sizeof(c->b));
+
+		return memcmp(v->b, c->b, n) == 0;
+	}
+	return ev_cmp(v, c) == 0;
+}
+
+static bool ev_prefix(const struct ev *v, const struct ev *c, unsigned plen)
+{
+	if (v->wide) {
+		for (unsigned i = 0; i < plen && i < 128; i++) {
+			unsigned m = 1u << (7 - i % 8);
+
+			if ((v->b[i / 8] & m) != (c->b[i / 8] & m))
+				return false;
+		}
+		return true;
+	}
+	unsigned width = v->bits && v->bits <= 64 ? v->bits : 64;
+	uint64_t m;
+
+	if (plen >= width)
+		return v->num == c->num;
+	if (!plen)
+		return true;
+	m = (mask_bits(plen) << (width - plen)) & mask_bits(width);
+	return (v->num & m) == (c->num & m);
+}
+
+/* ---- formatting values ------------------------------------------------------------ */
+
+static bool is_field(const struct rs_expr *x, enum rs_field f)
+{
+	return x && x->kind == RS_EX_PAYLOAD && x->key == (int)f;
+}
+
+static bool is_meta(const struct rs_expr *x, enum rs_meta_key k)
+{
+	return x && x->kind == RS_EX_META && x->key == (int)k;
+}
+
+static bool fmt_named(const struct rs_expr *x, const struct ev *v, char *buf, size_t size)
+{
+	const char *name = NULL;
+
+	if (is_meta(x, RS_META_L4PROTO) || is_field(x, RS_F_IP_PROTOCOL) ||
+	    is_field(x, RS_F_IP6_NEXTHDR) || (x && x->kind == RS_EX_CT && x->key == RS_CT_PROTOCOL))
+		name = match_l4proto_name((unsigned)v->num);
+	else if (is_meta(x, RS_META_NFPROTO))
+		name = v->num == RS_NFPROTO_IPV4 ? "ipv4" : v->num == RS_NFPROTO_IPV6 ? "ipv6" : NULL;
+	else if (x && x->kind == RS_EX_CT && x->key == RS_CT_STATE)
+		name = match_ct_state_name((unsigned)v->num);
+	else if (is_field(x, RS_F_ICMP_TYPE) || is_field(x, RS_F_ICMPV6_TYPE))
+		name = match_icmp_type_name((unsigned)v->num, is_field(x, RS_F_ICMPV6_TYPE));
+	if (is_field(x, RS_F_TCP_FLAGS)) {
+		match_tcp_flags_format((unsigned)v->num, ",", buf, size);
+		return true;
+	}
+	if (!name)
+		return false;
+	snprintf(buf, size, "%s", name);
+	return true;
+}
+
+static void fmt_one(const struct rs_expr *x, const struct ev *v, char *buf, size_t size)
+{
+	enum rs_dtype dt = x ? x->dtype : RS_DT_UNKNOWN;
+
+	if (dt == RS_DT_BOOL) {
+		snprintf(buf, size, "%s", v->num ? "present" : "missing");
+	} else if (v->name) {
+		if (!v->b[0])
+			snprintf(buf, size, "(none)");
+		else
+			snprintf(buf, size, "\"%.16s\"", (const char *)v->b);
+	} else if (dt == RS_DT_IPV4 && !v->wide) {
+		uint8_t a[4] = { (uint8_t)(v->num >> 24), (uint8_t)(v->num >> 16),
+				 (uint8_t)(v->num >> 8), (uint8_t)v->num };
+
+		inet_ntop(AF_INET, a, buf, (socklen_t)size);
+	} else if (dt == RS_DT_IPV6 && v->wide) {
+		inet_ntop(AF_INET6, v->b, buf, (socklen_t)size);
+	} else if (fmt_named(x, v, buf, size)) {
+		return;
+	} else if (is_meta(x, RS_META_MARK) || (x && x->kind == RS_EX_CT && x->key == RS_CT_MARK) ||
+		   is_field(x, RS_F_IP_FRAG_OFF) || (x && x->kind == RS_EX_BINOP)) {
+		snprintf(buf, size, "0x%llx", (unsigned long long)v->num);
+	} else if (v->wide) {
+		snprintf(buf, size, "0x");
+		for (size_t i = 0, n = strlen(buf); i < 16 && n + 3 < size; i++, n += 2)
+			snprintf(buf + n, size - n, "%02x", v->b[i]);
+	} else {
+		snprintf(buf, size, "%llu", (unsigned long long)v->num);
+	}
+}
+
+/* The value of x (parts for a concatenation) as words: "8.8.8.8 . 22". */
+void ev_format(const struct rs_expr *x, const struct ev *v, size_t n, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && len + 1 < size; i++) {
+		const struct rs_expr *px = x && x->kind == RS_EX_CONCAT && i < x->nsub ? x->sub[i] :
+					   x;
+		char one[96];
+
+		fmt_one(n > 1 ? px : x, &v[i], one, sizeof(one));
+		len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? " . " : "", one);
+	}
+}
+
+/* ---- payload --------------------------------------------------------------- */
+
+static int payload_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
+{
+	const struct rs_field_info *fi = rs_field_info((enum rs_field)x->key);
+	bool transport, unknown = false;
+	unsigned off, bits;
+	int rc;
+
+	if (x->key == RS_F_RAW) {
+		if (x->base != 1 && x->base != 2) {
+			snprintf(tc->why, sizeof(tc->why), "the packet words say nothing of the %s header",
+				 x->base ? "inner" : "link-layer");
+			return EV_FREE;
+		}
+		transport = x->base == 2;
+		off = x->offset;
+		bits = x->len;
+	} else if (!fi || fi->proto == RS_PROTO_ETHER || fi->proto == RS_PROTO_VLAN ||
+		   fi->proto == RS_PROTO_ARP) {
+		snprintf(tc->why, sizeof(tc->why), "the packet words say nothing of the link layer");
+		return EV_FREE;
+	} else {
+		transport = fi->proto != RS_PROTO_IP && fi->proto != RS_PROTO_IP6;
+		off = fi->offset;
+		bits = fi->bits;
+	}
+	rc = hdr_read(tc, transport, off, bits, v, &unknown);
+	if (rc == EV_OK && unknown) {
+		char *name = rs_expr_format(x);
+		char val[96];
+
+		fmt_one(x, v, val, sizeof(val));
+		tc_assume(tc, "%s taken as %s (the packet words cannot give it)",
+			  name ? name : "a header field", val);
+		free(name);
+	}
+	return rc;
+}
+
+/* ---- meta ---------------------------------------------------------------------- */
+
+static bool hook_has_iif(enum rs_hook h)
+{
+	return h != RS_HOOK_OUTPUT && h != RS_HOOK_POSTROUTING && h != RS_HOOK_EGRESS;
+}
+
+static bool hook_has_oif(enum rs_hook h)
+{
+	return h == RS_HOOK_FORWARD || h == RS_HOOK_OUTPUT || h == RS_HOOK_POSTROUTING ||
+	       h == RS_HOOK_EGRESS;
+}
+
+static unsigned pkttype_of(const struct packet *p)
+{
+	const uint8_t *d = p->daddr.addr;
+
+	if (p->nfproto == MATCH_NFPROTO_IPV6)
+		return d[0] == 0xff ? 2 : 0;
+	if (d[0] == 255 && d[1] == 255 && d[2] == 255 && d[3] == 255)
+		return 1;
+	return (d[0] & 0xf0) == 0xe0 ? 2 : 0;
+}
+
+/* Keys with a fixed default: "meta nftrace taken as 0". */
+static int meta_default(struct tctx *tc, enum rs_meta_key k, struct ev *v)
+{
+	unsigned bits;
+	enum rs_dtype dt;
+
+	rs_meta_type(k, &dt, &bits);
+	switch (k) {
+	case RS_META_NFTRACE: case RS_META_PRIORITY: case RS_META_IIFGROUP:
+	case RS_META_OIFGROUP: case RS_META_SECPATH: case RS_META_IPSEC:
+		ev_from_num(v, bits, 0);
+		tc_assume(tc, "meta %s taken as 0 (the packet words cannot give it)",
+			  rs_meta_name(k));
+		return EV_OK;
+	default:
+		snprintf(tc->why, sizeof(tc->why), "the packet words say nothing of meta %s",
+			 rs_meta_name(k));
+		return EV_FREE;
+	}
+}
+
+static int meta_iftype(struct tctx *tc, const char *ifname, struct ev *v)
+{
+	if (!ifname[0]) {
+		snprintf(tc->why, sizeof(tc->why), "no such interface at this hook");
+		return EV_BREAK;
+	}
+	ev_from_num(v, 16, strcmp(ifname, "lo") ? 1 : 772);
+	if (strcmp(ifname, "lo"))
+		tc_assume(tc, "interface type of %s taken as ether", ifname);
+	return EV_OK;
+}
+
+static int meta_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
+{
+	const struct packet *p = &tc->p;
+	const char *iif = hook_has_iif(tc->hook) ? p->iif : "";
+	const char *oif = hook_has_oif(tc->hook) ? p->oif : "";
+
+	switch (x->key) {
+	case RS_META_IIF: case RS_META_IIFNAME: ev_from_name(v, iif); return EV_OK;
+	case RS_META_OIF: case RS_META_OIFNAME: ev_from_name(v, oif); return EV_OK;
+	case RS_META_NFPROTO: ev_from_num(v, 8, p->nfproto); return EV_OK;
+	case RS_META_L4PROTO: ev_from_num(v, 8, p->l4proto); return EV_OK;
+	case RS_META_PROTOCOL:
+		ev_from_num(v, 16, p->nfproto == MATCH_NFPROTO_IPV6 ? 0x86dd : 0x0800);
+		return EV_OK;
+	case RS_META_MARK: ev_from_num(v, 32, p->mark); return EV_OK;
+	case RS_META_LENGTH: ev_from_num(v, 32, p->length); return EV_OK;
+	case RS_META_PKTTYPE: ev_from_num(v, 8, pkttype_of(p)); return EV_OK;
+	case RS_META_IIFTYPE: return meta_iftype(tc, iif, v);
+	case RS_META_OIFTYPE: return meta_iftype(tc, oif, v);
+	default: return meta_default(tc, (enum rs_meta_key)x->key, v);
+	}
+}
+
+/* ---- conntrack ----------------------------------------------------------------- */
+
+unsigned ev_ct_state(const struct tctx *tc)
+{
+	if (tc->untracked)
+		return RS_CTSTATE_UNTRACKED;
+	if (tc->before_ct)
+		return RS_CTSTATE_INVALID;
+	return tc->p.ct_state;
+}
+
+static void ct_addr(struct ev *v, const struct prefix *a, bool v6)
+{
+	if (!v6) {
+		ev_from_num(v, 32, (uint64_t)a->addr[0] << 24 | (uint64_t)a->addr[1] << 16 |
+			    (uint64_t)a->addr[2] << 8 | a->addr[3]);
+		return;
+	}
+	memset(v, 0, sizeof(*v));
+	v->bits = 128;
+	v->wide = true;
+	memcpy(v->b, a->addr, 16);
+}
+
+static int ct_tuple(struct tctx *tc, const struct rs_expr *x, struct ev *v)
+{
+	const struct packet *p = &tc->p;
+	bool reply = x->dir == RS_CT_DIR_REPLY;
+	bool v6 = p->nfproto == MATCH_NFPROTO_IPV6;
+	bool src;
+
+	switch (x->key) {
+	case RS_CT_IP_SADDR: case RS_CT_IP6_SADDR: case RS_CT_SADDR: src = true; break;
+	case RS_CT_IP_DADDR: case RS_CT_IP6_DADDR: case RS_CT_DADDR: src = false; break;
+	case RS_CT_PROTO_SRC:
+		ev_from_num(v, 16, reply ? p->dport : p->sport);
+		return EV_OK;
+	default:
+		ev_from_num(v, 16, reply ? p->sport : p->dport);
+		return EV_OK;
+	}
+	if ((x->key == RS_CT_IP_SADDR || x->key == RS_CT_IP_DADDR) == v6) {
+		snprintf(tc->why, sizeof(tc->why), "the connection is not of that family");
+		return EV_BREAK;
+	}
+	ct_addr(v, src != reply ? &p->saddr : &p->daddr, v6);
+	return EV_OK;
+}
+
+static int ct_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
+{
+	unsigned st = ev_ct_state(tc);
+	bool known = st == RS_CTSTATE_NEW;
+
+	if (x->key == RS_CT_STATE) {
+		ev_from_num(v, 32, st);
+		return EV_OK;
+	}
+	if (st == RS_CTSTATE_INVALID || st == RS_CTSTATE_UNTRACKED) {
+		snprintf(tc->why, sizeof(tc->why), "no conntrack entry (ct state %s)",
+			 match_ct_state_name(st));
+		return EV_BREAK;
+	}
+	switch (x->key) {
+	case RS_CT_DIRECTION: case RS_CT_STATUS: case RS_CT_MARK:
+		ev_from_num(v, x->key == RS_CT_DIRECTION ? 8 : 32,
+			    x->key == RS_CT_MARK ? tc->ct_mark : 0);
+		if (!known && !(x->key == RS_CT_MARK && tc->ct_mark_set))
+			tc_assume(tc, "ct %s taken as %s (a new connection's value)",
+				  rs_ct_name((enum rs_ct_key)x->key),
+				  x->key == RS_CT_DIRECTION ? "original" : "0");
+		return EV_OK;
+	case RS_CT_L3PROTO: ev_from_num(v, 8, tc->p.nfproto); return EV_OK;
+	case RS_CT_PROTOCOL: ev_from_num(v, 8, tc->p.l4proto); return EV_OK;
+	case RS_CT_SADDR: case RS_CT_DADDR: case RS_CT_IP_SADDR: case RS_CT_IP_DADDR:
+	case RS_CT_IP6_SADDR: case RS_CT_IP6_DADDR: case RS_CT_PROTO_SRC: case RS_CT_PROTO_DST:
+		if (!known)
+			tc_assume(tc, "the connection was opened in the packet's direction");
+		return ct_tuple(tc, x, v);
+	default:
+		snprintf(tc->why, sizeof(tc->why), "the packet words say nothing of ct %s",
+			 rs_ct_name((enum rs_ct_key)x->key));
+		return EV_FREE;
+	}
+}
+
+/* ---- headers beyond the basic ones, fib, and the rest --------------------------------- */
+
+static int ext_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
+{
+	bool v6 = tc->p.nfproto == MATCH_NFPROTO_IPV6;
+	bool present = x->kind == RS_EX_EXTHDR && v6 && tc->fragment && x->name &&
+		       !strcmp(x->name, "frag");
+
+	if (x->kind == RS_EX_TCPOPT && tc->p.l4proto == 6)
+		tc_assume(tc, "the tcp header carries no options");
+	if (!x->field) {
+		ev_from_num(v, 1, present);
+		return EV_OK;
+	}
+	if (present) {
+		snprintf(tc->why, sizeof(tc->why), "the packet words say nothing of the fragment "
+			 "header's %s", x->field);
+		return EV_FREE;
+	}
+	snprintf(tc->why, sizeof(tc->why), "the packet has no %s header", x->name ? x->name : "such");
+	return EV_BREAK;
+}
+
+static const char *fib_if(const struct tctx *tc, const struct rs_expr *x)
+{
+	if (x->flags & RS_FIB_SADDR)
+		return tc->p.iif[0] ? tc->p.iif : "(the input interface)";
+	if (tc->p.oif[0])
+		return tc->p.oif;
+	return tc->r->path == PACKET_INPUT ? "lo" : "(the output interface)";
+}
+
+static unsigned fib_type(const struct tctx *tc, const struct rs_expr *x)
+{
+	const struct prefix *a = x->flags & RS_FIB_SADDR ? &tc->p.saddr : &tc->p.daddr;
+	bool v6 = tc->p.nfproto == MATCH_NFPROTO_IPV6;
+
+	if (v6 ? a->addr[0] == 0xff : (a->addr[0] & 0xf0) == 0xe0)
+		return 5;   /* multicast */
+	if (!strcmp(tc->p.iif, "lo") || (!(x->flags & RS_FIB_SADDR) && tc->r->path == PACKET_INPUT) ||
+	    ((x->flags & RS_FIB_SADDR) && tc->r->path == PACKET_OUTPUT))
+		return 2;   /* local */
+	return 1;           /* unicast */
+}
+
+static int fib_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
+{
+	static const char *const types[] = { "unspec", "unicast", "local", "broadcast",
+					     "anycast", "multicast" };
+	const char *what = x->flags & RS_FIB_SADDR ? "saddr" : "daddr";
+
+	if (x->key == RS_FIB_R_TYPE) {
+		unsigned t = fib_type(tc, x);
+
+		ev_from_num(v, 32, t);
+		tc_assume(tc, "fib %s type taken as %s (what the packet's path implies)", what,
+			  types[t]);
+		return EV_OK;
+	}
+	ev_from_name(v, fib_if(tc, x));
+	tc_assume(tc, "fib %s found a route, via %s", what, fib_if(tc, x));
+	return EV_OK;
+}
+
+static int opaque_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
+{
+	switch (x->kind) {
+	case RS_EX_NUMGEN:
+	case RS_EX_HASH:
+		ev_from_num(v, 32, x->off);
+		tc_assume(tc, "%s taken as %llu", x->kind == RS_EX_NUMGEN ? "numgen" : "hash",
+			  (unsigned long long)x->off);
+		return EV_OK;
+	case RS_EX_SOCKET:
+		snprintf(tc->why, sizeof(tc->why), "no socket is known for the packet");
+		return EV_FREE;
+	case RS_EX_OSF:
+		snprintf(tc->why, sizeof(tc->why), "the sender's OS fingerprint is unknown");
+		return EV_FREE;
+	case RS_EX_RT:
+		snprintf(tc->why, sizeof(tc->why), "the route's %s is unknown",
+			 x->name ? x->name : "value");
+		return EV_FREE;
+	default:
+		snprintf(tc->why, sizeof(tc->why), "an expression xnft does not model: %.160s",
+			 x->json ? x->json : "?");
+		return EV_FREE;
+	}
+}
+
+/* ---- compound expressions ------------------------------------------------------------ */
+
+static int ev_single(struct tctx *tc, const struct rs_expr *x, struct ev *v)
+{
+	struct ev parts[RS_CONCAT_MAX];
+	size_t n = 0;
+	int rc = ev_expr(tc, x, parts, &n);
+
+	if (rc)
+		return rc;
+	if (n != 1) {
+		snprintf(tc->why, sizeof(tc->why), "a concatenation where one value is expected");
+		return EV_FREE;
+	}
+	*v = parts[0];
+	return EV_OK;
+}
+
+static void ev_bytes_op(struct ev *v, const struct ev *c, int op)
+{
+	for (size_t i = 0; i < sizeof(v->b); i++)
+		v->b[i] = op == RS_BINOP_AND ? v->b[i] & c->b[i] :
+			  op == RS_BINOP_OR ? v->b[i] | c->b[i] : v->b[i] ^ c->b[i];
+}
+
+static int binop_eval(struct tctx *tc, const struct rs_expr *x, struct ev *v)
+{
+	struct ev c;
+	int rc;
+
+	if (x->nsub != 1 || !x->arg || x->arg->kind != RS_TERM_VALUE) {
+		snprintf(tc->why, sizeof(tc->why), "an operation xnft does not model");
+		return EV_FREE;
+	}
+	rc = ev_single(tc, x->sub[0], v);
+	if (rc)
+		return rc;
+	ev_const(&c, &x->arg->v, v);
+	if (x->key == RS_BINOP_LSHIFT || x->key == RS_BINOP_RSHIFT) {
+		unsigned s = (unsigned)(x->arg->v.num & 63);
+
+		v->num = x->key == RS_BINOP_LSHIFT ? v->num << s : v->num >> s;
+	} else if (v->wide) {
+		ev_bytes_op(v, &c, x->key);
+	} else {
+		v->num = x->key == RS_BINOP_AND ? v->num & c.num :
+			 x->key == RS_BINOP_OR ? v->num | c.num : v->num ^ c.num;
+	}
+	v->num &= mask_bits(v->bits);
+	return EV_OK;
+}
+
+static int term_parts(struct tctx *tc, const struct rs_term *t, struct ev *parts, size_t *n)
+{
+	if (t->kind == RS_TERM_VALUE) {
+		ev_const(&parts[0], &t->v, NULL);
+		*n = 1;
+		return EV_OK;
+	}
+	if (t->kind == RS_TERM_CONCAT && t->nsub <= RS_CONCAT_MAX) {
+		for (size_t i = 0; i < t->nsub; i++) {
+			if (t->sub[i].kind != RS_TERM_VALUE)
+				goto free;
+			ev_const(&parts[i], &t->sub[i].v, NULL);
+		}
+		*n = t->nsub;
+		return EV_OK;
+	}
+free:
+	snprintf(tc->why, sizeof(tc->why), "a map value xnft does not model");
+	return EV_FREE;
+}
+
+static int map_eval(struct tctx *tc, const struct rs_expr *x, struct ev *parts, size_t *n)
+{
+	struct ev key[RS_CONCAT_MAX];
+	const struct rs_term *data = NULL;
+	size_t nk = 0;
+	int rc;
+
+	if (x->nsub != 1 || !x->arg)
+		return opaque_read(tc, x, parts);
+	rc = ev_expr(tc, x->sub[0], key, &nk);
+	if (rc)
+		return rc;
+	rc = ev_map_lookup(tc, x->arg, key, nk, &data);
+	if (rc)
+		return rc;
+	if (!data) {
+		char k[160];
+
+		ev_format(x->sub[0], key, nk, k, sizeof(k));
+		snprintf(tc->why, sizeof(tc->why), "%s is not a key of the map", k);
+		return EV_BREAK;
+	}
+	return term_parts(tc, data, parts, n);
+}
+
+static int concat_eval(struct tctx *tc, const struct rs_expr *x, struct ev *parts, size_t *n)
+{
+	if (x->nsub > RS_CONCAT_MAX) {
+		snprintf(tc->why, sizeof(tc->why), "a concatenation of more than %d parts",
+			 RS_CONCAT_MAX);
+		return EV_FREE;
+	}
+	for (size_t i = 0; i < x->nsub; i++) {
+		int rc = ev_single(tc, x->sub[i], &parts[i]);
+
+		if (rc)
+			return rc;
+	}
+	*n = x->nsub;
+	return EV_OK;
+}
+
+int ev_expr(struct tctx *tc, const struct rs_expr *x, struct ev *parts, size_t *n)
+{
+	*n = 1;
+	if (!x) {
+		snprintf(tc->why, sizeof(tc->why), "a missing expression");
+		return EV_FREE;
+	}
+	switch (x->kind) {
+	case RS_EX_PAYLOAD: return payload_read(tc, x, parts);
+	case RS_EX_META: return meta_read(tc, x, parts);
+	case RS_EX_CT: return ct_read(tc, x, parts);
+	case RS_EX_EXTHDR: case RS_EX_TCPOPT: case RS_EX_IPOPT: case RS_EX_SCTPCHUNK:
+		return ext_read(tc, x, parts);
+	case RS_EX_FIB: return fib_read(tc, x, parts);
+	case RS_EX_CONCAT: return concat_eval(tc, x, parts, n);
+	case RS_EX_BINOP: return binop_eval(tc, x, parts);
+	case RS_EX_MAP: return map_eval(tc, x, parts, n);
+	case RS_EX_VALUE:
+		if (x->arg)
+			return term_parts(tc, x->arg, parts, n);
+		return opaque_read(tc, x, parts);
+	default: return opaque_read(tc, x, parts);
+	}
+}
+
+/* ---- sets and matches ---------------------------------------------------------------- */
+
+static bool term_hit(const struct rs_term *t, const struct ev *v)
+{
+	struct ev c, h;
+
+	switch (t->kind) {
+	case RS_TERM_VALUE:
+		if (t->v.dtype == RS_DT_BOOL && v->name)   /* fib ... oif missing/exists */
+			return (v->b[0] != 0) == (t->v.num != 0);
+		ev_const(&c, &t->v, v);
+		return ev_eq(v, &c);
+	case RS_TERM_PREFIX:
+		ev_const(&c, &t->v, v);
+		return ev_prefix(v, &c, t->plen);
+	case RS_TERM_RANGE:
+		ev_const(&c, &t->v, v);
+		ev_const(&h, &t->hi, v);
+		return ev_cmp(v, &c) >= 0 && ev_cmp(v, &h) <= 0;
+	case RS_TERM_SET:
+		for (size_t i = 0; i < t->nelems; i++)
+			if (term_hit(&t->elems[i].key, v))
+				return true;
+		return false;
+	default:
+		return false;
+	}
+}
+
+static bool key_hit(const struct rs_term *key, const struct ev *parts, size_t n)
+{
+	if (key->kind != RS_TERM_CONCAT)
+		return n == 1 && term_hit(key, &parts[0]);
+	if (key->nsub != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!term_hit(&key->sub[i], &parts[i]))
+			return false;
+	return true;
+}
+
+static const struct rs_elem *elems_hit(const struct rs_elem *el, size_t nel,
+				       const struct ev *parts, size_t n)
+{
+	for (size_t i = 0; i < nel; i++)
+		if (key_hit(&el[i].key, parts, n))
+			return &el[i];
+	return NULL;
+}
+
+static bool rt_hit(const struct tctx *tc, const struct rs_set *s, const struct ev *parts, size_t n)
+{
+	for (size_t i = 0; i < tc->nrt; i++) {
+		const struct rt_elem *e = &tc->rt[i];
+		size_t k = 0;
+
+		if (e->set != s || e->n != n)
+			continue;
+		while (k < n && ev_eq(&parts[k], &e->key[k]))
+			k++;
+		if (k == n)
+			return true;
+	}
+	return false;
+}
+
+static bool in_sets_has(const struct tctx *tc, const char *name)
+{
+	for (size_t i = 0; name && i < tc->o->nin_sets; i++)
+		if (!strcmp(tc->o->in_sets[i], name))
+			return true;
+	return false;
+}
+
+static int set_lookup(struct tctx *tc, const struct rs_term *t, const struct ev *parts, size_t n,
+		      const struct rs_elem **el, bool *in)
+{
+	const struct rs_set *s = t->set;
+	const char *name = t->set_name ? t->set_name : "?";
+
+	*el = NULL;
+	*in = false;
+	if (in_sets_has(tc, name) && !(s && s->is_map)) {
+		*in = true;
+		tc_assume(tc, "--in-set %s: the packet is in @%s", name, name);
+		return EV_OK;
+	}
+	if (!s) {
+		snprintf(tc->why, sizeof(tc->why), "set @%s is not in the ruleset", name);
+		return EV_FREE;
+	}
+	*el = elems_hit(s->elems, s->nelems, parts, n);
+	*in = *el || rt_hit(tc, s, parts, n);
+	if (!*in && (s->flags & (RS_SETF_TIMEOUT | RS_SETF_DYNAMIC)) && !s->is_map)
+		tc_assume(tc, "@%s is filled at run time: taken as not holding the packet "
+			  "(--in-set %s traces the other case)", name, name);
+	return EV_OK;
+}
+
+int ev_map_lookup(struct tctx *tc, const struct rs_term *map, const struct ev *parts, size_t n,
+		  const struct rs_term **data)
+{
+	const struct rs_elem *el = NULL;
+	bool in = false;
+	int rc;
+
+	*data = NULL;
+	if (map->kind == RS_TERM_SET) {
+		el = elems_hit(map->elems, map->nelems, parts, n);
+	} else if (map->kind == RS_TERM_SETREF) {
+		rc = set_lookup(tc, map, parts, n, &el, &in);
+		if (rc)
+			return rc;
+	} else {
+		snprintf(tc->why, sizeof(tc->why), "a map xnft does not model");
+		return EV_FREE;
+	}
+	*data = el ? el->data : NULL;
+	return EV_OK;
+}
+
+static int term_has(struct tctx *tc, const struct rs_term *t, const struct ev *parts, size_t n,
+		    bool *in)
+{
+	const struct rs_elem *el;
+	struct ev v;
+	int rc;
+
+	switch (t->kind) {
+	case RS_TERM_VALUE: case RS_TERM_PREFIX: case RS_TERM_RANGE: case RS_TERM_CONCAT:
+		*in = key_hit(t, parts, n);
+		return EV_OK;
+	case RS_TERM_SET:
+		*in = elems_hit(t->elems, t->nelems, parts, n) != NULL;
+		return EV_OK;
+	case RS_TERM_SETREF:
+		return set_lookup(tc, t, parts, n, &el, in);
+	case RS_TERM_EXPR:
+		rc = ev_single(tc, t->expr, &v);
+		*in = !rc && n == 1 && ev_cmp(&parts[0], &v) == 0;
+		return rc;
+	default:
+		snprintf(tc->why, sizeof(tc->why), "a value xnft does not model");
+		return EV_FREE;
+	}
+}
+
+static bool ev_any_bits(const struct ev *v, const struct ev *c)
+{
+	if (!v->wide)
+		return (v->num & c->num) != 0;
+	for (size_t i = 0; i < sizeof(v->b); i++)
+		if (v->b[i] & c->b[i])
+			return true;
+	return false;
+}
+
+static int order_match(struct tctx *tc, const struct rs_match *m, const struct ev *v, size_t n,
+		       bool *hit)
+{
+	struct ev c;
+	int d;
+
+	if (m->right.kind != RS_TERM_VALUE || n != 1) {
+		snprintf(tc->why, sizeof(tc->why), "a comparison xnft does not model");
+		return EV_FREE;
+	}
+	ev_const(&c, &m->right.v, v);
+	if (m->op == RS_OP_IN || m->op == RS_OP_NOT) {
+		*hit = ev_any_bits(v, &c) == (m->op == RS_OP_IN);
+		return EV_OK;
+	}
+	d = ev_cmp(v, &c);
+	*hit = m->op == RS_OP_LT ? d < 0 : m->op == RS_OP_GT ? d > 0 :
+	       m->op == RS_OP_LE ? d <= 0 : d >= 0;
+	return EV_OK;
+}
+
+int ev_match(struct tctx *tc, const struct rs_match *m, bool *hit, char *why, size_t size)
+{
+	struct ev parts[RS_CONCAT_MAX];
+	size_t n = 0;
+	bool in = false;
+	int rc;
+
+	*hit = false;
+	rc = ev_expr(tc, m->left, parts, &n);
+	if (rc)
+		return rc;
+	if (m->op == RS_OP_EQ || m->op == RS_OP_NE) {
+		rc = term_has(tc, &m->right, parts, n, &in);
+		*hit = (m->op == RS_OP_EQ) == in;
+	} else {
+		rc = order_match(tc, m, parts, n, hit);
+	}
+	if (!rc && !*hit) {
+		char *left = rs_expr_format(m->left);
+		char val[160];
+
+		ev_format(m->left, parts, n, val, sizeof(val));
+		snprintf(why, size, "%s is %s", left ? left : "the value", val);
+		free(left);
+	}
+	return rc;
+}
