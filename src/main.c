@@ -17,6 +17,7 @@ struct command {
 static const struct command commands[] = {
 	{ "init",  cmd_init,  "write the default deny-all mesh policy, filled with this host's values" },
 	{ "check", cmd_check, "load a policy in a private network namespace and report errors" },
+	{ "verify", cmd_verify, "prove the policy's intents for every packet; counterexample on failure" },
 	{ "trace", cmd_trace, "follow one packet through a policy, rule by rule, to its verdict" },
 	{ "lint",  cmd_lint,  "find dead, shadowed and dangerous rules, with a fix for each (XL ids)" },
 	{ "lab",   cmd_lab,   "network-namespace lab: internet, protected host, mesh peer (up|down|demo)" },

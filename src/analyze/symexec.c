@@ -2070,6 +2070,10 @@ static int value_bdd(struct hspace *hs, const struct ruleset *rs, const struct m
 	}
 }
 
+static BDD match_cond_values(struct hspace *hs, const struct ruleset *rs,
+			     const struct match_cond *mc, enum hs_field f, bool v4addr,
+			     const struct match_src *src, struct xerr *e);
+
 static int cond_bdd(struct hspace *hs, const struct ruleset *rs, const struct match_cond *mc,
 		    enum sx_path p, BDD *out, const struct match_src *src, struct xerr *e)
 {
@@ -2134,15 +2138,35 @@ static int cond_bdd(struct hspace *hs, const struct ruleset *rs, const struct ma
 		r = hs_masked_eq(hs, f, mc->mask, mc->val[0].lo);
 		if (mc->op == MOP_MASK_NE)
 			put(&r, NOT(r));
-		*out = r;
-		return 0;
+	} else {
+		r = match_cond_values(hs, rs, mc, f, v4addr, src, e);
+		if (r == (BDD)-1)
+			return -1;
 	}
+	if (f == HS_SPORT || f == HS_DPORT || f == HS_TCPFLAGS || f == HS_ICMPTYPE ||
+	    f == HS_ICMPCODE) {
+		/* these words speak of the transport header: not a non-first fragment */
+		BDD whole = hs_masked_eq(hs, HS_FRAGOFF, 0x1fff, 0);
+
+		and_into(&r, whole);
+		unref(whole);
+	}
+	*out = r;
+	return 0;
+}
+
+static BDD match_cond_values(struct hspace *hs, const struct ruleset *rs,
+			     const struct match_cond *mc, enum hs_field f, bool v4addr,
+			     const struct match_src *src, struct xerr *e)
+{
+	BDD r = bddfalse;
+
 	for (size_t i = 0; i < mc->nval; i++) {
 		BDD x;
 
 		if (value_bdd(hs, rs, mc, &mc->val[i], f, v4addr, &x, src, e)) {
 			unref(r);
-			return -1;
+			return (BDD)-1;
 		}
 		or_into(&r, x);
 		unref(x);
@@ -2155,8 +2179,7 @@ static int cond_bdd(struct hspace *hs, const struct ruleset *rs, const struct ma
 		and_into(&r, g);
 		unref(g);
 	}
-	*out = r;
-	return 0;
+	return r;
 }
 
 int sx_match_list_bdd(struct hspace *hs, const struct ruleset *rs, const struct match_list *m,

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * verify: prove a policy's intents (intents.h) for every packet, with the
+ * exhaustive engine (symexec.h). `$NAME` in an intent takes the value of the
+ * policy's define NAME (read from the policy files), `@NAME` the elements of
+ * the policy's set NAME.
+ *
+ * Semantics. A packet's fate depends on state the analysis cannot know (a
+ * limit's bucket, a dynamic set's contents, fib, ...): each such match is a
+ * free choice (symexec.h). A well-behaved source is under every limit,
+ * quota and connection count and in no set filled at run time; matches
+ * xnft does not model may go either way.
+ *
+ *   expect accept MATCH   every packet of MATCH is accepted for a
+ *                         well-behaved source: with the stateful choices at
+ *                         their well-behaved values, SOME choice of the
+ *                         unmodelled matches accepts it. A packet is a
+ *                         fragment only when MATCH says so (`fragment` or
+ *                         an `ip frag-off` condition), as in packet words.
+ *   expect drop MATCH     no packet of MATCH is accepted under ANY choice:
+ *                         over or under every limit, in or out of every
+ *                         dynamic set. Fragments included.
+ *   expect only MATCH : A1 or A2 ...
+ *                         every packet of MATCH matching none of the Ai is
+ *                         dropped as in `expect drop`; the Ai may be
+ *                         accepted (nothing is required of them).
+ *
+ * "Every packet" ranges over the header space of hspace.h on the intent's
+ * hook path, inside the universe of packets conntrack lets exist
+ * (symexec.h): fields the intent does not name take every value, the input
+ * interface included (`lo` too). A violation comes with one counterexample
+ * packet (fields the intent leaves open take packet.h's defaults where they
+ * can) and, for drop and only, the choices that let it through.
+ */
+#ifndef XNFT_ANALYZE_VERIFY_H
+#define XNFT_ANALYZE_VERIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "analyze/intents.h"
+#include "analyze/symexec.h"
+#include "core/err.h"
+#include "core/packet.h"
+#include "core/ruleset.h"
+
+/* The policy's defines, as written ("\"eth0\"", "51820", "{ 22, 80 }"). */
+struct verify_defines {
+	size_t n;
+	char **name;
+	char **value;
+};
+
+/*
+ * Read the defines of the policy at entry (a file), following its includes
+ * (relative to incdir, globs allowed) in load order; the last value wins.
+ */
+int verify_defines_load(const char *entry, const char *incdir, struct verify_defines *d,
+			struct xerr *e);
+void verify_defines_free(struct verify_defines *d);
+
+/* A packet_lookup_fn over struct verify_defines. */
+int verify_defines_lookup(void *ctx, const char *name, char *value, size_t size);
+
+struct verify_item {
+	const struct intent *intent;   /* into verify_result.intents */
+	bool holds;
+	enum sx_path path;
+	struct packet pkt;             /* a counterexample when !holds */
+	bool accepted;                 /* its fate under the choices below (drop/only: true) */
+	char **conditions;             /* the free choices the counterexample needs */
+	size_t nconditions;
+	char resolved[INTENT_LINE_MAX];  /* the intent with the defines put in */
+};
+
+struct verify_result {
+	char intents_path[4096];
+	struct intents intents;
+	struct verify_item *items;
+	size_t n, held, violated;
+};
+
+/*
+ * Prove every intent of intents_path (NULL: the file `intents` next to the
+ * policy's entry file) against rs, the model of the policy at entry.
+ * An intents file that does not parse, a define or set it names that the
+ * policy lacks: -1 with e->code XNFT_EXIT_FINDINGS. No intents file where
+ * one was expected: -1 with XNFT_EXIT_USAGE.
+ */
+int verify_policy(const char *entry, const char *incdir, const struct ruleset *rs,
+		  const char *intents_path, struct verify_result *out, struct xerr *e);
+
+/* The same with intents and defines already read (hs must be made for rs). */
+int verify_intents(struct hspace *hs, const struct ruleset *rs, const struct sx_result *sx,
+		   const struct intents *in, const struct verify_defines *defs,
+		   struct verify_result *out, struct xerr *e);
+
+void verify_result_free(struct verify_result *r);
+
+/* "policy/intents:12: expect drop ..." plus the counterexample, as text (malloc'd). */
+char *verify_item_format(const struct verify_item *it);
+
+#endif

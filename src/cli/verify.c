@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * xnft verify: prove the policy's intents for every packet; on a violation
+ * print the intent, one counterexample packet and the choices it needs.
+ */
+#include "cli/cli.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "analyze/verify.h"
+#include "core/err.h"
+#include "core/paths.h"
+#include "core/policy_load.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: xnft verify [POLICY] [--intents FILE] [--json] [-v]\n"
+		"Prove every intent of the policy for every packet (not a sample). POLICY is\n"
+		"a file, or a directory holding nftables.conf (default " XNFT_DEFAULT_POLICY ").\n"
+		"The intents are read from FILE, or from the file 'intents' next to the\n"
+		"policy's entry file; $NAME is the policy's define NAME, @NAME its set.\n"
+		"\n"
+		"  expect accept MATCH          every such packet is accepted while its source\n"
+		"                               is under every limit and in no dynamic set\n"
+		"  expect drop MATCH            no such packet is accepted, whatever the limits\n"
+		"                               and the dynamic sets hold\n"
+		"  expect only MATCH : A or B   of MATCH, only A or B may be accepted\n"
+		"\n"
+		"Options:\n"
+		"  --intents FILE  read the intents from FILE\n"
+		"  --json          print the results as one JSON object\n"
+		"  -v, --verbose   also list the intents that hold\n"
+		"  -h, --help      show this help\n"
+		"\n"
+		"Exit status: 0 every intent holds, 1 an intent is violated (each printed with\n"
+		"a counterexample packet) or the intents or policy are invalid, 2 usage error\n"
+		"or missing file.\n");
+}
+
+struct verify_opts {
+	const char *policy;
+	const char *intents;
+	bool json, verbose;
+};
+
+static int parse_args(int argc, char **argv, struct verify_opts *o)
+{
+	static const struct option options[] = {
+		{ "intents", required_argument, NULL, 'i' },
+		{ "json",    no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help",    no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "vh", options, NULL)) != -1) {
+		switch (c) {
+		case 'i': o->intents = optarg; break;
+		case 'j': o->json = true; break;
+		case 'v': o->verbose = true; break;
+		case 'h': usage(stdout); return XNFT_EXIT_OK;
+		default:
+			fprintf(stderr, "xnft verify: %s '%s'\n",
+				optopt ? "option needs a value or is unknown:" : "unknown option",
+				argv[optind - 1]);
+			fprintf(stderr, "  hint: run 'xnft verify --help'\n");
+			return XNFT_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		o->policy = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "xnft verify: give one POLICY\n");
+		fprintf(stderr, "  hint: run 'xnft verify --help'\n");
+		return XNFT_EXIT_USAGE;
+	}
+	if (!o->policy)
+		o->policy = XNFT_DEFAULT_POLICY;
+	return -1;
+}
+
+static json_t *item_json(const struct verify_item *it)
+{
+	char pkt[PACKET_TEXT_MAX];
+	json_t *o = json_pack("{s:s, s:i, s:s, s:s, s:s, s:b}", "file", it->intent->file,
+			      "line", it->intent->line, "intent", it->intent->text,
+			      "resolved", it->resolved, "hook", sx_path_name(it->path),
+			      "holds", it->holds);
+	json_t *conds;
+
+	if (!o || it->holds)
+		return o;
+	packet_format_full(&it->pkt, pkt, sizeof(pkt));
+	json_object_set_new(o, "counterexample", json_string(pkt));
+	json_object_set_new(o, "verdict", json_string(it->accepted ? "accept" : "drop"));
+	conds = json_array();
+	for (size_t i = 0; conds && i < it->nconditions; i++)
+		json_array_append_new(conds, json_string(it->conditions[i]));
+	json_object_set_new(o, "conditions", conds);
+	return o;
+}
+
+static void print_json(const char *policy, const struct verify_result *r)
+{
+	json_t *items = json_array(), *o;
+	char *s;
+
+	for (size_t i = 0; items && i < r->n; i++)
+		json_array_append_new(items, item_json(&r->items[i]));
+	o = json_pack("{s:s, s:s, s:i, s:i, s:i, s:o}", "policy", policy, "intents",
+		      r->intents_path, "total", (int)r->n, "held", (int)r->held, "violated",
+		      (int)r->violated, "results", items);
+	s = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	if (s)
+		printf("%s\n", s);
+	free(s);
+	json_decref(o);
+}
+
+static void print_text(const struct verify_opts *o, const struct verify_result *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const struct verify_item *it = &r->items[i];
+		char *s;
+
+		if (it->holds && !o->verbose)
+			continue;
+		s = verify_item_format(it);
+		if (s)
+			printf("%s\n", s);
+		free(s);
+	}
+	printf("%s: %zu of %zu intent%s hold%s", r->intents_path, r->held, r->n,
+	       r->n == 1 ? "" : "s", r->held == 1 ? "s" : "");
+	if (r->violated)
+		printf(", %zu violated", r->violated);
+	printf("\n");
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	char entry[PATH_MAX], incdir[PATH_MAX];
+	struct nft_diags diags = { 0 };
+	struct verify_result r;
+	struct verify_opts o;
+	struct ruleset *rs = NULL;
+	struct xerr e;
+	int rc;
+
+	if (cli_wants_help(argc, argv)) {
+		usage(stdout);
+		return XNFT_EXIT_OK;
+	}
+	rc = parse_args(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	xerr_clear(&e);
+	if (policy_resolve(o.policy, entry, sizeof(entry), incdir, sizeof(incdir), &e) ||
+	    policy_load(o.policy, &rs, &diags, &e)) {
+		if (diags.n)
+			fprintf(stderr, "xnft verify: the policy does not load; run 'xnft check %s'\n",
+				o.policy);
+		xerr_print(stderr, &e);
+		nft_diags_free(&diags);
+		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+	}
+	rc = verify_policy(entry, incdir, rs, o.intents, &r, &e);
+	ruleset_free(rs);
+	if (rc) {
+		xerr_print(stderr, &e);
+		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+	}
+	if (o.json)
+		print_json(o.policy, &r);
+	else
+		print_text(&o, &r);
+	rc = r.violated ? XNFT_EXIT_FINDINGS : XNFT_EXIT_OK;
+	verify_result_free(&r);
+	return rc;
+}
