@@ -96,11 +96,15 @@ static void usage(FILE *f)
 		"  %s connect --dst ADDR --port N [--src ADDR] [--sport N] [--timeout-ms N]\n"
 		"  %s listen --port N [--udp] [--count N] [--timeout-ms N]\n"
 		"  %s ping --dst ADDR [--src ADDR] [--count N] [--timeout-ms N]\n"
+		"  %s send-batch [--gap-us N] FILE   (one packet a line: src=A dst=A proto=P\n"
+		"          [sport=N] [dport=N] [flags=F] [icmp-type=N] [icmp-code=N] [ttl=N]\n"
+		"          [tag=N] [frag2]; tag = IPv4 id / IPv6 flow label, frag2 = second\n"
+		"          fragment only)\n"
 		"send: without --sport each packet gets its own source port (a new flow);\n"
 		"      --frag sends each packet as two fragments; ICMP errors and redirects\n"
 		"      quote a TCP segment from --dst port --dport to --src port --sport.\n"
 		"connect prints open, refused or filtered; ping prints reply or timeout.\n",
-		prog, prog, prog, prog);
+		prog, prog, prog, prog, prog);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -1055,11 +1059,195 @@ static int cmd_ping(int argc, char **argv)
 	return 0;
 }
 
+/* ---- send-batch ---- */
+
+/*
+ * send-batch FILE: one packet per line, as key=value words:
+ *   src=ADDR dst=ADDR proto=tcp|udp|icmp|icmpv6 [sport=N] [dport=N]
+ *   [flags=syn,ack|none] [icmp-type=N] [icmp-code=N] [ttl=N] [tag=N] [frag2]
+ * tag marks the packet so a trace can find it again: the IPv4 id (1..65535)
+ * or the IPv6 flow label (1..1048575). frag2 sends only the second fragment
+ * of the packet (a non-first fragment: offset 16 bytes, no more-fragments).
+ * Lines starting with '#' and blank lines are skipped. Packets go out one
+ * by one, --gap-us microseconds apart (default 300), so that whatever reads
+ * their traces keeps up.
+ */
+struct batch_pkt {
+	struct opts o;
+	struct pkt p;
+	unsigned long tag;
+	bool frag2;
+};
+
+static int batch_num(const char *v, long min, long max, long *out)
+{
+	return parse_long(v, min, max, out) ? 0 : -1;
+}
+
+static int batch_word(struct batch_pkt *b, char *w)
+{
+	char *v = strchr(w, '=');
+	long n = 0;
+
+	if (!strcmp(w, "frag2")) {
+		b->frag2 = b->o.frag = true;
+		return 0;
+	}
+	if (!v)
+		return -1;
+	*v++ = '\0';
+	if (!strcmp(w, "src"))
+		return parse_addr(v, &b->p.src) ? 0 : -1;
+	if (!strcmp(w, "dst"))
+		return parse_addr(v, &b->p.dst) ? 0 : -1;
+	if (!strcmp(w, "proto"))
+		return parse_proto(v, &b->o.proto) ? 0 : -1;
+	if (!strcmp(w, "flags"))
+		return parse_flags(v, &b->o.tcp_flags) ? 0 : -1;
+	if (!strcmp(w, "tag"))
+		return batch_num(v, 1, 1048575, &n) ? -1 : (b->tag = (unsigned long)n, 0);
+	if (!strcmp(w, "sport"))
+		return batch_num(v, 1, 65535, &n) ? -1 : (b->o.sport = b->p.sport = (int)n, 0);
+	if (!strcmp(w, "dport"))
+		return batch_num(v, 1, 65535, &n) ? -1 : (b->o.dport = (int)n, 0);
+	if (!strcmp(w, "icmp-type"))
+		return batch_num(v, 0, 255, &n) ? -1 : (b->o.icmp_type = (int)n, 0);
+	if (!strcmp(w, "icmp-code"))
+		return batch_num(v, 0, 255, &n) ? -1 : (b->o.icmp_code = (int)n, 0);
+	if (!strcmp(w, "ttl"))
+		return batch_num(v, 0, 255, &n) ? -1 : (b->o.hop = (int)n, 0);
+	return -1;
+}
+
+static int batch_parse(char *line, struct batch_pkt *b)
+{
+	char *save = NULL;
+
+	memset(b, 0, sizeof(*b));
+	b->o.sport = -1;
+	b->o.icmp_type = -1;
+	b->o.hop = 64;
+	b->o.tcp_flags = TCP_SYN;
+	b->p.o = &b->o;
+	b->p.sport = 40000;
+	for (char *w = strtok_r(line, " \t\r\n", &save); w; w = strtok_r(NULL, " \t\r\n", &save))
+		if (batch_word(b, w) < 0)
+			return -1;
+	if (!b->p.src.family || b->p.src.family != b->p.dst.family || !b->o.proto)
+		return -1;
+	if ((b->o.proto == PROTO_ICMP) != (b->p.dst.family == AF_INET) &&
+	    (b->o.proto == PROTO_ICMP || b->o.proto == PROTO_ICMPV6))
+		return -1;
+	return 0;
+}
+
+static void batch_tag6(uint8_t *out, unsigned long tag)
+{
+	out[1] = (uint8_t)((out[1] & 0xf0) | ((tag >> 16) & 0x0f));
+	out[2] = (uint8_t)(tag >> 8);
+	out[3] = (uint8_t)tag;
+}
+
+static int batch_send(int fd, struct batch_pkt *b)
+{
+	uint8_t l4[PKT_MAX], out[PKT_MAX];
+	struct sockaddr_storage ss;
+	socklen_t sl = to_sockaddr(&b->p.dst, 0, 0, &ss);
+	size_t l4len = build_l4(&b->p, l4), n;
+	uint32_t id = b->tag ? (uint32_t)b->tag : (random32() | 1);
+
+	if (b->frag2) {
+		if (l4len <= FRAG_SPLIT)
+			return -2;
+		n = build_ip(&b->p, out, l4, FRAG_SPLIT, l4len - FRAG_SPLIT, true, false, id);
+	} else {
+		n = build_ip(&b->p, out, l4, 0, l4len, false, false, b->tag ? id : 0);
+	}
+	if (b->p.dst.family == AF_INET6 && b->tag)
+		batch_tag6(out, b->tag);
+	return sendto(fd, out, n, 0, (const struct sockaddr *)&ss, sl) < 0 ? -1 : 0;
+}
+
+static int batch_socket(int fds[2], int family)
+{
+	int *fd = &fds[family == AF_INET6];
+
+	if (*fd < 0)
+		*fd = socket(family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	return *fd;
+}
+
+static void batch_pause(long gap_us)
+{
+	struct timespec ts = { gap_us / 1000000, (gap_us % 1000000) * 1000 };
+
+	if (gap_us > 0)
+		nanosleep(&ts, NULL);
+}
+
+static int batch_run(FILE *f, long gap_us, long *sent)
+{
+	int fds[2] = { -1, -1 }, rc = 0, fd;
+	char line[1024];
+	long lineno = 0;
+
+	while (!rc && fgets(line, sizeof(line), f)) {
+		struct batch_pkt b;
+		char *s = line + strspn(line, " \t");
+
+		lineno++;
+		if (*s == '#' || *s == '\n' || !*s)
+			continue;
+		if (batch_parse(s, &b) < 0) {
+			fprintf(stderr, "%s: send-batch: line %ld: bad packet\n", prog, lineno);
+			rc = EXIT_USAGE;
+		} else if ((fd = batch_socket(fds, b.p.dst.family)) < 0) {
+			rc = sys_error("raw socket (needs CAP_NET_RAW)", NULL);
+		} else if (batch_send(fd, &b) == 0) {
+			(*sent)++;
+			batch_pause(gap_us);
+		} else {
+			fprintf(stderr, "%s: send-batch: line %ld: %s\n", prog, lineno,
+				errno ? strerror(errno) : "too short to fragment");
+		}
+		errno = 0;
+	}
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return rc;
+}
+
+static int cmd_send_batch(int argc, char **argv)
+{
+	long gap_us = 300, sent = 0;
+	FILE *f;
+	int rc;
+
+	if (argc == 4 && !strcmp(argv[1], "--gap-us")) {
+		if (!parse_long(argv[2], 0, 1000000, &gap_us))
+			return usage_error("bad --gap-us '%s' (0..1000000)", argv[2]);
+		argv += 2;
+		argc -= 2;
+	}
+	if (argc != 2)
+		return usage_error("send-batch needs [--gap-us N] FILE%s", "");
+	f = strcmp(argv[1], "-") ? fopen(argv[1], "r") : stdin;
+	if (!f)
+		return sys_error("open", argv[1]);
+	rc = batch_run(f, gap_us, &sent);
+	if (f != stdin)
+		fclose(f);
+	printf("sent %ld\n", sent);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
 		{ "send", cmd_send }, { "connect", cmd_connect },
 		{ "listen", cmd_listen }, { "ping", cmd_ping },
+		{ "send-batch", cmd_send_batch },
 	};
 	size_t i;
 
