@@ -1010,6 +1010,7 @@ static void fill_given(struct packet *p, int path)
 		p->given |= PF_BIT(PF_TCP_FLAGS);
 	if (icmp)
 		p->given |= PF_BIT(PF_ICMP_TYPE) | PF_BIT(PF_ICMP_CODE);
+	p->known = p->given;
 }
 
 int hs_pick_packet(struct hspace *hs, BDD region, int path, bool prefer_defaults,

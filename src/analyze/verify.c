@@ -6,244 +6,21 @@
 #include "analyze/verify.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <glob.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFINES_FILE_MAX (4 * 1024 * 1024)
-#define INCLUDE_DEPTH 16
 #define RESOLVE_ROUNDS 8
 
-/* ---- the policy's defines ------------------------------------------------------ */
-
-void verify_defines_free(struct verify_defines *d)
-{
-	for (size_t i = 0; i < d->n; i++) {
-		free(d->name[i]);
-		free(d->value[i]);
-	}
-	free(d->name);
-	free(d->value);
-	memset(d, 0, sizeof(*d));
-}
-
-static int def_set(struct verify_defines *d, const char *name, size_t nlen, const char *value,
-		   size_t vlen)
-{
-	char **nn, **nv;
-	char *v = strndup(value, vlen);
-
-	if (!v)
-		return -1;
-	for (size_t i = 0; i < d->n; i++)
-		if (strlen(d->name[i]) == nlen && !memcmp(d->name[i], name, nlen)) {
-			free(d->value[i]);
-			d->value[i] = v;
-			return 0;
-		}
-	nn = realloc(d->name, (d->n + 1) * sizeof(*nn));
-	if (nn)
-		d->name = nn;
-	nv = realloc(d->value, (d->n + 1) * sizeof(*nv));
-	if (nv)
-		d->value = nv;
-	if (!nn || !nv) {
-		free(v);
-		return -1;
-	}
-	d->name[d->n] = strndup(name, nlen);
-	if (!d->name[d->n]) {
-		free(v);
-		return -1;
-	}
-	d->value[d->n++] = v;
-	return 0;
-}
-
-static void def_unset(struct verify_defines *d, const char *name, size_t nlen)
-{
-	for (size_t i = 0; i < d->n; i++)
-		if (strlen(d->name[i]) == nlen && !memcmp(d->name[i], name, nlen)) {
-			free(d->name[i]);
-			free(d->value[i]);
-			d->name[i] = d->name[d->n - 1];
-			d->value[i] = d->value[d->n - 1];
-			d->n--;
-			return;
-		}
-}
+/* ---- intents with the defines put in ---------------------------------------------- */
 
 static bool is_name_char(int c)
 {
 	return isalnum(c) || c == '_';
 }
 
-static const char *skip_ws(const char *p, const char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	return p;
-}
-
-/* End of the statement's text on this line: before a '#' outside quotes. */
-static const char *text_end(const char *p, const char *end)
-{
-	bool q = false;
-
-	for (const char *s = p; s < end; s++) {
-		if (*s == '"')
-			q = !q;
-		else if (*s == '#' && !q)
-			end = s;
-	}
-	while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == ';'))
-		end--;
-	return end;
-}
-
-static bool word_at(const char *p, const char *end, const char *w)
-{
-	size_t n = strlen(w);
-
-	return (size_t)(end - p) > n && !memcmp(p, w, n) && (p[n] == ' ' || p[n] == '\t');
-}
-
-static int scan_file(const char *path, const char *incdir, struct verify_defines *d, int depth,
-		     struct xerr *e);
-
-static int include_one(const char *spec, size_t len, const char *incdir,
-		       struct verify_defines *d, int depth, struct xerr *e)
-{
-	char pat[PATH_MAX];
-	glob_t g;
-	int rc = 0;
-
-	if (len && spec[0] == '/')
-		snprintf(pat, sizeof(pat), "%.*s", (int)len, spec);
-	else
-		snprintf(pat, sizeof(pat), "%s/%.*s", incdir, (int)len, spec);
-	memset(&g, 0, sizeof(g));
-	if (glob(pat, 0, NULL, &g) != 0) {
-		globfree(&g);
-		return 0;   /* libnftables reports a missing include better */
-	}
-	for (size_t i = 0; i < g.gl_pathc && !rc; i++)
-		rc = scan_file(g.gl_pathv[i], incdir, d, depth + 1, e);
-	globfree(&g);
-	return rc;
-}
-
-static int scan_line(const char *p, const char *end, const char *incdir,
-		     struct verify_defines *d, int depth, struct xerr *e)
-{
-	const char *n, *ne, *v;
-
-	p = skip_ws(p, end);
-	end = text_end(p, end);
-	if (word_at(p, end, "include")) {
-		p = skip_ws(p + 7, end);
-		if (p < end && *p == '"') {
-			const char *q = memchr(p + 1, '"', (size_t)(end - p - 1));
-
-			if (q)
-				return include_one(p + 1, (size_t)(q - p - 1), incdir, d, depth, e);
-		}
-		return 0;
-	}
-	if (word_at(p, end, "undefine")) {
-		n = skip_ws(p + 8, end);
-		for (ne = n; ne < end && is_name_char(*ne); ne++)
-			;
-		def_unset(d, n, (size_t)(ne - n));
-		return 0;
-	}
-	if (word_at(p, end, "define"))
-		n = skip_ws(p + 6, end);
-	else if (word_at(p, end, "redefine"))
-		n = skip_ws(p + 8, end);
-	else
-		return 0;
-	for (ne = n; ne < end && is_name_char(*ne); ne++)
-		;
-	v = skip_ws(ne, end);
-	if (ne == n || v >= end || *v != '=')
-		return 0;
-	v = skip_ws(v + 1, end);
-	if (def_set(d, n, (size_t)(ne - n), v, (size_t)(end - v)))
-		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory reading defines");
-	return 0;
-}
-
-static int scan_file(const char *path, const char *incdir, struct verify_defines *d, int depth,
-		     struct xerr *e)
-{
-	FILE *f;
-	char *buf;
-	size_t len;
-	const char *p, *end;
-	int rc = 0;
-
-	if (depth > INCLUDE_DEPTH)
-		return 0;
-	f = fopen(path, "rb");
-	if (!f) {
-		if (depth)
-			return 0;
-		xerr_at(e, XNFT_EXIT_USAGE, path, 0, 0, "cannot read the policy: %s",
-			strerror(errno));
-		return xerr_hint(e, "give a readable policy file or directory");
-	}
-	buf = malloc(DEFINES_FILE_MAX + 1);
-	if (!buf) {
-		fclose(f);
-		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory reading %s", path);
-	}
-	len = fread(buf, 1, DEFINES_FILE_MAX, f);
-	fclose(f);
-	buf[len] = '\0';
-	p = buf;
-	end = buf + len;
-	while (p < end && !rc) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
-
-		rc = scan_line(p, le, incdir, d, depth, e);
-		p = nl ? nl + 1 : end;
-	}
-	free(buf);
-	return rc;
-}
-
-int verify_defines_load(const char *entry, const char *incdir, struct verify_defines *d,
-			struct xerr *e)
-{
-	memset(d, 0, sizeof(*d));
-	if (scan_file(entry, incdir, d, 0, e)) {
-		verify_defines_free(d);
-		return -1;
-	}
-	return 0;
-}
-
-int verify_defines_lookup(void *ctx, const char *name, char *value, size_t size)
-{
-	const struct verify_defines *d = ctx;
-
-	for (size_t i = 0; i < d->n; i++)
-		if (!strcmp(d->name[i], name)) {
-			snprintf(value, size, "%s", d->value[i]);
-			return 0;
-		}
-	return -1;
-}
-
-/* ---- intents with the defines put in ---------------------------------------------- */
-
 /* text with every $NAME replaced by its value, rounds until none is left. */
-static int substitute(const char *text, const struct verify_defines *d, char *out, size_t size,
+static int substitute(const char *text, const struct trace_defines *d, char *out, size_t size,
 		      const struct intent *it, struct xerr *e)
 {
 	char a[INTENT_LINE_MAX], b[INTENT_LINE_MAX];
@@ -272,7 +49,7 @@ static int substitute(const char *text, const struct verify_defines *d, char *ou
 				n++;
 			}
 			name[n] = '\0';
-			if (verify_defines_lookup((void *)d, name, val, sizeof(val))) {
+			if (trace_defines_lookup((void *)d, name, val, sizeof(val))) {
 				xerr_at(e, XNFT_EXIT_FINDINGS, it->file, it->line, 0,
 					"'$%s' is not defined by the policy", name);
 				return xerr_hint(e, "define %s in the policy, or write its value in "
@@ -331,6 +108,31 @@ static int add_condition(struct verify_item *vi, const char *text)
 	return 0;
 }
 
+/* A set's name from a free variable's key "set:TABLE/NAME:EXPR". */
+static int note_trace_choice(struct verify_item *vi, const struct hs_freevar *f, unsigned char v)
+{
+	const char *slash, *colon;
+	char **nv;
+
+	if (f->kind == HS_FV_STATE && f->wb >= 0 && v != f->wb)
+		vi->over_limit = true;
+	if (f->kind != HS_FV_SET || !v)
+		return 0;
+	slash = strchr(f->key, '/');
+	colon = slash ? strchr(slash, ':') : NULL;
+	if (!colon)
+		return 0;
+	nv = realloc(vi->in_sets, (vi->nin_sets + 1) * sizeof(*nv));
+	if (!nv)
+		return -1;
+	vi->in_sets = nv;
+	nv[vi->nin_sets] = strndup(slash + 1, (size_t)(colon - slash - 1));
+	if (!nv[vi->nin_sets])
+		return -1;
+	vi->nin_sets++;
+	return 0;
+}
+
 /* The free choices the accept BDD of this very packet depends on. */
 static int record_conditions(struct hspace *hs, const struct sx_result *sx,
 			     struct verify_item *vi, const unsigned char *fv)
@@ -350,6 +152,8 @@ static int record_conditions(struct hspace *hs, const struct sx_result *sx,
 				continue;
 			k = (size_t)(f - hs->fv);
 			rc = add_condition(vi, fv[k] ? f->when_true : f->when_false);
+			if (!rc)
+				rc = note_trace_choice(vi, f, fv[k]);
 		}
 		free(vars);
 	}
@@ -440,7 +244,7 @@ static int prove(struct hspace *hs, const struct ruleset *rs, const struct sx_re
 	return 0;
 }
 
-static int resolve_intent(const struct intent *it, const struct verify_defines *defs,
+static int resolve_intent(const struct intent *it, const struct trace_defines *defs,
 			  struct intents *one, char *resolved, size_t size, struct xerr *e)
 {
 	if (substitute(it->text, defs, resolved, size, it, e))
@@ -458,7 +262,7 @@ static int resolve_intent(const struct intent *it, const struct verify_defines *
 }
 
 int verify_intents(struct hspace *hs, const struct ruleset *rs, const struct sx_result *sx,
-		   const struct intents *in, const struct verify_defines *defs,
+		   const struct intents *in, const struct trace_defines *defs,
 		   struct verify_result *out, struct xerr *e)
 {
 	BDD wb[SX__NPATHS], any[SX__NPATHS];
@@ -509,6 +313,9 @@ static void items_free(struct verify_result *r)
 		for (size_t k = 0; k < r->items[i].nconditions; k++)
 			free(r->items[i].conditions[k]);
 		free(r->items[i].conditions);
+		for (size_t k = 0; k < r->items[i].nin_sets; k++)
+			free(r->items[i].in_sets[k]);
+		free(r->items[i].in_sets);
 	}
 	free(r->items);
 	r->items = NULL;
@@ -538,12 +345,13 @@ static int intents_next_to(const char *entry, char *buf, size_t size)
 int verify_policy(const char *entry, const char *incdir, const struct ruleset *rs,
 		  const char *intents_path, struct verify_result *out, struct xerr *e)
 {
-	struct verify_defines defs;
+	struct trace_defines defs;
 	const struct ruleset *v[1] = { rs };
 	struct hspace *hs = NULL;
 	struct sx_result *sx = NULL;
 	int rc;
 
+	(void)incdir;
 	memset(out, 0, sizeof(*out));
 	if (intents_path)
 		snprintf(out->intents_path, sizeof(out->intents_path), "%s", intents_path);
@@ -551,7 +359,7 @@ int verify_policy(const char *entry, const char *incdir, const struct ruleset *r
 		intents_next_to(entry, out->intents_path, sizeof(out->intents_path));
 	if (intents_load(&out->intents, out->intents_path, e))
 		return -1;
-	if (verify_defines_load(entry, incdir, &defs, e)) {
+	if (trace_defines_load(entry, &defs, e)) {
 		verify_result_free(out);
 		return -1;
 	}
@@ -562,7 +370,7 @@ int verify_policy(const char *entry, const char *incdir, const struct ruleset *r
 		rc = verify_intents(hs, rs, sx, &out->intents, &defs, out, e);
 	sx_result_free(sx);
 	hs_free(hs);
-	verify_defines_free(&defs);
+	trace_defines_free(&defs);
 	if (rc)
 		verify_result_free(out);
 	return rc;
@@ -594,4 +402,12 @@ char *verify_item_format(const struct verify_item *it)
 	else if (o && s[o - 1] == '\n')
 		s[o - 1] = '\0';
 	return s;
+}
+
+void verify_item_trace_opts(const struct verify_item *it, struct trace_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->over_limit = it->over_limit;
+	o->in_sets = (const char *const *)it->in_sets;
+	o->nin_sets = it->nin_sets;
 }

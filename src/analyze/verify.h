@@ -40,27 +40,10 @@
 
 #include "analyze/intents.h"
 #include "analyze/symexec.h"
+#include "analyze/trace.h"
 #include "core/err.h"
 #include "core/packet.h"
 #include "core/ruleset.h"
-
-/* The policy's defines, as written ("\"eth0\"", "51820", "{ 22, 80 }"). */
-struct verify_defines {
-	size_t n;
-	char **name;
-	char **value;
-};
-
-/*
- * Read the defines of the policy at entry (a file), following its includes
- * (relative to incdir, globs allowed) in load order; the last value wins.
- */
-int verify_defines_load(const char *entry, const char *incdir, struct verify_defines *d,
-			struct xerr *e);
-void verify_defines_free(struct verify_defines *d);
-
-/* A packet_lookup_fn over struct verify_defines. */
-int verify_defines_lookup(void *ctx, const char *name, char *value, size_t size);
 
 struct verify_item {
 	const struct intent *intent;   /* into verify_result.intents */
@@ -70,6 +53,9 @@ struct verify_item {
 	bool accepted;                 /* its fate under the choices below (drop/only: true) */
 	char **conditions;             /* the free choices the counterexample needs */
 	size_t nconditions;
+	bool over_limit;               /* the tracer's view of those choices (trace_opts) */
+	char **in_sets;
+	size_t nin_sets;
 	char resolved[INTENT_LINE_MAX];  /* the intent with the defines put in */
 };
 
@@ -82,7 +68,10 @@ struct verify_result {
 
 /*
  * Prove every intent of intents_path (NULL: the file `intents` next to the
- * policy's entry file) against rs, the model of the policy at entry.
+ * policy's entry file) against rs, the model of the policy at entry. The
+ * defines come from trace_defines_load() (trace.h), which finds the
+ * includes from entry itself: incdir is accepted for the callers' symmetry
+ * with policy_resolve() and not otherwise used.
  * An intents file that does not parse, a define or set it names that the
  * policy lacks: -1 with e->code XNFT_EXIT_FINDINGS. No intents file where
  * one was expected: -1 with XNFT_EXIT_USAGE.
@@ -92,12 +81,15 @@ int verify_policy(const char *entry, const char *incdir, const struct ruleset *r
 
 /* The same with intents and defines already read (hs must be made for rs). */
 int verify_intents(struct hspace *hs, const struct ruleset *rs, const struct sx_result *sx,
-		   const struct intents *in, const struct verify_defines *defs,
+		   const struct intents *in, const struct trace_defines *defs,
 		   struct verify_result *out, struct xerr *e);
 
 void verify_result_free(struct verify_result *r);
 
 /* "policy/intents:12: expect drop ..." plus the counterexample, as text (malloc'd). */
 char *verify_item_format(const struct verify_item *it);
+
+/* The tracer's options that reproduce a counterexample's choices. */
+void verify_item_trace_opts(const struct verify_item *it, struct trace_opts *o);
 
 #endif

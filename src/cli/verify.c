@@ -91,8 +91,21 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 	return -1;
 }
 
-static json_t *item_json(const struct verify_item *it)
+/* The tracer's account of a counterexample, with the choices that make it so. */
+static int trace_item(const struct ruleset *rs, const struct verify_item *it,
+		      struct trace_result *tr)
 {
+	struct trace_opts to;
+	struct xerr e;
+
+	verify_item_trace_opts(it, &to);
+	xerr_clear(&e);
+	return trace_packet(rs, &it->pkt, &to, tr, &e);
+}
+
+static json_t *item_json(const struct ruleset *rs, const char *base, const struct verify_item *it)
+{
+	struct trace_result tr;
 	char pkt[PACKET_TEXT_MAX];
 	json_t *o = json_pack("{s:s, s:i, s:s, s:s, s:s, s:b}", "file", it->intent->file,
 			      "line", it->intent->line, "intent", it->intent->text,
@@ -109,16 +122,21 @@ static json_t *item_json(const struct verify_item *it)
 	for (size_t i = 0; conds && i < it->nconditions; i++)
 		json_array_append_new(conds, json_string(it->conditions[i]));
 	json_object_set_new(o, "conditions", conds);
+	if (!trace_item(rs, it, &tr)) {
+		json_object_set_new(o, "trace", trace_to_json(&tr, base));
+		trace_result_free(&tr);
+	}
 	return o;
 }
 
-static void print_json(const char *policy, const struct verify_result *r)
+static void print_json(const char *policy, const struct ruleset *rs, const char *base,
+		       const struct verify_result *r)
 {
 	json_t *items = json_array(), *o;
 	char *s;
 
 	for (size_t i = 0; items && i < r->n; i++)
-		json_array_append_new(items, item_json(&r->items[i]));
+		json_array_append_new(items, item_json(rs, base, &r->items[i]));
 	o = json_pack("{s:s, s:s, s:i, s:i, s:i, s:o}", "policy", policy, "intents",
 		      r->intents_path, "total", (int)r->n, "held", (int)r->held, "violated",
 		      (int)r->violated, "results", items);
@@ -129,10 +147,12 @@ static void print_json(const char *policy, const struct verify_result *r)
 	json_decref(o);
 }
 
-static void print_text(const struct verify_opts *o, const struct verify_result *r)
+static void print_text(const struct verify_opts *o, const struct ruleset *rs, const char *base,
+		       const struct verify_result *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		const struct verify_item *it = &r->items[i];
+		struct trace_result tr;
 		char *s;
 
 		if (it->holds && !o->verbose)
@@ -141,6 +161,13 @@ static void print_text(const struct verify_opts *o, const struct verify_result *
 		if (s)
 			printf("%s\n", s);
 		free(s);
+		if (it->holds || trace_item(rs, it, &tr))
+			continue;
+		s = trace_format_text(&tr, base, TRACE_FMT_MATCHED);
+		if (s)
+			printf("%s\n", s);
+		free(s);
+		trace_result_free(&tr);
 	}
 	printf("%s: %zu of %zu intent%s hold%s", r->intents_path, r->held, r->n,
 	       r->n == 1 ? "" : "s", r->held == 1 ? "s" : "");
@@ -177,15 +204,16 @@ int cmd_verify(int argc, char **argv)
 		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
 	}
 	rc = verify_policy(entry, incdir, rs, o.intents, &r, &e);
-	ruleset_free(rs);
 	if (rc) {
+		ruleset_free(rs);
 		xerr_print(stderr, &e);
 		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
 	}
 	if (o.json)
-		print_json(o.policy, &r);
+		print_json(o.policy, rs, incdir, &r);
 	else
-		print_text(&o, &r);
+		print_text(&o, rs, incdir, &r);
+	ruleset_free(rs);
 	rc = r.violated ? XNFT_EXIT_FINDINGS : XNFT_EXIT_OK;
 	verify_result_free(&r);
 	return rc;
