@@ -72,6 +72,7 @@ struct lint_rinfo {
 	bool log_unlimited_outside; /* reached from outside the mesh with no limit on the way */
 	bool traffic_outside;    /* matched by a packet from outside the mesh */
 	const struct rs_rule *killer;  /* the rule that left no cell for it */
+	bool reported_dead;      /* XL001 or XL006 said so already */
 	const struct rs_rule *invalid_escape; /* an accept before it took invalid packets */
 };
 
@@ -171,6 +172,9 @@ const char *lint_define(const struct lint_ctx *x, const char *name);
 
 /* A declaration's place (`chain input`, `set BOGON_V4`), or NULL. */
 const struct lint_srcline *lint_decl(const struct lint_ctx *x, const char *decl);
+
+/* The nearest rule before ri that decided packets ri is about (full, with a verdict). */
+const struct rs_rule *lint_taker(const struct lint_ctx *x, const struct lint_rinfo *ri);
 
 /* No verdict and no side effect anyone sees. */
 bool lint_rule_no_effect(const struct lint_ctx *x, const struct rs_rule *r);

@@ -1,31 +1,341 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Shadowed rules (XL006): packets reach the rule, but none of them can
- * satisfy its conditions, because the rules before it already decided every
- * packet it would match.
+ * Shadowed rules (XL006) and redundant rules (XL009), exactly, with the
+ * header-space engine (hspace.h, symexec.h): for every rule R, reach(R) is
+ * the set of packets (with the free choices of limits, dynamic sets and
+ * unknown matches) that get to R, and match(R) the packets its conditions
+ * take. R is shadowed when reach(R) and match(R) never meet on any path
+ * although packets do reach it; free variables stay free, so a rule that
+ * only runs when an earlier limit is exceeded is not shadowed. R is
+ * redundant when evaluating the ruleset without it gives the same accepted
+ * and dropped sets on every path; only rules that do nothing but decide
+ * (no counter, log, set update ...) are candidates, since the others have a
+ * reason to exist besides their verdict. Rules with no packet at all reach
+ * are dead code (XL001).
+ *
+ * When the engine cannot run (out of BDD nodes), the cells walk of
+ * lint_cells.c still finds the rules whose interface, family or conntrack
+ * state conditions exclude every packet that reaches them.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "analyze/lint_int.h"
+#include "analyze/symexec.h"
+
+/* Skip-runs for XL009 at most: each is a whole evaluation of the ruleset. */
+#define MAX_REDUNDANCY_RUNS 400
+
+struct engine {
+	struct hspace *hs;
+	struct sx_result *res;
+	struct rs_set **opened;   /* empty sets made "filled at run time" for the run */
+	size_t nopened;
+};
+
+/* ---- without the engine ------------------------------------------------------------ */
 
 static void shadowed_by_cells(struct lint_ctx *x, const struct lint_rinfo *ri)
 {
+	const struct rs_rule *t;
 	struct lint_finding *f;
+	char at[600];
 
-	if (!ri->walked || cells_empty(&ri->reach) || !cells_empty(&ri->matched))
+	if (!ri->walked || ri->reported_dead || cells_empty(&ri->reach) ||
+	    !cells_empty(&ri->matched))
 		return;
+	t = lint_taker(x, ri);
+	if (t) {
+		lint_rule_place(t, at, sizeof(at));
+		f = lint_add(x, "XL006", LINT_WARNING, ri->r,
+			     "this rule never matches: the rule at %s already decides every packet "
+			     "it would match", at);
+		lint_hint(f, "move it above %s if it must win, or delete it", at);
+		return;
+	}
 	f = lint_add(x, "XL006", LINT_WARNING, ri->r,
 		     "this rule never matches: every packet that reaches it has an interface, "
-		     "family or conntrack state its conditions exclude (the rules before it "
-		     "decided all the others)");
-	lint_hint(f, "move it above the rules that take its packets, fix its conditions, or "
-		  "delete it");
+		     "family or conntrack state its conditions exclude");
+	lint_hint(f, "put it where its packets go (the chain their jump leads to), fix its "
+		  "conditions, or delete it");
+}
+
+/* ---- with the engine ------------------------------------------------------------------ */
+
+static bool reached(const struct sx_rule_info *s)
+{
+	for (int p = 0; p < SX__NPATHS; p++) {
+		if (s->reach[p] != bddfalse)
+			return true;
+	}
+	return false;
+}
+
+static bool ever_matches(const struct sx_rule_info *s)
+{
+	for (int p = 0; p < SX__NPATHS; p++) {
+		if (bdd_and(s->reach[p], s->match[p]) != bddfalse)
+			return true;
+	}
+	return false;
+}
+
+/* b decides some packet a would match (on some path). */
+static bool takes_from(const struct sx_rule_info *b, const struct sx_rule_info *a)
+{
+	for (int p = 0; p < SX__NPATHS; p++) {
+		BDD t = bdd_addref(bdd_and(b->reach[p], b->match[p]));
+		bool meet = bdd_and(t, a->match[p]) != bddfalse;
+
+		bdd_delref(t);
+		if (meet)
+			return true;
+	}
+	return false;
+}
+
+static bool decides(const struct rs_rule *r)
+{
+	enum lint_vk vk = lint_verdict(r);
+
+	return vk != LINT_V_NONE && vk != LINT_V_CONTINUE;
+}
+
+/* The nearest rule before r in its chain that decides packets r would match. */
+static const struct rs_rule *shadower(const struct engine *g, const struct sx_rule_info *s)
+{
+	const struct rs_rule *r = s->rule;
+
+	for (const struct rs_rule *b = r; b-- > r->chain->rules;) {
+		const struct sx_rule_info *bi = sx_rule(g->res, b);
+
+		if (bi && decides(b) && takes_from(bi, s))
+			return b;
+	}
+	return NULL;
+}
+
+static void dead(struct lint_ctx *x, const struct engine *g, struct lint_rinfo *ri)
+{
+	const struct rs_rule *r = ri->r, *k = NULL;
+	struct lint_finding *f;
+	char at[600];
+
+	/* the nearest rule before it that decides anything: the end of the road */
+	for (const struct rs_rule *b = r; !k && b-- > r->chain->rules;) {
+		const struct sx_rule_info *bi = sx_rule(g->res, b);
+
+		if (bi && decides(b) && reached(bi))
+			k = b;
+	}
+	ri->reported_dead = true;
+	if (!k) {
+		f = lint_add(x, "XL001", LINT_ERROR, r,
+			     "dead code: no packet reaches this rule on any path");
+		lint_hint(f, "move the rule where its packets go, or delete it");
+		return;
+	}
+	lint_rule_place(k, at, sizeof(at));
+	f = lint_add(x, "XL001", LINT_ERROR, r,
+		     "dead code: no packet reaches this rule; together with the rules before it, "
+		     "the rule at %s decides every packet that gets this far", at);
+	lint_hint(f, "move this rule above %s, or delete it", at);
+}
+
+static void shadowed(struct lint_ctx *x, const struct engine *g, const struct sx_rule_info *s)
+{
+	const struct rs_rule *b = shadower(g, s);
+	struct lint_finding *f;
+	char at[600];
+
+	if (!b) {
+		f = lint_add(x, "XL006", LINT_WARNING, s->rule,
+			     "this rule never matches: packets reach it, but none that its "
+			     "conditions take (the rules before it decided all of those)");
+		lint_hint(f, "move it above the rules that take its packets, fix its conditions, "
+			  "or delete it");
+		return;
+	}
+	lint_rule_place(b, at, sizeof(at));
+	f = lint_add(x, "XL006", LINT_WARNING, s->rule,
+		     "this rule never matches: every packet it would take was already decided by "
+		     "the rule at %s (or the rules between them)", at);
+	lint_hint(f, "move it above %s if it must win, or delete it", at);
+}
+
+static void shadow_rule(struct lint_ctx *x, const struct engine *g, struct lint_rinfo *ri)
+{
+	const struct sx_rule_info *s = sx_rule(g->res, ri->r);
+
+	if (!s || !ri->walked || ri->reported_dead)
+		return;
+	if (!reached(s)) {
+		dead(x, g, ri);
+		return;
+	}
+	if (ever_matches(s))
+		return;
+	ri->reported_dead = true;
+	shadowed(x, g, s);
+}
+
+/* ---- XL009 ------------------------------------------------------------------------------- */
+
+/* Only matches, gates and a verdict: nothing it does but decide. */
+static bool only_decides(const struct rs_rule *r)
+{
+	if (!decides(r))
+		return false;
+	for (size_t i = 0; i < r->nitems; i++) {
+		enum rs_stmt_kind k = r->items[i].kind;
+
+		if (k != RS_ST_MATCH && k != RS_ST_VERDICT && k != RS_ST_VMAP &&
+		    !lint_stmt_gates(&r->items[i]))
+			return false;
+	}
+	return true;
+}
+
+static bool same_verdicts(const struct sx_result *a, const struct sx_result *b)
+{
+	for (int p = 0; p < SX__NPATHS; p++) {
+		if (a->accept[p] != b->accept[p] || a->drop[p] != b->drop[p])
+			return false;
+	}
+	return true;
+}
+
+/* 1 redundant, 0 not, -1 the engine failed. */
+static int redundant(const struct lint_ctx *x, const struct engine *g, const struct rs_rule *r)
+{
+	struct sx_opts o = { .skip = r };
+	struct sx_result *without = NULL;
+	struct xerr e;
+	int rc;
+
+	if (sx_run(g->hs, x->rs, &o, &without, &e))
+		return -1;
+	rc = same_verdicts(g->res, without);
+	sx_result_free(without);
+	return rc;
+}
+
+static void check_redundant(struct lint_ctx *x, const struct engine *g)
+{
+	size_t runs = 0;
+
+	for (size_t c = 0; c < x->nch; c++) {
+		for (size_t i = 0; i < x->ch[c].c->nrules; i++) {
+			struct lint_rinfo *ri = &x->ch[c].ri[i];
+			struct lint_finding *f;
+			int rc;
+
+			if (ri->reported_dead || !ri->walked || !only_decides(ri->r) ||
+			    !sx_rule(g->res, ri->r))
+				continue;
+			if (runs++ >= MAX_REDUNDANCY_RUNS) {
+				x->incomplete = true;
+				return;
+			}
+			rc = redundant(x, g, ri->r);
+			if (rc < 0) {
+				x->incomplete = true;
+				return;
+			}
+			if (!rc)
+				continue;
+			f = lint_add(x, "XL009", LINT_INFO, ri->r,
+				     "redundant: without this rule every packet gets the same verdict "
+				     "(the rules after it, or the chain's policy, decide the same)");
+			lint_hint(f, "delete it, or give it a counter or a log if it is there to be "
+				  "seen");
+		}
+	}
+}
+
+/*
+ * A named set that is empty in the policy is one that gets its elements
+ * later: `xnft init --admin`, a peer-sync script, `nft add element`. Rules
+ * on it are not shadowed, they wait for it. For the engine's runs such a
+ * set is marked dynamic (membership is a free choice, as for a set the
+ * ruleset fills), and restored afterwards. This is the one place the lint
+ * writes to the model it was given; nothing else sees the change.
+ */
+static void open_empty_sets(const struct lint_ctx *x, struct engine *g)
+{
+	size_t n = 0;
+
+	for (size_t t = 0; t < x->rs->ntables; t++)
+		n += x->rs->tables[t]->nsets;
+	g->opened = calloc(n ? n : 1, sizeof(*g->opened));
+	if (!g->opened)
+		return;
+	for (size_t t = 0; t < x->rs->ntables; t++) {
+		for (size_t i = 0; i < x->rs->tables[t]->nsets; i++) {
+			struct rs_set *s = x->rs->tables[t]->sets[i];
+
+			if (s->nelems || s->is_map ||
+			    (s->flags & (RS_SETF_CONSTANT | RS_SETF_DYNAMIC | RS_SETF_TIMEOUT)))
+				continue;
+			s->flags |= RS_SETF_DYNAMIC;
+			g->opened[g->nopened++] = s;
+		}
+	}
+}
+
+static void close_empty_sets(struct engine *g)
+{
+	for (size_t i = 0; i < g->nopened; i++)
+		g->opened[i]->flags &= ~(unsigned)RS_SETF_DYNAMIC;
+	free(g->opened);
+	g->opened = NULL;
+	g->nopened = 0;
+}
+
+static int engine_start(const struct lint_ctx *x, struct engine *g)
+{
+	const struct ruleset *one[1] = { x->rs };
+	struct sx_opts o = { .flags = SX_F_RULES };
+	struct xerr e;
+
+	memset(g, 0, sizeof(*g));
+	open_empty_sets(x, g);
+	if (hs_new(one, 1, &g->hs, &e)) {
+		close_empty_sets(g);
+		return -1;
+	}
+	if (sx_run(g->hs, x->rs, &o, &g->res, &e)) {
+		hs_free(g->hs);
+		g->hs = NULL;
+		close_empty_sets(g);
+		return -1;
+	}
+	return 0;
+}
+
+static void engine_stop(struct engine *g)
+{
+	sx_result_free(g->res);
+	hs_free(g->hs);
+	close_empty_sets(g);
 }
 
 void lint_check_shadow(struct lint_ctx *x)
 {
-	if (x->incomplete)
+	struct engine g;
+
+	if (!x->rs)
 		return;
-	for (size_t c = 0; c < x->nch; c++) {
-		for (size_t i = 0; i < x->ch[c].c->nrules; i++)
-			shadowed_by_cells(x, &x->ch[c].ri[i]);
+	if (engine_start(x, &g)) {
+		for (size_t c = 0; !x->incomplete && c < x->nch; c++)
+			for (size_t i = 0; i < x->ch[c].c->nrules; i++)
+				shadowed_by_cells(x, &x->ch[c].ri[i]);
+		return;
 	}
+	for (size_t c = 0; c < x->nch; c++)
+		for (size_t i = 0; i < x->ch[c].c->nrules; i++)
+			shadow_rule(x, &g, &x->ch[c].ri[i]);
+	check_redundant(x, &g);
+	engine_stop(&g);
 }

@@ -12,13 +12,13 @@
 
 /* ---- XL001 -------------------------------------------------------------------------- */
 
-static void dead_rule(struct lint_ctx *x, const struct lint_rinfo *ri)
+static void dead_rule(struct lint_ctx *x, struct lint_rinfo *ri, const struct rs_rule *k)
 {
-	const struct rs_rule *k = ri->killer;
 	const struct rs_verdict *j = k ? lint_jump(k) : NULL;
 	struct lint_finding *f;
 	char at[600];
 
+	ri->reported_dead = true;
 	if (!k) {
 		f = lint_add(x, "XL001", LINT_ERROR, ri->r,
 			     "no packet reaches this rule: the rules before it decide every packet");
@@ -28,8 +28,8 @@ static void dead_rule(struct lint_ctx *x, const struct lint_rinfo *ri)
 	lint_rule_place(k, at, sizeof(at));
 	if (j) {
 		f = lint_add(x, "XL001", LINT_ERROR, ri->r,
-			     "dead code: every packet that gets here was sent by `%s %s` (%s) to "
-			     "chain %s, which always ends in a verdict, so nothing comes back",
+			     "dead code: the packets this rule is about were all sent by `%s %s` "
+			     "(%s) to chain %s, which always ends in a verdict, so none comes back",
 			     j->kind == RS_VERDICT_GOTO ? "goto" : "jump", j->target, at, j->target);
 		lint_hint(f, "move this rule above the %s at %s (a check meant for those packets "
 			  "must run before they leave), or into chain %s",
@@ -41,6 +41,31 @@ static void dead_rule(struct lint_ctx *x, const struct lint_rinfo *ri)
 	lint_hint(f, "move this rule above %s, or delete it", at);
 }
 
+const struct rs_rule *lint_taker(const struct lint_ctx *x, const struct lint_rinfo *ri)
+{
+	const struct rs_chain *c = ri->r->chain;
+	const struct lint_cinfo *ci = lint_chain_info(x, c);
+
+	for (size_t j = (size_t)(ri->r - c->rules); ci && j-- > 0;) {
+		const struct lint_rinfo *p = &ci->ri[j];
+		enum lint_vk vk = lint_verdict(p->r);
+
+		if (vk != LINT_V_NONE && vk != LINT_V_CONTINUE && p->full &&
+		    cells_meet(&p->matched, &ri->admitted))
+			return p->r;
+	}
+	return NULL;
+}
+
+/* Reached, never matched, and a jump before it took the packets it is about. */
+static void dead_after_jump(struct lint_ctx *x, struct lint_rinfo *ri)
+{
+	const struct rs_rule *t = lint_taker(x, ri);
+
+	if (t && lint_jump(t))
+		dead_rule(x, ri, t);
+}
+
 static void check_dead(struct lint_ctx *x)
 {
 	if (x->incomplete)
@@ -49,10 +74,14 @@ static void check_dead(struct lint_ctx *x)
 		const struct lint_cinfo *ci = &x->ch[c];
 
 		for (size_t i = 0; ci->walked && i < ci->c->nrules; i++) {
-			const struct lint_rinfo *ri = &ci->ri[i];
+			struct lint_rinfo *ri = &ci->ri[i];
 
-			if (ri->walked && cells_empty(&ri->reach))
-				dead_rule(x, ri);
+			if (!ri->walked)
+				continue;
+			if (cells_empty(&ri->reach))
+				dead_rule(x, ri, ri->killer);
+			else if (cells_empty(&ri->matched))
+				dead_after_jump(x, ri);
 		}
 	}
 }
