@@ -1,0 +1,575 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Ban set writer over libnftnl + libmnl. One transaction per flush: batch
+ * begin, a few NEWSETELEM/DELSETELEM messages of up to CHUNK elements each,
+ * batch end; the kernel applies all of it or none. Every element message
+ * asks for an ack, so we know when the kernel is done and which errno it
+ * had; with NETLINK_CAP_ACK the acks stay small however big the batch.
+ *
+ * A renewal (ban extended, ban put back) is "add without timeout, delete,
+ * add with timeout" in the same transaction: the delete never fails
+ * because the element is missing, and the final add starts a fresh
+ * timeout on every kernel version.
+ */
+#include "ban/kernel.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHUNK 512              /* elements per netlink message */
+#define ACK_TIMEOUT_MS 10000
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+enum op { OP_ADD, OP_RENEW, OP_DEL };
+
+struct qitem {
+	struct ban_key key;
+	uint64_t timeout_ms;
+	enum op op;
+};
+
+struct kwriter {
+	struct mnl_socket *nl;
+	struct mnl_socket *mon;
+	uint32_t portid;
+	uint32_t seq;
+	int sndbuf;
+	uint16_t family;             /* NFPROTO_* of the table */
+	char table[CONFIG_NAME_MAX];
+	char set4[CONFIG_NAME_MAX], set6[CONFIG_NAME_MAX];
+
+	struct qitem *q;
+	size_t nq, capq;
+
+	char *buf;                   /* the batch being built */
+	size_t len, cap;
+	size_t acks;                 /* messages that will be acked */
+};
+
+static uint16_t nfproto_of(const char *fam)
+{
+	if (!strcmp(fam, "ip"))
+		return NFPROTO_IPV4;
+	if (!strcmp(fam, "ip6"))
+		return NFPROTO_IPV6;
+	return NFPROTO_INET;
+}
+
+void kw_set_target(struct kwriter *kw, const struct xnft_config *cfg)
+{
+	kw->family = nfproto_of(cfg->table_family);
+	snprintf(kw->table, sizeof(kw->table), "%s", cfg->table);
+	snprintf(kw->set4, sizeof(kw->set4), "%s", cfg->set4);
+	snprintf(kw->set6, sizeof(kw->set6), "%s", cfg->set6);
+}
+
+int kw_open(const struct xnft_config *cfg, struct kwriter **out, struct xerr *e)
+{
+	struct kwriter *kw = calloc(1, sizeof(*kw));
+	int one = 1;
+
+	*out = NULL;
+	if (!kw)
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	kw->nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!kw->nl || mnl_socket_bind(kw->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		xerr_set(e, XNFT_EXIT_USAGE, "cannot open a netfilter netlink socket: %s",
+			 strerror(errno));
+		kw_close(kw);
+		return xerr_hint(e, "the daemon needs CAP_NET_ADMIN (run it as root or from "
+				 "xnft-daemon.service)");
+	}
+	kw->portid = mnl_socket_get_portid(kw->nl);
+	kw->seq = (uint32_t)time(NULL);
+	mnl_socket_setsockopt(kw->nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(kw->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	kw_set_target(kw, cfg);
+	*out = kw;
+	return 0;
+}
+
+void kw_close(struct kwriter *kw)
+{
+	if (!kw)
+		return;
+	if (kw->nl)
+		mnl_socket_close(kw->nl);
+	if (kw->mon)
+		mnl_socket_close(kw->mon);
+	free(kw->q);
+	free(kw->buf);
+	free(kw);
+}
+
+/* ---- queue ---------------------------------------------------------------- */
+
+static int push(struct kwriter *kw, const struct ban_key *key, uint64_t t, enum op op)
+{
+	if (kw->nq == kw->capq) {
+		size_t cap = kw->capq ? kw->capq * 2 : 256;
+		struct qitem *q = realloc(kw->q, cap * sizeof(*q));
+
+		if (!q)
+			return -1;
+		kw->q = q;
+		kw->capq = cap;
+	}
+	kw->q[kw->nq].key = *key;
+	kw->q[kw->nq].timeout_ms = t;
+	kw->q[kw->nq].op = op;
+	kw->nq++;
+	return 0;
+}
+
+int kw_queue_add(struct kwriter *kw, const struct ban_key *key, uint64_t timeout_ms, bool renew)
+{
+	if (!timeout_ms)
+		timeout_ms = 1;
+	return push(kw, key, timeout_ms, renew ? OP_RENEW : OP_ADD);
+}
+
+int kw_queue_del(struct kwriter *kw, const struct ban_key *key)
+{
+	/* An add queued earlier would otherwise come back in the add phase. */
+	for (size_t i = 0; i < kw->nq; i++) {
+		if (kw->q[i].op != OP_DEL && !memcmp(&kw->q[i].key, key, sizeof(*key))) {
+			kw->q[i] = kw->q[--kw->nq];
+			i--;
+		}
+	}
+	return push(kw, key, 0, OP_DEL);
+}
+
+size_t kw_pending(const struct kwriter *kw)
+{
+	return kw->nq;
+}
+
+void kw_discard(struct kwriter *kw)
+{
+	kw->nq = 0;
+}
+
+/* ---- batch building ----------------------------------------------------------- */
+
+static int reserve(struct kwriter *kw, size_t more)
+{
+	size_t cap;
+	char *b;
+
+	if (kw->len + more <= kw->cap)
+		return 0;
+	cap = kw->cap ? kw->cap : 65536;
+	while (cap < kw->len + more)
+		cap *= 2;
+	b = realloc(kw->buf, cap);
+	if (!b)
+		return -1;
+	kw->buf = b;
+	kw->cap = cap;
+	return 0;
+}
+
+/* Worst case for one message of CHUNK IPv6 elements with timeouts. */
+#define MSG_MAX (1024 + CHUNK * 96)
+
+static int put_batch_marker(struct kwriter *kw, bool begin)
+{
+	struct nlmsghdr *nlh;
+
+	if (reserve(kw, 256) < 0)
+		return -1;
+	nlh = begin ? nftnl_batch_begin(kw->buf + kw->len, kw->seq++) :
+		      nftnl_batch_end(kw->buf + kw->len, kw->seq++);
+	kw->len += NLMSG_ALIGN(nlh->nlmsg_len);
+	return 0;
+}
+
+/*
+ * One message: the elements of q[] whose op is in ops and whose family is
+ * fam, from *pos on, at most CHUNK; with_timeout adds their timeouts.
+ */
+static int put_elems(struct kwriter *kw, int fam, unsigned ops, uint16_t type,
+		     bool with_timeout, size_t *pos)
+{
+	struct nftnl_set *s;
+	struct nlmsghdr *nlh;
+	size_t n = 0, alen = fam == AF_INET ? 4 : 16;
+
+	s = nftnl_set_alloc();
+	if (!s)
+		return -1;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, kw->table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, fam == AF_INET ? kw->set4 : kw->set6);
+	for (; *pos < kw->nq && n < CHUNK; (*pos)++) {
+		const struct qitem *it = &kw->q[*pos];
+		struct nftnl_set_elem *el;
+
+		if (it->key.family != fam || !(ops & (1u << it->op)))
+			continue;
+		el = nftnl_set_elem_alloc();
+		if (!el) {
+			nftnl_set_free(s);
+			return -1;
+		}
+		nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, it->key.addr, (uint32_t)alen);
+		if (with_timeout)
+			nftnl_set_elem_set_u64(el, NFTNL_SET_ELEM_TIMEOUT, it->timeout_ms);
+		nftnl_set_elem_add(s, el);
+		n++;
+	}
+	if (n) {
+		if (reserve(kw, MSG_MAX) < 0) {
+			nftnl_set_free(s);
+			return -1;
+		}
+		nlh = nftnl_nlmsg_build_hdr(kw->buf + kw->len, type, kw->family,
+					    (type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0) |
+					    NLM_F_ACK, kw->seq++);
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		kw->len += NLMSG_ALIGN(nlh->nlmsg_len);
+		kw->acks++;
+	}
+	nftnl_set_free(s);
+	return 0;
+}
+
+static int put_phase(struct kwriter *kw, unsigned ops, uint16_t type, bool with_timeout)
+{
+	static const int fams[] = { AF_INET, AF_INET6 };
+
+	for (size_t f = 0; f < 2; f++) {
+		size_t pos = 0;
+
+		while (pos < kw->nq) {
+			if (put_elems(kw, fams[f], ops, type, with_timeout, &pos) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int build(struct kwriter *kw)
+{
+	kw->len = 0;
+	kw->acks = 0;
+	if (put_batch_marker(kw, true) < 0 ||
+	    /* make sure renewed and deleted elements exist, so the delete cannot fail */
+	    put_phase(kw, 1u << OP_RENEW | 1u << OP_DEL, NFT_MSG_NEWSETELEM, false) < 0 ||
+	    put_phase(kw, 1u << OP_RENEW | 1u << OP_DEL, NFT_MSG_DELSETELEM, false) < 0 ||
+	    put_phase(kw, 1u << OP_RENEW | 1u << OP_ADD, NFT_MSG_NEWSETELEM, true) < 0 ||
+	    put_batch_marker(kw, false) < 0)
+		return -1;
+	return 0;
+}
+
+/* ---- talking to the kernel --------------------------------------------------------- */
+
+static void grow_sndbuf(struct kwriter *kw, size_t len)
+{
+	int want;
+
+	if (len + 4096 <= (size_t)kw->sndbuf || len > (1u << 30))
+		return;
+	want = (int)(len + 65536);
+	/* SO_SNDBUFFORCE passes the rmem/wmem caps (we have CAP_NET_ADMIN). */
+	if (setsockopt(mnl_socket_get_fd(kw->nl), SOL_SOCKET, SO_SNDBUFFORCE, &want,
+		       sizeof(want)) < 0)
+		setsockopt(mnl_socket_get_fd(kw->nl), SOL_SOCKET, SO_SNDBUF, &want, sizeof(want));
+	kw->sndbuf = want;
+}
+
+/* Wait for n acks; returns 0 or the first kernel errno (positive). -1 on I/O trouble. */
+static int wait_acks(struct kwriter *kw, size_t n, int *kerr)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
+	int fd = mnl_socket_get_fd(kw->nl);
+
+	*kerr = 0;
+	while (n) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		const struct nlmsghdr *nlh;
+		ssize_t got;
+		int left;
+
+		if (poll(&p, 1, ACK_TIMEOUT_MS) <= 0)
+			return -1;
+		got = mnl_socket_recvfrom(kw->nl, buf, sizeof(buf));
+		if (got < 0)
+			return errno == EINTR ? 0 : -1;
+		left = (int)got;
+		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
+		     nlh = mnl_nlmsg_next(nlh, &left)) {
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+
+				if (err->error < 0 && !*kerr)
+					*kerr = -err->error;
+				if (n)
+					n--;
+			}
+		}
+	}
+	return 0;
+}
+
+int kw_flush(struct kwriter *kw, bool *missing, struct xerr *e)
+{
+	int kerr = 0;
+
+	*missing = false;
+	if (!kw->nq)
+		return 0;
+	if (build(kw) < 0) {
+		kw_discard(kw);
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory building a ban batch");
+	}
+	grow_sndbuf(kw, kw->len);
+	if (mnl_socket_sendto(kw->nl, kw->buf, kw->len) < 0) {
+		xerr_set(e, XNFT_EXIT_USAGE, "sending %zu set elements to the kernel: %s", kw->nq,
+			 strerror(errno));
+		kw_discard(kw);
+		return -1;
+	}
+	if (wait_acks(kw, kw->acks, &kerr) < 0) {
+		kw_discard(kw);
+		return xerr_set(e, XNFT_EXIT_USAGE, "no answer from the kernel to a ban batch");
+	}
+	if (kerr == ENOENT) {
+		*missing = true;
+		xerr_set(e, XNFT_EXIT_FINDINGS, "table %s or its sets %s/%s are not loaded",
+			 kw->table, kw->set4, kw->set6);
+		return xerr_hint(e, "load the policy (xnft apply, or nft -f); the daemon puts the "
+				 "bans in as soon as the sets exist");
+	}
+	if (kerr) {
+		xerr_set(e, XNFT_EXIT_USAGE, "the kernel refused a batch of %zu ban elements: %s",
+			 kw->nq, strerror(kerr));
+		kw_discard(kw);
+		return xerr_hint(e, "check that %s and %s are 'flags timeout' sets of ipv4_addr "
+				 "and ipv6_addr", kw->set4, kw->set6);
+	}
+	kw_discard(kw);
+	return 0;
+}
+
+/* ---- listing ------------------------------------------------------------------------ */
+
+struct list_ctx {
+	int fam;
+	unsigned plen6;
+	int (*fn)(void *ctx, const struct kw_elem *el);
+	void *ctx;
+	int stop;
+};
+
+static int elem_cb(struct nftnl_set_elem *el, void *data)
+{
+	struct list_ctx *lc = data;
+	struct kw_elem ke = { 0 };
+	uint32_t len = 0;
+	const void *k = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &len);
+
+	if (!k || len != (lc->fam == AF_INET ? 4u : 16u))
+		return 0;
+	ke.key.family = (uint8_t)lc->fam;
+	ke.key.plen = lc->fam == AF_INET ? 32 : (uint8_t)lc->plen6;
+	memcpy(ke.key.addr, k, len);
+	if (nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_TIMEOUT))
+		ke.timeout_ms = nftnl_set_elem_get_u64(el, NFTNL_SET_ELEM_TIMEOUT);
+	if (nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_EXPIRATION))
+		ke.expires_ms = nftnl_set_elem_get_u64(el, NFTNL_SET_ELEM_EXPIRATION);
+	if (!lc->stop && lc->fn(lc->ctx, &ke))
+		lc->stop = 1;
+	return 0;
+}
+
+static int list_one(struct kwriter *kw, int fam, struct list_ctx *lc, int *kerr)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+	uint32_t seq = kw->seq++;
+	int fd = mnl_socket_get_fd(kw->nl);
+	bool done = false;
+
+	*kerr = 0;
+	if (!s)
+		return -1;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, kw->table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, fam == AF_INET ? kw->set4 : kw->set6);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, kw->family, NLM_F_DUMP | NLM_F_ACK,
+				    seq);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	if (mnl_socket_sendto(kw->nl, nlh, nlh->nlmsg_len) < 0)
+		return -1;
+	lc->fam = fam;
+	while (!done) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t got;
+		int left;
+
+		if (poll(&p, 1, ACK_TIMEOUT_MS) <= 0)
+			return -1;
+		got = mnl_socket_recvfrom(kw->nl, buf, sizeof(buf));
+		if (got < 0)
+			return -1;
+		left = (int)got;
+		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
+		     nlh = mnl_nlmsg_next(nlh, &left)) {
+			if (nlh->nlmsg_seq != seq)
+				continue;
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				done = true;
+			} else if (nlh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+
+				if (err->error < 0)
+					*kerr = -err->error;
+				done = true;
+			} else {
+				struct nftnl_set *rs = nftnl_set_alloc();
+
+				if (!rs)
+					return -1;
+				if (nftnl_set_elems_nlmsg_parse(nlh, rs) >= 0)
+					nftnl_set_elem_foreach(rs, elem_cb, lc);
+				nftnl_set_free(rs);
+			}
+		}
+	}
+	return 0;
+}
+
+int kw_list(struct kwriter *kw, int (*fn)(void *ctx, const struct kw_elem *el), void *ctx,
+	    unsigned plen6, bool *missing, struct xerr *e)
+{
+	struct list_ctx lc = { .plen6 = plen6, .fn = fn, .ctx = ctx };
+	static const int fams[] = { AF_INET, AF_INET6 };
+
+	*missing = false;
+	for (size_t f = 0; f < 2; f++) {
+		int kerr;
+
+		if (list_one(kw, fams[f], &lc, &kerr) < 0)
+			return xerr_set(e, XNFT_EXIT_USAGE, "listing the ban sets: %s",
+					strerror(errno ? errno : EIO));
+		if (kerr == ENOENT) {
+			*missing = true;
+			return xerr_set(e, XNFT_EXIT_FINDINGS, "set %s %s %s is not loaded",
+					kw->table, fams[f] == AF_INET ? kw->set4 : kw->set6,
+					"(policy not applied?)");
+		}
+		if (kerr)
+			return xerr_set(e, XNFT_EXIT_USAGE, "listing the ban sets: %s",
+					strerror(kerr));
+	}
+	return 0;
+}
+
+/* ---- monitor -------------------------------------------------------------------------- */
+
+int kw_monitor_fd(struct kwriter *kw, struct xerr *e)
+{
+	int grp = NFNLGRP_NFTABLES, big = 4 << 20;
+
+	if (kw->mon)
+		return mnl_socket_get_fd(kw->mon);
+	kw->mon = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (!kw->mon || mnl_socket_bind(kw->mon, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    mnl_socket_setsockopt(kw->mon, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)) < 0) {
+		if (kw->mon)
+			mnl_socket_close(kw->mon);
+		kw->mon = NULL;
+		return xerr_set(e, XNFT_EXIT_USAGE, "cannot watch nf_tables events: %s",
+				strerror(errno));
+	}
+	if (setsockopt(mnl_socket_get_fd(kw->mon), SOL_SOCKET, SO_RCVBUFFORCE, &big,
+		       sizeof(big)) < 0)
+		setsockopt(mnl_socket_get_fd(kw->mon), SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	return mnl_socket_get_fd(kw->mon);
+}
+
+static unsigned event_of(struct kwriter *kw, const struct nlmsghdr *nlh)
+{
+	uint16_t type = nlh->nlmsg_type;
+	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
+	unsigned ev = 0;
+
+	if (NFNL_SUBSYS_ID(type) != NFNL_SUBSYS_NFTABLES || g->nfgen_family != kw->family)
+		return 0;
+	type = NFNL_MSG_TYPE(type);
+	if (type == NFT_MSG_NEWSET) {
+		struct nftnl_set *s = nftnl_set_alloc();
+
+		if (s && nftnl_set_nlmsg_parse(nlh, s) >= 0) {
+			const char *t = nftnl_set_get_str(s, NFTNL_SET_TABLE);
+			const char *n = nftnl_set_get_str(s, NFTNL_SET_NAME);
+
+			if (t && n && !strcmp(t, kw->table) &&
+			    (!strcmp(n, kw->set4) || !strcmp(n, kw->set6)))
+				ev = KW_EV_SETS_NEW;
+		}
+		nftnl_set_free(s);
+	} else if (type == NFT_MSG_DELTABLE) {
+		struct nftnl_table *t = nftnl_table_alloc();
+
+		if (t && nftnl_table_nlmsg_parse(nlh, t) >= 0) {
+			const char *n = nftnl_table_get_str(t, NFTNL_TABLE_NAME);
+
+			if (n && !strcmp(n, kw->table))
+				ev = KW_EV_TABLE_GONE;
+		}
+		nftnl_table_free(t);
+	} else if (type == NFT_MSG_DELSET) {
+		/* a set deleted alone: ask for a comparison with the kernel */
+		ev = KW_EV_RESYNC;
+	}
+	return ev;
+}
+
+unsigned kw_monitor_read(struct kwriter *kw)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE * 8];
+	unsigned ev = 0;
+
+	if (!kw->mon)
+		return 0;
+	for (int rounds = 0; rounds < 4096; rounds++) {
+		ssize_t got = recv(mnl_socket_get_fd(kw->mon), buf, sizeof(buf), 0);
+		const struct nlmsghdr *nlh;
+		int left;
+
+		if (got < 0) {
+			if (errno == ENOBUFS)
+				ev |= KW_EV_RESYNC;   /* the kernel dropped events */
+			if (errno == EINTR || errno == ENOBUFS)
+				continue;
+			break;
+		}
+		if (!got)
+			break;
+		left = (int)got;
+		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
+		     nlh = mnl_nlmsg_next(nlh, &left))
+			ev |= event_of(kw, nlh);
+	}
+	return ev;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The kernel side of bans: elements of the policy's ban sets (BANNED4,
+ * BANNED6) written with libnftnl over one netlink socket, many per
+ * transaction, no text to parse. Also reads the sets back (reconcile at
+ * start) and watches nf_tables events, so that a policy re-apply that
+ * recreates the sets empty is noticed at once.
+ */
+#ifndef XNFT_BAN_KERNEL_H
+#define XNFT_BAN_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ban/engine.h"
+#include "core/config.h"
+#include "core/err.h"
+
+struct kwriter;
+
+/* The table and set names come from cfg ([daemon] table, set4, set6); copied. */
+int kw_open(const struct xnft_config *cfg, struct kwriter **out, struct xerr *e);
+void kw_close(struct kwriter *kw);
+void kw_set_target(struct kwriter *kw, const struct xnft_config *cfg);
+
+/*
+ * Queue an element. renew: the element may already be there, so it is
+ * replaced (add, delete, add in the same transaction) and its timeout
+ * starts over; otherwise a plain add. timeout_ms is the time left.
+ */
+int kw_queue_add(struct kwriter *kw, const struct ban_key *key, uint64_t timeout_ms, bool renew);
+/* Queue a removal; an element that is not there is not an error. */
+int kw_queue_del(struct kwriter *kw, const struct ban_key *key);
+size_t kw_pending(const struct kwriter *kw);
+void kw_discard(struct kwriter *kw);
+
+/*
+ * Send everything queued as one transaction and wait for the kernel's
+ * answer. When the table or a set is missing: -1 with e->code =
+ * XNFT_EXIT_FINDINGS and *missing = true (the queue is kept, so the caller
+ * can retry once the policy is back). Other errors drop the queue.
+ */
+int kw_flush(struct kwriter *kw, bool *missing, struct xerr *e);
+
+/* One element of a ban set as the kernel holds it. */
+struct kw_elem {
+	struct ban_key key;
+	uint64_t timeout_ms;   /* 0: no timeout */
+	uint64_t expires_ms;   /* time left; 0 when none */
+};
+
+/* Every element of the IPv4 and IPv6 ban sets. Missing set: -1, *missing = true. */
+int kw_list(struct kwriter *kw, int (*fn)(void *ctx, const struct kw_elem *el), void *ctx,
+	    unsigned plen6, bool *missing, struct xerr *e);
+
+/* nf_tables event monitor: an fd to poll, and what the events said. */
+enum {
+	KW_EV_SETS_NEW = 1 << 0,   /* one of our sets was (re)created */
+	KW_EV_TABLE_GONE = 1 << 1, /* our table was deleted */
+	KW_EV_RESYNC = 1 << 2,     /* events were lost: compare with the kernel */
+};
+int kw_monitor_fd(struct kwriter *kw, struct xerr *e);
+/* Read what is pending on the monitor fd (non-blocking); returns KW_EV_* bits. */
+unsigned kw_monitor_read(struct kwriter *kw);
+
+#endif

@@ -1,0 +1,891 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * xnft.conf reader. libinih does the INI syntax; we feed it through our own
+ * line reader so that every key is known with its line number (the Debian
+ * build of inih does not pass line numbers to the handler), and so that an
+ * over-long line is an error instead of being silently cut in two.
+ */
+#include "core/config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <ini.h>
+#include <math.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LINE_MAX_LEN 4096
+
+struct parse_ctx {
+	struct xnft_config *cfg;
+	const char *name;
+	const char *text;       /* the whole input */
+	size_t pos;
+	int line;               /* line just handed to inih */
+	bool failed;
+	bool sources_set;
+	struct xerr err;
+	char section[CONFIG_NAME_MAX + 8];
+};
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static int fail(struct parse_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(struct parse_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->failed)
+		return 0;
+	c->failed = true;
+	xerr_at(&c->err, XNFT_EXIT_FINDINGS, c->name, c->line, 0, "%s", "");
+	va_start(ap, fmt);
+	vsnprintf(c->err.msg, sizeof(c->err.msg), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+static int fail_hint(struct parse_ctx *c, const char *hint)
+{
+	if (c->failed && !c->err.hint[0])
+		snprintf(c->err.hint, sizeof(c->err.hint), "%s", hint);
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+/* inih keeps "10 # ten" whole; a '#' after whitespace starts a comment here. */
+static void strip_comment(char *v)
+{
+	for (char *p = v; *p; p++) {
+		if ((*p == '#' || *p == ';') && p > v && isspace((unsigned char)p[-1])) {
+			*p = '\0';
+			break;
+		}
+	}
+	{
+		char *t = trim(v);
+
+		memmove(v, t, strlen(t) + 1);
+	}
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	static const char *yes[] = { "yes", "true", "on", "1" }, *no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (!strcasecmp(v, yes[i])) {
+			*out = true;
+			return 0;
+		}
+		if (!strcasecmp(v, no[i])) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int parse_uint(const char *v, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+	unsigned long long n;
+
+	if (!isdigit((unsigned char)v[0]))
+		return -1;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || *end || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static int copy_name(char *dst, size_t size, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (!n || n >= size)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!isalnum((unsigned char)v[i]) && v[i] != '_' && v[i] != '-' && v[i] != '.')
+			return -1;
+	}
+	memcpy(dst, v, n + 1);
+	return 0;
+}
+
+static int copy_path(char *dst, size_t size, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (!n || n >= size || v[0] != '/')
+		return -1;
+	memcpy(dst, v, n + 1);
+	return 0;
+}
+
+/* Split "a, b ,c" into trimmed non-empty items; calls fn for each. */
+static int for_each_item(struct parse_ctx *c, const char *key, const char *v,
+			 int (*fn)(struct parse_ctx *c, const char *key, const char *item, void *arg),
+			 void *arg)
+{
+	char *dup = strdup(v), *save = NULL, *tok;
+	int rc = 1, n = 0;
+
+	if (!dup)
+		return fail(c, "out of memory");
+	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *item = trim(tok);
+
+		if (!*item)
+			continue;
+		n++;
+		if (!fn(c, key, item, arg)) {
+			rc = 0;
+			break;
+		}
+	}
+	free(dup);
+	if (rc && !n)
+		return fail(c, "[%s] %s: empty list", c->section, key);
+	return rc;
+}
+
+static int push_str(char ***v, size_t *n, const char *s)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!nv)
+		return -1;
+	*v = nv;
+	if (!(nv[*n] = strdup(s)))
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+/* ---- durations ------------------------------------------------------------ */
+
+int config_parse_duration(const char *text, uint64_t *ms, struct xerr *e)
+{
+	static const struct { const char *unit; uint64_t ms; } units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+		{ "d", 86400000 }, { "w", 604800000 },
+	};
+	const char *p = text;
+	uint64_t total = 0;
+	char shown[64];
+
+	addr_shown(shown, sizeof(shown), text ? text : "");
+	if (!text || !*text)
+		return xerr_set(e, XNFT_EXIT_FINDINGS, "empty duration: expected e.g. 60s, 10m, 1h, 1d");
+	while (*p) {
+		uint64_t n = 0, mul = 0;
+		size_t ulen = 0;
+
+		if (!isdigit((unsigned char)*p))
+			goto bad;
+		while (isdigit((unsigned char)*p)) {
+			if (n > UINT64_MAX / 10 - 10)
+				goto big;
+			n = n * 10 + (uint64_t)(*p++ - '0');
+		}
+		if (!*p && p == text + strspn(text, "0123456789")) {
+			mul = 1000;   /* a bare number: seconds */
+		} else {
+			for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+				size_t l = strlen(units[i].unit);
+
+				if (!strncmp(p, units[i].unit, l) && l > ulen &&
+				    !isalpha((unsigned char)p[l])) {
+					mul = units[i].ms;
+					ulen = l;
+				}
+			}
+			if (!mul)
+				goto bad;
+			p += ulen;
+		}
+		if (n > (UINT64_MAX / 2) / mul || total + n * mul < total)
+			goto big;
+		total += n * mul;
+		if (total > CONFIG_BANTIME_MAX_MS * 10)
+			goto big;
+	}
+	*ms = total;
+	return 0;
+bad:
+	xerr_set(e, XNFT_EXIT_FINDINGS, "'%s' is not a duration", shown);
+	return xerr_hint(e, "write a number with a unit: 500ms, 30s, 10m, 1h, 2d, 1w (or 1h30m)");
+big:
+	return xerr_set(e, XNFT_EXIT_FINDINGS, "duration '%s' is too large", shown);
+}
+
+void config_format_duration(uint64_t ms, char *buf, size_t size)
+{
+	static const struct { const char *unit; uint64_t ms; } units[] = {
+		{ "w", 604800000 }, { "d", 86400000 }, { "h", 3600000 }, { "m", 60000 },
+		{ "s", 1000 }, { "ms", 1 },
+	};
+	size_t off = 0;
+
+	if (!size)
+		return;
+	buf[0] = '\0';
+	if (!ms) {
+		snprintf(buf, size, "0s");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]) && off < size; i++) {
+		uint64_t n = ms / units[i].ms;
+
+		if (!n)
+			continue;
+		ms -= n * units[i].ms;
+		off += (size_t)snprintf(buf + off, size - off, "%llu%s", (unsigned long long)n,
+					units[i].unit);
+	}
+}
+
+/* ---- matching ------------------------------------------------------------- */
+
+bool config_rule_matches_category(const struct config_rule *r, const char *category)
+{
+	char cat[128];
+	size_t n;
+
+	if (!category)
+		return false;
+	if (!strncmp(category, "XNFT-", 5))
+		category += 5;
+	n = strcspn(category, ": ");
+	if (n >= sizeof(cat))
+		return false;
+	memcpy(cat, category, n);
+	cat[n] = '\0';
+	for (size_t i = 0; i < r->ncategories; i++) {
+		const char *pat = r->categories[i];
+
+		if (!strncmp(pat, "XNFT-", 5))
+			pat += 5;
+		if (!fnmatch(pat, cat, 0))
+			return true;
+	}
+	return false;
+}
+
+bool config_rule_matches_port(const struct config_rule *r, uint8_t proto, uint16_t dport)
+{
+	bool ok = !r->nprotocols;
+
+	for (size_t i = 0; i < r->nprotocols; i++)
+		ok = ok || r->protocols[i] == proto;
+	if (!ok)
+		return false;
+	if (!r->nports)
+		return true;
+	for (size_t i = 0; i < r->nports; i++) {
+		if (dport >= r->ports[i].lo && dport <= r->ports[i].hi)
+			return true;
+	}
+	return false;
+}
+
+/* ---- [ban.NAME] ----------------------------------------------------------- */
+
+static struct config_rule *rule_find(struct xnft_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->nrules; i++) {
+		if (!strcmp(cfg->rules[i].name, name))
+			return &cfg->rules[i];
+	}
+	return NULL;
+}
+
+static int rule_new(struct parse_ctx *c, const char *name)
+{
+	struct xnft_config *cfg = c->cfg;
+	struct config_rule *nr, *old;
+
+	if ((old = rule_find(cfg, name)))
+		return fail(c, "[ban.%s] is defined twice (first at line %d)", name, old->line);
+	if (copy_name((char[CONFIG_NAME_MAX]){ 0 }, CONFIG_NAME_MAX, name) < 0) {
+		fail(c, "[ban.%s]: a rule name is 1-%d letters, digits, '_', '-' or '.'", name,
+		     CONFIG_NAME_MAX - 1);
+		return 0;
+	}
+	nr = realloc(cfg->rules, (cfg->nrules + 1) * sizeof(*nr));
+	if (!nr)
+		return fail(c, "out of memory");
+	cfg->rules = nr;
+	nr = &cfg->rules[cfg->nrules++];
+	memset(nr, 0, sizeof(*nr));
+	snprintf(nr->name, sizeof(nr->name), "%s", name);
+	nr->line = c->line;
+	nr->enabled = true;
+	return 1;
+}
+
+static int add_category(struct parse_ctx *c, const char *key, const char *item, void *arg)
+{
+	struct config_rule *r = arg;
+
+	if (strlen(item) >= 64 || strpbrk(item, " \t:\"'"))
+		return fail(c, "[%s] %s: '%s' is not a log category (like TCPFL-NULL, DROP, TCPFL-*)",
+			    c->section, key, item);
+	if (push_str(&r->categories, &r->ncategories, item) < 0)
+		return fail(c, "out of memory");
+	return 1;
+}
+
+static int add_port(struct parse_ctx *c, const char *key, const char *item, void *arg)
+{
+	struct config_rule *r = arg;
+	struct config_ports p, *np;
+	unsigned long long lo, hi;
+	char buf[32];
+	const char *dash;
+
+	if (!strcasecmp(item, "any")) {
+		free(r->ports);
+		r->ports = NULL;
+		r->nports = 0;
+		return 1;
+	}
+	if (strlen(item) >= sizeof(buf))
+		goto bad;
+	snprintf(buf, sizeof(buf), "%s", item);
+	dash = strchr(item, '-');
+	if (dash) {
+		buf[dash - item] = '\0';
+		if (parse_uint(trim(buf), 65535, &lo) < 0 || parse_uint(trim(buf + (dash - item) + 1),
+									65535, &hi) < 0 || lo > hi)
+			goto bad;
+	} else if (parse_uint(buf, 65535, &lo) < 0) {
+		struct servent *se = getservbyname(buf, NULL);
+
+		if (!se)
+			goto bad;
+		lo = hi = ntohs((uint16_t)se->s_port);
+	} else {
+		hi = lo;
+	}
+	p.lo = (uint16_t)lo;
+	p.hi = (uint16_t)hi;
+	np = realloc(r->ports, (r->nports + 1) * sizeof(*np));
+	if (!np)
+		return fail(c, "out of memory");
+	r->ports = np;
+	r->ports[r->nports++] = p;
+	return 1;
+bad:
+	fail(c, "[%s] %s: '%s' is not a port, a range LO-HI or 'any'", c->section, key, item);
+	return fail_hint(c, "write e.g. ports = 22, 3306, 8000-8999 (or any)");
+}
+
+static int add_proto(struct parse_ctx *c, const char *key, const char *item, void *arg)
+{
+	static const struct { const char *name; uint8_t num; } protos[] = {
+		{ "tcp", 6 }, { "udp", 17 }, { "icmp", 1 }, { "icmpv6", 58 }, { "sctp", 132 },
+		{ "udplite", 136 }, { "dccp", 33 }, { "gre", 47 }, { "esp", 50 }, { "ah", 51 },
+	};
+	struct config_rule *r = arg;
+	uint8_t *np;
+	int num = -1;
+
+	if (!strcasecmp(item, "any")) {
+		free(r->protocols);
+		r->protocols = NULL;
+		r->nprotocols = 0;
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++) {
+		if (!strcasecmp(item, protos[i].name))
+			num = protos[i].num;
+	}
+	if (num < 0)
+		return fail(c, "[%s] %s: unknown protocol '%s' (tcp, udp, icmp, icmpv6, sctp, "
+			    "udplite, dccp, gre, esp, ah or any)", c->section, key, item);
+	np = realloc(r->protocols, r->nprotocols + 1);
+	if (!np)
+		return fail(c, "out of memory");
+	r->protocols = np;
+	r->protocols[r->nprotocols++] = (uint8_t)num;
+	return 1;
+}
+
+static int duration_key(struct parse_ctx *c, const char *key, const char *v, uint64_t *out,
+			uint64_t min, uint64_t max)
+{
+	struct xerr e;
+	char a[32], b[32];
+
+	if (config_parse_duration(v, out, &e) < 0) {
+		fail(c, "[%s] %s: %s", c->section, key, e.msg);
+		return fail_hint(c, e.hint[0] ? e.hint : "write e.g. 60s, 10m, 1h");
+	}
+	if (*out < min || *out > max) {
+		config_format_duration(min, a, sizeof(a));
+		config_format_duration(max, b, sizeof(b));
+		return fail(c, "[%s] %s: %s is out of range (%s to %s)", c->section, key, v, a, b);
+	}
+	return 1;
+}
+
+static int rule_key(struct parse_ctx *c, struct config_rule *r, const char *key, const char *v)
+{
+	unsigned long long n;
+
+	if (!strcmp(key, "categories") || !strcmp(key, "category"))
+		return for_each_item(c, key, v, add_category, r);
+	if (!strcmp(key, "ports") || !strcmp(key, "port"))
+		return for_each_item(c, key, v, add_port, r);
+	if (!strcmp(key, "protocols") || !strcmp(key, "protocol"))
+		return for_each_item(c, key, v, add_proto, r);
+	if (!strcmp(key, "threshold")) {
+		if (parse_uint(v, CONFIG_THRESHOLD_MAX, &n) < 0 || !n)
+			return fail(c, "[%s] threshold: '%s' is not a number of events from 1 to %u",
+				    c->section, v, CONFIG_THRESHOLD_MAX);
+		r->threshold = (unsigned)n;
+		return 1;
+	}
+	if (!strcmp(key, "window"))
+		return duration_key(c, key, v, &r->window_ms, 1, 30ull * 86400000);
+	if (!strcmp(key, "bantime"))
+		return duration_key(c, key, v, &r->bantime_ms, 1000, CONFIG_BANTIME_MAX_MS);
+	if (!strcmp(key, "enabled")) {
+		if (parse_bool(v, &r->enabled) < 0)
+			return fail(c, "[%s] enabled: '%s' is not yes or no", c->section, v);
+		return 1;
+	}
+	fail(c, "[%s]: unknown key '%s'", c->section, key);
+	return fail_hint(c, "a [ban.NAME] rule knows categories, ports, protocols, threshold, "
+			 "window, bantime and enabled");
+}
+
+/* ---- [daemon] ------------------------------------------------------------- */
+
+static int add_source(struct parse_ctx *c, const char *key, const char *item, void *arg)
+{
+	struct xnft_config *cfg = arg;
+	unsigned long long g;
+	bool ok = false;
+
+	(void)key;
+	if (!strcmp(item, "journald") || !strcmp(item, "kmsg") || !strcmp(item, "stdin") ||
+	    !strcmp(item, "nflog"))
+		ok = true;
+	else if (!strncmp(item, "nflog:", 6))
+		ok = !parse_uint(item + 6, 65535, &g);
+	else if (!strncmp(item, "file:", 5))
+		ok = item[5] == '/' && strlen(item) < CONFIG_PATH_MAX;
+	if (!ok) {
+		fail(c, "[daemon] sources: '%s' is not an event source", item);
+		return fail_hint(c, "sources are nflog[:GROUP], journald, kmsg, file:/ABSOLUTE/PATH "
+				 "and stdin, separated by commas");
+	}
+	for (size_t i = 0; i < cfg->nsources; i++) {
+		if (!strcmp(cfg->sources[i], item))
+			return fail(c, "[daemon] sources: '%s' is listed twice", item);
+	}
+	if (push_str(&cfg->sources, &cfg->nsources, item) < 0)
+		return fail(c, "out of memory");
+	return 1;
+}
+
+static int daemon_key(struct parse_ctx *c, const char *key, const char *v)
+{
+	struct xnft_config *cfg = c->cfg;
+	unsigned long long n;
+
+	if (!strcmp(key, "sources")) {
+		/* The first "sources" replaces the default; later lines add to it. */
+		if (!c->sources_set) {
+			for (size_t i = 0; i < cfg->nsources; i++)
+				free(cfg->sources[i]);
+			cfg->nsources = 0;
+			c->sources_set = true;
+		}
+		return for_each_item(c, key, v, add_source, cfg);
+	}
+	if (!strcmp(key, "policy")) {
+		if (strcmp(v, "live") && copy_path(cfg->policy, sizeof(cfg->policy), v) < 0)
+			return fail(c, "[daemon] policy: '%s' is neither an absolute path nor 'live'", v);
+		if (!strcmp(v, "live"))
+			snprintf(cfg->policy, sizeof(cfg->policy), "live");
+		return 1;
+	}
+	if (!strcmp(key, "table")) {
+		char fam[16], name[CONFIG_NAME_MAX + 1];
+
+		if (sscanf(v, "%15s %64s", fam, name) != 2 ||
+		    (strcmp(fam, "inet") && strcmp(fam, "ip") && strcmp(fam, "ip6")) ||
+		    copy_name(cfg->table, sizeof(cfg->table), name) < 0)
+			return fail(c, "[daemon] table: '%s' is not 'FAMILY NAME' (like 'inet xnft')", v);
+		snprintf(cfg->table_family, sizeof(cfg->table_family), "%s", fam);
+		return 1;
+	}
+	if (!strcmp(key, "set4") || !strcmp(key, "set6")) {
+		char *dst = key[3] == '4' ? cfg->set4 : cfg->set6;
+
+		if (copy_name(dst, CONFIG_NAME_MAX, v) < 0)
+			return fail(c, "[daemon] %s: '%s' is not a set name", key, v);
+		return 1;
+	}
+	if (!strcmp(key, "socket") || !strcmp(key, "database")) {
+		char *dst = key[0] == 's' ? cfg->socket_path : cfg->db_path;
+
+		if (copy_path(dst, CONFIG_PATH_MAX, v) < 0)
+			return fail(c, "[daemon] %s: '%s' is not an absolute path", key, v);
+		return 1;
+	}
+	if (!strcmp(key, "max_offenders")) {
+		if (parse_uint(v, CONFIG_OFFENDERS_MAX, &n) < 0 || n < 16)
+			return fail(c, "[daemon] max_offenders: '%s' is not a number from 16 to %u",
+				    v, CONFIG_OFFENDERS_MAX);
+		cfg->max_offenders = (size_t)n;
+		return 1;
+	}
+	if (!strcmp(key, "ipv6_prefix")) {
+		if (parse_uint(v, 128, &n) < 0 || n < 16)
+			return fail(c, "[daemon] ipv6_prefix: '%s' is not a prefix length from 16 to 128",
+				    v);
+		cfg->ipv6_prefix = (unsigned)n;
+		return 1;
+	}
+	if (!strcmp(key, "batch"))
+		return duration_key(c, key, v, &cfg->batch_ms, 0, 1000);
+	fail(c, "[daemon]: unknown key '%s'", key);
+	return fail_hint(c, "[daemon] knows sources, policy, table, set4, set6, socket, database, "
+			 "max_offenders, ipv6_prefix and batch");
+}
+
+/* ---- [escalation], [whitelist], [notify] ------------------------------------ */
+
+static int escalation_key(struct parse_ctx *c, const char *key, const char *v)
+{
+	struct xnft_config *cfg = c->cfg;
+
+	if (!strcmp(key, "enabled")) {
+		if (parse_bool(v, &cfg->esc_enabled) < 0)
+			return fail(c, "[escalation] enabled: '%s' is not yes or no", v);
+		return 1;
+	}
+	if (!strcmp(key, "factor")) {
+		char *end;
+		double f;
+
+		errno = 0;
+		f = strtod(v, &end);
+		if (errno || *end || !isdigit((unsigned char)v[0]) || !isfinite(f) || f < 1.0 ||
+		    f > 100.0)
+			return fail(c, "[escalation] factor: '%s' is not a number from 1 to 100", v);
+		cfg->esc_factor = f;
+		return 1;
+	}
+	if (!strcmp(key, "max"))
+		return duration_key(c, key, v, &cfg->esc_max_ms, 1000, CONFIG_BANTIME_MAX_MS);
+	if (!strcmp(key, "forget"))
+		return duration_key(c, key, v, &cfg->esc_forget_ms, 1000, CONFIG_BANTIME_MAX_MS);
+	fail(c, "[escalation]: unknown key '%s'", key);
+	return fail_hint(c, "[escalation] knows enabled, factor, max and forget");
+}
+
+static int add_whitelist(struct parse_ctx *c, const char *key, const char *item, void *arg)
+{
+	struct xnft_config *cfg = arg;
+	struct prefix p, *np;
+	struct xerr e;
+
+	if (prefix_parse(&p, item, &e) < 0) {
+		fail(c, "[whitelist] %s: %s", key, e.msg);
+		return fail_hint(c, e.hint[0] ? e.hint : "write an address or CIDR, like 192.0.2.7 "
+				 "or 2001:db8::/48");
+	}
+	np = realloc(cfg->whitelist, (cfg->nwhitelist + 1) * sizeof(*np));
+	if (!np)
+		return fail(c, "out of memory");
+	cfg->whitelist = np;
+	cfg->whitelist[cfg->nwhitelist++] = p;
+	return 1;
+}
+
+static int whitelist_key(struct parse_ctx *c, const char *key, const char *v)
+{
+	if (!strcmp(key, "addresses") || !strcmp(key, "address"))
+		return for_each_item(c, key, v, add_whitelist, c->cfg);
+	fail(c, "[whitelist]: unknown key '%s'", key);
+	return fail_hint(c, "[whitelist] knows addresses (repeat the key or separate with commas)");
+}
+
+static int notify_key(struct parse_ctx *c, const char *key, const char *v)
+{
+	struct xnft_config *cfg = c->cfg;
+	struct config_notify *nn;
+	unsigned long long n;
+
+	if (!strcmp(key, "timeout"))
+		return duration_key(c, key, v, &cfg->notify_timeout_ms, 100, 300000);
+	if (!strcmp(key, "queue")) {
+		if (parse_uint(v, 100000, &n) < 0 || !n)
+			return fail(c, "[notify] queue: '%s' is not a number from 1 to 100000", v);
+		cfg->notify_queue = (size_t)n;
+		return 1;
+	}
+	if (strcmp(key, "ntfy") && strcmp(key, "slack") && strcmp(key, "discord")) {
+		fail(c, "[notify]: unknown key '%s'", key);
+		return fail_hint(c, "[notify] knows ntfy, slack, discord (webhook URLs), timeout "
+				 "and queue");
+	}
+	if ((strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) || strlen(v) >= CONFIG_PATH_MAX ||
+	    strpbrk(v, " \t\"'"))
+		return fail(c, "[notify] %s: '%s' is not an http:// or https:// URL", key, v);
+	nn = realloc(cfg->notify, (cfg->nnotify + 1) * sizeof(*nn));
+	if (!nn)
+		return fail(c, "out of memory");
+	cfg->notify = nn;
+	nn = &cfg->notify[cfg->nnotify++];
+	snprintf(nn->kind, sizeof(nn->kind), "%s", key);
+	snprintf(nn->url, sizeof(nn->url), "%s", v);
+	return 1;
+}
+
+/* ---- inih glue -------------------------------------------------------------- */
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_ctx *c = user;
+	char v[LINE_MAX_LEN];
+
+	if (c->failed)
+		return 1;   /* keep the first error only */
+	snprintf(c->section, sizeof(c->section), "%s", section);
+	snprintf(v, sizeof(v), "%s", value ? value : "");
+	strip_comment(v);
+	if (!value)
+		return fail(c, "[%s] %s: expected 'key = value'", section, name);
+	if (!v[0])
+		return fail(c, "[%s] %s: empty value", section, name);
+	if (!section[0])
+		return fail(c, "key '%s' outside any section", name);
+	if (!strcmp(section, "daemon"))
+		return daemon_key(c, name, v);
+	if (!strcmp(section, "escalation"))
+		return escalation_key(c, name, v);
+	if (!strcmp(section, "whitelist"))
+		return whitelist_key(c, name, v);
+	if (!strcmp(section, "notify"))
+		return notify_key(c, name, v);
+	if (!strncmp(section, "ban.", 4)) {
+		struct config_rule *r = rule_find(c->cfg, section + 4);
+
+		if (!r)
+			return 1;   /* its header failed; already reported */
+		return rule_key(c, r, name, v);
+	}
+	fail(c, "unknown section [%s]", section);
+	return fail_hint(c, "sections are [daemon], [escalation], [whitelist], [notify] and "
+			 "[ban.NAME]");
+}
+
+/* A section header as inih will see it: remember [ban.NAME] with its line. */
+static void see_header(struct parse_ctx *c, const char *line)
+{
+	const char *s = line, *end;
+	char name[CONFIG_NAME_MAX + 16];
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s != '[' || !(end = strchr(s, ']')))
+		return;
+	if ((size_t)(end - s - 1) >= sizeof(name)) {
+		fail(c, "section name too long");
+		return;
+	}
+	memcpy(name, s + 1, (size_t)(end - s - 1));
+	name[end - s - 1] = '\0';
+	snprintf(c->section, sizeof(c->section), "%s", name);
+	if (!strncmp(name, "ban.", 4))
+		rule_new(c, name + 4);
+	else if (strcmp(name, "daemon") && strcmp(name, "escalation") && strcmp(name, "whitelist") &&
+		 strcmp(name, "notify")) {
+		fail(c, "unknown section [%s]", name);
+		fail_hint(c, "sections are [daemon], [escalation], [whitelist], [notify] and [ban.NAME]");
+	}
+}
+
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse_ctx *c = stream;
+	const char *start = c->text + c->pos, *nl;
+	size_t len;
+
+	if (!*start)
+		return NULL;
+	nl = strchr(start, '\n');
+	len = nl ? (size_t)(nl - start) + 1 : strlen(start);
+	c->pos += len;
+	c->line++;
+	if (memchr(start, '\0', len) || len >= (size_t)num) {
+		if (len >= (size_t)num)
+			fail(c, "line longer than %d characters", num - 2);
+		snprintf(str, (size_t)num, "\n");
+		return str;
+	}
+	memcpy(str, start, len);
+	str[len] = '\0';
+	if (!c->failed)
+		see_header(c, str);
+	return str;
+}
+
+static int check_rule(struct parse_ctx *c, const struct config_rule *r)
+{
+	const char *missing = !r->ncategories ? "categories" : !r->threshold ? "threshold" :
+			      !r->window_ms ? "window" : !r->bantime_ms ? "bantime" : NULL;
+
+	if (!missing)
+		return 1;
+	c->line = r->line;
+	fail(c, "[ban.%s]: missing key '%s'", r->name, missing);
+	return fail_hint(c, "a rule needs categories, threshold, window and bantime, e.g.\n"
+			 "  categories = TCPFL-*\n  threshold = 10\n  window = 60s\n  bantime = 1h");
+}
+
+struct xnft_config *config_defaults(struct xerr *e)
+{
+	struct xnft_config *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+		return NULL;
+	}
+	if (push_str(&c->sources, &c->nsources, "journald") < 0) {
+		config_free(c);
+		xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+		return NULL;
+	}
+	snprintf(c->policy, sizeof(c->policy), "live");
+	snprintf(c->table_family, sizeof(c->table_family), "inet");
+	snprintf(c->table, sizeof(c->table), "xnft");
+	snprintf(c->set4, sizeof(c->set4), "BANNED4");
+	snprintf(c->set6, sizeof(c->set6), "BANNED6");
+	snprintf(c->socket_path, sizeof(c->socket_path), "%s", XNFT_DEFAULT_SOCKET);
+	snprintf(c->db_path, sizeof(c->db_path), "%s", XNFT_DEFAULT_DATABASE);
+	c->max_offenders = 100000;
+	c->ipv6_prefix = 64;
+	c->batch_ms = 2;
+	c->esc_enabled = true;
+	c->esc_factor = 2.0;
+	c->esc_max_ms = 7ull * 86400000;
+	c->esc_forget_ms = 30ull * 86400000;
+	c->notify_timeout_ms = 5000;
+	c->notify_queue = 256;
+	return c;
+}
+
+int config_parse(const char *name, const char *text, struct xnft_config **out, struct xerr *e)
+{
+	struct parse_ctx c = { .name = name ? name : "<config>", .text = text ? text : "" };
+	int rc;
+
+	*out = NULL;
+	if (!(c.cfg = config_defaults(e)))
+		return -1;
+	snprintf(c.cfg->path, sizeof(c.cfg->path), "%s", name ? name : "");
+	rc = ini_parse_stream(reader, &c, handler, &c);
+	if (!c.failed && rc > 0) {
+		/* inih's own syntax errors: no '=' or an unclosed '['. */
+		c.line = rc;
+		fail(&c, "syntax error: expected '[section]' or 'key = value'");
+	}
+	for (size_t i = 0; !c.failed && i < c.cfg->nrules; i++)
+		check_rule(&c, &c.cfg->rules[i]);
+	if (!c.failed && c.cfg->esc_max_ms) {
+		for (size_t i = 0; i < c.cfg->nrules; i++) {
+			if (c.cfg->rules[i].bantime_ms > c.cfg->esc_max_ms)
+				c.cfg->esc_max_ms = c.cfg->rules[i].bantime_ms;
+		}
+	}
+	if (c.failed) {
+		*e = c.err;
+		config_free(c.cfg);
+		return -1;
+	}
+	*out = c.cfg;
+	return 0;
+}
+
+int config_load(const char *path, struct xnft_config **out, struct xerr *e)
+{
+	FILE *f;
+	char *text;
+	long size;
+	size_t got;
+	int rc;
+
+	*out = NULL;
+	f = fopen(path, "re");
+	if (!f) {
+		xerr_set(e, XNFT_EXIT_USAGE, "cannot read config %s: %s", path, strerror(errno));
+		return xerr_hint(e, "start from the example: cp /usr/share/doc/xnft/xnft.conf.example "
+				 "%s (or pass --config FILE)", path);
+	}
+	if (fseek(f, 0, SEEK_END) < 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) < 0 ||
+	    size > 4 * 1024 * 1024) {
+		fclose(f);
+		return xerr_set(e, XNFT_EXIT_USAGE, "config %s is not a regular file of at most 4 MiB",
+				path);
+	}
+	text = malloc((size_t)size + 1);
+	if (!text) {
+		fclose(f);
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory reading %s", path);
+	}
+	got = fread(text, 1, (size_t)size, f);
+	fclose(f);
+	text[got] = '\0';
+	rc = config_parse(path, text, out, e);
+	free(text);
+	return rc;
+}
+
+void config_free(struct xnft_config *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nsources; i++)
+		free(c->sources[i]);
+	free(c->sources);
+	for (size_t i = 0; i < c->nrules; i++) {
+		struct config_rule *r = &c->rules[i];
+
+		for (size_t j = 0; j < r->ncategories; j++)
+			free(r->categories[j]);
+		free(r->categories);
+		free(r->ports);
+		free(r->protocols);
+	}
+	free(c->rules);
+	free(c->whitelist);
+	free(c->notify);
+	free(c);
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * /etc/xnft/xnft.conf: the daemon's configuration, an INI file read with
+ * libinih. This is the one reader of that file; every error names the file,
+ * the line and the key, so a typo is found before the daemon runs with it.
+ *
+ *   [daemon]        sources, policy, ban sets, control socket, database, caps
+ *   [escalation]    repeat offenders: factor, cap, how long history counts
+ *   [whitelist]     addresses never banned (loopback and the policy's mesh
+ *                   and admin sets are always added by the daemon)
+ *   [notify]        ntfy / Slack / Discord webhooks
+ *   [ban.NAME]      one rule: categories and ports -> N events in a window
+ *                   -> ban for a time
+ */
+#ifndef XNFT_CORE_CONFIG_H
+#define XNFT_CORE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/addr.h"
+#include "core/err.h"
+
+#define XNFT_DEFAULT_CONFIG   "/etc/xnft/xnft.conf"
+#define XNFT_DEFAULT_SOCKET   "/run/xnft/daemon.sock"
+#define XNFT_DEFAULT_DATABASE "/var/lib/xnft/bans.db"
+
+#define CONFIG_NAME_MAX 64
+#define CONFIG_PATH_MAX 512
+/* Bounds that keep a typo from becoming a denial of service on ourselves. */
+#define CONFIG_THRESHOLD_MAX 100000u
+#define CONFIG_OFFENDERS_MAX 100000000u
+#define CONFIG_BANTIME_MAX_MS (3650ull * 86400 * 1000)   /* ten years */
+
+/* A port range of a rule; [lo, hi] inclusive. */
+struct config_ports {
+	uint16_t lo, hi;
+};
+
+struct config_rule {
+	char name[CONFIG_NAME_MAX];   /* NAME of [ban.NAME] */
+	int line;                     /* line of the section header */
+	bool enabled;
+	char **categories;            /* glob patterns, "XNFT-" prefix optional */
+	size_t ncategories;
+	struct config_ports *ports;   /* destination ports; NULL/0 = any */
+	size_t nports;
+	uint8_t *protocols;           /* IP protocol numbers; NULL/0 = any */
+	size_t nprotocols;
+	unsigned threshold;           /* events ... */
+	uint64_t window_ms;           /* ... within this window ... */
+	uint64_t bantime_ms;          /* ... ban for this long (first offence) */
+};
+
+struct config_notify {
+	char kind[16];                /* "ntfy", "slack", "discord" */
+	char url[CONFIG_PATH_MAX];
+};
+
+struct xnft_config {
+	char path[CONFIG_PATH_MAX];   /* the file it came from ("" for a buffer) */
+
+	/* [daemon] */
+	char **sources;               /* "nflog:0", "journald", "kmsg", "file:PATH", "stdin" */
+	size_t nsources;
+	char policy[CONFIG_PATH_MAX]; /* policy dir/file for the whitelist, or "live" */
+	char table_family[16];        /* "inet" */
+	char table[CONFIG_NAME_MAX];  /* "xnft" */
+	char set4[CONFIG_NAME_MAX];   /* "BANNED4" */
+	char set6[CONFIG_NAME_MAX];   /* "BANNED6" */
+	char socket_path[CONFIG_PATH_MAX];
+	char db_path[CONFIG_PATH_MAX];
+	size_t max_offenders;         /* tracked addresses; least recently seen evicted */
+	unsigned ipv6_prefix;         /* IPv6 bans cover this prefix (64) */
+	uint64_t batch_ms;            /* gather bans this long before one transaction */
+
+	/* [escalation] */
+	bool esc_enabled;
+	double esc_factor;            /* bantime * factor^(previous offences) */
+	uint64_t esc_max_ms;          /* never longer than this */
+	uint64_t esc_forget_ms;       /* offences older than this no longer count */
+
+	/* [whitelist] */
+	struct prefix *whitelist;
+	size_t nwhitelist;
+
+	/* [notify] */
+	struct config_notify *notify;
+	size_t nnotify;
+	uint64_t notify_timeout_ms;
+	size_t notify_queue;
+
+	/* [ban.*] */
+	struct config_rule *rules;
+	size_t nrules;
+};
+
+/* The defaults alone (no rules): what an empty file gives. */
+struct xnft_config *config_defaults(struct xerr *e);
+
+/*
+ * Read and check a config file. Errors: -1, e->file/e->line point at the
+ * offending line and the message names the section and key; a missing or
+ * unreadable file is XNFT_EXIT_USAGE, bad content XNFT_EXIT_FINDINGS.
+ */
+int config_load(const char *path, struct xnft_config **out, struct xerr *e);
+
+/* Same over text in memory; name stands for the file in messages. */
+int config_parse(const char *name, const char *text, struct xnft_config **out, struct xerr *e);
+
+void config_free(struct xnft_config *c);
+
+/* "90s", "500ms", "10m", "1h30m", "2d", "1w"; a bare number is seconds. */
+int config_parse_duration(const char *text, uint64_t *ms, struct xerr *e);
+
+/* "1h30m" style, the shortest exact form ("0s" for 0). */
+void config_format_duration(uint64_t ms, char *buf, size_t size);
+
+/* Does category (with or without the "XNFT-" prefix and ':') match the rule? */
+bool config_rule_matches_category(const struct config_rule *r, const char *category);
+bool config_rule_matches_port(const struct config_rule *r, uint8_t proto, uint16_t dport);
+
+#endif
