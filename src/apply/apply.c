@@ -78,12 +78,16 @@ void apply_test_pause(const struct apply_progress *pr, const char *id, const cha
 int apply_state_absolute(struct xerr *e)
 {
 	const char *d = getenv(STATE_DIR_ENV);
-	char abs[PATH_MAX];
+	char cwd[PATH_MAX], abs[PATH_MAX + 256];
 
 	if (!d || !*d || d[0] == '/')
 		return 0;
-	if (!realpath(d, abs))
-		return xerr_set(e, XNFT_EXIT_USAGE, "state directory %s: %s", d, strerror(errno));
+	if (!getcwd(cwd, sizeof(cwd)))
+		return xerr_set(e, XNFT_EXIT_USAGE, "state directory %s: cannot read the current "
+				"directory: %s", d, strerror(errno));
+	if ((size_t)snprintf(abs, sizeof(abs), "%s/%s", strcmp(cwd, "/") ? cwd : "", d) >=
+	    sizeof(abs))
+		return xerr_set(e, XNFT_EXIT_USAGE, "state directory path too long: %s", d);
 	if (setenv(STATE_DIR_ENV, abs, 1))
 		return xerr_set(e, XNFT_EXIT_USAGE, "setenv: %s", strerror(errno));
 	return 0;
@@ -195,9 +199,6 @@ static int run_gate(const struct apply_opts *o, struct apply_result *r, const ch
 	switch (g->outcome) {
 	case GATE_PASS:
 		apply_say(&o->progress, r->id, step, "ok", "%s", g->summary);
-		return 0;
-	case GATE_UNAVAILABLE:
-		apply_say(&o->progress, r->id, step, "unchecked", "%s", g->summary);
 		if (g->details)
 			apply_say(&o->progress, NULL, step, "", "%s", g->details);
 		return 0;
@@ -235,7 +236,7 @@ static int step_gates(const struct apply_opts *o, struct apply_result *r, struct
 		return -1;
 
 	apply_test_pause(&o->progress, r->id, "intents");
-	if (gate_intents(o->policy, L->incdir, L->rs, &g, e))
+	if (gate_intents(L->entry, L->incdir, L->rs, &g, e))
 		return -1;
 	rc = run_gate(o, r, "intents", &g, o->force_intents, "--force-intents", e);
 	gate_report_free(&g);
@@ -243,7 +244,7 @@ static int step_gates(const struct apply_opts *o, struct apply_result *r, struct
 		return -1;
 
 	apply_test_pause(&o->progress, r->id, "lockout");
-	if (gate_lockout(L->rs, hostv, &g, e))
+	if (gate_lockout(L->rs, L->incdir, hostv, &g, e))
 		return -1;
 	rc = run_gate(o, r, "lockout", &g, false, NULL, e);
 	gate_report_free(&g);

@@ -2,9 +2,7 @@
 /*
  * The three gates between a policy that loads and the kernel: lint errors,
  * the policy's intents, and the admin's live SSH connections (lockout).
- * Each says pass, fail (with a readable report of why) or unavailable (the
- * engine it needs is not part of this build: the step is reported as not
- * checked, never as passed).
+ * Each says pass or fail, with a readable report of why.
  */
 #ifndef XNFT_APPLY_GATES_H
 #define XNFT_APPLY_GATES_H
@@ -13,7 +11,7 @@
 #include "core/err.h"
 #include "core/ruleset.h"
 
-enum gate_outcome { GATE_PASS = 0, GATE_FAIL, GATE_UNAVAILABLE };
+enum gate_outcome { GATE_PASS = 0, GATE_FAIL };
 
 struct gate_report {
 	enum gate_outcome outcome;
@@ -27,8 +25,11 @@ void gate_report_free(struct gate_report *g);
 int gate_lint(const char *policy, const struct ruleset *rs, struct gate_report *g,
 	      struct xerr *e);
 
-/* The policy's intents file (next to its entry file), proved by verify. */
-int gate_intents(const char *policy, const char *incdir, const struct ruleset *rs,
+/*
+ * The policy's intents file (`intents` next to its entry file), proved by
+ * verify for every packet. No intents file: passes, saying so.
+ */
+int gate_intents(const char *entry, const char *incdir, const struct ruleset *rs,
 		 struct gate_report *g, struct xerr *e);
 
 /*
@@ -37,7 +38,7 @@ int gate_intents(const char *policy, const char *incdir, const struct ruleset *r
  * and as new packets: any that would be dropped fails the gate, the report
  * naming the connection and the rule that drops it (file:line).
  */
-int gate_lockout(const struct ruleset *rs, const struct fallback_values *hostv,
-		 struct gate_report *g, struct xerr *e);
+int gate_lockout(const struct ruleset *rs, const char *base_dir,
+		 const struct fallback_values *hostv, struct gate_report *g, struct xerr *e);
 
 #endif
