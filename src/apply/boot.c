@@ -118,6 +118,12 @@ int apply_boot(const char *policy, const struct apply_progress *pr, struct boot_
 			  src == BOOT_CONFIRMED ? ST_CONFIRMED : policy ? policy : XNFT_DEFAULT_POLICY);
 		return 0;
 	}
+	if (err.file[0] && err.line > 0) {
+		char msg[sizeof(err.msg)];
+
+		snprintf(msg, sizeof(msg), "%s:%d: %s", err.file, err.line, err.msg);
+		memcpy(err.msg, msg, sizeof(msg));
+	}
 	r->why_fallback = err;
 	apply_say(pr, id, "boot", "failed", "the %s policy did not load: %s",
 		  src == BOOT_CONFIRMED ? "confirmed" : "on-disk", err.msg);

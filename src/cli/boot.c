@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 
 #include <stdio.h>
+#include <unistd.h>
 
 #include "apply/apply.h"
 #include "core/err.h"
@@ -52,18 +53,21 @@ int cmd_boot(int argc, char **argv)
 	xerr_clear(&e);
 	rc = apply_boot(argc == 2 ? argv[1] : NULL, &pr, &r, &e);
 	if (rc < 0) {
-		fprintf(stderr, "<0>xnft boot: NO FIREWALL POLICY COULD BE LOADED\n");
+		fprintf(stderr, "%sxnft boot: NO FIREWALL POLICY COULD BE LOADED\n",
+			isatty(STDERR_FILENO) ? "" : "<0>");
 		xerr_print(stderr, &e);
 		return XNFT_EXIT_USAGE;
 	}
 	if (rc == 1) {
-		/* the <N> prefixes set the journal priority of each line (sd-daemon) */
+		/* under systemd, <2> sets each line's journal priority to crit (sd-daemon) */
+		const char *crit = isatty(STDERR_FILENO) ? "" : "<2>";
+
 		fprintf(stderr,
-			"<2>xnft boot: *** THE CONFIRMED POLICY FAILED TO LOAD: %s\n"
-			"<2>xnft boot: *** THE BUILT-IN FALLBACK POLICY IS ACTIVE (mesh and break-glass "
+			"%sxnft boot: *** THE CONFIRMED POLICY FAILED TO LOAD: %s\n"
+			"%sxnft boot: *** THE BUILT-IN FALLBACK POLICY IS ACTIVE (mesh and break-glass "
 			"SSH only)\n"
-			"<2>xnft boot: *** fix the policy and run 'xnft apply --confirm 120'; "
-			"'xnft status' shows this too\n", r.why_fallback.msg);
+			"%sxnft boot: *** fix the policy and run 'xnft apply --confirm 120'; "
+			"'xnft status' shows this too\n", crit, r.why_fallback.msg, crit, crit);
 		return XNFT_EXIT_FINDINGS;
 	}
 	printf("loaded the %s policy\n", boot_source_name(r.source));
