@@ -98,6 +98,15 @@ int lint_source_scan_buffer(const char *name, const char *text, struct lint_sour
 			    struct xerr *e);
 void lint_source_free(struct lint_source *s);
 
+/* Interface names a define holds: `wg0`, `{ eth0, eth1 }` (quotes removed). */
+void lint_define_names(const char *value, void (*fn)(const char *name, void *arg), void *arg);
+/*
+ * A define that names interfaces, not a port or an address: its value is
+ * interface names and its name says so (MESH_IF, UPLINK_DEV, LAN_IFS), or
+ * the value was quoted under a name like WAN, LAN, MESH, DMZ, VPN, WG.
+ */
+bool lint_define_is_iface(const struct lint_define *d);
+
 /* ---- running it ------------------------------------------------------------- */
 
 /*

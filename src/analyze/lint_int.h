@@ -104,11 +104,6 @@ bool lint_chain_before_ct(const struct rs_chain *c);
 /* Base chains that see packets after reassembly (fragment matches never fire). */
 bool lint_chain_after_defrag(const struct rs_chain *c);
 
-/* Interface names a define holds: `wg0`, `{ eth0, eth1 }` (quotes removed). */
-void lint_define_names(const char *value, void (*fn)(const char *name, void *arg), void *arg);
-/* A define that names interfaces (MESH_IF = "wg0"), not a port or an address. */
-bool lint_define_is_iface(const struct lint_define *d);
-
 /* Build interface representatives and per-rule cells; then walk every base chain. */
 int lint_cells_prepare(struct lint_ctx *x);
 void lint_walk_all(struct lint_ctx *x);
