@@ -42,13 +42,13 @@ run_tap() {
 
 echo "== unit tests"
 for t in "$BUILD"/tests/test_*; do
-	[ -x "$t" ] || continue
+	[ -f "$t" ] && [ -x "$t" ] || continue
 	CMOCKA_MESSAGE_OUTPUT=TAP run_tap "unit/$(basename "$t")" "$t"
 done
 
 echo "== fuzz targets (bounded runs)"
 for t in "$FUZZ_BUILD"/tests/fuzz/fuzz_*; do
-	[ -x "$t" ] || continue
+	[ -f "$t" ] && [ -x "$t" ] || continue
 	name=$(basename "$t")
 	corpus="$ROOT/tests/fuzz/corpus/${name#fuzz_}"
 	run_tap "fuzz/$name" "$ROOT/tests/fuzz/run-one.sh" "$t" "$corpus"
