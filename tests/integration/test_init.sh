@@ -7,12 +7,8 @@
 source "$(dirname "$0")/lib.sh"
 require_root
 
-# Not in $(...): lib.sh registers namespaces and directories for cleanup in
-# this shell, and a command substitution would register them in a subshell.
-T=$(mktemp -d /tmp/xnft-test.XXXXXX) || exit 1
-_TMP_LIST+=("$T")
-ns_add init >/dev/null || { not_ok "create namespace"; finish; }
-NS=xt$$-init
+T=$(tmpdir) || exit 1
+NS=$(ns_add init) || { not_ok "create namespace"; finish; }
 D=$T/etc/xnft
 
 # The listed ruleset as short lines: "set NAME ELEM...", "iifname X", "oifname X",
