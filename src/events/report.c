@@ -1,0 +1,625 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Counting events for `xnft report`. Addresses are kept as 16 bytes (IPv4
+ * as ::ffff:a.b.c.d, so one table serves both families) in open-addressing
+ * hash tables with linear probing; the histogram is a fixed array of
+ * buckets that doubles its bucket width when the events span more time
+ * than it holds.
+ */
+#include "events/report.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* ------------------------------------------------------------------ */
+/* Address tables                                                      */
+/* ------------------------------------------------------------------ */
+
+struct slot {
+	uint64_t k0, k1;   /* the 16 address bytes */
+	uint32_t count;    /* 0 = empty slot */
+	uint32_t aux;      /* networks: distinct sources */
+};
+
+struct table {
+	struct slot *slots;
+	size_t cap;        /* power of two */
+	size_t used;
+	size_t max_used;   /* past this many entries, new keys are not added */
+};
+
+static uint64_t mix(uint64_t a, uint64_t b)
+{
+	uint64_t h = a * 0x9e3779b97f4a7c15ULL ^ (b + 0x632be59bd9b4e019ULL);
+
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static int table_init(struct table *t, size_t cap, size_t max_used)
+{
+	t->slots = calloc(cap, sizeof(*t->slots));
+	if (!t->slots)
+		return -1;
+	t->cap = cap;
+	t->used = 0;
+	t->max_used = max_used;
+	return 0;
+}
+
+static struct slot *table_probe(struct slot *slots, size_t cap, uint64_t k0, uint64_t k1)
+{
+	size_t i = (size_t)mix(k0, k1) & (cap - 1);
+
+	for (;;) {
+		struct slot *s = &slots[i];
+
+		if (!s->count || (s->k0 == k0 && s->k1 == k1))
+			return s;
+		i = (i + 1) & (cap - 1);
+	}
+}
+
+/* Grow at 3/4 full; returns -1 when memory runs out (the table stays as it was). */
+static int table_grow(struct table *t)
+{
+	size_t cap = t->cap * 2;
+	struct slot *slots = calloc(cap, sizeof(*slots));
+
+	if (!slots)
+		return -1;
+	for (size_t i = 0; i < t->cap; i++) {
+		if (t->slots[i].count)
+			*table_probe(slots, cap, t->slots[i].k0, t->slots[i].k1) = t->slots[i];
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->cap = cap;
+	return 0;
+}
+
+/* The slot of a key, added if there is room; NULL when the table is full. *is_new set. */
+static struct slot *table_get(struct table *t, uint64_t k0, uint64_t k1, bool *is_new)
+{
+	struct slot *s = table_probe(t->slots, t->cap, k0, k1);
+
+	*is_new = false;
+	if (s->count)
+		return s;
+	if (t->used >= t->max_used)
+		return NULL;
+	if ((t->used + 1) * 4 > t->cap * 3) {
+		if (table_grow(t) < 0)
+			return NULL;
+		s = table_probe(t->slots, t->cap, k0, k1);
+	}
+	s->k0 = k0;
+	s->k1 = k1;
+	t->used++;
+	*is_new = true;
+	return s;
+}
+
+static void key_of(int family, const unsigned char *addr, uint64_t *k0, uint64_t *k1)
+{
+	unsigned char b[16];
+
+	if (family == AF_INET) {
+		memset(b, 0, 10);
+		b[10] = b[11] = 0xff;
+		memcpy(b + 12, addr, 4);
+	} else {
+		memcpy(b, addr, 16);
+	}
+	memcpy(k0, b, 8);
+	memcpy(k1, b + 8, 8);
+}
+
+static void addr_of_key(uint64_t k0, uint64_t k1, int *family, unsigned char *addr)
+{
+	unsigned char b[16];
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	memcpy(b, &k0, 8);
+	memcpy(b + 8, &k1, 8);
+	memset(addr, 0, 16);
+	if (!memcmp(b, mapped, 12)) {
+		*family = AF_INET;
+		memcpy(addr, b + 12, 4);
+	} else {
+		*family = AF_INET6;
+		memcpy(addr, b, 16);
+	}
+}
+
+/* Keep the network bits: /24 of the IPv4 in the mapped form, /64 of IPv6. */
+static void net_key(int family, uint64_t k0, uint64_t k1, uint64_t *n0, uint64_t *n1)
+{
+	unsigned char b[16];
+
+	memcpy(b, &k0, 8);
+	memcpy(b + 8, &k1, 8);
+	if (family == AF_INET)
+		b[15] = 0;
+	else
+		memset(b + 8, 0, 8);
+	memcpy(n0, b, 8);
+	memcpy(n1, b + 8, 8);
+}
+
+/* ------------------------------------------------------------------ */
+/* Small name tables                                                   */
+/* ------------------------------------------------------------------ */
+
+#define NAMES_MAX 256
+
+struct names {
+	struct report_count *v;
+	size_t n;
+	size_t last;       /* the one hit last: runs of one category are common */
+	uint64_t other;    /* past NAMES_MAX distinct names */
+};
+
+static void names_add(struct names *t, const char *name)
+{
+	if (t->n && t->last < t->n && !strcmp(t->v[t->last].name, name)) {
+		t->v[t->last].count++;
+		return;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		if (!strcmp(t->v[i].name, name)) {
+			t->v[i].count++;
+			t->last = i;
+			return;
+		}
+	}
+	if (t->n >= NAMES_MAX) {
+		t->other++;
+		return;
+	}
+	snprintf(t->v[t->n].name, sizeof(t->v[t->n].name), "%s", name);
+	t->v[t->n].count = 1;
+	t->last = t->n++;
+}
+
+/* ------------------------------------------------------------------ */
+/* Histogram                                                           */
+/* ------------------------------------------------------------------ */
+
+#define HIST_SLOTS 4096
+#define SEC 1000000LL
+
+/* Each width a multiple of the one before, so buckets merge exactly. */
+static const int64_t widths[] = {
+	SEC, 10 * SEC, 60 * SEC, 300 * SEC, 900 * SEC, 3600 * SEC, 6 * 3600 * SEC,
+	86400 * SEC, 7 * 86400 * SEC, 364 * 86400 * SEC,
+};
+#define N_WIDTHS (sizeof(widths) / sizeof(widths[0]))
+
+struct hist {
+	size_t wi;                 /* index into widths */
+	int64_t origin;            /* start of slot 0, a multiple of the width */
+	bool any;
+	int64_t lo, hi;            /* first and last slot used */
+	uint64_t n[HIST_SLOTS];
+};
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* Re-bucket into the next wider width so that [t_lo, t_hi] fits. */
+static void hist_widen(struct hist *h, int64_t t_lo, int64_t t_hi)
+{
+	uint64_t old[HIST_SLOTS];
+	int64_t old_origin = h->origin, old_w = widths[h->wi], w, center;
+	int64_t lo = h->lo, hi = h->hi;
+
+	memcpy(old, h->n, sizeof(old));
+	do {
+		h->wi++;
+		w = widths[h->wi];
+	} while (h->wi + 1 < N_WIDTHS && (t_hi - t_lo) / w + 2 >= HIST_SLOTS / 2);
+	center = t_lo + (t_hi - t_lo) / 2;
+	h->origin = floor_div(center, w) * w - (HIST_SLOTS / 2) * w;
+	memset(h->n, 0, sizeof(h->n));
+	h->lo = HIST_SLOTS;
+	h->hi = -1;
+	for (int64_t i = lo; i <= hi; i++) {
+		int64_t j;
+
+		if (!old[i])
+			continue;
+		j = floor_div(old_origin + i * old_w - h->origin, w);
+		if (j < 0)
+			j = 0;
+		if (j >= HIST_SLOTS)
+			j = HIST_SLOTS - 1;
+		h->n[j] += old[i];
+		if (j < h->lo)
+			h->lo = j;
+		if (j > h->hi)
+			h->hi = j;
+	}
+}
+
+static void hist_add(struct hist *h, int64_t t)
+{
+	int64_t w = widths[h->wi], i;
+
+	if (!h->any) {
+		h->origin = floor_div(t, w) * w - (HIST_SLOTS / 2) * w;
+		h->lo = h->hi = HIST_SLOTS / 2;
+		h->any = true;
+	}
+	i = floor_div(t - h->origin, w);
+	if ((i < 0 || i >= HIST_SLOTS) && h->wi + 1 < N_WIDTHS) {
+		int64_t first = h->origin + h->lo * w, last = h->origin + (h->hi + 1) * w;
+
+		hist_widen(h, t < first ? t : first, t > last ? t : last);
+		w = widths[h->wi];
+		i = floor_div(t - h->origin, w);
+	}
+	if (i < 0)
+		i = 0;
+	if (i >= HIST_SLOTS)
+		i = HIST_SLOTS - 1;
+	h->n[i]++;
+	if (i < h->lo)
+		h->lo = i;
+	if (i > h->hi)
+		h->hi = i;
+}
+
+/* ------------------------------------------------------------------ */
+/* The report                                                          */
+/* ------------------------------------------------------------------ */
+
+struct report {
+	uint64_t events;
+	int64_t first_us, last_us;
+	struct names categories, hooks, ifaces, protos;
+	struct table sources, nets;
+	uint64_t untracked;
+	uint32_t tcp[65536], udp[65536];
+	struct hist hist;
+};
+
+static int names_init(struct names *t)
+{
+	t->v = calloc(NAMES_MAX, sizeof(*t->v));
+	return t->v ? 0 : -1;
+}
+
+struct report *report_new(struct xerr *e)
+{
+	struct report *r = calloc(1, sizeof(*r));
+
+	if (!r || names_init(&r->categories) < 0 || names_init(&r->hooks) < 0 ||
+	    names_init(&r->ifaces) < 0 || names_init(&r->protos) < 0 ||
+	    table_init(&r->sources, 4096, REPORT_MAX_SOURCES) < 0 ||
+	    table_init(&r->nets, 4096, REPORT_MAX_SOURCES) < 0) {
+		report_free(r);
+		xerr_set(e, XNFT_EXIT_USAGE, "out of memory for the report");
+		return NULL;
+	}
+	return r;
+}
+
+void report_free(struct report *r)
+{
+	if (!r)
+		return;
+	free(r->categories.v);
+	free(r->hooks.v);
+	free(r->ifaces.v);
+	free(r->protos.v);
+	free(r->sources.slots);
+	free(r->nets.slots);
+	free(r);
+}
+
+static void sat_inc(uint32_t *c)
+{
+	if (*c != UINT32_MAX)
+		(*c)++;
+}
+
+static void count_source(struct report *r, const struct xevent *ev)
+{
+	uint64_t k0, k1, n0, n1;
+	struct slot *s, *n;
+	bool is_new, net_new;
+
+	if (ev->family != AF_INET && ev->family != AF_INET6) {
+		r->untracked++;
+		return;
+	}
+	key_of(ev->family, ev->src, &k0, &k1);
+	s = table_get(&r->sources, k0, k1, &is_new);
+	if (!s) {
+		r->untracked++;
+		return;
+	}
+	sat_inc(&s->count);
+	net_key(ev->family, k0, k1, &n0, &n1);
+	n = table_get(&r->nets, n0, n1, &net_new);
+	if (!n)
+		return;
+	sat_inc(&n->count);
+	if (is_new && n->aux != UINT32_MAX)
+		n->aux++;
+}
+
+void report_add(struct report *r, const struct xevent *ev)
+{
+	char num[8];
+	const char *pn;
+
+	if (!r->events || ev->time_us < r->first_us)
+		r->first_us = ev->time_us;
+	if (!r->events || ev->time_us > r->last_us)
+		r->last_us = ev->time_us;
+	r->events++;
+	names_add(&r->categories, ev->category[0] ? ev->category : "(none)");
+	names_add(&r->hooks, event_hook_name(ev->hook));
+	names_add(&r->ifaces, event_iface(ev)[0] ? event_iface(ev) : "(none)");
+	if (ev->has & EVENT_HAS_PROTO) {
+		pn = event_proto_name(ev->proto);
+		if (!pn) {
+			snprintf(num, sizeof(num), "%u", ev->proto);
+			pn = num;
+		}
+	} else {
+		pn = "(unknown)";
+	}
+	names_add(&r->protos, pn);
+	count_source(r, ev);
+	if ((ev->has & EVENT_HAS_PORTS) && ev->proto == 6)
+		sat_inc(&r->tcp[ev->dport]);
+	else if ((ev->has & EVENT_HAS_PORTS) && ev->proto == 17)
+		sat_inc(&r->udp[ev->dport]);
+	hist_add(&r->hist, ev->time_us);
+}
+
+int report_event_cb(const struct xevent *ev, void *arg)
+{
+	report_add(arg, ev);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Summary                                                             */
+/* ------------------------------------------------------------------ */
+
+static int cmp_count(const void *a, const void *b)
+{
+	const struct report_count *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+static int copy_names(const struct names *t, struct report_count **out, size_t *n)
+{
+	size_t extra = t->other ? 1 : 0;
+
+	*out = calloc(t->n + extra + 1, sizeof(**out));
+	if (!*out)
+		return -1;
+	memcpy(*out, t->v, t->n * sizeof(**out));
+	if (extra) {
+		snprintf((*out)[t->n].name, sizeof((*out)[t->n].name), "(other)");
+		(*out)[t->n].count = t->other;
+	}
+	*n = t->n + extra;
+	qsort(*out, *n, sizeof(**out), cmp_count);
+	return 0;
+}
+
+/* The top entries of a table, by count then by address. */
+static int cmp_slot(const void *a, const void *b)
+{
+	const struct slot *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	if (x->k0 != y->k0)
+		return memcmp(&x->k0, &y->k0, 8);
+	return memcmp(&x->k1, &y->k1, 8);
+}
+
+static struct slot *top_slots(const struct table *t, size_t top, size_t *n)
+{
+	struct slot *v = malloc((t->used ? t->used : 1) * sizeof(*v));
+	size_t k = 0;
+
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < t->cap; i++) {
+		if (t->slots[i].count)
+			v[k++] = t->slots[i];
+	}
+	qsort(v, k, sizeof(*v), cmp_slot);
+	*n = k < top ? k : top;
+	return v;
+}
+
+static void fill_net(const struct report *r, int family, uint64_t k0, uint64_t k1,
+		     struct report_net *out)
+{
+	uint64_t n0, n1;
+	struct slot *s;
+
+	net_key(family, k0, k1, &n0, &n1);
+	addr_of_key(n0, n1, &out->family, out->addr);
+	out->len = family == AF_INET ? REPORT_NET4_LEN : REPORT_NET6_LEN;
+	s = table_probe(r->nets.slots, r->nets.cap, n0, n1);
+	out->count = s->count;
+	out->sources = s->aux;
+}
+
+static int summarize_addrs(const struct report *r, size_t top, struct report_summary *o)
+{
+	size_t n;
+	struct slot *v = top_slots(&r->sources, top, &n);
+
+	if (!v)
+		return -1;
+	o->sources = calloc(n + 1, sizeof(*o->sources));
+	if (!o->sources) {
+		free(v);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct report_source *s = &o->sources[i];
+
+		addr_of_key(v[i].k0, v[i].k1, &s->family, s->addr);
+		s->count = v[i].count;
+		fill_net(r, s->family, v[i].k0, v[i].k1, &s->net);
+	}
+	o->nsources = n;
+	free(v);
+
+	v = top_slots(&r->nets, top, &n);
+	if (!v)
+		return -1;
+	o->nets = calloc(n + 1, sizeof(*o->nets));
+	if (!o->nets) {
+		free(v);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct report_net *t = &o->nets[i];
+
+		addr_of_key(v[i].k0, v[i].k1, &t->family, t->addr);
+		t->len = t->family == AF_INET ? REPORT_NET4_LEN : REPORT_NET6_LEN;
+		t->count = v[i].count;
+		t->sources = v[i].aux;
+	}
+	o->nnets = n;
+	free(v);
+	o->distinct_sources = r->sources.used;
+	o->distinct_nets = r->nets.used;
+	o->untracked_events = r->untracked;
+	return 0;
+}
+
+static int cmp_port(const void *a, const void *b)
+{
+	const struct report_port *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
+	return x->port < y->port ? -1 : x->port > y->port;
+}
+
+static int summarize_ports(const struct report *r, size_t top, struct report_summary *o)
+{
+	size_t k = 0;
+	struct report_port *v = malloc(2 * 65536 * sizeof(*v));
+
+	if (!v)
+		return -1;
+	for (unsigned p = 0; p < 65536; p++) {
+		if (r->tcp[p])
+			v[k++] = (struct report_port){ 6, (uint16_t)p, r->tcp[p] };
+		if (r->udp[p])
+			v[k++] = (struct report_port){ 17, (uint16_t)p, r->udp[p] };
+	}
+	qsort(v, k, sizeof(*v), cmp_port);
+	o->nports = k < top ? k : top;
+	o->ports = v;
+	return 0;
+}
+
+void report_interval_name(int64_t us, char *buf, size_t size)
+{
+	int64_t s = us / SEC;
+
+	if (s % 86400 == 0)
+		snprintf(buf, size, "%lldd", (long long)(s / 86400));
+	else if (s % 3600 == 0)
+		snprintf(buf, size, "%lldh", (long long)(s / 3600));
+	else if (s % 60 == 0)
+		snprintf(buf, size, "%lldm", (long long)(s / 60));
+	else
+		snprintf(buf, size, "%llds", (long long)s);
+}
+
+/* Display buckets: the narrowest width that gives at most 48 of them. */
+#define DISPLAY_BUCKETS 48
+
+static int summarize_hist(const struct report *r, struct report_summary *o)
+{
+	const struct hist *h = &r->hist;
+	int64_t hw = widths[h->wi], w = hw, start, end;
+	size_t wi = h->wi, n;
+
+	if (!h->any)
+		return 0;
+	start = h->origin + h->lo * hw;
+	end = h->origin + (h->hi + 1) * hw;
+	while (wi + 1 < N_WIDTHS && (floor_div(end - 1, w) - floor_div(start, w) + 1) > DISPLAY_BUCKETS)
+		w = widths[++wi];
+	n = (size_t)(floor_div(end - 1, w) - floor_div(start, w) + 1);
+	o->buckets = calloc(n, sizeof(*o->buckets));
+	if (!o->buckets)
+		return -1;
+	o->nbuckets = n;
+	o->interval_us = w;
+	for (size_t i = 0; i < n; i++)
+		o->buckets[i].start_us = (floor_div(start, w) + (int64_t)i) * w;
+	for (int64_t i = h->lo; i <= h->hi; i++) {
+		int64_t t = h->origin + i * hw;
+		int64_t b = floor_div(t, w) - floor_div(start, w);
+
+		if (h->n[i] && b >= 0 && (size_t)b < n)
+			o->buckets[b].count += h->n[i];
+	}
+	return 0;
+}
+
+int report_summarize(const struct report *r, size_t top, struct report_summary *out,
+		     struct xerr *e)
+{
+	memset(out, 0, sizeof(*out));
+	out->events = r->events;
+	out->first_us = r->first_us;
+	out->last_us = r->last_us;
+	if (copy_names(&r->categories, &out->categories, &out->ncategories) < 0 ||
+	    copy_names(&r->hooks, &out->hooks, &out->nhooks) < 0 ||
+	    copy_names(&r->ifaces, &out->ifaces, &out->nifaces) < 0 ||
+	    copy_names(&r->protos, &out->protos, &out->nprotos) < 0 ||
+	    summarize_addrs(r, top, out) < 0 || summarize_ports(r, top, out) < 0 ||
+	    summarize_hist(r, out) < 0) {
+		report_summary_free(out);
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory summarizing the report");
+	}
+	return 0;
+}
+
+void report_summary_free(struct report_summary *s)
+{
+	free(s->categories);
+	free(s->hooks);
+	free(s->ifaces);
+	free(s->protos);
+	free(s->sources);
+	free(s->nets);
+	free(s->ports);
+	free(s->buckets);
+	memset(s, 0, sizeof(*s));
+}
