@@ -20,6 +20,8 @@ static const struct command commands[] = {
 	{ "verify", cmd_verify, "prove the policy's intents for every packet; counterexample on failure" },
 	{ "trace", cmd_trace, "follow one packet through a policy, rule by rule, to its verdict" },
 	{ "lint",  cmd_lint,  "find dead, shadowed and dangerous rules, with a fix for each (XL ids)" },
+	{ "events", cmd_events, "drop events from NFLOG, the journal, kmsg or a file, as JSON lines, logfmt or text" },
+	{ "report", cmd_report, "what is dropped, from where, to which ports, over time" },
 	{ "lab",   cmd_lab,   "network-namespace lab: internet, protected host, mesh peer (up|down|demo)" },
 	{ "apply", cmd_apply, "load a policy safely: check, gates, snapshot, one transaction, confirm window" },
 	{ "confirm", cmd_confirm, "keep the policy of a pending 'apply --confirm'" },
