@@ -22,6 +22,8 @@ static const struct command commands[] = {
 	{ "lint",  cmd_lint,  "find dead, shadowed and dangerous rules, with a fix for each (XL ids)" },
 	{ "events", cmd_events, "drop events from NFLOG, the journal, kmsg or a file, as JSON lines, logfmt or text" },
 	{ "report", cmd_report, "what is dropped, from where, to which ports, over time" },
+	{ "daemon", cmd_daemon, "ban sources of drop events: kernel ban sets, history, control socket" },
+	{ "bans",  cmd_bans,  "list, add and lift the daemon's bans (list|add ADDR [DUR]|del ADDR)" },
 	{ "lab",   cmd_lab,   "network-namespace lab: internet, protected host, mesh peer (up|down|demo)" },
 	{ "apply", cmd_apply, "load a policy safely: check, gates, snapshot, one transaction, confirm window" },
 	{ "confirm", cmd_confirm, "keep the policy of a pending 'apply --confirm'" },

@@ -180,6 +180,28 @@ int ban_engine_set_whitelist(struct ban_engine *eng, const struct prefix *p, siz
 	return 0;
 }
 
+int ban_engine_whitelist_add_range(struct ban_engine *eng, int family, const uint8_t *lo,
+				   const uint8_t *hi, struct xerr *e)
+{
+	struct wl_range *wl = realloc(eng->wl, (eng->nwl + 1) * sizeof(*wl));
+	size_t len = addr_len(family);
+
+	if (!wl)
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	eng->wl = wl;
+	wl = &eng->wl[eng->nwl++];
+	memset(wl, 0, sizeof(*wl));
+	wl->family = family;
+	memcpy(wl->lo, lo, len);
+	memcpy(wl->hi, hi, len);
+	return 0;
+}
+
+size_t ban_engine_whitelist_size(const struct ban_engine *eng)
+{
+	return eng->nwl;
+}
+
 bool ban_engine_whitelisted(const struct ban_engine *eng, int family, const uint8_t *addr)
 {
 	size_t len = addr_len(family);

@@ -103,6 +103,11 @@ int ban_engine_reconfigure(struct ban_engine *eng, const struct xnft_config *cfg
 /* Replace the whitelist (loopback is always on it). */
 int ban_engine_set_whitelist(struct ban_engine *eng, const struct prefix *p, size_t n,
 			     struct xerr *e);
+/* Add the addresses lo..hi (inclusive, network order) to the whitelist. */
+int ban_engine_whitelist_add_range(struct ban_engine *eng, int family, const uint8_t *lo,
+				   const uint8_t *hi, struct xerr *e);
+/* Entries on the whitelist, loopback's two included. */
+size_t ban_engine_whitelist_size(const struct ban_engine *eng);
 bool ban_engine_whitelisted(const struct ban_engine *eng, int family, const uint8_t *addr);
 
 void ban_engine_set_history(struct ban_engine *eng, ban_history_fn fn, void *ctx);

@@ -20,6 +20,8 @@ int cmd_lint(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_daemon(int argc, char **argv);
+int cmd_bans(int argc, char **argv);
 
 /* True when argv holds -h or --help before any "--". */
 int cli_wants_help(int argc, char **argv);

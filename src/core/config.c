@@ -490,17 +490,19 @@ static int add_source(struct parse_ctx *c, const char *key, const char *item, vo
 	bool ok = false;
 
 	(void)key;
-	if (!strcmp(item, "journald") || !strcmp(item, "kmsg") || !strcmp(item, "stdin") ||
-	    !strcmp(item, "nflog"))
+	if (!strcmp(item, "journal") || !strcmp(item, "journald") || !strcmp(item, "kmsg") ||
+	    !strcmp(item, "stdin") || !strcmp(item, "-"))
 		ok = true;
 	else if (!strncmp(item, "nflog:", 6))
 		ok = !parse_uint(item + 6, 65535, &g);
 	else if (!strncmp(item, "file:", 5))
 		ok = item[5] == '/' && strlen(item) < CONFIG_PATH_MAX;
+	else if (!strncmp(item, "journal-file:", 13))
+		ok = item[13] == '/' && strlen(item) < CONFIG_PATH_MAX;
 	if (!ok) {
 		fail(c, "[daemon] sources: '%s' is not an event source", item);
-		return fail_hint(c, "sources are nflog[:GROUP], journald, kmsg, file:/ABSOLUTE/PATH "
-				 "and stdin, separated by commas");
+		return fail_hint(c, "sources are nflog:GROUP, journal, journal-file:/PATH, kmsg, "
+				 "file:/PATH and stdin, separated by commas");
 	}
 	for (size_t i = 0; i < cfg->nsources; i++) {
 		if (!strcmp(cfg->sources[i], item))
@@ -714,8 +716,12 @@ static void see_header(struct parse_ctx *c, const char *line)
 
 	while (isspace((unsigned char)*s))
 		s++;
-	if (*s != '[' || !(end = strchr(s, ']')))
+	if (*s != '[')
 		return;
+	if (!(end = strchr(s, ']'))) {
+		fail(c, "syntax error: '[' without ']'");
+		return;
+	}
 	if ((size_t)(end - s - 1) >= sizeof(name)) {
 		fail(c, "section name too long");
 		return;
@@ -775,11 +781,6 @@ struct xnft_config *config_defaults(struct xerr *e)
 	struct xnft_config *c = calloc(1, sizeof(*c));
 
 	if (!c) {
-		xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
-		return NULL;
-	}
-	if (push_str(&c->sources, &c->nsources, "journald") < 0) {
-		config_free(c);
 		xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
 		return NULL;
 	}

@@ -62,7 +62,8 @@ struct xnft_config {
 	char path[CONFIG_PATH_MAX];   /* the file it came from ("" for a buffer) */
 
 	/* [daemon] */
-	char **sources;               /* "nflog:0", "journald", "kmsg", "file:PATH", "stdin" */
+	char **sources;               /* evsource specs: "nflog:0", "journal", "kmsg",
+				       * "file:/PATH", "stdin"; none = the system's default */
 	size_t nsources;
 	char policy[CONFIG_PATH_MAX]; /* policy dir/file for the whitelist, or "live" */
 	char table_family[16];        /* "inet" */

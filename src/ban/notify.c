@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Webhook worker. libcurl easy handles on one thread; a progress callback
+ * aborts a transfer as soon as the daemon stops, so shutdown never waits
+ * for a dead endpoint's timeout.
+ */
+#include "ban/notify.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MSG_MAX 512
+
+struct msg {
+	char title[128];
+	char text[MSG_MAX];
+};
+
+struct notifier {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct msg *ring;
+	size_t cap, head, n;
+	atomic_bool stop;
+	struct config_notify *ep;
+	size_t nep;
+	long timeout_ms;
+	struct notify_stats st;
+};
+
+static int progress_cb(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+	struct notifier *n = arg;
+
+	(void)a;
+	(void)b;
+	(void)c;
+	(void)d;
+	return atomic_load(&n->stop) ? 1 : 0;
+}
+
+static size_t discard_cb(char *p, size_t size, size_t nmemb, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return size * nmemb;
+}
+
+/* The body each service expects: ntfy takes text, Slack and Discord JSON. */
+static char *body_for(const struct config_notify *ep, const struct msg *m, bool *json)
+{
+	json_t *o;
+	char *s, full[MSG_MAX + 160];
+
+	snprintf(full, sizeof(full), "%s: %s", m->title, m->text);
+	*json = strcmp(ep->kind, "ntfy") != 0;
+	if (!*json)
+		return strdup(m->text);
+	o = json_pack("{s:s}", !strcmp(ep->kind, "slack") ? "text" : "content", full);
+	if (!o)
+		return NULL;
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s;
+}
+
+static bool send_one(struct notifier *n, const struct config_notify *ep, const struct msg *m)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *hdr = NULL;
+	char title_hdr[160];
+	bool json, ok = false;
+	char *body;
+	long code = 0;
+
+	if (!c)
+		return false;
+	body = body_for(ep, m, &json);
+	if (!body) {
+		curl_easy_cleanup(c);
+		return false;
+	}
+	if (json) {
+		hdr = curl_slist_append(hdr, "Content-Type: application/json");
+	} else {
+		snprintf(title_hdr, sizeof(title_hdr), "Title: %s", m->title);
+		hdr = curl_slist_append(hdr, title_hdr);
+		hdr = curl_slist_append(hdr, "Tags: no_entry");
+	}
+	curl_easy_setopt(c, CURLOPT_URL, ep->url);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, n->timeout_ms);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, n->timeout_ms);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, n);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard_cb);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "xnft-daemon/" XNFT_VERSION);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (curl_easy_perform(c) == CURLE_OK &&
+	    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK)
+		ok = code >= 200 && code < 300;
+	curl_slist_free_all(hdr);
+	curl_easy_cleanup(c);
+	free(body);
+	return ok;
+}
+
+static void *worker(void *arg)
+{
+	struct notifier *n = arg;
+
+	for (;;) {
+		struct msg m;
+
+		pthread_mutex_lock(&n->lock);
+		while (!n->n && !atomic_load(&n->stop))
+			pthread_cond_wait(&n->cond, &n->lock);
+		if (atomic_load(&n->stop)) {
+			pthread_mutex_unlock(&n->lock);
+			return NULL;
+		}
+		m = n->ring[n->head];
+		n->head = (n->head + 1) % n->cap;
+		n->n--;
+		pthread_mutex_unlock(&n->lock);
+		for (size_t i = 0; i < n->nep; i++) {
+			bool ok = send_one(n, &n->ep[i], &m);
+
+			pthread_mutex_lock(&n->lock);
+			if (ok)
+				n->st.sent++;
+			else
+				n->st.failed++;
+			pthread_mutex_unlock(&n->lock);
+		}
+	}
+}
+
+int notifier_start(const struct xnft_config *cfg, struct notifier **out, struct xerr *e)
+{
+	struct notifier *n;
+
+	*out = NULL;
+	if (!cfg->nnotify)
+		return 0;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return xerr_set(e, XNFT_EXIT_USAGE, "libcurl failed to initialise");
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	n->cap = cfg->notify_queue ? cfg->notify_queue : 256;
+	n->ring = calloc(n->cap, sizeof(*n->ring));
+	n->ep = calloc(cfg->nnotify, sizeof(*n->ep));
+	if (!n->ring || !n->ep) {
+		free(n->ring);
+		free(n->ep);
+		free(n);
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	}
+	memcpy(n->ep, cfg->notify, cfg->nnotify * sizeof(*n->ep));
+	n->nep = cfg->nnotify;
+	n->timeout_ms = (long)cfg->notify_timeout_ms;
+	pthread_mutex_init(&n->lock, NULL);
+	pthread_cond_init(&n->cond, NULL);
+	if (pthread_create(&n->thread, NULL, worker, n)) {
+		pthread_mutex_destroy(&n->lock);
+		pthread_cond_destroy(&n->cond);
+		free(n->ring);
+		free(n->ep);
+		free(n);
+		return xerr_set(e, XNFT_EXIT_USAGE, "cannot start the notification thread");
+	}
+	*out = n;
+	return 0;
+}
+
+void notifier_post(struct notifier *n, const char *title, const char *text)
+{
+	struct msg *m;
+
+	if (!n)
+		return;
+	/* the worker holds the lock only to copy a message, never during HTTP */
+	pthread_mutex_lock(&n->lock);
+	if (n->n == n->cap) {
+		n->st.dropped++;
+		pthread_mutex_unlock(&n->lock);
+		return;
+	}
+	m = &n->ring[(n->head + n->n) % n->cap];
+	snprintf(m->title, sizeof(m->title), "%s", title);
+	snprintf(m->text, sizeof(m->text), "%s", text);
+	n->n++;
+	n->st.queued++;
+	pthread_cond_signal(&n->cond);
+	pthread_mutex_unlock(&n->lock);
+}
+
+void notifier_stats(struct notifier *n, struct notify_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (!n)
+		return;
+	pthread_mutex_lock(&n->lock);
+	*st = n->st;
+	pthread_mutex_unlock(&n->lock);
+}
+
+void notifier_stop(struct notifier *n)
+{
+	if (!n)
+		return;
+	pthread_mutex_lock(&n->lock);
+	atomic_store(&n->stop, true);
+	pthread_cond_signal(&n->cond);
+	pthread_mutex_unlock(&n->lock);
+	pthread_join(n->thread, NULL);
+	pthread_mutex_destroy(&n->lock);
+	pthread_cond_destroy(&n->cond);
+	free(n->ring);
+	free(n->ep);
+	free(n);
+}

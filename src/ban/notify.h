@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Ban notifications to ntfy, Slack and Discord webhooks. A worker thread
+ * does the HTTP; the ban path only copies a message into a bounded queue
+ * and never waits: when the queue is full the message is dropped and
+ * counted, and a webhook that hangs costs its own timeout, on the worker.
+ */
+#ifndef XNFT_BAN_NOTIFY_H
+#define XNFT_BAN_NOTIFY_H
+
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/err.h"
+
+struct notifier;
+
+struct notify_stats {
+	uint64_t queued, sent, failed, dropped;
+};
+
+/* Start the worker for cfg's [notify] endpoints; *out is NULL when there are none. */
+int notifier_start(const struct xnft_config *cfg, struct notifier **out, struct xerr *e);
+
+/* Queue a message for every endpoint. Never blocks. NULL notifier: nothing. */
+void notifier_post(struct notifier *n, const char *title, const char *text);
+
+void notifier_stats(struct notifier *n, struct notify_stats *st);
+
+/* Abort what is in flight, join the worker, free. */
+void notifier_stop(struct notifier *n);
+
+#endif

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * xnft bans: list, add and lift bans through the running daemon's control
+ * socket, so the daemon's state, its history and the kernel set stay one.
+ */
+#include "cli/cli.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "ban/control.h"
+#include "core/config.h"
+#include "core/err.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: xnft bans list [--json]\n"
+		"       xnft bans add ADDR [DURATION]\n"
+		"       xnft bans del ADDR\n"
+		"Show and change the bans of the running xnft daemon (its control socket).\n"
+		"ADDR is an IPv4 address, or an IPv6 address (its /64 is banned) or /64.\n"
+		"DURATION is like 90s, 30m, 1h, 7d; without it, the escalated ban time of the\n"
+		"first [ban.NAME] rule (one hour if there is none). Adding a banned address\n"
+		"again sets its ban to end DURATION from now.\n"
+		"\n"
+		"Options:\n"
+		"  -c, --config FILE  find the socket in FILE's [daemon] socket\n"
+		"                     (default " XNFT_DEFAULT_CONFIG ")\n"
+		"      --socket PATH  the control socket (default " XNFT_DEFAULT_SOCKET ")\n"
+		"      --json         list: the daemon's JSON as it is\n"
+		"  -h, --help         show this help\n"
+		"\n"
+		"Exit status: 0 done, 1 refused (bad address, whitelisted), 2 usage error or\n"
+		"the daemon cannot be reached.\n");
+}
+
+struct bans_cli {
+	const char *config, *socket;
+	bool json;
+	int argc;
+	char **argv;
+};
+
+static void socket_of(const struct bans_cli *o, char *buf, size_t size)
+{
+	struct xnft_config *cfg = NULL;
+	struct xerr e;
+
+	if (o->socket) {
+		snprintf(buf, size, "%s", o->socket);
+	} else if (config_load(o->config ? o->config : XNFT_DEFAULT_CONFIG, &cfg, &e) == 0) {
+		snprintf(buf, size, "%s", cfg->socket_path);
+		config_free(cfg);
+	} else {
+		snprintf(buf, size, "%s", XNFT_DEFAULT_SOCKET);
+	}
+}
+
+static json_t *ask(const struct bans_cli *o, const char *req, bool print_raw, int *rc)
+{
+	char path[CONFIG_PATH_MAX], *text;
+	struct xerr e;
+	json_t *j;
+
+	socket_of(o, path, sizeof(path));
+	if (control_request(path, req, &text, &e) < 0) {
+		xerr_print(stderr, &e);
+		*rc = XNFT_EXIT_USAGE;
+		return NULL;
+	}
+	j = json_loads(text, 0, NULL);
+	if (print_raw)
+		fputs(text, stdout);
+	free(text);
+	if (!j) {
+		fprintf(stderr, "xnft bans: unreadable reply from the daemon at %s\n", path);
+		*rc = XNFT_EXIT_USAGE;
+		return NULL;
+	}
+	if (!json_is_true(json_object_get(j, "ok"))) {
+		const char *err = json_string_value(json_object_get(j, "error"));
+		const char *hint = json_string_value(json_object_get(j, "hint"));
+
+		fprintf(stderr, "error: %s\n", err ? err : "refused");
+		if (hint && *hint)
+			fprintf(stderr, "  hint: %s\n", hint);
+		json_decref(j);
+		*rc = XNFT_EXIT_FINDINGS;
+		return NULL;
+	}
+	*rc = XNFT_EXIT_OK;
+	return j;
+}
+
+static void fmt_time(long long t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!localtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, size, "%lld", t);
+}
+
+static void fmt_dur(long long s, char *buf, size_t size)
+{
+	config_format_duration((uint64_t)(s > 0 ? s : 0) * 1000, buf, size);
+}
+
+static int do_list(const struct bans_cli *o)
+{
+	json_t *j, *bans, *b;
+	int rc;
+	size_t i;
+
+	j = ask(o, "list", o->json, &rc);
+	if (!j)
+		return rc;
+	if (o->json) {
+		json_decref(j);
+		return XNFT_EXIT_OK;
+	}
+	bans = json_object_get(j, "bans");
+	if (!json_array_size(bans)) {
+		printf("no active bans\n");
+	} else {
+		printf("%-40s %-12s %-7s %-19s %-10s %s\n", "ADDRESS", "RULE", "OFFENCE", "UNTIL",
+		       "LEFT", "BANTIME");
+	}
+	json_array_foreach(bans, i, b) {
+		char until[32], left[32], len[32];
+
+		fmt_time(json_integer_value(json_object_get(b, "until")), until, sizeof(until));
+		fmt_dur(json_integer_value(json_object_get(b, "remaining_s")), left, sizeof(left));
+		fmt_dur(json_integer_value(json_object_get(b, "bantime_s")), len, sizeof(len));
+		printf("%-40s %-12s %-7lld %-19s %-10s %s\n",
+		       json_string_value(json_object_get(b, "addr")),
+		       json_string_value(json_object_get(b, "rule")),
+		       json_integer_value(json_object_get(b, "offence")), until, left, len);
+	}
+	json_decref(j);
+	return XNFT_EXIT_OK;
+}
+
+static bool plain_word(const char *s)
+{
+	if (!*s || strlen(s) > 100)
+		return false;
+	for (; *s; s++) {
+		if (*s <= ' ' || *s > '~')
+			return false;
+	}
+	return true;
+}
+
+static int do_change(const struct bans_cli *o, bool add)
+{
+	char req[CONTROL_REQUEST_MAX];
+	const char *addr = o->argv[1], *dur = o->argc > 2 ? o->argv[2] : NULL;
+	json_t *j, *b;
+	int rc;
+
+	if (!plain_word(addr) || (dur && !plain_word(dur))) {
+		fprintf(stderr, "xnft bans: '%s' is not an address\n", addr);
+		return XNFT_EXIT_FINDINGS;
+	}
+	snprintf(req, sizeof(req), "%s %s%s%s", add ? "add" : "del", addr, dur ? " " : "",
+		 dur ? dur : "");
+	j = ask(o, req, false, &rc);
+	if (!j)
+		return rc;
+	if (add) {
+		char until[32], len[32];
+
+		b = json_object_get(j, "ban");
+		fmt_time(json_integer_value(json_object_get(b, "until")), until, sizeof(until));
+		fmt_dur(json_integer_value(json_object_get(b, "bantime_s")), len, sizeof(len));
+		printf("banned %s for %s, until %s\n", json_string_value(json_object_get(b, "addr")),
+		       len, until);
+		if (json_string_value(json_object_get(j, "warning")))
+			printf("  warning: %s\n", json_string_value(json_object_get(j, "warning")));
+	} else {
+		printf("%s %s\n", json_string_value(json_object_get(j, "addr")),
+		       json_is_true(json_object_get(j, "removed")) ? "unbanned" :
+		       "was not banned (removed from the kernel set if it was there)");
+	}
+	json_decref(j);
+	return XNFT_EXIT_OK;
+}
+
+int cmd_bans(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "json",   no_argument,       NULL, 'j' },
+		{ "help",   no_argument,       NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct bans_cli o = { 0 };
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	/* options may come before or after the subcommand */
+	while ((c = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
+		switch (c) {
+		case 'c': o.config = optarg; break;
+		case 'S': o.socket = optarg; break;
+		case 'j': o.json = true; break;
+		case 'h': usage(stdout); return XNFT_EXIT_OK;
+		default:
+			fprintf(stderr, "xnft bans: unknown option or missing value '%s'\n",
+				argv[optind - 1]);
+			fprintf(stderr, "  hint: run 'xnft bans --help'\n");
+			return XNFT_EXIT_USAGE;
+		}
+	}
+	o.argc = argc - optind;
+	o.argv = argv + optind;
+	if (o.argc == 1 && !strcmp(o.argv[0], "list"))
+		return do_list(&o);
+	if (!o.json && (o.argc == 2 || o.argc == 3) && !strcmp(o.argv[0], "add"))
+		return do_change(&o, true);
+	if (!o.json && o.argc == 2 && !strcmp(o.argv[0], "del"))
+		return do_change(&o, false);
+	fprintf(stderr, "xnft bans: expected 'list', 'add ADDR [DURATION]' or 'del ADDR'\n");
+	fprintf(stderr, "  hint: run 'xnft bans --help'\n");
+	return XNFT_EXIT_USAGE;
+}

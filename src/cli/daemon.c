@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * xnft daemon: run the ban daemon in the foreground (systemd runs it as
+ * xnft-daemon.service), check its config, or ask a running one for its
+ * status or a reload.
+ */
+#include "cli/cli.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "ban/control.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "daemon/daemon.h"
+
+#define MAX_SOURCES 16
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: xnft daemon [--config FILE] [--source SPEC]... [--socket PATH]\n"
+		"                   [--database PATH]\n"
+		"       xnft daemon --check [--config FILE]\n"
+		"       xnft daemon --status [--json] [--config FILE | --socket PATH]\n"
+		"       xnft daemon --reload [--config FILE | --socket PATH]\n"
+		"Ban the sources of drop events: read events (NFLOG, journal, kmsg, a file,\n"
+		"stdin), count them per source against the [ban.NAME] rules of the config,\n"
+		"and put offenders into the policy's ban sets (BANNED4, BANNED6) with a\n"
+		"timeout, many per kernel transaction. Runs in the foreground and logs to\n"
+		"stderr; SIGHUP reloads the config (a bad one is refused and the running\n"
+		"one kept), SIGTERM stops it (bans stay in the kernel until they expire).\n"
+		"\n"
+		"Options:\n"
+		"  -c, --config FILE   config file (default " XNFT_DEFAULT_CONFIG "; a missing\n"
+		"                      default file means the built-in defaults, no rules)\n"
+		"  -s, --source SPEC   event source, overrides [daemon] sources; repeatable:\n"
+		"                      nflog:GROUP, journal, journal-file:PATH, kmsg,\n"
+		"                      file:PATH, stdin\n"
+		"      --socket PATH   control socket (default " XNFT_DEFAULT_SOCKET ")\n"
+		"      --database PATH ban history (default " XNFT_DEFAULT_DATABASE ")\n"
+		"      --check         read and check the config, print a summary, exit\n"
+		"      --status        show a running daemon's state\n"
+		"      --reload        make a running daemon re-read its config\n"
+		"      --json          with --status: the daemon's JSON as it is\n"
+		"  -h, --help          show this help\n"
+		"\n"
+		"Exit status: 0 fine, 1 invalid config (FILE:LINE: message) or a refused\n"
+		"reload, 2 usage error, or the daemon could not start or be reached.\n");
+}
+
+struct daemon_cli {
+	const char *config, *socket, *database;
+	const char *sources[MAX_SOURCES];
+	size_t nsources;
+	bool check, status, reload, json;
+};
+
+static int parse_args(int argc, char **argv, struct daemon_cli *o)
+{
+	static const struct option options[] = {
+		{ "config",   required_argument, NULL, 'c' },
+		{ "source",   required_argument, NULL, 's' },
+		{ "socket",   required_argument, NULL, 'S' },
+		{ "database", required_argument, NULL, 'D' },
+		{ "check",    no_argument,       NULL, 'k' },
+		{ "status",   no_argument,       NULL, 't' },
+		{ "reload",   no_argument,       NULL, 'r' },
+		{ "json",     no_argument,       NULL, 'j' },
+		{ "help",     no_argument,       NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+c:s:h", options, NULL)) != -1) {
+		switch (c) {
+		case 'c': o->config = optarg; break;
+		case 'S': o->socket = optarg; break;
+		case 'D': o->database = optarg; break;
+		case 'k': o->check = true; break;
+		case 't': o->status = true; break;
+		case 'r': o->reload = true; break;
+		case 'j': o->json = true; break;
+		case 's':
+			if (o->nsources == MAX_SOURCES) {
+				fprintf(stderr, "xnft daemon: at most %d --source\n", MAX_SOURCES);
+				return XNFT_EXIT_USAGE;
+			}
+			o->sources[o->nsources++] = optarg;
+			break;
+		case 'h': usage(stdout); return XNFT_EXIT_OK;
+		default:
+			fprintf(stderr, "xnft daemon: unknown option or missing value '%s'\n",
+				argv[optind - 1]);
+			fprintf(stderr, "  hint: run 'xnft daemon --help'\n");
+			return XNFT_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "xnft daemon: unexpected argument '%s'\n", argv[optind]);
+		fprintf(stderr, "  hint: run 'xnft daemon --help'\n");
+		return XNFT_EXIT_USAGE;
+	}
+	if ((int)o->check + (int)o->status + (int)o->reload > 1 || (o->json && !o->status)) {
+		fprintf(stderr, "xnft daemon: --check, --status and --reload go alone "
+			"(--json only with --status)\n");
+		return XNFT_EXIT_USAGE;
+	}
+	return -1;
+}
+
+/* ---- running ---------------------------------------------------------------------- */
+
+static void log_line(void *ctx, int prio, const char *msg)
+{
+	(void)ctx;
+	/* Under systemd, "<N>" lets journald keep each line's priority (SyslogLevelPrefix). */
+	if (getenv("JOURNAL_STREAM"))
+		fprintf(stderr, "<%d>%s\n", prio, msg);
+	else
+		fprintf(stderr, "xnft daemon: %s\n", msg);
+	fflush(stderr);
+}
+
+static int run(const struct daemon_cli *o)
+{
+	struct daemon_opts d = {
+		.config_path = o->config,
+		.config_optional = !o->config,
+		.sources = o->sources,
+		.nsources = o->nsources,
+		.socket_path = o->socket,
+		.db_path = o->database,
+		.log = log_line,
+	};
+	struct xerr e;
+
+	if (daemon_run(&d, &e) < 0) {
+		fprintf(stderr, "xnft daemon: ");
+		xerr_print(stderr, &e);
+		return e.code ? e.code : XNFT_EXIT_USAGE;
+	}
+	return XNFT_EXIT_OK;
+}
+
+static int check(const struct daemon_cli *o)
+{
+	const char *path = o->config ? o->config : XNFT_DEFAULT_CONFIG;
+	struct xnft_config *cfg;
+	struct xerr e;
+	char w[32], b[32];
+
+	if (config_load(path, &cfg, &e) < 0) {
+		xerr_print(stderr, &e);
+		return e.code;
+	}
+	printf("%s: ok: %zu rule(s), %zu source(s), %zu whitelist entr%s, %zu webhook(s)\n", path,
+	       cfg->nrules, cfg->nsources, cfg->nwhitelist, cfg->nwhitelist == 1 ? "y" : "ies",
+	       cfg->nnotify);
+	for (size_t i = 0; i < cfg->nrules; i++) {
+		const struct config_rule *r = &cfg->rules[i];
+
+		config_format_duration(r->window_ms, w, sizeof(w));
+		config_format_duration(r->bantime_ms, b, sizeof(b));
+		printf("  ban.%s: %u event(s) in %s -> ban %s%s\n", r->name, r->threshold, w, b,
+		       r->enabled ? "" : " (disabled)");
+	}
+	config_free(cfg);
+	return XNFT_EXIT_OK;
+}
+
+/* The socket of the daemon we talk to: --socket, else the config's, else the default. */
+static void socket_of(const struct daemon_cli *o, char *buf, size_t size)
+{
+	struct xnft_config *cfg = NULL;
+	struct xerr e;
+
+	if (o->socket) {
+		snprintf(buf, size, "%s", o->socket);
+		return;
+	}
+	if (config_load(o->config ? o->config : XNFT_DEFAULT_CONFIG, &cfg, &e) == 0) {
+		snprintf(buf, size, "%s", cfg->socket_path);
+		config_free(cfg);
+		return;
+	}
+	snprintf(buf, size, "%s", XNFT_DEFAULT_SOCKET);
+}
+
+/* Send a request; print an error reply. Returns the parsed reply or NULL (rc set). */
+static json_t *ask(const struct daemon_cli *o, const char *req, int *rc)
+{
+	char path[CONFIG_PATH_MAX], *text;
+	json_t *j;
+	struct xerr e;
+
+	socket_of(o, path, sizeof(path));
+	if (control_request(path, req, &text, &e) < 0) {
+		xerr_print(stderr, &e);
+		*rc = XNFT_EXIT_USAGE;
+		return NULL;
+	}
+	j = json_loads(text, 0, NULL);
+	if (!j) {
+		fprintf(stderr, "xnft daemon: unreadable reply from %s\n", path);
+		free(text);
+		*rc = XNFT_EXIT_USAGE;
+		return NULL;
+	}
+	if (o->json)
+		fputs(text, stdout);
+	free(text);
+	if (!json_is_true(json_object_get(j, "ok"))) {
+		const char *hint = json_string_value(json_object_get(j, "hint"));
+
+		fprintf(stderr, "error: %s\n", json_string_value(json_object_get(j, "error")) ?: "?");
+		if (hint && *hint)
+			fprintf(stderr, "  hint: %s\n", hint);
+		json_decref(j);
+		*rc = XNFT_EXIT_FINDINGS;
+		return NULL;
+	}
+	*rc = XNFT_EXIT_OK;
+	return j;
+}
+
+static long long num(json_t *o, const char *a, const char *b)
+{
+	json_t *x = json_object_get(o, a);
+
+	if (b)
+		x = json_object_get(x, b);
+	return json_integer_value(x);
+}
+
+static const char *str(json_t *o, const char *a, const char *b)
+{
+	json_t *x = json_object_get(o, a);
+	const char *s;
+
+	if (b)
+		x = json_object_get(x, b);
+	s = json_string_value(x);
+	return s ? s : "";
+}
+
+static void print_status(json_t *j)
+{
+	json_t *srcs = json_object_get(j, "sources"), *s;
+	size_t i;
+
+	printf("xnft daemon: running, pid %lld, up %llds, config %s (%lld rule(s))\n",
+	       num(j, "pid", NULL), num(j, "uptime_s", NULL), str(j, "config", NULL),
+	       num(j, "rules", NULL));
+	json_array_foreach(srcs, i, s) {
+		printf("  source %s: %lld record(s), %lld event(s), %lld unparsed, %lld lost\n",
+		       str(s, "spec", NULL), num(s, "records", NULL), num(s, "events", NULL),
+		       num(s, "unparsed", NULL), num(s, "lost", NULL));
+	}
+	printf("  engine: %lld event(s), %lld matched a rule, %lld whitelisted; %lld ban(s), "
+	       "%lld extension(s)\n", num(j, "engine", "events"), num(j, "engine", "matched"),
+	       num(j, "engine", "whitelisted"), num(j, "engine", "bans"),
+	       num(j, "engine", "extensions"));
+	printf("  tracked: %lld of %lld offender(s), %lld evicted, %lld KiB; %lld active ban(s)\n",
+	       num(j, "engine", "offenders"), num(j, "engine", "max_offenders"),
+	       num(j, "engine", "evictions"), num(j, "engine", "memory_bytes") / 1024,
+	       num(j, "engine", "active"));
+	printf("  kernel: %s @%s @%s %s; %lld batch(es), %lld element(s), %lld restore(s), "
+	       "%lld error(s)\n", str(j, "kernel", "table"), str(j, "kernel", "set4"),
+	       str(j, "kernel", "set6"),
+	       json_is_true(json_object_get(json_object_get(j, "kernel"), "loaded")) ?
+	       "loaded" : "NOT LOADED (bans wait)", num(j, "kernel", "batches"),
+	       num(j, "kernel", "elements"), num(j, "kernel", "restores"),
+	       num(j, "kernel", "errors"));
+	printf("  whitelist: %lld entr(ies) (loopback, %lld from the config; %s)\n",
+	       num(j, "whitelist", "entries"), num(j, "whitelist", "config"),
+	       str(j, "whitelist", "note"));
+	printf("  notify: %lld queued, %lld sent, %lld failed, %lld dropped\n",
+	       num(j, "notify", "queued"), num(j, "notify", "sent"), num(j, "notify", "failed"),
+	       num(j, "notify", "dropped"));
+	printf("  reloads: %lld (%lld refused)\n", num(j, "reloads", NULL),
+	       num(j, "reload_errors", NULL));
+	if (*str(j, "last_error", NULL))
+		printf("  last problem: %s\n", str(j, "last_error", NULL));
+}
+
+int cmd_daemon(int argc, char **argv)
+{
+	struct daemon_cli o;
+	json_t *j;
+	int rc = parse_args(argc, argv, &o);
+
+	if (rc >= 0)
+		return rc;
+	if (o.check)
+		return check(&o);
+	if (o.status || o.reload) {
+		j = ask(&o, o.status ? "status" : "reload", &rc);
+		if (!j)
+			return rc;
+		if (o.status && !o.json)
+			print_status(j);
+		else if (o.reload)
+			printf("xnft daemon: config reloaded (%lld rule(s))\n", num(j, "rules", NULL));
+		json_decref(j);
+		return XNFT_EXIT_OK;
+	}
+	return run(&o);
+}

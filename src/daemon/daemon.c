@@ -1,0 +1,676 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The daemon's loop. Everything but the webhooks runs on this one thread,
+ * so the engine needs no locks and a ban is: event parsed, engine says
+ * ban, element queued, and at most [daemon] batch later (2 ms by default)
+ * one netlink transaction with every ban queued meanwhile. Under load the
+ * batches grow by themselves; when traffic is light each ban goes alone.
+ */
+#include "daemon/daemon_int.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/paths.h"
+
+#define TICK_MS 250             /* expiry, missing-set retries */
+#define RESYNC_MS 30000         /* compare with the kernel set this often */
+#define POLL_MAX (4 + DAEMON_MAX_SOURCES + 1 + CONTROL_MAX_CLIENTS)
+
+uint64_t daemon_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t daemon_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void daemon_log(struct daemon *d, int prio, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (prio <= DAEMON_LOG_WARNING)
+		snprintf(d->last_error, sizeof(d->last_error), "%s", msg);
+	if (d->o->log)
+		d->o->log(d->o->log_ctx, prio, msg);
+}
+
+/* ---- bans to the kernel, the store and the notifier ------------------------------ */
+
+static void remember(struct daemon *d, const struct ban_active *b)
+{
+	if (d->nrec == d->caprec) {
+		size_t cap = d->caprec ? d->caprec * 2 : 64;
+		struct ban_active *r = realloc(d->rec, cap * sizeof(*r));
+
+		if (!r)
+			return;   /* history is best effort; the ban itself is not */
+		d->rec = r;
+		d->caprec = cap;
+	}
+	d->rec[d->nrec++] = *b;
+}
+
+void daemon_apply_decision(struct daemon *d, const struct ban_decision *dec, bool renew)
+{
+	const struct ban_active *b = &dec->ban;
+	uint64_t now = daemon_now_ms();
+	char addr[PREFIX_STRLEN], dur[32], text[256];
+
+	if (b->until_ms <= now)
+		return;
+	if (kw_queue_add(d->kw, &b->key, b->until_ms - now, renew || dec->extended) < 0) {
+		daemon_log(d, DAEMON_LOG_ERR, "out of memory queueing a ban");
+		return;
+	}
+	if (!d->pending_since)
+		d->pending_since = daemon_mono_ms();
+	remember(d, b);
+	ban_key_format(&b->key, addr, sizeof(addr));
+	config_format_duration(b->bantime_ms, dur, sizeof(dur));
+	if (dec->extended)
+		snprintf(text, sizeof(text), "ban of %s extended by %s (rule %s, offence %u)", addr,
+			 dur, b->rule, b->offence);
+	else
+		snprintf(text, sizeof(text), "banned %s for %s (rule %s, offence %u)", addr, dur,
+			 b->rule, b->offence);
+	daemon_log(d, DAEMON_LOG_NOTICE, "%s", text);
+	notifier_post(d->notif, "xnft: ban", text);
+}
+
+static void store_records(struct daemon *d)
+{
+	struct xerr e;
+
+	if (!d->nrec)
+		return;
+	if (ban_store_begin(d->store, &e) < 0) {
+		daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
+		d->nrec = 0;
+		return;
+	}
+	for (size_t i = 0; i < d->nrec; i++) {
+		if (ban_store_record(d->store, &d->rec[i], &e) < 0) {
+			daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
+			break;
+		}
+	}
+	if (ban_store_commit(d->store, &e) < 0)
+		daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
+	d->nrec = 0;
+}
+
+void daemon_flush(struct daemon *d)
+{
+	size_t n = kw_pending(d->kw);
+	bool missing = false;
+	struct xerr e;
+
+	d->pending_since = 0;
+	if (n) {
+		if (d->kernel_missing) {
+			/* the whole active list goes in when the sets come back */
+			kw_discard(d->kw);
+		} else if (kw_flush(d->kw, &missing, &e) < 0) {
+			if (missing) {
+				d->kernel_missing = true;
+				kw_discard(d->kw);
+				daemon_log(d, DAEMON_LOG_WARNING, "%s; bans are kept and go in "
+					   "when the sets are back", e.msg);
+			} else {
+				d->kernel_errors++;
+				daemon_log(d, DAEMON_LOG_ERR, "%s", e.msg);
+			}
+		} else {
+			d->batches++;
+			d->elements += n;
+		}
+	}
+	store_records(d);
+}
+
+/* ---- reconciling with the kernel --------------------------------------------------- */
+
+struct kset {
+	struct ban_key *k;
+	size_t n, cap;
+};
+
+static int key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct ban_key));
+}
+
+static int collect_elem(void *ctx, const struct kw_elem *el)
+{
+	struct kset *ks = ctx;
+
+	if (ks->n == ks->cap) {
+		size_t cap = ks->cap ? ks->cap * 2 : 256;
+		struct ban_key *k = realloc(ks->k, cap * sizeof(*k));
+
+		if (!k)
+			return 1;
+		ks->k = k;
+		ks->cap = cap;
+	}
+	ks->k[ks->n++] = el->key;
+	return 0;
+}
+
+struct restore_ctx {
+	struct daemon *d;
+	const struct kset *present;   /* NULL: put every ban back */
+	uint64_t now;
+	size_t queued;
+};
+
+static int restore_one(void *ctx, const struct ban_active *b)
+{
+	struct restore_ctx *rc = ctx;
+
+	if (b->until_ms <= rc->now)
+		return 0;
+	if (rc->present && bsearch(&b->key, rc->present->k, rc->present->n, sizeof(b->key),
+				   key_cmp))
+		return 0;
+	if (kw_queue_add(rc->d->kw, &b->key, b->until_ms - rc->now, true) == 0)
+		rc->queued++;
+	return 0;
+}
+
+/*
+ * Put back what the kernel lost. full: the sets were just created, every
+ * active ban goes in; otherwise only those missing from a listing.
+ */
+static void restore(struct daemon *d, bool full, const char *why)
+{
+	struct restore_ctx rc = { .d = d, .now = daemon_now_ms() };
+	struct kset ks = { 0 };
+	bool missing = false;
+	struct xerr e;
+
+	ban_engine_expire(d->eng, rc.now);
+	if (!full) {
+		if (kw_list(d->kw, collect_elem, &ks, d->cfg->ipv6_prefix, &missing, &e) < 0) {
+			free(ks.k);
+			if (missing) {
+				if (!d->kernel_missing)
+					daemon_log(d, DAEMON_LOG_WARNING, "%s: bans wait for the policy",
+						   e.msg);
+				d->kernel_missing = true;
+			} else {
+				daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
+			}
+			return;
+		}
+		qsort(ks.k, ks.n, sizeof(*ks.k), key_cmp);
+		rc.present = &ks;
+	}
+	d->kernel_missing = false;
+	ban_engine_foreach(d->eng, restore_one, &rc);
+	free(ks.k);
+	if (!rc.queued)
+		return;
+	if (!d->pending_since)
+		d->pending_since = daemon_mono_ms();
+	daemon_flush(d);
+	if (!d->kernel_missing) {
+		d->restores++;
+		daemon_log(d, DAEMON_LOG_NOTICE, "%s: put %zu ban(s) back in the kernel in one batch",
+			   why, rc.queued);
+	}
+}
+
+struct adopt_ctx {
+	struct daemon *d;
+	uint64_t now;
+	size_t kernel, stored, skipped;
+};
+
+/* A ban found in the kernel set at start: keep it, with the history we have. */
+static int adopt_kernel(void *ctx, const struct kw_elem *el)
+{
+	struct adopt_ctx *ac = ctx;
+	struct ban_active b = { .key = el->key, .since_ms = ac->now };
+	struct ban_history h;
+	uint64_t left = el->expires_ms ? el->expires_ms : el->timeout_ms;
+
+	if (!left) {
+		ac->skipped++;   /* no timeout: put there by hand, not ours to manage */
+		return 0;
+	}
+	b.until_ms = ac->now + left;
+	b.bantime_ms = el->timeout_ms ? el->timeout_ms : left;
+	b.offence = 1;
+	snprintf(b.rule, sizeof(b.rule), "adopted");
+	if (ban_store_history(ac->d->store, &el->key, &h) == 0 && h.offences) {
+		b.offence = h.offences;
+		b.since_ms = h.last_ban_ms;
+		b.bantime_ms = h.last_bantime_ms;
+	}
+	if (ban_engine_adopt(ac->d->eng, &b) == 0)
+		ac->kernel++;
+	return 0;
+}
+
+/* A ban from the store that has not ended: keep it (and put it back below). */
+static int adopt_stored(void *ctx, const struct ban_active *b)
+{
+	struct adopt_ctx *ac = ctx;
+
+	if ((b->key.family != AF_INET && b->key.family != AF_INET6) ||
+	    ban_engine_find(ac->d->eng, &b->key))
+		return 0;
+	if (ban_engine_whitelisted(ac->d->eng, b->key.family, b->key.addr))
+		return 0;   /* whitelisted since: let it go */
+	if (ban_engine_adopt(ac->d->eng, b) == 0)
+		ac->stored++;
+	return 0;
+}
+
+static void reconcile(struct daemon *d)
+{
+	struct adopt_ctx ac = { .d = d, .now = daemon_now_ms() };
+	bool missing = false;
+	struct xerr e;
+
+	if (kw_list(d->kw, adopt_kernel, &ac, d->cfg->ipv6_prefix, &missing, &e) < 0) {
+		d->kernel_missing = missing;
+		daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
+	}
+	if (ban_store_active(d->store, ac.now, adopt_stored, &ac, &e) < 0)
+		daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
+	daemon_log(d, DAEMON_LOG_INFO, "reconciled: %zu ban(s) kept from the kernel set, %zu from "
+		   "the history%s", ac.kernel, ac.stored,
+		   ac.skipped ? " (elements without a timeout left alone)" : "");
+	if (!d->kernel_missing)
+		restore(d, false, "start");
+}
+
+/* ---- sources ------------------------------------------------------------------------- */
+
+static int on_event(const struct xevent *ev, void *arg)
+{
+	struct daemon *d = arg;
+	struct ban_event be = {
+		.t_ms = daemon_now_ms(),
+		.category = ev->category,
+		.family = ev->family,
+		.proto = (ev->has & EVENT_HAS_PROTO) ? ev->proto : 0,
+		.dport = (ev->has & EVENT_HAS_PORTS) ? ev->dport : 0,
+	};
+	struct ban_decision dec;
+
+	memcpy(be.src, ev->src, sizeof(be.src));
+	if (ban_engine_event(d->eng, &be, &dec) == 1)
+		daemon_apply_decision(d, &dec, false);
+	return 0;
+}
+
+static void close_sources(struct daemon *d)
+{
+	for (size_t i = 0; i < d->nsrc; i++)
+		evsource_close(d->src[i]);
+	d->nsrc = 0;
+}
+
+static int open_sources(struct daemon *d, struct xerr *e)
+{
+	const char *const *specs = d->o->nsources ? d->o->sources :
+				   (const char *const *)d->cfg->sources;
+	size_t n = d->o->nsources ? d->o->nsources : d->cfg->nsources;
+	const char *def = NULL;
+
+	if (!n) {
+		def = evsource_default_spec();
+		specs = &def;
+		n = 1;
+	}
+	if (n > DAEMON_MAX_SOURCES)
+		return xerr_set(e, XNFT_EXIT_USAGE, "at most %d event sources", DAEMON_MAX_SOURCES);
+	for (size_t i = 0; i < n; i++) {
+		const char *spec = !strcmp(specs[i], "journald") ? "journal" : specs[i];
+		bool line_src = strcmp(spec, "stdin") && strcmp(spec, "-") &&
+				strncmp(spec, "nflog", 5);
+		struct evsource_opts so = { .follow = true, .from_end = line_src };
+
+		if (evsource_open(&d->src[d->nsrc], spec, &so, e) < 0) {
+			close_sources(d);
+			return -1;
+		}
+		d->nsrc++;
+	}
+	return 0;
+}
+
+static void read_source(struct daemon *d, size_t i)
+{
+	struct xerr e;
+	int rc = evsource_read(d->src[i], on_event, d, &e);
+
+	if (rc == 1 || rc < 0) {
+		if (rc < 0) {
+			d->source_errors++;
+			daemon_log(d, DAEMON_LOG_ERR, "source %s: %s", evsource_spec(d->src[i]), e.msg);
+		} else {
+			daemon_log(d, DAEMON_LOG_INFO, "source %s: end of input",
+				   evsource_spec(d->src[i]));
+		}
+		evsource_close(d->src[i]);
+		d->src[i] = d->src[--d->nsrc];
+	}
+}
+
+/* ---- reload ---------------------------------------------------------------------------- */
+
+static bool same_sources(const struct xnft_config *a, const struct xnft_config *b)
+{
+	if (a->nsources != b->nsources)
+		return false;
+	for (size_t i = 0; i < a->nsources; i++) {
+		if (strcmp(a->sources[i], b->sources[i]))
+			return false;
+	}
+	return true;
+}
+
+int daemon_reload(struct daemon *d, struct xerr *e)
+{
+	struct xnft_config *ncfg, *old = d->cfg;
+	struct notifier *nn = NULL;
+
+	sd_notify(0, "RELOADING=1");
+	if (config_load(d->config_path, &ncfg, e) < 0) {
+		d->reload_errors++;
+		sd_notify(0, "READY=1\nSTATUS=reload failed; running with the previous config");
+		return -1;
+	}
+	if (d->o->socket_path)
+		snprintf(ncfg->socket_path, sizeof(ncfg->socket_path), "%s", d->o->socket_path);
+	if (d->o->db_path)
+		snprintf(ncfg->db_path, sizeof(ncfg->db_path), "%s", d->o->db_path);
+	if (notifier_start(ncfg, &nn, e) < 0) {
+		config_free(ncfg);
+		d->reload_errors++;
+		sd_notify(0, "READY=1");
+		return -1;
+	}
+	if (strcmp(ncfg->socket_path, old->socket_path) || strcmp(ncfg->db_path, old->db_path) ||
+	    ncfg->ipv6_prefix != old->ipv6_prefix)
+		daemon_log(d, DAEMON_LOG_WARNING, "reload: socket, database and ipv6_prefix "
+			   "change only at restart; keeping the running ones");
+	snprintf(ncfg->socket_path, sizeof(ncfg->socket_path), "%s", old->socket_path);
+	snprintf(ncfg->db_path, sizeof(ncfg->db_path), "%s", old->db_path);
+	ncfg->ipv6_prefix = old->ipv6_prefix;
+	if (ban_engine_reconfigure(d->eng, ncfg, e) < 0) {
+		notifier_stop(nn);
+		config_free(ncfg);
+		d->reload_errors++;
+		sd_notify(0, "READY=1");
+		return -1;
+	}
+	d->cfg = ncfg;
+	kw_set_target(d->kw, ncfg);
+	notifier_stop(d->notif);
+	d->notif = nn;
+	if (!d->o->nsources && !same_sources(old, ncfg)) {
+		struct xerr se;
+
+		close_sources(d);
+		if (open_sources(d, &se) < 0)
+			daemon_log(d, DAEMON_LOG_ERR, "reload: %s", se.msg);
+	}
+	config_free(old);
+	if (daemon_whitelist(d, e) < 0)
+		daemon_log(d, DAEMON_LOG_WARNING, "reload: whitelist: %s", e->msg);
+	d->reloads++;
+	daemon_log(d, DAEMON_LOG_NOTICE, "reloaded %s: %zu rule(s), %zu whitelist entries",
+		   d->config_path, ncfg->nrules, ban_engine_whitelist_size(d->eng));
+	restore(d, false, "reload");
+	sd_notify(0, "READY=1\nSTATUS=running");
+	return 0;
+}
+
+/* ---- start and loop ------------------------------------------------------------------------ */
+
+static int make_parent(const char *path, mode_t mode)
+{
+	char dir[CONFIG_PATH_MAX], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, mode) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+static int setup_signals(struct daemon *d, struct xerr *e)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 ||
+	    (d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+		return xerr_set(e, XNFT_EXIT_USAGE, "signalfd: %s", strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static void on_signals(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			struct xerr e;
+
+			if (daemon_reload(d, &e) < 0)
+				daemon_log(d, DAEMON_LOG_ERR, "reload refused, previous config kept: "
+					   "%s:%d: %s", e.file[0] ? e.file : d->config_path, e.line,
+					   e.msg);
+		} else {
+			d->stop = true;
+		}
+	}
+}
+
+static int start(struct daemon *d, struct xerr *e)
+{
+	const struct daemon_opts *o = d->o;
+	struct stat st;
+
+	snprintf(d->config_path, sizeof(d->config_path), "%s",
+		 o->config_path ? o->config_path : XNFT_DEFAULT_CONFIG);
+	if (o->config_optional && stat(d->config_path, &st) < 0 && errno == ENOENT) {
+		if (!(d->cfg = config_defaults(e)))
+			return -1;
+	} else if (config_load(d->config_path, &d->cfg, e) < 0) {
+		return -1;
+	}
+	if (o->socket_path)
+		snprintf(d->cfg->socket_path, sizeof(d->cfg->socket_path), "%s", o->socket_path);
+	if (o->db_path)
+		snprintf(d->cfg->db_path, sizeof(d->cfg->db_path), "%s", o->db_path);
+	if (setup_signals(d, e) < 0)
+		return -1;
+	if (make_parent(d->cfg->db_path, 0700) < 0 || make_parent(d->cfg->socket_path, 0755) < 0)
+		return xerr_set(e, XNFT_EXIT_USAGE, "cannot create the directory of %s or %s: %s",
+				d->cfg->db_path, d->cfg->socket_path, strerror(errno));
+	if (ban_store_open(d->cfg->db_path, &d->store, e) < 0)
+		return -1;
+	if (!(d->eng = ban_engine_new(d->cfg, e)))
+		return -1;
+	ban_engine_set_history(d->eng, ban_store_history, d->store);
+	if (kw_open(d->cfg, &d->kw, e) < 0)
+		return -1;
+	if ((d->monfd = kw_monitor_fd(d->kw, e)) < 0)
+		return -1;
+	if (daemon_whitelist(d, e) < 0)
+		return -1;
+	reconcile(d);
+	if (control_listen(d->cfg->socket_path, &d->ctl, e) < 0)
+		return -1;
+	if (open_sources(d, e) < 0)
+		return -1;
+	if (notifier_start(d->cfg, &d->notif, e) < 0)
+		return -1;
+	return 0;
+}
+
+static void teardown(struct daemon *d)
+{
+	if (d->kw && kw_pending(d->kw))
+		daemon_flush(d);
+	store_records(d);
+	close_sources(d);
+	control_close(d->ctl);
+	notifier_stop(d->notif);
+	kw_close(d->kw);
+	ban_engine_free(d->eng);
+	ban_store_close(d->store);
+	config_free(d->cfg);
+	free(d->rec);
+	if (d->sigfd > 0)
+		close(d->sigfd);
+}
+
+static int poll_timeout(struct daemon *d, uint64_t now)
+{
+	uint64_t t = d->next_tick > now ? d->next_tick - now : 0;
+
+	if (d->pending_since) {
+		uint64_t due = d->pending_since + d->cfg->batch_ms;
+
+		t = due > now ? (due - now < t ? due - now : t) : 0;
+	}
+	for (size_t i = 0; i < d->nsrc; i++) {
+		int st = evsource_timeout_ms(d->src[i]);
+
+		if (st >= 0 && (uint64_t)st < t)
+			t = (uint64_t)st;
+	}
+	return t > INT_MAX ? INT_MAX : (int)t;
+}
+
+static void housekeeping(struct daemon *d, uint64_t mono)
+{
+	if (mono < d->next_tick)
+		return;
+	d->next_tick = mono + TICK_MS;
+	ban_engine_expire(d->eng, daemon_now_ms());
+	if (d->kernel_missing || mono >= d->next_resync) {
+		d->next_resync = mono + RESYNC_MS;
+		restore(d, false, d->kernel_missing ? "ban sets loaded" : "periodic check");
+	}
+}
+
+static void loop_once(struct daemon *d)
+{
+	struct pollfd fds[POLL_MAX];
+	size_t n = 0, src0, ctl0;
+	uint64_t mono = daemon_mono_ms();
+	int rc;
+
+	fds[n++] = (struct pollfd){ .fd = d->sigfd, .events = POLLIN };
+	fds[n++] = (struct pollfd){ .fd = d->monfd, .events = POLLIN };
+	src0 = n;
+	for (size_t i = 0; i < d->nsrc; i++)
+		fds[n++] = (struct pollfd){ .fd = evsource_fd(d->src[i]), .events = POLLIN };
+	ctl0 = n;
+	n += control_pollfds(d->ctl, fds + n, POLL_MAX - n);
+	rc = poll(fds, (nfds_t)n, poll_timeout(d, mono));
+	if (rc < 0 && errno != EINTR) {
+		daemon_log(d, DAEMON_LOG_ERR, "poll: %s", strerror(errno));
+		d->stop = true;
+		return;
+	}
+	if (fds[0].revents)
+		on_signals(d);
+	if (fds[1].revents) {
+		unsigned ev = kw_monitor_read(d->kw);
+
+		if (ev & KW_EV_TABLE_GONE)
+			d->kernel_missing = true;
+		if (ev & KW_EV_SETS_NEW) {
+			struct xerr e;
+
+			/* a re-applied policy may bring new mesh or admin addresses */
+			if (daemon_whitelist(d, &e) < 0)
+				daemon_log(d, DAEMON_LOG_WARNING, "whitelist: %s", e.msg);
+			restore(d, true, "ban sets recreated");
+		}
+		else if (ev & KW_EV_RESYNC)
+			restore(d, false, "kernel events lost");
+	}
+	/* Sources without an fd, or with a timeout, are read every round. */
+	for (size_t i = d->nsrc; i-- > 0;) {
+		if (i + src0 >= ctl0 || fds[src0 + i].fd < 0 || fds[src0 + i].revents || rc == 0)
+			read_source(d, i);
+	}
+	control_service(d->ctl, fds + ctl0, n - ctl0, daemon_control, d);
+	mono = daemon_mono_ms();
+	if (d->pending_since && (mono >= d->pending_since + d->cfg->batch_ms ||
+				 kw_pending(d->kw) >= DAEMON_FLUSH_MAX))
+		daemon_flush(d);
+	housekeeping(d, mono);
+}
+
+int daemon_run(const struct daemon_opts *o, struct xerr *e)
+{
+	struct daemon d = { .o = o, .sigfd = -1, .monfd = -1 };
+	char status[256];
+
+	d.started_ms = daemon_now_ms();
+	if (start(&d, e) < 0) {
+		teardown(&d);
+		return -1;
+	}
+	d.next_resync = daemon_mono_ms() + RESYNC_MS;
+	{
+		struct ban_stats st;
+
+		ban_engine_stats(d.eng, &st);
+		snprintf(status, sizeof(status), "READY=1\nSTATUS=%zu source(s), %zu rule(s), %zu "
+			 "active ban(s)", d.nsrc, d.cfg->nrules, st.active);
+		daemon_log(&d, DAEMON_LOG_NOTICE, "started: %zu source(s), %zu rule(s), %zu active "
+			   "ban(s), %zu whitelist entries, control socket %s", d.nsrc, d.cfg->nrules,
+			   st.active, ban_engine_whitelist_size(d.eng), d.cfg->socket_path);
+	}
+	sd_notify(0, status);
+	while (!d.stop)
+		loop_once(&d);
+	sd_notify(0, "STOPPING=1");
+	daemon_log(&d, DAEMON_LOG_NOTICE, "stopping; bans stay in the kernel until they expire");
+	teardown(&d);
+	return 0;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The daemon's state, shared by its files (not an API). */
+#ifndef XNFT_DAEMON_INT_H
+#define XNFT_DAEMON_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ban/control.h"
+#include "ban/engine.h"
+#include "ban/kernel.h"
+#include "ban/notify.h"
+#include "ban/store.h"
+#include "core/config.h"
+#include "daemon/daemon.h"
+#include "events/source.h"
+
+#define DAEMON_MAX_SOURCES 16
+/* Flush at once when this many elements wait, whatever [daemon] batch says. */
+#define DAEMON_FLUSH_MAX 50000
+
+struct daemon {
+	const struct daemon_opts *o;
+	char config_path[CONFIG_PATH_MAX];
+	struct xnft_config *cfg;
+	struct ban_engine *eng;
+	struct ban_store *store;
+	struct kwriter *kw;
+	struct notifier *notif;
+	struct control_server *ctl;
+	struct evsource *src[DAEMON_MAX_SOURCES];
+	size_t nsrc;
+	int sigfd, monfd;
+
+	bool stop;
+	bool kernel_missing;       /* the ban sets are not loaded: retry */
+	uint64_t pending_since;    /* monotonic ms of the oldest unflushed element; 0 = none */
+	uint64_t next_tick;        /* monotonic ms of the next housekeeping */
+	uint64_t next_resync;
+
+	struct ban_active *rec;    /* bans to write to the store after the flush */
+	size_t nrec, caprec;
+
+	uint64_t started_ms;       /* realtime */
+	uint64_t batches, elements, restores, reloads, reload_errors, kernel_errors;
+	uint64_t source_errors;
+	size_t wl_config, wl_policy;
+	char policy_note[256];
+	char last_error[512];
+};
+
+uint64_t daemon_now_ms(void);    /* CLOCK_REALTIME */
+uint64_t daemon_mono_ms(void);   /* CLOCK_MONOTONIC */
+
+void daemon_log(struct daemon *d, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Queue a decision for the kernel, the store and the notifier. */
+void daemon_apply_decision(struct daemon *d, const struct ban_decision *dec, bool renew);
+/* Send what is queued now; logs failures. */
+void daemon_flush(struct daemon *d);
+
+/* Whitelist: config + loopback + the policy's mesh and admin sets. */
+int daemon_whitelist(struct daemon *d, struct xerr *e);
+
+/* Reload the config; the old one stays on error. */
+int daemon_reload(struct daemon *d, struct xerr *e);
+
+/* The control socket's request handler: a malloc'd JSON reply. */
+char *daemon_control(void *ctx, const char *request);
+
+#endif
