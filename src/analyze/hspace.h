@@ -6,7 +6,8 @@
  *
  * Fields (SPEC §5), each a block of consecutive variables, most significant
  * bit first, in this order (the order is also the order describe.c decodes
- * a region in: interface, family, source, destination, state, protocol...):
+ * a region in: interface, family, source, destination, state, fragment,
+ * protocol...):
  *
  *   iif, oif    an index over the interface names the ruleset(s) mention:
  *               0 = "any other interface" (a name no rule names), then
@@ -15,13 +16,13 @@
  *   nfproto     1 bit: 0 = IPv4, 1 = IPv6
  *   saddr/daddr 128 bits; an IPv4 address is the top 32, the rest 0
  *   ct state    3 bits: index into invalid, established, related, new, untracked
+ *   frag-off    16 bits, IPv4 layout (0x2000 more fragments, low 13 bits
+ *               the offset); an IPv6 fragment header sets it the same way
  *   l4proto     8 bits (meta l4proto, ip protocol, ip6 nexthdr)
  *   tcp flags   8 bits
  *   sport/dport 16 bits each (th/tcp/udp/udplite/sctp/dccp)
  *   icmp type/code 8 bits each (icmp for IPv4, icmpv6 for IPv6)
  *   ttl         8 bits (ip ttl, ip6 hoplimit)
- *   frag-off    16 bits, IPv4 layout (0x2000 more fragments, low 13 bits
- *               the offset); an IPv6 fragment header sets it the same way
  *   length      16 bits (ip length / meta length: the whole packet)
  *   mark        32 bits (meta mark)
  *
@@ -60,8 +61,8 @@
 #include "core/ruleset.h"
 
 enum hs_field {
-	HS_IIF, HS_OIF, HS_NFPROTO, HS_SADDR, HS_DADDR, HS_CTSTATE, HS_L4PROTO,
-	HS_TCPFLAGS, HS_SPORT, HS_DPORT, HS_ICMPTYPE, HS_ICMPCODE, HS_TTL, HS_FRAGOFF,
+	HS_IIF, HS_OIF, HS_NFPROTO, HS_SADDR, HS_DADDR, HS_CTSTATE, HS_FRAGOFF, HS_L4PROTO,
+	HS_TCPFLAGS, HS_SPORT, HS_DPORT, HS_ICMPTYPE, HS_ICMPCODE, HS_TTL,
 	HS_LENGTH, HS_MARK,
 	HS__NFIELDS
 };
@@ -89,13 +90,13 @@ struct hs_freevar {
 	const struct rs_rule *rule; /* the first rule that uses it; NULL when none */
 };
 
-/* A predicate over one field that the ruleset uses: describe.c names regions with them. */
+/* An address predicate the ruleset uses: describe.c names regions with them. */
 struct hs_atom {
-	enum hs_field field;
-	BDD pred;                 /* over the field's variables only (and nfproto for addresses) */
-	char *text;               /* "ip saddr @BOGON_V4", "tcp flags & (syn|ack) == syn" */
+	enum hs_field field;      /* HS_SADDR or HS_DADDR */
+	BDD pred;                 /* over nfproto and the field's variables */
+	char *text;               /* "ip saddr @BOGON_V4" */
 	char *neg;                /* "ip saddr != @BOGON_V4" */
-	char *name;               /* the set's name for set atoms ("@BOGON_V4"), else NULL */
+	char *name;               /* the value as written: "@BOGON_V4", "127.0.0.0/8" */
 };
 
 struct hs_iface {

@@ -1065,34 +1065,19 @@ static const struct rs_set *setref_of(const struct rs_term *t)
 	return t->kind == RS_TERM_SETREF ? t->set : NULL;
 }
 
-static const char *op_text(enum rs_op op, bool neg)
-{
-	static const char *const pos[] = { "", "!= ", "< ", "> ", "<= ", ">= ", "", "! " };
-	static const char *const inv[] = { "!= ", "", ">= ", "<= ", "> ", "< ", "! ", "" };
-
-	return op <= RS_OP_NOT ? (neg ? inv[op] : pos[op]) : "";
-}
-
+/*
+ * Address predicates the ruleset uses (`ip saddr @BOGON_V4`, `ip6 saddr
+ * fe80::/10`): describe.c names regions of addresses with them.
+ */
 static void remember_atom(struct ctx *c, const struct rs_match *m, BDD p)
 {
 	struct fmap fm;
-	enum lkind k = classify(m->left && m->left->kind == RS_EX_BINOP && m->left->nsub ?
-				m->left->sub[0] : m->left, &fm);
-	enum hs_field f;
-	char *l, *r, t[512], n[512];
-	const struct rs_set *set = setref_of(&m->right);
-	char setname[300];
-	BDD guarded;
+	enum lkind k = classify(m->left, &fm);
+	char *l, *r, t[600], n[600];
+	BDD pos, g;
 
-	if (m->implicit)
-		return;
-	if (k == L_FIELD)
-		f = fm.f;
-	else if (k == L_CTSTATE)
-		f = HS_CTSTATE;
-	else if (k == L_MARK)
-		f = HS_MARK;
-	else
+	if (m->implicit || k != L_FIELD || (fm.f != HS_SADDR && fm.f != HS_DADDR) ||
+	    (m->op != RS_OP_EQ && m->op != RS_OP_NE))
 		return;
 	l = rs_expr_format(m->left);
 	r = rs_term_format(&m->right);
@@ -1101,18 +1086,14 @@ static void remember_atom(struct ctx *c, const struct rs_match *m, BDD p)
 		free(r);
 		return;
 	}
-	snprintf(t, sizeof(t), "%s %s%s", l, op_text(m->op, false), r);
-	snprintf(n, sizeof(n), "%s %s%s", l, op_text(m->op, true), r);
-	snprintf(setname, sizeof(setname), "@%s", set ? set->name : "");
-	guarded = ref(p);
-	if (fm.nfproto >= 0) {
-		BDD g = hs_eq(c->hs, HS_NFPROTO, (u128)fm.nfproto);
-
-		and_into(&guarded, g);
-		unref(g);
-	}
-	hs_atom_add(c->hs, f, guarded, t, n, set && m->op <= RS_OP_NE ? setname : NULL);
-	unref(guarded);
+	snprintf(t, sizeof(t), "%s %s", l, r);
+	snprintf(n, sizeof(n), "%s != %s", l, r);
+	pos = m->op == RS_OP_EQ ? ref(p) : NOT(p);
+	g = hs_eq(c->hs, HS_NFPROTO, (u128)fm.nfproto);
+	and_into(&pos, g);
+	unref(g);
+	hs_atom_add(c->hs, fm.f, pos, t, n, r);
+	unref(pos);
 	free(l);
 	free(r);
 }
@@ -1632,32 +1613,40 @@ static int run_base(struct ctx *c, const struct rs_chain *ch, BDD *alive, BDD *d
 
 /*
  * With conntrack loaded, defragmentation runs at -400 of prerouting and
- * output: chains after it see the reassembled packet, whose frag-off has
- * neither more-fragments nor an offset (the engine follows the packet on;
- * the tracer stops at that point and reports the fragment held).
+ * output: a fragment goes no further on its own (symexec.h).
  */
-static void set_defrag(struct ctx *c, enum rs_hook hook, int prio)
+static void hold_fragments(struct ctx *c, BDD *alive, BDD *held)
 {
-	bool early = hook == RS_HOOK_INGRESS ||
-		     ((hook == RS_HOOK_PREROUTING || hook == RS_HOOK_OUTPUT) && prio < DEFRAG_PRIO);
+	BDD whole = hs_masked_eq(c->hs, HS_FRAGOFF, 0x3fff, 0);
+	BDD frag = DIFF(*alive, whole);
 
-	c->after_defrag = c->uses_ct && !early;
+	or_into(held, frag);
+	put(alive, AND(*alive, whole));
+	unref(frag);
+	unref(whole);
 }
 
-static int run_hook(struct ctx *c, enum rs_hook hook, BDD *alive, BDD *dropped)
+static int run_hook(struct ctx *c, enum rs_hook hook, BDD *alive, BDD *dropped, BDD *held)
 {
+	bool defrag = c->uses_ct && (hook == RS_HOOK_PREROUTING || hook == RS_HOOK_OUTPUT);
 	struct basech *v;
 	size_t n = base_chains(c->rs, hook, &v);
 
 	if (n == (size_t)-1)
 		return fail_oom(c);
+	c->after_defrag = false;
 	for (size_t i = 0; i < n; i++) {
-		set_defrag(c, hook, v[i].ch->prio);
+		if (defrag && v[i].ch->prio >= DEFRAG_PRIO) {
+			hold_fragments(c, alive, held);
+			defrag = false;
+		}
 		if (run_base(c, v[i].ch, alive, dropped)) {
 			free(v);
 			return -1;
 		}
 	}
+	if (defrag)
+		hold_fragments(c, alive, held);
 	free(v);
 	return 0;
 }
@@ -1670,19 +1659,21 @@ static int run_path(struct ctx *c, enum sx_path p)
 				 RS_HOOK_POSTROUTING, RS_HOOK_EGRESS },
 		[SX_OUTPUT] = { RS_HOOK_OUTPUT, RS_HOOK_POSTROUTING, RS_HOOK_EGRESS, RS_HOOK_NONE },
 	};
-	BDD alive = path_domain(c->hs, p), dropped = bddfalse;
+	BDD alive = path_domain(c->hs, p), dropped = bddfalse, held = bddfalse;
 
 	c->path = p;
 	c->iif_present = p != SX_OUTPUT;
 	c->oif_present = p != SX_INPUT;
 	for (size_t h = 0; h < 5 && hooks[p][h] != RS_HOOK_NONE; h++)
-		if (run_hook(c, hooks[p][h], &alive, &dropped)) {
+		if (run_hook(c, hooks[p][h], &alive, &dropped, &held)) {
 			unref(alive);
 			unref(dropped);
+			unref(held);
 			return -1;
 		}
 	c->res->accept[p] = alive;
 	c->res->drop[p] = dropped;
+	c->res->held[p] = held;
 	c->res->domain[p] = path_domain(c->hs, p);
 	return 0;
 }
@@ -1863,6 +1854,7 @@ void sx_result_free(struct sx_result *r)
 		unref(r->accept[p]);
 		unref(r->drop[p]);
 		unref(r->domain[p]);
+		unref(r->held[p]);
 	}
 	for (size_t i = 0; i < r->nrules; i++)
 		for (int p = 0; p < SX__NPATHS; p++) {

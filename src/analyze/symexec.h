@@ -16,7 +16,13 @@
  * `reject`) is final; the chain's policy applies to what falls off its
  * end. jump/goto/return, verdict maps (anonymous and named), sets,
  * intervals, concatenations, masks and prefixes are followed exactly.
- * `queue` counts as accept (a user-space program decides). Chains of type
+ * `queue` counts as accept (a user-space program decides). When the
+ * ruleset loads conntrack, defragmentation runs at priority -400 of
+ * prerouting and output: a fragment (more-fragments or an offset) is seen
+ * by the chains before it and then held for reassembly; from there on the
+ * whole datagram is judged as the unfragmented packet it becomes, so a
+ * fragment itself is neither accepted nor dropped (it is in held[]), as the
+ * tracer reports it held. Chains of type
  * nat only see the first packet of a connection (ct state new). A rule
  * without a verdict changes nothing, except `meta mark set CONSTANT`, which
  * later matches on meta mark see. A match on a field that a rule rewrote
@@ -88,6 +94,7 @@ struct sx_result {
 	BDD accept[SX__NPATHS];   /* accepted at the end of the path (inside the universe) */
 	BDD drop[SX__NPATHS];     /* dropped by some base chain (inside the universe) */
 	BDD domain[SX__NPATHS];   /* every packet of the path: universe and present interfaces */
+	BDD held[SX__NPATHS];     /* fragments held for reassembly (neither accepted nor dropped) */
 	struct sx_rule_info *rules;
 	size_t nrules;
 	size_t nfree_before;      /* hs->nfv before this run (its own variables come after) */

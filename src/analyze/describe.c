@@ -1,0 +1,1388 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Decoding a BDD region into readable lines, field by field (describe.h).
+ * The split of a function by one field finds the distinct remainders below
+ * the field's block of variables: each "exit" node is one class, and the
+ * values of the field that lead to it are computed by one walk per class.
+ */
+#include "analyze/describe.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+typedef unsigned __int128 u128;
+
+#define MAX_CLASSES 256
+#define MAX_IVS 64
+#define LIST_MAX 8
+
+static BDD ref(BDD x) { return bdd_addref(x); }
+static void unref(BDD x) { bdd_delref(x); }
+static BDD AND(BDD a, BDD b) { return bdd_addref(bdd_and(a, b)); }
+static BDD OR(BDD a, BDD b) { return bdd_addref(bdd_or(a, b)); }
+static BDD DIFF(BDD a, BDD b) { return bdd_addref(bdd_apply(a, b, bddop_diff)); }
+static void put(BDD *d, BDD v) { unref(*d); *d = v; }
+
+static bool subset(BDD a, BDD b)
+{
+	BDD d = DIFF(a, b);
+	bool r = d == bddfalse;
+
+	unref(d);
+	return r;
+}
+
+/* ---- a small map from node to BDD ------------------------------------------ */
+
+struct imap {
+	int *k, *v;
+	size_t cap, n;
+};
+
+static void imap_free(struct imap *m, bool release)
+{
+	if (release)
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->k[i] >= 0)
+				unref(m->v[i]);
+	free(m->k);
+	free(m->v);
+	memset(m, 0, sizeof(*m));
+}
+
+static int imap_grow(struct imap *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 1024;
+	int *k = malloc(cap * sizeof(*k)), *v = malloc(cap * sizeof(*v));
+
+	if (!k || !v) {
+		free(k);
+		free(v);
+		return -1;
+	}
+	for (size_t i = 0; i < cap; i++)
+		k[i] = -1;
+	for (size_t i = 0; i < m->cap; i++) {
+		size_t h;
+
+		if (m->k[i] < 0)
+			continue;
+		for (h = ((size_t)m->k[i] * 2654435761u) & (cap - 1); k[h] >= 0; h = (h + 1) & (cap - 1))
+			;
+		k[h] = m->k[i];
+		v[h] = m->v[i];
+	}
+	free(m->k);
+	free(m->v);
+	m->k = k;
+	m->v = v;
+	m->cap = cap;
+	return 0;
+}
+
+static bool imap_get(const struct imap *m, int key, int *val)
+{
+	if (!m->cap)
+		return false;
+	for (size_t h = ((size_t)key * 2654435761u) & (m->cap - 1); m->k[h] >= 0;
+	     h = (h + 1) & (m->cap - 1))
+		if (m->k[h] == key) {
+			*val = m->v[h];
+			return true;
+		}
+	return false;
+}
+
+static int imap_put(struct imap *m, int key, int val)
+{
+	size_t h;
+
+	if ((m->n + 1) * 2 > m->cap && imap_grow(m))
+		return -1;
+	for (h = ((size_t)key * 2654435761u) & (m->cap - 1); m->k[h] >= 0; h = (h + 1) & (m->cap - 1))
+		;
+	m->k[h] = key;
+	m->v[h] = val;
+	m->n++;
+	return 0;
+}
+
+/* ---- splitting a function by one field ----------------------------------------- */
+
+struct klass {
+	BDD set;     /* values of the field (over its variables) */
+	BDD rest;    /* the remainder (not depending on the field) */
+};
+
+struct splitter {
+	int lo, hi;        /* the field's variables */
+	struct imap seen;
+	int exits[MAX_CLASSES];
+	size_t nexits;
+	bool too_many;
+	bool oom;
+};
+
+static bool is_exit(const struct splitter *s, int node)
+{
+	return node < 2 || bdd_var(node) > s->hi;
+}
+
+static void find_exits(struct splitter *s, int node)
+{
+	int dummy;
+
+	if (s->oom || s->too_many)
+		return;
+	if (is_exit(s, node)) {
+		if (node == bddfalse)
+			return;
+		for (size_t i = 0; i < s->nexits; i++)
+			if (s->exits[i] == node)
+				return;
+		if (s->nexits == MAX_CLASSES) {
+			s->too_many = true;
+			return;
+		}
+		s->exits[s->nexits++] = node;
+		return;
+	}
+	if (imap_get(&s->seen, node, &dummy))
+		return;
+	if (imap_put(&s->seen, node, 1)) {
+		s->oom = true;
+		return;
+	}
+	find_exits(s, bdd_low(node));
+	find_exits(s, bdd_high(node));
+}
+
+/* The values of the field that lead from node to exit x. */
+static BDD reach_exit(struct splitter *s, struct imap *memo, int node, int x)
+{
+	int got;
+	BDD l, h, r;
+
+	if (is_exit(s, node))
+		return node == x ? bddtrue : bddfalse;
+	if (imap_get(memo, node, &got))
+		return ref(got);
+	l = reach_exit(s, memo, bdd_low(node), x);
+	h = reach_exit(s, memo, bdd_high(node), x);
+	r = ref(bdd_ite(bdd_ithvar(bdd_var(node)), h, l));
+	unref(l);
+	unref(h);
+	if (imap_put(memo, node, ref(r)))
+		s->oom = true;
+	return r;
+}
+
+/* Split g by field f: n classes, each a set of values and the remainder. */
+static int split_field(struct hspace *hs, BDD g, enum hs_field f, struct klass **out, size_t *n)
+{
+	struct splitter s = { .lo = hs->field[f].first, .hi = hs->field[f].first + hs->field[f].bits - 1 };
+	struct klass *k;
+
+	*out = NULL;
+	*n = 0;
+	find_exits(&s, g);
+	imap_free(&s.seen, false);
+	if (s.oom)
+		return -1;
+	k = calloc(s.nexits ? s.nexits : 1, sizeof(*k));
+	if (!k)
+		return -1;
+	for (size_t i = 0; i < s.nexits; i++) {
+		struct imap memo = { 0 };
+
+		k[i].set = reach_exit(&s, &memo, g, s.exits[i]);
+		k[i].rest = ref(s.exits[i]);
+		imap_free(&memo, true);
+	}
+	if (s.oom) {
+		for (size_t i = 0; i < s.nexits; i++) {
+			unref(k[i].set);
+			unref(k[i].rest);
+		}
+		free(k);
+		return -1;
+	}
+	*out = k;
+	*n = s.nexits;
+	return 0;
+}
+
+static void classes_free(struct klass *k, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unref(k[i].set);
+		unref(k[i].rest);
+	}
+	free(k);
+}
+
+/* ---- text buffers ------------------------------------------------------------------- */
+
+struct sbuf {
+	char s[2048];
+	size_t n;
+};
+
+static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void sb_add(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (b->n >= sizeof(b->s) - 1)
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(b->s + b->n, sizeof(b->s) - b->n, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		b->n += (size_t)k;
+	if (b->n >= sizeof(b->s))
+		b->n = sizeof(b->s) - 1;
+}
+
+/* ---- values of a field ------------------------------------------------------------------ */
+
+static bool has_value(struct hspace *hs, BDD set, enum hs_field f, u128 v)
+{
+	BDD x = hs_eq(hs, f, v);
+	BDD a = AND(set, x);
+	bool r = a != bddfalse;
+
+	unref(a);
+	unref(x);
+	return r;
+}
+
+struct ivlist {
+	u128 lo[MAX_IVS], hi[MAX_IVS];
+	size_t n;
+	bool more;
+};
+
+static void iv_push(struct ivlist *l, u128 lo, u128 hi)
+{
+	if (l->n && l->hi[l->n - 1] + 1 == lo) {
+		l->hi[l->n - 1] = hi;
+		return;
+	}
+	if (l->n == MAX_IVS) {
+		l->more = true;
+		return;
+	}
+	l->lo[l->n] = lo;
+	l->hi[l->n] = hi;
+	l->n++;
+}
+
+/* In order: the subtree at `bit` of a field of `bits` bits, value prefix v. */
+static void iv_walk(const struct hspace *hs, enum hs_field f, int node, int bit, u128 v,
+		    struct ivlist *l)
+{
+	int bits = hs->field[f].bits;
+	int width = bits - bit;
+	u128 span = width >= 128 ? ~(u128)0 : (((u128)1 << width) - 1);
+	u128 base = width >= 128 ? 0 : v << width;
+
+	if (l->more || node == bddfalse)
+		return;
+	if (width <= 0) {
+		/* past the field: the set does not depend on what follows */
+		iv_push(l, v, v);
+		return;
+	}
+	if (node == bddtrue) {
+		iv_push(l, base, base | span);
+		return;
+	}
+	if (bdd_var(node) > hs->field[f].first + bit) {
+		/* this bit is free here */
+		iv_walk(hs, f, node, bit + 1, v << 1, l);
+		iv_walk(hs, f, node, bit + 1, (v << 1) | 1, l);
+		return;
+	}
+	iv_walk(hs, f, bdd_low(node), bit + 1, v << 1, l);
+	iv_walk(hs, f, bdd_high(node), bit + 1, (v << 1) | 1, l);
+}
+
+static void intervals_of(const struct hspace *hs, enum hs_field f, BDD set, struct ivlist *l)
+{
+	memset(l, 0, sizeof(*l));
+	iv_walk(hs, f, set, 0, 0, l);
+}
+
+static void num_range(struct sbuf *b, u128 lo, u128 hi, bool hex)
+{
+	if (hex)
+		sb_add(b, "0x%llx", (unsigned long long)lo);
+	else
+		sb_add(b, "%llu", (unsigned long long)lo);
+	if (hi != lo) {
+		if (hex)
+			sb_add(b, "-0x%llx", (unsigned long long)hi);
+		else
+			sb_add(b, "-%llu", (unsigned long long)hi);
+	}
+}
+
+static void ivs_text(struct sbuf *b, const struct ivlist *l, bool hex)
+{
+	if (l->n > 1)
+		sb_add(b, "{ ");
+	for (size_t i = 0; i < l->n; i++) {
+		if (i)
+			sb_add(b, ", ");
+		num_range(b, l->lo[i], l->hi[i], hex);
+	}
+	if (l->more)
+		sb_add(b, ", ...");
+	if (l->n > 1)
+		sb_add(b, " }");
+}
+
+/* A numeric field: its values, or "!= ..." when the complement is shorter. */
+static void number_label(struct hspace *hs, enum hs_field f, BDD set, BDD all, struct sbuf *b,
+			 bool hex)
+{
+	struct ivlist in, out;
+	BDD comp = DIFF(all, set);
+
+	intervals_of(hs, f, set, &in);
+	intervals_of(hs, f, comp, &out);
+	unref(comp);
+	if ((out.n < in.n || in.more) && !out.more && out.n) {
+		sb_add(b, "!= ");
+		ivs_text(b, &out, hex);
+	} else {
+		ivs_text(b, &in, hex);
+	}
+}
+
+typedef const char *(*namer)(unsigned v, bool v6);
+
+static const char *l4_name(unsigned v, bool v6)
+{
+	(void)v6;
+	if (v == 58)
+		return "icmpv6";
+	return match_l4proto_name(v);
+}
+
+static const char *ct_name(unsigned v, bool v6)
+{
+	(void)v6;
+	return v < HS_NCTSTATES ? match_ct_state_name(hs_ctstate_bits[v]) : NULL;
+}
+
+static const char *icmp_name(unsigned v, bool v6)
+{
+	return match_icmp_type_name(v, v6);
+}
+
+static const char *flags_name(unsigned v, bool v6)
+{
+	static char buf[8][64];
+	static unsigned slot;
+	char *s = buf[slot++ % 8];
+
+	(void)v6;
+	match_tcp_flags_format(v, "|", s, 64);
+	return s;
+}
+
+/* A field of at most 8 bits: every value checked, names where there are some. */
+static void small_label(struct hspace *hs, enum hs_field f, BDD set, BDD all, namer nm, bool v6,
+			struct sbuf *b, const char *sep)
+{
+	unsigned n = 1u << hs->field[f].bits;
+	unsigned in[256], out[256], nin = 0, nout = 0;
+	const unsigned *v;
+	unsigned nv;
+
+	for (unsigned x = 0; x < n; x++) {
+		if (!has_value(hs, all, f, x))
+			continue;
+		if (has_value(hs, set, f, x))
+			in[nin++] = x;
+		else
+			out[nout++] = x;
+	}
+	v = in;
+	nv = nin;
+	if (nout < nin && nout) {
+		sb_add(b, "!= ");
+		v = out;
+		nv = nout;
+	}
+	if (nv > LIST_MAX && !nm) {
+		struct ivlist l = { 0 };
+
+		for (unsigned i = 0; i < nv; i++)
+			iv_push(&l, v[i], v[i]);
+		ivs_text(b, &l, false);
+		return;
+	}
+	if (nv > 1 && !sep)
+		sb_add(b, "{ ");
+	for (unsigned i = 0; i < nv; i++) {
+		const char *name = nm ? nm(v[i], v6) : NULL;
+
+		if (i && i >= 2 * LIST_MAX) {
+			sb_add(b, ", ... (%u values)", nv);
+			break;
+		}
+		if (i)
+			sb_add(b, "%s", sep ? sep : ", ");
+		if (name)
+			sb_add(b, "%s", name);
+		else
+			sb_add(b, "%u", v[i]);
+	}
+	if (nv > 1 && !sep)
+		sb_add(b, " }");
+}
+
+/* ---- addresses ----------------------------------------------------------------------- */
+
+static void addr_text(u128 v, bool v6, unsigned len, struct sbuf *b)
+{
+	struct prefix p = { .family = v6 ? AF_INET6 : AF_INET, .len = len };
+	char buf[PREFIX_STRLEN];
+
+	for (int i = 15; i >= 0; i--) {
+		p.addr[i] = (unsigned char)(v & 0xff);
+		v >>= 8;
+	}
+	if (len == (v6 ? 128u : 32u))
+		prefix_format_addr(&p, buf, sizeof(buf));
+	else
+		prefix_format(&p, buf, sizeof(buf));
+	sb_add(b, "%s", buf);
+}
+
+/* An interval of addresses as prefixes; returns how many were written (at most max). */
+static size_t prefixes_text(u128 lo, u128 hi, bool v6, struct sbuf *b, size_t max, size_t done)
+{
+	int width = v6 ? 128 : 32;
+	size_t n = 0;
+
+	if (!v6) {
+		lo >>= 96;
+		hi >>= 96;
+	}
+	while (lo <= hi && n + done < max) {
+		int k = 0;
+
+		while (k < width) {
+			u128 size = (u128)1 << (k + 1);
+
+			if ((lo & (size - 1)) || (k + 1 < 128 && lo + size - 1 > hi) || k + 1 >= width)
+				break;
+			k++;
+		}
+		if (k == width - 1 && !(lo & (((u128)1 << k) - 1)) && lo + (((u128)1 << k) - 1) <= hi &&
+		    lo == 0 && hi == (width >= 128 ? ~(u128)0 : (((u128)1 << width) - 1)))
+			k = width;
+		if (n + done)
+			sb_add(b, ", ");
+		addr_text(v6 ? lo : lo << 96, v6, (unsigned)(width - k), b);
+		n++;
+		if (k >= width || lo + (((u128)1 << k) - 1) == (width >= 128 ? ~(u128)0 : (((u128)1 << width) - 1)))
+			break;
+		lo += (u128)1 << k;
+	}
+	return n;
+}
+
+static bool addr_list(struct hspace *hs, enum hs_field f, BDD set, bool v6, struct sbuf *b)
+{
+	struct ivlist l;
+	size_t n = 0;
+
+	intervals_of(hs, f, set, &l);
+	if (l.more)
+		return false;
+	for (size_t i = 0; i < l.n && n < LIST_MAX; i++)
+		n += prefixes_text(l.lo[i], l.hi[i], v6, b, LIST_MAX, n);
+	return n < LIST_MAX || l.n == 0;
+}
+
+/*
+ * Name a set of addresses with the ruleset's own predicates where they fit
+ * exactly: "in @MESH_PEERS", "not in @BOGON_V4 and not in 127.0.0.0/8".
+ */
+static bool addr_atoms(struct hspace *hs, enum hs_field f, BDD set, BDD all, int fam,
+		       struct sbuf *b)
+{
+	BDD famc = hs_eq(hs, HS_NFPROTO, (u128)fam);
+	BDD want = AND(set, all), have = ref(all);
+	const char *lits[64];
+	BDD preds[64];
+	bool neg[64];
+	size_t n = 0;
+	bool ok;
+
+	for (size_t i = 0; i < hs->natoms && n < 64; i++) {
+		const struct hs_atom *a = &hs->atoms[i];
+		BDD p;
+
+		if (a->field != f)
+			continue;
+		p = ref(bdd_restrict(a->pred, famc));
+		if (p == bddfalse || subset(all, p)) {
+			unref(p);
+			continue;
+		}
+		if (subset(want, p)) {
+			neg[n] = false;
+		} else {
+			BDD np = DIFF(all, p);
+
+			if (!subset(want, np) || subset(all, np)) {
+				unref(np);
+				unref(p);
+				continue;
+			}
+			unref(p);
+			p = np;
+			neg[n] = true;
+		}
+		/* skip a literal that says nothing new */
+		{
+			BDD nh = AND(have, p);
+
+			if (nh == have) {
+				unref(nh);
+				unref(p);
+				continue;
+			}
+			put(&have, nh);
+		}
+		preds[n] = p;
+		lits[n] = a->name;
+		n++;
+	}
+	ok = have == want;
+	if (ok && n) {
+		/* drop literals the others imply */
+		for (size_t i = 0; i < n; i++) {
+			BDD t = ref(all);
+
+			for (size_t j = 0; j < n; j++)
+				if (j != i && preds[j] != bddfalse)
+					put(&t, AND(t, preds[j]));
+			if (t == want) {
+				unref(preds[i]);
+				preds[i] = bddfalse;
+			}
+			unref(t);
+		}
+		for (size_t i = 0, w = 0; i < n; i++) {
+			if (preds[i] == bddfalse)
+				continue;
+			sb_add(b, "%s%s %s", w++ ? " and " : "", neg[i] ? "not in" : "in", lits[i]);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		unref(preds[i]);
+	unref(have);
+	unref(want);
+	unref(famc);
+	return ok && n;
+}
+
+static void addr_label(struct hspace *hs, enum hs_field f, BDD set, BDD all, int fam,
+		       struct sbuf *b)
+{
+	struct sbuf t = { .n = 0 };
+	BDD comp;
+
+	if (fam >= 0 && addr_atoms(hs, f, set, all, fam, b))
+		return;
+	if (addr_list(hs, f, set, fam == 1, &t)) {
+		sb_add(b, "%s", t.s);
+		return;
+	}
+	t.n = 0;
+	t.s[0] = '\0';
+	comp = DIFF(all, set);
+	if (addr_list(hs, f, comp, fam == 1, &t))
+		sb_add(b, "not in { %s }", t.s);
+	else
+		sb_add(b, "in %.0f addresses", bdd_satcountset(set, bddtrue) > 0 ?
+		       bdd_satcountln(set) : 0.0);
+	unref(comp);
+}
+
+/* ---- lines ----------------------------------------------------------------------- */
+
+enum { P_FAM, P_SRC, P_DST, P_CT, P_FRAG, P_PROTO, P_FLAGS, P_SPORT, P_DPORT, P_ITYPE,
+       P_ICODE, P_TTL, P_LEN, P_MARK, P__N };
+
+struct dctx {
+	struct hspace *hs;
+	enum sx_path path;
+	BDD region, full, fvset;
+	struct ds_lines *out;
+	const char *iface;
+	char *part[P__N];
+	int fam;                 /* 0 IPv4, 1 IPv6, -1 both */
+	int l4;                  /* the one protocol of the line, or -1 */
+	int failed;
+};
+
+static const enum hs_field order[] = {
+	HS_NFPROTO, HS_SADDR, HS_DADDR, HS_CTSTATE, HS_FRAGOFF, HS_L4PROTO, HS_TCPFLAGS,
+	HS_SPORT, HS_DPORT, HS_ICMPTYPE, HS_ICMPCODE, HS_TTL, HS_LENGTH, HS_MARK,
+};
+
+#define NORDER (sizeof(order) / sizeof(order[0]))
+
+static int add_cond(struct ds_line *l, const char *text)
+{
+	char **v;
+
+	for (size_t i = 0; i < l->nconds; i++)
+		if (!strcmp(l->conds[i], text))
+			return 0;
+	v = realloc(l->conds, (l->nconds + 1) * sizeof(*v));
+	if (!v)
+		return -1;
+	l->conds = v;
+	v[l->nconds] = strdup(text);
+	if (!v[l->nconds])
+		return -1;
+	l->nconds++;
+	return 0;
+}
+
+/* The free choices every (or some) packet of the line needs. */
+static int line_conditions(struct dctx *c, struct ds_line *l, BDD sel)
+{
+	struct hspace *hs = c->hs;
+	BDD lr, fl, sup;
+	int *vars = NULL, n = 0, rc = 0;
+
+	if (c->full == bddfalse || !hs->nfv)
+		return 0;
+	lr = AND(c->region, sel);
+	fl = AND(c->full, lr);
+	sup = ref(bdd_support(fl));
+	if (bdd_scanset(sup, &vars, &n) < 0)
+		n = 0;
+	for (int i = 0; i < n && !rc; i++) {
+		const struct hs_freevar *f = hs_freevar_of(hs, vars[i]);
+		BDD a1, a0, x;
+		bool need1, need0;
+
+		if (!f)
+			continue;
+		x = ref(bdd_restrict(fl, bdd_ithvar(f->var)));
+		a1 = ref(bdd_exist(x, c->fvset));
+		unref(x);
+		x = ref(bdd_restrict(fl, bdd_nithvar(f->var)));
+		a0 = ref(bdd_exist(x, c->fvset));
+		unref(x);
+		need1 = a0 == bddfalse;
+		need0 = a1 == bddfalse;
+		if (need1)
+			rc = add_cond(l, f->when_true);
+		else if (need0)
+			rc = add_cond(l, f->when_false);
+		else if (a0 != a1) {
+			char buf[600];
+			bool more1 = subset(a0, a1);
+
+			snprintf(buf, sizeof(buf), "some only %s", more1 ? f->when_true : f->when_false);
+			rc = add_cond(l, buf);
+		}
+		unref(a1);
+		unref(a0);
+	}
+	free(vars);
+	unref(sup);
+	unref(fl);
+	unref(lr);
+	return rc;
+}
+
+static char *line_text(const struct dctx *c)
+{
+	struct sbuf b = { .n = 0 };
+	bool head = false, tail = false;
+	const char *proto = c->part[P_PROTO];
+
+	b.s[0] = '\0';
+	if (c->part[P_FAM] || c->part[P_SRC]) {
+		sb_add(&b, "%s%s%s", c->part[P_FAM] ? c->part[P_FAM] : "",
+		       c->part[P_FAM] && c->part[P_SRC] ? " " : "",
+		       c->part[P_SRC] ? c->part[P_SRC] : "");
+		head = true;
+	}
+	for (int p = P_DST; p <= P_FRAG; p++)
+		if (c->part[p]) {
+			sb_add(&b, "%s%s", head ? ", " : "", c->part[p]);
+			head = true;
+		}
+	for (int p = P_PROTO; p < P__N; p++) {
+		if (!c->part[p])
+			continue;
+		sb_add(&b, "%s%s", tail ? (p >= P_TTL ? ", " : " ") : (head ? ": " : ""), c->part[p]);
+		tail = true;
+	}
+	(void)proto;
+	if (!head && !tail)
+		sb_add(&b, "everything");
+	else if (!tail)
+		sb_add(&b, ": everything");
+	return strdup(b.s);
+}
+
+static int emit(struct dctx *c, BDD sel)
+{
+	struct ds_lines *o = c->out;
+	struct ds_line *l;
+
+	if (o->n == DS_MAX_LINES) {
+		o->truncated = true;
+		return 0;
+	}
+
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 16;
+		void *nv = realloc(o->v, cap * sizeof(*o->v));
+
+		if (!nv)
+			return -1;
+		o->v = nv;
+		o->cap = cap;
+	}
+	l = &o->v[o->n];
+	memset(l, 0, sizeof(*l));
+	l->iface = strdup(c->iface);
+	l->text = line_text(c);
+	o->n++;
+	if (!l->iface || !l->text)
+		return -1;
+	return line_conditions(c, l, sel);
+}
+
+/* The protocol word in front of ports: "tcp" when the line has one protocol with ports. */
+static const char *port_proto(int l4)
+{
+	switch (l4) {
+	case 6: return "tcp";
+	case 17: return "udp";
+	case 33: return "dccp";
+	case 132: return "sctp";
+	case 136: return "udplite";
+	default: return "th";
+	}
+}
+
+static char *label(struct dctx *c, enum hs_field f, BDD set, BDD all, int *fam_out, int *l4_out)
+{
+	struct hspace *hs = c->hs;
+	struct sbuf b = { .n = 0 };
+	bool v6 = c->fam == 1;
+
+	b.s[0] = '\0';
+	switch (f) {
+	case HS_NFPROTO: {
+		bool a = has_value(hs, set, f, 0), d = has_value(hs, set, f, 1);
+
+		*fam_out = a && d ? -1 : d ? 1 : 0;
+		if (a && d)
+			return NULL;
+		sb_add(&b, "%s", d ? "IPv6" : "IPv4");
+		break;
+	}
+	case HS_SADDR:
+		sb_add(&b, "%s", c->fam < 0 ? "source " : "source ");
+		addr_label(hs, f, set, all, c->fam, &b);
+		break;
+	case HS_DADDR:
+		sb_add(&b, "to ");
+		addr_label(hs, f, set, all, c->fam, &b);
+		break;
+	case HS_CTSTATE:
+		sb_add(&b, "ct state ");
+		small_label(hs, f, set, all, ct_name, v6, &b, ",");
+		break;
+	case HS_L4PROTO: {
+		unsigned one = 0, cnt = 0;
+
+		for (unsigned x = 0; x < 256 && cnt < 2; x++)
+			if (has_value(hs, set, f, x)) {
+				one = x;
+				cnt++;
+			}
+		*l4_out = cnt == 1 ? (int)one : -1;
+		if (cnt == 1 && l4_name(one, v6)) {
+			sb_add(&b, "%s", l4_name(one, v6));
+			break;
+		}
+		sb_add(&b, "meta l4proto ");
+		small_label(hs, f, set, all, l4_name, v6, &b, NULL);
+		break;
+	}
+	case HS_TCPFLAGS:
+		sb_add(&b, "%sflags ", c->part[P_PROTO] && c->l4 == 6 ? "" : "tcp ");
+		small_label(hs, f, set, all, flags_name, v6, &b, NULL);
+		break;
+	case HS_SPORT:
+	case HS_DPORT:
+		if (!c->part[P_PROTO] || c->l4 < 0 || !strcmp(port_proto(c->l4), "th"))
+			sb_add(&b, "%s ", c->part[P_PROTO] && c->l4 < 0 ? "th" : port_proto(c->l4));
+		sb_add(&b, "%s ", f == HS_SPORT ? "sport" : "dport");
+		number_label(hs, f, set, all, &b, false);
+		break;
+	case HS_ICMPTYPE:
+		sb_add(&b, "%stype ", c->part[P_PROTO] && (c->l4 == 1 || c->l4 == 58) ? "" :
+		       v6 ? "icmpv6 " : "icmp ");
+		small_label(hs, f, set, all, icmp_name, v6, &b, NULL);
+		break;
+	case HS_ICMPCODE:
+		sb_add(&b, "%scode ", c->part[P_PROTO] || c->part[P_ITYPE] ? "" : v6 ? "icmpv6 " : "icmp ");
+		small_label(hs, f, set, all, NULL, v6, &b, NULL);
+		break;
+	case HS_TTL:
+		sb_add(&b, "%s ", c->fam == 1 ? "ip6 hoplimit" : c->fam == 0 ? "ip ttl" : "ttl");
+		small_label(hs, f, set, all, NULL, v6, &b, NULL);
+		break;
+	case HS_FRAGOFF: {
+		BDD whole = hs_masked_eq(hs, f, 0x3fff, 0);
+		BDD a = AND(set, all), w = AND(whole, all);
+
+		if (a == w)
+			sb_add(&b, "not a fragment");
+		else if (subset(a, w) == false && subset(w, a) == false)
+			sb_add(&b, "ip frag-off "), number_label(hs, f, set, all, &b, true);
+		else if (a != w && subset(w, a))
+			sb_add(&b, "fragments too");
+		else
+			sb_add(&b, "ip frag-off "), number_label(hs, f, set, all, &b, true);
+		unref(a);
+		unref(w);
+		unref(whole);
+		break;
+	}
+	case HS_LENGTH:
+		sb_add(&b, "length ");
+		number_label(hs, f, set, all, &b, false);
+		break;
+	case HS_MARK:
+		sb_add(&b, "meta mark ");
+		number_label(hs, f, set, all, &b, true);
+		break;
+	default:
+		return NULL;
+	}
+	return strdup(b.s);
+}
+
+static int part_of(enum hs_field f)
+{
+	switch (f) {
+	case HS_NFPROTO: return P_FAM;
+	case HS_SADDR: return P_SRC;
+	case HS_DADDR: return P_DST;
+	case HS_CTSTATE: return P_CT;
+	case HS_L4PROTO: return P_PROTO;
+	case HS_TCPFLAGS: return P_FLAGS;
+	case HS_SPORT: return P_SPORT;
+	case HS_DPORT: return P_DPORT;
+	case HS_ICMPTYPE: return P_ITYPE;
+	case HS_ICMPCODE: return P_ICODE;
+	case HS_TTL: return P_TTL;
+	case HS_FRAGOFF: return P_FRAG;
+	case HS_LENGTH: return P_LEN;
+	default: return P_MARK;
+	}
+}
+
+/* The values of field f that some packet of ctx has (over f's variables). */
+static BDD project(struct hspace *hs, BDD ctx, enum hs_field f)
+{
+	int nvars = hs->nfieldvars - hs->field[f].bits;
+	int *vars = malloc((size_t)(nvars > 0 ? nvars : 1) * sizeof(*vars));
+	int k = 0;
+	BDD cube, r;
+
+	if (!vars)
+		return bddfalse;
+	for (int v = 0; v < hs->nfieldvars; v++)
+		if (v < hs->field[f].first || v >= hs->field[f].first + hs->field[f].bits)
+			vars[k++] = v;
+	cube = ref(bdd_makeset(vars, k));
+	free(vars);
+	r = ref(bdd_exist(ctx, cube));
+	unref(cube);
+	return r;
+}
+
+/* The one value of a small field in set (within all), or -1. */
+static int single_value(struct hspace *hs, BDD set, BDD all, enum hs_field f)
+{
+	unsigned n = 1u << hs->field[f].bits;
+	int one = -1;
+	BDD s = AND(set, all);
+
+	for (unsigned x = 0; x < n; x++)
+		if (has_value(hs, s, f, x)) {
+			if (one >= 0) {
+				one = -1;
+				break;
+			}
+			one = (int)x;
+		}
+	unref(s);
+	return one;
+}
+
+/* The packets of the context whose field f is in set, f quantified. */
+static BDD class_ctx(struct hspace *hs, enum hs_field f, BDD ctx, BDD set)
+{
+	BDD fset = hs_field_set(hs, f), cs = AND(ctx, set);
+	BDD r = ref(bdd_exist(cs, fset));
+
+	unref(cs);
+	unref(fset);
+	return r;
+}
+
+/* Cube of the transport-header fields (tcp flags, ports, icmp type and code). */
+static BDD transport_set(struct hspace *hs)
+{
+	static const enum hs_field t[] = { HS_TCPFLAGS, HS_SPORT, HS_DPORT, HS_ICMPTYPE,
+					   HS_ICMPCODE };
+	BDD r = bddtrue;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		BDD x = hs_field_set(hs, t[i]);
+
+		put(&r, AND(r, x));
+		unref(x);
+	}
+	return r;
+}
+
+struct mclass {
+	BDD cx;       /* its packets (the field quantified) */
+	BDD d;        /* protocols: the remainder with the transport header quantified */
+	BDD e;        /* protocols: its packets, transport header quantified */
+	bool plain;   /* protocols: the remainder does not look at the transport header */
+	bool whole;   /* the remainder holds every packet it can */
+};
+
+static void mclass_free(struct mclass *m)
+{
+	unref(m->cx);
+	unref(m->d);
+	unref(m->e);
+}
+
+static void mclass_make(struct hspace *hs, enum hs_field f, BDD ctx, const struct klass *k,
+			BDD tset, struct mclass *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->cx = class_ctx(hs, f, ctx, k->set);
+	m->whole = subset(m->cx, k->rest);
+	if (f == HS_L4PROTO) {
+		BDD in = AND(m->cx, k->rest), back;
+
+		m->d = ref(bdd_exist(in, tset));
+		m->e = ref(bdd_exist(m->cx, tset));
+		back = AND(m->cx, m->d);
+		m->plain = back == in;
+		unref(back);
+		unref(in);
+	}
+}
+
+/* Whether class j says the same as group i on the packets both can have. */
+static bool same_story(enum hs_field f, const struct mclass *gi, BDD ri, const struct mclass *cj,
+		       BDD rj)
+{
+	BDD both, a, b;
+	bool same;
+
+	if (gi->whole && cj->whole)
+		return true;
+	if (f == HS_L4PROTO) {
+		/* protocols: only when neither looks at its own header */
+		if (!gi->plain || !cj->plain)
+			return false;
+		both = AND(gi->e, cj->e);
+		a = AND(both, gi->d);
+		b = AND(both, cj->d);
+	} else {
+		both = AND(gi->cx, cj->cx);
+		a = AND(both, ri);
+		b = AND(both, rj);
+	}
+	/* disjoint contexts agree vacuously: that says nothing */
+	same = both != bddfalse && a == b;
+	unref(a);
+	unref(b);
+	unref(both);
+	return same;
+}
+
+/*
+ * Classes whose remainders agree wherever both can have packets say the
+ * same thing: they join, and the joined remainder is each one's own on its
+ * packets (ite on the contexts).
+ */
+static size_t merge_classes(struct hspace *hs, enum hs_field f, BDD ctx, struct klass *k, size_t n)
+{
+	struct mclass *g = calloc(n ? n : 1, sizeof(*g));
+	BDD tset = transport_set(hs);
+	size_t m = 0;
+
+	if (!g) {
+		unref(tset);
+		return n;
+	}
+	for (size_t j = 0; j < n; j++) {
+		struct mclass cj;
+		size_t i;
+
+		mclass_make(hs, f, ctx, &k[j], tset, &cj);
+		for (i = 0; i < m; i++)
+			if (same_story(f, &g[i], k[i].rest, &cj, k[j].rest))
+				break;
+		if (i == m) {
+			g[m] = cj;
+			k[m++] = k[j];
+			continue;
+		}
+		if (f == HS_L4PROTO)
+			/* both plain: the remainders without the transport header */
+			put(&k[i].rest, ref(bdd_ite(g[i].e, g[i].d, cj.d)));
+		else
+			put(&k[i].rest, ref(bdd_ite(g[i].cx, k[i].rest, k[j].rest)));
+		put(&k[i].set, OR(k[i].set, k[j].set));
+		put(&g[i].cx, OR(g[i].cx, cj.cx));
+		if (f == HS_L4PROTO)
+			put(&g[i].d, ref(bdd_ite(g[i].e, g[i].d, cj.d)));
+		put(&g[i].e, OR(g[i].e, cj.e));
+		g[i].whole = g[i].whole && cj.whole;
+		g[i].plain = g[i].plain && cj.plain;
+		mclass_free(&cj);
+		unref(k[j].set);
+		unref(k[j].rest);
+	}
+	for (size_t i = 0; i < m; i++)
+		mclass_free(&g[i]);
+	free(g);
+	unref(tset);
+	return m;
+}
+
+/*
+ * g: what is left of the region (fields from order[i] on); ctx: every
+ * packet there can be in this branch (same fields); sel: the choices made.
+ */
+static int decode(struct dctx *c, size_t i, BDD g, BDD ctx, BDD sel)
+{
+	struct hspace *hs = c->hs;
+	struct klass *k;
+	size_t n;
+	int rc = 0;
+
+	if (c->failed || c->out->truncated || g == bddfalse || ctx == bddfalse)
+		return 0;
+	if (subset(ctx, g) || i >= NORDER)
+		return emit(c, sel);
+	/* only the packets there can be: no class of impossible values */
+	g = AND(g, ctx);
+	rc = g == bddfalse ? 0 : split_field(hs, g, order[i], &k, &n);
+	unref(g);
+	if (rc || g == bddfalse)
+		return rc;
+	n = merge_classes(hs, order[i], ctx, k, n);
+	for (size_t j = 0; j < n && !rc && !c->out->truncated; j++) {
+		enum hs_field f = order[i];
+		BDD fset = hs_field_set(hs, f);
+		BDD cs = AND(ctx, k[j].set);
+		BDD nctx = ref(bdd_exist(cs, fset));
+		BDD allf = project(hs, ctx, f);
+		BDD nsel;
+		int p = part_of(f), fam = c->fam, l4 = c->l4;
+		char *txt = NULL, *old;
+		int ofam = c->fam, ol4 = c->l4;
+		bool quiet = false;
+
+		/* a class every possible packet is in says nothing */
+		quiet = subset(allf, k[j].set);
+		if (!quiet && n == 1) {
+			BDD x = AND(ctx, k[j].rest);
+
+			quiet = subset(x, k[j].set);
+			unref(x);
+		}
+		if (f == HS_NFPROTO) {
+			int v = single_value(hs, k[j].set, allf, f);
+
+			fam = v;
+		}
+		if (f == HS_L4PROTO)
+			l4 = single_value(hs, k[j].set, allf, f);
+		c->fam = fam;
+		c->l4 = l4;
+		if (!quiet)
+			txt = label(c, f, k[j].set, allf, &fam, &l4);
+		old = c->part[p];
+		c->part[p] = txt;
+		nsel = AND(sel, k[j].set);
+		rc = decode(c, i + 1, k[j].rest, nctx, nsel);
+		unref(nsel);
+		c->part[p] = old;
+		c->fam = ofam;
+		c->l4 = ol4;
+		free(txt);
+		unref(allf);
+		unref(nctx);
+		unref(cs);
+		unref(fset);
+	}
+	classes_free(k, n);
+	return rc;
+}
+
+/* ---- interfaces ------------------------------------------------------------------- */
+
+struct group {
+	size_t idx[64];
+	size_t n;
+	BDD rest;
+};
+
+static void iface_name(const struct hspace *hs, size_t i, struct sbuf *b)
+{
+	if (i == 0)
+		sb_add(b, "any other interface");
+	else if (hs->ifs[i].pattern)
+		sb_add(b, "other %s", hs->ifs[i].name);
+	else
+		sb_add(b, "%s", hs->ifs[i].name);
+}
+
+static void group_text(const struct hspace *hs, const struct group *g, struct sbuf *b)
+{
+	bool has0 = false;
+
+	for (size_t i = 0; i < g->n; i++)
+		has0 |= g->idx[i] == 0;
+	if (g->n == hs->nifs) {
+		sb_add(b, "any interface");
+		return;
+	}
+	if (has0 && g->n > 1 && hs->nifs - g->n <= 3) {
+		size_t w = 0;
+
+		sb_add(b, "any interface except ");
+		for (size_t i = 1; i < hs->nifs; i++) {
+			bool in = false;
+
+			for (size_t k = 0; k < g->n; k++)
+				in |= g->idx[k] == i;
+			if (in)
+				continue;
+			if (w++)
+				sb_add(b, ", ");
+			iface_name(hs, i, b);
+		}
+		return;
+	}
+	for (size_t i = 0, w = 0; i < g->n; i++) {
+		if (g->idx[i] == 0)
+			continue;
+		if (w++)
+			sb_add(b, ", ");
+		iface_name(hs, g->idx[i], b);
+	}
+	if (has0)
+		sb_add(b, "%s", g->n > 1 ? ", any other interface" : "any other interface");
+}
+
+/* Interfaces of field f grouped by what is left of r for each. */
+static size_t group_ifaces(struct hspace *hs, BDD r, enum hs_field f, struct group *gs,
+			   size_t max)
+{
+	size_t ng = 0;
+
+	for (size_t i = 0; i < hs->nifs; i++) {
+		BDD cube = hs_eq(hs, f, i);
+		BDD rest = ref(bdd_restrict(r, cube));
+		size_t k;
+
+		unref(cube);
+		if (rest == bddfalse)
+			continue;
+		for (k = 0; k < ng; k++)
+			if (gs[k].rest == rest && gs[k].n < 64)
+				break;
+		if (k == ng) {
+			if (ng == max) {
+				unref(rest);
+				continue;
+			}
+			gs[ng].n = 0;
+			gs[ng].rest = ref(rest);
+			ng++;
+		}
+		gs[k].idx[gs[k].n++] = i;
+		unref(rest);
+	}
+	return ng;
+}
+
+static BDD group_pred(struct hspace *hs, const struct group *g, enum hs_field f)
+{
+	BDD r = bddfalse;
+
+	for (size_t i = 0; i < g->n; i++) {
+		BDD x = hs_eq(hs, f, g->idx[i]);
+
+		put(&r, OR(r, x));
+		unref(x);
+	}
+	return r;
+}
+
+/* The fields after the interfaces, for one group (or group pair). */
+static int describe_group(struct dctx *c, BDD rest, BDD domain, BDD ifpred, const char *text)
+{
+	BDD ctx, cube, ifs;
+	int rc;
+
+	/* every packet there can be with these interfaces, interfaces quantified */
+	ifs = hs_field_set(c->hs, HS_IIF);
+	cube = hs_field_set(c->hs, HS_OIF);
+	put(&ifs, AND(ifs, cube));
+	unref(cube);
+	cube = AND(domain, ifpred);
+	ctx = ref(bdd_exist(cube, ifs));
+	unref(cube);
+	/* the other interface is fixed here (absent, or chosen): drop its variables */
+	rest = ref(bdd_exist(rest, ifs));
+	unref(ifs);
+	c->iface = text;
+	c->fam = -1;
+	c->l4 = -1;
+	rc = decode(c, 0, rest, ctx, ifpred);
+	unref(rest);
+	unref(ctx);
+	return rc;
+}
+
+static int describe_path(struct dctx *c, BDD r, BDD domain)
+{
+	struct hspace *hs = c->hs;
+	enum hs_field first = c->path == SX_OUTPUT ? HS_OIF : HS_IIF;
+	struct group *gs = calloc(hs->nifs, sizeof(*gs));
+	size_t ng;
+	int rc = 0;
+
+	if (!gs)
+		return -1;
+	ng = group_ifaces(hs, r, first, gs, hs->nifs);
+	for (size_t g = 0; g < ng && !rc; g++) {
+		struct sbuf t = { .n = 0 };
+		BDD pred = group_pred(hs, &gs[g], first);
+
+		sb_add(&t, "%s ", c->path == SX_OUTPUT ? "to" : "from");
+		group_text(hs, &gs[g], &t);
+		if (c->path != SX_FORWARD) {
+			rc = describe_group(c, gs[g].rest, domain, pred, t.s);
+		} else {
+			struct group *os = calloc(hs->nifs, sizeof(*os));
+			size_t no = os ? group_ifaces(hs, gs[g].rest, HS_OIF, os, hs->nifs) : 0;
+
+			if (!os)
+				rc = -1;
+			for (size_t o = 0; o < no && !rc; o++) {
+				struct sbuf u = t;
+				BDD op = group_pred(hs, &os[o], HS_OIF);
+				BDD both = AND(pred, op);
+
+				sb_add(&u, " to ");
+				group_text(hs, &os[o], &u);
+				rc = describe_group(c, os[o].rest, domain, both, u.s);
+				unref(both);
+				unref(op);
+			}
+			for (size_t o = 0; o < no; o++)
+				unref(os[o].rest);
+			free(os);
+		}
+		unref(pred);
+	}
+	for (size_t g = 0; g < ng; g++)
+		unref(gs[g].rest);
+	free(gs);
+	return rc;
+}
+
+int ds_describe(struct hspace *hs, BDD region, BDD full, BDD dom, enum sx_path p,
+		const char *only_iface, struct ds_lines *out, struct xerr *e)
+{
+	struct dctx c = { .hs = hs, .path = p, .full = full, .out = out };
+	BDD domain = ref(dom), r, x;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	r = AND(region, domain);
+	if (only_iface) {
+		x = hs_eq(hs, p == SX_OUTPUT ? HS_OIF : HS_IIF, hs_iface_index(hs, only_iface));
+		put(&r, AND(r, x));
+		unref(x);
+	}
+	c.region = r;
+	c.fvset = hs_freevars_set(hs);
+	rc = describe_path(&c, r, domain);
+	unref(c.fvset);
+	unref(r);
+	unref(domain);
+	if (rc || hs_check(hs, e)) {
+		ds_lines_free(out);
+		if (rc && !e->msg[0])
+			xerr_set(e, XNFT_EXIT_USAGE, "out of memory describing a region");
+		return -1;
+	}
+	return 0;
+}
+
+void ds_lines_free(struct ds_lines *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].iface);
+		free(l->v[i].text);
+		for (size_t k = 0; k < l->v[i].nconds; k++)
+			free(l->v[i].conds[k]);
+		free(l->v[i].conds);
+	}
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+char *ds_line_format(const struct ds_line *l)
+{
+	struct sbuf b = { .n = 0 };
+
+	b.s[0] = '\0';
+	sb_add(&b, "%s: %s", l->iface, l->text);
+	for (size_t i = 0; i < l->nconds; i++)
+		sb_add(&b, "%s%s", i ? ", " : " \xe2\x80\x94 ", l->conds[i]);
+	return strdup(b.s);
+}

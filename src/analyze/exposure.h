@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * exposure: what a ruleset accepts, for every packet, as readable lines
+ * (describe.h): the input path (packets for this host) per input interface
+ * and source class, and the forward path (packets routed through it).
+ * A line holds what is accepted for SOME choice of the state the analysis
+ * cannot know, and says which choices it needs ("while under 30/minute per
+ * ip saddr (@wg4)", "unless ip saddr is in @BANNED4").
+ */
+#ifndef XNFT_ANALYZE_EXPOSURE_H
+#define XNFT_ANALYZE_EXPOSURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "analyze/describe.h"
+#include "core/err.h"
+#include "core/ruleset.h"
+
+struct exposure {
+	struct ds_lines input;
+	struct ds_lines forward;
+	size_t nfree;            /* free choices the ruleset has (limits, sets, unknowns) */
+	size_t nunknown;         /* of which matches xnft does not model */
+};
+
+/* only_iface: NULL for every input interface, else that one. */
+int exposure_compute(const struct ruleset *rs, const char *only_iface, struct exposure *out,
+		     struct xerr *e);
+void exposure_free(struct exposure *x);
+
+#endif
