@@ -258,6 +258,9 @@ static int bc_cmp(const void *a, const void *b)
 
 static bool bound_to(const struct rs_chain *c, const char *dev)
 {
+	/* nft 1.0.6 lists netdev chains without their device: any device then */
+	if (!c->ndevices)
+		return dev[0] != '\0';
 	for (size_t i = 0; dev[0] && i < c->ndevices; i++)
 		if (c->devices[i] && !strcmp(c->devices[i], dev))
 			return true;
@@ -347,6 +350,9 @@ static int run_base(struct tctx *tc, enum rs_hook h, const struct rs_chain *c, s
 	tc->hook = h;
 	tc->base = c;
 	tc->before_ct = h == RS_HOOK_INGRESS || (pre_ct_hook(h) && c->prio < PRIO_CONNTRACK);
+	if ((h == RS_HOOK_INGRESS || h == RS_HOOK_EGRESS) && !c->ndevices)
+		tc_assume(tc, "%s chain %s: the listing names no device; taken as bound to %s",
+			  rs_hook_name(h), c->name, h == RS_HOOK_INGRESS ? tc->p.iif : tc->p.oif);
 	run->skipped = nat_skip(tc, c);
 	if (!run->skipped) {
 		size_t ri = tc->r->nruns - 1;

@@ -254,9 +254,16 @@ static int payload_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 
 /* ---- meta ---------------------------------------------------------------------- */
 
-static bool hook_has_iif(enum rs_hook h)
+/*
+ * The kernel's input device at a hook: none at output and egress; at
+ * postrouting the device a forwarded packet came in on (ip_output passes
+ * skb->dev), none for the host's own packets.
+ */
+static bool hook_has_iif(const struct tctx *tc)
 {
-	return h != RS_HOOK_OUTPUT && h != RS_HOOK_POSTROUTING && h != RS_HOOK_EGRESS;
+	if (tc->hook == RS_HOOK_POSTROUTING)
+		return tc->r->path == PACKET_FORWARD;
+	return tc->hook != RS_HOOK_OUTPUT && tc->hook != RS_HOOK_EGRESS;
 }
 
 static bool hook_has_oif(enum rs_hook h)
@@ -312,7 +319,7 @@ static int meta_iftype(struct tctx *tc, const char *ifname, struct ev *v)
 static int meta_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 {
 	const struct packet *p = &tc->p;
-	const char *iif = hook_has_iif(tc->hook) ? p->iif : "";
+	const char *iif = hook_has_iif(tc) ? p->iif : "";
 	const char *oif = hook_has_oif(tc->hook) ? p->oif : "";
 
 	switch (x->key) {

@@ -299,16 +299,42 @@ static bool object_inverted(const struct tctx *tc, const char *type, const char 
 	return inv;
 }
 
-static bool run_objref(struct tctx *tc, const struct rs_stmt *s, const char *text)
+/* The object's name may come from a map lookup, which can miss (NFT_BREAK). */
+static int objref_name(struct tctx *tc, const struct rs_objref *o, bool *go, char *why,
+		       size_t size)
+{
+	struct ev parts[RS_CONCAT_MAX];
+	size_t n = 0;
+	int rc;
+
+	if (o->name.kind != RS_TERM_EXPR)
+		return EV_OK;
+	rc = ev_expr(tc, o->name.expr, parts, &n);
+	if (rc == EV_FREE)
+		tc_assume(tc, "the object's name: %s", tc->why);
+	if (rc) {
+		snprintf(why, size, "%s", tc->why);
+		*go = false;
+	}
+	return rc;
+}
+
+static int run_objref(struct tctx *tc, const struct rs_stmt *s, const char *text, bool *go,
+		      char *why, size_t size)
 {
 	const struct rs_objref *o = &s->u.objref;
 	const char *name = o->name.kind == RS_TERM_VALUE ? o->name.v.str : NULL;
+	int rc = objref_name(tc, o, go, why, size);
 
-	if (o->type && (!strcmp(o->type, "quota") || !strcmp(o->type, "limit")))
-		return stateful(tc, object_inverted(tc, o->type, name), text, NULL);
+	if (rc)
+		return rc == EV_ERR ? -1 : 0;
+	if (o->type && (!strcmp(o->type, "quota") || !strcmp(o->type, "limit"))) {
+		*go = stateful(tc, object_inverted(tc, o->type, name), text, NULL);
+		return 0;
+	}
 	tc_effect(tc, o->type && !strcmp(o->type, "counter") ? TRACE_FX_COUNTER : TRACE_FX_OTHER,
 		  "%s", text);
-	return true;
+	return 0;
 }
 
 /* ---- one statement ----------------------------------------------------------------- */
@@ -382,7 +408,7 @@ static int run_kind(struct tctx *tc, const struct rs_stmt *s, bool *go, char *wh
 	case RS_ST_METER: return run_meter(tc, &s->u.meter, go) == EV_ERR ? -1 : 0;
 	case RS_ST_MANGLE: return run_mangle(tc, s, text);
 	case RS_ST_NAT: run_nat(tc, s, text); return 0;
-	case RS_ST_OBJREF: *go = run_objref(tc, s, text); return 0;
+	case RS_ST_OBJREF: return run_objref(tc, s, text, go, why, size);
 	case RS_ST_XT: case RS_ST_UNKNOWN:
 		tc_assume(tc, "%.200s: a statement xnft does not model, taken as not matching", text);
 		snprintf(why, size, "taken as not matching: xnft does not model it");

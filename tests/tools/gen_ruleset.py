@@ -1,0 +1,553 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Random rulesets, packets and the comparison for the tracer's kernel test.
+
+tests/integration/test_trace_kernel.sh uses it to show that `xnft trace`
+follows a packet through a ruleset the way the kernel does:
+
+  gen_ruleset.py ruleset SEED
+      a random nft ruleset (every rule with a counter) over the test
+      topology's interfaces, addresses and ports; the same SEED gives the
+      same ruleset, so a failure reproduces.
+  gen_ruleset.py packets SEED COUNT KIND
+      COUNT packets for the topology, one a line:
+          SENDER <TAB> xpkt send-batch words <TAB> xnft packet words
+      SENDER is the namespace role that sends it (inet, peer, peer2, host);
+      KIND is "policy" (the default policy: addresses it distinguishes),
+      "random" (a random ruleset) or "flood" (one source, SYNs to port 22).
+  gen_ruleset.py compare PACKETS TRACE_LOG XNFT_JSONL CHAINS_JSON [--from N]
+      reads the kernel's `nft monitor trace` output, the `xnft trace --json
+      --packets` output (one object a line) and `nft -j list chains`, and
+      compares, packet by packet, the rules that matched (in order) and the
+      final verdict. Prints one diagnostic per disagreement and, last, the
+      line "agree A of N". Packets before line N (--from) are only checked
+      for having been seen.
+  gen_ruleset.py raise-limits FILE...
+      rewrites every `limit rate` in the files to 1000000/second (burst
+      kept), so that a batch of test packets stays under every limit, as
+      xnft trace assumes by default.
+  gen_ruleset.py slow-limits FILE...
+      rewrites every `limit rate N/unit` to N/hour (burst kept): once a
+      burst is spent, it stays spent for the length of the test, so which
+      packets are over the limit no longer depends on timing.
+
+The topology is tests/integration/policy_lib.sh's: inet (198.18.0.2/.3/.100,
+2001:2::2/::3/::100) --eth0-- host (198.18.0.1, 2001:2::1; wg0 10.10.0.1,
+fd10::1) --wg0-- peer (10.10.0.2, fd10::2), peer2 (10.10.0.3, fd10::3). The
+test adds default routes both ways and these host addresses on lo:
+192.0.2.10, 203.0.113.7, 2001:db8::10.
+"""
+import json
+import random
+import re
+import sys
+
+# ---- the topology ---------------------------------------------------------------
+
+HOST4 = ["198.18.0.1", "10.10.0.1", "192.0.2.10", "203.0.113.7"]
+HOST6 = ["2001:2::1", "fd10::1", "2001:db8::10"]
+PEERS4 = {"peer": "10.10.0.2", "peer2": "10.10.0.3"}
+PEERS6 = {"peer": "fd10::2", "peer2": "fd10::3"}
+INET4 = ["198.18.0.2", "198.18.0.3", "198.18.0.100"]
+INET6 = ["2001:2::2", "2001:2::3", "2001:2::100"]
+# Sources an outsider may forge: none is a martian (0/8, 127/8, multicast,
+# a broadcast, one of the host's own addresses), so the kernel's routing
+# lets them reach the hooks after prerouting.
+SRC4 = ["8.8.8.8", "1.1.1.1", "203.0.113.5", "198.51.100.7", "10.10.0.5", "10.10.0.2",
+        "10.10.0.77", "192.168.1.20", "172.16.5.4", "100.64.1.1", "198.18.0.2",
+        "198.18.0.100", "45.33.32.156", "10.66.0.1", "169.254.9.9"]
+SRC6 = ["2001:4860:4860::8888", "2606:4700::1111", "fd10::2", "fd10::5", "fd10::99",
+        "2001:2::2", "2001:2::100", "fe80::1234", "fc00::7", "2001:db8:1::5", "3ffe::1"]
+OUT4 = ["8.8.8.8", "198.18.0.2", "198.18.0.3", "10.10.0.2", "10.10.0.3", "45.33.32.156"]
+OUT6 = ["2001:4860:4860::8888", "2001:2::2", "2001:2::3", "fd10::2", "fd10::3"]
+PORTS = [22, 53, 80, 123, 443, 8080, 51820, 5432, 9, 1024, 3000, 65000]
+
+# ct state the kernel gives a fresh packet of each kind (measured: loose
+# TCP pickup makes a bare ACK new; conntrack refuses the other flag sets;
+# ICMP errors and replies without a connection are invalid; NDP untracked).
+TCP_STATE = {"syn": "new", "ack": "new", "psh,ack": "new", "ack,urg": "new",
+             "fin,ack": "invalid", "rst": "invalid", "rst,ack": "invalid",
+             "syn,ack": "invalid", "fin": "invalid", "none": "invalid",
+             "syn,fin": "invalid", "syn,rst": "invalid", "fin,psh,urg": "invalid"}
+ICMP4_STATE = {8: "new", 13: "new", 0: "invalid", 3: "invalid", 11: "invalid", 5: "invalid"}
+ICMP6_STATE = {128: "new", 129: "invalid", 1: "invalid", 2: "invalid", 3: "invalid",
+               135: "untracked", 136: "untracked", 133: "untracked", 134: "untracked",
+               137: "invalid"}
+
+# ---- packets ----------------------------------------------------------------------
+
+
+class PacketMaker:
+    def __init__(self, seed, kind):
+        self.r = random.Random(seed)
+        self.kind = kind
+        self.tag = 0
+        self.used = set()
+
+    def pick_path(self):
+        r = self.r.random()
+        if r < 0.55:
+            return "input"
+        if r < 0.8:
+            return "forward"
+        return "output"
+
+    def endpoints(self, path, v6):
+        r = self.r
+        src_pool, host, out = (SRC6, HOST6, OUT6) if v6 else (SRC4, HOST4, OUT4)
+        peers = PEERS6 if v6 else PEERS4
+        inet = INET6 if v6 else INET4
+        if path == "input":
+            sender = r.choice(["inet", "inet", "peer", "peer2"])
+            iif = "eth0" if sender == "inet" else "wg0"
+            return sender, iif, "", r.choice(src_pool), r.choice(host)
+        if path == "forward":
+            sender = r.choice(["inet", "peer", "peer2"])
+            iif = "eth0" if sender == "inet" else "wg0"
+            if sender == "inet":
+                dst = r.choice(list(peers.values()) + [r.choice(out)])
+            else:
+                others = [a for k, a in peers.items() if k != sender]
+                dst = r.choice(others + inet + [out[0]])
+            oif = "wg0" if dst in peers.values() else "eth0"
+            # routers never forward a link-local source (ip6_forward drops it first)
+            src = r.choice([a for a in src_pool if not a.startswith("fe80")]) \
+                if r.random() < 0.7 else (peers[sender] if sender in peers else r.choice(inet))
+            return sender, iif, oif, src, dst
+        dst = r.choice(out)
+        oif = "wg0" if dst in peers.values() else "eth0"
+        src = r.choice(host) if r.random() < 0.8 else r.choice(src_pool)
+        return "host", "", oif, src, dst
+
+    def transport(self, v6):
+        r = self.r
+        x = r.random()
+        if x < 0.5:
+            flags = r.choice(["syn"] * 6 + list(TCP_STATE))
+            return "tcp", flags, None, TCP_STATE[flags]
+        if x < 0.75:
+            return "udp", None, None, "new"
+        table = ICMP6_STATE if v6 else ICMP4_STATE
+        t = r.choice(list(table))
+        return ("icmpv6" if v6 else "icmp"), None, t, table[t]
+
+    def ports(self, src, dst, proto):
+        r = self.r
+        for _ in range(50):
+            sport = r.choice([r.randint(1025, 65000), r.randint(1025, 65000), 53, 123, 443])
+            dport = r.choice(PORTS)
+            key = (src, dst, proto, sport, dport)
+            if key not in self.used:
+                self.used.add(key)
+                return sport, dport
+        sport = 20000 + self.tag
+        return sport, r.choice(PORTS)
+
+    def one(self):
+        r = self.r
+        self.tag += 1
+        v6 = r.random() < 0.35
+        path = self.pick_path()
+        sender, iif, oif, src, dst = self.endpoints(path, v6)
+        proto, flags, itype, state = self.transport(v6)
+        ttl = r.choice([64, 64, 64, 255, 1, 5, 128]) if path != "forward" else \
+            r.choice([64, 64, 128, 255])
+        if proto == "icmpv6" and itype in (133, 134, 135, 136, 137):
+            ttl = r.choice([255, 255, 64])
+        x = ["src=%s" % src, "dst=%s" % dst, "proto=%s" % proto, "ttl=%d" % ttl,
+             "tag=%d" % self.tag]
+        w = []
+        if iif:
+            w.append("iifname %s" % iif)
+        if oif:
+            w.append("oifname %s" % oif)
+        fam = "ip6" if v6 else "ip"
+        w.append("%s saddr %s %s daddr %s" % (fam, src, fam, dst))
+        w.append("%s %d" % ("ip6 hoplimit" if v6 else "ip ttl", ttl))
+        if proto in ("tcp", "udp"):
+            sport, dport = self.ports(src, dst, proto)
+            x += ["sport=%d" % sport, "dport=%d" % dport]
+            w.append("%s sport %d %s dport %d" % (proto, sport, proto, dport))
+            if proto == "tcp":
+                x.append("flags=%s" % flags)
+                w.append("tcp flags %s" % ("0x0" if flags == "none" else flags))
+        else:
+            x += ["icmp-type=%d" % itype, "icmp-code=0"]
+            w.append("%s type %d %s code 0" % (proto, itype, proto))
+        w.append("ct state %s" % state)
+        return sender, " ".join(x), " ".join(w)
+
+    def flood(self):
+        """SYNs from one source to the SSH port: the SYN-flood limit's excess."""
+        self.tag += 1
+        sport = 10000 + self.tag
+        x = "src=198.18.0.3 dst=198.18.0.1 proto=tcp ttl=64 tag=%d sport=%d dport=22 flags=syn" % (
+            self.tag, sport)
+        w = ("iifname eth0 ip saddr 198.18.0.3 ip daddr 198.18.0.1 ip ttl 64 tcp sport %d "
+             "tcp dport 22 tcp flags syn ct state new" % sport)
+        return "inet", x, w
+
+
+def cmd_packets(seed, count, kind):
+    m = PacketMaker(int(seed), kind)
+    for _ in range(int(count)):
+        sender, x, w = m.flood() if kind == "flood" else m.one()
+        print("%s\t%s\t%s" % (sender, x, w))
+
+# ---- random rulesets -----------------------------------------------------------------
+
+
+class RulesetMaker:
+    HOOKS = ["prerouting", "input", "input", "input", "forward", "forward", "output",
+             "postrouting"]
+    PRIOS = [-300, -150, -10, 0, 0, 0, 10, 100]
+
+    def __init__(self, seed):
+        self.r = random.Random(seed)
+
+    def addr(self, v6, prefix_ok=True):
+        r = self.r
+        pool = (SRC6 + HOST6 + OUT6) if v6 else (SRC4 + HOST4 + OUT4)
+        a = r.choice(pool)
+        if prefix_ok and r.random() < 0.4:
+            if v6:
+                return r.choice(["fd10::/64", "2001:2::/48", "fe80::/10", "2001:db8::/32",
+                                 "2000::/3", "fc00::/7"])
+            return r.choice(["10.10.0.0/24", "10.0.0.0/8", "198.18.0.0/16", "192.168.0.0/16",
+                             "8.8.8.0/24", "192.0.2.0/24", "203.0.113.0/24", "172.16.0.0/12",
+                             "0.0.0.0/1", "128.0.0.0/1"])
+        if not v6 and prefix_ok and r.random() < 0.15:
+            return r.choice(["10.10.0.1-10.10.0.9", "198.18.0.1-198.18.0.99",
+                             "1.0.0.0-9.255.255.255"])
+        return a
+
+    def addr_set(self, v6):
+        r = self.r
+        items = set()
+        while len(items) < r.randint(2, 4):
+            items.add(r.choice((SRC6 + HOST6 + OUT6) if v6 else (SRC4 + HOST4 + OUT4)))
+        return "{ " + ", ".join(sorted(items)) + " }"
+
+    def port_expr(self):
+        r = self.r
+        x = r.random()
+        if x < 0.45:
+            return str(r.choice(PORTS))
+        if x < 0.65:
+            lo = r.choice([1, 20, 1000, 1024, 8000])
+            return "%d-%d" % (lo, lo + r.choice([10, 100, 5000, 60000 - lo]))
+        items = sorted(set(r.choice(PORTS) for _ in range(r.randint(2, 4))))
+        return "{ " + ", ".join(map(str, items)) + " }"
+
+    def neg(self):
+        return "!= " if self.r.random() < 0.25 else ""
+
+    def match_iface(self):
+        r = self.r
+        x = r.random()
+        key = r.choice(["iifname", "iifname", "oifname"])
+        if x < 0.5:
+            return '%s %s"%s"' % (key, self.neg(), r.choice(["eth0", "wg0", "lo", "eth1"]))
+        if x < 0.65:
+            return '%s %s"%s"' % (key, self.neg(), r.choice(["eth*", "wg*", "e*"]))
+        if x < 0.8:
+            return '%s %s{ "eth0", "lo" }' % (key, self.neg())
+        if x < 0.9:
+            return "%s %s@ifs" % (key, self.neg())
+        return "iif %slo" % self.neg()
+
+    def match_addr(self, fam):
+        r = self.r
+        v6 = fam == "ip6"
+        d = r.choice(["saddr", "saddr", "daddr"])
+        x = r.random()
+        if x < 0.55:
+            return "%s %s %s%s" % (fam, d, self.neg(), self.addr(v6))
+        if x < 0.75:
+            return "%s %s %s%s" % (fam, d, self.neg(), self.addr_set(v6))
+        return "%s %s %s@%s" % (fam, d, self.neg(), "nets6" if v6 else "nets4")
+
+    def match_l4(self, fam, l4):
+        """a transport match; every one in a rule is about the same protocol l4."""
+        r = self.r
+        if l4 is None:
+            return "meta l4proto %s%s" % (self.neg(), r.choice(
+                ["tcp", "udp", "{ tcp, udp }", "icmp", "ipv6-icmp"]))
+        if l4 == "udp":
+            return "udp %s %s%s" % (r.choice(["dport", "dport", "sport"]), self.neg(),
+                                    self.port_expr())
+        if l4 == "icmpv6":
+            return "icmpv6 type %s" % r.choice(["echo-request", "nd-neighbor-solicit",
+                                                "{ echo-request, echo-reply }",
+                                                "destination-unreachable"])
+        if l4 == "icmp":
+            return "icmp type %s" % r.choice(["echo-request", "echo-reply",
+                                              "{ echo-request, timestamp-request }",
+                                              "destination-unreachable"])
+        x = r.random()
+        if x < 0.45:
+            return "tcp %s %s%s" % (r.choice(["dport", "dport", "sport"]), self.neg(),
+                                    self.port_expr())
+        if x < 0.6:
+            return "tcp dport @ports"
+        return r.choice(["tcp flags syn", "tcp flags & (syn|ack) == syn",
+                         "tcp flags & (fin|syn|rst|psh|ack|urg) == 0x0",
+                         "tcp flags & (fin|syn|rst|ack) == ack", "tcp flags ! syn,fin",
+                         "tcp flags & (syn|fin) == syn|fin", "tcp flags rst"])
+
+    def match_other(self, fam, l4):
+        r = self.r
+        x = r.random()
+        if x < 0.45:
+            return "ct state %s" % r.choice(["new", "established,related", "invalid",
+                                             "untracked", "!= new", "{ new, invalid }"])
+        if x < 0.6:
+            return "meta mark %s" % r.choice(["0x1", "0x0", "!= 0x2", "& 0xf == 0x1"])
+        if x < 0.75:
+            if fam == "ip6":
+                return "ip6 hoplimit %s" % r.choice(["255", "< 10", "> 100", "1"])
+            return "ip ttl %s" % r.choice(["64", "< 10", "> 100", "255"])
+        if x < 0.85 and fam == "ip" and l4 in (None, "tcp"):
+            return "ip saddr . tcp dport @cc"
+        if x < 0.92 and l4 is None:
+            return "meta l4proto { tcp, udp } th dport %s" % self.port_expr()
+        return "meta pkttype host"
+
+    def rule(self, fam, targets, base):
+        r = self.r
+        f = fam if fam != "inet" else r.choice(["ip", "ip6"])
+        l4 = r.choice([None, None, "tcp", "tcp", "udp", "icmp"])
+        if l4 == "icmp" and f == "ip6":
+            l4 = "icmpv6"
+        parts = []
+        for _ in range(r.choice([0, 1, 1, 2, 2, 3])):
+            kind = r.random()
+            if kind < 0.3:
+                parts.append(self.match_iface())
+            elif kind < 0.55:
+                parts.append(self.match_addr(f))
+            elif kind < 0.8:
+                parts.append(self.match_l4(f, l4))
+            else:
+                parts.append(self.match_other(f, l4))
+        if r.random() < 0.1:
+            parts.append("meta mark set 0x%x" % r.choice([1, 2, 0x11]))
+        v = r.random()
+        if v < 0.07 and l4 == "tcp":
+            target = ("jump " + r.choice(targets)) if targets else "continue"
+            parts += ["counter", "tcp dport vmap { 22 : accept, 80 : drop, 53 : %s }" % target]
+            return " ".join(parts)
+        parts.append("counter")
+        if v < 0.12 and l4 == "tcp":
+            parts.append("tcp dport vmap @vm")
+        elif v < 0.3:
+            parts.append("accept")
+        elif v < 0.45:
+            parts.append("drop")
+        elif v < 0.58 and targets:
+            parts.append(r.choice(["jump", "jump", "goto"]) + " " + r.choice(targets))
+        elif v < 0.63 and not base:
+            parts.append("return")
+        elif v < 0.66:
+            parts.append("continue")
+        return " ".join(parts)
+
+    def table(self, i, fam):
+        r = self.r
+        nreg = r.randint(0, 3)
+        regs = ["c%d" % k for k in range(nreg)]
+        out = ["table %s t%d {" % (fam, i)]
+        out += self.sets(fam)
+        for k, name in enumerate(regs):
+            later = regs[k + 1:]
+            out.append("\tchain %s {" % name)
+            for _ in range(r.randint(1, 5)):
+                out.append("\t\t" + self.rule(fam, later, False))
+            out.append("\t}")
+        for b in range(r.randint(1, 3)):
+            hook = r.choice(self.HOOKS)
+            prio = r.choice(self.PRIOS)
+            pol = "drop" if r.random() < 0.25 and hook in ("input", "forward") else "accept"
+            out.append("\tchain b%d {" % b)
+            out.append("\t\ttype filter hook %s priority %d; policy %s;" % (hook, prio, pol))
+            for _ in range(r.randint(2, 9)):
+                out.append("\t\t" + self.rule(fam, regs, True))
+            out.append("\t}")
+        out.append("}")
+        return out
+
+    def sets(self, fam):
+        r = self.r
+        out = ['\tset ifs { type ifname; elements = { "wg0", "lo" } }',
+               "\tset ports { type inet_service; flags interval; elements = { 22, 80-90, 443 } }"]
+        n4 = sorted(set(self.addr(False) for _ in range(3)))
+        n6 = sorted(set(self.addr(True) for _ in range(3)))
+        out.append("\tset nets4 { type ipv4_addr; flags interval; auto-merge; elements = { %s } }"
+                   % ", ".join(n4))
+        out.append("\tset nets6 { type ipv6_addr; flags interval; auto-merge; elements = { %s } }"
+                   % ", ".join(n6))
+        out.append("\tset cc { type ipv4_addr . inet_service; flags interval; elements = { "
+                   "10.10.0.0/24 . 22, 8.8.8.8 . 53, 198.18.0.0/16 . 1-1024 } }")
+        out.append("\tmap vm { type inet_service : verdict; elements = { 22 : accept, "
+                   "23 : drop, 443 : %s } }" % r.choice(["accept", "drop", "continue"]))
+        return out
+
+    def ruleset(self):
+        r = self.r
+        out = []
+        for i in range(r.randint(1, 3)):
+            out += self.table(i, r.choice(["inet", "inet", "ip", "ip6"]))
+        return "\n".join(out) + "\n"
+
+
+def cmd_ruleset(seed):
+    sys.stdout.write(RulesetMaker(int(seed)).ruleset())
+
+# ---- comparing -------------------------------------------------------------------------
+
+TRACE_RE = re.compile(r"trace id (\w+) (\S+) (\S+) (\S+) (.*)$")
+RULE_RE = re.compile(r"rule .* # handle (\d+) \(verdict ([^)]*)\)\s*$")
+TAG_RE = re.compile(r"ip(6?) saddr (\S+) ip6? daddr (\S+) .*?(?:ip id (\d+)|ip6 flowlabel (\d+))")
+SKIP_TABLE = "xtrace"
+
+
+def kernel_events(path, expect):
+    """tag -> list of (family, table, chain, what, handle, verdict) for tagged packets."""
+    cur, ev = {}, {}
+    with open(path, errors="replace") as f:
+        for line in f:
+            m = TRACE_RE.match(line.rstrip("\n"))
+            if not m:
+                continue
+            tid, fam, table, chain, rest = m.groups()
+            if rest.startswith("packet:"):
+                t = TAG_RE.search(rest)
+                tag = int(t.group(4) or t.group(5)) if t else None
+                cur[tid] = tag if tag in expect and expect[tag] == (t.group(2), t.group(3)) \
+                    else None
+                if cur[tid] is not None:
+                    ev.setdefault(tag, [])
+                continue
+            tag = cur.get(tid)
+            if tag is None or table == SKIP_TABLE:
+                continue
+            r = RULE_RE.match(rest)
+            if r:
+                ev.setdefault(tag, []).append((fam, table, chain, "rule", int(r.group(1)),
+                                               r.group(2)))
+            elif rest.startswith("policy "):
+                ev.setdefault(tag, []).append((fam, table, chain, "policy", 0,
+                                               rest.split()[1]))
+    return ev
+
+
+def hooks_of(chains_path):
+    with open(chains_path) as f:
+        data = json.load(f)
+    m = {}
+    for item in data.get("nftables", []):
+        c = item.get("chain")
+        if c and "hook" in c:
+            m[(c["family"], c["table"], c["name"])] = c["hook"]
+    return m
+
+
+def xnft_view(obj):
+    """matched rules (family, table, chain, handle) in order, the hooks traced, the verdict."""
+    rules, hooks = [], set()
+    for h in obj.get("hooks", []):
+        hooks.add(h["hook"])
+        for c in h.get("chains", []):
+            if c["table"] == SKIP_TABLE:
+                continue
+            for s in c.get("steps", []):
+                if s["kind"] == "rule" and s.get("matched") and s["table"] != SKIP_TABLE:
+                    rules.append((s["family"], s["table"], s["chain"], s["handle"]))
+    return rules, hooks, obj.get("verdict")
+
+
+def kernel_view(events, hookmap, hooks):
+    rules, verdict = [], "accept"
+    for fam, table, chain, what, handle, v in events:
+        base = hookmap.get((fam, table, chain))
+        if base is not None and base not in hooks:
+            continue   # e.g. the output side of a loopback packet
+        if what == "rule":
+            rules.append((fam, table, chain, handle))
+        if v.startswith("drop"):
+            verdict = "drop"
+    return rules, verdict
+
+
+def short(rules):
+    return " ".join("%s/%s#%d" % (t, c, h) for _, t, c, h in rules) or "(none)"
+
+
+def cmd_compare(packets, trace_log, xnft_jsonl, chains, start=1):
+    lines = [l.rstrip("\n").split("\t") for l in open(packets) if l.strip()]
+    expect = {}
+    for sender, x, w in lines:
+        d = dict(kv.split("=", 1) for kv in x.split() if "=" in kv)
+        expect[int(d["tag"])] = (d["src"], d["dst"])
+    ev = kernel_events(trace_log, expect)
+    hookmap = hooks_of(chains)
+    objs = [json.loads(l) for l in open(xnft_jsonl) if l.strip()]
+    agree = total = 0
+    if len(objs) != len(lines):
+        print("# xnft traced %d packets, %d were sent" % (len(objs), len(lines)))
+    for i, ((sender, x, w), obj) in enumerate(zip(lines, objs), 1):
+        tag = int(dict(kv.split("=", 1) for kv in x.split() if "=" in kv)["tag"])
+        if i < start:
+            continue
+        total += 1
+        if "error" in obj:
+            print("# packet %d (%s): xnft refused it: %s" % (tag, w, obj["error"]))
+            continue
+        xr, hooks, xv = xnft_view(obj)
+        if tag not in ev:
+            print("# packet %d (%s): no kernel trace (lost?)" % (tag, w))
+            continue
+        kr, kv = kernel_view(ev[tag], hookmap, hooks)
+        if xr == kr and xv == kv:
+            agree += 1
+            continue
+        print("# DISAGREE packet %d from %s: %s" % (tag, sender, w))
+        print("#   kernel: %s -> %s" % (short(kr), kv))
+        print("#   xnft:   %s -> %s" % (short(xr), xv))
+    print("agree %d of %d" % (agree, total))
+
+# ---- raising limits ---------------------------------------------------------------------
+
+
+def cmd_limits(files, raise_them):
+    pat = re.compile(r"limit rate (over )?(\d+)/(second|minute|hour|day|week)")
+
+    def new(m):
+        if raise_them:
+            return "limit rate %s1000000/second" % (m.group(1) or "")
+        return "limit rate %s%s/hour" % (m.group(1) or "", m.group(2))
+    for fn in files:
+        with open(fn) as f:
+            s = f.read()
+        with open(fn, "w") as f:
+            f.write(pat.sub(new, s))
+
+
+def main(argv):
+    if len(argv) >= 3 and argv[1] == "ruleset":
+        cmd_ruleset(argv[2])
+    elif len(argv) == 5 and argv[1] == "packets":
+        cmd_packets(argv[2], argv[3], argv[4])
+    elif len(argv) in (6, 8) and argv[1] == "compare":
+        start = int(argv[7]) if len(argv) == 8 and argv[6] == "--from" else 1
+        cmd_compare(argv[2], argv[3], argv[4], argv[5], start)
+    elif len(argv) >= 3 and argv[1] in ("raise-limits", "slow-limits"):
+        cmd_limits(argv[2:], argv[1] == "raise-limits")
+    else:
+        sys.stderr.write(__doc__)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
