@@ -227,7 +227,8 @@ static void restore(struct daemon *d, bool full, const char *why)
 			}
 			return;
 		}
-		qsort(ks.k, ks.n, sizeof(*ks.k), key_cmp);
+		if (ks.n)
+			qsort(ks.k, ks.n, sizeof(*ks.k), key_cmp);
 		rc.present = &ks;
 	}
 	d->kernel_missing = false;
