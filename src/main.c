@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{ "check", cmd_check, "load a policy in a private network namespace and report errors" },
 	{ "verify", cmd_verify, "prove the policy's intents for every packet; counterexample on failure" },
 	{ "exposure", cmd_exposure, "everything the policy accepts, per interface and source, for every packet" },
+	{ "diff",  cmd_diff,  "the packets whose verdict changes between two policies" },
 	{ "trace", cmd_trace, "follow one packet through a policy, rule by rule, to its verdict" },
 	{ "lint",  cmd_lint,  "find dead, shadowed and dangerous rules, with a fix for each (XL ids)" },
 	{ "events", cmd_events, "drop events from NFLOG, the journal, kmsg or a file, as JSON lines, logfmt or text" },

@@ -11,6 +11,7 @@ int cmd_init(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_exposure(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 int cmd_lab(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_confirm(int argc, char **argv);

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * diff: both rulesets over one header space; the symmetric difference of
+ * their accept BDDs, per path, described field by field.
+ */
+#include "analyze/diff.h"
+
+#include <string.h>
+
+#include "analyze/hspace.h"
+
+static const char *const kind_names[DIFF__NKINDS] = {
+	"now accepted", "no longer accepted", "now possibly accepted",
+	"no longer possibly accepted",
+};
+
+const char *diff_kind_name(enum diff_kind k)
+{
+	return k < DIFF__NKINDS ? kind_names[k] : "?";
+}
+
+static BDD minus(BDD a, BDD b)
+{
+	return bdd_addref(bdd_apply(a, b, bddop_diff));
+}
+
+static int diff_path(struct hspace *hs, const struct sx_result *a, const struct sx_result *b,
+		     enum sx_path p, struct diff_result *out, struct xerr *e)
+{
+	BDD wa = sx_accept_wb(hs, a, p), wb = sx_accept_wb(hs, b, p);
+	BDD xa = sx_accept_any(hs, a, p), xb = sx_accept_any(hs, b, p);
+	BDD heldboth = bdd_addref(bdd_and(a->held[p], b->held[p]));
+	BDD dom = minus(a->domain[p], heldboth);
+	BDD r[DIFF__NKINDS], full[DIFF__NKINDS];
+	int rc = 0;
+
+	r[DIFF_NOW_ACCEPTED] = minus(wb, wa);
+	r[DIFF_NO_LONGER] = minus(wa, wb);
+	{
+		BDD x = minus(xb, xa), y = minus(xa, xb);
+
+		r[DIFF_NOW_POSSIBLY] = minus(x, r[DIFF_NOW_ACCEPTED]);
+		r[DIFF_NO_LONGER_POSSIBLY] = minus(y, r[DIFF_NO_LONGER]);
+		bdd_delref(x);
+		bdd_delref(y);
+	}
+	full[DIFF_NOW_ACCEPTED] = full[DIFF_NOW_POSSIBLY] = b->accept[p];
+	full[DIFF_NO_LONGER] = full[DIFF_NO_LONGER_POSSIBLY] = a->accept[p];
+	for (int k = 0; k < DIFF__NKINDS; k++) {
+		if (!rc && r[k] != bddfalse) {
+			out->changed = true;
+			rc = ds_describe(hs, r[k], full[k], dom, p, NULL, &out->lines[p][k], e);
+		}
+		bdd_delref(r[k]);
+	}
+	bdd_delref(dom);
+	bdd_delref(heldboth);
+	bdd_delref(wa);
+	bdd_delref(wb);
+	bdd_delref(xa);
+	bdd_delref(xb);
+	return rc;
+}
+
+int diff_compute(const struct ruleset *old_rs, const struct ruleset *new_rs,
+		 struct diff_result *out, struct xerr *e)
+{
+	const struct ruleset *v[2] = { old_rs, new_rs };
+	struct hspace *hs = NULL;
+	struct sx_result *a = NULL, *b = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = hs_new(v, 2, &hs, e);
+	if (!rc)
+		rc = sx_run(hs, old_rs, NULL, &a, e);
+	if (!rc)
+		rc = sx_run(hs, new_rs, NULL, &b, e);
+	for (int p = 0; p < SX__NPATHS && !rc; p++)
+		rc = diff_path(hs, a, b, (enum sx_path)p, out, e);
+	sx_result_free(a);
+	sx_result_free(b);
+	hs_free(hs);
+	if (rc)
+		diff_free(out);
+	return rc;
+}
+
+void diff_free(struct diff_result *d)
+{
+	for (int p = 0; p < SX__NPATHS; p++)
+		for (int k = 0; k < DIFF__NKINDS; k++)
+			ds_lines_free(&d->lines[p][k]);
+	memset(d, 0, sizeof(*d));
+}
