@@ -9,11 +9,14 @@
 #include "apply/apply.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,7 +29,7 @@
 #include "core/ruleset.h"
 #include "core/sandbox.h"
 
-#define SNAPSHOT_DRY "snapshot.dry-run.nft"
+#define SNAPSHOT_NEW "snapshot.new.nft"
 /* Room kept beyond the files themselves (journal, temp files). */
 #define STATE_SLACK (256u << 10)
 
@@ -253,26 +256,22 @@ static int step_gates(const struct apply_opts *o, struct apply_result *r, struct
 
 /* ---- step 5: snapshot ----------------------------------------------------------- */
 
-static int step_snapshot(const struct apply_opts *o, struct apply_result *r,
-			 const struct loaded *L, const char *name, struct xerr *e)
+/* List the table, write it as a restore file, check that it reloads. */
+static int snapshot_take(const char *id, const char *name, size_t *len, struct xerr *e)
 {
 	char origin[256], *listing = NULL, *text;
-	size_t len;
 	int rc;
 
 	if (table_list_text(&listing, e))
 		return -1;
-	snprintf(origin, sizeof(origin), "snapshot: xnft's table before apply %s%s", r->id,
+	snprintf(origin, sizeof(origin), "snapshot: xnft's table before apply %s%s", id,
 		 listing[0] ? "" : " (there was none: restoring removes the table)");
 	text = table_restore_text(listing, origin);
 	free(listing);
 	if (!text)
 		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
-	len = strlen(text);
-	/* the snapshot, then the new table twice (candidate and confirmed copy) */
-	rc = state_check_space(len + L->json_len + STATE_SLACK, e);
-	if (rc == 0)
-		rc = state_write_atomic(name, text, len, e);
+	*len = strlen(text);
+	rc = state_write_atomic(name, text, *len, e);
 	free(text);
 	if (rc)
 		return -1;
@@ -280,9 +279,132 @@ static int step_snapshot(const struct apply_opts *o, struct apply_result *r,
 		return xerr_hint(e, "the kernel's xnft table cannot be saved in a form that "
 				 "reloads, so it could not be restored: fix it first "
 				 "(xnft check --live), or load the policy with nft -f at a console");
+	return 0;
+}
+
+/*
+ * The snapshot does not depend on the new policy, so a child takes it while
+ * the parent checks the policy and runs the gates: on a large table the
+ * listing and the reload check cost as much as the check itself. It is
+ * written under a temporary name and becomes the snapshot only at step 5.
+ */
+struct snap_job {
+	pid_t pid;
+	int fd;
+};
+
+struct snap_msg {
+	int rc;
+	size_t len;
+	struct xerr err;
+};
+
+static int snapshot_start(const char *id, struct apply_lock *lock, struct snap_job *sj,
+			  struct xerr *e)
+{
+	int fds[2];
+
+	sj->pid = -1;
+	sj->fd = -1;
+	if (pipe2(fds, O_CLOEXEC))
+		return xerr_set(e, XNFT_EXIT_USAGE, "pipe: %s", strerror(errno));
+	sj->pid = fork();
+	if (sj->pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return xerr_set(e, XNFT_EXIT_USAGE, "fork: %s", strerror(errno));
+	}
+	if (sj->pid == 0) {
+		struct snap_msg m;
+
+		close(fds[0]);
+		/* our copy only: the lock stays with the parent, and dies with it */
+		close(lock->fd);
+		signal(SIGPIPE, SIG_IGN);
+		memset(&m, 0, sizeof(m));
+		m.rc = snapshot_take(id, SNAPSHOT_NEW, &m.len, &m.err);
+		if (write(fds[1], &m, sizeof(m)) != (ssize_t)sizeof(m))
+			_exit(2);
+		_exit(m.rc ? 1 : 0);
+	}
+	close(fds[1]);
+	sj->fd = fds[0];
+	return 0;
+}
+
+static int snapshot_finish(struct snap_job *sj, size_t *len, struct xerr *e)
+{
+	struct snap_msg m;
+	size_t got = 0;
+	int status;
+
+	memset(&m, 0, sizeof(m));
+	while (got < sizeof(m)) {
+		ssize_t r = read(sj->fd, (char *)&m + got, sizeof(m) - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(sj->fd);
+	while (waitpid(sj->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	sj->pid = -1;
+	sj->fd = -1;
+	if (got != sizeof(m))
+		return xerr_set(e, XNFT_EXIT_USAGE, "the snapshot process ended without a result");
+	if (m.rc) {
+		m.err.msg[sizeof(m.err.msg) - 1] = '\0';
+		m.err.hint[sizeof(m.err.hint) - 1] = '\0';
+		m.err.file[sizeof(m.err.file) - 1] = '\0';
+		*e = m.err;
+		if (!e->code)
+			e->code = XNFT_EXIT_USAGE;
+		return -1;
+	}
+	*len = m.len;
+	return 0;
+}
+
+static void snapshot_abandon(struct snap_job *sj)
+{
+	struct xerr ignored;
+	int status;
+
+	if (sj->pid <= 0)
+		return;
+	kill(sj->pid, SIGKILL);
+	close(sj->fd);
+	while (waitpid(sj->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	sj->pid = -1;
+	state_remove(SNAPSHOT_NEW, &ignored);
+}
+
+static int step_snapshot(const struct apply_opts *o, struct apply_result *r,
+			 struct snap_job *sj, size_t need, struct xerr *e)
+{
+	struct xerr ignored;
+	size_t len = 0;
+
+	if (snapshot_finish(sj, &len, e))
+		return -1;
+	/* what is still to be written: the candidate (later the boot policy) */
+	if (state_check_space(need + STATE_SLACK, e)) {
+		state_remove(SNAPSHOT_NEW, &ignored);
+		return -1;
+	}
+	if (o->dry_run) {
+		state_remove(SNAPSHOT_NEW, &ignored);
+	} else if (state_rename(SNAPSHOT_NEW, ST_SNAPSHOT, e)) {
+		return -1;
+	}
 	apply_say(&o->progress, r->id, "snapshot", "ok",
 		  "xnft's table saved to %s/%s (%zu bytes, fsynced) and reloads in a private "
-		  "namespace", state_dir(), name, len);
+		  "namespace%s", state_dir(), o->dry_run ? SNAPSHOT_NEW : ST_SNAPSHOT, len,
+		  o->dry_run ? " (dry run: removed again)" : "");
 	return 0;
 }
 
@@ -434,15 +556,25 @@ static int step_dry_run(const struct apply_opts *o, struct apply_result *r,
 
 /* ---- steps 6-7: commit ---------------------------------------------------------- */
 
+/* Load what will be kept: the bundle (candidate file) or, without one, the entry file. */
+static int load_new(const struct loaded *L, bool bundled, struct xerr *e)
+{
+	if (bundled)
+		return table_restore(ST_CANDIDATE, e);
+	return table_commit_policy(L->entry, L->incdir, e);
+}
+
 static int commit_now(const struct apply_opts *o, struct apply_result *r, const struct loaded *L,
-		      const char *fallback, struct xerr *e)
+		      bool bundled, const char *fallback, struct xerr *e)
 {
 	char origin[256];
 	struct xerr ignored;
+	int rc;
 
 	apply_test_pause(&o->progress, r->id, "commit");
-	if (table_commit_policy(L->entry, L->incdir, e)) {
+	if (load_new(L, bundled, e)) {
 		journal_append(r->id, "commit", "failed", "%s", e->msg);
+		state_remove(ST_CANDIDATE, &ignored);
 		return xerr_wrap(e, "the kernel refused the transaction (it kept the old table)");
 	}
 	apply_say(&o->progress, r->id, "commit", "ok",
@@ -451,7 +583,9 @@ static int commit_now(const struct apply_opts *o, struct apply_result *r, const 
 	apply_test_pause(&o->progress, r->id, "committed");
 	snprintf(origin, sizeof(origin), "confirmed: the table loaded by apply %s of %s", r->id,
 		 o->policy);
-	if (apply_save_live(ST_CONFIRMED, origin, e)) {
+	rc = bundled ? state_rename(ST_CANDIDATE, ST_CONFIRMED, e)
+		     : apply_save_live(ST_CONFIRMED, origin, e);
+	if (rc) {
 		apply_record(r->id, o->policy, L->hash, "applied-boot-not-updated");
 		journal_append(r->id, "confirm", "failed", "%s", e->msg);
 		return xerr_wrap(e, "the new policy is loaded, but the boot policy was not updated");
@@ -466,8 +600,8 @@ static int commit_now(const struct apply_opts *o, struct apply_result *r, const 
 }
 
 static int commit_guarded(const struct apply_opts *o, struct apply_result *r,
-			  const struct loaded *L, const char *fallback, struct apply_lock *lock,
-			  struct xerr *e)
+			  const struct loaded *L, bool bundled, const char *fallback,
+			  struct apply_lock *lock, struct xerr *e)
 {
 	struct guard_job *j = calloc(1, sizeof(*j));
 	struct tm tm;
@@ -483,6 +617,7 @@ static int commit_guarded(const struct apply_opts *o, struct apply_result *r,
 	snprintf(j->hash, sizeof(j->hash), "%s", L->hash);
 	snprintf(j->fallback, sizeof(j->fallback), "%s", fallback);
 	j->secs = o->confirm_secs;
+	j->bundled = bundled;
 	j->lock = lock;
 	j->progress = o->progress;
 	apply_test_pause(&o->progress, r->id, "commit");
@@ -508,11 +643,41 @@ static int refuse(struct apply_result *r, const char *step, struct xerr *e)
 	return -1;
 }
 
+/*
+ * The candidate: the policy as one file, to be committed and kept. When the
+ * includes are beyond the bundler, apply commits the entry file instead.
+ */
+static bool write_candidate(const struct apply_opts *o, struct apply_result *r,
+			    const struct loaded *L, size_t *len)
+{
+	char origin[256], *text = NULL;
+	struct xerr err;
+
+	*len = 0;
+	snprintf(origin, sizeof(origin), "the policy of apply %s", r->id);
+	if (apply_bundle(L->entry, L->incdir, origin, &text, &err)) {
+		apply_say(&o->progress, r->id, "bundle", "skipped",
+			  "the policy is loaded from its files and kept as a listing (%s)", err.msg);
+		return false;
+	}
+	*len = strlen(text);
+	if (o->dry_run || state_write_atomic(ST_CANDIDATE, text, *len, &err)) {
+		free(text);
+		return false;
+	}
+	free(text);
+	return true;
+}
+
 static int run_locked(const struct apply_opts *o, struct apply_result *r, struct apply_lock *lock,
 		      struct xerr *e)
 {
 	struct fallback_values *hostv = calloc(1, sizeof(*hostv));
 	char *fallback = malloc(sizeof(((struct guard_job *)0)->fallback));
+	struct snap_job sj = { -1, -1 };
+	struct xerr ignored;
+	bool bundled = false;
+	size_t blen = 0;
 	struct loaded L;
 	int rc = -1;
 
@@ -523,6 +688,10 @@ static int run_locked(const struct apply_opts *o, struct apply_result *r, struct
 	}
 	apply_test_pause(&o->progress, r->id, "lock");
 	apply_clear_stale_pending(r->id);
+	if (snapshot_start(r->id, lock, &sj, e)) {
+		refuse(r, "snapshot", e);
+		goto out;
+	}
 	apply_test_pause(&o->progress, r->id, "check");
 	if (step_check(o, r, &L, e)) {
 		refuse(r, "check", e);
@@ -536,22 +705,23 @@ static int run_locked(const struct apply_opts *o, struct apply_result *r, struct
 		goto out;
 	}
 	apply_test_pause(&o->progress, r->id, "snapshot");
-	if (step_snapshot(o, r, &L, o->dry_run ? SNAPSHOT_DRY : ST_SNAPSHOT, e)) {
+	if (step_snapshot(o, r, &sj, L.json_len / 2, e)) {
 		refuse(r, "snapshot", e);
 		goto out;
 	}
 	if (o->dry_run) {
-		struct xerr ignored;
-
 		rc = step_dry_run(o, r, &L, e);
-		state_remove(SNAPSHOT_DRY, &ignored);
 		goto out;
 	}
+	bundled = write_candidate(o, r, &L, &blen);
 	if (o->confirm_secs > 0)
-		rc = commit_guarded(o, r, &L, fallback, lock, e);
+		rc = commit_guarded(o, r, &L, bundled, fallback, lock, e);
 	else
-		rc = commit_now(o, r, &L, fallback, e);
+		rc = commit_now(o, r, &L, bundled, fallback, e);
 out:
+	snapshot_abandon(&sj);
+	if (rc && !o->confirm_secs)
+		state_remove(ST_CANDIDATE, &ignored);
 	ruleset_free(L.rs);
 	free(hostv);
 	free(fallback);

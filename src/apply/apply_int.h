@@ -29,6 +29,15 @@ int apply_save_live(const char *name, const char *origin, struct xerr *e);
 /* Clear a pending file whose guard is gone (crash, reboot); journaled. */
 void apply_clear_stale_pending(const char *id);
 
+/*
+ * The policy as one self-contained restore file: a "table/delete table"
+ * preamble, then the entry file with its includes expanded in place.
+ * -1 (e set) when the includes are beyond what the expansion is sure of:
+ * the caller then commits the entry file and keeps a listing instead.
+ */
+int apply_bundle(const char *entry, const char *incdir, const char *origin, char **out,
+		 struct xerr *e);
+
 /* What the guard needs, prepared by apply before the fork. */
 struct guard_job {
 	char id[32];
@@ -37,6 +46,7 @@ struct guard_job {
 	char policy[1024];
 	char hash[TABLE_HASH_HEX];
 	int secs;
+	bool bundled;                                 /* commit ST_CANDIDATE, keep it */
 	char fallback[5 * FALLBACK_LIST_MAX + 512];  /* fallback.values text */
 	struct apply_lock *lock;
 	struct apply_progress progress;               /* used only before detaching */

@@ -168,8 +168,9 @@ static void guard_cleanup(void)
 	state_remove(ST_PENDING, &ignored);
 }
 
-static void guard_revert(const struct guard_job *j, const char *why)
+static void guard_revert(const struct guard_job *j, const char *why, long long deadline)
 {
+	long long late = deadline ? now_ms() - deadline : 0;
 	struct xerr e;
 	int tries;
 
@@ -186,8 +187,14 @@ static void guard_revert(const struct guard_job *j, const char *why)
 			       "loaded; run 'xnft rollback' from a console", why);
 		apply_record(j->id, j->policy, j->hash, "revert-failed");
 	} else {
-		journal_append(j->id, "revert", "reverted",
-			       "%s: the snapshot was restored in one transaction", why);
+		if (deadline)
+			journal_append(j->id, "revert", "reverted",
+				       "%s: the snapshot was restored in one transaction (woke %lld ms "
+				       "after the deadline, restored %lld ms after it)", why, late,
+				       now_ms() - deadline);
+		else
+			journal_append(j->id, "revert", "reverted",
+				       "%s: the snapshot was restored in one transaction", why);
 		apply_record(j->id, j->policy, j->hash, "reverted");
 	}
 	guard_cleanup();
@@ -215,9 +222,12 @@ static void guard_promote(const struct guard_job *j)
 static int do_commit(const struct guard_job *j, struct xerr *e)
 {
 	char origin[256];
+	int rc;
 
 	apply_test_pause(NULL, j->id, "guard-commit");
-	if (table_commit_policy(j->entry, j->incdir, e)) {
+	rc = j->bundled ? table_restore(ST_CANDIDATE, e)
+			: table_commit_policy(j->entry, j->incdir, e);
+	if (rc) {
 		journal_append(j->id, "commit", "failed", "%s", e->msg);
 		xerr_wrap(e, "the kernel refused the transaction (it kept the old table)");
 		return -1;
@@ -226,7 +236,7 @@ static int do_commit(const struct guard_job *j, struct xerr *e)
 		       XNFT_TABLE_FAMILY, XNFT_TABLE_NAME, j->hash);
 	snprintf(origin, sizeof(origin), "candidate: the table loaded by apply %s of %s", j->id,
 		 j->policy);
-	if (apply_save_live(ST_CANDIDATE, origin, e)) {
+	if (!j->bundled && apply_save_live(ST_CANDIDATE, origin, e)) {
 		journal_append(j->id, "guard", "failed", "cannot keep the candidate: %s", e->msg);
 		xerr_wrap(e, "the policy was loaded, but the guard could not save it for confirm, "
 			  "so it restored the snapshot");
@@ -255,11 +265,11 @@ static void guard_wait(const struct guard_job *j, long long deadline)
 			return;
 		}
 		if (state_exists(ST_ROLLBACK_REQ)) {
-			guard_revert(j, "rollback requested");
+			guard_revert(j, "rollback requested", 0);
 			return;
 		}
 		if (left <= 0) {
-			guard_revert(j, "no confirm before the deadline");
+			guard_revert(j, "no confirm before the deadline", deadline);
 			return;
 		}
 		if (left > GUARD_TICK_MS)
@@ -268,7 +278,7 @@ static void guard_wait(const struct guard_job *j, long long deadline)
 		ts.tv_nsec = (left % 1000) * 1000000;
 		sig = sigtimedwait(&set, &si, &ts);
 		if (sig == SIGTERM) {
-			guard_revert(j, "the guard was terminated (SIGTERM) before confirm");
+			guard_revert(j, "the guard was terminated (SIGTERM) before confirm", 0);
 			return;
 		}
 		/* SIGUSR1/SIGUSR2 only wake it: the request files say what is wanted */
@@ -290,19 +300,17 @@ static void guard_main(const struct guard_job *j, int report_fd)
 	detach(report_fd, j->lock->fd);
 
 	m.pid = (long)getpid();
-	deadline = now_ms() + (long long)j->secs * 1000;
-	m.deadline = (long long)time(NULL) + j->secs;
-	guard_cleanup();
-	if (pending_write(j, (time_t)m.deadline, &m.err)) {
+	{
+		struct xerr ignored;
+
+		/* requests left from an earlier window must not act on this one */
+		state_remove(ST_CONFIRM_REQ, &ignored);
+		state_remove(ST_ROLLBACK_REQ, &ignored);
+	}
+	/* provisional: the window is counted from the end of the commit below */
+	if (pending_write(j, time(NULL) + j->secs, &m.err)) {
 		send_msg(report_fd, &m);
 		_exit(2);
-	}
-	{
-		char what[256];
-
-		snprintf(what, sizeof(what), "xnft apply guard of %s: reverts at %lld unless confirmed",
-			 j->id, m.deadline);
-		lock_set_holder(j->lock, m.pid, what);
 	}
 	journal_append(j->id, "guard", "start", "guard pid %ld, %d s window", m.pid, j->secs);
 	switch (do_commit(j, &m.err)) {
@@ -310,13 +318,32 @@ static void guard_main(const struct guard_job *j, int report_fd)
 		break;
 	case 1:
 		/* a commit that went through but cannot be confirmed must not stay */
-		guard_revert(j, "the candidate could not be saved");
+		guard_revert(j, "the candidate could not be saved", 0);
 		send_msg(report_fd, &m);
 		_exit(1);
 	default:
 		guard_cleanup();
 		send_msg(report_fd, &m);
 		_exit(1);
+	}
+	/* the admin gets the whole window after the new policy is in */
+	deadline = now_ms() + (long long)j->secs * 1000;
+	m.deadline = (long long)time(NULL) + j->secs;
+	if (pending_write(j, (time_t)m.deadline, &m.err)) {
+		guard_revert(j, "the pending state could not be written", 0);
+		send_msg(report_fd, &m);
+		_exit(1);
+	}
+	{
+		char what[256], when[32] = "?";
+		time_t t = (time_t)m.deadline;
+		struct tm tm;
+
+		if (localtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%H:%M:%S", &tm);
+		snprintf(what, sizeof(what), "xnft apply guard of %s: reverts at %s unless confirmed",
+			 j->id, when);
+		lock_set_holder(j->lock, m.pid, what);
 	}
 	m.ok = 1;
 	send_msg(report_fd, &m);

@@ -31,7 +31,7 @@ check_eq "dry run exits 0" 0 "$rc"
 check_match "dry run names the removed rule" '^- chain input: tcp dport 8081' "$out"
 check_match "dry run names the added rule with file:line" '^\+ chain input: tcp dport 8082 .*polB/rules/00-main.nft:7' "$out"
 check_never_none "dry run" "A"
-check "dry run leaves no snapshot behind" test ! -e "$XNFT_STATE_DIR/snapshot.dry-run.nft"
+check "dry run leaves no snapshot behind" test ! -e "$XNFT_STATE_DIR/snapshot.new.nft"
 
 # apply B while probing
 prober_start

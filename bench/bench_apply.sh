@@ -1,0 +1,90 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Safe apply against plain `nft -f`, in the same run: `xnft apply` (check,
+# lint, intents, lockout, snapshot + reload check, one transaction, boot
+# copy) of the default policy and of one with a 100,000-element set, vs
+# `nft -I DIR -f DIR/nftables.conf` of the same files; and how long the
+# confirm guard takes to restore the snapshot once its deadline passes.
+# Everything runs in a network namespace of its own, with a temp state dir.
+# Usage: bench/bench_apply.sh [BUILD_DIR]   (needs root; prints Markdown rows)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-$ROOT/build}
+XNFT=$BUILD/src/xnft
+RUNS=${RUNS:-9}
+LARGE_RUNS=${LARGE_RUNS:-3}
+WORK=$(mktemp -d /tmp/xnft-bench-apply.XXXXXX)
+NS="xnft-bapply-$$"
+trap 'ip netns del "$NS" 2>/dev/null; rm -rf "$WORK"' EXIT
+ip netns add "$NS"
+ip -n "$NS" link set lo up
+export XNFT_STATE_DIR=$WORK/state
+
+# median_ms RUNS cmd...: median wall time of RUNS runs, in milliseconds.
+median_ms() {
+	local runs=$1; shift
+	local t=() s e
+	for _ in $(seq "$runs"); do
+		s=$(date +%s%N)
+		"$@" >/dev/null 2>&1 || { echo "bench: command failed: $*" >&2; "$@" >&2 || true; exit 1; }
+		e=$(date +%s%N)
+		t+=($(( (e - s) / 1000 )))
+	done
+	printf '%s\n' "${t[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}'
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# The same large policy as bench/run.sh: the default one plus a
+# 100,000-element interval blocklist.
+make_large_policy() {
+	local dir=$1
+	"$XNFT" init "$dir" --wan eth0 --mesh-if wg0 --force >/dev/null
+	{
+		echo "table inet xnft {"
+		echo "	set BLOCKLIST {"
+		echo "		type ipv4_addr; flags interval"
+		printf '		elements = { '
+		awk 'BEGIN { for (i = 0; i < 100000; i++) { a = 11 + int(i / 65536); b = int(i / 256) % 256; c = i % 256;
+			printf "%s%d.%d.%d.0/24", (i ? ", " : ""), a, b, c } }'
+		echo " }"
+		echo "	}"
+		echo "	chain input {"
+		echo "		iifname \$WAN_IF ip saddr @BLOCKLIST counter drop comment \"blocklist: 100,000 networks\""
+		echo "	}"
+		echo "}"
+	} >"$dir/rules/16-blocklist.nft"
+	sed -i 's|^include "rules/20-mesh.nft"|include "rules/16-blocklist.nft"\n&|' "$dir/nftables.conf"
+}
+
+"$XNFT" init "$WORK/default" --wan eth0 --mesh-if wg0 >/dev/null
+make_large_policy "$WORK/large"
+
+xapply() { ip netns exec "$NS" "$XNFT" apply "$@"; }
+nftf() { ip netns exec "$NS" nft -I "$1" -f "$1/nftables.conf"; }
+
+# guard_revert_ms DIR: apply with a 1 s window, no confirm; the guard's own
+# measure of how long after its deadline the snapshot was back.
+guard_revert_ms() {
+	xapply --confirm 1 "$1" >/dev/null 2>&1
+	for _ in $(seq 1 600); do
+		[ -e "$XNFT_STATE_DIR/pending" ] || break
+		sleep 0.05
+	done
+	grep -P '\trevert\treverted\t' "$XNFT_STATE_DIR/journal" | tail -n 1 |
+		sed -n 's/.*restored \([0-9]*\) ms after it.*/\1/p'
+}
+
+echo "| what | xnft | baseline | ratio |"
+echo "|---|---|---|---|"
+for p in default large; do
+	dir="$WORK/$p"
+	runs=$RUNS; [ "$p" = large ] && runs=$LARGE_RUNS
+	# the same table is loaded before each timed run, so both replace a loaded table
+	nftf "$dir" >/dev/null
+	n=$(median_ms "$runs" nftf "$dir")
+	x=$(median_ms "$runs" xapply "$dir")
+	echo "| apply, $p policy: \`xnft apply\` vs \`nft -f\` (median of $runs, ms) | $x | $n | $(ratio "$x" "$n")× |"
+	g=$(guard_revert_ms "$dir")
+	echo "| apply --confirm 1, $p policy: guard restores the snapshot, ms after its deadline | ${g:-?} | - | - |"
+done
