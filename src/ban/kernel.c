@@ -195,6 +195,7 @@ static int put_batch_marker(struct kwriter *kw, bool begin)
 
 	if (reserve(kw, 256) < 0)
 		return -1;
+	memset(kw->buf + kw->len, 0, 256);   /* attribute padding goes to the kernel too */
 	nlh = begin ? nftnl_batch_begin(kw->buf + kw->len, kw->seq++) :
 		      nftnl_batch_end(kw->buf + kw->len, kw->seq++);
 	kw->len += NLMSG_ALIGN(nlh->nlmsg_len);
@@ -239,6 +240,7 @@ static int put_elems(struct kwriter *kw, int fam, unsigned ops, uint16_t type,
 			nftnl_set_free(s);
 			return -1;
 		}
+		memset(kw->buf + kw->len, 0, MSG_MAX);
 		nlh = nftnl_nlmsg_build_hdr(kw->buf + kw->len, type, kw->family,
 					    (type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0) |
 					    NLM_F_ACK, kw->seq++);
@@ -412,6 +414,7 @@ static int list_one(struct kwriter *kw, int fam, struct list_ctx *lc, int *kerr)
 	*kerr = 0;
 	if (!s)
 		return -1;
+	memset(buf, 0, MNL_SOCKET_BUFFER_SIZE);
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, kw->table);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, fam == AF_INET ? kw->set4 : kw->set6);
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, kw->family, NLM_F_DUMP | NLM_F_ACK,
