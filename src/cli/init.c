@@ -44,6 +44,11 @@ static void usage(FILE *out)
 		"                         PROTO is tcp or udp, NAME 1..48 of A-Z a-z 0-9 . _ -\n"
 		"  --bogon-exempt CIDR +  drop one range from BOGON_V4/BOGON_V6, exactly as\n"
 		"                         listed, e.g. 100.64.0.0/10 for Tailscale's CGNAT range\n"
+		"  --log kernel|nflog:N   where the drop logs go: the kernel log (default), or\n"
+		"                         NFLOG group N (`log group N prefix ...`), read by\n"
+		"                         xnft events --source nflog:N; needed when the policy\n"
+		"                         runs in a network namespace (the kernel log does not\n"
+		"                         print drops from other namespaces)\n"
 		"  --force                overwrite an existing DIR/nftables.conf\n"
 		"  -h, --help             show this help\n"
 		"\n"
@@ -61,6 +66,7 @@ enum {
 	OPT_ADMIN,
 	OPT_SERVICE,
 	OPT_BOGON_EXEMPT,
+	OPT_LOG,
 	OPT_FORCE,
 };
 
@@ -73,6 +79,7 @@ static const struct option options[] = {
 	{ "admin",        required_argument, NULL, OPT_ADMIN },
 	{ "service",      required_argument, NULL, OPT_SERVICE },
 	{ "bogon-exempt", required_argument, NULL, OPT_BOGON_EXEMPT },
+	{ "log",          required_argument, NULL, OPT_LOG },
 	{ "force",        no_argument,       NULL, OPT_FORCE },
 	{ "help",         no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -116,6 +123,8 @@ static int apply_option(struct init_args *a, int opt, const char *arg, struct xe
 		return policy_values_add_service(&a->v, arg, e);
 	case OPT_BOGON_EXEMPT:
 		return policy_values_exempt_bogon(&a->v, arg, e);
+	case OPT_LOG:
+		return policy_values_set_log(&a->v, arg, e);
 	case OPT_FORCE:
 		a->force = true;
 		return 0;
@@ -174,6 +183,11 @@ static void print_values(const struct policy_values *v)
 	printf("\n");
 	if (v->n_bogon_exempt)
 		print_list("bogon exemptions", v->bogon_exempt, v->n_bogon_exempt);
+	if (v->log_nflog)
+		printf("  %-17s NFLOG group %u (read with: xnft events --source nflog:%u)\n", "logs",
+		       v->log_group, v->log_group);
+	else
+		printf("  %-17s the kernel log (read with: xnft events)\n", "logs");
 }
 
 static void print_result(const struct init_args *a, const char *wan_note)

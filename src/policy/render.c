@@ -302,9 +302,124 @@ static int validate_service_ports(const struct policy_values *v, struct xerr *e)
 	return 0;
 }
 
+#define LOG_GROUP_MAX 65535
+
+int policy_values_set_log(struct policy_values *v, const char *spec, struct xerr *e)
+{
+	const char *num;
+	unsigned long g = 0;
+
+	if (!strcmp(spec, "kernel")) {
+		v->log_nflog = false;
+		v->log_group = 0;
+		return 0;
+	}
+	if (strncmp(spec, "nflog:", 6))
+		goto bad;
+	num = spec + 6;
+	if (!*num || strlen(num) > 5)
+		goto bad;
+	for (const char *p = num; *p; p++) {
+		if (*p < '0' || *p > '9')
+			goto bad;
+		g = g * 10 + (unsigned long)(*p - '0');
+	}
+	if (g > LOG_GROUP_MAX || (num[0] == '0' && num[1]))
+		goto bad;
+	v->log_nflog = true;
+	v->log_group = (unsigned)g;
+	return 0;
+bad:
+	xerr_set(e, XNFT_EXIT_FINDINGS, "--log '%.64s' is not kernel or nflog:GROUP", spec);
+	return xerr_hint(e, "--log kernel logs to the kernel log (journal, dmesg); --log nflog:5 "
+			 "sends the drops to NFLOG group 5 (0..65535), for xnft events --source nflog:5");
+}
+
+static bool is_word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-' || c == '$' || c == '@';
+}
+
+/* The word before position i (skipping blanks): its start and length. */
+static size_t word_before(const char *line, size_t i, size_t *start)
+{
+	size_t end = i;
+
+	while (end > 0 && (line[end - 1] == ' ' || line[end - 1] == '\t'))
+		end--;
+	*start = end;
+	while (*start > 0 && is_word_char(line[*start - 1]))
+		(*start)--;
+	return end - *start;
+}
+
+/* Is the `log` at i a log statement that has no group yet? */
+static bool log_statement_at(const char *line, size_t len, size_t i)
+{
+	static const char *const not_after[] = { "jump", "goto", "chain", NULL };
+	size_t j = i + 3, ws, wn;
+
+	if (len - i < 3 || memcmp(line + i, "log", 3) || (i > 0 && is_word_char(line[i - 1])))
+		return false;
+	if (j < len && is_word_char(line[j]))
+		return false;   /* "logging", "log_x" */
+	/* A chain named log: `jump log`. */
+	wn = word_before(line, i, &ws);
+	for (const char *const *w = not_after; *w; w++) {
+		if (wn == strlen(*w) && !memcmp(line + ws, *w, wn))
+			return false;
+	}
+	while (j < len && (line[j] == ' ' || line[j] == '\t'))
+		j++;
+	return !(len - j >= 5 && !memcmp(line + j, "group", 5) &&
+		 (len - j == 5 || !is_word_char(line[j + 5])));
+}
+
+int policy_render_log_line(const char *line, size_t len, unsigned group, char *out, size_t size)
+{
+	size_t o = 0;
+	bool in_string = false;
+	char ins[24];
+	int insn = snprintf(ins, sizeof(ins), " group %u", group);
+
+	for (size_t i = 0; i < len; i++) {
+		char ch = line[i];
+
+		if (!in_string && ch == '#') {
+			/* A comment: the rest of the line stays as it is. */
+			if (o + (len - i) >= size)
+				return -1;
+			memcpy(out + o, line + i, len - i);
+			o += len - i;
+			break;
+		}
+		if (ch == '"')
+			in_string = !in_string;
+		if (!in_string && log_statement_at(line, len, i)) {
+			if (o + 3 + (size_t)insn >= size)
+				return -1;
+			memcpy(out + o, "log", 3);
+			memcpy(out + o + 3, ins, (size_t)insn);
+			o += 3 + (size_t)insn;
+			i += 2;
+			continue;
+		}
+		if (o + 1 >= size)
+			return -1;
+		out[o++] = ch;
+	}
+	out[o] = '\0';
+	return (int)o;
+}
+
 int policy_values_validate(const struct policy_values *v, struct xerr *e)
 {
 	unsigned port;
+
+	if (v->log_nflog && v->log_group > LOG_GROUP_MAX)
+		return xerr_set(e, XNFT_EXIT_FINDINGS, "--log nflog:%u: the group is out of range "
+				"0..%u", v->log_group, LOG_GROUP_MAX);
 
 	if (ifname_validate(v->wan_if, e) < 0)
 		return xerr_wrap(e, "--wan");
@@ -806,6 +921,28 @@ static int render_services(struct render_ctx *c, const struct line *l, const str
 	return 0;
 }
 
+/* --log nflog:N: `log prefix` becomes `log group N prefix` (nft has no define for a keyword). */
+static int render_log_line(struct render_ctx *c, const struct line *l)
+{
+	/* Each "log" (3 bytes) grows by at most " group 65535" (12 bytes). */
+	size_t size = l->len * 5 + 16;
+	char *buf = malloc(size);
+	int n;
+
+	if (!buf) {
+		c->oom = true;
+		return 0;
+	}
+	n = policy_render_log_line(l->s, l->len, c->v->log_group, buf, size);
+	if (n < 0) {
+		free(buf);
+		return internal(c, l, "log statement rewrite overflow");
+	}
+	out_add(c, buf, (size_t)n);
+	free(buf);
+	return 0;
+}
+
 static int render_line(struct render_ctx *c, struct line *l)
 {
 	const struct marker *m;
@@ -815,6 +952,8 @@ static int render_line(struct render_ctx *c, struct line *l)
 	r = line_marker(c, l, &m);
 	if (r < 0)
 		return -1;
+	if (r == 0 && c->v->log_nflog)
+		return render_log_line(c, l);
 	if (r == 0) {
 		out_add(c, l->s, l->len);
 		return 0;

@@ -8,6 +8,7 @@
 #ifndef XNFT_POLICY_RENDER_H
 #define XNFT_POLICY_RENDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/err.h"
@@ -32,6 +33,15 @@ struct policy_values {
 	char admin6[POLICY_MAX_LIST][48]; size_t n_admin6;
 	char bogon_exempt[POLICY_MAX_LIST][48]; size_t n_bogon_exempt;
 	struct policy_service services[POLICY_MAX_LIST]; size_t n_services;
+	/*
+	 * Where the log statements send drops: the kernel log (`log prefix
+	 * "..."`, the default; zeroed values mean this too) or NFLOG group
+	 * log_group (`log group N prefix "..."`), which `xnft events --source
+	 * nflog:N` reads. The kernel log does not print drops from network
+	 * namespaces other than the first, so a policy in a namespace needs NFLOG.
+	 */
+	bool log_nflog;
+	unsigned log_group;
 };
 
 /* The shipped defaults: eth0, wg0, 51820, SSH 22, mesh 10.10.0.0/24, no admin. */
@@ -51,6 +61,18 @@ int policy_values_add_mesh(struct policy_values *v, const char *cidr, struct xer
 int policy_values_add_admin(struct policy_values *v, const char *cidr, struct xerr *e);
 int policy_values_add_service(struct policy_values *v, const char *spec, struct xerr *e);
 int policy_values_exempt_bogon(struct policy_values *v, const char *cidr, struct xerr *e);
+
+/* --log: "kernel" or "nflog:N" (N 0..65535). */
+int policy_values_set_log(struct policy_values *v, const char *spec, struct xerr *e);
+
+/*
+ * Rewrite one rule line's log statements for NFLOG: every `log` statement
+ * outside a string or comment that has no group gains `group N` ("log
+ * prefix ..." -> "log group N prefix ..."). Writes the line to out (size
+ * bytes) and returns its length; a line without one is copied as it is.
+ * Returns -1 when out is too small.
+ */
+int policy_render_log_line(const char *line, size_t len, unsigned group, char *out, size_t size);
 
 /*
  * Checks that need every value at once: interface names and ports valid,
