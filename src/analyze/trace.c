@@ -245,6 +245,11 @@ struct bc {
 	size_t ti, ci;
 };
 
+/*
+ * Priority order. At equal priority the kernel runs the hook registered last
+ * first (a new hook goes before the ones of its priority): for a ruleset
+ * loaded in one go that is the listing's reverse order, tables and chains.
+ */
 static int bc_cmp(const void *a, const void *b)
 {
 	const struct bc *x = a, *y = b;
@@ -252,8 +257,8 @@ static int bc_cmp(const void *a, const void *b)
 	if (x->c->prio != y->c->prio)
 		return x->c->prio < y->c->prio ? -1 : 1;
 	if (x->ti != y->ti)
-		return x->ti < y->ti ? -1 : 1;
-	return x->ci < y->ci ? -1 : x->ci > y->ci;
+		return x->ti > y->ti ? -1 : 1;
+	return x->ci > y->ci ? -1 : x->ci < y->ci;
 }
 
 static bool bound_to(const struct rs_chain *c, const char *dev)

@@ -9,8 +9,11 @@
  *    output postrouting [egress]. Ingress/egress only when a netdev (or inet
  *    ingress) chain is bound to the packet's interface.
  *  - At each hook every base chain of a family that sees the packet runs, in
- *    priority order (ties: table order, then chain order): inet sees IPv4
- *    and IPv6, ip only IPv4, ip6 only IPv6; arp and bridge are not traced.
+ *    priority order: inet sees IPv4 and IPv6, ip only IPv4, ip6 only IPv6;
+ *    arp and bridge are not traced. At equal priority the kernel runs the
+ *    chain created last first (measured: a new hook goes before the ones of
+ *    its priority), so ties take the listing's reverse order, tables then
+ *    chains; exact for a ruleset loaded in one go.
  *    `accept` ends one base chain, later base chains and hooks still run;
  *    drop (and reject) is final; the policy applies at the end of a base
  *    chain; jump/goto/return/continue, vmaps and maps are followed.

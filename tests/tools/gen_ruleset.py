@@ -104,8 +104,9 @@ class PacketMaker:
         if path == "forward":
             sender = r.choice(["inet", "peer", "peer2"])
             iif = "eth0" if sender == "inet" else "wg0"
-            if sender == "inet":
-                dst = r.choice(list(peers.values()) + [r.choice(out)])
+            if sender == "inet":   # off its own link, or it would not cross the host
+                far = [a for a in out if a not in inet and not a.startswith(("198.18.", "2001:2:"))]
+                dst = r.choice(list(peers.values()) + [r.choice(far)])
             else:
                 others = [a for k, a in peers.items() if k != sender]
                 dst = r.choice(others + inet + [out[0]])
