@@ -326,6 +326,22 @@ static void test_load_file(void **state)
 	assert_true(e.hint[0] != '\0');
 }
 
+/* The shipped, documented example parses and says what it documents. */
+static void test_example(void **state)
+{
+	struct xnft_config *c;
+	struct xerr e;
+
+	(void)state;
+	if (config_load(FIXTURES "/../../../etc/xnft.conf.example", &c, &e) < 0)
+		fail_msg("etc/xnft.conf.example:%d: %s", e.line, e.msg);
+	assert_int_equal(c->nrules, 3);
+	assert_string_equal(c->sources[0], "journal");
+	assert_string_equal(c->policy, "live");
+	assert_int_equal(c->ipv6_prefix, 64);
+	config_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_first_error_wins),
 		cmocka_unit_test(test_long_and_binary_lines),
 		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_example),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
