@@ -668,15 +668,14 @@ static int add_cond(struct ds_line *l, const char *text)
 static int line_conditions(struct dctx *c, struct ds_line *l, BDD sel)
 {
 	struct hspace *hs = c->hs;
-	BDD lr, fl, sup;
+	BDD lr, fl;
 	int *vars = NULL, n = 0, rc = 0;
 
 	if (c->full == bddfalse || !hs->nfv)
 		return 0;
 	lr = AND(c->region, sel);
 	fl = AND(c->full, lr);
-	sup = ref(bdd_support(fl));
-	if (bdd_scanset(sup, &vars, &n) < 0)
+	if (hs_support(fl, &vars, &n) < 0)
 		n = 0;
 	for (int i = 0; i < n && !rc; i++) {
 		const struct hs_freevar *f = hs_freevar_of(hs, vars[i]);
@@ -708,7 +707,6 @@ static int line_conditions(struct dctx *c, struct ds_line *l, BDD sel)
 		unref(a0);
 	}
 	free(vars);
-	unref(sup);
 	unref(fl);
 	unref(lr);
 	return rc;

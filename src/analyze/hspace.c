@@ -850,6 +850,95 @@ void hs_free(struct hspace *hs)
 	free(hs);
 }
 
+/* ---- support ----------------------------------------------------------------------- */
+
+struct nodeset {
+	int *v;
+	size_t cap, n;
+};
+
+static int nodeset_add(struct nodeset *s, int node)
+{
+	size_t h;
+
+	if ((s->n + 1) * 2 > s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		int *nv = malloc(cap * sizeof(*nv));
+
+		if (!nv)
+			return -1;
+		for (size_t i = 0; i < cap; i++)
+			nv[i] = -1;
+		for (size_t i = 0; i < s->cap; i++) {
+			if (s->v[i] < 0)
+				continue;
+			for (h = ((size_t)s->v[i] * 2654435761u) & (cap - 1); nv[h] >= 0;
+			     h = (h + 1) & (cap - 1))
+				;
+			nv[h] = s->v[i];
+		}
+		free(s->v);
+		s->v = nv;
+		s->cap = cap;
+	}
+	for (h = ((size_t)node * 2654435761u) & (s->cap - 1); s->v[h] >= 0; h = (h + 1) & (s->cap - 1))
+		if (s->v[h] == node)
+			return 0;
+	s->v[h] = node;
+	s->n++;
+	return 1;
+}
+
+static int support_walk(BDD b, struct nodeset *seen, unsigned char *mark, int nvars)
+{
+	int r;
+
+	if (b < 2)
+		return 0;
+	r = nodeset_add(seen, b);
+	if (r <= 0)
+		return r;
+	if (bdd_var(b) < nvars)
+		mark[bdd_var(b)] = 1;
+	if (support_walk(bdd_low(b), seen, mark, nvars))
+		return -1;
+	return support_walk(bdd_high(b), seen, mark, nvars);
+}
+
+int hs_support(BDD b, int **vars, int *n)
+{
+	int nvars = bdd_varnum(), k = 0;
+	unsigned char *mark = calloc((size_t)(nvars > 0 ? nvars : 1), 1);
+	struct nodeset seen = { 0 };
+	int *v;
+
+	*vars = NULL;
+	*n = 0;
+	if (!mark)
+		return -1;
+	if (support_walk(b, &seen, mark, nvars)) {
+		free(seen.v);
+		free(mark);
+		return -1;
+	}
+	free(seen.v);
+	for (int i = 0; i < nvars; i++)
+		k += mark[i];
+	v = malloc((size_t)(k ? k : 1) * sizeof(*v));
+	if (!v) {
+		free(mark);
+		return -1;
+	}
+	k = 0;
+	for (int i = 0; i < nvars; i++)
+		if (mark[i])
+			v[k++] = i;
+	free(mark);
+	*vars = v;
+	*n = k;
+	return 0;
+}
+
 /* ---- packets ----------------------------------------------------------------------- */
 
 static u128 addr_value(const struct prefix *p)

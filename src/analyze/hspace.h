@@ -182,6 +182,13 @@ int hs_pick_packet(struct hspace *hs, BDD region, int path, bool prefer_defaults
 /* The BDD of exactly this packet (all fields), for the given path. */
 BDD hs_packet_bdd(struct hspace *hs, const struct packet *p, int path);
 
+/*
+ * The variables b depends on, ascending, in a malloc'd array (*vars, *n).
+ * Use this, not bdd_support(): BuDDy's keeps a buffer across bdd_done()
+ * and bdd_init() that a second header space in one process would reuse.
+ */
+int hs_support(BDD b, int **vars, int *n);
+
 /* Value of field f in a full assignment (as bdd_satone/fullsatone give). */
 unsigned __int128 hs_field_value(const struct hspace *hs, enum hs_field f, const char *assign);
 

@@ -761,11 +761,12 @@ static BDD ctstate_pred(struct ctx *c, const struct pred_in *in, bool *unknown)
 static BDD iface_pred(struct ctx *c, const struct pred_in *in, bool oif, bool *unknown)
 {
 	struct hspace *hs = c->hs;
-	bool present = oif ? c->oif_present : c->iif_present;
 	BDD r = bddfalse;
 
-	if (!present)
-		return bddfalse;
+	/*
+	 * An interface absent on the path reads as name "" and index 0: the
+	 * path's domain pins it to index 0, which behaves exactly so.
+	 */
 	if (in->masked || (in->op != RS_OP_EQ && in->op != RS_OP_NE)) {
 		*unknown = true;
 		return bddfalse;
@@ -1558,6 +1559,18 @@ static BDD nat_sees(struct hspace *hs)
 static BDD bound_to(struct hspace *hs, const struct rs_chain *ch, enum hs_field f)
 {
 	BDD r = bddfalse;
+
+	/*
+	 * A listing without devices: taken as bound to the packet's interface
+	 * when it has a name a rule knows (as the tracer does).
+	 */
+	if (!ch->ndevices) {
+		BDD zero = hs_eq(hs, f, 0);
+
+		r = bdd_addref(bdd_not(zero));
+		bdd_delref(zero);
+		return r;
+	}
 
 	for (size_t d = 0; d < ch->ndevices; d++) {
 		size_t i = hs_iface_index(hs, ch->devices[d]);

@@ -29,10 +29,13 @@
  * in another way (payload set, dnat/snat, redirect) becomes a free
  * variable.
  *
- * Matches on an interface that is absent on the path (iif on output, oif on
- * input) never hold, not even `!=`: the kernel breaks out of the rule when
- * it cannot load the device. ct state in a chain at prerouting or output
- * with priority below -200 (before conntrack) is always invalid.
+ * An interface that is absent on the path (iif on output, oif on input)
+ * reads as the empty name and index 0, as the kernel stores it: `oifname !=
+ * "eth*"` holds on input, `oif eth0` does not. ct state in a chain at
+ * prerouting or output with priority below -200 (before conntrack) is
+ * always invalid (untracked after `notrack`), other ct keys have no value
+ * there and their matches fail. An ingress chain whose listing names no
+ * device is taken as bound to the packet's interface.
  *
  * State the analysis cannot know becomes a free variable (hspace.h):
  *   limit, quota, ct count          true = the statement matches (under)

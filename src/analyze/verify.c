@@ -139,11 +139,10 @@ static int record_conditions(struct hspace *hs, const struct sx_result *sx,
 {
 	BDD cube = hs_packet_bdd(hs, &vi->pkt, vi->path);
 	BDD a = bdd_addref(bdd_and(sx->accept[vi->path], cube));
-	BDD sup = bdd_addref(bdd_support(a));
 	int *vars = NULL, n = 0, rc = 0;
 
 	bdd_delref(cube);
-	if (bdd_scanset(sup, &vars, &n) == 0) {
+	if (hs_support(a, &vars, &n) == 0) {
 		for (int i = 0; i < n && !rc; i++) {
 			const struct hs_freevar *f = hs_freevar_of(hs, vars[i]);
 			size_t k;
@@ -157,7 +156,6 @@ static int record_conditions(struct hspace *hs, const struct sx_result *sx,
 		}
 		free(vars);
 	}
-	bdd_delref(sup);
 	bdd_delref(a);
 	return rc;
 }

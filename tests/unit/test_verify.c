@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * verify and diff (src/analyze/verify.c, diff.c) on the default policy's
+ * listing: every shipped intent holds; a policy with SSH opened to the
+ * internet, or without its WireGuard rule, fails with a counterexample the
+ * tracer confirms; intents with errors are refused with their line; and
+ * diff of the default policy against one serving PostgreSQL shows exactly
+ * that region.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "analyze/diff.h"
+#include "analyze/verify.h"
+#include "core/policy_load.h"
+
+#define POLICY_DIR FIXTURES "/../../../policy"
+
+static char *policy_json(void)
+{
+	FILE *f = fopen(FIXTURES "/policy.json", "rb");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* The listing with one more rule put first (or last) in chain `chain` of inet xnft. */
+static char *with_rule(const char *chain, const char *expr, bool first)
+{
+	char *text = policy_json(), *out;
+	json_error_t err;
+	json_t *root = json_loads(text, 0, &err), *list, *rule, *x;
+	size_t at = (size_t)-1, i;
+
+	free(text);
+	assert_non_null(root);
+	list = json_object_get(root, "nftables");
+	json_array_foreach(list, i, x) {
+		json_t *r = json_object_get(x, "rule");
+
+		if (r && !strcmp(json_string_value(json_object_get(r, "chain")), chain)) {
+			if (first && at == (size_t)-1)
+				at = i;
+			if (!first)
+				at = i + 1;
+		}
+	}
+	assert_true(at != (size_t)-1);
+	rule = json_pack("{s:{s:s, s:s, s:s, s:i, s:o}}", "rule", "family", "inet", "table", "xnft",
+			 "chain", chain, "handle", 9999, "expr", json_loads(expr, 0, &err));
+	assert_non_null(rule);
+	json_array_insert_new(list, at, rule);
+	out = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	return out;
+}
+
+static struct ruleset *load(const char *json)
+{
+	struct ruleset *rs = NULL;
+	struct xerr e;
+
+	xerr_clear(&e);
+	if (policy_load_json(json, strlen(json), NULL, &rs, &e))
+		fail_msg("%s", e.msg);
+	return rs;
+}
+
+struct run {
+	struct ruleset *rs;
+	struct hspace *hs;
+	struct sx_result *sx;
+	struct trace_defines defs;
+	struct intents in;
+	struct verify_result vr;
+};
+
+static int run_verify(struct run *r, const char *json, const char *intents_text, struct xerr *e)
+{
+	const struct ruleset *v[1];
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->rs = load(json);
+	v[0] = r->rs;
+	assert_int_equal(trace_defines_load(POLICY_DIR, &r->defs, e), 0);
+	if (intents_text)
+		assert_int_equal(intents_parse(&r->in, "test-intents", intents_text,
+					       strlen(intents_text), e), 0);
+	else
+		assert_int_equal(intents_load(&r->in, POLICY_DIR "/intents", e), 0);
+	assert_int_equal(hs_new(v, 1, &r->hs, e), 0);
+	assert_int_equal(sx_run(r->hs, r->rs, NULL, &r->sx, e), 0);
+	rc = verify_intents(r->hs, r->rs, r->sx, &r->in, &r->defs, &r->vr, e);
+	return rc;
+}
+
+static void run_free(struct run *r)
+{
+	verify_result_free(&r->vr);
+	intents_free(&r->in);
+	trace_defines_free(&r->defs);
+	sx_result_free(r->sx);
+	hs_free(r->hs);
+	ruleset_free(r->rs);
+}
+
+static void test_default_policy_holds(void **state)
+{
+	char *json = policy_json();
+	struct run r;
+	struct xerr e;
+
+	(void)state;
+	xerr_clear(&e);
+	assert_int_equal(run_verify(&r, json, NULL, &e), 0);
+	assert_true(r.vr.n >= 18);
+	for (size_t i = 0; i < r.vr.n; i++)
+		if (!r.vr.items[i].holds) {
+			char *s = verify_item_format(&r.vr.items[i]);
+
+			fail_msg("%s", s);
+		}
+	assert_int_equal(r.vr.held, r.vr.n);
+	assert_int_equal(r.vr.violated, 0);
+	run_free(&r);
+	free(json);
+}
+
+/* The counterexample of item i, traced with its choices, has the expected verdict. */
+static void trace_confirms(const struct run *r, const struct verify_item *it)
+{
+	struct trace_opts to;
+	struct trace_result tr;
+	struct xerr e;
+
+	xerr_clear(&e);
+	verify_item_trace_opts(it, &to);
+	assert_int_equal(trace_packet(r->rs, &it->pkt, &to, &tr, &e), 0);
+	assert_int_equal(tr.verdict == TRACE_V_ACCEPT, it->accepted);
+	trace_result_free(&tr);
+}
+
+static void test_ssh_open_to_internet(void **state)
+{
+	const char *rule = "[{\"match\": {\"op\": \"==\", \"left\": {\"meta\": {\"key\": \"iifname\"}},"
+			   " \"right\": \"eth0\"}}, {\"match\": {\"op\": \"==\", \"left\": {\"payload\":"
+			   " {\"protocol\": \"tcp\", \"field\": \"dport\"}}, \"right\": 22}},"
+			   " {\"accept\": null}]";
+	char *json = with_rule("input", rule, true);
+	bool saw_ssh = false;
+	struct run r;
+	struct xerr e;
+
+	(void)state;
+	xerr_clear(&e);
+	assert_int_equal(run_verify(&r, json, NULL, &e), 0);
+	assert_true(r.vr.violated >= 2);
+	for (size_t i = 0; i < r.vr.n; i++) {
+		const struct verify_item *it = &r.vr.items[i];
+
+		if (it->holds)
+			continue;
+		assert_true(it->accepted);
+		assert_string_equal(it->pkt.iif, "eth0");
+		assert_int_equal(it->pkt.dport, 22);
+		trace_confirms(&r, it);
+		if (strstr(it->intent->text, "$SSH_PORT") && it->intent->kind == INTENT_DROP)
+			saw_ssh = true;
+	}
+	assert_true(saw_ssh);
+	run_free(&r);
+	free(json);
+}
+
+static void test_accept_violated(void **state)
+{
+	const char *intents =
+		"expect accept iifname $WAN_IF ip saddr 8.8.8.8 udp dport $WG_PORT ct state new\n"
+		"expect accept iifname $WAN_IF ip saddr 8.8.8.8 tcp dport 443 ct state new\n"
+		"expect drop iifname $WAN_IF ip saddr 8.8.8.8 tcp dport 443 ct state new\n";
+	char *json = policy_json();
+	struct run r;
+	struct xerr e;
+
+	(void)state;
+	xerr_clear(&e);
+	assert_int_equal(run_verify(&r, json, intents, &e), 0);
+	assert_int_equal(r.vr.n, 3);
+	assert_true(r.vr.items[0].holds);
+	assert_false(r.vr.items[1].holds);
+	assert_false(r.vr.items[1].accepted);
+	assert_int_equal(r.vr.items[1].pkt.dport, 443);
+	assert_int_equal(r.vr.items[1].intent->line, 2);
+	trace_confirms(&r, &r.vr.items[1]);
+	assert_true(r.vr.items[2].holds);
+	run_free(&r);
+	free(json);
+}
+
+static void test_drop_needs_every_choice(void **state)
+{
+	/* the loopback spoof rule logs under a limit, then drops: no choice lets it in */
+	const char *intents =
+		"expect drop iifname $WAN_IF ip saddr 127.0.0.1\n"
+		/* the SYN flood rule: over the limit the packet is dropped, under it not */
+		"expect drop iifname $MESH_IF ip saddr @MESH_PEERS tcp dport $SSH_PORT ct state new tcp flags syn\n";
+	char *json = policy_json();
+	struct run r;
+	struct xerr e;
+
+	(void)state;
+	xerr_clear(&e);
+	assert_int_equal(run_verify(&r, json, intents, &e), 0);
+	assert_true(r.vr.items[0].holds);
+	assert_false(r.vr.items[1].holds);
+	/* the counterexample says which choices let it through */
+	assert_true(r.vr.items[1].nconditions >= 1);
+	{
+		bool under = false;
+
+		for (size_t k = 0; k < r.vr.items[1].nconditions; k++)
+			under |= strstr(r.vr.items[1].conditions[k], "while under") != NULL;
+		assert_true(under);
+	}
+	run_free(&r);
+	free(json);
+}
+
+static void test_intent_errors(void **state)
+{
+	char *json = policy_json();
+	struct run r;
+	struct xerr e;
+
+	(void)state;
+	xerr_clear(&e);
+	assert_int_equal(run_verify(&r, json, "# x\nexpect drop iifname $NO_SUCH_DEFINE\n", &e), -1);
+	assert_non_null(strstr(e.msg, "NO_SUCH_DEFINE"));
+	assert_int_equal(e.line, 2);
+	assert_string_equal(e.file, "test-intents");
+	run_free(&r);
+	xerr_clear(&e);
+	assert_int_equal(run_verify(&r, json, "expect drop ip saddr @NO_SUCH_SET\n", &e), -1);
+	assert_non_null(strstr(e.msg, "NO_SUCH_SET"));
+	assert_int_equal(e.line, 1);
+	run_free(&r);
+	free(json);
+}
+
+static void test_diff_service(void **state)
+{
+	const char *rule = "[{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": \"tcp\","
+			   " \"field\": \"dport\"}}, \"right\": 5432}}, {\"match\": {\"op\": \"in\","
+			   " \"left\": {\"ct\": {\"key\": \"state\"}}, \"right\": 8}}, {\"accept\": null}]";
+	char *a = policy_json(), *b = with_rule("services", rule, false);
+	struct ruleset *ra = load(a), *rb = load(b);
+	struct diff_result d;
+	struct xerr e;
+
+	(void)state;
+	xerr_clear(&e);
+	assert_int_equal(diff_compute(ra, rb, &d, &e), 0);
+	assert_true(d.changed);
+	for (int p = 0; p < SX__NPATHS; p++)
+		for (int k = 0; k < DIFF__NKINDS; k++) {
+			const struct ds_lines *l = &d.lines[p][k];
+
+			if (p == SX_INPUT && k == DIFF_NOW_ACCEPTED) {
+				assert_int_equal(l->n, 1);
+				assert_string_equal(l->v[0].iface, "from wg0");
+				assert_non_null(strstr(l->v[0].text, "@MESH_PEERS"));
+				assert_non_null(strstr(l->v[0].text, "ct state new"));
+				assert_non_null(strstr(l->v[0].text, "tcp dport 5432"));
+				continue;
+			}
+			assert_int_equal(l->n, 0);
+		}
+	diff_free(&d);
+	/* the same ruleset twice: nothing changes */
+	assert_int_equal(diff_compute(ra, ra, &d, &e), 0);
+	assert_false(d.changed);
+	diff_free(&d);
+	ruleset_free(ra);
+	ruleset_free(rb);
+	free(a);
+	free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default_policy_holds),
+		cmocka_unit_test(test_ssh_open_to_internet),
+		cmocka_unit_test(test_accept_violated),
+		cmocka_unit_test(test_drop_needs_every_choice),
+		cmocka_unit_test(test_intent_errors),
+		cmocka_unit_test(test_diff_service),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
