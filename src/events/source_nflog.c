@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libnetfilter_log/libnetfilter_log.h>
 
@@ -173,13 +174,14 @@ const struct source_ops source_nflog_ops = {
 	.close = nflog_close_src,
 };
 
-static int nflog_fail(struct evsource *s, struct xerr *e, int err, const char *what)
+static int nflog_fail(struct evsource *s, struct xerr *e, int err, const char *what, bool binding)
 {
 	nflog_close_src(s);
 	source_errno(e, err, what, s->spec);
-	if (err == EBUSY || err == EEXIST)
-		xerr_hint(e, "another program (ulogd, another xnft) holds this NFLOG group; stop it "
-			  "or use another group");
+	/* The kernel answers EPERM both to a missing CAP_NET_ADMIN and to a group another socket holds. */
+	if (binding && (err == EBUSY || err == EEXIST || (err == EPERM && geteuid() == 0)))
+		xerr_hint(e, "another program (ulogd, another xnft) holds this NFLOG group in this "
+			  "network namespace; stop it or use another group");
 	return -1;
 }
 
@@ -198,13 +200,13 @@ int source_nflog_open(struct evsource *s, unsigned group, struct xerr *e)
 	errno = 0;
 	n->h = nflog_open();
 	if (!n->h)
-		return nflog_fail(s, e, errno ? errno : EPERM, "cannot open an NFLOG socket");
+		return nflog_fail(s, e, errno ? errno : EPERM, "cannot open an NFLOG socket", false);
 	errno = 0;
 	n->gh = nflog_bind_group(n->h, (uint16_t)group);
 	if (!n->gh)
-		return nflog_fail(s, e, errno ? errno : EBUSY, "cannot bind the NFLOG group");
+		return nflog_fail(s, e, errno ? errno : EBUSY, "cannot bind the NFLOG group", true);
 	if (nflog_set_mode(n->gh, NFULNL_COPY_PACKET, NFLOG_SNAPLEN) < 0)
-		return nflog_fail(s, e, errno, "cannot set the NFLOG copy mode");
+		return nflog_fail(s, e, errno, "cannot set the NFLOG copy mode", false);
 	/* Batching knobs: failures only cost latency or system calls. */
 	nflog_set_timeout(n->gh, NFLOG_FLUSH_TIMEOUT);
 	nflog_set_qthresh(n->gh, NFLOG_QTHRESH);
