@@ -14,8 +14,8 @@
 
 A_HOST=10.77.0.1
 A_PROBE=10.77.0.2
-HOST= PROBE= TEST_TMP= POL_A= POL_B=
-PROBE_PID=
+HOST='' PROBE='' TEST_TMP='' POL_A='' POL_B=''
+PROBE_PID=''
 
 # write_policy DIR PORT [EXTRA_RULE...]: a policy opening PORT (+22 and extras).
 write_policy() {
@@ -135,8 +135,7 @@ check_never_none() {
 
 # wait_pid PID SECONDS
 wait_pid() {
-	local i
-	for i in $(seq 1 $(($2 * 10))); do
+	for _ in $(seq 1 $(($2 * 10))); do
 		kill -0 "$1" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -145,8 +144,8 @@ wait_pid() {
 
 # wait_state WANT SECONDS: wait (bounded) until a probe round shows WANT.
 wait_state() {
-	local i s
-	for i in $(seq 1 $(($2 * 5))); do
+	local s
+	for _ in $(seq 1 $(($2 * 5))); do
 		s=$(state_now)
 		[ "$s" = "$1" ] && return 0
 		sleep 0.2
@@ -156,8 +155,7 @@ wait_state() {
 
 # wait_journal REGEX SECONDS: until a journal line matches.
 wait_journal() {
-	local i
-	for i in $(seq 1 $(($2 * 10))); do
+	for _ in $(seq 1 $(($2 * 10))); do
 		grep -Eq -- "$1" "$XNFT_STATE_DIR/journal" 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -166,8 +164,7 @@ wait_journal() {
 
 # wait_no_pending SECONDS: until no confirm window is open (the guard finished).
 wait_no_pending() {
-	local i
-	for i in $(seq 1 $(($1 * 10))); do
+	for _ in $(seq 1 $(($1 * 10))); do
 		[ -e "$XNFT_STATE_DIR/pending" ] || return 0
 		sleep 0.1
 	done
@@ -179,8 +176,7 @@ table_text() { ip netns exec "$HOST" nft -s list table inet xnft 2>/dev/null; }
 
 # wait_pid_gone PID: until a process we did not start has ended (bounded, 10 s).
 wait_pid_gone() {
-	local i
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		kill -0 "$1" 2>/dev/null || return 0
 		sleep 0.1
 	done

@@ -9,7 +9,11 @@ require_root
 apply_setup
 
 MOUNTS=()
-trap 'for m in "${MOUNTS[@]}"; do umount -l "$m" 2>/dev/null; done; _cleanup' EXIT
+unmount_all() {
+	local m
+	for m in "${MOUNTS[@]}"; do umount -l "$m" 2>/dev/null; done
+}
+trap 'unmount_all; _cleanup' EXIT
 
 xn apply "$POL_A" >/dev/null 2>&1
 check_eq "A applied with a good state directory" A "$(state_now)"
