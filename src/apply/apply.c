@@ -720,7 +720,8 @@ static int run_locked(const struct apply_opts *o, struct apply_result *r, struct
 		rc = commit_now(o, r, &L, bundled, fallback, e);
 out:
 	snapshot_abandon(&sj);
-	if (rc && !o->confirm_secs)
+	/* a failed or refused apply leaves no candidate (a guard that ran has cleaned up too) */
+	if (rc)
 		state_remove(ST_CANDIDATE, &ignored);
 	ruleset_free(L.rs);
 	free(hostv);

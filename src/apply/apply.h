@@ -114,6 +114,14 @@ int apply_boot(const char *policy, const struct apply_progress *pr, struct boot_
 /* ---- status ------------------------------------------------------------------ */
 
 #define STATUS_MAX_APPLIES 5
+#define STATUS_MAX_STEPS 16
+
+struct status_step {
+	time_t t;
+	char step[24];
+	char result[16];
+	char msg[400];
+};
 
 struct status_apply {
 	char id[32];
@@ -122,6 +130,8 @@ struct status_apply {
 	char last_step[24];
 	char result[16];           /* confirmed, pending, reverted, refused, failed, interrupted, ... */
 	char msg[400];
+	struct status_step steps[STATUS_MAX_STEPS]; /* every step, the last ones when more */
+	size_t nsteps;
 };
 
 struct apply_status {

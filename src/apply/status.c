@@ -99,11 +99,29 @@ static void last_runs(struct apply_status *s)
 
 		if (strcmp(v[i].step, "start"))
 			continue;
+		struct status_apply *a = &s->applies[s->napplies];
+
 		for (size_t k = i; k < n; k++) {
 			if (!strcmp(v[k].id, v[i].id))
 				last = &v[k];
 		}
-		summarise(&s->applies[s->napplies++], &v[i], last, s);
+		summarise(a, &v[i], last, s);
+		for (size_t k = i; k < n; k++) {
+			struct status_step *st;
+
+			if (strcmp(v[k].id, v[i].id))
+				continue;
+			if (a->nsteps == STATUS_MAX_STEPS) {
+				memmove(a->steps, a->steps + 1, sizeof(a->steps[0]) * (STATUS_MAX_STEPS - 1));
+				a->nsteps--;
+			}
+			st = &a->steps[a->nsteps++];
+			st->t = v[k].t;
+			snprintf(st->step, sizeof(st->step), "%s", v[k].step);
+			snprintf(st->result, sizeof(st->result), "%s", v[k].result);
+			snprintf(st->msg, sizeof(st->msg), "%s", v[k].msg);
+		}
+		s->napplies++;
 	}
 	free(v);
 }

@@ -18,7 +18,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: xnft status [POLICY] [--json]\n"
+		"Usage: xnft status [POLICY] [--json] [-v]\n"
 		"Show what safe apply knows: the fingerprint of the loaded table inet xnft\n"
 		"against POLICY on disk (drift; default: the policy of the last apply, else\n"
 		XNFT_DEFAULT_POLICY ") and against what the last apply loaded, a pending\n"
@@ -27,7 +27,8 @@ static void usage(FILE *out)
 		"the journal with their result.\n"
 		"\n"
 		"Options:\n"
-		"  --json      print one JSON object\n"
+		"  --json      print one JSON object (every run with its steps)\n"
+		"  -v, --verbose  every step of each run, not only the last one\n"
 		"  -h, --help  show this help\n"
 		"\n"
 		"Exit status: 0 no drift and nothing pending, 1 drift, a pending confirmation\n"
@@ -57,7 +58,7 @@ static bool fallback_active(const struct apply_status *s)
 	       strstr(s->applies[0].policy, "xnft boot");
 }
 
-static void print_text(const struct apply_status *s)
+static void print_text(const struct apply_status *s, bool verbose)
 {
 	char t[32], t2[32];
 
@@ -110,7 +111,15 @@ static void print_text(const struct apply_status *s)
 		fmt_time(a->started, t, sizeof(t));
 		fmt_time(a->ended, t2, sizeof(t2));
 		printf("  %s  %-12s %s\n", t, a->result, a->policy);
-		printf("  %19s  %s at %s: %s\n", "", a->last_step, t2 + 11, a->msg);
+		if (!verbose) {
+			printf("  %19s  %s at %s: %s\n", "", a->last_step, t2 + 11, a->msg);
+			continue;
+		}
+		for (size_t k = 0; k < a->nsteps; k++) {
+			fmt_time(a->steps[k].t, t2, sizeof(t2));
+			printf("  %19s  %s %-9s %-10s %s\n", "", t2 + 11, a->steps[k].step,
+			       a->steps[k].result, a->steps[k].msg);
+		}
 	}
 }
 
@@ -123,12 +132,20 @@ static void print_json(const struct apply_status *s)
 		return;
 	for (size_t i = 0; i < s->napplies; i++) {
 		const struct status_apply *a = &s->applies[i];
+		json_t *steps = json_array();
 
-		json_array_append_new(runs, json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s}",
+		for (size_t k = 0; steps && k < a->nsteps; k++)
+			json_array_append_new(steps, json_pack("{s:I, s:s, s:s, s:s}", "time",
+							       (json_int_t)a->steps[k].t, "step",
+							       a->steps[k].step, "result",
+							       a->steps[k].result, "message",
+							       a->steps[k].msg));
+		json_array_append_new(runs, json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:o}",
 						      "id", a->id, "started", (json_int_t)a->started,
 						      "ended", (json_int_t)a->ended, "command", a->policy,
 						      "result", a->result, "last_step", a->last_step,
-						      "message", a->msg));
+						      "message", a->msg, "steps",
+						      steps ? steps : json_array()));
 	}
 	if (s->pending)
 		pend = json_pack("{s:s, s:s, s:I, s:I, s:I, s:b}", "id", s->pend.id, "policy",
@@ -166,13 +183,14 @@ static void print_json(const struct apply_status *s)
 int cmd_status(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
+		{ "json",    no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help",    no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct apply_status *s;
 	const char *policy = NULL;
-	bool json = false;
+	bool json = false, verbose = false;
 	struct xerr e;
 	int c, rc;
 
@@ -182,9 +200,10 @@ int cmd_status(int argc, char **argv)
 	}
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
-		if (c == 'j') {
-			json = true;
+	while ((c = getopt_long(argc, argv, "+hv", options, NULL)) != -1) {
+		if (c == 'j' || c == 'v') {
+			json |= c == 'j';
+			verbose |= c == 'v';
 			continue;
 		}
 		fprintf(stderr, "xnft status: unknown option '%s'\n  hint: run 'xnft status --help'\n",
@@ -211,7 +230,7 @@ int cmd_status(int argc, char **argv)
 	if (json)
 		print_json(s);
 	else
-		print_text(s);
+		print_text(s, verbose);
 	rc = s->drift || s->pending || fallback_active(s) ? XNFT_EXIT_FINDINGS : XNFT_EXIT_OK;
 	free(s);
 	return rc;
