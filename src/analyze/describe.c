@@ -110,6 +110,42 @@ static int imap_put(struct imap *m, int key, int val)
 	return 0;
 }
 
+/* ---- variable sets, made once per description ------------------------------------- */
+
+/* BuDDy is one global manager, so one description runs at a time too. */
+static struct {
+	BDD field[HS__NFIELDS];    /* the field's variables */
+	BDD others[HS__NFIELDS];   /* every field variable but the field's */
+	bool ready;
+} cubes;
+
+static void cubes_make(struct hspace *hs)
+{
+	int *vars = malloc((size_t)hs->nfieldvars * sizeof(*vars));
+
+	for (int f = 0; f < HS__NFIELDS; f++) {
+		int k = 0;
+
+		cubes.field[f] = hs_field_set(hs, (enum hs_field)f);
+		if (vars)
+			for (int v = 0; v < hs->nfieldvars; v++)
+				if (v < hs->field[f].first || v >= hs->field[f].first + hs->field[f].bits)
+					vars[k++] = v;
+		cubes.others[f] = vars ? ref(bdd_makeset(vars, k)) : bddtrue;
+	}
+	free(vars);
+	cubes.ready = true;
+}
+
+static void cubes_free(void)
+{
+	for (int f = 0; f < HS__NFIELDS && cubes.ready; f++) {
+		unref(cubes.field[f]);
+		unref(cubes.others[f]);
+	}
+	cubes.ready = false;
+}
+
 /* ---- splitting a function by one field ----------------------------------------- */
 
 struct klass {
@@ -398,23 +434,33 @@ static const char *flags_name(unsigned v, bool v6)
 	return s;
 }
 
+/* The values (at most 256) of a small field in set, ascending; returns how many. */
+static unsigned values_of(const struct hspace *hs, enum hs_field f, BDD set, unsigned *out)
+{
+	struct ivlist l;
+	unsigned n = 0;
+
+	memset(&l, 0, sizeof(l));
+	iv_walk(hs, f, set, 0, 0, &l);
+	for (size_t i = 0; i < l.n; i++)
+		for (u128 v = l.lo[i]; v <= l.hi[i] && n < 256; v++)
+			out[n++] = (unsigned)v;
+	return n;
+}
+
 /* A field of at most 8 bits: every value checked, names where there are some. */
 static void small_label(struct hspace *hs, enum hs_field f, BDD set, BDD all, namer nm, bool v6,
 			struct sbuf *b, const char *sep)
 {
-	unsigned n = 1u << hs->field[f].bits;
-	unsigned in[256], out[256], nin = 0, nout = 0;
+	unsigned in[256], out[256], nin, nout;
 	const unsigned *v;
 	unsigned nv;
+	BDD yes = AND(set, all), no = DIFF(all, set);
 
-	for (unsigned x = 0; x < n; x++) {
-		if (!has_value(hs, all, f, x))
-			continue;
-		if (has_value(hs, set, f, x))
-			in[nin++] = x;
-		else
-			out[nout++] = x;
-	}
+	nin = values_of(hs, f, yes, in);
+	nout = values_of(hs, f, no, out);
+	unref(yes);
+	unref(no);
 	v = in;
 	nv = nin;
 	if (nout < nin && nout) {
@@ -816,13 +862,8 @@ static char *label(struct dctx *c, enum hs_field f, BDD set, BDD all, int *fam_o
 		small_label(hs, f, set, all, ct_name, v6, &b, ",");
 		break;
 	case HS_L4PROTO: {
-		unsigned one = 0, cnt = 0;
+		unsigned vals[256], cnt = values_of(hs, f, set, vals), one = cnt ? vals[0] : 0;
 
-		for (unsigned x = 0; x < 256 && cnt < 2; x++)
-			if (has_value(hs, set, f, x)) {
-				one = x;
-				cnt++;
-			}
 		*l4_out = cnt == 1 ? (int)one : -1;
 		if (cnt == 1 && l4_name(one, v6)) {
 			sb_add(&b, "%s", l4_name(one, v6));
@@ -908,48 +949,26 @@ static int part_of(enum hs_field f)
 }
 
 /* The values of field f that some packet of ctx has (over f's variables). */
-static BDD project(struct hspace *hs, BDD ctx, enum hs_field f)
+static BDD project(BDD ctx, enum hs_field f)
 {
-	int nvars = hs->nfieldvars - hs->field[f].bits;
-	int *vars = malloc((size_t)(nvars > 0 ? nvars : 1) * sizeof(*vars));
-	int k = 0;
-	BDD cube, r;
-
-	if (!vars)
-		return bddfalse;
-	for (int v = 0; v < hs->nfieldvars; v++)
-		if (v < hs->field[f].first || v >= hs->field[f].first + hs->field[f].bits)
-			vars[k++] = v;
-	cube = ref(bdd_makeset(vars, k));
-	free(vars);
-	r = ref(bdd_exist(ctx, cube));
-	unref(cube);
-	return r;
+	return ref(bdd_exist(ctx, cubes.others[f]));
 }
 
 /* The one value of a small field in set (within all), or -1. */
 static int single_value(struct hspace *hs, BDD set, BDD all, enum hs_field f)
 {
-	unsigned n = 1u << hs->field[f].bits;
-	int one = -1;
+	unsigned vals[256], n;
 	BDD s = AND(set, all);
 
-	for (unsigned x = 0; x < n; x++)
-		if (has_value(hs, s, f, x)) {
-			if (one >= 0) {
-				one = -1;
-				break;
-			}
-			one = (int)x;
-		}
+	n = values_of(hs, f, s, vals);
 	unref(s);
-	return one;
+	return n == 1 ? (int)vals[0] : -1;
 }
 
 /* The packets of the context whose field f is in set, f quantified. */
 static BDD class_ctx(struct hspace *hs, enum hs_field f, BDD ctx, BDD set)
 {
-	BDD fset = hs_field_set(hs, f), cs = AND(ctx, set);
+	BDD fset = ref(cubes.field[f]), cs = AND(ctx, set);
 	BDD r = ref(bdd_exist(cs, fset));
 
 	unref(cs);
@@ -1110,10 +1129,10 @@ static int decode(struct dctx *c, size_t i, BDD g, BDD ctx, BDD sel)
 	n = merge_classes(hs, order[i], ctx, k, n);
 	for (size_t j = 0; j < n && !rc && !c->out->truncated; j++) {
 		enum hs_field f = order[i];
-		BDD fset = hs_field_set(hs, f);
+		BDD fset = ref(cubes.field[f]);
 		BDD cs = AND(ctx, k[j].set);
 		BDD nctx = ref(bdd_exist(cs, fset));
-		BDD allf = project(hs, ctx, f);
+		BDD allf = project(ctx, f);
 		BDD nsel;
 		int p = part_of(f), fam = c->fam, l4 = c->l4;
 		char *txt = NULL, *old;
@@ -1348,7 +1367,9 @@ int ds_describe(struct hspace *hs, BDD region, BDD full, BDD dom, enum sx_path p
 	}
 	c.region = r;
 	c.fvset = hs_freevars_set(hs);
+	cubes_make(hs);
 	rc = describe_path(&c, r, domain);
+	cubes_free();
 	unref(c.fvset);
 	unref(r);
 	unref(domain);

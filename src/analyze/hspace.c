@@ -31,9 +31,9 @@ static struct hspace *live_hs;
 static int pending_error;
 
 /* Node table: start small, grow on demand, stop at about 400 MiB of nodes. */
-#define HS_NODES_INITIAL 200000
+#define HS_NODES_INITIAL 20000
 #define HS_NODES_MAX 16000000
-#define HS_CACHE 100000
+#define HS_CACHE 5000
 #define HS_FREEVAR_CHUNK 64
 
 static void bdd_err_hook(int code)
@@ -815,7 +815,7 @@ int hs_new(const struct ruleset *const *rs, size_t n, struct hspace **out, struc
 	bdd_resize_hook(NULL);
 	bdd_setmaxincrease(4000000);
 	bdd_setmaxnodenum(HS_NODES_MAX);
-	bdd_setcacheratio(8);
+	bdd_setcacheratio(4);
 	bdd_setvarnum(first + HS_FREEVAR_CHUNK);
 	hs->universe = make_universe(hs);
 	if (hs_check(hs, e)) {
