@@ -966,7 +966,7 @@ static int single_value(struct hspace *hs, BDD set, BDD all, enum hs_field f)
 }
 
 /* The packets of the context whose field f is in set, f quantified. */
-static BDD class_ctx(struct hspace *hs, enum hs_field f, BDD ctx, BDD set)
+static BDD class_ctx(enum hs_field f, BDD ctx, BDD set)
 {
 	BDD fset = ref(cubes.field[f]), cs = AND(ctx, set);
 	BDD r = ref(bdd_exist(cs, fset));
@@ -1011,7 +1011,7 @@ static void mclass_make(struct hspace *hs, enum hs_field f, BDD ctx, const struc
 			BDD tset, struct mclass *m)
 {
 	memset(m, 0, sizeof(*m));
-	m->cx = class_ctx(hs, f, ctx, k->set);
+	m->cx = class_ctx(f, ctx, k->set);
 	m->whole = subset(m->cx, k->rest);
 	if (f == HS_L4PROTO) {
 		BDD in = AND(m->cx, k->rest), back;
