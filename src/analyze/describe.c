@@ -1007,8 +1007,8 @@ static void mclass_free(struct mclass *m)
 	unref(m->e);
 }
 
-static void mclass_make(struct hspace *hs, enum hs_field f, BDD ctx, const struct klass *k,
-			BDD tset, struct mclass *m)
+static void mclass_make(enum hs_field f, BDD ctx, const struct klass *k, BDD tset,
+			struct mclass *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->cx = class_ctx(f, ctx, k->set);
@@ -1073,7 +1073,7 @@ static size_t merge_classes(struct hspace *hs, enum hs_field f, BDD ctx, struct 
 		struct mclass cj;
 		size_t i;
 
-		mclass_make(hs, f, ctx, &k[j], tset, &cj);
+		mclass_make(f, ctx, &k[j], tset, &cj);
 		for (i = 0; i < m; i++)
 			if (same_story(f, &g[i], k[i].rest, &cj, k[j].rest))
 				break;

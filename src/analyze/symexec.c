@@ -103,6 +103,7 @@ struct ctx {
 	size_t nmarks;
 	BDD rewritten[HS__NFIELDS];   /* packets whose field a rule rewrote (not mark) */
 	BDD notrack;                  /* packets a `notrack` made untracked */
+	BDD left;                     /* packets sent out by `fwd to`: accepted, no later hook */
 	struct setcache *cache;
 	size_t ncache, cachecap;
 	char **dynsets;               /* "table/name" of sets the ruleset adds to */
@@ -1385,6 +1386,7 @@ static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct
 		case RS_ST_VMAP:
 		case RS_ST_REJECT:
 		case RS_ST_QUEUE:
+		case RS_ST_FWD:
 			term = s;
 			break;
 		case RS_ST_NAT:
@@ -1426,8 +1428,11 @@ static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct
 		else if (term->kind == RS_ST_VMAP)
 			rc = apply_vmap(c, rule, term, m, cur, o, depth);
 		else {
-			if (term->kind == RS_ST_QUEUE || term->kind == RS_ST_NAT)
+			if (term->kind == RS_ST_QUEUE || term->kind == RS_ST_NAT ||
+			    term->kind == RS_ST_FWD)
 				v.kind = RS_VERDICT_ACCEPT;
+			if (term->kind == RS_ST_FWD)
+				or_into(&c->left, m);
 			rc = apply_verdict(c, &v, m, cur, o, depth);
 		}
 		unref(m);
@@ -1476,7 +1481,8 @@ static int base_cmp(const void *pa, const void *pb)
 
 	if (a->ch->prio != b->ch->prio)
 		return a->ch->prio < b->ch->prio ? -1 : 1;
-	return a->order < b->order ? -1 : a->order > b->order;
+	/* equal priority: the hook registered last runs first (the listing's reverse) */
+	return a->order > b->order ? -1 : a->order < b->order;
 }
 
 static bool family_ok(enum rs_family f, enum rs_hook hook)
@@ -1648,6 +1654,25 @@ static int run_hook(struct ctx *c, enum rs_hook hook, BDD *alive, BDD *dropped, 
 	if (n == (size_t)-1)
 		return fail_oom(c);
 	c->after_defrag = false;
+	if (hook == RS_HOOK_FORWARD) {
+		/* ip_forward() drops what would leave with a ttl / hop limit of 0 */
+		BDD low = hs_range(c->hs, HS_TTL, 0, 1), gone = AND(*alive, low);
+
+		or_into(dropped, gone);
+		put(alive, DIFF(*alive, gone));
+		unref(gone);
+		unref(low);
+	}
+	if (hook == RS_HOOK_INPUT) {
+		/* ip_local_deliver() reassembles IPv4 before the input hook, conntrack or not */
+		BDD v4 = hs_eq(c->hs, HS_NFPROTO, 0), only = AND(*alive, v4), rest = DIFF(*alive, v4);
+
+		hold_fragments(c, &only, held);
+		put(alive, OR(only, rest));
+		unref(only);
+		unref(rest);
+		unref(v4);
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (defrag && v[i].ch->prio >= DEFRAG_PRIO) {
 			hold_fragments(c, alive, held);
@@ -1657,6 +1682,8 @@ static int run_hook(struct ctx *c, enum rs_hook hook, BDD *alive, BDD *dropped, 
 			free(v);
 			return -1;
 		}
+		if (c->left != bddfalse)
+			put(alive, DIFF(*alive, c->left));
 	}
 	if (defrag)
 		hold_fragments(c, alive, held);
@@ -1684,6 +1711,7 @@ static int run_path(struct ctx *c, enum sx_path p)
 			unref(held);
 			return -1;
 		}
+	or_into(&alive, c->left);
 	c->res->accept[p] = alive;
 	c->res->drop[p] = dropped;
 	c->res->held[p] = held;
@@ -1704,6 +1732,8 @@ static void ctx_reset_state(struct ctx *c)
 	}
 	unref(c->notrack);
 	c->notrack = bddfalse;
+	unref(c->left);
+	c->left = bddfalse;
 }
 
 static void ctx_free(struct ctx *c)
@@ -1791,6 +1821,7 @@ static int ctx_init(struct ctx *c, struct hspace *hs, const struct ruleset *rs,
 	c->opts = opts;
 	c->e = e;
 	c->notrack = bddfalse;
+	c->left = bddfalse;
 	for (int f = 0; f < HS__NFIELDS; f++)
 		c->rewritten[f] = bddfalse;
 	for (size_t t = 0; t < rs->ntables; t++) {
@@ -1907,7 +1938,7 @@ int sx_rule_bdd(struct hspace *hs, const struct rs_rule *rule, enum sx_path p, B
 		BDD x;
 
 		if (s->kind == RS_ST_VERDICT || s->kind == RS_ST_VMAP || s->kind == RS_ST_REJECT ||
-		    s->kind == RS_ST_QUEUE)
+		    s->kind == RS_ST_QUEUE || s->kind == RS_ST_FWD)
 			break;
 		if (s->kind == RS_ST_MANGLE || s->kind == RS_ST_NAT || s->kind == RS_ST_NOTRACK)
 			continue;

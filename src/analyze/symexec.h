@@ -16,13 +16,19 @@
  * `reject`) is final; the chain's policy applies to what falls off its
  * end. jump/goto/return, verdict maps (anonymous and named), sets,
  * intervals, concatenations, masks and prefixes are followed exactly.
- * `queue` counts as accept (a user-space program decides). When the
+ * `queue` counts as accept (a user-space program decides), and so does
+ * `fwd to` (the packet leaves through another device). When the
  * ruleset loads conntrack, defragmentation runs at priority -400 of
  * prerouting and output: a fragment (more-fragments or an offset) is seen
  * by the chains before it and then held for reassembly; from there on the
  * whole datagram is judged as the unfragmented packet it becomes, so a
  * fragment itself is neither accepted nor dropped (it is in held[]), as the
- * tracer reports it held. Chains of type
+ * tracer reports it held. IPv4 is reassembled before the input hook in
+ * any case (ip_local_deliver), so an IPv4 fragment addressed to this host is
+ * held there too. A forwarded packet whose ttl / hop limit is 1 or less is
+ * dropped before the forward hook (time exceeded). At equal priority the
+ * base chain registered last runs first (the listing's reverse order), as
+ * the kernel does. Chains of type
  * nat only see the first packet of a connection (ct state new). A rule
  * without a verdict changes nothing, except `meta mark set CONSTANT`, which
  * later matches on meta mark see. A match on a field that a rule rewrote
