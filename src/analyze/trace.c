@@ -324,12 +324,20 @@ static bool pre_ct_hook(enum rs_hook h)
 }
 
 /* nat chains see only a connection's first packet (ICMP errors are translated, not run). */
+unsigned nat_type_of(enum rs_hook h)
+{
+	return h == RS_HOOK_POSTROUTING || h == RS_HOOK_INPUT ? NAT_SRC : NAT_DST;
+}
+
 static const char *nat_skip(const struct tctx *tc, const struct rs_chain *c)
 {
 	unsigned st = ev_ct_state(tc);
 
 	if (!c->type || strcmp(c->type, "nat"))
 		return NULL;
+	/* nf_nat_inet_fn() stops at the first nat chain that set up a binding */
+	if (tc->nat_done & nat_type_of(c->hook))
+		return "an earlier nat chain already set up this connection's NAT";
 	if (st == RS_CTSTATE_NEW)
 		return NULL;
 	if (st == RS_CTSTATE_RELATED && tc->p.l4proto != 1 && tc->p.l4proto != 58)
@@ -378,13 +386,40 @@ static void decide(struct tctx *tc, enum rs_hook h, const struct trace_run *run)
 	tc->r->decided_by = run->by;
 }
 
+/*
+ * ip_forward()/ip6_forward() decrement the ttl before the forward hook and
+ * drop a packet that would reach 0 (time exceeded) before any chain sees it.
+ * 1 when the kernel dropped the packet.
+ */
+static int forward_ttl(struct tctx *tc)
+{
+	size_t at = tc->p.nfproto == MATCH_NFPROTO_IPV6 ? 7 : 8;
+
+	if (tc->nh[at] <= 1) {
+		tc->r->kernel_drop = "the kernel does not forward a packet whose ttl / hop limit "
+				     "is 1 or less (time exceeded)";
+		tc->r->verdict = TRACE_V_DROP;
+		return 1;
+	}
+	tc->nh[at]--;
+	return 0;
+}
+
 /* Run the chains of one hook; 1 when the packet's fate is sealed here. */
 static int run_hook(struct tctx *tc, enum rs_hook h, struct trace_hook *hk, struct xerr *e)
 {
 	size_t n;
-	struct bc *v = chains_at(tc, h, &n);
+	struct bc *v;
 	int rc = 0;
 
+	if (h == RS_HOOK_FORWARD && forward_ttl(tc))
+		return 1;
+	/* ip_local_deliver() reassembles IPv4 before the input hook, conntrack or not */
+	if (h == RS_HOOK_INPUT && tc->fragment && tc->p.nfproto == MATCH_NFPROTO_IPV4) {
+		tc->r->held = true;
+		return 1;
+	}
+	v = chains_at(tc, h, &n);
 	if (!v && n)
 		return -1;
 	hk->hook = h;

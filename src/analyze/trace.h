@@ -23,7 +23,12 @@
  *    chains run only for the first packet of a connection (ct state new, or
  *    related when not ICMP). When the ruleset uses conntrack, defragmentation
  *    runs at -400: a fragment is seen only by chains below -400, then it is
- *    held for reassembly (the trace ends there, not dropped).
+ *    held for reassembly (the trace ends there, not dropped). Without
+ *    conntrack, IPv4 is still reassembled before the input hook (IPv6 is
+ *    not: its fragment header is handled after it).
+ *  - Forwarding decrements the ttl / hop limit before the forward hook, so
+ *    forward and postrouting chains see one less than the words say; a
+ *    packet with 1 or less is dropped by the kernel there (kernel_drop).
  *  - State the tracer cannot know is never ignored: it takes a documented
  *    default and records an assumption (struct trace_assumption) saying so:
  *    limits, meters, quotas and ct count are under their limit (all over
@@ -138,6 +143,7 @@ struct trace_result {
 	const struct rs_chain *decided_chain;
 	const struct rs_rule *decided_by;  /* NULL: the policy of decided_chain */
 	bool held;                      /* a fragment held for reassembly (verdict ACCEPT) */
+	const char *kernel_drop;        /* dropped by the kernel itself, not a rule: why */
 	size_t caps[4];                 /* allocation sizes: runs, steps, fx, as */
 };
 

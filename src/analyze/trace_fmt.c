@@ -226,7 +226,9 @@ static void text_verdict(struct tfmt *f)
 	char lab[160], where[PATH_MAX_WHERE];
 
 	sb_add(&f->b, "\nverdict: %s", trace_verdict_name(r->verdict));
-	if (r->held)
+	if (r->kernel_drop)
+		sb_add(&f->b, " by the kernel before the forward hook: %s", r->kernel_drop);
+	else if (r->held)
 		sb_add(&f->b, " so far: the fragment is held for reassembly at %s",
 		       rs_hook_name(r->decided_hook ? r->decided_hook : r->hooks[0].hook));
 	else if (!r->decided_chain)
@@ -462,6 +464,8 @@ json_t *trace_to_json(const struct trace_result *r, const char *base_dir)
 	jset(o, "defaults", json_defaults(&r->pkt));
 	jset(o, "verdict", json_string(trace_verdict_name(r->verdict)));
 	jset(o, "held", json_boolean(r->held));
+	if (r->kernel_drop)
+		jset(o, "kernel_drop", json_string(r->kernel_drop));
 	jset(o, "decided", json_decided(r, base_dir));
 	jset(o, "hooks", json_hooks(r, base_dir));
 	jset(o, "assumptions", json_assumptions(r, base_dir));

@@ -40,6 +40,10 @@ struct rt_elem {
 
 #define HDR_MAX 64
 
+/* NAT manipulation types: source at postrouting/input, destination at prerouting/output. */
+enum { NAT_SRC = 1, NAT_DST = 2 };
+unsigned nat_type_of(enum rs_hook h);
+
 struct tctx {
 	const struct ruleset *rs;
 	const struct trace_opts *o;
@@ -56,6 +60,7 @@ struct tctx {
 	bool untracked;                  /* notrack ran before conntrack */
 	bool uses_ct;                    /* the ruleset uses conntrack (and defrag) */
 	bool stolen;                     /* netdev fwd: the packet left */
+	unsigned nat_done;               /* NAT_SRC/NAT_DST bindings a nat rule set up */
 	enum rs_hook hook;               /* the hook and base chain running */
 	const struct rs_chain *base;
 	bool before_ct;

@@ -276,6 +276,7 @@ static void run_nat(struct tctx *tc, const struct rs_stmt *s, const char *text)
 	else
 		nat_apply(tc, &s->u.nat);
 	tc->verdict = RS_VERDICT_ACCEPT;   /* nat ends its chain with accept */
+	tc->nat_done |= nat_type_of(tc->hook);
 }
 
 /* ---- named objects ---------------------------------------------------------------- */

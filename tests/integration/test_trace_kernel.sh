@@ -21,6 +21,7 @@ GEN="$ROOT/tests/tools/gen_ruleset.py"
 EXAMPLES=/usr/share/doc/nftables/examples
 POLICY_PACKETS=${TRACE_POLICY_PACKETS:-800}
 RANDOM_SETS=${TRACE_RANDOM_SETS:-14}
+RANDOM_FIRST=${TRACE_RANDOM_FIRST:-1}
 RANDOM_PACKETS=${TRACE_RANDOM_PACKETS:-160}
 EXAMPLE_PACKETS=${TRACE_EXAMPLE_PACKETS:-200}
 TOTAL_AGREE=0
@@ -246,7 +247,7 @@ check_ge "Debian example rulesets traced" 3 "$n_ex"
 
 # ---- (c) random rulesets --------------------------------------------------------------------
 
-for seed in $(seq 1 "$RANDOM_SETS"); do
+for seed in $(seq "$RANDOM_FIRST" $((RANDOM_FIRST + RANDOM_SETS - 1))); do
 	python3 "$GEN" ruleset "$seed" >"$T/random.nft"
 	if ! load_fresh "$T/random.nft" 2>"$T/load.err"; then
 		not_ok "random ruleset seed $seed loads"

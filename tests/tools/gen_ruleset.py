@@ -37,6 +37,7 @@ fd10::1) --wg0-- peer (10.10.0.2, fd10::2), peer2 (10.10.0.3, fd10::3). The
 test adds default routes both ways and these host addresses on lo:
 192.0.2.10, 203.0.113.7, 2001:db8::10.
 """
+import ipaddress
 import json
 import random
 import re
@@ -165,7 +166,15 @@ class PacketMaker:
         fam = "ip6" if v6 else "ip"
         w.append("%s saddr %s %s daddr %s" % (fam, src, fam, dst))
         w.append("%s %d" % ("ip6 hoplimit" if v6 else "ip ttl", ttl))
-        if proto in ("tcp", "udp"):
+        if proto in ("tcp", "udp") and r.random() < 0.04:
+            # a lone second fragment: no transport header to match
+            x.append("frag2")
+            w.append("meta l4proto %s" % proto)
+            w.append("fragment" if v6 else "ip frag-off 0x2")
+            if proto == "tcp":
+                x.append("flags=syn")
+            state = "new"
+        elif proto in ("tcp", "udp"):
             sport, dport = self.ports(src, dst, proto)
             x += ["sport=%d" % sport, "dport=%d" % dport]
             w.append("%s sport %d %s dport %d" % (proto, sport, proto, dport))
@@ -282,6 +291,8 @@ class RulesetMaker:
                                                 "{ echo-request, echo-reply }",
                                                 "destination-unreachable"])
         if l4 == "icmp":
+            if r.random() < 0.2:
+                return "icmp code %s" % r.choice(["0", "1", "!= 0"])
             return "icmp type %s" % r.choice(["echo-request", "echo-reply",
                                               "{ echo-request, timestamp-request }",
                                               "destination-unreachable"])
@@ -299,6 +310,15 @@ class RulesetMaker:
     def match_other(self, fam, l4):
         r = self.r
         x = r.random()
+        if x < 0.08:
+            return "ct mark %s" % r.choice(["0x0", "0x5", "!= 0x5"])
+        if x < 0.14:
+            if fam == "ip6":
+                return "ip6 saddr & ffff:ffff:: == %s" % r.choice(["fd10::", "2001:2::"])
+            return "ip saddr & 255.255.0.0 == %s" % r.choice(["10.10.0.0", "198.18.0.0",
+                                                              "192.168.0.0"])
+        if x < 0.2 and self.tfam == "inet":
+            return "meta nfproto %s" % ("ipv6" if fam == "ip6" else "ipv4")
         if x < 0.45:
             return "ct state %s" % r.choice(["new", "established,related", "invalid",
                                              "untracked", "!= new", "{ new, invalid }"])
@@ -333,6 +353,8 @@ class RulesetMaker:
                 parts.append(self.match_other(f, l4))
         if r.random() < 0.1:
             parts.append("meta mark set 0x%x" % r.choice([1, 2, 0x11]))
+        if r.random() < 0.05:
+            parts.append("ct mark set 0x5")
         v = r.random()
         if v < 0.07 and l4 == "tcp":
             target = ("jump " + r.choice(targets)) if targets else "continue"
@@ -341,6 +363,9 @@ class RulesetMaker:
         parts.append("counter")
         if v < 0.12 and l4 == "tcp":
             parts.append("tcp dport vmap @vm")
+        elif v < 0.14 and l4 is None and targets:
+            parts.append("meta l4proto vmap { tcp : jump %s, udp : accept, icmp : drop }"
+                         % r.choice(targets))
         elif v < 0.3:
             parts.append("accept")
         elif v < 0.45:
@@ -355,6 +380,7 @@ class RulesetMaker:
 
     def table(self, i, fam):
         r = self.r
+        self.tfam = fam
         nreg = r.randint(0, 3)
         regs = ["c%d" % k for k in range(nreg)]
         out = ["table %s t%d {" % (fam, i)]
@@ -373,6 +399,18 @@ class RulesetMaker:
             out.append("\t\ttype filter hook %s priority %d; policy %s;" % (hook, prio, pol))
             for _ in range(r.randint(2, 9)):
                 out.append("\t\t" + self.rule(fam, regs, True))
+            out.append("\t}")
+        if r.random() < 0.3:
+            out.append("\tchain raw {")
+            out.append("\t\ttype filter hook prerouting priority -300; policy accept;")
+            out.append("\t\tudp dport { 53, 123 } counter notrack")
+            out.append("\t\tct state invalid counter")
+            out.append("\t}")
+        if r.random() < 0.3 and fam != "ip6":
+            out.append("\tchain natpost {")
+            out.append("\t\ttype nat hook postrouting priority 100; policy accept;")
+            out.append("\t\toifname \"eth0\" ip saddr 10.10.0.0/24 counter masquerade")
+            out.append("\t\tcounter")
             out.append("\t}")
         out.append("}")
         return out
@@ -409,7 +447,28 @@ def cmd_ruleset(seed):
 TRACE_RE = re.compile(r"trace id (\w+) (\S+) (\S+) (\S+) (.*)$")
 RULE_RE = re.compile(r"rule .* # handle (\d+) \(verdict ([^)]*)\)\s*$")
 TAG_RE = re.compile(r"ip(6?) saddr (\S+) ip6? daddr (\S+) .*?(?:ip id (\d+)|ip6 flowlabel (\d+))")
+# nft does not decode an IPv6 header followed by a fragment header: it prints
+# the first 20 bytes raw (flow label, then 12 bytes of the source).
+RAW6_RE = re.compile(r"ether type ip6 @th,0,160 0x([0-9a-f]{40})")
 SKIP_TABLE = "xtrace"
+
+
+def packet_tag(rest, expect):
+    """The tag of a trace's packet line when it is one of ours, else None."""
+    t = TAG_RE.search(rest)
+    if t:
+        tag = int(t.group(4) or t.group(5))
+        return tag if expect.get(tag) == (t.group(2), t.group(3)) else None
+    raw = RAW6_RE.search(rest)
+    if not raw:
+        return None
+    h = raw.group(1)
+    tag = int(h[0:8], 16) & 0xfffff
+    want = expect.get(tag)
+    if not want or ":" not in want[0]:
+        return None
+    src = ipaddress.IPv6Address(want[0]).packed[:12].hex()
+    return tag if h[16:40] == src else None
 
 
 def kernel_events(path, expect):
@@ -422,10 +481,7 @@ def kernel_events(path, expect):
                 continue
             tid, fam, table, chain, rest = m.groups()
             if rest.startswith("packet:"):
-                t = TAG_RE.search(rest)
-                tag = int(t.group(4) or t.group(5)) if t else None
-                cur[tid] = tag if tag in expect and expect[tag] == (t.group(2), t.group(3)) \
-                    else None
+                cur[tid] = packet_tag(rest, expect)
                 if cur[tid] is not None:
                     ev.setdefault(tag, [])
                 continue

@@ -156,6 +156,11 @@ static const struct tcase cases[] = {
 	{ HOOKS, "iif eth0 oif wg0 tcp dport 9", 0, NULL, "accept", "policy", "a-post-iif-eth0", NULL, NULL },
 	{ HOOKS, "iif eth0 oif wg0 tcp dport 9", 0, NULL, "accept", "policy", "a-fwd-to-wg0", NULL, NULL },
 	{ HOOKS, "iif eth0 oif eth1 tcp dport 9", 0, NULL, "drop", "policy", NULL, "a-fwd-to-wg0", NULL },
+	/* forwarding decrements the ttl before the forward hook */
+	{ HOOKS, "iif eth0 oif wg0 ip ttl 64 tcp dport 9", 0, NULL, "accept", "policy", "a-fwd-ttl-63",
+	  NULL, NULL },
+	{ HOOKS, "iif eth0 oif wg0 ip ttl 63 tcp dport 9", 0, NULL, "accept", "policy", NULL,
+	  "a-fwd-ttl-63", NULL },
 	{ HOOKS, "oif eth0 tcp dport 25", 0, NULL, "drop", "a-out-smtp", NULL, NULL, NULL },
 	{ HOOKS, "oif eth0 tcp dport 26", 0, NULL, "accept", "policy", NULL, "a-post-iif-eth0", NULL },
 	{ HOOKS, "iif eth0 tcp dport 9", 0, NULL, "accept", "policy", "d-raw-invalid", "d-raw-new", NULL },
@@ -338,6 +343,18 @@ static void test_drop_is_final(void **state)
 	trace_result_free(&r);
 }
 
+static void test_ttl_expires(void **state)
+{
+	struct trace_result r;
+
+	(void)state;
+	trace(HOOKS, "iif eth0 oif wg0 ip ttl 1 tcp dport 9", false, NULL, &r);
+	assert_int_equal(r.verdict, TRACE_V_DROP);
+	assert_non_null(r.kernel_drop);
+	assert_null(step_of(&r, "a-fwd-to-wg0"));
+	trace_result_free(&r);
+}
+
 static void test_fragments_held(void **state)
 {
 	struct trace_result r;
@@ -376,6 +393,11 @@ static void test_nat_only_new(void **state)
 	trace(HOOKS, "iif eth0 tcp dport 8080", false, NULL, &r);
 	assert_true(did_match(&r, "a-dnat"));
 	assert_true(step_of(&r, "a-dnat")->nfx > 0);
+	/* the binding is set up: the next nat chain of the hook does not run */
+	assert_null(step_of(&r, "a-nat2"));
+	trace_result_free(&r);
+	trace(HOOKS, "iif eth0 tcp dport 8081", false, NULL, &r);
+	assert_true(did_match(&r, "a-nat2"));
 	trace_result_free(&r);
 }
 
@@ -520,7 +542,7 @@ static void test_defines(void **state)
 int main(void)
 {
 	size_t n = sizeof(cases) / sizeof(cases[0]);
-	struct CMUnitTest *t = calloc(n + 10, sizeof(*t));
+	struct CMUnitTest *t = calloc(n + 11, sizeof(*t));
 	char (*names)[160] = calloc(n, sizeof(*names));
 	size_t k = 0;
 	int rc;
@@ -536,6 +558,7 @@ int main(void)
 	}
 	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_chain_order);
 	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_drop_is_final);
+	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_ttl_expires);
 	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_fragments_held);
 	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_nat_only_new);
 	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_why_and_depth);
