@@ -274,26 +274,34 @@ static void text_endpoint(struct out *o, const struct xevent *ev, const unsigned
 		putf(o, "%s:%u", a, port);
 }
 
+/* Free text on one line: control and non-ASCII bytes become '?'. */
+static void printable(char *dst, size_t size, const char *src)
+{
+	size_t n;
+
+	for (n = 0; src[n] && n + 1 < size; n++) {
+		unsigned char c = (unsigned char)src[n];
+
+		dst[n] = c < 0x20 || c >= 0x7f ? '?' : (char)c;
+	}
+	dst[n] = '\0';
+}
+
 static void text_line(struct out *o, const struct xevent *ev)
 {
 	time_t secs = (time_t)(ev->time_us / 1000000);
 	struct tm tm;
-	char num[8], flags[64], cat[EVENT_PREFIX_MAX];
-	size_t n;
+	char num[8], flags[64], cat[EVENT_PREFIX_MAX], iface[EVENT_IFNAME_MAX];
 
 	if (localtime_r(&secs, &tm))
 		putf(o, "%04d-%02d-%02d %02d:%02d:%02d ", tm.tm_year + 1900, tm.tm_mon + 1,
 		     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	/* The category is free text (an nft rule sets it): keep it on one line. */
-	for (n = 0; ev->category[n] && n < sizeof(cat) - 1; n++) {
-		unsigned char c = (unsigned char)ev->category[n];
-
-		cat[n] = c < 0x20 || c >= 0x7f ? '?' : (char)c;
-	}
-	cat[n] = '\0';
-	putf(o, "%-14s ", n ? cat : "-");
-	putf(o, "%-5s %-6s %-6s ", event_hook_name(ev->hook), event_iface(ev)[0] ?
-	     event_iface(ev) : "-", proto_text(ev, num, sizeof(num)));
+	/* The category and interface are free text: keep them on one line. */
+	printable(cat, sizeof(cat), ev->category);
+	printable(iface, sizeof(iface), event_iface(ev));
+	putf(o, "%-14s ", cat[0] ? cat : "-");
+	putf(o, "%-5s %-6s %-6s ", event_hook_name(ev->hook), iface[0] ? iface : "-",
+	     proto_text(ev, num, sizeof(num)));
 	text_endpoint(o, ev, ev->src, ev->sport);
 	puts_(o, " -> ");
 	text_endpoint(o, ev, ev->dst, ev->dport);

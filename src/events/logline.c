@@ -484,13 +484,17 @@ static void field_token(struct pstate *st, const char *t, const char *end)
 		field_ip(st, t, (size_t)(eq - t), eq + 1, end);
 }
 
-/* Copy an interface name (at most 15 bytes, no space). */
+/* Copy an interface name (at most 15 bytes; no space, control byte or '/', as Linux has it). */
 static bool copy_ifname(char dst[EVENT_IFNAME_MAX], const char *p, const char *end)
 {
 	size_t n = (size_t)(end - p);
 
 	if (n >= EVENT_IFNAME_MAX)
 		return false;
+	for (const char *q = p; q < end; q++) {
+		if ((unsigned char)*q <= ' ' || *q == 0x7f || *q == '/')
+			return false;
+	}
 	memcpy(dst, p, n);
 	dst[n] = '\0';
 	return true;
