@@ -57,6 +57,7 @@ struct lint_report {
 	size_t n, cap;
 	bool oom;                  /* a finding was lost for lack of memory */
 	bool incomplete;           /* a traversal hit its budget: dead-code checks skipped */
+	size_t unchecked;          /* rules XL009 could not decide (time or engine limits) */
 };
 
 /* ---- the policy's source files -------------------------------------------- */

@@ -107,37 +107,83 @@ static struct lint_finding *report(struct lint_ctx *x, const struct place *p, co
 	return f;
 }
 
-static void pair(struct lint_ctx *x, const struct place *p, const struct span *a,
-		 const struct span *b, unsigned n)
-{
-	char *ta = rs_term_format(a->key), *tb = rs_term_format(b->key);
-	struct lint_finding *f = NULL;
-	char what[700];
+enum { K_DUP, K_OVERLAP, K_HALVES, K__N };
 
-	if (!memcmp(a->lo, b->lo, n) && !memcmp(a->hi, b->hi, n)) {
-		snprintf(what, sizeof(what), "%s is listed twice", ta ? ta : "an element");
-		f = report(x, p, "XL062", LINT_INFO, what);
-		lint_hint(f, "remove the duplicate");
-	} else if (memcmp(b->lo, a->hi, n) <= 0) {
-		snprintf(what, sizeof(what), "%s and %s overlap: in an interval set nft refuses "
+/* What a pair of sorted elements is; -1 when nothing is wrong. */
+static int classify(const struct span *a, const struct span *b, unsigned n)
+{
+	if (!memcmp(a->lo, b->lo, n) && !memcmp(a->hi, b->hi, n))
+		return K_DUP;
+	if (memcmp(b->lo, a->hi, n) <= 0)
+		return K_OVERLAP;
+	if (halves(a, b, n))
+		return K_HALVES;
+	return -1;
+}
+
+struct tally {
+	size_t count[K__N];
+	const struct span *first[K__N][2];
+};
+
+static void say(struct lint_ctx *x, const struct place *p, const struct tally *t, int k)
+{
+	const struct span *a = t->first[k][0], *b = t->first[k][1];
+	char *ta = rs_term_format(a->key), *tb = rs_term_format(b->key);
+	struct lint_finding *f;
+	char what[900], more[64] = "";
+
+	if (t->count[k] > 1)
+		snprintf(more, sizeof(more), " (and %zu more like it)", t->count[k] - 1);
+	if (k == K_DUP)
+		snprintf(what, sizeof(what), "%s is listed twice%s", ta ? ta : "an element", more);
+	else if (k == K_OVERLAP)
+		snprintf(what, sizeof(what), "%s and %s overlap%s: in an interval set nft refuses "
 			 "the file (\"conflicting intervals specified\")", ta ? ta : "an element",
-			 tb ? tb : "another");
-		f = report(x, p, "XL061", LINT_WARNING, what);
+			 tb ? tb : "another", more);
+	else
+		snprintf(what, sizeof(what), "%s and %s are the two halves of one prefix%s",
+			 ta ? ta : "an element", tb ? tb : "another", more);
+	f = report(x, p, k == K_OVERLAP ? "XL061" : "XL062",
+		   k == K_OVERLAP ? LINT_WARNING : LINT_INFO, what);
+	if (k == K_DUP)
+		lint_hint(f, "remove the duplicate");
+	else if (k == K_OVERLAP)
 		lint_hint(f, "keep only the wider element, or split them so they do not overlap");
-	} else if (halves(a, b, n)) {
-		snprintf(what, sizeof(what), "%s and %s are the two halves of one prefix",
-			 ta ? ta : "an element", tb ? tb : "another");
-		f = report(x, p, "XL062", LINT_INFO, what);
+	else
 		lint_hint(f, "write the one prefix of length /%u instead", a->plen - 1);
-	}
 	free(ta);
 	free(tb);
+}
+
+static void tally_pairs(const struct span *v, size_t k, unsigned n, struct tally *t)
+{
+	const struct span *widest = &v[0];   /* the element reaching highest so far */
+
+	for (size_t i = 1; i < k; i++) {
+		int c = classify(&v[i - 1], &v[i], n);
+
+		/* an earlier, wider element may cover this one too */
+		if (c < 0 && memcmp(v[i].lo, widest->hi, n) <= 0) {
+			c = K_OVERLAP;
+			t->first[c][0] = t->count[c] ? t->first[c][0] : widest;
+			t->first[c][1] = t->count[c] ? t->first[c][1] : &v[i];
+			t->count[c]++;
+		} else if (c >= 0) {
+			t->first[c][0] = t->count[c] ? t->first[c][0] : &v[i - 1];
+			t->first[c][1] = t->count[c] ? t->first[c][1] : &v[i];
+			t->count[c]++;
+		}
+		if (memcmp(v[i].hi, widest->hi, n) > 0)
+			widest = &v[i];
+	}
 }
 
 static void check_elems(struct lint_ctx *x, const struct place *p, const struct rs_elem *els,
 			size_t n, unsigned bits)
 {
 	unsigned nbytes = (bits + 7) / 8;
+	struct tally t;
 	struct span *v;
 	size_t k = 0;
 
@@ -151,8 +197,14 @@ static void check_elems(struct lint_ctx *x, const struct place *p, const struct 
 	for (size_t i = 0; i < n; i++)
 		k += span_of(&els[i].key, nbytes, &v[k]);
 	qsort_r(v, k, sizeof(*v), span_cmp, &nbytes);
-	for (size_t i = 1; i < k; i++)
-		pair(x, p, &v[i - 1], &v[i], nbytes);
+	memset(&t, 0, sizeof(t));
+	if (k > 1)
+		tally_pairs(v, k, nbytes, &t);
+	/* one finding per kind and set: a generated list must not print a line a pair */
+	for (int i = 0; i < K__N; i++) {
+		if (t.count[i])
+			say(x, p, &t, i);
+	}
 	free(v);
 }
 

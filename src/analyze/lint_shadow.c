@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "analyze/lint_int.h"
 #include "analyze/symexec.h"
@@ -27,9 +28,15 @@
 /* Skip-runs for XL009 at most: each is a whole evaluation of the ruleset. */
 #define MAX_REDUNDANCY_RUNS 400
 
+struct own;
+
 struct engine {
 	struct hspace *hs;
 	struct sx_result *res;
+	struct own *own;          /* each rule's own conditions (XL009), by own_base[chain] */
+	size_t *own_base;
+	size_t nown;
+	bool marks;               /* the ruleset rewrites meta mark: no local redundancy */
 	struct rs_set **opened;   /* empty sets made "filled at run time" for the run */
 	size_t nopened;
 };
@@ -182,6 +189,33 @@ static void shadow_rule(struct lint_ctx *x, const struct engine *g, struct lint_
 
 /* ---- XL009 ------------------------------------------------------------------------------- */
 
+/*
+ * Redundancy is decided locally when it can be: the packets R decides, D =
+ * reach(R) & match(R), are followed through the rules after R in its chain
+ * (each rule's own conditions, computed once and cached): a later rule with
+ * R's verdict takes its part of D, one with another verdict means R is not
+ * redundant, a rule without a verdict lets them pass, and what is left at
+ * the end of a base chain meets the policy. Free variables stay in D, so a
+ * limit later on takes only the packets under it. Anything else (a jump on
+ * the way, the end of a regular chain, a chain before conntrack, a ruleset
+ * that rewrites marks) falls back to evaluating the whole ruleset without R,
+ * which costs a full run: those are bounded by count and time.
+ */
+#define REDUNDANCY_SECONDS 2.0
+
+struct own {
+	BDD m[SX__NPATHS];
+	bool done;
+};
+
+static double seconds(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 /* Only matches, gates and a verdict: nothing it does but decide. */
 static bool only_decides(const struct rs_rule *r)
 {
@@ -197,6 +231,105 @@ static bool only_decides(const struct rs_rule *r)
 	return true;
 }
 
+static bool rewrites_marks(const struct ruleset *rs)
+{
+	for (size_t t = 0; t < rs->ntables; t++)
+		for (size_t c = 0; c < rs->tables[t]->nchains; c++) {
+			const struct rs_chain *ch = rs->tables[t]->chains[c];
+
+			for (size_t i = 0; i < ch->nrules; i++)
+				for (size_t k = 0; k < ch->rules[i].nitems; k++)
+					if (ch->rules[i].items[k].kind == RS_ST_MANGLE)
+						return true;
+		}
+	return false;
+}
+
+/* A rule's own conditions on every path, computed on first use. */
+static const struct own *own_of(const struct lint_ctx *x, struct engine *g,
+				const struct rs_rule *r)
+{
+	struct own *o = NULL;
+	struct xerr e;
+
+	for (size_t c = 0; g->own && c < x->nch && !o; c++) {
+		if (x->ch[c].c == r->chain)
+			o = &g->own[g->own_base[c] + (size_t)(r - r->chain->rules)];
+	}
+	if (!o || o->done)
+		return o;
+	for (int p = 0; p < SX__NPATHS; p++) {
+		if (sx_rule_bdd(g->hs, r, (enum sx_path)p, &o->m[p], &e))
+			return NULL;
+	}
+	o->done = true;
+	return o;
+}
+
+enum { R_NOT = 0, R_YES = 1, R_UNSURE = -1 };
+
+/* Follow d (owned) through the rules after r on path p. */
+static int follow(const struct lint_ctx *x, struct engine *g, const struct rs_rule *r,
+		  enum lint_vk vk, enum sx_path p, BDD d)
+{
+	const struct rs_chain *c = r->chain;
+	int rc = R_YES;
+
+	for (const struct rs_rule *l = r + 1; l < c->rules + c->nrules && d != bddfalse; l++) {
+		enum lint_vk lv = lint_verdict(l);
+		const struct own *o;
+
+		if (lv == LINT_V_NONE || lv == LINT_V_CONTINUE)
+			continue;
+		o = own_of(x, g, l);
+		if (!o) {
+			rc = R_UNSURE;
+			break;
+		}
+		if (bdd_and(d, o->m[p]) == bddfalse)
+			continue;
+		if (lv != LINT_V_ACCEPT && lv != LINT_V_DROP) {
+			rc = R_UNSURE;
+			break;
+		}
+		if (lv != vk) {
+			rc = R_NOT;
+			break;
+		}
+		BDD rest = bdd_addref(bdd_apply(d, o->m[p], bddop_diff));
+
+		bdd_delref(d);
+		d = rest;
+	}
+	if (rc == R_YES && d != bddfalse) {
+		/* what is left falls off the end */
+		if (!c->base)
+			rc = R_UNSURE;
+		else if ((c->policy == RS_POLICY_DROP) != (vk == LINT_V_DROP))
+			rc = R_NOT;
+	}
+	bdd_delref(d);
+	return rc;
+}
+
+static int redundant_local(const struct lint_ctx *x, struct engine *g,
+			   const struct lint_rinfo *ri)
+{
+	const struct sx_rule_info *s = sx_rule(g->res, ri->r);
+	enum lint_vk vk = lint_verdict(ri->r);
+
+	if (!s || g->marks || ri->before_ct || (vk != LINT_V_ACCEPT && vk != LINT_V_DROP))
+		return R_UNSURE;
+	for (int p = 0; p < SX__NPATHS; p++) {
+		BDD d = bdd_addref(bdd_and(s->reach[p], s->match[p]));
+		int rc = follow(x, g, ri->r, vk, (enum sx_path)p, d);
+
+		if (rc != R_YES)
+			return rc;
+	}
+	return hs_check(g->hs, &(struct xerr){ 0 }) ? R_UNSURE : R_YES;
+}
+
 static bool same_verdicts(const struct sx_result *a, const struct sx_result *b)
 {
 	for (int p = 0; p < SX__NPATHS; p++) {
@@ -206,8 +339,8 @@ static bool same_verdicts(const struct sx_result *a, const struct sx_result *b)
 	return true;
 }
 
-/* 1 redundant, 0 not, -1 the engine failed. */
-static int redundant(const struct lint_ctx *x, const struct engine *g, const struct rs_rule *r)
+/* The whole ruleset again without r. */
+static int redundant_run(const struct lint_ctx *x, const struct engine *g, const struct rs_rule *r)
 {
 	struct sx_opts o = { .skip = r };
 	struct sx_result *without = NULL;
@@ -215,41 +348,48 @@ static int redundant(const struct lint_ctx *x, const struct engine *g, const str
 	int rc;
 
 	if (sx_run(g->hs, x->rs, &o, &without, &e))
-		return -1;
-	rc = same_verdicts(g->res, without);
+		return R_UNSURE;
+	rc = same_verdicts(g->res, without) ? R_YES : R_NOT;
 	sx_result_free(without);
 	return rc;
 }
 
-static void check_redundant(struct lint_ctx *x, const struct engine *g)
+static void report_redundant(struct lint_ctx *x, const struct rs_rule *r)
 {
+	struct lint_finding *f;
+
+	f = lint_add(x, "XL009", LINT_INFO, r,
+		     "redundant: without this rule every packet gets the same verdict (the rules "
+		     "after it, or the chain's policy, decide the same)");
+	lint_hint(f, "delete it, or give it a counter or a log if it is there to be seen");
+}
+
+static void check_redundant(struct lint_ctx *x, struct engine *g)
+{
+	double start = seconds();
 	size_t runs = 0;
 
 	for (size_t c = 0; c < x->nch; c++) {
 		for (size_t i = 0; i < x->ch[c].c->nrules; i++) {
 			struct lint_rinfo *ri = &x->ch[c].ri[i];
-			struct lint_finding *f;
 			int rc;
 
 			if (ri->reported_dead || !ri->walked || !only_decides(ri->r) ||
 			    !sx_rule(g->res, ri->r))
 				continue;
-			if (runs++ >= MAX_REDUNDANCY_RUNS) {
-				x->incomplete = true;
-				return;
-			}
-			rc = redundant(x, g, ri->r);
-			if (rc < 0) {
-				x->incomplete = true;
-				return;
-			}
-			if (!rc)
+			if (seconds() - start > REDUNDANCY_SECONDS) {
+				x->out->unchecked++;
 				continue;
-			f = lint_add(x, "XL009", LINT_INFO, ri->r,
-				     "redundant: without this rule every packet gets the same verdict "
-				     "(the rules after it, or the chain's policy, decide the same)");
-			lint_hint(f, "delete it, or give it a counter or a log if it is there to be "
-				  "seen");
+			}
+			rc = redundant_local(x, g, ri);
+			if (rc == R_UNSURE && runs < MAX_REDUNDANCY_RUNS) {
+				runs++;
+				rc = redundant_run(x, g, ri->r);
+			}
+			if (rc == R_UNSURE)
+				x->out->unchecked++;
+			else if (rc == R_YES)
+				report_redundant(x, ri->r);
 		}
 	}
 }
@@ -314,8 +454,29 @@ static int engine_start(const struct lint_ctx *x, struct engine *g)
 	return 0;
 }
 
+static int engine_own(const struct lint_ctx *x, struct engine *g)
+{
+	size_t n = 0;
+
+	g->own_base = calloc(x->nch ? x->nch : 1, sizeof(*g->own_base));
+	for (size_t c = 0; g->own_base && c < x->nch; c++) {
+		g->own_base[c] = n;
+		n += x->ch[c].c->nrules;
+	}
+	g->own = calloc(n ? n : 1, sizeof(*g->own));
+	g->nown = n;
+	g->marks = rewrites_marks(x->rs);
+	return g->own && g->own_base ? 0 : -1;
+}
+
 static void engine_stop(struct engine *g)
 {
+	for (size_t i = 0; g->own && i < g->nown; i++) {
+		for (int p = 0; g->own[i].done && p < SX__NPATHS; p++)
+			bdd_delref(g->own[i].m[p]);
+	}
+	free(g->own);
+	free(g->own_base);
 	sx_result_free(g->res);
 	hs_free(g->hs);
 	close_empty_sets(g);
@@ -336,6 +497,7 @@ void lint_check_shadow(struct lint_ctx *x)
 	for (size_t c = 0; c < x->nch; c++)
 		for (size_t i = 0; i < x->ch[c].c->nrules; i++)
 			shadow_rule(x, &g, &x->ch[c].ri[i]);
-	check_redundant(x, &g);
+	if (engine_own(x, &g) == 0)
+		check_redundant(x, &g);
 	engine_stop(&g);
 }

@@ -124,6 +124,9 @@ static void print_summary(const struct lint_opts *o, const struct lint_report *r
 	if (r->incomplete)
 		printf("  note: the ruleset was too large to follow every path; dead-code and "
 		       "shadowing checks were skipped\n");
+	if (r->unchecked)
+		printf("  note: %zu rule%s not checked for redundancy (XL009): time limit\n",
+		       r->unchecked, r->unchecked == 1 ? "" : "s");
 }
 
 /* ---- JSON ------------------------------------------------------------------------------ */
@@ -168,6 +171,7 @@ static void print_json(const struct lint_opts *o, const struct lint_report *r)
 	json_object_set_new(all, "warnings", json_integer((json_int_t)lint_count(r, LINT_WARNING)));
 	json_object_set_new(all, "infos", json_integer((json_int_t)lint_count(r, LINT_INFO)));
 	json_object_set_new(all, "complete", json_boolean(!r->incomplete));
+	json_object_set_new(all, "redundancy_unchecked", json_integer((json_int_t)r->unchecked));
 	json_object_set_new(all, "findings", v);
 	s = json_dumps(all, JSON_INDENT(2) | JSON_SORT_KEYS);
 	if (s)
