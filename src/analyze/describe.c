@@ -38,7 +38,8 @@ static bool subset(BDD a, BDD b)
 /* ---- a small map from node to BDD ------------------------------------------ */
 
 struct imap {
-	int *k, *v;
+	int *k;
+	int64_t *v;
 	size_t cap, n;
 };
 
@@ -47,7 +48,7 @@ static void imap_free(struct imap *m, bool release)
 	if (release)
 		for (size_t i = 0; i < m->cap; i++)
 			if (m->k[i] >= 0)
-				unref(m->v[i]);
+				unref((BDD)m->v[i]);
 	free(m->k);
 	free(m->v);
 	memset(m, 0, sizeof(*m));
@@ -56,7 +57,8 @@ static void imap_free(struct imap *m, bool release)
 static int imap_grow(struct imap *m)
 {
 	size_t cap = m->cap ? m->cap * 2 : 1024;
-	int *k = malloc(cap * sizeof(*k)), *v = malloc(cap * sizeof(*v));
+	int *k = malloc(cap * sizeof(*k));
+	int64_t *v = malloc(cap * sizeof(*v));
 
 	if (!k || !v) {
 		free(k);
@@ -83,7 +85,7 @@ static int imap_grow(struct imap *m)
 	return 0;
 }
 
-static bool imap_get(const struct imap *m, int key, int *val)
+static bool imap_get(const struct imap *m, int key, int64_t *val)
 {
 	if (!m->cap)
 		return false;
@@ -96,7 +98,7 @@ static bool imap_get(const struct imap *m, int key, int *val)
 	return false;
 }
 
-static int imap_put(struct imap *m, int key, int val)
+static int imap_put(struct imap *m, int key, int64_t val)
 {
 	size_t h;
 
@@ -167,47 +169,60 @@ static bool is_exit(const struct splitter *s, int node)
 	return node < 2 || bdd_var(node) > s->hi;
 }
 
-static void find_exits(struct splitter *s, int node)
+/* Exit index bit: which exits a node leads to, as a 64-bit summary. */
+static uint64_t exit_bit(size_t i)
 {
-	int dummy;
-
-	if (s->oom || s->too_many)
-		return;
-	if (is_exit(s, node)) {
-		if (node == bddfalse)
-			return;
-		for (size_t i = 0; i < s->nexits; i++)
-			if (s->exits[i] == node)
-				return;
-		if (s->nexits == MAX_CLASSES) {
-			s->too_many = true;
-			return;
-		}
-		s->exits[s->nexits++] = node;
-		return;
-	}
-	if (imap_get(&s->seen, node, &dummy))
-		return;
-	if (imap_put(&s->seen, node, 1)) {
-		s->oom = true;
-		return;
-	}
-	find_exits(s, bdd_low(node));
-	find_exits(s, bdd_high(node));
+	return (uint64_t)1 << (i % 64);
 }
 
-/* The values of the field that lead from node to exit x. */
-static BDD reach_exit(struct splitter *s, struct imap *memo, int node, int x)
+/*
+ * Collect the exits under node; returns the summary of the exits it leads
+ * to (kept per node in s->seen, so that each class's walk skips the parts
+ * of a large block, a blocklist say, that cannot lead to it).
+ */
+static uint64_t find_exits(struct splitter *s, int node)
 {
-	int got;
+	int64_t got;
+	uint64_t m;
+
+	if (s->oom || s->too_many)
+		return 0;
+	if (is_exit(s, node)) {
+		if (node == bddfalse)
+			return 0;
+		for (size_t i = 0; i < s->nexits; i++)
+			if (s->exits[i] == node)
+				return exit_bit(i);
+		if (s->nexits == MAX_CLASSES) {
+			s->too_many = true;
+			return 0;
+		}
+		s->exits[s->nexits++] = node;
+		return exit_bit(s->nexits - 1);
+	}
+	if (imap_get(&s->seen, node, &got))
+		return (uint64_t)got;
+	m = find_exits(s, bdd_low(node));
+	m |= find_exits(s, bdd_high(node));
+	if (imap_put(&s->seen, node, (int64_t)m))
+		s->oom = true;
+	return m;
+}
+
+/* The values of the field that lead from node to exit x (the xi-th). */
+static BDD reach_exit(struct splitter *s, struct imap *memo, int node, int x, size_t xi)
+{
+	int64_t got;
 	BDD l, h, r;
 
 	if (is_exit(s, node))
 		return node == x ? bddtrue : bddfalse;
+	if (imap_get(&s->seen, node, &got) && !((uint64_t)got & exit_bit(xi)))
+		return bddfalse;
 	if (imap_get(memo, node, &got))
-		return ref(got);
-	l = reach_exit(s, memo, bdd_low(node), x);
-	h = reach_exit(s, memo, bdd_high(node), x);
+		return ref((BDD)got);
+	l = reach_exit(s, memo, bdd_low(node), x, xi);
+	h = reach_exit(s, memo, bdd_high(node), x, xi);
 	r = ref(bdd_ite(bdd_ithvar(bdd_var(node)), h, l));
 	unref(l);
 	unref(h);
@@ -225,19 +240,23 @@ static int split_field(struct hspace *hs, BDD g, enum hs_field f, struct klass *
 	*out = NULL;
 	*n = 0;
 	find_exits(&s, g);
-	imap_free(&s.seen, false);
-	if (s.oom)
+	if (s.oom) {
+		imap_free(&s.seen, false);
 		return -1;
+	}
 	k = calloc(s.nexits ? s.nexits : 1, sizeof(*k));
-	if (!k)
+	if (!k) {
+		imap_free(&s.seen, false);
 		return -1;
+	}
 	for (size_t i = 0; i < s.nexits; i++) {
 		struct imap memo = { 0 };
 
-		k[i].set = reach_exit(&s, &memo, g, s.exits[i]);
+		k[i].set = reach_exit(&s, &memo, g, s.exits[i], i);
 		k[i].rest = ref(s.exits[i]);
 		imap_free(&memo, true);
 	}
+	imap_free(&s.seen, false);
 	if (s.oom) {
 		for (size_t i = 0; i < s.nexits; i++) {
 			unref(k[i].set);

@@ -814,6 +814,7 @@ int hs_new(const struct ruleset *const *rs, size_t n, struct hspace **out, struc
 	bdd_gbc_hook(NULL);
 	bdd_resize_hook(NULL);
 	bdd_setmaxincrease(4000000);
+	bdd_setminfreenodes(40);
 	bdd_setmaxnodenum(HS_NODES_MAX);
 	bdd_setcacheratio(4);
 	bdd_setvarnum(first + HS_FREEVAR_CHUNK);

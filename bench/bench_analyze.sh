@@ -1,0 +1,145 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Benchmarks of the exhaustive engine (issue 3), whole processes, one run:
+#   1. the default policy: exposure + verify (+ lint), target < 50 ms total;
+#   2. 1,000 rules with a 100,000-element interval blocklist: exposure
+#      (< 2 s, < 512 MiB peak RSS) and diff of two such rulesets (< 2 s);
+#   3. side by side: `xnft exposure --live` on the lab host against
+#      `nmap -sS -sU` from the lab's internet namespace, same ports: the
+#      ratio of time and whether both agree on what is open.
+# Usage: bench/bench_analyze.sh [BUILD_DIR]   (a release build; needs root)
+# Prints a Markdown table for bench/RESULTS.md. Loading a policy (a private
+# namespace and libnftables) is part of every xnft figure; `xnft check -q`
+# alone is given as that floor. SKIP_LAB=1 leaves out part 3.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-$ROOT/build}
+XNFT=$BUILD/src/xnft
+RUNS=${RUNS:-11}
+WORK=$(mktemp -d /tmp/xnft-bench-analyze.XXXXXX)
+LAB_UP=0
+cleanup() {
+	[ "$LAB_UP" = 1 ] && "$XNFT" lab down >/dev/null 2>&1
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+[ -x "$XNFT" ] || { echo "bench: no xnft at $XNFT (build it first)" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || { echo "bench: needs root (network namespaces)" >&2; exit 2; }
+
+# median_ms RUNS cmd...: median wall time of RUNS runs, in milliseconds.
+# Exit status 1 is fine for verify/diff/lint (findings); 2 is a failure.
+median_ms() {
+	local runs=$1; shift
+	local t=() s e rc
+	for _ in $(seq "$runs"); do
+		s=$(date +%s%N)
+		rc=0; "$@" >/dev/null 2>&1 || rc=$?
+		e=$(date +%s%N)
+		[ "$rc" -le 1 ] || { echo "bench: command failed ($rc): $*" >&2; exit 1; }
+		t+=($(( (e - s) / 1000 )))
+	done
+	printf '%s\n' "${t[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}'
+}
+
+# cpu_ms cmd...: user+system CPU time of one run, in milliseconds (GNU time).
+cpu_ms() {
+	/usr/bin/time -f '%U %S' -o "$WORK/cpu" "$@" >/dev/null 2>&1 || true
+	tail -n 1 "$WORK/cpu" | awk '{printf "%.0f", ($1 + $2) * 1000}'
+}
+
+# peak_mib cmd...: peak resident memory of one run, in MiB (GNU time).
+peak_mib() {
+	/usr/bin/time -f '%M' -o "$WORK/rss" "$@" >/dev/null 2>&1 || true
+	tail -n 1 "$WORK/rss" | awk '{printf "%.0f", $1 / 1024}'
+}
+
+sum() { awk -v a="$1" -v b="$2" -v c="${3:-0}" 'BEGIN { printf "%.1f", a + b + c }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
+
+# A large policy: the default one, a 100,000-element interval blocklist and
+# generated service rules up to 1,000 rules in all. $2 shifts one rule's port.
+make_large_policy() {
+	local dir=$1 shift_port=${2:-0}
+	"$XNFT" init "$dir" --wan eth0 --mesh-if wg0 --force >/dev/null
+	{
+		echo "table inet xnft {"
+		echo "	set BLOCKLIST {"
+		echo "		type ipv4_addr; flags interval"
+		printf '		elements = { '
+		awk 'BEGIN { for (i = 0; i < 100000; i++) { a = 11 + int(i / 65536); b = int(i / 256) % 256; c = i % 256;
+			printf "%s%d.%d.%d.0/24", (i ? ", " : ""), a, b, c } }'
+		echo " }"
+		echo "	}"
+		echo "	chain input {"
+		echo "		iifname \$WAN_IF ip saddr @BLOCKLIST counter drop comment \"blocklist: 100,000 networks\""
+		echo "	}"
+		echo "	chain services {"
+		awk -v shift="$shift_port" 'BEGIN { for (i = 0; i < 900; i++) {
+			port = 10000 + i + (i == 450 ? shift : 0);
+			printf "\t\tip saddr 10.10.0.%d tcp dport %d ct state new counter accept comment \"generated %d\"\n", i % 250 + 1, port, i } }'
+		echo "	}"
+		echo "}"
+	} >"$dir/rules/16-blocklist.nft"
+	sed -i 's|^include "rules/20-mesh.nft"|include "rules/16-blocklist.nft"\n&|' "$dir/nftables.conf"
+}
+
+"$XNFT" init "$WORK/default" --wan eth0 --mesh-if wg0 >/dev/null
+make_large_policy "$WORK/large"
+make_large_policy "$WORK/large2" 7
+rules=$("$XNFT" check "$WORK/large" | sed -n 's/.* \([0-9]*\) rules,.*/\1/p')
+
+echo "| what | wall ms (median) | CPU ms | peak MiB | target |"
+echo "|---|---|---|---|---|"
+d=$WORK/default
+c=$(median_ms "$RUNS" "$XNFT" check -q "$d")
+e=$(median_ms "$RUNS" "$XNFT" exposure "$d")
+v=$(median_ms "$RUNS" "$XNFT" verify "$d")
+l=0
+if "$XNFT" lint --help >/dev/null 2>&1; then
+	l=$(median_ms "$RUNS" "$XNFT" lint "$d")
+fi
+echo "| default policy: \`xnft check -q\` (the load alone) | $c | $(cpu_ms "$XNFT" check -q "$d") | $(peak_mib "$XNFT" check -q "$d") | |"
+echo "| default policy: \`xnft exposure\` | $e | $(cpu_ms "$XNFT" exposure "$d") | $(peak_mib "$XNFT" exposure "$d") | |"
+echo "| default policy: \`xnft verify\` (18 intents) | $v | $(cpu_ms "$XNFT" verify "$d") | $(peak_mib "$XNFT" verify "$d") | |"
+echo "| default policy: \`xnft lint\` | $l | $(cpu_ms "$XNFT" lint "$d") | $(peak_mib "$XNFT" lint "$d") | |"
+echo "| default policy: exposure + verify + lint | $(sum "$e" "$v" "$l") | | | < 50 |"
+runs=3
+e=$(median_ms "$runs" "$XNFT" exposure "$WORK/large")
+c=$(median_ms "$runs" "$XNFT" check -q "$WORK/large")
+echo "| $rules rules + 100,000-element blocklist: \`xnft check -q\` (the load alone) | $c | $(cpu_ms "$XNFT" check -q "$WORK/large") | $(peak_mib "$XNFT" check -q "$WORK/large") | |"
+echo "| $rules rules + 100,000-element blocklist: \`xnft exposure\` | $e | $(cpu_ms "$XNFT" exposure "$WORK/large") | $(peak_mib "$XNFT" exposure "$WORK/large") | < 2000 ms, < 512 MiB |"
+x=$(median_ms "$runs" "$XNFT" diff "$WORK/large" "$WORK/large2")
+echo "| two such rulesets (one port moved): \`xnft diff\` | $x | $(cpu_ms "$XNFT" diff "$WORK/large" "$WORK/large2") | $(peak_mib "$XNFT" diff "$WORK/large" "$WORK/large2") | < 2000 ms |"
+
+[ "${SKIP_LAB:-0}" = 1 ] && exit 0
+
+# ---- side by side on the lab: exhaustive analysis against a port scan ----------------
+"$XNFT" lab down >/dev/null 2>&1 || true
+"$XNFT" lab up >/dev/null
+LAB_UP=1
+HOST_NS=xnft-lab-host
+INET_NS=xnft-lab-internet
+TARGET=198.18.0.1
+TCP_PORTS=1-1024,5432,8080,51820
+UDP_PORTS=53,67,123,161,500,1194,4500,51820
+s=$(date +%s%N)
+ip netns exec "$HOST_NS" "$XNFT" exposure --live >"$WORK/exposure.txt"
+e=$(date +%s%N)
+xms=$(( (e - s) / 1000000 ))
+s=$(date +%s%N)
+ip netns exec "$INET_NS" nmap -n -Pn -sS -sU -T4 --max-retries 1 \
+	-p "T:$TCP_PORTS,U:$UDP_PORTS" "$TARGET" -oG "$WORK/nmap.txt" >/dev/null 2>&1
+e=$(date +%s%N)
+nms=$(( (e - s) / 1000000 ))
+# nmap: ports it saw open (a reply came back); UDP that stays silent is open|filtered
+nopen=$(grep -o '[0-9]*/open/[a-z]*' "$WORK/nmap.txt" | paste -sd, - || true)
+nfilt=$(grep -o '[0-9]*/open|filtered/udp' "$WORK/nmap.txt" | wc -l)
+# exposure: new connections from the internet side (the lab's WAN interface)
+xnew=$(grep -A1000 'accepted for this host' "$WORK/exposure.txt" |
+	sed '/^routed through/,$d' | grep 'ct state new' | grep -o '\(tcp\|udp\) dport [0-9, {}-]*' |
+	paste -sd';' - || true)
+agree=yes
+[ -z "$nopen" ] || agree="no: nmap saw $nopen open"
+echo "| lab: \`xnft exposure --live\` on the host vs \`nmap -sS -sU\` from the internet (T:$TCP_PORTS U:$UDP_PORTS) | $xms vs $nms | | | ratio $(ratio "$nms" "$xms")× |"
+echo "| lab: what is open | xnft: new from outside only ${xnew:-nothing}; nmap: ${nopen:-no open port}, $nfilt UDP ports open\|filtered (silence: nmap cannot tell open from dropped) | | | agree: $agree |"
