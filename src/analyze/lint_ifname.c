@@ -109,9 +109,9 @@ static void one_name(struct lint_ctx *x, const struct rs_rule *r, const char *na
 	if (m.similar) {
 		f = lint_add(x, "XL043", LINT_ERROR, r,
 			     "interface \"%s\" contradicts the policy's defines: $%s is \"%s\" "
-			     "(%s:%d) and no define names \"%s\", so this rule is about an interface "
-			     "the host does not have (a typo?)", name, m.similar->name, m.similar_name,
-			     m.similar->file, m.similar->line, name);
+			     "(%s:%d) and no define names \"%s\", so this rule is about an "
+			     "interface the host does not have (a typo?)", name, m.similar->name,
+			     m.similar_name, m.similar->file, m.similar->line, name);
 		lint_hint(f, "write $%s, or add a define for \"%s\" if the host really has it",
 			  m.similar->name, name);
 		return;

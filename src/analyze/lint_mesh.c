@@ -31,7 +31,8 @@ static bool breakglass(const struct rs_rule *r)
 
 		if (r->items[i].kind == RS_ST_MATCH && saddr_match(m) && m->op == RS_OP_EQ &&
 		    m->right.kind == RS_TERM_SETREF &&
-		    (has_word(m->right.set_name, "admin") || has_word(m->right.set_name, "breakglass") ||
+		    (has_word(m->right.set_name, "admin") ||
+		     has_word(m->right.set_name, "breakglass") ||
 		     has_word(m->right.set_name, "break_glass")))
 			return true;
 	}
@@ -69,7 +70,9 @@ static bool bogon_term(const struct rs_term *t, bool loopback)
 	static const char *const v4[] = { "10.0.0.1", "172.16.0.1", "192.168.0.1",
 					   "169.254.169.254", "100.64.0.1", "127.0.0.1" };
 	static const char *const v6[] = { "fd00::1", "fe80::1", "::1" };
-	size_t n4 = sizeof(v4) / sizeof(v4[0]) - !loopback, n6 = sizeof(v6) / sizeof(v6[0]) - !loopback;
+	/* the loopback address is last in each list */
+	size_t n4 = sizeof(v4) / sizeof(v4[0]) - !loopback;
+	size_t n6 = sizeof(v6) / sizeof(v6[0]) - !loopback;
 	struct rs_value v;
 
 	for (size_t i = 0; i < n4; i++) {

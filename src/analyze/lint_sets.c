@@ -220,7 +220,8 @@ static void rule_sets(struct lint_ctx *x, const struct rs_rule *r)
 			continue;
 		l = lint_unmask(s->u.match.left, NULL);
 		if (l && l->kind != RS_EX_CONCAT && l->bits)
-			check_elems(x, &p, s->u.match.right.elems, s->u.match.right.nelems, l->bits);
+			check_elems(x, &p, s->u.match.right.elems, s->u.match.right.nelems,
+				    l->bits);
 	}
 }
 

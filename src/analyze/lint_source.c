@@ -468,12 +468,15 @@ static bool iface_suffix(const char *name)
 	};
 	size_t n = strlen(name);
 
-	if (!strcasecmp(name, "IF") || !strcasecmp(name, "IFACE"))
+	/* int_if1, ext_if2: a number after the suffix */
+	while (n && isdigit((unsigned char)name[n - 1]))
+		n--;
+	if ((n == 2 && !strncasecmp(name, "IF", 2)) || (n == 5 && !strncasecmp(name, "IFACE", 5)))
 		return true;
 	for (size_t i = 0; i < sizeof(suf) / sizeof(suf[0]); i++) {
 		size_t k = strlen(suf[i]);
 
-		if (n > k && !strcasecmp(name + n - k, suf[i]))
+		if (n > k && !strncasecmp(name + n - k, suf[i], k))
 			return true;
 	}
 	return false;

@@ -21,7 +21,8 @@ static void dead_rule(struct lint_ctx *x, struct lint_rinfo *ri, const struct rs
 	ri->reported_dead = true;
 	if (!k) {
 		f = lint_add(x, "XL001", LINT_ERROR, ri->r,
-			     "no packet reaches this rule: the rules before it decide every packet");
+			     "no packet reaches this rule: the rules before it decide every "
+			     "packet");
 		lint_hint(f, "move the rule above the rules that decide first, or delete it");
 		return;
 	}
@@ -30,7 +31,8 @@ static void dead_rule(struct lint_ctx *x, struct lint_rinfo *ri, const struct rs
 		f = lint_add(x, "XL001", LINT_ERROR, ri->r,
 			     "dead code: the packets this rule is about were all sent by `%s %s` "
 			     "(%s) to chain %s, which always ends in a verdict, so none comes back",
-			     j->kind == RS_VERDICT_GOTO ? "goto" : "jump", j->target, at, j->target);
+			     j->kind == RS_VERDICT_GOTO ? "goto" : "jump", j->target, at,
+			     j->target);
 		lint_hint(f, "move this rule above the %s at %s (a check meant for those packets "
 			  "must run before they leave), or into chain %s",
 			  j->kind == RS_VERDICT_GOTO ? "goto" : "jump", at, j->target);
@@ -238,8 +240,9 @@ static void check_unreferenced(struct lint_ctx *x)
 		decl = lint_decl(x, name);
 		f = lint_add_at(x->out, "XL007", LINT_WARNING, decl ? decl->file : NULL,
 				decl ? decl->line : 0,
-				"chain %s is not a base chain and no rule jumps to it: its %zu rule%s "
-				"never run", ch->name, ch->nrules, ch->nrules == 1 ? "" : "s");
+				"chain %s is not a base chain and no rule jumps to it: "
+				"its %zu rule%s never run", ch->name, ch->nrules,
+				ch->nrules == 1 ? "" : "s");
 		lint_where(f, "%s %s %s", rs_family_name(ch->table->family), ch->table->name,
 			   ch->name);
 		lint_hint(f, "add `jump %s` where its packets should go, or delete the chain",
@@ -260,9 +263,10 @@ static bool set_is_matched(const struct lint_ctx *x, const struct rs_table *t, c
 			for (size_t k = 0; k < r->nitems; k++) {
 				const struct rs_stmt *s = &r->items[k];
 
-				if (s->kind == RS_ST_MATCH && s->u.match.right.kind == RS_TERM_SETREF &&
-				    s->u.match.right.set_name &&
-				    !strcmp(s->u.match.right.set_name, name))
+				const struct rs_term *t = &s->u.match.right;
+
+				if (s->kind == RS_ST_MATCH && t->kind == RS_TERM_SETREF &&
+				    t->set_name && !strcmp(t->set_name, name))
 					return true;
 			}
 		}
@@ -313,8 +317,8 @@ static void check_rule(struct lint_ctx *x, const struct lint_rinfo *ri)
 
 	if (lint_rule_no_effect(x, r) && !lint_limit_then_drop(x, r)) {
 		f = lint_add(x, "XL004", LINT_WARNING, r,
-			     "this rule has no effect: no verdict, and nothing it does (no counter, "
-			     "log, set update, mark or nat) is seen by anyone");
+			     "this rule has no effect: no verdict, and nothing it does (no "
+			     "counter, log, set update, mark or nat) is seen by anyone");
 		lint_hint(f, "give it a verdict (accept, drop, jump ...), or delete it");
 	}
 	if (!r->comment || !r->comment[0]) {

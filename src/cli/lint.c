@@ -189,9 +189,11 @@ static void print_ids(bool json)
 
 	for (size_t i = 0; i < n; i++) {
 		if (a)
-			json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s}", "id", v[i].id,
-							   "severity", lint_severity_name(v[i].sev),
-							   "family", v[i].family, "title", v[i].title));
+			json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s}",
+							   "id", v[i].id, "severity",
+							   lint_severity_name(v[i].sev),
+							   "family", v[i].family,
+							   "title", v[i].title));
 		else
 			printf("%s  %-7s  %-10s  %s\n", v[i].id, lint_severity_name(v[i].sev),
 			       v[i].family, v[i].title);

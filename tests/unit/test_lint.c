@@ -489,6 +489,9 @@ static void test_define_is_iface(void **state)
 		{ "TRUSTED_IFS", "{ eth1, eth2 }", false, true },
 		{ "TOO_LONG_IF", "averyveryverylongname", false, false },
 		{ "EMPTY_IF", "", false, false },
+		{ "int_if1", "eth0", false, true },
+		{ "ext_ifs", "{ $ext_if1, $ext_if2 }", false, true },
+		{ "tcp_ports", "{ ssh, domain, https, 123-125 }", false, false },
 	};
 
 	(void)state;
