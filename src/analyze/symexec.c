@@ -1533,6 +1533,11 @@ static BDD path_domain(struct hspace *hs, enum sx_path p)
 		x = hs_eq(hs, HS_IIF, 0);
 		and_into(&d, x);
 		unref(x);
+	} else {
+		/* ip_forward() drops what would leave with a ttl / hop limit of 0 */
+		x = hs_range(hs, HS_TTL, 2, 255);
+		and_into(&d, x);
+		unref(x);
 	}
 	return d;
 }
@@ -1654,15 +1659,6 @@ static int run_hook(struct ctx *c, enum rs_hook hook, BDD *alive, BDD *dropped, 
 	if (n == (size_t)-1)
 		return fail_oom(c);
 	c->after_defrag = false;
-	if (hook == RS_HOOK_FORWARD) {
-		/* ip_forward() drops what would leave with a ttl / hop limit of 0 */
-		BDD low = hs_range(c->hs, HS_TTL, 0, 1), gone = AND(*alive, low);
-
-		or_into(dropped, gone);
-		put(alive, DIFF(*alive, gone));
-		unref(gone);
-		unref(low);
-	}
 	if (hook == RS_HOOK_INPUT) {
 		/* ip_local_deliver() reassembles IPv4 before the input hook, conntrack or not */
 		BDD v4 = hs_eq(c->hs, HS_NFPROTO, 0), only = AND(*alive, v4), rest = DIFF(*alive, v4);

@@ -25,8 +25,9 @@
  * fragment itself is neither accepted nor dropped (it is in held[]), as the
  * tracer reports it held. IPv4 is reassembled before the input hook in
  * any case (ip_local_deliver), so an IPv4 fragment addressed to this host is
- * held there too. A forwarded packet whose ttl / hop limit is 1 or less is
- * dropped before the forward hook (time exceeded). At equal priority the
+ * held there too. The forward path holds packets with a ttl / hop limit
+ * of 2 or more: ip_forward() drops the others before any chain sees them
+ * (time exceeded), so they are in no path's domain. At equal priority the
  * base chain registered last runs first (the listing's reverse order), as
  * the kernel does. Chains of type
  * nat only see the first packet of a connection (ct state new). A rule
