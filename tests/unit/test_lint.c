@@ -476,6 +476,45 @@ static void test_source_includes(void **state)
 	lint_source_free(&s);
 }
 
+/* Text that is not nft at all: no crash, no read past the end, nothing invented. */
+static void test_source_hostile(void **state)
+{
+	static const char *const texts[] = {
+		"", "\"", "define", "define =", "define X", "define X = \"unterminated\n",
+		"define X = {{{{{{", "}}}}}}", "flush", "flush ruleset\\", "\\\n\\\n",
+		"include \"", "include \"/dev/stdin\"", "define X = { a,\n b,\n", "#\n#\n#",
+		"chain", "set {", "map ", "table inet t { chain c { flush ruleset } }",
+	};
+	char buf[512];
+	unsigned seed = 12345;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct lint_source s;
+		struct xerr e;
+
+		assert_int_equal(lint_source_scan_buffer("h.nft", texts[i], &s, &e), 0);
+		lint_source_free(&s);
+	}
+	/* random printable text with the scanner's special characters mixed in */
+	for (int round = 0; round < 2000; round++) {
+		static const char alphabet[] = "abdefilnrsu \t\n;{}\"#\\=$@*,";
+		size_t n = (size_t)(round % (int)(sizeof(buf) - 1));
+		struct lint_source s;
+		struct xerr e;
+
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			buf[i] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+		}
+		buf[n] = '\0';
+		assert_int_equal(lint_source_scan_buffer("r.nft", buf, &s, &e), 0);
+		for (size_t i = 0; i < s.ndefines; i++)
+			lint_define_is_iface(&s.defines[i]);
+		lint_source_free(&s);
+	}
+}
+
 static void test_define_is_iface(void **state)
 {
 	static const struct { const char *name, *value; bool quoted, want; } v[] = {
@@ -576,6 +615,7 @@ int main(void)
 		cmocka_unit_test(test_fixtures_robust),
 		cmocka_unit_test(test_source_scan),
 		cmocka_unit_test(test_source_includes),
+		cmocka_unit_test(test_source_hostile),
 		cmocka_unit_test(test_define_is_iface),
 		cmocka_unit_test(test_diags),
 		cmocka_unit_test(test_missing_policy),
