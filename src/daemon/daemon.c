@@ -123,6 +123,23 @@ static void store_records(struct daemon *d)
 	d->nrec = 0;
 }
 
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static int timed_flush(struct daemon *d, bool *missing, struct xerr *e)
+{
+	uint64_t t0 = mono_us();
+	int rc = kw_flush(d->kw, missing, e);
+
+	d->flush_us += mono_us() - t0;
+	return rc;
+}
+
 void daemon_flush(struct daemon *d)
 {
 	size_t n = kw_pending(d->kw);
@@ -134,7 +151,7 @@ void daemon_flush(struct daemon *d)
 		if (d->kernel_missing) {
 			/* the whole active list goes in when the sets come back */
 			kw_discard(d->kw);
-		} else if (kw_flush(d->kw, &missing, &e) < 0) {
+		} else if (timed_flush(d, &missing, &e) < 0) {
 			if (missing) {
 				d->kernel_missing = true;
 				kw_discard(d->kw);
@@ -147,6 +164,8 @@ void daemon_flush(struct daemon *d)
 		} else {
 			d->batches++;
 			d->elements += n;
+			if (n > d->largest_batch)
+				d->largest_batch = n;
 		}
 	}
 	store_records(d);

@@ -180,7 +180,7 @@ static char *do_status(struct daemon *d)
 	return reply(json_pack(
 		"{s:b, s:i, s:I, s:s, s:i, s:o,"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
-		" s:{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I},"
+		" s:{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I},"
 		" s:{s:I, s:I, s:I, s:s},"
 		" s:{s:I, s:I, s:I, s:I}, s:I, s:I, s:s}",
 		"ok", 1, "pid", (int)getpid(),
@@ -199,6 +199,7 @@ static char *do_status(struct daemon *d)
 		"loaded", !d->kernel_missing, "batches", (json_int_t)d->batches,
 		"elements", (json_int_t)d->elements, "restores", (json_int_t)d->restores,
 		"errors", (json_int_t)d->kernel_errors,
+		"flush_us", (json_int_t)d->flush_us, "largest_batch", (json_int_t)d->largest_batch,
 		"whitelist",
 		"entries", (json_int_t)ban_engine_whitelist_size(d->eng),
 		"config", (json_int_t)d->wl_config, "policy", (json_int_t)d->wl_policy,

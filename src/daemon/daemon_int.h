@@ -44,6 +44,8 @@ struct daemon {
 	uint64_t started_ms;       /* realtime */
 	uint64_t batches, elements, restores, reloads, reload_errors, kernel_errors;
 	uint64_t source_errors;
+	uint64_t flush_us;          /* time spent in kernel transactions */
+	uint64_t largest_batch;     /* most elements in one transaction */
 	size_t wl_config, wl_policy;
 	char policy_note[256];
 	char last_error[512];
