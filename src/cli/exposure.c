@@ -79,10 +79,15 @@ static int parse_args(int argc, char **argv, struct exposure_opts *o)
 		fprintf(stderr, "  hint: run 'xnft exposure --help'\n");
 		return XNFT_EXIT_USAGE;
 	}
-	if (o->from && ifname_validate(o->from, NULL) != 0) {
-		fprintf(stderr, "xnft exposure: '%s' is not an interface name\n", o->from);
-		fprintf(stderr, "  hint: give a name like eth0 or wg0\n");
-		return XNFT_EXIT_USAGE;
+	if (o->from) {
+		struct xerr e;
+
+		xerr_clear(&e);
+		if (ifname_validate(o->from, &e)) {
+			fprintf(stderr, "xnft exposure: --from: %s\n", e.msg);
+			fprintf(stderr, "  hint: give an interface name like eth0 or wg0\n");
+			return XNFT_EXIT_USAGE;
+		}
 	}
 	if (!o->policy)
 		o->policy = XNFT_DEFAULT_POLICY;

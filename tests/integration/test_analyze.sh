@@ -1,0 +1,77 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The exhaustive engine from the command line, on policies written by
+# `xnft init` and loaded in private namespaces: every shipped intent holds;
+# SSH opened to the internet fails verify with a counterexample and its
+# trace; diff against `--service tcp/5432` shows exactly that region;
+# exposure names what the internet reaches; usage errors exit 2.
+source "$(dirname "$0")/lib.sh"
+require_root
+XNFT=${XNFT:?set XNFT to the xnft binary}
+
+T=$(tmpdir)
+"$XNFT" init "$T/base" --wan eth0 --mesh-if wg0 --mesh 10.10.0.0/24 >/dev/null
+"$XNFT" init "$T/pg" --wan eth0 --mesh-if wg0 --mesh 10.10.0.0/24 --service tcp/5432:postgresql >/dev/null
+cp -r "$T/base" "$T/ssh"
+sed -i 's|^\(\t\tiifname \$WAN_IF udp dport \$WG_PORT ct state new update @wg4\)|\t\tiifname $WAN_IF tcp dport $SSH_PORT counter accept comment "mistake: SSH to the internet"\n\1|' \
+	"$T/ssh/rules/50-vpn-endpoint.nft"
+check "the broken copy has its extra rule" grep -q "mistake: SSH" "$T/ssh/rules/50-vpn-endpoint.nft"
+
+# ---- verify ---------------------------------------------------------------------------
+out=$("$XNFT" verify "$T/base" 2>&1); rc=$?
+check_eq "verify: the shipped intents hold (exit 0)" 0 "$rc"
+check_match "verify: summary counts every intent, none violated" '^.*intents: ([0-9]+) of \1 intents hold$' "$out"
+
+out=$("$XNFT" verify "$T/ssh" 2>&1); rc=$?
+check_eq "verify: SSH open to the internet exits 1" 1 "$rc"
+check_match "verify: the violated intent with file:line" 'intents:[0-9]+: expect drop iifname \$WAN_IF .*tcp dport \$SSH_PORT.*VIOLATED' "$out"
+check_match "verify: a counterexample from eth0 to port 22" 'accepted on the input path: iif eth0 .*tcp dport 22 ' "$out"
+check_match "verify: the counterexample's trace names the rule" 'accept by rules/50-vpn-endpoint.nft:[0-9]+' "$out"
+json=$("$XNFT" verify "$T/ssh" --json 2>/dev/null)
+check "verify --json is JSON" python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["violated"] >= 1 and d["results"][0]["file"]' <<<"$json"
+
+printf 'expect accept iifname $WAN_IF tcp dport 443 ct state new\n' >"$T/extra.intents"
+out=$("$XNFT" verify "$T/base" --intents "$T/extra.intents" 2>&1); rc=$?
+check_eq "verify --intents: an accept intent that does not hold exits 1" 1 "$rc"
+check_match "verify --intents: not accepted, with the packet" 'not accepted on the input path: .*tcp dport 443' "$out"
+
+printf 'expect drop iifname $NO_SUCH_IF\n' >"$T/bad.intents"
+out=$("$XNFT" verify "$T/base" --intents "$T/bad.intents" 2>&1); rc=$?
+check_eq "verify: an undefined define exits 1" 1 "$rc"
+check_match "verify: the error names file and line" 'bad.intents:1.*NO_SUCH_IF' "$out"
+check_eq "verify: a missing intents file exits 2" 2 "$("$XNFT" verify "$T/base" --intents "$T/none" >/dev/null 2>&1; echo $?)"
+
+# ---- diff -------------------------------------------------------------------------------
+out=$("$XNFT" diff "$T/base" "$T/pg" 2>&1); rc=$?
+check_eq "diff: a new service exits 1" 1 "$rc"
+check_eq "diff: exactly one region changed" 2 "$(printf '%s\n' "$out" | wc -l)"
+check_match "diff: now accepted from wg0, mesh peers, tcp dport 5432" \
+	'^input: now accepted: from wg0, IPv4 source in @MESH_PEERS, ct state new: tcp dport 5432' "$out"
+out=$("$XNFT" diff "$T/base" "$T/base" 2>&1); rc=$?
+check_eq "diff: the same policy twice exits 0" 0 "$rc"
+check_match "diff: says nothing changed" 'no packet changes its verdict' "$out"
+out=$("$XNFT" diff "$T/pg" "$T/base" --json 2>/dev/null)
+check "diff --json: the removal is 'no longer accepted'" python3 -c \
+	'import json,sys; d=json.load(sys.stdin); l=d["paths"]["input"]["no longer accepted"]; assert len(l)==1 and "5432" in l[0]["packets"]' <<<"$out"
+
+# ---- exposure ---------------------------------------------------------------------------
+out=$("$XNFT" exposure "$T/base" 2>&1); rc=$?
+check_eq "exposure: exit 0" 0 "$rc"
+check_match "exposure: the internet reaches WireGuard, per source, rate-limited" \
+	'from eth0:|IPv4 source not in @BOGON_V4, ct state new, not a fragment: udp dport 51820 .*while under 30/minute' "$out"
+check_match "exposure: loopback gets everything" '^  from lo:' "$out"
+check_match "exposure: mesh peers reach SSH" 'IPv4 source in @MESH_PEERS, ct state new: tcp dport 22' "$out"
+check_eq "exposure: nothing new on TCP from the internet" "" \
+	"$(printf '%s\n' "$out" | sed -n '/^  from eth0:/,/^  from [^e]/p' | grep 'ct state new' | grep 'tcp' || true)"
+out=$("$XNFT" exposure "$T/base" --from wg0 2>&1)
+check_match "exposure --from wg0: only wg0's packets" '^  from wg0:' "$out"
+check_fails "exposure --from wg0: no other input interface" grep -q '^  from eth0:' <<<"$out"
+json=$("$XNFT" exposure "$T/base" --json 2>/dev/null)
+check "exposure --json is JSON with input and forward" python3 -c \
+	'import json,sys; d=json.load(sys.stdin); assert d["input"] and "forward" in d' <<<"$json"
+
+# ---- usage --------------------------------------------------------------------------------
+check_eq "diff with one policy exits 2" 2 "$("$XNFT" diff "$T/base" >/dev/null 2>&1; echo $?)"
+check_eq "exposure with a bad interface name exits 2" 2 "$("$XNFT" exposure "$T/base" --from 'a/b' >/dev/null 2>&1; echo $?)"
+check_eq "verify --help exits 0" 0 "$("$XNFT" verify --help >/dev/null 2>&1; echo $?)"
+finish
