@@ -13,6 +13,8 @@
 
 #include <jansson.h>
 
+#include "analyze/lint.h"
+#include "cli/printers.h"
 #include "core/err.h"
 #include "core/paths.h"
 #include "core/policy_load.h"
@@ -26,7 +28,8 @@ static void usage(FILE *out)
 		XNFT_DEFAULT_POLICY ") with libnftables inside a private network\n"
 		"namespace and report every error as FILE:LINE:COL with the source line.\n"
 		"The host's own ruleset is never touched. Without root, the namespace is\n"
-		"made inside a user namespace.\n"
+		"made inside a user namespace. A policy that loads is then linted (as\n"
+		"'xnft lint' does: errors and warnings are printed).\n"
 		"\n"
 		"Options:\n"
 		"  --live      read the ruleset loaded in the kernel now instead (needs root)\n"
@@ -34,8 +37,9 @@ static void usage(FILE *out)
 		"  -q, --quiet print nothing on success\n"
 		"  -h, --help  show this help\n"
 		"\n"
-		"Exit status: 0 the policy loads, 1 it does not (errors printed),\n"
-		"2 usage error, missing policy, or no namespace could be made.\n");
+		"Exit status: 0 the policy loads and lints without errors, 1 it does not\n"
+		"load or has lint errors (printed), 2 usage error, missing policy, or no\n"
+		"namespace could be made.\n");
 }
 
 struct check_opts {
@@ -106,8 +110,11 @@ static void print_diags(FILE *out, const struct nft_diags *d, const struct xerr 
 		const struct nft_diag *x = &d->v[i];
 		struct xerr one;
 
+		const char *id = lint_diag_id(x);
+
 		xerr_clear(&one);
-		xerr_at(&one, XNFT_EXIT_FINDINGS, x->file, x->line, x->col, "%s", x->msg);
+		xerr_at(&one, XNFT_EXIT_FINDINGS, x->file, x->line, x->col, "%s%s%s%s", x->msg,
+			id ? " [" : "", id ? id : "", id ? "]" : "");
 		xerr_print(out, &one);
 		print_caret(out, x);
 	}
@@ -151,22 +158,43 @@ static void json_failure(const char *policy, const struct nft_diags *d, const st
 			     "exit", e->code, "errors", errs, "hint", e->hint));
 }
 
-static void print_summary(const struct check_opts *o, const struct ruleset *rs)
+static json_t *json_lint(const struct lint_report *lr)
 {
+	json_t *v = json_array();
+
+	for (size_t i = 0; v && i < lr->n; i++)
+		json_array_append_new(v, cli_lint_finding_json(&lr->v[i]));
+	return v;
+}
+
+/* Lint errors and warnings, as `xnft lint` prints them; infos only counted. */
+static void print_lint(const struct lint_report *lr)
+{
+	for (size_t i = 0; i < lr->n; i++) {
+		if (lr->v[i].sev != LINT_INFO)
+			cli_lint_print_finding(stderr, &lr->v[i]);
+	}
+}
+
+static void print_summary(const struct check_opts *o, const struct ruleset *rs,
+			  const struct lint_report *lr)
+{
+	size_t nerr = lint_count(lr, LINT_ERROR), nwarn = lint_count(lr, LINT_WARNING);
 	struct ruleset_stats st;
 
 	ruleset_stats(rs, &st);
 	if (o->json) {
-		json_print(json_pack("{s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}",
-				     "policy", o->live ? "live" : o->policy, "ok", 1,
+		json_print(json_pack("{s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:o}",
+				     "policy", o->live ? "live" : o->policy, "ok", nerr == 0,
 				     "tables", (int)st.tables, "chains", (int)st.chains,
 				     "base_chains", (int)st.base_chains, "rules", (int)st.rules,
 				     "sets", (int)st.sets, "maps", (int)st.maps,
 				     "elements", (int)st.elements, "located", (int)st.located,
-				     "unknown", (int)st.unknown));
+				     "unknown", (int)st.unknown, "lint", json_lint(lr)));
 		return;
 	}
-	if (o->quiet)
+	print_lint(lr);
+	if (o->quiet && !nerr)
 		return;
 	printf("%s: loads: %zu table%s, %zu chain%s (%zu base), %zu rule%s, %zu set%s, %zu map%s",
 	       o->live ? "live ruleset" : o->policy, st.tables, st.tables == 1 ? "" : "s",
@@ -178,7 +206,18 @@ static void print_summary(const struct check_opts *o, const struct ruleset *rs)
 	if (st.unknown)
 		printf("; %zu expression%s xnft does not model", st.unknown,
 		       st.unknown == 1 ? "" : "s");
-	printf("\n");
+	printf("\nlint: %zu error%s, %zu warning%s, %zu info%s (details: xnft lint)\n", nerr,
+	       nerr == 1 ? "" : "s", nwarn, nwarn == 1 ? "" : "s", lint_count(lr, LINT_INFO),
+	       lint_count(lr, LINT_INFO) == 1 ? "" : "s");
+}
+
+/* Lint the loaded policy (the live ruleset has no sources: model only). */
+static int run_lint(const struct check_opts *o, const struct ruleset *rs,
+		    struct lint_report *lr, struct xerr *e)
+{
+	if (o->live)
+		return lint_ruleset(rs, NULL, lr, e);
+	return lint_check(o->policy, rs, lr, e);
 }
 
 int cmd_check(int argc, char **argv)
@@ -206,7 +245,17 @@ int cmd_check(int argc, char **argv)
 		nft_diags_free(&diags);
 		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
 	}
-	print_summary(&o, rs);
+	struct lint_report lr = { 0 };
+
+	if (run_lint(&o, rs, &lr, &e)) {
+		xerr_print(stderr, &e);
+		ruleset_free(rs);
+		lint_report_free(&lr);
+		return XNFT_EXIT_USAGE;
+	}
+	print_summary(&o, rs, &lr);
+	rc = lint_count(&lr, LINT_ERROR) ? XNFT_EXIT_FINDINGS : XNFT_EXIT_OK;
+	lint_report_free(&lr);
 	ruleset_free(rs);
-	return XNFT_EXIT_OK;
+	return rc;
 }

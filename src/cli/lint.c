@@ -3,6 +3,7 @@
  * xnft lint: print what src/analyze/lint found, compiler style, or as JSON.
  */
 #include "cli/cli.h"
+#include "cli/printers.h"
 
 #include <getopt.h>
 #include <stdbool.h>
@@ -100,7 +101,7 @@ static void print_place(FILE *out, const struct lint_finding *f)
 		fprintf(out, "%s: ", f->where);
 }
 
-static void print_finding(FILE *out, const struct lint_finding *f)
+void cli_lint_print_finding(FILE *out, const struct lint_finding *f)
 {
 	print_place(out, f);
 	fprintf(out, "%s[%s]: %s\n", lint_severity_name(f->sev), f->id,
@@ -136,7 +137,7 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-static json_t *json_finding(const struct lint_finding *f)
+json_t *cli_lint_finding_json(const struct lint_finding *f)
 {
 	json_t *o = json_object();
 
@@ -165,7 +166,7 @@ static void print_json(const struct lint_opts *o, const struct lint_report *r)
 		return;
 	}
 	for (size_t i = 0; i < r->n; i++)
-		json_array_append_new(v, json_finding(&r->v[i]));
+		json_array_append_new(v, cli_lint_finding_json(&r->v[i]));
 	json_object_set_new(all, "policy", json_string(o->live ? "live" : o->policy));
 	json_object_set_new(all, "errors", json_integer((json_int_t)lint_count(r, LINT_ERROR)));
 	json_object_set_new(all, "warnings", json_integer((json_int_t)lint_count(r, LINT_WARNING)));
@@ -236,7 +237,7 @@ int cmd_lint(int argc, char **argv)
 		print_json(&o, &r);
 	} else {
 		for (size_t i = 0; i < r.n; i++)
-			print_finding(stdout, &r.v[i]);
+			cli_lint_print_finding(stdout, &r.v[i]);
 		if (!o.quiet)
 			print_summary(&o, &r);
 	}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Printers shared by more than one command, so that `xnft check` shows lint
+ * findings and intent violations exactly as `xnft lint` and `xnft verify` do.
+ */
+#ifndef XNFT_CLI_PRINTERS_H
+#define XNFT_CLI_PRINTERS_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "analyze/lint.h"
+
+/* "file:line: severity[ID]: message", the rule, its comment and the fix. */
+void cli_lint_print_finding(FILE *out, const struct lint_finding *f);
+json_t *cli_lint_finding_json(const struct lint_finding *f);
+
+#endif
