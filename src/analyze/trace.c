@@ -523,7 +523,7 @@ int trace_packet(const struct ruleset *rs, const struct packet *p, const struct 
 	if (p->unresolved)
 		return xerr_set(e, XNFT_EXIT_FINDINGS, "the packet still holds $%s: resolve the "
 				"policy's defines first", p->define[__builtin_ctz(p->unresolved)]);
-	tc.uses_ct = ruleset_uses_ct(rs);
+	tc.uses_ct = ruleset_uses_ct(rs, p->nfproto == MATCH_NFPROTO_IPV6);
 	hdr_build(&tc);
 	rc = walk_path(&tc, e);
 	free(tc.rt);

@@ -21,7 +21,8 @@
  *    (and at ingress) `ct state` is invalid (untracked after `notrack`) and
  *    other ct keys have no value; after it, the packet's ct state. nat
  *    chains run only for the first packet of a connection (ct state new, or
- *    related when not ICMP). When the ruleset uses conntrack, defragmentation
+ *    related when not ICMP). When the ruleset uses conntrack for the packet's
+ *    family (an ip table's ct match loads IPv4's only), defragmentation
  *    runs at -400: a fragment is seen only by chains below -400, then it is
  *    held for reassembly (the trace ends there, not dropped). Without
  *    conntrack, IPv4 is still reassembled before the input hook (IPv6 is

@@ -58,7 +58,7 @@ struct tctx {
 	uint32_t ct_mark;
 	bool ct_mark_set;                /* a rule set it during this trace */
 	bool untracked;                  /* notrack ran before conntrack */
-	bool uses_ct;                    /* the ruleset uses conntrack (and defrag) */
+	bool uses_ct;                    /* conntrack (and defrag) runs for this family */
 	bool stolen;                     /* netdev fwd: the packet left */
 	unsigned nat_done;               /* NAT_SRC/NAT_DST bindings a nat rule set up */
 	enum rs_hook hook;               /* the hook and base chain running */
@@ -99,6 +99,6 @@ void hdr_write(struct tctx *tc, bool transport, unsigned off, unsigned bits, con
 /* ---- trace_stmt.c: statements ---- */
 /* Run the rule's items; *failed = index of the item that stopped it, or -1. */
 int stmt_run_rule(struct tctx *tc, const struct rs_rule *r, int *failed, char *why, size_t size);
-bool ruleset_uses_ct(const struct ruleset *rs);
+bool ruleset_uses_ct(const struct ruleset *rs, bool v6);
 
 #endif

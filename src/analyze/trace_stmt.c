@@ -536,11 +536,20 @@ static bool chain_uses_ct(const struct rs_chain *c)
 	return false;
 }
 
-bool ruleset_uses_ct(const struct ruleset *rs)
+/*
+ * Conntrack (and with it defragmentation) is loaded per family: a ct
+ * expression in an ip table registers IPv4's hooks only, inet both.
+ */
+bool ruleset_uses_ct(const struct ruleset *rs, bool v6)
 {
-	for (size_t t = 0; t < rs->ntables; t++)
+	for (size_t t = 0; t < rs->ntables; t++) {
+		enum rs_family f = rs->tables[t]->family;
+
+		if (f != RS_FAM_INET && f != (v6 ? RS_FAM_IP6 : RS_FAM_IP))
+			continue;
 		for (size_t c = 0; c < rs->tables[t]->nchains; c++)
 			if (chain_uses_ct(rs->tables[t]->chains[c]))
 				return true;
+	}
 	return false;
 }

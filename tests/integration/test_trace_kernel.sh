@@ -27,8 +27,8 @@ EXAMPLE_PACKETS=${TRACE_EXAMPLE_PACKETS:-200}
 TOTAL_AGREE=0
 TOTAL_PACKETS=0
 
-if ! command -v python3 >/dev/null; then
-	not_ok "python3 installed (tests/tools/gen_ruleset.py)"
+if ! command -v python3 >/dev/null || ! command -v conntrack >/dev/null; then
+	not_ok "python3 and conntrack installed (tools/debian-packages.txt)"
 	finish
 fi
 policy_setup
@@ -75,6 +75,10 @@ table inet xtrace {
 EOF
 
 host_nft() { ip netns exec "$HOST" nft "$@"; }
+
+# Every batch starts with an empty conntrack table: a packet whose tuple an
+# earlier batch left behind would not be new (and nat chains skip it).
+fresh_conntrack() { ip netns exec "$HOST" conntrack -F >/dev/null 2>&1; }
 
 # load_fresh FILE [INCLUDE_DIR]: an empty host ruleset, FILE, then xtrace.
 load_fresh() {
@@ -159,6 +163,7 @@ report() {
 # batch NAME PACKETS [XNFT OPTIONS]: with the host's ruleset loaded as it is.
 batch() {
 	local name=$1 pk=$2; shift 2
+	fresh_conntrack
 	host_nft -j list chains >"$T/chains.json"
 	if ! monitor_start; then
 		not_ok "$name: nft monitor trace shows packets"
@@ -202,6 +207,7 @@ python3 "$GEN" packets 2 400 flood >"$T/flood.pk"
 head -n 10 "$T/flood.pk" >"$T/flood.head"
 tail -n 100 "$T/flood.pk" >"$T/flood.tail"
 if load_fresh "$SLOW/nftables.conf" "$SLOW"; then
+	fresh_conntrack
 	host_nft -j list chains >"$T/chains.json"
 	if monitor_start; then
 		send_packets "$T/flood.pk"

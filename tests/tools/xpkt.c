@@ -1133,6 +1133,7 @@ static int batch_parse(char *line, struct batch_pkt *b)
 	for (char *w = strtok_r(line, " \t\r\n", &save); w; w = strtok_r(NULL, " \t\r\n", &save))
 		if (batch_word(b, w) < 0)
 			return -1;
+	b->p.seq = (long)b->tag;   /* its own ICMP identifier: a new flow each */
 	if (!b->p.src.family || b->p.src.family != b->p.dst.family || !b->o.proto)
 		return -1;
 	if ((b->o.proto == PROTO_ICMP) != (b->p.dst.family == AF_INET) &&
