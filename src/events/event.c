@@ -61,7 +61,11 @@ static const char XNFT_TAG[] = "XNFT-";
 
 void event_init(struct xevent *ev)
 {
-	memset(ev, 0, sizeof(*ev));
+	/* The strings need only their first byte cleared: this runs once per log line. */
+	memset(ev, 0, offsetof(struct xevent, in));
+	ev->in[0] = ev->out[0] = ev->prefix[0] = ev->category[0] = '\0';
+	ev->raw = NULL;
+	ev->raw_len = 0;
 }
 
 enum event_hook event_catalogue_hook(const char *category)

@@ -118,7 +118,7 @@ struct xevent {
  */
 typedef int (*event_cb)(const struct xevent *ev, void *arg);
 
-/* Clear an event (every field, raw included). */
+/* Clear an event: every number and flag, raw, and the strings (to ""). */
 void event_init(struct xevent *ev);
 
 /*

@@ -162,12 +162,8 @@ static size_t parse_mac(const char *p, const char *end, unsigned char *out, size
 	return 0;
 }
 
-static bool token_is(const char *t, size_t n, const char *word)
-{
-	size_t wn = strlen(word);
-
-	return n == wn && !memcmp(t, word, n);
-}
+/* Token [t, t+n) is the literal word; the constant size lets the compiler inline the compare. */
+#define token_is(t, n, word) ((n) == sizeof(word) - 1 && !memcmp((t), (word), sizeof(word) - 1))
 
 /* ------------------------------------------------------------------ */
 /* Fields                                                              */
@@ -267,7 +263,15 @@ static void field_word(struct pstate *st, const char *t, size_t n)
 static void field_mac(struct pstate *st, const char *v, const char *end, bool src_only)
 {
 	unsigned char mac[32];
-	size_t n = parse_mac(v, end, mac, sizeof(mac));
+	size_t n;
+
+	/* Ethernet, the usual case: only the source bytes, 18..34 of 41 characters. */
+	if (!src_only && end - v == 41 && v[17] == ':' && v[35] == ':' &&
+	    parse_mac(v + 18, v + 35, st->ev->mac_src, 6) == 6) {
+		st->ev->has |= EVENT_HAS_MAC;
+		return;
+	}
+	n = parse_mac(v, end, mac, sizeof(mac));
 
 	if (src_only && n == 6) {
 		memcpy(st->ev->mac_src, mac, 6);
@@ -443,10 +447,9 @@ static void field_colon(struct pstate *st, const char *k, size_t kn, const char 
 	}
 }
 
-static void field_token(struct pstate *st, const char *t, const char *end)
+static void field_token(struct pstate *st, const char *t, const char *end, const char *eq)
 {
 	size_t n = (size_t)(end - t);
-	const char *eq;
 	bool frag6 = st->prev_frag6;
 
 	st->prev_frag6 = false;
@@ -460,7 +463,6 @@ static void field_token(struct pstate *st, const char *t, const char *end)
 	}
 	if (*t == '(' || *t == ')')
 		return;   /* OPT (hex) and IPv6's OPT ( ... ) */
-	eq = memchr(t, '=', n);
 	if (!eq) {
 		const char *colon = memchr(t, ':', n);
 
@@ -502,30 +504,83 @@ static bool copy_ifname(char dst[EVENT_IFNAME_MAX], const char *p, const char *e
 
 /*
  * Find "IN=<if> OUT=" in [p, end): sets *in_at (the 'I'), *out_val (after
- * "OUT="). The prefix may contain anything, so every "IN=" is a candidate.
+ * "OUT="). The prefix may contain anything, so every "IN=" is a candidate;
+ * the search jumps from '=' to '=' (the first one is usually IN's).
  */
 static bool find_anchor(const char *p, const char *end, const char **in_at, const char **in_end,
 			const char **out_val)
 {
-	while (p + 3 <= end) {
-		const char *c = memmem(p, (size_t)(end - p), "IN=", 3);
+	const char *c = p + 2;
+
+	while (c < end) {
 		const char *v, *sp;
 
+		c = memchr(c, '=', (size_t)(end - c));
 		if (!c)
 			return false;
-		v = c + 3;
+		if (c[-2] != 'I' || c[-1] != 'N') {
+			c++;
+			continue;
+		}
+		v = c + 1;
 		sp = v;
 		while (sp < end && *sp != ' ' && sp - v < EVENT_IFNAME_MAX)
 			sp++;
 		if (end - sp >= 5 && !memcmp(sp, " OUT=", 5)) {
-			*in_at = c;
+			*in_at = c - 2;
 			*in_end = sp;
 			*out_val = sp + 5;
 			return true;
 		}
-		p = c + 1;
+		c++;
 	}
 	return false;
+}
+
+/*
+ * The end of the token at p (the next space, or end) and its first '=',
+ * eight bytes at a time: this loop sees every byte of every line, so it is
+ * the parser's hot spot. The word test is the classic "has a zero byte" bit
+ * trick; its lowest set bit is exact, which is the only one used.
+ */
+#define BYTES_01 0x0101010101010101ULL
+#define BYTES_80 0x8080808080808080ULL
+
+static inline uint64_t byte_hits(uint64_t w, uint64_t pattern)
+{
+	uint64_t x = w ^ pattern;
+
+	return (x - BYTES_01) & ~x & BYTES_80;
+}
+
+static const char *token_end(const char *p, const char *end, const char **eq)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	while (end - p >= 8) {
+		uint64_t w, sp, eqs;
+		unsigned i;
+
+		memcpy(&w, p, 8);
+		sp = byte_hits(w, BYTES_01 * ' ');
+		eqs = *eq ? 0 : byte_hits(w, BYTES_01 * '=');
+		if (!(sp | eqs)) {
+			p += 8;
+			continue;
+		}
+		i = (unsigned)__builtin_ctzll(sp | eqs) >> 3;
+		if (!sp || (eqs && (unsigned)__builtin_ctzll(eqs) >> 3 == i)) {
+			*eq = p + i;    /* an '=' before any space: go on for the space */
+			p += i + 1;
+			continue;
+		}
+		return p + i;
+	}
+#endif
+	for (; p < end && *p != ' '; p++) {
+		if (*p == '=' && !*eq)
+			*eq = p;
+	}
+	return p;
 }
 
 static void check_complete(struct pstate *st)
@@ -568,18 +623,15 @@ static enum logline_result parse_fields(struct xevent *ev, const char *in_val, c
 		return LOGLINE_BAD;
 	p = out_end;
 	while (p < end) {
-		const char *t, *te;
+		const char *t, *eq = NULL;
 
 		while (p < end && *p == ' ')
 			p++;
 		if (p >= end)
 			break;
 		t = p;
-		te = memchr(p, ' ', (size_t)(end - p));
-		if (!te)
-			te = end;
-		p = te;
-		field_token(&st, t, te);
+		p = token_end(p, end, &eq);
+		field_token(&st, t, p, eq);
 		if (st.bad)
 			return LOGLINE_BAD;
 	}
@@ -828,6 +880,7 @@ static void parse_header(struct logline_ctx *c, const char *p, const char *end, 
 	const char *w;
 	size_t wn;
 
+	h->time_us = 0;
 	h->has_time = false;
 	h->not_kernel = false;
 	/* "<4>" syslog priority. */
@@ -895,6 +948,40 @@ void logline_ctx_init(struct logline_ctx *c)
 
 static const char XNFT_TAG[] = "XNFT-";
 
+/*
+ * event_set_prefix, remembered: logs repeat a handful of prefixes, and the
+ * catalogue lookup is the costliest part of a short line. The hook of an
+ * unknown prefix depends on whether both interfaces are set, so that is part
+ * of the key. Entries are replaced round-robin.
+ */
+static void set_prefix_cached(struct logline_ctx *c, struct xevent *ev, const char *prefix,
+			      size_t len)
+{
+	bool fwd = ev->in[0] && ev->out[0];
+	struct logline_prefix_cache *pc;
+
+	if (len >= EVENT_PREFIX_MAX)
+		len = EVENT_PREFIX_MAX - 1;
+	for (unsigned i = 0; i < LOGLINE_PREFIX_CACHE; i++) {
+		pc = &c->prefixes[i];
+		if (pc->valid && pc->len == len && pc->fwd == fwd && !memcmp(pc->prefix, prefix, len)) {
+			memcpy(ev->prefix, pc->prefix, len + 1);
+			memcpy(ev->category, pc->category, pc->category_len + 1);
+			ev->hook = pc->hook;
+			return;
+		}
+	}
+	event_set_prefix(ev, prefix, len);
+	pc = &c->prefixes[c->prefix_next++ % LOGLINE_PREFIX_CACHE];
+	memcpy(pc->prefix, ev->prefix, len + 1);
+	pc->len = len;
+	pc->category_len = strlen(ev->category);
+	memcpy(pc->category, ev->category, pc->category_len + 1);
+	pc->hook = ev->hook;
+	pc->fwd = fwd;
+	pc->valid = true;
+}
+
 enum logline_result logline_parse(struct logline_ctx *c, const char *line, size_t len,
 				  int64_t time_us, int time_src, struct xevent *ev)
 {
@@ -924,13 +1011,13 @@ enum logline_result logline_parse(struct logline_ctx *c, const char *line, size_
 		return r;
 	/* A header this parser does not know stays in front: our prefix still starts at "XNFT-". */
 	prefix = h.prefix;
-	if (in_at - prefix > 5) {
+	if (in_at - prefix > 5 && memcmp(prefix, XNFT_TAG, 5)) {
 		const char *x = memmem(prefix, (size_t)(in_at - prefix), XNFT_TAG, 5);
 
 		if (x)
 			prefix = x;
 	}
-	event_set_prefix(ev, prefix, (size_t)(in_at - prefix));
+	set_prefix_cached(c, ev, prefix, (size_t)(in_at - prefix));
 	return LOGLINE_EVENT;
 }
 

@@ -17,6 +17,7 @@
 #ifndef XNFT_EVENTS_LOGLINE_H
 #define XNFT_EVENTS_LOGLINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,13 +31,26 @@ enum logline_result {
 				  * "kernel:": another program wrote it */
 };
 
-/* State kept across lines: the clock references and a cache for syslog stamps. */
+#define LOGLINE_PREFIX_CACHE 16
+
+/* A prefix seen before and what it gave. */
+struct logline_prefix_cache {
+	bool valid, fwd;
+	uint8_t hook;
+	size_t len, category_len;
+	char prefix[EVENT_PREFIX_MAX];
+	char category[EVENT_PREFIX_MAX];
+};
+
+/* State kept across lines: the clock references and caches for stamps and prefixes. */
 struct logline_ctx {
 	int64_t now_us;      /* a syslog stamp has no year: the one that puts it nearest before now */
 	int64_t boot_us;     /* wall-clock time of boot, for "[secs.usec]" stamps */
 	int64_t hour_key;    /* cache: (year, month, day, hour) of hour_base_us, local time */
 	int64_t hour_base_us;
 	int now_year;
+	struct logline_prefix_cache prefixes[LOGLINE_PREFIX_CACHE];
+	unsigned prefix_next;
 };
 
 /* References from the system clocks (realtime, monotonic). */

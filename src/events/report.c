@@ -106,6 +106,76 @@ static struct slot *table_get(struct table *t, uint64_t k0, uint64_t k1, bool *i
 	return s;
 }
 
+/*
+ * IPv4 sources, the bulk of them, in a table of their own with 8-byte slots:
+ * four times as many fit in the CPU's caches, and the lookup is the one
+ * random memory access per event.
+ */
+struct slot4 {
+	uint32_t addr;     /* host order */
+	uint32_t count;    /* 0 = empty slot */
+};
+
+struct table4 {
+	struct slot4 *slots;
+	size_t cap, used;
+};
+
+static uint32_t mix32(uint32_t x)
+{
+	x ^= x >> 16;
+	x *= 0x7feb352dU;
+	x ^= x >> 15;
+	x *= 0x846ca68bU;
+	x ^= x >> 16;
+	return x;
+}
+
+static struct slot4 *table4_probe(struct slot4 *slots, size_t cap, uint32_t addr)
+{
+	size_t i = mix32(addr) & (cap - 1);
+
+	while (slots[i].count && slots[i].addr != addr)
+		i = (i + 1) & (cap - 1);
+	return &slots[i];
+}
+
+static int table4_grow(struct table4 *t)
+{
+	size_t cap = t->cap * 2;
+	struct slot4 *slots = calloc(cap, sizeof(*slots));
+
+	if (!slots)
+		return -1;
+	for (size_t i = 0; i < t->cap; i++) {
+		if (t->slots[i].count)
+			*table4_probe(slots, cap, t->slots[i].addr) = t->slots[i];
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->cap = cap;
+	return 0;
+}
+
+/* The slot of addr; a new one only when may_add. NULL when it cannot be added. */
+static struct slot4 *table4_get(struct table4 *t, uint32_t addr, bool may_add)
+{
+	struct slot4 *s = table4_probe(t->slots, t->cap, addr);
+
+	if (s->count)
+		return s;
+	if (!may_add)
+		return NULL;
+	if ((t->used + 1) * 4 > t->cap * 3) {
+		if (table4_grow(t) < 0)
+			return NULL;
+		s = table4_probe(t->slots, t->cap, addr);
+	}
+	s->addr = addr;
+	t->used++;
+	return s;
+}
+
 static void key_of(int family, const unsigned char *addr, uint64_t *k0, uint64_t *k1)
 {
 	unsigned char b[16];
@@ -161,19 +231,32 @@ static void net_key(int family, uint64_t k0, uint64_t k1, uint64_t *n0, uint64_t
 
 struct names {
 	struct report_count *v;
+	uint32_t *hash;    /* of each name: compared before the name */
 	size_t n;
 	size_t last;       /* the one hit last: runs of one category are common */
 	uint64_t other;    /* past NAMES_MAX distinct names */
 };
 
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
 static void names_add(struct names *t, const char *name)
 {
+	uint32_t h;
+
 	if (t->n && t->last < t->n && !strcmp(t->v[t->last].name, name)) {
 		t->v[t->last].count++;
 		return;
 	}
+	h = name_hash(name);
 	for (size_t i = 0; i < t->n; i++) {
-		if (!strcmp(t->v[i].name, name)) {
+		if (t->hash[i] == h && !strcmp(t->v[i].name, name)) {
 			t->v[i].count++;
 			t->last = i;
 			return;
@@ -184,6 +267,7 @@ static void names_add(struct names *t, const char *name)
 		return;
 	}
 	snprintf(t->v[t->n].name, sizeof(t->v[t->n].name), "%s", name);
+	t->hash[t->n] = h;
 	t->v[t->n].count = 1;
 	t->last = t->n++;
 }
@@ -198,7 +282,7 @@ static void names_add(struct names *t, const char *name)
 /* Each width a multiple of the one before, so buckets merge exactly. */
 static const int64_t widths[] = {
 	SEC, 10 * SEC, 60 * SEC, 300 * SEC, 900 * SEC, 3600 * SEC, 6 * 3600 * SEC,
-	86400 * SEC, 7 * 86400 * SEC, 364 * 86400 * SEC,
+	86400 * SEC, 7 * 86400 * SEC, 364 * 86400 * SEC, 3640 * 86400 * SEC,
 };
 #define N_WIDTHS (sizeof(widths) / sizeof(widths[0]))
 
@@ -288,7 +372,8 @@ struct report {
 	uint64_t events;
 	int64_t first_us, last_us;
 	struct names categories, hooks, ifaces, protos;
-	struct table sources, nets;
+	struct table4 src4;          /* IPv4 sources */
+	struct table sources;        /* IPv6 sources */
 	uint64_t untracked;
 	uint32_t tcp[65536], udp[65536];
 	struct hist hist;
@@ -297,7 +382,14 @@ struct report {
 static int names_init(struct names *t)
 {
 	t->v = calloc(NAMES_MAX, sizeof(*t->v));
-	return t->v ? 0 : -1;
+	t->hash = calloc(NAMES_MAX, sizeof(*t->hash));
+	return t->v && t->hash ? 0 : -1;
+}
+
+static void names_free(struct names *t)
+{
+	free(t->v);
+	free(t->hash);
 }
 
 struct report *report_new(struct xerr *e)
@@ -306,12 +398,13 @@ struct report *report_new(struct xerr *e)
 
 	if (!r || names_init(&r->categories) < 0 || names_init(&r->hooks) < 0 ||
 	    names_init(&r->ifaces) < 0 || names_init(&r->protos) < 0 ||
-	    table_init(&r->sources, 4096, REPORT_MAX_SOURCES) < 0 ||
-	    table_init(&r->nets, 4096, REPORT_MAX_SOURCES) < 0) {
+	    table_init(&r->sources, 1024, REPORT_MAX_SOURCES) < 0 ||
+	    !(r->src4.slots = calloc(4096, sizeof(*r->src4.slots)))) {
 		report_free(r);
 		xerr_set(e, XNFT_EXIT_USAGE, "out of memory for the report");
 		return NULL;
 	}
+	r->src4.cap = 4096;
 	return r;
 }
 
@@ -319,12 +412,12 @@ void report_free(struct report *r)
 {
 	if (!r)
 		return;
-	free(r->categories.v);
-	free(r->hooks.v);
-	free(r->ifaces.v);
-	free(r->protos.v);
+	names_free(&r->categories);
+	names_free(&r->hooks);
+	names_free(&r->ifaces);
+	names_free(&r->protos);
 	free(r->sources.slots);
-	free(r->nets.slots);
+	free(r->src4.slots);
 	free(r);
 }
 
@@ -334,30 +427,41 @@ static void sat_inc(uint32_t *c)
 		(*c)++;
 }
 
+/* One lookup per event: the networks are summed from the sources at the end. */
 static void count_source(struct report *r, const struct xevent *ev)
 {
-	uint64_t k0, k1, n0, n1;
-	struct slot *s, *n;
-	bool is_new, net_new;
+	uint64_t k0, k1;
+	struct slot *s;
+	bool is_new, may_add = r->src4.used + r->sources.used < REPORT_MAX_SOURCES;
 
-	if (ev->family != AF_INET && ev->family != AF_INET6) {
+	if (ev->family == AF_INET) {
+		uint32_t a = (uint32_t)ev->src[0] << 24 | (uint32_t)ev->src[1] << 16 |
+			     (uint32_t)ev->src[2] << 8 | ev->src[3];
+		struct slot4 *s4 = table4_get(&r->src4, a, may_add);
+
+		if (!s4)
+			r->untracked++;
+		else
+			sat_inc(&s4->count);
+		return;
+	}
+	if (ev->family != AF_INET6) {
 		r->untracked++;
 		return;
 	}
 	key_of(ev->family, ev->src, &k0, &k1);
-	s = table_get(&r->sources, k0, k1, &is_new);
+	if (may_add) {
+		s = table_get(&r->sources, k0, k1, &is_new);
+	} else {
+		s = table_probe(r->sources.slots, r->sources.cap, k0, k1);
+		if (!s->count)
+			s = NULL;
+	}
 	if (!s) {
 		r->untracked++;
 		return;
 	}
 	sat_inc(&s->count);
-	net_key(ev->family, k0, k1, &n0, &n1);
-	n = table_get(&r->nets, n0, n1, &net_new);
-	if (!n)
-		return;
-	sat_inc(&n->count);
-	if (is_new && n->aux != UINT32_MAX)
-		n->aux++;
 }
 
 void report_add(struct report *r, const struct xevent *ev)
@@ -455,7 +559,7 @@ static struct slot *top_slots(const struct table *t, size_t top, size_t *n)
 	return v;
 }
 
-static void fill_net(const struct report *r, int family, uint64_t k0, uint64_t k1,
+static void fill_net(const struct table *nets, int family, uint64_t k0, uint64_t k1,
 		     struct report_net *out)
 {
 	uint64_t n0, n1;
@@ -464,40 +568,107 @@ static void fill_net(const struct report *r, int family, uint64_t k0, uint64_t k
 	net_key(family, k0, k1, &n0, &n1);
 	addr_of_key(n0, n1, &out->family, out->addr);
 	out->len = family == AF_INET ? REPORT_NET4_LEN : REPORT_NET6_LEN;
-	s = table_probe(r->nets.slots, r->nets.cap, n0, n1);
+	s = table_probe(nets->slots, nets->cap, n0, n1);
 	out->count = s->count;
 	out->sources = s->aux;
 }
 
+/* The networks (/24, /64) of the tracked sources, with their events and source counts. */
+static int sum_nets(const struct table *all, struct table *nets)
+{
+	if (table_init(nets, 4096, REPORT_MAX_SOURCES) < 0)
+		return -1;
+	for (size_t i = 0; i < all->cap; i++) {
+		const struct slot *src = &all->slots[i];
+		uint64_t n0, n1;
+		unsigned char a[16];
+		int family;
+		struct slot *n;
+		bool is_new;
+
+		if (!src->count)
+			continue;
+		addr_of_key(src->k0, src->k1, &family, a);
+		net_key(family, src->k0, src->k1, &n0, &n1);
+		n = table_get(nets, n0, n1, &is_new);
+		if (!n)
+			return -1;
+		n->count = n->count > UINT32_MAX - src->count ? UINT32_MAX : n->count + src->count;
+		n->aux++;
+	}
+	return 0;
+}
+
+/* Both families in one table of 16-byte keys, as the summary works on them. */
+static int all_sources(const struct report *r, struct table *all)
+{
+	if (table_init(all, 4096, (size_t)REPORT_MAX_SOURCES * 2) < 0)
+		return -1;
+	for (size_t i = 0; i < r->sources.cap; i++) {
+		const struct slot *src = &r->sources.slots[i];
+		struct slot *d;
+		bool is_new;
+
+		if (!src->count)
+			continue;
+		d = table_get(all, src->k0, src->k1, &is_new);
+		if (!d)
+			return -1;
+		*d = *src;
+	}
+	for (size_t i = 0; i < r->src4.cap; i++) {
+		const struct slot4 *src = &r->src4.slots[i];
+		unsigned char a[4] = { (unsigned char)(src->addr >> 24), (unsigned char)(src->addr >> 16),
+				       (unsigned char)(src->addr >> 8), (unsigned char)src->addr };
+		uint64_t k0, k1;
+		struct slot *d;
+		bool is_new;
+
+		if (!src->count)
+			continue;
+		key_of(AF_INET, a, &k0, &k1);
+		d = table_get(all, k0, k1, &is_new);
+		if (!d)
+			return -1;
+		d->count = src->count;
+	}
+	return 0;
+}
+
 static int summarize_addrs(const struct report *r, size_t top, struct report_summary *o)
 {
+	struct table nets = { 0 }, all = { 0 };
 	size_t n;
-	struct slot *v = top_slots(&r->sources, top, &n);
+	struct slot *v;
+	int ret = -1;
 
+	if (all_sources(r, &all) < 0 || sum_nets(&all, &nets) < 0)
+		goto out;
+	v = top_slots(&all, top, &n);
 	if (!v)
-		return -1;
+		goto out;
 	o->sources = calloc(n + 1, sizeof(*o->sources));
 	if (!o->sources) {
 		free(v);
-		return -1;
+		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct report_source *s = &o->sources[i];
 
 		addr_of_key(v[i].k0, v[i].k1, &s->family, s->addr);
 		s->count = v[i].count;
-		fill_net(r, s->family, v[i].k0, v[i].k1, &s->net);
+		fill_net(&nets, s->family, v[i].k0, v[i].k1, &s->net);
 	}
 	o->nsources = n;
 	free(v);
 
-	v = top_slots(&r->nets, top, &n);
+	v = top_slots(&nets, top, &n);
 	if (!v)
-		return -1;
+		goto out;
 	o->nets = calloc(n + 1, sizeof(*o->nets));
 	if (!o->nets) {
 		free(v);
-		return -1;
+		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct report_net *t = &o->nets[i];
@@ -509,10 +680,14 @@ static int summarize_addrs(const struct report *r, size_t top, struct report_sum
 	}
 	o->nnets = n;
 	free(v);
-	o->distinct_sources = r->sources.used;
-	o->distinct_nets = r->nets.used;
+	o->distinct_sources = all.used;
+	o->distinct_nets = nets.used;
 	o->untracked_events = r->untracked;
-	return 0;
+	ret = 0;
+out:
+	free(nets.slots);
+	free(all.slots);
+	return ret;
 }
 
 static int cmp_port(const void *a, const void *b)

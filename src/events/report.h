@@ -97,7 +97,7 @@ int report_summarize(const struct report *r, size_t top, struct report_summary *
 
 void report_summary_free(struct report_summary *s);
 
-/* "1s", "10s", "1m", "5m", "15m", "1h", "6h", "1d", "7d", "364d". */
+/* "1s", "10s", "1m", "5m", "15m", "1h", "6h", "1d", "7d", "364d", "3640d". */
 void report_interval_name(int64_t us, char *buf, size_t size);
 
 #endif

@@ -66,7 +66,7 @@ static int bad_spec(const char *spec, struct xerr *e)
 static int open_spec(struct evsource *s, const char *spec, struct xerr *e)
 {
 	const char *arg;
-	unsigned group;
+	unsigned group = 0;
 
 	if (!strcmp(spec, "-") || !strcmp(spec, "stdin"))
 		return source_file_open(s, NULL, true, e);
@@ -326,6 +326,7 @@ int evsource_read(struct evsource *s, event_cb cb, void *arg, struct xerr *e)
 	s->cb = cb;
 	s->cb_arg = arg;
 	s->stopped = false;
+	s->busy = false;
 	r = s->ops->read(s, e);
 	s->cb = NULL;
 	s->cb_arg = NULL;
@@ -349,8 +350,11 @@ int evsource_timeout_ms(struct evsource *s)
 int evsource_wait(struct evsource *s, int max_ms)
 {
 	struct pollfd pfd = { .fd = evsource_fd(s), .events = POLLIN };
-	int t = evsource_timeout_ms(s);
+	int t;
 
+	if (s->busy)
+		return 0;   /* the last read left data behind: read again at once */
+	t = evsource_timeout_ms(s);
 	if (max_ms >= 0 && (t < 0 || t > max_ms))
 		t = max_ms;
 	if (pfd.fd < 0 && t < 0)

@@ -87,7 +87,8 @@ int evsource_timeout_ms(struct evsource *s);
 
 /*
  * Wait until the source may have more (poll on its fd and timeout, capped
- * at max_ms; -1 = no cap). Returns 0, also when a signal interrupted it.
+ * at max_ms; -1 = no cap); at once when the last read stopped at its budget
+ * with more to read. Returns 0, also when a signal interrupted it.
  */
 int evsource_wait(struct evsource *s, int max_ms);
 

@@ -191,6 +191,7 @@ static int file_read(struct evsource *s, struct xerr *e)
 		if (r == 0 || s->stopped)
 			return 0;
 	}
+	s->busy = true;
 	return 0;
 }
 

@@ -11,7 +11,7 @@
 /* Longest line kept; a longer one is counted unparsed and skipped to its newline. */
 #define SOURCE_LINE_MAX (64 * 1024)
 /* Bytes read per read() call of the line sources. */
-#define SOURCE_CHUNK (1024 * 1024)
+#define SOURCE_CHUNK (128 * 1024)
 /* Records handled per evsource_read() call before returning to the caller's loop. */
 #define SOURCE_BUDGET 65536
 
@@ -35,6 +35,7 @@ struct evsource {
 	event_cb cb;
 	void *cb_arg;
 	bool stopped;
+	bool busy;           /* the read stopped at its budget: more is there now, do not wait */
 	/* Line splitting for file and stdin. */
 	char *lbuf;
 	size_t lcap, llen;

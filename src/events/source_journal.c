@@ -82,6 +82,7 @@ static int journal_read(struct evsource *s, struct xerr *e)
 		if (source_line(s, msg, mlen, (int64_t)usec, EVENT_TIME_SOURCE))
 			return 0;
 	}
+	s->busy = true;
 	return 0;
 }
 

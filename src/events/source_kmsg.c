@@ -68,6 +68,7 @@ static int kmsg_read(struct evsource *s, struct xerr *e)
 				EVENT_TIME_SOURCE))
 			return 0;
 	}
+	s->busy = true;
 	return 0;
 }
 

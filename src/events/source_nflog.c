@@ -144,6 +144,7 @@ static int nflog_read(struct evsource *s, struct xerr *e)
 		}
 		nflog_handle_packet(n->h, n->buf, (int)len);
 	}
+	s->busy = !s->stopped;
 	return 0;
 }
 

@@ -54,6 +54,9 @@ static void check_line(const uint8_t *data, size_t size)
 	enum logline_result r;
 
 	logline_ctx_init_at(&ctx, NOW_US, NOW_US - 100000LL * 1000000);
+	/* event_init clears only the first byte of the strings: start both equal. */
+	memset(&ev, 0, sizeof(ev));
+	memset(&again, 0, sizeof(again));
 	r = logline_parse(&ctx, (const char *)data, size, NOW_US, EVENT_TIME_RECEIVED, &ev);
 	if (ev.raw != (const char *)data || ev.raw_len != size)
 		abort();
