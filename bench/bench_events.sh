@@ -88,13 +88,14 @@ with open(path, "w") as f:
 EOF
 MB=$(du -m "$LOG" | cut -f1)
 
-# run_timed NAME cmd...: wall seconds and peak KiB of one run into NAME.t / NAME.m.
+# run_timed NAME cmd...: wall seconds, CPU seconds (user + system) and peak KiB
+# of one run into NAME_t, NAME_c and NAME_m.
 run_timed() {
 	local name=$1; shift
-	/usr/bin/time -f '%e %M' -o "$WORK/$name.time" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" ||
+	/usr/bin/time -f '%e %M %U %S' -o "$WORK/$name.time" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" ||
 		{ echo "bench: $name failed: $(tail -3 "$WORK/$name.err")" >&2; exit 1; }
-	read -r T M <"$WORK/$name.time"
-	eval "${name}_t=$T ${name}_m=$M"
+	read -r T M U S <"$WORK/$name.time"
+	eval "${name}_t=$T ${name}_m=$M ${name}_c=$(awk -v u="$U" -v s="$S" 'BEGIN { printf "%.2f", u + s }')"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) b = 0.001; printf "%.1f", a / b }'; }
 per_line_us() { awk -v t="$1" -v n="$2" 'BEGIN { printf "%.2f", t * 1e6 / n }'; }
@@ -121,7 +122,7 @@ EOF
 head -n "$F2B_LINES" "$LOG" >"$WORK/f2b.log"
 run_timed f2bpart fail2ban-regex -r --print-no-missed "$WORK/f2b.log" "$WORK/xnft-drops.conf"
 f2b_lines=$F2B_LINES
-f2b_t=$f2bpart_t f2b_m=$f2bpart_m
+f2b_t=$f2bpart_t f2b_m=$f2bpart_m f2b_c=$f2bpart_c
 est=$(awk -v t="$f2bpart_t" -v a="$F2B_LINES" -v b="$LINES" 'BEGIN { printf "%d", t * b / a }')
 if [ "$est" -le "$F2B_MAX_SECONDS" ] && [ "$F2B_LINES" -lt "$LINES" ]; then
 	run_timed f2b fail2ban-regex -r --print-no-missed "$LOG" "$WORK/xnft-drops.conf"
@@ -129,18 +130,22 @@ if [ "$est" -le "$F2B_MAX_SECONDS" ] && [ "$F2B_LINES" -lt "$LINES" ]; then
 fi
 f2b_matched=$(grep -oE '[0-9]+ matched' "$WORK/$([ "$f2b_lines" = "$LINES" ] && echo f2b || echo f2bpart).out" | head -1)
 
-# Per line, so a partial fail2ban run compares fairly.
+# Per line, so a partial fail2ban run compares fairly; wall time and CPU time
+# (the latter does not depend on what else the machine runs).
 x_us=$(per_line_us "$xnft_t" "$LINES")
 m_us=$(per_line_us "$mawk_t" "$LINES")
 f_us=$(per_line_us "$f2b_t" "$f2b_lines")
+xc_us=$(per_line_us "$xnft_c" "$LINES")
+mc_us=$(per_line_us "$mawk_c" "$LINES")
+fc_us=$(per_line_us "$f2b_c" "$f2b_lines")
 f2b_note=""
 [ "$f2b_lines" != "$LINES" ] && f2b_note=" (run on the first $f2b_lines lines: the whole file would take about ${est} s)"
 
 echo "Input: $LINES kernel drop lines (${MB} MB, syslog format, 10% IPv6) from $SOURCES sources;"
 echo "xnft counted $xnft_events events from $xnft_sources sources, mawk $mawk_sources sources, fail2ban-regex: $f2b_matched$f2b_note."
 echo
-echo "| parse + count by source | wall time | per line | peak memory | xnft is faster by |"
-echo "|---|---|---|---|---|"
-echo "| \`xnft report --source file:LOG\` | ${xnft_t} s | ${x_us} µs | $(mib "$xnft_m") MiB | |"
-echo "| \`mawk\` extracting SRC= and counting | ${mawk_t} s | ${m_us} µs | $(mib "$mawk_m") MiB | $(ratio "$m_us" "$x_us")× |"
-echo "| \`fail2ban-regex\`, equivalent filter$f2b_note | ${f2b_t} s for $f2b_lines lines | ${f_us} µs | $(mib "$f2b_m") MiB | $(ratio "$f_us" "$x_us")× |"
+echo "| parse + count by source | wall time | CPU time | wall per line | peak memory | xnft faster by (wall / CPU) |"
+echo "|---|---|---|---|---|---|"
+echo "| \`xnft report --source file:LOG\` | ${xnft_t} s | ${xnft_c} s | ${x_us} µs | $(mib "$xnft_m") MiB | |"
+echo "| \`mawk\` extracting SRC= and counting | ${mawk_t} s | ${mawk_c} s | ${m_us} µs | $(mib "$mawk_m") MiB | $(ratio "$m_us" "$x_us")× / $(ratio "$mc_us" "$xc_us")× |"
+echo "| \`fail2ban-regex\`, equivalent filter | ${f2b_t} s for $f2b_lines lines | ${f2b_c} s | ${f_us} µs | $(mib "$f2b_m") MiB | $(ratio "$f_us" "$x_us")× / $(ratio "$fc_us" "$xc_us")× |"

@@ -10,10 +10,10 @@
  * IPv6 in); by destination port (TCP, UDP); and over time, in buckets whose
  * width adapts to the span so memory stays fixed.
  *
- * Memory is bounded: at most REPORT_MAX_SOURCES source addresses (and as
- * many networks) are tracked; events from further new sources are counted
- * in the totals and in untracked_events. Per-address counts saturate at
- * 2^32 - 1.
+ * Memory is bounded: at most REPORT_MAX_SOURCES source addresses are
+ * tracked (the networks are summed from them when the report is made);
+ * events from further new sources are counted in the totals and in
+ * untracked_events. Per-address counts saturate at 2^32 - 1.
  */
 #ifndef XNFT_EVENTS_REPORT_H
 #define XNFT_EVENTS_REPORT_H
