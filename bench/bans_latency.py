@@ -19,6 +19,9 @@ import threading
 import time
 
 
+CHILDREN = []
+
+
 def line(src, prefix, dpt):
     return ("Nov 23 18:00:00 host kernel: %s: IN=eth0 OUT= SRC=%s DST=198.18.0.1 LEN=40 "
             "TOS=0x00 PREC=0x00 TTL=52 ID=0 PROTO=TCP SPT=40000 DPT=%d WINDOW=1024 "
@@ -32,6 +35,7 @@ def main():
     every = max(1, total // scanners)
     seen = {}
     mon = subprocess.Popen(["nft", "monitor", "elements"], stdout=subprocess.PIPE, bufsize=0)
+    CHILDREN.append(mon)
     pat = re.compile(rb"add element inet xnft BANNED4 \{ ([0-9.]+) timeout")
 
     def reader():
@@ -46,6 +50,7 @@ def main():
     threading.Thread(target=reader, daemon=True).start()
     d = subprocess.Popen([xnft, "daemon", "-c", conf, "-s", "stdin"], stdin=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, bufsize=0)
+    CHILDREN.append(d)
     time.sleep(1.5)   # daemon up, monitor subscribed
     background = [line("100.%d.%d.%d" % (64 + i // 65536 % 64, i // 256 % 256, i % 256),
                        "XNFT-DROP", 1000 + i % 1000).encode() for i in range(20000)]
@@ -98,4 +103,11 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        # never leave a daemon or a monitor behind, whatever happened
+        for child in CHILDREN:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
