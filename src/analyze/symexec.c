@@ -99,6 +99,7 @@ struct ctx {
 	bool iif_present, oif_present;
 	bool before_conntrack;
 	bool after_defrag;            /* fragments were reassembled before this chain */
+	bool ttl_dec;                 /* forwarding: chains see the ttl one lower */
 	struct markpiece *marks;
 	size_t nmarks;
 	BDD rewritten[HS__NFIELDS];   /* packets whose field a rule rewrote (not mark) */
@@ -109,7 +110,8 @@ struct ctx {
 	char **dynsets;               /* "table/name" of sets the ruleset adds to */
 	size_t ndynsets;
 	size_t nrules_seen;
-	bool uses_ct;                 /* conntrack (and defragmentation) is loaded */
+	bool uses_ct;                 /* conntrack (and defragmentation) is loaded ... */
+	bool ct4, ct6;                /* ... for IPv4, for IPv6 (an ip table's ct loads IPv4's) */
 };
 
 static int fail_oom(struct ctx *c)
@@ -634,6 +636,62 @@ static BDD cached_set(struct ctx *c, const struct rs_set *set, const struct fmap
 }
 
 /* field OP right over a numeric field; sets *unknown when the shape is not modelled. */
+/*
+ * ttl after ip_forward() decremented it: the chain sees x - 1 where the
+ * packet (the header space) says x, so every bound moves up by one.
+ */
+static BDD ttl_dec_pred(struct ctx *c, enum rs_op op, const struct rs_term *t, bool *unknown)
+{
+	struct fmap fm = { .f = HS_TTL, .nfproto = -1 };
+	struct ivs s = { 0 };
+	BDD p;
+	u128 v;
+
+	if (op == RS_OP_IN || op == RS_OP_NOT) {
+		*unknown = true;
+		return bddfalse;
+	}
+	if (op == RS_OP_LT || op == RS_OP_GT || op == RS_OP_LE || op == RS_OP_GE) {
+		if (t->kind != RS_TERM_VALUE) {
+			*unknown = true;
+			return bddfalse;
+		}
+		v = value_u128(&t->v) + 1;
+		switch (op) {
+		case RS_OP_LT: return hs_range(c->hs, HS_TTL, 0, v - 1);
+		case RS_OP_LE: return hs_range(c->hs, HS_TTL, 0, v > 255 ? 255 : v);
+		case RS_OP_GT: return v >= 255 ? bddfalse : hs_range(c->hs, HS_TTL, v + 1, 255);
+		default: return v > 255 ? bddfalse : hs_range(c->hs, HS_TTL, v, 255);
+		}
+	}
+	term_ivs(&fm, t, &s, 0);
+	if (s.oom || s.unknown) {
+		free(s.v);
+		if (s.oom)
+			fail_oom(c);
+		*unknown = true;
+		return bddfalse;
+	}
+	{
+		size_t k = 0;
+
+		/* a seen value of 255 would need a ttl of 256: no packet */
+		for (size_t i = 0; i < s.n; i++) {
+			if (s.v[i].lo >= 255)
+				continue;
+			s.v[k].lo = s.v[i].lo + 1;
+			s.v[k].hi = s.v[i].hi >= 255 ? 255 : s.v[i].hi + 1;
+			k++;
+		}
+		s.n = k;
+	}
+	p = hs_intervals(c->hs, HS_TTL, s.v, s.n);
+	free(s.v);
+	if (op == RS_OP_NE)
+		put(&p, NOT(p));
+	return p;
+}
+
 static BDD field_pred(struct ctx *c, const struct fmap *fm, enum rs_op op, const struct rs_term *t,
 		      bool *unknown)
 {
@@ -644,6 +702,8 @@ static BDD field_pred(struct ctx *c, const struct fmap *fm, enum rs_op op, const
 	int bits = hs->field[fm->f].bits;
 
 	fmax = bits >= 128 ? ~(u128)0 : (((u128)1 << bits) - 1);
+	if (fm->f == HS_TTL && c->ttl_dec)
+		return ttl_dec_pred(c, op, t, unknown);
 	if (op == RS_OP_IN || op == RS_OP_NOT) {
 		if (t->kind != RS_TERM_VALUE) {
 			*unknown = true;
@@ -1004,6 +1064,10 @@ static BDD pred(struct ctx *c, const struct pred_in *in, int depth)
 		p = field_pred(c, &fm, in->op, in->right, &unknown);
 		if (unknown)
 			break;
+		if (in->masked && fm.f == HS_TTL && c->ttl_dec) {
+			unknown = true;
+			break;
+		}
 		if (in->masked)
 			keep = to_field(&fm, in->mask) | low_fill(&fm);
 		/* reassembled: more-fragments and offset read 0 */
@@ -1617,6 +1681,9 @@ static int run_base(struct ctx *c, const struct rs_chain *ch, BDD *alive, BDD *d
 		and_into(&sees, x);
 		unref(x);
 	}
+	c->ttl_dec = c->path == SX_FORWARD && (ch->hook == RS_HOOK_FORWARD ||
+					       ch->hook == RS_HOOK_POSTROUTING ||
+					       ch->hook == RS_HOOK_EGRESS);
 	c->before_conntrack = ch->hook == RS_HOOK_INGRESS ||
 			      ((ch->hook == RS_HOOK_PREROUTING || ch->hook == RS_HOOK_OUTPUT) &&
 			       ch->prio < CONNTRACK_PRIO);
@@ -1639,10 +1706,19 @@ static int run_base(struct ctx *c, const struct rs_chain *ch, BDD *alive, BDD *d
  * With conntrack loaded, defragmentation runs at -400 of prerouting and
  * output: a fragment goes no further on its own (symexec.h).
  */
-static void hold_fragments(struct ctx *c, BDD *alive, BDD *held)
+static void hold_fragments(struct ctx *c, BDD *alive, BDD *held, bool v4, bool v6)
 {
 	BDD whole = hs_masked_eq(c->hs, HS_FRAGOFF, 0x3fff, 0);
 	BDD frag = DIFF(*alive, whole);
+
+	if (!v4 || !v6) {
+		/* only the families whose conntrack (and defragmentation) is loaded */
+		BDD fam = hs_eq(c->hs, HS_NFPROTO, v6 ? 1 : 0);
+
+		put(&frag, v4 || v6 ? AND(frag, fam) : bddfalse);
+		unref(fam);
+		put(&whole, NOT(frag));
+	}
 
 	or_into(held, frag);
 	put(alive, AND(*alive, whole));
@@ -1653,6 +1729,7 @@ static void hold_fragments(struct ctx *c, BDD *alive, BDD *held)
 static int run_hook(struct ctx *c, enum rs_hook hook, BDD *alive, BDD *dropped, BDD *held)
 {
 	bool defrag = c->uses_ct && (hook == RS_HOOK_PREROUTING || hook == RS_HOOK_OUTPUT);
+	bool v4 = c->ct4, v6 = c->ct6;
 	struct basech *v;
 	size_t n = base_chains(c->rs, hook, &v);
 
@@ -1663,7 +1740,7 @@ static int run_hook(struct ctx *c, enum rs_hook hook, BDD *alive, BDD *dropped, 
 		/* ip_local_deliver() reassembles IPv4 before the input hook, conntrack or not */
 		BDD v4 = hs_eq(c->hs, HS_NFPROTO, 0), only = AND(*alive, v4), rest = DIFF(*alive, v4);
 
-		hold_fragments(c, &only, held);
+		hold_fragments(c, &only, held, true, false);
 		put(alive, OR(only, rest));
 		unref(only);
 		unref(rest);
@@ -1671,7 +1748,7 @@ static int run_hook(struct ctx *c, enum rs_hook hook, BDD *alive, BDD *dropped, 
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (defrag && v[i].ch->prio >= DEFRAG_PRIO) {
-			hold_fragments(c, alive, held);
+			hold_fragments(c, alive, held, v4, v6);
 			defrag = false;
 		}
 		if (run_base(c, v[i].ch, alive, dropped)) {
@@ -1682,7 +1759,7 @@ static int run_hook(struct ctx *c, enum rs_hook hook, BDD *alive, BDD *dropped, 
 			put(alive, DIFF(*alive, c->left));
 	}
 	if (defrag)
-		hold_fragments(c, alive, held);
+		hold_fragments(c, alive, held, v4, v6);
 	free(v);
 	return 0;
 }
@@ -1822,25 +1899,31 @@ static int ctx_init(struct ctx *c, struct hspace *hs, const struct ruleset *rs,
 		c->rewritten[f] = bddfalse;
 	for (size_t t = 0; t < rs->ntables; t++) {
 		const struct rs_table *tb = rs->tables[t];
+		bool f4 = tb->family == RS_FAM_INET || tb->family == RS_FAM_IP;
+		bool f6 = tb->family == RS_FAM_INET || tb->family == RS_FAM_IP6;
 
 		for (size_t i = 0; i < tb->nchains; i++) {
-			if (tb->chains[i]->base && tb->chains[i]->type &&
-			    !strcmp(tb->chains[i]->type, "nat"))
-				c->uses_ct = true;
+			bool ct = tb->chains[i]->base && tb->chains[i]->type &&
+				  !strcmp(tb->chains[i]->type, "nat");
+
 			for (size_t r = 0; r < tb->chains[i]->nrules; r++) {
 				const struct rs_rule *ru = &tb->chains[i]->rules[r];
 
 				c->nrules_seen++;
 				for (size_t k = 0; k < ru->nitems; k++)
-					c->uses_ct |= stmt_needs_ct(&ru->items[k]);
+					ct |= stmt_needs_ct(&ru->items[k]);
 				for (size_t k = 0; k < ru->nitems; k++)
 					if (ru->items[k].kind == RS_ST_SET &&
 					    ru->items[k].u.set.op != RS_SETOP_DELETE &&
 					    add_dynset(c, tb, ru->items[k].u.set.set_name))
 						return fail_oom(c);
 			}
+			/* conntrack registers per family: netdev and others load none */
+			c->ct4 |= ct && f4;
+			c->ct6 |= ct && f6;
 		}
 	}
+	c->uses_ct = c->ct4 || c->ct6;
 	return 0;
 }
 

@@ -18,7 +18,9 @@
  * intervals, concatenations, masks and prefixes are followed exactly.
  * `queue` counts as accept (a user-space program decides), and so does
  * `fwd to` (the packet leaves through another device). When the
- * ruleset loads conntrack, defragmentation runs at priority -400 of
+ * ruleset loads conntrack for a packet's family (a ct expression or nat
+ * chain in an inet table loads both, in an ip table IPv4's, in an ip6
+ * table IPv6's), defragmentation runs at priority -400 of
  * prerouting and output: a fragment (more-fragments or an offset) is seen
  * by the chains before it and then held for reassembly; from there on the
  * whole datagram is judged as the unfragmented packet it becomes, so a
