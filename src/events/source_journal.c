@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <systemd/sd-journal.h>
 
@@ -159,6 +160,13 @@ int source_journal_open(struct evsource *s, const char *path, struct xerr *e)
 	s->priv = js;
 	s->ops = &source_journal_ops;
 	s->mixed = true;
+	if (!path && access("/run/systemd/journal/", F_OK) != 0 && access("/var/log/journal/", F_OK) != 0) {
+		journal_close(s);
+		xerr_set(e, XNFT_EXIT_USAGE, "source 'journal': this host has no journal (journald does not "
+			 "run and /var/log/journal does not exist)");
+		return xerr_hint(e, "read the kernel log with --source kmsg, or a log file with "
+				 "--source file:PATH");
+	}
 	if (path) {
 		const char *paths[] = { path, NULL };
 
