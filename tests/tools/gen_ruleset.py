@@ -330,7 +330,7 @@ class RulesetMaker:
             if fam == "ip6":
                 return "ip6 hoplimit %s" % r.choice(["255", "< 10", "> 100", "1"])
             return "ip ttl %s" % r.choice(["64", "< 10", "> 100", "255"])
-        if x < 0.85 and fam == "ip" and l4 in (None, "tcp"):
+        if x < 0.85 and fam == "ip" and l4 == "tcp":
             return "ip saddr . tcp dport @cc"
         if x < 0.92 and l4 is None:
             return "meta l4proto { tcp, udp } th dport %s" % self.port_expr()

@@ -25,9 +25,9 @@
 #define FIX FIXTURES "/trace/"
 #define POLICY_ENTRY FIXTURES "/../../../policy/nftables.conf"
 
-static struct ruleset *fixtures[4];
-static const char *const fixture_names[] = { "hooks", "jumps", "matches", "policy" };
-enum { HOOKS, JUMPS, MATCHES, POLICY };
+static struct ruleset *fixtures[5];
+static const char *const fixture_names[] = { "hooks", "jumps", "matches", "policy", "family" };
+enum { HOOKS, JUMPS, MATCHES, POLICY, FAMILY };
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -51,7 +51,7 @@ static char *slurp(const char *path, size_t *len)
 static int setup(void **state)
 {
 	(void)state;
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		char path[512];
 		struct xerr e;
 		size_t len;
@@ -70,7 +70,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		ruleset_free(fixtures[i]);
 	return 0;
 }
@@ -249,6 +249,10 @@ static const struct tcase cases[] = {
 	{ MATCHES, "iif eth0 udp dport 22 ip saddr 10.1.1.1", 0, NULL, "drop", "policy", NULL,
 	  "ssh-from-nets", NULL },
 	{ MATCHES, "tcp dport 9", 0, NULL, "drop", "policy", NULL, "oif-in-input", NULL },
+	/* conntrack, and defragmentation with it, is loaded per family */
+	{ FAMILY, "iif eth0 ip6 saddr 2001:db8::1 meta l4proto udp fragment", 0, NULL, "drop",
+	  "v6-frag-at-input", NULL, NULL, NULL },
+	{ FAMILY, "iif eth0 tcp dport 9 tcp flags fin", 0, NULL, "drop", "v4-invalid", NULL, NULL, NULL },
 	/* the default policy */
 	{ POLICY, "iif lo", 0, NULL, "accept", "loopback: the host talking to itself", NULL, NULL, NULL },
 	{ POLICY, "iif lo ip6 saddr ::1 udp dport 53", 0, NULL, "accept",
