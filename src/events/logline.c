@@ -130,7 +130,8 @@ static int parse_addr(const char *p, const char *end, unsigned char out[16])
 	size_t n = (size_t)(end - p);
 	char buf[64];
 
-	if (!memchr(p, ':', n))
+	/* An IPv6 address has a ':' in its first five characters; IPv4 never has one. */
+	if (!memchr(p, ':', n < 5 ? n : 5))
 		return parse_ipv4(p, end, out) ? AF_INET : 0;
 	if (n == 39 && parse_ipv6_full(p, out))
 		return AF_INET6;

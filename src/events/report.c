@@ -371,7 +371,9 @@ static void hist_add(struct hist *h, int64_t t)
 struct report {
 	uint64_t events;
 	int64_t first_us, last_us;
-	struct names categories, hooks, ifaces, protos;
+	struct names categories, ifaces;
+	uint64_t hook_n[EVENT_HOOK_POSTROUTING + 1];
+	uint64_t proto_n[257];       /* by protocol number; [256]: unknown */
 	struct table4 src4;          /* IPv4 sources */
 	struct table sources;        /* IPv6 sources */
 	uint64_t untracked;
@@ -396,8 +398,7 @@ struct report *report_new(struct xerr *e)
 {
 	struct report *r = calloc(1, sizeof(*r));
 
-	if (!r || names_init(&r->categories) < 0 || names_init(&r->hooks) < 0 ||
-	    names_init(&r->ifaces) < 0 || names_init(&r->protos) < 0 ||
+	if (!r || names_init(&r->categories) < 0 || names_init(&r->ifaces) < 0 ||
 	    table_init(&r->sources, 1024, REPORT_MAX_SOURCES) < 0 ||
 	    !(r->src4.slots = calloc(4096, sizeof(*r->src4.slots)))) {
 		report_free(r);
@@ -413,9 +414,7 @@ void report_free(struct report *r)
 	if (!r)
 		return;
 	names_free(&r->categories);
-	names_free(&r->hooks);
 	names_free(&r->ifaces);
-	names_free(&r->protos);
 	free(r->sources.slots);
 	free(r->src4.slots);
 	free(r);
@@ -466,27 +465,15 @@ static void count_source(struct report *r, const struct xevent *ev)
 
 void report_add(struct report *r, const struct xevent *ev)
 {
-	char num[8];
-	const char *pn;
-
 	if (!r->events || ev->time_us < r->first_us)
 		r->first_us = ev->time_us;
 	if (!r->events || ev->time_us > r->last_us)
 		r->last_us = ev->time_us;
 	r->events++;
 	names_add(&r->categories, ev->category[0] ? ev->category : "(none)");
-	names_add(&r->hooks, event_hook_name(ev->hook));
+	r->hook_n[ev->hook <= EVENT_HOOK_POSTROUTING ? ev->hook : EVENT_HOOK_UNKNOWN]++;
 	names_add(&r->ifaces, event_iface(ev)[0] ? event_iface(ev) : "(none)");
-	if (ev->has & EVENT_HAS_PROTO) {
-		pn = event_proto_name(ev->proto);
-		if (!pn) {
-			snprintf(num, sizeof(num), "%u", ev->proto);
-			pn = num;
-		}
-	} else {
-		pn = "(unknown)";
-	}
-	names_add(&r->protos, pn);
+	r->proto_n[ev->has & EVENT_HAS_PROTO ? ev->proto : 256]++;
 	count_source(r, ev);
 	if ((ev->has & EVENT_HAS_PORTS) && ev->proto == 6)
 		sat_inc(&r->tcp[ev->dport]);
@@ -528,6 +515,41 @@ static int copy_names(const struct names *t, struct report_count **out, size_t *
 	}
 	*n = t->n + extra;
 	qsort(*out, *n, sizeof(**out), cmp_count);
+	return 0;
+}
+
+static void hook_label(size_t i, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", event_hook_name((enum event_hook)i));
+}
+
+static void proto_label(size_t i, char *buf, size_t size)
+{
+	const char *name = i < 256 ? event_proto_name((unsigned)i) : "(unknown)";
+
+	if (name)
+		snprintf(buf, size, "%s", name);
+	else
+		snprintf(buf, size, "%zu", i);
+}
+
+/* Non-zero counts of an array as named counts, by count. */
+static int copy_counts(const uint64_t *v, size_t n, void (*label)(size_t, char *, size_t),
+		       struct report_count **out, size_t *nout)
+{
+	size_t k = 0;
+
+	*out = calloc(n + 1, sizeof(**out));
+	if (!*out)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i])
+			continue;
+		label(i, (*out)[k].name, sizeof((*out)[k].name));
+		(*out)[k++].count = v[i];
+	}
+	*nout = k;
+	qsort(*out, k, sizeof(**out), cmp_count);
 	return 0;
 }
 
@@ -775,9 +797,10 @@ int report_summarize(const struct report *r, size_t top, struct report_summary *
 	out->first_us = r->first_us;
 	out->last_us = r->last_us;
 	if (copy_names(&r->categories, &out->categories, &out->ncategories) < 0 ||
-	    copy_names(&r->hooks, &out->hooks, &out->nhooks) < 0 ||
+	    copy_counts(r->hook_n, EVENT_HOOK_POSTROUTING + 1, hook_label, &out->hooks,
+			&out->nhooks) < 0 ||
 	    copy_names(&r->ifaces, &out->ifaces, &out->nifaces) < 0 ||
-	    copy_names(&r->protos, &out->protos, &out->nprotos) < 0 ||
+	    copy_counts(r->proto_n, 257, proto_label, &out->protos, &out->nprotos) < 0 ||
 	    summarize_addrs(r, top, out) < 0 || summarize_ports(r, top, out) < 0 ||
 	    summarize_hist(r, out) < 0) {
 		report_summary_free(out);
