@@ -28,6 +28,7 @@ struct notifier {
 	struct msg *ring;
 	size_t cap, head, n;
 	atomic_bool stop;
+	bool detached;         /* nobody joins: the worker frees everything itself */
 	struct config_notify *ep;
 	size_t nep;
 	long timeout_ms;
@@ -114,6 +115,15 @@ static bool send_one(struct notifier *n, const struct config_notify *ep, const s
 	return ok;
 }
 
+static void destroy(struct notifier *n)
+{
+	pthread_mutex_destroy(&n->lock);
+	pthread_cond_destroy(&n->cond);
+	free(n->ring);
+	free(n->ep);
+	free(n);
+}
+
 static void *worker(void *arg)
 {
 	struct notifier *n = arg;
@@ -125,7 +135,11 @@ static void *worker(void *arg)
 		while (!n->n && !atomic_load(&n->stop))
 			pthread_cond_wait(&n->cond, &n->lock);
 		if (atomic_load(&n->stop)) {
+			bool own = n->detached;
+
 			pthread_mutex_unlock(&n->lock);
+			if (own)
+				destroy(n);
 			return NULL;
 		}
 		m = n->ring[n->head];
@@ -224,9 +238,17 @@ void notifier_stop(struct notifier *n)
 	pthread_cond_signal(&n->cond);
 	pthread_mutex_unlock(&n->lock);
 	pthread_join(n->thread, NULL);
-	pthread_mutex_destroy(&n->lock);
-	pthread_cond_destroy(&n->cond);
-	free(n->ring);
-	free(n->ep);
-	free(n);
+	destroy(n);
+}
+
+void notifier_release(struct notifier *n)
+{
+	if (!n)
+		return;
+	pthread_mutex_lock(&n->lock);
+	atomic_store(&n->stop, true);
+	n->detached = true;
+	pthread_cond_signal(&n->cond);
+	pthread_detach(n->thread);
+	pthread_mutex_unlock(&n->lock);
 }

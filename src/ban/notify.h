@@ -30,4 +30,10 @@ void notifier_stats(struct notifier *n, struct notify_stats *st);
 /* Abort what is in flight, join the worker, free. */
 void notifier_stop(struct notifier *n);
 
+/*
+ * Stop without waiting (a reload): the worker aborts what is in flight and
+ * frees itself; the caller must not touch n again.
+ */
+void notifier_release(struct notifier *n);
+
 #endif

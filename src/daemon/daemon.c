@@ -455,7 +455,8 @@ int daemon_reload(struct daemon *d, struct xerr *e)
 	}
 	d->cfg = ncfg;
 	kw_set_target(d->kw, ncfg);
-	notifier_stop(d->notif);
+	/* a webhook in flight must not hold up the reload (and the bans after it) */
+	notifier_release(d->notif);
 	d->notif = nn;
 	if (!d->o->nsources && !same_sources(old, ncfg)) {
 		struct xerr se;
