@@ -71,6 +71,36 @@ static size_t whitelist_from_ruleset(struct daemon *d, const struct ruleset *rs,
 	return n;
 }
 
+/* The prefix the policy matches set6 with: the mask of `ip6 saddr & MASK @set6`. */
+static int set6_prefix(const struct rs_table *t, const char *set6)
+{
+	for (size_t c = 0; c < t->nchains; c++) {
+		const struct rs_chain *ch = t->chains[c];
+
+		for (size_t r = 0; r < ch->nrules; r++) {
+			for (size_t i = 0; i < ch->rules[r].nitems; i++) {
+				const struct rs_stmt *st = &ch->rules[r].items[i];
+				const struct rs_expr *l = st->u.match.left;
+				unsigned ones = 0;
+
+				if (st->kind != RS_ST_MATCH || st->u.match.right.kind != RS_TERM_SETREF ||
+				    !st->u.match.right.set_name ||
+				    strcmp(st->u.match.right.set_name, set6) || !l)
+					continue;
+				if (l->kind != RS_EX_BINOP || l->key != RS_BINOP_AND || !l->arg)
+					return 128;
+				for (size_t b = 0; b < 16 && l->arg->v.b[b] == 0xff; b++)
+					ones += 8;
+				if (ones < 128)
+					for (uint8_t m = l->arg->v.b[ones / 8]; m & 0x80; m <<= 1)
+						ones++;
+				return (int)ones;
+			}
+		}
+	}
+	return -1;
+}
+
 int daemon_whitelist(struct daemon *d, struct xerr *e)
 {
 	struct ruleset *rs = NULL;
@@ -98,6 +128,16 @@ int daemon_whitelist(struct daemon *d, struct xerr *e)
 	else
 		snprintf(d->policy_note, sizeof(d->policy_note), "%zu entries from MESH_PEERS*, "
 			 "ADMIN_ALLOWLIST* (%s)", d->wl_policy, d->cfg->policy);
+	{
+		const struct rs_table *t = ruleset_table(rs, rs_family_lookup(d->cfg->table_family),
+							 d->cfg->table);
+		int plen = t ? set6_prefix(t, d->cfg->set6) : -1;
+
+		if (plen >= 0 && (unsigned)plen != d->cfg->ipv6_prefix)
+			daemon_log(d, DAEMON_LOG_WARNING, "the policy matches @%s per /%d but "
+				   "ipv6_prefix = %u: IPv6 bans would never match; set ipv6_prefix = %d "
+				   "in [daemon]", d->cfg->set6, plen, d->cfg->ipv6_prefix, plen);
+	}
 	ruleset_free(rs);
 	return 0;
 }
