@@ -1,72 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Benchmarks: xnft against the tool a user would otherwise run, side by side
-# in one run, reported as ratios. Usage: bench/run.sh [BUILD_DIR]
-# Needs root (network namespaces). Prints a Markdown table for RESULTS.md.
-set -euo pipefail
+# Every benchmark, one after the other, each printing Markdown rows that
+# compare xnft with the tool a user would otherwise use, in the same run.
+# Usage: bench/run.sh [BUILD_DIR]   (a release build; needs root)
+# The figures in bench/RESULTS.md come from this.
+set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$ROOT/build}
-XNFT=$BUILD/src/xnft
-RUNS=${RUNS:-15}
-WORK=$(mktemp -d /tmp/xnft-bench.XXXXXX)
-NS="xnft-bench-$$"
-trap 'ip netns del "$NS" 2>/dev/null; rm -rf "$WORK"' EXIT
-ip netns add "$NS"
-
-# median_ms RUNS cmd...: median wall time of RUNS runs, in milliseconds.
-median_ms() {
-	local runs=$1; shift
-	local t=() s e
-	for _ in $(seq "$runs"); do
-		s=$(date +%s%N)
-		"$@" >/dev/null 2>&1 || { echo "bench: command failed: $*" >&2; exit 1; }
-		e=$(date +%s%N)
-		t+=($(( (e - s) / 1000 )))
-	done
-	printf '%s\n' "${t[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}'
-}
-
-# peak_kib cmd...: peak resident memory of one run, in KiB (GNU time).
-peak_kib() {
-	/usr/bin/time -f '%M' -o "$WORK/rss" "$@" >/dev/null 2>&1 || true
-	tail -n 1 "$WORK/rss"
-}
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-
-# A large policy: the default one plus a 100,000-element interval blocklist.
-make_large_policy() {
-	local dir=$1
-	"$XNFT" init "$dir" --wan eth0 --mesh-if wg0 --force >/dev/null
-	{
-		echo "table inet xnft {"
-		echo "	set BLOCKLIST {"
-		echo "		type ipv4_addr; flags interval"
-		printf '		elements = { '
-		awk 'BEGIN { for (i = 0; i < 100000; i++) { a = 11 + int(i / 65536); b = int(i / 256) % 256; c = i % 256;
-			printf "%s%d.%d.%d.0/24", (i ? ", " : ""), a, b, c } }'
-		echo " }"
-		echo "	}"
-		echo "	chain input {"
-		echo "		iifname \$WAN_IF ip saddr @BLOCKLIST counter drop comment \"blocklist: 100,000 networks\""
-		echo "	}"
-		echo "}"
-	} >"$dir/rules/16-blocklist.nft"
-	sed -i 's|^include "rules/20-mesh.nft"|include "rules/16-blocklist.nft"\n&|' "$dir/nftables.conf"
-}
-
-"$XNFT" init "$WORK/default" --wan eth0 --mesh-if wg0 >/dev/null
-make_large_policy "$WORK/large"
-
-echo "| what | xnft | baseline | ratio |"
-echo "|---|---|---|---|"
-for p in default large; do
-	dir="$WORK/$p"
-	runs=$RUNS; [ "$p" = large ] && runs=5
-	x=$(median_ms "$runs" "$XNFT" check -q "$dir")
-	n=$(median_ms "$runs" ip netns exec "$NS" nft -c -I "$dir" -f "$dir/nftables.conf")
-	echo "| check, $p policy: \`xnft check\` vs \`nft -c -f\` (median of $runs, ms) | $x | $n | $(ratio "$x" "$n")× |"
-	xm=$(peak_kib "$XNFT" check -q "$dir")
-	nm=$(peak_kib ip netns exec "$NS" nft -c -I "$dir" -f "$dir/nftables.conf")
-	echo "| check, $p policy: peak memory (MiB) | $((xm / 1024)) | $((nm / 1024)) | $(ratio "$xm" "$nm")× |"
+rc=0
+for b in "$ROOT"/bench/bench_*.sh; do
+	echo "## $(basename "$b" .sh)"
+	bash "$b" "$BUILD" || rc=1
+	echo
 done
+exit "$rc"
