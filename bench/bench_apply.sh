@@ -20,22 +20,9 @@ ip netns add "$NS"
 ip -n "$NS" link set lo up
 export XNFT_STATE_DIR=$WORK/state
 
-# median_ms RUNS cmd...: median wall time of RUNS runs, in milliseconds.
-median_ms() {
-	local runs=$1; shift
-	local t=() s e
-	for _ in $(seq "$runs"); do
-		s=$(date +%s%N)
-		"$@" >/dev/null 2>&1 || { echo "bench: command failed: $*" >&2; "$@" >&2 || true; exit 1; }
-		e=$(date +%s%N)
-		t+=($(( (e - s) / 1000 )))
-	done
-	printf '%s\n' "${t[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}'
-}
+source "$ROOT/bench/lib.sh"
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-
-# The same large policy as bench/run.sh: the default one plus a
+# The same large policy as bench/bench_check.sh: the default one plus a
 # 100,000-element interval blocklist.
 make_large_policy() {
 	local dir=$1

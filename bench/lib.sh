@@ -8,7 +8,7 @@ median_ms() {
 	local t=() s e
 	for _ in $(seq "$runs"); do
 		s=$(date +%s%N)
-		"$@" >/dev/null 2>&1 || { echo "bench: command failed: $*" >&2; exit 1; }
+		"$@" >/dev/null 2>&1 || { echo "bench: command failed: $*" >&2; "$@" >&2 || true; exit 1; }
 		e=$(date +%s%N)
 		t+=($(( (e - s) / 1000 )))
 	done
