@@ -88,8 +88,8 @@ void event_set_prefix(struct xevent *ev, const char *prefix, size_t len)
 	size_t clen;
 	bool ours = false;
 
-	if (len >= sizeof(ev->prefix))
-		len = sizeof(ev->prefix) - 1;
+	/* A prefix is a C string to the kernel: nothing after a NUL belongs to it. */
+	len = strnlen(prefix, len < sizeof(ev->prefix) ? len : sizeof(ev->prefix) - 1);
 	memcpy(ev->prefix, prefix, len);
 	ev->prefix[len] = '\0';
 

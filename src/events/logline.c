@@ -961,8 +961,7 @@ static void set_prefix_cached(struct logline_ctx *c, struct xevent *ev, const ch
 	bool fwd = ev->in[0] && ev->out[0];
 	struct logline_prefix_cache *pc;
 
-	if (len >= EVENT_PREFIX_MAX)
-		len = EVENT_PREFIX_MAX - 1;
+	len = strnlen(prefix, len < EVENT_PREFIX_MAX ? len : EVENT_PREFIX_MAX - 1);
 	for (unsigned i = 0; i < LOGLINE_PREFIX_CACHE; i++) {
 		pc = &c->prefixes[i];
 		if (pc->valid && pc->len == len && pc->fwd == fwd && !memcmp(pc->prefix, prefix, len)) {
