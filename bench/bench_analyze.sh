@@ -9,8 +9,9 @@
 #      ratio of time and whether both agree on what is open.
 # Usage: bench/bench_analyze.sh [BUILD_DIR]   (a release build; needs root)
 # Prints a Markdown table for bench/RESULTS.md. Loading a policy (a private
-# namespace and libnftables) is part of every xnft figure; `xnft check -q`
-# alone is given as that floor. SKIP_LAB=1 leaves out part 3.
+# namespace and libnftables) is part of every xnft figure; `xnft trace POLICY
+# iif lo` (a load and one packet) is given as that floor. SKIP_LAB=1 leaves
+# out part 3, ONLY_LAB=1 runs part 3 alone.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$ROOT/build}
@@ -93,22 +94,22 @@ rules=$("$XNFT" check "$WORK/large" | sed -n 's/.* \([0-9]*\) rules,.*/\1/p')
 echo "| what | wall ms (median) | CPU ms | peak MiB | target |"
 echo "|---|---|---|---|---|"
 d=$WORK/default
-c=$(median_ms "$RUNS" "$XNFT" check -q "$d")
+c=$(median_ms "$RUNS" "$XNFT" trace "$d" iif lo)
 e=$(median_ms "$RUNS" "$XNFT" exposure "$d")
 v=$(median_ms "$RUNS" "$XNFT" verify "$d")
 l=0
 if "$XNFT" lint --help >/dev/null 2>&1; then
 	l=$(median_ms "$RUNS" "$XNFT" lint "$d")
 fi
-echo "| default policy: \`xnft check -q\` (the load alone) | $c | $(cpu_ms "$XNFT" check -q "$d") | $(peak_mib "$XNFT" check -q "$d") | |"
+echo "| default policy: \`xnft trace POLICY iif lo\` (the load, one packet) | $c | $(cpu_ms "$XNFT" trace "$d" iif lo) | $(peak_mib "$XNFT" trace "$d" iif lo) | |"
 echo "| default policy: \`xnft exposure\` | $e | $(cpu_ms "$XNFT" exposure "$d") | $(peak_mib "$XNFT" exposure "$d") | |"
 echo "| default policy: \`xnft verify\` (18 intents) | $v | $(cpu_ms "$XNFT" verify "$d") | $(peak_mib "$XNFT" verify "$d") | |"
 echo "| default policy: \`xnft lint\` | $l | $(cpu_ms "$XNFT" lint "$d") | $(peak_mib "$XNFT" lint "$d") | |"
 echo "| default policy: exposure + verify + lint | $(sum "$e" "$v" "$l") | | | < 50 |"
 runs=3
 e=$(median_ms "$runs" "$XNFT" exposure "$WORK/large")
-c=$(median_ms "$runs" "$XNFT" check -q "$WORK/large")
-echo "| $rules rules + 100,000-element blocklist: \`xnft check -q\` (the load alone) | $c | $(cpu_ms "$XNFT" check -q "$WORK/large") | $(peak_mib "$XNFT" check -q "$WORK/large") | |"
+c=$(median_ms "$runs" "$XNFT" trace "$WORK/large" iif lo)
+echo "| $rules rules + 100,000-element blocklist: \`xnft trace POLICY iif lo\` (the load, one packet) | $c | $(cpu_ms "$XNFT" trace "$WORK/large" iif lo) | $(peak_mib "$XNFT" trace "$WORK/large" iif lo) | |"
 echo "| $rules rules + 100,000-element blocklist: \`xnft exposure\` | $e | $(cpu_ms "$XNFT" exposure "$WORK/large") | $(peak_mib "$XNFT" exposure "$WORK/large") | < 2000 ms, < 512 MiB |"
 x=$(median_ms "$runs" "$XNFT" diff "$WORK/large" "$WORK/large2")
 echo "| two such rulesets (one port moved): \`xnft diff\` | $x | $(cpu_ms "$XNFT" diff "$WORK/large" "$WORK/large2") | $(peak_mib "$XNFT" diff "$WORK/large" "$WORK/large2") | < 2000 ms |"
