@@ -13,7 +13,11 @@
 
 #include <jansson.h>
 
+#include <limits.h>
+#include <unistd.h>
+
 #include "analyze/lint.h"
+#include "analyze/verify.h"
 #include "cli/printers.h"
 #include "core/err.h"
 #include "core/paths.h"
@@ -29,7 +33,9 @@ static void usage(FILE *out)
 		"namespace and report every error as FILE:LINE:COL with the source line.\n"
 		"The host's own ruleset is never touched. Without root, the namespace is\n"
 		"made inside a user namespace. A policy that loads is then linted (as\n"
-		"'xnft lint' does: errors and warnings are printed).\n"
+		"'xnft lint' does: errors and warnings are printed) and, when an\n"
+		"'intents' file sits next to its entry file, its intents are proven\n"
+		"(as 'xnft verify' does: violations are printed with a counterexample).\n"
 		"\n"
 		"Options:\n"
 		"  --live      read the ruleset loaded in the kernel now instead (needs root)\n"
@@ -37,9 +43,9 @@ static void usage(FILE *out)
 		"  -q, --quiet print nothing on success\n"
 		"  -h, --help  show this help\n"
 		"\n"
-		"Exit status: 0 the policy loads and lints without errors, 1 it does not\n"
-		"load or has lint errors (printed), 2 usage error, missing policy, or no\n"
-		"namespace could be made.\n");
+		"Exit status: 0 the policy loads, lints without errors and its intents\n"
+		"hold; 1 it does not load, has lint errors or a violated intent (printed);\n"
+		"2 usage error, missing policy, or no namespace could be made.\n");
 }
 
 struct check_opts {
@@ -176,25 +182,55 @@ static void print_lint(const struct lint_report *lr)
 	}
 }
 
+static json_t *json_intents(const struct ruleset *rs, const char *base,
+			    const struct verify_result *vr)
+{
+	json_t *v = json_array();
+
+	if (!vr)
+		return json_null();
+	for (size_t i = 0; v && i < vr->n; i++)
+		json_array_append_new(v, cli_verify_item_json(rs, base, &vr->items[i]));
+	return v;
+}
+
+static void print_intents(const struct ruleset *rs, const char *base,
+			  const struct verify_result *vr)
+{
+	if (!vr)
+		return;
+	for (size_t i = 0; i < vr->n; i++) {
+		if (!vr->items[i].holds)
+			cli_verify_print_item(stderr, rs, base, &vr->items[i]);
+	}
+	printf("intents: %zu of %zu hold", vr->held, vr->n);
+	if (vr->violated)
+		printf(", %zu violated", vr->violated);
+	printf(" (%s)\n", vr->intents_path);
+}
+
 static void print_summary(const struct check_opts *o, const struct ruleset *rs,
-			  const struct lint_report *lr)
+			  const struct lint_report *lr, const char *base,
+			  const struct verify_result *vr)
 {
 	size_t nerr = lint_count(lr, LINT_ERROR), nwarn = lint_count(lr, LINT_WARNING);
+	bool ok = nerr == 0 && (!vr || !vr->violated);
 	struct ruleset_stats st;
 
 	ruleset_stats(rs, &st);
 	if (o->json) {
-		json_print(json_pack("{s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:o}",
-				     "policy", o->live ? "live" : o->policy, "ok", nerr == 0,
+		json_print(json_pack("{s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:o, s:o}",
+				     "policy", o->live ? "live" : o->policy, "ok", ok,
 				     "tables", (int)st.tables, "chains", (int)st.chains,
 				     "base_chains", (int)st.base_chains, "rules", (int)st.rules,
 				     "sets", (int)st.sets, "maps", (int)st.maps,
 				     "elements", (int)st.elements, "located", (int)st.located,
-				     "unknown", (int)st.unknown, "lint", json_lint(lr)));
+				     "unknown", (int)st.unknown, "lint", json_lint(lr),
+				     "intents", json_intents(rs, base, vr)));
 		return;
 	}
 	print_lint(lr);
-	if (o->quiet && !nerr)
+	if (o->quiet && ok)
 		return;
 	printf("%s: loads: %zu table%s, %zu chain%s (%zu base), %zu rule%s, %zu set%s, %zu map%s",
 	       o->live ? "live ruleset" : o->policy, st.tables, st.tables == 1 ? "" : "s",
@@ -209,6 +245,30 @@ static void print_summary(const struct check_opts *o, const struct ruleset *rs,
 	printf("\nlint: %zu error%s, %zu warning%s, %zu info%s (details: xnft lint)\n", nerr,
 	       nerr == 1 ? "" : "s", nwarn, nwarn == 1 ? "" : "s", lint_count(lr, LINT_INFO),
 	       lint_count(lr, LINT_INFO) == 1 ? "" : "s");
+	print_intents(rs, base, vr);
+}
+
+/*
+ * Prove the intents file next to the policy's entry file, if there is one.
+ * 0 with *have = false when there is none (nothing to prove).
+ */
+static int run_verify(const struct check_opts *o, const struct ruleset *rs, char *incdir,
+		      size_t incdir_len, struct verify_result *vr, bool *have, struct xerr *e)
+{
+	char entry[PATH_MAX], intents[PATH_MAX + 16];
+
+	*have = false;
+	if (o->live)
+		return 0;
+	if (policy_resolve(o->policy, entry, sizeof(entry), incdir, incdir_len, e))
+		return -1;
+	snprintf(intents, sizeof(intents), "%s/intents", incdir);
+	if (access(intents, F_OK))
+		return 0;
+	if (verify_policy(entry, incdir, rs, intents, vr, e))
+		return -1;
+	*have = true;
+	return 0;
 }
 
 /* Lint the loaded policy (the live ruleset has no sources: model only). */
@@ -218,6 +278,34 @@ static int run_lint(const struct check_opts *o, const struct ruleset *rs,
 	if (o->live)
 		return lint_ruleset(rs, NULL, lr, e);
 	return lint_check(o->policy, rs, lr, e);
+}
+
+/* Lint and prove what loaded; print it all. Frees rs. */
+static int check_loaded(const struct check_opts *o, struct ruleset *rs)
+{
+	struct lint_report lr = { 0 };
+	struct verify_result vr;
+	char incdir[PATH_MAX] = "";
+	bool have_intents = false;
+	struct xerr e;
+	int rc;
+
+	xerr_clear(&e);
+	if (run_lint(o, rs, &lr, &e) ||
+	    run_verify(o, rs, incdir, sizeof(incdir), &vr, &have_intents, &e)) {
+		xerr_print(stderr, &e);
+		ruleset_free(rs);
+		lint_report_free(&lr);
+		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+	}
+	print_summary(o, rs, &lr, incdir, have_intents ? &vr : NULL);
+	rc = lint_count(&lr, LINT_ERROR) || (have_intents && vr.violated) ?
+		XNFT_EXIT_FINDINGS : XNFT_EXIT_OK;
+	if (have_intents)
+		verify_result_free(&vr);
+	lint_report_free(&lr);
+	ruleset_free(rs);
+	return rc;
 }
 
 int cmd_check(int argc, char **argv)
@@ -245,17 +333,5 @@ int cmd_check(int argc, char **argv)
 		nft_diags_free(&diags);
 		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
 	}
-	struct lint_report lr = { 0 };
-
-	if (run_lint(&o, rs, &lr, &e)) {
-		xerr_print(stderr, &e);
-		ruleset_free(rs);
-		lint_report_free(&lr);
-		return XNFT_EXIT_USAGE;
-	}
-	print_summary(&o, rs, &lr);
-	rc = lint_count(&lr, LINT_ERROR) ? XNFT_EXIT_FINDINGS : XNFT_EXIT_OK;
-	lint_report_free(&lr);
-	ruleset_free(rs);
-	return rc;
+	return check_loaded(&o, rs);
 }

@@ -11,9 +11,17 @@
 #include <jansson.h>
 
 #include "analyze/lint.h"
+#include "analyze/verify.h"
+#include "core/ruleset.h"
 
 /* "file:line: severity[ID]: message", the rule, its comment and the fix. */
 void cli_lint_print_finding(FILE *out, const struct lint_finding *f);
 json_t *cli_lint_finding_json(const struct lint_finding *f);
+
+/* An intent's result; a violation with its counterexample's trace. */
+void cli_verify_print_item(FILE *out, const struct ruleset *rs, const char *base,
+			   const struct verify_item *it);
+json_t *cli_verify_item_json(const struct ruleset *rs, const char *base,
+			     const struct verify_item *it);
 
 #endif

@@ -4,6 +4,7 @@
  * print the intent, one counterexample packet and the choices it needs.
  */
 #include "cli/cli.h"
+#include "cli/printers.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -103,7 +104,8 @@ static int trace_item(const struct ruleset *rs, const struct verify_item *it,
 	return trace_packet(rs, &it->pkt, &to, tr, &e);
 }
 
-static json_t *item_json(const struct ruleset *rs, const char *base, const struct verify_item *it)
+json_t *cli_verify_item_json(const struct ruleset *rs, const char *base,
+			     const struct verify_item *it)
 {
 	struct trace_result tr;
 	char pkt[PACKET_TEXT_MAX];
@@ -136,7 +138,7 @@ static void print_json(const char *policy, const struct ruleset *rs, const char 
 	char *s;
 
 	for (size_t i = 0; items && i < r->n; i++)
-		json_array_append_new(items, item_json(rs, base, &r->items[i]));
+		json_array_append_new(items, cli_verify_item_json(rs, base, &r->items[i]));
 	o = json_pack("{s:s, s:s, s:i, s:i, s:i, s:o}", "policy", policy, "intents",
 		      r->intents_path, "total", (int)r->n, "held", (int)r->held, "violated",
 		      (int)r->violated, "results", items);
@@ -147,27 +149,31 @@ static void print_json(const char *policy, const struct ruleset *rs, const char 
 	json_decref(o);
 }
 
+/* The intent, and for a violation its counterexample traced rule by rule. */
+void cli_verify_print_item(FILE *out, const struct ruleset *rs, const char *base,
+			   const struct verify_item *it)
+{
+	struct trace_result tr;
+	char *s = verify_item_format(it);
+
+	if (s)
+		fprintf(out, "%s\n", s);
+	free(s);
+	if (it->holds || trace_item(rs, it, &tr))
+		return;
+	s = trace_format_text(&tr, base, TRACE_FMT_MATCHED);
+	if (s)
+		fprintf(out, "%s\n", s);
+	free(s);
+	trace_result_free(&tr);
+}
+
 static void print_text(const struct verify_opts *o, const struct ruleset *rs, const char *base,
 		       const struct verify_result *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
-		const struct verify_item *it = &r->items[i];
-		struct trace_result tr;
-		char *s;
-
-		if (it->holds && !o->verbose)
-			continue;
-		s = verify_item_format(it);
-		if (s)
-			printf("%s\n", s);
-		free(s);
-		if (it->holds || trace_item(rs, it, &tr))
-			continue;
-		s = trace_format_text(&tr, base, TRACE_FMT_MATCHED);
-		if (s)
-			printf("%s\n", s);
-		free(s);
-		trace_result_free(&tr);
+		if (!r->items[i].holds || o->verbose)
+			cli_verify_print_item(stdout, rs, base, &r->items[i]);
 	}
 	printf("%s: %zu of %zu intent%s hold%s", r->intents_path, r->held, r->n,
 	       r->n == 1 ? "" : "s", r->held == 1 ? "s" : "");

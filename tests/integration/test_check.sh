@@ -123,4 +123,16 @@ OUT=$(ip netns exec "$NS" "$XNFT" check --live 2>&1); RC=$?
 check_eq "--live: exit 0" 0 "$RC"
 check_match "--live: sees the namespace's table" "live ruleset: loads: 1 table, 1 chain \(1 base\), 1 rule" "$OUT"
 
+# --- lint and intents run on a policy that loads ---------------------------
+OUT=$("$XNFT" check "$POLICY" 2>&1); RC=$?
+check_match "default policy: lint clean" "lint: 0 errors" "$OUT"
+check_match "default policy: every intent holds" "intents: ([0-9]+) of \\1 hold" "$OUT"
+"$XNFT" init "$T/open" --wan eth0 >/dev/null 2>&1
+sed -i 's|^\t\tiif lo counter accept|\t\ttcp dport 22 counter accept comment "ssh for everyone"\n&|' "$T/open/rules/10-loopback.nft"
+OUT=$("$XNFT" check "$T/open" 2>&1); RC=$?
+check_eq "SSH opened to the internet: exit 1" 1 "$RC"
+check_match "SSH opened to the internet: intent violated with its line" "open/intents:[0-9]+: expect drop iifname \\\$WAN_IF .*tcp dport \\\$SSH_PORT.*VIOLATED" "$OUT"
+check_match "SSH opened to the internet: counterexample traced to the rule" "verdict: accept .* by rules/10-loopback.nft:9 \\(ssh for everyone\\)" "$OUT"
+check_match "SSH opened to the internet: lint error XL010" "error\\[XL010\\]" "$OUT"
+
 finish
