@@ -16,22 +16,22 @@ struct command {
 
 static const struct command commands[] = {
 	{ "init",  cmd_init,  "write the default deny-all mesh policy, filled with this host's values" },
-	{ "check", cmd_check, "load a policy in a private network namespace and report errors" },
-	{ "verify", cmd_verify, "prove the policy's intents for every packet; counterexample on failure" },
-	{ "exposure", cmd_exposure, "everything the policy accepts, per interface and source, for every packet" },
-	{ "diff",  cmd_diff,  "the packets whose verdict changes between two policies" },
-	{ "trace", cmd_trace, "follow one packet through a policy, rule by rule, to its verdict" },
+	{ "check", cmd_check, "load a policy in a private network namespace, lint it, prove its intents" },
 	{ "lint",  cmd_lint,  "find dead, shadowed and dangerous rules, with a fix for each (XL ids)" },
-	{ "events", cmd_events, "drop events from NFLOG, the journal, kmsg or a file, as JSON lines, logfmt or text" },
-	{ "report", cmd_report, "what is dropped, from where, to which ports, over time" },
-	{ "daemon", cmd_daemon, "ban sources of drop events: kernel ban sets, history, control socket" },
-	{ "bans",  cmd_bans,  "list, add and lift the daemon's bans (list|add ADDR [DUR]|del ADDR)" },
-	{ "lab",   cmd_lab,   "network-namespace lab: internet, protected host, mesh peer (up|down|demo)" },
+	{ "trace", cmd_trace, "follow one packet through a policy, rule by rule, to its verdict" },
+	{ "exposure", cmd_exposure, "everything the policy accepts, per interface and source, for every packet" },
+	{ "verify", cmd_verify, "prove the policy's intents for every packet; counterexample on failure" },
+	{ "diff",  cmd_diff,  "the packets whose verdict changes between two policies" },
 	{ "apply", cmd_apply, "load a policy safely: check, gates, snapshot, one transaction, confirm window" },
 	{ "confirm", cmd_confirm, "keep the policy of a pending 'apply --confirm'" },
 	{ "rollback", cmd_rollback, "back to the last confirmed policy, in one transaction" },
 	{ "status", cmd_status, "loaded vs on-disk policy, pending confirmation, last applies, last boot" },
 	{ "boot",  cmd_boot,  "at boot: load the confirmed policy, or the built-in fallback" },
+	{ "events", cmd_events, "drop events from NFLOG, the journal, kmsg or a file, as JSON lines, logfmt or text" },
+	{ "report", cmd_report, "what is dropped, from where, to which ports, over time" },
+	{ "daemon", cmd_daemon, "ban sources of drop events: kernel ban sets, history, control socket" },
+	{ "bans",  cmd_bans,  "list, add and lift the daemon's bans (list|add ADDR [DUR]|del ADDR)" },
+	{ "lab",   cmd_lab,   "network-namespace lab: internet, protected host, mesh peer (up|down|demo)" },
 };
 
 static void usage(FILE *out)
@@ -41,7 +41,7 @@ static void usage(FILE *out)
 		"Make a Linux host invisible to everyone outside its WireGuard mesh.\n\n"
 		"Commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-7s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out,
 		"\nRun 'xnft COMMAND --help' for a command's options. See xnft(8).\n"
 		"Exit status: 0 fine, 1 findings or invalid input, 2 usage or environment error.\n");
