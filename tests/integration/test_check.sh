@@ -27,7 +27,7 @@ rules=$(printf '%s\n' "$OUT" | sed -nE 's/.* ([0-9]+) rules,.*/\1/p')
 located=$(printf '%s\n' "$OUT" | sed -nE 's/.*; ([0-9]+) of [0-9]+ rules with a source line.*/\1/p')
 check "default policy: has rules" test "${rules:-0}" -gt 0
 check_eq "default policy: every rule has its source line" "$rules" "$located"
-check_eq "default policy: no line of errors or warnings" 0 "$(printf '%s\n' "$OUT" | grep -cE 'error|warning\[')"
+check_eq "default policy: no line of errors or warnings" 0 "$(printf '%s\n' "$OUT" | grep -cE 'error:|error\[|warning\[')"
 
 run_check "$POLICY/nftables.conf"
 check_eq "default policy by file: exit 0" 0 "$RC"
