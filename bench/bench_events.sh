@@ -108,8 +108,10 @@ run_timed xnft "$XNFT" report --source "file:$LOG" --top 10 --json
 xnft_sources=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["distinct_sources"])' "$WORK/xnft.out")
 xnft_events=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["events"])' "$WORK/xnft.out")
 
-# mawk: the SRC= field of each line, counted per address.
-MAWK_PROG='{ for (i = 1; i <= NF; i++) if (substr($i, 1, 4) == "SRC=") { c[substr($i, 5)]++; break } }
+# mawk: the SRC= field of each line, counted per address. Of the programs
+# tried, index()+substr() was the quickest (looping over the fields with NF
+# took twice as long): the baseline is the best a shell user would write.
+MAWK_PROG='{ i = index($0, " SRC="); s = substr($0, i + 5, 45); c[substr(s, 1, index(s, " ") - 1)]++ }
 END { n = 0; for (k in c) n++; print n }'
 run_timed mawk mawk "$MAWK_PROG" "$LOG"
 mawk_sources=$(cat "$WORK/mawk.out")

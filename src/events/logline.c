@@ -308,6 +308,13 @@ static void field_ip(struct pstate *st, const char *k, size_t kn, const char *v,
 	struct xevent *ev = st->ev;
 	uint32_t num;
 
+	/* Keys that are not kept are common (PREC, MACDST, MACPROTO ...): cheap way out first. */
+	switch (k[0]) {
+	case 'S': case 'D': case 'L': case 'T': case 'H': case 'I': case 'F': case 'M': case 'P':
+		break;
+	default:
+		return;
+	}
 	if (token_is(k, kn, "SRC")) {
 		field_addr(st, v, end, true);
 	} else if (token_is(k, kn, "DST")) {
@@ -357,6 +364,14 @@ static void field_l4(struct pstate *st, const char *k, size_t kn, const char *v,
 {
 	struct xevent *ev = st->ev;
 	uint32_t num;
+
+	/* WINDOW, RES, ID, PARAMETER, GATEWAY, POINTER, SPI are not kept. */
+	switch (k[0]) {
+	case 'S': case 'D': case 'U': case 'L': case 'A': case 'T': case 'C': case 'M': case 'G':
+		break;
+	default:
+		return;
+	}
 
 	if (token_is(k, kn, "SPT") || token_is(k, kn, "DPT")) {
 		bool spt = k[0] == 'S';
@@ -465,7 +480,14 @@ static void field_token(struct pstate *st, const char *t, const char *end, const
 	if (*t == '(' || *t == ')')
 		return;   /* OPT (hex) and IPv6's OPT ( ... ) */
 	if (!eq) {
-		const char *colon = memchr(t, ':', n);
+		const char *colon = NULL;
+
+		for (const char *p = t; p < end; p++) {
+			if (*p == ':') {
+				colon = p;
+				break;
+			}
+		}
 
 		if (colon && !st->seen_proto) {
 			field_colon(st, t, (size_t)(colon - t), colon + 1, end);

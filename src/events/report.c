@@ -287,6 +287,8 @@ static const int64_t widths[] = {
 #define N_WIDTHS (sizeof(widths) / sizeof(widths[0]))
 
 struct hist {
+	int64_t cur_start, cur_end;  /* the slot hit last, [start, end): logs come in time order */
+	int64_t cur;
 	size_t wi;                 /* index into widths */
 	int64_t origin;            /* start of slot 0, a multiple of the width */
 	bool any;
@@ -318,6 +320,7 @@ static void hist_widen(struct hist *h, int64_t t_lo, int64_t t_hi)
 	memset(h->n, 0, sizeof(h->n));
 	h->lo = HIST_SLOTS;
 	h->hi = -1;
+	h->cur_start = h->cur_end = 0;
 	for (int64_t i = lo; i <= hi; i++) {
 		int64_t j;
 
@@ -340,6 +343,10 @@ static void hist_add(struct hist *h, int64_t t)
 {
 	int64_t w = widths[h->wi], i;
 
+	if (h->any && t >= h->cur_start && t < h->cur_end) {
+		h->n[h->cur]++;
+		return;
+	}
 	if (!h->any) {
 		h->origin = floor_div(t, w) * w - (HIST_SLOTS / 2) * w;
 		h->lo = h->hi = HIST_SLOTS / 2;
@@ -362,6 +369,11 @@ static void hist_add(struct hist *h, int64_t t)
 		h->lo = i;
 	if (i > h->hi)
 		h->hi = i;
+	h->cur = i;
+	h->cur_start = h->origin + i * w;
+	h->cur_end = h->cur_start + w;
+	if (i == 0 || i == HIST_SLOTS - 1)
+		h->cur_end = h->cur_start;   /* clamped edge slots: never a fast hit */
 }
 
 /* ------------------------------------------------------------------ */
@@ -375,6 +387,8 @@ struct report {
 	uint64_t hook_n[EVENT_HOOK_POSTROUTING + 1];
 	uint64_t proto_n[257];       /* by protocol number; [256]: unknown */
 	struct table4 src4;          /* IPv4 sources */
+	bool pending;                /* an IPv4 source whose slot was prefetched, not counted yet */
+	uint32_t pending_addr;
 	struct table sources;        /* IPv6 sources */
 	uint64_t untracked;
 	uint32_t tcp[65536], udp[65536];
@@ -426,6 +440,24 @@ static void sat_inc(uint32_t *c)
 		(*c)++;
 }
 
+static void count4(struct report *r, uint32_t a)
+{
+	struct slot4 *s4 = table4_get(&r->src4, a, r->src4.used + r->sources.used < REPORT_MAX_SOURCES);
+
+	if (!s4)
+		r->untracked++;
+	else
+		sat_inc(&s4->count);
+}
+
+/* The source prefetched last is counted now (the report is about to be read). */
+static void report_flush(struct report *r)
+{
+	if (r->pending)
+		count4(r, r->pending_addr);
+	r->pending = false;
+}
+
 /* One lookup per event: the networks are summed from the sources at the end. */
 static void count_source(struct report *r, const struct xevent *ev)
 {
@@ -436,12 +468,17 @@ static void count_source(struct report *r, const struct xevent *ev)
 	if (ev->family == AF_INET) {
 		uint32_t a = (uint32_t)ev->src[0] << 24 | (uint32_t)ev->src[1] << 16 |
 			     (uint32_t)ev->src[2] << 8 | ev->src[3];
-		struct slot4 *s4 = table4_get(&r->src4, a, may_add);
 
-		if (!s4)
-			r->untracked++;
-		else
-			sat_inc(&s4->count);
+		/*
+		 * The table lookup is a cache miss for most events: ask for this
+		 * event's slot now and count the previous event, whose slot was
+		 * asked for one event ago, so the two overlap.
+		 */
+		__builtin_prefetch(&r->src4.slots[mix32(a) & (r->src4.cap - 1)], 1);
+		if (r->pending)
+			count4(r, r->pending_addr);
+		r->pending = true;
+		r->pending_addr = a;
 		return;
 	}
 	if (ev->family != AF_INET6) {
@@ -565,20 +602,61 @@ static int cmp_slot(const void *a, const void *b)
 	return memcmp(&x->k1, &y->k1, 8);
 }
 
+/* Heap of the best `top` slots seen so far, its worst at the root. */
+static void heap_down(struct slot *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t w = i, l = 2 * i + 1, r = l + 1;
+		struct slot tmp;
+
+		if (l < n && cmp_slot(&h[l], &h[w]) > 0)
+			w = l;
+		if (r < n && cmp_slot(&h[r], &h[w]) > 0)
+			w = r;
+		if (w == i)
+			return;
+		tmp = h[i];
+		h[i] = h[w];
+		h[w] = tmp;
+		i = w;
+	}
+}
+
+static void heap_up(struct slot *h, size_t i)
+{
+	while (i > 0 && cmp_slot(&h[i], &h[(i - 1) / 2]) > 0) {
+		struct slot tmp = h[i];
+
+		h[i] = h[(i - 1) / 2];
+		h[(i - 1) / 2] = tmp;
+		i = (i - 1) / 2;
+	}
+}
+
+/* The top entries of a table, by count then by address, without sorting them all. */
 static struct slot *top_slots(const struct table *t, size_t top, size_t *n)
 {
-	struct slot *v = malloc((t->used ? t->used : 1) * sizeof(*v));
-	size_t k = 0;
+	size_t cap = top < t->used ? top : t->used, k = 0;
+	struct slot *h = malloc((cap ? cap : 1) * sizeof(*h));
 
-	if (!v)
+	if (!h)
 		return NULL;
-	for (size_t i = 0; i < t->cap; i++) {
-		if (t->slots[i].count)
-			v[k++] = t->slots[i];
+	for (size_t i = 0; i < t->cap && cap; i++) {
+		const struct slot *s = &t->slots[i];
+
+		if (!s->count)
+			continue;
+		if (k < cap) {
+			h[k] = *s;
+			heap_up(h, k++);
+		} else if (cmp_slot(s, &h[0]) < 0) {
+			h[0] = *s;
+			heap_down(h, k, 0);
+		}
 	}
-	qsort(v, k, sizeof(*v), cmp_slot);
-	*n = k < top ? k : top;
-	return v;
+	qsort(h, k, sizeof(*h), cmp_slot);
+	*n = k;
+	return h;
 }
 
 static void fill_net(const struct table *nets, int family, uint64_t k0, uint64_t k1,
@@ -789,9 +867,10 @@ static int summarize_hist(const struct report *r, struct report_summary *o)
 	return 0;
 }
 
-int report_summarize(const struct report *r, size_t top, struct report_summary *out,
+int report_summarize(struct report *r, size_t top, struct report_summary *out,
 		     struct xerr *e)
 {
+	report_flush(r);
 	memset(out, 0, sizeof(*out));
 	out->events = r->events;
 	out->first_us = r->first_us;

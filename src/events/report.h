@@ -92,7 +92,7 @@ int report_event_cb(const struct xevent *ev, void *arg);
  * about 48 buckets at most, of a width from 1 s to 1 day (or more) chosen
  * from the span.
  */
-int report_summarize(const struct report *r, size_t top, struct report_summary *out,
+int report_summarize(struct report *r, size_t top, struct report_summary *out,
 		     struct xerr *e);
 
 void report_summary_free(struct report_summary *s);
