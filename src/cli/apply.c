@@ -101,18 +101,11 @@ static int parse_args(int argc, char **argv, struct apply_cli *c)
 		case 'n': c->o.dry_run = true; break;
 		case 'h': usage(stdout); return XNFT_EXIT_OK;
 		default:
-			fprintf(stderr, "xnft apply: unknown option or missing value '%s'\n",
-				argv[optind - 1]);
-			fprintf(stderr, "  hint: run 'xnft apply --help'\n");
-			return XNFT_EXIT_USAGE;
+			return cli_bad_option("apply", argv);
 		}
 	}
-	if (optind < argc)
-		c->o.policy = argv[optind++];
-	if (optind < argc) {
-		fprintf(stderr, "xnft apply: give one POLICY\n  hint: run 'xnft apply --help'\n");
+	if (cli_policy_operand("apply", argc, argv, 0, &c->o.policy) >= 0)
 		return XNFT_EXIT_USAGE;
-	}
 	if (!c->o.policy)
 		c->o.policy = XNFT_DEFAULT_POLICY;
 	if (c->o.dry_run && c->o.confirm_secs) {

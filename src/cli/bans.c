@@ -216,10 +216,7 @@ int cmd_bans(int argc, char **argv)
 		case 'j': o.json = true; break;
 		case 'h': usage(stdout); return XNFT_EXIT_OK;
 		default:
-			fprintf(stderr, "xnft bans: unknown option or missing value '%s'\n",
-				argv[optind - 1]);
-			fprintf(stderr, "  hint: run 'xnft bans --help'\n");
-			return XNFT_EXIT_USAGE;
+			return cli_bad_option("bans", argv);
 		}
 	}
 	o.argc = argc - optind;
@@ -230,7 +227,5 @@ int cmd_bans(int argc, char **argv)
 		return do_change(&o, true);
 	if (!o.json && o.argc == 2 && !strcmp(o.argv[0], "del"))
 		return do_change(&o, false);
-	fprintf(stderr, "xnft bans: expected 'list', 'add ADDR [DURATION]' or 'del ADDR'\n");
-	fprintf(stderr, "  hint: run 'xnft bans --help'\n");
-	return XNFT_EXIT_USAGE;
+	return cli_usage_error("bans", "expected 'list', 'add ADDR [DURATION]' or 'del ADDR'");
 }

@@ -47,8 +47,7 @@ int cmd_boot(int argc, char **argv)
 		return XNFT_EXIT_OK;
 	}
 	if (argc > 2) {
-		fprintf(stderr, "xnft boot: give at most one POLICY\n  hint: run 'xnft boot --help'\n");
-		return XNFT_EXIT_USAGE;
+		return cli_usage_error("boot", "give at most one POLICY");
 	}
 	xerr_clear(&e);
 	rc = apply_boot(argc == 2 ? argv[1] : NULL, &pr, &r, &e);

@@ -74,18 +74,11 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 		case 'l': o->live = true; break;
 		case 'h': usage(stdout); return XNFT_EXIT_OK;
 		default:
-			fprintf(stderr, "xnft check: unknown option '%s'\n", argv[optind - 1]);
-			fprintf(stderr, "  hint: run 'xnft check --help'\n");
-			return XNFT_EXIT_USAGE;
+			return cli_bad_option("check", argv);
 		}
 	}
-	if (optind < argc)
-		o->policy = argv[optind++];
-	if (optind < argc || (o->live && o->policy)) {
-		fprintf(stderr, "xnft check: give one POLICY, or --live alone\n");
-		fprintf(stderr, "  hint: run 'xnft check --help'\n");
+	if (cli_policy_operand("check", argc, argv, o->live, &o->policy) >= 0)
 		return XNFT_EXIT_USAGE;
-	}
 	if (!o->policy)
 		o->policy = XNFT_DEFAULT_POLICY;
 	return -1;

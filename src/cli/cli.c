@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "cli/cli.h"
 
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "core/err.h"
+#include "core/policy_load.h"
 
 int cli_wants_help(int argc, char **argv)
 {
@@ -12,4 +18,65 @@ int cli_wants_help(int argc, char **argv)
 			return 1;
 	}
 	return 0;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "xnft %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n  hint: run 'xnft %s --help'\n", cmd);
+	return XNFT_EXIT_USAGE;
+}
+
+int cli_bad_option(const char *cmd, char **argv)
+{
+	return cli_usage_error(cmd, "unknown option or missing value: '%s'", argv[optind - 1]);
+}
+
+int cli_policy_operand(const char *cmd, int argc, char **argv, int live, const char **policy)
+{
+	if (optind < argc)
+		*policy = argv[optind++];
+	if (optind < argc)
+		return cli_usage_error(cmd, "give one POLICY, not '%s' too", argv[optind]);
+	if (live && *policy)
+		return cli_usage_error(cmd, "give a POLICY or --live, not both");
+	return -1;
+}
+
+static void print_load_diags(const struct nft_diags *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		struct xerr one;
+
+		xerr_clear(&one);
+		xerr_at(&one, XNFT_EXIT_FINDINGS, d->v[i].file, d->v[i].line, d->v[i].col, "%s",
+			d->v[i].msg);
+		xerr_print(stderr, &one);
+	}
+}
+
+int cli_load_policy(const char *cmd, const char *policy, int live, struct ruleset **rs)
+{
+	struct nft_diags diags = { 0 };
+	struct xerr e;
+	int rc;
+
+	xerr_clear(&e);
+	rc = live ? policy_load_live(rs, &e) : policy_load(policy, rs, &diags, &e);
+	if (!rc)
+		return 0;
+	if (diags.n) {
+		print_load_diags(&diags);
+		fprintf(stderr, "xnft %s: %s does not load; 'xnft check %s' shows each error "
+			"in its source line\n", cmd, policy, policy);
+	} else {
+		xerr_print(stderr, &e);
+	}
+	nft_diags_free(&diags);
+	return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
 }

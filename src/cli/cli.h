@@ -28,4 +28,30 @@ int cmd_bans(int argc, char **argv);
 /* True when argv holds -h or --help before any "--". */
 int cli_wants_help(int argc, char **argv);
 
+/*
+ * "xnft CMD: MESSAGE" and "  hint: run 'xnft CMD --help'" on stderr;
+ * returns XNFT_EXIT_USAGE, so a parser can `return cli_usage_error(...)`.
+ */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* getopt_long's complaint about argv[optind - 1], as cli_usage_error. */
+int cli_bad_option(const char *cmd, char **argv);
+
+/*
+ * The optional POLICY operand left after the options (argv[optind]): at most
+ * one, and none with --live. *policy keeps its value when there is none.
+ * Returns -1 when fine, else XNFT_EXIT_USAGE after printing why.
+ */
+int cli_policy_operand(const char *cmd, int argc, char **argv, int live, const char **policy);
+
+struct ruleset;
+
+/*
+ * Load POLICY (or, with live, the kernel's ruleset now) for a command that
+ * analyses it. A policy that does not load gets every diagnostic printed as
+ * FILE:LINE:COL and a pointer to `xnft check`. Returns 0, or the exit code.
+ */
+int cli_load_policy(const char *cmd, const char *policy, int live, struct ruleset **rs);
+
 #endif

@@ -38,10 +38,8 @@ int cmd_confirm(int argc, char **argv)
 		usage(stdout);
 		return XNFT_EXIT_OK;
 	}
-	if (argc > 1) {
-		fprintf(stderr, "xnft confirm: takes no arguments\n  hint: run 'xnft confirm --help'\n");
-		return XNFT_EXIT_USAGE;
-	}
+	if (argc > 1)
+		return cli_usage_error("confirm", "takes no arguments");
 	xerr_clear(&e);
 	rc = apply_confirm(&pr, &e);
 	if (rc == 1) {

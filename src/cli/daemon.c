@@ -100,16 +100,11 @@ static int parse_args(int argc, char **argv, struct daemon_cli *o)
 			break;
 		case 'h': usage(stdout); return XNFT_EXIT_OK;
 		default:
-			fprintf(stderr, "xnft daemon: unknown option or missing value '%s'\n",
-				argv[optind - 1]);
-			fprintf(stderr, "  hint: run 'xnft daemon --help'\n");
-			return XNFT_EXIT_USAGE;
+			return cli_bad_option("daemon", argv);
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "xnft daemon: unexpected argument '%s'\n", argv[optind]);
-		fprintf(stderr, "  hint: run 'xnft daemon --help'\n");
-		return XNFT_EXIT_USAGE;
+		return cli_usage_error("daemon", "unexpected argument '%s'", argv[optind]);
 	}
 	if ((int)o->check + (int)o->status + (int)o->reload > 1 || (o->json && !o->status)) {
 		fprintf(stderr, "xnft daemon: --check, --status and --reload go alone "

@@ -103,17 +103,7 @@ static void print_text(const char *a, const char *b, const struct diff_result *d
 
 static int load(const char *path, struct ruleset **rs)
 {
-	struct nft_diags diags = { 0 };
-	struct xerr e;
-
-	xerr_clear(&e);
-	if (!policy_load(path, rs, &diags, &e))
-		return 0;
-	if (diags.n)
-		fprintf(stderr, "xnft diff: %s does not load; run 'xnft check %s'\n", path, path);
-	xerr_print(stderr, &e);
-	nft_diags_free(&diags);
-	return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+	return cli_load_policy("diff", path, 0, rs);
 }
 
 int cmd_diff(int argc, char **argv)
@@ -140,14 +130,10 @@ int cmd_diff(int argc, char **argv)
 			json = true;
 			continue;
 		}
-		fprintf(stderr, "xnft diff: unknown option '%s'\n", argv[optind - 1]);
-		fprintf(stderr, "  hint: run 'xnft diff --help'\n");
-		return XNFT_EXIT_USAGE;
+		return cli_bad_option("diff", argv);
 	}
 	if (argc - optind != 2) {
-		fprintf(stderr, "xnft diff: give two policies, OLD and NEW\n");
-		fprintf(stderr, "  hint: run 'xnft diff --help'\n");
-		return XNFT_EXIT_USAGE;
+		return cli_usage_error("diff", "give two policies, OLD and NEW");
 	}
 	rc = load(argv[optind], &a);
 	if (!rc)

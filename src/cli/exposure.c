@@ -66,19 +66,11 @@ static int parse_args(int argc, char **argv, struct exposure_opts *o)
 		case 'l': o->live = true; break;
 		case 'h': usage(stdout); return XNFT_EXIT_OK;
 		default:
-			fprintf(stderr, "xnft exposure: unknown option or missing value: '%s'\n",
-				argv[optind - 1]);
-			fprintf(stderr, "  hint: run 'xnft exposure --help'\n");
-			return XNFT_EXIT_USAGE;
+			return cli_bad_option("exposure", argv);
 		}
 	}
-	if (optind < argc)
-		o->policy = argv[optind++];
-	if (optind < argc || (o->live && o->policy)) {
-		fprintf(stderr, "xnft exposure: give one POLICY, or --live alone\n");
-		fprintf(stderr, "  hint: run 'xnft exposure --help'\n");
+	if (cli_policy_operand("exposure", argc, argv, o->live, &o->policy) >= 0)
 		return XNFT_EXIT_USAGE;
-	}
 	if (o->from) {
 		struct xerr e;
 
@@ -162,7 +154,6 @@ static void print_text(const char *policy, const struct exposure *x)
 
 int cmd_exposure(int argc, char **argv)
 {
-	struct nft_diags diags = { 0 };
 	struct exposure_opts o;
 	struct ruleset *rs = NULL;
 	struct exposure x;
@@ -176,16 +167,10 @@ int cmd_exposure(int argc, char **argv)
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
+	rc = cli_load_policy("exposure", o.policy, o.live, &rs);
+	if (rc)
+		return rc;
 	xerr_clear(&e);
-	rc = o.live ? policy_load_live(&rs, &e) : policy_load(o.policy, &rs, &diags, &e);
-	if (rc) {
-		if (diags.n)
-			fprintf(stderr, "xnft exposure: the policy does not load; run 'xnft check %s'\n",
-				o.policy);
-		xerr_print(stderr, &e);
-		nft_diags_free(&diags);
-		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
-	}
 	rc = exposure_compute(rs, o.from, &x, &e);
 	ruleset_free(rs);
 	if (rc) {

@@ -72,18 +72,11 @@ static int parse_args(int argc, char **argv, struct lint_opts *o)
 		case 'i': o->ids = true; break;
 		case 'h': usage(stdout); return XNFT_EXIT_OK;
 		default:
-			fprintf(stderr, "xnft lint: unknown option '%s'\n", argv[optind - 1]);
-			fprintf(stderr, "  hint: run 'xnft lint --help'\n");
-			return XNFT_EXIT_USAGE;
+			return cli_bad_option("lint", argv);
 		}
 	}
-	if (optind < argc)
-		o->policy = argv[optind++];
-	if (optind < argc || (o->live && o->policy)) {
-		fprintf(stderr, "xnft lint: give one POLICY, or --live alone\n");
-		fprintf(stderr, "  hint: run 'xnft lint --help'\n");
+	if (cli_policy_operand("lint", argc, argv, o->live, &o->policy) >= 0)
 		return XNFT_EXIT_USAGE;
-	}
 	if (!o->policy)
 		o->policy = XNFT_DEFAULT_POLICY;
 	return -1;

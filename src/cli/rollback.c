@@ -37,10 +37,8 @@ int cmd_rollback(int argc, char **argv)
 		usage(stdout);
 		return XNFT_EXIT_OK;
 	}
-	if (argc > 1) {
-		fprintf(stderr, "xnft rollback: takes no arguments\n  hint: run 'xnft rollback --help'\n");
-		return XNFT_EXIT_USAGE;
-	}
+	if (argc > 1)
+		return cli_usage_error("rollback", "takes no arguments");
 	xerr_clear(&e);
 	if (apply_rollback(&pr, &e)) {
 		xerr_print(stderr, &e);

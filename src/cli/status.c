@@ -206,9 +206,7 @@ int cmd_status(int argc, char **argv)
 			verbose |= c == 'v';
 			continue;
 		}
-		fprintf(stderr, "xnft status: unknown option '%s'\n  hint: run 'xnft status --help'\n",
-			argv[optind - 1]);
-		return XNFT_EXIT_USAGE;
+		return cli_bad_option("status", argv);
 	}
 	if (optind < argc)
 		policy = argv[optind++];

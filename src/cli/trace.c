@@ -156,34 +156,16 @@ struct session {
 
 static int load(struct session *s)
 {
-	struct nft_diags diags = { 0 };
 	char entry[4096];
 	struct xerr e;
 
 	xerr_clear(&e);
-	if (s->o->live) {
-		if (!policy_load_live(&s->rs, &e))
-			return 0;
+	if (!s->o->live &&
+	    policy_resolve(s->o->policy, entry, sizeof(entry), s->base, sizeof(s->base), &e)) {
 		xerr_print(stderr, &e);
 		return XNFT_EXIT_USAGE;
 	}
-	if (!policy_resolve(s->o->policy, entry, sizeof(entry), s->base, sizeof(s->base), &e) &&
-	    !policy_load(s->o->policy, &s->rs, &diags, &e)) {
-		nft_diags_free(&diags);
-		return 0;
-	}
-	for (size_t i = 0; i < diags.n; i++) {
-		struct xerr one;
-
-		xerr_clear(&one);
-		xerr_at(&one, XNFT_EXIT_FINDINGS, diags.v[i].file, diags.v[i].line, diags.v[i].col,
-			"%s", diags.v[i].msg);
-		xerr_print(stderr, &one);
-	}
-	if (!diags.n)
-		xerr_print(stderr, &e);
-	nft_diags_free(&diags);
-	return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+	return cli_load_policy("trace", s->o->policy, s->o->live, &s->rs);
 }
 
 /* $NAME words: the values of the policy files' define lines. */

@@ -73,20 +73,11 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 		case 'v': o->verbose = true; break;
 		case 'h': usage(stdout); return XNFT_EXIT_OK;
 		default:
-			fprintf(stderr, "xnft verify: %s '%s'\n",
-				optopt ? "option needs a value or is unknown:" : "unknown option",
-				argv[optind - 1]);
-			fprintf(stderr, "  hint: run 'xnft verify --help'\n");
-			return XNFT_EXIT_USAGE;
+			return cli_bad_option("verify", argv);
 		}
 	}
-	if (optind < argc)
-		o->policy = argv[optind++];
-	if (optind < argc) {
-		fprintf(stderr, "xnft verify: give one POLICY\n");
-		fprintf(stderr, "  hint: run 'xnft verify --help'\n");
+	if (cli_policy_operand("verify", argc, argv, 0, &o->policy) >= 0)
 		return XNFT_EXIT_USAGE;
-	}
 	if (!o->policy)
 		o->policy = XNFT_DEFAULT_POLICY;
 	return -1;
@@ -185,7 +176,6 @@ static void print_text(const struct verify_opts *o, const struct ruleset *rs, co
 int cmd_verify(int argc, char **argv)
 {
 	char entry[PATH_MAX], incdir[PATH_MAX];
-	struct nft_diags diags = { 0 };
 	struct verify_result r;
 	struct verify_opts o;
 	struct ruleset *rs = NULL;
@@ -200,15 +190,13 @@ int cmd_verify(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	xerr_clear(&e);
-	if (policy_resolve(o.policy, entry, sizeof(entry), incdir, sizeof(incdir), &e) ||
-	    policy_load(o.policy, &rs, &diags, &e)) {
-		if (diags.n)
-			fprintf(stderr, "xnft verify: the policy does not load; run 'xnft check %s'\n",
-				o.policy);
+	if (policy_resolve(o.policy, entry, sizeof(entry), incdir, sizeof(incdir), &e)) {
 		xerr_print(stderr, &e);
-		nft_diags_free(&diags);
-		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+		return XNFT_EXIT_USAGE;
 	}
+	rc = cli_load_policy("verify", o.policy, 0, &rs);
+	if (rc)
+		return rc;
 	rc = verify_policy(entry, incdir, rs, o.intents, &r, &e);
 	if (rc) {
 		ruleset_free(rs);
