@@ -12,6 +12,9 @@
 #include "core/err.h"
 #include "lab/lab.h"
 
+#define LAB_STR_(x) #x
+#define LAB_STR(x)  LAB_STR_(x)
+
 static lab_stop_flag stop_requested;
 
 static void on_signal(int sig)
@@ -39,7 +42,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: xnft lab up|down|demo|status\n"
 		"A network-namespace lab: an attacker on the internet, a protected host with the\n"
-		"default policy loaded, and a mesh peer joined to it by WireGuard (wireguard-go).\n\n"
+		"default policy loaded and its ban daemon running, and a mesh peer joined to it\n"
+		"by WireGuard (wireguard-go).\n\n"
 		"  up      build the lab and leave it running for manual play\n"
 		"  down    remove the lab (also a half-built one); safe to run twice\n"
 		"  demo    up, probe with real traffic, print a report, down (also on Ctrl-C)\n"
@@ -75,6 +79,7 @@ static void print_play(const struct lab_state *st)
 	       "                    # ping over WireGuard\n"
 	       "  ip netns exec " LAB_NS_HOST " nft list table inet xnft   # rule counters\n"
 	       "  ip netns exec " LAB_NS_HOST " wg show " LAB_WG_HOST "\n"
+	       "  xnft bans list --socket " LAB_DAEMON_SOCK "   # the host's ban daemon\n"
 	       "The policy is in " LAB_POLICY_DIR ". Remove the lab with: xnft lab down\n");
 }
 
@@ -169,6 +174,12 @@ static const char *section_title(const char *section)
 		return "From mesh peer1 through WireGuard: " LAB_PEER1_MESH4 " -> " LAB_HOST_MESH4;
 	if (!strcmp(section, "host"))
 		return "On the host itself";
+	if (!strcmp(section, "scanner"))
+		return "Scanner: " LAB_INET_HOST4 " scans TCP 1-" LAB_STR(LAB_SCAN_PORTS)
+		       "; the host's xnft daemon reads the drops (NFLOG group "
+		       LAB_STR(LAB_NFLOG_GROUP) ")\n  and bans after " LAB_STR(LAB_BAN_THRESHOLD)
+		       " in " LAB_STR(LAB_BAN_WINDOW_S) "s ([ban." LAB_BAN_RULE "] categories "
+		       LAB_BAN_CATEGORIES ")";
 	return section;
 }
 
@@ -202,7 +213,8 @@ static void print_report(const struct lab_report *rep)
 		       c->what, c->seen, c->expected, pad > 0 ? pad : 0, "", counted);
 	}
 	printf("\n%zu of %zu expectations held%s\n", rep->n_checks - rep->n_failed,
-	       rep->n_checks, rep->n_failed ? "" : ": the internet sees only the WireGuard port");
+	       rep->n_checks, rep->n_failed ? "" :
+	       ": the internet sees only the WireGuard port, and a scanner gets banned");
 }
 
 static int do_demo(void)

@@ -10,18 +10,24 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "ban/control.h"
 #include "core/netns.h"
 #include "core/nftctx.h"
 #include "core/spawn.h"
 #include "policy/render.h"
+
+#define LAB_STR_(x) #x
+#define LAB_STR(x)  LAB_STR_(x)
 
 static const char *const lab_netns[3] = { LAB_NS_INTERNET, LAB_NS_HOST, LAB_NS_PEER1 };
 
@@ -378,7 +384,9 @@ static int render_policy(struct xerr *e)
 	    policy_values_add_admin(&v, LAB_ADMIN4 "/32", e) ||
 	    /* The lab's public side lives in the benchmark ranges the bogon sets hold. */
 	    policy_values_exempt_bogon(&v, "198.18.0.0/15", e) ||
-	    policy_values_exempt_bogon(&v, "2001:2::/48", e))
+	    policy_values_exempt_bogon(&v, "2001:2::/48", e) ||
+	    /* Drops go to NFLOG, where the lab's ban daemon reads them. */
+	    policy_values_set_log(&v, "nflog:" LAB_STR(LAB_NFLOG_GROUP), e))
 		return xerr_wrap(e, "lab policy values");
 	if (policy_write_tree(&v, LAB_POLICY_DIR, 1, e))
 		return xerr_wrap(e, "writing the lab policy");
@@ -444,6 +452,99 @@ static int wait_handshake(struct lab_state *st, lab_stop_flag *stop, struct xerr
 			 "'xnft check' shows whether it loads", LAB_WG_PORT);
 }
 
+/* ----- the ban daemon ----- */
+
+static int write_daemon_conf(struct xerr *e)
+{
+	FILE *f = fopen(LAB_DAEMON_CONF, "wxe");
+
+	if (!f)
+		return xerr_set(e, 2, "cannot create %s: %s", LAB_DAEMON_CONF, strerror(errno));
+	fprintf(f,
+		"# xnft lab: the host's ban daemon (xnft.conf(5)); removed by 'xnft lab down'\n"
+		"[daemon]\n"
+		"sources = nflog:%d\n"
+		"# The whitelist (mesh peers, admin) comes from the table in this namespace.\n"
+		"policy = live\n"
+		"socket = %s\n"
+		"database = %s\n"
+		"\n"
+		"[escalation]\n"
+		"enabled = no\n"
+		"\n"
+		"[ban.%s]\n"
+		"categories = %s\n"
+		"threshold = %d\n"
+		"window = %ds\n"
+		"bantime = %ds\n",
+		LAB_NFLOG_GROUP, LAB_DAEMON_SOCK, LAB_DAEMON_DB, LAB_BAN_RULE, LAB_BAN_CATEGORIES,
+		LAB_BAN_THRESHOLD, LAB_BAN_WINDOW_S, LAB_BAN_TIME_S);
+	if (fclose(f))
+		return xerr_set(e, 2, "cannot write %s: %s", LAB_DAEMON_CONF, strerror(errno));
+	return 0;
+}
+
+/* Bounded: the daemon answers on its socket once its event source is open. */
+static int daemon_wait_ready(pid_t pid, lab_stop_flag *stop, struct xerr *e)
+{
+	long long t0 = mono_ms();
+	char tail[256];
+
+	while (mono_ms() - t0 < 15000) {
+		struct xerr ignored;
+		char *reply = NULL;
+		int status;
+
+		if (control_request(LAB_DAEMON_SOCK, "status", &reply, &ignored) == 0) {
+			json_t *j = reply ? json_loads(reply, 0, NULL) : NULL;
+			int ok = json_is_true(json_object_get(j, "ok"));
+			json_decref(j);
+			free(reply);
+			if (ok)
+				return 0;
+		}
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			lab_log_tail(LAB_DAEMON_LOG, tail, sizeof(tail));
+			return xerr_set(e, 2, "xnft daemon exited before it was ready%s%s",
+					*tail ? ": " : "", tail);
+		}
+		if (interrupted(stop, e))
+			return -1;
+		sleep_ms(50);
+	}
+	lab_log_tail(LAB_DAEMON_LOG, tail, sizeof(tail));
+	return xerr_set(e, 2, "xnft daemon did not answer on %s within 15 s%s%s", LAB_DAEMON_SOCK,
+			*tail ? "; its log ends: " : "", tail);
+}
+
+int lab_daemon_start(pid_t *pid, struct xerr *e)
+{
+	char self[512];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0 || (size_t)n >= sizeof(self) - 1)
+		return xerr_set(e, 2, "cannot find xnft's own binary (/proc/self/exe): %s",
+				n < 0 ? strerror(errno) : "path too long");
+	self[n] = '\0';
+	if (write_daemon_conf(e))
+		return -1;
+	/* `ip netns exec` execs xnft in place: the PID is the daemon's. */
+	char *argv[] = { "ip", "netns", "exec", LAB_NS_HOST, self, "daemon",
+			 "--config", LAB_DAEMON_CONF, NULL };
+	if (spawn_start(argv, LAB_DAEMON_LOG, pid, e))
+		return xerr_wrap(e, "starting xnft daemon in %s", LAB_NS_HOST);
+	return 0;
+}
+
+static int start_daemon(struct lab_state *st, lab_stop_flag *stop, struct xerr *e)
+{
+	pid_t pid;
+
+	if (lab_daemon_start(&pid, e) || record_proc(st, "xnft-daemon", pid, e))
+		return -1;
+	return daemon_wait_ready(pid, stop, e);
+}
+
 static int build(struct lab_state *st, lab_stop_flag *stop, struct xerr *e)
 {
 	pid_t lp;
@@ -458,6 +559,8 @@ static int build(struct lab_state *st, lab_stop_flag *stop, struct xerr *e)
 	if (configure_wireguard(st, e) || interrupted(stop, e))
 		return -1;
 	if (lab_listeners_start(LAB_NS_HOST, &lp, e) || record_proc(st, "listeners", lp, e))
+		return -1;
+	if (start_daemon(st, stop, e) || interrupted(stop, e))
 		return -1;
 	if (wait_handshake(st, stop, e))
 		return -1;

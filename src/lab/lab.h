@@ -57,6 +57,30 @@
 
 #define LAB_MAX_PROCS 8
 
+/*
+ * The ban daemon of the host: `xnft daemon` run inside LAB_NS_HOST, fed by
+ * the policy's drop logs over NFLOG group LAB_NFLOG_GROUP (the kernel log
+ * prints nothing from a namespace other than the first). Its config,
+ * socket, database and log live in LAB_DIR and go with the lab.
+ */
+#define LAB_NFLOG_GROUP     7
+#define LAB_DAEMON_CONF     LAB_DIR "/xnft.conf"
+#define LAB_DAEMON_SOCK     LAB_DIR "/daemon.sock"
+#define LAB_DAEMON_DB       LAB_DIR "/bans.db"
+#define LAB_DAEMON_LOG      LAB_DIR "/xnft-daemon.log"
+#define LAB_BAN_RULE        "scan"
+#define LAB_BAN_CATEGORIES  "TCPFL-*, DROP"
+/*
+ * 15 events in a minute: the internet probes before the scan send at most
+ * 5 logged drops from the attacker (two SYNs each to TCP 22 and 80, one UDP
+ * datagram; the ping is ICMP4-DROP, not in the rule), so only the scan can
+ * cross it; the scan's 30 SYNs fit in the log rule's burst of 20.
+ */
+#define LAB_BAN_THRESHOLD   15
+#define LAB_BAN_WINDOW_S    60
+#define LAB_BAN_TIME_S      60
+#define LAB_SCAN_PORTS      30      /* TCP 1..30 */
+
 /* A process the lab started; start is /proc/PID/stat field 22, to survive PID reuse. */
 struct lab_proc {
 	char role[32];
@@ -112,13 +136,13 @@ int lab_get_status(struct lab_status *s, struct xerr *e);
 
 /* One expectation checked with real traffic. */
 struct lab_check {
-	char section[32];       /* "internet", "break-glass", "mesh", "host" */
+	char section[32];       /* "internet", "break-glass", "mesh", "host", "scanner" */
 	char what[96];
 	char expected[48];
 	char seen[128];
 	char rule[96];          /* comment of the rule whose counter proves it; "" none */
 	long long delta;        /* that counter's increase; -1 unknown */
-	char note[96];          /* shown where the counter would be, when there is none */
+	char note[128];         /* shown where the counter would be, when there is none */
 	int pass;
 };
 
@@ -140,6 +164,11 @@ int lab_run_checks(lab_stop_flag *stop, const struct lab_state *st, struct lab_r
 
 /* State file (lab.c). */
 int lab_state_read(struct lab_state *st, int *found, struct xerr *e);
+
+/* ----- the ban daemon (lab.c) ----- */
+
+/* Write LAB_DAEMON_CONF and start `xnft daemon` in LAB_NS_HOST (lab_up waits for it). */
+int lab_daemon_start(pid_t *pid, struct xerr *e);
 
 /* ----- lab_wg.c: WireGuard keys and wireguard-go ----- */
 
@@ -221,6 +250,39 @@ struct lab_counters {
 };
 
 int lab_counters_read(const char *ns, struct lab_counters *c, struct xerr *e);
+
+/* TCP connects to ports lo..hi at once from src in ns; each waits timeout_ms. */
+struct lab_scan {
+	const char *ns, *src, *dst;
+	unsigned lo, hi;
+	int timeout_ms;
+	/* results */
+	unsigned n_open, n_refused, n_filtered;
+};
+
+int lab_scan_run(struct lab_scan *s, struct xerr *e);
+
+/* Elements of a set of the namespace's inet xnft table. */
+struct lab_set_elem {
+	char addr[64];
+	long long timeout_s;    /* -1: none */
+	long long expires_s;    /* -1: none */
+};
+
+#define LAB_MAX_SET_ELEMS 64
+
+struct lab_set {
+	struct lab_set_elem v[LAB_MAX_SET_ELEMS];
+	size_t n;
+};
+
+int lab_set_read(const char *ns, const char *set, struct lab_set *out, struct xerr *e);
+
+/* Parse `list set` JSON (exposed for tests). */
+int lab_set_parse(const char *json, struct lab_set *out, struct xerr *e);
+
+/* The element for addr, or NULL. */
+const struct lab_set_elem *lab_set_find(const struct lab_set *s, const char *addr);
 
 /* Sum of the packets of every rule whose comment contains needle; -1 if none does. */
 long long lab_counter_sum(const struct lab_counters *c, const char *needle);

@@ -22,6 +22,7 @@
 #define RULE_PING       "mesh: ping from peers"
 #define RULE_SPOOF      "mesh: drop spoofed IPv4 source in tunnel"
 #define RULE_LOOPBACK   "loopback: the host talking to itself"
+#define RULE_BAN4       "ban: source banned by xnft daemon"
 
 #define TIMEOUT_MS 1500
 
@@ -203,6 +204,130 @@ static int handshake_check(struct lab_report *rep, const struct check_spec *s,
 	return 0;
 }
 
+/* ----- the scanner: the ban daemon at work ----- */
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Poll BANNED4 (bounded) until addr is in it; found is NULL-safe. */
+static int wait_banned(struct runner *r, const char *addr, struct lab_set *set,
+		       const struct lab_set_elem **found, long long *waited, struct xerr *e)
+{
+	long long t0 = now_ms();
+
+	*found = NULL;
+	do {
+		if (r->stop && *r->stop)
+			return xerr_set(e, XNFT_EXIT_USAGE, "interrupted");
+		if (lab_set_read(LAB_NS_HOST, "BANNED4", set, e))
+			return -1;
+		*found = lab_set_find(set, addr);
+		if (*found)
+			break;
+		sleep_ms(100);
+	} while (now_ms() - t0 < 5000);
+	*waited = now_ms() - t0;
+	return 0;
+}
+
+static int scan_check(struct runner *r, struct lab_set *set, struct xerr *e)
+{
+	struct lab_scan scan = {
+		.ns = LAB_NS_INTERNET, .src = LAB_INET_HOST4, .dst = LAB_HOST_WAN4,
+		.lo = 1, .hi = LAB_SCAN_PORTS, .timeout_ms = 1200,
+	};
+	char what[96];
+	const struct lab_set_elem *el;
+	long long waited;
+	struct xerr perr;
+
+	snprintf(what, sizeof(what), "scan of %d ports from %s", LAB_SCAN_PORTS, LAB_INET_HOST4);
+	struct lab_check *c = next_check(r->rep, "scanner", what);
+	if (!c)
+		return xerr_set(e, 2, "lab: too many checks");
+	snprintf(c->expected, sizeof(c->expected), "banned");
+	if (lab_scan_run(&scan, &perr)) {
+		snprintf(c->seen, sizeof(c->seen), "error: %s", perr.msg);
+		finish_check(r->rep, c, 0);
+		return 0;
+	}
+	if (wait_banned(r, LAB_INET_HOST4, set, &el, &waited, e))
+		return -1;
+	snprintf(c->seen, sizeof(c->seen), "%s", el ? "banned" : "not banned");
+	if (el)
+		snprintf(c->note, sizeof(c->note),
+			 "by xnft daemon after %d events (in BANNED4, timeout %llds; %u open)",
+			 LAB_BAN_THRESHOLD, el->timeout_s, scan.n_open);
+	else
+		snprintf(c->note, sizeof(c->note), "not in BANNED4 %lld ms after the scan (log: %s)",
+			 waited, LAB_DAEMON_LOG);
+	finish_check(r->rep, c, el && scan.n_open == 0);
+	return 0;
+}
+
+/* The admin sent nothing the rules count, and the whitelist holds it anyway. */
+static int admin_check(struct runner *r, struct lab_set *set, struct xerr *e)
+{
+	struct lab_check *c = next_check(r->rep, "scanner", "admin " LAB_ADMIN4 " not banned");
+
+	if (!c)
+		return xerr_set(e, 2, "lab: too many checks");
+	if (lab_set_read(LAB_NS_HOST, "BANNED4", set, e))
+		return -1;
+	int banned = lab_set_find(set, LAB_ADMIN4) != NULL;
+	snprintf(c->expected, sizeof(c->expected), "not banned");
+	snprintf(c->seen, sizeof(c->seen), "%s", banned ? "banned" : "not banned");
+	snprintf(c->note, sizeof(c->note), "%zu address%s in BANNED4", set->n,
+		 set->n == 1 ? "" : "es");
+	finish_check(r->rep, c, !banned);
+	return 0;
+}
+
+static const struct check_spec after_ban[] = {
+	{ "scanner", "next packet from the banned scanner",
+	  TCP(LAB_NS_INTERNET, LAB_INET_HOST4, LAB_HOST_WAN4, LAB_TCP_SSH),
+	  PROBE_FILTERED, RULE_BAN4, 0 },
+	{ "scanner", "mesh peer still reaches SSH",
+	  TCP(LAB_NS_PEER1, NULL, LAB_HOST_MESH4, LAB_TCP_SSH),
+	  PROBE_OPEN, RULE_SSH4, 0 },
+	{ "scanner", "admin still reaches SSH (break-glass)",
+	  TCP(LAB_NS_INTERNET, LAB_ADMIN4, LAB_HOST_WAN4, LAB_TCP_SSH),
+	  PROBE_OPEN, RULE_BREAKGLASS, 0 },
+};
+
+/*
+ * After every other check: the attacker scans, the daemon (reading the
+ * drop logs over NFLOG) bans it, and the ban rule drops what it sends next,
+ * while the mesh and the admin are never banned.
+ */
+static int scanner_checks(struct runner *r, struct xerr *e)
+{
+	struct lab_set *set = malloc(sizeof(*set));
+	int rc = 0;
+
+	if (!set)
+		return xerr_set(e, 2, "out of memory");
+	if (scan_check(r, set, e)) {
+		rc = -1;
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(after_ban) / sizeof(after_ban[0]); i++) {
+		if (run_check(r, &after_ban[i], e)) {
+			rc = -1;
+			goto out;
+		}
+	}
+	rc = admin_check(r, set, e);
+out:
+	free(set);
+	return rc;
+}
+
 int lab_run_checks(lab_stop_flag *stop, const struct lab_state *st, struct lab_report *rep,
 		   struct xerr *e)
 {
@@ -232,9 +357,10 @@ int lab_run_checks(lab_stop_flag *stop, const struct lab_state *st, struct lab_r
 		const struct check_spec *s = &checks[i];
 		if (s->probe.ns ? run_check(&r, s, e) : handshake_check(rep, s, st, e)) {
 			rc = -1;
-			break;
+			goto out;
 		}
 	}
+	rc = scanner_checks(&r, e);
 out:
 	free(r.before);
 	free(r.after);

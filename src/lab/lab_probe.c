@@ -590,3 +590,196 @@ int lab_listeners_start(const char *ns, pid_t *pid, struct xerr *e)
 	}
 	return xerr_set(e, 2, "the listener process in %s died while starting", ns);
 }
+
+/* ----- a port scan: many connects at once ----- */
+
+struct scan_job {
+	const struct lab_scan *s;
+	unsigned *counts;        /* in the shared mapping: open, refused, filtered */
+};
+
+static int scan_child(void *arg, struct xerr *e)
+{
+	struct scan_job *job = arg;
+	const struct lab_scan *s = job->s;
+	struct pollfd pfd[LAB_SCAN_PORTS];
+	size_t n = 0;
+
+	for (unsigned port = s->lo; port <= s->hi && n < LAB_SCAN_PORTS; port++) {
+		struct lab_probe p = { .ns = s->ns, .kind = PROBE_TCP, .src = s->src,
+				       .dst = s->dst, .port = port };
+		int fd;
+
+		if (probe_socket(&p, SOCK_STREAM, 0, &fd, e)) {
+			for (size_t i = 0; i < n; i++)
+				close(pfd[i].fd);
+			return -1;
+		}
+		if (fd < 0) {
+			job->counts[1]++;     /* no route: counted with the refused */
+			continue;
+		}
+		pfd[n].fd = fd;
+		pfd[n].events = POLLOUT;
+		pfd[n].revents = 0;
+		n++;
+	}
+	long long deadline = mono_ms() + s->timeout_ms;
+	size_t pending = n;
+
+	while (pending > 0) {
+		long long left = deadline - mono_ms();
+		if (left <= 0)
+			break;
+		int r = poll(pfd, n, (int)left);
+		if (r < 0 && errno != EINTR)
+			break;
+		for (size_t i = 0; r > 0 && i < n; i++) {
+			int err = 0;
+			socklen_t elen = sizeof(err);
+
+			if (pfd[i].fd < 0 || !pfd[i].revents)
+				continue;
+			getsockopt(pfd[i].fd, SOL_SOCKET, SO_ERROR, &err, &elen);
+			job->counts[err ? 1 : 0]++;
+			close(pfd[i].fd);
+			pfd[i].fd = -1;     /* poll ignores it from now on */
+			pending--;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (pfd[i].fd >= 0) {
+			job->counts[2]++;
+			close(pfd[i].fd);
+		}
+	}
+	return 0;
+}
+
+int lab_scan_run(struct lab_scan *s, struct xerr *e)
+{
+	struct scan_job job = { .s = s };
+	int rc;
+
+	if (!s->ns || !s->dst || s->lo == 0 || s->hi < s->lo || s->hi > 65535 ||
+	    s->hi - s->lo + 1 > LAB_SCAN_PORTS)
+		return xerr_set(e, 2, "scan: bad namespace, destination or ports %u-%u", s->lo, s->hi);
+	if (s->timeout_ms <= 0 || s->timeout_ms > 30000)
+		return xerr_set(e, 2, "scan: timeout %d ms out of range", s->timeout_ms);
+	job.counts = shared_alloc(3 * sizeof(unsigned), e);
+	if (!job.counts)
+		return -1;
+	memset(job.counts, 0, 3 * sizeof(unsigned));
+	rc = netns_call(s->ns, scan_child, &job, e);
+	if (rc == 0) {
+		s->n_open = job.counts[0];
+		s->n_refused = job.counts[1];
+		s->n_filtered = job.counts[2];
+	}
+	munmap(job.counts, 3 * sizeof(unsigned));
+	return rc;
+}
+
+/* ----- set elements ----- */
+
+static void set_elem_add(struct lab_set *out, json_t *el)
+{
+	json_t *inner = json_object_get(el, "elem");
+	json_t *val = inner ? json_object_get(inner, "val") : el;
+	json_t *t = inner ? json_object_get(inner, "timeout") : NULL;
+	json_t *x = inner ? json_object_get(inner, "expires") : NULL;
+
+	if (!json_is_string(val) || out->n == LAB_MAX_SET_ELEMS)
+		return;
+	struct lab_set_elem *s = &out->v[out->n++];
+	snprintf(s->addr, sizeof(s->addr), "%s", json_string_value(val));
+	s->timeout_s = json_is_integer(t) ? (long long)json_integer_value(t) : -1;
+	s->expires_s = json_is_integer(x) ? (long long)json_integer_value(x) : -1;
+}
+
+int lab_set_parse(const char *json, struct lab_set *out, struct xerr *e)
+{
+	json_error_t jerr;
+	json_t *root = json_loads(json ? json : "", 0, &jerr);
+	json_t *items, *it;
+	size_t i;
+
+	out->n = 0;
+	if (!root)
+		return xerr_set(e, 2, "set: nft JSON does not parse: %s (line %d)", jerr.text,
+				jerr.line);
+	items = json_object_get(root, "nftables");
+	if (!json_is_array(items)) {
+		json_decref(root);
+		return xerr_set(e, 2, "set: nft JSON has no \"nftables\" array");
+	}
+	json_array_foreach(items, i, it) {
+		json_t *set = json_object_get(it, "set");
+		json_t *elems = set ? json_object_get(set, "elem") : NULL;
+		json_t *el;
+		size_t j;
+
+		json_array_foreach(elems, j, el)
+			set_elem_add(out, el);
+	}
+	json_decref(root);
+	return 0;
+}
+
+struct set_job {
+	const char *set;
+	struct lab_set *out;     /* in the shared mapping */
+};
+
+static int set_child(void *arg, struct xerr *e)
+{
+	struct set_job *job = arg;
+	struct nftctx *ctx = nftctx_new(NFTCTX_JSON, e);
+	char cmd[128], *out = NULL;
+	int rc;
+
+	if (!ctx)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "list set %s %s %s", XNFT_TABLE_FAMILY, XNFT_TABLE_NAME,
+		 job->set);
+	rc = nftctx_run(ctx, cmd, &out, e);
+	nftctx_free(ctx);
+	if (rc == 0)
+		rc = lab_set_parse(out, job->out, e);
+	free(out);
+	return rc;
+}
+
+int lab_set_read(const char *ns, const char *set, struct lab_set *out, struct xerr *e)
+{
+	struct set_job job = { .set = set };
+	int rc;
+
+	for (const char *c = set; *c; c++) {
+		if (!(*c == '_' || (*c >= '0' && *c <= '9') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= 'a' && *c <= 'z')))
+			return xerr_set(e, 2, "invalid set name '%s'", set);
+	}
+	job.out = shared_alloc(sizeof(*job.out), e);
+	if (!job.out)
+		return -1;
+	job.out->n = 0;
+	rc = netns_call(ns, set_child, &job, e);
+	if (rc == 0) {
+		out->n = job.out->n < LAB_MAX_SET_ELEMS ? job.out->n : LAB_MAX_SET_ELEMS;
+		memcpy(out->v, job.out->v, out->n * sizeof(out->v[0]));
+	}
+	munmap(job.out, sizeof(*job.out));
+	if (rc)
+		xerr_wrap(e, "reading set %s in %s", set, ns);
+	return rc;
+}
+
+const struct lab_set_elem *lab_set_find(const struct lab_set *s, const char *addr)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		if (!strcmp(s->v[i].addr, addr))
+			return &s->v[i];
+	}
+	return NULL;
+}

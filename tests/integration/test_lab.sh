@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# xnft lab: the demo holds every expectation with real traffic; `lab up`
+# xnft lab: the demo holds every expectation with real traffic (and the
+# host's ban daemon bans a scanner, never the mesh or the admin); `lab up`
 # gives a lab that behaves the same from outside the program; `lab down`
 # (also after a half-built lab, also twice) leaves no namespace, process or
 # file behind; Ctrl-C during the demo tears everything down.
@@ -53,7 +54,7 @@ all_running() {
 		proc_running "$pid" "$start" || return 1
 		n=$((n + 1))
 	done <<<"$1"
-	[ "$n" -ge 3 ]
+	[ "$n" -ge 4 ]
 }
 
 tcp_connects() { ip netns exec "$1" timeout 2 bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; }
@@ -96,18 +97,29 @@ spoofed source in the tunnel filtered|TCP 22 from spoofed 10.99.0.5 +filtered
 spoofed datagrams counted exactly by the spoof rule|3 UDP datagrams from spoofed 10.99.0.5 .*\+3 mesh: drop spoofed
 loopback TCP 22 opens|TCP 22 to 127.0.0.1 +open
 loopback UDP 53 answered|UDP 53 to 127.0.0.1 \(echo server\) +answered
+the scan gets the scanner banned by the daemon, into BANNED4 with a timeout|scan of 30 ports from 198\.18\.0\.2 +banned .*by xnft daemon after [0-9]+ events \(in BANNED4, timeout [0-9]+s
+the banned scanner's next packet is counted by the ban rule|next packet from the banned scanner +filtered .*\+[1-9][0-9]* ban: source banned by xnft daemon
+the mesh peer still reaches SSH after the ban|mesh peer still reaches SSH +open .*\+1 service: SSH
+the admin still reaches SSH after the ban|admin still reaches SSH \(break-glass\) +open
+the admin is not banned|admin 198\.18\.2\.10 not banned +not banned
 EOF
-check_match "demo: every expectation held" '^16 of 16 expectations held' "$out"
+check_match "demo: the scanner section is there" '^Scanner: 198\.18\.0\.2 scans TCP 1-30' "$out"
+check_match "demo: every expectation held" '^21 of 21 expectations held' "$out"
 if printf '%s\n' "$out" | grep -q '^  FAIL'; then not_ok "demo: no FAIL line"; else ok "demo: no FAIL line"; fi
 check_eq "demo leaves no xnft-lab-* namespace" 0 "$(lab_ns_count)"
 check_fails "demo removes $LAB_DIR" test -e "$LAB_DIR"
+check_fails "no ban daemon of the demo is left running" pgrep -f -- "--config $LAB_DIR/xnft.conf"
 
 # --- up, play from outside, down
 out=$("$XNFT" lab up 2>&1)
 check_eq "lab up exits 0" 0 $?
 check_eq "lab up made three namespaces" 3 "$(lab_ns_count)"
 procs=$(recorded_procs 2>/dev/null)
-check "lab up recorded wireguard-go x2 and the listeners, all running" all_running "$procs"
+check "lab up recorded wireguard-go x2, the listeners and the daemon, all running" all_running "$procs"
+check_match "the ban daemon is one of them" '^proc xnft-daemon [0-9]+ [0-9]+$' "$(cat "$STATE")"
+check "the lab's ban daemon answers on its socket" "$XNFT" bans list --socket "$LAB_DIR/daemon.sock"
+check_match "the lab's policy logs drops to NFLOG" 'log prefix "XNFT-DROP: " group 7' \
+	"$(ip netns exec xnft-lab-host nft list chain inet xnft input 2>&1)"
 check_eq "WireGuard private keys are mode 600" "600 600" \
 	"$(stat -c %a "$LAB_DIR/host.key" "$LAB_DIR/peer1.key" 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
 out=$("$XNFT" lab up 2>&1)
@@ -129,6 +141,7 @@ check_eq "lab down leaves no xnft-lab-* namespace" 0 "$(lab_ns_count)"
 check "every process the lab recorded is stopped" all_stopped "$procs"
 check_fails "lab down removes $LAB_DIR" test -e "$LAB_DIR"
 check_fails "no wireguard-go control socket is left" test -e /var/run/wireguard/wgh0.sock
+check_fails "no ban daemon of the lab is left running" pgrep -f -- "--config $LAB_DIR/xnft.conf"
 out=$("$XNFT" lab down 2>&1)
 check_eq "lab down a second time exits 0" 0 $?
 check_match "and says there was nothing to remove" 'no lab was up' "$out"
@@ -158,7 +171,7 @@ log=$(tmpdir)/demo.log
 demo_pid=$!
 track_pid "$demo_pid"
 for _ in $(seq 1 300); do
-	grep -q '^proc listeners' "$STATE" 2>/dev/null && break
+	grep -q '^proc xnft-daemon' "$STATE" 2>/dev/null && break
 	kill -0 "$demo_pid" 2>/dev/null || break
 	sleep 0.1
 done
@@ -172,5 +185,6 @@ check_match "the demo says it was interrupted" 'interrupted' "$(cat "$log")"
 check_eq "Ctrl-C leaves no xnft-lab-* namespace" 0 "$(lab_ns_count)"
 check "Ctrl-C stops every process the lab recorded" all_stopped "$procs"
 check_fails "Ctrl-C removes $LAB_DIR" test -e "$LAB_DIR"
+check_fails "Ctrl-C leaves no ban daemon running" pgrep -f -- "--config $LAB_DIR/xnft.conf"
 
 finish
