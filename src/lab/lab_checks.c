@@ -243,7 +243,7 @@ static int scan_check(struct runner *r, struct lab_set *set, struct xerr *e)
 	};
 	char what[96];
 	const struct lab_set_elem *el;
-	long long waited;
+	long long waited = 0;
 	struct xerr perr;
 
 	snprintf(what, sizeof(what), "scan of %d ports from %s", LAB_SCAN_PORTS, LAB_INET_HOST4);
