@@ -213,8 +213,9 @@ static int restore_one(void *ctx, const struct ban_active *b)
 
 	if (b->until_ms <= rc->now)
 		return 0;
-	if (rc->present && bsearch(&b->key, rc->present->k, rc->present->n, sizeof(b->key),
-				   key_cmp))
+	/* an empty listing has no array to search (bsearch wants one) */
+	if (rc->present && rc->present->n &&
+	    bsearch(&b->key, rc->present->k, rc->present->n, sizeof(b->key), key_cmp))
 		return 0;
 	if (kw_queue_add(rc->d->kw, &b->key, b->until_ms - rc->now, true) == 0)
 		rc->queued++;
