@@ -161,7 +161,8 @@ static size_t iv_normalize(struct hs_interval *v, size_t n)
 
 	if (!n)
 		return 0;
-	qsort(v, n, sizeof(*v), iv_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), iv_cmp);
 	for (size_t i = 1; i < n; i++) {
 		if (v[i].lo <= v[out].hi || (v[out].hi != ~(u128)0 && v[i].lo == v[out].hi + 1)) {
 			if (v[i].hi > v[out].hi)
@@ -446,7 +447,8 @@ static int layout_ifaces(struct hspace *hs, const struct ruleset *const *rs, siz
 	for (size_t i = 0; i < n; i++)
 		if (rs[i] && collect_names(&ns, rs[i]))
 			goto oom;
-	qsort(ns.v, ns.n, sizeof(*ns.v), name_cmp);
+	if (ns.n > 1)
+		qsort(ns.v, ns.n, sizeof(*ns.v), name_cmp);
 	hs->ifs = calloc(ns.n + 1, sizeof(*hs->ifs));
 	if (!hs->ifs)
 		goto oom;

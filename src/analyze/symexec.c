@@ -1580,7 +1580,8 @@ static size_t base_chains(const struct ruleset *rs, enum rs_hook hook, struct ba
 				v[k].order = k;
 				k++;
 			}
-	qsort(v, n, sizeof(*v), base_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), base_cmp);
 	*out = v;
 	return n;
 }

@@ -551,7 +551,8 @@ static int copy_names(const struct names *t, struct report_count **out, size_t *
 		(*out)[t->n].count = t->other;
 	}
 	*n = t->n + extra;
-	qsort(*out, *n, sizeof(**out), cmp_count);
+	if (*n > 1)
+		qsort(*out, *n, sizeof(**out), cmp_count);
 	return 0;
 }
 
@@ -586,7 +587,8 @@ static int copy_counts(const uint64_t *v, size_t n, void (*label)(size_t, char *
 		(*out)[k++].count = v[i];
 	}
 	*nout = k;
-	qsort(*out, k, sizeof(**out), cmp_count);
+	if (k > 1)
+		qsort(*out, k, sizeof(**out), cmp_count);
 	return 0;
 }
 
@@ -654,7 +656,8 @@ static struct slot *top_slots(const struct table *t, size_t top, size_t *n)
 			heap_down(h, k, 0);
 		}
 	}
-	qsort(h, k, sizeof(*h), cmp_slot);
+	if (k > 1)
+		qsort(h, k, sizeof(*h), cmp_slot);
 	*n = k;
 	return h;
 }
@@ -814,7 +817,8 @@ static int summarize_ports(const struct report *r, size_t top, struct report_sum
 		if (r->udp[p])
 			v[k++] = (struct report_port){ 17, (uint16_t)p, r->udp[p] };
 	}
-	qsort(v, k, sizeof(*v), cmp_port);
+	if (k > 1)
+		qsort(v, k, sizeof(*v), cmp_port);
 	o->nports = k < top ? k : top;
 	o->ports = v;
 	return 0;
