@@ -154,8 +154,8 @@ int state_check_space(size_t need, struct xerr *e)
 		xerr_set(e, XNFT_EXIT_USAGE,
 			 "state directory %s has %llu bytes free, safe apply needs %zu",
 			 state_dir(), avail, need);
-		return xerr_hint(e, "free some space on that file system (or set %s to a "
-				 "directory with room): the snapshot must be written before the "
+		return xerr_hint(e, "free some space on that file system, or set %s to a "
+				 "directory with room: the snapshot must be written before the "
 				 "kernel is touched", STATE_DIR_ENV);
 	}
 	return 0;
