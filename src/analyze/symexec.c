@@ -329,11 +329,24 @@ static void rate_text(const struct rs_limit *l, char *buf, size_t size)
 		 per_name(l->per));
 }
 
+/*
+ * A limit, quota or connection count passes a well-behaved source (ok) and
+ * stops the excess; `over` (inv) turns that round. Fills the texts of the
+ * variable's true and false sides; returns the well-behaved value.
+ */
+static int pass_or_excess(bool inv, const char *ok, const char *excess, char *t, char *f,
+			  size_t size)
+{
+	snprintf(t, size, "%s", inv ? excess : ok);
+	snprintf(f, size, "%s", inv ? ok : excess);
+	return inv ? 0 : 1;
+}
+
 /* The variable of a statement that may or may not pass; -1 on error. */
 static int stmt_var(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s,
 		    const char *per, int *wb_out)
 {
-	char key[64], t[256], f[256], rate[64];
+	char key[64], t[256], f[256], rate[64], ok[256], excess[256];
 	int wb = -1;
 	enum hs_fv_kind kind = HS_FV_STATE;
 	int var;
@@ -342,45 +355,23 @@ static int stmt_var(struct ctx *c, const struct rs_rule *rule, const struct rs_s
 	switch (s->kind) {
 	case RS_ST_LIMIT:
 		rate_text(&s->u.limit, rate, sizeof(rate));
-		if (s->u.limit.inv) {
-			snprintf(t, sizeof(t), "over %s%s", rate, per);
-			snprintf(f, sizeof(f), "while under %s%s", rate, per);
-			wb = 0;
-		} else {
-			snprintf(t, sizeof(t), "while under %s%s", rate, per);
-			snprintf(f, sizeof(f), "over %s%s", rate, per);
-			wb = 1;
-		}
+		snprintf(ok, sizeof(ok), "while under %s%s", rate, per);
+		snprintf(excess, sizeof(excess), "over %s%s", rate, per);
+		wb = pass_or_excess(s->u.limit.inv, ok, excess, t, f, sizeof(t));
 		break;
 	case RS_ST_QUOTA:
-		if (s->u.quota.inv) {
-			snprintf(t, sizeof(t), "over a quota of %llu bytes%s",
-				 (unsigned long long)s->u.quota.bytes, per);
-			snprintf(f, sizeof(f), "within a quota of %llu bytes%s",
-				 (unsigned long long)s->u.quota.bytes, per);
-			wb = 0;
-		} else {
-			snprintf(t, sizeof(t), "within a quota of %llu bytes%s",
-				 (unsigned long long)s->u.quota.bytes, per);
-			snprintf(f, sizeof(f), "over a quota of %llu bytes%s",
-				 (unsigned long long)s->u.quota.bytes, per);
-			wb = 1;
-		}
+		snprintf(ok, sizeof(ok), "within a quota of %llu bytes%s",
+			 (unsigned long long)s->u.quota.bytes, per);
+		snprintf(excess, sizeof(excess), "over a quota of %llu bytes%s",
+			 (unsigned long long)s->u.quota.bytes, per);
+		wb = pass_or_excess(s->u.quota.inv, ok, excess, t, f, sizeof(t));
 		break;
 	case RS_ST_CT_COUNT:
-		if (s->u.ct_count.inv) {
-			snprintf(t, sizeof(t), "over %llu connections%s",
-				 (unsigned long long)s->u.ct_count.count, per);
-			snprintf(f, sizeof(f), "while at most %llu connections%s",
-				 (unsigned long long)s->u.ct_count.count, per);
-			wb = 0;
-		} else {
-			snprintf(t, sizeof(t), "while at most %llu connections%s",
-				 (unsigned long long)s->u.ct_count.count, per);
-			snprintf(f, sizeof(f), "over %llu connections%s",
-				 (unsigned long long)s->u.ct_count.count, per);
-			wb = 1;
-		}
+		snprintf(ok, sizeof(ok), "while at most %llu connections%s",
+			 (unsigned long long)s->u.ct_count.count, per);
+		snprintf(excess, sizeof(excess), "over %llu connections%s",
+			 (unsigned long long)s->u.ct_count.count, per);
+		wb = pass_or_excess(s->u.ct_count.inv, ok, excess, t, f, sizeof(t));
 		break;
 	case RS_ST_OBJREF: {
 		char *txt = rs_stmt_format(s);
