@@ -19,6 +19,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "cases.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,14 @@ static char *trim(char *s)
 }
 
 /* One line of the cases file into c; false for comments and blank lines. */
+static bool read_case(char *line, int lineno, struct tcase *c);
+
+/* cases_load reads any case type; this one is ours. */
+static bool read_any(char *line, int lineno, void *out)
+{
+	return read_case(line, lineno, out);
+}
+
 static bool read_case(char *line, int lineno, struct tcase *c)
 {
 	char *s = trim(line), *arrow, *kind_end, *bars;
@@ -264,30 +274,12 @@ int main(void)
 		cmocka_unit_test(test_fields),
 	};
 	struct CMUnitTest *tests = NULL;
-	struct tcase *cases = NULL;
-	size_t n = 0, cap = 0;
-	char line[4096];
-	int lineno = 0, r;
-	FILE *f = fopen(CASES, "r");
+	size_t n = 0;
+	struct tcase *cases = cases_load(CASES, sizeof(*cases), read_any, &n);
+	int r;
 
-	if (!f) {
-		fprintf(stderr, "cannot open %s\n", CASES);
+	if (!cases)
 		return 1;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		struct tcase c;
-
-		if (!read_case(line, ++lineno, &c))
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			cases = realloc(cases, cap * sizeof(*cases));
-			if (!cases)
-				return 1;
-		}
-		cases[n++] = c;
-	}
-	fclose(f);
 	tests = calloc(n + 3, sizeof(*tests));
 	if (!tests)
 		return 1;
