@@ -65,22 +65,14 @@ struct trace_cli {
 	char **words;
 };
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "xnft trace: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n  hint: run 'xnft trace --help'\n");
-	return XNFT_EXIT_USAGE;
-}
-
 static int add_in_set(struct trace_cli *o, const char *name)
 {
 	if (name[0] == '@')
 		name++;
 	if (!name[0])
-		return usage_error("--in-set needs a set name%s", "");
+		return cli_usage_error("trace", "--in-set needs a set name");
 	if (o->topts.nin_sets == MAX_IN_SETS)
-		return usage_error("at most 64 --in-set options%s", "");
+		return cli_usage_error("trace", "at most 64 --in-set options");
 	o->in_sets[o->topts.nin_sets++] = name;
 	return -1;
 }
@@ -124,7 +116,7 @@ static int parse_args(int argc, char **argv, struct trace_cli *o)
 				return rc;
 			break;
 		case 'h': usage(stdout); return XNFT_EXIT_OK;
-		default: return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+		default: return cli_bad_option("trace", argv);
 		}
 	}
 	o->topts.in_sets = o->in_sets;
@@ -133,9 +125,10 @@ static int parse_args(int argc, char **argv, struct trace_cli *o)
 	o->words = argv + optind;
 	o->nwords = argc - optind;
 	if (!o->packets && !o->nwords)
-		return usage_error("no PACKET given%s", "");
+		return cli_usage_error("trace", "no PACKET given");
 	if (o->packets && o->nwords)
-		return usage_error("give PACKET words or --packets FILE, not both ('%s')", o->words[0]);
+		return cli_usage_error("trace", "give PACKET words or --packets FILE, not both ('%s')",
+				       o->words[0]);
 	if (!o->policy)
 		o->policy = XNFT_DEFAULT_POLICY;
 	return -1;
