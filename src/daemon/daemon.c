@@ -223,8 +223,9 @@ static int restore_one(void *ctx, const struct ban_active *b)
 }
 
 /*
- * Put back what the kernel lost. full: the sets were just created, every
- * active ban goes in; otherwise only those missing from a listing.
+ * Put back what the kernel lost: the active bans missing from a listing of
+ * the sets. full: the sets were just created, so when they cannot be listed
+ * every active ban goes in.
  */
 static void restore(struct daemon *d, bool full, const char *why)
 {
@@ -234,22 +235,26 @@ static void restore(struct daemon *d, bool full, const char *why)
 	struct xerr e;
 
 	ban_engine_expire(d->eng, rc.now);
-	if (!full) {
-		if (kw_list(d->kw, collect_elem, &ks, d->cfg->ipv6_prefix, &missing, &e) < 0) {
-			free(ks.k);
-			if (missing) {
-				if (!d->kernel_missing)
-					daemon_log(d, DAEMON_LOG_WARNING, "%s: bans wait for the policy",
-						   e.msg);
-				d->kernel_missing = true;
-			} else {
-				daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
-			}
-			return;
-		}
-		if (ks.n)
+	/*
+	 * Even when the sets were just recreated, skip what is already there:
+	 * a periodic check may have put the bans back between the table's
+	 * deletion and the event announcing the new sets.
+	 */
+	if (kw_list(d->kw, collect_elem, &ks, d->cfg->ipv6_prefix, &missing, &e) == 0) {
+		if (ks.n > 1)
 			qsort(ks.k, ks.n, sizeof(*ks.k), key_cmp);
 		rc.present = &ks;
+	} else if (!full) {
+		free(ks.k);
+		if (missing) {
+			if (!d->kernel_missing)
+				daemon_log(d, DAEMON_LOG_WARNING, "%s: bans wait for the policy",
+					   e.msg);
+			d->kernel_missing = true;
+		} else {
+			daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
+		}
+		return;
 	}
 	d->kernel_missing = false;
 	ban_engine_foreach(d->eng, restore_one, &rc);
