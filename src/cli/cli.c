@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/err.h"
@@ -30,6 +33,39 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\n  hint: run 'xnft %s --help'\n", cmd);
 	return XNFT_EXIT_USAGE;
+}
+
+int cli_usage_xerr(struct xerr *e, const char *cmd, const char *fmt, ...)
+{
+	char msg[sizeof(e->msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	xerr_set(e, XNFT_EXIT_USAGE, "%s: %s", cmd, msg);
+	return xerr_hint(e, "run 'xnft %s --help' for the options", cmd);
+}
+
+int cli_parse_number(const char *cmd, const char *opt, const char *text, unsigned long long min,
+		     unsigned long long max, unsigned long long *out, struct xerr *e)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	if (text[0] < '0' || text[0] > '9')
+		goto bad;
+	v = strtoull(text, &end, 10);
+	if (errno || *end || v < min || v > max)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	if (max == ULLONG_MAX)
+		return cli_usage_xerr(e, cmd, "%s '%s' is not a whole number of at least %llu", opt,
+				      text, min);
+	return cli_usage_xerr(e, cmd, "%s '%s' is not a number %llu..%llu", opt, text, min, max);
 }
 
 int cli_bad_option(const char *cmd, char **argv)

@@ -35,6 +35,21 @@ int cli_wants_help(int argc, char **argv);
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * The same, as an error value for commands that print errors in one place:
+ * e gets XNFT_EXIT_USAGE, "CMD: MESSAGE" and the --help hint; returns -1.
+ */
+struct xerr;
+int cli_usage_xerr(struct xerr *e, const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * A whole number from min to max given to option opt of cmd (decimal, no
+ * sign); else a usage error in e (cli_usage_xerr) and -1.
+ */
+int cli_parse_number(const char *cmd, const char *opt, const char *text, unsigned long long min,
+		     unsigned long long max, unsigned long long *out, struct xerr *e);
+
 /* getopt_long's complaint about argv[optind - 1], as cli_usage_error. */
 int cli_bad_option(const char *cmd, char **argv);
 

@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -92,25 +93,6 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
-static int usage_error(struct xerr *e, const char *fmt, const char *arg)
-{
-	xerr_set(e, XNFT_EXIT_USAGE, fmt, arg);
-	return xerr_hint(e, "run 'xnft events --help' for the options");
-}
-
-static int parse_count(const char *text, unsigned long long *out, struct xerr *e)
-{
-	char *end;
-
-	errno = 0;
-	if (text[0] < '0' || text[0] > '9')
-		return usage_error(e, "events: --count '%s' is not a positive number", text);
-	*out = strtoull(text, &end, 10);
-	if (errno || *end || !*out)
-		return usage_error(e, "events: --count '%s' is not a positive number", text);
-	return 0;
-}
-
 static int parse_args(struct events_args *a, int argc, char **argv, struct xerr *e)
 {
 	int opt;
@@ -135,17 +117,18 @@ static int parse_args(struct events_args *a, int argc, char **argv, struct xerr 
 			a->since_given = true;
 			break;
 		case OPT_COUNT:
-			if (parse_count(optarg, &a->count, e) < 0)
+			if (cli_parse_number("events", "--count", optarg, 1, ULLONG_MAX, &a->count,
+					     e) < 0)
 				return -1;
 			break;
 		case ':':
-			return usage_error(e, "events: option '%s' needs a value", argv[optind - 1]);
+			return cli_usage_xerr(e, "events", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return usage_error(e, "events: unknown option '%s'", argv[optind - 1]);
+			return cli_usage_xerr(e, "events", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return usage_error(e, "events: unexpected argument '%s'", argv[optind]);
+		return cli_usage_xerr(e, "events", "unexpected argument '%s'", argv[optind]);
 	return 0;
 }
 

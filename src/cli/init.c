@@ -93,12 +93,6 @@ struct init_args {
 	bool mesh_given;
 };
 
-static int usage_error(struct xerr *e, const char *fmt, const char *arg)
-{
-	xerr_set(e, XNFT_EXIT_USAGE, fmt, arg);
-	return xerr_hint(e, "run 'xnft init --help' for the options");
-}
-
 /* One option with its argument: the value goes through the policy's checks. */
 static int apply_option(struct init_args *a, int opt, const char *arg, struct xerr *e)
 {
@@ -129,7 +123,7 @@ static int apply_option(struct init_args *a, int opt, const char *arg, struct xe
 		a->force = true;
 		return 0;
 	}
-	return usage_error(e, "init: unexpected option '%s'", arg ? arg : "?");
+	return cli_usage_xerr(e, "init", "unexpected option '%s'", arg ? arg : "?");
 }
 
 static int parse_args(struct init_args *a, int argc, char **argv, struct xerr *e)
@@ -140,14 +134,14 @@ static int parse_args(struct init_args *a, int argc, char **argv, struct xerr *e
 	optind = 0;   /* glibc: start over, so the command can run twice in one process */
 	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		if (opt == '?')
-			return usage_error(e, "init: unknown option '%s'", argv[optind - 1]);
+			return cli_usage_xerr(e, "init", "unknown option '%s'", argv[optind - 1]);
 		if (opt == ':')
-			return usage_error(e, "init: option '%s' needs a value", argv[optind - 1]);
+			return cli_usage_xerr(e, "init", "option '%s' needs a value", argv[optind - 1]);
 		if (apply_option(a, opt, optarg, e) < 0)
 			return -1;
 	}
 	if (argc - optind > 1)
-		return usage_error(e, "init: too many arguments: '%s' (only one DIR)",
+		return cli_usage_xerr(e, "init", "too many arguments: '%s' (only one DIR)",
 				   argv[optind + 1]);
 	a->dir = argc - optind == 1 ? argv[optind] : XNFT_ETC_DIR;
 	return 0;

@@ -78,29 +78,9 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
-static int usage_error(struct xerr *e, const char *fmt, const char *arg)
-{
-	xerr_set(e, XNFT_EXIT_USAGE, fmt, arg);
-	return xerr_hint(e, "run 'xnft report --help' for the options");
-}
-
-static int parse_top(const char *text, size_t *top, struct xerr *e)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	if (text[0] < '0' || text[0] > '9')
-		return usage_error(e, "report: --top '%s' is not a number 1..100000", text);
-	v = strtoul(text, &end, 10);
-	if (errno || *end || v < 1 || v > MAX_TOP)
-		return usage_error(e, "report: --top '%s' is not a number 1..100000", text);
-	*top = v;
-	return 0;
-}
-
 static int parse_args(struct report_args *a, int argc, char **argv, struct xerr *e)
 {
+	unsigned long long top;
 	int opt;
 
 	opterr = 0;
@@ -115,20 +95,21 @@ static int parse_args(struct report_args *a, int argc, char **argv, struct xerr 
 				return -1;
 			break;
 		case OPT_TOP:
-			if (parse_top(optarg, &a->top, e) < 0)
+			if (cli_parse_number("report", "--top", optarg, 1, MAX_TOP, &top, e) < 0)
 				return -1;
+			a->top = (size_t)top;
 			break;
 		case OPT_JSON:
 			a->json = true;
 			break;
 		case ':':
-			return usage_error(e, "report: option '%s' needs a value", argv[optind - 1]);
+			return cli_usage_xerr(e, "report", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return usage_error(e, "report: unknown option '%s'", argv[optind - 1]);
+			return cli_usage_xerr(e, "report", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return usage_error(e, "report: unexpected argument '%s'", argv[optind]);
+		return cli_usage_xerr(e, "report", "unexpected argument '%s'", argv[optind]);
 	return 0;
 }
 
