@@ -244,6 +244,24 @@ static void term_ivs(const struct fmap *m, const struct rs_term *t, struct ivs *
 }
 
 /* Concrete membership of a small number x in a term (ct state, nfproto). */
+/* The elements of an anonymous set or of a resolved named one; false for any other term. */
+static bool term_elems(const struct rs_term *t, const struct rs_elem **el, size_t *n)
+{
+	*el = NULL;
+	*n = 0;
+	if (t->kind == RS_TERM_SET) {
+		*el = t->elems;
+		*n = t->nelems;
+		return true;
+	}
+	if (t->kind == RS_TERM_SETREF && t->set) {
+		*el = t->set->elems;
+		*n = t->set->nelems;
+		return true;
+	}
+	return false;
+}
+
 static bool term_has_num(const struct rs_term *t, uint64_t x, int depth)
 {
 	if (depth > 8)
@@ -254,17 +272,16 @@ static bool term_has_num(const struct rs_term *t, uint64_t x, int depth)
 	case RS_TERM_RANGE:
 		return x >= t->v.num && x <= t->hi.num;
 	case RS_TERM_SET:
-		for (size_t i = 0; i < t->nelems; i++)
-			if (term_has_num(&t->elems[i].key, x, depth + 1))
+	case RS_TERM_SETREF: {
+		const struct rs_elem *el;
+		size_t n;
+
+		term_elems(t, &el, &n);
+		for (size_t i = 0; i < n; i++)
+			if (term_has_num(&el[i].key, x, depth + 1))
 				return true;
 		return false;
-	case RS_TERM_SETREF:
-		if (!t->set)
-			return false;
-		for (size_t i = 0; i < t->set->nelems; i++)
-			if (term_has_num(&t->set->elems[i].key, x, depth + 1))
-				return true;
-		return false;
+	}
 	default:
 		return false;
 	}
@@ -293,17 +310,16 @@ static bool term_has_name(const struct rs_term *t, const char *name, int depth)
 	case RS_TERM_VALUE:
 		return ifname_value_matches(&t->v, name);
 	case RS_TERM_SET:
-		for (size_t i = 0; i < t->nelems; i++)
-			if (term_has_name(&t->elems[i].key, name, depth + 1))
+	case RS_TERM_SETREF: {
+		const struct rs_elem *el;
+		size_t n;
+
+		term_elems(t, &el, &n);
+		for (size_t i = 0; i < n; i++)
+			if (term_has_name(&el[i].key, name, depth + 1))
 				return true;
 		return false;
-	case RS_TERM_SETREF:
-		if (!t->set)
-			return false;
-		for (size_t i = 0; i < t->set->nelems; i++)
-			if (term_has_name(&t->set->elems[i].key, name, depth + 1))
-				return true;
-		return false;
+	}
 	default:
 		return false;
 	}
@@ -989,13 +1005,7 @@ static BDD concat_pred(struct ctx *c, const struct pred_in *in, bool *unknown, i
 		r = concat_elem(c, in, t, unknown, depth);
 		goto out;
 	}
-	if (t->kind == RS_TERM_SET) {
-		el = t->elems;
-		n = t->nelems;
-	} else if (t->kind == RS_TERM_SETREF && t->set) {
-		el = t->set->elems;
-		n = t->set->nelems;
-	} else {
+	if (!term_elems(t, &el, &n)) {
 		*unknown = true;
 		return bddfalse;
 	}
@@ -1336,13 +1346,7 @@ static int apply_vmap(struct ctx *c, const struct rs_rule *rule, const struct rs
 	size_t n = 0;
 	BDD left = ref(m);
 
-	if (t->kind == RS_TERM_SET) {
-		el = t->elems;
-		n = t->nelems;
-	} else if (t->kind == RS_TERM_SETREF && t->set) {
-		el = t->set->elems;
-		n = t->set->nelems;
-	}
+	term_elems(t, &el, &n);
 	for (size_t i = 0; i < n && left != bddfalse; i++) {
 		struct pred_in in = { .op = RS_OP_EQ, .left = s->u.vmap.key, .right = &el[i].key,
 				      .rule = rule, .stmt = s };
