@@ -165,9 +165,9 @@ static int step_check(const struct apply_opts *o, struct apply_result *r, struct
 		sandbox_result_free(&sr);
 		return -1;
 	}
-	L->json_len = strlen(sr.json);
-	if (table_fingerprint(sr.json, L->hash, &present, e) ||
-	    policy_load_json(sr.json, L->json_len, L->entry, &L->rs, e)) {
+	L->json_len = listing_text_estimate(&sr.listing);
+	if (table_fingerprint(&sr.listing, L->hash, &present, e) ||
+	    policy_load_listing(&sr.listing, L->entry, &L->rs, e)) {
 		sandbox_result_free(&sr);
 		return xerr_wrap(e, "reading the listing of %s", L->entry);
 	}

@@ -37,7 +37,7 @@ static void policy_fingerprint(struct apply_status *s)
 		sandbox_result_free(&r);
 		return;
 	}
-	if (table_fingerprint(r.json, s->policy_hash, &present, &e) == 0 && present)
+	if (table_fingerprint(&r.listing, s->policy_hash, &present, &e) == 0 && present)
 		s->policy_loaded = true;
 	else
 		snprintf(s->policy_error, sizeof(s->policy_error), "%s",

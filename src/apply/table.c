@@ -16,9 +16,12 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
 #include <sodium.h>
 
 #include "apply/state.h"
+#include "core/listing.h"
 #include "core/nftctx.h"
 #include "core/paths.h"
 #include "core/sandbox.h"
@@ -81,11 +84,6 @@ int table_list_text(char **out, struct xerr *e)
 			return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
 	}
 	return 0;
-}
-
-int table_list_json(char **out, struct xerr *e)
-{
-	return list_table(NFTCTX_JSON | NFTCTX_NUMERIC | NFTCTX_STATELESS, out, e);
 }
 
 char *table_restore_text(const char *listing, const char *origin)
@@ -325,23 +323,20 @@ static json_t *our_objects(json_t *root, bool *present)
 	return out;
 }
 
-int table_fingerprint(const char *json, char hex[TABLE_HASH_HEX], bool *present,
-		      struct xerr *e)
+/* Hash our table's objects from one JSON listing (terse, or one set's own). */
+static int hash_json_objects(crypto_hash_sha256_state *st, const char *json, bool *present,
+			     struct xerr *e)
 {
-	unsigned char digest[crypto_hash_sha256_BYTES];
 	json_error_t jerr;
 	json_t *root, *mine;
 	char *canon;
+	bool here = false;
 
-	hex[0] = '\0';
-	*present = false;
-	if (!json || !*json)
-		return 0;
 	root = json_loads(json, 0, &jerr);
 	if (!root)
 		return xerr_set(e, XNFT_EXIT_USAGE, "listing is not JSON: %s (line %d)", jerr.text,
 				jerr.line);
-	mine = our_objects(root, present);
+	mine = our_objects(root, &here);
 	json_decref(root);
 	if (!mine)
 		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
@@ -349,28 +344,69 @@ int table_fingerprint(const char *json, char hex[TABLE_HASH_HEX], bool *present,
 	json_decref(mine);
 	if (!canon)
 		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
-	if (sodium_init() < 0) {
-		free(canon);
-		return xerr_set(e, XNFT_EXIT_USAGE, "libsodium failed to initialise");
-	}
-	crypto_hash_sha256(digest, (const unsigned char *)canon, strlen(canon));
+	crypto_hash_sha256_update(st, (const unsigned char *)canon, strlen(canon));
 	free(canon);
-	if (!*present)
+	if (present)
+		*present = here;
+	return 0;
+}
+
+/* Hash the dumped elements of our table's sets that only a policy changes. */
+static void hash_set_elems(crypto_hash_sha256_state *st, const struct setelem_set *s)
+{
+	if (s->family != NFPROTO_INET || strcmp(s->table, XNFT_TABLE_NAME) ||
+	    (s->flags & (NFT_SET_TIMEOUT | NFT_SET_EVAL)))
+		return;
+	crypto_hash_sha256_update(st, (const unsigned char *)s->name, strlen(s->name) + 1);
+	for (size_t i = 0; i < s->n; i++) {
+		const struct setelem_range *r = &s->v[i];
+		const char *comment = r->comment ? s->comments + r->comment - 1 : "";
+
+		crypto_hash_sha256_update(st, r->lo, s->key_len);
+		crypto_hash_sha256_update(st, r->hi, s->key_len);
+		crypto_hash_sha256_update(st, (const unsigned char *)&r->timeout_ms,
+					  sizeof(r->timeout_ms));
+		crypto_hash_sha256_update(st, (const unsigned char *)comment, strlen(comment) + 1);
+	}
+}
+
+int table_fingerprint(const struct listing *l, char hex[TABLE_HASH_HEX], bool *present,
+		      struct xerr *e)
+{
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_state st;
+
+	hex[0] = '\0';
+	*present = false;
+	if (!l->json || !*l->json)
 		return 0;
-	sodium_bin2hex(hex, TABLE_HASH_HEX, digest, sizeof(digest));
+	if (sodium_init() < 0)
+		return xerr_set(e, XNFT_EXIT_USAGE, "libsodium failed to initialise");
+	crypto_hash_sha256_init(&st);
+	if (hash_json_objects(&st, l->json, present, e))
+		return -1;
+	/* the dump and the lone listings come in the kernel's order: the same for the same table */
+	for (size_t i = 0; i < l->sets.n; i++)
+		hash_set_elems(&st, &l->sets.v[i]);
+	for (size_t i = 0; i < l->nset_json; i++)
+		if (hash_json_objects(&st, l->set_json[i], NULL, e))
+			return -1;
+	crypto_hash_sha256_final(&st, digest);
+	if (*present)
+		sodium_bin2hex(hex, TABLE_HASH_HEX, digest, sizeof(digest));
 	return 0;
 }
 
 int table_fingerprint_live(char hex[TABLE_HASH_HEX], bool *present, struct xerr *e)
 {
-	char *json = NULL;
+	struct listing l;
 	int rc;
 
 	hex[0] = '\0';
 	*present = false;
-	if (table_list_json(&json, e))
+	if (listing_read(&l, e))
 		return -1;
-	rc = table_fingerprint(json, hex, present, e);
-	free(json);
+	rc = table_fingerprint(&l, hex, present, e);
+	listing_free(&l);
 	return rc;
 }

@@ -13,6 +13,8 @@
 
 #include "core/err.h"
 
+struct listing;
+
 #define TABLE_HASH_HEX 65
 
 /* Whether `table inet xnft` exists in the calling namespace. */
@@ -24,8 +26,6 @@ int table_present(bool *present, struct xerr *e);
  */
 int table_list_text(char **out, struct xerr *e);
 
-/* The table as numeric JSON (`nft -j -nnn -y list table`); NULL when absent. */
-int table_list_json(char **out, struct xerr *e);
 
 /*
  * A restore file: a comment saying where it came from, then "table inet
@@ -48,13 +48,12 @@ int table_verify_reload(const char *state_name, struct xerr *e);
 int table_commit_policy(const char *entry, const char *incdir, struct xerr *e);
 
 /*
- * A fingerprint of xnft's table in a JSON listing (the whole ruleset or the
- * table alone): SHA-256 of the table's objects with handles, counter
+ * A fingerprint of xnft's table in a listing: SHA-256 of the table's objects with handles, counter
  * values, element expiry and the contents of timeout/dynamic sets left out,
  * since those change at run time without anyone changing the policy.
  * *present is false (and hex "") when the listing has no such table.
  */
-int table_fingerprint(const char *json, char hex[TABLE_HASH_HEX], bool *present,
+int table_fingerprint(const struct listing *l, char hex[TABLE_HASH_HEX], bool *present,
 		      struct xerr *e);
 
 /* The same for the table loaded in the calling namespace now. */

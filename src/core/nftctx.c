@@ -49,6 +49,8 @@ static unsigned output_flags(unsigned flags)
 		f |= NFT_CTX_OUTPUT_ECHO;
 	if (flags & NFTCTX_STATELESS)
 		f |= NFT_CTX_OUTPUT_STATELESS;
+	if (flags & NFTCTX_TERSE)
+		f |= NFT_CTX_OUTPUT_TERSE;
 	return f;
 }
 

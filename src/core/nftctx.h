@@ -37,6 +37,7 @@ enum nftctx_flags {
 	NFTCTX_ECHO     = 1 << 3, /* -e */
 	NFTCTX_DRY_RUN  = 1 << 4, /* -c */
 	NFTCTX_STATELESS = 1 << 5, /* -s: no counter values */
+	NFTCTX_TERSE    = 1 << 6, /* -t: no named set's elements */
 };
 
 struct nftctx *nftctx_new(unsigned flags, struct xerr *e);

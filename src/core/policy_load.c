@@ -6,6 +6,7 @@
 #include "core/policy_load.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -70,12 +71,19 @@ int policy_resolve(const char *path_or_dir, char *entry, size_t entry_len,
 	return 0;
 }
 
-static void add_locations(struct ruleset *rs, const char *entry, const char *incdir)
+static void add_locations(struct ruleset *rs, const char *entry)
 {
+	char incdir[4096];
 	const char *dirs[2] = { incdir, "/etc" };
+	const char *slash = strrchr(entry, '/');
 	struct srcloc sl;
 	struct xerr ignored;
 
+	if (!slash)
+		snprintf(incdir, sizeof(incdir), ".");
+	else
+		snprintf(incdir, sizeof(incdir), "%.*s",
+			 (int)(slash == entry ? 1 : slash - entry), entry);
 	/* locations are a help for messages: without them the model still stands */
 	if (srcloc_scan(entry, dirs, 2, &sl, &ignored))
 		return;
@@ -88,6 +96,7 @@ int policy_load(const char *path_or_dir, struct ruleset **out, struct nft_diags 
 {
 	char entry[4096], incdir[4096];
 	struct sandbox_result r;
+	int rc;
 
 	*out = NULL;
 	if (policy_resolve(path_or_dir, entry, sizeof(entry), incdir, sizeof(incdir), e))
@@ -101,54 +110,43 @@ int policy_load(const char *path_or_dir, struct ruleset **out, struct nft_diags 
 		sandbox_result_free(&r);
 		return -1;
 	}
-	if (ruleset_from_json(r.json, strlen(r.json), out, e)) {
-		sandbox_result_free(&r);
-		return xerr_wrap(e, "reading the listing of %s", entry);
-	}
+	rc = policy_load_listing(&r.listing, entry, out, e);
 	sandbox_result_free(&r);
-	add_locations(*out, entry, incdir);
-	return 0;
+	return rc;
 }
 
 int policy_load_live(struct ruleset **out, struct xerr *e)
 {
-	struct nftctx *ctx;
-	char *json = NULL;
+	struct listing l;
 	int rc;
 
 	*out = NULL;
-	ctx = nftctx_new(NFTCTX_JSON | NFTCTX_NUMERIC, e);
-	if (!ctx)
-		return -1;
-	rc = nftctx_run(ctx, "list ruleset", &json, e);
-	nftctx_free(ctx);
-	if (rc) {
-		free(json);
+	if (listing_read(&l, e)) {
 		if (e->code != XNFT_EXIT_USAGE)
 			e->code = XNFT_EXIT_USAGE;
 		return xerr_hint(e, "reading the kernel's ruleset needs CAP_NET_ADMIN: run as root");
 	}
-	rc = ruleset_from_json(json, strlen(json), out, e);
-	free(json);
+	rc = listing_model(&l, out, e);
+	listing_free(&l);
 	return rc;
+}
+
+int policy_load_listing(const struct listing *l, const char *src_entry, struct ruleset **out,
+			struct xerr *e)
+{
+	if (listing_model(l, out, e))
+		return xerr_wrap(e, "reading the listing of %s", src_entry ? src_entry : "the ruleset");
+	if (src_entry)
+		add_locations(*out, src_entry);
+	return 0;
 }
 
 int policy_load_json(const char *json, size_t len, const char *src_entry,
 		     struct ruleset **out, struct xerr *e)
 {
-	char incdir[4096];
-	const char *slash;
-
 	if (ruleset_from_json(json, len, out, e))
 		return -1;
-	if (src_entry) {
-		slash = strrchr(src_entry, '/');
-		if (!slash)
-			snprintf(incdir, sizeof(incdir), ".");
-		else
-			snprintf(incdir, sizeof(incdir), "%.*s",
-				 (int)(slash == src_entry ? 1 : slash - src_entry), src_entry);
-		add_locations(*out, src_entry, incdir);
-	}
+	if (src_entry)
+		add_locations(*out, src_entry);
 	return 0;
 }

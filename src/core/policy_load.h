@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "core/err.h"
+#include "core/listing.h"
 #include "core/nftctx.h"
 #include "core/ruleset.h"
 
@@ -35,6 +36,10 @@ int policy_load(const char *path_or_dir, struct ruleset **out, struct nft_diags 
 
 /* The ruleset in the kernel of the calling namespace, read only. No locations. */
 int policy_load_live(struct ruleset **out, struct xerr *e);
+
+/* A listing read in some namespace; with src_entry, locations from that file. */
+int policy_load_listing(const struct listing *l, const char *src_entry, struct ruleset **out,
+			struct xerr *e);
 
 /* A `nft -j -nnn -y list ruleset` text; with src_entry, locations from that file. */
 int policy_load_json(const char *json, size_t len, const char *src_entry,

@@ -209,6 +209,32 @@ static uint64_t num_from_bytes(const uint8_t *b, unsigned nbytes)
 	return n;
 }
 
+int rs_value_from_bytes(struct rs_value *v, enum rs_dtype dt, unsigned bits, const uint8_t *b,
+			size_t len)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	if (len > RS_VALUE_BYTES)
+		len = RS_VALUE_BYTES;
+	if (dt != RS_DT_IPV4 && dt != RS_DT_IPV6 && dt != RS_DT_ETHER) {
+		rs_value_from_num(v, dt, bits, num_from_bytes(b, (unsigned)len));
+		return 0;
+	}
+	memset(v, 0, sizeof(*v));
+	v->dtype = dt;
+	v->bits = bits;
+	memcpy(v->b, b, len);
+	v->num = num_from_bytes(b, (unsigned)len);
+	/* the same text the JSON listing gives, for messages */
+	if (dt == RS_DT_ETHER)
+		snprintf(text, sizeof(text), "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2],
+			 b[3], b[4], b[5]);
+	else if (!inet_ntop(dt == RS_DT_IPV4 ? AF_INET : AF_INET6, b, text, sizeof(text)))
+		text[0] = '\0';
+	v->str = strdup(text);
+	return v->str ? 0 : -1;
+}
+
 static int parse_ether(const char *s, uint8_t *b)
 {
 	unsigned x[6];

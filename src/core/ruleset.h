@@ -732,6 +732,8 @@ struct ruleset_stats {
  * anything unexpected becomes an unknown node.
  */
 int ruleset_from_json(const char *json, size_t len, struct ruleset **out, struct xerr *e);
+/* Add the elements of one set's own JSON listing (`nft -j list set ...`) to rs. */
+int ruleset_add_set_json(struct ruleset *rs, const char *json, size_t len, struct xerr *e);
 void ruleset_free(struct ruleset *rs);
 
 void ruleset_stats(const struct ruleset *rs, struct ruleset_stats *st);
@@ -766,6 +768,9 @@ void rs_ct_type(enum rs_ct_key k, enum rs_dtype *dt, unsigned *bits);
 int rs_value_parse(struct rs_value *v, enum rs_dtype dt, unsigned bits, const char *text);
 /* Same for a number from the listing. */
 void rs_value_from_num(struct rs_value *v, enum rs_dtype dt, unsigned bits, uint64_t num);
+/* A value from its big-endian bytes, as the kernel holds it; -1 out of memory. */
+int rs_value_from_bytes(struct rs_value *v, enum rs_dtype dt, unsigned bits, const uint8_t *b,
+			size_t len);
 
 void rs_value_free(struct rs_value *v);
 void rs_term_free(struct rs_term *t);

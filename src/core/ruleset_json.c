@@ -1883,3 +1883,53 @@ int ruleset_from_json(const char *json, size_t len, struct ruleset **out, struct
 	*out = L.rs;
 	return 0;
 }
+
+/* ---- one set's own listing ------------------------------------------------------- */
+
+/* Give an already loaded set the elements of its own listing (`list set`). */
+static int graft_elems(struct loader *L, const json_t *o, struct xerr *e)
+{
+	struct rs_table *t = find_table(L, o);
+	const char *name = get_str(o, "name");
+	struct rs_set *s = t && name ? rs_table_set(t, name) : NULL;
+	struct tview kt, dt;
+
+	if (!s)
+		return xerr_set(e, XNFT_EXIT_USAGE, "set %s is listed alone but not in the ruleset",
+				name ? name : "(unnamed)");
+	if (s->nelems)
+		return 0;
+	kt = tview_of_type(&s->key);
+	dt = tview_of_type(&s->data);
+	parse_set_elems(L, json_object_get(o, "elem"), &kt, s->is_map ? &dt : NULL, &s->elems,
+			&s->nelems, 0);
+	for (size_t i = 0; i < s->nelems; i++)
+		resolve_term(t, s->elems[i].data);
+	return 0;
+}
+
+int ruleset_add_set_json(struct ruleset *rs, const char *json, size_t len, struct xerr *e)
+{
+	struct loader L = { .rs = rs };
+	json_error_t jerr;
+	json_t *root, *item, *o;
+	size_t i;
+	int rc = 0;
+
+	root = json_loadb(json, len, JSON_DECODE_ANY, &jerr);
+	if (!root)
+		return xerr_set(e, XNFT_EXIT_FINDINGS, "set listing is not JSON: %s (line %d)",
+				jerr.text, jerr.line);
+	json_array_foreach(json_object_get(root, "nftables"), i, item) {
+		const char *k = only_key(item, &o);
+
+		if (k && json_is_object(o) && (!strcmp(k, "set") || !strcmp(k, "map")))
+			rc = graft_elems(&L, o, e);
+		if (rc || L.oom)
+			break;
+	}
+	json_decref(root);
+	if (!rc && L.oom)
+		rc = xerr_set(e, XNFT_EXIT_USAGE, "out of memory loading a set's elements");
+	return rc;
+}

@@ -25,7 +25,9 @@
 #include <linux/rtnetlink.h>
 
 enum frame_type {
-	FRAME_JSON = 'J',  /* `list ruleset` output */
+	FRAME_JSON = 'J',  /* the terse `list ruleset` output */
+	FRAME_SET = 'S',   /* one set's elements from the netlink dump, packed */
+	FRAME_SET_JSON = 'M', /* one other set's own JSON listing */
 	FRAME_DIAG = 'D',  /* one struct nft_diag */
 	FRAME_ERR = 'E',   /* the struct xerr that ended the child */
 };
@@ -43,11 +45,8 @@ void sandbox_result_free(struct sandbox_result *r)
 {
 	if (!r)
 		return;
-	free(r->json);
-	free(r->echo_json);
+	listing_free(&r->listing);
 	nft_diags_free(&r->diags);
-	r->json = NULL;
-	r->echo_json = NULL;
 }
 
 /* ---- child ------------------------------------------------------------- */
@@ -230,12 +229,31 @@ static int load_with_stand_ins(struct nftctx *ctx, const char *path,
 	return -1;
 }
 
+static int send_listing(int fd, const struct listing *l)
+{
+	if (send_frame(fd, FRAME_JSON, l->json, strlen(l->json)))
+		return -1;
+	for (size_t i = 0; i < l->sets.n; i++) {
+		size_t len;
+		void *buf = setelem_set_pack(&l->sets.v[i], &len);
+		int rc = buf && len <= FRAME_MAX ? send_frame(fd, FRAME_SET, buf, len) : -1;
+
+		free(buf);
+		if (rc)
+			return -1;
+	}
+	for (size_t i = 0; i < l->nset_json; i++)
+		if (send_frame(fd, FRAME_SET_JSON, l->set_json[i], strlen(l->set_json[i])))
+			return -1;
+	return 0;
+}
+
 static int child_load(int fd, const char *path, const char *include_dir)
 {
 	struct nft_diags diags = { 0 };
+	struct listing l = { 0 };
 	struct nftctx *ctx;
 	struct xerr e;
-	char *json = NULL;
 	int rc = CHILD_ENV;
 
 	xerr_clear(&e);
@@ -256,18 +274,16 @@ static int child_load(int fd, const char *path, const char *include_dir)
 		goto out;
 	}
 	nftctx_free(ctx);
-	ctx = nftctx_new(NFTCTX_JSON | NFTCTX_NUMERIC, &e);
-	if (!ctx)
-		goto out;
-	if (nftctx_run(ctx, "list ruleset", &json, &e) == 0) {
-		if (send_frame(fd, FRAME_JSON, json, strlen(json)) == 0)
+	if (listing_read(&l, &e) == 0) {
+		if (send_listing(fd, &l) == 0)
 			rc = CHILD_OK;
+		else
+			xerr_set(&e, XNFT_EXIT_USAGE, "cannot hand the listing of %s over", path);
 	}
-	nftctx_free(ctx);
 out:
 	if (rc != CHILD_OK)
 		send_frame(fd, FRAME_ERR, &e, sizeof(e));
-	free(json);
+	listing_free(&l);
 	nft_diags_free(&diags);
 	return rc;
 }
@@ -321,39 +337,72 @@ static int recv_frame(int fd, char *type, char **data, size_t *len)
 	return 1;
 }
 
-static int take_frame(struct sandbox_result *r, struct xerr *child_err, int *have_err,
-		      char type, char *data, size_t len)
+static int take_set(struct sandbox_result *r, const char *data, size_t len)
+{
+	struct setelem_set set;
+
+	if (setelem_set_unpack(data, len, &set))
+		return -1;
+	if (setelem_dump_take(&r->listing.sets, &set)) {
+		setelem_set_free(&set);
+		return -1;
+	}
+	return 0;
+}
+
+static int take_diag(struct sandbox_result *r, const char *data, size_t len)
 {
 	struct nft_diag *v;
 
+	if (len != sizeof(struct nft_diag))
+		return -1;
+	v = realloc(r->diags.v, (r->diags.n + 1) * sizeof(*v));
+	if (!v)
+		return -1;
+	memcpy(&v[r->diags.n++], data, sizeof(*v));
+	r->diags.v = v;
+	return 0;
+}
+
+static int take_err(struct xerr *child_err, int *have_err, const char *data, size_t len)
+{
+	if (len != sizeof(*child_err))
+		return -1;
+	memcpy(child_err, data, sizeof(*child_err));
+	child_err->msg[sizeof(child_err->msg) - 1] = '\0';
+	child_err->hint[sizeof(child_err->hint) - 1] = '\0';
+	child_err->file[sizeof(child_err->file) - 1] = '\0';
+	*have_err = 1;
+	return 0;
+}
+
+/* Keep one frame; data is taken (kept or freed). */
+static int take_frame(struct sandbox_result *r, struct xerr *child_err, int *have_err,
+		      char type, char *data, size_t len)
+{
+	int rc = -1;
+
 	switch (type) {
 	case FRAME_JSON:
-		free(r->json);
-		r->json = data;
+		free(r->listing.json);
+		r->listing.json = data;
 		return 0;
+	case FRAME_SET_JSON:
+		if (listing_add_set_json(&r->listing, data) == 0)
+			return 0;
+		break;
+	case FRAME_SET:
+		rc = take_set(r, data, len);
+		break;
 	case FRAME_DIAG:
-		if (len != sizeof(struct nft_diag))
-			break;
-		v = realloc(r->diags.v, (r->diags.n + 1) * sizeof(*v));
-		if (!v)
-			break;
-		memcpy(&v[r->diags.n++], data, sizeof(*v));
-		r->diags.v = v;
-		free(data);
-		return 0;
+		rc = take_diag(r, data, len);
+		break;
 	case FRAME_ERR:
-		if (len != sizeof(*child_err))
-			break;
-		memcpy(child_err, data, sizeof(*child_err));
-		child_err->msg[sizeof(child_err->msg) - 1] = '\0';
-		child_err->hint[sizeof(child_err->hint) - 1] = '\0';
-		child_err->file[sizeof(child_err->file) - 1] = '\0';
-		*have_err = 1;
-		free(data);
-		return 0;
+		rc = take_err(child_err, have_err, data, len);
+		break;
 	}
 	free(data);
-	return -1;
+	return rc;
 }
 
 static int collect(int fd, struct sandbox_result *r, struct xerr *child_err, int *have_err)
@@ -413,7 +462,7 @@ int sandbox_load(const char *path, const char *include_dir,
 	if (wait_child(pid, &status))
 		return xerr_set(e, XNFT_EXIT_USAGE, "waitpid: %s", strerror(errno));
 
-	if (WIFEXITED(status) && WEXITSTATUS(status) == CHILD_OK && !broken && r->json)
+	if (WIFEXITED(status) && WEXITSTATUS(status) == CHILD_OK && !broken && r->listing.json)
 		return 0;
 	if (have_err && WIFEXITED(status) &&
 	    (WEXITSTATUS(status) == CHILD_FINDINGS || WEXITSTATUS(status) == CHILD_ENV)) {

@@ -2,18 +2,19 @@
 /*
  * Load a ruleset where it cannot touch the host: in a child process that has
  * its own network namespace (unshare(CLONE_NEWNET) as root; a user namespace
- * first when not root). The child lists what the kernel accepted and hands
- * it back as text; the parent's namespace never changes.
+ * first when not root). The child reads back what the kernel accepted (a
+ * struct listing) and hands it over a pipe; the parent's namespace never
+ * changes.
  */
 #ifndef XNFT_CORE_SANDBOX_H
 #define XNFT_CORE_SANDBOX_H
 
 #include "core/err.h"
+#include "core/listing.h"
 #include "core/nftctx.h"
 
 struct sandbox_result {
-	char *json;            /* `list ruleset` as numeric JSON (-j -nnn -y), malloc'd */
-	char *echo_json;       /* the load echoed with handles (-e -a -j), malloc'd; may be NULL */
+	struct listing listing; /* what the kernel accepted */
 	struct nft_diags diags; /* load errors with file:line:col */
 };
 

@@ -17,6 +17,9 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <netinet/in.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
 
 #include "apply/apply_int.h"
 #include "apply/fallback.h"
@@ -24,6 +27,7 @@
 #include "apply/lockout.h"
 #include "apply/state.h"
 #include "apply/table.h"
+#include "core/listing.h"
 
 static char tmp[256];
 
@@ -385,6 +389,33 @@ static void test_bundle(void **state)
 	"\"type\": \"ipv4_addr\", \"handle\": 9, \"flags\": [\"dynamic\", \"timeout\"]" elems "}}"
 #define OTHER "{\"table\": {\"family\": \"ip\", \"name\": \"filter\", \"handle\": 1}}"
 
+/* The fingerprint of a listing made of one JSON text and, optionally, one dumped set. */
+static int fingerprint_of(const char *json, struct setelem_set *set, char hex[TABLE_HASH_HEX],
+			  bool *present, struct xerr *e)
+{
+	struct listing l = { .json = (char *)json };
+
+	if (set) {
+		l.sets.v = set;
+		l.sets.n = 1;
+	}
+	return table_fingerprint(&l, hex, present, e);
+}
+
+static struct setelem_set dumped_set(uint32_t flags, uint8_t last_octet)
+{
+	static struct setelem_range r;
+	struct setelem_set s = { .family = NFPROTO_INET, .flags = flags, .key_len = 4,
+				 .v = &r, .n = 1 };
+
+	memset(&r, 0, sizeof(r));
+	r.lo[0] = r.hi[0] = 10;
+	r.lo[3] = r.hi[3] = last_octet;
+	snprintf(s.table, sizeof(s.table), "xnft");
+	snprintf(s.name, sizeof(s.name), "MESH_PEERS");
+	return s;
+}
+
 static void test_fingerprint(void **state)
 {
 	const char *a = "{\"nftables\": [" META ", " TBL(3) ", " RULE(4, "{\"packets\": 5, \"bytes\": 9}", 22)
@@ -394,24 +425,36 @@ static void test_fingerprint(void **state)
 	const char *c = "{\"nftables\": [" META ", " TBL(3) ", " RULE(4, "null", 23) ", " DYNSET("") "]}";
 	const char *none = "{\"nftables\": [" META ", " OTHER "]}";
 	char ha[TABLE_HASH_HEX], hb[TABLE_HASH_HEX], hc[TABLE_HASH_HEX];
+	struct setelem_set s1, s2;
 	struct xerr e;
 	bool present;
 
 	(void)state;
-	assert_int_equal(table_fingerprint(a, ha, &present, &e), 0);
+	assert_int_equal(fingerprint_of(a, NULL, ha, &present, &e), 0);
 	assert_true(present);
 	assert_int_equal(strlen(ha), 64);
 	/* handles, counter values, other tables and run-time set contents do not count */
-	assert_int_equal(table_fingerprint(b, hb, &present, &e), 0);
+	assert_int_equal(fingerprint_of(b, NULL, hb, &present, &e), 0);
 	assert_string_equal(ha, hb);
-	assert_int_equal(table_fingerprint(c, hc, &present, &e), 0);
+	assert_int_equal(fingerprint_of(c, NULL, hc, &present, &e), 0);
 	assert_string_not_equal(ha, hc);
-	assert_int_equal(table_fingerprint(none, hc, &present, &e), 0);
+	assert_int_equal(fingerprint_of(none, NULL, hc, &present, &e), 0);
 	assert_false(present);
 	assert_string_equal(hc, "");
-	assert_int_equal(table_fingerprint("{not json", hc, &present, &e), -1);
-	assert_int_equal(table_fingerprint("", hc, &present, &e), 0);
+	assert_int_equal(fingerprint_of("{not json", NULL, hc, &present, &e), -1);
+	assert_int_equal(fingerprint_of("", NULL, hc, &present, &e), 0);
 	assert_false(present);
+
+	/* dumped elements of a set the policy fills count; a dynamic set's do not */
+	s1 = dumped_set(0, 1);
+	assert_int_equal(fingerprint_of(a, &s1, hb, &present, &e), 0);
+	assert_string_not_equal(ha, hb);
+	s2 = dumped_set(0, 2);
+	assert_int_equal(fingerprint_of(a, &s2, hc, &present, &e), 0);
+	assert_string_not_equal(hb, hc);
+	s1 = dumped_set(NFT_SET_TIMEOUT | NFT_SET_EVAL, 1);
+	assert_int_equal(fingerprint_of(a, &s1, hb, &present, &e), 0);
+	assert_string_equal(ha, hb);
 }
 
 static void test_restore_text(void **state)

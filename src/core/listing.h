@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the kernel holds in one network namespace, read the fast way: the
+ * terse JSON listing (every table, chain, rule and set, but no named set's
+ * elements), the elements of sets with plain keys over netlink, and a JSON
+ * listing of each other set that holds elements. listing_model() turns
+ * the three into the one ruleset model.
+ */
+#ifndef XNFT_CORE_LISTING_H
+#define XNFT_CORE_LISTING_H
+
+#include <stddef.h>
+
+#include "core/err.h"
+#include "core/setelems.h"
+
+struct ruleset;
+
+struct listing {
+	char *json;               /* `nft -t -j -nnn -y list ruleset`, malloc'd */
+	struct setelem_dump sets; /* elements of the sets with plain keys */
+	char **set_json;          /* `nft -j -nnn -y list set|map ...` of each other set */
+	size_t nset_json;
+};
+
+/* Read the calling namespace's ruleset. */
+int listing_read(struct listing *l, struct xerr *e);
+
+void listing_free(struct listing *l);
+
+/* Append one set's own JSON listing (taking the string); -1 out of memory. */
+int listing_add_set_json(struct listing *l, char *json);
+
+/* About how long the listing would be as one JSON text, in bytes (a space estimate). */
+size_t listing_text_estimate(const struct listing *l);
+
+/* Build the model. */
+int listing_model(const struct listing *l, struct ruleset **out, struct xerr *e);
+
+#endif
