@@ -96,23 +96,47 @@ static void print_load_diags(const struct nft_diags *d)
 	}
 }
 
+/* Print why one policy did not load; the exit code for it. */
+static int load_failed(const char *cmd, const char *policy, struct nft_diags *diags,
+		       const struct xerr *e)
+{
+	if (diags->n) {
+		print_load_diags(diags);
+		fprintf(stderr, "xnft %s: %s does not load; 'xnft check %s' shows each error "
+			"in its source line\n", cmd, policy, policy);
+	} else {
+		xerr_print(stderr, e);
+	}
+	nft_diags_free(diags);
+	return e->code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+}
+
 int cli_load_policy(const char *cmd, const char *policy, int live, struct ruleset **rs)
 {
 	struct nft_diags diags = { 0 };
 	struct xerr e;
-	int rc;
 
 	xerr_clear(&e);
-	rc = live ? policy_load_live(rs, &e) : policy_load(policy, rs, &diags, &e);
-	if (!rc)
+	if (live ? policy_load_live(rs, &e) : policy_load(policy, rs, &diags, &e))
+		return load_failed(cmd, policy, &diags, &e);
+	return 0;
+}
+
+int cli_load_policies(const char *cmd, const char *const *policies, size_t n,
+		      struct ruleset **rs)
+{
+	struct nft_diags diags[POLICY_LOAD_MAX];
+	struct xerr e[POLICY_LOAD_MAX];
+	int rc = 0;
+
+	if (policy_load_many(policies, n, rs, diags, e) == 0)
 		return 0;
-	if (diags.n) {
-		print_load_diags(&diags);
-		fprintf(stderr, "xnft %s: %s does not load; 'xnft check %s' shows each error "
-			"in its source line\n", cmd, policy, policy);
-	} else {
-		xerr_print(stderr, &e);
+	for (size_t i = 0; i < n && i < POLICY_LOAD_MAX; i++) {
+		if (!rs[i] && !rc)
+			rc = load_failed(cmd, policies[i], &diags[i], &e[i]);
+		nft_diags_free(&diags[i]);
+		ruleset_free(rs[i]);
+		rs[i] = NULL;
 	}
-	nft_diags_free(&diags);
-	return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+	return rc ? rc : XNFT_EXIT_USAGE;
 }

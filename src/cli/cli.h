@@ -7,6 +7,8 @@
 #ifndef XNFT_CLI_H
 #define XNFT_CLI_H
 
+#include <stddef.h>
+
 int cmd_init(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
@@ -68,5 +70,8 @@ struct ruleset;
  * FILE:LINE:COL and a pointer to `xnft check`. Returns 0, or the exit code.
  */
 int cli_load_policy(const char *cmd, const char *policy, int live, struct ruleset **rs);
+/* Several policies loaded side by side; on failure none is kept and the first error is printed. */
+int cli_load_policies(const char *cmd, const char *const *policies, size_t n,
+		      struct ruleset **rs);
 
 #endif

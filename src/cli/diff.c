@@ -101,11 +101,6 @@ static void print_text(const char *a, const char *b, const struct diff_result *d
 		}
 }
 
-static int load(const char *path, struct ruleset **rs)
-{
-	return cli_load_policy("diff", path, 0, rs);
-}
-
 int cmd_diff(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -113,7 +108,7 @@ int cmd_diff(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ruleset *a = NULL, *b = NULL;
+	struct ruleset *rs[2] = { NULL, NULL }, *a, *b;
 	struct diff_result d;
 	bool json = false;
 	struct xerr e;
@@ -135,13 +130,11 @@ int cmd_diff(int argc, char **argv)
 	if (argc - optind != 2) {
 		return cli_usage_error("diff", "give two policies, OLD and NEW");
 	}
-	rc = load(argv[optind], &a);
-	if (!rc)
-		rc = load(argv[optind + 1], &b);
-	if (rc) {
-		ruleset_free(a);
+	rc = cli_load_policies("diff", (const char *const *)&argv[optind], 2, rs);
+	if (rc)
 		return rc;
-	}
+	a = rs[0];
+	b = rs[1];
 	xerr_clear(&e);
 	rc = diff_compute(a, b, &d, &e);
 	ruleset_free(a);

@@ -34,6 +34,15 @@ int policy_resolve(const char *path_or_dir, char *entry, size_t entry_len,
 int policy_load(const char *path_or_dir, struct ruleset **out, struct nft_diags *diags,
 		struct xerr *e);
 
+/*
+ * Load up to POLICY_LOAD_MAX policies side by side, each in its own
+ * sandbox. out, diags (may be NULL) and e have n entries, each set as
+ * policy_load would. Returns -1 when any failed; the others still load.
+ */
+#define POLICY_LOAD_MAX 4
+int policy_load_many(const char *const *paths, size_t n, struct ruleset **out,
+		     struct nft_diags *diags, struct xerr *e);
+
 /* The ruleset in the kernel of the calling namespace, read only. No locations. */
 int policy_load_live(struct ruleset **out, struct xerr *e);
 

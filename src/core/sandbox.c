@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -427,15 +428,15 @@ static int wait_child(pid_t pid, int *status)
 	return 0;
 }
 
-int sandbox_load(const char *path, const char *include_dir,
-		 struct sandbox_result *r, struct xerr *e)
+int sandbox_start(const char *path, const char *include_dir, struct sandbox_job *job,
+		  struct xerr *e)
 {
-	struct xerr child_err;
-	int fds[2], status = 0, have_err = 0, broken;
+	int fds[2];
 	pid_t pid;
 
-	memset(r, 0, sizeof(*r));
-	xerr_clear(&child_err);
+	memset(job, 0, sizeof(*job));
+	job->fd = -1;
+	snprintf(job->path, sizeof(job->path), "%s", path);
 	if (pipe2(fds, O_CLOEXEC))
 		return xerr_set(e, XNFT_EXIT_USAGE, "pipe: %s", strerror(errno));
 	pid = fork();
@@ -457,9 +458,23 @@ int sandbox_load(const char *path, const char *include_dir,
 		_exit(child_load(fds[1], path, include_dir));
 	}
 	close(fds[1]);
-	broken = collect(fds[0], r, &child_err, &have_err);
-	close(fds[0]);
-	if (wait_child(pid, &status))
+	job->pid = pid;
+	job->fd = fds[0];
+	return 0;
+}
+
+int sandbox_finish(struct sandbox_job *job, struct sandbox_result *r, struct xerr *e)
+{
+	struct xerr child_err;
+	int status = 0, have_err = 0, broken;
+	const char *path = job->path;
+
+	memset(r, 0, sizeof(*r));
+	xerr_clear(&child_err);
+	broken = collect(job->fd, r, &child_err, &have_err);
+	close(job->fd);
+	job->fd = -1;
+	if (wait_child(job->pid, &status))
 		return xerr_set(e, XNFT_EXIT_USAGE, "waitpid: %s", strerror(errno));
 
 	if (WIFEXITED(status) && WEXITSTATUS(status) == CHILD_OK && !broken && r->listing.json)
@@ -477,4 +492,15 @@ int sandbox_load(const char *path, const char *include_dir,
 				path, WTERMSIG(status));
 	return xerr_set(e, XNFT_EXIT_USAGE,
 			"the sandbox process loading %s ended without a result", path);
+}
+
+int sandbox_load(const char *path, const char *include_dir,
+		 struct sandbox_result *r, struct xerr *e)
+{
+	struct sandbox_job job;
+
+	memset(r, 0, sizeof(*r));
+	if (sandbox_start(path, include_dir, &job, e))
+		return -1;
+	return sandbox_finish(&job, r, e);
 }

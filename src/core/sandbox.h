@@ -9,6 +9,8 @@
 #ifndef XNFT_CORE_SANDBOX_H
 #define XNFT_CORE_SANDBOX_H
 
+#include <sys/types.h>
+
 #include "core/err.h"
 #include "core/listing.h"
 #include "core/nftctx.h"
@@ -28,5 +30,20 @@ void sandbox_result_free(struct sandbox_result *r);
  */
 int sandbox_load(const char *path, const char *include_dir,
 		 struct sandbox_result *r, struct xerr *e);
+
+/*
+ * The same in two halves, so that several loads run at once: start forks
+ * the child, finish collects its result and reaps it. Every started job
+ * must be finished.
+ */
+struct sandbox_job {
+	pid_t pid;
+	int fd;
+	char path[4096];
+};
+
+int sandbox_start(const char *path, const char *include_dir, struct sandbox_job *job,
+		  struct xerr *e);
+int sandbox_finish(struct sandbox_job *job, struct sandbox_result *r, struct xerr *e);
 
 #endif
