@@ -60,30 +60,45 @@ static int list_other_sets(struct nftctx *ctx, struct listing *l, struct xerr *e
 	return 0;
 }
 
-int listing_read(struct listing *l, struct xerr *e)
+int listing_read_json(struct listing *l, struct xerr *e)
+{
+	struct nftctx *ctx = nftctx_new(NFTCTX_JSON | NFTCTX_NUMERIC | NFTCTX_TERSE, e);
+	int rc;
+
+	if (!ctx)
+		return -1;
+	free(l->json);
+	l->json = NULL;
+	rc = nftctx_run(ctx, "list ruleset", &l->json, e);
+	nftctx_free(ctx);
+	return rc;
+}
+
+int listing_read_sets(struct listing *l, struct xerr *e)
 {
 	struct nftctx *ctx;
 	int rc;
 
-	memset(l, 0, sizeof(*l));
+	setelem_dump_free(&l->sets);
 	if (setelem_dump_read(&l->sets, e))
 		return -1;
-	ctx = nftctx_new(NFTCTX_JSON | NFTCTX_NUMERIC | NFTCTX_TERSE, e);
-	if (!ctx) {
+	if (!l->sets.nothers)
+		return 0;
+	/* without -t: these sets' elements are wanted */
+	ctx = nftctx_new(NFTCTX_JSON | NFTCTX_NUMERIC, e);
+	rc = ctx ? list_other_sets(ctx, l, e) : -1;
+	nftctx_free(ctx);
+	return rc;
+}
+
+int listing_read(struct listing *l, struct xerr *e)
+{
+	memset(l, 0, sizeof(*l));
+	if (listing_read_json(l, e) || listing_read_sets(l, e)) {
 		listing_free(l);
 		return -1;
 	}
-	rc = nftctx_run(ctx, "list ruleset", &l->json, e);
-	nftctx_free(ctx);
-	if (rc == 0 && l->sets.nothers) {
-		/* without -t: these sets' elements are wanted */
-		ctx = nftctx_new(NFTCTX_JSON | NFTCTX_NUMERIC, e);
-		rc = ctx ? list_other_sets(ctx, l, e) : -1;
-		nftctx_free(ctx);
-	}
-	if (rc)
-		listing_free(l);
-	return rc;
+	return 0;
 }
 
 size_t listing_text_estimate(const struct listing *l)
@@ -98,6 +113,16 @@ size_t listing_text_estimate(const struct listing *l)
 	return n;
 }
 
+int listing_model_sets(const struct listing *l, struct ruleset *rs, struct xerr *e)
+{
+	if (setelem_dump_apply(&l->sets, rs, e))
+		return -1;
+	for (size_t i = 0; i < l->nset_json; i++)
+		if (ruleset_add_set_json(rs, l->set_json[i], strlen(l->set_json[i]), e))
+			return -1;
+	return 0;
+}
+
 int listing_model(const struct listing *l, struct ruleset **out, struct xerr *e)
 {
 	struct ruleset *rs;
@@ -107,15 +132,9 @@ int listing_model(const struct listing *l, struct ruleset **out, struct xerr *e)
 		return xerr_set(e, XNFT_EXIT_USAGE, "no ruleset listing");
 	if (ruleset_from_json(l->json, strlen(l->json), &rs, e))
 		return -1;
-	if (setelem_dump_apply(&l->sets, rs, e)) {
+	if (listing_model_sets(l, rs, e)) {
 		ruleset_free(rs);
 		return -1;
-	}
-	for (size_t i = 0; i < l->nset_json; i++) {
-		if (ruleset_add_set_json(rs, l->set_json[i], strlen(l->set_json[i]), e)) {
-			ruleset_free(rs);
-			return -1;
-		}
 	}
 	*out = rs;
 	return 0;

@@ -25,6 +25,9 @@ struct listing {
 
 /* Read the calling namespace's ruleset. */
 int listing_read(struct listing *l, struct xerr *e);
+/* The same in its two parts: the terse JSON, then the sets' elements. */
+int listing_read_json(struct listing *l, struct xerr *e);
+int listing_read_sets(struct listing *l, struct xerr *e);
 
 void listing_free(struct listing *l);
 
@@ -36,5 +39,7 @@ size_t listing_text_estimate(const struct listing *l);
 
 /* Build the model. */
 int listing_model(const struct listing *l, struct ruleset **out, struct xerr *e);
+/* Add the sets' elements to a model built from l->json alone. */
+int listing_model_sets(const struct listing *l, struct ruleset *rs, struct xerr *e);
 
 #endif

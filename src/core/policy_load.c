@@ -91,12 +91,30 @@ static void add_locations(struct ruleset *rs, const char *entry)
 	srcloc_free(&sl);
 }
 
-/* The model of one finished sandbox load; diags taken when it did not load. */
-static int finish_one(struct sandbox_job *job, const char *entry, struct ruleset **out,
-		      struct nft_diags *diags, struct xerr *e)
+/*
+ * Build the model from the ruleset's JSON as soon as it has come, while
+ * the child still dumps set elements; 0 also when it will not come (the
+ * finish says why).
+ */
+static int model_early(struct sandbox_job *job, const char *entry, struct ruleset **out,
+		       struct xerr *e)
+{
+	const char *json = sandbox_wait_json(job);
+
+	if (!json)
+		return 0;
+	if (ruleset_from_json(json, strlen(json), out, e))
+		return xerr_wrap(e, "reading the listing of %s", entry);
+	add_locations(*out, entry);
+	return 0;
+}
+
+/* Collect the rest of one load and complete its model; diags taken when it did not load. */
+static int model_finish(struct sandbox_job *job, const char *entry, struct ruleset **out,
+			struct nft_diags *diags, struct xerr *e)
 {
 	struct sandbox_result r;
-	int rc;
+	int rc = -1;
 
 	if (sandbox_finish(job, &r, e)) {
 		if (diags) {
@@ -104,11 +122,16 @@ static int finish_one(struct sandbox_job *job, const char *entry, struct ruleset
 			r.diags.v = NULL;
 			r.diags.n = 0;
 		}
-		sandbox_result_free(&r);
-		return -1;
+	} else if (*out && listing_model_sets(&r.listing, *out, e) == 0) {
+		rc = 0;
+	} else if (*out) {
+		xerr_wrap(e, "reading the set elements of %s", entry);
 	}
-	rc = policy_load_listing(&r.listing, entry, out, e);
 	sandbox_result_free(&r);
+	if (rc) {
+		ruleset_free(*out);
+		*out = NULL;
+	}
 	return rc;
 }
 
@@ -140,7 +163,20 @@ int policy_load_many(const char *const *paths, size_t n, struct ruleset **out,
 		started++;
 	}
 	for (i = 0; i < started; i++) {
-		if (finish_one(&jobs[i], entry[i], &out[i], diags ? &diags[i] : NULL, &e[i]))
+		struct xerr early;
+
+		xerr_clear(&early);
+		if (model_early(&jobs[i], entry[i], &out[i], &early)) {
+			/* the JSON did not parse: finish the load, then report that */
+			model_finish(&jobs[i], entry[i], &out[i], diags ? &diags[i] : NULL, &e[i]);
+			e[i] = early;
+			jobs[i].pid = 0;
+			rc = -1;
+		}
+	}
+	for (i = 0; i < started; i++) {
+		if (jobs[i].pid &&
+		    model_finish(&jobs[i], entry[i], &out[i], diags ? &diags[i] : NULL, &e[i]))
 			rc = -1;
 	}
 	return rc;

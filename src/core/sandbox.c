@@ -230,10 +230,8 @@ static int load_with_stand_ins(struct nftctx *ctx, const char *path,
 	return -1;
 }
 
-static int send_listing(int fd, const struct listing *l)
+static int send_sets(int fd, const struct listing *l)
 {
-	if (send_frame(fd, FRAME_JSON, l->json, strlen(l->json)))
-		return -1;
 	for (size_t i = 0; i < l->sets.n; i++) {
 		size_t len;
 		void *buf = setelem_set_pack(&l->sets.v[i], &len);
@@ -246,6 +244,24 @@ static int send_listing(int fd, const struct listing *l)
 	for (size_t i = 0; i < l->nset_json; i++)
 		if (send_frame(fd, FRAME_SET_JSON, l->set_json[i], strlen(l->set_json[i])))
 			return -1;
+	return 0;
+}
+
+/*
+ * The ruleset's JSON goes first: the parent builds the model from it while
+ * this process is still dumping set elements, which for large interval
+ * sets is most of the kernel's work.
+ */
+static int send_listing(int fd, struct listing *l, struct xerr *e)
+{
+	if (listing_read_json(l, e))
+		return -1;
+	if (send_frame(fd, FRAME_JSON, l->json, strlen(l->json)))
+		return xerr_set(e, XNFT_EXIT_USAGE, "cannot hand the listing over");
+	if (listing_read_sets(l, e))
+		return -1;
+	if (send_sets(fd, l))
+		return xerr_set(e, XNFT_EXIT_USAGE, "cannot hand the set elements over");
 	return 0;
 }
 
@@ -275,12 +291,8 @@ static int child_load(int fd, const char *path, const char *include_dir)
 		goto out;
 	}
 	nftctx_free(ctx);
-	if (listing_read(&l, &e) == 0) {
-		if (send_listing(fd, &l) == 0)
-			rc = CHILD_OK;
-		else
-			xerr_set(&e, XNFT_EXIT_USAGE, "cannot hand the listing of %s over", path);
-	}
+	if (send_listing(fd, &l, &e) == 0)
+		rc = CHILD_OK;
 out:
 	if (rc != CHILD_OK)
 		send_frame(fd, FRAME_ERR, &e, sizeof(e));
@@ -406,17 +418,28 @@ static int take_frame(struct sandbox_result *r, struct xerr *child_err, int *hav
 	return rc;
 }
 
-static int collect(int fd, struct sandbox_result *r, struct xerr *child_err, int *have_err)
+/*
+ * Read frames into the job until the end of the stream or, with
+ * until_json, until the ruleset's JSON has come (the sets come after it).
+ */
+static void collect(struct sandbox_job *job, bool until_json)
 {
 	char type, *data;
 	size_t len;
-	int got, broken = 0;
+	int got;
 
-	while ((got = recv_frame(fd, &type, &data, &len)) == 1) {
-		if (take_frame(r, child_err, have_err, type, data, len))
-			broken = 1;
+	while (!job->eof) {
+		got = recv_frame(job->fd, &type, &data, &len);
+		if (got <= 0) {
+			job->eof = true;
+			job->broken |= got < 0;
+			break;
+		}
+		if (take_frame(&job->res, &job->child_err, &job->have_err, type, data, len))
+			job->broken = true;
+		if (until_json && type == FRAME_JSON)
+			break;
 	}
-	return got < 0 || broken ? -1 : 0;
 }
 
 static int wait_child(pid_t pid, int *status)
@@ -436,6 +459,7 @@ int sandbox_start(const char *path, const char *include_dir, struct sandbox_job 
 
 	memset(job, 0, sizeof(*job));
 	job->fd = -1;
+	xerr_clear(&job->child_err);
 	snprintf(job->path, sizeof(job->path), "%s", path);
 	if (pipe2(fds, O_CLOEXEC))
 		return xerr_set(e, XNFT_EXIT_USAGE, "pipe: %s", strerror(errno));
@@ -463,25 +487,32 @@ int sandbox_start(const char *path, const char *include_dir, struct sandbox_job 
 	return 0;
 }
 
+const char *sandbox_wait_json(struct sandbox_job *job)
+{
+	collect(job, true);
+	return job->res.listing.json;
+}
+
 int sandbox_finish(struct sandbox_job *job, struct sandbox_result *r, struct xerr *e)
 {
-	struct xerr child_err;
-	int status = 0, have_err = 0, broken;
+	const struct xerr *child_err = &job->child_err;
 	const char *path = job->path;
+	int status = 0;
 
-	memset(r, 0, sizeof(*r));
-	xerr_clear(&child_err);
-	broken = collect(job->fd, r, &child_err, &have_err);
+	collect(job, false);
 	close(job->fd);
 	job->fd = -1;
+	*r = job->res;
+	memset(&job->res, 0, sizeof(job->res));
 	if (wait_child(job->pid, &status))
 		return xerr_set(e, XNFT_EXIT_USAGE, "waitpid: %s", strerror(errno));
 
-	if (WIFEXITED(status) && WEXITSTATUS(status) == CHILD_OK && !broken && r->listing.json)
+	if (WIFEXITED(status) && WEXITSTATUS(status) == CHILD_OK && !job->broken &&
+	    r->listing.json)
 		return 0;
-	if (have_err && WIFEXITED(status) &&
+	if (job->have_err && WIFEXITED(status) &&
 	    (WEXITSTATUS(status) == CHILD_FINDINGS || WEXITSTATUS(status) == CHILD_ENV)) {
-		*e = child_err;
+		*e = *child_err;
 		e->code = WEXITSTATUS(status) == CHILD_FINDINGS ? XNFT_EXIT_FINDINGS
 							      : XNFT_EXIT_USAGE;
 		return -1;

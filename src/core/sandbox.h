@@ -9,6 +9,7 @@
 #ifndef XNFT_CORE_SANDBOX_H
 #define XNFT_CORE_SANDBOX_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "core/err.h"
@@ -34,16 +35,25 @@ int sandbox_load(const char *path, const char *include_dir,
 /*
  * The same in two halves, so that several loads run at once: start forks
  * the child, finish collects its result and reaps it. Every started job
- * must be finished.
+ * must be finished. In between, sandbox_wait_json() returns the ruleset's
+ * JSON as soon as it has come (NULL if it will not), while the child still
+ * reads the set elements: the model can be built from it meanwhile, and the
+ * elements added after finish (setelem_dump_apply).
  */
 struct sandbox_job {
 	pid_t pid;
 	int fd;
 	char path[4096];
+	/* what has come so far */
+	struct sandbox_result res;
+	struct xerr child_err;
+	int have_err;
+	bool broken, eof;
 };
 
 int sandbox_start(const char *path, const char *include_dir, struct sandbox_job *job,
 		  struct xerr *e);
+const char *sandbox_wait_json(struct sandbox_job *job);
 int sandbox_finish(struct sandbox_job *job, struct sandbox_result *r, struct xerr *e);
 
 #endif

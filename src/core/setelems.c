@@ -180,6 +180,7 @@ static int read_sets(struct nl *nl, struct meta_list *ml, struct xerr *e)
 	struct nlmsghdr *nlh;
 
 	memset(ml, 0, sizeof(*ml));
+	memset(req, 0, sizeof(req));
 	nlh = nftnl_nlmsg_build_hdr(req, NFT_MSG_GETSET, NFPROTO_UNSPEC, NLM_F_DUMP, nl->seq++);
 	if (nl_dump(nl, nlh, set_cb, ml, e)) {
 		free(ml->v);
@@ -329,6 +330,8 @@ static int read_elems(struct nl *nl, struct elem_list *el, struct xerr *e)
 
 	if (!s)
 		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	/* attribute padding goes to the kernel too: no stack garbage in it */
+	memset(req, 0, sizeof(req));
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, el->meta->table);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, el->meta->name);
 	nlh = nftnl_nlmsg_build_hdr(req, NFT_MSG_GETSETELEM, (uint16_t)el->meta->family,
