@@ -22,29 +22,25 @@ static int describe_path(struct hspace *hs, const struct sx_result *sx, enum sx_
 	return rc;
 }
 
-int exposure_compute(const struct ruleset *rs, const char *only_iface, struct exposure *out,
-		     struct xerr *e)
+int exposure_compute(const struct ruleset *rs, struct sx_engine *shared, const char *only_iface,
+		     struct exposure *out, struct xerr *e)
 {
-	const struct ruleset *v[1] = { rs };
-	struct hspace *hs = NULL;
-	struct sx_result *sx = NULL;
+	struct sx_engine own, *g = shared ? shared : &own;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = hs_new(v, 1, &hs, e);
+	if (!shared && sx_engine_start(rs, &own, e))
+		return -1;
+	rc = describe_path(g->hs, g->sx, SX_INPUT, only_iface, &out->input, e);
 	if (!rc)
-		rc = sx_run(hs, rs, NULL, &sx, e);
-	if (!rc)
-		rc = describe_path(hs, sx, SX_INPUT, only_iface, &out->input, e);
-	if (!rc)
-		rc = describe_path(hs, sx, SX_FORWARD, only_iface, &out->forward, e);
+		rc = describe_path(g->hs, g->sx, SX_FORWARD, only_iface, &out->forward, e);
 	if (!rc) {
-		out->nfree = hs->nfv;
-		for (size_t i = 0; i < hs->nfv; i++)
-			out->nunknown += hs->fv[i].kind == HS_FV_UNKNOWN;
+		out->nfree = g->hs->nfv;
+		for (size_t i = 0; i < g->hs->nfv; i++)
+			out->nunknown += g->hs->fv[i].kind == HS_FV_UNKNOWN;
 	}
-	sx_result_free(sx);
-	hs_free(hs);
+	if (!shared)
+		sx_engine_stop(&own);
 	if (rc)
 		exposure_free(out);
 	return rc;

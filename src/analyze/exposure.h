@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "analyze/describe.h"
+#include "analyze/symexec.h"
 #include "core/err.h"
 #include "core/ruleset.h"
 
@@ -24,9 +25,12 @@ struct exposure {
 	size_t nunknown;         /* of which matches xnft does not model */
 };
 
-/* only_iface: NULL for every input interface, else that one. */
-int exposure_compute(const struct ruleset *rs, const char *only_iface, struct exposure *out,
-		     struct xerr *e);
+/*
+ * only_iface: NULL for every input interface, else that one. shared: an
+ * engine started for rs (see symexec.h) or NULL to start one here.
+ */
+int exposure_compute(const struct ruleset *rs, struct sx_engine *shared, const char *only_iface,
+		     struct exposure *out, struct xerr *e);
 void exposure_free(struct exposure *x);
 
 #endif

@@ -1965,6 +1965,28 @@ int sx_run(struct hspace *hs, const struct ruleset *rs, const struct sx_opts *op
 	return 0;
 }
 
+int sx_engine_start(const struct ruleset *rs, struct sx_engine *g, struct xerr *e)
+{
+	const struct ruleset *one[1] = { rs };
+
+	memset(g, 0, sizeof(*g));
+	g->rs = rs;
+	if (hs_new(one, 1, &g->hs, e))
+		return -1;
+	if (sx_run(g->hs, rs, NULL, &g->sx, e)) {
+		sx_engine_stop(g);
+		return -1;
+	}
+	return 0;
+}
+
+void sx_engine_stop(struct sx_engine *g)
+{
+	sx_result_free(g->sx);
+	hs_free(g->hs);
+	memset(g, 0, sizeof(*g));
+}
+
 void sx_result_free(struct sx_result *r)
 {
 	if (!r)

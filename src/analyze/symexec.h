@@ -118,6 +118,20 @@ struct sx_result {
  */
 int sx_run(struct hspace *hs, const struct ruleset *rs, const struct sx_opts *opts,
 	   struct sx_result **out, struct xerr *e);
+
+/*
+ * A header space made for one ruleset and one plain run over it: what
+ * verify and exposure both start from, so that one process proving intents
+ * and describing the exposure of the same model pays for it once.
+ */
+struct sx_engine {
+	const struct ruleset *rs;
+	struct hspace *hs;
+	struct sx_result *sx;
+};
+
+int sx_engine_start(const struct ruleset *rs, struct sx_engine *g, struct xerr *e);
+void sx_engine_stop(struct sx_engine *g);
 void sx_result_free(struct sx_result *r);
 
 /* The entry of a rule in r->rules (NULL when absent or SX_F_RULES was not given). */

@@ -341,12 +341,11 @@ static int intents_next_to(const char *entry, char *buf, size_t size)
 }
 
 int verify_policy(const char *entry, const char *incdir, const struct ruleset *rs,
-		  const char *intents_path, struct verify_result *out, struct xerr *e)
+		  struct sx_engine *shared, const char *intents_path, struct verify_result *out,
+		  struct xerr *e)
 {
 	struct trace_defines defs;
-	const struct ruleset *v[1] = { rs };
-	struct hspace *hs = NULL;
-	struct sx_result *sx = NULL;
+	struct sx_engine own, *g = shared ? shared : &own;
 	int rc;
 
 	(void)incdir;
@@ -361,13 +360,11 @@ int verify_policy(const char *entry, const char *incdir, const struct ruleset *r
 		verify_result_free(out);
 		return -1;
 	}
-	rc = hs_new(v, 1, &hs, e);
+	rc = shared ? 0 : sx_engine_start(rs, &own, e);
 	if (!rc)
-		rc = sx_run(hs, rs, NULL, &sx, e);
-	if (!rc)
-		rc = verify_intents(hs, rs, sx, &out->intents, &defs, out, e);
-	sx_result_free(sx);
-	hs_free(hs);
+		rc = verify_intents(g->hs, rs, g->sx, &out->intents, &defs, out, e);
+	if (!shared)
+		sx_engine_stop(&own);
 	trace_defines_free(&defs);
 	if (rc)
 		verify_result_free(out);

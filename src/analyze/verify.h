@@ -74,10 +74,12 @@ struct verify_result {
  * with policy_resolve() and not otherwise used.
  * An intents file that does not parse, a define or set it names that the
  * policy lacks: -1 with e->code XNFT_EXIT_FINDINGS. No intents file where
- * one was expected: -1 with XNFT_EXIT_USAGE.
+ * one was expected: -1 with XNFT_EXIT_USAGE. shared: an engine started for
+ * rs (symexec.h), or NULL to start one here.
  */
 int verify_policy(const char *entry, const char *incdir, const struct ruleset *rs,
-		  const char *intents_path, struct verify_result *out, struct xerr *e);
+		  struct sx_engine *shared, const char *intents_path, struct verify_result *out,
+		  struct xerr *e);
 
 /* The same with intents and defines already read (hs must be made for rs). */
 int verify_intents(struct hspace *hs, const struct ruleset *rs, const struct sx_result *sx,

@@ -115,7 +115,7 @@ int gate_intents(const char *entry, const char *incdir, const struct ruleset *rs
 		return 0;
 	}
 	memset(&r, 0, sizeof(r));
-	if (verify_policy(entry, incdir, rs, path, &r, e)) {
+	if (verify_policy(entry, incdir, rs, NULL, path, &r, e)) {
 		verify_result_free(&r);
 		if (e->code != XNFT_EXIT_FINDINGS)
 			return xerr_wrap(e, "intents");

@@ -16,7 +16,9 @@
 #include <limits.h>
 #include <unistd.h>
 
+#include "analyze/exposure.h"
 #include "analyze/lint.h"
+#include "analyze/symexec.h"
 #include "analyze/verify.h"
 #include "cli/printers.h"
 #include "core/err.h"
@@ -26,8 +28,8 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: xnft check [POLICY] [--json] [-q]\n"
-		"       xnft check --live [--json] [-q]\n"
+		"Usage: xnft check [POLICY] [--exposure] [--json] [-q]\n"
+		"       xnft check --live [--exposure] [--json] [-q]\n"
 		"Load POLICY (a file, or a directory holding nftables.conf; default\n"
 		XNFT_DEFAULT_POLICY ") with libnftables inside a private network\n"
 		"namespace and report every error as FILE:LINE:COL with the source line.\n"
@@ -36,9 +38,12 @@ static void usage(FILE *out)
 		"'xnft lint' does: errors and warnings are printed) and, when an\n"
 		"'intents' file sits next to its entry file, its intents are proven\n"
 		"(as 'xnft verify' does: violations are printed with a counterexample).\n"
+		"With --exposure it also prints what the ruleset accepts (as 'xnft\n"
+		"exposure' does): every analysis from one load, in one process.\n"
 		"\n"
 		"Options:\n"
 		"  --live      read the ruleset loaded in the kernel now instead (needs root)\n"
+		"  --exposure  also print what is accepted, per interface and source\n"
 		"  --json      print the result as one JSON object\n"
 		"  -q, --quiet print nothing on success\n"
 		"  -h, --help  show this help\n"
@@ -50,7 +55,7 @@ static void usage(FILE *out)
 
 struct check_opts {
 	const char *policy;
-	bool json, quiet, live;
+	bool json, quiet, live, exposure;
 };
 
 static int parse_args(int argc, char **argv, struct check_opts *o)
@@ -59,6 +64,7 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 		{ "json",  no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "live",  no_argument, NULL, 'l' },
+		{ "exposure", no_argument, NULL, 'x' },
 		{ "help",  no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -72,6 +78,7 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 		case 'j': o->json = true; break;
 		case 'q': o->quiet = true; break;
 		case 'l': o->live = true; break;
+		case 'x': o->exposure = true; break;
 		case 'h': usage(stdout); return XNFT_EXIT_OK;
 		default:
 			return cli_bad_option("check", argv);
@@ -204,7 +211,7 @@ static void print_intents(const struct ruleset *rs, const char *base,
 
 static void print_summary(const struct check_opts *o, const struct ruleset *rs,
 			  const struct lint_report *lr, const char *base,
-			  const struct verify_result *vr)
+			  const struct verify_result *vr, const struct exposure *x)
 {
 	size_t nerr = lint_count(lr, LINT_ERROR), nwarn = lint_count(lr, LINT_WARNING);
 	bool ok = nerr == 0 && (!vr || !vr->violated);
@@ -212,14 +219,15 @@ static void print_summary(const struct check_opts *o, const struct ruleset *rs,
 
 	ruleset_stats(rs, &st);
 	if (o->json) {
-		json_print(json_pack("{s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:o, s:o}",
+		json_print(json_pack("{s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:o, s:o, s:o}",
 				     "policy", o->live ? "live" : o->policy, "ok", ok,
 				     "tables", (int)st.tables, "chains", (int)st.chains,
 				     "base_chains", (int)st.base_chains, "rules", (int)st.rules,
 				     "sets", (int)st.sets, "maps", (int)st.maps,
 				     "elements", (int)st.elements, "located", (int)st.located,
 				     "unknown", (int)st.unknown, "lint", json_lint(lr),
-				     "intents", json_intents(rs, base, vr)));
+				     "intents", json_intents(rs, base, vr),
+				     "exposure", x ? cli_exposure_json(x) : json_null()));
 		return;
 	}
 	print_lint(lr);
@@ -239,29 +247,57 @@ static void print_summary(const struct check_opts *o, const struct ruleset *rs,
 	       nerr == 1 ? "" : "s", nwarn, nwarn == 1 ? "" : "s", lint_count(lr, LINT_INFO),
 	       lint_count(lr, LINT_INFO) == 1 ? "" : "s");
 	print_intents(rs, base, vr);
+	if (x)
+		cli_exposure_print(o->live ? "live ruleset" : o->policy, x);
 }
 
-/*
- * Prove the intents file next to the policy's entry file, if there is one.
- * 0 with *have = false when there is none (nothing to prove).
- */
-static int run_verify(const struct check_opts *o, const struct ruleset *rs, char *incdir,
-		      size_t incdir_len, struct verify_result *vr, bool *have, struct xerr *e)
+/* The intents file next to the policy's entry file; 0 with *have = false when there is none. */
+static int find_intents(const struct check_opts *o, char *entry, size_t entry_len, char *incdir,
+			size_t incdir_len, char *intents, size_t intents_len, bool *have,
+			struct xerr *e)
 {
-	char entry[PATH_MAX], intents[PATH_MAX + 16];
-
 	*have = false;
 	if (o->live)
 		return 0;
-	if (policy_resolve(o->policy, entry, sizeof(entry), incdir, incdir_len, e))
+	if (policy_resolve(o->policy, entry, entry_len, incdir, incdir_len, e))
 		return -1;
-	snprintf(intents, sizeof(intents), "%s/intents", incdir);
-	if (access(intents, F_OK))
-		return 0;
-	if (verify_policy(entry, incdir, rs, intents, vr, e))
-		return -1;
-	*have = true;
+	snprintf(intents, intents_len, "%s/intents", incdir);
+	*have = access(intents, F_OK) == 0;
 	return 0;
+}
+
+/*
+ * The exposure (when asked) and the intents (when there are any), both
+ * from one engine: the exposure first, so that it sees the engine exactly
+ * as `xnft exposure` would.
+ */
+static int run_engine(const struct check_opts *o, const struct ruleset *rs, char *incdir,
+		      size_t incdir_len, struct exposure *x, struct verify_result *vr,
+		      bool *have_intents, struct xerr *e)
+{
+	char entry[PATH_MAX], intents[PATH_MAX + 16];
+	struct sx_engine g;
+	int rc = 0;
+
+	if (find_intents(o, entry, sizeof(entry), incdir, incdir_len, intents, sizeof(intents),
+			 have_intents, e))
+		return -1;
+	if (!o->exposure && !*have_intents)
+		return 0;
+	if (sx_engine_start(rs, &g, e))
+		return -1;
+	if (o->exposure)
+		rc = exposure_compute(rs, &g, NULL, x, e);
+	if (!rc && *have_intents) {
+		rc = verify_policy(entry, incdir, rs, &g, intents, vr, e);
+		if (rc) {
+			*have_intents = false;
+			if (o->exposure)
+				exposure_free(x);
+		}
+	}
+	sx_engine_stop(&g);
+	return rc;
 }
 
 /* Lint the loaded policy (the live ruleset has no sources: model only). */
@@ -278,20 +314,24 @@ static int check_loaded(const struct check_opts *o, struct ruleset *rs)
 {
 	struct lint_report lr = { 0 };
 	struct verify_result vr;
+	struct exposure x = { 0 };
 	char incdir[PATH_MAX] = "";
 	bool have_intents = false;
 	struct xerr e;
 	int rc;
 
 	xerr_clear(&e);
+	/* lint first: its engine treats empty sets differently, and BuDDy holds one at a time */
 	if (run_lint(o, rs, &lr, &e) ||
-	    run_verify(o, rs, incdir, sizeof(incdir), &vr, &have_intents, &e)) {
+	    run_engine(o, rs, incdir, sizeof(incdir), &x, &vr, &have_intents, &e)) {
 		xerr_print(stderr, &e);
 		ruleset_free(rs);
 		lint_report_free(&lr);
 		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
 	}
-	print_summary(o, rs, &lr, incdir, have_intents ? &vr : NULL);
+	print_summary(o, rs, &lr, incdir, have_intents ? &vr : NULL, o->exposure ? &x : NULL);
+	if (o->exposure)
+		exposure_free(&x);
 	rc = lint_count(&lr, LINT_ERROR) || (have_intents && vr.violated) ?
 		XNFT_EXIT_FINDINGS : XNFT_EXIT_OK;
 	if (have_intents)

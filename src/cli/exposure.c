@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "analyze/exposure.h"
+#include "cli/printers.h"
 #include "core/err.h"
 #include "core/paths.h"
 #include "core/policy_load.h"
@@ -102,14 +103,23 @@ static json_t *lines_json(const struct ds_lines *l)
 	return a;
 }
 
+json_t *cli_exposure_json(const struct exposure *x)
+{
+	return json_pack("{s:o, s:o, s:b, s:b, s:i, s:i}",
+			 "input", lines_json(&x->input), "forward", lines_json(&x->forward),
+			 "input_truncated", x->input.truncated,
+			 "forward_truncated", x->forward.truncated,
+			 "free_choices", (int)x->nfree, "not_modelled", (int)x->nunknown);
+}
+
 static void print_json(const char *policy, const struct exposure *x)
 {
-	json_t *o = json_pack("{s:s, s:o, s:o, s:b, s:b, s:i, s:i}", "policy", policy,
-			      "input", lines_json(&x->input), "forward", lines_json(&x->forward),
-			      "input_truncated", x->input.truncated,
-			      "forward_truncated", x->forward.truncated,
-			      "free_choices", (int)x->nfree, "not_modelled", (int)x->nunknown);
-	char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	json_t *o = cli_exposure_json(x);
+	char *s;
+
+	if (o)
+		json_object_set_new(o, "policy", json_string(policy));
+	s = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 
 	if (s)
 		printf("%s\n", s);
@@ -141,7 +151,7 @@ static void print_lines(const struct ds_lines *l)
 		printf("  ... (cut after %d lines)\n", DS_MAX_LINES);
 }
 
-static void print_text(const char *policy, const struct exposure *x)
+void cli_exposure_print(const char *policy, const struct exposure *x)
 {
 	printf("%s: accepted for this host (input: prerouting, input):\n", policy);
 	print_lines(&x->input);
@@ -171,7 +181,7 @@ int cmd_exposure(int argc, char **argv)
 	if (rc)
 		return rc;
 	xerr_clear(&e);
-	rc = exposure_compute(rs, o.from, &x, &e);
+	rc = exposure_compute(rs, NULL, o.from, &x, &e);
 	ruleset_free(rs);
 	if (rc) {
 		xerr_print(stderr, &e);
@@ -180,7 +190,7 @@ int cmd_exposure(int argc, char **argv)
 	if (o.json)
 		print_json(o.live ? "live" : o.policy, &x);
 	else
-		print_text(o.live ? "live ruleset" : o.policy, &x);
+		cli_exposure_print(o.live ? "live ruleset" : o.policy, &x);
 	exposure_free(&x);
 	return XNFT_EXIT_OK;
 }

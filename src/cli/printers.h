@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Printers shared by more than one command, so that `xnft check` shows lint
- * findings and intent violations exactly as `xnft lint` and `xnft verify` do.
+ * findings, intent violations and the exposure exactly as `xnft lint`,
+ * `xnft verify` and `xnft exposure` do.
  */
 #ifndef XNFT_CLI_PRINTERS_H
 #define XNFT_CLI_PRINTERS_H
@@ -10,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "analyze/exposure.h"
 #include "analyze/lint.h"
 #include "analyze/verify.h"
 #include "core/ruleset.h"
@@ -23,5 +25,9 @@ void cli_verify_print_item(FILE *out, const struct ruleset *rs, const char *base
 			   const struct verify_item *it);
 json_t *cli_verify_item_json(const struct ruleset *rs, const char *base,
 			     const struct verify_item *it);
+
+/* What a ruleset accepts, per path and interface, as `xnft exposure` prints it. */
+void cli_exposure_print(const char *policy, const struct exposure *x);
+json_t *cli_exposure_json(const struct exposure *x);
 
 #endif

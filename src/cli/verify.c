@@ -197,7 +197,7 @@ int cmd_verify(int argc, char **argv)
 	rc = cli_load_policy("verify", o.policy, 0, &rs);
 	if (rc)
 		return rc;
-	rc = verify_policy(entry, incdir, rs, o.intents, &r, &e);
+	rc = verify_policy(entry, incdir, rs, NULL, o.intents, &r, &e);
 	if (rc) {
 		ruleset_free(rs);
 		xerr_print(stderr, &e);
