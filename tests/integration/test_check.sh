@@ -135,4 +135,21 @@ check_match "SSH opened to the internet: intent violated with its line" "open/in
 check_match "SSH opened to the internet: counterexample traced to the rule" "verdict: accept .* by rules/10-loopback.nft:9 \\(ssh for everyone\\)" "$OUT"
 check_match "SSH opened to the internet: lint error XL010" "error\\[XL010\\]" "$OUT"
 
+# --- --exposure: lint, intents and exposure from one load -----------------
+OUT=$("$XNFT" check --exposure "$POLICY" 2>/dev/null); RC=$?
+check_eq "--exposure on the default policy: exit 0" 0 "$RC"
+EXP=$("$XNFT" exposure "$POLICY" 2>/dev/null)
+check_eq "--exposure prints exactly what xnft exposure prints, after the summary" "$EXP" \
+	"$(printf '%s\n' "$OUT" | sed -n '/: accepted for this host/,$p')"
+check_match "--exposure still proves the intents" "intents: ([0-9]+) of \\1 hold" "$OUT"
+JSON=$("$XNFT" check --exposure --json "$POLICY" 2>/dev/null)
+check_eq "--exposure --json: the same input lines as xnft exposure --json" \
+	"$("$XNFT" exposure --json "$POLICY" | jq -c .input)" "$(printf '%s\n' "$JSON" | jq -c .exposure.input)"
+check_eq "--json without --exposure: exposure is null" "null" \
+	"$("$XNFT" check --json "$POLICY" | jq -c .exposure)"
+OUT=$("$XNFT" check --exposure "$T/open" 2>&1); RC=$?
+check_eq "--exposure with a violated intent: exit 1" 1 "$RC"
+check_match "--exposure with a violated intent: the violation" "expect drop iifname .*VIOLATED" "$OUT"
+check_match "--exposure with a violated intent: the exposure shows the open port" "tcp dport 22" "$OUT"
+
 finish
