@@ -3,6 +3,12 @@
  * Webhook worker. libcurl easy handles on one thread; a progress callback
  * aborts a transfer as soon as the daemon stops, so shutdown never waits
  * for a dead endpoint's timeout.
+ *
+ * libcurl (and the ~30 libraries it needs) is loaded with dlopen when the
+ * first notifier starts, not linked: every other xnft process would pay for
+ * loading it. <curl/curl.h> still gives the types and constants; calls go
+ * through `curl` below (its members are not named curl_easy_setopt and
+ * curl_easy_getinfo, which curl.h may define as type-checking macros).
  */
 #include "ban/notify.h"
 
@@ -14,7 +20,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/dynlib.h"
+
 #define MSG_MAX 512
+
+static struct {
+	__typeof__(curl_global_init) *global_init;
+	__typeof__(curl_easy_init) *easy_init;
+	__typeof__(curl_easy_setopt) *easy_setopt;
+	__typeof__(curl_easy_perform) *easy_perform;
+	__typeof__(curl_easy_getinfo) *easy_getinfo;
+	__typeof__(curl_easy_cleanup) *easy_cleanup;
+	__typeof__(curl_slist_append) *slist_append;
+	__typeof__(curl_slist_free_all) *slist_free_all;
+} curl;
+
+static const struct dynlib_sym curl_syms[] = {
+	DYNLIB_SYM(curl, global_init, "curl_global_init"),
+	DYNLIB_SYM(curl, easy_init, "curl_easy_init"),
+	DYNLIB_SYM(curl, easy_setopt, "curl_easy_setopt"),
+	DYNLIB_SYM(curl, easy_perform, "curl_easy_perform"),
+	DYNLIB_SYM(curl, easy_getinfo, "curl_easy_getinfo"),
+	DYNLIB_SYM(curl, easy_cleanup, "curl_easy_cleanup"),
+	DYNLIB_SYM(curl, slist_append, "curl_slist_append"),
+	DYNLIB_SYM(curl, slist_free_all, "curl_slist_free_all"),
+};
+
+static struct dynlib curl_lib = DYNLIB_INIT("libcurl.so.4", "libcurl4", curl_syms, &curl);
 
 struct msg {
 	char title[128];
@@ -29,6 +61,7 @@ struct notifier {
 	size_t cap, head, n;
 	atomic_bool stop;
 	bool detached;         /* nobody joins: the worker frees everything itself */
+	bool no_curl;          /* libcurl missing: no worker, every message fails */
 	struct config_notify *ep;
 	size_t nep;
 	long timeout_ms;
@@ -73,7 +106,7 @@ static char *body_for(const struct config_notify *ep, const struct msg *m, bool 
 
 static bool send_one(struct notifier *n, const struct config_notify *ep, const struct msg *m)
 {
-	CURL *c = curl_easy_init();
+	CURL *c = curl.easy_init();
 	struct curl_slist *hdr = NULL;
 	char title_hdr[160];
 	bool json, ok = false;
@@ -84,33 +117,33 @@ static bool send_one(struct notifier *n, const struct config_notify *ep, const s
 		return false;
 	body = body_for(ep, m, &json);
 	if (!body) {
-		curl_easy_cleanup(c);
+		curl.easy_cleanup(c);
 		return false;
 	}
 	if (json) {
-		hdr = curl_slist_append(hdr, "Content-Type: application/json");
+		hdr = curl.slist_append(hdr, "Content-Type: application/json");
 	} else {
 		snprintf(title_hdr, sizeof(title_hdr), "Title: %s", m->title);
-		hdr = curl_slist_append(hdr, title_hdr);
-		hdr = curl_slist_append(hdr, "Tags: no_entry");
+		hdr = curl.slist_append(hdr, title_hdr);
+		hdr = curl.slist_append(hdr, "Tags: no_entry");
 	}
-	curl_easy_setopt(c, CURLOPT_URL, ep->url);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, n->timeout_ms);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, n->timeout_ms);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, n);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard_cb);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "xnft-daemon/" XNFT_VERSION);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (curl_easy_perform(c) == CURLE_OK &&
-	    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK)
+	curl.easy_setopt(c, CURLOPT_URL, ep->url);
+	curl.easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl.easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, n->timeout_ms);
+	curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, n->timeout_ms);
+	curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
+	curl.easy_setopt(c, CURLOPT_XFERINFODATA, n);
+	curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, discard_cb);
+	curl.easy_setopt(c, CURLOPT_USERAGENT, "xnft-daemon/" XNFT_VERSION);
+	curl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (curl.easy_perform(c) == CURLE_OK &&
+	    curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK)
 		ok = code >= 200 && code < 300;
-	curl_slist_free_all(hdr);
-	curl_easy_cleanup(c);
+	curl.slist_free_all(hdr);
+	curl.easy_cleanup(c);
 	free(body);
 	return ok;
 }
@@ -162,11 +195,14 @@ static void *worker(void *arg)
 int notifier_start(const struct xnft_config *cfg, struct notifier **out, struct xerr *e)
 {
 	struct notifier *n;
+	struct xerr le;
+	bool have_curl;
 
 	*out = NULL;
 	if (!cfg->nnotify)
 		return 0;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	have_curl = dynlib_get(&curl_lib, &le) == 0;
+	if (have_curl && curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return xerr_set(e, XNFT_EXIT_USAGE, "libcurl failed to initialise");
 	n = calloc(1, sizeof(*n));
 	if (!n)
@@ -185,6 +221,14 @@ int notifier_start(const struct xnft_config *cfg, struct notifier **out, struct 
 	n->timeout_ms = (long)cfg->notify_timeout_ms;
 	pthread_mutex_init(&n->lock, NULL);
 	pthread_cond_init(&n->cond, NULL);
+	if (!have_curl) {
+		n->no_curl = true;
+		*out = n;
+		if (e)
+			*e = le;
+		xerr_wrap(e, "webhooks disabled (every message counts as failed)");
+		return 1;
+	}
 	if (pthread_create(&n->thread, NULL, worker, n)) {
 		pthread_mutex_destroy(&n->lock);
 		pthread_cond_destroy(&n->cond);
@@ -205,6 +249,11 @@ void notifier_post(struct notifier *n, const char *title, const char *text)
 		return;
 	/* the worker holds the lock only to copy a message, never during HTTP */
 	pthread_mutex_lock(&n->lock);
+	if (n->no_curl) {
+		n->st.failed += n->nep;
+		pthread_mutex_unlock(&n->lock);
+		return;
+	}
 	if (n->n == n->cap) {
 		n->st.dropped++;
 		pthread_mutex_unlock(&n->lock);
@@ -233,6 +282,10 @@ void notifier_stop(struct notifier *n)
 {
 	if (!n)
 		return;
+	if (n->no_curl) {
+		destroy(n);
+		return;
+	}
 	pthread_mutex_lock(&n->lock);
 	atomic_store(&n->stop, true);
 	pthread_cond_signal(&n->cond);
@@ -245,6 +298,10 @@ void notifier_release(struct notifier *n)
 {
 	if (!n)
 		return;
+	if (n->no_curl) {
+		destroy(n);
+		return;
+	}
 	pthread_mutex_lock(&n->lock);
 	atomic_store(&n->stop, true);
 	n->detached = true;

@@ -19,7 +19,13 @@ struct notify_stats {
 	uint64_t queued, sent, failed, dropped;
 };
 
-/* Start the worker for cfg's [notify] endpoints; *out is NULL when there are none. */
+/*
+ * Start the worker for cfg's [notify] endpoints; *out is NULL when there are
+ * none. Loads libcurl (dlopen) the first time. Returns 1 when libcurl cannot
+ * be loaded: *out is then a notifier that counts every message as failed,
+ * and e says what is missing (the caller logs it and runs on without
+ * webhooks). -1 on other errors.
+ */
 int notifier_start(const struct xnft_config *cfg, struct notifier **out, struct xerr *e);
 
 /* Queue a message for every endpoint. Never blocks. NULL notifier: nothing. */

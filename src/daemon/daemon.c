@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/dynlib.h"
 #include "core/paths.h"
 
 #define TICK_MS 250             /* expiry, missing-set retries */
@@ -56,6 +57,48 @@ void daemon_log(struct daemon *d, int prio, const char *fmt, ...)
 		snprintf(d->last_error, sizeof(d->last_error), "%s", msg);
 	if (d->o->log)
 		d->o->log(d->o->log_ctx, prio, msg);
+}
+
+/* ---- systemd's service manager ---------------------------------------------------- */
+
+/* libsystemd is loaded (dlopen) when first needed: most xnft processes never do. */
+static struct {
+	__typeof__(sd_notify) *notify;
+} sd;
+
+static const struct dynlib_sym sd_syms[] = {
+	DYNLIB_SYM(sd, notify, "sd_notify"),
+};
+
+static struct dynlib sd_lib = DYNLIB_INIT("libsystemd.so.0", "libsystemd0", sd_syms, &sd);
+
+/*
+ * sd_notify(0, state). Without NOTIFY_SOCKET sd_notify does nothing, and so
+ * does this, without loading libsystemd. With it, a libsystemd that cannot
+ * be loaded is logged (once): systemd would otherwise wait for READY=1 and
+ * give up on the service in silence.
+ */
+static void notify_manager(struct daemon *d, const char *state)
+{
+	static bool reported;
+	struct xerr e;
+
+	if (!getenv("NOTIFY_SOCKET"))
+		return;
+	if (dynlib_get(&sd_lib, &e) < 0) {
+		if (!reported)
+			daemon_log(d, DAEMON_LOG_ERR, "cannot notify systemd (NOTIFY_SOCKET is set): "
+				   "%s; %s", e.msg, e.hint);
+		reported = true;
+		return;
+	}
+	sd.notify(0, state);
+}
+
+/* notifier_start's 1: running on without webhooks, which is worth an error in the log. */
+static void webhooks_unavailable(struct daemon *d, const struct xerr *e)
+{
+	daemon_log(d, DAEMON_LOG_ERR, "%s%s%s", e->msg, e->hint[0] ? "; " : "", e->hint);
 }
 
 /* ---- bans to the kernel, the store and the notifier ------------------------------ */
@@ -428,23 +471,27 @@ int daemon_reload(struct daemon *d, struct xerr *e)
 {
 	struct xnft_config *ncfg, *old = d->cfg;
 	struct notifier *nn = NULL;
+	int rc;
 
-	sd_notify(0, "RELOADING=1");
+	notify_manager(d, "RELOADING=1");
 	if (config_load(d->config_path, &ncfg, e) < 0) {
 		d->reload_errors++;
-		sd_notify(0, "READY=1\nSTATUS=reload failed; running with the previous config");
+		notify_manager(d, "READY=1\nSTATUS=reload failed; running with the previous config");
 		return -1;
 	}
 	if (d->o->socket_path)
 		snprintf(ncfg->socket_path, sizeof(ncfg->socket_path), "%s", d->o->socket_path);
 	if (d->o->db_path)
 		snprintf(ncfg->db_path, sizeof(ncfg->db_path), "%s", d->o->db_path);
-	if (notifier_start(ncfg, &nn, e) < 0) {
+	rc = notifier_start(ncfg, &nn, e);
+	if (rc < 0) {
 		config_free(ncfg);
 		d->reload_errors++;
-		sd_notify(0, "READY=1");
+		notify_manager(d, "READY=1");
 		return -1;
 	}
+	if (rc > 0)
+		webhooks_unavailable(d, e);
 	if (strcmp(ncfg->socket_path, old->socket_path) || strcmp(ncfg->db_path, old->db_path) ||
 	    ncfg->ipv6_prefix != old->ipv6_prefix)
 		daemon_log(d, DAEMON_LOG_WARNING, "reload: socket, database and ipv6_prefix "
@@ -456,7 +503,7 @@ int daemon_reload(struct daemon *d, struct xerr *e)
 		notifier_stop(nn);
 		config_free(ncfg);
 		d->reload_errors++;
-		sd_notify(0, "READY=1");
+		notify_manager(d, "READY=1");
 		return -1;
 	}
 	d->cfg = ncfg;
@@ -478,7 +525,7 @@ int daemon_reload(struct daemon *d, struct xerr *e)
 	daemon_log(d, DAEMON_LOG_NOTICE, "reloaded %s: %zu rule(s), %zu whitelist entries",
 		   d->config_path, ncfg->nrules, ban_engine_whitelist_size(d->eng));
 	restore(d, false, "reload");
-	sd_notify(0, "READY=1\nSTATUS=running");
+	notify_manager(d, "READY=1\nSTATUS=running");
 	return 0;
 }
 
@@ -535,6 +582,7 @@ static int start(struct daemon *d, struct xerr *e)
 {
 	const struct daemon_opts *o = d->o;
 	struct stat st;
+	int rc;
 
 	snprintf(d->config_path, sizeof(d->config_path), "%s",
 		 o->config_path ? o->config_path : XNFT_DEFAULT_CONFIG);
@@ -569,8 +617,11 @@ static int start(struct daemon *d, struct xerr *e)
 		return -1;
 	if (open_sources(d, e) < 0)
 		return -1;
-	if (notifier_start(d->cfg, &d->notif, e) < 0)
+	rc = notifier_start(d->cfg, &d->notif, e);
+	if (rc < 0)
 		return -1;
+	if (rc > 0)
+		webhooks_unavailable(d, e);
 	return 0;
 }
 
@@ -693,10 +744,10 @@ int daemon_run(const struct daemon_opts *o, struct xerr *e)
 			   "ban(s), %zu whitelist entries, control socket %s", d.nsrc, d.cfg->nrules,
 			   st.active, ban_engine_whitelist_size(d.eng), d.cfg->socket_path);
 	}
-	sd_notify(0, status);
+	notify_manager(&d, status);
 	while (!d.stop)
 		loop_once(&d);
-	sd_notify(0, "STOPPING=1");
+	notify_manager(&d, "STOPPING=1");
 	daemon_log(&d, DAEMON_LOG_NOTICE, "stopping; bans stay in the kernel until they expire");
 	teardown(&d);
 	return 0;

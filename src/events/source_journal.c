@@ -17,6 +17,47 @@
 
 #include <systemd/sd-journal.h>
 
+#include "core/dynlib.h"
+
+/* libsystemd is loaded (dlopen) when a journal source opens, not linked. */
+static struct {
+	__typeof__(sd_journal_get_data) *journal_get_data;
+	__typeof__(sd_journal_process) *journal_process;
+	__typeof__(sd_journal_next) *journal_next;
+	__typeof__(sd_journal_get_realtime_usec) *journal_get_realtime_usec;
+	__typeof__(sd_journal_get_timeout) *journal_get_timeout;
+	__typeof__(sd_journal_close) *journal_close;
+	__typeof__(sd_journal_seek_realtime_usec) *journal_seek_realtime_usec;
+	__typeof__(sd_journal_seek_tail) *journal_seek_tail;
+	__typeof__(sd_journal_previous) *journal_previous;
+	__typeof__(sd_journal_seek_head) *journal_seek_head;
+	__typeof__(sd_journal_open_files) *journal_open_files;
+	__typeof__(sd_journal_open) *journal_open;
+	__typeof__(sd_journal_add_match) *journal_add_match;
+	__typeof__(sd_journal_set_data_threshold) *journal_set_data_threshold;
+	__typeof__(sd_journal_get_fd) *journal_get_fd;
+} sd;
+
+static const struct dynlib_sym sd_syms[] = {
+	DYNLIB_SYM(sd, journal_get_data, "sd_journal_get_data"),
+	DYNLIB_SYM(sd, journal_process, "sd_journal_process"),
+	DYNLIB_SYM(sd, journal_next, "sd_journal_next"),
+	DYNLIB_SYM(sd, journal_get_realtime_usec, "sd_journal_get_realtime_usec"),
+	DYNLIB_SYM(sd, journal_get_timeout, "sd_journal_get_timeout"),
+	DYNLIB_SYM(sd, journal_close, "sd_journal_close"),
+	DYNLIB_SYM(sd, journal_seek_realtime_usec, "sd_journal_seek_realtime_usec"),
+	DYNLIB_SYM(sd, journal_seek_tail, "sd_journal_seek_tail"),
+	DYNLIB_SYM(sd, journal_previous, "sd_journal_previous"),
+	DYNLIB_SYM(sd, journal_seek_head, "sd_journal_seek_head"),
+	DYNLIB_SYM(sd, journal_open_files, "sd_journal_open_files"),
+	DYNLIB_SYM(sd, journal_open, "sd_journal_open"),
+	DYNLIB_SYM(sd, journal_add_match, "sd_journal_add_match"),
+	DYNLIB_SYM(sd, journal_set_data_threshold, "sd_journal_set_data_threshold"),
+	DYNLIB_SYM(sd, journal_get_fd, "sd_journal_get_fd"),
+};
+
+static struct dynlib sd_lib = DYNLIB_INIT("libsystemd.so.0", "libsystemd0", sd_syms, &sd);
+
 /* MESSAGE bytes read per entry; a kernel log line is about 1 KiB at most. */
 #define JOURNAL_DATA_MAX (64 * 1024)
 
@@ -37,7 +78,7 @@ static int journal_field(sd_journal *j, const char *name, const char **v, size_t
 {
 	const void *d;
 	size_t len, nl = strlen(name);
-	int r = sd_journal_get_data(j, name, &d, &len);
+	int r = sd.journal_get_data(j, name, &d, &len);
 
 	if (r < 0)
 		return r;
@@ -53,7 +94,7 @@ static int journal_read(struct evsource *s, struct xerr *e)
 	struct journal_src *js = s->priv;
 
 	if (s->opts.follow && js->fd >= 0) {
-		int r = sd_journal_process(js->j);
+		int r = sd.journal_process(js->j);
 
 		if (r < 0)
 			return journal_error(s, e, r, "sd_journal_process");
@@ -62,7 +103,7 @@ static int journal_read(struct evsource *s, struct xerr *e)
 		const char *msg, *tr;
 		size_t mlen, tlen;
 		uint64_t usec;
-		int r = sd_journal_next(js->j);
+		int r = sd.journal_next(js->j);
 
 		if (r < 0)
 			return journal_error(s, e, r, "reading the journal");
@@ -78,7 +119,7 @@ static int journal_read(struct evsource *s, struct xerr *e)
 			s->stats.other++;
 			continue;
 		}
-		if (sd_journal_get_realtime_usec(js->j, &usec) < 0)
+		if (sd.journal_get_realtime_usec(js->j, &usec) < 0)
 			usec = (uint64_t)event_now_us();
 		if (source_line(s, msg, mlen, (int64_t)usec, EVENT_TIME_SOURCE))
 			return 0;
@@ -101,7 +142,7 @@ static int journal_timeout(struct evsource *s)
 	struct timespec now;
 	uint64_t now_us;
 
-	if (!s->opts.follow || sd_journal_get_timeout(js->j, &t) < 0 || t == (uint64_t)-1)
+	if (!s->opts.follow || sd.journal_get_timeout(js->j, &t) < 0 || t == (uint64_t)-1)
 		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	now_us = (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
@@ -118,7 +159,7 @@ static void journal_close(struct evsource *s)
 	if (!js)
 		return;
 	if (js->j)
-		sd_journal_close(js->j);
+		sd.journal_close(js->j);
 	free(js);
 	s->priv = NULL;
 }
@@ -135,14 +176,14 @@ static int journal_position(struct evsource *s, struct journal_src *js, struct x
 	int r;
 
 	if (s->opts.since_us > 0) {
-		r = sd_journal_seek_realtime_usec(js->j, (uint64_t)s->opts.since_us);
+		r = sd.journal_seek_realtime_usec(js->j, (uint64_t)s->opts.since_us);
 	} else if (s->opts.from_end) {
 		/* On the last entry, so the next read returns only what comes after it. */
-		r = sd_journal_seek_tail(js->j);
+		r = sd.journal_seek_tail(js->j);
 		if (r >= 0)
-			r = sd_journal_previous(js->j);
+			r = sd.journal_previous(js->j);
 	} else {
-		r = sd_journal_seek_head(js->j);
+		r = sd.journal_seek_head(js->j);
 	}
 	if (r < 0)
 		return journal_error(s, e, r, "positioning in the journal");
@@ -167,12 +208,16 @@ int source_journal_open(struct evsource *s, const char *path, struct xerr *e)
 		return xerr_hint(e, "read the kernel log with --source kmsg, or a log file with "
 				 "--source file:PATH");
 	}
+	if (dynlib_get(&sd_lib, e) < 0) {
+		journal_close(s);
+		return xerr_wrap(e, "source '%.128s': reading the journal needs libsystemd", s->spec);
+	}
 	if (path) {
 		const char *paths[] = { path, NULL };
 
-		r = sd_journal_open_files(&js->j, paths, 0);
+		r = sd.journal_open_files(&js->j, paths, 0);
 	} else {
-		r = sd_journal_open(&js->j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
+		r = sd.journal_open(&js->j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
 	}
 	if (r < 0) {
 		journal_close(s);
@@ -183,16 +228,16 @@ int source_journal_open(struct evsource *s, const char *path, struct xerr *e)
 				  "systemd-journal-remote");
 		return -1;
 	}
-	r = sd_journal_add_match(js->j, TRANSPORT_MATCH, 0);
+	r = sd.journal_add_match(js->j, TRANSPORT_MATCH, 0);
 	if (r >= 0)
-		r = sd_journal_set_data_threshold(js->j, JOURNAL_DATA_MAX);
+		r = sd.journal_set_data_threshold(js->j, JOURNAL_DATA_MAX);
 	if (r < 0) {
 		journal_close(s);
 		return source_errno(e, -r, "setting up the journal", s->spec);
 	}
 	if (s->opts.follow) {
 		/* Asked before reading, so no entry written meanwhile is missed. */
-		js->fd = sd_journal_get_fd(js->j);
+		js->fd = sd.journal_get_fd(js->j);
 		if (js->fd < 0) {
 			r = js->fd;
 			journal_close(s);
