@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "core/err.h"
 #include "core/nftctx.h"
@@ -147,6 +148,23 @@ int lint_live(struct lint_report *out, struct xerr *e);
  */
 int lint_check(const char *policy, const struct ruleset *rs, struct lint_report *out,
 	       struct xerr *e);
+
+/*
+ * lint_check (policy given) or lint_ruleset (policy NULL, no sources) in a
+ * child process, so that the caller can run its own engine meanwhile
+ * (BuDDy holds one per process). Every started job must be finished:
+ * finish collects the report (rule pointers into rs, as the caller's) and
+ * reaps the child.
+ */
+struct lint_async {
+	pid_t pid;
+	int fd;
+};
+
+int lint_async_start(const char *policy, const struct ruleset *rs, struct lint_async *a,
+		     struct xerr *e);
+int lint_async_finish(struct lint_async *a, const struct ruleset *rs, struct lint_report *out,
+		      struct xerr *e);
 
 size_t lint_count(const struct lint_report *r, enum lint_severity sev);
 const char *lint_severity_name(enum lint_severity s);

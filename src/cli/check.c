@@ -309,6 +309,44 @@ static int run_lint(const struct check_opts *o, const struct ruleset *rs,
 	return lint_check(o->policy, rs, lr, e);
 }
 
+/*
+ * Lint, and the exposure and intents, side by side: lint in a child
+ * process while this one runs the shared engine; in turn when no child can
+ * be made. A lint error is the one reported when both fail.
+ */
+static int run_analyses(const struct check_opts *o, const struct ruleset *rs,
+			struct lint_report *lr, char *incdir, size_t incdir_len,
+			struct exposure *x, struct verify_result *vr, bool *have_intents,
+			struct xerr *e)
+{
+	struct lint_async la;
+	struct xerr le;
+	int lrc, erc;
+
+	xerr_clear(&le);
+	if (lint_async_start(o->live ? NULL : o->policy, rs, &la, &le)) {
+		if (run_lint(o, rs, lr, e))
+			return -1;
+		return run_engine(o, rs, incdir, incdir_len, x, vr, have_intents, e);
+	}
+	erc = run_engine(o, rs, incdir, incdir_len, x, vr, have_intents, e);
+	lrc = lint_async_finish(&la, rs, lr, &le);
+	if (lrc) {
+		*e = le;
+		if (!erc) {
+			if (*have_intents)
+				verify_result_free(vr);
+			*have_intents = false;
+			if (o->exposure)
+				exposure_free(x);
+		}
+		return -1;
+	}
+	if (erc)
+		lint_report_free(lr);
+	return erc;
+}
+
 /* Lint and prove what loaded; print it all. Frees rs. */
 static int check_loaded(const struct check_opts *o, struct ruleset *rs)
 {
@@ -321,9 +359,7 @@ static int check_loaded(const struct check_opts *o, struct ruleset *rs)
 	int rc;
 
 	xerr_clear(&e);
-	/* lint first: its engine treats empty sets differently, and BuDDy holds one at a time */
-	if (run_lint(o, rs, &lr, &e) ||
-	    run_engine(o, rs, incdir, sizeof(incdir), &x, &vr, &have_intents, &e)) {
+	if (run_analyses(o, rs, &lr, incdir, sizeof(incdir), &x, &vr, &have_intents, &e)) {
 		xerr_print(stderr, &e);
 		ruleset_free(rs);
 		lint_report_free(&lr);

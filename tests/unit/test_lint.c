@@ -390,6 +390,66 @@ static void test_fixtures_robust(void **state)
 	}
 }
 
+static void same_string(const char *a, const char *b)
+{
+	if (!a || !b)
+		assert_ptr_equal(a, b);
+	else
+		assert_string_equal(a, b);
+}
+
+/* Lint in a child process gives the report lint in this process gives, finding by finding. */
+static void test_async_same_report(void **state)
+{
+	static const char *const files[] = { "constructs.json", "more.json", "ex_overview.json",
+					     "ex_sets_and_maps.json", "policy.json" };
+	size_t total = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct lint_report here = { 0 }, there = { 0 };
+		struct ruleset *rs = NULL;
+		struct lint_async la;
+		struct xerr e;
+		char path[600];
+		size_t len = 0;
+		char *json;
+
+		snprintf(path, sizeof(path), "%s/%s", FIXTURES, files[i]);
+		json = slurp(path, &len);
+		assert_non_null(json);
+		xerr_clear(&e);
+		assert_int_equal(policy_load_json(json, len, NULL, &rs, &e), 0);
+		assert_int_equal(lint_ruleset(rs, NULL, &here, &e), 0);
+		assert_int_equal(lint_async_start(NULL, rs, &la, &e), 0);
+		assert_int_equal(lint_async_finish(&la, rs, &there, &e), 0);
+		assert_int_equal(here.n, there.n);
+		assert_int_equal(here.incomplete, there.incomplete);
+		assert_int_equal(here.unchecked, there.unchecked);
+		for (size_t k = 0; k < here.n; k++) {
+			const struct lint_finding *a = &here.v[k], *b = &there.v[k];
+
+			assert_ptr_equal(a->id, b->id);
+			assert_int_equal(a->sev, b->sev);
+			assert_ptr_equal(a->rule, b->rule);
+			assert_int_equal(a->line, b->line);
+			same_string(a->file, b->file);
+			same_string(a->where, b->where);
+			same_string(a->text, b->text);
+			same_string(a->comment, b->comment);
+			same_string(a->message, b->message);
+			same_string(a->hint, b->hint);
+		}
+		total += here.n;
+		lint_report_free(&here);
+		lint_report_free(&there);
+		ruleset_free(rs);
+		free(json);
+	}
+	/* the fixtures do have findings: the comparison compared something */
+	assert_true(total > 5);
+}
+
 /* ---- the sources ------------------------------------------------------------------------------- */
 
 static const struct lint_define *find_define(const struct lint_source *s, const char *name)
@@ -613,6 +673,7 @@ int main(void)
 		cmocka_unit_test(test_default_policy),
 		cmocka_unit_test(test_default_policy_json),
 		cmocka_unit_test(test_fixtures_robust),
+		cmocka_unit_test(test_async_same_report),
 		cmocka_unit_test(test_source_scan),
 		cmocka_unit_test(test_source_includes),
 		cmocka_unit_test(test_source_hostile),
