@@ -224,25 +224,48 @@ static int run_gate(const struct apply_opts *o, struct apply_result *r, const ch
 	return -1;
 }
 
+/*
+ * Lint runs in a child process while the intents are proven here (two
+ * engines, two cores); the gates still report, and refuse, in their order.
+ */
+static int lint_and_intents(const struct apply_opts *o, struct loaded *L, struct gate_report *gl,
+			    struct gate_report *gi, struct xerr *e)
+{
+	struct lint_async la;
+	struct xerr ie;
+	int rc;
+
+	xerr_clear(&ie);
+	if (lint_async_start(o->policy, L->rs, &la, &ie)) {
+		if (gate_lint(o->policy, L->rs, gl, e))
+			return -1;
+		return gate_intents(L->entry, L->incdir, L->rs, gi, e);
+	}
+	rc = gate_intents(L->entry, L->incdir, L->rs, gi, &ie);
+	/* lint's own failure is the one to report, as when it ran first */
+	if (gate_lint_finish(&la, L->rs, gl, e))
+		return -1;
+	if (rc)
+		*e = ie;
+	return rc;
+}
+
 static int step_gates(const struct apply_opts *o, struct apply_result *r, struct loaded *L,
 		      const struct fallback_values *hostv, struct xerr *e)
 {
-	struct gate_report g;
+	struct gate_report gl = { 0 }, gi = { 0 }, g;
 	int rc;
 
 	apply_test_pause(&o->progress, r->id, "lint");
-	if (gate_lint(o->policy, L->rs, &g, e))
-		return -1;
-	rc = run_gate(o, r, "lint", &g, o->force, "--force", e);
-	gate_report_free(&g);
-	if (rc)
-		return -1;
-
-	apply_test_pause(&o->progress, r->id, "intents");
-	if (gate_intents(L->entry, L->incdir, L->rs, &g, e))
-		return -1;
-	rc = run_gate(o, r, "intents", &g, o->force_intents, "--force-intents", e);
-	gate_report_free(&g);
+	rc = lint_and_intents(o, L, &gl, &gi, e);
+	if (!rc)
+		rc = run_gate(o, r, "lint", &gl, o->force, "--force", e);
+	if (!rc) {
+		apply_test_pause(&o->progress, r->id, "intents");
+		rc = run_gate(o, r, "intents", &gi, o->force_intents, "--force-intents", e);
+	}
+	gate_report_free(&gl);
+	gate_report_free(&gi);
 	if (rc)
 		return -1;
 

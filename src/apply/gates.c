@@ -66,11 +66,28 @@ static void lint_finding_text(char **s, const struct lint_finding *f)
 		append(s, "  fix: %s\n", f->hint);
 }
 
+/* The gate's report from lint's: errors fail it, with each one in the details. */
+static void lint_gate_report(const struct lint_report *rep, struct gate_report *g)
+{
+	size_t nerr = lint_count(rep, LINT_ERROR), nwarn = lint_count(rep, LINT_WARNING);
+
+	for (size_t i = 0; i < rep->n; i++) {
+		if (rep->v[i].sev == LINT_ERROR)
+			lint_finding_text(&g->details, &rep->v[i]);
+	}
+	g->outcome = nerr ? GATE_FAIL : GATE_PASS;
+	snprintf(g->summary, sizeof(g->summary), "%zu error%s, %zu warning%s%s", nerr,
+		 nerr == 1 ? "" : "s", nwarn, nwarn == 1 ? "" : "s",
+		 !nerr && nwarn ? " ('xnft lint' shows them)" : "");
+	if (rep->incomplete)
+		snprintf(g->summary + strlen(g->summary), sizeof(g->summary) - strlen(g->summary),
+			 "; the ruleset was too large for the dead-code checks");
+}
+
 int gate_lint(const char *policy, const struct ruleset *rs, struct gate_report *g,
 	      struct xerr *e)
 {
 	struct lint_report rep;
-	size_t nerr, nwarn;
 
 	memset(g, 0, sizeof(*g));
 	memset(&rep, 0, sizeof(rep));
@@ -78,19 +95,22 @@ int gate_lint(const char *policy, const struct ruleset *rs, struct gate_report *
 		lint_report_free(&rep);
 		return xerr_wrap(e, "lint");
 	}
-	nerr = lint_count(&rep, LINT_ERROR);
-	nwarn = lint_count(&rep, LINT_WARNING);
-	for (size_t i = 0; i < rep.n; i++) {
-		if (rep.v[i].sev == LINT_ERROR)
-			lint_finding_text(&g->details, &rep.v[i]);
+	lint_gate_report(&rep, g);
+	lint_report_free(&rep);
+	return 0;
+}
+
+int gate_lint_finish(struct lint_async *la, const struct ruleset *rs, struct gate_report *g,
+		     struct xerr *e)
+{
+	struct lint_report rep;
+
+	memset(g, 0, sizeof(*g));
+	if (lint_async_finish(la, rs, &rep, e)) {
+		lint_report_free(&rep);
+		return xerr_wrap(e, "lint");
 	}
-	g->outcome = nerr ? GATE_FAIL : GATE_PASS;
-	snprintf(g->summary, sizeof(g->summary), "%zu error%s, %zu warning%s%s", nerr,
-		 nerr == 1 ? "" : "s", nwarn, nwarn == 1 ? "" : "s",
-		 !nerr && nwarn ? " ('xnft lint' shows them)" : "");
-	if (rep.incomplete)
-		snprintf(g->summary + strlen(g->summary), sizeof(g->summary) - strlen(g->summary),
-			 "; the ruleset was too large for the dead-code checks");
+	lint_gate_report(&rep, g);
 	lint_report_free(&rep);
 	return 0;
 }

@@ -8,6 +8,7 @@
 #define XNFT_APPLY_GATES_H
 
 #include "apply/fallback.h"
+#include "analyze/lint.h"
 #include "core/err.h"
 #include "core/ruleset.h"
 
@@ -24,6 +25,14 @@ void gate_report_free(struct gate_report *g);
 /* Lint the loaded policy; errors fail the gate. */
 int gate_lint(const char *policy, const struct ruleset *rs, struct gate_report *g,
 	      struct xerr *e);
+
+/*
+ * The same in two halves, lint running in a child process in between (so
+ * that the intents gate can run meanwhile): a lint_async job from
+ * lint_async_start(policy, rs, ...) is finished into the gate's report.
+ */
+int gate_lint_finish(struct lint_async *la, const struct ruleset *rs, struct gate_report *g,
+		     struct xerr *e);
 
 /*
  * The policy's intents file (`intents` next to its entry file), proved by
