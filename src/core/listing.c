@@ -14,6 +14,8 @@
 #include "core/nftctx.h"
 #include "core/ruleset.h"
 
+#define LISTING_TRIES 4
+
 void listing_free(struct listing *l)
 {
 	if (!l)
@@ -80,10 +82,9 @@ int listing_read_sets(struct listing *l, struct xerr *e)
 	int rc;
 
 	setelem_dump_free(&l->sets);
-	if (setelem_dump_read(&l->sets, e))
-		return -1;
-	if (!l->sets.nothers)
-		return 0;
+	rc = setelem_dump_read(&l->sets, e);
+	if (rc || !l->sets.nothers)
+		return rc;
 	/* without -t: these sets' elements are wanted */
 	ctx = nftctx_new(NFTCTX_JSON | NFTCTX_NUMERIC, e);
 	rc = ctx ? list_other_sets(ctx, l, e) : -1;
@@ -91,14 +92,49 @@ int listing_read_sets(struct listing *l, struct xerr *e)
 	return rc;
 }
 
+/*
+ * One try. 0: one generation of the ruleset throughout. 1: a commit came
+ * in between, but every part was read whole (usable). 2: a dump saw the
+ * change itself (a set went away, or the kernel flagged it): not usable.
+ */
+static int read_once(struct listing *l, struct xerr *e)
+{
+	uint32_t before, after;
+	int rc;
+
+	if (setelem_generation(&before, e) || listing_read_json(l, e))
+		return -1;
+	rc = listing_read_sets(l, e);
+	if (rc)
+		return rc < 0 ? -1 : 2;
+	if (setelem_generation(&after, e))
+		return -1;
+	return after != before ? 1 : 0;
+}
+
 int listing_read(struct listing *l, struct xerr *e)
 {
+	int rc = 2;
+
 	memset(l, 0, sizeof(*l));
-	if (listing_read_json(l, e) || listing_read_sets(l, e)) {
+	/*
+	 * A daemon adding bans commits often: read again for a read that saw
+	 * one generation; after a few tries a read whose parts were each read
+	 * whole will do (bans coming and going during it are what it shows).
+	 */
+	for (int attempt = 0; attempt < LISTING_TRIES && rc > 0; attempt++) {
 		listing_free(l);
-		return -1;
+		rc = read_once(l, e);
+		if (rc == 1 && attempt == LISTING_TRIES - 1)
+			rc = 0;
 	}
-	return 0;
+	if (rc == 2)
+		xerr_set(e, XNFT_EXIT_USAGE,
+			 "the ruleset changed under every one of %d reads of it: try again",
+			 LISTING_TRIES);
+	if (rc)
+		listing_free(l);
+	return rc ? -1 : 0;
 }
 
 size_t listing_text_estimate(const struct listing *l)

@@ -23,9 +23,17 @@ struct listing {
 	size_t nset_json;
 };
 
-/* Read the calling namespace's ruleset. */
+/*
+ * Read the calling namespace's ruleset. A ruleset that changed during the
+ * read (a daemon adding bans, say) is read again, a few times at most, for
+ * parts that all come from one generation of it; failing that, a read
+ * whose every dump came whole is kept.
+ */
 int listing_read(struct listing *l, struct xerr *e);
-/* The same in its two parts: the terse JSON, then the sets' elements. */
+/*
+ * The same in its two parts, unchecked: the terse JSON, then the sets'
+ * elements (1 when the ruleset changed during their dump).
+ */
 int listing_read_json(struct listing *l, struct xerr *e);
 int listing_read_sets(struct listing *l, struct xerr *e);
 

@@ -258,8 +258,12 @@ static int send_listing(int fd, struct listing *l, struct xerr *e)
 		return -1;
 	if (send_frame(fd, FRAME_JSON, l->json, strlen(l->json)))
 		return xerr_set(e, XNFT_EXIT_USAGE, "cannot hand the listing over");
-	if (listing_read_sets(l, e))
+	/* nothing else runs in this namespace: a change under the dump is a failure */
+	if (listing_read_sets(l, e)) {
+		if (!e->msg[0])
+			xerr_set(e, XNFT_EXIT_USAGE, "the private namespace's ruleset changed while read");
 		return -1;
+	}
 	if (send_sets(fd, l))
 		return xerr_set(e, XNFT_EXIT_USAGE, "cannot hand the set elements over");
 	return 0;

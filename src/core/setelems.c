@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <libmnl/libmnl.h>
+#include <libnftnl/gen.h>
 #include <libnftnl/set.h>
 #include <libnftnl/udata.h>
 #include <linux/netfilter.h>
@@ -24,6 +25,9 @@
 #include "core/ruleset.h"
 
 #define NL_BUF_SIZE (256u << 10)
+
+/* A dump that saw the ruleset change under it (read_elems' 1 is "undecodable"). */
+#define DUMP_CHANGED 2
 
 /* ---- plain key types ------------------------------------------------------ */
 
@@ -84,24 +88,115 @@ static void nl_close(struct nl *nl)
 	free(nl->buf);
 }
 
-/* Send a dump request and feed every answer to cb until the kernel says done. */
+/* What a message of the dump says: go on, the end, or a failure (errno set). */
+static int nl_message(const struct nlmsghdr *nlh, mnl_cb_t cb, void *data, bool *changed)
+{
+	if (nlh->nlmsg_type == NLMSG_DONE)
+		return MNL_CB_STOP;
+	if (nlh->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+
+		if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err)))
+			errno = EBADMSG;
+		else
+			errno = -err->error;
+		if (errno == ENOENT)
+			*changed = true;   /* the table or set went away after it was listed */
+		return errno && errno != ENOENT ? MNL_CB_ERROR : MNL_CB_STOP;
+	}
+	/* the ruleset changed during the dump: keep reading to its end, then read again */
+	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+		*changed = true;
+	if (*changed || !cb || nlh->nlmsg_type < NLMSG_MIN_TYPE)
+		return MNL_CB_OK;
+	return cb(nlh, data);
+}
+
+/*
+ * Send a dump request and feed every answer to cb until the kernel says
+ * done. DUMP_CHANGED when the ruleset changed while it was dumped (the
+ * caller reads again); the dump is always read to its end, so the socket
+ * stays in step for the next request.
+ */
 static int nl_dump(struct nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data,
 		   struct xerr *e)
 {
-	ssize_t got;
-	int rc;
+	bool changed = false, failed = false;
+	int rc = MNL_CB_OK, err = 0;
 
 	if (mnl_socket_sendto(nl->sock, req, req->nlmsg_len) < 0)
 		return xerr_set(e, XNFT_EXIT_USAGE, "netlink request: %s", strerror(errno));
-	do {
-		got = mnl_socket_recvfrom(nl->sock, nl->buf, NL_BUF_SIZE);
+	while (rc != MNL_CB_STOP) {
+		ssize_t got = mnl_socket_recvfrom(nl->sock, nl->buf, NL_BUF_SIZE);
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)nl->buf;
+		int left = (int)got;
+
 		if (got < 0)
 			return xerr_set(e, XNFT_EXIT_USAGE, "netlink dump: %s", strerror(errno));
-		rc = mnl_cb_run(nl->buf, (size_t)got, req->nlmsg_seq, nl->portid, cb, data);
-	} while (rc > MNL_CB_STOP);
+		for (; mnl_nlmsg_ok(nlh, left) && rc != MNL_CB_STOP; nlh = mnl_nlmsg_next(nlh, &left)) {
+			if (nlh->nlmsg_seq != req->nlmsg_seq || nlh->nlmsg_pid != nl->portid)
+				continue;
+			/* after a failure, only read on: no more callbacks */
+			rc = nl_message(nlh, failed ? NULL : cb, data, &changed);
+			if (rc == MNL_CB_ERROR && !failed) {
+				/* remember the first failure, read on to the end */
+				failed = true;
+				err = errno;
+			}
+			if (rc == MNL_CB_ERROR)
+				rc = nlh->nlmsg_type == NLMSG_ERROR ? MNL_CB_STOP : MNL_CB_OK;
+		}
+	}
+	if (failed)
+		return xerr_set(e, XNFT_EXIT_USAGE, "netlink dump: %s", strerror(err));
+	return changed ? DUMP_CHANGED : 0;
+}
+
+static int gen_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_gen *g = nftnl_gen_alloc();
+
+	if (!g)
+		return MNL_CB_ERROR;
+	if (nftnl_gen_nlmsg_parse(nlh, g) == 0)
+		*(uint32_t *)data = nftnl_gen_get_u32(g, NFTNL_GEN_ID);
+	nftnl_gen_free(g);
+	return MNL_CB_OK;
+}
+
+/* The ruleset's generation: every committed change increments it. */
+static int nl_generation(struct nl *nl, uint32_t *gen, struct xerr *e)
+{
+	char req[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	ssize_t got;
+	int rc;
+
+	memset(req, 0, sizeof(req));
+	*gen = 0;
+	nlh = nftnl_nlmsg_build_hdr(req, NFT_MSG_GETGEN, NFPROTO_UNSPEC, 0, nl->seq++);
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		return xerr_set(e, XNFT_EXIT_USAGE, "netlink request: %s", strerror(errno));
+	got = mnl_socket_recvfrom(nl->sock, nl->buf, NL_BUF_SIZE);
+	if (got < 0)
+		return xerr_set(e, XNFT_EXIT_USAGE, "netlink: %s", strerror(errno));
+	rc = mnl_cb_run(nl->buf, (size_t)got, nlh->nlmsg_seq, nl->portid, gen_cb, gen);
 	if (rc < 0)
-		return xerr_set(e, XNFT_EXIT_USAGE, "netlink dump: %s", strerror(errno));
+		return xerr_set(e, XNFT_EXIT_USAGE, "reading the ruleset's generation: %s",
+				strerror(errno));
 	return 0;
+}
+
+int setelem_generation(uint32_t *gen, struct xerr *e)
+{
+	struct nl nl;
+	int rc;
+
+	if (nl_open(&nl, e))
+		return -1;
+	rc = nl_generation(&nl, gen, e);
+	nl_close(&nl);
+	return rc;
 }
 
 /* ---- the named sets -------------------------------------------------------- */
@@ -178,13 +273,15 @@ static int read_sets(struct nl *nl, struct meta_list *ml, struct xerr *e)
 {
 	char req[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
+	int rc;
 
 	memset(ml, 0, sizeof(*ml));
 	memset(req, 0, sizeof(req));
 	nlh = nftnl_nlmsg_build_hdr(req, NFT_MSG_GETSET, NFPROTO_UNSPEC, NLM_F_DUMP, nl->seq++);
-	if (nl_dump(nl, nlh, set_cb, ml, e)) {
+	rc = nl_dump(nl, nlh, set_cb, ml, e);
+	if (rc && !ml->oom) {
 		free(ml->v);
-		return -1;
+		return rc;
 	}
 	if (ml->oom) {
 		free(ml->v);
@@ -520,6 +617,8 @@ static int dump_one(struct nl *nl, const struct set_meta *m, struct setelem_dump
 		rc = keep_set(d, &el);
 	if (rc == 1 || (rc == 0 && !m->plain && el.seen))
 		rc = add_other(d, m);
+	if (rc == DUMP_CHANGED)
+		rc = 1;
 	if (rc < 0 && !e->msg[0])
 		xerr_set(e, XNFT_EXIT_USAGE, "out of memory reading set %s", m->name);
 	free(el.v);
@@ -537,19 +636,18 @@ int setelem_dump_read(struct setelem_dump *d, struct xerr *e)
 	xerr_clear(e);
 	if (nl_open(&nl, e))
 		return -1;
-	if (read_sets(&nl, &ml, e)) {
+	rc = read_sets(&nl, &ml, e);
+	if (rc) {
 		nl_close(&nl);
-		return -1;
+		return rc == DUMP_CHANGED ? 1 : -1;
 	}
 	for (size_t i = 0; i < ml.n && rc == 0; i++)
 		rc = dump_one(&nl, &ml.v[i], d, e);
 	free(ml.v);
 	nl_close(&nl);
-	if (rc) {
+	if (rc)
 		setelem_dump_free(d);
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 /* ---- the sandbox's pipe ------------------------------------------------------ */

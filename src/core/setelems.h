@@ -68,9 +68,14 @@ struct setelem_dump {
 
 /*
  * Dump the elements of every named set with a plain key in the calling
- * network namespace, and name the other sets that hold elements.
+ * network namespace, and name the other sets that hold elements. 1 when
+ * the ruleset changed while it was dumped (a set went away, or the kernel
+ * flagged the dump as interrupted): d is empty, read again.
  */
 int setelem_dump_read(struct setelem_dump *d, struct xerr *e);
+
+/* The ruleset generation of the calling namespace (it grows with every commit). */
+int setelem_generation(uint32_t *gen, struct xerr *e);
 
 void setelem_dump_free(struct setelem_dump *d);
 void setelem_set_free(struct setelem_set *s);

@@ -98,6 +98,39 @@ PY
 check "random sets (4,000 IPv4 intervals, 2,000 IPv6 prefixes, 3,000 hosts, 2,000 ports): both listings agree" \
 	same "$WORK/random.nft"
 
+# A live ruleset that changes while it is read (a daemon adding bans): every
+# read still succeeds, and sees the big set whole, with or without the one
+# element a writer keeps adding and deleting (bounded in count); 40,000
+# interval elements make each read long enough for commits to land in the
+# middle of its dumps.
+LIVE=$(ns_add live)
+python3 - "$WORK/live.nft" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("table inet live {\n")
+    f.write("\tset big { type ipv4_addr; flags interval; elements = { %s } }\n" %
+            ", ".join("%d.%d.%d.0/25" % (20 + i // 65536, i // 256 % 256, i % 256) for i in range(0, 80000, 2)))
+    f.write("\tchain input { type filter hook input priority 0; policy accept; ip saddr @big drop; }\n")
+    f.write("}\n")
+PY
+ip netns exec "$LIVE" nft -f "$WORK/live.nft"
+(
+	for i in $(seq 1 3000); do
+		ip netns exec "$LIVE" nft add element inet live big "{ 30.0.0.0/25 }"
+		ip netns exec "$LIVE" nft delete element inet live big "{ 30.0.0.0/25 }"
+	done
+) >/dev/null 2>&1 &
+track_pid $!
+bad=0 seen=""
+for i in $(seq 1 25); do
+	n=$(ip netns exec "$LIVE" "$XNFT" check --live --json 2>"$WORK/live.err" | jq -r .elements)
+	case $n in
+	40000|40001) seen="$seen $n" ;;
+	*) bad=$((bad + 1)); diag "read $i: elements '$n': $(head -c 300 "$WORK/live.err")" ;;
+	esac
+done
+check_eq "25 live reads while the ruleset changes: each succeeds with 40,000 or 40,001 elements" 0 "$bad"
+
 # The model the commands use: `xnft check` reports every element.
 out=$("$XNFT" check "$FIX/sets.nft" 2>&1)
 check_match "xnft check reads the fixture" "loads: 2 tables" "$out"
