@@ -131,6 +131,8 @@ static int nl_dump(struct nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data,
 		const struct nlmsghdr *nlh = (const struct nlmsghdr *)nl->buf;
 		int left = (int)got;
 
+		if (got < 0 && errno == EINTR)
+			continue;
 		if (got < 0)
 			return xerr_set(e, XNFT_EXIT_USAGE, "netlink dump: %s", strerror(errno));
 		for (; mnl_nlmsg_ok(nlh, left) && rc != MNL_CB_STOP; nlh = mnl_nlmsg_next(nlh, &left)) {
