@@ -19,6 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/fdio.h"
+
 #define NO_STRING UINT32_MAX
 #define REPORT_MAX (64u << 20)
 
@@ -120,21 +122,6 @@ static void pack_report(struct wbuf *w, const struct ruleset *rs, const struct l
 	}
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Lint and write [rc][the error or the report]; never returns. */
 static void child(int fd, const char *policy, const struct ruleset *rs)
 {
@@ -150,7 +137,7 @@ static void child(int fd, const char *policy, const struct ruleset *rs)
 		put(&w, &e, sizeof(e));
 	else
 		pack_report(&w, rs, &r);
-	rc = !w.oom && write_all(fd, w.p, w.len) == 0 ? 0 : 1;
+	rc = !w.oom && fd_write_all(fd, w.p, w.len) == 0 ? 0 : 1;
 	_exit(rc);
 }
 

@@ -17,6 +17,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "core/fdio.h"
 #include "core/paths.h"
 
 /* The journal is cut to its newer half when it grows past this. */
@@ -59,25 +60,6 @@ static int fsync_dir(struct xerr *e)
 		return env_hint(e);
 	}
 	close(fd);
-	return 0;
-}
-
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		if (w == 0) {
-			errno = ENOSPC;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
 	return 0;
 }
 
@@ -124,7 +106,7 @@ int state_prepare(struct xerr *e)
 	if (state_path(probe, sizeof(probe), ".probe", e))
 		return -1;
 	fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write_all(fd, "probe\n", 6) || fsync(fd)) {
+	if (fd < 0 || fd_write_all(fd, "probe\n", 6) || fsync(fd)) {
 		int err = errno;
 
 		if (fd >= 0)
@@ -172,7 +154,7 @@ int state_write_atomic(const char *name, const char *data, size_t len, struct xe
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		goto fail;
-	if (write_all(fd, data, len) || fsync(fd))
+	if (fd_write_all(fd, data, len) || fsync(fd))
 		goto fail;
 	if (close(fd)) {
 		fd = -1;
@@ -375,7 +357,7 @@ void journal_append(const char *id, const char *step, const char *result,
 	if (fd < 0)
 		return;
 	/* One write of one line: concurrent writers never interleave within a line. */
-	if (write_all(fd, line, (size_t)n) == 0)
+	if (fd_write_all(fd, line, (size_t)n) == 0)
 		fdatasync(fd);
 	if (fstat(fd, &st) == 0 && (size_t)st.st_size >= JOURNAL_MAX) {
 		close(fd);

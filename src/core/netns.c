@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/fdio.h"
+
 #define NETNS_RUN_DIR "/run/netns"
 
 /* A name `ip netns` would accept and that cannot climb out of /run/netns. */
@@ -58,38 +60,6 @@ struct netns_reply {
 	struct xerr err;
 };
 
-static int write_full(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static size_t read_full(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = read(fd, p + got, len - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	return got;
-}
-
 static void __attribute__((noreturn))
 child_run(int wfd, const char *name, int (*fn)(void *, struct xerr *), void *arg)
 {
@@ -100,7 +70,7 @@ child_run(int wfd, const char *name, int (*fn)(void *, struct xerr *), void *arg
 	r.rc = netns_enter(name, &r.err);
 	if (r.rc == 0)
 		r.rc = fn(arg, &r.err) ? -1 : 0;
-	write_full(wfd, &r, sizeof(r));
+	fd_write_all(wfd, &r, sizeof(r));
 	close(wfd);
 	/* _exit: the parent's stdio buffers and atexit handlers are not ours to run. */
 	_exit(r.rc ? 1 : 0);
@@ -131,7 +101,7 @@ int netns_call(const char *name, int (*fn)(void *arg, struct xerr *e), void *arg
 		child_run(pipefd[1], name, fn, arg);
 	}
 	close(pipefd[1]);
-	size_t got = read_full(pipefd[0], &r, sizeof(r));
+	size_t got = fd_read_full(pipefd[0], &r, sizeof(r));
 	close(pipefd[0]);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)

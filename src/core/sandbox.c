@@ -25,6 +25,8 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
+#include "core/fdio.h"
+
 enum frame_type {
 	FRAME_JSON = 'J',  /* the terse `list ruleset` output */
 	FRAME_SET = 'S',   /* one set's elements from the netlink dump, packed */
@@ -52,23 +54,6 @@ void sandbox_result_free(struct sandbox_result *r)
 
 /* ---- child ------------------------------------------------------------- */
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 static int send_frame(int fd, char type, const void *data, size_t len)
 {
 	unsigned char hdr[5];
@@ -76,9 +61,9 @@ static int send_frame(int fd, char type, const void *data, size_t len)
 
 	hdr[0] = (unsigned char)type;
 	memcpy(hdr + 1, &n, sizeof(n));
-	if (write_all(fd, hdr, sizeof(hdr)))
+	if (fd_write_all(fd, hdr, sizeof(hdr)))
 		return -1;
-	return len ? write_all(fd, data, len) : 0;
+	return len ? fd_write_all(fd, data, len) : 0;
 }
 
 static int write_file(const char *path, const char *text)
@@ -88,7 +73,7 @@ static int write_file(const char *path, const char *text)
 
 	if (fd < 0)
 		return -1;
-	rc = write_all(fd, text, strlen(text));
+	rc = fd_write_all(fd, text, strlen(text));
 	close(fd);
 	return rc;
 }
@@ -307,23 +292,6 @@ out:
 
 /* ---- parent ------------------------------------------------------------ */
 
-static int read_all(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-
-	while (len) {
-		ssize_t r = read(fd, p, len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
 /* Read one frame; 1 on a frame, 0 at end of stream, -1 on a broken stream. */
 static int recv_frame(int fd, char *type, char **data, size_t *len)
 {
@@ -336,7 +304,7 @@ static int recv_frame(int fd, char *type, char **data, size_t *len)
 	while (r < 0 && errno == EINTR);
 	if (r == 0)
 		return 0;
-	if (r < 0 || read_all(fd, hdr + 1, 4))
+	if (r < 0 || fd_read_full(fd, hdr + 1, 4) != 4)
 		return -1;
 	memcpy(&n, hdr + 1, sizeof(n));
 	if (n > FRAME_MAX)
@@ -345,7 +313,7 @@ static int recv_frame(int fd, char *type, char **data, size_t *len)
 	*data = malloc((size_t)n + 1);
 	if (!*data)
 		return -1;
-	if (n && read_all(fd, *data, n)) {
+	if (n && fd_read_full(fd, *data, n) != n) {
 		free(*data);
 		return -1;
 	}

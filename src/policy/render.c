@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/addr.h"
+#include "core/fdio.h"
 
 #define MESH_MIN_LEN4  8
 #define MESH_MIN_LEN6  16
@@ -1139,21 +1140,6 @@ static int make_dirs(const char *dir, struct xerr *e)
 	return 0;
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, data, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		data += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 static void sync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -1184,7 +1170,7 @@ static int write_atomic(const char *path, const char *data, size_t len, struct x
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return fs_error(e, "create a file in", dir, errno);
-	if (fchmod(fd, 0644) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (fchmod(fd, 0644) < 0 || fd_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		err = errno;
 		close(fd);
 		unlink(tmp);

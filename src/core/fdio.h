@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Whole reads and writes on file descriptors: pipes between xnft's own
+ * processes and files written in one piece. A short read or write is
+ * continued, an interrupted one retried.
+ */
+#ifndef XNFT_CORE_FDIO_H
+#define XNFT_CORE_FDIO_H
+
+#include <stddef.h>
+
+/* Write all of buf; -1 with errno on failure (ENOSPC when write(2) wrote nothing). */
+int fd_write_all(int fd, const void *buf, size_t len);
+
+/* Read until len bytes came or the stream ended; how many came (errno set on an error). */
+size_t fd_read_full(int fd, void *buf, size_t len);
+
+#endif
