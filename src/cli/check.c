@@ -39,13 +39,14 @@ static void usage(FILE *out)
 		"'intents' file sits next to its entry file, its intents are proven\n"
 		"(as 'xnft verify' does: violations are printed with a counterexample).\n"
 		"With --exposure it also prints what the ruleset accepts (as 'xnft\n"
-		"exposure' does): every analysis from one load, in one process.\n"
+		"exposure' does): every analysis from one load, lint in a second\n"
+		"process at the same time.\n"
 		"\n"
 		"Options:\n"
 		"  --live      read the ruleset loaded in the kernel now instead (needs root)\n"
 		"  --exposure  also print what is accepted, per interface and source\n"
 		"  --json      print the result as one JSON object\n"
-		"  -q, --quiet print nothing on success\n"
+		"  -q, --quiet print nothing on success (but the exposure, if asked for)\n"
 		"  -h, --help  show this help\n"
 		"\n"
 		"Exit status: 0 the policy loads, lints without errors and its intents\n"
@@ -231,8 +232,12 @@ static void print_summary(const struct check_opts *o, const struct ruleset *rs,
 		return;
 	}
 	print_lint(lr);
-	if (o->quiet && ok)
+	if (o->quiet && ok) {
+		/* asked for by name, the exposure is not "something on success" */
+		if (x)
+			cli_exposure_print(o->live ? "live ruleset" : o->policy, x);
 		return;
+	}
 	printf("%s: loads: %zu table%s, %zu chain%s (%zu base), %zu rule%s, %zu set%s, %zu map%s",
 	       o->live ? "live ruleset" : o->policy, st.tables, st.tables == 1 ? "" : "s",
 	       st.chains, st.chains == 1 ? "" : "s", st.base_chains, st.rules,

@@ -145,6 +145,7 @@ check_match "--exposure still proves the intents" "intents: ([0-9]+) of \\1 hold
 JSON=$("$XNFT" check --exposure --json "$POLICY" 2>/dev/null)
 check_eq "--exposure --json: the same input lines as xnft exposure --json" \
 	"$("$XNFT" exposure --json "$POLICY" | jq -c .input)" "$(printf '%s\n' "$JSON" | jq -c .exposure.input)"
+check_eq "-q --exposure: the exposure alone" "$EXP" "$("$XNFT" check -q --exposure "$POLICY" 2>/dev/null)"
 check_eq "--json without --exposure: exposure is null" "null" \
 	"$("$XNFT" check --json "$POLICY" | jq -c .exposure)"
 OUT=$("$XNFT" check --exposure "$T/open" 2>&1); RC=$?
