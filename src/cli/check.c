@@ -186,10 +186,11 @@ static void print_lint(const struct lint_report *lr)
 static json_t *json_intents(const struct ruleset *rs, const char *base,
 			    const struct verify_result *vr)
 {
-	json_t *v = json_array();
+	json_t *v;
 
 	if (!vr)
 		return json_null();
+	v = json_array();
 	for (size_t i = 0; v && i < vr->n; i++)
 		json_array_append_new(v, cli_verify_item_json(rs, base, &vr->items[i]));
 	return v;

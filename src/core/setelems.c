@@ -28,6 +28,8 @@
 
 /* A dump that saw the ruleset change under it (read_elems' 1 is "undecodable"). */
 #define DUMP_CHANGED 2
+/* Dumps of one set taken before giving up on a ruleset that keeps changing. */
+#define SET_DUMP_TRIES 16
 
 /* ---- plain key types ------------------------------------------------------ */
 
@@ -603,6 +605,33 @@ static int add_other(struct setelem_dump *d, const struct set_meta *m)
 	return 0;
 }
 
+/*
+ * Dump one set's elements with no commit in between: the kernel does not
+ * flag a set element dump that a commit cut through (elements can be
+ * skipped or seen twice), so the ruleset generation is read before and
+ * after, and the dump taken again when it moved. DUMP_CHANGED when it kept
+ * moving.
+ */
+static int read_elems_steady(struct nl *nl, struct elem_list *el, struct xerr *e)
+{
+	uint32_t before, after;
+	int rc = DUMP_CHANGED;
+
+	for (int attempt = 0; attempt < SET_DUMP_TRIES && rc == DUMP_CHANGED; attempt++) {
+		free(el->v);
+		free(el->comments);
+		*el = (struct elem_list){ .meta = el->meta };
+		if (nl_generation(nl, &before, e))
+			return -1;
+		rc = read_elems(nl, el, e);
+		if (rc >= 0 && rc != DUMP_CHANGED && nl_generation(nl, &after, e))
+			return -1;
+		if (rc >= 0 && rc != DUMP_CHANGED && after != before)
+			rc = DUMP_CHANGED;
+	}
+	return rc;
+}
+
 /* Read one set: into the dump when decodable, else named among the others. */
 static int dump_one(struct nl *nl, const struct set_meta *m, struct setelem_dump *d,
 		    struct xerr *e)
@@ -614,7 +643,7 @@ static int dump_one(struct nl *nl, const struct set_meta *m, struct setelem_dump
 	/* a set left to the JSON listing is read only to learn whether it is empty */
 	if (!m->plain)
 		probe.key_len = 0;
-	rc = read_elems(nl, &el, e);
+	rc = read_elems_steady(nl, &el, e);
 	if (rc == 0 && m->plain)
 		rc = keep_set(d, &el);
 	if (rc == 1 || (rc == 0 && !m->plain && el.seen))

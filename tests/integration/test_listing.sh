@@ -100,9 +100,9 @@ check "random sets (4,000 IPv4 intervals, 2,000 IPv6 prefixes, 3,000 hosts, 2,00
 
 # A live ruleset that changes while it is read (a daemon adding bans): every
 # read still succeeds, and sees the big set whole, with or without the one
-# element a writer keeps adding and deleting (bounded in count); 40,000
-# interval elements make each read long enough for commits to land in the
-# middle of its dumps.
+# element a writer keeps adding and deleting (bounded in count, a commit
+# every ~30 ms); 40,000 interval elements make each read long enough for
+# commits to land in the middle of its dumps, which are then taken again.
 LIVE=$(ns_add live)
 python3 - "$WORK/live.nft" <<'PY'
 import sys
@@ -115,9 +115,11 @@ with open(sys.argv[1], "w") as f:
 PY
 ip netns exec "$LIVE" nft -f "$WORK/live.nft"
 (
-	for i in $(seq 1 3000); do
+	for i in $(seq 1 600); do
 		ip netns exec "$LIVE" nft add element inet live big "{ 30.0.0.0/25 }"
+		sleep 0.02
 		ip netns exec "$LIVE" nft delete element inet live big "{ 30.0.0.0/25 }"
+		sleep 0.02
 	done
 ) >/dev/null 2>&1 &
 track_pid $!
@@ -130,6 +132,8 @@ for i in $(seq 1 25); do
 	esac
 done
 check_eq "25 live reads while the ruleset changes: each succeeds with 40,000 or 40,001 elements" 0 "$bad"
+check_eq "--live --json with no intents: intents is null" "null" \
+	"$(ip netns exec "$LIVE" "$XNFT" check --live --json 2>/dev/null | jq -c .intents)"
 
 # The model the commands use: `xnft check` reports every element.
 out=$("$XNFT" check "$FIX/sets.nft" 2>&1)
