@@ -62,9 +62,18 @@ static int list_other_sets(struct nftctx *ctx, struct listing *l, struct xerr *e
 	return 0;
 }
 
-int listing_read_json(struct listing *l, struct xerr *e)
+/* ctx given: set to the output wanted; else a context of its own (freed after). */
+static struct nftctx *list_ctx(struct nftctx *given, unsigned flags, struct xerr *e)
 {
-	struct nftctx *ctx = nftctx_new(NFTCTX_JSON | NFTCTX_NUMERIC | NFTCTX_TERSE, e);
+	if (!given)
+		return nftctx_new(flags, e);
+	nftctx_set_output(given, flags);
+	return given;
+}
+
+int listing_read_json(struct listing *l, struct nftctx *given, struct xerr *e)
+{
+	struct nftctx *ctx = list_ctx(given, NFTCTX_JSON | NFTCTX_NUMERIC | NFTCTX_TERSE, e);
 	int rc;
 
 	if (!ctx)
@@ -72,23 +81,25 @@ int listing_read_json(struct listing *l, struct xerr *e)
 	free(l->json);
 	l->json = NULL;
 	rc = nftctx_run(ctx, "list ruleset", &l->json, e);
-	nftctx_free(ctx);
+	if (ctx != given)
+		nftctx_free(ctx);
 	return rc;
 }
 
-int listing_read_sets(struct listing *l, struct xerr *e)
+int listing_read_sets(struct listing *l, struct nftctx *given, struct xerr *e)
 {
 	struct nftctx *ctx;
 	int rc;
 
 	setelem_dump_free(&l->sets);
-	rc = setelem_dump_read(&l->sets, e);
+	rc = setelem_dump_read(&l->sets, given != NULL, e);
 	if (rc || !l->sets.nothers)
 		return rc;
 	/* without -t: these sets' elements are wanted */
-	ctx = nftctx_new(NFTCTX_JSON | NFTCTX_NUMERIC, e);
+	ctx = list_ctx(given, NFTCTX_JSON | NFTCTX_NUMERIC, e);
 	rc = ctx ? list_other_sets(ctx, l, e) : -1;
-	nftctx_free(ctx);
+	if (ctx != given)
+		nftctx_free(ctx);
 	return rc;
 }
 
@@ -102,9 +113,9 @@ static int read_once(struct listing *l, struct xerr *e)
 	uint32_t before, after;
 	int rc;
 
-	if (setelem_generation(&before, e) || listing_read_json(l, e))
+	if (setelem_generation(&before, e) || listing_read_json(l, NULL, e))
 		return -1;
-	rc = listing_read_sets(l, e);
+	rc = listing_read_sets(l, NULL, e);
 	if (rc)
 		return rc < 0 ? -1 : 2;
 	if (setelem_generation(&after, e))

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "core/err.h"
+#include "core/nftctx.h"
 #include "core/setelems.h"
 
 struct ruleset;
@@ -32,10 +33,15 @@ struct listing {
 int listing_read(struct listing *l, struct xerr *e);
 /*
  * The same in its two parts, unchecked: the terse JSON, then the sets'
- * elements (1 when the ruleset changed during their dump).
+ * elements (1 when the ruleset changed during their dump). ctx: a
+ * libnftables context to list with (its output flags are changed), or NULL
+ * for one of their own. Why one would pass it: the first netfilter socket
+ * closed after a commit waits ~10 ms for the kernel's clean-up of it; a
+ * process about to exit passes the context that loaded the ruleset, and
+ * the netlink sockets are then left for its exit to close.
  */
-int listing_read_json(struct listing *l, struct xerr *e);
-int listing_read_sets(struct listing *l, struct xerr *e);
+int listing_read_json(struct listing *l, struct nftctx *ctx, struct xerr *e);
+int listing_read_sets(struct listing *l, struct nftctx *ctx, struct xerr *e);
 
 void listing_free(struct listing *l);
 

@@ -79,6 +79,12 @@ struct nftctx *nftctx_new(unsigned flags, struct xerr *e)
 	return ctx;
 }
 
+void nftctx_set_output(struct nftctx *ctx, unsigned flags)
+{
+	ctx->flags = (ctx->flags & NFTCTX_DRY_RUN) | (flags & ~(unsigned)NFTCTX_DRY_RUN);
+	nft_ctx_output_set_flags(ctx->nft, output_flags(ctx->flags));
+}
+
 void nftctx_free(struct nftctx *ctx)
 {
 	if (!ctx)

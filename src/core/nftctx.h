@@ -41,6 +41,8 @@ enum nftctx_flags {
 };
 
 struct nftctx *nftctx_new(unsigned flags, struct xerr *e);
+/* Change an existing context's output flags (NFTCTX_DRY_RUN is left as it is). */
+void nftctx_set_output(struct nftctx *ctx, unsigned flags);
 void nftctx_free(struct nftctx *ctx);
 
 int nftctx_add_include_path(struct nftctx *ctx, const char *dir, struct xerr *e);

@@ -33,6 +33,7 @@ enum frame_type {
 	FRAME_SET_JSON = 'M', /* one other set's own JSON listing */
 	FRAME_DIAG = 'D',  /* one struct nft_diag */
 	FRAME_ERR = 'E',   /* the struct xerr that ended the child */
+	FRAME_END = 'Z',   /* all of the listing has been sent */
 };
 
 /* Child exit codes. */
@@ -237,14 +238,14 @@ static int send_sets(int fd, const struct listing *l)
  * this process is still dumping set elements, which for large interval
  * sets is most of the kernel's work.
  */
-static int send_listing(int fd, struct listing *l, struct xerr *e)
+static int send_listing(int fd, struct nftctx *ctx, struct listing *l, struct xerr *e)
 {
-	if (listing_read_json(l, e))
+	if (listing_read_json(l, ctx, e))
 		return -1;
 	if (send_frame(fd, FRAME_JSON, l->json, strlen(l->json)))
 		return xerr_set(e, XNFT_EXIT_USAGE, "cannot hand the listing over");
 	/* nothing else runs in this namespace: a change under the dump is a failure */
-	if (listing_read_sets(l, e)) {
+	if (listing_read_sets(l, ctx, e)) {
 		if (!e->msg[0])
 			xerr_set(e, XNFT_EXIT_USAGE, "the private namespace's ruleset changed while read");
 		return -1;
@@ -279,8 +280,12 @@ static int child_load(int fd, const char *path, const char *include_dir)
 		rc = CHILD_FINDINGS;
 		goto out;
 	}
-	nftctx_free(ctx);
-	if (send_listing(fd, &l, &e) == 0)
+	/*
+	 * The load's context lists too, and is not freed: the first netlink
+	 * socket closed after a commit costs the kernel ~10 ms, which the
+	 * process exit pays once the parent has its result (FRAME_END).
+	 */
+	if (send_listing(fd, ctx, &l, &e) == 0 && send_frame(fd, FRAME_END, NULL, 0) == 0)
 		rc = CHILD_OK;
 out:
 	if (rc != CHILD_OK)
@@ -385,6 +390,9 @@ static int take_frame(struct sandbox_result *r, struct xerr *child_err, int *hav
 	case FRAME_ERR:
 		rc = take_err(child_err, have_err, data, len);
 		break;
+	case FRAME_END:
+		rc = 0;
+		break;
 	}
 	free(data);
 	return rc;
@@ -409,6 +417,10 @@ static void collect(struct sandbox_job *job, bool until_json)
 		}
 		if (take_frame(&job->res, &job->child_err, &job->have_err, type, data, len))
 			job->broken = true;
+		if (type == FRAME_END) {
+			job->ended = true;
+			job->eof = true;
+		}
 		if (until_json && type == FRAME_JSON)
 			break;
 	}
@@ -423,12 +435,45 @@ static int wait_child(pid_t pid, int *status)
 	return 0;
 }
 
+/*
+ * Children whose result is in but which are still exiting: reaped at the
+ * next sandbox start, or by init once this process is gone. A full list
+ * waits instead.
+ */
+static pid_t exiting[16];
+static size_t nexiting;
+
+static void reap_exited(void)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < nexiting; i++) {
+		if (waitpid(exiting[i], NULL, WNOHANG) == 0)
+			exiting[k++] = exiting[i];
+	}
+	nexiting = k;
+}
+
+static void reap_later(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, WNOHANG) != 0)
+		return;
+	reap_exited();
+	if (nexiting < sizeof(exiting) / sizeof(exiting[0]))
+		exiting[nexiting++] = pid;
+	else
+		wait_child(pid, &status);
+}
+
 int sandbox_start(const char *path, const char *include_dir, struct sandbox_job *job,
 		  struct xerr *e)
 {
 	int fds[2];
 	pid_t pid;
 
+	reap_exited();
 	memset(job, 0, sizeof(*job));
 	job->fd = -1;
 	xerr_clear(&job->child_err);
@@ -476,12 +521,13 @@ int sandbox_finish(struct sandbox_job *job, struct sandbox_result *r, struct xer
 	job->fd = -1;
 	*r = job->res;
 	memset(&job->res, 0, sizeof(job->res));
+	if (job->ended && !job->have_err && !job->broken && r->listing.json) {
+		/* the whole result is in: the child may take its time to exit */
+		reap_later(job->pid);
+		return 0;
+	}
 	if (wait_child(job->pid, &status))
 		return xerr_set(e, XNFT_EXIT_USAGE, "waitpid: %s", strerror(errno));
-
-	if (WIFEXITED(status) && WEXITSTATUS(status) == CHILD_OK && !job->broken &&
-	    r->listing.json)
-		return 0;
 	if (job->have_err && WIFEXITED(status) &&
 	    (WEXITSTATUS(status) == CHILD_FINDINGS || WEXITSTATUS(status) == CHILD_ENV)) {
 		*e = *child_err;

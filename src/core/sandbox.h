@@ -34,11 +34,12 @@ int sandbox_load(const char *path, const char *include_dir,
 
 /*
  * The same in two halves, so that several loads run at once: start forks
- * the child, finish collects its result and reaps it. Every started job
- * must be finished. In between, sandbox_wait_json() returns the ruleset's
- * JSON as soon as it has come (NULL if it will not), while the child still
- * reads the set elements: the model can be built from it meanwhile, and the
- * elements added after finish (setelem_dump_apply).
+ * the child, finish collects its result. Every started job must be
+ * finished; a child whose whole result came may still be exiting and is
+ * reaped by a later start (or by init). In between, sandbox_wait_json()
+ * returns the ruleset's JSON as soon as it has come (NULL if it will not),
+ * while the child still reads the set elements: the model can be built
+ * from it meanwhile, and the elements added after finish.
  */
 struct sandbox_job {
 	pid_t pid;
@@ -48,7 +49,7 @@ struct sandbox_job {
 	struct sandbox_result res;
 	struct xerr child_err;
 	int have_err;
-	bool broken, eof;
+	bool broken, eof, ended;
 };
 
 int sandbox_start(const char *path, const char *include_dir, struct sandbox_job *job,

@@ -657,7 +657,7 @@ static int dump_one(struct nl *nl, const struct set_meta *m, struct setelem_dump
 	return rc;
 }
 
-int setelem_dump_read(struct setelem_dump *d, struct xerr *e)
+int setelem_dump_read(struct setelem_dump *d, bool leave_open, struct xerr *e)
 {
 	struct meta_list ml;
 	struct nl nl;
@@ -668,14 +668,17 @@ int setelem_dump_read(struct setelem_dump *d, struct xerr *e)
 	if (nl_open(&nl, e))
 		return -1;
 	rc = read_sets(&nl, &ml, e);
-	if (rc) {
-		nl_close(&nl);
-		return rc == DUMP_CHANGED ? 1 : -1;
+	if (rc == 0) {
+		for (size_t i = 0; i < ml.n && rc == 0; i++)
+			rc = dump_one(&nl, &ml.v[i], d, e);
+		free(ml.v);
+	} else {
+		rc = rc == DUMP_CHANGED ? 1 : -1;
 	}
-	for (size_t i = 0; i < ml.n && rc == 0; i++)
-		rc = dump_one(&nl, &ml.v[i], d, e);
-	free(ml.v);
-	nl_close(&nl);
+	if (leave_open)
+		free(nl.buf);
+	else
+		nl_close(&nl);
 	if (rc)
 		setelem_dump_free(d);
 	return rc;

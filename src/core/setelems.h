@@ -70,9 +70,12 @@ struct setelem_dump {
  * Dump the elements of every named set with a plain key in the calling
  * network namespace, and name the other sets that hold elements. 1 when
  * the ruleset changed while it was dumped (a set went away, or the kernel
- * flagged the dump as interrupted): d is empty, read again.
+ * flagged the dump as interrupted): d is empty, read again. leave_open:
+ * the netlink socket is left for the process exit to close (the first
+ * netfilter socket closed after a commit waits for the kernel to finish
+ * cleaning up that commit, ~10 ms: a process about to exit need not).
  */
-int setelem_dump_read(struct setelem_dump *d, struct xerr *e);
+int setelem_dump_read(struct setelem_dump *d, bool leave_open, struct xerr *e);
 
 /* The ruleset generation of the calling namespace (it grows with every commit). */
 int setelem_generation(uint32_t *gen, struct xerr *e);
