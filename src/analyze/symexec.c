@@ -1501,6 +1501,114 @@ static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct
 	return 0;
 }
 
+/* ---- runs of plain rules ------------------------------------------------------------- */
+
+/*
+ * A rule whose only effect is its verdict: matches (counters and logs
+ * change no packet) ending in accept or drop. 0 when it is not one.
+ */
+static enum rs_verdict_kind plain_verdict(const struct rs_rule *rule)
+{
+	const struct rs_stmt *last = rule->nitems ? &rule->items[rule->nitems - 1] : NULL;
+
+	if (!last || last->kind != RS_ST_VERDICT ||
+	    (last->u.verdict.kind != RS_VERDICT_ACCEPT && last->u.verdict.kind != RS_VERDICT_DROP))
+		return RS_VERDICT_NONE;
+	for (size_t i = 0; i + 1 < rule->nitems; i++) {
+		enum rs_stmt_kind k = rule->items[i].kind;
+
+		if (k != RS_ST_MATCH && k != RS_ST_COUNTER && k != RS_ST_LOG)
+			return RS_VERDICT_NONE;
+	}
+	return last->u.verdict.kind;
+}
+
+/* How many plain rules from ch->rules[i] on share one verdict. */
+static size_t plain_run(const struct rs_chain *ch, size_t i, enum rs_verdict_kind *v)
+{
+	size_t n = 0;
+
+	*v = plain_verdict(&ch->rules[i]);
+	while (*v != RS_VERDICT_NONE && i + n < ch->nrules && plain_verdict(&ch->rules[i + n]) == *v)
+		n++;
+	return n;
+}
+
+static BDD plain_cond(struct ctx *c, const struct rs_rule *rule)
+{
+	BDD cond = bddtrue;
+
+	for (size_t i = 0; i < rule->nitems && cond != bddfalse; i++) {
+		if (rule->items[i].kind == RS_ST_MATCH) {
+			BDD x = match_bdd(c, rule, &rule->items[i]);
+
+			and_into(&cond, x);
+			unref(x);
+		}
+	}
+	return cond;
+}
+
+/* OR of v[0..n) pairwise, so that no operand grows one rule at a time; takes the references. */
+static BDD or_balanced(BDD *v, size_t n)
+{
+	while (n > 1) {
+		size_t k = 0;
+
+		for (size_t i = 0; i < n; i += 2) {
+			BDD x;
+
+			if (i + 1 == n) {
+				v[k++] = v[i];
+				continue;
+			}
+			x = OR(v[i], v[i + 1]);
+			unref(v[i]);
+			unref(v[i + 1]);
+			v[k++] = x;
+		}
+		n = k;
+	}
+	return n ? v[0] : bddfalse;
+}
+
+/*
+ * n plain rules with one verdict, at once: the first of them to match
+ * gives the same verdict as any other would, so the packets they take are
+ * those of cur that match any of them. Rule by rule, cur and the verdict's
+ * region grew at every rule (three operations on large BDDs each); here the
+ * conditions are joined in a balanced tree and applied once.
+ */
+static int eval_run(struct ctx *c, const struct rs_rule *rules, size_t n,
+		    enum rs_verdict_kind kind, BDD *cur, struct outc *o, int depth)
+{
+	struct rs_verdict v = { .kind = kind };
+	BDD *conds = malloc(n * sizeof(*conds)), any, m;
+	int rc;
+
+	if (!conds)
+		return fail_oom(c);
+	for (size_t i = 0; i < n; i++)
+		conds[i] = plain_cond(c, &rules[i]);
+	any = or_balanced(conds, n);
+	free(conds);
+	m = AND(*cur, any);
+	unref(any);
+	if (c->failed || c->hs->bdd_error) {
+		unref(m);
+		return -1;
+	}
+	rc = apply_verdict(c, &v, m, cur, o, depth);
+	unref(m);
+	return rc;
+}
+
+/* Runs are taken at once unless the caller wants each rule's own reach (lint). */
+static bool runs_allowed(const struct ctx *c)
+{
+	return !(c->res && c->res->rules) && !(c->opts && c->opts->skip);
+}
+
 static int eval_chain(struct ctx *c, const struct rs_chain *ch, BDD in, struct outc *o, int depth)
 {
 	BDD cur = ref(in);
@@ -1513,10 +1621,23 @@ static int eval_chain(struct ctx *c, const struct rs_chain *ch, BDD in, struct o
 		c->failed = 1;
 		return -1;
 	}
-	for (size_t i = 0; i < ch->nrules && cur != bddfalse; i++) {
-		if (c->opts && c->opts->skip == &ch->rules[i])
+	for (size_t i = 0; i < ch->nrules && cur != bddfalse;) {
+		enum rs_verdict_kind v;
+		size_t n = runs_allowed(c) ? plain_run(ch, i, &v) : 0;
+		int rc;
+
+		if (c->opts && c->opts->skip == &ch->rules[i]) {
+			i++;
 			continue;
-		if (eval_rule(c, &ch->rules[i], &cur, o, depth)) {
+		}
+		if (n >= 2) {
+			rc = eval_run(c, &ch->rules[i], n, v, &cur, o, depth);
+			i += n;
+		} else {
+			rc = eval_rule(c, &ch->rules[i], &cur, o, depth);
+			i++;
+		}
+		if (rc) {
 			unref(cur);
 			outc_free(o);
 			return -1;

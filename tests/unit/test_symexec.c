@@ -468,6 +468,13 @@ static void test_agree_more(void **state)
 	agree_on("more.json", 3);
 }
 
+/* Runs of plain rules, which the engine takes at once rather than rule by rule. */
+static void test_agree_runs(void **state)
+{
+	(void)state;
+	agree_on("runs.json", 11);
+}
+
 static void test_agree_examples(void **state)
 {
 	(void)state;
@@ -486,6 +493,7 @@ int main(void)
 		cmocka_unit_test(test_agree_policy),
 		cmocka_unit_test(test_agree_constructs),
 		cmocka_unit_test(test_agree_more),
+		cmocka_unit_test(test_agree_runs),
 		cmocka_unit_test(test_agree_examples),
 	};
 
