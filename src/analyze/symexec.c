@@ -968,7 +968,7 @@ static BDD concat_elem(struct ctx *c, const struct pred_in *in, const struct rs_
 	return r;
 }
 
-/* OR of many BDDs, pairwise so that each step stays small. */
+/* OR of many BDDs, pairwise so that each step stays small; takes their references. */
 static BDD or_tree(BDD *v, size_t n)
 {
 	while (n > 1) {
@@ -1549,29 +1549,6 @@ static BDD plain_cond(struct ctx *c, const struct rs_rule *rule)
 	return cond;
 }
 
-/* OR of v[0..n) pairwise, so that no operand grows one rule at a time; takes the references. */
-static BDD or_balanced(BDD *v, size_t n)
-{
-	while (n > 1) {
-		size_t k = 0;
-
-		for (size_t i = 0; i < n; i += 2) {
-			BDD x;
-
-			if (i + 1 == n) {
-				v[k++] = v[i];
-				continue;
-			}
-			x = OR(v[i], v[i + 1]);
-			unref(v[i]);
-			unref(v[i + 1]);
-			v[k++] = x;
-		}
-		n = k;
-	}
-	return n ? v[0] : bddfalse;
-}
-
 /*
  * n plain rules with one verdict, at once: the first of them to match
  * gives the same verdict as any other would, so the packets they take are
@@ -1590,7 +1567,7 @@ static int eval_run(struct ctx *c, const struct rs_rule *rules, size_t n,
 		return fail_oom(c);
 	for (size_t i = 0; i < n; i++)
 		conds[i] = plain_cond(c, &rules[i]);
-	any = or_balanced(conds, n);
+	any = or_tree(conds, n);
 	free(conds);
 	m = AND(*cur, any);
 	unref(any);
