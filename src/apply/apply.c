@@ -24,6 +24,7 @@
 #include "apply/gates.h"
 #include "apply/lock.h"
 #include "apply/state.h"
+#include "core/fdio.h"
 #include "core/paths.h"
 #include "core/policy_load.h"
 #include "core/ruleset.h"
@@ -362,15 +363,7 @@ static int snapshot_finish(struct snap_job *sj, size_t *len, struct xerr *e)
 	int status;
 
 	memset(&m, 0, sizeof(m));
-	while (got < sizeof(m)) {
-		ssize_t r = read(sj->fd, (char *)&m + got, sizeof(m) - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
+	got = fd_read_full(sj->fd, &m, sizeof(m));
 	close(sj->fd);
 	while (waitpid(sj->pid, &status, 0) < 0 && errno == EINTR)
 		;

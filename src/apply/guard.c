@@ -32,6 +32,7 @@
 
 #include "apply/apply_int.h"
 #include "apply/state.h"
+#include "core/fdio.h"
 #include "core/paths.h"
 
 #define GUARD_TICK_MS 500
@@ -385,15 +386,7 @@ int guard_start(const struct guard_job *j, long *pid, time_t *deadline, struct x
 	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
 		;
 	memset(&m, 0, sizeof(m));
-	while (got < sizeof(m)) {
-		ssize_t r = read(fds[0], (char *)&m + got, sizeof(m) - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
+	got = fd_read_full(fds[0], &m, sizeof(m));
 	close(fds[0]);
 	if (got != sizeof(m)) {
 		xerr_set(e, XNFT_EXIT_USAGE, "the confirm guard ended before it reported");

@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "apply/state.h"
+#include "core/fdio.h"
 #include "core/listing.h"
 #include "core/nftctx.h"
 #include "core/paths.h"
@@ -171,15 +172,7 @@ static int private_load(const char *path, struct xerr *e)
 	}
 	close(fds[1]);
 	xerr_clear(&child);
-	while (got < sizeof(child)) {
-		ssize_t r = read(fds[0], (char *)&child + got, sizeof(child) - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
+	got = fd_read_full(fds[0], &child, sizeof(child));
 	close(fds[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
