@@ -220,9 +220,7 @@ static int unpack(const char *buf, size_t len, const struct ruleset *rs, struct 
 		if (r.end - r.p != (ptrdiff_t)sizeof(*e))
 			return xerr_set(e, XNFT_EXIT_USAGE, "lint: a broken error from its process");
 		memcpy(e, r.p, sizeof(*e));
-		e->msg[sizeof(e->msg) - 1] = '\0';
-		e->hint[sizeof(e->hint) - 1] = '\0';
-		e->file[sizeof(e->file) - 1] = '\0';
+		xerr_terminate(e);
 		return -1;
 	}
 	n = get_u32(&r);

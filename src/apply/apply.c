@@ -372,9 +372,7 @@ static int snapshot_finish(struct snap_job *sj, size_t *len, struct xerr *e)
 	if (got != sizeof(m))
 		return xerr_set(e, XNFT_EXIT_USAGE, "the snapshot process ended without a result");
 	if (m.rc) {
-		m.err.msg[sizeof(m.err.msg) - 1] = '\0';
-		m.err.hint[sizeof(m.err.hint) - 1] = '\0';
-		m.err.file[sizeof(m.err.file) - 1] = '\0';
+		xerr_terminate(&m.err);
 		*e = m.err;
 		if (!e->code)
 			e->code = XNFT_EXIT_USAGE;

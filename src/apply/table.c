@@ -181,9 +181,7 @@ static int private_load(const char *path, struct xerr *e)
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 1 || got != sizeof(child) ||
 	    strstr(child.msg, "Interface does not exist"))
 		return 1;
-	child.msg[sizeof(child.msg) - 1] = '\0';
-	child.file[sizeof(child.file) - 1] = '\0';
-	child.hint[sizeof(child.hint) - 1] = '\0';
+	xerr_terminate(&child);
 	*e = child;
 	e->code = XNFT_EXIT_FINDINGS;
 	return -1;

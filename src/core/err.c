@@ -9,6 +9,13 @@ void xerr_clear(struct xerr *e)
 	memset(e, 0, sizeof(*e));
 }
 
+void xerr_terminate(struct xerr *e)
+{
+	e->file[sizeof(e->file) - 1] = '\0';
+	e->msg[sizeof(e->msg) - 1] = '\0';
+	e->hint[sizeof(e->hint) - 1] = '\0';
+}
+
 static void set_msg(struct xerr *e, const char *fmt, va_list ap)
 {
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);

@@ -28,6 +28,9 @@ struct xerr {
 
 void xerr_clear(struct xerr *e);
 
+/* An error that came from another process through a pipe: make sure its strings end. */
+void xerr_terminate(struct xerr *e);
+
 /* Set code and message; returns -1 so callers can write `return xerr_set(...)`. */
 int xerr_set(struct xerr *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

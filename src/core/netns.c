@@ -116,10 +116,7 @@ int netns_call(const char *name, int (*fn)(void *arg, struct xerr *e), void *arg
 	}
 	if (r.rc == 0)
 		return 0;
-	/* The child's strings came through a pipe: make sure they end. */
-	r.err.file[sizeof(r.err.file) - 1] = '\0';
-	r.err.msg[sizeof(r.err.msg) - 1] = '\0';
-	r.err.hint[sizeof(r.err.hint) - 1] = '\0';
+	xerr_terminate(&r.err);
 	if (e)
 		*e = r.err;
 	return -1;

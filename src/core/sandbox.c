@@ -359,9 +359,7 @@ static int take_err(struct xerr *child_err, int *have_err, const char *data, siz
 	if (len != sizeof(*child_err))
 		return -1;
 	memcpy(child_err, data, sizeof(*child_err));
-	child_err->msg[sizeof(child_err->msg) - 1] = '\0';
-	child_err->hint[sizeof(child_err->hint) - 1] = '\0';
-	child_err->file[sizeof(child_err->file) - 1] = '\0';
+	xerr_terminate(child_err);
 	*have_err = 1;
 	return 0;
 }

@@ -583,8 +583,7 @@ int lab_listeners_start(const char *ns, pid_t *pid, struct xerr *e)
 	waitpid(*pid, &status, 0);
 	*pid = 0;
 	if (n == (ssize_t)sizeof(cerr)) {
-		cerr.msg[sizeof(cerr.msg) - 1] = '\0';
-		cerr.hint[sizeof(cerr.hint) - 1] = '\0';
+		xerr_terminate(&cerr);
 		*e = cerr;
 		return -1;
 	}
