@@ -49,6 +49,11 @@ make_large_policy "$WORK/large"
 
 xapply() { ip netns exec "$NS" "$XNFT" apply "$@"; }
 nftf() { ip netns exec "$NS" nft -I "$1" -f "$1/nftables.conf"; }
+# The floor of any protocol that validates a policy before it loads it:
+# `nft -c -f` (the kernel checks the whole batch, then drops it) followed by
+# `nft -f`. Step 1 (a full load in a private namespace) costs at least the
+# first, step 6 (the transaction) the second.
+nftcf() { ip netns exec "$NS" nft -c -I "$1" -f "$1/nftables.conf" && nftf "$1"; }
 
 # guard_revert_ms DIR: apply with a 1 s window, no confirm; the guard's own
 # measure of how long after its deadline the snapshot was back.
@@ -71,7 +76,9 @@ for p in default large; do
 	nftf "$dir" >/dev/null
 	n=$(median_ms "$runs" nftf "$dir")
 	x=$(median_ms "$runs" xapply "$dir")
+	c=$(median_ms "$runs" nftcf "$dir")
 	echo "| apply, $p policy: \`xnft apply\` vs \`nft -f\` (median of $runs, ms) | $x | $n | $(ratio "$x" "$n")× |"
+	echo "| apply, $p policy: floor \`nft -c -f\` then \`nft -f\` vs \`nft -f\` (ms) | $c | $n | $(ratio "$c" "$n")× |"
 	g=$(guard_revert_ms "$dir")
 	echo "| apply --confirm 1, $p policy: guard restores the snapshot, ms after its deadline | ${g:-?} | - | - |"
 done
