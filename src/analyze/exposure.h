@@ -18,19 +18,26 @@
 #include "core/err.h"
 #include "core/ruleset.h"
 
+/* Which accepted packets to describe; all zero describes every one. */
+struct exposure_query {
+	const char *only_iface;  /* packets arriving on this interface only, or NULL */
+	bool only_new;           /* packets in ct state new only: who can open what */
+};
+
 struct exposure {
 	struct ds_lines input;
 	struct ds_lines forward;
+	bool only_new;           /* the lines cover ct state new only */
 	size_t nfree;            /* free choices the ruleset has (limits, sets, unknowns) */
 	size_t nunknown;         /* of which matches xnft does not model */
 };
 
 /*
- * only_iface: NULL for every input interface, else that one. shared: an
- * engine started for rs (see symexec.h) or NULL to start one here.
+ * q: NULL for every accepted packet. shared: an engine started for rs (see
+ * symexec.h) or NULL to start one here.
  */
-int exposure_compute(const struct ruleset *rs, struct sx_engine *shared, const char *only_iface,
-		     struct exposure *out, struct xerr *e);
+int exposure_compute(const struct ruleset *rs, struct sx_engine *shared,
+		     const struct exposure_query *q, struct exposure *out, struct xerr *e);
 void exposure_free(struct exposure *x);
 
 #endif

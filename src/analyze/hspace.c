@@ -650,7 +650,7 @@ static BDD values_in(struct hspace *hs, enum hs_field f, const unsigned *v, size
 	return r;
 }
 
-static BDD ct_is(struct hspace *hs, unsigned bit)
+BDD hs_ct_state(struct hspace *hs, unsigned bit)
 {
 	for (unsigned i = 0; i < HS_NCTSTATES; i++)
 		if (hs_ctstate_bits[i] == bit)
@@ -677,7 +677,7 @@ static BDD icmp_state_rule(struct hspace *hs, bool v6, unsigned bit, const unsig
 {
 	BDD when = icmp_is(hs, v6);
 
-	and_in(&when, ct_is(hs, bit));
+	and_in(&when, hs_ct_state(hs, bit));
 	return imp(when, values_in(hs, HS_ICMPTYPE, types, n));
 }
 
@@ -699,8 +699,8 @@ static BDD conntrack_rules(struct hspace *hs, BDD nonfirst)
 
 	tcp = l4_is(hs, 6);
 	and_in(&tcp, not_(bdd_addref(nonfirst)));
-	tracked = or_in(or_in(ct_is(hs, RS_CTSTATE_NEW), ct_is(hs, RS_CTSTATE_ESTABLISHED)),
-			ct_is(hs, RS_CTSTATE_RELATED));
+	tracked = or_in(or_in(hs_ct_state(hs, RS_CTSTATE_NEW), hs_ct_state(hs, RS_CTSTATE_ESTABLISHED)),
+			hs_ct_state(hs, RS_CTSTATE_RELATED));
 	flags = bddfalse;
 	for (size_t i = 0; i < sizeof(tcp_valid) / sizeof(tcp_valid[0]); i++)
 		flags = or_in(flags, hs_masked_eq(hs, HS_TCPFLAGS, m, tcp_valid[i]));
@@ -708,7 +708,7 @@ static BDD conntrack_rules(struct hspace *hs, BDD nonfirst)
 	flags = bddfalse;
 	for (size_t i = 0; i < sizeof(tcp_new) / sizeof(tcp_new[0]); i++)
 		flags = or_in(flags, hs_masked_eq(hs, HS_TCPFLAGS, m, tcp_new[i]));
-	and_in(&r, imp(and2(tcp, x = ct_is(hs, RS_CTSTATE_NEW)), flags));
+	and_in(&r, imp(and2(tcp, x = hs_ct_state(hs, RS_CTSTATE_NEW)), flags));
 	bdd_delref(x);
 	bdd_delref(tcp);
 	bdd_delref(tracked);
@@ -723,7 +723,7 @@ static BDD conntrack_rules(struct hspace *hs, BDD nonfirst)
 		BDD nd = icmp_is(hs, true);
 
 		and_in(&nd, values_in(hs, HS_ICMPTYPE, v6_noct, 8));
-		and_in(&x, imp(nd, ct_is(hs, RS_CTSTATE_UNTRACKED)));
+		and_in(&x, imp(nd, hs_ct_state(hs, RS_CTSTATE_UNTRACKED)));
 	}
 	/* a non-first fragment has no icmp header to judge */
 	and_in(&r, or_in(x, bdd_addref(nonfirst)));

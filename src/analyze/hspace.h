@@ -136,6 +136,9 @@ const char *hs_field_name(enum hs_field f);   /* "iif", "ip saddr", "tcp flags" 
 /* The variable of bit `bit` (0 = most significant) of field f. */
 int hs_var(const struct hspace *hs, enum hs_field f, int bit);
 
+/* ct state is `bit` (one RS_CTSTATE_* value); bddfalse for anything else. */
+BDD hs_ct_state(struct hspace *hs, unsigned bit);
+
 /* field == value / field in [lo, hi] (numbers as unsigned __int128 for addresses). */
 BDD hs_eq(struct hspace *hs, enum hs_field f, unsigned __int128 value);
 BDD hs_range(struct hspace *hs, enum hs_field f, unsigned __int128 lo, unsigned __int128 hi);

@@ -1700,18 +1700,10 @@ static BDD path_domain(struct hspace *hs, enum sx_path p)
 	return d;
 }
 
-static BDD ct_one(struct hspace *hs, unsigned bit)
-{
-	for (unsigned i = 0; i < HS_NCTSTATES; i++)
-		if (hs_ctstate_bits[i] == bit)
-			return hs_eq(hs, HS_CTSTATE, i);
-	return bddfalse;
-}
-
 /* nat chains see the first packet of a connection: new, or related when not ICMP. */
 static BDD nat_sees(struct hspace *hs)
 {
-	BDD r = ct_one(hs, RS_CTSTATE_NEW), rel = ct_one(hs, RS_CTSTATE_RELATED), x;
+	BDD r = hs_ct_state(hs, RS_CTSTATE_NEW), rel = hs_ct_state(hs, RS_CTSTATE_RELATED), x;
 
 	x = hs_eq(hs, HS_L4PROTO, 1);
 	put(&rel, DIFF(rel, x));

@@ -22,8 +22,8 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: xnft exposure [POLICY] [--from IF] [--json]\n"
-		"       xnft exposure --live [--from IF] [--json]\n"
+		"Usage: xnft exposure [POLICY] [--from IF] [--new] [--json]\n"
+		"       xnft exposure --live [--from IF] [--new] [--json]\n"
 		"Show everything POLICY accepts, computed for every packet at once (not by\n"
 		"probing): for packets to this host (input), per input interface and source\n"
 		"class, then for packets routed through it (forward). Each line decodes one\n"
@@ -34,6 +34,8 @@ static void usage(FILE *out)
 		"Options:\n"
 		"  --live      the ruleset loaded in the kernel now (needs root)\n"
 		"  --from IF   only packets arriving on interface IF\n"
+		"  --new       only packets that open a connection (ct state new): who can\n"
+		"              start what, without the replies and related traffic\n"
 		"  --json      print the lines as one JSON object\n"
 		"  -h, --help  show this help\n"
 		"\n"
@@ -43,7 +45,7 @@ static void usage(FILE *out)
 struct exposure_opts {
 	const char *policy;
 	const char *from;
-	bool json, live;
+	bool json, live, only_new;
 };
 
 static int parse_args(int argc, char **argv, struct exposure_opts *o)
@@ -51,6 +53,7 @@ static int parse_args(int argc, char **argv, struct exposure_opts *o)
 	static const struct option options[] = {
 		{ "from", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "new", no_argument, NULL, 'n' },
 		{ "live", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -65,6 +68,7 @@ static int parse_args(int argc, char **argv, struct exposure_opts *o)
 		case 'f': o->from = optarg; break;
 		case 'j': o->json = true; break;
 		case 'l': o->live = true; break;
+		case 'n': o->only_new = true; break;
 		case 'h': usage(stdout); return XNFT_EXIT_OK;
 		default:
 			return cli_bad_option("exposure", argv);
@@ -105,8 +109,9 @@ static json_t *lines_json(const struct ds_lines *l)
 
 json_t *cli_exposure_json(const struct exposure *x)
 {
-	return json_pack("{s:o, s:o, s:b, s:b, s:i, s:i}",
+	return json_pack("{s:o, s:o, s:b, s:b, s:b, s:i, s:i}",
 			 "input", lines_json(&x->input), "forward", lines_json(&x->forward),
+			 "new_only", x->only_new,
 			 "input_truncated", x->input.truncated,
 			 "forward_truncated", x->forward.truncated,
 			 "free_choices", (int)x->nfree, "not_modelled", (int)x->nunknown);
@@ -153,9 +158,12 @@ static void print_lines(const struct ds_lines *l)
 
 void cli_exposure_print(const char *policy, const struct exposure *x)
 {
-	printf("%s: accepted for this host (input: prerouting, input):\n", policy);
+	const char *what = x->only_new ? "new connections accepted" : "accepted";
+
+	printf("%s: %s for this host (input: prerouting, input):\n", policy, what);
 	print_lines(&x->input);
-	printf("routed through this host (forward: prerouting, forward, postrouting):\n");
+	printf("%s through this host (forward: prerouting, forward, postrouting):\n",
+	       x->only_new ? "new connections routed" : "routed");
 	print_lines(&x->forward);
 	if (x->nunknown)
 		printf("%zu match%s xnft does not model %s shown as conditions \"(not modelled)\".\n",
@@ -165,6 +173,7 @@ void cli_exposure_print(const char *policy, const struct exposure *x)
 int cmd_exposure(int argc, char **argv)
 {
 	struct exposure_opts o;
+	struct exposure_query q;
 	struct ruleset *rs = NULL;
 	struct exposure x;
 	struct xerr e;
@@ -181,7 +190,9 @@ int cmd_exposure(int argc, char **argv)
 	if (rc)
 		return rc;
 	xerr_clear(&e);
-	rc = exposure_compute(rs, NULL, o.from, &x, &e);
+	q.only_iface = o.from;
+	q.only_new = o.only_new;
+	rc = exposure_compute(rs, NULL, &q, &x, &e);
 	ruleset_free(rs);
 	if (rc) {
 		xerr_print(stderr, &e);

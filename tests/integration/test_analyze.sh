@@ -70,6 +70,32 @@ json=$("$XNFT" exposure "$T/base" --json 2>/dev/null)
 check "exposure --json is JSON with input and forward" python3 -c \
 	'import json,sys; d=json.load(sys.stdin); assert d["input"] and "forward" in d' <<<"$json"
 
+# --new: only what opens a connection, so no line names a ct state
+out=$("$XNFT" exposure "$T/base" --new 2>&1); rc=$?
+check_eq "exposure --new: exit 0" 0 "$rc"
+check_match "exposure --new: says it covers new connections" \
+	'^.*: new connections accepted for this host \(input' "$out"
+eth0=$(printf '%s\n' "$out" | sed -n '/^  from eth0:/,/^  from [^e]/p' | grep '^    ' || true)
+check_eq "exposure --new: from eth0, WireGuard over IPv4 and IPv6 and nothing else" \
+	"2 2" "$(printf '%s\n' "$eth0" | wc -l) $(printf '%s\n' "$eth0" | grep -c ': udp dport 51820 .*while under 30/minute')"
+check_fails "exposure --new: no line names a ct state" grep -q 'ct state' <<<"$out"
+check_match "exposure --new: loopback opens anything" '^  from lo:$' "$out"
+check_match "exposure --new: mesh peers open SSH" '^    IPv4 source in @MESH_PEERS: tcp dport 22 ' "$out"
+check_fails "exposure --new: replies and related traffic are left out" grep -q 'established' <<<"$out"
+out=$("$XNFT" exposure "$T/ssh" --new --from eth0 2>&1)
+check_match "exposure --new: the SSH mistake shows as a new TCP line from eth0" \
+	'^    IPv4 source not in @BOGON_V4, not a fragment: tcp dport 22 ' "$out"
+out=$("$XNFT" exposure "$T/pg" --new --from wg0 2>&1)
+check_match "exposure --new --from wg0: the new service next to SSH" \
+	'^    IPv4 source in @MESH_PEERS: tcp dport \{ 22, 5432 \} ' "$out"
+check_fails "exposure --new --from wg0: no other input interface" grep -q '^  from eth0:' <<<"$out"
+json=$("$XNFT" exposure "$T/base" --new --json 2>/dev/null)
+check "exposure --new --json: new_only, WireGuard from eth0" python3 -c \
+	'import json,sys; d=json.load(sys.stdin); e=[l for l in d["input"] if l["interface"]=="from eth0"]; assert d["new_only"] is True and len(e)==2 and all("udp dport 51820" in l["accepted"] for l in e)' <<<"$json"
+json=$("$XNFT" exposure "$T/base" --json 2>/dev/null)
+check "exposure --json without --new: new_only false" python3 -c \
+	'import json,sys; assert json.load(sys.stdin)["new_only"] is False' <<<"$json"
+
 # ---- usage --------------------------------------------------------------------------------
 check_eq "diff with one policy exits 2" 2 "$("$XNFT" diff "$T/base" >/dev/null 2>&1; echo $?)"
 check_eq "exposure with a bad interface name exits 2" 2 "$("$XNFT" exposure "$T/base" --from 'a/b' >/dev/null 2>&1; echo $?)"
