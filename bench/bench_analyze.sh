@@ -104,7 +104,7 @@ if "$XNFT" lint --help >/dev/null 2>&1; then
 fi
 echo "| default policy: \`xnft trace POLICY iif lo\` (the load, one packet) | $c | $(cpu_ms "$XNFT" trace "$d" iif lo) | $(peak_mib "$XNFT" trace "$d" iif lo) | |"
 echo "| default policy: \`xnft exposure\` | $e | $(cpu_ms "$XNFT" exposure "$d") | $(peak_mib "$XNFT" exposure "$d") | |"
-echo "| default policy: \`xnft verify\` (18 intents) | $v | $(cpu_ms "$XNFT" verify "$d") | $(peak_mib "$XNFT" verify "$d") | |"
+echo "| default policy: \`xnft verify\` (19 intents) | $v | $(cpu_ms "$XNFT" verify "$d") | $(peak_mib "$XNFT" verify "$d") | |"
 echo "| default policy: \`xnft lint\` | $l | $(cpu_ms "$XNFT" lint "$d") | $(peak_mib "$XNFT" lint "$d") | |"
 echo "| default policy: exposure + verify + lint as three processes | $(sum "$e" "$v" "$l") | | | |"
 k=$(median_ms "$RUNS" "$XNFT" check --exposure "$d")

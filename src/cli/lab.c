@@ -165,6 +165,9 @@ static int do_status(void)
 
 static const char *section_title(const char *section)
 {
+	if (!strcmp(section, "proof"))
+		return "What xnft proves before any packet is sent: every new connection the host's "
+		       "live ruleset\n  accepts (xnft exposure --live --new), and its intents";
 	if (!strcmp(section, "internet"))
 		return "From the internet: attacker " LAB_INET_HOST4 " / " LAB_INET_HOST6
 		       " -> host " LAB_HOST_WAN4 " / " LAB_HOST_WAN6;
@@ -181,6 +184,29 @@ static const char *section_title(const char *section)
 		       " in " LAB_STR(LAB_BAN_WINDOW_S) "s ([ban." LAB_BAN_RULE "] categories "
 		       LAB_BAN_CATEGORIES ")";
 	return section;
+}
+
+/* The proven lines, grouped like `xnft exposure` groups them. */
+static void print_proof(const struct lab_proof *p)
+{
+	const char *last = "";
+	int path = -1;
+
+	for (size_t i = 0; i < p->nlines; i++) {
+		const struct lab_proof_line *l = &p->lines[i];
+
+		if (l->forward != path) {
+			path = l->forward;
+			last = "";
+			printf("    %s\n", path ? "routed through the host:" : "to the host:");
+		}
+		if (strcmp(last, l->iface))
+			printf("      %s:\n", l->iface);
+		last = l->iface;
+		printf("        %s\n", l->text);
+	}
+	if (p->truncated)
+		printf("        ... (more lines: xnft exposure --live --new shows them all)\n");
 }
 
 static void print_report(const struct lab_report *rep)
@@ -201,6 +227,8 @@ static void print_report(const struct lab_report *rep)
 		if (strcmp(section, c->section)) {
 			section = c->section;
 			printf("\n%s\n", section_title(section));
+			if (!strcmp(section, "proof"))
+				print_proof(&rep->proof);
 		}
 		int pad = 10 - (int)strlen(c->expected);
 

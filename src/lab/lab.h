@@ -148,15 +148,46 @@ struct lab_check {
 
 #define LAB_MAX_CHECKS 32
 
+/*
+ * What xnft proves about the host's live ruleset before a packet is sent
+ * (lab_proof.c): the new connections it accepts, as `xnft exposure --live
+ * --new` shows them, and the policy's intents proven against it.
+ */
+#define LAB_PROOF_LINES 24
+
+struct lab_proof_line {
+	int forward;            /* 0: to the host (input), 1: routed through it */
+	char iface[64];         /* "from eth0", "from wgh0 to wgh0" */
+	char text[384];         /* "IPv4 source ...: udp dport 51820 — while ..." */
+};
+
+struct lab_proof {
+	struct lab_proof_line lines[LAB_PROOF_LINES];
+	size_t nlines;
+	int truncated;
+	size_t wan_lines;       /* new connections from the internet interface */
+	size_t wan_wireguard;   /* of which to the WireGuard port and nothing else */
+	size_t wan_breakglass;  /* of which the admin's SSH from ADMIN_ALLOWLIST */
+	size_t intents, held;
+	long elapsed_ms;        /* reading the ruleset and proving, in the host's namespace */
+};
+
 struct lab_report {
 	char policy_origin[320];  /* where the policy came from */
 	char policy_dir[128];
 	long policy_rules;
 	long handshake_ms;
+	struct lab_proof proof;
 	struct lab_check checks[LAB_MAX_CHECKS];
 	size_t n_checks;
 	size_t n_failed;
 };
+
+/* Prove what the host's live ruleset lets through (lab_proof.c); the lab must be up. */
+int lab_prove(struct lab_proof *p, struct xerr *e);
+
+/* Memory a child forked by netns_call() writes and the parent reads back (munmap it). */
+void *lab_shared_alloc(size_t size, struct xerr *e);
 
 /* Send the demo's probes through a lab that is up; fills rep. */
 int lab_run_checks(lab_stop_flag *stop, const struct lab_state *st, struct lab_report *rep,

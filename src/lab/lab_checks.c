@@ -328,6 +328,42 @@ out:
 	return rc;
 }
 
+/*
+ * The proof as two expectations: from the internet only the WireGuard port
+ * opens a connection, over IPv4 and IPv6 (and the admin's break-glass SSH,
+ * from the allowlist alone), and every intent holds.
+ */
+static int proof_checks(struct lab_report *rep, struct xerr *e)
+{
+	struct lab_proof *p = &rep->proof;
+	size_t other;
+	struct lab_check *c;
+
+	if (lab_prove(p, e))
+		return -1;
+	other = p->wan_lines - p->wan_wireguard - p->wan_breakglass;
+	c = next_check(rep, "proof", "new connections from eth0, any port");
+	if (!c)
+		return xerr_set(e, 2, "lab: too many checks");
+	snprintf(c->expected, sizeof(c->expected), "UDP %d", LAB_WG_PORT);
+	if (other)
+		snprintf(c->seen, sizeof(c->seen), "%zu other", other);
+	else
+		snprintf(c->seen, sizeof(c->seen), "UDP %d", LAB_WG_PORT);
+	snprintf(c->note, sizeof(c->note), "IPv4 and IPv6; break-glass SSH from %s only",
+		 LAB_ADMIN4);
+	finish_check(rep, c, !other && p->wan_wireguard >= 2 && p->wan_breakglass >= 1);
+	c = next_check(rep, "proof", "the policy's intents (policy/intents)");
+	if (!c)
+		return xerr_set(e, 2, "lab: too many checks");
+	snprintf(c->expected, sizeof(c->expected), "all hold");
+	snprintf(c->seen, sizeof(c->seen), "%zu of %zu", p->held, p->intents);
+	snprintf(c->note, sizeof(c->note), "read and proven in %ld ms, for every possible packet",
+		 p->elapsed_ms);
+	finish_check(rep, c, p->intents > 0 && p->held == p->intents);
+	return 0;
+}
+
 int lab_run_checks(lab_stop_flag *stop, const struct lab_state *st, struct lab_report *rep,
 		   struct xerr *e)
 {
@@ -353,6 +389,10 @@ int lab_run_checks(lab_stop_flag *stop, const struct lab_state *st, struct lab_r
 		goto out;
 	}
 	rep->policy_rules = (long)r.before->n;
+	if (proof_checks(rep, e)) {
+		rc = -1;
+		goto out;
+	}
 	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
 		const struct check_spec *s = &checks[i];
 		if (s->probe.ns ? run_check(&r, s, e) : handshake_check(rep, s, st, e)) {

@@ -268,8 +268,7 @@ static int probe_child(void *arg, struct xerr *e)
 	return rc;
 }
 
-/* Run fn in ns with `size` bytes of memory the child writes and we read back. */
-static void *shared_alloc(size_t size, struct xerr *e)
+void *lab_shared_alloc(size_t size, struct xerr *e)
 {
 	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
@@ -291,7 +290,7 @@ int lab_probe_run(struct lab_probe *p, struct xerr *e)
 		p->count = 1;
 	if (p->timeout_ms <= 0 || p->timeout_ms > 30000)
 		return xerr_set(e, 2, "probe: timeout %d ms out of range", p->timeout_ms);
-	job.out = shared_alloc(sizeof(*job.out), e);
+	job.out = lab_shared_alloc(sizeof(*job.out), e);
 	if (!job.out)
 		return -1;
 	memset(job.out, 0, sizeof(*job.out));
@@ -381,7 +380,7 @@ static int counters_child(void *arg, struct xerr *e)
 
 int lab_counters_read(const char *ns, struct lab_counters *c, struct xerr *e)
 {
-	struct lab_counters *shm = shared_alloc(sizeof(*shm), e);
+	struct lab_counters *shm = lab_shared_alloc(sizeof(*shm), e);
 	int rc;
 
 	if (!shm)
@@ -665,7 +664,7 @@ int lab_scan_run(struct lab_scan *s, struct xerr *e)
 		return xerr_set(e, 2, "scan: bad namespace, destination or ports %u-%u", s->lo, s->hi);
 	if (s->timeout_ms <= 0 || s->timeout_ms > 30000)
 		return xerr_set(e, 2, "scan: timeout %d ms out of range", s->timeout_ms);
-	job.counts = shared_alloc(3 * sizeof(unsigned), e);
+	job.counts = lab_shared_alloc(3 * sizeof(unsigned), e);
 	if (!job.counts)
 		return -1;
 	memset(job.counts, 0, 3 * sizeof(unsigned));
@@ -759,7 +758,7 @@ int lab_set_read(const char *ns, const char *set, struct lab_set *out, struct xe
 		      (*c >= 'a' && *c <= 'z')))
 			return xerr_set(e, 2, "invalid set name '%s'", set);
 	}
-	job.out = shared_alloc(sizeof(*job.out), e);
+	job.out = lab_shared_alloc(sizeof(*job.out), e);
 	if (!job.out)
 		return -1;
 	job.out->n = 0;

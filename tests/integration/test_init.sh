@@ -81,6 +81,10 @@ fi
 check_match "services chain accepts --service tcp/443:https" \
 	"^rule services tcp dport 443 accept \| service: https \(mesh-only\)$" "$sum"
 check_match "WireGuard port 51820 is in the ruleset" "udp dport 51820" "$sum"
+# a break-glass address must not make the shipped intents fail (apply refuses then)
+out=$("$XNFT" verify "$D" 2>&1)
+check_eq "verify: the intents hold with --admin set (exit 0)" 0 "$?"
+check_match "verify: every intent holds, break-glass among them" '^.*intents: ([0-9]+) of \1 intents hold$' "$out"
 
 # --- a second init refuses, --force overwrites --------------------------------
 before=$(md5sum "$D/rules/00-tables.nft")
@@ -98,6 +102,8 @@ check_eq "--force leaves no temp files" "" "$(find "$D" -name '.*' -type f)"
 err=$(ip netns exec "$NS" nft -I "$D" -f "$D/nftables.conf" 2>&1)
 rc=$?
 check_eq "the overwritten tree loads (replacing the table)" 0 "$rc"
+out=$("$XNFT" verify "$D" 2>&1)
+check_eq "verify: the intents hold with an IPv6 --admin (exit 0)" 0 "$?"
 [ "$rc" -eq 0 ] || diag "$err"
 sum=$(summary)
 check_match "after --force: rules match eth7" "^iifname eth7$" "$sum"

@@ -81,6 +81,8 @@ check_eq "lab demo exits 0" 0 "$rc"
 while IFS='|' read -r desc re; do
 	check_match "demo PASS: $desc" "^  PASS  $re" "$out"
 done <<'EOF'
+proof: from eth0 only WireGuard opens a connection|new connections from eth0, any port +UDP 51820 +\(expected UDP 51820\)
+proof: every intent holds on the live ruleset|the policy's intents \(policy/intents\) +([0-9]+) of \1 +\(expected all hold\)
 internet TCP 22 filtered|TCP 22 \(SSH listening\) +filtered
 internet TCP 80 filtered|TCP 80 \(HTTP listening\) +filtered
 internet TCP 22 over IPv6 filtered|TCP 22 over IPv6 +filtered
@@ -104,7 +106,13 @@ the admin still reaches SSH after the ban|admin still reaches SSH \(break-glass\
 the admin is not banned|admin 198\.18\.2\.10 not banned +not banned
 EOF
 check_match "demo: the scanner section is there" '^Scanner: 198\.18\.0\.2 scans TCP 1-30' "$out"
-check_match "demo: every expectation held" '^21 of 21 expectations held' "$out"
+check_match "demo: every expectation held" '^23 of 23 expectations held' "$out"
+check_match "demo: the proof section comes first" '^What xnft proves before any packet is sent' "$out"
+check_match "demo: the proof lists WireGuard from eth0" \
+	'^        IPv6 source not in @BOGON_V6, not a fragment: udp dport 51820 ' "$out"
+check_match "demo: the proof lists SSH from the mesh" '^        IPv4 source in @MESH_PEERS: tcp dport 22 ' "$out"
+check_fails "demo: the proof names no ct state (new connections only)" \
+	grep -q '^        .*ct state' <<<"$out"
 if printf '%s\n' "$out" | grep -q '^  FAIL'; then not_ok "demo: no FAIL line"; else ok "demo: no FAIL line"; fi
 check_eq "demo leaves no xnft-lab-* namespace" 0 "$(lab_ns_count)"
 check_fails "demo removes $LAB_DIR" test -e "$LAB_DIR"
