@@ -109,6 +109,23 @@ void apply_record(const char *id, const char *policy, const char *hash, const ch
 		state_write_atomic(ST_APPLIED, buf, (size_t)n, &ignored);
 }
 
+void apply_note_confirmed(const char *fingerprint)
+{
+	char *text = NULL, sum[TABLE_HASH_HEX], note[256];
+	struct xerr ignored;
+	size_t len = 0;
+	int n = -1;
+
+	if (fingerprint && *fingerprint && state_read(ST_CONFIRMED, &text, &len, &ignored) == 0) {
+		table_bytes_hash(text, len, sum);
+		n = snprintf(note, sizeof(note), "fingerprint=%s\nfile=%s\n", fingerprint, sum);
+	}
+	free(text);
+	if (n < 0 || (size_t)n >= sizeof(note) ||
+	    state_write_atomic(ST_CONFIRMED_HASH, note, (size_t)n, &ignored))
+		state_remove(ST_CONFIRMED_HASH, &ignored);
+}
+
 int apply_save_live(const char *name, const char *origin, struct xerr *e)
 {
 	char *listing = NULL, *text;
@@ -280,11 +297,63 @@ static int step_gates(const struct apply_opts *o, struct apply_result *r, struct
 
 /* ---- step 5: snapshot ----------------------------------------------------------- */
 
-/* List the table, write it as a restore file, check that it reloads. */
-static int snapshot_take(const char *id, const char *name, size_t *len, struct xerr *e)
+/*
+ * The loaded table is still the confirmed one when its fingerprint is the
+ * one noted with confirmed.nft and the file has not changed since: the
+ * snapshot is then a copy of a file this kernel has loaded. Listing a large
+ * table as text and reloading it in a private namespace would cost as much
+ * as the apply's own check. 1: not so (take it the long way), 0: written.
+ */
+static int snapshot_from_confirmed(const char *id, const char *name, size_t *len,
+				   struct xerr *e)
+{
+	char *note = NULL, *text = NULL, *out = NULL, fp[TABLE_HASH_HEX], file[TABLE_HASH_HEX];
+	char sum[TABLE_HASH_HEX], live[TABLE_HASH_HEX], head[256];
+	struct xerr ignored;
+	size_t nlen, tlen, hlen;
+	bool present;
+	int rc = 1;
+
+	if (state_read(ST_CONFIRMED_HASH, &note, &nlen, &ignored) != 0 ||
+	    kv_get(note, "fingerprint", fp, sizeof(fp)) || kv_get(note, "file", file, sizeof(file)) ||
+	    state_read(ST_CONFIRMED, &text, &tlen, &ignored) != 0)
+		goto out;
+	table_bytes_hash(text, tlen, sum);
+	if (strcmp(sum, file) || table_fingerprint_live(live, &present, &ignored) || !present ||
+	    strcmp(live, fp))
+		goto out;
+	hlen = (size_t)snprintf(head, sizeof(head), "# snapshot: xnft's table before apply %s: "
+				"the confirmed policy, unchanged (%.12s)\n", id, fp);
+	out = malloc(hlen + tlen);
+	if (!out) {
+		rc = xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+		goto out;
+	}
+	memcpy(out, head, hlen);
+	memcpy(out + hlen, text, tlen);
+	*len = hlen + tlen;
+	rc = state_write_atomic(name, out, *len, e);
+out:
+	free(note);
+	free(text);
+	free(out);
+	return rc;
+}
+
+/*
+ * List the table, write it as a restore file, check that it reloads; or,
+ * when the table is the confirmed one, copy that (*copied).
+ */
+static int snapshot_take(const char *id, const char *name, size_t *len, bool *copied,
+			 struct xerr *e)
 {
 	char origin[256], *listing = NULL, *text;
 	int rc;
+
+	rc = snapshot_from_confirmed(id, name, len, e);
+	*copied = rc == 0;
+	if (rc <= 0)
+		return rc;
 
 	if (table_list_text(&listing, e))
 		return -1;
@@ -320,6 +389,7 @@ struct snap_job {
 struct snap_msg {
 	int rc;
 	size_t len;
+	bool copied;             /* a copy of confirmed.nft, the table being that */
 	struct xerr err;
 };
 
@@ -346,7 +416,7 @@ static int snapshot_start(const char *id, struct apply_lock *lock, struct snap_j
 		close(lock->fd);
 		signal(SIGPIPE, SIG_IGN);
 		memset(&m, 0, sizeof(m));
-		m.rc = snapshot_take(id, SNAPSHOT_NEW, &m.len, &m.err);
+		m.rc = snapshot_take(id, SNAPSHOT_NEW, &m.len, &m.copied, &m.err);
 		if (write(fds[1], &m, sizeof(m)) != (ssize_t)sizeof(m))
 			_exit(2);
 		_exit(m.rc ? 1 : 0);
@@ -356,7 +426,7 @@ static int snapshot_start(const char *id, struct apply_lock *lock, struct snap_j
 	return 0;
 }
 
-static int snapshot_finish(struct snap_job *sj, size_t *len, struct xerr *e)
+static int snapshot_finish(struct snap_job *sj, size_t *len, bool *copied, struct xerr *e)
 {
 	struct snap_msg m;
 	size_t got = 0;
@@ -379,6 +449,7 @@ static int snapshot_finish(struct snap_job *sj, size_t *len, struct xerr *e)
 		return -1;
 	}
 	*len = m.len;
+	*copied = m.copied;
 	return 0;
 }
 
@@ -401,9 +472,10 @@ static int step_snapshot(const struct apply_opts *o, struct apply_result *r,
 			 struct snap_job *sj, size_t need, struct xerr *e)
 {
 	struct xerr ignored;
+	bool copied = false;
 	size_t len = 0;
 
-	if (snapshot_finish(sj, &len, e))
+	if (snapshot_finish(sj, &len, &copied, e))
 		return -1;
 	/* what is still to be written: the candidate (later the boot policy) */
 	if (state_check_space(need + STATE_SLACK, e)) {
@@ -415,10 +487,18 @@ static int step_snapshot(const struct apply_opts *o, struct apply_result *r,
 	} else if (state_rename(SNAPSHOT_NEW, ST_SNAPSHOT, e)) {
 		return -1;
 	}
-	apply_say(&o->progress, r->id, "snapshot", "ok",
-		  "xnft's table saved to %s/%s (%zu bytes, fsynced) and reloads in a private "
-		  "namespace%s", state_dir(), o->dry_run ? SNAPSHOT_NEW : ST_SNAPSHOT, len,
-		  o->dry_run ? " (dry run: removed again)" : "");
+	if (copied)
+		apply_say(&o->progress, r->id, "snapshot", "ok",
+			  "xnft's table is the confirmed policy, unchanged: %s/%s is a copy of %s "
+			  "(%zu bytes, fsynced), which this kernel has loaded%s", state_dir(),
+			  o->dry_run ? SNAPSHOT_NEW : ST_SNAPSHOT, ST_CONFIRMED, len,
+			  o->dry_run ? " (dry run: removed again)" : "");
+	else
+		apply_say(&o->progress, r->id, "snapshot", "ok",
+			  "xnft's table saved to %s/%s (%zu bytes, fsynced) and reloads in a "
+			  "private namespace%s", state_dir(),
+			  o->dry_run ? SNAPSHOT_NEW : ST_SNAPSHOT, len,
+			  o->dry_run ? " (dry run: removed again)" : "");
 	return 0;
 }
 
@@ -604,6 +684,7 @@ static int commit_now(const struct apply_opts *o, struct apply_result *r, const 
 		journal_append(r->id, "confirm", "failed", "%s", e->msg);
 		return xerr_wrap(e, "the new policy is loaded, but the boot policy was not updated");
 	}
+	apply_note_confirmed(L->hash);
 	state_write_atomic(ST_FALLBACK_VALUES, fallback, strlen(fallback), &ignored);
 	state_remove(ST_CANDIDATE, &ignored);
 	apply_record(r->id, o->policy, L->hash, "confirmed");

@@ -23,6 +23,13 @@ int apply_state_absolute(struct xerr *e);
 /* Record the last apply in ST_APPLIED. */
 void apply_record(const char *id, const char *policy, const char *hash, const char *state);
 
+/*
+ * Note the fingerprint of the table confirmed.nft loads, just written or
+ * renamed into place, with a hash of the file (ST_CONFIRMED_HASH); without
+ * a fingerprint the note is removed.
+ */
+void apply_note_confirmed(const char *fingerprint);
+
 /* Write the listing of the live table as a restore file (state name). */
 int apply_save_live(const char *name, const char *origin, struct xerr *e);
 

@@ -212,6 +212,7 @@ static void guard_promote(const struct guard_job *j)
 		guard_cleanup();
 		return;
 	}
+	apply_note_confirmed(j->hash);
 	if (j->fallback[0])
 		state_write_atomic(ST_FALLBACK_VALUES, j->fallback, strlen(j->fallback), &e);
 	apply_record(j->id, j->policy, j->hash, "confirmed");

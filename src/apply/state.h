@@ -8,6 +8,8 @@
  *   snapshot.nft    xnft's table before the last apply, as a restore file
  *   candidate.nft   the table an unconfirmed apply loaded, waiting for confirm
  *   confirmed.nft   the last confirmed table: what `xnft boot` loads
+ *   confirmed.hash  the fingerprint of the table confirmed.nft loads, and a hash
+ *                   of the file: tells the next apply the loaded table is still it
  *   fallback.values host values for the built-in fallback policy
  *   pending         the confirm guard: pid, start time, deadline
  *   confirm.request / rollback.request   messages to the guard
@@ -33,6 +35,7 @@
 #define ST_SNAPSHOT         "snapshot.nft"
 #define ST_CANDIDATE        "candidate.nft"
 #define ST_CONFIRMED        "confirmed.nft"
+#define ST_CONFIRMED_HASH   "confirmed.hash"
 #define ST_FALLBACK_VALUES  "fallback.values"
 #define ST_PENDING          "pending"
 #define ST_CONFIRM_REQ      "confirm.request"

@@ -401,3 +401,11 @@ int table_fingerprint_live(char hex[TABLE_HASH_HEX], bool *present, struct xerr 
 	listing_free(&l);
 	return rc;
 }
+
+void table_bytes_hash(const void *data, size_t len, char hex[TABLE_HASH_HEX])
+{
+	unsigned char digest[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(digest, data, len);
+	sodium_bin2hex(hex, TABLE_HASH_HEX, digest, sizeof(digest));
+}

@@ -59,4 +59,7 @@ int table_fingerprint(const struct listing *l, char hex[TABLE_HASH_HEX], bool *p
 /* The same for the table loaded in the calling namespace now. */
 int table_fingerprint_live(char hex[TABLE_HASH_HEX], bool *present, struct xerr *e);
 
+/* SHA-256 of bytes, in hex: tells whether a state file changed. */
+void table_bytes_hash(const void *data, size_t len, char hex[TABLE_HASH_HEX]);
+
 #endif

@@ -35,11 +35,30 @@ check "dry run leaves no snapshot behind" test ! -e "$XNFT_STATE_DIR/snapshot.ne
 
 # apply B while probing
 prober_start
-xn apply "$POL_B" >/dev/null 2>&1; rc=$?
+out=$(xn apply "$POL_B" 2>&1); rc=$?
 sleep 0.3
 check_eq "apply B exits 0" 0 "$rc"
 check_never_none "apply A -> B" "(A )?B"
 check_match "the snapshot holds A" 'tcp dport 8081' "$(cat "$XNFT_STATE_DIR/snapshot.nft")"
+# A was loaded and confirmed by the last apply: the snapshot is a copy of confirmed.nft
+check_match "snapshot: the confirmed A, unchanged, is copied" \
+	'\[snapshot\] xnft.s table is the confirmed policy, unchanged: .*snapshot.nft is a copy of confirmed.nft' "$out"
+check_match "the copy says where it comes from" '^# snapshot: xnft.s table before apply .*: the confirmed policy, unchanged' \
+	"$(head -n 1 "$XNFT_STATE_DIR/snapshot.nft")"
+check_match "confirmed.hash notes B's fingerprint and the file's hash" \
+	'^fingerprint=[0-9a-f]{64} file=[0-9a-f]{64}$' "$(tr '\n' ' ' <"$XNFT_STATE_DIR/confirmed.hash" | sed 's/ $//')"
+check_eq "confirmed.hash's file hash is confirmed.nft's" \
+	"$(sha256sum <"$XNFT_STATE_DIR/confirmed.nft" | cut -d' ' -f1)" \
+	"$(sed -n 's/^file=//p' "$XNFT_STATE_DIR/confirmed.hash")"
+# confirmed.nft changed by hand: the note no longer fits, the snapshot takes the long way
+cp "$XNFT_STATE_DIR/confirmed.nft" "$TEST_TMP/confirmed.keep"
+echo '# edited by hand' >>"$XNFT_STATE_DIR/confirmed.nft"
+out=$(xn apply --dry-run "$POL_B" 2>&1)
+check_match "edited confirmed.nft: the table is listed and reloaded instead" \
+	'\[snapshot\] xnft.s table saved to .* and reloads in a private namespace' "$out"
+cp "$TEST_TMP/confirmed.keep" "$XNFT_STATE_DIR/confirmed.nft"
+out=$(xn apply --dry-run "$POL_B" 2>&1)
+check_match "confirmed.nft as written: copied again" 'is a copy of confirmed.nft' "$out"
 check_match "the boot policy holds B" 'tcp dport 8082' "$(cat "$XNFT_STATE_DIR/confirmed.nft")"
 
 # invalid policy: refused with file:line, nothing changes
@@ -64,6 +83,8 @@ check_match "policy with a second table: says why" 'creates 2 tables' "$out"
 # drift: someone changes the table by hand; status sees it, rollback repairs it
 ip netns exec "$HOST" nft -I "$POL_A" -f "$POL_A/nftables.conf"
 check_eq "hand-loaded A" A "$(state_now)"
+out=$(xn apply --dry-run "$POL_B" 2>&1)
+check_match "drift: the snapshot takes the long way" 'and reloads in a private namespace' "$out"
 out=$(xn status "$POL_B"); rc=$?
 check_eq "status exits 1 on drift" 1 "$rc"
 check_match "status shows drift" 'DRIFT' "$out"
