@@ -16,27 +16,6 @@ ip netns add "$NS"
 
 source "$ROOT/bench/lib.sh"
 
-# A large policy: the default one plus a 100,000-element interval blocklist.
-make_large_policy() {
-	local dir=$1
-	"$XNFT" init "$dir" --wan eth0 --mesh-if wg0 --force >/dev/null
-	{
-		echo "table inet xnft {"
-		echo "	set BLOCKLIST {"
-		echo "		type ipv4_addr; flags interval"
-		printf '		elements = { '
-		awk 'BEGIN { for (i = 0; i < 100000; i++) { a = 11 + int(i / 65536); b = int(i / 256) % 256; c = i % 256;
-			printf "%s%d.%d.%d.0/24", (i ? ", " : ""), a, b, c } }'
-		echo " }"
-		echo "	}"
-		echo "	chain input {"
-		echo "		iifname \$WAN_IF ip saddr @BLOCKLIST counter drop comment \"blocklist: 100,000 networks\""
-		echo "	}"
-		echo "}"
-	} >"$dir/rules/16-blocklist.nft"
-	sed -i 's|^include "rules/20-mesh.nft"|include "rules/16-blocklist.nft"\n&|' "$dir/nftables.conf"
-}
-
 "$XNFT" init "$WORK/default" --wan eth0 --mesh-if wg0 >/dev/null
 make_large_policy "$WORK/large"
 

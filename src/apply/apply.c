@@ -58,6 +58,27 @@ void apply_say(const struct apply_progress *pr, const char *id, const char *step
 		journal_append(id, step, result, "%s", msg);
 }
 
+void apply_append(char **s, const char *fmt, ...)
+{
+	size_t old = *s ? strlen(*s) : 0;
+	va_list ap;
+	char *ns;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	ns = realloc(*s, old + (size_t)n + 1);
+	if (!ns)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(ns + old, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	*s = ns;
+}
+
 void apply_test_pause(const struct apply_progress *pr, const char *id, const char *step)
 {
 	const char *at = getenv(APPLY_PAUSE_ENV);
@@ -504,29 +525,6 @@ static int step_snapshot(const struct apply_opts *o, struct apply_result *r,
 
 /* ---- dry run: what would change ---------------------------------------------- */
 
-static void append(char **s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void append(char **s, const char *fmt, ...)
-{
-	size_t old = *s ? strlen(*s) : 0;
-	va_list ap;
-	char *ns;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	ns = realloc(*s, old + (size_t)n + 1);
-	if (!ns)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(ns + old, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	*s = ns;
-}
-
 /* Rules of chain c as text, for a multiset comparison. */
 static char **rule_texts(const struct rs_chain *c, size_t *n)
 {
@@ -560,10 +558,10 @@ static void chain_side(char **out, const char *sign, const struct rs_chain *ca, 
 		}
 		if (found)
 			continue;
-		append(out, "%s chain %s: %s", sign, ca->name, a[i] ? a[i] : "?");
+		apply_append(out, "%s chain %s: %s", sign, ca->name, a[i] ? a[i] : "?");
 		if (ca->rules[i].loc.file)
-			append(out, "   (%s:%d)", ca->rules[i].loc.file, ca->rules[i].loc.line);
-		append(out, "\n");
+			apply_append(out, "   (%s:%d)", ca->rules[i].loc.file, ca->rules[i].loc.line);
+		apply_append(out, "\n");
 	}
 	free(used);
 }
@@ -574,13 +572,13 @@ static void diff_chain(char **out, const struct rs_chain *old, const struct rs_c
 	char **a = rule_texts(old, &na), **b = rule_texts(new, &nb);
 
 	if (!old) {
-		append(out, "+ chain %s (%zu rules)\n", new->name, new->nrules);
+		apply_append(out, "+ chain %s (%zu rules)\n", new->name, new->nrules);
 	} else if (!new) {
-		append(out, "- chain %s (%zu rules)\n", old->name, old->nrules);
+		apply_append(out, "- chain %s (%zu rules)\n", old->name, old->nrules);
 	} else {
 		if (old->base != new->base || old->hook != new->hook || old->prio != new->prio ||
 		    old->policy != new->policy)
-			append(out, "~ chain %s: hook %s priority %d policy %s -> hook %s priority "
+			apply_append(out, "~ chain %s: hook %s priority %d policy %s -> hook %s priority "
 			       "%d policy %s\n", new->name, rs_hook_name(old->hook), old->prio,
 			       old->policy == RS_POLICY_DROP ? "drop" : "accept",
 			       rs_hook_name(new->hook), new->prio,
@@ -608,14 +606,14 @@ static char *table_changes(const struct rs_table *old, const struct rs_table *ne
 		const struct rs_set *p = old ? rs_table_set(old, s->name) : NULL;
 
 		if (!p)
-			append(&out, "+ set %s (%zu elements)\n", s->name, s->nelems);
+			apply_append(&out, "+ set %s (%zu elements)\n", s->name, s->nelems);
 		else if (p->nelems != s->nelems && !(s->flags & (RS_SETF_TIMEOUT | RS_SETF_DYNAMIC)))
-			append(&out, "~ set %s: %zu -> %zu elements\n", s->name, p->nelems,
+			apply_append(&out, "~ set %s: %zu -> %zu elements\n", s->name, p->nelems,
 			       s->nelems);
 	}
 	for (size_t i = 0; old && i < old->nsets; i++) {
 		if (!new || !rs_table_set(new, old->sets[i]->name))
-			append(&out, "- set %s (%zu elements)\n", old->sets[i]->name,
+			apply_append(&out, "- set %s (%zu elements)\n", old->sets[i]->name,
 			       old->sets[i]->nelems);
 	}
 	return out;

@@ -17,6 +17,7 @@
 #include "analyze/trace.h"
 #include "analyze/verify.h"
 #include "core/packet.h"
+#include "apply/apply_int.h"
 #include "apply/lockout.h"
 
 void gate_report_free(struct gate_report *g)
@@ -27,43 +28,19 @@ void gate_report_free(struct gate_report *g)
 	g->details = NULL;
 }
 
-/* Append a formatted line to *s (malloc'd, grows). */
-static void append(char **s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void append(char **s, const char *fmt, ...)
-{
-	size_t old = *s ? strlen(*s) : 0;
-	va_list ap;
-	char *ns;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	ns = realloc(*s, old + (size_t)n + 1);
-	if (!ns)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(ns + old, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	*s = ns;
-}
-
 /* ---- lint ------------------------------------------------------------------ */
 
 static void lint_finding_text(char **s, const struct lint_finding *f)
 {
 	if (f->file && f->line)
-		append(s, "%s:%d: ", f->file, f->line);
+		apply_append(s, "%s:%d: ", f->file, f->line);
 	else if (f->where)
-		append(s, "%s: ", f->where);
-	append(s, "%s[%s]: %s\n", lint_severity_name(f->sev), f->id, f->message ? f->message : "");
+		apply_append(s, "%s: ", f->where);
+	apply_append(s, "%s[%s]: %s\n", lint_severity_name(f->sev), f->id, f->message ? f->message : "");
 	if (f->text)
-		append(s, "    %s\n", f->text);
+		apply_append(s, "    %s\n", f->text);
 	if (f->hint)
-		append(s, "  fix: %s\n", f->hint);
+		apply_append(s, "  fix: %s\n", f->hint);
 }
 
 /* The gate's report from lint's: errors fail it, with each one in the details. */
@@ -143,9 +120,9 @@ int gate_intents(const char *entry, const char *incdir, const struct ruleset *rs
 		g->outcome = GATE_FAIL;
 		snprintf(g->summary, sizeof(g->summary), "the intents cannot be checked");
 		if (e->file[0] && e->line)
-			append(&g->details, "%s:%d: %s\n", e->file, e->line, e->msg);
+			apply_append(&g->details, "%s:%d: %s\n", e->file, e->line, e->msg);
 		else
-			append(&g->details, "%s\n", e->msg);
+			apply_append(&g->details, "%s\n", e->msg);
 		xerr_clear(e);
 		return 0;
 	}
@@ -156,7 +133,7 @@ int gate_intents(const char *entry, const char *incdir, const struct ruleset *rs
 			continue;
 		t = verify_item_format(&r.items[i]);
 		if (t) {
-			append(&g->details, "%s%s", t, t[0] && t[strlen(t) - 1] == '\n' ? "" : "\n");
+			apply_append(&g->details, "%s%s", t, t[0] && t[strlen(t) - 1] == '\n' ? "" : "\n");
 			free(t);
 		}
 	}
@@ -173,8 +150,8 @@ static void describe(char **s, const struct lockout_conn *c)
 {
 	const char *fmt = c->family == AF_INET6 ? "  [%s]:%u -> [%s]:%u" : "  %s:%u -> %s:%u";
 
-	append(s, fmt, c->client, c->client_port, c->server, c->server_port);
-	append(s, " (from %s, arriving on %s)\n", c->source, c->iif[0] ? c->iif : "an unknown interface");
+	apply_append(s, fmt, c->client, c->client_port, c->server, c->server_port);
+	apply_append(s, " (from %s, arriving on %s)\n", c->source, c->iif[0] ? c->iif : "an unknown interface");
 }
 
 /* The packet words of one connection's packet: established (ack) or new (syn). */
@@ -197,7 +174,7 @@ static void drop_reason(char **s, const struct trace_result *t, const char *base
 	char where[512];
 
 	if (!t->decided_by) {
-		append(s, "the policy (drop) of chain %s %s %s\n",
+		apply_append(s, "the policy (drop) of chain %s %s %s\n",
 		       t->decided_chain ? rs_family_name(t->decided_chain->table->family) : "?",
 		       t->decided_chain ? t->decided_chain->table->name : "?",
 		       t->decided_chain ? t->decided_chain->name : "?");
@@ -205,11 +182,11 @@ static void drop_reason(char **s, const struct trace_result *t, const char *base
 	}
 	trace_rule_where(t->decided_by, base_dir, where, sizeof(where));
 	if (t->decided_by->loc.text) {
-		append(s, "%s: %s\n", where, t->decided_by->loc.text);
+		apply_append(s, "%s: %s\n", where, t->decided_by->loc.text);
 	} else {
 		char *txt = ruleset_rule_format(t->decided_by, false);
 
-		append(s, "%s: %s\n", where, txt ? txt : "?");
+		apply_append(s, "%s: %s\n", where, txt ? txt : "?");
 		free(txt);
 	}
 }
@@ -236,14 +213,14 @@ static enum gate_outcome lockout_trace_conn(const struct ruleset *rs, const stru
 		if (packet_parse(&p, words, &e) || trace_packet(rs, &p, &o, &t, &e)) {
 			if (out == GATE_PASS)
 				describe(details, c);
-			append(details, "    %s: cannot be traced (%s)\n", label[est], e.msg);
+			apply_append(details, "    %s: cannot be traced (%s)\n", label[est], e.msg);
 			out = GATE_FAIL;
 			continue;
 		}
 		if (t.verdict != TRACE_V_ACCEPT) {
 			if (out == GATE_PASS)
 				describe(details, c);
-			append(details, "    %s: DROPPED by ", label[est]);
+			apply_append(details, "    %s: DROPPED by ", label[est]);
 			drop_reason(details, &t, base_dir);
 			out = GATE_FAIL;
 		}
