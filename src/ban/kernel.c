@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/nldump.h"
+
 #define CHUNK 512              /* elements per netlink message */
 #define ACK_TIMEOUT_MS 10000
 
@@ -402,62 +404,45 @@ static int elem_cb(struct nftnl_set_elem *el, void *data)
 	return 0;
 }
 
-static int list_one(struct kwriter *kw, int fam, struct list_ctx *lc, int *kerr)
+/* One message of a set's elements (nldump_run's callback). */
+static int elems_msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_set *rs = nftnl_set_alloc();
+
+	if (!rs) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
+	}
+	if (nftnl_set_elems_nlmsg_parse(nlh, rs) >= 0)
+		nftnl_set_elem_foreach(rs, elem_cb, data);
+	nftnl_set_free(rs);
+	return MNL_CB_OK;
+}
+
+/* List one ban set; *kerr: the kernel's answer (ENOENT: no such set). */
+static int list_one(struct kwriter *kw, int fam, struct list_ctx *lc, int *kerr, struct xerr *e)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
 	struct nftnl_set *s = nftnl_set_alloc();
+	struct nldump_result r;
 	struct nlmsghdr *nlh;
-	uint32_t seq = kw->seq++;
-	int fd = mnl_socket_get_fd(kw->nl);
-	bool done = false;
 
 	*kerr = 0;
 	if (!s)
-		return -1;
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
 	memset(buf, 0, MNL_SOCKET_BUFFER_SIZE);
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, kw->table);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, fam == AF_INET ? kw->set4 : kw->set6);
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, kw->family, NLM_F_DUMP | NLM_F_ACK,
-				    seq);
+				    kw->seq++);
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
-	if (mnl_socket_sendto(kw->nl, nlh, nlh->nlmsg_len) < 0)
-		return -1;
 	lc->fam = fam;
-	while (!done) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ssize_t got;
-		int left;
-
-		if (poll(&p, 1, ACK_TIMEOUT_MS) <= 0)
-			return -1;
-		got = mnl_socket_recvfrom(kw->nl, buf, sizeof(buf));
-		if (got < 0)
-			return -1;
-		left = (int)got;
-		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
-		     nlh = mnl_nlmsg_next(nlh, &left)) {
-			if (nlh->nlmsg_seq != seq)
-				continue;
-			if (nlh->nlmsg_type == NLMSG_DONE) {
-				done = true;
-			} else if (nlh->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
-
-				if (err->error < 0)
-					*kerr = -err->error;
-				done = true;
-			} else {
-				struct nftnl_set *rs = nftnl_set_alloc();
-
-				if (!rs)
-					return -1;
-				if (nftnl_set_elems_nlmsg_parse(nlh, rs) >= 0)
-					nftnl_set_elem_foreach(rs, elem_cb, lc);
-				nftnl_set_free(rs);
-			}
-		}
-	}
+	if (nldump_run(kw->nl, buf, sizeof(buf), nlh, ACK_TIMEOUT_MS, elems_msg_cb, lc, &r, e))
+		return -1;
+	if (r.cb_error)
+		return xerr_set(e, XNFT_EXIT_USAGE, "%s", strerror(r.cb_error));
+	*kerr = r.kernel_error;
 	return 0;
 }
 
@@ -471,9 +456,8 @@ int kw_list(struct kwriter *kw, int (*fn)(void *ctx, const struct kw_elem *el), 
 	for (size_t f = 0; f < 2; f++) {
 		int kerr;
 
-		if (list_one(kw, fams[f], &lc, &kerr) < 0)
-			return xerr_set(e, XNFT_EXIT_USAGE, "listing the ban sets: %s",
-					strerror(errno ? errno : EIO));
+		if (list_one(kw, fams[f], &lc, &kerr, e) < 0)
+			return xerr_wrap(e, "listing the ban sets");
 		if (kerr == ENOENT) {
 			*missing = true;
 			return xerr_set(e, XNFT_EXIT_FINDINGS, "set %s %s %s is not loaded",

@@ -22,6 +22,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include "core/nldump.h"
 #include "core/ruleset.h"
 
 #define NL_BUF_SIZE (256u << 10)
@@ -90,70 +91,23 @@ static void nl_close(struct nl *nl)
 	free(nl->buf);
 }
 
-/* What a message of the dump says: go on, the end, or a failure (errno set). */
-static int nl_message(const struct nlmsghdr *nlh, mnl_cb_t cb, void *data, bool *changed)
-{
-	if (nlh->nlmsg_type == NLMSG_DONE)
-		return MNL_CB_STOP;
-	if (nlh->nlmsg_type == NLMSG_ERROR) {
-		const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
-
-		if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err)))
-			errno = EBADMSG;
-		else
-			errno = -err->error;
-		if (errno == ENOENT)
-			*changed = true;   /* the table or set went away after it was listed */
-		return errno && errno != ENOENT ? MNL_CB_ERROR : MNL_CB_STOP;
-	}
-	/* the ruleset changed during the dump: keep reading to its end, then read again */
-	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-		*changed = true;
-	if (*changed || !cb || nlh->nlmsg_type < NLMSG_MIN_TYPE)
-		return MNL_CB_OK;
-	return cb(nlh, data);
-}
-
 /*
- * Send a dump request and feed every answer to cb until the kernel says
- * done. DUMP_CHANGED when the ruleset changed while it was dumped (the
- * caller reads again); the dump is always read to its end, so the socket
- * stays in step for the next request.
+ * Send a dump request and feed every answer to cb. DUMP_CHANGED when the
+ * ruleset changed while it was dumped (the kernel flagged the dump, or the
+ * table or set went away after it was listed): the caller reads again.
  */
 static int nl_dump(struct nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data,
 		   struct xerr *e)
 {
-	bool changed = false, failed = false;
-	int rc = MNL_CB_OK, err = 0;
+	struct nldump_result r;
+	int err;
 
-	if (mnl_socket_sendto(nl->sock, req, req->nlmsg_len) < 0)
-		return xerr_set(e, XNFT_EXIT_USAGE, "netlink request: %s", strerror(errno));
-	while (rc != MNL_CB_STOP) {
-		ssize_t got = mnl_socket_recvfrom(nl->sock, nl->buf, NL_BUF_SIZE);
-		const struct nlmsghdr *nlh = (const struct nlmsghdr *)nl->buf;
-		int left = (int)got;
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return xerr_set(e, XNFT_EXIT_USAGE, "netlink dump: %s", strerror(errno));
-		for (; mnl_nlmsg_ok(nlh, left) && rc != MNL_CB_STOP; nlh = mnl_nlmsg_next(nlh, &left)) {
-			if (nlh->nlmsg_seq != req->nlmsg_seq || nlh->nlmsg_pid != nl->portid)
-				continue;
-			/* after a failure, only read on: no more callbacks */
-			rc = nl_message(nlh, failed ? NULL : cb, data, &changed);
-			if (rc == MNL_CB_ERROR && !failed) {
-				/* remember the first failure, read on to the end */
-				failed = true;
-				err = errno;
-			}
-			if (rc == MNL_CB_ERROR)
-				rc = nlh->nlmsg_type == NLMSG_ERROR ? MNL_CB_STOP : MNL_CB_OK;
-		}
-	}
-	if (failed)
+	if (nldump_run(nl->sock, nl->buf, NL_BUF_SIZE, req, -1, cb, data, &r, e))
+		return -1;
+	err = r.cb_error ? r.cb_error : r.kernel_error == ENOENT ? 0 : r.kernel_error;
+	if (err)
 		return xerr_set(e, XNFT_EXIT_USAGE, "netlink dump: %s", strerror(err));
-	return changed ? DUMP_CHANGED : 0;
+	return r.interrupted || r.kernel_error == ENOENT ? DUMP_CHANGED : 0;
 }
 
 static int gen_cb(const struct nlmsghdr *nlh, void *data)
