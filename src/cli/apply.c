@@ -86,7 +86,7 @@ static int parse_args(int argc, char **argv, struct apply_cli *c)
 	c->o.what = c->what;
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			if (parse_secs(optarg, &c->o.confirm_secs)) {

@@ -28,8 +28,8 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: xnft check [POLICY] [--exposure] [--json] [-q]\n"
-		"       xnft check --live [--exposure] [--json] [-q]\n"
+		"Usage: xnft check [POLICY] [--exposure [--new]] [--json] [-q]\n"
+		"       xnft check --live [--exposure [--new]] [--json] [-q]\n"
 		"Load POLICY (a file, or a directory holding nftables.conf; default\n"
 		XNFT_DEFAULT_POLICY ") with libnftables inside a private network\n"
 		"namespace and report every error as FILE:LINE:COL with the source line.\n"
@@ -45,6 +45,7 @@ static void usage(FILE *out)
 		"Options:\n"
 		"  --live      read the ruleset loaded in the kernel now instead (needs root)\n"
 		"  --exposure  also print what is accepted, per interface and source\n"
+		"  --new       with --exposure: only what opens a connection (ct state new)\n"
 		"  --json      print the result as one JSON object\n"
 		"  -q, --quiet print nothing on success (but the exposure, if asked for)\n"
 		"  -h, --help  show this help\n"
@@ -56,7 +57,7 @@ static void usage(FILE *out)
 
 struct check_opts {
 	const char *policy;
-	bool json, quiet, live, exposure;
+	bool json, quiet, live, exposure, only_new;
 };
 
 static int parse_args(int argc, char **argv, struct check_opts *o)
@@ -66,6 +67,7 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "live",  no_argument, NULL, 'l' },
 		{ "exposure", no_argument, NULL, 'x' },
+		{ "new",   no_argument, NULL, 'n' },
 		{ "help",  no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -74,12 +76,13 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 	memset(o, 0, sizeof(*o));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+qh", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qh", options, NULL)) != -1) {
 		switch (c) {
 		case 'j': o->json = true; break;
 		case 'q': o->quiet = true; break;
 		case 'l': o->live = true; break;
 		case 'x': o->exposure = true; break;
+		case 'n': o->only_new = true; break;
 		case 'h': usage(stdout); return XNFT_EXIT_OK;
 		default:
 			return cli_bad_option("check", argv);
@@ -87,6 +90,8 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 	}
 	if (cli_policy_operand("check", argc, argv, o->live, &o->policy) >= 0)
 		return XNFT_EXIT_USAGE;
+	if (o->only_new && !o->exposure)
+		return cli_usage_error("check", "--new narrows --exposure: give both");
 	if (!o->policy)
 		o->policy = XNFT_DEFAULT_POLICY;
 	return -1;
@@ -293,7 +298,7 @@ static int run_engine(const struct check_opts *o, const struct ruleset *rs, char
 	if (sx_engine_start(rs, &g, e))
 		return -1;
 	if (o->exposure)
-		rc = exposure_compute(rs, &g, NULL, x, e);
+		rc = exposure_compute(rs, &g, &(struct exposure_query){ NULL, o->only_new }, x, e);
 	if (!rc && *have_intents) {
 		rc = verify_policy(entry, incdir, rs, &g, intents, vr, e);
 		if (rc) {

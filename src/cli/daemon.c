@@ -82,7 +82,7 @@ static int parse_args(int argc, char **argv, struct daemon_cli *o)
 	memset(o, 0, sizeof(*o));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+c:s:h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:s:h", options, NULL)) != -1) {
 		switch (c) {
 		case 'c': o->config = optarg; break;
 		case 'S': o->socket = optarg; break;

@@ -64,7 +64,7 @@ static int parse_args(int argc, char **argv, struct lint_opts *o)
 	memset(o, 0, sizeof(*o));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+qh", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qh", options, NULL)) != -1) {
 		switch (c) {
 		case 'j': o->json = true; break;
 		case 'q': o->quiet = true; break;

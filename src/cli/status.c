@@ -200,7 +200,7 @@ int cmd_status(int argc, char **argv)
 	}
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+hv", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hv", options, NULL)) != -1) {
 		if (c == 'j' || c == 'v') {
 			json |= c == 'j';
 			verbose |= c == 'v';

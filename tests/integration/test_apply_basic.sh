@@ -32,6 +32,10 @@ check_match "dry run names the removed rule" '^- chain input: tcp dport 8081' "$
 check_match "dry run names the added rule with file:line" '^\+ chain input: tcp dport 8082 .*polB/rules/00-main.nft:7' "$out"
 check_never_none "dry run" "A"
 check "dry run leaves no snapshot behind" test ! -e "$XNFT_STATE_DIR/snapshot.new.nft"
+# options may follow POLICY, as the README writes `xnft apply /etc/xnft --confirm 60`
+out=$(xn apply "$POL_B" --dry-run 2>&1); rc=$?
+check_eq "options after POLICY: apply POLICY --dry-run exits 0" 0 "$rc"
+check_match "options after POLICY: it is a dry run" 'dry run: the kernel was not changed' "$out"
 
 # apply B while probing
 prober_start

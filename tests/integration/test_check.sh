@@ -146,6 +146,14 @@ JSON=$("$XNFT" check --exposure --json "$POLICY" 2>/dev/null)
 check_eq "--exposure --json: the same input lines as xnft exposure --json" \
 	"$("$XNFT" exposure --json "$POLICY" | jq -c .input)" "$(printf '%s\n' "$JSON" | jq -c .exposure.input)"
 check_eq "-q --exposure: the exposure alone" "$EXP" "$("$XNFT" check -q --exposure "$POLICY" 2>/dev/null)"
+check_eq "-q --exposure --new: exactly what xnft exposure --new prints" \
+	"$("$XNFT" exposure "$POLICY" --new 2>/dev/null)" "$("$XNFT" check -q --exposure --new "$POLICY" 2>/dev/null)"
+check_eq "--exposure --new --json: new_only" true \
+	"$("$XNFT" check --exposure --new --json "$POLICY" 2>/dev/null | jq -r .exposure.new_only)"
+check_eq "options may follow POLICY: check POLICY -q --exposure --new" \
+	"$("$XNFT" exposure "$POLICY" --new 2>/dev/null)" "$("$XNFT" check "$POLICY" -q --exposure --new 2>/dev/null)"
+check_eq "--new without --exposure is a usage error (exit 2)" 2 \
+	"$("$XNFT" check --new "$POLICY" >/dev/null 2>&1; echo $?)"
 check_eq "--json without --exposure: exposure is null" "null" \
 	"$("$XNFT" check --json "$POLICY" | jq -c .exposure)"
 OUT=$("$XNFT" check --exposure "$T/open" 2>&1); RC=$?
