@@ -68,10 +68,17 @@ static bool is_tcp(const struct packet *p)
 	return !non_first_fragment(p) && p->l4proto == MATCH_PROTO_TCP;
 }
 
+/*
+ * An icmp header to judge: icmp in IPv4, icmpv6 in IPv6, as the analysis's
+ * header space has it. The other pairings ("ip6 nexthdr icmp") carry the
+ * protocol number only: a type named from the wrong table would not parse.
+ */
 static bool is_icmp(const struct packet *p)
 {
-	return !non_first_fragment(p) &&
-	       (p->l4proto == MATCH_PROTO_ICMP || p->l4proto == MATCH_PROTO_ICMPV6);
+	if (non_first_fragment(p))
+		return false;
+	return p->nfproto == MATCH_NFPROTO_IPV6 ? p->l4proto == MATCH_PROTO_ICMPV6
+						 : p->l4proto == MATCH_PROTO_ICMP;
 }
 
 /* Which icmp table a type/code is named from: icmpv6 for l4proto 58. */
