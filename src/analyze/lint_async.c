@@ -11,7 +11,6 @@
 #include "analyze/lint.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/fdio.h"
+#include "core/spawn.h"
 
 #define NO_STRING UINT32_MAX
 #define REPORT_MAX (64u << 20)
@@ -271,25 +271,12 @@ static int read_all(int fd, char **out, size_t *len)
 int lint_async_start(const char *policy, const struct ruleset *rs, struct lint_async *a,
 		     struct xerr *e)
 {
-	int fds[2];
-
-	a->pid = -1;
-	a->fd = -1;
-	if (pipe2(fds, O_CLOEXEC))
-		return xerr_set(e, XNFT_EXIT_USAGE, "pipe: %s", strerror(errno));
-	a->pid = fork();
-	if (a->pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return xerr_set(e, XNFT_EXIT_USAGE, "fork: %s", strerror(errno));
-	}
+	if (spawn_fork_piped(&a->pid, &a->fd, e))
+		return -1;
 	if (a->pid == 0) {
-		close(fds[0]);
 		signal(SIGPIPE, SIG_IGN);
-		child(fds[1], policy, rs);
+		child(a->fd, policy, rs);
 	}
-	close(fds[1]);
-	a->fd = fds[0];
 	return 0;
 }
 

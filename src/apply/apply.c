@@ -9,7 +9,6 @@
 #include "apply/apply.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -29,6 +28,7 @@
 #include "core/policy_load.h"
 #include "core/ruleset.h"
 #include "core/sandbox.h"
+#include "core/spawn.h"
 
 #define SNAPSHOT_NEW "snapshot.new.nft"
 /* Room kept beyond the files themselves (journal, temp files). */
@@ -417,33 +417,20 @@ struct snap_msg {
 static int snapshot_start(const char *id, struct apply_lock *lock, struct snap_job *sj,
 			  struct xerr *e)
 {
-	int fds[2];
-
-	sj->pid = -1;
-	sj->fd = -1;
-	if (pipe2(fds, O_CLOEXEC))
-		return xerr_set(e, XNFT_EXIT_USAGE, "pipe: %s", strerror(errno));
-	sj->pid = fork();
-	if (sj->pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return xerr_set(e, XNFT_EXIT_USAGE, "fork: %s", strerror(errno));
-	}
+	if (spawn_fork_piped(&sj->pid, &sj->fd, e))
+		return -1;
 	if (sj->pid == 0) {
 		struct snap_msg m;
 
-		close(fds[0]);
 		/* our copy only: the lock stays with the parent, and dies with it */
 		close(lock->fd);
 		signal(SIGPIPE, SIG_IGN);
 		memset(&m, 0, sizeof(m));
 		m.rc = snapshot_take(id, SNAPSHOT_NEW, &m.len, &m.copied, &m.err);
-		if (write(fds[1], &m, sizeof(m)) != (ssize_t)sizeof(m))
+		if (write(sj->fd, &m, sizeof(m)) != (ssize_t)sizeof(m))
 			_exit(2);
 		_exit(m.rc ? 1 : 0);
 	}
-	close(fds[1]);
-	sj->fd = fds[0];
 	return 0;
 }
 

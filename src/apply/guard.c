@@ -34,6 +34,7 @@
 #include "apply/state.h"
 #include "core/fdio.h"
 #include "core/paths.h"
+#include "core/spawn.h"
 
 #define GUARD_TICK_MS 500
 #define REVERT_TRIES 5
@@ -361,34 +362,26 @@ int guard_start(const struct guard_job *j, long *pid, time_t *deadline, struct x
 {
 	struct guard_msg m;
 	size_t got = 0;
-	int fds[2], status;
+	int fd, status;
 	pid_t child;
 
-	if (pipe2(fds, O_CLOEXEC))
-		return xerr_set(e, XNFT_EXIT_USAGE, "pipe: %s", strerror(errno));
-	child = fork();
-	if (child < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return xerr_set(e, XNFT_EXIT_USAGE, "fork: %s", strerror(errno));
-	}
+	if (spawn_fork_piped(&child, &fd, e))
+		return -1;
 	if (child == 0) {
 		pid_t g;
 
-		close(fds[0]);
 		setsid();
 		g = fork();
 		if (g != 0)
 			_exit(g < 0 ? 1 : 0);
-		guard_main(j, fds[1]);
+		guard_main(j, fd);
 		_exit(0);
 	}
-	close(fds[1]);
 	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
 		;
 	memset(&m, 0, sizeof(m));
-	got = fd_read_full(fds[0], &m, sizeof(m));
-	close(fds[0]);
+	got = fd_read_full(fd, &m, sizeof(m));
+	close(fd);
 	if (got != sizeof(m)) {
 		xerr_set(e, XNFT_EXIT_USAGE, "the confirm guard ended before it reported");
 		return xerr_hint(e, "see 'xnft status' and the journal in %s", state_dir());

@@ -26,6 +26,7 @@
 #include "core/nftctx.h"
 #include "core/paths.h"
 #include "core/sandbox.h"
+#include "core/spawn.h"
 
 #define TABLE_SPEC XNFT_TABLE_FAMILY " " XNFT_TABLE_NAME
 
@@ -143,37 +144,29 @@ int table_restore(const char *state_name, struct xerr *e)
 static int private_load(const char *path, struct xerr *e)
 {
 	struct xerr child;
-	int fds[2], status = 0;
+	int fd, status = 0;
 	size_t got = 0;
 	pid_t pid;
 
-	if (pipe2(fds, O_CLOEXEC))
-		return xerr_set(e, XNFT_EXIT_USAGE, "pipe: %s", strerror(errno));
-	pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return xerr_set(e, XNFT_EXIT_USAGE, "fork: %s", strerror(errno));
-	}
+	if (spawn_fork_piped(&pid, &fd, e))
+		return -1;
 	if (pid == 0) {
 		struct nftctx *ctx;
 		int rc = 2;
 
-		close(fds[0]);
 		xerr_clear(&child);
 		if (geteuid() == 0 && unshare(CLONE_NEWNET) == 0) {
 			ctx = nftctx_new(0, &child);
 			rc = ctx && nftctx_load_file(ctx, path, NULL, &child) == 0 ? 0 : 1;
 			nftctx_free(ctx);
 		}
-		if (write(fds[1], &child, sizeof(child)) != (ssize_t)sizeof(child))
+		if (write(fd, &child, sizeof(child)) != (ssize_t)sizeof(child))
 			rc = 2;
 		_exit(rc);
 	}
-	close(fds[1]);
 	xerr_clear(&child);
-	got = fd_read_full(fds[0], &child, sizeof(child));
-	close(fds[0]);
+	got = fd_read_full(fd, &child, sizeof(child));
+	close(fd);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/fdio.h"
+#include "core/spawn.h"
 
 #define NETNS_RUN_DIR "/run/netns"
 
@@ -80,29 +81,20 @@ int netns_call(const char *name, int (*fn)(void *arg, struct xerr *e), void *arg
 	       struct xerr *e)
 {
 	struct netns_reply r;
-	int pipefd[2], status;
+	int fd, status;
 	pid_t pid;
 
 	if (!fn)
 		return xerr_set(e, 2, "netns_call: no function");
 	if (!netns_name_ok(name))
 		return xerr_set(e, 2, "invalid network namespace name '%s'", name ? name : "");
-	if (pipe2(pipefd, O_CLOEXEC))
-		return xerr_set(e, 2, "pipe: %s", strerror(errno));
 	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return xerr_set(e, 2, "fork: %s", strerror(errno));
-	}
-	if (pid == 0) {
-		close(pipefd[0]);
-		child_run(pipefd[1], name, fn, arg);
-	}
-	close(pipefd[1]);
-	size_t got = fd_read_full(pipefd[0], &r, sizeof(r));
-	close(pipefd[0]);
+	if (spawn_fork_piped(&pid, &fd, e))
+		return -1;
+	if (pid == 0)
+		child_run(fd, name, fn, arg);
+	size_t got = fd_read_full(fd, &r, sizeof(r));
+	close(fd);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
 			return xerr_set(e, 2, "waitpid(%d): %s", (int)pid, strerror(errno));

@@ -26,6 +26,7 @@
 #include <linux/rtnetlink.h>
 
 #include "core/fdio.h"
+#include "core/spawn.h"
 
 enum frame_type {
 	FRAME_JSON = 'J',  /* the terse `list ruleset` output */
@@ -468,37 +469,29 @@ static void reap_later(pid_t pid)
 int sandbox_start(const char *path, const char *include_dir, struct sandbox_job *job,
 		  struct xerr *e)
 {
-	int fds[2];
 	pid_t pid;
+	int fd;
 
 	reap_exited();
 	memset(job, 0, sizeof(*job));
 	job->fd = -1;
 	xerr_clear(&job->child_err);
 	snprintf(job->path, sizeof(job->path), "%s", path);
-	if (pipe2(fds, O_CLOEXEC))
-		return xerr_set(e, XNFT_EXIT_USAGE, "pipe: %s", strerror(errno));
-	pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return xerr_set(e, XNFT_EXIT_USAGE, "fork: %s", strerror(errno));
-	}
+	if (spawn_fork_piped(&pid, &fd, e))
+		return -1;
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
-		close(fds[0]);
 		signal(SIGPIPE, SIG_IGN);
 		/* a policy that includes /dev/stdin must not wait for a terminal */
 		if (null >= 0) {
 			dup2(null, STDIN_FILENO);
 			close(null);
 		}
-		_exit(child_load(fds[1], path, include_dir));
+		_exit(child_load(fd, path, include_dir));
 	}
-	close(fds[1]);
 	job->pid = pid;
-	job->fd = fds[0];
+	job->fd = fd;
 	return 0;
 }
 

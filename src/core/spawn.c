@@ -309,3 +309,22 @@ int spawn_stop(pid_t pid, int timeout_ms)
 	kill(pid, SIGKILL);
 	return wait_gone(pid, 2000) ? 0 : -1;
 }
+
+int spawn_fork_piped(pid_t *pid, int *fd, struct xerr *e)
+{
+	int fds[2];
+
+	*pid = -1;
+	*fd = -1;
+	if (pipe2(fds, O_CLOEXEC))
+		return xerr_set(e, XNFT_EXIT_USAGE, "pipe: %s", strerror(errno));
+	*pid = fork();
+	if (*pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return xerr_set(e, XNFT_EXIT_USAGE, "fork: %s", strerror(errno));
+	}
+	close(fds[*pid ? 1 : 0]);
+	*fd = fds[*pid ? 0 : 1];
+	return 0;
+}

@@ -19,6 +19,15 @@ int spawn_capture(char *const argv[], char **out, struct xerr *e);
 /* Start argv in the background; *pid is the child's. stdio to /dev/null unless log_path. */
 int spawn_start(char *const argv[], const char *log_path, pid_t *pid, struct xerr *e);
 
+/*
+ * Fork with a pipe from the child back to the parent: the way xnft runs its
+ * own code in a child (a sandbox, a namespace, lint, a snapshot) and reads
+ * its result. Both return 0: the parent with *pid the child and *fd the
+ * read end, the child with *pid 0 and *fd the write end (the other end is
+ * closed in each). -1 with e set, *pid and *fd -1, when there is no child.
+ */
+int spawn_fork_piped(pid_t *pid, int *fd, struct xerr *e);
+
 /* SIGTERM the child we started, wait up to timeout_ms, then SIGKILL. */
 int spawn_stop(pid_t pid, int timeout_ms);
 

@@ -26,6 +26,7 @@
 
 #include "core/netns.h"
 #include "core/nftctx.h"
+#include "core/spawn.h"
 
 static long long mono_ms(void)
 {
@@ -559,24 +560,15 @@ fail:
 int lab_listeners_start(const char *ns, pid_t *pid, struct xerr *e)
 {
 	struct xerr cerr;
-	int pipefd[2], status;
+	int fd, status;
 
-	if (pipe2(pipefd, O_CLOEXEC))
-		return xerr_set(e, 2, "pipe: %s", strerror(errno));
 	fflush(NULL);
-	*pid = fork();
-	if (*pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return xerr_set(e, 2, "fork: %s", strerror(errno));
-	}
-	if (*pid == 0) {
-		close(pipefd[0]);
-		listeners_child(pipefd[1], ns);
-	}
-	close(pipefd[1]);
-	ssize_t n = read(pipefd[0], &cerr, sizeof(cerr));
-	close(pipefd[0]);
+	if (spawn_fork_piped(pid, &fd, e))
+		return -1;
+	if (*pid == 0)
+		listeners_child(fd, ns);
+	ssize_t n = read(fd, &cerr, sizeof(cerr));
+	close(fd);
 	if (n == 1)
 		return 0;
 	waitpid(*pid, &status, 0);
