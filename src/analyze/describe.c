@@ -1414,13 +1414,21 @@ void ds_lines_free(struct ds_lines *l)
 	memset(l, 0, sizeof(*l));
 }
 
-char *ds_line_format(const struct ds_line *l)
+char *ds_line_body(const struct ds_line *l)
 {
-	struct sbuf b = { .n = 0 };
+	static const char dash[] = " \xe2\x80\x94 ";
+	size_t len = strlen(l->text) + 1;
+	char *s;
 
-	b.s[0] = '\0';
-	sb_add(&b, "%s: %s", l->iface, l->text);
 	for (size_t i = 0; i < l->nconds; i++)
-		sb_add(&b, "%s%s", i ? ", " : " \xe2\x80\x94 ", l->conds[i]);
-	return strdup(b.s);
+		len += sizeof(dash) + strlen(l->conds[i]);
+	s = malloc(len);
+	if (!s)
+		return NULL;
+	strcpy(s, l->text);
+	for (size_t i = 0; i < l->nconds; i++) {
+		strcat(s, i ? ", " : dash);
+		strcat(s, l->conds[i]);
+	}
+	return s;
 }

@@ -146,11 +146,11 @@ static void print_lines(const struct ds_lines *l)
 
 		if (!last || strcmp(last, d->iface))
 			printf("  %s:\n", d->iface);
+		char *body = ds_line_body(d);
+
 		last = d->iface;
-		printf("    %s", d->text);
-		for (size_t k = 0; k < d->nconds; k++)
-			printf("%s%s", k ? ", " : " \xe2\x80\x94 ", d->conds[k]);
-		printf("\n");
+		printf("    %s\n", body ? body : d->text);
+		free(body);
 	}
 	if (l->truncated)
 		printf("  ... (cut after %d lines)\n", DS_MAX_LINES);

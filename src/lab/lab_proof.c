@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -35,7 +36,7 @@ static void add_lines(struct lab_proof *p, const struct ds_lines *l, int forward
 {
 	for (size_t i = 0; i < l->n; i++) {
 		struct lab_proof_line *o;
-		size_t used;
+		char *body;
 
 		if (p->nlines == LAB_PROOF_LINES) {
 			p->truncated = 1;
@@ -44,10 +45,9 @@ static void add_lines(struct lab_proof *p, const struct ds_lines *l, int forward
 		o = &p->lines[p->nlines++];
 		o->forward = forward;
 		snprintf(o->iface, sizeof(o->iface), "%s", l->v[i].iface);
-		used = (size_t)snprintf(o->text, sizeof(o->text), "%s", l->v[i].text);
-		for (size_t k = 0; k < l->v[i].nconds && used < sizeof(o->text); k++)
-			used += (size_t)snprintf(o->text + used, sizeof(o->text) - used, "%s%s",
-						 k ? ", " : " \xe2\x80\x94 ", l->v[i].conds[k]);
+		body = ds_line_body(&l->v[i]);
+		snprintf(o->text, sizeof(o->text), "%s", body ? body : l->v[i].text);
+		free(body);
 	}
 	p->truncated |= l->truncated;
 }
