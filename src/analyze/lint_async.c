@@ -245,29 +245,6 @@ static int unpack(const char *buf, size_t len, const struct ruleset *rs, struct 
 	return 0;
 }
 
-static int read_all(int fd, char **out, size_t *len)
-{
-	struct wbuf w = { 0 };
-	char chunk[65536];
-
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || w.oom || w.len > REPORT_MAX) {
-			free(w.p);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		put(&w, chunk, (size_t)n);
-	}
-	*out = w.p;
-	*len = w.len;
-	return 0;
-}
-
 int lint_async_start(const char *policy, const struct ruleset *rs, struct lint_async *a,
 		     struct xerr *e)
 {
@@ -288,7 +265,7 @@ int lint_async_finish(struct lint_async *a, const struct ruleset *rs, struct lin
 	int status = 0, got, rc;
 
 	memset(out, 0, sizeof(*out));
-	got = read_all(a->fd, &buf, &len);
+	got = fd_read_all(a->fd, REPORT_MAX, &buf, &len);
 	close(a->fd);
 	a->fd = -1;
 	while (waitpid(a->pid, &status, 0) < 0 && errno == EINTR)

@@ -2,6 +2,8 @@
 #include "core/fdio.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 int fd_write_all(int fd, const void *buf, size_t len)
@@ -40,4 +42,51 @@ size_t fd_read_full(int fd, void *buf, size_t len)
 		got += (size_t)n;
 	}
 	return got;
+}
+
+int fd_read_all(int fd, size_t max, char **out, size_t *len)
+{
+	size_t cap = 4096, got = 0;
+	char *buf = malloc(cap), scratch[4096];
+	bool cut = false;
+
+	*out = NULL;
+	*len = 0;
+	for (;;) {
+		char *dst = got < max ? buf + got : scratch;
+		size_t room = got < max ? cap - 1 - got : sizeof(scratch);
+		ssize_t n;
+
+		if (!buf)
+			return -1;
+		if (got < max && got + 1 == cap) {
+			char *nb = realloc(buf, cap * 2);
+
+			if (!nb)
+				break;
+			buf = nb;
+			cap *= 2;
+			continue;
+		}
+		if (got < max && room > max - got)
+			room = max - got;
+		n = read(fd, dst, room);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0) {
+				buf[got] = '\0';
+				*out = buf;
+				*len = got;
+				return cut ? 1 : 0;
+			}
+			break;
+		}
+		if (dst == scratch)
+			cut = true;
+		else
+			got += (size_t)n;
+	}
+	free(buf);
+	return -1;
 }

@@ -15,4 +15,12 @@ int fd_write_all(int fd, const void *buf, size_t len);
 /* Read until len bytes came or the stream ended; how many came (errno set on an error). */
 size_t fd_read_full(int fd, void *buf, size_t len);
 
+/*
+ * Read fd to its end into *out (malloc'd, NUL-terminated; *len bytes before
+ * the NUL). Past max bytes the rest is read and dropped, so that the writer
+ * never blocks: 1, with the first max bytes. 0 when all of it came; -1 on a
+ * read error or out of memory (*out NULL).
+ */
+int fd_read_all(int fd, size_t max, char **out, size_t *len);
+
 #endif

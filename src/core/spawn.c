@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/fdio.h"
+
 extern char **environ;
 
 /* Captured output beyond this is dropped: a runaway child must not eat memory. */
@@ -124,37 +126,6 @@ int spawn_run(char *const argv[], struct xerr *e)
 	return check_status(argv, status, NULL, e);
 }
 
-/* Read everything from fd into a growing NUL-terminated buffer. */
-static char *read_all(int fd)
-{
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
-
-	if (!buf)
-		return NULL;
-	for (;;) {
-		if (len + 1 >= cap && cap < SPAWN_CAPTURE_MAX) {
-			char *nb = realloc(buf, cap * 2);
-			if (!nb)
-				break;
-			buf = nb;
-			cap *= 2;
-		}
-		char scratch[4096];
-		char *dst = len + 1 < cap ? buf + len : scratch;
-		size_t room = len + 1 < cap ? cap - len - 1 : sizeof(scratch);
-		ssize_t n = read(fd, dst, room);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (dst != scratch)
-			len += (size_t)n;
-	}
-	buf[len] = '\0';
-	return buf;
-}
-
 int spawn_capture(char *const argv[], char **out, struct xerr *e)
 {
 	posix_spawn_file_actions_t fa;
@@ -191,7 +162,9 @@ int spawn_capture(char *const argv[], char **out, struct xerr *e)
 		close(pipefd[0]);
 		return start_error(argv, rc, e);
 	}
-	text = read_all(pipefd[0]);
+	/* more than SPAWN_CAPTURE_MAX is cut: the messages are at its start */
+	if (fd_read_all(pipefd[0], SPAWN_CAPTURE_MAX - 1, &text, &(size_t){ 0 }) < 0)
+		text = NULL;
 	close(pipefd[0]);
 	if (wait_child(pid, &status)) {
 		free(text);

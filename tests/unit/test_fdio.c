@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Pipes between xnft's processes (src/core/fdio.c, spawn_fork_piped in
+ * src/core/spawn.c): a child's whole output read back, its cut past a
+ * limit with the writer never blocked, and the pipe's ends in each process.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/fdio.h"
+#include "core/spawn.h"
+
+/* A child writing n bytes of 'a'..'z' back; its exit status says whether all went out. */
+static pid_t writer(size_t n, int *fd)
+{
+	struct xerr e;
+	pid_t pid;
+
+	assert_int_equal(spawn_fork_piped(&pid, fd, &e), 0);
+	if (pid == 0) {
+		char *buf = malloc(n ? n : 1);
+
+		for (size_t i = 0; buf && i < n; i++)
+			buf[i] = (char)('a' + i % 26);
+		_exit(buf && fd_write_all(*fd, buf, n) == 0 ? 0 : 1);
+	}
+	assert_true(pid > 0);
+	assert_true(*fd >= 0);
+	return pid;
+}
+
+static int exit_status(pid_t pid)
+{
+	int status = 0;
+
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void test_whole(void **state)
+{
+	size_t sizes[] = { 0, 1, 4095, 4096, 4097, 300000 };
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		char *out = NULL;
+		size_t len = 7;
+		int fd;
+		pid_t pid = writer(sizes[k], &fd);
+
+		assert_int_equal(fd_read_all(fd, 1 << 20, &out, &len), 0);
+		close(fd);
+		assert_int_equal(exit_status(pid), 0);
+		assert_int_equal(len, sizes[k]);
+		assert_int_equal(out[len], '\0');
+		for (size_t i = 0; i < len; i++)
+			assert_int_equal(out[i], 'a' + i % 26);
+		free(out);
+	}
+}
+
+static void test_cut(void **state)
+{
+	char *out = NULL;
+	size_t len = 0;
+	int fd;
+	/* far more than a pipe holds: the writer only ends if the rest is read */
+	pid_t pid = writer(1 << 20, &fd);
+
+	(void)state;
+	assert_int_equal(fd_read_all(fd, 10000, &out, &len), 1);
+	close(fd);
+	assert_int_equal(exit_status(pid), 0);
+	assert_int_equal(len, 10000);
+	assert_int_equal(strlen(out), 10000);
+	assert_int_equal(out[9999], 'a' + 9999 % 26);
+	free(out);
+}
+
+static void test_ends(void **state)
+{
+	struct xerr e;
+	char c = 0;
+	pid_t pid;
+	int fd;
+
+	(void)state;
+	assert_int_equal(spawn_fork_piped(&pid, &fd, &e), 0);
+	if (pid == 0) {
+		/* the child's end writes; reading it fails */
+		_exit(read(fd, &c, 1) < 0 && write(fd, "x", 1) == 1 ? 0 : 1);
+	}
+	assert_int_equal(fd_read_full(fd, &c, 1), 1);
+	assert_int_equal(c, 'x');
+	/* the parent's end reads; its write end is closed, so the stream ends */
+	assert_int_equal(fd_read_full(fd, &c, 1), 0);
+	assert_true(write(fd, "y", 1) < 0);
+	close(fd);
+	assert_int_equal(exit_status(pid), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_whole),
+		cmocka_unit_test(test_cut),
+		cmocka_unit_test(test_ends),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
