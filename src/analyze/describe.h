@@ -59,7 +59,10 @@ int ds_describe(struct hspace *hs, BDD region, BDD full, BDD domain, enum sx_pat
 
 void ds_lines_free(struct ds_lines *l);
 
-/* A line without its interface: "IPv4 ...: udp dport 51820 — while ..." (malloc'd; NULL out of memory). */
+/*
+ * A line without its interface: "IPv4 ...: udp dport 51820 — while ..."
+ * (malloc'd; NULL when out of memory).
+ */
 char *ds_line_body(const struct ds_line *l);
 
 #endif

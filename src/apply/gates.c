@@ -6,7 +6,6 @@
  */
 #include "apply/gates.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +35,8 @@ static void lint_finding_text(char **s, const struct lint_finding *f)
 		apply_append(s, "%s:%d: ", f->file, f->line);
 	else if (f->where)
 		apply_append(s, "%s: ", f->where);
-	apply_append(s, "%s[%s]: %s\n", lint_severity_name(f->sev), f->id, f->message ? f->message : "");
+	apply_append(s, "%s[%s]: %s\n", lint_severity_name(f->sev), f->id,
+		     f->message ? f->message : "");
 	if (f->text)
 		apply_append(s, "    %s\n", f->text);
 	if (f->hint)
