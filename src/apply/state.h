@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "core/err.h"
+#include "core/spawn.h" /* proc_start_time, proc_is: which guard is alive */
 
 #define STATE_DIR_ENV       "XNFT_STATE_DIR"
 #define ST_LOCK             "lock"
@@ -109,13 +110,5 @@ int journal_parse_line(const char *line, struct journal_entry *je);
 
 /* A fresh id for a run: "<epoch>-<pid>". */
 void journal_new_id(char *buf, size_t n);
-
-/* ---- processes ------------------------------------------------------------ */
-
-/* Start time of a process (field 22 of /proc/PID/stat), 0 when it is gone. */
-unsigned long long proc_start_time(pid_t pid);
-
-/* True when pid is alive and started at `start` (so not a reused pid). */
-bool proc_is(pid_t pid, unsigned long long start);
 
 #endif

@@ -6,6 +6,7 @@
  */
 #include "core/spawn.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -225,6 +226,59 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Fields of /proc/PID/stat after the command name; NULL when the process is gone. */
+static const char *proc_stat_fields(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	if (pid <= 0)
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	/* "pid (comm) S ...": comm may hold spaces or parentheses, so use the last ')'. */
+	char *p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p + 2 : NULL;
+}
+
+static int state_is_dead(char state)
+{
+	return state == 'Z' || state == 'X';
+}
+
+unsigned long long proc_start_time(pid_t pid)
+{
+	char buf[1024];
+	const char *p = proc_stat_fields(pid, buf, sizeof(buf));
+	int field;
+
+	if (!p || state_is_dead(*p))
+		return 0;
+	/* p is at field 3 (the state); the start time is field 22. */
+	for (field = 3; *p && field < 22; p++) {
+		if (*p == ' ')
+			field++;
+	}
+	if (field != 22 || !isdigit((unsigned char)*p))
+		return 0;
+	return strtoull(p, NULL, 10);
+}
+
+bool proc_is(pid_t pid, unsigned long long start)
+{
+	unsigned long long now = proc_start_time(pid);
+
+	return now != 0 && now == start;
+}
+
 /*
  * Gone: reaped by us, or not our child and either absent or a zombie that
  * its new parent has yet to reap (some container inits never do).
@@ -233,7 +287,8 @@ static int process_gone(pid_t pid)
 {
 	int status;
 	pid_t r = waitpid(pid, &status, WNOHANG);
-	char path[64], buf[512];
+	char buf[512];
+	const char *p;
 
 	if (r == pid)
 		return 1;
@@ -241,18 +296,8 @@ static int process_gone(pid_t pid)
 		return 0;
 	if (kill(pid, 0) && errno == ESRCH)
 		return 1;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 1;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 1;
-	buf[n] = '\0';
-	/* "pid (comm) S ...": comm may hold spaces or parentheses, so use the last ')'. */
-	char *p = strrchr(buf, ')');
-	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+	p = proc_stat_fields(pid, buf, sizeof(buf));
+	return !p || state_is_dead(*p);
 }
 
 static int wait_gone(pid_t pid, int timeout_ms)
@@ -269,17 +314,21 @@ static int wait_gone(pid_t pid, int timeout_ms)
 	}
 }
 
-int spawn_stop(pid_t pid, int timeout_ms)
+int spawn_stop(pid_t pid, unsigned long long start, int timeout_ms)
 {
-	if (pid <= 1)
+	if (pid <= 1 || start == 0)
 		return -1;
 	if (process_gone(pid))
+		return 0;
+	/* The PID names another process now: ours is gone, and that one is not ours to signal. */
+	if (!proc_is(pid, start))
 		return 0;
 	if (kill(pid, SIGTERM) && errno == ESRCH)
 		return process_gone(pid) ? 0 : -1;
 	if (wait_gone(pid, timeout_ms))
 		return 0;
-	kill(pid, SIGKILL);
+	if (proc_is(pid, start))
+		kill(pid, SIGKILL);
 	return wait_gone(pid, 2000) ? 0 : -1;
 }
 

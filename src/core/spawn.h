@@ -6,6 +6,7 @@
 #ifndef XNFT_CORE_SPAWN_H
 #define XNFT_CORE_SPAWN_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "core/err.h"
@@ -28,7 +29,17 @@ int spawn_start(char *const argv[], const char *log_path, pid_t *pid, struct xer
  */
 int spawn_fork_piped(pid_t *pid, int *fd, struct xerr *e);
 
-/* SIGTERM the child we started, wait up to timeout_ms, then SIGKILL. */
-int spawn_stop(pid_t pid, int timeout_ms);
+/* Start time of a process (field 22 of /proc/PID/stat, in clock ticks); 0 when it is gone or a zombie. */
+unsigned long long proc_start_time(pid_t pid);
+
+/* True when pid is alive and started at `start` (so not a reused pid). */
+bool proc_is(pid_t pid, unsigned long long start);
+
+/*
+ * SIGTERM the process we started (pid, with the start time read when it was
+ * started), wait up to timeout_ms, then SIGKILL. A pid that now names another
+ * process is never signalled: ours is gone, and 0 is returned.
+ */
+int spawn_stop(pid_t pid, unsigned long long start, int timeout_ms);
 
 #endif

@@ -79,47 +79,10 @@ static int interrupted(lab_stop_flag *stop, struct xerr *e)
 
 /* ----- processes ----- */
 
-/* Field 22 of /proc/PID/stat (start time in clock ticks); 0 if gone. */
-static unsigned long long proc_start_time(pid_t pid, char *state)
-{
-	char path[64], buf[1024];
-	unsigned long long start = 0;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	/* The command name may hold spaces or ')': fields start after the last ')'. */
-	char *p = strrchr(buf, ')');
-	if (!p || p[1] != ' ')
-		return 0;
-	if (state)
-		*state = p[2];
-	p += 2;
-	/* p is at field 3 (state); field 22 is 19 fields on. */
-	for (int field = 3; field < 22 && p; field++) {
-		p = strchr(p, ' ');
-		if (p)
-			p++;
-	}
-	if (p)
-		start = strtoull(p, NULL, 10);
-	return start;
-}
-
 /* The very process we recorded is alive (not exited, not reused, not a zombie). */
 static int proc_alive(const struct lab_proc *pr)
 {
-	char state = '?';
-	unsigned long long start = proc_start_time(pr->pid, &state);
-
-	return start && start == pr->start && state != 'Z' && state != 'X';
+	return proc_is(pr->pid, pr->start);
 }
 
 /* ----- state file ----- */
@@ -205,7 +168,7 @@ static int record_proc(struct lab_state *st, const char *role, pid_t pid, struct
 	struct lab_proc *p = &st->procs[st->n_procs++];
 	snprintf(p->role, sizeof(p->role), "%s", role);
 	p->pid = pid;
-	p->start = proc_start_time(pid, NULL);
+	p->start = proc_start_time(pid);
 	return state_write(st, e);
 }
 
@@ -637,7 +600,7 @@ int lab_down(struct lab_down_result *r, struct xerr *e)
 			r->n_gone++;
 			continue;
 		}
-		if (spawn_stop(st.procs[i].pid, 3000))
+		if (spawn_stop(st.procs[i].pid, st.procs[i].start, 3000))
 			r->n_failed++;
 		else
 			r->n_stopped++;

@@ -27,10 +27,28 @@ check() {
 	if "$@" >/dev/null 2>&1; then ok "$desc"; else not_ok "$desc"; fi
 }
 
-# check_fails "description" command args...: ok when the command fails.
+# check_fails "description" command args...: ok when the command fails the
+# way a program reports bad input -- a non-zero exit of its own. A crash, a
+# death by signal (exit status above 128) or a sanitizer report is not ok:
+# otherwise an ASan abort would pass as "refused".
 check_fails() {
 	local desc=$1; shift
-	if "$@" >/dev/null 2>&1; then not_ok "$desc"; else ok "$desc"; fi
+	local err rc
+	err=$(mktemp /tmp/xnft-test-stderr.XXXXXX) || { not_ok "$desc (no temp file)"; return; }
+	"$@" >/dev/null 2>"$err"
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		not_ok "$desc"; diag "it succeeded"
+	elif [ "$rc" -gt 128 ]; then
+		not_ok "$desc"; diag "it died of signal $((rc - 128)) instead of failing"
+		sed -n '1,20s/^/#   /p' "$err"
+	elif grep -Eq 'Sanitizer|runtime error:' "$err"; then
+		not_ok "$desc"; diag "it failed with a sanitizer report:"
+		grep -E -m 5 'Sanitizer|runtime error:' "$err" | sed 's/^/#   /'
+	else
+		ok "$desc"
+	fi
+	rm -f "$err"
 }
 
 # check_eq "description" expected actual
@@ -59,8 +77,25 @@ ns_add() {
 	echo "$name"
 }
 
-# track_pid PID: stopped (TERM, then KILL) at exit.
-track_pid() { echo "pid $1" >>"$_REGISTRY"; }
+# pid_start PID: the process's start time (field 22 of /proc/PID/stat), empty
+# when it is gone. A PID with the same start time is the very same process.
+pid_start() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	# shellcheck disable=SC2086
+	set -- $stat
+	echo "${20}"
+}
+
+# track_pid PID: stopped (TERM, then KILL) at exit, if it is still the process
+# that had this PID when it was tracked (a reused PID is never signalled).
+track_pid() { echo "pid $1 $(pid_start "$1")" >>"$_REGISTRY"; }
+
+# _signal_tracked SIG PID START: signal PID only while it is that process.
+_signal_tracked() {
+	[ -n "$3" ] && [ "$(pid_start "$2")" = "$3" ] && kill "-$1" "$2" 2>/dev/null
+}
 
 # tmpdir: a directory removed at exit.
 tmpdir() {
@@ -73,13 +108,13 @@ tmpdir() {
 _registered() { sed -n "s/^$1 //p" "$_REGISTRY"; }
 
 _cleanup() {
-	local p n d
-	for p in $(_registered pid); do kill -TERM "$p" 2>/dev/null; done
-	for p in $(_registered pid); do
-		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$p" 2>/dev/null
+	local p start n d
+	while read -r p start; do _signal_tracked TERM "$p" "$start"; done < <(_registered pid)
+	while read -r p start; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do _signal_tracked 0 "$p" "$start" || break; sleep 0.1; done
+		_signal_tracked KILL "$p" "$start"
 		wait "$p" 2>/dev/null
-	done
+	done < <(_registered pid)
 	for n in $(_registered ns); do ip netns del "$n" 2>/dev/null; done
 	for d in $(_registered dir); do rm -rf "$d"; done
 	rm -f "$_REGISTRY"

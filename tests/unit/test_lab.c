@@ -148,6 +148,7 @@ static void spawn_capture_output(void **state)
 static void spawn_start_and_stop(void **state)
 {
 	char *sleeper[] = { "sleep", "30", NULL };
+	unsigned long long start;
 	pid_t pid = 0;
 	struct xerr e;
 
@@ -155,11 +156,19 @@ static void spawn_start_and_stop(void **state)
 	assert_int_equal(spawn_start(sleeper, NULL, &pid, &e), 0);
 	assert_true(pid > 1);
 	assert_int_equal(kill(pid, 0), 0);
-	assert_int_equal(spawn_stop(pid, 2000), 0);
-	/* Reaped: the PID is no longer ours to wait for. */
+	start = proc_start_time(pid);
+	assert_true(start > 0);
+	/* A start time that is not this process's: never signalled. */
+	assert_int_equal(spawn_stop(pid, start + 1, 100), 0);
+	assert_int_equal(kill(pid, 0), 0);
+	assert_int_equal(spawn_stop(pid, start, 2000), 0);
+	/* Reaped: the PID is no longer ours, and stopping it again signals nothing. */
 	assert_int_equal(kill(pid, 0), -1);
-	assert_int_equal(spawn_stop(pid, 100), 0);
-	assert_int_equal(spawn_stop(1, 100), -1);
+	assert_false(proc_is(pid, start));
+	assert_int_equal(spawn_stop(pid, start, 100), 0);
+	/* Without a start time there is nothing to verify, so nothing is signalled. */
+	assert_int_equal(spawn_stop(pid, 0, 100), -1);
+	assert_int_equal(spawn_stop(1, proc_start_time(1), 100), -1);
 	assert_int_equal(spawn_start(sleeper, "/xnft-no-such-dir/log", &pid, &e), -1);
 }
 
