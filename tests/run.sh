@@ -29,6 +29,15 @@ run_tap() {
 		f=1   # crashed or died before reporting a failure: that is a failure
 		echo "not ok - $name exited with status $rc" >>"$out"
 	fi
+	# Every producer prints one plan ("1..N"); a script that died half-way,
+	# or ran fewer tests than it planned, must not read as all passed.
+	local plans planned
+	plans=$(grep -cE '^1\.\.[0-9]+' "$out")
+	planned=$(grep -m 1 -oE '^1\.\.[0-9]+' "$out" | cut -d. -f3)
+	if [ "$plans" -ne 1 ] || [ "$planned" -ne $((p + f)) ]; then
+		f=$((f + 1))
+		echo "not ok - $name: plan ${planned:-missing} ($plans plan lines), $((p + f - 1)) results" >>"$out"
+	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
 	if [ "$f" -gt 0 ]; then

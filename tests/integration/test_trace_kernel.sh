@@ -96,6 +96,7 @@ load_fresh() {
 
 MON_PID=
 PROBE=65000
+XNFT_RC=0
 
 # probe: a tagged packet from inet, then wait (bounded) until its trace is in.
 probe() {
@@ -144,11 +145,26 @@ xnft_trace() {
 	cut -f3 "$pk" >"$T/words"
 	ip netns exec "$HOST" "$XNFT" trace --live --json "$@" --packets "$T/words" >"$out" \
 		2>"$T/xnft.err"
+	XNFT_RC=$?
+}
+
+# xnft_ran_whole NAME PACKETS XNFT_JSONL: xnft exited 0 and traced every packet
+# (a crash after N packets must not read as N of N agreeing).
+xnft_ran_whole() {
+	local sent traced
+	sent=$(wc -l <"$2")
+	traced=$(grep -c . "$3")
+	if [ "$XNFT_RC" -ne 0 ] || [ "$sent" -ne "$traced" ]; then
+		not_ok "$1: xnft trace exited $XNFT_RC and traced $traced of $sent packets"
+		[ -s "$T/xnft.err" ] && diag "xnft: $(head -5 "$T/xnft.err")"
+		return 1
+	fi
 }
 
 # report NAME PACKETS XNFT_JSONL: compare, one TAP line, diagnostics.
 report() {
 	local name=$1 out a n keep
+	xnft_ran_whole "$name" "$2" "$3" || return
 	out=$(python3 "$GEN" compare "$2" "$T/trace.log" "$3" "$T/chains.json" 2>&1)
 	if [ -n "${TRACE_KEEP:-}" ]; then   # for debugging: keep what was compared
 		keep=$TRACE_KEEP/$(printf '%s' "$name" | tr -c 'A-Za-z0-9.-' '_')
