@@ -13,7 +13,7 @@
 
 struct ban_store {
 	sqlite3 *db;
-	sqlite3_stmt *get, *put, *lift, *active, *count;
+	sqlite3_stmt *get, *put, *lift, *active, *count, *row;
 	char path[512];
 };
 
@@ -67,7 +67,9 @@ int ban_store_open(const char *path, struct ban_store **out, struct xerr *e)
 	    sqlite3_prepare_v2(s->db, "SELECT key, offences, last_ban_ms, bantime_ms, until_ms, rule "
 			       "FROM offenders WHERE until_ms > ?", -1, &s->active, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "SELECT count(*) FROM offenders", -1, &s->count, NULL) !=
-		    SQLITE_OK) {
+		    SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "SELECT offences, last_ban_ms, bantime_ms, until_ms, rule "
+			       "FROM offenders WHERE key = ?", -1, &s->row, NULL) != SQLITE_OK) {
 		db_err(s, e, "setup");
 		ban_store_close(s);
 		return -1;
@@ -85,6 +87,7 @@ void ban_store_close(struct ban_store *s)
 	sqlite3_finalize(s->lift);
 	sqlite3_finalize(s->active);
 	sqlite3_finalize(s->count);
+	sqlite3_finalize(s->row);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -105,6 +108,28 @@ int ban_store_history(void *ctx, const struct ban_key *key, struct ban_history *
 	}
 	sqlite3_reset(s->get);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int ban_store_lookup(struct ban_store *s, const struct ban_key *key, struct ban_active *b)
+{
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	b->key = *key;
+	sqlite3_reset(s->row);
+	sqlite3_bind_blob(s->row, 1, key, sizeof(*key), SQLITE_STATIC);
+	rc = sqlite3_step(s->row);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *rule = sqlite3_column_text(s->row, 4);
+
+		b->offence = (unsigned)sqlite3_column_int64(s->row, 0);
+		b->since_ms = (uint64_t)sqlite3_column_int64(s->row, 1);
+		b->bantime_ms = (uint64_t)sqlite3_column_int64(s->row, 2);
+		b->until_ms = (uint64_t)sqlite3_column_int64(s->row, 3);
+		snprintf(b->rule, sizeof(b->rule), "%s", rule ? (const char *)rule : "");
+	}
+	sqlite3_reset(s->row);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
 int ban_store_record(struct ban_store *s, const struct ban_active *b, struct xerr *e)

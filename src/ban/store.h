@@ -23,6 +23,9 @@ void ban_store_close(struct ban_store *s);
 /* A ban_history_fn: ctx is the store. */
 int ban_store_history(void *ctx, const struct ban_key *key, struct ban_history *h);
 
+/* The row of key as the last ban left it: 1 found (b filled), 0 none, -1 error. */
+int ban_store_lookup(struct ban_store *s, const struct ban_key *key, struct ban_active *b);
+
 /* Record a ban (new or extended). Group many in one transaction with begin/commit. */
 int ban_store_record(struct ban_store *s, const struct ban_active *b, struct xerr *e);
 
