@@ -7,14 +7,18 @@
  */
 #include "ban/store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct ban_store {
 	sqlite3 *db;
 	sqlite3_stmt *get, *put, *lift, *active, *count, *row;
 	char path[512];
+	int create_errno;      /* why the file could not be created; 0 */
 };
 
 static const char schema[] =
@@ -29,12 +33,46 @@ static const char schema[] =
 	") WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS offenders_until ON offenders(until_ms);";
 
+/* What to do about the error SQLite last reported: the hint names the real cause. */
+static const char *cause_hint(struct ban_store *s)
+{
+	int code = s->db ? sqlite3_extended_errcode(s->db) & 0xff : SQLITE_CANTOPEN;
+	int sys = s->db ? sqlite3_system_errno(s->db) : 0;
+
+	/* SQLite's own open may fail on something else (no such file) after ours said why */
+	if (code == SQLITE_CANTOPEN && s->create_errno)
+		sys = s->create_errno;
+
+	if (code == SQLITE_FULL || sys == ENOSPC || sys == EDQUOT)
+		return "the filesystem holding it is full: free space there";
+	if (code == SQLITE_READONLY || sys == EROFS)
+		return "it, or the filesystem holding it, is read-only: make it writable or set "
+		       "[daemon] database in xnft.conf to a writable place";
+	if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
+		return "the file is damaged or not an SQLite database: move it aside (the "
+		       "daemon then starts a new history)";
+	if (sys == EACCES || sys == EPERM || code == SQLITE_PERM)
+		return "the daemon may not write it or its directory: fix the owner or mode";
+	return "check that the directory exists and is writable by the daemon "
+	       "([daemon] database in xnft.conf)";
+}
+
 static int db_err(struct ban_store *s, struct xerr *e, const char *what)
 {
 	xerr_set(e, XNFT_EXIT_USAGE, "bans database %s: %s: %s", s->path, what,
 		 s->db ? sqlite3_errmsg(s->db) : "cannot open");
-	return xerr_hint(e, "check that the directory exists and is writable by the daemon "
-			 "([daemon] database in xnft.conf)");
+	return xerr_hint(e, "%s", cause_hint(s));
+}
+
+/* Create the file 0600 (SQLite would use the umask): the WAL files then take its mode. */
+static void create_private(struct ban_store *s)
+{
+	int fd = open(s->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd >= 0)
+		close(fd);
+	else if (errno != EEXIST)
+		s->create_errno = errno;
 }
 
 int ban_store_open(const char *path, struct ban_store **out, struct xerr *e)
@@ -45,6 +83,7 @@ int ban_store_open(const char *path, struct ban_store **out, struct xerr *e)
 	if (!s)
 		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
 	snprintf(s->path, sizeof(s->path), "%s", path);
+	create_private(s);
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		db_err(s, e, "open");
@@ -174,6 +213,12 @@ int ban_store_commit(struct ban_store *s, struct xerr *e)
 {
 	return sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 :
 	       db_err(s, e, "commit");
+}
+
+void ban_store_rollback(struct ban_store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 int ban_store_active(struct ban_store *s, uint64_t now_ms,

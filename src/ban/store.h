@@ -16,7 +16,11 @@
 
 struct ban_store;
 
-/* Open or create the database (its directory must exist). */
+/*
+ * Open or create the database (its directory must exist; a new file is
+ * mode 0600). An error's hint names the cause: full, read-only, damaged,
+ * not writable.
+ */
 int ban_store_open(const char *path, struct ban_store **out, struct xerr *e);
 void ban_store_close(struct ban_store *s);
 
@@ -35,6 +39,8 @@ int ban_store_lift(struct ban_store *s, const struct ban_key *key, uint64_t now_
 
 int ban_store_begin(struct ban_store *s, struct xerr *e);
 int ban_store_commit(struct ban_store *s, struct xerr *e);
+/* Abandon the transaction begin opened, if it is still open (after a failed record or commit). */
+void ban_store_rollback(struct ban_store *s);
 
 /* Every ban that has not ended by now_ms. */
 int ban_store_active(struct ban_store *s, uint64_t now_ms,

@@ -277,9 +277,15 @@ static void print_status(json_t *j)
 	       "loaded" : "NOT LOADED (bans wait)", num(j, "kernel", "batches"),
 	       num(j, "kernel", "elements"), num(j, "kernel", "restores"),
 	       num(j, "kernel", "errors"));
-	printf("  whitelist: %lld entr(ies) (loopback, %lld from the config; %s)\n",
-	       num(j, "whitelist", "entries"), num(j, "whitelist", "config"),
-	       str(j, "whitelist", "note"));
+	printf("  whitelist: %lld entr(ies) (loopback, %lld host address(es), %lld from the "
+	       "config; %s), %lld ban(s) lifted by it\n",
+	       num(j, "whitelist", "entries"), num(j, "whitelist", "host"),
+	       num(j, "whitelist", "config"), str(j, "whitelist", "note"),
+	       num(j, "whitelist", "lifted"));
+	printf("  history: %s, %lld row(s) waiting, %lld store error(s), %lld row(s) lost\n",
+	       json_is_true(json_object_get(json_object_get(j, "history"), "writable")) ?
+	       "stored" : "NOT STORED (kept in memory, retried)", num(j, "history", "queued"),
+	       num(j, "history", "errors"), num(j, "history", "lost"));
 	printf("  notify: %lld queued, %lld sent, %lld failed, %lld dropped\n",
 	       num(j, "notify", "queued"), num(j, "notify", "sent"), num(j, "notify", "failed"),
 	       num(j, "notify", "dropped"));

@@ -105,6 +105,14 @@ static void webhooks_unavailable(struct daemon *d, const struct xerr *e)
 
 static void remember(struct daemon *d, const struct ban_active *b)
 {
+	if (d->nrec >= DAEMON_HISTORY_QUEUE_MAX) {
+		/* the store has failed for long: the oldest waiting row goes */
+		memmove(d->rec, d->rec + 1, (d->nrec - 1) * sizeof(*d->rec));
+		d->nrec--;
+		if (!d->store_lost++)
+			daemon_log(d, DAEMON_LOG_ERR, "history: %d rows wait for the store; older "
+				   "rows are dropped from now on", DAEMON_HISTORY_QUEUE_MAX);
+	}
 	if (d->nrec == d->caprec) {
 		size_t cap = d->caprec ? d->caprec * 2 : 64;
 		struct ban_active *r = realloc(d->rec, cap * sizeof(*r));
@@ -144,26 +152,75 @@ void daemon_apply_decision(struct daemon *d, const struct ban_decision *dec, boo
 	notifier_post(d->notif, "xnft: ban", text);
 }
 
+/* The store failed: keep the rows, say so, try again later. */
+static void store_failed(struct daemon *d, const struct xerr *e)
+{
+	d->store_errors++;
+	d->store_retry_at = daemon_mono_ms() + DAEMON_STORE_RETRY_MS;
+	daemon_log(d, DAEMON_LOG_WARNING, "%s (%s); %zu history row(s) kept in memory, trying "
+		   "again in %d s", e->msg, e->hint, d->nrec, DAEMON_STORE_RETRY_MS / 1000);
+}
+
+/* Write the waiting rows in one transaction; on failure they all stay queued. */
 static void store_records(struct daemon *d)
 {
 	struct xerr e;
+	size_t i;
 
-	if (!d->nrec)
+	if (!d->nrec || !d->store || (d->store_retry_at && daemon_mono_ms() < d->store_retry_at))
 		return;
 	if (ban_store_begin(d->store, &e) < 0) {
-		daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
-		d->nrec = 0;
+		store_failed(d, &e);
 		return;
 	}
-	for (size_t i = 0; i < d->nrec; i++) {
-		if (ban_store_record(d->store, &d->rec[i], &e) < 0) {
-			daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
+	for (i = 0; i < d->nrec; i++) {
+		if (ban_store_record(d->store, &d->rec[i], &e) < 0)
 			break;
-		}
 	}
-	if (ban_store_commit(d->store, &e) < 0)
-		daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
+	if (i < d->nrec || ban_store_commit(d->store, &e) < 0) {
+		ban_store_rollback(d->store);
+		store_failed(d, &e);
+		return;
+	}
+	if (d->store_retry_at)
+		daemon_log(d, DAEMON_LOG_NOTICE, "history: the store works again; %zu row(s) "
+			   "written", d->nrec);
+	d->store_retry_at = 0;
 	d->nrec = 0;
+}
+
+/* ban_history_fn: none without a store (escalation then counts from 1). */
+static int history_of(void *ctx, const struct ban_key *key, struct ban_history *h)
+{
+	struct daemon *d = ctx;
+
+	memset(h, 0, sizeof(*h));
+	return d->store ? ban_store_history(d->store, key, h) : 0;
+}
+
+/* Open the store; without it the daemon bans from memory and tries again later. */
+static void store_open(struct daemon *d, bool at_start)
+{
+	struct xerr e;
+
+	if (ban_store_open(d->cfg->db_path, &d->store, &e) == 0) {
+		if (!at_start)
+			daemon_log(d, DAEMON_LOG_NOTICE, "history: %s opened", d->cfg->db_path);
+		d->store_retry_at = 0;
+		store_records(d);
+		return;
+	}
+	d->store_errors++;
+	d->store_retry_at = daemon_mono_ms() + DAEMON_STORE_RETRY_MS;
+	if (at_start)
+		daemon_log(d, DAEMON_LOG_ERR, "%s; %s. Banning from memory meanwhile: repeat "
+			   "offenders' past bans are not seen (escalation starts over), bans still "
+			   "active in the history are not put back unless the kernel set holds them, "
+			   "and new bans are kept in memory until the store works; trying again "
+			   "every %d s", e.msg, e.hint, DAEMON_STORE_RETRY_MS / 1000);
+	else
+		daemon_log(d, DAEMON_LOG_WARNING, "%s; %zu history row(s) kept in memory, trying "
+			   "again in %d s", e.msg, d->nrec, DAEMON_STORE_RETRY_MS / 1000);
 }
 
 static uint64_t mono_us(void)
@@ -632,11 +689,10 @@ static int start(struct daemon *d, struct xerr *e)
 	/* a second daemon stops here, before it touches the store or the kernel set */
 	if (control_listen(d->cfg->socket_path, &d->ctl, e) < 0)
 		return -1;
-	if (ban_store_open(d->cfg->db_path, &d->store, e) < 0)
-		return -1;
+	store_open(d, true);
 	if (!(d->eng = ban_engine_new(d->cfg, e)))
 		return -1;
-	ban_engine_set_history(d->eng, ban_store_history, d->store);
+	ban_engine_set_history(d->eng, history_of, d);
 	if (kw_open(d->cfg, &d->kw, e) < 0)
 		return -1;
 	if ((d->monfd = kw_monitor_fd(d->kw, e)) < 0)
@@ -661,7 +717,11 @@ static void teardown(struct daemon *d)
 {
 	if (d->kw && kw_pending(d->kw))
 		daemon_flush(d);
+	d->store_retry_at = 0;   /* a last try */
 	store_records(d);
+	if (d->nrec && d->eng)
+		daemon_log(d, DAEMON_LOG_ERR, "history: %zu row(s) could not be written and are "
+			   "lost", d->nrec);
 	close_sources(d);
 	control_close(d->ctl);
 	notifier_stop(d->notif);
@@ -703,6 +763,12 @@ static void housekeeping(struct daemon *d, uint64_t mono)
 	ban_engine_expire(d->eng, daemon_now_ms());
 	if (d->wl_retry_at && mono >= d->wl_retry_at)
 		daemon_whitelist_refresh(d);
+	if (d->store_retry_at && mono >= d->store_retry_at) {
+		if (!d->store)
+			store_open(d, false);
+		else
+			store_records(d);
+	}
 	if (d->kernel_missing || mono >= d->next_resync) {
 		d->next_resync = mono + RESYNC_MS;
 		restore(d, false, d->kernel_missing ? "ban sets loaded" : "periodic check");

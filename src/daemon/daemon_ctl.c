@@ -396,7 +396,7 @@ static char *do_status(struct daemon *d)
 		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
 		" s:{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I},"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:s},"
-		" s:{s:I, s:I, s:I, s:I}, s:I, s:I, s:s}",
+		" s:{s:I, s:I, s:I, s:I}, s:{s:b, s:I, s:I, s:I}, s:I, s:I, s:s}",
 		"ok", 1, "pid", (int)getpid(),
 		"uptime_s", (json_int_t)((daemon_now_ms() - d->started_ms) / 1000),
 		"config", d->config_path, "rules", (int)d->cfg->nrules, "sources", srcs,
@@ -422,6 +422,9 @@ static char *do_status(struct daemon *d)
 		"notify",
 		"queued", (json_int_t)ns.queued, "sent", (json_int_t)ns.sent,
 		"failed", (json_int_t)ns.failed, "dropped", (json_int_t)ns.dropped,
+		"history",
+		"writable", d->store && !d->store_retry_at, "queued", (json_int_t)d->nrec,
+		"errors", (json_int_t)d->store_errors, "lost", (json_int_t)d->store_lost,
 		"reloads", (json_int_t)d->reloads, "reload_errors", (json_int_t)d->reload_errors,
 		"last_error", d->last_error));
 }
@@ -464,7 +467,7 @@ static char *do_del(struct daemon *d, const char *addr)
 		return reply_error("out of memory", NULL);
 	d->pending_since = daemon_mono_ms();
 	daemon_flush(d);
-	if (ban_store_lift(d->store, &key, daemon_now_ms(), &e) < 0)
+	if (d->store && ban_store_lift(d->store, &key, daemon_now_ms(), &e) < 0)
 		daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
 	ban_key_format(&key, shown, sizeof(shown));
 	daemon_log(d, DAEMON_LOG_NOTICE, "ban of %s lifted by hand", shown);

@@ -26,6 +26,10 @@ struct wl_entry {
 };
 /* Flush at once when this many elements wait, whatever [daemon] batch says. */
 #define DAEMON_FLUSH_MAX 50000
+/* History rows kept in memory while the store fails (about 120 bytes each). */
+#define DAEMON_HISTORY_QUEUE_MAX 200000
+/* How often a failing store is tried again. */
+#define DAEMON_STORE_RETRY_MS 30000
 
 struct daemon {
 	const struct daemon_opts *o;
@@ -48,6 +52,14 @@ struct daemon {
 
 	struct ban_active *rec;    /* bans to write to the store after the flush */
 	size_t nrec, caprec;
+	/*
+	 * The history is best effort: without a store (it could not be opened)
+	 * or when a write fails, bans go on from memory, the rows wait in rec
+	 * (up to DAEMON_HISTORY_QUEUE_MAX) and the store is tried again at
+	 * store_retry_at.
+	 */
+	uint64_t store_retry_at;   /* monotonic ms; 0 = the store works */
+	uint64_t store_errors, store_lost;
 
 	uint64_t started_ms;       /* realtime */
 	uint64_t batches, elements, restores, reloads, reload_errors, kernel_errors;
