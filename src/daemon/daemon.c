@@ -497,7 +497,15 @@ static int open_sources(struct daemon *d, struct xerr *e)
 				   (const char *const *)d->cfg->sources;
 	size_t n = d->o->nsources ? d->o->nsources : d->cfg->nsources;
 	const char *def = NULL;
+	char state[CONFIG_PATH_MAX], *slash;
 
+	/* file sources keep their read position beside the history */
+	snprintf(state, sizeof(state), "%s", d->cfg->db_path);
+	slash = strrchr(state, '/');
+	if (slash && slash != state)
+		*slash = '\0';
+	else
+		snprintf(state, sizeof(state), "%s", slash ? "/" : ".");
 	if (!n) {
 		def = evsource_default_spec();
 		specs = &def;
@@ -509,12 +517,15 @@ static int open_sources(struct daemon *d, struct xerr *e)
 		const char *spec = !strcmp(specs[i], "journald") ? "journal" : specs[i];
 		bool line_src = strcmp(spec, "stdin") && strcmp(spec, "-") &&
 				strncmp(spec, "nflog", 5);
-		struct evsource_opts so = { .follow = true, .from_end = line_src };
+		struct evsource_opts so = { .follow = true, .from_end = line_src, .state_dir = state };
 
 		if (evsource_open(&d->src[d->nsrc], spec, &so, e) < 0) {
 			close_sources(d);
 			return -1;
 		}
+		if (evsource_stats(d->src[d->nsrc])->resumed[0])
+			daemon_log(d, DAEMON_LOG_NOTICE, "source %s: %s", spec,
+				   evsource_stats(d->src[d->nsrc])->resumed);
 		d->nsrc++;
 	}
 	return 0;
