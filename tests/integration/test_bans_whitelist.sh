@@ -128,6 +128,35 @@ check_match "saying another daemon is listening" "another xnft daemon is listeni
 check_eq "before it read or wrote the kernel set (no reconcile)" "" "$(grep reconciled "$second")"
 check "the first daemon still answers" dstatus
 
+# --- 3. an address the host gains while it is banned
+xbans add 198.18.0.90 1h >/dev/null
+check "198.18.0.90 is banned" wait_in_set BANNED4 198.18.0.90
+ip -n "$HOST" addr add 198.18.0.90/32 dev eth0
+check "once the host holds 198.18.0.90, its ban is lifted" wait_not_in_set BANNED4 198.18.0.90
+check "daemon stops" daemon_stop
+
+# --- 1. a policy read that fails keeps the last good whitelist, and is retried
+bans_config "$BANS_DIR/xnft.conf" "policy = $POLICY_DIR" \
+	"[ban.scan]" "categories = TCPFL-*" "threshold = 3" "window = 60s" "bantime = 1h"
+daemon_start || { not_ok "daemon starts reading the policy directory"; finish; }
+check_eq "the policy directory gives the four whitelist entries" "4" "$(jstat '.whitelist.policy')"
+mv "$POLICY_DIR" "$POLICY_DIR.away"
+kill -HUP "$DAEMON_PID"
+check "a reload while the policy cannot be read counts a read error" \
+	wait_stat '.whitelist.read_errors' 1
+check_eq "the whitelist keeps the four entries read before" "4" "$(jstat '.whitelist.policy')"
+check_match "the note says it keeps them" "policy not read .*keeping the 4 entries" \
+	"$(jstat '.whitelist.note')"
+ev0=$(jstat '.engine.events')
+admin_lines 3
+check "the admin's lines are read" wait_stat '.engine.events' $((ev0 + 6))
+check_eq "and ban nothing" "0 no" \
+	"$(jstat '.engine.bans') $(in_set BANNED4 "$ADMIN_V4" && echo yes || echo no)"
+check "the read is retried with backoff (a second error)" wait_stat '.whitelist.read_errors' 2
+mv "$POLICY_DIR.away" "$POLICY_DIR"
+errs=$(jstat '.whitelist.read_errors')
+check_match "once the policy is back, a retry reads it" "^4 entries from" \
+	"$(for _ in $(seq 50); do n=$(jstat '.whitelist.note'); case $n in 4\ entries*) break;; esac; sleep 0.1; done; echo "$n")"
 check "daemon stops" daemon_stop
 check "no sanitizer report in the daemon logs" daemon_log_clean
 finish
