@@ -141,7 +141,9 @@ int hostaddr_watch_read(int fd)
 	int changed = 0;
 	ssize_t got;
 
-	while ((got = recv(fd, buf, sizeof(buf), 0)) != 0) {
+	/* bounded: addresses flapping without end must not hold the caller */
+	for (int rounds = 0; rounds < 1024 && (got = recv(fd, buf, sizeof(buf), 0)) != 0;
+	     rounds++) {
 		if (got < 0) {
 			if (errno == EINTR)
 				continue;

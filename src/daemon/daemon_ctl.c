@@ -91,7 +91,8 @@ static int whitelist_from_ruleset(const struct rs_table *t, struct wl_list *l)
 }
 
 /* The live sets, straight from the kernel: a few small dumps, not the whole ruleset. */
-static int whitelist_from_kernel(struct daemon *d, struct wl_list *l, struct xerr *e)
+static int whitelist_from_kernel(struct daemon *d, struct wl_list *l, bool *found,
+				 struct xerr *e)
 {
 	struct setelem_dump dump;
 	int rc = setelem_read_named(d->cfg->table_family, d->cfg->table, wl_policy_sets,
@@ -102,6 +103,7 @@ static int whitelist_from_kernel(struct daemon *d, struct wl_list *l, struct xer
 				"whitelist sets");
 	if (rc < 0)
 		return -1;
+	*found = dump.n > 0;
 	for (size_t i = 0; i < dump.n && rc == 0; i++) {
 		const struct setelem_set *set = &dump.v[i];
 		int family = set->key_len == 4 ? AF_INET : set->key_len == 16 ? AF_INET6 : 0;
@@ -164,32 +166,34 @@ static void check_set6(struct daemon *d, const struct rs_table *t)
 }
 
 /*
- * Read the policy's whitelist sets into l. A policy file is loaded (in a
- * private namespace) and its IPv6 ban prefix checked too; the live policy's
- * sets are dumped alone, and with check, the whole ruleset is listed once
- * for the prefix check (best effort: it only warns).
+ * Read the policy's whitelist sets into l; *table: the policy has our table.
+ * The live policy's sets are dumped alone; with check, the whole ruleset is
+ * listed too, for the IPv6 prefix check (best effort: it only warns). A
+ * policy file is loaded (in a private namespace) and its sets taken from
+ * the model.
  */
 static int read_policy_sets(struct daemon *d, bool check, struct wl_list *l, bool *table,
 			    struct xerr *e)
 {
+	bool live = !strcmp(d->cfg->policy, "live");
 	const struct rs_table *t;
 	struct ruleset *rs = NULL;
-	int rc;
+	int rc = 0;
 
 	*table = false;
-	if (!strcmp(d->cfg->policy, "live")) {
-		if (whitelist_from_kernel(d, l, e) < 0)
+	if (live) {
+		if (whitelist_from_kernel(d, l, table, e) < 0)
 			return -1;
-		*table = true;
 		if (!check || policy_load_live(&rs, e) < 0)
 			return 0;
 	} else if (policy_load(d->cfg->policy, &rs, NULL, e) < 0) {
 		return -1;
 	}
 	t = ruleset_table(rs, rs_family_lookup(d->cfg->table_family), d->cfg->table);
-	rc = strcmp(d->cfg->policy, "live") ? whitelist_from_ruleset(t, l) : 0;
-	if (strcmp(d->cfg->policy, "live"))
+	if (!live) {
+		rc = whitelist_from_ruleset(t, l);
 		*table = t != NULL;
+	}
 	if (check)
 		check_set6(d, t);
 	ruleset_free(rs);
@@ -220,8 +224,9 @@ static bool refresh_policy_part(struct daemon *d, bool check)
 	d->nwl_pol = l.n;
 	d->wl_pol_read = true;
 	if (!table)
-		snprintf(d->policy_note, sizeof(d->policy_note), "table %s %s not loaded yet",
-			 d->cfg->table_family, d->cfg->table);
+		snprintf(d->policy_note, sizeof(d->policy_note), "table %s %s (or its MESH_PEERS*, "
+			 "ADMIN_ALLOWLIST* sets) not loaded yet", d->cfg->table_family,
+			 d->cfg->table);
 	else
 		snprintf(d->policy_note, sizeof(d->policy_note), "%zu entries from MESH_PEERS*, "
 			 "ADMIN_ALLOWLIST* (%s)", l.n, d->cfg->policy);
