@@ -89,6 +89,21 @@ check "the ban whitelisted while the daemon was down leaves BANNED4" \
 check_eq "and is not in the daemon's list" "" \
 	"$(xbans list --json | jq -r '.bans[].addr' | grep -x 198.18.0.61)"
 
+# --- 2. the restore after a re-apply: a ban the new policy whitelists is not put back
+xbans add 198.18.0.62 1h >/dev/null
+check "198.18.0.62 is banned" wait_in_set BANNED4 198.18.0.62
+P2=$TEST_TMP/policy2
+"$XNFT" init "$P2" --wan eth0 --mesh-if wg0 --mesh 10.10.0.0/24 --mesh fd10::/64 \
+	--admin "$ADMIN_V4/32" --admin 198.18.0.62/32 --admin "$ADMIN_V6/128" \
+	--bogon-exempt 198.18.0.0/15 --bogon-exempt 2001:2::/48 --service "tcp/$WEB_PORT:web" \
+	>/dev/null || not_ok "a second policy with 198.18.0.62 in ADMIN_ALLOWLIST"
+ip netns exec "$HOST" nft -I "$P2" -f "$P2/nftables.conf"
+check "the re-applied policy gets the other bans back" wait_in_set BANNED4 198.18.0.60
+check_eq "but not the one it whitelists" "no" "$(in_set BANNED4 198.18.0.62 && echo yes || echo no)"
+check_eq "which the daemon no longer lists" "" \
+	"$(xbans list --json | jq -r '.bans[].addr' | grep -x 198.18.0.62)"
+policy_load
+
 # --- 3. the host's own addresses and addresses no packet comes from
 check_ge "the host's addresses are on the whitelist" 4 "$(jstat '.whitelist.host')"
 wl0=$(jstat '.engine.whitelisted')
