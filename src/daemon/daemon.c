@@ -106,12 +106,15 @@ static void webhooks_unavailable(struct daemon *d, const struct xerr *e)
 static void remember(struct daemon *d, const struct ban_active *b)
 {
 	if (d->nrec >= DAEMON_HISTORY_QUEUE_MAX) {
-		/* the store has failed for long: the oldest waiting row goes */
-		memmove(d->rec, d->rec + 1, (d->nrec - 1) * sizeof(*d->rec));
-		d->nrec--;
-		if (!d->store_lost++)
-			daemon_log(d, DAEMON_LOG_ERR, "history: %d rows wait for the store; older "
-				   "rows are dropped from now on", DAEMON_HISTORY_QUEUE_MAX);
+		/* the store has failed for long: the older half goes (one move per half) */
+		size_t drop = d->nrec / 2;
+
+		memmove(d->rec, d->rec + drop, (d->nrec - drop) * sizeof(*d->rec));
+		d->nrec -= drop;
+		d->store_lost += drop;
+		daemon_log(d, DAEMON_LOG_ERR, "history: %d rows waited for the store; the %zu "
+			   "oldest are dropped (%llu lost so far)", DAEMON_HISTORY_QUEUE_MAX, drop,
+			   (unsigned long long)d->store_lost);
 	}
 	if (d->nrec == d->caprec) {
 		size_t cap = d->caprec ? d->caprec * 2 : 64;
@@ -377,7 +380,7 @@ static void restore(struct daemon *d, bool full, const char *why)
 struct adopt_ctx {
 	struct daemon *d;
 	uint64_t now;
-	size_t kernel, stored, known, exempt, skipped;
+	size_t kernel, stored, exempt, skipped;
 };
 
 /*
@@ -397,10 +400,8 @@ static int adopt_kernel(void *ctx, const struct kw_elem *el)
 		ac->skipped++;   /* no timeout: put there by hand, not ours to manage */
 		return 0;
 	}
-	if (ban_engine_find(d->eng, &el->key)) {
-		ac->known++;
-		return 0;
-	}
+	if (ban_engine_find(d->eng, &el->key))
+		return 0;   /* the history had it */
 	if (ban_engine_key_exempt(d->eng, &el->key)) {
 		if (kw_queue_del(d->kw, &el->key) == 0)
 			ac->exempt++;
@@ -453,8 +454,9 @@ static void reconcile(struct daemon *d)
 		daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
 	}
 	daemon_log(d, DAEMON_LOG_INFO, "reconciled: %zu ban(s) kept from the history, %zu found "
-		   "only in the kernel set, %zu whitelisted ban(s) taken out of it%s", ac.stored, ac.kernel,
-		   ac.exempt, ac.skipped ? " (elements without a timeout left alone)" : "");
+		   "only in the kernel set, %zu whitelisted ban(s) taken out of it%s", ac.stored,
+		   ac.kernel, ac.exempt,
+		   ac.skipped ? " (elements without a timeout left alone)" : "");
 	if (kw_pending(d->kw) && !d->kernel_missing) {
 		if (!d->pending_since)
 			d->pending_since = daemon_mono_ms();
