@@ -222,7 +222,6 @@ static bool refresh_policy_part(struct daemon *d, bool check)
 	free(d->wl_pol);
 	d->wl_pol = l.v;
 	d->nwl_pol = l.n;
-	d->wl_pol_read = true;
 	if (!table)
 		snprintf(d->policy_note, sizeof(d->policy_note), "table %s %s (or its MESH_PEERS*, "
 			 "ADMIN_ALLOWLIST* sets) not loaded yet", d->cfg->table_family,

@@ -75,7 +75,6 @@ struct daemon {
 	struct wlwatch *wlw;
 	struct wl_entry *wl_pol;
 	size_t nwl_pol;
-	bool wl_pol_read;           /* the policy's sets were read at least once */
 	struct hostaddr *wl_host;
 	size_t nwl_host;
 	uint64_t wl_retry_at;       /* monotonic ms of the next read after a failure; 0 none */
