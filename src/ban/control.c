@@ -79,11 +79,20 @@ int control_request(const char *path, const char *request, char **reply, struct 
 				 "is it running? systemctl status xnft-daemon (or start it with "
 				 "'xnft daemon')");
 	}
-	if (write(fd, request, rl) != (ssize_t)rl || write(fd, "\n", 1) != 1) {
-		close(fd);
-		return xerr_set(e, XNFT_EXIT_USAGE, "writing to %s: %s", path, strerror(errno));
+	/* MSG_NOSIGNAL: a daemon that refuses this user closes at once; say so, not SIGPIPE */
+	if (send(fd, request, rl, MSG_NOSIGNAL) != (ssize_t)rl ||
+	    send(fd, "\n", 1, MSG_NOSIGNAL) != 1) {
+		int err = errno;
+
+		/* turned away: the daemon may have said why before it closed, read on */
+		if (err != EPIPE && err != ECONNRESET) {
+			close(fd);
+			return xerr_set(e, XNFT_EXIT_USAGE, "writing to %s: %s", path,
+					strerror(err));
+		}
+	} else {
+		shutdown(fd, SHUT_WR);
 	}
-	shutdown(fd, SHUT_WR);
 	buf = malloc(cap);
 	if (!buf) {
 		close(fd);
@@ -107,9 +116,15 @@ int control_request(const char *path, const char *request, char **reply, struct 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
+			int err = errno;
+
 			free(buf);
 			close(fd);
-			return xerr_set(e, XNFT_EXIT_USAGE, "reading from %s: %s", path, strerror(errno));
+			xerr_set(e, XNFT_EXIT_USAGE, "reading from %s: %s", path, strerror(err));
+			if (err == ECONNRESET)
+				xerr_hint(e, "the daemon closed the connection: only root and the "
+					  "daemon's own user may use its control socket");
+			return -1;
 		}
 		if (!n)
 			break;
@@ -119,7 +134,9 @@ int control_request(const char *path, const char *request, char **reply, struct 
 	buf[len] = '\0';
 	if (!len) {
 		free(buf);
-		return xerr_set(e, XNFT_EXIT_USAGE, "the daemon closed the connection without a reply");
+		xerr_set(e, XNFT_EXIT_USAGE, "the daemon closed the connection without a reply");
+		return xerr_hint(e, "only root and the daemon's own user may use its control socket; "
+				 "else see the daemon's log");
 	}
 	*reply = buf;
 	return 0;
@@ -207,6 +224,25 @@ static bool peer_allowed(int fd)
 	return cr.uid == 0 || cr.uid == geteuid();
 }
 
+/* Tell a client it is turned away (best effort: the socket may not take it), then close. */
+static void refuse(int fd, bool busy)
+{
+	static const char busy_msg[] = "{\"ok\":false,\"error\":\"the daemon is busy with other "
+		"clients\",\"hint\":\"try again\"}\n";
+	static const char peer_msg[] = "{\"ok\":false,\"error\":\"this user may not use the "
+		"daemon's control socket\",\"hint\":\"run as root or as the daemon's user\"}\n";
+	const char *m = busy ? busy_msg : peer_msg;
+	char sink[CONTROL_REQUEST_MAX];
+
+	/* a request left unread would turn the close into a reset that hides the reply */
+	while (recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0)
+		;
+	if (send(fd, m, strlen(m), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+		/* nothing more to do: the client sees the connection close */
+	}
+	close(fd);
+}
+
 static void accept_clients(struct control_server *s, unsigned long long now)
 {
 	for (;;) {
@@ -215,7 +251,7 @@ static void accept_clients(struct control_server *s, unsigned long long now)
 		if (fd < 0)
 			return;
 		if (s->nc == CONTROL_MAX_CLIENTS || !peer_allowed(fd)) {
-			close(fd);
+			refuse(fd, s->nc == CONTROL_MAX_CLIENTS);
 			continue;
 		}
 		memset(&s->c[s->nc], 0, sizeof(s->c[0]));
@@ -252,7 +288,7 @@ static bool read_request(struct client *c, bool *dead)
 static bool write_reply(struct client *c)
 {
 	while (c->opos < c->olen) {
-		ssize_t n = write(c->fd, c->out + c->opos, c->olen - c->opos);
+		ssize_t n = send(c->fd, c->out + c->opos, c->olen - c->opos, MSG_NOSIGNAL);
 
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR ? false : true;

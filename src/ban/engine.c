@@ -216,6 +216,26 @@ bool ban_engine_whitelisted(const struct ban_engine *eng, int family, const uint
 	return false;
 }
 
+const char *ban_addr_unbannable(int family, const uint8_t *addr)
+{
+	static const uint8_t zero[16], ones4[4] = { 255, 255, 255, 255 };
+
+	if (family == AF_INET) {
+		if (!memcmp(addr, zero, 4))
+			return "the unspecified address";
+		if (!memcmp(addr, ones4, 4))
+			return "the broadcast address";
+		if ((addr[0] & 0xf0) == 0xe0)
+			return "a multicast address";
+		return NULL;
+	}
+	if (!memcmp(addr, zero, 16))
+		return "the unspecified address";
+	if (addr[0] == 0xff)
+		return "a multicast address";
+	return NULL;
+}
+
 /* Does the banned network of key share an address with the whitelist? */
 static bool key_overlaps_whitelist(const struct ban_engine *eng, const struct ban_key *key)
 {
@@ -233,6 +253,11 @@ static bool key_overlaps_whitelist(const struct ban_engine *eng, const struct ba
 			return true;
 	}
 	return false;
+}
+
+bool ban_engine_key_exempt(const struct ban_engine *eng, const struct ban_key *key)
+{
+	return ban_addr_unbannable(key->family, key->addr) || key_overlaps_whitelist(eng, key);
 }
 
 /* ---- offender table ------------------------------------------------------------- */
@@ -568,6 +593,31 @@ size_t ban_engine_expire(struct ban_engine *eng, uint64_t now_ms)
 	return n;
 }
 
+size_t ban_engine_lift_exempt(struct ban_engine *eng,
+			      void (*fn)(void *ctx, const struct ban_active *b), void *ctx)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < eng->nbans_buckets; i++) {
+		struct ban_node **pp = &eng->bans[i];
+
+		while (*pp) {
+			struct ban_node *x = *pp;
+
+			if (!ban_engine_key_exempt(eng, &x->b.key)) {
+				pp = &x->next;
+				continue;
+			}
+			*pp = x->next;
+			eng->nbans--;
+			n++;
+			fn(ctx, &x->b);
+			free(x);
+		}
+	}
+	return n;
+}
+
 void ban_engine_foreach(const struct ban_engine *eng,
 			int (*fn)(void *ctx, const struct ban_active *b), void *ctx)
 {
@@ -663,7 +713,9 @@ int ban_engine_event(struct ban_engine *eng, const struct ban_event *ev, struct 
 	}
 	if (!matched)
 		return 0;
-	if (ban_engine_whitelisted(eng, ev->family, ev->src)) {
+	/* no packet comes from these: a line naming one is forged or broken */
+	if (ban_engine_whitelisted(eng, ev->family, ev->src) ||
+	    ban_addr_unbannable(ev->family, ev->src)) {
 		eng->st.whitelisted++;
 		return 0;
 	}
@@ -697,11 +749,16 @@ int ban_engine_ban(struct ban_engine *eng, const struct ban_key *key, uint64_t b
 
 	memset(d, 0, sizeof(*d));
 	ban_key_format(key, shown, sizeof(shown));
+	if (ban_addr_unbannable(key->family, key->addr))
+		return xerr_set(e, XNFT_EXIT_FINDINGS, "%s is %s: no packet comes from it, "
+				"so it is not banned", shown,
+				ban_addr_unbannable(key->family, key->addr));
 	if (key_overlaps_whitelist(eng, key)) {
 		xerr_set(e, XNFT_EXIT_FINDINGS, "%s is whitelisted (or holds a whitelisted address): "
 			 "not banned", shown);
-		return xerr_hint(e, "the whitelist is [whitelist] in xnft.conf plus loopback and the "
-				 "policy's MESH_PEERS and ADMIN_ALLOWLIST sets");
+		return xerr_hint(e, "the whitelist is [whitelist] in xnft.conf plus loopback, the "
+				 "host's own addresses and the policy's MESH_PEERS and "
+				 "ADMIN_ALLOWLIST sets");
 	}
 	if (cur && cur->until_ms > now_ms) {
 		b = *cur;

@@ -110,6 +110,16 @@ int ban_engine_whitelist_add_range(struct ban_engine *eng, int family, const uin
 size_t ban_engine_whitelist_size(const struct ban_engine *eng);
 bool ban_engine_whitelisted(const struct ban_engine *eng, int family, const uint8_t *addr);
 
+/* key may not be banned: whitelisted, holding a whitelisted address, or unbannable. */
+bool ban_engine_key_exempt(const struct ban_engine *eng, const struct ban_key *key);
+
+/*
+ * Lift every active ban that the whitelist now covers (it changed after the
+ * ban began); fn sees each before it goes. Returns how many.
+ */
+size_t ban_engine_lift_exempt(struct ban_engine *eng,
+			      void (*fn)(void *ctx, const struct ban_active *b), void *ctx);
+
 void ban_engine_set_history(struct ban_engine *eng, ban_history_fn fn, void *ctx);
 
 /* The key an address is banned under (IPv6 masked to the ban prefix). */
@@ -145,6 +155,12 @@ void ban_engine_stats(const struct ban_engine *eng, struct ban_stats *st);
 
 /* "198.51.100.7" or "2001:db8:1:2::/64". */
 void ban_key_format(const struct ban_key *key, char *buf, size_t size);
+
+/*
+ * Why no ban may name addr (the unspecified or broadcast address, or
+ * multicast: no packet comes from them), or NULL when it may.
+ */
+const char *ban_addr_unbannable(int family, const uint8_t *addr);
 
 /* Parse an address or prefix the way `xnft bans add` takes it; IPv6 masked to plen6. */
 int ban_key_parse(const char *text, unsigned plen6, struct ban_key *key, struct xerr *e);

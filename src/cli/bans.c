@@ -26,6 +26,8 @@ static void usage(FILE *out)
 		"       xnft bans del ADDR\n"
 		"Show and change the bans of the running xnft daemon (its control socket).\n"
 		"ADDR is an IPv4 address, or an IPv6 address (its /64 is banned) or /64.\n"
+		"Whitelisted addresses, the host's own, the unspecified and broadcast\n"
+		"addresses and multicast are refused.\n"
 		"DURATION is like 90s, 30m, 1h, 7d; without it, the escalated ban time of the\n"
 		"first [ban.NAME] rule (one hour if there is none). Adding a banned address\n"
 		"again sets its ban to end DURATION from now.\n"
@@ -166,8 +168,13 @@ static int do_change(const struct bans_cli *o, bool add)
 	json_t *j, *b;
 	int rc;
 
-	if (!plain_word(addr) || (dur && !plain_word(dur))) {
+	if (!plain_word(addr)) {
 		fprintf(stderr, "xnft bans: '%s' is not an address\n", addr);
+		return XNFT_EXIT_FINDINGS;
+	}
+	if (dur && !plain_word(dur)) {
+		fprintf(stderr, "xnft bans: '%s' is not a duration: give one word like 90s, 30m, "
+			"1h or 7d\n", dur);
 		return XNFT_EXIT_FINDINGS;
 	}
 	snprintf(req, sizeof(req), "%s %s%s%s", add ? "add" : "del", addr, dur ? " " : "",

@@ -37,6 +37,11 @@ static void usage(FILE *out)
 		"timeout, many per kernel transaction. Runs in the foreground and logs to\n"
 		"stderr; SIGHUP reloads the config (a bad one is refused and the running\n"
 		"one kept), SIGTERM stops it (bans stay in the kernel until they expire).\n"
+		"Never banned: loopback, the host's own addresses, the policy's MESH_PEERS*\n"
+		"and ADMIN_ALLOWLIST* (followed live) and [whitelist]. The history is best\n"
+		"effort: a database that cannot be opened or written is retried while the\n"
+		"daemon bans from memory. File sources resume where they stopped (the\n"
+		"position is kept beside the database; at most 16 MiB are caught up).\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE   config file (default " XNFT_DEFAULT_CONFIG "; a missing\n"
@@ -45,7 +50,8 @@ static void usage(FILE *out)
 		"                      nflog:GROUP, journal, journal-file:PATH, kmsg,\n"
 		"                      file:PATH, stdin\n"
 		"      --socket PATH   control socket (default " XNFT_DEFAULT_SOCKET ")\n"
-		"      --database PATH ban history (default " XNFT_DEFAULT_DATABASE ")\n"
+		"      --database PATH ban history (default " XNFT_DEFAULT_DATABASE ",\n"
+		"                      created 0600)\n"
 		"      --check         read and check the config, print a summary, exit\n"
 		"      --status        show a running daemon's state\n"
 		"      --reload        make a running daemon re-read its config\n"
@@ -277,9 +283,15 @@ static void print_status(json_t *j)
 	       "loaded" : "NOT LOADED (bans wait)", num(j, "kernel", "batches"),
 	       num(j, "kernel", "elements"), num(j, "kernel", "restores"),
 	       num(j, "kernel", "errors"));
-	printf("  whitelist: %lld entr(ies) (loopback, %lld from the config; %s)\n",
-	       num(j, "whitelist", "entries"), num(j, "whitelist", "config"),
-	       str(j, "whitelist", "note"));
+	printf("  whitelist: %lld entr(ies) (loopback, %lld host address(es), %lld from the "
+	       "config; %s), %lld ban(s) lifted by it\n",
+	       num(j, "whitelist", "entries"), num(j, "whitelist", "host"),
+	       num(j, "whitelist", "config"), str(j, "whitelist", "note"),
+	       num(j, "whitelist", "lifted"));
+	printf("  history: %s, %lld row(s) waiting, %lld store error(s), %lld row(s) lost\n",
+	       json_is_true(json_object_get(json_object_get(j, "history"), "writable")) ?
+	       "stored" : "NOT STORED (kept in memory, retried)", num(j, "history", "queued"),
+	       num(j, "history", "errors"), num(j, "history", "lost"));
 	printf("  notify: %lld queued, %lld sent, %lld failed, %lld dropped\n",
 	       num(j, "notify", "queued"), num(j, "notify", "sent"), num(j, "notify", "failed"),
 	       num(j, "notify", "dropped"));

@@ -638,6 +638,47 @@ int setelem_dump_read(struct setelem_dump *d, bool leave_open, struct xerr *e)
 	return rc;
 }
 
+static bool name_in(const char *name, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
+}
+
+int setelem_read_named(const char *family, const char *table, const char *const *names,
+		       size_t nnames, struct setelem_dump *d, struct xerr *e)
+{
+	struct meta_list ml;
+	struct nl nl;
+	int rc = DUMP_CHANGED;
+	bool listed;
+
+	memset(d, 0, sizeof(*d));
+	xerr_clear(e);
+	if (nl_open(&nl, e))
+		return -1;
+	for (int attempt = 0; attempt < SET_DUMP_TRIES && rc == DUMP_CHANGED; attempt++)
+		rc = read_sets(&nl, &ml, e);
+	listed = rc == 0;   /* read_sets keeps ml only when it succeeds */
+	for (size_t i = 0; rc == 0 && i < ml.n; i++) {
+		const struct set_meta *m = &ml.v[i];
+		const char *fam = setelem_family_name(m->family);
+
+		if (m->plain && fam && !strcmp(fam, family) && !strcmp(m->table, table) &&
+		    name_in(m->name, names, nnames))
+			rc = dump_one(&nl, m, d, e);
+	}
+	if (listed)
+		free(ml.v);
+	nl_close(&nl);
+	if (rc == DUMP_CHANGED)
+		rc = 1;
+	if (rc)
+		setelem_dump_free(d);
+	return rc;
+}
+
 /* ---- the sandbox's pipe ------------------------------------------------------ */
 
 struct packed_head {

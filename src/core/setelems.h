@@ -77,6 +77,14 @@ struct setelem_dump {
  */
 int setelem_dump_read(struct setelem_dump *d, bool leave_open, struct xerr *e);
 
+/*
+ * Only the named sets names[] of table (family "inet", "ip", ...), those
+ * with a plain key; a set that is not there is left out. 1 when the
+ * ruleset kept changing under every read: d is empty, read again later.
+ */
+int setelem_read_named(const char *family, const char *table, const char *const *names,
+		       size_t nnames, struct setelem_dump *d, struct xerr *e);
+
 /* The ruleset generation of the calling namespace (it grows with every commit). */
 int setelem_generation(uint32_t *gen, struct xerr *e);
 

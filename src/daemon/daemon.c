@@ -27,7 +27,7 @@
 
 #define TICK_MS 250             /* expiry, missing-set retries */
 #define RESYNC_MS 30000         /* compare with the kernel set this often */
-#define POLL_MAX (4 + DAEMON_MAX_SOURCES + 1 + CONTROL_MAX_CLIENTS)
+#define POLL_MAX (5 + DAEMON_MAX_SOURCES + 1 + CONTROL_MAX_CLIENTS)
 
 uint64_t daemon_now_ms(void)
 {
@@ -105,6 +105,17 @@ static void webhooks_unavailable(struct daemon *d, const struct xerr *e)
 
 static void remember(struct daemon *d, const struct ban_active *b)
 {
+	if (d->nrec >= DAEMON_HISTORY_QUEUE_MAX) {
+		/* the store has failed for long: the older half goes (one move per half) */
+		size_t drop = d->nrec / 2;
+
+		memmove(d->rec, d->rec + drop, (d->nrec - drop) * sizeof(*d->rec));
+		d->nrec -= drop;
+		d->store_lost += drop;
+		daemon_log(d, DAEMON_LOG_ERR, "history: %d rows waited for the store; the %zu "
+			   "oldest are dropped (%llu lost so far)", DAEMON_HISTORY_QUEUE_MAX, drop,
+			   (unsigned long long)d->store_lost);
+	}
 	if (d->nrec == d->caprec) {
 		size_t cap = d->caprec ? d->caprec * 2 : 64;
 		struct ban_active *r = realloc(d->rec, cap * sizeof(*r));
@@ -144,26 +155,75 @@ void daemon_apply_decision(struct daemon *d, const struct ban_decision *dec, boo
 	notifier_post(d->notif, "xnft: ban", text);
 }
 
+/* The store failed: keep the rows, say so, try again later. */
+static void store_failed(struct daemon *d, const struct xerr *e)
+{
+	d->store_errors++;
+	d->store_retry_at = daemon_mono_ms() + DAEMON_STORE_RETRY_MS;
+	daemon_log(d, DAEMON_LOG_WARNING, "%s (%s); %zu history row(s) kept in memory, trying "
+		   "again in %d s", e->msg, e->hint, d->nrec, DAEMON_STORE_RETRY_MS / 1000);
+}
+
+/* Write the waiting rows in one transaction; on failure they all stay queued. */
 static void store_records(struct daemon *d)
 {
 	struct xerr e;
+	size_t i;
 
-	if (!d->nrec)
+	if (!d->nrec || !d->store || (d->store_retry_at && daemon_mono_ms() < d->store_retry_at))
 		return;
 	if (ban_store_begin(d->store, &e) < 0) {
-		daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
-		d->nrec = 0;
+		store_failed(d, &e);
 		return;
 	}
-	for (size_t i = 0; i < d->nrec; i++) {
-		if (ban_store_record(d->store, &d->rec[i], &e) < 0) {
-			daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
+	for (i = 0; i < d->nrec; i++) {
+		if (ban_store_record(d->store, &d->rec[i], &e) < 0)
 			break;
-		}
 	}
-	if (ban_store_commit(d->store, &e) < 0)
-		daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
+	if (i < d->nrec || ban_store_commit(d->store, &e) < 0) {
+		ban_store_rollback(d->store);
+		store_failed(d, &e);
+		return;
+	}
+	if (d->store_retry_at)
+		daemon_log(d, DAEMON_LOG_NOTICE, "history: the store works again; %zu row(s) "
+			   "written", d->nrec);
+	d->store_retry_at = 0;
 	d->nrec = 0;
+}
+
+/* ban_history_fn: none without a store (escalation then counts from 1). */
+static int history_of(void *ctx, const struct ban_key *key, struct ban_history *h)
+{
+	struct daemon *d = ctx;
+
+	memset(h, 0, sizeof(*h));
+	return d->store ? ban_store_history(d->store, key, h) : 0;
+}
+
+/* Open the store; without it the daemon bans from memory and tries again later. */
+static void store_open(struct daemon *d, bool at_start)
+{
+	struct xerr e;
+
+	if (ban_store_open(d->cfg->db_path, &d->store, &e) == 0) {
+		if (!at_start)
+			daemon_log(d, DAEMON_LOG_NOTICE, "history: %s opened", d->cfg->db_path);
+		d->store_retry_at = 0;
+		store_records(d);
+		return;
+	}
+	d->store_errors++;
+	d->store_retry_at = daemon_mono_ms() + DAEMON_STORE_RETRY_MS;
+	if (at_start)
+		daemon_log(d, DAEMON_LOG_ERR, "%s; %s. Banning from memory meanwhile: repeat "
+			   "offenders' past bans are not seen (escalation starts over), bans still "
+			   "active in the history are not put back unless the kernel set holds them, "
+			   "and new bans are kept in memory until the store works; trying again "
+			   "every %d s", e.msg, e.hint, DAEMON_STORE_RETRY_MS / 1000);
+	else
+		daemon_log(d, DAEMON_LOG_WARNING, "%s; %zu history row(s) kept in memory, trying "
+			   "again in %d s", e.msg, d->nrec, DAEMON_STORE_RETRY_MS / 1000);
 }
 
 static uint64_t mono_us(void)
@@ -256,6 +316,9 @@ static int restore_one(void *ctx, const struct ban_active *b)
 
 	if (b->until_ms <= rc->now)
 		return 0;
+	/* whitelisted since it began (a whitelist read that failed keeps the last good one) */
+	if (ban_engine_key_exempt(rc->d->eng, &b->key))
+		return 0;
 	/* an empty listing has no array to search (bsearch wants one) */
 	if (rc->present && rc->present->n &&
 	    bsearch(&b->key, rc->present->k, rc->present->n, sizeof(b->key), key_cmp))
@@ -317,32 +380,48 @@ static void restore(struct daemon *d, bool full, const char *why)
 struct adopt_ctx {
 	struct daemon *d;
 	uint64_t now;
-	size_t kernel, stored, skipped;
+	size_t kernel, stored, exempt, skipped;
 };
 
-/* A ban found in the kernel set at start: keep it, with the history we have. */
+/*
+ * A ban found in the kernel set at start. One the store holds is known
+ * already; one the whitelist covers now is taken out; any other is kept,
+ * under the rule the store last saw for it ("adopted" when it never saw it),
+ * and recorded, so the next start knows it.
+ */
 static int adopt_kernel(void *ctx, const struct kw_elem *el)
 {
 	struct adopt_ctx *ac = ctx;
-	struct ban_active b = { .key = el->key, .since_ms = ac->now };
-	struct ban_history h;
+	struct daemon *d = ac->d;
+	struct ban_active b = { .key = el->key, .since_ms = ac->now }, row;
 	uint64_t left = el->expires_ms ? el->expires_ms : el->timeout_ms;
 
 	if (!left) {
 		ac->skipped++;   /* no timeout: put there by hand, not ours to manage */
 		return 0;
 	}
+	if (ban_engine_find(d->eng, &el->key))
+		return 0;   /* the history had it */
+	if (ban_engine_key_exempt(d->eng, &el->key)) {
+		if (kw_queue_del(d->kw, &el->key) == 0)
+			ac->exempt++;
+		return 0;
+	}
 	b.until_ms = ac->now + left;
 	b.bantime_ms = el->timeout_ms ? el->timeout_ms : left;
 	b.offence = 1;
 	snprintf(b.rule, sizeof(b.rule), "adopted");
-	if (ban_store_history(ac->d->store, &el->key, &h) == 0 && h.offences) {
-		b.offence = h.offences;
-		b.since_ms = h.last_ban_ms;
-		b.bantime_ms = h.last_bantime_ms;
+	if (d->store && ban_store_lookup(d->store, &el->key, &row) == 1 && row.offence) {
+		b.offence = row.offence;
+		b.since_ms = row.since_ms;
+		b.bantime_ms = row.bantime_ms;
+		if (row.rule[0])
+			snprintf(b.rule, sizeof(b.rule), "%s", row.rule);
 	}
-	if (ban_engine_adopt(ac->d->eng, &b) == 0)
+	if (ban_engine_adopt(d->eng, &b) == 0) {
 		ac->kernel++;
+		remember(d, &b);
+	}
 	return 0;
 }
 
@@ -354,8 +433,8 @@ static int adopt_stored(void *ctx, const struct ban_active *b)
 	if ((b->key.family != AF_INET && b->key.family != AF_INET6) ||
 	    ban_engine_find(ac->d->eng, &b->key))
 		return 0;
-	if (ban_engine_whitelisted(ac->d->eng, b->key.family, b->key.addr))
-		return 0;   /* whitelisted since: let it go */
+	if (ban_engine_key_exempt(ac->d->eng, &b->key))
+		return 0;   /* whitelisted since: let it go (the kernel pass takes it out) */
 	if (ban_engine_adopt(ac->d->eng, b) == 0)
 		ac->stored++;
 	return 0;
@@ -367,15 +446,22 @@ static void reconcile(struct daemon *d)
 	bool missing = false;
 	struct xerr e;
 
+	/* the store first: it knows each ban's rule and offence */
+	if (d->store && ban_store_active(d->store, ac.now, adopt_stored, &ac, &e) < 0)
+		daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
 	if (kw_list(d->kw, adopt_kernel, &ac, d->cfg->ipv6_prefix, &missing, &e) < 0) {
 		d->kernel_missing = missing;
 		daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
 	}
-	if (ban_store_active(d->store, ac.now, adopt_stored, &ac, &e) < 0)
-		daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
-	daemon_log(d, DAEMON_LOG_INFO, "reconciled: %zu ban(s) kept from the kernel set, %zu from "
-		   "the history%s", ac.kernel, ac.stored,
+	daemon_log(d, DAEMON_LOG_INFO, "reconciled: %zu ban(s) kept from the history, %zu found "
+		   "only in the kernel set, %zu whitelisted ban(s) taken out of it%s", ac.stored,
+		   ac.kernel, ac.exempt,
 		   ac.skipped ? " (elements without a timeout left alone)" : "");
+	if (kw_pending(d->kw) && !d->kernel_missing) {
+		if (!d->pending_since)
+			d->pending_since = daemon_mono_ms();
+		daemon_flush(d);
+	}
 	if (!d->kernel_missing)
 		restore(d, false, "start");
 }
@@ -413,7 +499,15 @@ static int open_sources(struct daemon *d, struct xerr *e)
 				   (const char *const *)d->cfg->sources;
 	size_t n = d->o->nsources ? d->o->nsources : d->cfg->nsources;
 	const char *def = NULL;
+	char state[CONFIG_PATH_MAX], *slash;
 
+	/* file sources keep their read position beside the history */
+	snprintf(state, sizeof(state), "%s", d->cfg->db_path);
+	slash = strrchr(state, '/');
+	if (slash && slash != state)
+		*slash = '\0';
+	else
+		snprintf(state, sizeof(state), "%s", slash ? "/" : ".");
 	if (!n) {
 		def = evsource_default_spec();
 		specs = &def;
@@ -425,12 +519,15 @@ static int open_sources(struct daemon *d, struct xerr *e)
 		const char *spec = !strcmp(specs[i], "journald") ? "journal" : specs[i];
 		bool line_src = strcmp(spec, "stdin") && strcmp(spec, "-") &&
 				strncmp(spec, "nflog", 5);
-		struct evsource_opts so = { .follow = true, .from_end = line_src };
+		struct evsource_opts so = { .follow = true, .from_end = line_src, .state_dir = state };
 
 		if (evsource_open(&d->src[d->nsrc], spec, &so, e) < 0) {
 			close_sources(d);
 			return -1;
 		}
+		if (evsource_stats(d->src[d->nsrc])->resumed[0])
+			daemon_log(d, DAEMON_LOG_NOTICE, "source %s: %s", spec,
+				   evsource_stats(d->src[d->nsrc])->resumed);
 		d->nsrc++;
 	}
 	return 0;
@@ -508,6 +605,7 @@ int daemon_reload(struct daemon *d, struct xerr *e)
 	}
 	d->cfg = ncfg;
 	kw_set_target(d->kw, ncfg);
+	wlwatch_set_target(d->wlw, ncfg);
 	/* a webhook in flight must not hold up the reload (and the bans after it) */
 	notifier_release(d->notif);
 	d->notif = nn;
@@ -601,20 +699,23 @@ static int start(struct daemon *d, struct xerr *e)
 	if (make_parent(d->cfg->db_path, 0700) < 0 || make_parent(d->cfg->socket_path, 0755) < 0)
 		return xerr_set(e, XNFT_EXIT_USAGE, "cannot create the directory of %s or %s: %s",
 				d->cfg->db_path, d->cfg->socket_path, strerror(errno));
-	if (ban_store_open(d->cfg->db_path, &d->store, e) < 0)
+	/* a second daemon stops here, before it touches the store or the kernel set */
+	if (control_listen(d->cfg->socket_path, &d->ctl, e) < 0)
 		return -1;
+	store_open(d, true);
 	if (!(d->eng = ban_engine_new(d->cfg, e)))
 		return -1;
-	ban_engine_set_history(d->eng, ban_store_history, d->store);
+	ban_engine_set_history(d->eng, history_of, d);
 	if (kw_open(d->cfg, &d->kw, e) < 0)
 		return -1;
 	if ((d->monfd = kw_monitor_fd(d->kw, e)) < 0)
 		return -1;
+	/* watched before the first read: a change in between is not missed */
+	if (wlwatch_open(d->cfg, &d->wlw, e) < 0)
+		return -1;
 	if (daemon_whitelist(d, e) < 0)
 		return -1;
 	reconcile(d);
-	if (control_listen(d->cfg->socket_path, &d->ctl, e) < 0)
-		return -1;
 	if (open_sources(d, e) < 0)
 		return -1;
 	rc = notifier_start(d->cfg, &d->notif, e);
@@ -629,11 +730,18 @@ static void teardown(struct daemon *d)
 {
 	if (d->kw && kw_pending(d->kw))
 		daemon_flush(d);
+	d->store_retry_at = 0;   /* a last try */
 	store_records(d);
+	if (d->nrec && d->eng)
+		daemon_log(d, DAEMON_LOG_ERR, "history: %zu row(s) could not be written and are "
+			   "lost", d->nrec);
 	close_sources(d);
 	control_close(d->ctl);
 	notifier_stop(d->notif);
 	kw_close(d->kw);
+	wlwatch_close(d->wlw);
+	free(d->wl_pol);
+	free(d->wl_host);
 	ban_engine_free(d->eng);
 	ban_store_close(d->store);
 	config_free(d->cfg);
@@ -666,6 +774,14 @@ static void housekeeping(struct daemon *d, uint64_t mono)
 		return;
 	d->next_tick = mono + TICK_MS;
 	ban_engine_expire(d->eng, daemon_now_ms());
+	if (d->wl_retry_at && mono >= d->wl_retry_at)
+		daemon_whitelist_refresh(d);
+	if (d->store_retry_at && mono >= d->store_retry_at) {
+		if (!d->store)
+			store_open(d, false);
+		else
+			store_records(d);
+	}
 	if (d->kernel_missing || mono >= d->next_resync) {
 		d->next_resync = mono + RESYNC_MS;
 		restore(d, false, d->kernel_missing ? "ban sets loaded" : "periodic check");
@@ -681,6 +797,7 @@ static void loop_once(struct daemon *d)
 
 	fds[n++] = (struct pollfd){ .fd = d->sigfd, .events = POLLIN };
 	fds[n++] = (struct pollfd){ .fd = d->monfd, .events = POLLIN };
+	fds[n++] = (struct pollfd){ .fd = wlwatch_fd(d->wlw), .events = POLLIN };
 	src0 = n;
 	for (size_t i = 0; i < d->nsrc; i++)
 		fds[n++] = (struct pollfd){ .fd = evsource_fd(d->src[i]), .events = POLLIN };
@@ -710,6 +827,9 @@ static void loop_once(struct daemon *d)
 		else if (ev & KW_EV_RESYNC)
 			restore(d, false, "kernel events lost");
 	}
+	/* before the sources: a line naming a newly whitelisted address must not ban it */
+	if (fds[2].revents && wlwatch_read(d->wlw))
+		daemon_whitelist_refresh(d);
 	/* Sources without an fd, or with a timeout, are read every round. */
 	for (size_t i = d->nsrc; i-- > 0;) {
 		if (i + src0 >= ctl0 || fds[src0 + i].fd < 0 || fds[src0 + i].revents || rc == 0)

@@ -16,14 +16,40 @@
 #include <unistd.h>
 
 #include "core/policy_load.h"
+#include "core/setelems.h"
 
 /* ---- whitelist ------------------------------------------------------------------- */
 
-static const char *const policy_sets[] = {
-	"MESH_PEERS", "MESH_PEERS6", "ADMIN_ALLOWLIST", "ADMIN_ALLOWLIST6",
+#define WL_BACKOFF_FIRST_MS 250
+#define WL_BACKOFF_MAX_MS 30000
+
+struct wl_list {
+	struct wl_entry *v;
+	size_t n, cap;
 };
 
-static int add_term(struct ban_engine *eng, const struct rs_term *t, struct xerr *e)
+static int wl_push(struct wl_list *l, int family, const uint8_t *lo, const uint8_t *hi)
+{
+	size_t len = family == AF_INET ? 4 : 16;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		struct wl_entry *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	memset(&l->v[l->n], 0, sizeof(l->v[0]));
+	l->v[l->n].family = family;
+	memcpy(l->v[l->n].lo, lo, len);
+	memcpy(l->v[l->n].hi, hi, len);
+	l->n++;
+	return 0;
+}
+
+static int add_term(struct wl_list *l, const struct rs_term *t)
 {
 	uint8_t lo[16] = { 0 }, hi[16] = { 0 };
 	unsigned bits = t->v.bits;
@@ -48,27 +74,47 @@ static int add_term(struct ban_engine *eng, const struct rs_term *t, struct xerr
 	} else if (t->kind != RS_TERM_VALUE) {
 		return 0;
 	}
-	return ban_engine_whitelist_add_range(eng, family, lo, hi, e);
+	return wl_push(l, family, lo, hi);
 }
 
-static size_t whitelist_from_ruleset(struct daemon *d, const struct ruleset *rs, struct xerr *e)
+static int whitelist_from_ruleset(const struct rs_table *t, struct wl_list *l)
 {
-	const struct rs_table *t = ruleset_table(rs, rs_family_lookup(d->cfg->table_family),
-						 d->cfg->table);
-	size_t n = 0;
-
-	if (!t)
-		return 0;
-	for (size_t s = 0; s < sizeof(policy_sets) / sizeof(policy_sets[0]); s++) {
-		const struct rs_set *set = rs_table_set(t, policy_sets[s]);
+	for (size_t s = 0; t && s < wl_policy_nsets; s++) {
+		const struct rs_set *set = rs_table_set(t, wl_policy_sets[s]);
 
 		for (size_t i = 0; set && i < set->nelems; i++) {
-			if (add_term(d->eng, &set->elems[i].key, e) < 0)
-				return n;
-			n++;
+			if (add_term(l, &set->elems[i].key) < 0)
+				return -1;
 		}
 	}
-	return n;
+	return 0;
+}
+
+/* The live sets, straight from the kernel: a few small dumps, not the whole ruleset. */
+static int whitelist_from_kernel(struct daemon *d, struct wl_list *l, bool *found,
+				 struct xerr *e)
+{
+	struct setelem_dump dump;
+	int rc = setelem_read_named(d->cfg->table_family, d->cfg->table, wl_policy_sets,
+				    wl_policy_nsets, &dump, e);
+
+	if (rc == 1)
+		return xerr_set(e, XNFT_EXIT_USAGE, "the ruleset changed under every read of the "
+				"whitelist sets");
+	if (rc < 0)
+		return -1;
+	*found = dump.n > 0;
+	for (size_t i = 0; i < dump.n && rc == 0; i++) {
+		const struct setelem_set *set = &dump.v[i];
+		int family = set->key_len == 4 ? AF_INET : set->key_len == 16 ? AF_INET6 : 0;
+
+		for (size_t k = 0; family && k < set->n && rc == 0; k++)
+			rc = wl_push(l, family, set->v[k].lo, set->v[k].hi);
+	}
+	setelem_dump_free(&dump);
+	if (rc < 0)
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory reading the whitelist sets");
+	return 0;
 }
 
 /* The prefix the policy matches set6 with: the mask of `ip6 saddr & MASK @set6`. */
@@ -101,45 +147,177 @@ static int set6_prefix(const struct rs_table *t, const char *set6)
 	return -1;
 }
 
-int daemon_whitelist(struct daemon *d, struct xerr *e)
+/* The wait before the next read after a failed one: doubling, capped. */
+static uint64_t next_backoff(const struct daemon *d)
 {
-	struct ruleset *rs = NULL;
-	struct xerr pe;
-	int rc;
+	if (!d->wl_backoff_ms)
+		return WL_BACKOFF_FIRST_MS;
+	return d->wl_backoff_ms * 2 > WL_BACKOFF_MAX_MS ? WL_BACKOFF_MAX_MS : d->wl_backoff_ms * 2;
+}
 
-	if (ban_engine_set_whitelist(d->eng, d->cfg->whitelist, d->cfg->nwhitelist, e) < 0)
+static void check_set6(struct daemon *d, const struct rs_table *t)
+{
+	int plen = t ? set6_prefix(t, d->cfg->set6) : -1;
+
+	if (plen >= 0 && (unsigned)plen != d->cfg->ipv6_prefix)
+		daemon_log(d, DAEMON_LOG_WARNING, "the policy matches @%s per /%d but "
+			   "ipv6_prefix = %u: IPv6 bans would never match; set ipv6_prefix = %d "
+			   "in [daemon]", d->cfg->set6, plen, d->cfg->ipv6_prefix, plen);
+}
+
+/*
+ * Read the policy's whitelist sets into l; *table: the policy has our table.
+ * The live policy's sets are dumped alone; with check, the whole ruleset is
+ * listed too, for the IPv6 prefix check (best effort: it only warns). A
+ * policy file is loaded (in a private namespace) and its sets taken from
+ * the model.
+ */
+static int read_policy_sets(struct daemon *d, bool check, struct wl_list *l, bool *table,
+			    struct xerr *e)
+{
+	bool live = !strcmp(d->cfg->policy, "live");
+	const struct rs_table *t;
+	struct ruleset *rs = NULL;
+	int rc = 0;
+
+	*table = false;
+	if (live) {
+		if (whitelist_from_kernel(d, l, table, e) < 0)
+			return -1;
+		if (!check || policy_load_live(&rs, e) < 0)
+			return 0;
+	} else if (policy_load(d->cfg->policy, &rs, NULL, e) < 0) {
 		return -1;
-	d->wl_config = d->cfg->nwhitelist;
-	d->wl_policy = 0;
-	if (!strcmp(d->cfg->policy, "live"))
-		rc = policy_load_live(&rs, &pe);
-	else
-		rc = policy_load(d->cfg->policy, &rs, NULL, &pe);
-	if (rc < 0) {
-		snprintf(d->policy_note, sizeof(d->policy_note), "policy not read: %s", pe.msg);
-		daemon_log(d, DAEMON_LOG_WARNING, "whitelist: %s (config and loopback only until "
-			   "the policy is loaded)", pe.msg);
-		return 0;
 	}
-	d->wl_policy = whitelist_from_ruleset(d, rs, e);
-	if (!ruleset_table(rs, rs_family_lookup(d->cfg->table_family), d->cfg->table))
-		snprintf(d->policy_note, sizeof(d->policy_note), "table %s %s not loaded yet",
-			 d->cfg->table_family, d->cfg->table);
+	t = ruleset_table(rs, rs_family_lookup(d->cfg->table_family), d->cfg->table);
+	if (!live) {
+		rc = whitelist_from_ruleset(t, l);
+		*table = t != NULL;
+	}
+	if (check)
+		check_set6(d, t);
+	ruleset_free(rs);
+	if (rc < 0)
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory reading the whitelist sets");
+	return 0;
+}
+
+/* The policy part: replaced only by a read that worked. */
+static bool refresh_policy_part(struct daemon *d, bool check)
+{
+	struct wl_list l = { 0 };
+	bool table;
+	struct xerr pe;
+
+	if (read_policy_sets(d, check, &l, &table, &pe) < 0) {
+		free(l.v);
+		d->wl_read_errors++;
+		snprintf(d->policy_note, sizeof(d->policy_note), "policy not read (%s); keeping "
+			 "the %zu entries read before", pe.msg, d->nwl_pol);
+		daemon_log(d, DAEMON_LOG_WARNING, "whitelist: %s; the %zu entries last read from "
+			   "MESH_PEERS*, ADMIN_ALLOWLIST* stay on it, reading again in %llu ms",
+			   pe.msg, d->nwl_pol, (unsigned long long)next_backoff(d));
+		return false;
+	}
+	free(d->wl_pol);
+	d->wl_pol = l.v;
+	d->nwl_pol = l.n;
+	if (!table)
+		snprintf(d->policy_note, sizeof(d->policy_note), "table %s %s (or its MESH_PEERS*, "
+			 "ADMIN_ALLOWLIST* sets) not loaded yet", d->cfg->table_family,
+			 d->cfg->table);
 	else
 		snprintf(d->policy_note, sizeof(d->policy_note), "%zu entries from MESH_PEERS*, "
-			 "ADMIN_ALLOWLIST* (%s)", d->wl_policy, d->cfg->policy);
-	{
-		const struct rs_table *t = ruleset_table(rs, rs_family_lookup(d->cfg->table_family),
-							 d->cfg->table);
-		int plen = t ? set6_prefix(t, d->cfg->set6) : -1;
+			 "ADMIN_ALLOWLIST* (%s)", l.n, d->cfg->policy);
+	return true;
+}
 
-		if (plen >= 0 && (unsigned)plen != d->cfg->ipv6_prefix)
-			daemon_log(d, DAEMON_LOG_WARNING, "the policy matches @%s per /%d but "
-				   "ipv6_prefix = %u: IPv6 bans would never match; set ipv6_prefix = %d "
-				   "in [daemon]", d->cfg->set6, plen, d->cfg->ipv6_prefix, plen);
+static bool refresh_host_part(struct daemon *d)
+{
+	struct hostaddr *v;
+	size_t n;
+	struct xerr he;
+
+	if (hostaddr_read(&v, &n, &he) < 0) {
+		d->wl_read_errors++;
+		daemon_log(d, DAEMON_LOG_WARNING, "whitelist: %s; keeping the %zu host address(es) "
+			   "read before", he.msg, d->nwl_host);
+		return false;
 	}
-	ruleset_free(rs);
+	free(d->wl_host);
+	d->wl_host = v;
+	d->nwl_host = n;
+	return true;
+}
+
+static int build_whitelist(struct daemon *d, struct xerr *e)
+{
+	if (ban_engine_set_whitelist(d->eng, d->cfg->whitelist, d->cfg->nwhitelist, e) < 0)
+		return -1;
+	for (size_t i = 0; i < d->nwl_pol; i++) {
+		const struct wl_entry *w = &d->wl_pol[i];
+
+		if (ban_engine_whitelist_add_range(d->eng, w->family, w->lo, w->hi, e) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < d->nwl_host; i++) {
+		const struct hostaddr *h = &d->wl_host[i];
+
+		if (ban_engine_whitelist_add_range(d->eng, h->family, h->addr, h->addr, e) < 0)
+			return -1;
+	}
+	d->wl_config = d->cfg->nwhitelist;
+	d->wl_policy = d->nwl_pol;
 	return 0;
+}
+
+static void lift_one(void *ctx, const struct ban_active *b)
+{
+	struct daemon *d = ctx;
+	char shown[PREFIX_STRLEN];
+	struct xerr e;
+
+	ban_key_format(&b->key, shown, sizeof(shown));
+	if (kw_queue_del(d->kw, &b->key) < 0)
+		daemon_log(d, DAEMON_LOG_ERR, "out of memory lifting the ban of %s", shown);
+	if (d->store && ban_store_lift(d->store, &b->key, daemon_now_ms(), &e) < 0)
+		daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
+	d->wl_lifted++;
+	daemon_log(d, DAEMON_LOG_NOTICE, "ban of %s lifted: it is on the whitelist now", shown);
+}
+
+static int whitelist_update(struct daemon *d, bool check, struct xerr *e)
+{
+	bool pol = refresh_policy_part(d, check), host = refresh_host_part(d);
+
+	if (pol && host) {
+		d->wl_retry_at = 0;
+		d->wl_backoff_ms = 0;
+	} else {
+		d->wl_backoff_ms = next_backoff(d);
+		d->wl_retry_at = daemon_mono_ms() + d->wl_backoff_ms;
+	}
+	if (build_whitelist(d, e) < 0)
+		return -1;
+	if (d->kw && ban_engine_lift_exempt(d->eng, lift_one, d)) {
+		if (!d->pending_since)
+			d->pending_since = daemon_mono_ms();
+		daemon_flush(d);
+	}
+	return 0;
+}
+
+int daemon_whitelist(struct daemon *d, struct xerr *e)
+{
+	return whitelist_update(d, true, e);
+}
+
+void daemon_whitelist_refresh(struct daemon *d)
+{
+	struct xerr e;
+
+	if (whitelist_update(d, false, &e) < 0)
+		daemon_log(d, DAEMON_LOG_ERR, "whitelist: %s", e.msg);
 }
 
 /* ---- replies --------------------------------------------------------------------- */
@@ -221,8 +399,8 @@ static char *do_status(struct daemon *d)
 		"{s:b, s:i, s:I, s:s, s:i, s:o,"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
 		" s:{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I},"
-		" s:{s:I, s:I, s:I, s:s},"
-		" s:{s:I, s:I, s:I, s:I}, s:I, s:I, s:s}",
+		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:s},"
+		" s:{s:I, s:I, s:I, s:I}, s:{s:b, s:I, s:I, s:I}, s:I, s:I, s:s}",
 		"ok", 1, "pid", (int)getpid(),
 		"uptime_s", (json_int_t)((daemon_now_ms() - d->started_ms) / 1000),
 		"config", d->config_path, "rules", (int)d->cfg->nrules, "sources", srcs,
@@ -243,10 +421,14 @@ static char *do_status(struct daemon *d)
 		"whitelist",
 		"entries", (json_int_t)ban_engine_whitelist_size(d->eng),
 		"config", (json_int_t)d->wl_config, "policy", (json_int_t)d->wl_policy,
-		"note", d->policy_note,
+		"host", (json_int_t)d->nwl_host, "read_errors", (json_int_t)d->wl_read_errors,
+		"lifted", (json_int_t)d->wl_lifted, "note", d->policy_note,
 		"notify",
 		"queued", (json_int_t)ns.queued, "sent", (json_int_t)ns.sent,
 		"failed", (json_int_t)ns.failed, "dropped", (json_int_t)ns.dropped,
+		"history",
+		"writable", d->store && !d->store_retry_at, "queued", (json_int_t)d->nrec,
+		"errors", (json_int_t)d->store_errors, "lost", (json_int_t)d->store_lost,
 		"reloads", (json_int_t)d->reloads, "reload_errors", (json_int_t)d->reload_errors,
 		"last_error", d->last_error));
 }
@@ -289,7 +471,7 @@ static char *do_del(struct daemon *d, const char *addr)
 		return reply_error("out of memory", NULL);
 	d->pending_since = daemon_mono_ms();
 	daemon_flush(d);
-	if (ban_store_lift(d->store, &key, daemon_now_ms(), &e) < 0)
+	if (d->store && ban_store_lift(d->store, &key, daemon_now_ms(), &e) < 0)
 		daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
 	ban_key_format(&key, shown, sizeof(shown));
 	daemon_log(d, DAEMON_LOG_NOTICE, "ban of %s lifted by hand", shown);

@@ -11,13 +11,25 @@
 #include "ban/kernel.h"
 #include "ban/notify.h"
 #include "ban/store.h"
+#include "ban/wlwatch.h"
+#include "core/hostaddr.h"
 #include "core/config.h"
 #include "daemon/daemon.h"
 #include "events/source.h"
 
 #define DAEMON_MAX_SOURCES 16
+
+/* One whitelist entry as read from the policy: the addresses lo..hi. */
+struct wl_entry {
+	int family;
+	uint8_t lo[16], hi[16];
+};
 /* Flush at once when this many elements wait, whatever [daemon] batch says. */
 #define DAEMON_FLUSH_MAX 50000
+/* History rows kept in memory while the store fails (about 120 bytes each). */
+#define DAEMON_HISTORY_QUEUE_MAX 200000
+/* How often a failing store is tried again. */
+#define DAEMON_STORE_RETRY_MS 30000
 
 struct daemon {
 	const struct daemon_opts *o;
@@ -40,6 +52,14 @@ struct daemon {
 
 	struct ban_active *rec;    /* bans to write to the store after the flush */
 	size_t nrec, caprec;
+	/*
+	 * The history is best effort: without a store (it could not be opened)
+	 * or when a write fails, bans go on from memory, the rows wait in rec
+	 * (up to DAEMON_HISTORY_QUEUE_MAX) and the store is tried again at
+	 * store_retry_at.
+	 */
+	uint64_t store_retry_at;   /* monotonic ms; 0 = the store works */
+	uint64_t store_errors, store_lost;
 
 	uint64_t started_ms;       /* realtime */
 	uint64_t batches, elements, restores, reloads, reload_errors, kernel_errors;
@@ -47,6 +67,19 @@ struct daemon {
 	uint64_t flush_us;          /* time spent in kernel transactions */
 	uint64_t largest_batch;     /* most elements in one transaction */
 	size_t wl_config, wl_policy;
+	/*
+	 * The whitelist's parts as last read. A read that fails keeps them:
+	 * another tool committing while we read must never shrink the
+	 * whitelist. The failed part is read again after wl_backoff_ms.
+	 */
+	struct wlwatch *wlw;
+	struct wl_entry *wl_pol;
+	size_t nwl_pol;
+	struct hostaddr *wl_host;
+	size_t nwl_host;
+	uint64_t wl_retry_at;       /* monotonic ms of the next read after a failure; 0 none */
+	uint64_t wl_backoff_ms;
+	uint64_t wl_read_errors, wl_lifted;
 	char policy_note[256];
 	char last_error[512];
 };
@@ -62,8 +95,16 @@ void daemon_apply_decision(struct daemon *d, const struct ban_decision *dec, boo
 /* Send what is queued now; logs failures. */
 void daemon_flush(struct daemon *d);
 
-/* Whitelist: config + loopback + the policy's mesh and admin sets. */
+/*
+ * Whitelist: config + loopback + the host's addresses + the policy's mesh
+ * and admin sets; bans it now covers are lifted. A part that cannot be
+ * read keeps its last good contents and is read again with backoff.
+ * daemon_whitelist also checks the policy's IPv6 ban prefix (start,
+ * reload, re-apply); daemon_whitelist_refresh only reads the parts (a
+ * whitelist set or an address changed, or a retry is due).
+ */
 int daemon_whitelist(struct daemon *d, struct xerr *e);
+void daemon_whitelist_refresh(struct daemon *d);
 
 /* Reload the config; the old one stays on error. */
 int daemon_reload(struct daemon *d, struct xerr *e);

@@ -36,7 +36,16 @@ struct evsource_opts {
 	bool follow;        /* keep reading as the source grows; NFLOG is always live */
 	bool from_end;      /* skip what the source holds now (kmsg, journal, file) */
 	int64_t since_us;   /* drop events whose source time is before this; 0 = keep all */
+	/*
+	 * file: keep the read position (device, inode, offset) in a file in
+	 * this directory and resume from it at the next open (copied; NULL =
+	 * no position kept). See SOURCE_CATCHUP_MAX.
+	 */
+	const char *state_dir;
 };
+
+/* At most this many bytes written while no one read a file are read when resuming. */
+#define SOURCE_CATCHUP_MAX (16u << 20)
 
 struct evsource_stats {
 	uint64_t records;        /* lines, journal entries, kmsg records, NFLOG packets */
@@ -50,6 +59,7 @@ struct evsource_stats {
 	uint64_t lost;           /* the source reported losing records (kmsg overrun,
 				  * NFLOG socket buffer full) */
 	uint64_t rotations;      /* file: reopened after a rename or truncation */
+	char resumed[256];       /* file: how reading resumed from a kept position; "" = it did not */
 	uint64_t first_unparsed_at;      /* record number of the example below (1-based) */
 	char first_unparsed[160];        /* the first unparsed record, printable, cut */
 };

@@ -31,7 +31,13 @@ struct file_src {
 	ino_t ino;
 	off_t pos;
 	char path[PATH_MAX];
+	char state[PATH_MAX];     /* where the position is kept; "" = not kept */
+	off_t saved;              /* the position last written there */
+	int64_t saved_us;
 };
+
+/* The position is written at most this often while lines come (and at close). */
+#define POSITION_SAVE_US 1000000
 
 static int file_watch(struct file_src *f)
 {
@@ -94,6 +100,125 @@ static int file_reopen(struct file_src *f)
 	return 1;
 }
 
+/* ---- the kept position ---------------------------------------------------------- */
+
+/* "<dir>/file-position.<hash of the path>": one file per followed log. */
+static int state_path(struct file_src *f, const char *dir)
+{
+	uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+	int n;
+
+	for (const char *p = f->path; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	n = snprintf(f->state, sizeof(f->state), "%s/file-position.%016llx", dir,
+		     (unsigned long long)h);
+	if (n < 0 || (size_t)n >= sizeof(f->state)) {
+		f->state[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+/* Bytes of the file handed on as lines (a partial line waits in the buffer). */
+static off_t consumed(const struct evsource *s, const struct file_src *f)
+{
+	return f->pos > (off_t)s->llen ? f->pos - (off_t)s->llen : 0;
+}
+
+/* Write the position (a new file renamed over the old: never half written). */
+static void save_position(struct evsource *s, struct file_src *f, int64_t now)
+{
+	char tmp[PATH_MAX + 8], text[PATH_MAX + 96];
+	off_t at = consumed(s, f);
+	int fd, n;
+
+	if (!f->state[0] || f->fd < 0 || at == f->saved)
+		return;
+	n = snprintf(text, sizeof(text), "xnft-file-position 1\n%s\n%llu %llu %lld\n", f->path,
+		     (unsigned long long)f->dev, (unsigned long long)f->ino, (long long)at);
+	snprintf(tmp, sizeof(tmp), "%s.new", f->state);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return;   /* best effort: the next start reads from the end instead */
+	if (write(fd, text, (size_t)n) != n || close(fd) < 0 || rename(tmp, f->state) < 0) {
+		unlink(tmp);
+		return;
+	}
+	f->saved = at;
+	f->saved_us = now;
+}
+
+/* The kept position of this path: 0 read, -1 none (or not this path's). */
+static int load_position(const struct file_src *f, dev_t *dev, ino_t *ino, off_t *off)
+{
+	char line[PATH_MAX + 2], head[64];
+	unsigned long long d, i;
+	long long o;
+	FILE *in = fopen(f->state, "re");
+	int rc = -1;
+
+	if (!in)
+		return -1;
+	if (fgets(head, sizeof(head), in) && !strcmp(head, "xnft-file-position 1\n") &&
+	    fgets(line, sizeof(line), in) && !strncmp(line, f->path, strlen(f->path)) &&
+	    !strcmp(line + strlen(f->path), "\n") && fscanf(in, "%llu %llu %lld", &d, &i, &o) == 3 &&
+	    o >= 0) {
+		*dev = (dev_t)d;
+		*ino = (ino_t)i;
+		*off = (off_t)o;
+		rc = 0;
+	}
+	fclose(in);
+	return rc;
+}
+
+/*
+ * Start where the last reader stopped: at the kept offset of the same file,
+ * or at the start of a file that replaced it (rotated while no one read).
+ * At most SOURCE_CATCHUP_MAX bytes are read back; a cut line is skipped.
+ * 1 resumed, 0 nothing kept (the caller starts as it would have), -1 error.
+ */
+static int resume(struct evsource *s, struct file_src *f)
+{
+	dev_t dev;
+	ino_t ino;
+	off_t off, size, from;
+	struct stat st;
+	bool same;
+	int n;
+
+	if (!f->state[0] || load_position(f, &dev, &ino, &off) < 0 || fstat(f->fd, &st) < 0)
+		return 0;
+	size = st.st_size;
+	same = dev == f->dev && ino == f->ino && off <= size;
+	from = same ? off : 0;
+	if (size - from > (off_t)SOURCE_CATCHUP_MAX)
+		from = size - (off_t)SOURCE_CATCHUP_MAX;
+	/* from a byte before: if that one ends a line, skipping eats just it */
+	if (from > (same ? off : 0) && lseek(f->fd, from - 1, SEEK_SET) >= 0) {
+		f->pos = from - 1;
+		s->skipping = true;
+	} else if (lseek(f->fd, from, SEEK_SET) >= 0) {
+		f->pos = from;
+	} else {
+		return -1;
+	}
+	f->saved = from;
+	if (same)
+		n = snprintf(s->stats.resumed, sizeof(s->stats.resumed), "resumed at byte %lld: "
+			     "%lld byte(s) written meanwhile to read", (long long)from,
+			     (long long)(size - from));
+	else
+		n = snprintf(s->stats.resumed, sizeof(s->stats.resumed), "the file was replaced or "
+			     "truncated meanwhile: reading it from byte %lld, %lld byte(s)",
+			     (long long)from, (long long)(size - from));
+	if (from > (same ? off : 0) && n > 0 && (size_t)n < sizeof(s->stats.resumed))
+		snprintf(s->stats.resumed + n, sizeof(s->stats.resumed) - (size_t)n, "; %lld older "
+			 "byte(s) skipped (catch-up is at most %u MiB)",
+			 (long long)(from - (same ? off : 0)), SOURCE_CATCHUP_MAX >> 20);
+	return 1;
+}
+
 static void drain_inotify(struct file_src *f)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
@@ -144,7 +269,20 @@ static bool stdin_ready(int fd)
 	return poll(&p, 1, 0) > 0;
 }
 
+static int file_read_some(struct evsource *s, struct xerr *e);
+
 static int file_read(struct evsource *s, struct xerr *e)
+{
+	struct file_src *f = s->priv;
+	int rc = file_read_some(s, e);
+	int64_t now = event_now_us();
+
+	if (now - f->saved_us >= POSITION_SAVE_US)
+		save_position(s, f, now);
+	return rc;
+}
+
+static int file_read_some(struct evsource *s, struct xerr *e)
 {
 	struct file_src *f = s->priv;
 	int64_t now = event_now_us();
@@ -219,6 +357,7 @@ static void file_close(struct evsource *s)
 
 	if (!f)
 		return;
+	save_position(s, f, 0);
 	if (f->fd >= 0 && !f->is_stdin)
 		close(f->fd);
 	if (f->inotify >= 0)
@@ -275,7 +414,20 @@ int source_file_open(struct evsource *s, const char *path, bool is_stdin, struct
 			xerr_hint(e, "check the path; with --follow xnft waits for the file to appear");
 		return -1;
 	}
-	if (r == 1 && s->opts.from_end) {
+	if (s->opts.state_dir && state_path(f, s->opts.state_dir) < 0) {
+		file_close(s);
+		return xerr_set(e, XNFT_EXIT_USAGE, "source '%.128s': the state directory's path "
+				"is too long", s->spec);
+	}
+	s->opts.state_dir = NULL;   /* the caller's string: copied into f->state */
+	r = r == 1 ? resume(s, f) : 0;
+	if (r < 0) {
+		int err = errno;
+
+		file_close(s);
+		return source_errno(e, err, "seeking to the kept position", s->spec);
+	}
+	if (r == 0 && f->fd >= 0 && s->opts.from_end) {
 		off_t end = lseek(f->fd, 0, SEEK_END);
 
 		f->pos = end > 0 ? end : 0;

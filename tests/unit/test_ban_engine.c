@@ -376,6 +376,70 @@ static void test_manual_and_expiry(void **state)
 	assert_int_equal(ban_key_parse("nonsense", 64, &k, &e), -1);
 }
 
+static void test_unbannable_addresses(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const refused[] = {
+		"0.0.0.0", "255.255.255.255", "224.0.0.1", "239.255.255.250", "::", "ff02::1",
+	};
+	struct ban_decision d;
+	struct ban_key k;
+	struct ban_stats st;
+	struct xerr e;
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		assert_int_equal(ban_key_parse(refused[i], 64, &k, &e), 0);
+		assert_true(ban_engine_key_exempt(f->eng, &k));
+		assert_int_equal(ban_engine_ban(f->eng, &k, 0, T0, &d, &e), -1);
+		assert_true(strstr(e.msg, "unspecified") || strstr(e.msg, "broadcast") ||
+			    strstr(e.msg, "multicast"));
+	}
+	assert_int_equal(ban_key_parse("223.255.255.255", 64, &k, &e), 0);
+	assert_false(ban_engine_key_exempt(f->eng, &k));
+	/* a forged line naming one counts as whitelisted and bans nothing */
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(feed(f, ev4("255.255.255.255", "TCPFL-NULL", T0 + i, 1), &d), 0);
+	ban_engine_stats(f->eng, &st);
+	assert_int_equal(st.whitelisted, 5);
+	assert_int_equal(st.active, 0);
+}
+
+static int lifted_count;
+
+static void count_lifted(void *ctx, const struct ban_active *b)
+{
+	char buf[PREFIX_STRLEN];
+
+	ban_key_format(&b->key, buf, sizeof(buf));
+	assert_string_equal(buf, (const char *)ctx);
+	lifted_count++;
+}
+
+static void test_lift_whitelisted_later(void **state)
+{
+	struct fixture *f = *state;
+	struct ban_decision d;
+	struct ban_key k;
+	struct ban_stats st;
+	struct xerr e;
+	struct prefix p;
+
+	assert_int_equal(ban_key_parse("192.0.2.7", 64, &k, &e), 0);
+	assert_int_equal(ban_engine_ban(f->eng, &k, 0, T0, &d, &e), 0);
+	assert_int_equal(ban_key_parse("198.51.100.9", 64, &k, &e), 0);
+	assert_int_equal(ban_engine_ban(f->eng, &k, 0, T0, &d, &e), 0);
+	lifted_count = 0;
+	assert_int_equal(ban_engine_lift_exempt(f->eng, count_lifted, "192.0.2.7"), 0);
+	/* 192.0.2.7 becomes whitelisted: its ban goes, the other stays */
+	assert_int_equal(prefix_parse(&p, "192.0.2.0/28", &e), 0);
+	assert_int_equal(ban_engine_set_whitelist(f->eng, &p, 1, &e), 0);
+	assert_int_equal(ban_engine_lift_exempt(f->eng, count_lifted, "192.0.2.7"), 1);
+	assert_int_equal(lifted_count, 1);
+	ban_engine_stats(f->eng, &st);
+	assert_int_equal(st.active, 1);
+	assert_non_null(ban_engine_find(f->eng, &k));
+}
+
 static void test_reconfigure_keeps_windows(void **state)
 {
 	struct fixture *f = *state;
@@ -461,6 +525,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lru_eviction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bans_survive_eviction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manual_and_expiry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unbannable_addresses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lift_whitelisted_later, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconfigure_keeps_windows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_events, setup, teardown),
 		cmocka_unit_test(test_many_offenders_memory),

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ban/store.h"
@@ -91,11 +92,50 @@ static void test_open_errors(void **state)
 	assert_true(e.hint[0] != '\0');
 }
 
+static void test_private_and_damaged(void **state)
+{
+	char dir[] = "/tmp/xnft-test-store.XXXXXX", path[128];
+	struct ban_store *s;
+	struct ban_active b = { .since_ms = T0, .until_ms = T0 + 1000, .bantime_ms = 1000,
+				.offence = 1, .rule = "scan" }, row;
+	struct stat st;
+	struct xerr e;
+	mode_t old = umask(022);
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/bans.db", dir);
+	assert_int_equal(ban_store_open(path, &s, &e), 0);
+	umask(old);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* the row of a key, with its rule, for adoption at start */
+	assert_int_equal(ban_key_parse("192.0.2.4", 64, &b.key, &e), 0);
+	assert_int_equal(ban_store_lookup(s, &b.key, &row), 0);
+	assert_int_equal(ban_store_record(s, &b, &e), 0);
+	assert_int_equal(ban_store_lookup(s, &b.key, &row), 1);
+	assert_string_equal(row.rule, "scan");
+	assert_int_equal(row.until_ms, T0 + 1000);
+	ban_store_close(s);
+	/* a file that is not a database: the hint says so, not "writable" */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 512; i++)
+		fputs("not a database ", f);
+	fclose(f);
+	assert_int_equal(ban_store_open(path, &s, &e), -1);
+	assert_non_null(strstr(e.hint, "damaged or not an SQLite database"));
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_private_and_damaged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

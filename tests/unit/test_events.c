@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -647,6 +648,76 @@ static void test_file_follow(void **state)
 	rmdir(dir);
 }
 
+static void test_file_position(void **state)
+{
+	char dir[] = "/tmp/xnft-test-events.XXXXXX", path[128], old[160], spec[160], l[256];
+	struct evsource *s;
+	struct evsource_opts o = { .follow = true, .from_end = true, .state_dir = dir };
+	struct collect c = { 0 };
+	struct xerr e;
+	size_t n;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/kern.log", dir);
+	snprintf(old, sizeof(old), "%s/kern.log.1", dir);
+	snprintf(spec, sizeof(spec), "file:%s", path);
+	n = line_for(l, sizeof(l), 1);
+	write_file(path, "w", l, n);
+	/* nothing kept yet: from the end, as asked */
+	assert_int_equal(evsource_open(&s, spec, &o, &e), 0);
+	assert_string_equal(evsource_stats(s)->resumed, "");
+	n = line_for(l, sizeof(l), 2);
+	write_file(path, "a", l, n);
+	n = line_for(l, sizeof(l), 3);
+	write_file(path, "a", l, 20);            /* half a line when the reader stops */
+	drain(s, &c);
+	assert_int_equal(c.events, 1);
+	assert_int_equal(c.dports[0], 2);
+	evsource_close(s);
+
+	/* written while no one read: the cut line whole, and the next one */
+	write_file(path, "a", l + 20, n - 20);
+	n = line_for(l, sizeof(l), 4);
+	write_file(path, "a", l, n);
+	assert_int_equal(evsource_open(&s, spec, &o, &e), 0);
+	assert_non_null(strstr(evsource_stats(s)->resumed, "resumed at byte"));
+	drain(s, &c);
+	assert_int_equal(c.events, 3);
+	assert_int_equal(c.dports[1], 3);
+	assert_int_equal(c.dports[2], 4);
+	evsource_close(s);
+
+	/* rotated while no one read: the new file from its start */
+	assert_int_equal(rename(path, old), 0);
+	n = line_for(l, sizeof(l), 5);
+	write_file(path, "w", l, n);
+	assert_int_equal(evsource_open(&s, spec, &o, &e), 0);
+	assert_non_null(strstr(evsource_stats(s)->resumed, "replaced or truncated"));
+	drain(s, &c);
+	assert_int_equal(c.events, 4);
+	assert_int_equal(c.dports[3], 5);
+	evsource_close(s);
+
+	unlink(path);
+	unlink(old);
+	{
+		char entry[256];
+		DIR *d = opendir(dir);
+		struct dirent *de;
+
+		while (d && (de = readdir(d))) {
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(entry, sizeof(entry), "%s/%s", dir, de->d_name);
+			unlink(entry);
+		}
+		if (d)
+			closedir(d);
+	}
+	rmdir(dir);
+}
+
 static void test_source_specs(void **state)
 {
 	struct evsource *s;
@@ -873,6 +944,7 @@ int main(void)
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_file_lines),
 		cmocka_unit_test(test_file_follow),
+		cmocka_unit_test(test_file_position),
 		cmocka_unit_test(test_source_specs),
 		cmocka_unit_test(test_report_counts),
 		cmocka_unit_test(test_report_histogram_span),

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Host addresses over rtnetlink (hostaddr.h). IFA_LOCAL is the address of
+ * a point-to-point link's own end (IFA_ADDRESS is then the peer's), so it
+ * wins when present.
+ */
+#include "core/hostaddr.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+
+#include "core/nldump.h"
+
+#define DUMP_TIMEOUT_MS 2000
+
+struct addr_list {
+	struct hostaddr *v;
+	size_t n, cap;
+};
+
+struct ifa_attrs {
+	const struct nlattr *local, *address;
+};
+
+static int attr_cb(const struct nlattr *attr, void *data)
+{
+	struct ifa_attrs *a = data;
+
+	if (mnl_attr_get_type(attr) == IFA_LOCAL)
+		a->local = attr;
+	else if (mnl_attr_get_type(attr) == IFA_ADDRESS)
+		a->address = attr;
+	return MNL_CB_OK;
+}
+
+static int addr_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct addr_list *l = data;
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	struct ifa_attrs a = { 0 };
+	const struct nlattr *at;
+	size_t len;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR)
+		return MNL_CB_OK;
+	len = ifa->ifa_family == AF_INET ? 4 : ifa->ifa_family == AF_INET6 ? 16 : 0;
+	if (!len || mnl_attr_parse(nlh, sizeof(*ifa), attr_cb, &a) < 0)
+		return MNL_CB_OK;
+	at = a.local ? a.local : a.address;
+	if (!at || mnl_attr_get_payload_len(at) != len)
+		return MNL_CB_OK;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct hostaddr *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v) {
+			errno = ENOMEM;
+			return MNL_CB_ERROR;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	memset(&l->v[l->n], 0, sizeof(l->v[0]));
+	l->v[l->n].family = ifa->ifa_family;
+	memcpy(l->v[l->n].addr, mnl_attr_get_payload(at), len);
+	l->n++;
+	return MNL_CB_OK;
+}
+
+int hostaddr_read(struct hostaddr **out, size_t *n, struct xerr *e)
+{
+	char buf[32768] __attribute__((aligned(4)));
+	struct addr_list l = { 0 };
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
+	struct nldump_result r;
+	struct nlmsghdr *nlh;
+	struct rtgenmsg *g;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int err = errno;
+
+		if (nl)
+			mnl_socket_close(nl);
+		return xerr_set(e, XNFT_EXIT_USAGE, "cannot open a routing netlink socket: %s",
+				strerror(err));
+	}
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = (uint32_t)time(NULL);
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
+	rc = nldump_run(nl, buf, sizeof(buf), nlh, DUMP_TIMEOUT_MS, addr_cb, &l, &r, e);
+	mnl_socket_close(nl);
+	if (rc == 0 && (r.kernel_error || r.cb_error || r.interrupted))
+		rc = xerr_set(e, XNFT_EXIT_USAGE, "reading the host's addresses: %s",
+			      r.interrupted ? "they changed during the read" :
+			      strerror(r.kernel_error ? r.kernel_error : r.cb_error));
+	if (rc) {
+		free(l.v);
+		return -1;
+	}
+	*out = l.v;
+	*n = l.n;
+	return 0;
+}
+
+int hostaddr_watch_open(struct xerr *e)
+{
+	struct sockaddr_nl sa = {
+		.nl_family = AF_NETLINK,
+		.nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
+	};
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int err = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return xerr_set(e, XNFT_EXIT_USAGE, "cannot watch the host's addresses: %s",
+				strerror(err));
+	}
+	return fd;
+}
+
+int hostaddr_watch_read(int fd)
+{
+	char buf[8192];
+	int changed = 0;
+	ssize_t got;
+
+	/* bounded: addresses flapping without end must not hold the caller */
+	for (int rounds = 0; rounds < 1024 && (got = recv(fd, buf, sizeof(buf), 0)) != 0;
+	     rounds++) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS)
+				changed = 1;   /* news lost: read the addresses again */
+			break;
+		}
+		changed = 1;
+	}
+	return changed;
+}
