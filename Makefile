@@ -25,7 +25,8 @@ deps:
 	@./tools/install-deps.sh
 
 $(BUILD)/build.ninja:
-	meson setup $(BUILD) --prefix=$(PREFIX) --buildtype=release
+	meson setup $(BUILD) --prefix=$(PREFIX) --buildtype=release || \
+		{ echo "hint: 'sudo make deps' installs the Debian packages the build needs" >&2; exit 1; }
 
 # A build/ set up with another prefix is reconfigured, so that install paths
 # and the units' ExecStart= follow PREFIX.

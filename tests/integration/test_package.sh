@@ -8,8 +8,10 @@
 #    the tree: nothing is written into the work tree), lintian reports no
 #    error or warning;
 #  - installed with apt: the installed xnft runs init, check and boot (boot
-#    with only the capabilities xnft.service leaves it), no unit is enabled,
-#    the units verify, the completions load in bash and zsh and complete;
+#    with only the capabilities xnft.service leaves it; its system calls,
+#    sockets and writes, traced, all allowed by the unit's sandbox), no unit
+#    is enabled, the units verify and rate OK in systemd-analyze security,
+#    the completions load in bash and zsh and complete;
 #  - reinstall (the upgrade path) and remove keep /etc/xnft and the state
 #    directory; purge leaves none of the package's files and no
 #    /var/lib/xnft.
@@ -159,6 +161,46 @@ check_eq "installed xnft boot with only CAP_NET_ADMIN: the policy loads (exit 0)
 check "boot loaded table inet xnft into the namespace" ip netns exec "$NS" nft list table inet xnft
 check "boot wrote its record into /var/lib/xnft" test -s /var/lib/xnft/boot.last
 
+# The rest of xnft.service's sandbox, checked against what boot really does
+# (strace of the installed binary): every system call is in the unit's
+# SystemCallFilter, every socket in RestrictAddressFamilies, every write in
+# a directory ProtectSystem=strict leaves writable (StateDirectory, PrivateTmp).
+UNIT=/lib/systemd/system/xnft.service
+# syscalls SET...: the system calls of filter sets and names, groups expanded
+syscalls() {
+	local s
+	for s in "$@"; do
+		case $s in
+			@*) syscalls $(systemd-analyze syscall-filter "$s" | sed -n '2,$p' |
+				sed -e 's/^ *//' -e '/^#/d') ;;
+			*) echo "$s" ;;
+		esac
+	done
+}
+allowed=$(syscalls $(sed -n 's/^SystemCallFilter=\([^~]\)/\1/p' "$UNIT") | sort -u)
+denied=$(syscalls $(sed -n 's/^SystemCallFilter=~//p' "$UNIT") | sort -u)
+ip netns exec "$NS" nft delete table inet xnft
+ip netns exec "$NS" strace -f -qq -o "$T/boot.strace" /usr/sbin/xnft boot "$POL" >/dev/null 2>&1
+check_eq "boot under strace: exit 0" 0 "$?"
+used=$(sed -nE 's/^[0-9]+ +([a-z_0-9]+)\(.*/\1/p' "$T/boot.strace" | sort -u)
+check "strace saw boot's system calls" test -n "$used"
+check_eq "every system call of boot ($(wc -w <<<"$used")) is in xnft.service's SystemCallFilter" "" \
+	"$(comm -23 <(echo "$used") <(comm -23 <(echo "$allowed") <(echo "$denied")) | tr '\n' ' ')"
+families=$(sed -nE 's/.* socket\((AF_[A-Z0-9]+),.*/\1/p' "$T/boot.strace" | sort -u)
+check_eq "boot opens sockets only of RestrictAddressFamilies ($(echo $families))" "" \
+	"$(comm -23 <(echo "$families") <(sed -n 's/^RestrictAddressFamilies=//p' "$UNIT" | tr ' ' '\n' | sort -u) | tr '\n' ' ')"
+writes=$(sed -nE -e 's/.* openat\(AT_FDCWD, "([^"]+)", [^)]*(O_WRONLY|O_RDWR|O_CREAT).*/\1/p' \
+	-e 's/.* (mkdir|unlink|rename)\("([^"]+)".* = 0$/\2/p' "$T/boot.strace" |
+	grep -vE '^(/var/lib/xnft|/tmp|/var/tmp)(/|$)' | sort -u)
+check_eq "boot writes only in /var/lib/xnft (ProtectSystem=strict, StateDirectory=xnft)" "" "$writes"
+for u in xnft.service xnft-daemon.service; do
+	level=$(systemd-analyze security --offline=yes "/lib/systemd/system/$u" 2>&1 |
+		sed -nE 's/.*Overall exposure level for [^:]+: ([0-9.]+) .*/\1/p')
+	diag "systemd-analyze security --offline: $u ${level:-?}"
+	check "systemd-analyze security rates $u OK or better (${level:-?} < 3.0)" \
+		awk -v l="${level:-99}" 'BEGIN { exit !(l < 3.0) }'
+done
+
 # ---- completion, from the installed files
 BASHC=/usr/share/bash-completion/completions/xnft
 out=$(bash -c '. "$1"' _ "$BASHC" 2>&1); rc=$?
@@ -217,15 +259,15 @@ echo "# edited by the admin" >>/etc/xnft/xnft.conf
 check_eq "reinstall: exit 0" 0 "$?"
 check_match "reinstall kept the admin's edit of xnft.conf" 'edited by the admin' "$(cat /etc/xnft/xnft.conf)"
 check "reinstall kept the state directory" test -s /var/lib/xnft/boot.last
-dpkg --remove xnft >"$T/remove.log" 2>&1
-check_eq "dpkg --remove: exit 0" 0 "$?"
+"${APT[@]}" remove xnft >"$T/remove.log" 2>&1
+check_eq "apt-get remove: exit 0" 0 "$?"
 check "remove took the binary" test ! -e /usr/sbin/xnft
 check "remove kept /etc/xnft/xnft.conf" test -f /etc/xnft/xnft.conf
 check "remove kept the state directory" test -s /var/lib/xnft/boot.last
 
 # ---- purge leaves nothing
-dpkg --purge xnft >"$T/purge.log" 2>&1
-check_eq "dpkg --purge: exit 0" 0 "$?"
+"${APT[@]}" purge xnft >"$T/purge.log" 2>&1
+check_eq "apt-get purge: exit 0" 0 "$?"
 check "dpkg knows no xnft any more" bash -c '! dpkg-query -W -f="\${Status}" xnft 2>/dev/null | grep -q installed'
 left=""
 while read -r f; do
