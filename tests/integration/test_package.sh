@@ -152,6 +152,8 @@ check_eq "installed xnft check on it: exit 0" 0 "$rc"
 # alone, no new privileges, and writes the real state directory.
 NS=$(ns_add boot)
 ip -n "$NS" link add eth0 type bridge && ip -n "$NS" link add wg0 type bridge
+check_match "xnft.service runs after nftables.service (its flush ruleset first)" \
+	'^After=.*\bnftables\.service\b' "$(cat /lib/systemd/system/xnft.service)"
 bound=$(sed -n 's/^CapabilityBoundingSet=//p' /lib/systemd/system/xnft.service)
 check_eq "xnft.service keeps only CAP_NET_ADMIN" CAP_NET_ADMIN "$bound"
 out=$(ip netns exec "$NS" setpriv --bounding-set=-all,+net_admin --inh-caps=-all --no-new-privs \
@@ -193,6 +195,52 @@ writes=$(sed -nE -e 's/.* openat\(AT_FDCWD, "([^"]+)", [^)]*(O_WRONLY|O_RDWR|O_C
 	-e 's/.* (mkdir|unlink|rename)\("([^"]+)".* = 0$/\2/p' "$T/boot.strace" |
 	grep -vE '^(/var/lib/xnft|/tmp|/var/tmp)(/|$)' | sort -u)
 check_eq "boot writes only in /var/lib/xnft (ProtectSystem=strict, StateDirectory=xnft)" "" "$writes"
+# The same for xnft-daemon.service: the installed daemon with the shipped
+# config, under CAP_NET_ADMIN alone, puts a ban (control socket, netlink to
+# the ban set, sqlite) and stops; its trace must fit the unit's sandbox.
+DUNIT=/lib/systemd/system/xnft-daemon.service
+dallowed=$(syscalls $(sed -n 's/^SystemCallFilter=\([^~]\)/\1/p' "$DUNIT") | sort -u)
+ddenied=$(syscalls $(sed -n 's/^SystemCallFilter=~//p' "$DUNIT") | sort -u)
+DSOCK=/run/xnft/xt$$-daemon.sock
+made_run=0   # what RuntimeDirectory=xnft would have made
+if [ ! -d /run/xnft ]; then mkdir -m 0755 /run/xnft && made_run=1; fi
+: >"$T/events.log"
+NOTIFY_SOCKET=$T/no-manager.sock ip netns exec "$NS" \
+	setpriv --bounding-set=-all,+net_admin --inh-caps=-all --no-new-privs \
+	strace -f -qq -o "$T/daemon.strace" /usr/sbin/xnft daemon --config /etc/xnft/xnft.conf \
+	--source "file:$T/events.log" --socket "$DSOCK" </dev/null >"$T/daemon.log" 2>&1 &
+STRACE_PID=$!
+track_pid "$STRACE_PID"
+up=0
+for _ in $(seq 100); do
+	ip netns exec "$NS" /usr/sbin/xnft bans list --socket "$DSOCK" >/dev/null 2>&1 && { up=1; break; }
+	kill -0 "$STRACE_PID" 2>/dev/null || break
+	sleep 0.1
+done
+check_eq "the installed daemon with the shipped config, CAP_NET_ADMIN only, answers" 1 "$up"
+[ "$up" -eq 1 ] || sed 's/^/#   /' "$T/daemon.log"
+ip netns exec "$NS" /usr/sbin/xnft bans add 203.0.113.9 1h --socket "$DSOCK" >/dev/null 2>&1
+check_match "the daemon's ban is in the kernel set" '203\.0\.113\.9' \
+	"$(ip netns exec "$NS" nft list set inet xnft BANNED4 2>&1)"
+DPID=$(pgrep -P "$STRACE_PID" -x xnft | head -n 1)
+if [ -n "$DPID" ]; then kill -TERM "$DPID"; fi
+for _ in $(seq 100); do kill -0 "$STRACE_PID" 2>/dev/null || break; sleep 0.1; done
+wait "$STRACE_PID"
+check_eq "the daemon stopped on SIGTERM: exit 0" 0 "$?"
+used=$(sed -nE 's/^[0-9]+ +([a-z_0-9]+)\(.*/\1/p' "$T/daemon.strace" | sort -u)
+check_eq "every system call of the daemon ($(wc -w <<<"$used")) is in xnft-daemon.service's SystemCallFilter" "" \
+	"$(comm -23 <(echo "$used") <(comm -23 <(echo "$dallowed") <(echo "$ddenied")) | tr '\n' ' ')"
+families=$(sed -nE 's/.* socket\((AF_[A-Z0-9]+),.*/\1/p' "$T/daemon.strace" | sort -u)
+check_eq "the daemon opens sockets only of RestrictAddressFamilies ($(echo $families))" "" \
+	"$(comm -23 <(echo "$families") <(sed -n 's/^RestrictAddressFamilies=//p' "$DUNIT" | tr ' ' '\n' | sort -u) | tr '\n' ' ')"
+writes=$(sed -nE -e 's/.* openat\(AT_FDCWD, "([^"]+)", [^)]*(O_WRONLY|O_RDWR|O_CREAT).*/\1/p' \
+	-e 's/.* (mkdir|unlink|rename)\("([^"]+)".* = 0$/\2/p' \
+	-e 's/.* bind\([0-9]+, \{sa_family=AF_UNIX, sun_path="([^"]+)".* = 0$/\1/p' "$T/daemon.strace" |
+	grep -vE '^(/var/lib/xnft|/run/xnft|/tmp|/var/tmp)(/|$)|^/dev/null$' | sort -u)
+check_eq "the daemon writes only in /var/lib/xnft and /run/xnft (ProtectSystem=strict)" "" "$writes"
+rm -f "$DSOCK"
+if [ "$made_run" -eq 1 ]; then rmdir /run/xnft 2>/dev/null; fi
+
 for u in xnft.service xnft-daemon.service; do
 	level=$(systemd-analyze security --offline=yes "/lib/systemd/system/$u" 2>&1 |
 		sed -nE 's/.*Overall exposure level for [^:]+: ([0-9.]+) .*/\1/p')
