@@ -4,6 +4,7 @@
 # Commands and options are read from the binary's own --help (the command
 # table in src/main.c, each command's option list), so the completion never
 # offers a command or an option that the installed xnft does not have.
+# Candidates are read one a line (mapfile), so paths with blanks stay whole.
 
 # _xnft_commands XNFT: the command names `xnft --help` lists.
 _xnft_commands()
@@ -54,7 +55,7 @@ _xnft()
     xnft=${xnft/#\~/$HOME}
 
     if [ "$COMP_CWORD" -eq 1 ]; then
-        COMPREPLY=($(compgen -W "$(_xnft_commands "$xnft") --help --version" -- "$cur"))
+        mapfile -t COMPREPLY < <(compgen -W "$(_xnft_commands "$xnft") --help --version" -- "$cur")
         return 0
     fi
     cmd=${COMP_WORDS[1]}
@@ -68,38 +69,38 @@ _xnft()
 
     case $prev in
         --wan|--mesh-if|--from|--iface)
-            COMPREPLY=($(compgen -W "$(_xnft_interfaces)" -- "$cur")); return 0 ;;
+            mapfile -t COMPREPLY < <(compgen -W "$(_xnft_interfaces)" -- "$cur"); return 0 ;;
         --in-set)
-            COMPREPLY=($(compgen -W "$(_xnft_sets "$policy")" -- "$cur")); return 0 ;;
+            mapfile -t COMPREPLY < <(compgen -W "$(_xnft_sets "$policy")" -- "$cur"); return 0 ;;
         --format)
-            COMPREPLY=($(compgen -W "json logfmt text" -- "$cur")); return 0 ;;
+            mapfile -t COMPREPLY < <(compgen -W "json logfmt text" -- "$cur"); return 0 ;;
         --log)
-            COMPREPLY=($(compgen -W "kernel nflog:" -- "$cur")); return 0 ;;
+            mapfile -t COMPREPLY < <(compgen -W "kernel nflog:" -- "$cur"); return 0 ;;
         --source|-s)
-            COMPREPLY=($(compgen -W "journal kmsg nflog: file: journal-file: -" -- "$cur"))
+            mapfile -t COMPREPLY < <(compgen -W "journal kmsg nflog: file: journal-file: -" -- "$cur")
             return 0 ;;
         --service)
-            COMPREPLY=($(compgen -W "tcp/ udp/" -- "$cur")); return 0 ;;
+            mapfile -t COMPREPLY < <(compgen -W "tcp/ udp/" -- "$cur"); return 0 ;;
         --intents|--packets|--config|-c|--database|--socket)
-            COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+            mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
         --mesh|--admin|--bogon-exempt|--wg-port|--ssh-port|--confirm|--since|--count|--top)
             return 0 ;;   # a value of the admin's own
     esac
 
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "$(_xnft_options "$xnft" "$cmd")" -- "$cur"))
+        mapfile -t COMPREPLY < <(compgen -W "$(_xnft_options "$xnft" "$cmd")" -- "$cur")
         return 0
     fi
     case $cmd in
         lab)
-            [ "$COMP_CWORD" -eq 2 ] && COMPREPLY=($(compgen -W "up down demo status" -- "$cur")) ;;
+            [ "$COMP_CWORD" -eq 2 ] && mapfile -t COMPREPLY < <(compgen -W "up down demo status" -- "$cur") ;;
         bans)
-            [ "$COMP_CWORD" -eq 2 ] && COMPREPLY=($(compgen -W "list add del" -- "$cur")) ;;
+            [ "$COMP_CWORD" -eq 2 ] && mapfile -t COMPREPLY < <(compgen -W "list add del" -- "$cur") ;;
         init)
-            COMPREPLY=($(compgen -d -- "$cur")) ;;
+            mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
         check|lint|trace|exposure|verify|diff|apply|status)
             # POLICY: a directory holding nftables.conf, or the file itself
-            COMPREPLY=($(compgen -d -- "$cur") $(compgen -f -X '!*.conf' -- "$cur")) ;;
+            mapfile -t COMPREPLY < <(compgen -d -- "$cur"; compgen -f -X '!*.conf' -- "$cur") ;;
     esac
     return 0
 }

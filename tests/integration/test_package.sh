@@ -278,6 +278,9 @@ check_match "bash completes set names from the policy" '^MESH_PEERS$' \
 	"$(bcomplete /usr/sbin/xnft trace "$POL" --in-set M)"
 check_match "bash completes interface names" '^lo$' "$(bcomplete /usr/sbin/xnft exposure --from l)"
 check_match "bash completes policy directories" "^$POL/rules\$" "$(bcomplete /usr/sbin/xnft check "$POL/r")"
+mkdir -p "$T/with blank/dir one"
+check_eq "bash keeps a directory with a blank in its name whole" "$T/with blank/dir one" \
+	"$(bcomplete /usr/sbin/xnft init "$T/with blank/d")"
 
 out=$(zsh -f -c 'autoload -Uz compinit && compinit -u -D -d /dev/null && print -r -- $_comps[xnft]' 2>&1)
 check_eq "zsh's compinit finds the installed _xnft without errors" _xnft "$out"
