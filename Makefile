@@ -1,10 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Thin wrapper over meson/ninja. Every target installs the Debian packages it
-# needs first (tools/install-deps.sh; idempotent).
-#   make          build ./build/src/xnft
-#   make check    every test: unit (ASan+UBSan), fuzz (bounded), integration (root, namespaces)
-#   make demo     the lab: protected host, mesh peer and internet attacker in namespaces
-#   make install  DESTDIR=... PREFIX=/usr
+# Thin wrapper over meson/ninja. Building never installs packages: only
+# `make deps` does (tools/install-deps.sh; idempotent), and the targets that
+# set up a whole machine for the README's two commands call it first.
+#   make          build ./build/src/xnft (release)
+#   make deps     install the Debian packages to build, test and run the lab (root)
+#   make check    deps, then every test: unit (ASan+UBSan), fuzz (bounded), integration (root)
+#   make demo     deps, then the lab: protected host, mesh peer and internet attacker
+#   make install  DESTDIR=... PREFIX=/usr (default); a changed PREFIX reconfigures build/
+#   make deb      the Debian package, built from a copy of the tree; lands in DEBDIR (dist/)
 #   make bench    benchmarks; figures go to bench/RESULTS.md by hand
 
 BUILD      ?= build
@@ -12,39 +15,50 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 PREFIX     ?= /usr
 DESTDIR    ?=
+DEBDIR     ?= dist
 
-.PHONY: all deps build check unit demo install bench clean
+.PHONY: all deps build check unit demo install deb bench clean
 
 all: build
 
 deps:
 	@./tools/install-deps.sh
 
-$(BUILD)/build.ninja: | deps
-	meson setup $(BUILD) --prefix=$(PREFIX) --buildtype=release
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --prefix=$(PREFIX) --buildtype=release || \
+		{ echo "hint: 'sudo make deps' installs the Debian packages the build needs" >&2; exit 1; }
 
-build: deps $(BUILD)/build.ninja
+# A build/ set up with another prefix is reconfigured, so that install paths
+# and the units' ExecStart= follow PREFIX.
+build: $(BUILD)/build.ninja
+	@./tools/meson-prefix.sh $(BUILD) $(PREFIX)
 	ninja -C $(BUILD)
 
-$(ASAN_BUILD)/build.ninja: | deps
+$(ASAN_BUILD)/build.ninja:
 	meson setup $(ASAN_BUILD) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
 
-$(FUZZ_BUILD)/build.ninja: | deps
+$(FUZZ_BUILD)/build.ninja:
 	CC=clang meson setup $(FUZZ_BUILD) --buildtype=debug -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
 
-check: deps $(ASAN_BUILD)/build.ninja $(FUZZ_BUILD)/build.ninja
+check: deps
+	$(MAKE) $(ASAN_BUILD)/build.ninja $(FUZZ_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
 	ninja -C $(FUZZ_BUILD)
 	./tests/run.sh $(abspath $(ASAN_BUILD)) $(abspath $(FUZZ_BUILD))
 
-demo: build
+demo: deps
+	$(MAKE) build
 	./$(BUILD)/src/xnft lab demo
 
 install: build
 	DESTDIR=$(DESTDIR) meson install -C $(BUILD) --no-rebuild
 
-bench: build
+deb:
+	./tools/build-deb.sh $(DEBDIR)
+
+bench: deps
+	$(MAKE) build
 	./bench/run.sh $(abspath $(BUILD))
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(DEBDIR)
