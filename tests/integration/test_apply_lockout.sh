@@ -256,6 +256,10 @@ out=$(xa "$OLD" 2>&1); rc=$?
 check_eq "(2c) again with the sessions on 2222: applied" 0 "$rc"
 check_match "(2c) the gate found both sessions on 2222" \
 	'\[lockout\] 2 SSH connection\(s\) to this host stay open' "$out"
+out=$(SSH_CONNECTION="$A_PROBE $P4 $A_HOST 2222" ip netns exec "$HOST" "$XNFT" apply "$OLD" 2>&1); rc=$?
+check_eq "(2c) via plain SSH (SSH_CONNECTION set): applied" 0 "$rc"
+check_match "(2c) the caller's session is found three ways" \
+	"$A_PROBE:$P4 -> $A_HOST:2222 \\(from SSH_CONNECTION, socket, conntrack, arriving on eth0\\)" "$out"
 MOVED=$TEST_TMP/ssh22
 lk_policy "$MOVED" 22 '' ''
 out=$(xa "$MOVED" 2>&1); rc=$?
@@ -273,5 +277,13 @@ check_match "(2c) the running table still has SSH_PORT 2222" 'dport 2222' "$(tab
 
 session_close v4 "$V4_PID"
 session_close v6 "$V6_PID"
+for _ in $(seq 1 100); do
+	ip netns exec "$HOST" ss -Htnp state established | grep -q sshd || break
+	sleep 0.1
+done
+out=$(xa "$MOVED" 2>&1); rc=$?
+check_eq "(2c) no session open: moving SSH_PORT away from sshd's port is still refused" 1 "$rc"
+check_match "(2c) because sshd listens on 2222" \
+	"lockout: the new policy moves SSH to a port sshd does not listen on" "$out"
 check "sshd on 2222 stopped" sshd_stop
 finish
