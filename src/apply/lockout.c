@@ -287,19 +287,25 @@ static bool inode_in(uint32_t ino, const uint32_t *v, size_t n)
 }
 
 /*
- * sshd's ports: those it listens on, and the local ports of its sessions
- * (a socket-activated sshd does not hold the listening socket itself).
+ * sshd's ports: those it listens on; for a socket-activated sshd (systemd
+ * holds the listening socket) the local ports of its sessions on a known
+ * SSH port. Its other sockets (a -L forward it opened) are not sessions.
  */
 static void sshd_ports(const struct sockdiag_socks *ss, const uint32_t *ino, size_t nino,
-		       struct lockout_ports *out)
+		       const struct lockout_ports *known, struct lockout_ports *out)
 {
 	for (size_t i = 0; i < ss->n; i++) {
-		if (inode_in(ss->v[i].inode, ino, nino))
+		if (ss->v[i].state == TCP_LISTEN && inode_in(ss->v[i].inode, ino, nino))
+			lockout_ports_add(out, ss->v[i].sport);
+	}
+	for (size_t i = 0; i < ss->n && !out->n; i++) {
+		if (ss->v[i].state == TCP_ESTABLISHED && inode_in(ss->v[i].inode, ino, nino) &&
+		    lockout_ports_has(known, ss->v[i].sport))
 			lockout_ports_add(out, ss->v[i].sport);
 	}
 }
 
-/* The established sockets of sshd, or on one of its or the policy's SSH ports. */
+/* The established sockets on a port sshd listens on or on one of the SSH ports. */
 static int socket_conns(const struct lockout_ports *ports, struct lockout_conns *out,
 			struct xerr *e)
 {
@@ -316,13 +322,12 @@ static int socket_conns(const struct lockout_ports *ports, struct lockout_conns 
 		sockdiag_socks_free(&ss);
 		return -1;
 	}
-	sshd_ports(&ss, ino, nino, &out->sshd_ports);
+	sshd_ports(&ss, ino, nino, ports, &out->sshd_ports);
 	for (size_t i = 0; i < ss.n && !rc; i++) {
 		const struct sockdiag_sock *s = &ss.v[i];
 		struct lockout_conn c;
 
-		if (!inode_in(s->inode, ino, nino) && !lockout_ports_has(ports, s->sport) &&
-		    !lockout_ports_has(&out->sshd_ports, s->sport))
+		if (!lockout_ports_has(ports, s->sport) && !lockout_ports_has(&out->sshd_ports, s->sport))
 			continue;
 		if (lockout_conn_from_socket(s, &c) == 0 && push(out, &c))
 			rc = xerr_set(e, XNFT_EXIT_USAGE, "out of memory");

@@ -3,8 +3,8 @@
  * The lockout guard's input: the admin's live SSH connections, found three
  * ways and merged: the caller's own (SSH_CONNECTION="client_ip client_port
  * server_ip server_port", which sudo strips), every established TCP socket
- * of sshd in this namespace (sock_diag: found whether or not conntrack has
- * seen the connection), and every established connection to or from this
+ * in this namespace on a port sshd listens on or an SSH port (sock_diag:
+ * found whether or not conntrack has seen the connection), and every established connection to or from this
  * host's SSH port(s) that conntrack knows, in either direction (an entry
  * picked up mid-stream from the server's side has the SSH port as its
  * original source port). Each comes with the interface its packets arrive
@@ -60,7 +60,7 @@ void lockout_from_text(unsigned from, char *buf, size_t n);
 struct lockout_conns {
 	struct lockout_conn *v;
 	size_t n;
-	struct lockout_ports sshd_ports;   /* ports sshd listens on or serves a session on */
+	struct lockout_ports sshd_ports;   /* ports sshd listens on (see lockout_collect) */
 	size_t sshd_procs;                 /* sshd processes seen in /proc */
 };
 
@@ -98,9 +98,10 @@ int lockout_conntrack(const struct lockout_ports *ports, struct lockout_conns *o
 		      struct xerr *e);
 
 /*
- * All three, merged: SSH_CONNECTION (when set), the sockets of sshd and
- * every established socket whose local port is one of ports or one sshd
- * listens on (out->sshd_ports), then conntrack for all those ports.
+ * All three, merged: SSH_CONNECTION (when set), every established socket
+ * whose local port is one of ports or one sshd listens on (found by the
+ * listening socket's inode in /proc/PID/fd of a process named sshd:
+ * out->sshd_ports), then conntrack for all those ports.
  */
 int lockout_collect(const struct lockout_ports *ports, struct lockout_conns *out,
 		    struct xerr *e);
