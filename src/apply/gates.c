@@ -345,7 +345,8 @@ static void lockout_summary(const struct lockout_conns *c, size_t cut, bool port
 	g->outcome = cut || port_bad ? GATE_FAIL : GATE_PASS;
 	if (cut)
 		snprintf(g->summary, sizeof(g->summary),
-			 "%zu of %zu SSH connection(s) would be cut by the new policy", cut, c->n);
+			 "%zu of %zu SSH connection(s) would be cut by the new policy (or could not "
+			 "be opened again)", cut, c->n);
 	else if (port_bad)
 		snprintf(g->summary, sizeof(g->summary),
 			 "the new policy moves SSH to a port sshd does not listen on");

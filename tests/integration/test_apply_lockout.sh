@@ -218,6 +218,7 @@ CUT1=$TEST_TMP/cut1
 lk_policy "$CUT1" 22 '' 'tcp sport $SSH_PORT counter drop comment "no replies from ssh"'
 out=$(xa "$CUT1" 2>&1); rc=$?
 check_eq "(1) output dropping tcp sport \$SSH_PORT: exit 1" 1 "$rc"
+printf '%s\n' "$out" | sed 's/^/# /'
 check_match "(1) refused at lockout" 'refused at step lockout' "$out"
 check_match "(1) 2 of 2 sessions would be cut" '2 of 2 SSH connection\(s\) would be cut' "$out"
 check_match "(1) names the IPv4 session" "$A_PROBE:$P4 -> $A_HOST:22" "$out"
@@ -264,6 +265,7 @@ MOVED=$TEST_TMP/ssh22
 lk_policy "$MOVED" 22 '' ''
 out=$(xa "$MOVED" 2>&1); rc=$?
 check_eq "(2c) SSH_PORT moved to 22 while sshd serves 2222: exit 1" 1 "$rc"
+printf '%s\n' "$out" | sed 's/^/# /'
 check_match "(2c) refused at lockout" 'refused at step lockout' "$out"
 check_match "(2c) says sshd serves 2222, not 22" \
 	"the new policy's SSH_PORT is 22, but sshd serves port 2222 \\(the confirmed policy's SSH_PORT is 2222\\)" "$out"
