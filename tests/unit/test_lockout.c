@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The lockout gate's session finders, without a kernel: the sock_diag
- * answer parser, a socket as an SSH session, which end of a conntrack
- * entry is the server, and the "found where" text. The live paths (real
- * sshd, conntrack, sock_diag in a namespace) are in
- * tests/integration/test_apply_lockout.sh.
+ * The lockout gate's session finders: the sock_diag answer parser, a
+ * socket as an SSH session, which end of a conntrack entry is the server,
+ * the "found where" text, and the live reader on this process's own
+ * loopback socket. The paths with a real sshd, conntrack and sock_diag in
+ * a namespace are in tests/integration/test_apply_lockout.sh.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +13,12 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
 #include <netinet/tcp.h>
@@ -144,6 +149,49 @@ static void test_from_text(void **state)
 	assert_string_equal(buf, "conntrack");
 }
 
+/*
+ * The live reader on this process's own listening socket (loopback, an
+ * ephemeral port): sock_diag lists it with its port and inode, and the
+ * /proc scan finds that inode under this process's name.
+ */
+static void test_live_own_socket(void **state)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	const char *names[] = { "xnft-lockout-t" };
+	struct sockdiag_socks ss;
+	struct stat st;
+	struct xerr e;
+	uint32_t *ino;
+	size_t nino, nprocs;
+	bool listed = false, owned = false;
+	int fd;
+
+	(void)state;
+	assert_int_equal(prctl(PR_SET_NAME, names[0]), 0);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+
+	assert_int_equal(sockdiag_tcp(SOCKDIAG_STATE(TCP_LISTEN), &ss, &e), 0);
+	for (size_t i = 0; i < ss.n; i++)
+		listed |= ss.v[i].sport == ntohs(a.sin_port) && ss.v[i].inode == st.st_ino &&
+			  ss.v[i].state == TCP_LISTEN;
+	sockdiag_socks_free(&ss);
+	assert_true(listed);
+
+	assert_int_equal(sockdiag_inodes_of(names, 1, &ino, &nino, &nprocs, &e), 0);
+	assert_true(nprocs >= 1);
+	for (size_t i = 0; i < nino; i++)
+		owned |= ino[i] == st.st_ino;
+	free(ino);
+	assert_true(owned);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -151,6 +199,7 @@ int main(void)
 		cmocka_unit_test(test_conn_from_socket),
 		cmocka_unit_test(test_ct_server_end),
 		cmocka_unit_test(test_from_text),
+		cmocka_unit_test(test_live_own_socket),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
