@@ -179,7 +179,10 @@ static void conn_words(const struct lockout_conn *c, enum conn_pkt k, char *buf,
 	const char *flags = k == IN_NEW ? "syn" : k == REPLY_NEW ? "syn,ack" : "ack";
 	int w;
 
-	/* no route back: an interface no rule names (oif is still what makes it output) */
+	/*
+	 * no route back: "lo" holds the place, and conn_packet() empties it to
+	 * "an interface no rule names" (the word is still what makes it output)
+	 */
 	w = snprintf(buf, n, "%s %s ", reply ? "oif" : "iif", c->iif[0] ? c->iif : "lo");
 	snprintf(buf + w, n - (size_t)w,
 		 "%s saddr %s %s daddr %s tcp sport %u tcp dport %u tcp flags %s ct state %s", ip,

@@ -294,11 +294,15 @@ static bool inode_in(uint32_t ino, const uint32_t *v, size_t n)
 static void sshd_ports(const struct sockdiag_socks *ss, const uint32_t *ino, size_t nino,
 		       const struct lockout_ports *known, struct lockout_ports *out)
 {
+	bool listens = false;
+
 	for (size_t i = 0; i < ss->n; i++) {
-		if (ss->v[i].state == TCP_LISTEN && inode_in(ss->v[i].inode, ino, nino))
+		if (ss->v[i].state == TCP_LISTEN && inode_in(ss->v[i].inode, ino, nino)) {
 			lockout_ports_add(out, ss->v[i].sport);
+			listens = true;
+		}
 	}
-	for (size_t i = 0; i < ss->n && !out->n; i++) {
+	for (size_t i = 0; i < ss->n && !listens; i++) {
 		if (ss->v[i].state == TCP_ESTABLISHED && inode_in(ss->v[i].inode, ino, nino) &&
 		    lockout_ports_has(known, ss->v[i].sport))
 			lockout_ports_add(out, ss->v[i].sport);

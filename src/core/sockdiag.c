@@ -74,7 +74,7 @@ static int on_sock(const struct nlmsghdr *nlh, void *data)
 static int dump_family(struct mnl_socket *sock, int family, unsigned states,
 		       struct sockdiag_socks *out, struct xerr *e)
 {
-	static char buf[32768];
+	char buf[32768];           /* nldump.h: holds any one dump message */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct inet_diag_req_v2 *req;
 	struct nldump_result r;
