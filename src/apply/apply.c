@@ -258,6 +258,8 @@ static int run_gate(const struct apply_opts *o, struct apply_result *r, const ch
 	xerr_set(e, XNFT_EXIT_FINDINGS, "%s: %s", step, g->summary);
 	if (flag)
 		xerr_hint(e, "fix the policy, or give %s to apply it anyway", flag);
+	else if (g->hint[0])
+		xerr_hint(e, "%s", g->hint);
 	else
 		xerr_hint(e, "fix the policy so the connection stays open (or apply from a console)");
 	return -1;

@@ -18,6 +18,7 @@
 #include "core/packet.h"
 #include "apply/apply_int.h"
 #include "apply/lockout.h"
+#include "apply/state.h"
 
 void gate_report_free(struct gate_report *g)
 {
@@ -149,23 +150,60 @@ int gate_intents(const char *entry, const char *incdir, const struct ruleset *rs
 static void describe(char **s, const struct lockout_conn *c)
 {
 	const char *fmt = c->family == AF_INET6 ? "  [%s]:%u -> [%s]:%u" : "  %s:%u -> %s:%u";
+	char from[64];
 
+	lockout_from_text(c->from, from, sizeof(from));
 	apply_append(s, fmt, c->client, c->client_port, c->server, c->server_port);
-	apply_append(s, " (from %s, arriving on %s)\n", c->source, c->iif[0] ? c->iif : "an unknown interface");
+	apply_append(s, " (from %s, arriving on %s)\n", from, c->iif[0] ? c->iif : "an unknown interface");
 }
 
-/* The packet words of one connection's packet: established (ack) or new (syn). */
-static void conn_words(const struct lockout_conn *c, bool established, char *buf, size_t n)
+/* One packet of a session the gate traces: which way, and as which kind of traffic. */
+enum conn_pkt { IN_ESTABLISHED, IN_NEW, REPLY_ESTABLISHED, REPLY_NEW, CONN_PKTS };
+
+static const char *const conn_pkt_label[CONN_PKTS] = {
+	"as established traffic",
+	"as a new connection",
+	"its replies (output, postrouting) as established traffic",
+	"its replies to a new connection (syn+ack)",
+};
+
+/*
+ * The packet words of one of a connection's packets. The client's come in
+ * by the interface the route to it leaves by; this host's replies leave by
+ * it (an output path: oif only).
+ */
+static void conn_words(const struct lockout_conn *c, enum conn_pkt k, char *buf, size_t n)
 {
 	const char *ip = c->family == AF_INET6 ? "ip6" : "ip";
-	int w = 0;
+	bool reply = k == REPLY_ESTABLISHED || k == REPLY_NEW;
+	const char *flags = k == IN_NEW ? "syn" : k == REPLY_NEW ? "syn,ack" : "ack";
+	int w;
 
-	if (c->iif[0])
-		w = snprintf(buf, n, "iif %s ", c->iif);
+	/*
+	 * no route back: "lo" holds the place, and conn_packet() empties it to
+	 * "an interface no rule names" (the word is still what makes it output)
+	 */
+	w = snprintf(buf, n, "%s %s ", reply ? "oif" : "iif", c->iif[0] ? c->iif : "lo");
 	snprintf(buf + w, n - (size_t)w,
 		 "%s saddr %s %s daddr %s tcp sport %u tcp dport %u tcp flags %s ct state %s", ip,
-		 c->client, ip, c->server, c->client_port, c->server_port,
-		 established ? "ack" : "syn", established ? "established" : "new");
+		 reply ? c->server : c->client, ip, reply ? c->client : c->server,
+		 reply ? c->server_port : c->client_port, reply ? c->client_port : c->server_port,
+		 flags, k == IN_NEW ? "new" : "established");
+}
+
+static int conn_packet(const struct lockout_conn *c, enum conn_pkt k, struct packet *p,
+		       struct xerr *e)
+{
+	char words[512];
+
+	conn_words(c, k, words, sizeof(words));
+	if (packet_parse(p, words, e))
+		return -1;
+	if (!c->iif[0]) {
+		p->iif[0] = '\0';
+		p->oif[0] = '\0';
+	}
+	return 0;
 }
 
 /* Why the packet is dropped: the rule (file:line, text) or the chain's policy. */
@@ -173,6 +211,10 @@ static void drop_reason(char **s, const struct trace_result *t, const char *base
 {
 	char where[512];
 
+	if (t->kernel_drop) {
+		apply_append(s, "the kernel: %s\n", t->kernel_drop);
+		return;
+	}
 	if (!t->decided_by) {
 		apply_append(s, "the policy (drop) of chain %s %s %s\n",
 		       t->decided_chain ? rs_family_name(t->decided_chain->table->family) : "?",
@@ -192,80 +234,164 @@ static void drop_reason(char **s, const struct trace_result *t, const char *base
 }
 
 /*
- * Trace one connection through the new ruleset, as an established packet
- * and as a new one (the admin must keep the session and be able to open
- * another). Limits are taken as not exceeded: a well-behaved admin.
+ * Trace one connection through the new ruleset: the client's packets as
+ * established and as new ones (the admin must keep the session and be able
+ * to open another), and this host's replies to both. Limits are taken as
+ * not exceeded: a well-behaved admin. Returns the CONN_PKTS bits dropped.
  */
-static enum gate_outcome lockout_trace_conn(const struct ruleset *rs, const struct lockout_conn *c,
-					    const char *base_dir, char **details)
+static unsigned lockout_trace_conn(const struct ruleset *rs, const struct lockout_conn *c,
+				   const char *base_dir, char **details)
 {
-	static const char *const label[2] = { "as a new connection", "as established traffic" };
-	enum gate_outcome out = GATE_PASS;
+	static const enum conn_pkt order[CONN_PKTS] = { IN_ESTABLISHED, REPLY_ESTABLISHED,
+							IN_NEW, REPLY_NEW };
 	struct trace_opts o = { 0 };
+	unsigned cut = 0;
 
-	for (int est = 1; est >= 0; est--) {
+	for (size_t i = 0; i < CONN_PKTS; i++) {
+		enum conn_pkt k = order[i];
 		struct trace_result t;
 		struct packet p;
-		char words[512];
 		struct xerr e;
 
-		conn_words(c, est, words, sizeof(words));
-		if (packet_parse(&p, words, &e) || trace_packet(rs, &p, &o, &t, &e)) {
-			if (out == GATE_PASS)
+		xerr_clear(&e);
+		if (conn_packet(c, k, &p, &e) || trace_packet(rs, &p, &o, &t, &e)) {
+			if (!cut)
 				describe(details, c);
-			apply_append(details, "    %s: cannot be traced (%s)\n", label[est], e.msg);
-			out = GATE_FAIL;
+			apply_append(details, "    %s: cannot be traced (%s)\n", conn_pkt_label[k], e.msg);
+			cut |= 1u << k;
 			continue;
 		}
 		if (t.verdict != TRACE_V_ACCEPT) {
-			if (out == GATE_PASS)
+			if (!cut)
 				describe(details, c);
-			apply_append(details, "    %s: DROPPED by ", label[est]);
+			apply_append(details, "    %s: DROPPED by ", conn_pkt_label[k]);
 			drop_reason(details, &t, base_dir);
-			out = GATE_FAIL;
+			cut |= 1u << k;
 		}
 		trace_result_free(&t);
 	}
-	return out;
+	return cut;
+}
+
+/* SSH_PORT of the last confirmed policy (fallback.values), or 0 when unknown. */
+static uint16_t running_ssh_port(void)
+{
+	struct fallback_values *v = calloc(1, sizeof(*v));
+	struct xerr ignored;
+	char *text = NULL;
+	uint16_t port = 0;
+
+	if (v && state_read(ST_FALLBACK_VALUES, &text, NULL, &ignored) == 0) {
+		fallback_values_parse(text, v);
+		port = (uint16_t)v->ssh_port;
+	}
+	free(text);
+	free(v);
+	return port;
+}
+
+static void ports_text(const struct lockout_ports *p, char *buf, size_t n)
+{
+	size_t w = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < p->n && w < n; i++)
+		w += (size_t)snprintf(buf + w, n - w, "%s%u", i ? ", " : "", p->v[i]);
+}
+
+/*
+ * A policy whose SSH_PORT is not a port sshd serves leaves new SSH
+ * connections nowhere to go (the old port closed, nothing on the new one):
+ * 1 when that is so, with the finding in the report.
+ */
+static int sshd_port_mismatch(const struct lockout_conns *c, uint16_t new_port,
+			      uint16_t running_port, struct gate_report *g)
+{
+	char ports[128];
+
+	if (!new_port || !c->sshd_ports.n || lockout_ports_has(&c->sshd_ports, new_port))
+		return 0;
+	ports_text(&c->sshd_ports, ports, sizeof(ports));
+	apply_append(&g->details, "  the new policy's SSH_PORT is %u, but sshd serves port %s", new_port,
+		     ports);
+	if (running_port && running_port != new_port)
+		apply_append(&g->details, " (the confirmed policy's SSH_PORT is %u)", running_port);
+	apply_append(&g->details, ": new SSH connections would be dropped on %s and find no sshd on "
+		     "%u\n", ports, new_port);
+	snprintf(g->hint, sizeof(g->hint), "make sshd listen on port %u as well (`Port %u` next to "
+		 "the old one in sshd_config, then reload sshd) and apply again; or keep "
+		 "`define SSH_PORT = %u`", new_port, new_port, c->sshd_ports.v[0]);
+	return 1;
+}
+
+/* What to do about a connection the new policy cuts (bits: the packets dropped). */
+static void lockout_hint(const struct lockout_conn *c, unsigned cut, char *hint, size_t n)
+{
+	const char *plen = c->family == AF_INET6 ? "128" : "32";
+
+	if (cut & (1u << IN_ESTABLISHED | 1u << IN_NEW))
+		snprintf(hint, n, "to keep SSH from %s, let its address in: add it to the admin "
+			 "allowlist (`xnft init --admin %s/%s` writes a policy with it in "
+			 "ADMIN_ALLOWLIST%s), or change the rule named above; or apply from a console",
+			 c->client, c->client, plen, c->family == AF_INET6 ? "6" : "");
+	else
+		snprintf(hint, n, "the rule named above drops this host's SSH replies to %s: remove "
+			 "it or let `ct state established` through before it in the output chain, "
+			 "then apply again", c->client);
+}
+
+static void lockout_summary(const struct lockout_conns *c, size_t cut, bool port_bad,
+			    struct gate_report *g)
+{
+	char ports[128];
+
+	g->outcome = cut || port_bad ? GATE_FAIL : GATE_PASS;
+	if (cut)
+		snprintf(g->summary, sizeof(g->summary),
+			 "%zu of %zu SSH connection(s) would be cut by the new policy (or could not "
+			 "be opened again)", cut, c->n);
+	else if (port_bad)
+		snprintf(g->summary, sizeof(g->summary),
+			 "the new policy moves SSH to a port sshd does not listen on");
+	else if (c->n)
+		snprintf(g->summary, sizeof(g->summary),
+			 "%zu SSH connection(s) to this host stay open, as established "
+			 "traffic and as new connections, both ways", c->n);
+	else
+		snprintf(g->summary, sizeof(g->summary),
+			 "no SSH connection to this host (SSH_CONNECTION unset, no sshd session "
+			 "socket, none in conntrack)");
+	if (g->outcome == GATE_PASS) {
+		for (size_t i = 0; i < c->n; i++)
+			describe(&g->details, &c->v[i]);
+		ports_text(&c->sshd_ports, ports, sizeof(ports));
+		if (c->sshd_ports.n)
+			apply_append(&g->details, "  sshd serves port %s\n", ports);
+	}
 }
 
 int gate_lockout(const struct ruleset *rs, const char *base_dir,
 		 const struct fallback_values *hostv, struct gate_report *g, struct xerr *e)
 {
-	uint16_t ports[2] = { 22, 0 };
+	struct lockout_ports ports = { { 22 }, 1 };
+	uint16_t new_port = hostv ? (uint16_t)hostv->ssh_port : 0, running = running_ssh_port();
 	struct lockout_conns conns;
-	size_t nports = 1, cut = 0;
+	size_t cut = 0;
+	int port_bad;
 
 	memset(g, 0, sizeof(*g));
-	if (hostv && hostv->ssh_port && hostv->ssh_port != 22)
-		ports[nports++] = (uint16_t)hostv->ssh_port;
-	if (lockout_collect(ports, nports, &conns, e))
+	lockout_ports_add(&ports, new_port);
+	lockout_ports_add(&ports, running);
+	if (lockout_collect(&ports, &conns, e))
 		return xerr_wrap(e, "lockout guard");
 	for (size_t i = 0; i < conns.n; i++) {
-		enum gate_outcome o = lockout_trace_conn(rs, &conns.v[i], base_dir, &g->details);
+		unsigned bits = lockout_trace_conn(rs, &conns.v[i], base_dir, &g->details);
 
-		if (o == GATE_FAIL)
-			cut++;
+		if (bits && !cut++)
+			lockout_hint(&conns.v[i], bits, g->hint, sizeof(g->hint));
 	}
-	if (cut) {
-		g->outcome = GATE_FAIL;
-		snprintf(g->summary, sizeof(g->summary),
-			 "%zu of %zu SSH connection(s) would be cut by the new policy", cut, conns.n);
-	} else {
-		g->outcome = GATE_PASS;
-		if (conns.n)
-			snprintf(g->summary, sizeof(g->summary),
-				 "%zu SSH connection(s) to this host stay open, as established "
-				 "traffic and as new connections", conns.n);
-		else
-			snprintf(g->summary, sizeof(g->summary),
-				 "no SSH connection to this host (SSH_CONNECTION unset, none in "
-				 "conntrack)");
-	if (!cut && conns.n) {
-		for (size_t i = 0; i < conns.n; i++)
-			describe(&g->details, &conns.v[i]);
-	}
-	}
+	port_bad = sshd_port_mismatch(&conns, new_port, running, g);
+	lockout_summary(&conns, cut, port_bad, g);
 	lockout_conns_free(&conns);
 	return 0;
 }

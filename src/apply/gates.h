@@ -18,6 +18,7 @@ struct gate_report {
 	enum gate_outcome outcome;
 	char summary[512];   /* one line for the progress output */
 	char *details;       /* findings, one per line or block; malloc'd, may be NULL */
+	char hint[512];      /* what to do about a failure; "" = the generic advice */
 };
 
 void gate_report_free(struct gate_report *g);
@@ -42,10 +43,14 @@ int gate_intents(const char *entry, const char *incdir, const struct ruleset *rs
 		 struct gate_report *g, struct xerr *e);
 
 /*
- * The admin's SSH connections (SSH_CONNECTION and conntrack, to port 22
- * and the policy's SSH_PORT) traced through the new ruleset as established
- * and as new packets: any that would be dropped fails the gate, the report
- * naming the connection and the rule that drops it (file:line).
+ * The admin's SSH connections (lockout.h: SSH_CONNECTION, sshd's sockets,
+ * conntrack in both directions; SSH ports 22, the policy's SSH_PORT, the
+ * last confirmed policy's and the ones sshd listens on) traced through the
+ * new ruleset both ways: the client's packets (input) as established and
+ * as a new connection, and this host's replies (output, postrouting) to
+ * each. Any that would be dropped fails the gate, the report naming the
+ * connection, the direction and the rule that drops it (file:line). So
+ * does a policy whose SSH_PORT is not a port sshd listens on.
  */
 int gate_lockout(const struct ruleset *rs, const char *base_dir,
 		 const struct fallback_values *hostv, struct gate_report *g, struct xerr *e);

@@ -83,10 +83,10 @@ check_match "a held TCP connection to the host's port 22" '^[0-9]+$' "$cport"
 
 out=$(xn apply "$POL_B" 2>&1); rc=$?
 check_eq "policy that keeps SSH: applied" 0 "$rc"
-check_match "the lockout step found the connection in conntrack" \
+check_match "the lockout step found the connection (its socket and conntrack)" \
 	"\\[lockout\\] 1 SSH connection\\(s\\) to this host stay open" "$out"
 check_match "it lists the connection and its interface" \
-	"$A_PROBE:$cport -> $A_HOST:22 \\(from conntrack, arriving on eth0\\)" "$out"
+	"$A_PROBE:$cport -> $A_HOST:22 \\(from socket, conntrack, arriving on eth0\\)" "$out"
 
 CUT=$TEST_TMP/cut
 write_policy "$CUT" 8081 'tcp dport 22 counter drop comment "no ssh at all"'
@@ -94,7 +94,7 @@ prober_start
 out=$(xn apply "$CUT" 2>&1); rc=$?
 check_eq "policy that cuts the connection: exit 1" 1 "$rc"
 check_match "refused at lockout" 'refused at step lockout' "$out"
-check_match "names the connection" "$A_PROBE:$cport -> $A_HOST:22 \\(from conntrack" "$out"
+check_match "names the connection" "$A_PROBE:$cport -> $A_HOST:22 \\(from socket, conntrack" "$out"
 check_match "names the dropping rule with file:line, as established traffic" \
 	'as established traffic: DROPPED by rules/00-main.nft:6: tcp dport 22 counter drop' "$out"
 check_match "and as a new connection" 'as a new connection: DROPPED by .*00-main.nft:6' "$out"

@@ -221,7 +221,7 @@ static void test_ssh_connection(void **state)
 	assert_int_equal(c.client_port, 50022);
 	assert_string_equal(c.server, "203.0.113.1");
 	assert_int_equal(c.server_port, 22);
-	assert_string_equal(c.source, "SSH_CONNECTION");
+	assert_int_equal(c.from, LOCKOUT_FROM_ENV);
 	assert_int_equal(lockout_parse_ssh_connection("2001:db8::7 1 2001:DB8::1 2222", &c), 0);
 	assert_int_equal(c.family, AF_INET6);
 	assert_string_equal(c.server, "2001:db8::1");
