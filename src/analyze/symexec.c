@@ -1422,6 +1422,41 @@ static BDD stateful_cond(struct ctx *c, const struct rs_rule *rule, const struct
 	}
 }
 
+/*
+ * A statement the loader could not read (an unknown node, an iptables
+ * compat expression, an anonymous chain that stayed text) may end the rule
+ * with a verdict: accept and drop are both kept possible, each on a
+ * variable of its own that exposure reports, and the rule goes on only
+ * where neither is taken. *cond is the rule's condition so far.
+ */
+static int unknown_verdicts(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s,
+			    BDD *cond, BDD *cur, struct outc *o, int depth)
+{
+	static const enum rs_verdict_kind kinds[] = { RS_VERDICT_ACCEPT, RS_VERDICT_DROP };
+	char *txt = rs_stmt_format(s);
+	int rc = 0;
+
+	for (size_t i = 0; i < 2 && !rc; i++) {
+		struct rs_verdict v = { .kind = kinds[i] };
+		const char *what = i ? "drops" : "accepts";
+		char key[64], t[320], f[320];
+		BDD var, m;
+
+		snprintf(key, sizeof(key), "stmtv:%p:%zu", (const void *)s, i);
+		snprintf(t, sizeof(t), "if %s %s (not modelled)", txt ? txt : "?", what);
+		snprintf(f, sizeof(f), "unless %s %s (not modelled)", txt ? txt : "?", what);
+		var = var_bdd(hs_freevar(c->hs, key, HS_FV_UNKNOWN, -1, t, f, rule));
+		m = AND(*cur, *cond);
+		and_into(&m, var);
+		rc = apply_verdict(c, &v, m, cur, o, depth);
+		unref(m);
+		put(cond, DIFF(*cond, var));
+		unref(var);
+	}
+	free(txt);
+	return rc;
+}
+
 static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct outc *o,
 		     int depth)
 {
@@ -1459,6 +1494,16 @@ static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct
 		case RS_ST_NOTRACK:
 			x = AND(*cur, cond);
 			side_effect(c, s, x);
+			unref(x);
+			break;
+		case RS_ST_UNKNOWN:
+		case RS_ST_XT:
+			if (unknown_verdicts(c, rule, s, &cond, cur, o, depth)) {
+				unref(cond);
+				return -1;
+			}
+			x = stateful_cond(c, rule, s);
+			and_into(&cond, x);
 			unref(x);
 			break;
 		default:

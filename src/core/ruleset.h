@@ -646,6 +646,8 @@ struct rs_chain {
 	char **devices;          /* netdev/ingress devices */
 	size_t ndevices;
 	char *comment;
+	bool anonymous;          /* a `jump { ... }` chain read by core/bound.c */
+	const struct rs_rule *bound_by;  /* anonymous: the rule that jumps to it */
 	struct rs_rule *rules;
 	size_t nrules;
 };

@@ -241,7 +241,7 @@ static int send_sets(int fd, const struct listing *l)
  */
 static int send_listing(int fd, struct nftctx *ctx, struct listing *l, struct xerr *e)
 {
-	if (listing_read_json(l, ctx, e))
+	if (listing_read_json(l, ctx, e) || listing_read_anonymous(l, ctx, e))
 		return -1;
 	if (send_frame(fd, FRAME_JSON, l->json, strlen(l->json)))
 		return xerr_set(e, XNFT_EXIT_USAGE, "cannot hand the listing over");
