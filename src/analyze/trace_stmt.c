@@ -245,6 +245,22 @@ static int run_mangle(struct tctx *tc, const struct rs_stmt *s, const char *text
 	return EV_OK;
 }
 
+/* The destination a dnat/redirect wrote, for the routing decision after prerouting. */
+static void note_dnat(struct tctx *tc, const struct rs_nat *nat)
+{
+	bool v6 = tc->p.nfproto == MATCH_NFPROTO_IPV6;
+
+	tc->dnat_exact = natpath_target(nat, v6, &tc->dnat);
+	if (!tc->dnat_exact)
+		return;
+	if (tc->dnat.has_addr)
+		memcpy(tc->p.daddr.addr, tc->dnat.addr, 16);
+	if (tc->dnat.has_port && tc->has_th)
+		tc->p.dport = tc->dnat.port;
+	if (tc->hook == RS_HOOK_OUTPUT)
+		tc_assume(tc, "after a dnat at output the packet keeps the output path");
+}
+
 static void nat_apply(struct tctx *tc, const struct rs_nat *nat)
 {
 	bool dst = nat->kind == RS_NAT_DNAT || nat->kind == RS_NAT_REDIRECT;
@@ -264,8 +280,8 @@ static void nat_apply(struct tctx *tc, const struct rs_nat *nat)
 		if (mangle_value(tc, &nat->port, &like, &v) == EV_OK)
 			hdr_write(tc, true, dst ? 16 : 0, 16, &v);
 	}
-	if (dst)
-		tc_assume(tc, "after the address rewrite the packet keeps the path its words give");
+	if (dst && (tc->hook == RS_HOOK_PREROUTING || tc->hook == RS_HOOK_OUTPUT))
+		note_dnat(tc, nat);
 }
 
 static void run_nat(struct tctx *tc, const struct rs_stmt *s, const char *text)
