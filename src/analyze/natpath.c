@@ -105,6 +105,18 @@ enum natpath_where natpath_addr_where(const struct ruleset *rs, bool v6, const u
 	return rs->local_known ? NATPATH_REMOTE : NATPATH_EITHER;
 }
 
+enum natpath_change natpath_changes(const struct natpath_target *t, const uint8_t *daddr,
+				    bool ports, uint16_t dport, bool orig_local)
+{
+	if (t->has_port && ports && t->port != dport)
+		return NATPATH_CHANGED;
+	if (t->has_addr)
+		return memcmp(t->addr, daddr, t->v6 ? 16 : 4) ? NATPATH_CHANGED : NATPATH_SAME;
+	if (t->redirect)
+		return orig_local ? NATPATH_MAYBE : NATPATH_CHANGED;
+	return NATPATH_SAME;
+}
+
 enum natpath_where natpath_route(const struct ruleset *rs, const struct natpath_target *t,
 				 bool orig_local)
 {

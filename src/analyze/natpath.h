@@ -5,10 +5,13 @@
  * read by the concrete tracer (trace*.c) and the symbolic engine
  * (symexec.c), so that both give each construct the same meaning:
  *
- *  - ct status: a nat statement that sets up a binding sets IPS_DST_NAT
- *    (dnat, redirect: at prerouting and output) or IPS_SRC_NAT (snat,
- *    masquerade: at postrouting and input) in the connection's status;
- *    a new connection has no other bit a rule can test before it is
+ *  - ct status: a nat statement sets IPS_DST_NAT (dnat, redirect: at
+ *    prerouting and output) or IPS_SRC_NAT (snat, masquerade: at
+ *    postrouting and input) in the connection's status only when it
+ *    changes the tuple (nf_nat_setup_info): a dnat to the address and port
+ *    the packet already has, or a redirect of a packet to the input
+ *    interface's first address without a new port, leaves the status as it
+ *    was. A new connection has no other bit a rule can test before it is
  *    confirmed.
  *  - the target: what a dnat/redirect writes, when it is one constant
  *    (an address and/or a port); redirect goes to this host.
@@ -66,6 +69,17 @@ bool natpath_target(const struct rs_nat *n, bool v6, struct natpath_target *t);
 void natpath_target_format(const struct natpath_target *t, char *buf, size_t size);
 
 enum natpath_where { NATPATH_LOCAL, NATPATH_REMOTE, NATPATH_EITHER };
+
+enum natpath_change { NATPATH_CHANGED, NATPATH_SAME, NATPATH_MAYBE };
+
+/*
+ * Whether t changes the destination of a packet to daddr:dport (ports:
+ * its protocol has them): only then is ct status dnat set. MAYBE: a
+ * redirect that keeps the port, of a packet addressed to this host, changes
+ * it only when the address is not the input interface's first one.
+ */
+enum natpath_change natpath_changes(const struct natpath_target *t, const uint8_t *daddr,
+				    bool ports, uint16_t dport, bool orig_local);
 
 /* Whether addr is one of the host's addresses (loopback always is). */
 enum natpath_where natpath_addr_where(const struct ruleset *rs, bool v6, const uint8_t *addr);

@@ -919,6 +919,7 @@ static BDD local_daddr(struct ctx *c)
 		or_into(&r, x);
 		unref(x);
 	}
+	hs_atom_add(hs, HS_DADDR, r, "ip daddr this host", "ip daddr != this host", "this host");
 	return r;
 }
 
@@ -1917,6 +1918,9 @@ static BDD martians(struct hspace *hs, bool v6)
 
 	and_into(&r, x);
 	unref(x);
+	/* lines that split on it can name it */
+	hs_atom_add(hs, HS_DADDR, r, v6 ? "ip6 daddr ::1" : "ip daddr 127.0.0.0/8",
+		    v6 ? "ip6 daddr != ::1" : "ip daddr != 127.0.0.0/8", v6 ? "::1" : "127.0.0.0/8");
 	/* lo's class: lo itself, or what a name no rule names falls in */
 	x = hs_eq(hs, HS_IIF, hs_iface_index(hs, "lo"));
 	put(&r, DIFF(r, x));
@@ -2157,7 +2161,7 @@ static BDD retarget(struct ctx *c, BDD r, BDD cube, const struct natpath_target 
 
 /* The branch's state: what rules did to the packets of r, in the new coordinates. */
 static void state_enter(struct ctx *c, struct sxstate *sv, BDD r, BDD cube,
-			const struct natpath_target *t)
+			const struct natpath_target *t, bool status)
 {
 	BDD x;
 
@@ -2187,7 +2191,7 @@ static void state_enter(struct ctx *c, struct sxstate *sv, BDD r, BDD cube,
 	c->notrack = retarget(c, x, cube, t);
 	unref(x);
 	c->left = bddfalse;
-	c->dnat = bddtrue;
+	c->dnat = status ? bddtrue : bddfalse;
 }
 
 static void state_leave(struct ctx *c, struct sxstate *sv)
@@ -2245,7 +2249,7 @@ static void back(BDD *x, BDD cube, BDD r)
  * arrived and added to acc/dropped/held.
  */
 static int run_cut(struct ctx *c, enum sx_path from, const struct natcut *k, BDD r, bool local,
-		   bool assumed, BDD *acc, BDD *dropped, BDD *held)
+		   bool assumed, bool status, BDD *acc, BDD *dropped, BDD *held)
 {
 	static const enum rs_hook in[] = { RS_HOOK_INPUT, RS_HOOK_NONE };
 	static const enum rs_hook fw[] = { RS_HOOK_FORWARD, RS_HOOK_POSTROUTING, RS_HOOK_EGRESS,
@@ -2267,7 +2271,12 @@ static int run_cut(struct ctx *c, enum sx_path from, const struct natcut *k, BDD
 		and_into(&a, x);
 		unref(x);
 	}
-	state_enter(c, &sv, r, cube, &k->t);
+	if (r == bddfalse) {
+		unref(a);
+		unref(cube);
+		return 0;
+	}
+	state_enter(c, &sv, r, cube, &k->t, status);
 	c->path = local ? SX_INPUT : SX_FORWARD;
 	c->iif_present = true;
 	c->oif_present = !local;
@@ -2293,16 +2302,21 @@ static int run_cut(struct ctx *c, enum sx_path from, const struct natcut *k, BDD
 }
 
 /*
- * Not known whether the target is one of this host's addresses: a free
- * choice, reported as such; both routes are judged.
+ * The packets r of cut k, with or without ct status dnat (status), routed
+ * where the target says; when it is not known whether the target is one
+ * of this host's addresses, that is a free choice, reported, and both
+ * routes are judged.
  */
-static int run_either(struct ctx *c, enum sx_path p, const struct natcut *k, BDD r, BDD *acc,
-		      BDD *dropped, BDD *held)
+static int route_cut(struct ctx *c, enum sx_path p, const struct natcut *k, BDD r, bool status,
+		     BDD *acc, BDD *dropped, BDD *held)
 {
+	enum natpath_where w = natpath_route(c->rs, &k->t, p == SX_INPUT);
 	char key[64], to[64], t[160], f[160];
 	int var, rc;
 	BDD v, x;
 
+	if (w != NATPATH_EITHER)
+		return run_cut(c, p, k, r, w == NATPATH_LOCAL, false, status, acc, dropped, held);
 	natpath_target_format(&k->t, to, sizeof(to));
 	snprintf(key, sizeof(key), "natlocal:%p", (const void *)k->stmt);
 	snprintf(t, sizeof(t), "if the dnat target %s is this host (--local-addr not given)", to);
@@ -2313,14 +2327,57 @@ static int run_either(struct ctx *c, enum sx_path p, const struct natcut *k, BDD
 		return fail_oom(c);
 	v = var_bdd(var);
 	x = AND(r, v);
-	rc = run_cut(c, p, k, x, true, true, acc, dropped, held);
+	rc = run_cut(c, p, k, x, true, true, status, acc, dropped, held);
 	unref(x);
 	x = DIFF(r, v);
 	if (!rc)
-		rc = run_cut(c, p, k, x, false, true, acc, dropped, held);
+		rc = run_cut(c, p, k, x, false, true, status, acc, dropped, held);
 	unref(x);
 	unref(v);
 	return rc;
+}
+
+/*
+ * The packets of cut k whose destination the target changes: only those
+ * get ct status dnat (natpath_changes(), here over all packets at once).
+ */
+static BDD cut_changes(struct ctx *c, const struct natcut *k, enum sx_path p)
+{
+	BDD ch = bddfalse, x;
+
+	if (k->t.has_port) {
+		x = hs_eq(c->hs, HS_DPORT, k->t.port);
+		put(&ch, NOT(x));
+		unref(x);
+	}
+	if (k->t.has_addr) {
+		u128 a = 0;
+
+		for (unsigned b = 0; b < 16; b++)
+			a = (a << 8) | k->t.addr[b];
+		x = hs_eq(c->hs, HS_DADDR, a);
+		put(&x, NOT(x));
+		or_into(&ch, x);
+		unref(x);
+	} else if (k->t.redirect && p != SX_INPUT) {
+		put(&ch, bddtrue);
+	} else if (k->t.redirect) {
+		char key[64];
+		int var;
+
+		snprintf(key, sizeof(key), "natsame:%p", (const void *)k->stmt);
+		var = hs_freevar(c->hs, key, HS_FV_UNKNOWN, -1,
+				 "if it was not sent to its input interface's first address (the "
+				 "redirect then sets ct status dnat)",
+				 "if it was sent to its input interface's first address (the "
+				 "redirect then leaves ct status as it is)", k->rule);
+		if (var < 0)
+			fail_oom(c);
+		x = var_bdd(var);
+		or_into(&ch, x);
+		unref(x);
+	}
+	return ch;
 }
 
 /* The routing decision after prerouting: martians dropped, NAT'd packets routed again. */
@@ -2333,19 +2390,21 @@ static int route_again(struct ctx *c, enum sx_path p, BDD *alive, BDD *dropped, 
 	unref(m);
 	for (size_t i = 0; i < c->ncuts; i++) {
 		const struct natcut *k = &c->cuts[i];
-		BDD r = AND(k->region, *alive);
-		enum natpath_where w;
-		int rc = 0;
+		BDD r = AND(k->region, *alive), ch, x;
+		int rc;
 
 		if (r == bddfalse)
 			continue;
 		put(alive, DIFF(*alive, r));
-		w = natpath_route(c->rs, &k->t, p == SX_INPUT);
-		if (w == NATPATH_EITHER) {
-			rc = run_either(c, p, k, r, acc, dropped, held);
-		} else {
-			rc = run_cut(c, p, k, r, w == NATPATH_LOCAL, false, acc, dropped, held);
-		}
+		ch = cut_changes(c, k, p);
+		x = AND(r, ch);
+		rc = route_cut(c, p, k, x, true, acc, dropped, held);
+		unref(x);
+		x = DIFF(r, ch);
+		if (!rc)
+			rc = route_cut(c, p, k, x, false, acc, dropped, held);
+		unref(x);
+		unref(ch);
 		unref(r);
 		if (rc)
 			return -1;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "analyze/trace_int.h"
+#include "core/route.h"
 
 /* Conntrack and defragmentation hook priorities (prerouting and output). */
 #define PRIO_CONNTRACK (-200)
@@ -473,6 +474,20 @@ static void kernel_drops(struct tctx *tc, const char *why)
 	tc->r->verdict = TRACE_V_DROP;
 }
 
+/* The interface a packet a dnat forwards leaves by. */
+static void route_out(struct tctx *tc, bool v6)
+{
+	struct xerr e;
+
+	xerr_clear(&e);
+	if (tc->o->live_routes &&
+	    route_oif(v6, tc->p.daddr.addr, tc->p.oif, sizeof(tc->p.oif), &e) == 0)
+		return;
+	tc->p.oif[0] = '\0';
+	tc_assume(tc, "forwarded after the dnat: the output interface taken as one no rule "
+		  "names%s%s", e.msg[0] ? " (" : "", e.msg[0] ? "the route lookup failed)" : "");
+}
+
 /*
  * The routing decision after prerouting (natpath.h): a martian is dropped;
  * a destination a dnat/redirect rewrote is routed again. Returns 1 when the
@@ -504,8 +519,7 @@ static int route_after_prerouting(struct tctx *tc, enum packet_path *to)
 	}
 	*to = w == NATPATH_LOCAL ? PACKET_INPUT : PACKET_FORWARD;
 	if (*to == PACKET_FORWARD && tc->r->path != PACKET_FORWARD)
-		tc_assume(tc, "forwarded after the dnat: the output interface taken as one no "
-			  "rule names");
+		route_out(tc, v6);
 	return 0;
 }
 

@@ -75,6 +75,9 @@ struct trace_opts {
 	bool over_limit;              /* every limit/meter/quota/ct count is over */
 	const char *const *in_sets;   /* set names (no '@'): every lookup in them hits */
 	size_t nin_sets;
+	bool live_routes;             /* the ruleset is this namespace's: a packet a dnat
+					 forwards leaves by the interface the kernel's route
+					 gives (else one no rule names) */
 };
 
 enum trace_verdict { TRACE_V_NONE = 0, TRACE_V_ACCEPT, TRACE_V_DROP };

@@ -406,7 +406,7 @@ static int ct_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 	case RS_CT_DIRECTION: case RS_CT_STATUS: case RS_CT_MARK:
 		ev_from_num(v, x->key == RS_CT_DIRECTION ? 8 : 32,
 			    x->key == RS_CT_MARK ? tc->ct_mark :
-			    x->key == RS_CT_STATUS ? natpath_ct_status(tc->nat_done) : 0);
+			    x->key == RS_CT_STATUS ? natpath_ct_status(tc->nat_changed) : 0);
 		if (!known && !(x->key == RS_CT_MARK && tc->ct_mark_set))
 			tc_assume(tc, "ct %s taken as %s (a new connection's value)",
 				  rs_ct_name((enum rs_ct_key)x->key),

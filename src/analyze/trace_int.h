@@ -62,6 +62,7 @@ struct tctx {
 	bool uses_ct;                    /* conntrack (and defrag) runs for this family */
 	bool stolen;                     /* netdev fwd: the packet left */
 	unsigned nat_done;               /* NAT_SRC/NAT_DST bindings a nat rule set up */
+	unsigned nat_changed;            /* ... of which changed the tuple: ct status (natpath.h) */
 	struct natpath_target dnat;      /* what a dnat/redirect wrote ... */
 	bool dnat_exact;                 /* ... when it was one constant */
 	enum rs_hook hook;               /* the hook and base chain running */

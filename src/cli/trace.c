@@ -110,7 +110,7 @@ static int parse_args(int argc, char **argv, struct trace_cli *o)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (c) {
-		case 'l': o->live = true; break;
+		case 'l': o->live = o->topts.live_routes = true; break;
 		case 'o': o->topts.over_limit = true; break;
 		case 'p': o->packets = optarg; break;
 		case 'm': o->matched = true; break;
