@@ -2307,16 +2307,12 @@ static int run_cut(struct ctx *c, enum sx_path from, const struct natcut *k, BDD
  * of this host's addresses, that is a free choice, reported, and both
  * routes are judged.
  */
-static int route_cut(struct ctx *c, enum sx_path p, const struct natcut *k, BDD r, bool status,
-		     BDD *acc, BDD *dropped, BDD *held)
+/* The free choice "the target is one of this host's addresses" (not known). */
+static BDD natlocal_var(struct ctx *c, const struct natcut *k)
 {
-	enum natpath_where w = natpath_route(c->rs, &k->t, p == SX_INPUT);
 	char key[64], to[64], t[160], f[160];
-	int var, rc;
-	BDD v, x;
+	int var;
 
-	if (w != NATPATH_EITHER)
-		return run_cut(c, p, k, r, w == NATPATH_LOCAL, false, status, acc, dropped, held);
 	natpath_target_format(&k->t, to, sizeof(to));
 	snprintf(key, sizeof(key), "natlocal:%p", (const void *)k->stmt);
 	snprintf(t, sizeof(t), "if the dnat target %s is this host (--local-addr not given)", to);
@@ -2324,8 +2320,22 @@ static int route_cut(struct ctx *c, enum sx_path p, const struct natcut *k, BDD 
 		 to);
 	var = hs_freevar(c->hs, key, HS_FV_UNKNOWN, -1, t, f, k->rule);
 	if (var < 0)
-		return fail_oom(c);
-	v = var_bdd(var);
+		fail_oom(c);
+	return var_bdd(var);
+}
+
+static int route_cut(struct ctx *c, enum sx_path p, const struct natcut *k, BDD r, bool status,
+		     BDD *acc, BDD *dropped, BDD *held)
+{
+	enum natpath_where w = natpath_route(c->rs, &k->t, p == SX_INPUT);
+	int rc;
+	BDD v, x;
+
+	if (w != NATPATH_EITHER)
+		return run_cut(c, p, k, r, w == NATPATH_LOCAL, false, status, acc, dropped, held);
+	v = natlocal_var(c, k);
+	if (c->failed)
+		return -1;
 	x = AND(r, v);
 	rc = run_cut(c, p, k, x, true, true, status, acc, dropped, held);
 	unref(x);
@@ -2351,12 +2361,23 @@ static BDD cut_changes(struct ctx *c, const struct natcut *k, enum sx_path p)
 		unref(x);
 	}
 	if (k->t.has_addr) {
+		enum natpath_where w = natpath_route(c->rs, &k->t, p == SX_INPUT);
 		u128 a = 0;
 
 		for (unsigned b = 0; b < 16; b++)
 			a = (a << 8) | k->t.addr[b];
 		x = hs_eq(c->hs, HS_DADDR, a);
 		put(&x, NOT(x));
+		/* what was addressed to this host cannot have had a remote target's address */
+		if (p == SX_INPUT && w == NATPATH_REMOTE) {
+			put(&x, bddtrue);
+		} else if (p == SX_INPUT && w == NATPATH_EITHER) {
+			BDD v = natlocal_var(c, k), nv = NOT(v);
+
+			put(&x, OR(x, nv));
+			unref(nv);
+			unref(v);
+		}
 		or_into(&ch, x);
 		unref(x);
 	} else if (k->t.redirect && p != SX_INPUT) {
