@@ -1522,6 +1522,15 @@ static int apply_verdict(struct ctx *c, const struct rs_verdict *v, BDD m, BDD *
 	return 0;
 }
 
+static int unknown_verdicts(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s,
+			    BDD *cond, BDD *cur, struct outc *o, int depth);
+
+/*
+ * A verdict map: each element's verdict on the packets its key takes. An
+ * element whose data was not read as a verdict, and what a map filled at
+ * run time may hold beyond its listed elements, may give any verdict: both
+ * are kept possible (unknown_verdicts), never dropped silently.
+ */
 static int apply_vmap(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s, BDD m,
 		      BDD *cur, struct outc *o, int depth)
 {
@@ -1536,7 +1545,7 @@ static int apply_vmap(struct ctx *c, const struct rs_rule *rule, const struct rs
 				      .rule = rule, .stmt = s };
 		BDD k, km;
 
-		if (!el[i].data || el[i].data->kind != RS_TERM_VERDICT)
+		if (!el[i].data)
 			continue;
 		k = pred(c, &in, 0);
 		if (k == (BDD)-1) {
@@ -1557,12 +1566,19 @@ static int apply_vmap(struct ctx *c, const struct rs_rule *rule, const struct rs
 		km = AND(left, k);
 		unref(k);
 		put(&left, DIFF(left, km));
-		if (apply_verdict(c, &el[i].data->verdict, km, cur, o, depth)) {
+		if (el[i].data->kind == RS_TERM_VERDICT ?
+		    apply_verdict(c, &el[i].data->verdict, km, cur, o, depth) :
+		    unknown_verdicts(c, rule, s, &km, cur, o, depth)) {
 			unref(km);
 			unref(left);
 			return -1;
 		}
 		unref(km);
+	}
+	if (t->kind == RS_TERM_SETREF && t->set && set_is_dynamic(c, t->set) &&
+	    unknown_verdicts(c, rule, s, &left, cur, o, depth)) {
+		unref(left);
+		return -1;
 	}
 	unref(left);
 	return 0;

@@ -33,6 +33,11 @@ check_eq "anon live: exposure exits 0" 0 "$rc"
 check_match "anon live: udp dport 53 shown, with the assumption" 'udp dport 53 .*jump \{.*accepts \(not modelled\)' "$out"
 check_match "anon live: tcp dport 22 and 443 shown, with the assumption" 'tcp dport \{ 22, 443 \} .*goto \{.*accepts \(not modelled\).*jump \{.*accepts \(not modelled\)' "$out"
 
+# A verdict map filled at run time may hold any verdict for any key: what it
+# may accept is shown, with the assumption, not left out.
+out=$("$XNFT" exposure --new "$FX/dynamic_vmap.nft" 2>&1)
+check_match "dynamic vmap: IPv4 may be accepted by what the map holds at run time" 'IPv4: everything — some only if ip saddr vmap @dynv accepts \(not modelled\)' "$out"
+
 # ---- the NAT path ---------------------------------------------------------------------
 
 # the case: WAN 2222 redirected to 22, accepted because it was DNAT'd
