@@ -1633,18 +1633,20 @@ static int unknown_verdicts(struct ctx *c, const struct rs_rule *rule, const str
 			    BDD *cond, BDD *cur, struct outc *o, int depth)
 {
 	static const enum rs_verdict_kind kinds[] = { RS_VERDICT_ACCEPT, RS_VERDICT_DROP };
-	char *txt = rs_stmt_format(s);
+	char *txt = rs_stmt_format(s), at[300] = "";
 	int rc = 0;
 
+	if (rule->loc.file)
+		snprintf(at, sizeof(at), " at %s:%d", rule->loc.file, rule->loc.line);
 	for (size_t i = 0; i < 2 && !rc; i++) {
 		struct rs_verdict v = { .kind = kinds[i] };
 		const char *what = i ? "drops" : "accepts";
-		char key[64], t[320], f[320];
+		char key[64], t[640], f[640];
 		BDD var, m;
 
 		snprintf(key, sizeof(key), "stmtv:%p:%zu", (const void *)s, i);
-		snprintf(t, sizeof(t), "if %s %s (not modelled)", txt ? txt : "?", what);
-		snprintf(f, sizeof(f), "unless %s %s (not modelled)", txt ? txt : "?", what);
+		snprintf(t, sizeof(t), "if %.300s%s %s (not modelled)", txt ? txt : "?", at, what);
+		snprintf(f, sizeof(f), "unless %.300s%s %s (not modelled)", txt ? txt : "?", at, what);
 		var = var_bdd(hs_freevar(c->hs, key, HS_FV_UNKNOWN, -1, t, f, rule));
 		m = AND(*cur, *cond);
 		and_into(&m, var);
