@@ -147,6 +147,72 @@ ports peer "$PEER_V6" "$INET_V6" tcp 443
 nat_batch "Debian router with port forwards" "$FX/debian_router_ssh.nft" \
 	-e 's/"eth1"/"wg0"/g' -e 's/192\.168\.1\.20/10.10.0.2/g' -e 's/192\.168\.1\.30/10.10.0.3/g'
 
+# ---- martians ------------------------------------------------------------------------------
+# A packet to a loopback address from eth0: the kernel lets IPv4 through
+# prerouting and drops it at the routing decision, IPv6 before prerouting.
+# nft trace shows no drop for either, so counters are the oracle here: one at
+# ingress (the packet arrived), one at prerouting, one at input.
+
+cat >"$T/martian.nft" <<'EOF'
+table netdev martian_ing {
+	chain ing {
+		type filter hook ingress device "eth0" priority 0; policy accept;
+		ip daddr 127.0.0.2 counter comment "ing4"
+		ip6 daddr ::1 counter comment "ing6"
+	}
+}
+table inet martian {
+	chain pre {
+		type filter hook prerouting priority 0; policy accept;
+		ip daddr 127.0.0.2 counter comment "pre4"
+		ip6 daddr ::1 counter comment "pre6"
+	}
+	chain in {
+		type filter hook input priority 0; policy accept;
+		ip daddr 127.0.0.2 counter comment "in4"
+		ip6 daddr ::1 counter comment "in6"
+	}
+}
+EOF
+# counted NAME: the packets the counter commented NAME saw
+counted() {
+	host_nft list ruleset | sed -n "s/.*counter packets \([0-9]*\) bytes [0-9]* comment \"$1\".*/\1/p"
+}
+# the internet namespace routes 127.0.0.2 and ::1 to the host, before its own local table
+martian_routes() {
+	ip -n "$INET" route add 127.0.0.2/32 via "$HOST_V4" dev eth0 table 100 &&
+	ip -n "$INET" rule add to 127.0.0.2 lookup 100 pref 10 &&
+	ip -n "$INET" -6 route add ::1/128 via "$HOST_V6" dev eth0 table 100 &&
+	ip -n "$INET" -6 rule add to ::1 lookup 100 pref 10 &&
+	ip -n "$INET" rule del pref 0 && ip -n "$INET" rule add pref 100 lookup local &&
+	ip -n "$INET" -6 rule del pref 0 && ip -n "$INET" -6 rule add pref 100 lookup local
+}
+if host_nft flush ruleset && host_nft -f "$T/martian.nft" && martian_routes; then
+	printf 'src=%s dst=127.0.0.2 proto=tcp ttl=64 tag=1 sport=1000 dport=22 flags=syn\nsrc=%s dst=::1 proto=tcp ttl=64 tag=2 sport=1000 dport=22 flags=syn\n' \
+		"$INET_V4" "$INET_V6" >"$T/martian.pk"
+	for _ in $(seq 1 25); do
+		ip netns exec "$INET" "$XPKT" send-batch "$T/martian.pk" >/dev/null 2>&1
+		[ "$(counted ing4)" -gt 0 ] && [ "$(counted ing6)" -gt 0 ] && break
+		sleep 0.2
+	done
+	check "martian: both packets arrived on eth0 (ingress counters)" \
+		test "$(counted ing4)" -gt 0 -a "$(counted ing6)" -gt 0
+	check "martian: the kernel lets IPv4 through prerouting, drops it before input" \
+		test "$(counted pre4)" -gt 0 -a "$(counted in4)" -eq 0
+	check "martian: the kernel drops IPv6 before prerouting" \
+		test "$(counted pre6)" -eq 0 -a "$(counted in6)" -eq 0
+	out=$(ip netns exec "$HOST" "$XNFT" trace --live --json iifname eth0 ip saddr "$INET_V4" \
+	      ip daddr 127.0.0.2 tcp dport 22 2>/dev/null)
+	check "martian: xnft agrees for IPv4 (prerouting rule met, then dropped by the kernel)" \
+		python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["verdict"]=="drop" and "martian" in d["kernel_drop"]; h={x["hook"]:x for x in d["hooks"]}; assert "prerouting" in h and any(s.get("matched") for c in h["prerouting"]["chains"] for s in c["steps"])' <<<"$out"
+	out=$(ip netns exec "$HOST" "$XNFT" trace --live --json iifname eth0 ip6 saddr "$INET_V6" \
+	      ip6 daddr ::1 tcp dport 22 2>/dev/null)
+	check "martian: xnft agrees for IPv6 (dropped by the kernel before prerouting)" \
+		python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["verdict"]=="drop" and "martian" in d["kernel_drop"]; assert not any(c.get("steps") for x in d["hooks"] if x["hook"]=="prerouting" for c in x.get("chains", []))' <<<"$out"
+else
+	not_ok "martian: the counting ruleset and the internet's routes to loopback addresses"
+fi
+
 diag "overall: $TOTAL_AGREE of $TOTAL_PACKETS packets agree with the kernel"
 check_ge "NAT packets compared" 70 "$TOTAL_PACKETS"
 finish
