@@ -102,7 +102,7 @@ struct sxstate {
 	struct markpiece *marks;
 	size_t nmarks;
 	BDD rewritten[HS__NFIELDS];
-	BDD notrack, left, dnat;
+	BDD notrack, left, dnat, snat;
 };
 
 struct ctx {
@@ -123,6 +123,7 @@ struct ctx {
 	BDD notrack;                  /* packets a `notrack` made untracked */
 	BDD left;                     /* packets sent out by `fwd to`: accepted, no later hook */
 	BDD dnat;                     /* packets a dnat/redirect took: ct status dnat */
+	BDD snat;                     /* packets a snat/masquerade took: ct status snat */
 	struct natcut *cuts;          /* those routed again after prerouting */
 	size_t ncuts;
 	enum rs_hook hook;            /* of the base chain running */
@@ -861,18 +862,22 @@ static BDD ctstate_pred(struct ctx *c, const struct pred_in *in, bool *unknown)
 static BDD ctstatus_pred(struct ctx *c, const struct pred_in *in, bool *unknown)
 {
 	uint64_t mask = (uint64_t)in->mask;
-	bool with = concrete(in->op, in->masked, mask, in->right,
-			     natpath_ct_status(NATPATH_DST), unknown);
-	bool without = concrete(in->op, in->masked, mask, in->right, natpath_ct_status(0),
-				unknown);
-	BDD isnew = hs_ct_state(c->hs, RS_CTSTATE_NEW), r, old, v;
+	BDD isnew = hs_ct_state(c->hs, RS_CTSTATE_NEW), r = bddfalse, old, v;
 
-	r = with ? AND(isnew, c->dnat) : bddfalse;
-	if (without) {
-		BDD x = DIFF(isnew, c->dnat);
+	/* the four combinations of the NAT bits a new connection can have */
+	for (unsigned done = 0; done < 4; done++) {
+		BDD d = done & NATPATH_DST ? ref(c->dnat) : NOT(c->dnat);
+		BDD sn = done & NATPATH_SRC ? ref(c->snat) : NOT(c->snat);
 
-		or_into(&r, x);
-		unref(x);
+		if (concrete(in->op, in->masked, mask, in->right, natpath_ct_status(done), unknown)) {
+			BDD x = AND(d, sn);
+
+			and_into(&x, isnew);
+			or_into(&r, x);
+			unref(x);
+		}
+		unref(d);
+		unref(sn);
 	}
 	unref(isnew);
 	old = hs_ct_state(c->hs, RS_CTSTATE_ESTABLISHED);
@@ -1411,32 +1416,49 @@ static void set_mark(struct ctx *c, BDD region, uint32_t value)
 }
 
 /* A dnat/redirect at prerouting: ct status dnat, and a cut to route again (natpath.h). */
+static BDD cut_changes(struct ctx *c, const struct natcut *k, enum sx_path p);
+
+/*
+ * A nat statement's bindings: a source one (snat, masquerade: taken as a
+ * new source, as the tracer does) or a destination one at prerouting,
+ * which sets ct status dnat where it changes the tuple and, with one
+ * constant target, becomes a cut to route again after prerouting.
+ */
 static void note_dnat(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s,
 		      BDD region)
 {
 	const struct rs_nat *n = &s->u.nat;
 
+	if ((n->kind == RS_NAT_SNAT || n->kind == RS_NAT_MASQUERADE) &&
+	    natpath_binding(c->hook) == NATPATH_SRC)
+		or_into(&c->snat, region);
 	if (region == bddfalse || c->hook != RS_HOOK_PREROUTING ||
 	    (n->kind != RS_NAT_DNAT && n->kind != RS_NAT_REDIRECT))
 		return;
-	or_into(&c->dnat, region);
 	for (int v6 = 0; v6 < 2; v6++) {
+		BDD fam = hs_eq(c->hs, HS_NFPROTO, v6), r = AND(region, fam), ch;
 		struct natpath_target t;
 		struct natcut *k;
-		BDD fam;
 
-		if (!natpath_target(n, v6, &t))
+		unref(fam);
+		if (r == bddfalse || !natpath_target(n, v6, &t)) {
+			or_into(&c->dnat, r);   /* not one constant: taken as a change */
+			unref(r);
 			continue;
+		}
 		k = realloc(c->cuts, (c->ncuts + 1) * sizeof(*k));
 		if (!k) {
+			unref(r);
 			fail_oom(c);
 			return;
 		}
 		c->cuts = k;
 		k += c->ncuts++;
-		fam = hs_eq(c->hs, HS_NFPROTO, v6);
-		*k = (struct natcut){ rule, s, t, AND(region, fam) };
-		unref(fam);
+		*k = (struct natcut){ rule, s, t, r };
+		ch = cut_changes(c, k, c->path);
+		and_into(&ch, r);
+		or_into(&c->dnat, ch);
+		unref(ch);
 	}
 }
 
@@ -2189,6 +2211,7 @@ static void state_enter(struct ctx *c, struct sxstate *sv, BDD r, BDD cube,
 	sv->notrack = c->notrack;
 	sv->left = c->left;
 	sv->dnat = c->dnat;
+	sv->snat = c->snat;
 	c->marks = sv->nmarks ? calloc(sv->nmarks, sizeof(*c->marks)) : NULL;
 	c->nmarks = c->marks ? sv->nmarks : 0;
 	if (sv->nmarks && !c->marks)
@@ -2210,6 +2233,7 @@ static void state_enter(struct ctx *c, struct sxstate *sv, BDD r, BDD cube,
 	unref(x);
 	c->left = bddfalse;
 	c->dnat = status ? bddtrue : bddfalse;
+	c->snat = bddfalse;   /* no source binding before prerouting ends */
 }
 
 static void state_leave(struct ctx *c, struct sxstate *sv)
@@ -2221,12 +2245,14 @@ static void state_leave(struct ctx *c, struct sxstate *sv)
 		unref(c->rewritten[f]);
 	unref(c->notrack);
 	unref(c->left);
+	unref(c->snat);
 	c->marks = sv->marks;
 	c->nmarks = sv->nmarks;
 	memcpy(c->rewritten, sv->rewritten, sizeof(c->rewritten));
 	c->notrack = sv->notrack;
 	c->left = sv->left;
 	c->dnat = sv->dnat;
+	c->snat = sv->snat;
 }
 
 static int run_hooks(struct ctx *c, const enum rs_hook *hooks, BDD *alive, BDD *dropped,
@@ -2503,6 +2529,8 @@ static void ctx_reset_state(struct ctx *c)
 	c->left = bddfalse;
 	unref(c->dnat);
 	c->dnat = bddfalse;
+	unref(c->snat);
+	c->snat = bddfalse;
 	for (size_t i = 0; i < c->ncuts; i++)
 		unref(c->cuts[i].region);
 	free(c->cuts);
@@ -2597,6 +2625,7 @@ static int ctx_init(struct ctx *c, struct hspace *hs, const struct ruleset *rs,
 	c->notrack = bddfalse;
 	c->left = bddfalse;
 	c->dnat = bddfalse;
+	c->snat = bddfalse;
 	for (int f = 0; f < HS__NFIELDS; f++)
 		c->rewritten[f] = bddfalse;
 	for (size_t t = 0; t < rs->ntables; t++) {
