@@ -17,6 +17,7 @@ check_match "anon: the accept inside 'jump { }' is exposed" 'IPv4 source in 10\.
 check_match "anon: the accept inside 'goto { }' is exposed" 'IPv4 source in 192\.168\.0\.0/16, ct state != established,related: tcp dport 22$' "$out"
 check_match "anon: an IPv6 anonymous chain's accept is exposed" 'IPv6 source in 2001:db8:1::/48.*tcp dport 443' "$out"
 check_fails "anon: nothing is 'not modelled'" grep -q 'not modelled' <<<"$out"
+check_fails "anon: libnftables' json warning is not passed on" grep -q 'no json callback' <<<"$out"
 
 out=$("$XNFT" trace "$FX/anon_chains.nft" iif eth0 ip saddr 10.1.2.3 udp dport 53 2>&1); rc=$?
 check_eq "anon: trace exits 0" 0 "$rc"
