@@ -552,9 +552,7 @@ static int walk_path(struct tctx *tc, struct xerr *e)
 {
 	enum rs_hook hooks[TRACE_MAX_HOOKS];
 	size_t n = path_hooks(tc->r->path, hooks);
-	bool sealed = false;
-
-	bool v6 = tc->p.nfproto == MATCH_NFPROTO_IPV6;
+	bool sealed = false, v6 = tc->p.nfproto == MATCH_NFPROTO_IPV6;
 
 	for (size_t i = 0; i < n; i++) {
 		struct trace_hook *hk;
