@@ -76,6 +76,11 @@ out=$("$XNFT" trace "$FX/fw4_redirect.nft" "${FW4_LOCAL[@]}" iifname pppoe-wan t
 check_match "fw4: trace forwards the port forward" 'routed: +after the dnat to 192\.168\.26\.100:22: forward path' "$out"
 check_match "fw4: accepted by the forward chain's 'ct status dnat accept'" 'forward_wan|Accept port forwards' "$out"
 
+printf 'expect drop iifname "pppoe-wan" tcp dport 22 ct state new\n' >"$T/fw4.intents"
+out=$("$XNFT" verify "${FW4_LOCAL[@]}" --intents "$T/fw4.intents" "$FX/fw4_redirect.nft" 2>&1); rc=$?
+check_eq "fw4: verify finds SSH from the WAN reachable through the port forward (exit 1)" 1 "$rc"
+check_match "fw4: ... and its counterexample's trace shows the forward" 'routed: +after the dnat to 192\.168\.26\.100:22: forward path' "$out"
+
 # diff through NAT: the same router, one more port forward (SSH from the WAN)
 out=$("$XNFT" diff --local-addr 203.0.113.1 "$FX/debian_router.nft" "$FX/debian_router_ssh.nft" 2>&1); rc=$?
 check_eq "diff: a new port forward exits 1" 1 "$rc"
