@@ -5,6 +5,8 @@
  */
 #include "analyze/exposure.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "analyze/hspace.h"
@@ -20,22 +22,99 @@ static BDD narrow(BDD b, BDD keep)
 }
 
 /*
- * With only_new the domain shrinks too: every packet a line may take for
+ * accept (with its free variables) described over the path's domain. With
+ * only_new the domain shrinks too: every packet a line may take for
  * granted is then in state new, so lines do not repeat "ct state new".
  */
-static int describe_path(struct hspace *hs, const struct sx_result *sx, enum sx_path p,
-			 const struct exposure_query *q, struct ds_lines *out, struct xerr *e)
+static int describe_accepted(struct hspace *hs, const struct sx_result *sx, enum sx_path p,
+			     BDD accept, bool forwarded, const struct exposure_query *q,
+			     struct ds_lines *out, struct xerr *e)
 {
 	BDD keep = q->only_new ? hs_ct_state(hs, RS_CTSTATE_NEW) : bdd_addref(bddtrue);
-	BDD any = narrow(sx_accept_any(hs, sx, p), keep);
-	BDD full = narrow(bdd_addref(sx->accept[p]), keep);
+
+	/* what is forwarded has a ttl / hop limit of 2 or more: no need to say so */
+	if (forwarded) {
+		BDD ttl = hs_range(hs, HS_TTL, 2, 255);
+
+		keep = narrow(keep, ttl);
+		bdd_delref(ttl);
+	}
+	BDD fv = hs_freevars_set(hs);
+	BDD any = narrow(bdd_addref(bdd_exist(accept, fv)), keep);
+	BDD full = narrow(bdd_addref(accept), keep);
 	BDD dom = narrow(bdd_addref(bdd_apply(sx->domain[p], sx->held[p], bddop_diff)), keep);
 	int rc = ds_describe(hs, any, full, dom, p, q->only_iface, out, e);
 
 	bdd_delref(dom);
 	bdd_delref(full);
 	bdd_delref(any);
+	bdd_delref(fv);
 	bdd_delref(keep);
+	return rc;
+}
+
+static bool forwarded(const struct sx_nat *n)
+{
+	return n->from == SX_INPUT && n->to == SX_FORWARD;
+}
+
+/* Each port forward's lines, their text ending in " → TARGET", appended to out. */
+static int describe_dnat(struct hspace *hs, const struct sx_result *sx,
+			 const struct exposure_query *q, struct ds_lines *out, struct xerr *e)
+{
+	for (size_t i = 0; i < sx->nnat; i++) {
+		struct ds_lines one = { 0 };
+		char to[64];
+
+		if (!forwarded(&sx->nat[i]) || sx->nat[i].accept == bddfalse)
+			continue;
+		if (describe_accepted(hs, sx, SX_INPUT, sx->nat[i].accept, true, q, &one, e))
+			return -1;
+		natpath_target_format(&sx->nat[i].target, to, sizeof(to));
+		for (size_t k = 0; k < one.n; k++) {
+			struct ds_line *l = &one.v[k], *v;
+			char *text;
+
+			if (asprintf(&text, "%s \xe2\x86\x92 %s", l->text, to) < 0)
+				text = NULL;
+			v = out->n == out->cap ? realloc(out->v, (out->cap * 2 + 8) * sizeof(*v))
+					       : out->v;
+			if (!text || !v) {
+				free(text);
+				ds_lines_free(&one);
+				return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+			}
+			if (v != out->v) {
+				out->v = v;
+				out->cap = out->cap * 2 + 8;
+			}
+			free(l->text);
+			l->text = text;
+			out->v[out->n++] = *l;
+		}
+		out->truncated |= one.truncated;
+		free(one.v);
+	}
+	return 0;
+}
+
+/* What this host accepts for itself: the input path without the port forwards. */
+static int describe_input(struct hspace *hs, const struct sx_result *sx,
+			  const struct exposure_query *q, struct ds_lines *out, struct xerr *e)
+{
+	BDD own = bdd_addref(sx->accept[SX_INPUT]);
+	int rc;
+
+	for (size_t i = 0; i < sx->nnat; i++) {
+		if (!forwarded(&sx->nat[i]))
+			continue;
+		BDD x = bdd_addref(bdd_apply(own, sx->nat[i].accept, bddop_diff));
+
+		bdd_delref(own);
+		own = x;
+	}
+	rc = describe_accepted(hs, sx, SX_INPUT, own, false, q, out, e);
+	bdd_delref(own);
 	return rc;
 }
 
@@ -52,9 +131,12 @@ int exposure_compute(const struct ruleset *rs, struct sx_engine *shared,
 	out->only_new = q->only_new;
 	if (!shared && sx_engine_start(rs, &own, e))
 		return -1;
-	rc = describe_path(g->hs, g->sx, SX_INPUT, q, &out->input, e);
+	rc = describe_input(g->hs, g->sx, q, &out->input, e);
 	if (!rc)
-		rc = describe_path(g->hs, g->sx, SX_FORWARD, q, &out->forward, e);
+		rc = describe_dnat(g->hs, g->sx, q, &out->dnat, e);
+	if (!rc)
+		rc = describe_accepted(g->hs, g->sx, SX_FORWARD, g->sx->accept[SX_FORWARD], false,
+				       q, &out->forward, e);
 	if (!rc) {
 		out->nfree = g->hs->nfv;
 		for (size_t i = 0; i < g->hs->nfv; i++)
@@ -71,5 +153,6 @@ void exposure_free(struct exposure *x)
 {
 	ds_lines_free(&x->input);
 	ds_lines_free(&x->forward);
+	ds_lines_free(&x->dnat);
 	memset(x, 0, sizeof(*x));
 }

@@ -3,6 +3,11 @@
  * exposure: what a ruleset accepts, for every packet, as readable lines
  * (describe.h): the input path (packets for this host) per input interface
  * and source class, and the forward path (packets routed through it).
+ * Packets addressed to this host that a dnat at prerouting sends on to
+ * another host (port forwards) are not "accepted for this host": they are
+ * listed apart, as they arrived, with the target they are forwarded to
+ * ("tcp dport 8080 → 192.168.1.10:80"). A redirect, or a dnat to one of the
+ * host's own addresses, stays with the host's lines.
  * A line holds what is accepted for SOME choice of the state the analysis
  * cannot know, and says which choices it needs ("while under 30/minute per
  * ip saddr (@wg4)", "unless ip saddr is in @BANNED4").
@@ -27,6 +32,7 @@ struct exposure_query {
 struct exposure {
 	struct ds_lines input;
 	struct ds_lines forward;
+	struct ds_lines dnat;    /* port forwards: lines end in " → TARGET" */
 	bool only_new;           /* the lines cover ct state new only */
 	size_t nfree;            /* free choices the ruleset has (limits, sets, unknowns) */
 	size_t nunknown;         /* of which matches xnft does not model */

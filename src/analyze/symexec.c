@@ -5,6 +5,7 @@
  * packet. Semantics in symexec.h.
  */
 #include "analyze/symexec.h"
+#include "analyze/natpath.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +89,22 @@ struct markpiece {
 	uint32_t value;   /* else this constant */
 };
 
+/* Packets a dnat/redirect with one constant target took at prerouting (natpath.h). */
+struct natcut {
+	const struct rs_rule *rule;
+	const struct rs_stmt *stmt;
+	struct natpath_target t;
+	BDD region;
+};
+
+/* What rules change on the way, saved around a NAT branch. */
+struct sxstate {
+	struct markpiece *marks;
+	size_t nmarks;
+	BDD rewritten[HS__NFIELDS];
+	BDD notrack, left, dnat, snat;
+};
+
 struct ctx {
 	struct hspace *hs;
 	const struct ruleset *rs;
@@ -105,6 +122,11 @@ struct ctx {
 	BDD rewritten[HS__NFIELDS];   /* packets whose field a rule rewrote (not mark) */
 	BDD notrack;                  /* packets a `notrack` made untracked */
 	BDD left;                     /* packets sent out by `fwd to`: accepted, no later hook */
+	BDD dnat;                     /* packets a dnat/redirect took: ct status dnat */
+	BDD snat;                     /* packets a snat/masquerade took: ct status snat */
+	struct natcut *cuts;          /* those routed again after prerouting */
+	size_t ncuts;
+	enum rs_hook hook;            /* of the base chain running */
 	struct setcache *cache;
 	size_t ncache, cachecap;
 	char **dynsets;               /* "table/name" of sets the ruleset adds to */
@@ -505,6 +527,8 @@ enum lkind {
 	L_NFPROTO,   /* meta nfproto, ct l3proto: values 2 / 10 */
 	L_ETHERTYPE, /* meta protocol: 0x0800 / 0x86dd */
 	L_FRAGHDR,   /* exthdr frag exists */
+	L_CTSTATUS,  /* ct status: the NAT bits (natpath.h) */
+	L_FIBTYPE,   /* fib daddr type */
 	L_MARK,
 	L_CONCAT,
 	L_UNKNOWN,
@@ -554,6 +578,7 @@ static enum lkind classify(const struct rs_expr *x, struct fmap *fm)
 			return L_UNKNOWN;
 		switch (x->key) {
 		case RS_CT_STATE: return L_CTSTATE;
+		case RS_CT_STATUS: return L_CTSTATUS;
 		case RS_CT_L3PROTO: return L_NFPROTO;
 		case RS_CT_PROTOCOL: fm->f = HS_L4PROTO; return L_FIELD;
 		default: return L_UNKNOWN;
@@ -564,6 +589,8 @@ static enum lkind classify(const struct rs_expr *x, struct fmap *fm)
 		return L_UNKNOWN;
 	case RS_EX_CONCAT:
 		return L_CONCAT;
+	case RS_EX_FIB:
+		return x->key == RS_FIB_R_TYPE && x->flags == RS_FIB_DADDR ? L_FIBTYPE : L_UNKNOWN;
 	default:
 		return L_UNKNOWN;
 	}
@@ -823,6 +850,132 @@ static BDD ctstate_pred(struct ctx *c, const struct pred_in *in, bool *unknown)
 		unref(a);
 		unref(b);
 	}
+	return r;
+}
+
+/*
+ * ct status of a new connection: the dnat bit where a dnat/redirect took
+ * the packet, nothing else (natpath.h). An established or related
+ * packet's connection may or may not have been NAT'd: a free choice.
+ * Invalid and untracked packets have no entry: the match fails.
+ */
+static BDD ctstatus_pred(struct ctx *c, const struct pred_in *in, bool *unknown)
+{
+	uint64_t mask = (uint64_t)in->mask;
+	BDD isnew = hs_ct_state(c->hs, RS_CTSTATE_NEW), r = bddfalse, old, v;
+
+	/* the four combinations of the NAT bits a new connection can have */
+	for (unsigned done = 0; done < 4; done++) {
+		BDD d = done & NATPATH_DST ? ref(c->dnat) : NOT(c->dnat);
+		BDD sn = done & NATPATH_SRC ? ref(c->snat) : NOT(c->snat);
+
+		if (concrete(in->op, in->masked, mask, in->right, natpath_ct_status(done), unknown)) {
+			BDD x = AND(d, sn);
+
+			and_into(&x, isnew);
+			or_into(&r, x);
+			unref(x);
+		}
+		unref(d);
+		unref(sn);
+	}
+	unref(isnew);
+	old = hs_ct_state(c->hs, RS_CTSTATE_ESTABLISHED);
+	v = hs_ct_state(c->hs, RS_CTSTATE_RELATED);
+	or_into(&old, v);
+	unref(v);
+	v = in->stmt ? unknown_match(c, in->rule, in->stmt, "the connection's NAT status "
+				     "is not known after its first packet") : bddfalse;
+	and_into(&old, v);
+	unref(v);
+	or_into(&r, old);
+	unref(old);
+	return r;
+}
+
+/* daddr is one of the host's addresses (those known, and loopback). */
+static BDD local_daddr(struct ctx *c)
+{
+	struct hspace *hs = c->hs;
+	BDD r = hs_masked_eq(hs, HS_DADDR, (u128)0xff << 120, (u128)127 << 120), x, fam;
+
+	fam = hs_eq(hs, HS_NFPROTO, 0);
+	and_into(&r, fam);
+	unref(fam);
+	x = hs_eq(hs, HS_DADDR, 1);
+	fam = hs_eq(hs, HS_NFPROTO, 1);
+	and_into(&x, fam);
+	unref(fam);
+	or_into(&r, x);
+	unref(x);
+	for (size_t i = 0; i < c->rs->nlocal; i++) {
+		const struct prefix *p = &c->rs->local[i];
+		bool v6 = p->family == AF_INET6;
+		u128 a = 0, m = 0;
+
+		for (unsigned b = 0; b < 16; b++)
+			a = (a << 8) | p->addr[b];
+		for (unsigned b = 0; b < p->len; b++)
+			m |= (u128)1 << (127 - b);
+		x = hs_masked_eq(hs, HS_DADDR, m, a & m);
+		fam = hs_eq(hs, HS_NFPROTO, v6);
+		and_into(&x, fam);
+		unref(fam);
+		or_into(&r, x);
+		unref(x);
+	}
+	hs_atom_add(hs, HS_DADDR, r, "ip daddr this host", "ip daddr != this host", "this host");
+	return r;
+}
+
+/*
+ * fib daddr type, as the tracer reads it: local on the input path (the
+ * packet is addressed to this host), elsewhere local for the host's
+ * addresses and unicast for others when they are known (--live,
+ * --local-addr); multicast for multicast addresses. Unknown otherwise.
+ */
+static BDD fibtype_pred(struct ctx *c, const struct pred_in *in, bool *unknown)
+{
+	uint64_t mask = (uint64_t)in->mask;
+	bool mc = concrete(in->op, in->masked, mask, in->right, 5, unknown);
+	bool lo = concrete(in->op, in->masked, mask, in->right, 2, unknown);
+	bool uc = concrete(in->op, in->masked, mask, in->right, 1, unknown);
+	BDD multi, loc, r, x;
+
+	if (c->path != SX_INPUT && !c->rs->local_known) {
+		*unknown = true;
+		return bddfalse;
+	}
+	multi = hs_masked_eq(c->hs, HS_DADDR, (u128)0xf0 << 120, (u128)0xe0 << 120);
+	x = hs_eq(c->hs, HS_NFPROTO, 0);
+	and_into(&multi, x);
+	unref(x);
+	x = hs_masked_eq(c->hs, HS_DADDR, (u128)0xff << 120, (u128)0xff << 120);
+	{
+		BDD f6 = hs_eq(c->hs, HS_NFPROTO, 1);
+
+		and_into(&x, f6);
+		unref(f6);
+	}
+	or_into(&multi, x);
+	unref(x);
+	loc = c->path == SX_INPUT ? bddtrue : local_daddr(c);
+	r = mc ? ref(multi) : bddfalse;
+	if (lo) {
+		x = DIFF(loc, multi);
+		or_into(&r, x);
+		unref(x);
+	}
+	if (uc) {
+		BDD either = OR(loc, multi);
+
+		x = NOT(either);
+		unref(either);
+		or_into(&r, x);
+		unref(x);
+	}
+	unref(loc);
+	unref(multi);
 	return r;
 }
 
@@ -1097,6 +1250,12 @@ static BDD pred(struct ctx *c, const struct pred_in *in, int depth)
 	case L_FRAGHDR:
 		p = fraghdr_pred(c, in, &unknown);
 		break;
+	case L_CTSTATUS:
+		p = c->before_conntrack ? bddfalse : ctstatus_pred(c, in, &unknown);
+		break;
+	case L_FIBTYPE:
+		p = fibtype_pred(c, in, &unknown);
+		break;
 	case L_CONCAT:
 		p = concat_pred(c, in, &unknown, depth);
 		break;
@@ -1256,6 +1415,53 @@ static void set_mark(struct ctx *c, BDD region, uint32_t value)
 	c->nmarks++;
 }
 
+/* A dnat/redirect at prerouting: ct status dnat, and a cut to route again (natpath.h). */
+static BDD cut_changes(struct ctx *c, const struct natcut *k, enum sx_path p);
+
+/*
+ * A nat statement's bindings: a source one (snat, masquerade: taken as a
+ * new source, as the tracer does) or a destination one at prerouting,
+ * which sets ct status dnat where it changes the tuple and, with one
+ * constant target, becomes a cut to route again after prerouting.
+ */
+static void note_dnat(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s,
+		      BDD region)
+{
+	const struct rs_nat *n = &s->u.nat;
+
+	if ((n->kind == RS_NAT_SNAT || n->kind == RS_NAT_MASQUERADE) &&
+	    natpath_binding(c->hook) == NATPATH_SRC)
+		or_into(&c->snat, region);
+	if (region == bddfalse || c->hook != RS_HOOK_PREROUTING ||
+	    (n->kind != RS_NAT_DNAT && n->kind != RS_NAT_REDIRECT))
+		return;
+	for (int v6 = 0; v6 < 2; v6++) {
+		BDD fam = hs_eq(c->hs, HS_NFPROTO, v6), r = AND(region, fam), ch;
+		struct natpath_target t;
+		struct natcut *k;
+
+		unref(fam);
+		if (r == bddfalse || !natpath_target(n, v6, &t)) {
+			or_into(&c->dnat, r);   /* not one constant: taken as a change */
+			unref(r);
+			continue;
+		}
+		k = realloc(c->cuts, (c->ncuts + 1) * sizeof(*k));
+		if (!k) {
+			unref(r);
+			fail_oom(c);
+			return;
+		}
+		c->cuts = k;
+		k += c->ncuts++;
+		*k = (struct natcut){ rule, s, t, r };
+		ch = cut_changes(c, k, c->path);
+		and_into(&ch, r);
+		or_into(&c->dnat, ch);
+		unref(ch);
+	}
+}
+
 static void rewrite(struct ctx *c, enum hs_field f, BDD region)
 {
 	or_into(&c->rewritten[f], region);
@@ -1338,6 +1544,15 @@ static int apply_verdict(struct ctx *c, const struct rs_verdict *v, BDD m, BDD *
 	return 0;
 }
 
+static int unknown_verdicts(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s,
+			    BDD *cond, BDD *cur, struct outc *o, int depth);
+
+/*
+ * A verdict map: each element's verdict on the packets its key takes. An
+ * element whose data was not read as a verdict, and what a map filled at
+ * run time may hold beyond its listed elements, may give any verdict: both
+ * are kept possible (unknown_verdicts), never dropped silently.
+ */
 static int apply_vmap(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s, BDD m,
 		      BDD *cur, struct outc *o, int depth)
 {
@@ -1352,7 +1567,7 @@ static int apply_vmap(struct ctx *c, const struct rs_rule *rule, const struct rs
 				      .rule = rule, .stmt = s };
 		BDD k, km;
 
-		if (!el[i].data || el[i].data->kind != RS_TERM_VERDICT)
+		if (!el[i].data)
 			continue;
 		k = pred(c, &in, 0);
 		if (k == (BDD)-1) {
@@ -1373,12 +1588,19 @@ static int apply_vmap(struct ctx *c, const struct rs_rule *rule, const struct rs
 		km = AND(left, k);
 		unref(k);
 		put(&left, DIFF(left, km));
-		if (apply_verdict(c, &el[i].data->verdict, km, cur, o, depth)) {
+		if (el[i].data->kind == RS_TERM_VERDICT ?
+		    apply_verdict(c, &el[i].data->verdict, km, cur, o, depth) :
+		    unknown_verdicts(c, rule, s, &km, cur, o, depth)) {
 			unref(km);
 			unref(left);
 			return -1;
 		}
 		unref(km);
+	}
+	if (t->kind == RS_TERM_SETREF && t->set && set_is_dynamic(c, t->set) &&
+	    unknown_verdicts(c, rule, s, &left, cur, o, depth)) {
+		unref(left);
+		return -1;
 	}
 	unref(left);
 	return 0;
@@ -1422,6 +1644,43 @@ static BDD stateful_cond(struct ctx *c, const struct rs_rule *rule, const struct
 	}
 }
 
+/*
+ * A statement the loader could not read (an unknown node, an iptables
+ * compat expression, an anonymous chain that stayed text) may end the rule
+ * with a verdict: accept and drop are both kept possible, each on a
+ * variable of its own that exposure reports, and the rule goes on only
+ * where neither is taken. *cond is the rule's condition so far.
+ */
+static int unknown_verdicts(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s,
+			    BDD *cond, BDD *cur, struct outc *o, int depth)
+{
+	static const enum rs_verdict_kind kinds[] = { RS_VERDICT_ACCEPT, RS_VERDICT_DROP };
+	char *txt = rs_stmt_format(s), at[300] = "";
+	int rc = 0;
+
+	if (rule->loc.file)
+		snprintf(at, sizeof(at), " at %s:%d", rule->loc.file, rule->loc.line);
+	for (size_t i = 0; i < 2 && !rc; i++) {
+		struct rs_verdict v = { .kind = kinds[i] };
+		const char *what = i ? "drops" : "accepts";
+		char key[64], t[640], f[640];
+		BDD var, m;
+
+		snprintf(key, sizeof(key), "stmtv:%p:%zu", (const void *)s, i);
+		snprintf(t, sizeof(t), "if %.300s%s %s (not modelled)", txt ? txt : "?", at, what);
+		snprintf(f, sizeof(f), "unless %.300s%s %s (not modelled)", txt ? txt : "?", at, what);
+		var = var_bdd(hs_freevar(c->hs, key, HS_FV_UNKNOWN, -1, t, f, rule));
+		m = AND(*cur, *cond);
+		and_into(&m, var);
+		rc = apply_verdict(c, &v, m, cur, o, depth);
+		unref(m);
+		put(cond, DIFF(*cond, var));
+		unref(var);
+	}
+	free(txt);
+	return rc;
+}
+
 static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct outc *o,
 		     int depth)
 {
@@ -1451,6 +1710,7 @@ static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct
 		case RS_ST_NAT:
 			/* nat rewrites the packet and ends its chain with accept */
 			x = AND(*cur, cond);
+			note_dnat(c, rule, s, x);
 			side_effect(c, s, x);
 			unref(x);
 			term = s;
@@ -1459,6 +1719,16 @@ static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct
 		case RS_ST_NOTRACK:
 			x = AND(*cur, cond);
 			side_effect(c, s, x);
+			unref(x);
+			break;
+		case RS_ST_UNKNOWN:
+		case RS_ST_XT:
+			if (unknown_verdicts(c, rule, s, &cond, cur, o, depth)) {
+				unref(cond);
+				return -1;
+			}
+			x = stateful_cond(c, rule, s);
+			and_into(&cond, x);
 			unref(x);
 			break;
 		default:
@@ -1679,9 +1949,39 @@ static size_t base_chains(const struct ruleset *rs, enum rs_hook hook, struct ba
 	return n;
 }
 
-static BDD path_domain(struct hspace *hs, enum sx_path p)
+/* Loopback destinations from an interface other than lo, of one family (natpath.h). */
+static BDD martians(struct hspace *hs, bool v6)
+{
+	BDD r = v6 ? hs_eq(hs, HS_DADDR, 1) :
+		     hs_masked_eq(hs, HS_DADDR, (u128)0xff << 120, (u128)127 << 120);
+	BDD x = hs_eq(hs, HS_NFPROTO, v6);
+
+	and_into(&r, x);
+	unref(x);
+	/* lines that split on it can name it */
+	hs_atom_add(hs, HS_DADDR, r, v6 ? "ip6 daddr ::1" : "ip daddr 127.0.0.0/8",
+		    v6 ? "ip6 daddr != ::1" : "ip daddr != 127.0.0.0/8", v6 ? "::1" : "127.0.0.0/8");
+	/* lo's class: lo itself, or what a name no rule names falls in */
+	x = hs_eq(hs, HS_IIF, hs_iface_index(hs, "lo"));
+	put(&r, DIFF(r, x));
+	unref(x);
+	return r;
+}
+
+/* The path's packets; with_v4_martians: also those prerouting sees before they are dropped. */
+static BDD path_domain(struct hspace *hs, enum sx_path p, bool with_v4_martians)
 {
 	BDD d = ref(hs->universe), x;
+
+	/* the kernel drops martians (IPv6 before prerouting, IPv4 after it) */
+	if (p != SX_OUTPUT) {
+		x = martians(hs, true);
+		put(&d, DIFF(d, x));
+		unref(x);
+		x = with_v4_martians ? bddfalse : martians(hs, false);
+		put(&d, DIFF(d, x));
+		unref(x);
+	}
 
 	if (p == SX_INPUT) {
 		x = hs_eq(hs, HS_OIF, 0);
@@ -1767,6 +2067,7 @@ static int run_base(struct ctx *c, const struct rs_chain *ch, BDD *alive, BDD *d
 		and_into(&sees, x);
 		unref(x);
 	}
+	c->hook = ch->hook;
 	c->ttl_dec = c->path == SX_FORWARD && (ch->hook == RS_HOOK_FORWARD ||
 					       ch->hook == RS_HOOK_POSTROUTING ||
 					       ch->hook == RS_HOOK_EGRESS);
@@ -1850,6 +2151,332 @@ static int run_hook(struct ctx *c, enum rs_hook hook, BDD *alive, BDD *dropped, 
 	return 0;
 }
 
+/* ---- the NAT path (natpath.h) ------------------------------------------------------- */
+
+/* The variables a cut rewrites: the packets' values there are forgotten. */
+static BDD cut_cube(struct hspace *hs, const struct natpath_target *t, bool daddr, bool oif)
+{
+	BDD cube = bddtrue, x;
+
+	if (t->has_addr || daddr) {
+		x = hs_field_set(hs, HS_DADDR);
+		and_into(&cube, x);
+		unref(x);
+	}
+	if (t->has_port) {
+		x = hs_field_set(hs, HS_DPORT);
+		and_into(&cube, x);
+		unref(x);
+	}
+	if (oif) {
+		x = hs_field_set(hs, HS_OIF);
+		and_into(&cube, x);
+		unref(x);
+	}
+	return cube;
+}
+
+/* r with the target's destination written in (cube: what is forgotten first). */
+static BDD retarget(struct ctx *c, BDD r, BDD cube, const struct natpath_target *t)
+{
+	BDD n = ref(bdd_exist(r, cube)), x;
+
+	if (t->has_addr) {
+		u128 a = 0;
+
+		for (unsigned b = 0; b < 16; b++)
+			a = (a << 8) | t->addr[b];
+		x = hs_eq(c->hs, HS_DADDR, a);
+		and_into(&n, x);
+		unref(x);
+	}
+	if (t->has_port) {
+		x = hs_eq(c->hs, HS_DPORT, t->port);
+		and_into(&n, x);
+		unref(x);
+	}
+	and_into(&n, c->hs->universe);
+	return n;
+}
+
+/* The branch's state: what rules did to the packets of r, in the new coordinates. */
+static void state_enter(struct ctx *c, struct sxstate *sv, BDD r, BDD cube,
+			const struct natpath_target *t, bool status)
+{
+	BDD x;
+
+	sv->marks = c->marks;
+	sv->nmarks = c->nmarks;
+	memcpy(sv->rewritten, c->rewritten, sizeof(sv->rewritten));
+	sv->notrack = c->notrack;
+	sv->left = c->left;
+	sv->dnat = c->dnat;
+	sv->snat = c->snat;
+	c->marks = sv->nmarks ? calloc(sv->nmarks, sizeof(*c->marks)) : NULL;
+	c->nmarks = c->marks ? sv->nmarks : 0;
+	if (sv->nmarks && !c->marks)
+		fail_oom(c);
+	for (size_t i = 0; i < c->nmarks; i++) {
+		x = AND(sv->marks[i].region, r);
+		c->marks[i] = sv->marks[i];
+		c->marks[i].region = retarget(c, x, cube, t);
+		unref(x);
+	}
+	for (int f = 0; f < HS__NFIELDS; f++) {
+		x = AND(sv->rewritten[f], r);
+		/* the destination is exact now */
+		c->rewritten[f] = f == HS_DADDR || f == HS_DPORT ? bddfalse : retarget(c, x, cube, t);
+		unref(x);
+	}
+	x = AND(sv->notrack, r);
+	c->notrack = retarget(c, x, cube, t);
+	unref(x);
+	c->left = bddfalse;
+	c->dnat = status ? bddtrue : bddfalse;
+	c->snat = bddfalse;   /* no source binding before prerouting ends */
+}
+
+static void state_leave(struct ctx *c, struct sxstate *sv)
+{
+	for (size_t i = 0; i < c->nmarks; i++)
+		unref(c->marks[i].region);
+	free(c->marks);
+	for (int f = 0; f < HS__NFIELDS; f++)
+		unref(c->rewritten[f]);
+	unref(c->notrack);
+	unref(c->left);
+	unref(c->snat);
+	c->marks = sv->marks;
+	c->nmarks = sv->nmarks;
+	memcpy(c->rewritten, sv->rewritten, sizeof(c->rewritten));
+	c->notrack = sv->notrack;
+	c->left = sv->left;
+	c->dnat = sv->dnat;
+	c->snat = sv->snat;
+}
+
+static int run_hooks(struct ctx *c, const enum rs_hook *hooks, BDD *alive, BDD *dropped,
+		     BDD *held)
+{
+	for (size_t h = 0; hooks[h] != RS_HOOK_NONE; h++)
+		if (run_hook(c, hooks[h], alive, dropped, held))
+			return -1;
+	return 0;
+}
+
+static int add_nat(struct ctx *c, const struct natcut *k, enum sx_path from, bool local,
+		   bool assumed, BDD accept)
+{
+	struct sx_result *res = c->res;
+	struct sx_nat *v = realloc(res->nat, (res->nnat + 1) * sizeof(*v));
+
+	if (!v)
+		return fail_oom(c);
+	res->nat = v;
+	v[res->nnat++] = (struct sx_nat){ k->rule, k->t, from, local ? SX_INPUT : SX_FORWARD,
+					  assumed, ref(accept) };
+	return 0;
+}
+
+/* x, judged in the new coordinates, back over the packets r as they arrived. */
+static void back(BDD *x, BDD cube, BDD r)
+{
+	BDD y = ref(bdd_exist(*x, cube));
+
+	put(x, AND(y, r));
+	unref(y);
+}
+
+/*
+ * The packets r of cut k, routed to this host (local) or forwarded: judged
+ * in their new coordinates, the verdicts taken back to the packets as they
+ * arrived and added to acc/dropped/held.
+ */
+static int run_cut(struct ctx *c, enum sx_path from, const struct natcut *k, BDD r, bool local,
+		   bool assumed, bool status, BDD *acc, BDD *dropped, BDD *held)
+{
+	static const enum rs_hook in[] = { RS_HOOK_INPUT, RS_HOOK_NONE };
+	static const enum rs_hook fw[] = { RS_HOOK_FORWARD, RS_HOOK_POSTROUTING, RS_HOOK_EGRESS,
+					   RS_HOOK_NONE };
+	bool daddr = k->t.redirect && from != SX_INPUT;
+	enum sx_path path = c->path;
+	bool iifp = c->iif_present, oifp = c->oif_present;
+	BDD cube = cut_cube(c->hs, &k->t, daddr, !local);
+	BDD a = retarget(c, r, cube, &k->t), d = bddfalse, h = bddfalse, x;
+	struct sxstate sv;
+	int rc;
+
+	/* a dnat to a loopback address from another interface: a martian now */
+	x = martians(c->hs, k->t.v6);
+	put(&a, DIFF(a, x));
+	unref(x);
+	if (!local) {
+		x = hs_range(c->hs, HS_TTL, 2, 255);
+		and_into(&a, x);
+		unref(x);
+	}
+	if (r == bddfalse) {
+		unref(a);
+		unref(cube);
+		return 0;
+	}
+	state_enter(c, &sv, r, cube, &k->t, status);
+	c->path = local ? SX_INPUT : SX_FORWARD;
+	c->iif_present = true;
+	c->oif_present = !local;
+	rc = run_hooks(c, local ? in : fw, &a, &d, &h);
+	or_into(&a, c->left);
+	state_leave(c, &sv);
+	c->path = path;
+	c->iif_present = iifp;
+	c->oif_present = oifp;
+	back(&a, cube, r);
+	back(&d, cube, r);
+	back(&h, cube, r);
+	if (!rc)
+		rc = add_nat(c, k, from, local, assumed, a);
+	or_into(acc, a);
+	or_into(dropped, d);
+	or_into(held, h);
+	unref(a);
+	unref(d);
+	unref(h);
+	unref(cube);
+	return rc;
+}
+
+/*
+ * The packets r of cut k, with or without ct status dnat (status), routed
+ * where the target says; when it is not known whether the target is one
+ * of this host's addresses, that is a free choice, reported, and both
+ * routes are judged.
+ */
+/* The free choice "the target is one of this host's addresses" (not known). */
+static BDD natlocal_var(struct ctx *c, const struct natcut *k)
+{
+	char key[64], to[64], t[160], f[160];
+	int var;
+
+	natpath_target_format(&k->t, to, sizeof(to));
+	snprintf(key, sizeof(key), "natlocal:%p", (const void *)k->stmt);
+	snprintf(t, sizeof(t), "if the dnat target %s is this host (--local-addr not given)", to);
+	snprintf(f, sizeof(f), "unless the dnat target %s is this host (--local-addr not given)",
+		 to);
+	var = hs_freevar(c->hs, key, HS_FV_UNKNOWN, -1, t, f, k->rule);
+	if (var < 0)
+		fail_oom(c);
+	return var_bdd(var);
+}
+
+static int route_cut(struct ctx *c, enum sx_path p, const struct natcut *k, BDD r, bool status,
+		     BDD *acc, BDD *dropped, BDD *held)
+{
+	enum natpath_where w = natpath_route(c->rs, &k->t, p == SX_INPUT);
+	int rc;
+	BDD v, x;
+
+	if (w != NATPATH_EITHER)
+		return run_cut(c, p, k, r, w == NATPATH_LOCAL, false, status, acc, dropped, held);
+	v = natlocal_var(c, k);
+	if (c->failed)
+		return -1;
+	x = AND(r, v);
+	rc = run_cut(c, p, k, x, true, true, status, acc, dropped, held);
+	unref(x);
+	x = DIFF(r, v);
+	if (!rc)
+		rc = run_cut(c, p, k, x, false, true, status, acc, dropped, held);
+	unref(x);
+	unref(v);
+	return rc;
+}
+
+/*
+ * The packets of cut k whose destination the target changes: only those
+ * get ct status dnat (natpath_changes(), here over all packets at once).
+ */
+static BDD cut_changes(struct ctx *c, const struct natcut *k, enum sx_path p)
+{
+	BDD ch = bddfalse, x;
+
+	if (k->t.has_port) {
+		x = hs_eq(c->hs, HS_DPORT, k->t.port);
+		put(&ch, NOT(x));
+		unref(x);
+	}
+	if (k->t.has_addr) {
+		enum natpath_where w = natpath_route(c->rs, &k->t, p == SX_INPUT);
+		u128 a = 0;
+
+		for (unsigned b = 0; b < 16; b++)
+			a = (a << 8) | k->t.addr[b];
+		x = hs_eq(c->hs, HS_DADDR, a);
+		put(&x, NOT(x));
+		/* what was addressed to this host cannot have had a remote target's address */
+		if (p == SX_INPUT && w == NATPATH_REMOTE) {
+			put(&x, bddtrue);
+		} else if (p == SX_INPUT && w == NATPATH_EITHER) {
+			BDD v = natlocal_var(c, k), nv = NOT(v);
+
+			put(&x, OR(x, nv));
+			unref(nv);
+			unref(v);
+		}
+		or_into(&ch, x);
+		unref(x);
+	} else if (k->t.redirect && p != SX_INPUT) {
+		put(&ch, bddtrue);
+	} else if (k->t.redirect) {
+		char key[64];
+		int var;
+
+		snprintf(key, sizeof(key), "natsame:%p", (const void *)k->stmt);
+		var = hs_freevar(c->hs, key, HS_FV_UNKNOWN, -1,
+				 "if it was not sent to its input interface's first address (the "
+				 "redirect then sets ct status dnat)",
+				 "if it was sent to its input interface's first address (the "
+				 "redirect then leaves ct status as it is)", k->rule);
+		if (var < 0)
+			fail_oom(c);
+		x = var_bdd(var);
+		or_into(&ch, x);
+		unref(x);
+	}
+	return ch;
+}
+
+/* The routing decision after prerouting: martians dropped, NAT'd packets routed again. */
+static int route_again(struct ctx *c, enum sx_path p, BDD *alive, BDD *dropped, BDD *held,
+		       BDD *acc)
+{
+	BDD m = martians(c->hs, false);
+
+	put(alive, DIFF(*alive, m));
+	unref(m);
+	for (size_t i = 0; i < c->ncuts; i++) {
+		const struct natcut *k = &c->cuts[i];
+		BDD r = AND(k->region, *alive), ch, x;
+		int rc;
+
+		if (r == bddfalse)
+			continue;
+		put(alive, DIFF(*alive, r));
+		ch = cut_changes(c, k, p);
+		x = AND(r, ch);
+		rc = route_cut(c, p, k, x, true, acc, dropped, held);
+		unref(x);
+		x = DIFF(r, ch);
+		if (!rc)
+			rc = route_cut(c, p, k, x, false, acc, dropped, held);
+		unref(x);
+		unref(ch);
+		unref(r);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
 static int run_path(struct ctx *c, enum sx_path p)
 {
 	static const enum rs_hook hooks[SX__NPATHS][5] = {
@@ -1858,23 +2485,30 @@ static int run_path(struct ctx *c, enum sx_path p)
 				 RS_HOOK_POSTROUTING, RS_HOOK_EGRESS },
 		[SX_OUTPUT] = { RS_HOOK_OUTPUT, RS_HOOK_POSTROUTING, RS_HOOK_EGRESS, RS_HOOK_NONE },
 	};
-	BDD alive = path_domain(c->hs, p), dropped = bddfalse, held = bddfalse;
+	/* prerouting still sees an IPv4 martian: route_again() drops it */
+	BDD alive = path_domain(c->hs, p, true), dropped = bddfalse, held = bddfalse;
+	BDD nat = bddfalse;
 
 	c->path = p;
 	c->iif_present = p != SX_OUTPUT;
 	c->oif_present = p != SX_INPUT;
 	for (size_t h = 0; h < 5 && hooks[p][h] != RS_HOOK_NONE; h++)
-		if (run_hook(c, hooks[p][h], &alive, &dropped, &held)) {
+		if (run_hook(c, hooks[p][h], &alive, &dropped, &held) ||
+		    (hooks[p][h] == RS_HOOK_PREROUTING &&
+		     route_again(c, p, &alive, &dropped, &held, &nat))) {
 			unref(alive);
 			unref(dropped);
 			unref(held);
+			unref(nat);
 			return -1;
 		}
 	or_into(&alive, c->left);
+	or_into(&alive, nat);
+	unref(nat);
 	c->res->accept[p] = alive;
 	c->res->drop[p] = dropped;
 	c->res->held[p] = held;
-	c->res->domain[p] = path_domain(c->hs, p);
+	c->res->domain[p] = path_domain(c->hs, p, false);
 	return 0;
 }
 
@@ -1893,6 +2527,15 @@ static void ctx_reset_state(struct ctx *c)
 	c->notrack = bddfalse;
 	unref(c->left);
 	c->left = bddfalse;
+	unref(c->dnat);
+	c->dnat = bddfalse;
+	unref(c->snat);
+	c->snat = bddfalse;
+	for (size_t i = 0; i < c->ncuts; i++)
+		unref(c->cuts[i].region);
+	free(c->cuts);
+	c->cuts = NULL;
+	c->ncuts = 0;
 }
 
 static void ctx_free(struct ctx *c)
@@ -1981,6 +2624,8 @@ static int ctx_init(struct ctx *c, struct hspace *hs, const struct ruleset *rs,
 	c->e = e;
 	c->notrack = bddfalse;
 	c->left = bddfalse;
+	c->dnat = bddfalse;
+	c->snat = bddfalse;
 	for (int f = 0; f < HS__NFIELDS; f++)
 		c->rewritten[f] = bddfalse;
 	for (size_t t = 0; t < rs->ntables; t++) {
@@ -2081,6 +2726,9 @@ void sx_result_free(struct sx_result *r)
 {
 	if (!r)
 		return;
+	for (size_t i = 0; i < r->nnat; i++)
+		unref(r->nat[i].accept);
+	free(r->nat);
 	for (int p = 0; p < SX__NPATHS; p++) {
 		unref(r->accept[p]);
 		unref(r->drop[p]);
@@ -2409,7 +3057,7 @@ int sx_match_list_bdd(struct hspace *hs, const struct ruleset *rs, const struct 
 		      enum sx_path p, BDD *out, struct xerr *e)
 {
 	static const struct match_src nosrc = { "", 0 };
-	BDD r = path_domain(hs, p);
+	BDD r = path_domain(hs, p, false);
 
 	*out = bddfalse;
 	for (size_t i = 0; i < m->n && r != bddfalse; i++) {

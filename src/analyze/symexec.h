@@ -77,6 +77,7 @@
 #include <stddef.h>
 
 #include "analyze/hspace.h"
+#include "analyze/natpath.h"
 #include "core/err.h"
 #include "core/match.h"
 #include "core/ruleset.h"
@@ -101,8 +102,25 @@ struct sx_opts {
 	const struct rs_rule *skip;     /* evaluate as if this rule were not there (lint) */
 };
 
+/*
+ * A dnat or redirect with one constant target at prerouting: the packets it
+ * took were routed again (natpath.h) and judged with their new destination
+ * (ct status dnat set) by the chains of the new path; their verdicts are in
+ * the arriving path's accept/drop, over the packets as they arrived.
+ */
+struct sx_nat {
+	const struct rs_rule *rule;     /* the rule with the dnat/redirect */
+	struct natpath_target target;
+	enum sx_path from;              /* the path the packets arrived on */
+	enum sx_path to;                /* SX_INPUT: to this host; SX_FORWARD: on to the target */
+	bool assumed;                   /* the host's addresses were not known: one of two outcomes */
+	BDD accept;                     /* the packets as they arrived, accepted on that route */
+};
+
 struct sx_result {
 	const struct ruleset *rs;
+	struct sx_nat *nat;       /* destination NAT routes, in the order the rules took them */
+	size_t nnat;
 	BDD accept[SX__NPATHS];   /* accepted at the end of the path (inside the universe) */
 	BDD drop[SX__NPATHS];     /* dropped by some base chain (inside the universe) */
 	BDD domain[SX__NPATHS];   /* every packet of the path: universe and present interfaces */

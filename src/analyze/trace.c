@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "analyze/trace_int.h"
+#include "core/route.h"
 
 /* Conntrack and defragmentation hook priorities (prerouting and output). */
 #define PRIO_CONNTRACK (-200)
@@ -326,7 +327,7 @@ static bool pre_ct_hook(enum rs_hook h)
 /* nat chains see only a connection's first packet (ICMP errors are translated, not run). */
 unsigned nat_type_of(enum rs_hook h)
 {
-	return h == RS_HOOK_POSTROUTING || h == RS_HOOK_INPUT ? NAT_SRC : NAT_DST;
+	return natpath_binding(h);
 }
 
 static const char *nat_skip(const struct tctx *tc, const struct rs_chain *c)
@@ -454,6 +455,74 @@ static int run_hook(struct tctx *tc, enum rs_hook h, struct trace_hook *hk, stru
 
 /* ---- the path ---------------------------------------------------------------------------- */
 
+/* The hooks after prerouting when a packet is routed to p (input or forward). */
+static size_t routed_hooks(enum packet_path p, enum rs_hook *h)
+{
+	static const enum rs_hook fw[] = { RS_HOOK_FORWARD, RS_HOOK_POSTROUTING, RS_HOOK_EGRESS };
+
+	if (p == PACKET_INPUT) {
+		h[0] = RS_HOOK_INPUT;
+		return 1;
+	}
+	memcpy(h, fw, sizeof(fw));
+	return 3;
+}
+
+static void kernel_drops(struct tctx *tc, const char *why)
+{
+	tc->r->kernel_drop = why;
+	tc->r->verdict = TRACE_V_DROP;
+}
+
+/* The interface a packet a dnat forwards leaves by. */
+static void route_out(struct tctx *tc, bool v6)
+{
+	struct xerr e;
+
+	xerr_clear(&e);
+	if (tc->o->live_routes &&
+	    route_oif(v6, tc->p.daddr.addr, tc->p.oif, sizeof(tc->p.oif), &e) == 0)
+		return;
+	tc->p.oif[0] = '\0';
+	tc_assume(tc, "forwarded after the dnat: the output interface taken as one no rule "
+		  "names%s%s", e.msg[0] ? " (" : "", e.msg[0] ? "the route lookup failed)" : "");
+}
+
+/*
+ * The routing decision after prerouting (natpath.h): a martian is dropped;
+ * a destination a dnat/redirect rewrote is routed again. Returns 1 when the
+ * kernel dropped the packet; *to is the path from here on.
+ */
+static int route_after_prerouting(struct tctx *tc, enum packet_path *to)
+{
+	bool v6 = tc->p.nfproto == MATCH_NFPROTO_IPV6;
+	enum natpath_where w;
+
+	*to = tc->r->path;
+	if (natpath_martian(v6, tc->p.daddr.addr, tc->p.iif)) {
+		kernel_drops(tc, natpath_martian_why);
+		return 1;
+	}
+	if (!(tc->nat_done & NAT_DST))
+		return 0;
+	if (!tc->dnat_exact) {
+		tc_assume(tc, "the dnat target is not one address and port: the packet keeps the "
+			  "path its words give");
+		return 0;
+	}
+	natpath_target_format(&tc->dnat, tc->r->nat_to, sizeof(tc->r->nat_to));
+	w = natpath_route(tc->rs, &tc->dnat, tc->r->path == PACKET_INPUT);
+	if (w == NATPATH_EITHER) {
+		tc_assume(tc, "the dnat target %s taken as not an address of this host "
+			  "(--local-addr or --live says which are)", tc->r->nat_to);
+		w = NATPATH_REMOTE;
+	}
+	*to = w == NATPATH_LOCAL ? PACKET_INPUT : PACKET_FORWARD;
+	if (*to == PACKET_FORWARD && tc->r->path != PACKET_FORWARD)
+		route_out(tc, v6);
+	return 0;
+}
+
 static size_t path_hooks(enum packet_path p, enum rs_hook *h)
 {
 	static const enum rs_hook in[] = { RS_HOOK_INGRESS, RS_HOOK_PREROUTING, RS_HOOK_INPUT };
@@ -483,12 +552,18 @@ static int walk_path(struct tctx *tc, struct xerr *e)
 {
 	enum rs_hook hooks[TRACE_MAX_HOOKS];
 	size_t n = path_hooks(tc->r->path, hooks);
-	bool sealed = false;
+	bool sealed = false, v6 = tc->p.nfproto == MATCH_NFPROTO_IPV6;
 
 	for (size_t i = 0; i < n; i++) {
 		struct trace_hook *hk;
 		int rc;
 
+		/* ipv6_rcv() drops a martian before prerouting */
+		if (!sealed && hooks[i] == RS_HOOK_PREROUTING && v6 &&
+		    natpath_martian(v6, tc->p.daddr.addr, tc->p.iif)) {
+			kernel_drops(tc, natpath_martian_why);
+			sealed = true;
+		}
 		if (!hook_needed(tc, hooks[i]))
 			continue;
 		hk = &tc->r->hooks[tc->r->nhooks++];
@@ -499,6 +574,10 @@ static int walk_path(struct tctx *tc, struct xerr *e)
 		if (rc < 0)
 			return -1;
 		sealed = rc > 0;
+		if (!sealed && hooks[i] == RS_HOOK_PREROUTING) {
+			sealed = route_after_prerouting(tc, &tc->r->routed) > 0;
+			n = i + 1 + routed_hooks(tc->r->routed, hooks + i + 1);
+		}
 	}
 	return 0;
 }
@@ -508,6 +587,7 @@ static void result_init(struct trace_result *r, const struct packet *p)
 	memset(r, 0, sizeof(*r));
 	r->pkt = *p;
 	r->path = packet_path(p);
+	r->routed = r->path;
 	r->verdict = TRACE_V_ACCEPT;   /* no chain at all: the kernel lets it through */
 	r->decided_hook = RS_HOOK_NONE;
 }

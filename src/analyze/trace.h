@@ -27,6 +27,14 @@
  *    held for reassembly (the trace ends there, not dropped). Without
  *    conntrack, IPv4 is still reassembled before the input hook (IPv6 is
  *    not: its fragment header is handled after it).
+ *  - The NAT path (natpath.h): a dnat or redirect at prerouting sets ct
+ *    status dnat, rewrites the destination and routes the packet again:
+ *    to this host (input) or forwarded with the new address (its output
+ *    interface then one no rule names); snat/masquerade set ct status
+ *    snat. A packet to a loopback address from an interface other than lo
+ *    is dropped by the kernel (kernel_drop): IPv6 before prerouting, IPv4
+ *    after it. fib daddr type is local for the host's addresses when they
+ *    are known (--live, --local-addr).
  *  - Forwarding decrements the ttl / hop limit before the forward hook, so
  *    forward and postrouting chains see one less than the words say; a
  *    packet with 1 or less is dropped by the kernel there (kernel_drop).
@@ -67,6 +75,9 @@ struct trace_opts {
 	bool over_limit;              /* every limit/meter/quota/ct count is over */
 	const char *const *in_sets;   /* set names (no '@'): every lookup in them hits */
 	size_t nin_sets;
+	bool live_routes;             /* the ruleset is this namespace's: a packet a dnat
+					 forwards leaves by the interface the kernel's route
+					 gives (else one no rule names) */
 };
 
 enum trace_verdict { TRACE_V_NONE = 0, TRACE_V_ACCEPT, TRACE_V_DROP };
@@ -129,6 +140,8 @@ struct trace_hook {
 struct trace_result {
 	struct packet pkt;              /* the packet as given (defaults filled in) */
 	enum packet_path path;
+	enum packet_path routed;        /* the path after a dnat/redirect routed it again */
+	char nat_to[64];                /* that dnat's target ("192.168.1.10:80"); "" when none */
 	struct trace_hook hooks[TRACE_MAX_HOOKS];
 	size_t nhooks;
 	struct trace_run *runs;

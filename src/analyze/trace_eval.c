@@ -405,7 +405,8 @@ static int ct_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 	switch (x->key) {
 	case RS_CT_DIRECTION: case RS_CT_STATUS: case RS_CT_MARK:
 		ev_from_num(v, x->key == RS_CT_DIRECTION ? 8 : 32,
-			    x->key == RS_CT_MARK ? tc->ct_mark : 0);
+			    x->key == RS_CT_MARK ? tc->ct_mark :
+			    x->key == RS_CT_STATUS ? natpath_ct_status(tc->nat_changed) : 0);
 		if (!known && !(x->key == RS_CT_MARK && tc->ct_mark_set))
 			tc_assume(tc, "ct %s taken as %s (a new connection's value)",
 				  rs_ct_name((enum rs_ct_key)x->key),
@@ -454,20 +455,27 @@ static const char *fib_if(const struct tctx *tc, const struct rs_expr *x)
 		return tc->p.iif[0] ? tc->p.iif : "(the input interface)";
 	if (tc->p.oif[0])
 		return tc->p.oif;
-	return tc->r->path == PACKET_INPUT ? "lo" : "(the output interface)";
+	return tc->r->routed == PACKET_INPUT ? "lo" : "(the output interface)";
 }
 
-static unsigned fib_type(const struct tctx *tc, const struct rs_expr *x)
+/* The route type of the address fib looks up; *known when the host's addresses decide it. */
+static unsigned fib_type(const struct tctx *tc, const struct rs_expr *x, bool *known)
 {
-	const struct prefix *a = x->flags & RS_FIB_SADDR ? &tc->p.saddr : &tc->p.daddr;
+	bool saddr = x->flags & RS_FIB_SADDR;
+	const struct prefix *a = saddr ? &tc->p.saddr : &tc->p.daddr;
 	bool v6 = tc->p.nfproto == MATCH_NFPROTO_IPV6;
+	enum natpath_where w;
 
+	*known = true;
 	if (v6 ? a->addr[0] == 0xff : (a->addr[0] & 0xf0) == 0xe0)
 		return 5;   /* multicast */
-	if (!strcmp(tc->p.iif, "lo") || (!(x->flags & RS_FIB_SADDR) && tc->r->path == PACKET_INPUT) ||
-	    ((x->flags & RS_FIB_SADDR) && tc->r->path == PACKET_OUTPUT))
+	w = natpath_addr_where(tc->rs, v6, a->addr);
+	*known = w != NATPATH_EITHER;
+	/* addressed to this host: the path says so */
+	if (!strcmp(tc->p.iif, "lo") || (!saddr && tc->r->routed == PACKET_INPUT) ||
+	    (saddr && tc->r->path == PACKET_OUTPUT))
 		return 2;   /* local */
-	return 1;           /* unicast */
+	return w == NATPATH_LOCAL ? 2 : 1;   /* local or unicast */
 }
 
 static int fib_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
@@ -477,11 +485,14 @@ static int fib_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 	const char *what = x->flags & RS_FIB_SADDR ? "saddr" : "daddr";
 
 	if (x->key == RS_FIB_R_TYPE) {
-		unsigned t = fib_type(tc, x);
+		bool known;
+		unsigned t = fib_type(tc, x, &known);
 
 		ev_from_num(v, 32, t);
-		tc_assume(tc, "fib %s type taken as %s (what the packet's path implies)", what,
-			  types[t]);
+		if (!known)
+			tc_assume(tc, "fib %s type taken as %s (what the packet's path implies; "
+				  "--live or --local-addr give the host's addresses)", what,
+				  types[t]);
 		return EV_OK;
 	}
 	ev_from_name(v, fib_if(tc, x));

@@ -133,6 +133,9 @@ static void text_header(struct tfmt *f)
 	packet_defaults_format(&r->pkt, defs, sizeof(defs));
 	sb_add(&f->b, "packet:   %s\n", given[0] ? given : "(no words: every field defaulted)");
 	sb_add(&f->b, "traced:   %s  (%s path)\n", full, paths[r->path]);
+	if (r->nat_to[0])
+		sb_add(&f->b, "routed:   after the dnat to %s: %s path\n", r->nat_to,
+		       paths[r->routed]);
 	if (defs[0])
 		sb_add(&f->b, "defaults: %s\n", defs);
 }
@@ -227,7 +230,7 @@ static void text_verdict(struct tfmt *f)
 
 	sb_add(&f->b, "\nverdict: %s", trace_verdict_name(r->verdict));
 	if (r->kernel_drop)
-		sb_add(&f->b, " by the kernel before the forward hook: %s", r->kernel_drop);
+		sb_add(&f->b, " by the kernel: %s", r->kernel_drop);
 	else if (r->held)
 		sb_add(&f->b, " so far: the fragment is held for reassembly at %s",
 		       rs_hook_name(r->decided_hook ? r->decided_hook : r->hooks[0].hook));
@@ -461,6 +464,10 @@ json_t *trace_to_json(const struct trace_result *r, const char *base_dir)
 	jset(o, "packet", json_string(given));
 	jset(o, "traced", json_string(full));
 	jset(o, "path", json_string(paths[r->path]));
+	if (r->nat_to[0]) {
+		jset(o, "nat_to", json_string(r->nat_to));
+		jset(o, "routed", json_string(paths[r->routed]));
+	}
 	jset(o, "defaults", json_defaults(&r->pkt));
 	jset(o, "verdict", json_string(trace_verdict_name(r->verdict)));
 	jset(o, "held", json_boolean(r->held));

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analyze/natpath.h"
 #include "analyze/trace.h"
 
 /* The value of an expression, or one part of a concatenation. */
@@ -41,7 +42,7 @@ struct rt_elem {
 #define HDR_MAX 64
 
 /* NAT manipulation types: source at postrouting/input, destination at prerouting/output. */
-enum { NAT_SRC = 1, NAT_DST = 2 };
+enum { NAT_SRC = NATPATH_SRC, NAT_DST = NATPATH_DST };
 unsigned nat_type_of(enum rs_hook h);
 
 struct tctx {
@@ -61,6 +62,9 @@ struct tctx {
 	bool uses_ct;                    /* conntrack (and defrag) runs for this family */
 	bool stolen;                     /* netdev fwd: the packet left */
 	unsigned nat_done;               /* NAT_SRC/NAT_DST bindings a nat rule set up */
+	unsigned nat_changed;            /* ... of which changed the tuple: ct status (natpath.h) */
+	struct natpath_target dnat;      /* what a dnat/redirect wrote ... */
+	bool dnat_exact;                 /* ... when it was one constant */
 	enum rs_hook hook;               /* the hook and base chain running */
 	const struct rs_chain *base;
 	bool before_ct;

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "analyze/trace_int.h"
+#include "core/route.h"
 
 /* ---- stateful statements --------------------------------------------------- */
 
@@ -245,6 +246,40 @@ static int run_mangle(struct tctx *tc, const struct rs_stmt *s, const char *text
 	return EV_OK;
 }
 
+/* The destination a dnat/redirect wrote, for the routing decision after prerouting. */
+static void note_dnat(struct tctx *tc, const struct rs_nat *nat)
+{
+	bool v6 = tc->p.nfproto == MATCH_NFPROTO_IPV6;
+
+	tc->dnat_exact = natpath_target(nat, v6, &tc->dnat);
+	if (!tc->dnat_exact) {
+		tc->nat_changed |= NAT_DST;
+		return;
+	}
+	/* a live host says where a redirect goes: its input interface's first address */
+	if (tc->dnat.redirect && !v6 && tc->o->live_routes && tc->p.iif[0] &&
+	    iface_first_ipv4(tc->p.iif, tc->dnat.addr) == 0)
+		tc->dnat.has_addr = true;
+	switch (natpath_changes(&tc->dnat, tc->p.daddr.addr, tc->has_th, tc->p.dport,
+				tc->r->path == PACKET_INPUT)) {
+	case NATPATH_MAYBE:
+		tc_assume(tc, "the packet was sent to its input interface's first address: the "
+			  "redirect leaves the destination as it is (no ct status dnat)");
+		break;
+	case NATPATH_CHANGED:
+		tc->nat_changed |= NAT_DST;
+		break;
+	case NATPATH_SAME:
+		break;
+	}
+	if (tc->dnat.has_addr)
+		memcpy(tc->p.daddr.addr, tc->dnat.addr, 16);
+	if (tc->dnat.has_port && tc->has_th)
+		tc->p.dport = tc->dnat.port;
+	if (tc->hook == RS_HOOK_OUTPUT)
+		tc_assume(tc, "after a dnat at output the packet keeps the output path");
+}
+
 static void nat_apply(struct tctx *tc, const struct rs_nat *nat)
 {
 	bool dst = nat->kind == RS_NAT_DNAT || nat->kind == RS_NAT_REDIRECT;
@@ -264,13 +299,15 @@ static void nat_apply(struct tctx *tc, const struct rs_nat *nat)
 		if (mangle_value(tc, &nat->port, &like, &v) == EV_OK)
 			hdr_write(tc, true, dst ? 16 : 0, 16, &v);
 	}
-	if (dst)
-		tc_assume(tc, "after the address rewrite the packet keeps the path its words give");
+	if (dst && (tc->hook == RS_HOOK_PREROUTING || tc->hook == RS_HOOK_OUTPUT))
+		note_dnat(tc, nat);
 }
 
 static void run_nat(struct tctx *tc, const struct rs_stmt *s, const char *text)
 {
 	tc_effect(tc, TRACE_FX_NAT, "%s", text);
+	if (s->u.nat.kind == RS_NAT_MASQUERADE || s->u.nat.kind == RS_NAT_SNAT)
+		tc->nat_changed |= NAT_SRC;   /* taken as a new source */
 	if (s->u.nat.kind == RS_NAT_MASQUERADE)
 		tc_assume(tc, "masquerade: the source becomes the output interface's address");
 	else

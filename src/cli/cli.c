@@ -122,6 +122,35 @@ int cli_load_policy(const char *cmd, const char *policy, int live, struct rulese
 	return 0;
 }
 
+int cli_local_add(const char *cmd, struct cli_local *l, const char *arg)
+{
+	struct xerr e;
+
+	xerr_clear(&e);
+	if (l->n == CLI_LOCAL_MAX) {
+		fprintf(stderr, "xnft %s: --local-addr: at most %d addresses\n", cmd, CLI_LOCAL_MAX);
+		return XNFT_EXIT_USAGE;
+	}
+	if (prefix_parse(&l->v[l->n], arg, &e)) {
+		fprintf(stderr, "xnft %s: --local-addr %s: %s\n", cmd, arg, e.msg);
+		fprintf(stderr, "  hint: give one of this host's addresses, like 203.0.113.7 or "
+			"2001:db8::7 (a prefix like 10.0.0.0/24 for a whole subnet of them)\n");
+		return XNFT_EXIT_USAGE;
+	}
+	l->n++;
+	return -1;
+}
+
+int cli_local_apply(const char *cmd, const struct cli_local *l, struct ruleset *rs)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (ruleset_add_local(rs, &l->v[i])) {
+			fprintf(stderr, "xnft %s: out of memory\n", cmd);
+			return XNFT_EXIT_USAGE;
+		}
+	return 0;
+}
+
 int cli_load_policies(const char *cmd, const char *const *policies, size_t n,
 		      struct ruleset **rs)
 {

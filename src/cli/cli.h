@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "core/addr.h"
+
 int cmd_init(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
@@ -73,5 +75,20 @@ int cli_load_policy(const char *cmd, const char *policy, int live, struct rulese
 /* Several policies loaded side by side; on failure none is kept and the first error is printed. */
 int cli_load_policies(const char *cmd, const char *const *policies, size_t n,
 		      struct ruleset **rs);
+
+/*
+ * --local-addr ADDR (repeatable): the host's own addresses, for a policy
+ * file (a live ruleset takes the host's): where a dnat goes, fib daddr type.
+ */
+#define CLI_LOCAL_MAX 32
+struct cli_local {
+	struct prefix v[CLI_LOCAL_MAX];
+	size_t n;
+};
+
+/* Parse one --local-addr; prints the error and returns the exit code, else -1. */
+int cli_local_add(const char *cmd, struct cli_local *l, const char *arg);
+/* Give rs those addresses (none given: nothing changes); the exit code, else 0. */
+int cli_local_apply(const char *cmd, const struct cli_local *l, struct ruleset *rs);
 
 #endif

@@ -19,16 +19,20 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: xnft diff OLD NEW [--json]\n"
+		"Usage: xnft diff OLD NEW [--local-addr ADDR]... [--json]\n"
 		"Compare two policies for every packet and show the packets whose verdict\n"
 		"changed, per hook path (input, forward, output) and interface: \"now\n"
 		"accepted\" and \"no longer accepted\" for a well-behaved source (under every\n"
 		"limit, in no dynamic set); changes that need a state of the limits or sets\n"
 		"are listed as \"now possibly accepted\" / \"no longer possibly accepted\".\n"
 		"OLD and NEW are policy files, or directories holding nftables.conf; each is\n"
-		"loaded in a private network namespace.\n"
+		"loaded in a private network namespace. Packets a dnat or redirect sends\n"
+		"elsewhere are judged where they go (a port opened behind a port forward\n"
+		"shows as a change of the packets that arrive for it).\n"
 		"\n"
 		"Options:\n"
+		"  --local-addr ADDR  an address of this host (repeatable): a dnat to it is\n"
+		"              delivered here, to another address forwarded\n"
 		"  --json      print the changes as one JSON object\n"
 		"  -h, --help  show this help\n"
 		"\n"
@@ -105,11 +109,13 @@ int cmd_diff(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "local-addr", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ruleset *rs[2] = { NULL, NULL }, *a, *b;
 	struct diff_result d;
+	struct cli_local local = { .n = 0 };
 	bool json = false;
 	struct xerr e;
 	int c, rc;
@@ -125,6 +131,12 @@ int cmd_diff(int argc, char **argv)
 			json = true;
 			continue;
 		}
+		if (c == 'L') {
+			rc = cli_local_add("diff", &local, optarg);
+			if (rc >= 0)
+				return rc;
+			continue;
+		}
 		return cli_bad_option("diff", argv);
 	}
 	if (argc - optind != 2) {
@@ -135,6 +147,14 @@ int cmd_diff(int argc, char **argv)
 		return rc;
 	a = rs[0];
 	b = rs[1];
+	rc = cli_local_apply("diff", &local, a);
+	if (!rc)
+		rc = cli_local_apply("diff", &local, b);
+	if (rc) {
+		ruleset_free(a);
+		ruleset_free(b);
+		return rc;
+	}
 	xerr_clear(&e);
 	rc = diff_compute(a, b, &d, &e);
 	ruleset_free(a);

@@ -26,7 +26,8 @@ static void usage(FILE *out)
 		"       xnft exposure --live [--from IF] [--new] [--json]\n"
 		"Show everything POLICY accepts, computed for every packet at once (not by\n"
 		"probing): for packets to this host (input), per input interface and source\n"
-		"class, then for packets routed through it (forward). Each line decodes one\n"
+		"class, then for packets routed through it (forward), then the port forwards\n"
+		"(packets to this host that a dnat sends on, with their target). Each line decodes one\n"
 		"region field by field and names the state it depends on (\"while under\n"
 		"30/minute per ip saddr (@wg4)\"). POLICY is a file, or a directory holding\n"
 		"nftables.conf (default " XNFT_DEFAULT_POLICY ").\n"
@@ -34,6 +35,10 @@ static void usage(FILE *out)
 		"Options:\n"
 		"  --live      the ruleset loaded in the kernel now (needs root)\n"
 		"  --from IF   only packets arriving on interface IF\n"
+		"  --local-addr ADDR  an address of this host (repeatable): a dnat to it\n"
+		"              is delivered here, to another address forwarded (a port\n"
+		"              forward, listed apart with its target); without it both\n"
+		"              are shown as conditions (--live takes the host's own)\n"
 		"  --new       only packets that open a connection (ct state new): who can\n"
 		"              start what, without the replies and related traffic\n"
 		"  --json      print the lines as one JSON object\n"
@@ -46,6 +51,7 @@ struct exposure_opts {
 	const char *policy;
 	const char *from;
 	bool json, live, only_new;
+	struct cli_local local;
 };
 
 static int parse_args(int argc, char **argv, struct exposure_opts *o)
@@ -55,16 +61,22 @@ static int parse_args(int argc, char **argv, struct exposure_opts *o)
 		{ "json", no_argument, NULL, 'j' },
 		{ "new", no_argument, NULL, 'n' },
 		{ "live", no_argument, NULL, 'l' },
+		{ "local-addr", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, rc;
 
 	memset(o, 0, sizeof(*o));
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (c) {
+		case 'L':
+			rc = cli_local_add("exposure", &o->local, optarg);
+			if (rc >= 0)
+				return rc;
+			break;
 		case 'f': o->from = optarg; break;
 		case 'j': o->json = true; break;
 		case 'l': o->live = true; break;
@@ -109,8 +121,9 @@ static json_t *lines_json(const struct ds_lines *l)
 
 json_t *cli_exposure_json(const struct exposure *x)
 {
-	return json_pack("{s:o, s:o, s:b, s:b, s:b, s:i, s:i}",
+	return json_pack("{s:o, s:o, s:o, s:b, s:b, s:b, s:i, s:i}",
 			 "input", lines_json(&x->input), "forward", lines_json(&x->forward),
+			 "port_forwards", lines_json(&x->dnat),
 			 "new_only", x->only_new,
 			 "input_truncated", x->input.truncated,
 			 "forward_truncated", x->forward.truncated,
@@ -165,6 +178,11 @@ void cli_exposure_print(const char *policy, const struct exposure *x)
 	printf("%s through this host (forward: prerouting, forward, postrouting):\n",
 	       x->only_new ? "new connections routed" : "routed");
 	print_lines(&x->forward);
+	if (x->dnat.n) {
+		printf("%s to this host and forwarded by dnat (port forwards: prerouting, "
+		       "forward, postrouting):\n", x->only_new ? "new connections sent" : "sent");
+		print_lines(&x->dnat);
+	}
 	if (x->nunknown)
 		printf("%zu match%s xnft does not model %s shown as conditions \"(not modelled)\".\n",
 		       x->nunknown, x->nunknown == 1 ? "" : "es", x->nunknown == 1 ? "is" : "are");
@@ -187,8 +205,12 @@ int cmd_exposure(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	rc = cli_load_policy("exposure", o.policy, o.live, &rs);
-	if (rc)
+	if (!rc)
+		rc = cli_local_apply("exposure", &o.local, rs);
+	if (rc) {
+		ruleset_free(rs);
 		return rc;
+	}
 	xerr_clear(&e);
 	q.only_iface = o.from;
 	q.only_new = o.only_new;

@@ -42,6 +42,9 @@ static void usage(FILE *out)
 		"  --live          the ruleset loaded in the kernel now (needs root)\n"
 		"  --over-limit    every limit, meter, quota and ct count is over its limit\n"
 		"                  (default: under; `limit rate over` then does not match)\n"
+		"  --local-addr ADDR  an address of this host (repeatable): a dnat to it is\n"
+		"                  delivered here, to another address forwarded; fib daddr\n"
+		"                  type is decided by them (--live takes the host's own)\n"
 		"  --in-set NAME   the packet is in set @NAME, which is filled at run time\n"
 		"                  (e.g. BANNED4); repeatable\n"
 		"  --packets FILE  one PACKET per line ('-' = standard input, '#' comments);\n"
@@ -60,6 +63,7 @@ struct trace_cli {
 	const char *packets;
 	bool live, json, matched;
 	struct trace_opts topts;
+	struct cli_local local;
 	const char *in_sets[MAX_IN_SETS];
 	int nwords;
 	char **words;
@@ -93,6 +97,7 @@ static int parse_args(int argc, char **argv, struct trace_cli *o)
 		{ "live", no_argument, NULL, 'l' },
 		{ "over-limit", no_argument, NULL, 'o' },
 		{ "in-set", required_argument, NULL, 's' },
+		{ "local-addr", required_argument, NULL, 'L' },
 		{ "packets", required_argument, NULL, 'p' },
 		{ "matched", no_argument, NULL, 'm' },
 		{ "json", no_argument, NULL, 'j' },
@@ -105,11 +110,16 @@ static int parse_args(int argc, char **argv, struct trace_cli *o)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (c) {
-		case 'l': o->live = true; break;
+		case 'l': o->live = o->topts.live_routes = true; break;
 		case 'o': o->topts.over_limit = true; break;
 		case 'p': o->packets = optarg; break;
 		case 'm': o->matched = true; break;
 		case 'j': o->json = true; break;
+		case 'L':
+			rc = cli_local_add("trace", &o->local, optarg);
+			if (rc >= 0)
+				return rc;
+			break;
 		case 's':
 			rc = add_in_set(o, optarg);
 			if (rc >= 0)
@@ -158,7 +168,9 @@ static int load(struct session *s)
 		xerr_print(stderr, &e);
 		return XNFT_EXIT_USAGE;
 	}
-	return cli_load_policy("trace", s->o->policy, s->o->live, &s->rs);
+	int rc = cli_load_policy("trace", s->o->policy, s->o->live, &s->rs);
+
+	return rc ? rc : cli_local_apply("trace", &s->o->local, s->rs);
 }
 
 /* $NAME words: the values of the policy files' define lines. */

@@ -23,7 +23,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: xnft verify [POLICY] [--intents FILE] [--json] [-v]\n"
+		"Usage: xnft verify [POLICY] [--intents FILE] [--local-addr ADDR]... [--json] [-v]\n"
 		"Prove every intent of the policy for every packet (not a sample). POLICY is\n"
 		"a file, or a directory holding nftables.conf (default " XNFT_DEFAULT_POLICY ").\n"
 		"The intents are read from FILE, or from the file 'intents' next to the\n"
@@ -37,6 +37,8 @@ static void usage(FILE *out)
 		"\n"
 		"Options:\n"
 		"  --intents FILE  read the intents from FILE\n"
+		"  --local-addr ADDR  an address of this host (repeatable): a dnat to it is\n"
+		"                  delivered here, to another address forwarded\n"
 		"  --json          print the results as one JSON object\n"
 		"  -v, --verbose   also list the intents that hold\n"
 		"  -h, --help      show this help\n"
@@ -50,24 +52,31 @@ struct verify_opts {
 	const char *policy;
 	const char *intents;
 	bool json, verbose;
+	struct cli_local local;
 };
 
 static int parse_args(int argc, char **argv, struct verify_opts *o)
 {
 	static const struct option options[] = {
 		{ "intents", required_argument, NULL, 'i' },
+		{ "local-addr", required_argument, NULL, 'L' },
 		{ "json",    no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help",    no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, rc;
 
 	memset(o, 0, sizeof(*o));
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "vh", options, NULL)) != -1) {
 		switch (c) {
+		case 'L':
+			rc = cli_local_add("verify", &o->local, optarg);
+			if (rc >= 0)
+				return rc;
+			break;
 		case 'i': o->intents = optarg; break;
 		case 'j': o->json = true; break;
 		case 'v': o->verbose = true; break;
@@ -195,8 +204,12 @@ int cmd_verify(int argc, char **argv)
 		return XNFT_EXIT_USAGE;
 	}
 	rc = cli_load_policy("verify", o.policy, 0, &rs);
-	if (rc)
+	if (!rc)
+		rc = cli_local_apply("verify", &o.local, rs);
+	if (rc) {
+		ruleset_free(rs);
 		return rc;
+	}
 	rc = verify_policy(entry, incdir, rs, NULL, o.intents, &r, &e);
 	if (rc) {
 		ruleset_free(rs);

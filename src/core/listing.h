@@ -43,6 +43,14 @@ int listing_read(struct listing *l, struct xerr *e);
 int listing_read_json(struct listing *l, struct nftctx *ctx, struct xerr *e);
 int listing_read_sets(struct listing *l, struct nftctx *ctx, struct xerr *e);
 
+/*
+ * Anonymous chains (`jump { ... }`), which libnftables 1.0.6 lists only as
+ * nft text, read as chains of their own (core/bound.c). ctx must be the
+ * context of a private namespace: the chains are added to its ruleset.
+ * A chain that cannot be read stays text (an unknown statement).
+ */
+int listing_read_anonymous(struct listing *l, struct nftctx *ctx, struct xerr *e);
+
 void listing_free(struct listing *l);
 
 /* Append one set's own JSON listing (taking the string); -1 out of memory. */

@@ -6,6 +6,8 @@
 #include "core/policy_load.h"
 
 #include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +190,33 @@ int policy_load(const char *path_or_dir, struct ruleset **out, struct nft_diags 
 	return policy_load_many(&path_or_dir, 1, out, diags, e);
 }
 
+/* The calling namespace's own addresses: a live ruleset's dnat targets are judged by them. */
+static int add_host_addresses(struct ruleset *rs, struct xerr *e)
+{
+	struct ifaddrs *all, *i;
+	int rc = 0;
+
+	if (getifaddrs(&all))
+		return xerr_set(e, XNFT_EXIT_USAGE, "reading this host's addresses: %s",
+				strerror(errno));
+	for (i = all; i && !rc; i = i->ifa_next) {
+		int fam = i->ifa_addr ? i->ifa_addr->sa_family : AF_UNSPEC;
+		struct prefix p = { .family = fam, .len = fam == AF_INET6 ? 128 : 32 };
+
+		if (fam == AF_INET)
+			memcpy(p.addr, &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr, 4);
+		else if (fam == AF_INET6)
+			memcpy(p.addr, &((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr, 16);
+		else
+			continue;
+		if (ruleset_add_local(rs, &p))
+			rc = xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	}
+	freeifaddrs(all);
+	rs->local_known = true;   /* even a host with no address has told us so */
+	return rc;
+}
+
 int policy_load_live(struct ruleset **out, struct xerr *e)
 {
 	struct listing l;
@@ -201,6 +230,11 @@ int policy_load_live(struct ruleset **out, struct xerr *e)
 	}
 	rc = listing_model(&l, out, e);
 	listing_free(&l);
+	if (!rc && add_host_addresses(*out, e)) {
+		ruleset_free(*out);
+		*out = NULL;
+		rc = -1;
+	}
 	return rc;
 }
 

@@ -559,7 +559,20 @@ void ruleset_free(struct ruleset *rs)
 	for (size_t i = 0; i < rs->nunknown_kinds; i++)
 		free(rs->unknown_kinds[i]);
 	free(rs->unknown_kinds);
+	free(rs->local);
 	free(rs);
+}
+
+int ruleset_add_local(struct ruleset *rs, const struct prefix *p)
+{
+	struct prefix *v = realloc(rs->local, (rs->nlocal + 1) * sizeof(*v));
+
+	if (!v)
+		return -1;
+	rs->local = v;
+	v[rs->nlocal++] = *p;
+	rs->local_known = true;
+	return 0;
 }
 
 /* ---- lookups and counts --------------------------------------------------- */

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/addr.h"
 #include "core/err.h"
 
 struct rs_set;
@@ -646,6 +647,8 @@ struct rs_chain {
 	char **devices;          /* netdev/ingress devices */
 	size_t ndevices;
 	char *comment;
+	bool anonymous;          /* a `jump { ... }` chain read by core/bound.c */
+	const struct rs_rule *bound_by;  /* anonymous: the rule that jumps to it */
 	struct rs_rule *rules;
 	size_t nrules;
 };
@@ -717,6 +720,10 @@ struct ruleset {
 	size_t nunknown;         /* unknown nodes in the whole ruleset */
 	char **unknown_kinds;    /* distinct JSON keys that became unknown nodes */
 	size_t nunknown_kinds;
+	/* the host's own addresses (live host or --local-addr): where a dnat goes, fib type */
+	struct prefix *local;
+	size_t nlocal;
+	bool local_known;        /* false: not given, either way is possible */
 };
 
 struct ruleset_stats {
@@ -735,6 +742,9 @@ int ruleset_from_json(const char *json, size_t len, struct ruleset **out, struct
 /* Add the elements of one set's own JSON listing (`nft -j list set ...`) to rs. */
 int ruleset_add_set_json(struct ruleset *rs, const char *json, size_t len, struct xerr *e);
 void ruleset_free(struct ruleset *rs);
+
+/* Add one of the host's own addresses (marks them known); -1 out of memory. */
+int ruleset_add_local(struct ruleset *rs, const struct prefix *p);
 
 void ruleset_stats(const struct ruleset *rs, struct ruleset_stats *st);
 

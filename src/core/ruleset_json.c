@@ -1585,6 +1585,7 @@ static void load_chain(struct loader *L, const json_t *o)
 	c->name = xstrdup(L, name);
 	c->handle = get_u64(o, "handle", 0);
 	c->comment = xstrdup(L, get_str(o, "comment"));
+	c->anonymous = json_is_true(json_object_get(o, "xnft_anonymous"));
 	if (get_str(o, "hook")) {
 		c->base = true;
 		c->type = xstrdup(L, get_str(o, "type"));
@@ -1824,8 +1825,14 @@ static void resolve(struct ruleset *rs)
 			for (size_t ri = 0; ri < c->nrules; ri++) {
 				struct rs_rule *r = &c->rules[ri];
 
-				for (size_t i = 0; i < r->nitems; i++)
+				for (size_t i = 0; i < r->nitems; i++) {
+					struct rs_verdict *v = &r->items[i].u.verdict;
+
 					resolve_stmt(t, &r->items[i]);
+					if (r->items[i].kind == RS_ST_VERDICT && v->chain &&
+					    v->chain->anonymous)
+						v->chain->bound_by = r;
+				}
 				r->verdict = NULL;
 				for (size_t i = r->nitems; i-- > 0;) {
 					if (r->items[i].kind == RS_ST_VERDICT ||

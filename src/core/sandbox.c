@@ -235,13 +235,35 @@ static int send_sets(int fd, const struct listing *l)
 }
 
 /*
+ * The JSON listing and its anonymous chains, with this process's stderr
+ * shut meanwhile: libnftables 1.0.6 prints "warning: stmt ops chain have no
+ * json callback" there for every anonymous chain, which core/bound.c then
+ * reads; its real complaints come through the context's error buffer.
+ */
+static int read_json_quietly(struct nftctx *ctx, struct listing *l, struct xerr *e)
+{
+	int saved = dup(STDERR_FILENO), null = open("/dev/null", O_WRONLY | O_CLOEXEC), rc;
+
+	if (saved >= 0 && null >= 0)
+		dup2(null, STDERR_FILENO);
+	if (null >= 0)
+		close(null);
+	rc = listing_read_json(l, ctx, e) || listing_read_anonymous(l, ctx, e) ? -1 : 0;
+	if (saved >= 0) {
+		dup2(saved, STDERR_FILENO);
+		close(saved);
+	}
+	return rc;
+}
+
+/*
  * The ruleset's JSON goes first: the parent builds the model from it while
  * this process is still dumping set elements, which for large interval
  * sets is most of the kernel's work.
  */
 static int send_listing(int fd, struct nftctx *ctx, struct listing *l, struct xerr *e)
 {
-	if (listing_read_json(l, ctx, e))
+	if (read_json_quietly(ctx, l, e))
 		return -1;
 	if (send_frame(fd, FRAME_JSON, l->json, strlen(l->json)))
 		return xerr_set(e, XNFT_EXIT_USAGE, "cannot hand the listing over");

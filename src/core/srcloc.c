@@ -738,6 +738,26 @@ static int set_loc(struct rs_rule *r, const struct srcloc_stmt *st)
 	return 0;
 }
 
+/*
+ * An anonymous chain's rules are written inside the rule that jumps to it:
+ * they take its file and line (their own text comes from the model).
+ */
+static int inherit_loc(struct rs_chain *c)
+{
+	const struct rs_srcloc *from = &c->bound_by->loc;
+
+	for (size_t i = 0; from->file && i < c->nrules; i++) {
+		char *file = strdup(from->file);
+
+		if (!file)
+			return -1;
+		free(c->rules[i].loc.file);
+		c->rules[i].loc.file = file;
+		c->rules[i].loc.line = from->line;
+	}
+	return 0;
+}
+
 size_t srcloc_apply(const struct srcloc *s, struct ruleset *rs)
 {
 	size_t missed = 0;
@@ -752,6 +772,11 @@ size_t srcloc_apply(const struct srcloc *s, struct ruleset *rs)
 
 			if (!c->nrules)
 				continue;
+			/* nested ones come after their parent in the listing */
+			if (c->anonymous && c->bound_by) {
+				missed += inherit_loc(c) != 0;
+				continue;
+			}
 			if (!sc || sc->uncertain || sc->n != c->nrules) {
 				missed++;
 				continue;

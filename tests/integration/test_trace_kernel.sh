@@ -24,181 +24,20 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/policy_lib.sh"
 require_root
 
-GEN="$ROOT/tests/tools/gen_ruleset.py"
 EXAMPLES=/usr/share/doc/nftables/examples
 POLICY_PACKETS=${TRACE_POLICY_PACKETS:-800}
 RANDOM_SETS=${TRACE_RANDOM_SETS:-14}
 RANDOM_FIRST=${TRACE_RANDOM_FIRST:-1}
 RANDOM_PACKETS=${TRACE_RANDOM_PACKETS:-160}
 EXAMPLE_PACKETS=${TRACE_EXAMPLE_PACKETS:-200}
-TOTAL_AGREE=0
-TOTAL_PACKETS=0
 
 if ! command -v python3 >/dev/null || ! command -v conntrack >/dev/null; then
 	not_ok "python3 and conntrack installed (tools/debian-packages.txt)"
 	finish
 fi
 policy_setup
-T=$TEST_TMP
-
-# ---- topology additions ----------------------------------------------------------
-
-# Default routes both ways (packets to and from anywhere), more host addresses
-# for the rulesets' address matches, bridges eth1..eth3 for Debian's example
-# that names them, and no reverse-path filter, so forged sources get in.
-extra_topology() {
-	ip -n "$HOST" route add default via "$INET_V4" &&
-	ip -n "$HOST" -6 route add default via "$INET_V6" &&
-	ip -n "$INET" route add default via "$HOST_V4" &&
-	ip -n "$INET" -6 route add default via "$HOST_V6" || return 1
-	ip -n "$HOST" addr add 192.0.2.10/32 dev lo &&
-	ip -n "$HOST" addr add 203.0.113.7/32 dev lo &&
-	ip -n "$HOST" addr add 2001:db8::10/128 dev lo nodad || return 1
-	local i
-	for i in eth1 eth2 eth3 bond0 bond1; do
-		ip -n "$HOST" link add "$i" type bridge && ip -n "$HOST" link set "$i" up || return 1
-	done
-	_sysctls "$HOST" net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
-		net.ipv4.conf.eth0.rp_filter=0 net.ipv4.conf.wg0.rp_filter=0
-}
-
-if ! extra_topology; then
-	not_ok "routes, addresses and dummy links for the trace batches"
-	finish
-fi
-
-# The table that turns tracing on for every packet, before anything else.
-cat >"$T/xtrace.nft" <<'EOF'
-table inet xtrace {
-	chain pre {
-		type filter hook prerouting priority -500; policy accept;
-		meta nftrace set 1
-	}
-	chain out {
-		type filter hook output priority -500; policy accept;
-		meta nftrace set 1
-	}
-}
-EOF
-
-host_nft() { ip netns exec "$HOST" nft "$@"; }
-
-# Every batch starts with an empty conntrack table: a packet whose tuple an
-# earlier batch left behind would not be new (and nat chains skip it).
-fresh_conntrack() { ip netns exec "$HOST" conntrack -F >/dev/null 2>&1; }
-
-# load_fresh FILE [INCLUDE_DIR]: an empty host ruleset, FILE, then xtrace.
-load_fresh() {
-	host_nft flush ruleset && host_nft -I "${2:-$T}" -f "$1" && host_nft -f "$T/xtrace.nft"
-}
-
-# ---- one batch ---------------------------------------------------------------------
-
-MON_PID=
-PROBE=65000
-XNFT_RC=0
-
-# probe: a tagged packet from inet, then wait (bounded) until its trace is in.
-probe() {
-	local tag=$((PROBE++)) i
-	printf 'src=%s dst=%s proto=udp sport=9 dport=9 tag=%d\n' "$INET_V4" "$HOST_V4" "$tag" \
-		>"$T/probe"
-	for i in $(seq 1 50); do
-		ip netns exec "$INET" "$XPKT" send-batch "$T/probe" >/dev/null 2>&1
-		grep -q "ip id $tag " "$T/trace.log" 2>/dev/null && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
-monitor_start() {
-	: >"$T/trace.log"
-	ip netns exec "$HOST" nft -a monitor trace >"$T/trace.log" 2>&1 &
-	MON_PID=$!
-	track_pid "$MON_PID"
-	probe
-}
-
-monitor_stop() {
-	kill "$MON_PID" 2>/dev/null
-	wait "$MON_PID" 2>/dev/null
-	MON_PID=
-}
-
-# send PACKETS: each line's xpkt words, from the namespace that sends it.
-send_packets() {
-	local role ns
-	for role in inet peer peer2 host; do
-		awk -F'\t' -v r="$role" '$1 == r { print $2 }' "$1" >"$T/send.$role"
-		[ -s "$T/send.$role" ] || continue
-		case $role in
-		inet) ns=$INET ;; peer) ns=$PEER ;; peer2) ns=$PEER2 ;; host) ns=$HOST ;;
-		esac
-		ip netns exec "$ns" "$XPKT" send-batch "$T/send.$role" >/dev/null 2>"$T/send.err" ||
-			diag "xpkt send-batch from $role: $(head -3 "$T/send.err")"
-	done
-}
-
-# xnft_trace PACKETS OUT [OPTIONS]: xnft's traces of the packets, one JSON a line.
-xnft_trace() {
-	local pk=$1 out=$2; shift 2
-	cut -f3 "$pk" >"$T/words"
-	ip netns exec "$HOST" "$XNFT" trace --live --json "$@" --packets "$T/words" >"$out" \
-		2>"$T/xnft.err"
-	XNFT_RC=$?
-}
-
-# xnft_ran_whole NAME PACKETS XNFT_JSONL: xnft exited 0 and traced every packet
-# (a crash after N packets must not read as N of N agreeing).
-xnft_ran_whole() {
-	local sent traced
-	sent=$(wc -l <"$2")
-	traced=$(grep -c . "$3")
-	if [ "$XNFT_RC" -ne 0 ] || [ "$sent" -ne "$traced" ]; then
-		not_ok "$1: xnft trace exited $XNFT_RC and traced $traced of $sent packets"
-		[ -s "$T/xnft.err" ] && diag "xnft: $(head -5 "$T/xnft.err")"
-		return 1
-	fi
-}
-
-# report NAME PACKETS XNFT_JSONL: compare, one TAP line, diagnostics.
-report() {
-	local name=$1 out a n keep
-	xnft_ran_whole "$name" "$2" "$3" || return
-	out=$(python3 "$GEN" compare "$2" "$T/trace.log" "$3" "$T/chains.json" 2>&1)
-	if [ -n "${TRACE_KEEP:-}" ]; then   # for debugging: keep what was compared
-		keep=$TRACE_KEEP/$(printf '%s' "$name" | tr -c 'A-Za-z0-9.-' '_')
-		mkdir -p "$keep" && cp "$2" "$T/trace.log" "$3" "$T/chains.json" "$keep/"
-	fi
-	a=$(printf '%s\n' "$out" | sed -n 's/^agree \([0-9]*\) of \([0-9]*\)$/\1/p')
-	n=$(printf '%s\n' "$out" | sed -n 's/^agree \([0-9]*\) of \([0-9]*\)$/\2/p')
-	if [ -n "$a" ] && [ "$a" = "$n" ] && [ "$n" -gt 0 ]; then
-		ok "$name: $a/$n packets agree"
-	else
-		not_ok "$name: ${a:-?}/${n:-?} packets agree"
-		printf '%s\n' "$out" | grep '^#' | head -60
-		[ -s "$T/xnft.err" ] && diag "xnft: $(head -3 "$T/xnft.err")"
-	fi
-	TOTAL_AGREE=$((TOTAL_AGREE + ${a:-0}))
-	TOTAL_PACKETS=$((TOTAL_PACKETS + ${n:-0}))
-}
-
-# batch NAME PACKETS [XNFT OPTIONS]: with the host's ruleset loaded as it is.
-batch() {
-	local name=$1 pk=$2; shift 2
-	fresh_conntrack
-	host_nft -j list chains >"$T/chains.json"
-	if ! monitor_start; then
-		not_ok "$name: nft monitor trace shows packets"
-		monitor_stop
-		return
-	fi
-	send_packets "$pk"
-	probe || diag "$name: the closing probe never showed in the trace"
-	monitor_stop
-	xnft_trace "$pk" "$T/xnft.jsonl" "$@"
-	report "$name" "$pk" "$T/xnft.jsonl"
-}
+source "$(dirname "$0")/trace_lib.sh"
+trace_setup
 
 # ---- (a) the default policy -----------------------------------------------------------
 

@@ -462,11 +462,15 @@ SKIP_TABLE = "xtrace"
 def packet_tag(rest, expect, known=None):
     """The tag of a trace's packet line when it is one of ours, else None.
     known: the tag this trace id already had; a NAT rule may have rewritten
-    the addresses since, so then the tag alone is enough."""
+    the addresses since, so then the tag alone is enough. The kernel may also
+    give the packet a new trace id after a dnat (at the routing decision):
+    then one of its two addresses is still the one it was sent with."""
     t = TAG_RE.search(rest)
     if t:
         tag = int(t.group(4) or t.group(5))
-        ok = expect.get(tag) == (t.group(2), t.group(3)) or (known == tag and tag in expect)
+        want = expect.get(tag)
+        ok = want == (t.group(2), t.group(3)) or (known == tag and tag in expect) or \
+            (want is not None and (want[0] == t.group(2) or want[1] == t.group(3)))
         return tag if ok else None
     raw = RAW6_RE.search(rest)
     if not raw:

@@ -403,6 +403,19 @@ static void random_words(const struct hspace *hs, unsigned *s, char *buf, size_t
 	snprintf(buf + o, size - o, "ct state %s", PICK(s, states));
 }
 
+/*
+ * After a dnat forwards a packet, a file says nothing of the route: the
+ * tracer takes an output interface no rule names (an assumption it prints),
+ * the engine every interface. Such packets are not compared.
+ */
+static bool routed_anywhere(const struct trace_result *tr)
+{
+	for (size_t i = 0; i < tr->nas; i++)
+		if (strstr(tr->as[i].text, "the output interface taken as"))
+			return true;
+	return false;
+}
+
 static void agree_on(const char *fixture, unsigned seed)
 {
 	struct world w;
@@ -433,7 +446,7 @@ static void agree_on(const char *fixture, unsigned seed)
 		mine = verdict_of(&w, &p);
 		if (trace_packet(w.rs, &p, &to, &tr, &e))
 			fail_msg("%s: trace: %s", words, e.msg);
-		if (mine < 0 || tr.held) {
+		if (mine < 0 || tr.held || routed_anywhere(&tr)) {
 			skipped++;
 			trace_result_free(&tr);
 			continue;
@@ -483,6 +496,22 @@ static void test_agree_examples(void **state)
 	agree_on("ex_load_balancing.json", 6);
 }
 
+/*
+ * Rulesets with NAT (OpenWrt fw4, Docker, firewalld, a router, a redirect):
+ * the engine's routes after a dnat and its ct status give the tracer's
+ * verdicts. A target the host's addresses do not place is a free choice
+ * for the engine: such packets are left out.
+ */
+static void test_agree_nat(void **state)
+{
+	(void)state;
+	agree_on("nat_fw4_redirect.json", 21);
+	agree_on("nat_docker_published.json", 22);
+	agree_on("nat_firewalld_public.json", 23);
+	agree_on("nat_debian_router_ssh.json", 24);
+	agree_on("nat_redirect_ssh.json", 25);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -495,6 +524,7 @@ int main(void)
 		cmocka_unit_test(test_agree_more),
 		cmocka_unit_test(test_agree_runs),
 		cmocka_unit_test(test_agree_examples),
+		cmocka_unit_test(test_agree_nat),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

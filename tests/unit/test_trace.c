@@ -165,9 +165,9 @@ static const struct tcase cases[] = {
 	{ HOOKS, "oif eth0 tcp dport 26", 0, NULL, "accept", "policy", NULL, "a-post-iif-eth0", NULL },
 	{ HOOKS, "iif eth0 tcp dport 9", 0, NULL, "accept", "policy", "d-raw-invalid", "d-raw-new", NULL },
 	{ HOOKS, "iif eth0 udp dport 4789", 0, NULL, "accept", "policy", "d-untracked", NULL, NULL },
-	/* dnat rewrites the port: the input chain then sees dport 80 */
-	{ HOOKS, "iif eth0 tcp dport 8080", 0, NULL, "drop", "a-early-http", "a-dnat", NULL,
-	  "keeps the path" },
+	/* dnat to 10.0.0.9:80, not known as this host's: forwarded (to no interface a rule names) */
+	{ HOOKS, "iif eth0 tcp dport 8080", 0, NULL, "drop", "policy", "a-dnat", "a-fwd-to-wg0",
+	  "not an address of this host" },
 	{ HOOKS, "iif lo ip saddr 127.0.0.9", 0, NULL, "drop", "e-ingress-lo", NULL, NULL,
 	  "names no device" },
 	/* jumps, gotos, returns, continue, verdict maps */
