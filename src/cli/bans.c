@@ -48,19 +48,13 @@ struct bans_cli {
 	char **argv;
 };
 
-static void socket_of(const struct bans_cli *o, char *buf, size_t size)
+static int socket_of(const struct bans_cli *o, char *buf, size_t size, struct xerr *e)
 {
-	struct xnft_config *cfg = NULL;
-	struct xerr e;
-
 	if (o->socket) {
 		snprintf(buf, size, "%s", o->socket);
-	} else if (config_load(o->config ? o->config : XNFT_DEFAULT_CONFIG, &cfg, &e) == 0) {
-		snprintf(buf, size, "%s", cfg->socket_path);
-		config_free(cfg);
-	} else {
-		snprintf(buf, size, "%s", XNFT_DEFAULT_SOCKET);
+		return 0;
 	}
+	return config_socket_of(o->config, buf, size, e);
 }
 
 static json_t *ask(const struct bans_cli *o, const char *req, bool print_raw, int *rc)
@@ -69,7 +63,11 @@ static json_t *ask(const struct bans_cli *o, const char *req, bool print_raw, in
 	struct xerr e;
 	json_t *j;
 
-	socket_of(o, path, sizeof(path));
+	if (socket_of(o, path, sizeof(path), &e) < 0) {
+		xerr_print(stderr, &e);
+		*rc = e.code;
+		return NULL;
+	}
 	if (control_request(path, req, &text, &e) < 0) {
 		xerr_print(stderr, &e);
 		*rc = XNFT_EXIT_USAGE;

@@ -175,21 +175,13 @@ static int check(const struct daemon_cli *o)
 }
 
 /* The socket of the daemon we talk to: --socket, else the config's, else the default. */
-static void socket_of(const struct daemon_cli *o, char *buf, size_t size)
+static int socket_of(const struct daemon_cli *o, char *buf, size_t size, struct xerr *e)
 {
-	struct xnft_config *cfg = NULL;
-	struct xerr e;
-
 	if (o->socket) {
 		snprintf(buf, size, "%s", o->socket);
-		return;
+		return 0;
 	}
-	if (config_load(o->config ? o->config : XNFT_DEFAULT_CONFIG, &cfg, &e) == 0) {
-		snprintf(buf, size, "%s", cfg->socket_path);
-		config_free(cfg);
-		return;
-	}
-	snprintf(buf, size, "%s", XNFT_DEFAULT_SOCKET);
+	return config_socket_of(o->config, buf, size, e);
 }
 
 /* Send a request; print an error reply. Returns the parsed reply or NULL (rc set). */
@@ -199,7 +191,11 @@ static json_t *ask(const struct daemon_cli *o, const char *req, int *rc)
 	json_t *j;
 	struct xerr e;
 
-	socket_of(o, path, sizeof(path));
+	if (socket_of(o, path, sizeof(path), &e) < 0) {
+		xerr_print(stderr, &e);
+		*rc = e.code;
+		return NULL;
+	}
 	if (control_request(path, req, &text, &e) < 0) {
 		xerr_print(stderr, &e);
 		*rc = XNFT_EXIT_USAGE;
