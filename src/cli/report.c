@@ -276,6 +276,7 @@ static json_t *json_report(const struct report_summary *s, const char *spec,
 	json_object_set_new(root, "source", json_string(spec));
 	json_object_set_new(root, "events", json_integer((json_int_t)s->events));
 	json_object_set_new(root, "unparsed", json_integer((json_int_t)st->unparsed));
+	json_object_set_new(root, "not_netfilter", json_integer((json_int_t)st->other));
 	json_object_set_new(root, "not_kernel", json_integer((json_int_t)st->not_kernel));
 	if (s->events) {
 		json_object_set_new(root, "first", json_time(s->first_us));
