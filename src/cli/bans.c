@@ -86,7 +86,7 @@ static json_t *ask(const struct bans_cli *o, const char *req, bool print_raw, in
 		const char *err = json_string_value(json_object_get(j, "error"));
 		const char *hint = json_string_value(json_object_get(j, "hint"));
 
-		fprintf(stderr, "error: %s\n", err ? err : "refused");
+		fprintf(stderr, "xnft bans: %s\n", err ? err : "refused");
 		if (hint && *hint)
 			fprintf(stderr, "  hint: %s\n", hint);
 		json_decref(j);

@@ -214,7 +214,7 @@ static json_t *ask(const struct daemon_cli *o, const char *req, int *rc)
 	if (!json_is_true(json_object_get(j, "ok"))) {
 		const char *hint = json_string_value(json_object_get(j, "hint"));
 
-		fprintf(stderr, "error: %s\n", json_string_value(json_object_get(j, "error")) ?: "?");
+		fprintf(stderr, "xnft daemon: %s\n", json_string_value(json_object_get(j, "error")) ?: "?");
 		if (hint && *hint)
 			fprintf(stderr, "  hint: %s\n", hint);
 		json_decref(j);

@@ -220,7 +220,7 @@ int cmd_init(int argc, char **argv)
 	}
 	a = calloc(1, sizeof(*a));
 	if (!a) {
-		fprintf(stderr, "xnft: error: out of memory\n");
+		fprintf(stderr, "xnft init: out of memory\n");
 		return XNFT_EXIT_USAGE;
 	}
 	xerr_clear(&e);

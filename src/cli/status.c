@@ -14,6 +14,7 @@
 #include "apply/apply.h"
 #include "core/err.h"
 #include "core/paths.h"
+#include "core/timefmt.h"
 
 static void usage(FILE *out)
 {
@@ -37,12 +38,7 @@ static void usage(FILE *out)
 
 static void fmt_time(time_t t, char *buf, size_t n)
 {
-	struct tm tm;
-
-	if (!t || !localtime_r(&t, &tm))
-		snprintf(buf, n, "-");
-	else
-		strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm);
+	timefmt_local(t, buf, n);
 }
 
 static long secs_left(const struct apply_status *s)
@@ -60,7 +56,7 @@ static bool fallback_active(const struct apply_status *s)
 
 static void print_text(const struct apply_status *s, bool verbose)
 {
-	char t[32], t2[32];
+	char t[TIMEFMT_MAX], t2[TIMEFMT_MAX];
 
 	printf("loaded:     %s\n", s->live_present ? "table inet xnft" : "no table inet xnft");
 	if (s->live_present)
@@ -80,9 +76,10 @@ static void print_text(const struct apply_status *s, bool verbose)
 		printf("            confirmed %s\n", t);
 	if (s->pending) {
 		fmt_time(s->pend.deadline, t, sizeof(t));
+		timefmt_relative(s->pend.deadline, time(NULL), t2, sizeof(t2));
 		if (s->pend.alive)
-			printf("pending:    apply %s of %s: reverted at %s (%ld s left) unless "
-			       "'xnft confirm'\n", s->pend.id, s->pend.policy, t, secs_left(s));
+			printf("pending:    apply %s of %s: reverted at %s (%s) unless "
+			       "'xnft confirm'\n", s->pend.id, s->pend.policy, t, t2);
 		else
 			printf("pending:    apply %s: its guard (pid %ld) is GONE; the loaded policy "
 			       "is unconfirmed\n", s->pend.id, s->pend.pid);
@@ -112,12 +109,12 @@ static void print_text(const struct apply_status *s, bool verbose)
 		fmt_time(a->ended, t2, sizeof(t2));
 		printf("  %s  %-12s %s\n", t, a->result, a->policy);
 		if (!verbose) {
-			printf("  %19s  %s at %s: %s\n", "", a->last_step, t2 + 11, a->msg);
+			printf("  %23s  %s at %s: %s\n", "", a->last_step, t2 + 11, a->msg);
 			continue;
 		}
 		for (size_t k = 0; k < a->nsteps; k++) {
 			fmt_time(a->steps[k].t, t2, sizeof(t2));
-			printf("  %19s  %s %-9s %-10s %s\n", "", t2 + 11, a->steps[k].step,
+			printf("  %23s  %s %-9s %-10s %s\n", "", t2 + 11, a->steps[k].step,
 			       a->steps[k].result, a->steps[k].msg);
 		}
 	}
