@@ -873,7 +873,7 @@ static char *label(struct dctx *c, enum hs_field f, BDD set, BDD all, int *fam_o
 		addr_label(hs, f, set, all, c->fam, &b);
 		break;
 	case HS_DADDR:
-		sb_add(&b, "to ");
+		sb_add(&b, "destination ");
 		addr_label(hs, f, set, all, c->fam, &b);
 		break;
 	case HS_CTSTATE:

@@ -12,6 +12,11 @@
 #include "core/err.h"
 #include "core/policy_load.h"
 
+const char *cli_plural(long long n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
 int cli_wants_help(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {

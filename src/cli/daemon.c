@@ -47,6 +47,7 @@ static void usage(FILE *out)
 		"      --socket PATH   control socket (default " XNFT_DEFAULT_SOCKET ")\n"
 		"      --database PATH ban history (default " XNFT_DEFAULT_DATABASE ")\n"
 		"      --check         read and check the config, print a summary, exit\n"
+		"                      (a warning when it has no [ban.NAME] rule)\n"
 		"      --status        show a running daemon's state\n"
 		"      --reload        make a running daemon re-read its config\n"
 		"      --json          with --status: the daemon's JSON as it is\n"
@@ -159,17 +160,23 @@ static int check(const struct daemon_cli *o)
 		xerr_print(stderr, &e);
 		return e.code;
 	}
-	printf("%s: ok: %zu rule(s), %zu source(s), %zu whitelist entr%s, %zu webhook(s)\n", path,
-	       cfg->nrules, cfg->nsources, cfg->nwhitelist, cfg->nwhitelist == 1 ? "y" : "ies",
-	       cfg->nnotify);
+	printf("%s: ok: %zu %s, %zu %s, %zu whitelist %s, %zu %s\n", path,
+	       cfg->nrules, cli_plural(cfg->nrules, "rule", "rules"), cfg->nsources,
+	       cli_plural(cfg->nsources, "source", "sources"),
+	       cfg->nwhitelist, cli_plural((long long)cfg->nwhitelist, "entry", "entries"),
+	       cfg->nnotify, cli_plural(cfg->nnotify, "webhook", "webhooks"));
 	for (size_t i = 0; i < cfg->nrules; i++) {
 		const struct config_rule *r = &cfg->rules[i];
 
 		config_format_duration(r->window_ms, w, sizeof(w));
 		config_format_duration(r->bantime_ms, b, sizeof(b));
-		printf("  ban.%s: %u event(s) in %s -> ban %s%s\n", r->name, r->threshold, w, b,
+		printf("  ban.%s: %u %s in %s -> ban %s%s\n", r->name, r->threshold,
+		       cli_plural(r->threshold, "event", "events"), w, b,
 		       r->enabled ? "" : " (disabled)");
 	}
+	if (!cfg->nrules)
+		printf("  warning: no [ban.NAME] rule: the daemon reads events but never bans anyone; "
+		       "add one (see xnft.conf(5))\n");
 	config_free(cfg);
 	return XNFT_EXIT_OK;
 }
@@ -250,31 +257,41 @@ static void print_status(json_t *j)
 	json_t *srcs = json_object_get(j, "sources"), *s;
 	size_t i;
 
-	printf("xnft daemon: running, pid %lld, up %llds, config %s (%lld rule(s))\n",
+	printf("xnft daemon: running, pid %lld, up %llds, config %s (%lld %s)\n",
 	       num(j, "pid", NULL), num(j, "uptime_s", NULL), str(j, "config", NULL),
-	       num(j, "rules", NULL));
+	       num(j, "rules", NULL), cli_plural(num(j, "rules", NULL), "rule", "rules"));
 	json_array_foreach(srcs, i, s) {
-		printf("  source %s: %lld record(s), %lld event(s), %lld unparsed, %lld lost\n",
-		       str(s, "spec", NULL), num(s, "records", NULL), num(s, "events", NULL),
-		       num(s, "unparsed", NULL), num(s, "lost", NULL));
+		printf("  source %s: %lld %s, %lld %s, %lld unparsed, %lld lost\n",
+		       str(s, "spec", NULL), num(s, "records", NULL),
+		       cli_plural(num(s, "records", NULL), "record", "records"), num(s, "events", NULL),
+		       cli_plural(num(s, "events", NULL), "event", "events"), num(s, "unparsed", NULL),
+		       num(s, "lost", NULL));
 	}
-	printf("  engine: %lld event(s), %lld matched a rule, %lld whitelisted; %lld ban(s), "
-	       "%lld extension(s)\n", num(j, "engine", "events"), num(j, "engine", "matched"),
-	       num(j, "engine", "whitelisted"), num(j, "engine", "bans"),
-	       num(j, "engine", "extensions"));
-	printf("  tracked: %lld of %lld offender(s), %lld evicted, %lld KiB; %lld active ban(s)\n",
+	printf("  engine: %lld %s, %lld matched a rule, %lld whitelisted; %lld %s, %lld %s\n",
+	       num(j, "engine", "events"), cli_plural(num(j, "engine", "events"), "event", "events"),
+	       num(j, "engine", "matched"), num(j, "engine", "whitelisted"),
+	       num(j, "engine", "bans"), cli_plural(num(j, "engine", "bans"), "ban", "bans"),
+	       num(j, "engine", "extensions"),
+	       cli_plural(num(j, "engine", "extensions"), "extension", "extensions"));
+	printf("  tracked: %lld of %lld %s, %lld evicted, %lld KiB; %lld active %s\n",
 	       num(j, "engine", "offenders"), num(j, "engine", "max_offenders"),
+	       cli_plural(num(j, "engine", "max_offenders"), "offender", "offenders"),
 	       num(j, "engine", "evictions"), num(j, "engine", "memory_bytes") / 1024,
-	       num(j, "engine", "active"));
-	printf("  kernel: %s @%s @%s %s; %lld batch(es), %lld element(s), %lld restore(s), "
-	       "%lld error(s)\n", str(j, "kernel", "table"), str(j, "kernel", "set4"),
-	       str(j, "kernel", "set6"),
+	       num(j, "engine", "active"), cli_plural(num(j, "engine", "active"), "ban", "bans"));
+	printf("  kernel: %s @%s @%s %s; %lld %s, %lld %s, %lld %s, %lld %s\n",
+	       str(j, "kernel", "table"), str(j, "kernel", "set4"), str(j, "kernel", "set6"),
 	       json_is_true(json_object_get(json_object_get(j, "kernel"), "loaded")) ?
 	       "loaded" : "NOT LOADED (bans wait)", num(j, "kernel", "batches"),
-	       num(j, "kernel", "elements"), num(j, "kernel", "restores"),
-	       num(j, "kernel", "errors"));
-	printf("  whitelist: %lld entr(ies) (loopback, %lld from the config; %s)\n",
-	       num(j, "whitelist", "entries"), num(j, "whitelist", "config"),
+	       cli_plural(num(j, "kernel", "batches"), "batch", "batches"),
+	       num(j, "kernel", "elements"),
+	       cli_plural(num(j, "kernel", "elements"), "element", "elements"),
+	       num(j, "kernel", "restores"),
+	       cli_plural(num(j, "kernel", "restores"), "restore", "restores"),
+	       num(j, "kernel", "errors"), cli_plural(num(j, "kernel", "errors"), "error", "errors"));
+	printf("  whitelist: %lld %s (loopback, %lld from the config; %s)\n",
+	       num(j, "whitelist", "entries"),
+	       cli_plural(num(j, "whitelist", "entries"), "entry", "entries"),
+	       num(j, "whitelist", "config"),
 	       str(j, "whitelist", "note"));
 	printf("  notify: %lld queued, %lld sent, %lld failed, %lld dropped\n",
 	       num(j, "notify", "queued"), num(j, "notify", "sent"), num(j, "notify", "failed"),
@@ -302,7 +319,8 @@ int cmd_daemon(int argc, char **argv)
 		if (o.status && !o.json)
 			print_status(j);
 		else if (o.reload)
-			printf("xnft daemon: config reloaded (%lld rule(s))\n", num(j, "rules", NULL));
+			printf("xnft daemon: config reloaded (%lld %s)\n", num(j, "rules", NULL),
+			       cli_plural(num(j, "rules", NULL), "rule", "rules"));
 		json_decref(j);
 		return XNFT_EXIT_OK;
 	}

@@ -153,20 +153,24 @@ static void print_sources(const struct report_summary *s)
 {
 	char a[64], net[80];
 
-	printf("\nTop sources (%llu distinct, in %llu networks):\n",
-	       (unsigned long long)s->distinct_sources, (unsigned long long)s->distinct_nets);
+	printf("\nTop sources (%llu distinct, in %llu %s):\n",
+	       (unsigned long long)s->distinct_sources, (unsigned long long)s->distinct_nets,
+	       cli_plural((long long)s->distinct_nets, "network", "networks"));
 	for (size_t i = 0; i < s->nsources; i++) {
 		const struct report_source *src = &s->sources[i];
 
 		event_addr_format(src->family, src->addr, a, sizeof(a));
 		net_text(&src->net, net, sizeof(net));
-		printf("  %-39s %10llu   in %s: %llu events, %llu source%s\n", a,
+		printf("  %-39s %10llu   in %s: %llu %s, %llu source%s\n", a,
 		       (unsigned long long)src->count, net, (unsigned long long)src->net.count,
+		       cli_plural((long long)src->net.count, "event", "events"),
 		       (unsigned long long)src->net.sources, src->net.sources == 1 ? "" : "s");
 	}
 	if (s->untracked_events)
-		printf("  (%llu events from sources past the %u tracked are in the totals only)\n",
-		       (unsigned long long)s->untracked_events, REPORT_MAX_SOURCES);
+		printf("  (%llu %s from sources past the %u tracked are in the totals only)\n",
+		       (unsigned long long)s->untracked_events,
+		       cli_plural((long long)s->untracked_events, "event", "events"),
+		       REPORT_MAX_SOURCES);
 	printf("\nTop networks:\n");
 	for (size_t i = 0; i < s->nnets; i++) {
 		net_text(&s->nets[i], net, sizeof(net));

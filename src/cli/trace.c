@@ -43,7 +43,8 @@ static void usage(FILE *out)
 		"  --over-limit    every limit, meter, quota and ct count is over its limit\n"
 		"                  (default: under; `limit rate over` then does not match)\n"
 		"  --in-set NAME   the packet is in set @NAME, which is filled at run time\n"
-		"                  (e.g. BANNED4); repeatable\n"
+		"                  (e.g. BANNED4); repeatable; a set the ruleset lacks\n"
+		"                  is refused\n"
 		"  --packets FILE  one PACKET per line ('-' = standard input, '#' comments);\n"
 		"                  with --json, one JSON object per line\n"
 		"  --matched       show only the rules that matched\n"
@@ -159,6 +160,22 @@ static int load(struct session *s)
 		return XNFT_EXIT_USAGE;
 	}
 	return cli_load_policy("trace", s->o->policy, s->o->live, &s->rs);
+}
+
+/* --in-set names a set the ruleset has: a typo would silently trace the other case. */
+static int check_in_sets(struct session *s)
+{
+	struct xerr e;
+
+	for (size_t i = 0; i < s->o->topts.nin_sets; i++) {
+		xerr_clear(&e);
+		if (ruleset_require_set(s->rs, s->o->in_sets[i], &e)) {
+			xerr_wrap(&e, "--in-set %s", s->o->in_sets[i]);
+			xerr_print(stderr, &e);
+			return XNFT_EXIT_USAGE;
+		}
+	}
+	return XNFT_EXIT_OK;
 }
 
 /* $NAME words: the values of the policy files' define lines. */
@@ -315,6 +332,11 @@ int cmd_trace(int argc, char **argv)
 	rc = load(&s);
 	if (rc)
 		return rc;
+	rc = check_in_sets(&s);
+	if (rc) {
+		ruleset_free(s.rs);
+		return rc;
+	}
 	s.color = !o.json && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	if (o.packets)
 		rc = trace_file(&s);

@@ -126,8 +126,9 @@ int daemon_whitelist(struct daemon *d, struct xerr *e)
 		snprintf(d->policy_note, sizeof(d->policy_note), "table %s %s not loaded yet",
 			 d->cfg->table_family, d->cfg->table);
 	else
-		snprintf(d->policy_note, sizeof(d->policy_note), "%zu entries from MESH_PEERS*, "
-			 "ADMIN_ALLOWLIST* (%s)", d->wl_policy, d->cfg->policy);
+		snprintf(d->policy_note, sizeof(d->policy_note), "%zu entr%s from MESH_PEERS*, "
+			 "ADMIN_ALLOWLIST* (%s)", d->wl_policy, d->wl_policy == 1 ? "y" : "ies",
+			 d->cfg->policy);
 	{
 		const struct rs_table *t = ruleset_table(rs, rs_family_lookup(d->cfg->table_family),
 							 d->cfg->table);
