@@ -21,6 +21,7 @@
 #include "analyze/symexec.h"
 #include "analyze/verify.h"
 #include "apply/fit.h"
+#include "cli/json.h"
 #include "cli/printers.h"
 #include "core/err.h"
 #include "core/paths.h"
@@ -144,40 +145,17 @@ static void print_diags(FILE *out, const struct nft_diags *d, const struct xerr 
 
 static void json_print(json_t *o)
 {
-	char *s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
-
-	if (s) {
-		printf("%s\n", s);
-		free(s);
-	}
-	json_decref(o);
+	cli_json_print(o, 0);
 }
 
-static json_t *json_diag(const struct nft_diag *x)
-{
-	return json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", x->file, "line", x->line,
-			 "col", x->col, "message", x->msg, "text", x->text);
-}
-
+/* The one failure shape of every --json command, with the policy it is about. */
 static void json_failure(const char *policy, const struct nft_diags *d, const struct xerr *e)
 {
-	json_t *errs = json_array();
-	struct nft_diag one;
+	json_t *o = cli_json_failure(e, d);
 
-	if (!errs)
-		return;
-	for (size_t i = 0; i < d->n; i++)
-		json_array_append_new(errs, json_diag(&d->v[i]));
-	if (!d->n) {
-		memset(&one, 0, sizeof(one));
-		snprintf(one.file, sizeof(one.file), "%s", e->file);
-		one.line = e->line;
-		one.col = e->col;
-		snprintf(one.msg, sizeof(one.msg), "%s", e->msg);
-		json_array_append_new(errs, json_diag(&one));
-	}
-	json_print(json_pack("{s:s, s:b, s:i, s:o, s:s}", "policy", policy, "ok", 0,
-			     "exit", e->code, "errors", errs, "hint", e->hint));
+	if (o)
+		json_object_set_new(o, "policy", json_string(policy));
+	json_print(o);
 }
 
 static json_t *json_lint(const struct lint_report *lr)
@@ -406,7 +384,7 @@ static int check_loaded(const struct check_opts *o, struct ruleset *rs)
 	xerr_clear(&refusal);
 	refused = !o->live && apply_fits(rs, o->policy, &refusal);
 	if (run_analyses(o, rs, &lr, incdir, sizeof(incdir), &x, &vr, &have_intents, &e)) {
-		xerr_print(stderr, &e);
+		cli_error(&e);
 		ruleset_free(rs);
 		lint_report_free(&lr);
 		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
@@ -439,6 +417,7 @@ int cmd_check(int argc, char **argv)
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
+	cli_json_errors(o.json);
 	xerr_clear(&e);
 	rc = o.live ? policy_load_live(&rs, &e) : policy_load(o.policy, &rs, &diags, &e);
 	if (rc) {

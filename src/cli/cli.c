@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/json.h"
 #include "core/err.h"
 #include "core/policy_load.h"
 
@@ -37,6 +38,17 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\n  hint: run 'xnft %s --help'\n", cmd);
+	if (cli_json_errors_on()) {
+		struct xerr e;
+
+		xerr_clear(&e);
+		e.code = XNFT_EXIT_USAGE;
+		va_start(ap, fmt);
+		vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+		va_end(ap);
+		snprintf(e.hint, sizeof(e.hint), "run 'xnft %s --help'", cmd);
+		cli_json_print(cli_json_failure(&e, NULL), 0);
+	}
 	return XNFT_EXIT_USAGE;
 }
 
@@ -130,6 +142,8 @@ static int load_failed(const char *cmd, const char *policy, struct nft_diags *di
 	} else {
 		xerr_print(stderr, e);
 	}
+	if (cli_json_errors_on())
+		cli_json_print(cli_json_failure(e, diags), 0);
 	nft_diags_free(diags);
 	return e->code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
 }

@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "ban/control.h"
+#include "cli/json.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "daemon/daemon.h"
@@ -199,31 +200,30 @@ static json_t *ask(const struct daemon_cli *o, const char *req, int *rc)
 	struct xerr e;
 
 	if (socket_of(o, path, sizeof(path), &e) < 0) {
-		xerr_print(stderr, &e);
+		cli_error(&e);
 		*rc = e.code;
 		return NULL;
 	}
 	if (control_request(path, req, &text, &e) < 0) {
-		xerr_print(stderr, &e);
+		cli_error(&e);
 		*rc = XNFT_EXIT_USAGE;
 		return NULL;
 	}
 	j = json_loads(text, 0, NULL);
+	free(text);
 	if (!j) {
-		fprintf(stderr, "xnft daemon: unreadable reply from %s\n", path);
-		free(text);
+		xerr_set(&e, XNFT_EXIT_USAGE, "unreadable reply from %s", path);
+		cli_error(&e);
 		*rc = XNFT_EXIT_USAGE;
 		return NULL;
 	}
-	if (o->json)
-		fputs(text, stdout);
-	free(text);
 	if (!json_is_true(json_object_get(j, "ok"))) {
 		const char *hint = json_string_value(json_object_get(j, "hint"));
 
-		fprintf(stderr, "xnft daemon: %s\n", json_string_value(json_object_get(j, "error")) ?: "?");
-		if (hint && *hint)
-			fprintf(stderr, "  hint: %s\n", hint);
+		xerr_set(&e, XNFT_EXIT_FINDINGS, "%s",
+			 json_string_value(json_object_get(j, "error")) ?: "?");
+		xerr_hint(&e, "%s", hint ? hint : "");
+		cli_error(&e);
 		json_decref(j);
 		*rc = XNFT_EXIT_FINDINGS;
 		return NULL;
@@ -310,13 +310,18 @@ int cmd_daemon(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
+	cli_json_errors(o.json);
 	if (o.check)
 		return check(&o);
 	if (o.status || o.reload) {
 		j = ask(&o, o.status ? "status" : "reload", &rc);
 		if (!j)
 			return rc;
-		if (o.status && !o.json)
+		if (o.status && o.json) {
+			cli_json_print(j, 0);
+			return XNFT_EXIT_OK;
+		}
+		if (o.status)
 			print_status(j);
 		else if (o.reload)
 			printf("xnft daemon: config reloaded (%lld %s)\n", num(j, "rules", NULL),

@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "cli/json.h"
 #include "core/err.h"
 #include "events/event.h"
 #include "events/format.h"
@@ -342,11 +343,8 @@ static int print_report(struct report *r, const struct report_args *a, struct ev
 	if (report_summarize(r, a->top, &s, e) < 0)
 		return -1;
 	if (a->json) {
-		json_t *root = json_report(&s, evsource_spec(src), evsource_stats(src));
-
-		json_dumpf(root, stdout, JSON_INDENT(2));
-		printf("\n");
-		json_decref(root);
+		cli_json_print(json_report(&s, evsource_spec(src), evsource_stats(src)),
+			       JSON_INDENT(2));
 	} else {
 		print_text(&s, evsource_spec(src));
 	}
@@ -362,14 +360,16 @@ int cmd_report(int argc, char **argv)
 	struct report *r = NULL;
 	struct sigaction sa;
 	struct xerr e;
-	int ret;
+	int ret, rc;
 
 	if (cli_wants_help(argc, argv)) {
 		usage(stdout);
 		return XNFT_EXIT_OK;
 	}
 	xerr_clear(&e);
-	if (parse_args(&a, argc, argv, &e) < 0)
+	rc = parse_args(&a, argc, argv, &e);
+	cli_json_errors(a.json);
+	if (rc < 0)
 		goto fail;
 	o.since_us = a.since_us;
 	if (evsource_open(&src, a.source, &o, &e) < 0)
@@ -390,7 +390,7 @@ int cmd_report(int argc, char **argv)
 	evsource_close(src);
 	return XNFT_EXIT_OK;
 fail:
-	xerr_print(stderr, &e);
+	cli_error(&e);
 	ret = e.code ? e.code : XNFT_EXIT_USAGE;
 	if (src)
 		print_notes(src);

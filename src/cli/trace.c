@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "analyze/trace.h"
+#include "cli/json.h"
 #include "core/err.h"
 #include "core/paths.h"
 #include "core/policy_load.h"
@@ -156,8 +157,8 @@ static int load(struct session *s)
 	xerr_clear(&e);
 	if (!s->o->live &&
 	    policy_resolve(s->o->policy, entry, sizeof(entry), s->base, sizeof(s->base), &e)) {
-		xerr_print(stderr, &e);
-		return XNFT_EXIT_USAGE;
+		cli_error(&e);
+		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
 	}
 	return cli_load_policy("trace", s->o->policy, s->o->live, &s->rs);
 }
@@ -171,7 +172,7 @@ static int check_in_sets(struct session *s)
 		xerr_clear(&e);
 		if (ruleset_require_set(s->rs, s->o->in_sets[i], &e)) {
 			xerr_wrap(&e, "--in-set %s", s->o->in_sets[i]);
-			xerr_print(stderr, &e);
+			cli_error(&e);
 			return XNFT_EXIT_USAGE;
 		}
 	}
@@ -220,18 +221,9 @@ static void print_error(struct session *s, const struct xerr *e, int lineno)
 			 s->o->packets);
 		x.line = lineno;
 	}
-	if (!s->o->json) {
-		xerr_print(stderr, &x);
-		return;
-	}
-	json_t *o = json_pack("{s:i, s:i, s:s, s:s}", "line", lineno, "col", x.col, "error", x.msg,
-			      "hint", x.hint);
-	char *t = o ? json_dumps(o, JSON_COMPACT) : NULL;
-
-	if (t)
-		printf("%s\n", t);
-	free(t);
-	json_decref(o);
+	/* one failure object per packet that cannot be traced, in the shape of every command */
+	if (s->o->json)
+		cli_json_print(cli_json_failure(&x, NULL), s->o->packets ? JSON_COMPACT : 0);
 	xerr_print(stderr, &x);
 }
 
@@ -241,15 +233,10 @@ static void print_trace(struct session *s, const struct trace_result *r, const c
 
 	if (s->o->json) {
 		json_t *o = trace_to_json(r, base);
-		char *t;
 
 		if (o && note[0])
 			json_object_set_new(o, "defines", json_string(note));
-		t = o ? json_dumps(o, s->o->packets ? JSON_COMPACT : JSON_INDENT(2)) : NULL;
-		if (t)
-			printf("%s\n", t);
-		free(t);
-		json_decref(o);
+		cli_json_print(o, s->o->packets ? JSON_COMPACT : JSON_INDENT(2));
 		return;
 	}
 	char *t = trace_format_text(r, base, (s->color ? TRACE_FMT_COLOR : 0) |
@@ -295,8 +282,11 @@ static int trace_file(struct session *s)
 	int lineno = 0;
 
 	if (!f) {
-		fprintf(stderr, "xnft trace: cannot open %s\n  hint: give a readable file of "
-			"packets, one a line\n", s->o->packets);
+		struct xerr e;
+
+		xerr_set(&e, XNFT_EXIT_USAGE, "cannot open %s", s->o->packets);
+		xerr_hint(&e, "give a readable file of packets, one a line");
+		cli_error(&e);
 		return XNFT_EXIT_USAGE;
 	}
 	while (fgets(line, sizeof(line), f)) {
@@ -329,6 +319,7 @@ int cmd_trace(int argc, char **argv)
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
+	cli_json_errors(o.json);
 	rc = load(&s);
 	if (rc)
 		return rc;
