@@ -235,7 +235,8 @@ static void print_summary(const struct check_opts *o, const struct ruleset *rs,
 
 	ruleset_stats(rs, &st);
 	if (o->json) {
-		json_print(json_pack("{s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:o, s:o, s:o, s:o}",
+		json_print(json_pack("{s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, "
+				     "s:o, s:o, s:o, s:o}",
 				     "policy", o->live ? "live" : o->policy, "ok", ok,
 				     "tables", (int)st.tables, "chains", (int)st.chains,
 				     "base_chains", (int)st.base_chains, "rules", (int)st.rules,
