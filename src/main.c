@@ -62,8 +62,13 @@ int main(int argc, char **argv)
 		return XNFT_EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+		char program[64];
+
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		snprintf(program, sizeof(program), "xnft %s", commands[i].name);
+		xerr_program(program);
+		return commands[i].fn(argc - 1, argv + 1);
 	}
 	fprintf(stderr, "xnft: unknown command '%s'\n", argv[1]);
 	fprintf(stderr, "  hint: run 'xnft --help' for the list of commands\n");

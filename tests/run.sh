@@ -9,7 +9,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$ROOT/build-asan}
 FUZZ_BUILD=${2:-$ROOT/build-fuzz}
 export ROOT XNFT="$BUILD/src/xnft" XPKT="$BUILD/tests/tools/xpkt" LISTING_CMP="$BUILD/tests/tools/listing_cmp"
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 passed=0
 failed=0

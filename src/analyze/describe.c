@@ -692,12 +692,15 @@ static void addr_label(struct hspace *hs, enum hs_field f, BDD set, BDD all, int
 enum { P_FAM, P_SRC, P_DST, P_CT, P_FRAG, P_PROTO, P_FLAGS, P_SPORT, P_DPORT, P_ITYPE,
        P_ICODE, P_TTL, P_LEN, P_MARK, P__N };
 
+struct group;
+
 struct dctx {
 	struct hspace *hs;
 	enum sx_path path;
 	BDD region, full, fvset;
 	struct ds_lines *out;
 	const char *iface;
+	const struct group *gin, *gout;  /* the interfaces of the lines being made */
 	char *part[P__N];
 	int fam;                 /* 0 IPv4, 1 IPv6, -1 both */
 	int l4;                  /* the one protocol of the line, or -1 */
@@ -809,6 +812,50 @@ static char *line_text(const struct dctx *c)
 	return strdup(b.s);
 }
 
+static const char *const part_names[P__N] = {
+	"family", "source", "destination", "ct_state", "fragment", "protocol", "tcp_flags",
+	"sport", "dport", "icmp_type", "icmp_code", "ttl", "length", "mark",
+};
+
+/* The word each part's text starts with, dropped in the structured copy. */
+static const char *const part_leads[P__N] = {
+	[P_SRC] = "source ", [P_DST] = "destination ", [P_CT] = "ct state ",
+	[P_PROTO] = "meta l4proto ", [P_FLAGS] = "flags ", [P_SPORT] = "sport ",
+	[P_DPORT] = "dport ", [P_ITYPE] = "type ", [P_ICODE] = "code ",
+};
+
+_Static_assert(P__N == DS_PARTS, "describe.h's DS_PARTS counts the parts");
+
+const char *ds_part_name(size_t i)
+{
+	return i < P__N ? part_names[i] : NULL;
+}
+
+static char *part_value(const char *text, int p)
+{
+	const char *v = part_leads[p] ? strstr(text, part_leads[p]) : NULL;
+
+	return strdup(v ? v + strlen(part_leads[p]) : text);
+}
+
+static int group_names(const struct hspace *hs, const struct group *g, char ***out, size_t *n);
+
+/* The structured copy of the line's parts and interfaces. */
+static int emit_fields(const struct dctx *c, struct ds_line *l)
+{
+	for (int p = 0; p < P__N; p++) {
+		if (c->part[p] && !(l->part[p] = part_value(c->part[p], p)))
+			return -1;
+	}
+	l->family = c->fam == 0 ? 4 : c->fam == 1 ? 6 : 0;
+	l->l4 = c->l4;
+	if (c->gin && group_names(c->hs, c->gin, &l->in_ifs, &l->nin_ifs))
+		return -1;
+	if (c->gout && group_names(c->hs, c->gout, &l->out_ifs, &l->nout_ifs))
+		return -1;
+	return 0;
+}
+
 static int emit(struct dctx *c, BDD sel)
 {
 	struct ds_lines *o = c->out;
@@ -833,7 +880,7 @@ static int emit(struct dctx *c, BDD sel)
 	l->iface = strdup(c->iface);
 	l->text = line_text(c);
 	o->n++;
-	if (!l->iface || !l->text)
+	if (!l->iface || !l->text || emit_fields(c, l))
 		return -1;
 	return line_conditions(c, l, sel);
 }
@@ -873,7 +920,7 @@ static char *label(struct dctx *c, enum hs_field f, BDD set, BDD all, int *fam_o
 		addr_label(hs, f, set, all, c->fam, &b);
 		break;
 	case HS_DADDR:
-		sb_add(&b, "to ");
+		sb_add(&b, "destination ");
 		addr_label(hs, f, set, all, c->fam, &b);
 		break;
 	case HS_CTSTATE:
@@ -1213,6 +1260,22 @@ static void iface_name(const struct hspace *hs, size_t i, struct sbuf *b)
 		sb_add(b, "%s", hs->ifs[i].name);
 }
 
+/* The group's interface names: "*" for any other interface. */
+static int group_names(const struct hspace *hs, const struct group *g, char ***out, size_t *n)
+{
+	*out = calloc(g->n ? g->n : 1, sizeof(**out));
+	*n = 0;
+	if (!*out)
+		return -1;
+	for (size_t i = 0; i < g->n; i++) {
+		(*out)[i] = strdup(g->idx[i] ? hs->ifs[g->idx[i]].name : "*");
+		if (!(*out)[i])
+			return -1;
+		(*n)++;
+	}
+	return 0;
+}
+
 static void group_text(const struct hspace *hs, const struct group *g, struct sbuf *b)
 {
 	bool has0 = false;
@@ -1339,6 +1402,8 @@ static int describe_path(struct dctx *c, BDD r, BDD domain)
 
 		sb_add(&t, "%s ", c->path == SX_OUTPUT ? "to" : "from");
 		group_text(hs, &gs[g], &t);
+		c->gin = c->path == SX_OUTPUT ? NULL : &gs[g];
+		c->gout = c->path == SX_OUTPUT ? &gs[g] : NULL;
 		if (c->path != SX_FORWARD) {
 			rc = describe_group(c, gs[g].rest, domain, pred, t.s);
 		} else {
@@ -1354,6 +1419,7 @@ static int describe_path(struct dctx *c, BDD r, BDD domain)
 
 				sb_add(&u, " to ");
 				group_text(hs, &os[o], &u);
+				c->gout = &os[o];
 				rc = describe_group(c, os[o].rest, domain, both, u.s);
 				unref(both);
 				unref(op);
@@ -1409,6 +1475,14 @@ void ds_lines_free(struct ds_lines *l)
 		for (size_t k = 0; k < l->v[i].nconds; k++)
 			free(l->v[i].conds[k]);
 		free(l->v[i].conds);
+		for (size_t k = 0; k < DS_PARTS; k++)
+			free(l->v[i].part[k]);
+		for (size_t k = 0; k < l->v[i].nin_ifs; k++)
+			free(l->v[i].in_ifs[k]);
+		free(l->v[i].in_ifs);
+		for (size_t k = 0; k < l->v[i].nout_ifs; k++)
+			free(l->v[i].out_ifs[k]);
+		free(l->v[i].out_ifs);
 	}
 	free(l->v);
 	memset(l, 0, sizeof(*l));

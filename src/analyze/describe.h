@@ -34,12 +34,26 @@
 /* Lines one description may have; more are cut and `truncated` is set. */
 #define DS_MAX_LINES 500
 
+/* The fields a line may name, in its order; ds_part_name() gives their JSON names. */
+#define DS_PARTS 14
+
 struct ds_line {
 	char *iface;      /* "from eth0", "from any other interface", "from wg0 to wg0" */
 	char *text;       /* "IPv4 source not in @BOGON_V4, ct state new: udp dport 51820" */
 	char **conds;     /* "while under 30/minute per ip saddr (@wg4)" */
 	size_t nconds;
+	/* The same, for programs: each field's match without its lead word ("not in
+	 * @BOGON_V4", "new", "51820"; NULL = any), the interface names ("*" = any other
+	 * interface), the family (4, 6; 0 = both) and the one protocol (-1 = several). */
+	char *part[DS_PARTS];
+	char **in_ifs, **out_ifs;
+	size_t nin_ifs, nout_ifs;
+	int family;
+	int l4;
 };
+
+/* "family", "source", "destination", "ct_state", ... for part i; NULL past the end. */
+const char *ds_part_name(size_t i);
 
 struct ds_lines {
 	struct ds_line *v;

@@ -16,7 +16,7 @@ struct ifdef_match {
 	const char *name;      /* the interface name a rule uses */
 	const struct lint_define *exact;   /* a define holding exactly this name */
 	const struct lint_define *similar; /* one holding a name with the same stem */
-	const char *similar_name;
+	char similar_name[64];  /* a copy: the scanner's buffer is gone once it returns */
 	const struct lint_define *cover;   /* a define a wildcard name covers */
 	const struct lint_define *cur;
 };
@@ -42,7 +42,7 @@ static void compare_name(const char *dname, void *arg)
 		m->cover = m->cur;
 	} else if (sd && sd == sn && !strncmp(dname, m->name, sd) && !m->similar) {
 		m->similar = m->cur;
-		m->similar_name = dname;
+		snprintf(m->similar_name, sizeof(m->similar_name), "%s", dname);
 	}
 }
 

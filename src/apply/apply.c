@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "apply/apply_int.h"
+#include "apply/fit.h"
 #include "apply/gates.h"
 #include "apply/lock.h"
 #include "apply/state.h"
@@ -211,20 +212,8 @@ static int step_check(const struct apply_opts *o, struct apply_result *r, struct
 		return xerr_wrap(e, "reading the listing of %s", L->entry);
 	}
 	sandbox_result_free(&sr);
-	if (!present) {
-		xerr_set(e, XNFT_EXIT_FINDINGS, "%s does not create table %s %s", L->entry,
-			 XNFT_TABLE_FAMILY, XNFT_TABLE_NAME);
-		return xerr_hint(e, "xnft apply replaces only its own table: the policy must build "
-				 "`table %s %s` (xnft init writes one)", XNFT_TABLE_FAMILY,
-				 XNFT_TABLE_NAME);
-	}
-	if (L->rs->ntables > 1) {
-		xerr_set(e, XNFT_EXIT_FINDINGS,
-			 "%s creates %zu tables; safe apply replaces only table %s %s", L->entry,
-			 L->rs->ntables, XNFT_TABLE_FAMILY, XNFT_TABLE_NAME);
-		return xerr_hint(e, "keep other tables (Docker's, your own) out of the xnft policy: "
-				 "a rollback would not restore them");
-	}
+	if (apply_fits(L->rs, L->entry, e))
+		return -1;
 	ruleset_stats(L->rs, &st);
 	snprintf(r->hash, sizeof(r->hash), "%s", L->hash);
 	apply_say(&o->progress, r->id, "check", "ok",

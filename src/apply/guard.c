@@ -35,6 +35,7 @@
 #include "core/fdio.h"
 #include "core/paths.h"
 #include "core/spawn.h"
+#include "core/timefmt.h"
 
 #define GUARD_TICK_MS 500
 #define REVERT_TRIES 5
@@ -351,8 +352,13 @@ static void guard_main(const struct guard_job *j, int report_fd)
 	m.ok = 1;
 	send_msg(report_fd, &m);
 	close(report_fd);
-	journal_append(j->id, "guard", "pending", "waiting for 'xnft confirm' until %lld",
-		       m.deadline);
+	{
+		char until[TIMEFMT_MAX];
+
+		timefmt_local((time_t)m.deadline, until, sizeof(until));
+		journal_append(j->id, "guard", "pending", "waiting for 'xnft confirm' until %s",
+			       until);
+	}
 	apply_test_pause(NULL, j->id, "guard-wait");
 	guard_wait(j, deadline);
 	_exit(0);

@@ -136,6 +136,24 @@ static void print_caret(const struct nft_diag *d)
 	fputs("^\n", stderr);
 }
 
+/*
+ * A lockout refusal: name the way out that keeps SSH whatever the mesh does,
+ * the break-glass allowlist, with the caller's own address when SSH told it.
+ */
+static void print_lockout_hint(void)
+{
+	const char *conn = getenv("SSH_CONNECTION");
+	char addr[64] = "<your address>";
+	size_t n = conn ? strcspn(conn, " ") : 0;
+
+	if (n && n < sizeof(addr) - 4)
+		snprintf(addr, sizeof(addr), "%.*s/%s", (int)n, conn,
+			 memchr(conn, ':', n) ? "128" : "32");
+	fprintf(stderr, "  hint: to keep SSH from where you are, add your address to the break-glass "
+		"allowlist: xnft init DIR --admin %s --force (or add it to ADMIN_ALLOWLIST), "
+		"then apply again\n", addr);
+}
+
 static void print_refusal(const struct apply_result *r, const struct xerr *e)
 {
 	for (size_t i = 0; i < r->diags.n; i++) {
@@ -152,6 +170,8 @@ static void print_refusal(const struct apply_result *r, const struct xerr *e)
 			r->details[0] && r->details[strlen(r->details) - 1] != '\n' ? "\n" : "");
 	if (!r->diags.n || !e->file[0])
 		xerr_print(stderr, e);
+	if (r->refused_at && !strcmp(r->refused_at, "lockout"))
+		print_lockout_hint();
 	fprintf(stderr, "xnft apply: refused at step %s; the kernel was not changed\n",
 		r->refused_at ? r->refused_at : "?");
 }

@@ -16,7 +16,9 @@
 
 #include "ban/control.h"
 #include "core/config.h"
+#include "cli/json.h"
 #include "core/err.h"
+#include "core/timefmt.h"
 
 static void usage(FILE *out)
 {
@@ -50,39 +52,36 @@ struct bans_cli {
 	char **argv;
 };
 
-static void socket_of(const struct bans_cli *o, char *buf, size_t size)
+static int socket_of(const struct bans_cli *o, char *buf, size_t size, struct xerr *e)
 {
-	struct xnft_config *cfg = NULL;
-	struct xerr e;
-
 	if (o->socket) {
 		snprintf(buf, size, "%s", o->socket);
-	} else if (config_load(o->config ? o->config : XNFT_DEFAULT_CONFIG, &cfg, &e) == 0) {
-		snprintf(buf, size, "%s", cfg->socket_path);
-		config_free(cfg);
-	} else {
-		snprintf(buf, size, "%s", XNFT_DEFAULT_SOCKET);
+		return 0;
 	}
+	return config_socket_of(o->config, buf, size, e);
 }
 
-static json_t *ask(const struct bans_cli *o, const char *req, bool print_raw, int *rc)
+static json_t *ask(const struct bans_cli *o, const char *req, int *rc)
 {
 	char path[CONFIG_PATH_MAX], *text;
 	struct xerr e;
 	json_t *j;
 
-	socket_of(o, path, sizeof(path));
+	if (socket_of(o, path, sizeof(path), &e) < 0) {
+		cli_error(&e);
+		*rc = e.code;
+		return NULL;
+	}
 	if (control_request(path, req, &text, &e) < 0) {
-		xerr_print(stderr, &e);
+		cli_error(&e);
 		*rc = XNFT_EXIT_USAGE;
 		return NULL;
 	}
 	j = json_loads(text, 0, NULL);
-	if (print_raw)
-		fputs(text, stdout);
 	free(text);
 	if (!j) {
-		fprintf(stderr, "xnft bans: unreadable reply from the daemon at %s\n", path);
+		xerr_set(&e, XNFT_EXIT_USAGE, "unreadable reply from the daemon at %s", path);
+		cli_error(&e);
 		*rc = XNFT_EXIT_USAGE;
 		return NULL;
 	}
@@ -90,9 +89,9 @@ static json_t *ask(const struct bans_cli *o, const char *req, bool print_raw, in
 		const char *err = json_string_value(json_object_get(j, "error"));
 		const char *hint = json_string_value(json_object_get(j, "hint"));
 
-		fprintf(stderr, "error: %s\n", err ? err : "refused");
-		if (hint && *hint)
-			fprintf(stderr, "  hint: %s\n", hint);
+		xerr_set(&e, XNFT_EXIT_FINDINGS, "%s", err ? err : "refused");
+		xerr_hint(&e, "%s", hint ? hint : "");
+		cli_error(&e);
 		json_decref(j);
 		*rc = XNFT_EXIT_FINDINGS;
 		return NULL;
@@ -103,16 +102,34 @@ static json_t *ask(const struct bans_cli *o, const char *req, bool print_raw, in
 
 static void fmt_time(long long t, char *buf, size_t size)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!localtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm))
-		snprintf(buf, size, "%lld", t);
+	timefmt_local((time_t)t, buf, size);
 }
 
 static void fmt_dur(long long s, char *buf, size_t size)
 {
 	config_format_duration((uint64_t)(s > 0 ? s : 0) * 1000, buf, size);
+}
+
+/* The daemon's list with "version" and RFC 3339 times beside its epoch seconds; takes j. */
+static void print_json(json_t *j)
+{
+	static const char *const keys[] = { "since", "until" };
+	json_t *b;
+	size_t i;
+
+	json_array_foreach(json_object_get(j, "bans"), i, b) {
+		for (size_t k = 0; k < 2; k++) {
+			char name[32], text[TIMEFMT_MAX];
+			json_t *t = json_object_get(b, keys[k]);
+
+			if (!json_is_integer(t))
+				continue;
+			snprintf(name, sizeof(name), "%s_rfc3339", keys[k]);
+			timefmt_rfc3339((time_t)json_integer_value(t), text, sizeof(text));
+			json_object_set_new(b, name, json_string(text));
+		}
+	}
+	cli_json_print(j, 0);
 }
 
 static int do_list(const struct bans_cli *o)
@@ -121,27 +138,27 @@ static int do_list(const struct bans_cli *o)
 	int rc;
 	size_t i;
 
-	j = ask(o, "list", o->json, &rc);
+	j = ask(o, "list", &rc);
 	if (!j)
 		return rc;
 	if (o->json) {
-		json_decref(j);
+		print_json(j);
 		return XNFT_EXIT_OK;
 	}
 	bans = json_object_get(j, "bans");
 	if (!json_array_size(bans)) {
 		printf("no active bans\n");
 	} else {
-		printf("%-40s %-12s %-7s %-19s %-10s %s\n", "ADDRESS", "RULE", "OFFENCE", "UNTIL",
+		printf("%-40s %-12s %-7s %-23s %-10s %s\n", "ADDRESS", "RULE", "OFFENCE", "UNTIL",
 		       "LEFT", "BANTIME");
 	}
 	json_array_foreach(bans, i, b) {
-		char until[32], left[32], len[32];
+		char until[TIMEFMT_MAX], left[32], len[32];
 
 		fmt_time(json_integer_value(json_object_get(b, "until")), until, sizeof(until));
 		fmt_dur(json_integer_value(json_object_get(b, "remaining_s")), left, sizeof(left));
 		fmt_dur(json_integer_value(json_object_get(b, "bantime_s")), len, sizeof(len));
-		printf("%-40s %-12s %-7lld %-19s %-10s %s\n",
+		printf("%-40s %-12s %-7lld %-23s %-10s %s\n",
 		       json_string_value(json_object_get(b, "addr")),
 		       json_string_value(json_object_get(b, "rule")),
 		       json_integer_value(json_object_get(b, "offence")), until, left, len);
@@ -179,17 +196,20 @@ static int do_change(const struct bans_cli *o, bool add)
 	}
 	snprintf(req, sizeof(req), "%s %s%s%s", add ? "add" : "del", addr, dur ? " " : "",
 		 dur ? dur : "");
-	j = ask(o, req, false, &rc);
+	j = ask(o, req, &rc);
 	if (!j)
 		return rc;
 	if (add) {
-		char until[32], len[32];
+		char until[TIMEFMT_MAX], in[32], len[32];
+		long long t;
 
 		b = json_object_get(j, "ban");
-		fmt_time(json_integer_value(json_object_get(b, "until")), until, sizeof(until));
+		t = json_integer_value(json_object_get(b, "until"));
+		fmt_time(t, until, sizeof(until));
+		timefmt_relative((time_t)t, time(NULL), in, sizeof(in));
 		fmt_dur(json_integer_value(json_object_get(b, "bantime_s")), len, sizeof(len));
-		printf("banned %s for %s, until %s\n", json_string_value(json_object_get(b, "addr")),
-		       len, until);
+		printf("banned %s for %s, until %s (%s)\n",
+		       json_string_value(json_object_get(b, "addr")), len, until, in);
 		if (json_string_value(json_object_get(j, "warning")))
 			printf("  warning: %s\n", json_string_value(json_object_get(j, "warning")));
 	} else {
@@ -226,6 +246,7 @@ int cmd_bans(int argc, char **argv)
 			return cli_bad_option("bans", argv);
 		}
 	}
+	cli_json_errors(o.json);
 	o.argc = argc - optind;
 	o.argv = argv + optind;
 	if (o.argc == 1 && !strcmp(o.argv[0], "list"))

@@ -20,6 +20,8 @@
 #include "analyze/lint.h"
 #include "analyze/symexec.h"
 #include "analyze/verify.h"
+#include "apply/fit.h"
+#include "cli/json.h"
 #include "cli/printers.h"
 #include "core/err.h"
 #include "core/paths.h"
@@ -38,6 +40,8 @@ static void usage(FILE *out)
 		"'xnft lint' does: errors and warnings are printed) and, when an\n"
 		"'intents' file sits next to its entry file, its intents are proven\n"
 		"(as 'xnft verify' does: violations are printed with a counterexample).\n"
+		"A policy 'xnft apply' would refuse gets apply's message: one that\n"
+		"creates no table is an error, one without table inet xnft a note.\n"
 		"With --exposure it also prints what the ruleset accepts (as 'xnft\n"
 		"exposure' does): every analysis from one load, lint in a second\n"
 		"process at the same time.\n"
@@ -50,8 +54,9 @@ static void usage(FILE *out)
 		"  -q, --quiet print nothing on success (but the exposure, if asked for)\n"
 		"  -h, --help  show this help\n"
 		"\n"
-		"Exit status: 0 the policy loads, lints without errors and its intents\n"
-		"hold; 1 it does not load, has lint errors or a violated intent (printed);\n"
+		"Exit status: 0 the policy loads, creates a table, lints without errors\n"
+		"and its intents hold; 1 it does not load (or is not a text file), creates\n"
+		"no table, has lint errors or a violated intent (printed);\n"
 		"2 usage error, missing policy, or no namespace could be made.\n");
 }
 
@@ -104,7 +109,13 @@ static void print_caret(FILE *out, const struct nft_diag *d)
 
 	if (!d->text[0])
 		return;
-	fprintf(out, "%s\n", d->text);
+	/* an included file may hold anything: never send control bytes to the terminal */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)d->text[i];
+
+		fputc((c < 0x20 && c != '\t') || c == 0x7f ? '?' : c, out);
+	}
+	fputc('\n', out);
 	if (d->col < 1)
 		return;
 	for (size_t i = 0; i + 1 < (size_t)d->col && i < len; i++)
@@ -134,40 +145,17 @@ static void print_diags(FILE *out, const struct nft_diags *d, const struct xerr 
 
 static void json_print(json_t *o)
 {
-	char *s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
-
-	if (s) {
-		printf("%s\n", s);
-		free(s);
-	}
-	json_decref(o);
+	cli_json_print(o, 0);
 }
 
-static json_t *json_diag(const struct nft_diag *x)
-{
-	return json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", x->file, "line", x->line,
-			 "col", x->col, "message", x->msg, "text", x->text);
-}
-
+/* The one failure shape of every --json command, with the policy it is about. */
 static void json_failure(const char *policy, const struct nft_diags *d, const struct xerr *e)
 {
-	json_t *errs = json_array();
-	struct nft_diag one;
+	json_t *o = cli_json_failure(e, d);
 
-	if (!errs)
-		return;
-	for (size_t i = 0; i < d->n; i++)
-		json_array_append_new(errs, json_diag(&d->v[i]));
-	if (!d->n) {
-		memset(&one, 0, sizeof(one));
-		snprintf(one.file, sizeof(one.file), "%s", e->file);
-		one.line = e->line;
-		one.col = e->col;
-		snprintf(one.msg, sizeof(one.msg), "%s", e->msg);
-		json_array_append_new(errs, json_diag(&one));
-	}
-	json_print(json_pack("{s:s, s:b, s:i, s:o, s:s}", "policy", policy, "ok", 0,
-			     "exit", e->code, "errors", errs, "hint", e->hint));
+	if (o)
+		json_object_set_new(o, "policy", json_string(policy));
+	json_print(o);
 }
 
 static json_t *json_lint(const struct lint_report *lr)
@@ -216,17 +204,39 @@ static void print_intents(const struct ruleset *rs, const char *base,
 	printf(" (%s)\n", vr->intents_path);
 }
 
+/* What xnft apply would say about this policy: null when it would take it. */
+static json_t *json_refusal(const struct xerr *refusal)
+{
+	if (!refusal)
+		return json_null();
+	return json_pack("{s:s, s:s}", "message", refusal->msg, "hint", refusal->hint);
+}
+
+/* apply refuses a policy that builds no table; one that builds others gets a note. */
+static void print_refusal(const struct ruleset *rs, const struct xerr *refusal)
+{
+	if (!refusal)
+		return;
+	if (!rs->ntables) {
+		xerr_print(stderr, refusal);
+		return;
+	}
+	printf("note: xnft apply would refuse it: %s\n  hint: %s\n", refusal->msg, refusal->hint);
+}
+
 static void print_summary(const struct check_opts *o, const struct ruleset *rs,
 			  const struct lint_report *lr, const char *base,
-			  const struct verify_result *vr, const struct exposure *x)
+			  const struct verify_result *vr, const struct exposure *x,
+			  const struct xerr *refusal)
 {
 	size_t nerr = lint_count(lr, LINT_ERROR), nwarn = lint_count(lr, LINT_WARNING);
-	bool ok = nerr == 0 && (!vr || !vr->violated);
+	bool ok = nerr == 0 && (!vr || !vr->violated) && rs->ntables;
 	struct ruleset_stats st;
 
 	ruleset_stats(rs, &st);
 	if (o->json) {
-		json_print(json_pack("{s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:o, s:o, s:o}",
+		json_print(json_pack("{s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, "
+				     "s:o, s:o, s:o, s:o}",
 				     "policy", o->live ? "live" : o->policy, "ok", ok,
 				     "tables", (int)st.tables, "chains", (int)st.chains,
 				     "base_chains", (int)st.base_chains, "rules", (int)st.rules,
@@ -234,10 +244,12 @@ static void print_summary(const struct check_opts *o, const struct ruleset *rs,
 				     "elements", (int)st.elements, "located", (int)st.located,
 				     "unknown", (int)st.unknown, "lint", json_lint(lr),
 				     "intents", json_intents(rs, base, vr),
-				     "exposure", x ? cli_exposure_json(x) : json_null()));
+				     "exposure", x ? cli_exposure_json(x) : json_null(),
+				     "apply_refusal", json_refusal(refusal)));
 		return;
 	}
 	print_lint(lr);
+	print_refusal(rs, refusal);
 	if (o->quiet && ok) {
 		/* asked for by name, the exposure is not "something on success" */
 		if (x)
@@ -365,21 +377,24 @@ static int check_loaded(const struct check_opts *o, struct ruleset *rs)
 	struct verify_result vr;
 	struct exposure x = { 0 };
 	char incdir[PATH_MAX] = "";
-	bool have_intents = false;
-	struct xerr e;
+	bool have_intents = false, refused;
+	struct xerr e, refusal;
 	int rc;
 
 	xerr_clear(&e);
+	xerr_clear(&refusal);
+	refused = !o->live && apply_fits(rs, o->policy, &refusal);
 	if (run_analyses(o, rs, &lr, incdir, sizeof(incdir), &x, &vr, &have_intents, &e)) {
-		xerr_print(stderr, &e);
+		cli_error(&e);
 		ruleset_free(rs);
 		lint_report_free(&lr);
 		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
 	}
-	print_summary(o, rs, &lr, incdir, have_intents ? &vr : NULL, o->exposure ? &x : NULL);
+	print_summary(o, rs, &lr, incdir, have_intents ? &vr : NULL, o->exposure ? &x : NULL,
+		      refused ? &refusal : NULL);
 	if (o->exposure)
 		exposure_free(&x);
-	rc = lint_count(&lr, LINT_ERROR) || (have_intents && vr.violated) ?
+	rc = lint_count(&lr, LINT_ERROR) || (have_intents && vr.violated) || !rs->ntables ?
 		XNFT_EXIT_FINDINGS : XNFT_EXIT_OK;
 	if (have_intents)
 		verify_result_free(&vr);
@@ -403,6 +418,7 @@ int cmd_check(int argc, char **argv)
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
+	cli_json_errors(o.json);
 	xerr_clear(&e);
 	rc = o.live ? policy_load_live(&rs, &e) : policy_load(o.policy, &rs, &diags, &e);
 	if (rc) {

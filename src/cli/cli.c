@@ -9,8 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/json.h"
 #include "core/err.h"
 #include "core/policy_load.h"
+
+const char *cli_plural(long long n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
 
 int cli_wants_help(int argc, char **argv)
 {
@@ -32,6 +38,17 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\n  hint: run 'xnft %s --help'\n", cmd);
+	if (cli_json_errors_on()) {
+		struct xerr e;
+
+		xerr_clear(&e);
+		e.code = XNFT_EXIT_USAGE;
+		va_start(ap, fmt);
+		vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+		va_end(ap);
+		snprintf(e.hint, sizeof(e.hint), "run 'xnft %s --help'", cmd);
+		cli_json_print(cli_json_failure(&e, NULL), 0);
+	}
 	return XNFT_EXIT_USAGE;
 }
 
@@ -43,7 +60,7 @@ int cli_usage_xerr(struct xerr *e, const char *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	xerr_set(e, XNFT_EXIT_USAGE, "%s: %s", cmd, msg);
+	xerr_set(e, XNFT_EXIT_USAGE, "%s", msg);  /* printed as "xnft CMD: msg" */
 	return xerr_hint(e, "run 'xnft %s --help' for the options", cmd);
 }
 
@@ -68,9 +85,27 @@ bad:
 	return cli_usage_xerr(e, cmd, "%s '%s' is not a number %llu..%llu", opt, text, min, max);
 }
 
+/*
+ * What getopt_long refused. A long option tells: optopt is 0 for an unknown
+ * one and the option's value when its argument is missing (or one was given
+ * to an option that takes none: "--json=1"). A short one sets optopt either
+ * way; its value can only be missing when it ends the command line.
+ */
 int cli_bad_option(const char *cmd, char **argv)
 {
-	return cli_usage_error(cmd, "unknown option or missing value: '%s'", argv[optind - 1]);
+	const char *arg = argv[optind - 1];
+	size_t n = strcspn(arg, "=");
+
+	if (!strncmp(arg, "--", 2)) {
+		if (!optopt)
+			return cli_usage_error(cmd, "unknown option '%.*s'", (int)n, arg);
+		if (arg[n] == '=')
+			return cli_usage_error(cmd, "option '%.*s' takes no value", (int)n, arg);
+		return cli_usage_error(cmd, "option '%s' needs a value", arg);
+	}
+	if (!argv[optind] && arg[strlen(arg) - 1] == optopt)
+		return cli_usage_error(cmd, "option '-%c' is unknown or needs a value", optopt);
+	return cli_usage_error(cmd, "unknown option '-%c'", optopt);
 }
 
 int cli_policy_operand(const char *cmd, int argc, char **argv, int live, const char **policy)
@@ -107,6 +142,8 @@ static int load_failed(const char *cmd, const char *policy, struct nft_diags *di
 	} else {
 		xerr_print(stderr, e);
 	}
+	if (cli_json_errors_on())
+		cli_json_print(cli_json_failure(e, diags), 0);
 	nft_diags_free(diags);
 	return e->code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
 }

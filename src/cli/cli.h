@@ -29,6 +29,9 @@ int cmd_report(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 int cmd_bans(int argc, char **argv);
 
+/* "entry" for 1, "entries" otherwise: counts in messages agree with their noun. */
+const char *cli_plural(long long n, const char *one, const char *many);
+
 /* True when argv holds -h or --help before any "--". */
 int cli_wants_help(int argc, char **argv);
 

@@ -4,9 +4,13 @@
 
 #include <stdio.h>
 
+#include <time.h>
+
 #include "apply/apply.h"
+#include "apply/last.h"
 #include "core/err.h"
 #include "core/paths.h"
+#include "core/timefmt.h"
 
 static void usage(FILE *out)
 {
@@ -28,6 +32,25 @@ static void progress(void *arg, const char *step, const char *msg)
 	fprintf(stderr, "xnft %s: %s\n", step, msg);
 }
 
+/* Nothing waits: when the last apply was reverted, say so, when and why. */
+static void print_nothing_pending(void)
+{
+	char when[TIMEFMT_MAX], ago[32];
+	struct apply_last l;
+	struct xerr e;
+
+	if (apply_last(&l, &e) || !apply_last_reverted(&l)) {
+		fprintf(stderr, "xnft confirm: no apply is waiting for confirmation\n");
+		return;
+	}
+	timefmt_local(l.at, when, sizeof(when));
+	timefmt_relative(l.at, time(NULL), ago, sizeof(ago));
+	fprintf(stderr, "xnft confirm: too late: apply %s of %s was reverted at %s (%s)%s%s\n",
+		l.id, l.policy, when, ago, l.why[0] ? ": " : "", l.why);
+	fprintf(stderr, "  hint: the previous policy is loaded again; run 'xnft apply %s "
+		"--confirm SECS' again and confirm within the window\n", l.policy);
+}
+
 int cmd_confirm(int argc, char **argv)
 {
 	struct apply_progress pr = { progress, NULL };
@@ -43,7 +66,7 @@ int cmd_confirm(int argc, char **argv)
 	xerr_clear(&e);
 	rc = apply_confirm(&pr, &e);
 	if (rc == 1) {
-		fprintf(stderr, "xnft confirm: no apply is waiting for confirmation\n");
+		print_nothing_pending();
 		return XNFT_EXIT_FINDINGS;
 	}
 	if (rc) {

@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "ban/control.h"
+#include "cli/json.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "daemon/daemon.h"
@@ -53,6 +54,7 @@ static void usage(FILE *out)
 		"      --database PATH ban history (default " XNFT_DEFAULT_DATABASE ",\n"
 		"                      created 0600)\n"
 		"      --check         read and check the config, print a summary, exit\n"
+		"                      (a warning when it has no [ban.NAME] rule)\n"
 		"      --status        show a running daemon's state\n"
 		"      --reload        make a running daemon re-read its config\n"
 		"      --json          with --status: the daemon's JSON as it is\n"
@@ -165,37 +167,35 @@ static int check(const struct daemon_cli *o)
 		xerr_print(stderr, &e);
 		return e.code;
 	}
-	printf("%s: ok: %zu rule(s), %zu source(s), %zu whitelist entr%s, %zu webhook(s)\n", path,
-	       cfg->nrules, cfg->nsources, cfg->nwhitelist, cfg->nwhitelist == 1 ? "y" : "ies",
-	       cfg->nnotify);
+	printf("%s: ok: %zu %s, %zu %s, %zu whitelist %s, %zu %s\n", path,
+	       cfg->nrules, cli_plural(cfg->nrules, "rule", "rules"), cfg->nsources,
+	       cli_plural(cfg->nsources, "source", "sources"),
+	       cfg->nwhitelist, cli_plural((long long)cfg->nwhitelist, "entry", "entries"),
+	       cfg->nnotify, cli_plural(cfg->nnotify, "webhook", "webhooks"));
 	for (size_t i = 0; i < cfg->nrules; i++) {
 		const struct config_rule *r = &cfg->rules[i];
 
 		config_format_duration(r->window_ms, w, sizeof(w));
 		config_format_duration(r->bantime_ms, b, sizeof(b));
-		printf("  ban.%s: %u event(s) in %s -> ban %s%s\n", r->name, r->threshold, w, b,
+		printf("  ban.%s: %u %s in %s -> ban %s%s\n", r->name, r->threshold,
+		       cli_plural(r->threshold, "event", "events"), w, b,
 		       r->enabled ? "" : " (disabled)");
 	}
+	if (!cfg->nrules)
+		printf("  warning: no [ban.NAME] rule: the daemon reads events but never bans anyone; "
+		       "add one (see xnft.conf(5))\n");
 	config_free(cfg);
 	return XNFT_EXIT_OK;
 }
 
 /* The socket of the daemon we talk to: --socket, else the config's, else the default. */
-static void socket_of(const struct daemon_cli *o, char *buf, size_t size)
+static int socket_of(const struct daemon_cli *o, char *buf, size_t size, struct xerr *e)
 {
-	struct xnft_config *cfg = NULL;
-	struct xerr e;
-
 	if (o->socket) {
 		snprintf(buf, size, "%s", o->socket);
-		return;
+		return 0;
 	}
-	if (config_load(o->config ? o->config : XNFT_DEFAULT_CONFIG, &cfg, &e) == 0) {
-		snprintf(buf, size, "%s", cfg->socket_path);
-		config_free(cfg);
-		return;
-	}
-	snprintf(buf, size, "%s", XNFT_DEFAULT_SOCKET);
+	return config_socket_of(o->config, buf, size, e);
 }
 
 /* Send a request; print an error reply. Returns the parsed reply or NULL (rc set). */
@@ -205,28 +205,31 @@ static json_t *ask(const struct daemon_cli *o, const char *req, int *rc)
 	json_t *j;
 	struct xerr e;
 
-	socket_of(o, path, sizeof(path));
+	if (socket_of(o, path, sizeof(path), &e) < 0) {
+		cli_error(&e);
+		*rc = e.code;
+		return NULL;
+	}
 	if (control_request(path, req, &text, &e) < 0) {
-		xerr_print(stderr, &e);
+		cli_error(&e);
 		*rc = XNFT_EXIT_USAGE;
 		return NULL;
 	}
 	j = json_loads(text, 0, NULL);
+	free(text);
 	if (!j) {
-		fprintf(stderr, "xnft daemon: unreadable reply from %s\n", path);
-		free(text);
+		xerr_set(&e, XNFT_EXIT_USAGE, "unreadable reply from %s", path);
+		cli_error(&e);
 		*rc = XNFT_EXIT_USAGE;
 		return NULL;
 	}
-	if (o->json)
-		fputs(text, stdout);
-	free(text);
 	if (!json_is_true(json_object_get(j, "ok"))) {
 		const char *hint = json_string_value(json_object_get(j, "hint"));
 
-		fprintf(stderr, "error: %s\n", json_string_value(json_object_get(j, "error")) ?: "?");
-		if (hint && *hint)
-			fprintf(stderr, "  hint: %s\n", hint);
+		xerr_set(&e, XNFT_EXIT_FINDINGS, "%s",
+			 json_string_value(json_object_get(j, "error")) ?: "?");
+		xerr_hint(&e, "%s", hint ? hint : "");
+		cli_error(&e);
 		json_decref(j);
 		*rc = XNFT_EXIT_FINDINGS;
 		return NULL;
@@ -260,38 +263,52 @@ static void print_status(json_t *j)
 	json_t *srcs = json_object_get(j, "sources"), *s;
 	size_t i;
 
-	printf("xnft daemon: running, pid %lld, up %llds, config %s (%lld rule(s))\n",
+	printf("xnft daemon: running, pid %lld, up %llds, config %s (%lld %s)\n",
 	       num(j, "pid", NULL), num(j, "uptime_s", NULL), str(j, "config", NULL),
-	       num(j, "rules", NULL));
+	       num(j, "rules", NULL), cli_plural(num(j, "rules", NULL), "rule", "rules"));
 	json_array_foreach(srcs, i, s) {
-		printf("  source %s: %lld record(s), %lld event(s), %lld unparsed, %lld lost\n",
-		       str(s, "spec", NULL), num(s, "records", NULL), num(s, "events", NULL),
-		       num(s, "unparsed", NULL), num(s, "lost", NULL));
+		printf("  source %s: %lld %s, %lld %s, %lld unparsed, %lld lost\n",
+		       str(s, "spec", NULL), num(s, "records", NULL),
+		       cli_plural(num(s, "records", NULL), "record", "records"), num(s, "events", NULL),
+		       cli_plural(num(s, "events", NULL), "event", "events"), num(s, "unparsed", NULL),
+		       num(s, "lost", NULL));
 	}
-	printf("  engine: %lld event(s), %lld matched a rule, %lld whitelisted; %lld ban(s), "
-	       "%lld extension(s)\n", num(j, "engine", "events"), num(j, "engine", "matched"),
-	       num(j, "engine", "whitelisted"), num(j, "engine", "bans"),
-	       num(j, "engine", "extensions"));
-	printf("  tracked: %lld of %lld offender(s), %lld evicted, %lld KiB; %lld active ban(s)\n",
+	printf("  engine: %lld %s, %lld matched a rule, %lld whitelisted; %lld %s, %lld %s\n",
+	       num(j, "engine", "events"), cli_plural(num(j, "engine", "events"), "event", "events"),
+	       num(j, "engine", "matched"), num(j, "engine", "whitelisted"),
+	       num(j, "engine", "bans"), cli_plural(num(j, "engine", "bans"), "ban", "bans"),
+	       num(j, "engine", "extensions"),
+	       cli_plural(num(j, "engine", "extensions"), "extension", "extensions"));
+	printf("  tracked: %lld of %lld %s, %lld evicted, %lld KiB; %lld active %s\n",
 	       num(j, "engine", "offenders"), num(j, "engine", "max_offenders"),
+	       cli_plural(num(j, "engine", "max_offenders"), "offender", "offenders"),
 	       num(j, "engine", "evictions"), num(j, "engine", "memory_bytes") / 1024,
-	       num(j, "engine", "active"));
-	printf("  kernel: %s @%s @%s %s; %lld batch(es), %lld element(s), %lld restore(s), "
-	       "%lld error(s)\n", str(j, "kernel", "table"), str(j, "kernel", "set4"),
-	       str(j, "kernel", "set6"),
+	       num(j, "engine", "active"), cli_plural(num(j, "engine", "active"), "ban", "bans"));
+	printf("  kernel: %s @%s @%s %s; %lld %s, %lld %s, %lld %s, %lld %s\n",
+	       str(j, "kernel", "table"), str(j, "kernel", "set4"), str(j, "kernel", "set6"),
 	       json_is_true(json_object_get(json_object_get(j, "kernel"), "loaded")) ?
 	       "loaded" : "NOT LOADED (bans wait)", num(j, "kernel", "batches"),
-	       num(j, "kernel", "elements"), num(j, "kernel", "restores"),
-	       num(j, "kernel", "errors"));
-	printf("  whitelist: %lld entr(ies) (loopback, %lld host address(es), %lld from the "
-	       "config; %s), %lld ban(s) lifted by it\n",
-	       num(j, "whitelist", "entries"), num(j, "whitelist", "host"),
+	       cli_plural(num(j, "kernel", "batches"), "batch", "batches"),
+	       num(j, "kernel", "elements"),
+	       cli_plural(num(j, "kernel", "elements"), "element", "elements"),
+	       num(j, "kernel", "restores"),
+	       cli_plural(num(j, "kernel", "restores"), "restore", "restores"),
+	       num(j, "kernel", "errors"), cli_plural(num(j, "kernel", "errors"), "error", "errors"));
+	printf("  whitelist: %lld %s (loopback, %lld host %s, %lld from the config; %s), "
+	       "%lld %s lifted by it\n",
+	       num(j, "whitelist", "entries"),
+	       cli_plural(num(j, "whitelist", "entries"), "entry", "entries"),
+	       num(j, "whitelist", "host"),
+	       cli_plural(num(j, "whitelist", "host"), "address", "addresses"),
 	       num(j, "whitelist", "config"), str(j, "whitelist", "note"),
-	       num(j, "whitelist", "lifted"));
-	printf("  history: %s, %lld row(s) waiting, %lld store error(s), %lld row(s) lost\n",
+	       num(j, "whitelist", "lifted"),
+	       cli_plural(num(j, "whitelist", "lifted"), "ban", "bans"));
+	printf("  history: %s, %lld %s waiting, %lld store %s, %lld %s lost\n",
 	       json_is_true(json_object_get(json_object_get(j, "history"), "writable")) ?
 	       "stored" : "NOT STORED (kept in memory, retried)", num(j, "history", "queued"),
-	       num(j, "history", "errors"), num(j, "history", "lost"));
+	       cli_plural(num(j, "history", "queued"), "row", "rows"),
+	       num(j, "history", "errors"), cli_plural(num(j, "history", "errors"), "error", "errors"),
+	       num(j, "history", "lost"), cli_plural(num(j, "history", "lost"), "row", "rows"));
 	printf("  notify: %lld queued, %lld sent, %lld failed, %lld dropped\n",
 	       num(j, "notify", "queued"), num(j, "notify", "sent"), num(j, "notify", "failed"),
 	       num(j, "notify", "dropped"));
@@ -309,16 +326,22 @@ int cmd_daemon(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
+	cli_json_errors(o.json);
 	if (o.check)
 		return check(&o);
 	if (o.status || o.reload) {
 		j = ask(&o, o.status ? "status" : "reload", &rc);
 		if (!j)
 			return rc;
-		if (o.status && !o.json)
+		if (o.status && o.json) {
+			cli_json_print(j, 0);
+			return XNFT_EXIT_OK;
+		}
+		if (o.status)
 			print_status(j);
 		else if (o.reload)
-			printf("xnft daemon: config reloaded (%lld rule(s))\n", num(j, "rules", NULL));
+			printf("xnft daemon: config reloaded (%lld %s)\n", num(j, "rules", NULL),
+			       cli_plural(num(j, "rules", NULL), "rule", "rules"));
 		json_decref(j);
 		return XNFT_EXIT_OK;
 	}

@@ -13,6 +13,8 @@
 #include <jansson.h>
 
 #include "analyze/diff.h"
+#include "cli/json.h"
+#include "cli/printers.h"
 #include "core/err.h"
 #include "core/policy_load.h"
 
@@ -49,9 +51,12 @@ static json_t *lines_json(const struct ds_lines *l)
 
 		for (size_t k = 0; c && k < l->v[i].nconds; k++)
 			json_array_append_new(c, json_string(l->v[i].conds[k]));
-		json_array_append_new(a, json_pack("{s:s, s:s, s:o}", "interface", l->v[i].iface,
-						   "packets", l->v[i].text,
-						   "conditions", c ? c : json_array()));
+		json_t *o = json_pack("{s:s, s:s, s:o}", "interface", l->v[i].iface,
+				      "packets", l->v[i].text, "conditions", c ? c : json_array());
+
+		if (o)
+			cli_ds_line_fields(o, &l->v[i]);
+		json_array_append_new(a, o);
 	}
 	return a;
 }
@@ -59,7 +64,6 @@ static json_t *lines_json(const struct ds_lines *l)
 static void print_json(const char *a, const char *b, const struct diff_result *d)
 {
 	json_t *paths = json_object(), *o;
-	char *s;
 
 	for (int p = 0; paths && p < SX__NPATHS; p++) {
 		json_t *kinds = json_object();
@@ -71,11 +75,7 @@ static void print_json(const char *a, const char *b, const struct diff_result *d
 	}
 	o = json_pack("{s:s, s:s, s:b, s:o}", "old", a, "new", b, "changed", d->changed,
 		      "paths", paths);
-	s = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
-	if (s)
-		printf("%s\n", s);
-	free(s);
-	json_decref(o);
+	cli_json_print(o, 0);
 }
 
 static void print_text(const char *a, const char *b, const struct diff_result *d)
@@ -139,6 +139,7 @@ int cmd_diff(int argc, char **argv)
 		}
 		return cli_bad_option("diff", argv);
 	}
+	cli_json_errors(json);
 	if (argc - optind != 2) {
 		return cli_usage_error("diff", "give two policies, OLD and NEW");
 	}
@@ -160,7 +161,7 @@ int cmd_diff(int argc, char **argv)
 	ruleset_free(a);
 	ruleset_free(b);
 	if (rc) {
-		xerr_print(stderr, &e);
+		cli_error(&e);
 		return XNFT_EXIT_USAGE;
 	}
 	if (json)

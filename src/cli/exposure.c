@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "analyze/exposure.h"
+#include "cli/json.h"
 #include "cli/printers.h"
 #include "core/err.h"
 #include "core/paths.h"
@@ -103,18 +104,91 @@ static int parse_args(int argc, char **argv, struct exposure_opts *o)
 	return -1;
 }
 
+static json_t *strings_json(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a ? a : json_array();
+}
+
+static json_t *text_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/*
+ * An address match as xnft words it ("not in 127.0.0.0/8 and in @BOGON_V4"):
+ * the text, and the named sets it requires the address to be in, or not in.
+ */
+static json_t *addr_json(const char *match)
+{
+	json_t *in = json_array(), *not_in = json_array();
+
+	for (const char *p = match ? strchr(match, '@') : NULL; p; p = strchr(p + 1, '@')) {
+		size_t n = strcspn(p + 1, " ,}");
+		bool negated = p - match >= 7 && !strncmp(p - 7, "not in ", 7);
+		char name[128];
+
+		snprintf(name, sizeof(name), "%.*s", (int)n, p + 1);
+		json_array_append_new(negated ? not_in : in, json_string(name));
+	}
+	if (!match) {
+		json_decref(in);
+		json_decref(not_in);
+		return json_null();
+	}
+	return json_pack("{s:s, s:o, s:o}", "match", match, "in_sets", in, "not_in_sets", not_in);
+}
+
+/* A line's field by its JSON name ("dport"), or NULL. */
+static const char *part(const struct ds_line *l, const char *name)
+{
+	for (size_t i = 0; i < DS_PARTS; i++) {
+		if (!strcmp(ds_part_name(i), name))
+			return l->part[i];
+	}
+	return NULL;
+}
+
+void cli_ds_line_fields(json_t *o, const struct ds_line *l)
+{
+	json_t *fields = json_object();
+
+	for (size_t i = 0; fields && i < DS_PARTS; i++) {
+		if (l->part[i])
+			json_object_set_new(fields, ds_part_name(i), json_string(l->part[i]));
+	}
+	json_object_set_new(o, "interfaces", json_pack("{s:o, s:o}", "in",
+						       strings_json(l->in_ifs, l->nin_ifs), "out",
+						       strings_json(l->out_ifs, l->nout_ifs)));
+	json_object_set_new(o, "family", l->family ? json_string(l->family == 6 ? "ipv6" : "ipv4")
+						   : json_null());
+	/* one protocol: its name and number; several ("!= tcp"): see fields.protocol */
+	json_object_set_new(o, "protocol", text_or_null(l->l4 >= 0 ? part(l, "protocol") : NULL));
+	json_object_set_new(o, "protocol_number", l->l4 >= 0 ? json_integer(l->l4) : json_null());
+	json_object_set_new(o, "ports", json_pack("{s:o, s:o}", "sport", text_or_null(part(l, "sport")),
+						  "dport", text_or_null(part(l, "dport"))));
+	json_object_set_new(o, "source", addr_json(part(l, "source")));
+	json_object_set_new(o, "destination", addr_json(part(l, "destination")));
+	json_object_set_new(o, "fields", fields ? fields : json_object());
+}
+
 static json_t *lines_json(const struct ds_lines *l)
 {
 	json_t *a = json_array();
 
 	for (size_t i = 0; a && i < l->n; i++) {
-		json_t *c = json_array();
+		json_t *c = json_array(), *o;
 
 		for (size_t k = 0; c && k < l->v[i].nconds; k++)
 			json_array_append_new(c, json_string(l->v[i].conds[k]));
-		json_array_append_new(a, json_pack("{s:s, s:s, s:o}", "interface", l->v[i].iface,
-						   "accepted", l->v[i].text,
-						   "conditions", c ? c : json_array()));
+		o = json_pack("{s:s, s:s, s:o}", "interface", l->v[i].iface,
+			      "accepted", l->v[i].text, "conditions", c ? c : json_array());
+		if (o)
+			cli_ds_line_fields(o, &l->v[i]);
+		json_array_append_new(a, o);
 	}
 	return a;
 }
@@ -133,16 +207,10 @@ json_t *cli_exposure_json(const struct exposure *x)
 static void print_json(const char *policy, const struct exposure *x)
 {
 	json_t *o = cli_exposure_json(x);
-	char *s;
 
 	if (o)
 		json_object_set_new(o, "policy", json_string(policy));
-	s = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
-
-	if (s)
-		printf("%s\n", s);
-	free(s);
-	json_decref(o);
+	cli_json_print(o, 0);
 }
 
 /* Lines grouped under their interface header. */
@@ -204,6 +272,7 @@ int cmd_exposure(int argc, char **argv)
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
+	cli_json_errors(o.json);
 	rc = cli_load_policy("exposure", o.policy, o.live, &rs);
 	if (!rc)
 		rc = cli_local_apply("exposure", &o.local, rs);
@@ -217,7 +286,7 @@ int cmd_exposure(int argc, char **argv)
 	rc = exposure_compute(rs, NULL, &q, &x, &e);
 	ruleset_free(rs);
 	if (rc) {
-		xerr_print(stderr, &e);
+		cli_error(&e);
 		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
 	}
 	if (o.json)

@@ -52,8 +52,9 @@ static void usage(FILE *out)
 		"  --force                overwrite an existing DIR/nftables.conf\n"
 		"  -h, --help             show this help\n"
 		"\n"
-		"Then: xnft check DIR, and load it with nft -I DIR -f DIR/nftables.conf\n"
-		"(nft looks up the rules/ includes on its include path, hence -I DIR).\n"
+		"Then: xnft check DIR, and load it with xnft apply DIR --confirm 60, then\n"
+		"xnft confirm from a second SSH session (the lockout gate, the confirm\n"
+		"window and the boot record need xnft apply: never load it with nft -f).\n"
 		"Exit status: 0 written, 1 invalid value, 2 usage error or DIR not writable.\n");
 }
 
@@ -202,7 +203,8 @@ static void print_result(const struct init_args *a, const char *wan_note)
 		       "    you need the console (add one with --admin CIDR)\n");
 	printf("Next steps:\n");
 	printf("  xnft check %s\n", dir);
-	printf("  nft -I %s -f %s/nftables.conf\n", dir, dir);
+	printf("  xnft apply %s --confirm 60\n", dir);
+	printf("  xnft confirm    (from a second SSH session, once you can still get in)\n");
 }
 
 int cmd_init(int argc, char **argv)
@@ -218,7 +220,7 @@ int cmd_init(int argc, char **argv)
 	}
 	a = calloc(1, sizeof(*a));
 	if (!a) {
-		fprintf(stderr, "xnft: error: out of memory\n");
+		fprintf(stderr, "xnft init: out of memory\n");
 		return XNFT_EXIT_USAGE;
 	}
 	xerr_clear(&e);

@@ -3,6 +3,7 @@
  * xnft lint: print what src/analyze/lint found, compiler style, or as JSON.
  */
 #include "cli/cli.h"
+#include "cli/json.h"
 #include "cli/printers.h"
 
 #include <getopt.h>
@@ -151,7 +152,6 @@ json_t *cli_lint_finding_json(const struct lint_finding *f)
 static void print_json(const struct lint_opts *o, const struct lint_report *r)
 {
 	json_t *all = json_object(), *v = json_array();
-	char *s;
 
 	if (!all || !v) {
 		json_decref(all);
@@ -167,11 +167,7 @@ static void print_json(const struct lint_opts *o, const struct lint_report *r)
 	json_object_set_new(all, "complete", json_boolean(!r->incomplete));
 	json_object_set_new(all, "redundancy_unchecked", json_integer((json_int_t)r->unchecked));
 	json_object_set_new(all, "findings", v);
-	s = json_dumps(all, JSON_INDENT(2) | JSON_SORT_KEYS);
-	if (s)
-		printf("%s\n", s);
-	free(s);
-	json_decref(all);
+	cli_json_print(all, 0);
 }
 
 static void print_ids(bool json)
@@ -179,7 +175,6 @@ static void print_ids(bool json)
 	size_t n;
 	const struct lint_id_info *v = lint_ids(&n);
 	json_t *a = json ? json_array() : NULL;
-	char *s;
 
 	for (size_t i = 0; i < n; i++) {
 		if (a)
@@ -192,13 +187,8 @@ static void print_ids(bool json)
 			printf("%s  %-7s  %-10s  %s\n", v[i].id, lint_severity_name(v[i].sev),
 			       v[i].family, v[i].title);
 	}
-	if (!a)
-		return;
-	s = json_dumps(a, JSON_INDENT(2));
-	if (s)
-		printf("%s\n", s);
-	free(s);
-	json_decref(a);
+	if (a)
+		cli_json_print(json_pack("{s:o}", "ids", a), 0);
 }
 
 int cmd_lint(int argc, char **argv)
@@ -215,6 +205,7 @@ int cmd_lint(int argc, char **argv)
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
+	cli_json_errors(o.json);
 	if (o.ids) {
 		print_ids(o.json);
 		return XNFT_EXIT_OK;
@@ -222,7 +213,7 @@ int cmd_lint(int argc, char **argv)
 	xerr_clear(&e);
 	rc = o.live ? lint_live(&r, &e) : lint_policy(o.policy, &r, &e);
 	if (rc) {
-		xerr_print(stderr, &e);
+		cli_error(&e);
 		lint_report_free(&r);
 		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
 	}

@@ -30,4 +30,11 @@ json_t *cli_verify_item_json(const struct ruleset *rs, const char *base,
 void cli_exposure_print(const char *policy, const struct exposure *x);
 json_t *cli_exposure_json(const struct exposure *x);
 
+/*
+ * The structured fields of one line of a description (exposure, diff), added
+ * to o beside its prose: interfaces, family, protocol, ports, source and
+ * destination (with the named sets they are in and not in), every field.
+ */
+void cli_ds_line_fields(json_t *o, const struct ds_line *l);
+
 #endif

@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "cli/json.h"
 #include "core/err.h"
 #include "events/event.h"
 #include "events/format.h"
@@ -153,20 +154,24 @@ static void print_sources(const struct report_summary *s)
 {
 	char a[64], net[80];
 
-	printf("\nTop sources (%llu distinct, in %llu networks):\n",
-	       (unsigned long long)s->distinct_sources, (unsigned long long)s->distinct_nets);
+	printf("\nTop sources (%llu distinct, in %llu %s):\n",
+	       (unsigned long long)s->distinct_sources, (unsigned long long)s->distinct_nets,
+	       cli_plural((long long)s->distinct_nets, "network", "networks"));
 	for (size_t i = 0; i < s->nsources; i++) {
 		const struct report_source *src = &s->sources[i];
 
 		event_addr_format(src->family, src->addr, a, sizeof(a));
 		net_text(&src->net, net, sizeof(net));
-		printf("  %-39s %10llu   in %s: %llu events, %llu source%s\n", a,
+		printf("  %-39s %10llu   in %s: %llu %s, %llu source%s\n", a,
 		       (unsigned long long)src->count, net, (unsigned long long)src->net.count,
+		       cli_plural((long long)src->net.count, "event", "events"),
 		       (unsigned long long)src->net.sources, src->net.sources == 1 ? "" : "s");
 	}
 	if (s->untracked_events)
-		printf("  (%llu events from sources past the %u tracked are in the totals only)\n",
-		       (unsigned long long)s->untracked_events, REPORT_MAX_SOURCES);
+		printf("  (%llu %s from sources past the %u tracked are in the totals only)\n",
+		       (unsigned long long)s->untracked_events,
+		       cli_plural((long long)s->untracked_events, "event", "events"),
+		       REPORT_MAX_SOURCES);
 	printf("\nTop networks:\n");
 	for (size_t i = 0; i < s->nnets; i++) {
 		net_text(&s->nets[i], net, sizeof(net));
@@ -276,6 +281,7 @@ static json_t *json_report(const struct report_summary *s, const char *spec,
 	json_object_set_new(root, "source", json_string(spec));
 	json_object_set_new(root, "events", json_integer((json_int_t)s->events));
 	json_object_set_new(root, "unparsed", json_integer((json_int_t)st->unparsed));
+	json_object_set_new(root, "not_netfilter", json_integer((json_int_t)st->other));
 	json_object_set_new(root, "not_kernel", json_integer((json_int_t)st->not_kernel));
 	if (s->events) {
 		json_object_set_new(root, "first", json_time(s->first_us));
@@ -337,11 +343,8 @@ static int print_report(struct report *r, const struct report_args *a, struct ev
 	if (report_summarize(r, a->top, &s, e) < 0)
 		return -1;
 	if (a->json) {
-		json_t *root = json_report(&s, evsource_spec(src), evsource_stats(src));
-
-		json_dumpf(root, stdout, JSON_INDENT(2));
-		printf("\n");
-		json_decref(root);
+		cli_json_print(json_report(&s, evsource_spec(src), evsource_stats(src)),
+			       JSON_INDENT(2));
 	} else {
 		print_text(&s, evsource_spec(src));
 	}
@@ -357,14 +360,16 @@ int cmd_report(int argc, char **argv)
 	struct report *r = NULL;
 	struct sigaction sa;
 	struct xerr e;
-	int ret;
+	int ret, rc;
 
 	if (cli_wants_help(argc, argv)) {
 		usage(stdout);
 		return XNFT_EXIT_OK;
 	}
 	xerr_clear(&e);
-	if (parse_args(&a, argc, argv, &e) < 0)
+	rc = parse_args(&a, argc, argv, &e);
+	cli_json_errors(a.json);
+	if (rc < 0)
 		goto fail;
 	o.since_us = a.since_us;
 	if (evsource_open(&src, a.source, &o, &e) < 0)
@@ -385,7 +390,7 @@ int cmd_report(int argc, char **argv)
 	evsource_close(src);
 	return XNFT_EXIT_OK;
 fail:
-	xerr_print(stderr, &e);
+	cli_error(&e);
 	ret = e.code ? e.code : XNFT_EXIT_USAGE;
 	if (src)
 		print_notes(src);

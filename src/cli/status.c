@@ -12,8 +12,10 @@
 #include <jansson.h>
 
 #include "apply/apply.h"
+#include "cli/json.h"
 #include "core/err.h"
 #include "core/paths.h"
+#include "core/timefmt.h"
 
 static void usage(FILE *out)
 {
@@ -37,12 +39,7 @@ static void usage(FILE *out)
 
 static void fmt_time(time_t t, char *buf, size_t n)
 {
-	struct tm tm;
-
-	if (!t || !localtime_r(&t, &tm))
-		snprintf(buf, n, "-");
-	else
-		strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm);
+	timefmt_local(t, buf, n);
 }
 
 static long secs_left(const struct apply_status *s)
@@ -60,7 +57,7 @@ static bool fallback_active(const struct apply_status *s)
 
 static void print_text(const struct apply_status *s, bool verbose)
 {
-	char t[32], t2[32];
+	char t[TIMEFMT_MAX], t2[TIMEFMT_MAX];
 
 	printf("loaded:     %s\n", s->live_present ? "table inet xnft" : "no table inet xnft");
 	if (s->live_present)
@@ -80,9 +77,10 @@ static void print_text(const struct apply_status *s, bool verbose)
 		printf("            confirmed %s\n", t);
 	if (s->pending) {
 		fmt_time(s->pend.deadline, t, sizeof(t));
+		timefmt_relative(s->pend.deadline, time(NULL), t2, sizeof(t2));
 		if (s->pend.alive)
-			printf("pending:    apply %s of %s: reverted at %s (%ld s left) unless "
-			       "'xnft confirm'\n", s->pend.id, s->pend.policy, t, secs_left(s));
+			printf("pending:    apply %s of %s: reverted at %s (%s) unless "
+			       "'xnft confirm'\n", s->pend.id, s->pend.policy, t, t2);
 		else
 			printf("pending:    apply %s: its guard (pid %ld) is GONE; the loaded policy "
 			       "is unconfirmed\n", s->pend.id, s->pend.pid);
@@ -112,21 +110,32 @@ static void print_text(const struct apply_status *s, bool verbose)
 		fmt_time(a->ended, t2, sizeof(t2));
 		printf("  %s  %-12s %s\n", t, a->result, a->policy);
 		if (!verbose) {
-			printf("  %19s  %s at %s: %s\n", "", a->last_step, t2 + 11, a->msg);
+			printf("  %23s  %s at %s: %s\n", "", a->last_step, t2 + 11, a->msg);
 			continue;
 		}
 		for (size_t k = 0; k < a->nsteps; k++) {
 			fmt_time(a->steps[k].t, t2, sizeof(t2));
-			printf("  %19s  %s %-9s %-10s %s\n", "", t2 + 11, a->steps[k].step,
+			printf("  %23s  %s %-9s %-10s %s\n", "", t2 + 11, a->steps[k].step,
 			       a->steps[k].result, a->steps[k].msg);
 		}
 	}
 }
 
+/* Beside each epoch field KEY, KEY_rfc3339 ("2026-12-07T14:03:10Z", null when unset). */
+static void add_rfc3339(json_t *o, const char *key, time_t t)
+{
+	char name[64], text[TIMEFMT_MAX];
+
+	if (!o)
+		return;
+	snprintf(name, sizeof(name), "%s_rfc3339", key);
+	timefmt_rfc3339(t, text, sizeof(text));
+	json_object_set_new(o, name, text[0] ? json_string(text) : json_null());
+}
+
 static void print_json(const struct apply_status *s)
 {
-	json_t *o = json_object(), *runs = json_array(), *pend = json_null();
-	char *text;
+	json_t *o = json_object(), *runs = json_array(), *pend = json_null(), *x;
 
 	if (!o || !runs)
 		return;
@@ -134,24 +143,29 @@ static void print_json(const struct apply_status *s)
 		const struct status_apply *a = &s->applies[i];
 		json_t *steps = json_array();
 
-		for (size_t k = 0; steps && k < a->nsteps; k++)
-			json_array_append_new(steps, json_pack("{s:I, s:s, s:s, s:s}", "time",
-							       (json_int_t)a->steps[k].t, "step",
-							       a->steps[k].step, "result",
-							       a->steps[k].result, "message",
-							       a->steps[k].msg));
-		json_array_append_new(runs, json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:o}",
-						      "id", a->id, "started", (json_int_t)a->started,
-						      "ended", (json_int_t)a->ended, "command", a->policy,
-						      "result", a->result, "last_step", a->last_step,
-						      "message", a->msg, "steps",
-						      steps ? steps : json_array()));
+		for (size_t k = 0; steps && k < a->nsteps; k++) {
+			x = json_pack("{s:I, s:s, s:s, s:s}", "time", (json_int_t)a->steps[k].t,
+				      "step", a->steps[k].step, "result", a->steps[k].result,
+				      "message", a->steps[k].msg);
+			add_rfc3339(x, "time", a->steps[k].t);
+			json_array_append_new(steps, x);
+		}
+		x = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:o}",
+			      "id", a->id, "started", (json_int_t)a->started,
+			      "ended", (json_int_t)a->ended, "command", a->policy,
+			      "result", a->result, "last_step", a->last_step,
+			      "message", a->msg, "steps", steps ? steps : json_array());
+		add_rfc3339(x, "started", a->started);
+		add_rfc3339(x, "ended", a->ended);
+		json_array_append_new(runs, x);
 	}
-	if (s->pending)
+	if (s->pending) {
 		pend = json_pack("{s:s, s:s, s:I, s:I, s:I, s:b}", "id", s->pend.id, "policy",
 				 s->pend.policy, "guard_pid", (json_int_t)s->pend.pid, "deadline",
 				 (json_int_t)s->pend.deadline, "seconds_left", (json_int_t)secs_left(s),
 				 "guard_alive", s->pend.alive);
+		add_rfc3339(pend, "deadline", s->pend.deadline);
+	}
 	json_object_set_new(o, "loaded", json_boolean(s->live_present));
 	json_object_set_new(o, "loaded_hash", json_string(s->live_hash));
 	json_object_set_new(o, "policy", json_string(s->policy));
@@ -163,21 +177,20 @@ static void print_json(const struct apply_status *s)
 	json_object_set_new(o, "changed_since_apply", json_boolean(s->changed_since_apply));
 	json_object_set_new(o, "confirmed_policy", json_boolean(s->confirmed_present));
 	json_object_set_new(o, "confirmed_at", json_integer((json_int_t)s->confirmed_at));
+	add_rfc3339(o, "confirmed_at", s->confirmed_at);
 	json_object_set_new(o, "pending", pend ? pend : json_null());
-	json_object_set_new(o, "lock", s->lock_pid ?
-			    json_pack("{s:I, s:s, s:I}", "pid", (json_int_t)s->lock_pid, "command",
-				      s->lock_what, "since", (json_int_t)s->lock_since) : json_null());
-	json_object_set_new(o, "last_boot", s->boot_source[0] ?
-			    json_pack("{s:s, s:I, s:s, s:b}", "source", s->boot_source, "time",
-				      (json_int_t)s->boot_at, "reason", s->boot_reason, "fallback",
-				      !strcmp(s->boot_source, "fallback")) : json_null());
+	x = s->lock_pid ? json_pack("{s:I, s:s, s:I}", "pid", (json_int_t)s->lock_pid, "command",
+				    s->lock_what, "since", (json_int_t)s->lock_since) : NULL;
+	add_rfc3339(x, "since", s->lock_since);
+	json_object_set_new(o, "lock", x ? x : json_null());
+	x = s->boot_source[0] ? json_pack("{s:s, s:I, s:s, s:b}", "source", s->boot_source, "time",
+					  (json_int_t)s->boot_at, "reason", s->boot_reason,
+					  "fallback", !strcmp(s->boot_source, "fallback")) : NULL;
+	add_rfc3339(x, "time", s->boot_at);
+	json_object_set_new(o, "last_boot", x ? x : json_null());
 	json_object_set_new(o, "fallback_active", json_boolean(fallback_active(s)));
 	json_object_set_new(o, "runs", runs);
-	text = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
-	if (text)
-		printf("%s\n", text);
-	free(text);
-	json_decref(o);
+	cli_json_print(o, 0);
 }
 
 int cmd_status(int argc, char **argv)
@@ -210,10 +223,10 @@ int cmd_status(int argc, char **argv)
 	}
 	if (optind < argc)
 		policy = argv[optind++];
-	if (optind < argc) {
-		fprintf(stderr, "xnft status: give at most one POLICY\n");
-		return XNFT_EXIT_USAGE;
-	}
+	cli_json_errors(json);
+	if (optind < argc)
+		return cli_usage_error("status", "give at most one POLICY, not '%s' too",
+				       argv[optind]);
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		fprintf(stderr, "xnft status: out of memory\n");
@@ -221,7 +234,7 @@ int cmd_status(int argc, char **argv)
 	}
 	xerr_clear(&e);
 	if (apply_status(policy, s, &e)) {
-		xerr_print(stderr, &e);
+		cli_error(&e);
 		free(s);
 		return XNFT_EXIT_USAGE;
 	}

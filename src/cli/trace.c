@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "analyze/trace.h"
+#include "cli/json.h"
 #include "core/err.h"
 #include "core/paths.h"
 #include "core/policy_load.h"
@@ -46,7 +47,8 @@ static void usage(FILE *out)
 		"                  delivered here, to another address forwarded; fib daddr\n"
 		"                  type is decided by them (--live takes the host's own)\n"
 		"  --in-set NAME   the packet is in set @NAME, which is filled at run time\n"
-		"                  (e.g. BANNED4); repeatable\n"
+		"                  (e.g. BANNED4); repeatable; a set the ruleset lacks\n"
+		"                  is refused\n"
 		"  --packets FILE  one PACKET per line ('-' = standard input, '#' comments);\n"
 		"                  with --json, one JSON object per line\n"
 		"  --matched       show only the rules that matched\n"
@@ -165,12 +167,28 @@ static int load(struct session *s)
 	xerr_clear(&e);
 	if (!s->o->live &&
 	    policy_resolve(s->o->policy, entry, sizeof(entry), s->base, sizeof(s->base), &e)) {
-		xerr_print(stderr, &e);
-		return XNFT_EXIT_USAGE;
+		cli_error(&e);
+		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
 	}
 	int rc = cli_load_policy("trace", s->o->policy, s->o->live, &s->rs);
 
 	return rc ? rc : cli_local_apply("trace", &s->o->local, s->rs);
+}
+
+/* --in-set names a set the ruleset has: a typo would silently trace the other case. */
+static int check_in_sets(struct session *s)
+{
+	struct xerr e;
+
+	for (size_t i = 0; i < s->o->topts.nin_sets; i++) {
+		xerr_clear(&e);
+		if (ruleset_require_set(s->rs, s->o->in_sets[i], &e)) {
+			xerr_wrap(&e, "--in-set %s", s->o->in_sets[i]);
+			cli_error(&e);
+			return XNFT_EXIT_USAGE;
+		}
+	}
+	return XNFT_EXIT_OK;
 }
 
 /* $NAME words: the values of the policy files' define lines. */
@@ -215,18 +233,9 @@ static void print_error(struct session *s, const struct xerr *e, int lineno)
 			 s->o->packets);
 		x.line = lineno;
 	}
-	if (!s->o->json) {
-		xerr_print(stderr, &x);
-		return;
-	}
-	json_t *o = json_pack("{s:i, s:i, s:s, s:s}", "line", lineno, "col", x.col, "error", x.msg,
-			      "hint", x.hint);
-	char *t = o ? json_dumps(o, JSON_COMPACT) : NULL;
-
-	if (t)
-		printf("%s\n", t);
-	free(t);
-	json_decref(o);
+	/* one failure object per packet that cannot be traced, in the shape of every command */
+	if (s->o->json)
+		cli_json_print(cli_json_failure(&x, NULL), s->o->packets ? JSON_COMPACT : 0);
 	xerr_print(stderr, &x);
 }
 
@@ -236,15 +245,10 @@ static void print_trace(struct session *s, const struct trace_result *r, const c
 
 	if (s->o->json) {
 		json_t *o = trace_to_json(r, base);
-		char *t;
 
 		if (o && note[0])
 			json_object_set_new(o, "defines", json_string(note));
-		t = o ? json_dumps(o, s->o->packets ? JSON_COMPACT : JSON_INDENT(2)) : NULL;
-		if (t)
-			printf("%s\n", t);
-		free(t);
-		json_decref(o);
+		cli_json_print(o, s->o->packets ? JSON_COMPACT : JSON_INDENT(2));
 		return;
 	}
 	char *t = trace_format_text(r, base, (s->color ? TRACE_FMT_COLOR : 0) |
@@ -290,8 +294,11 @@ static int trace_file(struct session *s)
 	int lineno = 0;
 
 	if (!f) {
-		fprintf(stderr, "xnft trace: cannot open %s\n  hint: give a readable file of "
-			"packets, one a line\n", s->o->packets);
+		struct xerr e;
+
+		xerr_set(&e, XNFT_EXIT_USAGE, "cannot open %s", s->o->packets);
+		xerr_hint(&e, "give a readable file of packets, one a line");
+		cli_error(&e);
 		return XNFT_EXIT_USAGE;
 	}
 	while (fgets(line, sizeof(line), f)) {
@@ -324,9 +331,15 @@ int cmd_trace(int argc, char **argv)
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
+	cli_json_errors(o.json);
 	rc = load(&s);
 	if (rc)
 		return rc;
+	rc = check_in_sets(&s);
+	if (rc) {
+		ruleset_free(s.rs);
+		return rc;
+	}
 	s.color = !o.json && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	if (o.packets)
 		rc = trace_file(&s);

@@ -4,6 +4,7 @@
  * print the intent, one counterexample packet and the choices it needs.
  */
 #include "cli/cli.h"
+#include "cli/json.h"
 #include "cli/printers.h"
 
 #include <getopt.h>
@@ -135,18 +136,13 @@ static void print_json(const char *policy, const struct ruleset *rs, const char 
 		       const struct verify_result *r)
 {
 	json_t *items = json_array(), *o;
-	char *s;
 
 	for (size_t i = 0; items && i < r->n; i++)
 		json_array_append_new(items, cli_verify_item_json(rs, base, &r->items[i]));
 	o = json_pack("{s:s, s:s, s:i, s:i, s:i, s:o}", "policy", policy, "intents",
 		      r->intents_path, "total", (int)r->n, "held", (int)r->held, "violated",
 		      (int)r->violated, "results", items);
-	s = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
-	if (s)
-		printf("%s\n", s);
-	free(s);
-	json_decref(o);
+	cli_json_print(o, 0);
 }
 
 /* The intent, and for a violation its counterexample traced rule by rule. */
@@ -198,10 +194,11 @@ int cmd_verify(int argc, char **argv)
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
+	cli_json_errors(o.json);
 	xerr_clear(&e);
 	if (policy_resolve(o.policy, entry, sizeof(entry), incdir, sizeof(incdir), &e)) {
-		xerr_print(stderr, &e);
-		return XNFT_EXIT_USAGE;
+		cli_error(&e);
+		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
 	}
 	rc = cli_load_policy("verify", o.policy, 0, &rs);
 	if (!rc)
@@ -213,7 +210,7 @@ int cmd_verify(int argc, char **argv)
 	rc = verify_policy(entry, incdir, rs, NULL, o.intents, &r, &e);
 	if (rc) {
 		ruleset_free(rs);
-		xerr_print(stderr, &e);
+		cli_error(&e);
 		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
 	}
 	if (o.json)

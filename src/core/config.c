@@ -869,6 +869,21 @@ int config_load(const char *path, struct xnft_config **out, struct xerr *e)
 	return rc;
 }
 
+int config_socket_of(const char *config, char *buf, size_t size, struct xerr *e)
+{
+	struct xnft_config *cfg;
+
+	if (config_load(config ? config : XNFT_DEFAULT_CONFIG, &cfg, e) < 0) {
+		if (config || e->code != XNFT_EXIT_USAGE)
+			return -1;
+		snprintf(buf, size, "%s", XNFT_DEFAULT_SOCKET);
+		return 0;
+	}
+	snprintf(buf, size, "%s", cfg->socket_path);
+	config_free(cfg);
+	return 0;
+}
+
 void config_free(struct xnft_config *c)
 {
 	if (!c)

@@ -112,6 +112,15 @@ int config_parse(const char *name, const char *text, struct xnft_config **out, s
 
 void config_free(struct xnft_config *c);
 
+/*
+ * The daemon's control socket for a client: the [daemon] socket of config
+ * (NULL: the default config, or the default socket when that file does not
+ * exist). A config given by name that cannot be read, or any config that
+ * does not parse, is an error (-1, e as config_load sets it): a client must
+ * not knock at the wrong socket because of a typo in the file.
+ */
+int config_socket_of(const char *config, char *buf, size_t size, struct xerr *e);
+
 /* "90s", "500ms", "10m", "1h30m", "2d", "1w"; a bare number is seconds. */
 int config_parse_duration(const char *text, uint64_t *ms, struct xerr *e);
 

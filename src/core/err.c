@@ -80,6 +80,13 @@ int xerr_wrap(struct xerr *e, const char *fmt, ...)
 	return -1;
 }
 
+static char program[64] = "xnft";
+
+void xerr_program(const char *name)
+{
+	snprintf(program, sizeof(program), "%s", name ? name : "xnft");
+}
+
 void xerr_print(FILE *out, const struct xerr *e)
 {
 	if (e->file[0] && e->line > 0 && e->col > 0)
@@ -89,7 +96,7 @@ void xerr_print(FILE *out, const struct xerr *e)
 	else if (e->file[0])
 		fprintf(out, "%s: error: %s\n", e->file, e->msg);
 	else
-		fprintf(out, "xnft: error: %s\n", e->msg);
+		fprintf(out, "%s: %s\n", program, e->msg);
 	if (e->hint[0])
 		fprintf(out, "  hint: %s\n", e->hint);
 }

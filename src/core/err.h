@@ -47,7 +47,14 @@ int xerr_hint(struct xerr *e, const char *fmt, ...)
 int xerr_wrap(struct xerr *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* "file:line:col: error: msg" then "  hint: ..." — for main and src/cli only. */
+/*
+ * "file:line:col: error: msg" then "  hint: ..." — for main and src/cli only.
+ * An error without a file is "xnft CMD: msg", the prefix every command's
+ * own messages use (xerr_program names the command).
+ */
 void xerr_print(FILE *out, const struct xerr *e);
+
+/* The prefix of errors without a file: "xnft check"; main sets it once. Default "xnft". */
+void xerr_program(const char *name);
 
 #endif

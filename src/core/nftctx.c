@@ -5,6 +5,7 @@
  * the commands can print them the way a compiler does.
  */
 #include "core/nftctx.h"
+#include "core/didyoumean.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -131,13 +132,52 @@ static void drain_buffers(struct nftctx *ctx)
 
 /* ---- diagnostics ------------------------------------------------------- */
 
+/*
+ * The kernel's ENOENT for a statement whose kernel feature is missing says
+ * nothing of the feature: name it, from the statement on the line.
+ */
+static const char *missing_feature(const struct nft_diag *x)
+{
+	if (!strstr(x->msg, "No such file or directory"))
+		return NULL;
+	if (strstr(x->text, "flowtable "))
+		return "this kernel has no flowtable support (nf_flow_table, nf_flow_table_inet): "
+		       "load the modules or build them in, or remove the flowtable";
+	if (strstr(x->text, "flow add ") || strstr(x->text, "flow offload "))
+		return "the flowtable it names did not load (this kernel may lack flowtable "
+		       "support: see the flowtable's own error)";
+	if (strstr(x->text, "ct helper set "))
+		return "the ct helper object it names did not load (see that object's error)";
+	if (strstr(x->text, "ct helper "))
+		return "this kernel has no conntrack helper of the object's type (module "
+		       "nf_conntrack_TYPE, e.g. nf_conntrack_ftp): load it, or check the type's spelling";
+	return NULL;
+}
+
+/* libnftables' bare messages, explained: a keyword's typo, a missing kernel feature. */
+static void add_suggestion(struct nft_diag *x)
+{
+	char hint[128];
+	const char *why = missing_feature(x);
+	size_t n = strlen(x->msg);
+
+	if (why) {
+		snprintf(x->msg + n, sizeof(x->msg) - n, "; %s", why);
+		return;
+	}
+	if (strncmp(x->msg, "syntax error", 12) || !nft_did_you_mean(x->text, hint, sizeof(hint)))
+		return;
+	snprintf(x->msg + n, sizeof(x->msg) - n, "; %s", hint);
+}
+
 static int diag_push(struct nft_diags *d, const struct nft_diag *x)
 {
 	struct nft_diag *v = realloc(d->v, (d->n + 1) * sizeof(*v));
 
 	if (!v)
 		return -1;
-	v[d->n++] = *x;
+	v[d->n] = *x;
+	add_suggestion(&v[d->n++]);
 	d->v = v;
 	return 0;
 }

@@ -34,6 +34,34 @@ static int missing(const char *path, const char *what, struct xerr *e)
 	return -1;
 }
 
+/*
+ * nft reads any bytes and echoes the line it failed on: a binary file given
+ * by mistake would fill the terminal with raw bytes. A control character
+ * other than whitespace in the first 64 KiB means it is not a policy.
+ */
+static int text_file(const char *path, struct xerr *e)
+{
+	unsigned char buf[65536];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f)
+		return missing(path, "cannot read policy", e);
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = buf[i];
+
+		if ((c < 0x20 && !strchr("\t\n\r\f\v", c)) || c == 0x7f) {
+			xerr_at(e, XNFT_EXIT_FINDINGS, path, 0, 0, "not a text file (byte 0x%02x "
+				"at offset %zu)", c, i);
+			return xerr_hint(e, "give the nftables policy file (text), or a directory "
+					 "holding %s", POLICY_ENTRY_NAME);
+		}
+	}
+	return 0;
+}
+
 int policy_resolve(const char *path_or_dir, char *entry, size_t entry_len,
 		   char *incdir, size_t incdir_len, struct xerr *e)
 {
@@ -70,7 +98,7 @@ int policy_resolve(const char *path_or_dir, char *entry, size_t entry_len,
 		return xerr_set(e, XNFT_EXIT_USAGE, "policy %s is not a regular file", entry);
 	if (access(entry, R_OK))
 		return missing(entry, "cannot read policy", e);
-	return 0;
+	return text_file(entry, e);
 }
 
 static void add_locations(struct ruleset *rs, const char *entry)

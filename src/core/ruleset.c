@@ -1354,3 +1354,22 @@ char *rs_term_format(const struct rs_term *t)
 	fmt_term(&b, t, NULL);
 	return sb_done(&b);
 }
+
+int ruleset_require_set(const struct ruleset *rs, const char *name, struct xerr *e)
+{
+	char have[600] = "";
+	size_t len = 0, n = 0;
+
+	for (size_t i = 0; i < rs->ntables; i++) {
+		const struct rs_table *t = rs->tables[i];
+
+		if (rs_table_set(t, name))
+			return 0;
+		for (size_t k = 0; k < t->nsets && len < sizeof(have); k++, n++)
+			len += (size_t)snprintf(have + len, sizeof(have) - len, "%s@%s",
+						n ? ", " : "", t->sets[k]->name);
+	}
+	xerr_set(e, XNFT_EXIT_USAGE, "no set @%s in the ruleset (%s%s)", name,
+		 n ? "it has " : "it has no named sets", have);
+	return xerr_hint(e, "give the name of one of its sets");
+}

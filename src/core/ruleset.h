@@ -752,6 +752,12 @@ struct rs_table *ruleset_table(const struct ruleset *rs, enum rs_family fam, con
 struct rs_chain *rs_table_chain(const struct rs_table *t, const char *name);
 struct rs_set *rs_table_set(const struct rs_table *t, const char *name);
 
+/*
+ * A set (or map) of that name exists in some table: 0; else -1, e naming
+ * the sets there are ("... it has @A, @B"), XNFT_EXIT_USAGE.
+ */
+int ruleset_require_set(const struct ruleset *rs, const char *name, struct xerr *e);
+
 /* Rule as nft text ("tcp dport 22 accept"); implicit matches hidden unless show_implicit. */
 char *ruleset_rule_format(const struct rs_rule *r, bool show_implicit);
 char *rs_stmt_format(const struct rs_stmt *s);

@@ -227,8 +227,8 @@ static bool refresh_policy_part(struct daemon *d, bool check)
 			 "ADMIN_ALLOWLIST* sets) not loaded yet", d->cfg->table_family,
 			 d->cfg->table);
 	else
-		snprintf(d->policy_note, sizeof(d->policy_note), "%zu entries from MESH_PEERS*, "
-			 "ADMIN_ALLOWLIST* (%s)", l.n, d->cfg->policy);
+		snprintf(d->policy_note, sizeof(d->policy_note), "%zu entr%s from MESH_PEERS*, "
+			 "ADMIN_ALLOWLIST* (%s)", l.n, l.n == 1 ? "y" : "ies", d->cfg->policy);
 	return true;
 }
 

@@ -131,9 +131,21 @@ int evsource_stats_note(const struct evsource *s, unsigned i, char *buf, size_t 
 	unsigned k = 0;
 
 	if (st->unparsed && k++ == i) {
-		snprintf(buf, size, "%llu record%s could not be parsed (the first, record %llu: "
-			 "\"%s\")", (unsigned long long)st->unparsed, st->unparsed == 1 ? "" : "s",
-			 (unsigned long long)st->first_unparsed_at, st->first_unparsed);
+		snprintf(buf, size, "%llu record%s looked like a netfilter log line but could not "
+			 "be parsed (the first, record %llu: \"%s\")", (unsigned long long)st->unparsed,
+			 st->unparsed == 1 ? "" : "s", (unsigned long long)st->first_unparsed_at,
+			 st->first_unparsed);
+		return 1;
+	}
+	if (st->other && k++ == i) {
+		int n = snprintf(buf, size, "%llu record%s %s not a netfilter log line "
+				 "(another kernel message, say) and skipped", (unsigned long long)st->other,
+				 st->other == 1 ? "" : "s", st->other == 1 ? "was" : "were");
+
+		/* in the journal and kmsg most records are other kernel messages: no example */
+		if (!s->mixed && n > 0 && (size_t)n < size)
+			snprintf(buf + n, size - (size_t)n, " (the first, record %llu: \"%s\")",
+				 (unsigned long long)st->first_other_at, st->first_other);
 		return 1;
 	}
 	if (st->not_kernel && k++ == i) {
@@ -167,24 +179,39 @@ void evsource_close(struct evsource *s)
 /* Records to events                                                   */
 /* ------------------------------------------------------------------ */
 
-void source_unparsed(struct evsource *s, const char *what, size_t len)
+/* The first record of a kind, printable and cut, with its record number. */
+static void keep_example(const struct evsource *s, uint64_t *at, char *dst, size_t size,
+			 const char *what, size_t len)
 {
-	s->stats.unparsed++;
-	if (s->stats.first_unparsed_at)
-		return;
-	s->stats.first_unparsed_at = s->stats.records ? s->stats.records : 1;
-	size_t n = 0, max = sizeof(s->stats.first_unparsed) - 4;
+	size_t n = 0, max = size - 4;
 
+	if (*at)
+		return;
+	*at = s->stats.records ? s->stats.records : 1;
 	for (size_t i = 0; i < len && n < max; i++) {
 		unsigned char c = (unsigned char)what[i];
 
-		s->stats.first_unparsed[n++] = c < 0x20 || c >= 0x7f ? '?' : (char)c;
+		dst[n++] = c < 0x20 || c >= 0x7f ? '?' : (char)c;
 	}
 	if (len > max) {
-		memcpy(s->stats.first_unparsed + n, "...", 3);
+		memcpy(dst + n, "...", 3);
 		n += 3;
 	}
-	s->stats.first_unparsed[n] = '\0';
+	dst[n] = '\0';
+}
+
+void source_unparsed(struct evsource *s, const char *what, size_t len)
+{
+	s->stats.unparsed++;
+	keep_example(s, &s->stats.first_unparsed_at, s->stats.first_unparsed,
+		     sizeof(s->stats.first_unparsed), what, len);
+}
+
+void source_other(struct evsource *s, const char *what, size_t len)
+{
+	s->stats.other++;
+	keep_example(s, &s->stats.first_other_at, s->stats.first_other,
+		     sizeof(s->stats.first_other), what, len);
 }
 
 void source_not_kernel(struct evsource *s)
@@ -219,11 +246,8 @@ bool source_line(struct evsource *s, const char *line, size_t len, int64_t time_
 		source_not_kernel(s);
 		break;
 	case LOGLINE_OTHER:
-		/* In the journal and kmsg most messages are not packet logs; in a file it is worth saying. */
-		if (s->mixed)
-			s->stats.other++;
-		else
-			source_unparsed(s, line, len);
+		/* another kernel message (link up, a driver): not a packet log, not a parse failure */
+		source_other(s, line, len);
 		break;
 	}
 	return false;

@@ -50,9 +50,10 @@ struct evsource_opts {
 struct evsource_stats {
 	uint64_t records;        /* lines, journal entries, kmsg records, NFLOG packets */
 	uint64_t events;         /* handed to the callback */
-	uint64_t unparsed;       /* could not be parsed (for files and stdin, also any line
-				  * that is not a packet log); never fatal */
-	uint64_t other;          /* journal/kmsg: kernel messages that are not packet logs */
+	uint64_t unparsed;       /* looked like a packet log (or was too long to tell) but
+				  * could not be parsed; never fatal */
+	uint64_t other;          /* not a netfilter log line: another kernel message (or, in
+				  * a file, anything else); skipped */
 	uint64_t not_kernel;     /* not from the kernel: kmsg user facility, a syslog line
 				  * with another tag; never turned into events */
 	uint64_t before_since;   /* older than since_us */
@@ -62,6 +63,8 @@ struct evsource_stats {
 	char resumed[256];       /* file: how reading resumed from a kept position; "" = it did not */
 	uint64_t first_unparsed_at;      /* record number of the example below (1-based) */
 	char first_unparsed[160];        /* the first unparsed record, printable, cut */
+	uint64_t first_other_at;         /* the same for the first record counted in other */
+	char first_other[160];
 };
 
 /* The source used when none is named: the journal when journald runs, else kmsg. */

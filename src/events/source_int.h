@@ -71,6 +71,8 @@ bool source_event(struct evsource *s, struct xevent *ev);
 
 /* A record that could not be used: counted, and kept as the example if first. */
 void source_unparsed(struct evsource *s, const char *what, size_t len);
+/* Count a record that is not a netfilter log line, keeping the first as an example. */
+void source_other(struct evsource *s, const char *what, size_t len);
 
 /*
  * Line splitting: append n bytes just read at s->lbuf + s->llen, then hand

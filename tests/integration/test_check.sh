@@ -85,6 +85,33 @@ run_check --help
 check_eq "--help: exit 0" 0 "$RC"
 check_match "--help: usage" "^Usage: xnft check" "$OUT"
 
+# --- what xnft apply would refuse ---------------------------------------------
+printf '# no table at all\n' >"$T/notable.nft"
+run_check "$T/notable.nft"
+check_eq "a policy that creates no table: exit 1, as apply refuses it" 1 "$RC"
+check_match "a policy that creates no table: apply's message" \
+	"$T/notable.nft does not create table inet xnft" "$OUT"
+check_eq "a policy that creates no table: --json ok false" false \
+	"$("$XNFT" check --json "$T/notable.nft" 2>/dev/null | jq -r .ok)"
+run_check "$ROOT/tests/lint/XL043-ok.nft"
+check_match "another table than inet xnft: a note that apply would refuse it" \
+	"^note: xnft apply would refuse it: .* does not create table inet xnft" "$OUT"
+check_eq "the default policy: no note" 0 "$("$XNFT" check "$POLICY" 2>&1 | grep -c 'would refuse')"
+
+# --- a binary file is not a policy ------------------------------------------------
+head -c 4096 "$XNFT" >"$T/binary.nft"
+run_check "$T/binary.nft"
+check_eq "binary policy: exit 1" 1 "$RC"
+check_match "binary policy: says so, with the path" "^$T/binary.nft: error: not a text file" "$OUT"
+check_eq "binary policy: no control bytes printed" 0 "$(printf '%s' "$OUT" | tr -d '\n\t' | LC_ALL=C grep -c '[[:cntrl:]]')"
+mkdir "$T/incbin"
+printf 'include "bin.nft"\n' >"$T/incbin/nftables.conf"
+head -c 300 "$XNFT" >"$T/incbin/bin.nft"
+run_check "$T/incbin"
+check_eq "binary included file: exit 1" 1 "$RC"
+check_eq "binary included file: no control bytes printed" 0 \
+	"$(printf '%s' "$OUT" | tr -d '\n\t' | LC_ALL=C grep -c '[[:cntrl:]]')"
+
 # --- an unprivileged user, through a user namespace ---------------------
 chmod 755 "$T"
 cp -r "$POLICY" "$T/policy"

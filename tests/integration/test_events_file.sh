@@ -111,14 +111,33 @@ check_eq "hostile file: the good lines (and the cut one with its ports) are even
 	"$(echo "$out" | jq -r .dport | tr '\n' ' ')"
 check_eq "hostile file: the line cut after the ports is marked incomplete" "true" \
 	"$(echo "$out" | jq -r 'select(.dport == 23) | .incomplete')"
-check_match "hostile file: unparsed lines counted, the first shown" \
-	'could not be parsed \(the first, record 2: "this is not a kernel line"\)' "$(cat "$T/bad.err")"
+check_match "hostile file: a line that is no netfilter log line counted apart, the first shown" \
+	'not a netfilter log line .*\(the first, record 2: "this is not a kernel line"\)' "$(cat "$T/bad.err")"
+check_match "hostile file: lines that could not be parsed counted, the first shown" \
+	'looked like a netfilter log line but could not be parsed \(the first, record 3: "AAAA' "$(cat "$T/bad.err")"
 check_match "hostile file: the forged tag is reported as not from the kernel" \
 	'1 packet log line did not come from the kernel' "$(cat "$T/bad.err")"
 out=$("$XNFT" events --source - --format logfmt <"$BAD" 2>/dev/null)
 check_eq "hostile stdin: the same events" "20 21 23 25 " "$(ports <(echo "$out"))"
 "$XNFT" report --source "file:$BAD" --json >"$T/bad.json" 2>/dev/null
 check_eq "hostile file: report counts 4 events" 4 "$(jq -r .events "$T/bad.json")"
+# --- An ordinary kern.log: other kernel messages are not parse failures -----------------
+{
+	echo "Nov 23 09:59:58 host kernel: [   12.345678] e1000e: eth0 NIC Link is Up 1000 Mbps Full Duplex"
+	echo "Nov 23 09:59:59 host kernel: [   12.400000] wireguard: WireGuard 1.0.0 loaded."
+	line 30
+	l=$(line 31); echo "${l%% SRC=*} SRC=203.0.113"        # cut inside the address
+} >"$T/kern-mixed.log"
+"$XNFT" report --source "file:$T/kern-mixed.log" --json >"$T/mixed.json" 2>"$T/mixed.err"
+check_eq "kern.log: 1 event, 2 records that are no netfilter log line, 1 that does not parse" \
+	"1 2 1" "$(jq -r '"\(.events) \(.not_netfilter) \(.unparsed)"' "$T/mixed.json")"
+check_match "kern.log: report says which are not netfilter log lines" \
+	'^xnft report: 2 records were not a netfilter log line .*record 1: "Nov 23 09:59:58 host kernel: \[   12.345678\] e1000e' \
+	"$(cat "$T/mixed.err")"
+check_match "kern.log: report says which one could not be parsed" \
+	'^xnft report: 1 record looked like a netfilter log line but could not be parsed \(the first, record 4' \
+	"$(cat "$T/mixed.err")"
+
 head -c 2000000 /dev/urandom >"$T/random.bin"
 "$XNFT" events --source "file:$T/random.bin" >/dev/null 2>&1
 check_eq "2 MB of random bytes: status 0" 0 "$?"

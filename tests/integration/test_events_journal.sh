@@ -62,7 +62,7 @@ check_eq "times are the journal's" "2020-01-01T00:00:00.000000Z" \
 check_eq "the NULL scan from IPv6 has flags none" "none ipv6" \
 	"$(jq -r 'select(.category == "TCPFL-NULL") | "\(.tcp_flags) \(.family)"' "$OUT")"
 check_match "the cut kernel line is reported unparsed on stderr, with the example" \
-	'1 record could not be parsed.*SRC=203\.0\.11"' "$(cat "$T/err")"
+	'1 record looked like a netfilter log line but could not be parsed.*SRC=203\.0\.11"' "$(cat "$T/err")"
 check_eq "other kernel messages are not reported" "" "$(grep -i usb "$T/err")"
 
 "$XNFT" events --source "journal-file:$J" --format json --since 1h >"$OUT" 2>/dev/null

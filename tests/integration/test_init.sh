@@ -50,8 +50,11 @@ for s in sorted(seen):
 out=$("$XNFT" init "$D" --wan eth9 --mesh 10.20.0.0/24 --mesh fd20::/64 \
 	--admin 8.8.8.8/32 --service tcp/443:https 2>&1)
 check_eq "init with values exits 0" 0 "$?"
-check_match "init prints the nft command with the include path" \
-	"nft -I $D -f $D/nftables.conf" "$out"
+check_match "init's next step is the safe apply" "xnft apply $D --confirm [0-9]+" "$out"
+check_match "init's next steps name xnft confirm" "xnft confirm" "$out"
+check_eq "init's next steps never name nft -f (it skips the gates)" 0 "$(printf '%s\n' "$out" | grep -c 'nft -I\|nft -f')"
+help=$("$XNFT" init --help)
+check_match "init --help names xnft apply --confirm" "xnft apply DIR --confirm" "$help"
 check_match "init prints xnft check as a next step" "xnft check $D" "$out"
 check_match "init lists the files it wrote" "$D/rules/00-tables.nft" "$out"
 check "nftables.conf written" test -f "$D/nftables.conf"

@@ -48,6 +48,12 @@ check "--json: valid JSON" python3 -c 'import json,sys; json.loads(sys.argv[1])'
 ids=$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(" ".join(f["id"]+"@"+str(f["line"]) for f in d["findings"]), d["errors"])')
 check_eq "--json: the finding and the count" "XL020@8 1" "$ids"
 
+# --- XL043 names the define's value (it once printed a dead stack buffer) ------------------
+run_lint --json "$LINT/XL043-bad.nft"
+check_eq "XL043: exit 1" 1 "$RC"
+msg=$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["findings"][0]["message"])')
+check_match "XL043: the define's value, as valid JSON" '\$MESH_IF is "wg0" ' "$msg"
+
 # --- --ids --------------------------------------------------------------------------------
 run_lint --ids
 check_eq "--ids: exit 0" 0 "$RC"

@@ -106,8 +106,14 @@ static void test_print(void **state)
 	free(s);
 	xerr_set(&e, 2, "boom");
 	s = print_to_string(&e);
-	assert_string_equal(s, "xnft: error: boom\n");
+	assert_string_equal(s, "xnft: boom\n");
 	free(s);
+	/* the same prefix as every command's own messages: "xnft CMD: " */
+	xerr_program("xnft check");
+	s = print_to_string(&e);
+	assert_string_equal(s, "xnft check: boom\n");
+	free(s);
+	xerr_program(NULL);
 }
 
 /* ---- nft_diags_parse ------------------------------------------------------ */

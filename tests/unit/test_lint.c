@@ -663,6 +663,28 @@ static void test_missing_policy(void **state)
 	lint_report_free(&r);
 }
 
+/* XL043 names the define's value: a copy, not a pointer into the scanner's stack buffer. */
+static void test_xl043_names_value(void **state)
+{
+	struct lint_report r = { 0 };
+	struct xerr e;
+	bool found = false;
+
+	(void)state;
+	xerr_clear(&e);
+	assert_int_equal(lint_policy(LINT_DIR "/XL043-bad.nft", &r, &e), 0);
+	for (size_t i = 0; i < r.n; i++) {
+		if (strcmp(r.v[i].id, "XL043"))
+			continue;
+		found = true;
+		if (!strstr(r.v[i].message, "$MESH_IF is \"wg0\""))
+			print_message("message: %s\n", r.v[i].message);
+		assert_non_null(strstr(r.v[i].message, "$MESH_IF is \"wg0\""));
+	}
+	lint_report_free(&r);
+	assert_true(found);
+}
+
 int main(void)
 {
 	static struct CMUnitTest tests[MAX_CASES + 16];
@@ -680,6 +702,7 @@ int main(void)
 		cmocka_unit_test(test_define_is_iface),
 		cmocka_unit_test(test_diags),
 		cmocka_unit_test(test_missing_policy),
+		cmocka_unit_test(test_xl043_names_value),
 	};
 	size_t n = 0;
 
