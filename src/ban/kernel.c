@@ -2,9 +2,12 @@
 /*
  * Ban set writer over libnftnl + libmnl. One transaction per flush: batch
  * begin, a few NEWSETELEM/DELSETELEM messages of up to CHUNK elements each,
- * batch end; the kernel applies all of it or none. Every element message
- * asks for an ack, so we know when the kernel is done and which errno it
- * had; with NETLINK_CAP_ACK the acks stay small however big the batch.
+ * batch end; the kernel applies all of it or none. Only the last element
+ * message asks for an ack: the kernel reports every failing message anyway,
+ * and the acks of a 100k-element batch (hundreds of them) used to overflow
+ * the receive buffer, which read as "no answer from the kernel". Answers
+ * are matched to the batch by sequence number; leftovers of an earlier
+ * batch are drained before the next one is sent.
  *
  * A renewal (ban extended, ban put back) is "add without timeout, delete,
  * add with timeout" in the same transaction: the delete never fails
@@ -33,6 +36,10 @@
 
 #define CHUNK 512              /* elements per netlink message */
 #define ACK_TIMEOUT_MS 10000
+/* Room for the kernel's error reports of a whole failed batch (CAP_ACK keeps them small). */
+#define RCVBUF_BYTES (8 << 20)
+/* Monitor reads per loop turn (64 KiB each): a flush of a huge set waits for the next turn. */
+#define MONITOR_ROUNDS 64
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -53,6 +60,7 @@ struct kwriter {
 	uint32_t seq;
 	int sndbuf;
 	uint16_t family;             /* NFPROTO_* of the table */
+	unsigned plen6;              /* the IPv6 ban prefix: keys read back get it */
 	char table[CONFIG_NAME_MAX];
 	char set4[CONFIG_NAME_MAX], set6[CONFIG_NAME_MAX];
 
@@ -61,7 +69,11 @@ struct kwriter {
 
 	char *buf;                   /* the batch being built */
 	size_t len, cap;
-	size_t acks;                 /* messages that will be acked */
+	size_t last_msg;             /* offset of the last element message; 0: none */
+	uint32_t first_seq;          /* the batch's sequence numbers, first..last */
+
+	struct ban_key *deleted;     /* keys others deleted from our sets (monitor) */
+	size_t ndel, capdel;
 };
 
 static uint16_t nfproto_of(const char *fam)
@@ -79,6 +91,16 @@ void kw_set_target(struct kwriter *kw, const struct xnft_config *cfg)
 	snprintf(kw->table, sizeof(kw->table), "%s", cfg->table);
 	snprintf(kw->set4, sizeof(kw->set4), "%s", cfg->set4);
 	snprintf(kw->set6, sizeof(kw->set6), "%s", cfg->set6);
+	kw->plen6 = cfg->ipv6_prefix;
+}
+
+/* SO_RCVBUFFORCE passes net.core.rmem_max (we have CAP_NET_ADMIN); else as much as allowed. */
+static void size_rcvbuf(struct mnl_socket *nl, int bytes)
+{
+	int fd = mnl_socket_get_fd(nl);
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
 }
 
 int kw_open(const struct xnft_config *cfg, struct kwriter **out, struct xerr *e)
@@ -101,6 +123,7 @@ int kw_open(const struct xnft_config *cfg, struct kwriter **out, struct xerr *e)
 	kw->seq = (uint32_t)time(NULL);
 	mnl_socket_setsockopt(kw->nl, NETLINK_CAP_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(kw->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	size_rcvbuf(kw->nl, RCVBUF_BYTES);
 	kw_set_target(kw, cfg);
 	*out = kw;
 	return 0;
@@ -116,6 +139,7 @@ void kw_close(struct kwriter *kw)
 		mnl_socket_close(kw->mon);
 	free(kw->q);
 	free(kw->buf);
+	free(kw->deleted);
 	free(kw);
 }
 
@@ -244,11 +268,11 @@ static int put_elems(struct kwriter *kw, int fam, unsigned ops, uint16_t type,
 		}
 		memset(kw->buf + kw->len, 0, MSG_MAX);
 		nlh = nftnl_nlmsg_build_hdr(kw->buf + kw->len, type, kw->family,
-					    (type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0) |
-					    NLM_F_ACK, kw->seq++);
+					    type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0,
+					    kw->seq++);
 		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		kw->last_msg = kw->len;
 		kw->len += NLMSG_ALIGN(nlh->nlmsg_len);
-		kw->acks++;
 	}
 	nftnl_set_free(s);
 	return 0;
@@ -269,10 +293,12 @@ static int put_phase(struct kwriter *kw, unsigned ops, uint16_t type, bool with_
 	return 0;
 }
 
+/* The last element message asks for the ack that says the kernel is done. */
 static int build(struct kwriter *kw)
 {
 	kw->len = 0;
-	kw->acks = 0;
+	kw->last_msg = 0;
+	kw->first_seq = kw->seq;
 	if (put_batch_marker(kw, true) < 0 ||
 	    /* make sure renewed and deleted elements exist, so the delete cannot fail */
 	    put_phase(kw, 1u << OP_RENEW | 1u << OP_DEL, NFT_MSG_NEWSETELEM, false) < 0 ||
@@ -280,6 +306,8 @@ static int build(struct kwriter *kw)
 	    put_phase(kw, 1u << OP_RENEW | 1u << OP_ADD, NFT_MSG_NEWSETELEM, true) < 0 ||
 	    put_batch_marker(kw, false) < 0)
 		return -1;
+	if (kw->last_msg)
+		((struct nlmsghdr *)(kw->buf + kw->last_msg))->nlmsg_flags |= NLM_F_ACK;
 	return 0;
 }
 
@@ -299,45 +327,76 @@ static void grow_sndbuf(struct kwriter *kw, size_t len)
 	kw->sndbuf = want;
 }
 
-/* Wait for n acks; returns 0 or the first kernel errno (positive). -1 on I/O trouble. */
-static int wait_acks(struct kwriter *kw, size_t n, int *kerr)
+/* Throw away what an earlier, abandoned batch left on the socket. */
+static void drain(struct kwriter *kw)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+
+	while (recv(mnl_socket_get_fd(kw->nl), buf, sizeof(buf), MSG_DONTWAIT) > 0 ||
+	       errno == EINTR || errno == ENOBUFS)
+		;
+}
+
+struct answer {
+	int kerr;        /* the first errno the kernel reported for the batch; 0 */
+	bool done;       /* the last message's ack (or error) arrived */
+	bool overflow;   /* the receive buffer overflowed: answers were lost */
+};
+
+static void read_answers(struct kwriter *kw, const char *buf, int left, uint32_t last_seq,
+			 struct answer *a)
+{
+	const struct nlmsghdr *nlh;
+
+	for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
+	     nlh = mnl_nlmsg_next(nlh, &left)) {
+		const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+
+		if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_pid != kw->portid ||
+		    nlh->nlmsg_seq - kw->first_seq > last_seq - kw->first_seq)
+			continue;   /* not about this batch */
+		if (err->error < 0 && !a->kerr)
+			a->kerr = -err->error;
+		if (nlh->nlmsg_seq == last_seq)
+			a->done = true;
+	}
+}
+
+/*
+ * Read the answers to the batch whose last message is last_seq. The kernel
+ * handles a batch while we send it, so everything it has to say is queued
+ * by the time sendto returns; the wait only covers a slow scheduler. A
+ * batch the kernel refused as a whole (bad header) gets one error for some
+ * message, and no ack for the last: an error already seen ends the wait.
+ */
+static void wait_answer(struct kwriter *kw, uint32_t last_seq, struct answer *a)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
 	int fd = mnl_socket_get_fd(kw->nl);
 
-	*kerr = 0;
-	while (n) {
+	memset(a, 0, sizeof(*a));
+	while (!a->done) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		const struct nlmsghdr *nlh;
 		ssize_t got;
-		int left;
 
-		if (poll(&p, 1, ACK_TIMEOUT_MS) <= 0)
-			return -1;
-		got = mnl_socket_recvfrom(kw->nl, buf, sizeof(buf));
-		if (got < 0)
-			return errno == EINTR ? 0 : -1;
-		left = (int)got;
-		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
-		     nlh = mnl_nlmsg_next(nlh, &left)) {
-			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
-
-				if (err->error < 0 && !*kerr)
-					*kerr = -err->error;
-				if (n)
-					n--;
-			}
+		if (poll(&p, 1, a->kerr || a->overflow ? 0 : ACK_TIMEOUT_MS) <= 0)
+			return;
+		got = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (got < 0) {
+			if (errno == ENOBUFS)
+				a->overflow = true;
+			continue;
 		}
+		read_answers(kw, buf, (int)got, last_seq, a);
 	}
-	return 0;
 }
 
-int kw_flush(struct kwriter *kw, bool *missing, struct xerr *e)
+int kw_flush(struct kwriter *kw, int *kerr_out, struct xerr *e)
 {
-	int kerr = 0;
+	struct answer a;
+	int kerr;
 
-	*missing = false;
+	*kerr_out = 0;
 	if (!kw->nq)
 		return 0;
 	if (build(kw) < 0) {
@@ -345,22 +404,34 @@ int kw_flush(struct kwriter *kw, bool *missing, struct xerr *e)
 		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory building a ban batch");
 	}
 	grow_sndbuf(kw, kw->len);
+	drain(kw);
 	if (mnl_socket_sendto(kw->nl, kw->buf, kw->len) < 0) {
 		xerr_set(e, XNFT_EXIT_USAGE, "sending %zu set elements to the kernel: %s", kw->nq,
 			 strerror(errno));
 		kw_discard(kw);
 		return -1;
 	}
-	if (wait_acks(kw, kw->acks, &kerr) < 0) {
+	wait_answer(kw, ((const struct nlmsghdr *)(kw->buf + kw->last_msg))->nlmsg_seq, &a);
+	kerr = *kerr_out = a.kerr;
+	if (!a.done && !kerr) {
 		kw_discard(kw);
-		return xerr_set(e, XNFT_EXIT_USAGE, "no answer from the kernel to a ban batch");
+		if (a.overflow)
+			return xerr_set(e, XNFT_EXIT_USAGE, "the kernel's answer to a batch of %zu ban "
+					"elements was lost (netlink receive buffer overflow)", kw->nq);
+		return xerr_set(e, XNFT_EXIT_USAGE, "no answer from the kernel to a ban batch "
+				"within %d ms", ACK_TIMEOUT_MS);
 	}
 	if (kerr == ENOENT) {
-		*missing = true;
 		xerr_set(e, XNFT_EXIT_FINDINGS, "table %s or its sets %s/%s are not loaded",
 			 kw->table, kw->set4, kw->set6);
 		return xerr_hint(e, "load the policy (xnft apply, or nft -f); the daemon puts the "
 				 "bans in as soon as the sets exist");
+	}
+	if (kerr == ENFILE) {
+		xerr_set(e, XNFT_EXIT_FINDINGS, "ban set %s or %s is full: the kernel refused a "
+			 "batch of %zu elements", kw->set4, kw->set6, kw->nq);
+		return xerr_hint(e, "the batch is kept and sent again once bans expire; raise the "
+				 "sets' size in the policy to ban more");
 	}
 	if (kerr) {
 		xerr_set(e, XNFT_EXIT_USAGE, "the kernel refused a batch of %zu ban elements: %s",
@@ -494,27 +565,75 @@ int kw_monitor_fd(struct kwriter *kw, struct xerr *e)
 	return mnl_socket_get_fd(kw->mon);
 }
 
+static bool is_our_set(const struct kwriter *kw, const char *table, const char *set)
+{
+	return table && set && !strcmp(table, kw->table) &&
+	       (!strcmp(set, kw->set4) || !strcmp(set, kw->set6));
+}
+
+static int note_deleted(struct nftnl_set_elem *el, void *data)
+{
+	struct kwriter *kw = data;
+	uint32_t len = 0;
+	const void *k = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &len);
+
+	if (!k || (len != 4 && len != 16))
+		return 0;
+	if (kw->ndel == kw->capdel) {
+		size_t cap = kw->capdel ? kw->capdel * 2 : 64;
+		struct ban_key *d = realloc(kw->deleted, cap * sizeof(*d));
+
+		if (!d)
+			return -1;
+		kw->deleted = d;
+		kw->capdel = cap;
+	}
+	memset(&kw->deleted[kw->ndel], 0, sizeof(kw->deleted[0]));
+	kw->deleted[kw->ndel].family = len == 4 ? AF_INET : AF_INET6;
+	kw->deleted[kw->ndel].plen = len == 4 ? 32 : (uint8_t)kw->plen6;
+	memcpy(kw->deleted[kw->ndel].addr, k, len);
+	kw->ndel++;
+	return 0;
+}
+
+/* Elements of our sets that someone else deleted (or flushed): remembered for the daemon. */
+static unsigned set_event(struct kwriter *kw, const struct nlmsghdr *nlh, uint16_t type)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	unsigned ev = 0;
+
+	if (!s)
+		return KW_EV_RESYNC;
+	if ((type == NFT_MSG_DELSETELEM ? nftnl_set_elems_nlmsg_parse(nlh, s) :
+					  nftnl_set_nlmsg_parse(nlh, s)) >= 0 &&
+	    is_our_set(kw, nftnl_set_get_str(s, NFTNL_SET_TABLE),
+		       nftnl_set_get_str(s, NFTNL_SET_NAME))) {
+		if (type == NFT_MSG_NEWSET)
+			ev = KW_EV_SETS_NEW;
+		else if (type == NFT_MSG_DELSET)
+			ev = KW_EV_TABLE_GONE;
+		else if (nftnl_set_elem_foreach(s, note_deleted, kw) < 0)
+			ev = KW_EV_RESYNC;   /* out of memory: put everything back */
+		else
+			ev = KW_EV_ELEMS_GONE;
+	}
+	nftnl_set_free(s);
+	return ev;
+}
+
 static unsigned event_of(struct kwriter *kw, const struct nlmsghdr *nlh)
 {
 	uint16_t type = nlh->nlmsg_type;
 	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
 	unsigned ev = 0;
 
-	if (NFNL_SUBSYS_ID(type) != NFNL_SUBSYS_NFTABLES || g->nfgen_family != kw->family)
+	/* our own transactions (renewals delete and add) are no news */
+	if (NFNL_SUBSYS_ID(type) != NFNL_SUBSYS_NFTABLES || g->nfgen_family != kw->family ||
+	    nlh->nlmsg_pid == kw->portid)
 		return 0;
 	type = NFNL_MSG_TYPE(type);
-	if (type == NFT_MSG_NEWSET) {
-		struct nftnl_set *s = nftnl_set_alloc();
-
-		if (s && nftnl_set_nlmsg_parse(nlh, s) >= 0) {
-			const char *t = nftnl_set_get_str(s, NFTNL_SET_TABLE);
-			const char *n = nftnl_set_get_str(s, NFTNL_SET_NAME);
-
-			if (t && n && !strcmp(t, kw->table) &&
-			    (!strcmp(n, kw->set4) || !strcmp(n, kw->set6)))
-				ev = KW_EV_SETS_NEW;
-		}
-		nftnl_set_free(s);
+	if (type == NFT_MSG_NEWSET || type == NFT_MSG_DELSET || type == NFT_MSG_DELSETELEM) {
+		ev = set_event(kw, nlh, type);
 	} else if (type == NFT_MSG_DELTABLE) {
 		struct nftnl_table *t = nftnl_table_alloc();
 
@@ -525,9 +644,6 @@ static unsigned event_of(struct kwriter *kw, const struct nlmsghdr *nlh)
 				ev = KW_EV_TABLE_GONE;
 		}
 		nftnl_table_free(t);
-	} else if (type == NFT_MSG_DELSET) {
-		/* a set deleted alone: ask for a comparison with the kernel */
-		ev = KW_EV_RESYNC;
 	}
 	return ev;
 }
@@ -539,7 +655,7 @@ unsigned kw_monitor_read(struct kwriter *kw)
 
 	if (!kw->mon)
 		return 0;
-	for (int rounds = 0; rounds < 4096; rounds++) {
+	for (int rounds = 0; rounds < MONITOR_ROUNDS; rounds++) {
 		ssize_t got = recv(mnl_socket_get_fd(kw->mon), buf, sizeof(buf), 0);
 		const struct nlmsghdr *nlh;
 		int left;
@@ -549,14 +665,65 @@ unsigned kw_monitor_read(struct kwriter *kw)
 				ev |= KW_EV_RESYNC;   /* the kernel dropped events */
 			if (errno == EINTR || errno == ENOBUFS)
 				continue;
-			break;
+			return ev;
 		}
 		if (!got)
-			break;
+			return ev;
 		left = (int)got;
 		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
 		     nlh = mnl_nlmsg_next(nlh, &left))
 			ev |= event_of(kw, nlh);
 	}
-	return ev;
+	return ev | KW_EV_MORE;
+}
+
+size_t kw_monitor_deleted(struct kwriter *kw, const struct ban_key **keys)
+{
+	size_t n = kw->ndel;
+
+	*keys = kw->deleted;
+	kw->ndel = 0;   /* the array stays valid until the next kw_monitor_read */
+	return n;
+}
+
+/* ---- set sizes ------------------------------------------------------------------------- */
+
+static int size_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	uint32_t *size = data;
+
+	if (!s) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
+	}
+	if (nftnl_set_nlmsg_parse(nlh, s) >= 0 && nftnl_set_is_set(s, NFTNL_SET_DESC_SIZE))
+		*size = nftnl_set_get_u32(s, NFTNL_SET_DESC_SIZE);
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+int kw_set_size(struct kwriter *kw, int fam, uint32_t *size, struct xerr *e)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nldump_result r;
+	struct nlmsghdr *nlh;
+
+	*size = 0;
+	if (!s)
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	memset(buf, 0, MNL_SOCKET_BUFFER_SIZE);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, kw->table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, fam == AF_INET ? kw->set4 : kw->set6);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, kw->family, NLM_F_ACK, kw->seq++);
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	if (nldump_run(kw->nl, buf, sizeof(buf), nlh, ACK_TIMEOUT_MS, size_cb, size, &r, e))
+		return -1;
+	if (r.kernel_error || r.cb_error)
+		return xerr_set(e, r.kernel_error == ENOENT ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE,
+				"reading set %s: %s", fam == AF_INET ? kw->set4 : kw->set6,
+				strerror(r.kernel_error ? r.kernel_error : r.cb_error));
+	return 0;
 }

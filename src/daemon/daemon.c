@@ -26,7 +26,8 @@
 #include "core/paths.h"
 
 #define TICK_MS 250             /* expiry, missing-set retries */
-#define RESYNC_MS 30000         /* compare with the kernel set this often */
+/* A deleted element whose ban ends sooner than this is taken for the kernel's expiry. */
+#define EXPIRY_SLACK_MS 2000
 #define POLL_MAX (4 + DAEMON_MAX_SOURCES + 1 + CONTROL_MAX_CLIENTS)
 
 uint64_t daemon_now_ms(void)
@@ -117,17 +118,74 @@ static void remember(struct daemon *d, const struct ban_active *b)
 	d->rec[d->nrec++] = *b;
 }
 
-void daemon_apply_decision(struct daemon *d, const struct ban_decision *dec, bool renew)
+static int count_family(void *ctx, const struct ban_active *b)
+{
+	size_t *n = ctx;
+
+	n[b->key.family == AF_INET6]++;
+	return 0;
+}
+
+/*
+ * A new ban would overfill its set: the kernel would refuse the whole batch
+ * it is in. The engine's total is enough while it is under the size; past
+ * it the bans of each family are counted, once a tick (expiry only lowers
+ * the count in between).
+ */
+static bool set_full(struct daemon *d, const struct ban_key *key)
+{
+	int fi = key->family == AF_INET6;
+	struct ban_stats st;
+
+	if (!d->set_size[fi])
+		return false;
+	ban_engine_stats(d->eng, &st);
+	if (st.active <= d->set_size[fi])
+		return false;
+	if (!d->fam_counted) {
+		d->fam_bans[0] = d->fam_bans[1] = 0;
+		ban_engine_foreach(d->eng, count_family, d->fam_bans);
+		d->fam_counted = true;
+	} else {
+		d->fam_bans[fi]++;
+	}
+	return d->fam_bans[fi] > d->set_size[fi];
+}
+
+static void refuse_full(struct daemon *d, const struct ban_key *key)
+{
+	const char *set = key->family == AF_INET ? d->cfg->set4 : d->cfg->set6;
+	int fi = key->family == AF_INET6;
+	char addr[PREFIX_STRLEN];
+
+	ban_engine_unban(d->eng, key);
+	if (d->fam_counted && d->fam_bans[fi])
+		d->fam_bans[fi]--;
+	d->refused_full++;
+	if (d->full_logged)
+		return;
+	d->full_logged = true;
+	ban_key_format(key, addr, sizeof(addr));
+	daemon_log(d, DAEMON_LOG_WARNING, "ban set %s is full (size %u): %s and further new bans "
+		   "are refused (counted in status: kernel.refused_full) until bans expire; raise "
+		   "the set's size in the policy", set, d->set_size[fi], addr);
+}
+
+int daemon_apply_decision(struct daemon *d, const struct ban_decision *dec, bool renew)
 {
 	const struct ban_active *b = &dec->ban;
 	uint64_t now = daemon_now_ms();
 	char addr[PREFIX_STRLEN], dur[32], text[256];
 
 	if (b->until_ms <= now)
-		return;
+		return 0;
+	if (!dec->extended && set_full(d, &b->key)) {
+		refuse_full(d, &b->key);
+		return -1;
+	}
 	if (kw_queue_add(d->kw, &b->key, b->until_ms - now, renew || dec->extended) < 0) {
 		daemon_log(d, DAEMON_LOG_ERR, "out of memory queueing a ban");
-		return;
+		return 0;
 	}
 	if (!d->pending_since)
 		d->pending_since = daemon_mono_ms();
@@ -142,6 +200,7 @@ void daemon_apply_decision(struct daemon *d, const struct ban_decision *dec, boo
 			 b->rule, b->offence);
 	daemon_log(d, DAEMON_LOG_NOTICE, "%s", text);
 	notifier_post(d->notif, "xnft: ban", text);
+	return 0;
 }
 
 static void store_records(struct daemon *d)
@@ -174,10 +233,10 @@ static uint64_t mono_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static int timed_flush(struct daemon *d, bool *missing, struct xerr *e)
+static int timed_flush(struct daemon *d, int *kerr, struct xerr *e)
 {
 	uint64_t t0 = mono_us();
-	int rc = kw_flush(d->kw, missing, e);
+	int rc = kw_flush(d->kw, kerr, e);
 
 	d->flush_us += mono_us() - t0;
 	return rc;
@@ -186,7 +245,7 @@ static int timed_flush(struct daemon *d, bool *missing, struct xerr *e)
 void daemon_flush(struct daemon *d)
 {
 	size_t n = kw_pending(d->kw);
-	bool missing = false;
+	int kerr = 0;
 	struct xerr e;
 
 	d->pending_since = 0;
@@ -194,8 +253,16 @@ void daemon_flush(struct daemon *d)
 		if (d->kernel_missing) {
 			/* the whole active list goes in when the sets come back */
 			kw_discard(d->kw);
-		} else if (timed_flush(d, &missing, &e) < 0) {
-			if (missing) {
+		} else if (timed_flush(d, &kerr, &e) < 0) {
+			if (kerr == ENFILE) {
+				/* expired elements the kernel has not collected yet still count */
+				d->full_retry = daemon_mono_ms() + TICK_MS;
+				d->pending_since = daemon_mono_ms();
+				if (!d->full_logged)
+					daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
+				d->full_logged = true;
+				return;
+			} else if (kerr == ENOENT) {
 				d->kernel_missing = true;
 				kw_discard(d->kw);
 				daemon_log(d, DAEMON_LOG_WARNING, "%s; bans are kept and go in "
@@ -216,36 +283,8 @@ void daemon_flush(struct daemon *d)
 
 /* ---- reconciling with the kernel --------------------------------------------------- */
 
-struct kset {
-	struct ban_key *k;
-	size_t n, cap;
-};
-
-static int key_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(struct ban_key));
-}
-
-static int collect_elem(void *ctx, const struct kw_elem *el)
-{
-	struct kset *ks = ctx;
-
-	if (ks->n == ks->cap) {
-		size_t cap = ks->cap ? ks->cap * 2 : 256;
-		struct ban_key *k = realloc(ks->k, cap * sizeof(*k));
-
-		if (!k)
-			return 1;
-		ks->k = k;
-		ks->cap = cap;
-	}
-	ks->k[ks->n++] = el->key;
-	return 0;
-}
-
 struct restore_ctx {
 	struct daemon *d;
-	const struct kset *present;   /* NULL: put every ban back */
 	uint64_t now;
 	size_t queued;
 };
@@ -254,54 +293,41 @@ static int restore_one(void *ctx, const struct ban_active *b)
 {
 	struct restore_ctx *rc = ctx;
 
-	if (b->until_ms <= rc->now)
-		return 0;
-	/* an empty listing has no array to search (bsearch wants one) */
-	if (rc->present && rc->present->n &&
-	    bsearch(&b->key, rc->present->k, rc->present->n, sizeof(b->key), key_cmp))
-		return 0;
-	if (kw_queue_add(rc->d->kw, &b->key, b->until_ms - rc->now, true) == 0)
+	if (b->until_ms > rc->now &&
+	    kw_queue_add(rc->d->kw, &b->key, b->until_ms - rc->now, false) == 0)
 		rc->queued++;
 	return 0;
 }
 
-/*
- * Put back what the kernel lost: the active bans missing from a listing of
- * the sets. full: the sets were just created, so when they cannot be listed
- * every active ban goes in.
- */
-static void restore(struct daemon *d, bool full, const char *why)
+/* The sets' sizes, read when they (re)appear: the policy may have changed them. */
+static void read_set_sizes(struct daemon *d)
 {
-	struct restore_ctx rc = { .d = d, .now = daemon_now_ms() };
-	struct kset ks = { 0 };
-	bool missing = false;
+	static const int fams[] = { AF_INET, AF_INET6 };
 	struct xerr e;
 
-	ban_engine_expire(d->eng, rc.now);
-	/*
-	 * Even when the sets were just recreated, skip what is already there:
-	 * a periodic check may have put the bans back between the table's
-	 * deletion and the event announcing the new sets.
-	 */
-	if (kw_list(d->kw, collect_elem, &ks, d->cfg->ipv6_prefix, &missing, &e) == 0) {
-		if (ks.n > 1)
-			qsort(ks.k, ks.n, sizeof(*ks.k), key_cmp);
-		rc.present = &ks;
-	} else if (!full) {
-		free(ks.k);
-		if (missing) {
-			if (!d->kernel_missing)
-				daemon_log(d, DAEMON_LOG_WARNING, "%s: bans wait for the policy",
-					   e.msg);
-			d->kernel_missing = true;
-		} else {
+	for (size_t f = 0; f < 2; f++) {
+		if (kw_set_size(d->kw, fams[f], &d->set_size[f], &e) < 0 &&
+		    e.code != XNFT_EXIT_FINDINGS)
 			daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
-		}
-		return;
 	}
+	d->fam_counted = false;
+	d->full_logged = false;
+}
+
+/*
+ * Put every active ban back in one batch: the sets were recreated, or
+ * kernel events were lost. A plain add leaves an element that is still
+ * there as it is (timeout included), so nothing is listed first: listing
+ * a set of a million elements takes the kernel seconds.
+ */
+static void restore(struct daemon *d, const char *why)
+{
+	struct restore_ctx rc = { .d = d, .now = daemon_now_ms() };
+
+	ban_engine_expire(d->eng, rc.now);
 	d->kernel_missing = false;
+	read_set_sizes(d);
 	ban_engine_foreach(d->eng, restore_one, &rc);
-	free(ks.k);
 	if (!rc.queued)
 		return;
 	if (!d->pending_since)
@@ -312,6 +338,55 @@ static void restore(struct daemon *d, bool full, const char *why)
 		daemon_log(d, DAEMON_LOG_NOTICE, "%s: put %zu ban(s) back in the kernel in one batch",
 			   why, rc.queued);
 	}
+}
+
+/* Elements other programs deleted from the ban sets: put back what is still banned. */
+static void put_back_deleted(struct daemon *d)
+{
+	const struct ban_key *keys;
+	size_t n = kw_monitor_deleted(d->kw, &keys), queued = 0;
+	uint64_t now = daemon_now_ms();
+
+	for (size_t i = 0; i < n; i++) {
+		const struct ban_active *b = ban_engine_find(d->eng, &keys[i]);
+
+		/* gone from the engine: lifted by hand or over; about to end: expired */
+		if (!b || b->until_ms <= now + EXPIRY_SLACK_MS)
+			continue;
+		if (kw_queue_add(d->kw, &b->key, b->until_ms - now, false) == 0)
+			queued++;
+	}
+	if (!queued)
+		return;
+	d->put_back += queued;
+	if (!d->pending_since)
+		d->pending_since = daemon_mono_ms();
+	daemon_log(d, DAEMON_LOG_NOTICE, "%zu banned element(s) deleted from the ban sets by "
+		   "another program: put back", queued);
+}
+
+/* What the nf_tables events said about our table and sets. */
+static void on_kernel_events(struct daemon *d)
+{
+	unsigned ev = kw_monitor_read(d->kw);
+	const struct ban_key *ignored;
+
+	if (ev & KW_EV_TABLE_GONE)
+		d->kernel_missing = true;
+	if (ev & KW_EV_SETS_NEW) {
+		struct xerr e;
+
+		/* a re-applied policy may bring new mesh or admin addresses */
+		if (daemon_whitelist(d, &e) < 0)
+			daemon_log(d, DAEMON_LOG_WARNING, "whitelist: %s", e.msg);
+		restore(d, "ban sets recreated");
+	} else if ((ev & KW_EV_RESYNC) && !d->kernel_missing) {
+		restore(d, "kernel events lost");
+	} else if ((ev & KW_EV_ELEMS_GONE) && !d->kernel_missing) {
+		put_back_deleted(d);
+	}
+	kw_monitor_deleted(d->kw, &ignored);   /* what is left was covered above */
+	d->monitor_more = (ev & KW_EV_MORE) != 0;
 }
 
 struct adopt_ctx {
@@ -356,8 +431,12 @@ static int adopt_stored(void *ctx, const struct ban_active *b)
 		return 0;
 	if (ban_engine_whitelisted(ac->d->eng, b->key.family, b->key.addr))
 		return 0;   /* whitelisted since: let it go */
-	if (ban_engine_adopt(ac->d->eng, b) == 0)
+	if (ban_engine_adopt(ac->d->eng, b) == 0) {
 		ac->stored++;
+		/* not in the kernel set (it was listed first): put it back */
+		if (b->until_ms > ac->now)
+			kw_queue_add(ac->d->kw, &b->key, b->until_ms - ac->now, false);
+	}
 	return 0;
 }
 
@@ -367,6 +446,7 @@ static void reconcile(struct daemon *d)
 	bool missing = false;
 	struct xerr e;
 
+	/* the one listing of the sets, at start */
 	if (kw_list(d->kw, adopt_kernel, &ac, d->cfg->ipv6_prefix, &missing, &e) < 0) {
 		d->kernel_missing = missing;
 		daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
@@ -376,8 +456,13 @@ static void reconcile(struct daemon *d)
 	daemon_log(d, DAEMON_LOG_INFO, "reconciled: %zu ban(s) kept from the kernel set, %zu from "
 		   "the history%s", ac.kernel, ac.stored,
 		   ac.skipped ? " (elements without a timeout left alone)" : "");
-	if (!d->kernel_missing)
-		restore(d, false, "start");
+	if (d->kernel_missing)
+		return;
+	read_set_sizes(d);
+	if (kw_pending(d->kw)) {
+		d->pending_since = daemon_mono_ms();
+		daemon_flush(d);
+	}
 }
 
 /* ---- sources ------------------------------------------------------------------------- */
@@ -396,7 +481,7 @@ static int on_event(const struct xevent *ev, void *arg)
 
 	memcpy(be.src, ev->src, sizeof(be.src));
 	if (ban_engine_event(d->eng, &be, &dec) == 1)
-		daemon_apply_decision(d, &dec, false);
+		(void)daemon_apply_decision(d, &dec, false);
 	return 0;
 }
 
@@ -524,7 +609,7 @@ int daemon_reload(struct daemon *d, struct xerr *e)
 	d->reloads++;
 	daemon_log(d, DAEMON_LOG_NOTICE, "reloaded %s: %zu rule(s), %zu whitelist entries",
 		   d->config_path, ncfg->nrules, ban_engine_whitelist_size(d->eng));
-	restore(d, false, "reload");
+	restore(d, "reload");
 	notify_manager(d, "READY=1\nSTATUS=running");
 	return 0;
 }
@@ -646,8 +731,13 @@ static int poll_timeout(struct daemon *d, uint64_t now)
 {
 	uint64_t t = d->next_tick > now ? d->next_tick - now : 0;
 
+	if (d->monitor_more)
+		return 0;
 	if (d->pending_since) {
 		uint64_t due = d->pending_since + d->cfg->batch_ms;
+
+		if (due < d->full_retry)
+			due = d->full_retry;
 
 		t = due > now ? (due - now < t ? due - now : t) : 0;
 	}
@@ -660,16 +750,25 @@ static int poll_timeout(struct daemon *d, uint64_t now)
 	return t > INT_MAX ? INT_MAX : (int)t;
 }
 
+/* Are the ban sets there again? One targeted request, not a listing. */
+static bool sets_loaded(struct daemon *d)
+{
+	uint32_t size;
+	struct xerr e;
+
+	return kw_set_size(d->kw, AF_INET, &size, &e) == 0 &&
+	       kw_set_size(d->kw, AF_INET6, &size, &e) == 0;
+}
+
 static void housekeeping(struct daemon *d, uint64_t mono)
 {
 	if (mono < d->next_tick)
 		return;
 	d->next_tick = mono + TICK_MS;
 	ban_engine_expire(d->eng, daemon_now_ms());
-	if (d->kernel_missing || mono >= d->next_resync) {
-		d->next_resync = mono + RESYNC_MS;
-		restore(d, false, d->kernel_missing ? "ban sets loaded" : "periodic check");
-	}
+	d->fam_counted = false;
+	if (d->kernel_missing && sets_loaded(d))
+		restore(d, "ban sets loaded");
 }
 
 static void loop_once(struct daemon *d)
@@ -694,22 +793,8 @@ static void loop_once(struct daemon *d)
 	}
 	if (fds[0].revents)
 		on_signals(d);
-	if (fds[1].revents) {
-		unsigned ev = kw_monitor_read(d->kw);
-
-		if (ev & KW_EV_TABLE_GONE)
-			d->kernel_missing = true;
-		if (ev & KW_EV_SETS_NEW) {
-			struct xerr e;
-
-			/* a re-applied policy may bring new mesh or admin addresses */
-			if (daemon_whitelist(d, &e) < 0)
-				daemon_log(d, DAEMON_LOG_WARNING, "whitelist: %s", e.msg);
-			restore(d, true, "ban sets recreated");
-		}
-		else if (ev & KW_EV_RESYNC)
-			restore(d, false, "kernel events lost");
-	}
+	if (fds[1].revents || d->monitor_more)
+		on_kernel_events(d);
 	/* Sources without an fd, or with a timeout, are read every round. */
 	for (size_t i = d->nsrc; i-- > 0;) {
 		if (i + src0 >= ctl0 || fds[src0 + i].fd < 0 || fds[src0 + i].revents || rc == 0)
@@ -717,8 +802,8 @@ static void loop_once(struct daemon *d)
 	}
 	control_service(d->ctl, fds + ctl0, n - ctl0, daemon_control, d);
 	mono = daemon_mono_ms();
-	if (d->pending_since && (mono >= d->pending_since + d->cfg->batch_ms ||
-				 kw_pending(d->kw) >= DAEMON_FLUSH_MAX))
+	if (d->pending_since && mono >= d->full_retry &&
+	    (mono >= d->pending_since + d->cfg->batch_ms || kw_pending(d->kw) >= DAEMON_FLUSH_MAX))
 		daemon_flush(d);
 	housekeeping(d, mono);
 }
@@ -733,7 +818,6 @@ int daemon_run(const struct daemon_opts *o, struct xerr *e)
 		teardown(&d);
 		return -1;
 	}
-	d.next_resync = daemon_mono_ms() + RESYNC_MS;
 	{
 		struct ban_stats st;
 

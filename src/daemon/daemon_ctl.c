@@ -220,7 +220,7 @@ static char *do_status(struct daemon *d)
 	return reply(json_pack(
 		"{s:b, s:i, s:I, s:s, s:i, s:o,"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
-		" s:{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I},"
+		" s:{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
 		" s:{s:I, s:I, s:I, s:s},"
 		" s:{s:I, s:I, s:I, s:I}, s:I, s:I, s:s}",
 		"ok", 1, "pid", (int)getpid(),
@@ -240,6 +240,8 @@ static char *do_status(struct daemon *d)
 		"elements", (json_int_t)d->elements, "restores", (json_int_t)d->restores,
 		"errors", (json_int_t)d->kernel_errors,
 		"flush_us", (json_int_t)d->flush_us, "largest_batch", (json_int_t)d->largest_batch,
+		"size4", (json_int_t)d->set_size[0], "size6", (json_int_t)d->set_size[1],
+		"refused_full", (json_int_t)d->refused_full, "put_back", (json_int_t)d->put_back,
 		"whitelist",
 		"entries", (json_int_t)ban_engine_whitelist_size(d->eng),
 		"config", (json_int_t)d->wl_config, "policy", (json_int_t)d->wl_policy,
@@ -266,7 +268,9 @@ static char *do_add(struct daemon *d, const char *addr, const char *dur)
 		return reply_error("a ban lasts from 1s to 3650d", "give a duration like 1h or 7d");
 	if (ban_engine_ban(d->eng, &key, ms, now, &dec, &e) < 0)
 		return reply_error(e.msg, e.hint);
-	daemon_apply_decision(d, &dec, true);
+	if (daemon_apply_decision(d, &dec, true) < 0)
+		return reply_error("the ban set is full: new bans are refused until bans expire",
+				   "raise the size of the ban sets in the policy");
 	daemon_flush(d);
 	if (d->kernel_missing)
 		return reply(json_pack("{s:b, s:o, s:s}", "ok", 1, "ban", ban_json(&dec.ban, now),
