@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
+#include <libnftnl/gen.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <linux/netfilter.h>
@@ -74,6 +75,9 @@ struct kwriter {
 
 	struct ban_key *deleted;     /* keys others deleted from our sets (monitor) */
 	size_t ndel, capdel;
+	unsigned ev_pending;         /* KW_EV_* read around a flush, for kw_monitor_read */
+	uint32_t gen;                /* the ruleset generation before the batch in flight */
+	bool gen_known;
 };
 
 static uint16_t nfproto_of(const char *fam)
@@ -327,6 +331,9 @@ static void grow_sndbuf(struct kwriter *kw, size_t len)
 	kw->sndbuf = want;
 }
 
+static bool monitor_drain(struct kwriter *kw);
+static int get_gen(struct kwriter *kw, uint32_t *gen);
+
 /* Throw away what an earlier, abandoned batch left on the socket. */
 static void drain(struct kwriter *kw)
 {
@@ -391,6 +398,31 @@ static void wait_answer(struct kwriter *kw, uint32_t last_seq, struct answer *a)
 	}
 }
 
+/*
+ * The monitor hears our own batches too: the kernel announces every element
+ * added, and a batch of 50k overflows its receive buffer, which reads as
+ * "events lost". So the monitor is read up to the batch, and after it; when
+ * it overflowed meanwhile but the ruleset generation moved by one (our
+ * commit, nobody else's), what was lost were our own announcements.
+ */
+static void gen_before_batch(struct kwriter *kw)
+{
+	if (!kw->mon)
+		return;
+	if (monitor_drain(kw))
+		kw->ev_pending |= KW_EV_RESYNC;
+	kw->gen_known = get_gen(kw, &kw->gen) == 0;
+}
+
+static void gen_after_batch(struct kwriter *kw)
+{
+	uint32_t gen1;
+
+	if (kw->mon && monitor_drain(kw) &&
+	    (!kw->gen_known || get_gen(kw, &gen1) < 0 || gen1 - kw->gen != 1))
+		kw->ev_pending |= KW_EV_RESYNC;
+}
+
 int kw_flush(struct kwriter *kw, int *kerr_out, struct xerr *e)
 {
 	struct answer a;
@@ -405,6 +437,7 @@ int kw_flush(struct kwriter *kw, int *kerr_out, struct xerr *e)
 	}
 	grow_sndbuf(kw, kw->len);
 	drain(kw);
+	gen_before_batch(kw);
 	if (mnl_socket_sendto(kw->nl, kw->buf, kw->len) < 0) {
 		xerr_set(e, XNFT_EXIT_USAGE, "sending %zu set elements to the kernel: %s", kw->nq,
 			 strerror(errno));
@@ -412,6 +445,7 @@ int kw_flush(struct kwriter *kw, int *kerr_out, struct xerr *e)
 		return -1;
 	}
 	wait_answer(kw, ((const struct nlmsghdr *)(kw->buf + kw->last_msg))->nlmsg_seq, &a);
+	gen_after_batch(kw);
 	kerr = *kerr_out = a.kerr;
 	if (!a.done && !kerr) {
 		kw_discard(kw);
@@ -648,33 +682,65 @@ static unsigned event_of(struct kwriter *kw, const struct nlmsghdr *nlh)
 	return ev;
 }
 
-unsigned kw_monitor_read(struct kwriter *kw)
+/*
+ * Read at most rounds buffers of events into kw->ev_pending. *overflow:
+ * the kernel dropped events. True when the socket was read empty.
+ */
+static bool monitor_read_some(struct kwriter *kw, int rounds, bool *overflow)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE * 8];
-	unsigned ev = 0;
 
-	if (!kw->mon)
-		return 0;
-	for (int rounds = 0; rounds < MONITOR_ROUNDS; rounds++) {
-		ssize_t got = recv(mnl_socket_get_fd(kw->mon), buf, sizeof(buf), 0);
+	for (int i = 0; i < rounds; i++) {
+		ssize_t got = recv(mnl_socket_get_fd(kw->mon), buf, sizeof(buf), MSG_DONTWAIT);
 		const struct nlmsghdr *nlh;
 		int left;
 
 		if (got < 0) {
 			if (errno == ENOBUFS)
-				ev |= KW_EV_RESYNC;   /* the kernel dropped events */
+				*overflow = true;
 			if (errno == EINTR || errno == ENOBUFS)
 				continue;
-			return ev;
+			return true;
 		}
 		if (!got)
-			return ev;
+			return true;
 		left = (int)got;
 		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
 		     nlh = mnl_nlmsg_next(nlh, &left))
-			ev |= event_of(kw, nlh);
+			kw->ev_pending |= event_of(kw, nlh);
 	}
-	return ev | KW_EV_MORE;
+	return false;
+}
+
+/* Read the monitor empty (it holds at most its buffer); true when events were lost. */
+static bool monitor_drain(struct kwriter *kw)
+{
+	bool overflow = false;
+
+	while (!monitor_read_some(kw, MONITOR_ROUNDS, &overflow))
+		;
+	return overflow;
+}
+
+unsigned kw_monitor_read(struct kwriter *kw)
+{
+	bool overflow = false;
+	unsigned ev;
+
+	if (!kw->mon)
+		return 0;
+	if (!monitor_read_some(kw, MONITOR_ROUNDS, &overflow))
+		kw->ev_pending |= KW_EV_MORE;
+	if (overflow)
+		kw->ev_pending |= KW_EV_RESYNC;   /* the kernel dropped events */
+	ev = kw->ev_pending;
+	kw->ev_pending = 0;
+	return ev;
+}
+
+bool kw_monitor_pending(const struct kwriter *kw)
+{
+	return kw->ev_pending != 0;
 }
 
 size_t kw_monitor_deleted(struct kwriter *kw, const struct ban_key **keys)
@@ -686,7 +752,36 @@ size_t kw_monitor_deleted(struct kwriter *kw, const struct ban_key **keys)
 	return n;
 }
 
-/* ---- set sizes ------------------------------------------------------------------------- */
+/* ---- set sizes and the ruleset generation ---------------------------------------------- */
+
+static int gen_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_gen *g = nftnl_gen_alloc();
+
+	if (!g) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
+	}
+	if (nftnl_gen_nlmsg_parse(nlh, g) >= 0)
+		*(uint32_t *)data = nftnl_gen_get_u32(g, NFTNL_GEN_ID);
+	nftnl_gen_free(g);
+	return MNL_CB_OK;
+}
+
+static int get_gen(struct kwriter *kw, uint32_t *gen)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nldump_result r;
+	struct nlmsghdr *nlh;
+	struct xerr e;
+
+	memset(buf, 0, sizeof(buf));
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, NLM_F_ACK, kw->seq++);
+	if (nldump_run(kw->nl, buf, sizeof(buf), nlh, ACK_TIMEOUT_MS, gen_cb, gen, &r, &e) ||
+	    r.kernel_error || r.cb_error)
+		return -1;
+	return 0;
+}
 
 static int size_cb(const struct nlmsghdr *nlh, void *data)
 {

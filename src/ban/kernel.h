@@ -73,6 +73,8 @@ enum {
 int kw_monitor_fd(struct kwriter *kw, struct xerr *e);
 /* Read (a bounded amount of) what is pending on the monitor fd; returns KW_EV_* bits. */
 unsigned kw_monitor_read(struct kwriter *kw);
+/* kw_flush read events too: call kw_monitor_read without waiting for the fd. */
+bool kw_monitor_pending(const struct kwriter *kw);
 /*
  * The elements others deleted from our sets since the last call (expired
  * ones too, on kernels that announce expiry): *keys is valid until the

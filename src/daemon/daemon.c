@@ -26,6 +26,12 @@
 #include "core/paths.h"
 
 #define TICK_MS 250             /* expiry, missing-set retries */
+/*
+ * Events one source may hand over per loop turn: a burst of forged lines is
+ * read a slice at a time, with the control socket, the other sources (the
+ * NFLOG path of a real scanner) and the kernel batch in between.
+ */
+#define EVENTS_PER_READ 1024
 /* A deleted element whose ban ends sooner than this is taken for the kernel's expiry. */
 #define EXPIRY_SLACK_MS 2000
 #define POLL_MAX (4 + DAEMON_MAX_SOURCES + 1 + CONTROL_MAX_CLIENTS)
@@ -482,7 +488,7 @@ static int on_event(const struct xevent *ev, void *arg)
 	memcpy(be.src, ev->src, sizeof(be.src));
 	if (ban_engine_event(d->eng, &be, &dec) == 1)
 		(void)daemon_apply_decision(d, &dec, false);
-	return 0;
+	return ++d->read_events >= EVENTS_PER_READ;   /* non-zero: the rest waits for the next turn */
 }
 
 static void close_sources(struct daemon *d)
@@ -516,7 +522,7 @@ static int open_sources(struct daemon *d, struct xerr *e)
 			close_sources(d);
 			return -1;
 		}
-		d->nsrc++;
+		d->src_more[d->nsrc++] = false;
 	}
 	return 0;
 }
@@ -524,7 +530,11 @@ static int open_sources(struct daemon *d, struct xerr *e)
 static void read_source(struct daemon *d, size_t i)
 {
 	struct xerr e;
-	int rc = evsource_read(d->src[i], on_event, d, &e);
+	int rc;
+
+	d->read_events = 0;
+	rc = evsource_read(d->src[i], on_event, d, &e);
+	d->src_more[i] = rc == 2;
 
 	if (rc == 1 || rc < 0) {
 		if (rc < 0) {
@@ -536,6 +546,7 @@ static void read_source(struct daemon *d, size_t i)
 		}
 		evsource_close(d->src[i]);
 		d->src[i] = d->src[--d->nsrc];
+		d->src_more[i] = d->src_more[d->nsrc];
 	}
 }
 
@@ -731,8 +742,12 @@ static int poll_timeout(struct daemon *d, uint64_t now)
 {
 	uint64_t t = d->next_tick > now ? d->next_tick - now : 0;
 
-	if (d->monitor_more)
+	if (d->monitor_more || kw_monitor_pending(d->kw))
 		return 0;
+	for (size_t i = 0; i < d->nsrc; i++) {
+		if (d->src_more[i])
+			return 0;
+	}
 	if (d->pending_since) {
 		uint64_t due = d->pending_since + d->cfg->batch_ms;
 
@@ -793,11 +808,12 @@ static void loop_once(struct daemon *d)
 	}
 	if (fds[0].revents)
 		on_signals(d);
-	if (fds[1].revents || d->monitor_more)
+	if (fds[1].revents || d->monitor_more || kw_monitor_pending(d->kw))
 		on_kernel_events(d);
 	/* Sources without an fd, or with a timeout, are read every round. */
 	for (size_t i = d->nsrc; i-- > 0;) {
-		if (i + src0 >= ctl0 || fds[src0 + i].fd < 0 || fds[src0 + i].revents || rc == 0)
+		if (i + src0 >= ctl0 || fds[src0 + i].fd < 0 || fds[src0 + i].revents || rc == 0 ||
+		    d->src_more[i])
 			read_source(d, i);
 	}
 	control_service(d->ctl, fds + ctl0, n - ctl0, daemon_control, d);

@@ -29,7 +29,9 @@ struct daemon {
 	struct notifier *notif;
 	struct control_server *ctl;
 	struct evsource *src[DAEMON_MAX_SOURCES];
+	bool src_more[DAEMON_MAX_SOURCES];   /* the last read stopped at its budget */
 	size_t nsrc;
+	size_t read_events;        /* events of the source being read, this turn */
 	int sigfd, monfd;
 
 	bool stop;
