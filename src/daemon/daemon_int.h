@@ -82,7 +82,7 @@ int daemon_whitelist(struct daemon *d, struct xerr *e);
 /* Reload the config; the old one stays on error. */
 int daemon_reload(struct daemon *d, struct xerr *e);
 
-/* The control socket's request handler: a malloc'd JSON reply. */
-char *daemon_control(void *ctx, const char *request);
+/* The control socket's request handler: a malloc'd JSON reply, or a stream (control.h). */
+char *daemon_control(void *ctx, const char *request, struct control_stream *stream);
 
 #endif
