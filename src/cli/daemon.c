@@ -34,7 +34,9 @@ static void usage(FILE *out)
 		"Ban the sources of drop events: read events (NFLOG, journal, kmsg, a file,\n"
 		"stdin), count them per source against the [ban.NAME] rules of the config,\n"
 		"and put offenders into the policy's ban sets (BANNED4, BANNED6) with a\n"
-		"timeout, many per kernel transaction. Runs in the foreground and logs to\n"
+		"timeout, many per kernel transaction; bans another program deletes are put\n"
+		"back, and when a set is full (its size in the policy) new bans are refused\n"
+		"and counted. Runs in the foreground and logs to\n"
 		"stderr; SIGHUP reloads the config (a bad one is refused and the running\n"
 		"one kept), SIGTERM stops it (bans stay in the kernel until they expire).\n"
 		"\n"
@@ -277,6 +279,10 @@ static void print_status(json_t *j)
 	       "loaded" : "NOT LOADED (bans wait)", num(j, "kernel", "batches"),
 	       num(j, "kernel", "elements"), num(j, "kernel", "restores"),
 	       num(j, "kernel", "errors"));
+	printf("  ban sets: size %lld / %lld (0: none); %lld new ban(s) refused, set full; "
+	       "%lld element(s) put back after others deleted them\n", num(j, "kernel", "size4"),
+	       num(j, "kernel", "size6"), num(j, "kernel", "refused_full"),
+	       num(j, "kernel", "put_back"));
 	printf("  whitelist: %lld entr(ies) (loopback, %lld from the config; %s)\n",
 	       num(j, "whitelist", "entries"), num(j, "whitelist", "config"),
 	       str(j, "whitelist", "note"));
