@@ -435,6 +435,10 @@ int kw_flush(struct kwriter *kw, int *kerr_out, struct xerr *e)
 		kw_discard(kw);
 		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory building a ban batch");
 	}
+	if (!kw->last_msg) {   /* nothing of an address family we write */
+		kw_discard(kw);
+		return 0;
+	}
 	grow_sndbuf(kw, kw->len);
 	drain(kw);
 	gen_before_batch(kw);

@@ -133,10 +133,10 @@ static int count_family(void *ctx, const struct ban_active *b)
 }
 
 /*
- * A new ban would overfill its set: the kernel would refuse the whole batch
- * it is in. The engine's total is enough while it is under the size; past
- * it the bans of each family are counted, once a tick (expiry only lowers
- * the count in between).
+ * A new ban (already in the engine) would overfill its set: the kernel
+ * would refuse the whole batch it is in. The engine's total is enough while
+ * it is under the size; past it the bans of each family are counted, once
+ * a tick, and each new ban is added to that count (expiry only lowers it).
  */
 static bool set_full(struct daemon *d, const struct ban_key *key)
 {
@@ -146,16 +146,14 @@ static bool set_full(struct daemon *d, const struct ban_key *key)
 	if (!d->set_size[fi])
 		return false;
 	ban_engine_stats(d->eng, &st);
-	if (st.active <= d->set_size[fi])
-		return false;
-	if (!d->fam_counted) {
+	if (!d->fam_counted && st.active > d->set_size[fi]) {
 		d->fam_bans[0] = d->fam_bans[1] = 0;
 		ban_engine_foreach(d->eng, count_family, d->fam_bans);
 		d->fam_counted = true;
-	} else {
+	} else if (d->fam_counted) {
 		d->fam_bans[fi]++;
 	}
-	return d->fam_bans[fi] > d->set_size[fi];
+	return st.active > d->set_size[fi] && d->fam_bans[fi] > d->set_size[fi];
 }
 
 static void refuse_full(struct daemon *d, const struct ban_key *key)
