@@ -122,14 +122,14 @@ if [[ " $PARTS " == *" 1 "* ]]; then
 	exec 3>"$WORK/in"
 	for _ in $(seq 100); do status >/dev/null 2>&1 && break; sleep 0.1; done
 	sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || true
-	avail0=$(meminfo MemAvailable) slab0=$(meminfo Slab) rss0=$(kib "$DPID" VmRSS)
+	avail0=$(meminfo MemAvailable) slab0=$(meminfo Slab) vm0=$(meminfo VmallocUsed) rss0=$(kib "$DPID" VmRSS)
 	cpu0=$(cpu_s "$DPID")
 	t0=$(now_ns)
 	lines "$OFFENDERS" 20 >&3
 	wait_elements "$OFFENDERS" 900
 	t1=$(now_ns)
 	cpu1=$(cpu_s "$DPID") rss1=$(kib "$DPID" VmRSS) hwm=$(kib "$DPID" VmHWM)
-	avail1=$(meminfo MemAvailable) slab1=$(meminfo Slab)
+	avail1=$(meminfo MemAvailable) slab1=$(meminfo Slab) vm1=$(meminfo VmallocUsed)
 	st=$(status)
 	t2=$(now_ns); echo status >/dev/null; st2=$(status); t3=$(now_ns)
 	in_set=$(count4 xnft BANNED4)
@@ -137,8 +137,8 @@ if [[ " $PARTS " == *" 1 "* ]]; then
 		"$(secs "$t0" "$t1") s; $in_set elements in the set; $(echo "$st" | jnum "['kernel']['batches']") transactions, kernel writer $(echo "$st" | jnum "['kernel']['flush_us'] // 1000") ms, errors $(echo "$st" | jnum "['kernel']['errors']")"
 	row "... daemon CPU (user+sys) / RSS after (growth) / peak RSS" \
 		"$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.1f", b - a }') s / $((rss1 / 1024)) MiB (+$(((rss1 - rss0) / 1024))) / $((hwm / 1024)) MiB"
-	row "... kernel memory: Slab growth / MemAvailable drop minus the daemon's RSS growth" \
-		"$(((slab1 - slab0) / 1024)) MiB / $(((avail0 - avail1 - (rss1 - rss0)) / 1024)) MiB"
+	row "... kernel memory: Slab growth / VmallocUsed growth / MemAvailable drop minus the daemon's RSS growth (page cache of its log and database included)" \
+		"$(((slab1 - slab0) / 1024)) MiB / $(((vm1 - vm0) / 1024)) MiB / $(((avail0 - avail1 - (rss1 - rss0)) / 1024)) MiB"
 	row "... status request with $OFFENDERS bans active" "$(awk -v a="$t2" -v b="$t3" 'BEGIN { printf "%.0f", (b - a) / 1e6 }') ms (one \`xnft daemon --status\` process)"
 	t0=$(now_ns); kill "$DPID"; wait "$DPID" 2>/dev/null || true; t1=$(now_ns); DPID=
 	exec 3>&-
@@ -167,6 +167,14 @@ if [[ " $PARTS " == *" 2 "* || " $PARTS " == *" 3 "* ]]; then
 		"$(b restore_after_nft_s) s (nft -f included: $(b restore_incl_nft_s) s; kernel writer $(b restore_writer_ms) ms; kernel errors $(b kernel_errors))"
 	back=$(count4 xnft BANNED4)
 	row "... elements in BANNED4 afterwards" "$back"
+	# bans list of that many: streamed, so the daemon does not keep the reply's memory
+	rss0=$(kib "$DPID" VmRSS)
+	t0=$(now_ns)
+	in_ns "$XNFT" bans --socket "$WORK/d.sock" list --json >"$WORK/list.json"
+	t1=$(now_ns)
+	rss1=$(kib "$DPID" VmRSS) hwm=$(kib "$DPID" VmHWM)
+	row "\`xnft bans list --json\` of $(jnum "['bans'].__len__()" <"$WORK/list.json") bans: time / reply / daemon RSS before → after (peak)" \
+		"$(secs "$t0" "$t1") s / $(( $(stat -c %s "$WORK/list.json") / 1048576 )) MiB / $((rss0 / 1024)) → $((rss1 / 1024)) MiB ($((hwm / 1024)))"
 	daemon_down
 fi
 
