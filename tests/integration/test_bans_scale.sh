@@ -6,14 +6,14 @@
 # way; during a burst of forged log lines the control socket answers and a
 # real scanner (NFLOG) is banned; a re-apply with many bans puts them all
 # back in one batch with no kernel error; `bans list` of many bans is
-# complete.
+# complete. SCALE_BANS sets the burst (default 100000 lines, as many bans).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/policy_lib.sh"
 source "$(dirname "$0")/bans_lib.sh"
 require_root
 bans_setup
 nflog_table || not_ok "NFLOG logging table in the host"
-N=${SCALE_BANS:-50000}
+N=${SCALE_BANS:-100000}
 
 bans_config "$BANS_DIR/xnft.conf" \
 	"max_offenders = 200000" \
@@ -99,6 +99,7 @@ check_eq "during a $N-line burst status answers (waited at most 5 s)" "0" "$rc"
 diag "status answered after $(( ($(date +%s%N) - t0) / 1000000 )) ms, $(echo "$out" | jq -r '.engine.events' 2>/dev/null) events read by then"
 xpkt "$INET" send --dst "$HOST_V4" --proto tcp --flags none --dport 1000 --count 3 >/dev/null
 check "during the burst a real scanner (NFLOG) is banned" wait_in_set BANNED4 "$INET_V4" 100
+diag "the scanner was in BANNED4 with $(jstat '.engine.events') events read"
 check "all $N burst sources are banned" wait_count BANNED4 11 "$N" 300
 
 # --- the policy re-applied with many bans: one batch, no kernel error
