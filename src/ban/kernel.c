@@ -76,6 +76,8 @@ struct kwriter {
 	struct ban_key *deleted;     /* keys others deleted from our sets (monitor) */
 	size_t ndel, capdel;
 	unsigned ev_pending;         /* KW_EV_* read around a flush, for kw_monitor_read */
+	int only_fam;                /* AF_INET or AF_INET6: the batch holds that family alone */
+	size_t batch_end;            /* the batch is made of q[0 .. batch_end) */
 	uint32_t gen;                /* the ruleset generation before the batch in flight */
 	bool gen_known;
 };
@@ -248,7 +250,7 @@ static int put_elems(struct kwriter *kw, int fam, unsigned ops, uint16_t type,
 		return -1;
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, kw->table);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, fam == AF_INET ? kw->set4 : kw->set6);
-	for (; *pos < kw->nq && n < CHUNK; (*pos)++) {
+	for (; *pos < kw->batch_end && n < CHUNK; (*pos)++) {
 		const struct qitem *it = &kw->q[*pos];
 		struct nftnl_set_elem *el;
 
@@ -289,7 +291,9 @@ static int put_phase(struct kwriter *kw, unsigned ops, uint16_t type, bool with_
 	for (size_t f = 0; f < 2; f++) {
 		size_t pos = 0;
 
-		while (pos < kw->nq) {
+		if (kw->only_fam && kw->only_fam != fams[f])
+			continue;
+		while (pos < kw->batch_end) {
 			if (put_elems(kw, fams[f], ops, type, with_timeout, &pos) < 0)
 				return -1;
 		}
@@ -423,39 +427,85 @@ static void gen_after_batch(struct kwriter *kw)
 		kw->ev_pending |= KW_EV_RESYNC;
 }
 
-int kw_flush(struct kwriter *kw, int *kerr_out, struct xerr *e)
+/* The queued elements the batch being built covers (one family, or all; up to batch_end). */
+static bool in_batch(const struct kwriter *kw, size_t i)
 {
+	return i < kw->batch_end && (!kw->only_fam || kw->q[i].key.family == kw->only_fam);
+}
+
+/* The batch: the first cap queued elements (of only_fam, when set); how many. */
+static size_t choose_batch(struct kwriter *kw, size_t cap)
+{
+	size_t n = 0;
+
+	kw->batch_end = kw->nq;
+	for (size_t i = 0; i < kw->nq; i++) {
+		if (n == cap) {
+			kw->batch_end = i;
+			break;
+		}
+		n += in_batch(kw, i);
+	}
+	return n;
+}
+
+/* The batch is done with (sent, or refused for good): out of the queue. */
+static void drop_batch(struct kwriter *kw)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < kw->nq; i++) {
+		if (!in_batch(kw, i))
+			kw->q[keep++] = kw->q[i];
+	}
+	kw->nq = keep;
+}
+
+static const char *batch_sets(const struct kwriter *kw, char *buf, size_t size)
+{
+	if (kw->only_fam)
+		snprintf(buf, size, "%s", kw->only_fam == AF_INET ? kw->set4 : kw->set6);
+	else
+		snprintf(buf, size, "%s or %s", kw->set4, kw->set6);
+	return buf;
+}
+
+/* One transaction of the batch choose_batch(cap) makes. */
+static int flush_batch(struct kwriter *kw, size_t cap, int *kerr_out, struct xerr *e)
+{
+	char sets[2 * CONFIG_NAME_MAX + 8];
+	size_t n = choose_batch(kw, cap);
 	struct answer a;
 	int kerr;
 
 	*kerr_out = 0;
-	if (!kw->nq)
+	if (!n)
 		return 0;
 	if (build(kw) < 0) {
-		kw_discard(kw);
+		drop_batch(kw);
 		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory building a ban batch");
 	}
 	if (!kw->last_msg) {   /* nothing of an address family we write */
-		kw_discard(kw);
+		drop_batch(kw);
 		return 0;
 	}
 	grow_sndbuf(kw, kw->len);
 	drain(kw);
 	gen_before_batch(kw);
 	if (mnl_socket_sendto(kw->nl, kw->buf, kw->len) < 0) {
-		xerr_set(e, XNFT_EXIT_USAGE, "sending %zu set elements to the kernel: %s", kw->nq,
+		xerr_set(e, XNFT_EXIT_USAGE, "sending %zu set elements to the kernel: %s", n,
 			 strerror(errno));
-		kw_discard(kw);
+		drop_batch(kw);
 		return -1;
 	}
 	wait_answer(kw, ((const struct nlmsghdr *)(kw->buf + kw->last_msg))->nlmsg_seq, &a);
 	gen_after_batch(kw);
 	kerr = *kerr_out = a.kerr;
 	if (!a.done && !kerr) {
-		kw_discard(kw);
+		drop_batch(kw);
 		if (a.overflow)
 			return xerr_set(e, XNFT_EXIT_USAGE, "the kernel's answer to a batch of %zu ban "
-					"elements was lost (netlink receive buffer overflow)", kw->nq);
+					"elements was lost (netlink receive buffer overflow)", n);
 		return xerr_set(e, XNFT_EXIT_USAGE, "no answer from the kernel to a ban batch "
 				"within %d ms", ACK_TIMEOUT_MS);
 	}
@@ -466,20 +516,65 @@ int kw_flush(struct kwriter *kw, int *kerr_out, struct xerr *e)
 				 "bans in as soon as the sets exist");
 	}
 	if (kerr == ENFILE) {
-		xerr_set(e, XNFT_EXIT_FINDINGS, "ban set %s or %s is full: the kernel refused a "
-			 "batch of %zu elements", kw->set4, kw->set6, kw->nq);
+		xerr_set(e, XNFT_EXIT_FINDINGS, "ban set %s is full: the kernel refused a batch of "
+			 "%zu elements", batch_sets(kw, sets, sizeof(sets)), n);
 		return xerr_hint(e, "the batch is kept and sent again once bans expire; raise the "
 				 "sets' size in the policy to ban more");
 	}
 	if (kerr) {
 		xerr_set(e, XNFT_EXIT_USAGE, "the kernel refused a batch of %zu ban elements: %s",
-			 kw->nq, strerror(kerr));
-		kw_discard(kw);
+			 n, strerror(kerr));
+		drop_batch(kw);
 		return xerr_hint(e, "check that %s and %s are 'flags timeout' sets of ipv4_addr "
 				 "and ipv6_addr", kw->set4, kw->set6);
 	}
-	kw_discard(kw);
+	drop_batch(kw);
 	return 0;
+}
+
+/*
+ * The kernel refused a batch because a set is full (elements the daemon
+ * does not count take room too): put in what still fits of one family,
+ * halving the batch at each refusal; the rest stays queued.
+ */
+static int fill_family(struct kwriter *kw, int fam, int *kerr, struct xerr *e)
+{
+	size_t cap = SIZE_MAX, left;
+	int rc;
+
+	kw->only_fam = fam;
+	for (;;) {
+		rc = flush_batch(kw, cap, kerr, e);
+		left = choose_batch(kw, SIZE_MAX);
+		if (!left || (rc < 0 && *kerr != ENFILE))
+			break;
+		if (rc < 0) {
+			cap = (cap < left ? cap : left) / 2;
+			if (!cap)
+				break;
+		}
+	}
+	kw->only_fam = 0;
+	return rc;
+}
+
+int kw_flush(struct kwriter *kw, int *kerr, struct xerr *e)
+{
+	struct xerr e6;
+	int rc, k6;
+
+	kw->only_fam = 0;
+	rc = flush_batch(kw, SIZE_MAX, kerr, e);
+	if (rc == 0 || *kerr != ENFILE)
+		return rc;
+	/* one full set must not hold up the other family's bans */
+	rc = fill_family(kw, AF_INET, kerr, e);
+	if (fill_family(kw, AF_INET6, &k6, &e6) < 0 && (rc == 0 || k6 != ENFILE)) {
+		*kerr = k6;
+		*e = e6;
+		rc = -1;
+	}
+	return rc;
 }
 
 /* ---- listing ------------------------------------------------------------------------ */

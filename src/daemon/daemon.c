@@ -187,7 +187,9 @@ int daemon_apply_decision(struct daemon *d, const struct ban_decision *dec, bool
 		refuse_full(d, &b->key);
 		return -1;
 	}
-	if (kw_queue_add(d->kw, &b->key, b->until_ms - now, renew || dec->extended) < 0) {
+	/* a new ban's element carries its whole length, not the length less the ms it took here */
+	if (kw_queue_add(d->kw, &b->key, renew || dec->extended ? b->until_ms - now : b->bantime_ms,
+			 renew || dec->extended) < 0) {
 		daemon_log(d, DAEMON_LOG_ERR, "out of memory queueing a ban");
 		return 0;
 	}
@@ -262,9 +264,9 @@ void daemon_flush(struct daemon *d)
 				/* expired elements the kernel has not collected yet still count */
 				d->full_retry = daemon_mono_ms() + TICK_MS;
 				d->pending_since = daemon_mono_ms();
-				if (!d->full_logged)
-					daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
-				d->full_logged = true;
+				if (!d->kernel_full_logged)
+					daemon_log(d, DAEMON_LOG_WARNING, "%s; %s", e.msg, e.hint);
+				d->kernel_full_logged = true;
 				return;
 			} else if (kerr == ENOENT) {
 				d->kernel_missing = true;
@@ -276,6 +278,7 @@ void daemon_flush(struct daemon *d)
 				daemon_log(d, DAEMON_LOG_ERR, "%s", e.msg);
 			}
 		} else {
+			d->kernel_full_logged = false;
 			d->batches++;
 			d->elements += n;
 			if (n > d->largest_batch)

@@ -46,6 +46,7 @@ struct daemon {
 	size_t fam_bans[2];
 	bool fam_counted;          /* fam_bans is fresh this tick */
 	bool full_logged;          /* "set full" said once for the current episode */
+	bool kernel_full_logged;   /* the kernel's own "set full" said once, until a batch goes in */
 	uint64_t refused_full;     /* new bans refused because their set was full */
 	uint64_t put_back;         /* elements others deleted, put back */
 
