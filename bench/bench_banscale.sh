@@ -22,7 +22,7 @@ F2B_N=${F2B_N:-10000}
 WORK=$(mktemp -d /tmp/xnft-bench-banscale.XXXXXX)
 NS="xnft-bscale-$$"
 INET="xnft-bscale-inet-$$"
-DPID= FPID=
+DPID='' FPID=''
 cleanup() {
 	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
 	[ -n "$FPID" ] && kill "$FPID" 2>/dev/null && wait "$FPID" 2>/dev/null
@@ -85,7 +85,7 @@ config() {
 }
 daemon_up() {
 	rm -f "$WORK"/bans.db*
-	ip netns exec "$NS" "$XNFT" daemon -c "$WORK/xnft.conf" "$@" 2>"$WORK/daemon.log" &
+	ip netns exec "$NS" "$XNFT" daemon -c "$WORK/xnft.conf" 2>"$WORK/daemon.log" &
 	DPID=$!
 	for _ in $(seq 100); do status >/dev/null 2>&1 && return 0; sleep 0.1; done
 	echo "bench: daemon did not start" >&2
@@ -131,7 +131,7 @@ if [[ " $PARTS " == *" 1 "* ]]; then
 	cpu1=$(cpu_s "$DPID") rss1=$(kib "$DPID" VmRSS) hwm=$(kib "$DPID" VmHWM)
 	avail1=$(meminfo MemAvailable) slab1=$(meminfo Slab) vm1=$(meminfo VmallocUsed)
 	st=$(status)
-	t2=$(now_ns); echo status >/dev/null; st2=$(status); t3=$(now_ns)
+	t2=$(now_ns); status >/dev/null; t3=$(now_ns)
 	in_set=$(count4 xnft BANNED4)
 	row "$OFFENDERS distinct offenders, each banned (threshold 1): log lines in → every element in BANNED4" \
 		"$(secs "$t0" "$t1") s; $in_set elements in the set; $(echo "$st" | jnum "['kernel']['batches']") transactions, kernel writer $(echo "$st" | jnum "['kernel']['flush_us'] // 1000") ms, errors $(echo "$st" | jnum "['kernel']['errors']")"
@@ -154,7 +154,7 @@ if [[ " $PARTS " == *" 2 "* || " $PARTS " == *" 3 "* ]]; then
 	daemon_up
 	lines "$BURST" 30 >"$WORK/burst.log"
 	r=$(in_ns python3 "$ROOT/bench/bans_burst.py" "$WORK/d.sock" "$WORK/events.log" \
-		"$WORK/burst.log" "$BURST" "$INET" 198.18.0.1 ${SCANNERS:-10} ${GAP_MS:-100} \
+		"$WORK/burst.log" "$BURST" "$INET" 198.18.0.1 "${SCANNERS:-10}" "${GAP_MS:-100}" \
 		"$WORK/policy")
 	echo "$r" >"$WORK/burst.json"
 	b() { echo "$r" | jnum "['$1']"; }

@@ -29,8 +29,7 @@ count_in() {
 }
 # wait_count SET OCTET N [TENTHS]: wait (bounded, default 20 s) until SET holds N such elements.
 wait_count() {
-	local i
-	for i in $(seq "${4:-200}"); do
+	for _ in $(seq "${4:-200}"); do
 		[ "$(count_in "$1" "$2")" -eq "$3" ] && return 0
 		sleep 0.1
 	done
@@ -39,8 +38,8 @@ wait_count() {
 }
 # wait_for TENTHS CMD...: wait (bounded) until CMD succeeds.
 wait_for() {
-	local i n=$1; shift
-	for i in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
+	local n=$1; shift
+	for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
 	return 1
 }
 grep_log() { cat "$BANS_DIR"/daemon.*.log | grep -c -- "$1"; }
