@@ -6,14 +6,16 @@
 # way; during a burst of forged log lines the control socket answers and a
 # real scanner (NFLOG) is banned; a re-apply with many bans puts them all
 # back in one batch with no kernel error; `bans list` of many bans is
-# complete. SCALE_BANS sets the burst (default 100000 lines, as many bans).
+# complete. SCALE_BANS sets the burst (default 50000 lines, as many bans: the
+# regime where acks overflowed the socket; 100000 passes too, in 19-54 s under
+# ASan on the shared machine, too close to the 60 s a test may take).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/policy_lib.sh"
 source "$(dirname "$0")/bans_lib.sh"
 require_root
 bans_setup
 nflog_table || not_ok "NFLOG logging table in the host"
-N=${SCALE_BANS:-100000}
+N=${SCALE_BANS:-50000}
 
 bans_config "$BANS_DIR/xnft.conf" \
 	"max_offenders = 200000" \
@@ -122,6 +124,11 @@ check_eq "... in one restore" "$((restores + 1))" "$(jstat '.kernel.restores')"
 check_eq "... with no kernel error counted" "0" "$(jstat '.kernel.errors')"
 check_eq "... and no 'no answer from the kernel' in the log" "0" "$(grep_log 'no answer from the kernel')"
 diag "$(grep 'put [0-9]* ban(s) back' "$BANS_DIR"/daemon.*.log | tail -1)"
+
+# --- a flush of that many by hand: more deletions than the monitor's buffer holds
+ip netns exec "$HOST" nft flush set inet xnft BANNED4
+check "BANNED4 flushed with $total bans: all of them back" wait_count BANNED4 11 "$N" 300
+check_eq "... with no kernel error counted" "0" "$(jstat '.kernel.errors')"
 
 # --- bans list of many bans: complete
 xbans list --json >"$BANS_DIR/list.json"; rc=$?
