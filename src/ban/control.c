@@ -18,7 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CLIENT_TIMEOUT_MS 5000
+#define CLIENT_TIMEOUT_MS 5000    /* without progress */
+#define STREAM_BUF (64 * 1024)      /* a streamed reply is written from a buffer this big */
 
 struct client {
 	int fd;
@@ -26,6 +27,7 @@ struct client {
 	size_t rlen;
 	char *out;
 	size_t olen, opos;
+	struct control_stream st;   /* st.fill set: out is refilled from it */
 	unsigned long long started_ms;
 };
 
@@ -210,6 +212,8 @@ size_t control_pollfds(struct control_server *s, struct pollfd *fds, size_t max)
 static void drop_client(struct control_server *s, size_t i)
 {
 	close(s->c[i].fd);
+	if (s->c[i].st.end)
+		s->c[i].st.end(s->c[i].st.ctx);
 	free(s->c[i].out);
 	s->c[i] = s->c[--s->nc];
 }
@@ -285,16 +289,40 @@ static bool read_request(struct client *c, bool *dead)
 	}
 }
 
-static bool write_reply(struct client *c)
+/* Write what the socket takes; true when the reply is out (or the client gone). */
+static bool write_reply(struct client *c, unsigned long long now_ms)
 {
-	while (c->opos < c->olen) {
-		ssize_t n = send(c->fd, c->out + c->opos, c->olen - c->opos, MSG_NOSIGNAL);
+	for (;;) {
+		ssize_t n;
 
+		if (c->opos == c->olen) {
+			if (!c->st.fill)
+				return true;
+			c->olen = c->st.fill(c->st.ctx, c->out, STREAM_BUF);
+			c->opos = 0;
+			if (!c->olen)
+				return true;
+		}
+		n = send(c->fd, c->out + c->opos, c->olen - c->opos, MSG_NOSIGNAL);
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR ? false : true;
 		c->opos += (size_t)n;
+		c->started_ms = now_ms;   /* a long reply that moves is not a stalled client */
 	}
-	return true;
+}
+
+/* The handler's answer: a string, or a stream with a buffer to write it from. */
+static bool start_reply(struct client *c, control_handler h, void *ctx)
+{
+	c->out = h(ctx, c->req, &c->st);
+	if (c->out) {
+		c->olen = strlen(c->out);
+		return true;
+	}
+	if (!c->st.fill)
+		return false;
+	c->out = malloc(STREAM_BUF);
+	return c->out != NULL;
 }
 
 void control_service(struct control_server *s, const struct pollfd *fds, size_t n,
@@ -319,14 +347,12 @@ void control_service(struct control_server *s, const struct pollfd *fds, size_t 
 						drop_client(s, i);
 					break;
 				}
-				c->out = h(ctx, c->req);
-				if (!c->out) {
+				if (!start_reply(c, h, ctx)) {
 					drop_client(s, i);
 					break;
 				}
-				c->olen = strlen(c->out);
 			}
-			if (write_reply(c))
+			if (write_reply(c, now_ms))
 				drop_client(s, i);
 			break;
 		}

@@ -22,8 +22,24 @@ int control_request(const char *path, const char *request, char **reply, struct 
 
 struct control_server;
 
-/* The reply to one request, malloc'd JSON text (NULL: out of memory). */
-typedef char *(*control_handler)(void *ctx, const char *request);
+/*
+ * A reply made a piece at a time while the client reads it (the list of
+ * 100k bans is megabytes, and the daemon must not hold it whole): fill
+ * writes the next bytes of the reply, at most cap, into buf and returns
+ * how many, 0 once the reply is complete; end releases ctx, also when the
+ * client went away first.
+ */
+struct control_stream {
+	size_t (*fill)(void *ctx, char *buf, size_t cap);
+	void (*end)(void *ctx);
+	void *ctx;
+};
+
+/*
+ * The reply to one request: malloc'd JSON text; or NULL with stream->fill
+ * set, to stream it; NULL without: out of memory.
+ */
+typedef char *(*control_handler)(void *ctx, const char *request, struct control_stream *stream);
 
 /* Bind path (0600; a stale socket is replaced, a live daemon's is not). */
 int control_listen(const char *path, struct control_server **out, struct xerr *e);

@@ -2,9 +2,12 @@
 /*
  * Ban set writer over libnftnl + libmnl. One transaction per flush: batch
  * begin, a few NEWSETELEM/DELSETELEM messages of up to CHUNK elements each,
- * batch end; the kernel applies all of it or none. Every element message
- * asks for an ack, so we know when the kernel is done and which errno it
- * had; with NETLINK_CAP_ACK the acks stay small however big the batch.
+ * batch end; the kernel applies all of it or none. Only the last element
+ * message asks for an ack: the kernel reports every failing message anyway,
+ * and the acks of a 100k-element batch (hundreds of them) used to overflow
+ * the receive buffer, which read as "no answer from the kernel". Answers
+ * are matched to the batch by sequence number; leftovers of an earlier
+ * batch are drained before the next one is sent.
  *
  * A renewal (ban extended, ban put back) is "add without timeout, delete,
  * add with timeout" in the same transaction: the delete never fails
@@ -16,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
+#include <libnftnl/gen.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <linux/netfilter.h>
@@ -33,6 +37,10 @@
 
 #define CHUNK 512              /* elements per netlink message */
 #define ACK_TIMEOUT_MS 10000
+/* Room for the kernel's error reports of a whole failed batch (CAP_ACK keeps them small). */
+#define RCVBUF_BYTES (8 << 20)
+/* Monitor reads per loop turn (64 KiB each): a flush of a huge set waits for the next turn. */
+#define MONITOR_ROUNDS 64
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -53,6 +61,7 @@ struct kwriter {
 	uint32_t seq;
 	int sndbuf;
 	uint16_t family;             /* NFPROTO_* of the table */
+	unsigned plen6;              /* the IPv6 ban prefix: keys read back get it */
 	char table[CONFIG_NAME_MAX];
 	char set4[CONFIG_NAME_MAX], set6[CONFIG_NAME_MAX];
 
@@ -61,7 +70,16 @@ struct kwriter {
 
 	char *buf;                   /* the batch being built */
 	size_t len, cap;
-	size_t acks;                 /* messages that will be acked */
+	size_t last_msg;             /* offset of the last element message; 0: none */
+	uint32_t first_seq;          /* the batch's sequence numbers, first..last */
+
+	struct ban_key *deleted;     /* keys others deleted from our sets (monitor) */
+	size_t ndel, capdel;
+	unsigned ev_pending;         /* KW_EV_* read around a flush, for kw_monitor_read */
+	int only_fam;                /* AF_INET or AF_INET6: the batch holds that family alone */
+	size_t batch_end;            /* the batch is made of q[0 .. batch_end) */
+	uint32_t gen;                /* the ruleset generation before the batch in flight */
+	bool gen_known;
 };
 
 static uint16_t nfproto_of(const char *fam)
@@ -79,6 +97,16 @@ void kw_set_target(struct kwriter *kw, const struct xnft_config *cfg)
 	snprintf(kw->table, sizeof(kw->table), "%s", cfg->table);
 	snprintf(kw->set4, sizeof(kw->set4), "%s", cfg->set4);
 	snprintf(kw->set6, sizeof(kw->set6), "%s", cfg->set6);
+	kw->plen6 = cfg->ipv6_prefix;
+}
+
+/* SO_RCVBUFFORCE passes net.core.rmem_max (we have CAP_NET_ADMIN); else as much as allowed. */
+static void size_rcvbuf(struct mnl_socket *nl, int bytes)
+{
+	int fd = mnl_socket_get_fd(nl);
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
 }
 
 int kw_open(const struct xnft_config *cfg, struct kwriter **out, struct xerr *e)
@@ -101,6 +129,7 @@ int kw_open(const struct xnft_config *cfg, struct kwriter **out, struct xerr *e)
 	kw->seq = (uint32_t)time(NULL);
 	mnl_socket_setsockopt(kw->nl, NETLINK_CAP_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(kw->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	size_rcvbuf(kw->nl, RCVBUF_BYTES);
 	kw_set_target(kw, cfg);
 	*out = kw;
 	return 0;
@@ -116,6 +145,7 @@ void kw_close(struct kwriter *kw)
 		mnl_socket_close(kw->mon);
 	free(kw->q);
 	free(kw->buf);
+	free(kw->deleted);
 	free(kw);
 }
 
@@ -220,7 +250,7 @@ static int put_elems(struct kwriter *kw, int fam, unsigned ops, uint16_t type,
 		return -1;
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, kw->table);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, fam == AF_INET ? kw->set4 : kw->set6);
-	for (; *pos < kw->nq && n < CHUNK; (*pos)++) {
+	for (; *pos < kw->batch_end && n < CHUNK; (*pos)++) {
 		const struct qitem *it = &kw->q[*pos];
 		struct nftnl_set_elem *el;
 
@@ -244,11 +274,11 @@ static int put_elems(struct kwriter *kw, int fam, unsigned ops, uint16_t type,
 		}
 		memset(kw->buf + kw->len, 0, MSG_MAX);
 		nlh = nftnl_nlmsg_build_hdr(kw->buf + kw->len, type, kw->family,
-					    (type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0) |
-					    NLM_F_ACK, kw->seq++);
+					    type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0,
+					    kw->seq++);
 		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		kw->last_msg = kw->len;
 		kw->len += NLMSG_ALIGN(nlh->nlmsg_len);
-		kw->acks++;
 	}
 	nftnl_set_free(s);
 	return 0;
@@ -261,7 +291,9 @@ static int put_phase(struct kwriter *kw, unsigned ops, uint16_t type, bool with_
 	for (size_t f = 0; f < 2; f++) {
 		size_t pos = 0;
 
-		while (pos < kw->nq) {
+		if (kw->only_fam && kw->only_fam != fams[f])
+			continue;
+		while (pos < kw->batch_end) {
 			if (put_elems(kw, fams[f], ops, type, with_timeout, &pos) < 0)
 				return -1;
 		}
@@ -269,10 +301,12 @@ static int put_phase(struct kwriter *kw, unsigned ops, uint16_t type, bool with_
 	return 0;
 }
 
+/* The last element message asks for the ack that says the kernel is done. */
 static int build(struct kwriter *kw)
 {
 	kw->len = 0;
-	kw->acks = 0;
+	kw->last_msg = 0;
+	kw->first_seq = kw->seq;
 	if (put_batch_marker(kw, true) < 0 ||
 	    /* make sure renewed and deleted elements exist, so the delete cannot fail */
 	    put_phase(kw, 1u << OP_RENEW | 1u << OP_DEL, NFT_MSG_NEWSETELEM, false) < 0 ||
@@ -280,6 +314,8 @@ static int build(struct kwriter *kw)
 	    put_phase(kw, 1u << OP_RENEW | 1u << OP_ADD, NFT_MSG_NEWSETELEM, true) < 0 ||
 	    put_batch_marker(kw, false) < 0)
 		return -1;
+	if (kw->last_msg)
+		((struct nlmsghdr *)(kw->buf + kw->last_msg))->nlmsg_flags |= NLM_F_ACK;
 	return 0;
 }
 
@@ -299,78 +335,246 @@ static void grow_sndbuf(struct kwriter *kw, size_t len)
 	kw->sndbuf = want;
 }
 
-/* Wait for n acks; returns 0 or the first kernel errno (positive). -1 on I/O trouble. */
-static int wait_acks(struct kwriter *kw, size_t n, int *kerr)
+static bool monitor_drain(struct kwriter *kw);
+static int get_gen(struct kwriter *kw, uint32_t *gen);
+
+/* Throw away what an earlier, abandoned batch left on the socket. */
+static void drain(struct kwriter *kw)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+
+	while (recv(mnl_socket_get_fd(kw->nl), buf, sizeof(buf), MSG_DONTWAIT) > 0 ||
+	       errno == EINTR || errno == ENOBUFS)
+		;
+}
+
+struct answer {
+	int kerr;        /* the first errno the kernel reported for the batch; 0 */
+	bool done;       /* the last message's ack (or error) arrived */
+	bool overflow;   /* the receive buffer overflowed: answers were lost */
+};
+
+static void read_answers(struct kwriter *kw, const char *buf, int left, uint32_t last_seq,
+			 struct answer *a)
+{
+	const struct nlmsghdr *nlh;
+
+	for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
+	     nlh = mnl_nlmsg_next(nlh, &left)) {
+		const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+
+		if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_pid != kw->portid ||
+		    nlh->nlmsg_seq - kw->first_seq > last_seq - kw->first_seq)
+			continue;   /* not about this batch */
+		if (err->error < 0 && !a->kerr)
+			a->kerr = -err->error;
+		if (nlh->nlmsg_seq == last_seq)
+			a->done = true;
+	}
+}
+
+/*
+ * Read the answers to the batch whose last message is last_seq. The kernel
+ * handles a batch while we send it, so everything it has to say is queued
+ * by the time sendto returns; the wait only covers a slow scheduler. A
+ * batch the kernel refused as a whole (bad header) gets one error for some
+ * message, and no ack for the last: an error already seen ends the wait.
+ */
+static void wait_answer(struct kwriter *kw, uint32_t last_seq, struct answer *a)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
 	int fd = mnl_socket_get_fd(kw->nl);
 
-	*kerr = 0;
-	while (n) {
+	memset(a, 0, sizeof(*a));
+	while (!a->done) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		const struct nlmsghdr *nlh;
 		ssize_t got;
-		int left;
 
-		if (poll(&p, 1, ACK_TIMEOUT_MS) <= 0)
-			return -1;
-		got = mnl_socket_recvfrom(kw->nl, buf, sizeof(buf));
-		if (got < 0)
-			return errno == EINTR ? 0 : -1;
-		left = (int)got;
-		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
-		     nlh = mnl_nlmsg_next(nlh, &left)) {
-			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
-
-				if (err->error < 0 && !*kerr)
-					*kerr = -err->error;
-				if (n)
-					n--;
-			}
+		if (poll(&p, 1, a->kerr || a->overflow ? 0 : ACK_TIMEOUT_MS) <= 0)
+			return;
+		got = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (got < 0) {
+			if (errno == ENOBUFS)
+				a->overflow = true;
+			continue;
 		}
+		read_answers(kw, buf, (int)got, last_seq, a);
 	}
-	return 0;
 }
 
-int kw_flush(struct kwriter *kw, bool *missing, struct xerr *e)
+/*
+ * The monitor hears our own batches too: the kernel announces every element
+ * added, and a batch of 50k overflows its receive buffer, which reads as
+ * "events lost". So the monitor is read up to the batch, and after it; when
+ * it overflowed meanwhile but the ruleset generation moved by one (our
+ * commit, nobody else's), what was lost were our own announcements.
+ */
+static void gen_before_batch(struct kwriter *kw)
 {
-	int kerr = 0;
+	if (!kw->mon)
+		return;
+	if (monitor_drain(kw))
+		kw->ev_pending |= KW_EV_RESYNC;
+	kw->gen_known = get_gen(kw, &kw->gen) == 0;
+}
 
-	*missing = false;
-	if (!kw->nq)
+static void gen_after_batch(struct kwriter *kw)
+{
+	uint32_t gen1;
+
+	if (kw->mon && monitor_drain(kw) &&
+	    (!kw->gen_known || get_gen(kw, &gen1) < 0 || gen1 - kw->gen != 1))
+		kw->ev_pending |= KW_EV_RESYNC;
+}
+
+/* The queued elements the batch being built covers (one family, or all; up to batch_end). */
+static bool in_batch(const struct kwriter *kw, size_t i)
+{
+	return i < kw->batch_end && (!kw->only_fam || kw->q[i].key.family == kw->only_fam);
+}
+
+/* The batch: the first cap queued elements (of only_fam, when set); how many. */
+static size_t choose_batch(struct kwriter *kw, size_t cap)
+{
+	size_t n = 0;
+
+	kw->batch_end = kw->nq;
+	for (size_t i = 0; i < kw->nq; i++) {
+		if (n == cap) {
+			kw->batch_end = i;
+			break;
+		}
+		n += in_batch(kw, i);
+	}
+	return n;
+}
+
+/* The batch is done with (sent, or refused for good): out of the queue. */
+static void drop_batch(struct kwriter *kw)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < kw->nq; i++) {
+		if (!in_batch(kw, i))
+			kw->q[keep++] = kw->q[i];
+	}
+	kw->nq = keep;
+}
+
+static const char *batch_sets(const struct kwriter *kw, char *buf, size_t size)
+{
+	if (kw->only_fam)
+		snprintf(buf, size, "%s", kw->only_fam == AF_INET ? kw->set4 : kw->set6);
+	else
+		snprintf(buf, size, "%s or %s", kw->set4, kw->set6);
+	return buf;
+}
+
+/* One transaction of the batch choose_batch(cap) makes. */
+static int flush_batch(struct kwriter *kw, size_t cap, int *kerr_out, struct xerr *e)
+{
+	char sets[2 * CONFIG_NAME_MAX + 8];
+	size_t n = choose_batch(kw, cap);
+	struct answer a;
+	int kerr;
+
+	*kerr_out = 0;
+	if (!n)
 		return 0;
 	if (build(kw) < 0) {
-		kw_discard(kw);
+		drop_batch(kw);
 		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory building a ban batch");
 	}
+	if (!kw->last_msg) {   /* nothing of an address family we write */
+		drop_batch(kw);
+		return 0;
+	}
 	grow_sndbuf(kw, kw->len);
+	drain(kw);
+	gen_before_batch(kw);
 	if (mnl_socket_sendto(kw->nl, kw->buf, kw->len) < 0) {
-		xerr_set(e, XNFT_EXIT_USAGE, "sending %zu set elements to the kernel: %s", kw->nq,
+		xerr_set(e, XNFT_EXIT_USAGE, "sending %zu set elements to the kernel: %s", n,
 			 strerror(errno));
-		kw_discard(kw);
+		drop_batch(kw);
 		return -1;
 	}
-	if (wait_acks(kw, kw->acks, &kerr) < 0) {
-		kw_discard(kw);
-		return xerr_set(e, XNFT_EXIT_USAGE, "no answer from the kernel to a ban batch");
+	wait_answer(kw, ((const struct nlmsghdr *)(kw->buf + kw->last_msg))->nlmsg_seq, &a);
+	gen_after_batch(kw);
+	kerr = *kerr_out = a.kerr;
+	if (!a.done && !kerr) {
+		drop_batch(kw);
+		if (a.overflow)
+			return xerr_set(e, XNFT_EXIT_USAGE, "the kernel's answer to a batch of %zu ban "
+					"elements was lost (netlink receive buffer overflow)", n);
+		return xerr_set(e, XNFT_EXIT_USAGE, "no answer from the kernel to a ban batch "
+				"within %d ms", ACK_TIMEOUT_MS);
 	}
 	if (kerr == ENOENT) {
-		*missing = true;
 		xerr_set(e, XNFT_EXIT_FINDINGS, "table %s or its sets %s/%s are not loaded",
 			 kw->table, kw->set4, kw->set6);
 		return xerr_hint(e, "load the policy (xnft apply, or nft -f); the daemon puts the "
 				 "bans in as soon as the sets exist");
 	}
+	if (kerr == ENFILE) {
+		xerr_set(e, XNFT_EXIT_FINDINGS, "ban set %s is full: the kernel refused a batch of "
+			 "%zu elements", batch_sets(kw, sets, sizeof(sets)), n);
+		return xerr_hint(e, "the batch is kept and sent again once bans expire; raise the "
+				 "sets' size in the policy to ban more");
+	}
 	if (kerr) {
 		xerr_set(e, XNFT_EXIT_USAGE, "the kernel refused a batch of %zu ban elements: %s",
-			 kw->nq, strerror(kerr));
-		kw_discard(kw);
+			 n, strerror(kerr));
+		drop_batch(kw);
 		return xerr_hint(e, "check that %s and %s are 'flags timeout' sets of ipv4_addr "
 				 "and ipv6_addr", kw->set4, kw->set6);
 	}
-	kw_discard(kw);
+	drop_batch(kw);
 	return 0;
+}
+
+/*
+ * The kernel refused a batch because a set is full (elements the daemon
+ * does not count take room too): put in what still fits of one family,
+ * halving the batch at each refusal; the rest stays queued.
+ */
+static int fill_family(struct kwriter *kw, int fam, int *kerr, struct xerr *e)
+{
+	size_t cap = SIZE_MAX, left;
+	int rc;
+
+	kw->only_fam = fam;
+	for (;;) {
+		rc = flush_batch(kw, cap, kerr, e);
+		left = choose_batch(kw, SIZE_MAX);
+		if (!left || (rc < 0 && *kerr != ENFILE))
+			break;
+		if (rc < 0) {
+			cap = (cap < left ? cap : left) / 2;
+			if (!cap)
+				break;
+		}
+	}
+	kw->only_fam = 0;
+	return rc;
+}
+
+int kw_flush(struct kwriter *kw, int *kerr, struct xerr *e)
+{
+	struct xerr e6;
+	int rc, k6;
+
+	kw->only_fam = 0;
+	rc = flush_batch(kw, SIZE_MAX, kerr, e);
+	if (rc == 0 || *kerr != ENFILE)
+		return rc;
+	/* one full set must not hold up the other family's bans */
+	rc = fill_family(kw, AF_INET, kerr, e);
+	if (fill_family(kw, AF_INET6, &k6, &e6) < 0 && (rc == 0 || k6 != ENFILE)) {
+		*kerr = k6;
+		*e = e6;
+		rc = -1;
+	}
+	return rc;
 }
 
 /* ---- listing ------------------------------------------------------------------------ */
@@ -494,27 +698,75 @@ int kw_monitor_fd(struct kwriter *kw, struct xerr *e)
 	return mnl_socket_get_fd(kw->mon);
 }
 
+static bool is_our_set(const struct kwriter *kw, const char *table, const char *set)
+{
+	return table && set && !strcmp(table, kw->table) &&
+	       (!strcmp(set, kw->set4) || !strcmp(set, kw->set6));
+}
+
+static int note_deleted(struct nftnl_set_elem *el, void *data)
+{
+	struct kwriter *kw = data;
+	uint32_t len = 0;
+	const void *k = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &len);
+
+	if (!k || (len != 4 && len != 16))
+		return 0;
+	if (kw->ndel == kw->capdel) {
+		size_t cap = kw->capdel ? kw->capdel * 2 : 64;
+		struct ban_key *d = realloc(kw->deleted, cap * sizeof(*d));
+
+		if (!d)
+			return -1;
+		kw->deleted = d;
+		kw->capdel = cap;
+	}
+	memset(&kw->deleted[kw->ndel], 0, sizeof(kw->deleted[0]));
+	kw->deleted[kw->ndel].family = len == 4 ? AF_INET : AF_INET6;
+	kw->deleted[kw->ndel].plen = len == 4 ? 32 : (uint8_t)kw->plen6;
+	memcpy(kw->deleted[kw->ndel].addr, k, len);
+	kw->ndel++;
+	return 0;
+}
+
+/* Elements of our sets that someone else deleted (or flushed): remembered for the daemon. */
+static unsigned set_event(struct kwriter *kw, const struct nlmsghdr *nlh, uint16_t type)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	unsigned ev = 0;
+
+	if (!s)
+		return KW_EV_RESYNC;
+	if ((type == NFT_MSG_DELSETELEM ? nftnl_set_elems_nlmsg_parse(nlh, s) :
+					  nftnl_set_nlmsg_parse(nlh, s)) >= 0 &&
+	    is_our_set(kw, nftnl_set_get_str(s, NFTNL_SET_TABLE),
+		       nftnl_set_get_str(s, NFTNL_SET_NAME))) {
+		if (type == NFT_MSG_NEWSET)
+			ev = KW_EV_SETS_NEW;
+		else if (type == NFT_MSG_DELSET)
+			ev = KW_EV_TABLE_GONE;
+		else if (nftnl_set_elem_foreach(s, note_deleted, kw) < 0)
+			ev = KW_EV_RESYNC;   /* out of memory: put everything back */
+		else
+			ev = KW_EV_ELEMS_GONE;
+	}
+	nftnl_set_free(s);
+	return ev;
+}
+
 static unsigned event_of(struct kwriter *kw, const struct nlmsghdr *nlh)
 {
 	uint16_t type = nlh->nlmsg_type;
 	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
 	unsigned ev = 0;
 
-	if (NFNL_SUBSYS_ID(type) != NFNL_SUBSYS_NFTABLES || g->nfgen_family != kw->family)
+	/* our own transactions (renewals delete and add) are no news */
+	if (NFNL_SUBSYS_ID(type) != NFNL_SUBSYS_NFTABLES || g->nfgen_family != kw->family ||
+	    nlh->nlmsg_pid == kw->portid)
 		return 0;
 	type = NFNL_MSG_TYPE(type);
-	if (type == NFT_MSG_NEWSET) {
-		struct nftnl_set *s = nftnl_set_alloc();
-
-		if (s && nftnl_set_nlmsg_parse(nlh, s) >= 0) {
-			const char *t = nftnl_set_get_str(s, NFTNL_SET_TABLE);
-			const char *n = nftnl_set_get_str(s, NFTNL_SET_NAME);
-
-			if (t && n && !strcmp(t, kw->table) &&
-			    (!strcmp(n, kw->set4) || !strcmp(n, kw->set6)))
-				ev = KW_EV_SETS_NEW;
-		}
-		nftnl_set_free(s);
+	if (type == NFT_MSG_NEWSET || type == NFT_MSG_DELSET || type == NFT_MSG_DELSETELEM) {
+		ev = set_event(kw, nlh, type);
 	} else if (type == NFT_MSG_DELTABLE) {
 		struct nftnl_table *t = nftnl_table_alloc();
 
@@ -525,38 +777,147 @@ static unsigned event_of(struct kwriter *kw, const struct nlmsghdr *nlh)
 				ev = KW_EV_TABLE_GONE;
 		}
 		nftnl_table_free(t);
-	} else if (type == NFT_MSG_DELSET) {
-		/* a set deleted alone: ask for a comparison with the kernel */
-		ev = KW_EV_RESYNC;
 	}
 	return ev;
 }
 
-unsigned kw_monitor_read(struct kwriter *kw)
+/*
+ * Read at most rounds buffers of events into kw->ev_pending. *overflow:
+ * the kernel dropped events. True when the socket was read empty.
+ */
+static bool monitor_read_some(struct kwriter *kw, int rounds, bool *overflow)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE * 8];
-	unsigned ev = 0;
 
-	if (!kw->mon)
-		return 0;
-	for (int rounds = 0; rounds < 4096; rounds++) {
-		ssize_t got = recv(mnl_socket_get_fd(kw->mon), buf, sizeof(buf), 0);
+	for (int i = 0; i < rounds; i++) {
+		ssize_t got = recv(mnl_socket_get_fd(kw->mon), buf, sizeof(buf), MSG_DONTWAIT);
 		const struct nlmsghdr *nlh;
 		int left;
 
 		if (got < 0) {
 			if (errno == ENOBUFS)
-				ev |= KW_EV_RESYNC;   /* the kernel dropped events */
+				*overflow = true;
 			if (errno == EINTR || errno == ENOBUFS)
 				continue;
-			break;
+			return true;
 		}
 		if (!got)
-			break;
+			return true;
 		left = (int)got;
 		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
 		     nlh = mnl_nlmsg_next(nlh, &left))
-			ev |= event_of(kw, nlh);
+			kw->ev_pending |= event_of(kw, nlh);
 	}
+	return false;
+}
+
+/* Read the monitor empty (it holds at most its buffer); true when events were lost. */
+static bool monitor_drain(struct kwriter *kw)
+{
+	bool overflow = false;
+
+	while (!monitor_read_some(kw, MONITOR_ROUNDS, &overflow))
+		;
+	return overflow;
+}
+
+unsigned kw_monitor_read(struct kwriter *kw)
+{
+	bool overflow = false;
+	unsigned ev;
+
+	if (!kw->mon)
+		return 0;
+	if (!monitor_read_some(kw, MONITOR_ROUNDS, &overflow))
+		kw->ev_pending |= KW_EV_MORE;
+	if (overflow)
+		kw->ev_pending |= KW_EV_RESYNC;   /* the kernel dropped events */
+	ev = kw->ev_pending;
+	kw->ev_pending = 0;
 	return ev;
+}
+
+bool kw_monitor_pending(const struct kwriter *kw)
+{
+	return kw->ev_pending != 0;
+}
+
+size_t kw_monitor_deleted(struct kwriter *kw, const struct ban_key **keys)
+{
+	size_t n = kw->ndel;
+
+	*keys = kw->deleted;
+	kw->ndel = 0;   /* the array stays valid until the next kw_monitor_read */
+	return n;
+}
+
+/* ---- set sizes and the ruleset generation ---------------------------------------------- */
+
+static int gen_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_gen *g = nftnl_gen_alloc();
+
+	if (!g) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
+	}
+	if (nftnl_gen_nlmsg_parse(nlh, g) >= 0)
+		*(uint32_t *)data = nftnl_gen_get_u32(g, NFTNL_GEN_ID);
+	nftnl_gen_free(g);
+	return MNL_CB_OK;
+}
+
+static int get_gen(struct kwriter *kw, uint32_t *gen)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nldump_result r;
+	struct nlmsghdr *nlh;
+	struct xerr e;
+
+	memset(buf, 0, sizeof(buf));
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, NLM_F_ACK, kw->seq++);
+	if (nldump_run(kw->nl, buf, sizeof(buf), nlh, ACK_TIMEOUT_MS, gen_cb, gen, &r, &e) ||
+	    r.kernel_error || r.cb_error)
+		return -1;
+	return 0;
+}
+
+static int size_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	uint32_t *size = data;
+
+	if (!s) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
+	}
+	if (nftnl_set_nlmsg_parse(nlh, s) >= 0 && nftnl_set_is_set(s, NFTNL_SET_DESC_SIZE))
+		*size = nftnl_set_get_u32(s, NFTNL_SET_DESC_SIZE);
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+int kw_set_size(struct kwriter *kw, int fam, uint32_t *size, struct xerr *e)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nldump_result r;
+	struct nlmsghdr *nlh;
+
+	*size = 0;
+	if (!s)
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	memset(buf, 0, MNL_SOCKET_BUFFER_SIZE);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, kw->table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, fam == AF_INET ? kw->set4 : kw->set6);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, kw->family, NLM_F_ACK, kw->seq++);
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	if (nldump_run(kw->nl, buf, sizeof(buf), nlh, ACK_TIMEOUT_MS, size_cb, size, &r, e))
+		return -1;
+	if (r.kernel_error || r.cb_error)
+		return xerr_set(e, r.kernel_error == ENOENT ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE,
+				"reading set %s: %s", fam == AF_INET ? kw->set4 : kw->set6,
+				strerror(r.kernel_error ? r.kernel_error : r.cb_error));
+	return 0;
 }

@@ -37,11 +37,16 @@ void kw_discard(struct kwriter *kw);
 
 /*
  * Send everything queued as one transaction and wait for the kernel's
- * answer. When the table or a set is missing: -1 with e->code =
- * XNFT_EXIT_FINDINGS and *missing = true (the queue is kept, so the caller
- * can retry once the policy is back). Other errors drop the queue.
+ * answer. *kerr: the errno the kernel refused the batch with, 0 if none.
+ * When the table or a set is missing (ENOENT) or a set is full (ENFILE):
+ * -1 with e->code = XNFT_EXIT_FINDINGS and the queue kept, so the caller
+ * can retry once the policy is back or bans expired. Other errors drop
+ * the queue.
  */
-int kw_flush(struct kwriter *kw, bool *missing, struct xerr *e);
+int kw_flush(struct kwriter *kw, int *kerr, struct xerr *e);
+
+/* The `size` of the IPv4 (fam AF_INET) or IPv6 ban set; 0 when it has none. */
+int kw_set_size(struct kwriter *kw, int fam, uint32_t *size, struct xerr *e);
 
 /* One element of a ban set as the kernel holds it. */
 struct kw_elem {
@@ -54,14 +59,27 @@ struct kw_elem {
 int kw_list(struct kwriter *kw, int (*fn)(void *ctx, const struct kw_elem *el), void *ctx,
 	    unsigned plen6, bool *missing, struct xerr *e);
 
-/* nf_tables event monitor: an fd to poll, and what the events said. */
+/*
+ * nf_tables event monitor (NFNLGRP_NFTABLES): an fd to poll, and what the
+ * events of other programs said. Our own transactions are skipped.
+ */
 enum {
 	KW_EV_SETS_NEW = 1 << 0,   /* one of our sets was (re)created */
-	KW_EV_TABLE_GONE = 1 << 1, /* our table was deleted */
-	KW_EV_RESYNC = 1 << 2,     /* events were lost: compare with the kernel */
+	KW_EV_TABLE_GONE = 1 << 1, /* our table or one of our sets was deleted */
+	KW_EV_RESYNC = 1 << 2,     /* events were lost: put every ban back */
+	KW_EV_ELEMS_GONE = 1 << 3, /* elements were deleted: kw_monitor_deleted */
+	KW_EV_MORE = 1 << 4,       /* the read stopped at its budget: read again */
 };
 int kw_monitor_fd(struct kwriter *kw, struct xerr *e);
-/* Read what is pending on the monitor fd (non-blocking); returns KW_EV_* bits. */
+/* Read (a bounded amount of) what is pending on the monitor fd; returns KW_EV_* bits. */
 unsigned kw_monitor_read(struct kwriter *kw);
+/* kw_flush read events too: call kw_monitor_read without waiting for the fd. */
+bool kw_monitor_pending(const struct kwriter *kw);
+/*
+ * The elements others deleted from our sets since the last call (expired
+ * ones too, on kernels that announce expiry): *keys is valid until the
+ * next kw_monitor_read.
+ */
+size_t kw_monitor_deleted(struct kwriter *kw, const struct ban_key **keys);
 
 #endif

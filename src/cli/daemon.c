@@ -35,7 +35,9 @@ static void usage(FILE *out)
 		"Ban the sources of drop events: read events (NFLOG, journal, kmsg, a file,\n"
 		"stdin), count them per source against the [ban.NAME] rules of the config,\n"
 		"and put offenders into the policy's ban sets (BANNED4, BANNED6) with a\n"
-		"timeout, many per kernel transaction. Runs in the foreground and logs to\n"
+		"timeout, many per kernel transaction; bans another program deletes are put\n"
+		"back, and when a set is full (its size in the policy) new bans are refused\n"
+		"and counted. Runs in the foreground and logs to\n"
 		"stderr; SIGHUP reloads the config (a bad one is refused and the running\n"
 		"one kept), SIGTERM stops it (bans stay in the kernel until they expire).\n"
 		"Never banned: loopback, the host's own addresses, the policy's MESH_PEERS*\n"
@@ -294,6 +296,12 @@ static void print_status(json_t *j)
 	       num(j, "kernel", "restores"),
 	       cli_plural(num(j, "kernel", "restores"), "restore", "restores"),
 	       num(j, "kernel", "errors"), cli_plural(num(j, "kernel", "errors"), "error", "errors"));
+	printf("  ban sets: size %lld / %lld (0: none); %lld new %s refused, set full; "
+	       "%lld %s put back after others deleted them\n", num(j, "kernel", "size4"),
+	       num(j, "kernel", "size6"), num(j, "kernel", "refused_full"),
+	       cli_plural(num(j, "kernel", "refused_full"), "ban", "bans"),
+	       num(j, "kernel", "put_back"),
+	       cli_plural(num(j, "kernel", "put_back"), "element", "elements"));
 	printf("  whitelist: %lld %s (loopback, %lld host %s, %lld from the config; %s), "
 	       "%lld %s lifted by it\n",
 	       num(j, "whitelist", "entries"),

@@ -26,7 +26,14 @@
 #include "core/paths.h"
 
 #define TICK_MS 250             /* expiry, missing-set retries */
-#define RESYNC_MS 30000         /* compare with the kernel set this often */
+/*
+ * Events one source may hand over per loop turn: a burst of forged lines is
+ * read a slice at a time, with the control socket, the other sources (the
+ * NFLOG path of a real scanner) and the kernel batch in between.
+ */
+#define EVENTS_PER_READ 1024
+/* A deleted element whose ban ends sooner than this is taken for the kernel's expiry. */
+#define EXPIRY_SLACK_MS 2000
 #define POLL_MAX (5 + DAEMON_MAX_SOURCES + 1 + CONTROL_MAX_CLIENTS)
 
 uint64_t daemon_now_ms(void)
@@ -128,17 +135,74 @@ static void remember(struct daemon *d, const struct ban_active *b)
 	d->rec[d->nrec++] = *b;
 }
 
-void daemon_apply_decision(struct daemon *d, const struct ban_decision *dec, bool renew)
+static int count_family(void *ctx, const struct ban_active *b)
+{
+	size_t *n = ctx;
+
+	n[b->key.family == AF_INET6]++;
+	return 0;
+}
+
+/*
+ * A new ban (already in the engine) would overfill its set: the kernel
+ * would refuse the whole batch it is in. The engine's total is enough while
+ * it is under the size; past it the bans of each family are counted, once
+ * a tick, and each new ban is added to that count (expiry only lowers it).
+ */
+static bool set_full(struct daemon *d, const struct ban_key *key)
+{
+	int fi = key->family == AF_INET6;
+	struct ban_stats st;
+
+	if (!d->set_size[fi])
+		return false;
+	ban_engine_stats(d->eng, &st);
+	if (!d->fam_counted && st.active > d->set_size[fi]) {
+		d->fam_bans[0] = d->fam_bans[1] = 0;
+		ban_engine_foreach(d->eng, count_family, d->fam_bans);
+		d->fam_counted = true;
+	} else if (d->fam_counted) {
+		d->fam_bans[fi]++;
+	}
+	return st.active > d->set_size[fi] && d->fam_bans[fi] > d->set_size[fi];
+}
+
+static void refuse_full(struct daemon *d, const struct ban_key *key)
+{
+	const char *set = key->family == AF_INET ? d->cfg->set4 : d->cfg->set6;
+	int fi = key->family == AF_INET6;
+	char addr[PREFIX_STRLEN];
+
+	ban_engine_unban(d->eng, key);
+	if (d->fam_counted && d->fam_bans[fi])
+		d->fam_bans[fi]--;
+	d->refused_full++;
+	if (d->full_logged)
+		return;
+	d->full_logged = true;
+	ban_key_format(key, addr, sizeof(addr));
+	daemon_log(d, DAEMON_LOG_WARNING, "ban set %s is full (size %u): %s and further new bans "
+		   "are refused (counted in status: kernel.refused_full) until bans expire; raise "
+		   "the set's size in the policy", set, d->set_size[fi], addr);
+}
+
+int daemon_apply_decision(struct daemon *d, const struct ban_decision *dec, bool renew)
 {
 	const struct ban_active *b = &dec->ban;
 	uint64_t now = daemon_now_ms();
 	char addr[PREFIX_STRLEN], dur[32], text[256];
 
 	if (b->until_ms <= now)
-		return;
-	if (kw_queue_add(d->kw, &b->key, b->until_ms - now, renew || dec->extended) < 0) {
+		return 0;
+	if (!dec->extended && set_full(d, &b->key)) {
+		refuse_full(d, &b->key);
+		return -1;
+	}
+	/* a new ban's element carries its whole length, not the length less the ms it took here */
+	if (kw_queue_add(d->kw, &b->key, renew || dec->extended ? b->until_ms - now : b->bantime_ms,
+			 renew || dec->extended) < 0) {
 		daemon_log(d, DAEMON_LOG_ERR, "out of memory queueing a ban");
-		return;
+		return 0;
 	}
 	if (!d->pending_since)
 		d->pending_since = daemon_mono_ms();
@@ -153,6 +217,7 @@ void daemon_apply_decision(struct daemon *d, const struct ban_decision *dec, boo
 			 b->rule, b->offence);
 	daemon_log(d, DAEMON_LOG_NOTICE, "%s", text);
 	notifier_post(d->notif, "xnft: ban", text);
+	return 0;
 }
 
 /* The store failed: keep the rows, say so, try again later. */
@@ -234,10 +299,10 @@ static uint64_t mono_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static int timed_flush(struct daemon *d, bool *missing, struct xerr *e)
+static int timed_flush(struct daemon *d, int *kerr, struct xerr *e)
 {
 	uint64_t t0 = mono_us();
-	int rc = kw_flush(d->kw, missing, e);
+	int rc = kw_flush(d->kw, kerr, e);
 
 	d->flush_us += mono_us() - t0;
 	return rc;
@@ -246,7 +311,7 @@ static int timed_flush(struct daemon *d, bool *missing, struct xerr *e)
 void daemon_flush(struct daemon *d)
 {
 	size_t n = kw_pending(d->kw);
-	bool missing = false;
+	int kerr = 0;
 	struct xerr e;
 
 	d->pending_since = 0;
@@ -254,8 +319,16 @@ void daemon_flush(struct daemon *d)
 		if (d->kernel_missing) {
 			/* the whole active list goes in when the sets come back */
 			kw_discard(d->kw);
-		} else if (timed_flush(d, &missing, &e) < 0) {
-			if (missing) {
+		} else if (timed_flush(d, &kerr, &e) < 0) {
+			if (kerr == ENFILE) {
+				/* expired elements the kernel has not collected yet still count */
+				d->full_retry = daemon_mono_ms() + TICK_MS;
+				d->pending_since = daemon_mono_ms();
+				if (!d->kernel_full_logged)
+					daemon_log(d, DAEMON_LOG_WARNING, "%s; %s", e.msg, e.hint);
+				d->kernel_full_logged = true;
+				return;
+			} else if (kerr == ENOENT) {
 				d->kernel_missing = true;
 				kw_discard(d->kw);
 				daemon_log(d, DAEMON_LOG_WARNING, "%s; bans are kept and go in "
@@ -265,6 +338,7 @@ void daemon_flush(struct daemon *d)
 				daemon_log(d, DAEMON_LOG_ERR, "%s", e.msg);
 			}
 		} else {
+			d->kernel_full_logged = false;
 			d->batches++;
 			d->elements += n;
 			if (n > d->largest_batch)
@@ -276,36 +350,8 @@ void daemon_flush(struct daemon *d)
 
 /* ---- reconciling with the kernel --------------------------------------------------- */
 
-struct kset {
-	struct ban_key *k;
-	size_t n, cap;
-};
-
-static int key_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(struct ban_key));
-}
-
-static int collect_elem(void *ctx, const struct kw_elem *el)
-{
-	struct kset *ks = ctx;
-
-	if (ks->n == ks->cap) {
-		size_t cap = ks->cap ? ks->cap * 2 : 256;
-		struct ban_key *k = realloc(ks->k, cap * sizeof(*k));
-
-		if (!k)
-			return 1;
-		ks->k = k;
-		ks->cap = cap;
-	}
-	ks->k[ks->n++] = el->key;
-	return 0;
-}
-
 struct restore_ctx {
 	struct daemon *d;
-	const struct kset *present;   /* NULL: put every ban back */
 	uint64_t now;
 	size_t queued;
 };
@@ -319,52 +365,40 @@ static int restore_one(void *ctx, const struct ban_active *b)
 	/* whitelisted since it began (a whitelist read that failed keeps the last good one) */
 	if (ban_engine_key_exempt(rc->d->eng, &b->key))
 		return 0;
-	/* an empty listing has no array to search (bsearch wants one) */
-	if (rc->present && rc->present->n &&
-	    bsearch(&b->key, rc->present->k, rc->present->n, sizeof(b->key), key_cmp))
-		return 0;
-	if (kw_queue_add(rc->d->kw, &b->key, b->until_ms - rc->now, true) == 0)
+	if (kw_queue_add(rc->d->kw, &b->key, b->until_ms - rc->now, false) == 0)
 		rc->queued++;
 	return 0;
 }
 
-/*
- * Put back what the kernel lost: the active bans missing from a listing of
- * the sets. full: the sets were just created, so when they cannot be listed
- * every active ban goes in.
- */
-static void restore(struct daemon *d, bool full, const char *why)
+/* The sets' sizes, read when they (re)appear: the policy may have changed them. */
+static void read_set_sizes(struct daemon *d)
 {
-	struct restore_ctx rc = { .d = d, .now = daemon_now_ms() };
-	struct kset ks = { 0 };
-	bool missing = false;
+	static const int fams[] = { AF_INET, AF_INET6 };
 	struct xerr e;
 
-	ban_engine_expire(d->eng, rc.now);
-	/*
-	 * Even when the sets were just recreated, skip what is already there:
-	 * a periodic check may have put the bans back between the table's
-	 * deletion and the event announcing the new sets.
-	 */
-	if (kw_list(d->kw, collect_elem, &ks, d->cfg->ipv6_prefix, &missing, &e) == 0) {
-		if (ks.n > 1)
-			qsort(ks.k, ks.n, sizeof(*ks.k), key_cmp);
-		rc.present = &ks;
-	} else if (!full) {
-		free(ks.k);
-		if (missing) {
-			if (!d->kernel_missing)
-				daemon_log(d, DAEMON_LOG_WARNING, "%s: bans wait for the policy",
-					   e.msg);
-			d->kernel_missing = true;
-		} else {
+	for (size_t f = 0; f < 2; f++) {
+		if (kw_set_size(d->kw, fams[f], &d->set_size[f], &e) < 0 &&
+		    e.code != XNFT_EXIT_FINDINGS)
 			daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
-		}
-		return;
 	}
+	d->fam_counted = false;
+	d->full_logged = false;
+}
+
+/*
+ * Put every active ban back in one batch: the sets were recreated, or
+ * kernel events were lost. A plain add leaves an element that is still
+ * there as it is (timeout included), so nothing is listed first: listing
+ * a set of a million elements takes the kernel seconds.
+ */
+static void restore(struct daemon *d, const char *why)
+{
+	struct restore_ctx rc = { .d = d, .now = daemon_now_ms() };
+
+	ban_engine_expire(d->eng, rc.now);
 	d->kernel_missing = false;
+	read_set_sizes(d);
 	ban_engine_foreach(d->eng, restore_one, &rc);
-	free(ks.k);
 	if (!rc.queued)
 		return;
 	if (!d->pending_since)
@@ -375,6 +409,55 @@ static void restore(struct daemon *d, bool full, const char *why)
 		daemon_log(d, DAEMON_LOG_NOTICE, "%s: put %zu ban(s) back in the kernel in one batch",
 			   why, rc.queued);
 	}
+}
+
+/* Elements other programs deleted from the ban sets: put back what is still banned. */
+static void put_back_deleted(struct daemon *d)
+{
+	const struct ban_key *keys;
+	size_t n = kw_monitor_deleted(d->kw, &keys), queued = 0;
+	uint64_t now = daemon_now_ms();
+
+	for (size_t i = 0; i < n; i++) {
+		const struct ban_active *b = ban_engine_find(d->eng, &keys[i]);
+
+		/* gone from the engine: lifted by hand or over; about to end: expired */
+		if (!b || b->until_ms <= now + EXPIRY_SLACK_MS)
+			continue;
+		if (kw_queue_add(d->kw, &b->key, b->until_ms - now, false) == 0)
+			queued++;
+	}
+	if (!queued)
+		return;
+	d->put_back += queued;
+	if (!d->pending_since)
+		d->pending_since = daemon_mono_ms();
+	daemon_log(d, DAEMON_LOG_NOTICE, "%zu banned element(s) deleted from the ban sets by "
+		   "another program: put back", queued);
+}
+
+/* What the nf_tables events said about our table and sets. */
+static void on_kernel_events(struct daemon *d)
+{
+	unsigned ev = kw_monitor_read(d->kw);
+	const struct ban_key *ignored;
+
+	if (ev & KW_EV_TABLE_GONE)
+		d->kernel_missing = true;
+	if (ev & KW_EV_SETS_NEW) {
+		struct xerr e;
+
+		/* a re-applied policy may bring new mesh or admin addresses */
+		if (daemon_whitelist(d, &e) < 0)
+			daemon_log(d, DAEMON_LOG_WARNING, "whitelist: %s", e.msg);
+		restore(d, "ban sets recreated");
+	} else if ((ev & KW_EV_RESYNC) && !d->kernel_missing) {
+		restore(d, "kernel events lost");
+	} else if ((ev & KW_EV_ELEMS_GONE) && !d->kernel_missing) {
+		put_back_deleted(d);
+	}
+	kw_monitor_deleted(d->kw, &ignored);   /* what is left was covered above */
+	d->monitor_more = (ev & KW_EV_MORE) != 0;
 }
 
 struct adopt_ctx {
@@ -435,8 +518,12 @@ static int adopt_stored(void *ctx, const struct ban_active *b)
 		return 0;
 	if (ban_engine_key_exempt(ac->d->eng, &b->key))
 		return 0;   /* whitelisted since: let it go (the kernel pass takes it out) */
-	if (ban_engine_adopt(ac->d->eng, b) == 0)
+	if (ban_engine_adopt(ac->d->eng, b) == 0) {
 		ac->stored++;
+		/* put it back: a plain add leaves an element still there as it is */
+		if (b->until_ms > ac->now)
+			kw_queue_add(ac->d->kw, &b->key, b->until_ms - ac->now, false);
+	}
 	return 0;
 }
 
@@ -449,6 +536,7 @@ static void reconcile(struct daemon *d)
 	/* the store first: it knows each ban's rule and offence */
 	if (d->store && ban_store_active(d->store, ac.now, adopt_stored, &ac, &e) < 0)
 		daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
+	/* the one listing of the sets, at start */
 	if (kw_list(d->kw, adopt_kernel, &ac, d->cfg->ipv6_prefix, &missing, &e) < 0) {
 		d->kernel_missing = missing;
 		daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
@@ -457,13 +545,14 @@ static void reconcile(struct daemon *d)
 		   "only in the kernel set, %zu whitelisted ban(s) taken out of it%s", ac.stored,
 		   ac.kernel, ac.exempt,
 		   ac.skipped ? " (elements without a timeout left alone)" : "");
-	if (kw_pending(d->kw) && !d->kernel_missing) {
+	if (d->kernel_missing)
+		return;
+	read_set_sizes(d);
+	if (kw_pending(d->kw)) {
 		if (!d->pending_since)
 			d->pending_since = daemon_mono_ms();
 		daemon_flush(d);
 	}
-	if (!d->kernel_missing)
-		restore(d, false, "start");
 }
 
 /* ---- sources ------------------------------------------------------------------------- */
@@ -482,8 +571,8 @@ static int on_event(const struct xevent *ev, void *arg)
 
 	memcpy(be.src, ev->src, sizeof(be.src));
 	if (ban_engine_event(d->eng, &be, &dec) == 1)
-		daemon_apply_decision(d, &dec, false);
-	return 0;
+		(void)daemon_apply_decision(d, &dec, false);
+	return ++d->read_events >= EVENTS_PER_READ;   /* non-zero: the rest waits for the next turn */
 }
 
 static void close_sources(struct daemon *d)
@@ -528,7 +617,7 @@ static int open_sources(struct daemon *d, struct xerr *e)
 		if (evsource_stats(d->src[d->nsrc])->resumed[0])
 			daemon_log(d, DAEMON_LOG_NOTICE, "source %s: %s", spec,
 				   evsource_stats(d->src[d->nsrc])->resumed);
-		d->nsrc++;
+		d->src_more[d->nsrc++] = false;
 	}
 	return 0;
 }
@@ -536,7 +625,11 @@ static int open_sources(struct daemon *d, struct xerr *e)
 static void read_source(struct daemon *d, size_t i)
 {
 	struct xerr e;
-	int rc = evsource_read(d->src[i], on_event, d, &e);
+	int rc;
+
+	d->read_events = 0;
+	rc = evsource_read(d->src[i], on_event, d, &e);
+	d->src_more[i] = rc == 2;
 
 	if (rc == 1 || rc < 0) {
 		if (rc < 0) {
@@ -548,6 +641,7 @@ static void read_source(struct daemon *d, size_t i)
 		}
 		evsource_close(d->src[i]);
 		d->src[i] = d->src[--d->nsrc];
+		d->src_more[i] = d->src_more[d->nsrc];
 	}
 }
 
@@ -622,7 +716,7 @@ int daemon_reload(struct daemon *d, struct xerr *e)
 	d->reloads++;
 	daemon_log(d, DAEMON_LOG_NOTICE, "reloaded %s: %zu rule(s), %zu whitelist entries",
 		   d->config_path, ncfg->nrules, ban_engine_whitelist_size(d->eng));
-	restore(d, false, "reload");
+	restore(d, "reload");
 	notify_manager(d, "READY=1\nSTATUS=running");
 	return 0;
 }
@@ -754,8 +848,17 @@ static int poll_timeout(struct daemon *d, uint64_t now)
 {
 	uint64_t t = d->next_tick > now ? d->next_tick - now : 0;
 
+	if (d->monitor_more || kw_monitor_pending(d->kw))
+		return 0;
+	for (size_t i = 0; i < d->nsrc; i++) {
+		if (d->src_more[i])
+			return 0;
+	}
 	if (d->pending_since) {
 		uint64_t due = d->pending_since + d->cfg->batch_ms;
+
+		if (due < d->full_retry)
+			due = d->full_retry;
 
 		t = due > now ? (due - now < t ? due - now : t) : 0;
 	}
@@ -766,6 +869,16 @@ static int poll_timeout(struct daemon *d, uint64_t now)
 			t = (uint64_t)st;
 	}
 	return t > INT_MAX ? INT_MAX : (int)t;
+}
+
+/* Are the ban sets there again? One targeted request, not a listing. */
+static bool sets_loaded(struct daemon *d)
+{
+	uint32_t size;
+	struct xerr e;
+
+	return kw_set_size(d->kw, AF_INET, &size, &e) == 0 &&
+	       kw_set_size(d->kw, AF_INET6, &size, &e) == 0;
 }
 
 static void housekeeping(struct daemon *d, uint64_t mono)
@@ -782,10 +895,9 @@ static void housekeeping(struct daemon *d, uint64_t mono)
 		else
 			store_records(d);
 	}
-	if (d->kernel_missing || mono >= d->next_resync) {
-		d->next_resync = mono + RESYNC_MS;
-		restore(d, false, d->kernel_missing ? "ban sets loaded" : "periodic check");
-	}
+	d->fam_counted = false;
+	if (d->kernel_missing && sets_loaded(d))
+		restore(d, "ban sets loaded");
 }
 
 static void loop_once(struct daemon *d)
@@ -811,34 +923,21 @@ static void loop_once(struct daemon *d)
 	}
 	if (fds[0].revents)
 		on_signals(d);
-	if (fds[1].revents) {
-		unsigned ev = kw_monitor_read(d->kw);
-
-		if (ev & KW_EV_TABLE_GONE)
-			d->kernel_missing = true;
-		if (ev & KW_EV_SETS_NEW) {
-			struct xerr e;
-
-			/* a re-applied policy may bring new mesh or admin addresses */
-			if (daemon_whitelist(d, &e) < 0)
-				daemon_log(d, DAEMON_LOG_WARNING, "whitelist: %s", e.msg);
-			restore(d, true, "ban sets recreated");
-		}
-		else if (ev & KW_EV_RESYNC)
-			restore(d, false, "kernel events lost");
-	}
+	if (fds[1].revents || d->monitor_more || kw_monitor_pending(d->kw))
+		on_kernel_events(d);
 	/* before the sources: a line naming a newly whitelisted address must not ban it */
 	if (fds[2].revents && wlwatch_read(d->wlw))
 		daemon_whitelist_refresh(d);
 	/* Sources without an fd, or with a timeout, are read every round. */
 	for (size_t i = d->nsrc; i-- > 0;) {
-		if (i + src0 >= ctl0 || fds[src0 + i].fd < 0 || fds[src0 + i].revents || rc == 0)
+		if (i + src0 >= ctl0 || fds[src0 + i].fd < 0 || fds[src0 + i].revents || rc == 0 ||
+		    d->src_more[i])
 			read_source(d, i);
 	}
 	control_service(d->ctl, fds + ctl0, n - ctl0, daemon_control, d);
 	mono = daemon_mono_ms();
-	if (d->pending_since && (mono >= d->pending_since + d->cfg->batch_ms ||
-				 kw_pending(d->kw) >= DAEMON_FLUSH_MAX))
+	if (d->pending_since && mono >= d->full_retry &&
+	    (mono >= d->pending_since + d->cfg->batch_ms || kw_pending(d->kw) >= DAEMON_FLUSH_MAX))
 		daemon_flush(d);
 	housekeeping(d, mono);
 }
@@ -853,7 +952,6 @@ int daemon_run(const struct daemon_opts *o, struct xerr *e)
 		teardown(&d);
 		return -1;
 	}
-	d.next_resync = daemon_mono_ms() + RESYNC_MS;
 	{
 		struct ban_stats st;
 

@@ -41,14 +41,26 @@ struct daemon {
 	struct notifier *notif;
 	struct control_server *ctl;
 	struct evsource *src[DAEMON_MAX_SOURCES];
+	bool src_more[DAEMON_MAX_SOURCES];   /* the last read stopped at its budget */
 	size_t nsrc;
+	size_t read_events;        /* events of the source being read, this turn */
 	int sigfd, monfd;
 
 	bool stop;
 	bool kernel_missing;       /* the ban sets are not loaded: retry */
 	uint64_t pending_since;    /* monotonic ms of the oldest unflushed element; 0 = none */
 	uint64_t next_tick;        /* monotonic ms of the next housekeeping */
-	uint64_t next_resync;
+	uint64_t full_retry;       /* monotonic ms: a set was full, send again from then on */
+	bool monitor_more;         /* kernel events left for the next turn */
+
+	/* [0] IPv4, [1] IPv6: the sets' `size` (0: none) and the bans counted against it */
+	uint32_t set_size[2];
+	size_t fam_bans[2];
+	bool fam_counted;          /* fam_bans is fresh this tick */
+	bool full_logged;          /* "set full" said once for the current episode */
+	bool kernel_full_logged;   /* the kernel's own "set full" said once, until a batch goes in */
+	uint64_t refused_full;     /* new bans refused because their set was full */
+	uint64_t put_back;         /* elements others deleted, put back */
 
 	struct ban_active *rec;    /* bans to write to the store after the flush */
 	size_t nrec, caprec;
@@ -90,8 +102,11 @@ uint64_t daemon_mono_ms(void);   /* CLOCK_MONOTONIC */
 void daemon_log(struct daemon *d, int prio, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Queue a decision for the kernel, the store and the notifier. */
-void daemon_apply_decision(struct daemon *d, const struct ban_decision *dec, bool renew);
+/*
+ * Queue a decision for the kernel, the store and the notifier. -1: a new
+ * ban refused because its set is full (the engine forgets it, counted).
+ */
+int daemon_apply_decision(struct daemon *d, const struct ban_decision *dec, bool renew);
 /* Send what is queued now; logs failures. */
 void daemon_flush(struct daemon *d);
 
@@ -109,7 +124,7 @@ void daemon_whitelist_refresh(struct daemon *d);
 /* Reload the config; the old one stays on error. */
 int daemon_reload(struct daemon *d, struct xerr *e);
 
-/* The control socket's request handler: a malloc'd JSON reply. */
-char *daemon_control(void *ctx, const char *request);
+/* The control socket's request handler: a malloc'd JSON reply, or a stream (control.h). */
+char *daemon_control(void *ctx, const char *request, struct control_stream *stream);
 
 #endif
