@@ -359,10 +359,25 @@ static bool restrict_iif(const struct lint_ifaces *f, const struct rs_match *m, 
 	return true;
 }
 
+/*
+ * Any ct key but state needs a conntrack entry: with none (invalid,
+ * untracked) the kernel's ct expression ends the rule, `!=` included.
+ */
+static bool needs_ct_entry(const struct rs_expr *l)
+{
+	l = lint_unmask(l, NULL);
+	return l && l->kind == RS_EX_CT && l->key != RS_CT_STATE;
+}
+
 static bool restrict_by(const struct lint_ifaces *f, const struct rs_match *m, struct cells *c)
 {
 	const struct rs_expr *l = m->left;
 
+	if (needs_ct_entry(l)) {
+		cells_keep_ct(c, (1u << LINT_CT_ESTABLISHED) | (1u << LINT_CT_RELATED) |
+				 (1u << LINT_CT_NEW));
+		return false;
+	}
 	if (lint_is_meta(l, RS_META_NFPROTO))
 		return restrict_nfproto(m, c);
 	if (lint_is_ct(l, RS_CT_STATE) && lint_unmask(l, NULL)->dir == RS_CT_DIR_NONE)
@@ -457,6 +472,27 @@ static bool only_invalid(const struct cells *c)
 	return !cells_empty(c);
 }
 
+/* An `oif lo`/`oifname "lo"` rule: the host's packets to itself, as `iif lo` is. */
+static bool only_to_lo(const struct lint_ctx *x, const struct rs_rule *r)
+{
+	for (size_t i = 0; i < r->nitems; i++) {
+		const struct rs_match *m = &r->items[i].u.match;
+		bool lo_only = true;
+
+		if (r->items[i].kind != RS_ST_MATCH || (!lint_is_meta(m->left, RS_META_OIF) &&
+							 !lint_is_meta(m->left, RS_META_OIFNAME)))
+			continue;
+		for (size_t k = 0; k < x->ifs.n && lo_only; k++) {
+			int v = lint_match_ifname(m, x->ifs.name[k]);
+
+			lo_only = (int)k == x->ifs.lo ? v == 1 : v == 0;
+		}
+		if (lo_only)
+			return true;
+	}
+	return false;
+}
+
 /* What the rule's cells tell the checks that come later. */
 static void note(struct lint_ctx *x, struct walk *w, struct lint_rinfo *ri,
 		 const struct cells *m, bool limited)
@@ -473,7 +509,7 @@ static void note(struct lint_ctx *x, struct walk *w, struct lint_rinfo *ri,
 	if (vk == LINT_V_DROP && only_invalid(&ri->admitted) && !ri->invalid_escape &&
 	    cells_meet(&w->esc, &ri->admitted))
 		ri->invalid_escape = w->esc_rule;
-	if (vk == LINT_V_ACCEPT) {
+	if (vk == LINT_V_ACCEPT && !only_to_lo(x, r)) {
 		struct cells inv = *m;
 
 		cells_or(&w->acc, m);
@@ -571,6 +607,9 @@ static void walk_vmap(struct lint_ctx *x, struct walk *w, const struct lint_rinf
 
 		if (!el->data || el->data->kind != RS_TERM_VERDICT)
 			continue;
+		/* `ct state vmap { established : accept, ... }` accepts as a rule does */
+		if (el->data->verdict.kind == RS_VERDICT_ACCEPT)
+			cells_or(&w->acc, &sel);
 		apply(x, w, &el->data->verdict, ri->full && exact, &sel, flow, ret, limited, depth);
 	}
 }

@@ -80,35 +80,72 @@ static bool fragment_match(const struct rs_stmt *s)
 	return !mask || (mask->v.num & 0x3fff);
 }
 
-static void fragment_after_defrag(struct lint_ctx *x, const struct lint_rinfo *ri)
+/*
+ * The kernel reassembles only in a namespace where something uses
+ * conntrack (or tproxy/socket, which ask for defrag themselves): a ct
+ * expression or ct statement, NAT, synproxy, a flowtable. In a ruleset with
+ * none of them the input chain does see fragments.
+ */
+static bool stmt_enables_defrag(const struct rs_stmt *s)
+{
+	switch (s->kind) {
+	case RS_ST_NAT:
+	case RS_ST_SYNPROXY:
+	case RS_ST_FLOW:
+	case RS_ST_TPROXY:
+		return true;
+	default:
+		return stmt_uses_ct(s);
+	}
+}
+
+static bool ruleset_defrags(const struct lint_ctx *x)
+{
+	for (size_t c = 0; c < x->nch; c++) {
+		const struct rs_chain *ch = x->ch[c].c;
+
+		for (size_t i = 0; i < ch->nrules; i++) {
+			for (size_t k = 0; k < ch->rules[i].nitems; k++) {
+				if (stmt_enables_defrag(&ch->rules[i].items[k]))
+					return true;
+			}
+		}
+	}
+	return false;
+}
+
+static void fragment_after_defrag(struct lint_ctx *x, const struct lint_rinfo *ri,
+				  bool defrags)
 {
 	const struct rs_rule *r = ri->r;
 	struct lint_finding *f;
 	bool frag = false;
 
-	if (!ri->after_defrag)
+	if (!ri->after_defrag || !defrags)
 		return;
 	for (size_t i = 0; i < r->nitems && !frag; i++)
 		frag = fragment_match(&r->items[i]);
 	if (!frag)
 		return;
 	f = lint_add(x, "XL012", LINT_ERROR, r,
-		     "this fragment match never fires: where it runs (input, forward, output, or "
-		     "prerouting after priority -400) conntrack has already reassembled the "
-		     "packet, so no fragment is left to see");
+		     "this fragment match never fires: this ruleset uses conntrack, so where the "
+		     "rule runs (input, forward, output, or prerouting after priority -400) the "
+		     "kernel has already reassembled the packet and no fragment is left to see");
 	lint_hint(f, "match fragments in a prerouting chain at a priority below -400, e.g. "
 		  "`type filter hook prerouting priority -450`");
 }
 
 void lint_check_conntrack(struct lint_ctx *x)
 {
+	bool defrags = ruleset_defrags(x);
+
 	for (size_t c = 0; c < x->nch; c++) {
 		for (size_t i = 0; i < x->ch[c].c->nrules; i++) {
 			const struct lint_rinfo *ri = &x->ch[c].ri[i];
 
 			late_invalid_drop(x, ri);
 			ct_before_conntrack(x, ri);
-			fragment_after_defrag(x, ri);
+			fragment_after_defrag(x, ri, defrags);
 		}
 	}
 }
