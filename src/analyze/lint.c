@@ -38,7 +38,8 @@ static const struct lint_id_info catalogue[] = {
 	{ "XL021", LINT_ERROR, "rate", "limit with no verdict followed by a drop on the same match" },
 	{ "XL022", LINT_ERROR, "rate", "log without a rate limit, reachable from outside the mesh" },
 	{ "XL030", LINT_ERROR, "icmp", "ICMP/ICMPv6 redirect accepted" },
-	{ "XL031", LINT_WARNING, "icmp", "NDP accepted without hop limit 255" },
+	{ "XL031", LINT_INFO, "icmp", "retired, never reported: NDP without hop limit 255 "
+				      "(the kernel drops it itself)" },
 	{ "XL040", LINT_ERROR, "mesh", "break-glass rule reachable only through the mesh interface" },
 	{ "XL041", LINT_ERROR, "mesh", "bogon check before the loopback accept" },
 	{ "XL042", LINT_ERROR, "mesh", "bogon check before the established/related accept" },
@@ -46,7 +47,7 @@ static const struct lint_id_info catalogue[] = {
 	{ "XL044", LINT_WARNING, "interfaces", "interface name that no define names" },
 	{ "XL045", LINT_INFO, "interfaces", "literal interface name where a define holds it" },
 	{ "XL050", LINT_ERROR, "forward", "forward policy drop without an established/related accept" },
-	{ "XL060", LINT_ERROR, "source", "flush ruleset in the policy" },
+	{ "XL060", LINT_WARNING, "source", "flush ruleset in the policy" },
 	{ "XL061", LINT_ERROR, "sets", "overlapping interval elements" },
 	{ "XL062", LINT_INFO, "sets", "adjacent or duplicate elements" },
 };

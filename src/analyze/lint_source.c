@@ -516,7 +516,9 @@ void lint_check_sources(struct lint_ctx *x)
 		const struct lint_srcline *l = &x->src->flushes[i];
 		struct lint_finding *f;
 
-		f = lint_add_at(x->out, "XL060", LINT_ERROR, l->file, l->line,
+		/* a warning: it breaks other software's tables, not this firewall, and every
+		 * distribution's /etc/nftables.conf starts with it */
+		f = lint_add_at(x->out, "XL060", LINT_WARNING, l->file, l->line,
 				"`flush ruleset` deletes every table of every family, Docker's, "
 				"libvirt's and Tailscale's included; their networking breaks "
 				"until they rebuild their rules");
