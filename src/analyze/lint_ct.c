@@ -158,7 +158,6 @@ static void forward_chain(struct lint_ctx *x, const struct lint_cinfo *ci)
 	const struct lint_srcline *decl;
 	struct cells est = ci->acc;
 	struct lint_finding *f;
-	char name[300];
 	bool routes;
 
 	if (!c->base || c->hook != RS_HOOK_FORWARD || c->policy != RS_POLICY_DROP)
@@ -167,14 +166,15 @@ static void forward_chain(struct lint_ctx *x, const struct lint_cinfo *ci)
 	if (!cells_empty(&est))
 		return;
 	routes = !cells_empty(&ci->acc);
-	snprintf(name, sizeof(name), "chain %s", c->name);
-	decl = lint_decl(x, name);
+	decl = lint_chain_decl(x, c);
 	f = lint_add_at(x->out, "XL050", routes ? LINT_ERROR : LINT_WARNING,
 			decl ? decl->file : NULL, decl ? decl->line : 0,
 			"forward chain %s drops by policy and no rule accepts ct state "
 			"established/related: %s", c->name,
-			routes ? "the connections it accepts get their replies dropped (hub "
-				 "routing between mesh peers breaks)"
+			routes ? (x->ifs.mesh ? "the connections it accepts get their replies "
+						"dropped (hub routing between mesh peers breaks)"
+					      : "the connections it accepts get their replies "
+						"dropped")
 			       : "forwarded replies are dropped even when another table (Docker's) "
 				 "accepts them, so container networking breaks");
 	lint_where(f, "%s %s %s", rs_family_name(c->table->family), c->table->name, c->name);

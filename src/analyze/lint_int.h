@@ -167,6 +167,8 @@ const char *lint_define(const struct lint_ctx *x, const char *name);
 
 /* A declaration's place (`chain input`, `set BOGON_V4`), or NULL. */
 const struct lint_srcline *lint_decl(const struct lint_ctx *x, const char *decl);
+/* Where chain c is declared: in its own table's block when the sources show it. */
+const struct lint_srcline *lint_chain_decl(const struct lint_ctx *x, const struct rs_chain *c);
 
 /* The nearest rule before ri that decided packets ri is about (full, with a verdict). */
 const struct rs_rule *lint_taker(const struct lint_ctx *x, const struct lint_rinfo *ri);

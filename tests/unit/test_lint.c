@@ -517,11 +517,15 @@ static void test_source_scan(void **state)
 	assert_int_equal(s.flushes[0].line, 9);
 	assert_string_equal(s.flushes[0].file, "p.nft");
 	assert_int_equal(s.flushes[1].line, 10);
-	assert_int_equal(s.ndecls, 2);
+	assert_int_equal(s.ndecls, 4);
 	assert_string_equal(s.decls[0].text, "set BOGON");
 	assert_int_equal(s.decls[0].line, 12);
-	assert_string_equal(s.decls[1].text, "chain input");
-	assert_int_equal(s.decls[1].line, 13);
+	assert_string_equal(s.decls[1].text, "inet x set BOGON");
+	assert_int_equal(s.decls[1].line, 12);
+	assert_string_equal(s.decls[2].text, "chain input");
+	assert_int_equal(s.decls[2].line, 13);
+	assert_string_equal(s.decls[3].text, "inet x chain input");
+	assert_int_equal(s.decls[3].line, 13);
 	lint_source_free(&s);
 }
 
