@@ -171,10 +171,34 @@ static void shadowed(struct lint_ctx *x, const struct engine *g, const struct sx
 	lint_hint(f, "move it above %s if it must win, or delete it", at);
 }
 
+/*
+ * The engine runs the IP paths (input, forward, output) through ip, ip6,
+ * inet and netdev tables. An arp or bridge chain is not on them: its rules
+ * get no reach there, which says nothing about the ARP requests and bridged
+ * frames that do reach them (their counters count). Those get the cells walk.
+ */
+static bool engine_models(const struct rs_chain *c)
+{
+	switch (c->table->family) {
+	case RS_FAM_IP:
+	case RS_FAM_IP6:
+	case RS_FAM_INET:
+	case RS_FAM_NETDEV:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void shadow_rule(struct lint_ctx *x, const struct engine *g, struct lint_rinfo *ri)
 {
 	const struct sx_rule_info *s = sx_rule(g->res, ri->r);
 
+	if (!engine_models(ri->r->chain)) {
+		if (!x->incomplete)
+			shadowed_by_cells(x, ri);
+		return;
+	}
 	if (!s || !ri->walked || ri->reported_dead)
 		return;
 	if (!reached(s)) {
@@ -375,7 +399,7 @@ static void check_redundant(struct lint_ctx *x, struct engine *g)
 			int rc;
 
 			if (ri->reported_dead || !ri->walked || !only_decides(ri->r) ||
-			    !sx_rule(g->res, ri->r))
+			    !engine_models(ri->r->chain) || !sx_rule(g->res, ri->r))
 				continue;
 			if (seconds() - start > REDUNDANCY_SECONDS) {
 				x->out->unchecked++;
