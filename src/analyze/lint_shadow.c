@@ -37,6 +37,7 @@ struct engine {
 	size_t *own_base;
 	size_t nown;
 	bool marks;               /* the ruleset rewrites meta mark: no local redundancy */
+	bool pure;                /* no rule does more than decide: whole runs can judge */
 	struct rs_set **opened;   /* empty sets made "filled at run time" for the run */
 	size_t nopened;
 };
@@ -240,6 +241,39 @@ static double seconds(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* Nothing but matches, gates (limits, quotas) and a verdict: no reject, counter, NAT... */
+static bool pure(const struct rs_rule *r)
+{
+	for (size_t i = 0; i < r->nitems; i++) {
+		enum rs_stmt_kind k = r->items[i].kind;
+
+		if (k != RS_ST_MATCH && k != RS_ST_VERDICT && k != RS_ST_VMAP &&
+		    !lint_stmt_gates(&r->items[i]))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Every rule of the ruleset is pure: then comparing accepted and dropped
+ * sets with and without a rule is the whole story. Otherwise deleting a
+ * rule can change what later rules do to the packets it decided (a dnat
+ * after an accept in a NAT chain, a jumped-to chain's counters, a reject
+ * instead of a drop), which the verdicts do not show.
+ */
+static bool ruleset_pure(const struct ruleset *rs)
+{
+	for (size_t t = 0; t < rs->ntables; t++)
+		for (size_t c = 0; c < rs->tables[t]->nchains; c++) {
+			const struct rs_chain *ch = rs->tables[t]->chains[c];
+
+			for (size_t i = 0; i < ch->nrules; i++)
+				if (!pure(&ch->rules[i]))
+					return false;
+		}
+	return true;
+}
+
 /* Only matches, gates and a verdict: nothing it does but decide. */
 static bool only_decides(const struct rs_rule *r)
 {
@@ -301,9 +335,10 @@ static int follow(const struct lint_ctx *x, struct engine *g, const struct rs_ru
 
 	for (const struct rs_rule *l = r + 1; l < c->rules + c->nrules && d != bddfalse; l++) {
 		enum lint_vk lv = lint_verdict(l);
+		bool effects = !pure(l);
 		const struct own *o;
 
-		if (lv == LINT_V_NONE || lv == LINT_V_CONTINUE)
+		if ((lv == LINT_V_NONE || lv == LINT_V_CONTINUE) && !effects)
 			continue;
 		o = own_of(x, g, l);
 		if (!o) {
@@ -312,6 +347,11 @@ static int follow(const struct lint_ctx *x, struct engine *g, const struct rs_ru
 		}
 		if (bdd_and(d, o->m[p]) == bddfalse)
 			continue;
+		/* without r these packets would be counted, logged, NATed, rejected ... here */
+		if (effects) {
+			rc = R_NOT;
+			break;
+		}
 		if (lv != LINT_V_ACCEPT && lv != LINT_V_DROP) {
 			rc = R_UNSURE;
 			break;
@@ -406,6 +446,9 @@ static void check_redundant(struct lint_ctx *x, struct engine *g)
 				continue;
 			}
 			rc = redundant_local(x, g, ri);
+			/* a whole run compares verdicts only: not enough where rules do more */
+			if (rc == R_UNSURE && !g->pure)
+				rc = R_NOT;
 			if (rc == R_UNSURE && runs < MAX_REDUNDANCY_RUNS) {
 				runs++;
 				rc = redundant_run(x, g, ri->r);
@@ -490,6 +533,7 @@ static int engine_own(const struct lint_ctx *x, struct engine *g)
 	g->own = calloc(n ? n : 1, sizeof(*g->own));
 	g->nown = n;
 	g->marks = rewrites_marks(x->rs);
+	g->pure = ruleset_pure(x->rs);
 	return g->own && g->own_base ? 0 : -1;
 }
 
