@@ -138,8 +138,14 @@ int lint_match_ifname(const struct rs_match *m, const char *name);
 /* Membership of a value in a term (a value, prefix, range, set or @set). */
 int lint_term_has(const struct rs_term *t, const struct rs_value *v);
 
-/* Statement kinds that stop some packets from matching (limit, quota...). */
+/* Statement kinds that stop some packets from matching (limit, quota, a map lookup...). */
 bool lint_stmt_gates(const struct rs_stmt *s);
+/*
+ * A statement whose value is a map lookup (`meta mark set ip saddr map {...}`,
+ * `dnat to ip daddr map @m`, `counter name tcp dport map {...}`): when the key
+ * is not in the map the kernel ends the rule there, verdict and all.
+ */
+bool lint_stmt_may_miss(const struct rs_stmt *s);
 /* A limit of any kind in the rule before item `upto` (global, meter, or set). */
 bool lint_rule_limited_before(const struct rs_rule *r, size_t upto);
 /* Index of the first log statement, or -1. */

@@ -38,6 +38,7 @@ struct engine {
 	size_t nown;
 	bool marks;               /* the ruleset rewrites meta mark: no local redundancy */
 	bool pure;                /* no rule does more than decide: whole runs can judge */
+	bool misses;              /* a rule can end on a missed map lookup: cells only */
 	struct rs_set **opened;   /* empty sets made "filled at run time" for the run */
 	size_t nopened;
 };
@@ -195,7 +196,7 @@ static void shadow_rule(struct lint_ctx *x, const struct engine *g, struct lint_
 {
 	const struct sx_rule_info *s = sx_rule(g->res, ri->r);
 
-	if (!engine_models(ri->r->chain)) {
+	if (!engine_models(ri->r->chain) || g->misses) {
 		if (!x->incomplete)
 			shadowed_by_cells(x, ri);
 		return;
@@ -247,8 +248,9 @@ static bool pure(const struct rs_rule *r)
 	for (size_t i = 0; i < r->nitems; i++) {
 		enum rs_stmt_kind k = r->items[i].kind;
 
-		if (k != RS_ST_MATCH && k != RS_ST_VERDICT && k != RS_ST_VMAP &&
-		    !lint_stmt_gates(&r->items[i]))
+		if (lint_stmt_may_miss(&r->items[i]) ||
+		    (k != RS_ST_MATCH && k != RS_ST_VERDICT && k != RS_ST_VMAP &&
+		     !lint_stmt_gates(&r->items[i])))
 			return false;
 	}
 	return true;
@@ -277,16 +279,27 @@ static bool ruleset_pure(const struct ruleset *rs)
 /* Only matches, gates and a verdict: nothing it does but decide. */
 static bool only_decides(const struct rs_rule *r)
 {
-	if (!decides(r))
-		return false;
-	for (size_t i = 0; i < r->nitems; i++) {
-		enum rs_stmt_kind k = r->items[i].kind;
+	return decides(r) && pure(r);
+}
 
-		if (k != RS_ST_MATCH && k != RS_ST_VERDICT && k != RS_ST_VMAP &&
-		    !lint_stmt_gates(&r->items[i]))
-			return false;
-	}
-	return true;
+/*
+ * Some rule ends early when a map lookup misses. Until the engine's
+ * per-rule results say so, its reach sets take such a rule as always
+ * applying its verdict, and every rule after it would look dead: lint
+ * then trusts only the cells walk, which takes the rule as partial.
+ */
+static bool ruleset_may_miss(const struct ruleset *rs)
+{
+	for (size_t t = 0; t < rs->ntables; t++)
+		for (size_t c = 0; c < rs->tables[t]->nchains; c++) {
+			const struct rs_chain *ch = rs->tables[t]->chains[c];
+
+			for (size_t i = 0; i < ch->nrules; i++)
+				for (size_t k = 0; k < ch->rules[i].nitems; k++)
+					if (lint_stmt_may_miss(&ch->rules[i].items[k]))
+						return true;
+		}
+	return false;
 }
 
 static bool rewrites_marks(const struct ruleset *rs)
@@ -562,10 +575,11 @@ void lint_check_shadow(struct lint_ctx *x)
 				shadowed_by_cells(x, &x->ch[c].ri[i]);
 		return;
 	}
+	g.misses = ruleset_may_miss(x->rs);
 	for (size_t c = 0; c < x->nch; c++)
 		for (size_t i = 0; i < x->ch[c].c->nrules; i++)
 			shadow_rule(x, &g, &x->ch[c].ri[i]);
-	if (engine_own(x, &g) == 0)
+	if (!g.misses && engine_own(x, &g) == 0)
 		check_redundant(x, &g);
 	engine_stop(&g);
 }

@@ -278,7 +278,9 @@ static bool stmt_has_effect(const struct lint_ctx *x, const struct rs_rule *r,
 		 * `nft list set`, fail2ban, sshguard and CrowdSec read them */
 		return true;
 	case RS_ST_OBJREF:
-		return !lint_stmt_gates(s);
+		/* a named limit or quota only gates; a named counter counts */
+		return !s->u.objref.type || (strcmp(s->u.objref.type, "limit") &&
+					     strcmp(s->u.objref.type, "quota"));
 	default:
 		return true;
 	}
