@@ -34,6 +34,7 @@ static const struct lint_id_info catalogue[] = {
 	{ "XL010", LINT_ERROR, "conntrack", "ct state invalid drop after an accept that takes invalid packets" },
 	{ "XL011", LINT_ERROR, "conntrack", "ct matched before conntrack (priority < -200)" },
 	{ "XL012", LINT_ERROR, "conntrack", "fragment match after reassembly (never fires)" },
+	{ "XL013", LINT_WARNING, "conntrack", "input accepts every new connection" },
 	{ "XL020", LINT_ERROR, "rate", "limit without a per-source key on traffic" },
 	{ "XL021", LINT_ERROR, "rate", "limit with no verdict followed by a drop on the same match" },
 	{ "XL022", LINT_ERROR, "rate", "log without a rate limit, reachable from outside the mesh" },

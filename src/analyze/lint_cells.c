@@ -450,6 +450,8 @@ struct walk {
 	bool before_ct, after_defrag;
 	struct cells acc;                 /* accepted so far in this base chain */
 	struct cells esc;                 /* invalid packets (not loopback) accepted so far */
+	struct cells drops;               /* cells some drop, reject or drop map took part of */
+	struct cells acc_all;             /* cells a full accept took whole, none dropped before */
 	const struct rs_rule *esc_rule;   /* the first accept that took them */
 };
 
@@ -509,6 +511,14 @@ static void note(struct lint_ctx *x, struct walk *w, struct lint_rinfo *ri,
 	if (vk == LINT_V_DROP && only_invalid(&ri->admitted) && !ri->invalid_escape &&
 	    cells_meet(&w->esc, &ri->admitted))
 		ri->invalid_escape = w->esc_rule;
+	if (vk == LINT_V_DROP)
+		cells_or(&w->drops, m);
+	if (vk == LINT_V_ACCEPT && ri->full) {
+		struct cells whole = *m;
+
+		cells_andnot(&whole, &w->drops);
+		cells_or(&w->acc_all, &whole);
+	}
 	if (vk == LINT_V_ACCEPT && !only_to_lo(x, r)) {
 		struct cells inv = *m;
 
@@ -610,6 +620,8 @@ static void walk_vmap(struct lint_ctx *x, struct walk *w, const struct lint_rinf
 		/* `ct state vmap { established : accept, ... }` accepts as a rule does */
 		if (el->data->verdict.kind == RS_VERDICT_ACCEPT)
 			cells_or(&w->acc, &sel);
+		if (el->data->verdict.kind == RS_VERDICT_DROP)
+			cells_or(&w->drops, &sel);
 		apply(x, w, &el->data->verdict, ri->full && exact, &sel, flow, ret, limited, depth);
 	}
 }
@@ -759,6 +771,12 @@ static void walk_base(struct lint_ctx *x, struct lint_cinfo *ci)
 	walk_chain(x, &w, c, &flow, false, 0);
 	ci->out = flow;
 	ci->acc = w.acc;
+	/* what falls off the end of a policy-accept chain, no drop having taken part of it */
+	if (c->policy == RS_POLICY_ACCEPT) {
+		cells_andnot(&flow, &w.drops);
+		cells_or(&w.acc_all, &flow);
+	}
+	ci->acc_all = w.acc_all;
 }
 
 void lint_walk_all(struct lint_ctx *x)

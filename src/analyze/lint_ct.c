@@ -9,6 +9,8 @@
 
 #include "analyze/lint_int.h"
 
+static void accepts_every_new(struct lint_ctx *x);
+
 /* ---- XL010 ------------------------------------------------------------------------------ */
 
 static void late_invalid_drop(struct lint_ctx *x, const struct lint_rinfo *ri)
@@ -139,6 +141,7 @@ void lint_check_conntrack(struct lint_ctx *x)
 {
 	bool defrags = ruleset_defrags(x);
 
+	accepts_every_new(x);
 	for (size_t c = 0; c < x->nch; c++) {
 		for (size_t i = 0; i < x->ch[c].c->nrules; i++) {
 			const struct lint_rinfo *ri = &x->ch[c].ri[i];
@@ -148,6 +151,76 @@ void lint_check_conntrack(struct lint_ctx *x)
 			fragment_after_defrag(x, ri, defrags);
 		}
 	}
+}
+
+/* ---- XL013 ------------------------------------------------------------------------------ */
+
+static bool input_filter(const struct rs_chain *c)
+{
+	return c->base && c->hook == RS_HOOK_INPUT && (!c->type || !strcmp(c->type, "filter"));
+}
+
+static bool sees_row(const struct rs_chain *c, int f)
+{
+	switch (c->table->family) {
+	case RS_FAM_INET: return f == LINT_NF_IPV4 || f == LINT_NF_IPV6;
+	case RS_FAM_IP: return f == LINT_NF_IPV4;
+	case RS_FAM_IP6: return f == LINT_NF_IPV6;
+	default: return false;
+	}
+}
+
+/*
+ * New connections of family row f from an interface the ruleset does not
+ * name: does every input filter chain accept all of them (no drop, reject
+ * or limit takes any part)? A packet must pass every base chain of its hook.
+ */
+static bool input_takes_all_new(const struct lint_ctx *x, int f, const struct lint_cinfo **at)
+{
+	uint64_t other = 1ULL << x->ifs.other;
+	bool any = false;
+
+	for (size_t c = 0; c < x->nch; c++) {
+		const struct lint_cinfo *ci = &x->ch[c];
+
+		if (!input_filter(ci->c) || !ci->walked)
+			continue;
+		/* a chain of another family does not see these packets */
+		if (!sees_row(ci->c, f))
+			continue;
+		if (!(ci->acc_all.m[f][LINT_CT_NEW] & other))
+			return false;
+		if (!any)
+			*at = ci;
+		any = true;
+	}
+	return any;
+}
+
+static void accepts_every_new(struct lint_ctx *x)
+{
+	const struct lint_cinfo *ci = NULL;
+	const struct lint_srcline *decl;
+	struct lint_finding *f;
+	bool v4, v6;
+
+	if (!x->rs || x->incomplete)
+		return;
+	v4 = input_takes_all_new(x, LINT_NF_IPV4, &ci);
+	v6 = input_takes_all_new(x, LINT_NF_IPV6, &ci);
+	if (!v4 && !v6)
+		return;
+	decl = lint_chain_decl(x, ci->c);
+	f = lint_add_at(x->out, "XL013", LINT_WARNING, decl ? decl->file : NULL,
+			decl ? decl->line : 0,
+			"the input chains accept every new %s connection from an interface this "
+			"ruleset does not name (any port, any source): as a host firewall it "
+			"filters nothing that comes in", v4 && v6 ? "IPv4 and IPv6" : v4 ? "IPv4"
+											 : "IPv6");
+	lint_where(f, "%s %s %s", rs_family_name(ci->c->table->family), ci->c->table->name,
+		   ci->c->name);
+	lint_hint(f, "end chain %s with `policy drop` (after `ct state established,related "
+		  "accept`, `iif lo accept` and the services you mean to offer)", ci->c->name);
 }
 
 /* ---- XL050 ------------------------------------------------------------------------------ */

@@ -83,6 +83,7 @@ struct lint_cinfo {
 	bool walked;
 	struct cells out;        /* base chains: cells that reach the chain's policy */
 	struct cells acc;        /* base chains: cells some rule accepts */
+	struct cells acc_all;    /* base chains: cells accepted whole (no drop took any part) */
 };
 
 struct lint_ctx {
@@ -188,7 +189,7 @@ const struct rs_rule *lint_limit_then_drop(const struct lint_ctx *x, const struc
 
 void lint_check_structure(struct lint_ctx *x);   /* XL001-XL005, XL007, XL008 */
 void lint_check_shadow(struct lint_ctx *x);      /* XL006, XL009 */
-void lint_check_conntrack(struct lint_ctx *x);   /* XL010-XL012 */
+void lint_check_conntrack(struct lint_ctx *x);   /* XL010-XL013 */
 void lint_check_rates(struct lint_ctx *x);       /* XL020-XL022 */
 void lint_check_icmp(struct lint_ctx *x);        /* XL030, XL031 */
 void lint_check_mesh(struct lint_ctx *x);        /* XL040-XL042 */
