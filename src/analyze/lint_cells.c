@@ -508,7 +508,9 @@ static void note(struct lint_ctx *x, struct walk *w, struct lint_rinfo *ri,
 		ri->traffic_outside = true;
 	if (out && log >= 0 && !limited && !lint_rule_limited_before(r, (size_t)log))
 		ri->log_unlimited_outside = true;
-	if (vk == LINT_V_DROP && only_invalid(&ri->admitted) && !ri->invalid_escape &&
+	/* a drop of invalid packets only, on no other condition (not fw4's NAT-leak
+	 * drop on one output interface, which no accept elsewhere can make late) */
+	if (vk == LINT_V_DROP && ri->full && only_invalid(&ri->admitted) && !ri->invalid_escape &&
 	    cells_meet(&w->esc, &ri->admitted))
 		ri->invalid_escape = w->esc_rule;
 	if (vk == LINT_V_DROP)

@@ -50,15 +50,28 @@ static bool keyed_limit(const struct rs_rule *r)
 
 enum limited_kind { LIM_TRAFFIC, LIM_ICMP, LIM_SYN };
 
+static bool icmp_field(const struct rs_expr *l)
+{
+	if (l && l->kind == RS_EX_CONCAT) {
+		for (size_t i = 0; i < l->nsub; i++) {
+			if (icmp_field(l->sub[i]))
+				return true;
+		}
+		return false;
+	}
+	return lint_is_field(l, RS_F_ICMP_TYPE) || lint_is_field(l, RS_F_ICMP_CODE) ||
+	       lint_is_field(l, RS_F_ICMPV6_TYPE) || lint_is_field(l, RS_F_ICMPV6_CODE);
+}
+
 static bool match_is_icmp(const struct rs_match *m)
 {
 	const struct rs_expr *l = m->left;
 
-	if (lint_is_field(l, RS_F_ICMP_TYPE) || lint_is_field(l, RS_F_ICMP_CODE) ||
-	    lint_is_field(l, RS_F_ICMPV6_TYPE) || lint_is_field(l, RS_F_ICMPV6_CODE))
+	/* `icmpv6 type . icmpv6 code { ... }` as fw4 writes it counts too */
+	if (icmp_field(l))
 		return true;
-	if (m->implicit || (!lint_is_meta(l, RS_META_L4PROTO) && !lint_is_field(l, RS_F_IP_PROTOCOL) &&
-			    !lint_is_field(l, RS_F_IP6_NEXTHDR)))
+	if (!lint_is_meta(l, RS_META_L4PROTO) && !lint_is_field(l, RS_F_IP_PROTOCOL) &&
+	    !lint_is_field(l, RS_F_IP6_NEXTHDR))
 		return false;
 	/* icmp (1) or ipv6-icmp (58), and not tcp (6) */
 	return (lint_match_num(m, 1) == 1 || lint_match_num(m, 58) == 1) &&
