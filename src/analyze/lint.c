@@ -38,7 +38,7 @@ static const struct lint_id_info catalogue[] = {
 	{ "XL020", LINT_ERROR, "rate", "limit without a per-source key on traffic" },
 	{ "XL021", LINT_ERROR, "rate", "limit with no verdict followed by a drop on the same match" },
 	{ "XL022", LINT_ERROR, "rate", "log without a rate limit, reachable from outside the mesh" },
-	{ "XL030", LINT_ERROR, "icmp", "ICMP/ICMPv6 redirect accepted" },
+	{ "XL030", LINT_WARNING, "icmp", "ICMP/ICMPv6 redirect accepted" },
 	{ "XL031", LINT_INFO, "icmp", "retired, never reported: NDP without hop limit 255 "
 				      "(the kernel drops it itself)" },
 	{ "XL040", LINT_ERROR, "mesh", "break-glass rule reachable only through the mesh interface" },

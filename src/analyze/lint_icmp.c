@@ -92,9 +92,16 @@ static void redirect(struct lint_ctx *x, const struct lint_rinfo *ri)
 		v6 = false;
 	else
 		return;
-	f = lint_add(x, "XL030", LINT_ERROR, r,
-		     "this rule accepts %s: any neighbour can tell this host to send its traffic "
-		     "for a destination through the neighbour (a man in the middle)",
+	/*
+	 * A warning: the kernel takes a redirect only from the current first-hop
+	 * router (and a router ignores them), so it takes a host on the link that
+	 * forges the router's address, one who can forge neighbour adverts too.
+	 */
+	f = lint_add(x, "XL030", LINT_WARNING, r,
+		     "this rule accepts %s: a host on the link that poses as the router can tell "
+		     "this host to send its traffic for a destination through itself (a man in "
+		     "the middle); the kernel's own check is only that it comes from the router's "
+		     "address",
 		     v6 ? "ICMPv6 nd-redirect (type 137)" : "ICMP redirect (type 5)");
 	lint_hint(f, "leave %s out of the accepted types, and drop it explicitly before: "
 		  "`%s counter drop`", v6 ? "nd-redirect" : "redirect",
