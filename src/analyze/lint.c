@@ -48,7 +48,7 @@ static const struct lint_id_info catalogue[] = {
 	{ "XL044", LINT_WARNING, "interfaces", "interface name that no define names" },
 	{ "XL045", LINT_INFO, "interfaces", "literal interface name where a define holds it" },
 	{ "XL050", LINT_ERROR, "forward", "forward policy drop without an established/related accept" },
-	{ "XL060", LINT_WARNING, "source", "flush ruleset in the policy" },
+	{ "XL060", LINT_ERROR, "source", "flush ruleset in the policy" },
 	{ "XL061", LINT_ERROR, "sets", "overlapping interval elements" },
 	{ "XL062", LINT_INFO, "sets", "adjacent or duplicate elements" },
 };

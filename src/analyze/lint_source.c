@@ -556,15 +556,33 @@ const struct lint_srcline *lint_decl(const struct lint_ctx *x, const char *decl)
 
 /* ---- XL060 ---------------------------------------------------------------------------------- */
 
+/* The policy is xnft's own (it defines table inet xnft), or lint has no ruleset to tell. */
+static bool xnft_policy(const struct lint_ctx *x)
+{
+	for (size_t t = 0; x->rs && t < x->rs->ntables; t++) {
+		const struct rs_table *tb = x->rs->tables[t];
+
+		if (tb->family == RS_FAM_INET && !strcmp(tb->name, "xnft"))
+			return true;
+	}
+	return !x->rs;
+}
+
 void lint_check_sources(struct lint_ctx *x)
 {
+	/*
+	 * An error in xnft's own policy, which `xnft apply` loads on a running
+	 * host next to Docker's and libvirt's tables; a warning elsewhere: every
+	 * distribution's /etc/nftables.conf starts with it, loaded at boot
+	 * before anyone else's tables.
+	 */
+	enum lint_severity sev = xnft_policy(x) ? LINT_ERROR : LINT_WARNING;
+
 	for (size_t i = 0; x->src && i < x->src->nflushes; i++) {
 		const struct lint_srcline *l = &x->src->flushes[i];
 		struct lint_finding *f;
 
-		/* a warning: it breaks other software's tables, not this firewall, and every
-		 * distribution's /etc/nftables.conf starts with it */
-		f = lint_add_at(x->out, "XL060", LINT_WARNING, l->file, l->line,
+		f = lint_add_at(x->out, "XL060", sev, l->file, l->line,
 				"`flush ruleset` deletes every table of every family, Docker's, "
 				"libvirt's and Tailscale's included; their networking breaks "
 				"until they rebuild their rules");
