@@ -142,9 +142,10 @@ int lint_term_has(const struct rs_term *t, const struct rs_value *v);
 /* Statement kinds that stop some packets from matching (limit, quota, a map lookup...). */
 bool lint_stmt_gates(const struct rs_stmt *s);
 /*
- * A statement whose value is a map lookup (`meta mark set ip saddr map {...}`,
- * `dnat to ip daddr map @m`, `counter name tcp dport map {...}`): when the key
- * is not in the map the kernel ends the rule there, verdict and all.
+ * A statement after which the rule may end without its verdict: a map lookup
+ * (`meta mark set ip saddr map {...}`, `dnat to ip daddr map @m`, `counter
+ * name tcp dport map {...}`) whose key is missing, synproxy on a packet that
+ * is not part of a handshake, tproxy with no socket to take the packet.
  */
 bool lint_stmt_may_miss(const struct rs_stmt *s);
 /* A limit of any kind in the rule before item `upto` (global, meter, or set). */

@@ -304,6 +304,10 @@ bool lint_stmt_may_miss(const struct rs_stmt *s)
 	case RS_ST_DUP:
 	case RS_ST_FWD: return term_maps(&s->u.dup.addr);
 	case RS_ST_OBJREF: return term_maps(&s->u.objref.name);
+	/* synproxy takes only a SYN and the ACK that completes it (other packets go
+	 * on); tproxy ends the rule when no socket is found */
+	case RS_ST_SYNPROXY:
+	case RS_ST_TPROXY: return true;
 	default: return false;
 	}
 }
