@@ -359,10 +359,25 @@ static bool restrict_iif(const struct lint_ifaces *f, const struct rs_match *m, 
 	return true;
 }
 
+/*
+ * Any ct key but state needs a conntrack entry: with none (invalid,
+ * untracked) the kernel's ct expression ends the rule, `!=` included.
+ */
+static bool needs_ct_entry(const struct rs_expr *l)
+{
+	l = lint_unmask(l, NULL);
+	return l && l->kind == RS_EX_CT && l->key != RS_CT_STATE;
+}
+
 static bool restrict_by(const struct lint_ifaces *f, const struct rs_match *m, struct cells *c)
 {
 	const struct rs_expr *l = m->left;
 
+	if (needs_ct_entry(l)) {
+		cells_keep_ct(c, (1u << LINT_CT_ESTABLISHED) | (1u << LINT_CT_RELATED) |
+				 (1u << LINT_CT_NEW));
+		return false;
+	}
 	if (lint_is_meta(l, RS_META_NFPROTO))
 		return restrict_nfproto(m, c);
 	if (lint_is_ct(l, RS_CT_STATE) && lint_unmask(l, NULL)->dir == RS_CT_DIR_NONE)
@@ -435,6 +450,8 @@ struct walk {
 	bool before_ct, after_defrag;
 	struct cells acc;                 /* accepted so far in this base chain */
 	struct cells esc;                 /* invalid packets (not loopback) accepted so far */
+	struct cells drops;               /* cells some drop, reject or drop map took part of */
+	struct cells acc_all;             /* cells a full accept took whole, none dropped before */
 	const struct rs_rule *esc_rule;   /* the first accept that took them */
 };
 
@@ -457,6 +474,27 @@ static bool only_invalid(const struct cells *c)
 	return !cells_empty(c);
 }
 
+/* An `oif lo`/`oifname "lo"` rule: the host's packets to itself, as `iif lo` is. */
+static bool only_to_lo(const struct lint_ctx *x, const struct rs_rule *r)
+{
+	for (size_t i = 0; i < r->nitems; i++) {
+		const struct rs_match *m = &r->items[i].u.match;
+		bool lo_only = true;
+
+		if (r->items[i].kind != RS_ST_MATCH || (!lint_is_meta(m->left, RS_META_OIF) &&
+							 !lint_is_meta(m->left, RS_META_OIFNAME)))
+			continue;
+		for (size_t k = 0; k < x->ifs.n && lo_only; k++) {
+			int v = lint_match_ifname(m, x->ifs.name[k]);
+
+			lo_only = (int)k == x->ifs.lo ? v == 1 : v == 0;
+		}
+		if (lo_only)
+			return true;
+	}
+	return false;
+}
+
 /* What the rule's cells tell the checks that come later. */
 static void note(struct lint_ctx *x, struct walk *w, struct lint_rinfo *ri,
 		 const struct cells *m, bool limited)
@@ -470,10 +508,20 @@ static void note(struct lint_ctx *x, struct walk *w, struct lint_rinfo *ri,
 		ri->traffic_outside = true;
 	if (out && log >= 0 && !limited && !lint_rule_limited_before(r, (size_t)log))
 		ri->log_unlimited_outside = true;
-	if (vk == LINT_V_DROP && only_invalid(&ri->admitted) && !ri->invalid_escape &&
+	/* a drop of invalid packets only, on no other condition (not fw4's NAT-leak
+	 * drop on one output interface, which no accept elsewhere can make late) */
+	if (vk == LINT_V_DROP && ri->full && only_invalid(&ri->admitted) && !ri->invalid_escape &&
 	    cells_meet(&w->esc, &ri->admitted))
 		ri->invalid_escape = w->esc_rule;
-	if (vk == LINT_V_ACCEPT) {
+	if (vk == LINT_V_DROP)
+		cells_or(&w->drops, m);
+	if (vk == LINT_V_ACCEPT && ri->full) {
+		struct cells whole = *m;
+
+		cells_andnot(&whole, &w->drops);
+		cells_or(&w->acc_all, &whole);
+	}
+	if (vk == LINT_V_ACCEPT && !only_to_lo(x, r)) {
 		struct cells inv = *m;
 
 		cells_or(&w->acc, m);
@@ -571,6 +619,11 @@ static void walk_vmap(struct lint_ctx *x, struct walk *w, const struct lint_rinf
 
 		if (!el->data || el->data->kind != RS_TERM_VERDICT)
 			continue;
+		/* `ct state vmap { established : accept, ... }` accepts as a rule does */
+		if (el->data->verdict.kind == RS_VERDICT_ACCEPT)
+			cells_or(&w->acc, &sel);
+		if (el->data->verdict.kind == RS_VERDICT_DROP)
+			cells_or(&w->drops, &sel);
 		apply(x, w, &el->data->verdict, ri->full && exact, &sel, flow, ret, limited, depth);
 	}
 }
@@ -720,6 +773,12 @@ static void walk_base(struct lint_ctx *x, struct lint_cinfo *ci)
 	walk_chain(x, &w, c, &flow, false, 0);
 	ci->out = flow;
 	ci->acc = w.acc;
+	/* what falls off the end of a policy-accept chain, no drop having taken part of it */
+	if (c->policy == RS_POLICY_ACCEPT) {
+		cells_andnot(&flow, &w.drops);
+		cells_or(&w.acc_all, &flow);
+	}
+	ci->acc_all = w.acc_all;
 }
 
 void lint_walk_all(struct lint_ctx *x)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ICMP checks: redirects accepted (XL030) let a neighbour reroute this
- * host's traffic through itself; NDP accepted without `ip6 hoplimit 255`
- * (XL031) accepts neighbour discovery that did not come from the link.
+ * host's traffic through itself. XL031 (NDP accepted without `ip6 hoplimit
+ * 255`) is retired: the kernel's ndisc_rcv drops every NDP message whose hop
+ * limit is not 255 before it acts on it, so the rule was never the weak layer.
  */
 #include "analyze/lint_int.h"
 
@@ -78,7 +79,10 @@ static void redirect(struct lint_ctx *x, const struct lint_rinfo *ri)
 	struct lint_finding *f;
 	bool v6;
 
-	if (lint_verdict(r) != LINT_V_ACCEPT || cells_empty(&ri->matched))
+	/* only a redirect delivered to this host reroutes its traffic; forwarded ones are
+	 * the destination's business */
+	if (lint_verdict(r) != LINT_V_ACCEPT || cells_empty(&ri->matched) ||
+	    !(ri->hooks & (1u << RS_HOOK_INPUT)))
 		return;
 	if (admits_type(r, RS_F_ICMPV6_TYPE, IPPROTO_ICMPV6_, ICMPV6_ND_REDIRECT) &&
 	    !dropped_before(r, RS_F_ICMPV6_TYPE, ICMPV6_ND_REDIRECT))
@@ -88,58 +92,20 @@ static void redirect(struct lint_ctx *x, const struct lint_rinfo *ri)
 		v6 = false;
 	else
 		return;
-	f = lint_add(x, "XL030", LINT_ERROR, r,
-		     "this rule accepts %s: any neighbour can tell this host to send its traffic "
-		     "for a destination through the neighbour (a man in the middle)",
+	/*
+	 * A warning: the kernel takes a redirect only from the current first-hop
+	 * router (and a router ignores them), so it takes a host on the link that
+	 * forges the router's address, one who can forge neighbour adverts too.
+	 */
+	f = lint_add(x, "XL030", LINT_WARNING, r,
+		     "this rule accepts %s: a host on the link that poses as the router can tell "
+		     "this host to send its traffic for a destination through itself (a man in "
+		     "the middle); the kernel's own check is only that it comes from the router's "
+		     "address",
 		     v6 ? "ICMPv6 nd-redirect (type 137)" : "ICMP redirect (type 5)");
 	lint_hint(f, "leave %s out of the accepted types, and drop it explicitly before: "
 		  "`%s counter drop`", v6 ? "nd-redirect" : "redirect",
 		  v6 ? "icmpv6 type nd-redirect" : "icmp type redirect");
-}
-
-/* router solicit/advert, neighbour solicit/advert */
-static bool admits_ndp(const struct rs_rule *r)
-{
-	bool typed = false;
-
-	for (size_t i = 0; i < r->nitems; i++) {
-		const struct rs_match *m = &r->items[i].u.match;
-
-		if (r->items[i].kind == RS_ST_MATCH && lint_is_field(m->left, RS_F_ICMPV6_TYPE))
-			typed = true;
-	}
-	for (uint64_t t = 133; typed && t <= 136; t++) {
-		if (admits_type(r, RS_F_ICMPV6_TYPE, IPPROTO_ICMPV6_, t))
-			return true;
-	}
-	return false;
-}
-
-static bool hoplimit_255_only(const struct rs_rule *r)
-{
-	for (size_t i = 0; i < r->nitems; i++) {
-		const struct rs_match *m = &r->items[i].u.match;
-
-		if (r->items[i].kind == RS_ST_MATCH && lint_is_field(m->left, RS_F_IP6_HOPLIMIT) &&
-		    lint_match_num(m, 64) == 0 && lint_match_num(m, 255) == 1)
-			return true;
-	}
-	return false;
-}
-
-static void ndp(struct lint_ctx *x, const struct lint_rinfo *ri)
-{
-	const struct rs_rule *r = ri->r;
-	struct lint_finding *f;
-
-	if (lint_verdict(r) != LINT_V_ACCEPT || cells_empty(&ri->matched) || !admits_ndp(r) ||
-	    hoplimit_255_only(r))
-		return;
-	f = lint_add(x, "XL031", LINT_WARNING, r,
-		     "this rule accepts neighbour discovery without `ip6 hoplimit 255`: NDP that "
-		     "was routed here (hop limit below 255) cannot come from the link and is "
-		     "forged (RFC 4861)");
-	lint_hint(f, "add `ip6 hoplimit 255` to the rule");
 }
 
 void lint_check_icmp(struct lint_ctx *x)
@@ -147,7 +113,6 @@ void lint_check_icmp(struct lint_ctx *x)
 	for (size_t c = 0; c < x->nch; c++) {
 		for (size_t i = 0; i < x->ch[c].c->nrules; i++) {
 			redirect(x, &x->ch[c].ri[i]);
-			ndp(x, &x->ch[c].ri[i]);
 		}
 	}
 }

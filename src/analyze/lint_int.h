@@ -83,6 +83,7 @@ struct lint_cinfo {
 	bool walked;
 	struct cells out;        /* base chains: cells that reach the chain's policy */
 	struct cells acc;        /* base chains: cells some rule accepts */
+	struct cells acc_all;    /* base chains: cells accepted whole (no drop took any part) */
 };
 
 struct lint_ctx {
@@ -138,8 +139,15 @@ int lint_match_ifname(const struct rs_match *m, const char *name);
 /* Membership of a value in a term (a value, prefix, range, set or @set). */
 int lint_term_has(const struct rs_term *t, const struct rs_value *v);
 
-/* Statement kinds that stop some packets from matching (limit, quota...). */
+/* Statement kinds that stop some packets from matching (limit, quota, a map lookup...). */
 bool lint_stmt_gates(const struct rs_stmt *s);
+/*
+ * A statement after which the rule may end without its verdict: a map lookup
+ * (`meta mark set ip saddr map {...}`, `dnat to ip daddr map @m`, `counter
+ * name tcp dport map {...}`) whose key is missing, synproxy on a packet that
+ * is not part of a handshake, tproxy with no socket to take the packet.
+ */
+bool lint_stmt_may_miss(const struct rs_stmt *s);
 /* A limit of any kind in the rule before item `upto` (global, meter, or set). */
 bool lint_rule_limited_before(const struct rs_rule *r, size_t upto);
 /* Index of the first log statement, or -1. */
@@ -167,6 +175,8 @@ const char *lint_define(const struct lint_ctx *x, const char *name);
 
 /* A declaration's place (`chain input`, `set BOGON_V4`), or NULL. */
 const struct lint_srcline *lint_decl(const struct lint_ctx *x, const char *decl);
+/* Where chain c is declared: in its own table's block when the sources show it. */
+const struct lint_srcline *lint_chain_decl(const struct lint_ctx *x, const struct rs_chain *c);
 
 /* The nearest rule before ri that decided packets ri is about (full, with a verdict). */
 const struct rs_rule *lint_taker(const struct lint_ctx *x, const struct lint_rinfo *ri);
@@ -180,7 +190,7 @@ const struct rs_rule *lint_limit_then_drop(const struct lint_ctx *x, const struc
 
 void lint_check_structure(struct lint_ctx *x);   /* XL001-XL005, XL007, XL008 */
 void lint_check_shadow(struct lint_ctx *x);      /* XL006, XL009 */
-void lint_check_conntrack(struct lint_ctx *x);   /* XL010-XL012 */
+void lint_check_conntrack(struct lint_ctx *x);   /* XL010-XL013 */
 void lint_check_rates(struct lint_ctx *x);       /* XL020-XL022 */
 void lint_check_icmp(struct lint_ctx *x);        /* XL030, XL031 */
 void lint_check_mesh(struct lint_ctx *x);        /* XL040-XL042 */

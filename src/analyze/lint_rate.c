@@ -48,26 +48,125 @@ static bool keyed_limit(const struct rs_rule *r)
 
 /* ---- XL020 ------------------------------------------------------------------------------ */
 
+enum limited_kind { LIM_TRAFFIC, LIM_ICMP, LIM_SYN };
+
+static bool icmp_field(const struct rs_expr *l)
+{
+	if (l && l->kind == RS_EX_CONCAT) {
+		for (size_t i = 0; i < l->nsub; i++) {
+			if (icmp_field(l->sub[i]))
+				return true;
+		}
+		return false;
+	}
+	return lint_is_field(l, RS_F_ICMP_TYPE) || lint_is_field(l, RS_F_ICMP_CODE) ||
+	       lint_is_field(l, RS_F_ICMPV6_TYPE) || lint_is_field(l, RS_F_ICMPV6_CODE);
+}
+
+static bool match_is_icmp(const struct rs_match *m)
+{
+	const struct rs_expr *l = m->left;
+
+	/* `icmpv6 type . icmpv6 code { ... }` as fw4 writes it counts too */
+	if (icmp_field(l))
+		return true;
+	if (!lint_is_meta(l, RS_META_L4PROTO) && !lint_is_field(l, RS_F_IP_PROTOCOL) &&
+	    !lint_is_field(l, RS_F_IP6_NEXTHDR))
+		return false;
+	/* icmp (1) or ipv6-icmp (58), and not tcp (6) */
+	return (lint_match_num(m, 1) == 1 || lint_match_num(m, 58) == 1) &&
+	       lint_match_num(m, 6) == 0;
+}
+
+static bool rule_matches(const struct rs_rule *r, bool (*pred)(const struct rs_match *))
+{
+	for (size_t i = 0; i < r->nitems; i++) {
+		if (r->items[i].kind == RS_ST_MATCH && pred(&r->items[i].u.match))
+			return true;
+	}
+	return false;
+}
+
+static bool match_is_tcp_flags(const struct rs_match *m)
+{
+	return lint_is_field(m->left, RS_F_TCP_FLAGS);
+}
+
+/* Some jump or goto to chain c is about TCP flags (fw4's `jump syn_flood`). */
+static bool jumped_for_syn(const struct lint_ctx *x, const struct rs_chain *c)
+{
+	for (size_t k = 0; k < x->nch; k++) {
+		const struct rs_chain *ch = x->ch[k].c;
+
+		for (size_t i = 0; i < ch->nrules; i++) {
+			const struct rs_verdict *v = lint_jump(&ch->rules[i]);
+
+			if (v && v->chain == c && rule_matches(&ch->rules[i], match_is_tcp_flags))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* `limit rate N return` followed by a drop: under the rate goes back, the rest is dropped. */
+static bool returns_then_drop(const struct rs_rule *r)
+{
+	const struct rs_chain *c = r->chain;
+
+	if (lint_verdict(r) != LINT_V_RETURN)
+		return false;
+	for (size_t i = (size_t)(r - c->rules) + 1; i < c->nrules; i++) {
+		if (lint_verdict(&c->rules[i]) == LINT_V_DROP)
+			return true;
+	}
+	return false;
+}
+
+/* Does the limit limit traffic (not gate a log), and which kind? -1: it does not. */
+static int limited_traffic(const struct lint_ctx *x, const struct rs_rule *r,
+			   const struct rs_limit *l)
+{
+	enum lint_vk vk = lint_verdict(r);
+
+	/* under the rate it accepts (or returns to a drop), or over it drops/diverts */
+	if (!(!l->inv && (vk == LINT_V_ACCEPT || returns_then_drop(r))) &&
+	    !(l->inv && (vk == LINT_V_DROP || vk == LINT_V_JUMP || vk == LINT_V_GOTO)))
+		return -1;
+	if (rule_matches(r, match_is_icmp))
+		return LIM_ICMP;
+	if (rule_matches(r, match_is_tcp_flags) || jumped_for_syn(x, r->chain))
+		return LIM_SYN;
+	return LIM_TRAFFIC;
+}
+
 static void shared_limit(struct lint_ctx *x, const struct lint_rinfo *ri)
 {
+	static const char *const what[] = { "", " (ICMP)", " (new TCP connections: SYN)" };
 	const struct rs_rule *r = ri->r;
 	const struct rs_limit *l;
-	enum lint_vk vk = lint_verdict(r);
 	struct lint_finding *f;
+	enum lint_severity sev;
+	int kind;
 	size_t at;
 
 	l = global_limit(r, &at);
 	if (!l || keyed_limit(r) || !ri->walked || cells_empty(&ri->matched))
 		return;
-	/* under the rate it accepts, or over the rate it drops/diverts: traffic is limited */
-	if (!(!l->inv && vk == LINT_V_ACCEPT) &&
-	    !(l->inv && (vk == LINT_V_DROP || vk == LINT_V_JUMP || vk == LINT_V_GOTO)))
+	kind = limited_traffic(x, r, l);
+	if (kind < 0)
 		return;
-	f = lint_add(x, "XL020", ri->traffic_outside ? LINT_ERROR : LINT_WARNING, r,
-		     "`limit rate %s%llu/%s` without a per-source key is one budget shared by "
+	/*
+	 * A shared ICMP or SYN budget is what distributions ship (fw4's
+	 * syn_flood): one sender can starve the rest, but nothing gets in that
+	 * should not. A warning; an error only for other traffic from outside.
+	 */
+	sev = ri->traffic_outside && kind == LIM_TRAFFIC ? LINT_ERROR : LINT_WARNING;
+	f = lint_add(x, "XL020", sev, r,
+		     "`limit rate %s%llu/%s`%s without a per-source key is one budget shared by "
 		     "every sender: one source%s can use it all and lock everyone else out",
 		     l->inv ? "over " : "", (unsigned long long)l->rate, unit_name(l->per),
-		     ri->traffic_outside ? " from outside the mesh" : "");
+		     what[kind], !ri->traffic_outside ? "" : x->ifs.mesh ? " from outside the mesh"
+								 : " anywhere");
 	lint_hint(f, "give each source its own bucket: `update @NAME { ip saddr limit rate "
 		  "%llu/%s }` with `set NAME { type ipv4_addr; flags dynamic, timeout; timeout "
 		  "1m; }` (ip6 saddr and an ipv6_addr set for IPv6), or a meter",

@@ -270,8 +270,52 @@ static bool stmts_gate(const struct rs_stmt *v, size_t n)
 	return false;
 }
 
+static bool term_maps(const struct rs_term *t);
+
+static bool expr_maps(const struct rs_expr *x)
+{
+	if (!x)
+		return false;
+	if (x->kind == RS_EX_MAP)
+		return true;
+	for (size_t i = 0; i < x->nsub; i++) {
+		if (expr_maps(x->sub[i]))
+			return true;
+	}
+	return x->arg && term_maps(x->arg);
+}
+
+static bool term_maps(const struct rs_term *t)
+{
+	if (t->kind == RS_TERM_EXPR)
+		return expr_maps(t->expr);
+	for (size_t i = 0; t->kind == RS_TERM_CONCAT && i < t->nsub; i++) {
+		if (term_maps(&t->sub[i]))
+			return true;
+	}
+	return false;
+}
+
+bool lint_stmt_may_miss(const struct rs_stmt *s)
+{
+	switch (s->kind) {
+	case RS_ST_MANGLE: return term_maps(&s->u.mangle.value);
+	case RS_ST_NAT: return term_maps(&s->u.nat.addr) || term_maps(&s->u.nat.port);
+	case RS_ST_DUP:
+	case RS_ST_FWD: return term_maps(&s->u.dup.addr);
+	case RS_ST_OBJREF: return term_maps(&s->u.objref.name);
+	/* synproxy takes only a SYN and the ACK that completes it (other packets go
+	 * on); tproxy ends the rule when no socket is found */
+	case RS_ST_SYNPROXY:
+	case RS_ST_TPROXY: return true;
+	default: return false;
+	}
+}
+
 bool lint_stmt_gates(const struct rs_stmt *s)
 {
+	if (lint_stmt_may_miss(s))
+		return true;
 	switch (s->kind) {
 	case RS_ST_LIMIT:
 	case RS_ST_QUOTA:

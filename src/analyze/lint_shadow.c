@@ -37,6 +37,8 @@ struct engine {
 	size_t *own_base;
 	size_t nown;
 	bool marks;               /* the ruleset rewrites meta mark: no local redundancy */
+	bool pure;                /* no rule does more than decide: whole runs can judge */
+	bool misses;              /* a rule can end on a missed map lookup: cells only */
 	struct rs_set **opened;   /* empty sets made "filled at run time" for the run */
 	size_t nopened;
 };
@@ -171,10 +173,34 @@ static void shadowed(struct lint_ctx *x, const struct engine *g, const struct sx
 	lint_hint(f, "move it above %s if it must win, or delete it", at);
 }
 
+/*
+ * The engine runs the IP paths (input, forward, output) through ip, ip6,
+ * inet and netdev tables. An arp or bridge chain is not on them: its rules
+ * get no reach there, which says nothing about the ARP requests and bridged
+ * frames that do reach them (their counters count). Those get the cells walk.
+ */
+static bool engine_models(const struct rs_chain *c)
+{
+	switch (c->table->family) {
+	case RS_FAM_IP:
+	case RS_FAM_IP6:
+	case RS_FAM_INET:
+	case RS_FAM_NETDEV:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void shadow_rule(struct lint_ctx *x, const struct engine *g, struct lint_rinfo *ri)
 {
 	const struct sx_rule_info *s = sx_rule(g->res, ri->r);
 
+	if (!engine_models(ri->r->chain) || g->misses) {
+		if (!x->incomplete)
+			shadowed_by_cells(x, ri);
+		return;
+	}
 	if (!s || !ri->walked || ri->reported_dead)
 		return;
 	if (!reached(s)) {
@@ -216,19 +242,64 @@ static double seconds(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* Only matches, gates and a verdict: nothing it does but decide. */
-static bool only_decides(const struct rs_rule *r)
+/* Nothing but matches, gates (limits, quotas) and a verdict: no reject, counter, NAT... */
+static bool pure(const struct rs_rule *r)
 {
-	if (!decides(r))
-		return false;
 	for (size_t i = 0; i < r->nitems; i++) {
 		enum rs_stmt_kind k = r->items[i].kind;
 
-		if (k != RS_ST_MATCH && k != RS_ST_VERDICT && k != RS_ST_VMAP &&
-		    !lint_stmt_gates(&r->items[i]))
+		if (lint_stmt_may_miss(&r->items[i]) ||
+		    (k != RS_ST_MATCH && k != RS_ST_VERDICT && k != RS_ST_VMAP &&
+		     !lint_stmt_gates(&r->items[i])))
 			return false;
 	}
 	return true;
+}
+
+/*
+ * Every rule of the ruleset is pure: then comparing accepted and dropped
+ * sets with and without a rule is the whole story. Otherwise deleting a
+ * rule can change what later rules do to the packets it decided (a dnat
+ * after an accept in a NAT chain, a jumped-to chain's counters, a reject
+ * instead of a drop), which the verdicts do not show.
+ */
+static bool ruleset_pure(const struct ruleset *rs)
+{
+	for (size_t t = 0; t < rs->ntables; t++)
+		for (size_t c = 0; c < rs->tables[t]->nchains; c++) {
+			const struct rs_chain *ch = rs->tables[t]->chains[c];
+
+			for (size_t i = 0; i < ch->nrules; i++)
+				if (!pure(&ch->rules[i]))
+					return false;
+		}
+	return true;
+}
+
+/* Only matches, gates and a verdict: nothing it does but decide. */
+static bool only_decides(const struct rs_rule *r)
+{
+	return decides(r) && pure(r);
+}
+
+/*
+ * Some rule ends early when a map lookup misses. Until the engine's
+ * per-rule results say so, its reach sets take such a rule as always
+ * applying its verdict, and every rule after it would look dead: lint
+ * then trusts only the cells walk, which takes the rule as partial.
+ */
+static bool ruleset_may_miss(const struct ruleset *rs)
+{
+	for (size_t t = 0; t < rs->ntables; t++)
+		for (size_t c = 0; c < rs->tables[t]->nchains; c++) {
+			const struct rs_chain *ch = rs->tables[t]->chains[c];
+
+			for (size_t i = 0; i < ch->nrules; i++)
+				for (size_t k = 0; k < ch->rules[i].nitems; k++)
+					if (lint_stmt_may_miss(&ch->rules[i].items[k]))
+						return true;
+		}
+	return false;
 }
 
 static bool rewrites_marks(const struct ruleset *rs)
@@ -277,9 +348,10 @@ static int follow(const struct lint_ctx *x, struct engine *g, const struct rs_ru
 
 	for (const struct rs_rule *l = r + 1; l < c->rules + c->nrules && d != bddfalse; l++) {
 		enum lint_vk lv = lint_verdict(l);
+		bool effects = !pure(l);
 		const struct own *o;
 
-		if (lv == LINT_V_NONE || lv == LINT_V_CONTINUE)
+		if ((lv == LINT_V_NONE || lv == LINT_V_CONTINUE) && !effects)
 			continue;
 		o = own_of(x, g, l);
 		if (!o) {
@@ -288,6 +360,11 @@ static int follow(const struct lint_ctx *x, struct engine *g, const struct rs_ru
 		}
 		if (bdd_and(d, o->m[p]) == bddfalse)
 			continue;
+		/* without r these packets would be counted, logged, NATed, rejected ... here */
+		if (effects) {
+			rc = R_NOT;
+			break;
+		}
 		if (lv != LINT_V_ACCEPT && lv != LINT_V_DROP) {
 			rc = R_UNSURE;
 			break;
@@ -375,13 +452,16 @@ static void check_redundant(struct lint_ctx *x, struct engine *g)
 			int rc;
 
 			if (ri->reported_dead || !ri->walked || !only_decides(ri->r) ||
-			    !sx_rule(g->res, ri->r))
+			    !engine_models(ri->r->chain) || !sx_rule(g->res, ri->r))
 				continue;
 			if (seconds() - start > REDUNDANCY_SECONDS) {
 				x->out->unchecked++;
 				continue;
 			}
 			rc = redundant_local(x, g, ri);
+			/* a whole run compares verdicts only: not enough where rules do more */
+			if (rc == R_UNSURE && !g->pure)
+				rc = R_NOT;
 			if (rc == R_UNSURE && runs < MAX_REDUNDANCY_RUNS) {
 				runs++;
 				rc = redundant_run(x, g, ri->r);
@@ -466,6 +546,7 @@ static int engine_own(const struct lint_ctx *x, struct engine *g)
 	g->own = calloc(n ? n : 1, sizeof(*g->own));
 	g->nown = n;
 	g->marks = rewrites_marks(x->rs);
+	g->pure = ruleset_pure(x->rs);
 	return g->own && g->own_base ? 0 : -1;
 }
 
@@ -494,10 +575,11 @@ void lint_check_shadow(struct lint_ctx *x)
 				shadowed_by_cells(x, &x->ch[c].ri[i]);
 		return;
 	}
+	g.misses = ruleset_may_miss(x->rs);
 	for (size_t c = 0; c < x->nch; c++)
 		for (size_t i = 0; i < x->ch[c].c->nrules; i++)
 			shadow_rule(x, &g, &x->ch[c].ri[i]);
-	if (engine_own(x, &g) == 0)
+	if (!g.misses && engine_own(x, &g) == 0)
 		check_redundant(x, &g);
 	engine_stop(&g);
 }

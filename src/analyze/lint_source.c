@@ -25,6 +25,7 @@ struct scan {
 	size_t ndirs;
 	int depth;
 	bool oom;
+	char table[300];   /* "inet fw4": the table block the scan is in, or "" */
 };
 
 static void scan_file(struct scan *S, const char *path);
@@ -75,22 +76,50 @@ static void add_line(struct scan *S, struct lint_srcline **vp, size_t *np, const
 	v->text = dup_or(S, text);
 }
 
-/* `chain NAME` / `set NAME` / `map NAME` opening a block: where it is declared. */
-static void add_decl(struct scan *S, const char *text, const char *file, int line)
+static void add_decl_once(struct scan *S, const char *decl, const char *file, int line)
 {
 	struct lint_source *o = S->out;
-	char decl[300];
+
+	for (size_t i = 0; i < o->ndecls; i++) {
+		if (!strcmp(o->decls[i].text, decl))
+			return;
+	}
+	add_line(S, &o->decls, &o->ndecls, decl, file, line);
+}
+
+/*
+ * `chain NAME` / `set NAME` / `map NAME` opening a block: where it is
+ * declared, as "chain NAME" (the first of that name) and under its table,
+ * "inet fw4 chain NAME" (two tables may each have a chain of that name).
+ */
+static void add_decl(struct scan *S, const char *text, const char *file, int line)
+{
+	char decl[300], in_table[620];
 	size_t n = strcspn(text, " ");
 	size_t k = strcspn(text + n + 1, " {");
 
 	if (!text[n] || !k || k > 256)
 		return;
 	snprintf(decl, sizeof(decl), "%.*s %.*s", (int)n, text, (int)k, text + n + 1);
-	for (size_t i = 0; i < o->ndecls; i++) {
-		if (!strcmp(o->decls[i].text, decl))
-			return;
+	add_decl_once(S, decl, file, line);
+	if (S->table[0]) {
+		snprintf(in_table, sizeof(in_table), "%s %s", S->table, decl);
+		add_decl_once(S, in_table, file, line);
 	}
-	add_line(S, &o->decls, &o->ndecls, decl, file, line);
+}
+
+/* `table [FAMILY] NAME {`: remember "FAMILY NAME" (ip when not given). */
+static void enter_table(struct scan *S, const char *text)
+{
+	char w1[128] = "", w2[128] = "";
+	int n = sscanf(text, "table %127[^ {] %127[^ {]", w1, w2);
+
+	if (n == 2)
+		snprintf(S->table, sizeof(S->table), "%s %s", w1, w2);
+	else if (n == 1)
+		snprintf(S->table, sizeof(S->table), "ip %s", w1);
+	else
+		S->table[0] = '\0';
 }
 
 void lint_source_free(struct lint_source *s)
@@ -192,6 +221,9 @@ static void statement(struct scan *S, const char *s, const char *file, int line)
 	} else if (starts_word(s, "chain") || starts_word(s, "set") || starts_word(s, "map")) {
 		clean(text, sizeof(text), s);
 		add_decl(S, text, file, line);
+	} else if (starts_word(s, "table")) {
+		clean(text, sizeof(text), s);
+		enter_table(S, text);
 	}
 }
 
@@ -499,6 +531,20 @@ bool lint_define_is_iface(const struct lint_define *d)
 			     strstr(d->name, "VPN") || strstr(d->name, "WG"));
 }
 
+const struct lint_srcline *lint_chain_decl(const struct lint_ctx *x, const struct rs_chain *c)
+{
+	const struct lint_srcline *l;
+	char decl[600];
+
+	snprintf(decl, sizeof(decl), "%s %s chain %s", rs_family_name(c->table->family),
+		 c->table->name, c->name);
+	l = lint_decl(x, decl);
+	if (l)
+		return l;
+	snprintf(decl, sizeof(decl), "chain %s", c->name);
+	return lint_decl(x, decl);
+}
+
 const struct lint_srcline *lint_decl(const struct lint_ctx *x, const char *decl)
 {
 	for (size_t i = 0; x->src && i < x->src->ndecls; i++) {
@@ -510,13 +556,33 @@ const struct lint_srcline *lint_decl(const struct lint_ctx *x, const char *decl)
 
 /* ---- XL060 ---------------------------------------------------------------------------------- */
 
+/* The policy is xnft's own (it defines table inet xnft), or lint has no ruleset to tell. */
+static bool xnft_policy(const struct lint_ctx *x)
+{
+	for (size_t t = 0; x->rs && t < x->rs->ntables; t++) {
+		const struct rs_table *tb = x->rs->tables[t];
+
+		if (tb->family == RS_FAM_INET && !strcmp(tb->name, "xnft"))
+			return true;
+	}
+	return !x->rs;
+}
+
 void lint_check_sources(struct lint_ctx *x)
 {
+	/*
+	 * An error in xnft's own policy, which `xnft apply` loads on a running
+	 * host next to Docker's and libvirt's tables; a warning elsewhere: every
+	 * distribution's /etc/nftables.conf starts with it, loaded at boot
+	 * before anyone else's tables.
+	 */
+	enum lint_severity sev = xnft_policy(x) ? LINT_ERROR : LINT_WARNING;
+
 	for (size_t i = 0; x->src && i < x->src->nflushes; i++) {
 		const struct lint_srcline *l = &x->src->flushes[i];
 		struct lint_finding *f;
 
-		f = lint_add_at(x->out, "XL060", LINT_ERROR, l->file, l->line,
+		f = lint_add_at(x->out, "XL060", sev, l->file, l->line,
 				"`flush ruleset` deletes every table of every family, Docker's, "
 				"libvirt's and Tailscale's included; their networking breaks "
 				"until they rebuild their rules");

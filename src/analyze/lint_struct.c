@@ -232,12 +232,10 @@ static void check_unreferenced(struct lint_ctx *x)
 		const struct rs_chain *ch = ci->c;
 		const struct lint_srcline *decl;
 		struct lint_finding *f;
-		char name[300];
 
 		if (ch->base || ci->referenced)
 			continue;
-		snprintf(name, sizeof(name), "chain %s", ch->name);
-		decl = lint_decl(x, name);
+		decl = lint_chain_decl(x, ch);
 		f = lint_add_at(x->out, "XL007", LINT_WARNING, decl ? decl->file : NULL,
 				decl ? decl->line : 0,
 				"chain %s is not a base chain and no rule jumps to it: "
@@ -252,46 +250,37 @@ static void check_unreferenced(struct lint_ctx *x)
 
 /* ---- per rule: XL004, XL005, XL008 ------------------------------------------------------- */
 
-static bool set_is_matched(const struct lint_ctx *x, const struct rs_table *t, const char *name)
+/* `ip saddr @s` on a set whose elements carry a counter: the lookup counts. */
+static bool counts_in_set(const struct rs_stmt *s)
 {
-	for (size_t c = 0; name && c < t->nchains; c++) {
-		const struct rs_chain *ch = t->chains[c];
+	const struct rs_term *t = &s->u.match.right;
 
-		for (size_t i = 0; i < ch->nrules; i++) {
-			const struct rs_rule *r = &ch->rules[i];
-
-			for (size_t k = 0; k < r->nitems; k++) {
-				const struct rs_stmt *s = &r->items[k];
-
-				const struct rs_term *t = &s->u.match.right;
-
-				if (s->kind == RS_ST_MATCH && t->kind == RS_TERM_SETREF &&
-				    t->set_name && !strcmp(t->set_name, name))
-					return true;
-			}
-		}
-	}
-	(void)x;
-	return false;
+	return s->kind == RS_ST_MATCH && t->kind == RS_TERM_SETREF && t->set &&
+	       t->set->nstmts > 0;
 }
 
 static bool stmt_has_effect(const struct lint_ctx *x, const struct rs_rule *r,
 			    const struct rs_stmt *s)
 {
+	(void)x;
+	(void)r;
 	switch (s->kind) {
 	case RS_ST_MATCH:
+		return counts_in_set(s);
 	case RS_ST_VERDICT:
 	case RS_ST_LIMIT:
 	case RS_ST_QUOTA:
 	case RS_ST_CT_COUNT:
 		return false;
 	case RS_ST_SET:
-		/* updating a set is an effect only if something reads the set */
-		return set_is_matched(x, r->chain->table, s->u.set.set_name);
 	case RS_ST_METER:
-		return set_is_matched(x, r->chain->table, s->u.meter.name);
+		/* a set or meter filled at run time is seen even when no rule reads it:
+		 * `nft list set`, fail2ban, sshguard and CrowdSec read them */
+		return true;
 	case RS_ST_OBJREF:
-		return !lint_stmt_gates(s);
+		/* a named limit or quota only gates; a named counter counts */
+		return !s->u.objref.type || (strcmp(s->u.objref.type, "limit") &&
+					     strcmp(s->u.objref.type, "quota"));
 	default:
 		return true;
 	}

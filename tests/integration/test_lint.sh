@@ -48,6 +48,17 @@ check "--json: valid JSON" python3 -c 'import json,sys; json.loads(sys.argv[1])'
 ids=$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(" ".join(f["id"]+"@"+str(f["line"]) for f in d["findings"]), d["errors"])')
 check_eq "--json: the finding and the count" "XL020@8 1" "$ids"
 
+# --- no mesh words on a ruleset without a mesh (fw4's syn_flood and an ICMPv6 limit) ------
+run_lint "$LINT/XL020-bad3.nft"
+check_eq "no mesh: warnings alone exit 0" 0 "$RC"
+check_match "no mesh: the shared SYN budget is found" "XL020-bad3.nft:11: warning\[XL020\].*SYN" "$OUT"
+if printf '%s\n' "$OUT" | grep -qi mesh; then
+	not_ok "no mesh: no finding speaks of a mesh"
+	printf '%s\n' "$OUT" | grep -i mesh | sed 's/^/#   /'
+else
+	ok "no mesh: no finding speaks of a mesh"
+fi
+
 # --- XL043 names the define's value (it once printed a dead stack buffer) ------------------
 run_lint --json "$LINT/XL043-bad.nft"
 check_eq "XL043: exit 1" 1 "$RC"
