@@ -199,4 +199,11 @@ void lint_check_forward(struct lint_ctx *x);     /* XL050 */
 void lint_check_sources(struct lint_ctx *x);     /* XL060 */
 void lint_check_sets(struct lint_ctx *x);        /* XL061, XL062 */
 
+/*
+ * The policy is xnft's own (it defines table inet xnft), or lint has no
+ * ruleset to tell: where xnft's promises (every log rate-limited, only its
+ * own table replaced) make a warning elsewhere an error.
+ */
+bool lint_is_xnft_policy(const struct lint_ctx *x);
+
 #endif

@@ -286,7 +286,8 @@ static void unlimited_log(struct lint_ctx *x, const struct lint_rinfo *ri)
 
 	if (!ri->log_unlimited_outside)
 		return;
-	f = lint_add(x, "XL022", LINT_ERROR, ri->r,
+	/* it lets nothing in: an error only where xnft promises every log is limited */
+	f = lint_add(x, "XL022", lint_is_xnft_policy(x) ? LINT_ERROR : LINT_WARNING, ri->r,
 		     "an outsider reaches this log with no rate limit on the way: every packet "
 		     "they send writes a log line, and a flood fills the journal and the disk");
 	lint_hint(f, "put `limit rate 10/second burst 20 packets` before `log` (a rule of its "

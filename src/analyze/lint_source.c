@@ -556,8 +556,7 @@ const struct lint_srcline *lint_decl(const struct lint_ctx *x, const char *decl)
 
 /* ---- XL060 ---------------------------------------------------------------------------------- */
 
-/* The policy is xnft's own (it defines table inet xnft), or lint has no ruleset to tell. */
-static bool xnft_policy(const struct lint_ctx *x)
+bool lint_is_xnft_policy(const struct lint_ctx *x)
 {
 	for (size_t t = 0; x->rs && t < x->rs->ntables; t++) {
 		const struct rs_table *tb = x->rs->tables[t];
@@ -576,7 +575,7 @@ void lint_check_sources(struct lint_ctx *x)
 	 * distribution's /etc/nftables.conf starts with it, loaded at boot
 	 * before anyone else's tables.
 	 */
-	enum lint_severity sev = xnft_policy(x) ? LINT_ERROR : LINT_WARNING;
+	enum lint_severity sev = lint_is_xnft_policy(x) ? LINT_ERROR : LINT_WARNING;
 
 	for (size_t i = 0; x->src && i < x->src->nflushes; i++) {
 		const struct lint_srcline *l = &x->src->flushes[i];
