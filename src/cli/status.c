@@ -31,8 +31,12 @@ static void usage(FILE *out)
 		"  -v, --verbose  every step of each run, not only the last one\n"
 		"  -h, --help  show this help\n"
 		"\n"
-		"Exit status: 0 no drift and nothing pending, 1 drift, a pending confirmation\n"
-		"or the fallback policy active, 2 environment error.\n");
+		"A confirm window whose guard is gone (killed) is reverted first.\n"
+		"\n"
+		"Exit status: 0 the loaded table is the confirmed policy (by fingerprint), as\n"
+		"on disk, and nothing is pending; 1 otherwise: no table, an unconfirmed or\n"
+		"unknown table, the FALLBACK policy, drift, or a pending confirmation;\n"
+		"2 environment error.\n");
 }
 
 static void fmt_time(time_t t, char *buf, size_t n)
@@ -58,13 +62,22 @@ static bool fallback_active(const struct apply_status *s)
 	       strstr(s->applies[0].policy, "xnft boot");
 }
 
+/* Fine: the confirmed policy is loaded, as on disk, and nothing is pending. */
+static bool status_is_fine(const struct apply_status *s)
+{
+	return s->live_kind == LIVE_CONFIRMED && !s->drift && !s->pending && !fallback_active(s);
+}
+
 static void print_text(const struct apply_status *s, bool verbose)
 {
 	char t[32], t2[32];
 
-	printf("loaded:     %s\n", s->live_present ? "table inet xnft" : "no table inet xnft");
+	if (s->reaped)
+		printf("reverted:   the guard of a confirm window had died: this status reverted "
+		       "it (see the last run below)\n");
+	printf("loaded:     %s\n", live_kind_text(s->live_kind));
 	if (s->live_present)
-		printf("            fingerprint %.12s\n", s->live_hash);
+		printf("            table inet xnft, fingerprint %.12s\n", s->live_hash);
 	if (s->policy_loaded)
 		printf("policy:     %s (%.12s): %s\n", s->policy, s->policy_hash,
 		       s->drift ? "DRIFT: differs from the loaded table" : "matches the loaded table");
@@ -84,8 +97,9 @@ static void print_text(const struct apply_status *s, bool verbose)
 			printf("pending:    apply %s of %s: reverted at %s (%ld s left) unless "
 			       "'xnft confirm'\n", s->pend.id, s->pend.policy, t, secs_left(s));
 		else
-			printf("pending:    apply %s: its guard (pid %ld) is GONE; the loaded policy "
-			       "is unconfirmed\n", s->pend.id, s->pend.pid);
+			printf("pending:    apply %s: its guard (pid %ld) is GONE and its files could "
+			       "not be cleared; what is loaded is said above\n", s->pend.id,
+			       s->pend.pid);
 	} else {
 		printf("pending:    none\n");
 	}
@@ -123,6 +137,13 @@ static void print_text(const struct apply_status *s, bool verbose)
 	}
 }
 
+static const char *live_kind_json(enum live_kind k)
+{
+	static const char *const names[] = { "none", "confirmed", "fallback", "pending", "other" };
+
+	return (size_t)k < sizeof(names) / sizeof(names[0]) ? names[k] : "other";
+}
+
 static void print_json(const struct apply_status *s)
 {
 	json_t *o = json_object(), *runs = json_array(), *pend = json_null();
@@ -153,6 +174,10 @@ static void print_json(const struct apply_status *s)
 				 (json_int_t)s->pend.deadline, "seconds_left", (json_int_t)secs_left(s),
 				 "guard_alive", s->pend.alive);
 	json_object_set_new(o, "loaded", json_boolean(s->live_present));
+	json_object_set_new(o, "loaded_is", json_string(live_kind_json(s->live_kind)));
+	json_object_set_new(o, "confirmed_hash", json_string(s->confirmed_hash));
+	json_object_set_new(o, "reverted_dead_guard", json_boolean(s->reaped));
+	json_object_set_new(o, "ok", json_boolean(status_is_fine(s)));
 	json_object_set_new(o, "loaded_hash", json_string(s->live_hash));
 	json_object_set_new(o, "policy", json_string(s->policy));
 	json_object_set_new(o, "policy_loads", json_boolean(s->policy_loaded));
@@ -229,7 +254,7 @@ int cmd_status(int argc, char **argv)
 		print_json(s);
 	else
 		print_text(s, verbose);
-	rc = s->drift || s->pending || fallback_active(s) ? XNFT_EXIT_FINDINGS : XNFT_EXIT_OK;
+	rc = status_is_fine(s) ? XNFT_EXIT_OK : XNFT_EXIT_FINDINGS;
 	free(s);
 	return rc;
 }
