@@ -5,6 +5,7 @@
  */
 #include "cli/cli.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +56,8 @@ static int parse_secs(const char *s, int *out)
 	char *end;
 	long v = strtol(s, &end, 10);
 
-	if (end == s || *end || v < 1 || v > APPLY_CONFIRM_MAX)
+	/* strtol would skip blanks and take a sign: only digits are seconds */
+	if (!isdigit((unsigned char)s[0]) || end == s || *end || v < 1 || v > APPLY_CONFIRM_MAX)
 		return -1;
 	*out = (int)v;
 	return 0;

@@ -183,27 +183,83 @@ static void test_proc(void **state)
 	assert_int_equal(proc_start_time(-1), 0);
 }
 
+/* In a child: take the lock, say so on fd, wait until fd2 closes; with orphan, fork a sleeper first. */
+static void lock_child(int ready, int hold, bool orphan)
+{
+	struct apply_lock l;
+	struct xerr e;
+	char c;
+
+	if (lock_acquire(&l, "xnft apply /p", &e))
+		_exit(3);
+	if (orphan && fork() == 0) {
+		/* a forked child (lint, the sandbox) that outlives its parent */
+		while (read(hold, &c, 1) < 0)
+			;
+		_exit(0);
+	}
+	if (write(ready, "r", 1) != 1)
+		_exit(4);
+	if (!orphan) {
+		while (read(hold, &c, 1) < 0)
+			;
+	}
+	_exit(0);
+}
+
+static pid_t start_lock_child(bool orphan, int *hold_w)
+{
+	int ready[2], hold[2];
+	pid_t pid;
+	char c;
+
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(hold), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(ready[0]);
+		close(hold[1]);
+		lock_child(ready[1], hold[0], orphan);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	*hold_w = hold[1];
+	return pid;
+}
+
 static void test_lock(void **state)
 {
 	struct apply_lock a, b;
 	struct lock_holder h;
 	struct xerr e;
+	int hold, status;
+	pid_t pid;
 
 	(void)state;
 	assert_int_equal(lock_holder(&h), -1);
-	assert_int_equal(lock_acquire(&a, "xnft apply /p", &e), 0);
+	/* another process holds it: refused, and the kernel names the holder */
+	pid = start_lock_child(false, &hold);
 	assert_int_equal(lock_holder(&h), 0);
-	assert_int_equal(h.pid, (long)getpid());
+	assert_int_equal(h.pid, (long)pid);
 	assert_string_equal(h.what, "xnft apply /p");
-	/* flock is per open file: a second acquire in this process is refused too */
 	assert_int_equal(lock_acquire(&b, "second", &e), -1);
 	assert_non_null(strstr(e.msg, "xnft apply /p"));
 	assert_non_null(strstr(e.msg, "PID"));
-	lock_set_holder(&a, 77, "guard");
-	assert_int_equal(lock_holder(&h), 0);
-	assert_int_equal(h.pid, 77);
-	lock_release(&a);
+	close(hold);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_int_equal(lock_holder(&h), -1);
+
+	/* its holder died, a forked child lives on with the descriptor: the lock is free */
+	pid = start_lock_child(true, &hold);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(lock_holder(&h), -1);
+	assert_int_equal(lock_acquire(&a, "third", &e), 0);
+	lock_set_holder(&a, 77, "guard");
+	lock_release(&a);
+	close(hold);  /* the orphan ends */
 	assert_int_equal(lock_acquire(&b, "second", &e), 0);
 	lock_release(&b);
 }
