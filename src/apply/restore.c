@@ -31,10 +31,10 @@ int restore_note_write(const char *note_name, const char *fingerprint, const cha
 }
 
 /*
- * The file's bytes against its note. 0 with *fp the fingerprint to expect
- * ("" = no table); 1 when there is no note (an older state directory): the
- * file is used unverified and must at least leave a table; -1 when the
- * file is missing, damaged or not the one the note describes.
+ * The file's bytes against its note: 0 with fp the fingerprint to expect
+ * ("" = no table); -1 when the file is missing, has no note, or is not the
+ * file the note describes (truncated, emptied, replaced). A file without a
+ * note is not used: loading an unknown file could remove the table.
  */
 static int check_file(const char *name, const char *note_name, char fp[TABLE_HASH_HEX],
 		      struct xerr *e)
@@ -50,23 +50,19 @@ static int check_file(const char *name, const char *note_name, char fp[TABLE_HAS
 	if (rc)
 		return -1;
 	rc = state_read(note_name, &note, NULL, e);
-	if (rc < 0) {
-		free(text);
-		return -1;
+	if (rc == 0 && (kv_get(note, "fingerprint", fp, TABLE_HASH_HEX) ||
+			kv_get(note, "file", file, sizeof(file))))
+		rc = 1;
+	if (rc == 1)
+		rc = xerr_set(e, XNFT_EXIT_USAGE, "%s/%s (%zu bytes) has no usable note in %s to "
+			      "check it against: not loaded", state_dir(), name, len, note_name);
+	if (rc == 0) {
+		table_bytes_hash(text, len, sum);
+		if (strcmp(sum, file))
+			rc = xerr_set(e, XNFT_EXIT_USAGE, "%s/%s (%zu bytes) is not the file recorded "
+				      "in %s (damaged, truncated or replaced): not loaded",
+				      state_dir(), name, len, note_name);
 	}
-	if (rc == 1 || kv_get(note, "fingerprint", fp, TABLE_HASH_HEX) ||
-	    kv_get(note, "file", file, sizeof(file))) {
-		rc = len ? 1 : xerr_set(e, XNFT_EXIT_USAGE, "%s/%s is empty", state_dir(), name);
-		fp[0] = '\0';
-		goto out;
-	}
-	table_bytes_hash(text, len, sum);
-	rc = 0;
-	if (strcmp(sum, file))
-		rc = xerr_set(e, XNFT_EXIT_USAGE, "%s/%s (%zu bytes) is not the file recorded in %s "
-			      "(damaged, truncated or replaced): not loaded", state_dir(), name, len,
-			      note_name);
-out:
 	free(note);
 	free(text);
 	return rc;
@@ -76,19 +72,13 @@ int restore_verified(const char *name, const char *note_name, char got[TABLE_HAS
 		     struct xerr *e)
 {
 	char fp[TABLE_HASH_HEX];
-	int checked = check_file(name, note_name, fp, e);
 
 	got[0] = '\0';
-	if (checked < 0)
+	if (check_file(name, note_name, fp, e) || table_restore(name, e))
 		return -1;
-	if (table_restore(name, e))
-		return -1;
-	if (table_expect(fp, got, e) == 0)
-		return 0;
-	/* without a note, any table it left counts: it is the unverified file's */
-	if (checked == 1 && got[0])
-		return 0;
-	return xerr_wrap(e, "%s was loaded, but", name);
+	if (table_expect(fp, got, e))
+		return xerr_wrap(e, "%s was loaded, but", name);
+	return 0;
 }
 
 /* What is known of a way in: break-glass SSH, or SSH over the mesh with WireGuard up. */
