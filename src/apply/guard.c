@@ -222,9 +222,10 @@ void apply_revert(const char *id, const char *policy, const char *hash, const ch
 			       "transaction and the loaded table checked against it", why);
 		apply_record(id, policy, hash, "reverted");
 	} else if (src == RESTORE_CONFIRMED || src == RESTORE_FALLBACK) {
+		/* the result first: the line is cut at its size, each failure has its own line */
 		journal_append(id, "revert", "reverted",
-			       "%s: the snapshot could not be used (%s); %s is loaded instead", why,
-			       failed, restore_source_text(src));
+			       "%s: %s is loaded instead, checked after loading; the snapshot could "
+			       "not be used: %s", why, restore_source_text(src), failed);
 		apply_record(id, policy, hash, src == RESTORE_FALLBACK ? "reverted-to-fallback"
 								       : "reverted-to-confirmed");
 	} else {

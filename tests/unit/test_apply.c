@@ -387,6 +387,21 @@ static void test_fallback_from_sources(void **state)
 	assert_int_equal(v.wg_port, 40000);
 	assert_int_equal(v.ssh_port, 2022);
 	assert_string_equal(v.admin4, "");
+	assert_false(fallback_has_way_in(&v));
+
+	/* the sets, read from the text when there is no model (the policy did not load) */
+	snprintf(path, sizeof(path), "%s/rules/01-sets.nft", dir);
+	write_file(path, "table inet xnft {\n\tset MESH_PEERS {\n\t\ttype ipv4_addr\n"
+			 "\t\telements = { 10.10.0.0/24 }   # xnft-init: mesh4\n\t}\n"
+			 "\tset ADMIN_ALLOWLIST {\n\t\telements = { 198.51.100.7/32, 203.0.113.0/24 }\n"
+			 "\t}\n\tset OTHER {\n\t\telements = { 192.0.2.1 }\n\t}\n"
+			 "\tset ADMIN_ALLOWLIST6 {\n\t\telements = { $(bad) }\n\t}\n}\n");
+	snprintf(path, sizeof(path), "%s/nftables.conf", dir);
+	fallback_values_from_policy(NULL, path, dir, &v);
+	assert_string_equal(v.mesh4, "10.10.0.0/24");
+	assert_string_equal(v.admin4, "198.51.100.7/32, 203.0.113.0/24");
+	assert_string_equal(v.admin6, "");
+	assert_true(fallback_has_way_in(&v));
 }
 
 /* ---- bundle ---------------------------------------------------------------------- */
