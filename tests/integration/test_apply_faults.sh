@@ -54,9 +54,13 @@ damage() {
 	after-delete) sed -n '1,/^delete table inet xnft$/p' "$f.good" >"$f" ;;
 	garbage) head -c 3000 /dev/urandom | base64 >"$f" ;;
 	pct*) head -c $((size * ${how#pct} / 100)) "$f.good" >"$f" ;;
+	# cut inside the comment of a rule that uses a define: libnftables 1.0.6
+	# aborts on it (scope_release: Assertion sym->refcnt == 1)
+	abort) awk '/dport \$SSH_PORT/ { i = index($0, "comment \"s"); printf "%s", substr($0, 1, i + 9); exit }
+		{ print }' "$f.good" >"$f" ;;
 	esac
 }
-HOWS="empty header after-delete garbage pct10 pct20 pct30 pct40 pct50 pct55 pct60 pct70 pct80 pct90 pct99"
+HOWS="empty header after-delete garbage abort pct10 pct20 pct30 pct40 pct50 pct55 pct60 pct70 pct80 pct90 pct99"
 
 # ---- A confirmed, with a way in for the fallback
 xn apply "$POL_A" >/dev/null 2>&1
@@ -92,6 +96,17 @@ done
 check_eq "boot with confirmed.nft damaged $boot_n ways: the fallback every time, exit 1, said loudly" 0 "$boot_bad"
 check_eq "status after boot on the fallback: exit 1" 1 "$(xn status >/dev/null 2>&1; echo $?)"
 check_eq "status --json: loaded_is fallback" fallback "$(xn status --json | jq -r .loaded_is)"
+
+# the abort itself: the file reaches libnftables (forged note), which dies in a child
+damage "$SD/confirmed.nft" abort
+forge_note "$SD/confirmed.nft" "$SD/confirmed.hash"
+ip netns exec "$HOST" nft delete table inet xnft 2>/dev/null
+out=$(xn boot 2>&1); rc=$?
+TRIALS=$((TRIALS + 1))
+check_match "libnftables aborting on confirmed.nft is reported" 'libnftables died \(signal 6' "$out"
+check_eq "and the fallback is loaded all the same: exit 1" 1 "$rc"
+check "the fallback table is there" is_fallback
+cp "$SD/confirmed.hash.good" "$SD/confirmed.hash"
 
 # a good confirmed.nft still boots (the notes are right)
 cp "$SD/confirmed.nft.good" "$SD/confirmed.nft"
