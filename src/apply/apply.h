@@ -80,6 +80,16 @@ struct pending_info {
 int pending_read(struct pending_info *p, struct xerr *e);
 
 /*
+ * A confirm window whose guard is dead (SIGKILL, the OOM killer) is
+ * reverted by whoever notices it first: the next apply, confirm, rollback,
+ * status, boot, and the daemon. This takes the lock without waiting (when
+ * it is busy, its holder deals with the window) and reverts as the guard
+ * would have, journaled as done by `who`. 1 when a window was reverted or
+ * cleaned up, 0 otherwise. Cheap when nothing is pending (one open()).
+ */
+int apply_reap_dead_guard(const char *who);
+
+/*
  * Tell the guard to keep the new policy; wait (bounded) until it has made
  * it the boot policy. 1 when nothing is pending.
  */

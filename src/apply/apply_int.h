@@ -45,11 +45,6 @@ int apply_save_live(const char *name, const char *origin, struct xerr *e);
  */
 int apply_clear_stale_pending(const char *id, const char *who);
 
-/*
- * The same for commands that do not hold the lock (status, confirm): take
- * it without waiting; when it is busy, leave the window to its holder.
- */
-int apply_reap_dead_guard(const char *who);
 
 /*
  * The policy as one self-contained restore file: a "table/delete table"

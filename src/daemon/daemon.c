@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "apply/apply.h"
 #include "core/dynlib.h"
 #include "core/paths.h"
 
@@ -666,6 +667,10 @@ static void housekeeping(struct daemon *d, uint64_t mono)
 		return;
 	d->next_tick = mono + TICK_MS;
 	ban_engine_expire(d->eng, daemon_now_ms());
+	/* a confirm guard killed outright: its window is reverted here, not at the next command */
+	if (apply_reap_dead_guard("xnft daemon") == 1)
+		daemon_log(d, DAEMON_LOG_WARNING, "reverted a confirm window whose guard had died (see "
+			   "'xnft status')");
 	if (d->kernel_missing || mono >= d->next_resync) {
 		d->next_resync = mono + RESYNC_MS;
 		restore(d, false, d->kernel_missing ? "ban sets loaded" : "periodic check");

@@ -302,12 +302,30 @@ out=$(xn apply "$POL_A" 2>&1); rc=$?
 check_eq "after the kills the lock is free: apply exits 0" 0 "$rc"
 check "no 'holds the lock' refusal" lacks "$out" 'holds the lock'
 
-# ---- 8. --confirm takes digits only
+# ---- 8. the daemon reverts a dead guard's window without waiting for a command
+DD=$TEST_TMP/daemon
+mkdir -p "$DD" && : >"$DD/events.log"
+printf '[daemon]\nsources = file:%s/events.log\nsocket = %s/d.sock\ndatabase = %s/bans.db\n' \
+	"$DD" "$DD" "$DD" >"$DD/xnft.conf"
+xn apply --confirm 60 "$POL_B" >/dev/null 2>&1
+g=$(guard_pid)
+journal_reset
+ip netns exec "$HOST" "$XNFT" daemon -c "$DD/xnft.conf" >"$DD/log" 2>&1 &
+dpid=$!
+track_pid "$dpid"
+kill -KILL "$g"; wait_pid_gone "$g"
+TRIALS=$((TRIALS + 1))
+check "the daemon reverted the dead guard's window" wait_journal 'xnft daemon found it and reverted' 15
+check_eq "the daemon's revert: A back" A "$(state_now)"
+kill -TERM "$dpid"; wait_pid "$dpid" 10
+check_match "the daemon logged it" 'reverted a confirm window whose guard had died' "$(cat "$DD/log")"
+
+# ---- 9. --confirm takes digits only
 out=$(xn apply --confirm ' 5' "$POL_B" 2>&1); rc=$?
 check_eq "--confirm ' 5': exit 2" 2 "$rc"
 check_eq "--confirm '+5': exit 2" 2 "$(xn apply --confirm '+5' "$POL_B" >/dev/null 2>&1; echo $?)"
 check_eq "the kernel was not changed" A "$(state_now)"
 
-diag "RELIABILITY: $TRIALS fault trials (boot $boot_n, rollback $rb_n, snapshot $snap_n, signals $sig_n+1, SIGKILL $kill_n+1, apply kills $rand_n with $rounds probe rounds): $OPEN open or mixed"
+diag "RELIABILITY: $TRIALS fault trials (boot $boot_n, rollback $rb_n, snapshot $snap_n, signals $sig_n+1, SIGKILL $kill_n+1, daemon 1, apply kills $rand_n with $rounds probe rounds): $OPEN open or mixed"
 check_eq "no trial left the host open" 0 "$OPEN"
 finish
