@@ -172,6 +172,8 @@ struct apply_status {
 	char applied_hash[TABLE_HASH_HEX]; /* what the last apply loaded */
 	bool changed_since_apply;  /* the loaded table differs from what apply loaded */
 	bool confirmed_present;
+	bool confirmed_damaged;    /* confirmed.nft is not the file its note records */
+	char confirmed_error[1024];
 	time_t confirmed_at;
 	bool pending;
 	struct pending_info pend;

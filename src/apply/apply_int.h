@@ -98,6 +98,9 @@ int restore_note_write(const char *note_name, const char *fingerprint, const cha
 int restore_verified(const char *name, const char *note_name, char got[TABLE_HASH_HEX],
 		     struct xerr *e);
 
+/* Only the check of the file against its note, without loading it. */
+int restore_check(const char *name, const char *note_name, struct xerr *e);
+
 enum restore_source {
 	RESTORE_NOTHING = 0, RESTORE_SNAPSHOT, RESTORE_CONFIRMED, RESTORE_FALLBACK, RESTORE_KEPT
 };

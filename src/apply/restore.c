@@ -68,6 +68,13 @@ static int check_file(const char *name, const char *note_name, char fp[TABLE_HAS
 	return rc;
 }
 
+int restore_check(const char *name, const char *note_name, struct xerr *e)
+{
+	char fp[TABLE_HASH_HEX];
+
+	return check_file(name, note_name, fp, e);
+}
+
 int restore_verified(const char *name, const char *note_name, char got[TABLE_HASH_HEX],
 		     struct xerr *e)
 {

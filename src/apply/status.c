@@ -194,8 +194,15 @@ int apply_status(const char *policy, struct apply_status *s, struct xerr *e)
 	s->changed_since_apply = s->applied_hash[0] &&
 				 (!s->live_present || strcmp(s->live_hash, s->applied_hash));
 	if (state_path(path, sizeof(path), ST_CONFIRMED, e) == 0 && stat(path, &st) == 0) {
+		struct xerr ce;
+
 		s->confirmed_present = true;
 		s->confirmed_at = st.st_mtime;
+		/* what boot would find: a damaged file means the fallback at the next boot */
+		if (restore_check(ST_CONFIRMED, ST_CONFIRMED_HASH, &ce)) {
+			s->confirmed_damaged = true;
+			snprintf(s->confirmed_error, sizeof(s->confirmed_error), "%s", ce.msg);
+		}
 	}
 	s->pending = pending_read(&s->pend, e) == 0;
 	classify_live(s);

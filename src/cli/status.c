@@ -35,7 +35,8 @@ static void usage(FILE *out)
 		"\n"
 		"Exit status: 0 the loaded table is the confirmed policy (by fingerprint), as\n"
 		"on disk, and nothing is pending; 1 otherwise: no table, an unconfirmed or\n"
-		"unknown table, the FALLBACK policy, drift, or a pending confirmation;\n"
+		"unknown table, the FALLBACK policy, drift, a pending confirmation, or a\n"
+		"confirmed.nft that no longer matches confirmed.hash (boot would fall back);\n"
 		"2 environment error.\n");
 }
 
@@ -65,7 +66,8 @@ static bool fallback_active(const struct apply_status *s)
 /* Fine: the confirmed policy is loaded, as on disk, and nothing is pending. */
 static bool status_is_fine(const struct apply_status *s)
 {
-	return s->live_kind == LIVE_CONFIRMED && !s->drift && !s->pending && !fallback_active(s);
+	return s->live_kind == LIVE_CONFIRMED && !s->drift && !s->pending && !fallback_active(s) &&
+	       !s->confirmed_damaged;
 }
 
 static void print_text(const struct apply_status *s, bool verbose)
@@ -91,6 +93,9 @@ static void print_text(const struct apply_status *s, bool verbose)
 	printf("boot:       %s\n", s->confirmed_present ? "confirmed.nft" : "no confirmed policy yet");
 	if (s->confirmed_present)
 		printf("            confirmed %s\n", t);
+	if (s->confirmed_damaged)
+		printf("            DAMAGED: %s; the next boot would load the FALLBACK policy: run "
+		       "'xnft apply' to write it again\n", s->confirmed_error);
 	if (s->pending) {
 		fmt_time(s->pend.deadline, t, sizeof(t));
 		if (s->pend.alive)
@@ -188,6 +193,8 @@ static void print_json(const struct apply_status *s)
 	json_object_set_new(o, "changed_since_apply", json_boolean(s->changed_since_apply));
 	json_object_set_new(o, "confirmed_policy", json_boolean(s->confirmed_present));
 	json_object_set_new(o, "confirmed_at", json_integer((json_int_t)s->confirmed_at));
+	json_object_set_new(o, "confirmed_damaged", json_boolean(s->confirmed_damaged));
+	json_object_set_new(o, "confirmed_error", json_string(s->confirmed_error));
 	json_object_set_new(o, "pending", pend ? pend : json_null());
 	json_object_set_new(o, "lock", s->lock_pid ?
 			    json_pack("{s:I, s:s, s:I}", "pid", (json_int_t)s->lock_pid, "command",

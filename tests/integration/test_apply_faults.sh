@@ -242,6 +242,12 @@ check_match "the journal says who reverted it" 'xnft status found it and reverte
 # ---- 5. status exit codes
 xn apply "$POL_A" >/dev/null 2>&1
 check_eq "status: confirmed A: exit 0" 0 "$(xn status "$POL_A" >/dev/null 2>&1; echo $?)"
+cp "$SD/confirmed.nft" "$SD/confirmed.nft.good"
+damage "$SD/confirmed.nft" pct50
+out=$(xn status "$POL_A"); rc=$?
+check_eq "status: confirmed.nft damaged (A still loaded): exit 1" 1 "$rc"
+check_match "status: says boot would fall back" 'DAMAGED: .*the next boot would load the FALLBACK policy' "$out"
+cp "$SD/confirmed.nft.good" "$SD/confirmed.nft"
 xn apply --confirm 60 "$POL_B" >/dev/null 2>&1
 check_eq "status: unconfirmed B pending: exit 1" 1 "$(xn status "$POL_B" >/dev/null 2>&1; echo $?)"
 check_eq "status --json: loaded_is pending" pending "$(xn status --json "$POL_B" | jq -r .loaded_is)"
