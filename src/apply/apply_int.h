@@ -79,8 +79,10 @@ int guard_start(const struct guard_job *j, long *pid, time_t *deadline, struct x
 /*
  * Revert apply id: the snapshot, else the confirmed policy, else the
  * fallback; journaled as exactly what loaded; the window's files removed.
+ * deadline_ms (CLOCK_BOOTTIME ms, 0 = none) adds how late the restore was.
  */
-void apply_revert(const char *id, const char *policy, const char *hash, const char *why);
+void apply_revert(const char *id, const char *policy, const char *hash, const char *why,
+		  long long deadline_ms);
 
 /* ---- restore.c: putting a known table back ------------------------------ */
 
