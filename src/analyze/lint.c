@@ -47,6 +47,7 @@ static const struct lint_id_info catalogue[] = {
 	{ "XL043", LINT_ERROR, "interfaces", "interface name contradicts a define" },
 	{ "XL044", LINT_WARNING, "interfaces", "interface name that no define names" },
 	{ "XL045", LINT_INFO, "interfaces", "literal interface name where a define holds it" },
+	{ "XL046", LINT_ERROR, "interfaces", "iif/oif on an interface that may not exist at boot" },
 	{ "XL050", LINT_ERROR, "forward", "forward policy drop without an established/related accept" },
 	{ "XL060", LINT_ERROR, "source", "flush ruleset in the policy" },
 	{ "XL061", LINT_ERROR, "sets", "overlapping interval elements" },
@@ -320,6 +321,7 @@ int lint_ruleset(const struct ruleset *rs, const struct lint_source *src,
 	lint_check_icmp(&x);
 	lint_check_mesh(&x);
 	lint_check_ifnames(&x);
+	lint_check_iif_boot(&x);
 	lint_check_forward(&x);
 	lint_check_sources(&x);
 	lint_check_sets(&x);

@@ -5,6 +5,11 @@
  * typo (XL043: "wg1" where MESH_IF is "wg0") or a leftover (XL044), and a
  * rule that spells out a define's value instead of using the define
  * (XL045) silently stays behind when `xnft init` changes the define.
+ *
+ * `iif`/`oif` match an interface index, resolved when the rule is loaded:
+ * an interface that does not exist yet (WireGuard, a tunnel, a bridge, when
+ * xnft boot runs before the network) makes the whole file fail to load.
+ * `iifname`/`oifname` compare names at packet time and always load (XL046).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -152,6 +157,109 @@ void lint_check_ifnames(struct lint_ctx *x)
 
 				if (s->kind == RS_ST_MATCH && is_ifname(s->u.match.left))
 					names_of(x, r, &s->u.match.right);
+			}
+		}
+	}
+}
+
+/* ---- XL046: iif/oif on an interface that may not exist at boot --------------- */
+
+/* Interfaces a daemon or the network configuration creates, after xnft boot. */
+static bool created_later(const char *name)
+{
+	static const char *const prefixes[] = { "wg", "tun", "tap", "tailscale", "docker",
+						"br-", "virbr", "veth", "ppp", "wt", "nb-", "zt",
+						"vxlan", "gre", "ipsec", "bond", "vlan" };
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return true;
+	}
+	return false;
+}
+
+struct define_of {
+	const char *name;
+	const struct lint_define *found, *cur;
+};
+
+static void define_holds(const char *dname, void *arg)
+{
+	struct define_of *d = arg;
+
+	if (!d->found && !strcmp(dname, d->name))
+		d->found = d->cur;
+}
+
+static const struct lint_define *iface_define_of(const struct lint_ctx *x, const char *name)
+{
+	struct define_of d = { .name = name };
+
+	for (size_t i = 0; x->src && i < x->src->ndefines && !d.found; i++) {
+		if (!lint_define_is_iface(&x->src->defines[i]))
+			continue;
+		d.cur = &x->src->defines[i];
+		lint_define_names(d.cur->value, define_holds, &d);
+	}
+	return d.found;
+}
+
+static void boot_name(struct lint_ctx *x, const struct rs_rule *r, bool out, const char *name)
+{
+	const struct lint_define *d;
+	struct lint_finding *f;
+	char via[200] = "";
+	bool later;
+
+	if (!strcmp(name, "lo"))
+		return;
+	d = iface_define_of(x, name);
+	later = created_later(name) || (d && !strcmp(d->name, "MESH_IF"));
+	if (d)
+		snprintf(via, sizeof(via), " ($%s, %s:%d)", d->name, d->file, d->line);
+	f = lint_add(x, "XL046", later ? LINT_ERROR : LINT_WARNING, r,
+		     "`%s \"%s\"`%s matches an interface index fixed when the policy loads: %s, "
+		     "the whole policy fails to load and the host boots on the fallback",
+		     out ? "oif" : "iif", name, via,
+		     later ? "this interface is created after boot (by WireGuard, a tunnel or a "
+			     "bridge), so when xnft boot runs before the network"
+			   : "if the interface is missing or renamed when xnft boot runs");
+	if (d)
+		lint_hint(f, "write `%s $%s`: names are compared per packet and always load",
+			  out ? "oifname" : "iifname", d->name);
+	else
+		lint_hint(f, "write `%s \"%s\"`: names are compared per packet and always load",
+			  out ? "oifname" : "iifname", name);
+}
+
+static void boot_names_of(struct lint_ctx *x, const struct rs_rule *r, bool out,
+			  const struct rs_term *t)
+{
+	if (t->kind == RS_TERM_VALUE && t->v.str)
+		boot_name(x, r, out, t->v.str);
+	for (size_t i = 0; t->kind == RS_TERM_SET && i < t->nelems; i++)
+		boot_names_of(x, r, out, &t->elems[i].key);
+}
+
+void lint_check_iif_boot(struct lint_ctx *x)
+{
+	if (!x->rs)
+		return;
+	for (size_t c = 0; c < x->nch; c++) {
+		const struct rs_chain *ch = x->ch[c].c;
+
+		for (size_t i = 0; i < ch->nrules; i++) {
+			const struct rs_rule *r = &ch->rules[i];
+
+			for (size_t k = 0; k < r->nitems; k++) {
+				const struct rs_stmt *s = &r->items[k];
+				const struct rs_expr *l = s->u.match.left;
+
+				if (s->kind != RS_ST_MATCH)
+					continue;
+				if (lint_is_meta(l, RS_META_IIF) || lint_is_meta(l, RS_META_OIF))
+					boot_names_of(x, r, lint_is_meta(l, RS_META_OIF),
+						      &s->u.match.right);
 			}
 		}
 	}

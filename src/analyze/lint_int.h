@@ -195,6 +195,7 @@ void lint_check_rates(struct lint_ctx *x);       /* XL020-XL022 */
 void lint_check_icmp(struct lint_ctx *x);        /* XL030, XL031 */
 void lint_check_mesh(struct lint_ctx *x);        /* XL040-XL042 */
 void lint_check_ifnames(struct lint_ctx *x);     /* XL043-XL045 */
+void lint_check_iif_boot(struct lint_ctx *x);    /* XL046 */
 void lint_check_forward(struct lint_ctx *x);     /* XL050 */
 void lint_check_sources(struct lint_ctx *x);     /* XL060 */
 void lint_check_sets(struct lint_ctx *x);        /* XL061, XL062 */

@@ -32,6 +32,7 @@
 #include "core/spawn.h"
 
 #define SNAPSHOT_NEW "snapshot.new.nft"
+#define SNAPSHOT_NEW_HASH "snapshot.new.hash"
 /* Room kept beyond the files themselves (journal, temp files). */
 #define STATE_SLACK (256u << 10)
 
@@ -162,22 +163,6 @@ int apply_save_live(const char *name, const char *origin, struct xerr *e)
 	rc = state_write_atomic(name, text, strlen(text), e);
 	free(text);
 	return rc;
-}
-
-void apply_clear_stale_pending(const char *id)
-{
-	struct pending_info p;
-	struct xerr ignored;
-
-	if (pending_read(&p, &ignored) != 0 || p.alive)
-		return;
-	journal_append(id, "guard", "stale",
-		       "the guard of apply %s (pid %ld) is gone without confirm or revert; "
-		       "its pending state is cleared", p.id, p.pid);
-	state_remove(ST_PENDING, &ignored);
-	state_remove(ST_CANDIDATE, &ignored);
-	state_remove(ST_CONFIRM_REQ, &ignored);
-	state_remove(ST_ROLLBACK_REQ, &ignored);
 }
 
 /* ---- step 1: check ------------------------------------------------------ */
@@ -344,7 +329,8 @@ static int snapshot_from_confirmed(const char *id, const char *name, size_t *len
 	memcpy(out, head, hlen);
 	memcpy(out + hlen, text, tlen);
 	*len = hlen + tlen;
-	rc = state_write_atomic(name, out, *len, e);
+	rc = restore_note_write(SNAPSHOT_NEW_HASH, fp, out, *len, e) ||
+	     state_write_atomic(name, out, *len, e) ? -1 : 0;
 out:
 	free(note);
 	free(text);
@@ -359,7 +345,8 @@ out:
 static int snapshot_take(const char *id, const char *name, size_t *len, bool *copied,
 			 struct xerr *e)
 {
-	char origin[256], *listing = NULL, *text;
+	char origin[256], fp[TABLE_HASH_HEX], *listing = NULL, *text;
+	bool present;
 	int rc;
 
 	rc = snapshot_from_confirmed(id, name, len, e);
@@ -367,7 +354,8 @@ static int snapshot_take(const char *id, const char *name, size_t *len, bool *co
 	if (rc <= 0)
 		return rc;
 
-	if (table_list_text(&listing, e))
+	/* the fingerprint a restore must bring back ("" when there is no table) */
+	if (table_fingerprint_live(fp, &present, e) || table_list_text(&listing, e))
 		return -1;
 	snprintf(origin, sizeof(origin), "snapshot: xnft's table before apply %s%s", id,
 		 listing[0] ? "" : " (there was none: restoring removes the table)");
@@ -376,7 +364,8 @@ static int snapshot_take(const char *id, const char *name, size_t *len, bool *co
 	if (!text)
 		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
 	*len = strlen(text);
-	rc = state_write_atomic(name, text, *len, e);
+	rc = restore_note_write(SNAPSHOT_NEW_HASH, present ? fp : "", text, *len, e) ||
+	     state_write_atomic(name, text, *len, e) ? -1 : 0;
 	free(text);
 	if (rc)
 		return -1;
@@ -465,6 +454,7 @@ static void snapshot_abandon(struct snap_job *sj)
 		;
 	sj->pid = -1;
 	state_remove(SNAPSHOT_NEW, &ignored);
+	state_remove(SNAPSHOT_NEW_HASH, &ignored);
 }
 
 static int step_snapshot(const struct apply_opts *o, struct apply_result *r,
@@ -479,11 +469,14 @@ static int step_snapshot(const struct apply_opts *o, struct apply_result *r,
 	/* what is still to be written: the candidate (later the boot policy) */
 	if (state_check_space(need + STATE_SLACK, e)) {
 		state_remove(SNAPSHOT_NEW, &ignored);
+		state_remove(SNAPSHOT_NEW_HASH, &ignored);
 		return -1;
 	}
 	if (o->dry_run) {
 		state_remove(SNAPSHOT_NEW, &ignored);
-	} else if (state_rename(SNAPSHOT_NEW, ST_SNAPSHOT, e)) {
+		state_remove(SNAPSHOT_NEW_HASH, &ignored);
+	} else if (state_rename(SNAPSHOT_NEW_HASH, ST_SNAPSHOT_HASH, e) ||
+		   state_rename(SNAPSHOT_NEW, ST_SNAPSHOT, e)) {
 		return -1;
 	}
 	if (copied)
@@ -692,6 +685,7 @@ static int commit_guarded(const struct apply_opts *o, struct apply_result *r,
 	j->lock = lock;
 	j->progress = o->progress;
 	apply_test_pause(&o->progress, r->id, "commit");
+	lock_hand_over(lock);
 	rc = guard_start(j, &r->guard_pid, &r->deadline, e);
 	free(j);
 	if (rc)
@@ -758,7 +752,7 @@ static int run_locked(const struct apply_opts *o, struct apply_result *r, struct
 		goto out;
 	}
 	apply_test_pause(&o->progress, r->id, "lock");
-	apply_clear_stale_pending(r->id);
+	apply_clear_stale_pending(r->id, "xnft apply");
 	if (snapshot_start(r->id, lock, &sj, e)) {
 		refuse(r, "snapshot", e);
 		goto out;

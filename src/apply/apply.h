@@ -80,6 +80,16 @@ struct pending_info {
 int pending_read(struct pending_info *p, struct xerr *e);
 
 /*
+ * A confirm window whose guard is dead (SIGKILL, the OOM killer) is
+ * reverted by whoever notices it first: the next apply, confirm, rollback,
+ * status, boot, and the daemon. This takes the lock without waiting (when
+ * it is busy, its holder deals with the window) and reverts as the guard
+ * would have, journaled as done by `who`. 1 when a window was reverted or
+ * cleaned up, 0 otherwise. Cheap when nothing is pending (one open()).
+ */
+int apply_reap_dead_guard(const char *who);
+
+/*
  * Tell the guard to keep the new policy; wait (bounded) until it has made
  * it the boot policy. 1 when nothing is pending.
  */
@@ -98,6 +108,7 @@ enum boot_source { BOOT_NONE = 0, BOOT_CONFIRMED, BOOT_POLICY, BOOT_FALLBACK };
 struct boot_result {
 	enum boot_source source;
 	struct xerr why_fallback;  /* what failed before the fallback loaded */
+	char loaded[2048];         /* exactly what was loaded, for the messages */
 };
 
 const char *boot_source_name(enum boot_source s);
@@ -105,8 +116,12 @@ const char *boot_source_name(enum boot_source s);
 /*
  * At boot: load the last confirmed policy; when there is none yet, the
  * policy at `policy` (default /etc/xnft); when that fails or is missing, the
- * built-in fallback. 0 when the confirmed (or on-disk) policy loaded; 1 when
- * the fallback did (r->why_fallback says why); -1 when nothing loaded.
+ * built-in fallback. The confirmed policy is checked against its note
+ * before it is loaded and the table against it after; the fallback loads
+ * only when a remote way in is known (the recorded values, else the
+ * on-disk policy's), never one that would leave the host console-only.
+ * 0 when the confirmed (or on-disk) policy loaded; 1 when the fallback did
+ * (r->why_fallback says why); -1 when nothing loaded. r->loaded says what.
  */
 int apply_boot(const char *policy, const struct apply_progress *pr, struct boot_result *r,
 	       struct xerr *e);
@@ -134,7 +149,19 @@ struct status_apply {
 	size_t nsteps;
 };
 
+/* What the loaded table is, by its fingerprint. */
+enum live_kind {
+	LIVE_NONE = 0,        /* no table inet xnft: the host is open */
+	LIVE_CONFIRMED,       /* the table noted in confirmed.hash */
+	LIVE_FALLBACK,        /* the built-in fallback */
+	LIVE_PENDING,         /* what a pending apply loaded, waiting for confirm */
+	LIVE_OTHER,           /* none of these: unconfirmed or changed by hand */
+};
+
 struct apply_status {
+	enum live_kind live_kind;
+	char confirmed_hash[TABLE_HASH_HEX]; /* noted in confirmed.hash, "" unknown */
+	bool reaped;               /* this status reverted a window whose guard was dead */
 	bool live_present;
 	char live_hash[TABLE_HASH_HEX];
 	bool policy_loaded;        /* the on-disk policy loaded in the sandbox */
@@ -145,6 +172,8 @@ struct apply_status {
 	char applied_hash[TABLE_HASH_HEX]; /* what the last apply loaded */
 	bool changed_since_apply;  /* the loaded table differs from what apply loaded */
 	bool confirmed_present;
+	bool confirmed_damaged;    /* confirmed.nft is not the file its note records */
+	char confirmed_error[1024];
 	time_t confirmed_at;
 	bool pending;
 	struct pending_info pend;
@@ -159,5 +188,8 @@ struct apply_status {
 };
 
 int apply_status(const char *policy, struct apply_status *s, struct xerr *e);
+
+/* "the confirmed policy", "NO TABLE (the host is open)", ... */
+const char *live_kind_text(enum live_kind k);
 
 #endif

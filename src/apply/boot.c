@@ -19,6 +19,8 @@
 #include "core/nftctx.h"
 #include "core/paths.h"
 #include "core/policy_load.h"
+#include "core/ruleset.h"
+#include "core/sandbox.h"
 
 const char *boot_source_name(enum boot_source s)
 {
@@ -61,45 +63,92 @@ static void forget_pending(const char *id)
 	state_remove(ST_ROLLBACK_REQ, &ignored);
 }
 
-static int load_primary(const char *policy, enum boot_source *src, struct xerr *e)
+static int load_primary(const char *policy, enum boot_source *src, char *said, size_t n,
+			struct xerr *e)
 {
-	char entry[4096], incdir[4096];
+	char entry[4096], incdir[4096], got[TABLE_HASH_HEX];
+	bool present = false;
 
 	if (state_exists(ST_CONFIRMED)) {
 		*src = BOOT_CONFIRMED;
-		return table_restore(ST_CONFIRMED, e);
+		if (restore_verified(ST_CONFIRMED, ST_CONFIRMED_HASH, got, e))
+			return -1;
+		snprintf(said, n, "the last confirmed policy (%s/%s, checked against %s): table "
+			 "%s %s %.12s", state_dir(), ST_CONFIRMED, ST_CONFIRMED_HASH,
+			 XNFT_TABLE_FAMILY, XNFT_TABLE_NAME, got);
+		return 0;
 	}
 	*src = BOOT_POLICY;
 	if (policy_resolve(policy, entry, sizeof(entry), incdir, sizeof(incdir), e))
 		return xerr_wrap(e, "no confirmed policy in %s, and the on-disk policy", state_dir());
-	return table_commit_policy(entry, incdir, e);
+	if (table_commit_policy(entry, incdir, e))
+		return xerr_wrap(e, "no confirmed policy in %s, and the on-disk policy", state_dir());
+	if (table_present(&present, e) || !present)
+		return xerr_set(e, XNFT_EXIT_USAGE, "the on-disk policy %s loaded, but no table "
+				"%s %s is there afterwards", entry, XNFT_TABLE_FAMILY, XNFT_TABLE_NAME);
+	snprintf(said, n, "the on-disk policy %s (nothing was confirmed yet in %s)", entry,
+		 state_dir());
+	return 0;
 }
 
-static int load_fallback(struct xerr *e)
+/*
+ * The fallback's values: those recorded at the last confirm; when they hold
+ * no way in (a lost state directory, a host that never confirmed), the
+ * on-disk policy's own defines and sets, read in a private namespace.
+ */
+static void boot_fallback_values(const char *policy, struct fallback_values *v, char *from,
+				 size_t n)
 {
-	struct fallback_values v;
-	struct nftctx *ctx;
-	char *text = NULL, *policy;
+	char entry[4096], incdir[4096];
+	struct ruleset *rs = NULL;
+	struct sandbox_result sr;
 	struct xerr ignored;
+
+	fallback_values_state(v);
+	snprintf(from, n, "%s/%s", state_dir(), ST_FALLBACK_VALUES);
+	if (fallback_has_way_in(v) ||
+	    policy_resolve(policy, entry, sizeof(entry), incdir, sizeof(incdir), &ignored))
+		return;
+	memset(&sr, 0, sizeof(sr));
+	if (sandbox_load(entry, incdir, &sr, &ignored) == 0)
+		policy_load_listing(&sr.listing, entry, &rs, &ignored);
+	sandbox_result_free(&sr);
+	fallback_values_from_policy(rs, entry, incdir, v);
+	ruleset_free(rs);
+	snprintf(from, n, "the on-disk policy %s (%s/%s holds no way in)", entry, state_dir(),
+		 ST_FALLBACK_VALUES);
+}
+
+static int load_fallback(const char *policy, char *said, size_t n, struct xerr *e)
+{
+	struct fallback_values *v = calloc(1, sizeof(*v));
+	char from[1200], what[1500];
 	int rc;
 
-	if (state_read(ST_FALLBACK_VALUES, &text, NULL, &ignored) < 0)
-		text = NULL;
-	fallback_values_parse(text, &v);
-	free(text);
-	policy = fallback_policy_text(&v);
-	if (!policy)
+	if (!v)
 		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
-	ctx = nftctx_new(0, e);
-	rc = ctx ? nftctx_load_buffer(ctx, "xnft-fallback", policy, NULL, e) : -1;
-	nftctx_free(ctx);
-	free(policy);
+	boot_fallback_values(policy, v, from, sizeof(from));
+	fallback_describe(v, what, sizeof(what));
+	if (!fallback_has_way_in(v)) {
+		free(v);
+		xerr_set(e, XNFT_EXIT_USAGE, "NOTHING WAS LOADED: no remote way in is known "
+			 "(no admin allowlist, no mesh peers with a WireGuard port, in %s), and "
+			 "a fallback without one would leave this host reachable from the console "
+			 "only; the host has NO xnft table", from);
+		return xerr_hint(e, "fix the policy and run 'xnft apply' (from the console, or "
+				 "over SSH now that nothing is filtered)");
+	}
+	rc = fallback_load(v, e);
+	free(v);
+	if (rc == 0)
+		snprintf(said, n, "%s, with the values of %s", what, from);
 	return rc;
 }
 
 int apply_boot(const char *policy, const struct apply_progress *pr, struct boot_result *r,
 	       struct xerr *e)
 {
+	const char *pol = policy ? policy : XNFT_DEFAULT_POLICY;
 	enum boot_source src;
 	struct xerr err;
 	char id[32];
@@ -110,12 +159,10 @@ int apply_boot(const char *policy, const struct apply_progress *pr, struct boot_
 		apply_say(pr, NULL, "boot", "warning", "%s (going on without state)", err.msg);
 	journal_append(id, "start", "start", "xnft boot");
 	forget_pending(id);
-	if (load_primary(policy ? policy : XNFT_DEFAULT_POLICY, &src, &err) == 0) {
+	if (load_primary(pol, &src, r->loaded, sizeof(r->loaded), &err) == 0) {
 		r->source = src;
 		record_boot(id, src, "");
-		apply_say(pr, id, "boot", "ok", "loaded the %s policy (%s)",
-			  src == BOOT_CONFIRMED ? "last confirmed" : "on-disk",
-			  src == BOOT_CONFIRMED ? ST_CONFIRMED : policy ? policy : XNFT_DEFAULT_POLICY);
+		apply_say(pr, id, "boot", "ok", "loaded %s", r->loaded);
 		return 0;
 	}
 	if (err.file[0] && err.line > 0) {
@@ -127,15 +174,15 @@ int apply_boot(const char *policy, const struct apply_progress *pr, struct boot_
 	r->why_fallback = err;
 	apply_say(pr, id, "boot", "failed", "the %s policy did not load: %s",
 		  src == BOOT_CONFIRMED ? "confirmed" : "on-disk", err.msg);
-	if (load_fallback(e)) {
+	if (load_fallback(pol, r->loaded, sizeof(r->loaded), e)) {
 		record_boot(id, BOOT_NONE, e->msg);
 		journal_append(id, "fallback", "failed", "%s", e->msg);
-		return xerr_wrap(e, "the built-in fallback policy did not load either");
+		snprintf(r->loaded, sizeof(r->loaded), "NOTHING");
+		return xerr_wrap(e, "the %s policy did not load (%s), and", src == BOOT_CONFIRMED ?
+				 "confirmed" : "on-disk", err.msg);
 	}
 	r->source = BOOT_FALLBACK;
 	record_boot(id, BOOT_FALLBACK, err.msg);
-	apply_say(pr, id, "fallback", "loaded",
-		  "the built-in FALLBACK policy is loaded: loopback, established, break-glass and "
-		  "mesh SSH, WireGuard; everything else is dropped");
+	apply_say(pr, id, "fallback", "loaded", "loaded %s", r->loaded);
 	return 1;
 }

@@ -43,6 +43,7 @@ struct scan {
 	char files[SCAN_MAX_FILES][1024];
 	size_t nfiles;
 	struct fallback_values *v;
+	char set[64];          /* the `set NAME {` being read, "" outside one */
 };
 
 static char *read_text(const char *path)
@@ -131,6 +132,61 @@ static void scan_include(struct scan *sc, const char *name, const char *incdir)
 	globfree(&g);
 }
 
+/* The list a set's name stands for in the fallback values, NULL for other sets. */
+static char *set_list(struct fallback_values *v, const char *set)
+{
+	if (!strcmp(set, "ADMIN_ALLOWLIST"))
+		return v->admin4;
+	if (!strcmp(set, "ADMIN_ALLOWLIST6"))
+		return v->admin6;
+	if (!strcmp(set, "MESH_PEERS"))
+		return v->mesh4;
+	if (!strcmp(set, "MESH_PEERS6"))
+		return v->mesh6;
+	return NULL;
+}
+
+/*
+ * `set NAME {` ... `elements = { a, b }` on one line ... `}`, as xnft init
+ * writes them: read from the text when the policy does not load, so the
+ * fallback still knows who may come in.
+ */
+static bool scan_set_line(struct scan *sc, const char *p)
+{
+	const char *open, *close;
+	char *list;
+	size_t n;
+
+	if (!strncmp(p, "set", 3) && isspace((unsigned char)p[3])) {
+		p += 4;
+		while (isspace((unsigned char)*p))
+			p++;
+		n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+		if (n && n < sizeof(sc->set) && strchr(p + n, '{')) {
+			memcpy(sc->set, p, n);
+			sc->set[n] = '\0';
+		}
+		return true;
+	}
+	if (*p == '}') {
+		sc->set[0] = '\0';
+		return true;
+	}
+	list = sc->set[0] ? set_list(sc->v, sc->set) : NULL;
+	if (!list || strncmp(p, "elements", 8) || !(open = strchr(p, '{')) ||
+	    !(close = strchr(open, '}')))
+		return false;
+	n = (size_t)(close - open - 1);
+	if (n >= FALLBACK_LIST_MAX)
+		return true;
+	memcpy(list, open + 1, n);
+	list[n] = '\0';
+	clean_value(list);
+	if (!fallback_list_ok(list))
+		list[0] = '\0';
+	return true;
+}
+
 static void scan_line(struct scan *sc, char *line, const char *incdir)
 {
 	char name[64], *p = line;
@@ -138,6 +194,8 @@ static void scan_line(struct scan *sc, char *line, const char *incdir)
 
 	while (isspace((unsigned char)*p))
 		p++;
+	if (scan_set_line(sc, p))
+		return;
 	if (!strncmp(p, "define", 6) && isspace((unsigned char)p[6])) {
 		p += 7;
 		while (isspace((unsigned char)*p))
@@ -223,6 +281,9 @@ void fallback_values_from_policy(const struct ruleset *rs, const char *entry,
 			scan_file(sc, entry, incdir ? incdir : ".");
 		free(sc);
 	}
+	/* the loaded model, when there is one, knows the sets better than the text scan */
+	if (!t)
+		return;
 	set_elements(t, "ADMIN_ALLOWLIST", v->admin4, sizeof(v->admin4));
 	set_elements(t, "ADMIN_ALLOWLIST6", v->admin6, sizeof(v->admin6));
 	set_elements(t, "MESH_PEERS", v->mesh4, sizeof(v->mesh4));

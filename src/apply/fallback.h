@@ -26,6 +26,8 @@
 #include "core/ruleset.h"
 
 #define FALLBACK_LIST_MAX 4096
+/* The table comment that marks the fallback when it is loaded. */
+#define FALLBACK_COMMENT "xnft FALLBACK policy"
 
 struct fallback_values {
 	char mesh_if[IF_NAMESIZE];         /* "" = unknown */

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,17 +137,42 @@ static void close_other_fds(int keep1, int keep2)
 	closedir(d);
 }
 
+/*
+ * Every signal that would end the guard without a revert is ignored:
+ * SIGHUP (the session ends), SIGINT, SIGQUIT, SIGALRM, SIGVTALRM, SIGPROF,
+ * SIGXCPU, SIGXFSZ, SIGPWR, SIGIO, SIGSTKFLT, the real-time signals, and
+ * the stop signals. Left alone: SIGTERM, SIGUSR1 and SIGUSR2 (blocked and
+ * waited for), SIGCHLD (the restore runs in a child the guard waits for),
+ * SIGCONT, and the faults the guard itself would raise (SIGSEGV, SIGBUS,
+ * SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGABRT): ignoring those would hide a
+ * bug, and the next xnft command reverts a dead guard's window anyway.
+ */
+static bool guard_keeps_default(int sig)
+{
+	static const int keep[] = { SIGKILL, SIGSTOP, SIGTERM, SIGUSR1, SIGUSR2, SIGCHLD,
+				    SIGCONT, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS,
+				    SIGABRT, SIGWINCH, SIGURG };
+
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		if (keep[i] == sig)
+			return true;
+	}
+	return false;
+}
+
+static void ignore_signals(void)
+{
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (!guard_keeps_default(sig))
+			signal(sig, SIG_IGN);  /* EINVAL for the libc's own: fine */
+	}
+}
+
 static void detach(int keep1, int keep2)
 {
 	int fd;
 
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGQUIT, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGTSTP, SIG_IGN);
-	signal(SIGTTIN, SIG_IGN);
-	signal(SIGTTOU, SIG_IGN);
+	ignore_signals();
 	if (chdir("/"))
 		_exit(2);
 	umask(077);
@@ -171,36 +197,64 @@ static void guard_cleanup(void)
 	state_remove(ST_PENDING, &ignored);
 }
 
-static void guard_revert(const struct guard_job *j, const char *why, long long deadline)
+/*
+ * Put back what was there before apply id: the snapshot, or when it cannot
+ * be used the confirmed policy, or the fallback; journaled as exactly
+ * that. Shared by the guard and by whoever finds a dead guard's window.
+ */
+void apply_revert(const char *id, const char *policy, const char *hash, const char *why,
+		  long long deadline_ms)
 {
-	long long late = deadline ? now_ms() - deadline : 0;
+	enum restore_source src;
+	char failed[1200], timing[96] = "";
 	struct xerr e;
 	int tries;
 
 	for (tries = 1; tries <= REVERT_TRIES; tries++) {
-		if (table_restore(ST_SNAPSHOT, &e) == 0)
+		src = restore_chain(id, true, failed, sizeof(failed), &e);
+		if (src != RESTORE_NOTHING && src != RESTORE_KEPT)
 			break;
-		journal_append(j->id, "revert", "retry", "try %d of %d: %s", tries, REVERT_TRIES,
+		journal_append(id, "revert", "retry", "try %d of %d: %s", tries, REVERT_TRIES,
 			       e.msg);
-		sleep(1);
+		if (tries < REVERT_TRIES)
+			sleep(1);
 	}
-	if (tries > REVERT_TRIES) {
-		journal_append(j->id, "revert", "failed",
-			       "%s, but the snapshot did not load: the unconfirmed policy is still "
-			       "loaded; run 'xnft rollback' from a console", why);
-		apply_record(j->id, j->policy, j->hash, "revert-failed");
+	/* bench/bench_apply.sh reads "restored N ms after it" */
+	if (deadline_ms)
+		snprintf(timing, sizeof(timing), " (restored %lld ms after it)",
+			 now_ms() - deadline_ms);
+	if (src == RESTORE_SNAPSHOT) {
+		journal_append(id, "revert", "reverted", "%s: the snapshot was restored in one "
+			       "transaction and the loaded table checked against it%s", why, timing);
+		apply_record(id, policy, hash, "reverted");
+	} else if (src == RESTORE_CONFIRMED || src == RESTORE_FALLBACK) {
+		/* the result first: the line is cut at its size, each failure has its own line */
+		journal_append(id, "revert", "reverted",
+			       "%s: %s is loaded instead, checked after loading; the snapshot could "
+			       "not be used: %s", why, restore_source_text(src), failed);
+		apply_record(id, policy, hash, src == RESTORE_FALLBACK ? "reverted-to-fallback"
+								       : "reverted-to-confirmed");
 	} else {
-		if (deadline)
-			journal_append(j->id, "revert", "reverted",
-				       "%s: the snapshot was restored in one transaction (woke %lld ms "
-				       "after the deadline, restored %lld ms after it)", why, late,
-				       now_ms() - deadline);
-		else
-			journal_append(j->id, "revert", "reverted",
-				       "%s: the snapshot was restored in one transaction", why);
-		apply_record(j->id, j->policy, j->hash, "reverted");
+		journal_append(id, "revert", "failed",
+			       "%s, but nothing known could be loaded (%s): %s; run 'xnft rollback' "
+			       "or load a policy from a console", why, e.msg,
+			       src == RESTORE_KEPT ? "the unconfirmed policy is STILL LOADED"
+						   : "NO xnft TABLE IS LOADED");
+		apply_record(id, policy, hash, "revert-failed");
 	}
 	guard_cleanup();
+}
+
+static void guard_revert(const struct guard_job *j, const char *why, long long deadline)
+{
+	char because[256];
+
+	if (deadline)
+		snprintf(because, sizeof(because), "%s (the guard woke %lld ms after the deadline)", why,
+			 now_ms() - deadline);
+	else
+		snprintf(because, sizeof(because), "%s", why);
+	apply_revert(j->id, j->policy, j->hash, because, deadline);
 }
 
 static void guard_promote(const struct guard_job *j)
@@ -304,6 +358,11 @@ static void guard_main(const struct guard_job *j, int report_fd)
 	detach(report_fd, j->lock->fd);
 
 	m.pid = (long)getpid();
+	if (lock_take_over(j->lock, &m.err)) {
+		journal_append(j->id, "guard", "failed", "%s", m.err.msg);
+		send_msg(report_fd, &m);
+		_exit(1);
+	}
 	{
 		struct xerr ignored;
 
@@ -403,6 +462,56 @@ int guard_start(const struct guard_job *j, long *pid, time_t *deadline, struct x
 	return 0;
 }
 
+/* ---- a guard that died -------------------------------------------------------- */
+
+static void last_result(const char *id, char *step, char *result, char *msg, size_t msgn);
+
+int apply_clear_stale_pending(const char *id, const char *who)
+{
+	char step[24], result[16], msg[400], why[600], when[32] = "?";
+	struct pending_info p;
+	struct xerr ignored;
+	struct tm tm;
+
+	if (pending_read(&p, &ignored) != 0 || p.alive)
+		return 0;
+	last_result(p.id, step, result, msg, sizeof(msg));
+	if (!strcmp(result, "confirmed") || !strcmp(result, "reverted")) {
+		/* it finished its work and died before removing its files */
+		journal_append(id, "guard", "stale", "the guard of apply %s (pid %ld) ended as "
+			       "'%s' without cleaning up; %s removed its files", p.id, p.pid,
+			       result, who);
+		guard_cleanup();
+		return 1;
+	}
+	if (localtime_r(&p.deadline, &tm))
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	snprintf(why, sizeof(why), "the guard (pid %ld) is gone without confirm or revert "
+		 "(killed?); its window %s at %s; %s found it and reverted", p.pid,
+		 p.deadline <= time(NULL) ? "had expired" : "would have ended", when, who);
+	journal_append(id, "guard", "stale", "apply %s: %s", p.id, why);
+	apply_revert(p.id, p.policy, "", why, 0);
+	return 1;
+}
+
+int apply_reap_dead_guard(const char *who)
+{
+	struct apply_lock lock;
+	struct pending_info p;
+	struct xerr e;
+	char id[32];
+	int rc;
+
+	if (pending_read(&p, &e) != 0 || p.alive)
+		return 0;
+	if (lock_acquire(&lock, who, &e))
+		return 0;
+	journal_new_id(id, sizeof(id));
+	rc = apply_clear_stale_pending(id, who);
+	lock_release(&lock);
+	return rc;
+}
+
 /* ---- confirm and rollback ------------------------------------------------------ */
 
 /* The last journal result of run `id`, into result (may be ""). */
@@ -463,11 +572,14 @@ int apply_confirm(const struct apply_progress *pr, struct xerr *e)
 	if (rc)
 		return rc;
 	if (!p.alive) {
+		bool reverted = apply_reap_dead_guard("xnft confirm") == 1;
+
+		last_result(p.id, step, result, msg, sizeof(msg));
 		xerr_set(e, XNFT_EXIT_USAGE,
-			 "the guard of apply %s (pid %ld) is gone: nothing can be confirmed", p.id,
-			 p.pid);
-		return xerr_hint(e, "the loaded policy is not the boot policy; run 'xnft apply' "
-				 "again to make it so, or 'xnft rollback' to go back");
+			 "the guard of apply %s (pid %ld) is gone: nothing can be confirmed%s%s", p.id,
+			 p.pid, reverted ? "; the window was reverted: " : "", reverted ? msg : "");
+		return xerr_hint(e, "run 'xnft apply' again to load and confirm the policy; see "
+				 "'xnft status'");
 	}
 	if (ask_guard(&p, ST_CONFIRM_REQ, SIGUSR1, e))
 		return -1;
@@ -481,8 +593,47 @@ int apply_confirm(const struct apply_progress *pr, struct xerr *e)
 	return xerr_hint(e, "the confirm came too late or the guard failed; see 'xnft status'");
 }
 
+/*
+ * The confirmed policy could not be used: keep a table that is there (a
+ * working policy is better than the fallback), load the fallback when there
+ * is none. Either way the rollback failed, and says what is loaded now.
+ */
+static int rollback_failed(const struct apply_progress *pr, const char *id, struct xerr *e)
+{
+	char said[1500], why[sizeof(e->msg)];
+	struct fallback_values *v;
+	struct xerr fe;
+	bool present = false;
+
+	snprintf(why, sizeof(why), "%s", e->msg);
+	journal_append(id, "rollback", "failed", "%s", why);
+	if (table_present(&present, &fe) == 0 && present) {
+		xerr_set(e, XNFT_EXIT_USAGE, "NOT ROLLED BACK: %s; the table that was loaded stays",
+			 why);
+		return xerr_hint(e, "see 'xnft status'; apply a policy again to write a new "
+				 "confirmed policy");
+	}
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	fallback_values_state(v);
+	fallback_describe(v, said, sizeof(said));
+	if (fallback_has_way_in(v) && fallback_load(v, &fe) == 0) {
+		apply_say(pr, id, "fallback", "loaded", "loaded %s", said);
+		xerr_set(e, XNFT_EXIT_FINDINGS, "NOT ROLLED BACK: %s; no table was loaded, so %s "
+			 "is loaded now", why, said);
+	} else {
+		xerr_set(e, XNFT_EXIT_USAGE, "NOT ROLLED BACK: %s; NO xnft TABLE IS LOADED (%s)",
+			 why, fallback_has_way_in(v) ? fe.msg : "no remote way in is recorded for "
+			 "the fallback");
+	}
+	free(v);
+	return xerr_hint(e, "fix the policy and run 'xnft apply'");
+}
+
 static int rollback_to_confirmed(const struct apply_progress *pr, struct xerr *e)
 {
+	char got[TABLE_HASH_HEX];
 	struct apply_lock lock;
 	char id[32];
 	int rc;
@@ -490,23 +641,31 @@ static int rollback_to_confirmed(const struct apply_progress *pr, struct xerr *e
 	journal_new_id(id, sizeof(id));
 	if (state_prepare(e) || lock_acquire(&lock, "xnft rollback", e))
 		return -1;
-	apply_clear_stale_pending(id);
+	journal_append(id, "start", "start", "xnft rollback");
+	if (apply_clear_stale_pending(id, "xnft rollback") == 1) {
+		/* the dead guard's window was reverted just now: that was the rollback */
+		lock_release(&lock);
+		apply_say(pr, NULL, "rollback", "ok", "the apply whose guard had died was reverted "
+			  "(see 'xnft status')");
+		return 0;
+	}
 	if (!state_exists(ST_CONFIRMED)) {
 		lock_release(&lock);
+		journal_append(id, "rollback", "refused", "no confirmed policy");
 		xerr_set(e, XNFT_EXIT_USAGE, "no confirmed policy to roll back to in %s",
 			 state_dir());
 		return xerr_hint(e, "a policy becomes the confirmed one with 'xnft apply' "
 				 "(and 'xnft confirm' when --confirm was given)");
 	}
-	journal_append(id, "start", "start", "xnft rollback");
-	rc = table_restore(ST_CONFIRMED, e);
+	rc = restore_verified(ST_CONFIRMED, ST_CONFIRMED_HASH, got, e);
 	if (rc) {
-		journal_append(id, "rollback", "failed", "%s", e->msg);
+		rc = rollback_failed(pr, id, e);
 	} else {
-		apply_record(id, "(rollback)", "", "rolled-back");
+		apply_record(id, "(rollback)", got, "rolled-back");
 		apply_say(pr, id, "rollback", "ok",
-			  "table %s %s restored from %s/%s in one transaction", XNFT_TABLE_FAMILY,
-			  XNFT_TABLE_NAME, state_dir(), ST_CONFIRMED);
+			  "table %s %s restored from %s/%s in one transaction (checked against %s: "
+			  "%.12s)", XNFT_TABLE_FAMILY, XNFT_TABLE_NAME, state_dir(), ST_CONFIRMED,
+			  ST_CONFIRMED_HASH, got);
 	}
 	lock_release(&lock);
 	return rc;

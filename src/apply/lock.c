@@ -1,5 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The apply lock: flock() plus a few lines saying who holds it. */
+/*
+ * The apply lock: POSIX record locks on two bytes of the lock file, plus a
+ * few lines in it saying who holds it. Record locks belong to a process,
+ * not to an open file, so a forked child (lint, the sandbox) does not hold
+ * them: an orphaned child of a killed apply cannot keep the lock, and the
+ * kernel names the real holder (F_GETLK).
+ *
+ *   byte 0  the apply (rollback, a revert by the next command) at work
+ *   byte 1  the same, or the confirm guard during its window
+ *
+ * Everyone takes both. apply hands byte 1 to its guard while it still
+ * holds byte 0, so nobody can come in between.
+ */
 #include "apply/lock.h"
 
 #include <errno.h>
@@ -7,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include "apply/state.h"
@@ -32,13 +43,39 @@ static int read_holder_fd(int fd, struct lock_holder *h)
 	return h->pid > 0 ? 0 : -1;
 }
 
+#define LOCK_BYTE_APPLY 0
+#define LOCK_BYTE_GUARD 1
+
+static int range_set(int fd, short type, off_t start, off_t len)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len };
+
+	return fcntl(fd, F_SETLK, &fl);
+}
+
+/* The pid holding a lock on bytes 0-1, 0 when nobody does. */
+static long range_holder(int fd)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 2 };
+
+	if (fcntl(fd, F_GETLK, &fl) || fl.l_type == F_UNLCK)
+		return 0;
+	return (long)fl.l_pid;
+}
+
 static int busy(int fd, struct xerr *e)
 {
+	long real = range_holder(fd);
 	struct lock_holder h;
 	char when[64] = "an unknown time";
 	struct tm tm;
 
-	if (read_holder_fd(fd, &h)) {
+	/* the kernel names the holder; the file may be older (killed between lock and write) */
+	if (read_holder_fd(fd, &h) || (real > 0 && h.pid != real)) {
+		memset(&h, 0, sizeof(h));
+		h.pid = real;
+	}
+	if (h.pid <= 0) {
 		xerr_set(e, XNFT_EXIT_USAGE, "another xnft apply is running (lock %s/%s)",
 			 state_dir(), ST_LOCK);
 		return xerr_hint(e, "wait for it to finish, then try again");
@@ -63,8 +100,8 @@ int lock_acquire(struct apply_lock *l, const char *what, struct xerr *e)
 	if (fd < 0)
 		return xerr_set(e, XNFT_EXIT_USAGE, "cannot open lock %s: %s", path,
 				strerror(errno));
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		int rc = errno == EWOULDBLOCK ? busy(fd, e)
+	if (range_set(fd, F_WRLCK, LOCK_BYTE_APPLY, 2)) {
+		int rc = errno == EACCES || errno == EAGAIN ? busy(fd, e)
 					      : xerr_set(e, XNFT_EXIT_USAGE, "cannot lock %s: %s",
 							 path, strerror(errno));
 		close(fd);
@@ -96,6 +133,7 @@ int lock_holder(struct lock_holder *h)
 {
 	char path[4096];
 	struct xerr e;
+	long real;
 	int fd, rc = -1;
 
 	memset(h, 0, sizeof(*h));
@@ -104,11 +142,13 @@ int lock_holder(struct lock_holder *h)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	/* Held when a shared lock cannot be had. */
-	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
-		flock(fd, LOCK_UN);
-	} else if (errno == EWOULDBLOCK) {
-		rc = read_holder_fd(fd, h);
+	real = range_holder(fd);
+	if (real > 0) {
+		if (read_holder_fd(fd, h) || h->pid != real) {
+			memset(h, 0, sizeof(*h));
+			h->pid = real;
+		}
+		rc = 0;
 	}
 	close(fd);
 	return rc;
@@ -118,7 +158,7 @@ void lock_release(struct apply_lock *l)
 {
 	if (l->fd < 0)
 		return;
-	flock(l->fd, LOCK_UN);
+	range_set(l->fd, F_UNLCK, LOCK_BYTE_APPLY, 2);
 	close(l->fd);
 	l->fd = -1;
 }
@@ -127,6 +167,22 @@ void lock_forget(struct apply_lock *l)
 {
 	if (l->fd < 0)
 		return;
+	/* closing drops this process's locks; the guard holds its own byte */
 	close(l->fd);
 	l->fd = -1;
+}
+
+void lock_hand_over(struct apply_lock *l)
+{
+	if (l->fd >= 0)
+		range_set(l->fd, F_UNLCK, LOCK_BYTE_GUARD, 1);
+}
+
+int lock_take_over(struct apply_lock *l, struct xerr *e)
+{
+	if (l->fd < 0 || range_set(l->fd, F_WRLCK, LOCK_BYTE_GUARD, 1))
+		return xerr_set(e, XNFT_EXIT_USAGE, "the guard could not take over the apply lock "
+				"(%s): another apply came in; nothing was committed",
+				l->fd < 0 ? "no lock" : strerror(errno));
+	return 0;
 }

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * One apply at a time: an flock() on <state dir>/lock. The file also says
- * who holds it (pid, command, since when), so a second apply can name the
- * holder. The kernel drops the lock when the holder dies, even by kill -9;
- * the confirm guard inherits it and holds it until the window closes.
+ * One apply at a time: POSIX record locks (fcntl) on <state dir>/lock. The
+ * file also says who holds it (pid, command, since when), so a second apply
+ * can name the holder. The kernel drops the lock when the holder dies, even
+ * by kill -9, and a forked child never holds it (an orphaned lint or sandbox
+ * child of a killed apply does not block the next one). The confirm guard
+ * takes it over from apply and holds it until the window closes.
  */
 #ifndef XNFT_APPLY_LOCK_H
 #define XNFT_APPLY_LOCK_H
@@ -37,10 +39,13 @@ int lock_holder(struct lock_holder *h);
 /* Unlock and close. */
 void lock_release(struct apply_lock *l);
 
-/*
- * Close our descriptor without unlocking: after a fork the guard shares the
- * same open file, and an unlock here would drop its lock too.
- */
+/* Close our descriptor: apply's part of the lock ends, the guard's stays. */
 void lock_forget(struct apply_lock *l);
+
+/* apply, before starting its guard: free the guard's part (apply keeps its own). */
+void lock_hand_over(struct apply_lock *l);
+
+/* The guard, on the descriptor it inherited: take its part; -1 when someone else has. */
+int lock_take_over(struct apply_lock *l, struct xerr *e);
 
 #endif

@@ -126,6 +126,43 @@ static void last_runs(struct apply_status *s)
 	free(v);
 }
 
+const char *live_kind_text(enum live_kind k)
+{
+	switch (k) {
+	case LIVE_CONFIRMED: return "the confirmed policy";
+	case LIVE_FALLBACK:  return "the built-in FALLBACK policy";
+	case LIVE_PENDING:   return "the UNCONFIRMED policy of the pending apply";
+	case LIVE_OTHER:     return "a table that is NEITHER the confirmed nor the fallback policy";
+	case LIVE_NONE:      break;
+	}
+	return "NO xnft TABLE (the host is not filtered by xnft)";
+}
+
+/* Which known table the loaded one is: by fingerprint, the fallback by its comment. */
+static void classify_live(struct apply_status *s)
+{
+	char *note = NULL, *text = NULL;
+	struct xerr ignored;
+
+	if (state_read(ST_CONFIRMED_HASH, &note, NULL, &ignored) == 0)
+		kv_get(note, "fingerprint", s->confirmed_hash, sizeof(s->confirmed_hash));
+	free(note);
+	if (!s->live_present) {
+		s->live_kind = LIVE_NONE;
+	} else if (s->confirmed_hash[0] && s->confirmed_present &&
+		   !strcmp(s->confirmed_hash, s->live_hash)) {
+		s->live_kind = LIVE_CONFIRMED;
+	} else if (s->pending && s->pend.alive && s->applied_hash[0] &&
+		   !strcmp(s->applied_hash, s->live_hash)) {
+		s->live_kind = LIVE_PENDING;
+	} else if (table_list_text(&text, &ignored) == 0 && strstr(text, FALLBACK_COMMENT)) {
+		s->live_kind = LIVE_FALLBACK;
+	} else {
+		s->live_kind = LIVE_OTHER;
+	}
+	free(text);
+}
+
 int apply_status(const char *policy, struct apply_status *s, struct xerr *e)
 {
 	char *text = NULL, path[4096];
@@ -135,6 +172,8 @@ int apply_status(const char *policy, struct apply_status *s, struct xerr *e)
 	memset(s, 0, sizeof(*s));
 	if (apply_state_absolute(e))
 		return -1;
+	/* a window whose guard was killed is reverted before anything is shown */
+	s->reaped = apply_reap_dead_guard("xnft status") == 1;
 	if (table_fingerprint_live(s->live_hash, &s->live_present, e))
 		return -1;
 	if (state_read(ST_APPLIED, &text, NULL, e) == 0) {
@@ -155,10 +194,18 @@ int apply_status(const char *policy, struct apply_status *s, struct xerr *e)
 	s->changed_since_apply = s->applied_hash[0] &&
 				 (!s->live_present || strcmp(s->live_hash, s->applied_hash));
 	if (state_path(path, sizeof(path), ST_CONFIRMED, e) == 0 && stat(path, &st) == 0) {
+		struct xerr ce;
+
 		s->confirmed_present = true;
 		s->confirmed_at = st.st_mtime;
+		/* what boot would find: a damaged file means the fallback at the next boot */
+		if (restore_check(ST_CONFIRMED, ST_CONFIRMED_HASH, &ce)) {
+			s->confirmed_damaged = true;
+			snprintf(s->confirmed_error, sizeof(s->confirmed_error), "%s", ce.msg);
+		}
 	}
 	s->pending = pending_read(&s->pend, e) == 0;
+	classify_live(s);
 	if (lock_holder(&h) == 0) {
 		s->lock_pid = h.pid;
 		s->lock_since = h.since;

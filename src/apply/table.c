@@ -29,6 +29,7 @@
 #include "core/spawn.h"
 
 #define TABLE_SPEC XNFT_TABLE_FAMILY " " XNFT_TABLE_NAME
+#define TABLE_SPEC_TEXT XNFT_TABLE_FAMILY, XNFT_TABLE_NAME
 
 int table_present(bool *present, struct xerr *e)
 {
@@ -107,17 +108,87 @@ char *table_restore_text(const char *listing, const char *origin)
 static int load_state_file(const char *state_name, struct xerr *e)
 {
 	char path[4096];
-	struct nftctx *ctx;
-	int rc;
 
 	if (state_path(path, sizeof(path), state_name, e))
 		return -1;
-	ctx = nftctx_new(0, e);
-	if (!ctx)
-		return -1;
-	rc = nftctx_load_file(ctx, path, NULL, e);
+	return table_load_isolated(path, NULL, NULL, NULL, e);
+}
+
+/* The child's side of table_load_isolated: load, send the error back, exit. */
+static void load_child(int fd, const char *path, const char *incdir, const char *name,
+		       const char *text)
+{
+	struct xerr child;
+	struct nftctx *ctx;
+	int rc = -1;
+
+	xerr_clear(&child);
+	ctx = nftctx_new(0, &child);
+	if (ctx && incdir)
+		rc = nftctx_add_include_path(ctx, incdir, &child);
+	if (ctx && (!incdir || rc == 0))
+		rc = path ? nftctx_load_file(ctx, path, NULL, &child)
+			  : nftctx_load_buffer(ctx, name, text, NULL, &child);
 	nftctx_free(ctx);
-	return rc;
+	if (rc == 0)
+		_exit(0);
+	if (write(fd, &child, sizeof(child)) != (ssize_t)sizeof(child))
+		_exit(2);
+	_exit(1);
+}
+
+int table_load_isolated(const char *path, const char *incdir, const char *name,
+			const char *text, struct xerr *e)
+{
+	const char *what = path ? path : name;
+	struct xerr child;
+	int fd, status = 0;
+	size_t got;
+	pid_t pid;
+
+	if (spawn_fork_piped(&pid, &fd, e))
+		return -1;
+	if (pid == 0)
+		load_child(fd, path, incdir, name, text);
+	xerr_clear(&child);
+	got = fd_read_full(fd, &child, sizeof(child));
+	close(fd);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFSIGNALED(status))
+		return xerr_set(e, XNFT_EXIT_USAGE, "libnftables died (signal %d, %s) while "
+				"loading %s: the file is damaged; nothing of it was committed",
+				WTERMSIG(status), strsignal(WTERMSIG(status)), what);
+	if (got != sizeof(child))
+		return xerr_set(e, XNFT_EXIT_USAGE, "loading %s: the loader ended without a "
+				"result (exit %d)", what, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	xerr_terminate(&child);
+	*e = child;
+	if (!e->code)
+		e->code = XNFT_EXIT_USAGE;
+	return -1;
+}
+
+int table_expect(const char *want, char got[TABLE_HASH_HEX], struct xerr *e)
+{
+	bool present;
+
+	if (table_fingerprint_live(got, &present, e))
+		return xerr_wrap(e, "reading back what is loaded");
+	if (!want[0] && !present)
+		return 0;
+	if (!present)
+		return xerr_set(e, XNFT_EXIT_USAGE, "no table %s %s is loaded afterwards",
+				TABLE_SPEC_TEXT);
+	if (!want[0])
+		return xerr_set(e, XNFT_EXIT_USAGE, "a table %s %s (%.12s) is loaded where none "
+				"was expected", TABLE_SPEC_TEXT, got);
+	if (strcmp(want, got))
+		return xerr_set(e, XNFT_EXIT_USAGE, "the loaded table %s %s is %.12s, not the "
+				"expected %.12s", TABLE_SPEC_TEXT, got, want);
+	return 0;
 }
 
 int table_restore(const char *state_name, struct xerr *e)
@@ -202,16 +273,7 @@ int table_verify_reload(const char *state_name, struct xerr *e)
 
 int table_commit_policy(const char *entry, const char *incdir, struct xerr *e)
 {
-	struct nftctx *ctx = nftctx_new(0, e);
-	int rc;
-
-	if (!ctx)
-		return -1;
-	rc = nftctx_add_include_path(ctx, incdir, e);
-	if (rc == 0)
-		rc = nftctx_load_file(ctx, entry, NULL, e);
-	nftctx_free(ctx);
-	return rc;
+	return table_load_isolated(entry, incdir, NULL, NULL, e);
 }
 
 /* ---- fingerprint ------------------------------------------------------- */

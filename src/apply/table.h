@@ -37,6 +37,24 @@ char *table_restore_text(const char *listing, const char *origin);
 /* Load a restore file from the state directory in the calling namespace. */
 int table_restore(const char *state_name, struct xerr *e);
 
+/*
+ * Load nft text in a child process in the calling namespace: a file (with
+ * incdir on the include path, may be NULL), or, with path NULL, the buffer
+ * text named name. libnftables aborts on some damaged input (an assertion
+ * in its scope handling): in a child that costs the child, not the caller,
+ * who goes on to the fallback. The kernel applies a file in one transaction
+ * or not at all, so a child that died left the old table in place.
+ */
+int table_load_isolated(const char *path, const char *incdir, const char *name,
+			const char *text, struct xerr *e);
+
+/*
+ * What is loaded now must be xnft's table with fingerprint want (want ""
+ * means: no table at all). got receives the live fingerprint ("" = none).
+ * -1 with e saying what is there instead.
+ */
+int table_expect(const char *want, char got[TABLE_HASH_HEX], struct xerr *e);
+
 /* Load a restore file in a private namespace: does it reload at all? */
 int table_verify_reload(const char *state_name, struct xerr *e);
 

@@ -5,6 +5,7 @@
  */
 #include "cli/cli.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,8 @@ static void usage(FILE *out)
 		"  6. commit    one transaction replaces table inet xnft; other tables are untouched\n"
 		"  7. confirm   with --confirm SECS, a detached guard restores the snapshot after\n"
 		"               SECS seconds unless 'xnft confirm' comes first; without it the new\n"
-		"               policy is confirmed at once and becomes the boot policy\n"
+		"               policy is confirmed at once and becomes the boot policy; a guard\n"
+		"               killed outright (kill -9) is reverted by the next xnft command\n"
 		"\n"
 		"Options:\n"
 		"  --confirm SECS   keep the new policy only if 'xnft confirm' comes within SECS s\n"
@@ -57,7 +59,8 @@ static int parse_secs(const char *s, int *out)
 	char *end;
 	long v = strtol(s, &end, 10);
 
-	if (end == s || *end || v < 1 || v > APPLY_CONFIRM_MAX)
+	/* strtol would skip blanks and take a sign: only digits are seconds */
+	if (!isdigit((unsigned char)s[0]) || end == s || *end || v < 1 || v > APPLY_CONFIRM_MAX)
 		return -1;
 	*out = (int)v;
 	return 0;

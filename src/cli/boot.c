@@ -15,11 +15,15 @@ static void usage(FILE *out)
 		"Usage: xnft boot [POLICY]\n"
 		"Load the last confirmed policy (the state directory's confirmed.nft); on a\n"
 		"host that never confirmed one, POLICY (default " XNFT_DEFAULT_POLICY ").\n"
-		"If that fails, load the built-in FALLBACK policy instead of leaving the host\n"
-		"open: loopback, established, IPv6 neighbour discovery, SSH from\n"
-		"ADMIN_ALLOWLIST (break-glass) and from MESH_PEERS on the mesh interface, the\n"
-		"WireGuard port; everything else dropped. It is filled with the values of the\n"
-		"last confirmed policy; what was never recorded is left closed.\n"
+		"confirmed.nft must match the hash noted in confirmed.hash, and the table it\n"
+		"loads must be the one noted there. If that fails, load the built-in FALLBACK\n"
+		"policy instead of leaving the host open: loopback, established, IPv6\n"
+		"neighbour discovery, SSH from ADMIN_ALLOWLIST (break-glass) and from\n"
+		"MESH_PEERS on the mesh interface, the WireGuard port; everything else\n"
+		"dropped. It is filled with the values of the last confirmed policy, or, when\n"
+		"none were recorded, with POLICY's defines and sets. When no remote way in is\n"
+		"known at all, nothing is loaded (a fallback would make the host\n"
+		"console-only) and boot says so and exits 2.\n"
 		"Run by systemd/xnft.service; replaces only table inet xnft.\n"
 		"\n"
 		"Options:\n"
@@ -63,12 +67,12 @@ int cmd_boot(int argc, char **argv)
 
 		fprintf(stderr,
 			"%sxnft boot: *** THE CONFIRMED POLICY FAILED TO LOAD: %s\n"
-			"%sxnft boot: *** THE BUILT-IN FALLBACK POLICY IS ACTIVE (mesh and break-glass "
-			"SSH only)\n"
+			"%sxnft boot: *** THE BUILT-IN FALLBACK POLICY IS ACTIVE: loaded %s\n"
 			"%sxnft boot: *** fix the policy and run 'xnft apply --confirm 120'; "
-			"'xnft status' shows this too\n", crit, r.why_fallback.msg, crit, crit);
+			"'xnft status' shows this too\n", crit, r.why_fallback.msg, crit, r.loaded,
+			crit);
 		return XNFT_EXIT_FINDINGS;
 	}
-	printf("loaded the %s policy\n", boot_source_name(r.source));
+	printf("loaded %s\n", r.loaded);
 	return XNFT_EXIT_OK;
 }

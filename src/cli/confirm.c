@@ -23,7 +23,8 @@ static void usage(FILE *out)
 		"  -h, --help  show this help\n"
 		"\n"
 		"Exit status: 0 confirmed, 1 nothing was pending or it was too late (the guard\n"
-		"reverted), 2 environment error (the guard is gone or did not answer).\n");
+		"reverted), 2 environment error (the guard is gone, killed: its window is then\n"
+		"reverted; or it did not answer).\n");
 }
 
 static void progress(void *arg, const char *step, const char *msg)

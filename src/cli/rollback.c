@@ -14,12 +14,16 @@ static void usage(FILE *out)
 		"Replace table inet xnft with the last confirmed policy (the boot policy), in\n"
 		"one transaction; no other table is touched. During the confirm window of\n"
 		"'xnft apply --confirm', the guard restores its snapshot now instead.\n"
+		"confirmed.nft is checked against confirmed.hash before it is loaded and the\n"
+		"table against it after; when it cannot be used, a loaded table stays\n"
+		"(NOT ROLLED BACK) and with no table the FALLBACK policy loads.\n"
 		"\n"
 		"Options:\n"
 		"  -h, --help  show this help\n"
 		"\n"
-		"Exit status: 0 rolled back, 1 the guard did not revert, 2 environment error\n"
-		"(no confirmed policy, lock held, kernel refused).\n");
+		"Exit status: 0 rolled back, 1 the guard did not revert or the FALLBACK policy\n"
+		"was loaded, 2 environment error (no usable confirmed policy, lock held, kernel\n"
+		"refused).\n");
 }
 
 static void progress(void *arg, const char *step, const char *msg)

@@ -33,8 +33,13 @@ static void usage(FILE *out)
 		"  -v, --verbose  every step of each run, not only the last one\n"
 		"  -h, --help  show this help\n"
 		"\n"
-		"Exit status: 0 no drift and nothing pending, 1 drift, a pending confirmation\n"
-		"or the fallback policy active, 2 environment error.\n");
+		"A confirm window whose guard is gone (killed) is reverted first.\n"
+		"\n"
+		"Exit status: 0 the loaded table is the confirmed policy (by fingerprint), as\n"
+		"on disk, and nothing is pending; 1 otherwise: no table, an unconfirmed or\n"
+		"unknown table, the FALLBACK policy, drift, a pending confirmation, or a\n"
+		"confirmed.nft that no longer matches confirmed.hash (boot would fall back);\n"
+		"2 environment error.\n");
 }
 
 static void fmt_time(time_t t, char *buf, size_t n)
@@ -55,13 +60,23 @@ static bool fallback_active(const struct apply_status *s)
 	       strstr(s->applies[0].policy, "xnft boot");
 }
 
+/* Fine: the confirmed policy is loaded, as on disk, and nothing is pending. */
+static bool status_is_fine(const struct apply_status *s)
+{
+	return s->live_kind == LIVE_CONFIRMED && !s->drift && !s->pending && !fallback_active(s) &&
+	       !s->confirmed_damaged;
+}
+
 static void print_text(const struct apply_status *s, bool verbose)
 {
 	char t[TIMEFMT_MAX], t2[TIMEFMT_MAX];
 
-	printf("loaded:     %s\n", s->live_present ? "table inet xnft" : "no table inet xnft");
+	if (s->reaped)
+		printf("reverted:   the guard of a confirm window had died: this status reverted "
+		       "it (see the last run below)\n");
+	printf("loaded:     %s\n", live_kind_text(s->live_kind));
 	if (s->live_present)
-		printf("            fingerprint %.12s\n", s->live_hash);
+		printf("            table inet xnft, fingerprint %.12s\n", s->live_hash);
 	if (s->policy_loaded)
 		printf("policy:     %s (%.12s): %s\n", s->policy, s->policy_hash,
 		       s->drift ? "DRIFT: differs from the loaded table" : "matches the loaded table");
@@ -75,6 +90,9 @@ static void print_text(const struct apply_status *s, bool verbose)
 	printf("boot:       %s\n", s->confirmed_present ? "confirmed.nft" : "no confirmed policy yet");
 	if (s->confirmed_present)
 		printf("            confirmed %s\n", t);
+	if (s->confirmed_damaged)
+		printf("            DAMAGED: %s; the next boot would load the FALLBACK policy: run "
+		       "'xnft apply' to write it again\n", s->confirmed_error);
 	if (s->pending) {
 		fmt_time(s->pend.deadline, t, sizeof(t));
 		timefmt_relative(s->pend.deadline, time(NULL), t2, sizeof(t2));
@@ -82,8 +100,9 @@ static void print_text(const struct apply_status *s, bool verbose)
 			printf("pending:    apply %s of %s: reverted at %s (%s) unless "
 			       "'xnft confirm'\n", s->pend.id, s->pend.policy, t, t2);
 		else
-			printf("pending:    apply %s: its guard (pid %ld) is GONE; the loaded policy "
-			       "is unconfirmed\n", s->pend.id, s->pend.pid);
+			printf("pending:    apply %s: its guard (pid %ld) is GONE and its files could "
+			       "not be cleared; what is loaded is said above\n", s->pend.id,
+			       s->pend.pid);
 	} else {
 		printf("pending:    none\n");
 	}
@@ -133,6 +152,13 @@ static void add_rfc3339(json_t *o, const char *key, time_t t)
 	json_object_set_new(o, name, text[0] ? json_string(text) : json_null());
 }
 
+static const char *live_kind_json(enum live_kind k)
+{
+	static const char *const names[] = { "none", "confirmed", "fallback", "pending", "other" };
+
+	return (size_t)k < sizeof(names) / sizeof(names[0]) ? names[k] : "other";
+}
+
 static void print_json(const struct apply_status *s)
 {
 	json_t *o = json_object(), *runs = json_array(), *pend = json_null(), *x;
@@ -167,6 +193,10 @@ static void print_json(const struct apply_status *s)
 		add_rfc3339(pend, "deadline", s->pend.deadline);
 	}
 	json_object_set_new(o, "loaded", json_boolean(s->live_present));
+	json_object_set_new(o, "loaded_is", json_string(live_kind_json(s->live_kind)));
+	json_object_set_new(o, "confirmed_hash", json_string(s->confirmed_hash));
+	json_object_set_new(o, "reverted_dead_guard", json_boolean(s->reaped));
+	json_object_set_new(o, "healthy", json_boolean(status_is_fine(s)));
 	json_object_set_new(o, "loaded_hash", json_string(s->live_hash));
 	json_object_set_new(o, "policy", json_string(s->policy));
 	json_object_set_new(o, "policy_loads", json_boolean(s->policy_loaded));
@@ -178,6 +208,8 @@ static void print_json(const struct apply_status *s)
 	json_object_set_new(o, "confirmed_policy", json_boolean(s->confirmed_present));
 	json_object_set_new(o, "confirmed_at", json_integer((json_int_t)s->confirmed_at));
 	add_rfc3339(o, "confirmed_at", s->confirmed_at);
+	json_object_set_new(o, "confirmed_damaged", json_boolean(s->confirmed_damaged));
+	json_object_set_new(o, "confirmed_error", json_string(s->confirmed_error));
 	json_object_set_new(o, "pending", pend ? pend : json_null());
 	x = s->lock_pid ? json_pack("{s:I, s:s, s:I}", "pid", (json_int_t)s->lock_pid, "command",
 				    s->lock_what, "since", (json_int_t)s->lock_since) : NULL;
@@ -242,7 +274,7 @@ int cmd_status(int argc, char **argv)
 		print_json(s);
 	else
 		print_text(s, verbose);
-	rc = s->drift || s->pending || fallback_active(s) ? XNFT_EXIT_FINDINGS : XNFT_EXIT_OK;
+	rc = status_is_fine(s) ? XNFT_EXIT_OK : XNFT_EXIT_FINDINGS;
 	free(s);
 	return rc;
 }

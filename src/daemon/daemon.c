@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "apply/apply.h"
 #include "core/dynlib.h"
 #include "core/paths.h"
 
@@ -887,6 +888,10 @@ static void housekeeping(struct daemon *d, uint64_t mono)
 		return;
 	d->next_tick = mono + TICK_MS;
 	ban_engine_expire(d->eng, daemon_now_ms());
+	/* a confirm guard killed outright: its window is reverted here, not at the next command */
+	if (apply_reap_dead_guard("xnft daemon") == 1)
+		daemon_log(d, DAEMON_LOG_WARNING, "reverted a confirm window whose guard had died (see "
+			   "'xnft status')");
 	if (d->wl_retry_at && mono >= d->wl_retry_at)
 		daemon_whitelist_refresh(d);
 	if (d->store_retry_at && mono >= d->store_retry_at) {

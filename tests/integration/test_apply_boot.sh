@@ -78,7 +78,10 @@ for _ in $(seq 1 50); do grep -q listening "$TEST_TMP/l22" && break; sleep 0.1; 
 out=$(xn boot 2>&1); rc=$?
 check_eq "boot with a broken confirmed policy: exit 1 (the unit fails, visibly)" 1 "$rc"
 check_match "it says so loudly" 'THE BUILT-IN FALLBACK POLICY IS ACTIVE' "$out"
-check_match "it names the error" 'confirmed.nft:[0-9]+' "$out"
+check_match "it names the error: the file is not the one confirmed.hash records" \
+	'confirmed.nft \([0-9]+ bytes\) is not the file recorded in confirmed.hash' "$out"
+check_match "it says exactly what the fallback lets in" \
+	"break-glass SSH to port 22 from: $A_PROBE.*mesh SSH on wg7 from: 10.10.0.0/24; WireGuard udp port 51999 open" "$out"
 tbl=$(table_text)
 check_match "the fallback table is loaded" 'xnft FALLBACK policy' "$tbl"
 check_match "fallback: WireGuard port from the confirmed policy" 'udp dport 51999' "$tbl"
@@ -100,9 +103,25 @@ out=$(XNFT_STATE_DIR=$EMPTY ip netns exec "$FRESH" "$XNFT" boot "$POL_B" 2>&1); 
 check_eq "boot with no confirmed policy loads the on-disk one" 0 "$rc"
 check_match "it says on-disk" 'on-disk' "$out"
 check_match "the fresh namespace has B" 'tcp dport 8082' "$(ip netns exec "$FRESH" nft list table inet xnft)"
-out=$(XNFT_STATE_DIR=$TEST_TMP/empty2 ip netns exec "$FRESH" "$XNFT" boot "$TEST_TMP/missing" 2>&1); rc=$?
-check_eq "boot with nothing at all: the fallback (exit 1)" 1 "$rc"
-tbl=$(ip netns exec "$FRESH" nft -s list table inet xnft)
-check_match "the valueless fallback keeps loopback" 'iif "lo" counter accept' "$tbl"
-check "the valueless fallback opens no WireGuard port it does not know" bash -c "! echo '$tbl' | grep -q 'udp dport'"
+# nothing confirmed, no policy on disk, no values: no way in is known, so no
+# fallback (it would make the host console-only): nothing loads, loudly
+FRESH2=$(ns_add fresh2)
+out=$(XNFT_STATE_DIR=$TEST_TMP/empty2 ip netns exec "$FRESH2" "$XNFT" boot "$TEST_TMP/missing" 2>&1); rc=$?
+check_eq "boot with nothing at all and no way in known: exit 2" 2 "$rc"
+check_match "it says NO FIREWALL POLICY" 'NO FIREWALL POLICY COULD BE LOADED' "$out"
+check_match "it says why nothing was loaded" 'NOTHING WAS LOADED: no remote way in is known' "$out"
+check "nothing was loaded" bash -c "! ip netns exec '$FRESH2' nft list table inet xnft >/dev/null 2>&1"
+
+# lost state directory, broken on-disk policy: the fallback takes the on-disk tree's values
+BROKEN=$TEST_TMP/broken
+cp -r "$DEF" "$BROKEN"
+echo 'this is not nft' >>"$BROKEN/nftables.conf"
+FRESH3=$(ns_add fresh3)
+out=$(XNFT_STATE_DIR=$TEST_TMP/empty3 ip netns exec "$FRESH3" "$XNFT" boot "$BROKEN" 2>&1); rc=$?
+check_eq "lost state, broken policy on disk: the fallback (exit 1)" 1 "$rc"
+check_match "it says the values came from the on-disk policy" 'with the values of the on-disk policy' "$out"
+tbl=$(ip netns exec "$FRESH3" nft -s list table inet xnft)
+check_match "fallback from the tree: WireGuard port" 'udp dport 51999' "$tbl"
+check_match "fallback from the tree: break-glass from the admin address" "$A_PROBE" "$tbl"
+check_match "fallback from the tree: SSH from mesh peers on wg7" 'iifname "wg7" ip saddr @MESH_PEERS' "$tbl"
 finish

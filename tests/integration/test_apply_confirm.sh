@@ -127,7 +127,7 @@ check_match "it names the guard" 'apply guard of' "$out"
 xn confirm >/dev/null 2>&1
 check_eq "confirmed A" A "$(state_now)"
 
-# 9. confirm after the guard is gone (killed): refused, no boot change
+# 9. confirm after the guard is gone (killed): refused, the window reverted, no boot change
 xn apply --confirm 60 "$POL_B" >/dev/null 2>&1
 gpid=$(xn status --json | jq -r .pending.guard_pid)
 kill -KILL "$gpid"
@@ -135,8 +135,13 @@ wait_pid_gone "$gpid"
 out=$(xn confirm 2>&1); rc=$?
 check_eq "confirm with a dead guard: exit 2" 2 "$rc"
 check_match "it says the guard is gone" 'guard .* is gone' "$out"
-check_match "status says the guard is gone" 'GONE' "$(xn status)"
+check_match "it says the window was reverted" 'window was reverted' "$out"
+check_eq "confirm with a dead guard reverted to the confirmed A" A "$(state_now)"
+out=$(xn status "$POL_A"); rc=$?
+check_match "status: the dead guard's apply ended reverted" 'reverted +xnft apply --confirm 60' "$out"
+check_match "status: the confirmed policy is loaded" '^loaded: +the confirmed policy' "$out"
+check_eq "status exits 0 (confirmed A loaded, as on disk)" 0 "$rc"
 xn rollback >/dev/null 2>&1; rc=$?
-check_eq "rollback after a dead guard exits 0" 0 "$rc"
+check_eq "rollback afterwards exits 0" 0 "$rc"
 check_eq "rollback restored the confirmed A" A "$(state_now)"
 finish

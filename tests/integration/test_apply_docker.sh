@@ -83,6 +83,8 @@ check_eq "boot loads B" B "$(state_now)"
 untouched "boot"
 
 echo garbage >>"$XNFT_STATE_DIR/confirmed.nft"
+# the fallback loads only with a known way in (these test policies have none): an admin address
+printf 'admin4=%s/32\n' "$A_PROBE" >"$XNFT_STATE_DIR/fallback.values"
 xn boot >/dev/null 2>&1; rc=$?
 check_eq "boot with a broken confirmed policy: fallback (exit 1)" 1 "$rc"
 untouched "boot fallback"

@@ -183,27 +183,83 @@ static void test_proc(void **state)
 	assert_int_equal(proc_start_time(-1), 0);
 }
 
+/* In a child: take the lock, say so on fd, wait until fd2 closes; with orphan, fork a sleeper first. */
+static void lock_child(int ready, int hold, bool orphan)
+{
+	struct apply_lock l;
+	struct xerr e;
+	char c;
+
+	if (lock_acquire(&l, "xnft apply /p", &e))
+		_exit(3);
+	if (orphan && fork() == 0) {
+		/* a forked child (lint, the sandbox) that outlives its parent */
+		while (read(hold, &c, 1) < 0)
+			;
+		_exit(0);
+	}
+	if (write(ready, "r", 1) != 1)
+		_exit(4);
+	if (!orphan) {
+		while (read(hold, &c, 1) < 0)
+			;
+	}
+	_exit(0);
+}
+
+static pid_t start_lock_child(bool orphan, int *hold_w)
+{
+	int ready[2], hold[2];
+	pid_t pid;
+	char c;
+
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(hold), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(ready[0]);
+		close(hold[1]);
+		lock_child(ready[1], hold[0], orphan);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	*hold_w = hold[1];
+	return pid;
+}
+
 static void test_lock(void **state)
 {
 	struct apply_lock a, b;
 	struct lock_holder h;
 	struct xerr e;
+	int hold, status;
+	pid_t pid;
 
 	(void)state;
 	assert_int_equal(lock_holder(&h), -1);
-	assert_int_equal(lock_acquire(&a, "xnft apply /p", &e), 0);
+	/* another process holds it: refused, and the kernel names the holder */
+	pid = start_lock_child(false, &hold);
 	assert_int_equal(lock_holder(&h), 0);
-	assert_int_equal(h.pid, (long)getpid());
+	assert_int_equal(h.pid, (long)pid);
 	assert_string_equal(h.what, "xnft apply /p");
-	/* flock is per open file: a second acquire in this process is refused too */
 	assert_int_equal(lock_acquire(&b, "second", &e), -1);
 	assert_non_null(strstr(e.msg, "xnft apply /p"));
 	assert_non_null(strstr(e.msg, "PID"));
-	lock_set_holder(&a, 77, "guard");
-	assert_int_equal(lock_holder(&h), 0);
-	assert_int_equal(h.pid, 77);
-	lock_release(&a);
+	close(hold);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_int_equal(lock_holder(&h), -1);
+
+	/* its holder died, a forked child lives on with the descriptor: the lock is free */
+	pid = start_lock_child(true, &hold);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(lock_holder(&h), -1);
+	assert_int_equal(lock_acquire(&a, "third", &e), 0);
+	lock_set_holder(&a, 77, "guard");
+	lock_release(&a);
+	close(hold);  /* the orphan ends */
 	assert_int_equal(lock_acquire(&b, "second", &e), 0);
 	lock_release(&b);
 }
@@ -331,6 +387,21 @@ static void test_fallback_from_sources(void **state)
 	assert_int_equal(v.wg_port, 40000);
 	assert_int_equal(v.ssh_port, 2022);
 	assert_string_equal(v.admin4, "");
+	assert_false(fallback_has_way_in(&v));
+
+	/* the sets, read from the text when there is no model (the policy did not load) */
+	snprintf(path, sizeof(path), "%s/rules/01-sets.nft", dir);
+	write_file(path, "table inet xnft {\n\tset MESH_PEERS {\n\t\ttype ipv4_addr\n"
+			 "\t\telements = { 10.10.0.0/24 }   # xnft-init: mesh4\n\t}\n"
+			 "\tset ADMIN_ALLOWLIST {\n\t\telements = { 198.51.100.7/32, 203.0.113.0/24 }\n"
+			 "\t}\n\tset OTHER {\n\t\telements = { 192.0.2.1 }\n\t}\n"
+			 "\tset ADMIN_ALLOWLIST6 {\n\t\telements = { $(bad) }\n\t}\n}\n");
+	snprintf(path, sizeof(path), "%s/nftables.conf", dir);
+	fallback_values_from_policy(NULL, path, dir, &v);
+	assert_string_equal(v.mesh4, "10.10.0.0/24");
+	assert_string_equal(v.admin4, "198.51.100.7/32, 203.0.113.0/24");
+	assert_string_equal(v.admin6, "");
+	assert_true(fallback_has_way_in(&v));
 }
 
 /* ---- bundle ---------------------------------------------------------------------- */
