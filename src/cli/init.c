@@ -12,11 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/err.h"
 #include "core/paths.h"
 #include "policy/embedded.h"
 #include "policy/render.h"
+#include "policy/values.h"
 
 static void usage(FILE *out)
 {
@@ -49,7 +51,10 @@ static void usage(FILE *out)
 		"                         xnft events --source nflog:N; needed when the policy\n"
 		"                         runs in a network namespace (the kernel log does not\n"
 		"                         print drops from other namespaces)\n"
-		"  --force                overwrite an existing DIR/nftables.conf\n"
+		"  --force                on an existing tree: keep every value not given,\n"
+		"                         replace the ones given, print what changed; only\n"
+		"                         the lines marked xnft-init are rewritten (hand\n"
+		"                         edits elsewhere stay as they are)\n"
 		"  -h, --help             show this help\n"
 		"\n"
 		"Then: xnft check DIR, and load it with xnft apply DIR --confirm 60, then\n"
@@ -92,11 +97,14 @@ struct init_args {
 	bool force;
 	bool wan_given;
 	bool mesh_given;
+	bool given[OPT_FORCE - OPT_WAN];   /* per option: on an existing tree it replaces the value */
 };
 
 /* One option with its argument: the value goes through the policy's checks. */
 static int apply_option(struct init_args *a, int opt, const char *arg, struct xerr *e)
 {
+	if (opt >= OPT_WAN && opt < OPT_FORCE)
+		a->given[opt - OPT_WAN] = true;
 	switch (opt) {
 	case OPT_WAN:
 		a->wan_given = true;
@@ -207,6 +215,90 @@ static void print_result(const struct init_args *a, const char *wan_note)
 	printf("  xnft confirm    (from a second SSH session, once you can still get in)\n");
 }
 
+/* The values the options given replace on an existing tree. */
+static unsigned given_fields(const struct init_args *a)
+{
+	static const unsigned field_of[OPT_FORCE - OPT_WAN] = {
+		PV_WAN, PV_MESH_IF, PV_MESH, PV_WG_PORT, PV_SSH_PORT, PV_ADMIN, PV_SERVICES,
+		PV_BOGON, PV_LOG,
+	};
+	unsigned fields = 0;
+
+	for (size_t i = 0; i < sizeof(field_of) / sizeof(field_of[0]); i++)
+		fields |= a->given[i] ? field_of[i] : 0;
+	return fields;
+}
+
+/* Each value that differs, old -> new; returns how many. */
+static size_t print_value_changes(const struct policy_values *old, const struct policy_values *new)
+{
+	char a[1024], b[1024];
+	const char *name;
+	size_t n = 0;
+
+	for (size_t i = 0; policy_values_row(old, i, &name, a, sizeof(a)) == 0; i++) {
+		policy_values_row(new, i, &name, b, sizeof(b));
+		if (!strcmp(a, b))
+			continue;
+		if (!n++)
+			printf("Values changed:\n");
+		printf("  %-17s %s -> %s\n", name, a, b);
+	}
+	return n;
+}
+
+/*
+ * init --force on a tree xnft wrote: the tree's values, with only the
+ * options given replacing theirs; only the owned lines are rendered again.
+ */
+static int reinit_tree(struct init_args *a, struct xerr *e)
+{
+	struct policy_tree *t = calloc(1, sizeof(*t));
+	struct policy_values *nv = malloc(sizeof(*nv));
+	size_t files;
+	int ret = -1;
+
+	if (!t || !nv) {
+		free(t);
+		free(nv);
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	}
+	if (policy_tree_open(t, a->dir, true, e) < 0)
+		goto out;
+	*nv = t->v;
+	policy_values_overlay(nv, &a->v, given_fields(a));
+	if (policy_tree_render(t, nv, e) < 0)
+		goto out;
+	files = policy_tree_changed(t);
+	if (policy_tree_write(t, e) < 0)
+		goto out;
+	printf("xnft init: %s exists; kept its values and hand edits, rendered the owned lines "
+	       "again\n", a->dir);
+	if (!print_value_changes(&t->v, nv))
+		printf("No value changed.\n");
+	printf("%zu %s rewritten.\n", files, cli_plural((long long)files, "file", "files"));
+	if (given_fields(a) & PV_LOG && !nv->log_nflog)
+		printf("Note: --log kernel does not take 'group N' out of log lines already "
+		       "written: they are outside the owned lines.\n");
+	printf("Next steps:\n  xnft check %s\n  xnft apply %s --confirm 60\n"
+	       "  xnft confirm    (from a second SSH session, once you can still get in)\n",
+	       a->dir, a->dir);
+	ret = 0;
+out:
+	policy_tree_close(t);
+	free(t);
+	free(nv);
+	return ret;
+}
+
+static bool tree_exists(const char *dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/nftables.conf", dir);
+	return access(path, F_OK) == 0;
+}
+
 int cmd_init(int argc, char **argv)
 {
 	struct init_args *a;
@@ -227,6 +319,12 @@ int cmd_init(int argc, char **argv)
 	policy_values_defaults(&a->v);
 	if (parse_args(a, argc, argv, &e) < 0)
 		goto fail;
+	if (a->force && tree_exists(a->dir)) {
+		if (reinit_tree(a, &e) < 0)
+			goto fail;
+		free(a);
+		return XNFT_EXIT_OK;
+	}
 	if (a->wan_given)
 		snprintf(wan_note, sizeof(wan_note), "WAN_IF %s: given with --wan", a->v.wan_if);
 	else if (policy_detect_wan(a->v.wan_if, NULL))
