@@ -183,7 +183,7 @@ int policy_values_add_admin(struct policy_values *v, const char *cidr, struct xe
 	return list_add(v->admin4, &v->n_admin4, &p, "--admin", shown, e);
 }
 
-static bool service_name_ok(const char *name)
+bool policy_service_name_ok(const char *name)
 {
 	size_t n = strlen(name);
 
@@ -224,7 +224,7 @@ static int parse_service(struct policy_service *s, const char *spec, struct xerr
 	snprintf(s->proto, sizeof(s->proto), "%s", buf);
 	if (port_parse(&s->port, slash + 1, e) < 0)
 		return xerr_wrap(e, "--service '%s'", shown);
-	if (colon && !service_name_ok(colon + 1)) {
+	if (colon && !policy_service_name_ok(colon + 1)) {
 		xerr_set(e, XNFT_EXIT_FINDINGS, "--service '%s': the name must be 1..%d characters "
 			 "from A-Z a-z 0-9 . _ -", shown, SERVICE_NAME_MAX);
 		return xerr_hint(e, "the name goes into the rule's comment, like tcp/443:https");

@@ -64,6 +64,9 @@ int policy_values_add_admin(struct policy_values *v, const char *cidr, struct xe
 int policy_values_add_service(struct policy_values *v, const char *spec, struct xerr *e);
 int policy_values_exempt_bogon(struct policy_values *v, const char *cidr, struct xerr *e);
 
+/* A service name for a rule's comment: 1..48 of A-Z a-z 0-9 . _ - */
+bool policy_service_name_ok(const char *name);
+
 /* --log: "kernel" or "nflog:N" (N 0..65535). */
 int policy_values_set_log(struct policy_values *v, const char *spec, struct xerr *e);
 
