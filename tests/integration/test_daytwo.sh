@@ -1,0 +1,176 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Day-two edits (xnft allow, deny, remove, services, admin) on a fresh tree
+# and on one with hand edits in several files: only the owned lines change
+# (the changed lines are compared with fixtures_daytwo/*.lines), a second run
+# changes nothing, the inverse restores every byte; every refusal and bad
+# input exits non-zero with nothing written; the tree lock; a read-only tree.
+source "$(dirname "$0")/lib.sh"
+require_root
+
+FIX=$(dirname "$0")/fixtures_daytwo
+T=$(tmpdir) || exit 1
+
+# x ARGS...: xnft with stdout+stderr in OUT and the exit status in RC; a
+# sanitizer report or a death by signal is a failure of its own.
+x() {
+	OUT=$("$XNFT" "$@" 2>&1)
+	RC=$?
+	if [ "$RC" -gt 128 ] || printf '%s\n' "$OUT" | grep -Eq 'Sanitizer|runtime error:'; then
+		not_ok "xnft $* ran clean (exit $RC)"
+		printf '%s\n' "$OUT" | head -20 | sed 's/^/#   /'
+	fi
+}
+
+tree_sum() { (cd "$1" && find . -type f | sort | xargs md5sum) | md5sum; }
+
+# changed_lines OLD NEW: the lines diff reports as removed (<) or added (>).
+changed_lines() { diff -r "$1" "$2" | grep -E '^[<>] '; }
+
+hand_edit() {
+	local d=$1
+	sed -i 's/^table inet xnft {$/&\n\t# hand edit: a note of mine/' "$d/rules/00-tables.nft"
+	sed -i 's/^\t\t# Templates: uncomment/\t\tudp dport 5353 counter accept comment "mine: mdns"\n&/' \
+		"$d/rules/40-services.nft"
+	printf '# hand edit at the end of 60-icmp\n' >>"$d/rules/60-icmp.nft"
+}
+
+"$XNFT" init "$T/fresh" >/dev/null 2>&1 || { not_ok "xnft init a fresh tree"; finish; }
+cp -a "$T/fresh" "$T/hand" && hand_edit "$T/hand"
+check_eq "the hand edits are in place (3 files)" 3 \
+	"$(grep -l 'hand edit\|mine: mdns' "$T"/hand/rules/*.nft | wc -l)"
+
+for tree in fresh hand; do
+	D=$T/$tree
+	cp -a "$D" "$T/$tree.orig"
+	orig=$(tree_sum "$D")
+
+	x allow https -p "$D"
+	check_eq "$tree: allow https exits 0" 0 "$RC"
+	check_match "$tree: allow prints the semantic diff" \
+		"input: now accepted: from wg0, IPv4 source in @MESH_PEERS, ct state new: tcp dport 443" "$OUT"
+	check_match "$tree: allow runs check, lint and the intents" "intents: ([0-9]+) of \\1 hold" "$OUT"
+	check_match "$tree: allow prints the next command" "xnft apply $D --confirm 60" "$OUT"
+	check_eq "$tree: allow https changed only the owned line (fixture)" \
+		"$(cat "$FIX/allow-https.lines")" "$(changed_lines "$T/$tree.orig" "$D")"
+	s1=$(tree_sum "$D")
+	x allow https -p "$D"
+	check_eq "$tree: allow https twice is refused (exit 1)" 1 "$RC"
+	check_match "$tree: ... as a duplicate" "already open as 'https'" "$OUT"
+	check_eq "$tree: ... and the second run changed nothing" "$s1" "$(tree_sum "$D")"
+
+	x allow tcp/8000-8010 from 10.10.0.5 --name dash -p "$D"
+	check_eq "$tree: allow a port range from one peer exits 0" 0 "$RC"
+	check_match "$tree: its diff names the peer and the range" "IPv4 source in 10.10.0.5.*tcp dport 8000-8010" "$OUT"
+	check_eq "$tree: the range rule is the one owned line added (fixture)" \
+		"$(cat "$FIX/allow-range.lines")" "$(changed_lines "$T/$tree.orig" "$D" | tail -n 1)"
+
+	x services -p "$D"
+	check_eq "$tree: services exits 0" 0 "$RC"
+	check_match "$tree: services lists https with file:line" "40-services.nft:[0-9]+: service: https \\(mesh-only\\)" "$OUT"
+	check_match "$tree: services lists SSH" "service: SSH \\(mesh-only" "$OUT"
+	if [ "$tree" = hand ]; then
+		check_match "hand: services lists the hand-written rule too" "mine: mdns" "$OUT"
+	fi
+
+	x deny tcp/8000-8010 from 10.10.0.5 -p "$D"
+	check_eq "$tree: deny the range exits 0" 0 "$RC"
+	check_match "$tree: deny prints what is no longer accepted" "no longer accepted:.*tcp dport 8000-8010" "$OUT"
+	x remove https -p "$D"
+	check_eq "$tree: remove https exits 0" 0 "$RC"
+	check_eq "$tree: allow then deny/remove restores every byte" "$orig" "$(tree_sum "$D")"
+	x deny https -p "$D"
+	check_eq "$tree: deny of a closed service exits 0" 0 "$RC"
+	check_match "$tree: ... and says nothing changes" "nothing changes" "$OUT"
+	x remove https -p "$D"
+	check_eq "$tree: remove of a closed service exits 1" 1 "$RC"
+
+	x admin add 8.8.8.8/32 -p "$D"
+	check_eq "$tree: admin add exits 0" 0 "$RC"
+	check_match "$tree: admin add prints the break-glass packets it opens" "now accepted:.*@ADMIN_ALLOWLIST.*tcp dport 22" "$OUT"
+	check_eq "$tree: admin add changed only the owned line (fixture)" \
+		"$(cat "$FIX/admin-add.lines")" "$(changed_lines "$T/$tree.orig" "$D")"
+	x admin list -p "$D"
+	check_eq "$tree: admin list prints the entry" "8.8.8.8/32" "$OUT"
+	x admin del 8.8.8.8/32 -p "$D"
+	check_eq "$tree: admin del exits 0" 0 "$RC"
+	check_eq "$tree: admin add then del restores every byte" "$orig" "$(tree_sum "$D")"
+done
+
+# --- --dry-run writes nothing; --json is JSON -------------------------------
+D=$T/fresh
+orig=$(tree_sum "$D")
+x allow postgres -p "$D" --dry-run
+check_eq "dry-run exits 0" 0 "$RC"
+check_match "dry-run prints the diff" "now accepted:.*tcp dport 5432" "$OUT"
+check_match "dry-run says it wrote nothing" "nothing written" "$OUT"
+check_eq "dry-run wrote nothing" "$orig" "$(tree_sum "$D")"
+json=$("$XNFT" allow node-exporter -p "$D" --dry-run --json 2>/dev/null)
+check "dry-run --json prints JSON objects" jq -e -s 'length >= 2 and .[0].changed == true' <<<"$json"
+check_eq "no stage directory is left behind" "" "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'xnft-stage.*' -newer "$T/fresh.orig" 2>/dev/null)"
+
+# --- refusals: exit 1, a reason, nothing written --------------------------------
+refused() {
+	local desc=$1 want=$2; shift 2
+	x "$@" -p "$D"
+	check_eq "refused: $desc (exit 1)" 1 "$RC"
+	check_match "refused: $desc: the reason" "$want" "$OUT"
+	check_eq "refused: $desc: nothing written" "$orig" "$(tree_sum "$D")"
+}
+refused "a service open to the internet" "open a service to the whole internet" allow https from 0.0.0.0/0
+refused "a service from outside the mesh" "outside the mesh" allow https from 198.51.100.7
+refused "SSH from anywhere" "open SSH to the whole internet" allow ssh from 0.0.0.0/0
+refused "SSH (already open to the mesh)" "SSH_PORT, already open" allow ssh
+refused "the WireGuard port" "WG_PORT, owned by WireGuard" allow udp/51820
+refused "a range over the WireGuard port" "WG_PORT, owned by WireGuard" allow udp/51000-52000
+refused "admin in a documentation range" "documentation range 192.0.2.0/24" admin add 192.0.2.10/32
+refused "admin in a private range" "private range 10.0.0.0/8" admin add 10.1.2.3/32
+refused "admin wider than /8" "large part of the internet" admin add 8.0.0.0/6
+refused "port 0" "0" allow tcp/0
+refused "port 65536" "65536" allow tcp/65536
+refused "a reversed range" "range 90-80 is reversed" allow tcp/90-80
+refused "a protocol other than tcp/udp" "tcp or udp" allow sctp/80
+refused "a bad CIDR" "from" allow https from 10.10.0.300
+refused "host bits set" "host bits" allow https from 10.10.0.1/24
+refused "an unknown service name" "did you mean 'https'" allow htps
+refused "a bad --name" "--name" allow https --name 'a b'
+refused "deleting an admin not listed" "not in ADMIN_ALLOWLIST" admin del 9.9.9.9/32
+x admin add 10.1.2.3/32 -p "$D" --force
+check_eq "admin in a private range with --force exits 0" 0 "$RC"
+x admin del 10.1.2.3/32 -p "$D"
+
+# --- trees that cannot be edited -----------------------------------------------------
+mkdir -p "$T/other" && echo 'table inet filter { }' >"$T/other/nftables.conf"
+x allow https -p "$T/other"
+check_eq "a tree that is not xnft's: exit 1" 1 "$RC"
+check_match "... the reason" "not a policy tree written by xnft init" "$OUT"
+check_eq "... nothing written" "table inet filter { }" "$(cat "$T/other/nftables.conf")"
+check_eq "... nothing added" 1 "$(find "$T/other" -type f | wc -l)"
+x allow https -p "$T/missing"
+check_eq "a missing tree: exit 2" 2 "$RC"
+check_match "... names it" "$T/missing" "$OUT"
+x allow https
+check_match "no -p: the default tree /etc/xnft is named" "/etc/xnft" "$OUT"
+
+cp -a "$T/fresh" "$T/ro"
+ro_sum=$(tree_sum "$T/ro")
+out=$(unshare -m sh -c 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" &&
+	"$2" allow https -p "$1"; echo "rc=$?"' sh "$T/ro" "$XNFT" 2>&1)
+check_match "a read-only tree: exit 2" "rc=2$" "$out"
+check_match "... the reason" "read-only" "$out"
+check_eq "... nothing written" "$ro_sum" "$(tree_sum "$T/ro")"
+
+# --- the lock: a second editor is refused while the first holds the tree -----------
+# This shell holds the lock itself (no helper process to clean up).
+exec {lock_fd}<"$D"
+check "the test takes the tree's lock" flock -n "$lock_fd"
+x allow https -p "$D"
+check_eq "a tree being edited: exit 2" 2 "$RC"
+check_match "... the reason" "being changed by another xnft command" "$OUT"
+check_eq "... nothing written" "$orig" "$(tree_sum "$D")"
+exec {lock_fd}<&-
+x allow https -p "$D" --dry-run
+check_eq "once the lock is released the edit goes through" 0 "$RC"
+check_eq "no temp file is left in the tree" "" "$(find "$D" -name '.*' -type f)"
+
+finish
