@@ -36,6 +36,7 @@ static const struct command commands[] = {
 	{ "remove", cmd_remove, "close a service xnft allow opened (an error when it is not open)" },
 	{ "services", cmd_services, "what the policy opens to mesh peers, with file:line" },
 	{ "admin", cmd_admin, "break-glass SSH addresses: add|del|list CIDR" },
+	{ "set",   cmd_set,   "elements of MESH_PEERS(6) and ADMIN_ALLOWLIST(6): add|del|list" },
 	{ "lab",   cmd_lab,   "network-namespace lab: internet, protected host, mesh peer (up|down|demo)" },
 };
 

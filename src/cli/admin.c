@@ -88,8 +88,8 @@ int cmd_admin(int argc, char **argv)
 	if (o.name)
 		return cli_usage_error("admin", "--name goes with xnft allow");
 	if (o.for_dur)
-		return cli_usage_error("admin", "--for is not supported yet: add the address, and "
-				       "del it when you are done");
+		return cli_usage_error("admin", "--for is not supported yet (see xnft(8), DAY-TWO "
+				       "CHANGES): add the address, and del it when done");
 	c.add = !strcmp(o.args[0], "add");
 	c.cidr = o.args[1];
 	c.force = o.force;

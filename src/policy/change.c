@@ -278,3 +278,79 @@ int change_admin_del(struct policy_values *v, const char *cidr, struct xerr *e)
 		 p.family == AF_INET6 ? "6" : "");
 	return xerr_hint(e, "xnft admin list shows the entries; give one exactly as listed");
 }
+
+enum owned_set { SET_MESH4, SET_MESH6, SET_ADMIN4, SET_ADMIN6 };
+
+static const char *const owned_sets[] = { "MESH_PEERS", "MESH_PEERS6", "ADMIN_ALLOWLIST",
+					  "ADMIN_ALLOWLIST6" };
+
+static int find_set(const char *name, struct xerr *e)
+{
+	for (size_t i = 0; i < sizeof(owned_sets) / sizeof(owned_sets[0]); i++)
+		if (!strcmp(owned_sets[i], name))
+			return (int)i;
+	if (!strncmp(name, "BANNED", 6)) {
+		xerr_set(e, XNFT_EXIT_FINDINGS, "%s belongs to the ban daemon, not to the policy "
+			 "files", name);
+		return xerr_hint(e, "use xnft bans add|del ADDR");
+	}
+	xerr_set(e, XNFT_EXIT_FINDINGS, "%s is not a set xnft keeps in the policy's owned lines",
+		 name);
+	return xerr_hint(e, "the sets are MESH_PEERS, MESH_PEERS6, ADMIN_ALLOWLIST and "
+			 "ADMIN_ALLOWLIST6; other sets are hand edits of rules/00-tables.nft");
+}
+
+/* The element's family must be the set's: an IPv6 prefix goes to the set named ...6. */
+static int check_family(int set, const char *elem, struct xerr *e)
+{
+	struct prefix p;
+	bool six = set == SET_MESH6 || set == SET_ADMIN6;
+
+	if (prefix_parse(&p, elem, e) < 0)
+		return xerr_wrap(e, "%s", owned_sets[set]);
+	if ((p.family == AF_INET6) == six)
+		return 0;
+	xerr_set(e, XNFT_EXIT_FINDINGS, "%s holds %s prefixes, and %s is not one", owned_sets[set],
+		 six ? "IPv6" : "IPv4", elem);
+	return xerr_hint(e, "give it to %s%s", owned_sets[set & ~1], six ? "" : "6");
+}
+
+int change_set_add(struct policy_values *v, const char *set, const char *elem, bool force,
+		   struct xerr *e)
+{
+	int s = find_set(set, e);
+
+	if (s < 0 || check_family(s, elem, e) < 0)
+		return -1;
+	if (s == SET_MESH4 || s == SET_MESH6)
+		return policy_values_add_mesh(v, elem, e);
+	return change_admin_add(v, elem, force, e);
+}
+
+int change_set_del(struct policy_values *v, const char *set, const char *elem, struct xerr *e)
+{
+	struct prefix p;
+	int s = find_set(set, e);
+
+	if (s < 0 || check_family(s, elem, e) < 0)
+		return -1;
+	if (s == SET_ADMIN4 || s == SET_ADMIN6)
+		return change_admin_del(v, elem, e);
+	prefix_parse(&p, elem, NULL);
+	if (s == SET_MESH4 ? del_from(v->mesh4, &v->n_mesh4, &p) : del_from(v->mesh6, &v->n_mesh6, &p))
+		return 0;
+	xerr_set(e, XNFT_EXIT_FINDINGS, "%s is not in %s", elem, set);
+	return xerr_hint(e, "xnft set list %s shows the elements; give one exactly as listed", set);
+}
+
+int change_set_list(const struct policy_values *v, const char *set, const char (**list)[48],
+		    size_t *n, struct xerr *e)
+{
+	switch (find_set(set, e)) {
+	case SET_MESH4: *list = v->mesh4; *n = v->n_mesh4; return 0;
+	case SET_MESH6: *list = v->mesh6; *n = v->n_mesh6; return 0;
+	case SET_ADMIN4: *list = v->admin4; *n = v->n_admin4; return 0;
+	case SET_ADMIN6: *list = v->admin6; *n = v->n_admin6; return 0;
+	}
+	return -1;
+}

@@ -38,4 +38,15 @@ int change_admin_add(struct policy_values *v, const char *cidr, bool force, stru
 /* Remove one break-glass prefix, given exactly as listed. */
 int change_admin_del(struct policy_values *v, const char *cidr, struct xerr *e);
 
+/*
+ * The policy's own named sets that live in owned lines: MESH_PEERS(6) and
+ * ADMIN_ALLOWLIST(6). Other sets are refused with who owns them. add/del
+ * take one element; list fills *list and *n (pointers into v).
+ */
+int change_set_add(struct policy_values *v, const char *set, const char *elem, bool force,
+		   struct xerr *e);
+int change_set_del(struct policy_values *v, const char *set, const char *elem, struct xerr *e);
+int change_set_list(const struct policy_values *v, const char *set, const char (**list)[48],
+		    size_t *n, struct xerr *e);
+
 #endif

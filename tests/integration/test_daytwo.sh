@@ -95,6 +95,20 @@ for tree in fresh hand; do
 	x admin del 8.8.8.8/32 -p "$D"
 	check_eq "$tree: admin del exits 0" 0 "$RC"
 	check_eq "$tree: admin add then del restores every byte" "$orig" "$(tree_sum "$D")"
+
+	x set add MESH_PEERS6 fd30::/64 -p "$D"
+	check_eq "$tree: set add MESH_PEERS6 exits 0" 0 "$RC"
+	check_eq "$tree: set add changed only the owned line (fixture)" \
+		"$(cat "$FIX/set-add-mesh6.lines")" "$(changed_lines "$T/$tree.orig" "$D")"
+	x set list MESH_PEERS6 -p "$D"
+	check_eq "$tree: set list prints the element" "fd30::/64" "$OUT"
+	s1=$(tree_sum "$D")
+	x set add MESH_PEERS6 fd30::/64 -p "$D"
+	check_eq "$tree: set add twice is refused (exit 1)" 1 "$RC"
+	check_eq "$tree: ... and changed nothing" "$s1" "$(tree_sum "$D")"
+	x set del MESH_PEERS6 fd30::/64 -p "$D"
+	check_eq "$tree: set del exits 0" 0 "$RC"
+	check_eq "$tree: set add then del restores every byte" "$orig" "$(tree_sum "$D")"
 done
 
 # --- --dry-run writes nothing; --json is JSON -------------------------------
@@ -135,6 +149,10 @@ refused "host bits set" "host bits" allow https from 10.10.0.1/24
 refused "an unknown service name" "did you mean 'https'" allow htps
 refused "a bad --name" "--name" allow https --name 'a b'
 refused "deleting an admin not listed" "not in ADMIN_ALLOWLIST" admin del 9.9.9.9/32
+refused "an IPv6 prefix for an IPv4 set" "give it to MESH_PEERS6" set add MESH_PEERS fd30::/64
+refused "a ban set" "belongs to the ban daemon" set add BANNED4 203.0.113.9
+refused "a set xnft does not own" "not a set xnft keeps" set add BOGON_V4 198.18.0.0/15
+refused "a mesh prefix overlapping one listed" "overlaps 10.10.0.0/24" set add MESH_PEERS 10.10.0.0/16
 x admin add 10.1.2.3/32 -p "$D" --force
 check_eq "admin in a private range with --force exits 0" 0 "$RC"
 x admin del 10.1.2.3/32 -p "$D"
