@@ -95,6 +95,13 @@ struct cli_local {
 	size_t n;
 };
 
+/*
+ * Warn (stderr) when no rule of rs names interface name: the analysis then
+ * judges its packets as "any other interface", which is seldom what a user
+ * typing the name meant. Each name is warned about once per process.
+ */
+void cli_warn_unnamed_iface(const char *cmd, const struct ruleset *rs, const char *name);
+
 /* Parse one --local-addr; prints the error and returns the exit code, else -1. */
 int cli_local_add(const char *cmd, struct cli_local *l, const char *arg);
 /* Give rs those addresses (none given: nothing changes); the exit code, else 0. */

@@ -191,4 +191,36 @@ x allow https -p "$D" --dry-run
 check_eq "once the lock is released the edit goes through" 0 "$RC"
 check_eq "no temp file is left in the tree" "" "$(find "$D" -name '.*' -type f)"
 
+# --- init --from-wireguard, interface warnings --------------------------------------
+x init "$T/wg" --from-wireguard=wg7 --wg-conf "$FIX/wg0.conf" --wan lo
+check_eq "init --from-wireguard exits 0" 0 "$RC"
+check_match "it names the config and the peers it read" "wg0.conf \(3 peers\): WG_PORT 51999, MESH_IF wg7" "$OUT"
+check_match "it says why the full-tunnel peer's 0.0.0.0/0 is left out" "0.0.0.0/0 left out: too wide" "$OUT"
+tables=$(cat "$T/wg/rules/00-tables.nft")
+check_match "WG_PORT from ListenPort" 'define WG_PORT = 51999 ' "$tables"
+check_match "MESH_IF from the interface name" 'define MESH_IF = "wg7" ' "$tables"
+check_match "MESH_PEERS: the Address network and a peer's own network (its /32 inside left out)" \
+	"elements = \{ 10.20.0.0/24, 10.30.0.0/24 \}" "$tables"
+check_match "MESH_PEERS6 from the IPv6 Address" "elements = \{ fd20::/64 \}" "$tables"
+check_match "init warns about MESH_IF wg7, which this host lacks" "no interface 'wg7' \(--mesh-if\)" "$OUT"
+check_eq "init does not warn about --wan lo, which exists" 0 "$(printf '%s\n' "$OUT" | grep -c "no interface 'lo'")"
+x init "$T/wg2" --from-wireguard=wg7 --wg-conf "$FIX/wg0.conf" --wg-port 51000 --no-iface-check
+check_match "an option given wins over the config" 'define WG_PORT = 51000 ' "$(cat "$T/wg2/rules/00-tables.nft")"
+check_eq "--no-iface-check: no warning" 0 "$(printf '%s\n' "$OUT" | grep -c warning)"
+printf '[Interface]\nListenPort = 99999\n' >"$T/bad-wg.conf"
+x init "$T/wg3" --from-wireguard --wg-conf "$T/bad-wg.conf"
+check_eq "a bad ListenPort: exit 1" 1 "$RC"
+check_match "... with file:line" "bad-wg.conf:2: .*ListenPort" "$OUT"
+check "... nothing written" test ! -e "$T/wg3"
+x init "$T/wg4" --from-wireguard=nosuchwg
+check_eq "a missing /etc/wireguard/IF.conf: exit 2" 2 "$RC"
+check_match "... names the file" "/etc/wireguard/nosuchwg.conf" "$OUT"
+
+x exposure "$T/fresh" --from eht0
+check_match "exposure --from an interface the policy never names warns" "no rule of the policy names interface 'eht0'" "$OUT"
+x exposure "$T/fresh" --from wg0
+check_eq "exposure --from wg0 (named by the policy): no warning" 0 "$(printf '%s\n' "$OUT" | grep -c warning)"
+x trace "$T/fresh" iif ens9 ip saddr 8.8.8.8 tcp dport 22 ct state new
+check_match "trace iif an interface the policy never names warns" "no rule of the policy names interface 'ens9'" "$OUT"
+
 finish
