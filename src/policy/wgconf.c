@@ -89,6 +89,31 @@ static int on_key(void *arg, const char *section, const char *name, const char *
 	return ok;
 }
 
+/*
+ * libinih reads a line longer than INI_MAX_LINE as several, which would
+ * misreport line numbers and half-read a value: refuse such a line first.
+ */
+static int check_line_lengths(const char *path, const char *text, struct xerr *e)
+{
+	int no = 1;
+
+	for (const char *p = text; *p; no++) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (len >= INI_MAX_LINE - 1) {
+			xerr_at(e, XNFT_EXIT_FINDINGS, path, no, 0, "line longer than %d characters",
+				INI_MAX_LINE - 2);
+			return xerr_hint(e, "split a long AllowedIPs or Address over several lines "
+					 "of the same key (wg-quick accepts that too)");
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return 0;
+}
+
 int wgconf_parse(const char *path, const char *text, struct wg_conf *c, struct xerr *e)
 {
 	struct parse_ctx x = { .c = c, .e = e, .path = path };
@@ -96,6 +121,8 @@ int wgconf_parse(const char *path, const char *text, struct wg_conf *c, struct x
 
 	memset(c, 0, sizeof(*c));
 	xerr_clear(e);
+	if (check_line_lengths(path, text, e) < 0)
+		return -1;
 	line = ini_parse_string(text, on_key, &x);
 	if (line == 0)
 		return 0;

@@ -212,6 +212,11 @@ x init "$T/wg3" --from-wireguard --wg-conf "$T/bad-wg.conf"
 check_eq "a bad ListenPort: exit 1" 1 "$RC"
 check_match "... with file:line" "bad-wg.conf:2: .*ListenPort" "$OUT"
 check "... nothing written" test ! -e "$T/wg3"
+{ printf '[Interface]\nAddress = 10.20.0.1/24\n[Peer]\nAllowedIPs = '
+  for i in $(seq 1 40); do printf '10.40.%d.0/24, ' "$i"; done; printf '10.41.0.0/24\n'; } >"$T/long-wg.conf"
+x init "$T/wg5" --from-wireguard --wg-conf "$T/long-wg.conf"
+check_eq "a line too long for the INI reader: exit 1" 1 "$RC"
+check_match "... with its own line number" "long-wg.conf:4: .*longer than" "$OUT"
 x init "$T/wg4" --from-wireguard=nosuchwg
 check_eq "a missing /etc/wireguard/IF.conf: exit 2" 2 "$RC"
 check_match "... names the file" "/etc/wireguard/nosuchwg.conf" "$OUT"
