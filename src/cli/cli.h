@@ -7,6 +7,7 @@
 #ifndef XNFT_CLI_H
 #define XNFT_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/addr.h"
@@ -81,6 +82,12 @@ struct ruleset;
  * FILE:LINE:COL and a pointer to `xnft check`. Returns 0, or the exit code.
  */
 int cli_load_policy(const char *cmd, const char *policy, int live, struct ruleset **rs);
+/*
+ * What `xnft check POLICY [--json]` prints and returns, for a policy the
+ * caller has already loaded (lint, intents); frees rs.
+ */
+int cli_check_ruleset(const char *policy, struct ruleset *rs, bool json);
+
 /* Several policies loaded side by side; on failure none is kept and the first error is printed. */
 int cli_load_policies(const char *cmd, const char *const *policies, size_t n,
 		      struct ruleset **rs);

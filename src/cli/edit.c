@@ -72,8 +72,13 @@ int edit_parse(struct edit_opts *o, const char *cmd, int argc, char **argv,
 	return -1;
 }
 
-/* The packets whose verdict the change flips; the exit code of a failure, else 0. */
-static int show_diff(const struct edit_opts *o, const char *stage)
+/*
+ * The packets whose verdict the change flips (as xnft diff), then xnft
+ * check of the changed tree, both from one load of the old and new trees.
+ * Returns the exit code of a load or diff failure (no --force overrides
+ * it), else 0 with *check_rc = xnft check's exit code.
+ */
+static int diff_and_check(const struct edit_opts *o, const char *stage, int *check_rc)
 {
 	const char *paths[2] = { o->dir, stage };
 	struct ruleset *rs[2] = { NULL, NULL };
@@ -87,8 +92,8 @@ static int show_diff(const struct edit_opts *o, const char *stage)
 	xerr_clear(&e);
 	rc = diff_compute(rs[0], rs[1], &d, &e);
 	ruleset_free(rs[0]);
-	ruleset_free(rs[1]);
 	if (rc) {
+		ruleset_free(rs[1]);
 		cli_error(&e);
 		return XNFT_EXIT_USAGE;
 	}
@@ -98,17 +103,10 @@ static int show_diff(const struct edit_opts *o, const char *stage)
 	else
 		cli_diff_print_text(o->dir, after, &d);
 	diff_free(&d);
-	return 0;
-}
-
-/* xnft check on the staged tree: load, lint and intents, as `xnft check` prints them. */
-static int check_staged(const struct edit_opts *o, const char *stage)
-{
-	char *argv[] = { "check", (char *)stage, "--json", NULL };
-
 	if (!o->json)
 		printf("Check of the changed tree (staged as %s):\n", stage);
-	return cmd_check(o->json ? 3 : 2, argv);
+	*check_rc = cli_check_ruleset(stage, rs[1], o->json);
+	return 0;
 }
 
 static void print_next(const struct edit_opts *o)
@@ -137,24 +135,22 @@ static int review_and_write(const struct edit_opts *o, struct policy_tree *t)
 {
 	char stage[4096];
 	struct xerr e;
-	int rc;
+	int rc, check_rc = 0;
 
 	xerr_clear(&e);
 	if (policy_tree_stage(t, stage, sizeof(stage), &e) < 0) {
 		cli_error(&e);
 		return e.code ? e.code : XNFT_EXIT_USAGE;
 	}
-	rc = show_diff(o, stage);
-	if (!rc) {
-		rc = check_staged(o, stage);
-		if (rc && o->force && !o->json)
-			printf("--force: writing despite the check's findings\n");
-		if (rc && !o->force && !o->json)
-			fprintf(stderr, "xnft %s: refused: the changed tree does not pass xnft check "
-				"(nothing written)\n  hint: fix what it reports, or pass --force\n",
-				o->cmd);
-		if (o->force)
-			rc = 0;
+	rc = diff_and_check(o, stage, &check_rc);
+	if (!rc && check_rc && o->force && !o->json)
+		printf("--force: writing despite the check's findings\n");
+	if (!rc && check_rc && !o->force) {
+		if (!o->json)
+			fprintf(stderr, "xnft %s: refused: the changed tree does not pass xnft "
+				"check (nothing written)\n  hint: fix what it reports, or pass "
+				"--force\n", o->cmd);
+		rc = check_rc;
 	}
 	policy_tree_unstage(stage);
 	if (rc || o->dry_run)

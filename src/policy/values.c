@@ -100,7 +100,7 @@ int policy_tree_open(struct policy_tree *t, const char *dir, bool lock, struct x
 		return xerr_set(e, XNFT_EXIT_USAGE, "path too long: %s", dir);
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		xerr_set(e, XNFT_EXIT_USAGE, "%s: %s", dir,
-			 errno && !S_ISDIR(st.st_mode) ? strerror(errno) : "not a directory");
+			 stat(dir, &st) < 0 ? strerror(errno) : "not a directory");
 		return xerr_hint(e, "give the policy directory xnft init wrote, or create one with "
 				 "xnft init DIR");
 	}

@@ -157,6 +157,19 @@ x admin add 10.1.2.3/32 -p "$D" --force
 check_eq "admin in a private range with --force exits 0" 0 "$RC"
 x admin del 10.1.2.3/32 -p "$D"
 
+# --- a change the intents forbid: refused unless --force -----------------------------
+cp -a "$T/fresh.orig" "$T/strict"
+echo 'expect drop iifname $MESH_IF tcp dport 443 ct state new' >>"$T/strict/intents"
+strict=$(tree_sum "$T/strict")
+x allow https -p "$T/strict"
+check_eq "an intent the change would violate: exit 1" 1 "$RC"
+check_match "... the violated intent is shown" "tcp dport 443 ct state new: VIOLATED" "$OUT"
+check_match "... and the refusal" "refused: the changed tree does not pass xnft check" "$OUT"
+check_eq "... nothing written" "$strict" "$(tree_sum "$T/strict")"
+x allow https -p "$T/strict" --force
+check_eq "the same with --force: exit 0" 0 "$RC"
+check_match "... written, and said so" "writing despite the check's findings" "$OUT"
+
 # --- trees that cannot be edited -----------------------------------------------------
 mkdir -p "$T/other" && echo 'table inet filter { }' >"$T/other/nftables.conf"
 x allow https -p "$T/other"
