@@ -168,6 +168,19 @@ static bool holds_changed(const struct policy_tree *t, const char *rel)
 	return false;
 }
 
+/* A file of the stage: a new private file, no fsync (the stage is thrown away). */
+static int write_staged(const char *path, const char *data, struct xerr *e)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644), rc;
+
+	if (fd < 0)
+		return xerr_set(e, XNFT_EXIT_USAGE, "cannot create %s: %s", path, strerror(errno));
+	rc = fd_write_all(fd, data, strlen(data));
+	if (close(fd) < 0 || rc < 0)
+		return xerr_set(e, XNFT_EXIT_USAGE, "cannot write %s: %s", path, strerror(errno));
+	return 0;
+}
+
 /* dst mirrors src (rel below the tree): changed files written, the rest symlinked. */
 static int stage_dir(const struct policy_tree *t, const char *rel, const char *dst,
 		     struct xerr *e)
@@ -192,7 +205,7 @@ static int stage_dir(const struct policy_tree *t, const char *rel, const char *d
 		    tree_path(to, sizeof(to), dst, de->d_name, e) < 0) {
 			ret = -1;
 		} else if ((f = changed_file(t, sub))) {
-			ret = policy_write_atomic(to, f->new, strlen(f->new), e);
+			ret = write_staged(to, f->new, e);
 		} else if (holds_changed(t, sub)) {
 			ret = mkdir(to, 0700) < 0 ? xerr_set(e, XNFT_EXIT_USAGE, "cannot create %s: %s",
 							     to, strerror(errno))
