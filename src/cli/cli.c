@@ -210,13 +210,15 @@ int cli_load_policies(const char *cmd, const char *const *policies, size_t n,
 
 void cli_warn_unnamed_iface(const char *cmd, const struct ruleset *rs, const char *name)
 {
-	static char warned[IFNAME_MAXLEN + 1];
+	/* the last name looked at: a packet file names the same interface again and again */
+	static char seen[IFNAME_MAXLEN + 1];
 	struct hspace *hs;
 	struct xerr e;
 	size_t idx;
 
-	if (!name || !*name || !strcmp(warned, name))
+	if (!name || !*name || !strcmp(seen, name))
 		return;
+	snprintf(seen, sizeof(seen), "%s", name);
 	xerr_clear(&e);
 	if (hs_new(&rs, 1, &hs, &e) < 0)
 		return;   /* only a warning: the command itself reports real failures */
@@ -224,7 +226,6 @@ void cli_warn_unnamed_iface(const char *cmd, const struct ruleset *rs, const cha
 	hs_free(hs);
 	if (idx)
 		return;
-	snprintf(warned, sizeof(warned), "%s", name);
 	fprintf(stderr, "xnft %s: warning: no rule of the policy names interface '%s': its "
 		"packets are judged as those of any other interface\n  hint: check the name "
 		"(typo? WAN_IF and MESH_IF in rules/00-tables.nft)\n", cmd, name);

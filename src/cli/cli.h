@@ -105,7 +105,7 @@ struct cli_local {
 /*
  * Warn (stderr) when no rule of rs names interface name: the analysis then
  * judges its packets as "any other interface", which is seldom what a user
- * typing the name meant. Each name is warned about once per process.
+ * typing the name meant. A name is looked up again only when it differs from the last.
  */
 void cli_warn_unnamed_iface(const char *cmd, const struct ruleset *rs, const char *name);
 
