@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli/edit.h"
+#include "cli/json.h"
 #include "core/err.h"
 #include "policy/change.h"
 #include "policy/values.h"
@@ -18,7 +21,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: xnft admin add CIDR [OPTIONS]\n"
 		"       xnft admin del CIDR [OPTIONS]\n"
-		"       xnft admin list [-p DIR]\n"
+		"       xnft admin list [-p DIR] [--json]\n"
 		"Break-glass addresses: sources that reach SSH on any interface, so the admin\n"
 		"gets in when the mesh is down. Written to the owned line of ADMIN_ALLOWLIST\n"
 		"(IPv4) or ADMIN_ALLOWLIST6 in rules/00-tables.nft. Refused: documentation\n"
@@ -59,8 +62,18 @@ static int list_admin(const struct edit_opts *o)
 	xerr_clear(&e);
 	if (policy_tree_open(&t, o->dir, false, &e) < 0) {
 		policy_tree_close(&t);
-		xerr_print(stderr, &e);
+		cli_error(&e);
 		return e.code ? e.code : XNFT_EXIT_USAGE;
+	}
+	if (o->json) {
+		json_t *a = json_array();
+
+		for (size_t i = 0; i < t.v.n_admin4 + t.v.n_admin6; i++)
+			json_array_append_new(a, json_string(i < t.v.n_admin4 ? t.v.admin4[i] :
+							     t.v.admin6[i - t.v.n_admin4]));
+		cli_json_print(json_pack("{s:s, s:o}", "policy", o->dir, "admin", a), 0);
+		policy_tree_close(&t);
+		return XNFT_EXIT_OK;
 	}
 	for (size_t i = 0; i < t.v.n_admin4; i++)
 		printf("%s\n", t.v.admin4[i]);

@@ -70,7 +70,7 @@ static int list_known(bool json)
 			printf("%-14s %s/%-5u %s\n", c->name, c->proto, c->port, c->what);
 	}
 	if (a)
-		cli_json_print(a, 0);
+		cli_json_print(json_pack("{s:o}", "known", a), 0);
 	return XNFT_EXIT_OK;
 }
 
@@ -140,7 +140,7 @@ int cmd_services(int argc, char **argv)
 	if (!ch && !json)
 		printf("  (this policy has no chain 'services' in table inet xnft)\n");
 	if (a)
-		cli_json_print(a, 0);
+		cli_json_print(json_pack("{s:s, s:o}", "policy", dir, "open", a), 0);
 	ruleset_free(rs);
 	return XNFT_EXIT_OK;
 }

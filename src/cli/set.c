@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli/edit.h"
+#include "cli/json.h"
 #include "core/err.h"
 #include "policy/change.h"
 #include "policy/values.h"
@@ -17,7 +20,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: xnft set add|del SET ELEMENT... [OPTIONS]\n"
-		"       xnft set list SET [-p DIR]\n"
+		"       xnft set list SET [-p DIR] [--json]\n"
 		"Change the elements of the policy's own sets, in their owned lines of\n"
 		"rules/00-tables.nft: MESH_PEERS, MESH_PEERS6 (mesh prefixes: at least /8 or\n"
 		"/16, no overlaps), ADMIN_ALLOWLIST, ADMIN_ALLOWLIST6 (as xnft admin). The\n"
@@ -66,8 +69,15 @@ static int list_set(const struct edit_opts *o)
 	xerr_clear(&e);
 	if (policy_tree_open(&t, o->dir, false, &e) < 0 ||
 	    change_set_list(&t.v, o->args[1], &list, &n, &e) < 0) {
-		xerr_print(stderr, &e);
+		cli_error(&e);
 		rc = e.code ? e.code : XNFT_EXIT_USAGE;
+	} else if (o->json) {
+		json_t *a = json_array();
+
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(a, json_string(list[i]));
+		cli_json_print(json_pack("{s:s, s:s, s:o}", "policy", o->dir, "set", o->args[1],
+					 "elements", a), 0);
 	} else {
 		for (size_t i = 0; i < n; i++)
 			printf("%s\n", list[i]);

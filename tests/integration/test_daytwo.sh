@@ -121,6 +121,15 @@ check_match "dry-run says it wrote nothing" "nothing written" "$OUT"
 check_eq "dry-run wrote nothing" "$orig" "$(tree_sum "$D")"
 json=$("$XNFT" allow node-exporter -p "$D" --dry-run --json 2>/dev/null)
 check "dry-run --json prints JSON objects" jq -e -s 'length >= 2 and .[0].changed == true' <<<"$json"
+check "admin list --json is a JSON list" jq -e '.admin == []' <<<"$("$XNFT" admin list -p "$D" --json)"
+check "set list --json names the elements" jq -e '.elements == ["10.10.0.0/24"]' \
+	<<<"$("$XNFT" set list MESH_PEERS -p "$D" --json)"
+check "services --known --json lists https as tcp/443" \
+	jq -e '.known | map(select(.name == "https" and .proto == "tcp" and .port == 443)) | length == 1' \
+	<<<"$("$XNFT" services --known --json)"
+check "services --json lists the SSH rules with file and line" \
+	jq -e '.open | map(select(.comment | startswith("service: SSH"))) | length == 2 and (.[0].line > 0)' \
+	<<<"$("$XNFT" services -p "$D" --json)"
 check_eq "no stage directory is left behind" "" "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'xnft-stage.*' -newer "$T/fresh.orig" 2>/dev/null)"
 
 # --- refusals: exit 1, a reason, nothing written --------------------------------
