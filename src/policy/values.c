@@ -75,10 +75,13 @@ static int read_values(struct policy_tree *t, struct xerr *e)
 	size_t n = policy_marker_count();
 	const char *file;
 
+	char path[PATH_MAX];
+
 	memset(&t->v, 0, sizeof(t->v));
 	for (size_t i = 0; i < t->n; i++) {
-		if (policy_read_text(&t->v, t->f[i].rel, t->f[i].old, t->f[i].old_len, seen, e) < 0)
-			return xerr_wrap(e, "%s", t->dir);
+		if (tree_path(path, sizeof(path), t->dir, t->f[i].rel, e) < 0 ||
+		    policy_read_text(&t->v, path, t->f[i].old, t->f[i].old_len, seen, e) < 0)
+			return -1;
 	}
 	for (size_t i = 0; i < n && i < 64; i++) {
 		const char *key = policy_marker_key(i, &file);
@@ -124,12 +127,15 @@ int policy_tree_open(struct policy_tree *t, const char *dir, bool lock, struct x
 
 int policy_tree_render(struct policy_tree *t, const struct policy_values *v, struct xerr *e)
 {
+	char path[PATH_MAX];
+
 	for (size_t i = 0; i < t->n; i++) {
 		free(t->f[i].new);
 		t->f[i].new = NULL;
-		if (policy_render_existing(v, t->f[i].rel, t->f[i].old, t->f[i].old_len,
-					   &t->f[i].new, e) < 0)
-			return xerr_wrap(e, "%s", t->dir);
+		if (tree_path(path, sizeof(path), t->dir, t->f[i].rel, e) < 0 ||
+		    policy_render_existing(v, path, t->f[i].old, t->f[i].old_len, &t->f[i].new,
+					   e) < 0)
+			return -1;
 	}
 	return 0;
 }
