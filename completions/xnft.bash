@@ -81,7 +81,9 @@ _xnft()
             return 0 ;;
         --service)
             mapfile -t COMPREPLY < <(compgen -W "tcp/ udp/" -- "$cur"); return 0 ;;
-        --intents|--packets|--config|-c|--database|--socket)
+        --policy|-p)
+            mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return 0 ;;
+        --intents|--packets|--config|-c|--database|--socket|--wg-conf)
             mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
         --mesh|--admin|--bogon-exempt|--wg-port|--ssh-port|--confirm|--since|--count|--top)
             return 0 ;;   # a value of the admin's own
@@ -96,6 +98,17 @@ _xnft()
             [ "$COMP_CWORD" -eq 2 ] && mapfile -t COMPREPLY < <(compgen -W "up down demo status" -- "$cur") ;;
         bans)
             [ "$COMP_CWORD" -eq 2 ] && mapfile -t COMPREPLY < <(compgen -W "list add del" -- "$cur") ;;
+        admin)
+            [ "$COMP_CWORD" -eq 2 ] && mapfile -t COMPREPLY < <(compgen -W "add del list" -- "$cur") ;;
+        set)
+            if [ "$COMP_CWORD" -eq 2 ]; then
+                mapfile -t COMPREPLY < <(compgen -W "add del list" -- "$cur")
+            elif [ "$COMP_CWORD" -eq 3 ]; then
+                mapfile -t COMPREPLY < <(compgen -W "MESH_PEERS MESH_PEERS6 ADMIN_ALLOWLIST ADMIN_ALLOWLIST6" -- "$cur")
+            fi ;;
+        allow|deny|remove)
+            [ "$COMP_CWORD" -eq 2 ] && mapfile -t COMPREPLY < <(compgen -W \
+                "$("$xnft" services --known 2>/dev/null | awk '{ print $1 }') tcp/ udp/" -- "$cur") ;;
         init)
             mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
         check|lint|trace|exposure|verify|diff|apply|status)

@@ -31,6 +31,12 @@ static const struct command commands[] = {
 	{ "report", cmd_report, "what is dropped, from where, to which ports, over time" },
 	{ "daemon", cmd_daemon, "ban sources of drop events: kernel ban sets, history, control socket" },
 	{ "bans",  cmd_bans,  "list, add and lift the daemon's bans (list|add ADDR [DUR]|del ADDR)" },
+	{ "allow", cmd_allow, "open a service to mesh peers: diff, check, then write (--apply: safe apply)" },
+	{ "deny",  cmd_deny,  "close a service xnft allow opened (nothing to do when closed)" },
+	{ "remove", cmd_remove, "close a service xnft allow opened (an error when it is not open)" },
+	{ "services", cmd_services, "what the policy opens to mesh peers, with file:line" },
+	{ "admin", cmd_admin, "break-glass SSH addresses: add|del|list CIDR" },
+	{ "set",   cmd_set,   "elements of MESH_PEERS(6) and ADMIN_ALLOWLIST(6): add|del|list" },
 	{ "lab",   cmd_lab,   "network-namespace lab: internet, protected host, mesh peer (up|down|demo)" },
 };
 

@@ -431,3 +431,10 @@ int cmd_check(int argc, char **argv)
 	}
 	return check_loaded(&o, rs);
 }
+
+int cli_check_ruleset(const char *policy, struct ruleset *rs, bool json)
+{
+	struct check_opts o = { .policy = policy, .json = json };
+
+	return check_loaded(&o, rs);
+}

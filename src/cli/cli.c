@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/hspace.h"
 #include "cli/json.h"
 #include "core/err.h"
 #include "core/policy_load.h"
@@ -205,4 +206,27 @@ int cli_load_policies(const char *cmd, const char *const *policies, size_t n,
 		rs[i] = NULL;
 	}
 	return rc ? rc : XNFT_EXIT_USAGE;
+}
+
+void cli_warn_unnamed_iface(const char *cmd, const struct ruleset *rs, const char *name)
+{
+	/* the last name looked at: a packet file names the same interface again and again */
+	static char seen[IFNAME_MAXLEN + 1];
+	struct hspace *hs;
+	struct xerr e;
+	size_t idx;
+
+	if (!name || !*name || !strcmp(seen, name))
+		return;
+	snprintf(seen, sizeof(seen), "%s", name);
+	xerr_clear(&e);
+	if (hs_new(&rs, 1, &hs, &e) < 0)
+		return;   /* only a warning: the command itself reports real failures */
+	idx = hs_iface_index(hs, name);
+	hs_free(hs);
+	if (idx)
+		return;
+	fprintf(stderr, "xnft %s: warning: no rule of the policy names interface '%s': its "
+		"packets are judged as those of any other interface\n  hint: check the name "
+		"(typo? WAN_IF and MESH_IF in rules/00-tables.nft)\n", cmd, name);
 }

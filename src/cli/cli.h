@@ -7,6 +7,7 @@
 #ifndef XNFT_CLI_H
 #define XNFT_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/addr.h"
@@ -28,6 +29,12 @@ int cmd_events(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 int cmd_bans(int argc, char **argv);
+int cmd_allow(int argc, char **argv);
+int cmd_deny(int argc, char **argv);
+int cmd_remove(int argc, char **argv);
+int cmd_services(int argc, char **argv);
+int cmd_admin(int argc, char **argv);
+int cmd_set(int argc, char **argv);
 
 /* "entry" for 1, "entries" otherwise: counts in messages agree with their noun. */
 const char *cli_plural(long long n, const char *one, const char *many);
@@ -75,6 +82,12 @@ struct ruleset;
  * FILE:LINE:COL and a pointer to `xnft check`. Returns 0, or the exit code.
  */
 int cli_load_policy(const char *cmd, const char *policy, int live, struct ruleset **rs);
+/*
+ * What `xnft check POLICY [--json]` prints and returns, for a policy the
+ * caller has already loaded (lint, intents); frees rs.
+ */
+int cli_check_ruleset(const char *policy, struct ruleset *rs, bool json);
+
 /* Several policies loaded side by side; on failure none is kept and the first error is printed. */
 int cli_load_policies(const char *cmd, const char *const *policies, size_t n,
 		      struct ruleset **rs);
@@ -88,6 +101,13 @@ struct cli_local {
 	struct prefix v[CLI_LOCAL_MAX];
 	size_t n;
 };
+
+/*
+ * Warn (stderr) when no rule of rs names interface name: the analysis then
+ * judges its packets as "any other interface", which is seldom what a user
+ * typing the name meant. A name is looked up again only when it differs from the last.
+ */
+void cli_warn_unnamed_iface(const char *cmd, const struct ruleset *rs, const char *name);
 
 /* Parse one --local-addr; prints the error and returns the exit code, else -1. */
 int cli_local_add(const char *cmd, struct cli_local *l, const char *arg);

@@ -61,7 +61,7 @@ static json_t *lines_json(const struct ds_lines *l)
 	return a;
 }
 
-static void print_json(const char *a, const char *b, const struct diff_result *d)
+void cli_diff_print_json(const char *a, const char *b, const struct diff_result *d)
 {
 	json_t *paths = json_object(), *o;
 
@@ -78,7 +78,7 @@ static void print_json(const char *a, const char *b, const struct diff_result *d
 	cli_json_print(o, 0);
 }
 
-static void print_text(const char *a, const char *b, const struct diff_result *d)
+void cli_diff_print_text(const char *a, const char *b, const struct diff_result *d)
 {
 	if (!d->changed) {
 		printf("%s -> %s: no packet changes its verdict\n", a, b);
@@ -165,9 +165,9 @@ int cmd_diff(int argc, char **argv)
 		return XNFT_EXIT_USAGE;
 	}
 	if (json)
-		print_json(argv[optind], argv[optind + 1], &d);
+		cli_diff_print_json(argv[optind], argv[optind + 1], &d);
 	else
-		print_text(argv[optind], argv[optind + 1], &d);
+		cli_diff_print_text(argv[optind], argv[optind + 1], &d);
 	rc = d.changed ? XNFT_EXIT_FINDINGS : XNFT_EXIT_OK;
 	diff_free(&d);
 	return rc;

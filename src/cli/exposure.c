@@ -280,6 +280,7 @@ int cmd_exposure(int argc, char **argv)
 		ruleset_free(rs);
 		return rc;
 	}
+	cli_warn_unnamed_iface("exposure", rs, o.from);
 	xerr_clear(&e);
 	q.only_iface = o.from;
 	q.only_new = o.only_new;

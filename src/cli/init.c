@@ -8,15 +8,19 @@
 
 #include <getopt.h>
 #include <limits.h>
+#include <net/if.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/err.h"
 #include "core/paths.h"
 #include "policy/embedded.h"
 #include "policy/render.h"
+#include "policy/values.h"
+#include "policy/wgconf.h"
 
 static void usage(FILE *out)
 {
@@ -49,7 +53,17 @@ static void usage(FILE *out)
 		"                         xnft events --source nflog:N; needed when the policy\n"
 		"                         runs in a network namespace (the kernel log does not\n"
 		"                         print drops from other namespaces)\n"
-		"  --force                overwrite an existing DIR/nftables.conf\n"
+		"  --force                on an existing tree: keep every value not given,\n"
+		"                         replace the ones given, print what changed; only\n"
+		"                         the lines marked xnft-init are rewritten (hand\n"
+		"                         edits elsewhere stay as they are)\n"
+		"  --from-wireguard[=IF]  WG_PORT, MESH_IF and the mesh networks from\n"
+		"                         /etc/wireguard/IF.conf (default wg0): ListenPort,\n"
+		"                         Address and the peers' AllowedIPs; options given\n"
+		"                         win over the file\n"
+		"  --wg-conf FILE         read that WireGuard config instead\n"
+		"  --no-iface-check       no warning when --wan or --mesh-if names an\n"
+		"                         interface this host lacks (a tree for another host)\n"
 		"  -h, --help             show this help\n"
 		"\n"
 		"Then: xnft check DIR, and load it with xnft apply DIR --confirm 60, then\n"
@@ -69,6 +83,9 @@ enum {
 	OPT_BOGON_EXEMPT,
 	OPT_LOG,
 	OPT_FORCE,
+	OPT_FROM_WG,
+	OPT_WG_CONF,
+	OPT_NO_IFACE_CHECK,
 };
 
 static const struct option options[] = {
@@ -82,6 +99,9 @@ static const struct option options[] = {
 	{ "bogon-exempt", required_argument, NULL, OPT_BOGON_EXEMPT },
 	{ "log",          required_argument, NULL, OPT_LOG },
 	{ "force",        no_argument,       NULL, OPT_FORCE },
+	{ "from-wireguard", optional_argument, NULL, OPT_FROM_WG },
+	{ "wg-conf",      required_argument, NULL, OPT_WG_CONF },
+	{ "no-iface-check", no_argument,     NULL, OPT_NO_IFACE_CHECK },
 	{ "help",         no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -92,11 +112,17 @@ struct init_args {
 	bool force;
 	bool wan_given;
 	bool mesh_given;
+	bool given[OPT_FORCE - OPT_WAN];   /* per option: on an existing tree it replaces the value */
+	const char *from_wg;      /* --from-wireguard: the interface ("wg0" when no IF) */
+	const char *wg_conf;      /* --wg-conf FILE: instead of /etc/wireguard/IF.conf */
+	bool no_iface_check;
 };
 
 /* One option with its argument: the value goes through the policy's checks. */
 static int apply_option(struct init_args *a, int opt, const char *arg, struct xerr *e)
 {
+	if (opt >= OPT_WAN && opt < OPT_FORCE)
+		a->given[opt - OPT_WAN] = true;
 	switch (opt) {
 	case OPT_WAN:
 		a->wan_given = true;
@@ -123,6 +149,15 @@ static int apply_option(struct init_args *a, int opt, const char *arg, struct xe
 	case OPT_FORCE:
 		a->force = true;
 		return 0;
+	case OPT_FROM_WG:
+		a->from_wg = arg ? arg : "wg0";
+		return 0;
+	case OPT_WG_CONF:
+		a->wg_conf = arg;
+		return 0;
+	case OPT_NO_IFACE_CHECK:
+		a->no_iface_check = true;
+		return 0;
 	}
 	return cli_usage_xerr(e, "init", "unexpected option '%s'", arg ? arg : "?");
 }
@@ -144,6 +179,8 @@ static int parse_args(struct init_args *a, int argc, char **argv, struct xerr *e
 	if (argc - optind > 1)
 		return cli_usage_xerr(e, "init", "too many arguments: '%s' (only one DIR)",
 				   argv[optind + 1]);
+	if (a->wg_conf && !a->from_wg)
+		return cli_usage_xerr(e, "init", "--wg-conf goes with --from-wireguard");
 	a->dir = argc - optind == 1 ? argv[optind] : XNFT_ETC_DIR;
 	return 0;
 }
@@ -207,6 +244,149 @@ static void print_result(const struct init_args *a, const char *wan_note)
 	printf("  xnft confirm    (from a second SSH session, once you can still get in)\n");
 }
 
+/*
+ * --from-wireguard: WG_PORT, MESH_IF and the mesh from the WireGuard
+ * config, for each of them not given as an option (an option wins).
+ */
+static int values_from_wireguard(struct init_args *a, struct xerr *e)
+{
+	static const struct { int opt; unsigned field; } taken[] = {
+		{ OPT_WG_PORT, PV_WG_PORT }, { OPT_MESH_IF, PV_MESH_IF }, { OPT_MESH, PV_MESH },
+	};
+	struct wg_conf *c = malloc(sizeof(*c));
+	struct policy_values *w = malloc(sizeof(*w));
+	char path[PATH_MAX], notes[1024];
+	unsigned fields = 0;
+	int rc = -1;
+
+	if (!c || !w) {
+		xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+		goto out;
+	}
+	snprintf(path, sizeof(path), "/etc/wireguard/%s.conf", a->from_wg);
+	*w = a->v;
+	if (wgconf_read(a->wg_conf ? a->wg_conf : path, c, e) < 0 ||
+	    wgconf_to_values(c, a->from_wg, w, notes, sizeof(notes), e) < 0)
+		goto out;
+	for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
+		if (a->given[taken[i].opt - OPT_WAN])
+			continue;
+		fields |= taken[i].field;
+		a->given[taken[i].opt - OPT_WAN] = true;
+	}
+	policy_values_overlay(&a->v, w, fields);
+	a->mesh_given = true;
+	printf("From %s (%zu %s): WG_PORT %u, MESH_IF %s\n%s", a->wg_conf ? a->wg_conf : path,
+	       c->n_peers, cli_plural((long long)c->n_peers, "peer", "peers"), a->v.wg_port,
+	       a->v.mesh_if, notes);
+	rc = 0;
+out:
+	free(c);
+	free(w);
+	return rc;
+}
+
+/* --wan / --mesh-if naming an interface this host does not have: a typo, or a tree for another host. */
+static void warn_missing_ifaces(const struct init_args *a)
+{
+	const char *names[2] = { a->given[OPT_WAN - OPT_WAN] ? a->v.wan_if : NULL,
+				 a->given[OPT_MESH_IF - OPT_WAN] ? a->v.mesh_if : NULL };
+	const char *opts[2] = { "--wan", "--mesh-if" };
+
+	for (int i = 0; i < 2 && !a->no_iface_check; i++) {
+		if (!names[i] || if_nametoindex(names[i]))
+			continue;
+		fprintf(stderr, "xnft init: warning: this host has no interface '%s' (%s); the "
+			"policy matches it by name, so nothing arrives on it until it exists\n"
+			"  hint: check the name with 'ip link'; pass --no-iface-check for a tree "
+			"made for another host\n", names[i], opts[i]);
+	}
+}
+
+/* The values the options given replace on an existing tree. */
+static unsigned given_fields(const struct init_args *a)
+{
+	static const unsigned field_of[OPT_FORCE - OPT_WAN] = {
+		PV_WAN, PV_MESH_IF, PV_MESH, PV_WG_PORT, PV_SSH_PORT, PV_ADMIN, PV_SERVICES,
+		PV_BOGON, PV_LOG,
+	};
+	unsigned fields = 0;
+
+	for (size_t i = 0; i < sizeof(field_of) / sizeof(field_of[0]); i++)
+		fields |= a->given[i] ? field_of[i] : 0;
+	return fields;
+}
+
+/* Each value that differs, old -> new; returns how many. */
+static size_t print_value_changes(const struct policy_values *old, const struct policy_values *new)
+{
+	char a[1024], b[1024];
+	const char *name;
+	size_t n = 0;
+
+	for (size_t i = 0; policy_values_row(old, i, &name, a, sizeof(a)) == 0; i++) {
+		policy_values_row(new, i, &name, b, sizeof(b));
+		if (!strcmp(a, b))
+			continue;
+		if (!n++)
+			printf("Values changed:\n");
+		printf("  %-17s %s -> %s\n", name, a, b);
+	}
+	return n;
+}
+
+/*
+ * init --force on a tree xnft wrote: the tree's values, with only the
+ * options given replacing theirs; only the owned lines are rendered again.
+ */
+static int reinit_tree(struct init_args *a, struct xerr *e)
+{
+	struct policy_tree *t = calloc(1, sizeof(*t));
+	struct policy_values *nv = malloc(sizeof(*nv));
+	size_t files;
+	int ret = -1;
+
+	if (!t || !nv) {
+		free(t);
+		free(nv);
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	}
+	if (policy_tree_open(t, a->dir, true, e) < 0)
+		goto out;
+	*nv = t->v;
+	policy_values_overlay(nv, &a->v, given_fields(a));
+	if (policy_tree_render(t, nv, e) < 0)
+		goto out;
+	files = policy_tree_changed(t);
+	if (policy_tree_write(t, e) < 0)
+		goto out;
+	printf("xnft init: %s exists; kept its values and hand edits, rendered the owned lines "
+	       "again\n", a->dir);
+	if (!print_value_changes(&t->v, nv))
+		printf("No value changed.\n");
+	printf("%zu %s rewritten.\n", files, cli_plural((long long)files, "file", "files"));
+	if (given_fields(a) & PV_LOG && !nv->log_nflog)
+		printf("Note: --log kernel does not take 'group N' out of log lines already "
+		       "written: they are outside the owned lines.\n");
+	printf("Next steps:\n  xnft check %s\n  xnft apply %s --confirm 60\n"
+	       "  xnft confirm    (from a second SSH session, once you can still get in)\n",
+	       a->dir, a->dir);
+	ret = 0;
+out:
+	policy_tree_close(t);
+	free(t);
+	free(nv);
+	return ret;
+}
+
+static bool tree_exists(const char *dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/nftables.conf", dir);
+	return access(path, F_OK) == 0;
+}
+
 int cmd_init(int argc, char **argv)
 {
 	struct init_args *a;
@@ -227,6 +407,15 @@ int cmd_init(int argc, char **argv)
 	policy_values_defaults(&a->v);
 	if (parse_args(a, argc, argv, &e) < 0)
 		goto fail;
+	if (a->from_wg && values_from_wireguard(a, &e) < 0)
+		goto fail;
+	warn_missing_ifaces(a);
+	if (a->force && tree_exists(a->dir)) {
+		if (reinit_tree(a, &e) < 0)
+			goto fail;
+		free(a);
+		return XNFT_EXIT_OK;
+	}
 	if (a->wan_given)
 		snprintf(wan_note, sizeof(wan_note), "WAN_IF %s: given with --wan", a->v.wan_if);
 	else if (policy_detect_wan(a->v.wan_if, NULL))

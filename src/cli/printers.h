@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "analyze/diff.h"
 #include "analyze/exposure.h"
 #include "analyze/lint.h"
 #include "analyze/verify.h"
@@ -36,5 +37,9 @@ json_t *cli_exposure_json(const struct exposure *x);
  * destination (with the named sets they are in and not in), every field.
  */
 void cli_ds_line_fields(json_t *o, const struct ds_line *l);
+
+/* xnft diff's output: the packets whose verdict changes from policy a to b. */
+void cli_diff_print_text(const char *a, const char *b, const struct diff_result *d);
+void cli_diff_print_json(const char *a, const char *b, const struct diff_result *d);
 
 #endif

@@ -274,6 +274,8 @@ static void trace_one(struct session *s, const char *text, int argc, char **argv
 	if (!rc)
 		rc = resolve(s, &p, note, sizeof(note), &e);
 	if (!rc)
+		cli_warn_unnamed_iface("trace", s->rs, p.iif);
+	if (!rc)
 		rc = trace_packet(s->rs, &p, &s->o->topts, &r, &e);
 	if (rc) {
 		print_error(s, &e, lineno);

@@ -183,7 +183,7 @@ int policy_values_add_admin(struct policy_values *v, const char *cidr, struct xe
 	return list_add(v->admin4, &v->n_admin4, &p, "--admin", shown, e);
 }
 
-static bool service_name_ok(const char *name)
+bool policy_service_name_ok(const char *name)
 {
 	size_t n = strlen(name);
 
@@ -224,7 +224,7 @@ static int parse_service(struct policy_service *s, const char *spec, struct xerr
 	snprintf(s->proto, sizeof(s->proto), "%s", buf);
 	if (port_parse(&s->port, slash + 1, e) < 0)
 		return xerr_wrap(e, "--service '%s'", shown);
-	if (colon && !service_name_ok(colon + 1)) {
+	if (colon && !policy_service_name_ok(colon + 1)) {
 		xerr_set(e, XNFT_EXIT_FINDINGS, "--service '%s': the name must be 1..%d characters "
 			 "from A-Z a-z 0-9 . _ -", shown, SERVICE_NAME_MAX);
 		return xerr_hint(e, "the name goes into the rule's comment, like tcp/443:https");
@@ -548,6 +548,10 @@ struct render_ctx {
 	char *out;
 	size_t len, cap;
 	bool oom;
+	bool existing;        /* re-rendering a tree on disk, not the shipped text */
+	bool in_services;     /* just after the services marker: owned rules follow */
+	struct policy_values *read;   /* reading values back instead of rendering */
+	unsigned *seen;
 };
 
 static void out_add(struct render_ctx *c, const char *s, size_t n)
@@ -863,14 +867,46 @@ static int bogon_not_listed(struct render_ctx *c, const char *exempt, const stru
 			 c->set_name[0] ? c->set_name : "it", b->n ? holds : "nothing");
 }
 
+/* The line of the shipped policy that carries marker m. */
+static int shipped_line(struct render_ctx *c, const struct marker *m, struct line *out)
+{
+	const struct embedded_file *f = embedded_policy_find(m->file);
+	struct render_ctx probe = { .path = m->file, .e = c->e };
+	size_t pos = 0;
+
+	for (int no = 1; f && pos < f->size; no++) {
+		const char *nl = memchr(f->content + pos, '\n', f->size - pos);
+		const struct marker *hit;
+
+		*out = (struct line){ .s = f->content + pos, .no = no,
+				      .len = nl ? (size_t)(nl - (f->content + pos)) : f->size - pos };
+		if (line_marker(&probe, out, &hit) > 0 && hit == m)
+			return 0;
+		pos += out->len + 1;
+	}
+	xerr_set(c->e, XNFT_EXIT_USAGE, "internal error: the built-in %s has no '%s %s' line",
+		 m->file, MARKER_TAG, m->key);
+	return xerr_hint(c->e, "rebuild xnft from a clean tree or report this");
+}
+
 static int render_bogon(struct render_ctx *c, const struct line *l, const struct marker *m)
 {
 	struct bogon_list b;
 	struct elements_line el;
 	size_t kept = 0, n_exempt = 0;
 
-	if (parse_elements(c, l, m, &el) < 0 || parse_bogons(c, l, m, &el, &b) < 0)
+	struct line shipped;
+
+	if (c->existing) {
+		/* The tree's line already lacks its exemptions: start from the shipped list. */
+		if (shipped_line(c, m, &shipped) < 0)
+			return -1;
+		if (parse_elements(c, &shipped, m, &el) < 0 ||
+		    parse_bogons(c, &shipped, m, &el, &b) < 0 || parse_elements(c, l, m, &el) < 0)
+			return -1;
+	} else if (parse_elements(c, l, m, &el) < 0 || parse_bogons(c, l, m, &el, &b) < 0) {
 		return -1;
+	}
 	for (size_t i = 0; i < c->v->n_bogon_exempt; i++) {
 		struct prefix x;
 		size_t j;
@@ -885,6 +921,10 @@ static int render_bogon(struct render_ctx *c, const struct line *l, const struct
 			return bogon_not_listed(c, c->v->bogon_exempt[i], &b);
 		b.exempt[j] = true;
 		n_exempt++;
+	}
+	if (!n_exempt && c->existing) {
+		out_add(c, shipped.s, shipped.len);
+		return 0;
 	}
 	if (!n_exempt) {
 		out_add(c, l->s, l->len);   /* nothing exempted: the shipped line as it is */
@@ -904,21 +944,76 @@ static int render_bogon(struct render_ctx *c, const struct line *l, const struct
 	return 0;
 }
 
+int policy_format_service(const struct policy_service *s, char *buf, size_t size)
+{
+	char ports[16], from[80] = "", why[80] = "";
+	int n;
+
+	if (s->port_hi)
+		snprintf(ports, sizeof(ports), "%u-%u", s->port, s->port_hi);
+	else
+		snprintf(ports, sizeof(ports), "%u", s->port);
+	if (s->from[0]) {
+		snprintf(from, sizeof(from), "%s saddr %s ", strchr(s->from, ':') ? "ip6" : "ip",
+			 s->from);
+		snprintf(why, sizeof(why), ", from %s", s->from);
+	}
+	n = snprintf(buf, size, "%s%s dport %s ct state new counter accept comment \"service: %s "
+		     "(mesh-only%s)\"", from, s->proto, ports, s->name, why);
+	return n < 0 || (size_t)n >= size ? -1 : n;
+}
+
+/*
+ * A rule line a previous render wrote after the services marker: parsed
+ * back, and owned only when rendering it again gives the very same bytes.
+ */
+static bool service_from_line(const struct line *l, struct policy_service *svc)
+{
+	const char *end = l->s + l->len, *p = skip_blank(l->s, end);
+	char buf[512], again[512], *tok[16], *save = NULL, *t, *dash;
+	size_t n = 0, i = 0, len = (size_t)(end - p);
+
+	while (len && is_blank(p[len - 1]))
+		len--;
+	if (len == 0 || len >= sizeof(buf))
+		return false;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	memset(svc, 0, sizeof(*svc));
+	for (t = strtok_r(buf, " ", &save); t && n < 16; t = strtok_r(NULL, " ", &save))
+		tok[n++] = t;
+	if (n > 3 && (!strcmp(tok[0], "ip") || !strcmp(tok[0], "ip6")) && !strcmp(tok[1], "saddr")) {
+		snprintf(svc->from, sizeof(svc->from), "%s", tok[2]);
+		i = 3;
+	}
+	if (i + 11 > n || strlen(tok[i]) >= sizeof(svc->proto) || strcmp(tok[i + 9], "\"service:"))
+		return false;
+	snprintf(svc->proto, sizeof(svc->proto), "%s", tok[i]);
+	svc->port = (unsigned)strtoul(tok[i + 2], &dash, 10);
+	if (*dash == '-')
+		svc->port_hi = (unsigned)strtoul(dash + 1, NULL, 10);
+	snprintf(svc->name, sizeof(svc->name), "%s", tok[i + 10]);
+	if (policy_format_service(svc, again, sizeof(again)) < 0)
+		return false;
+	return strlen(again) == len && !memcmp(again, p, len);
+}
+
 static int render_services(struct render_ctx *c, const struct line *l, const struct marker *m)
 {
 	const char *indent_end = skip_blank(l->s, l->s + l->len);
+	char rule[512];
 
 	if (indent_end != l->s + l->marker)
 		return internal(c, l, "'# xnft-init: %s' must be alone on its line", m->key);
 	out_add(c, l->s, l->len);
 	for (size_t i = 0; i < c->v->n_services; i++) {
-		const struct policy_service *s = &c->v->services[i];
-
+		if (policy_format_service(&c->v->services[i], rule, sizeof(rule)) < 0)
+			return internal(c, l, "service rule too long");
 		out_str(c, "\n");
 		out_add(c, l->s, (size_t)(indent_end - l->s));
-		out_printf(c, "%s dport %u ct state new counter accept comment \"service: %s "
-			   "(mesh-only)\"", s->proto, s->port, s->name);
+		out_str(c, rule);
 	}
+	c->in_services = c->existing;
 	return 0;
 }
 
@@ -998,7 +1093,11 @@ static int each_line(struct render_ctx *c, const char *text, size_t size,
 static int render_one(struct render_ctx *c, struct line *l, void *arg)
 {
 	const char *text_end = arg;
+	struct policy_service old;
 
+	if (c->in_services && service_from_line(l, &old))
+		return 0;   /* an owned rule of the previous render: replaced above */
+	c->in_services = false;
 	if (render_line(c, l) < 0)
 		return -1;
 	if (l->s + l->len < text_end)
@@ -1006,25 +1105,38 @@ static int render_one(struct render_ctx *c, struct line *l, void *arg)
 	return 0;
 }
 
+static int render_text(struct render_ctx *c, const char *text, size_t size, char **out)
+{
+	*out = NULL;
+	if (policy_values_validate(c->v, c->e) < 0)
+		return -1;
+	out_add(c, "", 0);
+	if (each_line(c, text, size, render_one, (void *)(text + size)) < 0) {
+		free(c->out);
+		return -1;
+	}
+	if (c->oom) {
+		free(c->out);
+		return xerr_set(c->e, XNFT_EXIT_USAGE, "%s: out of memory while rendering", c->path);
+	}
+	*out = c->out;
+	return 0;
+}
+
+int policy_render_existing(const struct policy_values *v, const char *path, const char *text,
+			   size_t size, char **out, struct xerr *e)
+{
+	struct render_ctx c = { .v = v, .path = path, .e = e, .existing = true };
+
+	return render_text(&c, text, size, out);
+}
+
 int policy_render_text(const struct policy_values *v, const char *path, const char *text,
 		       size_t size, char **out, struct xerr *e)
 {
 	struct render_ctx c = { .v = v, .path = path, .e = e };
 
-	*out = NULL;
-	if (policy_values_validate(v, e) < 0)
-		return -1;
-	out_add(&c, "", 0);
-	if (each_line(&c, text, size, render_one, (void *)(text + size)) < 0) {
-		free(c.out);
-		return -1;
-	}
-	if (c.oom) {
-		free(c.out);
-		return xerr_set(e, XNFT_EXIT_USAGE, "%s: out of memory while rendering", path);
-	}
-	*out = c.out;
-	return 0;
+	return render_text(&c, text, size, out);
 }
 
 int policy_render_file(const struct policy_values *v, const char *path, char **out,
@@ -1039,6 +1151,149 @@ int policy_render_file(const struct policy_values *v, const char *path, char **o
 		return xerr_hint(e, "the files are nftables.conf, intents and rules/NN-name.nft");
 	}
 	return policy_render_text(v, f->path, f->content, f->size, out, e);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading an existing tree's values back                              */
+/* ------------------------------------------------------------------ */
+
+static int bad_owned(struct render_ctx *c, const struct line *l, const struct marker *m,
+		     const char *what)
+{
+	xerr_at(c->e, XNFT_EXIT_FINDINGS, c->path, l->no, 0, "the line marked '%s %s' %s",
+		MARKER_TAG, m->key, what);
+	return xerr_hint(c->e, "lines marked '%s' belong to xnft: put back what xnft init wrote "
+			 "there (or re-run xnft init into a new directory and compare)", MARKER_TAG);
+}
+
+static int read_define(struct render_ctx *c, const struct line *l, const struct marker *m)
+{
+	const char *end = l->s + l->marker, *p = skip_word(skip_blank(l->s, end), end, "define");
+	char val[32];
+	size_t n;
+
+	if (!p || !(p = memchr(p, '=', (size_t)(end - p))))
+		return bad_owned(c, l, m, "is not a `define NAME = VALUE` line");
+	p = skip_blank(p + 1, end);
+	for (n = 0; p + n < end && !is_blank(p[n]); n++)
+		;
+	if (n < 1 || n >= sizeof(val))
+		return bad_owned(c, l, m, "has no value");
+	memcpy(val, p, n);
+	val[n] = '\0';
+	if (m->kind == MK_NUMBER) {
+		unsigned *dst = !strcmp(m->key, "wg-port") ? &c->read->wg_port : &c->read->ssh_port;
+
+		if (port_parse(dst, val, c->e) < 0)
+			return bad_owned(c, l, m, "does not hold a port number 1..65535");
+		return 0;
+	}
+	if (n < 3 || val[0] != '"' || val[n - 1] != '"')
+		return bad_owned(c, l, m, "does not hold a quoted interface name");
+	val[n - 1] = '\0';
+	if (ifname_validate(val + 1, NULL) < 0)
+		return bad_owned(c, l, m, "does not hold a valid interface name");
+	snprintf(!strcmp(m->key, "wan") ? c->read->wan_if : c->read->mesh_if, 16, "%s", val + 1);
+	return 0;
+}
+
+static int read_list(struct render_ctx *c, const struct line *l, const struct marker *m)
+{
+	struct elements_line el;
+	struct bogon_list b;
+	size_t *n, have;
+	char (*list)[48];
+
+	if (parse_elements(c, l, m, &el) < 0)
+		return bad_owned(c, l, m, "is not an `elements = { ... }` line");
+	if (l->s[el.indent] == '#')
+		return 0;   /* commented out: the set is empty */
+	if (parse_bogons(c, l, m, &el, &b) < 0)
+		return bad_owned(c, l, m, "does not hold a list of prefixes");
+	list = (char (*)[48])user_list(c->read, m->key, &have);
+	n = !strcmp(m->key, "mesh4") ? &c->read->n_mesh4 : !strcmp(m->key, "mesh6") ?
+	    &c->read->n_mesh6 : !strcmp(m->key, "admin4") ? &c->read->n_admin4 : &c->read->n_admin6;
+	for (size_t i = 0; i < b.n && *n < POLICY_MAX_LIST; i++)
+		prefix_format(&b.p[i], list[(*n)++], 48);
+	return 0;
+}
+
+static int read_bogon(struct render_ctx *c, const struct line *l, const struct marker *m)
+{
+	struct elements_line el;
+	struct bogon_list shipped, tree;
+	struct line sl;
+
+	if (shipped_line(c, m, &sl) < 0 || parse_elements(c, &sl, m, &el) < 0 ||
+	    parse_bogons(c, &sl, m, &el, &shipped) < 0)
+		return -1;
+	if (parse_elements(c, l, m, &el) < 0)
+		return bad_owned(c, l, m, "is not an `elements = { ... }` line");
+	tree.n = 0;
+	if (l->s[el.indent] != '#' && parse_bogons(c, l, m, &el, &tree) < 0)
+		return bad_owned(c, l, m, "does not hold a list of prefixes");
+	for (size_t i = 0; i < shipped.n; i++) {
+		size_t j;
+
+		for (j = 0; j < tree.n && !prefix_equal(&shipped.p[i], &tree.p[j]); j++)
+			;
+		if (j == tree.n && c->read->n_bogon_exempt < POLICY_MAX_LIST)
+			prefix_format(&shipped.p[i], c->read->bogon_exempt[c->read->n_bogon_exempt++],
+				      48);
+	}
+	return 0;
+}
+
+static int read_one(struct render_ctx *c, struct line *l, void *arg)
+{
+	const struct marker *m;
+	struct policy_service svc;
+	int r;
+
+	(void)arg;
+	if (c->in_services && service_from_line(l, &svc)) {
+		if (c->read->n_services < POLICY_MAX_LIST)
+			c->read->services[c->read->n_services++] = svc;
+		return 0;
+	}
+	c->in_services = false;
+	r = line_marker(c, l, &m);
+	if (r <= 0)
+		return r;
+	c->seen[m - markers]++;
+	switch (m->kind) {
+	case MK_STRING:
+	case MK_NUMBER:
+		return read_define(c, l, m);
+	case MK_LIST:
+		return read_list(c, l, m);
+	case MK_BOGON:
+		return read_bogon(c, l, m);
+	case MK_SERVICES:
+		c->in_services = true;
+		return 0;
+	}
+	return 0;
+}
+
+int policy_read_text(struct policy_values *v, const char *path, const char *text, size_t size,
+		     unsigned *seen, struct xerr *e)
+{
+	struct render_ctx c = { .path = path, .e = e, .read = v, .seen = seen };
+
+	return each_line(&c, text, size, read_one, NULL);
+}
+
+size_t policy_marker_count(void)
+{
+	return N_MARKERS;
+}
+
+const char *policy_marker_key(size_t i, const char **file)
+{
+	if (file)
+		*file = markers[i].file;
+	return markers[i].key;
 }
 
 static int count_marker(struct render_ctx *c, struct line *l, void *arg)
@@ -1154,7 +1409,7 @@ static void sync_dir(const char *dir)
  * Write path so that a reader sees the old file or the new one, never half:
  * a temp file in the same directory, fsync'd, then renamed over path.
  */
-static int write_atomic(const char *path, const char *data, size_t len, struct xerr *e)
+int policy_write_atomic(const char *path, const char *data, size_t len, struct xerr *e)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX];
 	const char *base = strrchr(path, '/');
@@ -1218,7 +1473,7 @@ static int write_one(const char *dir, const char *rel, const char *data, struct 
 	snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
 	if (parent[0] && make_dirs(parent, e) < 0)
 		return -1;
-	return write_atomic(path, data, strlen(data), e);
+	return policy_write_atomic(path, data, strlen(data), e);
 }
 
 static size_t count_files(const struct embedded_file *files)

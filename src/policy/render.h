@@ -19,6 +19,8 @@
 struct policy_service {
 	char proto[4];   /* "tcp" or "udp" */
 	unsigned port;
+	unsigned port_hi;  /* last port of a range port-port_hi; 0: the one port */
+	char from[48];     /* a source prefix inside the mesh; "": every mesh peer */
 	char name[64];
 };
 
@@ -62,6 +64,9 @@ int policy_values_add_admin(struct policy_values *v, const char *cidr, struct xe
 int policy_values_add_service(struct policy_values *v, const char *spec, struct xerr *e);
 int policy_values_exempt_bogon(struct policy_values *v, const char *cidr, struct xerr *e);
 
+/* A service name for a rule's comment: 1..48 of A-Z a-z 0-9 . _ - */
+bool policy_service_name_ok(const char *name);
+
 /* --log: "kernel" or "nflog:N" (N 0..65535). */
 int policy_values_set_log(struct policy_values *v, const char *spec, struct xerr *e);
 
@@ -100,12 +105,42 @@ int policy_render_file(const struct policy_values *v, const char *path, char **o
 		       struct xerr *e);
 
 /*
+ * Re-render one file of an existing tree (text as it is on disk): marked
+ * lines get v's values, the service rules a previous render wrote after the
+ * services marker are replaced, every other line is copied byte for byte.
+ * Bogon lists are rebuilt from the shipped list minus v's exemptions.
+ * Log lines are rewritten only when v->log_nflog (a tree's own log setting
+ * lives outside the owned lines and is otherwise left alone).
+ */
+int policy_render_existing(const struct policy_values *v, const char *path, const char *text,
+			   size_t size, char **out, struct xerr *e);
+
+/*
+ * Read the values of the marked lines of one file of an existing tree into
+ * v (whose lists the caller has emptied); seen[] counts each marker key
+ * found, in the order of policy_marker_key(). Returns -1 with file:line for
+ * a marked line that does not hold what its marker says.
+ */
+int policy_read_text(struct policy_values *v, const char *path, const char *text, size_t size,
+		     unsigned *seen, struct xerr *e);
+
+/* The number of marker keys, and the key and file of the i-th one. */
+size_t policy_marker_count(void);
+const char *policy_marker_key(size_t i, const char **file);
+
+/* The rule line (no indent) render writes for s; -1 when it does not fit. */
+int policy_format_service(const struct policy_service *s, char *buf, size_t size);
+
+/*
  * Write the whole tree under dir (created if needed): nftables.conf,
  * intents and every rules/NN-name.nft. Refuses to overwrite an existing nftables.conf
  * unless force. Files are written atomically (temp file + rename).
  */
 int policy_write_tree(const struct policy_values *v, const char *dir, int force,
 		      struct xerr *e);
+
+/* Write path so a reader sees the old file or the new one, never half (temp + rename). */
+int policy_write_atomic(const char *path, const char *data, size_t len, struct xerr *e);
 
 /* The same for any file set (terminated by a NULL path), for tests. */
 int policy_write_tree_from(const struct policy_values *v, const struct embedded_file *files,

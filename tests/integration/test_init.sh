@@ -97,10 +97,22 @@ check_match "refusal names the file" "$D/nftables.conf already exists" "$out"
 check_match "refusal hints --force" "hint: .*--force" "$out"
 check_eq "refused init changed nothing" "$before" "$(md5sum "$D/rules/00-tables.nft")"
 
-out=$("$XNFT" init "$D" --force --wan eth7 --wg-port 443 --ssh-port 2222 \
+# A hand edit outside the owned lines, in two files: --force must keep it.
+sed -i 's/^table inet xnft {$/&\n\t# hand edit: kept by init --force/' "$D/rules/00-tables.nft"
+printf '# hand edit at the end\n' >> "$D/rules/40-services.nft"
+out=$("$XNFT" init "$D" --force --wan eth7 --wg-port 4443 --ssh-port 2222 \
 	--bogon-exempt 100.64.0.0/10 --admin 2a01:4f8::/32 2>&1)
 check_eq "init --force exits 0" 0 "$?"
-check_match "--force notes the shipped mesh default" "10.10.0.0/24" "$out"
+check_match "--force shows the values it changes" "WAN_IF +eth9 -> eth7" "$out"
+check_match "--force shows the admin list it replaces" "ADMIN_ALLOWLIST +8.8.8.8/32 -> \(empty\)" "$out"
+check_eq "--force does not mention the mesh it keeps" 0 "$(printf '%s\n' "$out" | grep -c MESH_PEERS)"
+check_eq "--force keeps the hand edit in 00-tables.nft" 1 "$(grep -c 'hand edit: kept by init --force' "$D/rules/00-tables.nft")"
+check_eq "--force keeps the hand edit in 40-services.nft" 1 "$(grep -c '^# hand edit at the end$' "$D/rules/40-services.nft")"
+sum_before=$(cat "$D"/nftables.conf "$D"/rules/*.nft | md5sum)
+out=$("$XNFT" init "$D" --force 2>&1)
+check_eq "a second init --force exits 0" 0 "$?"
+check_match "a second init --force changes nothing" "No value changed" "$out"
+check_eq "a second init --force leaves every byte" "$sum_before" "$(cat "$D"/nftables.conf "$D"/rules/*.nft | md5sum)"
 check_eq "--force leaves no temp files" "" "$(find "$D" -name '.*' -type f)"
 err=$(ip netns exec "$NS" nft -I "$D" -f "$D/nftables.conf" 2>&1)
 rc=$?
@@ -110,9 +122,9 @@ check_eq "verify: the intents hold with an IPv6 --admin (exit 0)" 0 "$?"
 [ "$rc" -eq 0 ] || diag "$err"
 sum=$(summary)
 check_match "after --force: rules match eth7" "^iifname eth7$" "$sum"
-check_match "after --force: WireGuard on udp/443" "udp dport 443 accept" "$sum"
+check_match "after --force: WireGuard on udp/4443" "udp dport 4443 accept" "$sum"
 check_match "after --force: SSH on tcp/2222" "tcp dport 2222 accept" "$sum"
-check_match "after --force: mesh back to the default" "^set MESH_PEERS 10.10.0.0/24$" "$sum"
+check_match "after --force: the mesh given before is kept" "^set MESH_PEERS 10.20.0.0/24$" "$sum"
 check_match "after --force: ADMIN_ALLOWLIST6 holds 2a01:4f8::/32" \
 	"^set ADMIN_ALLOWLIST6 2a01:4f8::/32$" "$sum"
 if printf '%s\n' "$sum" | grep -E '^set BOGON_V4 ' | grep -q '100\.64\.0\.0/10'; then
@@ -120,11 +132,7 @@ if printf '%s\n' "$sum" | grep -E '^set BOGON_V4 ' | grep -q '100\.64\.0\.0/10';
 else
 	ok "--bogon-exempt 100.64.0.0/10 removed it from BOGON_V4"
 fi
-if printf '%s\n' "$sum" | grep -q 'service: https'; then
-	not_ok "after --force without --service the https rule is gone"
-else
-	ok "after --force without --service the https rule is gone"
-fi
+check_match "after --force without --service the https rule is kept" "service: https" "$sum"
 
 # --- bad values: exit 1, the option and the value named, nothing written ------
 # bad_value DESCRIPTION OPTION VALUE [more args...]

@@ -21,6 +21,7 @@
 #include "cli/cli.h"
 #include "policy/embedded.h"
 #include "policy/render.h"
+#include "policy/values.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -842,8 +843,103 @@ static void test_cmd_init(void **s)
 	assert_int_equal(RUN("--force", dir, "--wan", "ens3"), XNFT_EXIT_OK);
 	got = read_file(dir, "rules/00-tables.nft");
 	assert_contains(got, "define WAN_IF = \"ens3\"");
-	assert_contains(got, "elements = { 10.10.0.0/24 }");   /* no --mesh: the default */
+	assert_contains(got, "elements = { 10.20.0.0/24 }");   /* no --mesh: the tree's is kept */
+	assert_contains(got, "elements = { 8.8.8.8/32 }");
 	free(got);
+	rm_tree(dir);
+}
+
+static void append(const char *dir, const char *rel, const char *text)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	f = fopen(path, "a");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Values read back from a written tree equal the ones it was written with; same values = no change. */
+static void test_tree_round_trip(void **s)
+{
+	char *dir = make_tmpdir(), *before, *after;
+	struct policy_values *v = calloc(1, sizeof(*v)), *w = calloc(1, sizeof(*w));
+	struct policy_tree *t = calloc(1, sizeof(*t)), *t2;
+	char stage[4096];
+	struct xerr e;
+
+	(void)s;
+	policy_values_defaults(v);
+	assert_int_equal(policy_values_add_admin(v, "8.8.8.8/32", &e), 0);
+	assert_int_equal(policy_values_add_service(v, "tcp/443:https", &e), 0);
+	assert_int_equal(policy_values_exempt_bogon(v, "100.64.0.0/10", &e), 0);
+	v->services[1] = v->services[0];
+	v->services[1].port = 8000;
+	v->services[1].port_hi = 8010;
+	snprintf(v->services[1].from, sizeof(v->services[1].from), "10.10.0.5/32");
+	v->n_services = 2;
+	assert_int_equal(policy_write_tree(v, dir, 0, &e), 0);
+	append(dir, "rules/40-services.nft", "# hand edit\n");
+	append(dir, "rules/00-tables.nft", "# another hand edit\n");
+	assert_int_equal(policy_tree_open(t, dir, true, &e), 0);
+	assert_int_equal(t->v.n_admin4, 1);
+	assert_string_equal(t->v.admin4[0], "8.8.8.8/32");
+	assert_int_equal(t->v.n_services, 2);
+	assert_int_equal(t->v.services[1].port_hi, 8010);
+	assert_string_equal(t->v.services[1].from, "10.10.0.5/32");
+	assert_int_equal(t->v.n_bogon_exempt, 1);
+	assert_int_equal(policy_tree_render(t, &t->v, &e), 0);
+	assert_int_equal(policy_tree_changed(t), 0);
+	/* A second open while the first holds the lock is refused. */
+	t2 = calloc(1, sizeof(*t2));
+	assert_int_equal(policy_tree_open(t2, dir, true, &e), -1);
+	assert_contains(e.msg, "being changed by another xnft command");
+	policy_tree_close(t2);
+	free(t2);
+	*w = t->v;
+	w->n_services = 1;
+	before = read_file(dir, "rules/40-services.nft");
+	assert_int_equal(policy_tree_render(t, w, &e), 0);
+	assert_int_equal(policy_tree_changed(t), 1);
+	assert_int_equal(policy_tree_stage(t, stage, sizeof(stage), &e), 0);
+	after = read_file(stage, "rules/40-services.nft");
+	assert_non_null(after);
+	assert_null(strstr(after, "8000-8010"));
+	assert_contains(after, "# hand edit\n");
+	assert_non_null(strstr(before, "8000-8010"));
+	policy_tree_unstage(stage);
+	assert_int_equal(access(stage, F_OK), -1);
+	assert_int_equal(policy_tree_write(t, &e), 0);
+	free(after);
+	after = read_file(dir, "rules/40-services.nft");
+	assert_null(strstr(after, "8000-8010"));
+	assert_contains(after, "service: https (mesh-only)");
+	free(before);
+	free(after);
+	policy_tree_close(t);
+	free(t);
+	free(v);
+	free(w);
+	rm_tree(dir);
+}
+
+/* A directory without xnft's markers is refused, and nothing is written. */
+static void test_tree_not_xnft(void **s)
+{
+	char *dir = make_tmpdir();
+	struct policy_tree *t = calloc(1, sizeof(*t));
+	struct xerr e;
+
+	(void)s;
+	append(dir, "nftables.conf", "table inet filter {}\n");
+	assert_int_equal(policy_tree_open(t, dir, true, &e), -1);
+	assert_contains(e.msg, "not a policy tree written by xnft init");
+	policy_tree_close(t);
+	assert_int_equal(policy_tree_open(t, "/nonexistent/xnft", true, &e), -1);
+	policy_tree_close(t);
+	free(t);
 	rm_tree(dir);
 }
 
@@ -868,6 +964,8 @@ int main(void)
 		cmocka_unit_test(test_check_markers),
 		cmocka_unit_test(test_render_embedded),
 		cmocka_unit_test(test_write_tree),
+		cmocka_unit_test(test_tree_round_trip),
+		cmocka_unit_test(test_tree_not_xnft),
 		cmocka_unit_test(test_refuse_and_force),
 		cmocka_unit_test(test_write_errors),
 		cmocka_unit_test(test_write_embedded),

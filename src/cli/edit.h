@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The flow every day-two command shares (allow, deny, remove, admin): read
+ * the tree's values, change them, render, show the semantic diff, check the
+ * changed tree, write it (not with --dry-run), and apply it safely with
+ * --apply or print the command that does.
+ */
+#ifndef XNFT_CLI_EDIT_H
+#define XNFT_CLI_EDIT_H
+
+#include <stdbool.h>
+
+#include "core/err.h"
+#include "policy/render.h"
+
+struct edit_opts {
+	const char *cmd;        /* "allow", for messages */
+	const char *dir;        /* the policy tree; default /etc/xnft */
+	const char *name;       /* --name */
+	const char *for_dur;    /* --for */
+	const char *confirm;    /* --confirm SECS, as given */
+	bool dry_run, apply, force, json;
+	int nargs;              /* the operands left after the options */
+	char **args;
+};
+
+/*
+ * Parse the options the day-two commands share; returns -1 to go on, else
+ * the exit code (help printed, or a usage error printed).
+ */
+int edit_parse(struct edit_opts *o, const char *cmd, int argc, char **argv,
+	       void (*usage)(FILE *out));
+
+/* The change itself, on the values read from the tree. */
+typedef int (*edit_fn)(struct policy_values *v, void *arg, struct xerr *e);
+
+/* Run the shared flow for one change; returns the exit code. */
+int edit_run(const struct edit_opts *o, edit_fn change, void *arg);
+
+#endif
