@@ -79,4 +79,50 @@ else
 	not_ok "nf_conntrack_tcp_loose settable in a namespace"
 fi
 
+# ---- conntrack figures from a fixture /proc (a namespace cannot fake them) ---
+C=$T/ctroot
+mkdir -p "$C/proc/sys/net/netfilter" "$C/proc/net/stat" "$C/etc/modprobe.d" "$C/etc/sysctl.d" || not_ok "conntrack fixture"
+# ct_fixture COUNT MAX BUCKETS TIMEOUT HELPER DROP: write the fixture's figures.
+ct_fixture() {
+	local d=$C/proc/sys/net/netfilter/nf_conntrack_
+	echo "$1" >"${d}count"; echo "$2" >"${d}max"; echo "$3" >"${d}buckets"
+	echo "$4" >"${d}tcp_timeout_established"; echo 0 >"${d}tcp_loose"
+	if [ -n "$5" ]; then echo "$5" >"${d}helper"; else rm -f "${d}helper"; fi
+	{
+		echo 'entries  clashres found new invalid ignore delete chainlength insert insert_failed drop early_drop icmp_error  expect_new expect_create expect_delete search_restart'
+		echo '00000001  00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000  00000000 00000000 00000000 00000000'
+		printf '00000001  00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000002 %08x 00000000 00000000  00000000 00000000 00000000 00000000\n' "$6"
+	} >"$C/proc/net/stat/nf_conntrack"
+}
+ctdoc() { DOC=$(xn doctor --json --root "$C" "$POL" 2>/dev/null); }
+ct_fixture 10 1000 250 54000 0 0
+ctdoc
+expect conntrack.count PASS "conntrack: 1% full passes"
+expect conntrack.buckets PASS "conntrack: hashsize = max / 4 passes"
+expect conntrack.established_timeout PASS "conntrack: a 15-hour established timeout passes"
+expect conntrack.helper PASS "conntrack: helper auto-assignment off passes"
+expect conntrack.drops WARN "conntrack: insert_failed on one CPU warns"
+check_match "conntrack: insert_failed is read from its column" 'insert_failed 2' \
+	"$(printf '%s' "$DOC" | jq -r '.checks[] | select(.id == "conntrack.drops") | .found')"
+ct_fixture 950 1000 100 432000 1 0x1f
+ctdoc
+expect conntrack.count FAIL "conntrack: 95% full fails"
+expect conntrack.buckets WARN "conntrack: 10 entries per bucket warns"
+expect conntrack.established_timeout WARN "conntrack: the 5-day default timeout warns"
+expect conntrack.helper FAIL "conntrack: helper auto-assignment on fails"
+check_match "conntrack: the drop column is read as hex" 'drop 31' \
+	"$(printf '%s' "$DOC" | jq -r '.checks[] | select(.id == "conntrack.drops") | .found')"
+ct_fixture 800 1000 250 54000 "" 0
+ctdoc
+expect conntrack.count WARN "conntrack: 80% full warns"
+expect conntrack.helper PASS "conntrack: a kernel without helper auto-assignment passes"
+ct_fixture 950 1000 100 432000 1 0
+out=$(xn doctor --fix --root "$C" "$POL" 2>&1)
+check "--fix writes the conntrack hashsize into modprobe.d under the root" \
+	grep -qx 'options nf_conntrack hashsize=250' "$C/etc/modprobe.d/xnft-doctor.conf"
+check_eq "--fix turned helper auto-assignment off" 0 \
+	"$(cat "$C/proc/sys/net/netfilter/nf_conntrack_helper")"
+check_eq "--fix leaves the established timeout alone (it would cut idle sessions)" 432000 \
+	"$(cat "$C/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_established")"
+
 finish
