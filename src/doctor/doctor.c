@@ -148,6 +148,7 @@ bool doctor_exists(const struct doctor_opts *o, const char *path)
 bool doctor_unit_enabled(const struct doctor_opts *o, const char *unit)
 {
 	char dir[PATH_MAX], link[PATH_MAX * 2];
+	struct stat st;
 	struct dirent *d;
 	bool found = false;
 	DIR *dp;
@@ -163,7 +164,8 @@ bool doctor_unit_enabled(const struct doctor_opts *o, const char *unit)
 		if (len < 6 || strcmp(d->d_name + len - 6, ".wants"))
 			continue;
 		snprintf(link, sizeof(link), "%s/%s/%s", dir, d->d_name, unit);
-		found = access(link, F_OK) == 0;
+		/* the link itself: in a mounted image or a fixture its target may be elsewhere */
+		found = lstat(link, &st) == 0;
 	}
 	closedir(dp);
 	return found;

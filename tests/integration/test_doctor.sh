@@ -125,4 +125,77 @@ check_eq "--fix turned helper auto-assignment off" 0 \
 check_eq "--fix leaves the established timeout alone (it would cut idle sessions)" 432000 \
 	"$(cat "$C/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_established")"
 
+# ---- policy: state of the apply, boot unit, pending confirmation ------------
+doc
+expect policy.loaded FAIL "policy: no table inet xnft loaded fails"
+expect policy.boot_unit FAIL "policy: xnft.service not enabled fails"
+expect policy.pending PASS "policy: nothing pending passes"
+expect policy.fallback PASS "policy: the fallback policy not in use passes"
+out=$(xn apply "$POL" 2>&1) || { not_ok "apply the policy in the namespace"; diag "$out"; }
+ln -s /lib/systemd/system/xnft.service "$F/etc/systemd/system/multi-user.target.wants/xnft.service"
+doc
+expect policy.loaded PASS "policy: the loaded table is the confirmed one"
+expect policy.boot_unit PASS "policy: xnft.service enabled passes"
+ip netns exec "$NS" nft add rule inet xnft input tcp dport 4444 accept
+doc
+expect policy.loaded WARN "policy: a table changed by hand after confirm warns"
+out=$(xn apply --confirm 120 "$POL" 2>&1) || { not_ok "apply --confirm in the namespace"; diag "$out"; }
+doc
+expect policy.pending WARN "policy: a pending confirmation warns"
+check_match "policy: the fix is xnft confirm" '^xnft confirm$' \
+	"$(printf '%s' "$DOC" | jq -r '.checks[] | select(.id == "policy.pending") | .fix')"
+xn confirm >/dev/null 2>&1
+check "confirm ends the pending apply" test ! -e "$XNFT_STATE_DIR/pending"
+doc
+expect policy.pending PASS "policy: after confirm nothing is pending"
+
+# ---- policy: host values -------------------------------------------------------
+expect policy.admin_allowlist PASS "policy: a routable ADMIN_ALLOWLIST passes"
+expect policy.mesh_peers PASS "policy: MESH_PEERS 10.10.0.0/24 passes"
+expect policy.mesh_if PASS "policy: MESH_IF wg0 exists"
+expect policy.wan_if PASS "policy: WAN_IF wan0 exists"
+expect policy.ipv6 PASS "policy: an inet table filters IPv6"
+expect policy.wg_port WARN "policy: no wg0.conf to compare WG_PORT with warns"
+printf '[Interface]\nPrivateKey = x\nListenPort = 51820\n' >"$F/etc/wireguard/wg0.conf"
+chmod 600 "$F/etc/wireguard/wg0.conf"
+doc
+expect policy.wg_port PASS "policy: ListenPort equal to WG_PORT passes"
+expect policy.key_modes PASS "policy: a 0600 wg0.conf passes"
+printf '[Interface]\nListenPort=51821\n' >"$F/etc/wireguard/wg0.conf"
+chmod 644 "$F/etc/wireguard/wg0.conf"
+doc
+expect policy.wg_port FAIL "policy: ListenPort other than WG_PORT fails"
+expect policy.key_modes FAIL "policy: a world-readable wg0.conf fails"
+check_match "policy: the fix is chmod 600 on the file" 'chmod 600 /etc/wireguard/wg0.conf' \
+	"$(printf '%s' "$DOC" | jq -r '.checks[] | select(.id == "policy.key_modes") | .fix')"
+chmod 600 "$F/etc/wireguard/wg0.conf"
+
+# variants of the policy, each breaking one value
+POL_GOOD=$POL
+POL=$T/pol-bad
+cp -r "$POL_GOOD" "$POL"
+sed -i 's|elements = { 10.10.0.0/24 }|elements = { 0.0.0.0/0 }|; s|elements = { 8.8.8.0/24 }|elements = { 192.168.1.0/24, 203.0.113.7 }|; s|define WAN_IF = .*|define WAN_IF = "eth9"|' \
+	"$POL/rules/00-tables.nft" "$POL/nftables.conf"
+doc
+expect policy.mesh_peers FAIL "policy: MESH_PEERS 0.0.0.0/0 fails"
+expect policy.admin_allowlist WARN "policy: private and documentation break-glass sources warn"
+check_match "policy: each unroutable source is named with its kind" \
+	'192.168.1.0/24 \(private\), 203.0.113.7 \(documentation\)' \
+	"$(printf '%s' "$DOC" | jq -r '.checks[] | select(.id == "policy.admin_allowlist") | .found')"
+expect policy.wan_if FAIL "policy: WAN_IF naming a missing interface fails"
+sed -i 's|elements = { 192.168.1.0/24, 203.0.113.7 }|elements = { 0.0.0.0/0 }|' "$POL/rules/00-tables.nft"
+doc
+expect policy.admin_allowlist FAIL "policy: break-glass open to 0.0.0.0/0 fails"
+mkdir -p "$T/pol-v4"
+printf 'table ip v4only {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t}\n}\n' \
+	>"$T/pol-v4/nftables.conf"
+POL=$T/pol-v4
+doc
+expect policy.ipv6 FAIL "policy: IPv6 on and only an ip table fails"
+ip -n "$NS" link set wg0 name wg9
+POL=$POL_GOOD
+doc
+expect policy.mesh_if FAIL "policy: MESH_IF wg0 gone fails"
+ip -n "$NS" link set wg9 name wg0
+
 finish
