@@ -168,6 +168,7 @@ expect policy.wg_port FAIL "policy: ListenPort other than WG_PORT fails"
 expect policy.key_modes FAIL "policy: a world-readable wg0.conf fails"
 check_match "policy: the fix is chmod 600 on the file" 'chmod 600 /etc/wireguard/wg0.conf' \
 	"$(printf '%s' "$DOC" | jq -r '.checks[] | select(.id == "policy.key_modes") | .fix')"
+printf '[Interface]\nListenPort = 51820\n' >"$F/etc/wireguard/wg0.conf"
 chmod 600 "$F/etc/wireguard/wg0.conf"
 
 # variants of the policy, each breaking one value
@@ -197,5 +198,73 @@ POL=$POL_GOOD
 doc
 expect policy.mesh_if FAIL "policy: MESH_IF wg0 gone fails"
 ip -n "$NS" link set wg9 name wg0
+
+# ---- exit status: WARNs pass unless --strict; usage errors are 2 ----------------
+doc
+printf '%s' "$DOC" | jq -r '.checks[] | select(.status == "FAIL") | "# still failing: \(.id): \(.found)"'
+check_eq "no FAIL left: exit 0 (WARNs allowed)" 0 "$DOC_RC"
+check_eq "the JSON says ok" true "$(printf '%s' "$DOC" | jq -r .ok)"
+if [ "$(printf '%s' "$DOC" | jq -r .summary.warn)" -gt 0 ]; then
+	doc --strict
+	check_eq "--strict: a WARN exits 1" 1 "$DOC_RC"
+else
+	not_ok "a WARN is left to test --strict with"
+fi
+check_fails "an unknown option is refused" xn doctor --bogus
+xn doctor --bogus >/dev/null 2>&1
+check_eq "an unknown option exits 2" 2 "$?"
+out=$(xn doctor --json --root "$T/nowhere" 2>/dev/null); rc=$?
+check_eq "--root that is not a directory exits 2" 2 "$rc"
+check_match "... with the JSON failure object naming it" '"error".*nowhere.*"ok": false' "$(printf '%s' "$out" | tr -d '\n')"
+
+# ---- neighbours: nftables.service, ufw, firewalld from /etc --------------------
+W=$F/etc/systemd/system/sysinit.target.wants
+mkdir -p "$W"
+ln -s /lib/systemd/system/nftables.service "$W/nftables.service"
+printf '#!/usr/sbin/nft -f\n\nflush ruleset\n\ntable inet filter {\n}\n' >"$F/etc/nftables.conf"
+echo 'ENABLED=yes' >"$F/etc/ufw/ufw.conf"
+ln -s /lib/systemd/system/firewalld.service "$F/etc/systemd/system/multi-user.target.wants/firewalld.service"
+doc
+expect neighbours.nftables_service FAIL "neighbours: nftables.service with flush ruleset fails"
+expect neighbours.ufw FAIL "neighbours: ufw enabled fails"
+expect neighbours.firewalld FAIL "neighbours: firewalld enabled fails"
+printf '#!/usr/sbin/nft -f\n# flush ruleset\ntable inet filter {\n}\n' >"$F/etc/nftables.conf"
+printf '# ufw\nENABLED=no\n' >"$F/etc/ufw/ufw.conf"
+rm "$F/etc/systemd/system/multi-user.target.wants/firewalld.service"
+doc
+expect neighbours.nftables_service PASS "neighbours: nftables.service without flush ruleset passes"
+expect neighbours.ufw PASS "neighbours: ufw disabled passes"
+expect neighbours.firewalld PASS "neighbours: firewalld disabled passes"
+
+# ---- neighbours: real iptables-legacy rules in the namespace --------------------
+# (no --root: the rule dump is of the namespace's kernel, so only on "/")
+ldoc() { DOC=$(xn doctor --json "$POL" 2>/dev/null); }
+ldoc
+expect neighbours.iptables_legacy PASS "neighbours: no iptables-legacy rules passes"
+if ip netns exec "$NS" iptables-legacy -A INPUT -p tcp --dport 9 -j DROP; then
+	ldoc
+	expect neighbours.iptables_legacy FAIL "neighbours: an iptables-legacy rule fails"
+	check_match "neighbours: the rule is counted, with its table" '^1 iptables-legacy rules .*filter' \
+		"$(printf '%s' "$DOC" | jq -r '.checks[] | select(.id == "neighbours.iptables_legacy") | .found')"
+	ip netns exec "$NS" iptables-legacy -F INPUT
+	ldoc
+	expect neighbours.iptables_legacy PASS "neighbours: an empty iptables-legacy table passes"
+else
+	not_ok "iptables-legacy can add a rule in the namespace"
+fi
+
+# ---- neighbours: container and VM managers' bridges and tables ------------------
+doc
+expect neighbours.containers PASS "neighbours: no container bridges or tables passes"
+ip -n "$NS" link add docker0 type bridge || not_ok "create bridge docker0"
+ip netns exec "$NS" nft add table inet lxd
+ip netns exec "$NS" nft add table ip nat && ip netns exec "$NS" nft add chain ip nat NETAVARK_FORWARD
+doc
+expect neighbours.docker WARN "neighbours: Docker's bridge docker0 warns"
+expect neighbours.lxd WARN "neighbours: LXD's table inet lxd warns"
+expect neighbours.podman WARN "neighbours: Podman's NETAVARK_FORWARD chain warns"
+check_match "neighbours: the table and chain are named" 'chain NETAVARK_FORWARD in table ip nat' \
+	"$(printf '%s' "$DOC" | jq -r '.checks[] | select(.id == "neighbours.podman") | .found')"
+expect neighbours.containers "" "neighbours: the all-clear is not given beside them"
 
 finish
