@@ -267,4 +267,14 @@ check_match "neighbours: the table and chain are named" 'chain NETAVARK_FORWARD 
 	"$(printf '%s' "$DOC" | jq -r '.checks[] | select(.id == "neighbours.podman") | .found')"
 expect neighbours.containers "" "neighbours: the all-clear is not given beside them"
 
+# ---- policy: the built-in fallback, loaded for real by `xnft boot` -------------
+echo 'this is not nft' >>"$XNFT_STATE_DIR/confirmed.nft"
+ip netns exec "$NS" nft delete table inet xnft
+xn boot >/dev/null 2>&1
+check_eq "boot with a broken confirmed policy falls back (exit 1)" 1 "$?"
+doc
+expect policy.fallback FAIL "policy: the fallback policy in use fails"
+check_match "policy: the boot's reason is shown" 'FALLBACK.*confirmed.nft' \
+	"$(printf '%s' "$DOC" | jq -r '.checks[] | select(.id == "policy.fallback") | .found')"
+
 finish
