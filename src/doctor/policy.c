@@ -13,11 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "analyze/diff.h"
 #include "analyze/trace.h"
 #include "apply/apply.h"
 #include "apply/fallback.h"
 #include "apply/state.h"
+#include "apply/table.h"
 #include "core/addr.h"
 #include "core/paths.h"
 #include "core/policy_load.h"
@@ -36,6 +39,78 @@ static void confirmed_fingerprint(char *fp, size_t n)
 	    kv_get(note, "fingerprint", fp, n))
 		fp[0] = '\0';
 	free(note);
+}
+
+/* The loaded table inet xnft as a policy directory of its own (dir made by the caller). */
+static int write_loaded_table(const char *dir, struct xerr *e)
+{
+	char *listing = NULL, *text = NULL, path[PATH_MAX];
+	FILE *f;
+	int rc = -1;
+
+	if (table_list_text(&listing, e))
+		return -1;
+	text = table_restore_text(listing, "xnft doctor: the table loaded now");
+	snprintf(path, sizeof(path), "%s/" POLICY_ENTRY_NAME, dir);
+	f = text ? fopen(path, "we") : NULL;
+	if (f) {
+		rc = fputs(text, f) < 0 ? -1 : 0;
+		rc |= fclose(f) ? -1 : 0;
+	}
+	if (rc)
+		xerr_set(e, 2, "%s: cannot write the loaded table", path);
+	free(listing);
+	free(text);
+	return rc;
+}
+
+/* The first difference diff_compute found, "input, now accepted: from wan0: ..." (+ how many more). */
+static void first_difference(const struct diff_result *d, char *buf, size_t n)
+{
+	size_t total = 0;
+
+	buf[0] = '\0';
+	for (int p = 0; p < SX__NPATHS; p++)
+		for (int k = 0; k < DIFF__NKINDS; k++) {
+			const struct ds_lines *l = &d->lines[p][k];
+
+			if (l->n && !buf[0])
+				snprintf(buf, n, "%s, %s: %s: %s", sx_path_name((enum sx_path)p),
+					 diff_kind_name((enum diff_kind)k), l->v[0].iface, l->v[0].text);
+			total += l->n;
+		}
+	if (total > 1)
+		snprintf(buf + strlen(buf), n - strlen(buf), " (and %zu more)", total - 1);
+}
+
+/* What differs between the confirmed policy and the loaded table, as `xnft diff` says it. */
+static void loaded_vs_confirmed(char *buf, size_t n)
+{
+	char confirmed[PATH_MAX], dir[] = "/tmp/xnft-doctor.XXXXXX", entry[PATH_MAX];
+	struct ruleset *old_rs = NULL, *new_rs = NULL;
+	struct diff_result d;
+	struct xerr e;
+
+	snprintf(buf, n, "the verdicts are the same (only counters, comments or handles differ)");
+	xerr_clear(&e);
+	if (!mkdtemp(dir)) {
+		snprintf(buf, n, "what differs is unknown: no temporary directory");
+		return;
+	}
+	snprintf(entry, sizeof(entry), "%s/" POLICY_ENTRY_NAME, dir);
+	if (state_path(confirmed, sizeof(confirmed), ST_CONFIRMED, &e) ||
+	    policy_load(confirmed, &old_rs, NULL, &e) || write_loaded_table(dir, &e) ||
+	    policy_load(dir, &new_rs, NULL, &e) || diff_compute(old_rs, new_rs, &d, &e)) {
+		snprintf(buf, n, "what differs is unknown: %s", e.msg);
+	} else {
+		if (d.changed)
+			first_difference(&d, buf, n);
+		diff_free(&d);
+	}
+	ruleset_free(old_rs);
+	ruleset_free(new_rs);
+	unlink(entry);
+	rmdir(dir);
 }
 
 static bool fallback_active(const struct apply_status *s)
@@ -68,13 +143,16 @@ static void check_state(const struct doctor_opts *o, struct doctor_report *r, co
 			   "a policy that was never confirmed is not what `xnft boot` loads",
 			   "xnft apply --confirm 120 && xnft confirm",
 			   "table inet xnft %.12s is loaded, but no policy was ever confirmed", s->live_hash);
-	else if (strcmp(fp, s->live_hash))
+	else if (strcmp(fp, s->live_hash)) {
+		char what[400];
+
+		loaded_vs_confirmed(what, sizeof(what));
 		doctor_add(r, G, "policy.loaded", DOCTOR_WARN,
 			   "the loaded table is not the confirmed one: a reboot brings back something else",
 			   "xnft status -v; xnft apply --confirm 120 && xnft confirm",
-			   "loaded table %.12s differs from the confirmed %.12s%s", s->live_hash, fp,
-			   s->policy_loaded && s->drift ? "; it differs from the policy on disk too" : "");
-	else
+			   "loaded table %.12s differs from the confirmed %.12s: %s", s->live_hash, fp,
+			   what);
+	} else
 		doctor_add(r, G, "policy.loaded", DOCTOR_PASS, NULL, NULL,
 			   "the loaded table inet xnft is the confirmed one (%.12s)", fp);
 	if (doctor_unit_enabled(o, "xnft.service"))

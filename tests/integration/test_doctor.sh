@@ -136,9 +136,11 @@ ln -s /lib/systemd/system/xnft.service "$F/etc/systemd/system/multi-user.target.
 doc
 expect policy.loaded PASS "policy: the loaded table is the confirmed one"
 expect policy.boot_unit PASS "policy: xnft.service enabled passes"
-ip netns exec "$NS" nft add rule inet xnft input tcp dport 4444 accept
+ip netns exec "$NS" nft insert rule inet xnft input tcp dport 4444 accept
 doc
 expect policy.loaded WARN "policy: a table changed by hand after confirm warns"
+check_match "policy: what differs is said as xnft diff says it" 'input, now accepted: .*dport 4444' \
+	"$(printf '%s' "$DOC" | jq -r '.checks[] | select(.id == "policy.loaded") | .found')"
 out=$(xn apply --confirm 120 "$POL" 2>&1) || { not_ok "apply --confirm in the namespace"; diag "$out"; }
 doc
 expect policy.pending WARN "policy: a pending confirmation warns"
