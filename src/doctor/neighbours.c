@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/exposure.h"
 #include "core/policy_load.h"
 #include "core/spawn.h"
 
@@ -194,6 +195,38 @@ static const char *table_of(const struct ruleset *rs, const struct manager *m, c
 	return buf[0] ? buf : NULL;
 }
 
+/*
+ * Every port another table forwards with a dnat (Docker's `-p`, libvirt's,
+ * a router's port forward), from exposure's forwarded section: new
+ * connections to it never meet table inet xnft's input chain.
+ */
+static void check_published(struct doctor_report *r, const struct ruleset *rs)
+{
+	struct exposure_query q = { .only_new = true };
+	struct exposure x;
+	struct xerr e;
+
+	if (!rs)
+		return;
+	xerr_clear(&e);
+	if (exposure_compute(rs, NULL, &q, &x, &e)) {
+		doctor_add(r, G, "neighbours.published", DOCTOR_WARN,
+			   "published ports cannot be listed", "xnft exposure --live --new",
+			   "the live ruleset's exposure cannot be computed: %s", e.msg);
+		return;
+	}
+	for (size_t i = 0; i < x.dnat.n; i++)
+		doctor_add(r, G, "neighbours.published", DOCTOR_WARN,
+			   "a published port is forwarded past table inet xnft's input chain: reachable "
+			   "by whoever the forward path lets through",
+			   "xnft exposure --live --new   # then unpublish it, or bind it to the mesh address",
+			   "%s: %s", x.dnat.v[i].iface, x.dnat.v[i].text);
+	if (!x.dnat.n)
+		doctor_add(r, G, "neighbours.published", DOCTOR_PASS, NULL, NULL,
+			   "no new connection is let through to a container, VM or other host by a dnat");
+	exposure_free(&x);
+}
+
 static void check_containers(const struct doctor_opts *o, struct doctor_report *r)
 {
 	struct ruleset *rs = NULL;
@@ -226,6 +259,7 @@ static void check_containers(const struct doctor_opts *o, struct doctor_report *
 		doctor_add(r, G, "neighbours.live_ruleset", DOCTOR_WARN,
 			   "other tools' tables cannot be seen", "nft list tables",
 			   "the live ruleset cannot be read: %s", e.msg);
+	check_published(r, rs);
 	ruleset_free(rs);
 }
 

@@ -34,7 +34,12 @@ doc() {
 	rm -f "$err"
 }
 # status ID: PASS, WARN or FAIL of the check ID in $DOC ("" when absent).
-status() { printf '%s' "$DOC" | jq -r --arg id "$1" '.checks[] | select(.id == $id) | .status'; }
+# (a check may be given once per thing found, e.g. each published port: the worst counts)
+status() {
+	printf '%s' "$DOC" | jq -r --arg id "$1" \
+		'[.checks[] | select(.id == $id) | .status] | if index("FAIL") then "FAIL"
+		 elif index("WARN") then "WARN" elif length > 0 then "PASS" else "" end'
+}
 expect() { check_eq "$3 ($1 $2)" "$2" "$(status "$1")"; }
 
 # ---- kernel: real sysctls of the namespace, then --fix ----------------------
@@ -258,6 +263,7 @@ fi
 # ---- neighbours: container and VM managers' bridges and tables ------------------
 doc
 expect neighbours.containers PASS "neighbours: no container bridges or tables passes"
+expect neighbours.published PASS "neighbours: no port forwarded passes"
 ip -n "$NS" link add docker0 type bridge || not_ok "create bridge docker0"
 ip netns exec "$NS" nft add table inet lxd
 ip netns exec "$NS" nft add table ip nat && ip netns exec "$NS" nft add chain ip nat NETAVARK_FORWARD
@@ -268,10 +274,24 @@ expect neighbours.podman WARN "neighbours: Podman's NETAVARK_FORWARD chain warns
 check_match "neighbours: the table and chain are named" 'chain NETAVARK_FORWARD in table ip nat' \
 	"$(printf '%s' "$DOC" | jq -r '.checks[] | select(.id == "neighbours.podman") | .found')"
 expect neighbours.containers "" "neighbours: the all-clear is not given beside them"
+ip netns exec "$NS" nft delete table ip nat
+ip -n "$NS" addr add 203.0.113.1/24 dev wan0 && ip -n "$NS" link set wan0 up
+if ip netns exec "$NS" nft -f "$ROOT/tests/integration/fixtures_nat/docker_published.nft"; then
+	doc
+	expect neighbours.published PASS "neighbours: a port Docker publishes but xnft's forward chain drops passes"
+	ip netns exec "$NS" nft delete table inet xnft
+	doc
+	expect neighbours.published WARN "neighbours: Docker's published port, forwarded, warns"
+	check_match "neighbours: the published port is listed with its target" \
+		'tcp dport 8080 → 172\.17\.0\.2:80' \
+		"$(printf '%s' "$DOC" | jq -r '.checks[] | select(.id == "neighbours.published") | .found')"
+else
+	not_ok "load Docker's published-port fixture in the namespace"
+fi
 
 # ---- policy: the built-in fallback, loaded for real by `xnft boot` -------------
 echo 'this is not nft' >>"$XNFT_STATE_DIR/confirmed.nft"
-ip netns exec "$NS" nft delete table inet xnft
+ip netns exec "$NS" nft delete table inet xnft 2>/dev/null
 xn boot >/dev/null 2>&1
 check_eq "boot with a broken confirmed policy falls back (exit 1)" 1 "$?"
 doc
