@@ -83,6 +83,8 @@ _xnft()
             mapfile -t COMPREPLY < <(compgen -W "tcp/ udp/" -- "$cur"); return 0 ;;
         --intents|--packets|--config|-c|--database|--socket)
             mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
+        --root)
+            mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return 0 ;;
         --mesh|--admin|--bogon-exempt|--wg-port|--ssh-port|--confirm|--since|--count|--top)
             return 0 ;;   # a value of the admin's own
     esac
@@ -98,7 +100,7 @@ _xnft()
             [ "$COMP_CWORD" -eq 2 ] && mapfile -t COMPREPLY < <(compgen -W "list add del" -- "$cur") ;;
         init)
             mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
-        check|lint|trace|exposure|verify|diff|apply|status)
+        check|lint|trace|exposure|verify|diff|apply|status|doctor)
             # POLICY: a directory holding nftables.conf, or the file itself
             mapfile -t COMPREPLY < <(compgen -d -- "$cur"; compgen -f -X '!*.conf' -- "$cur") ;;
     esac
