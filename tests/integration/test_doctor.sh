@@ -44,8 +44,15 @@ expect() { check_eq "$3 ($1 $2)" "$2" "$(status "$1")"; }
 
 # ---- kernel: real sysctls of the namespace, then --fix ----------------------
 ip netns exec "$NS" sysctl -qw net.ipv4.conf.all.accept_redirects=1 net.ipv4.tcp_syncookies=0 \
-	net.ipv4.conf.all.rp_filter=0
+	net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.all.log_martians=0 \
+	net.ipv4.conf.all.send_redirects=1 net.ipv4.conf.all.accept_source_route=1 \
+	net.ipv6.conf.all.accept_redirects=1 net.ipv6.conf.all.accept_source_route=1
 doc
+expect sysctl.log_martians WARN "kernel: martians not logged warns"
+expect sysctl.send_redirects WARN "kernel: sending redirects warns"
+expect sysctl.accept_source_route FAIL "kernel: accepting source routes fails"
+expect sysctl.ipv6.accept_redirects FAIL "kernel: accepting ICMPv6 redirects fails"
+expect sysctl.ipv6.accept_source_route FAIL "kernel: accepting IPv6 source routes fails"
 expect sysctl.accept_redirects FAIL "kernel: accepting ICMP redirects fails"
 expect sysctl.tcp_syncookies WARN "kernel: no SYN cookies warns"
 expect sysctl.rp_filter WARN "kernel: no reverse-path filter warns"
@@ -70,6 +77,10 @@ doc
 expect sysctl.accept_redirects PASS "kernel: after --fix redirects are refused"
 expect sysctl.tcp_syncookies PASS "kernel: after --fix SYN cookies are on"
 expect sysctl.rp_filter PASS "kernel: after --fix rp_filter is on"
+for id in log_martians send_redirects accept_source_route ipv6.accept_redirects \
+	ipv6.accept_source_route; do
+	expect "sysctl.$id" PASS "kernel: after --fix"
+done
 
 # ---- conntrack: the namespace's own loose pickup, fixed -----------------------
 if ip netns exec "$NS" sysctl -qw net.netfilter.nf_conntrack_tcp_loose=1; then
@@ -200,6 +211,11 @@ printf 'table ip v4only {\n\tchain input {\n\t\ttype filter hook input priority 
 POL=$T/pol-v4
 doc
 expect policy.ipv6 FAIL "policy: IPv6 on and only an ip table fails"
+POL=$T/missing
+doc
+expect policy.values FAIL "policy: a policy that does not load fails"
+check_match "policy: ... and says why" 'does not load: .*missing' \
+	"$(printf '%s' "$DOC" | jq -r '.checks[] | select(.id == "policy.values") | .found')"
 ip -n "$NS" link set wg0 name wg9
 POL=$POL_GOOD
 doc
@@ -266,11 +282,15 @@ expect neighbours.containers PASS "neighbours: no container bridges or tables pa
 expect neighbours.published PASS "neighbours: no port forwarded passes"
 ip -n "$NS" link add docker0 type bridge || not_ok "create bridge docker0"
 ip netns exec "$NS" nft add table inet lxd
+ip netns exec "$NS" nft add table ip libvirt_network
+ip -n "$NS" link add incusbr0 type bridge
 ip netns exec "$NS" nft add table ip nat && ip netns exec "$NS" nft add chain ip nat NETAVARK_FORWARD
 doc
 expect neighbours.docker WARN "neighbours: Docker's bridge docker0 warns"
 expect neighbours.lxd WARN "neighbours: LXD's table inet lxd warns"
 expect neighbours.podman WARN "neighbours: Podman's NETAVARK_FORWARD chain warns"
+expect neighbours.libvirt WARN "neighbours: libvirt's table ip libvirt_network warns"
+expect neighbours.incus WARN "neighbours: Incus's bridge incusbr0 warns"
 check_match "neighbours: the table and chain are named" 'chain NETAVARK_FORWARD in table ip nat' \
 	"$(printf '%s' "$DOC" | jq -r '.checks[] | select(.id == "neighbours.podman") | .found')"
 expect neighbours.containers "" "neighbours: the all-clear is not given beside them"
