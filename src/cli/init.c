@@ -16,6 +16,7 @@
 #include "core/err.h"
 #include "core/paths.h"
 #include "policy/embedded.h"
+#include "policy/containers.h"
 #include "policy/render.h"
 
 static void usage(FILE *out)
@@ -49,6 +50,9 @@ static void usage(FILE *out)
 		"                         xnft events --source nflog:N; needed when the policy\n"
 		"                         runs in a network namespace (the kernel log does not\n"
 		"                         print drops from other namespaces)\n"
+		"  --containers NAME   +  let the bridge of docker, podman, libvirt, lxd or incus\n"
+		"                         open connections out through WAN_IF (forward chain);\n"
+		"                         ports they publish stay dropped until a rule allows them\n"
 		"  --force                overwrite an existing DIR/nftables.conf\n"
 		"  -h, --help             show this help\n"
 		"\n"
@@ -69,6 +73,7 @@ enum {
 	OPT_BOGON_EXEMPT,
 	OPT_LOG,
 	OPT_FORCE,
+	OPT_CONTAINERS,
 };
 
 static const struct option options[] = {
@@ -82,6 +87,7 @@ static const struct option options[] = {
 	{ "bogon-exempt", required_argument, NULL, OPT_BOGON_EXEMPT },
 	{ "log",          required_argument, NULL, OPT_LOG },
 	{ "force",        no_argument,       NULL, OPT_FORCE },
+	{ "containers",   required_argument, NULL, OPT_CONTAINERS },
 	{ "help",         no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -92,6 +98,7 @@ struct init_args {
 	bool force;
 	bool wan_given;
 	bool mesh_given;
+	unsigned containers;   /* policy/containers.h managers whose bridge rules to enable */
 };
 
 /* One option with its argument: the value goes through the policy's checks. */
@@ -123,6 +130,8 @@ static int apply_option(struct init_args *a, int opt, const char *arg, struct xe
 	case OPT_FORCE:
 		a->force = true;
 		return 0;
+	case OPT_CONTAINERS:
+		return policy_containers_add(&a->containers, arg, e);
 	}
 	return cli_usage_xerr(e, "init", "unexpected option '%s'", arg ? arg : "?");
 }
@@ -235,7 +244,8 @@ int cmd_init(int argc, char **argv)
 	else
 		snprintf(wan_note, sizeof(wan_note), "no IPv4 default route found: WAN_IF falls back "
 			 "to %s (give the public interface with --wan)", a->v.wan_if);
-	if (policy_write_tree(&a->v, a->dir, a->force, &e) < 0)
+	if (policy_write_tree(&a->v, a->dir, a->force, &e) < 0 ||
+	    policy_containers_write(a->dir, a->containers, &e) < 0)
 		goto fail;
 	print_result(a, wan_note);
 	free(a);
