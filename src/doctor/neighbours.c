@@ -55,24 +55,43 @@ static void check_nftables_service(const struct doctor_opts *o, struct doctor_re
 			 : "nftables.service is enabled; /etc/nftables.conf does not flush the ruleset");
 }
 
-static void check_managers(const struct doctor_opts *o, struct doctor_report *r)
+/* A table of the live ruleset by family and name, or one holding chain (NULL: any chain). */
+static bool live_has(const struct ruleset *rs, enum rs_family fam, const char *table,
+		     const char *chain)
+{
+	for (size_t i = 0; rs && i < rs->ntables; i++) {
+		const struct rs_table *t = rs->tables[i];
+
+		if (t->family == fam && (!table || !strcmp(t->name, table)) &&
+		    (!chain || rs_table_chain(t, chain)))
+			return true;
+	}
+	return false;
+}
+
+static void check_managers(const struct doctor_opts *o, struct doctor_report *r,
+			   const struct ruleset *rs)
 {
 	char *ufw = doctor_read_file(o, "/etc/ufw/ufw.conf");
-	bool ufw_on = ufw && strstr(ufw, "\nENABLED=yes");
-	bool fwd_on = doctor_unit_enabled(o, "firewalld.service") ||
-		      doctor_exists(o, "/run/firewalld/firewalld.pid");
+	bool ufw_conf = ufw && (strstr(ufw, "\nENABLED=yes") || !strncmp(ufw, "ENABLED=yes", 11));
+	/* ufw through iptables-nft leaves its chains in the live ruleset; firewalld its table */
+	bool ufw_live = live_has(rs, RS_FAM_IP, "filter", "ufw-before-input");
+	bool fwd_unit = doctor_unit_enabled(o, "firewalld.service");
+	bool fwd_live = live_has(rs, RS_FAM_INET, "firewalld", NULL);
 
-	if (ufw && !ufw_on)
-		ufw_on = !strncmp(ufw, "ENABLED=yes", 11);
 	free(ufw);
-	doctor_add(r, G, "neighbours.ufw", ufw_on ? DOCTOR_FAIL : DOCTOR_PASS,
+	doctor_add(r, G, "neighbours.ufw", ufw_conf || ufw_live ? DOCTOR_FAIL : DOCTOR_PASS,
 		   "a second firewall manager rewrites rules xnft proved; each reload undoes the other",
 		   "ufw disable && systemctl disable ufw.service",
-		   ufw_on ? "ufw is enabled (/etc/ufw/ufw.conf ENABLED=yes)" : "ufw is not enabled");
-	doctor_add(r, G, "neighbours.firewalld", fwd_on ? DOCTOR_FAIL : DOCTOR_PASS,
+		   "ufw is %s", ufw_conf ? "enabled (/etc/ufw/ufw.conf ENABLED=yes)"
+			       : ufw_live ? "active (chain ufw-before-input in table ip filter)"
+					  : "not enabled");
+	doctor_add(r, G, "neighbours.firewalld", fwd_unit || fwd_live ? DOCTOR_FAIL : DOCTOR_PASS,
 		   "a second firewall manager rewrites rules xnft proved; each reload undoes the other",
 		   "systemctl disable --now firewalld.service",
-		   fwd_on ? "firewalld is enabled or running" : "firewalld is not enabled");
+		   "firewalld is %s", fwd_unit ? "enabled (firewalld.service)"
+				    : fwd_live ? "running (table inet firewalld is loaded)"
+					       : "not enabled");
 }
 
 /* Rules ("-A ...") in an iptables-legacy-save dump; -1 when the program cannot run. */
@@ -227,14 +246,11 @@ static void check_published(struct doctor_report *r, const struct ruleset *rs)
 	exposure_free(&x);
 }
 
-static void check_containers(const struct doctor_opts *o, struct doctor_report *r)
+static void check_containers(const struct doctor_opts *o, struct doctor_report *r,
+			     const struct ruleset *rs)
 {
-	struct ruleset *rs = NULL;
-	struct xerr e;
 	size_t found = 0;
 
-	if (policy_load_live(&rs, &e))
-		rs = NULL;
 	for (size_t i = 0; i < sizeof(managers) / sizeof(managers[0]); i++) {
 		const struct manager *m = &managers[i];
 		char br[64], tb[200], id[48];
@@ -255,18 +271,24 @@ static void check_containers(const struct doctor_opts *o, struct doctor_report *
 	if (!found)
 		doctor_add(r, G, "neighbours.containers", DOCTOR_PASS, NULL, NULL,
 			   "no Docker, Podman, libvirt, LXD or Incus bridges or tables");
-	if (!rs)
-		doctor_add(r, G, "neighbours.live_ruleset", DOCTOR_WARN,
-			   "other tools' tables cannot be seen", "nft list tables",
-			   "the live ruleset cannot be read: %s", e.msg);
 	check_published(r, rs);
-	ruleset_free(rs);
 }
 
 void doctor_check_neighbours(const struct doctor_opts *o, struct doctor_report *r)
 {
+	struct ruleset *rs = NULL;
+	struct xerr e;
+
+	xerr_clear(&e);
+	if (policy_load_live(&rs, &e)) {
+		rs = NULL;
+		doctor_add(r, G, "neighbours.live_ruleset", DOCTOR_WARN,
+			   "other tools' tables cannot be seen", "nft list tables",
+			   "the live ruleset cannot be read: %s", e.msg);
+	}
 	check_nftables_service(o, r);
-	check_managers(o, r);
+	check_managers(o, r, rs);
 	check_legacy(o, r);
-	check_containers(o, r);
+	check_containers(o, r, rs);
+	ruleset_free(rs);
 }

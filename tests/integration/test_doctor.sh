@@ -258,6 +258,13 @@ doc
 expect neighbours.nftables_service PASS "neighbours: nftables.service without flush ruleset passes"
 expect neighbours.ufw PASS "neighbours: ufw disabled passes"
 expect neighbours.firewalld PASS "neighbours: firewalld disabled passes"
+ip netns exec "$NS" nft add table inet firewalld
+ip netns exec "$NS" nft add table ip filter && ip netns exec "$NS" nft add chain ip filter ufw-before-input
+doc
+expect neighbours.firewalld FAIL "neighbours: firewalld's table loaded (running) fails"
+expect neighbours.ufw FAIL "neighbours: ufw's chains loaded (active) fails"
+ip netns exec "$NS" nft delete table inet firewalld
+ip netns exec "$NS" nft delete table ip filter
 
 # ---- neighbours: real iptables-legacy rules in the namespace --------------------
 # (no --root: the rule dump is of the namespace's kernel, so only on "/")
