@@ -326,4 +326,23 @@ expect policy.fallback FAIL "policy: the fallback policy in use fails"
 check_match "policy: the boot's reason is shown" 'FALLBACK.*confirmed.nft' \
 	"$(printf '%s' "$DOC" | jq -r '.checks[] | select(.id == "policy.fallback") | .found')"
 
+# ---- garbage in the readers' files: reported or skipped, never a crash ---------
+G=$T/garbage
+mkdir -p "$G/proc/sys/net/netfilter" "$G/proc/sys/net/ipv4" "$G/proc/net/stat" "$G/etc/ufw" \
+	"$G/etc/wireguard" "$G/sys/class/net"
+echo lots >"$G/proc/sys/net/netfilter/nf_conntrack_max"
+: >"$G/proc/sys/net/ipv4/tcp_syncookies"
+echo 'drop early_drop' >"$G/proc/net/stat/nf_conntrack"
+printf 'zz\n\n  \n' >>"$G/proc/net/stat/nf_conntrack"
+head -c 4096 /dev/urandom >"$G/etc/ufw/ufw.conf"
+{ printf 'ListenPort = '; head -c 100000 /dev/zero | tr '\0' 9; echo; } >"$G/etc/wireguard/wg0.conf"
+err=$(xn doctor --json --root "$G" "$POL" 2>&1 >/dev/null); rc=$?
+check_match "garbage fixture: exit 0 or 1, not a crash" '^[01]$' "$rc"
+check_eq "garbage fixture: no sanitizer report" "" "$(printf '%s\n' "$err" | grep -E 'Sanitizer|runtime error:')"
+echo 5 >"$G/proc/sys/net/netfilter/nf_conntrack_max"
+echo 1 >"$G/proc/sys/net/netfilter/nf_conntrack_count"
+DOC=$(xn doctor --json --root "$G" "$POL" 2>/dev/null)
+check_match "garbage fixture: a stat file without numbers sums to 0" 'drop 0, early_drop 0' \
+	"$(printf '%s' "$DOC" | jq -r '.checks[] | select(.id == "conntrack.drops") | .found')"
+
 finish
