@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,6 +170,32 @@ bool doctor_unit_enabled(const struct doctor_opts *o, const char *unit)
 	}
 	closedir(dp);
 	return found;
+}
+
+bool doctor_each_iface(const struct doctor_opts *o, bool (*fn)(const char *name, void *arg),
+		       void *arg)
+{
+	char dir[PATH_MAX];
+	struct dirent *d;
+	bool hit = false;
+	DIR *dp;
+
+	if (!o->root || !strcmp(o->root, "/")) {
+		struct if_nameindex *ifs = if_nameindex();
+
+		for (size_t i = 0; ifs && ifs[i].if_name && !hit; i++)
+			hit = fn(ifs[i].if_name, arg);
+		if (ifs)
+			if_freenameindex(ifs);
+		return hit;
+	}
+	if (doctor_path(o, "/sys/class/net", dir, sizeof(dir)) || !(dp = opendir(dir)))
+		return false;
+	while (!hit && (d = readdir(dp)))
+		if (d->d_name[0] != '.')
+			hit = fn(d->d_name, arg);
+	closedir(dp);
+	return hit;
 }
 
 int doctor_run(const struct doctor_opts *o, struct doctor_report *r, struct xerr *e)

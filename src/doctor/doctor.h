@@ -90,6 +90,14 @@ bool doctor_exists(const struct doctor_opts *o, const char *path);
 /* Is a systemd unit enabled: a symlink to it in root/etc/systemd/system/ *.wants? */
 bool doctor_unit_enabled(const struct doctor_opts *o, const char *unit);
 
+/*
+ * Call fn on each network interface name until it returns true (then true).
+ * On "/" they are the calling namespace's own (if_nameindex: the mounted
+ * sysfs may show another namespace's); under a root, root/sys/class/net.
+ */
+bool doctor_each_iface(const struct doctor_opts *o, bool (*fn)(const char *name, void *arg),
+		       void *arg);
+
 void doctor_check_kernel(const struct doctor_opts *o, struct doctor_report *r);
 void doctor_check_conntrack(const struct doctor_opts *o, struct doctor_report *r);
 void doctor_check_policy(const struct doctor_opts *o, struct doctor_report *r);

@@ -178,22 +178,31 @@ static const struct manager managers[] = {
 	{ "incus", { "incusbr", NULL }, { "inet/incus", NULL }, NULL },
 };
 
+struct bridge_find {
+	const struct manager *m;
+	char *buf;
+	size_t n;
+};
+
+static bool bridge_match(const char *name, void *arg)
+{
+	struct bridge_find *f = arg;
+
+	for (size_t i = 0; i < 3 && f->m->bridge_prefix[i]; i++)
+		if (!strncmp(name, f->m->bridge_prefix[i], strlen(f->m->bridge_prefix[i]))) {
+			snprintf(f->buf, f->n, "%s", name);
+			return true;
+		}
+	return false;
+}
+
 static const char *bridge_of(const struct doctor_opts *o, const struct manager *m, char *buf,
 			     size_t n)
 {
-	char dir[PATH_MAX];
-	struct dirent *d;
-	DIR *dp;
+	struct bridge_find f = { m, buf, n };
 
 	buf[0] = '\0';
-	if (doctor_path(o, "/sys/class/net", dir, sizeof(dir)) || !(dp = opendir(dir)))
-		return NULL;
-	while (!buf[0] && (d = readdir(dp)))
-		for (size_t i = 0; i < 3 && m->bridge_prefix[i]; i++)
-			if (!strncmp(d->d_name, m->bridge_prefix[i], strlen(m->bridge_prefix[i])))
-				snprintf(buf, n, "%s", d->d_name);
-	closedir(dp);
-	return buf[0] ? buf : NULL;
+	return doctor_each_iface(o, bridge_match, &f) ? buf : NULL;
 }
 
 static const char *table_of(const struct ruleset *rs, const struct manager *m, char *buf, size_t n)

@@ -301,21 +301,27 @@ static void define_value(struct trace_defines *d, const char *name, char *buf, s
 		snprintf(buf, n, "%s", raw);
 }
 
+static bool same_name(const char *name, void *arg)
+{
+	return !strcmp(name, arg);
+}
+
 static void check_iface(const struct doctor_opts *o, struct doctor_report *r, const char *define,
 			const char *name)
 {
-	char path[128], id[48], fix[160];
+	char id[48], fix[160];
+	bool present;
 
 	snprintf(id, sizeof(id), "policy.%s", define);
 	for (char *p = id; *p; p++)
 		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
 	if (!name[0])
 		return;
-	snprintf(path, sizeof(path), "/sys/class/net/%s", name);
+	present = doctor_each_iface(o, same_name, (void *)name);
 	snprintf(fix, sizeof(fix), "ip -br link   # then set %s in the policy to the right name", define);
-	doctor_add(r, G, id, doctor_exists(o, path) ? DOCTOR_PASS : DOCTOR_FAIL,
+	doctor_add(r, G, id, present ? DOCTOR_PASS : DOCTOR_FAIL,
 		   "rules on a missing interface never match: what they allow or protect does not happen",
-		   fix, "%s = %s: %s", define, name, doctor_exists(o, path) ? "present" : "NO SUCH INTERFACE");
+		   fix, "%s = %s: %s", define, name, present ? "present" : "NO SUCH INTERFACE");
 }
 
 /* ListenPort in /etc/wireguard/IF.conf; 0 when not there. */
