@@ -266,7 +266,7 @@ static int lab_doctor(void *arg, struct xerr *e)
 	printf("\nxnft doctor on the lab host (%s):\n", LAB_NS_HOST);
 	for (size_t i = 0; i < r.n; i++)
 		if (r.checks[i].level != DOCTOR_PASS)
-			printf("  %s  %-32s %s\n", doctor_level_name(r.checks[i].level),
+			printf("  [%s] %-32s %s\n", doctor_level_name(r.checks[i].level),
 			       r.checks[i].id, r.checks[i].found);
 	printf("  %zu passed, %zu %s, %zu failed (xnft doctor: why and the fix for each)\n",
 	       doctor_count(&r, DOCTOR_PASS), doctor_count(&r, DOCTOR_WARN),
