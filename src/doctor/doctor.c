@@ -139,11 +139,12 @@ int doctor_read_ll(const struct doctor_opts *o, const char *path, long long *v)
 	return errno || end == line ? -1 : 0;
 }
 
-bool doctor_exists(const struct doctor_opts *o, const char *path)
+void doctor_sysctl_path(const char *key, char *buf, size_t n)
 {
-	char full[PATH_MAX];
-
-	return !doctor_path(o, path, full, sizeof(full)) && access(full, F_OK) == 0;
+	snprintf(buf, n, "/proc/sys/%s", key);
+	for (char *p = buf + strlen("/proc/sys/"); *p; p++)
+		if (*p == '.')
+			*p = '/';
 }
 
 bool doctor_unit_enabled(const struct doctor_opts *o, const char *unit)
@@ -277,10 +278,7 @@ static int sysctl_write_live(const struct doctor_opts *o, const char *key, const
 	char rel[160], full[PATH_MAX];
 	int fd;
 
-	snprintf(rel, sizeof(rel), "/proc/sys/%s", key);
-	for (char *p = rel + 10; *p; p++)
-		if (*p == '.')
-			*p = '/';
+	doctor_sysctl_path(key, rel, sizeof(rel));
 	if (doctor_path(o, rel, full, sizeof(full)))
 		return xerr_set(e, 2, "%s: path too long", rel);
 	fd = open(full, O_WRONLY | O_TRUNC | O_CLOEXEC);

@@ -86,7 +86,8 @@ int doctor_read_line(const struct doctor_opts *o, const char *path, char *buf, s
 int doctor_read_ll(const struct doctor_opts *o, const char *path, long long *v);
 /* A whole file under the root (malloc'd, NUL-ended); NULL when it cannot be read. */
 char *doctor_read_file(const struct doctor_opts *o, const char *path);
-bool doctor_exists(const struct doctor_opts *o, const char *path);
+/* "net.ipv4.tcp_syncookies" -> "/proc/sys/net/ipv4/tcp_syncookies" */
+void doctor_sysctl_path(const char *key, char *buf, size_t n);
 /* Is a systemd unit enabled: a symlink to it in root/etc/systemd/system/ *.wants? */
 bool doctor_unit_enabled(const struct doctor_opts *o, const char *unit);
 

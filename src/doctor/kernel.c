@@ -32,15 +32,6 @@ static const struct sysctl_want wants[] = {
 	  "source-routed packets choose their own path past the filters" },
 };
 
-/* "net.ipv4.tcp_syncookies" -> "/proc/sys/net/ipv4/tcp_syncookies" */
-static void proc_path(const char *key, char *buf, size_t n)
-{
-	snprintf(buf, n, "/proc/sys/%s", key);
-	for (char *p = buf + 10; *p; p++)
-		if (*p == '.')
-			*p = '/';
-}
-
 static void check_one(const struct doctor_opts *o, struct doctor_report *r,
 		      const struct sysctl_want *w)
 {
@@ -48,7 +39,7 @@ static void check_one(const struct doctor_opts *o, struct doctor_report *r,
 	long long v;
 	bool ok;
 
-	proc_path(w->key, path, sizeof(path));
+	doctor_sysctl_path(w->key, path, sizeof(path));
 	snprintf(id, sizeof(id), "sysctl.%s", strrchr(w->key, '.') + 1);
 	if (!strncmp(w->key, "net.ipv6", 8))
 		snprintf(id, sizeof(id), "sysctl.ipv6.%s", strrchr(w->key, '.') + 1);

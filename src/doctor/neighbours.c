@@ -8,8 +8,6 @@
  */
 #include "doctor/doctor.h"
 
-#include <dirent.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
