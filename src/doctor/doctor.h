@@ -102,6 +102,7 @@ bool doctor_each_iface(const struct doctor_opts *o, bool (*fn)(const char *name,
 void doctor_check_kernel(const struct doctor_opts *o, struct doctor_report *r);
 void doctor_check_conntrack(const struct doctor_opts *o, struct doctor_report *r);
 void doctor_check_policy(const struct doctor_opts *o, struct doctor_report *r);
+void doctor_check_policy_state(const struct doctor_opts *o, struct doctor_report *r);
 void doctor_check_neighbours(const struct doctor_opts *o, struct doctor_report *r);
 
 #endif
