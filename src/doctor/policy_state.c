@@ -113,20 +113,11 @@ static bool fallback_active(const struct apply_status *s)
 	       strstr(s->applies[0].policy, "xnft boot");
 }
 
-void doctor_check_policy_state(const struct doctor_opts *o, struct doctor_report *r)
+/* The loaded table against the confirmed one. */
+static void check_loaded(struct doctor_report *r, const struct apply_status *s)
 {
-	const char *policy = o->policy;
-	struct apply_status *s = calloc(1, sizeof(*s));
 	char fp[TABLE_HASH_HEX];
-	struct xerr e;
 
-	xerr_clear(&e);
-	if (!s || apply_status(policy, s, &e)) {
-		doctor_add(r, G, "policy.state", DOCTOR_FAIL, "without it nothing below can be judged",
-			   "xnft status", "the apply state cannot be read: %s", s ? e.msg : "out of memory");
-		free(s);
-		return;
-	}
 	confirmed_fingerprint(fp, sizeof(fp));
 	if (!s->live_present)
 		doctor_add(r, G, "policy.loaded", DOCTOR_FAIL,
@@ -149,6 +140,35 @@ void doctor_check_policy_state(const struct doctor_opts *o, struct doctor_report
 	} else
 		doctor_add(r, G, "policy.loaded", DOCTOR_PASS, NULL, NULL,
 			   "the loaded table inet xnft is the confirmed one (%.12s)", fp);
+}
+
+static void check_pending(struct doctor_report *r, const struct apply_status *s)
+{
+	if (s->pending)
+		doctor_add(r, G, "policy.pending", s->pend.alive ? DOCTOR_WARN : DOCTOR_FAIL,
+			   s->pend.alive ? "the policy is reverted unless confirmed"
+					 : "the guard is gone: nothing will confirm or revert this policy",
+			   s->pend.alive ? "xnft confirm" : "xnft rollback   # or: xnft apply --confirm 120",
+			   "apply %s of %s waits for confirmation%s", s->pend.id, s->pend.policy,
+			   s->pend.alive ? "" : " (its guard is GONE)");
+	else
+		doctor_add(r, G, "policy.pending", DOCTOR_PASS, NULL, NULL, "no confirmation pending");
+}
+
+void doctor_check_policy_state(const struct doctor_opts *o, struct doctor_report *r)
+{
+	const char *policy = o->policy;
+	struct apply_status *s = calloc(1, sizeof(*s));
+	struct xerr e;
+
+	xerr_clear(&e);
+	if (!s || apply_status(policy, s, &e)) {
+		doctor_add(r, G, "policy.state", DOCTOR_FAIL, "without it nothing below can be judged",
+			   "xnft status", "the apply state cannot be read: %s", s ? e.msg : "out of memory");
+		free(s);
+		return;
+	}
+	check_loaded(r, s);
 	if (doctor_unit_enabled(o, "xnft.service"))
 		doctor_add(r, G, "policy.boot_unit", DOCTOR_PASS, NULL, NULL, "xnft.service is enabled");
 	else
@@ -161,14 +181,6 @@ void doctor_check_policy_state(const struct doctor_opts *o, struct doctor_report
 		   fallback_active(s) ? "the built-in FALLBACK policy is loaded: %s"
 				      : "the fallback policy is not in use%s",
 		   fallback_active(s) ? s->boot_reason : "");
-	if (s->pending)
-		doctor_add(r, G, "policy.pending", s->pend.alive ? DOCTOR_WARN : DOCTOR_FAIL,
-			   s->pend.alive ? "the policy is reverted unless confirmed"
-					 : "the guard is gone: nothing will confirm or revert this policy",
-			   s->pend.alive ? "xnft confirm" : "xnft rollback   # or: xnft apply --confirm 120",
-			   "apply %s of %s waits for confirmation%s", s->pend.id, s->pend.policy,
-			   s->pend.alive ? "" : " (its guard is GONE)");
-	else
-		doctor_add(r, G, "policy.pending", DOCTOR_PASS, NULL, NULL, "no confirmation pending");
+	check_pending(r, s);
 	free(s);
 }
