@@ -200,18 +200,19 @@ static void check_wg_port(const struct doctor_opts *o, struct doctor_report *r,
 	if (!v->mesh_if[0] || !v->wg_port)
 		return;
 	port = wg_listen_port(o, v->mesh_if, &have);
-	snprintf(fix, sizeof(fix), "set ListenPort = %d in /etc/wireguard/%s.conf (or WG_PORT = %ld in "
-		 "the policy)", v->wg_port, v->mesh_if, port);
-	if (!have)
+	snprintf(fix, sizeof(fix), "set ListenPort = %d in /etc/wireguard/%s.conf%s", v->wg_port,
+		 v->mesh_if, port ? " (or WG_PORT to the port it listens on, in the policy)" : "");
+	if (!have) {
+		snprintf(fix, sizeof(fix), "wg show %s listen-port   # compare with WG_PORT by hand",
+			 v->mesh_if);
 		doctor_add(r, G, "policy.wg_port", DOCTOR_WARN,
-			   "the ListenPort cannot be compared with WG_PORT",
-			   "wg show %s listen-port   # compare with WG_PORT by hand",
+			   "the ListenPort cannot be compared with WG_PORT", fix,
 			   "no /etc/wireguard/%s.conf (WireGuard configured some other way?)", v->mesh_if);
-	else if (port != v->wg_port)
+	} else if (port != v->wg_port)
 		doctor_add(r, G, "policy.wg_port", DOCTOR_FAIL,
 			   "the policy opens one port and WireGuard listens on another: no peer can connect",
-			   fix, "WireGuard %s listens on %ld, the policy's WG_PORT is %d", v->mesh_if, port,
-			   v->wg_port);
+			   fix, "WireGuard %s listens on %ld%s, the policy's WG_PORT is %d", v->mesh_if,
+			   port, port ? "" : " (no ListenPort: a random port at each start)", v->wg_port);
 	else
 		doctor_add(r, G, "policy.wg_port", DOCTOR_PASS, NULL, NULL,
 			   "WireGuard %s listens on WG_PORT %d", v->mesh_if, v->wg_port);

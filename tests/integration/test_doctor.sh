@@ -174,6 +174,8 @@ expect policy.mesh_if PASS "policy: MESH_IF wg0 exists"
 expect policy.wan_if PASS "policy: WAN_IF wan0 exists"
 expect policy.ipv6 PASS "policy: an inet table filters IPv6"
 expect policy.wg_port WARN "policy: no wg0.conf to compare WG_PORT with warns"
+check_eq "policy: ... the fix names the interface" "wg show wg0 listen-port   # compare with WG_PORT by hand" \
+	"$(printf '%s' "$DOC" | jq -r '.checks[] | select(.id == "policy.wg_port") | .fix')"
 printf '[Interface]\nPrivateKey = x\nListenPort = 51820\n' >"$F/etc/wireguard/wg0.conf"
 chmod 600 "$F/etc/wireguard/wg0.conf"
 doc
