@@ -116,17 +116,22 @@ static bool fallback_active(const struct apply_status *s)
 /* The loaded table against the confirmed one. */
 static void check_loaded(struct doctor_report *r, const struct apply_status *s)
 {
-	char fp[TABLE_HASH_HEX];
+	char fp[TABLE_HASH_HEX], apply[PATH_MAX + 96], drift[PATH_MAX + 128];
+
+	/* the policy apply_status judged: the one given, or the last applied, or the default */
+	snprintf(apply, sizeof(apply), "xnft apply %s --confirm 120; then, from a second SSH "
+		 "session: xnft confirm", s->policy);
+	snprintf(drift, sizeof(drift), "xnft status -v; %s", apply);
 
 	confirmed_fingerprint(fp, sizeof(fp));
 	if (!s->live_present)
 		doctor_add(r, G, "policy.loaded", DOCTOR_FAIL,
 			   "without table inet xnft the host is open to everything",
-			   "xnft apply --confirm 120 && xnft confirm", "no table inet xnft is loaded");
+			   apply, "no table inet xnft is loaded");
 	else if (!fp[0])
 		doctor_add(r, G, "policy.loaded", DOCTOR_WARN,
 			   "a policy that was never confirmed is not what `xnft boot` loads",
-			   "xnft apply --confirm 120 && xnft confirm",
+			   apply,
 			   "table inet xnft %.12s is loaded, but no policy was ever confirmed", s->live_hash);
 	else if (strcmp(fp, s->live_hash)) {
 		char what[400];
@@ -134,7 +139,7 @@ static void check_loaded(struct doctor_report *r, const struct apply_status *s)
 		loaded_vs_confirmed(what, sizeof(what));
 		doctor_add(r, G, "policy.loaded", DOCTOR_WARN,
 			   "the loaded table is not the confirmed one: a reboot brings back something else",
-			   "xnft status -v; xnft apply --confirm 120 && xnft confirm",
+			   drift,
 			   "loaded table %.12s differs from the confirmed %.12s: %s", s->live_hash, fp,
 			   what);
 	} else
@@ -148,7 +153,7 @@ static void check_pending(struct doctor_report *r, const struct apply_status *s)
 		doctor_add(r, G, "policy.pending", s->pend.alive ? DOCTOR_WARN : DOCTOR_FAIL,
 			   s->pend.alive ? "the policy is reverted unless confirmed"
 					 : "the guard is gone: nothing will confirm or revert this policy",
-			   s->pend.alive ? "xnft confirm" : "xnft rollback   # or: xnft apply --confirm 120",
+			   s->pend.alive ? "xnft confirm" : "xnft rollback   # back to the confirmed policy",
 			   "apply %s of %s waits for confirmation%s", s->pend.id, s->pend.policy,
 			   s->pend.alive ? "" : " (its guard is GONE)");
 	else
@@ -177,7 +182,7 @@ void doctor_check_policy_state(const struct doctor_opts *o, struct doctor_report
 			   "systemctl enable xnft.service", "xnft.service is not enabled");
 	doctor_add(r, G, "policy.fallback", fallback_active(s) ? DOCTOR_FAIL : DOCTOR_PASS,
 		   "the confirmed policy did not load at boot; only mesh and break-glass SSH work",
-		   "xnft status; xnft check && xnft apply --confirm 120",
+		   "xnft status   # why the confirmed policy failed; fix it, then xnft apply --confirm 120",
 		   fallback_active(s) ? "the built-in FALLBACK policy is loaded: %s"
 				      : "the fallback policy is not in use%s",
 		   fallback_active(s) ? s->boot_reason : "");
