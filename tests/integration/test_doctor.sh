@@ -144,6 +144,9 @@ check_eq "--fix leaves the established timeout alone (it would cut idle sessions
 # ---- policy: state of the apply, boot unit, pending confirmation ------------
 doc
 expect policy.loaded FAIL "policy: no table inet xnft loaded fails"
+check_match "policy: the fix applies this policy with a confirm window" \
+	"^xnft apply $POL --confirm 120; then, from a second SSH session: xnft confirm\$" \
+	"$(printf '%s' "$DOC" | jq -r '.checks[] | select(.id == "policy.loaded") | .fix')"
 expect policy.boot_unit FAIL "policy: xnft.service not enabled fails"
 expect policy.pending PASS "policy: nothing pending passes"
 expect policy.fallback PASS "policy: the fallback policy not in use passes"

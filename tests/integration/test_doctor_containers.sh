@@ -9,7 +9,9 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 
-INET=$(ns_add inet) && HOST=$(ns_add host) && CT=$(ns_add ct) || { not_ok "namespaces"; finish; }
+if ! { INET=$(ns_add inet) && HOST=$(ns_add host) && CT=$(ns_add ct); }; then
+	not_ok "namespaces"; finish
+fi
 T=$(tmpdir) || { not_ok "temp dir"; finish; }
 export XNFT_STATE_DIR=$T/state
 {
@@ -43,10 +45,8 @@ POL=$T/pol
 check_eq "init --containers docker exits 0" 0 "$?"
 out=$(ip netns exec "$HOST" "$XNFT" apply "$POL" 2>&1) || { not_ok "apply the policy"; diag "$out"; }
 
-for p in 80; do
-	ip netns exec "$CT" "$XPKT" listen --port $p --count 1000 --timeout-ms 120000 >"$T/l$p" 2>&1 &
-	track_pid $!
-done
+ip netns exec "$CT" "$XPKT" listen --port 80 --count 1000 --timeout-ms 120000 >"$T/l80" 2>&1 &
+track_pid $!
 ip netns exec "$INET" "$XPKT" listen --port 443 --count 1000 --timeout-ms 120000 >"$T/l443" 2>&1 &
 track_pid $!
 for _ in $(seq 1 50); do

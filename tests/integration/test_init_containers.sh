@@ -28,8 +28,9 @@ check_eq "without --containers the same connection is dropped" drop \
 	"$(verdict "$T/none" iif docker0 oif wan0 ip saddr 172.17.0.2 ip daddr 1.1.1.1 tcp dport 443 ct state new)"
 check_eq "a port published to a container stays dropped from the WAN" drop \
 	"$(verdict "$T/all" iif wan0 oif docker0 ip saddr 1.1.1.1 ip daddr 172.17.0.2 tcp dport 80 ct state new)"
+# shellcheck disable=SC2016  # $WAN_IF is the nft define, literally
 check_eq "the shipped commented Docker rule is the one enabled (not added twice)" 1 \
-	"$(grep -c 'iifname "docker0" oifname \$WAN_IF ct state new' "$T/all/rules/80-forward.nft")"
+	"$(grep -cF 'iifname "docker0" oifname $WAN_IF ct state new' "$T/all/rules/80-forward.nft")"
 check_eq "a manager not asked for stays commented" 1 \
 	"$(grep -c '^[[:space:]]*# iifname "lxdbr0"' "$T/none/rules/80-forward.nft")"
 
