@@ -37,8 +37,8 @@ static void usage(FILE *out)
 		"  --root DIR  read /proc, /sys and /etc under DIR (tests, a mounted image)\n"
 		"  -h, --help  show this help\n"
 		"\n"
-		"Exit status: 0 every check passed (WARNs allowed unless --strict), 1 a check\n"
-		"failed, 2 usage or environment error.\n");
+		"Needs root. Exit status: 0 every check passed (WARNs allowed unless --strict),\n"
+		"1 a check failed, 2 usage or environment error (not root included).\n");
 }
 
 static void print_text(const struct doctor_report *r)

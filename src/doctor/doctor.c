@@ -202,6 +202,12 @@ bool doctor_each_iface(const struct doctor_opts *o, bool (*fn)(const char *name,
 int doctor_run(const struct doctor_opts *o, struct doctor_report *r, struct xerr *e)
 {
 	memset(r, 0, sizeof(*r));
+	/* half the checks read the loaded ruleset and the apply state: without root they would
+	 * all fail and hide the real findings */
+	if (geteuid() != 0)
+		return xerr_set(e, 2, "needs root: it reads the loaded ruleset, the apply state and "
+				"the policy in a private namespace"),
+		       xerr_hint(e, "run it as root (sudo xnft doctor)");
 	doctor_check_kernel(o, r);
 	doctor_check_conntrack(o, r);
 	doctor_check_policy(o, r);

@@ -52,7 +52,7 @@ struct doctor_opts {
 #define DOCTOR_SYSCTL_FILE "/etc/sysctl.d/90-xnft-doctor.conf"
 #define DOCTOR_MODPROBE_FILE "/etc/modprobe.d/xnft-doctor.conf"
 
-/* Run every check group. -1 only when the report cannot be built (memory). */
+/* Run every check group. -1 when not root, or when the report cannot be built (memory). */
 int doctor_run(const struct doctor_opts *o, struct doctor_report *r, struct xerr *e);
 void doctor_report_free(struct doctor_report *r);
 

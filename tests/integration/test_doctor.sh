@@ -245,6 +245,10 @@ out=$(xn doctor --json --root "$T/nowhere" 2>/dev/null); rc=$?
 check_eq "--root that is not a directory exits 2" 2 "$rc"
 check_match "... with the JSON failure object naming it" '"error".*nowhere.*"ok": false' "$(printf '%s' "$out" | tr -d '\n')"
 
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$XNFT" doctor --json "$POL" 2>/dev/null); rc=$?
+check_eq "not root: exit 2" 2 "$rc"
+check_match "not root: the failure object says it needs root" '"message": "needs root' "$out"
+
 # ---- neighbours: nftables.service, ufw, firewalld from /etc --------------------
 W=$F/etc/systemd/system/sysinit.target.wants
 mkdir -p "$W"
