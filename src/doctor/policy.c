@@ -20,6 +20,7 @@
 #include "core/addr.h"
 #include "core/paths.h"
 #include "core/policy_load.h"
+#include "core/spawn.h"
 
 #define G "policy"
 
@@ -190,16 +191,42 @@ static long wg_listen_port(const struct doctor_opts *o, const char *ifname, bool
 	return port;
 }
 
+/*
+ * The port the interface listens on now, from WireGuard itself (`wg show`:
+ * the kernel's netlink or wireguard-go's UAPI socket); -1 when unknown.
+ * Only on "/": a fixture root has no live WireGuard.
+ */
+static long wg_live_port(const struct doctor_opts *o, const char *ifname)
+{
+	char *argv[] = { "wg", "show", (char *)ifname, "listen-port", NULL };
+	char *out = NULL, *end;
+	struct xerr e;
+	long port = -1;
+
+	if ((!o->root || !strcmp(o->root, "/")) && !spawn_capture(argv, &out, &e) && out) {
+		port = strtol(out, &end, 10);
+		if (end == out)
+			port = -1;
+	}
+	free(out);
+	return port;
+}
+
 static void check_wg_port(const struct doctor_opts *o, struct doctor_report *r,
 			  const struct fallback_values *v)
 {
-	char fix[200];
+	char fix[200], where[64];
 	bool have;
 	long port;
 
 	if (!v->mesh_if[0] || !v->wg_port)
 		return;
 	port = wg_listen_port(o, v->mesh_if, &have);
+	snprintf(where, sizeof(where), "/etc/wireguard/%s.conf", v->mesh_if);
+	if (!have && (port = wg_live_port(o, v->mesh_if)) >= 0) {
+		have = true;
+		snprintf(where, sizeof(where), "wg show %s", v->mesh_if);
+	}
 	snprintf(fix, sizeof(fix), "set ListenPort = %d in /etc/wireguard/%s.conf%s", v->wg_port,
 		 v->mesh_if, port ? " (or WG_PORT to the port it listens on, in the policy)" : "");
 	if (!have) {
@@ -207,15 +234,17 @@ static void check_wg_port(const struct doctor_opts *o, struct doctor_report *r,
 			 v->mesh_if);
 		doctor_add(r, G, "policy.wg_port", DOCTOR_WARN,
 			   "the ListenPort cannot be compared with WG_PORT", fix,
-			   "no /etc/wireguard/%s.conf (WireGuard configured some other way?)", v->mesh_if);
+			   "no /etc/wireguard/%s.conf and no WireGuard interface %s to ask", v->mesh_if,
+			   v->mesh_if);
 	} else if (port != v->wg_port)
 		doctor_add(r, G, "policy.wg_port", DOCTOR_FAIL,
 			   "the policy opens one port and WireGuard listens on another: no peer can connect",
-			   fix, "WireGuard %s listens on %ld%s, the policy's WG_PORT is %d", v->mesh_if,
-			   port, port ? "" : " (no ListenPort: a random port at each start)", v->wg_port);
+			   fix, "WireGuard %s listens on %ld%s (%s), the policy's WG_PORT is %d",
+			   v->mesh_if, port, port ? "" : " (no ListenPort: a random port at each start)",
+			   where, v->wg_port);
 	else
 		doctor_add(r, G, "policy.wg_port", DOCTOR_PASS, NULL, NULL,
-			   "WireGuard %s listens on WG_PORT %d", v->mesh_if, v->wg_port);
+			   "WireGuard %s listens on WG_PORT %d (%s)", v->mesh_if, v->wg_port, where);
 }
 
 /* Private keys and the configs holding them: readable by owner only. */

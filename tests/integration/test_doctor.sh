@@ -354,4 +354,30 @@ DOC=$(xn doctor --json --root "$G" "$POL" 2>/dev/null)
 check_match "garbage fixture: a stat file without numbers sums to 0" 'drop 0, early_drop 0' \
 	"$(printf '%s' "$DOC" | jq -r '.checks[] | select(.id == "conntrack.drops") | .found')"
 
+# ---- WireGuard's own listen port (wg show: wireguard-go's UAPI), no config file --
+WGIF=wgd$$
+POLWG=$T/polwg
+"$XNFT" init "$POLWG" --wan wan0 --mesh-if "$WGIF" --wg-port 51820 >/dev/null 2>&1
+ip netns exec "$NS" wireguard-go -f "$WGIF" >"$T/wg.log" 2>&1 &
+WGPID=$!
+WGSTART=$(pid_start "$WGPID")
+track_pid "$WGPID"
+for _ in $(seq 1 50); do [ -S "/var/run/wireguard/$WGIF.sock" ] && break; sleep 0.1; done
+(umask 077 && wg genkey >"$T/wg.key")
+if ip netns exec "$NS" wg set "$WGIF" listen-port 51820 private-key "$T/wg.key"; then
+	DOC=$(xn doctor --json "$POLWG" 2>/dev/null)
+	expect policy.wg_port PASS "policy: WireGuard asked with wg show listens on WG_PORT"
+	check_match "policy: ... and says where the port came from" "\(wg show $WGIF\)" \
+		"$(printf '%s' "$DOC" | jq -r '.checks[] | select(.id == "policy.wg_port") | .found')"
+	ip netns exec "$NS" wg set "$WGIF" listen-port 51999
+	DOC=$(xn doctor --json "$POLWG" 2>/dev/null)
+	expect policy.wg_port FAIL "policy: WireGuard listening on another port than WG_PORT fails"
+else
+	not_ok "wireguard-go interface $WGIF in the namespace"; sed 's/^/#   /' "$T/wg.log"
+fi
+# stop the wireguard-go this test started, only while the PID is still that process
+[ -n "$WGSTART" ] && [ "$(pid_start "$WGPID")" = "$WGSTART" ] && kill "$WGPID"
+for _ in $(seq 1 50); do [ -S "/var/run/wireguard/$WGIF.sock" ] || break; sleep 0.1; done
+check_fails "wireguard-go's control socket is gone" test -e "/var/run/wireguard/$WGIF.sock"
+
 finish
