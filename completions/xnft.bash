@@ -85,6 +85,8 @@ _xnft()
             mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return 0 ;;
         --intents|--packets|--config|-c|--database|--socket|--wg-conf)
             mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
+        --root)
+            mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return 0 ;;
         --mesh|--admin|--bogon-exempt|--wg-port|--ssh-port|--confirm|--since|--count|--top)
             return 0 ;;   # a value of the admin's own
     esac
@@ -111,7 +113,7 @@ _xnft()
                 "$("$xnft" services --known 2>/dev/null | awk '{ print $1 }') tcp/ udp/" -- "$cur") ;;
         init)
             mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
-        check|lint|trace|exposure|verify|diff|apply|status)
+        check|lint|trace|exposure|verify|diff|apply|status|doctor)
             # POLICY: a directory holding nftables.conf, or the file itself
             mapfile -t COMPREPLY < <(compgen -d -- "$cur"; compgen -f -X '!*.conf' -- "$cur") ;;
     esac

@@ -152,12 +152,72 @@ static void dead(struct lint_ctx *x, const struct engine *g, struct lint_rinfo *
 	lint_hint(f, "move this rule above %s, or delete it", at);
 }
 
+/* Where a table sits in the listing: at equal priority the later one registers later. */
+static size_t table_index(const struct ruleset *rs, const struct rs_table *t)
+{
+	size_t i = 0;
+
+	while (i < rs->ntables && rs->tables[i] != t)
+		i++;
+	return i;
+}
+
+/*
+ * Packets a rule never gets may have been dropped by another table's base
+ * chain that runs first on the same hook (Docker's FORWARD, policy drop):
+ * name that chain, and the rule of it that drops them when one does. buf ""
+ * when there is none.
+ */
+static void other_table_drop(const struct lint_ctx *x, const struct engine *g,
+			     const struct sx_rule_info *s, char *buf, size_t n)
+{
+	const struct rs_chain *c = s->rule->chain;
+	size_t ci = table_index(x->rs, c->table);
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < x->rs->ntables && !buf[0]; i++) {
+		const struct rs_table *t = x->rs->tables[i];
+
+		for (size_t k = 0; t != c->table && k < t->nchains && !buf[0]; k++) {
+			const struct rs_chain *o = t->chains[k];
+			char at[600] = "";
+
+			if (!o->base || o->hook != c->hook || o->prio > c->prio ||
+			    (o->prio == c->prio && i < ci))
+				continue;
+			for (size_t r = 0; r < o->nrules && !at[0]; r++) {
+				const struct sx_rule_info *bi = sx_rule(g->res, &o->rules[r]);
+
+				if (bi && lint_verdict(&o->rules[r]) == LINT_V_DROP && takes_from(bi, s))
+					lint_rule_place(&o->rules[r], at, sizeof(at));
+			}
+			if (at[0])
+				snprintf(buf, n, "the rule at %s in table %s %s, chain %s, which runs "
+					 "first on this hook", at, rs_family_name(t->family), t->name,
+					 o->name);
+			else if (o->policy == RS_POLICY_DROP)
+				snprintf(buf, n, "the policy drop of table %s %s, chain %s, which runs "
+					 "first on this hook", rs_family_name(t->family), t->name, o->name);
+		}
+	}
+}
+
 static void shadowed(struct lint_ctx *x, const struct engine *g, const struct sx_rule_info *s)
 {
 	const struct rs_rule *b = shadower(g, s);
 	struct lint_finding *f;
-	char at[600];
+	char at[600], other[800];
 
+	if (!b)
+		other_table_drop(x, g, s, other, sizeof(other));
+	if (!b && other[0]) {
+		f = lint_add(x, "XL006", LINT_WARNING, s->rule,
+			     "this rule never matches: the packets its conditions take are dropped "
+			     "before they reach it, by %s", other);
+		lint_hint(f, "let them through in that table (Docker: its DOCKER-USER chain), "
+			  "or delete this rule");
+		return;
+	}
 	if (!b) {
 		f = lint_add(x, "XL006", LINT_WARNING, s->rule,
 			     "this rule never matches: packets reach it, but none that its "

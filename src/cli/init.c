@@ -18,6 +18,7 @@
 #include "core/err.h"
 #include "core/paths.h"
 #include "policy/embedded.h"
+#include "policy/containers.h"
 #include "policy/render.h"
 #include "policy/values.h"
 #include "policy/wgconf.h"
@@ -53,6 +54,9 @@ static void usage(FILE *out)
 		"                         xnft events --source nflog:N; needed when the policy\n"
 		"                         runs in a network namespace (the kernel log does not\n"
 		"                         print drops from other namespaces)\n"
+		"  --containers NAME   +  let the bridge of docker, podman, libvirt, lxd or incus\n"
+		"                         open connections out through WAN_IF (forward chain);\n"
+		"                         ports they publish stay dropped until a rule allows them\n"
 		"  --force                on an existing tree: keep every value not given,\n"
 		"                         replace the ones given, print what changed; only\n"
 		"                         the lines marked xnft-init are rewritten (hand\n"
@@ -86,6 +90,7 @@ enum {
 	OPT_FROM_WG,
 	OPT_WG_CONF,
 	OPT_NO_IFACE_CHECK,
+	OPT_CONTAINERS,
 };
 
 static const struct option options[] = {
@@ -102,6 +107,7 @@ static const struct option options[] = {
 	{ "from-wireguard", optional_argument, NULL, OPT_FROM_WG },
 	{ "wg-conf",      required_argument, NULL, OPT_WG_CONF },
 	{ "no-iface-check", no_argument,     NULL, OPT_NO_IFACE_CHECK },
+	{ "containers",   required_argument, NULL, OPT_CONTAINERS },
 	{ "help",         no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -116,6 +122,7 @@ struct init_args {
 	const char *from_wg;      /* --from-wireguard: the interface ("wg0" when no IF) */
 	const char *wg_conf;      /* --wg-conf FILE: instead of /etc/wireguard/IF.conf */
 	bool no_iface_check;
+	unsigned containers;   /* policy/containers.h managers whose bridge rules to enable */
 };
 
 /* One option with its argument: the value goes through the policy's checks. */
@@ -158,6 +165,8 @@ static int apply_option(struct init_args *a, int opt, const char *arg, struct xe
 	case OPT_NO_IFACE_CHECK:
 		a->no_iface_check = true;
 		return 0;
+	case OPT_CONTAINERS:
+		return policy_containers_add(&a->containers, arg, e);
 	}
 	return cli_usage_xerr(e, "init", "unexpected option '%s'", arg ? arg : "?");
 }
@@ -411,7 +420,8 @@ int cmd_init(int argc, char **argv)
 		goto fail;
 	warn_missing_ifaces(a);
 	if (a->force && tree_exists(a->dir)) {
-		if (reinit_tree(a, &e) < 0)
+		/* the bridge rules are not values: enabled in place, like a hand edit */
+		if (reinit_tree(a, &e) < 0 || policy_containers_write(a->dir, a->containers, &e) < 0)
 			goto fail;
 		free(a);
 		return XNFT_EXIT_OK;
@@ -424,7 +434,8 @@ int cmd_init(int argc, char **argv)
 	else
 		snprintf(wan_note, sizeof(wan_note), "no IPv4 default route found: WAN_IF falls back "
 			 "to %s (give the public interface with --wan)", a->v.wan_if);
-	if (policy_write_tree(&a->v, a->dir, a->force, &e) < 0)
+	if (policy_write_tree(&a->v, a->dir, a->force, &e) < 0 ||
+	    policy_containers_write(a->dir, a->containers, &e) < 0)
 		goto fail;
 	print_result(a, wan_note);
 	free(a);

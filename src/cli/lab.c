@@ -8,8 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apply/state.h"
 #include "cli/cli.h"
 #include "core/err.h"
+#include "core/netns.h"
+#include "doctor/doctor.h"
 #include "lab/lab.h"
 
 #define LAB_STR_(x) #x
@@ -245,6 +248,35 @@ static void print_report(const struct lab_report *rep)
 	       ": the internet sees only the WireGuard port, and a scanner gets banned");
 }
 
+/*
+ * xnft doctor on the lab host, in its namespace (a child: netns_call). The
+ * lab loads its policy with nft, not apply, and has no boot unit: those
+ * checks say so; the apply state is the lab's own (none), never the host's.
+ */
+static int lab_doctor(void *arg, struct xerr *e)
+{
+	struct doctor_opts o = { .root = "/", .policy = LAB_POLICY_DIR };
+	struct doctor_report r;
+
+	(void)arg;
+	if (setenv(STATE_DIR_ENV, LAB_DIR "/state", 1))
+		return xerr_set(e, XNFT_EXIT_USAGE, "setenv: out of memory");
+	if (doctor_run(&o, &r, e))
+		return -1;
+	printf("\nxnft doctor on the lab host (%s):\n", LAB_NS_HOST);
+	for (size_t i = 0; i < r.n; i++)
+		if (r.checks[i].level != DOCTOR_PASS)
+			printf("  [%s] %-32s %s\n", doctor_level_name(r.checks[i].level),
+			       r.checks[i].id, r.checks[i].found);
+	printf("  %zu passed, %zu %s, %zu failed (xnft doctor: why and the fix for each)\n",
+	       doctor_count(&r, DOCTOR_PASS), doctor_count(&r, DOCTOR_WARN),
+	       cli_plural((long long)doctor_count(&r, DOCTOR_WARN), "warning", "warnings"),
+	       doctor_count(&r, DOCTOR_FAIL));
+	fflush(stdout);
+	doctor_report_free(&r);
+	return 0;
+}
+
 static int do_demo(void)
 {
 	struct lab_state st;
@@ -282,6 +314,10 @@ static int do_demo(void)
 		print_report(rep);
 		if (rep->n_failed)
 			rc = XNFT_EXIT_FINDINGS;
+		fflush(stdout);
+		/* shown, not an expectation: a lab host is not set up as a real one */
+		if (netns_call(LAB_NS_HOST, lab_doctor, NULL, &e))
+			printf("\nxnft doctor on the lab host: did not run: %s\n", e.msg);
 	}
 	/* Always down: after success, failure and Ctrl-C alike. */
 	if (lab_down(&dr, &de)) {

@@ -114,6 +114,10 @@ check_match "demo: the proof lists SSH from the mesh" '^        IPv4 source in @
 check_fails "demo: the proof names no ct state (new connections only)" \
 	grep -q '^        .*ct state' <<<"$out"
 if printf '%s\n' "$out" | grep -q '^  FAIL'; then not_ok "demo: no FAIL line"; else ok "demo: no FAIL line"; fi
+check_match "demo: xnft doctor ran on the lab host" \
+	'^  [0-9]+ passed, [0-9]+ warnings?, [0-9]+ failed \(xnft doctor: why and the fix for each\)$' "$out"
+check_fails "demo: doctor reads the lab policy and finds its interfaces in the lab host" \
+	grep -Eq '^  \[FAIL\] policy\.(values|mesh_if|wan_if) ' <<<"$out"
 check_eq "demo leaves no xnft-lab-* namespace" 0 "$(lab_ns_count)"
 check_fails "demo removes $LAB_DIR" test -e "$LAB_DIR"
 check_fails "no ban daemon of the demo is left running" pgrep -f -- "--config $LAB_DIR/xnft.conf"
