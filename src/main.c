@@ -31,6 +31,7 @@ static const struct command commands[] = {
 	{ "report", cmd_report, "what is dropped, from where, to which ports, over time" },
 	{ "daemon", cmd_daemon, "ban sources of drop events: kernel ban sets, history, control socket" },
 	{ "bans",  cmd_bans,  "list, add and lift the daemon's bans (list|add ADDR [DUR]|del ADDR)" },
+	{ "mesh",  cmd_mesh,  "the mesh inventory: hosts, keys, WireGuard configs, per-peer access" },
 	{ "lab",   cmd_lab,   "network-namespace lab: internet, protected host, mesh peer (up|down|demo)" },
 };
 

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * xnft mesh init|add|remove|list|check|keys|render: the mesh inventory
+ * (/etc/xnft/mesh.conf) and what is made from it.
+ */
+#include "cli/cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "mesh/edit.h"
+#include "mesh/inventory.h"
+
+#define KV_MAX 64
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: xnft mesh SUBCOMMAND [--inventory FILE] ...\n"
+		"The WireGuard mesh's inventory (default %s) and what is made from it.\n"
+		"\n"
+		"  init [--interface IF] [--port N] [--topology star|full] [--network CIDR]\n"
+		"       [--network6 CIDR]             write a new inventory with its [mesh] section\n"
+		"  add HOST --address A [--address6 A] [--endpoint HOST:PORT] [--public-key KEY]\n"
+		"       [--role hub|peer] [--keepalive SECS] [--service PROTO/PORT:NAME]...\n"
+		"       [--reach HOST:SERVICE]... [--allowed-ips CIDR]... [--group NAME]...\n"
+		"                                     add a host (the result is checked first)\n"
+		"  remove HOST                        delete a host's section\n"
+		"  list                               the hosts, their addresses, role and access\n"
+		"  check                              validate the inventory (file:line errors)\n"
+		"\n"
+		"Options:\n"
+		"  --inventory FILE  the inventory to read and edit\n"
+		"  -h, --help        show this help\n"
+		"\n"
+		"Exit status: 0 fine, 1 invalid inventory or refused change, 2 usage or\n"
+		"environment error.\n", MESH_DEFAULT_INVENTORY);
+}
+
+static int print_err(struct xerr *e)
+{
+	xerr_print(stderr, e);
+	return e->code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+}
+
+/* Options shared by init and add: each --key VALUE becomes "key = VALUE" in the file. */
+static const struct option kv_options[] = {
+	{ "inventory", required_argument, NULL, 'i' },
+	{ "interface", required_argument, NULL, 'k' },
+	{ "port", required_argument, NULL, 'k' },
+	{ "topology", required_argument, NULL, 'k' },
+	{ "network", required_argument, NULL, 'k' },
+	{ "network6", required_argument, NULL, 'k' },
+	{ "address", required_argument, NULL, 'k' },
+	{ "address6", required_argument, NULL, 'k' },
+	{ "endpoint", required_argument, NULL, 'k' },
+	{ "public-key", required_argument, NULL, 'k' },
+	{ "role", required_argument, NULL, 'k' },
+	{ "keepalive", required_argument, NULL, 'k' },
+	{ "service", required_argument, NULL, 'k' },
+	{ "reach", required_argument, NULL, 'k' },
+	{ "allowed-ips", required_argument, NULL, 'k' },
+	{ "group", required_argument, NULL, 'k' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The inventory key an option writes ("--service" -> "services"). */
+static const char *option_key(const char *opt)
+{
+	static const char *const map[][2] = {
+		{ "public-key", "public_key" }, { "service", "services" },
+		{ "allowed-ips", "allowed_ips" }, { "group", "groups" },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (!strcmp(opt, map[i][0]))
+			return map[i][1];
+	}
+	return opt;
+}
+
+static bool option_allowed(const char *key, bool mesh_section)
+{
+	static const char *const mesh_keys[] = { "interface", "port", "topology", "network",
+						 "network6" };
+	bool is_mesh = false;
+
+	for (size_t i = 0; i < sizeof(mesh_keys) / sizeof(mesh_keys[0]); i++)
+		is_mesh |= !strcmp(key, mesh_keys[i]);
+	return is_mesh == mesh_section;
+}
+
+/* Parse init/add options; -1 when fine, else the exit code. */
+static int parse_kv(const char *sub, int argc, char **argv, bool mesh_section,
+		    const char **inventory, struct mesh_kv *kv, size_t *n)
+{
+	int c, idx;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", kv_options, &idx)) != -1) {
+		const char *key;
+
+		switch (c) {
+		case 'i': *inventory = optarg; break;
+		case 'k':
+			key = option_key(kv_options[idx].name);
+			if (!option_allowed(key, mesh_section))
+				return cli_usage_error("mesh", "%s does not take --%s", sub,
+						       kv_options[idx].name);
+			if (*n >= KV_MAX)
+				return cli_usage_error("mesh", "too many options");
+			kv[(*n)++] = (struct mesh_kv){ key, optarg };
+			break;
+		case 'h': usage(stdout); return XNFT_EXIT_OK;
+		default: return cli_bad_option("mesh", argv);
+		}
+	}
+	return -1;
+}
+
+static int sub_init(int argc, char **argv, const char *inventory)
+{
+	struct mesh_kv kv[KV_MAX];
+	size_t n = 0;
+	struct xerr e;
+	int rc = parse_kv("init", argc, argv, true, &inventory, kv, &n);
+
+	if (rc >= 0)
+		return rc;
+	if (optind < argc)
+		return cli_usage_error("mesh", "init takes no operand ('%s')", argv[optind]);
+	if (mesh_edit_init(inventory, kv, n, &e) < 0)
+		return print_err(&e);
+	printf("wrote %s\n", inventory);
+	return XNFT_EXIT_OK;
+}
+
+static int sub_add(int argc, char **argv, const char *inventory)
+{
+	struct mesh_kv kv[KV_MAX];
+	size_t n = 0;
+	struct xerr e;
+	int rc = parse_kv("add", argc, argv, false, &inventory, kv, &n);
+
+	if (rc >= 0)
+		return rc;
+	if (optind + 1 != argc)
+		return cli_usage_error("mesh", "add takes one HOST name");
+	if (mesh_edit_add(inventory, argv[optind], kv, n, &e) < 0)
+		return print_err(&e);
+	printf("added host %s to %s\n", argv[optind], inventory);
+	return XNFT_EXIT_OK;
+}
+
+/* Options of the subcommands that take only --inventory; -1 when fine, else the exit code. */
+static int parse_plain(int argc, char **argv, const char **inventory)
+{
+	static const struct option options[] = {
+		{ "inventory", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (c) {
+		case 'i': *inventory = optarg; break;
+		case 'h': usage(stdout); return XNFT_EXIT_OK;
+		default: return cli_bad_option("mesh", argv);
+		}
+	}
+	return -1;
+}
+
+static int sub_remove(int argc, char **argv, const char *inventory)
+{
+	struct xerr e;
+	int rc = parse_plain(argc, argv, &inventory);
+
+	if (rc >= 0)
+		return rc;
+	if (optind + 1 != argc)
+		return cli_usage_error("mesh", "remove takes one HOST name");
+	if (mesh_edit_remove(inventory, argv[optind], &e) < 0)
+		return print_err(&e);
+	printf("removed host %s from %s\n", argv[optind], inventory);
+	return XNFT_EXIT_OK;
+}
+
+static void print_host(const struct mesh_host *h)
+{
+	char a4[PREFIX_STRLEN] = "-", a6[PREFIX_STRLEN] = "-";
+
+	if (h->addr4.family)
+		prefix_format_addr(&h->addr4, a4, sizeof(a4));
+	if (h->addr6.family)
+		prefix_format_addr(&h->addr6, a6, sizeof(a6));
+	printf("%-16s %-4s %-15s %-24s %-5s %s\n", h->name, h->role == MESH_ROLE_HUB ? "hub" : "peer",
+	       a4, a6, h->public_key[0] ? "yes" : "no", h->endpoint[0] ? h->endpoint : "(roaming)");
+	for (size_t i = 0; i < h->nservices; i++)
+		printf("  opens    %s/%u (%s)\n", h->services[i].proto == 6 ? "tcp" : "udp",
+		       h->services[i].port, h->services[i].name);
+	for (size_t i = 0; i < h->nreach; i++)
+		printf("  reaches  %s:%s\n", h->reach[i].host, h->reach[i].service);
+	for (size_t i = 0; i < h->ngroups; i++)
+		printf("  group    %s\n", h->groups[i]);
+}
+
+static int sub_list_check(int argc, char **argv, const char *inventory, bool list)
+{
+	struct mesh_inventory *inv;
+	size_t hubs = 0;
+	struct xerr e;
+	int rc = parse_plain(argc, argv, &inventory);
+
+	if (rc >= 0)
+		return rc;
+	if (optind < argc)
+		return cli_usage_error("mesh", "%s takes no operand ('%s')", list ? "list" : "check",
+				       argv[optind]);
+	if (mesh_inventory_load(inventory, &inv, &e) < 0)
+		return print_err(&e);
+	for (size_t i = 0; i < inv->nhosts; i++)
+		hubs += inv->hosts[i].role == MESH_ROLE_HUB;
+	if (list) {
+		printf("%-16s %-4s %-15s %-24s %-5s %s\n", "HOST", "ROLE", "ADDRESS", "ADDRESS6",
+		       "KEY", "ENDPOINT");
+		for (size_t i = 0; i < inv->nhosts; i++)
+			print_host(&inv->hosts[i]);
+	} else {
+		printf("%s: valid: %zu %s (%zu %s), %s topology, interface %s, port %u\n", inventory,
+		       inv->nhosts, cli_plural((long long)inv->nhosts, "host", "hosts"), hubs,
+		       cli_plural((long long)hubs, "hub", "hubs"),
+		       inv->topology == MESH_TOPO_STAR ? "star" : "full", inv->iface, inv->port);
+	}
+	mesh_inventory_free(inv);
+	return XNFT_EXIT_OK;
+}
+
+int cmd_mesh(int argc, char **argv)
+{
+	const char *inventory = MESH_DEFAULT_INVENTORY, *sub = argc > 1 ? argv[1] : "";
+
+	if (argc < 2 || !strcmp(sub, "-h") || !strcmp(sub, "--help")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? XNFT_EXIT_USAGE : XNFT_EXIT_OK;
+	}
+	if (!strcmp(sub, "init"))
+		return sub_init(argc - 1, argv + 1, inventory);
+	if (!strcmp(sub, "add"))
+		return sub_add(argc - 1, argv + 1, inventory);
+	if (!strcmp(sub, "remove"))
+		return sub_remove(argc - 1, argv + 1, inventory);
+	if (!strcmp(sub, "list") || !strcmp(sub, "check"))
+		return sub_list_check(argc - 1, argv + 1, inventory, !strcmp(sub, "list"));
+	return cli_usage_error("mesh", "unknown subcommand '%s' (init, add, remove, list, check)",
+			       sub);
+}
