@@ -12,6 +12,7 @@
 #include "core/err.h"
 #include "mesh/edit.h"
 #include "mesh/inventory.h"
+#include "mesh/keys.h"
 
 #define KV_MAX 64
 
@@ -30,13 +31,17 @@ static void usage(FILE *out)
 		"  remove HOST                        delete a host's section\n"
 		"  list                               the hosts, their addresses, role and access\n"
 		"  check                              validate the inventory (file:line errors)\n"
+		"  keys HOST [--keys-dir DIR] [--rotate] [--show-private]\n"
+		"                                     the host's WireGuard key pair and a pre-shared\n"
+		"                                     key per peer, files 0600 (default %s);\n"
+		"                                     the public key goes into the inventory\n"
 		"\n"
 		"Options:\n"
 		"  --inventory FILE  the inventory to read and edit\n"
 		"  -h, --help        show this help\n"
 		"\n"
 		"Exit status: 0 fine, 1 invalid inventory or refused change, 2 usage or\n"
-		"environment error.\n", MESH_DEFAULT_INVENTORY);
+		"environment error.\n", MESH_DEFAULT_INVENTORY, MESH_DEFAULT_KEYS_DIR);
 }
 
 static int print_err(struct xerr *e)
@@ -243,6 +248,72 @@ static int sub_list_check(int argc, char **argv, const char *inventory, bool lis
 	return XNFT_EXIT_OK;
 }
 
+struct keys_opts {
+	const char *inventory, *dir;
+	bool rotate, show_private;
+};
+
+/* -1 when fine, else the exit code. */
+static int parse_keys(int argc, char **argv, struct keys_opts *o)
+{
+	static const struct option options[] = {
+		{ "inventory", required_argument, NULL, 'i' },
+		{ "keys-dir", required_argument, NULL, 'd' },
+		{ "rotate", no_argument, NULL, 'r' },
+		{ "show-private", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (c) {
+		case 'i': o->inventory = optarg; break;
+		case 'd': o->dir = optarg; break;
+		case 'r': o->rotate = true; break;
+		case 's': o->show_private = true; break;
+		case 'h': usage(stdout); return XNFT_EXIT_OK;
+		default: return cli_bad_option("mesh", argv);
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error("mesh", "keys takes one HOST name");
+	return -1;
+}
+
+static int sub_keys(int argc, char **argv, const char *inventory)
+{
+	struct keys_opts o = { inventory, MESH_DEFAULT_KEYS_DIR, false, false };
+	struct mesh_keys_result res;
+	struct mesh_inventory *inv;
+	const char *host;
+	bool known;
+	struct xerr e;
+	int rc = parse_keys(argc, argv, &o);
+
+	if (rc >= 0)
+		return rc;
+	host = argv[optind];
+	if (mesh_inventory_load(o.inventory, &inv, &e) < 0)
+		return print_err(&e);
+	rc = mesh_keys_make(inv, host, o.dir, o.rotate, &res, &e);
+	known = rc == 0 && !strcmp(mesh_host_find(inv, host)->public_key, res.keys.pub);
+	mesh_inventory_free(inv);
+	if (rc < 0 || (!known && mesh_edit_set(o.inventory, host, "public_key", res.keys.pub, &e)))
+		return print_err(&e);
+	printf("host %s: public key %s\n", host, res.keys.pub);
+	printf("  private key %s %s (mode 0600)\n", res.key_path, res.key_made ? "written" : "kept");
+	if (o.show_private)
+		printf("  private key: %s\n", res.keys.priv);
+	printf("  pre-shared keys: %zu made, %zu kept, in %s/psk\n", res.psk_made, res.psk_kept,
+	       o.dir);
+	if (!known)
+		printf("  public key written to %s\n", o.inventory);
+	return XNFT_EXIT_OK;
+}
+
 int cmd_mesh(int argc, char **argv)
 {
 	const char *inventory = MESH_DEFAULT_INVENTORY, *sub = argc > 1 ? argv[1] : "";
@@ -257,8 +328,10 @@ int cmd_mesh(int argc, char **argv)
 		return sub_add(argc - 1, argv + 1, inventory);
 	if (!strcmp(sub, "remove"))
 		return sub_remove(argc - 1, argv + 1, inventory);
+	if (!strcmp(sub, "keys"))
+		return sub_keys(argc - 1, argv + 1, inventory);
 	if (!strcmp(sub, "list") || !strcmp(sub, "check"))
 		return sub_list_check(argc - 1, argv + 1, inventory, !strcmp(sub, "list"));
-	return cli_usage_error("mesh", "unknown subcommand '%s' (init, add, remove, list, check)",
+	return cli_usage_error("mesh", "unknown subcommand '%s' (init, add, remove, list, check, keys, render)",
 			       sub);
 }

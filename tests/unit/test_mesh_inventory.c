@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* mesh.conf reader: src/mesh/inventory.c. A good inventory, and bad ones with the exact file:line. */
+/*
+ * mesh.conf reader: src/mesh/inventory.c. A good inventory, and bad ones with
+ * the exact file:line. Keys (src/mesh/keys.c) against RFC 7748's test vector.
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,6 +14,7 @@
 #include <string.h>
 
 #include "mesh/inventory.h"
+#include "mesh/keys.h"
 
 #define KEY_A "YMAanVSBlQ3tGBlRmh8m3wQTnlRy/8tTHNsNfL7xR0o="
 
@@ -211,6 +215,33 @@ static void test_key_decode(void **state)
 	assert_false(mesh_name_valid("a b"));
 }
 
+/* RFC 7748 section 6.1, Alice: the clamped scalar and its public key, in base64. */
+static void test_keypair_rfc7748(void **state)
+{
+	struct mesh_keypair k, fresh;
+	struct xerr e;
+
+	(void)state;
+	assert_int_equal(mesh_keypair_from_private(&k, "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=",
+						   &e), 0);
+	assert_string_equal(k.pub, "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=");
+	assert_int_equal(mesh_keypair_from_private(&k, "short", &e), -1);
+	assert_int_equal(mesh_keypair_new(&fresh, &e), 0);
+	assert_int_equal(mesh_keypair_from_private(&k, fresh.priv, &e), 0);
+	assert_string_equal(k.pub, fresh.pub);
+}
+
+static void test_psk_path(void **state)
+{
+	char a[128], b[128];
+
+	(void)state;
+	mesh_psk_path("/k", "peer1", "hub", a, sizeof(a));
+	mesh_psk_path("/k", "hub", "peer1", b, sizeof(b));
+	assert_string_equal(a, "/k/psk/hub+peer1.psk");
+	assert_string_equal(a, b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,6 +254,8 @@ int main(void)
 		cmocka_unit_test(test_service_not_open),
 		cmocka_unit_test(test_syntax_and_values),
 		cmocka_unit_test(test_key_decode),
+		cmocka_unit_test(test_keypair_rfc7748),
+		cmocka_unit_test(test_psk_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
