@@ -13,6 +13,7 @@
 #include "mesh/edit.h"
 #include "mesh/inventory.h"
 #include "mesh/keys.h"
+#include "mesh/meshrender.h"
 
 #define KV_MAX 64
 
@@ -35,6 +36,13 @@ static void usage(FILE *out)
 		"                                     the host's WireGuard key pair and a pre-shared\n"
 		"                                     key per peer, files 0600 (default %s);\n"
 		"                                     the public key goes into the inventory\n"
+		"  render HOST [--out DIR] [--keys-dir DIR]\n"
+		"                                     write DIR/IF.conf (wg-quick) and the policy's\n"
+		"                                     mesh part DIR/" MESH_PEERS_FILE "\n"
+		"                                     (a chain per peer: its services, then a drop);\n"
+		"                                     in DIR (default /etc/xnft) also include it from\n"
+		"                                     nftables.conf, fill MESH_PEERS(6) in\n"
+		"                                     rules/00-tables.nft, one intent per peer\n"
 		"\n"
 		"Options:\n"
 		"  --inventory FILE  the inventory to read and edit\n"
@@ -249,18 +257,19 @@ static int sub_list_check(int argc, char **argv, const char *inventory, bool lis
 }
 
 struct keys_opts {
-	const char *inventory, *dir;
+	const char *inventory, *dir, *out;
 	bool rotate, show_private;
 };
 
-/* -1 when fine, else the exit code. */
-static int parse_keys(int argc, char **argv, struct keys_opts *o)
+/* keys and render: -1 when fine, else the exit code. */
+static int parse_keys(const char *sub, int argc, char **argv, struct keys_opts *o)
 {
 	static const struct option options[] = {
 		{ "inventory", required_argument, NULL, 'i' },
 		{ "keys-dir", required_argument, NULL, 'd' },
 		{ "rotate", no_argument, NULL, 'r' },
 		{ "show-private", no_argument, NULL, 's' },
+		{ "out", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -274,24 +283,30 @@ static int parse_keys(int argc, char **argv, struct keys_opts *o)
 		case 'd': o->dir = optarg; break;
 		case 'r': o->rotate = true; break;
 		case 's': o->show_private = true; break;
+		case 'o': o->out = optarg; break;
 		case 'h': usage(stdout); return XNFT_EXIT_OK;
 		default: return cli_bad_option("mesh", argv);
 		}
 	}
 	if (optind + 1 != argc)
-		return cli_usage_error("mesh", "keys takes one HOST name");
+		return cli_usage_error("mesh", "%s takes one HOST name", sub);
+	if (!strcmp(sub, "keys") && o->out)
+		return cli_usage_error("mesh", "keys does not take --out");
+	if (!strcmp(sub, "render") && (o->rotate || o->show_private))
+		return cli_usage_error("mesh", "render does not take --%s",
+				       o->rotate ? "rotate" : "show-private");
 	return -1;
 }
 
 static int sub_keys(int argc, char **argv, const char *inventory)
 {
-	struct keys_opts o = { inventory, MESH_DEFAULT_KEYS_DIR, false, false };
+	struct keys_opts o = { inventory, MESH_DEFAULT_KEYS_DIR, NULL, false, false };
 	struct mesh_keys_result res;
 	struct mesh_inventory *inv;
 	const char *host;
 	bool known;
 	struct xerr e;
-	int rc = parse_keys(argc, argv, &o);
+	int rc = parse_keys("keys", argc, argv, &o);
 
 	if (rc >= 0)
 		return rc;
@@ -314,6 +329,37 @@ static int sub_keys(int argc, char **argv, const char *inventory)
 	return XNFT_EXIT_OK;
 }
 
+static int sub_render(int argc, char **argv, const char *inventory)
+{
+	struct keys_opts o = { inventory, MESH_DEFAULT_KEYS_DIR, "/etc/xnft", false, false };
+	struct mesh_render_result res;
+	struct mesh_inventory *inv;
+	struct xerr e;
+	int rc = parse_keys("render", argc, argv, &o);
+
+	if (rc >= 0)
+		return rc;
+	if (mesh_inventory_load(o.inventory, &inv, &e) < 0)
+		return print_err(&e);
+	rc = mesh_render(inv, argv[optind], o.dir, o.out, &res, &e);
+	mesh_inventory_free(inv);
+	if (rc < 0)
+		return print_err(&e);
+	printf("%s: wg-quick config, %zu %s (install as /etc/wireguard/%s)\n", res.wg_path,
+	       res.npeers, cli_plural((long long)res.npeers, "peer", "peers"),
+	       strrchr(res.wg_path, '/') + 1);
+	printf("%s: per-peer access for %zu %s\n", res.nft_path, res.nsources,
+	       cli_plural((long long)res.nsources, "host", "hosts"));
+	if (res.include_added)
+		printf("%s/nftables.conf: now includes %s\n", o.out, MESH_PEERS_FILE);
+	if (res.sets_updated)
+		printf("%s/rules/00-tables.nft: MESH_PEERS and MESH_PEERS6 hold the peers\n", o.out);
+	if (res.intents_updated)
+		printf("%s/intents: one intent per peer\n", o.out);
+	printf("next: xnft check %s, then xnft apply %s\n", o.out, o.out);
+	return XNFT_EXIT_OK;
+}
+
 int cmd_mesh(int argc, char **argv)
 {
 	const char *inventory = MESH_DEFAULT_INVENTORY, *sub = argc > 1 ? argv[1] : "";
@@ -328,6 +374,8 @@ int cmd_mesh(int argc, char **argv)
 		return sub_add(argc - 1, argv + 1, inventory);
 	if (!strcmp(sub, "remove"))
 		return sub_remove(argc - 1, argv + 1, inventory);
+	if (!strcmp(sub, "render"))
+		return sub_render(argc - 1, argv + 1, inventory);
 	if (!strcmp(sub, "keys"))
 		return sub_keys(argc - 1, argv + 1, inventory);
 	if (!strcmp(sub, "list") || !strcmp(sub, "check"))
