@@ -32,6 +32,7 @@ static const struct command commands[] = {
 	{ "daemon", cmd_daemon, "ban sources of drop events: kernel ban sets, history, control socket" },
 	{ "bans",  cmd_bans,  "list, add and lift the daemon's bans (list|add ADDR [DUR]|del ADDR)" },
 	{ "mesh",  cmd_mesh,  "the mesh inventory: hosts, keys, WireGuard configs, per-peer access" },
+	{ "sync-peers", cmd_sync_peers, "MESH_PEERS from WireGuard in one transaction; removed peers' sessions cut" },
 	{ "lab",   cmd_lab,   "network-namespace lab: internet, protected host, mesh peer (up|down|demo)" },
 };
 
