@@ -8,7 +8,8 @@
 #    or remove the other peer (a continuous ping counts the gaps);
 #  - revocation: peer2 removed from WireGuard, one sync: its element and its
 #    conntrack entries are gone and its open TCP session is cut, while
-#    peer1's session goes on.
+#    peer1's session goes on;
+#  - the daemon syncs at start and on SIGHUP ([mesh] sync_interface), logs it.
 source "$(dirname "$0")/lib.sh"
 require_root
 
@@ -191,5 +192,33 @@ touch "$T/go"
 wait "$C1" "$C2" 2>/dev/null
 check_eq "peer1's session goes on" "second two" "$(sed -n 2p "$T/c1.log")"
 check_match "peer2's session is cut" "^second cut" "$(sed -n 2p "$T/c2.log")"
+
+# ---- the daemon keeps the set in sync ----
+wait_set() { local i; for i in $(seq 100); do [ "$(mesh_set MESH_PEERS)" = "$1" ] && return 0; sleep 0.1; done; return 1; }
+cat >"$T/xnft.conf" <<CONF
+[daemon]
+sources = file:$T/events.log
+socket = $T/daemon.sock
+database = $T/bans.db
+[mesh]
+sync_interface = $WG
+sync_interval = 1h   # only the start and SIGHUP sync within this test
+CONF
+: >"$T/events.log"
+in_ns "$HUB" wg set "$WG" peer "$(cat "$T/p2.pub")" allowed-ips 10.10.0.3/32
+ip netns exec "$HUB" "$XNFT" daemon -c "$T/xnft.conf" >"$T/daemon.log" 2>&1 &
+DPID=$!
+track_pid "$DPID"
+check "the daemon syncs at start: peer2 back in MESH_PEERS" wait_set '["10.10.0.2","10.10.0.3"]'
+in_ns "$HUB" wg set "$WG" peer "$(cat "$T/p2.pub")" remove
+kill -HUP "$DPID"
+check "on SIGHUP it syncs again: peer2 out" wait_set '["10.10.0.2"]'
+check_match "the daemon logged both syncs, with counts" \
+	"peer sync \\(SIGHUP\\): $WG: 1 peers; \\+0 -1 elements in one transaction; .*totals: [0-9]+ syncs, \\+1 -1" "$(cat "$T/daemon.log")"
+kill -TERM "$DPID"
+for i in $(seq 100); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
+wait "$DPID"; drc=$?
+check_eq "the daemon exits 0 on SIGTERM" "0" "$drc"
+check_eq "no sanitizer report in the daemon's log" "" "$(grep -E 'runtime error|AddressSanitizer|LeakSanitizer' "$T/daemon.log")"
 
 finish
