@@ -15,6 +15,7 @@
 
 #include "core/err.h"
 #include "core/paths.h"
+#include "mesh/profile.h"
 #include "policy/embedded.h"
 #include "policy/render.h"
 
@@ -50,6 +51,9 @@ static void usage(FILE *out)
 		"                         runs in a network namespace (the kernel log does not\n"
 		"                         print drops from other namespaces)\n"
 		"  --force                overwrite an existing DIR/nftables.conf\n"
+		"  --profile NAME         a mesh run by tailscale, headscale or netbird: its\n"
+		"                         interface, 100.64.0.0/10 (out of BOGON_V4) and its\n"
+		"                         port; options after it change what it set\n"
 		"  -h, --help             show this help\n"
 		"\n"
 		"Then: xnft check DIR, and load it with xnft apply DIR --confirm 60, then\n"
@@ -69,6 +73,7 @@ enum {
 	OPT_BOGON_EXEMPT,
 	OPT_LOG,
 	OPT_FORCE,
+	OPT_PROFILE,
 };
 
 static const struct option options[] = {
@@ -82,6 +87,7 @@ static const struct option options[] = {
 	{ "bogon-exempt", required_argument, NULL, OPT_BOGON_EXEMPT },
 	{ "log",          required_argument, NULL, OPT_LOG },
 	{ "force",        no_argument,       NULL, OPT_FORCE },
+	{ "profile",      required_argument, NULL, OPT_PROFILE },
 	{ "help",         no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -123,6 +129,9 @@ static int apply_option(struct init_args *a, int opt, const char *arg, struct xe
 	case OPT_FORCE:
 		a->force = true;
 		return 0;
+	case OPT_PROFILE:
+		a->mesh_given = true;
+		return mesh_profile_apply(&a->v, arg, e);
 	}
 	return cli_usage_xerr(e, "init", "unexpected option '%s'", arg ? arg : "?");
 }
