@@ -64,11 +64,41 @@ static void put_allowed(FILE *f, const struct mesh_host *x, bool *first)
 	}
 }
 
-static void wg_interface(FILE *f, const struct mesh_inventory *inv, const struct mesh_host *h,
-			 const char *keys_dir)
+/* The first line of a key file (0600, made by `xnft mesh keys`); "" when there is none. */
+static int read_key(const char *path, bool required, char out[MESH_KEY_B64], struct xerr *e)
 {
-	char a4[PREFIX_STRLEN], a6[PREFIX_STRLEN];
+	unsigned char raw[32];
+	char *text;
 
+	out[0] = '\0';
+	if (!required && access(path, F_OK))
+		return 0;
+	if (mesh_file_read(path, "key file", &text, e) < 0)
+		return xerr_hint(e, "make the keys with 'xnft mesh keys HOST' (or pass --keys-dir DIR)");
+	text[strcspn(text, "\r\n")] = '\0';
+	if (mesh_key_decode(text, raw) < 0) {
+		free(text);
+		return xerr_set(e, XNFT_EXIT_FINDINGS, "%s is not a WireGuard key (32 bytes of base64)",
+				path);
+	}
+	snprintf(out, MESH_KEY_B64, "%s", text);
+	free(text);
+	return 0;
+}
+
+/*
+ * The keys go into the config itself, as wg-quick expects them: `wg syncconf
+ * IF <(wg-quick strip FILE)`, the documented reload, would otherwise take the
+ * PSKs away from every peer. The file is 0600, like the key files.
+ */
+static int wg_interface(FILE *f, const struct mesh_inventory *inv, const struct mesh_host *h,
+			const char *keys_dir, struct xerr *e)
+{
+	char a4[PREFIX_STRLEN], a6[PREFIX_STRLEN], key[MESH_KEY_B64], path[4096 + MESH_NAME_MAX + 8];
+
+	snprintf(path, sizeof(path), "%s/%s.key", keys_dir, h->name);
+	if (read_key(path, true, key, e) < 0)
+		return -1;
 	fprintf(f, "[Interface]\nAddress = ");
 	if (h->addr4.family) {
 		addr_with_len(&h->addr4, inv->net4.family ? inv->net4.len : 32, a4, sizeof(a4));
@@ -78,29 +108,20 @@ static void wg_interface(FILE *f, const struct mesh_inventory *inv, const struct
 		addr_with_len(&h->addr6, inv->net6.family ? inv->net6.len : 128, a6, sizeof(a6));
 		fprintf(f, "%s", a6);
 	}
-	fprintf(f, "\n");
+	fprintf(f, "\nPrivateKey = %s\n", key);
+	explicit_bzero(key, sizeof(key));
 	if (h->endpoint[0] || h->role == MESH_ROLE_HUB)
 		fprintf(f, "ListenPort = %u\n", inv->port);
-	/* wg-quick runs PostUp only from [Interface]; the peers' PSKs are set here too. */
-	fprintf(f, "# The keys stay in their 0600 files (xnft mesh keys %s).\n"
-		"PostUp = wg set %%i private-key %s/%s.key\n", h->name, keys_dir, h->name);
-	for (size_t i = 0; i < inv->nhosts; i++) {
-		const struct mesh_host *x = &inv->hosts[i];
-		char psk[4096 + 2 * MESH_NAME_MAX + 16];
-
-		if (!mesh_direct_peers(inv, h, x) || !x->public_key[0])
-			continue;
-		mesh_psk_path(keys_dir, h->name, x->name, psk, sizeof(psk));
-		fprintf(f, "PostUp = wg set %%i peer %s preshared-key %s\n", x->public_key, psk);
-	}
 	if (h->role == MESH_ROLE_HUB && inv->topology == MESH_TOPO_STAR)
 		fprintf(f, "# Hub: spokes reach each other through this host; it needs\n"
 			"# net.ipv4.ip_forward=1 (and net.ipv6.conf.all.forwarding=1).\n");
+	return 0;
 }
 
 static int wg_peer(FILE *f, const struct mesh_inventory *inv, const struct mesh_host *h,
-		   const struct mesh_host *x, struct xerr *e)
+		   const struct mesh_host *x, const char *keys_dir, struct xerr *e)
 {
+	char psk[4096 + 2 * MESH_NAME_MAX + 16], key[MESH_KEY_B64];
 	bool first = true;
 
 	if (!x->public_key[0]) {
@@ -125,6 +146,30 @@ static int wg_peer(FILE *f, const struct mesh_inventory *inv, const struct mesh_
 		fprintf(f, "Endpoint = %s\n", x->endpoint);
 	if (h->keepalive)
 		fprintf(f, "PersistentKeepalive = %u\n", h->keepalive);
+	mesh_psk_path(keys_dir, h->name, x->name, psk, sizeof(psk));
+	if (read_key(psk, false, key, e) < 0)
+		return -1;
+	if (key[0])
+		fprintf(f, "PresharedKey = %s\n", key);
+	explicit_bzero(key, sizeof(key));
+	return 0;
+}
+
+static int wg_text(FILE *f, const struct mesh_inventory *inv, const struct mesh_host *h,
+		   const char *keys_dir, size_t *npeers, struct xerr *e)
+{
+	fprintf(f, "# %s.conf for host %s, made by 'xnft mesh render %s' from %s.\n"
+		"# Change the inventory and render again rather than editing this file.\n",
+		inv->iface, h->name, h->name, inv->path);
+	if (wg_interface(f, inv, h, keys_dir, e) < 0)
+		return -1;
+	for (size_t i = 0; i < inv->nhosts; i++) {
+		if (!mesh_direct_peers(inv, h, &inv->hosts[i]))
+			continue;
+		if (wg_peer(f, inv, h, &inv->hosts[i], keys_dir, e) < 0)
+			return -1;
+		(*npeers)++;
+	}
 	return 0;
 }
 
@@ -141,20 +186,14 @@ int mesh_render_wg(const struct mesh_inventory *inv, const char *host, const cha
 		return -1;
 	if (!(f = open_memstream(out, &len)))
 		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
-	fprintf(f, "# %s.conf for host %s, made by 'xnft mesh render %s' from %s.\n"
-		"# Change the inventory and render again rather than editing this file.\n",
-		inv->iface, h->name, h->name, inv->path);
-	wg_interface(f, inv, h, keys_dir);
-	for (size_t i = 0; i < inv->nhosts; i++) {
-		if (!mesh_direct_peers(inv, h, &inv->hosts[i]))
-			continue;
-		if (wg_peer(f, inv, h, &inv->hosts[i], e) < 0) {
-			fclose(f);
-			free(*out);
-			*out = NULL;
-			return -1;
-		}
-		(*npeers)++;
+	if (wg_text(f, inv, h, keys_dir, npeers, e) < 0) {
+		fclose(f);
+		/* the text holds a private key: wipe it before it goes */
+		if (*out)
+			explicit_bzero(*out, len);
+		free(*out);
+		*out = NULL;
+		return -1;
 	}
 	return stream_done(f, out, e);
 }
@@ -490,6 +529,7 @@ static int write_text(const char *path, char *text, mode_t mode, struct xerr *e)
 {
 	int rc = mesh_file_write(path, text, strlen(text), mode, e);
 
+	explicit_bzero(text, strlen(text));
 	free(text);
 	return rc;
 }

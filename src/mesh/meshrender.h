@@ -2,11 +2,12 @@
 /*
  * `xnft mesh render HOST`: what one host of the inventory needs.
  *
- *   OUT/IF.conf                 its wg-quick config: a [Peer] per direct peer
- *                               with AllowedIPs /32 and /128 (a spoke routes
- *                               the other spokes through the hub); the keys
- *                               are read from the keys directory by PostUp,
- *                               so the config holds no secret
+ *   OUT/IF.conf                 its wg-quick config (0600): a [Peer] per
+ *                               direct peer with AllowedIPs /32 and /128 (a
+ *                               spoke routes the other spokes through the
+ *                               hub), its private key and the PSKs from the
+ *                               keys directory, as wg-quick and `wg syncconf`
+ *                               expect them
  *   OUT/rules/18-mesh-peers.nft the policy's mesh part: a chain per peer with
  *                               the services it may reach, then a drop, and a
  *                               jump to it for that peer's new connections

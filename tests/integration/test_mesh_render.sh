@@ -4,8 +4,9 @@
 # hub's SSH and PostgreSQL, peer2 only SSH) the policy tree gains the mesh
 # part, loads (xnft check, in a private namespace), its intents hold, the
 # exposure from wg0 is per peer, a trace ends at peer2's drop; the wg-quick
-# configs are what wg-quick accepts, with the right peers and routes and no
-# secret in them; rendering twice changes nothing.
+# configs are what wg-quick accepts (0600, the host's own key and the PSKs,
+# no other host's key), with the right peers and routes; rendering twice
+# changes nothing.
 source "$(dirname "$0")/lib.sh"
 require_root
 
@@ -40,9 +41,13 @@ run() {
 }
 
 run mesh render hub --inventory "$INV" --keys-dir "$K" --out "$P"
-check_eq "render without keys: exit 1" "1" "$rc"
-check_match "... names the host without a key and what to run" "host peer1 has no public_key" "$err"
-for h in hub peer1 peer2; do "$XNFT" mesh keys $h --inventory "$INV" --keys-dir "$K" >/dev/null; done
+check_eq "render without the host's key: exit 2" "2" "$rc"
+check_match "... names the key file and what to run" "cannot read key file $K/hub.key.*hint: make the keys with 'xnft mesh keys HOST'" "$(echo $err)"
+"$XNFT" mesh keys hub --inventory "$INV" --keys-dir "$K" >/dev/null
+run mesh render hub --inventory "$INV" --keys-dir "$K" --out "$P"
+check_eq "render with a peer that has no public key: exit 1" "1" "$rc"
+check_match "... names the host and what to run" "host peer1 has no public_key.*mesh keys peer1" "$(echo $err)"
+for h in peer1 peer2; do "$XNFT" mesh keys $h --inventory "$INV" --keys-dir "$K" >/dev/null; done
 run init "$P" --mesh 10.10.0.0/24 --mesh fd10::/64
 check_eq "xnft init the policy tree" "0" "$rc"
 run mesh render hub --inventory "$INV" --keys-dir "$K" --out "$P"
@@ -95,9 +100,13 @@ check_eq "wg-quick strip accepts the hub's config" "0" "$(wg-quick strip "$P/wg0
 check_eq "the hub has a [Peer] per spoke, each with /32 and /128" \
 	"AllowedIPs = 10.10.0.2/32, fd10::2/128|AllowedIPs = 10.10.0.3/32" \
 	"$(grep AllowedIPs "$T/hub.strip" | paste -sd'|')"
-check_eq "no private key or PSK in the config" "" \
-	"$(grep -F -f <(cat "$K"/*.key "$K"/psk/*.psk) "$P/wg0.conf")"
-check_eq "PostUp sets the private key and one PSK per peer" "3" "$(grep -c '^PostUp = wg set %i ' "$P/wg0.conf")"
+check_eq "the config holds the hub's own private key, as wg-quick wants it" "PrivateKey = $(cat "$K/hub.key")" \
+	"$(grep '^PrivateKey' "$P/wg0.conf")"
+check_eq "... and no other host's private key" "" \
+	"$(grep -F -f <(cat "$K/peer1.key" "$K/peer2.key") "$P/wg0.conf")"
+check_eq "... and the PSK of each pair" "PresharedKey = $(cat "$K/psk/hub+peer1.psk")|PresharedKey = $(cat "$K/psk/hub+peer2.psk")" \
+	"$(grep '^PresharedKey' "$P/wg0.conf" | paste -sd'|')"
+check_eq "render printed no key" "" "$(printf '%s\n' "$out" | grep -F -f <(cat "$K"/*.key "$K"/psk/*.psk))"
 run mesh render peer2 --inventory "$INV" --keys-dir "$K" --out "$T/p2"
 check_eq "render peer2 (no policy tree there: only the two files)" "rules wg0.conf 18-mesh-peers.nft" \
 	"$(ls "$T/p2" | paste -sd" ") $(ls "$T/p2/rules")"
