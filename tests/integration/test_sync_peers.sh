@@ -92,6 +92,12 @@ check_match "sync: 2 peers from the API socket, +2 -2 (the /24 and the empty /64
 check_eq "MESH_PEERS = the peers' AllowedIPs" '["10.10.0.2","10.10.0.3"]' "$(mesh_set MESH_PEERS)"
 run "$HUB" sync-peers --iface "$WG"
 check_match "a second sync changes nothing" "\\+0 -0 elements" "$out"
+run "$HUB" sync-peers --iface "$WG" --json
+check_eq "--json: the result as one object" '1 true 2 2 0 0 0' \
+	"$(printf '%s' "$out" | jq -r '[.version, .ok, .peers, .mesh_peers, .added, .removed, .conntrack_deleted] | join(" ")')"
+run "$HUB" sync-peers --iface nosuch0 --json
+check_eq "--json: a failure is the failure object, exit 2" '2 2 false' \
+	"$(printf '%s' "$out" | jq -r '[.error.exit, .ok] | join(" ")' | sed "s/^/$rc /")"
 
 wait_ping() { local i; for i in $(seq 50); do [ "$(ip netns exec "$1" "$XPKT" ping --dst "$2" --timeout-ms 300)" = reply ] && return 0; done; return 1; }
 check "peer1 pings the hub through the tunnel" wait_ping "$P1" 10.10.0.1
