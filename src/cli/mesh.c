@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/json.h"
 #include "core/err.h"
 #include "mesh/edit.h"
 #include "mesh/inventory.h"
@@ -30,8 +31,8 @@ static void usage(FILE *out)
 		"       [--reach HOST:SERVICE]... [--allowed-ips CIDR]... [--group NAME]...\n"
 		"                                     add a host (the result is checked first)\n"
 		"  remove HOST                        delete a host's section\n"
-		"  list                               the hosts, their addresses, role and access\n"
-		"  check                              validate the inventory (file:line errors)\n"
+		"  list [--json]                      the hosts, their addresses, role and access\n"
+		"  check [--json]                     validate the inventory (file:line errors)\n"
 		"  keys HOST [--keys-dir DIR] [--rotate] [--show-private]\n"
 		"                                     the host's WireGuard key pair and a pre-shared\n"
 		"                                     key per peer, files 0600 (default %s);\n"
@@ -170,10 +171,11 @@ static int sub_add(int argc, char **argv, const char *inventory)
 }
 
 /* Options of the subcommands that take only --inventory; -1 when fine, else the exit code. */
-static int parse_plain(int argc, char **argv, const char **inventory)
+static int parse_plain(int argc, char **argv, const char **inventory, bool *json)
 {
 	static const struct option options[] = {
 		{ "inventory", required_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -184,6 +186,12 @@ static int parse_plain(int argc, char **argv, const char **inventory)
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (c) {
 		case 'i': *inventory = optarg; break;
+		case 'j':
+			if (!json)
+				return cli_usage_error("mesh", "remove does not take --json");
+			*json = true;
+			cli_json_errors(true);
+			break;
 		case 'h': usage(stdout); return XNFT_EXIT_OK;
 		default: return cli_bad_option("mesh", argv);
 		}
@@ -194,7 +202,7 @@ static int parse_plain(int argc, char **argv, const char **inventory)
 static int sub_remove(int argc, char **argv, const char *inventory)
 {
 	struct xerr e;
-	int rc = parse_plain(argc, argv, &inventory);
+	int rc = parse_plain(argc, argv, &inventory, NULL);
 
 	if (rc >= 0)
 		return rc;
@@ -225,23 +233,64 @@ static void print_host(const struct mesh_host *h)
 		printf("  group    %s\n", h->groups[i]);
 }
 
+static json_t *host_json(const struct mesh_host *h)
+{
+	char a4[PREFIX_STRLEN] = "", a6[PREFIX_STRLEN] = "";
+	json_t *svc = json_array(), *reach = json_array(), *groups = json_array();
+
+	if (h->addr4.family)
+		prefix_format_addr(&h->addr4, a4, sizeof(a4));
+	if (h->addr6.family)
+		prefix_format_addr(&h->addr6, a6, sizeof(a6));
+	for (size_t i = 0; i < h->nservices; i++)
+		json_array_append_new(svc, json_pack("{s:s, s:s, s:I}", "name", h->services[i].name,
+						     "proto", h->services[i].proto == 6 ? "tcp" : "udp",
+						     "port", (json_int_t)h->services[i].port));
+	for (size_t i = 0; i < h->nreach; i++)
+		json_array_append_new(reach, json_pack("{s:s, s:s}", "host", h->reach[i].host,
+						       "service", h->reach[i].service));
+	for (size_t i = 0; i < h->ngroups; i++)
+		json_array_append_new(groups, json_string(h->groups[i]));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:o}", "name", h->name,
+			 "role", h->role == MESH_ROLE_HUB ? "hub" : "peer", "address", a4,
+			 "address6", a6, "endpoint", h->endpoint, "public_key", h->public_key,
+			 "keepalive", (json_int_t)h->keepalive, "services", svc, "reach", reach,
+			 "groups", groups);
+}
+
+static void print_json(const struct mesh_inventory *inv)
+{
+	json_t *hosts = json_array();
+
+	for (size_t i = 0; i < inv->nhosts; i++)
+		json_array_append_new(hosts, host_json(&inv->hosts[i]));
+	cli_json_print(json_pack("{s:b, s:s, s:s, s:I, s:s, s:o}", "ok", 1, "inventory", inv->path,
+				 "interface", inv->iface, "port", (json_int_t)inv->port, "topology",
+				 inv->topology == MESH_TOPO_STAR ? "star" : "full", "hosts", hosts), 0);
+}
+
 static int sub_list_check(int argc, char **argv, const char *inventory, bool list)
 {
 	struct mesh_inventory *inv;
 	size_t hubs = 0;
 	struct xerr e;
-	int rc = parse_plain(argc, argv, &inventory);
+	bool json = false;
+	int rc = parse_plain(argc, argv, &inventory, &json);
 
 	if (rc >= 0)
 		return rc;
 	if (optind < argc)
 		return cli_usage_error("mesh", "%s takes no operand ('%s')", list ? "list" : "check",
 				       argv[optind]);
-	if (mesh_inventory_load(inventory, &inv, &e) < 0)
-		return print_err(&e);
+	if (mesh_inventory_load(inventory, &inv, &e) < 0) {
+		cli_error(&e);
+		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+	}
 	for (size_t i = 0; i < inv->nhosts; i++)
 		hubs += inv->hosts[i].role == MESH_ROLE_HUB;
-	if (list) {
+	if (json) {
+		print_json(inv);
+	} else if (list) {
 		printf("%-16s %-4s %-15s %-24s %-5s %s\n", "HOST", "ROLE", "ADDRESS", "ADDRESS6",
 		       "KEY", "ENDPOINT");
 		for (size_t i = 0; i < inv->nhosts; i++)

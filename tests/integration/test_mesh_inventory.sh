@@ -35,6 +35,10 @@ check_eq "mesh check: valid" "0 $INV: valid: 3 hosts (1 hub), star topology, int
 run mesh list --inventory "$INV"
 check_match "mesh list shows peer1's access" "reaches  hub:postgres" "$out"
 check_eq "mesh list: one line per host plus services and reach" "9" "$(printf '%s\n' "$out" | wc -l)"
+run mesh list --inventory "$INV" --json
+check_eq "mesh list --json: the hosts, with roles, services and reach" \
+	"1 hub,peer,peer ssh,postgres hub:ssh,hub:postgres" \
+	"$(printf '%s' "$out" | jq -r '[.version, ([.hosts[].role] | join(",")), ([.hosts[0].services[].name] | join(",")), ([.hosts[1].reach[] | .host + ":" + .service] | join(","))] | join(" ")')"
 
 # Refused changes: exit 1, the line and reason named, the file untouched.
 before=$(sha256sum <"$INV")
@@ -67,6 +71,9 @@ run mesh check --inventory "$T/star.conf"
 check_eq "hub-less star: exit 1" "1" "$rc"
 check_match "hub-less star: file:line" "^$T/star.conf:3: error: a star mesh without a hub" "$err"
 check_match "hub-less star: hint" "hint: give one host 'role = hub'" "$err"
+run mesh check --inventory "$T/star.conf" --json
+check_eq "mesh check --json: the failure object with file and line" "$T/star.conf 3 1" \
+	"$(printf '%s' "$out" | jq -r '[.error.file, .error.line, .error.exit] | join(" ")')"
 
 run mesh check --inventory "$T/missing.conf"
 check_eq "a missing inventory is an environment error" "2" "$rc"
