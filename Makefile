@@ -5,7 +5,8 @@
 #   make          build ./build/src/xnft (release)
 #   make deps     install the Debian packages to build, test and run the lab (root)
 #   make check    deps, then every test: unit (ASan+UBSan), fuzz (bounded), integration (root)
-#   make demo     deps, then the lab: protected host, mesh peer and internet attacker
+#   make demo     deps, then the lab: protected host, mesh peer and internet attacker;
+#                 then the mesh: hub and two peers from one inventory, revocation live
 #   make install  DESTDIR=... PREFIX=/usr (default); a changed PREFIX reconfigures build/
 #   make deb      the Debian package, built from a copy of the tree; lands in DEBDIR (dist/)
 #   make bench    benchmarks; figures go to bench/RESULTS.md by hand
@@ -49,6 +50,7 @@ check: deps
 demo: deps
 	$(MAKE) build
 	./$(BUILD)/src/xnft lab demo
+	tools/mesh-demo.sh $(BUILD)
 
 install: build
 	DESTDIR=$(DESTDIR) meson install -C $(BUILD) --no-rebuild

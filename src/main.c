@@ -38,6 +38,8 @@ static const struct command commands[] = {
 	{ "admin", cmd_admin, "break-glass SSH addresses: add|del|list CIDR" },
 	{ "set",   cmd_set,   "elements of MESH_PEERS(6) and ADMIN_ALLOWLIST(6): add|del|list" },
 	{ "doctor", cmd_doctor, "host checklist: sysctls, conntrack, policy state, WireGuard, other firewalls, containers" },
+	{ "mesh",  cmd_mesh,  "the mesh inventory: hosts, keys, WireGuard configs, per-peer access" },
+	{ "sync-peers", cmd_sync_peers, "MESH_PEERS from WireGuard in one transaction; removed peers' sessions cut" },
 	{ "lab",   cmd_lab,   "network-namespace lab: internet, protected host, mesh peer (up|down|demo)" },
 };
 

@@ -17,6 +17,7 @@
 
 #include "core/err.h"
 #include "core/paths.h"
+#include "mesh/profile.h"
 #include "policy/embedded.h"
 #include "policy/containers.h"
 #include "policy/render.h"
@@ -68,6 +69,9 @@ static void usage(FILE *out)
 		"  --wg-conf FILE         read that WireGuard config instead\n"
 		"  --no-iface-check       no warning when --wan or --mesh-if names an\n"
 		"                         interface this host lacks (a tree for another host)\n"
+		"  --profile NAME         a mesh run by tailscale, headscale or netbird: its\n"
+		"                         interface, 100.64.0.0/10 (out of BOGON_V4) and its\n"
+		"                         port; options after it change what it set\n"
 		"  -h, --help             show this help\n"
 		"\n"
 		"Then: xnft check DIR, and load it with xnft apply DIR --confirm 60, then\n"
@@ -91,6 +95,7 @@ enum {
 	OPT_WG_CONF,
 	OPT_NO_IFACE_CHECK,
 	OPT_CONTAINERS,
+	OPT_PROFILE,
 };
 
 static const struct option options[] = {
@@ -108,6 +113,7 @@ static const struct option options[] = {
 	{ "wg-conf",      required_argument, NULL, OPT_WG_CONF },
 	{ "no-iface-check", no_argument,     NULL, OPT_NO_IFACE_CHECK },
 	{ "containers",   required_argument, NULL, OPT_CONTAINERS },
+	{ "profile",      required_argument, NULL, OPT_PROFILE },
 	{ "help",         no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -167,6 +173,12 @@ static int apply_option(struct init_args *a, int opt, const char *arg, struct xe
 		return 0;
 	case OPT_CONTAINERS:
 		return policy_containers_add(&a->containers, arg, e);
+	case OPT_PROFILE:
+		/* on an existing tree (--force) what the profile sets replaces the tree's values */
+		a->given[OPT_MESH_IF - OPT_WAN] = a->given[OPT_MESH - OPT_WAN] = true;
+		a->given[OPT_WG_PORT - OPT_WAN] = a->given[OPT_BOGON_EXEMPT - OPT_WAN] = true;
+		a->mesh_given = true;
+		return mesh_profile_apply(&a->v, arg, e);
 	}
 	return cli_usage_xerr(e, "init", "unexpected option '%s'", arg ? arg : "?");
 }

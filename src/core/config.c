@@ -580,6 +580,26 @@ static int daemon_key(struct parse_ctx *c, const char *key, const char *v)
 			 "max_offenders, ipv6_prefix and batch");
 }
 
+/* ---- [mesh]: the daemon's peer sync ------------------------------------------ */
+
+static int mesh_key(struct parse_ctx *c, const char *key, const char *v)
+{
+	struct xerr e;
+
+	if (!strcmp(key, "sync_interface")) {
+		if (ifname_validate(v, &e) < 0 || strchr(v, '*')) {
+			fail(c, "[mesh] sync_interface: '%s' is not an interface name", v);
+			return fail_hint(c, "the WireGuard interface, e.g. sync_interface = wg0");
+		}
+		snprintf(c->cfg->mesh_iface, sizeof(c->cfg->mesh_iface), "%s", v);
+		return 1;
+	}
+	if (!strcmp(key, "sync_interval"))
+		return duration_key(c, key, v, &c->cfg->mesh_sync_ms, 1000, 86400000);
+	fail(c, "[mesh]: unknown key '%s'", key);
+	return fail_hint(c, "[mesh] knows sync_interface and sync_interval");
+}
+
 /* ---- [escalation], [whitelist], [notify] ------------------------------------ */
 
 static int escalation_key(struct parse_ctx *c, const char *key, const char *v)
@@ -696,6 +716,8 @@ static int handler(void *user, const char *section, const char *name, const char
 		return whitelist_key(c, name, v);
 	if (!strcmp(section, "notify"))
 		return notify_key(c, name, v);
+	if (!strcmp(section, "mesh"))
+		return mesh_key(c, name, v);
 	if (!strncmp(section, "ban.", 4)) {
 		struct config_rule *r = rule_find(c->cfg, section + 4);
 
@@ -704,8 +726,8 @@ static int handler(void *user, const char *section, const char *name, const char
 		return rule_key(c, r, name, v);
 	}
 	fail(c, "unknown section [%s]", section);
-	return fail_hint(c, "sections are [daemon], [escalation], [whitelist], [notify] and "
-			 "[ban.NAME]");
+	return fail_hint(c, "sections are [daemon], [escalation], [whitelist], [notify], [mesh] "
+			 "and [ban.NAME]");
 }
 
 /* A section header as inih will see it: remember [ban.NAME] with its line. */
@@ -732,9 +754,10 @@ static void see_header(struct parse_ctx *c, const char *line)
 	if (!strncmp(name, "ban.", 4))
 		rule_new(c, name + 4);
 	else if (strcmp(name, "daemon") && strcmp(name, "escalation") && strcmp(name, "whitelist") &&
-		 strcmp(name, "notify")) {
+		 strcmp(name, "notify") && strcmp(name, "mesh")) {
 		fail(c, "unknown section [%s]", name);
-		fail_hint(c, "sections are [daemon], [escalation], [whitelist], [notify] and [ban.NAME]");
+		fail_hint(c, "sections are [daemon], [escalation], [whitelist], [notify], [mesh] and "
+			  "[ban.NAME]");
 	}
 }
 
@@ -800,6 +823,7 @@ struct xnft_config *config_defaults(struct xerr *e)
 	c->esc_forget_ms = 30ull * 86400000;
 	c->notify_timeout_ms = 5000;
 	c->notify_queue = 256;
+	c->mesh_sync_ms = 30000;
 	return c;
 }
 

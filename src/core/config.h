@@ -9,6 +9,8 @@
  *   [whitelist]     addresses never banned (loopback and the policy's mesh
  *                   and admin sets are always added by the daemon)
  *   [notify]        ntfy / Slack / Discord webhooks
+ *   [mesh]          peer sync: MESH_PEERS from a WireGuard interface, on an
+ *                   interval and on SIGHUP
  *   [ban.NAME]      one rule: categories and ports -> N events in a window
  *                   -> ban for a time
  */
@@ -91,6 +93,10 @@ struct xnft_config {
 	size_t nnotify;
 	uint64_t notify_timeout_ms;
 	size_t notify_queue;
+
+	/* [mesh] */
+	char mesh_iface[16];          /* WireGuard interface to sync MESH_PEERS from; "" = off */
+	uint64_t mesh_sync_ms;        /* how often (30s) */
 
 	/* [ban.*] */
 	struct config_rule *rules;

@@ -25,6 +25,7 @@
 #include "apply/apply.h"
 #include "core/dynlib.h"
 #include "core/paths.h"
+#include "mesh/sync.h"
 
 #define TICK_MS 250             /* expiry, missing-set retries */
 /*
@@ -753,6 +754,35 @@ static int setup_signals(struct daemon *d, struct xerr *e)
 	return 0;
 }
 
+/* MESH_PEERS from WireGuard ([mesh] sync_interface): logged when something changed or failed. */
+static void mesh_sync_now(struct daemon *d, const char *why)
+{
+	struct mesh_sync_opts o = { .iface = d->cfg->mesh_iface, .table = d->cfg->table };
+	struct mesh_sync_result r;
+	struct xerr e;
+
+	if (!d->cfg->mesh_iface[0])
+		return;
+	d->next_mesh_sync = daemon_mono_ms() + d->cfg->mesh_sync_ms;
+	if (mesh_sync(&o, &r, &e) < 0) {
+		d->mesh_sync_errors++;
+		daemon_log(d, DAEMON_LOG_ERR, "peer sync (%s): %s; MESH_PEERS left as it was", why,
+			   e.msg);
+		return;
+	}
+	d->mesh_syncs++;
+	d->mesh_added += r.added;
+	d->mesh_removed += r.removed;
+	d->mesh_ct_deleted += r.ct_deleted;
+	if (r.added || r.removed)
+		daemon_log(d, DAEMON_LOG_NOTICE, "peer sync (%s): %s: %zu peers; +%zu -%zu elements in "
+			   "one transaction; %zu conntrack entries of removed peers deleted "
+			   "(totals: %llu syncs, +%llu -%llu, %llu entries)", why, o.iface, r.npeers,
+			   r.added, r.removed, r.ct_deleted, (unsigned long long)d->mesh_syncs,
+			   (unsigned long long)d->mesh_added, (unsigned long long)d->mesh_removed,
+			   (unsigned long long)d->mesh_ct_deleted);
+}
+
 static void on_signals(struct daemon *d)
 {
 	struct signalfd_siginfo si;
@@ -765,6 +795,7 @@ static void on_signals(struct daemon *d)
 				daemon_log(d, DAEMON_LOG_ERR, "reload refused, previous config kept: "
 					   "%s:%d: %s", e.file[0] ? e.file : d->config_path, e.line,
 					   e.msg);
+			mesh_sync_now(d, "SIGHUP");
 		} else {
 			d->stop = true;
 		}
@@ -903,6 +934,8 @@ static void housekeeping(struct daemon *d, uint64_t mono)
 	d->fam_counted = false;
 	if (d->kernel_missing && sets_loaded(d))
 		restore(d, "ban sets loaded");
+	if (mono >= d->next_mesh_sync)
+		mesh_sync_now(d, "interval");
 }
 
 static void loop_once(struct daemon *d)

@@ -77,6 +77,8 @@ struct daemon {
 	uint64_t batches, elements, restores, reloads, reload_errors, kernel_errors;
 	uint64_t source_errors;
 	uint64_t flush_us;          /* time spent in kernel transactions */
+	uint64_t next_mesh_sync;    /* monotonic ms of the next peer sync ([mesh]) */
+	uint64_t mesh_syncs, mesh_sync_errors, mesh_added, mesh_removed, mesh_ct_deleted;
 	uint64_t largest_batch;     /* most elements in one transaction */
 	size_t wl_config, wl_policy;
 	/*

@@ -342,6 +342,25 @@ static void test_example(void **state)
 	config_free(c);
 }
 
+/* [mesh]: the daemon's peer sync; off unless an interface is named. */
+static void test_mesh_sync(void **state)
+{
+	struct xnft_config *c;
+
+	(void)state;
+	c = parse_ok("[daemon]\n");
+	assert_string_equal(c->mesh_iface, "");
+	assert_int_equal(c->mesh_sync_ms, 30000);
+	config_free(c);
+	c = parse_ok("[mesh]\nsync_interface = wg0\nsync_interval = 5s  # often\n");
+	assert_string_equal(c->mesh_iface, "wg0");
+	assert_int_equal(c->mesh_sync_ms, 5000);
+	config_free(c);
+	refused_at("[mesh]\nsync_interface = wg/0\n", 2, "sync_interface: 'wg/0' is not an interface");
+	refused_at("[mesh]\n\nsync_interval = 500ms\n", 3, "sync_interval");
+	refused_at("[mesh]\nsync = wg0\n", 2, "[mesh]: unknown key 'sync'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -355,6 +374,7 @@ int main(void)
 		cmocka_unit_test(test_long_and_binary_lines),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_example),
+		cmocka_unit_test(test_mesh_sync),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

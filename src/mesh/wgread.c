@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "mesh/wgread.h"
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+#include <linux/wireguard.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/fdio.h"
+
+#define UAPI_REPLY_MAX (16u * 1024 * 1024)
+
+void wg_allowed_free(struct wg_allowed *a)
+{
+	free(a->v);
+	memset(a, 0, sizeof(*a));
+}
+
+static int push_prefix(struct wg_allowed *a, const struct prefix *p)
+{
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 64;
+		struct prefix *v = realloc(a->v, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		a->v = v;
+		a->cap = cap;
+	}
+	a->v[a->n++] = *p;
+	return 0;
+}
+
+/* ---- userspace API ----------------------------------------------------------------- */
+
+int wg_parse_uapi(const char *reply, struct wg_allowed *out, struct xerr *e)
+{
+	const char *line = reply;
+
+	while (*line) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		char buf[128];
+		struct prefix p;
+		struct xerr pe;
+
+		if (len < sizeof(buf)) {
+			memcpy(buf, line, len);
+			buf[len] = '\0';
+			if (!strncmp(buf, "public_key=", 11))
+				out->npeers++;
+			else if (!strncmp(buf, "allowed_ip=", 11)) {
+				if (prefix_parse_flags(&p, buf + 11, PREFIX_KEEP_HOST_BITS, &pe) < 0)
+					return xerr_set(e, XNFT_EXIT_USAGE, "WireGuard sent an "
+							"allowed_ip that is not a prefix: %s", buf + 11);
+				prefix_mask(&p);
+				if (push_prefix(out, &p) < 0)
+					return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+			} else if (!strncmp(buf, "errno=", 6) && strcmp(buf, "errno=0"))
+				return xerr_set(e, XNFT_EXIT_USAGE, "WireGuard's API answered %s", buf);
+		}
+		line += len + (nl ? 1 : 0);
+	}
+	return 0;
+}
+
+/* Read the reply up to the blank line that ends it (the daemon keeps the connection open). */
+static char *uapi_reply(int fd)
+{
+	size_t len = 0, cap = 0;
+	char *buf = NULL;
+
+	for (;;) {
+		ssize_t n;
+
+		if (len + 4097 > cap) {
+			char *b = cap >= UAPI_REPLY_MAX ? NULL : realloc(buf, cap = cap * 2 + 8192);
+
+			if (!b) {
+				free(buf);
+				return NULL;
+			}
+			buf = b;
+		}
+		n = read(fd, buf + len, 4096);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+		if ((len == 1 && buf[0] == '\n') || strstr(buf, "\n\n"))
+			return buf;
+	}
+	free(buf);
+	return NULL;
+}
+
+static int uapi_read(const char *path, struct wg_allowed *out, struct xerr *e)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = 5 };
+	static const char req[] = "get=1\n\n";
+	char *reply;
+	int fd, rc;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return xerr_set(e, XNFT_EXIT_USAGE, "socket: %s", strerror(errno));
+	/* A hung daemon must not hang the sync: bounded reads. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int err = errno;
+
+		close(fd);
+		xerr_set(e, XNFT_EXIT_USAGE, "cannot connect to WireGuard's API %s: %s", path,
+			 strerror(err));
+		return xerr_hint(e, "is the WireGuard daemon (wireguard-go) for this interface "
+				 "running?");
+	}
+	reply = fd_write_all(fd, req, sizeof(req) - 1) < 0 ? NULL : uapi_reply(fd);
+	close(fd);
+	if (!reply)
+		return xerr_set(e, XNFT_EXIT_USAGE, "no complete reply from WireGuard's API %s",
+				path);
+	rc = wg_parse_uapi(reply, out, e);
+	free(reply);
+	out->source = "userspace API socket";
+	return rc;
+}
+
+/* ---- kernel: generic netlink -------------------------------------------------------- */
+
+struct gn_ctx {
+	struct wg_allowed *out;
+	uint16_t family;
+	int oom;
+};
+
+static int family_attr_cb(const struct nlattr *a, void *data)
+{
+	if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID &&
+	    mnl_attr_validate(a, MNL_TYPE_U16) >= 0)
+		*(uint16_t *)data = mnl_attr_get_u16(a);
+	return MNL_CB_OK;
+}
+
+static int family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), family_attr_cb, data);
+}
+
+static void allowed_ip(const struct nlattr *nest, struct gn_ctx *c)
+{
+	const struct nlattr *a;
+	struct prefix p = { 0 };
+	const void *addr = NULL;
+	size_t alen = 0;
+	int cidr = -1;
+
+	mnl_attr_for_each_nested(a, nest) {
+		switch (mnl_attr_get_type(a)) {
+		case WGALLOWEDIP_A_FAMILY: p.family = mnl_attr_get_u16(a); break;
+		case WGALLOWEDIP_A_IPADDR:
+			addr = mnl_attr_get_payload(a);
+			alen = mnl_attr_get_payload_len(a);
+			break;
+		case WGALLOWEDIP_A_CIDR_MASK: cidr = mnl_attr_get_u8(a); break;
+		}
+	}
+	if (!addr || cidr < 0 || (p.family != AF_INET && p.family != AF_INET6) ||
+	    alen != (p.family == AF_INET ? 4u : 16u) || (unsigned)cidr > prefix_max_len(p.family))
+		return;
+	memcpy(p.addr, addr, alen);
+	p.len = (unsigned)cidr;
+	prefix_mask(&p);
+	c->oom |= push_prefix(c->out, &p) < 0;
+}
+
+static void peer_attrs(const struct nlattr *peer, struct gn_ctx *c)
+{
+	const struct nlattr *a, *ip;
+
+	mnl_attr_for_each_nested(a, peer) {
+		if (mnl_attr_get_type(a) == WGPEER_A_PUBLIC_KEY)
+			c->out->npeers++;
+		if (mnl_attr_get_type(a) != WGPEER_A_ALLOWEDIPS)
+			continue;
+		mnl_attr_for_each_nested(ip, a)
+			allowed_ip(ip, c);
+	}
+}
+
+static int device_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct gn_ctx *c = data;
+	const struct nlattr *a, *peer;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(a) != WGDEVICE_A_PEERS)
+			continue;
+		mnl_attr_for_each_nested(peer, a)
+			peer_attrs(peer, c);
+	}
+	return MNL_CB_OK;
+}
+
+/* One request, answers until done: 0, or -errno from the kernel. */
+static int gn_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	unsigned portid = mnl_socket_get_portid(nl), seq = nlh->nlmsg_seq;
+	ssize_t n;
+	int rc = MNL_CB_OK;
+
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	while (rc > MNL_CB_STOP && (n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0)
+		rc = mnl_cb_run(buf, (size_t)n, seq, portid, cb, data);
+	return rc < 0 ? -errno : 0;
+}
+
+static struct nlmsghdr *gn_request(char *buf, uint16_t type, uint16_t flags, uint8_t cmd,
+				   uint8_t version)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = (uint32_t)time(NULL);
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = version;
+	return nlh;
+}
+
+static int kernel_read(const char *iface, struct wg_allowed *out, struct xerr *e)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_GENERIC);
+	struct gn_ctx c = { .out = out };
+	struct nlmsghdr *nlh;
+	int rc;
+
+	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		if (nl)
+			mnl_socket_close(nl);
+		return xerr_set(e, XNFT_EXIT_USAGE, "generic netlink: %s", strerror(errno));
+	}
+	nlh = gn_request(buf, GENL_ID_CTRL, NLM_F_ACK, CTRL_CMD_GETFAMILY, 1);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, WG_GENL_NAME);
+	rc = gn_talk(nl, nlh, family_cb, &c.family);
+	if (rc < 0 || !c.family) {
+		mnl_socket_close(nl);
+		xerr_set(e, XNFT_EXIT_USAGE, "%s is not a WireGuard interface: no userspace API "
+			 "socket %s/%s.sock and no WireGuard kernel module", iface, WG_UAPI_DIR,
+			 iface);
+		return xerr_hint(e, "start wireguard-go or load the wireguard module");
+	}
+	nlh = gn_request(buf, c.family, NLM_F_ACK | NLM_F_DUMP, WG_CMD_GET_DEVICE,
+			 WG_GENL_VERSION);
+	mnl_attr_put_strz(nlh, WGDEVICE_A_IFNAME, iface);
+	rc = gn_talk(nl, nlh, device_cb, &c);
+	mnl_socket_close(nl);
+	if (rc < 0) {
+		xerr_set(e, XNFT_EXIT_USAGE, "%s: WireGuard's kernel module answered: %s", iface,
+			 strerror(-rc));
+		return xerr_hint(e, "is %s a WireGuard interface?", iface);
+	}
+	if (c.oom)
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	out->source = "kernel (generic netlink)";
+	return 0;
+}
+
+/* ---- the interface ------------------------------------------------------------------- */
+
+static int iface_up(const char *iface, struct xerr *e)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
+
+	if (strlen(iface) >= sizeof(ifr.ifr_name))
+		return xerr_set(e, XNFT_EXIT_USAGE, "interface name too long: %s", iface);
+	if (fd < 0)
+		return xerr_set(e, XNFT_EXIT_USAGE, "socket: %s", strerror(errno));
+	memcpy(ifr.ifr_name, iface, strlen(iface) + 1);
+	rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	close(fd);
+	if (rc < 0) {
+		xerr_set(e, XNFT_EXIT_USAGE, "no interface %s in this network namespace", iface);
+		return xerr_hint(e, "bring the WireGuard interface up first (wg-quick up %s), or "
+				 "name another with --iface", iface);
+	}
+	if (!(ifr.ifr_flags & IFF_UP)) {
+		xerr_set(e, XNFT_EXIT_USAGE, "interface %s is down; MESH_PEERS is left as it is",
+			 iface);
+		return xerr_hint(e, "ip link set %s up (or wg-quick up %s)", iface, iface);
+	}
+	return 0;
+}
+
+int wg_read_allowed(const char *iface, struct wg_allowed *out, struct xerr *e)
+{
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (iface_up(iface, e) < 0)
+		return -1;
+	if (snprintf(path, sizeof(path), "%s/%s.sock", WG_UAPI_DIR, iface) >= (int)sizeof(path))
+		return xerr_set(e, XNFT_EXIT_USAGE, "interface name too long: %s", iface);
+	rc = access(path, F_OK) ? kernel_read(iface, out, e) : uapi_read(path, out, e);
+	if (rc < 0)
+		wg_allowed_free(out);
+	return rc;
+}
