@@ -31,6 +31,8 @@ static const struct command commands[] = {
 	{ "report", cmd_report, "what is dropped, from where, to which ports, over time" },
 	{ "daemon", cmd_daemon, "ban sources of drop events: kernel ban sets, history, control socket" },
 	{ "bans",  cmd_bans,  "list, add and lift the daemon's bans (list|add ADDR [DUR]|del ADDR)" },
+	{ "stats", cmd_stats, "per-rule counters with file:line: hottest rules, rules never hit, drops per chain" },
+	{ "metrics", cmd_metrics, "the Prometheus exposition of rules, sets and conntrack, once (textfile collector)" },
 	{ "lab",   cmd_lab,   "network-namespace lab: internet, protected host, mesh peer (up|down|demo)" },
 };
 

@@ -28,6 +28,8 @@ int cmd_events(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 int cmd_bans(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 
 /* "entry" for 1, "entries" otherwise: counts in messages agree with their noun. */
 const char *cli_plural(long long n, const char *one, const char *many);
