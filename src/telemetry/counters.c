@@ -122,7 +122,8 @@ static int on_comment(const struct nftnl_udata *attr, void *data)
 /* Expressions that only count, log or decide: a rule of nothing else matches everything. */
 static bool matches_nothing(const char *name)
 {
-	static const char *const passive[] = { "counter", "log", "immediate", "reject", "notrack" };
+	static const char *const passive[] = { "counter", "objref", "log", "immediate", "reject",
+					       "notrack" };
 
 	for (size_t i = 0; i < sizeof(passive) / sizeof(passive[0]); i++)
 		if (!strcmp(name, passive[i]))
@@ -141,6 +142,11 @@ static int on_expr(struct nftnl_expr *x, void *data)
 		r->has_counter = true;
 		r->packets = nftnl_expr_get_u64(x, NFTNL_EXPR_CTR_PACKETS);
 		r->bytes = nftnl_expr_get_u64(x, NFTNL_EXPR_CTR_BYTES);
+	} else if (!strcmp(name, "objref") && nftnl_expr_is_set(x, NFTNL_EXPR_OBJREF_IMM_NAME) &&
+		   nftnl_expr_get_u32(x, NFTNL_EXPR_OBJREF_IMM_TYPE) == NFT_OBJECT_COUNTER) {
+		free(r->counter_name);
+		r->counter_name = strdup(nftnl_expr_get_str(x, NFTNL_EXPR_OBJREF_IMM_NAME));
+		r->has_counter = r->counter_name != NULL;
 	} else if (!strcmp(name, "reject")) {
 		r->drops = true;
 	} else if (!strcmp(name, "immediate") && nftnl_expr_is_set(x, NFTNL_EXPR_IMM_VERDICT) &&
@@ -317,9 +323,25 @@ static int count_elements(struct tm_reader *rd, struct tm_set *ts, struct xerr *
 	return 0;
 }
 
+/* A rule counting into a named counter shows that counter's figures. */
+static void fill_named(struct tm_snapshot *s, struct tm_rule *r)
+{
+	for (size_t i = 0; r->counter_name && i < s->ncounters; i++) {
+		const struct tm_counter *c = &s->counters[i];
+
+		if (c->family == r->family && !strcmp(c->table, r->table) &&
+		    !strcmp(c->name, r->counter_name)) {
+			r->packets = c->packets;
+			r->bytes = c->bytes;
+			return;
+		}
+	}
+}
+
 static void add_to_chains(struct tm_snapshot *s)
 {
 	for (size_t i = 0; i < s->nrules; i++) {
+		fill_named(s, &s->rules[i]);
 		struct tm_chain *c = (struct tm_chain *)tm_rule_chain(s, &s->rules[i]);
 
 		if (!c)
@@ -434,6 +456,7 @@ void tm_snapshot_free(struct tm_snapshot *s)
 {
 	for (size_t i = 0; i < s->nrules; i++) {
 		free(s->rules[i].comment);
+		free(s->rules[i].counter_name);
 		free(s->rules[i].file);
 		free(s->rules[i].text);
 	}

@@ -27,6 +27,7 @@ struct tm_rule {
 	char chain[TM_NAME_MAX];
 	uint64_t handle;
 	bool has_counter;         /* a rule without `counter` counts nothing */
+	char *counter_name;       /* `counter name X`: the named counter's figures are its own */
 	uint64_t packets, bytes;
 	bool drops;               /* its verdict is drop or reject */
 	bool catch_all;           /* drops with no match at all: the end of a chain */
