@@ -62,7 +62,6 @@ static int parse(int argc, char **argv, struct stats_opts *o)
 	struct xerr e;
 	int c;
 
-	o->policy = XNFT_DEFAULT_POLICY;
 	o->top = 10;
 	optind = 1;
 	opterr = 0;
@@ -85,7 +84,10 @@ static int parse(int argc, char **argv, struct stats_opts *o)
 	}
 	if (o->since_ms && !o->unused)
 		return cli_usage_error("stats", "--since goes with --unused");
-	return cli_policy_operand("stats", argc, argv, o->live, &o->policy);
+	c = cli_policy_operand("stats", argc, argv, o->live, &o->policy);
+	if (!o->policy && !o->live)
+		o->policy = XNFT_DEFAULT_POLICY;
+	return c;
 }
 
 static bool unused(const struct stats_opts *o, const struct tm_rule *r, const struct ruleuse *u,
