@@ -9,6 +9,7 @@
  *   [whitelist]     addresses never banned (loopback and the policy's mesh
  *                   and admin sets are always added by the daemon)
  *   [notify]        ntfy / Slack / Discord webhooks
+ *   [metrics]       the Prometheus /metrics endpoint: listen address, per-rule series
  *   [ban.NAME]      one rule: categories and ports -> N events in a window
  *                   -> ban for a time
  */
@@ -91,6 +92,13 @@ struct xnft_config {
 	size_t nnotify;
 	uint64_t notify_timeout_ms;
 	size_t notify_queue;
+
+	/* [metrics] */
+	bool metrics_enabled;         /* serve /metrics (on when the section sets it or listen) */
+	char metrics_listen[128];     /* "mesh", "mesh:PORT", "ADDR:PORT", "[ADDR6]:PORT" */
+	char metrics_mesh_if[CONFIG_NAME_MAX]; /* the interface "mesh" means ("wg0") */
+	bool metrics_force;           /* allow an address not on the mesh interface or lo */
+	bool metrics_rules;           /* per-rule series */
 
 	/* [ban.*] */
 	struct config_rule *rules;

@@ -22,6 +22,7 @@
 #include <libnftnl/udata.h>
 
 #include "core/nldump.h"
+#include "core/policy_load.h"
 #include "core/setelems.h"
 #include "core/srcloc.h"
 
@@ -425,19 +426,17 @@ static bool locate_chain(struct tm_snapshot *s, const struct tm_chain *c,
 	return true;
 }
 
-int tm_locate(struct tm_snapshot *s, const char *entry, struct xerr *e)
+int tm_locate(struct tm_snapshot *s, const char *policy, struct xerr *e)
 {
-	char incdir[4096];
+	char entry[4096], incdir[4096];
 	const char *dirs[2] = { incdir, "/etc" };
-	const char *slash = strrchr(entry, '/');
 	struct srcloc sl;
 	struct xerr ignored;
 
 	(void)e;
-	snprintf(incdir, sizeof(incdir), "%.*s", slash ? (int)(slash == entry ? 1 : slash - entry) : 1,
-		 slash ? entry : ".");
 	s->unlocated_chains = 0;
-	if (srcloc_scan(entry, dirs, 2, &sl, &ignored)) {
+	if (policy_resolve(policy, entry, sizeof(entry), incdir, sizeof(incdir), &ignored) ||
+	    srcloc_scan(entry, dirs, 2, &sl, &ignored)) {
 		s->unlocated_chains = s->nchains;
 		return 0;
 	}

@@ -83,11 +83,12 @@ int tm_read(struct tm_snapshot *s, const char *family, const char *table, bool w
 	    struct xerr *e);
 
 /*
- * Name each rule's file:line and text from the policy files under entry.
- * 0 also when entry cannot be read (the rules stay without locations);
+ * Name each rule's file:line and text from the policy files of policy (a
+ * file, or a directory holding nftables.conf). 0 also when it cannot be
+ * read (the rules stay without locations);
  * the number of chains left without locations is in s->unlocated_chains.
  */
-int tm_locate(struct tm_snapshot *s, const char *entry, struct xerr *e);
+int tm_locate(struct tm_snapshot *s, const char *policy, struct xerr *e);
 
 void tm_snapshot_free(struct tm_snapshot *s);
 

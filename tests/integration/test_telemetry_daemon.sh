@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The daemon's /metrics in the test topology: bound to the mesh address
+# (wg0, 10.10.0.1), scraped by a real Prometheus in the host namespace,
+# whose HTTP API returns the counter of the NULL-scan rule after real
+# packets from the internet were dropped by it. The HTTP edge cases
+# (404, 405, bodies, oversized headers, a slow client, many concurrent
+# scrapes) and the listen checks (not on this host, not on the mesh).
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/policy_lib.sh"
+source "$(dirname "$0")/bans_lib.sh"
+require_root
+bans_setup
+URL=http://$MESH_HOST_V4:9586
+PROM_PORT=19090
+
+bans_config "$BANS_DIR/xnft.conf" "policy = $POLICY_DIR" \
+	"[metrics]" "listen = mesh" "mesh_if = wg0" \
+	"[ban.scan]" "categories = TCPFL-*" "threshold = 100" "window = 30s" "bantime = 3s"
+daemon_start || { not_ok "daemon starts with [metrics] listen = mesh"; finish; }
+ok "daemon starts with [metrics] listen = mesh"
+check_match "the log names the endpoint on the mesh address" \
+	"metrics on http://$MESH_HOST_V4:9586/metrics" "$(cat "$DAEMON_LOG")"
+
+hcurl() { in_ns "$HOST" curl -s -m 10 "$@"; }
+hcurl -o "$BANS_DIR/m1.txt" -w '%{http_code}' "$URL/metrics" >"$BANS_DIR/code" 
+check_eq "GET /metrics: 200" 200 "$(cat "$BANS_DIR/code")"
+check "promtool check metrics accepts the daemon's exposition" promtool check metrics <"$BANS_DIR/m1.txt"
+m=$(grep -v '^#' "$BANS_DIR/m1.txt")
+check_match "per-rule series carry the rule's file:line" \
+	"^xnft_rule_packets_total\{.*location=\"$POLICY_DIR/rules/15-antiscan.nft:[0-9]+\",comment=\"antiscan: drop TCP NULL scan \(no flags\)\"\} 0$" "$m"
+check_match "ban sets are counted" '^xnft_set_elements\{family="inet",table="xnft",set="BANNED4"\} 0$' "$m"
+check_match "bans total" '^xnft_bans_total 0$' "$m"
+check_match "scrapes counted" '^xnft_scrapes_total [0-9]+$' "$m"
+
+# --- a real Prometheus scrapes the daemon; a PromQL query sees the dropped packets
+cat >"$BANS_DIR/prometheus.yml" <<YML
+global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: xnft
+    static_configs:
+      - targets: ['$MESH_HOST_V4:9586']
+YML
+in_ns "$HOST" prometheus --config.file="$BANS_DIR/prometheus.yml" \
+	--storage.tsdb.path="$BANS_DIR/tsdb" --web.listen-address="127.0.0.1:$PROM_PORT" \
+	>"$BANS_DIR/prometheus.log" 2>&1 &
+PROM_PID=$!
+track_pid "$PROM_PID"
+xpkt "$INET" send --dst "$HOST_V4" --proto tcp --flags none --dport 1000 --count 5 >/dev/null
+query='xnft_rule_packets_total{comment="antiscan: drop TCP NULL scan (no flags)"}'
+val=
+for _ in $(seq 300); do
+	val=$(hcurl -G "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode "query=$query" |
+		jq -r '.data.result[0].value[1] // empty' 2>/dev/null)
+	[ "$val" = 5 ] && break
+	kill -0 "$PROM_PID" 2>/dev/null || break
+	sleep 0.1
+done
+check_eq "Prometheus' HTTP API: the NULL-scan rule dropped the 5 packets sent" 5 "$val"
+[ "$val" = 5 ] || sed -n '1,20s/^/#   /p' "$BANS_DIR/prometheus.log"
+up=$(hcurl -G "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode 'query=up{job="xnft"}' |
+	jq -r '.data.result[0].value[1] // empty')
+check_eq "Prometheus sees the target up" 1 "$up"
+
+# --- HTTP edge cases
+check_eq "unknown path: 404" 404 "$(hcurl -o /dev/null -w '%{http_code}' "$URL/")"
+check_eq "unknown path /metricsx: 404" 404 "$(hcurl -o /dev/null -w '%{http_code}' "$URL/metricsx")"
+check_eq "HEAD /metrics: 200" 200 "$(hcurl -I -o /dev/null -w '%{http_code}' "$URL/metrics")"
+check_eq "POST: 405" 405 "$(hcurl -o /dev/null -w '%{http_code}' -X POST "$URL/metrics")"
+check_eq "DELETE: 405" 405 "$(hcurl -o /dev/null -w '%{http_code}' -X DELETE "$URL/metrics")"
+check_eq "a GET with a body: 413" 413 \
+	"$(hcurl -o /dev/null -w '%{http_code}' -X GET --data-binary 'x=1' "$URL/metrics")"
+big=$(head -c 40000 /dev/zero | tr '\0' a)
+code=$(hcurl -o /dev/null -w '%{http_code}' -H "X-Big: $big" "$URL/metrics")
+case $code in 4??|000) ok "oversized headers refused ($code)";; *) not_ok "oversized headers refused (got $code)";; esac
+# a client that sends half a request and goes silent is cut off by the server's timeout (5 s)
+start=$(date +%s)
+in_ns "$HOST" timeout 20 bash -c "exec 3<>/dev/tcp/$MESH_HOST_V4/9586; printf 'GET /metrics HTTP/1.1\r\n' >&3; cat <&3 >/dev/null"
+rc=$?
+check_eq "a slow client is disconnected by the server (not by the 20 s guard)" 0 "$rc"
+diag "slow client cut after $(( $(date +%s) - start )) s"
+# many concurrent scrapes, all answered whole
+pids=()
+for i in $(seq 40); do
+	hcurl -o "$BANS_DIR/c$i.txt" -w '%{http_code}\n' "$URL/metrics" >"$BANS_DIR/c$i.code" &
+	pids+=($!)
+done
+wait "${pids[@]}"
+good=0
+for i in $(seq 40); do
+	[ "$(cat "$BANS_DIR/c$i.code")" = 200 ] && grep -q '^xnft_scrape_duration_seconds ' "$BANS_DIR/c$i.txt" &&
+		good=$((good + 1))
+done
+check_eq "40 concurrent scrapes: all 200 and whole" 40 "$good"
+check "the daemon is still running" kill -0 "$DAEMON_PID"
+check "the daemon stops cleanly" daemon_stop
+check "no sanitizer report in the daemon's log" bash -c "! grep -Eq 'Sanitizer|runtime error:' '$DAEMON_LOG'"
+
+# --- listen checks
+bad_listen() {
+	bans_config "$BANS_DIR/bad.conf" "[metrics]" "$@"
+	in_ns "$HOST" "$XNFT" daemon -c "$BANS_DIR/bad.conf" 2>&1
+}
+out=$(bad_listen "listen = 192.0.2.77:9586")
+check_match "an address not on this host: clear error" "192.0.2.77:9586 is not an address of this host" "$out"
+out=$(bad_listen "listen = $HOST_V4:9586")
+check_match "the public interface is refused" "$HOST_V4:9586 is on eth0, not on the mesh interface wg0" "$out"
+check_match "... with a hint naming force" "force = yes" "$out"
+out=$(bad_listen "listen = mesh" "mesh_if = wg9")
+check_match "a mesh interface without an address" "interface wg9 has no address" "$out"
+out=$(bad_listen "listen = 10.10.0.1:99999")
+check_match "a bad port" "'99999' is not a port" "$out"
+out=$(bad_listen "colour = blue")
+check_match "an unknown key names the section's keys" "\[metrics\] knows enabled, listen, mesh_if, force and rules" "$out"
+finish
