@@ -11,6 +11,7 @@
 
 #include "core/err.h"
 #include "core/paths.h"
+#include "telemetry/applystate.h"
 #include "telemetry/expo.h"
 
 static void usage(FILE *out)
@@ -95,7 +96,8 @@ int cmd_metrics(int argc, char **argv)
 {
 	struct metrics_opts o = { 0 };
 	struct expo_opts eo = { 0 };
-	struct xerr e;
+	struct tm_apply apply;
+	struct xerr e, ignored;
 	char *text = NULL;
 	size_t len = 0;
 	int rc;
@@ -109,6 +111,9 @@ int cmd_metrics(int argc, char **argv)
 		return rc;
 	xerr_clear(&e);
 	eo.per_rule = o.per_rule;
+	/* without it the rest of the page still stands: the gap shows as missing series */
+	if (!tm_apply_read(&apply, &ignored))
+		eo.apply = &apply;
 	eo.policy_entry = o.policy;
 	if (expo_render(&eo, &text, &len, &e) ||
 	    (o.output ? write_file(o.output, text, len, &e) : fwrite(text, 1, len, stdout) != len)) {

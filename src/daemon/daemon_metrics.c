@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/paths.h"
 #include "daemon/daemon_int.h"
+#include "telemetry/applystate.h"
 #include "telemetry/conntrack.h"
 #include "telemetry/expo.h"
 #include "telemetry/httpd.h"
@@ -21,6 +23,8 @@
 #define DM_CATEGORIES 64          /* more distinct categories count as "other" */
 #define DM_ORIGINS 64
 #define DM_PUBLISH_MS 1000
+/* safe apply's state costs a listing of the table: read again at most this often */
+#define DM_APPLY_STATE_S 15
 
 struct dm_count {
 	char name[BAN_RULE_NAME_MAX];
@@ -34,6 +38,9 @@ struct daemon_metrics {
 	char policy[CONFIG_PATH_MAX]; /* under lock: files naming rules' file:line */
 	bool per_rule;                /* under lock */
 	uint64_t scrapes, scrape_errors; /* under lock */
+	struct tm_apply apply;        /* under lock: the last reading */
+	bool apply_valid;             /* under lock */
+	time_t apply_read_at;         /* under lock: when the last reading started */
 
 	struct dm_count events[DM_CATEGORIES + 1];
 	size_t nevents;
@@ -226,11 +233,39 @@ static void add_published(FILE *out, void *data)
 		x->scrapes, x->errors);
 }
 
+/* The apply state for this scrape: read again by the first scrape after it went stale. */
+static bool apply_state(struct daemon_metrics *m, struct tm_apply *out)
+{
+	time_t now = time(NULL);
+	bool mine, valid;
+	struct tm_apply fresh;
+	struct xerr ignored;
+
+	pthread_mutex_lock(&m->lock);
+	mine = now >= m->apply_read_at + DM_APPLY_STATE_S;
+	if (mine)
+		m->apply_read_at = now;   /* the other scrapes meanwhile use the last reading */
+	pthread_mutex_unlock(&m->lock);
+	if (mine) {
+		valid = !tm_apply_read(&fresh, &ignored);
+		pthread_mutex_lock(&m->lock);
+		m->apply = fresh;
+		m->apply_valid = valid;
+		pthread_mutex_unlock(&m->lock);
+	}
+	pthread_mutex_lock(&m->lock);
+	*out = m->apply;
+	valid = m->apply_valid;
+	pthread_mutex_unlock(&m->lock);
+	return valid;
+}
+
 static int render(void *ctx, char **text, size_t *len)
 {
 	struct daemon_metrics *m = ctx;
 	struct scrape_extra x = { 0 };
 	struct expo_opts eo = { .extra = add_published, .extra_data = &x };
+	struct tm_apply apply;
 	char policy[CONFIG_PATH_MAX];
 	char *published;
 	struct xerr e;
@@ -244,6 +279,8 @@ static int render(void *ctx, char **text, size_t *len)
 	x.errors = m->scrape_errors;
 	pthread_mutex_unlock(&m->lock);
 	x.published = published;
+	if (apply_state(m, &apply))
+		eo.apply = &apply;
 	eo.policy_entry = policy[0] ? policy : (access(XNFT_DEFAULT_POLICY, R_OK) ? NULL
 										   : XNFT_DEFAULT_POLICY);
 	rc = expo_render(&eo, text, len, &e);

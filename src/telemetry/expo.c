@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "telemetry/applystate.h"
 #include "telemetry/conntrack.h"
 #include "telemetry/counters.h"
 
@@ -191,6 +192,8 @@ int expo_render(const struct expo_opts *o, char **text, size_t *len, struct xerr
 	write_sets(out, &s);
 	write_named_counters(out, &s);
 	write_conntrack(out, &h);
+	if (o->apply)
+		tm_apply_write(out, o->apply);
 	if (o->extra)
 		o->extra(out, o->extra_data);
 	family_header(out, "xnft_scrape_duration_seconds", "gauge",

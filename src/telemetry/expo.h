@@ -15,11 +15,14 @@
 
 #include "core/err.h"
 
+struct tm_apply;
+
 struct expo_opts {
 	bool per_rule;            /* xnft_rule_* series, one pair per rule with a counter */
 	const char *family;       /* only this table ("inet" + "xnft"); NULL: every table */
 	const char *table;
 	const char *policy_entry; /* policy files naming the rules' file:line; NULL: none */
+	const struct tm_apply *apply; /* safe apply's state (applystate.h); NULL: left out */
 	/* more series (the daemon's bans and events); NULL: none */
 	void (*extra)(FILE *out, void *data);
 	void *extra_data;

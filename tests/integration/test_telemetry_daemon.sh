@@ -33,6 +33,18 @@ check_match "ban sets are counted" '^xnft_set_elements\{family="inet",table="xnf
 check_match "bans total" '^xnft_bans_total 0$' "$m"
 check_match "scrapes counted" '^xnft_scrapes_total [0-9]+$' "$m"
 
+# --- contrib/: the alert rules load, and the dashboard and the rules name only served metrics
+CONTRIB=$ROOT/contrib
+check "promtool check rules accepts contrib/prometheus/xnft-alerts.yml" \
+	promtool check rules "$CONTRIB/prometheus/xnft-alerts.yml"
+served=$(sed -n 's/^# TYPE \(xnft_[a-z0-9_]*\) .*/\1/p' "$BANS_DIR/m1.txt" | sort -u)
+dash_names=$(jq -r '.panels[].targets[].expr' "$CONTRIB/grafana/xnft.json" | grep -o 'xnft_[a-z0-9_]*' | sort -u)
+rule_names=$(grep -E '^ +expr:' "$CONTRIB/prometheus/xnft-alerts.yml" | grep -o 'xnft_[a-z0-9_]*' | sort -u)
+check_eq "the dashboard parses and names metrics" yes "$([ -n "$dash_names" ] && echo yes)"
+check_eq "the dashboard names only metrics the daemon serves" "" "$(comm -23 <(echo "$dash_names") <(echo "$served") | tr '\n' ' ')"
+check_eq "the alert rules name only metrics the daemon serves" "" "$(comm -23 <(echo "$rule_names") <(echo "$served") | tr '\n' ' ')"
+diag "dashboard: $(echo "$dash_names" | wc -l) metric names, alert rules: $(echo "$rule_names" | wc -l), served: $(echo "$served" | wc -l)"
+
 # --- a real Prometheus scrapes the daemon; a PromQL query sees the dropped packets
 cat >"$BANS_DIR/prometheus.yml" <<YML
 global:

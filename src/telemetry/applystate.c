@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Safe apply's state as metrics (applystate.h).
+ */
+#include "telemetry/applystate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply/apply.h"
+#include "apply/state.h"
+#include "apply/table.h"
+
+static void last_commit(struct tm_apply *a)
+{
+	struct journal_entry *v = NULL;
+	size_t n = 0;
+	struct xerr ignored;
+
+	if (journal_read(&v, &n, &ignored))
+		return;
+	for (size_t i = n; i-- > 0;) {
+		if (strcmp(v[i].step, "commit"))
+			continue;
+		a->last_commit = v[i].t;
+		a->last_commit_ok = !strcmp(v[i].result, "ok");
+		break;
+	}
+	free(v);
+}
+
+static void boot_fallback(struct tm_apply *a)
+{
+	char *text = NULL, source[16] = "";
+	struct xerr ignored;
+	time_t boot_at;
+
+	if (state_read(ST_BOOT_LAST, &text, NULL, &ignored) != 0)
+		return;
+	kv_get(text, "source", source, sizeof(source));
+	boot_at = (time_t)kv_get_ll(text, "time", 0);
+	free(text);
+	/* booted into the fallback, and no commit went in since */
+	a->fallback_active = !strcmp(source, "fallback") &&
+			     !(a->last_commit_ok && a->last_commit >= boot_at);
+}
+
+int tm_apply_read(struct tm_apply *a, struct xerr *e)
+{
+	struct pending_info p;
+	char *note = NULL, confirmed[72] = "";
+	struct xerr ignored;
+
+	memset(a, 0, sizeof(*a));
+	if (table_fingerprint_live(a->fingerprint, &a->table_loaded, e))
+		return xerr_wrap(e, "the fingerprint of the loaded table");
+	if (state_read(ST_CONFIRMED_HASH, &note, NULL, &ignored) == 0) {
+		kv_get(note, "fingerprint", confirmed, sizeof(confirmed));
+		free(note);
+	}
+	a->confirmed_present = confirmed[0] != '\0';
+	a->drift = a->confirmed_present && (!a->table_loaded || strcmp(confirmed, a->fingerprint));
+	if (pending_read(&p, &ignored) == 0) {
+		a->pending = true;
+		a->pending_deadline = p.deadline;
+	}
+	last_commit(a);
+	boot_fallback(a);
+	return 0;
+}
+
+static void gauge(FILE *out, const char *name, const char *help, long long v)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n%s %lld\n", name, help, name, name, v);
+}
+
+void tm_apply_write(FILE *out, const struct tm_apply *a)
+{
+	gauge(out, "xnft_table_loaded", "1 when table inet xnft is in the kernel.", a->table_loaded);
+	fprintf(out, "# HELP xnft_table_info The loaded table's fingerprint (as xnft status shows it).\n"
+		"# TYPE xnft_table_info gauge\nxnft_table_info{fingerprint=\"%.16s\"} 1\n",
+		a->fingerprint);
+	gauge(out, "xnft_policy_drift", "1 when the loaded table is not the confirmed policy.",
+	      a->drift);
+	gauge(out, "xnft_policy_confirmed", "1 when a confirmed policy exists (the boot policy).",
+	      a->confirmed_present);
+	gauge(out, "xnft_apply_last_timestamp_seconds", "When the last apply committed (0 never).",
+	      (long long)a->last_commit);
+	gauge(out, "xnft_apply_last_success", "1 when the kernel took the last apply's transaction.",
+	      a->last_commit_ok);
+	gauge(out, "xnft_apply_confirm_pending", "1 while an apply waits for xnft confirm.",
+	      a->pending);
+	gauge(out, "xnft_apply_confirm_deadline_timestamp_seconds",
+	      "When the pending apply reverts unless confirmed (0 none).",
+	      (long long)a->pending_deadline);
+	gauge(out, "xnft_fallback_active", "1 when the host booted into the built-in fallback "
+	      "policy and nothing was applied since.", a->fallback_active);
+}
