@@ -267,7 +267,7 @@ int cmd_stats(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	xerr_clear(&e);
-	if (tm_read(&s, NULL, NULL, false, &e)) {
+	if (tm_read(&s, NULL, NULL, false, NULL, &e)) {
 		xerr_print(stderr, &e);
 		return XNFT_EXIT_USAGE;
 	}

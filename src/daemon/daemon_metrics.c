@@ -17,6 +17,7 @@
 #include "daemon/daemon_int.h"
 #include "telemetry/applystate.h"
 #include "telemetry/conntrack.h"
+#include "telemetry/counters.h"
 #include "telemetry/expo.h"
 #include "telemetry/httpd.h"
 
@@ -25,6 +26,9 @@
 #define DM_PUBLISH_MS 1000
 /* safe apply's state costs a listing of the table: read again at most this often */
 #define DM_APPLY_STATE_S 15
+/* sets of this many elements or more are counted again at most every DM_BIG_SET_S */
+#define DM_BIG_SET 10000
+#define DM_BIG_SET_S 30
 
 struct dm_count {
 	char name[BAN_RULE_NAME_MAX];
@@ -40,6 +44,7 @@ struct daemon_metrics {
 	uint64_t scrapes, scrape_errors; /* under lock */
 	struct tm_apply apply;        /* under lock: the last reading */
 	bool apply_valid;             /* under lock */
+	struct tm_elem_cache elems;   /* its own lock */
 	time_t apply_read_at;         /* under lock: when the last reading started */
 
 	struct dm_count events[DM_CATEGORIES + 1];
@@ -264,7 +269,7 @@ static int render(void *ctx, char **text, size_t *len)
 {
 	struct daemon_metrics *m = ctx;
 	struct scrape_extra x = { 0 };
-	struct expo_opts eo = { .extra = add_published, .extra_data = &x };
+	struct expo_opts eo = { .extra = add_published, .extra_data = &x, .elem_cache = &m->elems };
 	struct tm_apply apply;
 	char policy[CONFIG_PATH_MAX];
 	char *published;
@@ -307,6 +312,7 @@ int daemon_metrics_start(struct daemon *d, struct xerr *e)
 	if (!(m = calloc(1, sizeof(*m))))
 		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
 	pthread_mutex_init(&m->lock, NULL);
+	tm_elem_cache_init(&m->elems, DM_BIG_SET, DM_BIG_SET_S);
 	d->metrics = m;
 	daemon_metrics_tick(d, 0);   /* the first figures before the first scrape */
 	if (httpd_start(&ss, render, m, &m->http, e)) {
@@ -326,6 +332,7 @@ void daemon_metrics_stop(struct daemon *d)
 		return;
 	httpd_stop(m->http);   /* its threads are joined: nobody reads m after this */
 	pthread_mutex_destroy(&m->lock);
+	tm_elem_cache_free(&m->elems);
 	free(m->published);
 	free(m);
 	d->metrics = NULL;

@@ -12,6 +12,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
@@ -339,6 +340,90 @@ static void fill_named(struct tm_snapshot *s, struct tm_rule *r)
 	}
 }
 
+struct tm_elem_cache_entry {
+	uint32_t family;
+	char table[TM_NAME_MAX];
+	char name[TM_NAME_MAX];
+	size_t elements;
+	time_t at;
+};
+
+void tm_elem_cache_init(struct tm_elem_cache *c, size_t big, unsigned max_age_s)
+{
+	memset(c, 0, sizeof(*c));
+	pthread_mutex_init(&c->lock, NULL);
+	c->big = big;
+	c->max_age_s = max_age_s;
+}
+
+void tm_elem_cache_free(struct tm_elem_cache *c)
+{
+	pthread_mutex_destroy(&c->lock);
+	free(c->v);
+	c->v = NULL;
+	c->n = 0;
+}
+
+/* Under c->lock. */
+static struct tm_elem_cache_entry *cache_find(struct tm_elem_cache *c, const struct tm_set *ts)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i].family == ts->family && !strcmp(c->v[i].table, ts->table) &&
+		    !strcmp(c->v[i].name, ts->name))
+			return &c->v[i];
+	return NULL;
+}
+
+/* A recent count of a big set; false when it must be counted now. */
+static bool cached_count(struct tm_elem_cache *c, struct tm_set *ts, time_t now)
+{
+	const struct tm_elem_cache_entry *ce;
+	bool hit;
+
+	pthread_mutex_lock(&c->lock);
+	ce = cache_find(c, ts);
+	hit = ce && ce->elements >= c->big && now < ce->at + (time_t)c->max_age_s;
+	if (hit)
+		ts->elements = ce->elements;
+	pthread_mutex_unlock(&c->lock);
+	return hit;
+}
+
+static void cache_store(struct tm_elem_cache *c, const struct tm_set *ts, time_t now)
+{
+	struct tm_elem_cache_entry *ce;
+
+	pthread_mutex_lock(&c->lock);
+	ce = cache_find(c, ts);
+	if (!ce && (ce = grow(&c->v, &c->n, sizeof(*ce)))) {
+		ce->family = ts->family;
+		copy_name(ce->table, ts->table);
+		copy_name(ce->name, ts->name);
+	}
+	if (ce) {
+		ce->elements = ts->elements;
+		ce->at = now;
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+static int count_all_elements(struct tm_reader *rd, struct tm_elem_cache *cache, struct xerr *e)
+{
+	time_t now = time(NULL);
+
+	for (size_t i = 0; i < rd->s->nsets; i++) {
+		struct tm_set *ts = &rd->s->sets[i];
+
+		if (cache && cached_count(cache, ts, now))
+			continue;
+		if (count_elements(rd, ts, e))
+			return -1;
+		if (cache)
+			cache_store(cache, ts, now);
+	}
+	return 0;
+}
+
 static void add_to_chains(struct tm_snapshot *s)
 {
 	for (size_t i = 0; i < s->nrules; i++) {
@@ -354,7 +439,7 @@ static void add_to_chains(struct tm_snapshot *s)
 }
 
 int tm_read(struct tm_snapshot *s, const char *family, const char *table, bool with_elements,
-	    struct xerr *e)
+	    struct tm_elem_cache *cache, struct xerr *e)
 {
 	struct tm_reader rd = { .s = s, .seq = 1 };
 	int rc = -1;
@@ -379,9 +464,8 @@ int tm_read(struct tm_snapshot *s, const char *family, const char *table, bool w
 	    dump(&rd, NFT_MSG_GETSET, "sets", on_set, e) ||
 	    dump(&rd, NFT_MSG_GETOBJ, "named counters", on_obj, e))
 		goto out;
-	for (size_t i = 0; with_elements && i < s->nsets; i++)
-		if (count_elements(&rd, &s->sets[i], e))
-			goto out;
+	if (with_elements && count_all_elements(&rd, cache, e))
+		goto out;
 	add_to_chains(s);
 	rc = 0;
 out:

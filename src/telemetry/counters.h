@@ -13,6 +13,7 @@
 #ifndef XNFT_TELEMETRY_COUNTERS_H
 #define XNFT_TELEMETRY_COUNTERS_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -75,12 +76,32 @@ struct tm_snapshot {
 };
 
 /*
+ * Element counts kept between scrapes. The kernel resumes each message of a
+ * set's element dump by walking the set from its start, so counting a
+ * 100,000-element set costs hundreds of milliseconds: a set that held at
+ * least `big` elements is counted again only when its count is older than
+ * max_age_s. Shared by the daemon's HTTP threads (its own lock).
+ */
+struct tm_elem_cache_entry;
+struct tm_elem_cache {
+	pthread_mutex_t lock;
+	size_t big;
+	unsigned max_age_s;
+	struct tm_elem_cache_entry *v;
+	size_t n;
+};
+
+void tm_elem_cache_init(struct tm_elem_cache *c, size_t big, unsigned max_age_s);
+void tm_elem_cache_free(struct tm_elem_cache *c);
+
+/*
  * Read the calling namespace's counters. table: only this table ("inet",
  * "xnft" style: family and name), or NULL/"" for every table.
- * with_elements: count set elements (one more dump per set).
+ * with_elements: count set elements (one more dump per set), through
+ * cache when not NULL.
  */
 int tm_read(struct tm_snapshot *s, const char *family, const char *table, bool with_elements,
-	    struct xerr *e);
+	    struct tm_elem_cache *cache, struct xerr *e);
 
 /*
  * Name each rule's file:line and text from the policy files of policy (a

@@ -173,7 +173,7 @@ int expo_render(const struct expo_opts *o, char **text, size_t *len, struct xerr
 	FILE *out;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (tm_read(&s, o->family, o->table, true, e))
+	if (tm_read(&s, o->family, o->table, true, o->elem_cache, e))
 		return -1;
 	if (ct_health_read(&h, e)) {
 		tm_snapshot_free(&s);

@@ -16,6 +16,7 @@
 #include "core/err.h"
 
 struct tm_apply;
+struct tm_elem_cache;
 
 struct expo_opts {
 	bool per_rule;            /* xnft_rule_* series, one pair per rule with a counter */
@@ -23,6 +24,7 @@ struct expo_opts {
 	const char *table;
 	const char *policy_entry; /* policy files naming the rules' file:line; NULL: none */
 	const struct tm_apply *apply; /* safe apply's state (applystate.h); NULL: left out */
+	struct tm_elem_cache *elem_cache; /* big sets' element counts between scrapes; NULL none */
 	/* more series (the daemon's bans and events); NULL: none */
 	void (*extra)(FILE *out, void *data);
 	void *extra_data;
