@@ -86,7 +86,7 @@ CONF
 	local xm bm nm
 	xm=$(hwm_mib "$dpid")
 	bm=$(hwm_mib "$epid")
-	nm=$(peak_mib in_ns nft -j list ruleset)
+	nm=$(peak_mib ip netns exec "$NS" nft -j list ruleset)
 	echo "| $name: peak memory, daemon vs exporter + its \`nft -j\` child (MiB) | $xm | $bm + $nm | $(ratio "$((bm + nm))" "$xm")× less |"
 	for p in "$dpid" "$epid" "$tpid"; do kill "$p"; wait "$p" 2>/dev/null || true; done
 	PIDS=()

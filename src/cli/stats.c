@@ -72,8 +72,10 @@ static int parse(int argc, char **argv, struct stats_opts *o)
 		case 'u': o->unused = true; break;
 		case 'j': o->json = true; break;
 		case 't':
-			if (cli_parse_number("stats", "--top", optarg, 1, 100000, &o->top, &e))
-				return xerr_print(stderr, &e), XNFT_EXIT_USAGE;
+			if (cli_parse_number("stats", "--top", optarg, 1, 100000, &o->top, &e)) {
+				xerr_print(stderr, &e);
+				return XNFT_EXIT_USAGE;
+			}
 			break;
 		case 's':
 			if (config_parse_duration(optarg, &o->since_ms, &e))

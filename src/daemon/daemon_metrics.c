@@ -252,7 +252,7 @@ static bool apply_state(struct daemon_metrics *m, struct tm_apply *out)
 		m->apply_read_at = now;   /* the other scrapes meanwhile use the last reading */
 	pthread_mutex_unlock(&m->lock);
 	if (mine) {
-		valid = !tm_apply_read(&fresh, &ignored);
+		valid = !tm_apply_read_child(&fresh, &ignored);
 		pthread_mutex_lock(&m->lock);
 		m->apply = fresh;
 		m->apply_valid = valid;

@@ -29,6 +29,13 @@ struct tm_apply {
 
 int tm_apply_read(struct tm_apply *a, struct xerr *e);
 
+/*
+ * The same in a child process: the listing behind the fingerprint takes
+ * hundreds of MiB for a 100,000-element set, which a long-lived daemon
+ * would otherwise keep as its high-water mark.
+ */
+int tm_apply_read_child(struct tm_apply *a, struct xerr *e);
+
 /* The series (xnft_apply_*, xnft_policy_*, xnft_fallback_active). */
 void tm_apply_write(FILE *out, const struct tm_apply *a);
 
