@@ -215,7 +215,8 @@ void daemon_metrics_tick(struct daemon *d, unsigned long long mono_ms)
 		return;
 	m->next_publish = mono_ms + DM_PUBLISH_MS;
 	conntrack_watch(d, m);
-	publish(d, m);
+	if (m->http || !mono_ms)
+		publish(d, m);
 }
 
 /* ---- serving (HTTP threads) ------------------------------------------------------------ */
@@ -304,9 +305,9 @@ int daemon_metrics_start(struct daemon *d, struct xerr *e)
 	struct sockaddr_storage ss;
 	char where[160];
 
-	if (!d->cfg->metrics_enabled)
-		return 0;
-	if (httpd_resolve(d->cfg->metrics_listen, d->cfg->metrics_mesh_if, d->cfg->metrics_force,
+	/* the conntrack watch runs with or without the endpoint */
+	if (d->cfg->metrics_enabled &&
+	    httpd_resolve(d->cfg->metrics_listen, d->cfg->metrics_mesh_if, d->cfg->metrics_force,
 			  &ss, e))
 		return -1;
 	if (!(m = calloc(1, sizeof(*m))))
@@ -315,6 +316,8 @@ int daemon_metrics_start(struct daemon *d, struct xerr *e)
 	tm_elem_cache_init(&m->elems, DM_BIG_SET, DM_BIG_SET_S);
 	d->metrics = m;
 	daemon_metrics_tick(d, 0);   /* the first figures before the first scrape */
+	if (!d->cfg->metrics_enabled)
+		return 0;
 	if (httpd_start(&ss, render, m, &m->http, e)) {
 		daemon_metrics_stop(d);
 		return -1;

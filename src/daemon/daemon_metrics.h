@@ -12,7 +12,7 @@
 struct daemon;
 struct xerr;
 
-/* Start the endpoint when [metrics] asks for it (0 when it does not). */
+/* The conntrack watch, and the endpoint when [metrics] asks for it. */
 int daemon_metrics_start(struct daemon *d, struct xerr *e);
 void daemon_metrics_stop(struct daemon *d);
 

@@ -109,6 +109,41 @@ check "the daemon is still running" kill -0 "$DAEMON_PID"
 check "the daemon stops cleanly" daemon_stop
 check "no sanitizer report in the daemon's log" bash -c "! grep -Eq 'Sanitizer|runtime error:' '$DAEMON_LOG'"
 
+# --- conntrack watch: the limit is one value for the whole host, so the daemon reads a /proc of
+# the test's own (XNFT_TEST_PROC) and the test fills it; runs without [metrics]
+FAKE=$BANS_DIR/proc
+mkdir -p "$FAKE/sys/net/netfilter" "$FAKE/net/stat"
+ct_set() { # COUNT DROP EARLY_DROP
+	echo "$1" >"$FAKE/sys/net/netfilter/nf_conntrack_count"
+	printf 'entries  found invalid insert_failed drop early_drop search_restart\n' >"$FAKE/net/stat/nf_conntrack"
+	printf '00000000  00000000 00000000 00000000 %08x %08x 00000000\n' "$2" "$3" >>"$FAKE/net/stat/nf_conntrack"
+	printf '00000000  00000000 00000000 00000000 00000001 00000000 00000000\n' >>"$FAKE/net/stat/nf_conntrack"
+}
+echo 1000 >"$FAKE/sys/net/netfilter/nf_conntrack_max"
+echo 1024 >"$FAKE/sys/net/netfilter/nf_conntrack_buckets"
+ct_set 100 0 0
+# wait_log REGEX: until the daemon's log has it (bounded, 10 s)
+wait_log() {
+	for _ in $(seq 100); do grep -Eq -- "$1" "$DAEMON_LOG" && return 0; sleep 0.1; done
+	return 1
+}
+bans_config "$BANS_DIR/xnft.conf" "[ban.scan]" "categories = TCPFL-*" "threshold = 100" "window = 30s" "bantime = 3s"
+XNFT_TEST_PROC=$FAKE daemon_start || not_ok "daemon starts without [metrics]"
+check_eq "without [metrics] nothing listens" 000 "$(hcurl -o /dev/null -w '%{http_code}' "$URL/metrics")"
+ct_set 850 0 0
+check "conntrack at 85%: a warning naming nf_conntrack_max" \
+	wait_log "conntrack table 85% full \(850 of 1000 entries\).*raise nf_conntrack_max"
+ct_set 960 0 0
+check "conntrack at 96%: said again at 95%" wait_log "conntrack table 96% full \(960 of 1000"
+ct_set 960 7 2
+check "drops reported as they happen (summed over the CPUs)" \
+	wait_log "conntrack dropped 7 packet\(s\) and evicted 2 connection\(s\) early"
+ct_set 100 7 2
+check "back under: a notice" wait_log "conntrack table back under 95%"
+check_eq "one warning per level, not one per second" 1 "$(grep -c 'conntrack table 85% full' "$DAEMON_LOG")"
+check "the daemon stops cleanly (conntrack watch)" daemon_stop
+check "no sanitizer report (conntrack watch)" bash -c "! grep -Eq 'Sanitizer|runtime error:' '$DAEMON_LOG'"
+
 # --- listen checks
 bad_listen() {
 	bans_config "$BANS_DIR/bad.conf" "[metrics]" "$@"
