@@ -17,17 +17,20 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: xnft metrics [--policy POLICY] [--no-rules] [-o FILE]\n"
+		"Usage: xnft metrics [--policy POLICY] [--no-rules] [--no-analysis] [-o FILE]\n"
 		"Print the Prometheus text exposition of what the kernel counts, read over\n"
 		"netlink: per-rule packets and bytes (labelled table, chain, handle, file:line,\n"
 		"comment), chain rule counts, set element counts and limits, named counters,\n"
-		"conntrack entries, limit and statistics. The daemon serves the same text on\n"
+		"conntrack entries, limit and statistics, safe apply's state (drift from\n"
+		"the confirmed policy, confirm pending, fallback), lint findings and the\n"
+		"policy's intents on the loaded ruleset. The daemon serves the same text on\n"
 		"/metrics.\n"
 		"\n"
 		"Options:\n"
 		"  --policy POLICY  policy files naming each rule's file:line\n"
 		"                   (default " XNFT_DEFAULT_POLICY " when it exists)\n"
 		"  --no-rules       leave out the per-rule series (very large rulesets)\n"
+		"  --no-analysis    leave out lint and intents (seconds on a big ruleset)\n"
 		"  -o, --output FILE  write FILE atomically (FILE.tmp, then renamed), as\n"
 		"                   node_exporter's textfile collector wants\n"
 		"  -h, --help       show this help\n"
@@ -39,6 +42,7 @@ struct metrics_opts {
 	const char *policy;
 	const char *output;
 	bool per_rule;
+	bool analyse;
 };
 
 static int parse(int argc, char **argv, struct metrics_opts *o)
@@ -46,18 +50,21 @@ static int parse(int argc, char **argv, struct metrics_opts *o)
 	static const struct option longs[] = {
 		{ "policy",   required_argument, NULL, 'p' },
 		{ "no-rules", no_argument,       NULL, 'n' },
+		{ "no-analysis", no_argument,    NULL, 'a' },
 		{ "output",   required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	o->per_rule = true;
+	o->analyse = true;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:", longs, NULL)) != -1) {
 		switch (c) {
 		case 'p': o->policy = optarg; break;
 		case 'n': o->per_rule = false; break;
+		case 'a': o->analyse = false; break;
 		case 'o': o->output = optarg; break;
 		default: return cli_bad_option("metrics", argv);
 		}
@@ -112,8 +119,11 @@ int cmd_metrics(int argc, char **argv)
 	xerr_clear(&e);
 	eo.per_rule = o.per_rule;
 	/* without it the rest of the page still stands: the gap shows as missing series */
-	if (!tm_apply_read(&apply, &ignored))
+	if (!tm_apply_read(&apply, &ignored)) {
 		eo.apply = &apply;
+		if (o.analyse)
+			tm_apply_analyse(&apply, o.policy, &ignored);
+	}
 	eo.policy_entry = o.policy;
 	if (expo_render(&eo, &text, &len, &e) ||
 	    (o.output ? write_file(o.output, text, len, &e) : fwrite(text, 1, len, stdout) != len)) {

@@ -26,6 +26,8 @@
 #define DM_PUBLISH_MS 1000
 /* safe apply's state costs a listing of the table: read again at most this often */
 #define DM_APPLY_STATE_S 15
+/* lint and intents on the loaded ruleset: seconds of CPU on a big table */
+#define DM_ANALYSIS_S 300
 /* sets of this many elements or more are counted again at most every DM_BIG_SET_S */
 #define DM_BIG_SET 10000
 #define DM_BIG_SET_S 30
@@ -46,6 +48,7 @@ struct daemon_metrics {
 	bool apply_valid;             /* under lock */
 	struct tm_elem_cache elems;   /* its own lock */
 	time_t apply_read_at;         /* under lock: when the last reading started */
+	time_t analysed_at;           /* under lock: when the last analysis started */
 
 	struct dm_count events[DM_CATEGORIES + 1];
 	size_t nevents;
@@ -240,21 +243,32 @@ static void add_published(FILE *out, void *data)
 }
 
 /* The apply state for this scrape: read again by the first scrape after it went stale. */
-static bool apply_state(struct daemon_metrics *m, struct tm_apply *out)
+static bool apply_state(struct daemon_metrics *m, const char *policy, struct tm_apply *out)
 {
 	time_t now = time(NULL);
-	bool mine, valid;
+	bool mine, analyse = false, valid;
 	struct tm_apply fresh;
 	struct xerr ignored;
 
 	pthread_mutex_lock(&m->lock);
 	mine = now >= m->apply_read_at + DM_APPLY_STATE_S;
-	if (mine)
+	if (mine) {
 		m->apply_read_at = now;   /* the other scrapes meanwhile use the last reading */
+		analyse = now >= m->analysed_at + DM_ANALYSIS_S;
+		if (analyse)
+			m->analysed_at = now;
+	}
 	pthread_mutex_unlock(&m->lock);
 	if (mine) {
-		valid = !tm_apply_read_child(&fresh, &ignored);
+		valid = !tm_apply_read_child(&fresh, analyse ? policy : NULL, &ignored);
 		pthread_mutex_lock(&m->lock);
+		if (valid && !analyse) {  /* keep the last analysis */
+			fresh.analysed = m->apply.analysed;
+			memcpy(fresh.lint, m->apply.lint, sizeof(fresh.lint));
+			fresh.intents_checked = m->apply.intents_checked;
+			fresh.intents_held = m->apply.intents_held;
+			fresh.intents_violated = m->apply.intents_violated;
+		}
 		m->apply = fresh;
 		m->apply_valid = valid;
 		pthread_mutex_unlock(&m->lock);
@@ -285,10 +299,10 @@ static int render(void *ctx, char **text, size_t *len)
 	x.errors = m->scrape_errors;
 	pthread_mutex_unlock(&m->lock);
 	x.published = published;
-	if (apply_state(m, &apply))
-		eo.apply = &apply;
 	eo.policy_entry = policy[0] ? policy : (access(XNFT_DEFAULT_POLICY, R_OK) ? NULL
 										   : XNFT_DEFAULT_POLICY);
+	if (apply_state(m, eo.policy_entry, &apply))
+		eo.apply = &apply;
 	rc = expo_render(&eo, text, len, &e);
 	free(published);
 	if (rc) {

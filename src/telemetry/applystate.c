@@ -12,7 +12,10 @@
 
 #include "apply/apply.h"
 #include "apply/state.h"
+#include "analyze/lint.h"
+#include "analyze/verify.h"
 #include "apply/table.h"
+#include "core/policy_load.h"
 #include "core/fdio.h"
 #include "core/spawn.h"
 
@@ -74,7 +77,38 @@ int tm_apply_read(struct tm_apply *a, struct xerr *e)
 	return 0;
 }
 
-int tm_apply_read_child(struct tm_apply *a, struct xerr *e)
+int tm_apply_analyse(struct tm_apply *a, const char *policy, struct xerr *e)
+{
+	char entry[4096], incdir[4096];
+	struct ruleset *rs = NULL;
+	struct lint_report lr = { 0 };
+	struct verify_result vr;
+	struct xerr ignored;
+
+	if (policy_load_live(&rs, e))
+		return xerr_wrap(e, "reading the loaded ruleset");
+	if (lint_ruleset(rs, NULL, &lr, e)) {
+		ruleset_free(rs);
+		return xerr_wrap(e, "linting the loaded ruleset");
+	}
+	for (int sev = LINT_INFO; sev <= LINT_ERROR; sev++)
+		a->lint[sev] = lint_count(&lr, (enum lint_severity)sev);
+	lint_report_free(&lr);
+	a->analysed = true;
+	/* no policy files, or no intents: the intents series are left out */
+	memset(&vr, 0, sizeof(vr));
+	if (policy && !policy_resolve(policy, entry, sizeof(entry), incdir, sizeof(incdir), &ignored) &&
+	    !verify_policy(entry, incdir, rs, NULL, NULL, &vr, &ignored)) {
+		a->intents_checked = true;
+		a->intents_held = vr.held;
+		a->intents_violated = vr.violated;
+		verify_result_free(&vr);
+	}
+	ruleset_free(rs);
+	return 0;
+}
+
+int tm_apply_read_child(struct tm_apply *a, const char *analyse_policy, struct xerr *e)
 {
 	struct tm_apply got;
 	pid_t pid;
@@ -87,7 +121,8 @@ int tm_apply_read_child(struct tm_apply *a, struct xerr *e)
 		struct xerr ignored;
 
 		/* an answer of the wrong size tells the parent it failed */
-		if (!tm_apply_read(&got, &ignored))
+		if (!tm_apply_read(&got, &ignored) &&
+		    (!analyse_policy || !tm_apply_analyse(&got, analyse_policy, &ignored)))
 			fd_write_all(fd, &got, sizeof(got));
 		_exit(0);
 	}
@@ -127,4 +162,17 @@ void tm_apply_write(FILE *out, const struct tm_apply *a)
 	      (long long)a->pending_deadline);
 	gauge(out, "xnft_fallback_active", "1 when the host booted into the built-in fallback "
 	      "policy and nothing was applied since.", a->fallback_active);
+	if (a->analysed) {
+		fputs("# HELP xnft_lint_findings Lint findings on the loaded ruleset, by severity.\n"
+		      "# TYPE xnft_lint_findings gauge\n", out);
+		for (int sev = LINT_INFO; sev <= LINT_ERROR; sev++)
+			fprintf(out, "xnft_lint_findings{severity=\"%s\"} %zu\n",
+				lint_severity_name((enum lint_severity)sev), a->lint[sev]);
+	}
+	if (a->intents_checked) {
+		gauge(out, "xnft_intents_held", "The policy's intents proven on the loaded ruleset.",
+		      (long long)a->intents_held);
+		gauge(out, "xnft_intents_violated", "The policy's intents the loaded ruleset breaks.",
+		      (long long)a->intents_violated);
+	}
 }

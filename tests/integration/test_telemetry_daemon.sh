@@ -32,6 +32,10 @@ check_match "per-rule series carry the rule's file:line" \
 check_match "ban sets are counted" '^xnft_set_elements\{family="inet",table="xnft",set="BANNED4"\} 0$' "$m"
 check_match "bans total" '^xnft_bans_total 0$' "$m"
 check_match "scrapes counted" '^xnft_scrapes_total [0-9]+$' "$m"
+check_match "the policy's intents hold on the loaded ruleset" '^xnft_intents_violated 0$' "$m"
+check_match "... all of them proven" '^xnft_intents_held [1-9][0-9]*$' "$m"
+check_match "lint findings by severity" '^xnft_lint_findings\{severity="error"\} 0$' "$m"
+check_match "the loaded table is known" '^xnft_table_loaded 1$' "$m"
 
 # --- contrib/: the alert rules load, and the dashboard and the rules name only served metrics
 CONTRIB=$ROOT/contrib

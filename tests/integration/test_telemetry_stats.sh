@@ -34,6 +34,9 @@ check_match "set size limit" '^xnft_set_elements_limit\{family="inet",table="t",
 check_match "named counter" '^xnft_object_packets_total\{family="inet",table="t",object="probes"\} 2$' "$m"
 check_match "conntrack limit" '^xnft_conntrack_entries_limit [0-9]+$' "$m"
 check_match "conntrack drop statistic" '^xnft_conntrack_drop_total [0-9]+$' "$m"
+check_match "lint findings on the loaded ruleset" '^xnft_lint_findings\{severity="warning"\} [0-9]+$' "$m"
+check_eq "a policy without an intents file: no intents series" 0 "$(grep -c '^xnft_intents_' "$WORK/m.txt")"
+check_match "no confirmed policy in this state dir: no drift reported" '^xnft_policy_drift 0$' "$m"
 in_ns "$XNFT" metrics --no-rules >"$WORK/n.txt" 2>&1
 check_eq "--no-rules: no per-rule series" 0 "$(grep -c '^xnft_rule_' "$WORK/n.txt")"
 in_ns "$XNFT" metrics -o "$WORK/xnft.prom" >/dev/null 2>&1
