@@ -36,6 +36,7 @@ wait_http() {
 }
 # scrape_ms RUNS URL: median of curl's own time per request (not the process start)
 scrape_ms() {
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	in_ns bash -c 'for i in $(seq "$1"); do curl -sf -o /dev/null -w "%{time_total}\n" "$2" || exit 1; done' \
 		_ "$1" "$2" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)] * 1000}'
 }
