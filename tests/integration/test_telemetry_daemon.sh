@@ -79,6 +79,23 @@ up=$(hcurl -G "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode 'query
 	jq -r '.data.result[0].value[1] // empty')
 check_eq "Prometheus sees the target up" 1 "$up"
 
+# --- the daemon's own series: events by category, bans by family and origin (published each second)
+ev_line() { echo "Dec  7 14:00:00 host kernel: XNFT-DROP: IN=eth0 OUT= SRC=$1 DST=$HOST_V4 LEN=40 TOS=0x00 PREC=0x00 TTL=52 ID=0 PROTO=TCP SPT=4000 DPT=23 WINDOW=1024 RES=0x00 SYN URGP=0"; }
+{ ev_line 198.51.100.7; ev_line 198.51.100.8; } >>"$BANS_DIR/events.log"
+xbans add 203.0.113.9 5m >/dev/null
+# wait_metric REGEX: until a scrape shows it (bounded, 10 s)
+wait_metric() {
+	for _ in $(seq 100); do
+		hcurl "$URL/metrics" | grep -Eq -- "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "events counted by category" wait_metric '^xnft_events_total\{category="DROP"\} 2$'
+check "a manual ban counted by family and origin" \
+	wait_metric '^xnft_bans_active\{family="ipv4",origin="manual"\} 1$'
+check "bans total" wait_metric '^xnft_bans_total 1$'
+
 # --- HTTP edge cases
 check_eq "unknown path: 404" 404 "$(hcurl -o /dev/null -w '%{http_code}' "$URL/")"
 check_eq "unknown path /metricsx: 404" 404 "$(hcurl -o /dev/null -w '%{http_code}' "$URL/metricsx")"
