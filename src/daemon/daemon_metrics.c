@@ -47,8 +47,10 @@ struct daemon_metrics {
 	struct tm_apply apply;        /* under lock: the last reading */
 	bool apply_valid;             /* under lock */
 	struct tm_elem_cache elems;   /* its own lock */
-	time_t apply_read_at;         /* under lock: when the last reading started */
-	time_t analysed_at;           /* under lock: when the last analysis started */
+	pthread_t refresher;          /* reads the apply state, away from scrapes and bans */
+	bool refresher_on;
+	bool stopping;                /* under lock */
+	pthread_cond_t wake;          /* with lock: stopping was set */
 
 	struct dm_count events[DM_CATEGORIES + 1];
 	size_t nevents;
@@ -242,26 +244,32 @@ static void add_published(FILE *out, void *data)
 		x->scrapes, x->errors);
 }
 
-/* The apply state for this scrape: read again by the first scrape after it went stale. */
-static bool apply_state(struct daemon_metrics *m, const char *policy, struct tm_apply *out)
+/*
+ * The refresher thread: safe apply's state every DM_APPLY_STATE_S, with lint
+ * and intents every DM_ANALYSIS_S, each in a child process. A scrape only
+ * copies the last reading, so a slow analysis never makes a scrape late.
+ */
+static void *refresh_apply_state(void *arg)
 {
-	time_t now = time(NULL);
-	bool mine, analyse = false, valid;
-	struct tm_apply fresh;
-	struct xerr ignored;
+	struct daemon_metrics *m = arg;
+	time_t analysed_at = 0;
+	char policy[CONFIG_PATH_MAX];
 
 	pthread_mutex_lock(&m->lock);
-	mine = now >= m->apply_read_at + DM_APPLY_STATE_S;
-	if (mine) {
-		m->apply_read_at = now;   /* the other scrapes meanwhile use the last reading */
-		analyse = now >= m->analysed_at + DM_ANALYSIS_S;
-		if (analyse)
-			m->analysed_at = now;
-	}
-	pthread_mutex_unlock(&m->lock);
-	if (mine) {
-		valid = !tm_apply_read_child(&fresh, analyse ? policy : NULL, &ignored);
+	while (!m->stopping) {
+		time_t now = time(NULL);
+		bool analyse = now >= analysed_at + DM_ANALYSIS_S, valid;
+		struct tm_apply fresh;
+		struct timespec until;
+		struct xerr ignored;
+
+		snprintf(policy, sizeof(policy), "%s", m->policy[0] ? m->policy
+					: (access(XNFT_DEFAULT_POLICY, R_OK) ? "" : XNFT_DEFAULT_POLICY));
+		pthread_mutex_unlock(&m->lock);
+		valid = !tm_apply_read_child(&fresh, analyse && policy[0] ? policy : NULL, &ignored);
 		pthread_mutex_lock(&m->lock);
+		if (valid && analyse)
+			analysed_at = now;
 		if (valid && !analyse) {  /* keep the last analysis */
 			fresh.analysed = m->apply.analysed;
 			memcpy(fresh.lint, m->apply.lint, sizeof(fresh.lint));
@@ -269,10 +277,23 @@ static bool apply_state(struct daemon_metrics *m, const char *policy, struct tm_
 			fresh.intents_held = m->apply.intents_held;
 			fresh.intents_violated = m->apply.intents_violated;
 		}
-		m->apply = fresh;
+		if (valid)
+			m->apply = fresh;
 		m->apply_valid = valid;
-		pthread_mutex_unlock(&m->lock);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += DM_APPLY_STATE_S;
+		while (!m->stopping && pthread_cond_timedwait(&m->wake, &m->lock, &until) == 0)
+			;
 	}
+	pthread_mutex_unlock(&m->lock);
+	return NULL;
+}
+
+/* The last reading of the apply state; false before the first. */
+static bool apply_state(struct daemon_metrics *m, struct tm_apply *out)
+{
+	bool valid;
+
 	pthread_mutex_lock(&m->lock);
 	*out = m->apply;
 	valid = m->apply_valid;
@@ -301,7 +322,7 @@ static int render(void *ctx, char **text, size_t *len)
 	x.published = published;
 	eo.policy_entry = policy[0] ? policy : (access(XNFT_DEFAULT_POLICY, R_OK) ? NULL
 										   : XNFT_DEFAULT_POLICY);
-	if (apply_state(m, eo.policy_entry, &apply))
+	if (apply_state(m, &apply))
 		eo.apply = &apply;
 	rc = expo_render(&eo, text, len, &e);
 	free(published);
@@ -318,6 +339,7 @@ int daemon_metrics_start(struct daemon *d, struct xerr *e)
 	struct daemon_metrics *m;
 	struct sockaddr_storage ss;
 	char where[160];
+	int rc;
 
 	/* the conntrack watch runs with or without the endpoint */
 	if (d->cfg->metrics_enabled &&
@@ -327,11 +349,19 @@ int daemon_metrics_start(struct daemon *d, struct xerr *e)
 	if (!(m = calloc(1, sizeof(*m))))
 		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
 	pthread_mutex_init(&m->lock, NULL);
+	pthread_cond_init(&m->wake, NULL);
 	tm_elem_cache_init(&m->elems, DM_BIG_SET, DM_BIG_SET_S);
 	d->metrics = m;
 	daemon_metrics_tick(d, 0);   /* the first figures before the first scrape */
 	if (!d->cfg->metrics_enabled)
 		return 0;
+	rc = pthread_create(&m->refresher, NULL, refresh_apply_state, m);
+	if (rc) {
+		daemon_metrics_stop(d);
+		return xerr_set(e, XNFT_EXIT_USAGE, "cannot start the metrics thread: %s",
+				strerror(rc));
+	}
+	m->refresher_on = true;
 	if (httpd_start(&ss, render, m, &m->http, e)) {
 		daemon_metrics_stop(d);
 		return -1;
@@ -348,6 +378,14 @@ void daemon_metrics_stop(struct daemon *d)
 	if (!m)
 		return;
 	httpd_stop(m->http);   /* its threads are joined: nobody reads m after this */
+	if (m->refresher_on) {
+		pthread_mutex_lock(&m->lock);
+		m->stopping = true;
+		pthread_cond_signal(&m->wake);
+		pthread_mutex_unlock(&m->lock);
+		pthread_join(m->refresher, NULL);
+	}
+	pthread_cond_destroy(&m->wake);
 	pthread_mutex_destroy(&m->lock);
 	tm_elem_cache_free(&m->elems);
 	free(m->published);

@@ -23,7 +23,12 @@ check_match "the log names the endpoint on the mesh address" \
 	"metrics on http://$MESH_HOST_V4:9586/metrics" "$(cat "$DAEMON_LOG")"
 
 hcurl() { in_ns "$HOST" curl -s -m 10 "$@"; }
-hcurl -o "$BANS_DIR/m1.txt" -w '%{http_code}' "$URL/metrics" >"$BANS_DIR/code" 
+# the apply state and the analysis come from a thread of their own: wait (bounded) for the first
+for _ in $(seq 100); do
+	hcurl -o "$BANS_DIR/m1.txt" -w '%{http_code}' "$URL/metrics" >"$BANS_DIR/code"
+	grep -q '^xnft_intents_held ' "$BANS_DIR/m1.txt" && break
+	sleep 0.1
+done
 check_eq "GET /metrics: 200" 200 "$(cat "$BANS_DIR/code")"
 check "promtool check metrics accepts the daemon's exposition" promtool check metrics <"$BANS_DIR/m1.txt"
 m=$(grep -v '^#' "$BANS_DIR/m1.txt")

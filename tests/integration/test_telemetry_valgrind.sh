@@ -46,7 +46,8 @@ track_pid "$VG"
 code=
 for _ in $(seq 300); do
 	code=$(ip netns exec "$NS" curl -s -m 20 -o "$T/m.txt" -w '%{http_code}' http://127.0.0.1:9586/metrics)
-	[ "$code" = 200 ] && break
+	# the apply state comes from a thread of its own: wait for its first reading too
+	[ "$code" = 200 ] && grep -q '^xnft_policy_drift ' "$T/m.txt" && break
 	kill -0 "$VG" 2>/dev/null || break
 	sleep 0.2
 done
