@@ -69,6 +69,11 @@ static int parse_line(char *line, struct baseline *b)
 	return 0;
 }
 
+static int by_key(const void *a, const void *b)
+{
+	return strcmp(((const struct base_entry *)a)->key, ((const struct base_entry *)b)->key);
+}
+
 static int baseline_read(struct baseline *b, struct xerr *e)
 {
 	char *text = NULL, *save = NULL;
@@ -88,15 +93,17 @@ static int baseline_read(struct baseline *b, struct xerr *e)
 		}
 	}
 	free(text);
+	if (b->n)
+		qsort(b->v, b->n, sizeof(*b->v), by_key);
 	return 0;
 }
 
+/* b->v sorted by key (baseline_read): a 10,000-rule baseline is searched, not scanned. */
 static const struct base_entry *find(const struct baseline *b, const char *key)
 {
-	for (size_t i = 0; i < b->n; i++)
-		if (!strcmp(b->v[i].key, key))
-			return &b->v[i];
-	return NULL;
+	struct base_entry probe = { .key = (char *)key };
+
+	return b->n ? bsearch(&probe, b->v, b->n, sizeof(*b->v), by_key) : NULL;
 }
 
 /* Fill u from the previous sample; a counter lower than before was reset by an apply. */
