@@ -45,8 +45,10 @@ static void rule_labels(FILE *out, const struct tm_rule *r)
 	fputs(",chain=\"", out);
 	expo_label(out, r->chain);
 	fprintf(out, "\",handle=\"%" PRIu64 "\",location=\"", r->handle);
-	if (r->file)
-		fprintf(out, "%s:%d", r->file, r->line);
+	if (r->file) {
+		expo_label(out, r->file);
+		fprintf(out, ":%d", r->line);
+	}
 	fputs("\",comment=\"", out);
 	expo_label(out, r->comment);
 	fputs("\"}", out);
