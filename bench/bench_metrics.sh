@@ -80,6 +80,12 @@ CONF
 	local x0
 	x0=$(hwm_mib "$dpid")
 	wait_http http://127.0.0.1:9586/metrics
+	# steady state: the daemon's first lint and intents run (a child, seconds of CPU on the
+	# large ruleset, then every 5 minutes) is over before the scrapes are timed
+	for _ in $(seq 1200); do
+		in_ns curl -s http://127.0.0.1:9586/metrics | grep -q '^xnft_lint_findings' && break
+		sleep 0.1
+	done
 	wait_http http://127.0.0.1:9587/metrics
 	wait_http http://127.0.0.1:9588/metrics
 	local x b t c rules
