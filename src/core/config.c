@@ -675,7 +675,8 @@ static int metrics_key(struct parse_ctx *c, const char *key, const char *v)
 	struct xnft_config *cfg = c->cfg;
 	bool *flag = !strcmp(key, "enabled") ? &cfg->metrics_enabled
 		   : !strcmp(key, "force") ? &cfg->metrics_force
-		   : !strcmp(key, "rules") ? &cfg->metrics_rules : NULL;
+		   : !strcmp(key, "rules") ? &cfg->metrics_rules
+		   : !strcmp(key, "analysis") ? &cfg->metrics_analysis : NULL;
 
 	if (flag) {
 		if (parse_bool(v, flag) < 0)
@@ -694,7 +695,7 @@ static int metrics_key(struct parse_ctx *c, const char *key, const char *v)
 		return 1;
 	}
 	fail(c, "[metrics]: unknown key '%s'", key);
-	return fail_hint(c, "[metrics] knows enabled, listen, mesh_if, force and rules");
+	return fail_hint(c, "[metrics] knows enabled, listen, mesh_if, force, rules and analysis");
 }
 
 /* ---- inih glue -------------------------------------------------------------- */
@@ -832,6 +833,7 @@ struct xnft_config *config_defaults(struct xerr *e)
 	snprintf(c->metrics_listen, sizeof(c->metrics_listen), "mesh");
 	snprintf(c->metrics_mesh_if, sizeof(c->metrics_mesh_if), "wg0");
 	c->metrics_rules = true;
+	c->metrics_analysis = true;
 	c->notify_queue = 256;
 	return c;
 }

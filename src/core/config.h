@@ -99,6 +99,7 @@ struct xnft_config {
 	char metrics_mesh_if[CONFIG_NAME_MAX]; /* the interface "mesh" means ("wg0") */
 	bool metrics_force;           /* allow an address not on the mesh interface or lo */
 	bool metrics_rules;           /* per-rule series */
+	bool metrics_analysis;        /* lint and intents on the loaded ruleset, every 5 minutes */
 
 	/* [ban.*] */
 	struct config_rule *rules;

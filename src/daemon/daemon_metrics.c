@@ -43,6 +43,7 @@ struct daemon_metrics {
 	char *published;              /* under lock: the daemon's series */
 	char policy[CONFIG_PATH_MAX]; /* under lock: files naming rules' file:line */
 	bool per_rule;                /* under lock */
+	bool analysis;                /* under lock: [metrics] analysis */
 	uint64_t scrapes, scrape_errors; /* under lock */
 	struct tm_apply apply;        /* under lock: the last reading */
 	bool apply_valid;             /* under lock */
@@ -209,6 +210,7 @@ static void publish(struct daemon *d, struct daemon_metrics *m)
 	snprintf(m->policy, sizeof(m->policy), "%s",
 		 strcmp(d->cfg->policy, "live") ? d->cfg->policy : "");
 	m->per_rule = d->cfg->metrics_rules;
+	m->analysis = d->cfg->metrics_analysis;
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -258,7 +260,7 @@ static void *refresh_apply_state(void *arg)
 	pthread_mutex_lock(&m->lock);
 	while (!m->stopping) {
 		time_t now = time(NULL);
-		bool analyse = now >= analysed_at + DM_ANALYSIS_S, valid;
+		bool analyse = m->analysis && now >= analysed_at + DM_ANALYSIS_S, valid;
 		struct tm_apply fresh;
 		struct timespec until;
 		struct xerr ignored;
@@ -270,7 +272,7 @@ static void *refresh_apply_state(void *arg)
 		pthread_mutex_lock(&m->lock);
 		if (valid && analyse)
 			analysed_at = now;
-		if (valid && !analyse) {  /* keep the last analysis */
+		if (valid && !analyse && m->analysis) {  /* keep the last analysis */
 			fresh.analysed = m->apply.analysed;
 			memcpy(fresh.lint, m->apply.lint, sizeof(fresh.lint));
 			fresh.intents_checked = m->apply.intents_checked;

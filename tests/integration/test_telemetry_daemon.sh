@@ -185,5 +185,5 @@ check_match "a mesh interface without an address" "interface wg9 has no address"
 out=$(bad_listen "listen = 10.10.0.1:99999")
 check_match "a bad port" "'99999' is not a port" "$out"
 out=$(bad_listen "colour = blue")
-check_match "an unknown key names the section's keys" "\[metrics\] knows enabled, listen, mesh_if, force and rules" "$out"
+check_match "an unknown key names the section's keys" "\[metrics\] knows enabled, listen, mesh_if, force, rules and analysis" "$out"
 finish

@@ -66,22 +66,25 @@ static void test_metrics_section(void **state)
 	assert_string_equal(c->metrics_listen, "mesh");
 	assert_string_equal(c->metrics_mesh_if, "wg0");
 	assert_true(c->metrics_rules);
+	assert_true(c->metrics_analysis);
 	config_free(c);
 
-	c = parse("[metrics]\nlisten = 10.10.0.1:9100\nmesh_if = tun0\nrules = no\nforce = yes\n", &e);
+	c = parse("[metrics]\nlisten = 10.10.0.1:9100\nmesh_if = tun0\nrules = no\nforce = yes\n"
+		  "analysis = no\n", &e);
 	assert_non_null(c);
 	assert_true(c->metrics_enabled);
 	assert_string_equal(c->metrics_listen, "10.10.0.1:9100");
 	assert_string_equal(c->metrics_mesh_if, "tun0");
 	assert_false(c->metrics_rules);
 	assert_true(c->metrics_force);
+	assert_false(c->metrics_analysis);
 	config_free(c);
 
 	assert_null(parse("[metrics]\nenabled = maybe\n", &e));
 	assert_int_equal(e.line, 2);
 	assert_non_null(strstr(e.msg, "[metrics] enabled: 'maybe' is not yes or no"));
 	assert_null(parse("[metrics]\ncolour = blue\n", &e));
-	assert_non_null(strstr(e.hint, "enabled, listen, mesh_if, force and rules"));
+	assert_non_null(strstr(e.hint, "enabled, listen, mesh_if, force, rules and analysis"));
 	assert_null(parse("[metrics]\nlisten = 1.2.3.4 :80\n", &e));
 	assert_non_null(strstr(e.msg, "is not an address:port or mesh[:port]"));
 }
