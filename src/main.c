@@ -40,6 +40,8 @@ static const struct command commands[] = {
 	{ "doctor", cmd_doctor, "host checklist: sysctls, conntrack, policy state, WireGuard, other firewalls, containers" },
 	{ "mesh",  cmd_mesh,  "the mesh inventory: hosts, keys, WireGuard configs, per-peer access" },
 	{ "sync-peers", cmd_sync_peers, "MESH_PEERS from WireGuard in one transaction; removed peers' sessions cut" },
+	{ "stats", cmd_stats, "per-rule counters with file:line: hottest rules, rules never hit, drops per chain" },
+	{ "metrics", cmd_metrics, "the Prometheus exposition of rules, sets and conntrack, once (textfile collector)" },
 	{ "lab",   cmd_lab,   "network-namespace lab: internet, protected host, mesh peer (up|down|demo)" },
 };
 

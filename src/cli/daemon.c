@@ -45,6 +45,8 @@ static void usage(FILE *out)
 		"effort: a database that cannot be opened or written is retried while the\n"
 		"daemon bans from memory. File sources resume where they stopped (the\n"
 		"position is kept beside the database; at most 16 MiB are caught up).\n"
+		"It warns when conntrack passes 80%% and 95%% full and when it drops packets;\n"
+		"with [metrics] it serves Prometheus /metrics on the mesh address.\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE   config file (default " XNFT_DEFAULT_CONFIG "; a missing\n"

@@ -690,6 +690,34 @@ static int notify_key(struct parse_ctx *c, const char *key, const char *v)
 	return 1;
 }
 
+static int metrics_key(struct parse_ctx *c, const char *key, const char *v)
+{
+	struct xnft_config *cfg = c->cfg;
+	bool *flag = !strcmp(key, "enabled") ? &cfg->metrics_enabled
+		   : !strcmp(key, "force") ? &cfg->metrics_force
+		   : !strcmp(key, "rules") ? &cfg->metrics_rules
+		   : !strcmp(key, "analysis") ? &cfg->metrics_analysis : NULL;
+
+	if (flag) {
+		if (parse_bool(v, flag) < 0)
+			return fail(c, "[metrics] %s: '%s' is not yes or no", key, v);
+		return 1;
+	}
+	if (!strcmp(key, "listen") || !strcmp(key, "mesh_if")) {
+		char *dst = key[0] == 'l' ? cfg->metrics_listen : cfg->metrics_mesh_if;
+		size_t n = key[0] == 'l' ? sizeof(cfg->metrics_listen) : sizeof(cfg->metrics_mesh_if);
+
+		if (strlen(v) >= n || strpbrk(v, " \t\"'/"))
+			return fail(c, "[metrics] %s: '%s' is not an %s", key, v,
+				    key[0] == 'l' ? "address:port or mesh[:port]" : "interface name");
+		snprintf(dst, n, "%s", v);
+		cfg->metrics_enabled = cfg->metrics_enabled || key[0] == 'l';
+		return 1;
+	}
+	fail(c, "[metrics]: unknown key '%s'", key);
+	return fail_hint(c, "[metrics] knows enabled, listen, mesh_if, force, rules and analysis");
+}
+
 /* ---- inih glue -------------------------------------------------------------- */
 
 static int handler(void *user, const char *section, const char *name, const char *value)
@@ -718,6 +746,8 @@ static int handler(void *user, const char *section, const char *name, const char
 		return notify_key(c, name, v);
 	if (!strcmp(section, "mesh"))
 		return mesh_key(c, name, v);
+	if (!strcmp(section, "metrics"))
+		return metrics_key(c, name, v);
 	if (!strncmp(section, "ban.", 4)) {
 		struct config_rule *r = rule_find(c->cfg, section + 4);
 
@@ -726,7 +756,8 @@ static int handler(void *user, const char *section, const char *name, const char
 		return rule_key(c, r, name, v);
 	}
 	fail(c, "unknown section [%s]", section);
-	return fail_hint(c, "sections are [daemon], [escalation], [whitelist], [notify], [mesh] "
+	return fail_hint(c, "sections are [daemon], [escalation], [whitelist], [notify], [mesh], "
+			 "[metrics] "
 			 "and [ban.NAME]");
 }
 
@@ -754,10 +785,10 @@ static void see_header(struct parse_ctx *c, const char *line)
 	if (!strncmp(name, "ban.", 4))
 		rule_new(c, name + 4);
 	else if (strcmp(name, "daemon") && strcmp(name, "escalation") && strcmp(name, "whitelist") &&
-		 strcmp(name, "notify") && strcmp(name, "mesh")) {
+		 strcmp(name, "notify") && strcmp(name, "mesh") && strcmp(name, "metrics")) {
 		fail(c, "unknown section [%s]", name);
-		fail_hint(c, "sections are [daemon], [escalation], [whitelist], [notify], [mesh] and "
-			  "[ban.NAME]");
+		fail_hint(c, "sections are [daemon], [escalation], [whitelist], [notify], [mesh], "
+			  "[metrics] and [ban.NAME]");
 	}
 }
 
@@ -822,6 +853,10 @@ struct xnft_config *config_defaults(struct xerr *e)
 	c->esc_max_ms = 7ull * 86400000;
 	c->esc_forget_ms = 30ull * 86400000;
 	c->notify_timeout_ms = 5000;
+	snprintf(c->metrics_listen, sizeof(c->metrics_listen), "mesh");
+	snprintf(c->metrics_mesh_if, sizeof(c->metrics_mesh_if), "wg0");
+	c->metrics_rules = true;
+	c->metrics_analysis = true;
 	c->notify_queue = 256;
 	c->mesh_sync_ms = 30000;
 	return c;

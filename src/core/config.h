@@ -11,6 +11,7 @@
  *   [notify]        ntfy / Slack / Discord webhooks
  *   [mesh]          peer sync: MESH_PEERS from a WireGuard interface, on an
  *                   interval and on SIGHUP
+ *   [metrics]       the Prometheus /metrics endpoint: listen address, per-rule series
  *   [ban.NAME]      one rule: categories and ports -> N events in a window
  *                   -> ban for a time
  */
@@ -97,6 +98,13 @@ struct xnft_config {
 	/* [mesh] */
 	char mesh_iface[16];          /* WireGuard interface to sync MESH_PEERS from; "" = off */
 	uint64_t mesh_sync_ms;        /* how often (30s) */
+	/* [metrics] */
+	bool metrics_enabled;         /* serve /metrics (on when the section sets it or listen) */
+	char metrics_listen[128];     /* "mesh", "mesh:PORT", "ADDR:PORT", "[ADDR6]:PORT" */
+	char metrics_mesh_if[CONFIG_NAME_MAX]; /* the interface "mesh" means ("wg0") */
+	bool metrics_force;           /* allow an address not on the mesh interface or lo */
+	bool metrics_rules;           /* per-rule series */
+	bool metrics_analysis;        /* lint and intents on the loaded ruleset, every 5 minutes */
 
 	/* [ban.*] */
 	struct config_rule *rules;

@@ -7,6 +7,7 @@
  * batches grow by themselves; when traffic is light each ban goes alone.
  */
 #include "daemon/daemon_int.h"
+#include "daemon/daemon_metrics.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -572,6 +573,7 @@ static int on_event(const struct xevent *ev, void *arg)
 	struct ban_decision dec;
 
 	memcpy(be.src, ev->src, sizeof(be.src));
+	daemon_metrics_event(d, ev->category);
 	if (ban_engine_event(d->eng, &be, &dec) == 1)
 		(void)daemon_apply_decision(d, &dec, false);
 	return ++d->read_events >= EVENTS_PER_READ;   /* non-zero: the rest waits for the next turn */
@@ -849,7 +851,7 @@ static int start(struct daemon *d, struct xerr *e)
 		return -1;
 	if (rc > 0)
 		webhooks_unavailable(d, e);
-	return 0;
+	return daemon_metrics_start(d, e);
 }
 
 static void teardown(struct daemon *d)
@@ -861,6 +863,7 @@ static void teardown(struct daemon *d)
 	if (d->nrec && d->eng)
 		daemon_log(d, DAEMON_LOG_ERR, "history: %zu row(s) could not be written and are "
 			   "lost", d->nrec);
+	daemon_metrics_stop(d);
 	close_sources(d);
 	control_close(d->ctl);
 	notifier_stop(d->notif);
@@ -936,6 +939,7 @@ static void housekeeping(struct daemon *d, uint64_t mono)
 		restore(d, "ban sets loaded");
 	if (mono >= d->next_mesh_sync)
 		mesh_sync_now(d, "interval");
+	daemon_metrics_tick(d, mono);
 }
 
 static void loop_once(struct daemon *d)

@@ -96,6 +96,7 @@ struct daemon {
 	uint64_t wl_read_errors, wl_lifted;
 	char policy_note[256];
 	char last_error[512];
+	struct daemon_metrics *metrics;  /* daemon_metrics.c; NULL when [metrics] is off */
 };
 
 uint64_t daemon_now_ms(void);    /* CLOCK_REALTIME */

@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The daemon's /metrics and conntrack watch (daemon_metrics.h).
+ */
+#include "daemon/daemon_metrics.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/paths.h"
+#include "daemon/daemon_int.h"
+#include "telemetry/applystate.h"
+#include "telemetry/conntrack.h"
+#include "telemetry/counters.h"
+#include "telemetry/expo.h"
+#include "telemetry/httpd.h"
+
+#define DM_CATEGORIES 64          /* more distinct categories count as "other" */
+#define DM_ORIGINS 64
+#define DM_PUBLISH_MS 1000
+/* safe apply's state costs a listing of the table: read again at most this often */
+#define DM_APPLY_STATE_S 15
+/* lint and intents on the loaded ruleset: seconds of CPU on a big table */
+#define DM_ANALYSIS_S 300
+/* sets of this many elements or more are counted again at most every DM_BIG_SET_S */
+#define DM_BIG_SET 10000
+#define DM_BIG_SET_S 30
+
+struct dm_count {
+	char name[BAN_RULE_NAME_MAX];
+	uint64_t n[2];                /* per family for bans; [0] alone for events */
+};
+
+struct daemon_metrics {
+	struct httpd *http;
+	pthread_mutex_t lock;
+	char *published;              /* under lock: the daemon's series */
+	char policy[CONFIG_PATH_MAX]; /* under lock: files naming rules' file:line */
+	bool per_rule;                /* under lock */
+	bool analysis;                /* under lock: [metrics] analysis */
+	uint64_t scrapes, scrape_errors; /* under lock */
+	struct tm_apply apply;        /* under lock: the last reading */
+	bool apply_valid;             /* under lock */
+	struct tm_elem_cache elems;   /* its own lock */
+	pthread_t refresher;          /* reads the apply state, away from scrapes and bans */
+	bool refresher_on;
+	bool stopping;                /* under lock */
+	pthread_cond_t wake;          /* with lock: stopping was set */
+
+	struct dm_count events[DM_CATEGORIES + 1];
+	size_t nevents;
+	uint64_t next_publish;
+	struct ct_health ct;          /* the last reading */
+	bool ct_read;
+	int ct_level;                 /* 0, 80, 95: the warning given */
+	uint64_t ct_warnings;
+};
+
+void daemon_metrics_event(struct daemon *d, const char *category)
+{
+	struct daemon_metrics *m = d->metrics;
+	size_t i;
+
+	if (!m)
+		return;
+	for (i = 0; i < m->nevents; i++)
+		if (!strcmp(m->events[i].name, category))
+			break;
+	if (i == m->nevents) {
+		i = m->nevents < DM_CATEGORIES ? m->nevents++ : DM_CATEGORIES;
+		if (i == DM_CATEGORIES)
+			m->nevents = DM_CATEGORIES + 1;
+		snprintf(m->events[i].name, sizeof(m->events[i].name), "%s",
+			 i == DM_CATEGORIES ? "other" : category);
+	}
+	m->events[i].n[0]++;
+}
+
+/* ---- conntrack watch ----------------------------------------------------------------- */
+
+static void conntrack_watch(struct daemon *d, struct daemon_metrics *m)
+{
+	struct ct_health now;
+	struct xerr e;
+	int level;
+
+	if (ct_health_read(&now, &e) || !now.loaded)
+		return;
+	level = ct_fill_level(&now);
+	if (level > m->ct_level) {
+		m->ct_warnings++;
+		daemon_log(d, level >= 95 ? DAEMON_LOG_ERR : DAEMON_LOG_WARNING,
+			   "conntrack table %d%% full (%" PRIu64 " of %" PRIu64 " entries): new "
+			   "connections will be dropped when it fills; raise nf_conntrack_max",
+			   (int)(ct_fill_ratio(&now) * 100), now.count, now.max);
+	} else if (level < m->ct_level) {
+		daemon_log(d, DAEMON_LOG_NOTICE, "conntrack table back under %d%% (%" PRIu64
+			   " of %" PRIu64 " entries)", m->ct_level, now.count, now.max);
+	}
+	m->ct_level = level;
+	if (m->ct_read && (now.stat[CT_DROP] > m->ct.stat[CT_DROP] ||
+			   now.stat[CT_EARLY_DROP] > m->ct.stat[CT_EARLY_DROP]))
+		daemon_log(d, DAEMON_LOG_WARNING, "conntrack dropped %" PRIu64 " packet(s) and "
+			   "evicted %" PRIu64 " connection(s) early: the table is full "
+			   "(\"nf_conntrack: table full, dropping packet\")",
+			   now.stat[CT_DROP] - m->ct.stat[CT_DROP],
+			   now.stat[CT_EARLY_DROP] - m->ct.stat[CT_EARLY_DROP]);
+	m->ct = now;
+	m->ct_read = true;
+}
+
+/* ---- the daemon's series ------------------------------------------------------------- */
+
+struct origin_count {
+	struct dm_count v[DM_ORIGINS + 1];
+	size_t n;
+};
+
+static int count_origin(void *ctx, const struct ban_active *b)
+{
+	struct origin_count *oc = ctx;
+	size_t i;
+
+	for (i = 0; i < oc->n; i++)
+		if (!strcmp(oc->v[i].name, b->rule))
+			break;
+	if (i == oc->n) {
+		if (oc->n == DM_ORIGINS)
+			i = DM_ORIGINS;
+		else
+			oc->n++;
+		snprintf(oc->v[i].name, sizeof(oc->v[i].name), "%s",
+			 i == DM_ORIGINS ? "other" : b->rule);
+	}
+	oc->v[i].n[b->key.family == AF_INET6]++;
+	return 0;
+}
+
+static void write_bans(FILE *out, struct daemon *d)
+{
+	struct origin_count *oc = calloc(1, sizeof(*oc));
+	struct ban_stats st;
+
+	ban_engine_stats(d->eng, &st);
+	fputs("# HELP xnft_bans_active Bans in force now, by family and origin (rule, manual, "
+	      "adopted).\n# TYPE xnft_bans_active gauge\n", out);
+	if (oc) {
+		ban_engine_foreach(d->eng, count_origin, oc);
+		for (size_t i = 0; i < oc->n + (oc->v[DM_ORIGINS].name[0] != '\0'); i++)
+			for (int f = 0; f < 2; f++) {
+				const struct dm_count *c = &oc->v[i < oc->n ? i : DM_ORIGINS];
+
+				fprintf(out, "xnft_bans_active{family=\"%s\",origin=\"", f ? "ipv6" : "ipv4");
+				expo_label(out, c->name);
+				fprintf(out, "\"} %" PRIu64 "\n", c->n[f]);
+			}
+		free(oc);
+	}
+	fprintf(out, "# HELP xnft_bans_total Bans made since the daemon started.\n"
+		"# TYPE xnft_bans_total counter\nxnft_bans_total %" PRIu64 "\n"
+		"# HELP xnft_ban_extensions_total Bans extended by a repeat offence.\n"
+		"# TYPE xnft_ban_extensions_total counter\nxnft_ban_extensions_total %" PRIu64 "\n",
+		st.bans, st.extensions);
+}
+
+static void write_events(FILE *out, const struct daemon_metrics *m, struct daemon *d)
+{
+	fputs("# HELP xnft_events_total Drop events read, by category (the log prefix).\n"
+	      "# TYPE xnft_events_total counter\n", out);
+	for (size_t i = 0; i < m->nevents; i++) {
+		fputs("xnft_events_total{category=\"", out);
+		expo_label(out, m->events[i].name);
+		fprintf(out, "\"} %" PRIu64 "\n", m->events[i].n[0]);
+	}
+	fprintf(out, "# HELP xnft_daemon_start_time_seconds When the daemon started.\n"
+		"# TYPE xnft_daemon_start_time_seconds gauge\n"
+		"xnft_daemon_start_time_seconds %" PRIu64 "\n"
+		"# HELP xnft_conntrack_fill_warning_level The conntrack warning in force: 0, 80 or 95 (percent).\n"
+		"# TYPE xnft_conntrack_fill_warning_level gauge\n"
+		"xnft_conntrack_fill_warning_level %d\n"
+		"# HELP xnft_conntrack_fill_warnings_total Conntrack fill warnings given.\n"
+		"# TYPE xnft_conntrack_fill_warnings_total counter\n"
+		"xnft_conntrack_fill_warnings_total %" PRIu64 "\n",
+		d->started_ms / 1000, m->ct_level, m->ct_warnings);
+}
+
+static void publish(struct daemon *d, struct daemon_metrics *m)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	if (!out)
+		return;
+	write_bans(out, d);
+	write_events(out, m, d);
+	if (fclose(out)) {
+		free(text);
+		return;
+	}
+	pthread_mutex_lock(&m->lock);
+	free(m->published);
+	m->published = text;
+	snprintf(m->policy, sizeof(m->policy), "%s",
+		 strcmp(d->cfg->policy, "live") ? d->cfg->policy : "");
+	m->per_rule = d->cfg->metrics_rules;
+	m->analysis = d->cfg->metrics_analysis;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void daemon_metrics_tick(struct daemon *d, unsigned long long mono_ms)
+{
+	struct daemon_metrics *m = d->metrics;
+
+	if (!m || mono_ms < m->next_publish)
+		return;
+	m->next_publish = mono_ms + DM_PUBLISH_MS;
+	conntrack_watch(d, m);
+	if (m->http || !mono_ms)
+		publish(d, m);
+}
+
+/* ---- serving (HTTP threads) ------------------------------------------------------------ */
+
+struct scrape_extra {
+	const char *published;
+	uint64_t scrapes, errors;
+};
+
+static void add_published(FILE *out, void *data)
+{
+	const struct scrape_extra *x = data;
+
+	if (x->published)
+		fputs(x->published, out);
+	fprintf(out, "# HELP xnft_scrapes_total Scrapes of /metrics answered.\n"
+		"# TYPE xnft_scrapes_total counter\nxnft_scrapes_total %" PRIu64 "\n"
+		"# HELP xnft_scrape_errors_total Scrapes that could not read the kernel.\n"
+		"# TYPE xnft_scrape_errors_total counter\nxnft_scrape_errors_total %" PRIu64 "\n",
+		x->scrapes, x->errors);
+}
+
+/*
+ * The refresher thread: safe apply's state every DM_APPLY_STATE_S, with lint
+ * and intents every DM_ANALYSIS_S, each in a child process. A scrape only
+ * copies the last reading, so a slow analysis never makes a scrape late.
+ */
+static void *refresh_apply_state(void *arg)
+{
+	struct daemon_metrics *m = arg;
+	time_t analysed_at = 0;
+	char policy[CONFIG_PATH_MAX];
+
+	pthread_mutex_lock(&m->lock);
+	while (!m->stopping) {
+		time_t now = time(NULL);
+		bool analyse = m->analysis && now >= analysed_at + DM_ANALYSIS_S, valid;
+		struct tm_apply fresh;
+		struct timespec until;
+		struct xerr ignored;
+
+		snprintf(policy, sizeof(policy), "%s", m->policy[0] ? m->policy
+					: (access(XNFT_DEFAULT_POLICY, R_OK) ? "" : XNFT_DEFAULT_POLICY));
+		pthread_mutex_unlock(&m->lock);
+		valid = !tm_apply_read_child(&fresh, analyse && policy[0] ? policy : NULL, &ignored);
+		pthread_mutex_lock(&m->lock);
+		if (valid && analyse)
+			analysed_at = now;
+		if (valid && !analyse && m->analysis) {  /* keep the last analysis */
+			fresh.analysed = m->apply.analysed;
+			memcpy(fresh.lint, m->apply.lint, sizeof(fresh.lint));
+			fresh.intents_checked = m->apply.intents_checked;
+			fresh.intents_held = m->apply.intents_held;
+			fresh.intents_violated = m->apply.intents_violated;
+		}
+		if (valid)
+			m->apply = fresh;
+		m->apply_valid = valid;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += DM_APPLY_STATE_S;
+		while (!m->stopping && pthread_cond_timedwait(&m->wake, &m->lock, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&m->lock);
+	return NULL;
+}
+
+/* The last reading of the apply state; false before the first. */
+static bool apply_state(struct daemon_metrics *m, struct tm_apply *out)
+{
+	bool valid;
+
+	pthread_mutex_lock(&m->lock);
+	*out = m->apply;
+	valid = m->apply_valid;
+	pthread_mutex_unlock(&m->lock);
+	return valid;
+}
+
+static int render(void *ctx, char **text, size_t *len)
+{
+	struct daemon_metrics *m = ctx;
+	struct scrape_extra x = { 0 };
+	struct expo_opts eo = { .extra = add_published, .extra_data = &x, .elem_cache = &m->elems };
+	struct tm_apply apply;
+	char policy[CONFIG_PATH_MAX];
+	char *published;
+	struct xerr e;
+	int rc;
+
+	pthread_mutex_lock(&m->lock);
+	published = m->published ? strdup(m->published) : NULL;
+	snprintf(policy, sizeof(policy), "%s", m->policy);
+	eo.per_rule = m->per_rule;
+	x.scrapes = ++m->scrapes;
+	x.errors = m->scrape_errors;
+	pthread_mutex_unlock(&m->lock);
+	x.published = published;
+	eo.policy_entry = policy[0] ? policy : (access(XNFT_DEFAULT_POLICY, R_OK) ? NULL
+										   : XNFT_DEFAULT_POLICY);
+	if (apply_state(m, &apply))
+		eo.apply = &apply;
+	rc = expo_render(&eo, text, len, &e);
+	free(published);
+	if (rc) {
+		pthread_mutex_lock(&m->lock);
+		m->scrape_errors++;
+		pthread_mutex_unlock(&m->lock);
+	}
+	return rc;
+}
+
+int daemon_metrics_start(struct daemon *d, struct xerr *e)
+{
+	struct daemon_metrics *m;
+	struct sockaddr_storage ss;
+	char where[160];
+	int rc;
+
+	/* the conntrack watch runs with or without the endpoint */
+	if (d->cfg->metrics_enabled &&
+	    httpd_resolve(d->cfg->metrics_listen, d->cfg->metrics_mesh_if, d->cfg->metrics_force,
+			  &ss, e))
+		return -1;
+	if (!(m = calloc(1, sizeof(*m))))
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	pthread_mutex_init(&m->lock, NULL);
+	pthread_cond_init(&m->wake, NULL);
+	tm_elem_cache_init(&m->elems, DM_BIG_SET, DM_BIG_SET_S);
+	d->metrics = m;
+	daemon_metrics_tick(d, 0);   /* the first figures before the first scrape */
+	if (!d->cfg->metrics_enabled)
+		return 0;
+	rc = pthread_create(&m->refresher, NULL, refresh_apply_state, m);
+	if (rc) {
+		daemon_metrics_stop(d);
+		return xerr_set(e, XNFT_EXIT_USAGE, "cannot start the metrics thread: %s",
+				strerror(rc));
+	}
+	m->refresher_on = true;
+	if (httpd_start(&ss, render, m, &m->http, e)) {
+		daemon_metrics_stop(d);
+		return -1;
+	}
+	httpd_format(&ss, where, sizeof(where));
+	daemon_log(d, DAEMON_LOG_NOTICE, "metrics on http://%s/metrics", where);
+	return 0;
+}
+
+void daemon_metrics_stop(struct daemon *d)
+{
+	struct daemon_metrics *m = d->metrics;
+
+	if (!m)
+		return;
+	httpd_stop(m->http);   /* its threads are joined: nobody reads m after this */
+	if (m->refresher_on) {
+		pthread_mutex_lock(&m->lock);
+		m->stopping = true;
+		pthread_cond_signal(&m->wake);
+		pthread_mutex_unlock(&m->lock);
+		pthread_join(m->refresher, NULL);
+	}
+	pthread_cond_destroy(&m->wake);
+	pthread_mutex_destroy(&m->lock);
+	tm_elem_cache_free(&m->elems);
+	free(m->published);
+	free(m);
+	d->metrics = NULL;
+}
