@@ -269,7 +269,7 @@ for c in $commands; do
 	n_cmds=$((n_cmds + 1))
 	help=$(/usr/sbin/xnft "$c" --help 2>&1)
 	for o in $(bcomplete /usr/sbin/xnft "$c" --); do
-		grep -qE -- "(^|[ ,\[])$o([ =,|]|\]|$)" <<<"$help" || bad="$bad $c:$o"
+		grep -qE -- "(^|[ ,\[])$o([ =,|[]|\]|$)" <<<"$help" || bad="$bad $c:$o"
 	done
 done
 check_eq "every option bash offers, for each of $n_cmds commands, is in its --help" "" "$bad"
