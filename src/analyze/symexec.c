@@ -4,6 +4,7 @@
  * the concrete tracer, but with a BDD of packets where the tracer has one
  * packet. Semantics in symexec.h.
  */
+#include "analyze/construct.h"
 #include "analyze/symexec.h"
 #include "analyze/natpath.h"
 
@@ -1681,6 +1682,84 @@ static int unknown_verdicts(struct ctx *c, const struct rs_rule *rule, const str
 	return rc;
 }
 
+/* The packets that have a conntrack entry here: not invalid, not untracked. */
+static BDD has_ct_entry(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s)
+{
+	struct rs_expr state = { .kind = RS_EX_CT, .key = RS_CT_STATE, .dir = RS_CT_DIR_NONE };
+	struct rs_term none = { .kind = RS_TERM_VALUE,
+				.v = { .bits = 32, .num = RS_CTSTATE_INVALID | RS_CTSTATE_UNTRACKED } };
+	struct pred_in in = { .op = RS_OP_NOT, .left = &state, .right = &none, .rule = rule,
+			      .stmt = s };
+	BDD p = pred(c, &in, 0);
+
+	return p == (BDD)-1 ? unknown_match(c, rule, s, "conntrack entry not modelled") : p;
+}
+
+/* The packets whose key is in map x (a lookup that misses ends the rule). */
+static BDD map_hit(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s,
+		   const struct rs_expr *x)
+{
+	struct pred_in in = { .op = RS_OP_EQ, .rule = rule, .stmt = s };
+	BDD p;
+
+	if (x->nsub != 1 || !x->arg || (x->arg->kind == RS_TERM_SETREF && x->arg->set &&
+					 set_is_dynamic(c, x->arg->set)))
+		return unknown_match(c, rule, s, "whether the map has the key");
+	in.left = x->sub[0];
+	in.right = x->arg;
+	p = pred(c, &in, 0);
+	return p == (BDD)-1 ? unknown_match(c, rule, s, "whether the map has the key") : p;
+}
+
+/*
+ * Where every value statement s loads exists (construct.h): a missed map
+ * lookup or a ct key without an entry ends the rule before s acts.
+ */
+static BDD reads_load(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s)
+{
+	const struct rs_expr *reads[4], *parts[16];
+	size_t nr = cx_stmt_reads(s, reads, 4);
+	BDD r = bddtrue;
+
+	for (size_t i = 0; i < nr && r != bddfalse; i++) {
+		size_t np = cx_breaking_parts(reads[i], parts, 16);
+
+		for (size_t k = 0; k < np && r != bddfalse; k++) {
+			BDD x = cx_expr_break(parts[k]) == CX_BREAK_MISS ?
+				map_hit(c, rule, s, parts[k]) : has_ct_entry(c, rule, s);
+
+			and_into(&r, x);
+			unref(x);
+		}
+	}
+	return r;
+}
+
+/*
+ * synproxy (construct.h): what is not TCP ends the rule; a SYN, and the ACK
+ * that completes its handshake, are answered and stolen (accepted, for the
+ * analysis: the port answers); any other TCP packet goes on (*cond).
+ */
+static int synproxy_answers(struct ctx *c, BDD *cond, BDD *cur, struct outc *o, int depth)
+{
+	struct rs_verdict acc = { .kind = RS_VERDICT_ACCEPT };
+	BDD tcp = hs_eq(c->hs, HS_L4PROTO, 6);
+	BDD answered = hs_masked_eq(c->hs, HS_TCPFLAGS, MATCH_TCP_SYN | MATCH_TCP_ACK, 0);
+	BDD m;
+	int rc;
+
+	put(&answered, NOT(answered));
+	and_into(cond, tcp);
+	unref(tcp);
+	m = AND(*cur, *cond);
+	and_into(&m, answered);
+	rc = apply_verdict(c, &acc, m, cur, o, depth);
+	unref(m);
+	put(cond, DIFF(*cond, answered));
+	unref(answered);
+	return rc;
+}
+
 static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct outc *o,
 		     int depth)
 {
@@ -1709,6 +1788,9 @@ static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct
 			break;
 		case RS_ST_NAT:
 			/* nat rewrites the packet and ends its chain with accept */
+			x = reads_load(c, rule, s);
+			and_into(&cond, x);
+			unref(x);
 			x = AND(*cur, cond);
 			note_dnat(c, rule, s, x);
 			side_effect(c, s, x);
@@ -1717,9 +1799,18 @@ static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct
 			break;
 		case RS_ST_MANGLE:
 		case RS_ST_NOTRACK:
+			x = reads_load(c, rule, s);
+			and_into(&cond, x);
+			unref(x);
 			x = AND(*cur, cond);
 			side_effect(c, s, x);
 			unref(x);
+			break;
+		case RS_ST_SYNPROXY:
+			if (synproxy_answers(c, &cond, cur, o, depth)) {
+				unref(cond);
+				return -1;
+			}
 			break;
 		case RS_ST_UNKNOWN:
 		case RS_ST_XT:
@@ -1732,6 +1823,9 @@ static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct
 			unref(x);
 			break;
 		default:
+			x = reads_load(c, rule, s);
+			and_into(&cond, x);
+			unref(x);
 			x = stateful_cond(c, rule, s);
 			and_into(&cond, x);
 			unref(x);
@@ -2775,6 +2869,9 @@ int sx_rule_bdd(struct hspace *hs, const struct rs_rule *rule, enum sx_path p, B
 		if (s->kind == RS_ST_VERDICT || s->kind == RS_ST_VMAP || s->kind == RS_ST_REJECT ||
 		    s->kind == RS_ST_QUEUE || s->kind == RS_ST_FWD)
 			break;
+		x = reads_load(&c, rule, s);
+		and_into(&cond, x);
+		unref(x);
 		if (s->kind == RS_ST_MANGLE || s->kind == RS_ST_NAT || s->kind == RS_ST_NOTRACK)
 			continue;
 		x = s->kind == RS_ST_MATCH ? match_bdd(&c, rule, s) : stateful_cond(&c, rule, s);
