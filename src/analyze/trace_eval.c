@@ -297,6 +297,15 @@ static int meta_default(struct tctx *tc, enum rs_meta_key k, struct ev *v)
 		tc_assume(tc, "meta %s taken as 0 (the packet words cannot give it)",
 			  rs_meta_name(k));
 		return EV_OK;
+	case RS_META_SDIF: case RS_META_SDIFNAME:
+		/* no VRF (l3mdev) on the path: index 0 and the empty name */
+		if (k == RS_META_SDIF)
+			ev_from_num(v, bits, 0);
+		else
+			ev_from_name(v, "");
+		tc_assume(tc, "meta %s taken as %s (the packet came through no VRF device)",
+			  rs_meta_name(k), k == RS_META_SDIF ? "0" : "empty");
+		return EV_OK;
 	default:
 		snprintf(tc->why, sizeof(tc->why), "the packet words say nothing of meta %s",
 			 rs_meta_name(k));
@@ -500,6 +509,29 @@ static int fib_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 	return EV_OK;
 }
 
+/*
+ * rt (nft_rt): no route before the routing decision (prerouting, ingress):
+ * the rule ends there. After it, a plain route has no realm (classid 0)
+ * and no IPsec transform (rt ipsec missing); nexthop and mtu stay unknown.
+ */
+static int rt_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
+{
+	bool classid = x->name && !strcmp(x->name, "classid");
+
+	if (tc->hook == RS_HOOK_PREROUTING || tc->hook == RS_HOOK_INGRESS) {
+		snprintf(tc->why, sizeof(tc->why), "no route yet at this hook");
+		return EV_BREAK;
+	}
+	if (classid || (x->name && !strcmp(x->name, "ipsec"))) {
+		ev_from_num(v, classid ? 32 : 1, 0);
+		tc_assume(tc, "rt %s taken as %s (a plain route)", x->name,
+			  classid ? "0: no realm" : "missing: no IPsec transform");
+		return EV_OK;
+	}
+	snprintf(tc->why, sizeof(tc->why), "the route's %s is unknown", x->name ? x->name : "value");
+	return EV_FREE;
+}
+
 static int opaque_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 {
 	switch (x->kind) {
@@ -516,9 +548,7 @@ static int opaque_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 		snprintf(tc->why, sizeof(tc->why), "the sender's OS fingerprint is unknown");
 		return EV_FREE;
 	case RS_EX_RT:
-		snprintf(tc->why, sizeof(tc->why), "the route's %s is unknown",
-			 x->name ? x->name : "value");
-		return EV_FREE;
+		return rt_read(tc, x, v);
 	default:
 		snprintf(tc->why, sizeof(tc->why), "an expression xnft does not model: %.160s",
 			 x->json ? x->json : "?");

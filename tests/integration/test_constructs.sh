@@ -45,6 +45,18 @@ check_match "synproxy: a UDP packet ends the synproxy rule (no accept)" 'drop at
 out=$("$XNFT" exposure "$FX/synproxy.nft" 2>&1)
 check_match "synproxy: exposure shows port 8080 open to new (untracked) SYNs" 'ct state invalid,untracked: .*tcp dport 8080' "$out"
 
+# values the packet words do not give: what a plain received packet has, said on the rule
+w="iifname eth0 ip saddr 198.18.0.2 ip daddr 198.18.0.1 udp dport"
+out=$(verdict_of "$FX/defaults.nft" $w 7100)
+check_match "meta priority: \"1:1234\" and 0x00011234 do not match priority 0" 'drop at input, by the policy' "$out"
+out=$(verdict_of "$FX/defaults.nft" $w 7103)
+check_match "meta priority: root does not match priority 0" 'drop at input, by the policy' "$out"
+out=$("$XNFT" trace "$FX/defaults.nft" $w 7101 2>&1)
+check_match "sdifname: != \"vrf1\" accepts a packet that came through no VRF" 'accept .*defaults.nft:10' "$out"
+check_match "sdifname: the assumption is stated on the rule" 'defaults.nft:10: meta sdifname taken as empty' "$out"
+out=$("$XNFT" trace "$FX/defaults.nft" $w 7102 2>&1)
+check_match "rt classid: != 5 accepts on a route with no realm, said so" 'defaults.nft:11: rt classid taken as 0' "$out"
+
 # ---- part 2: the kernel, rule by rule ----------------------------------------------------
 
 if ! command -v python3 >/dev/null || ! command -v conntrack >/dev/null; then
@@ -83,6 +95,12 @@ for port in 7010 7011; do
 done
 kernel_batch "ct reads without a conntrack entry end the rule" ct_noentry.nft "$T/ct.pk"
 
+: >"$T/def.pk"
+for port in 7100 7101 7102 7103; do
+	pk inet "$INET_V4" "$HOST_V4" udp "$port" $((tag++)) >>"$T/def.pk"
+done
+kernel_batch "defaults of a plain received packet" defaults.nft "$T/def.pk"
+
 diag "constructs: $TOTAL_AGREE of $TOTAL_PACKETS packets agree with the kernel, rule by rule"
-check_ge "packets compared with the kernel" 6 "$TOTAL_PACKETS"
+check_ge "packets compared with the kernel" 10 "$TOTAL_PACKETS"
 finish
