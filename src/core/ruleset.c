@@ -893,6 +893,15 @@ static void fmt_value(struct sb *b, const struct rs_value *v, const struct rs_ex
 	}
 	while (ctx && ctx->kind == RS_EX_BINOP && ctx->nsub)
 		ctx = ctx->sub[0];
+	if (ctx && ctx->kind == RS_EX_META && ctx->key == RS_META_PRIORITY) {
+		/* a tc handle, as nft writes it */
+		if (v->num == 0xffffffffu || !v->num)
+			sb_printf(b, "%s", v->num ? "root" : "none");
+		else
+			sb_printf(b, "\"%llx:%llx\"", (unsigned long long)(v->num >> 16 & 0xffff),
+				  (unsigned long long)(v->num & 0xffff));
+		return;
+	}
 	if (ctx && ((ctx->kind == RS_EX_META && ctx->key == RS_META_MARK) ||
 		    (ctx->kind == RS_EX_CT && ctx->key == RS_CT_MARK)))
 		sb_printf(b, "0x%08llx", (unsigned long long)v->num);

@@ -1299,8 +1299,7 @@ static void protos_of_expr(const struct rs_expr *x, unsigned *mask)
 		return;
 	if (x->kind == RS_EX_PAYLOAD && x->key != RS_F_RAW)
 		*mask |= PBIT(rs_expr_proto(x));
-	if (x->kind == RS_EX_TCPOPT)
-		*mask |= PBIT(RS_PROTO_TCP);
+	/* tcp option: nft adds no dependency; the kernel reads "missing" on other packets */
 	for (size_t i = 0; i < x->nsub; i++)
 		protos_of_expr(x->sub[i], mask);
 	if (x->kind == RS_EX_MAP || x->kind == RS_EX_VALUE)
@@ -1331,6 +1330,17 @@ static unsigned protos_of_stmt(const struct rs_stmt *s)
 	case RS_ST_NAT:
 		protos_of_term(&s->u.nat.addr, &mask);
 		protos_of_term(&s->u.nat.port, &mask);
+		break;
+	case RS_ST_OBJREF:   /* limit name tcp dport map { ... } */
+		protos_of_term(&s->u.objref.name, &mask);
+		break;
+	case RS_ST_REJECT:   /* nft: icmp is IPv4's, icmpv6 IPv6's, a tcp reset TCP's */
+		if (s->u.reject.type && !strcmp(s->u.reject.type, "icmp"))
+			mask |= PBIT(RS_PROTO_IP);
+		else if (s->u.reject.type && !strcmp(s->u.reject.type, "icmpv6"))
+			mask |= PBIT(RS_PROTO_IP6);
+		else if (s->u.reject.type && !strcmp(s->u.reject.type, "tcp reset"))
+			mask |= PBIT(RS_PROTO_TCP);
 		break;
 	default:
 		break;

@@ -57,6 +57,16 @@ check_match "sdifname: the assumption is stated on the rule" 'defaults.nft:10: m
 out=$("$XNFT" trace "$FX/defaults.nft" $w 7102 2>&1)
 check_match "rt classid: != 5 accepts on a route with no realm, said so" 'defaults.nft:11: rt classid taken as 0' "$out"
 
+# implicit dependencies as nft adds them
+out=$(verdict_of "$FX/deps.nft" iifname eth0 ip6 saddr 2001:2::2 ip6 daddr 2001:2::1 udp dport 7200)
+check_match "reject with icmp in inet: an IPv6 packet goes on to the next rule" 'accept .*deps.nft:10' "$out"
+out=$(verdict_of "$FX/deps.nft" $w 7200)
+check_match "reject with icmp in inet: an IPv4 packet is rejected" 'drop .*deps.nft:9' "$out"
+out=$(verdict_of "$FX/deps.nft" $w 7201)
+check_match "tcp option maxseg missing: true for a UDP packet (no tcp dependency)" 'accept .*deps.nft:11' "$out"
+out=$(verdict_of "$FX/deps.nft" $w 7202)
+check_match "limit name tcp dport map: a UDP packet is not counted (tcp dependency)" 'drop at input, by the policy' "$out"
+
 # ---- part 2: the kernel, rule by rule ----------------------------------------------------
 
 if ! command -v python3 >/dev/null || ! command -v conntrack >/dev/null; then
@@ -69,6 +79,11 @@ trace_setup
 
 pk() { # ROLE SRC DST PROTO DPORT TAG XNFT-EXTRA: one packet line of the batch
 	printf '%s\tsrc=%s dst=%s proto=%s ttl=64 tag=%d sport=40000 dport=%d\tiifname eth0 ip saddr %s ip daddr %s ip ttl 64 %s sport 40000 %s dport %d ct state new\n' \
+		"$1" "$2" "$3" "$4" "$6" "$5" "$2" "$3" "$4" "$4" "$5"
+}
+
+pk6() { # like pk, IPv6
+	printf '%s\tsrc=%s dst=%s proto=%s ttl=64 tag=%d sport=40000 dport=%d\tiifname eth0 ip6 saddr %s ip6 daddr %s ip6 hoplimit 64 %s sport 40000 %s dport %d ct state new\n' \
 		"$1" "$2" "$3" "$4" "$6" "$5" "$2" "$3" "$4" "$4" "$5"
 }
 
@@ -101,6 +116,13 @@ for port in 7100 7101 7102 7103; do
 done
 kernel_batch "defaults of a plain received packet" defaults.nft "$T/def.pk"
 
+: >"$T/deps.pk"
+for port in 7200 7201 7202; do
+	pk inet "$INET_V4" "$HOST_V4" udp "$port" $((tag++)) >>"$T/deps.pk"
+	pk6 inet "$INET_V6" "$HOST_V6" udp "$port" $((tag++)) >>"$T/deps.pk"
+done
+kernel_batch "implicit dependencies as nft adds them" deps.nft "$T/deps.pk"
+
 diag "constructs: $TOTAL_AGREE of $TOTAL_PACKETS packets agree with the kernel, rule by rule"
-check_ge "packets compared with the kernel" 10 "$TOTAL_PACKETS"
+check_ge "packets compared with the kernel" 16 "$TOTAL_PACKETS"
 finish

@@ -356,7 +356,7 @@ static void random_words(const struct hspace *hs, unsigned *s, char *buf, size_t
 	static const char *const states[] = { "new", "established", "related", "invalid",
 					      "untracked" };
 	static const char *const ports[] = { "22", "51820", "80", "443", "53", "5432", "25",
-					     "8080", "9", "7001", "7010" };
+					     "8080", "9", "7001", "7010", "7200", "7201" };
 	static const unsigned t4[] = { 8, 0, 3, 5, 11, 13 };
 	static const unsigned t6[] = { 128, 129, 1, 2, 133, 134, 135, 136, 137, 130 };
 	int path = (int)rnd(s, 10);
@@ -509,6 +509,8 @@ static void test_agree_semantics(void **state)
 	agree_on("cx_map_miss.json", 31);
 	agree_on("cx_ct_noentry.json", 32);
 	agree_on("cx_synproxy.json", 33);
+	agree_on("cx_defaults.json", 34);
+	agree_on("cx_deps.json", 35);
 }
 
 static void test_agree_nat(void **state)
