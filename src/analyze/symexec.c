@@ -2015,7 +2015,8 @@ static bool family_ok(enum rs_family f, enum rs_hook hook)
 
 static bool wanted(const struct rs_table *t, const struct rs_chain *ch, enum rs_hook hook)
 {
-	return ch->base && ch->hook == hook && family_ok(t->family, hook);
+	/* a dormant table's base chains are not attached to their hooks */
+	return ch->base && ch->hook == hook && !t->dormant && family_ok(t->family, hook);
 }
 
 static size_t base_chains(const struct ruleset *rs, enum rs_hook hook, struct basech **out)

@@ -277,7 +277,7 @@ static bool chain_sees(const struct tctx *tc, const struct rs_chain *c, enum rs_
 {
 	bool v6 = tc->p.nfproto == MATCH_NFPROTO_IPV6;
 
-	if (!c->base || c->hook != h)
+	if (!c->base || c->hook != h || c->table->dormant)   /* dormant: not attached */
 		return false;
 	switch (c->table->family) {
 	case RS_FAM_INET:

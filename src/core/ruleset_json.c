@@ -1501,6 +1501,20 @@ static int push_ptr(struct loader *L, void ***v, size_t *n, void *p)
 	return 0;
 }
 
+/* A flag in nft's "flags": one name or a list of names (core/listing.c writes the list). */
+static bool has_flag(const json_t *fl, const char *name)
+{
+	const json_t *f;
+	size_t i;
+
+	if (json_is_string(fl))
+		return !strcmp(json_string_value(fl), name);
+	json_array_foreach(fl, i, f)
+		if (json_is_string(f) && !strcmp(json_string_value(f), name))
+			return true;
+	return false;
+}
+
 static void load_table(struct loader *L, const json_t *o)
 {
 	struct rs_table *t;
@@ -1520,6 +1534,7 @@ static void load_table(struct loader *L, const json_t *o)
 	t->name = xstrdup(L, name);
 	t->handle = get_u64(o, "handle", 0);
 	t->comment = xstrdup(L, get_str(o, "comment"));
+	t->dormant = has_flag(json_object_get(o, "flags"), "dormant");
 }
 
 static enum rs_hook hook_lookup(const char *h)
