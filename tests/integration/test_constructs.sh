@@ -11,6 +11,7 @@ source "$(dirname "$0")/policy_lib.sh"
 require_root
 XNFT=${XNFT:?set XNFT to the xnft binary}
 FX=$ROOT/tests/integration/fixtures_constructs
+J=$(tmpdir)
 
 verdict_of() { # FILE WORDS...: the verdict line of xnft trace
 	local f=$1; shift
@@ -74,6 +75,31 @@ check_eq "dormant: trace exits 0" 0 "$rc"
 check_match "dormant: the dormant table's drop does not run; the other table accepts" 'accept .*dormant.nft:13' "$out"
 out=$("$XNFT" exposure "$FX/dormant.nft" 2>&1)
 check_match "dormant: exposure shows udp dport 7300 open" 'udp dport 7300' "$out"
+
+# --json prints one JSON document on stdout in every case, errors included
+echo "table inet x { chain c { bogus } }" >"$J/bad.nft"
+json_cases=(
+	"trace --json $J/bad.nft iif eth0 ip saddr 192.0.2.1"
+	"exposure --json $J/bad.nft"
+	"verify --json $J/bad.nft"
+	"diff --json $J/bad.nft $FX/deps.nft"
+	"exposure --json --no-such-option"
+	"trace --json $FX/deps.nft"
+	"trace --json $FX/deps.nft iif eth0 no-such-word 7"
+	"verify --json --intents /nonexistent $FX/deps.nft"
+	"diff --json $FX/deps.nft"
+	"diff --json --local-addr not-an-address $FX/deps.nft $FX/deps.nft"
+	"exposure --json $FX/deps.nft"
+	"trace --json $FX/deps.nft iif eth0 ip saddr 192.0.2.1 udp dport 7200"
+)
+for i in "${!json_cases[@]}"; do
+	c=${json_cases[$i]}
+	# shellcheck disable=SC2086
+	"$XNFT" $c >"$J/out.json" 2>/dev/null
+	check "--json prints one JSON document with its version (case $((i + 1)): ${c%% *})" \
+		python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["version"] == 1' \
+		"$J/out.json"
+done
 
 # ---- part 2: the kernel, rule by rule ----------------------------------------------------
 
