@@ -5,6 +5,10 @@
  */
 #include "analyze/construct.h"
 
+#include <string.h>
+
+#include <jansson.h>
+
 enum cx_break cx_expr_break(const struct rs_expr *x)
 {
 	if (!x)
@@ -94,4 +98,28 @@ static size_t walk(const struct rs_expr *x, const struct rs_expr **out, size_t n
 size_t cx_breaking_parts(const struct rs_expr *x, const struct rs_expr **out, size_t max)
 {
 	return walk(x, out, 0, max, 0);
+}
+
+bool cx_objref_inverted(const struct rs_rule *rule, const struct rs_stmt *s)
+{
+	const struct rs_table *t = rule && rule->chain ? rule->chain->table : NULL;
+	const struct rs_objref *o = &s->u.objref;
+	const char *name = o->name.kind == RS_TERM_VALUE ? o->name.v.str : NULL;
+	bool inv = false;
+
+	if (s->kind != RS_ST_OBJREF || !o->type || !name)
+		return false;
+	for (size_t i = 0; t && i < t->nobjects; i++) {
+		const struct rs_object *ob = &t->objects[i];
+		json_t *j;
+
+		if (!ob->type || !ob->name || strcmp(ob->type, o->type) || strcmp(ob->name, name) ||
+		    !ob->json)
+			continue;
+		/* the loader keeps the object's body: {"name": ..., "bytes": ..., "inv": true} */
+		j = json_loads(ob->json, JSON_DECODE_ANY, NULL);
+		inv = j && json_is_true(json_object_get(j, "inv"));
+		json_decref(j);
+	}
+	return inv;
 }

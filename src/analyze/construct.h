@@ -67,4 +67,12 @@ size_t cx_stmt_reads(const struct rs_stmt *s, const struct rs_expr **out, size_t
  */
 size_t cx_breaking_parts(const struct rs_expr *x, const struct rs_expr **out, size_t max);
 
+/*
+ * A named quota or limit object that matches when over (`quota q { over
+ * 100 mbytes }`): its "inv" in the table's object listing. rule: the rule
+ * that refers to it (its table holds the object); s: an RS_ST_OBJREF with a
+ * constant name. false for anything else.
+ */
+bool cx_objref_inverted(const struct rs_rule *rule, const struct rs_stmt *s);
+
 #endif

@@ -415,10 +415,12 @@ static int stmt_var(struct ctx *c, const struct rs_rule *rule, const struct rs_s
 	case RS_ST_OBJREF: {
 		char *txt = rs_stmt_format(s);
 
-		snprintf(t, sizeof(t), "while %s passes", txt ? txt : s->u.objref.type);
-		snprintf(f, sizeof(f), "when %s stops it", txt ? txt : s->u.objref.type);
+		/* a `quota q { over N }` object matches over its quota (construct.h) */
+		snprintf(ok, sizeof(ok), "while %s is within its limit", txt ? txt : s->u.objref.type);
+		snprintf(excess, sizeof(excess), "when %s is over its limit",
+			 txt ? txt : s->u.objref.type);
 		free(txt);
-		wb = 1;
+		wb = pass_or_excess(cx_objref_inverted(rule, s), ok, excess, t, f, sizeof(t));
 		break;
 	}
 	default: {

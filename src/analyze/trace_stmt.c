@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
 
 #include "analyze/construct.h"
 #include "analyze/trace_int.h"
@@ -319,25 +318,6 @@ static void run_nat(struct tctx *tc, const struct rs_stmt *s, const char *text)
 
 /* ---- named objects ---------------------------------------------------------------- */
 
-static bool object_inverted(const struct tctx *tc, const char *type, const char *name)
-{
-	const struct rs_table *t = tc->rule && tc->rule->chain ? tc->rule->chain->table : NULL;
-	bool inv = false;
-
-	for (size_t i = 0; t && name && i < t->nobjects; i++) {
-		const struct rs_object *o = &t->objects[i];
-		json_t *j, *body;
-
-		if (!o->type || !o->name || strcmp(o->type, type) || strcmp(o->name, name) || !o->json)
-			continue;
-		j = json_loads(o->json, JSON_DECODE_ANY, NULL);
-		body = j ? json_object_get(j, type) : NULL;
-		inv = body && json_is_true(json_object_get(body, "inv"));
-		json_decref(j);
-	}
-	return inv;
-}
-
 /* The object's name may come from a map lookup, which can miss (NFT_BREAK). */
 static int objref_name(struct tctx *tc, const struct rs_objref *o, bool *go, char *why,
 		       size_t size)
@@ -362,13 +342,12 @@ static int run_objref(struct tctx *tc, const struct rs_stmt *s, const char *text
 		      char *why, size_t size)
 {
 	const struct rs_objref *o = &s->u.objref;
-	const char *name = o->name.kind == RS_TERM_VALUE ? o->name.v.str : NULL;
 	int rc = objref_name(tc, o, go, why, size);
 
 	if (rc)
 		return rc == EV_ERR ? -1 : 0;
 	if (o->type && (!strcmp(o->type, "quota") || !strcmp(o->type, "limit"))) {
-		*go = stateful(tc, object_inverted(tc, o->type, name), text, NULL);
+		*go = stateful(tc, cx_objref_inverted(tc->rule, s), text, NULL);
 		return 0;
 	}
 	tc_effect(tc, o->type && !strcmp(o->type, "counter") ? TRACE_FX_COUNTER : TRACE_FX_OTHER,

@@ -58,6 +58,18 @@ check_match "sdifname: the assumption is stated on the rule" 'defaults.nft:10: m
 out=$("$XNFT" trace "$FX/defaults.nft" $w 7102 2>&1)
 check_match "rt classid: != 5 accepts on a route with no realm, said so" 'defaults.nft:11: rt classid taken as 0' "$out"
 
+# named quotas: `quota q { over N }` is not inverted
+out=$(verdict_of "$FX/quota.nft" $w 7400)
+check_match "named quota over: a fresh 'over' quota does not match (accepted by the next rule)" 'accept .*quota.nft:9' "$out"
+out=$(verdict_of "$FX/quota.nft" $w 7401)
+check_match "named quota: a fresh plain quota passes" 'accept .*quota.nft:10' "$out"
+out=$("$XNFT" exposure "$FX/quota.nft" 2>&1)
+check_match "named quota over: exposure says when it is within its limit" 'while quota name "over100" is within its limit' "$out"
+
+# neighbour discovery is untracked (nf_conntrack_proto_icmpv6), the tracer's default says so
+out=$("$XNFT" trace "$FX/defaults.nft" iifname eth0 ip6 saddr fe80::1 icmpv6 type nd-neighbor-solicit 2>&1)
+check_match "neighbour discovery: the default ct state is untracked" 'ct state untracked \(conntrack does not track' "$out"
+
 # implicit dependencies as nft adds them
 out=$(verdict_of "$FX/deps.nft" iifname eth0 ip6 saddr 2001:2::2 ip6 daddr 2001:2::1 udp dport 7200)
 check_match "reject with icmp in inet: an IPv6 packet goes on to the next rule" 'accept .*deps.nft:10' "$out"
@@ -162,6 +174,12 @@ pk inet "$INET_V4" "$HOST_V4" udp 7300 $((tag++)) >>"$T/dormant.pk"
 pk6 inet "$INET_V6" "$HOST_V6" udp 7300 $((tag++)) >>"$T/dormant.pk"
 kernel_batch "dormant tables are not attached" dormant.nft "$T/dormant.pk"
 
+: >"$T/quota.pk"
+for port in 7400 7401; do
+	pk inet "$INET_V4" "$HOST_V4" udp "$port" $((tag++)) >>"$T/quota.pk"
+done
+kernel_batch "named quotas" quota.nft "$T/quota.pk"
+
 diag "constructs: $TOTAL_AGREE of $TOTAL_PACKETS packets agree with the kernel, rule by rule"
-check_ge "packets compared with the kernel" 18 "$TOTAL_PACKETS"
+check_ge "packets compared with the kernel" 20 "$TOTAL_PACKETS"
 finish
