@@ -123,3 +123,35 @@ bool cx_objref_inverted(const struct rs_rule *rule, const struct rs_stmt *s)
 	}
 	return inv;
 }
+
+static bool stateful_list(const struct rs_stmt *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].kind == RS_ST_LIMIT || v[i].kind == RS_ST_QUOTA ||
+		    v[i].kind == RS_ST_CT_COUNT)
+			return true;
+	return false;
+}
+
+bool cx_stmt_may_stop(const struct rs_stmt *s)
+{
+	const struct rs_expr *reads[4], *parts[4];
+	size_t nr = cx_stmt_reads(s, reads, 4);
+
+	for (size_t k = 0; k < nr; k++)
+		if (cx_breaking_parts(reads[k], parts, 4))
+			return true;
+	switch (s->kind) {
+	case RS_ST_OBJREF:
+		return s->u.objref.type && (!strcmp(s->u.objref.type, "quota") ||
+					    !strcmp(s->u.objref.type, "limit"));
+	case RS_ST_SET:
+		return stateful_list(s->u.set.stmts, s->u.set.nstmts);
+	case RS_ST_METER:
+		return stateful_list(s->u.meter.stmts, s->u.meter.nstmts);
+	case RS_ST_SYNPROXY:
+		return true;
+	default:
+		return cx_stmt_desc(s)->may_stop;
+	}
+}

@@ -68,6 +68,15 @@ size_t cx_stmt_reads(const struct rs_stmt *s, const struct rs_expr **out, size_t
 size_t cx_breaking_parts(const struct rs_expr *x, const struct rs_expr **out, size_t max);
 
 /*
+ * Whether statement s can end its rule without a verdict once reached: a
+ * match that fails, a limit/quota/ct count (or a named quota or limit, a
+ * set update or meter with one attached) over its limit, a verdict map
+ * whose key it lacks, synproxy letting a packet through to the next rule,
+ * a value that does not load (cx_stmt_reads).
+ */
+bool cx_stmt_may_stop(const struct rs_stmt *s);
+
+/*
  * A named quota or limit object that matches when over (`quota q { over
  * 100 mbytes }`): its "inv" in the table's object listing. rule: the rule
  * that refers to it (its table holds the object); s: an RS_ST_OBJREF with a

@@ -2008,6 +2008,19 @@ static int base_cmp(const void *pa, const void *pb)
 	return a->order > b->order ? -1 : a->order < b->order;
 }
 
+bool sx_family_modelled(enum rs_family f)
+{
+	return f == RS_FAM_IP || f == RS_FAM_IP6 || f == RS_FAM_INET || f == RS_FAM_NETDEV;
+}
+
+bool sx_rule_may_stop(const struct rs_rule *r)
+{
+	for (size_t i = 0; i < r->nitems; i++)
+		if (r->items[i].kind != RS_ST_MATCH && cx_stmt_may_stop(&r->items[i]))
+			return true;
+	return false;
+}
+
 static bool family_ok(enum rs_family f, enum rs_hook hook)
 {
 	if (hook == RS_HOOK_INGRESS || hook == RS_HOOK_EGRESS)
@@ -2781,8 +2794,14 @@ int sx_run(struct hspace *hs, const struct ruleset *rs, const struct sx_opts *op
 		}
 		for (size_t t = 0; t < rs->ntables; t++)
 			for (size_t i = 0; i < rs->tables[t]->nchains; i++)
-				for (size_t k = 0; k < rs->tables[t]->chains[i]->nrules; k++)
-					r->rules[r->nrules++].rule = &rs->tables[t]->chains[i]->rules[k];
+				for (size_t k = 0; k < rs->tables[t]->chains[i]->nrules; k++) {
+					struct sx_rule_info *ri = &r->rules[r->nrules++];
+
+					ri->rule = &rs->tables[t]->chains[i]->rules[k];
+					ri->modelled = sx_family_modelled(rs->tables[t]->family) &&
+						       !rs->tables[t]->dormant;
+					ri->may_stop = sx_rule_may_stop(ri->rule);
+				}
 	}
 	for (int p = 0; p < SX__NPATHS; p++) {
 		ctx_reset_state(&c);

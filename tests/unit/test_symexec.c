@@ -502,6 +502,36 @@ static void test_agree_examples(void **state)
  * verdicts. A target the host's addresses do not place is a free choice
  * for the engine: such packets are left out.
  */
+/* What lint reads per rule: modelled (family), may_stop (construct.h). */
+static void test_rule_info_for_lint(void **state)
+{
+	struct world w;
+	size_t seen = 0;
+
+	(void)state;
+	world_open(&w, load_fixture("families.json"), SX_F_RULES);
+	for (size_t i = 0; i < w.sx->nrules; i++) {
+		const struct sx_rule_info *ri = &w.sx->rules[i];
+		enum rs_family f = ri->rule->chain->table->family;
+		bool limited = false;
+
+		for (size_t k = 0; k < ri->rule->nitems; k++)
+			limited |= ri->rule->items[k].kind == RS_ST_LIMIT;
+		assert_int_equal(ri->modelled, f == RS_FAM_INET);
+		assert_int_equal(ri->may_stop, limited);
+		seen++;
+	}
+	assert_int_equal(seen, 4);
+	world_close(&w);
+	world_open(&w, load_fixture("cx_synproxy.json"), SX_F_RULES);
+	assert_true(w.sx->rules[0].may_stop);    /* synproxy lets other packets through */
+	assert_false(w.sx->rules[1].may_stop);
+	world_close(&w);
+	world_open(&w, load_fixture("cx_map_miss.json"), SX_F_RULES);
+	assert_true(w.sx->rules[0].may_stop);    /* dnat to ... map: a missed key */
+	world_close(&w);
+}
+
 /* The construct classes of issue 24: missed map lookups, no ct entry, synproxy. */
 static void test_agree_semantics(void **state)
 {
@@ -537,6 +567,7 @@ int main(void)
 		cmocka_unit_test(test_agree_examples),
 		cmocka_unit_test(test_agree_nat),
 		cmocka_unit_test(test_agree_semantics),
+		cmocka_unit_test(test_rule_info_for_lint),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
