@@ -181,5 +181,7 @@ done
 kernel_batch "named quotas" quota.nft "$T/quota.pk"
 
 diag "constructs: $TOTAL_AGREE of $TOTAL_PACKETS packets agree with the kernel, rule by rule"
+diag "constructs: decisions compared $TOTAL_DECISIONS, agree $TOTAL_DEC_AGREE, differ with a stated assumption $TOTAL_DEC_ASSUMED, differ silently $TOTAL_DEC_SILENT"
+check_eq "no rule-level decision differs silently from the kernel" 0 "$TOTAL_DEC_SILENT"
 check_ge "packets compared with the kernel" 20 "$TOTAL_PACKETS"
 finish
