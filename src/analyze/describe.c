@@ -453,6 +453,42 @@ static const char *flags_name(unsigned v, bool v6)
 	return s;
 }
 
+/*
+ * tcp flags as a rule writes them: the fewest flag bits m and value v with
+ * in = { x : x & m == v } among the flags possible here (in and out
+ * together). "syn" for one flag that must be set, else "& (syn | ack) ==
+ * syn"; with ne, "!=" (in is then the values left out). false when the
+ * set is not of that shape.
+ */
+static bool flags_masked(const unsigned *in, unsigned nin, const unsigned *out, unsigned nout,
+			 bool ne, struct sbuf *b)
+{
+	for (unsigned bits = 1; bits <= 8 && nin; bits++)
+		for (unsigned m = 1; m < 256; m++) {
+			unsigned v = in[0] & m;
+			char mt[64], vt[64];
+			bool fits = true;
+
+			if ((unsigned)__builtin_popcount(m) != bits)
+				continue;
+			for (unsigned i = 0; i < nin && fits; i++)
+				fits = (in[i] & m) == v;
+			for (unsigned i = 0; i < nout && fits; i++)
+				fits = (out[i] & m) != v;
+			if (!fits)
+				continue;
+			match_tcp_flags_format(m, " | ", mt, sizeof(mt));
+			match_tcp_flags_format(v, " | ", vt, sizeof(vt));
+			if (bits == 1 && v == m && !ne)
+				sb_add(b, "%s", vt);
+			else
+				sb_add(b, "& %s%s%s %s %s", bits > 1 ? "(" : "", mt, bits > 1 ? ")" : "",
+				       ne ? "!=" : "==", v ? vt : "0");
+			return true;
+		}
+	return false;
+}
+
 /* The values (at most 256) of a small field in set, ascending; returns how many. */
 static unsigned values_of(const struct hspace *hs, enum hs_field f, BDD set, unsigned *out)
 {
@@ -939,10 +975,22 @@ static char *label(struct dctx *c, enum hs_field f, BDD set, BDD all, int *fam_o
 		small_label(hs, f, set, all, l4_name, v6, &b, NULL);
 		break;
 	}
-	case HS_TCPFLAGS:
+	case HS_TCPFLAGS: {
+		unsigned in[256], out[256], nin, nout;
+		BDD yes = AND(set, all), no = DIFF(all, set);
+
+		nin = values_of(hs, f, yes, in);
+		nout = values_of(hs, f, no, out);
+		unref(yes);
+		unref(no);
 		sb_add(&b, "%sflags ", c->part[P_PROTO] && c->l4 == 6 ? "" : "tcp ");
+		/* the match as written, not its values one by one (a 16-way list for syn) */
+		if ((nin > 2 && flags_masked(in, nin, out, nout, false, &b)) ||
+		    (nout > 2 && flags_masked(out, nout, in, nin, true, &b)))
+			break;
 		small_label(hs, f, set, all, flags_name, v6, &b, NULL);
 		break;
+	}
 	case HS_SPORT:
 	case HS_DPORT:
 		if (!c->part[P_PROTO] || c->l4 < 0 || !strcmp(port_proto(c->l4), "th"))

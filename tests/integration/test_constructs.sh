@@ -45,6 +45,8 @@ out=$(verdict_of "$FX/synproxy.nft" iifname eth0 ip saddr 198.18.0.2 udp dport 8
 check_match "synproxy: a UDP packet ends the synproxy rule (no accept)" 'drop at input, by the policy' "$out"
 out=$("$XNFT" exposure "$FX/synproxy.nft" 2>&1)
 check_match "synproxy: exposure shows port 8080 open to new (untracked) SYNs" 'ct state invalid,untracked: .*tcp dport 8080' "$out"
+check_match "tcp flags: printed as a mask match, not value by value" 'tcp flags & \(syn \| rst \| ack\) != 0 tcp dport 8080' "$out"
+check_fails "tcp flags: no enumeration of flag combinations" grep -q 'values)' <<<"$out"
 
 # values the packet words do not give: what a plain received packet has, said on the rule
 w="iifname eth0 ip saddr 198.18.0.2 ip daddr 198.18.0.1 udp dport"
