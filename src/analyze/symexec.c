@@ -528,7 +528,8 @@ enum lkind {
 	L_IIF, L_OIF,
 	L_CTSTATE,
 	L_NFPROTO,   /* meta nfproto, ct l3proto: values 2 / 10 */
-	L_ETHERTYPE, /* meta protocol: 0x0800 / 0x86dd */
+	L_ETHERTYPE, /* meta protocol, ether type: 0x0800 / 0x86dd */
+	L_IIFTYPE,   /* meta iiftype: 772 for lo, ether (1) for any other input device */
 	L_FRAGHDR,   /* exthdr frag exists */
 	L_CTSTATUS,  /* ct status: the NAT bits (natpath.h) */
 	L_FIBTYPE,   /* fib daddr type */
@@ -563,6 +564,7 @@ static enum lkind classify(const struct rs_expr *x, struct fmap *fm)
 		case RS_F_TCP_FLAGS: fm->f = HS_TCPFLAGS; return L_FIELD;
 		case RS_F_ICMP_TYPE: case RS_F_ICMPV6_TYPE: fm->f = HS_ICMPTYPE; return L_FIELD;
 		case RS_F_ICMP_CODE: case RS_F_ICMPV6_CODE: fm->f = HS_ICMPCODE; return L_FIELD;
+		case RS_F_ETHER_TYPE: return L_ETHERTYPE;   /* behind meta iiftype ether */
 		default: return L_UNKNOWN;
 		}
 	case RS_EX_META:
@@ -571,6 +573,7 @@ static enum lkind classify(const struct rs_expr *x, struct fmap *fm)
 		case RS_META_OIF: case RS_META_OIFNAME: return L_OIF;
 		case RS_META_NFPROTO: return L_NFPROTO;
 		case RS_META_PROTOCOL: return L_ETHERTYPE;
+		case RS_META_IIFTYPE: return L_IIFTYPE;
 		case RS_META_L4PROTO: fm->f = HS_L4PROTO; return L_FIELD;
 		case RS_META_LENGTH: fm->f = HS_LENGTH; return L_FIELD;
 		case RS_META_MARK: fm->f = HS_MARK; return L_MARK;
@@ -1010,6 +1013,33 @@ static BDD iface_pred(struct ctx *c, const struct pred_in *in, bool oif, bool *u
 	return r;
 }
 
+/*
+ * meta iiftype as the tracer takes it: lo is a loopback device (772), any
+ * other input device Ethernet (1); with no input device the rule ends.
+ */
+static BDD iiftype_pred(struct ctx *c, const struct pred_in *in, bool *unknown)
+{
+	struct hspace *hs = c->hs;
+	bool eth = concrete(in->op, in->masked, (uint64_t)in->mask, in->right, 1, unknown);
+	bool loop = concrete(in->op, in->masked, (uint64_t)in->mask, in->right, 772, unknown);
+	BDD lo = bddfalse, r;
+
+	if (!c->iif_present || *unknown)
+		return bddfalse;
+	for (size_t i = 1; i < hs->nifs; i++)
+		if (!strcmp(hs->ifs[i].repr, "lo")) {
+			BDD x = hs_eq(hs, HS_IIF, i);
+
+			or_into(&lo, x);
+			unref(x);
+		}
+	r = eth ? NOT(lo) : bddfalse;
+	if (loop)
+		or_into(&r, lo);
+	unref(lo);
+	return r;
+}
+
 static BDD nfproto_pred(struct ctx *c, const struct pred_in *in, uint64_t v4, uint64_t v6,
 			bool *unknown)
 {
@@ -1249,6 +1279,9 @@ static BDD pred(struct ctx *c, const struct pred_in *in, int depth)
 		break;
 	case L_ETHERTYPE:
 		p = nfproto_pred(c, in, 0x0800, 0x86dd, &unknown);
+		break;
+	case L_IIFTYPE:
+		p = iiftype_pred(c, in, &unknown);
 		break;
 	case L_FRAGHDR:
 		p = fraghdr_pred(c, in, &unknown);

@@ -214,6 +214,8 @@ void ev_format(const struct rs_expr *x, const struct ev *v, size_t n, char *buf,
 
 /* ---- payload --------------------------------------------------------------- */
 
+static bool hook_has_iif(const struct tctx *tc);
+
 static int payload_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 {
 	const struct rs_field_info *fi = rs_field_info((enum rs_field)x->key);
@@ -230,6 +232,10 @@ static int payload_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 		transport = x->base == 2;
 		off = x->offset;
 		bits = x->len;
+	} else if (x->key == RS_F_ETHER_TYPE && tc->p.iif[0] && hook_has_iif(tc)) {
+		/* an Ethernet frame carrying the packet (ip/ip6/inet: behind meta iiftype ether) */
+		ev_from_num(v, 16, tc->p.nfproto == MATCH_NFPROTO_IPV6 ? 0x86dd : 0x0800);
+		return EV_OK;
 	} else if (!fi || fi->proto == RS_PROTO_ETHER || fi->proto == RS_PROTO_VLAN ||
 		   fi->proto == RS_PROTO_ARP) {
 		snprintf(tc->why, sizeof(tc->why), "the packet words say nothing of the link layer");

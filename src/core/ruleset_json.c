@@ -1375,6 +1375,7 @@ static const struct proto_dep deps[] = {
 
 struct known {
 	int nfproto, ethertype, l4proto;   /* -1 = not constrained yet */
+	int iiftype;                       /* -1 = not constrained yet */
 };
 
 /* What an explicit (or implicit) `== value` match pins down. */
@@ -1391,6 +1392,8 @@ static void learn(const struct rs_stmt *s, struct known *k)
 		k->nfproto = v;
 	else if (x->kind == RS_EX_META && x->key == RS_META_PROTOCOL)
 		k->ethertype = v;
+	else if (x->kind == RS_EX_META && x->key == RS_META_IIFTYPE)
+		k->iiftype = v;
 	else if (x->kind == RS_EX_PAYLOAD && x->key == RS_F_ETHER_TYPE)
 		k->ethertype = v;
 	else if ((x->kind == RS_EX_META && x->key == RS_META_L4PROTO) ||
@@ -1423,6 +1426,13 @@ static size_t needed(enum rs_family fam, unsigned mask, struct known *k,
 {
 	size_t n = 0;
 
+	/* an ether header match in ip, ip6 and inet tables: nft adds meta iiftype ether */
+	if ((mask & PBIT(RS_PROTO_ETHER)) && k->iiftype < 0 &&
+	    (fam == RS_FAM_IP || fam == RS_FAM_IP6 || fam == RS_FAM_INET)) {
+		keys[n] = RS_META_IIFTYPE;
+		vals[n++] = 1;   /* ARPHRD_ETHER */
+		k->iiftype = 1;
+	}
 	for (size_t i = 0; i < sizeof(deps) / sizeof(deps[0]); i++) {
 		const struct proto_dep *d = &deps[i];
 
@@ -1450,7 +1460,7 @@ static size_t needed(enum rs_family fam, unsigned mask, struct known *k,
 
 static void add_implied(struct loader *L, struct rs_rule *r, enum rs_family fam)
 {
-	struct known k = { -1, -1, -1 };
+	struct known k = { -1, -1, -1, -1 };
 	enum rs_meta_key keys[8];
 	uint64_t vals[8];
 

@@ -72,6 +72,12 @@ check_match "named quota over: exposure says when it is within its limit" 'while
 out=$("$XNFT" trace "$FX/defaults.nft" iifname eth0 ip6 saddr fe80::1 icmpv6 type nd-neighbor-solicit 2>&1)
 check_match "neighbour discovery: the default ct state is untracked" 'ct state untracked \(conntrack does not track' "$out"
 
+# ether type of a packet received on an Ethernet device (meta iiftype ether in front)
+out=$(verdict_of "$FX/ether.nft" $w 7500)
+check_match "ether type ip: an IPv4 packet from eth0 matches" 'accept .*ether.nft:8' "$out"
+out=$(verdict_of "$FX/ether.nft" iifname lo ip saddr 127.0.0.1 ip daddr 127.0.0.1 udp dport 7500)
+check_match "ether type: a packet from lo (not Ethernet) does not match" 'drop at input, by the policy' "$out"
+
 # implicit dependencies as nft adds them
 out=$(verdict_of "$FX/deps.nft" iifname eth0 ip6 saddr 2001:2::2 ip6 daddr 2001:2::1 udp dport 7200)
 check_match "reject with icmp in inet: an IPv6 packet goes on to the next rule" 'accept .*deps.nft:10' "$out"
@@ -182,8 +188,13 @@ for port in 7400 7401; do
 done
 kernel_batch "named quotas" quota.nft "$T/quota.pk"
 
+: >"$T/ether.pk"
+pk inet "$INET_V4" "$HOST_V4" udp 7500 $((tag++)) >>"$T/ether.pk"
+pk6 inet "$INET_V6" "$HOST_V6" udp 7500 $((tag++)) >>"$T/ether.pk"
+kernel_batch "ether type behind meta iiftype ether" ether.nft "$T/ether.pk"
+
 diag "constructs: $TOTAL_AGREE of $TOTAL_PACKETS packets agree with the kernel, rule by rule"
 diag "constructs: decisions compared $TOTAL_DECISIONS, agree $TOTAL_DEC_AGREE, differ with a stated assumption $TOTAL_DEC_ASSUMED, differ silently $TOTAL_DEC_SILENT"
 check_eq "no rule-level decision differs silently from the kernel" 0 "$TOTAL_DEC_SILENT"
-check_ge "packets compared with the kernel" 20 "$TOTAL_PACKETS"
+check_ge "packets compared with the kernel" 22 "$TOTAL_PACKETS"
 finish

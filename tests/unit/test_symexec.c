@@ -356,7 +356,8 @@ static void random_words(const struct hspace *hs, unsigned *s, char *buf, size_t
 	static const char *const states[] = { "new", "established", "related", "invalid",
 					      "untracked" };
 	static const char *const ports[] = { "22", "51820", "80", "443", "53", "5432", "25",
-					     "8080", "9", "7001", "7010", "7200", "7201" };
+					     "8080", "9", "7001", "7010", "7200", "7201", "7400",
+					     "7500" };
 	static const unsigned t4[] = { 8, 0, 3, 5, 11, 13 };
 	static const unsigned t6[] = { 128, 129, 1, 2, 133, 134, 135, 136, 137, 130 };
 	int path = (int)rnd(s, 10);
@@ -541,6 +542,8 @@ static void test_agree_semantics(void **state)
 	agree_on("cx_synproxy.json", 33);
 	agree_on("cx_defaults.json", 34);
 	agree_on("cx_deps.json", 35);
+	agree_on("cx_quota.json", 36);
+	agree_on("cx_ether.json", 37);
 }
 
 static void test_agree_nat(void **state)
