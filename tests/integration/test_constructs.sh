@@ -96,6 +96,10 @@ check_match "dormant: the dormant table's drop does not run; the other table acc
 out=$("$XNFT" exposure "$FX/dormant.nft" 2>&1)
 check_match "dormant: exposure shows udp dport 7300 open" 'udp dport 7300' "$out"
 
+# arp and bridge tables: said to be not analysed, never silently left out
+out=$("$XNFT" exposure "$ROOT/tests/unit/fixtures/families.nft" 2>&1)
+check_match "arp/bridge: exposure names the tables it does not analyse" 'Not analysed \(families xnft does not model\): bridge br, arp a' "$out"
+
 # --json prints one JSON document on stdout in every case, errors included
 echo "table inet x { chain c { bogus } }" >"$J/bad.nft"
 json_cases=(
