@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "analyze/trace_int.h"
 
@@ -303,6 +304,24 @@ static int meta_default(struct tctx *tc, enum rs_meta_key k, struct ev *v)
 		tc_assume(tc, "meta %s taken as 0 (the packet words cannot give it)",
 			  rs_meta_name(k));
 		return EV_OK;
+	case RS_META_HOUR: {
+		/* the packet arrives now; nft writes hours as local "HH:MM[:SS]", compared as text */
+		time_t now = time(NULL);
+		struct tm tm;
+		char hm[16];
+
+		if (!localtime_r(&now, &tm)) {
+			snprintf(tc->why, sizeof(tc->why), "the local time is unknown");
+			return EV_FREE;
+		}
+		if (tm.tm_sec)
+			strftime(hm, sizeof(hm), "%H:%M:%S", &tm);
+		else
+			strftime(hm, sizeof(hm), "%H:%M", &tm);
+		ev_from_name(v, hm);
+		tc_assume(tc, "meta hour taken as now, %s local time", hm);
+		return EV_OK;
+	}
 	case RS_META_SDIF: case RS_META_SDIFNAME:
 		/* no VRF (l3mdev) on the path: index 0 and the empty name */
 		if (k == RS_META_SDIF)

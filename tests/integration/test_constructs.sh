@@ -55,10 +55,13 @@ check_match "meta priority: \"1:1234\" and 0x00011234 do not match priority 0" '
 out=$(verdict_of "$FX/defaults.nft" $w 7103)
 check_match "meta priority: root does not match priority 0" 'drop at input, by the policy' "$out"
 out=$("$XNFT" trace "$FX/defaults.nft" $w 7101 2>&1)
-check_match "sdifname: != \"vrf1\" accepts a packet that came through no VRF" 'accept .*defaults.nft:10' "$out"
-check_match "sdifname: the assumption is stated on the rule" 'defaults.nft:10: meta sdifname taken as empty' "$out"
+check_match "sdifname: != \"vrf1\" accepts a packet that came through no VRF" 'accept .*defaults.nft:11' "$out"
+check_match "sdifname: the assumption is stated on the rule" 'defaults.nft:11: meta sdifname taken as empty' "$out"
 out=$("$XNFT" trace "$FX/defaults.nft" $w 7102 2>&1)
-check_match "rt classid: != 5 accepts on a route with no realm, said so" 'defaults.nft:11: rt classid taken as 0' "$out"
+check_match "rt classid: != 5 accepts on a route with no realm, said so" 'defaults.nft:12: rt classid taken as 0' "$out"
+out=$("$XNFT" trace "$FX/defaults.nft" $w 7104 2>&1)
+check_match "meta hour: a range over the whole day holds now, said so" 'defaults.nft:14: meta hour taken as now' "$out"
+check_match "meta hour: ... and the rule accepts" 'accept .*defaults.nft:14' "$out"
 
 # named quotas: `quota q { over N }` is not inverted
 out=$(verdict_of "$FX/quota.nft" $w 7400)
@@ -169,7 +172,7 @@ done
 kernel_batch "ct reads without a conntrack entry end the rule" ct_noentry.nft "$T/ct.pk"
 
 : >"$T/def.pk"
-for port in 7100 7101 7102 7103; do
+for port in 7100 7101 7102 7103 7104; do
 	pk inet "$INET_V4" "$HOST_V4" udp "$port" $((tag++)) >>"$T/def.pk"
 done
 kernel_batch "defaults of a plain received packet" defaults.nft "$T/def.pk"
