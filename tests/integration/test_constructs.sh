@@ -102,6 +102,8 @@ check_match "dormant: exposure shows udp dport 7300 open" 'udp dport 7300' "$out
 # arp and bridge tables: said to be not analysed, never silently left out
 out=$("$XNFT" exposure "$ROOT/tests/unit/fixtures/families.nft" 2>&1)
 check_match "arp/bridge: exposure names the tables it does not analyse" 'Not analysed \(families xnft does not model\): bridge br, arp a' "$out"
+out=$("$XNFT" trace "$ROOT/tests/unit/fixtures/families.nft" $w 22 2>&1)
+check_match "arp/bridge: trace says it did not trace the bridge table" 'bridge table br is not traced' "$out"
 
 # --json prints one JSON document on stdout in every case, errors included
 echo "table inet x { chain c { bogus } }" >"$J/bad.nft"
