@@ -1223,6 +1223,73 @@ static size_t merge_classes(struct hspace *hs, enum hs_field f, BDD ctx, struct 
  * g: what is left of the region (fields from order[i] on); ctx: every
  * packet there can be in this branch (same fields); sel: the choices made.
  */
+static int decode(struct dctx *c, size_t i, BDD g, BDD ctx, BDD sel);
+
+/*
+ * Whether the packets of rest (within ctx) are told apart by an address
+ * beyond what ctx already says of addresses: then the address is printed,
+ * and an address means different things per family.
+ */
+static bool uses_addresses(BDD rest, BDD ctx)
+{
+	BDD cube = AND(cubes.field[HS_SADDR], cubes.field[HS_DADDR]);
+	BDD g = AND(rest, ctx), free_of, back;
+	bool yes;
+
+	free_of = ref(bdd_exist(g, cube));
+	back = AND(free_of, ctx);
+	yes = back != g;
+	unref(back);
+	unref(free_of);
+	unref(g);
+	unref(cube);
+	return yes;
+}
+
+/* One class of field order[i]: its label, then the next fields of its remainder. */
+static int decode_class(struct dctx *c, size_t i, BDD set, BDD rest, BDD ctx, BDD sel,
+			bool alone)
+{
+	struct hspace *hs = c->hs;
+	enum hs_field f = order[i];
+	BDD nctx = class_ctx(f, ctx, set);
+	BDD allf = project(ctx, f);
+	BDD nsel;
+	int p = part_of(f), fam = c->fam, l4 = c->l4;
+	char *txt = NULL, *old;
+	int ofam = c->fam, ol4 = c->l4, rc;
+	bool quiet;
+
+	/* a class every possible packet is in says nothing */
+	quiet = subset(allf, set);
+	if (!quiet && alone) {
+		BDD x = AND(ctx, rest);
+
+		quiet = subset(x, set);
+		unref(x);
+	}
+	if (f == HS_NFPROTO)
+		fam = single_value(hs, set, allf, f);
+	if (f == HS_L4PROTO)
+		l4 = single_value(hs, set, allf, f);
+	c->fam = fam;
+	c->l4 = l4;
+	if (!quiet)
+		txt = label(c, f, set, allf, &fam, &l4);
+	old = c->part[p];
+	c->part[p] = txt;
+	nsel = AND(sel, set);
+	rc = decode(c, i + 1, rest, nctx, nsel);
+	unref(nsel);
+	c->part[p] = old;
+	c->fam = ofam;
+	c->l4 = ol4;
+	free(txt);
+	unref(allf);
+	unref(nctx);
+	return rc;
+}
+
 static int decode(struct dctx *c, size_t i, BDD g, BDD ctx, BDD sel)
 {
 	struct hspace *hs = c->hs;
@@ -1242,49 +1309,40 @@ static int decode(struct dctx *c, size_t i, BDD g, BDD ctx, BDD sel)
 		return rc;
 	n = merge_classes(hs, order[i], ctx, k, n);
 	for (size_t j = 0; j < n && !rc && !c->out->truncated; j++) {
-		enum hs_field f = order[i];
-		BDD fset = ref(cubes.field[f]);
-		BDD cs = AND(ctx, k[j].set);
-		BDD nctx = ref(bdd_exist(cs, fset));
-		BDD allf = project(ctx, f);
-		BDD nsel;
-		int p = part_of(f), fam = c->fam, l4 = c->l4;
-		char *txt = NULL, *old;
-		int ofam = c->fam, ol4 = c->l4;
-		bool quiet = false;
+		BDD allf;
+		bool both;
 
-		/* a class every possible packet is in says nothing */
-		quiet = subset(allf, k[j].set);
-		if (!quiet && n == 1) {
-			BDD x = AND(ctx, k[j].rest);
-
-			quiet = subset(x, k[j].set);
-			unref(x);
+		if (order[i] != HS_NFPROTO) {
+			rc = decode_class(c, i, k[j].set, k[j].rest, ctx, sel, n == 1);
+			continue;
 		}
-		if (f == HS_NFPROTO) {
-			int v = single_value(hs, k[j].set, allf, f);
-
-			fam = v;
-		}
-		if (f == HS_L4PROTO)
-			l4 = single_value(hs, k[j].set, allf, f);
-		c->fam = fam;
-		c->l4 = l4;
-		if (!quiet)
-			txt = label(c, f, k[j].set, allf, &fam, &l4);
-		old = c->part[p];
-		c->part[p] = txt;
-		nsel = AND(sel, k[j].set);
-		rc = decode(c, i + 1, k[j].rest, nctx, nsel);
-		unref(nsel);
-		c->part[p] = old;
-		c->fam = ofam;
-		c->l4 = ol4;
-		free(txt);
+		/*
+		 * Both families in one class whose remainder constrains an
+		 * address: an address is an IPv4 or an IPv6 one, so the class is
+		 * taken family by family (else an IPv6 address would print as
+		 * the IPv4 address of its first 32 bits).
+		 */
+		allf = project(ctx, HS_NFPROTO);
+		both = single_value(hs, k[j].set, allf, HS_NFPROTO) < 0;
 		unref(allf);
-		unref(nctx);
-		unref(cs);
-		unref(fset);
+		if (both) {
+			BDD nctx = class_ctx(HS_NFPROTO, ctx, k[j].set);
+
+			both = uses_addresses(k[j].rest, nctx);
+			unref(nctx);
+		}
+		if (!both) {
+			rc = decode_class(c, i, k[j].set, k[j].rest, ctx, sel, n == 1);
+			continue;
+		}
+		for (int v6 = 0; v6 < 2 && !rc; v6++) {
+			BDD fam = hs_eq(hs, HS_NFPROTO, (unsigned)v6), one = AND(k[j].set, fam);
+
+			if (one != bddfalse)
+				rc = decode_class(c, i, one, k[j].rest, ctx, sel, false);
+			unref(one);
+			unref(fam);
+		}
 	}
 	classes_free(k, n);
 	return rc;

@@ -99,6 +99,11 @@ check_match "dormant: the dormant table's drop does not run; the other table acc
 out=$("$XNFT" exposure "$FX/dormant.nft" 2>&1)
 check_match "dormant: exposure shows udp dport 7300 open" 'udp dport 7300' "$out"
 
+# an IPv6 address in a line that covers both families is printed as IPv6
+out=$("$XNFT" exposure "$FX/v6_addr.nft" 2>&1)
+check_match "exposure: the IPv6 exclusion is printed as an IPv6 address" 'IPv6 source not in fd49:efd7:1::1: everything' "$out"
+check_fails "exposure: no IPv6 address printed as IPv4" grep -q '253\.73\.239\.215' <<<"$out"
+
 # arp and bridge tables: said to be not analysed, never silently left out
 out=$("$XNFT" exposure "$ROOT/tests/unit/fixtures/families.nft" 2>&1)
 check_match "arp/bridge: exposure names the tables it does not analyse" 'Not analysed \(families xnft does not model\): bridge br, arp a' "$out"
