@@ -7,6 +7,7 @@
  */
 #include "analyze/describe.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -700,6 +701,28 @@ static bool addr_atoms(struct hspace *hs, enum hs_field f, BDD set, BDD all, int
 	return ok && n;
 }
 
+/*
+ * How many addresses a set too scattered to list holds, counted over the
+ * field's own variables:
+ * "in 5,000 addresses", or "in about 2^70 addresses" past what a double
+ * counts exactly.
+ */
+static void addr_count(struct hspace *hs, enum hs_field f, BDD set, struct sbuf *b)
+{
+	/* log2 of the assignments of every variable, less those of the other variables */
+	BDD only = ref(bdd_exist(set, cubes.others[f]));
+	double ln = only == bddfalse ? -1 :
+		    bdd_satcountln(only) - (bdd_varnum() - hs->field[f].bits);
+
+	unref(only);
+	if (ln < 0)
+		sb_add(b, "in no address");
+	else if (ln < 50)
+		sb_add(b, "in %.0f addresses", pow(2.0, ln));
+	else
+		sb_add(b, "in about 2^%.0f addresses", ln);
+}
+
 static void addr_label(struct hspace *hs, enum hs_field f, BDD set, BDD all, int fam,
 		       struct sbuf *b)
 {
@@ -718,8 +741,7 @@ static void addr_label(struct hspace *hs, enum hs_field f, BDD set, BDD all, int
 	if (addr_list(hs, f, comp, fam == 1, &t))
 		sb_add(b, "not in { %s }", t.s);
 	else
-		sb_add(b, "in %.0f addresses", bdd_satcountset(set, bddtrue) > 0 ?
-		       bdd_satcountln(set) : 0.0);
+		addr_count(hs, f, set, b);
 	unref(comp);
 }
 

@@ -104,6 +104,10 @@ out=$("$XNFT" exposure "$FX/v6_addr.nft" 2>&1)
 check_match "exposure: the IPv6 exclusion is printed as an IPv6 address" 'IPv6 source not in fd49:efd7:1::1: everything' "$out"
 check_fails "exposure: no IPv6 address printed as IPv4" grep -q '253\.73\.239\.215' <<<"$out"
 
+# addresses too scattered to list are counted
+out=$("$XNFT" exposure "$FX/addr_count.nft" 2>&1)
+check_match "exposure: a scattered address set is counted" 'IPv4 source in 60 addresses: tcp dport 22-23' "$out"
+
 # arp and bridge tables: said to be not analysed, never silently left out
 out=$("$XNFT" exposure "$ROOT/tests/unit/fixtures/families.nft" 2>&1)
 check_match "arp/bridge: exposure names the tables it does not analyse" 'Not analysed \(families xnft does not model\): bridge br, arp a' "$out"
