@@ -69,3 +69,34 @@ make_large_policy() {
 	} >"$dir/rules/16-blocklist.nft"
 	sed -i 's|^include "rules/20-mesh.nft"|include "rules/16-blocklist.nft"\n&|' "$dir/nftables.conf"
 }
+
+# make_scattered_blocklist FILE: a ruleset as a CrowdSec or fail2ban host has
+# it (issue 12): 18,000 scattered IPv4 and 2,000 IPv6 addresses in sets with
+# timeouts, dropped at input priority -10 in a table of their own, in front
+# of a plain inet filter table (established, lo, ICMP, tcp 22/80/443).
+make_scattered_blocklist() {
+	awk 'BEGIN {
+		srand(12)
+		print "table inet crowdsec {"
+		print "\tset crowdsec-blacklists {\n\t\ttype ipv4_addr\n\t\tflags timeout"
+		printf "\t\telements = { "
+		for (i = 0; i < 18000; i++)
+			printf "%s%d.%d.%d.%d timeout 4h", (i ? ", " : ""), 1 + int(rand() * 223),
+				int(rand() * 256), int(rand() * 256), 1 + int(rand() * 254)
+		print " }\n\t}"
+		print "\tset crowdsec6-blacklists {\n\t\ttype ipv6_addr\n\t\tflags timeout"
+		printf "\t\telements = { "
+		for (i = 0; i < 2000; i++)
+			printf "%s2001:db8:%x:%x::%x timeout 4h", (i ? ", " : ""), int(rand() * 65536),
+				int(rand() * 65536), 1 + int(rand() * 65535)
+		print " }\n\t}"
+		print "\tchain crowdsec-chain {\n\t\ttype filter hook input priority filter - 10; policy accept;"
+		print "\t\tip saddr @crowdsec-blacklists drop\n\t}"
+		print "\tchain crowdsec6-chain {\n\t\ttype filter hook input priority filter - 10; policy accept;"
+		print "\t\tip6 saddr @crowdsec6-blacklists drop\n\t}\n}"
+		print "table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy drop;"
+		print "\t\tct state established,related accept\n\t\tct state invalid drop\n\t\tiif lo accept"
+		print "\t\tmeta l4proto { icmp, ipv6-icmp } accept\n\t\ttcp dport { 22, 80, 443 } accept\n\t}"
+		print "\tchain forward { type filter hook forward priority filter; policy drop; }\n}"
+	}' >"$1"
+}

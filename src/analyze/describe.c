@@ -7,6 +7,7 @@
  */
 #include "analyze/describe.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -453,6 +454,42 @@ static const char *flags_name(unsigned v, bool v6)
 	return s;
 }
 
+/*
+ * tcp flags as a rule writes them: the fewest flag bits m and value v with
+ * in = { x : x & m == v } among the flags possible here (in and out
+ * together). "syn" for one flag that must be set, else "& (syn | ack) ==
+ * syn"; with ne, "!=" (in is then the values left out). false when the
+ * set is not of that shape.
+ */
+static bool flags_masked(const unsigned *in, unsigned nin, const unsigned *out, unsigned nout,
+			 bool ne, struct sbuf *b)
+{
+	for (unsigned bits = 1; bits <= 8 && nin; bits++)
+		for (unsigned m = 1; m < 256; m++) {
+			unsigned v = in[0] & m;
+			char mt[64], vt[64];
+			bool fits = true;
+
+			if ((unsigned)__builtin_popcount(m) != bits)
+				continue;
+			for (unsigned i = 0; i < nin && fits; i++)
+				fits = (in[i] & m) == v;
+			for (unsigned i = 0; i < nout && fits; i++)
+				fits = (out[i] & m) != v;
+			if (!fits)
+				continue;
+			match_tcp_flags_format(m, " | ", mt, sizeof(mt));
+			match_tcp_flags_format(v, " | ", vt, sizeof(vt));
+			if (bits == 1 && v == m && !ne)
+				sb_add(b, "%s", vt);
+			else
+				sb_add(b, "& %s%s%s %s %s", bits > 1 ? "(" : "", mt, bits > 1 ? ")" : "",
+				       ne ? "!=" : "==", v ? vt : "0");
+			return true;
+		}
+	return false;
+}
+
 /* The values (at most 256) of a small field in set, ascending; returns how many. */
 static unsigned values_of(const struct hspace *hs, enum hs_field f, BDD set, unsigned *out)
 {
@@ -664,6 +701,28 @@ static bool addr_atoms(struct hspace *hs, enum hs_field f, BDD set, BDD all, int
 	return ok && n;
 }
 
+/*
+ * How many addresses a set too scattered to list holds, counted over the
+ * field's own variables:
+ * "in 5,000 addresses", or "in about 2^70 addresses" past what a double
+ * counts exactly.
+ */
+static void addr_count(struct hspace *hs, enum hs_field f, BDD set, struct sbuf *b)
+{
+	/* log2 of the assignments of every variable, less those of the other variables */
+	BDD only = ref(bdd_exist(set, cubes.others[f]));
+	double ln = only == bddfalse ? -1 :
+		    bdd_satcountln(only) - (bdd_varnum() - hs->field[f].bits);
+
+	unref(only);
+	if (ln < 0)
+		sb_add(b, "in no address");
+	else if (ln < 50)
+		sb_add(b, "in %.0f addresses", pow(2.0, ln));
+	else
+		sb_add(b, "in about 2^%.0f addresses", ln);
+}
+
 static void addr_label(struct hspace *hs, enum hs_field f, BDD set, BDD all, int fam,
 		       struct sbuf *b)
 {
@@ -682,8 +741,7 @@ static void addr_label(struct hspace *hs, enum hs_field f, BDD set, BDD all, int
 	if (addr_list(hs, f, comp, fam == 1, &t))
 		sb_add(b, "not in { %s }", t.s);
 	else
-		sb_add(b, "in %.0f addresses", bdd_satcountset(set, bddtrue) > 0 ?
-		       bdd_satcountln(set) : 0.0);
+		addr_count(hs, f, set, b);
 	unref(comp);
 }
 
@@ -939,10 +997,22 @@ static char *label(struct dctx *c, enum hs_field f, BDD set, BDD all, int *fam_o
 		small_label(hs, f, set, all, l4_name, v6, &b, NULL);
 		break;
 	}
-	case HS_TCPFLAGS:
+	case HS_TCPFLAGS: {
+		unsigned in[256], out[256], nin, nout;
+		BDD yes = AND(set, all), no = DIFF(all, set);
+
+		nin = values_of(hs, f, yes, in);
+		nout = values_of(hs, f, no, out);
+		unref(yes);
+		unref(no);
 		sb_add(&b, "%sflags ", c->part[P_PROTO] && c->l4 == 6 ? "" : "tcp ");
+		/* the match as written, not its values one by one (a 16-way list for syn) */
+		if ((nin > 2 && flags_masked(in, nin, out, nout, false, &b)) ||
+		    (nout > 2 && flags_masked(out, nout, in, nin, true, &b)))
+			break;
 		small_label(hs, f, set, all, flags_name, v6, &b, NULL);
 		break;
+	}
 	case HS_SPORT:
 	case HS_DPORT:
 		if (!c->part[P_PROTO] || c->l4 < 0 || !strcmp(port_proto(c->l4), "th"))
@@ -1175,6 +1245,73 @@ static size_t merge_classes(struct hspace *hs, enum hs_field f, BDD ctx, struct 
  * g: what is left of the region (fields from order[i] on); ctx: every
  * packet there can be in this branch (same fields); sel: the choices made.
  */
+static int decode(struct dctx *c, size_t i, BDD g, BDD ctx, BDD sel);
+
+/*
+ * Whether the packets of rest (within ctx) are told apart by an address
+ * beyond what ctx already says of addresses: then the address is printed,
+ * and an address means different things per family.
+ */
+static bool uses_addresses(BDD rest, BDD ctx)
+{
+	BDD cube = AND(cubes.field[HS_SADDR], cubes.field[HS_DADDR]);
+	BDD g = AND(rest, ctx), free_of, back;
+	bool yes;
+
+	free_of = ref(bdd_exist(g, cube));
+	back = AND(free_of, ctx);
+	yes = back != g;
+	unref(back);
+	unref(free_of);
+	unref(g);
+	unref(cube);
+	return yes;
+}
+
+/* One class of field order[i]: its label, then the next fields of its remainder. */
+static int decode_class(struct dctx *c, size_t i, BDD set, BDD rest, BDD ctx, BDD sel,
+			bool alone)
+{
+	struct hspace *hs = c->hs;
+	enum hs_field f = order[i];
+	BDD nctx = class_ctx(f, ctx, set);
+	BDD allf = project(ctx, f);
+	BDD nsel;
+	int p = part_of(f), fam = c->fam, l4 = c->l4;
+	char *txt = NULL, *old;
+	int ofam = c->fam, ol4 = c->l4, rc;
+	bool quiet;
+
+	/* a class every possible packet is in says nothing */
+	quiet = subset(allf, set);
+	if (!quiet && alone) {
+		BDD x = AND(ctx, rest);
+
+		quiet = subset(x, set);
+		unref(x);
+	}
+	if (f == HS_NFPROTO)
+		fam = single_value(hs, set, allf, f);
+	if (f == HS_L4PROTO)
+		l4 = single_value(hs, set, allf, f);
+	c->fam = fam;
+	c->l4 = l4;
+	if (!quiet)
+		txt = label(c, f, set, allf, &fam, &l4);
+	old = c->part[p];
+	c->part[p] = txt;
+	nsel = AND(sel, set);
+	rc = decode(c, i + 1, rest, nctx, nsel);
+	unref(nsel);
+	c->part[p] = old;
+	c->fam = ofam;
+	c->l4 = ol4;
+	free(txt);
+	unref(allf);
+	unref(nctx);
+	return rc;
+}
+
 static int decode(struct dctx *c, size_t i, BDD g, BDD ctx, BDD sel)
 {
 	struct hspace *hs = c->hs;
@@ -1194,49 +1331,40 @@ static int decode(struct dctx *c, size_t i, BDD g, BDD ctx, BDD sel)
 		return rc;
 	n = merge_classes(hs, order[i], ctx, k, n);
 	for (size_t j = 0; j < n && !rc && !c->out->truncated; j++) {
-		enum hs_field f = order[i];
-		BDD fset = ref(cubes.field[f]);
-		BDD cs = AND(ctx, k[j].set);
-		BDD nctx = ref(bdd_exist(cs, fset));
-		BDD allf = project(ctx, f);
-		BDD nsel;
-		int p = part_of(f), fam = c->fam, l4 = c->l4;
-		char *txt = NULL, *old;
-		int ofam = c->fam, ol4 = c->l4;
-		bool quiet = false;
+		BDD allf;
+		bool both;
 
-		/* a class every possible packet is in says nothing */
-		quiet = subset(allf, k[j].set);
-		if (!quiet && n == 1) {
-			BDD x = AND(ctx, k[j].rest);
-
-			quiet = subset(x, k[j].set);
-			unref(x);
+		if (order[i] != HS_NFPROTO) {
+			rc = decode_class(c, i, k[j].set, k[j].rest, ctx, sel, n == 1);
+			continue;
 		}
-		if (f == HS_NFPROTO) {
-			int v = single_value(hs, k[j].set, allf, f);
-
-			fam = v;
-		}
-		if (f == HS_L4PROTO)
-			l4 = single_value(hs, k[j].set, allf, f);
-		c->fam = fam;
-		c->l4 = l4;
-		if (!quiet)
-			txt = label(c, f, k[j].set, allf, &fam, &l4);
-		old = c->part[p];
-		c->part[p] = txt;
-		nsel = AND(sel, k[j].set);
-		rc = decode(c, i + 1, k[j].rest, nctx, nsel);
-		unref(nsel);
-		c->part[p] = old;
-		c->fam = ofam;
-		c->l4 = ol4;
-		free(txt);
+		/*
+		 * Both families in one class whose remainder constrains an
+		 * address: an address is an IPv4 or an IPv6 one, so the class is
+		 * taken family by family (else an IPv6 address would print as
+		 * the IPv4 address of its first 32 bits).
+		 */
+		allf = project(ctx, HS_NFPROTO);
+		both = single_value(hs, k[j].set, allf, HS_NFPROTO) < 0;
 		unref(allf);
-		unref(nctx);
-		unref(cs);
-		unref(fset);
+		if (both) {
+			BDD nctx = class_ctx(HS_NFPROTO, ctx, k[j].set);
+
+			both = uses_addresses(k[j].rest, nctx);
+			unref(nctx);
+		}
+		if (!both) {
+			rc = decode_class(c, i, k[j].set, k[j].rest, ctx, sel, n == 1);
+			continue;
+		}
+		for (int v6 = 0; v6 < 2 && !rc; v6++) {
+			BDD fam = hs_eq(hs, HS_NFPROTO, (unsigned)v6), one = AND(k[j].set, fam);
+
+			if (one != bddfalse)
+				rc = decode_class(c, i, one, k[j].rest, ctx, sel, false);
+			unref(one);
+			unref(fam);
+		}
 	}
 	classes_free(k, n);
 	return rc;

@@ -118,6 +118,31 @@ static int describe_input(struct hspace *hs, const struct sx_result *sx,
 	return rc;
 }
 
+/*
+ * Tables whose base chains the engine leaves out (arp, bridge: not
+ * modelled), named so that an answer without them is never read as
+ * covering them.
+ */
+static void note_not_analysed(const struct ruleset *rs, struct exposure *out)
+{
+	size_t o = 0;
+
+	for (size_t t = 0; t < rs->ntables; t++) {
+		const struct rs_table *tb = rs->tables[t];
+		bool base = false;
+
+		for (size_t c = 0; c < tb->nchains && !base; c++)
+			base = tb->chains[c]->base;
+		if (!base || sx_family_modelled(tb->family))
+			continue;
+		if (o < sizeof(out->not_analysed))
+			o += (size_t)snprintf(out->not_analysed + o, sizeof(out->not_analysed) - o,
+					      "%s%s %s", out->nnot_analysed ? ", " : "",
+					      rs_family_name(tb->family), tb->name ? tb->name : "?");
+		out->nnot_analysed++;
+	}
+}
+
 int exposure_compute(const struct ruleset *rs, struct sx_engine *shared,
 		     const struct exposure_query *q, struct exposure *out, struct xerr *e)
 {
@@ -138,6 +163,7 @@ int exposure_compute(const struct ruleset *rs, struct sx_engine *shared,
 		rc = describe_accepted(g->hs, g->sx, SX_FORWARD, g->sx->accept[SX_FORWARD], false,
 				       q, &out->forward, e);
 	if (!rc) {
+		note_not_analysed(rs, out);
 		out->nfree = g->hs->nfv;
 		for (size_t i = 0; i < g->hs->nfv; i++)
 			out->nunknown += g->hs->fv[i].kind == HS_FV_UNKNOWN;

@@ -36,6 +36,9 @@ struct exposure {
 	bool only_new;           /* the lines cover ct state new only */
 	size_t nfree;            /* free choices the ruleset has (limits, sets, unknowns) */
 	size_t nunknown;         /* of which matches xnft does not model */
+	/* tables with base chains the engine does not evaluate: "bridge br, arp a" ("" none) */
+	char not_analysed[512];
+	size_t nnot_analysed;
 };
 
 /*

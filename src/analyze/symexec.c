@@ -4,6 +4,7 @@
  * the concrete tracer, but with a BDD of packets where the tracer has one
  * packet. Semantics in symexec.h.
  */
+#include "analyze/construct.h"
 #include "analyze/symexec.h"
 #include "analyze/natpath.h"
 
@@ -414,10 +415,12 @@ static int stmt_var(struct ctx *c, const struct rs_rule *rule, const struct rs_s
 	case RS_ST_OBJREF: {
 		char *txt = rs_stmt_format(s);
 
-		snprintf(t, sizeof(t), "while %s passes", txt ? txt : s->u.objref.type);
-		snprintf(f, sizeof(f), "when %s stops it", txt ? txt : s->u.objref.type);
+		/* a `quota q { over N }` object matches over its quota (construct.h) */
+		snprintf(ok, sizeof(ok), "while %s is within its limit", txt ? txt : s->u.objref.type);
+		snprintf(excess, sizeof(excess), "when %s is over its limit",
+			 txt ? txt : s->u.objref.type);
 		free(txt);
-		wb = 1;
+		wb = pass_or_excess(cx_objref_inverted(rule, s), ok, excess, t, f, sizeof(t));
 		break;
 	}
 	default: {
@@ -525,7 +528,8 @@ enum lkind {
 	L_IIF, L_OIF,
 	L_CTSTATE,
 	L_NFPROTO,   /* meta nfproto, ct l3proto: values 2 / 10 */
-	L_ETHERTYPE, /* meta protocol: 0x0800 / 0x86dd */
+	L_ETHERTYPE, /* meta protocol, ether type: 0x0800 / 0x86dd */
+	L_IIFTYPE,   /* meta iiftype: 772 for lo, ether (1) for any other input device */
 	L_FRAGHDR,   /* exthdr frag exists */
 	L_CTSTATUS,  /* ct status: the NAT bits (natpath.h) */
 	L_FIBTYPE,   /* fib daddr type */
@@ -560,6 +564,7 @@ static enum lkind classify(const struct rs_expr *x, struct fmap *fm)
 		case RS_F_TCP_FLAGS: fm->f = HS_TCPFLAGS; return L_FIELD;
 		case RS_F_ICMP_TYPE: case RS_F_ICMPV6_TYPE: fm->f = HS_ICMPTYPE; return L_FIELD;
 		case RS_F_ICMP_CODE: case RS_F_ICMPV6_CODE: fm->f = HS_ICMPCODE; return L_FIELD;
+		case RS_F_ETHER_TYPE: return L_ETHERTYPE;   /* behind meta iiftype ether */
 		default: return L_UNKNOWN;
 		}
 	case RS_EX_META:
@@ -568,6 +573,7 @@ static enum lkind classify(const struct rs_expr *x, struct fmap *fm)
 		case RS_META_OIF: case RS_META_OIFNAME: return L_OIF;
 		case RS_META_NFPROTO: return L_NFPROTO;
 		case RS_META_PROTOCOL: return L_ETHERTYPE;
+		case RS_META_IIFTYPE: return L_IIFTYPE;
 		case RS_META_L4PROTO: fm->f = HS_L4PROTO; return L_FIELD;
 		case RS_META_LENGTH: fm->f = HS_LENGTH; return L_FIELD;
 		case RS_META_MARK: fm->f = HS_MARK; return L_MARK;
@@ -1007,6 +1013,33 @@ static BDD iface_pred(struct ctx *c, const struct pred_in *in, bool oif, bool *u
 	return r;
 }
 
+/*
+ * meta iiftype as the tracer takes it: lo is a loopback device (772), any
+ * other input device Ethernet (1); with no input device the rule ends.
+ */
+static BDD iiftype_pred(struct ctx *c, const struct pred_in *in, bool *unknown)
+{
+	struct hspace *hs = c->hs;
+	bool eth = concrete(in->op, in->masked, (uint64_t)in->mask, in->right, 1, unknown);
+	bool loop = concrete(in->op, in->masked, (uint64_t)in->mask, in->right, 772, unknown);
+	BDD lo = bddfalse, r;
+
+	if (!c->iif_present || *unknown)
+		return bddfalse;
+	for (size_t i = 1; i < hs->nifs; i++)
+		if (!strcmp(hs->ifs[i].repr, "lo")) {
+			BDD x = hs_eq(hs, HS_IIF, i);
+
+			or_into(&lo, x);
+			unref(x);
+		}
+	r = eth ? NOT(lo) : bddfalse;
+	if (loop)
+		or_into(&r, lo);
+	unref(lo);
+	return r;
+}
+
 static BDD nfproto_pred(struct ctx *c, const struct pred_in *in, uint64_t v4, uint64_t v6,
 			bool *unknown)
 {
@@ -1246,6 +1279,9 @@ static BDD pred(struct ctx *c, const struct pred_in *in, int depth)
 		break;
 	case L_ETHERTYPE:
 		p = nfproto_pred(c, in, 0x0800, 0x86dd, &unknown);
+		break;
+	case L_IIFTYPE:
+		p = iiftype_pred(c, in, &unknown);
 		break;
 	case L_FRAGHDR:
 		p = fraghdr_pred(c, in, &unknown);
@@ -1681,6 +1717,84 @@ static int unknown_verdicts(struct ctx *c, const struct rs_rule *rule, const str
 	return rc;
 }
 
+/* The packets that have a conntrack entry here: not invalid, not untracked. */
+static BDD has_ct_entry(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s)
+{
+	struct rs_expr state = { .kind = RS_EX_CT, .key = RS_CT_STATE, .dir = RS_CT_DIR_NONE };
+	struct rs_term none = { .kind = RS_TERM_VALUE,
+				.v = { .bits = 32, .num = RS_CTSTATE_INVALID | RS_CTSTATE_UNTRACKED } };
+	struct pred_in in = { .op = RS_OP_NOT, .left = &state, .right = &none, .rule = rule,
+			      .stmt = s };
+	BDD p = pred(c, &in, 0);
+
+	return p == (BDD)-1 ? unknown_match(c, rule, s, "conntrack entry not modelled") : p;
+}
+
+/* The packets whose key is in map x (a lookup that misses ends the rule). */
+static BDD map_hit(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s,
+		   const struct rs_expr *x)
+{
+	struct pred_in in = { .op = RS_OP_EQ, .rule = rule, .stmt = s };
+	BDD p;
+
+	if (x->nsub != 1 || !x->arg || (x->arg->kind == RS_TERM_SETREF && x->arg->set &&
+					 set_is_dynamic(c, x->arg->set)))
+		return unknown_match(c, rule, s, "whether the map has the key");
+	in.left = x->sub[0];
+	in.right = x->arg;
+	p = pred(c, &in, 0);
+	return p == (BDD)-1 ? unknown_match(c, rule, s, "whether the map has the key") : p;
+}
+
+/*
+ * Where every value statement s loads exists (construct.h): a missed map
+ * lookup or a ct key without an entry ends the rule before s acts.
+ */
+static BDD reads_load(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s)
+{
+	const struct rs_expr *reads[4], *parts[16];
+	size_t nr = cx_stmt_reads(s, reads, 4);
+	BDD r = bddtrue;
+
+	for (size_t i = 0; i < nr && r != bddfalse; i++) {
+		size_t np = cx_breaking_parts(reads[i], parts, 16);
+
+		for (size_t k = 0; k < np && r != bddfalse; k++) {
+			BDD x = cx_expr_break(parts[k]) == CX_BREAK_MISS ?
+				map_hit(c, rule, s, parts[k]) : has_ct_entry(c, rule, s);
+
+			and_into(&r, x);
+			unref(x);
+		}
+	}
+	return r;
+}
+
+/*
+ * synproxy (construct.h): what is not TCP ends the rule; a SYN, and the ACK
+ * that completes its handshake, are answered and stolen (accepted, for the
+ * analysis: the port answers); any other TCP packet goes on (*cond).
+ */
+static int synproxy_answers(struct ctx *c, BDD *cond, BDD *cur, struct outc *o, int depth)
+{
+	struct rs_verdict acc = { .kind = RS_VERDICT_ACCEPT };
+	BDD tcp = hs_eq(c->hs, HS_L4PROTO, 6);
+	BDD answered = hs_masked_eq(c->hs, HS_TCPFLAGS, MATCH_TCP_SYN | MATCH_TCP_ACK, 0);
+	BDD m;
+	int rc;
+
+	put(&answered, NOT(answered));
+	and_into(cond, tcp);
+	unref(tcp);
+	m = AND(*cur, *cond);
+	and_into(&m, answered);
+	rc = apply_verdict(c, &acc, m, cur, o, depth);
+	unref(m);
+	put(cond, DIFF(*cond, answered));
+	unref(answered);
+	return rc;
+}
+
 static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct outc *o,
 		     int depth)
 {
@@ -1709,6 +1823,9 @@ static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct
 			break;
 		case RS_ST_NAT:
 			/* nat rewrites the packet and ends its chain with accept */
+			x = reads_load(c, rule, s);
+			and_into(&cond, x);
+			unref(x);
 			x = AND(*cur, cond);
 			note_dnat(c, rule, s, x);
 			side_effect(c, s, x);
@@ -1717,9 +1834,18 @@ static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct
 			break;
 		case RS_ST_MANGLE:
 		case RS_ST_NOTRACK:
+			x = reads_load(c, rule, s);
+			and_into(&cond, x);
+			unref(x);
 			x = AND(*cur, cond);
 			side_effect(c, s, x);
 			unref(x);
+			break;
+		case RS_ST_SYNPROXY:
+			if (synproxy_answers(c, &cond, cur, o, depth)) {
+				unref(cond);
+				return -1;
+			}
 			break;
 		case RS_ST_UNKNOWN:
 		case RS_ST_XT:
@@ -1732,6 +1858,9 @@ static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct
 			unref(x);
 			break;
 		default:
+			x = reads_load(c, rule, s);
+			and_into(&cond, x);
+			unref(x);
 			x = stateful_cond(c, rule, s);
 			and_into(&cond, x);
 			unref(x);
@@ -1912,6 +2041,19 @@ static int base_cmp(const void *pa, const void *pb)
 	return a->order > b->order ? -1 : a->order < b->order;
 }
 
+bool sx_family_modelled(enum rs_family f)
+{
+	return f == RS_FAM_IP || f == RS_FAM_IP6 || f == RS_FAM_INET || f == RS_FAM_NETDEV;
+}
+
+bool sx_rule_may_stop(const struct rs_rule *r)
+{
+	for (size_t i = 0; i < r->nitems; i++)
+		if (r->items[i].kind != RS_ST_MATCH && cx_stmt_may_stop(&r->items[i]))
+			return true;
+	return false;
+}
+
 static bool family_ok(enum rs_family f, enum rs_hook hook)
 {
 	if (hook == RS_HOOK_INGRESS || hook == RS_HOOK_EGRESS)
@@ -1921,7 +2063,8 @@ static bool family_ok(enum rs_family f, enum rs_hook hook)
 
 static bool wanted(const struct rs_table *t, const struct rs_chain *ch, enum rs_hook hook)
 {
-	return ch->base && ch->hook == hook && family_ok(t->family, hook);
+	/* a dormant table's base chains are not attached to their hooks */
+	return ch->base && ch->hook == hook && !t->dormant && family_ok(t->family, hook);
 }
 
 static size_t base_chains(const struct ruleset *rs, enum rs_hook hook, struct basech **out)
@@ -2684,8 +2827,14 @@ int sx_run(struct hspace *hs, const struct ruleset *rs, const struct sx_opts *op
 		}
 		for (size_t t = 0; t < rs->ntables; t++)
 			for (size_t i = 0; i < rs->tables[t]->nchains; i++)
-				for (size_t k = 0; k < rs->tables[t]->chains[i]->nrules; k++)
-					r->rules[r->nrules++].rule = &rs->tables[t]->chains[i]->rules[k];
+				for (size_t k = 0; k < rs->tables[t]->chains[i]->nrules; k++) {
+					struct sx_rule_info *ri = &r->rules[r->nrules++];
+
+					ri->rule = &rs->tables[t]->chains[i]->rules[k];
+					ri->modelled = sx_family_modelled(rs->tables[t]->family) &&
+						       !rs->tables[t]->dormant;
+					ri->may_stop = sx_rule_may_stop(ri->rule);
+				}
 	}
 	for (int p = 0; p < SX__NPATHS; p++) {
 		ctx_reset_state(&c);
@@ -2775,6 +2924,9 @@ int sx_rule_bdd(struct hspace *hs, const struct rs_rule *rule, enum sx_path p, B
 		if (s->kind == RS_ST_VERDICT || s->kind == RS_ST_VMAP || s->kind == RS_ST_REJECT ||
 		    s->kind == RS_ST_QUEUE || s->kind == RS_ST_FWD)
 			break;
+		x = reads_load(&c, rule, s);
+		and_into(&cond, x);
+		unref(x);
 		if (s->kind == RS_ST_MANGLE || s->kind == RS_ST_NAT || s->kind == RS_ST_NOTRACK)
 			continue;
 		x = s->kind == RS_ST_MATCH ? match_bdd(&c, rule, s) : stateful_cond(&c, rule, s);

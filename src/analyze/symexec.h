@@ -86,12 +86,30 @@ enum sx_path { SX_INPUT, SX_FORWARD, SX_OUTPUT, SX__NPATHS };
 
 const char *sx_path_name(enum sx_path p);   /* "input", "forward", "output" */
 
-/* Per rule, per path: NULL-rule entries never occur. */
+/*
+ * Per rule, per path: NULL-rule entries never occur. What lint needs to
+ * judge a rule without classifying statements itself (construct.h):
+ * reach and match say whether it is reached and can match; modelled is
+ * false for a rule of a table family the engine does not evaluate (arp,
+ * bridge, netdev egress), whose empty reach means "not analysed", never
+ * "no packet reaches it"; may_stop says that the rule can end without a
+ * verdict after its matches held (over a limit, a missed map lookup, no
+ * conntrack entry for a ct value, synproxy on a packet it lets through),
+ * so a later rule is not shadowed by it alone.
+ */
 struct sx_rule_info {
 	const struct rs_rule *rule;
 	BDD reach[SX__NPATHS];    /* packets (and free choices) that reach the rule */
 	BDD match[SX__NPATHS];    /* the rule's own conditions where it is evaluated */
+	bool modelled;            /* its family's hooks are evaluated by the engine */
+	bool may_stop;            /* a statement after its matches can end it without a verdict */
 };
+
+/* Whether the engine evaluates base chains of tables of family f (ip, ip6, inet, netdev ingress). */
+bool sx_family_modelled(enum rs_family f);
+
+/* Whether rule r can end without a verdict in a statement other than a match (construct.h). */
+bool sx_rule_may_stop(const struct rs_rule *r);
 
 enum {
 	SX_F_RULES = 1 << 0,      /* fill rules[] (lint) */

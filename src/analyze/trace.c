@@ -277,7 +277,7 @@ static bool chain_sees(const struct tctx *tc, const struct rs_chain *c, enum rs_
 {
 	bool v6 = tc->p.nfproto == MATCH_NFPROTO_IPV6;
 
-	if (!c->base || c->hook != h)
+	if (!c->base || c->hook != h || c->table->dormant)   /* dormant: not attached */
 		return false;
 	switch (c->table->family) {
 	case RS_FAM_INET:
@@ -592,6 +592,26 @@ static void result_init(struct trace_result *r, const struct packet *p)
 	r->decided_hook = RS_HOOK_NONE;
 }
 
+/*
+ * Tables of the arp and bridge families: their chains see frames the
+ * tracer does not follow (ARP; IP packets bridged between ports), so the
+ * trace says that it left them out rather than looking complete.
+ */
+static void note_not_traced(struct tctx *tc)
+{
+	for (size_t t = 0; t < tc->rs->ntables; t++) {
+		const struct rs_table *tb = tc->rs->tables[t];
+		bool base = false;
+
+		for (size_t c = 0; c < tb->nchains && !base; c++)
+			base = tb->chains[c]->base;
+		if (base && (tb->family == RS_FAM_ARP || tb->family == RS_FAM_BRIDGE))
+			tc_assume(tc, "%s table %s is not traced (xnft does not model that family): "
+				  "a frame it sees is judged by it too", rs_family_name(tb->family),
+				  tb->name ? tb->name : "?");
+	}
+}
+
 int trace_packet(const struct ruleset *rs, const struct packet *p, const struct trace_opts *o,
 		 struct trace_result *out, struct xerr *e)
 {
@@ -605,6 +625,7 @@ int trace_packet(const struct ruleset *rs, const struct packet *p, const struct 
 				"policy's defines first", p->define[__builtin_ctz(p->unresolved)]);
 	tc.uses_ct = ruleset_uses_ct(rs, p->nfproto == MATCH_NFPROTO_IPV6);
 	hdr_build(&tc);
+	note_not_traced(&tc);
 	rc = walk_path(&tc, e);
 	free(tc.rt);
 	if (rc < 0 || tc.oom) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "analyze/trace_int.h"
 
@@ -214,6 +215,8 @@ void ev_format(const struct rs_expr *x, const struct ev *v, size_t n, char *buf,
 
 /* ---- payload --------------------------------------------------------------- */
 
+static bool hook_has_iif(const struct tctx *tc);
+
 static int payload_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 {
 	const struct rs_field_info *fi = rs_field_info((enum rs_field)x->key);
@@ -230,6 +233,10 @@ static int payload_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 		transport = x->base == 2;
 		off = x->offset;
 		bits = x->len;
+	} else if (x->key == RS_F_ETHER_TYPE && tc->p.iif[0] && hook_has_iif(tc)) {
+		/* an Ethernet frame carrying the packet (ip/ip6/inet: behind meta iiftype ether) */
+		ev_from_num(v, 16, tc->p.nfproto == MATCH_NFPROTO_IPV6 ? 0x86dd : 0x0800);
+		return EV_OK;
 	} else if (!fi || fi->proto == RS_PROTO_ETHER || fi->proto == RS_PROTO_VLAN ||
 		   fi->proto == RS_PROTO_ARP) {
 		snprintf(tc->why, sizeof(tc->why), "the packet words say nothing of the link layer");
@@ -296,6 +303,33 @@ static int meta_default(struct tctx *tc, enum rs_meta_key k, struct ev *v)
 		ev_from_num(v, bits, 0);
 		tc_assume(tc, "meta %s taken as 0 (the packet words cannot give it)",
 			  rs_meta_name(k));
+		return EV_OK;
+	case RS_META_HOUR: {
+		/* the packet arrives now; nft writes hours as local "HH:MM[:SS]", compared as text */
+		time_t now = time(NULL);
+		struct tm tm;
+		char hm[16];
+
+		if (!localtime_r(&now, &tm)) {
+			snprintf(tc->why, sizeof(tc->why), "the local time is unknown");
+			return EV_FREE;
+		}
+		if (tm.tm_sec)
+			strftime(hm, sizeof(hm), "%H:%M:%S", &tm);
+		else
+			strftime(hm, sizeof(hm), "%H:%M", &tm);
+		ev_from_name(v, hm);
+		tc_assume(tc, "meta hour taken as now, %s local time", hm);
+		return EV_OK;
+	}
+	case RS_META_SDIF: case RS_META_SDIFNAME:
+		/* no VRF (l3mdev) on the path: index 0 and the empty name */
+		if (k == RS_META_SDIF)
+			ev_from_num(v, bits, 0);
+		else
+			ev_from_name(v, "");
+		tc_assume(tc, "meta %s taken as %s (the packet came through no VRF device)",
+			  rs_meta_name(k), k == RS_META_SDIF ? "0" : "empty");
 		return EV_OK;
 	default:
 		snprintf(tc->why, sizeof(tc->why), "the packet words say nothing of meta %s",
@@ -500,6 +534,29 @@ static int fib_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 	return EV_OK;
 }
 
+/*
+ * rt (nft_rt): no route before the routing decision (prerouting, ingress):
+ * the rule ends there. After it, a plain route has no realm (classid 0)
+ * and no IPsec transform (rt ipsec missing); nexthop and mtu stay unknown.
+ */
+static int rt_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
+{
+	bool classid = x->name && !strcmp(x->name, "classid");
+
+	if (tc->hook == RS_HOOK_PREROUTING || tc->hook == RS_HOOK_INGRESS) {
+		snprintf(tc->why, sizeof(tc->why), "no route yet at this hook");
+		return EV_BREAK;
+	}
+	if (classid || (x->name && !strcmp(x->name, "ipsec"))) {
+		ev_from_num(v, classid ? 32 : 1, 0);
+		tc_assume(tc, "rt %s taken as %s (a plain route)", x->name,
+			  classid ? "0: no realm" : "missing: no IPsec transform");
+		return EV_OK;
+	}
+	snprintf(tc->why, sizeof(tc->why), "the route's %s is unknown", x->name ? x->name : "value");
+	return EV_FREE;
+}
+
 static int opaque_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 {
 	switch (x->kind) {
@@ -516,9 +573,7 @@ static int opaque_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 		snprintf(tc->why, sizeof(tc->why), "the sender's OS fingerprint is unknown");
 		return EV_FREE;
 	case RS_EX_RT:
-		snprintf(tc->why, sizeof(tc->why), "the route's %s is unknown",
-			 x->name ? x->name : "value");
-		return EV_FREE;
+		return rt_read(tc, x, v);
 	default:
 		snprintf(tc->why, sizeof(tc->why), "an expression xnft does not model: %.160s",
 			 x->json ? x->json : "?");

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
 
+#include "analyze/construct.h"
 #include "analyze/trace_int.h"
 #include "core/route.h"
 
@@ -318,25 +318,6 @@ static void run_nat(struct tctx *tc, const struct rs_stmt *s, const char *text)
 
 /* ---- named objects ---------------------------------------------------------------- */
 
-static bool object_inverted(const struct tctx *tc, const char *type, const char *name)
-{
-	const struct rs_table *t = tc->rule && tc->rule->chain ? tc->rule->chain->table : NULL;
-	bool inv = false;
-
-	for (size_t i = 0; t && name && i < t->nobjects; i++) {
-		const struct rs_object *o = &t->objects[i];
-		json_t *j, *body;
-
-		if (!o->type || !o->name || strcmp(o->type, type) || strcmp(o->name, name) || !o->json)
-			continue;
-		j = json_loads(o->json, JSON_DECODE_ANY, NULL);
-		body = j ? json_object_get(j, type) : NULL;
-		inv = body && json_is_true(json_object_get(body, "inv"));
-		json_decref(j);
-	}
-	return inv;
-}
-
 /* The object's name may come from a map lookup, which can miss (NFT_BREAK). */
 static int objref_name(struct tctx *tc, const struct rs_objref *o, bool *go, char *why,
 		       size_t size)
@@ -361,18 +342,43 @@ static int run_objref(struct tctx *tc, const struct rs_stmt *s, const char *text
 		      char *why, size_t size)
 {
 	const struct rs_objref *o = &s->u.objref;
-	const char *name = o->name.kind == RS_TERM_VALUE ? o->name.v.str : NULL;
 	int rc = objref_name(tc, o, go, why, size);
 
 	if (rc)
 		return rc == EV_ERR ? -1 : 0;
 	if (o->type && (!strcmp(o->type, "quota") || !strcmp(o->type, "limit"))) {
-		*go = stateful(tc, object_inverted(tc, o->type, name), text, NULL);
+		*go = stateful(tc, cx_objref_inverted(tc->rule, s), text, NULL);
 		return 0;
 	}
 	tc_effect(tc, o->type && !strcmp(o->type, "counter") ? TRACE_FX_COUNTER : TRACE_FX_OTHER,
 		  "%s", text);
 	return 0;
+}
+
+/*
+ * synproxy (construct.h, nft_synproxy): a packet that is not TCP ends the
+ * rule; a SYN is answered with a SYN-ACK and stolen; an ACK is taken as the
+ * one that completes that handshake (answered and stolen; one without a
+ * valid cookie is dropped); any other TCP packet goes on.
+ */
+static void run_synproxy(struct tctx *tc, const char *text, bool *go, char *why, size_t size)
+{
+	if (tc->p.l4proto != 6 || !tc->has_th) {
+		snprintf(why, size, "not a TCP packet: synproxy ends the rule");
+		*go = false;
+		return;
+	}
+	if (!(tc->p.tcp_flags & (MATCH_TCP_SYN | MATCH_TCP_ACK)))
+		return;
+	tc_effect(tc, TRACE_FX_OTHER, "%s", text);
+	if (tc->p.tcp_flags & MATCH_TCP_SYN) {
+		tc_assume(tc, "%s: the SYN is answered with a SYN-ACK and stolen", text);
+	} else {
+		tc_assume(tc, "%s: the ACK is taken as completing the handshake (answered and "
+			  "stolen; without a valid cookie it is dropped)", text);
+	}
+	tc->stolen = true;
+	tc->verdict = RS_VERDICT_ACCEPT;
 }
 
 /* ---- one statement ----------------------------------------------------------------- */
@@ -417,7 +423,7 @@ static void run_other(struct tctx *tc, const struct rs_stmt *s, const char *text
 		tc->stolen = true;
 		tc->verdict = RS_VERDICT_ACCEPT;
 		break;
-	case RS_ST_SYNPROXY: case RS_ST_TPROXY:
+	case RS_ST_TPROXY:
 		tc_effect(tc, TRACE_FX_OTHER, "%s", text);
 		tc_assume(tc, "%s: taken as letting the packet go on unchanged", text);
 		break;
@@ -447,6 +453,7 @@ static int run_kind(struct tctx *tc, const struct rs_stmt *s, bool *go, char *wh
 	case RS_ST_MANGLE: return run_mangle(tc, s, text);
 	case RS_ST_NAT: run_nat(tc, s, text); return 0;
 	case RS_ST_OBJREF: return run_objref(tc, s, text, go, why, size);
+	case RS_ST_SYNPROXY: run_synproxy(tc, text, go, why, size); return 0;
 	case RS_ST_XT: case RS_ST_UNKNOWN:
 		tc_assume(tc, "%.200s: a statement xnft does not model, taken as not matching", text);
 		snprintf(why, size, "taken as not matching: xnft does not model it");
@@ -456,6 +463,29 @@ static int run_kind(struct tctx *tc, const struct rs_stmt *s, bool *go, char *wh
 		run_other(tc, s, text);
 		return 0;
 	}
+}
+
+/*
+ * The values a statement loads before it acts (construct.h): a map lookup
+ * that misses or a ct key without an entry ends the rule right there, as
+ * NFT_BREAK does, with none of the statement's effects. EV_OK when all load.
+ */
+static int reads_load(struct tctx *tc, const struct rs_stmt *s, char *why, size_t size)
+{
+	const struct rs_expr *reads[4];
+	size_t nr = cx_stmt_reads(s, reads, 4);
+
+	for (size_t i = 0; i < nr; i++) {
+		struct ev parts[RS_CONCAT_MAX];
+		size_t n = 0;
+		int rc = ev_expr(tc, reads[i], parts, &n);
+
+		if (rc == EV_BREAK || rc == EV_ERR) {
+			snprintf(why, size, "%s", tc->why);
+			return rc;
+		}
+	}
+	return EV_OK;
 }
 
 /* The expression a statement is about: what an implied match was put back for. */
@@ -505,7 +535,13 @@ int stmt_run_rule(struct tctx *tc, const struct rs_rule *r, int *failed, char *w
 
 		item_words(r, i, text, sizeof(text));
 		tc->why[0] = '\0';
-		if (run_kind(tc, &r->items[i], &go, detail, sizeof(detail), text) < 0 || tc->oom)
+		switch (reads_load(tc, &r->items[i], detail, sizeof(detail))) {
+		case EV_OK: break;
+		case EV_BREAK: go = false; break;
+		default: return -1;
+		}
+		if (go && (run_kind(tc, &r->items[i], &go, detail, sizeof(detail), text) < 0 ||
+			   tc->oom))
 			return -1;
 		if (!go) {
 			*failed = (int)i;

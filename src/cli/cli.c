@@ -30,6 +30,17 @@ int cli_wants_help(int argc, char **argv)
 	return 0;
 }
 
+int cli_wants_json(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return 0;
+		if (!strcmp(argv[i], "--json"))
+			return 1;
+	}
+	return 0;
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
@@ -165,16 +176,12 @@ int cli_local_add(const char *cmd, struct cli_local *l, const char *arg)
 	struct xerr e;
 
 	xerr_clear(&e);
-	if (l->n == CLI_LOCAL_MAX) {
-		fprintf(stderr, "xnft %s: --local-addr: at most %d addresses\n", cmd, CLI_LOCAL_MAX);
-		return XNFT_EXIT_USAGE;
-	}
-	if (prefix_parse(&l->v[l->n], arg, &e)) {
-		fprintf(stderr, "xnft %s: --local-addr %s: %s\n", cmd, arg, e.msg);
-		fprintf(stderr, "  hint: give one of this host's addresses, like 203.0.113.7 or "
-			"2001:db8::7 (a prefix like 10.0.0.0/24 for a whole subnet of them)\n");
-		return XNFT_EXIT_USAGE;
-	}
+	if (l->n == CLI_LOCAL_MAX)
+		return cli_usage_error(cmd, "--local-addr: at most %d addresses", CLI_LOCAL_MAX);
+	if (prefix_parse(&l->v[l->n], arg, &e))
+		return cli_usage_error(cmd, "--local-addr %s: %s (give one of this host's addresses, "
+				       "like 203.0.113.7 or 2001:db8::7, or a prefix like "
+				       "10.0.0.0/24 for a whole subnet of them)", arg, e.msg);
 	l->n++;
 	return -1;
 }

@@ -48,6 +48,12 @@ const char *cli_plural(long long n, const char *one, const char *many);
 int cli_wants_help(int argc, char **argv);
 
 /*
+ * 1 when --json is among the arguments (before any "--"): a usage error
+ * found while parsing them is then printed as the JSON failure object too.
+ */
+int cli_wants_json(int argc, char **argv);
+
+/*
  * "xnft CMD: MESSAGE" and "  hint: run 'xnft CMD --help'" on stderr;
  * returns XNFT_EXIT_USAGE, so a parser can `return cli_usage_error(...)`.
  */

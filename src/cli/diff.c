@@ -124,6 +124,7 @@ int cmd_diff(int argc, char **argv)
 		usage(stdout);
 		return XNFT_EXIT_OK;
 	}
+	cli_json_errors(cli_wants_json(argc, argv));
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {

@@ -195,13 +195,14 @@ static json_t *lines_json(const struct ds_lines *l)
 
 json_t *cli_exposure_json(const struct exposure *x)
 {
-	return json_pack("{s:o, s:o, s:o, s:b, s:b, s:b, s:i, s:i}",
+	return json_pack("{s:o, s:o, s:o, s:b, s:b, s:b, s:i, s:i, s:s}",
 			 "input", lines_json(&x->input), "forward", lines_json(&x->forward),
 			 "port_forwards", lines_json(&x->dnat),
 			 "new_only", x->only_new,
 			 "input_truncated", x->input.truncated,
 			 "forward_truncated", x->forward.truncated,
-			 "free_choices", (int)x->nfree, "not_modelled", (int)x->nunknown);
+			 "free_choices", (int)x->nfree, "not_modelled", (int)x->nunknown,
+			 "tables_not_analysed", x->not_analysed);
 }
 
 static void print_json(const char *policy, const struct exposure *x)
@@ -254,6 +255,9 @@ void cli_exposure_print(const char *policy, const struct exposure *x)
 	if (x->nunknown)
 		printf("%zu match%s xnft does not model %s shown as conditions \"(not modelled)\".\n",
 		       x->nunknown, x->nunknown == 1 ? "" : "es", x->nunknown == 1 ? "is" : "are");
+	if (x->nnot_analysed)
+		printf("Not analysed (families xnft does not model): %s; their chains may drop or "
+		       "accept more than shown here.\n", x->not_analysed);
 }
 
 int cmd_exposure(int argc, char **argv)
@@ -269,6 +273,7 @@ int cmd_exposure(int argc, char **argv)
 		usage(stdout);
 		return XNFT_EXIT_OK;
 	}
+	cli_json_errors(cli_wants_json(argc, argv));
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;

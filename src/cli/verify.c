@@ -191,6 +191,7 @@ int cmd_verify(int argc, char **argv)
 		usage(stdout);
 		return XNFT_EXIT_OK;
 	}
+	cli_json_errors(cli_wants_json(argc, argv));
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;

@@ -7,11 +7,19 @@
  */
 #include "core/listing.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/table.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
 #include "core/nftctx.h"
+#include "core/nldump.h"
 #include "core/ruleset.h"
 
 #define LISTING_TRIES 4
@@ -71,16 +79,243 @@ static struct nftctx *list_ctx(struct nftctx *given, unsigned flags, struct xerr
 	return given;
 }
 
+/* ---- tables with flags ------------------------------------------------------------------ */
+
+/*
+ * libnftables 1.0.6 prints a table with exactly one flag (dormant, owner,
+ * persist) from freed memory (fixed upstream in 2023): the JSON listing
+ * then holds garbage, or is not JSON at all. So the tables' flags are read
+ * over netlink (NFT_MSG_GETTABLE), and the listing of a table with flags
+ * is put together from listings that print no table object: its chains
+ * (with their rules) and its sets, behind a table object written here.
+ */
+struct flagged {
+	uint32_t family;
+	uint32_t flags;
+	char name[NFT_TABLE_MAXNAMELEN];
+};
+
+struct flagged_list {
+	struct flagged *v;   /* every table, in the kernel's order */
+	size_t n;
+	size_t nflagged;     /* how many of them have flags */
+	bool oom;
+};
+
+static int table_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct flagged_list *fl = data;
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct flagged *v;
+
+	if (!t || nftnl_table_nlmsg_parse(nlh, t) < 0) {
+		nftnl_table_free(t);
+		fl->oom = !t;
+		return t ? MNL_CB_OK : MNL_CB_ERROR;
+	}
+	if (nftnl_table_get_str(t, NFTNL_TABLE_NAME)) {
+		v = realloc(fl->v, (fl->n + 1) * sizeof(*v));
+		if (!v) {
+			fl->oom = true;
+			nftnl_table_free(t);
+			return MNL_CB_ERROR;
+		}
+		fl->v = v;
+		v += fl->n++;
+		v->family = nftnl_table_get_u32(t, NFTNL_TABLE_FAMILY);
+		v->flags = nftnl_table_get_u32(t, NFTNL_TABLE_FLAGS);
+		snprintf(v->name, sizeof(v->name), "%s", nftnl_table_get_str(t, NFTNL_TABLE_NAME));
+		fl->nflagged += v->flags != 0;
+	}
+	nftnl_table_free(t);
+	return MNL_CB_OK;
+}
+
+/* The tables of the calling namespace, with their flags. */
+static int read_flagged(struct flagged_list *fl, struct xerr *e)
+{
+	struct mnl_socket *sock = mnl_socket_open(NETLINK_NETFILTER);
+	size_t size = 64u << 10;
+	char *buf = malloc(size);
+	struct nldump_result r;
+	struct nlmsghdr *nlh;
+	int rc = -1;
+
+	memset(fl, 0, sizeof(*fl));
+	if (!sock || !buf || mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		xerr_set(e, XNFT_EXIT_USAGE, "cannot read the tables over netlink: %s",
+			 buf ? strerror(errno) : "out of memory");
+		goto out;
+	}
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_UNSPEC, NLM_F_DUMP, 1);
+	if (nldump_run(sock, buf, size, nlh, -1, table_cb, fl, &r, e))
+		goto out;
+	if (fl->oom || r.kernel_error || r.cb_error) {
+		xerr_set(e, XNFT_EXIT_USAGE, "reading the tables over netlink: %s",
+			 fl->oom ? "out of memory" : strerror(r.kernel_error ? r.kernel_error
+								       : r.cb_error));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (sock)
+		mnl_socket_close(sock);
+	free(buf);
+	if (rc) {
+		free(fl->v);
+		memset(fl, 0, sizeof(*fl));
+	}
+	return rc;
+}
+
+/* Whether a listed object (a one-key object) belongs to table fam/name; any when name is NULL. */
+static bool of_table(const json_t *o, const char *fam, const char *name)
+{
+	const char *key;
+	json_t *v;
+
+	if (!name)
+		return true;
+	json_object_foreach((json_t *)o, key, v) {
+		const char *t = json_string_value(json_object_get(v, "table"));
+		const char *f = json_string_value(json_object_get(v, "family"));
+
+		return t && f && !strcmp(t, name) && !strcmp(f, fam);
+	}
+	return false;
+}
+
+/* Append the objects of one listing (not its metainfo) of table fam/name (any: NULL) to out. */
+static int append_listing(struct nftctx *ctx, const char *cmd, const char *fam, const char *name,
+			  json_t *out, struct xerr *e)
+{
+	char *text = NULL;
+	json_t *j, *arr, *o;
+	size_t i;
+
+	if (nftctx_run(ctx, cmd, &text, e))
+		return -1;
+	j = json_loads(text, 0, NULL);
+	free(text);
+	arr = j ? json_object_get(j, "nftables") : NULL;
+	if (!json_is_array(arr)) {
+		json_decref(j);
+		return xerr_set(e, XNFT_EXIT_USAGE, "'nft %s' did not list JSON", cmd);
+	}
+	json_array_foreach(arr, i, o)
+		if (!json_object_get(o, "metainfo") && of_table(o, fam, name) &&
+		    json_array_append(out, o))
+			break;
+	json_decref(j);
+	return 0;
+}
+
+/* The flags as nft names them, for the table object written here. */
+static json_t *flag_names(uint32_t flags)
+{
+	static const char *const names[] = { "dormant", "owner", "persist" };
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < sizeof(names) / sizeof(names[0]); i++)
+		if (flags & (1u << i))
+			json_array_append_new(a, json_string(names[i]));
+	return a;
+}
+
+/*
+ * What one table with flags holds: its chains with their rules, sets, maps,
+ * counters, quotas and limits (nft lists its other objects only with the
+ * table itself).
+ */
+static int list_flagged(struct nftctx *ctx, const struct flagged *t, const json_t *chains,
+			json_t *out, struct xerr *e)
+{
+	static const char *const kinds[] = { "sets", "counters", "quotas", "limits" };
+	const char *fam = setelem_family_name(t->family);
+	char cmd[3 * NFT_TABLE_MAXNAMELEN + 64];
+	size_t i;
+	json_t *o;
+
+	json_array_append_new(out, json_pack("{s:{s:s,s:s,s:o}}", "table", "family", fam,
+					     "name", t->name, "flags", flag_names(t->flags)));
+	json_array_foreach(chains, i, o) {
+		const char *cn = json_string_value(json_object_get(json_object_get(o, "chain"),
+								   "name"));
+
+		if (!cn || !of_table(o, fam, t->name))
+			continue;
+		snprintf(cmd, sizeof(cmd), "list chain %s %s %s", fam, t->name, cn);
+		if (append_listing(ctx, cmd, NULL, NULL, out, e))
+			return -1;
+	}
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "list %s table %s %s", kinds[i], fam, t->name);
+		if (append_listing(ctx, cmd, NULL, NULL, out, e))
+			return -1;
+	}
+	snprintf(cmd, sizeof(cmd), "list maps %s", fam);
+	return append_listing(ctx, cmd, fam, t->name, out, e);
+}
+
+/* The listing table by table, those with flags put together by list_flagged. */
+static int list_by_table(struct nftctx *ctx, const struct flagged_list *fl, char **json,
+			 struct xerr *e)
+{
+	json_t *out = json_array(), *chains = json_array(), *top = NULL;
+	int rc = -1;
+
+	if (!out || !chains) {
+		xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+		goto done;
+	}
+	if (append_listing(ctx, "list chains", NULL, NULL, chains, e))
+		goto done;
+	for (size_t i = 0; i < fl->n; i++) {
+		const struct flagged *t = &fl->v[i];
+		const char *fam = setelem_family_name(t->family);
+		char cmd[NFT_TABLE_MAXNAMELEN + 32];
+
+		if (!fam)
+			continue;
+		if (t->flags) {
+			if (list_flagged(ctx, t, chains, out, e))
+				goto done;
+			continue;
+		}
+		snprintf(cmd, sizeof(cmd), "list table %s %s", fam, t->name);
+		if (append_listing(ctx, cmd, NULL, NULL, out, e))
+			goto done;
+	}
+	top = json_pack("{s:O}", "nftables", out);
+	*json = top ? json_dumps(top, JSON_COMPACT) : NULL;
+	if (!*json) {
+		xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+		goto done;
+	}
+	rc = 0;
+done:
+	json_decref(top);
+	json_decref(out);
+	json_decref(chains);
+	return rc;
+}
+
 int listing_read_json(struct listing *l, struct nftctx *given, struct xerr *e)
 {
 	struct nftctx *ctx = list_ctx(given, NFTCTX_JSON | NFTCTX_NUMERIC | NFTCTX_TERSE, e);
+	struct flagged_list fl;
 	int rc;
 
 	if (!ctx)
 		return -1;
 	free(l->json);
 	l->json = NULL;
-	rc = nftctx_run(ctx, "list ruleset", &l->json, e);
+	rc = read_flagged(&fl, e);
+	if (!rc && fl.nflagged)
+		rc = list_by_table(ctx, &fl, &l->json, e);
+	else if (!rc)
+		rc = nftctx_run(ctx, "list ruleset", &l->json, e);
+	free(fl.v);
 	if (ctx != given)
 		nftctx_free(ctx);
 	return rc;

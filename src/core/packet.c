@@ -407,8 +407,17 @@ static uint8_t ct_from_tcp_flags(unsigned f)
 	return MATCH_CT_ESTABLISHED;
 }
 
+/* Neighbour discovery and MLD (130-136, 143): conntrack leaves them untracked. */
+static bool icmpv6_untracked(const struct packet *p)
+{
+	return is_icmp(p) && icmp_v6(p) &&
+	       ((p->icmp_type >= 130 && p->icmp_type <= 136) || p->icmp_type == 143);
+}
+
 static uint8_t ct_default(const struct packet *p, unsigned known)
 {
+	if (icmpv6_untracked(p))
+		return MATCH_CT_UNTRACKED;
 	if (is_tcp(p) && (known & PF_BIT(PF_TCP_FLAGS)))
 		return ct_from_tcp_flags(p->tcp_flags);
 	if (is_icmp(p) && icmp_is_error(p->icmp_type, icmp_v6(p)))
@@ -828,6 +837,8 @@ static const char *ct_why(const struct packet *p)
 		return "an icmp error about one of this host's connections";
 	if (p->ct_state == MATCH_CT_ESTABLISHED)
 		return "a reply to this host's echo request";
+	if (p->ct_state == MATCH_CT_UNTRACKED && icmpv6_untracked(p))
+		return "conntrack does not track neighbour discovery and MLD";
 	return "the first packet of a connection";
 }
 

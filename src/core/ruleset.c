@@ -261,6 +261,35 @@ static int parse_uint(const char *s, uint64_t *out)
 	return errno || *end ? -1 : 0;
 }
 
+/*
+ * A tc handle as nft prints meta priority (its tchandle type): "root" is
+ * TC_H_ROOT, "none" is 0, "MAJOR:MINOR" are hex halves ("1:1234" is
+ * 0x00011234). -1 when text is not one.
+ */
+static int parse_tchandle(const char *s, uint64_t *out)
+{
+	unsigned long major, minor;
+	char *end;
+
+	if (!strcmp(s, "root") || !strcmp(s, "none")) {
+		*out = s[0] == 'r' ? 0xffffffffu : 0;
+		return 0;
+	}
+	if (!isxdigit((unsigned char)*s) && *s != ':')
+		return -1;
+	major = *s == ':' ? 0 : strtoul(s, &end, 16);
+	if (*s == ':')
+		end = (char *)s;
+	if (*end != ':' || major > 0xffff)
+		return -1;
+	s = end + 1;
+	minor = *s ? strtoul(s, &end, 16) : 0;
+	if ((*s && *end) || minor > 0xffff || (*s && !isxdigit((unsigned char)*s)))
+		return -1;
+	*out = (uint64_t)major << 16 | minor;
+	return 0;
+}
+
 static enum rs_dtype guess_dtype(const char *s)
 {
 	uint8_t b[16];
@@ -334,7 +363,8 @@ int rs_value_parse(struct rs_value *v, enum rs_dtype dt, unsigned bits, const ch
 	case RS_DT_INTEGER:
 	case RS_DT_ETHERTYPE:
 	case RS_DT_BOOL:
-		if (parse_uint(text, &n) == 0) {
+		if (parse_uint(text, &n) == 0 ||
+		    (dt == RS_DT_INTEGER && bits == 32 && parse_tchandle(text, &n) == 0)) {
 			char *keep = v->str;
 
 			rs_value_from_num(v, dt, bits, n);
@@ -863,6 +893,15 @@ static void fmt_value(struct sb *b, const struct rs_value *v, const struct rs_ex
 	}
 	while (ctx && ctx->kind == RS_EX_BINOP && ctx->nsub)
 		ctx = ctx->sub[0];
+	if (ctx && ctx->kind == RS_EX_META && ctx->key == RS_META_PRIORITY) {
+		/* a tc handle, as nft writes it */
+		if (v->num == 0xffffffffu || !v->num)
+			sb_printf(b, "%s", v->num ? "root" : "none");
+		else
+			sb_printf(b, "\"%llx:%llx\"", (unsigned long long)(v->num >> 16 & 0xffff),
+				  (unsigned long long)(v->num & 0xffff));
+		return;
+	}
 	if (ctx && ((ctx->kind == RS_EX_META && ctx->key == RS_META_MARK) ||
 		    (ctx->kind == RS_EX_CT && ctx->key == RS_CT_MARK)))
 		sb_printf(b, "0x%08llx", (unsigned long long)v->num);

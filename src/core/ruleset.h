@@ -706,6 +706,7 @@ struct rs_table {
 	char *name;
 	uint64_t handle;
 	char *comment;
+	bool dormant;         /* flags dormant: its base chains are not attached to their hooks */
 	struct rs_chain **chains;
 	size_t nchains;
 	struct rs_set **sets;

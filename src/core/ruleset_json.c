@@ -1299,8 +1299,7 @@ static void protos_of_expr(const struct rs_expr *x, unsigned *mask)
 		return;
 	if (x->kind == RS_EX_PAYLOAD && x->key != RS_F_RAW)
 		*mask |= PBIT(rs_expr_proto(x));
-	if (x->kind == RS_EX_TCPOPT)
-		*mask |= PBIT(RS_PROTO_TCP);
+	/* tcp option: nft adds no dependency; the kernel reads "missing" on other packets */
 	for (size_t i = 0; i < x->nsub; i++)
 		protos_of_expr(x->sub[i], mask);
 	if (x->kind == RS_EX_MAP || x->kind == RS_EX_VALUE)
@@ -1331,6 +1330,17 @@ static unsigned protos_of_stmt(const struct rs_stmt *s)
 	case RS_ST_NAT:
 		protos_of_term(&s->u.nat.addr, &mask);
 		protos_of_term(&s->u.nat.port, &mask);
+		break;
+	case RS_ST_OBJREF:   /* limit name tcp dport map { ... } */
+		protos_of_term(&s->u.objref.name, &mask);
+		break;
+	case RS_ST_REJECT:   /* nft: icmp is IPv4's, icmpv6 IPv6's, a tcp reset TCP's */
+		if (s->u.reject.type && !strcmp(s->u.reject.type, "icmp"))
+			mask |= PBIT(RS_PROTO_IP);
+		else if (s->u.reject.type && !strcmp(s->u.reject.type, "icmpv6"))
+			mask |= PBIT(RS_PROTO_IP6);
+		else if (s->u.reject.type && !strcmp(s->u.reject.type, "tcp reset"))
+			mask |= PBIT(RS_PROTO_TCP);
 		break;
 	default:
 		break;
@@ -1365,6 +1375,7 @@ static const struct proto_dep deps[] = {
 
 struct known {
 	int nfproto, ethertype, l4proto;   /* -1 = not constrained yet */
+	int iiftype;                       /* -1 = not constrained yet */
 };
 
 /* What an explicit (or implicit) `== value` match pins down. */
@@ -1381,6 +1392,8 @@ static void learn(const struct rs_stmt *s, struct known *k)
 		k->nfproto = v;
 	else if (x->kind == RS_EX_META && x->key == RS_META_PROTOCOL)
 		k->ethertype = v;
+	else if (x->kind == RS_EX_META && x->key == RS_META_IIFTYPE)
+		k->iiftype = v;
 	else if (x->kind == RS_EX_PAYLOAD && x->key == RS_F_ETHER_TYPE)
 		k->ethertype = v;
 	else if ((x->kind == RS_EX_META && x->key == RS_META_L4PROTO) ||
@@ -1413,6 +1426,13 @@ static size_t needed(enum rs_family fam, unsigned mask, struct known *k,
 {
 	size_t n = 0;
 
+	/* an ether header match in ip, ip6 and inet tables: nft adds meta iiftype ether */
+	if ((mask & PBIT(RS_PROTO_ETHER)) && k->iiftype < 0 &&
+	    (fam == RS_FAM_IP || fam == RS_FAM_IP6 || fam == RS_FAM_INET)) {
+		keys[n] = RS_META_IIFTYPE;
+		vals[n++] = 1;   /* ARPHRD_ETHER */
+		k->iiftype = 1;
+	}
 	for (size_t i = 0; i < sizeof(deps) / sizeof(deps[0]); i++) {
 		const struct proto_dep *d = &deps[i];
 
@@ -1440,7 +1460,7 @@ static size_t needed(enum rs_family fam, unsigned mask, struct known *k,
 
 static void add_implied(struct loader *L, struct rs_rule *r, enum rs_family fam)
 {
-	struct known k = { -1, -1, -1 };
+	struct known k = { -1, -1, -1, -1 };
 	enum rs_meta_key keys[8];
 	uint64_t vals[8];
 
@@ -1491,6 +1511,20 @@ static int push_ptr(struct loader *L, void ***v, size_t *n, void *p)
 	return 0;
 }
 
+/* A flag in nft's "flags": one name or a list of names (core/listing.c writes the list). */
+static bool has_flag(const json_t *fl, const char *name)
+{
+	const json_t *f;
+	size_t i;
+
+	if (json_is_string(fl))
+		return !strcmp(json_string_value(fl), name);
+	json_array_foreach(fl, i, f)
+		if (json_is_string(f) && !strcmp(json_string_value(f), name))
+			return true;
+	return false;
+}
+
 static void load_table(struct loader *L, const json_t *o)
 {
 	struct rs_table *t;
@@ -1510,6 +1544,7 @@ static void load_table(struct loader *L, const json_t *o)
 	t->name = xstrdup(L, name);
 	t->handle = get_u64(o, "handle", 0);
 	t->comment = xstrdup(L, get_str(o, "comment"));
+	t->dormant = has_flag(json_object_get(o, "flags"), "dormant");
 }
 
 static enum rs_hook hook_lookup(const char *h)

@@ -47,6 +47,22 @@ for src in "$FIX"/*.nft; do
 	fi
 	n=$((n + 1))
 done
+# Listings of the integration tests' rulesets (regen.sh): nat_X from fixtures_nat/X.nft,
+# cx_X from fixtures_constructs/X.nft.
+for saved in "$FIX"/nat_*.json "$FIX"/cx_*.json; do
+	[ -e "$saved" ] || continue
+	name=$(basename "$saved" .json)
+	case $name in
+	nat_*) src=$ROOT/tests/integration/fixtures_nat/${name#nat_}.nft ;;
+	*) src=$ROOT/tests/integration/fixtures_constructs/${name#cx_}.nft ;;
+	esac
+	if (cd "$FIX" && listing "$src" "$FIX" "$T/$name.json"); then
+		same_listing "fixtures/$name.json" "$T/$name.json" "$saved"
+	else
+		not_ok "$src loads"
+	fi
+	n=$((n + 1))
+done
 if (cd "$FIX/srcloc" && listing "$FIX/srcloc/nftables.conf" "$FIX/srcloc" "$T/srcloc.json"); then
 	same_listing "fixtures/srcloc.json" "$T/srcloc.json" "$FIX/srcloc.json"
 else

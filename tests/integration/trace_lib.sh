@@ -11,6 +11,9 @@
 GEN="$ROOT/tests/tools/gen_ruleset.py"
 TOTAL_AGREE=0
 TOTAL_PACKETS=0
+# rule-level decisions (gen_ruleset.py compare): compared, agreeing, differing on
+# a rule where xnft stated an assumption, differing silently
+TOTAL_DECISIONS=0 TOTAL_DEC_AGREE=0 TOTAL_DEC_ASSUMED=0 TOTAL_DEC_SILENT=0
 
 # ---- topology additions ----------------------------------------------------------
 
@@ -153,6 +156,9 @@ report() {
 		printf '%s\n' "$out" | grep '^#' | head -60
 		[ -s "$T/xnft.err" ] && diag "xnft: $(head -3 "$T/xnft.err")"
 	fi
+	set -- $(printf '%s\n' "$out" | sed -n 's/^decisions \([0-9]*\) agree \([0-9]*\) assumed \([0-9]*\) silent \([0-9]*\)$/\1 \2 \3 \4/p') 0 0 0 0
+	TOTAL_DECISIONS=$((TOTAL_DECISIONS + $1)) TOTAL_DEC_AGREE=$((TOTAL_DEC_AGREE + $2))
+	TOTAL_DEC_ASSUMED=$((TOTAL_DEC_ASSUMED + $3)) TOTAL_DEC_SILENT=$((TOTAL_DEC_SILENT + $4))
 	TOTAL_AGREE=$((TOTAL_AGREE + ${a:-0}))
 	TOTAL_PACKETS=$((TOTAL_PACKETS + ${n:-0}))
 }

@@ -536,6 +536,36 @@ def xnft_view(obj):
     return rules, hooks, obj.get("verdict")
 
 
+def xnft_decisions(obj):
+    """every rule xnft evaluated: ((family, table, chain, handle), matched), and the
+    rules on which it stated an assumption."""
+    steps = []
+    for h in obj.get("hooks", []):
+        for c in h.get("chains", []):
+            for s in c.get("steps", []):
+                if s["kind"] == "rule" and s["table"] != SKIP_TABLE:
+                    steps.append(((s["family"], s["table"], s["chain"], s["handle"]),
+                                  bool(s.get("matched"))))
+    assumed = {(a["family"], a["table"], a["chain"], a["handle"])
+               for a in obj.get("assumptions", []) if "handle" in a}
+    return steps, assumed
+
+
+def count_decisions(obj, kernel_rules, tally):
+    """Rule by rule: a rule xnft evaluated matched in the kernel iff the kernel's
+    trace lists it (the kernel lists every rule that matched)."""
+    steps, assumed = xnft_decisions(obj)
+    matched = set(kernel_rules)
+    for rule, mine in steps:
+        tally["compared"] += 1
+        if mine == (rule in matched):
+            tally["agree"] += 1
+        elif rule in assumed:
+            tally["assumed"] += 1
+        else:
+            tally["silent"] += 1
+
+
 def kernel_view(events, hookmap, hooks):
     rules, verdict = [], "accept"
     for fam, table, chain, what, handle, v in events:
@@ -563,6 +593,7 @@ def cmd_compare(packets, trace_log, xnft_jsonl, chains, start=1):
     hookmap = hooks_of(chains)
     objs = [json.loads(l) for l in open(xnft_jsonl) if l.strip()]
     agree = total = 0
+    tally = {"compared": 0, "agree": 0, "assumed": 0, "silent": 0}
     if len(objs) != len(lines):
         print("# xnft traced %d packets, %d were sent" % (len(objs), len(lines)))
     for i, ((sender, x, w), obj) in enumerate(zip(lines, objs), 1):
@@ -578,12 +609,14 @@ def cmd_compare(packets, trace_log, xnft_jsonl, chains, start=1):
             print("# packet %d (%s): no kernel trace (lost?)" % (tag, w))
             continue
         kr, kv = kernel_view(ev[tag], hookmap, hooks)
+        count_decisions(obj, kr, tally)
         if xr == kr and xv == kv:
             agree += 1
             continue
         print("# DISAGREE packet %d from %s: %s" % (tag, sender, w))
         print("#   kernel: %s -> %s" % (short(kr), kv))
         print("#   xnft:   %s -> %s" % (short(xr), xv))
+    print("decisions %(compared)d agree %(agree)d assumed %(assumed)d silent %(silent)d" % tally)
     print("agree %d of %d" % (agree, total))
 
 # ---- raising limits ---------------------------------------------------------------------

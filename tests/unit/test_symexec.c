@@ -347,7 +347,7 @@ static void random_words(const struct hspace *hs, unsigned *s, char *buf, size_t
 {
 	static const char *const v4[] = { "8.8.8.8", "10.10.0.5", "127.0.0.1", "192.168.1.1",
 					  "203.0.113.9", "10.0.0.1", "10.0.0.2", "1.2.3.4",
-					  "198.51.100.1", "172.16.5.5" };
+					  "198.51.100.1", "172.16.5.5", "198.18.0.2" };
 	static const char *const a6[] = { "2001:db8::5", "fe80::1", "::1", "2001:4860::1",
 					  "fd00::1", "2a00::1" };
 	static const char *const flags[] = { "syn", "ack", "syn,ack", "fin,ack", "rst", "0x0",
@@ -356,7 +356,8 @@ static void random_words(const struct hspace *hs, unsigned *s, char *buf, size_t
 	static const char *const states[] = { "new", "established", "related", "invalid",
 					      "untracked" };
 	static const char *const ports[] = { "22", "51820", "80", "443", "53", "5432", "25",
-					     "8080", "9" };
+					     "8080", "9", "7001", "7010", "7200", "7201", "7400",
+					     "7500" };
 	static const unsigned t4[] = { 8, 0, 3, 5, 11, 13 };
 	static const unsigned t6[] = { 128, 129, 1, 2, 133, 134, 135, 136, 137, 130 };
 	int path = (int)rnd(s, 10);
@@ -502,6 +503,49 @@ static void test_agree_examples(void **state)
  * verdicts. A target the host's addresses do not place is a free choice
  * for the engine: such packets are left out.
  */
+/* What lint reads per rule: modelled (family), may_stop (construct.h). */
+static void test_rule_info_for_lint(void **state)
+{
+	struct world w;
+	size_t seen = 0;
+
+	(void)state;
+	world_open(&w, load_fixture("families.json"), SX_F_RULES);
+	for (size_t i = 0; i < w.sx->nrules; i++) {
+		const struct sx_rule_info *ri = &w.sx->rules[i];
+		enum rs_family f = ri->rule->chain->table->family;
+		bool limited = false;
+
+		for (size_t k = 0; k < ri->rule->nitems; k++)
+			limited |= ri->rule->items[k].kind == RS_ST_LIMIT;
+		assert_int_equal(ri->modelled, f == RS_FAM_INET);
+		assert_int_equal(ri->may_stop, limited);
+		seen++;
+	}
+	assert_int_equal(seen, 4);
+	world_close(&w);
+	world_open(&w, load_fixture("cx_synproxy.json"), SX_F_RULES);
+	assert_true(w.sx->rules[0].may_stop);    /* synproxy lets other packets through */
+	assert_false(w.sx->rules[1].may_stop);
+	world_close(&w);
+	world_open(&w, load_fixture("cx_map_miss.json"), SX_F_RULES);
+	assert_true(w.sx->rules[0].may_stop);    /* dnat to ... map: a missed key */
+	world_close(&w);
+}
+
+/* The construct classes of issue 24: missed map lookups, no ct entry, synproxy. */
+static void test_agree_semantics(void **state)
+{
+	(void)state;
+	agree_on("cx_map_miss.json", 31);
+	agree_on("cx_ct_noentry.json", 32);
+	agree_on("cx_synproxy.json", 33);
+	agree_on("cx_defaults.json", 34);
+	agree_on("cx_deps.json", 35);
+	agree_on("cx_quota.json", 36);
+	agree_on("cx_ether.json", 37);
+}
+
 static void test_agree_nat(void **state)
 {
 	(void)state;
@@ -525,6 +569,8 @@ int main(void)
 		cmocka_unit_test(test_agree_runs),
 		cmocka_unit_test(test_agree_examples),
 		cmocka_unit_test(test_agree_nat),
+		cmocka_unit_test(test_agree_semantics),
+		cmocka_unit_test(test_rule_info_for_lint),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * One definition per construct (construct.h): the tracer and the engine
+ * both ask here when an expression ends a rule and what a statement can do.
+ */
+#include "analyze/construct.h"
+
+#include <string.h>
+
+#include <jansson.h>
+
+enum cx_break cx_expr_break(const struct rs_expr *x)
+{
+	if (!x)
+		return CX_BREAK_NEVER;
+	if (x->kind == RS_EX_MAP)
+		return CX_BREAK_MISS;
+	/* nft_ct_get_eval: only the state has a value without an entry */
+	if (x->kind == RS_EX_CT && x->key != RS_CT_STATE)
+		return CX_BREAK_NO_CT;
+	return CX_BREAK_NEVER;
+}
+
+#define DESC(v, stop, chg, as) { .verdict = (v), .may_stop = (stop), .changes = (chg), .assumes = (as) }
+
+static const struct cx_stmt_desc descs[] = {
+	[RS_ST_UNKNOWN]  = DESC(CX_V_GIVEN, true, true, "not modelled: any verdict, or none"),
+	[RS_ST_MATCH]    = DESC(CX_V_NONE, true, false, NULL),
+	[RS_ST_VERDICT]  = DESC(CX_V_GIVEN, false, false, NULL),
+	[RS_ST_VMAP]     = DESC(CX_V_GIVEN, true, false, NULL),
+	[RS_ST_COUNTER]  = DESC(CX_V_NONE, false, false, NULL),
+	[RS_ST_LOG]      = DESC(CX_V_NONE, false, false, NULL),
+	[RS_ST_LIMIT]    = DESC(CX_V_NONE, true, false, "under or over the rate: either"),
+	[RS_ST_SET]      = DESC(CX_V_NONE, true, true, NULL),
+	[RS_ST_METER]    = DESC(CX_V_NONE, true, true, NULL),
+	[RS_ST_QUOTA]    = DESC(CX_V_NONE, true, false, "under or over the quota: either"),
+	[RS_ST_CT_COUNT] = DESC(CX_V_NONE, true, false, "under or over the count: either"),
+	[RS_ST_MANGLE]   = DESC(CX_V_NONE, false, true, NULL),
+	[RS_ST_NAT]      = DESC(CX_V_ACCEPT, false, true, NULL),
+	[RS_ST_NOTRACK]  = DESC(CX_V_NONE, false, true, NULL),
+	[RS_ST_REJECT]   = DESC(CX_V_DROP, false, false, NULL),
+	[RS_ST_QUEUE]    = DESC(CX_V_ACCEPT, false, false, "userspace decides: taken as accept"),
+	[RS_ST_DUP]      = DESC(CX_V_NONE, false, false, NULL),
+	[RS_ST_FWD]      = DESC(CX_V_ACCEPT, false, false, "leaves through another device"),
+	[RS_ST_OBJREF]   = DESC(CX_V_NONE, true, true, NULL),
+	[RS_ST_SYNPROXY] = DESC(CX_V_STOLEN_SYN, false, false, NULL),
+	[RS_ST_FLOW]     = DESC(CX_V_NONE, false, true, NULL),
+	[RS_ST_TPROXY]   = DESC(CX_V_NONE, false, true, "taken as letting the packet go on"),
+	[RS_ST_LAST]     = DESC(CX_V_NONE, false, false, NULL),
+	[RS_ST_XT]       = DESC(CX_V_GIVEN, true, true, "not modelled: any verdict, or none"),
+};
+
+const struct cx_stmt_desc *cx_stmt_desc(const struct rs_stmt *s)
+{
+	size_t k = (size_t)s->kind;
+
+	return k < sizeof(descs) / sizeof(descs[0]) ? &descs[k] : &descs[RS_ST_UNKNOWN];
+}
+
+static size_t push_term(const struct rs_term *t, const struct rs_expr **out, size_t n, size_t max)
+{
+	if (t->kind == RS_TERM_EXPR && t->expr && n < max)
+		out[n++] = t->expr;
+	return n;
+}
+
+size_t cx_stmt_reads(const struct rs_stmt *s, const struct rs_expr **out, size_t max)
+{
+	size_t n = 0;
+
+	switch (s->kind) {
+	case RS_ST_MANGLE:
+		return push_term(&s->u.mangle.value, out, n, max);
+	case RS_ST_NAT:
+		n = push_term(&s->u.nat.addr, out, n, max);
+		return push_term(&s->u.nat.port, out, n, max);
+	case RS_ST_OBJREF:
+		return push_term(&s->u.objref.name, out, n, max);
+	default:
+		return 0;
+	}
+}
+
+static size_t walk(const struct rs_expr *x, const struct rs_expr **out, size_t n, size_t max,
+		   int depth)
+{
+	if (!x || depth > 8)
+		return n;
+	for (size_t i = 0; i < x->nsub; i++)
+		n = walk(x->sub[i], out, n, max, depth + 1);
+	if (x->arg && x->arg->kind == RS_TERM_EXPR)
+		n = walk(x->arg->expr, out, n, max, depth + 1);
+	if (cx_expr_break(x) != CX_BREAK_NEVER && n < max)
+		out[n++] = x;
+	return n;
+}
+
+size_t cx_breaking_parts(const struct rs_expr *x, const struct rs_expr **out, size_t max)
+{
+	return walk(x, out, 0, max, 0);
+}
+
+bool cx_objref_inverted(const struct rs_rule *rule, const struct rs_stmt *s)
+{
+	const struct rs_table *t = rule && rule->chain ? rule->chain->table : NULL;
+	const struct rs_objref *o = &s->u.objref;
+	const char *name = o->name.kind == RS_TERM_VALUE ? o->name.v.str : NULL;
+	bool inv = false;
+
+	if (s->kind != RS_ST_OBJREF || !o->type || !name)
+		return false;
+	for (size_t i = 0; t && i < t->nobjects; i++) {
+		const struct rs_object *ob = &t->objects[i];
+		json_t *j;
+
+		if (!ob->type || !ob->name || strcmp(ob->type, o->type) || strcmp(ob->name, name) ||
+		    !ob->json)
+			continue;
+		/* the loader keeps the object's body: {"name": ..., "bytes": ..., "inv": true} */
+		j = json_loads(ob->json, JSON_DECODE_ANY, NULL);
+		inv = j && json_is_true(json_object_get(j, "inv"));
+		json_decref(j);
+	}
+	return inv;
+}
+
+static bool stateful_list(const struct rs_stmt *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].kind == RS_ST_LIMIT || v[i].kind == RS_ST_QUOTA ||
+		    v[i].kind == RS_ST_CT_COUNT)
+			return true;
+	return false;
+}
+
+bool cx_stmt_may_stop(const struct rs_stmt *s)
+{
+	const struct rs_expr *reads[4], *parts[4];
+	size_t nr = cx_stmt_reads(s, reads, 4);
+
+	for (size_t k = 0; k < nr; k++)
+		if (cx_breaking_parts(reads[k], parts, 4))
+			return true;
+	switch (s->kind) {
+	case RS_ST_OBJREF:
+		return s->u.objref.type && (!strcmp(s->u.objref.type, "quota") ||
+					    !strcmp(s->u.objref.type, "limit"));
+	case RS_ST_SET:
+		return stateful_list(s->u.set.stmts, s->u.set.nstmts);
+	case RS_ST_METER:
+		return stateful_list(s->u.meter.stmts, s->u.meter.nstmts);
+	case RS_ST_SYNPROXY:
+		return true;
+	default:
+		return cx_stmt_desc(s)->may_stop;
+	}
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What each construct does, said once: the concrete tracer (trace_stmt.c),
+ * the symbolic engine (symexec.c) and lint (through the engine's per-rule
+ * results) read these definitions instead of each deciding on its own.
+ *
+ * The kernel runs a rule's expressions in order; an expression that cannot
+ * load its value sets NFT_BREAK and the rule ends there, with no verdict
+ * and none of the later statements' effects:
+ *   - a map lookup whose key is not in the map (nft_lookup, nft_map: the
+ *     data a `dnat to ip daddr map @m`, `meta mark set ... map`, `quota
+ *     name ... map` would use is never loaded);
+ *   - a ct key other than `state` on a packet with no conntrack entry
+ *     (invalid, untracked, or before conntrack ran): nft_ct_get_eval.
+ * A statement that reads such an expression for its value (a mangle's
+ * value, a NAT target, an object's name) therefore ends the rule on a miss
+ * exactly like a failed match does.
+ */
+#ifndef XNFT_ANALYZE_CONSTRUCT_H
+#define XNFT_ANALYZE_CONSTRUCT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/ruleset.h"
+
+/* When an expression stops the rule (NFT_BREAK). */
+enum cx_break {
+	CX_BREAK_NEVER = 0,
+	CX_BREAK_MISS,      /* a map lookup: its key is not in the map */
+	CX_BREAK_NO_CT,     /* a ct key: the packet has no conntrack entry */
+};
+
+enum cx_break cx_expr_break(const struct rs_expr *x);
+
+/* The verdict a statement can give. */
+enum cx_verdict {
+	CX_V_NONE = 0,      /* goes on to the next statement */
+	CX_V_GIVEN,         /* the verdict written (verdict, vmap: any) */
+	CX_V_ACCEPT,        /* queue, fwd, nat: accept for the analysis */
+	CX_V_DROP,          /* reject */
+	CX_V_STOLEN_SYN,    /* synproxy: a TCP SYN and its handshake's ACK are answered and
+			       stolen; every other packet goes on */
+};
+
+struct cx_stmt_desc {
+	enum cx_verdict verdict;
+	bool may_stop;      /* can end the rule without a verdict (over a limit, a missed lookup) */
+	bool changes;       /* changes the packet, its conntrack entry or a set */
+	const char *assumes;/* what the analysis must assume about it; NULL when exact */
+};
+
+const struct cx_stmt_desc *cx_stmt_desc(const struct rs_stmt *s);
+
+/*
+ * The expressions statement s loads before it acts (a mangle's value, a
+ * NAT address or port, an object's name map), each of which (or any part
+ * of which) may break the rule. Fills out[0..max) and returns how many
+ * there are. A match's own operands are not listed: a match that breaks
+ * does not match, which matching already says.
+ */
+size_t cx_stmt_reads(const struct rs_stmt *s, const struct rs_expr **out, size_t max);
+
+/*
+ * Every sub-expression of x (x included) that can break, depth first,
+ * into out[0..max); returns how many there are.
+ */
+size_t cx_breaking_parts(const struct rs_expr *x, const struct rs_expr **out, size_t max);
+
+/*
+ * Whether statement s can end its rule without a verdict once reached: a
+ * match that fails, a limit/quota/ct count (or a named quota or limit, a
+ * set update or meter with one attached) over its limit, a verdict map
+ * whose key it lacks, synproxy letting a packet through to the next rule,
+ * a value that does not load (cx_stmt_reads).
+ */
+bool cx_stmt_may_stop(const struct rs_stmt *s);
+
+/*
+ * A named quota or limit object that matches when over (`quota q { over
+ * 100 mbytes }`): its "inv" in the table's object listing. rule: the rule
+ * that refers to it (its table holds the object); s: an RS_ST_OBJREF with a
+ * constant name. false for anything else.
+ */
+bool cx_objref_inverted(const struct rs_rule *rule, const struct rs_stmt *s);
+
+#endif
