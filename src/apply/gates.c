@@ -100,12 +100,10 @@ int gate_intents(const char *entry, const char *incdir, const struct ruleset *rs
 {
 	struct verify_result r;
 	char path[4200];
-	const char *slash = strrchr(entry, '/');
 	struct stat st;
 
 	memset(g, 0, sizeof(*g));
-	snprintf(path, sizeof(path), "%.*s/intents", slash ? (int)(slash - entry) : 1,
-		 slash ? entry : ".");
+	verify_intents_next_to(entry, path, sizeof(path));
 	if (stat(path, &st)) {
 		g->outcome = GATE_PASS;
 		snprintf(g->summary, sizeof(g->summary),
