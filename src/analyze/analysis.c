@@ -12,16 +12,30 @@
 
 /* The intents file next to the policy's entry file; 0 with *have = false when there is none. */
 static int find_intents(const struct analysis_request *q, struct analysis *a, char *entry,
-			size_t entry_len, char *intents, size_t intents_len, bool *have,
-			struct xerr *e)
+			size_t entry_len, struct xerr *e)
 {
-	*have = false;
+	a->have_intents = false;
 	if (!q->policy)
 		return 0;
 	if (policy_resolve(q->policy, entry, entry_len, a->incdir, sizeof(a->incdir), e))
 		return -1;
-	verify_intents_next_to(entry, intents, intents_len);
-	*have = access(intents, F_OK) == 0;
+	verify_intents_next_to(entry, a->intents_path, sizeof(a->intents_path));
+	a->have_intents = access(a->intents_path, F_OK) == 0;
+	return 0;
+}
+
+/* Intents that do not parse, or name what the policy lacks, are a finding, not a failure. */
+static int prove_intents(const char *entry, const struct analysis_request *q, struct analysis *a,
+			 struct sx_engine *g, struct xerr *e)
+{
+	if (!verify_policy(entry, a->incdir, q->rs, g, a->intents_path, &a->intents, e))
+		return 0;
+	a->have_intents = false;
+	if (e->code != XNFT_EXIT_FINDINGS)
+		return -1;
+	a->intents_unchecked = true;
+	a->intents_error = *e;
+	xerr_clear(e);
 	return 0;
 }
 
@@ -32,11 +46,11 @@ static int find_intents(const struct analysis_request *q, struct analysis *a, ch
  */
 static int run_engine(const struct analysis_request *q, struct analysis *a, struct xerr *e)
 {
-	char entry[PATH_MAX], intents[PATH_MAX + 16];
+	char entry[PATH_MAX];
 	struct sx_engine g;
 	int rc = 0;
 
-	if (find_intents(q, a, entry, sizeof(entry), intents, sizeof(intents), &a->have_intents, e))
+	if (find_intents(q, a, entry, sizeof(entry), e))
 		return -1;
 	if (!q->exposure && !a->have_intents)
 		return 0;
@@ -46,12 +60,9 @@ static int run_engine(const struct analysis_request *q, struct analysis *a, stru
 		rc = exposure_compute(q->rs, &g, &(struct exposure_query){ NULL, q->only_new },
 				      &a->exposure, e);
 	if (!rc && a->have_intents) {
-		rc = verify_policy(entry, a->incdir, q->rs, &g, intents, &a->intents, e);
-		if (rc) {
-			a->have_intents = false;
-			if (q->exposure)
-				exposure_free(&a->exposure);
-		}
+		rc = prove_intents(entry, q, a, &g, e);
+		if (rc && q->exposure)
+			exposure_free(&a->exposure);
 	}
 	sx_engine_stop(&g);
 	return rc;
@@ -84,29 +95,35 @@ int analysis_run(const struct analysis_request *q, struct analysis *a, struct xe
 	memset(a, 0, sizeof(*a));
 	xerr_clear(&le);
 	if (lint_async_start(q->policy, q->rs, &la, &le)) {
-		if (run_lint(q, &a->lint, e))
-			return -1;
-		erc = run_engine(q, a, e);
-		if (erc)
+		if (run_lint(q, &a->lint, e)) {
 			lint_report_free(&a->lint);
-		return erc;
+			a->failed = "lint";
+			return -1;
+		}
+		erc = run_engine(q, a, e);
+	} else {
+		erc = run_engine(q, a, e);
+		lrc = lint_async_finish(&la, q->rs, &a->lint, &le);
+		if (lrc) {
+			*e = le;
+			if (!erc)
+				engine_free(q, a);
+			lint_report_free(&a->lint);
+			a->failed = "lint";
+			return -1;
+		}
 	}
-	erc = run_engine(q, a, e);
-	lrc = lint_async_finish(&la, q->rs, &a->lint, &le);
-	if (lrc) {
-		*e = le;
-		if (!erc)
-			engine_free(q, a);
+	if (erc) {
 		lint_report_free(&a->lint);
-		return -1;
+		a->failed = "engine";
 	}
-	if (erc)
-		lint_report_free(&a->lint);
 	return erc;
 }
 
 void analysis_free(struct analysis *a)
 {
+	if (!a)
+		return;
 	if (a->have_intents)
 		verify_result_free(&a->intents);
 	exposure_free(&a->exposure);

@@ -27,7 +27,12 @@ struct analysis {
 	struct exposure exposure;    /* when asked */
 	struct verify_result intents;
 	bool have_intents;           /* an intents file was found and proven */
+	bool intents_unchecked;      /* one was found but does not parse or names what the policy
+				      * lacks: intents_error says where */
+	struct xerr intents_error;
+	char intents_path[PATH_MAX + 16];  /* where the intents file is looked for, "" when live */
 	char incdir[PATH_MAX];       /* the policy's directory, "" for the live ruleset */
+	const char *failed;          /* on failure: "lint" or "engine" */
 };
 
 /*

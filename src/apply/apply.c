@@ -241,28 +241,20 @@ static int run_gate(const struct apply_opts *o, struct apply_result *r, const ch
 
 /*
  * Lint runs in a child process while the intents are proven here (two
- * engines, two cores); the gates still report, and refuse, in their order.
+ * cores: analysis.h); the gates still report, and refuse, in their order.
  */
 static int lint_and_intents(const struct apply_opts *o, struct loaded *L, struct gate_report *gl,
 			    struct gate_report *gi, struct xerr *e)
 {
-	struct lint_async la;
-	struct xerr ie;
-	int rc;
+	const struct analysis_request q = { o->policy, L->rs, false, false };
+	struct analysis a;
 
-	xerr_clear(&ie);
-	if (lint_async_start(o->policy, L->rs, &la, &ie)) {
-		if (gate_lint(o->policy, L->rs, gl, e))
-			return -1;
-		return gate_intents(L->entry, L->incdir, L->rs, gi, e);
-	}
-	rc = gate_intents(L->entry, L->incdir, L->rs, gi, &ie);
-	/* lint's own failure is the one to report, as when it ran first */
-	if (gate_lint_finish(&la, L->rs, gl, e))
-		return -1;
-	if (rc)
-		*e = ie;
-	return rc;
+	if (analysis_run(&q, &a, e))
+		return xerr_wrap(e, "%s", !strcmp(a.failed, "lint") ? "lint" : "intents");
+	gate_lint_report(&a.lint, gl);
+	gate_intents_report(&a, gi);
+	analysis_free(&a);
+	return 0;
 }
 
 static int step_gates(const struct apply_opts *o, struct apply_result *r, struct loaded *L,

@@ -288,6 +288,12 @@ static int check_loaded(const struct check_opts *o, struct ruleset *rs)
 		ruleset_free(rs);
 		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
 	}
+	if (a.intents_unchecked) {
+		cli_error(&a.intents_error);
+		analysis_free(&a);
+		ruleset_free(rs);
+		return XNFT_EXIT_FINDINGS;
+	}
 	print_summary(o, rs, &a.lint, a.incdir, a.have_intents ? &a.intents : NULL,
 		      o->exposure ? &a.exposure : NULL, refused ? &refusal : NULL);
 	rc = lint_count(&a.lint, LINT_ERROR) || (a.have_intents && a.intents.violated) ||
