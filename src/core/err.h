@@ -11,7 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-/* Exit codes shared by every command (SPEC §3). */
+/* Exit codes shared by every command (docs/design.md §1). */
 enum xnft_exit {
 	XNFT_EXIT_OK = 0,
 	XNFT_EXIT_FINDINGS = 1, /* findings, violation, invalid input */
