@@ -14,7 +14,7 @@
 
 #include <jansson.h>
 
-#include "ban/control.h"
+#include "daemon/control.h"
 #include "core/config.h"
 #include "cli/control_client.h"
 #include "cli/json.h"

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "ban/control.h"
+#include "daemon/control.h"
 #include "cli/json.h"
 #include "core/config.h"
 #include "core/err.h"

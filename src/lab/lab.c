@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ban/control.h"
+#include "daemon/control.h"
 #include "core/clock.h"
 #include "core/netns.h"
 #include "core/nftctx.h"
