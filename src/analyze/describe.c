@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/strbuf.h"
+
 typedef unsigned __int128 u128;
 
 #define MAX_CLASSES 256
@@ -282,27 +284,22 @@ static void classes_free(struct klass *k, size_t n)
 
 /* ---- text buffers ------------------------------------------------------------------- */
 
-struct sbuf {
-	char s[2048];
-	size_t n;
-};
+/* Text pieces grow without a limit (core/strbuf.h): no description is cut short. */
+static void sb_add(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sb_add(struct sbuf *b, const char *fmt, ...)
+static void sb_add(struct strbuf *b, const char *fmt, ...)
 {
 	va_list ap;
-	int k;
 
-	if (b->n >= sizeof(b->s) - 1)
-		return;
 	va_start(ap, fmt);
-	k = vsnprintf(b->s + b->n, sizeof(b->s) - b->n, fmt, ap);
+	strbuf_vaddf(b, fmt, ap);
 	va_end(ap);
-	if (k > 0)
-		b->n += (size_t)k;
-	if (b->n >= sizeof(b->s))
-		b->n = sizeof(b->s) - 1;
+}
+
+/* The text so far, "" before anything was added. */
+static const char *sb_text(const struct strbuf *b)
+{
+	return b->s ? b->s : "";
 }
 
 /* ---- values of a field ------------------------------------------------------------------ */
@@ -375,7 +372,7 @@ static void intervals_of(const struct hspace *hs, enum hs_field f, BDD set, stru
 	iv_walk(hs, f, set, 0, 0, l);
 }
 
-static void num_range(struct sbuf *b, u128 lo, u128 hi, bool hex)
+static void num_range(struct strbuf *b, u128 lo, u128 hi, bool hex)
 {
 	if (hex)
 		sb_add(b, "0x%llx", (unsigned long long)lo);
@@ -389,7 +386,7 @@ static void num_range(struct sbuf *b, u128 lo, u128 hi, bool hex)
 	}
 }
 
-static void ivs_text(struct sbuf *b, const struct ivlist *l, bool hex)
+static void ivs_text(struct strbuf *b, const struct ivlist *l, bool hex)
 {
 	if (l->n > 1)
 		sb_add(b, "{ ");
@@ -405,7 +402,7 @@ static void ivs_text(struct sbuf *b, const struct ivlist *l, bool hex)
 }
 
 /* A numeric field: its values, or "!= ..." when the complement is shorter. */
-static void number_label(struct hspace *hs, enum hs_field f, BDD set, BDD all, struct sbuf *b,
+static void number_label(struct hspace *hs, enum hs_field f, BDD set, BDD all, struct strbuf *b,
 			 bool hex)
 {
 	struct ivlist in, out;
@@ -462,7 +459,7 @@ static const char *flags_name(unsigned v, bool v6)
  * set is not of that shape.
  */
 static bool flags_masked(const unsigned *in, unsigned nin, const unsigned *out, unsigned nout,
-			 bool ne, struct sbuf *b)
+			 bool ne, struct strbuf *b)
 {
 	for (unsigned bits = 1; bits <= 8 && nin; bits++)
 		for (unsigned m = 1; m < 256; m++) {
@@ -506,7 +503,7 @@ static unsigned values_of(const struct hspace *hs, enum hs_field f, BDD set, uns
 
 /* A field of at most 8 bits: every value checked, names where there are some. */
 static void small_label(struct hspace *hs, enum hs_field f, BDD set, BDD all, namer nm, bool v6,
-			struct sbuf *b, const char *sep)
+			struct strbuf *b, const char *sep)
 {
 	unsigned in[256], out[256], nin, nout;
 	const unsigned *v;
@@ -554,7 +551,7 @@ static void small_label(struct hspace *hs, enum hs_field f, BDD set, BDD all, na
 
 /* ---- addresses ----------------------------------------------------------------------- */
 
-static void addr_text(u128 v, bool v6, unsigned len, struct sbuf *b)
+static void addr_text(u128 v, bool v6, unsigned len, struct strbuf *b)
 {
 	struct prefix p = { .family = v6 ? AF_INET6 : AF_INET, .len = len };
 	char buf[PREFIX_STRLEN];
@@ -571,7 +568,7 @@ static void addr_text(u128 v, bool v6, unsigned len, struct sbuf *b)
 }
 
 /* An interval of addresses as prefixes; returns how many were written (at most max). */
-static size_t prefixes_text(u128 lo, u128 hi, bool v6, struct sbuf *b, size_t max, size_t done)
+static size_t prefixes_text(u128 lo, u128 hi, bool v6, struct strbuf *b, size_t max, size_t done)
 {
 	int width = v6 ? 128 : 32;
 	size_t n = 0;
@@ -604,7 +601,7 @@ static size_t prefixes_text(u128 lo, u128 hi, bool v6, struct sbuf *b, size_t ma
 	return n;
 }
 
-static bool addr_list(struct hspace *hs, enum hs_field f, BDD set, bool v6, struct sbuf *b)
+static bool addr_list(struct hspace *hs, enum hs_field f, BDD set, bool v6, struct strbuf *b)
 {
 	struct ivlist l;
 	size_t n = 0;
@@ -622,7 +619,7 @@ static bool addr_list(struct hspace *hs, enum hs_field f, BDD set, bool v6, stru
  * exactly: "in @MESH_PEERS", "not in @BOGON_V4 and not in 127.0.0.0/8".
  */
 static bool addr_atoms(struct hspace *hs, enum hs_field f, BDD set, BDD all, int fam,
-		       struct sbuf *b)
+		       struct strbuf *b)
 {
 	BDD famc = hs_eq(hs, HS_NFPROTO, (u128)fam);
 	BDD want = AND(set, all), have = ref(all);
@@ -707,7 +704,7 @@ static bool addr_atoms(struct hspace *hs, enum hs_field f, BDD set, BDD all, int
  * "in 5,000 addresses", or "in about 2^70 addresses" past what a double
  * counts exactly.
  */
-static void addr_count(struct hspace *hs, enum hs_field f, BDD set, struct sbuf *b)
+static void addr_count(struct hspace *hs, enum hs_field f, BDD set, struct strbuf *b)
 {
 	/* log2 of the assignments of every variable, less those of the other variables */
 	BDD only = ref(bdd_exist(set, cubes.others[f]));
@@ -724,24 +721,25 @@ static void addr_count(struct hspace *hs, enum hs_field f, BDD set, struct sbuf 
 }
 
 static void addr_label(struct hspace *hs, enum hs_field f, BDD set, BDD all, int fam,
-		       struct sbuf *b)
+		       struct strbuf *b)
 {
-	struct sbuf t = { .n = 0 };
+	struct strbuf t = { 0 };
 	BDD comp;
 
 	if (fam >= 0 && addr_atoms(hs, f, set, all, fam, b))
 		return;
 	if (addr_list(hs, f, set, fam == 1, &t)) {
-		sb_add(b, "%s", t.s);
+		sb_add(b, "%s", sb_text(&t));
+		strbuf_free(&t);
 		return;
 	}
-	t.n = 0;
-	t.s[0] = '\0';
+	strbuf_free(&t);
 	comp = DIFF(all, set);
 	if (addr_list(hs, f, comp, fam == 1, &t))
-		sb_add(b, "not in { %s }", t.s);
+		sb_add(b, "not in { %s }", sb_text(&t));
 	else
 		addr_count(hs, f, set, b);
+	strbuf_free(&t);
 	unref(comp);
 }
 
@@ -840,11 +838,10 @@ static int line_conditions(struct dctx *c, struct ds_line *l, BDD sel)
 
 static char *line_text(const struct dctx *c)
 {
-	struct sbuf b = { .n = 0 };
+	struct strbuf b = { 0 };
 	bool head = false, tail = false;
 	const char *proto = c->part[P_PROTO];
 
-	b.s[0] = '\0';
 	if (c->part[P_FAM] || c->part[P_SRC]) {
 		sb_add(&b, "%s%s%s", c->part[P_FAM] ? c->part[P_FAM] : "",
 		       c->part[P_FAM] && c->part[P_SRC] ? " " : "",
@@ -867,7 +864,7 @@ static char *line_text(const struct dctx *c)
 		sb_add(&b, "everything");
 	else if (!tail)
 		sb_add(&b, ": everything");
-	return strdup(b.s);
+	return strbuf_take(&b);
 }
 
 static const char *const part_names[P__N] = {
@@ -959,10 +956,9 @@ static const char *port_proto(int l4)
 static char *label(struct dctx *c, enum hs_field f, BDD set, BDD all, int *fam_out, int *l4_out)
 {
 	struct hspace *hs = c->hs;
-	struct sbuf b = { .n = 0 };
+	struct strbuf b = { 0 };
 	bool v6 = c->fam == 1;
 
-	b.s[0] = '\0';
 	switch (f) {
 	case HS_NFPROTO: {
 		bool a = has_value(hs, set, f, 0), d = has_value(hs, set, f, 1);
@@ -1059,9 +1055,10 @@ static char *label(struct dctx *c, enum hs_field f, BDD set, BDD all, int *fam_o
 		number_label(hs, f, set, all, &b, true);
 		break;
 	default:
+		strbuf_free(&b);
 		return NULL;
 	}
-	return strdup(b.s);
+	return strbuf_take(&b);
 }
 
 static int part_of(enum hs_field f)
@@ -1378,7 +1375,7 @@ struct group {
 	BDD rest;
 };
 
-static void iface_name(const struct hspace *hs, size_t i, struct sbuf *b)
+static void iface_name(const struct hspace *hs, size_t i, struct strbuf *b)
 {
 	if (i == 0)
 		sb_add(b, "any other interface");
@@ -1404,7 +1401,7 @@ static int group_names(const struct hspace *hs, const struct group *g, char ***o
 	return 0;
 }
 
-static void group_text(const struct hspace *hs, const struct group *g, struct sbuf *b)
+static void group_text(const struct hspace *hs, const struct group *g, struct strbuf *b)
 {
 	bool has0 = false;
 
@@ -1525,7 +1522,7 @@ static int describe_path(struct dctx *c, BDD r, BDD domain)
 		return -1;
 	ng = group_ifaces(hs, r, first, gs, hs->nifs);
 	for (size_t g = 0; g < ng && !rc; g++) {
-		struct sbuf t = { .n = 0 };
+		struct strbuf t = { 0 };
 		BDD pred = group_pred(hs, &gs[g], first);
 
 		sb_add(&t, "%s ", c->path == SX_OUTPUT ? "to" : "from");
@@ -1533,7 +1530,7 @@ static int describe_path(struct dctx *c, BDD r, BDD domain)
 		c->gin = c->path == SX_OUTPUT ? NULL : &gs[g];
 		c->gout = c->path == SX_OUTPUT ? &gs[g] : NULL;
 		if (c->path != SX_FORWARD) {
-			rc = describe_group(c, gs[g].rest, domain, pred, t.s);
+			rc = describe_group(c, gs[g].rest, domain, pred, sb_text(&t));
 		} else {
 			struct group *os = calloc(hs->nifs, sizeof(*os));
 			size_t no = os ? group_ifaces(hs, gs[g].rest, HS_OIF, os, hs->nifs) : 0;
@@ -1541,14 +1538,15 @@ static int describe_path(struct dctx *c, BDD r, BDD domain)
 			if (!os)
 				rc = -1;
 			for (size_t o = 0; o < no && !rc; o++) {
-				struct sbuf u = t;
+				struct strbuf u = { 0 };
 				BDD op = group_pred(hs, &os[o], HS_OIF);
 				BDD both = AND(pred, op);
 
-				sb_add(&u, " to ");
+				sb_add(&u, "%s to ", sb_text(&t));
 				group_text(hs, &os[o], &u);
 				c->gout = &os[o];
-				rc = describe_group(c, os[o].rest, domain, both, u.s);
+				rc = describe_group(c, os[o].rest, domain, both, sb_text(&u));
+				strbuf_free(&u);
 				unref(both);
 				unref(op);
 			}
@@ -1556,6 +1554,7 @@ static int describe_path(struct dctx *c, BDD r, BDD domain)
 				unref(os[o].rest);
 			free(os);
 		}
+		strbuf_free(&t);
 		unref(pred);
 	}
 	for (size_t g = 0; g < ng; g++)

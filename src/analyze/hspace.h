@@ -4,7 +4,7 @@
  * BuDDy BDD manager, so that a set of packets is one BDD and "what does
  * this ruleset accept" is computed for all packets at once (symexec.h).
  *
- * Fields (SPEC §5), each a block of consecutive variables, most significant
+ * Fields (docs/design.md §2), each a block of consecutive variables, most significant
  * bit first, in this order (the order is also the order describe.c decodes
  * a region in: interface, family, source, destination, state, fragment,
  * protocol...):

@@ -66,13 +66,13 @@ static int lerr(const struct line_ctx *lc, int col, const char *fmt, ...)
 
 static int lerr(const struct line_ctx *lc, int col, const char *fmt, ...)
 {
-	char msg[sizeof(lc->e->msg)];
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = xerr_vat(lc->e, XNFT_EXIT_FINDINGS, lc->file, lc->line, col, fmt, ap);
 	va_end(ap);
-	return xerr_at(lc->e, XNFT_EXIT_FINDINGS, lc->file, lc->line, col, "%s", msg);
+	return rc;
 }
 
 static bool word_is(const struct match_tok *t, const char *s)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "analyze/lint_int.h"
+#include "core/addr.h"
 
 enum lint_vk lint_verdict(const struct rs_rule *r)
 {
@@ -139,15 +140,13 @@ static int value_cmp(const struct rs_value *a, const struct rs_value *b)
 
 static bool in_prefix(const struct rs_value *v, const struct rs_value *p, unsigned plen)
 {
-	unsigned full = plen / 8, rest = plen % 8;
+	unsigned char a[RS_VALUE_BYTES], b[RS_VALUE_BYTES];
 
 	if (plen > RS_VALUE_BYTES * 8)
 		return false;
-	if (memcmp(v->b, p->b, full))
-		return false;
-	if (!rest)
-		return true;
-	return ((v->b[full] ^ p->b[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+	addr_prefix_bounds(v->b, RS_VALUE_BYTES, plen, a, NULL);
+	addr_prefix_bounds(p->b, RS_VALUE_BYTES, plen, b, NULL);
+	return !memcmp(a, b, sizeof(a));
 }
 
 static int set_has(const struct rs_set *s, const struct rs_value *v)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analyze/lint_int.h"
+#include "core/addr.h"
 
 #define SPAN_BYTES RS_VALUE_BYTES
 
@@ -35,13 +36,7 @@ static bool span_of(const struct rs_term *t, unsigned nbytes, struct span *s)
 		if (t->plen > nbytes * 8)
 			return false;
 		s->plen = t->plen;
-		for (unsigned i = 0; i < nbytes; i++) {
-			unsigned bits = t->plen > i * 8 ? t->plen - i * 8 : 0;
-			uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
-
-			s->lo[i] = t->v.b[i] & mask;
-			s->hi[i] = s->lo[i] | (uint8_t)~mask;
-		}
+		addr_prefix_bounds(t->v.b, nbytes, t->plen, s->lo, s->hi);
 		return true;
 	default:
 		return false;

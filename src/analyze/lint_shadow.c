@@ -24,6 +24,7 @@
 
 #include "analyze/lint_int.h"
 #include "analyze/symexec.h"
+#include "core/clock.h"
 
 /* Skip-runs for XL009 at most: each is a whole evaluation of the ruleset. */
 #define MAX_REDUNDANCY_RUNS 400
@@ -297,14 +298,6 @@ struct own {
 	bool done;
 };
 
-static double seconds(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* Nothing but matches, gates (limits, quotas) and a verdict: no reject, counter, NAT... */
 static bool pure(const struct rs_rule *r)
 {
@@ -506,7 +499,7 @@ static void report_redundant(struct lint_ctx *x, const struct rs_rule *r)
 
 static void check_redundant(struct lint_ctx *x, struct engine *g)
 {
-	double start = seconds();
+	long long start = clock_mono_ms();
 	size_t runs = 0;
 
 	for (size_t c = 0; c < x->nch; c++) {
@@ -517,7 +510,7 @@ static void check_redundant(struct lint_ctx *x, struct engine *g)
 			if (ri->reported_dead || !ri->walked || !only_decides(ri->r) ||
 			    !engine_models(ri->r->chain) || !sx_rule(g->res, ri->r))
 				continue;
-			if (seconds() - start > REDUNDANCY_SECONDS) {
+			if (clock_mono_ms() - start > REDUNDANCY_SECONDS * 1000) {
 				x->out->unchecked++;
 				continue;
 			}

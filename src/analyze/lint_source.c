@@ -7,17 +7,13 @@
  * looks at the first words of each statement.
  */
 #include <ctype.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include "analyze/lint_int.h"
-
-#define MAX_INCLUDE_DEPTH 16
-#define MAX_FILE_BYTES (64u << 20)
+#include "core/nftsrc.h"
 
 struct scan {
 	struct lint_source *out;
@@ -329,35 +325,14 @@ static void scan_text(struct scan *S, const char *file, const char *t, size_t le
 	free(b.p);
 }
 
-static char *read_all(const char *path, size_t *len)
-{
-	struct stat st;
-	char *buf;
-	FILE *f;
-
-	/* only regular files: an include of /dev/stdin must not block the scan */
-	if (stat(path, &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size > MAX_FILE_BYTES)
-		return NULL;
-	f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	buf = malloc((size_t)st.st_size + 1);
-	if (buf) {
-		*len = fread(buf, 1, (size_t)st.st_size, f);
-		buf[*len] = '\0';
-	}
-	fclose(f);
-	return buf;
-}
-
 static void scan_file(struct scan *S, const char *path)
 {
 	size_t len = 0;
 	char *text;
 
-	if (S->depth >= MAX_INCLUDE_DEPTH)
+	if (S->depth >= NFTSRC_MAX_DEPTH)
 		return;
-	text = read_all(path, &len);
+	text = nftsrc_read(path, &len);
 	if (!text)
 		return;
 	S->out->files++;
@@ -367,50 +342,19 @@ static void scan_file(struct scan *S, const char *path)
 	free(text);
 }
 
-static void scan_glob(struct scan *S, const char *pattern)
+static int include_file(void *ctx, const char *path)
 {
-	glob_t g;
-
-	if (glob(pattern, 0, NULL, &g) == 0)
-		for (size_t k = 0; k < g.gl_pathc; k++)
-			scan_file(S, g.gl_pathv[k]);
-	globfree(&g);
+	scan_file(ctx, path);
+	return 0;
 }
 
 static void include_pattern(struct scan *S, const char *pattern)
 {
-	bool wild = strpbrk(pattern, "*?[") != NULL;
-	char path[4096];
-	struct stat st;
-
 #ifdef XNFT_FUZZING
 	/* fuzzed text must not read the build machine's files */
 	return;
 #endif
-	if (pattern[0] == '/') {
-		if (wild)
-			scan_glob(S, pattern);
-		else
-			scan_file(S, pattern);
-		return;
-	}
-	/* relative: the policy's directory first, then nft's default */
-	for (size_t i = 0; i < S->ndirs; i++) {
-		snprintf(path, sizeof(path), "%s/%s", S->dirs[i], pattern);
-		if (wild) {
-			glob_t g;
-			int rc = glob(path, 0, NULL, &g);
-
-			globfree(&g);
-			if (rc == 0) {
-				scan_glob(S, path);
-				return;
-			}
-		} else if (stat(path, &st) == 0) {
-			scan_file(S, path);
-			return;
-		}
-	}
+	nftsrc_include(pattern, S->dirs, S->ndirs, include_file, S);
 }
 
 int lint_source_scan(const char *entry, const char *incdir, struct lint_source *out,

@@ -5,7 +5,7 @@
  * free variables) of the packets accepted and of those dropped; on request,
  * for every rule, the packets that reach it and the packets it matches.
  *
- * Paths and hooks (SPEC §5), the same as the concrete tracer (trace.h):
+ * Paths and hooks (docs/design.md §2), the same as the concrete tracer (trace.h):
  *   input    prerouting, then input      (iif present, no oif)
  *   forward  prerouting, forward, postrouting (iif and oif)
  *   output   output, then postrouting    (oif present, no iif)

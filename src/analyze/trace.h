@@ -3,7 +3,7 @@
  * The concrete tracer: one packet (core/packet.h) through a ruleset model
  * (core/ruleset.h), rule by rule, the way the kernel would run it.
  *
- * Semantics (SPEC §5):
+ * Semantics (docs/design.md §2):
  *  - The packet's path picks the hooks: input = [ingress] prerouting input;
  *    forward = [ingress] prerouting forward postrouting [egress]; output =
  *    output postrouting [egress]. Ingress/egress only when a netdev (or inet

@@ -9,17 +9,14 @@
  * statements; everything else is left to libnftables.
  */
 #include <ctype.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "analyze/trace.h"
+#include "core/nftsrc.h"
 #include "core/policy_load.h"
 
-#define MAX_DEPTH 16
-#define MAX_FILE (4 * 1024 * 1024)
 #define STMT_MAX 8192
 
 struct dscan {
@@ -158,39 +155,20 @@ static int do_define(struct dscan *s, char *rest, bool undef)
 	return set_define(s->d, name, trim(eq + 1), s->e);
 }
 
-static int include_glob(struct dscan *s, const char *pattern)
+static int include_file(void *ctx, const char *path)
 {
-	glob_t g;
-	int rc = 0;
-
-	if (glob(pattern, 0, NULL, &g))
-		return 1;   /* nothing there */
-	for (size_t i = 0; i < g.gl_pathc && !rc; i++)
-		rc = scan_file(s, g.gl_pathv[i]);
-	globfree(&g);
-	return rc;
+	return scan_file(ctx, path);
 }
 
 static int do_include(struct dscan *s, char *rest)
 {
-	char *q = strchr(rest, '"'), *end, path[4096];
+	char *q = strchr(rest, '"'), *end;
 
 	if (!q || !(end = strchr(q + 1, '"')))
 		return 0;
 	*end = '\0';
-	if (q[1] == '/')
-		return include_glob(s, q + 1) < 0 ? -1 : 0;
-	for (size_t i = 0; i < 2; i++) {
-		int rc;
-
-		if (!s->dirs[i])
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", s->dirs[i], q + 1);
-		rc = include_glob(s, path);
-		if (rc <= 0)
-			return rc;
-	}
-	return 0;   /* missing: libnftables says so when it loads the policy */
+	/* nothing there: libnftables says so when it loads the policy */
+	return nftsrc_include(q + 1, s->dirs, 2, include_file, s) < 0 ? -1 : 0;
 }
 
 static int statement(struct dscan *s, char *st)
@@ -305,34 +283,15 @@ static int scan_text(struct dscan *s, const char *text)
 	return rc < 0 ? -1 : 0;
 }
 
-static char *read_small(const char *path)
-{
-	struct stat st;
-	FILE *f;
-	char *buf;
-	size_t n;
-
-	if (stat(path, &st) || !S_ISREG(st.st_mode) || st.st_size > MAX_FILE)
-		return NULL;
-	f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	buf = malloc((size_t)st.st_size + 1);
-	n = buf ? fread(buf, 1, (size_t)st.st_size, f) : 0;
-	fclose(f);
-	if (buf)
-		buf[n] = '\0';
-	return buf;
-}
-
 static int scan_file(struct dscan *s, const char *path)
 {
+	size_t len;
 	char *text;
 	int rc;
 
-	if (s->depth >= MAX_DEPTH)
+	if (s->depth >= NFTSRC_MAX_DEPTH)
 		return 0;
-	text = read_small(path);
+	text = nftsrc_read(path, &len);
 	if (!text)
 		return 0;   /* unreadable: libnftables reports it better */
 	s->d->files++;

@@ -329,15 +329,11 @@ void verify_result_free(struct verify_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int intents_next_to(const char *entry, char *buf, size_t size)
+void verify_intents_next_to(const char *entry, char *buf, size_t size)
 {
 	const char *slash = strrchr(entry, '/');
 
-	if (slash)
-		snprintf(buf, size, "%.*s/intents", (int)(slash - entry), entry);
-	else
-		snprintf(buf, size, "intents");
-	return 0;
+	snprintf(buf, size, "%.*s/intents", slash ? (int)(slash - entry) : 1, slash ? entry : ".");
 }
 
 int verify_policy(const char *entry, const char *incdir, const struct ruleset *rs,
@@ -353,7 +349,7 @@ int verify_policy(const char *entry, const char *incdir, const struct ruleset *r
 	if (intents_path)
 		snprintf(out->intents_path, sizeof(out->intents_path), "%s", intents_path);
 	else
-		intents_next_to(entry, out->intents_path, sizeof(out->intents_path));
+		verify_intents_next_to(entry, out->intents_path, sizeof(out->intents_path));
 	if (intents_load(&out->intents, out->intents_path, e))
 		return -1;
 	if (trace_defines_load(entry, &defs, e)) {

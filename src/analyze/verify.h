@@ -66,6 +66,9 @@ struct verify_result {
 	size_t n, held, violated;
 };
 
+/* The intents file next to a policy's entry file: "DIR/intents" ("./intents" for a bare name). */
+void verify_intents_next_to(const char *entry, char *buf, size_t size);
+
 /*
  * Prove every intent of intents_path (NULL: the file `intents` next to the
  * policy's entry file) against rs, the model of the policy at entry. The

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Safe apply (SPEC §6): check -> lint gate -> intents gate -> lockout guard
+ * Safe apply (docs/design.md §3): check -> lint gate -> intents gate -> lockout guard
  * -> snapshot of xnft's table -> one transaction that replaces only that
  * table -> with a confirm window, a detached guard that restores the
  * snapshot unless `xnft confirm` arrives. Plus confirm, rollback, boot and

@@ -15,14 +15,13 @@
 #include "apply/apply_int.h"
 
 #include <ctype.h>
-#include <glob.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#define BUNDLE_MAX_DEPTH 16
+#include "core/nftsrc.h"
+
 #define BUNDLE_MAX_BYTES (256u << 20)
 
 struct bundle {
@@ -49,28 +48,6 @@ static int grow(struct bundle *b, const char *p, size_t n)
 	b->len += n;
 	b->s[b->len] = '\0';
 	return 0;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "re");
-	struct stat st;
-	char *buf;
-
-	if (!f)
-		return NULL;
-	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) ||
-	    (unsigned long long)st.st_size > BUNDLE_MAX_BYTES) {
-		fclose(f);
-		return NULL;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (buf)
-		*len = fread(buf, 1, (size_t)st.st_size, f);
-	fclose(f);
-	if (buf)
-		buf[*len] = '\0';
-	return buf;
 }
 
 static int add_file(struct bundle *b, const char *path, int depth);
@@ -115,33 +92,27 @@ static int include_line(const char *line, size_t len, char *name, size_t n)
 	return 1;
 }
 
-static bool has_glob(const char *s)
+struct nested {
+	struct bundle *b;
+	int depth;
+};
+
+static int add_included(void *ctx, const char *path)
 {
-	return strpbrk(s, "*?[") != NULL;
+	struct nested *n = ctx;
+
+	return add_file(n->b, path, n->depth);
 }
 
 static int expand(struct bundle *b, const char *name, int depth)
 {
 	const char *dirs[2] = { b->incdir, "/etc" };
-	char pattern[4200];
-	glob_t g;
+	struct nested n = { b, depth + 1 };
+	int rc = nftsrc_include(name, dirs, 2, add_included, &n);
 
-	for (size_t d = 0; d < (name[0] == '/' ? 1u : 2u); d++) {
-		int rc;
-
-		if (name[0] == '/')
-			snprintf(pattern, sizeof(pattern), "%s", name);
-		else
-			snprintf(pattern, sizeof(pattern), "%s/%s", dirs[d], name);
-		if (glob(pattern, 0, NULL, &g) != 0)
-			continue;
-		rc = 0;
-		for (size_t i = 0; i < g.gl_pathc && rc == 0; i++)
-			rc = add_file(b, g.gl_pathv[i], depth + 1);
-		globfree(&g);
+	if (rc <= 0)
 		return rc;
-	}
-	if (has_glob(name))
+	if (strpbrk(name, "*?["))
 		return 0;  /* nft accepts a glob that matches nothing */
 	return xerr_set(b->e, XNFT_EXIT_USAGE, "include \"%s\" not found", name);
 }
@@ -152,9 +123,9 @@ static int add_file(struct bundle *b, const char *path, int depth)
 	size_t len = 0;
 	int rc = 0;
 
-	if (depth > BUNDLE_MAX_DEPTH)
-		return xerr_set(b->e, XNFT_EXIT_USAGE, "includes nested deeper than %d", BUNDLE_MAX_DEPTH);
-	text = slurp(path, &len);
+	if (depth > NFTSRC_MAX_DEPTH)
+		return xerr_set(b->e, XNFT_EXIT_USAGE, "includes nested deeper than %d", NFTSRC_MAX_DEPTH);
+	text = nftsrc_read(path, &len);
 	if (!text)
 		return xerr_set(b->e, XNFT_EXIT_USAGE, "cannot read %s", path);
 	snprintf(mark, sizeof(mark), "# ---- %s\n", path);

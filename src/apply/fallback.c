@@ -7,7 +7,6 @@
 #include "apply/fallback.h"
 
 #include <ctype.h>
-#include <glob.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -15,10 +14,10 @@
 #include <string.h>
 
 #include "apply/state.h"
+#include "core/nftsrc.h"
 #include "core/paths.h"
 
 #define SCAN_MAX_FILES 64
-#define SCAN_MAX_BYTES (4u << 20)
 
 int fallback_ifname_ok(const char *s)
 {
@@ -45,25 +44,6 @@ struct scan {
 	struct fallback_values *v;
 	char set[64];          /* the `set NAME {` being read, "" outside one */
 };
-
-static char *read_text(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf;
-	size_t n;
-
-	if (!f)
-		return NULL;
-	buf = malloc(SCAN_MAX_BYTES + 1);
-	if (!buf) {
-		fclose(f);
-		return NULL;
-	}
-	n = fread(buf, 1, SCAN_MAX_BYTES, f);
-	fclose(f);
-	buf[n] = '\0';
-	return buf;
-}
 
 /* A value as written: comment cut (outside quotes), blanks and quotes trimmed. */
 static void clean_value(char *s)
@@ -113,23 +93,25 @@ static void take_define(struct scan *sc, const char *name, char *value)
 
 static void scan_file(struct scan *sc, const char *path, const char *incdir);
 
+struct include_ctx {
+	struct scan *sc;
+	const char *incdir;
+};
+
+static int include_file(void *ctx, const char *path)
+{
+	struct include_ctx *c = ctx;
+
+	scan_file(c->sc, path, c->incdir);
+	return 0;
+}
+
 static void scan_include(struct scan *sc, const char *name, const char *incdir)
 {
-	char pattern[1200];
-	glob_t g;
+	const char *dirs[2] = { incdir, "/etc" };
+	struct include_ctx c = { sc, incdir };
 
-	if (name[0] == '/')
-		snprintf(pattern, sizeof(pattern), "%s", name);
-	else
-		snprintf(pattern, sizeof(pattern), "%s/%s", incdir, name);
-	if (glob(pattern, 0, NULL, &g) == 0) {
-		for (size_t i = 0; i < g.gl_pathc; i++)
-			scan_file(sc, g.gl_pathv[i], incdir);
-	} else if (name[0] != '/') {
-		snprintf(pattern, sizeof(pattern), "/etc/%s", name);
-		scan_file(sc, pattern, incdir);
-	}
-	globfree(&g);
+	nftsrc_include(name, dirs, 2, include_file, &c);
 }
 
 /* The list a set's name stands for in the fallback values, NULL for other sets. */
@@ -223,6 +205,7 @@ static void scan_line(struct scan *sc, char *line, const char *incdir)
 static void scan_file(struct scan *sc, const char *path, const char *incdir)
 {
 	char *text, *line, *save = NULL;
+	size_t len;
 
 	for (size_t i = 0; i < sc->nfiles; i++) {
 		if (!strcmp(sc->files[i], path))
@@ -231,7 +214,7 @@ static void scan_file(struct scan *sc, const char *path, const char *incdir)
 	if (sc->nfiles == SCAN_MAX_FILES)
 		return;
 	snprintf(sc->files[sc->nfiles++], sizeof(sc->files[0]), "%s", path);
-	text = read_text(path);
+	text = nftsrc_read(path, &len);
 	if (!text)
 		return;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))

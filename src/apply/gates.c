@@ -45,7 +45,7 @@ static void lint_finding_text(char **s, const struct lint_finding *f)
 }
 
 /* The gate's report from lint's: errors fail it, with each one in the details. */
-static void lint_gate_report(const struct lint_report *rep, struct gate_report *g)
+void gate_lint_report(const struct lint_report *rep, struct gate_report *g)
 {
 	size_t nerr = lint_count(rep, LINT_ERROR), nwarn = lint_count(rep, LINT_WARNING);
 
@@ -62,87 +62,43 @@ static void lint_gate_report(const struct lint_report *rep, struct gate_report *
 			 "; the ruleset was too large for the dead-code checks");
 }
 
-int gate_lint(const char *policy, const struct ruleset *rs, struct gate_report *g,
-	      struct xerr *e)
-{
-	struct lint_report rep;
-
-	memset(g, 0, sizeof(*g));
-	memset(&rep, 0, sizeof(rep));
-	if (lint_check(policy, rs, &rep, e)) {
-		lint_report_free(&rep);
-		return xerr_wrap(e, "lint");
-	}
-	lint_gate_report(&rep, g);
-	lint_report_free(&rep);
-	return 0;
-}
-
-int gate_lint_finish(struct lint_async *la, const struct ruleset *rs, struct gate_report *g,
-		     struct xerr *e)
-{
-	struct lint_report rep;
-
-	memset(g, 0, sizeof(*g));
-	if (lint_async_finish(la, rs, &rep, e)) {
-		lint_report_free(&rep);
-		return xerr_wrap(e, "lint");
-	}
-	lint_gate_report(&rep, g);
-	lint_report_free(&rep);
-	return 0;
-}
-
 /* ---- intents ------------------------------------------------------------------ */
 
-int gate_intents(const char *entry, const char *incdir, const struct ruleset *rs,
-		 struct gate_report *g, struct xerr *e)
+void gate_intents_report(const struct analysis *a, struct gate_report *g)
 {
-	struct verify_result r;
-	char path[4200];
-	const char *slash = strrchr(entry, '/');
-	struct stat st;
+	const struct verify_result *r = &a->intents;
+	const struct xerr *e = &a->intents_error;
 
 	memset(g, 0, sizeof(*g));
-	snprintf(path, sizeof(path), "%.*s/intents", slash ? (int)(slash - entry) : 1,
-		 slash ? entry : ".");
-	if (stat(path, &st)) {
-		g->outcome = GATE_PASS;
-		snprintf(g->summary, sizeof(g->summary),
-			 "no intents file (%s): nothing to prove", path);
-		return 0;
-	}
-	memset(&r, 0, sizeof(r));
-	if (verify_policy(entry, incdir, rs, NULL, path, &r, e)) {
-		verify_result_free(&r);
-		if (e->code != XNFT_EXIT_FINDINGS)
-			return xerr_wrap(e, "intents");
-		/* intents that do not parse, or name what the policy lacks, fail the gate */
+	if (a->intents_unchecked) {
 		g->outcome = GATE_FAIL;
 		snprintf(g->summary, sizeof(g->summary), "the intents cannot be checked");
 		if (e->file[0] && e->line)
 			apply_append(&g->details, "%s:%d: %s\n", e->file, e->line, e->msg);
 		else
 			apply_append(&g->details, "%s\n", e->msg);
-		xerr_clear(e);
-		return 0;
+		return;
 	}
-	for (size_t i = 0; i < r.n; i++) {
+	if (!a->have_intents) {
+		g->outcome = GATE_PASS;
+		snprintf(g->summary, sizeof(g->summary),
+			 "no intents file (%s): nothing to prove", a->intents_path);
+		return;
+	}
+	for (size_t i = 0; i < r->n; i++) {
 		char *t;
 
-		if (r.items[i].holds)
+		if (r->items[i].holds)
 			continue;
-		t = verify_item_format(&r.items[i]);
+		t = verify_item_format(&r->items[i]);
 		if (t) {
 			apply_append(&g->details, "%s%s", t, t[0] && t[strlen(t) - 1] == '\n' ? "" : "\n");
 			free(t);
 		}
 	}
-	g->outcome = r.violated ? GATE_FAIL : GATE_PASS;
-	snprintf(g->summary, sizeof(g->summary), "%zu of %zu intent%s hold (%s)", r.held, r.n,
-		 r.n == 1 ? "" : "s", r.intents_path);
-	verify_result_free(&r);
-	return 0;
+	g->outcome = r->violated ? GATE_FAIL : GATE_PASS;
+	snprintf(g->summary, sizeof(g->summary), "%zu of %zu intent%s hold (%s)", r->held, r->n,
+		 r->n == 1 ? "" : "s", r->intents_path);
 }
 
 /* ---- lockout ----------------------------------------------------------------- */

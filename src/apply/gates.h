@@ -8,6 +8,7 @@
 #define XNFT_APPLY_GATES_H
 
 #include "apply/fallback.h"
+#include "analyze/analysis.h"
 #include "analyze/lint.h"
 #include "core/err.h"
 #include "core/ruleset.h"
@@ -23,24 +24,15 @@ struct gate_report {
 
 void gate_report_free(struct gate_report *g);
 
-/* Lint the loaded policy; errors fail the gate. */
-int gate_lint(const char *policy, const struct ruleset *rs, struct gate_report *g,
-	      struct xerr *e);
+/* The lint gate from lint's report: errors fail it. */
+void gate_lint_report(const struct lint_report *rep, struct gate_report *g);
 
 /*
- * The same in two halves, lint running in a child process in between (so
- * that the intents gate can run meanwhile): a lint_async job from
- * lint_async_start(policy, rs, ...) is finished into the gate's report.
+ * The intents gate from the analysis (analysis.h): the intents file next to
+ * the entry file, proved for every packet. No intents file: passes, saying
+ * so; one that cannot be checked fails.
  */
-int gate_lint_finish(struct lint_async *la, const struct ruleset *rs, struct gate_report *g,
-		     struct xerr *e);
-
-/*
- * The policy's intents file (`intents` next to its entry file), proved by
- * verify for every packet. No intents file: passes, saying so.
- */
-int gate_intents(const char *entry, const char *incdir, const struct ruleset *rs,
-		 struct gate_report *g, struct xerr *e);
+void gate_intents_report(const struct analysis *a, struct gate_report *g);
 
 /*
  * The admin's SSH connections (lockout.h: SSH_CONNECTION, sshd's sockets,

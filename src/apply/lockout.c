@@ -22,6 +22,8 @@
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack_tcp.h>
 
+#include "core/rtnl.h"
+
 void lockout_conns_free(struct lockout_conns *c)
 {
 	if (!c)
@@ -157,64 +159,6 @@ int lockout_parse_ssh_connection(const char *value, struct lockout_conn *c)
 
 /* ---- route lookup ------------------------------------------------------- */
 
-struct route_answer {
-	int type;       /* RTN_LOCAL, RTN_UNICAST, ... */
-	int oif;
-};
-
-static int route_get(int family, const void *addr, size_t alen, struct route_answer *a)
-{
-	struct {
-		struct nlmsghdr h;
-		struct rtmsg r;
-		char attrs[64];
-	} req;
-	union {
-		struct nlmsghdr h;
-		char buf[4096];
-	} ans;
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-	struct rtattr *rta;
-	ssize_t n;
-	int fd, rc = -1;
-
-	memset(&req, 0, sizeof(req));
-	memset(a, 0, sizeof(*a));
-	req.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
-	req.h.nlmsg_type = RTM_GETROUTE;
-	req.h.nlmsg_flags = NLM_F_REQUEST;
-	req.r.rtm_family = (unsigned char)family;
-	req.r.rtm_dst_len = (unsigned char)(alen * 8);
-	rta = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.h.nlmsg_len));
-	rta->rta_type = RTA_DST;
-	rta->rta_len = (unsigned short)RTA_LENGTH(alen);
-	memcpy(RTA_DATA(rta), addr, alen);
-	req.h.nlmsg_len = NLMSG_ALIGN(req.h.nlmsg_len) + RTA_ALIGN(rta->rta_len);
-
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return -1;
-	if (sendto(fd, &req, req.h.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
-		goto out;
-	n = recv(fd, &ans, sizeof(ans), 0);
-	if (n < (ssize_t)NLMSG_LENGTH(sizeof(struct rtmsg)) || ans.h.nlmsg_type != RTM_NEWROUTE)
-		goto out;
-	{
-		struct rtmsg *r = NLMSG_DATA(&ans.h);
-		int len = (int)ans.h.nlmsg_len - (int)NLMSG_LENGTH(sizeof(*r));
-
-		a->type = r->rtm_type;
-		for (rta = RTM_RTA(r); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
-			if (rta->rta_type == RTA_OIF && RTA_PAYLOAD(rta) >= sizeof(int))
-				memcpy(&a->oif, RTA_DATA(rta), sizeof(int));
-		}
-	}
-	rc = 0;
-out:
-	close(fd);
-	return rc;
-}
-
 static int addr_bytes(int family, const char *s, unsigned char buf[16], size_t *len)
 {
 	*len = family == AF_INET ? 4 : 16;
@@ -224,11 +168,12 @@ static int addr_bytes(int family, const char *s, unsigned char buf[16], size_t *
 int lockout_route_iif(int family, const char *addr, char iif[IF_NAMESIZE])
 {
 	unsigned char buf[16];
-	struct route_answer a;
+	struct rtnl_route a;
+	struct xerr ignored;   /* no route: the caller reports the interface as unknown */
 	size_t len;
 
 	iif[0] = '\0';
-	if (addr_bytes(family, addr, buf, &len) || route_get(family, buf, len, &a))
+	if (addr_bytes(family, addr, buf, &len) || rtnl_route_get(family, buf, len, &a, &ignored))
 		return -1;
 	/* a client on this host itself talks over loopback */
 	if (a.type == RTN_LOCAL) {
@@ -245,10 +190,11 @@ int lockout_route_iif(int family, const char *addr, char iif[IF_NAMESIZE])
 static bool is_local(int family, const char *addr)
 {
 	unsigned char buf[16];
-	struct route_answer a;
+	struct rtnl_route a;
+	struct xerr ignored;
 	size_t len;
 
-	if (addr_bytes(family, addr, buf, &len) || route_get(family, buf, len, &a))
+	if (addr_bytes(family, addr, buf, &len) || rtnl_route_get(family, buf, len, &a, &ignored))
 		return false;
 	return a.type == RTN_LOCAL;
 }

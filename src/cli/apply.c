@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "apply/apply.h"
+#include "core/config.h"
 #include "core/err.h"
 #include "core/paths.h"
 
@@ -37,6 +38,7 @@ static void usage(FILE *out)
 		"\n"
 		"Options:\n"
 		"  --confirm SECS   keep the new policy only if 'xnft confirm' comes within SECS s\n"
+		"                   (seconds, or a duration in whole seconds: 90s, 5m, 1h)\n"
 		"  --force          apply despite lint errors\n"
 		"  --force-intents  apply despite failing intents\n"
 		"  --dry-run        steps 1-5, then print what would change; the kernel is untouched\n"
@@ -54,15 +56,16 @@ struct apply_cli {
 	char what[512];
 };
 
+/* --confirm's value in the one duration grammar (60, 90s, 5m), whole seconds only. */
 static int parse_secs(const char *s, int *out)
 {
-	char *end;
-	long v = strtol(s, &end, 10);
+	struct xerr ignored;
+	uint64_t ms;
 
-	/* strtol would skip blanks and take a sign: only digits are seconds */
-	if (!isdigit((unsigned char)s[0]) || end == s || *end || v < 1 || v > APPLY_CONFIRM_MAX)
+	if (config_parse_duration(s, &ms, &ignored) < 0 || ms % 1000 || ms < 1000 ||
+	    ms / 1000 > APPLY_CONFIRM_MAX)
 		return -1;
-	*out = (int)v;
+	*out = (int)(ms / 1000);
 	return 0;
 }
 
@@ -95,7 +98,7 @@ static int parse_args(int argc, char **argv, struct apply_cli *c)
 		switch (ch) {
 		case 'c':
 			if (parse_secs(optarg, &c->o.confirm_secs)) {
-				fprintf(stderr, "xnft apply: --confirm takes seconds, 1 to %d: '%s'\n",
+				fprintf(stderr, "xnft apply: --confirm takes seconds (60, 90s, 5m), 1 to %d: '%s'\n",
 					APPLY_CONFIRM_MAX, optarg);
 				fprintf(stderr, "  hint: --confirm 60 gives a minute to run 'xnft confirm'\n");
 				return XNFT_EXIT_USAGE;

@@ -14,8 +14,9 @@
 
 #include <jansson.h>
 
-#include "ban/control.h"
+#include "daemon/control.h"
 #include "core/config.h"
+#include "cli/control_client.h"
 #include "cli/json.h"
 #include "core/err.h"
 #include "core/timefmt.h"
@@ -52,52 +53,10 @@ struct bans_cli {
 	char **argv;
 };
 
-static int socket_of(const struct bans_cli *o, char *buf, size_t size, struct xerr *e)
-{
-	if (o->socket) {
-		snprintf(buf, size, "%s", o->socket);
-		return 0;
-	}
-	return config_socket_of(o->config, buf, size, e);
-}
-
+/* Ask the daemon o names (--socket, --config); errors printed, NULL with *rc set. */
 static json_t *ask(const struct bans_cli *o, const char *req, int *rc)
 {
-	char path[CONFIG_PATH_MAX], *text;
-	struct xerr e;
-	json_t *j;
-
-	if (socket_of(o, path, sizeof(path), &e) < 0) {
-		cli_error(&e);
-		*rc = e.code;
-		return NULL;
-	}
-	if (control_request(path, req, &text, &e) < 0) {
-		cli_error(&e);
-		*rc = XNFT_EXIT_USAGE;
-		return NULL;
-	}
-	j = json_loads(text, 0, NULL);
-	free(text);
-	if (!j) {
-		xerr_set(&e, XNFT_EXIT_USAGE, "unreadable reply from the daemon at %s", path);
-		cli_error(&e);
-		*rc = XNFT_EXIT_USAGE;
-		return NULL;
-	}
-	if (!json_is_true(json_object_get(j, "ok"))) {
-		const char *err = json_string_value(json_object_get(j, "error"));
-		const char *hint = json_string_value(json_object_get(j, "hint"));
-
-		xerr_set(&e, XNFT_EXIT_FINDINGS, "%s", err ? err : "refused");
-		xerr_hint(&e, "%s", hint ? hint : "");
-		cli_error(&e);
-		json_decref(j);
-		*rc = XNFT_EXIT_FINDINGS;
-		return NULL;
-	}
-	*rc = XNFT_EXIT_OK;
-	return j;
+	return cli_daemon_ask(o->socket, o->config, req, rc);
 }
 
 static void fmt_time(long long t, char *buf, size_t size)

@@ -16,10 +16,7 @@
 #include <limits.h>
 #include <unistd.h>
 
-#include "analyze/exposure.h"
-#include "analyze/lint.h"
-#include "analyze/symexec.h"
-#include "analyze/verify.h"
+#include "analyze/analysis.h"
 #include "apply/fit.h"
 #include "cli/json.h"
 #include "cli/printers.h"
@@ -274,131 +271,34 @@ static void print_summary(const struct check_opts *o, const struct ruleset *rs,
 		cli_exposure_print(o->live ? "live ruleset" : o->policy, x);
 }
 
-/* The intents file next to the policy's entry file; 0 with *have = false when there is none. */
-static int find_intents(const struct check_opts *o, char *entry, size_t entry_len, char *incdir,
-			size_t incdir_len, char *intents, size_t intents_len, bool *have,
-			struct xerr *e)
-{
-	*have = false;
-	if (o->live)
-		return 0;
-	if (policy_resolve(o->policy, entry, entry_len, incdir, incdir_len, e))
-		return -1;
-	snprintf(intents, intents_len, "%s/intents", incdir);
-	*have = access(intents, F_OK) == 0;
-	return 0;
-}
-
-/*
- * The exposure (when asked) and the intents (when there are any), both
- * from one engine: the exposure first, so that it sees the engine exactly
- * as `xnft exposure` would.
- */
-static int run_engine(const struct check_opts *o, const struct ruleset *rs, char *incdir,
-		      size_t incdir_len, struct exposure *x, struct verify_result *vr,
-		      bool *have_intents, struct xerr *e)
-{
-	char entry[PATH_MAX], intents[PATH_MAX + 16];
-	struct sx_engine g;
-	int rc = 0;
-
-	if (find_intents(o, entry, sizeof(entry), incdir, incdir_len, intents, sizeof(intents),
-			 have_intents, e))
-		return -1;
-	if (!o->exposure && !*have_intents)
-		return 0;
-	if (sx_engine_start(rs, &g, e))
-		return -1;
-	if (o->exposure)
-		rc = exposure_compute(rs, &g, &(struct exposure_query){ NULL, o->only_new }, x, e);
-	if (!rc && *have_intents) {
-		rc = verify_policy(entry, incdir, rs, &g, intents, vr, e);
-		if (rc) {
-			*have_intents = false;
-			if (o->exposure)
-				exposure_free(x);
-		}
-	}
-	sx_engine_stop(&g);
-	return rc;
-}
-
-/* Lint the loaded policy (the live ruleset has no sources: model only). */
-static int run_lint(const struct check_opts *o, const struct ruleset *rs,
-		    struct lint_report *lr, struct xerr *e)
-{
-	if (o->live)
-		return lint_ruleset(rs, NULL, lr, e);
-	return lint_check(o->policy, rs, lr, e);
-}
-
-/*
- * Lint, and the exposure and intents, side by side: lint in a child
- * process while this one runs the shared engine; in turn when no child can
- * be made. A lint error is the one reported when both fail.
- */
-static int run_analyses(const struct check_opts *o, const struct ruleset *rs,
-			struct lint_report *lr, char *incdir, size_t incdir_len,
-			struct exposure *x, struct verify_result *vr, bool *have_intents,
-			struct xerr *e)
-{
-	struct lint_async la;
-	struct xerr le;
-	int lrc, erc;
-
-	xerr_clear(&le);
-	if (lint_async_start(o->live ? NULL : o->policy, rs, &la, &le)) {
-		if (run_lint(o, rs, lr, e))
-			return -1;
-		return run_engine(o, rs, incdir, incdir_len, x, vr, have_intents, e);
-	}
-	erc = run_engine(o, rs, incdir, incdir_len, x, vr, have_intents, e);
-	lrc = lint_async_finish(&la, rs, lr, &le);
-	if (lrc) {
-		*e = le;
-		if (!erc) {
-			if (*have_intents)
-				verify_result_free(vr);
-			*have_intents = false;
-			if (o->exposure)
-				exposure_free(x);
-		}
-		return -1;
-	}
-	if (erc)
-		lint_report_free(lr);
-	return erc;
-}
-
 /* Lint and prove what loaded; print it all. Frees rs. */
 static int check_loaded(const struct check_opts *o, struct ruleset *rs)
 {
-	struct lint_report lr = { 0 };
-	struct verify_result vr;
-	struct exposure x = { 0 };
-	char incdir[PATH_MAX] = "";
-	bool have_intents = false, refused;
+	const struct analysis_request q = { o->live ? NULL : o->policy, rs, o->exposure, o->only_new };
+	struct analysis a;
+	bool refused;
 	struct xerr e, refusal;
 	int rc;
 
 	xerr_clear(&e);
 	xerr_clear(&refusal);
 	refused = !o->live && apply_fits(rs, o->policy, &refusal);
-	if (run_analyses(o, rs, &lr, incdir, sizeof(incdir), &x, &vr, &have_intents, &e)) {
+	if (analysis_run(&q, &a, &e)) {
 		cli_error(&e);
 		ruleset_free(rs);
-		lint_report_free(&lr);
 		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
 	}
-	print_summary(o, rs, &lr, incdir, have_intents ? &vr : NULL, o->exposure ? &x : NULL,
-		      refused ? &refusal : NULL);
-	if (o->exposure)
-		exposure_free(&x);
-	rc = lint_count(&lr, LINT_ERROR) || (have_intents && vr.violated) || !rs->ntables ?
-		XNFT_EXIT_FINDINGS : XNFT_EXIT_OK;
-	if (have_intents)
-		verify_result_free(&vr);
-	lint_report_free(&lr);
+	if (a.intents_unchecked) {
+		cli_error(&a.intents_error);
+		analysis_free(&a);
+		ruleset_free(rs);
+		return XNFT_EXIT_FINDINGS;
+	}
+	print_summary(o, rs, &a.lint, a.incdir, a.have_intents ? &a.intents : NULL,
+		      o->exposure ? &a.exposure : NULL, refused ? &refusal : NULL);
+	rc = lint_count(&a.lint, LINT_ERROR) || (a.have_intents && a.intents.violated) ||
+	     !rs->ntables ? XNFT_EXIT_FINDINGS : XNFT_EXIT_OK;
+	analysis_free(&a);
 	ruleset_free(rs);
 	return rc;
 }

@@ -16,7 +16,7 @@
 
 #include <jansson.h>
 
-#include "ban/control.h"
+#include "cli/control_client.h"
 #include "cli/json.h"
 #include "core/config.h"
 #include "core/err.h"
@@ -192,54 +192,10 @@ static int check(const struct daemon_cli *o)
 	return XNFT_EXIT_OK;
 }
 
-/* The socket of the daemon we talk to: --socket, else the config's, else the default. */
-static int socket_of(const struct daemon_cli *o, char *buf, size_t size, struct xerr *e)
-{
-	if (o->socket) {
-		snprintf(buf, size, "%s", o->socket);
-		return 0;
-	}
-	return config_socket_of(o->config, buf, size, e);
-}
-
-/* Send a request; print an error reply. Returns the parsed reply or NULL (rc set). */
+/* Ask the daemon o names (--socket, --config); errors printed, NULL with *rc set. */
 static json_t *ask(const struct daemon_cli *o, const char *req, int *rc)
 {
-	char path[CONFIG_PATH_MAX], *text;
-	json_t *j;
-	struct xerr e;
-
-	if (socket_of(o, path, sizeof(path), &e) < 0) {
-		cli_error(&e);
-		*rc = e.code;
-		return NULL;
-	}
-	if (control_request(path, req, &text, &e) < 0) {
-		cli_error(&e);
-		*rc = XNFT_EXIT_USAGE;
-		return NULL;
-	}
-	j = json_loads(text, 0, NULL);
-	free(text);
-	if (!j) {
-		xerr_set(&e, XNFT_EXIT_USAGE, "unreadable reply from %s", path);
-		cli_error(&e);
-		*rc = XNFT_EXIT_USAGE;
-		return NULL;
-	}
-	if (!json_is_true(json_object_get(j, "ok"))) {
-		const char *hint = json_string_value(json_object_get(j, "hint"));
-
-		xerr_set(&e, XNFT_EXIT_FINDINGS, "%s",
-			 json_string_value(json_object_get(j, "error")) ?: "?");
-		xerr_hint(&e, "%s", hint ? hint : "");
-		cli_error(&e);
-		json_decref(j);
-		*rc = XNFT_EXIT_FINDINGS;
-		return NULL;
-	}
-	*rc = XNFT_EXIT_OK;
-	return j;
+	return cli_daemon_ask(o->socket, o->config, req, rc);
 }
 
 static long long num(json_t *o, const char *a, const char *b)

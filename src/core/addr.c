@@ -31,18 +31,27 @@ unsigned prefix_max_len(int family)
 	return family == AF_INET6 ? 128 : 32;
 }
 
+void addr_prefix_bounds(const unsigned char *a, size_t len, unsigned plen, unsigned char *lo,
+			unsigned char *hi)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned bits = plen > i * 8 ? plen - (unsigned)i * 8 : 0;
+		unsigned char keep = bits >= 8 ? 0xff : (unsigned char)(0xff << (8 - bits));
+		unsigned char b = a[i];
+
+		if (lo)
+			lo[i] = b & keep;
+		if (hi)
+			hi[i] = b | (unsigned char)~keep;
+	}
+}
+
 void prefix_mask(struct prefix *p)
 {
 	unsigned bytes = prefix_max_len(p->family) / 8;
 
-	for (unsigned i = 0; i < sizeof(p->addr); i++) {
-		unsigned first_bit = i * 8;
-
-		if (i >= bytes || first_bit >= p->len)
-			p->addr[i] = 0;
-		else if (first_bit + 8 > p->len)
-			p->addr[i] &= (unsigned char)(0xff << (first_bit + 8 - p->len));
-	}
+	addr_prefix_bounds(p->addr, bytes, p->len, p->addr, NULL);
+	memset(p->addr + bytes, 0, sizeof(p->addr) - bytes);
 }
 
 void prefix_format_addr(const struct prefix *p, char *buf, size_t size)

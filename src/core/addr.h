@@ -52,6 +52,13 @@ void prefix_format_addr(const struct prefix *p, char *buf, size_t size);
 /* Clear the bits below p->len. */
 void prefix_mask(struct prefix *p);
 
+/*
+ * The lowest (lo) and highest (hi) address of the plen-bit prefix that
+ * holds a, each len bytes, network order; lo or hi may be NULL, or a itself.
+ */
+void addr_prefix_bounds(const unsigned char *a, size_t len, unsigned plen, unsigned char *lo,
+			unsigned char *hi);
+
 bool prefix_equal(const struct prefix *a, const struct prefix *b);
 
 /* Every address of inner is in outer (same family; a prefix contains itself). */

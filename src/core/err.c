@@ -35,11 +35,9 @@ int xerr_set(struct xerr *e, int code, const char *fmt, ...)
 	return -1;
 }
 
-int xerr_at(struct xerr *e, int code, const char *file, int line, int col,
-	    const char *fmt, ...)
+int xerr_vat(struct xerr *e, int code, const char *file, int line, int col,
+	     const char *fmt, va_list ap)
 {
-	va_list ap;
-
 	if (!e)
 		return -1;
 	xerr_clear(e);
@@ -47,10 +45,20 @@ int xerr_at(struct xerr *e, int code, const char *file, int line, int col,
 	snprintf(e->file, sizeof(e->file), "%s", file ? file : "");
 	e->line = line;
 	e->col = col;
-	va_start(ap, fmt);
 	set_msg(e, fmt, ap);
-	va_end(ap);
 	return -1;
+}
+
+int xerr_at(struct xerr *e, int code, const char *file, int line, int col,
+	    const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = xerr_vat(e, code, file, line, col, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 int xerr_hint(struct xerr *e, const char *fmt, ...)

@@ -8,9 +8,10 @@
 #ifndef XNFT_CORE_ERR_H
 #define XNFT_CORE_ERR_H
 
+#include <stdarg.h>
 #include <stdio.h>
 
-/* Exit codes shared by every command (SPEC §3). */
+/* Exit codes shared by every command (docs/design.md §1). */
 enum xnft_exit {
 	XNFT_EXIT_OK = 0,
 	XNFT_EXIT_FINDINGS = 1, /* findings, violation, invalid input */
@@ -38,6 +39,10 @@ int xerr_set(struct xerr *e, int code, const char *fmt, ...)
 /* Same, with a source location. */
 int xerr_at(struct xerr *e, int code, const char *file, int line, int col,
 	    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* The same from a va_list, for a caller's own located-error helper. */
+int xerr_vat(struct xerr *e, int code, const char *file, int line, int col,
+	     const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
 
 /* Set the hint of an error already set; returns -1. */
 int xerr_hint(struct xerr *e, const char *fmt, ...)

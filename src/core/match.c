@@ -603,14 +603,14 @@ static int perr(const struct parser *ps, int col, const char *fmt, ...)
 
 static int perr(const struct parser *ps, int col, const char *fmt, ...)
 {
-	char msg[sizeof(ps->e->msg)];
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = xerr_vat(ps->e, XNFT_EXIT_FINDINGS, ps->src->file ? ps->src->file : "",
+		      ps->src->line, col, fmt, ap);
 	va_end(ap);
-	return xerr_at(ps->e, XNFT_EXIT_FINDINGS, ps->src->file ? ps->src->file : "",
-		       ps->src->line, col, "%s", msg);
+	return rc;
 }
 
 /* "expected WHAT after 'AFTER', got 'TOK'" (or "got nothing" at the end). */

@@ -3,7 +3,7 @@
  * Packet words: nft's own match words, as xnft reads them in a PACKET
  * (`xnft trace PACKET`, packet.h) and in an intents file (intents.h). A
  * sequence of words becomes a list of field constraints over the header
- * space of SPEC §5. Rulesets never come through here: they are read from
+ * space of docs/design.md §2. Rulesets never come through here: they are read from
  * libnftables' JSON (ruleset.h). This grammar describes packets, so where
  * nft's rule semantics and a packet description differ, the packet wins
  * (tcp flags, below) and the difference is written down here.

@@ -159,14 +159,14 @@ static int berr(const struct builder *b, int col, const char *fmt, ...)
 
 static int berr(const struct builder *b, int col, const char *fmt, ...)
 {
-	char msg[sizeof(b->e->msg)];
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = xerr_vat(b->e, XNFT_EXIT_FINDINGS, b->src->file ? b->src->file : "", b->src->line,
+		      col, fmt, ap);
 	va_end(ap);
-	return xerr_at(b->e, XNFT_EXIT_FINDINGS, b->src->file ? b->src->file : "", b->src->line,
-		       col, "%s", msg);
+	return rc;
 }
 
 /* The written condition an implied one comes from (same column, not implied). */

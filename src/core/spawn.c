@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/fdio.h"
 
 extern char **environ;
@@ -218,14 +219,6 @@ int spawn_start(char *const argv[], const char *log_path, pid_t *pid, struct xer
 	return 0;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Fields of /proc/PID/stat after the command name; NULL when the process is gone. */
 static const char *proc_stat_fields(pid_t pid, char *buf, size_t len)
 {
@@ -302,12 +295,12 @@ static int process_gone(pid_t pid)
 
 static int wait_gone(pid_t pid, int timeout_ms)
 {
-	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	long long deadline = clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 
 	for (;;) {
 		if (process_gone(pid))
 			return 1;
-		if (now_ms() >= deadline)
+		if (clock_mono_ms() >= deadline)
 			return 0;
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		nanosleep(&ts, NULL);

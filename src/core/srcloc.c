@@ -13,16 +13,14 @@
 #include "core/srcloc.h"
 
 #include <errno.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "core/nftsrc.h"
 #include "core/ruleset.h"
 
 #define MAX_BLOCKS 32
-#define MAX_INCLUDE_DEPTH 16
 #define MAX_WORDS 8
 
 enum block_kind { BLK_TOP, BLK_TABLE, BLK_CHAIN, BLK_SKIP };
@@ -344,57 +342,21 @@ static void open_block(struct scan *S, const char *text)
 
 static void scan_file(struct scan *S, const char *path);
 
-static bool has_glob(const char *s)
+static int include_file(void *ctx, const char *path)
 {
-	return strpbrk(s, "*?[") != NULL;
+	scan_file(ctx, path);
+	return 0;
 }
 
 static void include_pattern(struct scan *S, const char *pattern)
 {
-	char path[4096];
-	glob_t g;
-
 #ifdef XNFT_FUZZING
 	/* fuzzed text must not read the build machine's files */
-	(void)path;
-	(void)g;
 	(void)S;
 	(void)pattern;
 	return;
 #endif
-	if (pattern[0] == '/') {
-		if (!has_glob(pattern)) {
-			scan_file(S, pattern);
-			return;
-		}
-		if (glob(pattern, 0, NULL, &g) == 0)
-			for (size_t k = 0; k < g.gl_pathc; k++)
-				scan_file(S, g.gl_pathv[k]);
-		globfree(&g);
-		return;
-	}
-	for (size_t i = 0; i < S->ndirs; i++) {
-		int rc;
-
-		snprintf(path, sizeof(path), "%s/%s", S->dirs[i], pattern);
-		if (!has_glob(pattern)) {
-			FILE *f = fopen(path, "r");
-
-			if (!f)
-				continue;
-			fclose(f);
-			scan_file(S, path);
-			return;
-		}
-		rc = glob(path, 0, NULL, &g);
-		if (rc == 0) {
-			for (size_t k = 0; k < g.gl_pathc; k++)
-				scan_file(S, g.gl_pathv[k]);
-			globfree(&g);
-			return;
-		}
-		globfree(&g);
-	}
+	nftsrc_include(pattern, S->dirs, S->ndirs, include_file, S);
 }
 
 static bool is_chain_header(const struct words *W)
@@ -625,59 +587,14 @@ static void scan_text(struct scan *S, const char *file, const char *text, size_t
 	}
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-	struct stat st;
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-	FILE *f;
-
-	/* only regular files: an include of /dev/stdin must not block the scan */
-	if (stat(path, &st) || !S_ISREG(st.st_mode))
-		return NULL;
-	f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	for (;;) {
-		size_t r;
-
-		if (n + 4096 + 1 > cap) {
-			size_t ncap = cap ? cap * 2 : 8192;
-			char *p;
-
-			if (ncap > (64u << 20)) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			p = realloc(buf, ncap);
-			if (!p) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = p;
-			cap = ncap;
-		}
-		r = fread(buf + n, 1, cap - n - 1, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
 static void scan_file(struct scan *S, const char *path)
 {
 	size_t len;
 	char *text;
 
-	if (S->includes >= MAX_INCLUDE_DEPTH)
+	if (S->includes >= NFTSRC_MAX_DEPTH)
 		return;
-	text = read_file(path, &len);
+	text = nftsrc_read(path, &len);
 	if (!text)
 		return;
 	S->out->files++;

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ban/control.h"
+#include "daemon/control.h"
 #include "ban/engine.h"
 #include "ban/kernel.h"
 #include "ban/notify.h"

@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "core/config.h"
+
 /*
  * The default policy's prefixes (docs/log-prefixes.md) and the hook each is
  * logged from. test_events checks that every `log prefix "XNFT-..."` of the
@@ -202,58 +204,21 @@ int64_t event_now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static int64_t unit_us(char c)
-{
-	switch (c) {
-	case 's': return 1000000LL;
-	case 'm': return 60LL * 1000000;
-	case 'h': return 3600LL * 1000000;
-	case 'd': return 86400LL * 1000000;
-	case 'w': return 7 * 86400LL * 1000000;
-	}
-	return 0;
-}
-
-/* Ten years: longer is a typo, and the sum must not overflow. */
-#define DURATION_MAX_US (3650LL * 86400 * 1000000)
-
+/* The one duration grammar (config_parse_duration): 500ms, 90s, 1h30m, 2d, 1w, bare seconds. */
 int event_parse_duration(const char *text, int64_t *usec, struct xerr *e)
 {
-	const char *p = text;
-	int64_t total = 0;
+	uint64_t ms;
 
 	*usec = 0;
-	if (!*p)
-		goto bad;
-	while (*p) {
-		int64_t n = 0, unit;
-		int digits = 0;
-
-		while (*p >= '0' && *p <= '9') {
-			if (++digits > 9)
-				goto bad;
-			n = n * 10 + (*p++ - '0');
-		}
-		if (!digits)
-			goto bad;
-		if (!*p && total == 0 && p == text + digits) {
-			unit = 1000000LL;   /* a bare number: seconds */
-		} else {
-			unit = unit_us(*p);
-			if (!unit)
-				goto bad;
-			p++;
-		}
-		total += n * unit;
-		if (total > DURATION_MAX_US)
-			goto bad;
+	if (config_parse_duration(text, &ms, e) < 0) {
+		e->code = XNFT_EXIT_USAGE;   /* a command-line value, not a file's */
+		return -1;
 	}
-	*usec = total;
+	/* more than ten years back is a typo */
+	if (ms > CONFIG_BANTIME_MAX_MS)
+		return xerr_set(e, XNFT_EXIT_USAGE, "duration '%.64s' is too large", text);
+	*usec = (int64_t)ms * 1000;
 	return 0;
-bad:
-	xerr_set(e, XNFT_EXIT_USAGE, "'%.64s' is not a duration", text);
-	return xerr_hint(e, "write a number with a unit: 90s, 10m, 1h30m, 2d, 1w (a bare number "
-			 "is seconds)");
 }
 
 int event_parse_since(const char *text, int64_t now_us, int64_t *since_us, struct xerr *e)

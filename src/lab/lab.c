@@ -20,7 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ban/control.h"
+#include "daemon/control.h"
+#include "core/clock.h"
 #include "core/netns.h"
 #include "core/nftctx.h"
 #include "core/spawn.h"
@@ -30,14 +31,6 @@
 #define LAB_STR(x)  LAB_STR_(x)
 
 static const char *const lab_netns[3] = { LAB_NS_INTERNET, LAB_NS_HOST, LAB_NS_PEER1 };
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sleep_ms(long ms)
 {
@@ -383,24 +376,24 @@ static int load_policy(struct xerr *e)
 /* Nudge peer1 to handshake and wait (bounded) until it reports one. */
 static int wait_handshake(struct lab_state *st, lab_stop_flag *stop, struct xerr *e)
 {
-	long long t0 = mono_ms(), last_nudge = -10000, when = 0;
+	long long t0 = clock_mono_ms(), last_nudge = -10000, when = 0;
 	struct lab_probe nudge = {
 		.ns = LAB_NS_PEER1, .kind = PROBE_UDP, .dst = LAB_HOST_MESH4,
 		.port = LAB_UDP_DNS, .count = 1, .timeout_ms = 50,
 	};
 
-	while (mono_ms() - t0 < 10000) {
+	while (clock_mono_ms() - t0 < 10000) {
 		if (interrupted(stop, e))
 			return -1;
-		if (mono_ms() - last_nudge >= 1000) {
+		if (clock_mono_ms() - last_nudge >= 1000) {
 			if (lab_probe_run(&nudge, e))
 				return -1;
-			last_nudge = mono_ms();
+			last_nudge = clock_mono_ms();
 		}
 		if (lab_wg_latest_handshake(LAB_NS_PEER1, LAB_WG_PEER1, &when, e))
 			return -1;
 		if (when > 0) {
-			st->handshake_ms = (long)(mono_ms() - t0);
+			st->handshake_ms = (long)(clock_mono_ms() - t0);
 			return 0;
 		}
 		sleep_ms(100);
@@ -450,10 +443,10 @@ static int write_daemon_conf(struct xerr *e)
 /* Bounded: the daemon answers on its socket once its event source is open. */
 static int daemon_wait_ready(pid_t pid, lab_stop_flag *stop, struct xerr *e)
 {
-	long long t0 = mono_ms();
+	long long t0 = clock_mono_ms();
 	char tail[256];
 
-	while (mono_ms() - t0 < 15000) {
+	while (clock_mono_ms() - t0 < 15000) {
 		struct xerr ignored;
 		char *reply = NULL;
 		int status;

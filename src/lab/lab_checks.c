@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
+
 /* Comments of the rules that decide each probe, from policy/rules/. */
 #define RULE_CATCHALL   "catch-all: drop what no rule allowed"
 #define RULE_CATCHICMP  "catch-all: drop unmatched ICMP "
@@ -206,19 +208,11 @@ static int handshake_check(struct lab_report *rep, const struct check_spec *s,
 
 /* ----- the scanner: the ban daemon at work ----- */
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Poll BANNED4 (bounded) until addr is in it; found is NULL-safe. */
 static int wait_banned(struct runner *r, const char *addr, struct lab_set *set,
 		       const struct lab_set_elem **found, long long *waited, struct xerr *e)
 {
-	long long t0 = now_ms();
+	long long t0 = clock_mono_ms();
 
 	*found = NULL;
 	do {
@@ -230,8 +224,8 @@ static int wait_banned(struct runner *r, const char *addr, struct lab_set *set,
 		if (*found)
 			break;
 		sleep_ms(100);
-	} while (now_ms() - t0 < 5000);
-	*waited = now_ms() - t0;
+	} while (clock_mono_ms() - t0 < 5000);
+	*waited = clock_mono_ms() - t0;
 	return 0;
 }
 

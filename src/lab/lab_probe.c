@@ -24,17 +24,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/netns.h"
 #include "core/nftctx.h"
 #include "core/spawn.h"
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 const char *lab_probe_result_name(enum lab_probe_result r)
 {
@@ -145,11 +138,11 @@ static int probe_tcp(const struct lab_probe *p, struct probe_out *o, struct xerr
 		return 0;
 	}
 	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-	long long deadline = mono_ms() + p->timeout_ms;
+	long long deadline = clock_mono_ms() + p->timeout_ms;
 	int n;
 	/* A signal (Ctrl-C reaches the whole process group) must not end the wait early. */
 	do {
-		long long left = deadline - mono_ms();
+		long long left = deadline - clock_mono_ms();
 		n = left > 0 ? poll(&pfd, 1, (int)left) : 0;
 	} while (n < 0 && errno == EINTR);
 	if (n <= 0) {
@@ -168,7 +161,7 @@ static int probe_tcp(const struct lab_probe *p, struct probe_out *o, struct xerr
 static int wait_reply(int fd, long long deadline, int want_type)
 {
 	for (;;) {
-		long long left = deadline - mono_ms();
+		long long left = deadline - clock_mono_ms();
 		if (left <= 0)
 			return 0;
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -204,7 +197,7 @@ static int probe_udp(const struct lab_probe *p, struct probe_out *o, struct xerr
 		if (send(fd, payload, sizeof(payload) - 1, 0) >= 0)
 			sent++;
 	}
-	int r = wait_reply(fd, mono_ms() + p->timeout_ms, -1);
+	int r = wait_reply(fd, clock_mono_ms() + p->timeout_ms, -1);
 	close(fd);
 	if (r > 0)
 		o->result = PROBE_ANSWERED;
@@ -241,7 +234,7 @@ static int probe_icmp(const struct lab_probe *p, struct probe_out *o, struct xer
 		if (send(fd, pkt, sizeof(pkt), 0) >= 0)
 			sent++;
 	}
-	int r = wait_reply(fd, mono_ms() + p->timeout_ms,
+	int r = wait_reply(fd, clock_mono_ms() + p->timeout_ms,
 			   fam == AF_INET ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY);
 	close(fd);
 	if (r > 0)
@@ -256,7 +249,7 @@ static int probe_icmp(const struct lab_probe *p, struct probe_out *o, struct xer
 static int probe_child(void *arg, struct xerr *e)
 {
 	struct probe_job *job = arg;
-	long long t0 = mono_ms();
+	long long t0 = clock_mono_ms();
 	int rc;
 
 	switch (job->p->kind) {
@@ -265,7 +258,7 @@ static int probe_child(void *arg, struct xerr *e)
 	case PROBE_ICMP: rc = probe_icmp(job->p, job->out, e); break;
 	default:         return xerr_set(e, 2, "probe: unknown kind %d", (int)job->p->kind);
 	}
-	job->out->elapsed_ms = (long)(mono_ms() - t0);
+	job->out->elapsed_ms = (long)(clock_mono_ms() - t0);
 	return rc;
 }
 
@@ -614,11 +607,11 @@ static int scan_child(void *arg, struct xerr *e)
 		pfd[n].revents = 0;
 		n++;
 	}
-	long long deadline = mono_ms() + s->timeout_ms;
+	long long deadline = clock_mono_ms() + s->timeout_ms;
 	size_t pending = n;
 
 	while (pending > 0) {
-		long long left = deadline - mono_ms();
+		long long left = deadline - clock_mono_ms();
 		if (left <= 0)
 			break;
 		int r = poll(pfd, n, (int)left);

@@ -18,19 +18,12 @@
 #include "analyze/exposure.h"
 #include "analyze/symexec.h"
 #include "analyze/verify.h"
+#include "core/clock.h"
 #include "core/netns.h"
 #include "core/policy_load.h"
 #include "core/ruleset.h"
 
 #define LAB_WAN_IF "eth0"
-
-static long elapsed_ms(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000L + (t.tv_nsec - t0->tv_nsec) / 1000000L;
-}
 
 static void add_lines(struct lab_proof *p, const struct ds_lines *l, int forward)
 {
@@ -118,15 +111,15 @@ static int prove_child(void *arg, struct xerr *e)
 {
 	struct lab_proof *p = arg;
 	struct ruleset *rs = NULL;
-	struct timespec t0;
+	long long t0;
 	int rc;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_mono_ms();
 	if (policy_load_live(&rs, e))
 		return -1;
 	rc = prove_here(p, rs, e);
 	ruleset_free(rs);
-	p->elapsed_ms = elapsed_ms(&t0);
+	p->elapsed_ms = (long)(clock_mono_ms() - t0);
 	return rc;
 }
 

@@ -20,6 +20,7 @@
 
 #include "core/addr.h"
 #include "core/fdio.h"
+#include "core/strbuf.h"
 
 #define MESH_MIN_LEN4  8
 #define MESH_MIN_LEN6  16
@@ -545,9 +546,7 @@ struct render_ctx {
 	const char *path;
 	struct xerr *e;
 	char set_name[64];    /* the last `set NAME {` seen, for messages */
-	char *out;
-	size_t len, cap;
-	bool oom;
+	struct strbuf out;
 	bool existing;        /* re-rendering a tree on disk, not the shipped text */
 	bool in_services;     /* just after the services marker: owned rules follow */
 	struct policy_values *read;   /* reading values back instead of rendering */
@@ -556,30 +555,12 @@ struct render_ctx {
 
 static void out_add(struct render_ctx *c, const char *s, size_t n)
 {
-	if (c->oom)
-		return;
-	if (c->len + n + 1 > c->cap) {
-		size_t cap = c->cap ? c->cap : 4096;
-		char *p;
-
-		while (c->len + n + 1 > cap)
-			cap *= 2;
-		p = realloc(c->out, cap);
-		if (!p) {
-			c->oom = true;
-			return;
-		}
-		c->out = p;
-		c->cap = cap;
-	}
-	memcpy(c->out + c->len, s, n);
-	c->len += n;
-	c->out[c->len] = '\0';
+	strbuf_add(&c->out, s, n);
 }
 
 static void out_str(struct render_ctx *c, const char *s)
 {
-	out_add(c, s, strlen(s));
+	strbuf_adds(&c->out, s);
 }
 
 static void out_printf(struct render_ctx *c, const char *fmt, ...)
@@ -587,18 +568,11 @@ static void out_printf(struct render_ctx *c, const char *fmt, ...)
 
 static void out_printf(struct render_ctx *c, const char *fmt, ...)
 {
-	char buf[512];
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	strbuf_vaddf(&c->out, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(buf)) {
-		c->oom = true;
-		return;
-	}
-	out_add(c, buf, (size_t)n);
 }
 
 /* A broken marker in the embedded policy: a bug in xnft, not the user's doing. */
@@ -1026,7 +1000,7 @@ static int render_log_line(struct render_ctx *c, const struct line *l)
 	int n;
 
 	if (!buf) {
-		c->oom = true;
+		c->out.oom = true;
 		return 0;
 	}
 	n = policy_render_log_line(l->s, l->len, c->v->log_group, buf, size);
@@ -1112,14 +1086,12 @@ static int render_text(struct render_ctx *c, const char *text, size_t size, char
 		return -1;
 	out_add(c, "", 0);
 	if (each_line(c, text, size, render_one, (void *)(text + size)) < 0) {
-		free(c->out);
+		strbuf_free(&c->out);
 		return -1;
 	}
-	if (c->oom) {
-		free(c->out);
+	*out = strbuf_take(&c->out);
+	if (!*out)
 		return xerr_set(c->e, XNFT_EXIT_USAGE, "%s: out of memory while rendering", c->path);
-	}
-	*out = c->out;
 	return 0;
 }
 

@@ -127,6 +127,13 @@ for c in apply confirm rollback status boot; do
 done
 out=$(xn apply --confirm 0 "$POL_A" 2>&1); rc=$?
 check_eq "--confirm 0 is a usage error" 2 "$rc"
+# --confirm reads the one duration grammar, in whole seconds
+out=$(xn apply --confirm 500ms "$POL_A" 2>&1); rc=$?
+check_eq "--confirm 500ms (not whole seconds): exit 2" 2 "$rc"
+check_match "... says what it takes" "--confirm takes seconds" "$out"
+out=$(xn apply --confirm 2m --dry-run "$POL_A" 2>&1); rc=$?
+check_eq "--confirm 2m --dry-run: exit 2" 2 "$rc"
+check_match "... 2m is read as a duration (the refusal is --dry-run's)" "nothing to confirm" "$out"
 out=$(xn confirm 2>&1); rc=$?
 check_eq "confirm with nothing pending: exit 1" 1 "$rc"
 finish

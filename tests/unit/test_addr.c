@@ -321,6 +321,27 @@ static void test_ifnames(void **s)
 	ifname_bad("wg**", "wildcard");
 }
 
+static void test_prefix_bounds(void **state)
+{
+	const unsigned char a[4] = { 10, 1, 0xb7, 9 };
+	unsigned char lo[4], hi[4], same[4];
+
+	(void)state;
+	addr_prefix_bounds(a, 4, 20, lo, hi);
+	assert_memory_equal(lo, ((unsigned char[]){ 10, 1, 0xb0, 0 }), 4);
+	assert_memory_equal(hi, ((unsigned char[]){ 10, 1, 0xbf, 0xff }), 4);
+	addr_prefix_bounds(a, 4, 32, lo, hi);
+	assert_memory_equal(lo, a, 4);
+	assert_memory_equal(hi, a, 4);
+	addr_prefix_bounds(a, 4, 0, lo, hi);
+	assert_memory_equal(lo, ((unsigned char[]){ 0, 0, 0, 0 }), 4);
+	assert_memory_equal(hi, ((unsigned char[]){ 0xff, 0xff, 0xff, 0xff }), 4);
+	/* in place, the way prefix_mask uses it */
+	memcpy(same, a, 4);
+	addr_prefix_bounds(same, 4, 9, same, NULL);
+	assert_memory_equal(same, ((unsigned char[]){ 10, 0, 0, 0 }), 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_contains_overlaps),
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_ifnames),
+		cmocka_unit_test(test_prefix_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The control socket's streamed replies (src/ban/control.c): a reply made
+ * The control socket's streamed replies (src/daemon/control.c): a reply made
  * a piece at a time reaches the client whole, in order, however many
  * refills and partial writes it takes; a plain string reply still works;
  * the stream's end is called once, also when the client leaves early.
@@ -21,7 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "ban/control.h"
+#include "daemon/control.h"
 
 #define PIECES 300000  /* "p000000," ...: 2.4 MB, many buffers, more than a socket holds */
 #define PIECE 8

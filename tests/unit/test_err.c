@@ -15,6 +15,7 @@
 
 #include "core/err.h"
 #include "core/nftctx.h"
+#include "core/strbuf.h"
 
 static char *print_to_string(const struct xerr *e)
 {
@@ -211,6 +212,63 @@ static void test_diag_garbage(void **state)
 	assert_int_equal(nft_diags_parse(NULL, NULL), 0);
 }
 
+/* A caller's own located-error helper, the way the parsers write theirs. */
+static int located(struct xerr *e, int col, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = xerr_vat(e, XNFT_EXIT_FINDINGS, "f.nft", 7, col, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static void test_vat(void **state)
+{
+	struct xerr e;
+
+	(void)state;
+	xerr_clear(&e);
+	assert_int_equal(located(&e, 3, "bad %s %d", "thing", 42), -1);
+	assert_int_equal(e.code, XNFT_EXIT_FINDINGS);
+	assert_string_equal(e.file, "f.nft");
+	assert_int_equal(e.line, 7);
+	assert_int_equal(e.col, 3);
+	assert_string_equal(e.msg, "bad thing 42");
+}
+
+static void test_strbuf(void **state)
+{
+	struct strbuf b = { 0 };
+	char *s;
+
+	(void)state;
+	s = strbuf_take(&b);
+	assert_non_null(s);
+	assert_string_equal(s, "");
+	free(s);
+	/* far past any fixed scratch size: nothing cut */
+	for (int i = 0; i < 1000; i++)
+		strbuf_addf(&b, "line %04d\n", i);
+	strbuf_adds(&b, "end");
+	strbuf_add(&b, "xyz", 1);
+	assert_int_equal(b.len, 1000 * 10 + 4);
+	s = strbuf_take(&b);
+	assert_non_null(s);
+	assert_int_equal(strlen(s), 1000 * 10 + 4);
+	assert_memory_equal(s, "line 0000\nline 0001\n", 20);
+	assert_string_equal(s + 10000, "endx");
+	free(s);
+	assert_null(b.s);
+	/* out of memory is sticky: no partial text is handed on */
+	strbuf_adds(&b, "kept?");
+	b.oom = true;
+	strbuf_adds(&b, "more");
+	assert_null(strbuf_take(&b));
+	assert_null(b.s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +280,8 @@ int main(void)
 		cmocka_unit_test(test_diag_several),
 		cmocka_unit_test(test_diag_without_location),
 		cmocka_unit_test(test_diag_garbage),
+		cmocka_unit_test(test_vat),
+		cmocka_unit_test(test_strbuf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

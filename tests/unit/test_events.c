@@ -441,7 +441,11 @@ static void test_durations(void **state)
 	assert_int_equal(event_parse_duration("2d", &us, &e), 0);
 	assert_int_equal(us, 172800LL * 1000000);
 	assert_int_equal(event_parse_duration("1w", &us, &e), 0);
+	/* the one grammar: xnft.conf's milliseconds too */
+	assert_int_equal(event_parse_duration("500ms", &us, &e), 0);
+	assert_int_equal(us, 500000);
 	assert_int_equal(event_parse_duration("", &us, &e), -1);
+	assert_int_equal(e.code, XNFT_EXIT_USAGE);
 	assert_int_equal(event_parse_duration("10x", &us, &e), -1);
 	assert_int_equal(event_parse_duration("m", &us, &e), -1);
 	assert_int_equal(event_parse_duration("-5m", &us, &e), -1);

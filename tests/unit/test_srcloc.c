@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/nftsrc.h"
 #include "core/policy_load.h"
 #include "core/ruleset.h"
 #include "core/srcloc.h"
@@ -271,6 +273,98 @@ static void test_pairing_mismatch(void **state)
 	ruleset_free(rs);
 }
 
+/* ---- the one include rule every reader uses ----------------------------------------- */
+
+struct seen {
+	char names[8][64];
+	int n;
+	int stop_at;   /* fail on this call (1-based), 0: never */
+};
+
+static int note_file(void *ctx, const char *path)
+{
+	struct seen *s = ctx;
+	const char *base = strrchr(path, '/');
+
+	assert_true(s->n < 8);
+	snprintf(s->names[s->n++], sizeof(s->names[0]), "%s", base ? base + 1 : path);
+	return s->n == s->stop_at ? -1 : 0;
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void test_nftsrc_include(void **state)
+{
+	char first[] = "/tmp/xnft-nftsrc-a-XXXXXX", second[] = "/tmp/xnft-nftsrc-b-XXXXXX";
+	char abs_glob[600], path[600];
+	const char *dirs[2];
+	struct seen s;
+	size_t len = 0;
+	char *text;
+
+	(void)state;
+	assert_non_null(mkdtemp(first));
+	assert_non_null(mkdtemp(second));
+	dirs[0] = first;
+	dirs[1] = second;
+	write_file(first, "b.nft", "b\n");
+	write_file(first, "a.nft", "a\n");
+	write_file(second, "only2.nft", "x\n");
+	write_file(second, "a.nft", "shadowed\n");
+
+	/* a glob in name order, from the first directory that matches */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(nftsrc_include("*.nft", dirs, 2, note_file, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.names[0], "a.nft");
+	assert_string_equal(s.names[1], "b.nft");
+	/* a plain name falls through to the second directory */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(nftsrc_include("only2.nft", dirs, 2, note_file, &s), 0);
+	assert_int_equal(s.n, 1);
+	/* nothing there, relative or absolute */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(nftsrc_include("none.nft", dirs, 2, note_file, &s), 1);
+	assert_int_equal(nftsrc_include("none*.nft", dirs, 2, note_file, &s), 1);
+	assert_int_equal(s.n, 0);
+	/* an absolute glob; a failing callback stops the walk */
+	snprintf(abs_glob, sizeof(abs_glob), "%s/*.nft", first);
+	memset(&s, 0, sizeof(s));
+	s.stop_at = 1;
+	assert_int_equal(nftsrc_include(abs_glob, dirs, 2, note_file, &s), -1);
+	assert_int_equal(s.n, 1);
+
+	/* whole regular files only */
+	snprintf(path, sizeof(path), "%s/a.nft", first);
+	text = nftsrc_read(path, &len);
+	assert_non_null(text);
+	assert_int_equal(len, 2);
+	assert_string_equal(text, "a\n");
+	free(text);
+	assert_null(nftsrc_read(first, &len));
+	assert_null(nftsrc_read("/dev/null", &len));
+
+	for (const char *const *d = dirs; d < dirs + 2; d++) {
+		const char *names[] = { "a.nft", "b.nft", "only2.nft" };
+
+		for (size_t i = 0; i < 3; i++) {
+			snprintf(path, sizeof(path), "%s/%s", *d, names[i]);
+			unlink(path);
+		}
+		assert_int_equal(rmdir(*d), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +376,7 @@ int main(void)
 		cmocka_unit_test(test_fixture_tree),
 		cmocka_unit_test(test_pairing),
 		cmocka_unit_test(test_pairing_mismatch),
+		cmocka_unit_test(test_nftsrc_include),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,8 +6,8 @@
  * closes the connection. The server never blocks: clients are polled with
  * the rest of the daemon's fds, and a client that stalls is dropped.
  */
-#ifndef XNFT_BAN_CONTROL_H
-#define XNFT_BAN_CONTROL_H
+#ifndef XNFT_DAEMON_CONTROL_H
+#define XNFT_DAEMON_CONTROL_H
 
 #include <poll.h>
 #include <stddef.h>

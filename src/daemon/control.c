@@ -5,7 +5,7 @@
  * it, close. Only root or the daemon's own user may talk to it (the mode
  * says so, and SO_PEERCRED checks it again).
  */
-#include "ban/control.h"
+#include "daemon/control.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Routes and links over rtnetlink: see rtnl.h.
+ */
+#include "core/rtnl.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+
+/* Send the request built in buf and run cb on the answer (NULL: an ack is expected). */
+static int exchange(char *buf, size_t size, mnl_cb_t cb, void *data, const char *what,
+		    struct xerr *e)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
+	unsigned port;
+	ssize_t n;
+	int rc = -1;
+
+	if (!nl)
+		return xerr_set(e, XNFT_EXIT_USAGE, "%s: %s", what, strerror(errno));
+	nlh->nlmsg_seq = (unsigned)time(NULL);
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		goto out;
+	port = mnl_socket_get_portid(nl);
+	n = mnl_socket_recvfrom(nl, buf, size);
+	if (n >= 0 && mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, port, cb, data) >= 0)
+		rc = 0;
+out:
+	if (rc)
+		xerr_set(e, XNFT_EXIT_USAGE, "%s: %s", what, strerror(errno));
+	mnl_socket_close(nl);
+	return rc;
+}
+
+static int route_attr(const struct nlattr *a, void *data)
+{
+	struct rtnl_route *r = data;
+
+	if (mnl_attr_get_type(a) == RTA_OIF && mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+		r->oif = mnl_attr_get_u32(a);
+	return MNL_CB_OK;
+}
+
+static int on_route(const struct nlmsghdr *nlh, void *data)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct rtnl_route *r = data;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm))
+		return MNL_CB_ERROR;
+	r->type = rtm->rtm_type;
+	return mnl_attr_parse(nlh, sizeof(*rtm), route_attr, r);
+}
+
+int rtnl_route_get(int family, const void *addr, size_t alen, struct rtnl_route *out,
+		   struct xerr *e)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+
+	memset(out, 0, sizeof(*out));
+	nlh->nlmsg_type = RTM_GETROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (unsigned char)family;
+	rtm->rtm_dst_len = (unsigned char)(alen * 8);
+	mnl_attr_put(nlh, RTA_DST, alen, addr);
+	return exchange(buf, sizeof(buf), on_route, out, "route lookup", e);
+}
+
+int rtnl_link_add(const char *name, const char *kind, struct xerr *e)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+	struct nlattr *info;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_str(nlh, IFLA_INFO_KIND, kind);
+	mnl_attr_nest_end(nlh, info);
+	return exchange(buf, sizeof(buf), NULL, NULL, "adding a link", e);
+}

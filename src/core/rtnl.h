@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Routes and links over rtnetlink through libmnl, in the calling network
+ * namespace: one request, its answer matched by sequence number and port.
+ */
+#ifndef XNFT_CORE_RTNL_H
+#define XNFT_CORE_RTNL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+struct rtnl_route {
+	int type;         /* RTN_LOCAL, RTN_UNICAST, ... */
+	uint32_t oif;     /* the output interface's index, 0 when none */
+};
+
+/* The kernel's route to addr (alen 4 or 16 bytes, network order) of family AF_INET/AF_INET6. */
+int rtnl_route_get(int family, const void *addr, size_t alen, struct rtnl_route *out,
+		   struct xerr *e);
+
+/* Create a link named name of the given kind ("dummy", ...); -1 (e set) when the kernel refuses. */
+int rtnl_link_add(const char *name, const char *kind, struct xerr *e);
+
+#endif
