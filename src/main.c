@@ -38,6 +38,7 @@ static const struct command commands[] = {
 	{ "admin", cmd_admin, "break-glass SSH addresses: add|del|list CIDR" },
 	{ "set",   cmd_set,   "elements of MESH_PEERS(6) and ADMIN_ALLOWLIST(6): add|del|list" },
 	{ "doctor", cmd_doctor, "host checklist: sysctls, conntrack, policy state, WireGuard, other firewalls, containers" },
+	{ "scan",  cmd_scan,  "scan a host with nmap and compare what answers with the proof (drift both ways)" },
 	{ "lab",   cmd_lab,   "network-namespace lab: internet, protected host, mesh peer (up|down|demo)" },
 };
 

@@ -36,6 +36,7 @@ int cmd_services(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
 int cmd_set(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 
 /* "entry" for 1, "entries" otherwise: counts in messages agree with their noun. */
 const char *cli_plural(long long n, const char *one, const char *many);

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * xnft scan's engine: nmap, spawned from an argument vector, its -oX report
+ * written to a private temporary directory and read back with nmapxml.
+ * TCP SYN (connect when not root: SYN needs raw sockets) and UDP.
+ */
+#include "scan/scan.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/fdio.h"
+#include "core/spawn.h"
+
+/* nmap's report for one host and a few thousand ports is well under this */
+#define SCAN_REPORT_MAX (64u << 20)
+
+/* "1-1024" plus every port the proof opens below 65536, as nmap's list. */
+static char *default_ports(const bool *open)
+{
+	size_t cap = 16, len;
+	char *s = malloc(cap);
+
+	if (!s)
+		return NULL;
+	len = (size_t)snprintf(s, cap, "1-1024");
+	for (size_t p = 1025; p < 65536; p++) {
+		if (!open[p])
+			continue;
+		if (len + 8 > cap) {
+			char *g = realloc(s, cap * 2 + 8);
+
+			if (!g) {
+				free(s);
+				return NULL;
+			}
+			s = g;
+			cap = cap * 2 + 8;
+		}
+		len += (size_t)snprintf(s + len, cap - len, ",%zu", p);
+	}
+	return s;
+}
+
+static int read_report(const char *path, struct nmap_report *rep, struct xerr *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (fd < 0 || fd_read_all(fd, SCAN_REPORT_MAX, &buf, &len)) {
+		if (fd >= 0)
+			close(fd);
+		xerr_set(e, XNFT_EXIT_USAGE, "nmap wrote no readable report (%s)", path);
+		return xerr_hint(e, "run the same nmap command by hand to see why");
+	}
+	close(fd);
+	rc = nmapxml_parse(buf, len, "nmap report", rep, e);
+	free(buf);
+	return rc;
+}
+
+/* nmap's argv: -oX into dir, the scan types, ports, rate, family, target. */
+static int run_nmap(const struct scan_opts *o, const char *ports, const char *xml, struct xerr *e)
+{
+	char portarg[64 + 2 * 4096], rate[32];
+	const char *argv[24];
+	size_t n = 0;
+	char *out = NULL;
+	bool root = geteuid() == 0;
+	int rc;
+
+	if (snprintf(portarg, sizeof(portarg), root ? "T:%s,U:%s" : "T:%s", ports, ports) >=
+	    (int)sizeof(portarg))
+		return xerr_set(e, XNFT_EXIT_USAGE, "scan: the port list is too long for nmap's -p");
+	argv[n++] = o->nmap ? o->nmap : "nmap";
+	argv[n++] = "-n";
+	argv[n++] = "-Pn";
+	argv[n++] = "--max-retries";
+	argv[n++] = "1";
+	argv[n++] = "--host-timeout";
+	argv[n++] = "300s";
+	argv[n++] = root ? "-sS" : "-sT";
+	if (root)
+		argv[n++] = "-sU";
+	if (o->max_rate) {
+		snprintf(rate, sizeof(rate), "%u", o->max_rate);
+		argv[n++] = "--max-rate";
+		argv[n++] = rate;
+	}
+	if (o->ipv6)
+		argv[n++] = "-6";
+	argv[n++] = "-p";
+	argv[n++] = portarg;
+	argv[n++] = "-oX";
+	argv[n++] = xml;
+	argv[n++] = o->target;
+	argv[n] = NULL;
+	rc = spawn_capture((char *const *)argv, &out, e);
+	if (rc) {
+		/* nmap's own words say why: keep the last of them */
+		if (out && *out) {
+			size_t l = strlen(out);
+
+			while (l && out[l - 1] == '\n')
+				out[--l] = '\0';
+			xerr_wrap(e, "nmap failed: %.300s", l > 300 ? out + l - 300 : out);
+		} else {
+			xerr_wrap(e, "nmap failed");
+		}
+		xerr_hint(e, "is nmap installed (apt-get install nmap) and is the target right?");
+	}
+	free(out);
+	return rc;
+}
+
+int scan_run(const struct scan_opts *o, const struct scan_expect *x, struct scan_result *r,
+	     struct xerr *e)
+{
+	char dir[] = "/tmp/xnft-scan.XXXXXX", xml[sizeof(dir) + 16];
+	char *ports = NULL;
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	if (!o->ports) {
+		bool *both = calloc(65536, sizeof(bool));
+
+		if (both) {
+			for (size_t p = 0; p < 65536; p++)
+				both[p] = x->tcp[p] || x->udp[p];
+			ports = default_ports(both);
+			free(both);
+		}
+		if (!ports)
+			return xerr_set(e, XNFT_EXIT_USAGE, "scan: out of memory");
+	}
+	if (!mkdtemp(dir)) {
+		free(ports);
+		return xerr_set(e, XNFT_EXIT_USAGE, "scan: cannot make a temporary directory in /tmp");
+	}
+	snprintf(xml, sizeof(xml), "%s/nmap.xml", dir);
+	if (!run_nmap(o, o->ports ? o->ports : ports, xml, e) && !read_report(xml, &r->report, e))
+		rc = scan_compare(x, r, e);
+	unlink(xml);
+	rmdir(dir);
+	free(ports);
+	return rc;
+}
+
+static int add_drift(struct scan_result *r, const struct nmap_port *p, bool critical,
+		     struct xerr *e)
+{
+	struct scan_drift *g = realloc(r->drift, (r->ndrift + 1) * sizeof(*g));
+
+	if (!g)
+		return xerr_set(e, XNFT_EXIT_USAGE, "scan: out of memory");
+	r->drift = g;
+	g = &r->drift[r->ndrift++];
+	memset(g, 0, sizeof(*g));
+	snprintf(g->proto, sizeof(g->proto), "%s", p->proto);
+	snprintf(g->observed, sizeof(g->observed), "%s", p->state);
+	g->port = p->port;
+	g->critical = critical;
+	return 0;
+}
+
+/* nmap's "1-1024,8080" (as <scaninfo services> prints it) into a port bitmap. */
+static void mark_services(const char *list, bool *scanned)
+{
+	const char *p = list;
+
+	while (p && *p) {
+		char *end;
+		long lo = strtol(p, &end, 10), hi = lo;
+
+		if (end == p)
+			return;
+		if (*end == '-')
+			hi = strtol(end + 1, &end, 10);
+		for (long v = lo; v >= 0 && v <= hi && v < 65536; v++)
+			scanned[v] = true;
+		p = *end == ',' ? end + 1 : end;
+		if (*end && *end != ',')
+			return;
+	}
+}
+
+/* The state nmap listed for proto/port, or NULL when it was folded into <extraports>. */
+static const struct nmap_port *listed(const struct nmap_report *rep, const char *proto,
+				      size_t port)
+{
+	for (size_t i = 0; i < rep->nports; i++)
+		if (rep->ports[i].port == port && !strcmp(rep->ports[i].proto, proto))
+			return &rep->ports[i];
+	return NULL;
+}
+
+/*
+ * A port reached the host when nmap saw it open or closed (the host's own
+ * answer: a SYN-ACK, a RST, an ICMP port unreachable); filtered means the
+ * firewall dropped the probe. Predicted closed but reached: critical.
+ * Predicted open TCP but not open: silent. A UDP service's silence is its
+ * normal answer, so only "closed" (nothing listening) is silent there.
+ */
+static int compare_proto(const struct scan_expect *x, struct scan_result *r, const char *proto,
+			 const bool *predicted, const char *services, struct xerr *e)
+{
+	bool *scanned = calloc(65536, sizeof(bool));
+	bool tcp = !strcmp(proto, "tcp");
+	int rc = 0;
+
+	(void)x;
+	if (!scanned)
+		return xerr_set(e, XNFT_EXIT_USAGE, "scan: out of memory");
+	mark_services(services, scanned);
+	for (size_t port = 0; port < 65536 && !rc; port++) {
+		const struct nmap_port *p;
+		struct nmap_port folded;
+		bool open, reached;
+
+		if (!scanned[port])
+			continue;
+		p = listed(&r->report, proto, port);
+		if (!p) {
+			memset(&folded, 0, sizeof(folded));
+			snprintf(folded.proto, sizeof(folded.proto), "%s", proto);
+			snprintf(folded.state, sizeof(folded.state), "filtered");
+			folded.port = (uint16_t)port;
+			p = &folded;
+		}
+		open = !strcmp(p->state, "open");
+		reached = open || !strcmp(p->state, "closed");
+		r->nopen += open;
+		if (!predicted[port] && reached)
+			rc = add_drift(r, p, true, e);
+		else if (predicted[port] && (tcp ? !open : !strcmp(p->state, "closed")))
+			rc = add_drift(r, p, false, e);
+	}
+	free(scanned);
+	return rc;
+}
+
+int scan_compare(const struct scan_expect *x, struct scan_result *r, struct xerr *e)
+{
+	if (compare_proto(x, r, "tcp", x->tcp, r->report.tcp_services, e) ||
+	    compare_proto(x, r, "udp", x->udp, r->report.udp_services, e))
+		return -1;
+	return 0;
+}
+
+void scan_result_free(struct scan_result *r)
+{
+	nmapxml_free(&r->report);
+	free(r->drift);
+	memset(r, 0, sizeof(*r));
+}
