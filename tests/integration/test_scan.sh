@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# xnft scan against the default policy, with real nmap in the lab topology:
+#   - from the internet (IPv4 and IPv6) and from a mesh peer, with the
+#     services listening: no drift, exit 0;
+#   - a rule added by hand with `nft add rule` that opens 80/tcp: critical
+#     drift naming 80/tcp, exit 1;
+#   - the mesh service (8080) down: predicted open but silent, exit 1;
+#   - nmap missing from PATH, nmap failing, a proof that is not
+#     exposure JSON: a clear error, exit 2.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/policy_lib.sh"
+require_root
+policy_setup
+
+PROOF=$TEST_TMP/proof.json
+PORTS=22,80,$WEB_PORT,51820
+if ! "$XNFT" exposure "$POLICY_DIR" --new --json >"$PROOF"; then
+	not_ok "xnft exposure --json writes the proof"
+	finish
+fi
+
+# scan_from NS ARGS...: xnft scan run inside NS; output in OUT, exit status in RC.
+OUT= RC=
+scan_from() {
+	local ns=$1; shift
+	OUT=$(ip netns exec "$ns" "$XNFT" scan --expect-json "$PROOF" "$@" 2>&1)
+	RC=$?
+}
+
+no_sanitizer() {
+	if grep -Eq 'Sanitizer|runtime error:' <<<"$OUT"; then
+		not_ok "$1: no sanitizer report"; grep -E -m 5 'Sanitizer|runtime error:' <<<"$OUT" | sed 's/^/#   /'
+	else
+		ok "$1: no sanitizer report"
+	fi
+}
+
+tcp_listeners=()
+for port in 22 80 "$WEB_PORT"; do
+	start_listener "$HOST" "$TEST_TMP/tcp$port.log" --port "$port" --count 1000 --timeout-ms 170000 ||
+		not_ok "TCP listener on host port $port"
+	tcp_listeners+=("$LISTENER_PID")
+done
+web_listener=${tcp_listeners[2]}
+start_listener "$HOST" "$TEST_TMP/udp51820.log" --port 51820 --udp --count 1000 --timeout-ms 170000 ||
+	not_ok "UDP listener on host port 51820"
+
+# ---- the default policy: the scan agrees with the proof ----
+for dst in "$HOST_V4" "$HOST_V6"; do
+	scan_from "$INET" "$dst" --ports "$PORTS"
+	check_eq "scan of $dst from the internet: no drift (exit 0)" 0 "$RC"
+	check_match "scan of $dst from the internet: 0 drift reported" ' 0 drift$' "$OUT"
+	no_sanitizer "scan of $dst from the internet"
+done
+scan_from "$PEER" "$MESH_HOST_V4" --class mesh --ports "$PORTS" --json
+check_eq "scan from the mesh peer: no drift (exit 0)" 0 "$RC"
+check_eq "scan from the mesh peer, --json: 22 and $WEB_PORT open, drift empty" "2 0" \
+	"$(jq -r '"\(.open) \(.drift | length)"' <<<"$OUT" 2>&1)"
+
+# ---- a rule added by hand: 80/tcp opened outside the policy files ----
+in_ns "$HOST" nft insert rule inet xnft input tcp dport 80 accept ||
+	not_ok "nft insert rule opening 80/tcp"
+scan_from "$INET" "$HOST_V4" --ports "$PORTS" --json
+check_eq "scan after nft add rule: drift (exit 1)" 1 "$RC"
+check_eq "... one critical drift: 80/tcp open" "critical tcp 80 open" \
+	"$(jq -r '.drift[] | "\(.severity) \(.protocol) \(.port) \(.observed)"' <<<"$OUT" 2>&1)"
+policy_load || not_ok "reload the policy after the hand-added rule"
+
+# ---- a service down: predicted open but silent ----
+kill "$web_listener" 2>/dev/null
+wait_exit "$web_listener" 3
+scan_from "$PEER" "$MESH_HOST_V4" --class mesh --ports "$PORTS"
+check_eq "scan from the mesh with $WEB_PORT down: drift (exit 1)" 1 "$RC"
+check_match "... a warning: $WEB_PORT/tcp closed, service not answering" \
+	"warning +$WEB_PORT/tcp closed: the proof opens it" "$OUT"
+
+# ---- errors: nmap missing or failing, a bad proof ----
+OUT=$(PATH=/nonexistent "$XNFT" scan --expect-json "$PROOF" "$HOST_V4" 2>&1); RC=$?
+check_eq "nmap not on PATH: exit 2" 2 "$RC"
+check_match "... and the message says nmap cannot run" "cannot run 'nmap'" "$OUT"
+OUT=$("$XNFT" scan --nmap /bin/false --expect-json "$PROOF" "$HOST_V4" 2>&1); RC=$?
+check_eq "nmap failing: exit 2" 2 "$RC"
+check_match "... and the message says nmap failed" "nmap failed" "$OUT"
+check_fails "a proof that is not exposure JSON is refused" \
+	"$XNFT" scan --expect-json /etc/hostname "$HOST_V4"
+check_fails "no --expect-json: usage error" "$XNFT" scan "$HOST_V4"
+
+finish
