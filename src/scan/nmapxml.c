@@ -64,6 +64,33 @@ static void push_port(struct parse_state *st)
 	r->ports[r->nports++] = st->cur;
 }
 
+static void push_extra(struct parse_state *st, const char *proto, const char *ports)
+{
+	struct nmap_report *r = st->r;
+	struct nmap_extra *grown, *x;
+
+	if (r->nextras >= NMAPXML_MAX_PORTS) {
+		st->too_many = true;
+		return;
+	}
+	grown = realloc(r->extras, (r->nextras + 1) * sizeof(*grown));
+	if (!grown) {
+		st->oom = true;
+		return;
+	}
+	r->extras = grown;
+	x = &r->extras[r->nextras];
+	memset(x, 0, sizeof(*x));
+	copy_field(x->proto, sizeof(x->proto), proto);
+	copy_field(x->state, sizeof(x->state), r->extra_state);
+	x->ports = strdup(ports);
+	if (!x->ports) {
+		st->oom = true;
+		return;
+	}
+	r->nextras++;
+}
+
 static void on_start(void *ud, const char *name, const char **atts)
 {
 	struct parse_state *st = ud;
@@ -88,6 +115,13 @@ static void on_start(void *ud, const char *name, const char **atts)
 		copy_field(st->cur.proto, sizeof(st->cur.proto), attr(atts, "protocol"));
 	} else if (!strcmp(name, "state") && st->in_port) {
 		copy_field(st->cur.state, sizeof(st->cur.state), attr(atts, "state"));
+	} else if (!strcmp(name, "extraports")) {
+		copy_field(st->r->extra_state, sizeof(st->r->extra_state), attr(atts, "state"));
+	} else if (!strcmp(name, "extrareasons")) {
+		const char *proto = attr(atts, "proto"), *ports = attr(atts, "ports");
+
+		if (proto && ports)
+			push_extra(st, proto, ports);
 	} else if (!strcmp(name, "scaninfo")) {
 		const char *proto = attr(atts, "protocol"), *services = attr(atts, "services");
 		char **slot = NULL;
@@ -155,6 +189,9 @@ int nmapxml_parse(const char *buf, size_t len, const char *name, struct nmap_rep
 void nmapxml_free(struct nmap_report *r)
 {
 	free(r->ports);
+	for (size_t i = 0; i < r->nextras; i++)
+		free(r->extras[i].ports);
+	free(r->extras);
 	free(r->tcp_services);
 	free(r->udp_services);
 	memset(r, 0, sizeof(*r));

@@ -2,8 +2,8 @@
 /*
  * nmapxml: the ports nmap's -oX report lists, read with libexpat. Only what
  * xnft scan compares with the proof is kept: address, protocol, port, state.
- * Ports nmap folds into <extraports> are not listed (they are all the same
- * state, which a caller scanning a known set can infer).
+ * Ports nmap folds into <extraports> are kept as runs (struct nmap_extra)
+ * when nmap names them (<extrareasons ports=>, nmap 7.90 and later).
  */
 #ifndef XNFT_SCAN_NMAPXML_H
 #define XNFT_SCAN_NMAPXML_H
@@ -21,9 +21,19 @@ struct nmap_port {
 	char state[24];     /* "open", "closed", "filtered", "open|filtered", ... */
 };
 
+/* A run of ports nmap folded into <extraports>, from its <extrareasons proto= ports=>. */
+struct nmap_extra {
+	char proto[8];
+	char state[24];
+	char *ports;        /* "1-30,8080" */
+};
+
 struct nmap_report {
 	struct nmap_port *ports;
 	size_t nports;
+	struct nmap_extra *extras;
+	size_t nextras;
+	char extra_state[24]; /* the last <extraports state>: for a port no extrareasons names */
 	size_t nhosts_up;
 	bool finished;      /* <runstats><finished> seen: the report is whole */
 	char *tcp_services; /* <scaninfo services=...>: the ports scanned, "1-1024,8080"; or NULL */

@@ -168,8 +168,8 @@ static int add_drift(struct scan_result *r, const struct nmap_port *p, bool crit
 	return 0;
 }
 
-/* nmap's "1-1024,8080" (as <scaninfo services> prints it) into a port bitmap. */
-static void mark_services(const char *list, bool *scanned)
+/* nmap's "1-30,8080" list (<scaninfo services>, <extrareasons ports>): each port gets state. */
+static void set_states(const char *list, const char *state, const char **states)
 {
 	const char *p = list;
 
@@ -182,21 +182,30 @@ static void mark_services(const char *list, bool *scanned)
 		if (*end == '-')
 			hi = strtol(end + 1, &end, 10);
 		for (long v = lo; v >= 0 && v <= hi && v < 65536; v++)
-			scanned[v] = true;
-		p = *end == ',' ? end + 1 : end;
+			states[v] = state;
 		if (*end && *end != ',')
 			return;
+		p = *end ? end + 1 : end;
 	}
 }
 
-/* The state nmap listed for proto/port, or NULL when it was folded into <extraports>. */
-static const struct nmap_port *listed(const struct nmap_report *rep, const char *proto,
-				      size_t port)
+/*
+ * Every port's state for proto: listed ports, then the runs <extrareasons>
+ * names, then the last <extraports> state (nmap before 7.90 names no runs;
+ * with one folded state, that is it). Filtered when the report says nothing.
+ */
+static void port_states(const struct nmap_report *rep, const char *proto, const char **states)
 {
+	const char *fallback = rep->extra_state[0] ? rep->extra_state : "filtered";
+
+	for (size_t p = 0; p < 65536; p++)
+		states[p] = fallback;
+	for (size_t i = 0; i < rep->nextras; i++)
+		if (!strcmp(rep->extras[i].proto, proto))
+			set_states(rep->extras[i].ports, rep->extras[i].state, states);
 	for (size_t i = 0; i < rep->nports; i++)
-		if (rep->ports[i].port == port && !strcmp(rep->ports[i].proto, proto))
-			return &rep->ports[i];
-	return NULL;
+		if (!strcmp(rep->ports[i].proto, proto))
+			states[rep->ports[i].port] = rep->ports[i].state;
 }
 
 /*
@@ -206,48 +215,46 @@ static const struct nmap_port *listed(const struct nmap_report *rep, const char 
  * Predicted open TCP but not open: silent. A UDP service's silence is its
  * normal answer, so only "closed" (nothing listening) is silent there.
  */
-static int compare_proto(const struct scan_expect *x, struct scan_result *r, const char *proto,
-			 const bool *predicted, const char *services, struct xerr *e)
+static int compare_proto(struct scan_result *r, const char *proto, const bool *predicted,
+			 const char *services, struct xerr *e)
 {
-	bool *scanned = calloc(65536, sizeof(bool));
+	const char **scanned = calloc(65536, sizeof(*scanned));
+	const char **states = calloc(65536, sizeof(*states));
 	bool tcp = !strcmp(proto, "tcp");
 	int rc = 0;
 
-	(void)x;
-	if (!scanned)
+	if (!scanned || !states) {
+		free(scanned);
+		free(states);
 		return xerr_set(e, XNFT_EXIT_USAGE, "scan: out of memory");
-	mark_services(services, scanned);
+	}
+	set_states(services, "scanned", scanned);
+	port_states(&r->report, proto, states);
 	for (size_t port = 0; port < 65536 && !rc; port++) {
-		const struct nmap_port *p;
-		struct nmap_port folded;
+		struct nmap_port p = { .port = (uint16_t)port };
 		bool open, reached;
 
 		if (!scanned[port])
 			continue;
-		p = listed(&r->report, proto, port);
-		if (!p) {
-			memset(&folded, 0, sizeof(folded));
-			snprintf(folded.proto, sizeof(folded.proto), "%s", proto);
-			snprintf(folded.state, sizeof(folded.state), "filtered");
-			folded.port = (uint16_t)port;
-			p = &folded;
-		}
-		open = !strcmp(p->state, "open");
-		reached = open || !strcmp(p->state, "closed");
+		snprintf(p.proto, sizeof(p.proto), "%s", proto);
+		snprintf(p.state, sizeof(p.state), "%s", states[port]);
+		open = !strcmp(p.state, "open");
+		reached = open || !strcmp(p.state, "closed");
 		r->nopen += open;
 		if (!predicted[port] && reached)
-			rc = add_drift(r, p, true, e);
-		else if (predicted[port] && (tcp ? !open : !strcmp(p->state, "closed")))
-			rc = add_drift(r, p, false, e);
+			rc = add_drift(r, &p, true, e);
+		else if (predicted[port] && (tcp ? !open : !strcmp(p.state, "closed")))
+			rc = add_drift(r, &p, false, e);
 	}
 	free(scanned);
+	free(states);
 	return rc;
 }
 
 int scan_compare(const struct scan_expect *x, struct scan_result *r, struct xerr *e)
 {
-	if (compare_proto(x, r, "tcp", x->tcp, r->report.tcp_services, e) ||
-	    compare_proto(x, r, "udp", x->udp, r->report.udp_services, e))
+	if (compare_proto(r, "tcp", x->tcp, r->report.tcp_services, e) ||
+	    compare_proto(r, "udp", x->udp, r->report.udp_services, e))
 		return -1;
 	return 0;
 }
