@@ -14,13 +14,14 @@
 
 #include "cli/json.h"
 #include "core/err.h"
+#include "scan/history.h"
 #include "scan/scan.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: xnft scan TARGET --expect-json FILE [--class internet|mesh] [--ports SPEC]\n"
-		"                 [--max-rate N] [--json]\n"
+		"                 [--max-rate N] [--history FILE] [--json]\n"
 		"Scan TARGET with nmap (TCP SYN and UDP as root, TCP connect otherwise; IPv6\n"
 		"when TARGET is an IPv6 address) and compare what answered with the proof:\n"
 		"FILE is 'xnft exposure POLICY --new --json' of TARGET's policy. Drift both\n"
@@ -38,6 +39,9 @@ static void usage(FILE *out)
 		"  --max-rate N        probes per second (default 25: under the default\n"
 		"                      policy's 30/s SYN budget, so no probe is lost to it)\n"
 		"  --nmap PROGRAM      the nmap to run (default nmap from PATH)\n"
+		"  --history FILE      record the run in this SQLite file (made 0600) and\n"
+		"                      mark drift that the last scan of TARGET from the\n"
+		"                      same class did not have as new\n"
 		"  --json              print the result as JSON\n"
 		"  -h, --help          show this help\n"
 		"\n"
@@ -52,11 +56,11 @@ static void print_text(const char *target, const struct scan_result *r)
 		const struct scan_drift *d = &r->drift[i];
 
 		if (d->critical)
-			printf("  CRITICAL %u/%s %s: the proof keeps it closed; something outside the proof lets it in\n",
-			       d->port, d->proto, d->observed);
+			printf("  CRITICAL %u/%s %s: the proof keeps it closed; something outside the proof lets it in%s\n",
+			       d->port, d->proto, d->observed, d->is_new ? " (new)" : "");
 		else
-			printf("  warning  %u/%s %s: the proof opens it; its service is not answering\n",
-			       d->port, d->proto, d->observed);
+			printf("  warning  %u/%s %s: the proof opens it; its service is not answering%s\n",
+			       d->port, d->proto, d->observed, d->is_new ? " (new)" : "");
 	}
 }
 
@@ -67,10 +71,11 @@ static void print_json(const char *target, const char *cls, const struct scan_re
 	for (size_t i = 0; a && i < r->ndrift; i++) {
 		const struct scan_drift *d = &r->drift[i];
 
-		json_array_append_new(a, json_pack("{s:s, s:s, s:i, s:s, s:b}", "severity",
+		json_array_append_new(a, json_pack("{s:s, s:s, s:i, s:s, s:b, s:b}", "severity",
 						   d->critical ? "critical" : "warning", "protocol",
 						   d->proto, "port", (int)d->port, "observed",
-						   d->observed, "predicted_open", !d->critical));
+						   d->observed, "predicted_open", !d->critical,
+						   "new", d->is_new));
 	}
 	cli_json_print(json_pack("{s:s, s:s, s:i, s:o}", "target", target, "class", cls,
 				 "open", (int)r->nopen, "drift", a ? a : json_array()), 0);
@@ -84,12 +89,13 @@ int cmd_scan(int argc, char **argv)
 		{ "ports", required_argument, NULL, 'p' },
 		{ "max-rate", required_argument, NULL, 'r' },
 		{ "nmap", required_argument, NULL, 'n' },
+		{ "history", required_argument, NULL, 'H' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct scan_opts o = { .cls = SCAN_CLASS_INTERNET, .max_rate = 25 };
-	const char *expect = NULL, *cls = "internet";
+	const char *expect = NULL, *cls = "internet", *history = NULL;
 	struct scan_expect *x;
 	struct scan_result r;
 	struct xerr e;
@@ -120,6 +126,7 @@ int cmd_scan(int argc, char **argv)
 			break;
 		}
 		case 'n': o.nmap = optarg; break;
+		case 'H': history = optarg; break;
 		case 'j': json = true; break;
 		case 'h': usage(stdout); return XNFT_EXIT_OK;
 		default: return cli_usage_error("scan", "unknown option");
@@ -138,6 +145,12 @@ int cmd_scan(int argc, char **argv)
 		free(x);
 		xerr_print(stderr, &e);
 		return e.code ? e.code : XNFT_EXIT_USAGE;
+	}
+	if (history && scan_history_record(history, o.target, cls, &r, &e)) {
+		scan_result_free(&r);
+		free(x);
+		xerr_print(stderr, &e);
+		return XNFT_EXIT_USAGE;
 	}
 	if (json)
 		print_json(o.target, cls, &r);

@@ -39,6 +39,7 @@ struct scan_drift {
 	uint16_t port;
 	bool critical;          /* observed open, predicted closed */
 	char observed[24];
+	bool is_new;            /* not in the previous run's drift (scan_history_record) */
 };
 
 struct scan_result {

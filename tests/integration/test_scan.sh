@@ -61,10 +61,16 @@ check_eq "scan from the mesh peer, --json: 22 and $WEB_PORT open, drift empty" "
 # ---- a rule added by hand: 80/tcp opened outside the policy files ----
 in_ns "$HOST" nft insert rule inet xnft input tcp dport 80 accept ||
 	not_ok "nft insert rule opening 80/tcp"
-scan_from "$INET" "$HOST_V4" --ports "$PORTS" --json
+HISTORY=$TEST_TMP/scan.db
+scan_from "$INET" "$HOST_V4" --ports "$PORTS" --json --history "$HISTORY"
 check_eq "scan after nft add rule: drift (exit 1)" 1 "$RC"
-check_eq "... one critical drift: 80/tcp open" "critical tcp 80 open" \
-	"$(jq -r '.drift[] | "\(.severity) \(.protocol) \(.port) \(.observed)"' <<<"$OUT" 2>&1)"
+check_eq "... one critical drift: 80/tcp open, new (no earlier run)" "critical tcp 80 open true" \
+	"$(jq -r '.drift[] | "\(.severity) \(.protocol) \(.port) \(.observed) \(.new)"' <<<"$OUT" 2>&1)"
+check_eq "... the history file is private (0600)" 600 "$(stat -c %a "$HISTORY")"
+scan_from "$INET" "$HOST_V4" --ports "$PORTS" --json --history "$HISTORY"
+check_eq "the same scan again: the drift is no longer new" "critical tcp 80 open false" \
+	"$(jq -r '.drift[] | "\(.severity) \(.protocol) \(.port) \(.observed) \(.new)"' <<<"$OUT" 2>&1)"
+check_eq "... and the history holds both runs" 2 "$(sqlite3 "$HISTORY" 'SELECT count(*) FROM scans' 2>&1)"
 policy_load || not_ok "reload the policy after the hand-added rule"
 
 # ---- a service down: predicted open but silent ----
