@@ -4,7 +4,11 @@
 #   - from the internet (IPv4 and IPv6) and from a mesh peer, with the
 #     services listening: no drift, exit 0;
 #   - a rule added by hand with `nft add rule` that opens 80/tcp: critical
-#     drift naming 80/tcp, exit 1;
+#     drift naming 80/tcp, exit 1; with --history, new the first time only;
+#   - iptables-legacy: an INPUT ACCEPT changes nothing (nft's drop decides:
+#     no drift), a nat REDIRECT of 5353/udp to the WireGuard port is
+#     critical drift; an nft DNAT of 5354/udp to it as well (and one of
+#     6000/tcp to 22 is still dropped at input: not drift);
 #   - the mesh service (8080) down: predicted open but silent, exit 1;
 #   - nmap missing from PATH, nmap failing, a proof that is not
 #     exposure JSON: a clear error, exit 2.
@@ -45,6 +49,7 @@ done
 web_listener=${tcp_listeners[2]}
 start_listener "$HOST" "$TEST_TMP/udp51820.log" --port 51820 --udp --count 1000 --timeout-ms 170000 ||
 	not_ok "UDP listener on host port 51820"
+udp_listener=$LISTENER_PID
 
 # ---- the default policy: the scan agrees with the proof ----
 for dst in "$HOST_V4" "$HOST_V6"; do
@@ -72,6 +77,40 @@ check_eq "the same scan again: the drift is no longer new" "critical tcp 80 open
 	"$(jq -r '.drift[] | "\(.severity) \(.protocol) \(.port) \(.observed) \(.new)"' <<<"$OUT" 2>&1)"
 check_eq "... and the history holds both runs" 2 "$(sqlite3 "$HISTORY" 'SELECT count(*) FROM scans' 2>&1)"
 policy_load || not_ok "reload the policy after the hand-added rule"
+
+# ---- iptables-legacy: an ACCEPT cannot overrule nft's drop; a REDIRECT can ----
+in_ns "$HOST" iptables-legacy -I INPUT -p tcp --dport 80 -j ACCEPT ||
+	not_ok "iptables-legacy ACCEPT for 80/tcp"
+scan_from "$INET" "$HOST_V4" --ports "$PORTS"
+check_eq "iptables-legacy ACCEPT 80/tcp: no drift, the nft drop still decides (exit 0)" 0 "$RC"
+in_ns "$HOST" iptables-legacy -D INPUT -p tcp --dport 80 -j ACCEPT
+# the WireGuard port with nothing behind it answers "closed": the probe reached the host
+kill "$udp_listener" 2>/dev/null
+wait_exit "$udp_listener" 3
+in_ns "$HOST" iptables-legacy -t nat -A PREROUTING -p udp --dport 5353 -j REDIRECT --to-ports 51820 ||
+	not_ok "iptables-legacy REDIRECT 5353/udp to 51820"
+scan_from "$INET" "$HOST_V4" --ports 5353,51820 --json
+check_eq "iptables-legacy REDIRECT 5353/udp: drift (exit 1)" 1 "$RC"
+check_match "... 5353/udp reached the host: critical" '^critical udp 5353 closed$' \
+	"$(jq -r '.drift[] | "\(.severity) \(.protocol) \(.port) \(.observed)"' <<<"$OUT" 2>&1)"
+in_ns "$HOST" iptables-legacy -t nat -F PREROUTING
+
+# ---- a DNAT by hand (nft): 6000/tcp to 22, 5354/udp to the WireGuard port ----
+in_ns "$HOST" nft -f - <<NFT || not_ok "nft DNAT table"
+table ip scandnat {
+	chain pre {
+		type nat hook prerouting priority dstnat;
+		tcp dport 6000 dnat to $HOST_V4:22
+		udp dport 5354 dnat to $HOST_V4:51820
+	}
+}
+NFT
+scan_from "$INET" "$HOST_V4" --ports 22,5354,6000 --json
+check_eq "nft DNAT: drift (exit 1)" 1 "$RC"
+check_eq "... 5354/udp (DNAT to 51820) reached the host: the one critical drift; 6000/tcp to 22 is still dropped" \
+	"critical udp 5354 closed" \
+	"$(jq -r '.drift[] | select(.severity == "critical") | "\(.severity) \(.protocol) \(.port) \(.observed)"' <<<"$OUT" 2>&1)"
+in_ns "$HOST" nft delete table ip scandnat
 
 # ---- a service down: predicted open but silent ----
 kill "$web_listener" 2>/dev/null
