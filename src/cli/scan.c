@@ -104,6 +104,7 @@ int cmd_scan(int argc, char **argv)
 
 	xerr_clear(&e);
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e': expect = optarg; break;
@@ -116,12 +117,12 @@ int cmd_scan(int argc, char **argv)
 			break;
 		case 'p': o.ports = optarg; break;
 		case 'r': {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
+			unsigned long long v;
 
-			if (*end || !*optarg || v > 1000000)
-				return cli_usage_error("scan", "--max-rate takes a number of probes per second, not '%s'",
-						       optarg);
+			if (cli_parse_number("scan", "--max-rate", optarg, 0, 1000000, &v, &e)) {
+				xerr_print(stderr, &e);
+				return XNFT_EXIT_USAGE;
+			}
 			o.max_rate = (unsigned)v;
 			break;
 		}
@@ -129,7 +130,7 @@ int cmd_scan(int argc, char **argv)
 		case 'H': history = optarg; break;
 		case 'j': json = true; break;
 		case 'h': usage(stdout); return XNFT_EXIT_OK;
-		default: return cli_usage_error("scan", "unknown option");
+		default: return cli_bad_option("scan", argv);
 		}
 	}
 	if (optind + 1 != argc)

@@ -130,5 +130,8 @@ check_match "... and the message says nmap failed" "nmap failed" "$OUT"
 check_fails "a proof that is not exposure JSON is refused" \
 	"$XNFT" scan --expect-json /etc/hostname "$HOST_V4"
 check_fails "no --expect-json: usage error" "$XNFT" scan "$HOST_V4"
+OUT=$("$XNFT" scan --no-such-option "$HOST_V4" 2>&1); RC=$?
+check_eq "an unknown option: exit 2" 2 "$RC"
+check_match "... named, with the command's prefix" "^xnft scan: unknown option '--no-such-option'" "$OUT"
 
 finish
