@@ -21,9 +21,9 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: xnft scan TARGET --expect-json FILE [--class internet|mesh] [--ports SPEC]\n"
-		"                 [--max-rate N] [--history FILE] [--json]\n"
-		"Scan TARGET with nmap (TCP SYN and UDP as root, TCP connect otherwise; IPv6\n"
-		"when TARGET is an IPv6 address) and compare what answered with the proof:\n"
+		"                 [--max-rate N] [--history FILE] [--no-stealth] [--json]\n"
+		"Scan TARGET with nmap (as root: TCP SYN and UDP, then the NULL, XMAS and FIN\n"
+		"scans; TCP connect otherwise; IPv6 when TARGET is an IPv6 address) and compare what answered with the proof:\n"
 		"FILE is 'xnft exposure POLICY --new --json' of TARGET's policy. Drift both\n"
 		"ways: a port the proof keeps closed that the host answered on (critical:\n"
 		"something outside the proof lets it in), and a TCP port the proof opens\n"
@@ -42,6 +42,7 @@ static void usage(FILE *out)
 		"  --history FILE      record the run in this SQLite file (made 0600) and\n"
 		"                      mark drift that the last scan of TARGET from the\n"
 		"                      same class did not have as new\n"
+		"  --no-stealth        skip the NULL, XMAS and FIN scans\n"
 		"  --json              print the result as JSON\n"
 		"  -h, --help          show this help\n"
 		"\n"
@@ -56,26 +57,28 @@ static void print_text(const char *target, const struct scan_result *r)
 		const struct scan_drift *d = &r->drift[i];
 
 		if (d->critical)
-			printf("  CRITICAL %u/%s %s: the proof keeps it closed; something outside the proof lets it in%s\n",
-			       d->port, d->proto, d->observed, d->is_new ? " (new)" : "");
+			printf("  CRITICAL %u/%s %s to %s: the proof keeps it closed; something outside the proof lets it in%s\n",
+			       d->port, d->proto, d->observed, d->scan, d->is_new ? " (new)" : "");
 		else
-			printf("  warning  %u/%s %s: the proof opens it; its service is not answering%s\n",
-			       d->port, d->proto, d->observed, d->is_new ? " (new)" : "");
+			printf("  warning  %u/%s %s to %s: the proof opens it; its service is not answering%s\n",
+			       d->port, d->proto, d->observed, d->scan, d->is_new ? " (new)" : "");
 	}
 }
 
-static void print_json(const char *target, const char *cls, const struct scan_result *r)
+/* "new" is null without --history: there was nothing to compare with. */
+static void print_json(const char *target, const char *cls, const struct scan_result *r,
+		       bool history)
 {
 	json_t *a = json_array();
 
 	for (size_t i = 0; a && i < r->ndrift; i++) {
 		const struct scan_drift *d = &r->drift[i];
 
-		json_array_append_new(a, json_pack("{s:s, s:s, s:i, s:s, s:b, s:b}", "severity",
-						   d->critical ? "critical" : "warning", "protocol",
-						   d->proto, "port", (int)d->port, "observed",
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:i, s:s, s:b, s:o}", "severity",
+						   d->critical ? "critical" : "warning", "scan", d->scan,
+						   "protocol", d->proto, "port", (int)d->port, "observed",
 						   d->observed, "predicted_open", !d->critical,
-						   "new", d->is_new));
+						   "new", history ? json_boolean(d->is_new) : json_null()));
 	}
 	cli_json_print(json_pack("{s:s, s:s, s:i, s:o}", "target", target, "class", cls,
 				 "open", (int)r->nopen, "drift", a ? a : json_array()), 0);
@@ -90,6 +93,7 @@ int cmd_scan(int argc, char **argv)
 		{ "max-rate", required_argument, NULL, 'r' },
 		{ "nmap", required_argument, NULL, 'n' },
 		{ "history", required_argument, NULL, 'H' },
+		{ "no-stealth", no_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -128,6 +132,7 @@ int cmd_scan(int argc, char **argv)
 		}
 		case 'n': o.nmap = optarg; break;
 		case 'H': history = optarg; break;
+		case 'S': o.no_stealth = true; break;
 		case 'j': json = true; break;
 		case 'h': usage(stdout); return XNFT_EXIT_OK;
 		default: return cli_bad_option("scan", argv);
@@ -154,7 +159,7 @@ int cmd_scan(int argc, char **argv)
 		return XNFT_EXIT_USAGE;
 	}
 	if (json)
-		print_json(o.target, cls, &r);
+		print_json(o.target, cls, &r, history != NULL);
 	else
 		print_text(o.target, &r);
 	rc = r.ndrift ? XNFT_EXIT_FINDINGS : XNFT_EXIT_OK;

@@ -64,17 +64,38 @@ static int read_report(const char *path, struct nmap_report *rep, struct xerr *e
 	return rc;
 }
 
-/* nmap's argv: -oX into dir, the scan types, ports, rate, family, target. */
-static int run_nmap(const struct scan_opts *o, const char *ports, const char *xml, struct xerr *e)
+/*
+ * One nmap run each. The first is judged both ways; the stealth scans of
+ * the hardening checklist (NULL, XMAS, FIN) only for ports that reached the
+ * host: a listening port answers them with silence, like a dropped one.
+ */
+struct scan_kind {
+	const char *name;
+	const char *flag;
+	bool udp;          /* with -sU in the same run */
+	bool judge_silent;
+};
+
+static const struct scan_kind root_kinds[] = {
+	{ "syn", "-sS", true, true },
+	{ "null", "-sN", false, false },
+	{ "xmas", "-sX", false, false },
+	{ "fin", "-sF", false, false },
+};
+/* without root, nmap can only connect() */
+static const struct scan_kind user_kind = { "connect", "-sT", false, true };
+
+/* nmap's argv: -oX into dir, the scan type, ports, rate, family, target. */
+static int run_nmap(const struct scan_opts *o, const struct scan_kind *k, const char *ports,
+		    const char *xml, struct xerr *e)
 {
 	char portarg[64 + 2 * 4096], rate[32];
 	const char *argv[24];
 	size_t n = 0;
 	char *out = NULL;
-	bool root = geteuid() == 0;
 	int rc;
 
-	if (snprintf(portarg, sizeof(portarg), root ? "T:%s,U:%s" : "T:%s", ports, ports) >=
+	if (snprintf(portarg, sizeof(portarg), k->udp ? "T:%s,U:%s" : "T:%s", ports, ports) >=
 	    (int)sizeof(portarg))
 		return xerr_set(e, XNFT_EXIT_USAGE, "scan: the port list is too long for nmap's -p");
 	argv[n++] = o->nmap ? o->nmap : "nmap";
@@ -84,8 +105,8 @@ static int run_nmap(const struct scan_opts *o, const char *ports, const char *xm
 	argv[n++] = "1";
 	argv[n++] = "--host-timeout";
 	argv[n++] = "300s";
-	argv[n++] = root ? "-sS" : "-sT";
-	if (root)
+	argv[n++] = k->flag;
+	if (k->udp)
 		argv[n++] = "-sU";
 	if (o->max_rate) {
 		snprintf(rate, sizeof(rate), "%u", o->max_rate);
@@ -118,54 +139,26 @@ static int run_nmap(const struct scan_opts *o, const char *ports, const char *xm
 	return rc;
 }
 
-int scan_run(const struct scan_opts *o, const struct scan_expect *x, struct scan_result *r,
-	     struct xerr *e)
-{
-	char dir[] = "/tmp/xnft-scan.XXXXXX", xml[sizeof(dir) + 16];
-	char *ports = NULL;
-	int rc = -1;
-
-	memset(r, 0, sizeof(*r));
-	if (!o->ports) {
-		bool *both = calloc(65536, sizeof(bool));
-
-		if (both) {
-			for (size_t p = 0; p < 65536; p++)
-				both[p] = x->tcp[p] || x->udp[p];
-			ports = default_ports(both);
-			free(both);
-		}
-		if (!ports)
-			return xerr_set(e, XNFT_EXIT_USAGE, "scan: out of memory");
-	}
-	if (!mkdtemp(dir)) {
-		free(ports);
-		return xerr_set(e, XNFT_EXIT_USAGE, "scan: cannot make a temporary directory in /tmp");
-	}
-	snprintf(xml, sizeof(xml), "%s/nmap.xml", dir);
-	if (!run_nmap(o, o->ports ? o->ports : ports, xml, e) && !read_report(xml, &r->report, e))
-		rc = scan_compare(x, r, e);
-	unlink(xml);
-	rmdir(dir);
-	free(ports);
-	return rc;
-}
-
-static int add_drift(struct scan_result *r, const struct nmap_port *p, bool critical,
-		     struct xerr *e)
+static int append_drift(struct scan_result *r, const struct scan_drift *d, struct xerr *e)
 {
 	struct scan_drift *g = realloc(r->drift, (r->ndrift + 1) * sizeof(*g));
 
 	if (!g)
 		return xerr_set(e, XNFT_EXIT_USAGE, "scan: out of memory");
 	r->drift = g;
-	g = &r->drift[r->ndrift++];
-	memset(g, 0, sizeof(*g));
-	snprintf(g->proto, sizeof(g->proto), "%s", p->proto);
-	snprintf(g->observed, sizeof(g->observed), "%s", p->state);
-	g->port = p->port;
-	g->critical = critical;
+	r->drift[r->ndrift++] = *d;
 	return 0;
+}
+
+static int add_drift(struct scan_result *r, const struct nmap_port *p, const char *kind,
+		     bool critical, struct xerr *e)
+{
+	struct scan_drift d = { .port = p->port, .critical = critical };
+
+	snprintf(d.proto, sizeof(d.proto), "%s", p->proto);
+	snprintf(d.observed, sizeof(d.observed), "%s", p->state);
+	snprintf(d.scan, sizeof(d.scan), "%s", strcmp(p->proto, "udp") ? kind : "udp");
+	return append_drift(r, &d, e);
 }
 
 /* nmap's "1-30,8080" list (<scaninfo services>, <extrareasons ports>): each port gets state. */
@@ -216,7 +209,7 @@ static void port_states(const struct nmap_report *rep, const char *proto, const 
  * normal answer, so only "closed" (nothing listening) is silent there.
  */
 static int compare_proto(struct scan_result *r, const char *proto, const bool *predicted,
-			 const char *services, struct xerr *e)
+			 const char *services, const char *kind, bool judge_silent, struct xerr *e)
 {
 	const char **scanned = calloc(65536, sizeof(*scanned));
 	const char **states = calloc(65536, sizeof(*states));
@@ -242,21 +235,90 @@ static int compare_proto(struct scan_result *r, const char *proto, const bool *p
 		reached = open || !strcmp(p.state, "closed");
 		r->nopen += open;
 		if (!predicted[port] && reached)
-			rc = add_drift(r, &p, true, e);
-		else if (predicted[port] && (tcp ? !open : !strcmp(p.state, "closed")))
-			rc = add_drift(r, &p, false, e);
+			rc = add_drift(r, &p, kind, true, e);
+		else if (judge_silent && predicted[port] && (tcp ? !open : !strcmp(p.state, "closed")))
+			rc = add_drift(r, &p, kind, false, e);
 	}
 	free(scanned);
 	free(states);
 	return rc;
 }
 
-int scan_compare(const struct scan_expect *x, struct scan_result *r, struct xerr *e)
+static int compare_report(const struct scan_expect *x, struct scan_result *r, const char *kind,
+			  bool judge_silent, struct xerr *e)
 {
-	if (compare_proto(r, "tcp", x->tcp, r->report.tcp_services, e) ||
-	    compare_proto(r, "udp", x->udp, r->report.udp_services, e))
+	if (compare_proto(r, "tcp", x->tcp, r->report.tcp_services, kind, judge_silent, e) ||
+	    compare_proto(r, "udp", x->udp, r->report.udp_services, kind, judge_silent, e))
 		return -1;
 	return 0;
+}
+
+int scan_compare(const struct scan_expect *x, struct scan_result *r, struct xerr *e)
+{
+	return compare_report(x, r, "syn", true, e);
+}
+
+static int run_kinds(const struct scan_opts *o, const struct scan_expect *x, const char *ports,
+		     const char *xml, struct scan_result *r, struct xerr *e)
+{
+	bool root = geteuid() == 0;
+	size_t nkinds = root ? (o->no_stealth ? 1 : sizeof(root_kinds) / sizeof(root_kinds[0])) : 1;
+
+	for (size_t i = 0; i < nkinds; i++) {
+		const struct scan_kind *k = root ? &root_kinds[i] : &user_kind;
+		struct scan_result more = { 0 };
+		int rc;
+
+		if (run_nmap(o, k, ports, xml, e))
+			return -1;
+		if (i == 0) {
+			if (read_report(xml, &r->report, e) ||
+			    compare_report(x, r, k->name, k->judge_silent, e))
+				return -1;
+			continue;
+		}
+		rc = read_report(xml, &more.report, e);
+		if (!rc)
+			rc = compare_report(x, &more, k->name, k->judge_silent, e);
+		for (size_t d = 0; !rc && d < more.ndrift; d++)
+			rc = append_drift(r, &more.drift[d], e);
+		scan_result_free(&more);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+int scan_run(const struct scan_opts *o, const struct scan_expect *x, struct scan_result *r,
+	     struct xerr *e)
+{
+	char dir[] = "/tmp/xnft-scan.XXXXXX", xml[sizeof(dir) + 16];
+	char *ports = NULL;
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	if (!o->ports) {
+		bool *both = calloc(65536, sizeof(bool));
+
+		if (both) {
+			for (size_t p = 0; p < 65536; p++)
+				both[p] = x->tcp[p] || x->udp[p];
+			ports = default_ports(both);
+			free(both);
+		}
+		if (!ports)
+			return xerr_set(e, XNFT_EXIT_USAGE, "scan: out of memory");
+	}
+	if (!mkdtemp(dir)) {
+		free(ports);
+		return xerr_set(e, XNFT_EXIT_USAGE, "scan: cannot make a temporary directory in /tmp");
+	}
+	snprintf(xml, sizeof(xml), "%s/nmap.xml", dir);
+	rc = run_kinds(o, x, o->ports ? o->ports : ports, xml, r, e);
+	unlink(xml);
+	rmdir(dir);
+	free(ports);
+	return rc;
 }
 
 void scan_result_free(struct scan_result *r)

@@ -32,6 +32,7 @@ struct scan_opts {
 	enum scan_class cls;
 	unsigned max_rate;      /* packets per second; 0: nmap's own */
 	bool ipv6;
+	bool no_stealth;        /* skip the NULL, XMAS and FIN scans (root only) */
 };
 
 struct scan_drift {
@@ -39,6 +40,7 @@ struct scan_drift {
 	uint16_t port;
 	bool critical;          /* observed open, predicted closed */
 	char observed[24];
+	char scan[8];           /* the scan that saw it: syn, connect, udp, null, xmas, fin */
 	bool is_new;            /* not in the previous run's drift (scan_history_record) */
 };
 
@@ -57,7 +59,7 @@ int scan_expect_load(const char *path, enum scan_class cls, bool ipv6, struct sc
 int scan_run(const struct scan_opts *o, const struct scan_expect *x, struct scan_result *r,
 	     struct xerr *e);
 
-/* Compare a report with the proof (scan_run's second half; tests use it alone). */
+/* Compare a SYN/UDP report with the proof (scan_run's second half; tests use it alone). */
 int scan_compare(const struct scan_expect *x, struct scan_result *r, struct xerr *e);
 
 void scan_result_free(struct scan_result *r);

@@ -9,6 +9,8 @@
 #     no drift), a nat REDIRECT of 5353/udp to the WireGuard port is
 #     critical drift; an nft DNAT of 5354/udp to it as well (and one of
 #     6000/tcp to 22 is still dropped at input: not drift);
+#   - a hand-added rule letting TCP without SYN into 81: drift seen by the
+#     NULL, XMAS and FIN scans, not by the SYN scan;
 #   - the mesh service (8080) down: predicted open but silent, exit 1;
 #   - nmap missing from PATH, nmap failing, a proof that is not
 #     exposure JSON: a clear error, exit 2.
@@ -78,6 +80,16 @@ check_eq "the same scan again: the drift is no longer new" "critical tcp 80 open
 check_eq "... and the history holds both runs" 2 "$(sqlite3 "$HISTORY" 'SELECT count(*) FROM scans' 2>&1)"
 policy_load || not_ok "reload the policy after the hand-added rule"
 
+# ---- the stealth scans: a hand-added rule letting in TCP without SYN on 81 ----
+in_ns "$HOST" nft insert rule inet xnft input tcp dport 81 tcp flags \& syn == 0 accept ||
+	not_ok "nft insert rule: 81/tcp without SYN"
+scan_from "$INET" "$HOST_V4" --ports 81 --json
+check_eq "scan with 81/tcp open to non-SYN packets: drift (exit 1)" 1 "$RC"
+check_eq "... found by the NULL, XMAS and FIN scans only (the SYN scan sees it filtered)" \
+	'["null 81 closed","xmas 81 closed","fin 81 closed"]' \
+	"$(jq -c '[.drift[] | "\(.scan) \(.port) \(.observed)"]' <<<"$OUT" 2>&1)"
+policy_load || not_ok "reload the policy after the hand-added rule"
+
 # ---- iptables-legacy: an ACCEPT cannot overrule nft's drop; a REDIRECT can ----
 in_ns "$HOST" iptables-legacy -I INPUT -p tcp --dport 80 -j ACCEPT ||
 	not_ok "iptables-legacy ACCEPT for 80/tcp"
@@ -118,7 +130,7 @@ wait_exit "$web_listener" 3
 scan_from "$PEER" "$MESH_HOST_V4" --class mesh --ports "$PORTS"
 check_eq "scan from the mesh with $WEB_PORT down: drift (exit 1)" 1 "$RC"
 check_match "... a warning: $WEB_PORT/tcp closed, service not answering" \
-	"warning +$WEB_PORT/tcp closed: the proof opens it" "$OUT"
+	"warning +$WEB_PORT/tcp closed to syn: the proof opens it" "$OUT"
 
 # ---- errors: nmap missing or failing, a bad proof ----
 OUT=$(PATH=/nonexistent "$XNFT" scan --expect-json "$PROOF" "$HOST_V4" 2>&1); RC=$?
