@@ -12,7 +12,9 @@
 
 #include <jansson.h>
 
+#include "analyze/exposure.h"
 #include "cli/json.h"
+#include "cli/printers.h"
 #include "core/err.h"
 #include "scan/history.h"
 #include "scan/scan.h"
@@ -20,17 +22,20 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: xnft scan TARGET --expect-json FILE [--class internet|mesh] [--ports SPEC]\n"
+		"Usage: xnft scan TARGET --expect POLICY|--expect-json FILE [--class internet|mesh]\n"
+		"                 [--ports SPEC]\n"
 		"                 [--max-rate N] [--history FILE] [--no-stealth] [--json]\n"
 		"Scan TARGET with nmap (as root: TCP SYN and UDP, then the NULL, XMAS and FIN\n"
 		"scans; TCP connect otherwise; IPv6 when TARGET is an IPv6 address) and compare what answered with the proof:\n"
-		"FILE is 'xnft exposure POLICY --new --json' of TARGET's policy. Drift both\n"
+		"TARGET's POLICY (a file or a directory, loaded here as xnft exposure does), or\n"
+		"FILE: 'xnft exposure POLICY --new --json' of it. Drift both\n"
 		"ways: a port the proof keeps closed that the host answered on (critical:\n"
 		"something outside the proof lets it in), and a TCP port the proof opens\n"
 		"that is not open (or a UDP one that is closed): its service is down.\n"
 		"\n"
 		"Options:\n"
-		"  --expect-json FILE  the proof, as xnft exposure --json printed it\n"
+		"  --expect POLICY     the proof: what POLICY accepts (ct state new)\n"
+		"  --expect-json FILE  the proof, as xnft exposure --new --json printed it\n"
 		"  --class CLASS       where the scan comes from: internet (default: lines\n"
 		"                      that need no named source set, not on lo or wg*) or\n"
 		"                      mesh (lines for MESH_PEERS or arriving on wg*)\n"
@@ -47,6 +52,37 @@ static void usage(FILE *out)
 		"  -h, --help          show this help\n"
 		"\n"
 		"Exit status: 0 no drift, 1 drift, 2 usage error, bad proof, nmap missing or failed.\n");
+}
+
+/* --expect POLICY: the policy loaded in a private namespace, its exposure (ct state new) as the proof. */
+static int expect_policy(const char *policy, const struct scan_opts *o, struct scan_expect *x,
+			 struct xerr *e)
+{
+	const struct exposure_query q = { .only_new = true };
+	struct ruleset *rs = NULL;
+	struct exposure ex;
+	json_t *j;
+	int rc = cli_load_policy("scan", policy, 0, &rs);
+
+	if (rc)
+		return rc;
+	rc = exposure_compute(rs, NULL, &q, &ex, e);
+	ruleset_free(rs);
+	if (rc) {
+		xerr_print(stderr, e);
+		return e->code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+	}
+	j = cli_exposure_json(&ex);
+	exposure_free(&ex);
+	rc = j ? scan_expect_from_json(j, policy, o->cls, o->ipv6, x, e) : -1;
+	json_decref(j);
+	if (rc) {
+		if (!j)
+			xerr_set(e, XNFT_EXIT_USAGE, "scan: out of memory");
+		xerr_print(stderr, e);
+		return XNFT_EXIT_USAGE;
+	}
+	return 0;
 }
 
 static void print_text(const char *target, const struct scan_result *r)
@@ -88,6 +124,7 @@ int cmd_scan(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "expect-json", required_argument, NULL, 'e' },
+		{ "expect", required_argument, NULL, 'E' },
 		{ "class", required_argument, NULL, 'c' },
 		{ "ports", required_argument, NULL, 'p' },
 		{ "max-rate", required_argument, NULL, 'r' },
@@ -99,7 +136,7 @@ int cmd_scan(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct scan_opts o = { .cls = SCAN_CLASS_INTERNET, .max_rate = 25 };
-	const char *expect = NULL, *cls = "internet", *history = NULL;
+	const char *expect = NULL, *policy = NULL, *cls = "internet", *history = NULL;
 	struct scan_expect *x;
 	struct scan_result r;
 	struct xerr e;
@@ -112,6 +149,7 @@ int cmd_scan(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e': expect = optarg; break;
+		case 'E': policy = optarg; break;
 		case 'c':
 			cls = optarg;
 			if (!strcmp(optarg, "mesh"))
@@ -140,14 +178,18 @@ int cmd_scan(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error("scan", "give one TARGET (an address or a host name)");
-	if (!expect)
-		return cli_usage_error("scan", "give the proof with --expect-json FILE (xnft exposure POLICY --new --json)");
+	if (!expect == !policy)
+		return cli_usage_error("scan", "give the proof with --expect POLICY or --expect-json FILE (one of them)");
 	o.target = argv[optind];
 	o.ipv6 = strchr(o.target, ':') != NULL;
 	x = malloc(sizeof(*x));
 	if (!x)
 		return XNFT_EXIT_USAGE;
-	if (scan_expect_load(expect, o.cls, o.ipv6, x, &e) || scan_run(&o, x, &r, &e)) {
+	if (policy && (rc = expect_policy(policy, &o, x, &e))) {
+		free(x);
+		return rc;
+	}
+	if ((expect && scan_expect_load(expect, o.cls, o.ipv6, x, &e)) || scan_run(&o, x, &r, &e)) {
 		free(x);
 		xerr_print(stderr, &e);
 		return e.code ? e.code : XNFT_EXIT_USAGE;

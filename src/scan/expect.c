@@ -117,32 +117,37 @@ static int add_line(json_t *line, struct scan_expect *x, struct xerr *e, const c
 	return 0;
 }
 
+int scan_expect_from_json(json_t *root, const char *name, enum scan_class cls, bool ipv6,
+			  struct scan_expect *x, struct xerr *e)
+{
+	json_t *input = json_object_get(root, "input"), *line;
+	size_t i;
+
+	memset(x, 0, sizeof(*x));
+	if (!json_is_array(input)) {
+		xerr_set(e, XNFT_EXIT_USAGE, "%s: no \"input\" array: not the output of xnft exposure --json",
+			 name);
+		return xerr_hint(e, "give the output of 'xnft exposure POLICY --new --json'");
+	}
+	json_array_foreach(input, i, line)
+		if (line_applies(line, cls, ipv6) && add_line(line, x, e, name))
+			return -1;
+	return 0;
+}
+
 int scan_expect_load(const char *path, enum scan_class cls, bool ipv6, struct scan_expect *x,
 		     struct xerr *e)
 {
 	json_error_t je;
-	json_t *root = json_load_file(path, 0, &je), *input, *line;
-	size_t i;
-	int rc = 0;
+	json_t *root = json_load_file(path, 0, &je);
+	int rc;
 
-	memset(x, 0, sizeof(*x));
 	if (!root) {
+		memset(x, 0, sizeof(*x));
 		xerr_at(e, XNFT_EXIT_USAGE, path, je.line, je.column, "%s", je.text);
 		return xerr_hint(e, "give the output of 'xnft exposure POLICY --new --json'");
 	}
-	input = json_object_get(root, "input");
-	if (!json_is_array(input)) {
-		json_decref(root);
-		xerr_set(e, XNFT_EXIT_USAGE, "%s: no \"input\" array: not the output of xnft exposure --json",
-			 path);
-		return xerr_hint(e, "give the output of 'xnft exposure POLICY --new --json'");
-	}
-	json_array_foreach(input, i, line) {
-		if (line_applies(line, cls, ipv6) && add_line(line, x, e, path)) {
-			rc = -1;
-			break;
-		}
-	}
+	rc = scan_expect_from_json(root, path, cls, ipv6, x, e);
 	json_decref(root);
 	return rc;
 }

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "core/err.h"
 #include "scan/nmapxml.h"
 
@@ -50,6 +52,10 @@ struct scan_result {
 	size_t ndrift;
 	size_t nopen;
 };
+
+/* The proof for cls from `xnft exposure --json`'s object (name for messages). */
+int scan_expect_from_json(json_t *root, const char *name, enum scan_class cls, bool ipv6,
+			  struct scan_expect *x, struct xerr *e);
 
 /* Read the proof for cls from an `xnft exposure --json` file. */
 int scan_expect_load(const char *path, enum scan_class cls, bool ipv6, struct scan_expect *x,

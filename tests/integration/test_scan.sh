@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # xnft scan against the default policy, with real nmap in the lab topology:
-#   - from the internet (IPv4 and IPv6) and from a mesh peer, with the
+#   - from the internet (IPv4 and IPv6; the proof as exposure JSON and as
+#     the policy itself with --expect) and from a mesh peer, with the
 #     services listening: no drift, exit 0;
 #   - a rule added by hand with `nft add rule` that opens 80/tcp: critical
 #     drift naming 80/tcp, exit 1; with --history, new the first time only;
@@ -60,6 +61,9 @@ for dst in "$HOST_V4" "$HOST_V6"; do
 	check_match "scan of $dst from the internet: 0 drift reported" ' 0 drift$' "$OUT"
 	no_sanitizer "scan of $dst from the internet"
 done
+OUT=$(ip netns exec "$INET" "$XNFT" scan --expect "$POLICY_DIR" "$HOST_V4" --ports "$PORTS" 2>&1); RC=$?
+check_eq "scan with --expect POLICY (the proof computed here): no drift (exit 0)" 0 "$RC"
+no_sanitizer "scan with --expect POLICY"
 scan_from "$PEER" "$MESH_HOST_V4" --class mesh --ports "$PORTS" --json
 check_eq "scan from the mesh peer: no drift (exit 0)" 0 "$RC"
 check_eq "scan from the mesh peer, --json: 22 and $WEB_PORT open, drift empty" "2 0" \
@@ -141,7 +145,9 @@ check_eq "nmap failing: exit 2" 2 "$RC"
 check_match "... and the message says nmap failed" "nmap failed" "$OUT"
 check_fails "a proof that is not exposure JSON is refused" \
 	"$XNFT" scan --expect-json /etc/hostname "$HOST_V4"
-check_fails "no --expect-json: usage error" "$XNFT" scan "$HOST_V4"
+check_fails "no proof: usage error" "$XNFT" scan "$HOST_V4"
+check_fails "both --expect and --expect-json: usage error" \
+	"$XNFT" scan --expect "$POLICY_DIR" --expect-json "$PROOF" "$HOST_V4"
 OUT=$("$XNFT" scan --no-such-option "$HOST_V4" 2>&1); RC=$?
 check_eq "an unknown option: exit 2" 2 "$RC"
 check_match "... named, with the command's prefix" "^xnft scan: unknown option '--no-such-option'" "$OUT"
