@@ -260,6 +260,25 @@ static const char *str(json_t *o, const char *a, const char *b)
 	return s ? s : "";
 }
 
+/* [crowdsec]: whether the LAPI answers, and what became of its decisions. */
+static void print_crowdsec(json_t *j)
+{
+	json_t *c = json_object_get(j, "crowdsec");
+
+	printf("  crowdsec: %s %s; %lld %s (%lld failed); %lld new, %lld deleted received; "
+	       "%lld applied, %lld lifted, %lld refused (whitelist); skipped: %lld other type, "
+	       "%lld other scope, %lld malformed\n", str(j, "crowdsec", "url"),
+	       json_is_true(json_object_get(c, "reachable")) ? "reachable" : "NOT REACHABLE",
+	       num(j, "crowdsec", "pulls"), cli_plural(num(j, "crowdsec", "pulls"), "pull", "pulls"),
+	       num(j, "crowdsec", "failures"), num(j, "crowdsec", "received_new"),
+	       num(j, "crowdsec", "received_deleted"), num(j, "crowdsec", "applied"),
+	       num(j, "crowdsec", "lifted"), num(j, "crowdsec", "refused"),
+	       num(j, "crowdsec", "skipped_type"), num(j, "crowdsec", "skipped_scope"),
+	       num(j, "crowdsec", "malformed"));
+	if (*str(j, "crowdsec", "last_error"))
+		printf("  crowdsec last problem: %s\n", str(j, "crowdsec", "last_error"));
+}
+
 static void print_status(json_t *j)
 {
 	json_t *srcs = json_object_get(j, "sources"), *s;
@@ -320,6 +339,8 @@ static void print_status(json_t *j)
 	printf("  notify: %lld queued, %lld sent, %lld failed, %lld dropped\n",
 	       num(j, "notify", "queued"), num(j, "notify", "sent"), num(j, "notify", "failed"),
 	       num(j, "notify", "dropped"));
+	if (json_object_get(j, "crowdsec"))
+		print_crowdsec(j);
 	printf("  reloads: %lld (%lld refused)\n", num(j, "reloads", NULL),
 	       num(j, "reload_errors", NULL));
 	if (*str(j, "last_error", NULL))

@@ -670,6 +670,54 @@ static int notify_key(struct parse_ctx *c, const char *key, const char *v)
 	return 1;
 }
 
+/* ---- [crowdsec] ------------------------------------------------------------- */
+
+static int crowdsec_path(struct parse_ctx *c, const char *key, const char *v, char *dst)
+{
+	if (copy_path(dst, CONFIG_PATH_MAX, v) < 0)
+		return fail(c, "[crowdsec] %s: '%s' is not an absolute path", key, v);
+	return 1;
+}
+
+static int crowdsec_key(struct parse_ctx *c, const char *key, const char *v)
+{
+	struct xnft_config *cfg = c->cfg;
+	unsigned long long n;
+
+	if (!strcmp(key, "url")) {
+		if ((strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) ||
+		    strlen(v) >= CONFIG_PATH_MAX - 64 || strpbrk(v, " \t\"'?#"))
+			return fail(c, "[crowdsec] url: '%s' is not an http:// or https:// URL", v);
+		snprintf(cfg->cs_url, sizeof(cfg->cs_url), "%s", v);
+		/* the API paths are appended: one trailing slash would double */
+		if (cfg->cs_url[strlen(cfg->cs_url) - 1] == '/')
+			cfg->cs_url[strlen(cfg->cs_url) - 1] = '\0';
+		return 1;
+	}
+	if (!strcmp(key, "api_key_file"))
+		return crowdsec_path(c, key, v, cfg->cs_key_file);
+	if (!strcmp(key, "ca_cert"))
+		return crowdsec_path(c, key, v, cfg->cs_ca_file);
+	if (!strcmp(key, "cert"))
+		return crowdsec_path(c, key, v, cfg->cs_cert_file);
+	if (!strcmp(key, "key"))
+		return crowdsec_path(c, key, v, cfg->cs_certkey_file);
+	if (!strcmp(key, "poll"))
+		return duration_key(c, key, v, &cfg->cs_poll_ms, 100, 3600000);
+	if (!strcmp(key, "timeout"))
+		return duration_key(c, key, v, &cfg->cs_timeout_ms, 100, 300000);
+	if (!strcmp(key, "max_response_mb")) {
+		if (parse_uint(v, 4096, &n) < 0 || !n)
+			return fail(c, "[crowdsec] max_response_mb: '%s' is not a number from 1 to "
+				    "4096", v);
+		cfg->cs_max_bytes = (size_t)n << 20;
+		return 1;
+	}
+	fail(c, "[crowdsec]: unknown key '%s'", key);
+	return fail_hint(c, "[crowdsec] knows url, api_key_file, ca_cert, cert, key, poll, timeout "
+			 "and max_response_mb");
+}
+
 /* ---- inih glue -------------------------------------------------------------- */
 
 static int handler(void *user, const char *section, const char *name, const char *value)
@@ -696,6 +744,8 @@ static int handler(void *user, const char *section, const char *name, const char
 		return whitelist_key(c, name, v);
 	if (!strcmp(section, "notify"))
 		return notify_key(c, name, v);
+	if (!strcmp(section, "crowdsec"))
+		return crowdsec_key(c, name, v);
 	if (!strncmp(section, "ban.", 4)) {
 		struct config_rule *r = rule_find(c->cfg, section + 4);
 
@@ -704,8 +754,8 @@ static int handler(void *user, const char *section, const char *name, const char
 		return rule_key(c, r, name, v);
 	}
 	fail(c, "unknown section [%s]", section);
-	return fail_hint(c, "sections are [daemon], [escalation], [whitelist], [notify] and "
-			 "[ban.NAME]");
+	return fail_hint(c, "sections are [daemon], [escalation], [whitelist], [notify], "
+			 "[crowdsec] and [ban.NAME]");
 }
 
 /* A section header as inih will see it: remember [ban.NAME] with its line. */
@@ -732,9 +782,10 @@ static void see_header(struct parse_ctx *c, const char *line)
 	if (!strncmp(name, "ban.", 4))
 		rule_new(c, name + 4);
 	else if (strcmp(name, "daemon") && strcmp(name, "escalation") && strcmp(name, "whitelist") &&
-		 strcmp(name, "notify")) {
+		 strcmp(name, "notify") && strcmp(name, "crowdsec")) {
 		fail(c, "unknown section [%s]", name);
-		fail_hint(c, "sections are [daemon], [escalation], [whitelist], [notify] and [ban.NAME]");
+		fail_hint(c, "sections are [daemon], [escalation], [whitelist], [notify], [crowdsec] "
+			  "and [ban.NAME]");
 	}
 }
 
@@ -800,6 +851,9 @@ struct xnft_config *config_defaults(struct xerr *e)
 	c->esc_forget_ms = 30ull * 86400000;
 	c->notify_timeout_ms = 5000;
 	c->notify_queue = 256;
+	c->cs_poll_ms = 10000;
+	c->cs_timeout_ms = 10000;
+	c->cs_max_bytes = 64u << 20;
 	return c;
 }
 
@@ -820,6 +874,16 @@ int config_parse(const char *name, const char *text, struct xnft_config **out, s
 	}
 	for (size_t i = 0; !c.failed && i < c.cfg->nrules; i++)
 		check_rule(&c, &c.cfg->rules[i]);
+	if (!c.failed && c.cfg->cs_url[0] && !c.cfg->cs_key_file[0]) {
+		c.line = 0;
+		fail(&c, "[crowdsec] url is set but api_key_file is not");
+		fail_hint(&c, "create a bouncer key with 'cscli bouncers add xnft-HOST', write it to "
+			  "a file of mode 0600 and name it in api_key_file");
+	}
+	if (!c.failed && !c.cfg->cs_cert_file[0] != !c.cfg->cs_certkey_file[0]) {
+		c.line = 0;
+		fail(&c, "[crowdsec] cert and key go together: give both or neither");
+	}
 	if (!c.failed && c.cfg->esc_max_ms) {
 		for (size_t i = 0; i < c.cfg->nrules; i++) {
 			if (c.cfg->rules[i].bantime_ms > c.cfg->esc_max_ms)

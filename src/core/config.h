@@ -9,6 +9,7 @@
  *   [whitelist]     addresses never banned (loopback and the policy's mesh
  *                   and admin sets are always added by the daemon)
  *   [notify]        ntfy / Slack / Discord webhooks
+ *   [crowdsec]      a CrowdSec Local API whose ban decisions the daemon enforces
  *   [ban.NAME]      one rule: categories and ports -> N events in a window
  *                   -> ban for a time
  */
@@ -91,6 +92,16 @@ struct xnft_config {
 	size_t nnotify;
 	uint64_t notify_timeout_ms;
 	size_t notify_queue;
+
+	/* [crowdsec]: the bouncer of a CrowdSec Local API; off while url is "" */
+	char cs_url[CONFIG_PATH_MAX];      /* "http://127.0.0.1:8080" */
+	char cs_key_file[CONFIG_PATH_MAX]; /* the bouncer's API key, a file of mode 0600 */
+	char cs_ca_file[CONFIG_PATH_MAX];  /* TLS: CA bundle to trust ("" = the system's) */
+	char cs_cert_file[CONFIG_PATH_MAX];/* TLS client certificate and key ("" = none) */
+	char cs_certkey_file[CONFIG_PATH_MAX];
+	uint64_t cs_poll_ms;               /* between two pulls of the decision stream */
+	uint64_t cs_timeout_ms;            /* one request, connection included */
+	size_t cs_max_bytes;               /* a larger answer is refused */
 
 	/* [ban.*] */
 	struct config_rule *rules;

@@ -818,7 +818,7 @@ static int start(struct daemon *d, struct xerr *e)
 		return -1;
 	if (rc > 0)
 		webhooks_unavailable(d, e);
-	return 0;
+	return daemon_crowdsec_start(d, e);
 }
 
 static void teardown(struct daemon *d)
@@ -832,6 +832,7 @@ static void teardown(struct daemon *d)
 			   "lost", d->nrec);
 	close_sources(d);
 	control_close(d->ctl);
+	cs_bouncer_stop(d->cs);
 	notifier_stop(d->notif);
 	kw_close(d->kw);
 	wlwatch_close(d->wlw);
@@ -915,6 +916,7 @@ static void loop_once(struct daemon *d)
 	fds[n++] = (struct pollfd){ .fd = d->sigfd, .events = POLLIN };
 	fds[n++] = (struct pollfd){ .fd = d->monfd, .events = POLLIN };
 	fds[n++] = (struct pollfd){ .fd = wlwatch_fd(d->wlw), .events = POLLIN };
+	fds[n++] = (struct pollfd){ .fd = cs_bouncer_fd(d->cs), .events = POLLIN };
 	src0 = n;
 	for (size_t i = 0; i < d->nsrc; i++)
 		fds[n++] = (struct pollfd){ .fd = evsource_fd(d->src[i]), .events = POLLIN };
@@ -933,6 +935,8 @@ static void loop_once(struct daemon *d)
 	/* before the sources: a line naming a newly whitelisted address must not ban it */
 	if (fds[2].revents && wlwatch_read(d->wlw))
 		daemon_whitelist_refresh(d);
+	if (fds[3].revents)
+		daemon_crowdsec_apply(d);
 	/* Sources without an fd, or with a timeout, are read every round. */
 	for (size_t i = d->nsrc; i-- > 0;) {
 		if (i + src0 >= ctl0 || fds[src0 + i].fd < 0 || fds[src0 + i].revents || rc == 0 ||

@@ -1,0 +1,598 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The LAPI bouncer's worker and the parser of its decision stream.
+ *
+ * Nothing is lost when a pull fails: the LAPI moves its idea of what this
+ * bouncer has seen when it answers, so an answer that is cut short, too
+ * large or not JSON may have carried changes we never got. After any
+ * failure the next pull therefore asks for everything (startup=true), and
+ * the daemon reconciles with that complete list.
+ */
+#include "crowdsec/lapi.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/dynlib.h"
+
+/* Retries after failures wait poll * 2^n, at most this long. */
+#define CS_BACKOFF_MAX_MS 60000
+#define CS_KEY_MAX 256
+
+static struct {
+	__typeof__(curl_global_init) *global_init;
+	__typeof__(curl_easy_init) *easy_init;
+	__typeof__(curl_easy_setopt) *easy_setopt;
+	__typeof__(curl_easy_perform) *easy_perform;
+	__typeof__(curl_easy_getinfo) *easy_getinfo;
+	__typeof__(curl_easy_cleanup) *easy_cleanup;
+	__typeof__(curl_easy_strerror) *easy_strerror;
+	__typeof__(curl_slist_append) *slist_append;
+	__typeof__(curl_slist_free_all) *slist_free_all;
+} curl;
+
+static const struct dynlib_sym curl_syms[] = {
+	DYNLIB_SYM(curl, global_init, "curl_global_init"),
+	DYNLIB_SYM(curl, easy_init, "curl_easy_init"),
+	DYNLIB_SYM(curl, easy_setopt, "curl_easy_setopt"),
+	DYNLIB_SYM(curl, easy_perform, "curl_easy_perform"),
+	DYNLIB_SYM(curl, easy_getinfo, "curl_easy_getinfo"),
+	DYNLIB_SYM(curl, easy_cleanup, "curl_easy_cleanup"),
+	DYNLIB_SYM(curl, easy_strerror, "curl_easy_strerror"),
+	DYNLIB_SYM(curl, slist_append, "curl_slist_append"),
+	DYNLIB_SYM(curl, slist_free_all, "curl_slist_free_all"),
+};
+
+static struct dynlib curl_lib = DYNLIB_INIT("libcurl.so.4", "libcurl4", curl_syms, &curl);
+
+/* ---- the stream's format ------------------------------------------------------ */
+
+int cs_parse_duration(const char *text, uint64_t *ms)
+{
+	static const struct { const char *unit; double ms; } units[] = {
+		{ "h", 3600000.0 }, { "ms", 1.0 }, { "m", 60000.0 }, { "s", 1000.0 },
+		{ "us", 0.001 }, { "\xc2\xb5s", 0.001 }, { "ns", 0.000001 },
+	};
+	const char *p = text;
+	double total = 0;
+	bool neg = false;
+
+	if (*p == '-' || *p == '+')
+		neg = *p++ == '-';
+	if (!*p)
+		return -1;
+	while (*p) {
+		char *end;
+		double v;
+		size_t i;
+
+		errno = 0;
+		v = strtod(p, &end);
+		if (end == p || errno || v < 0)
+			return -1;
+		p = end;
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+			size_t n = strlen(units[i].unit);
+
+			/* "m" must not take the "m" of "ms" */
+			if (!strncmp(p, units[i].unit, n)) {
+				total += v * units[i].ms;
+				p += n;
+				break;
+			}
+		}
+		if (i == sizeof(units) / sizeof(units[0]))
+			return -1;
+	}
+	if (total > (double)CONFIG_BANTIME_MAX_MS)
+		total = (double)CONFIG_BANTIME_MAX_MS;
+	*ms = neg ? 0 : (uint64_t)total;
+	return 0;
+}
+
+/* "crowdsec:ORIGIN:SCENARIO", cut to fit; the LAPI's strings are not trusted to be tidy. */
+static void rule_of(json_t *o, char *buf, size_t size)
+{
+	const char *origin = json_string_value(json_object_get(o, "origin"));
+	const char *scenario = json_string_value(json_object_get(o, "scenario"));
+
+	snprintf(buf, size, CS_RULE_PREFIX "%s:%s", origin ? origin : "?", scenario ? scenario : "?");
+	for (char *c = buf; *c; c++) {
+		if ((unsigned char)*c < 0x20 || *c == '"' || *c == '\\' || (unsigned char)*c >= 0x7f)
+			*c = '_';
+	}
+}
+
+static void parse_list(json_t *list, bool deleted, unsigned plen6,
+		       void (*fn)(void *ctx, const struct cs_decision *d), void *ctx,
+		       struct cs_counts *counts)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(list, i, o) {
+		const char *type = json_string_value(json_object_get(o, "type"));
+		const char *scope = json_string_value(json_object_get(o, "scope"));
+		const char *value = json_string_value(json_object_get(o, "value"));
+		const char *dur = json_string_value(json_object_get(o, "duration"));
+		struct cs_decision d = { .deleted = deleted };
+		struct xerr e;
+
+		if (!json_is_object(o) || !type || !scope || !value) {
+			counts->malformed++;
+			continue;
+		}
+		if (strcasecmp(type, "ban")) {
+			counts->other_type++;
+			continue;
+		}
+		if (strcasecmp(scope, "ip")) {
+			counts->other_scope++;
+			continue;
+		}
+		/* an Ip decision names one address: a prefix length in it is not ours to widen */
+		if (strchr(value, '/') || ban_key_parse(value, plen6, &d.key, &e) < 0 ||
+		    (!deleted && (!dur || cs_parse_duration(dur, &d.duration_ms) < 0))) {
+			counts->malformed++;
+			continue;
+		}
+		rule_of(o, d.rule, sizeof(d.rule));
+		fn(ctx, &d);
+	}
+}
+
+int cs_parse_stream(const char *text, size_t len, unsigned plen6,
+		    void (*fn)(void *ctx, const struct cs_decision *d), void *ctx,
+		    struct cs_counts *counts, struct xerr *e)
+{
+	json_error_t je;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	json_t *nw, *del;
+
+	if (!root)
+		return xerr_set(e, XNFT_EXIT_FINDINGS, "the LAPI's answer is not JSON (line %d: %s)",
+				je.line, je.text);
+	nw = json_object_get(root, "new");
+	del = json_object_get(root, "deleted");
+	if (!json_is_object(root) || (nw && !json_is_array(nw) && !json_is_null(nw)) ||
+	    (del && !json_is_array(del) && !json_is_null(del))) {
+		json_decref(root);
+		return xerr_set(e, XNFT_EXIT_FINDINGS, "the LAPI's answer is not a decision stream "
+				"(an object with lists 'new' and 'deleted')");
+	}
+	/* deletions first: a decision replaced in one answer ends up present */
+	parse_list(del, true, plen6, fn, ctx, counts);
+	parse_list(nw, false, plen6, fn, ctx, counts);
+	json_decref(root);
+	return 0;
+}
+
+/* ---- the worker ------------------------------------------------------------------ */
+
+struct cs_bouncer {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	atomic_bool stop;
+	int efd;
+	char url[CONFIG_PATH_MAX + 64];
+	char key_hdr[CS_KEY_MAX + 16];
+	char ca[CONFIG_PATH_MAX], cert[CONFIG_PATH_MAX], certkey[CONFIG_PATH_MAX];
+	uint64_t poll_ms, timeout_ms;
+	size_t max_bytes;
+	unsigned plen6;
+
+	/* under lock */
+	struct cs_decision *q;
+	size_t nq, capq;
+	bool q_full;
+	struct cs_stats st;
+};
+
+struct body {
+	char *p;
+	size_t n, cap, max;
+	bool too_big;
+};
+
+static size_t body_cb(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct body *b = arg;
+	size_t n = size * nmemb;
+
+	if (b->n + n + 1 > b->max) {
+		b->too_big = true;
+		return 0;   /* aborts the transfer */
+	}
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 65536;
+		char *np;
+
+		while (cap < b->n + n + 1)
+			cap *= 2;
+		if (!(np = realloc(b->p, cap)))
+			return 0;
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, p, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+	return n;
+}
+
+static int progress_cb(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+	struct cs_bouncer *cs = arg;
+
+	(void)a;
+	(void)b;
+	(void)c;
+	(void)d;
+	return atomic_load(&cs->stop) ? 1 : 0;
+}
+
+/* One GET of the stream into body; 0, or -1 with err filled. */
+static int pull(struct cs_bouncer *cs, bool startup, struct body *body, char *err, size_t errsz)
+{
+	char url[sizeof(cs->url) + 64], cerr[CURL_ERROR_SIZE] = "";
+	struct curl_slist *hdr = NULL;
+	CURL *c = curl.easy_init();
+	CURLcode rc;
+	long code = 0;
+
+	if (!c) {
+		snprintf(err, errsz, "libcurl could not make a handle");
+		return -1;
+	}
+	snprintf(url, sizeof(url), "%s/v1/decisions/stream?startup=%s", cs->url,
+		 startup ? "true" : "false");
+	hdr = curl.slist_append(hdr, cs->key_hdr);
+	curl.easy_setopt(c, CURLOPT_URL, url);
+	curl.easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)cs->timeout_ms);
+	curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)cs->timeout_ms);
+	curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
+	curl.easy_setopt(c, CURLOPT_XFERINFODATA, cs);
+	curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, body_cb);
+	curl.easy_setopt(c, CURLOPT_WRITEDATA, body);
+	curl.easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+	curl.easy_setopt(c, CURLOPT_USERAGENT, "xnft-bouncer/" XNFT_VERSION);
+	curl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl.easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+	if (cs->ca[0])
+		curl.easy_setopt(c, CURLOPT_CAINFO, cs->ca);
+	if (cs->cert[0]) {
+		curl.easy_setopt(c, CURLOPT_SSLCERT, cs->cert);
+		curl.easy_setopt(c, CURLOPT_SSLKEY, cs->certkey);
+	}
+	rc = curl.easy_perform(c);
+	if (rc == CURLE_OK)
+		curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl.slist_free_all(hdr);
+	curl.easy_cleanup(c);
+	if (body->too_big) {
+		snprintf(err, errsz, "the LAPI's answer is larger than %zu MiB: refused (raise "
+			 "[crowdsec] max_response_mb if it is genuine)", cs->max_bytes >> 20);
+		return -1;
+	}
+	if (rc != CURLE_OK) {
+		snprintf(err, errsz, "%s: %s", cs->url, cerr[0] ? cerr : curl.easy_strerror(rc));
+		return -1;
+	}
+	if (code == 401 || code == 403) {
+		snprintf(err, errsz, "%s refused the API key (HTTP %ld): check [crowdsec] "
+			 "api_key_file against 'cscli bouncers list'", cs->url, code);
+		return -1;
+	}
+	if (code != 200) {
+		snprintf(err, errsz, "%s answered HTTP %ld to the decision stream", cs->url, code);
+		return -1;
+	}
+	return 0;
+}
+
+struct collect {
+	struct cs_decision *v;
+	size_t n, cap;
+	bool oom;
+	uint64_t nnew, ndel;
+};
+
+static void collect_one(void *ctx, const struct cs_decision *d)
+{
+	struct collect *c = ctx;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 256;
+		struct cs_decision *nv = realloc(c->v, cap * sizeof(*nv));
+
+		if (!nv) {
+			c->oom = true;
+			return;
+		}
+		c->v = nv;
+		c->cap = cap;
+	}
+	c->v[c->n++] = *d;
+	if (d->deleted)
+		c->ndel++;
+	else
+		c->nnew++;
+}
+
+/* Hand a parsed answer to the daemon: a full list replaces whatever still waits. */
+static void deliver(struct cs_bouncer *cs, struct collect *col, bool full)
+{
+	uint64_t one = 1;
+	bool signal;
+
+	pthread_mutex_lock(&cs->lock);
+	if (full || !cs->nq) {
+		free(cs->q);
+		cs->q = col->v;
+		cs->nq = col->n;
+		cs->capq = col->cap;
+		cs->q_full = full;
+		col->v = NULL;
+	} else {
+		if (cs->nq + col->n > cs->capq) {
+			struct cs_decision *nq = realloc(cs->q, (cs->nq + col->n) * sizeof(*nq));
+
+			if (!nq) {
+				col->oom = true;
+				pthread_mutex_unlock(&cs->lock);
+				return;
+			}
+			cs->q = nq;
+			cs->capq = cs->nq + col->n;
+		}
+		memcpy(cs->q + cs->nq, col->v, col->n * sizeof(*col->v));
+		cs->nq += col->n;
+	}
+	cs->st.received_new += col->nnew;
+	cs->st.received_deleted += col->ndel;
+	signal = cs->nq || full;
+	pthread_mutex_unlock(&cs->lock);
+	if (signal) {
+		ssize_t w = write(cs->efd, &one, sizeof(one));
+
+		(void)w;   /* the counter only saturates: the fd is readable either way */
+	}
+}
+
+static uint64_t realtime_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* One pull and its delivery; false when it failed (err says why). */
+static bool pull_once(struct cs_bouncer *cs, bool startup, char *err, size_t errsz)
+{
+	struct body body = { .max = cs->max_bytes };
+	struct collect col = { 0 };
+	struct cs_counts counts = { 0 };
+	struct xerr e;
+	bool ok = false;
+
+	if (pull(cs, startup, &body, err, errsz) < 0)
+		goto out;
+	if (cs_parse_stream(body.p ? body.p : "", body.n, cs->plen6, collect_one, &col, &counts,
+			    &e) < 0) {
+		snprintf(err, errsz, "%s: %s", cs->url, e.msg);
+		goto out;
+	}
+	if (col.oom) {
+		snprintf(err, errsz, "out of memory holding the LAPI's decisions");
+		goto out;
+	}
+	deliver(cs, &col, startup);
+	if (col.oom) {
+		snprintf(err, errsz, "out of memory holding the LAPI's decisions");
+		goto out;
+	}
+	pthread_mutex_lock(&cs->lock);
+	cs->st.skipped.other_type += counts.other_type;
+	cs->st.skipped.other_scope += counts.other_scope;
+	cs->st.skipped.malformed += counts.malformed;
+	pthread_mutex_unlock(&cs->lock);
+	ok = true;
+out:
+	free(body.p);
+	free(col.v);
+	return ok;
+}
+
+static void wait_ms(struct cs_bouncer *cs, uint64_t ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += (time_t)(ms / 1000);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&cs->lock);
+	while (!atomic_load(&cs->stop) &&
+	       pthread_cond_timedwait(&cs->cond, &cs->lock, &ts) != ETIMEDOUT)
+		;
+	pthread_mutex_unlock(&cs->lock);
+}
+
+static void *worker(void *arg)
+{
+	struct cs_bouncer *cs = arg;
+	bool startup = true;
+	uint64_t delay = cs->poll_ms;
+
+	while (!atomic_load(&cs->stop)) {
+		char err[256] = "";
+		bool ok = pull_once(cs, startup, err, sizeof(err));
+
+		pthread_mutex_lock(&cs->lock);
+		cs->st.pulls++;
+		cs->st.reachable = ok;
+		if (ok) {
+			cs->st.synced = true;
+			cs->st.last_ok_ms = realtime_ms();
+		} else if (!atomic_load(&cs->stop)) {
+			cs->st.failures++;
+			snprintf(cs->st.last_error, sizeof(cs->st.last_error), "%s", err);
+		}
+		pthread_mutex_unlock(&cs->lock);
+		/* after a failure the LAPI may think we have what we never got: ask for all */
+		startup = !ok;
+		delay = ok ? cs->poll_ms : (delay * 2 > CS_BACKOFF_MAX_MS ? CS_BACKOFF_MAX_MS :
+					    delay * 2);
+		wait_ms(cs, delay < cs->poll_ms ? cs->poll_ms : delay);
+	}
+	return NULL;
+}
+
+/* The key file: one line, ours alone to read. */
+static int read_key(const char *path, char *key, size_t size, struct xerr *e)
+{
+	struct stat st;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return xerr_set(e, XNFT_EXIT_USAGE, "[crowdsec] api_key_file %s: %s", path,
+				strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077)) {
+		close(fd);
+		xerr_set(e, XNFT_EXIT_USAGE, "[crowdsec] api_key_file %s is not a regular file "
+			 "readable by its owner only", path);
+		return xerr_hint(e, "chmod 600 the file");
+	}
+	n = read(fd, key, size - 1);
+	close(fd);
+	if (n < 0)
+		return xerr_set(e, XNFT_EXIT_USAGE, "[crowdsec] api_key_file %s: %s", path,
+				strerror(errno));
+	key[n] = '\0';
+	key[strcspn(key, "\r\n")] = '\0';
+	for (const char *c = key; *c; c++) {
+		if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f)
+			return xerr_set(e, XNFT_EXIT_USAGE, "[crowdsec] api_key_file %s: the key "
+					"holds a character a header cannot carry", path);
+	}
+	if (!key[0] || (size_t)n >= size - 1)
+		return xerr_set(e, XNFT_EXIT_USAGE, "[crowdsec] api_key_file %s: %s", path,
+				key[0] ? "the key is too long" : "the file is empty");
+	return 0;
+}
+
+int cs_bouncer_start(const struct xnft_config *cfg, struct cs_bouncer **out, struct xerr *e)
+{
+	char key[CS_KEY_MAX];
+	struct cs_bouncer *cs;
+	pthread_condattr_t ca;
+
+	*out = NULL;
+	if (!cfg->cs_url[0])
+		return 0;
+	if (read_key(cfg->cs_key_file, key, sizeof(key), e) < 0)
+		return -1;
+	if (dynlib_get(&curl_lib, e) < 0)
+		return xerr_wrap(e, "the CrowdSec bouncer needs libcurl");
+	if (curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return xerr_set(e, XNFT_EXIT_USAGE, "libcurl failed to initialise");
+	if (!(cs = calloc(1, sizeof(*cs))))
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	snprintf(cs->url, sizeof(cs->url), "%s", cfg->cs_url);
+	snprintf(cs->key_hdr, sizeof(cs->key_hdr), "X-Api-Key: %s", key);
+	explicit_bzero(key, sizeof(key));
+	snprintf(cs->ca, sizeof(cs->ca), "%s", cfg->cs_ca_file);
+	snprintf(cs->cert, sizeof(cs->cert), "%s", cfg->cs_cert_file);
+	snprintf(cs->certkey, sizeof(cs->certkey), "%s", cfg->cs_certkey_file);
+	cs->poll_ms = cfg->cs_poll_ms;
+	cs->timeout_ms = cfg->cs_timeout_ms;
+	cs->max_bytes = cfg->cs_max_bytes;
+	cs->plen6 = cfg->ipv6_prefix;
+	if ((cs->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+		free(cs);
+		return xerr_set(e, XNFT_EXIT_USAGE, "eventfd: %s", strerror(errno));
+	}
+	pthread_mutex_init(&cs->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&cs->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&cs->thread, NULL, worker, cs)) {
+		pthread_mutex_destroy(&cs->lock);
+		pthread_cond_destroy(&cs->cond);
+		close(cs->efd);
+		free(cs);
+		return xerr_set(e, XNFT_EXIT_USAGE, "cannot start the CrowdSec bouncer thread");
+	}
+	*out = cs;
+	return 0;
+}
+
+int cs_bouncer_fd(const struct cs_bouncer *b)
+{
+	return b ? b->efd : -1;
+}
+
+size_t cs_bouncer_take(struct cs_bouncer *b, struct cs_decision **v, bool *full)
+{
+	uint64_t cnt;
+	size_t n;
+	ssize_t r = read(b->efd, &cnt, sizeof(cnt));
+
+	(void)r;   /* EAGAIN: nothing signalled; the queue says what there is */
+	pthread_mutex_lock(&b->lock);
+	*v = b->q;
+	n = b->nq;
+	*full = b->q_full;
+	b->q = NULL;
+	b->nq = b->capq = 0;
+	b->q_full = false;
+	pthread_mutex_unlock(&b->lock);
+	return n;
+}
+
+void cs_bouncer_stats(struct cs_bouncer *b, struct cs_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (!b)
+		return;
+	pthread_mutex_lock(&b->lock);
+	*st = b->st;
+	pthread_mutex_unlock(&b->lock);
+}
+
+void cs_bouncer_stop(struct cs_bouncer *b)
+{
+	if (!b)
+		return;
+	pthread_mutex_lock(&b->lock);
+	atomic_store(&b->stop, true);
+	pthread_cond_signal(&b->cond);
+	pthread_mutex_unlock(&b->lock);
+	pthread_join(b->thread, NULL);
+	pthread_mutex_destroy(&b->lock);
+	pthread_cond_destroy(&b->cond);
+	close(b->efd);
+	free(b->q);
+	free(b);
+}
