@@ -1,0 +1,117 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The daemon as a bouncer of Debian's real CrowdSec LAPI (`crowdsec -no-cs`
+# with a config, database and port of this test's own, in the test's
+# namespace; cscli drives it): decisions added with cscli appear in the
+# kernel sets (IPv4, IPv6 /64), a Range is counted and skipped, a
+# whitelisted address refused, a longer decision renews the kernel timeout,
+# a deleted one leaves; the LAPI stopped and restarted: nothing lost or
+# duplicated.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/policy_lib.sh"
+source "$(dirname "$0")/bans_lib.sh"
+require_root
+bans_setup
+
+CS=$BANS_DIR/crowdsec
+mkdir -p "$CS/data"
+LAPI_PID=
+cat >"$CS/config.yaml" <<-CONF
+	common:
+	  daemonize: false
+	  log_media: stdout
+	  log_level: info
+	  working_dir: .
+	config_paths:
+	  config_dir: $CS/
+	  data_dir: $CS/data/
+	  simulation_path: /etc/crowdsec/simulation.yaml
+	  hub_dir: /var/lib/crowdsec/hub/
+	  index_path: /var/lib/crowdsec/hub/.index.json
+	  notification_dir: $CS/notifications/
+	  plugin_dir: /usr/lib/crowdsec/plugins/
+	cscli:
+	  output: human
+	  color: "no"
+	db_config:
+	  type: sqlite
+	  use_wal: false
+	  db_path: $CS/data/crowdsec.db
+	api:
+	  client:
+	    credentials_path: $CS/local_api_credentials.yaml
+	  server:
+	    listen_uri: 127.0.0.1:8080
+	    profiles_path: /etc/crowdsec/profiles.yaml
+	    trusted_ips: [127.0.0.1]
+	prometheus:
+	  enabled: false
+CONF
+cscli() { ip netns exec "$HOST" cscli -c "$CS/config.yaml" "$@" 2>>"$CS/cscli.log"; }
+
+# lapi_start: crowdsec's LAPI alone, in the host namespace; wait (bounded) until it answers.
+lapi_start() {
+	ip netns exec "$HOST" crowdsec -c "$CS/config.yaml" -no-cs >>"$CS/lapi.log" 2>&1 &
+	LAPI_PID=$!
+	track_pid "$LAPI_PID"
+	for _ in $(seq 100); do
+		cscli decisions list >/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+lapi_stop() { kill "$LAPI_PID" && wait "$LAPI_PID" 2>/dev/null; LAPI_PID=; }
+
+cscli machines add xnft-test --auto -f "$CS/local_api_credentials.yaml" \
+	--url http://127.0.0.1:8080 >/dev/null
+check_eq "cscli registers the test's machine" "0" "$?"
+KEY=$(cscli bouncers add "xnft-$$" -o raw)
+check_match "cscli makes a bouncer key" "^[0-9a-f]{16,}$" "$KEY"
+(umask 077 && printf '%s\n' "$KEY" >"$BANS_DIR/cs.key")
+lapi_start || { not_ok "crowdsec's LAPI starts"; sed 's/^/#   /' "$CS/lapi.log" | tail; finish; }
+ok "crowdsec's LAPI starts (crowdsec -no-cs)"
+
+cscli decisions add -i 203.0.113.7 -d 2h >/dev/null
+cscli decisions add -i 2001:db8:5::9 -d 1h >/dev/null
+cscli decisions add -r 198.51.100.0/24 -d 1h >/dev/null
+cscli decisions add -i "$ADMIN_V4" -d 1h >/dev/null
+check_eq "cscli added 4 decisions" "4" "$(cscli decisions list -o json | jq length)"
+
+bans_config "$BANS_DIR/xnft.conf" "[crowdsec]" "url = http://127.0.0.1:8080" \
+	"api_key_file = $BANS_DIR/cs.key" "poll = 200ms" "timeout = 2s"
+daemon_start || { not_ok "daemon starts as a bouncer"; finish; }
+ok "daemon starts as a bouncer"
+
+check "cscli's IPv4 decision is in BANNED4" wait_in_set BANNED4 203.0.113.7
+check "cscli's IPv6 decision's /64 is in BANNED6" wait_in_set BANNED6 2001:db8:5::
+t=$(set_elems BANNED4 | awk '$1 == "203.0.113.7" { print $2 }')
+check "the kernel timeout is the decision's (2h, less the seconds since)" test "${t:-0}" -ge 7000 -a "${t:-0}" -le 7200
+check_eq "the admin's decision is refused (whitelist wins)" "1" "$(jstat '.crowdsec.refused')"
+check_eq "the admin is not in BANNED4" "no" "$(in_set BANNED4 "$ADMIN_V4" && echo yes || echo no)"
+check_eq "the Range is counted as skipped" "1" "$(jstat '.crowdsec.skipped_scope')"
+check_match "bans list shows cscli as the origin" "203\.0\.113\.7 +crowdsec:cscli:manual" "$(xbans list)"
+
+cscli decisions add -i 203.0.113.7 -d 50h >/dev/null
+ext() { t=$(set_elems BANNED4 | awk '$1 == "203.0.113.7" { print $2 }'); [ "${t:-0}" -gt 170000 ]; }
+for _ in $(seq 50); do ext && break; sleep 0.1; done
+check "a longer decision renews the kernel timeout (50h)" ext
+cscli decisions delete -i 2001:db8:5::9 >/dev/null
+check "cscli decisions delete: the /64 leaves BANNED6" wait_not_in_set BANNED6 2001:db8:5::
+
+lapi_stop
+for _ in $(seq 100); do [ "$(jstat '.crowdsec.reachable')" = false ] && break; sleep 0.1; done
+check_eq "LAPI stopped: status says not reachable" "false" "$(jstat '.crowdsec.reachable')"
+check "LAPI stopped: the bans stay" in_set BANNED4 203.0.113.7
+lapi_start || not_ok "crowdsec's LAPI restarts"
+cscli decisions add -i 203.0.113.99 -d 1h >/dev/null
+check "after the restart a new decision arrives" wait_in_set BANNED4 203.0.113.99 150
+check_eq "status says reachable" "true" "$(jstat '.crowdsec.reachable')"
+check_eq "nothing lost or duplicated: BANNED4 holds 203.0.113.7 and .99" \
+	"203.0.113.7 203.0.113.99" "$(set_elems BANNED4 | awk '{ print $1 }' | sort | xargs)"
+check_eq "the engine holds as many" "2" "$(jstat '.engine.active')"
+
+daemon_stop
+check_eq "the daemon stops cleanly" "0" "$?"
+check "no sanitizer report in the daemon's logs" daemon_log_clean
+lapi_stop
+finish
