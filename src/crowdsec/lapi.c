@@ -579,6 +579,7 @@ void cs_bouncer_stats(struct cs_bouncer *b, struct cs_stats *st)
 	pthread_mutex_lock(&b->lock);
 	*st = b->st;
 	pthread_mutex_unlock(&b->lock);
+	snprintf(st->url, sizeof(st->url), "%s", b->url);
 }
 
 void cs_bouncer_stop(struct cs_bouncer *b)

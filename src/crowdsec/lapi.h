@@ -50,6 +50,7 @@ int cs_parse_duration(const char *text, uint64_t *ms);
 struct cs_bouncer;
 
 struct cs_stats {
+	char url[CONFIG_PATH_MAX];   /* the LAPI this bouncer pulls from */
 	bool reachable;          /* the last pull succeeded */
 	bool synced;             /* at least one pull succeeded since start */
 	uint64_t pulls, failures;

@@ -24,6 +24,26 @@ int daemon_crowdsec_start(struct daemon *d, struct xerr *e)
 	return 0;
 }
 
+/*
+ * After a reload: a bouncer for the new [crowdsec] (its first pull asks for
+ * everything, so the reconciliation follows). If it cannot start (say the
+ * key file became unreadable) the running one goes on with the old settings.
+ */
+void daemon_crowdsec_reload(struct daemon *d)
+{
+	struct cs_bouncer *nb;
+	struct xerr e;
+
+	if (cs_bouncer_start(d->cfg, &nb, &e) < 0) {
+		daemon_log(d, DAEMON_LOG_ERR, "reload: crowdsec: %s; %s", e.msg, d->cs ?
+			   "the running bouncer goes on with the previous settings" :
+			   "no bouncer");
+		return;
+	}
+	cs_bouncer_stop(d->cs);
+	d->cs = nb;
+}
+
 static bool from_lapi(const struct ban_active *b)
 {
 	return !strncmp(b->rule, CS_RULE_PREFIX, strlen(CS_RULE_PREFIX));
@@ -170,7 +190,7 @@ json_t *daemon_crowdsec_status(struct daemon *d, json_t *status)
 	cs_bouncer_stats(d->cs, &st);
 	json_object_set_new(status, "crowdsec", json_pack(
 		"{s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}",
-		"url", d->cfg->cs_url, "reachable", st.reachable, "synced", st.synced,
+		"url", st.url, "reachable", st.reachable, "synced", st.synced,
 		"pulls", (json_int_t)st.pulls, "failures", (json_int_t)st.failures,
 		"received_new", (json_int_t)st.received_new,
 		"received_deleted", (json_int_t)st.received_deleted,

@@ -699,6 +699,7 @@ int daemon_reload(struct daemon *d, struct xerr *e)
 		return -1;
 	}
 	d->cfg = ncfg;
+	daemon_crowdsec_reload(d);
 	kw_set_target(d->kw, ncfg);
 	wlwatch_set_target(d->wlw, ncfg);
 	/* a webhook in flight must not hold up the reload (and the bans after it) */

@@ -128,8 +128,9 @@ void daemon_whitelist_refresh(struct daemon *d);
 /* Reload the config; the old one stays on error. */
 int daemon_reload(struct daemon *d, struct xerr *e);
 
-/* [crowdsec]: start the bouncer (none without a url); apply what it received; status. */
+/* [crowdsec]: start the bouncer (none without a url), again on reload; apply what it received; status. */
 int daemon_crowdsec_start(struct daemon *d, struct xerr *e);
+void daemon_crowdsec_reload(struct daemon *d);
 void daemon_crowdsec_apply(struct daemon *d);
 struct json_t;
 struct json_t *daemon_crowdsec_status(struct daemon *d, struct json_t *status);

@@ -157,6 +157,22 @@ check_eq "the engine holds as many bans as the sets" "4" "$(jstat '.engine.activ
 grep -q "startup=true" <(tail -n +2 "$LAPI/requests.log")
 check_eq "after failures the bouncer asked for everything again" "0" "$?"
 
+# --- 6. reload: a new bouncer, a full pull, the bans unchanged; a bad key file keeps the old one
+n0=$(grep -c "startup=true" "$LAPI/requests.log")
+kill -HUP "$DAEMON_PID"
+check "SIGHUP: the daemon reloads" wait_stat '.reloads' 1
+for _ in $(seq 100); do [ "$(grep -c "startup=true" "$LAPI/requests.log")" -gt "$n0" ] && break; sleep 0.1; done
+check "the new bouncer asked for everything" test "$(grep -c "startup=true" "$LAPI/requests.log")" -gt "$n0"
+wait_more_pulls 2
+check_eq "the bans are unchanged after the reload" "4" "$(set_elems BANNED4 | wc -l)"
+chmod 644 "$BANS_DIR/cs.key"
+kill -HUP "$DAEMON_PID"
+check "SIGHUP with a key file others can read: reloaded" wait_stat '.reloads' 2
+check "the log says the key file is refused and the old bouncer goes on" \
+	grep -q "reload: crowdsec:.*cs.key.*previous settings" "$DAEMON_LOG"
+check "the old bouncer still pulls" wait_more_pulls 2
+chmod 600 "$BANS_DIR/cs.key"
+
 daemon_stop
 check_eq "the daemon stops cleanly" "0" "$?"
 check "no sanitizer report in the daemon's logs" daemon_log_clean
