@@ -45,6 +45,8 @@ static void usage(FILE *out)
 		"effort: a database that cannot be opened or written is retried while the\n"
 		"daemon bans from memory. File sources resume where they stopped (the\n"
 		"position is kept beside the database; at most 16 MiB are caught up).\n"
+		"With a [crowdsec] section it also enforces the ban decisions of a CrowdSec\n"
+		"Local API (see xnft.conf(5)).\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE   config file (default " XNFT_DEFAULT_CONFIG "; a missing\n"
@@ -183,9 +185,11 @@ static int check(const struct daemon_cli *o)
 		       cli_plural(r->threshold, "event", "events"), w, b,
 		       r->enabled ? "" : " (disabled)");
 	}
+	if (cfg->cs_url[0])
+		printf("  crowdsec: bouncer of %s, key in %s\n", cfg->cs_url, cfg->cs_key_file);
 	if (!cfg->nrules)
-		printf("  warning: no [ban.NAME] rule: the daemon reads events but never bans anyone; "
-		       "add one (see xnft.conf(5))\n");
+		printf("  warning: no [ban.NAME] rule: the daemon reads events but never bans anyone%s; "
+		       "add one (see xnft.conf(5))\n", cfg->cs_url[0] ? " of its own" : "");
 	config_free(cfg);
 	return XNFT_EXIT_OK;
 }

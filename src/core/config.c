@@ -29,6 +29,7 @@ struct parse_ctx {
 	int line;               /* line just handed to inih */
 	bool failed;
 	bool sources_set;
+	int cs_url_line;        /* [crowdsec] url, for the errors found at the end */
 	struct xerr err;
 	char section[CONFIG_NAME_MAX + 8];
 };
@@ -689,6 +690,7 @@ static int crowdsec_key(struct parse_ctx *c, const char *key, const char *v)
 		    strlen(v) >= CONFIG_PATH_MAX - 64 || strpbrk(v, " \t\"'?#"))
 			return fail(c, "[crowdsec] url: '%s' is not an http:// or https:// URL", v);
 		snprintf(cfg->cs_url, sizeof(cfg->cs_url), "%s", v);
+		c->cs_url_line = c->line;
 		/* the API paths are appended: one trailing slash would double */
 		if (cfg->cs_url[strlen(cfg->cs_url) - 1] == '/')
 			cfg->cs_url[strlen(cfg->cs_url) - 1] = '\0';
@@ -875,13 +877,13 @@ int config_parse(const char *name, const char *text, struct xnft_config **out, s
 	for (size_t i = 0; !c.failed && i < c.cfg->nrules; i++)
 		check_rule(&c, &c.cfg->rules[i]);
 	if (!c.failed && c.cfg->cs_url[0] && !c.cfg->cs_key_file[0]) {
-		c.line = 0;
+		c.line = c.cs_url_line;
 		fail(&c, "[crowdsec] url is set but api_key_file is not");
 		fail_hint(&c, "create a bouncer key with 'cscli bouncers add xnft-HOST', write it to "
 			  "a file of mode 0600 and name it in api_key_file");
 	}
 	if (!c.failed && !c.cfg->cs_cert_file[0] != !c.cfg->cs_certkey_file[0]) {
-		c.line = 0;
+		c.line = c.cs_url_line;
 		fail(&c, "[crowdsec] cert and key go together: give both or neither");
 	}
 	if (!c.failed && c.cfg->esc_max_ms) {

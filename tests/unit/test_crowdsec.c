@@ -166,7 +166,8 @@ static void test_config(void **state)
 	assert_null(conf("[crowdsec]\nurl = ftp://x\n", &e));
 	assert_int_equal(e.line, 2);
 	assert_non_null(strstr(e.msg, "[crowdsec] url"));
-	assert_null(conf("[crowdsec]\nurl = http://x\n", &e));
+	assert_null(conf("[crowdsec]\n# the LAPI\nurl = http://x\n", &e));
+	assert_int_equal(e.line, 3);
 	assert_non_null(strstr(e.msg, "api_key_file is not"));
 	assert_non_null(strstr(e.hint, "cscli bouncers add"));
 	assert_null(conf("[crowdsec]\napi_key_file = key\n", &e));
