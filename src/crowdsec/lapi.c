@@ -126,7 +126,8 @@ static void parse_list(json_t *list, bool deleted, unsigned plen6,
 		const char *scope = json_string_value(json_object_get(o, "scope"));
 		const char *value = json_string_value(json_object_get(o, "value"));
 		const char *dur = json_string_value(json_object_get(o, "duration"));
-		struct cs_decision d = { .deleted = deleted };
+		json_t *id = json_object_get(o, "id");
+		struct cs_decision d = { .deleted = deleted, .id = -1 };
 		struct xerr e;
 
 		if (!json_is_object(o) || !type || !scope || !value) {
@@ -147,6 +148,8 @@ static void parse_list(json_t *list, bool deleted, unsigned plen6,
 			counts->malformed++;
 			continue;
 		}
+		if (json_is_integer(id))
+			d.id = json_integer_value(id);
 		rule_of(o, d.rule, sizeof(d.rule));
 		fn(ctx, &d);
 	}
@@ -178,6 +181,198 @@ int cs_parse_stream(const char *text, size_t len, unsigned plen6,
 	return 0;
 }
 
+/* ---- decisions by id ------------------------------------------------------------- */
+
+/*
+ * One address can hold several decisions (a scenario fired twice, cscli
+ * added a longer one): the LAPI lists each one's end on its own, expired
+ * ones among the deletions. The ban goes only when the last one does, so
+ * the worker keeps, for every decision it was given, its id and address.
+ */
+struct live_slot {
+	int64_t id;              /* LIVE_EMPTY, LIVE_GONE (a tombstone) or an id */
+	struct ban_key key;
+};
+
+#define LIVE_EMPTY INT64_MIN
+#define LIVE_GONE (INT64_MIN + 1)
+
+struct live {
+	struct live_slot *slot;
+	size_t cap, used;        /* used: ids and tombstones */
+};
+
+static size_t live_hash(int64_t id, size_t cap)
+{
+	return (size_t)(((uint64_t)id * 0x9e3779b97f4a7c15ull) >> 7) & (cap - 1);
+}
+
+static void live_clear(struct live *l)
+{
+	free(l->slot);
+	*l = (struct live){ 0 };
+}
+
+static struct live_slot *live_find(const struct live *l, int64_t id)
+{
+	if (!l->cap)
+		return NULL;
+	for (size_t i = live_hash(id, l->cap), n = 0; n < l->cap; i = (i + 1) & (l->cap - 1), n++) {
+		if (l->slot[i].id == LIVE_EMPTY)
+			return NULL;
+		if (l->slot[i].id == id)
+			return &l->slot[i];
+	}
+	return NULL;
+}
+
+static int live_grow(struct live *l)
+{
+	struct live nl = { .cap = l->cap ? l->cap * 2 : 1024 };
+
+	if (!(nl.slot = malloc(nl.cap * sizeof(*nl.slot))))
+		return -1;
+	for (size_t i = 0; i < nl.cap; i++)
+		nl.slot[i].id = LIVE_EMPTY;
+	for (size_t i = 0; i < l->cap; i++) {
+		size_t j;
+
+		if (l->slot[i].id == LIVE_EMPTY || l->slot[i].id == LIVE_GONE)
+			continue;
+		for (j = live_hash(l->slot[i].id, nl.cap); nl.slot[j].id != LIVE_EMPTY;
+		     j = (j + 1) & (nl.cap - 1))
+			;
+		nl.slot[j] = l->slot[i];
+		nl.used++;
+	}
+	free(l->slot);
+	*l = nl;
+	return 0;
+}
+
+static int live_add(struct live *l, int64_t id, const struct ban_key *key)
+{
+	size_t i;
+
+	if (live_find(l, id))
+		return 0;
+	if ((l->used + 1) * 4 > l->cap * 3 && live_grow(l) < 0)
+		return -1;
+	for (i = live_hash(id, l->cap); l->slot[i].id != LIVE_EMPTY; i = (i + 1) & (l->cap - 1))
+		;
+	l->slot[i] = (struct live_slot){ .id = id, .key = *key };
+	l->used++;
+	return 0;
+}
+
+/*
+ * The same table counts decisions per address: then a slot's id is the
+ * count and the hash is the key's. Returns the slot, or NULL.
+ */
+static size_t key_hash(const struct ban_key *key, size_t cap)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < sizeof(*key); i++)
+		h = (h ^ ((const uint8_t *)key)[i]) * 0x100000001b3ull;
+	return (size_t)(h >> 7) & (cap - 1);
+}
+
+static struct live_slot *count_find(const struct live *l, const struct ban_key *key)
+{
+	if (!l->cap)
+		return NULL;
+	for (size_t i = key_hash(key, l->cap), n = 0; n < l->cap; i = (i + 1) & (l->cap - 1), n++) {
+		if (l->slot[i].id == LIVE_EMPTY)
+			return NULL;
+		if (l->slot[i].id != LIVE_GONE && !memcmp(&l->slot[i].key, key, sizeof(*key)))
+			return &l->slot[i];
+	}
+	return NULL;
+}
+
+static int count_add(struct live *l, const struct ban_key *key)
+{
+	struct live_slot *s = count_find(l, key);
+	size_t i;
+
+	if (s) {
+		s->id++;
+		return 0;
+	}
+	if ((l->used + 1) * 4 > l->cap * 3) {
+		/* rehash by key: grow a fresh table and count again */
+		struct live nl = { .cap = l->cap ? l->cap * 2 : 1024 };
+
+		if (!(nl.slot = malloc(nl.cap * sizeof(*nl.slot))))
+			return -1;
+		for (i = 0; i < nl.cap; i++)
+			nl.slot[i].id = LIVE_EMPTY;
+		for (i = 0; i < l->cap; i++) {
+			size_t j;
+
+			if (l->slot[i].id == LIVE_EMPTY || l->slot[i].id == LIVE_GONE)
+				continue;
+			for (j = key_hash(&l->slot[i].key, nl.cap); nl.slot[j].id != LIVE_EMPTY;
+			     j = (j + 1) & (nl.cap - 1))
+				;
+			nl.slot[j] = l->slot[i];
+			nl.used++;
+		}
+		free(l->slot);
+		*l = nl;
+	}
+	for (i = key_hash(key, l->cap); l->slot[i].id != LIVE_EMPTY; i = (i + 1) & (l->cap - 1))
+		;
+	l->slot[i] = (struct live_slot){ .id = 1, .key = *key };
+	l->used++;
+	return 0;
+}
+
+/* One decision for key less; true when none is left. */
+static bool count_drop(struct live *l, const struct ban_key *key)
+{
+	struct live_slot *s = count_find(l, key);
+
+	if (!s)
+		return true;
+	if (--s->id > 0)
+		return false;
+	s->id = LIVE_GONE;
+	return true;
+}
+
+/*
+ * Follow one answer: forget the deleted decisions and learn the new ones;
+ * a deletion whose address still has a decision is dropped from v (the
+ * ban stays, its timeout is the longest decision's already). Returns the
+ * new count; -1 when out of memory (the caller then pulls everything).
+ */
+static ssize_t live_follow(struct live *l, struct live *per_key, struct cs_decision *v, size_t n,
+			   bool startup)
+{
+	size_t out = 0;
+
+	if (startup) {
+		live_clear(l);
+		live_clear(per_key);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct live_slot *s = v[i].id >= 0 ? live_find(l, v[i].id) : NULL;
+
+		if (!v[i].deleted && v[i].id >= 0 && !s) {
+			if (live_add(l, v[i].id, &v[i].key) < 0 || count_add(per_key, &v[i].key) < 0)
+				return -1;
+		} else if (v[i].deleted && s) {
+			s->id = LIVE_GONE;
+			if (!count_drop(per_key, &v[i].key))
+				continue;   /* another decision holds the address */
+		}
+		v[out++] = v[i];
+	}
+	return (ssize_t)out;
+}
+
 /* ---- the worker ------------------------------------------------------------------ */
 
 struct cs_bouncer {
@@ -192,6 +387,9 @@ struct cs_bouncer {
 	uint64_t poll_ms, timeout_ms;
 	size_t max_bytes;
 	unsigned plen6;
+
+	struct live live;        /* the worker's own: the decisions it was given, by id */
+	struct live per_key;     /* and how many name each address */
 
 	/* under lock */
 	struct cs_decision *q;
@@ -402,6 +600,15 @@ static bool pull_once(struct cs_bouncer *cs, bool startup, char *err, size_t err
 		snprintf(err, errsz, "out of memory holding the LAPI's decisions");
 		goto out;
 	}
+	{
+		ssize_t kept = live_follow(&cs->live, &cs->per_key, col.v, col.n, startup);
+
+		if (kept < 0) {
+			snprintf(err, errsz, "out of memory following the LAPI's decisions");
+			goto out;
+		}
+		col.n = (size_t)kept;
+	}
 	deliver(cs, &col, startup);
 	if (col.oom) {
 		snprintf(err, errsz, "out of memory holding the LAPI's decisions");
@@ -594,6 +801,8 @@ void cs_bouncer_stop(struct cs_bouncer *b)
 	pthread_mutex_destroy(&b->lock);
 	pthread_cond_destroy(&b->cond);
 	close(b->efd);
+	live_clear(&b->live);
+	live_clear(&b->per_key);
 	free(b->q);
 	free(b);
 }

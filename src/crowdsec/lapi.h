@@ -23,6 +23,7 @@
 /* One decision of the stream, as the daemon needs it. */
 struct cs_decision {
 	bool deleted;            /* from the stream's "deleted" list */
+	int64_t id;              /* the LAPI's decision id; -1 when it gave none */
 	struct ban_key key;
 	uint64_t duration_ms;    /* time left; 0 for a deleted one */
 	char rule[BAN_RULE_NAME_MAX];   /* CS_RULE_PREFIX origin:scenario */

@@ -114,6 +114,15 @@ decisions "$D_V6"
 check "a deleted decision leaves BANNED4" wait_not_in_set BANNED4 203.0.113.7
 check "the other decision stays" in_set BANNED6 2001:db8:5::
 
+# two decisions for one address: the ban goes with the last of them only
+decisions "$D_V6" "$(dec 10 ban Ip 203.0.113.50 1h cscli manual)" "$(dec 11 ban Ip 203.0.113.50 2h crowdsec x/y)"
+check "two decisions for one address: banned" wait_in_set BANNED4 203.0.113.50
+decisions "$D_V6" "$(dec 11 ban Ip 203.0.113.50 2h crowdsec x/y)"
+wait_more_pulls 2
+check_eq "the first deleted: still banned" "yes" "$(in_set BANNED4 203.0.113.50 && echo yes || echo no)"
+decisions "$D_V6"
+check "the second deleted: lifted" wait_not_in_set BANNED4 203.0.113.50
+
 # --- 4. failures: clear status, bans kept
 fail_case() {   # MODE REGEX DESCRIPTION
 	mode "$1"

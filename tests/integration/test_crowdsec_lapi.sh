@@ -61,6 +61,12 @@ lapi_start() {
 	return 1
 }
 lapi_stop() { kill "$LAPI_PID" && wait "$LAPI_PID" 2>/dev/null; LAPI_PID=; }
+# wait_more_pulls N: wait (bounded, 10 s) until the daemon made N more pulls.
+wait_more_pulls() {
+	local want=$(($(jstat '.crowdsec.pulls') + $1)) i
+	for i in $(seq 100); do [ "$(jstat '.crowdsec.pulls')" -ge "$want" ] && return 0; sleep 0.1; done
+	return 1
+}
 
 cscli machines add xnft-test --auto -f "$CS/local_api_credentials.yaml" \
 	--url http://127.0.0.1:8080 >/dev/null
@@ -97,6 +103,22 @@ for _ in $(seq 50); do ext && break; sleep 0.1; done
 check "a longer decision renews the kernel timeout (50h)" ext
 cscli decisions delete -i 2001:db8:5::9 >/dev/null
 check "cscli decisions delete: the /64 leaves BANNED6" wait_not_in_set BANNED6 2001:db8:5::
+
+# a short and a long decision for one address: the short one's expiry does not lift the ban
+cscli decisions add -i 203.0.113.50 -d 2s >/dev/null
+cscli decisions add -i 203.0.113.50 -d 1h >/dev/null
+check "two decisions for one address: banned" wait_in_set BANNED4 203.0.113.50
+for _ in $(seq 100); do
+	[ "$(cscli decisions list -i 203.0.113.50 -o json | jq '[.[].decisions[]] | length')" = 1 ] && break
+	sleep 0.1
+done
+check_eq "the 2s decision expired in the LAPI" "1" \
+	"$(cscli decisions list -i 203.0.113.50 -o json | jq '[.[].decisions[]] | length')"
+wait_more_pulls 3
+check_eq "the expiry of the short one leaves the ban" "yes" \
+	"$(in_set BANNED4 203.0.113.50 && echo yes || echo no)"
+cscli decisions delete -i 203.0.113.50 >/dev/null
+check "cscli decisions delete -i: lifted" wait_not_in_set BANNED4 203.0.113.50
 
 lapi_stop
 for _ in $(seq 100); do [ "$(jstat '.crowdsec.reachable')" = false ] && break; sleep 0.1; done
