@@ -167,7 +167,9 @@ void daemon_crowdsec_apply(struct daemon *d)
 	uint64_t now = daemon_now_ms();
 	bool full;
 	size_t n = cs_bouncer_take(d->cs, &v, &full);
+	uint64_t applied = d->cs_applied, lifted = d->cs_lifted, refused = d->cs_refused;
 
+	d->cs_applying = true;
 	for (size_t i = 0; i < n; i++) {
 		const struct ban_active *cur = ban_engine_find(d->eng, &v[i].key);
 
@@ -176,9 +178,15 @@ void daemon_crowdsec_apply(struct daemon *d)
 		else if (cur && from_lapi(cur))
 			lift(d, &v[i].key);
 	}
+	d->cs_applying = false;
 	if (full)
 		reconcile_full(d, v, n);
 	free(v);
+	if (d->cs_applied != applied || d->cs_lifted != lifted || d->cs_refused != refused)
+		daemon_log(d, DAEMON_LOG_NOTICE, "crowdsec: %llu ban(s) applied or extended, %llu "
+			   "lifted, %llu refused%s", (unsigned long long)(d->cs_applied - applied),
+			   (unsigned long long)(d->cs_lifted - lifted),
+			   (unsigned long long)(d->cs_refused - refused), full ? " (full list)" : "");
 }
 
 json_t *daemon_crowdsec_status(struct daemon *d, json_t *status)

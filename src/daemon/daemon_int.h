@@ -98,6 +98,7 @@ struct daemon {
 
 	struct cs_bouncer *cs;      /* [crowdsec] bouncer; NULL when not configured */
 	uint64_t cs_applied, cs_lifted, cs_refused;
+	bool cs_applying;           /* daemon_apply_decision: a LAPI ban, logged in a summary */
 };
 
 uint64_t daemon_now_ms(void);    /* CLOCK_REALTIME */

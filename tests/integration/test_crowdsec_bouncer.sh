@@ -86,6 +86,8 @@ check_eq "the admin is not in BANNED4" "no" "$(in_set BANNED4 "$ADMIN_V4" && ech
 check_eq "the captcha decision is skipped, counted" "1" "$(jstat '.crowdsec.skipped_type')"
 check_eq "the Range decision is skipped, counted" "1" "$(jstat '.crowdsec.skipped_scope')"
 check_eq "the malformed address is counted" "1" "$(jstat '.crowdsec.malformed')"
+check "the log sums the batch up in one line" grep -q "crowdsec: 2 ban(s) applied or extended, 0 lifted, 1 refused (full list)" "$DAEMON_LOG"
+check_eq "and names no LAPI ban one by one" "0" "$(grep -c "banned 203.0.113.7" "$DAEMON_LOG")"
 check_eq "captcha's address not banned" "no" "$(in_set BANNED4 203.0.113.8 && echo yes || echo no)"
 list=$(xbans list)
 check_match "bans list shows the origin cscli" "203\.0\.113\.7 +crowdsec:cscli:manual" "$list"
