@@ -700,6 +700,8 @@ static int crowdsec_key(struct parse_ctx *c, const char *key, const char *v)
 		return crowdsec_path(c, key, v, cfg->cs_key_file);
 	if (!strcmp(key, "ca_cert"))
 		return crowdsec_path(c, key, v, cfg->cs_ca_file);
+	if (!strcmp(key, "machine_credentials"))
+		return crowdsec_path(c, key, v, cfg->cs_machine_file);
 	if (!strcmp(key, "cert"))
 		return crowdsec_path(c, key, v, cfg->cs_cert_file);
 	if (!strcmp(key, "key"))
@@ -716,8 +718,8 @@ static int crowdsec_key(struct parse_ctx *c, const char *key, const char *v)
 		return 1;
 	}
 	fail(c, "[crowdsec]: unknown key '%s'", key);
-	return fail_hint(c, "[crowdsec] knows url, api_key_file, ca_cert, cert, key, poll, timeout "
-			 "and max_response_mb");
+	return fail_hint(c, "[crowdsec] knows url, api_key_file, machine_credentials, ca_cert, "
+			 "cert, key, poll, timeout and max_response_mb");
 }
 
 /* ---- inih glue -------------------------------------------------------------- */

@@ -99,6 +99,8 @@ struct xnft_config {
 	char cs_ca_file[CONFIG_PATH_MAX];  /* TLS: CA bundle to trust ("" = the system's) */
 	char cs_cert_file[CONFIG_PATH_MAX];/* TLS client certificate and key ("" = none) */
 	char cs_certkey_file[CONFIG_PATH_MAX];
+	char cs_machine_file[CONFIG_PATH_MAX]; /* watcher: cscli's credentials file (login,
+					      * password), mode 0600; "" = no watcher */
 	uint64_t cs_poll_ms;               /* between two pulls of the decision stream */
 	uint64_t cs_timeout_ms;            /* one request, connection included */
 	size_t cs_max_bytes;               /* a larger answer is refused */

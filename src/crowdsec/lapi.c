@@ -388,6 +388,13 @@ struct cs_bouncer {
 	size_t max_bytes;
 	unsigned plen6;
 
+	/* watcher */
+	char login[128], password[256], host[64];
+	char token[2048];        /* "Authorization: Bearer ..."; "" until logged in */
+	struct ban_active *push; /* under lock: bans waiting to be pushed */
+	size_t npush;
+	bool wake;               /* under lock: a push waits, the worker must not sleep */
+
 	struct live live;        /* the worker's own: the decisions it was given, by id */
 	struct live per_key;     /* and how many name each address */
 
@@ -441,24 +448,33 @@ static int progress_cb(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl
 	return atomic_load(&cs->stop) ? 1 : 0;
 }
 
-/* One GET of the stream into body; 0, or -1 with err filled. */
-static int pull(struct cs_bouncer *cs, bool startup, struct body *body, char *err, size_t errsz)
+/*
+ * One request to path under the LAPI's URL: a GET, or a POST of post (JSON)
+ * with hdr2 as a second header. The answer goes into body; *code is the
+ * HTTP status. 0, or -1 with err filled when no answer came.
+ */
+static int request(struct cs_bouncer *cs, const char *path, const char *post, const char *hdr1,
+		   const char *hdr2, struct body *body, long *code, char *err, size_t errsz)
 {
 	char url[sizeof(cs->url) + 64], cerr[CURL_ERROR_SIZE] = "";
 	struct curl_slist *hdr = NULL;
 	CURL *c = curl.easy_init();
 	CURLcode rc;
-	long code = 0;
 
+	*code = 0;
 	if (!c) {
 		snprintf(err, errsz, "libcurl could not make a handle");
 		return -1;
 	}
-	snprintf(url, sizeof(url), "%s/v1/decisions/stream?startup=%s", cs->url,
-		 startup ? "true" : "false");
-	hdr = curl.slist_append(hdr, cs->key_hdr);
+	snprintf(url, sizeof(url), "%s%s", cs->url, path);
+	if (hdr1)
+		hdr = curl.slist_append(hdr, hdr1);
+	if (hdr2)
+		hdr = curl.slist_append(hdr, hdr2);
 	curl.easy_setopt(c, CURLOPT_URL, url);
 	curl.easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	if (post)
+		curl.easy_setopt(c, CURLOPT_POSTFIELDS, post);
 	curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)cs->timeout_ms);
 	curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)cs->timeout_ms);
 	curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -479,7 +495,7 @@ static int pull(struct cs_bouncer *cs, bool startup, struct body *body, char *er
 	}
 	rc = curl.easy_perform(c);
 	if (rc == CURLE_OK)
-		curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+		curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
 	curl.slist_free_all(hdr);
 	curl.easy_cleanup(c);
 	if (body->too_big) {
@@ -491,6 +507,18 @@ static int pull(struct cs_bouncer *cs, bool startup, struct body *body, char *er
 		snprintf(err, errsz, "%s: %s", cs->url, cerr[0] ? cerr : curl.easy_strerror(rc));
 		return -1;
 	}
+	return 0;
+}
+
+/* One GET of the stream into body; 0, or -1 with err filled. */
+static int pull(struct cs_bouncer *cs, bool startup, struct body *body, char *err, size_t errsz)
+{
+	long code;
+
+	if (request(cs, startup ? "/v1/decisions/stream?startup=true" :
+		    "/v1/decisions/stream?startup=false", NULL, cs->key_hdr, NULL, body, &code, err,
+		    errsz) < 0)
+		return -1;
 	if (code == 401 || code == 403) {
 		snprintf(err, errsz, "%s refused the API key (HTTP %ld): check [crowdsec] "
 			 "api_key_file against 'cscli bouncers list'", cs->url, code);
@@ -501,6 +529,164 @@ static int pull(struct cs_bouncer *cs, bool startup, struct body *body, char *er
 		return -1;
 	}
 	return 0;
+}
+
+static uint64_t realtime_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- the watcher: the daemon's own bans as alerts ------------------------------------ */
+
+/*
+ * One alert with one decision, as POST /v1/alerts takes it. The decision's
+ * origin is "crowdsec", as an agent's: cscli lists those by default, and
+ * bouncers that keep to the LAPI's own origins take them.
+ */
+static json_t *alert_json(const struct cs_bouncer *cs, const struct ban_active *b, uint64_t now)
+{
+	char addr[PREFIX_STRLEN], scen[160], dur[32], msg[256], at[32];
+	time_t t = (time_t)(now / 1000);
+	struct tm tm;
+	const char *scope = "Ip";
+	uint64_t left = b->until_ms > now ? b->until_ms - now : 0;
+
+	ban_key_format(&b->key, addr, sizeof(addr));
+	/* an IPv6 ban is a /64: a Range for the LAPI */
+	if (strchr(addr, '/'))
+		scope = "Range";
+	snprintf(scen, sizeof(scen), CS_SCENARIO_PREFIX "%s/%s", cs->host, b->rule);
+	snprintf(dur, sizeof(dur), "%llus", (unsigned long long)(left / 1000));
+	snprintf(msg, sizeof(msg), "xnft on %s banned %s (rule %s, offence %u)", cs->host, addr,
+		 b->rule, b->offence);
+	gmtime_r(&t, &tm);
+	strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:b, s:[],"
+			 " s:{s:s, s:s}, s:[{s:s, s:s, s:s, s:s, s:s, s:s}]}",
+			 "scenario", scen, "scenario_hash", "", "scenario_version", "",
+			 "message", msg, "events_count", 1, "start_at", at, "stop_at", at,
+			 "capacity", 0, "leakspeed", "0", "simulated", 0, "events",
+			 "source", "scope", scope, "value", addr,
+			 "decisions", "origin", "crowdsec", "type", "ban", "scope", scope, "value", addr,
+			 "duration", dur, "scenario", scen);
+}
+
+static int login(struct cs_bouncer *cs, char *err, size_t errsz)
+{
+	struct body body = { .max = 1 << 20 };
+	json_t *req = json_pack("{s:s, s:s}", "machine_id", cs->login, "password", cs->password);
+	char *post = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	const char *tok;
+	json_t *ans;
+	long code;
+	int rc = -1;
+
+	json_decref(req);
+	if (post && request(cs, "/v1/watchers/login", post, "Content-Type: application/json", NULL,
+			    &body, &code, err, errsz) == 0) {
+		ans = body.p ? json_loads(body.p, 0, NULL) : NULL;
+		tok = json_string_value(json_object_get(ans, "token"));
+		if (code == 200 && tok && strlen(tok) < sizeof(cs->token) - 32 &&
+		    !strpbrk(tok, "\r\n")) {
+			snprintf(cs->token, sizeof(cs->token), "Authorization: Bearer %s", tok);
+			rc = 0;
+		} else {
+			snprintf(err, errsz, "%s refused the machine login '%s' (HTTP %ld): check "
+				 "[crowdsec] machine_credentials against 'cscli machines list'",
+				 cs->url, cs->login, code);
+		}
+		json_decref(ans);
+	}
+	if (post)
+		explicit_bzero(post, strlen(post));
+	free(post);
+	free(body.p);
+	return rc;
+}
+
+#define CS_PUSH_BATCH 100
+#define CS_PUSH_QUEUE 10000
+
+/* Send what waits, a batch at a time; what fails stays queued for the next turn. */
+static void push_pending(struct cs_bouncer *cs)
+{
+	uint64_t now = realtime_ms();
+
+	for (;;) {
+		struct ban_active batch[CS_PUSH_BATCH];
+		struct body body = { .max = 1 << 20 };
+		json_t *arr = json_array();
+		char err[256] = "", *post;
+		size_t n;
+		long code = 0;
+		int rc;
+
+		pthread_mutex_lock(&cs->lock);
+		n = cs->npush < CS_PUSH_BATCH ? cs->npush : CS_PUSH_BATCH;
+		memcpy(batch, cs->push, n * sizeof(*batch));
+		pthread_mutex_unlock(&cs->lock);
+		if (!n || atomic_load(&cs->stop)) {
+			json_decref(arr);
+			return;
+		}
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, alert_json(cs, &batch[i], now));
+		post = json_dumps(arr, JSON_COMPACT);
+		json_decref(arr);
+		rc = post ? 0 : -1;
+		if (rc == 0 && !cs->token[0])
+			rc = login(cs, err, sizeof(err));
+		if (rc == 0)
+			rc = request(cs, "/v1/alerts", post, "Content-Type: application/json",
+				     cs->token, &body, &code, err, sizeof(err));
+		if (rc == 0 && code == 401) {
+			/* the token expired: once more with a new one */
+			cs->token[0] = '\0';
+			free(body.p);
+			body = (struct body){ .max = 1 << 20 };
+			rc = login(cs, err, sizeof(err));
+			if (rc == 0)
+				rc = request(cs, "/v1/alerts", post, "Content-Type: application/json",
+					     cs->token, &body, &code, err, sizeof(err));
+		}
+		if (rc == 0 && code != 201 && code != 200) {
+			snprintf(err, sizeof(err), "%s answered HTTP %ld to the alerts pushed", cs->url,
+				 code);
+			rc = -1;
+		}
+		free(post);
+		free(body.p);
+		pthread_mutex_lock(&cs->lock);
+		if (rc < 0) {
+			cs->st.push_failures++;
+			snprintf(cs->st.push_error, sizeof(cs->st.push_error), "%s", err);
+			pthread_mutex_unlock(&cs->lock);
+			return;
+		}
+		memmove(cs->push, cs->push + n, (cs->npush - n) * sizeof(*cs->push));
+		cs->npush -= n;
+		cs->st.pushed += n;
+		cs->st.push_error[0] = '\0';
+		pthread_mutex_unlock(&cs->lock);
+	}
+}
+
+void cs_bouncer_push(struct cs_bouncer *b, const struct ban_active *ban)
+{
+	if (!b || !b->st.watcher || !strncmp(ban->rule, CS_RULE_PREFIX, strlen(CS_RULE_PREFIX)))
+		return;
+	pthread_mutex_lock(&b->lock);
+	if (b->npush == CS_PUSH_QUEUE) {
+		b->st.push_dropped++;
+	} else {
+		b->push[b->npush++] = *ban;
+		b->wake = true;
+		pthread_cond_signal(&b->cond);
+	}
+	pthread_mutex_unlock(&b->lock);
 }
 
 struct collect {
@@ -572,14 +758,6 @@ static void deliver(struct cs_bouncer *cs, struct collect *col, bool full)
 	}
 }
 
-static uint64_t realtime_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* One pull and its delivery; false when it failed (err says why). */
 static bool pull_once(struct cs_bouncer *cs, bool startup, char *err, size_t errsz)
 {
@@ -601,7 +779,18 @@ static bool pull_once(struct cs_bouncer *cs, bool startup, char *err, size_t err
 		goto out;
 	}
 	{
-		ssize_t kept = live_follow(&cs->live, &cs->per_key, col.v, col.n, startup);
+		char own[96];
+		size_t m = 0;
+		ssize_t kept;
+
+		/* our own pushed bans come back from the LAPI: the engine has them already */
+		snprintf(own, sizeof(own), CS_RULE_PREFIX "crowdsec:" CS_SCENARIO_PREFIX "%s/", cs->host);
+		for (size_t i = 0; i < col.n; i++) {
+			if (strncmp(col.v[i].rule, own, strlen(own)))
+				col.v[m++] = col.v[i];
+		}
+		col.n = m;
+		kept = live_follow(&cs->live, &cs->per_key, col.v, col.n, startup);
 
 		if (kept < 0) {
 			snprintf(err, errsz, "out of memory following the LAPI's decisions");
@@ -638,9 +827,10 @@ static void wait_ms(struct cs_bouncer *cs, uint64_t ms)
 		ts.tv_nsec -= 1000000000;
 	}
 	pthread_mutex_lock(&cs->lock);
-	while (!atomic_load(&cs->stop) &&
+	while (!atomic_load(&cs->stop) && !cs->wake &&
 	       pthread_cond_timedwait(&cs->cond, &cs->lock, &ts) != ETIMEDOUT)
 		;
+	cs->wake = false;
 	pthread_mutex_unlock(&cs->lock);
 }
 
@@ -665,6 +855,8 @@ static void *worker(void *arg)
 			snprintf(cs->st.last_error, sizeof(cs->st.last_error), "%s", err);
 		}
 		pthread_mutex_unlock(&cs->lock);
+		if (cs->st.watcher)
+			push_pending(cs);
 		/* after a failure the LAPI may think we have what we never got: ask for all */
 		startup = !ok;
 		delay = ok ? cs->poll_ms : (delay * 2 > CS_BACKOFF_MAX_MS ? CS_BACKOFF_MAX_MS :
@@ -674,28 +866,39 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-/* The key file: one line, ours alone to read. */
-static int read_key(const char *path, char *key, size_t size, struct xerr *e)
+/* A secret file, ours alone to read, into buf (NUL-terminated); the length, or -1. */
+static ssize_t read_key_text(const char *path, const char *what, char *buf, size_t size,
+			     struct xerr *e)
 {
 	struct stat st;
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
 	if (fd < 0)
-		return xerr_set(e, XNFT_EXIT_USAGE, "[crowdsec] api_key_file %s: %s", path,
+		return xerr_set(e, XNFT_EXIT_USAGE, "[crowdsec] %s %s: %s", what, path,
 				strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077)) {
 		close(fd);
-		xerr_set(e, XNFT_EXIT_USAGE, "[crowdsec] api_key_file %s is not a regular file "
-			 "readable by its owner only", path);
+		xerr_set(e, XNFT_EXIT_USAGE, "[crowdsec] %s %s is not a regular file readable by "
+			 "its owner only", what, path);
 		return xerr_hint(e, "chmod 600 the file");
 	}
-	n = read(fd, key, size - 1);
+	n = read(fd, buf, size - 1);
 	close(fd);
 	if (n < 0)
-		return xerr_set(e, XNFT_EXIT_USAGE, "[crowdsec] api_key_file %s: %s", path,
+		return xerr_set(e, XNFT_EXIT_USAGE, "[crowdsec] %s %s: %s", what, path,
 				strerror(errno));
-	key[n] = '\0';
+	buf[n] = '\0';
+	return n;
+}
+
+/* The key file: one line. */
+static int read_key(const char *path, char *key, size_t size, struct xerr *e)
+{
+	ssize_t n = read_key_text(path, "api_key_file", key, size, e);
+
+	if (n < 0)
+		return -1;
 	key[strcspn(key, "\r\n")] = '\0';
 	for (const char *c = key; *c; c++) {
 		if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f)
@@ -705,6 +908,35 @@ static int read_key(const char *path, char *key, size_t size, struct xerr *e)
 	if (!key[0] || (size_t)n >= size - 1)
 		return xerr_set(e, XNFT_EXIT_USAGE, "[crowdsec] api_key_file %s: %s", path,
 				key[0] ? "the key is too long" : "the file is empty");
+	return 0;
+}
+
+/* cscli's credentials file ("login: NAME", "password: SECRET"), ours alone to read. */
+static int read_machine(const char *path, struct cs_bouncer *cs, struct xerr *e)
+{
+	char text[2048], *line, *save = NULL;
+	int rc = read_key_text(path, "machine_credentials", text, sizeof(text), e);
+
+	if (rc < 0)
+		return -1;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *v = strchr(line, ':');
+
+		if (!v)
+			continue;
+		*v++ = '\0';
+		v += strspn(v, " \t\"'");
+		v[strcspn(v, "\"'\r")] = '\0';
+		if (!strcmp(line, "login"))
+			snprintf(cs->login, sizeof(cs->login), "%s", v);
+		else if (!strcmp(line, "password"))
+			snprintf(cs->password, sizeof(cs->password), "%s", v);
+	}
+	explicit_bzero(text, sizeof(text));
+	if (!cs->login[0] || !cs->password[0])
+		return xerr_set(e, XNFT_EXIT_USAGE, "[crowdsec] machine_credentials %s: no 'login:' "
+				"and 'password:' lines (write the file with 'cscli machines add NAME "
+				"--auto -f FILE')", path);
 	return 0;
 }
 
@@ -735,7 +967,22 @@ int cs_bouncer_start(const struct xnft_config *cfg, struct cs_bouncer **out, str
 	cs->timeout_ms = cfg->cs_timeout_ms;
 	cs->max_bytes = cfg->cs_max_bytes;
 	cs->plen6 = cfg->ipv6_prefix;
+	if (gethostname(cs->host, sizeof(cs->host)) < 0 || !cs->host[0])
+		snprintf(cs->host, sizeof(cs->host), "unknown");
+	cs->host[strcspn(cs->host, ".")] = '\0';
+	if (cfg->cs_machine_file[0]) {
+		if (read_machine(cfg->cs_machine_file, cs, e) < 0 ||
+		    !(cs->push = calloc(CS_PUSH_QUEUE, sizeof(*cs->push)))) {
+			if (!cs->push && cs->login[0])
+				xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+			explicit_bzero(cs->password, sizeof(cs->password));
+			free(cs);
+			return -1;
+		}
+		cs->st.watcher = true;
+	}
 	if ((cs->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+		free(cs->push);
 		free(cs);
 		return xerr_set(e, XNFT_EXIT_USAGE, "eventfd: %s", strerror(errno));
 	}
@@ -748,6 +995,7 @@ int cs_bouncer_start(const struct xnft_config *cfg, struct cs_bouncer **out, str
 		pthread_mutex_destroy(&cs->lock);
 		pthread_cond_destroy(&cs->cond);
 		close(cs->efd);
+		free(cs->push);
 		free(cs);
 		return xerr_set(e, XNFT_EXIT_USAGE, "cannot start the CrowdSec bouncer thread");
 	}
@@ -785,6 +1033,7 @@ void cs_bouncer_stats(struct cs_bouncer *b, struct cs_stats *st)
 		return;
 	pthread_mutex_lock(&b->lock);
 	*st = b->st;
+	st->push_waiting = b->npush;
 	pthread_mutex_unlock(&b->lock);
 	snprintf(st->url, sizeof(st->url), "%s", b->url);
 }
@@ -803,6 +1052,9 @@ void cs_bouncer_stop(struct cs_bouncer *b)
 	close(b->efd);
 	live_clear(&b->live);
 	live_clear(&b->per_key);
+	explicit_bzero(b->password, sizeof(b->password));
+	explicit_bzero(b->token, sizeof(b->token));
+	free(b->push);
 	free(b->q);
 	free(b);
 }

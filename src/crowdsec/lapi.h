@@ -59,7 +59,23 @@ struct cs_stats {
 	struct cs_counts skipped;
 	uint64_t last_ok_ms;     /* realtime of the last good pull; 0 none */
 	char last_error[256];
+	/* watcher: the daemon's own bans pushed as alerts */
+	bool watcher;
+	uint64_t pushed, push_failures, push_dropped;
+	size_t push_waiting;
+	char push_error[256];
 };
+
+/* The scenario of a pushed ban: "xnft/HOST/RULE". Its own come back; they are skipped. */
+#define CS_SCENARIO_PREFIX "xnft/"
+
+/*
+ * Push one of the daemon's own bans to the LAPI (the watcher; nothing
+ * without [crowdsec] machine_credentials). Never blocks: a full queue
+ * drops and counts. Bans whose rule starts with CS_RULE_PREFIX are refused
+ * here, so a LAPI decision is never pushed back.
+ */
+void cs_bouncer_push(struct cs_bouncer *b, const struct ban_active *ban);
 
 /*
  * Start pulling when cfg has a [crowdsec] url (*out NULL when not). Reads

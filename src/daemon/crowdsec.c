@@ -208,5 +208,10 @@ json_t *daemon_crowdsec_status(struct daemon *d, json_t *status)
 		"skipped_scope", (json_int_t)st.skipped.other_scope,
 		"malformed", (json_int_t)st.skipped.malformed,
 		"last_ok_ms", (json_int_t)st.last_ok_ms, "last_error", st.last_error));
+	if (st.watcher)
+		json_object_set_new(json_object_get(status, "crowdsec"), "watcher", json_pack(
+			"{s:I, s:I, s:I, s:I, s:s}", "pushed", (json_int_t)st.pushed,
+			"failures", (json_int_t)st.push_failures, "dropped", (json_int_t)st.push_dropped,
+			"waiting", (json_int_t)st.push_waiting, "last_error", st.push_error));
 	return status;
 }

@@ -208,6 +208,7 @@ int daemon_apply_decision(struct daemon *d, const struct ban_decision *dec, bool
 	if (!d->pending_since)
 		d->pending_since = daemon_mono_ms();
 	remember(d, b);
+	cs_bouncer_push(d->cs, b);   /* the watcher; LAPI bans are never pushed back */
 	if (d->cs_applying)
 		return 0;   /* the LAPI's bans: one summary line per batch, no webhook each */
 	ban_key_format(&b->key, addr, sizeof(addr));

@@ -83,8 +83,10 @@ cscli decisions add -r 198.51.100.0/24 -d 1h >/dev/null
 cscli decisions add -i "$ADMIN_V4" -d 1h >/dev/null
 check_eq "cscli added 4 decisions" "4" "$(cscli decisions list -o json | jq length)"
 
+chmod 600 "$CS/local_api_credentials.yaml"
 bans_config "$BANS_DIR/xnft.conf" "[crowdsec]" "url = http://127.0.0.1:8080" \
-	"api_key_file = $BANS_DIR/cs.key" "poll = 200ms" "timeout = 2s"
+	"api_key_file = $BANS_DIR/cs.key" "poll = 200ms" "timeout = 2s" \
+	"machine_credentials = $CS/local_api_credentials.yaml"
 daemon_start || { not_ok "daemon starts as a bouncer"; finish; }
 ok "daemon starts as a bouncer"
 
@@ -103,6 +105,20 @@ for _ in $(seq 50); do ext && break; sleep 0.1; done
 check "a longer decision renews the kernel timeout (50h)" ext
 cscli decisions delete -i 2001:db8:5::9 >/dev/null
 check "cscli decisions delete: the /64 leaves BANNED6" wait_not_in_set BANNED6 2001:db8:5::
+
+# --- the watcher: the daemon's own ban pushed as an alert; none of the LAPI's pushed back
+HOSTNAME_SHORT=$(hostname | cut -d. -f1)
+xbans add 198.51.100.77 1h >/dev/null
+pushed() { cscli decisions list -v 198.51.100.77 -o json | jq -r '[.[].decisions[] | select(.origin == "crowdsec")] | .[0].scenario // empty'; }
+for _ in $(seq 100); do [ -n "$(pushed)" ] && break; sleep 0.1; done
+check_eq "the daemon's own ban shows in cscli decisions list, scenario xnft/HOST/RULE" \
+	"xnft/$HOSTNAME_SHORT/manual" "$(pushed)"
+check_eq "status counts it pushed" "1" "$(jstat '.crowdsec.watcher.pushed')"
+check_eq "no alert of the daemon names a LAPI decision's address" "0" \
+	"$(cscli alerts list -o json | jq '[.[] | select(.scenario | startswith("xnft/")) | select(.source.value != "198.51.100.77")] | length')"
+wait_more_pulls 3
+check_eq "its own ban coming back from the LAPI is not taken as a LAPI ban" "manual" \
+	"$(xbans list --json | jq -r '.bans[] | select(.addr == "198.51.100.77") | .rule')"
 
 # a short and a long decision for one address: the short one's expiry does not lift the ban
 cscli decisions add -i 203.0.113.50 -d 2s >/dev/null
@@ -128,9 +144,9 @@ lapi_start || not_ok "crowdsec's LAPI restarts"
 cscli decisions add -i 203.0.113.99 -d 1h >/dev/null
 check "after the restart a new decision arrives" wait_in_set BANNED4 203.0.113.99 150
 check_eq "status says reachable" "true" "$(jstat '.crowdsec.reachable')"
-check_eq "nothing lost or duplicated: BANNED4 holds 203.0.113.7 and .99" \
-	"203.0.113.7 203.0.113.99" "$(set_elems BANNED4 | awk '{ print $1 }' | sort | xargs)"
-check_eq "the engine holds as many" "2" "$(jstat '.engine.active')"
+check_eq "nothing lost or duplicated: BANNED4 holds 198.51.100.77, 203.0.113.7 and .99" \
+	"198.51.100.77 203.0.113.7 203.0.113.99" "$(set_elems BANNED4 | awk '{ print $1 }' | sort | xargs)"
+check_eq "the engine holds as many" "3" "$(jstat '.engine.active')"
 
 daemon_stop
 check_eq "the daemon stops cleanly" "0" "$?"
