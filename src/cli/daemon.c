@@ -186,7 +186,8 @@ static int check(const struct daemon_cli *o)
 		       r->enabled ? "" : " (disabled)");
 	}
 	if (cfg->cs_url[0])
-		printf("  crowdsec: bouncer of %s, key in %s\n", cfg->cs_url, cfg->cs_key_file);
+		printf("  crowdsec: bouncer of %s, key in %s%s%s\n", cfg->cs_url, cfg->cs_key_file,
+		       cfg->cs_machine_file[0] ? "; watcher with " : "", cfg->cs_machine_file);
 	if (!cfg->nrules)
 		printf("  warning: no [ban.NAME] rule: the daemon reads events but never bans anyone%s; "
 		       "add one (see xnft.conf(5))\n", cfg->cs_url[0] ? " of its own" : "");
@@ -281,6 +282,17 @@ static void print_crowdsec(json_t *j)
 	       num(j, "crowdsec", "malformed"));
 	if (*str(j, "crowdsec", "last_error"))
 		printf("  crowdsec last problem: %s\n", str(j, "crowdsec", "last_error"));
+	if (json_object_get(c, "watcher")) {
+		json_t *w = json_object_get(c, "watcher");
+
+		printf("  crowdsec watcher: %lld own %s pushed, %lld waiting, %lld failed %s, %lld "
+		       "dropped\n", num(w, "pushed", NULL),
+		       cli_plural(num(w, "pushed", NULL), "ban", "bans"), num(w, "waiting", NULL),
+		       num(w, "failures", NULL), cli_plural(num(w, "failures", NULL), "push",
+		       "pushes"), num(w, "dropped", NULL));
+		if (*str(w, "last_error", NULL))
+			printf("  crowdsec watcher problem: %s\n", str(w, "last_error", NULL));
+	}
 }
 
 static void print_status(json_t *j)

@@ -114,6 +114,8 @@ for _ in $(seq 100); do [ -n "$(pushed)" ] && break; sleep 0.1; done
 check_eq "the daemon's own ban shows in cscli decisions list, scenario xnft/HOST/RULE" \
 	"xnft/$HOSTNAME_SHORT/manual" "$(pushed)"
 check_eq "status counts it pushed" "1" "$(jstat '.crowdsec.watcher.pushed')"
+check_match "xnft daemon --status prints the watcher line" "crowdsec watcher: 1 own ban pushed, 0 waiting" \
+	"$(ip netns exec "$HOST" "$XNFT" daemon --status --socket "$BANS_DIR/daemon.sock")"
 check_eq "no alert of the daemon names a LAPI decision's address" "0" \
 	"$(cscli alerts list -o json | jq '[.[] | select(.scenario | startswith("xnft/")) | select(.source.value != "198.51.100.77")] | length')"
 wait_more_pulls 3
