@@ -208,9 +208,9 @@ int daemon_apply_decision(struct daemon *d, const struct ban_decision *dec, bool
 	if (!d->pending_since)
 		d->pending_since = daemon_mono_ms();
 	remember(d, b);
-	cs_bouncer_push(d->cs, b);   /* the watcher; LAPI bans are never pushed back */
 	if (d->cs_applying)
-		return 0;   /* the LAPI's bans: one summary line per batch, no webhook each */
+		return 0;   /* the LAPI's bans: one summary line per batch, no webhook, no push back */
+	cs_bouncer_push(d->cs, b);   /* the watcher */
 	ban_key_format(&b->key, addr, sizeof(addr));
 	config_format_duration(b->bantime_ms, dur, sizeof(dur));
 	if (dec->extended)

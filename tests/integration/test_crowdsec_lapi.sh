@@ -122,6 +122,13 @@ wait_more_pulls 3
 check_eq "its own ban coming back from the LAPI is not taken as a LAPI ban" "manual" \
 	"$(xbans list --json | jq -r '.bans[] | select(.addr == "198.51.100.77") | .rule')"
 
+cscli decisions add -i 198.51.100.77 -d 10h >/dev/null
+ext77() { t=$(set_elems BANNED4 | awk '$1 == "198.51.100.77" { print $2 }'); [ "${t:-0}" -gt 30000 ]; }
+for _ in $(seq 50); do ext77 && break; sleep 0.1; done
+check "a LAPI decision extends the daemon's own ban (10h)" ext77
+wait_more_pulls 3
+check_eq "that extension is not pushed back" "1" "$(jstat '.crowdsec.watcher.pushed')"
+
 # a short and a long decision for one address: the short one's expiry does not lift the ban
 cscli decisions add -i 203.0.113.50 -d 2s >/dev/null
 cscli decisions add -i 203.0.113.50 -d 1h >/dev/null
