@@ -189,7 +189,8 @@ bans_config "$BANS_DIR/xnft.conf" "[crowdsec]" "url = https://127.0.0.1:$PORT" \
 	"api_key_file = $BANS_DIR/cs.key" "poll = 200ms" "timeout = 1s"
 kill -HUP "$DAEMON_PID"
 check "reloaded with an https URL" wait_stat '.reloads' 3
-for _ in $(seq 100); do [ "$(jstat '.crowdsec.reachable')" = false ] && break; sleep 0.1; done
+# the new bouncer is "not reachable" until its first pull: wait for that pull's error
+for _ in $(seq 100); do [ -n "$(jstat '.crowdsec.last_error')" ] && break; sleep 0.1; done
 check_eq "a TLS error: not reachable" "false" "$(jstat '.crowdsec.reachable')"
 check_match "a TLS error: the status says it is TLS" "SSL|TLS|ssl|tls" "$(jstat '.crowdsec.last_error')"
 check "a TLS error: the bans stay" in_set BANNED4 203.0.113.99
