@@ -53,7 +53,8 @@ CONF
 cscli() { in_ns cscli -c "$CS/config.yaml" "$@" 2>>"$CS/cscli.log"; }
 cscli machines add bench --auto -f "$CS/local_api_credentials.yaml" --url http://127.0.0.1:8080 >/dev/null
 (umask 077 && cscli bouncers add "xnft-bench" -o raw >"$WORK/cs.key")
-in_ns crowdsec -c "$CS/config.yaml" -no-cs >"$CS/lapi.log" 2>&1 &
+# ip netns exec directly (not in_ns): $! must be the process itself, to be stopped at the end
+ip netns exec "$NS" crowdsec -c "$CS/config.yaml" -no-cs >"$CS/lapi.log" 2>&1 &
 LPID=$!
 for _ in $(seq 100); do cscli decisions list >/dev/null && break; sleep 0.1; done
 
@@ -81,7 +82,7 @@ cat >"$WORK/xnft.conf" <<-EOF
 EOF
 status() { in_ns "$XNFT" daemon --status --json --socket "$WORK/d.sock" 2>/dev/null; }
 t0=$(now_ns)
-in_ns "$XNFT" daemon -c "$WORK/xnft.conf" </dev/null >"$WORK/daemon.log" 2>&1 &
+ip netns exec "$NS" "$XNFT" daemon -c "$WORK/xnft.conf" </dev/null >"$WORK/daemon.log" 2>&1 &
 DPID=$!
 for _ in $(seq 6000); do
 	e=$(status | jq -r '.kernel.elements // 0')
