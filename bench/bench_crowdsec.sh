@@ -19,6 +19,7 @@ WORK=$(mktemp -d /tmp/xnft-bench-crowdsec.XXXXXX)
 NS="xnft-bcs-$$"
 DPID='' LPID=''
 cleanup() {
+	set +e   # a stopped process's non-zero status must not end the cleanup early
 	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
 	[ -n "$LPID" ] && kill "$LPID" 2>/dev/null && wait "$LPID" 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
