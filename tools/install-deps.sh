@@ -21,6 +21,16 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
+# crowdsec's post-install registers with CrowdSec's central API (and fails
+# offline) unless this file exists and is not empty; the tests run their own
+# LAPI with their own config and never use the central API.
+case " $missing " in
+    *" crowdsec "*)
+        mkdir -p /etc/crowdsec
+        [ -s /etc/crowdsec/online_api_credentials.yaml ] ||
+            echo "# no central API: xnft's tests run the LAPI alone" \
+                >/etc/crowdsec/online_api_credentials.yaml ;;
+esac
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing

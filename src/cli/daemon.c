@@ -47,6 +47,8 @@ static void usage(FILE *out)
 		"position is kept beside the database; at most 16 MiB are caught up).\n"
 		"It warns when conntrack passes 80%% and 95%% full and when it drops packets;\n"
 		"with [metrics] it serves Prometheus /metrics on the mesh address.\n"
+		"With a [crowdsec] section it also enforces the ban decisions of a CrowdSec\n"
+		"Local API (see xnft.conf(5)).\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE   config file (default " XNFT_DEFAULT_CONFIG "; a missing\n"
@@ -185,9 +187,12 @@ static int check(const struct daemon_cli *o)
 		       cli_plural(r->threshold, "event", "events"), w, b,
 		       r->enabled ? "" : " (disabled)");
 	}
+	if (cfg->cs_url[0])
+		printf("  crowdsec: bouncer of %s, key in %s%s%s\n", cfg->cs_url, cfg->cs_key_file,
+		       cfg->cs_machine_file[0] ? "; watcher with " : "", cfg->cs_machine_file);
 	if (!cfg->nrules)
-		printf("  warning: no [ban.NAME] rule: the daemon reads events but never bans anyone; "
-		       "add one (see xnft.conf(5))\n");
+		printf("  warning: no [ban.NAME] rule: the daemon reads events but never bans anyone%s; "
+		       "add one (see xnft.conf(5))\n", cfg->cs_url[0] ? " of its own" : "");
 	config_free(cfg);
 	return XNFT_EXIT_OK;
 }
@@ -216,6 +221,36 @@ static const char *str(json_t *o, const char *a, const char *b)
 		x = json_object_get(x, b);
 	s = json_string_value(x);
 	return s ? s : "";
+}
+
+/* [crowdsec]: whether the LAPI answers, and what became of its decisions. */
+static void print_crowdsec(json_t *j)
+{
+	json_t *c = json_object_get(j, "crowdsec");
+
+	printf("  crowdsec: %s %s; %lld %s (%lld failed); %lld new, %lld deleted received; "
+	       "%lld applied, %lld lifted, %lld refused (whitelist); skipped: %lld other type, "
+	       "%lld other scope, %lld malformed\n", str(j, "crowdsec", "url"),
+	       json_is_true(json_object_get(c, "reachable")) ? "reachable" : "NOT REACHABLE",
+	       num(j, "crowdsec", "pulls"), cli_plural(num(j, "crowdsec", "pulls"), "pull", "pulls"),
+	       num(j, "crowdsec", "failures"), num(j, "crowdsec", "received_new"),
+	       num(j, "crowdsec", "received_deleted"), num(j, "crowdsec", "applied"),
+	       num(j, "crowdsec", "lifted"), num(j, "crowdsec", "refused"),
+	       num(j, "crowdsec", "skipped_type"), num(j, "crowdsec", "skipped_scope"),
+	       num(j, "crowdsec", "malformed"));
+	if (*str(j, "crowdsec", "last_error"))
+		printf("  crowdsec last problem: %s\n", str(j, "crowdsec", "last_error"));
+	if (json_object_get(c, "watcher")) {
+		json_t *w = json_object_get(c, "watcher");
+
+		printf("  crowdsec watcher: %lld own %s pushed, %lld waiting, %lld failed %s, %lld "
+		       "dropped\n", num(w, "pushed", NULL),
+		       cli_plural(num(w, "pushed", NULL), "ban", "bans"), num(w, "waiting", NULL),
+		       num(w, "failures", NULL), cli_plural(num(w, "failures", NULL), "push",
+		       "pushes"), num(w, "dropped", NULL));
+		if (*str(w, "last_error", NULL))
+			printf("  crowdsec watcher problem: %s\n", str(w, "last_error", NULL));
+	}
 }
 
 static void print_status(json_t *j)
@@ -278,6 +313,8 @@ static void print_status(json_t *j)
 	printf("  notify: %lld queued, %lld sent, %lld failed, %lld dropped\n",
 	       num(j, "notify", "queued"), num(j, "notify", "sent"), num(j, "notify", "failed"),
 	       num(j, "notify", "dropped"));
+	if (json_object_get(j, "crowdsec"))
+		print_crowdsec(j);
 	printf("  reloads: %lld (%lld refused)\n", num(j, "reloads", NULL),
 	       num(j, "reload_errors", NULL));
 	if (*str(j, "last_error", NULL))

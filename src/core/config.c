@@ -29,6 +29,7 @@ struct parse_ctx {
 	int line;               /* line just handed to inih */
 	bool failed;
 	bool sources_set;
+	int cs_url_line;        /* [crowdsec] url, for the errors found at the end */
 	struct xerr err;
 	char section[CONFIG_NAME_MAX + 8];
 };
@@ -718,6 +719,57 @@ static int metrics_key(struct parse_ctx *c, const char *key, const char *v)
 	return fail_hint(c, "[metrics] knows enabled, listen, mesh_if, force, rules and analysis");
 }
 
+/* ---- [crowdsec] ------------------------------------------------------------- */
+
+static int crowdsec_path(struct parse_ctx *c, const char *key, const char *v, char *dst)
+{
+	if (copy_path(dst, CONFIG_PATH_MAX, v) < 0)
+		return fail(c, "[crowdsec] %s: '%s' is not an absolute path", key, v);
+	return 1;
+}
+
+static int crowdsec_key(struct parse_ctx *c, const char *key, const char *v)
+{
+	struct xnft_config *cfg = c->cfg;
+	unsigned long long n;
+
+	if (!strcmp(key, "url")) {
+		if ((strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) ||
+		    strlen(v) >= CONFIG_PATH_MAX - 64 || strpbrk(v, " \t\"'?#"))
+			return fail(c, "[crowdsec] url: '%s' is not an http:// or https:// URL", v);
+		snprintf(cfg->cs_url, sizeof(cfg->cs_url), "%s", v);
+		c->cs_url_line = c->line;
+		/* the API paths are appended: one trailing slash would double */
+		if (cfg->cs_url[strlen(cfg->cs_url) - 1] == '/')
+			cfg->cs_url[strlen(cfg->cs_url) - 1] = '\0';
+		return 1;
+	}
+	if (!strcmp(key, "api_key_file"))
+		return crowdsec_path(c, key, v, cfg->cs_key_file);
+	if (!strcmp(key, "ca_cert"))
+		return crowdsec_path(c, key, v, cfg->cs_ca_file);
+	if (!strcmp(key, "machine_credentials"))
+		return crowdsec_path(c, key, v, cfg->cs_machine_file);
+	if (!strcmp(key, "cert"))
+		return crowdsec_path(c, key, v, cfg->cs_cert_file);
+	if (!strcmp(key, "key"))
+		return crowdsec_path(c, key, v, cfg->cs_certkey_file);
+	if (!strcmp(key, "poll"))
+		return duration_key(c, key, v, &cfg->cs_poll_ms, 100, 3600000);
+	if (!strcmp(key, "timeout"))
+		return duration_key(c, key, v, &cfg->cs_timeout_ms, 100, 300000);
+	if (!strcmp(key, "max_response_mb")) {
+		if (parse_uint(v, 4096, &n) < 0 || !n)
+			return fail(c, "[crowdsec] max_response_mb: '%s' is not a number from 1 to "
+				    "4096", v);
+		cfg->cs_max_bytes = (size_t)n << 20;
+		return 1;
+	}
+	fail(c, "[crowdsec]: unknown key '%s'", key);
+	return fail_hint(c, "[crowdsec] knows url, api_key_file, machine_credentials, ca_cert, "
+			 "cert, key, poll, timeout and max_response_mb");
+}
+
 /* ---- inih glue -------------------------------------------------------------- */
 
 static int handler(void *user, const char *section, const char *name, const char *value)
@@ -748,6 +800,8 @@ static int handler(void *user, const char *section, const char *name, const char
 		return mesh_key(c, name, v);
 	if (!strcmp(section, "metrics"))
 		return metrics_key(c, name, v);
+	if (!strcmp(section, "crowdsec"))
+		return crowdsec_key(c, name, v);
 	if (!strncmp(section, "ban.", 4)) {
 		struct config_rule *r = rule_find(c->cfg, section + 4);
 
@@ -757,8 +811,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	}
 	fail(c, "unknown section [%s]", section);
 	return fail_hint(c, "sections are [daemon], [escalation], [whitelist], [notify], [mesh], "
-			 "[metrics] "
-			 "and [ban.NAME]");
+			 "[metrics], [crowdsec] and [ban.NAME]");
 }
 
 /* A section header as inih will see it: remember [ban.NAME] with its line. */
@@ -785,10 +838,11 @@ static void see_header(struct parse_ctx *c, const char *line)
 	if (!strncmp(name, "ban.", 4))
 		rule_new(c, name + 4);
 	else if (strcmp(name, "daemon") && strcmp(name, "escalation") && strcmp(name, "whitelist") &&
-		 strcmp(name, "notify") && strcmp(name, "mesh") && strcmp(name, "metrics")) {
+		 strcmp(name, "notify") && strcmp(name, "mesh") && strcmp(name, "metrics") &&
+		 strcmp(name, "crowdsec")) {
 		fail(c, "unknown section [%s]", name);
 		fail_hint(c, "sections are [daemon], [escalation], [whitelist], [notify], [mesh], "
-			  "[metrics] and [ban.NAME]");
+			  "[metrics], [crowdsec] and [ban.NAME]");
 	}
 }
 
@@ -859,6 +913,9 @@ struct xnft_config *config_defaults(struct xerr *e)
 	c->metrics_analysis = true;
 	c->notify_queue = 256;
 	c->mesh_sync_ms = 30000;
+	c->cs_poll_ms = 10000;
+	c->cs_timeout_ms = 10000;
+	c->cs_max_bytes = 64u << 20;
 	return c;
 }
 
@@ -879,6 +936,16 @@ int config_parse(const char *name, const char *text, struct xnft_config **out, s
 	}
 	for (size_t i = 0; !c.failed && i < c.cfg->nrules; i++)
 		check_rule(&c, &c.cfg->rules[i]);
+	if (!c.failed && c.cfg->cs_url[0] && !c.cfg->cs_key_file[0]) {
+		c.line = c.cs_url_line;
+		fail(&c, "[crowdsec] url is set but api_key_file is not");
+		fail_hint(&c, "create a bouncer key with 'cscli bouncers add xnft-HOST', write it to "
+			  "a file of mode 0600 and name it in api_key_file");
+	}
+	if (!c.failed && !c.cfg->cs_cert_file[0] != !c.cfg->cs_certkey_file[0]) {
+		c.line = c.cs_url_line;
+		fail(&c, "[crowdsec] cert and key go together: give both or neither");
+	}
 	if (!c.failed && c.cfg->esc_max_ms) {
 		for (size_t i = 0; i < c.cfg->nrules; i++) {
 			if (c.cfg->rules[i].bantime_ms > c.cfg->esc_max_ms)

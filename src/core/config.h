@@ -12,6 +12,7 @@
  *   [mesh]          peer sync: MESH_PEERS from a WireGuard interface, on an
  *                   interval and on SIGHUP
  *   [metrics]       the Prometheus /metrics endpoint: listen address, per-rule series
+ *   [crowdsec]      a CrowdSec Local API whose ban decisions the daemon enforces
  *   [ban.NAME]      one rule: categories and ports -> N events in a window
  *                   -> ban for a time
  */
@@ -105,6 +106,17 @@ struct xnft_config {
 	bool metrics_force;           /* allow an address not on the mesh interface or lo */
 	bool metrics_rules;           /* per-rule series */
 	bool metrics_analysis;        /* lint and intents on the loaded ruleset, every 5 minutes */
+	/* [crowdsec]: the bouncer of a CrowdSec Local API; off while url is "" */
+	char cs_url[CONFIG_PATH_MAX];      /* "http://127.0.0.1:8080" */
+	char cs_key_file[CONFIG_PATH_MAX]; /* the bouncer's API key, a file of mode 0600 */
+	char cs_ca_file[CONFIG_PATH_MAX];  /* TLS: CA bundle to trust ("" = the system's) */
+	char cs_cert_file[CONFIG_PATH_MAX];/* TLS client certificate and key ("" = none) */
+	char cs_certkey_file[CONFIG_PATH_MAX];
+	char cs_machine_file[CONFIG_PATH_MAX]; /* watcher: cscli's credentials file (login,
+					      * password), mode 0600; "" = no watcher */
+	uint64_t cs_poll_ms;               /* between two pulls of the decision stream */
+	uint64_t cs_timeout_ms;            /* one request, connection included */
+	size_t cs_max_bytes;               /* a larger answer is refused */
 
 	/* [ban.*] */
 	struct config_rule *rules;

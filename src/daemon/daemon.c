@@ -210,6 +210,9 @@ int daemon_apply_decision(struct daemon *d, const struct ban_decision *dec, bool
 	if (!d->pending_since)
 		d->pending_since = daemon_mono_ms();
 	remember(d, b);
+	if (d->cs_applying)
+		return 0;   /* the LAPI's bans: one summary line per batch, no webhook, no push back */
+	cs_bouncer_push(d->cs, b);   /* the watcher */
 	ban_key_format(&b->key, addr, sizeof(addr));
 	config_format_duration(b->bantime_ms, dur, sizeof(dur));
 	if (dec->extended)
@@ -702,6 +705,7 @@ int daemon_reload(struct daemon *d, struct xerr *e)
 		return -1;
 	}
 	d->cfg = ncfg;
+	daemon_crowdsec_reload(d);
 	kw_set_target(d->kw, ncfg);
 	wlwatch_set_target(d->wlw, ncfg);
 	/* a webhook in flight must not hold up the reload (and the bans after it) */
@@ -851,7 +855,9 @@ static int start(struct daemon *d, struct xerr *e)
 		return -1;
 	if (rc > 0)
 		webhooks_unavailable(d, e);
-	return daemon_metrics_start(d, e);
+	if (daemon_metrics_start(d, e) < 0)
+		return -1;
+	return daemon_crowdsec_start(d, e);
 }
 
 static void teardown(struct daemon *d)
@@ -866,6 +872,7 @@ static void teardown(struct daemon *d)
 	daemon_metrics_stop(d);
 	close_sources(d);
 	control_close(d->ctl);
+	cs_bouncer_stop(d->cs);
 	notifier_stop(d->notif);
 	kw_close(d->kw);
 	wlwatch_close(d->wlw);
@@ -952,6 +959,7 @@ static void loop_once(struct daemon *d)
 	fds[n++] = (struct pollfd){ .fd = d->sigfd, .events = POLLIN };
 	fds[n++] = (struct pollfd){ .fd = d->monfd, .events = POLLIN };
 	fds[n++] = (struct pollfd){ .fd = wlwatch_fd(d->wlw), .events = POLLIN };
+	fds[n++] = (struct pollfd){ .fd = cs_bouncer_fd(d->cs), .events = POLLIN };
 	src0 = n;
 	for (size_t i = 0; i < d->nsrc; i++)
 		fds[n++] = (struct pollfd){ .fd = evsource_fd(d->src[i]), .events = POLLIN };
@@ -970,6 +978,8 @@ static void loop_once(struct daemon *d)
 	/* before the sources: a line naming a newly whitelisted address must not ban it */
 	if (fds[2].revents && wlwatch_read(d->wlw))
 		daemon_whitelist_refresh(d);
+	if (fds[3].revents)
+		daemon_crowdsec_apply(d);
 	/* Sources without an fd, or with a timeout, are read every round. */
 	for (size_t i = d->nsrc; i-- > 0;) {
 		if (i + src0 >= ctl0 || fds[src0 + i].fd < 0 || fds[src0 + i].revents || rc == 0 ||

@@ -479,7 +479,7 @@ static char *do_status(struct daemon *d)
 			"not_kernel", (json_int_t)s->not_kernel, "lost", (json_int_t)s->lost));
 	}
 	snprintf(table, sizeof(table), "%s %s", d->cfg->table_family, d->cfg->table);
-	return reply(json_pack(
+	return reply(daemon_crowdsec_status(d, json_pack(
 		"{s:b, s:i, s:I, s:s, s:i, s:o,"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
 		" s:{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
@@ -516,7 +516,7 @@ static char *do_status(struct daemon *d)
 		"writable", d->store && !d->store_retry_at, "queued", (json_int_t)d->nrec,
 		"errors", (json_int_t)d->store_errors, "lost", (json_int_t)d->store_lost,
 		"reloads", (json_int_t)d->reloads, "reload_errors", (json_int_t)d->reload_errors,
-		"last_error", d->last_error));
+		"last_error", d->last_error)));
 }
 
 static char *do_add(struct daemon *d, const char *addr, const char *dur)

@@ -14,6 +14,7 @@
 #include "ban/wlwatch.h"
 #include "core/hostaddr.h"
 #include "core/config.h"
+#include "crowdsec/lapi.h"
 #include "daemon/daemon.h"
 #include "events/source.h"
 
@@ -97,6 +98,10 @@ struct daemon {
 	char policy_note[256];
 	char last_error[512];
 	struct daemon_metrics *metrics;  /* daemon_metrics.c; NULL when [metrics] is off */
+
+	struct cs_bouncer *cs;      /* [crowdsec] bouncer; NULL when not configured */
+	uint64_t cs_applied, cs_lifted, cs_refused;
+	bool cs_applying;           /* daemon_apply_decision: a LAPI ban, logged in a summary */
 };
 
 uint64_t daemon_now_ms(void);    /* CLOCK_REALTIME */
@@ -126,6 +131,13 @@ void daemon_whitelist_refresh(struct daemon *d);
 
 /* Reload the config; the old one stays on error. */
 int daemon_reload(struct daemon *d, struct xerr *e);
+
+/* [crowdsec]: start the bouncer (none without a url), again on reload; apply what it received; status. */
+int daemon_crowdsec_start(struct daemon *d, struct xerr *e);
+void daemon_crowdsec_reload(struct daemon *d);
+void daemon_crowdsec_apply(struct daemon *d);
+struct json_t;
+struct json_t *daemon_crowdsec_status(struct daemon *d, struct json_t *status);
 
 /* The control socket's request handler: a malloc'd JSON reply, or a stream (control.h). */
 char *daemon_control(void *ctx, const char *request, struct control_stream *stream);

@@ -30,6 +30,12 @@ NS=$(ns_add vg)
 "$PLAIN" init "$T/policy" --wan eth0 --mesh-if wg0 --mesh 10.10.0.0/24 >/dev/null
 check "default policy loads in the namespace" ip netns exec "$NS" nft -I "$T/policy" -f "$T/policy/nftables.conf"
 : >"$T/events.log"
+# a fake CrowdSec LAPI for the bouncer's thread (test_crowdsec_bouncer.sh has the details)
+mkdir -p "$T/lapi" && printf 'vg-key\n' >"$T/cs.key" && chmod 600 "$T/cs.key"
+printf '[{"id":1,"type":"ban","scope":"Ip","value":"203.0.113.77","duration":"1h","origin":"cscli","scenario":"m"},{"id":2,"type":"ban","scope":"Ip","value":"2001:db8:77::1","duration":"1h","origin":"cscli","scenario":"m"}]' >"$T/lapi/decisions.json"
+ip netns exec "$NS" python3 "$(dirname "$0")/fake_lapi.py" "$T/lapi" 0 vg-key >/dev/null 2>&1 &
+track_pid $!
+for _ in $(seq 50); do [ -s "$T/lapi/port" ] && break; sleep 0.1; done
 cat >"$T/xnft.conf" <<EOF
 [daemon]
 sources = file:$T/events.log
@@ -38,6 +44,10 @@ database = $T/bans.db
 max_offenders = 64
 [whitelist]
 addresses = 192.0.2.0/24
+[crowdsec]
+url = http://127.0.0.1:$(cat "$T/lapi/port")
+api_key_file = $T/cs.key
+poll = 200ms
 [ban.scan]
 categories = TCPFL-*, DROP
 threshold = 2
@@ -73,6 +83,15 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 check "50 IPv4 scanners banned under valgrind" test "$banned" -ge 50
+lapi_in() { ip netns exec "$NS" nft get element inet xnft BANNED4 "{ 203.0.113.77 }" >/dev/null 2>&1; }
+for _ in $(seq 100); do lapi_in && break; sleep 0.1; done
+check "a LAPI decision banned under valgrind" lapi_in
+echo garbage >"$T/lapi/mode"
+for _ in $(seq 100); do grep -q "startup=true" <(tail -n +2 "$T/lapi/requests.log") && break; sleep 0.1; done
+echo ok >"$T/lapi/mode"
+printf '[]' >"$T/lapi/decisions.json"
+for _ in $(seq 100); do lapi_in || break; sleep 0.1; done
+check "a garbage answer, then the decision deleted: lifted under valgrind" test "$(lapi_in && echo y || echo n)" = n
 check "bans list" ip netns exec "$NS" "$PLAIN" bans --socket "$T/d.sock" list
 check "bans add" ip netns exec "$NS" "$PLAIN" bans --socket "$T/d.sock" add 203.0.113.9 5m
 check "bans del" ip netns exec "$NS" "$PLAIN" bans --socket "$T/d.sock" del 203.0.113.9

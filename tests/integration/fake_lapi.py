@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""A stand-in for CrowdSec's Local API, for the bouncer tests: it serves
+GET /v1/decisions/stream as the LAPI documents it, and misbehaves on demand.
+
+    fake_lapi.py DIR PORT KEY
+
+DIR/decisions.json is the list of active decisions (the test rewrites it;
+each has a unique "id"); the server keeps what it last gave the bouncer and
+answers startup=false with the difference, as the LAPI does. DIR/mode says
+how to answer: ok, forbidden (403 whatever the key), garbage, huge (2 MiB of
+valid JSON), slow (hold the request 30 s), cut (close without answering).
+Every request is logged to DIR/requests.log: "startup=BOOL key=OK|BAD".
+The port is written to DIR/port once listening."""
+import json
+import os
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+DIR, PORT, KEY = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+given = {}   # id -> decision as last given to the bouncer
+
+
+def read(name, default):
+    try:
+        with open(os.path.join(DIR, name)) as f:
+            return f.read().strip() or default
+    except FileNotFoundError:
+        return default
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def answer(self, code, body):
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        global given
+        url = urlparse(self.path)
+        startup = parse_qs(url.query).get("startup", ["false"])[0] == "true"
+        key_ok = self.headers.get("X-Api-Key") == KEY
+        with open(os.path.join(DIR, "requests.log"), "a") as f:
+            f.write("startup=%s key=%s\n" % (str(startup).lower(), "OK" if key_ok else "BAD"))
+        mode = read("mode", "ok")
+        if url.path != "/v1/decisions/stream":
+            return self.answer(404, b'{"message":"not found"}')
+        if mode == "forbidden" or not key_ok:
+            return self.answer(403, b'{"message":"access forbidden"}')
+        if mode == "garbage":
+            return self.answer(200, b'{"new": [ {"value": \x00\xff garbage')
+        if mode == "huge":
+            pad = [{"type": "captcha", "scope": "Ip", "value": "192.0.2.1",
+                    "duration": "1h", "origin": "x", "scenario": "p" * 200}] * 8000
+            return self.answer(200, json.dumps({"new": pad, "deleted": []}).encode())
+        if mode == "slow":
+            time.sleep(30)
+            return self.answer(200, b'{"new":[],"deleted":[]}')
+        if mode == "cut":
+            self.close_connection = True
+            return
+        now = {str(d["id"]): d for d in json.loads(read("decisions.json", "[]"))}
+        if startup:
+            new, deleted = list(now.values()), []
+        else:
+            new = [d for i, d in now.items() if given.get(i) != d]
+            deleted = [d for i, d in given.items() if i not in now]
+        given = now
+        self.answer(200, json.dumps({"new": new or None, "deleted": deleted or None}).encode())
+
+
+ThreadingHTTPServer.daemon_threads = True
+server = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
+with open(os.path.join(DIR, "port.tmp"), "w") as f:
+    f.write(str(server.server_address[1]))
+os.rename(os.path.join(DIR, "port.tmp"), os.path.join(DIR, "port"))
+server.serve_forever()
