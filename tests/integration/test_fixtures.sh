@@ -73,19 +73,7 @@ if (cd "$ROOT/policy" && listing "$ROOT/policy/nftables.conf" "$ROOT/policy" "$T
 else
 	not_ok "policy/nftables.conf loads"
 fi
-# The NAT rulesets of the integration tests, saved as nat_NAME.json.
-NAT=$ROOT/tests/integration/fixtures_nat
-for json in "$FIX"/nat_*.json; do
-	b=$(basename "$json" .json)
-	b=${b#nat_}
-	if (cd "$FIX" && listing "$NAT/$b.nft" "$FIX" "$T/nat_$b.json"); then
-		same_listing "fixtures/nat_$b.json" "$T/nat_$b.json" "$json"
-	else
-		not_ok "fixtures_nat/$b.nft loads"
-	fi
-	n=$((n + 1))
-done
-# Every saved listing has a source that was listed here (X.nft, nat_X, srcloc, policy).
+# Every saved listing has a source that was listed here (X.nft, nat_X, cx_X, srcloc, policy).
 check_eq "every fixtures/*.json was compared with its source" \
 	"$(find "$FIX" -maxdepth 1 -name '*.json' | wc -l)" $((n + 2))
 finish
