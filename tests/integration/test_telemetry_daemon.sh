@@ -63,7 +63,8 @@ scrape_configs:
     static_configs:
       - targets: ['$MESH_HOST_V4:9586']
 YML
-in_ns "$HOST" prometheus --config.file="$BANS_DIR/prometheus.yml" \
+# not through in_ns: a function run with & is a subshell, and its PID is not prometheus's
+ip netns exec "$HOST" prometheus --config.file="$BANS_DIR/prometheus.yml" \
 	--storage.tsdb.path="$BANS_DIR/tsdb" --web.listen-address="127.0.0.1:$PROM_PORT" \
 	>"$BANS_DIR/prometheus.log" 2>&1 &
 PROM_PID=$!
