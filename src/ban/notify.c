@@ -4,15 +4,11 @@
  * aborts a transfer as soon as the daemon stops, so shutdown never waits
  * for a dead endpoint's timeout.
  *
- * libcurl (and the ~30 libraries it needs) is loaded with dlopen when the
- * first notifier starts, not linked: every other xnft process would pay for
- * loading it. <curl/curl.h> still gives the types and constants; calls go
- * through `curl` below (its members are not named curl_easy_setopt and
- * curl_easy_getinfo, which curl.h may define as type-checking macros).
+ * libcurl is loaded with dlopen (core/curlapi.h) when the first notifier
+ * starts, not linked: every other xnft process would pay for loading it.
  */
 #include "ban/notify.h"
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -20,33 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/dynlib.h"
+#include "core/curlapi.h"
 
 #define MSG_MAX 512
-
-static struct {
-	__typeof__(curl_global_init) *global_init;
-	__typeof__(curl_easy_init) *easy_init;
-	__typeof__(curl_easy_setopt) *easy_setopt;
-	__typeof__(curl_easy_perform) *easy_perform;
-	__typeof__(curl_easy_getinfo) *easy_getinfo;
-	__typeof__(curl_easy_cleanup) *easy_cleanup;
-	__typeof__(curl_slist_append) *slist_append;
-	__typeof__(curl_slist_free_all) *slist_free_all;
-} curl;
-
-static const struct dynlib_sym curl_syms[] = {
-	DYNLIB_SYM(curl, global_init, "curl_global_init"),
-	DYNLIB_SYM(curl, easy_init, "curl_easy_init"),
-	DYNLIB_SYM(curl, easy_setopt, "curl_easy_setopt"),
-	DYNLIB_SYM(curl, easy_perform, "curl_easy_perform"),
-	DYNLIB_SYM(curl, easy_getinfo, "curl_easy_getinfo"),
-	DYNLIB_SYM(curl, easy_cleanup, "curl_easy_cleanup"),
-	DYNLIB_SYM(curl, slist_append, "curl_slist_append"),
-	DYNLIB_SYM(curl, slist_free_all, "curl_slist_free_all"),
-};
-
-static struct dynlib curl_lib = DYNLIB_INIT("libcurl.so.4", "libcurl4", curl_syms, &curl);
 
 struct msg {
 	char title[128];
@@ -106,7 +78,7 @@ static char *body_for(const struct config_notify *ep, const struct msg *m, bool 
 
 static bool send_one(struct notifier *n, const struct config_notify *ep, const struct msg *m)
 {
-	CURL *c = curl.easy_init();
+	CURL *c = xcurl.easy_init();
 	struct curl_slist *hdr = NULL;
 	char title_hdr[160];
 	bool json, ok = false;
@@ -117,33 +89,33 @@ static bool send_one(struct notifier *n, const struct config_notify *ep, const s
 		return false;
 	body = body_for(ep, m, &json);
 	if (!body) {
-		curl.easy_cleanup(c);
+		xcurl.easy_cleanup(c);
 		return false;
 	}
 	if (json) {
-		hdr = curl.slist_append(hdr, "Content-Type: application/json");
+		hdr = xcurl.slist_append(hdr, "Content-Type: application/json");
 	} else {
 		snprintf(title_hdr, sizeof(title_hdr), "Title: %s", m->title);
-		hdr = curl.slist_append(hdr, title_hdr);
-		hdr = curl.slist_append(hdr, "Tags: no_entry");
+		hdr = xcurl.slist_append(hdr, title_hdr);
+		hdr = xcurl.slist_append(hdr, "Tags: no_entry");
 	}
-	curl.easy_setopt(c, CURLOPT_URL, ep->url);
-	curl.easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl.easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, n->timeout_ms);
-	curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, n->timeout_ms);
-	curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
-	curl.easy_setopt(c, CURLOPT_XFERINFODATA, n);
-	curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, discard_cb);
-	curl.easy_setopt(c, CURLOPT_USERAGENT, "xnft-daemon/" XNFT_VERSION);
-	curl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (curl.easy_perform(c) == CURLE_OK &&
-	    curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK)
+	xcurl.easy_setopt(c, CURLOPT_URL, ep->url);
+	xcurl.easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	xcurl.easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	xcurl.easy_setopt(c, CURLOPT_TIMEOUT_MS, n->timeout_ms);
+	xcurl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, n->timeout_ms);
+	xcurl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	xcurl.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	xcurl.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
+	xcurl.easy_setopt(c, CURLOPT_XFERINFODATA, n);
+	xcurl.easy_setopt(c, CURLOPT_WRITEFUNCTION, discard_cb);
+	xcurl.easy_setopt(c, CURLOPT_USERAGENT, "xnft-daemon/" XNFT_VERSION);
+	xcurl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (xcurl.easy_perform(c) == CURLE_OK &&
+	    xcurl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK)
 		ok = code >= 200 && code < 300;
-	curl.slist_free_all(hdr);
-	curl.easy_cleanup(c);
+	xcurl.slist_free_all(hdr);
+	xcurl.easy_cleanup(c);
 	free(body);
 	return ok;
 }
@@ -201,8 +173,8 @@ int notifier_start(const struct xnft_config *cfg, struct notifier **out, struct 
 	*out = NULL;
 	if (!cfg->nnotify)
 		return 0;
-	have_curl = dynlib_get(&curl_lib, &le) == 0;
-	if (have_curl && curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	have_curl = curlapi_load(&le) == 0;
+	if (have_curl && xcurl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return xerr_set(e, XNFT_EXIT_USAGE, "libcurl failed to initialise");
 	n = calloc(1, sizeof(*n));
 	if (!n)

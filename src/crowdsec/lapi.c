@@ -10,7 +10,6 @@
  */
 #include "crowdsec/lapi.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -24,37 +23,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/dynlib.h"
+#include "core/curlapi.h"
 
 /* Retries after failures wait poll * 2^n, at most this long. */
 #define CS_BACKOFF_MAX_MS 60000
 #define CS_KEY_MAX 256
-
-static struct {
-	__typeof__(curl_global_init) *global_init;
-	__typeof__(curl_easy_init) *easy_init;
-	__typeof__(curl_easy_setopt) *easy_setopt;
-	__typeof__(curl_easy_perform) *easy_perform;
-	__typeof__(curl_easy_getinfo) *easy_getinfo;
-	__typeof__(curl_easy_cleanup) *easy_cleanup;
-	__typeof__(curl_easy_strerror) *easy_strerror;
-	__typeof__(curl_slist_append) *slist_append;
-	__typeof__(curl_slist_free_all) *slist_free_all;
-} curl;
-
-static const struct dynlib_sym curl_syms[] = {
-	DYNLIB_SYM(curl, global_init, "curl_global_init"),
-	DYNLIB_SYM(curl, easy_init, "curl_easy_init"),
-	DYNLIB_SYM(curl, easy_setopt, "curl_easy_setopt"),
-	DYNLIB_SYM(curl, easy_perform, "curl_easy_perform"),
-	DYNLIB_SYM(curl, easy_getinfo, "curl_easy_getinfo"),
-	DYNLIB_SYM(curl, easy_cleanup, "curl_easy_cleanup"),
-	DYNLIB_SYM(curl, easy_strerror, "curl_easy_strerror"),
-	DYNLIB_SYM(curl, slist_append, "curl_slist_append"),
-	DYNLIB_SYM(curl, slist_free_all, "curl_slist_free_all"),
-};
-
-static struct dynlib curl_lib = DYNLIB_INIT("libcurl.so.4", "libcurl4", curl_syms, &curl);
 
 /* ---- the stream's format ------------------------------------------------------ */
 
@@ -458,7 +431,7 @@ static int request(struct cs_bouncer *cs, const char *path, const char *post, co
 {
 	char url[sizeof(cs->url) + 64], cerr[CURL_ERROR_SIZE] = "";
 	struct curl_slist *hdr = NULL;
-	CURL *c = curl.easy_init();
+	CURL *c = xcurl.easy_init();
 	CURLcode rc;
 
 	*code = 0;
@@ -468,43 +441,43 @@ static int request(struct cs_bouncer *cs, const char *path, const char *post, co
 	}
 	snprintf(url, sizeof(url), "%s%s", cs->url, path);
 	if (hdr1)
-		hdr = curl.slist_append(hdr, hdr1);
+		hdr = xcurl.slist_append(hdr, hdr1);
 	if (hdr2)
-		hdr = curl.slist_append(hdr, hdr2);
-	curl.easy_setopt(c, CURLOPT_URL, url);
-	curl.easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+		hdr = xcurl.slist_append(hdr, hdr2);
+	xcurl.easy_setopt(c, CURLOPT_URL, url);
+	xcurl.easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
 	if (post)
-		curl.easy_setopt(c, CURLOPT_POSTFIELDS, post);
-	curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)cs->timeout_ms);
-	curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)cs->timeout_ms);
-	curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
-	curl.easy_setopt(c, CURLOPT_XFERINFODATA, cs);
-	curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, body_cb);
-	curl.easy_setopt(c, CURLOPT_WRITEDATA, body);
-	curl.easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
-	curl.easy_setopt(c, CURLOPT_USERAGENT, "xnft-bouncer/" XNFT_VERSION);
-	curl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl.easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+		xcurl.easy_setopt(c, CURLOPT_POSTFIELDS, post);
+	xcurl.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)cs->timeout_ms);
+	xcurl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)cs->timeout_ms);
+	xcurl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	xcurl.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	xcurl.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
+	xcurl.easy_setopt(c, CURLOPT_XFERINFODATA, cs);
+	xcurl.easy_setopt(c, CURLOPT_WRITEFUNCTION, body_cb);
+	xcurl.easy_setopt(c, CURLOPT_WRITEDATA, body);
+	xcurl.easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+	xcurl.easy_setopt(c, CURLOPT_USERAGENT, "xnft-bouncer/" XNFT_VERSION);
+	xcurl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	xcurl.easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
 	if (cs->ca[0])
-		curl.easy_setopt(c, CURLOPT_CAINFO, cs->ca);
+		xcurl.easy_setopt(c, CURLOPT_CAINFO, cs->ca);
 	if (cs->cert[0]) {
-		curl.easy_setopt(c, CURLOPT_SSLCERT, cs->cert);
-		curl.easy_setopt(c, CURLOPT_SSLKEY, cs->certkey);
+		xcurl.easy_setopt(c, CURLOPT_SSLCERT, cs->cert);
+		xcurl.easy_setopt(c, CURLOPT_SSLKEY, cs->certkey);
 	}
-	rc = curl.easy_perform(c);
+	rc = xcurl.easy_perform(c);
 	if (rc == CURLE_OK)
-		curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
-	curl.slist_free_all(hdr);
-	curl.easy_cleanup(c);
+		xcurl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
+	xcurl.slist_free_all(hdr);
+	xcurl.easy_cleanup(c);
 	if (body->too_big) {
 		snprintf(err, errsz, "the LAPI's answer is larger than %zu MiB: refused (raise "
 			 "[crowdsec] max_response_mb if it is genuine)", cs->max_bytes >> 20);
 		return -1;
 	}
 	if (rc != CURLE_OK) {
-		snprintf(err, errsz, "%s: %s", cs->url, cerr[0] ? cerr : curl.easy_strerror(rc));
+		snprintf(err, errsz, "%s: %s", cs->url, cerr[0] ? cerr : xcurl.easy_strerror(rc));
 		return -1;
 	}
 	return 0;
@@ -951,9 +924,9 @@ int cs_bouncer_start(const struct xnft_config *cfg, struct cs_bouncer **out, str
 		return 0;
 	if (read_key(cfg->cs_key_file, key, sizeof(key), e) < 0)
 		return -1;
-	if (dynlib_get(&curl_lib, e) < 0)
+	if (curlapi_load(e) < 0)
 		return xerr_wrap(e, "the CrowdSec bouncer needs libcurl");
-	if (curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if (xcurl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return xerr_set(e, XNFT_EXIT_USAGE, "libcurl failed to initialise");
 	if (!(cs = calloc(1, sizeof(*cs))))
 		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");

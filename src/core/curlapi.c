@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The one table of libcurl's functions, for every feature that loads it. */
+#include "core/curlapi.h"
+
+#include "core/dynlib.h"
+
+struct curl_api xcurl;
+
+static const struct dynlib_sym curl_syms[] = {
+	DYNLIB_SYM(xcurl, global_init, "curl_global_init"),
+	DYNLIB_SYM(xcurl, easy_init, "curl_easy_init"),
+	DYNLIB_SYM(xcurl, easy_setopt, "curl_easy_setopt"),
+	DYNLIB_SYM(xcurl, easy_perform, "curl_easy_perform"),
+	DYNLIB_SYM(xcurl, easy_getinfo, "curl_easy_getinfo"),
+	DYNLIB_SYM(xcurl, easy_cleanup, "curl_easy_cleanup"),
+	DYNLIB_SYM(xcurl, easy_strerror, "curl_easy_strerror"),
+	DYNLIB_SYM(xcurl, slist_append, "curl_slist_append"),
+	DYNLIB_SYM(xcurl, slist_free_all, "curl_slist_free_all"),
+};
+
+static struct dynlib curl_lib = DYNLIB_INIT("libcurl.so.4", "libcurl4", curl_syms, &xcurl);
+
+int curlapi_load(struct xerr *e)
+{
+	return dynlib_get(&curl_lib, e);
+}
