@@ -19,13 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/initext.h"
+
 #define LINE_MAX_LEN 4096
 
 struct parse_ctx {
 	struct xnft_config *cfg;
 	const char *name;
-	const char *text;       /* the whole input */
-	size_t pos;
+	struct ini_text in;     /* the whole input, read a line at a time */
 	int line;               /* line just handed to inih */
 	bool failed;
 	bool sources_set;
@@ -846,29 +847,16 @@ static void see_header(struct parse_ctx *c, const char *line)
 	}
 }
 
-static char *reader(char *str, int num, void *stream)
+/* inih's reader hands each line here first (core/initext.h). */
+static void line_seen(void *ctx, int line, const char *text, int max)
 {
-	struct parse_ctx *c = stream;
-	const char *start = c->text + c->pos, *nl;
-	size_t len;
+	struct parse_ctx *c = ctx;
 
-	if (!*start)
-		return NULL;
-	nl = strchr(start, '\n');
-	len = nl ? (size_t)(nl - start) + 1 : strlen(start);
-	c->pos += len;
-	c->line++;
-	if (memchr(start, '\0', len) || len >= (size_t)num) {
-		if (len >= (size_t)num)
-			fail(c, "line longer than %d characters", num - 2);
-		snprintf(str, (size_t)num, "\n");
-		return str;
-	}
-	memcpy(str, start, len);
-	str[len] = '\0';
-	if (!c->failed)
-		see_header(c, str);
-	return str;
+	c->line = line;
+	if (!text)
+		fail(c, "line longer than %d characters", max - 2);
+	else if (!c->failed)
+		see_header(c, text);
 }
 
 static int check_rule(struct parse_ctx *c, const struct config_rule *r)
@@ -921,14 +909,16 @@ struct xnft_config *config_defaults(struct xerr *e)
 
 int config_parse(const char *name, const char *text, struct xnft_config **out, struct xerr *e)
 {
-	struct parse_ctx c = { .name = name ? name : "<config>", .text = text ? text : "" };
+	struct parse_ctx c = { .name = name ? name : "<config>" };
 	int rc;
+
+	c.in = (struct ini_text){ .text = text ? text : "", .seen = line_seen, .ctx = &c };
 
 	*out = NULL;
 	if (!(c.cfg = config_defaults(e)))
 		return -1;
 	snprintf(c.cfg->path, sizeof(c.cfg->path), "%s", name ? name : "");
-	rc = ini_parse_stream(reader, &c, handler, &c);
+	rc = ini_parse_stream(ini_text_reader, &c.in, handler, &c);
 	if (!c.failed && rc > 0) {
 		/* inih's own syntax errors: no '=' or an unclosed '['. */
 		c.line = rc;

@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "core/initext.h"
 #include "mesh/mfile.h"
 
 #define LINE_MAX_LEN 4096
@@ -28,8 +29,7 @@
 struct parse_ctx {
 	struct mesh_inventory *inv;
 	const char *name;
-	const char *text;
-	size_t pos;
+	struct ini_text in;     /* the whole input, read a line at a time */
 	int line;
 	bool failed;
 	struct xerr err;
@@ -449,28 +449,16 @@ static int handler(void *user, const char *section, const char *key, const char 
 	}
 }
 
-static char *reader(char *str, int num, void *stream)
+/* inih's reader hands each line here first (core/initext.h). */
+static void line_seen(void *ctx, int line, const char *text, int max)
 {
-	struct parse_ctx *c = stream;
-	const char *start = c->text + c->pos, *nl;
-	size_t len;
+	struct parse_ctx *c = ctx;
 
-	if (!*start)
-		return NULL;
-	nl = strchr(start, '\n');
-	len = nl ? (size_t)(nl - start) + 1 : strlen(start);
-	c->pos += len;
-	c->line++;
-	if (len >= (size_t)num) {
-		fail(c, c->line, NULL, "line longer than %d characters", num - 2);
-		snprintf(str, (size_t)num, "\n");
-		return str;
-	}
-	memcpy(str, start, len);
-	str[len] = '\0';
-	if (!c->failed)
-		see_header(c, str);
-	return str;
+	c->line = line;
+	if (!text)
+		fail(c, line, NULL, "line longer than %d characters", max - 2);
+	else if (!c->failed)
+		see_header(c, text);
 }
 
 /* ---- checks across hosts ----------------------------------------------------------- */
@@ -660,8 +648,10 @@ static int check_all(struct parse_ctx *c)
 int mesh_inventory_parse(const char *name, const char *text, struct mesh_inventory **out,
 			 struct xerr *e)
 {
-	struct parse_ctx c = { .name = name ? name : "<inventory>", .text = text ? text : "" };
+	struct parse_ctx c = { .name = name ? name : "<inventory>" };
 	int rc;
+
+	c.in = (struct ini_text){ .text = text ? text : "", .seen = line_seen, .ctx = &c };
 
 	*out = NULL;
 	if (!(c.inv = calloc(1, sizeof(*c.inv))))
@@ -669,7 +659,7 @@ int mesh_inventory_parse(const char *name, const char *text, struct mesh_invento
 	snprintf(c.inv->path, sizeof(c.inv->path), "%s", c.name);
 	snprintf(c.inv->iface, sizeof(c.inv->iface), "wg0");
 	c.inv->port = 51820;
-	rc = ini_parse_stream(reader, &c, handler, &c);
+	rc = ini_parse_stream(ini_text_reader, &c.in, handler, &c);
 	if (!c.failed && rc > 0)
 		fail(&c, rc, "a line is '[section]', 'key = value', or a comment after '#'",
 		     "syntax error: expected '[section]' or 'key = value'");
