@@ -19,6 +19,7 @@
 #include <ini.h>
 
 #include "core/fdio.h"
+#include "core/initext.h"
 
 #define WGCONF_FILE_MAX (1u << 20)
 #define MESH_MIN4 8
@@ -29,6 +30,7 @@ struct parse_ctx {
 	struct xerr *e;
 	const char *path;
 	int peer_line;          /* the last [Peer] seen, to count peers */
+	int long_line;          /* the first line longer than inih reads whole; 0 = none */
 	bool failed;
 };
 
@@ -90,28 +92,16 @@ static int on_key(void *arg, const char *section, const char *name, const char *
 }
 
 /*
- * libinih reads a line longer than INI_MAX_LINE as several, which would
- * misreport line numbers and half-read a value: refuse such a line first.
+ * libinih would read a line longer than INI_MAX_LINE as several, misnumber
+ * the lines and half-read a value: the shared reader refuses it by number.
  */
-static int check_line_lengths(const char *path, const char *text, struct xerr *e)
+static void line_seen(void *ctx, int line, const char *text, int max)
 {
-	int no = 1;
+	struct parse_ctx *x = ctx;
 
-	for (const char *p = text; *p; no++) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-
-		if (len >= INI_MAX_LINE - 1) {
-			xerr_at(e, XNFT_EXIT_FINDINGS, path, no, 0, "line longer than %d characters",
-				INI_MAX_LINE - 2);
-			return xerr_hint(e, "split a long AllowedIPs or Address over several lines "
-					 "of the same key (wg-quick accepts that too)");
-		}
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-	return 0;
+	(void)max;
+	if (!text && !x->long_line)
+		x->long_line = line;
 }
 
 int wgconf_parse(const char *path, const char *text, struct wg_conf *c, struct xerr *e)
@@ -119,11 +109,18 @@ int wgconf_parse(const char *path, const char *text, struct wg_conf *c, struct x
 	struct parse_ctx x = { .c = c, .e = e, .path = path };
 	int line;
 
+	struct ini_text in = { .text = text, .seen = line_seen, .ctx = &x };
+
 	memset(c, 0, sizeof(*c));
 	xerr_clear(e);
-	if (check_line_lengths(path, text, e) < 0)
-		return -1;
-	line = ini_parse_string(text, on_key, &x);
+	line = ini_parse_stream(ini_text_reader, &in, on_key, &x);
+	if (x.long_line) {
+		xerr_clear(e);
+		xerr_at(e, XNFT_EXIT_FINDINGS, path, x.long_line, 0, "line longer than %d characters",
+			INI_MAX_LINE - 2);
+		return xerr_hint(e, "split a long AllowedIPs or Address over several lines "
+				 "of the same key (wg-quick accepts that too)");
+	}
 	if (line == 0)
 		return 0;
 	if (x.failed) {
