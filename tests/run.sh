@@ -22,21 +22,26 @@ run_tap() {
 	local out="$LOG/$(echo "$name" | tr '/ ' '__').log"
 	timeout --kill-after=10 900 "$@" >"$out" 2>&1
 	local rc=$?
-	local p f
+	local p f plans planned
 	p=$(grep -cE '^ok [0-9]+' "$out")
 	f=$(grep -cE '^not ok [0-9]+' "$out")
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		f=1   # crashed or died before reporting a failure: that is a failure
-		echo "not ok - $name exited with status $rc" >>"$out"
-	fi
 	# Every producer prints one plan ("1..N"); a script that died half-way,
 	# or ran fewer tests than it planned, must not read as all passed.
-	local plans planned
 	plans=$(grep -cE '^1\.\.[0-9]+' "$out")
 	planned=$(grep -m 1 -oE '^1\.\.[0-9]+' "$out" | cut -d. -f3)
 	if [ "$plans" -ne 1 ] || [ "$planned" -ne $((p + f)) ]; then
+		echo "not ok - $name: plan ${planned:-missing} ($plans plan lines), $((p + f)) results" >>"$out"
 		f=$((f + 1))
-		echo "not ok - $name: plan ${planned:-missing} ($plans plan lines), $((p + f - 1)) results" >>"$out"
+	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1   # crashed or died after reporting every result as ok: that is a failure
+		echo "not ok - $name exited with status $rc" >>"$out"
+	fi
+	# A test that replaced /dev/null (a rename onto it) would break every test
+	# after it: count it as a failure of this one, and put the device back.
+	if [ ! -c /dev/null ]; then
+		rm -f /dev/null && mknod -m 666 /dev/null c 1 3
+		f=$((f + 1))
+		echo "not ok - $name left /dev/null a regular file (put back)" >>"$out"
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))

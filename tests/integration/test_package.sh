@@ -282,12 +282,16 @@ mkdir -p "$T/with blank/dir one"
 check_eq "bash keeps a directory with a blank in its name whole" "$T/with blank/dir one" \
 	"$(bcomplete /usr/sbin/xnft init "$T/with blank/d")"
 
-out=$(zsh -f -c 'autoload -Uz compinit && compinit -u -D -d /dev/null && print -r -- $_comps[xnft]' 2>&1)
+# compinit's dump file: never /dev/null, which zsh replaces with a regular file (every later
+# test's redirections would then write into that file)
+ZDUMP=$T/zcompdump
+out=$(ZDUMP=$ZDUMP zsh -f -c 'autoload -Uz compinit && compinit -u -D -d "$ZDUMP" && print -r -- $_comps[xnft]' 2>&1)
 check_eq "zsh's compinit finds the installed _xnft without errors" _xnft "$out"
+check "... and /dev/null is still the null device" test -c /dev/null
 # The completion function run with compadd and friends standing in for
 # compsys's (no terminal here): what it would offer.
 zcomplete() {
-	zsh -f -c 'autoload -Uz compinit && compinit -u -D -d /dev/null || exit 1
+	ZDUMP=$ZDUMP zsh -f -c 'autoload -Uz compinit && compinit -u -D -d "$ZDUMP" || exit 1
 		compadd() { local a arr=0; for a in "$@"; do case $a in
 			-a) arr=1 ;; --|-S|-*|"") ;; *) if ((arr)); then print -rl -- ${(P)a}; else print -r -- $a; fi ;;
 			esac; done }
