@@ -623,24 +623,41 @@ static int elems_msg_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/*
+ * A request about one ban set (its elements or the set itself) in buf, which
+ * holds MNL_SOCKET_BUFFER_SIZE bytes at least; NULL when out of memory.
+ */
+static struct nlmsghdr *set_request(struct kwriter *kw, int fam, uint16_t type, uint16_t flags,
+				    char *buf)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!s)
+		return NULL;
+	memset(buf, 0, MNL_SOCKET_BUFFER_SIZE);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, kw->table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, fam == AF_INET ? kw->set4 : kw->set6);
+	nlh = nftnl_nlmsg_build_hdr(buf, type, kw->family, flags, kw->seq++);
+	if (type == NFT_MSG_GETSETELEM)
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	else
+		nftnl_set_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	return nlh;
+}
+
 /* List one ban set; *kerr: the kernel's answer (ENOENT: no such set). */
 static int list_one(struct kwriter *kw, int fam, struct list_ctx *lc, int *kerr, struct xerr *e)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
-	struct nftnl_set *s = nftnl_set_alloc();
 	struct nldump_result r;
 	struct nlmsghdr *nlh;
 
 	*kerr = 0;
-	if (!s)
+	nlh = set_request(kw, fam, NFT_MSG_GETSETELEM, NLM_F_DUMP | NLM_F_ACK, buf);
+	if (!nlh)
 		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
-	memset(buf, 0, MNL_SOCKET_BUFFER_SIZE);
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, kw->table);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, fam == AF_INET ? kw->set4 : kw->set6);
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, kw->family, NLM_F_DUMP | NLM_F_ACK,
-				    kw->seq++);
-	nftnl_set_elems_nlmsg_build_payload(nlh, s);
-	nftnl_set_free(s);
 	lc->fam = fam;
 	if (nldump_run(kw->nl, buf, sizeof(buf), nlh, ACK_TIMEOUT_MS, elems_msg_cb, lc, &r, e))
 		return -1;
@@ -900,19 +917,13 @@ static int size_cb(const struct nlmsghdr *nlh, void *data)
 int kw_set_size(struct kwriter *kw, int fam, uint32_t *size, struct xerr *e)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
-	struct nftnl_set *s = nftnl_set_alloc();
 	struct nldump_result r;
 	struct nlmsghdr *nlh;
 
 	*size = 0;
-	if (!s)
+	nlh = set_request(kw, fam, NFT_MSG_GETSET, NLM_F_ACK, buf);
+	if (!nlh)
 		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
-	memset(buf, 0, MNL_SOCKET_BUFFER_SIZE);
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, kw->table);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, fam == AF_INET ? kw->set4 : kw->set6);
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, kw->family, NLM_F_ACK, kw->seq++);
-	nftnl_set_nlmsg_build_payload(nlh, s);
-	nftnl_set_free(s);
 	if (nldump_run(kw->nl, buf, sizeof(buf), nlh, ACK_TIMEOUT_MS, size_cb, size, &r, e))
 		return -1;
 	if (r.kernel_error || r.cb_error)
