@@ -71,7 +71,9 @@ static void usage(FILE *out)
 		"                         interface this host lacks (a tree for another host)\n"
 		"  --profile NAME         a mesh run by tailscale, headscale or netbird: its\n"
 		"                         interface, 100.64.0.0/10 (out of BOGON_V4) and its\n"
-		"                         port; options after it change what it set\n"
+		"                         port, which no rule opens (the daemon traverses NAT\n"
+		"                         itself); options after it change what it set\n"
+		"                         (--wg-port opens the port again)\n"
 		"  -h, --help             show this help\n"
 		"\n"
 		"Then: xnft check DIR, and load it with xnft apply DIR --confirm 60, then\n"
@@ -148,6 +150,7 @@ static int apply_option(struct init_args *a, int opt, const char *arg, struct xe
 		a->mesh_given = true;
 		return policy_values_add_mesh(&a->v, arg, e);
 	case OPT_WG_PORT:
+		a->v.wg_port_closed = false;   /* a port given is a port to open, after --profile too */
 		return policy_values_set_port(&a->v.wg_port, "--wg-port", arg, e);
 	case OPT_SSH_PORT:
 		return policy_values_set_port(&a->v.ssh_port, "--ssh-port", arg, e);
@@ -221,7 +224,11 @@ static void print_values(const struct policy_values *v)
 	printf("Values:\n");
 	printf("  %-17s %s\n", "WAN_IF", v->wan_if);
 	printf("  %-17s %s\n", "MESH_IF", v->mesh_if);
-	printf("  %-17s %u (UDP, the one port open to everyone)\n", "WG_PORT", v->wg_port);
+	if (v->wg_port_closed)
+		printf("  %-17s %u (UDP; no rule opens it: the mesh daemon traverses NAT)\n",
+		       "WG_PORT", v->wg_port);
+	else
+		printf("  %-17s %u (UDP, the one port open to everyone)\n", "WG_PORT", v->wg_port);
 	printf("  %-17s %u (TCP, mesh peers and ADMIN_ALLOWLIST only)\n", "SSH_PORT",
 	       v->ssh_port);
 	print_list("MESH_PEERS", v->mesh4, v->n_mesh4);

@@ -28,6 +28,7 @@ int mesh_profile_apply(struct policy_values *v, const char *name, struct xerr *e
 		return xerr_hint(e, "profiles are tailscale, headscale and netbird");
 	}
 	policy_values_clear_mesh(v);
+	v->wg_port_closed = true;
 	if (policy_values_set_iface(v->mesh_if, "--profile", p->iface, e) < 0 ||
 	    policy_values_set_port(&v->wg_port, "--profile", p->port, e) < 0 ||
 	    policy_values_exempt_bogon(v, "100.64.0.0/10", e) < 0)

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * `xnft init --profile NAME`: the policy values of a mesh run by another
- * control plane instead of a hand-made WireGuard config.
+ * control plane instead of a hand-made WireGuard config. Each of these
+ * daemons traverses NAT itself (STUN, hole punching, relays), so no rule
+ * opens its UDP port to the internet (wg_port_closed).
  *
  *   tailscale, headscale   tailscale0, 100.64.0.0/10 and fd7a:115c:a1e0::/48,
  *                          tailscaled's UDP port 41641

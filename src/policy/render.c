@@ -486,6 +486,7 @@ enum marker_kind {
 	MK_LIST,       /* elements = { ... } filled from the user's list */
 	MK_BOGON,      /* elements = { ... } kept minus the exemptions */
 	MK_SERVICES,   /* one rule per --service after the marker line */
+	MK_REGION,     /* the lines after it (to a blank line or '}'), on or behind "# off: " */
 };
 
 struct marker {
@@ -508,11 +509,15 @@ static const struct marker markers[] = {
 	{ "bogon4",   MK_BOGON,    "rules/00-tables.nft",   "--bogon-exempt", AF_INET },
 	{ "bogon6",   MK_BOGON,    "rules/00-tables.nft",   "--bogon-exempt", AF_INET6 },
 	{ "services", MK_SERVICES, "rules/40-services.nft", "--service",      0 },
+	{ "wg-rules", MK_REGION,   "rules/50-vpn-endpoint.nft", "--profile",  0 },
+	{ "wg-intents", MK_REGION, "intents",               "--profile",      0 },
 };
 
 #define N_MARKERS (sizeof(markers) / sizeof(markers[0]))
 
 static const char MARKER_TAG[] = "# xnft-init:";
+/* How a region's line is switched off: kept whole behind this, so it can come back. */
+static const char REGION_OFF[] = "# off: ";
 
 static const struct marker *marker_find(const char *key, size_t len)
 {
@@ -549,6 +554,7 @@ struct render_ctx {
 	struct strbuf out;
 	bool existing;        /* re-rendering a tree on disk, not the shipped text */
 	bool in_services;     /* just after the services marker: owned rules follow */
+	bool in_region;       /* inside a switchable region (MK_REGION) */
 	struct policy_values *read;   /* reading values back instead of rendering */
 	unsigned *seen;
 };
@@ -1013,6 +1019,68 @@ static int render_log_line(struct render_ctx *c, const struct line *l)
 	return 0;
 }
 
+/* A line that closes a region: blank, or the '}' of its block. */
+static bool ends_region(const struct line *l)
+{
+	const char *end = l->s + l->len, *p = skip_blank(l->s, end);
+
+	return p == end || *p == '}';
+}
+
+/* A region's marker: alone on its line, copied; the lines after it are owned. */
+static int open_region(struct render_ctx *c, const struct line *l, const struct marker *m)
+{
+	if (skip_blank(l->s, l->s + l->len) != l->s + l->marker)
+		return internal(c, l, "'# xnft-init: %s' must be alone on its line", m->key);
+	out_add(c, l->s, l->len);
+	c->in_region = true;
+	return 0;
+}
+
+/* Where a region line's text starts: after its indent and, when *off, "# off: ". */
+static const char *region_text(const struct line *l, bool *off)
+{
+	const char *end = l->s + l->len, *p = skip_blank(l->s, end);
+	size_t n = strlen(REGION_OFF);
+
+	*off = (size_t)(end - p) >= n && !memcmp(p, REGION_OFF, n);
+	return *off ? p + n : p;
+}
+
+/*
+ * One line of a region, on or off as the values say (the only regions are
+ * WG_PORT's rules and intent). Only the "# off: " in front changes, so hand
+ * edits to the line survive switching it off and on again.
+ */
+static int render_region_line(struct render_ctx *c, const struct line *l)
+{
+	const char *indent_end = skip_blank(l->s, l->s + l->len), *text;
+	bool was_off, off = c->v->wg_port_closed;
+	struct strbuf b = { 0 };
+	struct line out;
+	int r = 0;
+
+	text = region_text(l, &was_off);
+	if (was_off == off && !c->v->log_nflog) {
+		out_add(c, l->s, l->len);
+		return 0;
+	}
+	strbuf_add(&b, l->s, (size_t)(indent_end - l->s));
+	strbuf_adds(&b, off ? REGION_OFF : "");
+	strbuf_add(&b, text, (size_t)(l->s + l->len - text));
+	if (b.oom) {
+		c->out.oom = true;
+	} else {
+		out = (struct line){ .s = b.s, .len = b.len, .no = l->no };
+		if (c->v->log_nflog)
+			r = render_log_line(c, &out);
+		else
+			out_add(c, out.s, out.len);
+	}
+	strbuf_free(&b);
+	return r;
+}
+
 static int render_line(struct render_ctx *c, struct line *l)
 {
 	const struct marker *m;
@@ -1038,6 +1106,8 @@ static int render_line(struct render_ctx *c, struct line *l)
 		return render_bogon(c, l, m);
 	case MK_SERVICES:
 		return render_services(c, l, m);
+	case MK_REGION:
+		return open_region(c, l, m);
 	}
 	return internal(c, l, "marker kind %d", (int)m->kind);
 }
@@ -1072,7 +1142,8 @@ static int render_one(struct render_ctx *c, struct line *l, void *arg)
 	if (c->in_services && service_from_line(l, &old))
 		return 0;   /* an owned rule of the previous render: replaced above */
 	c->in_services = false;
-	if (render_line(c, l) < 0)
+	c->in_region = c->in_region && !ends_region(l);
+	if ((c->in_region ? render_region_line(c, l) : render_line(c, l)) < 0)
 		return -1;
 	if (l->s + l->len < text_end)
 		out_add(c, "\n", 1);
@@ -1229,6 +1300,14 @@ static int read_one(struct render_ctx *c, struct line *l, void *arg)
 		return 0;
 	}
 	c->in_services = false;
+	c->in_region = c->in_region && !ends_region(l);
+	if (c->in_region) {
+		bool off;
+
+		region_text(l, &off);
+		c->read->wg_port_closed |= off;
+		return 0;
+	}
 	r = line_marker(c, l, &m);
 	if (r <= 0)
 		return r;
@@ -1243,6 +1322,9 @@ static int read_one(struct render_ctx *c, struct line *l, void *arg)
 		return read_bogon(c, l, m);
 	case MK_SERVICES:
 		c->in_services = true;
+		return 0;
+	case MK_REGION:
+		c->in_region = true;
 		return 0;
 	}
 	return 0;
@@ -1266,6 +1348,11 @@ const char *policy_marker_key(size_t i, const char **file)
 	if (file)
 		*file = markers[i].file;
 	return markers[i].key;
+}
+
+bool policy_marker_optional(size_t i)
+{
+	return markers[i].kind == MK_REGION;
 }
 
 static int count_marker(struct render_ctx *c, struct line *l, void *arg)

@@ -44,6 +44,13 @@ struct policy_values {
 	 */
 	bool log_nflog;
 	unsigned log_group;
+	/*
+	 * No rule opens WG_PORT to the internet: the mesh's own daemon
+	 * (tailscaled, netbird) traverses NAT, so its flows are established.
+	 * The rules and the intent that speak of the port are written behind
+	 * "# off: " (the regions marked wg-rules and wg-intents).
+	 */
+	bool wg_port_closed;
 };
 
 /* The shipped defaults: eth0, wg0, 51820, SSH 22, mesh 10.10.0.0/24, no admin. */
@@ -127,6 +134,12 @@ int policy_read_text(struct policy_values *v, const char *path, const char *text
 /* The number of marker keys, and the key and file of the i-th one. */
 size_t policy_marker_count(void);
 const char *policy_marker_key(size_t i, const char **file);
+
+/*
+ * The i-th marker may be missing from a tree: a switchable region (trees
+ * written before it existed have its lines unmarked, always on).
+ */
+bool policy_marker_optional(size_t i);
 
 /* The rule line (no indent) render writes for s; -1 when it does not fit. */
 int policy_format_service(const struct policy_service *s, char *buf, size_t size);

@@ -86,7 +86,7 @@ static int read_values(struct policy_tree *t, struct xerr *e)
 	for (size_t i = 0; i < n && i < 64; i++) {
 		const char *key = policy_marker_key(i, &file);
 
-		if (seen[i] != 1)
+		if (seen[i] != 1 && !(seen[i] == 0 && policy_marker_optional(i)))
 			return not_xnft_tree(t->dir, file, key, e);
 	}
 	return 0;
@@ -287,8 +287,10 @@ void policy_values_overlay(struct policy_values *dst, const struct policy_values
 		memcpy(dst->wan_if, given->wan_if, sizeof(dst->wan_if));
 	if (fields & PV_MESH_IF)
 		memcpy(dst->mesh_if, given->mesh_if, sizeof(dst->mesh_if));
-	if (fields & PV_WG_PORT)
+	if (fields & PV_WG_PORT) {
 		dst->wg_port = given->wg_port;
+		dst->wg_port_closed = given->wg_port_closed;
+	}
 	if (fields & PV_SSH_PORT)
 		dst->ssh_port = given->ssh_port;
 	if (fields & PV_MESH) {
@@ -358,7 +360,9 @@ int policy_values_row(const struct policy_values *v, size_t i, const char **name
 	switch (i) {
 	case 0: snprintf(text, size, "%s", v->wan_if); break;
 	case 1: snprintf(text, size, "%s", v->mesh_if); break;
-	case 2: snprintf(text, size, "%u", v->wg_port); break;
+	case 2:
+		snprintf(text, size, "%u%s", v->wg_port, v->wg_port_closed ? " (no rule opens it)" : "");
+		break;
 	case 3: snprintf(text, size, "%u", v->ssh_port); break;
 	case 4: join_list(text, size, v->mesh4, v->n_mesh4); break;
 	case 5: join_list(text, size, v->mesh6, v->n_mesh6); break;

@@ -161,17 +161,41 @@ static const char SERVICES[] =
 	"\t}\n"
 	"}\n";
 
+/* The switchable region ends at the chain's '}': the next chain's rule stays on. */
+static const char VPN[] =
+	"table inet xnft {\n"
+	"\tchain input {\n"
+	"\t\t# xnft-init: wg-rules\n"
+	"\t\tudp dport $WG_PORT counter accept comment \"vpn\"\n"
+	"\t\t# a note inside the region\n"
+	"\t\tudp dport $WG_PORT limit rate 1/second log prefix \"X: \" comment \"vpn: log\"\n"
+	"\t}\n"
+	"\tchain output {\n"
+	"\t\tudp sport $WG_PORT accept\n"
+	"\t}\n"
+	"}\n";
+
+/* ... and this one at the blank line. */
+static const char INTENTS[] =
+	"expect accept iif lo\n"
+	"# xnft-init: wg-intents\n"
+	"expect accept udp dport $WG_PORT\n"
+	"\n"
+	"expect drop tcp dport 80\n";
+
 static const char CONF[] =
 	"table inet xnft\n"
 	"delete table inet xnft\n"
 	"include \"rules/00-tables.nft\"\n"
-	"include \"rules/40-services.nft\"\n";
+	"include \"rules/40-services.nft\"\n"
+	"include \"rules/50-vpn-endpoint.nft\"\n";
 
 static const struct embedded_file test_files[] = {
-	{ "intents", "expect accept iif lo\n", 21 },
+	{ "intents", INTENTS, sizeof(INTENTS) - 1 },
 	{ "nftables.conf", CONF, sizeof(CONF) - 1 },
 	{ "rules/00-tables.nft", TABLES, sizeof(TABLES) - 1 },
 	{ "rules/40-services.nft", SERVICES, sizeof(SERVICES) - 1 },
+	{ "rules/50-vpn-endpoint.nft", VPN, sizeof(VPN) - 1 },
 	{ NULL, NULL, 0 },
 };
 
@@ -438,6 +462,12 @@ static void test_render_defaults_is_identity(void **s)
 	out = render_ok(v, "rules/40-services.nft", SERVICES);
 	assert_string_equal(out, SERVICES);
 	free(out);
+	out = render_ok(v, "rules/50-vpn-endpoint.nft", VPN);
+	assert_string_equal(out, VPN);
+	free(out);
+	out = render_ok(v, "intents", INTENTS);
+	assert_string_equal(out, INTENTS);
+	free(out);
 	out = render_ok(v, "x", "");
 	assert_string_equal(out, "");
 	free(out);
@@ -580,6 +610,52 @@ static void test_render_broken_markers(void **s)
 	render_broken("elements = { 10.0.0.0/8,, 11.0.0.0/8 } # xnft-init: bogon4\n",
 		      "not a short list", 1);
 	render_broken("\taccept # xnft-init: services\n", "alone on its line", 1);
+	render_broken("\n\taccept # xnft-init: wg-rules\n", "alone on its line", 2);
+}
+
+/* wg_port_closed: the region's lines behind "# off: ", and back; nothing else moves. */
+static void test_render_region(void **s)
+{
+	struct policy_values *v = new_values();
+	char *off, *on, *again, *nflog;
+
+	(void)s;
+	v->wg_port_closed = true;
+	off = render_ok(v, "rules/50-vpn-endpoint.nft", VPN);
+	assert_string_equal(off,
+		"table inet xnft {\n"
+		"\tchain input {\n"
+		"\t\t# xnft-init: wg-rules\n"
+		"\t\t# off: udp dport $WG_PORT counter accept comment \"vpn\"\n"
+		"\t\t# off: # a note inside the region\n"
+		"\t\t# off: udp dport $WG_PORT limit rate 1/second log prefix \"X: \" comment \"vpn: log\"\n"
+		"\t}\n"
+		"\tchain output {\n"
+		"\t\tudp sport $WG_PORT accept\n"
+		"\t}\n"
+		"}\n");
+	again = render_ok(v, "rules/50-vpn-endpoint.nft", off);   /* off twice: the same bytes */
+	assert_string_equal(again, off);
+	free(again);
+	again = render_ok(v, "intents", INTENTS);
+	assert_string_equal(again, "expect accept iif lo\n# xnft-init: wg-intents\n"
+			    "# off: expect accept udp dport $WG_PORT\n\nexpect drop tcp dport 80\n");
+	free(again);
+	/* NFLOG logging leaves the lines that are off alone (their log is in a comment). */
+	assert_int_equal(policy_values_set_log(v, "nflog:5", &(struct xerr){ 0 }), 0);
+	nflog = render_ok(v, "rules/50-vpn-endpoint.nft", VPN);
+	assert_string_equal(nflog, off);
+	free(nflog);
+	v->wg_port_closed = false;
+	on = render_ok(v, "rules/50-vpn-endpoint.nft", off);
+	assert_contains(on, "\t\tudp dport $WG_PORT limit rate 1/second log group 5 prefix \"X: \"");
+	free(on);
+	v->log_nflog = false;
+	on = render_ok(v, "rules/50-vpn-endpoint.nft", off);   /* switched on: the text as shipped */
+	assert_string_equal(on, VPN);
+	free(on);
+	free(off);
+	free(v);
 }
 
 static void test_check_markers(void **s)
@@ -925,6 +1001,59 @@ static void test_tree_round_trip(void **s)
 	rm_tree(dir);
 }
 
+/* Take the first copy of line out of dir/rel, as a tree written before that line was shipped. */
+static void drop_line(const char *dir, const char *rel, const char *line)
+{
+	char path[4096], *text = read_file(dir, rel), *at;
+
+	assert_non_null(text);
+	at = strstr(text, line);
+	assert_non_null(at);
+	memmove(at, at + strlen(line), strlen(at + strlen(line)) + 1);
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	write_text(path, text);
+	free(text);
+}
+
+/*
+ * A tree written with wg_port_closed reads back closed and renders to the
+ * same bytes; one from before the region markers (no such lines) opens with
+ * the port's rules on.
+ */
+static void test_tree_wg_port_closed(void **s)
+{
+	char *dir = make_tmpdir(), *text;
+	struct policy_values *v = calloc(1, sizeof(*v));
+	struct policy_tree *t = calloc(1, sizeof(*t));
+	struct xerr e;
+
+	(void)s;
+	policy_values_defaults(v);
+	v->wg_port_closed = true;
+	assert_int_equal(policy_write_tree(v, dir, 0, &e), 0);
+	text = read_file(dir, "rules/50-vpn-endpoint.nft");
+	assert_contains(text, "\t\t# off: iifname $WAN_IF udp dport $WG_PORT");
+	free(text);
+	assert_int_equal(policy_tree_open(t, dir, true, &e), 0);
+	assert_true(t->v.wg_port_closed);
+	assert_int_equal(policy_tree_render(t, &t->v, &e), 0);
+	assert_int_equal(policy_tree_changed(t), 0);
+	policy_tree_close(t);
+
+	rm_tree(dir);
+	dir = make_tmpdir();
+	v->wg_port_closed = false;
+	assert_int_equal(policy_write_tree(v, dir, 0, &e), 0);
+	drop_line(dir, "rules/50-vpn-endpoint.nft", "\t\t# xnft-init: wg-rules\n");
+	drop_line(dir, "intents", "# xnft-init: wg-intents\n");
+	assert_int_equal(policy_tree_open(t, dir, true, &e), 0);
+	assert_false(t->v.wg_port_closed);
+	policy_tree_close(t);
+	free(v);
+	free(t);
+	rm_tree(dir);
+}
+
 /* A directory without xnft's markers is refused, and nothing is written. */
 static void test_tree_not_xnft(void **s)
 {
@@ -961,11 +1090,13 @@ int main(void)
 		cmocka_unit_test(test_render_bogons),
 		cmocka_unit_test(test_render_services),
 		cmocka_unit_test(test_render_broken_markers),
+		cmocka_unit_test(test_render_region),
 		cmocka_unit_test(test_check_markers),
 		cmocka_unit_test(test_render_embedded),
 		cmocka_unit_test(test_write_tree),
 		cmocka_unit_test(test_tree_round_trip),
 		cmocka_unit_test(test_tree_not_xnft),
+		cmocka_unit_test(test_tree_wg_port_closed),
 		cmocka_unit_test(test_refuse_and_force),
 		cmocka_unit_test(test_write_errors),
 		cmocka_unit_test(test_write_embedded),
