@@ -11,6 +11,7 @@
 
 #include "mesh/keys.h"
 #include "mesh/mfile.h"
+#include "policy/values.h"
 
 static const struct mesh_host *host_or_fail(const struct mesh_inventory *inv, const char *host,
 					    struct xerr *e)
@@ -253,21 +254,46 @@ static size_t for_each_grant(const struct mesh_inventory *inv, const struct mesh
 struct grant_out {
 	FILE *f;
 	const struct mesh_host *x;
+	const struct policy_values *served;   /* the host's policy values */
 };
 
+/* The host's services chain has a rule for s open to every peer: SSH_PORT, or an unrestricted --service. */
+static bool services_chain_serves(const struct policy_values *v, const struct mesh_service *s)
+{
+	const char *proto = s->proto == IPPROTO_TCP ? "tcp" : "udp";
+
+	if (s->proto == IPPROTO_TCP && s->port == v->ssh_port)
+		return true;
+	for (size_t i = 0; i < v->n_services; i++) {
+		const struct policy_service *p = &v->services[i];
+		unsigned hi = p->port_hi ? p->port_hi : p->port;
+
+		if (!strcmp(p->proto, proto) && !p->from[0] && s->port >= p->port && s->port <= hi)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A grant the host's services chain serves returns to mesh_input, which
+ * jumps there: that rule's per-source limit and log apply (an accept here
+ * would bypass them and leave them dead). Any other grant is accepted here.
+ */
 static void put_grant(void *arg, const struct mesh_service *s)
 {
 	struct grant_out *g = arg;
+	bool served = services_chain_serves(g->served, s);
 
-	fprintf(g->f, "\t\t%s dport %u counter accept comment \"peer %s: %s\"\n",
-		s->proto == IPPROTO_TCP ? "tcp" : "udp", s->port, g->x->name, s->name);
+	fprintf(g->f, "\t\t%s dport %u counter %s comment \"peer %s: %s%s\"\n",
+		s->proto == IPPROTO_TCP ? "tcp" : "udp", s->port, served ? "return" : "accept",
+		g->x->name, s->name, served ? " (on to the services chain)" : "");
 }
 
 static void nft_peer_chain(FILE *f, const struct mesh_inventory *inv, const struct mesh_host *h,
-			   const struct mesh_host *x)
+			   const struct mesh_host *x, const struct policy_values *served)
 {
 	char chain[MESH_NAME_MAX + 8];
-	struct grant_out g = { f, x };
+	struct grant_out g = { f, x, served };
 
 	chain_name(x, chain, sizeof(chain));
 	fprintf(f, "\tchain %s {\n", chain);
@@ -312,8 +338,8 @@ static int chain_names_distinct(const struct mesh_inventory *inv, struct xerr *e
 	return 0;
 }
 
-int mesh_render_nft(const struct mesh_inventory *inv, const char *host, char **out,
-		    size_t *nsources, struct xerr *e)
+int mesh_render_nft(const struct mesh_inventory *inv, const char *host,
+		    const struct policy_values *served, char **out, size_t *nsources, struct xerr *e)
 {
 	const struct mesh_host *h = host_or_fail(inv, host, e);
 	size_t len = 0;
@@ -332,11 +358,13 @@ int mesh_render_nft(const struct mesh_inventory *inv, const char *host, char **o
 		"# A peer's new connections go to its own chain: the services the\n"
 		"# inventory grants it, then a drop (WireGuard authenticates a peer, it\n"
 		"# does not authorise it). Included before 20-mesh.nft, so these rules come\n"
-		"# first in mesh_input; established traffic and ping are left to it.\n\n"
+		"# first in mesh_input; established traffic and ping are left to it. A\n"
+		"# grant the services chain (40-services.nft) serves returns, so its\n"
+		"# per-source limits apply; the others are accepted here.\n\n"
 		"table inet xnft {\n", MESH_PEERS_FILE, h->name, h->name, inv->path);
 	for (size_t i = 0; i < inv->nhosts; i++) {
 		if (&inv->hosts[i] != h)
-			nft_peer_chain(f, inv, h, &inv->hosts[i]);
+			nft_peer_chain(f, inv, h, &inv->hosts[i], served);
 	}
 	fprintf(f, "\n\tchain mesh_input {\n");
 	for (size_t i = 0; i < inv->nhosts; i++) {
@@ -366,7 +394,7 @@ static void intent_line(FILE *f, const struct mesh_inventory *inv, const struct 
 	char a[PREFIX_STRLEN], *allow = NULL;
 	size_t len = 0;
 	FILE *g = open_memstream(&allow, &len);
-	struct grant_out go = { g, x };
+	struct grant_out go = { g, x, NULL };
 	size_t n = 0;
 
 	if (x->addr4.family)
@@ -534,16 +562,44 @@ static int write_text(const char *path, char *text, mode_t mode, struct xerr *e)
 	return rc;
 }
 
+/*
+ * What dir's services chain serves: the values of the policy tree there, or
+ * the shipped ones (SSH) when dir holds none that xnft init wrote.
+ */
+static void served_values(const char *dir, struct policy_values *v)
+{
+	struct policy_tree *t = calloc(1, sizeof(*t));
+	struct xerr ignored;
+
+	policy_values_defaults(v);
+	if (t && policy_tree_open(t, dir, false, &ignored) == 0)
+		*v = t->v;
+	if (t)
+		policy_tree_close(t);
+	free(t);
+}
+
 int mesh_render(const struct mesh_inventory *inv, const char *host, const char *keys_dir,
 		const char *dir, struct mesh_render_result *res, struct xerr *e)
 {
 	const struct mesh_host *h = host_or_fail(inv, host, e);
+	struct policy_values *served = malloc(sizeof(*served));
 	char *wg, *nft, path[4096 + 64];
+	int rc;
 
 	memset(res, 0, sizeof(*res));
-	if (!h || mesh_render_wg(inv, host, keys_dir, &wg, &res->npeers, e) < 0)
+	if (!served) {
+		xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
 		return -1;
-	if (mesh_render_nft(inv, host, &nft, &res->nsources, e) < 0) {
+	}
+	served_values(dir, served);
+	if (!h || mesh_render_wg(inv, host, keys_dir, &wg, &res->npeers, e) < 0) {
+		free(served);
+		return -1;
+	}
+	rc = mesh_render_nft(inv, host, served, &nft, &res->nsources, e);
+	free(served);
+	if (rc < 0) {
 		free(wg);
 		return -1;
 	}

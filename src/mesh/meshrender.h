@@ -10,7 +10,10 @@
  *                               expect them
  *   OUT/rules/18-mesh-peers.nft the policy's mesh part: a chain per peer with
  *                               the services it may reach, then a drop, and a
- *                               jump to it for that peer's new connections
+ *                               jump to it for that peer's new connections;
+ *                               a service OUT's services chain serves (the
+ *                               tree's values; SSH when OUT has no tree) is
+ *                               handed on to it (return), not accepted
  *   OUT/nftables.conf           (when there) gains the include of that file
  *   OUT/rules/00-tables.nft     (when there) MESH_PEERS / MESH_PEERS6 hold the
  *                               peers' addresses (the `# xnft-init: mesh4`
@@ -25,6 +28,7 @@
 
 #include "core/err.h"
 #include "mesh/inventory.h"
+#include "policy/render.h"
 
 #define MESH_PEERS_FILE "rules/18-mesh-peers.nft"
 
@@ -40,9 +44,14 @@ struct mesh_render_result {
 int mesh_render_wg(const struct mesh_inventory *inv, const char *host, const char *keys_dir,
 		   char **out, size_t *npeers, struct xerr *e);
 
-/* The policy's mesh part (malloc'd). */
-int mesh_render_nft(const struct mesh_inventory *inv, const char *host, char **out,
-		    size_t *nsources, struct xerr *e);
+/*
+ * The policy's mesh part (malloc'd). A grant that served's services chain
+ * serves (SSH_PORT, an unrestricted service) returns to it, so its limits
+ * apply; any other grant is accepted in the peer's chain.
+ */
+int mesh_render_nft(const struct mesh_inventory *inv, const char *host,
+		    const struct policy_values *served, char **out, size_t *nsources,
+		    struct xerr *e);
 
 /* Write everything above into dir. */
 int mesh_render(const struct mesh_inventory *inv, const char *host, const char *keys_dir,

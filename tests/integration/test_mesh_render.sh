@@ -3,7 +3,9 @@
 # xnft mesh render HOST: from the lab's inventory (hub; peer1 may reach the
 # hub's SSH and PostgreSQL, peer2 only SSH) the policy tree gains the mesh
 # part, loads (xnft check, in a private namespace), its intents hold, the
-# exposure from wg0 is per peer, a trace ends at peer2's drop; the wg-quick
+# exposure from wg0 is per peer, a trace ends at peer2's drop; grants the
+# services chain serves (SSH, a --service of the tree) return to it, so its
+# per-source limits apply and lint finds no rule there shadowed; the wg-quick
 # configs are what wg-quick accepts (0600, the host's own key and the PSKs,
 # no other host's key), with the right peers and routes; rendering twice
 # changes nothing.
@@ -64,6 +66,28 @@ check_eq "one intent per peer" "2" "$(grep -c '# peer peer[12]$' "$P/intents")"
 run check "$P"
 check_eq "xnft check loads the rendered policy and its intents hold" "0" "$rc"
 check_match "... every intent, the peers' too" "intents: ([0-9]+) of \\1 hold" "$out"
+
+run lint "$P"
+check_eq "lint of the rendered policy: exit 0" "0" "$rc"
+check_eq "... no XL006: the services chain's SSH rules are reached" "0" "$(printf '%s\n' "$out" | grep -c XL006)"
+check_eq "the SSH grants hand on to the services chain" "2" \
+	"$(grep -c 'tcp dport 22 counter return comment "peer peer[12]: ssh (on to the services chain)"' "$P/rules/18-mesh-peers.nft")"
+check_eq "a grant the services chain does not serve is accepted in the peer's chain" "1" \
+	"$(grep -c 'tcp dport 5432 counter accept comment "peer peer1: postgres"' "$P/rules/18-mesh-peers.nft")"
+run trace "$P" iifname wg0 ip saddr 10.10.0.3 tcp dport 22 ct state new
+check_match "trace: peer2's SSH is accepted by the rate-limited service rule" \
+	"verdict: accept .*40-services.nft:[0-9]+ \\(service: SSH \\(mesh-only, per-source" "$out"
+# A tree whose services chain opens PostgreSQL: peer1's grant hands on to that rule too.
+run init "$T/pg" --mesh 10.10.0.0/24 --service tcp/5432:postgres
+run mesh render hub --inventory "$INV" --keys-dir "$K" --out "$T/pg"
+check_eq "render into a tree serving tcp/5432: exit 0" "0" "$rc"
+check_eq "... peer1's postgres grant returns" "1" \
+	"$(grep -c 'tcp dport 5432 counter return comment "peer peer1: postgres (on to the services chain)"' "$T/pg/rules/18-mesh-peers.nft")"
+run lint "$T/pg"
+check_eq "... lint finds nothing shadowed" "0 0" "$rc $(printf '%s\n' "$out" | grep -c XL006)"
+run trace "$T/pg" iifname wg0 ip saddr 10.10.0.3 tcp dport 5432 ct state new
+check_match "... peer2 (not granted postgres) is still dropped by its own chain" \
+	"verdict: drop .*peer peer2: no other service of hub" "$out"
 
 run exposure "$P" --from wg0
 check_match "exposure: peer1 reaches SSH and PostgreSQL" \
