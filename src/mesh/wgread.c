@@ -2,6 +2,7 @@
 #include "mesh/wgread.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 #include <linux/wireguard.h>
@@ -141,12 +142,6 @@ static int uapi_read(const char *path, struct wg_allowed *out, struct xerr *e)
 
 /* ---- kernel: generic netlink -------------------------------------------------------- */
 
-struct gn_ctx {
-	struct wg_allowed *out;
-	uint16_t family;
-	int oom;
-};
-
 static int family_attr_cb(const struct nlattr *a, void *data)
 {
 	if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID &&
@@ -160,7 +155,9 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), family_attr_cb, data);
 }
 
-static void allowed_ip(const struct nlattr *nest, struct gn_ctx *c)
+/* One WGALLOWEDIP nest; a malformed one is left out (its peer gains nothing by it). */
+static void allowed_ip(const struct nlattr *nest, struct wg_genl_state *st,
+		       struct wg_allowed *out)
 {
 	const struct nlattr *a;
 	struct prefix p = { 0 };
@@ -170,12 +167,18 @@ static void allowed_ip(const struct nlattr *nest, struct gn_ctx *c)
 
 	mnl_attr_for_each_nested(a, nest) {
 		switch (mnl_attr_get_type(a)) {
-		case WGALLOWEDIP_A_FAMILY: p.family = mnl_attr_get_u16(a); break;
+		case WGALLOWEDIP_A_FAMILY:
+			if (mnl_attr_validate(a, MNL_TYPE_U16) >= 0)
+				p.family = mnl_attr_get_u16(a);
+			break;
 		case WGALLOWEDIP_A_IPADDR:
 			addr = mnl_attr_get_payload(a);
 			alen = mnl_attr_get_payload_len(a);
 			break;
-		case WGALLOWEDIP_A_CIDR_MASK: cidr = mnl_attr_get_u8(a); break;
+		case WGALLOWEDIP_A_CIDR_MASK:
+			if (mnl_attr_validate(a, MNL_TYPE_U8) >= 0)
+				cidr = mnl_attr_get_u8(a);
+			break;
 		}
 	}
 	if (!addr || cidr < 0 || (p.family != AF_INET && p.family != AF_INET6) ||
@@ -184,35 +187,121 @@ static void allowed_ip(const struct nlattr *nest, struct gn_ctx *c)
 	memcpy(p.addr, addr, alen);
 	p.len = (unsigned)cidr;
 	prefix_mask(&p);
-	c->oom |= push_prefix(c->out, &p) < 0;
+	st->oom |= push_prefix(out, &p) < 0;
 }
 
-static void peer_attrs(const struct nlattr *peer, struct gn_ctx *c)
+/*
+ * A peer whose allowed IPs did not fit comes again in the next message with
+ * its public key and the rest of them (the UAPI header says to coalesce
+ * adjacent peers): it counts once.
+ */
+static void peer_key(const struct nlattr *a, struct wg_genl_state *st, struct wg_allowed *out)
+{
+	if (mnl_attr_get_payload_len(a) != WG_KEY_LEN)
+		return;
+	if (st->have_key && !memcmp(st->last_key, mnl_attr_get_payload(a), WG_KEY_LEN))
+		return;
+	memcpy(st->last_key, mnl_attr_get_payload(a), WG_KEY_LEN);
+	st->have_key = true;
+	out->npeers++;
+}
+
+static void peer_attrs(const struct nlattr *peer, struct wg_genl_state *st,
+		       struct wg_allowed *out)
 {
 	const struct nlattr *a, *ip;
 
 	mnl_attr_for_each_nested(a, peer) {
 		if (mnl_attr_get_type(a) == WGPEER_A_PUBLIC_KEY)
-			c->out->npeers++;
+			peer_key(a, st, out);
 		if (mnl_attr_get_type(a) != WGPEER_A_ALLOWEDIPS)
 			continue;
 		mnl_attr_for_each_nested(ip, a)
-			allowed_ip(ip, c);
+			allowed_ip(ip, st, out);
 	}
 }
 
+struct device_ctx {
+	struct wg_genl_state *st;
+	struct wg_allowed *out;
+};
+
 static int device_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct gn_ctx *c = data;
+	struct device_ctx *c = data;
 	const struct nlattr *a, *peer;
 
 	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
 		if (mnl_attr_get_type(a) != WGDEVICE_A_PEERS)
 			continue;
 		mnl_attr_for_each_nested(peer, a)
-			peer_attrs(peer, c);
+			peer_attrs(peer, c->st, c->out);
 	}
 	return MNL_CB_OK;
+}
+
+/* A dump's NLMSG_DONE carries its result: a negative errno when it broke off. */
+static int done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	int err = 0;
+
+	(void)data;
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(err))
+		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+	if (err < 0) {
+		errno = -err;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_STOP;
+}
+
+/* NLMSG_ERROR: an ACK (0) ends the answer, anything else is the kernel's errno. */
+static int error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+
+	(void)data;
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err))) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (err->error == 0)
+		return MNL_CB_STOP;
+	errno = err->error < 0 ? -err->error : err->error;
+	return MNL_CB_ERROR;
+}
+
+/* not const: libmnl 1.0.4 takes the array without const */
+static mnl_cb_t ctl_cbs[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = error_cb, [NLMSG_DONE] = done_cb };
+
+/* libmnl stops quietly at a message cut short: the buffer must hold whole messages only. */
+static bool whole_messages(const void *buf, size_t len)
+{
+	const struct nlmsghdr *nlh = buf;
+	int left = len > INT_MAX ? -1 : (int)len;
+
+	while (mnl_nlmsg_ok(nlh, left))
+		nlh = mnl_nlmsg_next(nlh, &left);
+	return left == 0;
+}
+
+int wg_genl_feed(struct wg_genl_state *st, const void *buf, size_t len, unsigned seq,
+		 unsigned portid, struct wg_allowed *out, struct xerr *e)
+{
+	struct device_ctx c = { st, out };
+	int rc;
+
+	if (!whole_messages(buf, len))
+		return xerr_set(e, XNFT_EXIT_USAGE, "WireGuard's kernel module sent a netlink "
+				"message cut short (%zu bytes)", len);
+	errno = 0;
+	rc = mnl_cb_run2(buf, len, seq, portid, device_cb, &c, ctl_cbs, NLMSG_MIN_TYPE);
+	if (rc == MNL_CB_ERROR)
+		return xerr_set(e, XNFT_EXIT_USAGE, "WireGuard's kernel module answered: %s",
+				errno ? strerror(errno) : "a malformed message");
+	if (st->oom)
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	return rc == MNL_CB_STOP ? 0 : 1;
 }
 
 /* One request, answers until done: 0, or -errno from the kernel. */
@@ -228,6 +317,26 @@ static int gn_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, voi
 	while (rc > MNL_CB_STOP && (n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0)
 		rc = mnl_cb_run(buf, (size_t)n, seq, portid, cb, data);
 	return rc < 0 ? -errno : 0;
+}
+
+/* The WG_CMD_GET_DEVICE dump, every buffer through wg_genl_feed. */
+static int device_dump(struct mnl_socket *nl, struct nlmsghdr *nlh, struct wg_allowed *out,
+		       struct xerr *e)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	unsigned portid = mnl_socket_get_portid(nl), seq = nlh->nlmsg_seq;
+	struct wg_genl_state st = { 0 };
+	ssize_t n;
+	int rc = 1;
+
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return xerr_set(e, XNFT_EXIT_USAGE, "generic netlink: %s", strerror(errno));
+	while (rc > 0 && (n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0)
+		rc = wg_genl_feed(&st, buf, (size_t)n, seq, portid, out, e);
+	if (rc > 0)   /* the socket ended before NLMSG_DONE: the list may be cut short */
+		return xerr_set(e, XNFT_EXIT_USAGE, "generic netlink: the peer list ended early: %s",
+				strerror(errno));
+	return rc;
 }
 
 static struct nlmsghdr *gn_request(char *buf, uint16_t type, uint16_t flags, uint8_t cmd,
@@ -249,8 +358,8 @@ static int kernel_read(const char *iface, struct wg_allowed *out, struct xerr *e
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_GENERIC);
-	struct gn_ctx c = { .out = out };
 	struct nlmsghdr *nlh;
+	uint16_t family = 0;
 	int rc;
 
 	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
@@ -260,26 +369,22 @@ static int kernel_read(const char *iface, struct wg_allowed *out, struct xerr *e
 	}
 	nlh = gn_request(buf, GENL_ID_CTRL, NLM_F_ACK, CTRL_CMD_GETFAMILY, 1);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, WG_GENL_NAME);
-	rc = gn_talk(nl, nlh, family_cb, &c.family);
-	if (rc < 0 || !c.family) {
+	rc = gn_talk(nl, nlh, family_cb, &family);
+	if (rc < 0 || !family) {
 		mnl_socket_close(nl);
 		xerr_set(e, XNFT_EXIT_USAGE, "%s is not a WireGuard interface: no userspace API "
 			 "socket %s/%s.sock and no WireGuard kernel module", iface, WG_UAPI_DIR,
 			 iface);
 		return xerr_hint(e, "start wireguard-go or load the wireguard module");
 	}
-	nlh = gn_request(buf, c.family, NLM_F_ACK | NLM_F_DUMP, WG_CMD_GET_DEVICE,
-			 WG_GENL_VERSION);
+	nlh = gn_request(buf, family, NLM_F_ACK | NLM_F_DUMP, WG_CMD_GET_DEVICE, WG_GENL_VERSION);
 	mnl_attr_put_strz(nlh, WGDEVICE_A_IFNAME, iface);
-	rc = gn_talk(nl, nlh, device_cb, &c);
+	rc = device_dump(nl, nlh, out, e);
 	mnl_socket_close(nl);
 	if (rc < 0) {
-		xerr_set(e, XNFT_EXIT_USAGE, "%s: WireGuard's kernel module answered: %s", iface,
-			 strerror(-rc));
+		xerr_wrap(e, "%s", iface);
 		return xerr_hint(e, "is %s a WireGuard interface?", iface);
 	}
-	if (c.oom)
-		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
 	out->source = "kernel (generic netlink)";
 	return 0;
 }
