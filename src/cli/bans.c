@@ -108,8 +108,8 @@ static int do_list(const struct bans_cli *o)
 	if (!json_array_size(bans)) {
 		printf("no active bans\n");
 	} else {
-		printf("%-40s %-12s %-7s %-23s %-10s %s\n", "ADDRESS", "RULE", "OFFENCE", "UNTIL",
-		       "LEFT", "BANTIME");
+		printf("%-40s %-12s %-7s %-23s %-10s %-10s %s\n", "ADDRESS", "RULE", "OFFENCE",
+		       "UNTIL", "LEFT", "BANTIME", "ORIGIN");
 	}
 	json_array_foreach(bans, i, b) {
 		char until[TIMEFMT_MAX], left[32], len[32];
@@ -117,10 +117,11 @@ static int do_list(const struct bans_cli *o)
 		fmt_time(json_integer_value(json_object_get(b, "until")), until, sizeof(until));
 		fmt_dur(json_integer_value(json_object_get(b, "remaining_s")), left, sizeof(left));
 		fmt_dur(json_integer_value(json_object_get(b, "bantime_s")), len, sizeof(len));
-		printf("%-40s %-12s %-7lld %-23s %-10s %s\n",
+		printf("%-40s %-12s %-7lld %-23s %-10s %-10s %s\n",
 		       json_string_value(json_object_get(b, "addr")),
 		       json_string_value(json_object_get(b, "rule")),
-		       json_integer_value(json_object_get(b, "offence")), until, left, len);
+		       json_integer_value(json_object_get(b, "offence")), until, left, len,
+		       json_string_value(json_object_get(b, "origin")));
 	}
 	json_decref(j);
 	return XNFT_EXIT_OK;

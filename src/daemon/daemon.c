@@ -201,6 +201,8 @@ int daemon_apply_decision(struct daemon *d, const struct ban_decision *dec, bool
 		refuse_full(d, &b->key);
 		return -1;
 	}
+	if (!dec->extended)
+		daemon_metrics_ban(d, b);
 	/* a new ban's element carries its whole length, not the length less the ms it took here */
 	if (kw_queue_add(d->kw, &b->key, renew || dec->extended ? b->until_ms - now : b->bantime_ms,
 			 renew || dec->extended) < 0) {

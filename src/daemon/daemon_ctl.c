@@ -17,6 +17,7 @@
 
 #include "core/policy_load.h"
 #include "core/setelems.h"
+#include "daemon/daemon_metrics.h"
 
 /* ---- whitelist ------------------------------------------------------------------- */
 
@@ -341,12 +342,13 @@ static char *reply_error(const char *msg, const char *hint)
 
 static json_t *ban_json(const struct ban_active *b, uint64_t now)
 {
-	char addr[PREFIX_STRLEN];
+	char addr[PREFIX_STRLEN], origin[DAEMON_ORIGIN_MAX];
 
 	ban_key_format(&b->key, addr, sizeof(addr));
-	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
 			 "addr", addr, "family", b->key.family == AF_INET ? "ipv4" : "ipv6",
-			 "rule", b->rule, "offence", (json_int_t)b->offence,
+			 "rule", b->rule, "origin", daemon_ban_origin(b->rule, origin, sizeof(origin)),
+			 "offence", (json_int_t)b->offence,
 			 "since", (json_int_t)(b->since_ms / 1000),
 			 "until", (json_int_t)(b->until_ms / 1000),
 			 "bantime_s", (json_int_t)(b->bantime_ms / 1000),

@@ -4,6 +4,7 @@
  */
 #include "daemon/daemon_metrics.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/paths.h"
+#include "crowdsec/lapi.h"
 #include "daemon/daemon_int.h"
 #include "telemetry/applystate.h"
 #include "telemetry/conntrack.h"
@@ -55,6 +57,8 @@ struct daemon_metrics {
 
 	struct dm_count events[DM_CATEGORIES + 1];
 	size_t nevents;
+	struct dm_count bans[DM_ORIGINS + 1];   /* bans made, by origin and family */
+	size_t nbans;
 	uint64_t next_publish;
 	struct ct_health ct;          /* the last reading */
 	bool ct_read;
@@ -62,24 +66,52 @@ struct daemon_metrics {
 	uint64_t ct_warnings;
 };
 
+/* The counter of name among v's *n (cap + 1 slots): a new name past cap counts as "other". */
+static struct dm_count *dm_slot(struct dm_count *v, size_t *n, size_t cap, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (!strcmp(v[i].name, name))
+			return &v[i];
+	i = *n < cap ? (*n)++ : cap;
+	if (i == cap)
+		*n = cap + 1;
+	snprintf(v[i].name, sizeof(v[i].name), "%s", i == cap ? "other" : name);
+	return &v[i];
+}
+
 void daemon_metrics_event(struct daemon *d, const char *category)
 {
 	struct daemon_metrics *m = d->metrics;
-	size_t i;
 
-	if (!m)
-		return;
-	for (i = 0; i < m->nevents; i++)
-		if (!strcmp(m->events[i].name, category))
-			break;
-	if (i == m->nevents) {
-		i = m->nevents < DM_CATEGORIES ? m->nevents++ : DM_CATEGORIES;
-		if (i == DM_CATEGORIES)
-			m->nevents = DM_CATEGORIES + 1;
-		snprintf(m->events[i].name, sizeof(m->events[i].name), "%s",
-			 i == DM_CATEGORIES ? "other" : category);
-	}
-	m->events[i].n[0]++;
+	if (m)
+		dm_slot(m->events, &m->nevents, DM_CATEGORIES, category)->n[0]++;
+}
+
+const char *daemon_ban_origin(const char *rule, char *buf, size_t size)
+{
+	size_t n = strlen(CS_RULE_PREFIX), i;
+
+	if (!strcmp(rule, "manual") || !strcmp(rule, "adopted"))
+		return rule;
+	if (strncmp(rule, CS_RULE_PREFIX, n))
+		return "xnft";
+	/* the LAPI's origin, as a label value: letters, digits, '-' and '_' */
+	for (i = 0; i + 1 < size && rule[n + i] && rule[n + i] != ':'; i++)
+		buf[i] = isalnum((unsigned char)rule[n + i]) || rule[n + i] == '-' ? rule[n + i] : '_';
+	buf[i] = '\0';
+	return i ? buf : "crowdsec";
+}
+
+void daemon_metrics_ban(struct daemon *d, const struct ban_active *b)
+{
+	struct daemon_metrics *m = d->metrics;
+	char buf[DAEMON_ORIGIN_MAX];
+
+	if (m)
+		dm_slot(m->bans, &m->nbans, DM_ORIGINS,
+			daemon_ban_origin(b->rule, buf, sizeof(buf)))->n[b->key.family == AF_INET6]++;
 }
 
 /* ---- conntrack watch ----------------------------------------------------------------- */
@@ -125,48 +157,43 @@ struct origin_count {
 static int count_origin(void *ctx, const struct ban_active *b)
 {
 	struct origin_count *oc = ctx;
-	size_t i;
+	char buf[DAEMON_ORIGIN_MAX];
 
-	for (i = 0; i < oc->n; i++)
-		if (!strcmp(oc->v[i].name, b->rule))
-			break;
-	if (i == oc->n) {
-		if (oc->n == DM_ORIGINS)
-			i = DM_ORIGINS;
-		else
-			oc->n++;
-		snprintf(oc->v[i].name, sizeof(oc->v[i].name), "%s",
-			 i == DM_ORIGINS ? "other" : b->rule);
-	}
-	oc->v[i].n[b->key.family == AF_INET6]++;
+	dm_slot(oc->v, &oc->n, DM_ORIGINS,
+		daemon_ban_origin(b->rule, buf, sizeof(buf)))->n[b->key.family == AF_INET6]++;
 	return 0;
 }
 
-static void write_bans(FILE *out, struct daemon *d)
+/* One series per origin and family of v. */
+static void write_by_origin(FILE *out, const char *name, const struct dm_count *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (int f = 0; f < 2; f++) {
+			fprintf(out, "%s{family=\"%s\",origin=\"", name, f ? "ipv6" : "ipv4");
+			expo_label(out, v[i].name);
+			fprintf(out, "\"} %" PRIu64 "\n", v[i].n[f]);
+		}
+}
+
+static void write_bans(FILE *out, struct daemon *d, const struct daemon_metrics *m)
 {
 	struct origin_count *oc = calloc(1, sizeof(*oc));
 	struct ban_stats st;
 
 	ban_engine_stats(d->eng, &st);
-	fputs("# HELP xnft_bans_active Bans in force now, by family and origin (rule, manual, "
-	      "adopted).\n# TYPE xnft_bans_active gauge\n", out);
+	fputs("# HELP xnft_bans_active Bans in force now, by family and origin (xnft, manual, "
+	      "adopted, or the CrowdSec decision's origin).\n# TYPE xnft_bans_active gauge\n", out);
 	if (oc) {
 		ban_engine_foreach(d->eng, count_origin, oc);
-		for (size_t i = 0; i < oc->n + (oc->v[DM_ORIGINS].name[0] != '\0'); i++)
-			for (int f = 0; f < 2; f++) {
-				const struct dm_count *c = &oc->v[i < oc->n ? i : DM_ORIGINS];
-
-				fprintf(out, "xnft_bans_active{family=\"%s\",origin=\"", f ? "ipv6" : "ipv4");
-				expo_label(out, c->name);
-				fprintf(out, "\"} %" PRIu64 "\n", c->n[f]);
-			}
+		write_by_origin(out, "xnft_bans_active", oc->v, oc->n);
 		free(oc);
 	}
-	fprintf(out, "# HELP xnft_bans_total Bans made since the daemon started.\n"
-		"# TYPE xnft_bans_total counter\nxnft_bans_total %" PRIu64 "\n"
-		"# HELP xnft_ban_extensions_total Bans extended by a repeat offence.\n"
+	fputs("# HELP xnft_bans_total Bans made since the daemon started, by family and origin.\n"
+	      "# TYPE xnft_bans_total counter\n", out);
+	write_by_origin(out, "xnft_bans_total", m->bans, m->nbans);
+	fprintf(out, "# HELP xnft_ban_extensions_total Bans extended by a repeat offence.\n"
 		"# TYPE xnft_ban_extensions_total counter\nxnft_ban_extensions_total %" PRIu64 "\n",
-		st.bans, st.extensions);
+		st.extensions);
 }
 
 static void write_events(FILE *out, const struct daemon_metrics *m, struct daemon *d)
@@ -198,7 +225,7 @@ static void publish(struct daemon *d, struct daemon_metrics *m)
 
 	if (!out)
 		return;
-	write_bans(out, d);
+	write_bans(out, d, m);
 	write_events(out, m, d);
 	if (fclose(out)) {
 		free(text);
@@ -353,6 +380,9 @@ int daemon_metrics_start(struct daemon *d, struct xerr *e)
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_cond_init(&m->wake, NULL);
 	tm_elem_cache_init(&m->elems, DM_BIG_SET, DM_BIG_SET_S);
+	/* the daemon's own origins are there from the start, so rate() has a zero to start from */
+	dm_slot(m->bans, &m->nbans, DM_ORIGINS, "xnft");
+	dm_slot(m->bans, &m->nbans, DM_ORIGINS, "manual");
 	d->metrics = m;
 	daemon_metrics_tick(d, 0);   /* the first figures before the first scrape */
 	if (!d->cfg->metrics_enabled)

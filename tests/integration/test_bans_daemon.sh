@@ -27,8 +27,8 @@ xpkt "$INET" send --dst "$HOST_V4" --proto tcp --flags none --dport 1000 --count
 if wait_in_set BANNED4 "$INET_V4"; then ok "NULL scan over NFLOG: $INET_V4 lands in BANNED4"
 else not_ok "NULL scan over NFLOG: $INET_V4 lands in BANNED4"; diag "$(dstatus)"; fi
 check_match "the element carries the ban's timeout (3s)" "^$INET_V4 3\$" "$(set_elems BANNED4)"
-check_match "xnft bans list shows it, rule scan, first offence" \
-	"^$INET_V4 +scan +1 " "$(xbans list)"
+check_match "xnft bans list shows it, rule scan, first offence, origin xnft (the daemon's own rule)" \
+	"^$INET_V4 +scan +1 .* xnft\$" "$(xbans list)"
 
 before=$(rule_json)
 xpkt "$INET" send --dst "$HOST_V4" --proto tcp --flags syn --dport 22 --count 4 >/dev/null

@@ -92,6 +92,8 @@ check_eq "captcha's address not banned" "no" "$(in_set BANNED4 203.0.113.8 && ec
 list=$(xbans list)
 check_match "bans list shows the origin cscli" "203\.0\.113\.7 +crowdsec:cscli:manual" "$list"
 check_match "bans list shows the scenario" "2001:db8:5::/64 +crowdsec:crowdsec:crowdsecurity/ssh-bf" "$list"
+check_eq "... and each decision's origin, as the metrics label it" "cscli crowdsec" \
+	"$(xbans list --json | jq -r '[.bans[] | select(.addr == "203.0.113.7" or .addr == "2001:db8:5::/64") | .origin] | sort | reverse | join(" ")')"
 check "status says the LAPI is reachable" test "$(jstat '.crowdsec.reachable')" = true
 check_match "xnft daemon --status prints the crowdsec line" "crowdsec: http://127.0.0.1:$PORT reachable" \
 	"$(ip netns exec "$HOST" "$XNFT" daemon --status --socket "$BANS_DIR/daemon.sock")"

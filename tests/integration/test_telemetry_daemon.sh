@@ -35,7 +35,9 @@ m=$(grep -v '^#' "$BANS_DIR/m1.txt")
 check_match "per-rule series carry the rule's file:line" \
 	"^xnft_rule_packets_total\{.*location=\"$POLICY_DIR/rules/15-antiscan.nft:[0-9]+\",comment=\"antiscan: drop TCP NULL scan \(no flags\)\"\} 0$" "$m"
 check_match "ban sets are counted" '^xnft_set_elements\{family="inet",table="xnft",set="BANNED4"\} 0$' "$m"
-check_match "bans total" '^xnft_bans_total 0$' "$m"
+check_match "bans total by family and origin: the daemon's own origins start at 0" \
+	'^xnft_bans_total\{family="ipv4",origin="xnft"\} 0$' "$m"
+check_match "... manual too" '^xnft_bans_total\{family="ipv6",origin="manual"\} 0$' "$m"
 check_match "scrapes counted" '^xnft_scrapes_total [0-9]+$' "$m"
 check_match "the policy's intents hold on the loaded ruleset" '^xnft_intents_violated 0$' "$m"
 check_match "... all of them proven" '^xnft_intents_held [1-9][0-9]*$' "$m"
@@ -100,7 +102,10 @@ wait_metric() {
 check "events counted by category" wait_metric '^xnft_events_total\{category="DROP"\} 2$'
 check "a manual ban counted by family and origin" \
 	wait_metric '^xnft_bans_active\{family="ipv4",origin="manual"\} 1$'
-check "bans total" wait_metric '^xnft_bans_total 1$'
+check "bans total by family and origin" wait_metric '^xnft_bans_total\{family="ipv4",origin="manual"\} 1$'
+check_eq "... the same origin in xnft bans list" "manual" \
+	"$(xbans list --json | jq -r '.bans[] | select(.addr == "203.0.113.9") | .origin')"
+check_match "... and in its table (last column)" '^203\.0\.113\.9 +manual .* manual$' "$(xbans list)"
 
 # --- HTTP edge cases
 check_eq "unknown path: 404" 404 "$(hcurl -o /dev/null -w '%{http_code}' "$URL/")"
