@@ -292,6 +292,10 @@ void doctor_check_neighbours(const struct doctor_opts *o, struct doctor_report *
 		doctor_add(r, G, "neighbours.live_ruleset", DOCTOR_WARN,
 			   "other tools' tables cannot be seen", "nft list tables",
 			   "the live ruleset cannot be read: %s", e.msg);
+	} else {
+		doctor_add(r, G, "neighbours.live_ruleset", DOCTOR_PASS, NULL, NULL,
+			   "the live ruleset was read: %zu %s", rs->ntables,
+			   rs->ntables == 1 ? "table" : "tables");
 	}
 	check_nftables_service(o, r);
 	check_managers(o, r, rs);

@@ -326,6 +326,8 @@ void doctor_check_policy(const struct doctor_opts *o, struct doctor_report *r)
 		free(v);
 		return;
 	}
+	doctor_add(r, G, "policy.values", DOCTOR_PASS, NULL, NULL,
+		   "policy %s loads: its host values are checked", policy);
 	fallback_values_from_policy(rs, entry, incdir, v);
 	check_admin(r, v);
 	check_mesh_peers(r, v);

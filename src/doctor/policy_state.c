@@ -173,6 +173,8 @@ void doctor_check_policy_state(const struct doctor_opts *o, struct doctor_report
 		free(s);
 		return;
 	}
+	doctor_add(r, G, "policy.state", DOCTOR_PASS, NULL, NULL,
+		   "the apply state and the live table were read");
 	check_loaded(r, s);
 	if (doctor_unit_enabled(o, "xnft.service"))
 		doctor_add(r, G, "policy.boot_unit", DOCTOR_PASS, NULL, NULL, "xnft.service is enabled");

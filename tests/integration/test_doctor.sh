@@ -143,6 +143,8 @@ check_eq "--fix leaves the established timeout alone (it would cut idle sessions
 
 # ---- policy: state of the apply, boot unit, pending confirmation ------------
 doc
+expect policy.state PASS "policy: the apply state and the live table are read"
+expect neighbours.live_ruleset PASS "neighbours: the live ruleset is read"
 expect policy.loaded FAIL "policy: no table inet xnft loaded fails"
 check_match "policy: the fix applies this policy with a confirm window" \
 	"^xnft apply $POL --confirm 120; then, from a second SSH session: xnft confirm\$" \
@@ -150,6 +152,15 @@ check_match "policy: the fix applies this policy with a confirm window" \
 expect policy.boot_unit FAIL "policy: xnft.service not enabled fails"
 expect policy.pending PASS "policy: nothing pending passes"
 expect policy.fallback PASS "policy: the fallback policy not in use passes"
+# root without CAP_NET_ADMIN (a container's root, say): the kernel's ruleset cannot be listed
+DOC=$(ip netns exec "$NS" setpriv --bounding-set -net_admin --inh-caps -net_admin \
+	"$XNFT" doctor --json --root "$F" "$POL" 2>/dev/null); DOC_RC=$?
+expect policy.state FAIL "policy: apply state unreadable without CAP_NET_ADMIN fails"
+check_match "policy: ... and says why" 'cannot be read: .*Operation not permitted' \
+	"$(printf '%s' "$DOC" | jq -r '.checks[] | select(.id == "policy.state") | .found')"
+expect neighbours.live_ruleset WARN "neighbours: live ruleset unreadable without CAP_NET_ADMIN warns"
+expect policy.loaded "" "policy: ... and the checks that need the state are not guessed at"
+check_eq "policy: ... exit 1" 1 "$DOC_RC"
 out=$(xn apply "$POL" 2>&1) || { not_ok "apply the policy in the namespace"; diag "$out"; }
 ln -s /lib/systemd/system/xnft.service "$F/etc/systemd/system/multi-user.target.wants/xnft.service"
 doc
@@ -171,6 +182,7 @@ doc
 expect policy.pending PASS "policy: after confirm nothing is pending"
 
 # ---- policy: host values -------------------------------------------------------
+expect policy.values PASS "policy: a policy that loads passes (its values are judged)"
 expect policy.admin_allowlist PASS "policy: a routable ADMIN_ALLOWLIST passes"
 expect policy.mesh_peers PASS "policy: MESH_PEERS 10.10.0.0/24 passes"
 expect policy.mesh_if PASS "policy: MESH_IF wg0 exists"

@@ -119,6 +119,36 @@ static void test_conntrack_fixture(void **state)
 	doctor_report_free(&r);
 }
 
+/* A quiet table: no drop, early_drop or insert_failed on any CPU passes; no conntrack at all is said. */
+static void test_conntrack_quiet(void **state)
+{
+	struct doctor_opts o = { .root = root };
+	struct doctor_report r = { 0 };
+	const struct doctor_check *c;
+
+	(void)state;
+	doctor_check_conntrack(&o, &r);   /* the root has no nf_conntrack_max yet */
+	assert_non_null(c = find(&r, "conntrack.loaded"));
+	assert_int_equal(c->level, DOCTOR_PASS);
+	assert_int_equal(r.n, 1);
+	doctor_report_free(&r);
+	memset(&r, 0, sizeof(r));
+	put("/proc/sys/net/netfilter/nf_conntrack_max", "1000\n");
+	put("/proc/sys/net/netfilter/nf_conntrack_count", "10\n");
+	put("/proc/net/stat/nf_conntrack",
+	    "entries  drop early_drop insert_failed\n"
+	    "00000001  00000000 00000000 00000000\n"
+	    "00000001  00000000 00000000 00000000\n");
+	doctor_check_conntrack(&o, &r);
+	assert_null(find(&r, "conntrack.loaded"));
+	assert_non_null(c = find(&r, "conntrack.drops"));
+	assert_int_equal(c->level, DOCTOR_PASS);
+	assert_non_null(strstr(c->found, "drop 0, early_drop 0, insert_failed 0"));
+	assert_non_null(c = find(&r, "conntrack.count"));
+	assert_int_equal(c->level, DOCTOR_PASS);
+	doctor_report_free(&r);
+}
+
 static void test_unit_enabled(void **state)
 {
 	struct doctor_opts o = { .root = root };
@@ -181,6 +211,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kernel_fixture),
+		cmocka_unit_test(test_conntrack_quiet),
 		cmocka_unit_test(test_conntrack_fixture),
 		cmocka_unit_test(test_unit_enabled),
 		cmocka_unit_test(test_fix_writes_under_root),
