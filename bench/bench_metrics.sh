@@ -5,13 +5,15 @@
 # what seed 002's exporter does), side by side in one run: the default
 # policy, and the default policy with 10,000 more rules and a
 # 100,000-element set. Also `xnft metrics` (the textfile collector's way).
-# Usage: bench/bench_metrics.sh [BUILD_DIR]
+# Usage: [CASES="default large"] bench/bench_metrics.sh [BUILD_DIR]
+# (CASES=default: the default policy alone, a minute instead of many.)
 # Needs root (network namespaces). Prints a Markdown table for RESULTS.md.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$ROOT/build}
 XNFT=$BUILD/src/xnft
 RUNS=${RUNS:-15}
+CASES=${CASES:-default large}
 WORK=$(mktemp -d /tmp/xnft-bench.XXXXXX)
 NS="xnft-bench-$$"
 PIDS=()
@@ -39,6 +41,18 @@ scrape_ms() {
 	# shellcheck disable=SC2016 # expanded by the inner shell
 	in_ns bash -c 'for i in $(seq "$1"); do curl -sf -o /dev/null -w "%{time_total}\n" "$2" || exit 1; done' \
 		_ "$1" "$2" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)] * 1000}'
+}
+# cpu_ns PID: how long every thread of PID has run on a CPU so far (ns, from schedstat)
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%d", s}'; }
+# cpu_per_scrape_ms PID N URL: PID's CPU time per scrape over N scrapes; unlike the wall
+# time it does not grow with the machine's load (its own ticks in that window are included)
+cpu_per_scrape_ms() {
+	local c0 c1
+	c0=$(cpu_ns "$1")
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	in_ns bash -c 'for i in $(seq "$1"); do curl -sf -o /dev/null "$2" || exit 1; done' _ "$2" "$3"
+	c1=$(cpu_ns "$1")
+	awk -v a="$c0" -v b="$c1" -v n="$2" 'BEGIN {printf "%.2f", (b - a) / n / 1e6}'
 }
 # the peak resident memory of a process so far, in MiB
 hwm_mib() { awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
@@ -94,7 +108,10 @@ CONF
 	b=$(scrape_ms "$runs" http://127.0.0.1:9587/metrics)
 	t=$(scrape_ms "$runs" http://127.0.0.1:9588/metrics)
 	c=$(median_ms "$runs" in_ns "$XNFT" metrics --policy "$dir")
+	local cpu
+	cpu=$(cpu_per_scrape_ms "$dpid" $((runs * 4)) http://127.0.0.1:9586/metrics)
 	echo "| $name ($rules rules): one /metrics scrape, median of $runs (ms) | **$x** | $b | $(ratio "$b" "$x")× faster |"
+	echo "| $name: the daemon's CPU time per scrape, all its threads, over $((runs * 4)) scrapes (ms) | $cpu | | |"
 	echo "| $name: the same vs \`nft -t -j\` (no set elements, so no element counts) (ms) | $x | $t | $(ratio "$t" "$x")× faster |"
 	echo "| $name: \`xnft metrics\` once, whole process (ms) | $c | | |"
 	local xm bm nm
@@ -107,9 +124,13 @@ CONF
 }
 
 "$XNFT" init "$WORK/default" --wan eth0 --mesh-if wg0 >/dev/null
-make_large_policy "$WORK/large" 10000
 
 echo "| what | xnft daemon | nft -j exporter | ratio |"
 echo "|---|---|---|---|"
-run_case default "$WORK/default" "$RUNS"
-run_case large "$WORK/large" 5
+for c in $CASES; do
+	case $c in
+	default) run_case default "$WORK/default" "$RUNS" ;;
+	large) make_large_policy "$WORK/large" 10000 && run_case large "$WORK/large" 5 ;;
+	*) echo "bench: unknown case $c (default, large)" >&2; exit 2 ;;
+	esac
+done
