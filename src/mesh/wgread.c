@@ -2,7 +2,6 @@
 #include "mesh/wgread.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 #include <linux/wireguard.h>
@@ -274,15 +273,26 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 /* not const: libmnl 1.0.4 takes the array without const */
 static mnl_cb_t ctl_cbs[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = error_cb, [NLMSG_DONE] = done_cb };
 
-/* libmnl stops quietly at a message cut short: the buffer must hold whole messages only. */
+/*
+ * The buffer holds whole messages only. libmnl stops quietly at a message
+ * cut short, and (1.0.4) takes an nlmsg_len of 2 GiB or more as negative,
+ * so as fitting, and steps past the buffer: neither reaches it.
+ */
 static bool whole_messages(const void *buf, size_t len)
 {
-	const struct nlmsghdr *nlh = buf;
-	int left = len > INT_MAX ? -1 : (int)len;
+	const unsigned char *p = buf;
+	size_t off = 0;
 
-	while (mnl_nlmsg_ok(nlh, left))
-		nlh = mnl_nlmsg_next(nlh, &left);
-	return left == 0;
+	while (len - off >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *nlh = (const void *)(p + off);
+
+		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len - off)
+			return false;
+		if (MNL_ALIGN(nlh->nlmsg_len) >= len - off)
+			return true;   /* the last one (its padding may be left out) */
+		off += MNL_ALIGN(nlh->nlmsg_len);
+	}
+	return off == len;
 }
 
 int wg_genl_feed(struct wg_genl_state *st, const void *buf, size_t len, unsigned seq,
@@ -293,7 +303,7 @@ int wg_genl_feed(struct wg_genl_state *st, const void *buf, size_t len, unsigned
 
 	if (!whole_messages(buf, len))
 		return xerr_set(e, XNFT_EXIT_USAGE, "WireGuard's kernel module sent a netlink "
-				"message cut short (%zu bytes)", len);
+				"message that does not fit the %zu bytes received", len);
 	errno = 0;
 	rc = mnl_cb_run2(buf, len, seq, portid, device_cb, &c, ctl_cbs, NLMSG_MIN_TYPE);
 	if (rc == MNL_CB_ERROR)

@@ -286,6 +286,12 @@ static void test_genl_errors(void **state)
 	assert_int_equal(wg_genl_feed(&st, buf, n, SEQ + 1, PORTID, &a, &e), -1);   /* not ours */
 	memset(&st, 0, sizeof(st));
 	assert_int_equal(wg_genl_feed(&st, buf, n - 4, SEQ, PORTID, &a, &e), -1);   /* cut short */
+	/* a length of 2 GiB or more: libmnl would take it as negative and step out of the buffer */
+	((struct nlmsghdr *)buf)->nlmsg_len = 0xffffffedu;
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(wg_genl_feed(&st, buf, n, SEQ, PORTID, &a, &e), -1);
+	assert_non_null(strstr(e.msg, "does not fit"));
+	assert_int_equal(a.n, 0);
 	wg_allowed_free(&a);
 }
 
