@@ -20,7 +20,7 @@
 #include "policy/values.h"
 
 enum { OPT_POLICY = 1000, OPT_NAME, OPT_FOR, OPT_CONFIRM, OPT_DRY_RUN, OPT_APPLY, OPT_FORCE,
-       OPT_JSON };
+       OPT_JSON, OPT_RATE };
 
 int edit_parse(struct edit_opts *o, const char *cmd, int argc, char **argv,
 	       void (*usage)(FILE *out))
@@ -28,6 +28,7 @@ int edit_parse(struct edit_opts *o, const char *cmd, int argc, char **argv,
 	static const struct option options[] = {
 		{ "policy",  required_argument, NULL, OPT_POLICY },
 		{ "name",    required_argument, NULL, OPT_NAME },
+		{ "rate",    required_argument, NULL, OPT_RATE },
 		{ "for",     required_argument, NULL, OPT_FOR },
 		{ "confirm", required_argument, NULL, OPT_CONFIRM },
 		{ "dry-run", no_argument,       NULL, OPT_DRY_RUN },
@@ -53,6 +54,7 @@ int edit_parse(struct edit_opts *o, const char *cmd, int argc, char **argv,
 		case 'p':
 		case OPT_POLICY: o->dir = optarg; break;
 		case OPT_NAME: o->name = optarg; break;
+		case OPT_RATE: o->rate = optarg; break;
 		case OPT_FOR: o->for_dur = optarg; break;
 		case OPT_CONFIRM: o->confirm = optarg; break;
 		case OPT_DRY_RUN: o->dry_run = true; break;
@@ -109,10 +111,25 @@ static int diff_and_check(const struct edit_opts *o, const char *stage, int *che
 	return 0;
 }
 
-static void print_next(const struct edit_opts *o)
+/* The command again, with --apply instead of --dry-run: the one that makes a live change. */
+static void print_live_next(const struct edit_opts *o)
+{
+	printf("A --for entry lives only in the kernel, never in the files. To add it:\n  xnft %s",
+	       o->cmd);
+	for (int i = 0; i < o->nargs; i++)
+		printf(" %s", o->args[i]);
+	printf(" --for %s -p %s --apply\n", o->for_dur, o->dir);
+}
+
+static void print_next(const struct edit_opts *o, bool live)
 {
 	if (o->json)
 		return;
+	if (live) {
+		printf("%sThe kernel is untouched. ", o->dry_run ? "--dry-run: nothing written. " : "");
+		print_live_next(o);
+		return;
+	}
 	if (o->dry_run) {
 		printf("--dry-run: nothing written. To make the change, run it again without "
 		       "--dry-run.\n");
@@ -130,8 +147,24 @@ static int apply_tree(const struct edit_opts *o)
 	return cmd_apply(o->confirm ? 4 : 2, argv);
 }
 
-/* Stage, diff, check; then write unless --dry-run. */
-static int review_and_write(const struct edit_opts *o, struct policy_tree *t)
+/* Put the reviewed live change into the kernel (no confirm: it only adds, and expires). */
+static int apply_live(const struct edit_opts *o, edit_live_fn live, void *arg)
+{
+	struct xerr e;
+
+	xerr_clear(&e);
+	if (live(arg, &e) < 0) {
+		cli_error(&e);
+		return e.code ? e.code : XNFT_EXIT_USAGE;
+	}
+	if (!o->json)
+		printf("Added to the loaded ruleset for %s; the kernel removes it when the time is "
+		       "up (xnft admin list shows the time left).\n", o->for_dur);
+	return 0;
+}
+
+/* Stage, diff, check; then write unless --dry-run or live. */
+static int review_and_write(const struct edit_opts *o, struct policy_tree *t, bool live)
 {
 	char stage[4096];
 	struct xerr e;
@@ -153,7 +186,7 @@ static int review_and_write(const struct edit_opts *o, struct policy_tree *t)
 		rc = check_rc;
 	}
 	policy_tree_unstage(stage);
-	if (rc || o->dry_run)
+	if (rc || o->dry_run || live)
 		return rc;
 	if (policy_tree_write(t, &e) < 0) {
 		cli_error(&e);
@@ -165,7 +198,7 @@ static int review_and_write(const struct edit_opts *o, struct policy_tree *t)
 	return 0;
 }
 
-int edit_run(const struct edit_opts *o, edit_fn change, void *arg)
+static int run(const struct edit_opts *o, edit_fn change, edit_live_fn live, void *arg)
 {
 	struct policy_tree *t = calloc(1, sizeof(*t));
 	struct policy_values *v = malloc(sizeof(*v));
@@ -188,12 +221,12 @@ int edit_run(const struct edit_opts *o, edit_fn change, void *arg)
 		rc = XNFT_EXIT_OK;
 		goto out;
 	}
-	rc = review_and_write(o, t);
+	rc = review_and_write(o, t, live != NULL);
 	policy_tree_close(t);   /* the tree lock ends here: apply takes its own */
 	if (!rc && o->apply)
-		rc = apply_tree(o);
+		rc = live ? apply_live(o, live, arg) : apply_tree(o);
 	else if (!rc)
-		print_next(o);
+		print_next(o, live != NULL);
 	goto out;
 fail:
 	cli_error(&e);
@@ -204,4 +237,14 @@ out:
 	free(t);
 	free(v);
 	return rc;
+}
+
+int edit_run(const struct edit_opts *o, edit_fn change, void *arg)
+{
+	return run(o, change, NULL, arg);
+}
+
+int edit_run_live(const struct edit_opts *o, edit_fn change, edit_live_fn live, void *arg)
+{
+	return run(o, change, live, arg);
 }
