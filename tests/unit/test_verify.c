@@ -192,6 +192,66 @@ static void test_ssh_open_to_internet(void **state)
 	free(json);
 }
 
+/* The listing with set ADMIN_ALLOWLIST's flags and elements replaced (JSON texts). */
+static char *with_admin_set(const char *flags, const char *elems)
+{
+	char *text = policy_json(), *out;
+	json_error_t err;
+	json_t *root = json_loads(text, 0, &err), *x;
+	size_t i;
+	bool found = false;
+
+	free(text);
+	assert_non_null(root);
+	json_array_foreach(json_object_get(root, "nftables"), i, x) {
+		json_t *s = json_object_get(x, "set");
+
+		if (!s || strcmp(json_string_value(json_object_get(s, "name")), "ADMIN_ALLOWLIST"))
+			continue;
+		json_object_set_new(s, "flags", json_loads(flags, 0, &err));
+		json_object_set_new(s, "elem", json_loads(elems, 0, &err));
+		found = true;
+	}
+	assert_true(found);
+	out = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	return out;
+}
+
+/*
+ * ADMIN_ALLOWLIST is an interval set with timeouts (for xnft admin add
+ * --for): its listed elements, a temporary one included, are what it holds,
+ * so the intents about the allowlist hold and the temporary admin gets in.
+ * A hash set with timeouts (a ban set) is filled at run time instead: the
+ * same intents then fail, since any source might be in it.
+ */
+static void test_timeout_sets(void **state)
+{
+	const char *intents =
+		"expect accept iifname $WAN_IF ip saddr 8.8.4.4 tcp dport $SSH_PORT ct state new\n"
+		"expect drop iifname $WAN_IF ip saddr 9.9.9.9 tcp dport $SSH_PORT ct state new\n";
+	const char *temp = "[{\"elem\": {\"val\": \"8.8.4.4\", \"timeout\": 3, \"expires\": 2}}]";
+	char *listed = with_admin_set("[\"interval\", \"timeout\"]", temp);
+	char *hashed = with_admin_set("[\"timeout\"]", temp);
+	struct run r;
+	struct xerr e;
+
+	(void)state;
+	xerr_clear(&e);
+	assert_int_equal(run_verify(&r, listed, intents, &e), 0);
+	assert_int_equal(r.vr.held, 2);
+	run_free(&r);
+	assert_int_equal(run_verify(&r, listed, NULL, &e), 0);
+	assert_int_equal(r.vr.violated, 0);
+	run_free(&r);
+	assert_int_equal(run_verify(&r, hashed, intents, &e), 0);
+	assert_int_equal(r.vr.held, 1);   /* 8.8.4.4 gets in; 9.9.9.9 might be in the set */
+	assert_false(r.vr.items[1].holds);
+	run_free(&r);
+	free(listed);
+	free(hashed);
+}
+
 static void test_accept_violated(void **state)
 {
 	const char *intents =
@@ -311,6 +371,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_policy_holds),
 		cmocka_unit_test(test_ssh_open_to_internet),
+		cmocka_unit_test(test_timeout_sets),
 		cmocka_unit_test(test_accept_violated),
 		cmocka_unit_test(test_drop_needs_every_choice),
 		cmocka_unit_test(test_intent_errors),
