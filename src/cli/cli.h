@@ -35,6 +35,7 @@ int cmd_remove(int argc, char **argv);
 int cmd_services(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
 int cmd_set(int argc, char **argv);
+int cmd_containers(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_mesh(int argc, char **argv);
 int cmd_sync_peers(int argc, char **argv);

@@ -198,8 +198,16 @@ static int review_and_write(const struct edit_opts *o, struct policy_tree *t, bo
 	return 0;
 }
 
-static int run(const struct edit_opts *o, edit_fn change, edit_live_fn live, void *arg)
+/* The steps of one change; those a command does not need are NULL. */
+struct edit_steps {
+	edit_fn change;
+	edit_tree_fn tree;
+	edit_live_fn live;
+};
+
+static int run(const struct edit_opts *o, const struct edit_steps *steps, void *arg)
 {
+	edit_live_fn live = steps->live;
 	struct policy_tree *t = calloc(1, sizeof(*t));
 	struct policy_values *v = malloc(sizeof(*v));
 	struct xerr e;
@@ -213,7 +221,8 @@ static int run(const struct edit_opts *o, edit_fn change, edit_live_fn live, voi
 	if (policy_tree_open(t, o->dir, true, &e) < 0)
 		goto fail;
 	*v = t->v;
-	if (change(v, arg, &e) < 0 || policy_tree_render(t, v, &e) < 0)
+	if ((steps->change && steps->change(v, arg, &e) < 0) || policy_tree_render(t, v, &e) < 0 ||
+	    (steps->tree && steps->tree(t, arg, &e) < 0))
 		goto fail;
 	if (!policy_tree_changed(t)) {
 		if (!o->json)
@@ -241,10 +250,21 @@ out:
 
 int edit_run(const struct edit_opts *o, edit_fn change, void *arg)
 {
-	return run(o, change, NULL, arg);
+	const struct edit_steps steps = { .change = change };
+
+	return run(o, &steps, arg);
 }
 
 int edit_run_live(const struct edit_opts *o, edit_fn change, edit_live_fn live, void *arg)
 {
-	return run(o, change, live, arg);
+	const struct edit_steps steps = { .change = change, .live = live };
+
+	return run(o, &steps, arg);
+}
+
+int edit_run_tree(const struct edit_opts *o, edit_tree_fn tree, void *arg)
+{
+	const struct edit_steps steps = { .tree = tree };
+
+	return run(o, &steps, arg);
 }

@@ -49,4 +49,12 @@ typedef int (*edit_live_fn)(void *arg, struct xerr *e);
  */
 int edit_run_live(const struct edit_opts *o, edit_fn change, edit_live_fn live, void *arg);
 
+struct policy_tree;
+
+/* A change to the rendered files themselves, for what no owned value holds. */
+typedef int (*edit_tree_fn)(struct policy_tree *t, void *arg, struct xerr *e);
+
+/* The shared flow for a change made by tree() after the values are rendered unchanged. */
+int edit_run_tree(const struct edit_opts *o, edit_tree_fn tree, void *arg);
+
 #endif
