@@ -147,7 +147,7 @@ static int run_gate(const struct apply_opts *o, struct apply_result *r, const ch
 static int lint_and_intents(const struct apply_opts *o, struct loaded *L, struct gate_report *gl,
 			    struct gate_report *gi, struct xerr *e)
 {
-	const struct analysis_request q = { o->policy, L->rs, false, false };
+	const struct analysis_request q = { o->policy, L->rs, false, false, NULL };
 	struct analysis a;
 
 	if (analysis_run(&q, &a, e))

@@ -74,40 +74,44 @@ int edit_parse(struct edit_opts *o, const char *cmd, int argc, char **argv,
 	return -1;
 }
 
+struct diff_print {
+	const struct edit_opts *o;
+	const char *stage;
+};
+
+/* The diff as xnft diff prints it, then the line that introduces the check. */
+static void print_diff(const struct diff_result *d, void *arg)
+{
+	const struct diff_print *p = arg;
+	char after[512];
+
+	snprintf(after, sizeof(after), "%s (after %s)", p->o->dir, p->o->cmd);
+	if (p->o->json) {
+		cli_diff_print_json(p->o->dir, after, d);
+		return;
+	}
+	cli_diff_print_text(p->o->dir, after, d);
+	printf("Check of the changed tree (staged as %s):\n", p->stage);
+}
+
 /*
  * The packets whose verdict the change flips (as xnft diff), then xnft
- * check of the changed tree, both from one load of the old and new trees.
- * Returns the exit code of a load or diff failure (no --force overrides
- * it), else 0 with *check_rc = xnft check's exit code.
+ * check of the changed tree, from one load of the old and new trees and
+ * one engine over both (the check's: lint runs in its child meanwhile).
+ * Returns the exit code of a load failure, else 0 with *check_rc = xnft
+ * check's exit code (a diff failure is one of its failures).
  */
 static int diff_and_check(const struct edit_opts *o, const char *stage, int *check_rc)
 {
 	const char *paths[2] = { o->dir, stage };
 	struct ruleset *rs[2] = { NULL, NULL };
-	struct diff_result d;
-	struct xerr e;
-	char after[512];
+	struct diff_print p = { o, stage };
 	int rc = cli_load_policies(o->cmd, paths, 2, rs);
 
 	if (rc)
 		return rc;
-	xerr_clear(&e);
-	rc = diff_compute(rs[0], rs[1], &d, &e);
+	*check_rc = cli_check_change(stage, rs[0], rs[1], o->json, print_diff, &p);
 	ruleset_free(rs[0]);
-	if (rc) {
-		ruleset_free(rs[1]);
-		cli_error(&e);
-		return XNFT_EXIT_USAGE;
-	}
-	snprintf(after, sizeof(after), "%s (after %s)", o->dir, o->cmd);
-	if (o->json)
-		cli_diff_print_json(o->dir, after, &d);
-	else
-		cli_diff_print_text(o->dir, after, &d);
-	diff_free(&d);
-	if (!o->json)
-		printf("Check of the changed tree (staged as %s):\n", stage);
-	*check_rc = cli_check_ruleset(stage, rs[1], o->json);
 	return 0;
 }
 

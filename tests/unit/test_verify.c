@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "analyze/analysis.h"
 #include "analyze/diff.h"
 #include "analyze/verify.h"
 #include "core/policy_load.h"
@@ -306,6 +307,62 @@ static void test_drop_needs_every_choice(void **state)
 	free(json);
 }
 
+/* The lines of two diffs are the same, in the same order. */
+static void same_diff(const struct diff_result *x, const struct diff_result *y)
+{
+	assert_int_equal(x->changed, y->changed);
+	for (int p = 0; p < SX__NPATHS; p++)
+		for (int k = 0; k < DIFF__NKINDS; k++) {
+			const struct ds_lines *a = &x->lines[p][k], *b = &y->lines[p][k];
+
+			assert_int_equal(a->n, b->n);
+			for (size_t i = 0; i < a->n; i++) {
+				assert_string_equal(a->v[i].iface, b->v[i].iface);
+				assert_string_equal(a->v[i].text, b->v[i].text);
+			}
+		}
+}
+
+/*
+ * A change under review (the day-two commands): the check's engine, made
+ * over both rulesets, gives the diff xnft diff gives, and the intents the
+ * check proves alone.
+ */
+static void test_analysis_of_change(void **state)
+{
+	const char *rule = "[{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": \"tcp\","
+			   " \"field\": \"dport\"}}, \"right\": 5432}}, {\"accept\": null}]";
+	char *a = policy_json(), *b = with_rule("services", rule, false);
+	struct ruleset *ra = load(a), *rb = load(b);
+	struct analysis_request q = { POLICY_DIR, rb, false, false, ra };
+	struct analysis alone, change;
+	struct diff_result d;
+	struct xerr e;
+
+	(void)state;
+	xerr_clear(&e);
+	assert_int_equal(diff_compute(ra, rb, &d, &e), 0);
+	assert_int_equal(analysis_run(&q, &change, &e), 0);
+	assert_true(change.have_diff);
+	same_diff(&d, &change.diff);
+	q.diff_from = NULL;
+	assert_int_equal(analysis_run(&q, &alone, &e), 0);
+	assert_false(alone.have_diff);
+	assert_true(alone.have_intents && change.have_intents);
+	assert_int_equal(change.intents.n, alone.intents.n);
+	assert_int_equal(change.intents.held, alone.intents.held);
+	assert_int_equal(change.intents.violated, alone.intents.violated);
+	for (size_t i = 0; i < alone.intents.n; i++)
+		assert_int_equal(change.intents.items[i].holds, alone.intents.items[i].holds);
+	analysis_free(&alone);
+	analysis_free(&change);
+	diff_free(&d);
+	ruleset_free(ra);
+	ruleset_free(rb);
+	free(a);
+	free(b);
+}
+
 static void test_intent_errors(void **state)
 {
 	char *json = policy_json();
@@ -372,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_default_policy_holds),
 		cmocka_unit_test(test_ssh_open_to_internet),
 		cmocka_unit_test(test_timeout_sets),
+		cmocka_unit_test(test_analysis_of_change),
 		cmocka_unit_test(test_accept_violated),
 		cmocka_unit_test(test_drop_needs_every_choice),
 		cmocka_unit_test(test_intent_errors),
