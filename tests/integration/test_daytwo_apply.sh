@@ -105,6 +105,12 @@ check_eq "after set add --for: $ADMIN2_V4 reaches SSH" open \
 	"$(xconnect "$INET" --src "$ADMIN2_V4" --dst "$HOST_V4" --port 22)"
 check_match "the kernel holds it with a timeout" "$ADMIN2_V4 timeout 1h" \
 	"$(ip netns exec "$HOST" nft list set inet xnft ADMIN_ALLOWLIST)"
+xh services -p "$POLICY_DIR"
+check_match "services lists the temporary entry with its time left" \
+	"^  $ADMIN2_V4/32  [0-9]+s left" "$OUT"
+xh services -p "$POLICY_DIR" --json
+check_eq "services --json: temporary_admin" "$ADMIN2_V4/32" \
+	"$(printf '%s' "$OUT" | jq -r '.temporary_admin[0].cidr')"
 xh set add MESH_PEERS 10.99.0.0/24 --for 1h -p "$POLICY_DIR" --apply
 check_eq "set add MESH_PEERS --for is a usage error (no timeouts there)" 2 "$RC"
 
