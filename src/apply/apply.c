@@ -471,7 +471,7 @@ static char *table_changes(const struct rs_table *old, const struct rs_table *ne
 
 		if (!p)
 			apply_append(&out, "+ set %s (%zu elements)\n", s->name, s->nelems);
-		else if (p->nelems != s->nelems && !(s->flags & (RS_SETF_TIMEOUT | RS_SETF_DYNAMIC)))
+		else if (p->nelems != s->nelems && !rs_set_filled_at_run_time(s))
 			apply_append(&out, "~ set %s: %zu -> %zu elements\n", s->name, p->nelems,
 			       s->nelems);
 	}

@@ -77,6 +77,16 @@ xh admin list -p "$POLICY_DIR"
 check_match "admin list shows the entry with its time left" "^$ADMIN2_V4/32  temporary: [0-3]s left of 3s" "$OUT"
 check_eq "admin add --for wrote nothing to the files" "$files_before" \
 	"$(cd "$POLICY_DIR" && find . -type f | sort | xargs md5sum | md5sum)"
+xh status
+check_eq "status: a temporary entry is not drift from the confirmed policy (exit 0)" 0 "$RC"
+[ "$RC" -eq 0 ] || printf '%s\n' "$OUT" | sed 's/^/#   /'
+# ... while a permanent element added by hand is drift, timeout flag or not.
+ip netns exec "$HOST" nft add element inet xnft ADMIN_ALLOWLIST '{ 198.18.0.77 }'
+xh status
+check_eq "status: a hand-added permanent ADMIN_ALLOWLIST element is drift (exit 1)" 1 "$RC"
+ip netns exec "$HOST" nft delete element inet xnft ADMIN_ALLOWLIST '{ 198.18.0.77 }'
+xh status
+check_eq "status: without it, no drift again" 0 "$RC"
 # The kernel removes the element: wait for it to leave the set (bounded), then connect.
 gone=no
 for _ in $(seq 1 100); do
