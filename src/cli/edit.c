@@ -98,8 +98,9 @@ static void print_diff(const struct diff_result *d, void *arg)
  * The packets whose verdict the change flips (as xnft diff), then xnft
  * check of the changed tree, from one load of the old and new trees and
  * one engine over both (the check's: lint runs in its child meanwhile).
- * Returns the exit code of a load failure, else 0 with *check_rc = xnft
- * check's exit code (a diff failure is one of its failures).
+ * Returns the exit code of a load failure, or of a diff or check that could
+ * not run (no --force overrides those), else 0 with *check_rc = xnft
+ * check's exit code (0, or 1 for findings).
  */
 static int diff_and_check(const struct edit_opts *o, const char *stage, int *check_rc)
 {
@@ -112,7 +113,7 @@ static int diff_and_check(const struct edit_opts *o, const char *stage, int *che
 		return rc;
 	*check_rc = cli_check_change(stage, rs[0], rs[1], o->json, print_diff, &p);
 	ruleset_free(rs[0]);
-	return 0;
+	return *check_rc == XNFT_EXIT_FINDINGS ? 0 : *check_rc;
 }
 
 /* The command again, with --apply instead of --dry-run: the one that makes a live change. */

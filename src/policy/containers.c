@@ -188,21 +188,17 @@ static char *disable_rule(char *text, const char *br)
 
 	while ((hit = enabled_rule(text, br)) != NULL) {
 		char *end = strchr(hit, '\n'), *start = hit, *out;
-		size_t len = end ? (size_t)(end - hit) : strlen(hit);
+		size_t len = end ? (size_t)(end - hit) : strlen(hit), size = strlen(text) + 3;
 
 		while (start > text && start[-1] != '\n')
 			start--;
-		if (is_shipped_example(hit, len)) {
-			out = malloc(strlen(text) + 3);
-			if (!out)
-				return free(text), NULL;
-			sprintf(out, "%.*s# %s", (int)(hit - text), text, hit);
-		} else {
-			out = malloc(strlen(text) + 1);
-			if (!out)
-				return free(text), NULL;
-			sprintf(out, "%.*s%s", (int)(start - text), text, end ? end + 1 : "");
-		}
+		out = malloc(size);
+		if (!out)
+			return free(text), NULL;
+		if (is_shipped_example(hit, len))   /* the "# " goes back in front of it */
+			snprintf(out, size, "%.*s# %s", (int)(hit - text), text, hit);
+		else                                /* the whole line goes */
+			snprintf(out, size, "%.*s%s", (int)(start - text), text, end ? end + 1 : "");
 		free(text);
 		text = out;
 	}
