@@ -70,8 +70,23 @@ static int check_loaded_set(const char *name, struct xerr *e)
 	return rc;
 }
 
-/* One `add element` line per prefix, into a malloc'd batch; checks each set once. */
-static char *build_batch(char *const *cidrs, size_t n, unsigned secs, struct xerr *e)
+/* Is text a temporary entry in the kernel now? */
+static bool is_loaded(const struct tempadmin_entry *v, size_t n, const char *text)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].cidr, text))
+			return true;
+	return false;
+}
+
+/*
+ * One `add element` line per prefix, into a malloc'd batch; checks each set
+ * once. `add` leaves an element that is there already as it is, so a
+ * temporary entry given again is deleted first, in the same transaction:
+ * its time starts again.
+ */
+static char *build_batch(char *const *cidrs, size_t n, unsigned secs,
+			 const struct tempadmin_entry *loaded, size_t nloaded, struct xerr *e)
 {
 	bool checked[2] = { false, false };
 	char *cmd = NULL, text[PREFIX_STRLEN];
@@ -93,6 +108,9 @@ static char *build_batch(char *const *cidrs, size_t n, unsigned secs, struct xer
 			break;
 		checked[six] = true;
 		prefix_format(&p, text, sizeof(text));
+		if (is_loaded(loaded, nloaded, text))
+			fprintf(f, "delete element inet %s %s { %s }\n", XNFT_TABLE_NAME,
+				admin_sets[six], text);
 		fprintf(f, "add element inet %s %s { %s timeout %us }\n", XNFT_TABLE_NAME,
 			admin_sets[six], text, secs);
 	}
@@ -107,10 +125,16 @@ static char *build_batch(char *const *cidrs, size_t n, unsigned secs, struct xer
 
 int tempadmin_add(char *const *cidrs, size_t n, unsigned secs, struct xerr *e)
 {
-	char *cmd = build_batch(cidrs, n, secs, e);
+	struct tempadmin_entry *loaded = NULL;
+	size_t nloaded = 0;
 	struct nftctx *ctx;
+	char *cmd;
 	int rc;
 
+	if (tempadmin_list(&loaded, &nloaded, e) < 0)
+		return -1;
+	cmd = build_batch(cidrs, n, secs, loaded, nloaded, e);
+	free(loaded);
 	if (!cmd)
 		return -1;
 	ctx = nftctx_new(0, e);

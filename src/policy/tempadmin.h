@@ -23,9 +23,10 @@ int tempadmin_parse_for(const char *text, unsigned *secs, struct xerr *e);
 /*
  * Add the n prefixes cidrs[] (already checked as admin add checks them) to
  * the loaded ADMIN_ALLOWLIST / ADMIN_ALLOWLIST6 of table inet xnft with a
- * timeout of secs, all in one transaction. A table that is not loaded, or a
- * set without the timeout flag (a policy from before --for), is a clear
- * error and nothing is added.
+ * timeout of secs, all in one transaction; one already there as a temporary
+ * entry starts its time again. A table that is not loaded, or a set without
+ * the timeout flag (a policy from before --for), is a clear error and
+ * nothing is added.
  */
 int tempadmin_add(char *const *cidrs, size_t n, unsigned secs, struct xerr *e);
 

@@ -115,6 +115,10 @@ check_eq "after set add --for: $ADMIN2_V4 reaches SSH" open \
 	"$(xconnect "$INET" --src "$ADMIN2_V4" --dst "$HOST_V4" --port 22)"
 check_match "the kernel holds it with a timeout" "$ADMIN2_V4 timeout 1h" \
 	"$(ip netns exec "$HOST" nft list set inet xnft ADMIN_ALLOWLIST)"
+xh admin add "$ADMIN2_V4/32" --for 2h -p "$POLICY_DIR" --apply
+check_eq "adding a temporary entry again exits 0" 0 "$RC"
+check_match "... and its time starts again (timeout 2h)" "$ADMIN2_V4 timeout 2h" \
+	"$(ip netns exec "$HOST" nft list set inet xnft ADMIN_ALLOWLIST)"
 xh services -p "$POLICY_DIR"
 check_match "services lists the temporary entry with its time left" \
 	"^  $ADMIN2_V4/32  [0-9]+s left" "$OUT"
