@@ -213,11 +213,16 @@ int change_allow(struct policy_values *v, const struct policy_service *s, struct
 				 "--wg-port N");
 	}
 	for (size_t i = 0; i < v->n_services; i++) {
-		if (!overlaps(&v->services[i], s))
+		const struct policy_service *o = &v->services[i];
+
+		if (!overlaps(o, s))
 			continue;
 		xerr_set(e, XNFT_EXIT_FINDINGS, "refused: %s/%u%s is already open as '%s'",
 			 s->proto, s->port, s->from[0] ? " from that source" : " to mesh peers",
-			 v->services[i].name);
+			 o->name);
+		if (o->rate != s->rate || strcmp(o->rate_unit, s->rate_unit))
+			return xerr_hint(e, "to change its rate, xnft deny it, then xnft allow it "
+					 "again with the new --rate (or without, for no limit)");
 		return xerr_hint(e, "nothing to change; xnft services lists what is open");
 	}
 	if (v->n_services >= POLICY_MAX_LIST)

@@ -150,6 +150,11 @@ static void test_rate(void **s)
 	refused(change_service_rate(&svc, "/minute", &e), &e, "N/UNIT");
 	refused(change_service_rate(&svc, "+5/second", &e), &e, "N/UNIT");
 	refused(change_service_rate(&svc, "100001/second", &e), &e, "100000");
+	assert_int_equal(change_service_rate(&svc, "20/minute", &e), 0);
+	assert_int_equal(change_allow(v, &svc, &e), 0);
+	assert_int_equal(change_service_parse(&svc, v, "https", NULL, NULL, &e), 0);
+	refused(change_allow(v, &svc, &e), &e, "already open");
+	assert_non_null(strstr(e.hint, "to change its rate"));
 	free(v);
 }
 
