@@ -155,4 +155,15 @@ check_eq "deny of the rated service exits 0" 0 "$RC"
 check_eq "after deny: no rule of the rated service is left" 0 \
 	"$(grep -c "tcp dport $RPORT" "$POLICY_DIR/rules/40-services.nft")"
 
+# A tree from before --for: ADMIN_ALLOWLIST without the timeout flag.
+sed -i '/set ADMIN_ALLOWLIST {/,/}/s/flags interval, timeout/flags interval/' \
+	"$POLICY_DIR/rules/00-tables.nft"
+xh apply "$POLICY_DIR"
+check_eq "the tree without the timeout flag applies" 0 "$RC"
+xh admin add "$ADMIN2_V4/32" --for 1h -p "$POLICY_DIR" --apply
+check_eq "admin add --for on a set without the timeout flag: exit 2" 2 "$RC"
+check_match "... saying what to add" "no timeout flag.*" "$OUT"
+check_eq "... and nothing added" filtered \
+	"$(xconnect "$INET" --src "$ADMIN2_V4" --dst "$HOST_V4" --port 22)"
+
 finish
