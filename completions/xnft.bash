@@ -87,7 +87,7 @@ _xnft()
             mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
         --root)
             mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return 0 ;;
-        --mesh|--admin|--bogon-exempt|--wg-port|--ssh-port|--confirm|--since|--count|--top)
+        --mesh|--admin|--bogon-exempt|--wg-port|--ssh-port|--confirm|--since|--count|--top|--rate|--for)
             return 0 ;;   # a value of the admin's own
     esac
 
@@ -102,6 +102,12 @@ _xnft()
             [ "$COMP_CWORD" -eq 2 ] && mapfile -t COMPREPLY < <(compgen -W "list add del" -- "$cur") ;;
         admin)
             [ "$COMP_CWORD" -eq 2 ] && mapfile -t COMPREPLY < <(compgen -W "add del list" -- "$cur") ;;
+        containers)
+            if [ "$COMP_CWORD" -eq 2 ]; then
+                mapfile -t COMPREPLY < <(compgen -W "add del list" -- "$cur")
+            else
+                mapfile -t COMPREPLY < <(compgen -W "docker podman libvirt lxd incus" -- "$cur")
+            fi ;;
         set)
             if [ "$COMP_CWORD" -eq 2 ]; then
                 mapfile -t COMPREPLY < <(compgen -W "add del list" -- "$cur")

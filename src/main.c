@@ -37,6 +37,7 @@ static const struct command commands[] = {
 	{ "services", cmd_services, "what the policy opens to mesh peers, with file:line" },
 	{ "admin", cmd_admin, "break-glass SSH addresses: add|del|list CIDR" },
 	{ "set",   cmd_set,   "elements of MESH_PEERS(6) and ADMIN_ALLOWLIST(6): add|del|list" },
+	{ "containers", cmd_containers, "let a container/VM manager's guests connect out: add|del|list" },
 	{ "doctor", cmd_doctor, "host checklist: sysctls, conntrack, policy state, WireGuard, other firewalls, containers" },
 	{ "mesh",  cmd_mesh,  "the mesh inventory: hosts, keys, WireGuard configs, per-peer access" },
 	{ "sync-peers", cmd_sync_peers, "MESH_PEERS from WireGuard in one transaction; removed peers' sessions cut" },

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyze/hspace.h"
 #include "analyze/symexec.h"
 #include "core/policy_load.h"
 
@@ -40,6 +41,37 @@ static int prove_intents(const char *entry, const struct analysis_request *q, st
 }
 
 /*
+ * The engine of q->rs; with q->diff_from, made over both rulesets' header
+ * space, and the diff computed from it on the way.
+ */
+static int start_engine(const struct analysis_request *q, struct analysis *a,
+			struct sx_engine *g, struct xerr *e)
+{
+	const struct ruleset *both[2] = { q->diff_from, q->rs };
+	struct sx_result *old = NULL;
+	int rc;
+
+	if (!q->diff_from)
+		return sx_engine_start(q->rs, g, e);
+	memset(g, 0, sizeof(*g));
+	g->rs = q->rs;
+	rc = hs_new(both, 2, &g->hs, e);
+	if (!rc)
+		rc = sx_run(g->hs, q->diff_from, NULL, &old, e);
+	if (!rc)
+		rc = sx_run(g->hs, q->rs, NULL, &g->sx, e);
+	if (!rc)
+		rc = diff_compute_in(g->hs, old, g->sx, &a->diff, e);
+	sx_result_free(old);
+	if (rc) {
+		sx_engine_stop(g);
+		return -1;
+	}
+	a->have_diff = true;
+	return 0;
+}
+
+/*
  * The exposure (when asked) and the intents (when there are any), both
  * from one engine: the exposure first, so that it sees the engine exactly
  * as `xnft exposure` would.
@@ -52,9 +84,9 @@ static int run_engine(const struct analysis_request *q, struct analysis *a, stru
 
 	if (find_intents(q, a, entry, sizeof(entry), e))
 		return -1;
-	if (!q->exposure && !a->have_intents)
+	if (!q->exposure && !a->have_intents && !q->diff_from)
 		return 0;
-	if (sx_engine_start(q->rs, &g, e))
+	if (start_engine(q, a, &g, e))
 		return -1;
 	if (q->exposure)
 		rc = exposure_compute(q->rs, &g, &(struct exposure_query){ NULL, q->only_new },
@@ -65,6 +97,10 @@ static int run_engine(const struct analysis_request *q, struct analysis *a, stru
 			exposure_free(&a->exposure);
 	}
 	sx_engine_stop(&g);
+	if (rc && a->have_diff) {
+		diff_free(&a->diff);
+		a->have_diff = false;
+	}
 	return rc;
 }
 
@@ -84,6 +120,9 @@ static void engine_free(const struct analysis_request *q, struct analysis *a)
 	a->have_intents = false;
 	if (q->exposure)
 		exposure_free(&a->exposure);
+	if (a->have_diff)
+		diff_free(&a->diff);
+	a->have_diff = false;
 }
 
 int analysis_run(const struct analysis_request *q, struct analysis *a, struct xerr *e)
@@ -126,6 +165,8 @@ void analysis_free(struct analysis *a)
 		return;
 	if (a->have_intents)
 		verify_result_free(&a->intents);
+	if (a->have_diff)
+		diff_free(&a->diff);
 	exposure_free(&a->exposure);
 	lint_report_free(&a->lint);
 	memset(a, 0, sizeof(*a));

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdbool.h>
 
+#include "analyze/diff.h"
 #include "analyze/exposure.h"
 #include "analyze/lint.h"
 #include "analyze/verify.h"
@@ -20,6 +21,12 @@ struct analysis_request {
 	const char *policy;          /* NULL: the live ruleset (no sources, no intents) */
 	const struct ruleset *rs;    /* what loaded */
 	bool exposure, only_new;     /* compute the exposure (ct state new only) */
+	/*
+	 * A change under review (the day-two commands): also the diff from
+	 * this ruleset to rs, from the same engine, so rs is evaluated once
+	 * for the diff and the intents, while lint already runs in its child.
+	 */
+	const struct ruleset *diff_from;
 };
 
 struct analysis {
@@ -27,6 +34,8 @@ struct analysis {
 	struct exposure exposure;    /* when asked */
 	struct verify_result intents;
 	bool have_intents;           /* an intents file was found and proven */
+	struct diff_result diff;     /* when diff_from was given */
+	bool have_diff;
 	bool intents_unchecked;      /* one was found but does not parse or names what the policy
 				      * lacks: intents_error says where */
 	struct xerr intents_error;

@@ -76,11 +76,22 @@ int diff_compute(const struct ruleset *old_rs, const struct ruleset *new_rs,
 		rc = sx_run(hs, old_rs, NULL, &a, e);
 	if (!rc)
 		rc = sx_run(hs, new_rs, NULL, &b, e);
-	for (int p = 0; p < SX__NPATHS && !rc; p++)
-		rc = diff_path(hs, a, b, (enum sx_path)p, out, e);
+	if (!rc)
+		rc = diff_compute_in(hs, a, b, out, e);
 	sx_result_free(a);
 	sx_result_free(b);
 	hs_free(hs);
+	return rc;
+}
+
+int diff_compute_in(struct hspace *hs, const struct sx_result *a, const struct sx_result *b,
+		    struct diff_result *out, struct xerr *e)
+{
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (int p = 0; p < SX__NPATHS && !rc; p++)
+		rc = diff_path(hs, a, b, (enum sx_path)p, out, e);
 	if (rc)
 		diff_free(out);
 	return rc;

@@ -30,6 +30,13 @@ struct diff_result {
 
 int diff_compute(const struct ruleset *old_rs, const struct ruleset *new_rs,
 		 struct diff_result *out, struct xerr *e);
+
+/*
+ * The same from the two rulesets' symbolic runs in one header space hs
+ * (made for both), for a caller that goes on using hs and b.
+ */
+int diff_compute_in(struct hspace *hs, const struct sx_result *a, const struct sx_result *b,
+		    struct diff_result *out, struct xerr *e);
 void diff_free(struct diff_result *d);
 
 const char *diff_kind_name(enum diff_kind k);   /* "now accepted", ... */

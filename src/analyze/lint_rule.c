@@ -151,7 +151,7 @@ static bool in_prefix(const struct rs_value *v, const struct rs_value *p, unsign
 
 static int set_has(const struct rs_set *s, const struct rs_value *v)
 {
-	bool runtime = s->flags & (RS_SETF_DYNAMIC | RS_SETF_TIMEOUT);
+	bool runtime = rs_set_filled_at_run_time(s);
 
 	for (size_t i = 0; i < s->nelems; i++) {
 		if (lint_term_has(&s->elems[i].key, v) == 1)

@@ -551,8 +551,8 @@ static void open_empty_sets(const struct lint_ctx *x, struct engine *g)
 		for (size_t i = 0; i < x->rs->tables[t]->nsets; i++) {
 			struct rs_set *s = x->rs->tables[t]->sets[i];
 
-			if (s->nelems || s->is_map ||
-			    (s->flags & (RS_SETF_CONSTANT | RS_SETF_DYNAMIC | RS_SETF_TIMEOUT)))
+			if (s->nelems || s->is_map || (s->flags & RS_SETF_CONSTANT) ||
+			    rs_set_filled_at_run_time(s))
 				continue;
 			s->flags |= RS_SETF_DYNAMIC;
 			g->opened[g->nopened++] = s;

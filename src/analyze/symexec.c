@@ -492,7 +492,7 @@ static bool set_is_dynamic(const struct ctx *c, const struct rs_set *set)
 
 	if (!set)
 		return false;
-	if (set->flags & (RS_SETF_DYNAMIC | RS_SETF_TIMEOUT))
+	if (rs_set_filled_at_run_time(set))
 		return true;
 	snprintf(key, sizeof(key), "%s/%s", set->table ? set->table->name : "", set->name);
 	for (size_t i = 0; i < c->ndynsets; i++)

@@ -814,7 +814,7 @@ static int set_lookup(struct tctx *tc, const struct rs_term *t, const struct ev 
 	}
 	*el = elems_hit(s->elems, s->nelems, parts, n);
 	*in = *el || rt_hit(tc, s, parts, n);
-	if (!*in && (s->flags & (RS_SETF_TIMEOUT | RS_SETF_DYNAMIC)) && !s->is_map)
+	if (!*in && rs_set_filled_at_run_time(s) && !s->is_map)
 		tc_assume(tc, "@%s is filled at run time: taken as not holding the packet "
 			  "(--in-set %s traces the other case)", name, name);
 	return EV_OK;

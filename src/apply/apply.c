@@ -147,7 +147,7 @@ static int run_gate(const struct apply_opts *o, struct apply_result *r, const ch
 static int lint_and_intents(const struct apply_opts *o, struct loaded *L, struct gate_report *gl,
 			    struct gate_report *gi, struct xerr *e)
 {
-	const struct analysis_request q = { o->policy, L->rs, false, false };
+	const struct analysis_request q = { o->policy, L->rs, false, false, NULL };
 	struct analysis a;
 
 	if (analysis_run(&q, &a, e))
@@ -471,7 +471,7 @@ static char *table_changes(const struct rs_table *old, const struct rs_table *ne
 
 		if (!p)
 			apply_append(&out, "+ set %s (%zu elements)\n", s->name, s->nelems);
-		else if (p->nelems != s->nelems && !(s->flags & (RS_SETF_TIMEOUT | RS_SETF_DYNAMIC)))
+		else if (p->nelems != s->nelems && !rs_set_filled_at_run_time(s))
 			apply_append(&out, "~ set %s: %zu -> %zu elements\n", s->name, p->nelems,
 			       s->nelems);
 	}

@@ -397,17 +397,26 @@ static int hash_json_objects(crypto_hash_sha256_state *st, const char *json, boo
 	return 0;
 }
 
-/* Hash the dumped elements of our table's sets that only a policy changes. */
+/*
+ * Hash the dumped elements of our table's sets that only a policy changes:
+ * not those of sets filled at run time (dynamic, or hash sets with timeouts
+ * like the ban sets); of an interval set with timeouts (ADMIN_ALLOWLIST),
+ * the elements the files list, not a temporary entry (admin add --for).
+ */
 static void hash_set_elems(crypto_hash_sha256_state *st, const struct setelem_set *s)
 {
+	bool timed = s->flags & NFT_SET_TIMEOUT;
+
 	if (s->family != NFPROTO_INET || strcmp(s->table, XNFT_TABLE_NAME) ||
-	    (s->flags & (NFT_SET_TIMEOUT | NFT_SET_EVAL)))
+	    (s->flags & NFT_SET_EVAL) || (timed && !(s->flags & NFT_SET_INTERVAL)))
 		return;
 	crypto_hash_sha256_update(st, (const unsigned char *)s->name, strlen(s->name) + 1);
 	for (size_t i = 0; i < s->n; i++) {
 		const struct setelem_range *r = &s->v[i];
 		const char *comment = r->comment ? s->comments + r->comment - 1 : "";
 
+		if (timed && r->timeout_ms)
+			continue;
 		crypto_hash_sha256_update(st, r->lo, s->key_len);
 		crypto_hash_sha256_update(st, r->hi, s->key_len);
 		crypto_hash_sha256_update(st, (const unsigned char *)&r->timeout_ms,

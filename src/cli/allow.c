@@ -40,9 +40,13 @@ static void usage_common(FILE *out)
 
 static void usage_allow(FILE *out)
 {
-	fprintf(out, "Usage: xnft allow SERVICE [from mesh|ADDR|CIDR] [--name TEXT] [OPTIONS]\n"
+	fprintf(out, "Usage: xnft allow SERVICE [from mesh|ADDR|CIDR] [--name TEXT] [--rate N/UNIT]\n"
+		"                  [OPTIONS]\n"
 		"Open SERVICE to mesh peers: one rule with a comment in rules/40-services.nft.\n"
-		"  --name TEXT       the name in the rule's comment (default: the service's)\n");
+		"  --name TEXT       the name in the rule's comment (default: the service's)\n"
+		"  --rate N/UNIT     at most N new connections per UNIT (second, minute, hour,\n"
+		"                    day) from each source, N at once; the rest are dropped\n"
+		"                    (a per-source meter, as the policy limits SSH)\n");
 	usage_common(out);
 }
 
@@ -68,6 +72,8 @@ static int change_service(struct policy_values *v, void *arg, struct xerr *e)
 	size_t removed;
 
 	if (change_service_parse(&s, v, c->what, c->from, c->o->name, e) < 0)
+		return -1;
+	if (c->o->rate && change_service_rate(&s, c->o->rate, e) < 0)
 		return -1;
 	if (c->open)
 		return change_allow(v, &s, e);
@@ -95,8 +101,8 @@ static int run_service(const char *cmd, int argc, char **argv, bool open, bool m
 
 	if (rc >= 0)
 		return rc;
-	if (!open && o.name)
-		return cli_usage_error(cmd, "--name goes with xnft allow");
+	if (!open && (o.name || o.rate))
+		return cli_usage_error(cmd, "%s goes with xnft allow", o.name ? "--name" : "--rate");
 	rc = service_operands(&o, &c);
 	if (rc >= 0)
 		return rc;

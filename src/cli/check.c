@@ -60,6 +60,9 @@ static void usage(FILE *out)
 struct check_opts {
 	const char *policy;
 	bool json, quiet, live, exposure, only_new;
+	const struct ruleset *diff_from;   /* cli_check_change */
+	void (*print_diff)(const struct diff_result *d, void *arg);
+	void *diff_arg;
 };
 
 static int parse_args(int argc, char **argv, struct check_opts *o)
@@ -274,7 +277,8 @@ static void print_summary(const struct check_opts *o, const struct ruleset *rs,
 /* Lint and prove what loaded; print it all. Frees rs. */
 static int check_loaded(const struct check_opts *o, struct ruleset *rs)
 {
-	const struct analysis_request q = { o->live ? NULL : o->policy, rs, o->exposure, o->only_new };
+	const struct analysis_request q = { o->live ? NULL : o->policy, rs, o->exposure, o->only_new,
+					    o->diff_from };
 	struct analysis a;
 	bool refused;
 	struct xerr e, refusal;
@@ -294,6 +298,8 @@ static int check_loaded(const struct check_opts *o, struct ruleset *rs)
 		ruleset_free(rs);
 		return XNFT_EXIT_FINDINGS;
 	}
+	if (a.have_diff && o->print_diff)
+		o->print_diff(&a.diff, o->diff_arg);
 	print_summary(o, rs, &a.lint, a.incdir, a.have_intents ? &a.intents : NULL,
 		      o->exposure ? &a.exposure : NULL, refused ? &refusal : NULL);
 	rc = lint_count(&a.lint, LINT_ERROR) || (a.have_intents && a.intents.violated) ||
@@ -335,6 +341,16 @@ int cmd_check(int argc, char **argv)
 int cli_check_ruleset(const char *policy, struct ruleset *rs, bool json)
 {
 	struct check_opts o = { .policy = policy, .json = json };
+
+	return check_loaded(&o, rs);
+}
+
+int cli_check_change(const char *policy, const struct ruleset *old_rs, struct ruleset *rs,
+		     bool json, void (*print_diff)(const struct diff_result *d, void *arg),
+		     void *arg)
+{
+	struct check_opts o = { .policy = policy, .json = json, .diff_from = old_rs,
+				.print_diff = print_diff, .diff_arg = arg };
 
 	return check_loaded(&o, rs);
 }

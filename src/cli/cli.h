@@ -35,6 +35,7 @@ int cmd_remove(int argc, char **argv);
 int cmd_services(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
 int cmd_set(int argc, char **argv);
+int cmd_containers(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_mesh(int argc, char **argv);
 int cmd_sync_peers(int argc, char **argv);
@@ -99,6 +100,17 @@ int cli_load_policy(const char *cmd, const char *policy, int live, struct rulese
  * caller has already loaded (lint, intents); frees rs.
  */
 int cli_check_ruleset(const char *policy, struct ruleset *rs, bool json);
+
+struct diff_result;
+
+/*
+ * The same for a change from old_rs to rs: the diff between them comes
+ * from the check's own engine and is handed to print_diff (with arg)
+ * before the check's report. Frees rs, not old_rs.
+ */
+int cli_check_change(const char *policy, const struct ruleset *old_rs, struct ruleset *rs,
+		     bool json, void (*print_diff)(const struct diff_result *d, void *arg),
+		     void *arg);
 
 /* Several policies loaded side by side; on failure none is kept and the first error is printed. */
 int cli_load_policies(const char *cmd, const char *const *policies, size_t n,

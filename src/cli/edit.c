@@ -20,7 +20,7 @@
 #include "policy/values.h"
 
 enum { OPT_POLICY = 1000, OPT_NAME, OPT_FOR, OPT_CONFIRM, OPT_DRY_RUN, OPT_APPLY, OPT_FORCE,
-       OPT_JSON };
+       OPT_JSON, OPT_RATE };
 
 int edit_parse(struct edit_opts *o, const char *cmd, int argc, char **argv,
 	       void (*usage)(FILE *out))
@@ -28,6 +28,7 @@ int edit_parse(struct edit_opts *o, const char *cmd, int argc, char **argv,
 	static const struct option options[] = {
 		{ "policy",  required_argument, NULL, OPT_POLICY },
 		{ "name",    required_argument, NULL, OPT_NAME },
+		{ "rate",    required_argument, NULL, OPT_RATE },
 		{ "for",     required_argument, NULL, OPT_FOR },
 		{ "confirm", required_argument, NULL, OPT_CONFIRM },
 		{ "dry-run", no_argument,       NULL, OPT_DRY_RUN },
@@ -53,6 +54,7 @@ int edit_parse(struct edit_opts *o, const char *cmd, int argc, char **argv,
 		case 'p':
 		case OPT_POLICY: o->dir = optarg; break;
 		case OPT_NAME: o->name = optarg; break;
+		case OPT_RATE: o->rate = optarg; break;
 		case OPT_FOR: o->for_dur = optarg; break;
 		case OPT_CONFIRM: o->confirm = optarg; break;
 		case OPT_DRY_RUN: o->dry_run = true; break;
@@ -72,47 +74,67 @@ int edit_parse(struct edit_opts *o, const char *cmd, int argc, char **argv,
 	return -1;
 }
 
+struct diff_print {
+	const struct edit_opts *o;
+	const char *stage;
+};
+
+/* The diff as xnft diff prints it, then the line that introduces the check. */
+static void print_diff(const struct diff_result *d, void *arg)
+{
+	const struct diff_print *p = arg;
+	char after[512];
+
+	snprintf(after, sizeof(after), "%s (after %s)", p->o->dir, p->o->cmd);
+	if (p->o->json) {
+		cli_diff_print_json(p->o->dir, after, d);
+		return;
+	}
+	cli_diff_print_text(p->o->dir, after, d);
+	printf("Check of the changed tree (staged as %s):\n", p->stage);
+}
+
 /*
  * The packets whose verdict the change flips (as xnft diff), then xnft
- * check of the changed tree, both from one load of the old and new trees.
- * Returns the exit code of a load or diff failure (no --force overrides
- * it), else 0 with *check_rc = xnft check's exit code.
+ * check of the changed tree, from one load of the old and new trees and
+ * one engine over both (the check's: lint runs in its child meanwhile).
+ * Returns the exit code of a load failure, or of a diff or check that could
+ * not run (no --force overrides those), else 0 with *check_rc = xnft
+ * check's exit code (0, or 1 for findings).
  */
 static int diff_and_check(const struct edit_opts *o, const char *stage, int *check_rc)
 {
 	const char *paths[2] = { o->dir, stage };
 	struct ruleset *rs[2] = { NULL, NULL };
-	struct diff_result d;
-	struct xerr e;
-	char after[512];
+	struct diff_print p = { o, stage };
 	int rc = cli_load_policies(o->cmd, paths, 2, rs);
 
 	if (rc)
 		return rc;
-	xerr_clear(&e);
-	rc = diff_compute(rs[0], rs[1], &d, &e);
+	*check_rc = cli_check_change(stage, rs[0], rs[1], o->json, print_diff, &p);
 	ruleset_free(rs[0]);
-	if (rc) {
-		ruleset_free(rs[1]);
-		cli_error(&e);
-		return XNFT_EXIT_USAGE;
-	}
-	snprintf(after, sizeof(after), "%s (after %s)", o->dir, o->cmd);
-	if (o->json)
-		cli_diff_print_json(o->dir, after, &d);
-	else
-		cli_diff_print_text(o->dir, after, &d);
-	diff_free(&d);
-	if (!o->json)
-		printf("Check of the changed tree (staged as %s):\n", stage);
-	*check_rc = cli_check_ruleset(stage, rs[1], o->json);
-	return 0;
+	return *check_rc == XNFT_EXIT_FINDINGS ? 0 : *check_rc;
 }
 
-static void print_next(const struct edit_opts *o)
+/* The command again, with --apply instead of --dry-run: the one that makes a live change. */
+static void print_live_next(const struct edit_opts *o)
+{
+	printf("A --for entry lives only in the kernel, never in the files. To add it:\n  xnft %s",
+	       o->cmd);
+	for (int i = 0; i < o->nargs; i++)
+		printf(" %s", o->args[i]);
+	printf(" --for %s -p %s --apply\n", o->for_dur, o->dir);
+}
+
+static void print_next(const struct edit_opts *o, bool live)
 {
 	if (o->json)
 		return;
+	if (live) {
+		printf("%sThe kernel is untouched. ", o->dry_run ? "--dry-run: nothing written. " : "");
+		print_live_next(o);
+		return;
+	}
 	if (o->dry_run) {
 		printf("--dry-run: nothing written. To make the change, run it again without "
 		       "--dry-run.\n");
@@ -130,8 +152,24 @@ static int apply_tree(const struct edit_opts *o)
 	return cmd_apply(o->confirm ? 4 : 2, argv);
 }
 
-/* Stage, diff, check; then write unless --dry-run. */
-static int review_and_write(const struct edit_opts *o, struct policy_tree *t)
+/* Put the reviewed live change into the kernel (no confirm: it only adds, and expires). */
+static int apply_live(const struct edit_opts *o, edit_live_fn live, void *arg)
+{
+	struct xerr e;
+
+	xerr_clear(&e);
+	if (live(arg, &e) < 0) {
+		cli_error(&e);
+		return e.code ? e.code : XNFT_EXIT_USAGE;
+	}
+	if (!o->json)
+		printf("Added to the loaded ruleset for %s; the kernel removes it when the time is "
+		       "up (xnft admin list shows the time left).\n", o->for_dur);
+	return 0;
+}
+
+/* Stage, diff, check; then write unless --dry-run or live. */
+static int review_and_write(const struct edit_opts *o, struct policy_tree *t, bool live)
 {
 	char stage[4096];
 	struct xerr e;
@@ -153,7 +191,7 @@ static int review_and_write(const struct edit_opts *o, struct policy_tree *t)
 		rc = check_rc;
 	}
 	policy_tree_unstage(stage);
-	if (rc || o->dry_run)
+	if (rc || o->dry_run || live)
 		return rc;
 	if (policy_tree_write(t, &e) < 0) {
 		cli_error(&e);
@@ -165,8 +203,16 @@ static int review_and_write(const struct edit_opts *o, struct policy_tree *t)
 	return 0;
 }
 
-int edit_run(const struct edit_opts *o, edit_fn change, void *arg)
+/* The steps of one change; those a command does not need are NULL. */
+struct edit_steps {
+	edit_fn change;
+	edit_tree_fn tree;
+	edit_live_fn live;
+};
+
+static int run(const struct edit_opts *o, const struct edit_steps *steps, void *arg)
 {
+	edit_live_fn live = steps->live;
 	struct policy_tree *t = calloc(1, sizeof(*t));
 	struct policy_values *v = malloc(sizeof(*v));
 	struct xerr e;
@@ -180,7 +226,8 @@ int edit_run(const struct edit_opts *o, edit_fn change, void *arg)
 	if (policy_tree_open(t, o->dir, true, &e) < 0)
 		goto fail;
 	*v = t->v;
-	if (change(v, arg, &e) < 0 || policy_tree_render(t, v, &e) < 0)
+	if ((steps->change && steps->change(v, arg, &e) < 0) || policy_tree_render(t, v, &e) < 0 ||
+	    (steps->tree && steps->tree(t, arg, &e) < 0))
 		goto fail;
 	if (!policy_tree_changed(t)) {
 		if (!o->json)
@@ -188,12 +235,12 @@ int edit_run(const struct edit_opts *o, edit_fn change, void *arg)
 		rc = XNFT_EXIT_OK;
 		goto out;
 	}
-	rc = review_and_write(o, t);
+	rc = review_and_write(o, t, live != NULL);
 	policy_tree_close(t);   /* the tree lock ends here: apply takes its own */
 	if (!rc && o->apply)
-		rc = apply_tree(o);
+		rc = live ? apply_live(o, live, arg) : apply_tree(o);
 	else if (!rc)
-		print_next(o);
+		print_next(o, live != NULL);
 	goto out;
 fail:
 	cli_error(&e);
@@ -204,4 +251,25 @@ out:
 	free(t);
 	free(v);
 	return rc;
+}
+
+int edit_run(const struct edit_opts *o, edit_fn change, void *arg)
+{
+	const struct edit_steps steps = { .change = change };
+
+	return run(o, &steps, arg);
+}
+
+int edit_run_live(const struct edit_opts *o, edit_fn change, edit_live_fn live, void *arg)
+{
+	const struct edit_steps steps = { .change = change, .live = live };
+
+	return run(o, &steps, arg);
+}
+
+int edit_run_tree(const struct edit_opts *o, edit_tree_fn tree, void *arg)
+{
+	const struct edit_steps steps = { .tree = tree };
+
+	return run(o, &steps, arg);
 }

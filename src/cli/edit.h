@@ -17,6 +17,7 @@ struct edit_opts {
 	const char *cmd;        /* "allow", for messages */
 	const char *dir;        /* the policy tree; default /etc/xnft */
 	const char *name;       /* --name */
+	const char *rate;       /* --rate */
 	const char *for_dur;    /* --for */
 	const char *confirm;    /* --confirm SECS, as given */
 	bool dry_run, apply, force, json;
@@ -36,5 +37,24 @@ typedef int (*edit_fn)(struct policy_values *v, void *arg, struct xerr *e);
 
 /* Run the shared flow for one change; returns the exit code. */
 int edit_run(const struct edit_opts *o, edit_fn change, void *arg);
+
+/* Put a reviewed change into the loaded ruleset. */
+typedef int (*edit_live_fn)(void *arg, struct xerr *e);
+
+/*
+ * A change that lives only in the kernel (admin add --for): change() runs on
+ * the tree's values to review it like any other (the diff and check of a
+ * staged tree), the files are never written, and with --apply live() puts
+ * it into the loaded ruleset. Returns the exit code.
+ */
+int edit_run_live(const struct edit_opts *o, edit_fn change, edit_live_fn live, void *arg);
+
+struct policy_tree;
+
+/* A change to the rendered files themselves, for what no owned value holds. */
+typedef int (*edit_tree_fn)(struct policy_tree *t, void *arg, struct xerr *e);
+
+/* The shared flow for a change made by tree() after the values are rendered unchanged. */
+int edit_run_tree(const struct edit_opts *o, edit_tree_fn tree, void *arg);
 
 #endif

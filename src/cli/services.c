@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -18,6 +19,7 @@
 #include "core/paths.h"
 #include "core/ruleset.h"
 #include "policy/catalog.h"
+#include "policy/tempadmin.h"
 
 static void usage(FILE *out)
 {
@@ -26,7 +28,8 @@ static void usage(FILE *out)
 		"List every rule of the services chain that accepts: what it opens, the\n"
 		"source it names (mesh peers when none: the chain is reached from MESH_IF\n"
 		"only), its comment and file:line. Rules xnft allow wrote and hand-written\n"
-		"ones alike.\n"
+		"ones alike. Then the temporary break-glass entries in the kernel (xnft admin\n"
+		"add --for), with the time each has left, when there are any.\n"
 		"\n"
 		"Options:\n"
 		"  -p, --policy DIR  the policy tree (default /etc/xnft)\n"
@@ -55,6 +58,40 @@ static bool accepts(const struct rs_rule *r)
 {
 	return r->verdict && r->verdict->kind == RS_ST_VERDICT &&
 	       r->verdict->u.verdict.kind == RS_VERDICT_ACCEPT;
+}
+
+/*
+ * The temporary break-glass entries loaded now, into j or printed; nothing
+ * when there are none or they cannot be read (the list above is the files').
+ */
+static void temp_admin(json_t *j)
+{
+	struct tempadmin_entry *v = NULL;
+	json_t *a;
+	size_t n = 0;
+	struct xerr e;
+
+	xerr_clear(&e);
+	if (tempadmin_list(&v, &n, &e) < 0 || n == 0) {
+		free(v);
+		return;
+	}
+	a = j ? json_array() : NULL;
+	if (!j)
+		printf("Temporary break-glass SSH, any interface (in the kernel only, xnft admin add "
+		       "--for):\n");
+	for (size_t i = 0; i < n; i++) {
+		if (a)
+			json_array_append_new(a, json_pack("{s:s, s:I}", "cidr", v[i].cidr,
+							   "expires_s",
+							   (json_int_t)(v[i].expires_ms / 1000)));
+		else
+			printf("  %s  %llus left\n", v[i].cidr,
+			       (unsigned long long)(v[i].expires_ms / 1000));
+	}
+	if (a)
+		json_object_set_new(j, "temporary_admin", a);
+	free(v);
 }
 
 static int list_known(bool json)
@@ -139,8 +176,14 @@ int cmd_services(int argc, char **argv)
 			print_rule(&ch->rules[i], a);
 	if (!ch && !json)
 		printf("  (this policy has no chain 'services' in table inet xnft)\n");
-	if (a)
-		cli_json_print(json_pack("{s:s, s:o}", "policy", dir, "open", a), 0);
+	if (a) {
+		json_t *j = json_pack("{s:s, s:o}", "policy", dir, "open", a);
+
+		temp_admin(j);
+		cli_json_print(j, 0);
+	} else {
+		temp_admin(NULL);
+	}
 	ruleset_free(rs);
 	return XNFT_EXIT_OK;
 }

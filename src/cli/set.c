@@ -14,20 +14,25 @@
 #include "cli/json.h"
 #include "core/err.h"
 #include "policy/change.h"
+#include "policy/tempadmin.h"
 #include "policy/values.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: xnft set add|del SET ELEMENT... [OPTIONS]\n"
+		"       xnft set add ADMIN_ALLOWLIST|ADMIN_ALLOWLIST6 ELEMENT... --for DURATION\n"
 		"       xnft set list SET [-p DIR] [--json]\n"
 		"Change the elements of the policy's own sets, in their owned lines of\n"
 		"rules/00-tables.nft: MESH_PEERS, MESH_PEERS6 (mesh prefixes: at least /8 or\n"
 		"/16, no overlaps), ADMIN_ALLOWLIST, ADMIN_ALLOWLIST6 (as xnft admin). The\n"
-		"ban sets belong to the daemon (xnft bans).\n"
+		"ban sets belong to the daemon (xnft bans). With --for, the elements are\n"
+		"temporary break-glass entries, in the kernel only, expired by the kernel (as\n"
+		"xnft admin add --for); the mesh sets have no timeouts.\n"
 		"\n"
 		"Options:\n"
 		"  -p, --policy DIR  the policy tree (default /etc/xnft)\n"
+		"  --for DURATION    add to an ADMIN set for this long (needs --apply)\n"
 		"  --dry-run         show the diff and the check, write nothing\n"
 		"  --apply           then load it with the safe apply (xnft apply DIR)\n"
 		"  --confirm SECS    with --apply: keep it only if 'xnft confirm' comes in time\n"
@@ -41,6 +46,7 @@ static void usage(FILE *out)
 struct set_change {
 	const struct edit_opts *o;
 	bool add;
+	unsigned secs;       /* --for; 0: permanent */
 };
 
 static int change_set(struct policy_values *v, void *arg, struct xerr *e)
@@ -56,6 +62,35 @@ static int change_set(struct policy_values *v, void *arg, struct xerr *e)
 			return -1;
 	}
 	return 0;
+}
+
+static int add_live(void *arg, struct xerr *e)
+{
+	const struct set_change *c = arg;
+
+	return tempadmin_add(c->o->args + 2, (size_t)(c->o->nargs - 2), c->secs, e);
+}
+
+/* --for: only add, only to the break-glass sets (the ones with the timeout flag). */
+static int temp_set_change(const struct edit_opts *o, struct set_change *c)
+{
+	struct xerr e;
+
+	if (!c->add)
+		return cli_usage_error("set", "--for goes with add; a temporary element ends by "
+				       "itself");
+	if (strcmp(o->args[1], "ADMIN_ALLOWLIST") && strcmp(o->args[1], "ADMIN_ALLOWLIST6"))
+		return cli_usage_error("set", "--for is for ADMIN_ALLOWLIST and ADMIN_ALLOWLIST6, "
+				       "the sets with timeouts (a mesh peer is not temporary)");
+	if (o->confirm)
+		return cli_usage_error("set", "--confirm: a --for element only adds and expires by "
+				       "itself, there is nothing to confirm");
+	xerr_clear(&e);
+	if (tempadmin_parse_for(o->for_dur, &c->secs, &e) < 0) {
+		cli_error(&e);
+		return e.code ? e.code : XNFT_EXIT_USAGE;
+	}
+	return edit_run_live(o, change_set, add_live, c);
 }
 
 static int list_set(const struct edit_opts *o)
@@ -99,11 +134,10 @@ int cmd_set(int argc, char **argv)
 	if (o.nargs < 3 || (strcmp(o.args[0], "add") && strcmp(o.args[0], "del")))
 		return cli_usage_error("set", "give add SET ELEMENT..., del SET ELEMENT... or "
 				       "list SET");
-	if (o.name)
-		return cli_usage_error("set", "--name goes with xnft allow");
-	if (o.for_dur)
-		return cli_usage_error("set", "--for is not supported yet: the owned sets have no "
-				       "timeout flag (see xnft(8), DAY-TWO CHANGES)");
+	if (o.name || o.rate)
+		return cli_usage_error("set", "%s goes with xnft allow", o.name ? "--name" : "--rate");
 	c.add = !strcmp(o.args[0], "add");
+	if (o.for_dur)
+		return temp_set_change(&o, &c);
 	return edit_run(&o, change_set, &c);
 }

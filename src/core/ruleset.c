@@ -95,6 +95,13 @@ static const char *const family_names[] = {
 	[RS_FAM_NETDEV] = "netdev",
 };
 
+bool rs_set_filled_at_run_time(const struct rs_set *s)
+{
+	if (s->flags & RS_SETF_DYNAMIC)
+		return true;
+	return (s->flags & RS_SETF_TIMEOUT) && !(s->flags & RS_SETF_INTERVAL);
+}
+
 const char *rs_family_name(enum rs_family f)
 {
 	if ((unsigned)f >= sizeof(family_names) / sizeof(family_names[0]))

@@ -692,6 +692,16 @@ struct rs_set {
 	size_t nstmts;
 };
 
+/*
+ * Whether a set's contents are decided at run time, a free choice for the
+ * proofs, rather than listed: `flags dynamic` (rules add to it) or `flags
+ * timeout` on a hash set (a daemon adds and expires single addresses, like
+ * the ban sets). An interval set with timeouts holds prefixes a person
+ * listed, each until the kernel expires it (xnft admin add --for): no rule
+ * can add to it, so what it lists is what it holds.
+ */
+bool rs_set_filled_at_run_time(const struct rs_set *s);
+
 /* Stateful objects and others: counters, quotas, limits, ct helpers, flowtables. */
 struct rs_object {
 	struct rs_table *table;

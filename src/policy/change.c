@@ -150,6 +150,38 @@ int change_service_parse(struct policy_service *s, const struct policy_values *v
 	return 0;
 }
 
+#define RATE_MAX 100000u
+
+int change_service_rate(struct policy_service *s, const char *rate, struct xerr *e)
+{
+	static const char *const units[] = { "second", "minute", "hour", "day" };
+	const char *slash = strchr(rate, '/');
+	char digits[16];
+	unsigned long n;
+	char *stop;
+
+	if (!slash || (size_t)(slash - rate) >= sizeof(digits) || slash == rate)
+		goto bad;
+	snprintf(digits, sizeof(digits), "%.*s", (int)(slash - rate), rate);
+	if (digits[0] < '1' || digits[0] > '9')
+		goto bad;
+	n = strtoul(digits, &stop, 10);
+	if (*stop || n > RATE_MAX)
+		goto bad;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(slash + 1, units[i]))
+			continue;
+		s->rate = (unsigned)n;
+		snprintf(s->rate_unit, sizeof(s->rate_unit), "%s", units[i]);
+		return 0;
+	}
+bad:
+	xerr_set(e, XNFT_EXIT_FINDINGS, "--rate '%s': expected N/UNIT, N from 1 to %u and UNIT "
+		 "second, minute, hour or day", rate, RATE_MAX);
+	return xerr_hint(e, "like --rate 20/minute: each source may open 20 new connections a "
+			 "minute (20 at once), the rest are dropped");
+}
+
 static unsigned hi_of(const struct policy_service *s)
 {
 	return s->port_hi ? s->port_hi : s->port;
@@ -181,11 +213,16 @@ int change_allow(struct policy_values *v, const struct policy_service *s, struct
 				 "--wg-port N");
 	}
 	for (size_t i = 0; i < v->n_services; i++) {
-		if (!overlaps(&v->services[i], s))
+		const struct policy_service *o = &v->services[i];
+
+		if (!overlaps(o, s))
 			continue;
 		xerr_set(e, XNFT_EXIT_FINDINGS, "refused: %s/%u%s is already open as '%s'",
 			 s->proto, s->port, s->from[0] ? " from that source" : " to mesh peers",
-			 v->services[i].name);
+			 o->name);
+		if (o->rate != s->rate || strcmp(o->rate_unit, s->rate_unit))
+			return xerr_hint(e, "to change its rate, xnft deny it, then xnft allow it "
+					 "again with the new --rate (or without, for no limit)");
 		return xerr_hint(e, "nothing to change; xnft services lists what is open");
 	}
 	if (v->n_services >= POLICY_MAX_LIST)

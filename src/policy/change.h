@@ -22,6 +22,12 @@
 int change_service_parse(struct policy_service *s, const struct policy_values *v,
 			 const char *what, const char *from, const char *name, struct xerr *e);
 
+/*
+ * --rate N/UNIT: at most N new connections per UNIT (second, minute, hour,
+ * day) from each source, with a burst of N; the rest are dropped.
+ */
+int change_service_rate(struct policy_service *s, const char *rate, struct xerr *e);
+
 /* Add s to v's services; refuses SSH, the WireGuard port, a duplicate. */
 int change_allow(struct policy_values *v, const struct policy_service *s, struct xerr *e);
 

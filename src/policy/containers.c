@@ -5,12 +5,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/fdio.h"
+#include "policy/values.h"
 
 struct container_manager {
 	const char *name;
@@ -65,7 +67,8 @@ static int read_forward(const char *path, char **text, struct xerr *e)
 }
 
 /* text with each selected manager's rule enabled (malloc'd); NULL when out of memory. */
-static char *enable_rules(char *text, unsigned mask, const char *path, struct xerr *e)
+static char *enable_rules(char *text, unsigned mask, const char *path, const char *by,
+			  struct xerr *e)
 {
 	size_t cap = strlen(text) + NMANAGERS * 200 + 1;
 	char *out = malloc(cap), *drop = strstr(text, "XNFT-FWD-DROP"), *line;
@@ -95,8 +98,8 @@ static char *enable_rules(char *text, unsigned mask, const char *path, struct xe
 		if (!(mask & (1u << i)) || strstr(text, find))
 			continue;
 		snprintf(out + strlen(out), cap - strlen(out), "\t\t%s counter accept comment "
-			 "\"forward: %s to the internet (xnft init --containers %s)\"\n", find,
-			 managers[i].what, managers[i].name);
+			 "\"forward: %s to the internet (%s %s)\"\n", find, managers[i].what, by,
+			 managers[i].name);
 	}
 	snprintf(out + strlen(out), cap - strlen(out), "%s", line);
 	return out;
@@ -114,7 +117,7 @@ int policy_containers_write(const char *dir, unsigned mask, struct xerr *e)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if (read_forward(path, &text, e))
 		return -1;
-	out = enable_rules(text, mask, path, e);
+	out = enable_rules(text, mask, path, "xnft init --containers", e);
 	free(text);
 	if (!out)
 		return -1;
@@ -127,4 +130,111 @@ int policy_containers_write(const char *dir, unsigned mask, struct xerr *e)
 		unlink(tmp);
 	free(out);
 	return rc;
+}
+
+size_t policy_containers_count(void)
+{
+	return NMANAGERS;
+}
+
+const char *policy_containers_name(size_t i)
+{
+	return i < NMANAGERS ? managers[i].name : NULL;
+}
+
+const char *policy_containers_bridge(size_t i)
+{
+	return i < NMANAGERS ? managers[i].bridge : NULL;
+}
+
+/* The first rule line (not a comment) in text that lets bridge br out, or NULL. */
+static char *enabled_rule(char *text, const char *br)
+{
+	char needle[64];
+
+	snprintf(needle, sizeof(needle), "iifname \"%s\" oifname $WAN_IF ct state new", br);
+	for (char *hit = strstr(text, needle); hit; hit = strstr(hit + 1, needle)) {
+		char *p = hit;
+
+		while (p > text && (p[-1] == ' ' || p[-1] == '\t'))
+			p--;
+		if (p == text || p[-1] == '\n')
+			return hit;
+	}
+	return NULL;
+}
+
+unsigned policy_containers_enabled(const char *text)
+{
+	unsigned mask = 0;
+
+	for (size_t i = 0; i < NMANAGERS; i++)
+		if (enabled_rule((char *)text, managers[i].bridge))
+			mask |= 1u << i;
+	return mask;
+}
+
+/* The example line as the policy ships it, once enabled: put its "# " back. */
+static bool is_shipped_example(const char *rule, size_t len)
+{
+	return memmem(rule, len, "comment \"forward: containers to the internet\"", 45) ||
+	       memmem(rule, len, "comment \"forward: LXD containers to the internet\"", 49);
+}
+
+/* Disable every rule line of bridge br in text (in place; text only shrinks or gains "# "). */
+static char *disable_rule(char *text, const char *br)
+{
+	char *hit;
+
+	while ((hit = enabled_rule(text, br)) != NULL) {
+		char *end = strchr(hit, '\n'), *start = hit, *out;
+		size_t len = end ? (size_t)(end - hit) : strlen(hit), size = strlen(text) + 3;
+
+		while (start > text && start[-1] != '\n')
+			start--;
+		out = malloc(size);
+		if (!out)
+			return free(text), NULL;
+		if (is_shipped_example(hit, len))   /* the "# " goes back in front of it */
+			snprintf(out, size, "%.*s# %s", (int)(hit - text), text, hit);
+		else                                /* the whole line goes */
+			snprintf(out, size, "%.*s%s", (int)(start - text), text, end ? end + 1 : "");
+		free(text);
+		text = out;
+	}
+	return text;
+}
+
+static struct policy_tree_file *forward_file(struct policy_tree *t, struct xerr *e)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (!strcmp(t->f[i].rel, POLICY_FORWARD_FILE) && t->f[i].new)
+			return &t->f[i];
+	xerr_set(e, XNFT_EXIT_USAGE, "%s/%s: the tree has no forward chain file", t->dir,
+		 POLICY_FORWARD_FILE);
+	return xerr_hint(e, "xnft init writes it; a tree without it takes hand-written forward "
+			 "rules"), NULL;
+}
+
+int policy_containers_change(struct policy_tree *t, unsigned add, unsigned del, struct xerr *e)
+{
+	struct policy_tree_file *f = forward_file(t, e);
+	char *text, *out;
+
+	if (!f)
+		return -1;
+	text = strdup(f->new);
+	for (size_t i = 0; text && i < NMANAGERS; i++)
+		if (del & (1u << i))
+			text = disable_rule(text, managers[i].bridge);
+	if (!text)
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	out = add ? enable_rules(text, add, f->rel, "xnft containers add", e) : text;
+	if (out != text)
+		free(text);
+	if (!out)
+		return -1;
+	free(f->new);
+	f->new = out;
+	return 0;
 }

@@ -21,4 +21,22 @@ int policy_containers_add(unsigned *mask, const char *name, struct xerr *e);
 /* Enable the bridge rules of every manager in mask in DIR's forward chain. */
 int policy_containers_write(const char *dir, unsigned mask, struct xerr *e);
 
+/* The managers xnft knows: name and bridge of the i-th, 0 <= i < count. */
+size_t policy_containers_count(void);
+const char *policy_containers_name(size_t i);
+const char *policy_containers_bridge(size_t i);
+
+/* The managers whose bridge rule is enabled (a rule line, not a comment) in text, as a mask. */
+unsigned policy_containers_enabled(const char *text);
+
+struct policy_tree;
+
+/*
+ * The day-two change (xnft containers add|del): in the rendered forward file
+ * of t, enable the bridge rules of the managers in add and disable those in
+ * del. Disabling comments the shipped example line out again and removes a
+ * rule xnft or a person added for that bridge.
+ */
+int policy_containers_change(struct policy_tree *t, unsigned add, unsigned del, struct xerr *e);
+
 #endif

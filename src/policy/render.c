@@ -6,6 +6,7 @@
  */
 #include "policy/render.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -555,6 +556,8 @@ struct render_ctx {
 	bool existing;        /* re-rendering a tree on disk, not the shipped text */
 	bool in_services;     /* just after the services marker: owned rules follow */
 	bool in_region;       /* inside a switchable region (MK_REGION) */
+	char cont[1024];      /* the further lines of the rated service just read */
+	size_t cont_pos;      /* how much of cont the lines after it matched */
 	struct policy_values *read;   /* reading values back instead of rendering */
 	unsigned *seen;
 };
@@ -924,9 +927,56 @@ static int render_bogon(struct render_ctx *c, const struct line *l, const struct
 	return 0;
 }
 
+/*
+ * The idle time after which a source's bucket is forgotten: one UNIT (a
+ * bucket of burst N refills in that time, so forgetting it then changes
+ * nothing), at least a minute (fewer entries come and go).
+ */
+static const char *rate_timeout(const char *unit)
+{
+	if (!strcmp(unit, "hour"))
+		return "1h";
+	if (!strcmp(unit, "day"))
+		return "1d";
+	return "1m";
+}
+
+/* A meter's name: unique per service rule, from its protocol, ports, source and family. */
+static void meter_name(const struct policy_service *s, bool six, char *buf, size_t size)
+{
+	size_t n;
+
+	n = (size_t)snprintf(buf, size, "svc%c_%s_%u", six ? '6' : '4', s->proto, s->port);
+	if (s->port_hi && n < size)
+		n += (size_t)snprintf(buf + n, size - n, "_%u", s->port_hi);
+	for (const char *f = s->from; *f && n + 2 < size; f++) {
+		if (f == s->from)
+			buf[n++] = '_';
+		buf[n++] = isalnum((unsigned char)*f) ? *f : '_';
+	}
+	if (n < size)
+		buf[n] = '\0';
+}
+
+/* The per-source accept of a rated service for one family, appended to b. */
+static void format_rated_accept(struct strbuf *b, const struct policy_service *s, bool six,
+				const char *match, const char *why)
+{
+	char meter[128];
+
+	meter_name(s, six, meter, sizeof(meter));
+	strbuf_addf(b, "%s ct state new meter %s size 65536 { %s saddr timeout %s limit rate "
+		      "%u/%s burst %u packets } counter accept comment \"service: %s%s (mesh-only%s, "
+		      "per-source %u/%s)\"", match, meter, six ? "ip6" : "ip",
+		      rate_timeout(s->rate_unit), s->rate, s->rate_unit, s->rate, s->name,
+		      six && !s->from[0] ? " over IPv6" : "", why, s->rate, s->rate_unit);
+}
+
 int policy_format_service(const struct policy_service *s, char *buf, size_t size)
 {
-	char ports[16], from[80] = "", why[80] = "";
+	char ports[16], match[128], why[80] = "";
+	struct strbuf b = { 0 };
+	bool six = strchr(s->from, ':') != NULL;
 	int n;
 
 	if (s->port_hi)
@@ -934,24 +984,59 @@ int policy_format_service(const struct policy_service *s, char *buf, size_t size
 	else
 		snprintf(ports, sizeof(ports), "%u", s->port);
 	if (s->from[0]) {
-		snprintf(from, sizeof(from), "%s saddr %s ", strchr(s->from, ':') ? "ip6" : "ip",
-			 s->from);
+		snprintf(match, sizeof(match), "%s saddr %s %s dport %s", six ? "ip6" : "ip",
+			 s->from, s->proto, ports);
 		snprintf(why, sizeof(why), ", from %s", s->from);
+	} else {
+		snprintf(match, sizeof(match), "%s dport %s", s->proto, ports);
 	}
-	n = snprintf(buf, size, "%s%s dport %s ct state new counter accept comment \"service: %s "
-		     "(mesh-only%s)\"", from, s->proto, ports, s->name, why);
-	return n < 0 || (size_t)n >= size ? -1 : n;
+	if (!s->rate) {
+		n = snprintf(buf, size, "%s ct state new counter accept comment \"service: %s "
+			     "(mesh-only%s)\"", match, s->name, why);
+		return n < 0 || (size_t)n >= size ? -1 : n;
+	}
+	if (!s->from[0] || !six)
+		format_rated_accept(&b, s, false, match, why);
+	if (!s->from[0])
+		strbuf_add(&b, "\n", 1);
+	if (!s->from[0] || six)
+		format_rated_accept(&b, s, true, match, why);
+	strbuf_addf(&b, "\n%s ct state new counter drop comment \"service: %s over the "
+		      "per-source rate (mesh-only%s)\"", match, s->name, why);
+	n = !b.oom && b.s && b.len < size ? snprintf(buf, size, "%s", b.s) : -1;
+	strbuf_free(&b);
+	return n;
+}
+
+/* The rate of a rated service's first line: the token after `limit rate`, "N/UNIT". */
+static void rate_from_tokens(char **tok, size_t n, struct policy_service *svc)
+{
+	for (size_t k = 0; k + 1 < n; k++) {
+		char *slash, *stop;
+
+		if (strcmp(tok[k], "rate") || !(slash = strchr(tok[k + 1], '/')))
+			continue;
+		svc->rate = (unsigned)strtoul(tok[k + 1], &stop, 10);
+		if (stop != slash || strlen(slash + 1) >= sizeof(svc->rate_unit))
+			svc->rate = 0;
+		else
+			snprintf(svc->rate_unit, sizeof(svc->rate_unit), "%s", slash + 1);
+		return;
+	}
 }
 
 /*
  * A rule line a previous render wrote after the services marker: parsed
  * back, and owned only when rendering it again gives the very same bytes.
+ * A rated service's further lines are kept in c->cont, to be matched by
+ * the lines that follow (service_continuation).
  */
-static bool service_from_line(const struct line *l, struct policy_service *svc)
+static bool service_from_line(struct render_ctx *c, const struct line *l,
+			      struct policy_service *svc)
 {
-	const char *end = l->s + l->len, *p = skip_blank(l->s, end);
-	char buf[512], again[512], *tok[16], *save = NULL, *t, *dash;
-	size_t n = 0, i = 0, len = (size_t)(end - p);
+	const char *end = l->s + l->len, *p = skip_blank(l->s, end), *nl;
+	char buf[512], again[1024], *tok[48], *save = NULL, *t, *dash;
+	size_t n = 0, i = 0, k, len = (size_t)(end - p);
 
 	while (len && is_blank(p[len - 1]))
 		len--;
@@ -960,38 +1045,78 @@ static bool service_from_line(const struct line *l, struct policy_service *svc)
 	memcpy(buf, p, len);
 	buf[len] = '\0';
 	memset(svc, 0, sizeof(*svc));
-	for (t = strtok_r(buf, " ", &save); t && n < 16; t = strtok_r(NULL, " ", &save))
+	for (t = strtok_r(buf, " ", &save); t && n < 48; t = strtok_r(NULL, " ", &save))
 		tok[n++] = t;
 	if (n > 3 && (!strcmp(tok[0], "ip") || !strcmp(tok[0], "ip6")) && !strcmp(tok[1], "saddr")) {
 		snprintf(svc->from, sizeof(svc->from), "%s", tok[2]);
 		i = 3;
 	}
-	if (i + 11 > n || strlen(tok[i]) >= sizeof(svc->proto) || strcmp(tok[i + 9], "\"service:"))
+	for (k = i; k + 1 < n && strcmp(tok[k], "\"service:"); k++)
+		;
+	if (i + 3 > n || k + 1 >= n || strlen(tok[i]) >= sizeof(svc->proto))
 		return false;
 	snprintf(svc->proto, sizeof(svc->proto), "%s", tok[i]);
 	svc->port = (unsigned)strtoul(tok[i + 2], &dash, 10);
 	if (*dash == '-')
 		svc->port_hi = (unsigned)strtoul(dash + 1, NULL, 10);
-	snprintf(svc->name, sizeof(svc->name), "%s", tok[i + 10]);
+	snprintf(svc->name, sizeof(svc->name), "%s", tok[k + 1]);
+	rate_from_tokens(tok, k, svc);
 	if (policy_format_service(svc, again, sizeof(again)) < 0)
 		return false;
-	return strlen(again) == len && !memcmp(again, p, len);
+	nl = strchr(again, '\n');
+	if ((nl ? (size_t)(nl - again) : strlen(again)) != len || memcmp(again, p, len))
+		return false;
+	snprintf(c->cont, sizeof(c->cont), "%s", nl ? nl + 1 : "");
+	c->cont_pos = 0;
+	return true;
+}
+
+/* Is l the next further line of the rated service just read? Consumes it if so. */
+static bool service_continuation(struct render_ctx *c, const struct line *l)
+{
+	const char *end = l->s + l->len, *p = skip_blank(l->s, end);
+	const char *want = c->cont + c->cont_pos, *nl = strchr(want, '\n');
+	size_t len = (size_t)(end - p), wlen = nl ? (size_t)(nl - want) : strlen(want);
+
+	while (len && is_blank(p[len - 1]))
+		len--;
+	if (!wlen || wlen != len || memcmp(want, p, len)) {
+		c->cont[0] = '\0';
+		c->cont_pos = 0;
+		return false;
+	}
+	c->cont_pos += wlen + (nl ? 1 : 0);
+	return true;
+}
+
+/* 1: l is a rule a previous render wrote (*svc filled), 2: a further line of one, 0: neither. */
+static int owned_service_line(struct render_ctx *c, const struct line *l,
+			      struct policy_service *svc)
+{
+	if (!c->in_services)
+		return 0;
+	if (service_continuation(c, l))
+		return 2;
+	return service_from_line(c, l, svc) ? 1 : 0;
 }
 
 static int render_services(struct render_ctx *c, const struct line *l, const struct marker *m)
 {
 	const char *indent_end = skip_blank(l->s, l->s + l->len);
-	char rule[512];
+	char rules[1024];
 
 	if (indent_end != l->s + l->marker)
 		return internal(c, l, "'# xnft-init: %s' must be alone on its line", m->key);
 	out_add(c, l->s, l->len);
 	for (size_t i = 0; i < c->v->n_services; i++) {
-		if (policy_format_service(&c->v->services[i], rule, sizeof(rule)) < 0)
+		if (policy_format_service(&c->v->services[i], rules, sizeof(rules)) < 0)
 			return internal(c, l, "service rule too long");
-		out_str(c, "\n");
-		out_add(c, l->s, (size_t)(indent_end - l->s));
-		out_str(c, rule);
+		for (char *r = rules, *nl; r; r = nl ? nl + 1 : NULL) {
+			nl = strchr(r, '\n');
+			out_str(c, "\n");
+			out_add(c, l->s, (size_t)(indent_end - l->s));
+			out_add(c, r, nl ? (size_t)(nl - r) : strlen(r));
+		}
 	}
 	c->in_services = c->existing;
 	return 0;
@@ -1139,7 +1264,7 @@ static int render_one(struct render_ctx *c, struct line *l, void *arg)
 	const char *text_end = arg;
 	struct policy_service old;
 
-	if (c->in_services && service_from_line(l, &old))
+	if (owned_service_line(c, l, &old))
 		return 0;   /* an owned rule of the previous render: replaced above */
 	c->in_services = false;
 	c->in_region = c->in_region && !ends_region(l);
@@ -1294,9 +1419,12 @@ static int read_one(struct render_ctx *c, struct line *l, void *arg)
 	int r;
 
 	(void)arg;
-	if (c->in_services && service_from_line(l, &svc)) {
+	switch (owned_service_line(c, l, &svc)) {
+	case 1:
 		if (c->read->n_services < POLICY_MAX_LIST)
 			c->read->services[c->read->n_services++] = svc;
+		return 0;
+	case 2:
 		return 0;
 	}
 	c->in_services = false;

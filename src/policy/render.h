@@ -22,6 +22,8 @@ struct policy_service {
 	unsigned port_hi;  /* last port of a range port-port_hi; 0: the one port */
 	char from[48];     /* a source prefix inside the mesh; "": every mesh peer */
 	char name[64];
+	unsigned rate;     /* --rate N/UNIT: new connections per source; 0: no limit */
+	char rate_unit[8]; /* "second", "minute", "hour" or "day" */
 };
 
 struct policy_values {
@@ -141,7 +143,12 @@ const char *policy_marker_key(size_t i, const char **file);
  */
 bool policy_marker_optional(size_t i);
 
-/* The rule line (no indent) render writes for s; -1 when it does not fit. */
+/*
+ * The rule lines (no indent, '\n' between them) render writes for s; -1
+ * when they do not fit. One accept rule; with a rate, one per-source meter
+ * accept per address family the source can have, then the drop of what is
+ * over the rate.
+ */
 int policy_format_service(const struct policy_service *s, char *buf, size_t size);
 
 /*

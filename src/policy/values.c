@@ -107,6 +107,9 @@ int policy_tree_open(struct policy_tree *t, const char *dir, bool lock, struct x
 		return xerr_hint(e, "give the policy directory xnft init wrote, or create one with "
 				 "xnft init DIR");
 	}
+	/* absolute: the staged copy links to the tree's files from another directory */
+	if (!realpath(dir, t->dir))
+		return xerr_set(e, XNFT_EXIT_USAGE, "%s: %s", dir, strerror(errno));
 	if (lock && take_lock(t, e) < 0)
 		return -1;
 	for (const struct embedded_file *f = embedded_policy; f->path; f++) {

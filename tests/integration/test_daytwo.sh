@@ -10,6 +10,9 @@ require_root
 
 FIX=$(dirname "$0")/fixtures_daytwo
 T=$(tmpdir) || exit 1
+# xnft stages changed trees under TMPDIR: a private one, so the check that
+# none is left behind sees this test's stages only, not another process's.
+mkdir "$T/tmp" && export TMPDIR=$T/tmp
 
 # x ARGS...: xnft with stdout+stderr in OUT and the exit status in RC; a
 # sanitizer report or a death by signal is a failure of its own.
@@ -130,7 +133,7 @@ check "services --known --json lists https as tcp/443" \
 check "services --json lists the SSH rules with file and line" \
 	jq -e '.open | map(select(.comment | startswith("service: SSH"))) | length == 2 and (.[0].line > 0)' \
 	<<<"$("$XNFT" services -p "$D" --json)"
-check_eq "no stage directory is left behind" "" "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'xnft-stage.*' -newer "$T/fresh.orig" 2>/dev/null)"
+check_eq "no stage directory is left behind" "" "$(find "$TMPDIR" -maxdepth 1 -name 'xnft-stage.*' 2>/dev/null)"
 
 # --- refusals: exit 1, a reason, nothing written --------------------------------
 refused() {
@@ -256,5 +259,11 @@ x exposure "$T/fresh" --from wg0
 check_eq "exposure --from wg0 (named by the policy): no warning" 0 "$(printf '%s\n' "$OUT" | grep -c warning)"
 x trace "$T/fresh" iif ens9 ip saddr 8.8.8.8 tcp dport 22 ct state new
 check_match "trace iif an interface the policy never names warns" "no rule of the policy names interface 'ens9'" "$OUT"
+
+# A tree given by a relative path: the staged copy still finds its files.
+cp -a "$T/fresh" "$T/relative"
+OUT=$(cd "$T" && "$XNFT" allow https -p relative --dry-run 2>&1)
+check_eq "allow -p RELATIVE-DIR --dry-run exits 0" 0 "$?"
+check_match "... and proves the changed tree" "intents: [0-9]+ of [0-9]+ hold" "$OUT"
 
 finish

@@ -15,6 +15,7 @@
 
 #include "policy/catalog.h"
 #include "policy/change.h"
+#include "policy/tempadmin.h"
 #include "policy/wgconf.h"
 
 static struct policy_values *mesh_values(void)
@@ -132,6 +133,99 @@ static void test_admin_and_sets(void **s)
 	free(v);
 }
 
+static void test_rate(void **s)
+{
+	struct policy_values *v = mesh_values();
+	struct policy_service svc;
+	struct xerr e;
+
+	(void)s;
+	assert_int_equal(change_service_parse(&svc, v, "https", NULL, NULL, &e), 0);
+	assert_int_equal(change_service_rate(&svc, "20/minute", &e), 0);
+	assert_int_equal(svc.rate, 20);
+	assert_string_equal(svc.rate_unit, "minute");
+	refused(change_service_rate(&svc, "0/minute", &e), &e, "--rate");
+	refused(change_service_rate(&svc, "20/week", &e), &e, "second, minute, hour or day");
+	refused(change_service_rate(&svc, "20", &e), &e, "N/UNIT");
+	refused(change_service_rate(&svc, "/minute", &e), &e, "N/UNIT");
+	refused(change_service_rate(&svc, "+5/second", &e), &e, "N/UNIT");
+	refused(change_service_rate(&svc, "100001/second", &e), &e, "100000");
+	assert_int_equal(change_service_rate(&svc, "20/minute", &e), 0);
+	assert_int_equal(change_allow(v, &svc, &e), 0);
+	assert_int_equal(change_service_parse(&svc, v, "https", NULL, NULL, &e), 0);
+	refused(change_allow(v, &svc, &e), &e, "already open");
+	assert_non_null(strstr(e.hint, "to change its rate"));
+	free(v);
+}
+
+/* What render writes for v's services, read back: the same services, rendered again the same. */
+static void test_rate_round_trip(void **s)
+{
+	struct policy_values *v = mesh_values(), *back = calloc(1, sizeof(*back));
+	const char *path = "rules/40-services.nft";
+	struct policy_service svc;
+	unsigned seen[32] = { 0 };
+	char *text = NULL, *again = NULL;
+	struct xerr e;
+
+	(void)s;
+	assert_non_null(back);
+	assert_int_equal(change_service_parse(&svc, v, "https", NULL, NULL, &e), 0);
+	assert_int_equal(change_service_rate(&svc, "20/minute", &e), 0);
+	assert_int_equal(change_allow(v, &svc, &e), 0);
+	assert_int_equal(change_service_parse(&svc, v, "tcp/8000-8010", "fd10::7", "api", &e), 0);
+	assert_int_equal(change_service_rate(&svc, "3/hour", &e), 0);
+	assert_int_equal(change_allow(v, &svc, &e), 0);
+	assert_int_equal(change_service_parse(&svc, v, "dns", NULL, NULL, &e), 0);
+	assert_int_equal(change_allow(v, &svc, &e), 0);
+	assert_int_equal(policy_render_file(v, path, &text, &e), 0);
+	assert_non_null(strstr(text, "meter svc4_tcp_443 size 65536 { ip saddr timeout 1m limit "
+			       "rate 20/minute burst 20 packets } counter accept"));
+	assert_non_null(strstr(text, "meter svc6_tcp_443 "));
+	assert_non_null(strstr(text, "tcp dport 443 ct state new counter drop comment \"service: "
+			       "https over the per-source rate (mesh-only)\""));
+	assert_non_null(strstr(text, "ip6 saddr fd10::7/128 tcp dport 8000-8010 ct state new meter "
+			       "svc6_tcp_8000_8010_fd10__7_128 size 65536 { ip6 saddr timeout 1h"));
+	assert_null(strstr(text, "svc4_tcp_8000"));   /* an IPv6 source needs no IPv4 meter */
+	assert_int_equal(policy_read_text(back, path, text, strlen(text), seen, &e), 0);
+	assert_int_equal(back->n_services, 3);
+	assert_int_equal(back->services[0].rate, 20);
+	assert_string_equal(back->services[0].rate_unit, "minute");
+	assert_int_equal(back->services[1].rate, 3);
+	assert_string_equal(back->services[1].from, "fd10::7/128");
+	assert_int_equal(back->services[2].rate, 0);
+	back->log_nflog = false;
+	memcpy(back->mesh4, v->mesh4, sizeof(v->mesh4));
+	back->n_mesh4 = v->n_mesh4;
+	back->ssh_port = v->ssh_port;
+	back->wg_port = v->wg_port;
+	memcpy(back->wan_if, v->wan_if, sizeof(v->wan_if));
+	memcpy(back->mesh_if, v->mesh_if, sizeof(v->mesh_if));
+	assert_int_equal(policy_render_existing(back, path, text, strlen(text), &again, &e), 0);
+	assert_string_equal(again, text);
+	free(again);
+	free(text);
+	free(back);
+	free(v);
+}
+
+static void test_for(void **s)
+{
+	unsigned secs = 0;
+	struct xerr e;
+
+	(void)s;
+	assert_int_equal(tempadmin_parse_for("2h", &secs, &e), 0);
+	assert_int_equal(secs, 7200);
+	assert_int_equal(tempadmin_parse_for("1h30m", &secs, &e), 0);
+	assert_int_equal(secs, 5400);
+	assert_int_equal(tempadmin_parse_for("30d", &secs, &e), 0);
+	refused(tempadmin_parse_for("31d", &secs, &e), &e, "30 days");
+	refused(tempadmin_parse_for("0s", &secs, &e), &e, "at least 1s");
+	refused(tempadmin_parse_for("1500ms", &secs, &e), &e, "whole seconds");
+	refused(tempadmin_parse_for("soon", &secs, &e), &e, "not a duration");
+}
+
 static void test_catalog(void **s)
 {
 	(void)s;
@@ -181,6 +275,9 @@ int main(void)
 		cmocka_unit_test(test_service_parse),
 		cmocka_unit_test(test_allow_deny),
 		cmocka_unit_test(test_admin_and_sets),
+		cmocka_unit_test(test_rate),
+		cmocka_unit_test(test_rate_round_trip),
+		cmocka_unit_test(test_for),
 		cmocka_unit_test(test_catalog),
 		cmocka_unit_test(test_wgconf),
 	};

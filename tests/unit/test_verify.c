@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "analyze/analysis.h"
 #include "analyze/diff.h"
 #include "analyze/verify.h"
 #include "core/policy_load.h"
@@ -192,6 +193,66 @@ static void test_ssh_open_to_internet(void **state)
 	free(json);
 }
 
+/* The listing with set ADMIN_ALLOWLIST's flags and elements replaced (JSON texts). */
+static char *with_admin_set(const char *flags, const char *elems)
+{
+	char *text = policy_json(), *out;
+	json_error_t err;
+	json_t *root = json_loads(text, 0, &err), *x;
+	size_t i;
+	bool found = false;
+
+	free(text);
+	assert_non_null(root);
+	json_array_foreach(json_object_get(root, "nftables"), i, x) {
+		json_t *s = json_object_get(x, "set");
+
+		if (!s || strcmp(json_string_value(json_object_get(s, "name")), "ADMIN_ALLOWLIST"))
+			continue;
+		json_object_set_new(s, "flags", json_loads(flags, 0, &err));
+		json_object_set_new(s, "elem", json_loads(elems, 0, &err));
+		found = true;
+	}
+	assert_true(found);
+	out = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	return out;
+}
+
+/*
+ * ADMIN_ALLOWLIST is an interval set with timeouts (for xnft admin add
+ * --for): its listed elements, a temporary one included, are what it holds,
+ * so the intents about the allowlist hold and the temporary admin gets in.
+ * A hash set with timeouts (a ban set) is filled at run time instead: the
+ * same intents then fail, since any source might be in it.
+ */
+static void test_timeout_sets(void **state)
+{
+	const char *intents =
+		"expect accept iifname $WAN_IF ip saddr 8.8.4.4 tcp dport $SSH_PORT ct state new\n"
+		"expect drop iifname $WAN_IF ip saddr 9.9.9.9 tcp dport $SSH_PORT ct state new\n";
+	const char *temp = "[{\"elem\": {\"val\": \"8.8.4.4\", \"timeout\": 3, \"expires\": 2}}]";
+	char *listed = with_admin_set("[\"interval\", \"timeout\"]", temp);
+	char *hashed = with_admin_set("[\"timeout\"]", temp);
+	struct run r;
+	struct xerr e;
+
+	(void)state;
+	xerr_clear(&e);
+	assert_int_equal(run_verify(&r, listed, intents, &e), 0);
+	assert_int_equal(r.vr.held, 2);
+	run_free(&r);
+	assert_int_equal(run_verify(&r, listed, NULL, &e), 0);
+	assert_int_equal(r.vr.violated, 0);
+	run_free(&r);
+	assert_int_equal(run_verify(&r, hashed, intents, &e), 0);
+	assert_int_equal(r.vr.held, 1);   /* 8.8.4.4 gets in; 9.9.9.9 might be in the set */
+	assert_false(r.vr.items[1].holds);
+	run_free(&r);
+	free(listed);
+	free(hashed);
+}
+
 static void test_accept_violated(void **state)
 {
 	const char *intents =
@@ -244,6 +305,62 @@ static void test_drop_needs_every_choice(void **state)
 	}
 	run_free(&r);
 	free(json);
+}
+
+/* The lines of two diffs are the same, in the same order. */
+static void same_diff(const struct diff_result *x, const struct diff_result *y)
+{
+	assert_int_equal(x->changed, y->changed);
+	for (int p = 0; p < SX__NPATHS; p++)
+		for (int k = 0; k < DIFF__NKINDS; k++) {
+			const struct ds_lines *a = &x->lines[p][k], *b = &y->lines[p][k];
+
+			assert_int_equal(a->n, b->n);
+			for (size_t i = 0; i < a->n; i++) {
+				assert_string_equal(a->v[i].iface, b->v[i].iface);
+				assert_string_equal(a->v[i].text, b->v[i].text);
+			}
+		}
+}
+
+/*
+ * A change under review (the day-two commands): the check's engine, made
+ * over both rulesets, gives the diff xnft diff gives, and the intents the
+ * check proves alone.
+ */
+static void test_analysis_of_change(void **state)
+{
+	const char *rule = "[{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": \"tcp\","
+			   " \"field\": \"dport\"}}, \"right\": 5432}}, {\"accept\": null}]";
+	char *a = policy_json(), *b = with_rule("services", rule, false);
+	struct ruleset *ra = load(a), *rb = load(b);
+	struct analysis_request q = { POLICY_DIR, rb, false, false, ra };
+	struct analysis alone, change;
+	struct diff_result d;
+	struct xerr e;
+
+	(void)state;
+	xerr_clear(&e);
+	assert_int_equal(diff_compute(ra, rb, &d, &e), 0);
+	assert_int_equal(analysis_run(&q, &change, &e), 0);
+	assert_true(change.have_diff);
+	same_diff(&d, &change.diff);
+	q.diff_from = NULL;
+	assert_int_equal(analysis_run(&q, &alone, &e), 0);
+	assert_false(alone.have_diff);
+	assert_true(alone.have_intents && change.have_intents);
+	assert_int_equal(change.intents.n, alone.intents.n);
+	assert_int_equal(change.intents.held, alone.intents.held);
+	assert_int_equal(change.intents.violated, alone.intents.violated);
+	for (size_t i = 0; i < alone.intents.n; i++)
+		assert_int_equal(change.intents.items[i].holds, alone.intents.items[i].holds);
+	analysis_free(&alone);
+	analysis_free(&change);
+	diff_free(&d);
+	ruleset_free(ra);
+	ruleset_free(rb);
+	free(a);
+	free(b);
 }
 
 static void test_intent_errors(void **state)
@@ -311,6 +428,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_policy_holds),
 		cmocka_unit_test(test_ssh_open_to_internet),
+		cmocka_unit_test(test_timeout_sets),
+		cmocka_unit_test(test_analysis_of_change),
 		cmocka_unit_test(test_accept_violated),
 		cmocka_unit_test(test_drop_needs_every_choice),
 		cmocka_unit_test(test_intent_errors),
