@@ -39,7 +39,6 @@ struct engine {
 	size_t nown;
 	bool marks;               /* the ruleset rewrites meta mark: no local redundancy */
 	bool pure;                /* no rule does more than decide: whole runs can judge */
-	bool misses;              /* a rule can end on a missed map lookup: cells only */
 	struct rs_set **opened;   /* empty sets made "filled at run time" for the run */
 	size_t nopened;
 };
@@ -235,34 +234,30 @@ static void shadowed(struct lint_ctx *x, const struct engine *g, const struct sx
 }
 
 /*
- * The engine runs the IP paths (input, forward, output) through ip, ip6,
- * inet and netdev tables. An arp or bridge chain is not on them: its rules
- * get no reach there, which says nothing about the ARP requests and bridged
- * frames that do reach them (their counters count). Those get the cells walk.
+ * Whether the engine's results say anything of rule r: the engine runs
+ * the IP paths (input, forward, output) through ip, ip6, inet and netdev
+ * tables. An arp or bridge chain is not on them, nor is a dormant table's:
+ * its rules get no reach there, which says nothing about the ARP requests
+ * and bridged frames that do reach them (their counters count). Those get
+ * the cells walk.
  */
-static bool engine_models(const struct rs_chain *c)
+static const struct sx_rule_info *engine_info(const struct engine *g, const struct rs_rule *r)
 {
-	switch (c->table->family) {
-	case RS_FAM_IP:
-	case RS_FAM_IP6:
-	case RS_FAM_INET:
-	case RS_FAM_NETDEV:
-		return true;
-	default:
-		return false;
-	}
+	const struct sx_rule_info *s = sx_rule(g->res, r);
+
+	return s && s->modelled ? s : NULL;
 }
 
 static void shadow_rule(struct lint_ctx *x, const struct engine *g, struct lint_rinfo *ri)
 {
-	const struct sx_rule_info *s = sx_rule(g->res, ri->r);
+	const struct sx_rule_info *s = engine_info(g, ri->r);
 
-	if (!engine_models(ri->r->chain) || g->misses) {
+	if (!s) {
 		if (!x->incomplete)
 			shadowed_by_cells(x, ri);
 		return;
 	}
-	if (!s || !ri->walked || ri->reported_dead)
+	if (!ri->walked || ri->reported_dead)
 		return;
 	if (!reached(s)) {
 		dead(x, g, ri);
@@ -336,26 +331,6 @@ static bool ruleset_pure(const struct ruleset *rs)
 static bool only_decides(const struct rs_rule *r)
 {
 	return decides(r) && pure(r);
-}
-
-/*
- * Some rule ends early when a map lookup misses. Until the engine's
- * per-rule results say so, its reach sets take such a rule as always
- * applying its verdict, and every rule after it would look dead: lint
- * then trusts only the cells walk, which takes the rule as partial.
- */
-static bool ruleset_may_miss(const struct ruleset *rs)
-{
-	for (size_t t = 0; t < rs->ntables; t++)
-		for (size_t c = 0; c < rs->tables[t]->nchains; c++) {
-			const struct rs_chain *ch = rs->tables[t]->chains[c];
-
-			for (size_t i = 0; i < ch->nrules; i++)
-				for (size_t k = 0; k < ch->rules[i].nitems; k++)
-					if (lint_stmt_may_miss(&ch->rules[i].items[k]))
-						return true;
-		}
-	return false;
 }
 
 static bool rewrites_marks(const struct ruleset *rs)
@@ -508,7 +483,7 @@ static void check_redundant(struct lint_ctx *x, struct engine *g)
 			int rc;
 
 			if (ri->reported_dead || !ri->walked || !only_decides(ri->r) ||
-			    !engine_models(ri->r->chain) || !sx_rule(g->res, ri->r))
+			    !engine_info(g, ri->r))
 				continue;
 			if (clock_mono_ms() - start > REDUNDANCY_SECONDS * 1000) {
 				x->out->unchecked++;
@@ -631,11 +606,10 @@ void lint_check_shadow(struct lint_ctx *x)
 				shadowed_by_cells(x, &x->ch[c].ri[i]);
 		return;
 	}
-	g.misses = ruleset_may_miss(x->rs);
 	for (size_t c = 0; c < x->nch; c++)
 		for (size_t i = 0; i < x->ch[c].c->nrules; i++)
 			shadow_rule(x, &g, &x->ch[c].ri[i]);
-	if (!g.misses && engine_own(x, &g) == 0)
+	if (engine_own(x, &g) == 0)
 		check_redundant(x, &g);
 	engine_stop(&g);
 }

@@ -1675,6 +1675,8 @@ static BDD stateful_cond(struct ctx *c, const struct rs_rule *rule, const struct
 	case RS_ST_XT:
 	case RS_ST_SYNPROXY:
 		return unknown_match(c, rule, s, "not modelled");
+	case RS_ST_TPROXY:   /* no transparent socket ends the rule (construct.h) */
+		return unknown_match(c, rule, s, "whether a transparent socket takes it");
 	default:
 		return bddtrue;
 	}
