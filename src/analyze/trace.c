@@ -279,6 +279,9 @@ static bool chain_sees(const struct tctx *tc, const struct rs_chain *c, enum rs_
 
 	if (!c->base || c->hook != h || c->table->dormant)   /* dormant: not attached */
 		return false;
+	/* an ARP packet meets arp tables (and netdev ones, which see every frame) */
+	if (packet_is_arp(&tc->p) && c->table->family != RS_FAM_NETDEV)
+		return c->table->family == RS_FAM_ARP;
 	switch (c->table->family) {
 	case RS_FAM_INET:
 		return h != RS_HOOK_INGRESS || bound_to(c, tc->p.iif);
@@ -523,6 +526,23 @@ static int route_after_prerouting(struct tctx *tc, enum packet_path *to)
 	return 0;
 }
 
+/*
+ * ARP (arp_rcv, arp_xmit) has two hooks of its own, which the hook numbers
+ * of input and output name: received = [ingress] input, sent = output
+ * [egress]. No prerouting, no routing, no conntrack.
+ */
+static size_t arp_hooks(enum packet_path p, enum rs_hook *h)
+{
+	if (p == PACKET_OUTPUT) {
+		h[0] = RS_HOOK_OUTPUT;
+		h[1] = RS_HOOK_EGRESS;
+	} else {
+		h[0] = RS_HOOK_INGRESS;
+		h[1] = RS_HOOK_INPUT;
+	}
+	return 2;
+}
+
 static size_t path_hooks(enum packet_path p, enum rs_hook *h)
 {
 	static const enum rs_hook in[] = { RS_HOOK_INGRESS, RS_HOOK_PREROUTING, RS_HOOK_INPUT };
@@ -551,7 +571,8 @@ static bool hook_needed(struct tctx *tc, enum rs_hook h)
 static int walk_path(struct tctx *tc, struct xerr *e)
 {
 	enum rs_hook hooks[TRACE_MAX_HOOKS];
-	size_t n = path_hooks(tc->r->path, hooks);
+	size_t n = packet_is_arp(&tc->p) ? arp_hooks(tc->r->path, hooks) :
+		   path_hooks(tc->r->path, hooks);
 	bool sealed = false, v6 = tc->p.nfproto == MATCH_NFPROTO_IPV6;
 
 	for (size_t i = 0; i < n; i++) {
@@ -593,9 +614,10 @@ static void result_init(struct trace_result *r, const struct packet *p)
 }
 
 /*
- * Tables of the arp and bridge families: their chains see frames the
- * tracer does not follow (ARP; IP packets bridged between ports), so the
- * trace says that it left them out rather than looking complete.
+ * Tables of the bridge family: their chains see frames the tracer does not
+ * follow (packets bridged between ports), so the trace says that it left
+ * them out rather than looking complete. An arp table sees only ARP
+ * packets, which the tracer follows.
  */
 static void note_not_traced(struct tctx *tc)
 {
@@ -605,7 +627,7 @@ static void note_not_traced(struct tctx *tc)
 
 		for (size_t c = 0; c < tb->nchains && !base; c++)
 			base = tb->chains[c]->base;
-		if (base && (tb->family == RS_FAM_ARP || tb->family == RS_FAM_BRIDGE))
+		if (base && tb->family == RS_FAM_BRIDGE)
 			tc_assume(tc, "%s table %s is not traced (xnft does not model that family): "
 				  "a frame it sees is judged by it too", rs_family_name(tb->family),
 				  tb->name ? tb->name : "?");

@@ -10,7 +10,13 @@
  *    ingress) chain is bound to the packet's interface.
  *  - At each hook every base chain of a family that sees the packet runs, in
  *    priority order: inet sees IPv4 and IPv6, ip only IPv4, ip6 only IPv6;
- *    arp and bridge are not traced. At equal priority the kernel runs the
+ *    bridge is not traced.
+ *  - An ARP packet (packet.h) runs through the arp tables' chains at their
+ *    input hook (received: [ingress] input) or output hook (sent: output
+ *    [egress]), and netdev chains bound to its device; no other family
+ *    sees it, and it has no conntrack entry. Its header is the ARP header
+ *    (arp operation, sender/target ip; the hardware addresses are not in
+ *    the packet words: a match on them records what it took them as). At equal priority the kernel runs the
  *    chain created last first (measured: a new hook goes before the ones of
  *    its priority), so ties take the listing's reverse order, tables then
  *    chains; exact for a ruleset loaded in one go.

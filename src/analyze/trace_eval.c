@@ -237,6 +237,10 @@ static int payload_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 		/* an Ethernet frame carrying the packet (ip/ip6/inet: behind meta iiftype ether) */
 		ev_from_num(v, 16, tc->p.nfproto == MATCH_NFPROTO_IPV6 ? 0x86dd : 0x0800);
 		return EV_OK;
+	} else if (fi && fi->proto == RS_PROTO_ARP && packet_is_arp(&tc->p)) {
+		transport = false;   /* the ARP header is an ARP packet's network header */
+		off = fi->offset;
+		bits = fi->bits;
 	} else if (!fi || fi->proto == RS_PROTO_ETHER || fi->proto == RS_PROTO_VLAN ||
 		   fi->proto == RS_PROTO_ARP) {
 		snprintf(tc->why, sizeof(tc->why), "the packet words say nothing of the link layer");
@@ -362,7 +366,8 @@ static int meta_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 	case RS_META_NFPROTO: ev_from_num(v, 8, p->nfproto); return EV_OK;
 	case RS_META_L4PROTO: ev_from_num(v, 8, p->l4proto); return EV_OK;
 	case RS_META_PROTOCOL:
-		ev_from_num(v, 16, p->nfproto == MATCH_NFPROTO_IPV6 ? 0x86dd : 0x0800);
+		ev_from_num(v, 16, packet_is_arp(p) ? 0x0806 :
+			    p->nfproto == MATCH_NFPROTO_IPV6 ? 0x86dd : 0x0800);
 		return EV_OK;
 	case RS_META_MARK: ev_from_num(v, 32, p->mark); return EV_OK;
 	case RS_META_LENGTH: ev_from_num(v, 32, p->length); return EV_OK;

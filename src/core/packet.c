@@ -39,7 +39,10 @@ static const enum packet_field field_of[MF__COUNT] = {
 	[MF_ICMP_TYPE] = PF_ICMP_TYPE, [MF_ICMP_CODE] = PF_ICMP_CODE,
 	[MF_ICMPV6_TYPE] = PF_ICMP_TYPE, [MF_ICMPV6_CODE] = PF_ICMP_CODE,
 	[MF_FRAGMENT] = PF_FRAGMENT,
+	[MF_ARP_OP] = PF_ARP_OP, [MF_ARP_SADDR_IP] = PF_SADDR, [MF_ARP_DADDR_IP] = PF_DADDR,
 };
+
+#define NEIGHBOUR4 "198.51.100.2"
 
 /* ---- small facts --------------------------------------------------------- */
 
@@ -105,6 +108,11 @@ enum packet_path packet_path(const struct packet *p)
 	if (in && out)
 		return PACKET_FORWARD;
 	return out ? PACKET_OUTPUT : PACKET_INPUT;
+}
+
+bool packet_is_arp(const struct packet *p)
+{
+	return p->nfproto == MATCH_NFPROTO_ARP;
 }
 
 static bool on_loopback(const struct packet *p)
@@ -284,6 +292,7 @@ static uint32_t num_of(const struct packet *p, enum packet_field f)
 	case PF_CT_STATE: return p->ct_state;
 	case PF_ICMP_TYPE: return p->icmp_type;
 	case PF_ICMP_CODE: return p->icmp_code;
+	case PF_ARP_OP: return p->arp_op;
 	default: return 0;
 	}
 }
@@ -303,6 +312,7 @@ static void set_num(struct packet *p, enum packet_field f, uint32_t n)
 	case PF_CT_STATE: p->ct_state = (uint8_t)n; break;
 	case PF_ICMP_TYPE: p->icmp_type = (uint8_t)n; break;
 	case PF_ICMP_CODE: p->icmp_code = (uint8_t)n; break;
+	case PF_ARP_OP: p->arp_op = (uint16_t)n; break;
 	default: break;
 	}
 }
@@ -388,6 +398,9 @@ static void default_addresses(struct packet *p, unsigned known)
 	bool v6 = is_v6(p), lo = on_loopback(p);
 	enum packet_path path = packet_path(p);
 	const char *remote = v6 ? REMOTE6 : REMOTE4, *host = v6 ? HOST6 : HOST4;
+
+	if (packet_is_arp(p))   /* ARP speaks with the neighbours on the link */
+		remote = NEIGHBOUR4;
 
 	if (!(known & PF_BIT(PF_SADDR)))
 		addr_set(&p->saddr, v6, lo ? (v6 ? LOOP6 : LOOP4) :
@@ -488,6 +501,43 @@ static int check_transport(struct builder *b)
 	return 0;
 }
 
+/* An ARP packet: no IP or transport header, received or sent, no conntrack entry. */
+static int complete_arp(struct builder *b)
+{
+	static const enum packet_field ip_only[] = {
+		PF_L4PROTO, PF_TTL, PF_LENGTH, PF_FRAG_OFF, PF_FRAGMENT, PF_SPORT, PF_DPORT,
+		PF_TCP_FLAGS, PF_CT_STATE, PF_ICMP_TYPE, PF_ICMP_CODE,
+	};
+	struct packet *p = b->p;
+	char a[256];
+
+	for (size_t i = 0; i < sizeof(ip_only) / sizeof(ip_only[0]); i++) {
+		const struct match_cond *c = b->by[ip_only[i]];
+
+		if (!given(p, ip_only[i]) || !c)
+			continue;
+		cond_words(b, c, a, sizeof(a));
+		berr(b, c->col, "'%s' does not fit an ARP packet: it has no IP header, no "
+		     "transport header and no conntrack entry", a);
+		return xerr_hint(b->e, "drop '%s', or drop the arp words", a);
+	}
+	if (packet_path(p) == PACKET_FORWARD) {
+		berr(b, b->by[PF_OIF] ? b->by[PF_OIF]->col : b->by[PF_OIFNAME]->col,
+		     "an ARP packet is received (iif) or sent (oif), not forwarded");
+		return xerr_hint(b->e, "give iif for a received one, oif for one this host sends");
+	}
+	p->l4proto = 0;
+	p->ttl = 0;
+	p->length = 28;   /* Ethernet/IPv4 ARP */
+	p->ct_state = MATCH_CT_INVALID;
+	if (!(p->known & PF_BIT(PF_ARP_OP)))
+		p->arp_op = 1;
+	if (!(p->known & PF_BIT(PF_MARK)))
+		p->mark = 0;
+	default_addresses(p, p->known);
+	return 0;
+}
+
 /* Fill every field not given, and check the ones given fit together. */
 static int complete(struct builder *b)
 {
@@ -500,6 +550,8 @@ static int complete(struct builder *b)
 
 		p->nfproto = icmpv6 ? MATCH_NFPROTO_IPV6 : MATCH_NFPROTO_IPV4;
 	}
+	if (packet_is_arp(p))
+		return complete_arp(b);
 	if (given(p, PF_FRAGMENT)) {
 		if ((known & PF_BIT(PF_FRAG_OFF)) && !non_first_fragment(p)) {
 			char a[64];
@@ -658,8 +710,9 @@ static const char *words_of(const struct packet *p, enum packet_field f, bool fu
 	case PF_NFPROTO: return "meta nfproto";
 	case PF_L4PROTO: return "meta l4proto";
 	case PF_MARK: return "meta mark";
-	case PF_SADDR: return v6 ? "ip6 saddr" : "ip saddr";
-	case PF_DADDR: return v6 ? "ip6 daddr" : "ip daddr";
+	case PF_SADDR: return packet_is_arp(p) ? "arp saddr ip" : v6 ? "ip6 saddr" : "ip saddr";
+	case PF_DADDR: return packet_is_arp(p) ? "arp daddr ip" : v6 ? "ip6 daddr" : "ip daddr";
+	case PF_ARP_OP: return "arp operation";
 	case PF_TTL: return v6 ? "ip6 hoplimit" : "ip ttl";
 	case PF_LENGTH: return "ip length";
 	case PF_FRAG_OFF: return "ip frag-off";
@@ -710,7 +763,8 @@ static void value_of(const struct packet *p, enum packet_field f, char *buf, siz
 	case PF_MARK: case PF_FRAG_OFF:
 		snprintf(buf, size, "0x%x", num_of(p, f));
 		return;
-	case PF_NFPROTO: name = is_v6(p) ? "ipv6" : "ipv4"; break;
+	case PF_NFPROTO: name = packet_is_arp(p) ? "arp" : is_v6(p) ? "ipv6" : "ipv4"; break;
+	case PF_ARP_OP: name = match_arp_op_name(p->arp_op); break;
 	case PF_L4PROTO: name = match_l4proto_name(p->l4proto); break;
 	case PF_CT_STATE: name = match_ct_state_name(p->ct_state); break;
 	case PF_ICMP_TYPE: name = match_icmp_type_name(p->icmp_type, icmp_v6(p)); break;
@@ -738,7 +792,7 @@ static void add_field(struct outbuf *o, const struct packet *p, enum packet_fiel
 
 /* The order words are written in. */
 static const enum packet_field word_order[] = {
-	PF_IIF, PF_IIFNAME, PF_OIF, PF_OIFNAME, PF_NFPROTO, PF_L4PROTO, PF_MARK,
+	PF_IIF, PF_IIFNAME, PF_OIF, PF_OIFNAME, PF_NFPROTO, PF_L4PROTO, PF_MARK, PF_ARP_OP,
 	PF_SADDR, PF_DADDR, PF_TTL, PF_LENGTH, PF_FRAG_OFF, PF_FRAGMENT,
 	PF_SPORT, PF_DPORT, PF_TCP_FLAGS, PF_ICMP_TYPE, PF_ICMP_CODE, PF_CT_STATE,
 };
@@ -750,7 +804,7 @@ static void implied_by_words(const struct packet *p, bool *nf, bool *l4)
 {
 	unsigned v4_or_v6 = PF_BIT(PF_SADDR) | PF_BIT(PF_DADDR) | PF_BIT(PF_TTL) |
 			    PF_BIT(PF_LENGTH) | PF_BIT(PF_FRAG_OFF) | PF_BIT(PF_ICMP_TYPE) |
-			    PF_BIT(PF_ICMP_CODE);
+			    PF_BIT(PF_ICMP_CODE) | PF_BIT(PF_ARP_OP);
 	bool ports = (p->given & (PF_BIT(PF_SPORT) | PF_BIT(PF_DPORT))) &&
 		     strcmp(port_word(p, false), "th");
 
@@ -784,7 +838,11 @@ void packet_format(const struct packet *p, char *buf, size_t size)
 /* Whether the full form writes field f for this packet. */
 static bool relevant(const struct packet *p, enum packet_field f)
 {
+	if (packet_is_arp(p) && f != PF_IIF && f != PF_OIF && f != PF_NFPROTO && f != PF_MARK &&
+	    f != PF_ARP_OP && f != PF_SADDR && f != PF_DADDR)
+		return false;
 	switch (f) {
+	case PF_ARP_OP: return packet_is_arp(p);
 	case PF_IIF: return p->iif[0] || unresolved(p, PF_IIF);
 	case PF_OIF: return p->oif[0] || unresolved(p, PF_OIF);
 	case PF_IIFNAME: case PF_OIFNAME: return false;
@@ -817,6 +875,8 @@ static const char *addr_why(const struct packet *p, bool source)
 
 	if (on_loopback(p))
 		return "loopback";
+	if (packet_is_arp(p))
+		return (path == PACKET_OUTPUT) == source ? "this host" : "a neighbour on the link";
 	if (path == PACKET_OUTPUT)
 		return source ? "this host" : "a host on the internet";
 	if (path == PACKET_FORWARD && !source)
@@ -866,6 +926,7 @@ static const char *why_of(const struct packet *p, enum packet_field f)
 	case PF_ICMP_TYPE: return given(p, PF_ICMP_CODE) ? "the type that has codes" :
 				  "a ping";
 	case PF_ICMP_CODE: return "the first code";
+	case PF_ARP_OP: return "who has the target address";
 	default: return "";
 	}
 }
@@ -937,7 +998,7 @@ bool packet_equal(const struct packet *a, const struct packet *b)
 	       a->ttl == b->ttl && a->length == b->length && a->frag_off == b->frag_off &&
 	       a->sport == b->sport && a->dport == b->dport && a->tcp_flags == b->tcp_flags &&
 	       a->ct_state == b->ct_state && a->icmp_type == b->icmp_type &&
-	       a->icmp_code == b->icmp_code;
+	       a->icmp_code == b->icmp_code && a->arp_op == b->arp_op;
 }
 
 /* Defines may name other defines; this many rounds is more than any policy nests. */
