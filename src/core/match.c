@@ -184,6 +184,8 @@ static const struct field_info fields[MF__COUNT] = {
 	[MF_ARP_OP] = { "arp operation", VT_ARPOP, MATCH_NFPROTO_ARP, -1, false },
 	[MF_ARP_SADDR_IP] = { "arp saddr ip", VT_IPV4, MATCH_NFPROTO_ARP, -1, false },
 	[MF_ARP_DADDR_IP] = { "arp daddr ip", VT_IPV4, MATCH_NFPROTO_ARP, -1, false },
+	[MF_IBRNAME] = { "meta ibrname", VT_IFACE, 0, -1, false },
+	[MF_OBRNAME] = { "meta obrname", VT_IFACE, 0, -1, false },
 };
 
 /* How each field is written: first word, second word (NULL for one word). */
@@ -194,10 +196,12 @@ static const struct {
 	{ "iif", NULL, MF_IIF }, { "iifname", NULL, MF_IIFNAME },
 	{ "oif", NULL, MF_OIF }, { "oifname", NULL, MF_OIFNAME },
 	{ "mark", NULL, MF_MARK }, { "fragment", NULL, MF_FRAGMENT },
+	{ "ibrname", NULL, MF_IBRNAME }, { "obrname", NULL, MF_OBRNAME },
 	{ "meta", "iif", MF_IIF }, { "meta", "iifname", MF_IIFNAME },
 	{ "meta", "oif", MF_OIF }, { "meta", "oifname", MF_OIFNAME },
 	{ "meta", "nfproto", MF_NFPROTO }, { "meta", "l4proto", MF_L4PROTO },
 	{ "meta", "mark", MF_MARK },
+	{ "meta", "ibrname", MF_IBRNAME }, { "meta", "obrname", MF_OBRNAME },
 	{ "ip", "saddr", MF_IP_SADDR }, { "ip", "daddr", MF_IP_DADDR },
 	{ "ip", "protocol", MF_IP_PROTOCOL }, { "ip", "ttl", MF_IP_TTL },
 	{ "ip", "length", MF_IP_LENGTH }, { "ip", "frag-off", MF_IP_FRAG_OFF },
@@ -696,7 +700,7 @@ static int parse_selector(struct parser *ps, enum match_field *f, const char **l
 		const char *near = t->kind == MTOK_WORD ? closest(t, firsts, nfirst) : NULL;
 
 		perr(ps, t->col, "expected a match word (iif, iifname, oif, oifname, meta, ip, ip6, "
-		     "tcp, udp, th, ct, icmp, icmpv6, arp, fragment), got '%s'", shown);
+		     "tcp, udp, th, ct, icmp, icmpv6, arp, ibrname, obrname, fragment), got '%s'", shown);
 		if (near)
 			return xerr_hint(ps->e, "did you mean '%s'?", near);
 		return xerr_hint(ps->e, "a packet is described field by field, e.g. "

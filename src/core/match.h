@@ -19,6 +19,7 @@
  *             | ('tcp'|'udp'|'th') ('sport'|'dport') | 'tcp' 'flags'
  *             | 'ct' 'state' | ('icmp'|'icmpv6') ('type'|'code')
  *             | 'arp' 'operation' | 'arp' ('saddr'|'daddr') 'ip'
+ *             | ['meta'] ('ibrname'|'obrname')
  *   op       := '==' | '!=' | '<' | '<=' | '>' | '>='
  *             | '&' bits ['==' | '!=']          (tcp flags, ct state, meta mark, ip frag-off)
  *   value    := one | one (',' one)+            (comma lists: tcp flags, ct state only)
@@ -45,6 +46,8 @@
  *  - `arp operation` (request, reply or a number) and `arp saddr ip` /
  *    `arp daddr ip` (the sender's and the target's IPv4 address) describe an
  *    ARP packet (meta nfproto arp): one that tables of family arp see.
+ *  - `ibrname` / `obrname` name the bridge whose port iif / oif is (a frame
+ *    through a bridge: tables of family bridge see it, packet.h).
  *  - `fragment` (not an nft word) is a non-first fragment, IPv4 or IPv6: it
  *    carries no transport header, so ports, tcp flags and icmp type/code
  *    cannot be given with it.
@@ -82,6 +85,7 @@ enum match_field {
 	MF_ICMP_TYPE, MF_ICMP_CODE, MF_ICMPV6_TYPE, MF_ICMPV6_CODE,
 	MF_FRAGMENT,
 	MF_ARP_OP, MF_ARP_SADDR_IP, MF_ARP_DADDR_IP,
+	MF_IBRNAME, MF_OBRNAME,
 	MF__COUNT
 };
 

@@ -40,6 +40,7 @@ static const enum packet_field field_of[MF__COUNT] = {
 	[MF_ICMPV6_TYPE] = PF_ICMP_TYPE, [MF_ICMPV6_CODE] = PF_ICMP_CODE,
 	[MF_FRAGMENT] = PF_FRAGMENT,
 	[MF_ARP_OP] = PF_ARP_OP, [MF_ARP_SADDR_IP] = PF_SADDR, [MF_ARP_DADDR_IP] = PF_DADDR,
+	[MF_IBRNAME] = PF_IBRNAME, [MF_OBRNAME] = PF_OBRNAME,
 };
 
 #define NEIGHBOUR4 "198.51.100.2"
@@ -113,6 +114,11 @@ enum packet_path packet_path(const struct packet *p)
 bool packet_is_arp(const struct packet *p)
 {
 	return p->nfproto == MATCH_NFPROTO_ARP;
+}
+
+bool packet_is_bridged(const struct packet *p)
+{
+	return p->ibr[0] || p->obr[0];
 }
 
 static bool on_loopback(const struct packet *p)
@@ -369,6 +375,8 @@ static int take_written(struct builder *b, const struct match_cond *c, enum pack
 	} else if (f == PF_IIF || f == PF_IIFNAME || f == PF_OIF || f == PF_OIFNAME) {
 		if (take_ifname(b, c, f) < 0)
 			return -1;
+	} else if (f == PF_IBRNAME || f == PF_OBRNAME) {
+		snprintf(f == PF_IBRNAME ? p->ibr : p->obr, IFNAME_MAXLEN + 1, "%s", v->name);
 	} else if (f == PF_SADDR || f == PF_DADDR) {
 		*(f == PF_SADDR ? &p->saddr : &p->daddr) = v->addr;
 	} else if (f != PF_FRAGMENT) {
@@ -538,6 +546,40 @@ static int complete_arp(struct builder *b)
 	return 0;
 }
 
+/*
+ * A bridge names the port's bridge: ibrname goes with iif, obrname with
+ * oif, and a frame from one port to another is bridged inside one bridge.
+ */
+static int check_bridge(struct builder *b)
+{
+	struct packet *p = b->p;
+	bool in = given(p, PF_IIF) || given(p, PF_IIFNAME);
+	bool out = given(p, PF_OIF) || given(p, PF_OIFNAME);
+	const struct match_cond *ib = b->by[PF_IBRNAME], *ob = b->by[PF_OBRNAME];
+
+	if (ib && !in) {
+		berr(b, ib->col, "'ibrname' names the bridge of the input port, but no iif is given");
+		return xerr_hint(b->e, "give the port the frame arrives on: iif PORT ibrname %s",
+				 p->ibr);
+	}
+	if (ob && !out) {
+		berr(b, ob->col, "'obrname' names the bridge of the output port, but no oif is given");
+		return xerr_hint(b->e, "give the port the frame leaves by: oif PORT obrname %s",
+				 p->obr);
+	}
+	if ((ib || ob) && in && out && (!ib || !ob || strcmp(p->ibr, p->obr))) {
+		berr(b, (ib ? ib : ob)->col, "a frame from one port to another is bridged inside one "
+		     "bridge: give ibrname and obrname, the same");
+		return xerr_hint(b->e, "a packet routed between a bridge and another interface is "
+				 "traced with the bridge itself as iif or oif");
+	}
+	if ((ib || ob) && packet_is_arp(p)) {
+		berr(b, (ib ? ib : ob)->col, "ARP packets through a bridge are not traced");
+		return xerr_hint(b->e, "drop the bridge name: the ARP packet as the host sees it");
+	}
+	return 0;
+}
+
 /* Fill every field not given, and check the ones given fit together. */
 static int complete(struct builder *b)
 {
@@ -550,6 +592,8 @@ static int complete(struct builder *b)
 
 		p->nfproto = icmpv6 ? MATCH_NFPROTO_IPV6 : MATCH_NFPROTO_IPV4;
 	}
+	if (check_bridge(b) < 0)
+		return -1;
 	if (packet_is_arp(p))
 		return complete_arp(b);
 	if (given(p, PF_FRAGMENT)) {
@@ -713,6 +757,8 @@ static const char *words_of(const struct packet *p, enum packet_field f, bool fu
 	case PF_SADDR: return packet_is_arp(p) ? "arp saddr ip" : v6 ? "ip6 saddr" : "ip saddr";
 	case PF_DADDR: return packet_is_arp(p) ? "arp daddr ip" : v6 ? "ip6 daddr" : "ip daddr";
 	case PF_ARP_OP: return "arp operation";
+	case PF_IBRNAME: return "meta ibrname";
+	case PF_OBRNAME: return "meta obrname";
 	case PF_TTL: return v6 ? "ip6 hoplimit" : "ip ttl";
 	case PF_LENGTH: return "ip length";
 	case PF_FRAG_OFF: return "ip frag-off";
@@ -750,6 +796,9 @@ static void value_of(const struct packet *p, enum packet_field f, char *buf, siz
 		return;
 	case PF_OIF: case PF_OIFNAME:
 		match_ifname_format(p->oif, buf, size);
+		return;
+	case PF_IBRNAME: case PF_OBRNAME:
+		match_ifname_format(f == PF_IBRNAME ? p->ibr : p->obr, buf, size);
 		return;
 	case PF_SADDR:
 		prefix_format_addr(&p->saddr, buf, size);
@@ -792,7 +841,8 @@ static void add_field(struct outbuf *o, const struct packet *p, enum packet_fiel
 
 /* The order words are written in. */
 static const enum packet_field word_order[] = {
-	PF_IIF, PF_IIFNAME, PF_OIF, PF_OIFNAME, PF_NFPROTO, PF_L4PROTO, PF_MARK, PF_ARP_OP,
+	PF_IIF, PF_IIFNAME, PF_OIF, PF_OIFNAME, PF_IBRNAME, PF_OBRNAME, PF_NFPROTO, PF_L4PROTO,
+	PF_MARK, PF_ARP_OP,
 	PF_SADDR, PF_DADDR, PF_TTL, PF_LENGTH, PF_FRAG_OFF, PF_FRAGMENT,
 	PF_SPORT, PF_DPORT, PF_TCP_FLAGS, PF_ICMP_TYPE, PF_ICMP_CODE, PF_CT_STATE,
 };
@@ -842,6 +892,8 @@ static bool relevant(const struct packet *p, enum packet_field f)
 	    f != PF_ARP_OP && f != PF_SADDR && f != PF_DADDR)
 		return false;
 	switch (f) {
+	case PF_IBRNAME: return p->ibr[0] || unresolved(p, PF_IBRNAME);
+	case PF_OBRNAME: return p->obr[0] || unresolved(p, PF_OBRNAME);
 	case PF_ARP_OP: return packet_is_arp(p);
 	case PF_IIF: return p->iif[0] || unresolved(p, PF_IIF);
 	case PF_OIF: return p->oif[0] || unresolved(p, PF_OIF);
@@ -959,6 +1011,7 @@ size_t packet_defaults(const struct packet *p, struct packet_default *out, size_
 		char words[96], v[PREFIX_STRLEN + 8];
 
 		if (f == PF_IIF || f == PF_IIFNAME || f == PF_OIF || f == PF_OIFNAME ||
+		    f == PF_IBRNAME || f == PF_OBRNAME ||
 		    f == PF_FRAGMENT || given(p, f) || !relevant(p, f))
 			continue;
 		if (f == PF_FRAG_OFF && given(p, PF_FRAGMENT))
@@ -993,6 +1046,7 @@ bool packet_equal(const struct packet *a, const struct packet *b)
 		if ((a->unresolved & PF_BIT(f)) && strcmp(a->define[f], b->define[f]))
 			return false;
 	return !strcmp(a->iif, b->iif) && !strcmp(a->oif, b->oif) &&
+	       !strcmp(a->ibr, b->ibr) && !strcmp(a->obr, b->obr) &&
 	       a->nfproto == b->nfproto && a->l4proto == b->l4proto && a->mark == b->mark &&
 	       prefix_equal(&a->saddr, &b->saddr) && prefix_equal(&a->daddr, &b->daddr) &&
 	       a->ttl == b->ttl && a->length == b->length && a->frag_off == b->frag_off &&
