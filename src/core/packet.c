@@ -567,7 +567,9 @@ static int check_bridge(struct builder *b)
 		return xerr_hint(b->e, "give the port the frame leaves by: oif PORT obrname %s",
 				 p->obr);
 	}
-	if ((ib || ob) && in && out && (!ib || !ob || strcmp(p->ibr, p->obr))) {
+	if ((ib || ob) && in && out &&
+	    (!ib || !ob || (!unresolved(p, PF_IBRNAME) && !unresolved(p, PF_OBRNAME) &&
+			    strcmp(p->ibr, p->obr)))) {
 		berr(b, (ib ? ib : ob)->col, "a frame from one port to another is bridged inside one "
 		     "bridge: give ibrname and obrname, the same");
 		return xerr_hint(b->e, "a packet routed between a bridge and another interface is "
