@@ -279,13 +279,13 @@ static bool chain_sees(const struct tctx *tc, const struct rs_chain *c, enum rs_
 
 	if (!c->base || c->hook != h || c->table->dormant)   /* dormant: not attached */
 		return false;
-	/* an ARP packet meets arp tables (and netdev ones, which see every frame) */
-	if (packet_is_arp(&tc->p) && c->table->family != RS_FAM_NETDEV)
-		return c->table->family == RS_FAM_ARP;
 	/* at a bridge hook only bridge tables run (the port's ingress/egress aside) */
 	if (tc->bridge_layer && c->table->family != RS_FAM_NETDEV &&
 	    !(c->table->family == RS_FAM_INET && h == RS_HOOK_INGRESS))
 		return c->table->family == RS_FAM_BRIDGE;
+	/* an ARP packet meets arp tables (and netdev ones, which see every frame) */
+	if (packet_is_arp(&tc->p) && c->table->family != RS_FAM_NETDEV)
+		return c->table->family == RS_FAM_ARP;
 	switch (c->table->family) {
 	case RS_FAM_INET:
 		return h != RS_HOOK_INGRESS || bound_to(c, tc->p.iif);

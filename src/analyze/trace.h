@@ -26,7 +26,8 @@
  *    with the bridge device as oif, then bridge output and postrouting (oif
  *    the port). Only bridge tables run at a bridge hook; meta ibrname /
  *    obrname name the bridge of the port (empty where there is no port:
- *    bridge postrouting and output have no iif). A packet not given as a
+ *    bridge postrouting and output have no iif). An ARP frame goes the same
+ *    way, its IP hooks being the arp ones. A packet not given as a
  *    bridge frame never meets bridge tables; the trace names those tables
  *    as not traced, since such frames do. At equal priority the kernel runs the
  *    chain created last first (measured: a new hook goes before the ones of

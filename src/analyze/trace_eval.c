@@ -236,7 +236,8 @@ static int payload_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 	} else if (x->key == RS_F_ETHER_TYPE &&
 		   (tc->bridge_layer || (tc->p.iif[0] && hook_has_iif(tc)))) {
 		/* an Ethernet frame carrying the packet (ip/ip6/inet: behind meta iiftype ether) */
-		ev_from_num(v, 16, tc->p.nfproto == MATCH_NFPROTO_IPV6 ? 0x86dd : 0x0800);
+		ev_from_num(v, 16, packet_is_arp(&tc->p) ? 0x0806 :
+			    tc->p.nfproto == MATCH_NFPROTO_IPV6 ? 0x86dd : 0x0800);
 		return EV_OK;
 	} else if (fi && fi->proto == RS_PROTO_ARP && packet_is_arp(&tc->p)) {
 		transport = false;   /* the ARP header is an ARP packet's network header */

@@ -529,10 +529,11 @@ static int complete_arp(struct builder *b)
 		     "transport header and no conntrack entry", a);
 		return xerr_hint(b->e, "drop '%s', or drop the arp words", a);
 	}
-	if (packet_path(p) == PACKET_FORWARD) {
+	if (packet_path(p) == PACKET_FORWARD && !packet_is_bridged(p)) {
 		berr(b, b->by[PF_OIF] ? b->by[PF_OIF]->col : b->by[PF_OIFNAME]->col,
 		     "an ARP packet is received (iif) or sent (oif), not forwarded");
-		return xerr_hint(b->e, "give iif for a received one, oif for one this host sends");
+		return xerr_hint(b->e, "give iif for a received one, oif for one this host sends "
+				 "(or ibrname and obrname for one a bridge passes on)");
 	}
 	p->l4proto = 0;
 	p->ttl = 0;
@@ -574,10 +575,6 @@ static int check_bridge(struct builder *b)
 		     "bridge: give ibrname and obrname, the same");
 		return xerr_hint(b->e, "a packet routed between a bridge and another interface is "
 				 "traced with the bridge itself as iif or oif");
-	}
-	if ((ib || ob) && packet_is_arp(p)) {
-		berr(b, (ib ? ib : ob)->col, "ARP packets through a bridge are not traced");
-		return xerr_hint(b->e, "drop the bridge name: the ARP packet as the host sees it");
 	}
 	return 0;
 }
@@ -891,7 +888,8 @@ void packet_format(const struct packet *p, char *buf, size_t size)
 static bool relevant(const struct packet *p, enum packet_field f)
 {
 	if (packet_is_arp(p) && f != PF_IIF && f != PF_OIF && f != PF_NFPROTO && f != PF_MARK &&
-	    f != PF_ARP_OP && f != PF_SADDR && f != PF_DADDR)
+	    f != PF_ARP_OP && f != PF_SADDR && f != PF_DADDR && f != PF_IBRNAME &&
+	    f != PF_OBRNAME)
 		return false;
 	switch (f) {
 	case PF_IBRNAME: return p->ibr[0] || unresolved(p, PF_IBRNAME);

@@ -17,7 +17,7 @@
  * so ports, tcp flags and icmp type/code cannot be given with it.
  *
  * An ARP packet (an `arp ...` word, or meta nfproto arp) is received (iif)
- * or sent (oif), never forwarded; it has its operation (`arp operation`,
+ * or sent (oif), never routed (a bridge may pass it on, below); it has its operation (`arp operation`,
  * default request) and the sender's and target's IPv4 addresses in saddr and
  * daddr (`arp saddr ip`, `arp daddr ip`: received, a neighbour 198.51.100.2
  * asks for this host 198.51.100.1; sent, the other way round). IP and

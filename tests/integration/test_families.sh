@@ -72,6 +72,12 @@ check_match "bridge: the host's frame meets bridge output after the IP hooks" \
 out=$("$XNFT" trace "$FX/bridge.nft" iif wg0 ip saddr 10.10.0.2 ip daddr 10.10.0.1 udp dport 7600 2>&1)
 check_match "bridge: a packet given without its port names the bridge table as not traced" \
 	'bridge table b is not traced' "$out"
+out=$(verdict_of "$FX/bridge.nft" iif wgp1 ibrname wg0 arp operation request arp saddr ip 10.10.0.9 arp daddr ip 10.10.0.1)
+check_match "bridge: an ARP frame for the host meets bridge input" 'drop at input, bridge barp in_' "$out"
+out=$(verdict_of "$FX/bridge.nft" iif wgp1 ibrname wg0 arp operation request arp saddr ip 10.10.0.2 arp daddr ip 10.10.0.7)
+check_match "bridge: ... then the arp input hook on the bridge device" 'drop at input, arp a2 in_' "$out"
+out=$(verdict_of "$FX/bridge.nft" iif wgp1 ibrname wg0 oif wgp2 obrname wg0 arp operation reply arp saddr ip 10.10.0.2 arp daddr ip 10.10.0.3)
+check_match "bridge: a bridged ARP frame meets bridge forward" 'drop at forward, bridge barp fwd_' "$out"
 check_fails "bridge: ibrname needs iif" "$XNFT" trace "$FX/bridge.nft" ibrname wg0
 check_fails "bridge: a frame is bridged inside one bridge" \
 	"$XNFT" trace "$FX/bridge.nft" iif wgp1 ibrname wg0 oif eth0
@@ -100,10 +106,84 @@ if ! { host_nft flush ruleset && host_nft -f "$FX/arp.nft" && host_nft -f "$T/xt
 	not_ok "arp.nft loads in the kernel"
 	finish
 fi
-host_nft -j list chains >"$T/chains.json"
 
-# OP SENDER TARGET, one a line; the tag is the line's number
-cat >"$T/cases" <<'CASES'
+# arp_packets ROLE WORDS MAC < CASES: packet lines for arp_batch from lines
+# "OP SENDER TARGET"; tags from $tag on; MAC the destination ("-": broadcast)
+arp_packets() {
+	local role=$1 words=$2 mac=$3 op spa tpa w
+	while read -r op spa tpa; do
+		tag=$((tag + 1))
+		case $op in 1) w=request ;; 2) w=reply ;; *) w=$op ;; esac
+		printf '%s\ttag=%d op=%s src=%s dst=%s mac=%s\t%s arp operation %s arp saddr ip %s arp daddr ip %s\n' \
+			"$role" "$tag" "$op" "$spa" "$tpa" "$mac" "$words" "$w" "$spa" "$tpa"
+	done
+}
+
+# send_arp NS DEV FIELDS [TAG]: one frame from the key=value FIELDS of a line
+send_arp() {
+	local ns=$1 dev=$2 kv tag op src dst mac
+	for kv in $3; do
+		case $kv in
+		tag=*) tag=${kv#tag=} ;; op=*) op=${kv#op=} ;; src=*) src=${kv#src=} ;;
+		dst=*) dst=${kv#dst=} ;; mac=*) mac=${kv#mac=} ;;
+		esac
+	done
+	[ "$mac" = - ] && mac=
+	ip netns exec "$ns" python3 "$SEND" "$dev" "$op" "$src" "$dst" "${4:-$tag}" $mac
+}
+
+# arp_batch NAME NS DEV PACKETS: send each line's ARP frame from DEV in NS,
+# wait (bounded) for the last one's trace, compare rule by rule (compare-mac).
+arp_batch() {
+	local name=$1 ns=$2 dev=$3 pk=$4 sent=0 seen=0 x out agree last rc
+	local dn da das dsi
+	host_nft -j list chains >"$T/chains.json"
+	: >"$T/trace.log"
+	ip netns exec "$HOST" nft -a monitor trace >"$T/trace.log" 2>&1 &
+	MON_PID=$!
+	track_pid "$MON_PID"
+	# the monitor listens once a probe (the first line's frame, tag 65535) shows
+	x=$(head -1 "$pk" | cut -f2)
+	for _ in $(seq 1 50); do
+		send_arp "$ns" "$dev" "$x" 65535
+		if grep -q 'ether saddr 02:78:6e:66:ff:ff ' "$T/trace.log"; then seen=1; break; fi
+		sleep 0.2
+	done
+	check_eq "$name: the kernel traces the frames" 1 "$seen"
+	while IFS=$'\t' read -r _ x _; do
+		send_arp "$ns" "$dev" "$x" && sent=$((sent + 1))
+	done <"$pk"
+	check_eq "$name: every frame was sent" "$(wc -l <"$pk")" "$sent"
+	last=$(printf '02:78:6e:66:%02x:%02x' $((tag >> 8)) $((tag & 255)))
+	for _ in $(seq 1 50); do
+		grep -q "ether saddr $last " "$T/trace.log" && break
+		sleep 0.2
+	done
+	monitor_stop
+	cut -f3 "$pk" >"$T/words"
+	ip netns exec "$HOST" "$XNFT" trace --live --json --packets "$T/words" >"$T/xnft.jsonl" \
+		2>"$T/xnft.err"
+	rc=$?
+	check_eq "$name: xnft traces every packet (exit 0)" "0 $(wc -l <"$pk")" \
+		"$rc $(grep -c . "$T/xnft.jsonl")"
+	out=$(python3 "$GEN" compare-mac "$pk" "$T/trace.log" "$T/xnft.jsonl" "$T/chains.json" 2>&1)
+	if [ -n "${TRACE_KEEP:-}" ]; then   # for debugging, as trace_lib.sh's report
+		x=$TRACE_KEEP/$(printf '%s' "$name" | tr -c 'A-Za-z0-9.-' '_')
+		mkdir -p "$x" && cp "$pk" "$T/trace.log" "$T/xnft.jsonl" "$T/chains.json" "$x/"
+	fi
+	printf '%s\n' "$out" | grep '^#' | head -40
+	agree=$(printf '%s\n' "$out" | sed -n 's/^agree \([0-9]*\) of \([0-9]*\)$/\1 \2/p')
+	check_eq "$name: every packet's matched rules and verdict agree with the kernel" \
+		"$(wc -l <"$pk") $(wc -l <"$pk")" "$agree"
+	read -r dn da das dsi <<<"$(printf '%s\n' "$out" | sed -n 's/^decisions \([0-9]*\) agree \([0-9]*\) assumed \([0-9]*\) silent \([0-9]*\)$/\1 \2 \3 \4/p')"
+	diag "$name: decisions compared ${dn:-0}, agree ${da:-0}, differ with a stated assumption ${das:-0}, differ silently ${dsi:-0}"
+	check_eq "$name: no rule-level decision differs silently from the kernel" 0 "${dsi:-missing}"
+	ARP_DECISIONS=$((ARP_DECISIONS + ${dn:-0}))
+}
+
+ARP_DECISIONS=0
+tag=0
+arp_packets inet "iifname eth0" - >"$T/arp.pk" <<'CASES'
 1 198.18.0.2 198.18.0.1
 1 198.18.0.55 198.18.0.1
 1 198.18.0.55 198.18.0.77
@@ -115,54 +195,7 @@ cat >"$T/cases" <<'CASES'
 3 198.18.0.2 198.18.0.1
 4 198.18.0.60 198.18.0.77
 CASES
-: >"$T/packets"
-tag=0
-while read -r op spa tpa; do
-	tag=$((tag + 1))
-	case $op in 1) w=request ;; 2) w=reply ;; *) w=$op ;; esac
-	printf 'inet\ttag=%d op=%s src=%s dst=%s\tiifname eth0 arp operation %s arp saddr ip %s arp daddr ip %s\n' \
-		"$tag" "$op" "$spa" "$tpa" "$w" "$spa" "$tpa" >>"$T/packets"
-done <"$T/cases"
-
-: >"$T/trace.log"
-ip netns exec "$HOST" nft -a monitor trace >"$T/trace.log" 2>&1 &
-MON=$!
-track_pid "$MON"
-# the monitor is listening once a probe frame (tag 65535) shows in its output
-seen=0
-for _ in $(seq 1 50); do
-	ip netns exec "$INET" python3 "$SEND" eth0 1 198.18.0.2 198.18.0.1 65535
-	if grep -q 'ether saddr 02:78:6e:66:ff:ff ' "$T/trace.log"; then seen=1; break; fi
-	sleep 0.2
-done
-check_eq "the kernel traces ARP frames at the arp input hook" 1 "$seen"
-sent=0
-while IFS=$'\t' read -r _ x _; do
-	eval "$(printf '%s\n' "$x" | tr ' ' '\n' | sed -n 's/^\(tag\|op\|src\|dst\)=/p_\1=/p')"
-	ip netns exec "$INET" python3 "$SEND" eth0 "$p_op" "$p_src" "$p_dst" "$p_tag" && sent=$((sent + 1))
-done <"$T/packets"
-check_eq "every ARP frame was sent" "$(wc -l <"$T/packets")" "$sent"
-# wait (bounded) until the last frame's trace is in
-last=$(printf '02:78:6e:66:%02x:%02x' $((tag >> 8)) $((tag & 255)))
-for _ in $(seq 1 50); do
-	grep -q "ether saddr $last " "$T/trace.log" && break
-	sleep 0.2
-done
-kill "$MON" 2>/dev/null
-wait "$MON" 2>/dev/null
-
-cut -f3 "$T/packets" >"$T/words"
-ip netns exec "$HOST" "$XNFT" trace --live --json --packets "$T/words" >"$T/xnft.jsonl" 2>"$T/xnft.err"
-rc=$?
-check_eq "xnft traces every ARP packet (exit 0)" "0 $(wc -l <"$T/packets")" "$rc $(grep -c . "$T/xnft.jsonl")"
-out=$(python3 "$GEN" compare-mac "$T/packets" "$T/trace.log" "$T/xnft.jsonl" "$T/chains.json" 2>&1)
-printf '%s\n' "$out" | grep '^#' | head -40
-agree=$(printf '%s\n' "$out" | sed -n 's/^agree \([0-9]*\) of \([0-9]*\)$/\1 \2/p')
-check_eq "arp: every packet's matched rules and verdict agree with the kernel" "$tag $tag" "$agree"
-read -r dn da das dsi <<<"$(printf '%s\n' "$out" | sed -n 's/^decisions \([0-9]*\) agree \([0-9]*\) assumed \([0-9]*\) silent \([0-9]*\)$/\1 \2 \3 \4/p')"
-diag "arp: decisions compared ${dn:-0}, agree ${da:-0}, differ with a stated assumption ${das:-0}, differ silently ${dsi:-0}"
-check_eq "arp: no rule-level decision differs silently from the kernel" 0 "${dsi:-missing}"
-check_ge "arp: rule-level decisions compared" 40 "${dn:-0}"
+arp_batch "arp" "$INET" eth0 "$T/arp.pk"
 
 # ---- part 3: frames through the host's bridge, rule by rule --------------------------------
 
@@ -209,4 +242,24 @@ fi
 diag "bridge: decisions compared $TOTAL_DECISIONS, agree $TOTAL_DEC_AGREE, differ with a stated assumption $TOTAL_DEC_ASSUMED, differ silently $TOTAL_DEC_SILENT"
 check_eq "bridge: no rule-level decision differs silently from the kernel" 0 "$TOTAL_DEC_SILENT"
 check_ge "bridge: packets compared with the kernel" 13 "$TOTAL_PACKETS"
+
+# ARP frames over the bridge, unicast (no flooding): to the host (bridge
+# prerouting and input, then the arp input hook on wg0) and bridged to peer2
+mh=$(ip -n "$HOST" -j link show wg0 | jq -r '.[0].address')
+tag=400
+{
+	arp_packets peer "iifname wgp1 ibrname wg0" "$mh" <<-'CASES'
+		1 10.10.0.2 10.10.0.1
+		1 10.10.0.9 10.10.0.1
+		2 10.10.0.2 10.10.0.1
+		1 10.10.0.2 10.10.0.7
+	CASES
+	arp_packets peer "iifname wgp1 ibrname wg0 oifname wgp2 obrname wg0" "$m2" <<-'CASES'
+		1 10.10.0.2 10.10.0.3
+		2 10.10.0.2 10.10.0.3
+		2 10.10.0.5 10.10.0.3
+	CASES
+} >"$T/barp.pk"
+arp_batch "bridge: ARP frames" "$PEER" mesh0 "$T/barp.pk"
+check_ge "arp and bridge: ARP decisions compared with the kernel" 70 "$ARP_DECISIONS"
 finish
