@@ -610,13 +610,17 @@ static int walk_path(struct tctx *tc, struct xerr *e)
 
 /* ---- frames through a bridge ---------------------------------------------------------- */
 
-/* Run hooks h[0..n) at the bridge layer; *sealed once the frame's fate is decided. */
+/*
+ * Run hooks h[0..n) at the bridge layer (those after the one that sealed
+ * the frame's fate are listed as not reached). 1 when its fate is sealed,
+ * -1 on error.
+ */
 static int run_bridge_hooks(struct tctx *tc, const enum rs_hook *h, size_t n, struct xerr *e)
 {
 	int rc = 0;
 
 	tc->bridge_layer = true;
-	for (size_t i = 0; i < n && !rc; i++) {
+	for (size_t i = 0; i < n && rc >= 0; i++) {
 		struct trace_hook *hk;
 
 		if (!hook_needed(tc, h[i]))
@@ -624,7 +628,8 @@ static int run_bridge_hooks(struct tctx *tc, const enum rs_hook *h, size_t n, st
 		hk = &tc->r->hooks[tc->r->nhooks++];
 		hk->hook = h[i];
 		hk->bridge = h[i] != RS_HOOK_INGRESS && h[i] != RS_HOOK_EGRESS;
-		rc = run_hook(tc, h[i], hk, e);
+		if (!rc)
+			rc = run_hook(tc, h[i], hk, e);
 	}
 	tc->bridge_layer = false;
 	return rc;
