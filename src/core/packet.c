@@ -44,6 +44,7 @@ static const enum packet_field field_of[MF__COUNT] = {
 };
 
 #define NEIGHBOUR4 "198.51.100.2"
+#define NEIGHBOUR4_OTHER "198.51.100.3"
 
 /* ---- small facts --------------------------------------------------------- */
 
@@ -407,9 +408,14 @@ static void default_addresses(struct packet *p, unsigned known)
 	enum packet_path path = packet_path(p);
 	const char *remote = v6 ? REMOTE6 : REMOTE4, *host = v6 ? HOST6 : HOST4;
 
-	if (packet_is_arp(p))   /* ARP speaks with the neighbours on the link */
-		remote = NEIGHBOUR4;
-
+	if (packet_is_arp(p)) {   /* ARP speaks with the neighbours on the link */
+		if (!(known & PF_BIT(PF_SADDR)))
+			addr_set(&p->saddr, false, path == PACKET_OUTPUT ? HOST4 : NEIGHBOUR4);
+		if (!(known & PF_BIT(PF_DADDR)))
+			addr_set(&p->daddr, false, path == PACKET_INPUT ? HOST4 :
+				 path == PACKET_OUTPUT ? NEIGHBOUR4 : NEIGHBOUR4_OTHER);
+		return;
+	}
 	if (!(known & PF_BIT(PF_SADDR)))
 		addr_set(&p->saddr, v6, lo ? (v6 ? LOOP6 : LOOP4) :
 			 path == PACKET_OUTPUT ? host : remote);
@@ -927,6 +933,8 @@ static const char *addr_why(const struct packet *p, bool source)
 
 	if (on_loopback(p))
 		return "loopback";
+	if (packet_is_arp(p) && path == PACKET_FORWARD)
+		return source ? "a neighbour on the link" : "another neighbour on the link";
 	if (packet_is_arp(p))
 		return (path == PACKET_OUTPUT) == source ? "this host" : "a neighbour on the link";
 	if (path == PACKET_OUTPUT)

@@ -20,7 +20,8 @@
  * or sent (oif), never routed (a bridge may pass it on, below); it has its operation (`arp operation`,
  * default request) and the sender's and target's IPv4 addresses in saddr and
  * daddr (`arp saddr ip`, `arp daddr ip`: received, a neighbour 198.51.100.2
- * asks for this host 198.51.100.1; sent, the other way round). IP and
+ * asks for this host 198.51.100.1; sent, the other way round; bridged, it
+ * asks for another neighbour, 198.51.100.3). IP and
  * transport words cannot be given with it; it has no conntrack entry.
  *
  * A frame through a bridge names the bridge of its port: `iif P ibrname B`
