@@ -202,12 +202,31 @@ static void other_table_drop(const struct lint_ctx *x, const struct engine *g,
 	}
 }
 
+/* Its own conditions hold for no packet at all, wherever it is evaluated. */
+static bool contradicts_itself(const struct sx_rule_info *s)
+{
+	for (int p = 0; p < SX__NPATHS; p++) {
+		if (s->match[p] != bddfalse)
+			return false;
+	}
+	return true;
+}
+
 static void shadowed(struct lint_ctx *x, const struct engine *g, const struct sx_rule_info *s)
 {
 	const struct rs_rule *b = shadower(g, s);
 	struct lint_finding *f;
 	char at[600], other[800];
 
+	if (contradicts_itself(s)) {
+		f = lint_add(x, "XL006", LINT_WARNING, s->rule,
+			     "this rule never matches: no packet meets all of its conditions "
+			     "together (matches that exclude each other, or a statement that ends "
+			     "the rule for every packet its matches take, e.g. synproxy for what "
+			     "is not TCP)");
+		lint_hint(f, "fix its conditions, or delete it");
+		return;
+	}
 	if (!b)
 		other_table_drop(x, g, s, other, sizeof(other));
 	if (!b && other[0]) {
