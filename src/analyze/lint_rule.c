@@ -271,7 +271,7 @@ bool lint_stmt_may_miss(const struct rs_stmt *s)
 	for (size_t k = 0; k < nr; k++)
 		if (cx_breaking_parts(reads[k], parts, 4))
 			return true;
-	return s->kind == RS_ST_SYNPROXY;
+	return cx_stmt_desc(s)->verdict == CX_V_STOLEN_SYN;
 }
 
 bool lint_stmt_gates(const struct rs_stmt *s)

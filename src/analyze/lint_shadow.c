@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "analyze/construct.h"
 #include "analyze/lint_int.h"
 #include "analyze/symexec.h"
 #include "core/clock.h"
@@ -312,15 +313,21 @@ struct own {
 	bool done;
 };
 
-/* Nothing but matches, gates (limits, quotas) and a verdict: no reject, counter, NAT... */
+/*
+ * Nothing but matches, gates (limits, quotas) and a verdict: no reject,
+ * counter, NAT, set update, tproxy... (what construct.h says a statement
+ * changes or gives).
+ */
 static bool pure(const struct rs_rule *r)
 {
 	for (size_t i = 0; i < r->nitems; i++) {
-		enum rs_stmt_kind k = r->items[i].kind;
+		const struct rs_stmt *s = &r->items[i];
+		const struct cx_stmt_desc *d = cx_stmt_desc(s);
 
-		if (lint_stmt_may_miss(&r->items[i]) ||
-		    (k != RS_ST_MATCH && k != RS_ST_VERDICT && k != RS_ST_VMAP &&
-		     !lint_stmt_gates(&r->items[i])))
+		if (s->kind == RS_ST_MATCH || s->kind == RS_ST_VERDICT || s->kind == RS_ST_VMAP)
+			continue;
+		if (d->changes || d->verdict != CX_V_NONE || lint_stmt_may_miss(s) ||
+		    !lint_stmt_gates(s))
 			return false;
 	}
 	return true;
