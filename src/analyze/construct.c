@@ -45,7 +45,9 @@ static const struct cx_stmt_desc descs[] = {
 	[RS_ST_OBJREF]   = DESC(CX_V_NONE, true, true, NULL),
 	[RS_ST_SYNPROXY] = DESC(CX_V_STOLEN_SYN, false, false, NULL),
 	[RS_ST_FLOW]     = DESC(CX_V_NONE, false, true, NULL),
-	[RS_ST_TPROXY]   = DESC(CX_V_NONE, false, true, "taken as letting the packet go on"),
+	/* nft_tproxy_eval: no transparent socket for the packet is NFT_BREAK */
+	[RS_ST_TPROXY]   = DESC(CX_V_NONE, true, true, "a transparent socket takes the packet: "
+				"taken as found (trace), either (the engine)"),
 	[RS_ST_LAST]     = DESC(CX_V_NONE, false, false, NULL),
 	[RS_ST_XT]       = DESC(CX_V_GIVEN, true, true, "not modelled: any verdict, or none"),
 };
@@ -61,6 +63,8 @@ static size_t push_term(const struct rs_term *t, const struct rs_expr **out, siz
 {
 	if (t->kind == RS_TERM_EXPR && t->expr && n < max)
 		out[n++] = t->expr;
+	for (size_t i = 0; t->kind == RS_TERM_CONCAT && i < t->nsub; i++)
+		n = push_term(&t->sub[i], out, n, max);
 	return n;
 }
 
@@ -76,6 +80,9 @@ size_t cx_stmt_reads(const struct rs_stmt *s, const struct rs_expr **out, size_t
 		return push_term(&s->u.nat.port, out, n, max);
 	case RS_ST_OBJREF:
 		return push_term(&s->u.objref.name, out, n, max);
+	case RS_ST_DUP:
+	case RS_ST_FWD:
+		return push_term(&s->u.dup.addr, out, n, max);
 	default:
 		return 0;
 	}

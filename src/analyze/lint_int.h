@@ -142,10 +142,10 @@ int lint_term_has(const struct rs_term *t, const struct rs_value *v);
 /* Statement kinds that stop some packets from matching (limit, quota, a map lookup...). */
 bool lint_stmt_gates(const struct rs_stmt *s);
 /*
- * A statement after which the rule may end without its verdict: a map lookup
- * (`meta mark set ip saddr map {...}`, `dnat to ip daddr map @m`, `counter
- * name tcp dport map {...}`) whose key is missing, synproxy on a packet that
- * is not part of a handshake, tproxy with no socket to take the packet.
+ * A statement that loads a value which may be missing (construct.h: a map
+ * lookup such as `meta mark set ip saddr map {...}`, `dnat to ip daddr map
+ * @m`, `counter name tcp dport map {...}`, or a ct value without an entry),
+ * or synproxy, which ends its rule for what is not part of a handshake.
  */
 bool lint_stmt_may_miss(const struct rs_stmt *s);
 /* A limit of any kind in the rule before item `upto` (global, meter, or set). */

@@ -7,9 +7,16 @@
  */
 #include <string.h>
 
+#include "analyze/construct.h"
 #include "analyze/lint_int.h"
 #include "core/addr.h"
 
+/*
+ * The verdict written, or else the one a statement gives (construct.h):
+ * reject drops; nat, queue and fwd accept; synproxy steals the packets it
+ * answers (for the lint: they do not get through, and the rule may stop
+ * for the others, cx_stmt_may_stop).
+ */
 enum lint_vk lint_verdict(const struct rs_rule *r)
 {
 	if (r->verdict && r->verdict->kind == RS_ST_VMAP)
@@ -26,15 +33,11 @@ enum lint_vk lint_verdict(const struct rs_rule *r)
 		default: break;
 		}
 	}
-	/* statements that end the packet's walk without a verdict word */
 	for (size_t i = 0; i < r->nitems; i++) {
-		switch (r->items[i].kind) {
-		case RS_ST_REJECT:
-		case RS_ST_SYNPROXY: return LINT_V_DROP;
-		case RS_ST_NAT:
-		case RS_ST_QUEUE:
-		case RS_ST_FWD:
-		case RS_ST_TPROXY: return LINT_V_ACCEPT;
+		switch (cx_stmt_desc(&r->items[i])->verdict) {
+		case CX_V_ACCEPT: return LINT_V_ACCEPT;
+		case CX_V_DROP:
+		case CX_V_STOLEN_SYN: return LINT_V_DROP;
 		default: break;
 		}
 	}
@@ -258,80 +261,23 @@ int lint_match_ifname(const struct rs_match *m, const char *name)
 	return lint_match_value(m, &v);
 }
 
-/* ---- statements --------------------------------------------------------------------- */
-
-static bool stmts_gate(const struct rs_stmt *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (lint_stmt_gates(&v[i]))
-			return true;
-	}
-	return false;
-}
-
-static bool term_maps(const struct rs_term *t);
-
-static bool expr_maps(const struct rs_expr *x)
-{
-	if (!x)
-		return false;
-	if (x->kind == RS_EX_MAP)
-		return true;
-	for (size_t i = 0; i < x->nsub; i++) {
-		if (expr_maps(x->sub[i]))
-			return true;
-	}
-	return x->arg && term_maps(x->arg);
-}
-
-static bool term_maps(const struct rs_term *t)
-{
-	if (t->kind == RS_TERM_EXPR)
-		return expr_maps(t->expr);
-	for (size_t i = 0; t->kind == RS_TERM_CONCAT && i < t->nsub; i++) {
-		if (term_maps(&t->sub[i]))
-			return true;
-	}
-	return false;
-}
+/* ---- statements: what construct.h says of them ------------------------------------ */
 
 bool lint_stmt_may_miss(const struct rs_stmt *s)
 {
-	switch (s->kind) {
-	case RS_ST_MANGLE: return term_maps(&s->u.mangle.value);
-	case RS_ST_NAT: return term_maps(&s->u.nat.addr) || term_maps(&s->u.nat.port);
-	case RS_ST_DUP:
-	case RS_ST_FWD: return term_maps(&s->u.dup.addr);
-	case RS_ST_OBJREF: return term_maps(&s->u.objref.name);
-	/* synproxy takes only a SYN and the ACK that completes it (other packets go
-	 * on); tproxy ends the rule when no socket is found */
-	case RS_ST_SYNPROXY:
-	case RS_ST_TPROXY: return true;
-	default: return false;
-	}
+	const struct rs_expr *reads[4], *parts[4];
+	size_t nr = cx_stmt_reads(s, reads, 4);
+
+	for (size_t k = 0; k < nr; k++)
+		if (cx_breaking_parts(reads[k], parts, 4))
+			return true;
+	return cx_stmt_desc(s)->verdict == CX_V_STOLEN_SYN;
 }
 
 bool lint_stmt_gates(const struct rs_stmt *s)
 {
-	if (lint_stmt_may_miss(s))
-		return true;
-	switch (s->kind) {
-	case RS_ST_LIMIT:
-	case RS_ST_QUOTA:
-	case RS_ST_CT_COUNT:
-	case RS_ST_UNKNOWN:
-	case RS_ST_XT:
-		return true;
-	case RS_ST_METER:
-		return stmts_gate(s->u.meter.stmts, s->u.meter.nstmts);
-	case RS_ST_SET:
-		return stmts_gate(s->u.set.stmts, s->u.set.nstmts);
-	case RS_ST_OBJREF:
-		return s->u.objref.type && (!strcmp(s->u.objref.type, "limit") ||
-					    !strcmp(s->u.objref.type, "quota"));
-	default:
-		return false;
-	}
+	/* a verdict map's missing key is the walk's own business (walk_vmap) */
+	return s->kind != RS_ST_MATCH && s->kind != RS_ST_VMAP && cx_stmt_may_stop(s);
 }
 
 static bool limits(const struct rs_stmt *s)

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "analyze/construct.h"
 #include "analyze/lint_int.h"
 #include "analyze/symexec.h"
 #include "core/clock.h"
@@ -39,7 +40,6 @@ struct engine {
 	size_t nown;
 	bool marks;               /* the ruleset rewrites meta mark: no local redundancy */
 	bool pure;                /* no rule does more than decide: whole runs can judge */
-	bool misses;              /* a rule can end on a missed map lookup: cells only */
 	struct rs_set **opened;   /* empty sets made "filled at run time" for the run */
 	size_t nopened;
 };
@@ -203,12 +203,31 @@ static void other_table_drop(const struct lint_ctx *x, const struct engine *g,
 	}
 }
 
+/* Its own conditions hold for no packet at all, wherever it is evaluated. */
+static bool contradicts_itself(const struct sx_rule_info *s)
+{
+	for (int p = 0; p < SX__NPATHS; p++) {
+		if (s->match[p] != bddfalse)
+			return false;
+	}
+	return true;
+}
+
 static void shadowed(struct lint_ctx *x, const struct engine *g, const struct sx_rule_info *s)
 {
 	const struct rs_rule *b = shadower(g, s);
 	struct lint_finding *f;
 	char at[600], other[800];
 
+	if (contradicts_itself(s)) {
+		f = lint_add(x, "XL006", LINT_WARNING, s->rule,
+			     "this rule never matches: no packet meets all of its conditions "
+			     "together (matches that exclude each other, or a statement that ends "
+			     "the rule for every packet its matches take, e.g. synproxy for what "
+			     "is not TCP)");
+		lint_hint(f, "fix its conditions, or delete it");
+		return;
+	}
 	if (!b)
 		other_table_drop(x, g, s, other, sizeof(other));
 	if (!b && other[0]) {
@@ -235,34 +254,30 @@ static void shadowed(struct lint_ctx *x, const struct engine *g, const struct sx
 }
 
 /*
- * The engine runs the IP paths (input, forward, output) through ip, ip6,
- * inet and netdev tables. An arp or bridge chain is not on them: its rules
- * get no reach there, which says nothing about the ARP requests and bridged
- * frames that do reach them (their counters count). Those get the cells walk.
+ * Whether the engine's results say anything of rule r: the engine runs
+ * the IP paths (input, forward, output) through ip, ip6, inet and netdev
+ * tables. An arp or bridge chain is not on them, nor is a dormant table's:
+ * its rules get no reach there, which says nothing about the ARP requests
+ * and bridged frames that do reach them (their counters count). Those get
+ * the cells walk.
  */
-static bool engine_models(const struct rs_chain *c)
+static const struct sx_rule_info *engine_info(const struct engine *g, const struct rs_rule *r)
 {
-	switch (c->table->family) {
-	case RS_FAM_IP:
-	case RS_FAM_IP6:
-	case RS_FAM_INET:
-	case RS_FAM_NETDEV:
-		return true;
-	default:
-		return false;
-	}
+	const struct sx_rule_info *s = sx_rule(g->res, r);
+
+	return s && s->modelled ? s : NULL;
 }
 
 static void shadow_rule(struct lint_ctx *x, const struct engine *g, struct lint_rinfo *ri)
 {
-	const struct sx_rule_info *s = sx_rule(g->res, ri->r);
+	const struct sx_rule_info *s = engine_info(g, ri->r);
 
-	if (!engine_models(ri->r->chain) || g->misses) {
+	if (!s) {
 		if (!x->incomplete)
 			shadowed_by_cells(x, ri);
 		return;
 	}
-	if (!s || !ri->walked || ri->reported_dead)
+	if (!ri->walked || ri->reported_dead)
 		return;
 	if (!reached(s)) {
 		dead(x, g, ri);
@@ -298,15 +313,21 @@ struct own {
 	bool done;
 };
 
-/* Nothing but matches, gates (limits, quotas) and a verdict: no reject, counter, NAT... */
+/*
+ * Nothing but matches, gates (limits, quotas) and a verdict: no reject,
+ * counter, NAT, set update, tproxy... (what construct.h says a statement
+ * changes or gives).
+ */
 static bool pure(const struct rs_rule *r)
 {
 	for (size_t i = 0; i < r->nitems; i++) {
-		enum rs_stmt_kind k = r->items[i].kind;
+		const struct rs_stmt *s = &r->items[i];
+		const struct cx_stmt_desc *d = cx_stmt_desc(s);
 
-		if (lint_stmt_may_miss(&r->items[i]) ||
-		    (k != RS_ST_MATCH && k != RS_ST_VERDICT && k != RS_ST_VMAP &&
-		     !lint_stmt_gates(&r->items[i])))
+		if (s->kind == RS_ST_MATCH || s->kind == RS_ST_VERDICT || s->kind == RS_ST_VMAP)
+			continue;
+		if (d->changes || d->verdict != CX_V_NONE || lint_stmt_may_miss(s) ||
+		    !lint_stmt_gates(s))
 			return false;
 	}
 	return true;
@@ -336,26 +357,6 @@ static bool ruleset_pure(const struct ruleset *rs)
 static bool only_decides(const struct rs_rule *r)
 {
 	return decides(r) && pure(r);
-}
-
-/*
- * Some rule ends early when a map lookup misses. Until the engine's
- * per-rule results say so, its reach sets take such a rule as always
- * applying its verdict, and every rule after it would look dead: lint
- * then trusts only the cells walk, which takes the rule as partial.
- */
-static bool ruleset_may_miss(const struct ruleset *rs)
-{
-	for (size_t t = 0; t < rs->ntables; t++)
-		for (size_t c = 0; c < rs->tables[t]->nchains; c++) {
-			const struct rs_chain *ch = rs->tables[t]->chains[c];
-
-			for (size_t i = 0; i < ch->nrules; i++)
-				for (size_t k = 0; k < ch->rules[i].nitems; k++)
-					if (lint_stmt_may_miss(&ch->rules[i].items[k]))
-						return true;
-		}
-	return false;
 }
 
 static bool rewrites_marks(const struct ruleset *rs)
@@ -508,7 +509,7 @@ static void check_redundant(struct lint_ctx *x, struct engine *g)
 			int rc;
 
 			if (ri->reported_dead || !ri->walked || !only_decides(ri->r) ||
-			    !engine_models(ri->r->chain) || !sx_rule(g->res, ri->r))
+			    !engine_info(g, ri->r))
 				continue;
 			if (clock_mono_ms() - start > REDUNDANCY_SECONDS * 1000) {
 				x->out->unchecked++;
@@ -631,11 +632,10 @@ void lint_check_shadow(struct lint_ctx *x)
 				shadowed_by_cells(x, &x->ch[c].ri[i]);
 		return;
 	}
-	g.misses = ruleset_may_miss(x->rs);
 	for (size_t c = 0; c < x->nch; c++)
 		for (size_t i = 0; i < x->ch[c].c->nrules; i++)
 			shadow_rule(x, &g, &x->ch[c].ri[i]);
-	if (!g.misses && engine_own(x, &g) == 0)
+	if (engine_own(x, &g) == 0)
 		check_redundant(x, &g);
 	engine_stop(&g);
 }

@@ -1675,6 +1675,8 @@ static BDD stateful_cond(struct ctx *c, const struct rs_rule *rule, const struct
 	case RS_ST_XT:
 	case RS_ST_SYNPROXY:
 		return unknown_match(c, rule, s, "not modelled");
+	case RS_ST_TPROXY:   /* no transparent socket ends the rule (construct.h) */
+		return unknown_match(c, rule, s, "whether a transparent socket takes it");
 	default:
 		return bddtrue;
 	}
@@ -3105,6 +3107,11 @@ static int cond_bdd(struct hspace *hs, const struct ruleset *rs, const struct ma
 	BDD r = bddfalse;
 
 	*out = bddfalse;
+	for (size_t i = 0; mc->field == MF_NFPROTO && i < mc->nval; i++)
+		if (mc->val[i].kind == MV_NUM && mc->val[i].lo == MATCH_NFPROTO_ARP)
+			return xerr_at(e, XNFT_EXIT_FINDINGS, src->file, src->line, mc->col,
+				       "ARP packets cannot be analysed: the engine does not model "
+				       "the arp family (xnft trace follows one ARP packet)");
 	if (mc->field == MF_FRAGMENT) {
 		BDD z = hs_masked_eq(hs, HS_FRAGOFF, 0x1fff, 0);
 

@@ -279,6 +279,13 @@ static bool chain_sees(const struct tctx *tc, const struct rs_chain *c, enum rs_
 
 	if (!c->base || c->hook != h || c->table->dormant)   /* dormant: not attached */
 		return false;
+	/* at a bridge hook only bridge tables run (the port's ingress/egress aside) */
+	if (tc->bridge_layer && c->table->family != RS_FAM_NETDEV &&
+	    !(c->table->family == RS_FAM_INET && h == RS_HOOK_INGRESS))
+		return c->table->family == RS_FAM_BRIDGE;
+	/* an ARP packet meets arp tables (and netdev ones, which see every frame) */
+	if (packet_is_arp(&tc->p) && c->table->family != RS_FAM_NETDEV)
+		return c->table->family == RS_FAM_ARP;
 	switch (c->table->family) {
 	case RS_FAM_INET:
 		return h != RS_HOOK_INGRESS || bound_to(c, tc->p.iif);
@@ -287,7 +294,7 @@ static bool chain_sees(const struct tctx *tc, const struct rs_chain *c, enum rs_
 	case RS_FAM_NETDEV:
 		return (h == RS_HOOK_INGRESS && bound_to(c, tc->p.iif)) ||
 		       (h == RS_HOOK_EGRESS && bound_to(c, tc->p.oif));
-	default: return false;
+	default: return false;   /* bridge: only at bridge hooks, above */
 	}
 }
 
@@ -413,10 +420,11 @@ static int run_hook(struct tctx *tc, enum rs_hook h, struct trace_hook *hk, stru
 	struct bc *v;
 	int rc = 0;
 
-	if (h == RS_HOOK_FORWARD && forward_ttl(tc))
+	if (h == RS_HOOK_FORWARD && !tc->bridge_layer && forward_ttl(tc))
 		return 1;
 	/* ip_local_deliver() reassembles IPv4 before the input hook, conntrack or not */
-	if (h == RS_HOOK_INPUT && tc->fragment && tc->p.nfproto == MATCH_NFPROTO_IPV4) {
+	if (h == RS_HOOK_INPUT && !tc->bridge_layer && tc->fragment &&
+	    tc->p.nfproto == MATCH_NFPROTO_IPV4) {
 		tc->r->held = true;
 		return 1;
 	}
@@ -523,6 +531,23 @@ static int route_after_prerouting(struct tctx *tc, enum packet_path *to)
 	return 0;
 }
 
+/*
+ * ARP (arp_rcv, arp_xmit) has two hooks of its own, which the hook numbers
+ * of input and output name: received = [ingress] input, sent = output
+ * [egress]. No prerouting, no routing, no conntrack.
+ */
+static size_t arp_hooks(enum packet_path p, enum rs_hook *h)
+{
+	if (p == PACKET_OUTPUT) {
+		h[0] = RS_HOOK_OUTPUT;
+		h[1] = RS_HOOK_EGRESS;
+	} else {
+		h[0] = RS_HOOK_INGRESS;
+		h[1] = RS_HOOK_INPUT;
+	}
+	return 2;
+}
+
 static size_t path_hooks(enum packet_path p, enum rs_hook *h)
 {
 	static const enum rs_hook in[] = { RS_HOOK_INGRESS, RS_HOOK_PREROUTING, RS_HOOK_INPUT };
@@ -551,7 +576,8 @@ static bool hook_needed(struct tctx *tc, enum rs_hook h)
 static int walk_path(struct tctx *tc, struct xerr *e)
 {
 	enum rs_hook hooks[TRACE_MAX_HOOKS];
-	size_t n = path_hooks(tc->r->path, hooks);
+	size_t n = packet_is_arp(&tc->p) ? arp_hooks(tc->r->path, hooks) :
+		   path_hooks(tc->r->path, hooks);
 	bool sealed = false, v6 = tc->p.nfproto == MATCH_NFPROTO_IPV6;
 
 	for (size_t i = 0; i < n; i++) {
@@ -582,6 +608,73 @@ static int walk_path(struct tctx *tc, struct xerr *e)
 	return 0;
 }
 
+/* ---- frames through a bridge ---------------------------------------------------------- */
+
+/*
+ * Run hooks h[0..n) at the bridge layer (those after the one that sealed
+ * the frame's fate are listed as not reached). 1 when its fate is sealed,
+ * -1 on error.
+ */
+static int run_bridge_hooks(struct tctx *tc, const enum rs_hook *h, size_t n, struct xerr *e)
+{
+	int rc = 0;
+
+	tc->bridge_layer = true;
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		struct trace_hook *hk;
+
+		if (!hook_needed(tc, h[i]))
+			continue;
+		hk = &tc->r->hooks[tc->r->nhooks++];
+		hk->hook = h[i];
+		hk->bridge = h[i] != RS_HOOK_INGRESS && h[i] != RS_HOOK_EGRESS;
+		if (!rc)
+			rc = run_hook(tc, h[i], hk, e);
+	}
+	tc->bridge_layer = false;
+	return rc;
+}
+
+static bool fate_sealed(const struct tctx *tc)
+{
+	return tc->r->verdict == TRACE_V_DROP || tc->r->held || tc->stolen;
+}
+
+/*
+ * br_handle_frame: a frame on a port meets the bridge hooks; one for this
+ * host goes up as received on the bridge device (br_pass_frame_up), one
+ * this host sends through the bridge device comes down to the port
+ * (br_dev_xmit); a frame for another port is bridged, no IP hook at all.
+ */
+static int walk_bridged(struct tctx *tc, struct xerr *e)
+{
+	static const enum rs_hook fwd[] = { RS_HOOK_INGRESS, RS_HOOK_PREROUTING, RS_HOOK_FORWARD,
+					    RS_HOOK_POSTROUTING, RS_HOOK_EGRESS };
+	static const enum rs_hook in[] = { RS_HOOK_INGRESS, RS_HOOK_PREROUTING, RS_HOOK_INPUT };
+	static const enum rs_hook out[] = { RS_HOOK_OUTPUT, RS_HOOK_POSTROUTING, RS_HOOK_EGRESS };
+	const struct packet *w = &tc->r->pkt;
+	int rc;
+
+	switch (tc->r->path) {
+	case PACKET_FORWARD:
+		return run_bridge_hooks(tc, fwd, 5, e) < 0 ? -1 : 0;
+	case PACKET_INPUT:
+		rc = run_bridge_hooks(tc, in, 3, e);
+		if (rc)
+			return rc < 0 ? -1 : 0;
+		snprintf(tc->p.iif, sizeof(tc->p.iif), "%s", w->ibr);
+		return walk_path(tc, e);
+	default:
+		snprintf(tc->p.oif, sizeof(tc->p.oif), "%s", w->obr);
+		if (walk_path(tc, e) < 0)
+			return -1;
+		if (fate_sealed(tc))
+			return 0;
+		snprintf(tc->p.oif, sizeof(tc->p.oif), "%s", w->oif);
+		return run_bridge_hooks(tc, out, 3, e) < 0 ? -1 : 0;
+	}
+}
+
 static void result_init(struct trace_result *r, const struct packet *p)
 {
 	memset(r, 0, sizeof(*r));
@@ -593,9 +686,11 @@ static void result_init(struct trace_result *r, const struct packet *p)
 }
 
 /*
- * Tables of the arp and bridge families: their chains see frames the
- * tracer does not follow (ARP; IP packets bridged between ports), so the
- * trace says that it left them out rather than looking complete.
+ * Tables of the bridge family, for a packet not given as a frame through a
+ * bridge (no ibrname/obrname): their chains see the frames that arrive on
+ * and leave by bridge ports, which this packet's words do not describe, so
+ * the trace says that it left them out rather than looking complete. An
+ * arp table sees only ARP packets, which the tracer follows.
  */
 static void note_not_traced(struct tctx *tc)
 {
@@ -605,9 +700,9 @@ static void note_not_traced(struct tctx *tc)
 
 		for (size_t c = 0; c < tb->nchains && !base; c++)
 			base = tb->chains[c]->base;
-		if (base && (tb->family == RS_FAM_ARP || tb->family == RS_FAM_BRIDGE))
-			tc_assume(tc, "%s table %s is not traced (xnft does not model that family): "
-				  "a frame it sees is judged by it too", rs_family_name(tb->family),
+		if (base && tb->family == RS_FAM_BRIDGE && !packet_is_bridged(&tc->p))
+			tc_assume(tc, "bridge table %s is not traced: the packet words name no bridge "
+				  "port (iif P ibrname B); a frame through a bridge is judged by it too",
 				  tb->name ? tb->name : "?");
 	}
 }
@@ -626,7 +721,7 @@ int trace_packet(const struct ruleset *rs, const struct packet *p, const struct 
 	tc.uses_ct = ruleset_uses_ct(rs, p->nfproto == MATCH_NFPROTO_IPV6);
 	hdr_build(&tc);
 	note_not_traced(&tc);
-	rc = walk_path(&tc, e);
+	rc = packet_is_bridged(p) ? walk_bridged(&tc, e) : walk_path(&tc, e);
 	free(tc.rt);
 	if (rc < 0 || tc.oom) {
 		if (tc.oom)

@@ -10,7 +10,26 @@
  *    ingress) chain is bound to the packet's interface.
  *  - At each hook every base chain of a family that sees the packet runs, in
  *    priority order: inet sees IPv4 and IPv6, ip only IPv4, ip6 only IPv6;
- *    arp and bridge are not traced. At equal priority the kernel runs the
+ *    bridge tables only for a frame through a bridge (below).
+ *  - An ARP packet (packet.h) runs through the arp tables' chains at their
+ *    input hook (received: [ingress] input) or output hook (sent: output
+ *    [egress]), and netdev chains bound to its device; no other family
+ *    sees it, and it has no conntrack entry. Its header is the ARP header
+ *    (arp operation, sender/target ip; the hardware addresses are not in
+ *    the packet words: a match on them records what it took them as).
+ *  - A frame through a bridge (packet.h: ibrname/obrname) meets the bridge
+ *    family's hooks on its port, as br_input.c/br_forward.c run them:
+ *    bridged from port to port: bridge prerouting, forward, postrouting
+ *    (netdev ingress/egress on the ports), no IP hook; up to this host:
+ *    bridge prerouting and input (iif the port), then the input path as
+ *    received on the bridge device; sent through a bridge: the output path
+ *    with the bridge device as oif, then bridge output and postrouting (oif
+ *    the port). Only bridge tables run at a bridge hook; meta ibrname /
+ *    obrname name the bridge of the port (empty where there is no port:
+ *    bridge postrouting and output have no iif). An ARP frame goes the same
+ *    way, its IP hooks being the arp ones. A packet not given as a
+ *    bridge frame never meets bridge tables; the trace names those tables
+ *    as not traced, since such frames do. At equal priority the kernel runs the
  *    chain created last first (measured: a new hook goes before the ones of
  *    its priority), so ties take the listing's reverse order, tables then
  *    chains; exact for a ruleset loaded in one go.
@@ -68,8 +87,12 @@
 /* The kernel's jump stack (NFT_JUMP_STACK_SIZE). */
 #define TRACE_MAX_DEPTH 16
 
-/* Hooks of the longest path: ingress prerouting forward postrouting egress. */
-#define TRACE_MAX_HOOKS 5
+/*
+ * Hooks of the longest path: a frame up through a bridge that a dnat then
+ * forwards: bridge prerouting input, ingress prerouting forward postrouting
+ * egress (and a netdev ingress on the port).
+ */
+#define TRACE_MAX_HOOKS 8
 
 struct trace_opts {
 	bool over_limit;              /* every limit/meter/quota/ct count is over */
@@ -132,6 +155,7 @@ struct trace_run {
 
 struct trace_hook {
 	enum rs_hook hook;
+	bool bridge;                    /* a hook of the bridge family (a frame on a port) */
 	size_t run, nruns;              /* runs run .. run+nruns-1 */
 	bool reached;                   /* false when an earlier hook dropped the packet */
 	enum trace_verdict verdict;     /* ACCEPT also when no chain is bound here */

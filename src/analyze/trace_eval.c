@@ -233,10 +233,16 @@ static int payload_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 		transport = x->base == 2;
 		off = x->offset;
 		bits = x->len;
-	} else if (x->key == RS_F_ETHER_TYPE && tc->p.iif[0] && hook_has_iif(tc)) {
+	} else if (x->key == RS_F_ETHER_TYPE &&
+		   (tc->bridge_layer || (tc->p.iif[0] && hook_has_iif(tc)))) {
 		/* an Ethernet frame carrying the packet (ip/ip6/inet: behind meta iiftype ether) */
-		ev_from_num(v, 16, tc->p.nfproto == MATCH_NFPROTO_IPV6 ? 0x86dd : 0x0800);
+		ev_from_num(v, 16, packet_is_arp(&tc->p) ? 0x0806 :
+			    tc->p.nfproto == MATCH_NFPROTO_IPV6 ? 0x86dd : 0x0800);
 		return EV_OK;
+	} else if (fi && fi->proto == RS_PROTO_ARP && packet_is_arp(&tc->p)) {
+		transport = false;   /* the ARP header is an ARP packet's network header */
+		off = fi->offset;
+		bits = fi->bits;
 	} else if (!fi || fi->proto == RS_PROTO_ETHER || fi->proto == RS_PROTO_VLAN ||
 		   fi->proto == RS_PROTO_ARP) {
 		snprintf(tc->why, sizeof(tc->why), "the packet words say nothing of the link layer");
@@ -268,6 +274,10 @@ static int payload_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
  */
 static bool hook_has_iif(const struct tctx *tc)
 {
+	/* br_forward.c: bridge postrouting and output run with no input device */
+	if (tc->bridge_layer)
+		return tc->hook != RS_HOOK_OUTPUT && tc->hook != RS_HOOK_POSTROUTING &&
+		       tc->hook != RS_HOOK_EGRESS;
 	if (tc->hook == RS_HOOK_POSTROUTING)
 		return tc->r->path == PACKET_FORWARD;
 	return tc->hook != RS_HOOK_OUTPUT && tc->hook != RS_HOOK_EGRESS;
@@ -359,10 +369,20 @@ static int meta_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 	switch (x->key) {
 	case RS_META_IIF: case RS_META_IIFNAME: ev_from_name(v, iif); return EV_OK;
 	case RS_META_OIF: case RS_META_OIFNAME: ev_from_name(v, oif); return EV_OK;
-	case RS_META_NFPROTO: ev_from_num(v, 8, p->nfproto); return EV_OK;
+	case RS_META_NFPROTO:   /* nft_pf(): a bridge hook is NFPROTO_BRIDGE's */
+		ev_from_num(v, 8, tc->bridge_layer ? 7 : p->nfproto);
+		return EV_OK;
+	case RS_META_IBRNAME: case RS_META_IBRIDGENAME:
+		/* nft_meta_get_bridge(): the bridge of a port, "" for any other device */
+		ev_from_name(v, tc->bridge_layer && iif[0] ? p->ibr : "");
+		return EV_OK;
+	case RS_META_OBRNAME: case RS_META_OBRIDGENAME:
+		ev_from_name(v, tc->bridge_layer && oif[0] ? p->obr : "");
+		return EV_OK;
 	case RS_META_L4PROTO: ev_from_num(v, 8, p->l4proto); return EV_OK;
 	case RS_META_PROTOCOL:
-		ev_from_num(v, 16, p->nfproto == MATCH_NFPROTO_IPV6 ? 0x86dd : 0x0800);
+		ev_from_num(v, 16, packet_is_arp(p) ? 0x0806 :
+			    p->nfproto == MATCH_NFPROTO_IPV6 ? 0x86dd : 0x0800);
 		return EV_OK;
 	case RS_META_MARK: ev_from_num(v, 32, p->mark); return EV_OK;
 	case RS_META_LENGTH: ev_from_num(v, 32, p->length); return EV_OK;

@@ -207,7 +207,8 @@ static void text_hooks(struct tfmt *f)
 	for (size_t h = 0; h < f->r->nhooks; h++) {
 		const struct trace_hook *hk = &f->r->hooks[h];
 
-		sb_add(&f->b, "\n%s%s%s", f->flags & TRACE_FMT_COLOR ? BOLD : "", rs_hook_name(hk->hook),
+		sb_add(&f->b, "\n%s%s%s%s", f->flags & TRACE_FMT_COLOR ? BOLD : "",
+		       hk->bridge ? "bridge " : "", rs_hook_name(hk->hook),
 		       f->flags & TRACE_FMT_COLOR ? RESET : "");
 		if (!hk->reached) {
 			sb_add(&f->b, ": not reached (dropped before)\n");
@@ -401,6 +402,8 @@ static json_t *json_hooks(const struct trace_result *r, const char *base)
 		json_t *o = json_object(), *runs = json_array();
 
 		jset(o, "hook", json_string(rs_hook_name(hk->hook)));
+		if (hk->bridge)   /* a hook of the bridge family, on a bridge port */
+			jset(o, "family", json_string("bridge"));
 		jset(o, "reached", json_boolean(hk->reached));
 		if (hk->reached)
 			jset(o, "verdict", json_string(trace_verdict_name(hk->verdict)));

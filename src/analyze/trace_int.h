@@ -61,6 +61,7 @@ struct tctx {
 	bool untracked;                  /* notrack ran before conntrack */
 	bool uses_ct;                    /* conntrack (and defrag) runs for this family */
 	bool stolen;                     /* netdev fwd: the packet left */
+	bool bridge_layer;               /* running the bridge family's hooks (a frame on a port) */
 	unsigned nat_done;               /* NAT_SRC/NAT_DST bindings a nat rule set up */
 	unsigned nat_changed;            /* ... of which changed the tuple: ct status (natpath.h) */
 	struct natpath_target dnat;      /* what a dnat/redirect wrote ... */

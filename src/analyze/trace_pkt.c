@@ -104,6 +104,21 @@ static void build_transport(struct tctx *tc)
 	}
 }
 
+/* RFC 826 over Ethernet: the hardware addresses are not in the packet words. */
+static void build_arp(struct tctx *tc)
+{
+	const struct packet *p = &tc->p;
+
+	tc->nhlen = 28;
+	put16(tc->nh, tc->nhk, 0, 1);
+	put16(tc->nh, tc->nhk, 2, 0x0800);
+	put8(tc->nh, tc->nhk, 4, 6, 0xff);
+	put8(tc->nh, tc->nhk, 5, 4, 0xff);
+	put16(tc->nh, tc->nhk, 6, p->arp_op);
+	put_addr(tc->nh, tc->nhk, 14, &p->saddr, 4);
+	put_addr(tc->nh, tc->nhk, 24, &p->daddr, 4);
+}
+
 void hdr_build(struct tctx *tc)
 {
 	memset(tc->nh, 0, sizeof(tc->nh));
@@ -112,6 +127,12 @@ void hdr_build(struct tctx *tc)
 	memset(tc->thk, 0, sizeof(tc->thk));
 	tc->fragment = (tc->p.frag_off & 0x3fff) != 0;
 	tc->has_th = (tc->p.frag_off & 0x1fff) == 0;
+	if (packet_is_arp(&tc->p)) {
+		build_arp(tc);
+		tc->has_th = false;
+		tc->thlen = 0;
+		return;
+	}
 	if (is_v6(&tc->p))
 		build_ip6(tc);
 	else

@@ -256,8 +256,9 @@ void cli_exposure_print(const char *policy, const struct exposure *x)
 		printf("%zu match%s xnft does not model %s shown as conditions \"(not modelled)\".\n",
 		       x->nunknown, x->nunknown == 1 ? "" : "es", x->nunknown == 1 ? "is" : "are");
 	if (x->nnot_analysed)
-		printf("Not analysed (families xnft does not model): %s; their chains may drop or "
-		       "accept more than shown here.\n", x->not_analysed);
+		printf("Not analysed (families the engine does not evaluate; xnft trace follows "
+		       "them): %s; their chains may drop or accept more than shown here.\n",
+		       x->not_analysed);
 }
 
 int cmd_exposure(int argc, char **argv)

@@ -36,6 +36,8 @@ static void usage(FILE *out)
 		"the verdict. PACKET is nft's own match words, the remaining arguments or\n"
 		"one quoted string, e.g.\n"
 		"    xnft trace iif eth0 ip saddr 203.0.113.5 tcp dport 22 ct state new\n"
+		"    xnft trace iif eth0 arp operation request arp daddr ip 192.0.2.1\n"
+		"    xnft trace iif veth1 ibrname br0 oif veth2 obrname br0 udp dport 53\n"
 		"Fields not given take the defaults printed in the header; $NAME words\n"
 		"take the values of the policy's define lines. See xnft(8) for every word.\n"
 		"\n"

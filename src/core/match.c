@@ -70,7 +70,14 @@ static const struct name_num tcp_flag_names[] = {
 };
 
 static const struct name_num nfproto_names[] = {
-	{ "ipv4", MATCH_NFPROTO_IPV4 }, { "ipv6", MATCH_NFPROTO_IPV6 }, { NULL, 0 },
+	{ "ipv4", MATCH_NFPROTO_IPV4 }, { "ipv6", MATCH_NFPROTO_IPV6 },
+	{ "arp", MATCH_NFPROTO_ARP }, { NULL, 0 },
+};
+
+/* ARP operations (RFC 826, 903, 2390), as nft names them. */
+static const struct name_num arp_op_names[] = {
+	{ "request", 1 }, { "reply", 2 }, { "rrequest", 3 }, { "rreply", 4 },
+	{ "inrequest", 8 }, { "inreply", 9 }, { "nak", 10 }, { NULL, 0 },
 };
 
 /* Well-known services, so "tcp dport ssh" reads as in nft (which asks /etc/services). */
@@ -115,6 +122,11 @@ const char *match_icmp_code_name(unsigned code, bool v6)
 	return num_name(v6 ? icmpv6_code_names : icmp_code_names, code);
 }
 
+const char *match_arp_op_name(unsigned op)
+{
+	return num_name(arp_op_names, op);
+}
+
 const char *match_ct_state_name(unsigned bit)
 {
 	return num_name(ct_state_names, bit);
@@ -125,7 +137,7 @@ const char *match_ct_state_name(unsigned bit)
 enum vtype {
 	VT_NONE, VT_IFACE, VT_IFNAME, VT_NFPROTO, VT_PROTO, VT_MARK, VT_IPV4, VT_IPV6,
 	VT_U8, VT_U16, VT_FRAGOFF, VT_PORT, VT_TCPFLAGS, VT_CTSTATE,
-	VT_ICMP_TYPE, VT_ICMP_CODE, VT_ICMP6_TYPE, VT_ICMP6_CODE,
+	VT_ICMP_TYPE, VT_ICMP_CODE, VT_ICMP6_TYPE, VT_ICMP6_CODE, VT_ARPOP,
 };
 
 struct field_info {
@@ -169,6 +181,11 @@ static const struct field_info fields[MF__COUNT] = {
 	[MF_ICMPV6_CODE] = { "icmpv6 code", VT_ICMP6_CODE, MATCH_NFPROTO_IPV6, MATCH_PROTO_ICMPV6,
 			     true },
 	[MF_FRAGMENT] = { "fragment", VT_NONE, 0, -1, false },
+	[MF_ARP_OP] = { "arp operation", VT_ARPOP, MATCH_NFPROTO_ARP, -1, false },
+	[MF_ARP_SADDR_IP] = { "arp saddr ip", VT_IPV4, MATCH_NFPROTO_ARP, -1, false },
+	[MF_ARP_DADDR_IP] = { "arp daddr ip", VT_IPV4, MATCH_NFPROTO_ARP, -1, false },
+	[MF_IBRNAME] = { "meta ibrname", VT_IFACE, 0, -1, false },
+	[MF_OBRNAME] = { "meta obrname", VT_IFACE, 0, -1, false },
 };
 
 /* How each field is written: first word, second word (NULL for one word). */
@@ -179,10 +196,12 @@ static const struct {
 	{ "iif", NULL, MF_IIF }, { "iifname", NULL, MF_IIFNAME },
 	{ "oif", NULL, MF_OIF }, { "oifname", NULL, MF_OIFNAME },
 	{ "mark", NULL, MF_MARK }, { "fragment", NULL, MF_FRAGMENT },
+	{ "ibrname", NULL, MF_IBRNAME }, { "obrname", NULL, MF_OBRNAME },
 	{ "meta", "iif", MF_IIF }, { "meta", "iifname", MF_IIFNAME },
 	{ "meta", "oif", MF_OIF }, { "meta", "oifname", MF_OIFNAME },
 	{ "meta", "nfproto", MF_NFPROTO }, { "meta", "l4proto", MF_L4PROTO },
 	{ "meta", "mark", MF_MARK },
+	{ "meta", "ibrname", MF_IBRNAME }, { "meta", "obrname", MF_OBRNAME },
 	{ "ip", "saddr", MF_IP_SADDR }, { "ip", "daddr", MF_IP_DADDR },
 	{ "ip", "protocol", MF_IP_PROTOCOL }, { "ip", "ttl", MF_IP_TTL },
 	{ "ip", "length", MF_IP_LENGTH }, { "ip", "frag-off", MF_IP_FRAG_OFF },
@@ -195,6 +214,8 @@ static const struct {
 	{ "ct", "state", MF_CT_STATE },
 	{ "icmp", "type", MF_ICMP_TYPE }, { "icmp", "code", MF_ICMP_CODE },
 	{ "icmpv6", "type", MF_ICMPV6_TYPE }, { "icmpv6", "code", MF_ICMPV6_CODE },
+	{ "arp", "operation", MF_ARP_OP }, { "arp", "saddr", MF_ARP_SADDR_IP },
+	{ "arp", "daddr", MF_ARP_DADDR_IP },
 };
 
 #define NSELECTORS (sizeof(selectors) / sizeof(selectors[0]))
@@ -210,7 +231,7 @@ static const char *vt_expected(enum vtype vt)
 	switch (vt) {
 	case VT_IFACE: return "an interface name";
 	case VT_IFNAME: return "an interface name or a pattern like \"eth*\"";
-	case VT_NFPROTO: return "ipv4 or ipv6";
+	case VT_NFPROTO: return "ipv4, ipv6 or arp";
 	case VT_PROTO: return "a protocol name (tcp, udp, icmp, ipv6-icmp, ...) or number 0..255";
 	case VT_MARK: return "a mark number (decimal or 0x-hex, 32 bits)";
 	case VT_IPV4: return "an IPv4 address, prefix or range";
@@ -227,6 +248,7 @@ static const char *vt_expected(enum vtype vt)
 	case VT_ICMP6_TYPE: return "an icmpv6 type (echo-request, nd-neighbor-solicit, ...) "
 				   "or number";
 	case VT_ICMP6_CODE: return "an icmpv6 code (no-route, port-unreachable, ...) or number";
+	case VT_ARPOP: return "an arp operation (request, reply, ...) or number";
 	case VT_NONE: break;
 	}
 	return "a value";
@@ -236,7 +258,7 @@ static uint32_t vt_max(enum vtype vt)
 {
 	switch (vt) {
 	case VT_MARK: return 0xffffffffu;
-	case VT_U16: case VT_FRAGOFF: case VT_PORT: return 65535;
+	case VT_U16: case VT_FRAGOFF: case VT_PORT: case VT_ARPOP: return 65535;
 	case VT_CTSTATE: return 0xffu;
 	default: return 255;
 	}
@@ -260,6 +282,7 @@ static const struct name_num *vt_names(enum vtype vt)
 	case VT_ICMP_CODE: return icmp_code_names;
 	case VT_ICMP6_TYPE: return icmpv6_type_names;
 	case VT_ICMP6_CODE: return icmpv6_code_names;
+	case VT_ARPOP: return arp_op_names;
 	default: return NULL;
 	}
 }
@@ -625,7 +648,32 @@ static int expected(const struct parser *ps, const char *what, const char *after
 	return perr(ps, t->col, "expected %s after '%s', got '%s'", what, after, shown);
 }
 
-/* The selector at ps->i: one or two words naming a field. */
+/* The third word a selector has ("ip" in `arp saddr ip`), or NULL. */
+static const char *third_word(enum match_field f)
+{
+	return f == MF_ARP_SADDR_IP || f == MF_ARP_DADDR_IP ? "ip" : NULL;
+}
+
+/* The third word of a selector, after `after`. */
+static int selector_third(struct parser *ps, const char *after, const char *w3, const char **last)
+{
+	const struct match_tok *t = peek(ps);
+	char shown[64];
+
+	if (t && tok_is(t, w3)) {
+		*last = w3;
+		ps->i++;
+		return 0;
+	}
+	if (!t)
+		return perr(ps, ps->end_col, "expected '%s' after '%s', got nothing", w3, after);
+	tok_shown(t, shown, sizeof(shown));
+	perr(ps, t->col, "expected '%s' after '%s', got '%s'", w3, after, shown);
+	return xerr_hint(ps->e, "the packet words give the ARP addresses as IPv4 ones only "
+			 "(`arp saddr ip 192.0.2.1`)");
+}
+
+/* The selector at ps->i: one, two or three words naming a field. */
 static int parse_selector(struct parser *ps, enum match_field *f, const char **last)
 {
 	const struct match_tok *t = peek(ps), *t2;
@@ -652,7 +700,7 @@ static int parse_selector(struct parser *ps, enum match_field *f, const char **l
 		const char *near = t->kind == MTOK_WORD ? closest(t, firsts, nfirst) : NULL;
 
 		perr(ps, t->col, "expected a match word (iif, iifname, oif, oifname, meta, ip, ip6, "
-		     "tcp, udp, th, ct, icmp, icmpv6, fragment), got '%s'", shown);
+		     "tcp, udp, th, ct, icmp, icmpv6, arp, ibrname, obrname, fragment), got '%s'", shown);
 		if (near)
 			return xerr_hint(ps->e, "did you mean '%s'?", near);
 		return xerr_hint(ps->e, "a packet is described field by field, e.g. "
@@ -667,7 +715,8 @@ static int parse_selector(struct parser *ps, enum match_field *f, const char **l
 			*f = selectors[i].field;
 			*last = selectors[i].w2;
 			ps->i++;
-			return 0;
+			return third_word(*f) ? selector_third(ps, selectors[i].w2,
+							      third_word(*f), last) : 0;
 		}
 		seconds[nsecond++] = selectors[i].w2;
 	}
@@ -1303,7 +1352,7 @@ struct proto_space {
 
 static void space_all(struct proto_space *s)
 {
-	s->nf = 3;
+	s->nf = 7;
 	memset(s->l4, 0xff, sizeof(s->l4));
 }
 
@@ -1315,7 +1364,8 @@ static void l4_set(struct proto_space *s, unsigned lo, unsigned hi)
 
 static unsigned nf_bit(unsigned nfproto)
 {
-	return nfproto == MATCH_NFPROTO_IPV4 ? 1 : nfproto == MATCH_NFPROTO_IPV6 ? 2 : 0;
+	return nfproto == MATCH_NFPROTO_IPV4 ? 1 : nfproto == MATCH_NFPROTO_IPV6 ? 2 :
+	       nfproto == MATCH_NFPROTO_ARP ? 4 : 0;
 }
 
 /* Numbers of c as a set of protocols; false when c has a define or set (unknown). */
@@ -1366,7 +1416,7 @@ static void cond_space(const struct match_cond *c, struct proto_space *s)
 				return;
 			bits |= nf_bit(c->val[i].lo);
 		}
-		s->nf = c->op == MOP_NE ? (3 & ~bits) : bits;
+		s->nf = c->op == MOP_NE ? (7 & ~bits) : bits;
 	}
 }
 
@@ -1426,6 +1476,8 @@ int match_check(const struct match_list *a, const struct match_list *b,
 			cond_space(c, &s);
 			if (!(cur.nf & s.nf))
 				return contradiction(c, nf_by ? nf_by : c,
+						     (cur.nf | s.nf) & 4 ?
+						     "an ARP packet has no IP header" :
 						     "a packet is either IPv4 or IPv6", src, e);
 			if ((cur.nf & s.nf) != cur.nf) {
 				cur.nf &= s.nf;

@@ -18,6 +18,8 @@
  *             | 'ip6' ('saddr'|'daddr'|'nexthdr'|'hoplimit')
  *             | ('tcp'|'udp'|'th') ('sport'|'dport') | 'tcp' 'flags'
  *             | 'ct' 'state' | ('icmp'|'icmpv6') ('type'|'code')
+ *             | 'arp' 'operation' | 'arp' ('saddr'|'daddr') 'ip'
+ *             | ['meta'] ('ibrname'|'obrname')
  *   op       := '==' | '!=' | '<' | '<=' | '>' | '>='
  *             | '&' bits ['==' | '!=']          (tcp flags, ct state, meta mark, ip frag-off)
  *   value    := one | one (',' one)+            (comma lists: tcp flags, ct state only)
@@ -41,13 +43,18 @@
  *    `tcp flags & (syn|ack) == syn` means what it means in nft.
  *  - `ct state new,established` is "one of these states" (the same in nft:
  *    a packet has exactly one state).
+ *  - `arp operation` (request, reply or a number) and `arp saddr ip` /
+ *    `arp daddr ip` (the sender's and the target's IPv4 address) describe an
+ *    ARP packet (meta nfproto arp): one that tables of family arp see.
+ *  - `ibrname` / `obrname` name the bridge whose port iif / oif is (a frame
+ *    through a bridge: tables of family bridge see it, packet.h).
  *  - `fragment` (not an nft word) is a non-first fragment, IPv4 or IPv6: it
  *    carries no transport header, so ports, tcp flags and icmp type/code
  *    cannot be given with it.
  *
  * Implied protocols are recorded as nft does (`tcp dport` => meta l4proto
  * tcp; `ip saddr` => meta nfproto ipv4; icmp => ipv4 + icmp; icmpv6 =>
- * ipv6 + ipv6-icmp; `th` implies nothing) as conditions flagged `implied`,
+ * ipv6 + ipv6-icmp; `th` implies nothing; arp words => arp) as conditions flagged `implied`,
  * placed before the condition that implies them. Words that no packet can
  * satisfy together (ip and ip6 fields, tcp and udp ports) are errors.
  */
@@ -77,12 +84,15 @@ enum match_field {
 	MF_TCP_FLAGS, MF_CT_STATE,
 	MF_ICMP_TYPE, MF_ICMP_CODE, MF_ICMPV6_TYPE, MF_ICMPV6_CODE,
 	MF_FRAGMENT,
+	MF_ARP_OP, MF_ARP_SADDR_IP, MF_ARP_DADDR_IP,
+	MF_IBRNAME, MF_OBRNAME,
 	MF__COUNT
 };
 
 /* nfproto values (as the kernel's NFPROTO_*). */
 #define MATCH_NFPROTO_IPV4 2
 #define MATCH_NFPROTO_IPV6 10
+#define MATCH_NFPROTO_ARP 3
 
 /* ct state bits, as the kernel and nft's JSON number them. */
 enum {
@@ -201,6 +211,7 @@ const char *match_field_name(enum match_field f);
 
 /* Canonical names of values, NULL when the number has none. */
 const char *match_l4proto_name(unsigned proto);
+const char *match_arp_op_name(unsigned op);   /* "request", "reply", ... or NULL */
 const char *match_icmp_type_name(unsigned type, bool v6);
 const char *match_icmp_code_name(unsigned code, bool v6);
 const char *match_ct_state_name(unsigned bit);

@@ -39,7 +39,12 @@ static const enum packet_field field_of[MF__COUNT] = {
 	[MF_ICMP_TYPE] = PF_ICMP_TYPE, [MF_ICMP_CODE] = PF_ICMP_CODE,
 	[MF_ICMPV6_TYPE] = PF_ICMP_TYPE, [MF_ICMPV6_CODE] = PF_ICMP_CODE,
 	[MF_FRAGMENT] = PF_FRAGMENT,
+	[MF_ARP_OP] = PF_ARP_OP, [MF_ARP_SADDR_IP] = PF_SADDR, [MF_ARP_DADDR_IP] = PF_DADDR,
+	[MF_IBRNAME] = PF_IBRNAME, [MF_OBRNAME] = PF_OBRNAME,
 };
+
+#define NEIGHBOUR4 "198.51.100.2"
+#define NEIGHBOUR4_OTHER "198.51.100.3"
 
 /* ---- small facts --------------------------------------------------------- */
 
@@ -105,6 +110,16 @@ enum packet_path packet_path(const struct packet *p)
 	if (in && out)
 		return PACKET_FORWARD;
 	return out ? PACKET_OUTPUT : PACKET_INPUT;
+}
+
+bool packet_is_arp(const struct packet *p)
+{
+	return p->nfproto == MATCH_NFPROTO_ARP;
+}
+
+bool packet_is_bridged(const struct packet *p)
+{
+	return p->ibr[0] || p->obr[0];
 }
 
 static bool on_loopback(const struct packet *p)
@@ -284,6 +299,7 @@ static uint32_t num_of(const struct packet *p, enum packet_field f)
 	case PF_CT_STATE: return p->ct_state;
 	case PF_ICMP_TYPE: return p->icmp_type;
 	case PF_ICMP_CODE: return p->icmp_code;
+	case PF_ARP_OP: return p->arp_op;
 	default: return 0;
 	}
 }
@@ -303,6 +319,7 @@ static void set_num(struct packet *p, enum packet_field f, uint32_t n)
 	case PF_CT_STATE: p->ct_state = (uint8_t)n; break;
 	case PF_ICMP_TYPE: p->icmp_type = (uint8_t)n; break;
 	case PF_ICMP_CODE: p->icmp_code = (uint8_t)n; break;
+	case PF_ARP_OP: p->arp_op = (uint16_t)n; break;
 	default: break;
 	}
 }
@@ -359,6 +376,8 @@ static int take_written(struct builder *b, const struct match_cond *c, enum pack
 	} else if (f == PF_IIF || f == PF_IIFNAME || f == PF_OIF || f == PF_OIFNAME) {
 		if (take_ifname(b, c, f) < 0)
 			return -1;
+	} else if (f == PF_IBRNAME || f == PF_OBRNAME) {
+		snprintf(f == PF_IBRNAME ? p->ibr : p->obr, IFNAME_MAXLEN + 1, "%s", v->name);
 	} else if (f == PF_SADDR || f == PF_DADDR) {
 		*(f == PF_SADDR ? &p->saddr : &p->daddr) = v->addr;
 	} else if (f != PF_FRAGMENT) {
@@ -389,6 +408,14 @@ static void default_addresses(struct packet *p, unsigned known)
 	enum packet_path path = packet_path(p);
 	const char *remote = v6 ? REMOTE6 : REMOTE4, *host = v6 ? HOST6 : HOST4;
 
+	if (packet_is_arp(p)) {   /* ARP speaks with the neighbours on the link */
+		if (!(known & PF_BIT(PF_SADDR)))
+			addr_set(&p->saddr, false, path == PACKET_OUTPUT ? HOST4 : NEIGHBOUR4);
+		if (!(known & PF_BIT(PF_DADDR)))
+			addr_set(&p->daddr, false, path == PACKET_INPUT ? HOST4 :
+				 path == PACKET_OUTPUT ? NEIGHBOUR4 : NEIGHBOUR4_OTHER);
+		return;
+	}
 	if (!(known & PF_BIT(PF_SADDR)))
 		addr_set(&p->saddr, v6, lo ? (v6 ? LOOP6 : LOOP4) :
 			 path == PACKET_OUTPUT ? host : remote);
@@ -488,6 +515,76 @@ static int check_transport(struct builder *b)
 	return 0;
 }
 
+/* An ARP packet: no IP or transport header, received or sent, no conntrack entry. */
+static int complete_arp(struct builder *b)
+{
+	static const enum packet_field ip_only[] = {
+		PF_L4PROTO, PF_TTL, PF_LENGTH, PF_FRAG_OFF, PF_FRAGMENT, PF_SPORT, PF_DPORT,
+		PF_TCP_FLAGS, PF_CT_STATE, PF_ICMP_TYPE, PF_ICMP_CODE,
+	};
+	struct packet *p = b->p;
+	char a[256];
+
+	for (size_t i = 0; i < sizeof(ip_only) / sizeof(ip_only[0]); i++) {
+		const struct match_cond *c = b->by[ip_only[i]];
+
+		if (!given(p, ip_only[i]) || !c)
+			continue;
+		cond_words(b, c, a, sizeof(a));
+		berr(b, c->col, "'%s' does not fit an ARP packet: it has no IP header, no "
+		     "transport header and no conntrack entry", a);
+		return xerr_hint(b->e, "drop '%s', or drop the arp words", a);
+	}
+	if (packet_path(p) == PACKET_FORWARD && !packet_is_bridged(p)) {
+		berr(b, b->by[PF_OIF] ? b->by[PF_OIF]->col : b->by[PF_OIFNAME]->col,
+		     "an ARP packet is received (iif) or sent (oif), not forwarded");
+		return xerr_hint(b->e, "give iif for a received one, oif for one this host sends "
+				 "(or ibrname and obrname for one a bridge passes on)");
+	}
+	p->l4proto = 0;
+	p->ttl = 0;
+	p->length = 28;   /* Ethernet/IPv4 ARP */
+	p->ct_state = MATCH_CT_INVALID;
+	if (!(p->known & PF_BIT(PF_ARP_OP)))
+		p->arp_op = 1;
+	if (!(p->known & PF_BIT(PF_MARK)))
+		p->mark = 0;
+	default_addresses(p, p->known);
+	return 0;
+}
+
+/*
+ * A bridge names the port's bridge: ibrname goes with iif, obrname with
+ * oif, and a frame from one port to another is bridged inside one bridge.
+ */
+static int check_bridge(struct builder *b)
+{
+	struct packet *p = b->p;
+	bool in = given(p, PF_IIF) || given(p, PF_IIFNAME);
+	bool out = given(p, PF_OIF) || given(p, PF_OIFNAME);
+	const struct match_cond *ib = b->by[PF_IBRNAME], *ob = b->by[PF_OBRNAME];
+
+	if (ib && !in) {
+		berr(b, ib->col, "'ibrname' names the bridge of the input port, but no iif is given");
+		return xerr_hint(b->e, "give the port the frame arrives on: iif PORT ibrname %s",
+				 p->ibr);
+	}
+	if (ob && !out) {
+		berr(b, ob->col, "'obrname' names the bridge of the output port, but no oif is given");
+		return xerr_hint(b->e, "give the port the frame leaves by: oif PORT obrname %s",
+				 p->obr);
+	}
+	if ((ib || ob) && in && out &&
+	    (!ib || !ob || (!unresolved(p, PF_IBRNAME) && !unresolved(p, PF_OBRNAME) &&
+			    strcmp(p->ibr, p->obr)))) {
+		berr(b, (ib ? ib : ob)->col, "a frame from one port to another is bridged inside one "
+		     "bridge: give ibrname and obrname, the same");
+		return xerr_hint(b->e, "a packet routed between a bridge and another interface is "
+				 "traced with the bridge itself as iif or oif");
+	}
+	return 0;
+}
+
 /* Fill every field not given, and check the ones given fit together. */
 static int complete(struct builder *b)
 {
@@ -500,6 +597,10 @@ static int complete(struct builder *b)
 
 		p->nfproto = icmpv6 ? MATCH_NFPROTO_IPV6 : MATCH_NFPROTO_IPV4;
 	}
+	if (check_bridge(b) < 0)
+		return -1;
+	if (packet_is_arp(p))
+		return complete_arp(b);
 	if (given(p, PF_FRAGMENT)) {
 		if ((known & PF_BIT(PF_FRAG_OFF)) && !non_first_fragment(p)) {
 			char a[64];
@@ -658,8 +759,11 @@ static const char *words_of(const struct packet *p, enum packet_field f, bool fu
 	case PF_NFPROTO: return "meta nfproto";
 	case PF_L4PROTO: return "meta l4proto";
 	case PF_MARK: return "meta mark";
-	case PF_SADDR: return v6 ? "ip6 saddr" : "ip saddr";
-	case PF_DADDR: return v6 ? "ip6 daddr" : "ip daddr";
+	case PF_SADDR: return packet_is_arp(p) ? "arp saddr ip" : v6 ? "ip6 saddr" : "ip saddr";
+	case PF_DADDR: return packet_is_arp(p) ? "arp daddr ip" : v6 ? "ip6 daddr" : "ip daddr";
+	case PF_ARP_OP: return "arp operation";
+	case PF_IBRNAME: return "meta ibrname";
+	case PF_OBRNAME: return "meta obrname";
 	case PF_TTL: return v6 ? "ip6 hoplimit" : "ip ttl";
 	case PF_LENGTH: return "ip length";
 	case PF_FRAG_OFF: return "ip frag-off";
@@ -698,6 +802,9 @@ static void value_of(const struct packet *p, enum packet_field f, char *buf, siz
 	case PF_OIF: case PF_OIFNAME:
 		match_ifname_format(p->oif, buf, size);
 		return;
+	case PF_IBRNAME: case PF_OBRNAME:
+		match_ifname_format(f == PF_IBRNAME ? p->ibr : p->obr, buf, size);
+		return;
 	case PF_SADDR:
 		prefix_format_addr(&p->saddr, buf, size);
 		return;
@@ -710,7 +817,8 @@ static void value_of(const struct packet *p, enum packet_field f, char *buf, siz
 	case PF_MARK: case PF_FRAG_OFF:
 		snprintf(buf, size, "0x%x", num_of(p, f));
 		return;
-	case PF_NFPROTO: name = is_v6(p) ? "ipv6" : "ipv4"; break;
+	case PF_NFPROTO: name = packet_is_arp(p) ? "arp" : is_v6(p) ? "ipv6" : "ipv4"; break;
+	case PF_ARP_OP: name = match_arp_op_name(p->arp_op); break;
 	case PF_L4PROTO: name = match_l4proto_name(p->l4proto); break;
 	case PF_CT_STATE: name = match_ct_state_name(p->ct_state); break;
 	case PF_ICMP_TYPE: name = match_icmp_type_name(p->icmp_type, icmp_v6(p)); break;
@@ -738,7 +846,8 @@ static void add_field(struct outbuf *o, const struct packet *p, enum packet_fiel
 
 /* The order words are written in. */
 static const enum packet_field word_order[] = {
-	PF_IIF, PF_IIFNAME, PF_OIF, PF_OIFNAME, PF_NFPROTO, PF_L4PROTO, PF_MARK,
+	PF_IIF, PF_IIFNAME, PF_OIF, PF_OIFNAME, PF_IBRNAME, PF_OBRNAME, PF_NFPROTO, PF_L4PROTO,
+	PF_MARK, PF_ARP_OP,
 	PF_SADDR, PF_DADDR, PF_TTL, PF_LENGTH, PF_FRAG_OFF, PF_FRAGMENT,
 	PF_SPORT, PF_DPORT, PF_TCP_FLAGS, PF_ICMP_TYPE, PF_ICMP_CODE, PF_CT_STATE,
 };
@@ -750,7 +859,7 @@ static void implied_by_words(const struct packet *p, bool *nf, bool *l4)
 {
 	unsigned v4_or_v6 = PF_BIT(PF_SADDR) | PF_BIT(PF_DADDR) | PF_BIT(PF_TTL) |
 			    PF_BIT(PF_LENGTH) | PF_BIT(PF_FRAG_OFF) | PF_BIT(PF_ICMP_TYPE) |
-			    PF_BIT(PF_ICMP_CODE);
+			    PF_BIT(PF_ICMP_CODE) | PF_BIT(PF_ARP_OP);
 	bool ports = (p->given & (PF_BIT(PF_SPORT) | PF_BIT(PF_DPORT))) &&
 		     strcmp(port_word(p, false), "th");
 
@@ -784,7 +893,14 @@ void packet_format(const struct packet *p, char *buf, size_t size)
 /* Whether the full form writes field f for this packet. */
 static bool relevant(const struct packet *p, enum packet_field f)
 {
+	if (packet_is_arp(p) && f != PF_IIF && f != PF_OIF && f != PF_NFPROTO && f != PF_MARK &&
+	    f != PF_ARP_OP && f != PF_SADDR && f != PF_DADDR && f != PF_IBRNAME &&
+	    f != PF_OBRNAME)
+		return false;
 	switch (f) {
+	case PF_IBRNAME: return p->ibr[0] || unresolved(p, PF_IBRNAME);
+	case PF_OBRNAME: return p->obr[0] || unresolved(p, PF_OBRNAME);
+	case PF_ARP_OP: return packet_is_arp(p);
 	case PF_IIF: return p->iif[0] || unresolved(p, PF_IIF);
 	case PF_OIF: return p->oif[0] || unresolved(p, PF_OIF);
 	case PF_IIFNAME: case PF_OIFNAME: return false;
@@ -817,6 +933,10 @@ static const char *addr_why(const struct packet *p, bool source)
 
 	if (on_loopback(p))
 		return "loopback";
+	if (packet_is_arp(p) && path == PACKET_FORWARD)
+		return source ? "a neighbour on the link" : "another neighbour on the link";
+	if (packet_is_arp(p))
+		return (path == PACKET_OUTPUT) == source ? "this host" : "a neighbour on the link";
 	if (path == PACKET_OUTPUT)
 		return source ? "this host" : "a host on the internet";
 	if (path == PACKET_FORWARD && !source)
@@ -866,6 +986,7 @@ static const char *why_of(const struct packet *p, enum packet_field f)
 	case PF_ICMP_TYPE: return given(p, PF_ICMP_CODE) ? "the type that has codes" :
 				  "a ping";
 	case PF_ICMP_CODE: return "the first code";
+	case PF_ARP_OP: return "who has the target address";
 	default: return "";
 	}
 }
@@ -898,6 +1019,7 @@ size_t packet_defaults(const struct packet *p, struct packet_default *out, size_
 		char words[96], v[PREFIX_STRLEN + 8];
 
 		if (f == PF_IIF || f == PF_IIFNAME || f == PF_OIF || f == PF_OIFNAME ||
+		    f == PF_IBRNAME || f == PF_OBRNAME ||
 		    f == PF_FRAGMENT || given(p, f) || !relevant(p, f))
 			continue;
 		if (f == PF_FRAG_OFF && given(p, PF_FRAGMENT))
@@ -932,12 +1054,13 @@ bool packet_equal(const struct packet *a, const struct packet *b)
 		if ((a->unresolved & PF_BIT(f)) && strcmp(a->define[f], b->define[f]))
 			return false;
 	return !strcmp(a->iif, b->iif) && !strcmp(a->oif, b->oif) &&
+	       !strcmp(a->ibr, b->ibr) && !strcmp(a->obr, b->obr) &&
 	       a->nfproto == b->nfproto && a->l4proto == b->l4proto && a->mark == b->mark &&
 	       prefix_equal(&a->saddr, &b->saddr) && prefix_equal(&a->daddr, &b->daddr) &&
 	       a->ttl == b->ttl && a->length == b->length && a->frag_off == b->frag_off &&
 	       a->sport == b->sport && a->dport == b->dport && a->tcp_flags == b->tcp_flags &&
 	       a->ct_state == b->ct_state && a->icmp_type == b->icmp_type &&
-	       a->icmp_code == b->icmp_code;
+	       a->icmp_code == b->icmp_code && a->arp_op == b->arp_op;
 }
 
 /* Defines may name other defines; this many rounds is more than any policy nests. */

@@ -16,6 +16,21 @@
  * more-fragments set, offset 1480 bytes), which carries no transport header,
  * so ports, tcp flags and icmp type/code cannot be given with it.
  *
+ * An ARP packet (an `arp ...` word, or meta nfproto arp) is received (iif)
+ * or sent (oif), never routed (a bridge may pass it on, below); it has its operation (`arp operation`,
+ * default request) and the sender's and target's IPv4 addresses in saddr and
+ * daddr (`arp saddr ip`, `arp daddr ip`: received, a neighbour 198.51.100.2
+ * asks for this host 198.51.100.1; sent, the other way round; bridged, it
+ * asks for another neighbour, 198.51.100.3). IP and
+ * transport words cannot be given with it; it has no conntrack entry.
+ *
+ * A frame through a bridge names the bridge of its port: `iif P ibrname B`
+ * arrives on port P of bridge B (for this host: bridge prerouting and input
+ * with iif P, then the IP hooks with iif B); `oif Q obrname B` is sent by
+ * this host through bridge B (the IP hooks with oif B, then bridge output
+ * and postrouting with oif Q); `iif P ibrname B oif Q obrname B` is bridged
+ * from port P to port Q (bridge prerouting, forward and postrouting only).
+ *
  * Defaults for what is not given (packet_defaults() lists them in words):
  *  - path: iif only (or neither) = input, addressed to this host; iif and
  *    oif = forward; oif only = output, sent by this host.
@@ -65,6 +80,7 @@ enum packet_field {
 	PF_NFPROTO, PF_L4PROTO, PF_MARK,
 	PF_SADDR, PF_DADDR, PF_TTL, PF_LENGTH, PF_FRAG_OFF, PF_FRAGMENT,
 	PF_SPORT, PF_DPORT, PF_TCP_FLAGS, PF_CT_STATE, PF_ICMP_TYPE, PF_ICMP_CODE,
+	PF_ARP_OP, PF_IBRNAME, PF_OBRNAME,
 	PF__COUNT
 };
 
@@ -81,7 +97,9 @@ struct packet {
 
 	char iif[IFNAME_MAXLEN + 1];   /* "" = an interface no rule names */
 	char oif[IFNAME_MAXLEN + 1];   /* "" = none (input) or one no rule names */
-	uint8_t nfproto;               /* MATCH_NFPROTO_IPV4 or _IPV6 */
+	char ibr[IFNAME_MAXLEN + 1];   /* the bridge iif is a port of; "" = not a bridge port */
+	char obr[IFNAME_MAXLEN + 1];   /* the bridge oif is a port of; "" = not a bridge port */
+	uint8_t nfproto;               /* MATCH_NFPROTO_IPV4, _IPV6 or _ARP */
 	uint8_t l4proto;
 	uint32_t mark;
 	struct prefix saddr, daddr;    /* full-length addresses of the nfproto's family */
@@ -92,6 +110,7 @@ struct packet {
 	uint8_t tcp_flags;             /* MATCH_TCP_* bits; 0 unless tcp */
 	uint8_t ct_state;              /* exactly one MATCH_CT_* bit */
 	uint8_t icmp_type, icmp_code;  /* icmp or icmpv6 by nfproto; 0 unless icmp */
+	uint16_t arp_op;               /* ARP: the operation (1 request, 2 reply); else 0 */
 };
 
 /* ip frag-off of the word `fragment`. */
@@ -137,6 +156,11 @@ size_t packet_defaults(const struct packet *p, struct packet_default *out, size_
 void packet_defaults_format(const struct packet *p, char *buf, size_t size);
 
 enum packet_path packet_path(const struct packet *p);
+
+bool packet_is_arp(const struct packet *p);
+
+/* A frame through a bridge (ibrname or obrname given). */
+bool packet_is_bridged(const struct packet *p);
 
 bool packet_equal(const struct packet *a, const struct packet *b);
 

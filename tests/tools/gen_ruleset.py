@@ -22,6 +22,10 @@ follows a packet through a ruleset the way the kernel does:
       final verdict. Prints one diagnostic per disagreement and, last, the
       line "agree A of N". Packets before line N (--from) are only checked
       for having been seen.
+  gen_ruleset.py compare-mac PACKETS TRACE_LOG XNFT_JSONL CHAINS_JSON
+      the same for frames whose trace shows no IP address to tag them by
+      (ARP: nft prints the operation and the Ethernet header): the tag is in
+      the source MAC address, 02:78:6e:66:TT:TT (arp_send.py writes it).
   gen_ruleset.py raise-limits FILE...
       rewrites every `limit rate` in the files to 1000000/second (burst
       kept), so that a batch of test packets stays under every limit, as
@@ -511,6 +515,35 @@ def kernel_events(path, expect):
     return ev
 
 
+MAC_TAG_RE = re.compile(r"ether saddr 02:78:6e:66:([0-9a-f]{2}):([0-9a-f]{2}) ")
+
+
+def kernel_events_mac(path, expect):
+    """tag -> events of the frames whose source MAC carries the tag."""
+    cur, ev = {}, {}
+    with open(path, errors="replace") as f:
+        for line in f:
+            m = TRACE_RE.match(line.rstrip("\n"))
+            if not m:
+                continue
+            tid, fam, table, chain, rest = m.groups()
+            if rest.startswith("packet:"):
+                t = MAC_TAG_RE.search(rest + " ")
+                tag = int(t.group(1) + t.group(2), 16) if t else None
+                cur[tid] = tag if tag in expect else cur.get(tid)
+                continue
+            tag = cur.get(tid)
+            if tag is None or table == SKIP_TABLE:
+                continue
+            ev.setdefault(tag, [])
+            r = RULE_RE.match(rest)
+            if r:
+                ev[tag].append((fam, table, chain, "rule", int(r.group(1)), r.group(2)))
+            elif rest.startswith("policy "):
+                ev[tag].append((fam, table, chain, "policy", 0, rest.split()[1]))
+    return ev
+
+
 def hooks_of(chains_path):
     with open(chains_path) as f:
         data = json.load(f)
@@ -583,13 +616,16 @@ def short(rules):
     return " ".join("%s/%s#%d" % (t, c, h) for _, t, c, h in rules) or "(none)"
 
 
-def cmd_compare(packets, trace_log, xnft_jsonl, chains, start=1):
+def cmd_compare(packets, trace_log, xnft_jsonl, chains, start=1, by_mac=False):
     lines = [l.rstrip("\n").split("\t") for l in open(packets) if l.strip()]
     expect = {}
     for sender, x, w in lines:
         d = dict(kv.split("=", 1) for kv in x.split() if "=" in kv)
-        expect[int(d["tag"])] = (d["src"], d["dst"])
-    ev = kernel_events(trace_log, expect)
+        expect[int(d["tag"])] = (d.get("src"), d.get("dst"))
+    if by_mac:
+        ev = kernel_events_mac(trace_log, expect)
+    else:
+        ev = kernel_events(trace_log, expect)
     hookmap = hooks_of(chains)
     objs = [json.loads(l) for l in open(xnft_jsonl) if l.strip()]
     agree = total = 0
@@ -644,6 +680,8 @@ def main(argv):
     elif len(argv) in (6, 8) and argv[1] == "compare":
         start = int(argv[7]) if len(argv) == 8 and argv[6] == "--from" else 1
         cmd_compare(argv[2], argv[3], argv[4], argv[5], start)
+    elif len(argv) == 6 and argv[1] == "compare-mac":
+        cmd_compare(argv[2], argv[3], argv[4], argv[5], 1, True)
     elif len(argv) >= 3 and argv[1] in ("raise-limits", "slow-limits"):
         cmd_limits(argv[2:], argv[1] == "raise-limits")
     else:
