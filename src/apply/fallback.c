@@ -7,7 +7,6 @@
 #include "apply/fallback.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include "apply/state.h"
 #include "core/nftsrc.h"
 #include "core/paths.h"
+#include "core/strbuf.h"
 
 #define SCAN_MAX_FILES 64
 
@@ -315,61 +315,20 @@ void fallback_values_parse(const char *text, struct fallback_values *v)
 
 /* ---- the policy text ----------------------------------------------------------- */
 
-struct buf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-static void bprintf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void bprintf(struct buf *b, const char *fmt, ...)
+static void set_decl(struct strbuf *b, const char *name, const char *type, const char *elems)
 {
-	va_list ap;
-	int n;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = true;
-			return;
-		}
-		if ((size_t)n < b->cap - b->len) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t ncap = (b->cap + (size_t)n + 1) * 2;
-		char *ns = realloc(b->s, ncap);
-
-		if (!ns) {
-			b->oom = true;
-			return;
-		}
-		b->s = ns;
-		b->cap = ncap;
-	}
-}
-
-static void set_decl(struct buf *b, const char *name, const char *type, const char *elems)
-{
-	bprintf(b, "\tset %s {\n\t\ttype %s\n\t\tflags interval\n\t\tauto-merge\n", name, type);
+	strbuf_addf(b, "\tset %s {\n\t\ttype %s\n\t\tflags interval\n\t\tauto-merge\n", name, type);
 	if (elems[0])
-		bprintf(b, "\t\telements = { %s }\n", elems);
-	bprintf(b, "\t}\n");
+		strbuf_addf(b, "\t\telements = { %s }\n", elems);
+	strbuf_addf(b, "\t}\n");
 }
 
 char *fallback_policy_text(const struct fallback_values *v)
 {
 	int ssh = v->ssh_port ? v->ssh_port : 22;
-	struct buf b = { malloc(4096), 0, 4096, false };
+	struct strbuf b = { 0 };
 
-	if (!b.s)
-		return NULL;
-	bprintf(&b,
+	strbuf_addf(&b,
 		"# xnft built-in FALLBACK policy: the confirmed policy did not load.\n"
 		"# Loopback, established, NDP, break-glass SSH, mesh SSH, WireGuard; all else dropped.\n"
 		"table inet xnft\ndelete table inet xnft\ntable inet xnft {\n"
@@ -378,7 +337,7 @@ char *fallback_policy_text(const struct fallback_values *v)
 	set_decl(&b, "ADMIN_ALLOWLIST6", "ipv6_addr", v->admin6);
 	set_decl(&b, "MESH_PEERS", "ipv4_addr", v->mesh4);
 	set_decl(&b, "MESH_PEERS6", "ipv6_addr", v->mesh6);
-	bprintf(&b,
+	strbuf_addf(&b,
 		"\tchain input {\n"
 		"\t\ttype filter hook input priority filter; policy drop;\n"
 		"\t\tiif lo counter accept comment \"fallback: loopback\"\n"
@@ -391,16 +350,16 @@ char *fallback_policy_text(const struct fallback_values *v)
 		"\t\tip6 saddr @ADMIN_ALLOWLIST6 tcp dport %d ct state new counter accept "
 		"comment \"fallback: break-glass admin SSH (IPv6)\"\n", ssh, ssh);
 	if (v->mesh_if[0])
-		bprintf(&b,
+		strbuf_addf(&b,
 			"\t\tiifname \"%s\" ip saddr @MESH_PEERS tcp dport %d ct state new counter "
 			"accept comment \"fallback: SSH from mesh peers\"\n"
 			"\t\tiifname \"%s\" ip6 saddr @MESH_PEERS6 tcp dport %d ct state new counter "
 			"accept comment \"fallback: SSH from mesh peers (IPv6)\"\n",
 			v->mesh_if, ssh, v->mesh_if, ssh);
 	if (v->wg_port)
-		bprintf(&b, "\t\tudp dport %d counter accept comment \"fallback: WireGuard\"\n",
+		strbuf_addf(&b, "\t\tudp dport %d counter accept comment \"fallback: WireGuard\"\n",
 			v->wg_port);
-	bprintf(&b,
+	strbuf_addf(&b,
 		"\t\tcounter drop comment \"fallback: everything else\"\n"
 		"\t}\n"
 		"\tchain forward {\n"
@@ -411,9 +370,5 @@ char *fallback_policy_text(const struct fallback_values *v)
 		"\t\ttype filter hook output priority filter; policy accept;\n"
 		"\t}\n"
 		"}\n");
-	if (b.oom) {
-		free(b.s);
-		return NULL;
-	}
-	return b.s;
+	return strbuf_take(&b);
 }

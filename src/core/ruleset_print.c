@@ -8,65 +8,11 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct sb {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void sb_vprintf(struct sb *b, const char *fmt, va_list ap)
-{
-	va_list aq;
-	int n;
-
-	if (b->oom)
-		return;
-	va_copy(aq, ap);
-	n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, aq);
-	va_end(aq);
-	if (n < 0) {
-		b->oom = true;
-		return;
-	}
-	if (!b->p || b->len + (size_t)n + 1 > b->cap) {
-		size_t cap = (b->cap ? b->cap * 2 : 128) + (size_t)n + 1;
-		char *p = realloc(b->p, cap);
-
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-		vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-	}
-	b->len += (size_t)n;
-}
-
-static void __attribute__((format(printf, 2, 3))) sb_printf(struct sb *b, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	sb_vprintf(b, fmt, ap);
-	va_end(ap);
-}
-
-static char *sb_done(struct sb *b)
-{
-	if (b->oom) {
-		free(b->p);
-		return NULL;
-	}
-	if (!b->p)
-		return strdup("");
-	return b->p;
-}
+#include "core/strbuf.h"
 
 struct sym {
 	uint64_t v;
@@ -172,7 +118,7 @@ static const char *sym_name(const struct sym *t, uint64_t v)
 }
 
 /* Flags as "a,b" (sep ",") or "a|b"; false when some bit has no name. */
-static bool fmt_flags(struct sb *b, const struct sym *t, uint64_t v, const char *sep)
+static bool fmt_flags(struct strbuf *b, const struct sym *t, uint64_t v, const char *sep)
 {
 	uint64_t left = v;
 	int n = 0;
@@ -185,12 +131,12 @@ static bool fmt_flags(struct sb *b, const struct sym *t, uint64_t v, const char 
 		return false;
 	for (const struct sym *s = t; s->name; s++) {
 		if (s->v && (v & s->v) == s->v)
-			sb_printf(b, "%s%s", n++ ? sep : "", s->name);
+			strbuf_addf(b, "%s%s", n++ ? sep : "", s->name);
 	}
 	return true;
 }
 
-static void fmt_value(struct sb *b, const struct rs_value *v, const struct rs_expr *ctx,
+static void fmt_value(struct strbuf *b, const struct rs_value *v, const struct rs_expr *ctx,
 		      const char *flag_sep)
 {
 	bool flags;
@@ -202,17 +148,17 @@ static void fmt_value(struct sb *b, const struct rs_value *v, const struct rs_ex
 	case RS_DT_IPV6:
 	case RS_DT_ETHER:
 		if (v->str) {
-			sb_printf(b, "%s", v->str);
+			strbuf_addf(b, "%s", v->str);
 			return;
 		}
 		break;
 	case RS_DT_IFNAME:
 	case RS_DT_IFINDEX:
 	case RS_DT_STRING:
-		sb_printf(b, "\"%s\"", v->str ? v->str : "");
+		strbuf_addf(b, "\"%s\"", v->str ? v->str : "");
 		return;
 	case RS_DT_BOOL:
-		sb_printf(b, "%s", v->num ? "exists" : "missing");
+		strbuf_addf(b, "%s", v->num ? "exists" : "missing");
 		return;
 	default:
 		break;
@@ -227,13 +173,13 @@ static void fmt_value(struct sb *b, const struct rs_value *v, const struct rs_ex
 		else
 			snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x",
 				 v->b[0], v->b[1], v->b[2], v->b[3], v->b[4], v->b[5]);
-		sb_printf(b, "%s", buf);
+		strbuf_addf(b, "%s", buf);
 		return;
 	}
 	if (syms && flags && flag_sep && fmt_flags(b, syms, v->num, flag_sep))
 		return;
 	if (syms && !flags && (name = sym_name(syms, v->num))) {
-		sb_printf(b, "%s", name);
+		strbuf_addf(b, "%s", name);
 		return;
 	}
 	while (ctx && ctx->kind == RS_EX_BINOP && ctx->nsub)
@@ -241,24 +187,24 @@ static void fmt_value(struct sb *b, const struct rs_value *v, const struct rs_ex
 	if (ctx && ctx->kind == RS_EX_META && ctx->key == RS_META_PRIORITY) {
 		/* a tc handle, as nft writes it */
 		if (v->num == 0xffffffffu || !v->num)
-			sb_printf(b, "%s", v->num ? "root" : "none");
+			strbuf_addf(b, "%s", v->num ? "root" : "none");
 		else
-			sb_printf(b, "\"%llx:%llx\"", (unsigned long long)(v->num >> 16 & 0xffff),
+			strbuf_addf(b, "\"%llx:%llx\"", (unsigned long long)(v->num >> 16 & 0xffff),
 				  (unsigned long long)(v->num & 0xffff));
 		return;
 	}
 	if (ctx && ((ctx->kind == RS_EX_META && ctx->key == RS_META_MARK) ||
 		    (ctx->kind == RS_EX_CT && ctx->key == RS_CT_MARK)))
-		sb_printf(b, "0x%08llx", (unsigned long long)v->num);
+		strbuf_addf(b, "0x%08llx", (unsigned long long)v->num);
 	else if (v->dtype == RS_DT_ETHERTYPE || (syms && flags))
-		sb_printf(b, "0x%llx", (unsigned long long)v->num);
+		strbuf_addf(b, "0x%llx", (unsigned long long)v->num);
 	else
-		sb_printf(b, "%llu", (unsigned long long)v->num);
+		strbuf_addf(b, "%llu", (unsigned long long)v->num);
 }
 
-static void fmt_expr(struct sb *b, const struct rs_expr *x);
-static void fmt_term(struct sb *b, const struct rs_term *t, const struct rs_expr *ctx);
-static void fmt_stmt(struct sb *b, const struct rs_stmt *s);
+static void fmt_expr(struct strbuf *b, const struct rs_expr *x);
+static void fmt_term(struct strbuf *b, const struct rs_term *t, const struct rs_expr *ctx);
+static void fmt_stmt(struct strbuf *b, const struct rs_stmt *s);
 
 static const struct rs_expr *concat_part(const struct rs_expr *ctx, size_t i)
 {
@@ -267,27 +213,27 @@ static const struct rs_expr *concat_part(const struct rs_expr *ctx, size_t i)
 	return NULL;
 }
 
-static void fmt_verdict(struct sb *b, const struct rs_verdict *v)
+static void fmt_verdict(struct strbuf *b, const struct rs_verdict *v)
 {
-	sb_printf(b, "%s", rs_verdict_name(v->kind));
+	strbuf_addf(b, "%s", rs_verdict_name(v->kind));
 	if ((v->kind == RS_VERDICT_JUMP || v->kind == RS_VERDICT_GOTO) && v->target)
-		sb_printf(b, " %s", v->target);
+		strbuf_addf(b, " %s", v->target);
 }
 
-static void fmt_elem(struct sb *b, const struct rs_elem *el, const struct rs_expr *ctx)
+static void fmt_elem(struct strbuf *b, const struct rs_elem *el, const struct rs_expr *ctx)
 {
 	fmt_term(b, &el->key, ctx);
 	if (el->timeout_ms)
-		sb_printf(b, " timeout %llus", (unsigned long long)(el->timeout_ms / 1000));
+		strbuf_addf(b, " timeout %llus", (unsigned long long)(el->timeout_ms / 1000));
 	if (el->comment)
-		sb_printf(b, " comment \"%s\"", el->comment);
+		strbuf_addf(b, " comment \"%s\"", el->comment);
 	if (el->data) {
-		sb_printf(b, " : ");
+		strbuf_addf(b, " : ");
 		fmt_term(b, el->data, NULL);
 	}
 }
 
-static void fmt_term(struct sb *b, const struct rs_term *t, const struct rs_expr *ctx)
+static void fmt_term(struct strbuf *b, const struct rs_term *t, const struct rs_expr *ctx)
 {
 	switch (t->kind) {
 	case RS_TERM_NONE:
@@ -297,29 +243,29 @@ static void fmt_term(struct sb *b, const struct rs_term *t, const struct rs_expr
 		break;
 	case RS_TERM_PREFIX:
 		fmt_value(b, &t->v, ctx, NULL);
-		sb_printf(b, "/%u", t->plen);
+		strbuf_addf(b, "/%u", t->plen);
 		break;
 	case RS_TERM_RANGE:
 		fmt_value(b, &t->v, ctx, NULL);
-		sb_printf(b, "-");
+		strbuf_addf(b, "-");
 		fmt_value(b, &t->hi, ctx, NULL);
 		break;
 	case RS_TERM_CONCAT:
 		for (size_t i = 0; i < t->nsub; i++) {
-			sb_printf(b, "%s", i ? " . " : "");
+			strbuf_addf(b, "%s", i ? " . " : "");
 			fmt_term(b, &t->sub[i], concat_part(ctx, i));
 		}
 		break;
 	case RS_TERM_SET:
-		sb_printf(b, "{ ");
+		strbuf_addf(b, "{ ");
 		for (size_t i = 0; i < t->nelems; i++) {
-			sb_printf(b, "%s", i ? ", " : "");
+			strbuf_addf(b, "%s", i ? ", " : "");
 			fmt_elem(b, &t->elems[i], ctx);
 		}
-		sb_printf(b, " }");
+		strbuf_addf(b, " }");
 		break;
 	case RS_TERM_SETREF:
-		sb_printf(b, "@%s", t->set_name ? t->set_name : "?");
+		strbuf_addf(b, "@%s", t->set_name ? t->set_name : "?");
 		break;
 	case RS_TERM_VERDICT:
 		fmt_verdict(b, &t->verdict);
@@ -328,7 +274,7 @@ static void fmt_term(struct sb *b, const struct rs_term *t, const struct rs_expr
 		fmt_expr(b, t->expr);
 		break;
 	case RS_TERM_UNKNOWN:
-		sb_printf(b, "<unknown %s>", t->json ? t->json : "");
+		strbuf_addf(b, "<unknown %s>", t->json ? t->json : "");
 		break;
 	}
 }
@@ -339,22 +285,22 @@ static bool meta_unqualified(int key)
 	       key == RS_META_OIFNAME || key == RS_META_IIFGROUP || key == RS_META_OIFGROUP;
 }
 
-static void fmt_fib(struct sb *b, const struct rs_expr *x)
+static void fmt_fib(struct strbuf *b, const struct rs_expr *x)
 {
 	static const char *const fl[] = { "saddr", "daddr", "mark", "iif", "oif" };
 	static const char *const res[] = { "", "oif", "oifname", "type" };
 	int n = 0;
 
-	sb_printf(b, "fib ");
+	strbuf_addf(b, "fib ");
 	for (unsigned i = 0; i < 5; i++) {
 		if (x->flags & (1u << i))
-			sb_printf(b, "%s%s", n++ ? " . " : "", fl[i]);
+			strbuf_addf(b, "%s%s", n++ ? " . " : "", fl[i]);
 	}
 	if (x->key > 0 && x->key < 4)
-		sb_printf(b, " %s", res[x->key]);
+		strbuf_addf(b, " %s", res[x->key]);
 }
 
-static void fmt_binop(struct sb *b, const struct rs_expr *x)
+static void fmt_binop(struct strbuf *b, const struct rs_expr *x)
 {
 	static const char *const ops[] = { "?", "&", "|", "^", "<<", ">>" };
 	bool flags;
@@ -362,24 +308,24 @@ static void fmt_binop(struct sb *b, const struct rs_expr *x)
 
 	if (x->nsub)
 		fmt_expr(b, x->sub[0]);
-	sb_printf(b, " %s ", x->key > 0 && x->key < 6 ? ops[x->key] : "?");
+	strbuf_addf(b, " %s ", x->key > 0 && x->key < 6 ? ops[x->key] : "?");
 	if (x->arg && x->arg->kind == RS_TERM_VALUE && syms && flags) {
-		sb_printf(b, "(");
+		strbuf_addf(b, "(");
 		if (!fmt_flags(b, syms, x->arg->v.num, "|"))
-			sb_printf(b, "0x%llx", (unsigned long long)x->arg->v.num);
-		sb_printf(b, ")");
+			strbuf_addf(b, "0x%llx", (unsigned long long)x->arg->v.num);
+		strbuf_addf(b, ")");
 	} else if (x->arg && x->arg->kind == RS_TERM_VALUE && x->arg->v.dtype == RS_DT_INTEGER &&
 		   x->key <= RS_BINOP_XOR) {
-		sb_printf(b, "0x%llx", (unsigned long long)x->arg->v.num);
+		strbuf_addf(b, "0x%llx", (unsigned long long)x->arg->v.num);
 	} else if (x->arg) {
 		fmt_term(b, x->arg, x->nsub ? x->sub[0] : NULL);
 	}
 }
 
-static void fmt_expr(struct sb *b, const struct rs_expr *x)
+static void fmt_expr(struct strbuf *b, const struct rs_expr *x)
 {
 	if (!x) {
-		sb_printf(b, "?");
+		strbuf_addf(b, "?");
 		return;
 	}
 	switch (x->kind) {
@@ -387,73 +333,73 @@ static void fmt_expr(struct sb *b, const struct rs_expr *x)
 		if (x->key == RS_F_RAW) {
 			static const char *const bases[] = { "ll", "nh", "th", "ih" };
 
-			sb_printf(b, "@%s,%u,%u", x->base < 4 ? bases[x->base] : "?", x->offset, x->len);
+			strbuf_addf(b, "@%s,%u,%u", x->base < 4 ? bases[x->base] : "?", x->offset, x->len);
 		} else {
 			const struct rs_field_info *fi = rs_field_info((enum rs_field)x->key);
 
-			sb_printf(b, "%s %s", fi ? fi->proto_name : "?", fi ? fi->name : "?");
+			strbuf_addf(b, "%s %s", fi ? fi->proto_name : "?", fi ? fi->name : "?");
 		}
 		break;
 	case RS_EX_META:
-		sb_printf(b, "%s%s", meta_unqualified(x->key) ? "" : "meta ",
+		strbuf_addf(b, "%s%s", meta_unqualified(x->key) ? "" : "meta ",
 			  rs_meta_name((enum rs_meta_key)x->key) ? rs_meta_name((enum rs_meta_key)x->key)
 								 : (x->name ? x->name : "?"));
 		break;
 	case RS_EX_CT:
-		sb_printf(b, "ct ");
+		strbuf_addf(b, "ct ");
 		if (x->dir == RS_CT_DIR_ORIGINAL || x->dir == RS_CT_DIR_REPLY)
-			sb_printf(b, "%s ", x->dir == RS_CT_DIR_ORIGINAL ? "original" : "reply");
-		sb_printf(b, "%s", rs_ct_name((enum rs_ct_key)x->key) ? rs_ct_name((enum rs_ct_key)x->key)
+			strbuf_addf(b, "%s ", x->dir == RS_CT_DIR_ORIGINAL ? "original" : "reply");
+		strbuf_addf(b, "%s", rs_ct_name((enum rs_ct_key)x->key) ? rs_ct_name((enum rs_ct_key)x->key)
 							 : (x->name ? x->name : "?"));
 		break;
 	case RS_EX_EXTHDR:
-		sb_printf(b, "exthdr %s%s%s", x->name ? x->name : "?", x->field ? " " : "",
+		strbuf_addf(b, "exthdr %s%s%s", x->name ? x->name : "?", x->field ? " " : "",
 			  x->field ? x->field : "");
 		break;
 	case RS_EX_TCPOPT:
-		sb_printf(b, "tcp option %s%s%s", x->name ? x->name : "?", x->field ? " " : "",
+		strbuf_addf(b, "tcp option %s%s%s", x->name ? x->name : "?", x->field ? " " : "",
 			  x->field ? x->field : "");
 		break;
 	case RS_EX_IPOPT:
-		sb_printf(b, "ip option %s%s%s", x->name ? x->name : "?", x->field ? " " : "",
+		strbuf_addf(b, "ip option %s%s%s", x->name ? x->name : "?", x->field ? " " : "",
 			  x->field ? x->field : "");
 		break;
 	case RS_EX_SCTPCHUNK:
-		sb_printf(b, "sctp chunk %s%s%s", x->name ? x->name : "?", x->field ? " " : "",
+		strbuf_addf(b, "sctp chunk %s%s%s", x->name ? x->name : "?", x->field ? " " : "",
 			  x->field ? x->field : "");
 		break;
 	case RS_EX_FIB:
 		fmt_fib(b, x);
 		break;
 	case RS_EX_SOCKET:
-		sb_printf(b, "socket %s", x->name ? x->name : "?");
+		strbuf_addf(b, "socket %s", x->name ? x->name : "?");
 		break;
 	case RS_EX_OSF:
-		sb_printf(b, "osf %s", x->name ? x->name : "?");
+		strbuf_addf(b, "osf %s", x->name ? x->name : "?");
 		break;
 	case RS_EX_RT:
-		sb_printf(b, "rt %s", x->name ? x->name : "?");
+		strbuf_addf(b, "rt %s", x->name ? x->name : "?");
 		break;
 	case RS_EX_NUMGEN:
-		sb_printf(b, "numgen %s mod %llu", x->name ? x->name : "?", (unsigned long long)x->mod);
+		strbuf_addf(b, "numgen %s mod %llu", x->name ? x->name : "?", (unsigned long long)x->mod);
 		if (x->off)
-			sb_printf(b, " offset %llu", (unsigned long long)x->off);
+			strbuf_addf(b, " offset %llu", (unsigned long long)x->off);
 		break;
 	case RS_EX_HASH:
-		sb_printf(b, "%s", x->name ? x->name : "?");
+		strbuf_addf(b, "%s", x->name ? x->name : "?");
 		if (x->nsub) {
-			sb_printf(b, " ");
+			strbuf_addf(b, " ");
 			fmt_expr(b, x->sub[0]);
 		}
-		sb_printf(b, " mod %llu", (unsigned long long)x->mod);
+		strbuf_addf(b, " mod %llu", (unsigned long long)x->mod);
 		if (x->seed)
-			sb_printf(b, " seed 0x%llx", (unsigned long long)x->seed);
+			strbuf_addf(b, " seed 0x%llx", (unsigned long long)x->seed);
 		if (x->off)
-			sb_printf(b, " offset %llu", (unsigned long long)x->off);
+			strbuf_addf(b, " offset %llu", (unsigned long long)x->off);
 		break;
 	case RS_EX_CONCAT:
 		for (size_t i = 0; i < x->nsub; i++) {
-			sb_printf(b, "%s", i ? " . " : "");
+			strbuf_addf(b, "%s", i ? " . " : "");
 			fmt_expr(b, x->sub[i]);
 		}
 		break;
@@ -463,7 +409,7 @@ static void fmt_expr(struct sb *b, const struct rs_expr *x)
 	case RS_EX_MAP:
 		if (x->nsub)
 			fmt_expr(b, x->sub[0]);
-		sb_printf(b, " map ");
+		strbuf_addf(b, " map ");
 		if (x->arg)
 			fmt_term(b, x->arg, x->nsub ? x->sub[0] : NULL);
 		break;
@@ -472,12 +418,12 @@ static void fmt_expr(struct sb *b, const struct rs_expr *x)
 			fmt_term(b, x->arg, NULL);
 		break;
 	case RS_EX_UNKNOWN:
-		sb_printf(b, "<unknown %s>", x->json ? x->json : "");
+		strbuf_addf(b, "<unknown %s>", x->json ? x->json : "");
 		break;
 	}
 }
 
-static void fmt_match(struct sb *b, const struct rs_match *m)
+static void fmt_match(struct strbuf *b, const struct rs_match *m)
 {
 	bool flags;
 	const struct sym *syms = syms_for(m->left, &flags);
@@ -485,26 +431,26 @@ static void fmt_match(struct sb *b, const struct rs_match *m)
 	if (m->op == RS_OP_NOT) {
 		/* "!" lists `x & (a|b) == 0`: print it the way it is usually written */
 		fmt_expr(b, m->left);
-		sb_printf(b, " & (");
+		strbuf_addf(b, " & (");
 		if (m->right.kind != RS_TERM_VALUE || !syms ||
 		    !fmt_flags(b, syms, m->right.v.num, "|"))
 			fmt_term(b, &m->right, NULL);
-		sb_printf(b, ") == 0");
+		strbuf_addf(b, ") == 0");
 		return;
 	}
 	bool masked = m->left && m->left->kind == RS_EX_BINOP && m->right.kind == RS_TERM_VALUE;
 
 	fmt_expr(b, m->left);
 	if ((m->op != RS_OP_EQ && m->op != RS_OP_IN) || (m->op == RS_OP_EQ && masked))
-		sb_printf(b, " %s", rs_op_name(m->op));
-	sb_printf(b, " ");
+		strbuf_addf(b, " %s", rs_op_name(m->op));
+	strbuf_addf(b, " ");
 	if (masked)
 		fmt_value(b, &m->right.v, m->left, "|");
 	else
 		fmt_term(b, &m->right, m->left);
 }
 
-static void fmt_limit(struct sb *b, const struct rs_limit *l)
+static void fmt_limit(struct strbuf *b, const struct rs_limit *l)
 {
 	static const struct sym units[] = {
 		{ 1, "second" }, { 60, "minute" }, { 3600, "hour" }, { 86400, "day" },
@@ -512,76 +458,76 @@ static void fmt_limit(struct sb *b, const struct rs_limit *l)
 	};
 	const char *per = sym_name(units, l->per);
 
-	sb_printf(b, "limit rate %s%llu%s/%s", l->inv ? "over " : "", (unsigned long long)l->rate,
+	strbuf_addf(b, "limit rate %s%llu%s/%s", l->inv ? "over " : "", (unsigned long long)l->rate,
 		  l->bytes ? " bytes" : "", per ? per : "second");
 	if (l->burst)
-		sb_printf(b, " burst %llu %s", (unsigned long long)l->burst,
+		strbuf_addf(b, " burst %llu %s", (unsigned long long)l->burst,
 			  l->bytes ? "bytes" : "packets");
 }
 
-static void fmt_stmts(struct sb *b, const struct rs_stmt *v, size_t n)
+static void fmt_stmts(struct strbuf *b, const struct rs_stmt *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		sb_printf(b, " ");
+		strbuf_addf(b, " ");
 		fmt_stmt(b, &v[i]);
 	}
 }
 
-static void fmt_log(struct sb *b, const struct rs_log *l)
+static void fmt_log(struct strbuf *b, const struct rs_log *l)
 {
 	static const char *const levels[] = {
 		"emerg", "alert", "crit", "err", "warn", "notice", "info", "debug",
 	};
 
-	sb_printf(b, "log");
+	strbuf_addf(b, "log");
 	if (l->prefix)
-		sb_printf(b, " prefix \"%s\"", l->prefix);
+		strbuf_addf(b, " prefix \"%s\"", l->prefix);
 	if (l->level >= 0 && l->level < 8)
-		sb_printf(b, " level %s", levels[l->level]);
+		strbuf_addf(b, " level %s", levels[l->level]);
 	if (l->group >= 0)
-		sb_printf(b, " group %d", l->group);
+		strbuf_addf(b, " group %d", l->group);
 	if (l->flags == 0x1f) {
-		sb_printf(b, " flags all");
+		strbuf_addf(b, " flags all");
 	} else if (l->flags) {
 		static const char *const fl[] = { "tcp sequence", "tcp options", "ip options",
 						   "skuid", "ether" };
 
 		for (unsigned i = 0; i < 5; i++) {
 			if (l->flags & (1u << i))
-				sb_printf(b, " flags %s", fl[i]);
+				strbuf_addf(b, " flags %s", fl[i]);
 		}
 	}
 }
 
-static void fmt_nat(struct sb *b, const struct rs_nat *n)
+static void fmt_nat(struct strbuf *b, const struct rs_nat *n)
 {
 	static const char *const kinds[] = { "?", "snat", "dnat", "masquerade", "redirect" };
 	static const char *const fl[] = { "random", "fully-random", "persistent", "netmap", "prefix" };
 	int k = 0;
 
-	sb_printf(b, "%s", n->kind >= 1 && n->kind <= 4 ? kinds[n->kind] : "?");
+	strbuf_addf(b, "%s", n->kind >= 1 && n->kind <= 4 ? kinds[n->kind] : "?");
 	if (n->family == RS_FAM_IP || n->family == RS_FAM_IP6)
-		sb_printf(b, " %s", rs_family_name(n->family));
+		strbuf_addf(b, " %s", rs_family_name(n->family));
 	if (n->addr.kind != RS_TERM_NONE || n->port.kind != RS_TERM_NONE)
-		sb_printf(b, " to ");
+		strbuf_addf(b, " to ");
 	if (n->addr.kind != RS_TERM_NONE) {
 		bool v6 = n->addr.kind == RS_TERM_VALUE && n->addr.v.dtype == RS_DT_IPV6;
 
-		sb_printf(b, "%s", v6 && n->port.kind != RS_TERM_NONE ? "[" : "");
+		strbuf_addf(b, "%s", v6 && n->port.kind != RS_TERM_NONE ? "[" : "");
 		fmt_term(b, &n->addr, NULL);
-		sb_printf(b, "%s", v6 && n->port.kind != RS_TERM_NONE ? "]" : "");
+		strbuf_addf(b, "%s", v6 && n->port.kind != RS_TERM_NONE ? "]" : "");
 	}
 	if (n->port.kind != RS_TERM_NONE) {
-		sb_printf(b, ":");
+		strbuf_addf(b, ":");
 		fmt_term(b, &n->port, NULL);
 	}
 	for (unsigned i = 0; i < 5; i++) {
 		if (n->flags & (1u << i))
-			sb_printf(b, "%s%s", k++ ? "," : " ", fl[i]);
+			strbuf_addf(b, "%s%s", k++ ? "," : " ", fl[i]);
 	}
 }
 
-static void fmt_stmt(struct sb *b, const struct rs_stmt *s)
+static void fmt_stmt(struct strbuf *b, const struct rs_stmt *s)
 {
 	switch (s->kind) {
 	case RS_ST_MATCH:
@@ -592,11 +538,11 @@ static void fmt_stmt(struct sb *b, const struct rs_stmt *s)
 		break;
 	case RS_ST_VMAP:
 		fmt_expr(b, s->u.vmap.key);
-		sb_printf(b, " vmap ");
+		strbuf_addf(b, " vmap ");
 		fmt_term(b, &s->u.vmap.map, s->u.vmap.key);
 		break;
 	case RS_ST_COUNTER:
-		sb_printf(b, "counter");
+		strbuf_addf(b, "counter");
 		break;
 	case RS_ST_LOG:
 		fmt_log(b, &s->u.log);
@@ -607,82 +553,82 @@ static void fmt_stmt(struct sb *b, const struct rs_stmt *s)
 	case RS_ST_SET: {
 		static const char *const ops[] = { "?", "add", "update", "delete" };
 
-		sb_printf(b, "%s @%s { ", s->u.set.op >= 1 && s->u.set.op <= 3 ? ops[s->u.set.op] : "?",
+		strbuf_addf(b, "%s @%s { ", s->u.set.op >= 1 && s->u.set.op <= 3 ? ops[s->u.set.op] : "?",
 			  s->u.set.set_name ? s->u.set.set_name : "?");
 		fmt_expr(b, s->u.set.elem);
 		if (s->u.set.timeout_ms)
-			sb_printf(b, " timeout %llus", (unsigned long long)(s->u.set.timeout_ms / 1000));
+			strbuf_addf(b, " timeout %llus", (unsigned long long)(s->u.set.timeout_ms / 1000));
 		fmt_stmts(b, s->u.set.stmts, s->u.set.nstmts);
-		sb_printf(b, " }");
+		strbuf_addf(b, " }");
 		break;
 	}
 	case RS_ST_METER:
-		sb_printf(b, "meter %s", s->u.meter.name ? s->u.meter.name : "?");
+		strbuf_addf(b, "meter %s", s->u.meter.name ? s->u.meter.name : "?");
 		if (s->u.meter.size)
-			sb_printf(b, " size %llu", (unsigned long long)s->u.meter.size);
-		sb_printf(b, " { ");
+			strbuf_addf(b, " size %llu", (unsigned long long)s->u.meter.size);
+		strbuf_addf(b, " { ");
 		fmt_expr(b, s->u.meter.key);
 		if (s->u.meter.timeout_ms)
-			sb_printf(b, " timeout %llus", (unsigned long long)(s->u.meter.timeout_ms / 1000));
+			strbuf_addf(b, " timeout %llus", (unsigned long long)(s->u.meter.timeout_ms / 1000));
 		fmt_stmts(b, s->u.meter.stmts, s->u.meter.nstmts);
-		sb_printf(b, " }");
+		strbuf_addf(b, " }");
 		break;
 	case RS_ST_QUOTA:
-		sb_printf(b, "quota %s%llu bytes", s->u.quota.inv ? "over " : "",
+		strbuf_addf(b, "quota %s%llu bytes", s->u.quota.inv ? "over " : "",
 			  (unsigned long long)s->u.quota.bytes);
 		break;
 	case RS_ST_CT_COUNT:
-		sb_printf(b, "ct count %s%llu", s->u.ct_count.inv ? "over " : "",
+		strbuf_addf(b, "ct count %s%llu", s->u.ct_count.inv ? "over " : "",
 			  (unsigned long long)s->u.ct_count.count);
 		break;
 	case RS_ST_MANGLE:
 		fmt_expr(b, s->u.mangle.key);
-		sb_printf(b, " set ");
+		strbuf_addf(b, " set ");
 		fmt_term(b, &s->u.mangle.value, s->u.mangle.key);
 		break;
 	case RS_ST_NAT:
 		fmt_nat(b, &s->u.nat);
 		break;
 	case RS_ST_NOTRACK:
-		sb_printf(b, "notrack");
+		strbuf_addf(b, "notrack");
 		break;
 	case RS_ST_REJECT:
-		sb_printf(b, "reject");
+		strbuf_addf(b, "reject");
 		if (s->u.reject.type && !strcmp(s->u.reject.type, "tcp reset"))
-			sb_printf(b, " with tcp reset");
+			strbuf_addf(b, " with tcp reset");
 		else if (s->u.reject.type)
-			sb_printf(b, " with %s %d", s->u.reject.type, s->u.reject.code);
+			strbuf_addf(b, " with %s %d", s->u.reject.type, s->u.reject.code);
 		break;
 	case RS_ST_QUEUE:
-		sb_printf(b, "queue");
+		strbuf_addf(b, "queue");
 		if (s->u.queue.num.kind != RS_TERM_NONE) {
-			sb_printf(b, " num ");
+			strbuf_addf(b, " num ");
 			fmt_term(b, &s->u.queue.num, NULL);
 		}
 		if (s->u.queue.flags & 1)
-			sb_printf(b, " bypass");
+			strbuf_addf(b, " bypass");
 		if (s->u.queue.flags & 2)
-			sb_printf(b, " fanout");
+			strbuf_addf(b, " fanout");
 		break;
 	case RS_ST_DUP:
 	case RS_ST_FWD:
-		sb_printf(b, "%s", s->kind == RS_ST_DUP ? "dup" : "fwd");
+		strbuf_addf(b, "%s", s->kind == RS_ST_DUP ? "dup" : "fwd");
 		if (s->u.dup.family == RS_FAM_IP || s->u.dup.family == RS_FAM_IP6)
-			sb_printf(b, " %s", rs_family_name(s->u.dup.family));
-		sb_printf(b, " to ");
+			strbuf_addf(b, " %s", rs_family_name(s->u.dup.family));
+		strbuf_addf(b, " to ");
 		if (s->u.dup.addr.kind != RS_TERM_NONE) {
 			fmt_term(b, &s->u.dup.addr, NULL);
 			if (s->u.dup.dev)
-				sb_printf(b, " device ");
+				strbuf_addf(b, " device ");
 		}
 		if (s->u.dup.dev)
-			sb_printf(b, "\"%s\"", s->u.dup.dev);
+			strbuf_addf(b, "\"%s\"", s->u.dup.dev);
 		break;
 	case RS_ST_OBJREF:
 		if (s->u.objref.type && !strncmp(s->u.objref.type, "ct ", 3))
-			sb_printf(b, "%s set ", s->u.objref.type);
+			strbuf_addf(b, "%s set ", s->u.objref.type);
 		else
-			sb_printf(b, "%s name ", s->u.objref.type ? s->u.objref.type : "?");
+			strbuf_addf(b, "%s name ", s->u.objref.type ? s->u.objref.type : "?");
 		fmt_term(b, &s->u.objref.name, NULL);
 		break;
 	case RS_ST_SYNPROXY:
@@ -691,7 +637,7 @@ static void fmt_stmt(struct sb *b, const struct rs_stmt *s)
 	case RS_ST_LAST:
 	case RS_ST_XT:
 	case RS_ST_UNKNOWN:
-		sb_printf(b, "<%s %s>", s->kind == RS_ST_UNKNOWN ? "unknown" : "opaque",
+		strbuf_addf(b, "<%s %s>", s->kind == RS_ST_UNKNOWN ? "unknown" : "opaque",
 			  s->json ? s->json : "");
 		break;
 	}
@@ -699,7 +645,7 @@ static void fmt_stmt(struct sb *b, const struct rs_stmt *s)
 
 char *ruleset_rule_format(const struct rs_rule *r, bool show_implicit)
 {
-	struct sb b = { 0 };
+	struct strbuf b = { 0 };
 	int n = 0;
 
 	for (size_t i = 0; i < r->nitems; i++) {
@@ -707,34 +653,34 @@ char *ruleset_rule_format(const struct rs_rule *r, bool show_implicit)
 
 		if (s->kind == RS_ST_MATCH && s->u.match.implicit && !show_implicit)
 			continue;
-		sb_printf(&b, "%s", n++ ? " " : "");
+		strbuf_addf(&b, "%s", n++ ? " " : "");
 		fmt_stmt(&b, s);
 	}
 	if (r->comment)
-		sb_printf(&b, "%scomment \"%s\"", n ? " " : "", r->comment);
-	return sb_done(&b);
+		strbuf_addf(&b, "%scomment \"%s\"", n ? " " : "", r->comment);
+	return strbuf_take(&b);
 }
 
 char *rs_stmt_format(const struct rs_stmt *s)
 {
-	struct sb b = { 0 };
+	struct strbuf b = { 0 };
 
 	fmt_stmt(&b, s);
-	return sb_done(&b);
+	return strbuf_take(&b);
 }
 
 char *rs_expr_format(const struct rs_expr *x)
 {
-	struct sb b = { 0 };
+	struct strbuf b = { 0 };
 
 	fmt_expr(&b, x);
-	return sb_done(&b);
+	return strbuf_take(&b);
 }
 
 char *rs_term_format(const struct rs_term *t)
 {
-	struct sb b = { 0 };
+	struct strbuf b = { 0 };
 
 	fmt_term(&b, t, NULL);
-	return sb_done(&b);
+	return strbuf_take(&b);
 }
