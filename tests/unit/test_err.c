@@ -269,6 +269,25 @@ static void test_strbuf(void **state)
 	assert_null(b.s);
 }
 
+static void test_fixbuf(void **state)
+{
+	char buf[8] = "";
+	struct fixbuf f = { buf, sizeof(buf), 0 }, none = { NULL, 0, 0 };
+
+	(void)state;
+	fixbuf_addf(&f, "%s", "abc");
+	fixbuf_addf(&f, "%d", 12);
+	assert_string_equal(buf, "abc12");
+	/* what does not fit is cut; the text stays terminated and stops growing */
+	fixbuf_addf(&f, "%s", "xyzzy");
+	assert_string_equal(buf, "abc12xy");
+	assert_int_equal(f.len, 7);
+	fixbuf_addf(&f, "more");
+	assert_string_equal(buf, "abc12xy");
+	fixbuf_addf(&none, "nothing");
+	assert_int_equal(none.len, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_diag_garbage),
 		cmocka_unit_test(test_vat),
 		cmocka_unit_test(test_strbuf),
+		cmocka_unit_test(test_fixbuf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
