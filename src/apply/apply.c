@@ -23,7 +23,6 @@
 #include "apply/gates.h"
 #include "apply/lock.h"
 #include "apply/state.h"
-#include "core/fdio.h"
 #include "core/paths.h"
 #include "core/policy_load.h"
 #include "core/ruleset.h"
@@ -292,10 +291,7 @@ static int snapshot_finish(struct snap_job *sj, size_t *len, bool *copied, struc
 	int status;
 
 	memset(&m, 0, sizeof(m));
-	got = fd_read_full(sj->fd, &m, sizeof(m));
-	close(sj->fd);
-	while (waitpid(sj->pid, &status, 0) < 0 && errno == EINTR)
-		;
+	got = spawn_fork_collect(sj->pid, sj->fd, &m, sizeof(m), &status);
 	sj->pid = -1;
 	sj->fd = -1;
 	if (got != sizeof(m))

@@ -3,7 +3,8 @@
  * Pipes between xnft's processes (src/core/fdio.c, spawn_fork_piped in
  * src/core/spawn.c): a child's whole output read back, its cut past a
  * limit with the writer never blocked, and the pipe's ends in each process;
- * a file replaced whole (fd_replace_file).
+ * a child's fixed-size answer collected (spawn_fork_collect); a file replaced
+ * whole (fd_replace_file).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -113,6 +114,24 @@ static void test_ends(void **state)
 	assert_int_equal(exit_status(pid), 0);
 }
 
+static void test_collect(void **state)
+{
+	char answer[8];
+	int fd, status = -1;
+	pid_t pid = writer(5, &fd);
+
+	(void)state;
+	/* the child answers 5 bytes of the 8 asked for, then exits 0 */
+	memset(answer, 0, sizeof(answer));
+	assert_int_equal(spawn_fork_collect(pid, fd, answer, sizeof(answer), &status), 5);
+	assert_memory_equal(answer, "abcde", 5);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* reaped: no child of that pid is left to wait for */
+	assert_int_equal(waitpid(pid, &status, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+}
+
 static void test_replace_file(void **state)
 {
 	char dir[] = "/tmp/xnft-fdio.XXXXXX", path[64], tmp[96], buf[16] = "";
@@ -157,6 +176,7 @@ int main(void)
 		cmocka_unit_test(test_whole),
 		cmocka_unit_test(test_cut),
 		cmocka_unit_test(test_ends),
+		cmocka_unit_test(test_collect),
 		cmocka_unit_test(test_replace_file),
 	};
 
