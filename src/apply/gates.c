@@ -36,7 +36,7 @@ static void lint_finding_text(struct strbuf *s, const struct lint_finding *f)
 	else if (f->where)
 		strbuf_addf(s, "%s: ", f->where);
 	strbuf_addf(s, "%s[%s]: %s\n", lint_severity_name(f->sev), f->id,
-		     f->message ? f->message : "");
+		    f->message ? f->message : "");
 	if (f->text)
 		strbuf_addf(s, "    %s\n", f->text);
 	if (f->hint)
@@ -268,11 +268,11 @@ static int sshd_port_mismatch(const struct lockout_conns *c, uint16_t new_port,
 		return 0;
 	ports_text(&c->sshd_ports, ports, sizeof(ports));
 	strbuf_addf(&g->details, "  the new policy's SSH_PORT is %u, but sshd serves port %s", new_port,
-		     ports);
+		    ports);
 	if (running_port && running_port != new_port)
 		strbuf_addf(&g->details, " (the confirmed policy's SSH_PORT is %u)", running_port);
 	strbuf_addf(&g->details, ": new SSH connections would be dropped on %s and find no sshd on "
-		     "%u\n", ports, new_port);
+		    "%u\n", ports, new_port);
 	snprintf(g->hint, sizeof(g->hint), "make sshd listen on port %u as well (`Port %u` next to "
 		 "the old one in sshd_config, then reload sshd) and apply again; or keep "
 		 "`define SSH_PORT = %u`", new_port, new_port, c->sshd_ports.v[0]);

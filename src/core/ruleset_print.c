@@ -190,7 +190,7 @@ static void fmt_value(struct strbuf *b, const struct rs_value *v, const struct r
 			strbuf_addf(b, "%s", v->num ? "root" : "none");
 		else
 			strbuf_addf(b, "\"%llx:%llx\"", (unsigned long long)(v->num >> 16 & 0xffff),
-				  (unsigned long long)(v->num & 0xffff));
+				    (unsigned long long)(v->num & 0xffff));
 		return;
 	}
 	if (ctx && ((ctx->kind == RS_EX_META && ctx->key == RS_META_MARK) ||
@@ -354,19 +354,19 @@ static void fmt_expr(struct strbuf *b, const struct rs_expr *x)
 		break;
 	case RS_EX_EXTHDR:
 		strbuf_addf(b, "exthdr %s%s%s", x->name ? x->name : "?", x->field ? " " : "",
-			  x->field ? x->field : "");
+			    x->field ? x->field : "");
 		break;
 	case RS_EX_TCPOPT:
 		strbuf_addf(b, "tcp option %s%s%s", x->name ? x->name : "?", x->field ? " " : "",
-			  x->field ? x->field : "");
+			    x->field ? x->field : "");
 		break;
 	case RS_EX_IPOPT:
 		strbuf_addf(b, "ip option %s%s%s", x->name ? x->name : "?", x->field ? " " : "",
-			  x->field ? x->field : "");
+			    x->field ? x->field : "");
 		break;
 	case RS_EX_SCTPCHUNK:
 		strbuf_addf(b, "sctp chunk %s%s%s", x->name ? x->name : "?", x->field ? " " : "",
-			  x->field ? x->field : "");
+			    x->field ? x->field : "");
 		break;
 	case RS_EX_FIB:
 		fmt_fib(b, x);
@@ -459,10 +459,10 @@ static void fmt_limit(struct strbuf *b, const struct rs_limit *l)
 	const char *per = sym_name(units, l->per);
 
 	strbuf_addf(b, "limit rate %s%llu%s/%s", l->inv ? "over " : "", (unsigned long long)l->rate,
-		  l->bytes ? " bytes" : "", per ? per : "second");
+		    l->bytes ? " bytes" : "", per ? per : "second");
 	if (l->burst)
 		strbuf_addf(b, " burst %llu %s", (unsigned long long)l->burst,
-			  l->bytes ? "bytes" : "packets");
+			    l->bytes ? "bytes" : "packets");
 }
 
 static void fmt_stmts(struct strbuf *b, const struct rs_stmt *v, size_t n)
@@ -554,7 +554,7 @@ static void fmt_stmt(struct strbuf *b, const struct rs_stmt *s)
 		static const char *const ops[] = { "?", "add", "update", "delete" };
 
 		strbuf_addf(b, "%s @%s { ", s->u.set.op >= 1 && s->u.set.op <= 3 ? ops[s->u.set.op] : "?",
-			  s->u.set.set_name ? s->u.set.set_name : "?");
+			    s->u.set.set_name ? s->u.set.set_name : "?");
 		fmt_expr(b, s->u.set.elem);
 		if (s->u.set.timeout_ms)
 			strbuf_addf(b, " timeout %llus", (unsigned long long)(s->u.set.timeout_ms / 1000));
@@ -575,11 +575,11 @@ static void fmt_stmt(struct strbuf *b, const struct rs_stmt *s)
 		break;
 	case RS_ST_QUOTA:
 		strbuf_addf(b, "quota %s%llu bytes", s->u.quota.inv ? "over " : "",
-			  (unsigned long long)s->u.quota.bytes);
+			    (unsigned long long)s->u.quota.bytes);
 		break;
 	case RS_ST_CT_COUNT:
 		strbuf_addf(b, "ct count %s%llu", s->u.ct_count.inv ? "over " : "",
-			  (unsigned long long)s->u.ct_count.count);
+			    (unsigned long long)s->u.ct_count.count);
 		break;
 	case RS_ST_MANGLE:
 		fmt_expr(b, s->u.mangle.key);
@@ -638,7 +638,7 @@ static void fmt_stmt(struct strbuf *b, const struct rs_stmt *s)
 	case RS_ST_XT:
 	case RS_ST_UNKNOWN:
 		strbuf_addf(b, "<%s %s>", s->kind == RS_ST_UNKNOWN ? "unknown" : "opaque",
-			  s->json ? s->json : "");
+			    s->json ? s->json : "");
 		break;
 	}
 }
