@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +23,12 @@
 #include "apply/gates.h"
 #include "apply/lock.h"
 #include "apply/state.h"
-#include "core/fdio.h"
 #include "core/paths.h"
 #include "core/policy_load.h"
 #include "core/ruleset.h"
 #include "core/sandbox.h"
 #include "core/spawn.h"
+#include "core/strbuf.h"
 
 #define SNAPSHOT_NEW "snapshot.new.nft"
 #define SNAPSHOT_NEW_HASH "snapshot.new.hash"
@@ -43,27 +42,6 @@ void apply_result_free(struct apply_result *r)
 	nft_diags_free(&r->diags);
 	free(r->details);
 	r->details = NULL;
-}
-
-void apply_append(char **s, const char *fmt, ...)
-{
-	size_t old = *s ? strlen(*s) : 0;
-	va_list ap;
-	char *ns;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	ns = realloc(*s, old + (size_t)n + 1);
-	if (!ns)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(ns + old, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	*s = ns;
 }
 
 /* ---- step 1: check ------------------------------------------------------ */
@@ -116,8 +94,8 @@ static int run_gate(const struct apply_opts *o, struct apply_result *r, const ch
 	switch (g->outcome) {
 	case GATE_PASS:
 		apply_say(&o->progress, r->id, step, "ok", "%s", g->summary);
-		if (g->details)
-			apply_say(&o->progress, NULL, step, "", "%s", g->details);
+		if (g->details.s)
+			apply_say(&o->progress, NULL, step, "", "%s", g->details.s);
 		return 0;
 	case GATE_FAIL:
 		break;
@@ -128,8 +106,7 @@ static int run_gate(const struct apply_opts *o, struct apply_result *r, const ch
 		return 0;
 	}
 	r->refused_at = step;
-	r->details = g->details;
-	g->details = NULL;
+	r->details = g->details.s ? strbuf_take(&g->details) : NULL;
 	xerr_set(e, XNFT_EXIT_FINDINGS, "%s: %s", step, g->summary);
 	if (flag)
 		xerr_hint(e, "fix the policy, or give %s to apply it anyway", flag);
@@ -314,10 +291,7 @@ static int snapshot_finish(struct snap_job *sj, size_t *len, bool *copied, struc
 	int status;
 
 	memset(&m, 0, sizeof(m));
-	got = fd_read_full(sj->fd, &m, sizeof(m));
-	close(sj->fd);
-	while (waitpid(sj->pid, &status, 0) < 0 && errno == EINTR)
-		;
+	got = spawn_fork_collect(sj->pid, sj->fd, &m, sizeof(m), &status);
 	sj->pid = -1;
 	sj->fd = -1;
 	if (got != sizeof(m))
@@ -408,7 +382,7 @@ static void free_texts(char **v, size_t n)
 }
 
 /* Lines of `a` not matched by a line of `b` (each match used once). */
-static void chain_side(char **out, const char *sign, const struct rs_chain *ca, char **a,
+static void chain_side(struct strbuf *out, const char *sign, const struct rs_chain *ca, char **a,
 		       size_t na, char **b, size_t nb)
 {
 	bool *used = nb ? calloc(nb, sizeof(*used)) : NULL;
@@ -422,27 +396,27 @@ static void chain_side(char **out, const char *sign, const struct rs_chain *ca, 
 		}
 		if (found)
 			continue;
-		apply_append(out, "%s chain %s: %s", sign, ca->name, a[i] ? a[i] : "?");
+		strbuf_addf(out, "%s chain %s: %s", sign, ca->name, a[i] ? a[i] : "?");
 		if (ca->rules[i].loc.file)
-			apply_append(out, "   (%s:%d)", ca->rules[i].loc.file, ca->rules[i].loc.line);
-		apply_append(out, "\n");
+			strbuf_addf(out, "   (%s:%d)", ca->rules[i].loc.file, ca->rules[i].loc.line);
+		strbuf_addf(out, "\n");
 	}
 	free(used);
 }
 
-static void diff_chain(char **out, const struct rs_chain *old, const struct rs_chain *new)
+static void diff_chain(struct strbuf *out, const struct rs_chain *old, const struct rs_chain *new)
 {
 	size_t na, nb;
 	char **a = rule_texts(old, &na), **b = rule_texts(new, &nb);
 
 	if (!old) {
-		apply_append(out, "+ chain %s (%zu rules)\n", new->name, new->nrules);
+		strbuf_addf(out, "+ chain %s (%zu rules)\n", new->name, new->nrules);
 	} else if (!new) {
-		apply_append(out, "- chain %s (%zu rules)\n", old->name, old->nrules);
+		strbuf_addf(out, "- chain %s (%zu rules)\n", old->name, old->nrules);
 	} else {
 		if (old->base != new->base || old->hook != new->hook || old->prio != new->prio ||
 		    old->policy != new->policy)
-			apply_append(out, "~ chain %s: hook %s priority %d policy %s -> hook %s priority "
+			strbuf_addf(out, "~ chain %s: hook %s priority %d policy %s -> hook %s priority "
 			       "%d policy %s\n", new->name, rs_hook_name(old->hook), old->prio,
 			       old->policy == RS_POLICY_DROP ? "drop" : "accept",
 			       rs_hook_name(new->hook), new->prio,
@@ -456,7 +430,7 @@ static void diff_chain(char **out, const struct rs_chain *old, const struct rs_c
 
 static char *table_changes(const struct rs_table *old, const struct rs_table *new)
 {
-	char *out = NULL;
+	struct strbuf out = { 0 };
 
 	for (size_t i = 0; new && i < new->nchains; i++)
 		diff_chain(&out, old ? rs_table_chain(old, new->chains[i]->name) : NULL,
@@ -470,17 +444,17 @@ static char *table_changes(const struct rs_table *old, const struct rs_table *ne
 		const struct rs_set *p = old ? rs_table_set(old, s->name) : NULL;
 
 		if (!p)
-			apply_append(&out, "+ set %s (%zu elements)\n", s->name, s->nelems);
+			strbuf_addf(&out, "+ set %s (%zu elements)\n", s->name, s->nelems);
 		else if (p->nelems != s->nelems && !rs_set_filled_at_run_time(s))
-			apply_append(&out, "~ set %s: %zu -> %zu elements\n", s->name, p->nelems,
+			strbuf_addf(&out, "~ set %s: %zu -> %zu elements\n", s->name, p->nelems,
 			       s->nelems);
 	}
 	for (size_t i = 0; old && i < old->nsets; i++) {
 		if (!new || !rs_table_set(new, old->sets[i]->name))
-			apply_append(&out, "- set %s (%zu elements)\n", old->sets[i]->name,
+			strbuf_addf(&out, "- set %s (%zu elements)\n", old->sets[i]->name,
 			       old->sets[i]->nelems);
 	}
-	return out;
+	return out.s ? strbuf_take(&out) : NULL;
 }
 
 static int step_dry_run(const struct apply_opts *o, struct apply_result *r,

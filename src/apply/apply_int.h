@@ -20,9 +20,6 @@ void apply_test_pause(const struct apply_progress *pr, const char *id, const cha
 /* Make a relative $XNFT_STATE_DIR absolute (the guard changes to /). */
 int apply_state_absolute(struct xerr *e);
 
-/* Append a formatted text to *s (malloc'd, grows; unchanged when out of memory). */
-void apply_append(char **s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 /* Record the last apply in ST_APPLIED. */
 void apply_record(const char *id, const char *policy, const char *hash, const char *state);
 

@@ -21,32 +21,23 @@
 #include <string.h>
 
 #include "core/nftsrc.h"
+#include "core/strbuf.h"
 
 #define BUNDLE_MAX_BYTES (256u << 20)
 
 struct bundle {
-	char *s;
-	size_t len, cap;
+	struct strbuf text;
 	const char *incdir;
 	struct xerr *e;
 };
 
 static int grow(struct bundle *b, const char *p, size_t n)
 {
-	if (b->len + n + 1 > BUNDLE_MAX_BYTES)
+	if (b->text.len + n + 1 > BUNDLE_MAX_BYTES)
 		return xerr_set(b->e, XNFT_EXIT_USAGE, "policy larger than %u MiB", BUNDLE_MAX_BYTES >> 20);
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *s = realloc(b->s, cap);
-
-		if (!s)
-			return xerr_set(b->e, XNFT_EXIT_USAGE, "out of memory");
-		b->s = s;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, p, n);
-	b->len += n;
-	b->s[b->len] = '\0';
+	strbuf_add(&b->text, p, n);
+	if (b->text.oom)
+		return xerr_set(b->e, XNFT_EXIT_USAGE, "out of memory");
 	return 0;
 }
 
@@ -152,7 +143,7 @@ static int add_file(struct bundle *b, const char *path, int depth)
 int apply_bundle(const char *entry, const char *incdir, const char *origin, char **out,
 		 struct xerr *e)
 {
-	struct bundle b = { NULL, 0, 0, incdir, e };
+	struct bundle b = { { 0 }, incdir, e };
 	char head[1200];
 
 	*out = NULL;
@@ -162,9 +153,9 @@ int apply_bundle(const char *entry, const char *incdir, const char *origin, char
 		 "# `table inet xnft` in one transaction and touches no other table.\n"
 		 "table inet xnft\ndelete table inet xnft\n", origin, entry);
 	if (grow(&b, head, strlen(head)) || add_file(&b, entry, 0)) {
-		free(b.s);
+		strbuf_free(&b.text);
 		return -1;
 	}
-	*out = b.s;
+	*out = strbuf_take(&b.text);
 	return 0;
 }

@@ -7,7 +7,6 @@
 #include "apply/fallback.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include "apply/state.h"
 #include "core/nftsrc.h"
 #include "core/paths.h"
+#include "core/strbuf.h"
 
 #define SCAN_MAX_FILES 64
 
@@ -42,7 +42,10 @@ struct scan {
 	char files[SCAN_MAX_FILES][1024];
 	size_t nfiles;
 	struct fallback_values *v;
-	char set[64];          /* the `set NAME {` being read, "" outside one */
+	const char *incdir;
+	int blocks;            /* blocks open */
+	int set_block;         /* the block of the `set NAME {` being read, 0 outside one */
+	char set[64];          /* its NAME */
 };
 
 /* A value as written: comment cut (outside quotes), blanks and quotes trimmed. */
@@ -91,27 +94,19 @@ static void take_define(struct scan *sc, const char *name, char *value)
 		sc->v->ssh_port = port_value(value);
 }
 
-static void scan_file(struct scan *sc, const char *path, const char *incdir);
-
-struct include_ctx {
-	struct scan *sc;
-	const char *incdir;
-};
+static void scan_file(struct scan *sc, const char *path);
 
 static int include_file(void *ctx, const char *path)
 {
-	struct include_ctx *c = ctx;
-
-	scan_file(c->sc, path, c->incdir);
+	scan_file(ctx, path);
 	return 0;
 }
 
-static void scan_include(struct scan *sc, const char *name, const char *incdir)
+static void scan_include(struct scan *sc, const char *name)
 {
-	const char *dirs[2] = { incdir, "/etc" };
-	struct include_ctx c = { sc, incdir };
+	const char *dirs[2] = { sc->incdir, "/etc" };
 
-	nftsrc_include(name, dirs, 2, include_file, &c);
+	nftsrc_include(name, dirs, 2, include_file, sc);
 }
 
 /* The list a set's name stands for in the fallback values, NULL for other sets. */
@@ -128,83 +123,129 @@ static char *set_list(struct fallback_values *v, const char *set)
 	return NULL;
 }
 
-/*
- * `set NAME {` ... `elements = { a, b }` on one line ... `}`, as xnft init
- * writes them: read from the text when the policy does not load, so the
- * fallback still knows who may come in.
- */
-static bool scan_set_line(struct scan *sc, const char *p)
+static bool starts_word(const char *s, const char *word)
 {
-	const char *open, *close;
-	char *list;
+	size_t n = strlen(word);
+
+	return !strncmp(s, word, n) && isspace((unsigned char)s[n]);
+}
+
+/* Does a '{' after text open a block (rather than an anonymous set)? */
+static bool opens_block(void *ctx, const char *text)
+{
+	static const char *const kw[] = { "table", "chain", "set", "map", "flowtable" };
+
+	(void)ctx;
+	if (starts_word(text, "add") || starts_word(text, "create"))
+		text += strcspn(text, " ") + 1;
+	for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++) {
+		if (starts_word(text, kw[i]))
+			return true;
+	}
+	return false;
+}
+
+/* A block opens: `set NAME {` is the one whose elements may be read. */
+static void open_block(struct scan *sc, const char *head)
+{
 	size_t n;
 
-	if (!strncmp(p, "set", 3) && isspace((unsigned char)p[3])) {
-		p += 4;
-		while (isspace((unsigned char)*p))
-			p++;
-		n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
-		if (n && n < sizeof(sc->set) && strchr(p + n, '{')) {
-			memcpy(sc->set, p, n);
-			sc->set[n] = '\0';
-		}
-		return true;
+	sc->blocks++;
+	if (!starts_word(head, "set"))
+		return;
+	head += 4;
+	n = strspn(head, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+	if (n && n < sizeof(sc->set)) {
+		memcpy(sc->set, head, n);
+		sc->set[n] = '\0';
+		sc->set_block = sc->blocks;
 	}
-	if (*p == '}') {
+}
+
+static void close_block(void *ctx)
+{
+	struct scan *sc = ctx;
+
+	if (sc->blocks && sc->blocks == sc->set_block) {
+		sc->set_block = 0;
 		sc->set[0] = '\0';
-		return true;
 	}
-	list = sc->set[0] ? set_list(sc->v, sc->set) : NULL;
-	if (!list || strncmp(p, "elements", 8) || !(open = strchr(p, '{')) ||
-	    !(close = strchr(open, '}')))
-		return false;
+	if (sc->blocks)
+		sc->blocks--;
+}
+
+/*
+ * `elements = { a, b }` in a `set NAME {`, as xnft init writes them: read
+ * from the text when the policy does not load, so the fallback still knows
+ * who may come in.
+ */
+static void take_elements(struct scan *sc, const char *p)
+{
+	char *list = sc->set_block == sc->blocks ? set_list(sc->v, sc->set) : NULL;
+	const char *open, *close;
+	size_t n;
+
+	if (!list || !(open = strchr(p, '{')) || !(close = strchr(open, '}')))
+		return;
 	n = (size_t)(close - open - 1);
 	if (n >= FALLBACK_LIST_MAX)
-		return true;
+		return;
 	memcpy(list, open + 1, n);
 	list[n] = '\0';
 	clean_value(list);
 	if (!fallback_list_ok(list))
 		list[0] = '\0';
-	return true;
 }
 
-static void scan_line(struct scan *sc, char *line, const char *incdir)
+/* `define NAME = value` */
+static void scan_define(struct scan *sc, const char *p)
 {
-	char name[64], *p = line;
+	char name[64], *value;
 	size_t n;
 
+	p += 7;
+	n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+	if (n == 0 || n >= sizeof(name))
+		return;
+	memcpy(name, p, n);
+	name[n] = '\0';
+	p += n;
 	while (isspace((unsigned char)*p))
 		p++;
-	if (scan_set_line(sc, p))
+	if (*p != '=' || !(value = strdup(p + 1)))
 		return;
-	if (!strncmp(p, "define", 6) && isspace((unsigned char)p[6])) {
-		p += 7;
-		while (isspace((unsigned char)*p))
-			p++;
-		n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
-		if (n == 0 || n >= sizeof(name))
-			return;
-		memcpy(name, p, n);
-		name[n] = '\0';
-		p += n;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p == '=')
-			take_define(sc, name, p + 1);
-	} else if (!strncmp(p, "include", 7) && isspace((unsigned char)p[7])) {
-		char *q = strchr(p, '"'), *end;
-
-		if (!q || !(end = strchr(q + 1, '"')))
-			return;
-		*end = '\0';
-		scan_include(sc, q + 1, incdir);
-	}
+	take_define(sc, name, value);
+	free(value);
 }
 
-static void scan_file(struct scan *sc, const char *path, const char *incdir)
+static int scan_statement(void *ctx, const struct nftsrc_stmt *st)
 {
-	char *text, *line, *save = NULL;
+	struct scan *sc = ctx;
+	const char *p = st->text, *q, *end;
+
+	if (st->opener) {
+		open_block(sc, p);
+	} else if (sc->set_block && !strncmp(p, "elements", 8)) {
+		take_elements(sc, p);
+	} else if (starts_word(p, "define")) {
+		scan_define(sc, p);
+	} else if (starts_word(p, "include") && (q = strchr(p, '"')) && (end = strchr(q + 1, '"'))) {
+		char name[4096];
+
+		if ((size_t)(end - q - 1) < sizeof(name)) {
+			memcpy(name, q + 1, (size_t)(end - q - 1));
+			name[end - q - 1] = '\0';
+			scan_include(sc, name);
+		}
+	}
+	return 0;
+}
+
+static const struct nftsrc_reader reader = { opens_block, scan_statement, close_block, NULL, NULL };
+
+static void scan_file(struct scan *sc, const char *path)
+{
+	char *text;
 	size_t len;
 
 	for (size_t i = 0; i < sc->nfiles; i++) {
@@ -217,8 +258,7 @@ static void scan_file(struct scan *sc, const char *path, const char *incdir)
 	text = nftsrc_read(path, &len);
 	if (!text)
 		return;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		scan_line(sc, line, incdir);
+	nftsrc_statements(path, text, len, &reader, sc);
 	free(text);
 }
 
@@ -260,8 +300,9 @@ void fallback_values_from_policy(const struct ruleset *rs, const char *entry,
 	memset(v, 0, sizeof(*v));
 	if (sc) {
 		sc->v = v;
+		sc->incdir = incdir ? incdir : ".";
 		if (entry)
-			scan_file(sc, entry, incdir ? incdir : ".");
+			scan_file(sc, entry);
 		free(sc);
 	}
 	/* the loaded model, when there is one, knows the sets better than the text scan */
@@ -315,61 +356,20 @@ void fallback_values_parse(const char *text, struct fallback_values *v)
 
 /* ---- the policy text ----------------------------------------------------------- */
 
-struct buf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-static void bprintf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void bprintf(struct buf *b, const char *fmt, ...)
+static void set_decl(struct strbuf *b, const char *name, const char *type, const char *elems)
 {
-	va_list ap;
-	int n;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = true;
-			return;
-		}
-		if ((size_t)n < b->cap - b->len) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t ncap = (b->cap + (size_t)n + 1) * 2;
-		char *ns = realloc(b->s, ncap);
-
-		if (!ns) {
-			b->oom = true;
-			return;
-		}
-		b->s = ns;
-		b->cap = ncap;
-	}
-}
-
-static void set_decl(struct buf *b, const char *name, const char *type, const char *elems)
-{
-	bprintf(b, "\tset %s {\n\t\ttype %s\n\t\tflags interval\n\t\tauto-merge\n", name, type);
+	strbuf_addf(b, "\tset %s {\n\t\ttype %s\n\t\tflags interval\n\t\tauto-merge\n", name, type);
 	if (elems[0])
-		bprintf(b, "\t\telements = { %s }\n", elems);
-	bprintf(b, "\t}\n");
+		strbuf_addf(b, "\t\telements = { %s }\n", elems);
+	strbuf_addf(b, "\t}\n");
 }
 
 char *fallback_policy_text(const struct fallback_values *v)
 {
 	int ssh = v->ssh_port ? v->ssh_port : 22;
-	struct buf b = { malloc(4096), 0, 4096, false };
+	struct strbuf b = { 0 };
 
-	if (!b.s)
-		return NULL;
-	bprintf(&b,
+	strbuf_addf(&b,
 		"# xnft built-in FALLBACK policy: the confirmed policy did not load.\n"
 		"# Loopback, established, NDP, break-glass SSH, mesh SSH, WireGuard; all else dropped.\n"
 		"table inet xnft\ndelete table inet xnft\ntable inet xnft {\n"
@@ -378,7 +378,7 @@ char *fallback_policy_text(const struct fallback_values *v)
 	set_decl(&b, "ADMIN_ALLOWLIST6", "ipv6_addr", v->admin6);
 	set_decl(&b, "MESH_PEERS", "ipv4_addr", v->mesh4);
 	set_decl(&b, "MESH_PEERS6", "ipv6_addr", v->mesh6);
-	bprintf(&b,
+	strbuf_addf(&b,
 		"\tchain input {\n"
 		"\t\ttype filter hook input priority filter; policy drop;\n"
 		"\t\tiif lo counter accept comment \"fallback: loopback\"\n"
@@ -391,16 +391,16 @@ char *fallback_policy_text(const struct fallback_values *v)
 		"\t\tip6 saddr @ADMIN_ALLOWLIST6 tcp dport %d ct state new counter accept "
 		"comment \"fallback: break-glass admin SSH (IPv6)\"\n", ssh, ssh);
 	if (v->mesh_if[0])
-		bprintf(&b,
+		strbuf_addf(&b,
 			"\t\tiifname \"%s\" ip saddr @MESH_PEERS tcp dport %d ct state new counter "
 			"accept comment \"fallback: SSH from mesh peers\"\n"
 			"\t\tiifname \"%s\" ip6 saddr @MESH_PEERS6 tcp dport %d ct state new counter "
 			"accept comment \"fallback: SSH from mesh peers (IPv6)\"\n",
 			v->mesh_if, ssh, v->mesh_if, ssh);
 	if (v->wg_port)
-		bprintf(&b, "\t\tudp dport %d counter accept comment \"fallback: WireGuard\"\n",
+		strbuf_addf(&b, "\t\tudp dport %d counter accept comment \"fallback: WireGuard\"\n",
 			v->wg_port);
-	bprintf(&b,
+	strbuf_addf(&b,
 		"\t\tcounter drop comment \"fallback: everything else\"\n"
 		"\t}\n"
 		"\tchain forward {\n"
@@ -411,9 +411,5 @@ char *fallback_policy_text(const struct fallback_values *v)
 		"\t\ttype filter hook output priority filter; policy accept;\n"
 		"\t}\n"
 		"}\n");
-	if (b.oom) {
-		free(b.s);
-		return NULL;
-	}
-	return b.s;
+	return strbuf_take(&b);
 }

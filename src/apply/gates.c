@@ -24,24 +24,23 @@ void gate_report_free(struct gate_report *g)
 {
 	if (!g)
 		return;
-	free(g->details);
-	g->details = NULL;
+	strbuf_free(&g->details);
 }
 
 /* ---- lint ------------------------------------------------------------------ */
 
-static void lint_finding_text(char **s, const struct lint_finding *f)
+static void lint_finding_text(struct strbuf *s, const struct lint_finding *f)
 {
 	if (f->file && f->line)
-		apply_append(s, "%s:%d: ", f->file, f->line);
+		strbuf_addf(s, "%s:%d: ", f->file, f->line);
 	else if (f->where)
-		apply_append(s, "%s: ", f->where);
-	apply_append(s, "%s[%s]: %s\n", lint_severity_name(f->sev), f->id,
-		     f->message ? f->message : "");
+		strbuf_addf(s, "%s: ", f->where);
+	strbuf_addf(s, "%s[%s]: %s\n", lint_severity_name(f->sev), f->id,
+		    f->message ? f->message : "");
 	if (f->text)
-		apply_append(s, "    %s\n", f->text);
+		strbuf_addf(s, "    %s\n", f->text);
 	if (f->hint)
-		apply_append(s, "  fix: %s\n", f->hint);
+		strbuf_addf(s, "  fix: %s\n", f->hint);
 }
 
 /* The gate's report from lint's: errors fail it, with each one in the details. */
@@ -74,9 +73,9 @@ void gate_intents_report(const struct analysis *a, struct gate_report *g)
 		g->outcome = GATE_FAIL;
 		snprintf(g->summary, sizeof(g->summary), "the intents cannot be checked");
 		if (e->file[0] && e->line)
-			apply_append(&g->details, "%s:%d: %s\n", e->file, e->line, e->msg);
+			strbuf_addf(&g->details, "%s:%d: %s\n", e->file, e->line, e->msg);
 		else
-			apply_append(&g->details, "%s\n", e->msg);
+			strbuf_addf(&g->details, "%s\n", e->msg);
 		return;
 	}
 	if (!a->have_intents) {
@@ -92,7 +91,7 @@ void gate_intents_report(const struct analysis *a, struct gate_report *g)
 			continue;
 		t = verify_item_format(&r->items[i]);
 		if (t) {
-			apply_append(&g->details, "%s%s", t, t[0] && t[strlen(t) - 1] == '\n' ? "" : "\n");
+			strbuf_addf(&g->details, "%s%s", t, t[0] && t[strlen(t) - 1] == '\n' ? "" : "\n");
 			free(t);
 		}
 	}
@@ -103,14 +102,14 @@ void gate_intents_report(const struct analysis *a, struct gate_report *g)
 
 /* ---- lockout ----------------------------------------------------------------- */
 
-static void describe(char **s, const struct lockout_conn *c)
+static void describe(struct strbuf *s, const struct lockout_conn *c)
 {
 	const char *fmt = c->family == AF_INET6 ? "  [%s]:%u -> [%s]:%u" : "  %s:%u -> %s:%u";
 	char from[64];
 
 	lockout_from_text(c->from, from, sizeof(from));
-	apply_append(s, fmt, c->client, c->client_port, c->server, c->server_port);
-	apply_append(s, " (from %s, arriving on %s)\n", from, c->iif[0] ? c->iif : "an unknown interface");
+	strbuf_addf(s, fmt, c->client, c->client_port, c->server, c->server_port);
+	strbuf_addf(s, " (from %s, arriving on %s)\n", from, c->iif[0] ? c->iif : "an unknown interface");
 }
 
 /* One packet of a session the gate traces: which way, and as which kind of traffic. */
@@ -163,16 +162,16 @@ static int conn_packet(const struct lockout_conn *c, enum conn_pkt k, struct pac
 }
 
 /* Why the packet is dropped: the rule (file:line, text) or the chain's policy. */
-static void drop_reason(char **s, const struct trace_result *t, const char *base_dir)
+static void drop_reason(struct strbuf *s, const struct trace_result *t, const char *base_dir)
 {
 	char where[512];
 
 	if (t->kernel_drop) {
-		apply_append(s, "the kernel: %s\n", t->kernel_drop);
+		strbuf_addf(s, "the kernel: %s\n", t->kernel_drop);
 		return;
 	}
 	if (!t->decided_by) {
-		apply_append(s, "the policy (drop) of chain %s %s %s\n",
+		strbuf_addf(s, "the policy (drop) of chain %s %s %s\n",
 		       t->decided_chain ? rs_family_name(t->decided_chain->table->family) : "?",
 		       t->decided_chain ? t->decided_chain->table->name : "?",
 		       t->decided_chain ? t->decided_chain->name : "?");
@@ -180,11 +179,11 @@ static void drop_reason(char **s, const struct trace_result *t, const char *base
 	}
 	trace_rule_where(t->decided_by, base_dir, where, sizeof(where));
 	if (t->decided_by->loc.text) {
-		apply_append(s, "%s: %s\n", where, t->decided_by->loc.text);
+		strbuf_addf(s, "%s: %s\n", where, t->decided_by->loc.text);
 	} else {
 		char *txt = ruleset_rule_format(t->decided_by, false);
 
-		apply_append(s, "%s: %s\n", where, txt ? txt : "?");
+		strbuf_addf(s, "%s: %s\n", where, txt ? txt : "?");
 		free(txt);
 	}
 }
@@ -196,7 +195,7 @@ static void drop_reason(char **s, const struct trace_result *t, const char *base
  * not exceeded: a well-behaved admin. Returns the CONN_PKTS bits dropped.
  */
 static unsigned lockout_trace_conn(const struct ruleset *rs, const struct lockout_conn *c,
-				   const char *base_dir, char **details)
+				   const char *base_dir, struct strbuf *details)
 {
 	static const enum conn_pkt order[CONN_PKTS] = { IN_ESTABLISHED, REPLY_ESTABLISHED,
 							IN_NEW, REPLY_NEW };
@@ -213,14 +212,14 @@ static unsigned lockout_trace_conn(const struct ruleset *rs, const struct lockou
 		if (conn_packet(c, k, &p, &e) || trace_packet(rs, &p, &o, &t, &e)) {
 			if (!cut)
 				describe(details, c);
-			apply_append(details, "    %s: cannot be traced (%s)\n", conn_pkt_label[k], e.msg);
+			strbuf_addf(details, "    %s: cannot be traced (%s)\n", conn_pkt_label[k], e.msg);
 			cut |= 1u << k;
 			continue;
 		}
 		if (t.verdict != TRACE_V_ACCEPT) {
 			if (!cut)
 				describe(details, c);
-			apply_append(details, "    %s: DROPPED by ", conn_pkt_label[k]);
+			strbuf_addf(details, "    %s: DROPPED by ", conn_pkt_label[k]);
 			drop_reason(details, &t, base_dir);
 			cut |= 1u << k;
 		}
@@ -268,12 +267,12 @@ static int sshd_port_mismatch(const struct lockout_conns *c, uint16_t new_port,
 	if (!new_port || !c->sshd_ports.n || lockout_ports_has(&c->sshd_ports, new_port))
 		return 0;
 	ports_text(&c->sshd_ports, ports, sizeof(ports));
-	apply_append(&g->details, "  the new policy's SSH_PORT is %u, but sshd serves port %s", new_port,
-		     ports);
+	strbuf_addf(&g->details, "  the new policy's SSH_PORT is %u, but sshd serves port %s", new_port,
+		    ports);
 	if (running_port && running_port != new_port)
-		apply_append(&g->details, " (the confirmed policy's SSH_PORT is %u)", running_port);
-	apply_append(&g->details, ": new SSH connections would be dropped on %s and find no sshd on "
-		     "%u\n", ports, new_port);
+		strbuf_addf(&g->details, " (the confirmed policy's SSH_PORT is %u)", running_port);
+	strbuf_addf(&g->details, ": new SSH connections would be dropped on %s and find no sshd on "
+		    "%u\n", ports, new_port);
 	snprintf(g->hint, sizeof(g->hint), "make sshd listen on port %u as well (`Port %u` next to "
 		 "the old one in sshd_config, then reload sshd) and apply again; or keep "
 		 "`define SSH_PORT = %u`", new_port, new_port, c->sshd_ports.v[0]);
@@ -322,7 +321,7 @@ static void lockout_summary(const struct lockout_conns *c, size_t cut, bool port
 			describe(&g->details, &c->v[i]);
 		ports_text(&c->sshd_ports, ports, sizeof(ports));
 		if (c->sshd_ports.n)
-			apply_append(&g->details, "  sshd serves port %s\n", ports);
+			strbuf_addf(&g->details, "  sshd serves port %s\n", ports);
 	}
 }
 

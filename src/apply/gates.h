@@ -12,13 +12,14 @@
 #include "analyze/lint.h"
 #include "core/err.h"
 #include "core/ruleset.h"
+#include "core/strbuf.h"
 
 enum gate_outcome { GATE_PASS = 0, GATE_FAIL };
 
 struct gate_report {
 	enum gate_outcome outcome;
 	char summary[512];   /* one line for the progress output */
-	char *details;       /* findings, one per line or block; malloc'd, may be NULL */
+	struct strbuf details; /* findings, one per line or block; empty when none */
 	char hint[512];      /* what to do about a failure; "" = the generic advice */
 };
 

@@ -145,32 +145,15 @@ int state_check_space(size_t need, struct xerr *e)
 
 int state_write_atomic(const char *name, const char *data, size_t len, struct xerr *e)
 {
-	char path[4096], tmp[4200];
-	int fd, err;
+	char path[4096];
 
 	if (state_path(path, sizeof(path), name, e))
 		return -1;
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		goto fail;
-	if (fd_write_all(fd, data, len) || fsync(fd))
-		goto fail;
-	if (close(fd)) {
-		fd = -1;
-		goto fail;
+	if (fd_replace_file(path, data, len, 0600)) {
+		xerr_set(e, XNFT_EXIT_USAGE, "cannot write %s: %s", path, strerror(errno));
+		return env_hint(e);
 	}
-	fd = -1;
-	if (rename(tmp, path))
-		goto fail;
 	return fsync_dir(e);
-fail:
-	err = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	xerr_set(e, XNFT_EXIT_USAGE, "cannot write %s: %s", path, strerror(err));
-	return env_hint(e);
 }
 
 int state_read(const char *name, char **out, size_t *len, struct xerr *e)

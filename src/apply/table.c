@@ -21,7 +21,6 @@
 #include <sodium.h>
 
 #include "apply/state.h"
-#include "core/fdio.h"
 #include "core/listing.h"
 #include "core/nftctx.h"
 #include "core/paths.h"
@@ -151,10 +150,7 @@ int table_load_isolated(const char *path, const char *incdir, const char *name,
 	if (pid == 0)
 		load_child(fd, path, incdir, name, text);
 	xerr_clear(&child);
-	got = fd_read_full(fd, &child, sizeof(child));
-	close(fd);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	got = spawn_fork_collect(pid, fd, &child, sizeof(child), &status);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (WIFSIGNALED(status))
@@ -236,10 +232,7 @@ static int private_load(const char *path, struct xerr *e)
 		_exit(rc);
 	}
 	xerr_clear(&child);
-	got = fd_read_full(fd, &child, sizeof(child));
-	close(fd);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	got = spawn_fork_collect(pid, fd, &child, sizeof(child), &status);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 1 || got != sizeof(child) ||

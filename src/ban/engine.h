@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #include "core/addr.h"
-#include "core/config.h"
+#include "daemon/config.h"
 #include "core/err.h"
 
 /* What is banned: an IPv4 address, or an IPv6 network (address masked to plen). */

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "ban/engine.h"
-#include "core/config.h"
+#include "daemon/config.h"
 #include "core/err.h"
 
 struct kwriter;

@@ -250,34 +250,37 @@ void notifier_stats(struct notifier *n, struct notify_stats *st)
 	pthread_mutex_unlock(&n->lock);
 }
 
-void notifier_stop(struct notifier *n)
+/*
+ * Ask the sender thread to stop; a detached one frees n itself on its way
+ * out. False when there is no thread: n was NULL, or is freed now.
+ */
+static bool ask_stop(struct notifier *n, bool detach)
 {
 	if (!n)
-		return;
+		return false;
 	if (n->no_curl) {
 		destroy(n);
-		return;
+		return false;
 	}
 	pthread_mutex_lock(&n->lock);
 	atomic_store(&n->stop, true);
+	n->detached = detach;
 	pthread_cond_signal(&n->cond);
+	if (detach)
+		pthread_detach(n->thread);
 	pthread_mutex_unlock(&n->lock);
+	return true;
+}
+
+void notifier_stop(struct notifier *n)
+{
+	if (!ask_stop(n, false))
+		return;
 	pthread_join(n->thread, NULL);
 	destroy(n);
 }
 
 void notifier_release(struct notifier *n)
 {
-	if (!n)
-		return;
-	if (n->no_curl) {
-		destroy(n);
-		return;
-	}
-	pthread_mutex_lock(&n->lock);
-	atomic_store(&n->stop, true);
-	n->detached = true;
-	pthread_cond_signal(&n->cond);
-	pthread_detach(n->thread);
-	pthread_mutex_unlock(&n->lock);
+	ask_stop(n, true);
 }

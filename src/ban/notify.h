@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "core/config.h"
+#include "daemon/config.h"
 #include "core/err.h"
 
 struct notifier;

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/config.h"
+#include "daemon/config.h"
 #include "core/err.h"
 
 /* The policy's sets that are always on the whitelist. */

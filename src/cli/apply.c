@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "apply/apply.h"
-#include "core/config.h"
+#include "daemon/config.h"
 #include "core/err.h"
 #include "core/paths.h"
 

@@ -15,7 +15,7 @@
 #include <jansson.h>
 
 #include "daemon/control.h"
-#include "core/config.h"
+#include "daemon/config.h"
 #include "cli/control_client.h"
 #include "cli/json.h"
 #include "core/err.h"

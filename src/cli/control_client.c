@@ -9,7 +9,7 @@
 
 #include "daemon/control.h"
 #include "cli/json.h"
-#include "core/config.h"
+#include "daemon/config.h"
 #include "core/err.h"
 
 static int socket_path(const char *socket, const char *config, char *buf, size_t size,

@@ -18,7 +18,7 @@
 
 #include "cli/control_client.h"
 #include "cli/json.h"
-#include "core/config.h"
+#include "daemon/config.h"
 #include "core/err.h"
 #include "daemon/daemon.h"
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "cli/json.h"
-#include "core/config.h"
+#include "daemon/config.h"
 #include "core/err.h"
 #include "core/paths.h"
 #include "core/timefmt.h"

@@ -7,5 +7,7 @@
 #define XNFT_CORE_CLOCK_H
 
 long long clock_mono_ms(void);
+/* The same in microseconds, for durations shorter than a millisecond. */
+long long clock_mono_us(void);
 
 #endif

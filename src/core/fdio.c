@@ -2,8 +2,11 @@
 #include "core/fdio.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int fd_write_all(int fd, const void *buf, size_t len)
@@ -88,5 +91,35 @@ int fd_read_all(int fd, size_t max, char **out, size_t *len)
 			got += (size_t)n;
 	}
 	free(buf);
+	return -1;
+}
+
+int fd_replace_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char tmp[4200];
+	int fd, err;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	/* a file by that name is left from a dead process that had our pid */
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return -1;
+	if (fchmod(fd, mode) || fd_write_all(fd, data, len) || fsync(fd))
+		goto fail;
+	err = close(fd);
+	fd = -1;
+	if (err || rename(tmp, path))
+		goto fail;
+	return 0;
+fail:
+	err = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	errno = err;
 	return -1;
 }

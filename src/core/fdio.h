@@ -8,6 +8,7 @@
 #define XNFT_CORE_FDIO_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Write all of buf; -1 with errno on failure (ENOSPC when write(2) wrote nothing). */
 int fd_write_all(int fd, const void *buf, size_t len);
@@ -22,5 +23,13 @@ size_t fd_read_full(int fd, void *buf, size_t len);
  * read error or out of memory (*out NULL).
  */
 int fd_read_all(int fd, size_t max, char **out, size_t *len);
+
+/*
+ * Replace path whole or not at all: the data goes to a temporary file beside
+ * it (exactly `mode` whatever the umask, never through a link), is synced,
+ * then renamed over path. 0, or -1 with errno, path untouched and the
+ * temporary removed. Syncing the directory is the caller's choice.
+ */
+int fd_replace_file(const char *path, const void *data, size_t len, mode_t mode);
 
 #endif

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/strbuf.h"
+
 /* ---- name tables --------------------------------------------------------- */
 
 struct name_num {
@@ -1511,41 +1513,20 @@ int match_check(const struct match_list *a, const struct match_list *b,
 
 /* ---- formatting --------------------------------------------------------- */
 
-struct outbuf {
-	char *buf;
-	size_t size, len;
-};
-
-static void out_add(struct outbuf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void out_add(struct outbuf *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->len >= o->size)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->len = o->len + (size_t)n < o->size ? o->len + (size_t)n : o->size - 1;
-}
-
 void match_tcp_flags_format(unsigned flags, const char *sep, char *buf, size_t size)
 {
-	struct outbuf o = { buf, size, 0 };
+	struct fixbuf o = { buf, size, 0 };
 
 	if (!size)
 		return;
 	buf[0] = '\0';
 	if (!(flags & 0xff)) {
-		out_add(&o, "0x0");
+		fixbuf_addf(&o, "0x0");
 		return;
 	}
 	for (const struct name_num *t = tcp_flag_names; t->name; t++)
 		if (t->num && (flags & t->num))
-			out_add(&o, "%s%s", o.len ? sep : "", t->name);
+			fixbuf_addf(&o, "%s%s", o.len ? sep : "", t->name);
 }
 
 static bool plain_word_char(char c)
@@ -1566,7 +1547,7 @@ void match_ifname_format(const char *name, char *buf, size_t size)
 /* Bits of a bitmask type joined by sep: "fin|psh|urg", "established,related". */
 static void bits_format(enum vtype vt, uint32_t bits, const char *sep, char *buf, size_t size)
 {
-	struct outbuf o = { buf, size, 0 };
+	struct fixbuf o = { buf, size, 0 };
 
 	buf[0] = '\0';
 	if (vt == VT_TCPFLAGS) {
@@ -1576,12 +1557,12 @@ static void bits_format(enum vtype vt, uint32_t bits, const char *sep, char *buf
 	if (vt == VT_CTSTATE) {
 		for (const struct name_num *t = ct_state_names; t->name; t++)
 			if (bits & t->num)
-				out_add(&o, "%s%s", o.len ? sep : "", t->name);
+				fixbuf_addf(&o, "%s%s", o.len ? sep : "", t->name);
 		if (!(bits & ~0x4fu) && o.len)
 			return;
 	}
 	o.len = 0;
-	out_add(&o, "0x%x", bits);
+	fixbuf_addf(&o, "0x%x", bits);
 }
 
 static void num_format(enum vtype vt, uint32_t n, char *buf, size_t size)
@@ -1651,46 +1632,46 @@ static void mask_format(enum vtype vt, uint32_t bits, char *buf, size_t size)
 void match_cond_format(const struct match_cond *c, char *buf, size_t size)
 {
 	const struct field_info *fi = &fields[c->field];
-	struct outbuf o = { buf, size, 0 };
+	struct fixbuf o = { buf, size, 0 };
 	char v[256];
 
 	if (!size)
 		return;
 	buf[0] = '\0';
-	out_add(&o, "%s", fi->name);
+	fixbuf_addf(&o, "%s", fi->name);
 	if (fi->vt == VT_NONE)
 		return;
 	if (c->op == MOP_MASK_EQ || c->op == MOP_MASK_NE) {
 		mask_format(fi->vt, c->mask, v, sizeof(v));
-		out_add(&o, " & %s %s ", v, c->op == MOP_MASK_NE ? "!=" : "==");
+		fixbuf_addf(&o, " & %s %s ", v, c->op == MOP_MASK_NE ? "!=" : "==");
 		bits_format(fi->vt, c->nval ? c->val[0].lo : 0, "|", v, sizeof(v));
-		out_add(&o, "%s", v);
+		fixbuf_addf(&o, "%s", v);
 		return;
 	}
-	out_add(&o, c->op == MOP_NE ? " != " : " ");
+	fixbuf_addf(&o, c->op == MOP_NE ? " != " : " ");
 	if (c->nval == 1) {
 		value_format(fi->vt, &c->val[0], false, v, sizeof(v));
-		out_add(&o, "%s", v);
+		fixbuf_addf(&o, "%s", v);
 		return;
 	}
 	if (fi->vt == VT_CTSTATE) {
 		for (size_t i = 0; i < c->nval; i++) {
 			value_format(fi->vt, &c->val[i], true, v, sizeof(v));
-			out_add(&o, "%s%s", i ? "," : "", v);
+			fixbuf_addf(&o, "%s%s", i ? "," : "", v);
 		}
 		return;
 	}
-	out_add(&o, "{ ");
+	fixbuf_addf(&o, "{ ");
 	for (size_t i = 0; i < c->nval; i++) {
 		value_format(fi->vt, &c->val[i], true, v, sizeof(v));
-		out_add(&o, "%s%s", i ? ", " : "", v);
+		fixbuf_addf(&o, "%s%s", i ? ", " : "", v);
 	}
-	out_add(&o, " }");
+	fixbuf_addf(&o, " }");
 }
 
 void match_format(const struct match_list *m, char *buf, size_t size)
 {
-	struct outbuf o = { buf, size, 0 };
+	struct fixbuf o = { buf, size, 0 };
 	char tmp[1024];
 
 	if (!size)
@@ -1700,6 +1681,6 @@ void match_format(const struct match_list *m, char *buf, size_t size)
 		if (m->cond[i].implied)
 			continue;
 		match_cond_format(&m->cond[i], tmp, sizeof(tmp));
-		out_add(&o, "%s%s", o.len ? " " : "", tmp);
+		fixbuf_addf(&o, "%s%s", o.len ? " " : "", tmp);
 	}
 }

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/strbuf.h"
+
 char *nftsrc_read(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "re");
@@ -76,4 +78,174 @@ int nftsrc_include(const char *name, const char *const *dirs, size_t ndirs,
 			return rc;
 	}
 	return 1;
+}
+
+/* ---- statements ------------------------------------------------------------------- */
+
+struct walk {
+	const struct nftsrc_reader *r;
+	void *ctx;
+	const char *file;
+	const char *p;
+	const char *end;
+	int line;
+};
+
+/* Whitespace collapses: no leading blank and never two in a row. */
+static void add_char(struct strbuf *st, char c)
+{
+	if (c == ' ' && (!st->len || st->s[st->len - 1] == ' '))
+		return;
+	strbuf_add(st, &c, 1);
+}
+
+static bool continuation(const struct walk *w)
+{
+	const char *p = w->p;
+
+	if (*p != '\\')
+		return false;
+	p++;
+	if (p < w->end && *p == '\r')
+		p++;
+	return p < w->end && *p == '\n';
+}
+
+static void skip_continuation(struct walk *w)
+{
+	w->p++;
+	if (*w->p == '\r')
+		w->p++;
+	w->p++;
+	w->line++;
+}
+
+static void skip_comment(struct walk *w)
+{
+	while (w->p < w->end && *w->p != '\n')
+		w->p++;
+}
+
+static void copy_string(struct walk *w, struct strbuf *st)
+{
+	add_char(st, *w->p++);
+	while (w->p < w->end && *w->p != '"' && *w->p != '\n') {
+		if (*w->p == '\\' && w->p + 1 < w->end && w->p[1] == '"')
+			add_char(st, *w->p++);
+		add_char(st, *w->p++);
+	}
+	if (w->p < w->end && *w->p == '"')
+		add_char(st, *w->p++);
+}
+
+/* Collect one statement from w->p; stops before a closing '}' of the block. */
+static void collect(struct walk *w, struct strbuf *st, bool *opener)
+{
+	int depth = 0;
+
+	while (w->p < w->end && !st->oom) {
+		char ch = *w->p;
+
+		if (ch == '"') {
+			copy_string(w, st);
+		} else if (ch == '#') {
+			skip_comment(w);
+		} else if (continuation(w)) {
+			skip_continuation(w);
+			add_char(st, ' ');
+		} else if (ch == '\n') {
+			if (!depth)
+				return;
+			w->line++;
+			w->p++;
+			add_char(st, ' ');
+		} else if (ch == ';' && !depth) {
+			w->p++;
+			return;
+		} else if (ch == '}') {
+			if (!depth)
+				return;
+			depth--;
+			add_char(st, *w->p++);
+		} else if (ch == '{') {
+			if (!depth && w->r->opens_block(w->ctx, st->s ? st->s : "")) {
+				w->p++;
+				*opener = true;
+				return;
+			}
+			depth++;
+			add_char(st, *w->p++);
+		} else {
+			add_char(st, ch == '\t' || ch == '\r' ? ' ' : ch);
+			w->p++;
+		}
+	}
+}
+
+/* In a skipped block: follow braces, strings and comments only. */
+static void skip_step(struct walk *w)
+{
+	char ch = *w->p;
+
+	if (ch == '"') {
+		w->p++;
+		while (w->p < w->end && *w->p != '"' && *w->p != '\n')
+			w->p++;
+		if (w->p < w->end && *w->p == '"')
+			w->p++;
+		return;
+	}
+	if (ch == '{')
+		w->r->skip_open(w->ctx);
+	w->p++;
+}
+
+/* One statement from w->p to the reader; negative to stop. */
+static int statement(struct walk *w)
+{
+	struct nftsrc_stmt s = { w->file, w->line, NULL, false };
+	struct strbuf st = { 0 };
+	int rc = 0;
+
+	collect(w, &st, &s.opener);
+	/* trim the trailing space left by whitespace collapsing */
+	while (st.len && st.s[st.len - 1] == ' ')
+		st.s[--st.len] = '\0';
+	if (st.oom)
+		rc = -1;
+	else if (st.len || s.opener) {
+		s.text = st.s ? st.s : "";
+		rc = w->r->statement(w->ctx, &s);
+	}
+	strbuf_free(&st);
+	return rc;
+}
+
+int nftsrc_statements(const char *file, const char *text, size_t len,
+		      const struct nftsrc_reader *r, void *ctx)
+{
+	struct walk w = { r, ctx, file, text, text + len, 1 };
+
+	while (w.p < w.end) {
+		char ch = *w.p;
+
+		if (ch == '\n') {
+			w.line++;
+			w.p++;
+		} else if (ch == ' ' || ch == '\t' || ch == '\r' || ch == ';') {
+			w.p++;
+		} else if (ch == '#') {
+			skip_comment(&w);
+		} else if (continuation(&w)) {
+			skip_continuation(&w);
+		} else if (ch == '}') {
+			r->close(ctx);
+			w.p++;
+		} else if (r->skipping && r->skipping(ctx)) {
+			skip_step(&w);
+		} else if (statement(&w) < 0) {
+			return -1;
+		}
+	}
+	return 0;
 }

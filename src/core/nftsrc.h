@@ -2,12 +2,13 @@
 /*
  * The one rule every reader of an nft policy's files follows, so that trace,
  * lint, source locations, the boot bundle and the fallback all read the same
- * policy: which files an `include` names, how deep includes nest, and how
- * large a file may be.
+ * policy: which files an `include` names, how deep includes nest, how large
+ * a file may be, and where one statement ends and the next begins.
  */
 #ifndef XNFT_CORE_NFTSRC_H
 #define XNFT_CORE_NFTSRC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* nft's own include nesting limit */
@@ -33,5 +34,38 @@ typedef int (*nftsrc_file_fn)(void *ctx, const char *path);
  */
 int nftsrc_include(const char *name, const char *const *dirs, size_t ndirs,
 		   nftsrc_file_fn fn, void *ctx);
+
+/* One statement of a policy file, as the statement walker hands it on. */
+struct nftsrc_stmt {
+	const char *file;
+	int line;           /* where the statement starts */
+	const char *text;   /* comments dropped; blanks, newlines and continuations one space */
+	bool opener;        /* it ended at a '{' that opens a block (text is the block's head) */
+};
+
+/*
+ * What a reader of statements tells the walker. Blocks are the reader's to
+ * follow: the walker only says where one opens and closes.
+ */
+struct nftsrc_reader {
+	/* Does a '{' after this text open a block, rather than an anonymous set or map? */
+	bool (*opens_block)(void *ctx, const char *text);
+	/* A statement or a block's head; a negative return stops the walk. */
+	int (*statement)(void *ctx, const struct nftsrc_stmt *s);
+	/* A '}' that closes a block. */
+	void (*close)(void *ctx);
+	/* In a block the reader does not read: the walker then only follows braces... */
+	bool (*skipping)(void *ctx);        /* NULL: every block is read */
+	/* ...and reports each '{' there with this. */
+	void (*skip_open)(void *ctx);
+};
+
+/*
+ * Splits text (file's contents) into statements at ';', newlines and block
+ * braces, outside strings and comments, and hands them to r in order.
+ * 0, or -1 when memory ran out or r->statement stopped the walk.
+ */
+int nftsrc_statements(const char *file, const char *text, size_t len,
+		      const struct nftsrc_reader *r, void *ctx);
 
 #endif

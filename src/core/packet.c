@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/strbuf.h"
+
 /* Addresses the defaults use (packet.h says why). */
 #define REMOTE4 "8.8.8.8"
 #define REMOTE6 "2001:4860:4860::8888"
@@ -714,27 +716,6 @@ int packet_parse_argv(struct packet *p, int argc, char **argv, struct xerr *e)
 
 /* ---- formatting --------------------------------------------------------- */
 
-struct outbuf {
-	char *buf;
-	size_t size, len;
-};
-
-static void out_add(struct outbuf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void out_add(struct outbuf *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (!o->size || o->len >= o->size - 1)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->len = o->len + (size_t)n < o->size ? o->len + (size_t)n : o->size - 1;
-}
-
 /* The protocol word for ports: tcp/udp when that is the packet's protocol. */
 static const char *port_word(const struct packet *p, bool full)
 {
@@ -836,12 +817,12 @@ static void value_of(const struct packet *p, enum packet_field f, char *buf, siz
 		snprintf(buf, size, "%u", num_of(p, f));
 }
 
-static void add_field(struct outbuf *o, const struct packet *p, enum packet_field f, bool full)
+static void add_field(struct fixbuf *o, const struct packet *p, enum packet_field f, bool full)
 {
 	char v[PREFIX_STRLEN + MATCH_NAME_MAX];
 
 	value_of(p, f, v, sizeof(v));
-	out_add(o, "%s%s%s%s", o->len ? " " : "", words_of(p, f, full), v[0] ? " " : "", v);
+	fixbuf_addf(o, "%s%s%s%s", o->len ? " " : "", words_of(p, f, full), v[0] ? " " : "", v);
 }
 
 /* The order words are written in. */
@@ -870,7 +851,7 @@ static void implied_by_words(const struct packet *p, bool *nf, bool *l4)
 
 void packet_format(const struct packet *p, char *buf, size_t size)
 {
-	struct outbuf o = { buf, size, 0 };
+	struct fixbuf o = { buf, size, 0 };
 	bool nf, l4;
 
 	if (!size)
@@ -915,7 +896,7 @@ static bool relevant(const struct packet *p, enum packet_field f)
 
 void packet_format_full(const struct packet *p, char *buf, size_t size)
 {
-	struct outbuf o = { buf, size, 0 };
+	struct fixbuf o = { buf, size, 0 };
 
 	if (!size)
 		return;
@@ -1035,13 +1016,13 @@ void packet_defaults_format(const struct packet *p, char *buf, size_t size)
 {
 	struct packet_default d[PF__COUNT + 4];
 	size_t n = packet_defaults(p, d, sizeof(d) / sizeof(d[0]));
-	struct outbuf o = { buf, size, 0 };
+	struct fixbuf o = { buf, size, 0 };
 
 	if (!size)
 		return;
 	buf[0] = '\0';
 	for (size_t i = 0; i < n && i < sizeof(d) / sizeof(d[0]); i++)
-		out_add(&o, "%s%s (%s)", i ? ", " : "", d[i].words, d[i].why);
+		fixbuf_addf(&o, "%s%s (%s)", i ? ", " : "", d[i].words, d[i].why);
 }
 
 /* ---- comparing and resolving ------------------------------------------------ */
@@ -1072,7 +1053,7 @@ static int substitute(const char *text, char *out, size_t size, packet_lookup_fn
 {
 	struct match_src src = { "packet", 1 };
 	struct match_toks toks;
-	struct outbuf o = { out, size, 0 };
+	struct fixbuf o = { out, size, 0 };
 
 	out[0] = '\0';
 	*changed = false;
@@ -1092,12 +1073,12 @@ static int substitute(const char *text, char *out, size_t size, packet_lookup_fn
 				return xerr_hint(e, "give the value itself, or define %s in the "
 						 "policy", name);
 			}
-			out_add(&o, "%s%s", o.len ? " " : "", value);
+			fixbuf_addf(&o, "%s%s", o.len ? " " : "", value);
 			*changed = true;
 		} else if (t->kind == MTOK_STRING) {
-			out_add(&o, "%s\"%.*s\"", o.len ? " " : "", (int)t->len, t->s);
+			fixbuf_addf(&o, "%s\"%.*s\"", o.len ? " " : "", (int)t->len, t->s);
 		} else {
-			out_add(&o, "%s%.*s", o.len ? " " : "", (int)t->len, t->s);
+			fixbuf_addf(&o, "%s%.*s", o.len ? " " : "", (int)t->len, t->s);
 		}
 	}
 	match_toks_free(&toks);

@@ -343,3 +343,13 @@ int spawn_fork_piped(pid_t *pid, int *fd, struct xerr *e)
 	*fd = fds[*pid ? 0 : 1];
 	return 0;
 }
+
+size_t spawn_fork_collect(pid_t pid, int fd, void *answer, size_t len, int *status)
+{
+	size_t got = fd_read_full(fd, answer, len);
+
+	close(fd);
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+		;
+	return got;
+}

@@ -29,6 +29,13 @@ int spawn_start(char *const argv[], const char *log_path, pid_t *pid, struct xer
  */
 int spawn_fork_piped(pid_t *pid, int *fd, struct xerr *e);
 
+/*
+ * The parent's end of spawn_fork_piped: read the child's answer (up to len
+ * bytes, until it closes its end), close fd, reap the child into *status.
+ * How many bytes came: a child that died before answering sends fewer.
+ */
+size_t spawn_fork_collect(pid_t pid, int fd, void *answer, size_t len, int *status);
+
 /* Start time of a process (field 22 of /proc/PID/stat, in clock ticks); 0 when it is gone or a zombie. */
 unsigned long long proc_start_time(pid_t pid);
 

@@ -3,12 +3,13 @@
  * The source-location scanner: statements, blocks and includes of nft files,
  * just enough to know which line each rule came from.
  *
- * It reads statements the way nft separates them (newline or ';' outside
- * braces, '\' joins lines, '#' starts a comment outside strings) and keeps a
- * stack of blocks: table, chain, and blocks it skips (sets, maps, flowtables,
- * stateful objects). Inside a chain, a statement that is not a chain header
- * (type/policy/comment/devices) is a rule. Outside blocks, `add rule` and
- * `insert rule` commands add rules, and flush/delete commands forget them.
+ * It reads statements the way nft separates them (nftsrc_statements: newline
+ * or ';' outside braces, '\' joins lines, '#' starts a comment outside
+ * strings) and keeps a stack of blocks: table, chain, and blocks it skips
+ * (sets, maps, flowtables, stateful objects). Inside a chain, a statement
+ * that is not a chain header (type/policy/comment/devices) is a rule.
+ * Outside blocks, `add rule` and `insert rule` commands add rules, and
+ * flush/delete commands forget them.
  */
 #include "core/srcloc.h"
 
@@ -41,14 +42,6 @@ struct scan {
 	int skip_extra;   /* braces opened beyond the stack's capacity or in skipped blocks */
 	int includes;     /* current include nesting */
 	bool oom;
-};
-
-/* A statement being collected. */
-struct stmt {
-	char *text;
-	size_t len, cap;
-	int line;
-	bool opener;      /* ended at a '{' that opens a block */
 };
 
 /* ---- results ----------------------------------------------------------------- */
@@ -289,8 +282,9 @@ static bool is_object_keyword(const char *w)
 }
 
 /* Does a '{' after these words open a block (rather than an anonymous set)? */
-static bool opens_block(struct scan *S, const char *text)
+static bool opens_block(void *ctx, const char *text)
 {
+	struct scan *S = ctx;
 	struct words W;
 	size_t i = 0;
 
@@ -405,186 +399,53 @@ static void top_command(struct scan *S, const struct words *W, const char *file,
 	}
 }
 
-static void end_statement(struct scan *S, struct stmt *st, const char *file)
+static int end_statement(void *ctx, const struct nftsrc_stmt *st)
 {
+	struct scan *S = ctx;
 	struct block *b = top(S);
 	struct words W;
 
-	/* trim the trailing space left by whitespace collapsing */
-	while (st->len && st->text[st->len - 1] == ' ')
-		st->text[--st->len] = '\0';
-	if (!st->len && !st->opener)
-		return;
 	if (st->opener) {
-		open_block(S, st->text ? st->text : "");
-		return;
+		open_block(S, st->text);
+		return S->oom ? -1 : 0;
 	}
 	split_words(st->text, &W);
 	if (word_is(&W, 0, "include") && W.n >= 2) {
 		include_pattern(S, W.w[1]);
-		return;
+		return S->oom ? -1 : 0;
 	}
 	if (b->kind == BLK_CHAIN && !is_chain_header(&W))
-		record(S, b->family, b->table, b->chain, file, st->line, st->text, false);
+		record(S, b->family, b->table, b->chain, st->file, st->line, st->text, false);
 	else if (b->kind == BLK_TOP)
-		top_command(S, &W, file, st->line);
+		top_command(S, &W, st->file, st->line);
+	return S->oom ? -1 : 0;
 }
 
-static void add_char(struct scan *S, struct stmt *st, char c)
+static void reader_close(void *ctx)
 {
-	if (c == ' ' && (!st->len || st->text[st->len - 1] == ' '))
-		return;
-	if (st->len + 2 > st->cap) {
-		size_t cap = st->cap ? st->cap * 2 : 128;
-		char *p = realloc(st->text, cap);
-
-		if (!p) {
-			S->oom = true;
-			return;
-		}
-		st->text = p;
-		st->cap = cap;
-	}
-	st->text[st->len++] = c;
-	st->text[st->len] = '\0';
+	pop(ctx);
 }
 
-struct cursor {
-	const char *p;
-	const char *end;
-	int line;
+static bool reader_skipping(void *ctx)
+{
+	struct scan *S = ctx;
+
+	return top(S)->kind == BLK_SKIP || S->skip_extra;
+}
+
+static void reader_skip_open(void *ctx)
+{
+	push(ctx, BLK_SKIP, NULL, NULL, NULL);
+}
+
+static const struct nftsrc_reader reader = {
+	opens_block, end_statement, reader_close, reader_skipping, reader_skip_open,
 };
-
-static bool continuation(const struct cursor *c)
-{
-	const char *p = c->p;
-
-	if (*p != '\\')
-		return false;
-	p++;
-	if (p < c->end && *p == '\r')
-		p++;
-	return p < c->end && *p == '\n';
-}
-
-static void skip_continuation(struct cursor *c)
-{
-	c->p++;
-	if (*c->p == '\r')
-		c->p++;
-	c->p++;
-	c->line++;
-}
-
-static void skip_comment(struct cursor *c)
-{
-	while (c->p < c->end && *c->p != '\n')
-		c->p++;
-}
-
-static void copy_string(struct scan *S, struct cursor *c, struct stmt *st)
-{
-	add_char(S, st, *c->p++);
-	while (c->p < c->end && *c->p != '"' && *c->p != '\n') {
-		if (*c->p == '\\' && c->p + 1 < c->end && c->p[1] == '"')
-			add_char(S, st, *c->p++);
-		add_char(S, st, *c->p++);
-	}
-	if (c->p < c->end && *c->p == '"')
-		add_char(S, st, *c->p++);
-}
-
-/* Collect one statement from c->p; stops before a closing '}' of the block. */
-static void collect(struct scan *S, struct cursor *c, struct stmt *st)
-{
-	int depth = 0;
-
-	while (c->p < c->end && !S->oom) {
-		char ch = *c->p;
-
-		if (ch == '"') {
-			copy_string(S, c, st);
-		} else if (ch == '#') {
-			skip_comment(c);
-		} else if (continuation(c)) {
-			skip_continuation(c);
-			add_char(S, st, ' ');
-		} else if (ch == '\n') {
-			if (!depth)
-				return;
-			c->line++;
-			c->p++;
-			add_char(S, st, ' ');
-		} else if (ch == ';' && !depth) {
-			c->p++;
-			return;
-		} else if (ch == '}') {
-			if (!depth)
-				return;
-			depth--;
-			add_char(S, st, *c->p++);
-		} else if (ch == '{') {
-			if (!depth && opens_block(S, st->text ? st->text : "")) {
-				c->p++;
-				st->opener = true;
-				return;
-			}
-			depth++;
-			add_char(S, st, *c->p++);
-		} else {
-			add_char(S, st, ch == '\t' || ch == '\r' ? ' ' : ch);
-			c->p++;
-		}
-	}
-}
-
-/* In a skipped block: follow braces, strings and comments only. */
-static void skip_step(struct scan *S, struct cursor *c)
-{
-	char ch = *c->p;
-
-	if (ch == '"') {
-		c->p++;
-		while (c->p < c->end && *c->p != '"' && *c->p != '\n')
-			c->p++;
-		if (c->p < c->end && *c->p == '"')
-			c->p++;
-		return;
-	}
-	if (ch == '{')
-		push(S, BLK_SKIP, NULL, NULL, NULL);
-	c->p++;
-}
 
 static void scan_text(struct scan *S, const char *file, const char *text, size_t len)
 {
-	struct cursor c = { text, text + len, 1 };
-
-	while (c.p < c.end && !S->oom) {
-		char ch = *c.p;
-		struct stmt st = { 0 };
-
-		if (ch == '\n') {
-			c.line++;
-			c.p++;
-		} else if (ch == ' ' || ch == '\t' || ch == '\r' || ch == ';') {
-			c.p++;
-		} else if (ch == '#') {
-			skip_comment(&c);
-		} else if (continuation(&c)) {
-			skip_continuation(&c);
-		} else if (ch == '}') {
-			pop(S);
-			c.p++;
-		} else if (top(S)->kind == BLK_SKIP || S->skip_extra) {
-			skip_step(S, &c);
-		} else {
-			st.line = c.line;
-			collect(S, &c, &st);
-			end_statement(S, &st, file);
-			free(st.text);
-		}
-	}
+	if (nftsrc_statements(file, text, len, &reader, S) < 0)
+		S->oom = true;
 }
 
 static void scan_file(struct scan *S, const char *path)

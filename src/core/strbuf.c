@@ -95,3 +95,17 @@ void strbuf_free(struct strbuf *b)
 	free(b->s);
 	memset(b, 0, sizeof(*b));
 }
+
+void fixbuf_addf(struct fixbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!b->size || b->len >= b->size - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->buf + b->len, b->size - b->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		b->len = b->len + (size_t)n < b->size ? b->len + (size_t)n : b->size - 1;
+}

@@ -26,4 +26,16 @@ void strbuf_vaddf(struct strbuf *b, const char *fmt, va_list ap) __attribute__((
 char *strbuf_take(struct strbuf *b);
 void strbuf_free(struct strbuf *b);
 
+/*
+ * A caller's fixed-size buffer filled in pieces, for text with a known
+ * bound (a packet's words, a list of flags): what does not fit is cut, and
+ * the text stays NUL-terminated.
+ */
+struct fixbuf {
+	char *buf;
+	size_t size, len;
+};
+
+void fixbuf_addf(struct fixbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

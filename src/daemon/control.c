@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
+
 #define CLIENT_TIMEOUT_MS 5000    /* without progress */
 #define STREAM_BUF (64 * 1024)      /* a streamed reply is written from a buffer this big */
 
@@ -46,14 +48,6 @@ static int fill_addr(struct sockaddr_un *sa, const char *path, struct xerr *e)
 		return xerr_set(e, XNFT_EXIT_USAGE, "control socket path too long: %s", path);
 	memcpy(sa->sun_path, path, strlen(path) + 1);
 	return 0;
-}
-
-static unsigned long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
 }
 
 int control_request(const char *path, const char *request, char **reply, struct xerr *e)
@@ -332,7 +326,7 @@ void control_service(struct control_server *s, const struct pollfd *fds, size_t 
 
 	if (!s)
 		return;
-	now_ms = mono_ms();
+	now_ms = (unsigned long long)clock_mono_ms();
 	/* Clients first: accepting reorders nothing, dropping does. */
 	for (size_t k = 1; k < n; k++) {
 		for (size_t i = 0; i < s->nc; i++) {

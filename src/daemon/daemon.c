@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "apply/apply.h"
+#include "core/clock.h"
 #include "core/dynlib.h"
 #include "core/paths.h"
 #include "mesh/sync.h"
@@ -49,10 +50,7 @@ uint64_t daemon_now_ms(void)
 
 uint64_t daemon_mono_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)clock_mono_ms();
 }
 
 void daemon_log(struct daemon *d, int prio, const char *fmt, ...)
@@ -299,20 +297,12 @@ static void store_open(struct daemon *d, bool at_start)
 			   "again in %d s", e.msg, d->nrec, DAEMON_STORE_RETRY_MS / 1000);
 }
 
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 static int timed_flush(struct daemon *d, int *kerr, struct xerr *e)
 {
-	uint64_t t0 = mono_us();
+	uint64_t t0 = (uint64_t)clock_mono_us();
 	int rc = kw_flush(d->kw, kerr, e);
 
-	d->flush_us += mono_us() - t0;
+	d->flush_us += (uint64_t)clock_mono_us() - t0;
 	return rc;
 }
 

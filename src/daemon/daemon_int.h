@@ -13,7 +13,7 @@
 #include "ban/store.h"
 #include "ban/wlwatch.h"
 #include "core/hostaddr.h"
-#include "core/config.h"
+#include "daemon/config.h"
 #include "crowdsec/lapi.h"
 #include "daemon/daemon.h"
 #include "events/source.h"

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/fdio.h"
+#include "core/strbuf.h"
 
 const char *doctor_level_name(enum doctor_level level)
 {
@@ -219,14 +220,11 @@ int doctor_run(const struct doctor_opts *o, struct doctor_report *r, struct xerr
 
 char *doctor_change_file_text(const struct doctor_report *r, enum doctor_change_kind kind)
 {
-	size_t cap = 256 + r->nchanges * 160, len;
-	char *text = malloc(cap);
+	struct strbuf b = { 0 };
 	bool any = false;
 
-	if (!text)
-		return NULL;
-	len = (size_t)snprintf(text, cap, "# Written by 'xnft doctor --fix': the host checklist's %s.\n",
-			       kind == DOCTOR_SYSCTL ? "kernel settings" : "conntrack module options");
+	strbuf_addf(&b, "# Written by 'xnft doctor --fix': the host checklist's %s.\n",
+		    kind == DOCTOR_SYSCTL ? "kernel settings" : "conntrack module options");
 	for (size_t i = 0; i < r->nchanges; i++) {
 		const struct doctor_change *c = &r->changes[i];
 
@@ -234,46 +232,28 @@ char *doctor_change_file_text(const struct doctor_report *r, enum doctor_change_
 			continue;
 		any = true;
 		if (kind == DOCTOR_SYSCTL)
-			len += (size_t)snprintf(text + len, cap - len, "%s = %s\n", c->key, c->value);
+			strbuf_addf(&b, "%s = %s\n", c->key, c->value);
 		else
-			len += (size_t)snprintf(text + len, cap - len, "options %s=%s\n", c->key,
-						c->value);
+			strbuf_addf(&b, "options %s=%s\n", c->key, c->value);
 	}
 	if (!any) {
-		free(text);
+		strbuf_free(&b);
 		return NULL;
 	}
-	return text;
+	return strbuf_take(&b);
 }
 
 /* Write a file atomically (temporary beside it, renamed over it), mode 0644. */
 static int write_file(const struct doctor_opts *o, const char *path, const char *text,
 		      struct xerr *e)
 {
-	char full[PATH_MAX], tmp[PATH_MAX + 8];
-	int fd;
+	char full[PATH_MAX];
 
-	if (doctor_path(o, path, full, sizeof(full)) ||
-	    snprintf(tmp, sizeof(tmp), "%s.tmp", full) >= (int)sizeof(tmp))
+	if (doctor_path(o, path, full, sizeof(full)))
 		return xerr_set(e, 2, "%s: path too long", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return xerr_set(e, 2, "%s: cannot create: %s", tmp, strerror(errno)),
+	if (fd_replace_file(full, text, strlen(text), 0644))
+		return xerr_set(e, 2, "%s: cannot write: %s", full, strerror(errno)),
 		       xerr_hint(e, "run as root; check that the directory exists");
-	if (fd_write_all(fd, text, strlen(text)) || fsync(fd)) {
-		int err = errno;
-
-		close(fd);
-		unlink(tmp);
-		return xerr_set(e, 2, "%s: cannot write: %s", tmp, strerror(err));
-	}
-	close(fd);
-	if (rename(tmp, full)) {
-		int err = errno;
-
-		unlink(tmp);
-		return xerr_set(e, 2, "%s: cannot rename into place: %s", full, strerror(err));
-	}
 	return 0;
 }
 

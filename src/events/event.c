@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "core/config.h"
+#include "daemon/config.h"
 
 /*
  * The default policy's prefixes (docs/log-prefixes.md) and the hook each is

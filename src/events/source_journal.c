@@ -17,6 +17,7 @@
 
 #include <systemd/sd-journal.h>
 
+#include "core/clock.h"
 #include "core/dynlib.h"
 
 /* libsystemd is loaded (dlopen) when a journal source opens, not linked. */
@@ -139,13 +140,11 @@ static int journal_timeout(struct evsource *s)
 {
 	struct journal_src *js = s->priv;
 	uint64_t t;
-	struct timespec now;
 	uint64_t now_us;
 
 	if (!s->opts.follow || sd.journal_get_timeout(js->j, &t) < 0 || t == (uint64_t)-1)
 		return -1;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	now_us = (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
+	now_us = (uint64_t)clock_mono_us();
 	if (t <= now_us)
 		return 0;
 	t = (t - now_us + 999) / 1000;

@@ -318,22 +318,35 @@ static uint64_t rule_packets(json_t *expr, int *found)
 	return 0;
 }
 
-int lab_counters_parse(const char *json, struct lab_counters *c, struct xerr *e)
+/* nft's JSON listing: *root (json_decref it) and its "nftables" array; NULL with e set. */
+static json_t *nft_json_items(const char *json, const char *what, json_t **root, struct xerr *e)
 {
 	json_error_t jerr;
-	json_t *root = json_loads(json ? json : "", 0, &jerr);
-	json_t *items, *it;
+	json_t *items;
+
+	*root = json_loads(json ? json : "", 0, &jerr);
+	if (!*root) {
+		xerr_set(e, 2, "%s: nft JSON does not parse: %s (line %d)", what, jerr.text, jerr.line);
+		return NULL;
+	}
+	items = json_object_get(*root, "nftables");
+	if (!json_is_array(items)) {
+		json_decref(*root);
+		*root = NULL;
+		xerr_set(e, 2, "%s: nft JSON has no \"nftables\" array", what);
+		return NULL;
+	}
+	return items;
+}
+
+int lab_counters_parse(const char *json, struct lab_counters *c, struct xerr *e)
+{
+	json_t *root, *items = nft_json_items(json, "counters", &root, e), *it;
 	size_t i;
 
 	c->n = 0;
-	if (!root)
-		return xerr_set(e, 2, "counters: nft JSON does not parse: %s (line %d)", jerr.text,
-				jerr.line);
-	items = json_object_get(root, "nftables");
-	if (!json_is_array(items)) {
-		json_decref(root);
-		return xerr_set(e, 2, "counters: nft JSON has no \"nftables\" array");
-	}
+	if (!items)
+		return -1;
 	json_array_foreach(items, i, it) {
 		json_t *rule = json_object_get(it, "rule");
 		int found;
@@ -682,20 +695,12 @@ static void set_elem_add(struct lab_set *out, json_t *el)
 
 int lab_set_parse(const char *json, struct lab_set *out, struct xerr *e)
 {
-	json_error_t jerr;
-	json_t *root = json_loads(json ? json : "", 0, &jerr);
-	json_t *items, *it;
+	json_t *root, *items = nft_json_items(json, "set", &root, e), *it;
 	size_t i;
 
 	out->n = 0;
-	if (!root)
-		return xerr_set(e, 2, "set: nft JSON does not parse: %s (line %d)", jerr.text,
-				jerr.line);
-	items = json_object_get(root, "nftables");
-	if (!json_is_array(items)) {
-		json_decref(root);
-		return xerr_set(e, 2, "set: nft JSON has no \"nftables\" array");
-	}
+	if (!items)
+		return -1;
 	json_array_foreach(items, i, it) {
 		json_t *set = json_object_get(it, "set");
 		json_t *elems = set ? json_object_get(set, "elem") : NULL;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/strbuf.h"
 #include "mesh/inventory.h"
 #include "mesh/mfile.h"
 
@@ -25,18 +26,20 @@ static int value_check(const char *key, const char *value, struct xerr *e)
 	return 0;
 }
 
-static int append_kv(char **buf, size_t *len, const char *key, const char *value,
-		     struct xerr *e)
+static int append_kv(struct strbuf *b, const char *key, const char *value, struct xerr *e)
 {
-	size_t add = strlen(key) + strlen(value) + 4;
-	char *b;
-
 	if (value_check(key, value, e) < 0)
 		return -1;
-	if (!(b = realloc(*buf, *len + add + 1)))
-		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
-	*len += (size_t)snprintf(b + *len, add + 1, "%s = %s\n", key, value);
-	*buf = b;
+	strbuf_addf(b, "%s = %s\n", key, value);
+	return 0;
+}
+
+static int append_kvs(struct strbuf *b, const struct mesh_kv *kv, size_t n, struct xerr *e)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (append_kv(b, kv[i].key, kv[i].value, e) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -56,36 +59,39 @@ static int commit(const char *path, const char *text, mode_t mode, struct xerr *
 	return mesh_file_write(path, text, strlen(text), mode, e);
 }
 
+/* commit() of the text built in b, which is emptied. */
+static int commit_built(const char *path, struct strbuf *b, struct xerr *e)
+{
+	char *text = strbuf_take(b);
+	int rc = text ? commit(path, text, 0644, e) : xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+
+	free(text);
+	return rc;
+}
+
 int mesh_edit_init(const char *path, const struct mesh_kv *kv, size_t n, struct xerr *e)
 {
-	char *text = strdup("# xnft mesh inventory: one [host NAME] per WireGuard host. See xnft(8).\n"
-			    "[mesh]\n");
-	size_t len = text ? strlen(text) : 0;
-	int rc = -1;
+	struct strbuf b = { 0 };
 
 	if (!access(path, F_OK)) {
-		free(text);
 		xerr_set(e, XNFT_EXIT_USAGE, "%s already exists", path);
 		return xerr_hint(e, "edit it with 'xnft mesh add|remove', or delete it first");
 	}
-	if (!text)
-		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		if (append_kv(&text, &len, kv[i].key, kv[i].value, e) < 0)
-			goto out;
+	strbuf_adds(&b, "# xnft mesh inventory: one [host NAME] per WireGuard host. See xnft(8).\n"
+		    "[mesh]\n");
+	if (append_kvs(&b, kv, n, e) < 0) {
+		strbuf_free(&b);
+		return -1;
 	}
-	rc = commit(path, text, 0644, e);
-out:
-	free(text);
-	return rc;
+	return commit_built(path, &b, e);
 }
 
 int mesh_edit_add(const char *path, const char *name, const struct mesh_kv *kv, size_t n,
 		  struct xerr *e)
 {
-	char *text, *t;
+	struct strbuf b = { 0 };
+	char *text;
 	size_t len;
-	int rc = -1;
 
 	if (!mesh_name_valid(name))
 		return xerr_set(e, XNFT_EXIT_USAGE, "'%s' is not a valid host name (1 to 31 "
@@ -93,21 +99,14 @@ int mesh_edit_add(const char *path, const char *name, const struct mesh_kv *kv, 
 	if (mesh_file_read(path, "inventory", &text, e) < 0)
 		return -1;
 	len = strlen(text);
-	if (!(t = realloc(text, len + MESH_NAME_MAX + 16))) {
-		free(text);
-		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
-	}
-	text = t;
-	len += (size_t)snprintf(text + len, MESH_NAME_MAX + 16, "%s\n[host %s]\n",
-				len && text[len - 1] != '\n' ? "\n" : "", name);
-	for (size_t i = 0; i < n; i++) {
-		if (append_kv(&text, &len, kv[i].key, kv[i].value, e) < 0)
-			goto out;
-	}
-	rc = commit(path, text, 0644, e);
-out:
+	strbuf_add(&b, text, len);
+	strbuf_addf(&b, "%s\n[host %s]\n", len && text[len - 1] != '\n' ? "\n" : "", name);
 	free(text);
-	return rc;
+	if (append_kvs(&b, kv, n, e) < 0) {
+		strbuf_free(&b);
+		return -1;
+	}
+	return commit_built(path, &b, e);
 }
 
 static const char *next_line(const char *p)
@@ -171,8 +170,8 @@ static int no_such_host(const char *path, const char *name, struct xerr *e)
 int mesh_edit_remove(const char *path, const char *name, struct xerr *e)
 {
 	const char *start, *end;
-	char *text, *out;
-	int rc;
+	struct strbuf b = { 0 };
+	char *text;
 
 	if (mesh_file_read(path, "inventory", &text, e) < 0)
 		return -1;
@@ -180,16 +179,10 @@ int mesh_edit_remove(const char *path, const char *name, struct xerr *e)
 		free(text);
 		return no_such_host(path, name, e);
 	}
-	if (!(out = malloc(strlen(text) + 1))) {
-		free(text);
-		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
-	}
-	memcpy(out, text, (size_t)(start - text));
-	strcpy(out + (start - text), end);
-	rc = commit(path, out, 0644, e);
-	free(out);
+	strbuf_add(&b, text, (size_t)(start - text));
+	strbuf_adds(&b, end);
 	free(text);
-	return rc;
+	return commit_built(path, &b, e);
 }
 
 /* The line of [start, end) that sets key, or NULL. */
@@ -210,8 +203,8 @@ int mesh_edit_set(const char *path, const char *name, const char *key, const cha
 		  struct xerr *e)
 {
 	const char *start, *end, *at, *rest;
-	char *text, *out = NULL;
-	size_t len = 0;
+	struct strbuf b = { 0 };
+	char *text;
 	int rc = -1;
 
 	if (mesh_file_read(path, "inventory", &text, e) < 0)
@@ -224,25 +217,12 @@ int mesh_edit_set(const char *path, const char *name, const char *key, const cha
 	rest = at ? next_line(at) : next_line(start);
 	if (!at)
 		at = rest;
-	if (!(out = malloc((size_t)(at - text) + 1))) {
-		free(text);
-		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	strbuf_add(&b, text, (size_t)(at - text));
+	if (append_kv(&b, key, value, e) == 0) {
+		strbuf_adds(&b, rest);
+		rc = commit_built(path, &b, e);
 	}
-	memcpy(out, text, (size_t)(at - text));
-	len = (size_t)(at - text);
-	out[len] = '\0';
-	if (append_kv(&out, &len, key, value, e) == 0) {
-		char *t = realloc(out, len + strlen(rest) + 1);
-
-		if (t) {
-			strcpy(t + len, rest);
-			out = t;
-			rc = commit(path, out, 0644, e);
-		} else {
-			xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
-		}
-	}
-	free(out);
+	strbuf_free(&b);
 	free(text);
 	return rc;
 }

@@ -42,29 +42,8 @@ int mesh_file_read(const char *path, const char *what, char **text, struct xerr 
 
 int mesh_file_write(const char *path, const char *data, size_t len, mode_t mode, struct xerr *e)
 {
-	char tmp[4200];
-	int fd, err;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
-		return xerr_set(e, XNFT_EXIT_USAGE, "path too long: %s", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-	if (fd < 0)
-		goto fail;
-	/* The umask may have taken bits away; a key file must be exactly 0600. */
-	if (fchmod(fd, mode) || fd_write_all(fd, data, len) || fsync(fd))
-		goto fail;
-	if (close(fd)) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path))
-		goto fail;
+	/* fd_replace_file: the umask may not take bits away; a key file must be exactly 0600 */
+	if (fd_replace_file(path, data, len, mode))
+		return xerr_set(e, XNFT_EXIT_USAGE, "cannot write %s: %s", path, strerror(errno));
 	return 0;
-fail:
-	err = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return xerr_set(e, XNFT_EXIT_USAGE, "cannot write %s: %s", path, strerror(err));
 }

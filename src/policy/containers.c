@@ -107,27 +107,21 @@ static char *enable_rules(char *text, unsigned mask, const char *path, const cha
 
 int policy_containers_write(const char *dir, unsigned mask, struct xerr *e)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	char path[PATH_MAX];
 	char *text = NULL, *out;
-	int fd, rc = 0;
+	int rc = 0;
 
 	if (!mask)
 		return 0;
 	snprintf(path, sizeof(path), "%s/" POLICY_FORWARD_FILE, dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if (read_forward(path, &text, e))
 		return -1;
 	out = enable_rules(text, mask, path, "xnft init --containers", e);
 	free(text);
 	if (!out)
 		return -1;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || fd_write_all(fd, out, strlen(out)) || fsync(fd) || rename(tmp, path))
+	if (fd_replace_file(path, out, strlen(out), 0644))
 		rc = xerr_set(e, 2, "%s: cannot write: %s", path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	if (rc)
-		unlink(tmp);
 	free(out);
 	return rc;
 }

@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 
 #include "core/addr.h"
-#include "core/config.h"
+#include "daemon/config.h"
 #include "core/nftctx.h"
 #include "core/paths.h"
 #include "core/setelems.h"

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "apply/apply.h"
@@ -126,10 +125,7 @@ int tm_apply_read_child(struct tm_apply *a, const char *analyse_policy, struct x
 			fd_write_all(fd, &got, sizeof(got));
 		_exit(0);
 	}
-	n = fd_read_full(fd, &got, sizeof(got));
-	close(fd);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	n = spawn_fork_collect(pid, fd, &got, sizeof(got), &status);
 	if (n != sizeof(got))
 		return xerr_set(e, XNFT_EXIT_USAGE, "reading the apply state failed (in a child)");
 	*a = got;

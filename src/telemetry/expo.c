@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "telemetry/applystate.h"
 #include "telemetry/conntrack.h"
 #include "telemetry/counters.h"
@@ -159,22 +160,13 @@ static void write_conntrack(FILE *out, const struct ct_health *h)
 	}
 }
 
-static double seconds_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 int expo_render(const struct expo_opts *o, char **text, size_t *len, struct xerr *e)
 {
 	struct tm_snapshot s;
 	struct ct_health h;
-	struct timespec t0;
+	long long t0 = clock_mono_us();
 	FILE *out;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (tm_read(&s, o->family, o->table, true, o->elem_cache, e))
 		return -1;
 	if (ct_health_read(&h, e)) {
@@ -200,7 +192,7 @@ int expo_render(const struct expo_opts *o, char **text, size_t *len, struct xerr
 		o->extra(out, o->extra_data);
 	family_header(out, "xnft_scrape_duration_seconds", "gauge",
 		      "How long reading the kernel's counters took.");
-	fprintf(out, "xnft_scrape_duration_seconds %.6f\n", seconds_since(&t0));
+	fprintf(out, "xnft_scrape_duration_seconds %.6f\n", (double)(clock_mono_us() - t0) / 1e6);
 	tm_snapshot_free(&s);
 	if (fclose(out)) {
 		free(*text);

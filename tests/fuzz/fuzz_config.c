@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "ban/engine.h"
-#include "core/config.h"
+#include "daemon/config.h"
 
 static void check_rules(const struct xnft_config *c)
 {

@@ -402,6 +402,18 @@ static void test_fallback_from_sources(void **state)
 	assert_string_equal(v.admin4, "198.51.100.7/32, 203.0.113.0/24");
 	assert_string_equal(v.admin6, "");
 	assert_true(fallback_has_way_in(&v));
+
+	/* statements, not lines: two on a line, elements over two lines, an anonymous set */
+	snprintf(path, sizeof(path), "%s/rules/02-more.nft", dir);
+	write_file(path, "define OTHER2 = 1; define SSH_PORT = 2200\n"
+			 "table inet xnft {\n\tchain c {\n\t\ttcp dport { 22, 80 } accept\n\t}\n"
+			 "\tset ADMIN_ALLOWLIST6 {\n\t\telements = { 2001:db8::/64,   # one\n"
+			 "\t\t\t2001:db8:1::/64 }\n\t}\n}\n");
+	snprintf(path, sizeof(path), "%s/nftables.conf", dir);
+	fallback_values_from_policy(NULL, path, dir, &v);
+	assert_int_equal(v.ssh_port, 2200);
+	assert_string_equal(v.mesh4, "10.10.0.0/24");
+	assert_string_equal(v.admin6, "2001:db8::/64, 2001:db8:1::/64");
 }
 
 /* ---- bundle ---------------------------------------------------------------------- */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* xnft.conf reader: src/core/config.c. Good files, and bad ones with the exact file:line. */
+/* xnft.conf reader: src/daemon/config.c. Good files, and bad ones with the exact file:line. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "core/config.h"
+#include "daemon/config.h"
 
 static struct xnft_config *parse_ok(const char *text)
 {

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
+#include "daemon/config.h"
 #include "crowdsec/lapi.h"
 
 struct got {

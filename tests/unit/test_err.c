@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Errors as values (src/core/err.c) and the diagnostics parsed from
- * libnftables' error text (nft_diags_parse in src/core/nftctx.c).
+ * libnftables' error text (nft_diags_parse in src/core/nftctx.c); the
+ * string builders (src/core/strbuf.c) and the monotonic clock (clock.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/nftctx.h"
 #include "core/strbuf.h"
@@ -269,6 +271,40 @@ static void test_strbuf(void **state)
 	assert_null(b.s);
 }
 
+static void test_fixbuf(void **state)
+{
+	char buf[8] = "";
+	struct fixbuf f = { buf, sizeof(buf), 0 }, none = { NULL, 0, 0 };
+
+	(void)state;
+	fixbuf_addf(&f, "%s", "abc");
+	fixbuf_addf(&f, "%d", 12);
+	assert_string_equal(buf, "abc12");
+	/* what does not fit is cut; the text stays terminated and stops growing */
+	fixbuf_addf(&f, "%s", "xyzzy");
+	assert_string_equal(buf, "abc12xy");
+	assert_int_equal(f.len, 7);
+	fixbuf_addf(&f, "more");
+	assert_string_equal(buf, "abc12xy");
+	fixbuf_addf(&none, "nothing");
+	assert_int_equal(none.len, 0);
+}
+
+static void test_clock(void **state)
+{
+	long long us0, ms, us1;
+
+	(void)state;
+	us0 = clock_mono_us();
+	ms = clock_mono_ms();
+	us1 = clock_mono_us();
+	/* one clock in two units: the reading in ms lies between the two in us */
+	assert_true(us0 > 0);
+	assert_true(us0 <= us1);
+	assert_true(us0 / 1000 <= ms);
+	assert_true(ms <= us1 / 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +318,8 @@ int main(void)
 		cmocka_unit_test(test_diag_garbage),
 		cmocka_unit_test(test_vat),
 		cmocka_unit_test(test_strbuf),
+		cmocka_unit_test(test_fixbuf),
+		cmocka_unit_test(test_clock),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,9 @@
 /*
  * Pipes between xnft's processes (src/core/fdio.c, spawn_fork_piped in
  * src/core/spawn.c): a child's whole output read back, its cut past a
- * limit with the writer never blocked, and the pipe's ends in each process.
+ * limit with the writer never blocked, and the pipe's ends in each process;
+ * a child's fixed-size answer collected (spawn_fork_collect); a file replaced
+ * whole (fd_replace_file).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,8 +14,10 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -110,12 +114,70 @@ static void test_ends(void **state)
 	assert_int_equal(exit_status(pid), 0);
 }
 
+static void test_collect(void **state)
+{
+	char answer[8];
+	int fd, status = -1;
+	pid_t pid = writer(5, &fd);
+
+	(void)state;
+	/* the child answers 5 bytes of the 8 asked for, then exits 0 */
+	memset(answer, 0, sizeof(answer));
+	assert_int_equal(spawn_fork_collect(pid, fd, answer, sizeof(answer), &status), 5);
+	assert_memory_equal(answer, "abcde", 5);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* reaped: no child of that pid is left to wait for */
+	assert_int_equal(waitpid(pid, &status, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+}
+
+static void test_replace_file(void **state)
+{
+	char dir[] = "/tmp/xnft-fdio.XXXXXX", path[64], tmp[96], buf[16] = "";
+	struct stat st;
+	mode_t old_umask;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/f", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	/* a temporary left by a dead process with our pid does not stand in the way */
+	f = fopen(tmp, "w");
+	assert_non_null(f);
+	fclose(f);
+	old_umask = umask(077);
+	assert_int_equal(fd_replace_file(path, "old", 3, 0640), 0);
+	assert_int_equal(fd_replace_file(path, "new\n", 4, 0640), 0);
+	umask(old_umask);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(st.st_size, 4);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_string_equal(buf, "new\n");
+	assert_int_equal(access(tmp, F_OK), -1);
+	/* a directory that is not there: an error, nothing left behind */
+	snprintf(path, sizeof(path), "%s/no/f", dir);
+	errno = 0;
+	assert_int_equal(fd_replace_file(path, "x", 1, 0600), -1);
+	assert_int_equal(errno, ENOENT);
+	snprintf(path, sizeof(path), "%s/f", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_whole),
 		cmocka_unit_test(test_cut),
 		cmocka_unit_test(test_ends),
+		cmocka_unit_test(test_collect),
+		cmocka_unit_test(test_replace_file),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -3,7 +3,8 @@
  * Source locations: the scanner on texts in memory (blocks, separators,
  * continuations, strings, comments, add/insert/flush commands) and on the
  * fixture tree in tests/unit/fixtures/srcloc (includes with a glob), paired
- * with the listing the kernel made of that tree.
+ * with the listing the kernel made of that tree; core/nftsrc.c's include
+ * resolution and its statement walker on its own.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -365,6 +366,95 @@ static void test_nftsrc_include(void **state)
 	}
 }
 
+/* What the statement walker handed on, as one line of text per event. */
+struct events {
+	char log[1024];
+	size_t len;
+	int skip_depth;   /* blocks opened by a `set` head are skipped */
+	int stop_at;      /* stop at this statement (1-based); 0 never */
+	int n;
+};
+
+static void note(struct events *ev, const char *fmt, const char *a, int line)
+{
+	ev->len += (size_t)snprintf(ev->log + ev->len, sizeof(ev->log) - ev->len, fmt, a, line);
+	assert_true(ev->len < sizeof(ev->log));
+}
+
+static bool ev_opens(void *ctx, const char *text)
+{
+	(void)ctx;
+	return !strncmp(text, "table", 5) || !strncmp(text, "chain", 5) || !strncmp(text, "set", 3);
+}
+
+static int ev_statement(void *ctx, const struct nftsrc_stmt *st)
+{
+	struct events *ev = ctx;
+
+	assert_string_equal(st->file, "f.nft");
+	note(ev, st->opener ? "open[%s]@%d\n" : "stmt[%s]@%d\n", st->text, st->line);
+	if (st->opener && !strncmp(st->text, "set", 3))
+		ev->skip_depth = 1;
+	return ++ev->n == ev->stop_at ? -1 : 0;
+}
+
+static void ev_close(void *ctx)
+{
+	struct events *ev = ctx;
+
+	if (ev->skip_depth)
+		ev->skip_depth--;
+	note(ev, "close%s@%d\n", "", 0);
+}
+
+static bool ev_skipping(void *ctx)
+{
+	return ((struct events *)ctx)->skip_depth > 0;
+}
+
+static void ev_skip_open(void *ctx)
+{
+	((struct events *)ctx)->skip_depth++;
+}
+
+static void test_nftsrc_statements(void **state)
+{
+	static const struct nftsrc_reader r = {
+		ev_opens, ev_statement, ev_close, ev_skipping, ev_skip_open,
+	};
+	const char *text =
+		"define A = { 1,\n  2 }   # a comment\n"
+		"table inet t {\n"
+		"\tchain c {\n"
+		"\t\ttcp dport 22 \\\n accept; udp dport 53 accept\n"
+		"\t\tmeta comment \"a # b; c\" drop\n"
+		"\t}\n"
+		"\tset s { type ipv4_addr; elements = { 1.2.3.4 } }\n"
+		"}\n";
+	struct events ev;
+
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	assert_int_equal(nftsrc_statements("f.nft", text, strlen(text), &r, &ev), 0);
+	assert_string_equal(ev.log,
+			    "stmt[define A = { 1, 2 }]@1\n"
+			    "open[table inet t]@3\n"
+			    "open[chain c]@4\n"
+			    "stmt[tcp dport 22 accept]@5\n"
+			    "stmt[udp dport 53 accept]@6\n"
+			    "stmt[meta comment \"a # b; c\" drop]@7\n"
+			    "close@0\n"
+			    "open[set s]@9\n"
+			    "close@0\n"
+			    "close@0\n"
+			    "close@0\n");
+	/* a reader that stops the walk stops it */
+	memset(&ev, 0, sizeof(ev));
+	ev.stop_at = 2;
+	assert_int_equal(nftsrc_statements("f.nft", text, strlen(text), &r, &ev), -1);
+	assert_int_equal(ev.n, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,6 +467,7 @@ int main(void)
 		cmocka_unit_test(test_pairing),
 		cmocka_unit_test(test_pairing_mismatch),
 		cmocka_unit_test(test_nftsrc_include),
+		cmocka_unit_test(test_nftsrc_statements),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

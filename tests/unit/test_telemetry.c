@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
+#include "daemon/config.h"
 #include "telemetry/conntrack.h"
 #include "telemetry/expo.h"
 #include "telemetry/httpd.h"

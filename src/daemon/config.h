@@ -16,8 +16,8 @@
  *   [ban.NAME]      one rule: categories and ports -> N events in a window
  *                   -> ban for a time
  */
-#ifndef XNFT_CORE_CONFIG_H
-#define XNFT_CORE_CONFIG_H
+#ifndef XNFT_DAEMON_CONFIG_H
+#define XNFT_DAEMON_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>

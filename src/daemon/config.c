@@ -5,7 +5,7 @@
  * build of inih does not pass line numbers to the handler), and so that an
  * over-long line is an error instead of being silently cut in two.
  */
-#include "core/config.h"
+#include "daemon/config.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
