@@ -90,19 +90,21 @@ static void send_digest(struct notifier *n, struct mon_report *r)
 	}
 }
 
-int mon_alert_send(const struct xnft_config *cfg, struct mon_report *r, struct xerr *e)
+int mon_alert_open(const struct xnft_config *cfg, struct notifier **n, struct xerr *e)
 {
-	struct notifier *n = NULL;
-	int rc = notifier_start(cfg, &n, e);
+	int rc = notifier_start(cfg, n, e);
 
-	if (rc < 0)
-		return -1;
-	if (!n)
-		return 0;   /* no endpoint configured */
 	if (rc == 1) {
-		notifier_stop(n);
-		return -1;  /* libcurl missing: e says so */
+		notifier_stop(*n);   /* libcurl missing: e says so */
+		*n = NULL;
 	}
+	return rc ? -1 : 0;
+}
+
+void mon_alert_send(struct notifier *n, struct mon_report *r)
+{
+	if (!n)
+		return;   /* no endpoint configured */
 	for (size_t i = 0; i < r->findings.n; i++) {
 		struct mon_finding *f = &r->findings.v[i];
 
@@ -110,6 +112,4 @@ int mon_alert_send(const struct xnft_config *cfg, struct mon_report *r, struct x
 			send_urgent(n, r, f);
 	}
 	send_digest(n, r);
-	notifier_stop(n);
-	return 0;
 }

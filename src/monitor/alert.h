@@ -15,11 +15,19 @@
 /* Is f one that gets its own message (HIGH or CRITICAL, this host not known to be out of range)? */
 bool mon_alert_urgent(const struct mon_finding *f);
 
+struct notifier;
+
 /*
- * Send the new findings of r: urgent ones one by one, MEDIUM in one digest;
- * sets f->notified and r->sent / r->send_failed. No endpoints: nothing sent
- * and nothing failed. -1 only when the notifier cannot start (e).
+ * Start the notifier of cfg's [notify] endpoints (*n NULL when there are
+ * none): before anything is fetched, so a bad email secret file stops the
+ * run early. -1 with e when it cannot start.
  */
-int mon_alert_send(const struct xnft_config *cfg, struct mon_report *r, struct xerr *e);
+int mon_alert_open(const struct xnft_config *cfg, struct notifier **n, struct xerr *e);
+
+/*
+ * Send the new findings of r: urgent ones one by one, the digest ones in one
+ * message; sets f->notified and r->sent / r->send_failed. NULL n: nothing.
+ */
+void mon_alert_send(struct notifier *n, struct mon_report *r);
 
 #endif

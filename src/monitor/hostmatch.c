@@ -103,7 +103,9 @@ bool mon_has_word(const char *text, const char *word)
 
 	for (const char *p = text; (p = strcasestr(p, word)); p++) {
 		bool left = p == text || !isalnum((unsigned char)p[-1]);
-		bool right = !isalnum((unsigned char)p[n]) || !isalnum((unsigned char)word[n - 1]);
+		/* a plural still names the thing: "fragments", "sets" */
+		const char *end = p + n + ((p[n] == 's' || p[n] == 'S') && isalpha((unsigned char)word[n - 1]));
+		bool right = !isalnum((unsigned char)*end) || !isalnum((unsigned char)word[n - 1]);
 
 		if (left && right)
 			return true;

@@ -27,7 +27,7 @@ void mon_host_detect(const struct xnft_config *cfg, struct mon_host_info *h);
  */
 int mon_version_cmp(const char *a, const char *b);
 
-/* Does text hold word (case-insensitive), not as part of a longer word? */
+/* Does text hold word or its plural in -s (case-insensitive), not as part of a longer word? */
 bool mon_has_word(const char *text, const char *word);
 
 /* f->rules from f->title and f->text. */

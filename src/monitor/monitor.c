@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ban/notify.h"
 #include "core/secret.h"
 #include "monitor/alert.h"
 #include "monitor/fetch.h"
@@ -275,6 +276,7 @@ int monitor_run(const struct xnft_config *cfg, const struct mon_opts *o, struct 
 		struct xerr *e)
 {
 	struct mon_opts opts = *o;
+	struct notifier *n = NULL;
 	struct run *run;
 	int rc = -1;
 
@@ -297,7 +299,8 @@ int monitor_run(const struct xnft_config *cfg, const struct mon_opts *o, struct 
 						    "[monitor] nvd_api_key_file", run->api_key,
 						    sizeof(run->api_key), e) < 0)
 		goto out;
-	if (mon_fetch_init(e) < 0 || mon_store_open(cfg->mon_db_path, o->dry_run, &run->st, e) < 0)
+	if (mon_fetch_init(e) < 0 || (!o->dry_run && mon_alert_open(cfg, &n, e) < 0) ||
+	    mon_store_open(cfg->mon_db_path, o->dry_run, &run->st, e) < 0)
 		goto out;
 	plan_queries(run);
 	for (unsigned i = 0; i < r->nsrc; i++) {
@@ -305,10 +308,10 @@ int monitor_run(const struct xnft_config *cfg, const struct mon_opts *o, struct 
 			run_query(run, i);
 		r->nfailed += r->src[i].status == MON_SRC_FAILED;
 	}
-	rc = 0;
-	if (!o->dry_run)
-		rc = mon_alert_send(cfg, r, e) < 0 || save_state(run, e) < 0 ? -1 : 0;
+	mon_alert_send(n, r);
+	rc = o->dry_run ? 0 : save_state(run, e);
 out:
+	notifier_stop(n);
 	mon_store_close(run->st);
 	explicit_bzero(run->api_key, sizeof(run->api_key));
 	free(run);
