@@ -182,8 +182,9 @@ int cmd_monitor(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error("monitor", "unexpected argument '%s'", argv[optind]);
 	if (load_config(config, &cfg, &e) < 0) {
+		/* 2, not the config reader's 1: exit 1 means new findings to the timer's unit */
 		cli_error(&e);
-		return e.code ? e.code : XNFT_EXIT_USAGE;
+		return XNFT_EXIT_USAGE;
 	}
 	if (monitor_run(cfg, &o, &r, &e) < 0) {
 		cli_error(&e);

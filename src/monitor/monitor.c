@@ -214,8 +214,10 @@ static void run_query(struct run *run, unsigned qi)
 	struct xerr e;
 
 	xerr_clear(&e);
-	mon_store_validators(run->st, q->name, q->url, run->etag[qi], sizeof(run->etag[qi]),
-			     run->last_modified[qi], sizeof(run->last_modified[qi]));
+	/* a dry run shows what the sources hold now: no conditional request */
+	if (!run->o->dry_run)
+		mon_store_validators(run->st, q->name, q->url, run->etag[qi], sizeof(run->etag[qi]),
+				     run->last_modified[qi], sizeof(run->last_modified[qi]));
 	fo.etag = run->etag[qi];
 	fo.last_modified = run->last_modified[qi];
 	if (mon_fetch(q->url, &fo, &b, &e) < 0) {

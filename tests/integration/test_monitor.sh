@@ -161,6 +161,9 @@ mon good
 check_eq "second run: nothing new, exit 0" 0 "$RC"
 check_eq "second run sent nothing" "0 0 0" "$(hooks slack) $(hooks ntfy) $(mails)"
 check_eq "second run: conditional requests, 304 for all 6" 6 "$(grep -c '"status": 304' "$LOG")"
+mon good --dry-run
+check_eq "a dry run after it: every finding shown again (no conditional request), none new, exit 0" \
+	"0 12 0" "$RC $(grep -cE '^(LOW|MEDIUM|HIGH|CRITICAL) ' <<<"$OUT") $(grep -c '(new)$' <<<"$OUT")"
 mon good --since 30d
 check_eq "a wider window (other URL for the NVD): still nothing sent twice" "0 0" \
 	"$(hooks slack) $(mails)"
@@ -213,6 +216,7 @@ check_eq "... and fetched whole every source that had findings (304 only for the
 conf bad
 sed -i "s|^git_url = https://|git_url = http://|" "$T/bad.conf"
 mon bad --dry-run
+check_eq "a config that does not parse: exit 2 (1 would read as findings)" 2 "$RC"
 check_match "an http:// source URL is refused with file and line" 'bad.conf:[0-9]+: error: \[monitor\] git_url: .* is not an https:// URL' "$ERR"
 conf sec
 (umask 022 && echo "user:secret" >"$T/smtp.secret")
