@@ -189,6 +189,10 @@ check_match "redirect to http: refused" 'source netfilter-devel .*redirected to 
 check_match "the other sources were still processed (NVD, git)" \
 	'source nvd:netfilter +ok, 5 findings' "$OUT"
 check_match "... and the git feed" 'source netfilter-git +ok, 1 finding' "$OUT"
+# the same under /usr/bin/time: its peak memory, for the record (the cap is what bounds it)
+timeout 60 /usr/bin/time -f '%M' -o "$T/rss" ip netns exec "$NS" "$XNFT" monitor --config "$T/h1.conf" \
+	--dry-run >/dev/null 2>&1
+diag "hostile run 1 (a 256 MiB answer offered, 1 MiB cap): peak RSS $(tail -1 "$T/rss") KiB (ASan build)"
 conf h2 kernel=/wrong.json nftables=/not-json nvd=/not-json list=/slow git=/redirect-ok
 mon h2
 check_eq "wrong JSON, HTML, never-ending: exit 2" 2 "$RC"
