@@ -828,9 +828,12 @@ static int monitor_key(struct parse_ctx *c, const char *key, const char *v)
 		if (!strcmp(key, monitor_url_keys[i]))
 			return monitor_url(c, key, v, cfg->mon_url[i]);
 	if (!strcmp(key, "nvd_keywords")) {
-		if (strlen(v) >= sizeof(cfg->mon_nvd_keywords) || strpbrk(v, "\"'&?#=%+"))
+		/* the words go into the query string as they are: nothing that needs escaping */
+		if (strlen(v) >= sizeof(cfg->mon_nvd_keywords) ||
+		    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-., ") !=
+		    strlen(v))
 			return fail(c, "[monitor] nvd_keywords: '%s' is not a comma-separated list of "
-				    "words", v);
+				    "words (letters, digits, '_', '-', '.')", v);
 		snprintf(cfg->mon_nvd_keywords, sizeof(cfg->mon_nvd_keywords), "%s", v);
 		return 1;
 	}

@@ -130,19 +130,10 @@ static int transfer_error(CURLcode rc, const struct sink *s, const struct mon_fe
 	return -1;
 }
 
-/* One request, no redirect followed; *redirect gets a 3xx answer's Location. */
-static int get_once(const char *url, const struct mon_fetch_opts *o, struct sink *s, long *code,
-		    char *redirect, size_t rsize, struct xerr *e)
+/* https only, redirects left to mon_fetch, bounded in time; the body and headers into s. */
+static void set_request(CURL *c, const char *url, const struct mon_fetch_opts *o,
+			struct curl_slist *hdr, struct sink *s, char *cerr)
 {
-	CURL *c = xcurl.easy_init();
-	struct curl_slist *hdr;
-	char cerr[CURL_ERROR_SIZE] = "";
-	char *loc = NULL;
-	CURLcode rc;
-
-	if (!c)
-		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
-	hdr = request_headers(o);
 	xcurl.easy_setopt(c, CURLOPT_URL, url);
 	xcurl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
 	xcurl.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -156,9 +147,26 @@ static int get_once(const char *url, const struct mon_fetch_opts *o, struct sink
 	xcurl.easy_setopt(c, CURLOPT_HEADERDATA, s);
 	xcurl.easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
 	xcurl.easy_setopt(c, CURLOPT_USERAGENT, "xnft-monitor/" XNFT_VERSION);
+	/* decoded size counts against the cap: a compressed bomb stops there too */
 	xcurl.easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
 	if (o->ca_file && o->ca_file[0])
 		xcurl.easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
+}
+
+/* One request, no redirect followed; *redirect gets a 3xx answer's Location. */
+static int get_once(const char *url, const struct mon_fetch_opts *o, struct sink *s, long *code,
+		    char *redirect, size_t rsize, struct xerr *e)
+{
+	CURL *c = xcurl.easy_init();
+	struct curl_slist *hdr;
+	char cerr[CURL_ERROR_SIZE] = "";
+	char *loc = NULL;
+	CURLcode rc;
+
+	if (!c)
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	hdr = request_headers(o);
+	set_request(c, url, o, hdr, s, cerr);
 	rc = xcurl.easy_perform(c);
 	if (rc == CURLE_OK) {
 		xcurl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);

@@ -173,12 +173,27 @@ static bool worth_reporting(const struct run *run, const struct mon_finding *f)
 	return f->when && f->when >= run->since && f->host != MON_HOST_CURRENT;
 }
 
+/* Text from the network goes to terminals, mail headers and chat: no control bytes (escape sequences). */
+static void clean(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
 static void keep_findings(struct run *run, unsigned qi, struct mon_list *got)
 {
 	struct mon_report *r = run->r;
 
 	for (size_t i = 0; i < got->n; i++) {
 		struct mon_finding *f = &got->v[i], *kept;
+
+		clean(f->id);
+		clean(f->title);
+		clean(f->text);
+		clean(f->url);
+		clean(f->published);
+		clean(f->version);
 
 		mon_map_rules(f);
 		mon_match_host(f, &run->host);

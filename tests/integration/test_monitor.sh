@@ -114,6 +114,8 @@ check_match "a CVE outside the host's ranges says so" 'outside every vulnerable 
 check_match "a WireGuard CVE maps to 20-mesh.nft and 50-vpn-endpoint.nft" \
 	'rule files: 20-mesh.nft, 50-vpn-endpoint.nft' "$(grep -A2 'CVE-2099-0001' <<<"$OUT")"
 check_match "an ICMPv6 CVE maps to 60-icmp.nft; unscored: MEDIUM" '^MEDIUM +CVE-2099-0002' "$OUT"
+check_eq "escape sequences from a source never reach the terminal" "" \
+	"$(grep -c $'\x1b' <<<"$OUT" | grep -v '^0$')"
 check_match "the set CVE maps to 00-tables.nft" 'rule files: 00-tables.nft' \
 	"$(grep -A2 'CVE-2024-26581' <<<"$OUT")"
 check_match "the newer longterm kernel of the host's series is reported" \
