@@ -16,6 +16,7 @@
 #include "cli/json.h"
 #include "core/config.h"
 #include "core/err.h"
+#include "core/secret.h"
 #include "monitor/alert.h"
 #include "monitor/monitor.h"
 
@@ -186,6 +187,10 @@ int cmd_monitor(int argc, char **argv)
 		cli_error(&e);
 		return XNFT_EXIT_USAGE;
 	}
+	/* a webhook URL is a credential: whoever reads it can post as us */
+	if (cfg->nnotify && cfg->path[0] && secret_exposed(cfg->path))
+		fprintf(stderr, "xnft monitor: warning: %s holds [notify] endpoints and other users "
+			"can read it\n  hint: chmod 600 %s\n", cfg->path, cfg->path);
 	if (monitor_run(cfg, &o, &r, &e) < 0) {
 		cli_error(&e);
 		monitor_report_free(&r);

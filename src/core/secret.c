@@ -39,3 +39,10 @@ int secret_read(const char *path, const char *what, char *buf, size_t size, stru
 					path);
 	return 0;
 }
+
+bool secret_exposed(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && (st.st_mode & 044);
+}

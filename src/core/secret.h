@@ -7,6 +7,7 @@
 #ifndef XNFT_CORE_SECRET_H
 #define XNFT_CORE_SECRET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/err.h"
@@ -18,5 +19,8 @@
  * others, is empty, longer than buf, or holds a control character.
  */
 int secret_read(const char *path, const char *what, char *buf, size_t size, struct xerr *e);
+
+/* Can users other than the owner read path (group or others)? false when it cannot be stat'ed. */
+bool secret_exposed(const char *path);
 
 #endif

@@ -98,7 +98,13 @@ mails() { grep -c '"smtp": true' "$LOG"; }
 
 # ---- dry run: everything read and mapped, nothing sent, nothing written
 conf good
+chmod 644 "$T/good.conf"
 mon good --dry-run
+check_match "a config holding webhook URLs that others can read: a warning" \
+	"warning: $T/good.conf holds \[notify\] endpoints and other users can read it" "$ERR"
+chmod 600 "$T/good.conf"
+mon good --dry-run
+check_eq "... none when it is 0600" "" "$(grep warning <<<"$ERR")"
 check_eq "--dry-run with new HIGH findings: exit 1" 1 "$RC"
 no_sanitizer "--dry-run"
 for s in kernel nftables nvd:netfilter nvd:nftables netfilter-devel netfilter-git; do
