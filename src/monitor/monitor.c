@@ -153,10 +153,13 @@ static int parse(const struct run *run, const struct mon_source_result *q, const
 	}
 }
 
-static bool already_listed(const struct mon_list *l, const char *id)
+/* A CVE that an earlier NVD keyword found (only the NVD's queries overlap: a feed is not searched). */
+static bool already_listed(const struct mon_list *l, const struct mon_finding *f)
 {
+	if (f->source != MONITOR_SRC_NVD)
+		return false;
 	for (size_t i = 0; i < l->n; i++)
-		if (!strcmp(l->v[i].id, id))
+		if (l->v[i].source == MONITOR_SRC_NVD && !strcmp(l->v[i].id, f->id))
 			return true;
 	return false;
 }
@@ -194,10 +197,9 @@ static void keep_findings(struct run *run, unsigned qi, struct mon_list *got)
 		clean(f->url);
 		clean(f->published);
 		clean(f->version);
-
 		mon_map_rules(f);
 		mon_match_host(f, &run->host);
-		if (!worth_reporting(run, f) || already_listed(&r->findings, f->id))
+		if (!worth_reporting(run, f) || already_listed(&r->findings, f))
 			continue;
 		f->is_new = !mon_store_seen(run->st, f->id);
 		f->query = qi;
