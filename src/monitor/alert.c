@@ -9,17 +9,30 @@
 
 /* A digest longer than this lists the rest as a count: chat webhooks cap message sizes. */
 #define DIGEST_MAX 3500
+/* Messages of their own per run; past this (a flood from a broken or hostile source) the digest. */
+#define ALERTS_MAX 20
 
 bool mon_alert_urgent(const struct mon_finding *f)
 {
 	return f->sev >= MON_SEV_HIGH && f->host != MON_HOST_NOT_AFFECTED;
 }
 
-/* In the digest: MEDIUM, and HIGH/CRITICAL that do not touch this host's versions. */
-static bool in_digest(const struct mon_finding *f)
+/*
+ * Which new findings get a message of their own (the first ALERTS_MAX
+ * urgent ones) and which go to the digest (MEDIUM, HIGH/CRITICAL outside
+ * this host's versions, urgent ones past the cap).
+ */
+static void route(struct mon_report *r)
 {
-	return f->is_new && (f->sev == MON_SEV_MEDIUM || (f->sev >= MON_SEV_HIGH &&
-							  !mon_alert_urgent(f)));
+	size_t alerts = 0;
+
+	for (size_t i = 0; i < r->findings.n; i++) {
+		struct mon_finding *f = &r->findings.v[i];
+		bool alert = f->is_new && mon_alert_urgent(f) && alerts < ALERTS_MAX;
+
+		alerts += alert;
+		f->in_digest = f->is_new && !alert && f->sev >= MON_SEV_MEDIUM;
+	}
 }
 
 static char *finding_text(const struct mon_finding *f)
@@ -58,7 +71,7 @@ static void send_digest(struct notifier *n, struct mon_report *r)
 	for (size_t i = 0; i < r->findings.n; i++) {
 		const struct mon_finding *f = &r->findings.v[i];
 
-		if (!in_digest(f))
+		if (!f->in_digest)
 			continue;
 		count++;
 		if (b.len > DIGEST_MAX)
@@ -85,7 +98,7 @@ static void send_digest(struct notifier *n, struct mon_report *r)
 	for (size_t i = 0; !failed && i < r->findings.n; i++) {
 		struct mon_finding *f = &r->findings.v[i];
 
-		if (in_digest(f))
+		if (f->in_digest)
 			f->notified = true;
 	}
 }
@@ -105,10 +118,11 @@ void mon_alert_send(struct notifier *n, struct mon_report *r)
 {
 	if (!n)
 		return;   /* no endpoint configured */
+	route(r);
 	for (size_t i = 0; i < r->findings.n; i++) {
 		struct mon_finding *f = &r->findings.v[i];
 
-		if (f->is_new && mon_alert_urgent(f))
+		if (f->is_new && mon_alert_urgent(f) && !f->in_digest)
 			send_urgent(n, r, f);
 	}
 	send_digest(n, r);

@@ -2,8 +2,9 @@
 /*
  * The monitor's notifications, through the [notify] endpoints
  * (ban/notify.c): one message per new HIGH or CRITICAL finding that may
- * touch this host, one digest for the new MEDIUM ones and the HIGH ones
- * whose version ranges leave this host out. A finding counts as notified
+ * touch this host (at most 20 a run), one digest for the new MEDIUM ones,
+ * the HIGH ones whose version ranges leave this host out and the urgent
+ * ones past 20. A finding counts as notified
  * only when every endpoint took it.
  */
 #ifndef XNFT_MONITOR_ALERT_H

@@ -57,6 +57,7 @@ struct mon_finding {
 	enum mon_host host;
 	char host_note[200];   /* "this host runs 6.1.0-18; fixed in 6.1.76: affected" */
 	bool is_new;           /* not in the state database */
+	bool in_digest;        /* sent (or to be sent) in the run's digest, not on its own */
 	bool notified;         /* sent this run */
 	unsigned query;        /* index in mon_report.src of the query that found it */
 };

@@ -5,7 +5,8 @@
   https (CERT, KEY): the five sources from fixtures_monitor/ (dates filled
       in), with ETag / Last-Modified and 304 answers, and hostile answers:
       /huge (endless bytes), /truncated (shorter than its Content-Length),
-      /wrong.json (JSON of another shape), /not-json, /redirect-http (302 to
+      /wrong.json (JSON of another shape), /not-json, /flood.atom (30 HIGH
+      entries), /redirect-http (302 to
       http://), /redirect-ok (302 to /git.atom), /slow (never ends).
   http: webhook endpoints /hook/NAME: each POST body appended as one JSON
       line to LOG ({"hook", "headers", "body"}); /hook/fail answers 500.
@@ -89,6 +90,14 @@ class Sources(http.server.BaseHTTPRequestHandler):
                 else:
                     self.send(200, body_of(name), ctype,
                               [("ETag", etag), ("Last-Modified", "Mon, 05 Feb 2024 10:00:00 GMT")])
+            elif path == "/flood.atom":
+                entries = "".join(
+                    "<entry><title>netfilter: flood entry %d: use-after-free</title>"
+                    "<updated>%s</updated><id>urn:flood:%d</id>"
+                    "<link href='https://example.org/%d'/></entry>" % (i, SUBST["@NOW_ISO@"], i, i)
+                    for i in range(30))
+                self.send(200, ("<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'>"
+                                "<title>flood</title>%s</feed>" % entries).encode(), "application/atom+xml")
             elif path == "/huge":
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")

@@ -14,6 +14,7 @@
 #     to http, never-ending): a clear message each, bounded in time and
 #     size, the other sources still processed, exit 2;
 #   - a webhook that fails: exit 2, and the next run sends the findings again;
+#   - a flood of HIGH entries: 20 messages of their own, the rest in the digest;
 #   - an http:// source URL, an email secret file readable by others, a bad
 #     --since: refused with a message.
 source "$(dirname "$0")/lib.sh"
@@ -185,6 +186,15 @@ check_eq "RSS list: one new HIGH thread (bypass), exit 1" 1 "$RC"
 check_eq "RSS list: only it is sent (1 message + 0 digest per endpoint)" "1 1" "$(hooks slack) $(mails)"
 check_match "the ICMP rate-limit bypass with fragments maps to 50-vpn-endpoint, 60-icmp, 15-antiscan" \
 	'rule files: 50-vpn-endpoint.nft, 60-icmp.nft, 15-antiscan.nft' "$(grep -A2 'ICMP: bypass' <<<"$OUT")"
+
+# ---- a flood of HIGH entries: 20 messages of their own a run, the rest in the digest
+conf flood git=/flood.atom
+: >"$LOG"
+mon flood
+check_eq "32 new urgent findings (CVE, list, 30 flood entries): 20 messages + 1 digest per endpoint" "21 21" "$(hooks slack) $(mails)"
+check_match "the digest carries the 12 past the cap (and the 9 usual ones)" 'digest: 21 findings' "$(grep '"hook": "ntfy"' "$LOG")"
+mon flood
+check_eq "... and none of them is sent again" "21" "$(hooks slack)"
 
 # ---- hostile sources
 conf h1 kernel=/huge nftables=/truncated list=/redirect-http
