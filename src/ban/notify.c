@@ -41,6 +41,7 @@ struct notifier {
 	size_t nep;
 	long timeout_ms;
 	struct notify_stats st;
+	char ca_file[CONFIG_PATH_MAX];         /* "" = the system's CAs */
 	char mail_from[256], mail_to[512];
 	char smtp_user[256], smtp_pass[256];   /* from [notify] email_secret_file */
 };
@@ -94,6 +95,8 @@ static void common_opts(struct notifier *n, CURL *c, const char *url)
 	xcurl.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	xcurl.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
 	xcurl.easy_setopt(c, CURLOPT_XFERINFODATA, n);
+	if (n->ca_file[0])
+		xcurl.easy_setopt(c, CURLOPT_CAINFO, n->ca_file);
 }
 
 struct mail_body {
@@ -343,6 +346,7 @@ int notifier_start(const struct xnft_config *cfg, struct notifier **out, struct 
 	memcpy(n->ep, cfg->notify, cfg->nnotify * sizeof(*n->ep));
 	n->nep = cfg->nnotify;
 	n->timeout_ms = (long)cfg->notify_timeout_ms;
+	snprintf(n->ca_file, sizeof(n->ca_file), "%s", cfg->notify_ca_file);
 	if (email_setup(n, cfg, e) < 0) {
 		free(n->ring);
 		free(n->ep);

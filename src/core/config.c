@@ -685,9 +685,11 @@ static int notify_key(struct parse_ctx *c, const char *key, const char *v)
 		snprintf(dst, n, "%s", v);
 		return 1;
 	}
-	if (!strcmp(key, "email_secret_file")) {
-		if (copy_path(cfg->notify_email_secret, sizeof(cfg->notify_email_secret), v) < 0)
-			return fail(c, "[notify] email_secret_file: '%s' is not an absolute path", v);
+	if (!strcmp(key, "email_secret_file") || !strcmp(key, "ca_file")) {
+		char *dst = key[0] == 'e' ? cfg->notify_email_secret : cfg->notify_ca_file;
+
+		if (copy_path(dst, CONFIG_PATH_MAX, v) < 0)
+			return fail(c, "[notify] %s: '%s' is not an absolute path", key, v);
 		return 1;
 	}
 	if (!strcmp(key, "email")) {
@@ -697,7 +699,7 @@ static int notify_key(struct parse_ctx *c, const char *key, const char *v)
 	} else if (strcmp(key, "ntfy") && strcmp(key, "slack") && strcmp(key, "discord")) {
 		fail(c, "[notify]: unknown key '%s'", key);
 		return fail_hint(c, "[notify] knows ntfy, slack, discord (webhook URLs), email (an "
-				 "smtp:// URL), email_from, email_to, email_secret_file, timeout and queue");
+				 "smtp:// URL), email_from, email_to, email_secret_file, ca_file, timeout and queue");
 	} else if ((strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) ||
 		   strlen(v) >= CONFIG_PATH_MAX || strpbrk(v, " \t\"'")) {
 		return fail(c, "[notify] %s: '%s' is not an http:// or https:// URL", key, v);

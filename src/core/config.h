@@ -110,6 +110,7 @@ struct xnft_config {
 	char notify_email_from[256];  /* envelope and From: of email notifications */
 	char notify_email_to[512];    /* recipients, comma-separated */
 	char notify_email_secret[CONFIG_PATH_MAX]; /* "user:password" for SMTP AUTH, mode 0600 */
+	char notify_ca_file[CONFIG_PATH_MAX]; /* CA bundle for https webhooks and SMTP TLS ("" = the system's) */
 
 	/* [mesh] */
 	char mesh_iface[16];          /* WireGuard interface to sync MESH_PEERS from; "" = off */

@@ -11,10 +11,12 @@
   http: webhook endpoints /hook/NAME: each POST body appended as one JSON
       line to LOG ({"hook", "headers", "body"}); /hook/fail answers 500.
   smtp: a minimal SMTP server; each message appended to LOG as {"smtp", "from",
-      "to", "data"}.
+      "to", "data", "tls", "user"}; a second one offers STARTTLS (the https
+      certificate) and AUTH PLAIN, logging {"auth": USER, "password", "tls"} for each AUTH.
 Every request of the https server is appended to LOG too ({"path", "inm",
-"ims", "status"}). The three ports are written to PORTS when all listen.
+"ims", "status"}). The four ports are written to PORTS when all listen.
 """
+import base64
 import datetime
 import email.utils
 import http.server
@@ -159,20 +161,41 @@ class Hooks(http.server.BaseHTTPRequestHandler):
 
 
 class Smtp(socketserver.StreamRequestHandler):
+    starttls = False    # the second server offers STARTTLS and AUTH
+
     def reply(self, line):
         self.wfile.write(line.encode() + b"\r\n")
 
     def handle(self):
         self.reply("220 fixture ESMTP")
-        mail_from, rcpt = None, []
+        mail_from, rcpt, tls, user = None, [], False, None
         while True:
             line = self.rfile.readline(4096)
             if not line:
                 return
             cmd = line.decode("utf-8", "replace").strip()
             verb = cmd[:4].upper()
-            if verb in ("EHLO", "HELO"):
+            if verb in ("EHLO", "HELO") and self.starttls:
+                self.reply("250-fixture")
+                self.reply("250-AUTH PLAIN" if tls else "250-STARTTLS")
+                self.reply("250 8BITMIME")
+            elif verb in ("EHLO", "HELO"):
                 self.reply("250 fixture")
+            elif cmd.upper() == "STARTTLS" and self.starttls and not tls:
+                self.reply("220 go ahead")
+                self.request = ctx.wrap_socket(self.request, server_side=True)
+                self.rfile = self.request.makefile("rb")
+                self.wfile = self.request.makefile("wb", buffering=0)
+                tls = True
+            elif verb == "AUTH":
+                parts = cmd.split()
+                if len(parts) < 3:    # no initial response: ask for it
+                    self.reply("334 ")
+                    parts.append(self.rfile.readline(4096).decode().strip())
+                creds = (base64.b64decode(parts[2]).split(b"\0") + [b"", b"?"])[:3]
+                user = creds[1].decode("utf-8", "replace")
+                log({"auth": user, "password": creds[2].decode("utf-8", "replace"), "tls": tls})
+                self.reply("235 ok")
             elif verb == "MAIL":
                 mail_from = cmd[10:].strip()
                 self.reply("250 ok")
@@ -187,7 +210,8 @@ class Smtp(socketserver.StreamRequestHandler):
                     if not l or l in (b".\r\n", b".\n"):
                         break
                     data.append(l.decode("utf-8", "replace"))
-                log({"smtp": True, "from": mail_from, "to": rcpt, "data": "".join(data)})
+                log({"smtp": True, "from": mail_from, "to": rcpt, "data": "".join(data),
+                     "tls": tls, "user": user})
                 self.reply("250 queued")
             elif verb == "QUIT":
                 self.reply("221 bye")
@@ -210,9 +234,12 @@ hooks = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hooks)
 hooks.daemon_threads = True
 HOOK_PORT = hooks.server_address[1]
 smtp = ThreadingTCP(("127.0.0.1", 0), Smtp)
-for s in (srv, hooks, smtp):
+SmtpTls = type("SmtpTls", (Smtp,), {"starttls": True})
+smtp_tls = ThreadingTCP(("127.0.0.1", 0), SmtpTls)
+for s in (srv, hooks, smtp, smtp_tls):
     threading.Thread(target=s.serve_forever, daemon=True).start()
 with open(PORTS + ".tmp", "w") as f:
-    f.write("%d %d %d\n" % (srv.server_address[1], HOOK_PORT, smtp.server_address[1]))
+    f.write("%d %d %d %d\n" % (srv.server_address[1], HOOK_PORT, smtp.server_address[1],
+                               smtp_tls.server_address[1]))
 os.rename(PORTS + ".tmp", PORTS)
 threading.Event().wait()

@@ -3,7 +3,7 @@
 # a CA and a certificate for 127.0.0.1 made here with openssl, and
 # monitor_fixture.py serving the five sources (fixtures_monitor/), hostile
 # answers, webhook and SMTP sinks on its loopback. Sets T, NS, LOG, HTTPS,
-# HOOK, SMTP and B (the https base URL); conf NAME KEY=PATH... writes
+# HOOK, SMTP, SMTPTLS and B (the https base URL); conf NAME KEY=PATH... writes
 # $T/NAME.conf pointing at them.
 
 T=$(tmpdir) || { not_ok "temp dir"; finish; }
@@ -26,11 +26,11 @@ ip netns exec "$NS" python3 "$ROOT/tests/integration/monitor_fixture.py" "$FIX" 
 	"$T/srv.key" "$LOG" "$T/ports" >"$T/fixture.out" 2>&1 &
 track_pid $!
 for _ in $(seq 100); do [ -s "$T/ports" ] && break; sleep 0.1; done
-read -r HTTPS HOOK SMTP <"$T/ports" 2>/dev/null
-if [ -z "$SMTP" ]; then
+read -r HTTPS HOOK SMTP SMTPTLS <"$T/ports" 2>/dev/null
+if [ -z "$SMTPTLS" ]; then
 	not_ok "the fixture servers listen"; sed 's/^/#   /' "$T/fixture.out"; finish
 fi
-ok "the fixture servers listen (https $HTTPS, webhooks $HOOK, smtp $SMTP)"
+ok "the fixture servers listen (https $HTTPS, webhooks $HOOK, smtp $SMTP, smtp with STARTTLS $SMTPTLS)"
 touch "$LOG"
 B=https://127.0.0.1:$HTTPS
 

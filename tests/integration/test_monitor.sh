@@ -15,6 +15,9 @@
 #     size, the other sources still processed, exit 2;
 #   - a webhook that fails: exit 2, and the next run sends the findings again;
 #   - a flood of HIGH entries: 20 messages of their own, the rest in the digest;
+#   - SMTP AUTH (credentials from a 0600 file) goes over STARTTLS (the test's
+#     CA as [notify] ca_file); to a server without STARTTLS the password is
+#     never sent;
 #   - an http:// source URL, an email secret file readable by others, a bad
 #     --since: refused with a message.
 source "$(dirname "$0")/lib.sh"
@@ -177,6 +180,27 @@ check_eq "the next run with the webhook back sends them again (4 messages)" "4" 
 check_eq "... and fetched whole every source that had findings (304 only for the NVD's nftables query: its CVEs all came with the netfilter one)" \
 	"nvd?keywordSearch=nftables" "$(grep '"status": 304' "$LOG" | sed -E 's/.*"path": "\/([^&]*)&.*/\1/')"
 
+# ---- email with SMTP AUTH: only over TLS
+(umask 077 && echo "xnft-mailer:s3cret" >"$T/smtp.secret")
+conf authtls
+sed -i "s|^email = .*|email = smtp://127.0.0.1:$SMTPTLS\nemail_secret_file = $T/smtp.secret\nca_file = $T/ca.pem|" \
+	"$T/authtls.conf"
+: >"$LOG"
+mon authtls
+check_eq "SMTP AUTH over STARTTLS: the mails went, exit 1 (new findings)" 1 "$RC"
+check_eq "every mail went over TLS as xnft-mailer (4 of 4)" 4 \
+	"$(grep '"smtp": true' "$LOG" | grep -c '"tls": true, "user": "xnft-mailer"')"
+check_eq "... with the password of the secret file, only ever over TLS" "4 4" \
+	"$(grep -c '"auth": "xnft-mailer", "password": "s3cret", "tls": true' "$LOG") $(grep -c '"auth"' "$LOG")"
+conf authplain
+sed -i "s|^email = .*|email = smtp://127.0.0.1:$SMTP\nemail_secret_file = $T/smtp.secret\nca_file = $T/ca.pem|" \
+	"$T/authplain.conf"
+: >"$LOG"
+mon authplain
+check_eq "credentials for a server without STARTTLS: the mail fails, exit 2" 2 "$RC"
+check_eq "... and the password was never sent (no AUTH, no mail)" "0 0" \
+	"$(grep -c '"auth"' "$LOG") $(grep -c '"smtp": true' "$LOG")"
+
 # ---- refused configuration and arguments
 conf bad
 sed -i "s|^git_url = https://|git_url = http://|" "$T/bad.conf"
@@ -184,11 +208,11 @@ mon bad --dry-run
 check_eq "a config that does not parse: exit 2 (1 would read as findings)" 2 "$RC"
 check_match "an http:// source URL is refused with file and line" 'bad.conf:[0-9]+: error: \[monitor\] git_url: .* is not an https:// URL' "$ERR"
 conf sec
-(umask 022 && echo "user:secret" >"$T/smtp.secret")
-sed -i "s|^timeout = 5s|timeout = 5s\nemail_secret_file = $T/smtp.secret|" "$T/sec.conf"
+(umask 022 && echo "user:secret" >"$T/open.secret")
+sed -i "s|^timeout = 5s|timeout = 5s\nemail_secret_file = $T/open.secret|" "$T/sec.conf"
 mon sec
 check_eq "an email secret file readable by others: exit 2" 2 "$RC"
-check_match "... named, with the fix" "email_secret_file $T/smtp.secret is not a regular file readable by its owner only" "$ERR"
+check_match "... named, with the fix" "email_secret_file $T/open.secret is not a regular file readable by its owner only" "$ERR"
 check "... and nothing was fetched or written" test ! -e "$T/sec.db"
 mon good --since 1y
 check_eq "--since past the NVD's 120 days: usage error" 2 "$RC"
