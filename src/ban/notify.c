@@ -169,10 +169,13 @@ static bool send_email(struct notifier *n, const struct config_notify *ep, const
 	snprintf(to, sizeof(to), "%s", n->mail_to);
 	for (char *t = strtok_r(to, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		char one[520];
+		size_t len;
 
 		while (*t == ' ')
 			t++;
-		snprintf(one, sizeof(one), "<%s>", t);
+		for (len = strlen(t); len && t[len - 1] == ' '; len--)
+			;
+		snprintf(one, sizeof(one), "<%.*s>", (int)len, t);
 		rcpt = xcurl.slist_append(rcpt, one);
 	}
 	snprintf(from, sizeof(from), "<%s>", n->mail_from);
