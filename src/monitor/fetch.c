@@ -202,6 +202,7 @@ int mon_fetch(const char *url, const struct mon_fetch_opts *o, struct mon_body *
 			free(s.data);
 			return -1;
 		}
+		b->status = code;
 		if (code < 300 || code >= 400 || code == 304)
 			break;
 		if (!next[0] || hop == MAX_REDIRECTS) {

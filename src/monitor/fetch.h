@@ -27,6 +27,7 @@ struct mon_body {
 	char *data;                 /* NUL-terminated; NULL when not modified */
 	size_t len;
 	bool not_modified;          /* 304: nothing new since the validators */
+	long status;                /* the last HTTP status (also on failure; 0 = none) */
 	char etag[256];
 	char last_modified[64];
 	char final_url[1024];       /* after redirects */

@@ -238,6 +238,10 @@ static void run_query(struct run *run, unsigned qi)
 	fo.etag = run->etag[qi];
 	fo.last_modified = run->last_modified[qi];
 	if (mon_fetch(q->url, &fo, &b, &e) < 0) {
+		if (q->source == MONITOR_SRC_NVD && (b.status == 403 || b.status == 429) &&
+		    !run->api_key[0])
+			xerr_hint(&e, "the NVD rate-limits clients without an API key: request one and "
+				  "name its file in [monitor] nvd_api_key_file");
 		fail_query(q, &e);
 		return;
 	}

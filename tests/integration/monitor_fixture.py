@@ -5,7 +5,8 @@
   https (CERT, KEY): the five sources from fixtures_monitor/ (dates filled
       in), with ETag / Last-Modified and 304 answers, and hostile answers:
       /huge (endless bytes), /truncated (shorter than its Content-Length),
-      /wrong.json (JSON of another shape), /not-json, /flood.atom (30 HIGH
+      /wrong.json (JSON of another shape), /not-json, /nvd-limited (403),
+      /flood.atom (30 HIGH
       entries), /redirect-http (302 to
       http://), /redirect-ok (302 to /git.atom), /slow (never ends).
   http: webhook endpoints /hook/NAME: each POST body appended as one JSON
@@ -116,6 +117,10 @@ class Sources(http.server.BaseHTTPRequestHandler):
                 self.wfile.write(body[: len(body) // 2])
                 self.wfile.flush()
                 self.close_connection = True
+            elif path == "/nvd-limited":
+                status = 403
+                self.send(403, b'{"message": "Request forbidden by administrative rules."}',
+                          "application/json")
             elif path == "/wrong.json":
                 self.send(200, b'{"message": "rate limited", "items": []}', "application/json")
             elif path == "/not-json":

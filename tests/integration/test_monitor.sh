@@ -13,6 +13,8 @@
 #   - hostile sources (huge, truncated, wrong JSON, not JSON, HTML, redirect
 #     to http, never-ending): a clear message each, bounded in time and
 #     size, the other sources still processed, exit 2;
+#   - the NVD refusing a client without an API key (403): the hint names
+#     nvd_api_key_file; with it, the key goes in the apiKey header;
 #   - a webhook that fails: exit 2, and the next run sends the findings again;
 #   - a flood of HIGH entries: 20 messages of their own, the rest in the digest;
 #   - SMTP AUTH (credentials from a 0600 file) goes over STARTTLS (the test's
@@ -165,6 +167,16 @@ check_match "wrong JSON: named" "source kernel .*not kernel.org's releases.json:
 check_match "not JSON for the NVD: named" 'source nvd:netfilter .*not JSON' "$ERR"
 check_match "HTML without releases: named" "source nftables .*not netfilter.org's download listing" "$ERR"
 check_match "never-ending: stopped by the timeout" 'source netfilter-devel .*no complete answer within 3000 ms' "$ERR"
+conf limited nvd=/nvd-limited
+mon limited --dry-run
+check_match "the NVD's 403 without an API key: the hint names nvd_api_key_file" \
+	'source nvd:netfilter .*HTTP 403.*nvd_api_key_file' "$ERR"
+(umask 077 && echo "test-api-key" >"$T/nvd.key")
+sed -i "s|^nvd_url = .*|nvd_url = $B/nvd\nnvd_api_key_file = $T/nvd.key|" "$T/limited.conf"
+: >"$LOG"
+mon limited --dry-run
+check_eq "the NVD API key from its 0600 file goes in the apiKey header of both queries" 2 \
+	"$(grep '"path": "/nvd' "$LOG" | grep -c '"apikey": "test-api-key"')"
 check_match "a redirect to https is followed (git feed still read)" 'source netfilter-git +ok, 1 finding' "$OUT"
 
 # ---- a webhook that fails: nothing lost
