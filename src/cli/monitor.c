@@ -29,10 +29,11 @@ static void usage(FILE *out)
 		"(CVSS v3.1 severity), the netfilter-devel archive feed and the netfilter git\n"
 		"log feed. Each finding is mapped to the rule file it most likely touches and\n"
 		"to this host's running kernel and nft (\"this host runs 6.1.0-18; fixed in\n"
-		"6.1.76: affected\"). New HIGH and CRITICAL findings are sent one by one to the\n"
-		"[notify] endpoints (ntfy, Slack, Discord, email), new MEDIUM ones in one\n"
-		"digest; what was sent is remembered in [monitor] database, so nothing is sent\n"
-		"twice. A source that fails is reported and the others still run.\n"
+		"6.1.76: affected\"). New HIGH and CRITICAL findings that may touch this host\n"
+		"are sent one by one (20 a run at most) to the [notify] endpoints (ntfy, Slack,\n"
+		"Discord, email), the other new ones of MEDIUM severity or more in one digest;\n"
+		"what was sent is remembered in [monitor] database, so nothing is sent twice.\n"
+		"A source that fails is reported and the others still run.\n"
 		"\n"
 		"Options:\n"
 		"  --dry-run        fetch and show; send nothing and write no state\n"
@@ -43,9 +44,9 @@ static void usage(FILE *out)
 		"                   exist, the built-in defaults)\n"
 		"  -h, --help       show this help\n"
 		"\n"
-		"Exit status: 0 every source read, nothing new of HIGH or CRITICAL severity;\n"
-		"1 a new HIGH or CRITICAL finding; 2 a source or a notification failed, or a\n"
-		"usage, config or state error.\n");
+		"Exit status: 0 every source read, nothing new of HIGH or CRITICAL severity\n"
+		"that may touch this host; 1 such a finding; 2 a source or a notification\n"
+		"failed, or a usage, config or state error.\n");
 }
 
 static const char *status_name(enum mon_status s)
