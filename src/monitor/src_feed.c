@@ -7,20 +7,28 @@
  * content (xhtml, any depth) is skipped. An entry whose title names a
  * security problem becomes a finding: HIGH for the kinds that give an
  * attacker memory or a way past a rule, MEDIUM for crashes, leaks and races.
+ * A list entry is keyed by its thread's subject (without "Re:" and
+ * "[PATCH nf v2 1/3]"): the replies to a thread and the next version of a
+ * patch are the same finding, not one message each.
  */
 #include "monitor/parse.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <expat.h>
 
 #include "monitor/hostmatch.h"
 
 #define FEED_MAX_ENTRIES 20000
+/* Findings kept from one feed: a real one holds a few dozen entries; this bounds the dedup scan. */
+#define FEED_MAX_FINDINGS 2000
 
 enum field { F_NONE, F_TITLE, F_LINK, F_ID, F_DATE };
+
+static void squeeze(char *s);
 
 struct feed_state {
 	XML_Parser p;
@@ -31,6 +39,7 @@ struct feed_state {
 	bool root_ok, root_seen;
 	bool entity;              /* an entity declaration: refused */
 	size_t entries;
+	size_t first;             /* out->n when this feed started */
 	enum field cur;
 	int field_depth;
 	char title[256], link[512], id[160], date[64];
@@ -127,23 +136,56 @@ static void on_start(void *arg, const char *el, const char **atts)
 	st->field_depth = st->depth;
 }
 
+/* A thread's subject: title without leading "Re:", "Fwd:" and "[...]" tags, on one line. */
+static void thread_subject(const char *title, char *out, size_t size)
+{
+	const char *p = title;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (!strncasecmp(p, "re:", 3) || !strncasecmp(p, "aw:", 3) || !strncasecmp(p, "fw:", 3))
+			p += 3;
+		else if (!strncasecmp(p, "fwd:", 4))
+			p += 4;
+		else if (*p == '[' && strchr(p, ']'))
+			p = strchr(p, ']') + 1;
+		else
+			break;
+	}
+	snprintf(out, size, "%s", p);
+	squeeze(out);
+}
+
+static bool listed(const struct feed_state *st, const char *id)
+{
+	for (size_t i = st->first; i < st->out->n; i++)
+		if (!strcmp(st->out->v[i].id, id))
+			return true;
+	return false;
+}
+
 static void finish_entry(struct feed_state *st)
 {
 	enum mon_severity sev = title_severity(st->title);
 	time_t when = mon_parse_iso_time(st->date);
 	const char *key = st->id[0] ? st->id : st->link[0] ? st->link : st->title;
+	char subject[sizeof(st->title)], id[sizeof(((struct mon_finding *)0)->id)];
 	struct mon_finding *f;
 
 	if (++st->entries > FEED_MAX_ENTRIES || sev == MON_SEV_NONE || !key[0] ||
-	    (st->since && when && when < st->since))
+	    (st->since && when && when < st->since) || st->out->n - st->first >= FEED_MAX_FINDINGS)
 		return;
-	if (!(f = mon_list_push(st->out)))
+	thread_subject(st->title, subject, sizeof(subject));
+	if (st->source == MONITOR_SRC_LIST && subject[0])
+		key = subject;
+	snprintf(id, sizeof(id), "%s:%.150s", st->source == MONITOR_SRC_GIT ? "git" : "list", key);
+	if (listed(st, id) || !(f = mon_list_push(st->out)))
 		return;
 	f->source = st->source;
 	f->sev = sev;
 	f->when = when;
-	snprintf(f->id, sizeof(f->id), "%s:%.150s", st->source == MONITOR_SRC_GIT ? "git" : "list",
-		 key);
+	snprintf(f->id, sizeof(f->id), "%s", id);
 	snprintf(f->title, sizeof(f->title), "%s", st->title);
 	snprintf(f->url, sizeof(f->url), "%s", st->link);
 	snprintf(f->published, sizeof(f->published), "%s", st->date);
@@ -210,7 +252,7 @@ static void squeeze(char *s)
 int mon_parse_feed(const char *body, size_t len, const char *name, int source, time_t since,
 		   struct mon_list *out, struct xerr *e)
 {
-	struct feed_state st = { .source = source, .since = since, .out = out };
+	struct feed_state st = { .source = source, .since = since, .out = out, .first = out->n };
 	size_t first = out->n;
 	enum XML_Status rc;
 	int ret = 0;

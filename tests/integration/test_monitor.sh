@@ -81,6 +81,8 @@ check_match "the newest nftables release against the host's 1.0.6" \
 	'this host runs nftables 1.0.6; 1.0.9 is newer: update' "$OUT"
 check_match "the list's use-after-free thread is HIGH (title joined on one line)" \
 	'^HIGH +\[PATCH nf\] netfilter: nf_tables: fix use-after-free in set element catchall removal' "$OUT"
+check_eq "its reply (Re:) and its v2 are the same thread: listed once" 1 \
+	"$(grep -c 'fix use-after-free in set element catchall removal' <<<"$OUT")"
 check_match "the list's crash thread is MEDIUM and maps to 30-established.nft" \
 	'avoid crash on zone lookup' "$(grep -B0 -A2 '^MEDIUM.*zone lookup' <<<"$OUT")"
 check_eq "list entries outside --since or without a security word are left out" "" \
