@@ -123,6 +123,10 @@ static int transfer_error(CURLcode rc, const struct sink *s, const struct mon_fe
 		return xerr_hint(e, "the server closed the connection early; the next run retries");
 	}
 	xerr_set(e, XNFT_EXIT_USAGE, "%s", cerr[0] ? cerr : xcurl.easy_strerror(rc));
+	if (rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_CONNECT ||
+	    rc == CURLE_COULDNT_RESOLVE_PROXY)
+		return xerr_hint(e, "check this host's DNS and outgoing https (a firewall in the way?) "
+				 "and the URL in [monitor]");
 	if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
 	    rc == CURLE_SSL_CONNECT_ERROR)
 		xerr_hint(e, "the server's certificate is not trusted: set [monitor] ca_file if it "

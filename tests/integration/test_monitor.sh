@@ -169,6 +169,11 @@ check_match "wrong JSON: named" "source kernel .*not kernel.org's releases.json:
 check_match "not JSON for the NVD: named" 'source nvd:netfilter .*not JSON' "$ERR"
 check_match "HTML without releases: named" "source nftables .*not netfilter.org's download listing" "$ERR"
 check_match "never-ending: stopped by the timeout" 'source netfilter-devel .*no complete answer within 3000 ms' "$ERR"
+conf refused
+sed -i "s|^git_url = .*|git_url = https://127.0.0.1:1/atom|" "$T/refused.conf"
+mon refused --dry-run
+check_match "nobody listening: said, with where to look" \
+	'source netfilter-git .*127.0.0.1 port 1.*check this host.s DNS and outgoing https' "$ERR"
 conf limited nvd=/nvd-limited
 mon limited --dry-run
 check_match "the NVD's 403 without an API key: the hint names nvd_api_key_file" \
