@@ -44,6 +44,7 @@ static const struct command commands[] = {
 	{ "stats", cmd_stats, "per-rule counters with file:line: hottest rules, rules never hit, drops per chain" },
 	{ "metrics", cmd_metrics, "the Prometheus exposition of rules, sets and conntrack, once (textfile collector)" },
 	{ "scan",  cmd_scan,  "scan a host with nmap and compare what answers with the proof (drift both ways)" },
+	{ "monitor", cmd_monitor, "upstream advisories (kernel, nftables, NVD, netfilter list and git) for this host" },
 	{ "lab",   cmd_lab,   "network-namespace lab: internet, protected host, mesh peer (up|down|demo)" },
 };
 

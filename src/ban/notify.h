@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Ban notifications to ntfy, Slack and Discord webhooks. A worker thread
+ * Notifications to ntfy, Slack and Discord webhooks and to email (SMTP,
+ * through libcurl). For the ban path a worker thread
  * does the HTTP; the ban path only copies a message into a bounded queue
  * and never waits: when the queue is full the message is dropped and
  * counted, and a webhook that hangs costs its own timeout, on the worker.
@@ -30,6 +31,14 @@ int notifier_start(const struct xnft_config *cfg, struct notifier **out, struct 
 
 /* Queue a message for every endpoint. Never blocks. NULL notifier: nothing. */
 void notifier_post(struct notifier *n, const char *title, const char *text);
+
+/*
+ * Send now, on the caller's thread, to every endpoint (a one-shot command
+ * such as xnft monitor, which must know what was delivered before it
+ * records it). Each endpoint is bounded by [notify] timeout. Returns how
+ * many endpoints failed; NULL notifier: 0.
+ */
+size_t notifier_send(struct notifier *n, const char *title, const char *text);
 
 void notifier_stats(struct notifier *n, struct notify_stats *st);
 

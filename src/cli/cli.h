@@ -42,6 +42,7 @@ int cmd_sync_peers(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
 
 /* "entry" for 1, "entries" otherwise: counts in messages agree with their noun. */
 const char *cli_plural(long long n, const char *one, const char *many);

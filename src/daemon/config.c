@@ -674,14 +674,36 @@ static int notify_key(struct parse_ctx *c, const char *key, const char *v)
 		cfg->notify_queue = (size_t)n;
 		return 1;
 	}
-	if (strcmp(key, "ntfy") && strcmp(key, "slack") && strcmp(key, "discord")) {
-		fail(c, "[notify]: unknown key '%s'", key);
-		return fail_hint(c, "[notify] knows ntfy, slack, discord (webhook URLs), timeout "
-				 "and queue");
+	if (!strcmp(key, "email_from") || !strcmp(key, "email_to")) {
+		char *dst = key[6] == 'f' ? cfg->notify_email_from : cfg->notify_email_to;
+		size_t n = key[6] == 'f' ? sizeof(cfg->notify_email_from) : sizeof(cfg->notify_email_to);
+
+		if (strlen(v) >= n || !strchr(v, '@') || strpbrk(v, key[6] == 'f' ? " \t\"'<>,"
+								 : "\t\"'<>"))
+			return fail(c, "[notify] %s: '%s' is not an address like admin@example.org%s",
+				    key, v, key[6] == 't' ? " (several: separate with commas)" : "");
+		snprintf(dst, n, "%s", v);
+		return 1;
 	}
-	if ((strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) || strlen(v) >= CONFIG_PATH_MAX ||
-	    strpbrk(v, " \t\"'"))
+	if (!strcmp(key, "email_secret_file") || !strcmp(key, "ca_file")) {
+		char *dst = key[0] == 'e' ? cfg->notify_email_secret : cfg->notify_ca_file;
+
+		if (copy_path(dst, CONFIG_PATH_MAX, v) < 0)
+			return fail(c, "[notify] %s: '%s' is not an absolute path", key, v);
+		return 1;
+	}
+	if (!strcmp(key, "email")) {
+		if ((strncmp(v, "smtp://", 7) && strncmp(v, "smtps://", 8)) ||
+		    strlen(v) >= CONFIG_PATH_MAX || strpbrk(v, " \t\"'"))
+			return fail(c, "[notify] email: '%s' is not an smtp:// or smtps:// URL", v);
+	} else if (strcmp(key, "ntfy") && strcmp(key, "slack") && strcmp(key, "discord")) {
+		fail(c, "[notify]: unknown key '%s'", key);
+		return fail_hint(c, "[notify] knows ntfy, slack, discord (webhook URLs), email (an "
+				 "smtp:// URL), email_from, email_to, email_secret_file, ca_file, timeout and queue");
+	} else if ((strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) ||
+		   strlen(v) >= CONFIG_PATH_MAX || strpbrk(v, " \t\"'")) {
 		return fail(c, "[notify] %s: '%s' is not an http:// or https:// URL", key, v);
+	}
 	nn = realloc(cfg->notify, (cfg->nnotify + 1) * sizeof(*nn));
 	if (!nn)
 		return fail(c, "out of memory");
@@ -771,6 +793,83 @@ static int crowdsec_key(struct parse_ctx *c, const char *key, const char *v)
 			 "cert, key, poll, timeout and max_response_mb");
 }
 
+/* ---- [monitor] -------------------------------------------------------------- */
+
+static const char *const monitor_url_keys[MONITOR_SRC_COUNT] = {
+	[MONITOR_SRC_KERNEL] = "kernel_url", [MONITOR_SRC_NFTABLES] = "nftables_url",
+	[MONITOR_SRC_NVD] = "nvd_url", [MONITOR_SRC_LIST] = "list_url", [MONITOR_SRC_GIT] = "git_url",
+};
+
+/* A source's URL: https only (the monitor refuses anything else), or "off". */
+static int monitor_url(struct parse_ctx *c, const char *key, const char *v, char *dst)
+{
+	if (!strcmp(v, "off")) {
+		dst[0] = '\0';
+		return 1;
+	}
+	if (strncmp(v, "https://", 8) || strlen(v) >= CONFIG_PATH_MAX - 256 || strpbrk(v, " \t\"'#"))
+		return fail(c, "[monitor] %s: '%s' is not an https:// URL (or off)", key, v);
+	snprintf(dst, CONFIG_PATH_MAX, "%s", v);
+	return 1;
+}
+
+/* A host version override: digits, dots, dashes, letters ("6.1.76", "6.1.0-18-amd64"). */
+static int monitor_version(struct parse_ctx *c, const char *key, const char *v, char *dst)
+{
+	if (copy_name(dst, 64, v) < 0 || !isdigit((unsigned char)v[0]))
+		return fail(c, "[monitor] %s: '%s' is not a version like 6.1.76", key, v);
+	return 1;
+}
+
+static int monitor_key(struct parse_ctx *c, const char *key, const char *v)
+{
+	struct xnft_config *cfg = c->cfg;
+	unsigned long long n;
+
+	for (int i = 0; i < MONITOR_SRC_COUNT; i++)
+		if (!strcmp(key, monitor_url_keys[i]))
+			return monitor_url(c, key, v, cfg->mon_url[i]);
+	if (!strcmp(key, "nvd_keywords")) {
+		/* the words go into the query string as they are: nothing that needs escaping */
+		if (strlen(v) >= sizeof(cfg->mon_nvd_keywords) ||
+		    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-., ") !=
+		    strlen(v))
+			return fail(c, "[monitor] nvd_keywords: '%s' is not a comma-separated list of "
+				    "words (letters, digits, '_', '-', '.')", v);
+		snprintf(cfg->mon_nvd_keywords, sizeof(cfg->mon_nvd_keywords), "%s", v);
+		return 1;
+	}
+	if (!strcmp(key, "nvd_api_key_file") || !strcmp(key, "ca_file") || !strcmp(key, "database")) {
+		char *dst = key[0] == 'n' ? cfg->mon_nvd_key_file : key[0] == 'c' ? cfg->mon_ca_file
+			    : cfg->mon_db_path;
+
+		if (copy_path(dst, CONFIG_PATH_MAX, v) < 0)
+			return fail(c, "[monitor] %s: '%s' is not an absolute path", key, v);
+		return 1;
+	}
+	if (!strcmp(key, "timeout"))
+		return duration_key(c, key, v, &cfg->mon_timeout_ms, 100, 600000);
+	if (!strcmp(key, "connect_timeout"))
+		return duration_key(c, key, v, &cfg->mon_connect_timeout_ms, 100, 300000);
+	if (!strcmp(key, "since"))
+		return duration_key(c, key, v, &cfg->mon_since_ms, 60000, 120ull * 86400000);
+	if (!strcmp(key, "max_response_kb")) {
+		if (parse_uint(v, 1048576, &n) < 0 || !n)
+			return fail(c, "[monitor] max_response_kb: '%s' is not a number from 1 to "
+				    "1048576", v);
+		cfg->mon_max_bytes = (size_t)n << 10;
+		return 1;
+	}
+	if (!strcmp(key, "kernel_version"))
+		return monitor_version(c, key, v, cfg->mon_kernel_version);
+	if (!strcmp(key, "nft_version"))
+		return monitor_version(c, key, v, cfg->mon_nft_version);
+	fail(c, "[monitor]: unknown key '%s'", key);
+	return fail_hint(c, "[monitor] knows kernel_url, nftables_url, nvd_url, list_url, git_url, "
+			 "nvd_keywords, nvd_api_key_file, ca_file, database, timeout, "
+			 "connect_timeout, max_response_kb, since, kernel_version and nft_version");
+}
+
 /* ---- inih glue -------------------------------------------------------------- */
 
 static int handler(void *user, const char *section, const char *name, const char *value)
@@ -803,6 +902,8 @@ static int handler(void *user, const char *section, const char *name, const char
 		return metrics_key(c, name, v);
 	if (!strcmp(section, "crowdsec"))
 		return crowdsec_key(c, name, v);
+	if (!strcmp(section, "monitor"))
+		return monitor_key(c, name, v);
 	if (!strncmp(section, "ban.", 4)) {
 		struct config_rule *r = rule_find(c->cfg, section + 4);
 
@@ -812,7 +913,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	}
 	fail(c, "unknown section [%s]", section);
 	return fail_hint(c, "sections are [daemon], [escalation], [whitelist], [notify], [mesh], "
-			 "[metrics], [crowdsec] and [ban.NAME]");
+			 "[metrics], [crowdsec], [monitor] and [ban.NAME]");
 }
 
 /* A section header as inih will see it: remember [ban.NAME] with its line. */
@@ -840,10 +941,10 @@ static void see_header(struct parse_ctx *c, const char *line)
 		rule_new(c, name + 4);
 	else if (strcmp(name, "daemon") && strcmp(name, "escalation") && strcmp(name, "whitelist") &&
 		 strcmp(name, "notify") && strcmp(name, "mesh") && strcmp(name, "metrics") &&
-		 strcmp(name, "crowdsec")) {
+		 strcmp(name, "crowdsec") && strcmp(name, "monitor")) {
 		fail(c, "unknown section [%s]", name);
 		fail_hint(c, "sections are [daemon], [escalation], [whitelist], [notify], [mesh], "
-			  "[metrics], [crowdsec] and [ban.NAME]");
+			  "[metrics], [crowdsec], [monitor] and [ban.NAME]");
 	}
 }
 
@@ -904,6 +1005,21 @@ struct xnft_config *config_defaults(struct xerr *e)
 	c->cs_poll_ms = 10000;
 	c->cs_timeout_ms = 10000;
 	c->cs_max_bytes = 64u << 20;
+	snprintf(c->mon_url[MONITOR_SRC_KERNEL], CONFIG_PATH_MAX, "https://www.kernel.org/releases.json");
+	snprintf(c->mon_url[MONITOR_SRC_NFTABLES], CONFIG_PATH_MAX,
+		 "https://www.netfilter.org/projects/nftables/downloads.html");
+	snprintf(c->mon_url[MONITOR_SRC_NVD], CONFIG_PATH_MAX,
+		 "https://services.nvd.nist.gov/rest/json/cves/2.0");
+	snprintf(c->mon_url[MONITOR_SRC_LIST], CONFIG_PATH_MAX,
+		 "https://lore.kernel.org/netfilter-devel/new.atom");
+	snprintf(c->mon_url[MONITOR_SRC_GIT], CONFIG_PATH_MAX,
+		 "https://git.kernel.org/pub/scm/linux/kernel/git/netfilter/nf.git/atom/");
+	snprintf(c->mon_nvd_keywords, sizeof(c->mon_nvd_keywords), "netfilter,nftables");
+	snprintf(c->mon_db_path, sizeof(c->mon_db_path), "%s", XNFT_DEFAULT_MONITOR_DB);
+	c->mon_timeout_ms = 60000;
+	c->mon_connect_timeout_ms = 10000;
+	c->mon_max_bytes = 16u << 20;
+	c->mon_since_ms = 7ull * 86400000;
 	return c;
 }
 

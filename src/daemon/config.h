@@ -8,11 +8,12 @@
  *   [escalation]    repeat offenders: factor, cap, how long history counts
  *   [whitelist]     addresses never banned (loopback and the policy's mesh
  *                   and admin sets are always added by the daemon)
- *   [notify]        ntfy / Slack / Discord webhooks
+ *   [notify]        ntfy / Slack / Discord webhooks, email (SMTP)
  *   [mesh]          peer sync: MESH_PEERS from a WireGuard interface, on an
  *                   interval and on SIGHUP
  *   [metrics]       the Prometheus /metrics endpoint: listen address, per-rule series
  *   [crowdsec]      a CrowdSec Local API whose ban decisions the daemon enforces
+ *   [monitor]       xnft monitor: the upstream sources' URLs, TLS, limits, state
  *   [ban.NAME]      one rule: categories and ports -> N events in a window
  *                   -> ban for a time
  */
@@ -29,6 +30,7 @@
 #define XNFT_DEFAULT_CONFIG   "/etc/xnft/xnft.conf"
 #define XNFT_DEFAULT_SOCKET   "/run/xnft/daemon.sock"
 #define XNFT_DEFAULT_DATABASE "/var/lib/xnft/bans.db"
+#define XNFT_DEFAULT_MONITOR_DB "/var/lib/xnft/monitor.db"
 
 #define CONFIG_NAME_MAX 64
 #define CONFIG_PATH_MAX 512
@@ -58,8 +60,18 @@ struct config_rule {
 };
 
 struct config_notify {
-	char kind[16];                /* "ntfy", "slack", "discord" */
-	char url[CONFIG_PATH_MAX];
+	char kind[16];                /* "ntfy", "slack", "discord", "email" */
+	char url[CONFIG_PATH_MAX];    /* email: smtp:// or smtps://HOST[:PORT] */
+};
+
+/* The sources of xnft monitor, in the order it reads them. */
+enum config_monitor_source {
+	MONITOR_SRC_KERNEL,           /* kernel.org releases.json */
+	MONITOR_SRC_NFTABLES,         /* netfilter.org's nftables download listing */
+	MONITOR_SRC_NVD,              /* NVD CVE API 2.0 */
+	MONITOR_SRC_LIST,             /* netfilter-devel archive feed (Atom or RSS) */
+	MONITOR_SRC_GIT,              /* netfilter git log feed (Atom) */
+	MONITOR_SRC_COUNT
 };
 
 struct xnft_config {
@@ -95,6 +107,10 @@ struct xnft_config {
 	size_t nnotify;
 	uint64_t notify_timeout_ms;
 	size_t notify_queue;
+	char notify_email_from[256];  /* envelope and From: of email notifications */
+	char notify_email_to[512];    /* recipients, comma-separated */
+	char notify_email_secret[CONFIG_PATH_MAX]; /* "user:password" for SMTP AUTH, mode 0600 */
+	char notify_ca_file[CONFIG_PATH_MAX]; /* CA bundle for https webhooks and SMTP TLS ("" = the system's) */
 
 	/* [mesh] */
 	char mesh_iface[16];          /* WireGuard interface to sync MESH_PEERS from; "" = off */
@@ -117,6 +133,19 @@ struct xnft_config {
 	uint64_t cs_poll_ms;               /* between two pulls of the decision stream */
 	uint64_t cs_timeout_ms;            /* one request, connection included */
 	size_t cs_max_bytes;               /* a larger answer is refused */
+
+	/* [monitor]: an empty URL ("off" in the file) skips that source */
+	char mon_url[MONITOR_SRC_COUNT][CONFIG_PATH_MAX];
+	char mon_nvd_keywords[256];        /* one NVD query per comma-separated keyword */
+	char mon_nvd_key_file[CONFIG_PATH_MAX]; /* NVD API key, mode 0600; "" = none */
+	char mon_ca_file[CONFIG_PATH_MAX]; /* CA bundle to trust ("" = the system's) */
+	char mon_db_path[CONFIG_PATH_MAX]; /* seen items and HTTP validators */
+	uint64_t mon_timeout_ms;           /* one request, whole */
+	uint64_t mon_connect_timeout_ms;
+	size_t mon_max_bytes;              /* a larger answer is refused */
+	uint64_t mon_since_ms;             /* default --since */
+	char mon_kernel_version[64];       /* "" = this host's (uname) */
+	char mon_nft_version[64];          /* "" = this host's (nft --version) */
 
 	/* [ban.*] */
 	struct config_rule *rules;

@@ -91,10 +91,11 @@ check_eq "make install called no package manager" "" "$(cat "$T/pm-calls")"
 check "the binary is in PREFIX/sbin" test -x "$T/inst/usr/local/sbin/xnft"
 check "nothing under /usr/sbin of DESTDIR" test ! -e "$T/inst/usr/sbin"
 check "nothing under /etc of DESTDIR (make install leaves /etc alone)" test ! -e "$T/inst/etc"
-for u in xnft.service xnft-daemon.service; do
-	check_match "$u installed with ExecStart=/usr/local/sbin/xnft" '^ExecStart=/usr/local/sbin/xnft ' \
+for u in xnft.service xnft-daemon.service xnft-monitor.service; do
+	check_match "$u installed with ExecStart=/usr/local/sbin/xnft" '^ExecStart=/usr/local/sbin/xnft( |$)' \
 		"$(cat "$T/inst/usr/local/lib/systemd/system/$u" 2>&1)"
 done
+check "xnft-monitor.timer installed" test -f "$T/inst/usr/local/lib/systemd/system/xnft-monitor.timer"
 check "bash completion installed" test -f "$T/inst/usr/local/share/bash-completion/completions/xnft"
 check "zsh completion installed" test -f "$T/inst/usr/local/share/zsh/site-functions/_xnft"
 check "docs/lint-ids.md installed" test -f "$T/inst/usr/local/share/doc/xnft/lint-ids.md"
@@ -129,7 +130,7 @@ check "the shipped xnft.conf passes xnft daemon --check" \
 	/usr/sbin/xnft daemon --check --config /etc/xnft/xnft.conf
 check_eq "no unit enabled on install" "" \
 	"$(find /etc/systemd/system -name 'xnft*' 2>/dev/null)"
-for u in xnft.service xnft-daemon.service; do
+for u in xnft.service xnft-daemon.service xnft-monitor.service xnft-monitor.timer; do
 	out=$(systemd-analyze verify --man=no "/lib/systemd/system/$u" 2>&1); rc=$?
 	check_eq "systemd-analyze verify the installed $u" 0 "$rc"
 	[ "$rc" -eq 0 ] || printf '%s\n' "$out" | sed 's/^/#   /'
@@ -241,7 +242,7 @@ check_eq "the daemon writes only in /var/lib/xnft and /run/xnft (ProtectSystem=s
 rm -f "$DSOCK"
 if [ "$made_run" -eq 1 ]; then rmdir /run/xnft 2>/dev/null; fi
 
-for u in xnft.service xnft-daemon.service; do
+for u in xnft.service xnft-daemon.service xnft-monitor.service; do
 	level=$(systemd-analyze security --offline=yes "/lib/systemd/system/$u" 2>&1 |
 		sed -nE 's/.*Overall exposure level for [^:]+: ([0-9.]+) .*/\1/p')
 	diag "systemd-analyze security --offline: $u ${level:-?}"
