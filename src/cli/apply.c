@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "apply/apply.h"
-#include "daemon/config.h"
+#include "core/duration.h"
 #include "core/err.h"
 #include "core/paths.h"
 
@@ -62,7 +62,7 @@ static int parse_secs(const char *s, int *out)
 	struct xerr ignored;
 	uint64_t ms;
 
-	if (config_parse_duration(s, &ms, &ignored) < 0 || ms % 1000 || ms < 1000 ||
+	if (duration_parse(s, &ms, &ignored) < 0 || ms % 1000 || ms < 1000 ||
 	    ms / 1000 > APPLY_CONFIRM_MAX)
 		return -1;
 	*out = (int)(ms / 1000);

@@ -18,6 +18,7 @@
 #include "daemon/config.h"
 #include "cli/control_client.h"
 #include "cli/json.h"
+#include "core/duration.h"
 #include "core/err.h"
 #include "core/timefmt.h"
 
@@ -66,7 +67,7 @@ static void fmt_time(long long t, char *buf, size_t size)
 
 static void fmt_dur(long long s, char *buf, size_t size)
 {
-	config_format_duration((uint64_t)(s > 0 ? s : 0) * 1000, buf, size);
+	duration_format((uint64_t)(s > 0 ? s : 0) * 1000, buf, size);
 }
 
 /* The daemon's list with "version" and RFC 3339 times beside its epoch seconds; takes j. */

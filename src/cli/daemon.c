@@ -19,6 +19,7 @@
 #include "cli/control_client.h"
 #include "cli/json.h"
 #include "daemon/config.h"
+#include "core/duration.h"
 #include "core/err.h"
 #include "daemon/daemon.h"
 
@@ -181,8 +182,8 @@ static int check(const struct daemon_cli *o)
 	for (size_t i = 0; i < cfg->nrules; i++) {
 		const struct config_rule *r = &cfg->rules[i];
 
-		config_format_duration(r->window_ms, w, sizeof(w));
-		config_format_duration(r->bantime_ms, b, sizeof(b));
+		duration_format(r->window_ms, w, sizeof(w));
+		duration_format(r->bantime_ms, b, sizeof(b));
 		printf("  ban.%s: %u %s in %s -> ban %s%s\n", r->name, r->threshold,
 		       cli_plural(r->threshold, "event", "events"), w, b,
 		       r->enabled ? "" : " (disabled)");

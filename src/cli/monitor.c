@@ -15,6 +15,7 @@
 
 #include "cli/json.h"
 #include "daemon/config.h"
+#include "core/duration.h"
 #include "core/err.h"
 #include "core/secret.h"
 #include "monitor/alert.h"
@@ -170,7 +171,7 @@ int cmd_monitor(int argc, char **argv)
 		switch (c) {
 		case 'n': o.dry_run = true; break;
 		case 's':
-			if (config_parse_duration(optarg, &o.since_ms, &e) < 0 || o.since_ms < 60000 ||
+			if (duration_parse(optarg, &o.since_ms, &e) < 0 || o.since_ms < 60000 ||
 			    o.since_ms > 120ull * 86400000)
 				return cli_usage_error("monitor", "--since: '%s' is not a duration "
 						       "from 1m to 120d (e.g. 7d, 36h)", optarg);

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "cli/json.h"
-#include "daemon/config.h"
+#include "core/duration.h"
 #include "core/err.h"
 #include "core/paths.h"
 #include "core/timefmt.h"
@@ -78,7 +78,7 @@ static int parse(int argc, char **argv, struct stats_opts *o)
 			}
 			break;
 		case 's':
-			if (config_parse_duration(optarg, &o->since_ms, &e))
+			if (duration_parse(optarg, &o->since_ms, &e))
 				return cli_usage_error("stats", "--since %s: %s", optarg, e.msg);
 			break;
 		default: return cli_bad_option("stats", argv);

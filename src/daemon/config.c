@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/duration.h"
 #include "core/initext.h"
 
 #define LINE_MAX_LEN 4096
@@ -184,88 +185,6 @@ static int push_str(char ***v, size_t *n, const char *s)
 	return 0;
 }
 
-/* ---- durations ------------------------------------------------------------ */
-
-int config_parse_duration(const char *text, uint64_t *ms, struct xerr *e)
-{
-	static const struct { const char *unit; uint64_t ms; } units[] = {
-		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
-		{ "d", 86400000 }, { "w", 604800000 },
-	};
-	const char *p = text;
-	uint64_t total = 0;
-	char shown[64];
-
-	addr_shown(shown, sizeof(shown), text ? text : "");
-	if (!text || !*text)
-		return xerr_set(e, XNFT_EXIT_FINDINGS, "empty duration: expected e.g. 60s, 10m, 1h, 1d");
-	while (*p) {
-		uint64_t n = 0, mul = 0;
-		size_t ulen = 0;
-
-		if (!isdigit((unsigned char)*p))
-			goto bad;
-		while (isdigit((unsigned char)*p)) {
-			if (n > UINT64_MAX / 10 - 10)
-				goto big;
-			n = n * 10 + (uint64_t)(*p++ - '0');
-		}
-		if (!*p && p == text + strspn(text, "0123456789")) {
-			mul = 1000;   /* a bare number: seconds */
-		} else {
-			for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-				size_t l = strlen(units[i].unit);
-
-				if (!strncmp(p, units[i].unit, l) && l > ulen &&
-				    !isalpha((unsigned char)p[l])) {
-					mul = units[i].ms;
-					ulen = l;
-				}
-			}
-			if (!mul)
-				goto bad;
-			p += ulen;
-		}
-		if (n > (UINT64_MAX / 2) / mul || total + n * mul < total)
-			goto big;
-		total += n * mul;
-		if (total > CONFIG_BANTIME_MAX_MS * 10)
-			goto big;
-	}
-	*ms = total;
-	return 0;
-bad:
-	xerr_set(e, XNFT_EXIT_FINDINGS, "'%s' is not a duration", shown);
-	return xerr_hint(e, "write a number with a unit: 500ms, 30s, 10m, 1h, 2d, 1w (or 1h30m)");
-big:
-	return xerr_set(e, XNFT_EXIT_FINDINGS, "duration '%s' is too large", shown);
-}
-
-void config_format_duration(uint64_t ms, char *buf, size_t size)
-{
-	static const struct { const char *unit; uint64_t ms; } units[] = {
-		{ "w", 604800000 }, { "d", 86400000 }, { "h", 3600000 }, { "m", 60000 },
-		{ "s", 1000 }, { "ms", 1 },
-	};
-	size_t off = 0;
-
-	if (!size)
-		return;
-	buf[0] = '\0';
-	if (!ms) {
-		snprintf(buf, size, "0s");
-		return;
-	}
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]) && off < size; i++) {
-		uint64_t n = ms / units[i].ms;
-
-		if (!n)
-			continue;
-		ms -= n * units[i].ms;
-		off += (size_t)snprintf(buf + off, size - off, "%llu%s", (unsigned long long)n,
-					units[i].unit);
-	}
-}
 
 /* ---- matching ------------------------------------------------------------- */
 
@@ -440,13 +359,13 @@ static int duration_key(struct parse_ctx *c, const char *key, const char *v, uin
 	struct xerr e;
 	char a[32], b[32];
 
-	if (config_parse_duration(v, out, &e) < 0) {
+	if (duration_parse(v, out, &e) < 0) {
 		fail(c, "[%s] %s: %s", c->section, key, e.msg);
 		return fail_hint(c, e.hint[0] ? e.hint : "write e.g. 60s, 10m, 1h");
 	}
 	if (*out < min || *out > max) {
-		config_format_duration(min, a, sizeof(a));
-		config_format_duration(max, b, sizeof(b));
+		duration_format(min, a, sizeof(a));
+		duration_format(max, b, sizeof(b));
 		return fail(c, "[%s] %s: %s is out of range (%s to %s)", c->section, key, v, a, b);
 	}
 	return 1;

@@ -176,12 +176,6 @@ void config_free(struct xnft_config *c);
  */
 int config_socket_of(const char *config, char *buf, size_t size, struct xerr *e);
 
-/* "90s", "500ms", "10m", "1h30m", "2d", "1w"; a bare number is seconds. */
-int config_parse_duration(const char *text, uint64_t *ms, struct xerr *e);
-
-/* "1h30m" style, the shortest exact form ("0s" for 0). */
-void config_format_duration(uint64_t ms, char *buf, size_t size);
-
 /* Does category (with or without the "XNFT-" prefix and ':') match the rule? */
 bool config_rule_matches_category(const struct config_rule *r, const char *category);
 bool config_rule_matches_port(const struct config_rule *r, uint8_t proto, uint16_t dport);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "apply/apply.h"
+#include "core/duration.h"
 #include "core/clock.h"
 #include "core/dynlib.h"
 #include "core/paths.h"
@@ -214,7 +215,7 @@ int daemon_apply_decision(struct daemon *d, const struct ban_decision *dec, bool
 		return 0;   /* the LAPI's bans: one summary line per batch, no webhook, no push back */
 	cs_bouncer_push(d->cs, b);   /* the watcher */
 	ban_key_format(&b->key, addr, sizeof(addr));
-	config_format_duration(b->bantime_ms, dur, sizeof(dur));
+	duration_format(b->bantime_ms, dur, sizeof(dur));
 	if (dec->extended)
 		snprintf(text, sizeof(text), "ban of %s extended by %s (rule %s, offence %u)", addr,
 			 dur, b->rule, b->offence);

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/duration.h"
 #include "core/policy_load.h"
 #include "core/setelems.h"
 #include "daemon/daemon_metrics.h"
@@ -530,7 +531,7 @@ static char *do_add(struct daemon *d, const char *addr, const char *dur)
 
 	if (ban_key_parse(addr, d->cfg->ipv6_prefix, &key, &e) < 0)
 		return reply_error(e.msg, e.hint);
-	if (dur && *dur && config_parse_duration(dur, &ms, &e) < 0)
+	if (dur && *dur && duration_parse(dur, &ms, &e) < 0)
 		return reply_error(e.msg, e.hint);
 	if (dur && *dur && (ms < 1000 || ms > CONFIG_BANTIME_MAX_MS))
 		return reply_error("a ban lasts from 1s to 3650d", "give a duration like 1h or 7d");

@@ -4,6 +4,7 @@
  * and flag text, durations.
  */
 #include "events/event.h"
+#include "core/duration.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -11,7 +12,6 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "daemon/config.h"
 
 /*
  * The default policy's prefixes (docs/log-prefixes.md) and the hook each is
@@ -204,18 +204,18 @@ int64_t event_now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* The one duration grammar (config_parse_duration): 500ms, 90s, 1h30m, 2d, 1w, bare seconds. */
+/* The one duration grammar (duration_parse): 500ms, 90s, 1h30m, 2d, 1w, bare seconds. */
 int event_parse_duration(const char *text, int64_t *usec, struct xerr *e)
 {
 	uint64_t ms;
 
 	*usec = 0;
-	if (config_parse_duration(text, &ms, e) < 0) {
+	if (duration_parse(text, &ms, e) < 0) {
 		e->code = XNFT_EXIT_USAGE;   /* a command-line value, not a file's */
 		return -1;
 	}
 	/* more than ten years back is a typo */
-	if (ms > CONFIG_BANTIME_MAX_MS)
+	if (ms > 3650ull * 86400 * 1000)
 		return xerr_set(e, XNFT_EXIT_USAGE, "duration '%.64s' is too large", text);
 	*usec = (int64_t)ms * 1000;
 	return 0;

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/duration.h"
 #include "core/addr.h"
-#include "daemon/config.h"
 #include "core/nftctx.h"
 #include "core/paths.h"
 #include "core/setelems.h"
@@ -26,7 +26,7 @@ int tempadmin_parse_for(const char *text, unsigned *secs, struct xerr *e)
 {
 	uint64_t ms;
 
-	if (config_parse_duration(text, &ms, e) < 0)
+	if (duration_parse(text, &ms, e) < 0)
 		return xerr_wrap(e, "--for");
 	if (ms < 1000 || ms % 1000) {
 		xerr_set(e, XNFT_EXIT_FINDINGS, "--for %s: the kernel counts set timeouts in whole "

@@ -13,6 +13,7 @@
 
 #include "ban/engine.h"
 #include "daemon/config.h"
+#include "core/duration.h"
 
 static void check_rules(const struct xnft_config *c)
 {
@@ -43,13 +44,13 @@ static void check_duration(const char *text)
 	char buf[64];
 	struct xerr e;
 
-	if (config_parse_duration(text, &ms, &e) < 0) {
+	if (duration_parse(text, &ms, &e) < 0) {
 		if (!e.msg[0])
 			abort();
 		return;
 	}
-	config_format_duration(ms, buf, sizeof(buf));
-	if (config_parse_duration(buf, &again, &e) < 0 || again != ms)
+	duration_format(ms, buf, sizeof(buf));
+	if (duration_parse(buf, &again, &e) < 0 || again != ms)
 		abort();
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "daemon/config.h"
+#include "core/duration.h"
 
 static struct xnft_config *parse_ok(const char *text)
 {
@@ -181,27 +182,27 @@ static void test_durations(void **state)
 	char buf[32];
 
 	(void)state;
-	assert_int_equal(config_parse_duration("90", &ms, &e), 0);
+	assert_int_equal(duration_parse("90", &ms, &e), 0);
 	assert_int_equal(ms, 90000);
-	assert_int_equal(config_parse_duration("500ms", &ms, &e), 0);
+	assert_int_equal(duration_parse("500ms", &ms, &e), 0);
 	assert_int_equal(ms, 500);
-	assert_int_equal(config_parse_duration("1h30m", &ms, &e), 0);
+	assert_int_equal(duration_parse("1h30m", &ms, &e), 0);
 	assert_int_equal(ms, 5400000);
-	assert_int_equal(config_parse_duration("2w", &ms, &e), 0);
+	assert_int_equal(duration_parse("2w", &ms, &e), 0);
 	assert_int_equal(ms, 14ull * 86400000);
-	assert_int_equal(config_parse_duration("1m30", &ms, &e), -1);
-	assert_int_equal(config_parse_duration("", &ms, &e), -1);
-	assert_int_equal(config_parse_duration("-5s", &ms, &e), -1);
-	assert_int_equal(config_parse_duration("5 s", &ms, &e), -1);
-	assert_int_equal(config_parse_duration("5x", &ms, &e), -1);
-	assert_int_equal(config_parse_duration("5mss", &ms, &e), -1);
-	assert_int_equal(config_parse_duration("99999999999999999999s", &ms, &e), -1);
-	assert_int_equal(config_parse_duration("999999999999999w", &ms, &e), -1);
-	config_format_duration(5400000, buf, sizeof(buf));
+	assert_int_equal(duration_parse("1m30", &ms, &e), -1);
+	assert_int_equal(duration_parse("", &ms, &e), -1);
+	assert_int_equal(duration_parse("-5s", &ms, &e), -1);
+	assert_int_equal(duration_parse("5 s", &ms, &e), -1);
+	assert_int_equal(duration_parse("5x", &ms, &e), -1);
+	assert_int_equal(duration_parse("5mss", &ms, &e), -1);
+	assert_int_equal(duration_parse("99999999999999999999s", &ms, &e), -1);
+	assert_int_equal(duration_parse("999999999999999w", &ms, &e), -1);
+	duration_format(5400000, buf, sizeof(buf));
 	assert_string_equal(buf, "1h30m");
-	config_format_duration(0, buf, sizeof(buf));
+	duration_format(0, buf, sizeof(buf));
 	assert_string_equal(buf, "0s");
-	config_format_duration(86400000 + 1, buf, sizeof(buf));
+	duration_format(86400000 + 1, buf, sizeof(buf));
 	assert_string_equal(buf, "1d1ms");
 }
 
