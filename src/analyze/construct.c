@@ -76,6 +76,10 @@ size_t cx_stmt_reads(const struct rs_stmt *s, const struct rs_expr **out, size_t
 		return push_term(&s->u.nat.port, out, n, max);
 	case RS_ST_OBJREF:
 		return push_term(&s->u.objref.name, out, n, max);
+	case RS_ST_DUP: case RS_ST_FWD:
+		/* nft_fwd/nft_dup read the address and device from registers a lookup fills */
+		n = push_term(&s->u.dup.addr, out, n, max);
+		return push_term(&s->u.dup.devx, out, n, max);
 	default:
 		return 0;
 	}
@@ -124,6 +128,12 @@ bool cx_objref_inverted(const struct rs_rule *rule, const struct rs_stmt *s)
 	return inv;
 }
 
+bool cx_stmt_needs_tcp(const struct rs_stmt *s)
+{
+	return s->kind == RS_ST_MANGLE && s->u.mangle.value.kind == RS_TERM_NONE &&
+	       s->u.mangle.key && s->u.mangle.key->kind == RS_EX_TCPOPT;
+}
+
 static bool stateful_list(const struct rs_stmt *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -151,6 +161,8 @@ bool cx_stmt_may_stop(const struct rs_stmt *s)
 		return stateful_list(s->u.meter.stmts, s->u.meter.nstmts);
 	case RS_ST_SYNPROXY:
 		return true;
+	case RS_ST_MANGLE:
+		return cx_stmt_needs_tcp(s);
 	default:
 		return cx_stmt_desc(s)->may_stop;
 	}

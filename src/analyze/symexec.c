@@ -1818,7 +1818,13 @@ static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct
 		case RS_ST_VMAP:
 		case RS_ST_REJECT:
 		case RS_ST_QUEUE:
+			term = s;
+			break;
 		case RS_ST_FWD:
+			/* a device map that misses ends the rule: the packet goes on */
+			x = reads_load(c, rule, s);
+			and_into(&cond, x);
+			unref(x);
 			term = s;
 			break;
 		case RS_ST_NAT:
@@ -1837,6 +1843,11 @@ static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct
 			x = reads_load(c, rule, s);
 			and_into(&cond, x);
 			unref(x);
+			if (cx_stmt_needs_tcp(s)) {
+				x = hs_eq(c->hs, HS_L4PROTO, 6);
+				and_into(&cond, x);
+				unref(x);
+			}
 			x = AND(*cur, cond);
 			side_effect(c, s, x);
 			unref(x);

@@ -290,6 +290,37 @@ static unsigned pkttype_of(const struct packet *p)
 	return (d[0] & 0xf0) == 0xe0 ? 2 : 0;
 }
 
+/*
+ * meta day and time: the packet arrives now. nft_meta: the day of the week
+ * from the kernel's clock (0 = Sunday; 1970-01-01 was a Thursday, the kernel
+ * time zone taken as UTC, as it is unless something set it), the time in
+ * nanoseconds since the epoch (nft writes dates in local time and converts).
+ */
+static int meta_now(struct tctx *tc, enum rs_meta_key k, struct ev *v)
+{
+	static const char *const days[] = { "Sunday", "Monday", "Tuesday", "Wednesday",
+					    "Thursday", "Friday", "Saturday" };
+	struct timespec ts;
+	char when[64];
+	struct tm tm;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) || !localtime_r(&ts.tv_sec, &tm)) {
+		snprintf(tc->why, sizeof(tc->why), "the time is unknown");
+		return EV_FREE;
+	}
+	if (k == RS_META_DAY) {
+		unsigned d = (unsigned)((4 + ts.tv_sec / 86400) % 7);
+
+		ev_from_num(v, 8, d);
+		tc_assume(tc, "meta day taken as today, %s (UTC)", days[d]);
+		return EV_OK;
+	}
+	ev_from_num(v, 64, (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	tc_assume(tc, "meta time taken as now, %s local time", when);
+	return EV_OK;
+}
+
 /* Keys with a fixed default: "meta nftrace taken as 0". */
 static int meta_default(struct tctx *tc, enum rs_meta_key k, struct ev *v)
 {
@@ -322,6 +353,8 @@ static int meta_default(struct tctx *tc, enum rs_meta_key k, struct ev *v)
 		tc_assume(tc, "meta hour taken as now, %s local time", hm);
 		return EV_OK;
 	}
+	case RS_META_DAY: case RS_META_TIME:
+		return meta_now(tc, k, v);
 	case RS_META_SDIF: case RS_META_SDIFNAME:
 		/* no VRF (l3mdev) on the path: index 0 and the empty name */
 		if (k == RS_META_SDIF)
@@ -468,7 +501,7 @@ static int ext_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 	bool present = x->kind == RS_EX_EXTHDR && v6 && tc->fragment && x->name &&
 		       !strcmp(x->name, "frag");
 
-	if (x->kind == RS_EX_TCPOPT && tc->p.l4proto == 6)
+	if (x->kind == RS_EX_TCPOPT && tc->p.l4proto == 6 && tc->has_th)
 		tc_assume(tc, "the tcp header carries no options");
 	if (!x->field) {
 		ev_from_num(v, 1, present);
@@ -479,7 +512,13 @@ static int ext_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 			 "header's %s", x->field);
 		return EV_FREE;
 	}
-	snprintf(tc->why, sizeof(tc->why), "the packet has no %s header", x->name ? x->name : "such");
+	/* nft_exthdr: an option or header that is not there loads nothing (NFT_BREAK) */
+	if (x->kind == RS_EX_TCPOPT)
+		snprintf(tc->why, sizeof(tc->why), "the packet has no tcp option %s",
+			 x->name ? x->name : "of that kind");
+	else
+		snprintf(tc->why, sizeof(tc->why), "the packet has no %s header",
+			 x->name ? x->name : "such");
 	return EV_BREAK;
 }
 
@@ -535,6 +574,29 @@ static int fib_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 }
 
 /*
+ * rt ip|ip6 nexthop (rt_nexthop, rt6_nexthop): the route's gateway, or the
+ * destination itself when it has none, as a local route never has; a packet
+ * of the other family ends the rule (NFT_BREAK).
+ */
+static int rt_nexthop(struct tctx *tc, const struct rs_expr *x, struct ev *v)
+{
+	bool v6 = tc->p.nfproto == MATCH_NFPROTO_IPV6;
+	char addr[64];
+
+	if ((x->family == RS_FAM_IP6) != v6) {
+		snprintf(tc->why, sizeof(tc->why), "rt %s nexthop on an %s packet",
+			 v6 ? "ip" : "ip6", v6 ? "IPv6" : "IPv4");
+		return EV_BREAK;
+	}
+	ct_addr(v, &tc->p.daddr, v6);
+	if (tc->r->routed == PACKET_INPUT)
+		return EV_OK;
+	inet_ntop(v6 ? AF_INET6 : AF_INET, tc->p.daddr.addr, addr, sizeof(addr));
+	tc_assume(tc, "rt nexthop taken as %s, the destination (a route with no gateway)", addr);
+	return EV_OK;
+}
+
+/*
  * rt (nft_rt): no route before the routing decision (prerouting, ingress):
  * the rule ends there. After it, a plain route has no realm (classid 0)
  * and no IPsec transform (rt ipsec missing); nexthop and mtu stay unknown.
@@ -553,8 +615,27 @@ static int rt_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 			  classid ? "0: no realm" : "missing: no IPsec transform");
 		return EV_OK;
 	}
+	if (x->name && !strcmp(x->name, "nexthop"))
+		return rt_nexthop(tc, x, v);
 	snprintf(tc->why, sizeof(tc->why), "the route's %s is unknown", x->name ? x->name : "value");
 	return EV_FREE;
+}
+
+/*
+ * ipsec in|out (nft_xfrm): a packet that came through no IPsec tunnel has no
+ * secpath, and a plain route no transform: every key is NFT_BREAK, so the
+ * rule ends whatever the comparison (also with !=).
+ */
+static int xfrm_read(struct tctx *tc, const struct rs_expr *x)
+{
+	bool in = x->field && !strcmp(x->field, "in");
+
+	tc_assume(tc, "ipsec %s: the packet %s (a plain packet; the packet words cannot "
+		  "describe IPsec)", in ? "in" : "out",
+		  in ? "came through no IPsec tunnel" : "is routed with no IPsec transform");
+	snprintf(tc->why, sizeof(tc->why), "ipsec %s has no value: %s", in ? "in" : "out",
+		 in ? "no secpath" : "no IPsec transform on the route");
+	return EV_BREAK;
 }
 
 static int opaque_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
@@ -574,6 +655,8 @@ static int opaque_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 		return EV_FREE;
 	case RS_EX_RT:
 		return rt_read(tc, x, v);
+	case RS_EX_XFRM:
+		return xfrm_read(tc, x);
 	default:
 		snprintf(tc->why, sizeof(tc->why), "an expression xnft does not model: %.160s",
 			 x->json ? x->json : "?");

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- name tables --------------------------------------------------------- */
 
@@ -290,6 +291,31 @@ static int parse_tchandle(const char *s, uint64_t *out)
 	return 0;
 }
 
+/*
+ * A date of meta time as nft writes it, local time: "2030-01-01 00:00:00"
+ * (also without seconds, or the date alone), as nanoseconds since the epoch,
+ * the kernel's value. -1 when text is not one.
+ */
+static int parse_datetime(const char *s, uint64_t *out)
+{
+	static const char *const forms[] = { "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d" };
+
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		struct tm tm = { .tm_isdst = -1 };
+		const char *end = strptime(s, forms[i], &tm);
+		time_t t;
+
+		if (!end || *end)
+			continue;
+		t = mktime(&tm);
+		if (t < 0)
+			return -1;
+		*out = (uint64_t)t * 1000000000ULL;
+		return 0;
+	}
+	return -1;
+}
+
 static enum rs_dtype guess_dtype(const char *s)
 {
 	uint8_t b[16];
@@ -364,7 +390,8 @@ int rs_value_parse(struct rs_value *v, enum rs_dtype dt, unsigned bits, const ch
 	case RS_DT_ETHERTYPE:
 	case RS_DT_BOOL:
 		if (parse_uint(text, &n) == 0 ||
-		    (dt == RS_DT_INTEGER && bits == 32 && parse_tchandle(text, &n) == 0)) {
+		    (dt == RS_DT_INTEGER && bits == 32 && parse_tchandle(text, &n) == 0) ||
+		    (dt == RS_DT_INTEGER && bits == 64 && parse_datetime(text, &n) == 0)) {
 			char *keep = v->str;
 
 			rs_value_from_num(v, dt, bits, n);
@@ -499,6 +526,7 @@ void rs_stmt_free(struct rs_stmt *s)
 	case RS_ST_FWD:
 		rs_term_free(&s->u.dup.addr);
 		free(s->u.dup.dev);
+		rs_term_free(&s->u.dup.devx);
 		break;
 	case RS_ST_OBJREF:
 		free(s->u.objref.type);
@@ -852,6 +880,10 @@ static void fmt_value(struct sb *b, const struct rs_value *v, const struct rs_ex
 	const struct sym *syms = syms_for(ctx, &flags);
 	const char *name;
 
+	if (v->str && ctx && ctx->kind == RS_EX_META && ctx->key == RS_META_TIME) {
+		sb_printf(b, "\"%s\"", v->str);   /* a date as nft wrote it, not nanoseconds */
+		return;
+	}
 	switch (v->dtype) {
 	case RS_DT_IPV4:
 	case RS_DT_IPV6:
@@ -1066,8 +1098,20 @@ static void fmt_expr(struct sb *b, const struct rs_expr *x)
 			  x->field ? x->field : "");
 		break;
 	case RS_EX_TCPOPT:
-		sb_printf(b, "tcp option %s%s%s", x->name ? x->name : "?", x->field ? " " : "",
-			  x->field ? x->field : "");
+		if ((x->flags & RS_TCPOPT_RAW) && x->field)   /* nft: tcp option @254,16,16 */
+			sb_printf(b, "tcp option @%s,%u,%u", x->name ? x->name : "?", x->offset,
+				  x->len);
+		else
+			sb_printf(b, "tcp option %s%s%s", x->name ? x->name : "?",
+				  x->field ? " " : "", x->field ? x->field : "");
+		break;
+	case RS_EX_XFRM:
+		sb_printf(b, "ipsec %s", x->field ? x->field : "?");
+		if (x->off)
+			sb_printf(b, " spnum %llu", (unsigned long long)x->off);
+		if (x->family == RS_FAM_IP || x->family == RS_FAM_IP6)
+			sb_printf(b, " %s", rs_family_name(x->family));
+		sb_printf(b, " %s", x->name ? x->name : "?");
 		break;
 	case RS_EX_IPOPT:
 		sb_printf(b, "ip option %s%s%s", x->name ? x->name : "?", x->field ? " " : "",
@@ -1087,7 +1131,8 @@ static void fmt_expr(struct sb *b, const struct rs_expr *x)
 		sb_printf(b, "osf %s", x->name ? x->name : "?");
 		break;
 	case RS_EX_RT:
-		sb_printf(b, "rt %s", x->name ? x->name : "?");
+		sb_printf(b, "rt %s%s", x->family == RS_FAM_IP ? "ip " : x->family == RS_FAM_IP6 ?
+			  "ip6 " : "", x->name ? x->name : "?");
 		break;
 	case RS_EX_NUMGEN:
 		sb_printf(b, "numgen %s mod %llu", x->name ? x->name : "?", (unsigned long long)x->mod);
@@ -1291,6 +1336,11 @@ static void fmt_stmt(struct sb *b, const struct rs_stmt *s)
 			  (unsigned long long)s->u.ct_count.count);
 		break;
 	case RS_ST_MANGLE:
+		if (s->u.mangle.value.kind == RS_TERM_NONE) {
+			sb_printf(b, "reset ");
+			fmt_expr(b, s->u.mangle.key);
+			break;
+		}
 		fmt_expr(b, s->u.mangle.key);
 		sb_printf(b, " set ");
 		fmt_term(b, &s->u.mangle.value, s->u.mangle.key);
@@ -1327,11 +1377,13 @@ static void fmt_stmt(struct sb *b, const struct rs_stmt *s)
 		sb_printf(b, " to ");
 		if (s->u.dup.addr.kind != RS_TERM_NONE) {
 			fmt_term(b, &s->u.dup.addr, NULL);
-			if (s->u.dup.dev)
+			if (s->u.dup.dev || s->u.dup.devx.kind != RS_TERM_NONE)
 				sb_printf(b, " device ");
 		}
 		if (s->u.dup.dev)
 			sb_printf(b, "\"%s\"", s->u.dup.dev);
+		else if (s->u.dup.devx.kind != RS_TERM_NONE)
+			fmt_term(b, &s->u.dup.devx, NULL);
 		break;
 	case RS_ST_OBJREF:
 		if (s->u.objref.type && !strncmp(s->u.objref.type, "ct ", 3))

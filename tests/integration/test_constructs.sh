@@ -63,6 +63,72 @@ out=$("$XNFT" trace "$FX/defaults.nft" $w 7104 2>&1)
 check_match "meta hour: a range over the whole day holds now, said so" 'defaults.nft:14: meta hour taken as now' "$out"
 check_match "meta hour: ... and the rule accepts" 'accept .*defaults.nft:14' "$out"
 
+# values a plain received packet fixes (nft_xfrm, nft_exthdr, nft_rt), said on the rule
+out=$("$XNFT" trace "$FX/values.nft" $w 7700 2>&1)
+check_match "ipsec in: != on a packet with no secpath does not match (the rule ends)" \
+	'ipsec in reqid != 1: ipsec in has no value: no secpath' "$out"
+check_match "ipsec in: the plain packet is stated on the rule" \
+	'values.nft:11: ipsec in: the packet came through no IPsec tunnel' "$out"
+out=$("$XNFT" trace "$FX/values.nft" iifname eth0 ip saddr 198.18.0.2 tcp dport 7701 2>&1)
+check_match "tcp option by number: a read of a missing option ends the rule" \
+	'tcp option @254,16,16 != 0: the packet has no tcp option 254' "$out"
+check_match "tcp option by number: missing holds for a SYN without options" \
+	'values.nft:16 +\[match\]' "$out"
+out=$("$XNFT" trace "$FX/values.nft" $w 7702 2>&1)
+check_match "reset tcp option: a UDP packet ends the rule" 'values.nft:17 +\[ -- \]' "$out"
+check_match "reset tcp option: ... for want of a tcp header" \
+	'reset tcp option 254: no tcp header to reset an option in' "$out"
+out=$("$XNFT" trace "$FX/values.nft" iifname eth0 ip saddr 198.18.0.2 tcp dport 7702 2>&1)
+check_match "reset tcp option: a TCP packet goes on through the rule" 'values.nft:17 +\[match\]' "$out"
+out=$("$XNFT" trace "$FX/values.nft" $w 7703 2>&1)
+check_match "rt ip nexthop: a packet for this host has its destination as next hop" \
+	'values.nft:19 +\[match\]' "$out"
+check_fails "rt ip nexthop: exact on input (no assumption)" grep -q 'values.nft:19: ' <<<"$out"
+out=$("$XNFT" trace "$FX/values.nft" iifname eth0 ip6 saddr 2001:2::2 ip6 daddr 2001:2::1 udp dport 7703 2>&1)
+check_match "rt ip nexthop: an IPv6 packet ends the rule" 'values.nft:20 +\[ -- \]' "$out"
+check_match "rt ip6 nexthop: the IPv6 destination" 'values.nft:21 +\[match\]' "$out"
+out=$("$XNFT" trace "$FX/values.nft" $w 7705 2>&1)
+check_match "meta cpu: not knowable, stated on the rule" 'values.nft:24: meta cpu 0: taken as not matching' "$out"
+printf 'table inet t {\n chain input {\n  type filter hook input priority 0; policy drop;\n  udp dport 7705 meta cpu 0 accept\n  udp dport 7706 ipsec in reqid 1 accept\n }\n}\n' >"$J/cpu.nft"
+out=$("$XNFT" exposure "$J/cpu.nft" 2>&1)
+check_match "meta cpu: exposure takes both outcomes, said so" 'some only if meta cpu 0 \(' "$out"
+check_match "ipsec in: exposure takes both outcomes (an IPsec packet may match), said so" \
+	'some only if ipsec in reqid 1 \(' "$out"
+out=$("$XNFT" trace "$FX/fwd_map.nft" iifname eth0 ip saddr 198.18.0.2 ip daddr 198.18.0.1 udp dport 7720 2>&1)
+check_match "fwd to ... map: a key not in the map ends the rule (the packet reaches input)" \
+	'accept .*fwd_map.nft:13' "$out"
+out=$("$XNFT" trace "$FX/fwd_map.nft" iifname eth0 ip saddr 198.18.0.2 ip daddr 10.0.0.1 udp dport 7720 2>&1)
+check_match "fwd to ... map: a key in the map forwards the packet" 'accept at ingress.*fwd_map.nft:7' "$out"
+
+# meta day/hour/time: the packet arrives now; written for the time the test runs
+today=$(date -u +%A)
+h=$((10#$(date +%H)))
+lo=$((h > 0 ? h - 1 : 0)); hi=$((h < 23 ? h + 1 : 23))
+if ((h < 12)); then away='"20:00"-"21:00"'; else away='"02:00"-"03:00"'; fi
+cat >"$J/time.nft" <<EOF
+table inet t {
+	chain input {
+		type filter hook input priority 0; policy drop;
+		udp dport 7710 meta day "$today" counter
+		udp dport 7710 meta day != "$today" counter
+		udp dport 7710 meta hour "$(printf %02d $lo):00"-"$(printf %02d $hi):59:59" counter
+		udp dport 7710 meta hour $away counter
+		udp dport 7710 meta time > "2099-01-01" counter
+		udp dport 7710 meta time < "2099-01-01 00:00" counter
+		udp dport 7710 meta time > "2001-01-01 00:00:00" accept
+	}
+}
+EOF
+out=$("$XNFT" trace "$J/time.nft" $w 7710 2>&1)
+check_match "meta day: today matches, said so" "time.nft:4: meta day taken as today, $today" "$out"
+check_match "meta day: != today does not match" 'time.nft:5 +\[ -- \]' "$out"
+check_match "meta hour: a range around now matches" 'time.nft:6 +\[match\]' "$out"
+check_match "meta hour: a range away from now does not" 'time.nft:7 +\[ -- \]' "$out"
+check_match "meta time: a date to come is after now" 'time.nft:8 +\[ -- \]' "$out"
+check_match "meta time: now is before a date to come" 'time.nft:9 +\[match\]' "$out"
+check_match "meta time: ... and after a past one: accepted, said so" 'accept .*time.nft:10' "$out"
+check_match "meta time: the assumption is on the rule" 'time.nft:8: meta time taken as now' "$out"
+
 # named quotas: `quota q { over N }` is not inverted
 out=$(verdict_of "$FX/quota.nft" $w 7400)
 check_match "named quota over: a fresh 'over' quota does not match (accepted by the next rule)" 'accept .*quota.nft:9' "$out"
@@ -159,8 +225,10 @@ pk6() { # like pk, IPv6
 		"$1" "$2" "$3" "$4" "$6" "$5" "$2" "$3" "$4" "$4" "$5"
 }
 
-kernel_batch() { # NAME FIXTURE PACKETS
-	if load_fresh "$FX/$2"; then
+kernel_batch() { # NAME FIXTURE PACKETS (FIXTURE: in fixtures_constructs, or a path)
+	local f=$2
+	[[ $f == /* ]] || f=$FX/$f
+	if load_fresh "$f"; then
 		batch "$1" "$3" --local-addr "$HOST_V4" --local-addr 192.0.2.10
 	else
 		not_ok "$1: $2 loads in the kernel"
@@ -210,6 +278,21 @@ kernel_batch "named quotas" quota.nft "$T/quota.pk"
 pk inet "$INET_V4" "$HOST_V4" udp 7500 $((tag++)) >>"$T/ether.pk"
 pk6 inet "$INET_V6" "$HOST_V6" udp 7500 $((tag++)) >>"$T/ether.pk"
 kernel_batch "ether type behind meta iiftype ether" ether.nft "$T/ether.pk"
+
+: >"$T/values.pk"
+for port in 7700 7702 7703 7704; do   # 7705 (meta cpu): not knowable, part 1 only
+	pk inet "$INET_V4" "$HOST_V4" udp "$port" $((tag++)) >>"$T/values.pk"
+done
+for port in 7701 7702; do
+	pk inet "$INET_V4" "$HOST_V4" tcp "$port" $((tag++)) >>"$T/values.pk"
+done
+pk6 inet "$INET_V6" "$HOST_V6" udp 7703 $((tag++)) >>"$T/values.pk"
+kernel_batch "values a plain packet fixes (ipsec, tcp option, rt, sdif)" values.nft "$T/values.pk"
+
+: >"$T/time.pk"
+pk inet "$INET_V4" "$HOST_V4" udp 7710 $((tag++)) >>"$T/time.pk"
+pk6 inet "$INET_V6" "$HOST_V6" udp 7710 $((tag++)) >>"$T/time.pk"
+kernel_batch "meta day, hour and time: the packet arrives now" "$J/time.nft" "$T/time.pk"
 
 diag "constructs: $TOTAL_AGREE of $TOTAL_PACKETS packets agree with the kernel, rule by rule"
 diag "constructs: decisions compared $TOTAL_DECISIONS, agree $TOTAL_DEC_AGREE, differ with a stated assumption $TOTAL_DEC_ASSUMED, differ silently $TOTAL_DEC_SILENT"
