@@ -2,6 +2,7 @@
 #include "core/fdio.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -89,4 +90,27 @@ int fd_read_all(int fd, size_t max, char **out, size_t *len)
 	}
 	free(buf);
 	return -1;
+}
+
+int fd_stderr_mute(void)
+{
+	int saved = dup(STDERR_FILENO), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	if (saved >= 0 && null >= 0)
+		dup2(null, STDERR_FILENO);
+	if (null >= 0)
+		close(null);
+	if (null < 0 && saved >= 0) {
+		close(saved);
+		return -1;
+	}
+	return saved;
+}
+
+void fd_stderr_restore(int saved)
+{
+	if (saved < 0)
+		return;
+	dup2(saved, STDERR_FILENO);
+	close(saved);
 }

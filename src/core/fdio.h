@@ -23,4 +23,13 @@ size_t fd_read_full(int fd, void *buf, size_t len);
  */
 int fd_read_all(int fd, size_t max, char **out, size_t *len);
 
+/*
+ * Shut this process's stderr (onto /dev/null) for a library call that
+ * prints there what the caller handles itself (libnftables' "stmt ops chain
+ * have no json callback" for every anonymous chain). Returns what
+ * fd_stderr_restore() takes back; -1 when nothing was shut.
+ */
+int fd_stderr_mute(void);
+void fd_stderr_restore(int saved);
+
 #endif

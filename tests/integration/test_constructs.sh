@@ -289,6 +289,16 @@ done
 pk6 inet "$INET_V6" "$HOST_V6" udp 7703 $((tag++)) >>"$T/values.pk"
 kernel_batch "values a plain packet fixes (ipsec, tcp option, rt, sdif)" values.nft "$T/values.pk"
 
+: >"$T/bound.pk"
+for src in "$INET_V4" "$INET2_V4"; do
+	for port in 7800 7801 7802; do
+		pk inet "$src" "$HOST_V4" udp "$port" $((tag++)) >>"$T/bound.pk"
+	done
+done
+pk6 inet "$INET_V6" "$HOST_V6" udp 7802 $((tag++)) >>"$T/bound.pk"
+pk6 inet "$INET2_V6" "$HOST_V6" udp 7802 $((tag++)) >>"$T/bound.pk"
+kernel_batch "chain bindings under --live, by the kernel's names" bound.nft "$T/bound.pk"
+
 : >"$T/time.pk"
 pk inet "$INET_V4" "$HOST_V4" udp 7710 $((tag++)) >>"$T/time.pk"
 pk6 inet "$INET_V6" "$HOST_V6" udp 7710 $((tag++)) >>"$T/time.pk"
