@@ -355,6 +355,9 @@ static int meta_default(struct tctx *tc, enum rs_meta_key k, struct ev *v)
 	}
 	case RS_META_DAY: case RS_META_TIME:
 		return meta_now(tc, k, v);
+	case RS_META_CPU:
+		snprintf(tc->why, sizeof(tc->why), "the cpu is not known (packet word: meta cpu N)");
+		return EV_FREE;
 	case RS_META_SDIF: case RS_META_SDIFNAME:
 		/* no VRF (l3mdev) on the path: index 0 and the empty name */
 		if (k == RS_META_SDIF)
@@ -400,6 +403,11 @@ static int meta_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 	case RS_META_MARK: ev_from_num(v, 32, p->mark); return EV_OK;
 	case RS_META_LENGTH: ev_from_num(v, 32, p->length); return EV_OK;
 	case RS_META_PKTTYPE: ev_from_num(v, 8, pkttype_of(p)); return EV_OK;
+	case RS_META_CPU:
+		if (!(p->known & PF_BIT(PF_CPU)))
+			return meta_default(tc, RS_META_CPU, v);
+		ev_from_num(v, 32, p->cpu);
+		return EV_OK;
 	case RS_META_IIFTYPE: return meta_iftype(tc, iif, v);
 	case RS_META_OIFTYPE: return meta_iftype(tc, oif, v);
 	default: return meta_default(tc, (enum rs_meta_key)x->key, v);

@@ -124,7 +124,7 @@ const char *match_ct_state_name(unsigned bit)
 
 enum vtype {
 	VT_NONE, VT_IFACE, VT_IFNAME, VT_NFPROTO, VT_PROTO, VT_MARK, VT_IPV4, VT_IPV6,
-	VT_U8, VT_U16, VT_FRAGOFF, VT_PORT, VT_TCPFLAGS, VT_CTSTATE,
+	VT_U8, VT_U16, VT_U32, VT_FRAGOFF, VT_PORT, VT_TCPFLAGS, VT_CTSTATE,
 	VT_ICMP_TYPE, VT_ICMP_CODE, VT_ICMP6_TYPE, VT_ICMP6_CODE,
 };
 
@@ -169,6 +169,9 @@ static const struct field_info fields[MF__COUNT] = {
 	[MF_ICMPV6_CODE] = { "icmpv6 code", VT_ICMP6_CODE, MATCH_NFPROTO_IPV6, MATCH_PROTO_ICMPV6,
 			     true },
 	[MF_FRAGMENT] = { "fragment", VT_NONE, 0, -1, false },
+	[MF_ESP_SPI] = { "esp spi", VT_U32, 0, 50, true },
+	[MF_AH_SPI] = { "ah spi", VT_U32, 0, 51, true },
+	[MF_CPU] = { "meta cpu", VT_U32, 0, -1, false },
 };
 
 /* How each field is written: first word, second word (NULL for one word). */
@@ -195,6 +198,8 @@ static const struct {
 	{ "ct", "state", MF_CT_STATE },
 	{ "icmp", "type", MF_ICMP_TYPE }, { "icmp", "code", MF_ICMP_CODE },
 	{ "icmpv6", "type", MF_ICMPV6_TYPE }, { "icmpv6", "code", MF_ICMPV6_CODE },
+	{ "esp", "spi", MF_ESP_SPI }, { "ah", "spi", MF_AH_SPI },
+	{ "meta", "cpu", MF_CPU }, { "cpu", NULL, MF_CPU },
 };
 
 #define NSELECTORS (sizeof(selectors) / sizeof(selectors[0]))
@@ -217,6 +222,7 @@ static const char *vt_expected(enum vtype vt)
 	case VT_IPV6: return "an IPv6 address, prefix or range";
 	case VT_U8: return "a number 0..255";
 	case VT_U16: return "a number 0..65535";
+	case VT_U32: return "a number 0..4294967295";
 	case VT_FRAGOFF: return "a frag-off number 0..65535";
 	case VT_PORT: return "a port number or range";
 	case VT_TCPFLAGS: return "tcp flags (fin, syn, rst, psh, ack, urg, ecn, cwr) or a number";
@@ -235,7 +241,7 @@ static const char *vt_expected(enum vtype vt)
 static uint32_t vt_max(enum vtype vt)
 {
 	switch (vt) {
-	case VT_MARK: return 0xffffffffu;
+	case VT_MARK: case VT_U32: return 0xffffffffu;
 	case VT_U16: case VT_FRAGOFF: case VT_PORT: return 65535;
 	case VT_CTSTATE: return 0xffu;
 	default: return 255;
@@ -274,8 +280,8 @@ static bool vt_maskable(enum vtype vt)
 static bool vt_ordered(enum vtype vt)
 {
 	switch (vt) {
-	case VT_PROTO: case VT_MARK: case VT_U8: case VT_U16: case VT_FRAGOFF: case VT_PORT:
-	case VT_ICMP_TYPE: case VT_ICMP_CODE: case VT_ICMP6_TYPE: case VT_ICMP6_CODE:
+	case VT_PROTO: case VT_MARK: case VT_U8: case VT_U16: case VT_U32: case VT_FRAGOFF:
+	case VT_PORT: case VT_ICMP_TYPE: case VT_ICMP_CODE: case VT_ICMP6_TYPE: case VT_ICMP6_CODE:
 		return true;
 	default:
 		return false;

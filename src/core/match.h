@@ -18,6 +18,7 @@
  *             | 'ip6' ('saddr'|'daddr'|'nexthdr'|'hoplimit')
  *             | ('tcp'|'udp'|'th') ('sport'|'dport') | 'tcp' 'flags'
  *             | 'ct' 'state' | ('icmp'|'icmpv6') ('type'|'code')
+ *             | ('esp'|'ah') 'spi' | 'meta' 'cpu' | 'cpu'
  *   op       := '==' | '!=' | '<' | '<=' | '>' | '>='
  *             | '&' bits ['==' | '!=']          (tcp flags, ct state, meta mark, ip frag-off)
  *   value    := one | one (',' one)+            (comma lists: tcp flags, ct state only)
@@ -77,6 +78,7 @@ enum match_field {
 	MF_TCP_FLAGS, MF_CT_STATE,
 	MF_ICMP_TYPE, MF_ICMP_CODE, MF_ICMPV6_TYPE, MF_ICMPV6_CODE,
 	MF_FRAGMENT,
+	MF_ESP_SPI, MF_AH_SPI, MF_CPU,
 	MF__COUNT
 };
 

@@ -39,6 +39,7 @@ static const enum packet_field field_of[MF__COUNT] = {
 	[MF_ICMP_TYPE] = PF_ICMP_TYPE, [MF_ICMP_CODE] = PF_ICMP_CODE,
 	[MF_ICMPV6_TYPE] = PF_ICMP_TYPE, [MF_ICMPV6_CODE] = PF_ICMP_CODE,
 	[MF_FRAGMENT] = PF_FRAGMENT,
+	[MF_ESP_SPI] = PF_SPI, [MF_AH_SPI] = PF_SPI, [MF_CPU] = PF_CPU,
 };
 
 /* ---- small facts --------------------------------------------------------- */
@@ -284,6 +285,8 @@ static uint32_t num_of(const struct packet *p, enum packet_field f)
 	case PF_CT_STATE: return p->ct_state;
 	case PF_ICMP_TYPE: return p->icmp_type;
 	case PF_ICMP_CODE: return p->icmp_code;
+	case PF_SPI: return p->spi;
+	case PF_CPU: return p->cpu;
 	default: return 0;
 	}
 }
@@ -303,6 +306,8 @@ static void set_num(struct packet *p, enum packet_field f, uint32_t n)
 	case PF_CT_STATE: p->ct_state = (uint8_t)n; break;
 	case PF_ICMP_TYPE: p->icmp_type = (uint8_t)n; break;
 	case PF_ICMP_CODE: p->icmp_code = (uint8_t)n; break;
+	case PF_SPI: p->spi = n; break;
+	case PF_CPU: p->cpu = n; break;
 	default: break;
 	}
 }
@@ -445,6 +450,8 @@ static unsigned l4_header_len(const struct packet *p)
 	switch (p->l4proto) {
 	case MATCH_PROTO_TCP: return 20;
 	case MATCH_PROTO_UDP: case MATCH_PROTO_ICMP: case MATCH_PROTO_ICMPV6: case 136: return 8;
+	case 50: return 8;    /* esp: spi, sequence */
+	case 51: return 12;   /* ah: next header, length, reserved, spi, sequence (no ICV) */
 	default: return 0;
 	}
 }
@@ -453,13 +460,16 @@ static unsigned l4_header_len(const struct packet *p)
 static int check_transport(struct builder *b)
 {
 	static const enum packet_field fs[] = { PF_SPORT, PF_DPORT, PF_TCP_FLAGS,
-						PF_ICMP_TYPE, PF_ICMP_CODE };
+						PF_ICMP_TYPE, PF_ICMP_CODE, PF_SPI };
 	struct packet *p = b->p;
 
 	for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
 		enum packet_field f = fs[i];
 		bool ok = f == PF_TCP_FLAGS ? is_tcp(p) :
-			  (f == PF_SPORT || f == PF_DPORT) ? has_ports(p) : is_icmp(p);
+			  (f == PF_SPORT || f == PF_DPORT) ? has_ports(p) :
+			  f == PF_SPI ? !non_first_fragment(p) && (p->l4proto == 50 ||
+								   p->l4proto == 51) :
+			  is_icmp(p);
 		const struct match_cond *c = b->by[f];
 		char a[256], l4[32];
 		const char *name;
@@ -546,6 +556,10 @@ static int complete(struct builder *b)
 		p->length = (uint16_t)((is_v6(p) ? 40 : 20) + l4_header_len(p));
 	if (!(known & PF_BIT(PF_MARK)))
 		p->mark = 0;
+	if (!(known & PF_BIT(PF_SPI)))
+		p->spi = 0;
+	if (!(known & PF_BIT(PF_CPU)))
+		p->cpu = 0;
 	default_addresses(p, known);
 	return 0;
 }
@@ -674,6 +688,8 @@ static const char *words_of(const struct packet *p, enum packet_field f, bool fu
 	case PF_CT_STATE: return "ct state";
 	case PF_ICMP_TYPE: return icmp_v6(p) ? "icmpv6 type" : "icmp type";
 	case PF_ICMP_CODE: return icmp_v6(p) ? "icmpv6 code" : "icmp code";
+	case PF_SPI: return p->l4proto == 51 ? "ah spi" : "esp spi";
+	case PF_CPU: return "meta cpu";
 	default: return "?";
 	}
 }
@@ -740,7 +756,8 @@ static void add_field(struct outbuf *o, const struct packet *p, enum packet_fiel
 static const enum packet_field word_order[] = {
 	PF_IIF, PF_IIFNAME, PF_OIF, PF_OIFNAME, PF_NFPROTO, PF_L4PROTO, PF_MARK,
 	PF_SADDR, PF_DADDR, PF_TTL, PF_LENGTH, PF_FRAG_OFF, PF_FRAGMENT,
-	PF_SPORT, PF_DPORT, PF_TCP_FLAGS, PF_ICMP_TYPE, PF_ICMP_CODE, PF_CT_STATE,
+	PF_SPORT, PF_DPORT, PF_TCP_FLAGS, PF_ICMP_TYPE, PF_ICMP_CODE, PF_SPI, PF_CT_STATE,
+	PF_CPU,
 };
 
 #define NWORDS (sizeof(word_order) / sizeof(word_order[0]))
@@ -756,7 +773,7 @@ static void implied_by_words(const struct packet *p, bool *nf, bool *l4)
 
 	*nf = (p->given & v4_or_v6) != 0;
 	*l4 = ports || (p->given & (PF_BIT(PF_TCP_FLAGS) | PF_BIT(PF_ICMP_TYPE) |
-				    PF_BIT(PF_ICMP_CODE)));
+				    PF_BIT(PF_ICMP_CODE) | PF_BIT(PF_SPI)));
 }
 
 void packet_format(const struct packet *p, char *buf, size_t size)
@@ -793,6 +810,7 @@ static bool relevant(const struct packet *p, enum packet_field f)
 	case PF_SPORT: case PF_DPORT: return has_ports(p);
 	case PF_TCP_FLAGS: return is_tcp(p);
 	case PF_ICMP_TYPE: case PF_ICMP_CODE: return is_icmp(p);
+	case PF_SPI: case PF_CPU: return given(p, f);   /* no default to show */
 	default: return true;
 	}
 }
@@ -937,7 +955,7 @@ bool packet_equal(const struct packet *a, const struct packet *b)
 	       a->ttl == b->ttl && a->length == b->length && a->frag_off == b->frag_off &&
 	       a->sport == b->sport && a->dport == b->dport && a->tcp_flags == b->tcp_flags &&
 	       a->ct_state == b->ct_state && a->icmp_type == b->icmp_type &&
-	       a->icmp_code == b->icmp_code;
+	       a->icmp_code == b->icmp_code && a->spi == b->spi && a->cpu == b->cpu;
 }
 
 /* Defines may name other defines; this many rounds is more than any policy nests. */

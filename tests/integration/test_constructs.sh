@@ -100,6 +100,22 @@ check_match "fwd to ... map: a key not in the map ends the rule (the packet reac
 out=$("$XNFT" trace "$FX/fwd_map.nft" iifname eth0 ip saddr 198.18.0.2 ip daddr 10.0.0.1 udp dport 7720 2>&1)
 check_match "fwd to ... map: a key in the map forwards the packet" 'accept at ingress.*fwd_map.nft:7' "$out"
 
+# esp/ah spi and meta cpu from the packet words
+out=$("$XNFT" trace "$FX/ipsec_hdr.nft" iifname eth0 ip saddr 198.18.0.2 esp spi 9 2>&1)
+check_match "esp spi: a value from the words matches exactly" 'ipsec_hdr.nft:10 +\[match\]' "$out"
+check_match "esp spi: ... and != 5 holds" 'ipsec_hdr.nft:9 +\[match\]' "$out"
+check_fails "esp spi: nothing assumed when the word gives it" grep -q 'esp spi taken as' <<<"$out"
+out=$("$XNFT" trace "$FX/ipsec_hdr.nft" iifname eth0 ip saddr 198.18.0.2 meta l4proto esp 2>&1)
+check_match "esp spi: without the word, taken as 0 and said so" 'ipsec_hdr.nft:8: esp spi taken as 0' "$out"
+out=$("$XNFT" trace "$FX/ipsec_hdr.nft" iifname eth0 ip saddr 198.18.0.2 udp dport 7900 meta cpu 1 2>&1)
+check_match "meta cpu: the word gives it" 'accept .*ipsec_hdr.nft:15' "$out"
+out=$("$XNFT" trace "$FX/ipsec_hdr.nft" iifname eth0 ip saddr 198.18.0.2 udp dport 7900 2>&1)
+check_match "meta cpu: without the word, not matching, said so with the word to write" \
+	'ipsec_hdr.nft:15: meta cpu 1: taken as not matching \(the cpu is not known \(packet word: meta cpu N\)\)' "$out"
+out=$("$XNFT" trace "$FX/ipsec_hdr.nft" esp spi 5 tcp dport 22 2>&1); rc=$?
+check_eq "esp spi: with a tcp port is refused (exit 1)" 1 "$rc"
+check_match "esp spi: ... saying why" "contradicts 'esp spi'" "$out"
+
 # meta day/hour/time: the packet arrives now; written for the time the test runs
 today=$(date -u +%A)
 h=$((10#$(date +%H)))
@@ -288,6 +304,23 @@ for port in 7701 7702; do
 done
 pk6 inet "$INET_V6" "$HOST_V6" udp 7703 $((tag++)) >>"$T/values.pk"
 kernel_batch "values a plain packet fixes (ipsec, tcp option, rt, sdif)" values.nft "$T/values.pk"
+
+pkspi() { # SRC DST PROTO SPI TAG: an esp or ah packet line of the batch
+	local ip=ip ttl="ip ttl"
+	[[ $1 == *:* ]] && ip=ip6 ttl="ip6 hoplimit"
+	printf 'inet\tsrc=%s dst=%s proto=%s ttl=64 tag=%d spi=%d\tiifname eth0 %s saddr %s %s daddr %s %s 64 %s spi %d ct state new\n' \
+		"$1" "$2" "$3" "$5" "$4" "$ip" "$1" "$ip" "$2" "$ttl" "$3" "$4"
+}
+: >"$T/spi.pk"
+for spi in 5 9; do
+	pkspi "$INET_V4" "$HOST_V4" esp "$spi" $((tag++)) >>"$T/spi.pk"
+	pkspi "$INET_V6" "$HOST_V6" esp "$spi" $((tag++)) >>"$T/spi.pk"
+done
+for spi in 7 8; do
+	pkspi "$INET_V4" "$HOST_V4" ah "$spi" $((tag++)) >>"$T/spi.pk"
+	pkspi "$INET_V6" "$HOST_V6" ah "$spi" $((tag++)) >>"$T/spi.pk"
+done
+kernel_batch "esp and ah spi from the packet words" ipsec_hdr.nft "$T/spi.pk"
 
 : >"$T/bound.pk"
 for src in "$INET_V4" "$INET2_V4"; do
