@@ -291,20 +291,37 @@ static unsigned pkttype_of(const struct packet *p)
 }
 
 /*
- * meta day and time: the packet arrives now. nft_meta: the day of the week
- * from the kernel's clock (0 = Sunday; 1970-01-01 was a Thursday, the kernel
- * time zone taken as UTC, as it is unless something set it), the time in
- * nanoseconds since the epoch (nft writes dates in local time and converts).
+ * When the packet arrives: the word `meta time` when given (*given true),
+ * else now. -1 when the clock cannot be read.
  */
-static int meta_now(struct tctx *tc, enum rs_meta_key k, struct ev *v)
+static int arrival(const struct tctx *tc, struct timespec *ts, bool *given)
+{
+	*given = tc->p.known & PF_BIT(PF_TIME);
+	if (*given) {
+		ts->tv_sec = (time_t)tc->p.time;
+		ts->tv_nsec = 0;
+		return 0;
+	}
+	return clock_gettime(CLOCK_REALTIME, ts);
+}
+
+/*
+ * meta day, time and hour at the packet's arrival (nft_meta): the day of the
+ * week from the kernel's clock (0 = Sunday; 1970-01-01 was a Thursday; the
+ * kernel's time zone taken as UTC, as it is unless something set it); the
+ * time in nanoseconds since the epoch (nft writes dates in local time and
+ * converts); the hour as nft lists it, local "HH:MM[:SS]", compared as text.
+ */
+static int meta_when(struct tctx *tc, enum rs_meta_key k, struct ev *v)
 {
 	static const char *const days[] = { "Sunday", "Monday", "Tuesday", "Wednesday",
 					    "Thursday", "Friday", "Saturday" };
 	struct timespec ts;
 	char when[64];
 	struct tm tm;
+	bool given;
 
-	if (clock_gettime(CLOCK_REALTIME, &ts) || !localtime_r(&ts.tv_sec, &tm)) {
+	if (arrival(tc, &ts, &given) || !localtime_r(&ts.tv_sec, &tm)) {
 		snprintf(tc->why, sizeof(tc->why), "the time is unknown");
 		return EV_FREE;
 	}
@@ -312,12 +329,20 @@ static int meta_now(struct tctx *tc, enum rs_meta_key k, struct ev *v)
 		unsigned d = (unsigned)((4 + ts.tv_sec / 86400) % 7);
 
 		ev_from_num(v, 8, d);
-		tc_assume(tc, "meta day taken as today, %s (UTC)", days[d]);
+		tc_assume(tc, "meta day taken as %s, %s (the kernel counts days in UTC)",
+			  given ? "that of the packet's meta time" : "today", days[d]);
 		return EV_OK;
 	}
-	ev_from_num(v, 64, (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec);
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-	tc_assume(tc, "meta time taken as now, %s local time", when);
+	if (k == RS_META_HOUR) {
+		strftime(when, sizeof(when), tm.tm_sec ? "%H:%M:%S" : "%H:%M", &tm);
+		ev_from_name(v, when);
+	} else {
+		ev_from_num(v, 64, (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	}
+	if (!given)   /* the word gives it exactly */
+		tc_assume(tc, "meta %s taken as now, %s local time (the word meta time gives "
+			  "another)", k == RS_META_HOUR ? "hour" : "time", when);
 	return EV_OK;
 }
 
@@ -335,26 +360,8 @@ static int meta_default(struct tctx *tc, enum rs_meta_key k, struct ev *v)
 		tc_assume(tc, "meta %s taken as 0 (the packet words cannot give it)",
 			  rs_meta_name(k));
 		return EV_OK;
-	case RS_META_HOUR: {
-		/* the packet arrives now; nft writes hours as local "HH:MM[:SS]", compared as text */
-		time_t now = time(NULL);
-		struct tm tm;
-		char hm[16];
-
-		if (!localtime_r(&now, &tm)) {
-			snprintf(tc->why, sizeof(tc->why), "the local time is unknown");
-			return EV_FREE;
-		}
-		if (tm.tm_sec)
-			strftime(hm, sizeof(hm), "%H:%M:%S", &tm);
-		else
-			strftime(hm, sizeof(hm), "%H:%M", &tm);
-		ev_from_name(v, hm);
-		tc_assume(tc, "meta hour taken as now, %s local time", hm);
-		return EV_OK;
-	}
-	case RS_META_DAY: case RS_META_TIME:
-		return meta_now(tc, k, v);
+	case RS_META_DAY: case RS_META_TIME: case RS_META_HOUR:
+		return meta_when(tc, k, v);
 	case RS_META_CPU:
 		snprintf(tc->why, sizeof(tc->why), "the cpu is not known (packet word: meta cpu N)");
 		return EV_FREE;

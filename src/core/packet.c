@@ -39,7 +39,7 @@ static const enum packet_field field_of[MF__COUNT] = {
 	[MF_ICMP_TYPE] = PF_ICMP_TYPE, [MF_ICMP_CODE] = PF_ICMP_CODE,
 	[MF_ICMPV6_TYPE] = PF_ICMP_TYPE, [MF_ICMPV6_CODE] = PF_ICMP_CODE,
 	[MF_FRAGMENT] = PF_FRAGMENT,
-	[MF_ESP_SPI] = PF_SPI, [MF_AH_SPI] = PF_SPI, [MF_CPU] = PF_CPU,
+	[MF_ESP_SPI] = PF_SPI, [MF_AH_SPI] = PF_SPI, [MF_CPU] = PF_CPU, [MF_TIME] = PF_TIME,
 };
 
 /* ---- small facts --------------------------------------------------------- */
@@ -287,6 +287,7 @@ static uint32_t num_of(const struct packet *p, enum packet_field f)
 	case PF_ICMP_CODE: return p->icmp_code;
 	case PF_SPI: return p->spi;
 	case PF_CPU: return p->cpu;
+	case PF_TIME: return p->time;
 	default: return 0;
 	}
 }
@@ -308,6 +309,7 @@ static void set_num(struct packet *p, enum packet_field f, uint32_t n)
 	case PF_ICMP_CODE: p->icmp_code = (uint8_t)n; break;
 	case PF_SPI: p->spi = n; break;
 	case PF_CPU: p->cpu = n; break;
+	case PF_TIME: p->time = n; break;
 	default: break;
 	}
 }
@@ -560,6 +562,8 @@ static int complete(struct builder *b)
 		p->spi = 0;
 	if (!(known & PF_BIT(PF_CPU)))
 		p->cpu = 0;
+	if (!(known & PF_BIT(PF_TIME)))
+		p->time = 0;
 	default_addresses(p, known);
 	return 0;
 }
@@ -690,6 +694,7 @@ static const char *words_of(const struct packet *p, enum packet_field f, bool fu
 	case PF_ICMP_CODE: return icmp_v6(p) ? "icmpv6 code" : "icmp code";
 	case PF_SPI: return p->l4proto == 51 ? "ah spi" : "esp spi";
 	case PF_CPU: return "meta cpu";
+	case PF_TIME: return "meta time";
 	default: return "?";
 	}
 }
@@ -736,6 +741,9 @@ static void value_of(const struct packet *p, enum packet_field f, char *buf, siz
 			name = match_icmp_code_name(p->icmp_code, icmp_v6(p));
 		break;
 	case PF_FRAGMENT: buf[0] = '\0'; return;
+	case PF_TIME:
+		match_time_format(p->time, buf, size);
+		return;
 	default: break;
 	}
 	if (name)
@@ -757,7 +765,7 @@ static const enum packet_field word_order[] = {
 	PF_IIF, PF_IIFNAME, PF_OIF, PF_OIFNAME, PF_NFPROTO, PF_L4PROTO, PF_MARK,
 	PF_SADDR, PF_DADDR, PF_TTL, PF_LENGTH, PF_FRAG_OFF, PF_FRAGMENT,
 	PF_SPORT, PF_DPORT, PF_TCP_FLAGS, PF_ICMP_TYPE, PF_ICMP_CODE, PF_SPI, PF_CT_STATE,
-	PF_CPU,
+	PF_CPU, PF_TIME,
 };
 
 #define NWORDS (sizeof(word_order) / sizeof(word_order[0]))
@@ -810,7 +818,7 @@ static bool relevant(const struct packet *p, enum packet_field f)
 	case PF_SPORT: case PF_DPORT: return has_ports(p);
 	case PF_TCP_FLAGS: return is_tcp(p);
 	case PF_ICMP_TYPE: case PF_ICMP_CODE: return is_icmp(p);
-	case PF_SPI: case PF_CPU: return given(p, f);   /* no default to show */
+	case PF_SPI: case PF_CPU: case PF_TIME: return given(p, f);   /* no default to show */
 	default: return true;
 	}
 }
@@ -955,7 +963,8 @@ bool packet_equal(const struct packet *a, const struct packet *b)
 	       a->ttl == b->ttl && a->length == b->length && a->frag_off == b->frag_off &&
 	       a->sport == b->sport && a->dport == b->dport && a->tcp_flags == b->tcp_flags &&
 	       a->ct_state == b->ct_state && a->icmp_type == b->icmp_type &&
-	       a->icmp_code == b->icmp_code && a->spi == b->spi && a->cpu == b->cpu;
+	       a->icmp_code == b->icmp_code && a->spi == b->spi && a->cpu == b->cpu &&
+	       a->time == b->time;
 }
 
 /* Defines may name other defines; this many rounds is more than any policy nests. */

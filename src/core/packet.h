@@ -46,6 +46,8 @@
  *  - meta mark 0; not a fragment (frag-off 0).
  *  - esp spi / ah spi (they imply meta l4proto esp / ah) and meta cpu have
  *    no default: not given, the tracer says what it takes them as.
+ *  - meta time (a local date and time, 2026-12-07T10:00): when the packet
+ *    arrives, for meta time, day and hour; not given, now.
  */
 #ifndef XNFT_CORE_PACKET_H
 #define XNFT_CORE_PACKET_H
@@ -67,7 +69,7 @@ enum packet_field {
 	PF_NFPROTO, PF_L4PROTO, PF_MARK,
 	PF_SADDR, PF_DADDR, PF_TTL, PF_LENGTH, PF_FRAG_OFF, PF_FRAGMENT,
 	PF_SPORT, PF_DPORT, PF_TCP_FLAGS, PF_CT_STATE, PF_ICMP_TYPE, PF_ICMP_CODE,
-	PF_SPI, PF_CPU,   /* esp spi / ah spi share PF_SPI, as the ports do */
+	PF_SPI, PF_CPU, PF_TIME,   /* esp spi / ah spi share PF_SPI, as the ports do */
 	PF__COUNT
 };
 
@@ -97,6 +99,7 @@ struct packet {
 	uint8_t icmp_type, icmp_code;  /* icmp or icmpv6 by nfproto; 0 unless icmp */
 	uint32_t spi;                  /* esp or ah spi; 0 (unknown to the tracer) unless given */
 	uint32_t cpu;                  /* meta cpu; only meaningful when given (no default) */
+	uint32_t time;                 /* meta time: seconds since the epoch; 0 = not given (now) */
 };
 
 /* ip frag-off of the word `fragment`. */

@@ -144,6 +144,30 @@ check_match "meta time: a date to come is after now" 'time.nft:8 +\[ -- \]' "$ou
 check_match "meta time: now is before a date to come" 'time.nft:9 +\[match\]' "$out"
 check_match "meta time: ... and after a past one: accepted, said so" 'accept .*time.nft:10' "$out"
 check_match "meta time: the assumption is on the rule" 'time.nft:8: meta time taken as now' "$out"
+# the word meta time (local) says when the packet arrives: 2001-06-04 was a Monday
+cat >"$J/when.nft" <<EOF
+table inet t {
+	chain input {
+		type filter hook input priority 0; policy drop;
+		udp dport 7711 meta day "Monday" counter
+		udp dport 7711 meta hour "11:00"-"13:00" counter
+		udp dport 7711 meta time < "2001-06-05" counter
+		udp dport 7711 meta time > "2001-06-04 12:00:01" accept
+	}
+}
+EOF
+out=$("$XNFT" trace "$J/when.nft" $w 7711 meta time 2001-06-04T12:00 2>&1)
+check_match "meta time word: its day" 'when.nft:4 +\[match\]' "$out"
+check_match "meta time word: its hour" 'when.nft:5 +\[match\]' "$out"
+check_match "meta time word: its time" 'when.nft:6 +\[match\]' "$out"
+check_match "meta time word: not after itself (policy drop)" 'drop at input, by the policy' "$out"
+check_fails "meta time word: hour and time are not assumptions then" grep -q 'taken as now' <<<"$out"
+out=$("$XNFT" trace "$J/when.nft" $w 7711 time '"2001-06-05 14:00:00"' 2>&1)
+check_match "meta time word: a day later, only the last rule holds" 'accept .*when.nft:7' "$out"
+check_match "meta time word: ... on a Tuesday" 'when.nft:4: meta day taken as that of the packet.s meta time, Tuesday' "$out"
+out=$("$XNFT" trace "$J/when.nft" $w 7711 time tomorrow 2>&1); rc=$?
+check_eq "meta time word: not a date is refused (exit 1)" 1 "$rc"
+check_match "meta time word: ... saying what to write" 'expected a local date and time like 2026-12-07T10:00' "$out"
 
 # named quotas: `quota q { over N }` is not inverted
 out=$(verdict_of "$FX/quota.nft" $w 7400)
