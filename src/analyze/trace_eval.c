@@ -233,7 +233,7 @@ static int payload_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 		transport = x->base == 2;
 		off = x->offset;
 		bits = x->len;
-	} else if (x->key == RS_F_ETHER_TYPE && tc->p.iif[0] && hook_has_iif(tc)) {
+	} else if (x->key == RS_F_ETHER_TYPE && hook_has_iif(tc)) {
 		/* an Ethernet frame carrying the packet (ip/ip6/inet: behind meta iiftype ether) */
 		ev_from_num(v, 16, tc->p.nfproto == MATCH_NFPROTO_IPV6 ? 0x86dd : 0x0800);
 		return EV_OK;
@@ -381,15 +381,20 @@ static int meta_default(struct tctx *tc, enum rs_meta_key k, struct ev *v)
 	}
 }
 
-static int meta_iftype(struct tctx *tc, const char *ifname, struct ev *v)
+/*
+ * The type of the interface at this hook (none: the rule ends); "" is an
+ * interface no rule names, which exists: taken as ether, like every one but lo.
+ */
+static int meta_iftype(struct tctx *tc, bool present, const char *ifname, struct ev *v)
 {
-	if (!ifname[0]) {
+	if (!present) {
 		snprintf(tc->why, sizeof(tc->why), "no such interface at this hook");
 		return EV_BREAK;
 	}
 	ev_from_num(v, 16, strcmp(ifname, "lo") ? 1 : 772);
 	if (strcmp(ifname, "lo"))
-		tc_assume(tc, "interface type of %s taken as ether", ifname);
+		tc_assume(tc, "interface type of %s taken as ether",
+			  ifname[0] ? ifname : "any other interface");
 	return EV_OK;
 }
 
@@ -415,8 +420,8 @@ static int meta_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 			return meta_default(tc, RS_META_CPU, v);
 		ev_from_num(v, 32, p->cpu);
 		return EV_OK;
-	case RS_META_IIFTYPE: return meta_iftype(tc, iif, v);
-	case RS_META_OIFTYPE: return meta_iftype(tc, oif, v);
+	case RS_META_IIFTYPE: return meta_iftype(tc, hook_has_iif(tc), iif, v);
+	case RS_META_OIFTYPE: return meta_iftype(tc, hook_has_oif(tc->hook), oif, v);
 	default: return meta_default(tc, (enum rs_meta_key)x->key, v);
 	}
 }

@@ -68,27 +68,35 @@ out=$("$XNFT" trace "$FX/values.nft" $w 7700 2>&1)
 check_match "ipsec in: != on a packet with no secpath does not match (the rule ends)" \
 	'ipsec in reqid != 1: ipsec in has no value: no secpath' "$out"
 check_match "ipsec in: the plain packet is stated on the rule" \
-	'values.nft:11: ipsec in: the packet came through no IPsec tunnel' "$out"
+	'values.nft:17: ipsec in: the packet came through no IPsec tunnel' "$out"
 out=$("$XNFT" trace "$FX/values.nft" iifname eth0 ip saddr 198.18.0.2 tcp dport 7701 2>&1)
 check_match "tcp option by number: a read of a missing option ends the rule" \
 	'tcp option @254,16,16 != 0: the packet has no tcp option 254' "$out"
 check_match "tcp option by number: missing holds for a SYN without options" \
-	'values.nft:16 +\[match\]' "$out"
+	'values.nft:22 +\[match\]' "$out"
 out=$("$XNFT" trace "$FX/values.nft" $w 7702 2>&1)
-check_match "reset tcp option: a UDP packet ends the rule" 'values.nft:17 +\[ -- \]' "$out"
+check_match "reset tcp option: a UDP packet ends the rule" 'values.nft:23 +\[ -- \]' "$out"
 check_match "reset tcp option: ... for want of a tcp header" \
 	'reset tcp option 254: no tcp header to reset an option in' "$out"
 out=$("$XNFT" trace "$FX/values.nft" iifname eth0 ip saddr 198.18.0.2 tcp dport 7702 2>&1)
-check_match "reset tcp option: a TCP packet goes on through the rule" 'values.nft:17 +\[match\]' "$out"
+check_match "reset tcp option: a TCP packet goes on through the rule" 'values.nft:23 +\[match\]' "$out"
 out=$("$XNFT" trace "$FX/values.nft" $w 7703 2>&1)
 check_match "rt ip nexthop: a packet for this host has its destination as next hop" \
-	'values.nft:19 +\[match\]' "$out"
-check_fails "rt ip nexthop: exact on input (no assumption)" grep -q 'values.nft:19: ' <<<"$out"
+	'values.nft:25 +\[match\]' "$out"
+check_fails "rt ip nexthop: exact on input (no assumption)" grep -q 'values.nft:25: ' <<<"$out"
 out=$("$XNFT" trace "$FX/values.nft" iifname eth0 ip6 saddr 2001:2::2 ip6 daddr 2001:2::1 udp dport 7703 2>&1)
-check_match "rt ip nexthop: an IPv6 packet ends the rule" 'values.nft:20 +\[ -- \]' "$out"
-check_match "rt ip6 nexthop: the IPv6 destination" 'values.nft:21 +\[match\]' "$out"
+check_match "rt ip nexthop: an IPv6 packet ends the rule" 'values.nft:26 +\[ -- \]' "$out"
+check_match "rt ip6 nexthop: the IPv6 destination" 'values.nft:27 +\[match\]' "$out"
+check_match "rt before routing: the prerouting rule ends (no route yet)" \
+	'values.nft:12 +\[ -- \]' "$out"
+printf 'table inet t {\n chain pre {\n  type filter hook prerouting priority 0; policy accept;\n  udp dport 7730 rt classid != 5 drop\n }\n chain input {\n  type filter hook input priority 0; policy drop;\n  udp dport 7730 accept\n }\n}\n' >"$J/rtpre.nft"
+out=$("$XNFT" exposure "$J/rtpre.nft" 2>&1)
+check_match "rt before routing: exposure knows the drop never happens" 'udp dport 7730$' "$out"
+out=$("$XNFT" exposure "$FX/deps.nft" 2>&1)
+check_match "tcp option missing: exposure holds it for UDP exactly (no tcp header, no option)" \
+	'IPv4: udp dport 7201$' "$out"
 out=$("$XNFT" trace "$FX/values.nft" $w 7705 2>&1)
-check_match "meta cpu: not knowable, stated on the rule" 'values.nft:24: meta cpu 0: taken as not matching' "$out"
+check_match "meta cpu: not knowable, stated on the rule" 'values.nft:30: meta cpu 0: taken as not matching' "$out"
 printf 'table inet t {\n chain input {\n  type filter hook input priority 0; policy drop;\n  udp dport 7705 meta cpu 0 accept\n  udp dport 7706 ipsec in reqid 1 accept\n }\n}\n' >"$J/cpu.nft"
 out=$("$XNFT" exposure "$J/cpu.nft" 2>&1)
 check_match "meta cpu: exposure takes both outcomes, said so" 'some only if meta cpu 0 \(' "$out"
