@@ -128,6 +128,38 @@ bool cx_objref_inverted(const struct rs_rule *rule, const struct rs_stmt *s)
 	return inv;
 }
 
+static const char *meta_depends(int key)
+{
+	switch (key) {
+	case RS_META_CPU: return "depends on the cpu";
+	case RS_META_TIME: case RS_META_DAY: case RS_META_HOUR: return "depends on the time";
+	case RS_META_SDIF: case RS_META_SDIFNAME: return "depends on a VRF";
+	case RS_META_SECPATH: case RS_META_IPSEC: return "depends on IPsec";
+	case RS_META_RANDOM: return "random";
+	default: return NULL;
+	}
+}
+
+const char *cx_expr_depends(const struct rs_expr *x)
+{
+	if (!x)
+		return NULL;
+	switch (x->kind) {
+	case RS_EX_META: return meta_depends(x->key);
+	case RS_EX_XFRM: return "depends on IPsec";
+	case RS_EX_RT: return "depends on the route";
+	case RS_EX_TCPOPT: return "depends on the tcp options";
+	case RS_EX_PAYLOAD: {
+		const struct rs_field_info *fi = rs_field_info((enum rs_field)x->key);
+
+		return fi && (fi->proto == RS_PROTO_ESP || fi->proto == RS_PROTO_AH) ?
+		       "depends on the IPsec header" : NULL;
+	}
+	case RS_EX_BINOP: return x->nsub ? cx_expr_depends(x->sub[0]) : NULL;
+	default: return NULL;
+	}
+}
+
 bool cx_stmt_needs_tcp(const struct rs_stmt *s)
 {
 	return s->kind == RS_ST_MANGLE && s->u.mangle.value.kind == RS_TERM_NONE &&

@@ -78,6 +78,14 @@ size_t cx_breaking_parts(const struct rs_expr *x, const struct rs_expr **out, si
 bool cx_stmt_may_stop(const struct rs_stmt *s);
 
 /*
+ * What a match on x depends on when no header of the packet carries it and
+ * nothing in the ruleset decides it ("depends on the cpu", "depends on the
+ * time", IPsec, a VRF, the route): the engine takes both outcomes and says
+ * this on the condition. NULL when xnft does not model x ("not modelled").
+ */
+const char *cx_expr_depends(const struct rs_expr *x);
+
+/*
  * Whether statement s ends its rule on a packet that is not TCP: `reset tcp
  * option` (nft_exthdr_tcp_strip_eval finds no tcp header: NFT_BREAK; nft
  * 1.0.6 puts no `meta l4proto tcp` in front of it).

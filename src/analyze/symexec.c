@@ -1380,7 +1380,7 @@ static BDD tcpopt_match(struct ctx *c, const struct rs_rule *rule, const struct 
 			    (m->op == RS_OP_EQ || m->op == RS_OP_NE) &&
 			    (r->v.num == 0) == (m->op == RS_OP_EQ);
 	BDD tcp = hs_eq(c->hs, HS_L4PROTO, 6);
-	BDD v = unknown_match(c, rule, s, "the tcp options are not known");
+	BDD v = unknown_match(c, rule, s, cx_expr_depends(m->left));
 	BDD p = AND(tcp, v);
 
 	if (absent_holds) {
@@ -1414,8 +1414,11 @@ static BDD match_bdd(struct ctx *c, const struct rs_rule *rule, const struct rs_
 		in.mask = value_u128(&x->arg->v);
 	}
 	p = pred(c, &in, 0);
-	if (p == (BDD)-1)
-		return unknown_match(c, rule, s, "not modelled");
+	if (p == (BDD)-1) {
+		const char *dep = cx_expr_depends(m->left);
+
+		return unknown_match(c, rule, s, dep ? dep : "not modelled");
+	}
 	if (c->hs->bdd_error)
 		return p;
 	remember_atom(c, m, p);
