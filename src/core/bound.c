@@ -215,6 +215,18 @@ static bool of_anonymous(json_t *anon, json_t *it)
  * Swap each bound chain's text in host's rules for the jump of the copy's
  * rule at the same place; 1 when some was swapped.
  */
+/* Whether a rule's statements hold a bound chain's text. */
+static bool has_bound_text(const json_t *expr)
+{
+	for (size_t j = 0; j < json_array_size(expr); j++) {
+		const char *s = json_string_value(json_array_get(expr, j));
+
+		if (s && bound_kind(s))
+			return true;
+	}
+	return false;
+}
+
 static int swap_texts(json_t *host, json_t *copy)
 {
 	json_t *counts = json_object();
@@ -231,6 +243,8 @@ static int swap_texts(json_t *host, json_t *copy)
 		chain_key(r, "chain", key, sizeof(key));
 		n = (size_t)json_integer_value(json_object_get(counts, key));
 		json_object_set_new(counts, key, json_integer((json_int_t)n + 1));
+		if (!has_bound_text(expr))
+			continue;   /* only these look for their twin: the copy is walked per rule */
 		twin = nth_rule(copy, key, n);
 		texpr = json_object_get(twin, "expr");
 		if (json_array_size(texpr) != json_array_size(expr))
