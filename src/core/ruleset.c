@@ -778,6 +778,10 @@ static const struct sym ctdir_syms[] = { { 0, "original" }, { 1, "reply" }, { 0,
 static const struct sym pkttype_syms[] = {
 	{ 0, "host" }, { 1, "broadcast" }, { 2, "multicast" }, { 3, "other" }, { 0, NULL },
 };
+static const struct sym day_syms[] = {   /* meta day: 0 is Sunday, as the kernel counts */
+	{ 0, "Sunday" }, { 1, "Monday" }, { 2, "Tuesday" }, { 3, "Wednesday" },
+	{ 4, "Thursday" }, { 5, "Friday" }, { 6, "Saturday" }, { 0, NULL },
+};
 static const struct sym ethertype_syms[] = {
 	{ 0x0800, "ip" }, { 0x86dd, "ip6" }, { 0x0806, "arp" }, { 0x8100, "8021q" },
 	{ 0x88a8, "8021ad" }, { 0, NULL },
@@ -815,6 +819,7 @@ static const struct sym *syms_for(const struct rs_expr *x, bool *flags)
 		case RS_META_NFPROTO: return nfproto_syms;
 		case RS_META_PKTTYPE: return pkttype_syms;
 		case RS_META_PROTOCOL: return ethertype_syms;
+		case RS_META_DAY: return day_syms;
 		}
 		return NULL;
 	case RS_EX_CT:

@@ -891,6 +891,19 @@ static void test_issue24_constructs(void **state)
 	assert_int_equal(it[5].u.match.right.v.dtype, RS_DT_INTEGER);
 	assert_true(it[5].u.match.right.v.num > 1893000000ULL * 1000000000ULL);
 	assert_true(it[5].u.match.right.v.num < 1894000000ULL * 1000000000ULL);
+	/* meta day prints its day, as nft writes it */
+	{
+		struct rs_expr day = { .kind = RS_EX_META, .key = RS_META_DAY };
+		struct rs_stmt st = { .kind = RS_ST_MATCH };
+
+		st.u.match.op = RS_OP_EQ;
+		st.u.match.left = &day;
+		st.u.match.right.kind = RS_TERM_VALUE;
+		rs_value_from_num(&st.u.match.right.v, RS_DT_INTEGER, 8, 1);
+		text = rs_stmt_format(&st);
+		assert_string_equal(text, "meta day Monday");
+		free(text);
+	}
 	/* fwd to ... map: the lookup is read (it can miss) and carries ip's dependency */
 	r = &c->rules[1];
 	it = &r->items[r->nitems - 1];
