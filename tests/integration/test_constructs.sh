@@ -69,6 +69,12 @@ check_match "ipsec in: != on a packet with no secpath does not match (the rule e
 	'ipsec in reqid != 1: ipsec in has no value: no secpath' "$out"
 check_match "ipsec in: the plain packet is stated on the rule" \
 	'values.nft:17: ipsec in: the packet came through no IPsec tunnel' "$out"
+printf 'table inet t {\n chain output {\n  type filter hook output priority 0; policy accept;\n  udp dport 7706 ipsec out reqid != 1 drop\n }\n}\n' >"$J/ipsec_out.nft"
+out=$("$XNFT" trace "$J/ipsec_out.nft" oifname eth0 udp dport 7706 2>&1)
+check_match "ipsec out: a route with no transform ends the rule (the drop does not run)" \
+	'accept at output, by the policy' "$out"
+check_match "ipsec out: ... said so on the rule" \
+	'ipsec_out.nft:4: ipsec out: the packet is routed with no IPsec transform' "$out"
 out=$("$XNFT" trace "$FX/values.nft" iifname eth0 ip saddr 198.18.0.2 tcp dport 7701 2>&1)
 check_match "tcp option by number: a read of a missing option ends the rule" \
 	'tcp option @254,16,16 != 0: the packet has no tcp option 254' "$out"
