@@ -80,9 +80,10 @@ size_t cx_stmt_reads(const struct rs_stmt *s, const struct rs_expr **out, size_t
 		return push_term(&s->u.nat.port, out, n, max);
 	case RS_ST_OBJREF:
 		return push_term(&s->u.objref.name, out, n, max);
-	case RS_ST_DUP:
-	case RS_ST_FWD:
-		return push_term(&s->u.dup.addr, out, n, max);
+	case RS_ST_DUP: case RS_ST_FWD:
+		/* nft_fwd/nft_dup read the address and device from registers a lookup fills */
+		n = push_term(&s->u.dup.addr, out, n, max);
+		return push_term(&s->u.dup.devx, out, n, max);
 	default:
 		return 0;
 	}
@@ -131,6 +132,44 @@ bool cx_objref_inverted(const struct rs_rule *rule, const struct rs_stmt *s)
 	return inv;
 }
 
+static const char *meta_depends(int key)
+{
+	switch (key) {
+	case RS_META_CPU: return "depends on the cpu";
+	case RS_META_TIME: case RS_META_DAY: case RS_META_HOUR: return "depends on the time";
+	case RS_META_SDIF: case RS_META_SDIFNAME: return "depends on a VRF";
+	case RS_META_SECPATH: case RS_META_IPSEC: return "depends on IPsec";
+	case RS_META_RANDOM: return "random";
+	default: return NULL;
+	}
+}
+
+const char *cx_expr_depends(const struct rs_expr *x)
+{
+	if (!x)
+		return NULL;
+	switch (x->kind) {
+	case RS_EX_META: return meta_depends(x->key);
+	case RS_EX_XFRM: return "depends on IPsec";
+	case RS_EX_RT: return "depends on the route";
+	case RS_EX_TCPOPT: return "depends on the tcp options";
+	case RS_EX_PAYLOAD: {
+		const struct rs_field_info *fi = rs_field_info((enum rs_field)x->key);
+
+		return fi && (fi->proto == RS_PROTO_ESP || fi->proto == RS_PROTO_AH) ?
+		       "depends on the IPsec header" : NULL;
+	}
+	case RS_EX_BINOP: return x->nsub ? cx_expr_depends(x->sub[0]) : NULL;
+	default: return NULL;
+	}
+}
+
+bool cx_stmt_needs_tcp(const struct rs_stmt *s)
+{
+	return s->kind == RS_ST_MANGLE && s->u.mangle.value.kind == RS_TERM_NONE &&
+	       s->u.mangle.key && s->u.mangle.key->kind == RS_EX_TCPOPT;
+}
+
 static bool stateful_list(const struct rs_stmt *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -158,6 +197,8 @@ bool cx_stmt_may_stop(const struct rs_stmt *s)
 		return stateful_list(s->u.meter.stmts, s->u.meter.nstmts);
 	case RS_ST_SYNPROXY:
 		return true;
+	case RS_ST_MANGLE:
+		return cx_stmt_needs_tcp(s);
 	default:
 		return cx_stmt_desc(s)->may_stop;
 	}

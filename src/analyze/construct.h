@@ -13,7 +13,8 @@
  *   - a ct key other than `state` on a packet with no conntrack entry
  *     (invalid, untracked, or before conntrack ran): nft_ct_get_eval.
  * A statement that reads such an expression for its value (a mangle's
- * value, a NAT target, an object's name) therefore ends the rule on a miss
+ * value, a NAT target, an object's name, the device or address of fwd and
+ * dup) therefore ends the rule on a miss
  * exactly like a failed match does.
  */
 #ifndef XNFT_ANALYZE_CONSTRUCT_H
@@ -75,6 +76,21 @@ size_t cx_breaking_parts(const struct rs_expr *x, const struct rs_expr **out, si
  * a value that does not load (cx_stmt_reads).
  */
 bool cx_stmt_may_stop(const struct rs_stmt *s);
+
+/*
+ * What a match on x depends on when no header of the packet carries it and
+ * nothing in the ruleset decides it ("depends on the cpu", "depends on the
+ * time", IPsec, a VRF, the route): the engine takes both outcomes and says
+ * this on the condition. NULL when xnft does not model x ("not modelled").
+ */
+const char *cx_expr_depends(const struct rs_expr *x);
+
+/*
+ * Whether statement s ends its rule on a packet that is not TCP: `reset tcp
+ * option` (nft_exthdr_tcp_strip_eval finds no tcp header: NFT_BREAK; nft
+ * 1.0.6 puts no `meta l4proto tcp` in front of it).
+ */
+bool cx_stmt_needs_tcp(const struct rs_stmt *s);
 
 /*
  * A named quota or limit object that matches when over (`quota q { over

@@ -1301,6 +1301,12 @@ static BDD pred(struct ctx *c, const struct pred_in *in, int depth)
 			p = bddfalse;
 			break;
 		}
+		/* nor has rt before the routing decision (nft_rt): no route yet */
+		if (in->left && in->left->kind == RS_EX_RT &&
+		    (c->hook == RS_HOOK_PREROUTING || c->hook == RS_HOOK_INGRESS)) {
+			p = bddfalse;
+			break;
+		}
 		unknown = true;
 		break;
 	}
@@ -1360,6 +1366,34 @@ static void remember_atom(struct ctx *c, const struct rs_match *m, BDD p)
 	free(r);
 }
 
+/*
+ * A tcp option match (nft_exthdr): a packet with no tcp header has no
+ * option, so `missing` holds and `exists` or a field read does not (the
+ * read ends the rule); what a TCP packet carries is unknown to the packet
+ * space: either, said so.
+ */
+static BDD tcpopt_match(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s)
+{
+	const struct rs_match *m = &s->u.match;
+	const struct rs_term *r = &m->right;
+	bool absent_holds = !m->left->field && r->kind == RS_TERM_VALUE &&
+			    (m->op == RS_OP_EQ || m->op == RS_OP_NE) &&
+			    (r->v.num == 0) == (m->op == RS_OP_EQ);
+	BDD tcp = hs_eq(c->hs, HS_L4PROTO, 6);
+	BDD v = unknown_match(c, rule, s, cx_expr_depends(m->left));
+	BDD p = AND(tcp, v);
+
+	if (absent_holds) {
+		BDD other = NOT(tcp);
+
+		or_into(&p, other);
+		unref(other);
+	}
+	unref(v);
+	unref(tcp);
+	return p;
+}
+
 static BDD match_bdd(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s)
 {
 	const struct rs_match *m = &s->u.match;
@@ -1368,6 +1402,8 @@ static BDD match_bdd(struct ctx *c, const struct rs_rule *rule, const struct rs_
 	const struct rs_set *set = setref_of(&m->right);
 	BDD p;
 
+	if (m->left && m->left->kind == RS_EX_TCPOPT)
+		return tcpopt_match(c, rule, s);
 	if (m->left && m->left->kind == RS_EX_BINOP) {
 		const struct rs_expr *x = m->left;
 
@@ -1378,8 +1414,11 @@ static BDD match_bdd(struct ctx *c, const struct rs_rule *rule, const struct rs_
 		in.mask = value_u128(&x->arg->v);
 	}
 	p = pred(c, &in, 0);
-	if (p == (BDD)-1)
-		return unknown_match(c, rule, s, "not modelled");
+	if (p == (BDD)-1) {
+		const char *dep = cx_expr_depends(m->left);
+
+		return unknown_match(c, rule, s, dep ? dep : "not modelled");
+	}
 	if (c->hs->bdd_error)
 		return p;
 	remember_atom(c, m, p);
@@ -1820,7 +1859,13 @@ static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct
 		case RS_ST_VMAP:
 		case RS_ST_REJECT:
 		case RS_ST_QUEUE:
+			term = s;
+			break;
 		case RS_ST_FWD:
+			/* a device map that misses ends the rule: the packet goes on */
+			x = reads_load(c, rule, s);
+			and_into(&cond, x);
+			unref(x);
 			term = s;
 			break;
 		case RS_ST_NAT:
@@ -1839,6 +1884,11 @@ static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct
 			x = reads_load(c, rule, s);
 			and_into(&cond, x);
 			unref(x);
+			if (cx_stmt_needs_tcp(s)) {
+				x = hs_eq(c->hs, HS_L4PROTO, 6);
+				and_into(&cond, x);
+				unref(x);
+			}
 			x = AND(*cur, cond);
 			side_effect(c, s, x);
 			unref(x);

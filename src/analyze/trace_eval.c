@@ -233,8 +233,7 @@ static int payload_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 		transport = x->base == 2;
 		off = x->offset;
 		bits = x->len;
-	} else if (x->key == RS_F_ETHER_TYPE &&
-		   (tc->bridge_layer || (tc->p.iif[0] && hook_has_iif(tc)))) {
+	} else if (x->key == RS_F_ETHER_TYPE && (tc->bridge_layer || hook_has_iif(tc))) {
 		/* an Ethernet frame carrying the packet (ip/ip6/inet: behind meta iiftype ether) */
 		ev_from_num(v, 16, packet_is_arp(&tc->p) ? 0x0806 :
 			    tc->p.nfproto == MATCH_NFPROTO_IPV6 ? 0x86dd : 0x0800);
@@ -300,6 +299,62 @@ static unsigned pkttype_of(const struct packet *p)
 	return (d[0] & 0xf0) == 0xe0 ? 2 : 0;
 }
 
+/*
+ * When the packet arrives: the word `meta time` when given (*given true),
+ * else now. -1 when the clock cannot be read.
+ */
+static int arrival(const struct tctx *tc, struct timespec *ts, bool *given)
+{
+	*given = tc->p.known & PF_BIT(PF_TIME);
+	if (*given) {
+		ts->tv_sec = (time_t)tc->p.time;
+		ts->tv_nsec = 0;
+		return 0;
+	}
+	return clock_gettime(CLOCK_REALTIME, ts);
+}
+
+/*
+ * meta day, time and hour at the packet's arrival (nft_meta): the day of the
+ * week from the kernel's clock (0 = Sunday; 1970-01-01 was a Thursday; the
+ * kernel's time zone taken as UTC, as it is unless something set it); the
+ * time in nanoseconds since the epoch (nft writes dates in local time and
+ * converts); the hour as nft lists it, local "HH:MM[:SS]", compared as text.
+ */
+static int meta_when(struct tctx *tc, enum rs_meta_key k, struct ev *v)
+{
+	static const char *const days[] = { "Sunday", "Monday", "Tuesday", "Wednesday",
+					    "Thursday", "Friday", "Saturday" };
+	struct timespec ts;
+	char when[64];
+	struct tm tm;
+	bool given;
+
+	if (arrival(tc, &ts, &given) || !localtime_r(&ts.tv_sec, &tm)) {
+		snprintf(tc->why, sizeof(tc->why), "the time is unknown");
+		return EV_FREE;
+	}
+	if (k == RS_META_DAY) {
+		unsigned d = (unsigned)((4 + ts.tv_sec / 86400) % 7);
+
+		ev_from_num(v, 8, d);
+		tc_assume(tc, "meta day taken as %s, %s (the kernel counts days in UTC)",
+			  given ? "that of the packet's meta time" : "today", days[d]);
+		return EV_OK;
+	}
+	if (k == RS_META_HOUR) {
+		strftime(when, sizeof(when), tm.tm_sec ? "%H:%M:%S" : "%H:%M", &tm);
+		ev_from_name(v, when);
+	} else {
+		ev_from_num(v, 64, (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	}
+	if (!given)   /* the word gives it exactly */
+		tc_assume(tc, "meta %s taken as now, %s local time (the word meta time gives "
+			  "another)", k == RS_META_HOUR ? "hour" : "time", when);
+	return EV_OK;
+}
+
 /* Keys with a fixed default: "meta nftrace taken as 0". */
 static int meta_default(struct tctx *tc, enum rs_meta_key k, struct ev *v)
 {
@@ -314,24 +369,11 @@ static int meta_default(struct tctx *tc, enum rs_meta_key k, struct ev *v)
 		tc_assume(tc, "meta %s taken as 0 (the packet words cannot give it)",
 			  rs_meta_name(k));
 		return EV_OK;
-	case RS_META_HOUR: {
-		/* the packet arrives now; nft writes hours as local "HH:MM[:SS]", compared as text */
-		time_t now = time(NULL);
-		struct tm tm;
-		char hm[16];
-
-		if (!localtime_r(&now, &tm)) {
-			snprintf(tc->why, sizeof(tc->why), "the local time is unknown");
-			return EV_FREE;
-		}
-		if (tm.tm_sec)
-			strftime(hm, sizeof(hm), "%H:%M:%S", &tm);
-		else
-			strftime(hm, sizeof(hm), "%H:%M", &tm);
-		ev_from_name(v, hm);
-		tc_assume(tc, "meta hour taken as now, %s local time", hm);
-		return EV_OK;
-	}
+	case RS_META_DAY: case RS_META_TIME: case RS_META_HOUR:
+		return meta_when(tc, k, v);
+	case RS_META_CPU:
+		snprintf(tc->why, sizeof(tc->why), "the cpu is not known (packet word: meta cpu N)");
+		return EV_FREE;
 	case RS_META_SDIF: case RS_META_SDIFNAME:
 		/* no VRF (l3mdev) on the path: index 0 and the empty name */
 		if (k == RS_META_SDIF)
@@ -348,15 +390,20 @@ static int meta_default(struct tctx *tc, enum rs_meta_key k, struct ev *v)
 	}
 }
 
-static int meta_iftype(struct tctx *tc, const char *ifname, struct ev *v)
+/*
+ * The type of the interface at this hook (none: the rule ends); "" is an
+ * interface no rule names, which exists: taken as ether, like every one but lo.
+ */
+static int meta_iftype(struct tctx *tc, bool present, const char *ifname, struct ev *v)
 {
-	if (!ifname[0]) {
+	if (!present) {
 		snprintf(tc->why, sizeof(tc->why), "no such interface at this hook");
 		return EV_BREAK;
 	}
 	ev_from_num(v, 16, strcmp(ifname, "lo") ? 1 : 772);
 	if (strcmp(ifname, "lo"))
-		tc_assume(tc, "interface type of %s taken as ether", ifname);
+		tc_assume(tc, "interface type of %s taken as ether",
+			  ifname[0] ? ifname : "any other interface");
 	return EV_OK;
 }
 
@@ -387,8 +434,13 @@ static int meta_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 	case RS_META_MARK: ev_from_num(v, 32, p->mark); return EV_OK;
 	case RS_META_LENGTH: ev_from_num(v, 32, p->length); return EV_OK;
 	case RS_META_PKTTYPE: ev_from_num(v, 8, pkttype_of(p)); return EV_OK;
-	case RS_META_IIFTYPE: return meta_iftype(tc, iif, v);
-	case RS_META_OIFTYPE: return meta_iftype(tc, oif, v);
+	case RS_META_CPU:
+		if (!(p->known & PF_BIT(PF_CPU)))
+			return meta_default(tc, RS_META_CPU, v);
+		ev_from_num(v, 32, p->cpu);
+		return EV_OK;
+	case RS_META_IIFTYPE: return meta_iftype(tc, hook_has_iif(tc), iif, v);
+	case RS_META_OIFTYPE: return meta_iftype(tc, hook_has_oif(tc->hook), oif, v);
 	default: return meta_default(tc, (enum rs_meta_key)x->key, v);
 	}
 }
@@ -488,7 +540,7 @@ static int ext_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 	bool present = x->kind == RS_EX_EXTHDR && v6 && tc->fragment && x->name &&
 		       !strcmp(x->name, "frag");
 
-	if (x->kind == RS_EX_TCPOPT && tc->p.l4proto == 6)
+	if (x->kind == RS_EX_TCPOPT && tc->p.l4proto == 6 && tc->has_th)
 		tc_assume(tc, "the tcp header carries no options");
 	if (!x->field) {
 		ev_from_num(v, 1, present);
@@ -499,7 +551,13 @@ static int ext_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 			 "header's %s", x->field);
 		return EV_FREE;
 	}
-	snprintf(tc->why, sizeof(tc->why), "the packet has no %s header", x->name ? x->name : "such");
+	/* nft_exthdr: an option or header that is not there loads nothing (NFT_BREAK) */
+	if (x->kind == RS_EX_TCPOPT)
+		snprintf(tc->why, sizeof(tc->why), "the packet has no tcp option %s",
+			 x->name ? x->name : "of that kind");
+	else
+		snprintf(tc->why, sizeof(tc->why), "the packet has no %s header",
+			 x->name ? x->name : "such");
 	return EV_BREAK;
 }
 
@@ -555,6 +613,29 @@ static int fib_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 }
 
 /*
+ * rt ip|ip6 nexthop (rt_nexthop, rt6_nexthop): the route's gateway, or the
+ * destination itself when it has none, as a local route never has; a packet
+ * of the other family ends the rule (NFT_BREAK).
+ */
+static int rt_nexthop(struct tctx *tc, const struct rs_expr *x, struct ev *v)
+{
+	bool v6 = tc->p.nfproto == MATCH_NFPROTO_IPV6;
+	char addr[64];
+
+	if ((x->family == RS_FAM_IP6) != v6) {
+		snprintf(tc->why, sizeof(tc->why), "rt %s nexthop on an %s packet",
+			 v6 ? "ip" : "ip6", v6 ? "IPv6" : "IPv4");
+		return EV_BREAK;
+	}
+	ct_addr(v, &tc->p.daddr, v6);
+	if (tc->r->routed == PACKET_INPUT)
+		return EV_OK;
+	inet_ntop(v6 ? AF_INET6 : AF_INET, tc->p.daddr.addr, addr, sizeof(addr));
+	tc_assume(tc, "rt nexthop taken as %s, the destination (a route with no gateway)", addr);
+	return EV_OK;
+}
+
+/*
  * rt (nft_rt): no route before the routing decision (prerouting, ingress):
  * the rule ends there. After it, a plain route has no realm (classid 0)
  * and no IPsec transform (rt ipsec missing); nexthop and mtu stay unknown.
@@ -573,8 +654,27 @@ static int rt_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 			  classid ? "0: no realm" : "missing: no IPsec transform");
 		return EV_OK;
 	}
+	if (x->name && !strcmp(x->name, "nexthop"))
+		return rt_nexthop(tc, x, v);
 	snprintf(tc->why, sizeof(tc->why), "the route's %s is unknown", x->name ? x->name : "value");
 	return EV_FREE;
+}
+
+/*
+ * ipsec in|out (nft_xfrm): a packet that came through no IPsec tunnel has no
+ * secpath, and a plain route no transform: every key is NFT_BREAK, so the
+ * rule ends whatever the comparison (also with !=).
+ */
+static int xfrm_read(struct tctx *tc, const struct rs_expr *x)
+{
+	bool in = x->field && !strcmp(x->field, "in");
+
+	tc_assume(tc, "ipsec %s: the packet %s (a plain packet; the packet words cannot "
+		  "describe IPsec)", in ? "in" : "out",
+		  in ? "came through no IPsec tunnel" : "is routed with no IPsec transform");
+	snprintf(tc->why, sizeof(tc->why), "ipsec %s has no value: %s", in ? "in" : "out",
+		 in ? "no secpath" : "no IPsec transform on the route");
+	return EV_BREAK;
 }
 
 static int opaque_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
@@ -594,6 +694,8 @@ static int opaque_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 		return EV_FREE;
 	case RS_EX_RT:
 		return rt_read(tc, x, v);
+	case RS_EX_XFRM:
+		return xfrm_read(tc, x);
 	default:
 		snprintf(tc->why, sizeof(tc->why), "an expression xnft does not model: %.160s",
 			 x->json ? x->json : "?");

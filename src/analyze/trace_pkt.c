@@ -22,6 +22,13 @@ static void put16(uint8_t *b, uint8_t *k, size_t at, unsigned v)
 	put8(b, k, at + 1, v & 0xff, 0xff);
 }
 
+/* A 32-bit field, known when the packet words gave it. */
+static void put32(uint8_t *b, uint8_t *k, size_t at, uint32_t v, bool known)
+{
+	for (int i = 0; i < 4; i++)
+		put8(b, k, at + (size_t)i, (v >> (24 - 8 * i)) & 0xff, known ? 0xff : 0);
+}
+
 static void put_addr(uint8_t *b, uint8_t *k, size_t at, const struct prefix *a, size_t n)
 {
 	memcpy(b + at, a->addr, n);
@@ -91,6 +98,14 @@ static void build_transport(struct tctx *tc)
 		break;
 	case 33:   /* dccp */
 		build_ports(tc, 16);
+		break;
+	case 50:   /* esp: spi, then the sequence number (unknown) */
+		tc->thlen = 8;
+		put32(tc->th, tc->thk, 0, p->spi, p->known & PF_BIT(PF_SPI));
+		break;
+	case 51:   /* ah: next header, length, reserved (unknown), spi, sequence (unknown) */
+		tc->thlen = 12;
+		put32(tc->th, tc->thk, 4, p->spi, p->known & PF_BIT(PF_SPI));
 		break;
 	case 1:
 	case 58:   /* icmp, icmpv6: type and code */

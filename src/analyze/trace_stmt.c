@@ -399,6 +399,22 @@ static int run_match(struct tctx *tc, const struct rs_stmt *s, bool *go, char *w
 	return rc == EV_ERR ? -1 : 0;
 }
 
+/*
+ * reset tcp option (construct.h): with no tcp header (another protocol, a
+ * fragment) the rule ends; on a TCP packet the option is stripped if it is
+ * there, and the packet goes on.
+ */
+static void run_reset(struct tctx *tc, const char *text, bool *go, char *why, size_t size)
+{
+	if (tc->p.l4proto != 6 || !tc->has_th) {
+		snprintf(why, size, "no tcp header to reset an option in");
+		*go = false;
+		return;
+	}
+	tc_effect(tc, TRACE_FX_MANGLE, "%s", text);
+	tc_assume(tc, "the tcp header carries no options: '%s' strips nothing", text);
+}
+
 static void run_other(struct tctx *tc, const struct rs_stmt *s, const char *text)
 {
 	switch (s->kind) {
@@ -450,7 +466,12 @@ static int run_kind(struct tctx *tc, const struct rs_stmt *s, bool *go, char *wh
 		return 0;
 	case RS_ST_SET: return run_set(tc, &s->u.set, go) == EV_ERR ? -1 : 0;
 	case RS_ST_METER: return run_meter(tc, &s->u.meter, go) == EV_ERR ? -1 : 0;
-	case RS_ST_MANGLE: return run_mangle(tc, s, text);
+	case RS_ST_MANGLE:
+		if (cx_stmt_needs_tcp(s)) {
+			run_reset(tc, text, go, why, size);
+			return 0;
+		}
+		return run_mangle(tc, s, text);
 	case RS_ST_NAT: run_nat(tc, s, text); return 0;
 	case RS_ST_OBJREF: return run_objref(tc, s, text, go, why, size);
 	case RS_ST_SYNPROXY: run_synproxy(tc, text, go, why, size); return 0;

@@ -253,8 +253,10 @@ void cli_exposure_print(const char *policy, const struct exposure *x)
 		print_lines(&x->dnat);
 	}
 	if (x->nunknown)
-		printf("%zu match%s xnft does not model %s shown as conditions \"(not modelled)\".\n",
-		       x->nunknown, x->nunknown == 1 ? "" : "es", x->nunknown == 1 ? "is" : "are");
+		printf("%zu match%s xnft cannot decide for every packet %s shown as conditions "
+		       "(\"not modelled\", or what %s depend%s on).\n", x->nunknown,
+		       x->nunknown == 1 ? "" : "es", x->nunknown == 1 ? "is" : "are",
+		       x->nunknown == 1 ? "it" : "they", x->nunknown == 1 ? "s" : "");
 	if (x->nnot_analysed)
 		printf("Not analysed (families the engine does not evaluate; xnft trace follows "
 		       "them): %s; their chains may drop or accept more than shown here.\n",

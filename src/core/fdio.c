@@ -122,4 +122,25 @@ fail:
 	unlink(tmp);
 	errno = err;
 	return -1;
+int fd_stderr_mute(void)
+{
+	int saved = dup(STDERR_FILENO), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	if (saved >= 0 && null >= 0)
+		dup2(null, STDERR_FILENO);
+	if (null >= 0)
+		close(null);
+	if (null < 0 && saved >= 0) {
+		close(saved);
+		return -1;
+	}
+	return saved;
+}
+
+void fd_stderr_restore(int saved)
+{
+	if (saved < 0)
+		return;
+	dup2(saved, STDERR_FILENO);
+	close(saved);
 }

@@ -51,6 +51,16 @@ int listing_read_sets(struct listing *l, struct nftctx *ctx, struct xerr *e);
  */
 int listing_read_anonymous(struct listing *l, struct nftctx *ctx, struct xerr *e);
 
+/*
+ * The same for a listing that must not be written (the host's, --live):
+ * copy is the listing of the same ruleset loaded again in a private
+ * namespace, where listing_read_anonymous read its anonymous chains. Each
+ * bound chain's text in l becomes the jump of the copy's rule at the same
+ * place (same chain, same position, same number of statements), and the
+ * copy's anonymous chains are added. A rule with no such twin keeps its text.
+ */
+int listing_take_anonymous(struct listing *l, const struct listing *copy, struct xerr *e);
+
 void listing_free(struct listing *l);
 
 /* Append one set's own JSON listing (taking the string); -1 out of memory. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "core/strbuf.h"
 
@@ -138,7 +139,7 @@ const char *match_ct_state_name(unsigned bit)
 
 enum vtype {
 	VT_NONE, VT_IFACE, VT_IFNAME, VT_NFPROTO, VT_PROTO, VT_MARK, VT_IPV4, VT_IPV6,
-	VT_U8, VT_U16, VT_FRAGOFF, VT_PORT, VT_TCPFLAGS, VT_CTSTATE,
+	VT_U8, VT_U16, VT_U32, VT_TIME, VT_FRAGOFF, VT_PORT, VT_TCPFLAGS, VT_CTSTATE,
 	VT_ICMP_TYPE, VT_ICMP_CODE, VT_ICMP6_TYPE, VT_ICMP6_CODE, VT_ARPOP,
 };
 
@@ -188,6 +189,10 @@ static const struct field_info fields[MF__COUNT] = {
 	[MF_ARP_DADDR_IP] = { "arp daddr ip", VT_IPV4, MATCH_NFPROTO_ARP, -1, false },
 	[MF_IBRNAME] = { "meta ibrname", VT_IFACE, 0, -1, false },
 	[MF_OBRNAME] = { "meta obrname", VT_IFACE, 0, -1, false },
+	[MF_ESP_SPI] = { "esp spi", VT_U32, 0, 50, true },
+	[MF_AH_SPI] = { "ah spi", VT_U32, 0, 51, true },
+	[MF_CPU] = { "meta cpu", VT_U32, 0, -1, false },
+	[MF_TIME] = { "meta time", VT_TIME, 0, -1, false },
 };
 
 /* How each field is written: first word, second word (NULL for one word). */
@@ -218,6 +223,9 @@ static const struct {
 	{ "icmpv6", "type", MF_ICMPV6_TYPE }, { "icmpv6", "code", MF_ICMPV6_CODE },
 	{ "arp", "operation", MF_ARP_OP }, { "arp", "saddr", MF_ARP_SADDR_IP },
 	{ "arp", "daddr", MF_ARP_DADDR_IP },
+	{ "esp", "spi", MF_ESP_SPI }, { "ah", "spi", MF_AH_SPI },
+	{ "meta", "cpu", MF_CPU }, { "cpu", NULL, MF_CPU },
+	{ "meta", "time", MF_TIME }, { "time", NULL, MF_TIME },
 };
 
 #define NSELECTORS (sizeof(selectors) / sizeof(selectors[0]))
@@ -240,6 +248,8 @@ static const char *vt_expected(enum vtype vt)
 	case VT_IPV6: return "an IPv6 address, prefix or range";
 	case VT_U8: return "a number 0..255";
 	case VT_U16: return "a number 0..65535";
+	case VT_U32: return "a number 0..4294967295";
+	case VT_TIME: return "a local date and time like 2026-12-07T10:00";
 	case VT_FRAGOFF: return "a frag-off number 0..65535";
 	case VT_PORT: return "a port number or range";
 	case VT_TCPFLAGS: return "tcp flags (fin, syn, rst, psh, ack, urg, ecn, cwr) or a number";
@@ -259,7 +269,7 @@ static const char *vt_expected(enum vtype vt)
 static uint32_t vt_max(enum vtype vt)
 {
 	switch (vt) {
-	case VT_MARK: return 0xffffffffu;
+	case VT_MARK: case VT_U32: case VT_TIME: return 0xffffffffu;
 	case VT_U16: case VT_FRAGOFF: case VT_PORT: case VT_ARPOP: return 65535;
 	case VT_CTSTATE: return 0xffu;
 	default: return 255;
@@ -299,8 +309,8 @@ static bool vt_maskable(enum vtype vt)
 static bool vt_ordered(enum vtype vt)
 {
 	switch (vt) {
-	case VT_PROTO: case VT_MARK: case VT_U8: case VT_U16: case VT_FRAGOFF: case VT_PORT:
-	case VT_ICMP_TYPE: case VT_ICMP_CODE: case VT_ICMP6_TYPE: case VT_ICMP6_CODE:
+	case VT_PROTO: case VT_MARK: case VT_U8: case VT_U16: case VT_U32: case VT_FRAGOFF:
+	case VT_PORT: case VT_ICMP_TYPE: case VT_ICMP_CODE: case VT_ICMP6_TYPE: case VT_ICMP6_CODE:
 		return true;
 	default:
 		return false;
@@ -939,6 +949,38 @@ static int parse_bits(struct parser *ps, enum vtype vt, const char *after, uint3
 }
 
 /* One value (not a set): $NAME, a name, number, range, address or interface. */
+/*
+ * A time: local date and time, 'T' or a space between them (quote it then),
+ * seconds and time optional. Seconds since the epoch, as one number.
+ */
+static int parse_time_value(struct parser *ps, const struct match_tok *t, const char *after,
+			    struct match_value *v)
+{
+	static const char *const forms[] = { "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
+					     "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d" };
+	char text[64];
+
+	if (t->len >= sizeof(text))
+		return value_error(ps, t, VT_TIME, after, -1);
+	memcpy(text, t->s, t->len);
+	text[t->len] = '\0';
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		struct tm tm = { .tm_isdst = -1 };
+		const char *end = strptime(text, forms[i], &tm);
+		time_t secs;
+
+		if (!end || *end)
+			continue;
+		secs = mktime(&tm);
+		if (secs < 0 || (uint64_t)secs > 0xffffffffu)
+			return value_error(ps, t, VT_TIME, after, -2);
+		v->kind = MV_NUM;
+		v->lo = v->hi = (uint32_t)secs;
+		return 0;
+	}
+	return value_error(ps, t, VT_TIME, after, -1);
+}
+
 static int parse_one(struct parser *ps, enum vtype vt, const char *after,
 		     struct match_value *v)
 {
@@ -957,6 +999,10 @@ static int parse_one(struct parser *ps, enum vtype vt, const char *after,
 		tok_shown(t, shown, sizeof(shown));
 		perr(ps, t->col, "a named set '%s' cannot be an element of another set", shown);
 		return xerr_hint(ps->e, "write '%s %s' on its own", after, shown);
+	}
+	if (vt == VT_TIME) {
+		ps->i++;
+		return parse_time_value(ps, t, after, v);
 	}
 	if (t->kind == MTOK_STRING && vt != VT_IFACE && vt != VT_IFNAME)
 		return value_error(ps, t, vt, after, -1);
@@ -1535,6 +1581,17 @@ static bool plain_word_char(char c)
 	       c == '_' || c == '.' || c == '-';
 }
 
+void match_time_format(uint32_t secs, char *buf, size_t size)
+{
+	time_t t = (time_t)secs;
+	struct tm tm;
+
+	if (!size)
+		return;
+	if (!localtime_r(&t, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm))
+		snprintf(buf, size, "%u", secs);
+}
+
 void match_ifname_format(const char *name, char *buf, size_t size)
 {
 	bool plain = name[0] != '\0' && strcmp(name, "or") && strcmp(name, "-");
@@ -1572,6 +1629,8 @@ static void num_format(enum vtype vt, uint32_t n, char *buf, size_t size)
 
 	if (vt == VT_TCPFLAGS || vt == VT_CTSTATE)
 		bits_format(vt, n, ",", buf, size);
+	else if (vt == VT_TIME)
+		match_time_format(n, buf, size);
 	else if (name)
 		snprintf(buf, size, "%s", name);
 	else if (vt_hex(vt))

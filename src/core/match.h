@@ -20,6 +20,7 @@
  *             | 'ct' 'state' | ('icmp'|'icmpv6') ('type'|'code')
  *             | 'arp' 'operation' | 'arp' ('saddr'|'daddr') 'ip'
  *             | ['meta'] ('ibrname'|'obrname')
+ *             | ('esp'|'ah') 'spi' | 'meta' 'cpu' | 'cpu' | 'meta' 'time' | 'time'
  *   op       := '==' | '!=' | '<' | '<=' | '>' | '>='
  *             | '&' bits ['==' | '!=']          (tcp flags, ct state, meta mark, ip frag-off)
  *   value    := one | one (',' one)+            (comma lists: tcp flags, ct state only)
@@ -28,7 +29,8 @@
  *   one      := NUMBER | NAME | ADDRESS | PREFIX | lo '-' hi | '$NAME' | '"string"'
  *   bits     := bit ('|' bit)* | '(' bit ('|' bit)* ')'
  *
- * Values: decimal or 0x-hex numbers; names as nft spells them (echo-request,
+ * Values: decimal or 0x-hex numbers; a time as a local date and time
+ * (2026-12-07T10:00, "2026-12-07 10:00:30", 2026-12-07); names as nft spells them (echo-request,
  * nd-neighbor-solicit, ipv6-icmp or icmpv6, ssh/http/... for ports);
  * addresses and prefixes (10.0.0.0/8, host bits must be clear); ranges
  * written lo-hi (also "lo - hi"); '<' etc. become ranges. `$NAME` (an nft
@@ -86,6 +88,7 @@ enum match_field {
 	MF_FRAGMENT,
 	MF_ARP_OP, MF_ARP_SADDR_IP, MF_ARP_DADDR_IP,
 	MF_IBRNAME, MF_OBRNAME,
+	MF_ESP_SPI, MF_AH_SPI, MF_CPU, MF_TIME,
 	MF__COUNT
 };
 
@@ -221,5 +224,8 @@ void match_tcp_flags_format(unsigned flags, const char *sep, char *buf, size_t s
 
 /* An interface name as a word: bare when it is a plain name, quoted otherwise. */
 void match_ifname_format(const char *name, char *buf, size_t size);
+
+/* A `meta time` value (seconds since the epoch) as the word writes it: 2026-12-07T10:00:00, local. */
+void match_time_format(uint32_t secs, char *buf, size_t size);
 
 #endif

@@ -43,6 +43,7 @@ static const enum packet_field field_of[MF__COUNT] = {
 	[MF_FRAGMENT] = PF_FRAGMENT,
 	[MF_ARP_OP] = PF_ARP_OP, [MF_ARP_SADDR_IP] = PF_SADDR, [MF_ARP_DADDR_IP] = PF_DADDR,
 	[MF_IBRNAME] = PF_IBRNAME, [MF_OBRNAME] = PF_OBRNAME,
+	[MF_ESP_SPI] = PF_SPI, [MF_AH_SPI] = PF_SPI, [MF_CPU] = PF_CPU, [MF_TIME] = PF_TIME,
 };
 
 #define NEIGHBOUR4 "198.51.100.2"
@@ -302,6 +303,9 @@ static uint32_t num_of(const struct packet *p, enum packet_field f)
 	case PF_ICMP_TYPE: return p->icmp_type;
 	case PF_ICMP_CODE: return p->icmp_code;
 	case PF_ARP_OP: return p->arp_op;
+	case PF_SPI: return p->spi;
+	case PF_CPU: return p->cpu;
+	case PF_TIME: return p->time;
 	default: return 0;
 	}
 }
@@ -322,6 +326,9 @@ static void set_num(struct packet *p, enum packet_field f, uint32_t n)
 	case PF_ICMP_TYPE: p->icmp_type = (uint8_t)n; break;
 	case PF_ICMP_CODE: p->icmp_code = (uint8_t)n; break;
 	case PF_ARP_OP: p->arp_op = (uint16_t)n; break;
+	case PF_SPI: p->spi = n; break;
+	case PF_CPU: p->cpu = n; break;
+	case PF_TIME: p->time = n; break;
 	default: break;
 	}
 }
@@ -474,6 +481,8 @@ static unsigned l4_header_len(const struct packet *p)
 	switch (p->l4proto) {
 	case MATCH_PROTO_TCP: return 20;
 	case MATCH_PROTO_UDP: case MATCH_PROTO_ICMP: case MATCH_PROTO_ICMPV6: case 136: return 8;
+	case 50: return 8;    /* esp: spi, sequence */
+	case 51: return 12;   /* ah: next header, length, reserved, spi, sequence (no ICV) */
 	default: return 0;
 	}
 }
@@ -482,13 +491,16 @@ static unsigned l4_header_len(const struct packet *p)
 static int check_transport(struct builder *b)
 {
 	static const enum packet_field fs[] = { PF_SPORT, PF_DPORT, PF_TCP_FLAGS,
-						PF_ICMP_TYPE, PF_ICMP_CODE };
+						PF_ICMP_TYPE, PF_ICMP_CODE, PF_SPI };
 	struct packet *p = b->p;
 
 	for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
 		enum packet_field f = fs[i];
 		bool ok = f == PF_TCP_FLAGS ? is_tcp(p) :
-			  (f == PF_SPORT || f == PF_DPORT) ? has_ports(p) : is_icmp(p);
+			  (f == PF_SPORT || f == PF_DPORT) ? has_ports(p) :
+			  f == PF_SPI ? !non_first_fragment(p) && (p->l4proto == 50 ||
+								   p->l4proto == 51) :
+			  is_icmp(p);
 		const struct match_cond *c = b->by[f];
 		char a[256], l4[32];
 		const char *name;
@@ -649,6 +661,12 @@ static int complete(struct builder *b)
 		p->length = (uint16_t)((is_v6(p) ? 40 : 20) + l4_header_len(p));
 	if (!(known & PF_BIT(PF_MARK)))
 		p->mark = 0;
+	if (!(known & PF_BIT(PF_SPI)))
+		p->spi = 0;
+	if (!(known & PF_BIT(PF_CPU)))
+		p->cpu = 0;
+	if (!(known & PF_BIT(PF_TIME)))
+		p->time = 0;
 	default_addresses(p, known);
 	return 0;
 }
@@ -759,6 +777,9 @@ static const char *words_of(const struct packet *p, enum packet_field f, bool fu
 	case PF_CT_STATE: return "ct state";
 	case PF_ICMP_TYPE: return icmp_v6(p) ? "icmpv6 type" : "icmp type";
 	case PF_ICMP_CODE: return icmp_v6(p) ? "icmpv6 code" : "icmp code";
+	case PF_SPI: return p->l4proto == 51 ? "ah spi" : "esp spi";
+	case PF_CPU: return "meta cpu";
+	case PF_TIME: return "meta time";
 	default: return "?";
 	}
 }
@@ -809,6 +830,9 @@ static void value_of(const struct packet *p, enum packet_field f, char *buf, siz
 			name = match_icmp_code_name(p->icmp_code, icmp_v6(p));
 		break;
 	case PF_FRAGMENT: buf[0] = '\0'; return;
+	case PF_TIME:
+		match_time_format(p->time, buf, size);
+		return;
 	default: break;
 	}
 	if (name)
@@ -830,7 +854,8 @@ static const enum packet_field word_order[] = {
 	PF_IIF, PF_IIFNAME, PF_OIF, PF_OIFNAME, PF_IBRNAME, PF_OBRNAME, PF_NFPROTO, PF_L4PROTO,
 	PF_MARK, PF_ARP_OP,
 	PF_SADDR, PF_DADDR, PF_TTL, PF_LENGTH, PF_FRAG_OFF, PF_FRAGMENT,
-	PF_SPORT, PF_DPORT, PF_TCP_FLAGS, PF_ICMP_TYPE, PF_ICMP_CODE, PF_CT_STATE,
+	PF_SPORT, PF_DPORT, PF_TCP_FLAGS, PF_ICMP_TYPE, PF_ICMP_CODE, PF_SPI, PF_CT_STATE,
+	PF_CPU, PF_TIME,
 };
 
 #define NWORDS (sizeof(word_order) / sizeof(word_order[0]))
@@ -846,7 +871,7 @@ static void implied_by_words(const struct packet *p, bool *nf, bool *l4)
 
 	*nf = (p->given & v4_or_v6) != 0;
 	*l4 = ports || (p->given & (PF_BIT(PF_TCP_FLAGS) | PF_BIT(PF_ICMP_TYPE) |
-				    PF_BIT(PF_ICMP_CODE)));
+				    PF_BIT(PF_ICMP_CODE) | PF_BIT(PF_SPI)));
 }
 
 void packet_format(const struct packet *p, char *buf, size_t size)
@@ -890,6 +915,7 @@ static bool relevant(const struct packet *p, enum packet_field f)
 	case PF_SPORT: case PF_DPORT: return has_ports(p);
 	case PF_TCP_FLAGS: return is_tcp(p);
 	case PF_ICMP_TYPE: case PF_ICMP_CODE: return is_icmp(p);
+	case PF_SPI: case PF_CPU: case PF_TIME: return given(p, f);   /* no default to show */
 	default: return true;
 	}
 }
@@ -1041,7 +1067,8 @@ bool packet_equal(const struct packet *a, const struct packet *b)
 	       a->ttl == b->ttl && a->length == b->length && a->frag_off == b->frag_off &&
 	       a->sport == b->sport && a->dport == b->dport && a->tcp_flags == b->tcp_flags &&
 	       a->ct_state == b->ct_state && a->icmp_type == b->icmp_type &&
-	       a->icmp_code == b->icmp_code && a->arp_op == b->arp_op;
+	       a->icmp_code == b->icmp_code && a->arp_op == b->arp_op && a->spi == b->spi &&
+	       a->cpu == b->cpu && a->time == b->time;
 }
 
 /* Defines may name other defines; this many rounds is more than any policy nests. */

@@ -59,6 +59,10 @@
  *    those protocols require.
  *  - ip length: the headers alone (20 or 40, plus tcp 20, udp 8, icmp 8).
  *  - meta mark 0; not a fragment (frag-off 0).
+ *  - esp spi / ah spi (they imply meta l4proto esp / ah) and meta cpu have
+ *    no default: not given, the tracer says what it takes them as.
+ *  - meta time (a local date and time, 2026-12-07T10:00): when the packet
+ *    arrives, for meta time, day and hour; not given, now.
  */
 #ifndef XNFT_CORE_PACKET_H
 #define XNFT_CORE_PACKET_H
@@ -81,6 +85,7 @@ enum packet_field {
 	PF_SADDR, PF_DADDR, PF_TTL, PF_LENGTH, PF_FRAG_OFF, PF_FRAGMENT,
 	PF_SPORT, PF_DPORT, PF_TCP_FLAGS, PF_CT_STATE, PF_ICMP_TYPE, PF_ICMP_CODE,
 	PF_ARP_OP, PF_IBRNAME, PF_OBRNAME,
+	PF_SPI, PF_CPU, PF_TIME,   /* esp spi / ah spi share PF_SPI, as the ports do */
 	PF__COUNT
 };
 
@@ -111,6 +116,9 @@ struct packet {
 	uint8_t ct_state;              /* exactly one MATCH_CT_* bit */
 	uint8_t icmp_type, icmp_code;  /* icmp or icmpv6 by nfproto; 0 unless icmp */
 	uint16_t arp_op;               /* ARP: the operation (1 request, 2 reply); else 0 */
+	uint32_t spi;                  /* esp or ah spi; 0 (unknown to the tracer) unless given */
+	uint32_t cpu;                  /* meta cpu; only meaningful when given (no default) */
+	uint32_t time;                 /* meta time: seconds since the epoch; 0 = not given (now) */
 };
 
 /* ip frag-off of the word `fragment`. */

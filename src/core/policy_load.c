@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <ifaddrs.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/fdio.h"
+#include "core/nftctx.h"
 #include "core/paths.h"
 #include "core/sandbox.h"
 #include "core/srcloc.h"
@@ -245,17 +248,73 @@ static int add_host_addresses(struct ruleset *rs, struct xerr *e)
 	return rc;
 }
 
+/* The calling namespace's ruleset as nft prints it, into file fd; -1 when it cannot be had. */
+static int write_live_text(int fd)
+{
+	struct nftctx *ctx;
+	char *text = NULL;
+	struct xerr e;
+	int rc = -1;
+
+	xerr_clear(&e);
+	ctx = nftctx_new(0, &e);
+	if (ctx && nftctx_run(ctx, "list ruleset", &text, &e) == 0 && text)
+		rc = fd_write_all(fd, text, strlen(text));
+	free(text);
+	nftctx_free(ctx);
+	return rc;
+}
+
+/*
+ * Anonymous chains of the host's ruleset (`jump { ... }`): libnftables
+ * 1.0.6 lists them only as text, and core/bound.c reads them by loading
+ * them as chains, which must never happen to the host's ruleset. So the
+ * ruleset, as nft prints it, is loaded again in a private namespace
+ * (sandbox.h), the chains are read there, and the host's listing takes
+ * them (listing_take_anonymous). When the copy does not load, the
+ * statements stay text: unknown statements, widened and reported.
+ */
+static void read_live_anonymous(struct listing *l)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct sandbox_result r;
+	char path[PATH_MAX];
+	struct xerr e;
+	int fd;
+
+	if (!l->json || !strstr(l->json, " {\\n"))
+		return;
+	if ((size_t)snprintf(path, sizeof(path), "%s/xnft-live.XXXXXX",
+			     tmp && *tmp ? tmp : "/tmp") >= sizeof(path))
+		return;
+	fd = mkstemp(path);
+	if (fd < 0)
+		return;
+	xerr_clear(&e);
+	if (write_live_text(fd) == 0 && sandbox_load(path, NULL, &r, &e) == 0) {
+		listing_take_anonymous(l, &r.listing, &e);
+		sandbox_result_free(&r);
+	}
+	close(fd);
+	unlink(path);
+}
+
 int policy_load_live(struct ruleset **out, struct xerr *e)
 {
 	struct listing l;
-	int rc;
+	int rc, saved;
 
 	*out = NULL;
-	if (listing_read(&l, e)) {
+	/* libnftables warns on stderr for each anonymous chain, read below */
+	saved = fd_stderr_mute();
+	rc = listing_read(&l, e);
+	fd_stderr_restore(saved);
+	if (rc) {
 		if (e->code != XNFT_EXIT_USAGE)
 			e->code = XNFT_EXIT_USAGE;
 		return xerr_hint(e, "reading the kernel's ruleset needs CAP_NET_ADMIN: run as root");
 	}
+	read_live_anonymous(&l);
 	rc = listing_model(&l, out, e);
 	listing_free(&l);
 	if (!rc && add_host_addresses(*out, e)) {

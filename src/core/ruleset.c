@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- name tables --------------------------------------------------------- */
 
@@ -297,6 +298,31 @@ static int parse_tchandle(const char *s, uint64_t *out)
 	return 0;
 }
 
+/*
+ * A date of meta time as nft writes it, local time: "2030-01-01 00:00:00"
+ * (also without seconds, or the date alone), as nanoseconds since the epoch,
+ * the kernel's value. -1 when text is not one.
+ */
+static int parse_datetime(const char *s, uint64_t *out)
+{
+	static const char *const forms[] = { "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d" };
+
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		struct tm tm = { .tm_isdst = -1 };
+		const char *end = strptime(s, forms[i], &tm);
+		time_t t;
+
+		if (!end || *end)
+			continue;
+		t = mktime(&tm);
+		if (t < 0)
+			return -1;
+		*out = (uint64_t)t * 1000000000ULL;
+		return 0;
+	}
+	return -1;
+}
+
 static enum rs_dtype guess_dtype(const char *s)
 {
 	uint8_t b[16];
@@ -371,7 +397,8 @@ int rs_value_parse(struct rs_value *v, enum rs_dtype dt, unsigned bits, const ch
 	case RS_DT_ETHERTYPE:
 	case RS_DT_BOOL:
 		if (parse_uint(text, &n) == 0 ||
-		    (dt == RS_DT_INTEGER && bits == 32 && parse_tchandle(text, &n) == 0)) {
+		    (dt == RS_DT_INTEGER && bits == 32 && parse_tchandle(text, &n) == 0) ||
+		    (dt == RS_DT_INTEGER && bits == 64 && parse_datetime(text, &n) == 0)) {
 			char *keep = v->str;
 
 			rs_value_from_num(v, dt, bits, n);
@@ -506,6 +533,7 @@ void rs_stmt_free(struct rs_stmt *s)
 	case RS_ST_FWD:
 		rs_term_free(&s->u.dup.addr);
 		free(s->u.dup.dev);
+		rs_term_free(&s->u.dup.devx);
 		break;
 	case RS_ST_OBJREF:
 		free(s->u.objref.type);

@@ -353,7 +353,12 @@ enum rs_expr_kind {
 	RS_EX_BINOP,     /* key: enum rs_binop; sub[0] operand; arg the constant */
 	RS_EX_MAP,       /* sub[0] the key; arg the map (anonymous set of pairs or @name) */
 	RS_EX_VALUE,     /* a constant where an expression is expected; arg */
+	RS_EX_XFRM,      /* ipsec in|out: name the key (reqid, spi, saddr, daddr), field "in" or
+			    "out", off the spnum; family for addresses */
 };
+
+/* RS_EX_TCPOPT flags: an option by number, name its kind ("254"); offset/len in bits. */
+#define RS_TCPOPT_RAW 1u
 
 struct rs_expr {
 	enum rs_expr_kind kind;
@@ -362,7 +367,7 @@ struct rs_expr {
 	int key;              /* see rs_expr_kind */
 	int dir;              /* CT: enum rs_ct_dir */
 	enum rs_family family; /* CT/RT addresses */
-	unsigned flags;       /* FIB: RS_FIB_*; SOCKET: level; OSF: ttl mode */
+	unsigned flags;       /* FIB: RS_FIB_*; SOCKET: level; OSF: ttl mode; TCPOPT: RS_TCPOPT_RAW */
 	unsigned base, offset, len; /* RS_F_RAW payload, EXTHDR/TCPOPT offsets (bits) */
 	uint64_t mod, seed, off;    /* NUMGEN, HASH */
 	char *name;           /* see rs_expr_kind */
@@ -467,7 +472,7 @@ enum rs_stmt_kind {
 	RS_ST_METER,
 	RS_ST_QUOTA,
 	RS_ST_CT_COUNT,  /* ct count / connlimit */
-	RS_ST_MANGLE,    /* meta/ct/payload ... set */
+	RS_ST_MANGLE,    /* meta/ct/payload ... set; reset tcp option */
 	RS_ST_NAT,
 	RS_ST_NOTRACK,
 	RS_ST_REJECT,
@@ -547,7 +552,7 @@ struct rs_ct_count {
 
 struct rs_mangle {
 	struct rs_expr *key;   /* the field written */
-	struct rs_term value;
+	struct rs_term value;  /* RS_TERM_NONE: `reset tcp option`, the option is stripped */
 };
 
 enum rs_nat_kind { RS_NAT_SNAT = 1, RS_NAT_DNAT, RS_NAT_MASQUERADE, RS_NAT_REDIRECT };
@@ -575,6 +580,8 @@ struct rs_queue {
 struct rs_dup {
 	struct rs_term addr;    /* RS_TERM_NONE when absent */
 	char *dev;
+	struct rs_term devx;    /* the device from an expression (`fwd to ip daddr map {...}`);
+				   RS_TERM_NONE when dev names it */
 	enum rs_family family;
 };
 

@@ -385,7 +385,7 @@ static bool is_expr_key(const char *k)
 {
 	static const char *const keys[] = {
 		"payload", "meta", "ct", "exthdr", "tcp option", "ip option", "sctp chunk",
-		"fib", "socket", "osf", "rt", "numgen", "jhash", "symhash", "concat",
+		"fib", "socket", "osf", "rt", "ipsec", "numgen", "jhash", "symhash", "concat",
 		"&", "|", "^", "<<", ">>", "map",
 	};
 
@@ -661,6 +661,49 @@ static bool parse_hdr_field(struct loader *L, const json_t *v, struct rs_expr *x
 	return true;
 }
 
+/*
+ * A tcp option by number: nft 1.0.6 lists `tcp option @254,16,16` as
+ * {"base": 254, "offset": 16, "len": 16} (bits) and `tcp option 254 exists`
+ * as its kind byte, {"base": 254, "offset": 0, "len": 8}, compared with true
+ * (parse_match makes that one an existence test).
+ */
+static bool parse_tcpopt(struct loader *L, const json_t *v, struct rs_expr *x)
+{
+	char num[24], at[48];
+
+	if (get_str(v, "name"))
+		return parse_hdr_field(L, v, x);
+	if (!json_is_integer(json_object_get(v, "base")))
+		return false;
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)get_u64(v, "base", 0));
+	x->flags = RS_TCPOPT_RAW;
+	x->offset = (unsigned)get_u64(v, "offset", 0);
+	x->len = (unsigned)get_u64(v, "len", 0);
+	snprintf(at, sizeof(at), "@%u,%u", x->offset, x->len);
+	x->name = xstrdup(L, num);
+	x->field = xstrdup(L, at);
+	x->dtype = RS_DT_INTEGER;
+	x->bits = x->len <= 64 ? x->len : 0;
+	return x->name && x->field;
+}
+
+/* ipsec in|out [spnum N] KEY (nft_xfrm): the key and direction, as RS_EX_XFRM. */
+static bool parse_xfrm(struct loader *L, const json_t *v, struct rs_expr *x)
+{
+	const char *dir = get_str(v, "dir");
+	bool addr;
+
+	if (!dir || !parse_named(L, v, "key", x))
+		return false;
+	x->field = xstrdup(L, dir);
+	x->off = get_u64(v, "spnum", 0);
+	x->family = rs_family_lookup(get_str(v, "family"));
+	addr = !strcmp(x->name, "saddr") || !strcmp(x->name, "daddr");
+	x->dtype = !addr ? RS_DT_INTEGER : x->family == RS_FAM_IP6 ? RS_DT_IPV6 : RS_DT_IPV4;
+	x->bits = addr && x->family == RS_FAM_IP6 ? 128 : 32;
+	return x->field != NULL;
+}
+
 static bool parse_hash(struct loader *L, const char *k, const json_t *v, struct rs_expr *x,
 		       int depth)
 {
@@ -772,7 +815,13 @@ static bool parse_misc(struct loader *L, const char *k, const json_t *v, struct 
 		x->family = rs_family_lookup(get_str(v, "family"));
 		x->dtype = RS_DT_INTEGER;
 		x->bits = 32;
-		return parse_named(L, v, "key", x);
+		if (!parse_named(L, v, "key", x))
+			return false;
+		if (!strcmp(x->name, "nexthop")) {   /* an address of the family */
+			x->dtype = x->family == RS_FAM_IP6 ? RS_DT_IPV6 : RS_DT_IPV4;
+			x->bits = x->family == RS_FAM_IP6 ? 128 : 32;
+		}
+		return true;
 	}
 	if (!strcmp(k, "numgen")) {
 		x->kind = RS_EX_NUMGEN;
@@ -797,9 +846,11 @@ static bool parse_expr_kind(struct loader *L, const char *k, const json_t *v, st
 	if (!strcmp(k, "exthdr"))
 		return x->kind = RS_EX_EXTHDR, parse_hdr_field(L, v, x);
 	if (!strcmp(k, "tcp option"))
-		return x->kind = RS_EX_TCPOPT, parse_hdr_field(L, v, x);
+		return x->kind = RS_EX_TCPOPT, parse_tcpopt(L, v, x);
 	if (!strcmp(k, "ip option"))
 		return x->kind = RS_EX_IPOPT, parse_hdr_field(L, v, x);
+	if (!strcmp(k, "ipsec"))
+		return x->kind = RS_EX_XFRM, parse_xfrm(L, v, x);
 	if (!strcmp(k, "sctp chunk"))
 		return x->kind = RS_EX_SCTPCHUNK, parse_hdr_field(L, v, x);
 	if (!strcmp(k, "fib"))
@@ -878,6 +929,14 @@ static int parse_match(struct loader *L, const json_t *v, struct rs_stmt *s, int
 	s->u.match.left = parse_expr(L, left, depth + 1);
 	if (!s->u.match.left)
 		return 0;
+	if (s->u.match.left->kind == RS_EX_TCPOPT && (s->u.match.left->flags & RS_TCPOPT_RAW) &&
+	    json_is_boolean(right)) {
+		/* `tcp option 254 exists`: whether the option is there, not its kind byte */
+		free(s->u.match.left->field);
+		s->u.match.left->field = NULL;
+		s->u.match.left->dtype = RS_DT_BOOL;
+		s->u.match.left->bits = 1;
+	}
 	tv = tview_of_expr(s->u.match.left);
 	parse_term(L, right, &tv, NULL, &s->u.match.right, depth + 1);
 	return 0;
@@ -1108,10 +1167,14 @@ static int parse_dup(struct loader *L, const char *k, const json_t *v, struct rs
 	at = tview_single(RS_DT_UNKNOWN, 0);
 	if (addr)
 		parse_term(L, addr, &at, NULL, &d->addr, depth + 1);
-	if (json_is_string(dev))
+	if (json_is_string(dev)) {
 		d->dev = xstrdup(L, json_string_value(dev));
-	else if (dev)
-		note_unknown(L, dev);
+	} else if (dev) {
+		/* `fwd to ip daddr map { ... }`: the device is looked up per packet */
+		struct tview dt = tview_single(RS_DT_IFNAME, 128);
+
+		parse_term(L, dev, &dt, NULL, &d->devx, depth + 1);
+	}
 	return 0;
 }
 
@@ -1224,6 +1287,22 @@ static int parse_stmt_kind(struct loader *L, const char *k, const json_t *v, con
 		parse_term(L, val, &kt, &kt, &s->u.mangle.value, depth + 1);
 		return 0;
 	}
+	if (!strcmp(k, "reset")) {
+		/* reset tcp option NAME|NUMBER: the option is stripped (value RS_TERM_NONE) */
+		json_t *opt = json_is_object(v) ? json_object_get(v, "tcp option") : NULL;
+
+		if (!opt)
+			return -1;
+		s->kind = RS_ST_MANGLE;
+		s->u.mangle.key = expr_new(L, RS_EX_TCPOPT);
+		if (s->u.mangle.key && !parse_tcpopt(L, opt, s->u.mangle.key))
+			return -1;
+		if (s->u.mangle.key) {   /* the whole option goes: no field of it */
+			free(s->u.mangle.key->field);
+			s->u.mangle.key->field = NULL;
+		}
+		return 0;
+	}
 	if (!strcmp(k, "snat") || !strcmp(k, "dnat") || !strcmp(k, "masquerade") ||
 	    !strcmp(k, "redirect"))
 		return parse_nat(L, k, v, s, depth);
@@ -1333,6 +1412,11 @@ static unsigned protos_of_stmt(const struct rs_stmt *s)
 		break;
 	case RS_ST_OBJREF:   /* limit name tcp dport map { ... } */
 		protos_of_term(&s->u.objref.name, &mask);
+		break;
+	case RS_ST_DUP:
+	case RS_ST_FWD:      /* fwd to ip daddr map { ... }: nft loads meta protocol ip first */
+		protos_of_term(&s->u.dup.addr, &mask);
+		protos_of_term(&s->u.dup.devx, &mask);
 		break;
 	case RS_ST_REJECT:   /* nft: icmp is IPv4's, icmpv6 IPv6's, a tcp reset TCP's */
 		if (s->u.reject.type && !strcmp(s->u.reject.type, "icmp"))

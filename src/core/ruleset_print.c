@@ -41,6 +41,10 @@ static const struct sym ctdir_syms[] = { { 0, "original" }, { 1, "reply" }, { 0,
 static const struct sym pkttype_syms[] = {
 	{ 0, "host" }, { 1, "broadcast" }, { 2, "multicast" }, { 3, "other" }, { 0, NULL },
 };
+static const struct sym day_syms[] = {   /* meta day: 0 is Sunday, as the kernel counts */
+	{ 0, "Sunday" }, { 1, "Monday" }, { 2, "Tuesday" }, { 3, "Wednesday" },
+	{ 4, "Thursday" }, { 5, "Friday" }, { 6, "Saturday" }, { 0, NULL },
+};
 static const struct sym ethertype_syms[] = {
 	{ 0x0800, "ip" }, { 0x86dd, "ip6" }, { 0x0806, "arp" }, { 0x8100, "8021q" },
 	{ 0x88a8, "8021ad" }, { 0, NULL },
@@ -78,6 +82,7 @@ static const struct sym *syms_for(const struct rs_expr *x, bool *flags)
 		case RS_META_NFPROTO: return nfproto_syms;
 		case RS_META_PKTTYPE: return pkttype_syms;
 		case RS_META_PROTOCOL: return ethertype_syms;
+		case RS_META_DAY: return day_syms;
 		}
 		return NULL;
 	case RS_EX_CT:
@@ -143,6 +148,10 @@ static void fmt_value(struct strbuf *b, const struct rs_value *v, const struct r
 	const struct sym *syms = syms_for(ctx, &flags);
 	const char *name;
 
+	if (v->str && ctx && ctx->kind == RS_EX_META && ctx->key == RS_META_TIME) {
+		strbuf_addf(b, "\"%s\"", v->str);   /* a date as nft wrote it, not nanoseconds */
+		return;
+	}
 	switch (v->dtype) {
 	case RS_DT_IPV4:
 	case RS_DT_IPV6:
@@ -357,8 +366,20 @@ static void fmt_expr(struct strbuf *b, const struct rs_expr *x)
 			    x->field ? x->field : "");
 		break;
 	case RS_EX_TCPOPT:
-		strbuf_addf(b, "tcp option %s%s%s", x->name ? x->name : "?", x->field ? " " : "",
-			    x->field ? x->field : "");
+		if ((x->flags & RS_TCPOPT_RAW) && x->field)   /* nft: tcp option @254,16,16 */
+			strbuf_addf(b, "tcp option @%s,%u,%u", x->name ? x->name : "?", x->offset,
+				    x->len);
+		else
+			strbuf_addf(b, "tcp option %s%s%s", x->name ? x->name : "?",
+				    x->field ? " " : "", x->field ? x->field : "");
+		break;
+	case RS_EX_XFRM:
+		strbuf_addf(b, "ipsec %s", x->field ? x->field : "?");
+		if (x->off)
+			strbuf_addf(b, " spnum %llu", (unsigned long long)x->off);
+		if (x->family == RS_FAM_IP || x->family == RS_FAM_IP6)
+			strbuf_addf(b, " %s", rs_family_name(x->family));
+		strbuf_addf(b, " %s", x->name ? x->name : "?");
 		break;
 	case RS_EX_IPOPT:
 		strbuf_addf(b, "ip option %s%s%s", x->name ? x->name : "?", x->field ? " " : "",
@@ -378,7 +399,8 @@ static void fmt_expr(struct strbuf *b, const struct rs_expr *x)
 		strbuf_addf(b, "osf %s", x->name ? x->name : "?");
 		break;
 	case RS_EX_RT:
-		strbuf_addf(b, "rt %s", x->name ? x->name : "?");
+		strbuf_addf(b, "rt %s%s", x->family == RS_FAM_IP ? "ip " : x->family == RS_FAM_IP6 ?
+			    "ip6 " : "", x->name ? x->name : "?");
 		break;
 	case RS_EX_NUMGEN:
 		strbuf_addf(b, "numgen %s mod %llu", x->name ? x->name : "?", (unsigned long long)x->mod);
@@ -582,6 +604,11 @@ static void fmt_stmt(struct strbuf *b, const struct rs_stmt *s)
 			    (unsigned long long)s->u.ct_count.count);
 		break;
 	case RS_ST_MANGLE:
+		if (s->u.mangle.value.kind == RS_TERM_NONE) {
+			strbuf_addf(b, "reset ");
+			fmt_expr(b, s->u.mangle.key);
+			break;
+		}
 		fmt_expr(b, s->u.mangle.key);
 		strbuf_addf(b, " set ");
 		fmt_term(b, &s->u.mangle.value, s->u.mangle.key);
@@ -618,11 +645,13 @@ static void fmt_stmt(struct strbuf *b, const struct rs_stmt *s)
 		strbuf_addf(b, " to ");
 		if (s->u.dup.addr.kind != RS_TERM_NONE) {
 			fmt_term(b, &s->u.dup.addr, NULL);
-			if (s->u.dup.dev)
+			if (s->u.dup.dev || s->u.dup.devx.kind != RS_TERM_NONE)
 				strbuf_addf(b, " device ");
 		}
 		if (s->u.dup.dev)
 			strbuf_addf(b, "\"%s\"", s->u.dup.dev);
+		else if (s->u.dup.devx.kind != RS_TERM_NONE)
+			fmt_term(b, &s->u.dup.devx, NULL);
 		break;
 	case RS_ST_OBJREF:
 		if (s->u.objref.type && !strncmp(s->u.objref.type, "ct ", 3))

@@ -193,17 +193,10 @@ static int send_sets(int fd, const struct listing *l)
  */
 static int read_json_quietly(struct nftctx *ctx, struct listing *l, struct xerr *e)
 {
-	int saved = dup(STDERR_FILENO), null = open("/dev/null", O_WRONLY | O_CLOEXEC), rc;
+	int saved = fd_stderr_mute(), rc;
 
-	if (saved >= 0 && null >= 0)
-		dup2(null, STDERR_FILENO);
-	if (null >= 0)
-		close(null);
 	rc = listing_read_json(l, ctx, e) || listing_read_anonymous(l, ctx, e) ? -1 : 0;
-	if (saved >= 0) {
-		dup2(saved, STDERR_FILENO);
-		close(saved);
-	}
+	fd_stderr_restore(saved);
 	return rc;
 }
 

@@ -63,6 +63,126 @@ out=$("$XNFT" trace "$FX/defaults.nft" $w 7104 2>&1)
 check_match "meta hour: a range over the whole day holds now, said so" 'defaults.nft:14: meta hour taken as now' "$out"
 check_match "meta hour: ... and the rule accepts" 'accept .*defaults.nft:14' "$out"
 
+# values a plain received packet fixes (nft_xfrm, nft_exthdr, nft_rt), said on the rule
+out=$("$XNFT" trace "$FX/values.nft" $w 7700 2>&1)
+check_match "ipsec in: != on a packet with no secpath does not match (the rule ends)" \
+	'ipsec in reqid != 1: ipsec in has no value: no secpath' "$out"
+check_match "ipsec in: the plain packet is stated on the rule" \
+	'values.nft:17: ipsec in: the packet came through no IPsec tunnel' "$out"
+printf 'table inet t {\n chain output {\n  type filter hook output priority 0; policy accept;\n  udp dport 7706 ipsec out reqid != 1 drop\n }\n}\n' >"$J/ipsec_out.nft"
+out=$("$XNFT" trace "$J/ipsec_out.nft" oifname eth0 udp dport 7706 2>&1)
+check_match "ipsec out: a route with no transform ends the rule (the drop does not run)" \
+	'accept at output, by the policy' "$out"
+check_match "ipsec out: ... said so on the rule" \
+	'ipsec_out.nft:4: ipsec out: the packet is routed with no IPsec transform' "$out"
+out=$("$XNFT" trace "$FX/values.nft" iifname eth0 ip saddr 198.18.0.2 tcp dport 7701 2>&1)
+check_match "tcp option by number: a read of a missing option ends the rule" \
+	'tcp option @254,16,16 != 0: the packet has no tcp option 254' "$out"
+check_match "tcp option by number: missing holds for a SYN without options" \
+	'values.nft:22 +\[match\]' "$out"
+out=$("$XNFT" trace "$FX/values.nft" $w 7702 2>&1)
+check_match "reset tcp option: a UDP packet ends the rule" 'values.nft:23 +\[ -- \]' "$out"
+check_match "reset tcp option: ... for want of a tcp header" \
+	'reset tcp option 254: no tcp header to reset an option in' "$out"
+out=$("$XNFT" trace "$FX/values.nft" iifname eth0 ip saddr 198.18.0.2 tcp dport 7702 2>&1)
+check_match "reset tcp option: a TCP packet goes on through the rule" 'values.nft:23 +\[match\]' "$out"
+out=$("$XNFT" trace "$FX/values.nft" $w 7703 2>&1)
+check_match "rt ip nexthop: a packet for this host has its destination as next hop" \
+	'values.nft:25 +\[match\]' "$out"
+check_fails "rt ip nexthop: exact on input (no assumption)" grep -q 'values.nft:25: ' <<<"$out"
+out=$("$XNFT" trace "$FX/values.nft" iifname eth0 ip6 saddr 2001:2::2 ip6 daddr 2001:2::1 udp dport 7703 2>&1)
+check_match "rt ip nexthop: an IPv6 packet ends the rule" 'values.nft:26 +\[ -- \]' "$out"
+check_match "rt ip6 nexthop: the IPv6 destination" 'values.nft:27 +\[match\]' "$out"
+check_match "rt before routing: the prerouting rule ends (no route yet)" \
+	'values.nft:12 +\[ -- \]' "$out"
+printf 'table inet t {\n chain pre {\n  type filter hook prerouting priority 0; policy accept;\n  udp dport 7730 rt classid != 5 drop\n }\n chain input {\n  type filter hook input priority 0; policy drop;\n  udp dport 7730 accept\n }\n}\n' >"$J/rtpre.nft"
+out=$("$XNFT" exposure "$J/rtpre.nft" 2>&1)
+check_match "rt before routing: exposure knows the drop never happens" 'udp dport 7730$' "$out"
+out=$("$XNFT" exposure "$FX/deps.nft" 2>&1)
+check_match "tcp option missing: exposure holds it for UDP exactly (no tcp header, no option)" \
+	'IPv4: udp dport 7201$' "$out"
+out=$("$XNFT" trace "$FX/values.nft" $w 7705 2>&1)
+check_match "meta cpu: not knowable, stated on the rule" 'values.nft:30: meta cpu 0: taken as not matching' "$out"
+printf 'table inet t {\n chain input {\n  type filter hook input priority 0; policy drop;\n  udp dport 7705 meta cpu 0 accept\n  udp dport 7706 ipsec in reqid 1 accept\n }\n}\n' >"$J/cpu.nft"
+out=$("$XNFT" exposure "$J/cpu.nft" 2>&1)
+check_match "meta cpu: exposure takes both outcomes, said so" 'some only if meta cpu 0 \(depends on the cpu\)' "$out"
+check_match "ipsec in: exposure takes both outcomes (an IPsec packet may match), said so" \
+	'some only if ipsec in reqid 1 \(depends on IPsec\)' "$out"
+out=$("$XNFT" trace "$FX/fwd_map.nft" iifname eth0 ip saddr 198.18.0.2 ip daddr 198.18.0.1 udp dport 7720 2>&1)
+check_match "fwd to ... map: a key not in the map ends the rule (the packet reaches input)" \
+	'accept .*fwd_map.nft:13' "$out"
+out=$("$XNFT" trace "$FX/fwd_map.nft" iifname eth0 ip saddr 198.18.0.2 ip daddr 10.0.0.1 udp dport 7720 2>&1)
+check_match "fwd to ... map: a key in the map forwards the packet" 'accept at ingress.*fwd_map.nft:7' "$out"
+
+# esp/ah spi and meta cpu from the packet words
+out=$("$XNFT" trace "$FX/ipsec_hdr.nft" iifname eth0 ip saddr 198.18.0.2 esp spi 9 2>&1)
+check_match "esp spi: a value from the words matches exactly" 'ipsec_hdr.nft:10 +\[match\]' "$out"
+check_match "esp spi: ... and != 5 holds" 'ipsec_hdr.nft:9 +\[match\]' "$out"
+check_fails "esp spi: nothing assumed when the word gives it" grep -q 'esp spi taken as' <<<"$out"
+out=$("$XNFT" trace "$FX/ipsec_hdr.nft" iifname eth0 ip saddr 198.18.0.2 meta l4proto esp 2>&1)
+check_match "esp spi: without the word, taken as 0 and said so" 'ipsec_hdr.nft:8: esp spi taken as 0' "$out"
+out=$("$XNFT" trace "$FX/ipsec_hdr.nft" iifname eth0 ip saddr 198.18.0.2 udp dport 7900 meta cpu 1 2>&1)
+check_match "meta cpu: the word gives it" 'accept .*ipsec_hdr.nft:15' "$out"
+out=$("$XNFT" trace "$FX/ipsec_hdr.nft" iifname eth0 ip saddr 198.18.0.2 udp dport 7900 2>&1)
+check_match "meta cpu: without the word, not matching, said so with the word to write" \
+	'ipsec_hdr.nft:15: meta cpu 1: taken as not matching \(the cpu is not known \(packet word: meta cpu N\)\)' "$out"
+out=$("$XNFT" trace "$FX/ipsec_hdr.nft" esp spi 5 tcp dport 22 2>&1); rc=$?
+check_eq "esp spi: with a tcp port is refused (exit 1)" 1 "$rc"
+check_match "esp spi: ... saying why" "contradicts 'esp spi'" "$out"
+
+# meta day/hour/time: the packet arrives now; written for the time the test runs
+today=$(date -u +%A)
+h=$((10#$(date +%H)))
+lo=$((h > 0 ? h - 1 : 0)); hi=$((h < 23 ? h + 1 : 23))
+if ((h < 12)); then away='"20:00"-"21:00"'; else away='"02:00"-"03:00"'; fi
+cat >"$J/time.nft" <<EOF
+table inet t {
+	chain input {
+		type filter hook input priority 0; policy drop;
+		udp dport 7710 meta day "$today" counter
+		udp dport 7710 meta day != "$today" counter
+		udp dport 7710 meta hour "$(printf %02d $lo):00"-"$(printf %02d $hi):59:59" counter
+		udp dport 7710 meta hour $away counter
+		udp dport 7710 meta time > "2099-01-01" counter
+		udp dport 7710 meta time < "2099-01-01 00:00" counter
+		udp dport 7710 meta time > "2001-01-01 00:00:00" accept
+	}
+}
+EOF
+out=$("$XNFT" trace "$J/time.nft" $w 7710 2>&1)
+check_match "meta day: today matches, said so" "time.nft:4: meta day taken as today, $today" "$out"
+check_match "meta day: != today does not match" 'time.nft:5 +\[ -- \]' "$out"
+check_match "meta hour: a range around now matches" 'time.nft:6 +\[match\]' "$out"
+check_match "meta hour: a range away from now does not" 'time.nft:7 +\[ -- \]' "$out"
+check_match "meta time: a date to come is after now" 'time.nft:8 +\[ -- \]' "$out"
+check_match "meta time: now is before a date to come" 'time.nft:9 +\[match\]' "$out"
+check_match "meta time: ... and after a past one: accepted, said so" 'accept .*time.nft:10' "$out"
+check_match "meta time: the assumption is on the rule" 'time.nft:8: meta time taken as now' "$out"
+# the word meta time (local) says when the packet arrives: 2001-06-04 was a Monday
+cat >"$J/when.nft" <<EOF
+table inet t {
+	chain input {
+		type filter hook input priority 0; policy drop;
+		udp dport 7711 meta day "Monday" counter
+		udp dport 7711 meta hour "11:00"-"13:00" counter
+		udp dport 7711 meta time < "2001-06-05" counter
+		udp dport 7711 meta time > "2001-06-04 12:00:01" accept
+	}
+}
+EOF
+out=$("$XNFT" trace "$J/when.nft" $w 7711 meta time 2001-06-04T12:00 2>&1)
+check_match "meta time word: its day" 'when.nft:4 +\[match\]' "$out"
+check_match "meta time word: its hour" 'when.nft:5 +\[match\]' "$out"
+check_match "meta time word: its time" 'when.nft:6 +\[match\]' "$out"
+check_match "meta time word: not after itself (policy drop)" 'drop at input, by the policy' "$out"
+check_fails "meta time word: hour and time are not assumptions then" grep -q 'taken as now' <<<"$out"
+out=$("$XNFT" trace "$J/when.nft" $w 7711 time '"2001-06-05 14:00:00"' 2>&1)
+check_match "meta time word: a day later, only the last rule holds" 'accept .*when.nft:7' "$out"
+check_match "meta time word: ... on a Tuesday" 'when.nft:4: meta day taken as that of the packet.s meta time, Tuesday' "$out"
+out=$("$XNFT" trace "$J/when.nft" $w 7711 time tomorrow 2>&1); rc=$?
+check_eq "meta time word: not a date is refused (exit 1)" 1 "$rc"
+check_match "meta time word: ... saying what to write" 'expected a local date and time like 2026-12-07T10:00' "$out"
+
 # named quotas: `quota q { over N }` is not inverted
 out=$(verdict_of "$FX/quota.nft" $w 7400)
 check_match "named quota over: a fresh 'over' quota does not match (accepted by the next rule)" 'accept .*quota.nft:9' "$out"
@@ -159,8 +279,10 @@ pk6() { # like pk, IPv6
 		"$1" "$2" "$3" "$4" "$6" "$5" "$2" "$3" "$4" "$4" "$5"
 }
 
-kernel_batch() { # NAME FIXTURE PACKETS
-	if load_fresh "$FX/$2"; then
+kernel_batch() { # NAME FIXTURE PACKETS (FIXTURE: in fixtures_constructs, or a path)
+	local f=$2
+	[[ $f == /* ]] || f=$FX/$f
+	if load_fresh "$f"; then
 		batch "$1" "$3" --local-addr "$HOST_V4" --local-addr 192.0.2.10
 	else
 		not_ok "$1: $2 loads in the kernel"
@@ -210,6 +332,48 @@ kernel_batch "named quotas" quota.nft "$T/quota.pk"
 pk inet "$INET_V4" "$HOST_V4" udp 7500 $((tag++)) >>"$T/ether.pk"
 pk6 inet "$INET_V6" "$HOST_V6" udp 7500 $((tag++)) >>"$T/ether.pk"
 kernel_batch "ether type behind meta iiftype ether" ether.nft "$T/ether.pk"
+
+: >"$T/values.pk"
+for port in 7700 7702 7703 7704; do   # 7705 (meta cpu): not knowable, part 1 only
+	pk inet "$INET_V4" "$HOST_V4" udp "$port" $((tag++)) >>"$T/values.pk"
+done
+for port in 7701 7702; do
+	pk inet "$INET_V4" "$HOST_V4" tcp "$port" $((tag++)) >>"$T/values.pk"
+done
+pk6 inet "$INET_V6" "$HOST_V6" udp 7703 $((tag++)) >>"$T/values.pk"
+kernel_batch "values a plain packet fixes (ipsec, tcp option, rt, sdif)" values.nft "$T/values.pk"
+
+pkspi() { # SRC DST PROTO SPI TAG: an esp or ah packet line of the batch
+	local ip=ip ttl="ip ttl"
+	[[ $1 == *:* ]] && ip=ip6 ttl="ip6 hoplimit"
+	printf 'inet\tsrc=%s dst=%s proto=%s ttl=64 tag=%d spi=%d\tiifname eth0 %s saddr %s %s daddr %s %s 64 %s spi %d ct state new\n' \
+		"$1" "$2" "$3" "$5" "$4" "$ip" "$1" "$ip" "$2" "$ttl" "$3" "$4"
+}
+: >"$T/spi.pk"
+for spi in 5 9; do
+	pkspi "$INET_V4" "$HOST_V4" esp "$spi" $((tag++)) >>"$T/spi.pk"
+	pkspi "$INET_V6" "$HOST_V6" esp "$spi" $((tag++)) >>"$T/spi.pk"
+done
+for spi in 7 8; do
+	pkspi "$INET_V4" "$HOST_V4" ah "$spi" $((tag++)) >>"$T/spi.pk"
+	pkspi "$INET_V6" "$HOST_V6" ah "$spi" $((tag++)) >>"$T/spi.pk"
+done
+kernel_batch "esp and ah spi from the packet words" ipsec_hdr.nft "$T/spi.pk"
+
+: >"$T/bound.pk"
+for src in "$INET_V4" "$INET2_V4"; do
+	for port in 7800 7801 7802; do
+		pk inet "$src" "$HOST_V4" udp "$port" $((tag++)) >>"$T/bound.pk"
+	done
+done
+pk6 inet "$INET_V6" "$HOST_V6" udp 7802 $((tag++)) >>"$T/bound.pk"
+pk6 inet "$INET2_V6" "$HOST_V6" udp 7802 $((tag++)) >>"$T/bound.pk"
+kernel_batch "chain bindings under --live, by the kernel's names" bound.nft "$T/bound.pk"
+
+: >"$T/time.pk"
+pk inet "$INET_V4" "$HOST_V4" udp 7710 $((tag++)) >>"$T/time.pk"
+pk6 inet "$INET_V6" "$HOST_V6" udp 7710 $((tag++)) >>"$T/time.pk"
+kernel_batch "meta day, hour and time: the packet arrives now" "$J/time.nft" "$T/time.pk"
 
 diag "constructs: $TOTAL_AGREE of $TOTAL_PACKETS packets agree with the kernel, rule by rule"
 diag "constructs: decisions compared $TOTAL_DECISIONS, agree $TOTAL_DEC_AGREE, differ with a stated assumption $TOTAL_DEC_ASSUMED, differ silently $TOTAL_DEC_SILENT"

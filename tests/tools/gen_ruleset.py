@@ -456,6 +456,8 @@ def cmd_ruleset(seed):
 
 TRACE_RE = re.compile(r"trace id (\w+) (\S+) (\S+) (\S+) (.*)$")
 RULE_RE = re.compile(r"rule .* # handle (\d+) \(verdict ([^)]*)\)\s*$")
+# a rule of a bound chain (jump { ... }): nft's cache cannot print it
+BOUND_RULE_RE = re.compile(r"unknown rule handle (\d+) \(verdict ([^)]*)\)\s*$")
 TAG_RE = re.compile(r"ip(6?) saddr (\S+) ip6? daddr (\S+) .*?(?:ip id (\d+)|ip6 flowlabel (\d+))")
 # nft does not decode an IPv6 header followed by a fragment header: it prints
 # the first 20 bytes raw (flow label, then 12 bytes of the source).
@@ -488,30 +490,43 @@ def packet_tag(rest, expect, known=None):
     return tag if h[16:40] == src or known == tag else None
 
 
+def trace_lines(path):
+    """The trace's events, one a line: a rule printed over several lines (one
+    that jumps to an anonymous chain shows the chain's body) joined by spaces."""
+    lines = []
+    with open(path, errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith("trace id ") or not lines:
+                lines.append(line)
+            else:
+                lines[-1] += " " + line.strip()
+    return lines
+
+
 def kernel_events(path, expect):
     """tag -> list of (family, table, chain, what, handle, verdict) for tagged packets."""
     cur, ev = {}, {}
-    with open(path, errors="replace") as f:
-        for line in f:
-            m = TRACE_RE.match(line.rstrip("\n"))
-            if not m:
-                continue
-            tid, fam, table, chain, rest = m.groups()
-            if rest.startswith("packet:"):
-                cur[tid] = packet_tag(rest, expect, cur.get(tid))
-                if cur[tid] is not None:
-                    ev.setdefault(cur[tid], [])
-                continue
-            tag = cur.get(tid)
-            if tag is None or table == SKIP_TABLE:
-                continue
-            r = RULE_RE.match(rest)
-            if r:
-                ev.setdefault(tag, []).append((fam, table, chain, "rule", int(r.group(1)),
-                                               r.group(2)))
-            elif rest.startswith("policy "):
-                ev.setdefault(tag, []).append((fam, table, chain, "policy", 0,
-                                               rest.split()[1]))
+    for line in trace_lines(path):
+        m = TRACE_RE.match(line)
+        if not m:
+            continue
+        tid, fam, table, chain, rest = m.groups()
+        if rest.startswith("packet:"):
+            cur[tid] = packet_tag(rest, expect, cur.get(tid))
+            if cur[tid] is not None:
+                ev.setdefault(cur[tid], [])
+            continue
+        tag = cur.get(tid)
+        if tag is None or table == SKIP_TABLE:
+            continue
+        r = RULE_RE.match(rest) or BOUND_RULE_RE.match(rest)
+        if r:
+            ev.setdefault(tag, []).append((fam, table, chain, "rule", int(r.group(1)),
+                                           r.group(2)))
+        elif rest.startswith("policy "):
+            ev.setdefault(tag, []).append((fam, table, chain, "policy", 0,
+                                           rest.split()[1]))
     return ev
 
 

@@ -54,6 +54,8 @@
 #define PROTO_TCP	6
 #define PROTO_UDP	17
 #define PROTO_FRAG6	44
+#define PROTO_ESP	50
+#define PROTO_AH	51
 #define PROTO_ICMPV6	58
 
 struct addr {
@@ -74,6 +76,7 @@ struct opts {
 	int dport;
 	int port;
 	unsigned int tcp_flags;
+	uint32_t spi;		/* esp, ah: the security parameters index */
 	int icmp_type;		/* -1: echo request */
 	int icmp_code;
 	int hop;		/* TTL / hop limit */
@@ -98,7 +101,7 @@ static void usage(FILE *f)
 		"  %s ping --dst ADDR [--src ADDR] [--count N] [--timeout-ms N]\n"
 		"  %s send-batch [--gap-us N] FILE   (one packet a line: src=A dst=A proto=P\n"
 		"          [sport=N] [dport=N] [flags=F] [icmp-type=N] [icmp-code=N] [ttl=N]\n"
-		"          [tag=N] [frag2]; tag = IPv4 id / IPv6 flow label, frag2 = second\n"
+		"          [spi=N (proto=esp|ah)] [tag=N] [frag2]; tag = IPv4 id / IPv6 flow label, frag2 = second\n"
 		"          fragment only)\n"
 		"send: without --sport each packet gets its own source port (a new flow);\n"
 		"      --frag sends each packet as two fragments; ICMP errors and redirects\n"
@@ -330,6 +333,29 @@ static size_t build_udp(const struct pkt *p, uint8_t *b)
 	return len;
 }
 
+/*
+ * ESP: spi, sequence number, then bytes that stand for the encrypted
+ * payload. No SA matches it: the receiver drops it after the input hook.
+ */
+static size_t build_esp(const struct pkt *p, uint8_t *b)
+{
+	put32(b, p->o->spi);
+	put32(b + 4, (uint32_t)p->seq + 1);
+	memset(b + 8, 'x', 16);
+	return 24;
+}
+
+/* AH: next header 59 (none), length 4 (24 bytes: a 12-byte ICV), spi, sequence, ICV. */
+static size_t build_ah(const struct pkt *p, uint8_t *b)
+{
+	memset(b, 0, 24);
+	b[0] = 59;
+	b[1] = 4;
+	put32(b + 4, p->o->spi);
+	put32(b + 8, (uint32_t)p->seq + 1);
+	return 24;
+}
+
 /* The body after type/code/checksum, shaped like the message type says. */
 static size_t build_icmp_body(const struct pkt *p, int type, uint8_t *b)
 {
@@ -397,6 +423,10 @@ static size_t build_l4(const struct pkt *p, uint8_t *b)
 		return build_tcp(p, b);
 	case PROTO_UDP:
 		return build_udp(p, b);
+	case PROTO_ESP:
+		return build_esp(p, b);
+	case PROTO_AH:
+		return build_ah(p, b);
 	default:
 		return build_icmp(p, b);
 	}
@@ -584,6 +614,10 @@ static bool parse_proto(const char *s, int *proto)
 		*proto = PROTO_ICMP;
 	else if (strcmp(s, "icmpv6") == 0)
 		*proto = PROTO_ICMPV6;
+	else if (strcmp(s, "esp") == 0)
+		*proto = PROTO_ESP;
+	else if (strcmp(s, "ah") == 0)
+		*proto = PROTO_AH;
 	else
 		return false;
 	return true;
@@ -1063,7 +1097,7 @@ static int cmd_ping(int argc, char **argv)
 
 /*
  * send-batch FILE: one packet per line, as key=value words:
- *   src=ADDR dst=ADDR proto=tcp|udp|icmp|icmpv6 [sport=N] [dport=N]
+ *   src=ADDR dst=ADDR proto=tcp|udp|icmp|icmpv6|esp|ah [sport=N] [dport=N] [spi=N]
  *   [flags=syn,ack|none] [icmp-type=N] [icmp-code=N] [ttl=N] [tag=N] [frag2]
  * tag marks the packet so a trace can find it again: the IPv4 id (1..65535)
  * or the IPv6 flow label (1..1048575). frag2 sends only the second fragment
@@ -1116,6 +1150,8 @@ static int batch_word(struct batch_pkt *b, char *w)
 		return batch_num(v, 0, 255, &n) ? -1 : (b->o.icmp_code = (int)n, 0);
 	if (!strcmp(w, "ttl"))
 		return batch_num(v, 0, 255, &n) ? -1 : (b->o.hop = (int)n, 0);
+	if (!strcmp(w, "spi"))
+		return batch_num(v, 0, 4294967295L, &n) ? -1 : (b->o.spi = (uint32_t)n, 0);
 	return -1;
 }
 

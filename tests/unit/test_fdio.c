@@ -168,6 +168,30 @@ static void test_replace_file(void **state)
 	snprintf(path, sizeof(path), "%s/f", dir);
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(rmdir(dir), 0);
+/* What is written to stderr while it is muted goes nowhere; after it, to stderr again. */
+static void test_stderr_mute(void **state)
+{
+	int p[2], outer, m;
+	char buf[16];
+	ssize_t n;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	outer = dup(STDERR_FILENO);
+	assert_true(outer >= 0);
+	assert_true(dup2(p[1], STDERR_FILENO) >= 0);
+	close(p[1]);
+	m = fd_stderr_mute();
+	assert_true(m >= 0);
+	assert_int_equal(fd_write_all(STDERR_FILENO, "hidden", 6), 0);
+	fd_stderr_restore(m);
+	assert_int_equal(fd_write_all(STDERR_FILENO, "shown", 5), 0);
+	assert_true(dup2(outer, STDERR_FILENO) >= 0);   /* the pipe's last writer goes */
+	close(outer);
+	n = (ssize_t)fd_read_full(p[0], buf, sizeof(buf));
+	close(p[0]);
+	assert_int_equal(n, 5);
+	assert_memory_equal(buf, "shown", 5);
 }
 
 int main(void)
@@ -178,6 +202,7 @@ int main(void)
 		cmocka_unit_test(test_ends),
 		cmocka_unit_test(test_collect),
 		cmocka_unit_test(test_replace_file),
+		cmocka_unit_test(test_stderr_mute),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -838,6 +838,86 @@ static void test_malformed(void **state)
 
 /* ---- values -------------------------------------------------------------------------- */
 
+/* Constructs nft 1.0.6 lists that the loader reads (issue 24): none is unknown. */
+static void test_issue24_constructs(void **state)
+{
+	static const char json[] =
+		"{\"nftables\":[{\"table\":{\"family\":\"inet\",\"name\":\"t\"}},"
+		"{\"chain\":{\"family\":\"inet\",\"table\":\"t\",\"name\":\"c\"}},"
+		"{\"rule\":{\"family\":\"inet\",\"table\":\"t\",\"chain\":\"c\",\"expr\":["
+		"{\"match\":{\"op\":\"!=\",\"left\":{\"ipsec\":{\"key\":\"saddr\",\"family\":\"ip\",\"dir\":\"in\",\"spnum\":1}},\"right\":\"1.2.3.4\"}},"
+		"{\"match\":{\"op\":\"!=\",\"left\":{\"tcp option\":{\"base\":254,\"offset\":16,\"len\":16}},\"right\":0}},"
+		"{\"match\":{\"op\":\"==\",\"left\":{\"tcp option\":{\"base\":254,\"offset\":0,\"len\":8}},\"right\":true}},"
+		"{\"reset\":{\"tcp option\":{\"name\":\"sack\"}}},"
+		"{\"match\":{\"op\":\"==\",\"left\":{\"rt\":{\"key\":\"nexthop\",\"family\":\"ip6\"}},\"right\":\"2001:db8::1\"}},"
+		"{\"match\":{\"op\":\"<\",\"left\":{\"meta\":{\"key\":\"time\"}},\"right\":\"2030-01-01 00:00:00\"}},"
+		"{\"accept\":null}]}},"
+		"{\"rule\":{\"family\":\"inet\",\"table\":\"t\",\"chain\":\"c\",\"expr\":["
+		"{\"fwd\":{\"dev\":{\"map\":{\"key\":{\"payload\":{\"protocol\":\"ip\",\"field\":\"daddr\"}},"
+		"\"data\":{\"set\":[[\"10.0.0.1\",\"lo\"]]}}}}}]}}]}";
+	struct ruleset *rs = NULL;
+	struct rs_chain *c;
+	struct xerr e;
+	const struct rs_rule *r;
+	const struct rs_stmt *it;
+	char *text;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(ruleset_from_json(json, strlen(json), &rs, &e), 0);
+	assert_int_equal(rs->nunknown, 0);
+	c = chain(rs, RS_FAM_INET, "t", "c");
+	r = &c->rules[0];
+	it = r->items;
+	n = r->nitems;
+	text = ruleset_rule_format(r, false);
+	assert_string_equal(text, "ipsec in spnum 1 ip saddr != 1.2.3.4 tcp option @254,16,16 != 0 "
+			    "tcp option 254 exists reset tcp option sack "
+			    "rt ip6 nexthop 2001:db8::1 meta time < \"2030-01-01 00:00:00\" accept");
+	free(text);
+	assert_true(n >= 7);
+	assert_int_equal(it[0].u.match.left->kind, RS_EX_XFRM);
+	assert_string_equal(it[0].u.match.left->field, "in");
+	assert_int_equal(it[0].u.match.right.v.dtype, RS_DT_IPV4);
+	assert_true(it[1].u.match.left->flags & RS_TCPOPT_RAW);
+	assert_string_equal(it[1].u.match.left->field, "@16,16");
+	assert_int_equal(it[1].u.match.left->bits, 16);
+	assert_null(it[2].u.match.left->field);       /* exists: presence, not the kind byte */
+	assert_int_equal(it[2].u.match.left->dtype, RS_DT_BOOL);
+	assert_int_equal(it[3].kind, RS_ST_MANGLE);   /* reset: no value */
+	assert_int_equal(it[3].u.mangle.value.kind, RS_TERM_NONE);
+	assert_int_equal(it[4].u.match.right.v.dtype, RS_DT_IPV6);
+	/* meta time: the date as the kernel's nanoseconds (local time, as nft wrote it) */
+	assert_int_equal(it[5].u.match.right.v.dtype, RS_DT_INTEGER);
+	assert_true(it[5].u.match.right.v.num > 1893000000ULL * 1000000000ULL);
+	assert_true(it[5].u.match.right.v.num < 1894000000ULL * 1000000000ULL);
+	/* meta day prints its day, as nft writes it */
+	{
+		struct rs_expr day = { .kind = RS_EX_META, .key = RS_META_DAY };
+		struct rs_stmt st = { .kind = RS_ST_MATCH };
+
+		st.u.match.op = RS_OP_EQ;
+		st.u.match.left = &day;
+		st.u.match.right.kind = RS_TERM_VALUE;
+		rs_value_from_num(&st.u.match.right.v, RS_DT_INTEGER, 8, 1);
+		text = rs_stmt_format(&st);
+		assert_string_equal(text, "meta day Monday");
+		free(text);
+	}
+	/* fwd to ... map: the lookup is read (it can miss) and carries ip's dependency */
+	r = &c->rules[1];
+	it = &r->items[r->nitems - 1];
+	assert_int_equal(it->kind, RS_ST_FWD);
+	assert_int_equal(it->u.dup.devx.kind, RS_TERM_EXPR);
+	assert_int_equal(it->u.dup.devx.expr->kind, RS_EX_MAP);
+	assert_int_equal(r->items[0].kind, RS_ST_MATCH);
+	assert_true(r->items[0].u.match.implicit);
+	text = ruleset_rule_format(r, false);
+	assert_string_equal(text, "fwd to ip daddr map { 10.0.0.1 : \"lo\" }");
+	free(text);
+	ruleset_free(rs);
+}
+
 static void test_values(void **state)
 {
 	struct rs_value v;
@@ -929,6 +1009,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_nodes),
 		cmocka_unit_test(test_handwritten_statements),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_issue24_constructs),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_names),
 	};

@@ -357,7 +357,7 @@ static void random_words(const struct hspace *hs, unsigned *s, char *buf, size_t
 					      "untracked" };
 	static const char *const ports[] = { "22", "51820", "80", "443", "53", "5432", "25",
 					     "8080", "9", "7001", "7010", "7200", "7201", "7400",
-					     "7500" };
+					     "7500", "7700", "7701", "7702", "7703", "7704" };
 	static const unsigned t4[] = { 8, 0, 3, 5, 11, 13 };
 	static const unsigned t6[] = { 128, 129, 1, 2, 133, 134, 135, 136, 137, 130 };
 	int path = (int)rnd(s, 10);
@@ -396,8 +396,11 @@ static void random_words(const struct hspace *hs, unsigned *s, char *buf, size_t
 	} else if (l4 < 19) {
 		o += (size_t)snprintf(buf + o, size - o, "%s type %u ", v6 ? "icmpv6" : "icmp",
 				      v6 ? t6[rnd(s, 10)] : t4[rnd(s, 6)]);
-	} else {
+	} else if (rnd(s, 3) == 0) {
 		o += (size_t)snprintf(buf + o, size - o, "meta l4proto 47 ");
+	} else {   /* an IPsec header: the spi a rule may name, or another */
+		o += (size_t)snprintf(buf + o, size - o, "%s spi %u ", rnd(s, 2) ? "esp" : "ah",
+				      4 + rnd(s, 6));
 	}
 	if (rnd(s, 8) == 0)
 		o += (size_t)snprintf(buf + o, size - o, "meta mark 0x%x ", rnd(s, 8));
@@ -544,6 +547,8 @@ static void test_agree_semantics(void **state)
 	agree_on("cx_deps.json", 35);
 	agree_on("cx_quota.json", 36);
 	agree_on("cx_ether.json", 37);
+	agree_on("cx_values.json", 38);
+	agree_on("cx_ipsec_hdr.json", 39);
 }
 
 static void test_agree_nat(void **state)
