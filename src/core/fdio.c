@@ -122,6 +122,8 @@ fail:
 	unlink(tmp);
 	errno = err;
 	return -1;
+}
+
 int fd_stderr_mute(void)
 {
 	int saved = dup(STDERR_FILENO), null = open("/dev/null", O_WRONLY | O_CLOEXEC);

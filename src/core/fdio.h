@@ -31,6 +31,8 @@ int fd_read_all(int fd, size_t max, char **out, size_t *len);
  * temporary removed. Syncing the directory is the caller's choice.
  */
 int fd_replace_file(const char *path, const void *data, size_t len, mode_t mode);
+
+/*
  * Shut this process's stderr (onto /dev/null) for a library call that
  * prints there what the caller handles itself (libnftables' "stmt ops chain
  * have no json callback" for every anonymous chain). Returns what

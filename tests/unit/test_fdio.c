@@ -168,6 +168,8 @@ static void test_replace_file(void **state)
 	snprintf(path, sizeof(path), "%s/f", dir);
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(rmdir(dir), 0);
+}
+
 /* What is written to stderr while it is muted goes nowhere; after it, to stderr again. */
 static void test_stderr_mute(void **state)
 {
