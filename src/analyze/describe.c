@@ -234,12 +234,72 @@ static BDD reach_exit(struct splitter *s, struct imap *memo, int node, int x, si
 	return r;
 }
 
-/* Split g by field f: n classes, each a set of values and the remainder. */
-static int split_field(struct hspace *hs, BDD g, enum hs_field f, struct klass **out, size_t *n)
+/* The smallest value in set (over field f's variables only), as its cube. */
+static BDD lowest_value(struct hspace *hs, BDD set, enum hs_field f)
+{
+	u128 v = 0;
+	int node = set;
+
+	for (int bit = 0; bit < hs->field[f].bits; bit++) {
+		v <<= 1;
+		if (node < 2 || bdd_var(node) != hs_var(hs, f, bit))
+			continue;   /* the bit is free: 0 is the smaller */
+		if (bdd_low(node) != bddfalse) {
+			node = bdd_low(node);
+		} else {
+			node = bdd_high(node);
+			v |= 1;
+		}
+	}
+	return hs_eq(hs, f, v);
+}
+
+/*
+ * The same split when other fields' variables lie above f's (the addresses
+ * sit below everything else): the class of the smallest value left is every
+ * value whose cofactor of g is that value's. Classes come in the order of
+ * their smallest values, as split_field's walk finds them.
+ */
+static int split_below(struct hspace *hs, BDD g, enum hs_field f, struct klass **out, size_t *n)
+{
+	BDD left = ref(bdd_exist(g, cubes.others[f]));
+	struct klass *k = calloc(MAX_CLASSES, sizeof(*k));
+	size_t m = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!k) {
+		unref(left);
+		return -1;
+	}
+	while (left != bddfalse && left >= 0 && m < MAX_CLASSES) {
+		BDD v = lowest_value(hs, left, f);
+
+		k[m].rest = ref(bdd_restrict(g, v));
+		k[m].set = ref(bdd_appall(g, k[m].rest, bddop_biimp, cubes.others[f]));
+		put(&left, DIFF(left, k[m].set));
+		unref(v);
+		m++;
+	}
+	unref(left);
+	*out = k;
+	*n = m;
+	return 0;
+}
+
+/*
+ * Split g by field f: n classes, each a set of values and the remainder.
+ * The walk below needs f's variables above every other one g depends on
+ * (top); else split_below.
+ */
+static int split_field(struct hspace *hs, BDD g, enum hs_field f, bool top, struct klass **out,
+		       size_t *n)
 {
 	struct splitter s = { .lo = hs->field[f].first, .hi = hs->field[f].first + hs->field[f].bits - 1 };
 	struct klass *k;
 
+	if (!top)
+		return split_below(hs, g, f, out, n);
 	*out = NULL;
 	*n = 0;
 	find_exits(&s, g);
@@ -769,6 +829,17 @@ static const enum hs_field order[] = {
 };
 
 #define NORDER (sizeof(order) / sizeof(order[0]))
+
+/* Whether order[i]'s variables lie above those of every field decoded after it. */
+static bool on_top(const struct hspace *hs, size_t i)
+{
+	int end = hs->field[order[i]].first + hs->field[order[i]].bits;
+
+	for (size_t j = i + 1; j < NORDER; j++)
+		if (hs->field[order[j]].first < end)
+			return false;
+	return true;
+}
 
 static int add_cond(struct ds_line *l, const char *text)
 {
@@ -1322,7 +1393,7 @@ static int decode(struct dctx *c, size_t i, BDD g, BDD ctx, BDD sel)
 		return emit(c, sel);
 	/* only the packets there can be: no class of impossible values */
 	g = AND(g, ctx);
-	rc = g == bddfalse ? 0 : split_field(hs, g, order[i], &k, &n);
+	rc = g == bddfalse ? 0 : split_field(hs, g, order[i], on_top(hs, i), &k, &n);
 	unref(g);
 	if (rc || g == bddfalse)
 		return rc;

@@ -775,6 +775,18 @@ static const int field_bits[HS__NFIELDS] = {
 	[HS_FRAGOFF] = 16, [HS_LENGTH] = 16, [HS_MARK] = 32,
 };
 
+/*
+ * The fields' blocks of variables, top to bottom. The addresses come last:
+ * a set of 20,000 scattered addresses is a large block, and below every
+ * other field it is one shared copy, where above them each of its paths
+ * carried its own copy of what the rules say of state, protocol and ports.
+ */
+static const enum hs_field var_order[HS__NFIELDS] = {
+	HS_IIF, HS_OIF, HS_NFPROTO, HS_CTSTATE, HS_FRAGOFF, HS_L4PROTO, HS_TCPFLAGS,
+	HS_SPORT, HS_DPORT, HS_ICMPTYPE, HS_ICMPCODE, HS_TTL, HS_LENGTH, HS_MARK,
+	HS_SADDR, HS_DADDR,
+};
+
 static int bits_for(size_t n)
 {
 	int b = 1;
@@ -799,7 +811,9 @@ int hs_new(const struct ruleset *const *rs, size_t n, struct hspace **out, struc
 		free(hs);
 		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory laying out the header space");
 	}
-	for (int f = 0; f < HS__NFIELDS; f++) {
+	for (size_t i = 0; i < HS__NFIELDS; i++) {
+		enum hs_field f = var_order[i];
+
 		hs->field[f].first = first;
 		hs->field[f].bits = field_bits[f] ? field_bits[f] : bits_for(hs->nifs);
 		first += hs->field[f].bits;

@@ -5,9 +5,11 @@
  * this ruleset accept" is computed for all packets at once (symexec.h).
  *
  * Fields (docs/design.md §2), each a block of consecutive variables, most significant
- * bit first, in this order (the order is also the order describe.c decodes
- * a region in: interface, family, source, destination, state, fragment,
- * protocol...):
+ * bit first. Listed here in the order describe.c decodes a region in
+ * (interface, family, source, destination, state, fragment, protocol...);
+ * the blocks' order in the BDD is another (hspace.c: var_order, the
+ * addresses last), so nothing may assume a field's variables lie above
+ * those of the fields listed after it:
  *
  *   iif, oif    an index over the interface names the ruleset(s) mention:
  *               0 = "any other interface" (a name no rule names), then
