@@ -152,6 +152,14 @@ BDD hs_masked_eq(struct hspace *hs, enum hs_field f, unsigned __int128 mask,
 struct hs_interval { unsigned __int128 lo, hi; };
 BDD hs_intervals(struct hspace *hs, enum hs_field f, struct hs_interval *v, size_t n);
 
+/*
+ * a and not b, like bdd_apply(a, b, bddop_diff) but without walking what a
+ * and b share: BuDDy's difference has no shortcut for equal operands, and
+ * a region minus a part of it shares most of its nodes (a large address
+ * set below everything else) with that part. The result is referenced.
+ */
+BDD hs_diff(BDD a, BDD b);
+
 /* The interface index whose class a name falls in (0 when no rule names it). */
 size_t hs_iface_index(const struct hspace *hs, const char *name);
 
