@@ -54,7 +54,7 @@ static size_t tuple_hash(int a, int b, int c, size_t cap)
 
 static bool tupleset_grow(struct tupleset *t)
 {
-	size_t cap = t->cap ? t->cap * 2 : 4096;
+	size_t cap = t->cap ? t->cap * 2 : 64;
 	int *k = malloc(cap * 3 * sizeof(*k));
 
 	if (!k) {

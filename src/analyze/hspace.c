@@ -928,19 +928,22 @@ static const int field_bits[HS__NFIELDS] = {
 };
 
 /*
- * The fields' blocks of variables, top to bottom. The addresses come last:
- * a set of 20,000 scattered addresses is a large block, and below every
- * other field it is one shared copy, where above them each of its paths
- * carried its own copy of what the rules say of state, protocol and ports.
- * The source last of all: blocklists match it, and what the domain says of
- * destinations (this host's addresses) then stays above the set instead of
- * making a copy of the set for each case (a 20,000-address blocklist: CPU
- * 2.1 -> 1.25 s, 94 -> 57 MiB).
+ * The fields' blocks of variables, top to bottom. The source address comes
+ * last: a set of 20,000 scattered addresses (a blocklist matches the
+ * source) is a large block, and below every other field it is one shared
+ * copy, where above them each of its paths carried its own copy of what the
+ * rules say of state, protocol and ports. The destination sits high, just
+ * below the family: what the domain says of it (martians, this host's
+ * addresses) is then decided once above everything, not copied below each
+ * port a rule names (measured on a 20,000-address blocklist and on 1,000
+ * rules with a 100,000-interval set: with the destination just above the
+ * source 1.25 s / 57 MiB and 0.75 s / 60 MiB, here 1.2 s / 57 MiB and
+ * 0.6 s / 51 MiB).
  */
 static const enum hs_field var_order[HS__NFIELDS] = {
-	HS_IIF, HS_OIF, HS_NFPROTO, HS_CTSTATE, HS_FRAGOFF, HS_L4PROTO, HS_TCPFLAGS,
+	HS_IIF, HS_OIF, HS_NFPROTO, HS_DADDR, HS_CTSTATE, HS_FRAGOFF, HS_L4PROTO, HS_TCPFLAGS,
 	HS_SPORT, HS_DPORT, HS_ICMPTYPE, HS_ICMPCODE, HS_TTL, HS_LENGTH, HS_MARK,
-	HS_DADDR, HS_SADDR,
+	HS_SADDR,
 };
 
 static int bits_for(size_t n)
