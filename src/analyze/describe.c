@@ -903,8 +903,73 @@ static void addr_count(struct hspace *hs, enum hs_field f, BDD set, struct strbu
 		sb_add(b, "in about 2^%.0f addresses", ln);
 }
 
+/*
+ * Address labels already made in this description: each interface group
+ * asks again for the same set among the same addresses, and on a large set
+ * the answer costs a few passes over it.
+ */
+#define LABEL_MEMO 32
+
+static struct {
+	struct { enum hs_field f; int fam; BDD set, all; char *text; } v[LABEL_MEMO];
+	size_t n;
+} labels;
+
+static void labels_free(void)
+{
+	for (size_t i = 0; i < labels.n; i++) {
+		unref(labels.v[i].set);
+		unref(labels.v[i].all);
+		free(labels.v[i].text);
+	}
+	labels.n = 0;
+}
+
+static const char *label_known(enum hs_field f, int fam, BDD set, BDD all)
+{
+	for (size_t i = 0; i < labels.n; i++)
+		if (labels.v[i].f == f && labels.v[i].fam == fam && labels.v[i].set == set &&
+		    labels.v[i].all == all)
+			return labels.v[i].text;
+	return NULL;
+}
+
+static void label_keep(enum hs_field f, int fam, BDD set, BDD all, const char *text)
+{
+	char *t;
+
+	if (labels.n == LABEL_MEMO || !(t = strdup(text)))
+		return;
+	labels.v[labels.n].f = f;
+	labels.v[labels.n].fam = fam;
+	labels.v[labels.n].set = ref(set);
+	labels.v[labels.n].all = ref(all);
+	labels.v[labels.n].text = t;
+	labels.n++;
+}
+
+static void addr_label_made(struct hspace *hs, enum hs_field f, BDD set, BDD all, int fam,
+			    struct strbuf *b);
+
 static void addr_label(struct hspace *hs, enum hs_field f, BDD set, BDD all, int fam,
 		       struct strbuf *b)
+{
+	const char *known = label_known(f, fam, set, all);
+	struct strbuf t = { 0 };
+
+	if (known) {
+		sb_add(b, "%s", known);
+		return;
+	}
+	addr_label_made(hs, f, set, all, fam, &t);
+	label_keep(f, fam, set, all, sb_text(&t));
+	sb_add(b, "%s", sb_text(&t));
+	strbuf_free(&t);
+}
+
+/* The label itself: the ruleset's own sets, else addresses, else a count. */
+static void addr_label_made(struct hspace *hs, enum hs_field f, BDD set, BDD all, int fam,
+			    struct strbuf *b)
 {
 	struct strbuf t = { 0 };
 	BDD comp;
@@ -1852,6 +1917,7 @@ int ds_describe(struct hspace *hs, BDD region, BDD full, BDD dom, enum sx_path p
 	cubes_make(hs);
 	rc = describe_path(&c, r, domain);
 	cubes_free();
+	labels_free();
 	unref(c.fvset);
 	unref(r);
 	unref(domain);
