@@ -7,6 +7,7 @@
  */
 #include "analyze/describe.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,12 +30,134 @@ static BDD OR(BDD a, BDD b) { return bdd_addref(bdd_or(a, b)); }
 static BDD DIFF(BDD a, BDD b) { return bdd_addref(bdd_apply(a, b, bddop_diff)); }
 static void put(BDD *d, BDD v) { unref(*d); *d = v; }
 
+/* ---- node tuples seen by a walk ---------------------------------------------------- */
+
+/*
+ * The walks below read BDDs without making nodes: on a region holding a
+ * large address set, making (or only looking up) its nodes again for each
+ * question is what cost the time.
+ */
+struct tupleset {
+	int *k;            /* 3 per slot; k[3i] < 0: empty */
+	size_t cap, n;
+	bool oom;
+};
+
+static size_t tuple_hash(int a, int b, int c, size_t cap)
+{
+	uint64_t h = (uint64_t)(unsigned)a * 0x9e3779b97f4a7c15u;
+
+	h ^= (uint64_t)(unsigned)b * 0xc2b2ae3d27d4eb4fu + (h >> 29);
+	h ^= (uint64_t)(unsigned)c * 0x165667b19e3779f9u + (h >> 31);
+	return (size_t)(h ^ (h >> 32)) & (cap - 1);
+}
+
+static bool tupleset_grow(struct tupleset *t)
+{
+	size_t cap = t->cap ? t->cap * 2 : 64;
+	int *k = malloc(cap * 3 * sizeof(*k));
+
+	if (!k) {
+		t->oom = true;
+		return false;
+	}
+	for (size_t i = 0; i < cap; i++)
+		k[3 * i] = -1;
+	for (size_t i = 0; i < t->cap; i++) {
+		size_t h;
+
+		if (t->k[3 * i] < 0)
+			continue;
+		for (h = tuple_hash(t->k[3 * i], t->k[3 * i + 1], t->k[3 * i + 2], cap); k[3 * h] >= 0;
+		     h = (h + 1) & (cap - 1))
+			;
+		memcpy(&k[3 * h], &t->k[3 * i], 3 * sizeof(*k));
+	}
+	free(t->k);
+	t->k = k;
+	t->cap = cap;
+	return true;
+}
+
+/* Add (a, b, c); false when it was there already (or memory is short). */
+static bool tupleset_add(struct tupleset *t, int a, int b, int c)
+{
+	size_t h;
+
+	if ((t->n + 1) * 2 > t->cap && !tupleset_grow(t))
+		return false;
+	for (h = tuple_hash(a, b, c, t->cap); t->k[3 * h] >= 0; h = (h + 1) & (t->cap - 1))
+		if (t->k[3 * h] == a && t->k[3 * h + 1] == b && t->k[3 * h + 2] == c)
+			return false;
+	t->k[3 * h] = a;
+	t->k[3 * h + 1] = b;
+	t->k[3 * h + 2] = c;
+	t->n++;
+	return true;
+}
+
+static bool tupleset_has(const struct tupleset *t, int a, int b, int c)
+{
+	if (!t->cap)
+		return false;
+	for (size_t h = tuple_hash(a, b, c, t->cap); t->k[3 * h] >= 0; h = (h + 1) & (t->cap - 1))
+		if (t->k[3 * h] == a && t->k[3 * h + 1] == b && t->k[3 * h + 2] == c)
+			return true;
+	return false;
+}
+
+static void tupleset_free(struct tupleset *t)
+{
+	free(t->k);
+	memset(t, 0, sizeof(*t));
+}
+
+/* A node's variable; terminals lie below every variable. */
+static int var_of(int node)
+{
+	return node < 2 ? INT_MAX : bdd_var(node);
+}
+
+/* The upper of two nodes' variables. */
+static int top_var(int a, int b)
+{
+	return var_of(a) < var_of(b) ? var_of(a) : var_of(b);
+}
+
+static int child(int node, int var, bool high)
+{
+	if (node < 2 || bdd_var(node) != var)
+		return node;
+	return high ? bdd_high(node) : bdd_low(node);
+}
+
+/* a implies b, pair by pair; pairs already shown to hold are in seen. */
+static bool implies(struct tupleset *seen, int a, int b)
+{
+	int v;
+
+	if (a == bddfalse || b == bddtrue || a == b)
+		return true;
+	if (b == bddfalse || a == bddtrue)
+		return false;
+	if (tupleset_has(seen, a, b, 0))
+		return true;
+	v = top_var(a, b);
+	if (!implies(seen, child(a, v, false), child(b, v, false)) ||
+	    !implies(seen, child(a, v, true), child(b, v, true)))
+		return false;
+	/* a pair seen twice is walked twice when memory is short: slower, still right */
+	tupleset_add(seen, a, b, 0);
+	return true;
+}
+
 static bool subset(BDD a, BDD b)
 {
-	BDD d = DIFF(a, b);
-	bool r = d == bddfalse;
+	struct tupleset seen = { 0 };
+	bool r;
 
-	unref(d);
+	r = implies(&seen, a, b);
+	tupleset_free(&seen);
 	return r;
 }
 
@@ -234,12 +357,72 @@ static BDD reach_exit(struct splitter *s, struct imap *memo, int node, int x, si
 	return r;
 }
 
-/* Split g by field f: n classes, each a set of values and the remainder. */
-static int split_field(struct hspace *hs, BDD g, enum hs_field f, struct klass **out, size_t *n)
+/* The smallest value in set (over field f's variables only), as its cube. */
+static BDD lowest_value(struct hspace *hs, BDD set, enum hs_field f)
+{
+	u128 v = 0;
+	int node = set;
+
+	for (int bit = 0; bit < hs->field[f].bits; bit++) {
+		v <<= 1;
+		if (node < 2 || bdd_var(node) != hs_var(hs, f, bit))
+			continue;   /* the bit is free: 0 is the smaller */
+		if (bdd_low(node) != bddfalse) {
+			node = bdd_low(node);
+		} else {
+			node = bdd_high(node);
+			v |= 1;
+		}
+	}
+	return hs_eq(hs, f, v);
+}
+
+/*
+ * The same split when other fields' variables lie above f's (the addresses
+ * sit below everything else): the class of the smallest value left is every
+ * value whose cofactor of g is that value's. Classes come in the order of
+ * their smallest values, as split_field's walk finds them.
+ */
+static int split_below(struct hspace *hs, BDD g, enum hs_field f, struct klass **out, size_t *n)
+{
+	BDD left = ref(bdd_exist(g, cubes.others[f]));
+	struct klass *k = calloc(MAX_CLASSES, sizeof(*k));
+	size_t m = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!k) {
+		unref(left);
+		return -1;
+	}
+	while (left != bddfalse && left >= 0 && m < MAX_CLASSES) {
+		BDD v = lowest_value(hs, left, f);
+
+		k[m].rest = ref(bdd_restrict(g, v));
+		k[m].set = ref(bdd_appall(g, k[m].rest, bddop_biimp, cubes.others[f]));
+		put(&left, DIFF(left, k[m].set));
+		unref(v);
+		m++;
+	}
+	unref(left);
+	*out = k;
+	*n = m;
+	return 0;
+}
+
+/*
+ * Split g by field f: n classes, each a set of values and the remainder.
+ * The walk below needs f's variables above every other one g depends on
+ * (top); else split_below.
+ */
+static int split_field(struct hspace *hs, BDD g, enum hs_field f, bool top, struct klass **out,
+		       size_t *n)
 {
 	struct splitter s = { .lo = hs->field[f].first, .hi = hs->field[f].first + hs->field[f].bits - 1 };
 	struct klass *k;
 
+	if (!top)
+		return split_below(hs, g, f, out, n);
 	*out = NULL;
 	*n = 0;
 	find_exits(&s, g);
@@ -720,8 +903,73 @@ static void addr_count(struct hspace *hs, enum hs_field f, BDD set, struct strbu
 		sb_add(b, "in about 2^%.0f addresses", ln);
 }
 
+/*
+ * Address labels already made in this description: each interface group
+ * asks again for the same set among the same addresses, and on a large set
+ * the answer costs a few passes over it.
+ */
+#define LABEL_MEMO 32
+
+static struct {
+	struct { enum hs_field f; int fam; BDD set, all; char *text; } v[LABEL_MEMO];
+	size_t n;
+} labels;
+
+static void labels_free(void)
+{
+	for (size_t i = 0; i < labels.n; i++) {
+		unref(labels.v[i].set);
+		unref(labels.v[i].all);
+		free(labels.v[i].text);
+	}
+	labels.n = 0;
+}
+
+static const char *label_known(enum hs_field f, int fam, BDD set, BDD all)
+{
+	for (size_t i = 0; i < labels.n; i++)
+		if (labels.v[i].f == f && labels.v[i].fam == fam && labels.v[i].set == set &&
+		    labels.v[i].all == all)
+			return labels.v[i].text;
+	return NULL;
+}
+
+static void label_keep(enum hs_field f, int fam, BDD set, BDD all, const char *text)
+{
+	char *t;
+
+	if (labels.n == LABEL_MEMO || !(t = strdup(text)))
+		return;
+	labels.v[labels.n].f = f;
+	labels.v[labels.n].fam = fam;
+	labels.v[labels.n].set = ref(set);
+	labels.v[labels.n].all = ref(all);
+	labels.v[labels.n].text = t;
+	labels.n++;
+}
+
+static void addr_label_made(struct hspace *hs, enum hs_field f, BDD set, BDD all, int fam,
+			    struct strbuf *b);
+
 static void addr_label(struct hspace *hs, enum hs_field f, BDD set, BDD all, int fam,
 		       struct strbuf *b)
+{
+	const char *known = label_known(f, fam, set, all);
+	struct strbuf t = { 0 };
+
+	if (known) {
+		sb_add(b, "%s", known);
+		return;
+	}
+	addr_label_made(hs, f, set, all, fam, &t);
+	label_keep(f, fam, set, all, sb_text(&t));
+	sb_add(b, "%s", sb_text(&t));
+	strbuf_free(&t);
+}
+
+/* The label itself: the ruleset's own sets, else addresses, else a count. */
+static void addr_label_made(struct hspace *hs, enum hs_field f, BDD set, BDD all, int fam,
+			    struct strbuf *b)
 {
 	struct strbuf t = { 0 };
 	BDD comp;
@@ -770,6 +1018,17 @@ static const enum hs_field order[] = {
 
 #define NORDER (sizeof(order) / sizeof(order[0]))
 
+/* Whether order[i]'s variables lie above those of every field decoded after it. */
+static bool on_top(const struct hspace *hs, size_t i)
+{
+	int end = hs->field[order[i]].first + hs->field[order[i]].bits;
+
+	for (size_t j = i + 1; j < NORDER; j++)
+		if (hs->field[order[j]].first < end)
+			return false;
+	return true;
+}
+
 static int add_cond(struct ds_line *l, const char *text)
 {
 	char **v;
@@ -788,51 +1047,131 @@ static int add_cond(struct ds_line *l, const char *text)
 	return 0;
 }
 
-/* The free choices every (or some) packet of the line needs. */
+/*
+ * What is left of full, region and sel for the line's packets once every
+ * field is decided: the free variables lie below the fields, so these small
+ * BDDs over the free choices (full's, and the region's where its domain
+ * holds some: fragments held) say all the line needs of them. out maps each
+ * to itself, referenced.
+ */
+static void choice_nodes(struct tupleset *seen, int nfieldvars, int f, int r, int s,
+			 struct imap *out)
+{
+	int v;
+
+	if (f == bddfalse || r == bddfalse || s == bddfalse || seen->oom ||
+	    !tupleset_add(seen, f, r, s))
+		return;
+	v = top_var(f, r);
+	if (var_of(s) < v)
+		v = var_of(s);
+	if (v >= nfieldvars) {
+		BDD fr = AND(f, r), t = AND(fr, s);
+		int64_t had;
+
+		unref(fr);
+		if (t == bddfalse || imap_get(out, t, &had))
+			unref(t);
+		else if (imap_put(out, t, t))
+			seen->oom = true;
+		return;
+	}
+	choice_nodes(seen, nfieldvars, child(f, v, false), child(r, v, false), child(s, v, false),
+		     out);
+	choice_nodes(seen, nfieldvars, child(f, v, true), child(r, v, true), child(s, v, true), out);
+}
+
+/* The variables the choice nodes depend on, ascending (malloc'd). */
+static int choices_support(const struct imap *nodes, int **vars, int *n)
+{
+	int nv = bdd_varnum(), k = 0;
+	bool *in = calloc((size_t)nv, sizeof(*in));
+
+	*vars = NULL;
+	*n = 0;
+	if (!in)
+		return -1;
+	for (size_t i = 0; i < nodes->cap; i++) {
+		int *v, m;
+
+		if (nodes->k[i] < 0 || hs_support(nodes->k[i], &v, &m) < 0)
+			continue;
+		for (int j = 0; j < m; j++)
+			if (v[j] < nv)
+				in[v[j]] = true;
+		free(v);
+	}
+	*vars = malloc((size_t)nv * sizeof(**vars));
+	for (int v = 0; *vars && v < nv; v++)
+		if (in[v])
+			(*vars)[k++] = v;
+	free(in);
+	*n = k;
+	return *vars ? 0 : -1;
+}
+
+/* What the choices at t allow with free variable var fixed to val. */
+static bool allows(BDD t, int var, bool val)
+{
+	BDD x = ref(bdd_restrict(t, val ? bdd_ithvar(var) : bdd_nithvar(var)));
+	bool r = x != bddfalse;
+
+	unref(x);
+	return r;
+}
+
+/*
+ * The free choices every (or some) packet of the line needs: with the
+ * variable at 1 and at 0, whether some packet is still in the region (at
+ * one of the choice nodes), and whether one value lets through all the
+ * other does.
+ */
 static int line_conditions(struct dctx *c, struct ds_line *l, BDD sel)
 {
 	struct hspace *hs = c->hs;
-	BDD lr, fl;
+	struct tupleset seen = { 0 };
+	struct imap nodes = { 0 };
 	int *vars = NULL, n = 0, rc = 0;
 
 	if (c->full == bddfalse || !hs->nfv)
 		return 0;
-	lr = AND(c->region, sel);
-	fl = AND(c->full, lr);
-	if (hs_support(fl, &vars, &n) < 0)
-		n = 0;
+	choice_nodes(&seen, hs->nfieldvars, c->full, c->region, sel, &nodes);
+	tupleset_free(&seen);
+	if (seen.oom || choices_support(&nodes, &vars, &n)) {
+		imap_free(&nodes, true);
+		return -1;
+	}
 	for (int i = 0; i < n && !rc; i++) {
 		const struct hs_freevar *f = hs_freevar_of(hs, vars[i]);
-		BDD a1, a0, x;
-		bool need1, need0;
+		bool some1 = false, some0 = false, differ = false, more1 = true;
 
 		if (!f)
 			continue;
-		x = ref(bdd_restrict(fl, bdd_ithvar(f->var)));
-		a1 = ref(bdd_exist(x, c->fvset));
-		unref(x);
-		x = ref(bdd_restrict(fl, bdd_nithvar(f->var)));
-		a0 = ref(bdd_exist(x, c->fvset));
-		unref(x);
-		need1 = a0 == bddfalse;
-		need0 = a1 == bddfalse;
-		if (need1)
+		for (size_t k = 0; k < nodes.cap; k++) {
+			bool a1, a0;
+
+			if (nodes.k[k] < 0)
+				continue;
+			a1 = allows(nodes.k[k], f->var, true);
+			a0 = allows(nodes.k[k], f->var, false);
+			some1 |= a1;
+			some0 |= a0;
+			differ |= a1 != a0;
+			more1 &= !a0 || a1;
+		}
+		if (!some0)
 			rc = add_cond(l, f->when_true);
-		else if (need0)
+		else if (!some1)
 			rc = add_cond(l, f->when_false);
-		else if (a0 != a1) {
+		else if (differ) {
 			char buf[600];
-			bool more1 = subset(a0, a1);
 
 			snprintf(buf, sizeof(buf), "some only %s", more1 ? f->when_true : f->when_false);
 			rc = add_cond(l, buf);
 		}
-		unref(a1);
-		unref(a0);
 	}
 	free(vars);
-	unref(fl);
-	unref(lr);
+	imap_free(&nodes, true);
 	return rc;
 }
 
@@ -1101,12 +1440,8 @@ static int single_value(struct hspace *hs, BDD set, BDD all, enum hs_field f)
 /* The packets of the context whose field f is in set, f quantified. */
 static BDD class_ctx(enum hs_field f, BDD ctx, BDD set)
 {
-	BDD fset = ref(cubes.field[f]), cs = AND(ctx, set);
-	BDD r = ref(bdd_exist(cs, fset));
-
-	unref(cs);
-	unref(fset);
-	return r;
+	/* in one pass: ctx & set of a large address set is never made */
+	return ref(bdd_appex(ctx, set, bddop_and, cubes.field[f]));
 }
 
 /* Cube of the transport-header fields (tcp flags, ports, icmp type and code). */
@@ -1322,7 +1657,7 @@ static int decode(struct dctx *c, size_t i, BDD g, BDD ctx, BDD sel)
 		return emit(c, sel);
 	/* only the packets there can be: no class of impossible values */
 	g = AND(g, ctx);
-	rc = g == bddfalse ? 0 : split_field(hs, g, order[i], &k, &n);
+	rc = g == bddfalse ? 0 : split_field(hs, g, order[i], on_top(hs, i), &k, &n);
 	unref(g);
 	if (rc || g == bddfalse)
 		return rc;
@@ -1582,6 +1917,7 @@ int ds_describe(struct hspace *hs, BDD region, BDD full, BDD dom, enum sx_path p
 	cubes_make(hs);
 	rc = describe_path(&c, r, domain);
 	cubes_free();
+	labels_free();
 	unref(c.fvset);
 	unref(r);
 	unref(domain);

@@ -598,6 +598,158 @@ void hs_atom_add(struct hspace *hs, enum hs_field f, BDD pred, const char *text,
 	hs->natoms++;
 }
 
+/* ---- difference ------------------------------------------------------------------ */
+
+/* Pairs (a, b) already subtracted, with their results (each referenced). */
+struct diffmemo {
+	int *k;        /* 2 per slot; k[2i] < 0: empty */
+	BDD *v;
+	size_t cap, n;
+	bool oom;
+};
+
+static size_t pair_hash(int a, int b, size_t cap)
+{
+	uint64_t h = (uint64_t)(unsigned)a * 0x9e3779b97f4a7c15u ^
+		     (uint64_t)(unsigned)b * 0xc2b2ae3d27d4eb4fu;
+
+	return (size_t)(h ^ (h >> 29)) & (cap - 1);
+}
+
+static bool diffmemo_get(const struct diffmemo *m, int a, int b, BDD *out)
+{
+	if (!m->cap)
+		return false;
+	for (size_t h = pair_hash(a, b, m->cap); m->k[2 * h] >= 0; h = (h + 1) & (m->cap - 1))
+		if (m->k[2 * h] == a && m->k[2 * h + 1] == b) {
+			*out = m->v[h];
+			return true;
+		}
+	return false;
+}
+
+static bool diffmemo_grow(struct diffmemo *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 1024;
+	int *k = malloc(cap * 2 * sizeof(*k));
+	BDD *v = malloc(cap * sizeof(*v));
+
+	if (!k || !v) {
+		free(k);
+		free(v);
+		return false;
+	}
+	for (size_t i = 0; i < cap; i++)
+		k[2 * i] = -1;
+	for (size_t i = 0; i < m->cap; i++) {
+		size_t h;
+
+		if (m->k[2 * i] < 0)
+			continue;
+		for (h = pair_hash(m->k[2 * i], m->k[2 * i + 1], cap); k[2 * h] >= 0;
+		     h = (h + 1) & (cap - 1))
+			;
+		k[2 * h] = m->k[2 * i];
+		k[2 * h + 1] = m->k[2 * i + 1];
+		v[h] = m->v[i];
+	}
+	free(m->k);
+	free(m->v);
+	m->k = k;
+	m->v = v;
+	m->cap = cap;
+	return true;
+}
+
+/* Keep r (referencing it) as the result of (a, b). */
+static void diffmemo_put(struct diffmemo *m, int a, int b, BDD r)
+{
+	size_t h;
+
+	if ((m->n + 1) * 2 > m->cap && !diffmemo_grow(m)) {
+		m->oom = true;
+		return;
+	}
+	for (h = pair_hash(a, b, m->cap); m->k[2 * h] >= 0; h = (h + 1) & (m->cap - 1))
+		;
+	m->k[2 * h] = a;
+	m->k[2 * h + 1] = b;
+	m->v[h] = bdd_addref(r);
+	m->n++;
+}
+
+static BDD diff_rec(struct diffmemo *m, BDD a, BDD b)
+{
+	BDD lo, hi, r;
+	int va, vb, v;
+
+	if (a == b || a == bddfalse || b == bddtrue)
+		return bddfalse;
+	if (b == bddfalse)
+		return a;
+	if (a == bddtrue)
+		return bdd_not(b);
+	if (diffmemo_get(m, a, b, &r))
+		return r;
+	if (m->oom)
+		return bdd_apply(a, b, bddop_diff);
+	va = bdd_var(a);
+	vb = bdd_var(b);
+	v = va < vb ? va : vb;
+	/* referenced while the next node is made (a garbage collection may run) */
+	lo = bdd_addref(diff_rec(m, va == v ? bdd_low(a) : a, vb == v ? bdd_low(b) : b));
+	hi = bdd_addref(diff_rec(m, va == v ? bdd_high(a) : a, vb == v ? bdd_high(b) : b));
+	r = lo == hi ? lo : bdd_ite(bdd_ithvar(v), hi, lo);
+	diffmemo_put(m, a, b, r);
+	bdd_delref(lo);
+	bdd_delref(hi);
+	return r;
+}
+
+/*
+ * The last difference made, its operands and result referenced (so that
+ * their numbers cannot be reused): the engine subtracts the same drop from
+ * the same packets twice, in the chain and again for the hook.
+ */
+static struct { BDD a, b, r; bool set; } last_diff;
+
+static void last_diff_clear(void)
+{
+	if (last_diff.set) {
+		bdd_delref(last_diff.a);
+		bdd_delref(last_diff.b);
+		bdd_delref(last_diff.r);
+	}
+	last_diff.set = false;
+}
+
+BDD hs_diff(BDD a, BDD b)
+{
+	struct diffmemo m = { 0 };
+	BDD r;
+
+	if (last_diff.set && last_diff.a == a && last_diff.b == b)
+		return bdd_addref(last_diff.r);
+	r = bdd_addref(diff_rec(&m, a, b));
+
+	for (size_t i = 0; i < m.cap; i++)
+		if (m.k[2 * i] >= 0)
+			bdd_delref(m.v[i]);
+	free(m.k);
+	free(m.v);
+	if (m.oom) {
+		/* the memo could not hold every result: made again the plain way */
+		bdd_delref(r);
+		r = bdd_addref(bdd_apply(a, b, bddop_diff));
+	}
+	last_diff_clear();
+	last_diff.a = bdd_addref(a);
+	last_diff.b = bdd_addref(b);
+	last_diff.r = bdd_addref(r);
+	last_diff.set = true;
+	return r;
+}
+
 /* ---- the universe ------------------------------------------------------------ */
 
 static BDD and2(BDD a, BDD b)
@@ -775,6 +927,25 @@ static const int field_bits[HS__NFIELDS] = {
 	[HS_FRAGOFF] = 16, [HS_LENGTH] = 16, [HS_MARK] = 32,
 };
 
+/*
+ * The fields' blocks of variables, top to bottom. The source address comes
+ * last: a set of 20,000 scattered addresses (a blocklist matches the
+ * source) is a large block, and below every other field it is one shared
+ * copy, where above them each of its paths carried its own copy of what the
+ * rules say of state, protocol and ports. The destination sits high, just
+ * below the family: what the domain says of it (martians, this host's
+ * addresses) is then decided once above everything, not copied below each
+ * port a rule names (measured on a 20,000-address blocklist and on 1,000
+ * rules with a 100,000-interval set: with the destination just above the
+ * source 1.25 s / 57 MiB and 0.75 s / 60 MiB, here 1.2 s / 57 MiB and
+ * 0.6 s / 51 MiB).
+ */
+static const enum hs_field var_order[HS__NFIELDS] = {
+	HS_IIF, HS_OIF, HS_NFPROTO, HS_DADDR, HS_CTSTATE, HS_FRAGOFF, HS_L4PROTO, HS_TCPFLAGS,
+	HS_SPORT, HS_DPORT, HS_ICMPTYPE, HS_ICMPCODE, HS_TTL, HS_LENGTH, HS_MARK,
+	HS_SADDR,
+};
+
 static int bits_for(size_t n)
 {
 	int b = 1;
@@ -799,7 +970,9 @@ int hs_new(const struct ruleset *const *rs, size_t n, struct hspace **out, struc
 		free(hs);
 		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory laying out the header space");
 	}
-	for (int f = 0; f < HS__NFIELDS; f++) {
+	for (size_t i = 0; i < HS__NFIELDS; i++) {
+		enum hs_field f = var_order[i];
+
 		hs->field[f].first = first;
 		hs->field[f].bits = field_bits[f] ? field_bits[f] : bits_for(hs->nifs);
 		first += hs->field[f].bits;
@@ -818,7 +991,13 @@ int hs_new(const struct ruleset *const *rs, size_t n, struct hspace **out, struc
 	bdd_setmaxincrease(4000000);
 	bdd_setminfreenodes(40);
 	bdd_setmaxnodenum(HS_NODES_MAX);
-	bdd_setcacheratio(4);
+	/*
+	 * BuDDy keeps six operation caches, each of (nodes / ratio) entries of
+	 * 24 bytes: at 4 they took twice the memory of the nodes themselves
+	 * (a 20,000-address blocklist: 164 MiB; 94 at 24) and were not faster
+	 * (at 32 they start to be slower).
+	 */
+	bdd_setcacheratio(24);
 	bdd_setvarnum(first + HS_FREEVAR_CHUNK);
 	hs->universe = make_universe(hs);
 	if (hs_check(hs, e)) {
@@ -847,6 +1026,7 @@ void hs_free(struct hspace *hs)
 	free(hs->atoms);
 	free(hs->ifs);
 	if (live_hs == hs) {
+		last_diff_clear();
 		bdd_done();
 		live_hs = NULL;
 	}

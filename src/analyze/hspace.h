@@ -5,9 +5,11 @@
  * this ruleset accept" is computed for all packets at once (symexec.h).
  *
  * Fields (docs/design.md §2), each a block of consecutive variables, most significant
- * bit first, in this order (the order is also the order describe.c decodes
- * a region in: interface, family, source, destination, state, fragment,
- * protocol...):
+ * bit first. Listed here in the order describe.c decodes a region in
+ * (interface, family, source, destination, state, fragment, protocol...);
+ * the blocks' order in the BDD is another (hspace.c: var_order, the
+ * addresses last), so nothing may assume a field's variables lie above
+ * those of the fields listed after it:
  *
  *   iif, oif    an index over the interface names the ruleset(s) mention:
  *               0 = "any other interface" (a name no rule names), then
@@ -149,6 +151,14 @@ BDD hs_masked_eq(struct hspace *hs, enum hs_field f, unsigned __int128 mask,
 /* An interval list (sorted or not, may overlap) over field f, as one BDD. */
 struct hs_interval { unsigned __int128 lo, hi; };
 BDD hs_intervals(struct hspace *hs, enum hs_field f, struct hs_interval *v, size_t n);
+
+/*
+ * a and not b, like bdd_apply(a, b, bddop_diff) but without walking what a
+ * and b share: BuDDy's difference has no shortcut for equal operands, and
+ * a region minus a part of it shares most of its nodes (a large address
+ * set below everything else) with that part. The result is referenced.
+ */
+BDD hs_diff(BDD a, BDD b);
 
 /* The interface index whose class a name falls in (0 when no rule names it). */
 size_t hs_iface_index(const struct hspace *hs, const char *name);

@@ -48,9 +48,10 @@ static BDD OR(BDD a, BDD b)
 	return bdd_addref(bdd_or(a, b));
 }
 
+/* a minus a part of it shares most of its nodes with that part: hs_diff skips them */
 static BDD DIFF(BDD a, BDD b)
 {
-	return bdd_addref(bdd_apply(a, b, bddop_diff));
+	return hs_diff(a, b);
 }
 
 static BDD NOT(BDD a)
