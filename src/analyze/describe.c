@@ -19,7 +19,7 @@
 
 typedef unsigned __int128 u128;
 
-#define MAX_CLASSES 256
+#define MAX_CLASSES DS_MAX_CLASSES
 #define MAX_IVS 64
 #define LIST_MAX 8
 
@@ -378,15 +378,32 @@ static BDD lowest_value(struct hspace *hs, BDD set, enum hs_field f)
 }
 
 /*
+ * Past MAX_CLASSES the values left (set, over f's variables) become one
+ * class whose remainder is what any of them leads to: more than the truth
+ * for some of those values, never less, so a line may over-report what is
+ * accepted and never drops it. *merged records that it happened.
+ */
+static void tail_class(BDD g, enum hs_field f, BDD set, struct klass *k, bool *merged)
+{
+	BDD in = AND(g, set);
+
+	k->set = ref(set);
+	k->rest = ref(bdd_exist(in, cubes.field[f]));
+	unref(in);
+	*merged = true;
+}
+
+/*
  * The same split when other fields' variables lie above f's (the addresses
  * sit below everything else): the class of the smallest value left is every
  * value whose cofactor of g is that value's. Classes come in the order of
  * their smallest values, as split_field's walk finds them.
  */
-static int split_below(struct hspace *hs, BDD g, enum hs_field f, struct klass **out, size_t *n)
+static int split_below(struct hspace *hs, BDD g, enum hs_field f, struct klass **out, size_t *n,
+		       bool *merged)
 {
 	BDD left = ref(bdd_exist(g, cubes.others[f]));
-	struct klass *k = calloc(MAX_CLASSES, sizeof(*k));
+	struct klass *k = calloc(MAX_CLASSES + 1, sizeof(*k));
 	size_t m = 0;
 
 	*out = NULL;
@@ -404,10 +421,24 @@ static int split_below(struct hspace *hs, BDD g, enum hs_field f, struct klass *
 		unref(v);
 		m++;
 	}
+	if (left != bddfalse && left >= 0)
+		tail_class(g, f, left, &k[m++], merged);
 	unref(left);
 	*out = k;
 	*n = m;
 	return 0;
+}
+
+/* The values of f in g that none of the n classes has: one tail class. */
+static void split_tail(BDD g, enum hs_field f, struct klass *k, size_t *n, bool *merged)
+{
+	BDD left = ref(bdd_exist(g, cubes.others[f]));
+
+	for (size_t i = 0; i < *n; i++)
+		put(&left, DIFF(left, k[i].set));
+	if (left != bddfalse)
+		tail_class(g, f, left, &k[(*n)++], merged);
+	unref(left);
 }
 
 /*
@@ -416,13 +447,13 @@ static int split_below(struct hspace *hs, BDD g, enum hs_field f, struct klass *
  * (top); else split_below.
  */
 static int split_field(struct hspace *hs, BDD g, enum hs_field f, bool top, struct klass **out,
-		       size_t *n)
+		       size_t *n, bool *merged)
 {
 	struct splitter s = { .lo = hs->field[f].first, .hi = hs->field[f].first + hs->field[f].bits - 1 };
 	struct klass *k;
 
 	if (!top)
-		return split_below(hs, g, f, out, n);
+		return split_below(hs, g, f, out, n, merged);
 	*out = NULL;
 	*n = 0;
 	find_exits(&s, g);
@@ -430,7 +461,7 @@ static int split_field(struct hspace *hs, BDD g, enum hs_field f, bool top, stru
 		imap_free(&s.seen, false);
 		return -1;
 	}
-	k = calloc(s.nexits ? s.nexits : 1, sizeof(*k));
+	k = calloc(s.nexits + 1, sizeof(*k));
 	if (!k) {
 		imap_free(&s.seen, false);
 		return -1;
@@ -443,6 +474,8 @@ static int split_field(struct hspace *hs, BDD g, enum hs_field f, bool top, stru
 		imap_free(&memo, true);
 	}
 	imap_free(&s.seen, false);
+	if (s.too_many && !s.oom)
+		split_tail(g, f, k, &s.nexits, merged);
 	if (s.oom) {
 		for (size_t i = 0; i < s.nexits; i++) {
 			unref(k[i].set);
@@ -1657,7 +1690,7 @@ static int decode(struct dctx *c, size_t i, BDD g, BDD ctx, BDD sel)
 		return emit(c, sel);
 	/* only the packets there can be: no class of impossible values */
 	g = AND(g, ctx);
-	rc = g == bddfalse ? 0 : split_field(hs, g, order[i], on_top(hs, i), &k, &n);
+	rc = g == bddfalse ? 0 : split_field(hs, g, order[i], on_top(hs, i), &k, &n, &c->out->merged);
 	unref(g);
 	if (rc || g == bddfalse)
 		return rc;

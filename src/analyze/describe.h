@@ -34,6 +34,9 @@
 /* Lines one description may have; more are cut and `truncated` is set. */
 #define DS_MAX_LINES 500
 
+/* Distinct values of one field a split names one by one (see ds_lines.merged). */
+#define DS_MAX_CLASSES 256
+
 /* The fields a line may name, in its order; ds_part_name() gives their JSON names. */
 #define DS_PARTS 14
 
@@ -59,6 +62,10 @@ struct ds_lines {
 	struct ds_line *v;
 	size_t n, cap;
 	bool truncated;
+	/* A field had more distinct classes than describe names one by one: the
+	 * last of them stands for all the others and may show more than they
+	 * accept (an over-approximation, said so), never less. */
+	bool merged;
 };
 
 /*

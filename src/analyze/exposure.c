@@ -93,6 +93,7 @@ static int describe_dnat(struct hspace *hs, const struct sx_result *sx,
 			out->v[out->n++] = *l;
 		}
 		out->truncated |= one.truncated;
+		out->merged |= one.merged;
 		free(one.v);
 	}
 	return 0;

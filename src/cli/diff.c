@@ -102,6 +102,11 @@ void cli_diff_print_text(const char *a, const char *b, const struct diff_result 
 				printf("%s: %s: ... (cut after %d lines)\n",
 				       sx_path_name((enum sx_path)p), diff_kind_name((enum diff_kind)k),
 				       DS_MAX_LINES);
+			if (l->merged)
+				printf("%s: %s: (over-approximated: more than %d distinct cases of one "
+				       "field, the last line stands for the rest)\n",
+				       sx_path_name((enum sx_path)p), diff_kind_name((enum diff_kind)k),
+				       DS_MAX_CLASSES);
 		}
 }
 

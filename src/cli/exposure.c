@@ -195,12 +195,13 @@ static json_t *lines_json(const struct ds_lines *l)
 
 json_t *cli_exposure_json(const struct exposure *x)
 {
-	return json_pack("{s:o, s:o, s:o, s:b, s:b, s:b, s:i, s:i, s:s}",
+	return json_pack("{s:o, s:o, s:o, s:b, s:b, s:b, s:b, s:i, s:i, s:s}",
 			 "input", lines_json(&x->input), "forward", lines_json(&x->forward),
 			 "port_forwards", lines_json(&x->dnat),
 			 "new_only", x->only_new,
 			 "input_truncated", x->input.truncated,
 			 "forward_truncated", x->forward.truncated,
+			 "over_approximated", x->input.merged || x->forward.merged || x->dnat.merged,
 			 "free_choices", (int)x->nfree, "not_modelled", (int)x->nunknown,
 			 "tables_not_analysed", x->not_analysed);
 }
@@ -236,6 +237,10 @@ static void print_lines(const struct ds_lines *l)
 	}
 	if (l->truncated)
 		printf("  ... (cut after %d lines)\n", DS_MAX_LINES);
+	if (l->merged)
+		printf("  (over-approximated: a field had more than %d distinct cases; the last line of such a\n"
+		       "   split stands for the rest and may show more than is accepted, never less)\n",
+		       DS_MAX_CLASSES);
 }
 
 void cli_exposure_print(const char *policy, const struct exposure *x)
