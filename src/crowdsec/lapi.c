@@ -111,12 +111,13 @@ static void parse_list(json_t *list, bool deleted, unsigned plen6,
 			counts->other_type++;
 			continue;
 		}
-		if (strcasecmp(scope, "ip")) {
+		if (strcasecmp(scope, "ip") && strcasecmp(scope, "range")) {
 			counts->other_scope++;
 			continue;
 		}
 		/* an Ip decision names one address: a prefix length in it is not ours to widen */
-		if (strchr(value, '/') || ban_key_parse(value, plen6, &d.key, &e) < 0 ||
+		if ((!strcasecmp(scope, "ip") ? strchr(value, '/') || ban_key_parse(value, plen6,
+		     &d.key, &e) < 0 : ban_key_parse_range(value, plen6, &d.key, &e) < 0) ||
 		    (!deleted && (!dur || cs_parse_duration(dur, &d.duration_ms) < 0))) {
 			counts->malformed++;
 			continue;

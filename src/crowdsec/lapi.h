@@ -32,14 +32,14 @@ struct cs_decision {
 /* What parsing one answer found besides the decisions it kept. */
 struct cs_counts {
 	uint64_t other_type;     /* captcha, throttle, ...: skipped */
-	uint64_t other_scope;    /* country, AS, username, and ranges (not enforced yet) */
+	uint64_t other_scope;    /* country, AS, username: not addresses */
 	uint64_t malformed;      /* a value or duration that does not parse */
 };
 
 /*
  * Parse a /v1/decisions/stream answer ({"new": [...], "deleted": [...]},
- * either may be null). fn sees each Ip decision of type ban; IPv6 keys are
- * masked to plen6. -1 (e says why) when the text is not such an object.
+ * either may be null). fn sees each Ip or Range decision of type ban; an
+ * IPv6 address is masked to plen6, a range kept as wide as it is. -1 (e says why) when the text is not such an object.
  */
 int cs_parse_stream(const char *text, size_t len, unsigned plen6,
 		    void (*fn)(void *ctx, const struct cs_decision *d), void *ctx,

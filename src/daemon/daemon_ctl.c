@@ -555,7 +555,7 @@ static char *do_del(struct daemon *d, const char *addr)
 	if (ban_key_parse(addr, d->cfg->ipv6_prefix, &key, &e) < 0)
 		return reply_error(e.msg, e.hint);
 	had = ban_engine_unban(d->eng, &key);
-	d->fam_counted = false;   /* the bans against the set size are counted again */
+	d->set_counted = false;   /* the bans against the set size are counted again */
 	if (kw_queue_del(d->kw, &key) < 0)
 		return reply_error("out of memory", NULL);
 	d->pending_since = daemon_mono_ms();
