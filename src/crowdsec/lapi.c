@@ -808,6 +808,21 @@ static void wait_ms(struct cs_bouncer *cs, uint64_t ms)
 	pthread_mutex_unlock(&cs->lock);
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Pulls start every poll, counted from the start of the previous one: with
+ * a large decision table a delta pull takes the LAPI a good part of a
+ * second, and waiting a whole poll after it ended made a decision wait
+ * poll + that long. A pull that overran its poll is followed at once; after
+ * a failure the backoff counts from its end.
+ */
 static void *worker(void *arg)
 {
 	struct cs_bouncer *cs = arg;
@@ -816,6 +831,7 @@ static void *worker(void *arg)
 
 	while (!atomic_load(&cs->stop)) {
 		char err[256] = "";
+		uint64_t began = mono_ms(), spent;
 		bool ok = pull_once(cs, startup, err, sizeof(err));
 
 		pthread_mutex_lock(&cs->lock);
@@ -835,7 +851,12 @@ static void *worker(void *arg)
 		startup = !ok;
 		delay = ok ? cs->poll_ms : (delay * 2 > CS_BACKOFF_MAX_MS ? CS_BACKOFF_MAX_MS :
 					    delay * 2);
-		wait_ms(cs, delay < cs->poll_ms ? cs->poll_ms : delay);
+		if (delay < cs->poll_ms)
+			delay = cs->poll_ms;
+		/* a failure backs off from its end: a LAPI that times out gets its rest */
+		spent = ok ? mono_ms() - began : 0;
+		if (spent < delay)
+			wait_ms(cs, delay - spent);
 	}
 	return NULL;
 }
