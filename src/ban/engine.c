@@ -724,6 +724,7 @@ static int decide(struct ban_engine *eng, const struct ban_key *key, const char 
 		if (now + cur->bantime_ms <= cur->until_ms)
 			return 0;
 		ext.until_ms = now + cur->bantime_ms;
+		d->prev_until_ms = cur->until_ms;   /* before: cur is the stored ban itself */
 		(*pp)->b = ext;
 		d->ban = ext;
 		d->extended = true;
@@ -813,6 +814,7 @@ int ban_engine_ban(struct ban_engine *eng, const struct ban_key *key, uint64_t b
 		if (bantime_ms)
 			b.bantime_ms = bantime_ms;
 		d->extended = true;
+		d->prev_until_ms = cur->until_ms;
 	} else {
 		uint64_t base = eng->cfg->nrules ? eng->cfg->rules[0].bantime_ms : 3600000;
 

@@ -71,6 +71,7 @@ struct ban_active {
 struct ban_decision {
 	struct ban_active ban;   /* the ban as it now stands */
 	bool extended;           /* it was already banned: the end moved later */
+	uint64_t prev_until_ms;  /* when extended: the end before */
 };
 
 struct ban_stats {

@@ -219,7 +219,13 @@ int daemon_apply_decision(struct daemon *d, const struct ban_decision *dec, bool
 	remember(d, b);
 	if (d->cs_applying)
 		return 0;   /* the LAPI's bans: one summary line per batch, no webhook, no push back */
-	cs_bouncer_push(d->cs, b);   /* the watcher */
+	/*
+	 * The watcher: an extension is another alert and decision in the LAPI,
+	 * worth it only when the end moved by a good part of the ban (a scan's
+	 * events still in flight when the ban went in extend it by seconds).
+	 */
+	if (!dec->extended || b->until_ms >= dec->prev_until_ms + b->bantime_ms / 4)
+		cs_bouncer_push(d->cs, b);
 	ban_key_format(&b->key, addr, sizeof(addr));
 	config_format_duration(b->bantime_ms, dur, sizeof(dur));
 	if (dec->extended)
