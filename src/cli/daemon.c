@@ -290,9 +290,10 @@ static void print_status(json_t *j)
 	       num(j, "kernel", "restores"),
 	       cli_plural(num(j, "kernel", "restores"), "restore", "restores"),
 	       num(j, "kernel", "errors"), cli_plural(num(j, "kernel", "errors"), "error", "errors"));
-	printf("  ban sets: size %lld / %lld (0: none); %lld new %s refused, set full; "
-	       "%lld %s put back after others deleted them\n", num(j, "kernel", "size4"),
-	       num(j, "kernel", "size6"), num(j, "kernel", "refused_full"),
+	printf("  ban sets: size %lld / %lld, ranges %lld / %lld (0: none); %lld new %s refused, "
+	       "set full; %lld %s put back after others deleted them\n", num(j, "kernel", "size4"),
+	       num(j, "kernel", "size6"), num(j, "kernel", "size_nets4"),
+	       num(j, "kernel", "size_nets6"), num(j, "kernel", "refused_full"),
 	       cli_plural(num(j, "kernel", "refused_full"), "ban", "bans"),
 	       num(j, "kernel", "put_back"),
 	       cli_plural(num(j, "kernel", "put_back"), "element", "elements"));

@@ -190,7 +190,22 @@ check "the log says the key file is refused and the old bouncer goes on" \
 check "the old bouncer still pulls" wait_more_pulls 2
 chmod 600 "$BANS_DIR/cs.key"
 
-# --- 7. a TLS error: https to a LAPI that speaks plain HTTP
+# --- 7. a policy from before ranges (no BANNED_NETS4/6): a range is refused, the rest goes in
+sed -i '/set BANNED_NETS[46] {/,/}/d' "$POLICY_DIR/rules/00-tables.nft"
+sed -i '/@BANNED_NETS[46]/d' "$POLICY_DIR/rules/15-antiscan.nft"
+check "the policy without the range sets loads" policy_load
+check "the daemon puts its bans back into it" wait_in_set BANNED4 203.0.113.99
+r0=$(jstat '.crowdsec.refused')
+decisions "$(dec 8 ban Ip 203.0.113.99 2h cscli manual)" "$(dec 9 ban Ip 203.0.113.100 2h cscli manual)" \
+	"$(dec 12 ban Range 192.0.2.128/25 1h lists firehol)" "$(dec 13 ban Ip 203.0.113.101 1h cscli manual)"
+check "an address decided with the range goes in" wait_in_set BANNED4 203.0.113.101
+check_eq "the range is refused, counted" "$((r0 + 1))" "$(jstat '.crowdsec.refused')"
+check "the log says the policy has no set for ranges" \
+	grep -q "192.0.2.128/25 refused: the loaded policy has no set BANNED_NETS4" "$DAEMON_LOG"
+check_eq "status shows no range set" "0 0" "$(jstat '.kernel.size_nets4') $(jstat '.kernel.size_nets6')"
+check_eq "no kernel error" "0" "$(jstat '.kernel.errors')"
+
+# --- 8. a TLS error: https to a LAPI that speaks plain HTTP
 bans_config "$BANS_DIR/xnft.conf" "[crowdsec]" "url = https://127.0.0.1:$PORT" \
 	"api_key_file = $BANS_DIR/cs.key" "poll = 200ms" "timeout = 1s"
 kill -HUP "$DAEMON_PID"

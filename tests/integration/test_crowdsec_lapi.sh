@@ -127,6 +127,8 @@ t=$(nets_elems BANNED_NETS4 | awk '$1 == "198.51.100.0/24" { print $2 }')
 check "the range's kernel timeout is the decision's (1h, less the seconds since)" \
 	test "${t:-0}" -ge 3500 -a "${t:-0}" -le 3600
 check_eq "no range is skipped" "0" "$(jstat '.crowdsec.skipped_scope')"
+check_eq "status shows the range sets' sizes" "65536 65536" \
+	"$(jstat '.kernel.size_nets4') $(jstat '.kernel.size_nets6')"
 check_eq "refused: the admin, the /0, the host's /24, the mesh's /8 and the overlapping /25" \
 	"5" "$(jstat '.crowdsec.refused')"
 check_eq "BANNED_NETS4 holds the /24 alone" "198.51.100.0/24" \
