@@ -840,6 +840,11 @@ static void *worker(void *arg)
 		if (ok) {
 			cs->st.synced = true;
 			cs->st.last_ok_ms = realtime_ms();
+			if (!startup) {
+				cs->st.pull_ms_last = mono_ms() - began;
+				if (cs->st.pull_ms_last > cs->st.pull_ms_max)
+					cs->st.pull_ms_max = cs->st.pull_ms_last;
+			}
 		} else if (!atomic_load(&cs->stop)) {
 			cs->st.failures++;
 			snprintf(cs->st.last_error, sizeof(cs->st.last_error), "%s", err);

@@ -58,6 +58,7 @@ struct cs_stats {
 	uint64_t received_new, received_deleted;
 	struct cs_counts skipped;
 	uint64_t last_ok_ms;     /* realtime of the last good pull; 0 none */
+	uint64_t pull_ms_last, pull_ms_max;   /* how long good delta pulls took (the LAPI's share of the latency) */
 	char last_error[256];
 	/* watcher: the daemon's own bans pushed as alerts */
 	bool watcher;

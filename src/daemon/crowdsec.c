@@ -248,7 +248,8 @@ json_t *daemon_crowdsec_status(struct daemon *d, json_t *status)
 		return status;
 	cs_bouncer_stats(d->cs, &st);
 	json_object_set_new(status, "crowdsec", json_pack(
-		"{s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}",
+		"{s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+		" s:s}",
 		"url", st.url, "reachable", st.reachable, "synced", st.synced,
 		"pulls", (json_int_t)st.pulls, "failures", (json_int_t)st.failures,
 		"received_new", (json_int_t)st.received_new,
@@ -258,7 +259,8 @@ json_t *daemon_crowdsec_status(struct daemon *d, json_t *status)
 		"skipped_type", (json_int_t)st.skipped.other_type,
 		"skipped_scope", (json_int_t)st.skipped.other_scope,
 		"malformed", (json_int_t)st.skipped.malformed,
-		"last_ok_ms", (json_int_t)st.last_ok_ms, "last_error", st.last_error));
+		"last_ok_ms", (json_int_t)st.last_ok_ms, "pull_ms_last", (json_int_t)st.pull_ms_last,
+		"pull_ms_max", (json_int_t)st.pull_ms_max, "last_error", st.last_error));
 	if (st.watcher)
 		json_object_set_new(json_object_get(status, "crowdsec"), "watcher", json_pack(
 			"{s:I, s:I, s:I, s:I, s:s}", "pushed", (json_int_t)st.pushed,
