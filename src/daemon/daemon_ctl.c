@@ -557,7 +557,8 @@ static char *do_del(struct daemon *d, const char *addr)
 	int had;
 	char shown[PREFIX_STRLEN];
 
-	if (ban_key_parse(addr, d->cfg->ipv6_prefix, &key, &e) < 0)
+	/* a range too: a LAPI's Range ban can be lifted by hand (the next complete pull brings it back) */
+	if (ban_key_parse_range(addr, d->cfg->ipv6_prefix, &key, &e) < 0)
 		return reply_error(e.msg, e.hint);
 	had = ban_engine_unban(d->eng, &key);
 	d->set_counted = false;   /* the bans against the set size are counted again */

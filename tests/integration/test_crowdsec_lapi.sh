@@ -145,6 +145,12 @@ cscli decisions add -r 2001:db8:77::/48 -d 50h >/dev/null
 extn() { t=$(nets_elems BANNED_NETS6 | awk '$1 == "2001:db8:77::/48" { print $2 }'); [ "${t:-0}" -gt 170000 ]; }
 for _ in $(seq 50); do extn && break; sleep 0.1; done
 check "a longer Range decision renews the range's kernel timeout (50h)" extn
+cscli decisions add -r 203.0.113.128/26 -d 1h >/dev/null
+check "another IPv4 range goes in" wait_in_nets BANNED_NETS4 203.0.113.128/26
+check_eq "bans del takes a range" "203.0.113.128/26 unbanned" "$(xbans del 203.0.113.128/26 2>&1)"
+for _ in $(seq 50); do in_nets BANNED_NETS4 203.0.113.128/26 || break; sleep 0.1; done
+check_eq "... and it leaves BANNED_NETS4" "no" "$(in_nets BANNED_NETS4 203.0.113.128/26 && echo yes || echo no)"
+cscli decisions delete -r 203.0.113.128/26 >/dev/null
 check_eq "... and the range is there once" "1" "$(nets_elems BANNED_NETS6 | grep -c '^2001:db8:77::/48 ')"
 cscli decisions delete -r 198.51.100.0/24 >/dev/null
 for _ in $(seq 50); do in_nets BANNED_NETS4 198.51.100.0/24 || break; sleep 0.1; done
