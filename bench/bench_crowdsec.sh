@@ -182,7 +182,7 @@ done
 kill "$MPID" 2>/dev/null || true
 wait "$MPID" 2>/dev/null || true
 MPID=''
-pulls=$(status | jq -r '.crowdsec | "\(.pulls) pulls, the last delta pull \(.pull_ms_last) ms, the longest \(.pull_ms_max) ms"')
+pulls=$(status | jq -r '.crowdsec | "\(.pulls) pulls (\(.failures) failed: \(.last_error)), the last delta pull \(.pull_ms_last) ms, the longest \(.pull_ms_max) ms"')
 echo "# xnft's pulls meanwhile: $pulls" >&2
 pct() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END {
 	printf "%s / %s", v[int((NR + 1) / 2)], v[int(NR * 0.99 + 0.999)] }'; }
