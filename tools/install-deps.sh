@@ -31,6 +31,16 @@ case " $missing " in
             echo "# no central API: xnft's tests run the LAPI alone" \
                 >/etc/crowdsec/online_api_credentials.yaml ;;
 esac
+# crowdsec-firewall-bouncer (the benchmark's comparison) enables and starts
+# its unit at install, which would put its own table into the host's
+# ruleset: masked first (its postinst leaves a mask it did not make alone);
+# the benchmark runs it by hand, in a namespace.
+case " $missing " in
+    *" crowdsec-firewall-bouncer "*)
+        mkdir -p /etc/systemd/system
+        [ -e /etc/systemd/system/crowdsec-firewall-bouncer.service ] ||
+            ln -s /dev/null /etc/systemd/system/crowdsec-firewall-bouncer.service ;;
+esac
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing

@@ -117,7 +117,7 @@ void ban_key_format(const struct ban_key *key, char *buf, size_t size)
 
 	if (!inet_ntop(key->family == AF_INET ? AF_INET : AF_INET6, key->addr, a, sizeof(a)))
 		snprintf(a, sizeof(a), "?");
-	if (key->family == AF_INET || key->plen == 128)
+	if (key->plen == (key->family == AF_INET ? 32 : 128))
 		snprintf(buf, size, "%s", a);
 	else
 		snprintf(buf, size, "%s/%u", a, key->plen);
@@ -137,6 +137,21 @@ int ban_key_parse(const char *text, unsigned plen6, struct ban_key *key, struct 
 	memset(key, 0, sizeof(*key));
 	key->family = (uint8_t)p.family;
 	key->plen = p.family == AF_INET ? 32 : (uint8_t)plen6;
+	memcpy(key->addr, p.addr, 16);
+	mask_addr(key->addr, key->plen, addr_len(p.family));
+	return 0;
+}
+
+int ban_key_parse_range(const char *text, unsigned plen6, struct ban_key *key, struct xerr *e)
+{
+	struct prefix p;
+
+	if (prefix_parse_flags(&p, text, PREFIX_KEEP_HOST_BITS, e) < 0)
+		return -1;
+	memset(key, 0, sizeof(*key));
+	key->family = (uint8_t)p.family;
+	/* a single IPv6 address is banned with its prefix, as everywhere else */
+	key->plen = p.family == AF_INET6 && p.len == 128 ? (uint8_t)plen6 : (uint8_t)p.len;
 	memcpy(key->addr, p.addr, 16);
 	mask_addr(key->addr, key->plen, addr_len(p.family));
 	return 0;
@@ -255,9 +270,42 @@ static bool key_overlaps_whitelist(const struct ban_engine *eng, const struct ba
 	return false;
 }
 
+/*
+ * Why no ban may cover key: its first or its last address is one no packet
+ * comes from (a /0 starts at the unspecified address; a range reaching the
+ * end of the IPv4 space holds the broadcast address, of the IPv6 space
+ * multicast). NULL when it may.
+ */
+static const char *key_unbannable(const struct ban_key *key)
+{
+	struct prefix p = { .family = key->family, .len = key->plen };
+	struct wl_range k;
+
+	memcpy(p.addr, key->addr, 16);
+	range_of(&p, &k);
+	return ban_addr_unbannable(key->family, k.lo) ? ban_addr_unbannable(key->family, k.lo) :
+							 ban_addr_unbannable(key->family, k.hi);
+}
+
+bool ban_keys_overlap(const struct ban_key *a, const struct ban_key *b)
+{
+	struct prefix pa = { .family = a->family, .len = a->plen };
+	struct prefix pb = { .family = b->family, .len = b->plen };
+	struct wl_range ra, rb;
+	size_t len = addr_len(a->family);
+
+	if (a->family != b->family)
+		return false;
+	memcpy(pa.addr, a->addr, 16);
+	memcpy(pb.addr, b->addr, 16);
+	range_of(&pa, &ra);
+	range_of(&pb, &rb);
+	return memcmp(ra.lo, rb.hi, len) <= 0 && memcmp(rb.lo, ra.hi, len) <= 0;
+}
+
 bool ban_engine_key_exempt(const struct ban_engine *eng, const struct ban_key *key)
 {
-	return ban_addr_unbannable(key->family, key->addr) || key_overlaps_whitelist(eng, key);
+	return key_unbannable(key) || key_overlaps_whitelist(eng, key);
 }
 
 /* ---- offender table ------------------------------------------------------------- */
@@ -676,6 +724,7 @@ static int decide(struct ban_engine *eng, const struct ban_key *key, const char 
 		if (now + cur->bantime_ms <= cur->until_ms)
 			return 0;
 		ext.until_ms = now + cur->bantime_ms;
+		d->prev_until_ms = cur->until_ms;   /* before: cur is the stored ban itself */
 		(*pp)->b = ext;
 		d->ban = ext;
 		d->extended = true;
@@ -749,10 +798,9 @@ int ban_engine_ban(struct ban_engine *eng, const struct ban_key *key, uint64_t b
 
 	memset(d, 0, sizeof(*d));
 	ban_key_format(key, shown, sizeof(shown));
-	if (ban_addr_unbannable(key->family, key->addr))
-		return xerr_set(e, XNFT_EXIT_FINDINGS, "%s is %s: no packet comes from it, "
-				"so it is not banned", shown,
-				ban_addr_unbannable(key->family, key->addr));
+	if (key_unbannable(key))
+		return xerr_set(e, XNFT_EXIT_FINDINGS, "%s is or holds %s: no packet comes from it, "
+				"so it is not banned", shown, key_unbannable(key));
 	if (key_overlaps_whitelist(eng, key)) {
 		xerr_set(e, XNFT_EXIT_FINDINGS, "%s is whitelisted (or holds a whitelisted address): "
 			 "not banned", shown);
@@ -766,6 +814,7 @@ int ban_engine_ban(struct ban_engine *eng, const struct ban_key *key, uint64_t b
 		if (bantime_ms)
 			b.bantime_ms = bantime_ms;
 		d->extended = true;
+		d->prev_until_ms = cur->until_ms;
 	} else {
 		uint64_t base = eng->cfg->nrules ? eng->cfg->rules[0].bantime_ms : 3600000;
 

@@ -71,6 +71,7 @@ struct ban_active {
 struct ban_decision {
 	struct ban_active ban;   /* the ban as it now stands */
 	bool extended;           /* it was already banned: the end moved later */
+	uint64_t prev_until_ms;  /* when extended: the end before */
 };
 
 struct ban_stats {
@@ -110,7 +111,13 @@ int ban_engine_whitelist_add_range(struct ban_engine *eng, int family, const uin
 size_t ban_engine_whitelist_size(const struct ban_engine *eng);
 bool ban_engine_whitelisted(const struct ban_engine *eng, int family, const uint8_t *addr);
 
-/* key may not be banned: whitelisted, holding a whitelisted address, or unbannable. */
+/* Do the networks of a and b share an address? */
+bool ban_keys_overlap(const struct ban_key *a, const struct ban_key *b);
+
+/*
+ * key may not be banned: whitelisted, holding a whitelisted address, or
+ * unbannable (its first or last address is one no packet comes from).
+ */
 bool ban_engine_key_exempt(const struct ban_engine *eng, const struct ban_key *key);
 
 /*
@@ -153,7 +160,7 @@ void ban_engine_foreach(const struct ban_engine *eng,
 
 void ban_engine_stats(const struct ban_engine *eng, struct ban_stats *st);
 
-/* "198.51.100.7" or "2001:db8:1:2::/64". */
+/* "198.51.100.7", "2001:db8:1:2::/64" or a range "203.0.113.0/24". */
 void ban_key_format(const struct ban_key *key, char *buf, size_t size);
 
 /*
@@ -164,6 +171,12 @@ const char *ban_addr_unbannable(int family, const uint8_t *addr);
 
 /* Parse an address or prefix the way `xnft bans add` takes it; IPv6 masked to plen6. */
 int ban_key_parse(const char *text, unsigned plen6, struct ban_key *key, struct xerr *e);
+
+/*
+ * Parse a range (a CrowdSec Range decision): any prefix, kept as wide as
+ * it is (host bits cleared); a bare IPv6 address gets plen6.
+ */
+int ban_key_parse_range(const char *text, unsigned plen6, struct ban_key *key, struct xerr *e);
 
 /* The escalated ban length for the (offence)-th ban of a rule with this base. */
 uint64_t ban_escalate(const struct xnft_config *cfg, uint64_t base_ms, unsigned offence);

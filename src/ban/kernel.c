@@ -13,6 +13,10 @@
  * add with timeout" in the same transaction: the delete never fails
  * because the element is missing, and the final add starts a fresh
  * timeout on every kernel version.
+ *
+ * A range is two elements of an interval set: its first address, which
+ * carries the timeout, and the address after its last, flagged as the
+ * interval's end (the kernel takes no timeout on an end).
  */
 #include "ban/kernel.h"
 
@@ -63,7 +67,7 @@ struct kwriter {
 	uint16_t family;             /* NFPROTO_* of the table */
 	unsigned plen6;              /* the IPv6 ban prefix: keys read back get it */
 	char table[CONFIG_NAME_MAX];
-	char set4[CONFIG_NAME_MAX], set6[CONFIG_NAME_MAX];
+	char set[KW_NSETS][CONFIG_NAME_MAX];   /* by enum kw_set */
 
 	struct qitem *q;
 	size_t nq, capq;
@@ -76,7 +80,7 @@ struct kwriter {
 	struct ban_key *deleted;     /* keys others deleted from our sets (monitor) */
 	size_t ndel, capdel;
 	unsigned ev_pending;         /* KW_EV_* read around a flush, for kw_monitor_read */
-	int only_fam;                /* AF_INET or AF_INET6: the batch holds that family alone */
+	int only_set;                /* an enum kw_set: the batch holds that set's alone; -1 all */
 	size_t batch_end;            /* the batch is made of q[0 .. batch_end) */
 	uint32_t gen;                /* the ruleset generation before the batch in flight */
 	bool gen_known;
@@ -95,9 +99,52 @@ void kw_set_target(struct kwriter *kw, const struct xnft_config *cfg)
 {
 	kw->family = nfproto_of(cfg->table_family);
 	snprintf(kw->table, sizeof(kw->table), "%s", cfg->table);
-	snprintf(kw->set4, sizeof(kw->set4), "%s", cfg->set4);
-	snprintf(kw->set6, sizeof(kw->set6), "%s", cfg->set6);
+	snprintf(kw->set[KW_SET4], CONFIG_NAME_MAX, "%s", cfg->set4);
+	snprintf(kw->set[KW_SET6], CONFIG_NAME_MAX, "%s", cfg->set6);
+	snprintf(kw->set[KW_NETS4], CONFIG_NAME_MAX, "%s", cfg->nets4);
+	snprintf(kw->set[KW_NETS6], CONFIG_NAME_MAX, "%s", cfg->nets6);
 	kw->plen6 = cfg->ipv6_prefix;
+}
+
+enum kw_set kw_set_of(const struct kwriter *kw, const struct ban_key *key)
+{
+	if (key->family == AF_INET)
+		return key->plen == 32 ? KW_SET4 : KW_NETS4;
+	return key->plen == kw->plen6 ? KW_SET6 : KW_NETS6;
+}
+
+const char *kw_set_name(const struct kwriter *kw, enum kw_set set)
+{
+	return kw->set[set];
+}
+
+static int family_of_set(enum kw_set set)
+{
+	return set == KW_SET4 || set == KW_NETS4 ? AF_INET : AF_INET6;
+}
+
+static bool is_interval_set(enum kw_set set)
+{
+	return set == KW_NETS4 || set == KW_NETS6;
+}
+
+/* The address after the key's last one (the interval's end); false when there is none. */
+static bool interval_end(const struct ban_key *key, uint8_t *end)
+{
+	size_t len = key->family == AF_INET ? 4 : 16;
+
+	memcpy(end, key->addr, len);
+	for (size_t i = 0; i < len; i++) {
+		unsigned bits = key->plen > i * 8 ? key->plen - (unsigned)i * 8 : 0;
+
+		if (bits < 8)
+			end[i] |= (uint8_t)(0xff >> bits);
+	}
+	for (size_t i = len; i-- > 0;) {
+		if (++end[i])
+			return true;
+	}
+	return false;   /* the range reaches the last address */
 }
 
 /* SO_RCVBUFFORCE passes net.core.rmem_max (we have CAP_NET_ADMIN); else as much as allowed. */
@@ -127,6 +174,7 @@ int kw_open(const struct xnft_config *cfg, struct kwriter **out, struct xerr *e)
 	}
 	kw->portid = mnl_socket_get_portid(kw->nl);
 	kw->seq = (uint32_t)time(NULL);
+	kw->only_set = -1;
 	mnl_socket_setsockopt(kw->nl, NETLINK_CAP_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(kw->nl, NETLINK_EXT_ACK, &one, sizeof(one));
 	size_rcvbuf(kw->nl, RCVBUF_BYTES);
@@ -218,7 +266,7 @@ static int reserve(struct kwriter *kw, size_t more)
 	return 0;
 }
 
-/* Worst case for one message of CHUNK IPv6 elements with timeouts. */
+/* Worst case for one message of CHUNK IPv6 elements with timeouts (a range counts two). */
 #define MSG_MAX (1024 + CHUNK * 96)
 
 static int put_batch_marker(struct kwriter *kw, bool begin)
@@ -234,38 +282,56 @@ static int put_batch_marker(struct kwriter *kw, bool begin)
 	return 0;
 }
 
+/* One element into s: a key, maybe its timeout, maybe flagged as an interval's end. */
+static int put_elem(struct nftnl_set *s, const uint8_t *key, size_t alen, uint64_t timeout_ms,
+		    bool end)
+{
+	struct nftnl_set_elem *el = nftnl_set_elem_alloc();
+
+	if (!el)
+		return -1;
+	nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, key, (uint32_t)alen);
+	if (timeout_ms)
+		nftnl_set_elem_set_u64(el, NFTNL_SET_ELEM_TIMEOUT, timeout_ms);
+	if (end)
+		nftnl_set_elem_set_u32(el, NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
+	nftnl_set_elem_add(s, el);
+	return 0;
+}
+
 /*
- * One message: the elements of q[] whose op is in ops and whose family is
- * fam, from *pos on, at most CHUNK; with_timeout adds their timeouts.
+ * One message: the elements of q[] whose op is in ops and which go to set,
+ * from *pos on, at most CHUNK; with_timeout adds their timeouts.
  */
-static int put_elems(struct kwriter *kw, int fam, unsigned ops, uint16_t type,
+static int put_elems(struct kwriter *kw, enum kw_set set, unsigned ops, uint16_t type,
 		     bool with_timeout, size_t *pos)
 {
 	struct nftnl_set *s;
 	struct nlmsghdr *nlh;
-	size_t n = 0, alen = fam == AF_INET ? 4 : 16;
+	size_t n = 0, alen = family_of_set(set) == AF_INET ? 4 : 16;
 
 	s = nftnl_set_alloc();
 	if (!s)
 		return -1;
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, kw->table);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, fam == AF_INET ? kw->set4 : kw->set6);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, kw->set[set]);
 	for (; *pos < kw->batch_end && n < CHUNK; (*pos)++) {
 		const struct qitem *it = &kw->q[*pos];
-		struct nftnl_set_elem *el;
+		uint8_t end[16];
+		int rc;
 
-		if (it->key.family != fam || !(ops & (1u << it->op)))
+		if (kw_set_of(kw, &it->key) != set || !(ops & (1u << it->op)))
 			continue;
-		el = nftnl_set_elem_alloc();
-		if (!el) {
+		if (is_interval_set(set) && !interval_end(&it->key, end))
+			continue;   /* refused before it got here; never sent */
+		rc = put_elem(s, it->key.addr, alen, with_timeout ? it->timeout_ms : 0, false);
+		if (rc == 0 && is_interval_set(set))
+			rc = put_elem(s, end, alen, 0, true);
+		if (rc < 0) {
 			nftnl_set_free(s);
 			return -1;
 		}
-		nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, it->key.addr, (uint32_t)alen);
-		if (with_timeout)
-			nftnl_set_elem_set_u64(el, NFTNL_SET_ELEM_TIMEOUT, it->timeout_ms);
-		nftnl_set_elem_add(s, el);
-		n++;
+		n += is_interval_set(set) ? 2 : 1;
 	}
 	if (n) {
 		if (reserve(kw, MSG_MAX) < 0) {
@@ -286,15 +352,13 @@ static int put_elems(struct kwriter *kw, int fam, unsigned ops, uint16_t type,
 
 static int put_phase(struct kwriter *kw, unsigned ops, uint16_t type, bool with_timeout)
 {
-	static const int fams[] = { AF_INET, AF_INET6 };
-
-	for (size_t f = 0; f < 2; f++) {
+	for (int set = 0; set < KW_NSETS; set++) {
 		size_t pos = 0;
 
-		if (kw->only_fam && kw->only_fam != fams[f])
+		if (kw->only_set >= 0 && kw->only_set != set)
 			continue;
 		while (pos < kw->batch_end) {
-			if (put_elems(kw, fams[f], ops, type, with_timeout, &pos) < 0)
+			if (put_elems(kw, (enum kw_set)set, ops, type, with_timeout, &pos) < 0)
 				return -1;
 		}
 	}
@@ -427,13 +491,14 @@ static void gen_after_batch(struct kwriter *kw)
 		kw->ev_pending |= KW_EV_RESYNC;
 }
 
-/* The queued elements the batch being built covers (one family, or all; up to batch_end). */
+/* The queued elements the batch being built covers (one set, or all; up to batch_end). */
 static bool in_batch(const struct kwriter *kw, size_t i)
 {
-	return i < kw->batch_end && (!kw->only_fam || kw->q[i].key.family == kw->only_fam);
+	return i < kw->batch_end &&
+	       (kw->only_set < 0 || (int)kw_set_of(kw, &kw->q[i].key) == kw->only_set);
 }
 
-/* The batch: the first cap queued elements (of only_fam, when set); how many. */
+/* The batch: the first cap queued elements (of only_set, when set); how many. */
 static size_t choose_batch(struct kwriter *kw, size_t cap)
 {
 	size_t n = 0;
@@ -463,17 +528,18 @@ static void drop_batch(struct kwriter *kw)
 
 static const char *batch_sets(const struct kwriter *kw, char *buf, size_t size)
 {
-	if (kw->only_fam)
-		snprintf(buf, size, "%s", kw->only_fam == AF_INET ? kw->set4 : kw->set6);
+	if (kw->only_set >= 0)
+		snprintf(buf, size, "%s", kw->set[kw->only_set]);
 	else
-		snprintf(buf, size, "%s or %s", kw->set4, kw->set6);
+		snprintf(buf, size, "%s, %s, %s or %s", kw->set[KW_SET4], kw->set[KW_SET6],
+			 kw->set[KW_NETS4], kw->set[KW_NETS6]);
 	return buf;
 }
 
 /* One transaction of the batch choose_batch(cap) makes. */
 static int flush_batch(struct kwriter *kw, size_t cap, int *kerr_out, struct xerr *e)
 {
-	char sets[2 * CONFIG_NAME_MAX + 8];
+	char sets[KW_NSETS * CONFIG_NAME_MAX + 16];
 	size_t n = choose_batch(kw, cap);
 	struct answer a;
 	int kerr;
@@ -510,8 +576,8 @@ static int flush_batch(struct kwriter *kw, size_t cap, int *kerr_out, struct xer
 				"within %d ms", ACK_TIMEOUT_MS);
 	}
 	if (kerr == ENOENT) {
-		xerr_set(e, XNFT_EXIT_FINDINGS, "table %s or its sets %s/%s are not loaded",
-			 kw->table, kw->set4, kw->set6);
+		xerr_set(e, XNFT_EXIT_FINDINGS, "table %s or its set %s is not loaded",
+			 kw->table, batch_sets(kw, sets, sizeof(sets)));
 		return xerr_hint(e, "load the policy (xnft apply, or nft -f); the daemon puts the "
 				 "bans in as soon as the sets exist");
 	}
@@ -526,7 +592,9 @@ static int flush_batch(struct kwriter *kw, size_t cap, int *kerr_out, struct xer
 			 n, strerror(kerr));
 		drop_batch(kw);
 		return xerr_hint(e, "check that %s and %s are 'flags timeout' sets of ipv4_addr "
-				 "and ipv6_addr", kw->set4, kw->set6);
+				 "and ipv6_addr, and %s and %s the same with 'flags interval, timeout'",
+				 kw->set[KW_SET4], kw->set[KW_SET6], kw->set[KW_NETS4],
+				 kw->set[KW_NETS6]);
 	}
 	drop_batch(kw);
 	return 0;
@@ -534,15 +602,15 @@ static int flush_batch(struct kwriter *kw, size_t cap, int *kerr_out, struct xer
 
 /*
  * The kernel refused a batch because a set is full (elements the daemon
- * does not count take room too): put in what still fits of one family,
+ * does not count take room too): put in what still fits of one set,
  * halving the batch at each refusal; the rest stays queued.
  */
-static int fill_family(struct kwriter *kw, int fam, int *kerr, struct xerr *e)
+static int fill_set(struct kwriter *kw, enum kw_set set, int *kerr, struct xerr *e)
 {
 	size_t cap = SIZE_MAX, left;
 	int rc;
 
-	kw->only_fam = fam;
+	kw->only_set = (int)set;
 	for (;;) {
 		rc = flush_batch(kw, cap, kerr, e);
 		left = choose_batch(kw, SIZE_MAX);
@@ -554,50 +622,164 @@ static int fill_family(struct kwriter *kw, int fam, int *kerr, struct xerr *e)
 				break;
 		}
 	}
-	kw->only_fam = 0;
+	kw->only_set = -1;
 	return rc;
 }
 
 int kw_flush(struct kwriter *kw, int *kerr, struct xerr *e)
 {
-	struct xerr e6;
-	int rc, k6;
+	int rc;
 
-	kw->only_fam = 0;
+	kw->only_set = -1;
 	rc = flush_batch(kw, SIZE_MAX, kerr, e);
 	if (rc == 0 || *kerr != ENFILE)
 		return rc;
-	/* one full set must not hold up the other family's bans */
-	rc = fill_family(kw, AF_INET, kerr, e);
-	if (fill_family(kw, AF_INET6, &k6, &e6) < 0 && (rc == 0 || k6 != ENFILE)) {
-		*kerr = k6;
-		*e = e6;
-		rc = -1;
+	/* one full set must not hold up the other sets' bans; a refusal other than full wins */
+	rc = 0;
+	*kerr = 0;
+	for (int set = 0; set < KW_NSETS; set++) {
+		struct xerr es;
+		int ks;
+
+		if (fill_set(kw, (enum kw_set)set, &ks, &es) < 0 && (rc == 0 || ks != ENFILE)) {
+			*kerr = ks;
+			*e = es;
+			rc = -1;
+		}
 	}
 	return rc;
+}
+
+/* ---- intervals ------------------------------------------------------------------------ */
+
+/* The elements of an interval set, gathered to be paired into ranges. */
+struct ivl {
+	uint8_t key[16];
+	bool end;                    /* NFT_SET_ELEM_INTERVAL_END */
+	uint64_t timeout_ms, expires_ms;
+};
+
+struct ivls {
+	struct ivl *v;
+	size_t n, cap;
+	bool oom;
+};
+
+static void ivls_add(struct ivls *iv, struct nftnl_set_elem *el, const void *k,
+		     uint32_t len)
+{
+	struct ivl *it;
+
+	if (iv->n == iv->cap) {
+		size_t cap = iv->cap ? iv->cap * 2 : 64;
+		struct ivl *v = realloc(iv->v, cap * sizeof(*v));
+
+		if (!v) {
+			iv->oom = true;
+			return;
+		}
+		iv->v = v;
+		iv->cap = cap;
+	}
+	it = &iv->v[iv->n++];
+	memset(it, 0, sizeof(*it));
+	memcpy(it->key, k, len);
+	it->end = nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_FLAGS) &&
+		  (nftnl_set_elem_get_u32(el, NFTNL_SET_ELEM_FLAGS) & NFT_SET_ELEM_INTERVAL_END);
+	if (nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_TIMEOUT))
+		it->timeout_ms = nftnl_set_elem_get_u64(el, NFTNL_SET_ELEM_TIMEOUT);
+	if (nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_EXPIRATION))
+		it->expires_ms = nftnl_set_elem_get_u64(el, NFTNL_SET_ELEM_EXPIRATION);
+}
+
+static int ivl_cmp(const void *a, const void *b)
+{
+	const struct ivl *x = a, *y = b;
+	int c = memcmp(x->key, y->key, sizeof(x->key));
+
+	/* at one address, an interval's end sorts before the next one's start */
+	return c ? c : (int)y->end - (int)x->end;
+}
+
+/* The prefix whose addresses are exactly lo .. end-1; false when the interval is no prefix. */
+static bool prefix_of_interval(int fam, const uint8_t *lo, const uint8_t *end,
+			       struct ban_key *key)
+{
+	unsigned bits = fam == AF_INET ? 32 : 128;
+
+	memset(key, 0, sizeof(*key));
+	key->family = (uint8_t)fam;
+	memcpy(key->addr, lo, bits / 8);
+	for (unsigned plen = 0; plen <= bits; plen++) {
+		uint8_t e[16];
+
+		key->plen = (uint8_t)plen;
+		if (interval_end(key, e) && !memcmp(e, end, bits / 8)) {
+			uint8_t masked[16];
+
+			memcpy(masked, lo, bits / 8);
+			for (size_t i = 0; i < bits / 8; i++) {
+				unsigned b = plen > i * 8 ? plen - (unsigned)i * 8 : 0;
+
+				if (b < 8)
+					masked[i] &= (uint8_t)~(0xff >> b);
+			}
+			return !memcmp(masked, lo, bits / 8);
+		}
+	}
+	return false;
+}
+
+/*
+ * Pair each start with the end that follows it; fn sees each range that is
+ * a prefix (others, put there by hand, are not ours). Returns fn's stop.
+ */
+static int ivls_pair(struct ivls *iv, int fam, int (*fn)(void *ctx, const struct kw_elem *el),
+		     void *ctx)
+{
+	if (iv->n < 2)
+		return 0;
+	qsort(iv->v, iv->n, sizeof(*iv->v), ivl_cmp);
+	for (size_t i = 0; i + 1 < iv->n; i++) {
+		struct kw_elem ke = { .timeout_ms = iv->v[i].timeout_ms,
+				      .expires_ms = iv->v[i].expires_ms };
+
+		if (iv->v[i].end || !iv->v[i + 1].end ||
+		    !prefix_of_interval(fam, iv->v[i].key, iv->v[i + 1].key, &ke.key))
+			continue;
+		if (fn(ctx, &ke))
+			return 1;
+	}
+	return 0;
 }
 
 /* ---- listing ------------------------------------------------------------------------ */
 
 struct list_ctx {
-	int fam;
+	enum kw_set set;
 	unsigned plen6;
 	int (*fn)(void *ctx, const struct kw_elem *el);
 	void *ctx;
 	int stop;
+	struct ivls iv;              /* an interval set's elements, paired at the end */
 };
 
 static int elem_cb(struct nftnl_set_elem *el, void *data)
 {
 	struct list_ctx *lc = data;
 	struct kw_elem ke = { 0 };
+	int fam = family_of_set(lc->set);
 	uint32_t len = 0;
 	const void *k = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &len);
 
-	if (!k || len != (lc->fam == AF_INET ? 4u : 16u))
+	if (!k || len != (fam == AF_INET ? 4u : 16u))
 		return 0;
-	ke.key.family = (uint8_t)lc->fam;
-	ke.key.plen = lc->fam == AF_INET ? 32 : (uint8_t)lc->plen6;
+	if (is_interval_set(lc->set)) {
+		ivls_add(&lc->iv, el, k, len);
+		return 0;
+	}
+	ke.key.family = (uint8_t)fam;
+	ke.key.plen = fam == AF_INET ? 32 : (uint8_t)lc->plen6;
 	memcpy(ke.key.addr, k, len);
 	if (nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_TIMEOUT))
 		ke.timeout_ms = nftnl_set_elem_get_u64(el, NFTNL_SET_ELEM_TIMEOUT);
@@ -627,8 +809,8 @@ static int elems_msg_cb(const struct nlmsghdr *nlh, void *data)
  * A request about one ban set (its elements or the set itself) in buf, which
  * holds MNL_SOCKET_BUFFER_SIZE bytes at least; NULL when out of memory.
  */
-static struct nlmsghdr *set_request(struct kwriter *kw, int fam, uint16_t type, uint16_t flags,
-				    char *buf)
+static struct nlmsghdr *set_request(struct kwriter *kw, enum kw_set set, uint16_t type,
+				    uint16_t flags, char *buf)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct nlmsghdr *nlh;
@@ -637,7 +819,7 @@ static struct nlmsghdr *set_request(struct kwriter *kw, int fam, uint16_t type, 
 		return NULL;
 	memset(buf, 0, MNL_SOCKET_BUFFER_SIZE);
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, kw->table);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, fam == AF_INET ? kw->set4 : kw->set6);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, kw->set[set]);
 	nlh = nftnl_nlmsg_build_hdr(buf, type, kw->family, flags, kw->seq++);
 	if (type == NFT_MSG_GETSETELEM)
 		nftnl_set_elems_nlmsg_build_payload(nlh, s);
@@ -648,48 +830,57 @@ static struct nlmsghdr *set_request(struct kwriter *kw, int fam, uint16_t type, 
 }
 
 /* List one ban set; *kerr: the kernel's answer (ENOENT: no such set). */
-static int list_one(struct kwriter *kw, int fam, struct list_ctx *lc, int *kerr, struct xerr *e)
+static int list_one(struct kwriter *kw, enum kw_set set, struct list_ctx *lc, int *kerr,
+		    struct xerr *e)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
 	struct nldump_result r;
 	struct nlmsghdr *nlh;
+	int rc = 0;
 
 	*kerr = 0;
-	nlh = set_request(kw, fam, NFT_MSG_GETSETELEM, NLM_F_DUMP | NLM_F_ACK, buf);
+	nlh = set_request(kw, set, NFT_MSG_GETSETELEM, NLM_F_DUMP | NLM_F_ACK, buf);
 	if (!nlh)
 		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
-	lc->fam = fam;
+	lc->set = set;
+	lc->iv.n = 0;
 	if (nldump_run(kw->nl, buf, sizeof(buf), nlh, ACK_TIMEOUT_MS, elems_msg_cb, lc, &r, e))
-		return -1;
-	if (r.cb_error)
-		return xerr_set(e, XNFT_EXIT_USAGE, "%s", strerror(r.cb_error));
+		rc = -1;
+	else if (r.cb_error || lc->iv.oom)
+		rc = xerr_set(e, XNFT_EXIT_USAGE, "%s", strerror(r.cb_error ? r.cb_error : ENOMEM));
+	else if (!lc->stop && ivls_pair(&lc->iv, family_of_set(set), lc->fn, lc->ctx))
+		lc->stop = 1;
 	*kerr = r.kernel_error;
-	return 0;
+	return rc;
 }
 
 int kw_list(struct kwriter *kw, int (*fn)(void *ctx, const struct kw_elem *el), void *ctx,
 	    unsigned plen6, bool *missing, struct xerr *e)
 {
 	struct list_ctx lc = { .plen6 = plen6, .fn = fn, .ctx = ctx };
-	static const int fams[] = { AF_INET, AF_INET6 };
+	int rc = 0;
 
 	*missing = false;
-	for (size_t f = 0; f < 2; f++) {
+	for (int set = 0; set < KW_NSETS && rc == 0; set++) {
 		int kerr;
 
-		if (list_one(kw, fams[f], &lc, &kerr, e) < 0)
-			return xerr_wrap(e, "listing the ban sets");
+		if (list_one(kw, (enum kw_set)set, &lc, &kerr, e) < 0) {
+			rc = xerr_wrap(e, "listing the ban sets");
+			break;
+		}
+		if (kerr == ENOENT && is_interval_set((enum kw_set)set))
+			continue;   /* a policy from before ranges: they are refused, not listed */
 		if (kerr == ENOENT) {
 			*missing = true;
-			return xerr_set(e, XNFT_EXIT_FINDINGS, "set %s %s %s is not loaded",
-					kw->table, fams[f] == AF_INET ? kw->set4 : kw->set6,
-					"(policy not applied?)");
+			rc = xerr_set(e, XNFT_EXIT_FINDINGS, "set %s %s %s is not loaded", kw->table,
+				      kw->set[set], "(policy not applied?)");
+		} else if (kerr) {
+			rc = xerr_set(e, XNFT_EXIT_USAGE, "listing the ban sets: %s",
+				      strerror(kerr));
 		}
-		if (kerr)
-			return xerr_set(e, XNFT_EXIT_USAGE, "listing the ban sets: %s",
-					strerror(kerr));
 	}
-	return 0;
+	free(lc.iv.v);
+	return rc;
 }
 
 /* ---- monitor -------------------------------------------------------------------------- */
@@ -715,20 +906,20 @@ int kw_monitor_fd(struct kwriter *kw, struct xerr *e)
 	return mnl_socket_get_fd(kw->mon);
 }
 
-static bool is_our_set(const struct kwriter *kw, const char *table, const char *set)
+/* Which of our sets table/set names; -1 when none. */
+static int our_set(const struct kwriter *kw, const char *table, const char *set)
 {
-	return table && set && !strcmp(table, kw->table) &&
-	       (!strcmp(set, kw->set4) || !strcmp(set, kw->set6));
+	if (!table || !set || strcmp(table, kw->table))
+		return -1;
+	for (int i = 0; i < KW_NSETS; i++) {
+		if (!strcmp(set, kw->set[i]))
+			return i;
+	}
+	return -1;
 }
 
-static int note_deleted(struct nftnl_set_elem *el, void *data)
+static int note_key(struct kwriter *kw, const struct ban_key *key)
 {
-	struct kwriter *kw = data;
-	uint32_t len = 0;
-	const void *k = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &len);
-
-	if (!k || (len != 4 && len != 16))
-		return 0;
 	if (kw->ndel == kw->capdel) {
 		size_t cap = kw->capdel ? kw->capdel * 2 : 64;
 		struct ban_key *d = realloc(kw->deleted, cap * sizeof(*d));
@@ -738,12 +929,56 @@ static int note_deleted(struct nftnl_set_elem *el, void *data)
 		kw->deleted = d;
 		kw->capdel = cap;
 	}
-	memset(&kw->deleted[kw->ndel], 0, sizeof(kw->deleted[0]));
-	kw->deleted[kw->ndel].family = len == 4 ? AF_INET : AF_INET6;
-	kw->deleted[kw->ndel].plen = len == 4 ? 32 : (uint8_t)kw->plen6;
-	memcpy(kw->deleted[kw->ndel].addr, k, len);
-	kw->ndel++;
+	kw->deleted[kw->ndel++] = *key;
 	return 0;
+}
+
+static int note_range(void *ctx, const struct kw_elem *el)
+{
+	return note_key(ctx, &el->key);
+}
+
+struct deleted_ctx {
+	struct kwriter *kw;
+	struct ivls iv;   /* an interval set's: its starts and ends, paired after */
+	bool interval;
+};
+
+static int note_deleted(struct nftnl_set_elem *el, void *data)
+{
+	struct deleted_ctx *dc = data;
+	struct kwriter *kw = dc->kw;
+	struct ban_key key;
+	uint32_t len = 0;
+	const void *k = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &len);
+
+	if (!k || (len != 4 && len != 16))
+		return 0;
+	if (dc->interval) {
+		ivls_add(&dc->iv, el, k, len);
+		return dc->iv.oom ? -1 : 0;
+	}
+	memset(&key, 0, sizeof(key));
+	key.family = len == 4 ? AF_INET : AF_INET6;
+	key.plen = len == 4 ? 32 : (uint8_t)kw->plen6;
+	memcpy(key.addr, k, len);
+	return note_key(kw, &key);
+}
+
+/*
+ * The elements of one deletion event; a range's start and end come in
+ * the same message, so they are paired here.
+ */
+static unsigned elems_deleted(struct kwriter *kw, struct nftnl_set *s, int set)
+{
+	struct deleted_ctx dc = { .kw = kw, .interval = is_interval_set((enum kw_set)set) };
+	unsigned ev = KW_EV_ELEMS_GONE;
+
+	if (nftnl_set_elem_foreach(s, note_deleted, &dc) < 0 ||
+	    (dc.interval && ivls_pair(&dc.iv, family_of_set((enum kw_set)set), note_range, kw)))
+		ev = KW_EV_RESYNC;   /* out of memory: put everything back */
+	free(dc.iv.v);
+	return ev;
 }
 
 /* Elements of our sets that someone else deleted (or flushed): remembered for the daemon. */
@@ -751,21 +986,20 @@ static unsigned set_event(struct kwriter *kw, const struct nlmsghdr *nlh, uint16
 {
 	struct nftnl_set *s = nftnl_set_alloc();
 	unsigned ev = 0;
+	int set;
 
 	if (!s)
 		return KW_EV_RESYNC;
 	if ((type == NFT_MSG_DELSETELEM ? nftnl_set_elems_nlmsg_parse(nlh, s) :
 					  nftnl_set_nlmsg_parse(nlh, s)) >= 0 &&
-	    is_our_set(kw, nftnl_set_get_str(s, NFTNL_SET_TABLE),
-		       nftnl_set_get_str(s, NFTNL_SET_NAME))) {
+	    (set = our_set(kw, nftnl_set_get_str(s, NFTNL_SET_TABLE),
+			   nftnl_set_get_str(s, NFTNL_SET_NAME))) >= 0) {
 		if (type == NFT_MSG_NEWSET)
 			ev = KW_EV_SETS_NEW;
 		else if (type == NFT_MSG_DELSET)
 			ev = KW_EV_TABLE_GONE;
-		else if (nftnl_set_elem_foreach(s, note_deleted, kw) < 0)
-			ev = KW_EV_RESYNC;   /* out of memory: put everything back */
 		else
-			ev = KW_EV_ELEMS_GONE;
+			ev = elems_deleted(kw, s, set);
 	}
 	nftnl_set_free(s);
 	return ev;
@@ -914,21 +1148,21 @@ static int size_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int kw_set_size(struct kwriter *kw, int fam, uint32_t *size, struct xerr *e)
+int kw_set_size(struct kwriter *kw, enum kw_set set, uint32_t *size, struct xerr *e)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
 	struct nldump_result r;
 	struct nlmsghdr *nlh;
 
 	*size = 0;
-	nlh = set_request(kw, fam, NFT_MSG_GETSET, NLM_F_ACK, buf);
+	nlh = set_request(kw, set, NFT_MSG_GETSET, NLM_F_ACK, buf);
 	if (!nlh)
 		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
 	if (nldump_run(kw->nl, buf, sizeof(buf), nlh, ACK_TIMEOUT_MS, size_cb, size, &r, e))
 		return -1;
 	if (r.kernel_error || r.cb_error)
 		return xerr_set(e, r.kernel_error == ENOENT ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE,
-				"reading set %s: %s", fam == AF_INET ? kw->set4 : kw->set6,
+				"reading set %s: %s", kw->set[set],
 				strerror(r.kernel_error ? r.kernel_error : r.cb_error));
 	return 0;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The kernel side of bans: elements of the policy's ban sets (BANNED4,
- * BANNED6) written with libnftnl over one netlink socket, many per
- * transaction, no text to parse. Also reads the sets back (reconcile at
+ * BANNED6 for addresses and IPv6 ban prefixes; the interval sets
+ * BANNED_NETS4, BANNED_NETS6 for wider or other ranges) written with
+ * libnftnl over one netlink socket, many per transaction, no text to parse. Also reads the sets back (reconcile at
  * start) and watches nf_tables events, so that a policy re-apply that
  * recreates the sets empty is noticed at once.
  */
@@ -19,7 +20,10 @@
 
 struct kwriter;
 
-/* The table and set names come from cfg ([daemon] table, set4, set6); copied. */
+/* The ban sets, by what they hold. */
+enum kw_set { KW_SET4, KW_SET6, KW_NETS4, KW_NETS6, KW_NSETS };
+
+/* The table and set names come from cfg ([daemon] table, set4, set6, nets4, nets6); copied. */
 int kw_open(const struct xnft_config *cfg, struct kwriter **out, struct xerr *e);
 void kw_close(struct kwriter *kw);
 void kw_set_target(struct kwriter *kw, const struct xnft_config *cfg);
@@ -45,8 +49,15 @@ void kw_discard(struct kwriter *kw);
  */
 int kw_flush(struct kwriter *kw, int *kerr, struct xerr *e);
 
-/* The `size` of the IPv4 (fam AF_INET) or IPv6 ban set; 0 when it has none. */
-int kw_set_size(struct kwriter *kw, int fam, uint32_t *size, struct xerr *e);
+/*
+ * The set a key goes to: an IPv4 address or an IPv6 ban prefix to the hash
+ * sets, any other prefix (a range) to the interval sets.
+ */
+enum kw_set kw_set_of(const struct kwriter *kw, const struct ban_key *key);
+const char *kw_set_name(const struct kwriter *kw, enum kw_set set);
+
+/* The `size` of one ban set; 0 when it has none. A missing set: -1, e->code XNFT_EXIT_FINDINGS. */
+int kw_set_size(struct kwriter *kw, enum kw_set set, uint32_t *size, struct xerr *e);
 
 /* One element of a ban set as the kernel holds it. */
 struct kw_elem {
@@ -55,7 +66,12 @@ struct kw_elem {
 	uint64_t expires_ms;   /* time left; 0 when none */
 };
 
-/* Every element of the IPv4 and IPv6 ban sets. Missing set: -1, *missing = true. */
+/*
+ * Every element of the ban sets; a range (an interval of the interval sets)
+ * as one element whose key has the range's prefix length. A missing hash
+ * set: -1, *missing = true; a missing interval set is skipped (a policy
+ * from before ranges).
+ */
 int kw_list(struct kwriter *kw, int (*fn)(void *ctx, const struct kw_elem *el), void *ctx,
 	    unsigned plen6, bool *missing, struct xerr *e);
 

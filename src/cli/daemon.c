@@ -49,7 +49,8 @@ static void usage(FILE *out)
 		"It warns when conntrack passes 80%% and 95%% full and when it drops packets;\n"
 		"with [metrics] it serves Prometheus /metrics on the mesh address.\n"
 		"With a [crowdsec] section it also enforces the ban decisions of a CrowdSec\n"
-		"Local API (see xnft.conf(5)).\n"
+		"Local API, ranges in BANNED_NETS4/BANNED_NETS6, and pushes its own bans to\n"
+		"it (see xnft.conf(5), \"Fleet\").\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE   config file (default " XNFT_DEFAULT_CONFIG "; a missing\n"
@@ -290,9 +291,10 @@ static void print_status(json_t *j)
 	       num(j, "kernel", "restores"),
 	       cli_plural(num(j, "kernel", "restores"), "restore", "restores"),
 	       num(j, "kernel", "errors"), cli_plural(num(j, "kernel", "errors"), "error", "errors"));
-	printf("  ban sets: size %lld / %lld (0: none); %lld new %s refused, set full; "
-	       "%lld %s put back after others deleted them\n", num(j, "kernel", "size4"),
-	       num(j, "kernel", "size6"), num(j, "kernel", "refused_full"),
+	printf("  ban sets: size %lld / %lld, ranges %lld / %lld (0: none); %lld new %s refused, "
+	       "set full; %lld %s put back after others deleted them\n", num(j, "kernel", "size4"),
+	       num(j, "kernel", "size6"), num(j, "kernel", "size_nets4"),
+	       num(j, "kernel", "size_nets6"), num(j, "kernel", "refused_full"),
 	       cli_plural(num(j, "kernel", "refused_full"), "ban", "bans"),
 	       num(j, "kernel", "put_back"),
 	       cli_plural(num(j, "kernel", "put_back"), "element", "elements"));

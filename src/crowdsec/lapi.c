@@ -111,12 +111,13 @@ static void parse_list(json_t *list, bool deleted, unsigned plen6,
 			counts->other_type++;
 			continue;
 		}
-		if (strcasecmp(scope, "ip")) {
+		if (strcasecmp(scope, "ip") && strcasecmp(scope, "range")) {
 			counts->other_scope++;
 			continue;
 		}
 		/* an Ip decision names one address: a prefix length in it is not ours to widen */
-		if (strchr(value, '/') || ban_key_parse(value, plen6, &d.key, &e) < 0 ||
+		if ((!strcasecmp(scope, "ip") ? strchr(value, '/') || ban_key_parse(value, plen6,
+		     &d.key, &e) < 0 : ban_key_parse_range(value, plen6, &d.key, &e) < 0) ||
 		    (!deleted && (!dur || cs_parse_duration(dur, &d.duration_ms) < 0))) {
 			counts->malformed++;
 			continue;
@@ -807,6 +808,21 @@ static void wait_ms(struct cs_bouncer *cs, uint64_t ms)
 	pthread_mutex_unlock(&cs->lock);
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Pulls start every poll, counted from the start of the previous one: with
+ * a large decision table a delta pull takes the LAPI a good part of a
+ * second, and waiting a whole poll after it ended made a decision wait
+ * poll + that long. A pull that overran its poll is followed at once; after
+ * a failure the backoff counts from its end.
+ */
 static void *worker(void *arg)
 {
 	struct cs_bouncer *cs = arg;
@@ -815,6 +831,7 @@ static void *worker(void *arg)
 
 	while (!atomic_load(&cs->stop)) {
 		char err[256] = "";
+		uint64_t began = mono_ms(), spent;
 		bool ok = pull_once(cs, startup, err, sizeof(err));
 
 		pthread_mutex_lock(&cs->lock);
@@ -823,6 +840,11 @@ static void *worker(void *arg)
 		if (ok) {
 			cs->st.synced = true;
 			cs->st.last_ok_ms = realtime_ms();
+			if (!startup) {
+				cs->st.pull_ms_last = mono_ms() - began;
+				if (cs->st.pull_ms_last > cs->st.pull_ms_max)
+					cs->st.pull_ms_max = cs->st.pull_ms_last;
+			}
 		} else if (!atomic_load(&cs->stop)) {
 			cs->st.failures++;
 			snprintf(cs->st.last_error, sizeof(cs->st.last_error), "%s", err);
@@ -834,7 +856,12 @@ static void *worker(void *arg)
 		startup = !ok;
 		delay = ok ? cs->poll_ms : (delay * 2 > CS_BACKOFF_MAX_MS ? CS_BACKOFF_MAX_MS :
 					    delay * 2);
-		wait_ms(cs, delay < cs->poll_ms ? cs->poll_ms : delay);
+		if (delay < cs->poll_ms)
+			delay = cs->poll_ms;
+		/* a failure backs off from its end: a LAPI that times out gets its rest */
+		spent = ok ? mono_ms() - began : 0;
+		if (spent < delay)
+			wait_ms(cs, delay - spent);
 	}
 	return NULL;
 }

@@ -32,14 +32,14 @@ struct cs_decision {
 /* What parsing one answer found besides the decisions it kept. */
 struct cs_counts {
 	uint64_t other_type;     /* captcha, throttle, ...: skipped */
-	uint64_t other_scope;    /* country, AS, username, and ranges (not enforced yet) */
+	uint64_t other_scope;    /* country, AS, username: not addresses */
 	uint64_t malformed;      /* a value or duration that does not parse */
 };
 
 /*
  * Parse a /v1/decisions/stream answer ({"new": [...], "deleted": [...]},
- * either may be null). fn sees each Ip decision of type ban; IPv6 keys are
- * masked to plen6. -1 (e says why) when the text is not such an object.
+ * either may be null). fn sees each Ip or Range decision of type ban; an
+ * IPv6 address is masked to plen6, a range kept as wide as it is. -1 (e says why) when the text is not such an object.
  */
 int cs_parse_stream(const char *text, size_t len, unsigned plen6,
 		    void (*fn)(void *ctx, const struct cs_decision *d), void *ctx,
@@ -58,6 +58,7 @@ struct cs_stats {
 	uint64_t received_new, received_deleted;
 	struct cs_counts skipped;
 	uint64_t last_ok_ms;     /* realtime of the last good pull; 0 none */
+	uint64_t pull_ms_last, pull_ms_max;   /* how long good delta pulls took (the LAPI's share of the latency) */
 	char last_error[256];
 	/* watcher: the daemon's own bans pushed as alerts */
 	bool watcher;

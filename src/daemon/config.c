@@ -466,8 +466,10 @@ static int daemon_key(struct parse_ctx *c, const char *key, const char *v)
 		snprintf(cfg->table_family, sizeof(cfg->table_family), "%s", fam);
 		return 1;
 	}
-	if (!strcmp(key, "set4") || !strcmp(key, "set6")) {
-		char *dst = key[3] == '4' ? cfg->set4 : cfg->set6;
+	if (!strcmp(key, "set4") || !strcmp(key, "set6") || !strcmp(key, "nets4") ||
+	    !strcmp(key, "nets6")) {
+		char *dst = key[0] == 's' ? (key[3] == '4' ? cfg->set4 : cfg->set6) :
+			    (key[4] == '4' ? cfg->nets4 : cfg->nets6);
 
 		if (copy_name(dst, CONFIG_NAME_MAX, v) < 0)
 			return fail(c, "[daemon] %s: '%s' is not a set name", key, v);
@@ -497,8 +499,8 @@ static int daemon_key(struct parse_ctx *c, const char *key, const char *v)
 	if (!strcmp(key, "batch"))
 		return duration_key(c, key, v, &cfg->batch_ms, 0, 1000);
 	fail(c, "[daemon]: unknown key '%s'", key);
-	return fail_hint(c, "[daemon] knows sources, policy, table, set4, set6, socket, database, "
-			 "max_offenders, ipv6_prefix and batch");
+	return fail_hint(c, "[daemon] knows sources, policy, table, set4, set6, nets4, nets6, "
+			 "socket, database, max_offenders, ipv6_prefix and batch");
 }
 
 /* ---- [mesh]: the daemon's peer sync ------------------------------------------ */
@@ -905,6 +907,8 @@ struct xnft_config *config_defaults(struct xerr *e)
 	snprintf(c->table, sizeof(c->table), "xnft");
 	snprintf(c->set4, sizeof(c->set4), "BANNED4");
 	snprintf(c->set6, sizeof(c->set6), "BANNED6");
+	snprintf(c->nets4, sizeof(c->nets4), "BANNED_NETS4");
+	snprintf(c->nets6, sizeof(c->nets6), "BANNED_NETS6");
 	snprintf(c->socket_path, sizeof(c->socket_path), "%s", XNFT_DEFAULT_SOCKET);
 	snprintf(c->db_path, sizeof(c->db_path), "%s", XNFT_DEFAULT_DATABASE);
 	c->max_offenders = 100000;

@@ -86,6 +86,8 @@ struct xnft_config {
 	char table[CONFIG_NAME_MAX];  /* "xnft" */
 	char set4[CONFIG_NAME_MAX];   /* "BANNED4" */
 	char set6[CONFIG_NAME_MAX];   /* "BANNED6" */
+	char nets4[CONFIG_NAME_MAX];  /* "BANNED_NETS4": ranges, an interval set */
+	char nets6[CONFIG_NAME_MAX];  /* "BANNED_NETS6" */
 	char socket_path[CONFIG_PATH_MAX];
 	char db_path[CONFIG_PATH_MAX];
 	size_t max_offenders;         /* tracked addresses; least recently seen evicted */

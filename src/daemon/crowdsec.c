@@ -54,7 +54,7 @@ static void lift(struct daemon *d, const struct ban_key *key)
 	struct xerr e;
 
 	ban_engine_unban(d->eng, key);
-	d->fam_counted = false;
+	d->set_counted = false;
 	if (kw_queue_del(d->kw, key) == 0 && !d->pending_since)
 		d->pending_since = daemon_mono_ms();
 	if (d->store && ban_store_lift(d->store, key, daemon_now_ms(), &e) < 0)
@@ -75,10 +75,57 @@ static void refuse(struct daemon *d, const struct cs_decision *c, const char *wh
 		   "counted: status crowdsec.refused)" : "");
 }
 
+struct overlap {
+	const struct kwriter *kw;
+	const struct ban_key *key;
+	struct ban_key other;
+	bool found;
+};
+
+static int find_overlap(void *ctx, const struct ban_active *b)
+{
+	struct overlap *o = ctx;
+
+	if (kw_set_of(o->kw, &b->key) != kw_set_of(o->kw, o->key) ||
+	    !memcmp(&b->key, o->key, sizeof(b->key)) || !ban_keys_overlap(&b->key, o->key))
+		return 0;
+	o->other = b->key;
+	o->found = true;
+	return 1;
+}
+
+/*
+ * Why a range may not go into its interval set, or NULL: the policy has
+ * no such set, or another banned range overlaps it (an interval set holds
+ * no overlapping intervals: the kernel would refuse the whole batch).
+ */
+static const char *range_refused(struct daemon *d, const struct ban_key *key, char *buf,
+				 size_t size)
+{
+	enum kw_set set = kw_set_of(d->kw, key);
+	struct overlap o = { .kw = d->kw, .key = key };
+	char other[PREFIX_STRLEN];
+
+	if (set != KW_NETS4 && set != KW_NETS6)
+		return NULL;
+	if (d->set_missing[set]) {
+		snprintf(buf, size, "the loaded policy has no set %s for ranges (apply the shipped "
+			 "policy's 00-tables.nft and 15-antiscan.nft)", kw_set_name(d->kw, set));
+		return buf;
+	}
+	ban_engine_foreach(d->eng, find_overlap, &o);
+	if (!o.found)
+		return NULL;
+	ban_key_format(&o.other, other, sizeof(other));
+	snprintf(buf, size, "overlaps the banned range %s", other);
+	return buf;
+}
+
 static void ban_one(struct daemon *d, const struct cs_decision *c, uint64_t now)
 {
 	const struct ban_active *cur = ban_engine_find(d->eng, &c->key);
 	struct ban_decision dec;
+	char why[256];
 	struct xerr e;
 
 	if (c->duration_ms < 1000)
@@ -86,6 +133,10 @@ static void ban_one(struct daemon *d, const struct cs_decision *c, uint64_t now)
 	if (ban_engine_key_exempt(d->eng, &c->key)) {
 		refuse(d, c, "whitelisted (or holds a whitelisted address, or no packet comes "
 		       "from it)");
+		return;
+	}
+	if (!cur && range_refused(d, &c->key, why, sizeof(why))) {
+		refuse(d, c, why);
 		return;
 	}
 	/* the LAPI repeats decisions at every startup pull: only a later end is news */
@@ -197,7 +248,8 @@ json_t *daemon_crowdsec_status(struct daemon *d, json_t *status)
 		return status;
 	cs_bouncer_stats(d->cs, &st);
 	json_object_set_new(status, "crowdsec", json_pack(
-		"{s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}",
+		"{s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+		" s:s}",
 		"url", st.url, "reachable", st.reachable, "synced", st.synced,
 		"pulls", (json_int_t)st.pulls, "failures", (json_int_t)st.failures,
 		"received_new", (json_int_t)st.received_new,
@@ -207,7 +259,8 @@ json_t *daemon_crowdsec_status(struct daemon *d, json_t *status)
 		"skipped_type", (json_int_t)st.skipped.other_type,
 		"skipped_scope", (json_int_t)st.skipped.other_scope,
 		"malformed", (json_int_t)st.skipped.malformed,
-		"last_ok_ms", (json_int_t)st.last_ok_ms, "last_error", st.last_error));
+		"last_ok_ms", (json_int_t)st.last_ok_ms, "pull_ms_last", (json_int_t)st.pull_ms_last,
+		"pull_ms_max", (json_int_t)st.pull_ms_max, "last_error", st.last_error));
 	if (st.watcher)
 		json_object_set_new(json_object_get(status, "crowdsec"), "watcher", json_pack(
 			"{s:I, s:I, s:I, s:I, s:s}", "pushed", (json_int_t)st.pushed,

@@ -137,47 +137,54 @@ static void remember(struct daemon *d, const struct ban_active *b)
 	d->rec[d->nrec++] = *b;
 }
 
-static int count_family(void *ctx, const struct ban_active *b)
-{
-	size_t *n = ctx;
+struct count_ctx {
+	const struct kwriter *kw;
+	size_t *n;
+};
 
-	n[b->key.family == AF_INET6]++;
+static int count_set(void *ctx, const struct ban_active *b)
+{
+	struct count_ctx *cc = ctx;
+
+	cc->n[kw_set_of(cc->kw, &b->key)]++;
 	return 0;
 }
 
 /*
  * A new ban (already in the engine) would overfill its set: the kernel
  * would refuse the whole batch it is in. The engine's total is enough while
- * it is under the size; past it the bans of each family are counted, once
+ * it is under the size; past it the bans of each set are counted, once
  * a tick, and each new ban is added to that count (expiry only lowers it).
  */
 static bool set_full(struct daemon *d, const struct ban_key *key)
 {
-	int fi = key->family == AF_INET6;
+	enum kw_set fi = kw_set_of(d->kw, key);
 	struct ban_stats st;
 
 	if (!d->set_size[fi])
 		return false;
 	ban_engine_stats(d->eng, &st);
-	if (!d->fam_counted && st.active > d->set_size[fi]) {
-		d->fam_bans[0] = d->fam_bans[1] = 0;
-		ban_engine_foreach(d->eng, count_family, d->fam_bans);
-		d->fam_counted = true;
-	} else if (d->fam_counted) {
-		d->fam_bans[fi]++;
+	if (!d->set_counted && st.active > d->set_size[fi]) {
+		struct count_ctx cc = { .kw = d->kw, .n = d->set_bans };
+
+		memset(d->set_bans, 0, sizeof(d->set_bans));
+		ban_engine_foreach(d->eng, count_set, &cc);
+		d->set_counted = true;
+	} else if (d->set_counted) {
+		d->set_bans[fi]++;
 	}
-	return st.active > d->set_size[fi] && d->fam_bans[fi] > d->set_size[fi];
+	return st.active > d->set_size[fi] && d->set_bans[fi] > d->set_size[fi];
 }
 
 static void refuse_full(struct daemon *d, const struct ban_key *key)
 {
-	const char *set = key->family == AF_INET ? d->cfg->set4 : d->cfg->set6;
-	int fi = key->family == AF_INET6;
+	enum kw_set fi = kw_set_of(d->kw, key);
+	const char *set = kw_set_name(d->kw, fi);
 	char addr[PREFIX_STRLEN];
 
 	ban_engine_unban(d->eng, key);
-	if (d->fam_counted && d->fam_bans[fi])
-		d->fam_bans[fi]--;
+	if (d->set_counted && d->set_bans[fi])
+		d->set_bans[fi]--;
 	d->refused_full++;
 	if (d->full_logged)
 		return;
@@ -213,7 +220,13 @@ int daemon_apply_decision(struct daemon *d, const struct ban_decision *dec, bool
 	remember(d, b);
 	if (d->cs_applying)
 		return 0;   /* the LAPI's bans: one summary line per batch, no webhook, no push back */
-	cs_bouncer_push(d->cs, b);   /* the watcher */
+	/*
+	 * The watcher: an extension is another alert and decision in the LAPI,
+	 * worth it only when the end moved by a good part of the ban (a scan's
+	 * events still in flight when the ban went in extend it by seconds).
+	 */
+	if (!dec->extended || b->until_ms >= dec->prev_until_ms + b->bantime_ms / 4)
+		cs_bouncer_push(d->cs, b);
 	ban_key_format(&b->key, addr, sizeof(addr));
 	duration_format(b->bantime_ms, dur, sizeof(dur));
 	if (dec->extended)
@@ -364,23 +377,31 @@ static int restore_one(void *ctx, const struct ban_active *b)
 	/* whitelisted since it began (a whitelist read that failed keeps the last good one) */
 	if (ban_engine_key_exempt(rc->d->eng, &b->key))
 		return 0;
+	/* a range, and the policy now has no set for ranges: the batch must not fail for it */
+	if (rc->d->set_missing[kw_set_of(rc->d->kw, &b->key)])
+		return 0;
 	if (kw_queue_add(rc->d->kw, &b->key, b->until_ms - rc->now, false) == 0)
 		rc->queued++;
 	return 0;
 }
 
-/* The sets' sizes, read when they (re)appear: the policy may have changed them. */
+/*
+ * The sets' sizes, read when they (re)appear: the policy may have changed
+ * them. A policy from before ranges has no interval sets: ranges are refused.
+ */
 static void read_set_sizes(struct daemon *d)
 {
-	static const int fams[] = { AF_INET, AF_INET6 };
 	struct xerr e;
 
-	for (size_t f = 0; f < 2; f++) {
-		if (kw_set_size(d->kw, fams[f], &d->set_size[f], &e) < 0 &&
-		    e.code != XNFT_EXIT_FINDINGS)
-			daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
+	for (int s = 0; s < KW_NSETS; s++) {
+		d->set_missing[s] = false;
+		if (kw_set_size(d->kw, (enum kw_set)s, &d->set_size[s], &e) < 0) {
+			d->set_missing[s] = e.code == XNFT_EXIT_FINDINGS;
+			if (!d->set_missing[s])
+				daemon_log(d, DAEMON_LOG_WARNING, "%s", e.msg);
+		}
 	}
-	d->fam_counted = false;
+	d->set_counted = false;
 	d->full_logged = false;
 }
 
@@ -912,8 +933,8 @@ static bool sets_loaded(struct daemon *d)
 	uint32_t size;
 	struct xerr e;
 
-	return kw_set_size(d->kw, AF_INET, &size, &e) == 0 &&
-	       kw_set_size(d->kw, AF_INET6, &size, &e) == 0;
+	return kw_set_size(d->kw, KW_SET4, &size, &e) == 0 &&
+	       kw_set_size(d->kw, KW_SET6, &size, &e) == 0;
 }
 
 static void housekeeping(struct daemon *d, uint64_t mono)
@@ -934,7 +955,7 @@ static void housekeeping(struct daemon *d, uint64_t mono)
 		else
 			store_records(d);
 	}
-	d->fam_counted = false;
+	d->set_counted = false;
 	if (d->kernel_missing && sets_loaded(d))
 		restore(d, "ban sets loaded");
 	if (mono >= d->next_mesh_sync)

@@ -485,7 +485,8 @@ static char *do_status(struct daemon *d)
 	return reply(daemon_crowdsec_status(d, json_pack(
 		"{s:b, s:i, s:I, s:s, s:i, s:o,"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
-		" s:{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
+		" s:{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+		" s:I, s:I},"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:I, s:s},"
 		" s:{s:I, s:I, s:I, s:I}, s:{s:b, s:I, s:I, s:I}, s:I, s:I, s:s}",
 		"ok", 1, "pid", (int)getpid(),
@@ -501,11 +502,15 @@ static char *do_status(struct daemon *d)
 		"active", (json_int_t)st.active, "memory_bytes", (json_int_t)st.memory,
 		"kernel",
 		"table", table, "set4", d->cfg->set4, "set6", d->cfg->set6,
+		"nets4", d->cfg->nets4, "nets6", d->cfg->nets6,
 		"loaded", !d->kernel_missing, "batches", (json_int_t)d->batches,
 		"elements", (json_int_t)d->elements, "restores", (json_int_t)d->restores,
 		"errors", (json_int_t)d->kernel_errors,
 		"flush_us", (json_int_t)d->flush_us, "largest_batch", (json_int_t)d->largest_batch,
-		"size4", (json_int_t)d->set_size[0], "size6", (json_int_t)d->set_size[1],
+		"size4", (json_int_t)d->set_size[KW_SET4], "size6", (json_int_t)d->set_size[KW_SET6],
+		/* 0: the policy has no set for ranges, which are then refused */
+		"size_nets4", (json_int_t)d->set_size[KW_NETS4],
+		"size_nets6", (json_int_t)d->set_size[KW_NETS6],
 		"refused_full", (json_int_t)d->refused_full, "put_back", (json_int_t)d->put_back,
 		"whitelist",
 		"entries", (json_int_t)ban_engine_whitelist_size(d->eng),
@@ -555,10 +560,11 @@ static char *do_del(struct daemon *d, const char *addr)
 	int had;
 	char shown[PREFIX_STRLEN];
 
-	if (ban_key_parse(addr, d->cfg->ipv6_prefix, &key, &e) < 0)
+	/* a range too: a LAPI's Range ban can be lifted by hand (the next complete pull brings it back) */
+	if (ban_key_parse_range(addr, d->cfg->ipv6_prefix, &key, &e) < 0)
 		return reply_error(e.msg, e.hint);
 	had = ban_engine_unban(d->eng, &key);
-	d->fam_counted = false;   /* the bans against the set size are counted again */
+	d->set_counted = false;   /* the bans against the set size are counted again */
 	if (kw_queue_del(d->kw, &key) < 0)
 		return reply_error("out of memory", NULL);
 	d->pending_since = daemon_mono_ms();

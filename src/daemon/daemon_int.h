@@ -54,10 +54,11 @@ struct daemon {
 	uint64_t full_retry;       /* monotonic ms: a set was full, send again from then on */
 	bool monitor_more;         /* kernel events left for the next turn */
 
-	/* [0] IPv4, [1] IPv6: the sets' `size` (0: none) and the bans counted against it */
-	uint32_t set_size[2];
-	size_t fam_bans[2];
-	bool fam_counted;          /* fam_bans is fresh this tick */
+	/* by enum kw_set: the sets' `size` (0: none), the bans counted against it, and missing ones */
+	uint32_t set_size[KW_NSETS];
+	size_t set_bans[KW_NSETS];
+	bool set_missing[KW_NSETS];
+	bool set_counted;          /* set_bans is fresh this tick */
 	bool full_logged;          /* "set full" said once for the current episode */
 	bool kernel_full_logged;   /* the kernel's own "set full" said once, until a batch goes in */
 	uint64_t refused_full;     /* new bans refused because their set was full */

@@ -3,7 +3,7 @@
 # The daemon as a bouncer of a CrowdSec Local API (a fake one,
 # fake_lapi.py, serving the documented stream): Ip ban decisions land in
 # BANNED4/BANNED6 with the LAPI's duration as timeout and the origin in
-# `bans list`; other types and scopes are counted and skipped; the
+# `bans list`, a Range in BANNED_NETS4; other types are counted and skipped; the
 # whitelist wins; an extension renews the kernel timeout; a deletion lifts
 # the LAPI's ban but never the daemon's own; a wrong key, garbage, a huge
 # answer, a hung LAPI and a LAPI stopped and restarted: clear status,
@@ -84,9 +84,14 @@ check "its kernel timeout is the decision's duration" test "${t:-0}" -ge 14390 -
 check "the admin's address was refused (whitelist wins)" test "$(jstat '.crowdsec.refused')" -ge 1
 check_eq "the admin is not in BANNED4" "no" "$(in_set BANNED4 "$ADMIN_V4" && echo yes || echo no)"
 check_eq "the captcha decision is skipped, counted" "1" "$(jstat '.crowdsec.skipped_type')"
-check_eq "the Range decision is skipped, counted" "1" "$(jstat '.crowdsec.skipped_scope')"
+range4() {
+	ip netns exec "$HOST" nft -j list set inet xnft BANNED_NETS4 | jq -r '.nftables[] | select(.set) |
+		(.set.elem // [])[] | "\(.elem.val.prefix.addr)/\(.elem.val.prefix.len)"'
+}
+check_eq "the Range decision is in BANNED_NETS4" "198.51.100.0/24" "$(range4)"
+check_eq "no scope is skipped" "0" "$(jstat '.crowdsec.skipped_scope')"
 check_eq "the malformed address is counted" "1" "$(jstat '.crowdsec.malformed')"
-check "the log sums the batch up in one line" grep -q "crowdsec: 2 ban(s) applied or extended, 0 lifted, 1 refused (full list)" "$DAEMON_LOG"
+check "the log sums the batch up in one line" grep -q "crowdsec: 3 ban(s) applied or extended, 0 lifted, 1 refused (full list)" "$DAEMON_LOG"
 check_eq "and names no LAPI ban one by one" "0" "$(grep -c "banned 203.0.113.7" "$DAEMON_LOG")"
 check_eq "captcha's address not banned" "no" "$(in_set BANNED4 203.0.113.8 && echo yes || echo no)"
 list=$(xbans list)
@@ -108,6 +113,7 @@ decisions "$D_V4" "$D_V6"
 wait_more_pulls 2
 check_eq "its deletion leaves the daemon's own ban" "yes" \
 	"$(in_set BANNED4 198.51.100.77 && echo yes || echo no)"
+check_eq "the deleted Range leaves BANNED_NETS4" "" "$(range4)"
 
 # --- 3. extension renews the kernel timeout; deletion lifts
 decisions "$(dec 1 ban Ip 203.0.113.7 100h cscli manual)" "$D_V6"
@@ -186,7 +192,22 @@ check "the log says the key file is refused and the old bouncer goes on" \
 check "the old bouncer still pulls" wait_more_pulls 2
 chmod 600 "$BANS_DIR/cs.key"
 
-# --- 7. a TLS error: https to a LAPI that speaks plain HTTP
+# --- 7. a policy from before ranges (no BANNED_NETS4/6): a range is refused, the rest goes in
+sed -i '/set BANNED_NETS[46] {/,/}/d' "$POLICY_DIR/rules/00-tables.nft"
+sed -i '/@BANNED_NETS[46]/d' "$POLICY_DIR/rules/15-antiscan.nft"
+check "the policy without the range sets loads" policy_load
+check "the daemon puts its bans back into it" wait_in_set BANNED4 203.0.113.99
+r0=$(jstat '.crowdsec.refused')
+decisions "$(dec 8 ban Ip 203.0.113.99 2h cscli manual)" "$(dec 9 ban Ip 203.0.113.100 2h cscli manual)" \
+	"$(dec 12 ban Range 192.0.2.128/25 1h lists firehol)" "$(dec 13 ban Ip 203.0.113.101 1h cscli manual)"
+check "an address decided with the range goes in" wait_in_set BANNED4 203.0.113.101
+check_eq "the range is refused, counted" "$((r0 + 1))" "$(jstat '.crowdsec.refused')"
+check "the log says the policy has no set for ranges" \
+	grep -q "192.0.2.128/25 refused: the loaded policy has no set BANNED_NETS4" "$DAEMON_LOG"
+check_eq "status shows no range set" "0 0" "$(jstat '.kernel.size_nets4') $(jstat '.kernel.size_nets6')"
+check_eq "no kernel error" "0" "$(jstat '.kernel.errors')"
+
+# --- 8. a TLS error: https to a LAPI that speaks plain HTTP
 bans_config "$BANS_DIR/xnft.conf" "[crowdsec]" "url = https://127.0.0.1:$PORT" \
 	"api_key_file = $BANS_DIR/cs.key" "poll = 200ms" "timeout = 1s"
 kill -HUP "$DAEMON_PID"

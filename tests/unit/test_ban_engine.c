@@ -218,6 +218,8 @@ static void test_extension_renews(void **state)
 	assert_int_equal(d.ban.offence, 1);
 	assert_int_equal(d.ban.until_ms, T0 + 60002 + 3600000);
 	assert_true(d.ban.until_ms > until);
+	/* the end before, for the watcher to weigh the extension */
+	assert_int_equal(d.prev_until_ms, until);
 }
 
 static void test_whitelist(void **state)

@@ -52,6 +52,8 @@ static const char full[] =
 	"table = inet xnft\n"
 	"set4 = BANNED4\n"
 	"set6 = BANNED6\n"
+	"nets4 = NETS4\n"
+	"nets6 = NETS6\n"
 	"socket = /run/xnft/d.sock\n"
 	"database = /var/lib/xnft/b.db   # inline comment\n"
 	"max_offenders = 5000\n"
@@ -101,6 +103,8 @@ static void test_full(void **state)
 	assert_string_equal(c->policy, "live");
 	assert_string_equal(c->table_family, "inet");
 	assert_string_equal(c->table, "xnft");
+	assert_string_equal(c->nets4, "NETS4");
+	assert_string_equal(c->nets6, "NETS6");
 	assert_string_equal(c->db_path, "/var/lib/xnft/b.db");
 	assert_string_equal(c->socket_path, "/run/xnft/d.sock");
 	assert_int_equal(c->max_offenders, 5000);
@@ -119,7 +123,7 @@ static void test_full(void **state)
 	assert_int_equal(c->notify_queue, 10);
 	assert_int_equal(c->nrules, 2);
 	assert_string_equal(c->rules[0].name, "scan");
-	assert_int_equal(c->rules[0].line, 30);
+	assert_int_equal(c->rules[0].line, 32);
 	assert_int_equal(c->rules[0].ncategories, 2);
 	assert_int_equal(c->rules[0].nports, 0);
 	assert_int_equal(c->rules[0].threshold, 10);
@@ -144,6 +148,8 @@ static void test_defaults(void **state)
 	assert_int_equal(c->nsources, 0);
 	assert_string_equal(c->set4, "BANNED4");
 	assert_string_equal(c->set6, "BANNED6");
+	assert_string_equal(c->nets4, "BANNED_NETS4");
+	assert_string_equal(c->nets6, "BANNED_NETS6");
 	assert_string_equal(c->socket_path, XNFT_DEFAULT_SOCKET);
 	assert_string_equal(c->db_path, XNFT_DEFAULT_DATABASE);
 	assert_int_equal(c->ipv6_prefix, 64);

@@ -81,7 +81,7 @@ static void test_stream(void **state)
 		"17],"
 		"\"deleted\": [{\"type\":\"ban\",\"scope\":\"Ip\",\"value\":\"192.0.2.1\","
 		" \"duration\":\"-5s\",\"origin\":\"lists\",\"scenario\":\"firehol\"}]}", &g, &c), 0);
-	assert_int_equal(g.n, 3);
+	assert_int_equal(g.n, 4);
 	/* deletions come first */
 	assert_true(g.d[0].deleted);
 	assert_string_equal(g.d[0].rule, "crowdsec:lists:firehol");
@@ -93,9 +93,41 @@ static void test_stream(void **state)
 	assert_int_equal(g.d[2].key.family, AF_INET6);
 	assert_int_equal(g.d[2].key.plen, 64);
 	assert_int_equal(g.d[2].duration_ms, 120000);
+	/* a Range keeps its width */
+	assert_int_equal(g.d[3].key.family, AF_INET);
+	assert_int_equal(g.d[3].key.plen, 24);
 	assert_int_equal(c.other_type, 1);
-	assert_int_equal(c.other_scope, 2);
+	assert_int_equal(c.other_scope, 1);
 	assert_int_equal(c.malformed, 4);
+}
+
+static void test_stream_ranges(void **state)
+{
+	static const uint8_t net6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01 };
+	struct got g;
+	struct cs_counts c;
+	char shown[PREFIX_STRLEN];
+
+	(void)state;
+	assert_int_equal(parse("{\"new\": ["
+		"{\"type\":\"ban\",\"scope\":\"Range\",\"value\":\"198.51.100.77/24\",\"duration\":\"1h\"},"
+		"{\"type\":\"ban\",\"scope\":\"range\",\"value\":\"2001:db8:1::/48\",\"duration\":\"1h\"},"
+		"{\"type\":\"ban\",\"scope\":\"Range\",\"value\":\"2001:db8:2::5\",\"duration\":\"1h\"},"
+		"{\"type\":\"ban\",\"scope\":\"Range\",\"value\":\"0.0.0.0/0\",\"duration\":\"1h\"},"
+		"{\"type\":\"ban\",\"scope\":\"Range\",\"value\":\"10.0.0.0/33\",\"duration\":\"1h\"},"
+		"{\"type\":\"ban\",\"scope\":\"Range\",\"value\":\"nets\",\"duration\":\"1h\"}"
+		"]}", &g, &c), 0);
+	assert_int_equal(g.n, 4);
+	assert_int_equal(c.malformed, 2);
+	/* host bits are cleared; the width is the decision's */
+	ban_key_format(&g.d[0].key, shown, sizeof(shown));
+	assert_string_equal(shown, "198.51.100.0/24");
+	assert_int_equal(g.d[1].key.plen, 48);
+	assert_memory_equal(g.d[1].key.addr, net6, 16);
+	/* a bare IPv6 address is banned with its /64, as an Ip decision is */
+	assert_int_equal(g.d[2].key.plen, 64);
+	/* a /0 parses: refusing it is the whitelist's job (it holds loopback) */
+	assert_int_equal(g.d[3].key.plen, 0);
 }
 
 static void test_stream_empty_and_bad(void **state)
@@ -187,6 +219,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_stream),
+		cmocka_unit_test(test_stream_ranges),
 		cmocka_unit_test(test_stream_empty_and_bad),
 		cmocka_unit_test(test_rule_is_bounded_and_clean),
 		cmocka_unit_test(test_config),
