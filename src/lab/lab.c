@@ -220,6 +220,8 @@ static int build_network(struct xerr *e)
 	    addr(LAB_NS_HOST, LAB_HOST_WAN6 "/64", "eth0", e) ||
 	    addr(LAB_NS_INTERNET, LAB_INET_HOST4 "/24", "to-host", e) ||
 	    addr(LAB_NS_INTERNET, LAB_INET_HOST6 "/64", "to-host", e) ||
+	    addr(LAB_NS_INTERNET, LAB_OUTSIDE4 "/24", "to-host", e) ||
+	    addr(LAB_NS_INTERNET, LAB_OUTSIDE6 "/64", "to-host", e) ||
 	    addr(LAB_NS_INTERNET, LAB_ADMIN4 "/32", "lo", e) ||
 	    addr(LAB_NS_INTERNET, LAB_INET_PEER4 "/24", "to-peer1", e) ||
 	    addr(LAB_NS_PEER1, LAB_PEER1_WAN4 "/24", "eth0", e))
@@ -228,6 +230,12 @@ static int build_network(struct xerr *e)
 	    run(e, "ip", "-n", LAB_NS_HOST, "-6", "route", "add", "default", "via", LAB_INET_HOST6,
 		NULL) ||
 	    run(e, "ip", "-n", LAB_NS_PEER1, "route", "add", "default", "via", LAB_INET_PEER4, NULL))
+		return -1;
+	/* Unbound traffic to the host (nmap's) leaves from the outside view's addresses. */
+	if (run(e, "ip", "-n", LAB_NS_INTERNET, "route", "add", LAB_HOST_WAN4 "/32", "dev",
+		"to-host", "src", LAB_OUTSIDE4, NULL) ||
+	    run(e, "ip", "-n", LAB_NS_INTERNET, "-6", "route", "add", LAB_HOST_WAN6 "/128", "dev",
+		"to-host", "src", LAB_OUTSIDE6, NULL))
 		return -1;
 	/* The internet routes between host and peer1. */
 	if (lab_sysctl(LAB_NS_INTERNET, "net/ipv4/ip_forward", "1", e))
