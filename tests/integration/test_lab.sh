@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # xnft lab: the demo holds every expectation with real traffic (and the
-# host's ban daemon bans a scanner, never the mesh or the admin); `lab up`
+# host's ban daemon bans a scanner, never the mesh or the admin; and xnft
+# scan from the internet agrees with the proof, and finds drift once a rule
+# added by hand opens a port); `lab up`
 # gives a lab that behaves the same from outside the program; `lab down`
 # (also after a half-built lab, also twice) leaves no namespace, process or
 # file behind; Ctrl-C during the demo tears everything down.
