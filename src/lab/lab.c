@@ -221,7 +221,7 @@ static int build_network(struct xerr *e)
 	    addr(LAB_NS_INTERNET, LAB_INET_HOST4 "/24", "to-host", e) ||
 	    addr(LAB_NS_INTERNET, LAB_INET_HOST6 "/64", "to-host", e) ||
 	    addr(LAB_NS_INTERNET, LAB_OUTSIDE4 "/24", "to-host", e) ||
-	    addr(LAB_NS_INTERNET, LAB_OUTSIDE6 "/64", "to-host", e) ||
+	    addr(LAB_NS_INTERNET, LAB_OUTSIDE6 "/128", "lo", e) ||
 	    addr(LAB_NS_INTERNET, LAB_ADMIN4 "/32", "lo", e) ||
 	    addr(LAB_NS_INTERNET, LAB_INET_PEER4 "/24", "to-peer1", e) ||
 	    addr(LAB_NS_PEER1, LAB_PEER1_WAN4 "/24", "eth0", e))

@@ -37,12 +37,14 @@
 #define LAB_INET_HOST6    "2001:2::2"
 #define LAB_ADMIN4        "198.18.2.10" /* the admin's break-glass source */
 /*
- * The outside view's scanner: a second internet address, the source of
+ * The outside view's scanner: second internet addresses, the source of
  * whatever the internet namespace sends to the host unbound (nmap), so the
- * scan that ends the demo does not come from the attacker banned before it.
+ * scan that ends the demo does not come from the attacker banned before it
+ * (nor share the attacker's /64, whose events count towards the same ban).
  */
 #define LAB_OUTSIDE4      "198.18.0.3"
-#define LAB_OUTSIDE6      "2001:2::3"
+#define LAB_OUTSIDE6      "2001:2:0:1::3" /* its own /64: IPv6 is counted and banned per /64 */
+#define LAB_OUTSIDE6_NET  "2001:2:0:1::"  /* its /64 as BANNED6 holds it: masked */
 /* internet <-> peer1 */
 #define LAB_PEER1_WAN4    "198.18.1.2"
 #define LAB_INET_PEER4    "198.18.1.1"

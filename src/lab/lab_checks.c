@@ -409,15 +409,13 @@ static int outside_check(struct runner *r, const char *src, const char *target,
 	lab_outside_judge(c, ok, ok ? out : serr.msg);
 	free(out);
 	/* A scan banned halfway would see only drops: it must not count. */
-	if (strchr(src, '.')) {
-		if (lab_set_read(LAB_NS_HOST, "BANNED4", set, e))
-			return -1;
-		if (lab_set_find(set, src)) {
-			snprintf(c->seen, sizeof(c->seen), "banned");
-			snprintf(c->note, sizeof(c->note), "%s was banned during the scan: fewer ports",
-				 src);
-			c->pass = 0;
-		}
+	int v4 = strchr(src, ':') == NULL;
+	if (lab_set_read(LAB_NS_HOST, v4 ? "BANNED4" : "BANNED6", set, e))
+		return -1;
+	if (lab_set_find(set, v4 ? src : LAB_OUTSIDE6_NET)) {
+		snprintf(c->seen, sizeof(c->seen), "banned");
+		snprintf(c->note, sizeof(c->note), "%s was banned during the scan: fewer ports", src);
+		c->pass = 0;
 	}
 	finish_check(r->rep, c, c->pass);
 	return 0;

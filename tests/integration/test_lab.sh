@@ -107,7 +107,7 @@ the mesh peer still reaches SSH after the ban|mesh peer still reaches SSH +open 
 the admin still reaches SSH after the ban|admin still reaches SSH \(break-glass\) +open
 the admin is not banned|admin 198\.18\.2\.10 not banned +not banned
 outside view: xnft scan over IPv4 from the unbanned address agrees with the proof|xnft scan 198\.18\.0\.1 from 198\.18\.0\.3 +as proven +\(expected as proven\) +nmap from the internet: only udp/51820 let in, 0 open - as proven
-outside view: xnft scan over IPv6 agrees with the proof|xnft scan 2001:2::1 from 2001:2::3 +as proven +\(expected as proven\) +nmap from the internet: only udp/51820 let in, 0 open - as proven
+outside view: xnft scan over IPv6 agrees with the proof|xnft scan 2001:2::1 from 2001:2:0:1::3 +as proven +\(expected as proven\) +nmap from the internet: only udp/51820 let in, 0 open - as proven
 EOF
 check_match "demo: the scanner section is there" '^Scanner: 198\.18\.0\.2 scans TCP 1-30' "$out"
 check_match "demo: the outside view section is there" \
