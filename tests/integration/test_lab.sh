@@ -198,6 +198,16 @@ check_match "and says what is missing" 'wireguard-go' "$out"
 check_eq "the failed up leaves no xnft-lab-* namespace" 0 "$(lab_ns_count)"
 check_fails "the failed up leaves no $LAB_DIR" test -e "$LAB_DIR"
 
+# --- no nmap on PATH: the outside view fails, saying so; the rest of the demo still holds
+nonmap=$(tmpdir)
+for prog in ip wg wireguard-go; do ln -s "$(command -v "$prog")" "$nonmap/$prog"; done
+out=$(PATH=$nonmap "$XNFT" lab demo 2>&1)
+check_eq "the demo without nmap exits 1" 1 $?
+check_match "the outside view says nmap is missing and how to install it" \
+	'^  FAIL  xnft scan 198\.18\.0\.1 from 198\.18\.0\.3 +no nmap +\(expected as proven\) +nmap is not installed: apt-get install nmap' "$out"
+check_match "every other expectation still held" '^23 of 25 expectations held$' "$out"
+check_eq "the demo without nmap leaves no xnft-lab-* namespace" 0 "$(lab_ns_count)"
+
 # --- Ctrl-C in the middle of the demo
 log=$(tmpdir)/demo.log
 "$XNFT" lab demo >"$log" 2>&1 &
