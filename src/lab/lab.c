@@ -481,16 +481,22 @@ static int daemon_wait_ready(pid_t pid, lab_stop_flag *stop, struct xerr *e)
 			*tail ? "; its log ends: " : "", tail);
 }
 
+int lab_self_exe(char *buf, size_t len, struct xerr *e)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+
+	if (n <= 0 || (size_t)n >= len - 1)
+		return xerr_set(e, 2, "cannot find xnft's own binary (/proc/self/exe): %s",
+				n < 0 ? strerror(errno) : "path too long");
+	buf[n] = '\0';
+	return 0;
+}
+
 int lab_daemon_start(pid_t *pid, struct xerr *e)
 {
 	char self[512];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
-	if (n <= 0 || (size_t)n >= sizeof(self) - 1)
-		return xerr_set(e, 2, "cannot find xnft's own binary (/proc/self/exe): %s",
-				n < 0 ? strerror(errno) : "path too long");
-	self[n] = '\0';
-	if (write_daemon_conf(e))
+	if (lab_self_exe(self, sizeof(self), e) || write_daemon_conf(e))
 		return -1;
 	/* `ip netns exec` execs xnft in place: the PID is the daemon's. */
 	char *argv[] = { "ip", "netns", "exec", LAB_NS_HOST, self, "daemon",

@@ -223,6 +223,9 @@ int lab_state_read(struct lab_state *st, int *found, struct xerr *e);
 
 /* ----- the ban daemon (lab.c) ----- */
 
+/* This binary's path (/proc/self/exe), to run it inside a namespace. */
+int lab_self_exe(char *buf, size_t len, struct xerr *e);
+
 /* Write LAB_DAEMON_CONF and start `xnft daemon` in LAB_NS_HOST (lab_up waits for it). */
 int lab_daemon_start(pid_t *pid, struct xerr *e);
 

@@ -382,7 +382,6 @@ static int outside_check(struct runner *r, const char *src, const char *target,
 			 struct lab_set *set, struct xerr *e)
 {
 	char self[512], what[96];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	char *out = NULL;
 	struct xerr serr;
 
@@ -399,9 +398,8 @@ static int outside_check(struct runner *r, const char *src, const char *target,
 		finish_check(r->rep, c, 0);
 		return 0;
 	}
-	if (n <= 0 || (size_t)n >= sizeof(self) - 1)
-		return xerr_set(e, 2, "cannot find xnft's own binary (/proc/self/exe)");
-	self[n] = '\0';
+	if (lab_self_exe(self, sizeof(self), e))
+		return -1;
 	char *argv[] = { "ip", "netns", "exec", LAB_NS_INTERNET, self, "scan", (char *)target,
 			 "--expect", LAB_POLICY_DIR, "--class", "internet", "--ports",
 			 LAB_OUTSIDE_PORTS, "--no-stealth", NULL };
