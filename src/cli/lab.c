@@ -49,7 +49,8 @@ static void usage(FILE *out)
 		"by WireGuard (wireguard-go).\n\n"
 		"  up      build the lab and leave it running for manual play\n"
 		"  down    remove the lab (also a half-built one); safe to run twice\n"
-		"  demo    up, probe with real traffic, print a report, down (also on Ctrl-C)\n"
+		"  demo    up, probe with real traffic, print a report, down (also on Ctrl-C);\n"
+		"          its last check is xnft scan (nmap) from the internet against the proof\n"
 		"  status  show what of the lab exists\n\n"
 		"Needs root. Namespaces: " LAB_NS_INTERNET ", " LAB_NS_HOST ", " LAB_NS_PEER1 ".\n"
 		"Exit status: 0 fine, 1 a demo expectation failed (or no lab for status),\n"
@@ -60,7 +61,8 @@ static void print_map(FILE *out)
 {
 	fprintf(out,
 		"  " LAB_NS_INTERNET "  attacker " LAB_INET_HOST4 " / " LAB_INET_HOST6
-		", admin " LAB_ADMIN4 ", router to peer1\n"
+		", admin " LAB_ADMIN4 ", scanner " LAB_OUTSIDE4 " / "
+		LAB_OUTSIDE6 ", router to peer1\n"
 		"  " LAB_NS_HOST "      eth0 " LAB_HOST_WAN4 " / " LAB_HOST_WAN6 ", " LAB_WG_HOST
 		" " LAB_HOST_MESH4 " / " LAB_HOST_MESH6 ", listeners on TCP 22, 80 and UDP 53\n"
 		"  " LAB_NS_PEER1 "     eth0 " LAB_PEER1_WAN4 ", " LAB_WG_PEER1 " " LAB_PEER1_MESH4
@@ -186,6 +188,10 @@ static const char *section_title(const char *section)
 		       LAB_STR(LAB_NFLOG_GROUP) ")\n  and bans after " LAB_STR(LAB_BAN_THRESHOLD)
 		       " in " LAB_STR(LAB_BAN_WINDOW_S) "s ([ban." LAB_BAN_RULE "] categories "
 		       LAB_BAN_CATEGORIES ")";
+	if (!strcmp(section, "outside"))
+		return "The outside view: xnft scan (nmap SYN and UDP, ports " LAB_OUTSIDE_PORTS
+		       ") from the unbanned " LAB_OUTSIDE4 " / " LAB_OUTSIDE6 "\n  against the proof "
+		       "of the applied policy (--expect " LAB_POLICY_DIR " --class internet)";
 	return section;
 }
 
@@ -245,7 +251,8 @@ static void print_report(const struct lab_report *rep)
 	}
 	printf("\n%zu of %zu expectations held%s\n", rep->n_checks - rep->n_failed,
 	       rep->n_checks, rep->n_failed ? "" :
-	       ": the internet sees only the WireGuard port, and a scanner gets banned");
+	       ": the internet sees only the WireGuard port, a scanner gets banned,\n"
+	       "and nmap from the internet sees only udp/" LAB_STR(LAB_WG_PORT) " - as proven");
 }
 
 /*

@@ -220,6 +220,8 @@ static int build_network(struct xerr *e)
 	    addr(LAB_NS_HOST, LAB_HOST_WAN6 "/64", "eth0", e) ||
 	    addr(LAB_NS_INTERNET, LAB_INET_HOST4 "/24", "to-host", e) ||
 	    addr(LAB_NS_INTERNET, LAB_INET_HOST6 "/64", "to-host", e) ||
+	    addr(LAB_NS_INTERNET, LAB_OUTSIDE4 "/24", "to-host", e) ||
+	    addr(LAB_NS_INTERNET, LAB_OUTSIDE6 "/128", "lo", e) ||
 	    addr(LAB_NS_INTERNET, LAB_ADMIN4 "/32", "lo", e) ||
 	    addr(LAB_NS_INTERNET, LAB_INET_PEER4 "/24", "to-peer1", e) ||
 	    addr(LAB_NS_PEER1, LAB_PEER1_WAN4 "/24", "eth0", e))
@@ -228,6 +230,12 @@ static int build_network(struct xerr *e)
 	    run(e, "ip", "-n", LAB_NS_HOST, "-6", "route", "add", "default", "via", LAB_INET_HOST6,
 		NULL) ||
 	    run(e, "ip", "-n", LAB_NS_PEER1, "route", "add", "default", "via", LAB_INET_PEER4, NULL))
+		return -1;
+	/* Unbound traffic to the host (nmap's) leaves from the outside view's addresses. */
+	if (run(e, "ip", "-n", LAB_NS_INTERNET, "route", "add", LAB_HOST_WAN4 "/32", "dev",
+		"to-host", "src", LAB_OUTSIDE4, NULL) ||
+	    run(e, "ip", "-n", LAB_NS_INTERNET, "-6", "route", "add", LAB_HOST_WAN6 "/128", "dev",
+		"to-host", "src", LAB_OUTSIDE6, NULL))
 		return -1;
 	/* The internet routes between host and peer1. */
 	if (lab_sysctl(LAB_NS_INTERNET, "net/ipv4/ip_forward", "1", e))
@@ -473,16 +481,22 @@ static int daemon_wait_ready(pid_t pid, lab_stop_flag *stop, struct xerr *e)
 			*tail ? "; its log ends: " : "", tail);
 }
 
+int lab_self_exe(char *buf, size_t len, struct xerr *e)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+
+	if (n <= 0 || (size_t)n >= len - 1)
+		return xerr_set(e, 2, "cannot find xnft's own binary (/proc/self/exe): %s",
+				n < 0 ? strerror(errno) : "path too long");
+	buf[n] = '\0';
+	return 0;
+}
+
 int lab_daemon_start(pid_t *pid, struct xerr *e)
 {
 	char self[512];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
-	if (n <= 0 || (size_t)n >= sizeof(self) - 1)
-		return xerr_set(e, 2, "cannot find xnft's own binary (/proc/self/exe): %s",
-				n < 0 ? strerror(errno) : "path too long");
-	self[n] = '\0';
-	if (write_daemon_conf(e))
+	if (lab_self_exe(self, sizeof(self), e) || write_daemon_conf(e))
 		return -1;
 	/* `ip netns exec` execs xnft in place: the PID is the daemon's. */
 	char *argv[] = { "ip", "netns", "exec", LAB_NS_HOST, self, "daemon",

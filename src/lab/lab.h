@@ -36,6 +36,15 @@
 #define LAB_INET_HOST4    "198.18.0.2"  /* the attacker */
 #define LAB_INET_HOST6    "2001:2::2"
 #define LAB_ADMIN4        "198.18.2.10" /* the admin's break-glass source */
+/*
+ * The outside view's scanner: second internet addresses, the source of
+ * whatever the internet namespace sends to the host unbound (nmap), so the
+ * scan that ends the demo does not come from the attacker banned before it
+ * (nor share the attacker's /64, whose events count towards the same ban).
+ */
+#define LAB_OUTSIDE4      "198.18.0.3"
+#define LAB_OUTSIDE6      "2001:2:0:1::3" /* its own /64: IPv6 is counted and banned per /64 */
+#define LAB_OUTSIDE6_NET  "2001:2:0:1::"  /* its /64 as BANNED6 holds it: masked */
 /* internet <-> peer1 */
 #define LAB_PEER1_WAN4    "198.18.1.2"
 #define LAB_INET_PEER4    "198.18.1.1"
@@ -80,6 +89,15 @@
 #define LAB_BAN_WINDOW_S    60
 #define LAB_BAN_TIME_S      60
 #define LAB_SCAN_PORTS      30      /* TCP 1..30 */
+/*
+ * The outside view's nmap ports, each as TCP and UDP, SYN and UDP scans only:
+ * WireGuard and the listeners SSH (TCP) and echo (UDP 53). With one retry,
+ * and nmap's two DNS payloads to 53, they make 12 logged drops per address
+ * (measured with nmap 7.93's --packet-trace): under LAB_BAN_THRESHOLD, so
+ * the scan is not banned before it ends. HTTP (TCP 80) would add 4 and
+ * cross it; the internet probes cover it.
+ */
+#define LAB_OUTSIDE_PORTS   "22,53,51820"
 
 /* A process the lab started; start is /proc/PID/stat field 22, to survive PID reuse. */
 struct lab_proc {
@@ -136,7 +154,7 @@ int lab_get_status(struct lab_status *s, struct xerr *e);
 
 /* One expectation checked with real traffic. */
 struct lab_check {
-	char section[32];       /* "internet", "break-glass", "mesh", "host", "scanner" */
+	char section[32];       /* "internet", "break-glass", "mesh", "host", "scanner", "outside" */
 	char what[96];
 	char expected[48];
 	char seen[128];
@@ -183,6 +201,13 @@ struct lab_report {
 	size_t n_failed;
 };
 
+/*
+ * The outside view's verdict (lab_checks.c) from what `xnft scan` printed
+ * (exit_ok) or spawn's message when it exited non-zero: c's seen, note and
+ * pass; "as proven" only for "TARGET: N ports open, 0 drift".
+ */
+void lab_outside_judge(struct lab_check *c, int exit_ok, const char *text);
+
 /* Prove what the host's live ruleset lets through (lab_proof.c); the lab must be up. */
 int lab_prove(struct lab_proof *p, struct xerr *e);
 
@@ -197,6 +222,9 @@ int lab_run_checks(lab_stop_flag *stop, const struct lab_state *st, struct lab_r
 int lab_state_read(struct lab_state *st, int *found, struct xerr *e);
 
 /* ----- the ban daemon (lab.c) ----- */
+
+/* This binary's path (/proc/self/exe), to run it inside a namespace. */
+int lab_self_exe(char *buf, size_t len, struct xerr *e);
 
 /* Write LAB_DAEMON_CONF and start `xnft daemon` in LAB_NS_HOST (lab_up waits for it). */
 int lab_daemon_start(pid_t *pid, struct xerr *e);

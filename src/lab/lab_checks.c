@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/clock.h"
+#include "core/spawn.h"
 
 /* Comments of the rules that decide each probe, from policy/rules/. */
 #define RULE_CATCHALL   "catch-all: drop what no rule allowed"
@@ -322,6 +324,116 @@ out:
 	return rc;
 }
 
+/* ----- the outside view: xnft scan (nmap) from the internet against the proof ----- */
+
+/* 1 if nmap is an executable file in one of PATH's directories. */
+static int nmap_installed(void)
+{
+	const char *path = getenv("PATH");
+	char file[4200];
+
+	while (path && *path) {
+		int n = (int)strcspn(path, ":");
+
+		if (n > 0 && n < 4096) {
+			snprintf(file, sizeof(file), "%.*s/nmap", n, path);
+			if (!access(file, X_OK))
+				return 1;
+		}
+		path += n + (path[n] == ':');
+	}
+	return 0;
+}
+
+void lab_outside_judge(struct lab_check *c, int exit_ok, const char *text)
+{
+	const char *status = strstr(text, "exited with status ");
+	const char *said = status && strstr(status, ": ") ? strstr(status, ": ") + 2 : text;
+	const char *drift = strstr(said, "CRITICAL ");
+	const char *counts = strstr(said, ": ");
+	unsigned long nopen, ndrift;
+
+	if (!drift)
+		drift = strstr(said, "warning ");
+	c->pass = 0;
+	if (exit_ok && counts &&
+	    sscanf(counts, ": %lu %*s open, %lu drift", &nopen, &ndrift) == 2 && !ndrift) {
+		snprintf(c->seen, sizeof(c->seen), "as proven");
+		snprintf(c->note, sizeof(c->note),
+			 "nmap from the internet: only udp/%d let in, %lu open - as proven",
+			 LAB_WG_PORT, nopen);
+		c->pass = 1;
+	} else if (drift) {
+		snprintf(c->seen, sizeof(c->seen), "drift");
+		snprintf(c->note, sizeof(c->note), "%.*s", (int)strcspn(drift, ":\n"), drift);
+	} else {
+		snprintf(c->seen, sizeof(c->seen), "error");
+		snprintf(c->note, sizeof(c->note), "%.*s", (int)strcspn(said, "\n"), said);
+	}
+}
+
+/*
+ * `xnft scan` (this binary) run inside the internet namespace against
+ * target: its unbound packets leave from LAB_OUTSIDE4/6 (lab.c's routes),
+ * never banned. The proof is the policy the lab applied, for any source on
+ * the internet; the ports are few enough not to be banned mid-scan.
+ */
+static int outside_check(struct runner *r, const char *src, const char *target,
+			 struct lab_set *set, struct xerr *e)
+{
+	char self[512], what[96];
+	char *out = NULL;
+	struct xerr serr;
+
+	snprintf(what, sizeof(what), "xnft scan %s from %s", target, src);
+	struct lab_check *c = next_check(r->rep, "outside", what);
+	if (!c)
+		return xerr_set(e, 2, "lab: too many checks");
+	if (r->stop && *r->stop)
+		return xerr_set(e, XNFT_EXIT_USAGE, "interrupted");
+	snprintf(c->expected, sizeof(c->expected), "as proven");
+	if (!nmap_installed()) {
+		snprintf(c->seen, sizeof(c->seen), "no nmap");
+		snprintf(c->note, sizeof(c->note), "nmap is not installed: apt-get install nmap");
+		finish_check(r->rep, c, 0);
+		return 0;
+	}
+	if (lab_self_exe(self, sizeof(self), e))
+		return -1;
+	char *argv[] = { "ip", "netns", "exec", LAB_NS_INTERNET, self, "scan", (char *)target,
+			 "--expect", LAB_POLICY_DIR, "--class", "internet", "--ports",
+			 LAB_OUTSIDE_PORTS, "--no-stealth", NULL };
+	int ok = !spawn_capture(argv, &out, &serr);
+	lab_outside_judge(c, ok, ok ? out : serr.msg);
+	free(out);
+	/* A scan banned halfway would see only drops: it must not count. */
+	int v4 = strchr(src, ':') == NULL;
+	if (lab_set_read(LAB_NS_HOST, v4 ? "BANNED4" : "BANNED6", set, e))
+		return -1;
+	if (lab_set_find(set, v4 ? src : LAB_OUTSIDE6_NET)) {
+		snprintf(c->seen, sizeof(c->seen), "banned");
+		snprintf(c->note, sizeof(c->note), "%s was banned during the scan: fewer ports", src);
+		c->pass = 0;
+	}
+	finish_check(r->rep, c, c->pass);
+	return 0;
+}
+
+/* The demo's last word: what the internet sees, by nmap, is what xnft proved. */
+static int outside_checks(struct runner *r, struct xerr *e)
+{
+	struct lab_set *set = malloc(sizeof(*set));
+	int rc;
+
+	if (!set)
+		return xerr_set(e, 2, "out of memory");
+	rc = outside_check(r, LAB_OUTSIDE4, LAB_HOST_WAN4, set, e);
+	if (!rc)
+		rc = outside_check(r, LAB_OUTSIDE6, LAB_HOST_WAN6, set, e);
+	free(set);
+	return rc;
+}
+
 /*
  * The proof as two expectations: from the internet only the WireGuard port
  * opens a connection, over IPv4 and IPv6 (and the admin's break-glass SSH,
@@ -395,6 +507,8 @@ int lab_run_checks(lab_stop_flag *stop, const struct lab_state *st, struct lab_r
 		}
 	}
 	rc = scanner_checks(&r, e);
+	if (!rc)
+		rc = outside_checks(&r, e);
 out:
 	free(r.before);
 	free(r.after);

@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # xnft lab: the demo holds every expectation with real traffic (and the
-# host's ban daemon bans a scanner, never the mesh or the admin); `lab up`
+# host's ban daemon bans a scanner, never the mesh or the admin; and xnft
+# scan from the internet agrees with the proof, and finds drift once a rule
+# added by hand opens a port); `lab up`
 # gives a lab that behaves the same from outside the program; `lab down`
 # (also after a half-built lab, also twice) leaves no namespace, process or
 # file behind; Ctrl-C during the demo tears everything down.
@@ -104,9 +106,15 @@ the banned scanner's next packet is counted by the ban rule|next packet from the
 the mesh peer still reaches SSH after the ban|mesh peer still reaches SSH +open .*\+1 service: SSH
 the admin still reaches SSH after the ban|admin still reaches SSH \(break-glass\) +open
 the admin is not banned|admin 198\.18\.2\.10 not banned +not banned
+outside view: xnft scan over IPv4 from the unbanned address agrees with the proof|xnft scan 198\.18\.0\.1 from 198\.18\.0\.3 +as proven +\(expected as proven\) +nmap from the internet: only udp/51820 let in, 0 open - as proven
+outside view: xnft scan over IPv6 agrees with the proof|xnft scan 2001:2::1 from 2001:2:0:1::3 +as proven +\(expected as proven\) +nmap from the internet: only udp/51820 let in, 0 open - as proven
 EOF
 check_match "demo: the scanner section is there" '^Scanner: 198\.18\.0\.2 scans TCP 1-30' "$out"
-check_match "demo: every expectation held" '^23 of 23 expectations held' "$out"
+check_match "demo: the outside view section is there" \
+	'^The outside view: xnft scan \(nmap SYN and UDP, ports 22,53,51820\) from the unbanned 198\.18\.0\.3' "$out"
+check_eq "demo: the outside view is the lab's last word" "xnft scan 2001:2::1" \
+	"$(printf '%s\n' "$out" | grep -E '^  (PASS|FAIL)  ' | tail -n 1 | awk '{print $2, $3, $4}')"
+check_match "demo: every expectation held" '^25 of 25 expectations held' "$out"
 check_match "demo: the proof section comes first" '^What xnft proves before any packet is sent' "$out"
 check_match "demo: the proof lists WireGuard from eth0" \
 	'^        IPv6 source not in @BOGON_V6, not a fragment: udp dport 51820 ' "$out"
@@ -146,6 +154,19 @@ check_fails "internet cannot connect to host TCP 80" tcp_connects xnft-lab-inter
 check "peer1 connects to TCP 22 over WireGuard" tcp_connects xnft-lab-peer1 10.10.0.1 22
 check_fails "peer1 cannot connect to TCP 80 (not a service)" tcp_connects xnft-lab-peer1 10.10.0.1 80
 check "the host reaches its own TCP 22 on loopback" tcp_connects xnft-lab-host 127.0.0.1 22
+# the demo's outside view by hand, then with a port opened outside the proof
+outside_scan() {
+	ip netns exec xnft-lab-internet "$XNFT" scan 198.18.0.1 --expect "$LAB_DIR/policy" \
+		--class internet --ports 22,53,51820 --no-stealth 2>&1
+}
+out=$(outside_scan)
+check_eq "the outside view's scan agrees with the proof (exit 0)" 0 $?
+check_match "and says so" '^198\.18\.0\.1: 0 ports open, 0 drift$' "$out"
+check "a rule added by hand opens TCP 22 to the internet" \
+	ip netns exec xnft-lab-host nft insert rule inet xnft input tcp dport 22 accept
+out=$(outside_scan)
+check_eq "the outside view's scan then finds drift (exit 1)" 1 $?
+check_match "naming TCP 22 as critical" '^  CRITICAL 22/tcp open to syn: the proof keeps it closed' "$out"
 
 out=$("$XNFT" lab down 2>&1)
 check_eq "lab down exits 0" 0 $?
@@ -176,6 +197,16 @@ check_eq "lab up without wireguard-go fails with exit 2" 2 $?
 check_match "and says what is missing" 'wireguard-go' "$out"
 check_eq "the failed up leaves no xnft-lab-* namespace" 0 "$(lab_ns_count)"
 check_fails "the failed up leaves no $LAB_DIR" test -e "$LAB_DIR"
+
+# --- no nmap on PATH: the outside view fails, saying so; the rest of the demo still holds
+nonmap=$(tmpdir)
+for prog in ip wg wireguard-go; do ln -s "$(command -v "$prog")" "$nonmap/$prog"; done
+out=$(PATH=$nonmap "$XNFT" lab demo 2>&1)
+check_eq "the demo without nmap exits 1" 1 $?
+check_match "the outside view says nmap is missing and how to install it" \
+	'^  FAIL  xnft scan 198\.18\.0\.1 from 198\.18\.0\.3 +no nmap +\(expected as proven\) +nmap is not installed: apt-get install nmap' "$out"
+check_match "every other expectation still held" '^23 of 25 expectations held$' "$out"
+check_eq "the demo without nmap leaves no xnft-lab-* namespace" 0 "$(lab_ns_count)"
 
 # --- Ctrl-C in the middle of the demo
 log=$(tmpdir)/demo.log

@@ -192,6 +192,45 @@ static void netns_bad_names(void **state)
 	assert_non_null(strstr(e.msg, "invalid sysctl key"));
 }
 
+/* The outside view's verdict from what xnft scan printed, or spawn's message. */
+static void outside_verdicts(void **state)
+{
+	struct lab_check c;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	lab_outside_judge(&c, 1, "198.18.0.1: 0 ports open, 0 drift\n");
+	assert_int_equal(c.pass, 1);
+	assert_string_equal(c.seen, "as proven");
+	assert_string_equal(c.note, "nmap from the internet: only udp/51820 let in, 0 open - as proven");
+
+	memset(&c, 0, sizeof(c));
+	lab_outside_judge(&c, 1, "198.18.0.1: 1 port open, 0 drift\n");
+	assert_int_equal(c.pass, 1);
+	assert_non_null(strstr(c.note, ", 1 open - as proven"));
+
+	memset(&c, 0, sizeof(c));
+	lab_outside_judge(&c, 0, "'ip netns exec xnft-lab-internet xnft scan 198.18.0.1' exited with "
+			  "status 1: 198.18.0.1: 1 port open, 1 drift\n  CRITICAL 22/tcp open to syn: "
+			  "the proof keeps it closed; something outside the proof lets it in");
+	assert_int_equal(c.pass, 0);
+	assert_string_equal(c.seen, "drift");
+	assert_string_equal(c.note, "CRITICAL 22/tcp open to syn");
+
+	memset(&c, 0, sizeof(c));
+	lab_outside_judge(&c, 0, "'ip netns exec x xnft scan 2001:2::1' exited with status 2: xnft scan: "
+			  "nmap failed\nmore");
+	assert_int_equal(c.pass, 0);
+	assert_string_equal(c.seen, "error");
+	assert_string_equal(c.note, "xnft scan: nmap failed");
+
+	/* exit 0 but not xnft scan's summary: never "as proven" */
+	memset(&c, 0, sizeof(c));
+	lab_outside_judge(&c, 1, "");
+	assert_int_equal(c.pass, 0);
+	assert_string_equal(c.seen, "error");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +242,7 @@ int main(void)
 		cmocka_unit_test(spawn_capture_output),
 		cmocka_unit_test(spawn_start_and_stop),
 		cmocka_unit_test(netns_bad_names),
+		cmocka_unit_test(outside_verdicts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
