@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Reference-counted BDD helpers: every BDD held in a variable is
- * referenced, every helper returns a referenced BDD, and put() releases
+ * Reference-counted BDD helpers, the one set every analysis file uses:
+ * every BDD held in a variable is referenced, every helper returns a
+ * referenced BDD (the caller releases it with unref), and put() releases
  * what a variable held before it takes the new value.
  */
 #ifndef XNFT_ANALYZE_BDDREF_H
@@ -35,6 +36,12 @@ static inline BDD OR(BDD a, BDD b)
 static inline BDD DIFF(BDD a, BDD b)
 {
 	return hs_diff(a, b);
+}
+
+/* a and not b for any two BDDs: BuDDy's own difference, with its operation cache */
+static inline BDD MINUS(BDD a, BDD b)
+{
+	return bdd_addref(bdd_apply(a, b, bddop_diff));
 }
 
 static inline BDD NOT(BDD a)

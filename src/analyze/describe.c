@@ -6,6 +6,7 @@
  * values of the field that lead to it are computed by one walk per class.
  */
 #include "analyze/describe.h"
+#include "analyze/bddref.h"
 
 #include <limits.h>
 #include <math.h>
@@ -22,13 +23,6 @@ typedef unsigned __int128 u128;
 #define MAX_CLASSES DS_MAX_CLASSES
 #define MAX_IVS 64
 #define LIST_MAX 8
-
-static BDD ref(BDD x) { return bdd_addref(x); }
-static void unref(BDD x) { bdd_delref(x); }
-static BDD AND(BDD a, BDD b) { return bdd_addref(bdd_and(a, b)); }
-static BDD OR(BDD a, BDD b) { return bdd_addref(bdd_or(a, b)); }
-static BDD DIFF(BDD a, BDD b) { return bdd_addref(bdd_apply(a, b, bddop_diff)); }
-static void put(BDD *d, BDD v) { unref(*d); *d = v; }
 
 /* ---- node tuples seen by a walk ---------------------------------------------------- */
 
@@ -417,7 +411,7 @@ static int split_below(struct hspace *hs, BDD g, enum hs_field f, struct klass *
 
 		k[m].rest = ref(bdd_restrict(g, v));
 		k[m].set = ref(bdd_appall(g, k[m].rest, bddop_biimp, cubes.others[f]));
-		put(&left, DIFF(left, k[m].set));
+		put(&left, MINUS(left, k[m].set));
 		unref(v);
 		m++;
 	}
@@ -435,7 +429,7 @@ static void split_tail(BDD g, enum hs_field f, struct klass *k, size_t *n, bool 
 	BDD left = ref(bdd_exist(g, cubes.others[f]));
 
 	for (size_t i = 0; i < *n; i++)
-		put(&left, DIFF(left, k[i].set));
+		put(&left, MINUS(left, k[i].set));
 	if (left != bddfalse)
 		tail_class(g, f, left, &k[(*n)++], merged);
 	unref(left);
@@ -622,7 +616,7 @@ static void number_label(struct hspace *hs, enum hs_field f, BDD set, BDD all, s
 			 bool hex)
 {
 	struct ivlist in, out;
-	BDD comp = DIFF(all, set);
+	BDD comp = MINUS(all, set);
 
 	intervals_of(hs, f, set, &in);
 	intervals_of(hs, f, comp, &out);
@@ -724,7 +718,7 @@ static void small_label(struct hspace *hs, enum hs_field f, BDD set, BDD all, na
 	unsigned in[256], out[256], nin, nout;
 	const unsigned *v;
 	unsigned nv;
-	BDD yes = AND(set, all), no = DIFF(all, set);
+	BDD yes = AND(set, all), no = MINUS(all, set);
 
 	nin = values_of(hs, f, yes, in);
 	nout = values_of(hs, f, no, out);
@@ -859,7 +853,7 @@ static bool addr_atoms(struct hspace *hs, enum hs_field f, BDD set, BDD all, int
 		if (subset(want, p)) {
 			neg[n] = false;
 		} else {
-			BDD np = DIFF(all, p);
+			BDD np = MINUS(all, p);
 
 			if (!subset(want, np) || subset(all, np)) {
 				unref(np);
@@ -1015,7 +1009,7 @@ static void addr_label_made(struct hspace *hs, enum hs_field f, BDD set, BDD all
 		return;
 	}
 	strbuf_free(&t);
-	comp = DIFF(all, set);
+	comp = MINUS(all, set);
 	if (addr_list(hs, f, comp, fam == 1, &t))
 		sb_add(b, "not in { %s }", sb_text(&t));
 	else
@@ -1367,7 +1361,7 @@ static char *label(struct dctx *c, enum hs_field f, BDD set, BDD all, int *fam_o
 	}
 	case HS_TCPFLAGS: {
 		unsigned in[256], out[256], nin, nout;
-		BDD yes = AND(set, all), no = DIFF(all, set);
+		BDD yes = AND(set, all), no = MINUS(all, set);
 
 		nin = values_of(hs, f, yes, in);
 		nout = values_of(hs, f, no, out);

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "analyze/bddref.h"
 #include "analyze/hspace.h"
 
 static const char *const kind_names[DIFF__NKINDS] = {
@@ -19,30 +20,25 @@ const char *diff_kind_name(enum diff_kind k)
 	return k < DIFF__NKINDS ? kind_names[k] : "?";
 }
 
-static BDD minus(BDD a, BDD b)
-{
-	return bdd_addref(bdd_apply(a, b, bddop_diff));
-}
-
 static int diff_path(struct hspace *hs, const struct sx_result *a, const struct sx_result *b,
 		     enum sx_path p, struct diff_result *out, struct xerr *e)
 {
 	BDD wa = sx_accept_wb(hs, a, p), wb = sx_accept_wb(hs, b, p);
 	BDD xa = sx_accept_any(hs, a, p), xb = sx_accept_any(hs, b, p);
-	BDD heldboth = bdd_addref(bdd_and(a->held[p], b->held[p]));
-	BDD dom = minus(a->domain[p], heldboth);
+	BDD heldboth = AND(a->held[p], b->held[p]);
+	BDD dom = MINUS(a->domain[p], heldboth);
 	BDD r[DIFF__NKINDS], full[DIFF__NKINDS];
 	int rc = 0;
 
-	r[DIFF_NOW_ACCEPTED] = minus(wb, wa);
-	r[DIFF_NO_LONGER] = minus(wa, wb);
+	r[DIFF_NOW_ACCEPTED] = MINUS(wb, wa);
+	r[DIFF_NO_LONGER] = MINUS(wa, wb);
 	{
-		BDD x = minus(xb, xa), y = minus(xa, xb);
+		BDD x = MINUS(xb, xa), y = MINUS(xa, xb);
 
-		r[DIFF_NOW_POSSIBLY] = minus(x, r[DIFF_NOW_ACCEPTED]);
-		r[DIFF_NO_LONGER_POSSIBLY] = minus(y, r[DIFF_NO_LONGER]);
-		bdd_delref(x);
-		bdd_delref(y);
+		r[DIFF_NOW_POSSIBLY] = MINUS(x, r[DIFF_NOW_ACCEPTED]);
+		r[DIFF_NO_LONGER_POSSIBLY] = MINUS(y, r[DIFF_NO_LONGER]);
+		unref(x);
+		unref(y);
 	}
 	full[DIFF_NOW_ACCEPTED] = full[DIFF_NOW_POSSIBLY] = b->accept[p];
 	full[DIFF_NO_LONGER] = full[DIFF_NO_LONGER_POSSIBLY] = a->accept[p];
@@ -51,14 +47,14 @@ static int diff_path(struct hspace *hs, const struct sx_result *a, const struct 
 			out->changed = true;
 			rc = ds_describe(hs, r[k], full[k], dom, p, NULL, &out->lines[p][k], e);
 		}
-		bdd_delref(r[k]);
+		unref(r[k]);
 	}
-	bdd_delref(dom);
-	bdd_delref(heldboth);
-	bdd_delref(wa);
-	bdd_delref(wb);
-	bdd_delref(xa);
-	bdd_delref(xb);
+	unref(dom);
+	unref(heldboth);
+	unref(wa);
+	unref(wb);
+	unref(xa);
+	unref(xb);
 	return rc;
 }
 

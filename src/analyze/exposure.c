@@ -9,16 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/bddref.h"
 #include "analyze/hspace.h"
 #include "analyze/symexec.h"
 
 /* b & keep, released and re-referenced: keep == bddtrue leaves b as it is. */
 static BDD narrow(BDD b, BDD keep)
 {
-	BDD r = bdd_addref(bdd_and(b, keep));
-
-	bdd_delref(b);
-	return r;
+	put(&b, AND(b, keep));
+	return b;
 }
 
 /*
@@ -30,26 +29,26 @@ static int describe_accepted(struct hspace *hs, const struct sx_result *sx, enum
 			     BDD accept, bool forwarded, const struct exposure_query *q,
 			     struct ds_lines *out, struct xerr *e)
 {
-	BDD keep = q->only_new ? hs_ct_state(hs, RS_CTSTATE_NEW) : bdd_addref(bddtrue);
+	BDD keep = q->only_new ? hs_ct_state(hs, RS_CTSTATE_NEW) : ref(bddtrue);
 
 	/* what is forwarded has a ttl / hop limit of 2 or more: no need to say so */
 	if (forwarded) {
 		BDD ttl = hs_range(hs, HS_TTL, 2, 255);
 
 		keep = narrow(keep, ttl);
-		bdd_delref(ttl);
+		unref(ttl);
 	}
 	BDD fv = hs_freevars_set(hs);
-	BDD any = narrow(bdd_addref(bdd_exist(accept, fv)), keep);
-	BDD full = narrow(bdd_addref(accept), keep);
-	BDD dom = narrow(bdd_addref(bdd_apply(sx->domain[p], sx->held[p], bddop_diff)), keep);
+	BDD any = narrow(ref(bdd_exist(accept, fv)), keep);
+	BDD full = narrow(ref(accept), keep);
+	BDD dom = narrow(MINUS(sx->domain[p], sx->held[p]), keep);
 	int rc = ds_describe(hs, any, full, dom, p, q->only_iface, out, e);
 
-	bdd_delref(dom);
-	bdd_delref(full);
-	bdd_delref(any);
-	bdd_delref(fv);
-	bdd_delref(keep);
+	unref(dom);
+	unref(full);
+	unref(any);
+	unref(fv);
+	unref(keep);
 	return rc;
 }
 
@@ -103,19 +102,16 @@ static int describe_dnat(struct hspace *hs, const struct sx_result *sx,
 static int describe_input(struct hspace *hs, const struct sx_result *sx,
 			  const struct exposure_query *q, struct ds_lines *out, struct xerr *e)
 {
-	BDD own = bdd_addref(sx->accept[SX_INPUT]);
+	BDD own = ref(sx->accept[SX_INPUT]);
 	int rc;
 
 	for (size_t i = 0; i < sx->nnat; i++) {
 		if (!forwarded(&sx->nat[i]))
 			continue;
-		BDD x = bdd_addref(bdd_apply(own, sx->nat[i].accept, bddop_diff));
-
-		bdd_delref(own);
-		own = x;
+		put(&own, MINUS(own, sx->nat[i].accept));
 	}
 	rc = describe_accepted(hs, sx, SX_INPUT, own, false, q, out, e);
-	bdd_delref(own);
+	unref(own);
 	return rc;
 }
 

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "analyze/bddref.h"
 #include "analyze/construct.h"
 #include "analyze/lint_int.h"
 #include "analyze/symexec.h"
@@ -95,10 +96,10 @@ static bool ever_matches(const struct sx_rule_info *s)
 static bool takes_from(const struct sx_rule_info *b, const struct sx_rule_info *a)
 {
 	for (int p = 0; p < SX__NPATHS; p++) {
-		BDD t = bdd_addref(bdd_and(b->reach[p], b->match[p]));
+		BDD t = AND(b->reach[p], b->match[p]);
 		bool meet = bdd_and(t, a->match[p]) != bddfalse;
 
-		bdd_delref(t);
+		unref(t);
 		if (meet)
 			return true;
 	}
@@ -430,10 +431,7 @@ static int follow(const struct lint_ctx *x, struct engine *g, const struct rs_ru
 			rc = R_NOT;
 			break;
 		}
-		BDD rest = bdd_addref(bdd_apply(d, o->m[p], bddop_diff));
-
-		bdd_delref(d);
-		d = rest;
+		put(&d, MINUS(d, o->m[p]));
 	}
 	if (rc == R_YES && d != bddfalse) {
 		/* what is left falls off the end */
@@ -442,7 +440,7 @@ static int follow(const struct lint_ctx *x, struct engine *g, const struct rs_ru
 		else if ((c->policy == RS_POLICY_DROP) != (vk == LINT_V_DROP))
 			rc = R_NOT;
 	}
-	bdd_delref(d);
+	unref(d);
 	return rc;
 }
 
@@ -455,7 +453,7 @@ static int redundant_local(const struct lint_ctx *x, struct engine *g,
 	if (!s || g->marks || ri->before_ct || (vk != LINT_V_ACCEPT && vk != LINT_V_DROP))
 		return R_UNSURE;
 	for (int p = 0; p < SX__NPATHS; p++) {
-		BDD d = bdd_addref(bdd_and(s->reach[p], s->match[p]));
+		BDD d = AND(s->reach[p], s->match[p]);
 		int rc = follow(x, g, ri->r, vk, (enum sx_path)p, d);
 
 		if (rc != R_YES)
@@ -611,7 +609,7 @@ static void engine_stop(struct engine *g)
 {
 	for (size_t i = 0; g->own && i < g->nown; i++) {
 		for (int p = 0; g->own[i].done && p < SX__NPATHS; p++)
-			bdd_delref(g->own[i].m[p]);
+			unref(g->own[i].m[p]);
 	}
 	free(g->own);
 	free(g->own_base);

@@ -2148,8 +2148,8 @@ static BDD bound_to(struct hspace *hs, const struct rs_chain *ch, enum hs_field 
 	if (!ch->ndevices) {
 		BDD zero = hs_eq(hs, f, 0);
 
-		r = bdd_addref(bdd_not(zero));
-		bdd_delref(zero);
+		r = NOT(zero);
+		unref(zero);
 		return r;
 	}
 

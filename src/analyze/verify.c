@@ -4,6 +4,7 @@
  * against the accept BDD of its hook path. Semantics in verify.h.
  */
 #include "analyze/verify.h"
+#include "analyze/bddref.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -138,10 +139,10 @@ static int record_conditions(struct hspace *hs, const struct sx_result *sx,
 			     struct verify_item *vi, const unsigned char *fv)
 {
 	BDD cube = hs_packet_bdd(hs, &vi->pkt, vi->path);
-	BDD a = bdd_addref(bdd_and(sx->accept[vi->path], cube));
+	BDD a = AND(sx->accept[vi->path], cube);
 	int *vars = NULL, n = 0, rc = 0;
 
-	bdd_delref(cube);
+	unref(cube);
 	if (hs_support(a, &vars, &n) == 0) {
 		for (int i = 0; i < n && !rc; i++) {
 			const struct hs_freevar *f = hs_freevar_of(hs, vars[i]);
@@ -156,7 +157,7 @@ static int record_conditions(struct hspace *hs, const struct sx_result *sx,
 		}
 		free(vars);
 	}
-	bdd_delref(a);
+	unref(a);
 	return rc;
 }
 
@@ -188,57 +189,52 @@ static int prove(struct hspace *hs, const struct ruleset *rs, const struct sx_re
 	case INTENT_ACCEPT:
 		if (!names_fragment(&it->match)) {
 			BDD whole = hs_masked_eq(hs, HS_FRAGOFF, 0x3fff, 0);
-			BDD x = bdd_addref(bdd_and(m, whole));
-
-			bdd_delref(whole);
-			bdd_delref(m);
-			m = x;
+			and_into(&m, whole);
+			unref(whole);
 		}
-		bad = bdd_addref(bdd_apply(m, acc_wb, bddop_diff));
+		bad = MINUS(m, acc_wb);
 		break;
 	case INTENT_DROP:
-		bad = bdd_addref(bdd_and(m, acc_any));
+		bad = AND(m, acc_any);
 		break;
 	case INTENT_ONLY: {
 		BDD allow = bddfalse;
 
 		for (size_t i = 0; i < it->nallow; i++) {
-			BDD a, x;
+			BDD a;
 
 			if (sx_match_list_bdd(hs, rs, &it->allow[i], p, &a, e)) {
-				bdd_delref(allow);
-				bdd_delref(m);
+				unref(allow);
+				unref(m);
 				return -1;
 			}
-			x = bdd_addref(bdd_or(allow, a));
-			bdd_delref(allow);
-			bdd_delref(a);
-			allow = x;
+			or_into(&allow, a);
+			unref(a);
 		}
 		{
-			BDD rest = bdd_addref(bdd_apply(m, allow, bddop_diff));
+			BDD rest = MINUS(m, allow);
 
-			bad = bdd_addref(bdd_and(rest, acc_any));
-			bdd_delref(rest);
+			bad = AND(rest, acc_any);
+			unref(rest);
 		}
-		bdd_delref(allow);
+		unref(allow);
 		break;
 	}
 	}
-	bdd_delref(m);
+	unref(m);
 	if (hs_check(hs, e)) {
-		bdd_delref(bad);
+		unref(bad);
 		return -1;
 	}
 	vi->holds = bad == bddfalse;
 	if (!vi->holds) {
 		vi->accepted = it->kind != INTENT_ACCEPT;
 		if (counterexample(hs, sx, bad, vi, it->kind != INTENT_ACCEPT, e)) {
-			bdd_delref(bad);
+			unref(bad);
 			return -1;
 		}
 	}
-	bdd_delref(bad);
+	unref(bad);
 	return 0;
 }
 
@@ -299,8 +295,8 @@ int verify_intents(struct hspace *hs, const struct ruleset *rs, const struct sx_
 		}
 	}
 	for (int p = 0; p < SX__NPATHS; p++) {
-		bdd_delref(wb[p]);
-		bdd_delref(any[p]);
+		unref(wb[p]);
+		unref(any[p]);
 	}
 	return rc;
 }
