@@ -2,9 +2,10 @@
 /*
  * What only the policy's source files show: its defines (the host's
  * interface names, to check rules against) and `flush ruleset` commands,
- * which leave no trace in a listing. A line scanner, not a parser: it
- * follows includes in load order, drops comments and strings' quotes, and
- * looks at the first words of each statement.
+ * which leave no trace in a listing. A statement scanner, not a parser: it
+ * reads the statements core/nftsrc.h splits (comments dropped), follows
+ * includes in load order, drops strings' quotes, and looks at the first
+ * words of each statement.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -223,106 +224,30 @@ static void statement(struct scan *S, const char *s, const char *file, int line)
 	}
 }
 
-/* ---- text ---------------------------------------------------------------------------------- */
+/* ---- the statements of a file, as nftsrc splits them ------------------------------------- */
 
-struct stmtbuf {
-	char *p;
-	size_t len, cap;
-	int line;       /* where the statement started */
-	int braces;     /* open braces of a define's value */
+static int read_statement(void *ctx, const struct nftsrc_stmt *st)
+{
+	struct scan *S = ctx;
+
+	statement(S, st->text, st->file, st->line);
+	return S->oom ? -1 : 0;
+}
+
+/* a table's name stays until the next `table`: only block heads are looked at */
+static void close_block(void *ctx)
+{
+	(void)ctx;
+}
+
+static const struct nftsrc_reader reader = {
+	nftsrc_opens_block, read_statement, close_block, NULL, NULL,
 };
-
-static void buf_add(struct scan *S, struct stmtbuf *b, char c)
-{
-	if (b->len + 2 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 256;
-		char *p = realloc(b->p, cap);
-
-		if (!p) {
-			S->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	b->p[b->len++] = c;
-	b->p[b->len] = '\0';
-}
-
-static void buf_end(struct scan *S, struct stmtbuf *b, const char *file)
-{
-	if (b->len)
-		statement(S, b->p, file, b->line);
-	b->len = 0;
-	b->braces = 0;
-	if (b->p)
-		b->p[0] = '\0';
-}
-
-static bool is_define(const struct stmtbuf *b)
-{
-	return b->p && b->len && (starts_word(b->p, "define") || starts_word(b->p, "redefine"));
-}
-
-/*
- * Outside strings, ';' and newlines end a statement and braces open or
- * close blocks (ending it too), except in a define, whose value may be a
- * set spanning lines: `define IFS = {` ... `}`.
- */
-static void scan_char(struct scan *S, struct stmtbuf *b, char c, const char *file)
-{
-	bool def = is_define(b);
-
-	if (c == '{' || c == '}') {
-		if (!def) {
-			buf_end(S, b, file);
-			return;
-		}
-		b->braces += c == '{' ? 1 : -1;
-	} else if (c == ';' || c == '\n') {
-		if (!def || b->braces <= 0) {
-			buf_end(S, b, file);
-			return;
-		}
-		c = ' ';
-	}
-	buf_add(S, b, c == '\t' ? ' ' : c);
-}
 
 static void scan_text(struct scan *S, const char *file, const char *t, size_t len)
 {
-	struct stmtbuf b = { 0 };
-	bool str = false;
-	int line = 1;
-
-	for (size_t i = 0; i < len && !S->oom; i++) {
-		char c = t[i];
-
-		if (!b.len && !str && (c == ' ' || c == '\t' || c == '\r')) {
-			continue;
-		} else if (!str && c == '#') {
-			while (i + 1 < len && t[i + 1] != '\n')
-				i++;
-		} else if (c == '\\' && i + 1 < len && t[i + 1] == '\n') {
-			i++;
-			line++;
-			buf_add(S, &b, ' ');
-		} else if (str) {
-			str = c != '"';
-			if (c == '\n')
-				line++;
-			buf_add(S, &b, c);
-		} else {
-			if (!b.len)
-				b.line = line;
-			str = c == '"';
-			scan_char(S, &b, c, file);
-			if (c == '\n')
-				line++;
-		}
-	}
-	buf_end(S, &b, file);
-	free(b.p);
+	if (nftsrc_statements(file, t, len, &reader, S) < 0)
+		S->oom = true;
 }
 
 static void scan_file(struct scan *S, const char *path)

@@ -6,7 +6,8 @@
  * nft does: the entry file, then each `include` where it stands (relative
  * names from the policy's directory, then /etc; globs in name order).
  * It looks only at `define`, `redefine`, `undefine` and `include`
- * statements; everything else is left to libnftables.
+ * statements (split as every reader splits them: core/nftsrc.h);
+ * everything else is left to libnftables.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -17,12 +18,11 @@
 #include "core/nftsrc.h"
 #include "core/policy_load.h"
 
-#define STMT_MAX 8192
-
 struct dscan {
 	struct trace_defines *d;
 	const char *dirs[2];
 	int depth;
+	bool failed;      /* e is set */
 	struct xerr *e;
 };
 
@@ -185,102 +185,41 @@ static int statement(struct dscan *s, char *st)
 	return 0;
 }
 
-/* ---- splitting text into statements ----------------------------------------------------- */
+/* ---- the statements of a file, as nftsrc splits them ---------------------------------- */
 
-struct splitter {
-	char buf[STMT_MAX];
-	size_t len;
-	int braces;
-	bool quote, comment, in_define;
-};
-
-static int flush(struct dscan *s, struct splitter *p)
+static int read_statement(void *ctx, const struct nftsrc_stmt *st)
 {
-	int rc = 0;
+	struct dscan *s = ctx;
+	char *text;
+	int rc;
 
-	p->buf[p->len] = '\0';
-	if (p->len)
-		rc = statement(s, p->buf);
-	p->len = 0;
-	p->braces = 0;
-	p->in_define = false;
+	if (st->opener)
+		return 0;
+	text = strdup(st->text);
+	rc = text ? statement(s, text) : xerr_set(s->e, XNFT_EXIT_USAGE,
+						  "out of memory reading defines");
+	free(text);
+	s->failed |= rc < 0;
 	return rc;
 }
 
-static bool define_started(const struct splitter *p)
+/* blocks need no following: a define or include means the same in any of them */
+static void close_block(void *ctx)
 {
-	char tmp[16];
-	size_t i = 0, k = 0;
-
-	while (i < p->len && isspace((unsigned char)p->buf[i]))
-		i++;
-	while (i < p->len && k + 1 < sizeof(tmp) && !isspace((unsigned char)p->buf[i]))
-		tmp[k++] = p->buf[i++];
-	tmp[k] = '\0';
-	return !strcmp(tmp, "define") || !strcmp(tmp, "redefine");
+	(void)ctx;
 }
 
-static void append(struct splitter *p, char c)
-{
-	if (p->len + 1 < sizeof(p->buf))
-		p->buf[p->len++] = c == '\n' || c == '\t' ? ' ' : c;
-}
+static const struct nftsrc_reader reader = {
+	nftsrc_opens_block, read_statement, close_block, NULL, NULL,
+};
 
-/*
- * One character. A statement ends at a newline or ';' outside quotes, and
- * at a block's brace; a define's value may hold braces and newlines.
- * Returns 1 when the next character is consumed too (a continuation).
- */
-static int feed(struct dscan *s, struct splitter *p, const char *c)
+static int scan_text(struct dscan *s, const char *file, const char *text, size_t len)
 {
-	if (p->comment) {
-		if (*c != '\n')
-			return 0;
-		p->comment = false;
-	} else if (!p->quote && *c == '#') {
-		p->comment = true;
+	if (!nftsrc_statements(file, text, len, &reader, s))
 		return 0;
-	}
-	if (*c == '"')
-		p->quote = !p->quote;
-	if (p->quote || *c == '"') {
-		append(p, *c);
-		return 0;
-	}
-	if (*c == '\\' && c[1] == '\n')
-		return 1;
-	if (*c == '{' || *c == '}') {
-		p->in_define = p->in_define || define_started(p);
-		if (!p->in_define)
-			return flush(s, p);
-		p->braces += *c == '{' ? 1 : -1;
-		append(p, *c);
-		return 0;
-	}
-	if ((*c == '\n' || *c == ';') && !(p->in_define && p->braces > 0))
-		return flush(s, p);
-	append(p, *c);
-	return 0;
-}
-
-static int scan_text(struct dscan *s, const char *text)
-{
-	struct splitter *p = calloc(1, sizeof(*p));
-	int rc = 0;
-
-	if (!p)
-		return xerr_set(s->e, XNFT_EXIT_USAGE, "out of memory reading defines");
-	for (const char *c = text; *c && rc >= 0; c++) {
-		rc = feed(s, p, c);
-		if (rc > 0) {
-			c++;
-			rc = 0;
-		}
-	}
-	if (rc >= 0)
-		rc = flush(s, p);
-	free(p);
-	return rc < 0 ? -1 : 0;
+	if (!s->failed)
+		xerr_set(s->e, XNFT_EXIT_USAGE, "out of memory reading defines");
+	return -1;
 }
 
 static int scan_file(struct dscan *s, const char *path)
@@ -296,7 +235,7 @@ static int scan_file(struct dscan *s, const char *path)
 		return 0;   /* unreadable: libnftables reports it better */
 	s->d->files++;
 	s->depth++;
-	rc = scan_text(s, text);
+	rc = scan_text(s, path, text, len);
 	s->depth--;
 	free(text);
 	return rc;
@@ -325,7 +264,7 @@ int trace_defines_scan_text(const char *text, const char *dir, struct trace_defi
 	struct dscan s = { .d = d, .e = e, .dirs = { dir, NULL } };
 
 	memset(d, 0, sizeof(*d));
-	if (scan_text(&s, text) < 0) {
+	if (scan_text(&s, "", text, strlen(text)) < 0) {
 		trace_defines_free(d);
 		return -1;
 	}

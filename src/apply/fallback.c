@@ -130,21 +130,6 @@ static bool starts_word(const char *s, const char *word)
 	return !strncmp(s, word, n) && isspace((unsigned char)s[n]);
 }
 
-/* Does a '{' after text open a block (rather than an anonymous set)? */
-static bool opens_block(void *ctx, const char *text)
-{
-	static const char *const kw[] = { "table", "chain", "set", "map", "flowtable" };
-
-	(void)ctx;
-	if (starts_word(text, "add") || starts_word(text, "create"))
-		text += strcspn(text, " ") + 1;
-	for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++) {
-		if (starts_word(text, kw[i]))
-			return true;
-	}
-	return false;
-}
-
 /* A block opens: `set NAME {` is the one whose elements may be read. */
 static void open_block(struct scan *sc, const char *head)
 {
@@ -241,7 +226,9 @@ static int scan_statement(void *ctx, const struct nftsrc_stmt *st)
 	return 0;
 }
 
-static const struct nftsrc_reader reader = { opens_block, scan_statement, close_block, NULL, NULL };
+static const struct nftsrc_reader reader = {
+	nftsrc_opens_block, scan_statement, close_block, NULL, NULL,
+};
 
 static void scan_file(struct scan *sc, const char *path)
 {

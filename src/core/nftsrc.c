@@ -4,6 +4,7 @@
  */
 #include "core/nftsrc.h"
 
+#include <ctype.h>
 #include <glob.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -81,6 +82,27 @@ int nftsrc_include(const char *name, const char *const *dirs, size_t ndirs,
 }
 
 /* ---- statements ------------------------------------------------------------------- */
+
+static bool starts_word(const char *s, const char *word)
+{
+	size_t n = strlen(word);
+
+	return !strncmp(s, word, n) && isspace((unsigned char)s[n]);
+}
+
+bool nftsrc_opens_block(void *ctx, const char *text)
+{
+	static const char *const kw[] = { "table", "chain", "set", "map", "flowtable" };
+
+	(void)ctx;
+	if (starts_word(text, "add") || starts_word(text, "create"))
+		text += strcspn(text, " ") + 1;
+	for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++) {
+		if (starts_word(text, kw[i]))
+			return true;
+	}
+	return false;
+}
 
 struct walk {
 	const struct nftsrc_reader *r;

@@ -61,6 +61,13 @@ struct nftsrc_reader {
 };
 
 /*
+ * The common answer to opens_block: a '{' opens a block after `table`,
+ * `chain`, `set`, `map` or `flowtable` (also after `add` or `create`), and
+ * is an anonymous set, map or a define's value anywhere else. ctx is unused.
+ */
+bool nftsrc_opens_block(void *ctx, const char *text);
+
+/*
  * Splits text (file's contents) into statements at ';', newlines and block
  * braces, outside strings and comments, and hands them to r in order.
  * 0, or -1 when memory ran out or r->statement stopped the walk.
