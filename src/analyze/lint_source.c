@@ -178,20 +178,14 @@ static void include_pattern(struct scan *S, const char *pattern);
 /* `define NAME = VALUE` (or redefine) */
 static void statement_define(struct scan *S, const char *s, const char *file, int line)
 {
-	char name[128], value[1024];
-	const char *eq = strchr(s, '=');
-	size_t n = 0;
+	struct nftsrc_define d;
+	char value[1024];
 	bool quoted;
 
-	s += strcspn(s, " \t") + strspn(s + strcspn(s, " \t"), " \t");
-	while (s[n] && (isalnum((unsigned char)s[n]) || s[n] == '_') && n + 1 < sizeof(name))
-		n++;
-	if (!n || !eq)
+	if (!nftsrc_define(s, &d) || d.undefine)
 		return;
-	memcpy(name, s, n);
-	name[n] = '\0';
-	quoted = clean(value, sizeof(value), eq + 1);
-	add_define(S, name, value, quoted, file, line);
+	quoted = clean(value, sizeof(value), d.value);
+	add_define(S, d.name, value, quoted, file, line);
 }
 
 static void statement(struct scan *S, const char *s, const char *file, int line)
@@ -200,15 +194,8 @@ static void statement(struct scan *S, const char *s, const char *file, int line)
 
 	while (*s == ' ' || *s == '\t' || *s == '{' || *s == '}')
 		s++;
-	if (starts_word(s, "include")) {
-		const char *q = strchr(s, '"');
-		const char *e = q ? strchr(q + 1, '"') : NULL;
-
-		if (q && e && (size_t)(e - q - 1) < sizeof(text)) {
-			memcpy(text, q + 1, (size_t)(e - q - 1));
-			text[e - q - 1] = '\0';
-			include_pattern(S, text);
-		}
+	if (nftsrc_include_name(s, text, sizeof(text))) {
+		include_pattern(S, text);
 	} else if (starts_word(s, "define") || starts_word(s, "redefine")) {
 		statement_define(S, s, file, line);
 	} else if (starts_word(s, "flush")) {

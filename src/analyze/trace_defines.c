@@ -9,7 +9,6 @@
  * statements (split as every reader splits them: core/nftsrc.h);
  * everything else is left to libnftables.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,78 +110,26 @@ int trace_defines_lookup(void *ctx, const char *name, char *value, size_t size)
 
 /* ---- statements ------------------------------------------------------------------------ */
 
-static char *trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
-
-/* "WORD rest": the keyword's length when s starts with it as a word, else 0. */
-static size_t keyword(const char *s, const char *kw)
-{
-	size_t n = strlen(kw);
-
-	return !strncmp(s, kw, n) && (isspace((unsigned char)s[n]) || !s[n]) ? n : 0;
-}
-
-static int do_define(struct dscan *s, char *rest, bool undef)
-{
-	char *name = trim(rest), *eq;
-	size_t n = 0;
-
-	while (isalnum((unsigned char)name[n]) || name[n] == '_' || name[n] == '-' ||
-	       name[n] == '.')
-		n++;
-	if (!n)
-		return 0;
-	if (undef) {
-		name[n] = '\0';
-		unset_define(s->d, name);
-		return 0;
-	}
-	eq = name + n;
-	while (isspace((unsigned char)*eq))
-		*eq++ = '\0';
-	if (*eq != '=')
-		return 0;
-	name[n] = '\0';
-	return set_define(s->d, name, trim(eq + 1), s->e);
-}
-
 static int include_file(void *ctx, const char *path)
 {
 	return scan_file(ctx, path);
 }
 
-static int do_include(struct dscan *s, char *rest)
+static int statement(struct dscan *s, const char *text)
 {
-	char *q = strchr(rest, '"'), *end;
+	struct nftsrc_define d;
+	char name[4096];
 
-	if (!q || !(end = strchr(q + 1, '"')))
+	if (nftsrc_include_name(text, name, sizeof(name)))
+		/* nothing there: libnftables says so when it loads the policy */
+		return nftsrc_include(name, s->dirs, 2, include_file, s) < 0 ? -1 : 0;
+	if (!nftsrc_define(text, &d))
 		return 0;
-	*end = '\0';
-	/* nothing there: libnftables says so when it loads the policy */
-	return nftsrc_include(q + 1, s->dirs, 2, include_file, s) < 0 ? -1 : 0;
-}
-
-static int statement(struct dscan *s, char *st)
-{
-	size_t n;
-
-	st = trim(st);
-	if ((n = keyword(st, "include")))
-		return do_include(s, st + n);
-	if ((n = keyword(st, "define")) || (n = keyword(st, "redefine")))
-		return do_define(s, st + n, false);
-	if ((n = keyword(st, "undefine")))
-		return do_define(s, st + n, true);
-	return 0;
+	if (d.undefine) {
+		unset_define(s->d, d.name);
+		return 0;
+	}
+	return set_define(s->d, d.name, d.value, s->e);
 }
 
 /* ---- the statements of a file, as nftsrc splits them ---------------------------------- */
@@ -190,15 +137,11 @@ static int statement(struct dscan *s, char *st)
 static int read_statement(void *ctx, const struct nftsrc_stmt *st)
 {
 	struct dscan *s = ctx;
-	char *text;
 	int rc;
 
 	if (st->opener)
 		return 0;
-	text = strdup(st->text);
-	rc = text ? statement(s, text) : xerr_set(s->e, XNFT_EXIT_USAGE,
-						  "out of memory reading defines");
-	free(text);
+	rc = statement(s, st->text);
 	s->failed |= rc < 0;
 	return rc;
 }

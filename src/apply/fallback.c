@@ -185,28 +185,20 @@ static void take_elements(struct scan *sc, const char *p)
 /* `define NAME = value` */
 static void scan_define(struct scan *sc, const char *p)
 {
-	char name[64], *value;
-	size_t n;
+	struct nftsrc_define d;
+	char *value;
 
-	p += 7;
-	n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
-	if (n == 0 || n >= sizeof(name))
+	if (!nftsrc_define(p, &d) || d.redefine || d.undefine || !(value = strdup(d.value)))
 		return;
-	memcpy(name, p, n);
-	name[n] = '\0';
-	p += n;
-	while (isspace((unsigned char)*p))
-		p++;
-	if (*p != '=' || !(value = strdup(p + 1)))
-		return;
-	take_define(sc, name, value);
+	take_define(sc, d.name, value);
 	free(value);
 }
 
 static int scan_statement(void *ctx, const struct nftsrc_stmt *st)
 {
 	struct scan *sc = ctx;
-	const char *p = st->text, *q, *end;
+	const char *p = st->text;
+	char name[4096];
 
 	if (st->opener) {
 		open_block(sc, p);
@@ -214,14 +206,8 @@ static int scan_statement(void *ctx, const struct nftsrc_stmt *st)
 		take_elements(sc, p);
 	} else if (starts_word(p, "define")) {
 		scan_define(sc, p);
-	} else if (starts_word(p, "include") && (q = strchr(p, '"')) && (end = strchr(q + 1, '"'))) {
-		char name[4096];
-
-		if ((size_t)(end - q - 1) < sizeof(name)) {
-			memcpy(name, q + 1, (size_t)(end - q - 1));
-			name[end - q - 1] = '\0';
-			scan_include(sc, name);
-		}
+	} else if (nftsrc_include_name(p, name, sizeof(name))) {
+		scan_include(sc, name);
 	}
 	return 0;
 }

@@ -83,6 +83,18 @@ int nftsrc_include(const char *name, const char *const *dirs, size_t ndirs,
 
 /* ---- statements ------------------------------------------------------------------- */
 
+/* nft's scanner: a name starts with a letter, '_' or '.' and goes on with those, digits, '/' and '-'. */
+static size_t name_length(const char *s)
+{
+	size_t n = 0;
+
+	if (!isalpha((unsigned char)*s) && *s != '_' && *s != '.')
+		return 0;
+	while (s[n] && (isalnum((unsigned char)s[n]) || strchr("/-_.", s[n])))
+		n++;
+	return n;
+}
+
 static bool starts_word(const char *s, const char *word)
 {
 	size_t n = strlen(word);
@@ -102,6 +114,44 @@ bool nftsrc_opens_block(void *ctx, const char *text)
 			return true;
 	}
 	return false;
+}
+
+bool nftsrc_define(const char *text, struct nftsrc_define *d)
+{
+	size_t n;
+
+	d->redefine = starts_word(text, "redefine");
+	d->undefine = starts_word(text, "undefine");
+	if (!d->redefine && !d->undefine && !starts_word(text, "define"))
+		return false;
+	text += strcspn(text, " \t");
+	text += strspn(text, " \t");
+	n = name_length(text);
+	if (!n || n >= sizeof(d->name))
+		return false;
+	memcpy(d->name, text, n);
+	d->name[n] = '\0';
+	text += n;
+	text += strspn(text, " \t");
+	d->value = NULL;
+	if (d->undefine)
+		return true;
+	if (*text != '=')
+		return false;
+	d->value = text + 1 + strspn(text + 1, " \t");
+	return true;
+}
+
+bool nftsrc_include_name(const char *text, char *buf, size_t size)
+{
+	const char *q, *end;
+
+	if (!starts_word(text, "include") || !(q = strchr(text, '"')) ||
+	    !(end = strchr(q + 1, '"')) || (size_t)(end - q - 1) >= size)
+		return false;
+	memcpy(buf, q + 1, (size_t)(end - q - 1));
+	buf[end - q - 1] = '\0';
+	return true;
 }
 
 struct walk {

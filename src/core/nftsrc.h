@@ -67,6 +67,26 @@ struct nftsrc_reader {
  */
 bool nftsrc_opens_block(void *ctx, const char *text);
 
+/* A name in a define, as nft reads one; longer ones are not taken. */
+#define NFTSRC_NAME_MAX 128
+
+/* What a `define`, `redefine` or `undefine` statement says. */
+struct nftsrc_define {
+	bool redefine;
+	bool undefine;               /* value is NULL */
+	char name[NFTSRC_NAME_MAX];  /* a letter, '_' or '.', then letters, digits, '/', '-', '_', '.' */
+	const char *value;           /* the text after '=', into the statement's text */
+};
+
+/*
+ * Whether text (a statement as the walker hands it on) is a define of a
+ * name nft would take, with its '=' (undefine: without), and what it says.
+ */
+bool nftsrc_define(const char *text, struct nftsrc_define *d);
+
+/* Whether text is `include "NAME"` with a NAME shorter than size; NAME into buf. */
+bool nftsrc_include_name(const char *text, char *buf, size_t size);
+
 /*
  * Splits text (file's contents) into statements at ';', newlines and block
  * braces, outside strings and comments, and hands them to r in order.

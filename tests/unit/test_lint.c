@@ -529,6 +529,24 @@ static void test_source_scan(void **state)
 	lint_source_free(&s);
 }
 
+/* Define names as nft reads them (core/nftsrc.c): 'lan-ifs' was taken as 'lan'. */
+static void test_source_define_names(void **state)
+{
+	static const char text[] = "define lan-ifs = { eth1, eth2 }\nredefine lan-ifs = eth3\n";
+	struct lint_source s;
+	struct xerr e;
+
+	(void)state;
+	assert_int_equal(lint_source_scan_buffer("n.nft", text, &s, &e), 0);
+	assert_int_equal(s.ndefines, 2);
+	assert_string_equal(s.defines[0].name, "lan-ifs");
+	assert_string_equal(s.defines[0].value, "{ eth1, eth2 }");
+	assert_string_equal(s.defines[1].name, "lan-ifs");
+	assert_string_equal(s.defines[1].value, "eth3");
+	assert_int_equal(s.defines[1].line, 2);
+	lint_source_free(&s);
+}
+
 static void test_source_includes(void **state)
 {
 	char entry[600];
@@ -711,6 +729,7 @@ int main(void)
 		cmocka_unit_test(test_fixtures_robust),
 		cmocka_unit_test(test_async_same_report),
 		cmocka_unit_test(test_source_scan),
+		cmocka_unit_test(test_source_define_names),
 		cmocka_unit_test(test_source_includes),
 		cmocka_unit_test(test_source_hostile),
 		cmocka_unit_test(test_define_is_iface),

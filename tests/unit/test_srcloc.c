@@ -455,6 +455,45 @@ static void test_nftsrc_statements(void **state)
 	assert_int_equal(ev.n, 2);
 }
 
+/* The define and include statements every reader takes apart the same way. */
+static void test_nftsrc_define_include(void **state)
+{
+	struct nftsrc_define d;
+	char name[16];
+
+	(void)state;
+	assert_true(nftsrc_define("define WAN_IF = \"eth0\"", &d));
+	assert_string_equal(d.name, "WAN_IF");
+	assert_string_equal(d.value, "\"eth0\"");
+	assert_false(d.redefine || d.undefine);
+	/* nft's names: '-', '.' and '/' inside, '_' or '.' first */
+	assert_true(nftsrc_define("redefine wan-if.v4/x = { eth0, eth1 }", &d));
+	assert_true(d.redefine);
+	assert_string_equal(d.name, "wan-if.v4/x");
+	assert_string_equal(d.value, "{ eth0, eth1 }");
+	assert_true(nftsrc_define("define _a=1", &d));
+	assert_string_equal(d.value, "1");
+	assert_true(nftsrc_define("undefine B", &d));
+	assert_true(d.undefine);
+	assert_string_equal(d.name, "B");
+	assert_null(d.value);
+	assert_false(nftsrc_define("define 1A = 1", &d));
+	assert_false(nftsrc_define("define A B = 1", &d));
+	assert_false(nftsrc_define("define A", &d));
+	assert_false(nftsrc_define("defined A = 1", &d));
+	assert_false(nftsrc_define("table inet t", &d));
+	assert_true(nftsrc_include_name("include \"x/*.nft\"", name, sizeof(name)));
+	assert_string_equal(name, "x/*.nft");
+	assert_false(nftsrc_include_name("include \"a-name-of-sixteen\"", name, sizeof(name)));
+	assert_false(nftsrc_include_name("include \"open", name, sizeof(name)));
+	assert_false(nftsrc_include_name("included \"a\"", name, sizeof(name)));
+	/* the block rule: table, chain, set, map, flowtable (also after add/create) */
+	assert_true(nftsrc_opens_block(NULL, "table inet t"));
+	assert_true(nftsrc_opens_block(NULL, "add set inet t s"));
+	assert_false(nftsrc_opens_block(NULL, "define S ="));
+	assert_false(nftsrc_opens_block(NULL, "ip saddr"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_pairing_mismatch),
 		cmocka_unit_test(test_nftsrc_include),
 		cmocka_unit_test(test_nftsrc_statements),
+		cmocka_unit_test(test_nftsrc_define_include),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
