@@ -74,6 +74,22 @@ int edit_parse(struct edit_opts *o, const char *cmd, int argc, char **argv,
 	return -1;
 }
 
+void edit_usage_options(FILE *out, const char *for_help, const char *force_help)
+{
+	fputs("Options:\n"
+	      "  -p, --policy DIR  the policy tree (default /etc/xnft)\n", out);
+	if (for_help)
+		fprintf(out, "  --for DURATION    %s\n", for_help);
+	fputs("  --dry-run         show the diff and the check, write nothing\n"
+	      "  --apply           then load it with the safe apply (xnft apply DIR)\n"
+	      "  --confirm SECS    with --apply: keep it only if 'xnft confirm' comes in time\n",
+	      out);
+	fprintf(out, "  --force           %s\n",
+		force_help ? force_help : "write even if xnft check of the changed tree fails");
+	fputs("  --json            the diff and the check as JSON\n"
+	      "  -h, --help        show this help\n", out);
+}
+
 struct diff_print {
 	const struct edit_opts *o;
 	const char *stage;
