@@ -46,10 +46,8 @@ int cmd_boot(int argc, char **argv)
 	struct xerr e;
 	int rc;
 
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
+	if (cli_help_shown(argc, argv, usage))
 		return XNFT_EXIT_OK;
-	}
 	if (argc > 2) {
 		return cli_usage_error("boot", "give at most one POLICY");
 	}

@@ -30,6 +30,14 @@ int cli_wants_help(int argc, char **argv)
 	return 0;
 }
 
+int cli_help_shown(int argc, char **argv, void (*usage)(FILE *out))
+{
+	if (!cli_wants_help(argc, argv))
+		return 0;
+	usage(stdout);
+	return 1;
+}
+
 int cli_wants_json(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "core/addr.h"
 
@@ -49,6 +50,12 @@ const char *cli_plural(long long n, const char *one, const char *many);
 
 /* True when argv holds -h or --help before any "--". */
 int cli_wants_help(int argc, char **argv);
+
+/*
+ * When argv asks for help (cli_wants_help), print it with usage on stdout
+ * and return 1, so a command starts `if (cli_help_shown(...)) return 0`.
+ */
+int cli_help_shown(int argc, char **argv, void (*usage)(FILE *out));
 
 /*
  * 1 when --json is among the arguments (before any "--"): a usage error

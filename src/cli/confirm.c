@@ -58,10 +58,8 @@ int cmd_confirm(int argc, char **argv)
 	struct xerr e;
 	int rc;
 
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
+	if (cli_help_shown(argc, argv, usage))
 		return XNFT_EXIT_OK;
-	}
 	if (argc > 1)
 		return cli_usage_error("confirm", "takes no arguments");
 	xerr_clear(&e);

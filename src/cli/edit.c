@@ -43,10 +43,8 @@ int edit_parse(struct edit_opts *o, const char *cmd, int argc, char **argv,
 	memset(o, 0, sizeof(*o));
 	o->cmd = cmd;
 	o->dir = XNFT_ETC_DIR;
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
+	if (cli_help_shown(argc, argv, usage))
 		return XNFT_EXIT_OK;
-	}
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "p:h", options, NULL)) != -1) {

@@ -37,10 +37,8 @@ int cmd_rollback(int argc, char **argv)
 	struct apply_progress pr = { progress, NULL };
 	struct xerr e;
 
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
+	if (cli_help_shown(argc, argv, usage))
 		return XNFT_EXIT_OK;
-	}
 	if (argc > 1)
 		return cli_usage_error("rollback", "takes no arguments");
 	xerr_clear(&e);
