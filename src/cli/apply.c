@@ -202,7 +202,7 @@ int cmd_apply(int argc, char **argv)
 		else
 			xerr_print(stderr, &e);
 		apply_result_free(&r);
-		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+		return cli_exit_code(&e);
 	}
 	if (c.o.dry_run) {
 		if (r.details)

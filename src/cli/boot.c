@@ -33,15 +33,9 @@ static void usage(FILE *out)
 		"fails so it shows), 2 nothing could be loaded.\n");
 }
 
-static void progress(void *arg, const char *step, const char *msg)
-{
-	(void)arg;
-	fprintf(stderr, "xnft %s: %s\n", step, msg);
-}
-
 int cmd_boot(int argc, char **argv)
 {
-	struct apply_progress pr = { progress, NULL };
+	struct apply_progress pr = { cli_step_progress, NULL };
 	struct boot_result r;
 	struct xerr e;
 	int rc;

@@ -85,6 +85,12 @@ int cli_usage_xerr(struct xerr *e, const char *cmd, const char *fmt, ...)
 int cli_parse_number(const char *cmd, const char *opt, const char *text, unsigned long long min,
 		     unsigned long long max, unsigned long long *out, struct xerr *e);
 
+/* The exit code for an error a feature returned: 1 for findings, else 2. */
+int cli_exit_code(const struct xerr *e);
+
+/* A safe-apply step's progress as "xnft STEP: MESSAGE" on stderr (confirm, rollback, boot). */
+void cli_step_progress(void *arg, const char *step, const char *msg);
+
 /* getopt_long's complaint about argv[optind - 1], as cli_usage_error. */
 int cli_bad_option(const char *cmd, char **argv);
 

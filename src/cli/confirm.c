@@ -27,12 +27,6 @@ static void usage(FILE *out)
 		"reverted; or it did not answer).\n");
 }
 
-static void progress(void *arg, const char *step, const char *msg)
-{
-	(void)arg;
-	fprintf(stderr, "xnft %s: %s\n", step, msg);
-}
-
 /* Nothing waits: when the last apply was reverted, say so, when and why. */
 static void print_nothing_pending(void)
 {
@@ -54,7 +48,7 @@ static void print_nothing_pending(void)
 
 int cmd_confirm(int argc, char **argv)
 {
-	struct apply_progress pr = { progress, NULL };
+	struct apply_progress pr = { cli_step_progress, NULL };
 	struct xerr e;
 	int rc;
 
@@ -70,7 +64,7 @@ int cmd_confirm(int argc, char **argv)
 	}
 	if (rc) {
 		xerr_print(stderr, &e);
-		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+		return cli_exit_code(&e);
 	}
 	printf("confirmed\n");
 	return XNFT_EXIT_OK;

@@ -299,7 +299,7 @@ int cmd_exposure(int argc, char **argv)
 	ruleset_free(rs);
 	if (rc) {
 		cli_error(&e);
-		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+		return cli_exit_code(&e);
 	}
 	if (o.json)
 		print_json(o.live ? "live" : o.policy, &x);

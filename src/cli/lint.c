@@ -214,7 +214,7 @@ int cmd_lint(int argc, char **argv)
 	if (rc) {
 		cli_error(&e);
 		lint_report_free(&r);
-		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+		return cli_exit_code(&e);
 	}
 	if (o.json) {
 		print_json(&o, &r);

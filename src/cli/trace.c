@@ -170,7 +170,7 @@ static int load(struct session *s)
 	if (!s->o->live &&
 	    policy_resolve(s->o->policy, entry, sizeof(entry), s->base, sizeof(s->base), &e)) {
 		cli_error(&e);
-		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+		return cli_exit_code(&e);
 	}
 	int rc = cli_load_policy("trace", s->o->policy, s->o->live, &s->rs);
 

@@ -197,7 +197,7 @@ int cmd_verify(int argc, char **argv)
 	xerr_clear(&e);
 	if (policy_resolve(o.policy, entry, sizeof(entry), incdir, sizeof(incdir), &e)) {
 		cli_error(&e);
-		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+		return cli_exit_code(&e);
 	}
 	rc = cli_load_policy("verify", o.policy, 0, &rs);
 	if (!rc)
@@ -210,7 +210,7 @@ int cmd_verify(int argc, char **argv)
 	if (rc) {
 		ruleset_free(rs);
 		cli_error(&e);
-		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+		return cli_exit_code(&e);
 	}
 	if (o.json)
 		print_json(o.policy, rs, incdir, &r);
