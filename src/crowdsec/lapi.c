@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "core/curlapi.h"
+#include "core/grow.h"
 
 /* Retries after failures wait poll * 2^n, at most this long. */
 #define CS_BACKOFF_MAX_MS 60000
@@ -643,16 +644,9 @@ static void collect_one(void *ctx, const struct cs_decision *d)
 {
 	struct collect *c = ctx;
 
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 256;
-		struct cs_decision *nv = realloc(c->v, cap * sizeof(*nv));
-
-		if (!nv) {
-			c->oom = true;
-			return;
-		}
-		c->v = nv;
-		c->cap = cap;
+	if (grow_for_one(&c->v, &c->cap, c->n, sizeof(c->v[0]), 256)) {
+		c->oom = true;
+		return;
 	}
 	c->v[c->n++] = *d;
 	if (d->deleted)
