@@ -38,6 +38,14 @@ int cli_help_shown(int argc, char **argv, void (*usage)(FILE *out))
 	return 1;
 }
 
+int cli_start(int argc, char **argv, void (*usage)(FILE *out))
+{
+	if (cli_help_shown(argc, argv, usage))
+		return 1;
+	cli_json_errors(cli_wants_json(argc, argv));
+	return 0;
+}
+
 int cli_wants_json(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {

@@ -58,6 +58,13 @@ int cli_wants_help(int argc, char **argv);
 int cli_help_shown(int argc, char **argv, void (*usage)(FILE *out));
 
 /*
+ * The start of a command that can print its errors as JSON: cli_help_shown,
+ * and when no help was asked for, errors go to stdout as JSON too from now
+ * on if --json is among the arguments (cli_wants_json). 1 when help was shown.
+ */
+int cli_start(int argc, char **argv, void (*usage)(FILE *out));
+
+/*
  * 1 when --json is among the arguments (before any "--"): a usage error
  * found while parsing them is then printed as the JSON failure object too.
  */

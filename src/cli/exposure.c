@@ -277,9 +277,8 @@ int cmd_exposure(int argc, char **argv)
 	struct xerr e;
 	int rc;
 
-	if (cli_help_shown(argc, argv, usage))
+	if (cli_start(argc, argv, usage))
 		return XNFT_EXIT_OK;
-	cli_json_errors(cli_wants_json(argc, argv));
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;

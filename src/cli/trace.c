@@ -328,9 +328,8 @@ int cmd_trace(int argc, char **argv)
 	int rc;
 
 	memset(&o, 0, sizeof(o));
-	if (cli_help_shown(argc, argv, usage))
+	if (cli_start(argc, argv, usage))
 		return XNFT_EXIT_OK;
-	cli_json_errors(cli_wants_json(argc, argv));
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
