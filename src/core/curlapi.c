@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The one table of libcurl's functions, for every feature that loads it,
- * and the one sink for an answer read into memory.
+ * the one sink for an answer read into memory, and the one way to stop a
+ * transfer from another thread.
  */
 #include "core/curlapi.h"
 
@@ -55,4 +56,21 @@ size_t curlapi_body_cb(char *p, size_t size, size_t nmemb, void *arg)
 	b->len += n;
 	b->data[b->len] = '\0';
 	return n;
+}
+
+static int stop_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		   curl_off_t ulnow)
+{
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return atomic_load((atomic_bool *)arg) ? 1 : 0;
+}
+
+void curlapi_stop_on(CURL *c, atomic_bool *stop)
+{
+	xcurl.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	xcurl.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, stop_cb);
+	xcurl.easy_setopt(c, CURLOPT_XFERINFODATA, stop);
 }

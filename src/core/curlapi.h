@@ -9,6 +9,7 @@
 #ifndef XNFT_CORE_CURLAPI_H
 #define XNFT_CORE_CURLAPI_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -46,5 +47,11 @@ struct curl_body {
 };
 
 size_t curlapi_body_cb(char *p, size_t size, size_t nmemb, void *arg);
+
+/*
+ * Abort c's transfer (CURLE_ABORTED_BY_CALLBACK) once *stop is set, checked
+ * while it runs, so a thread asked to stop does not wait out a slow server.
+ */
+void curlapi_stop_on(CURL *c, atomic_bool *stop);
 
 #endif

@@ -380,17 +380,6 @@ struct cs_bouncer {
 	struct cs_stats st;
 };
 
-static int progress_cb(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
-{
-	struct cs_bouncer *cs = arg;
-
-	(void)a;
-	(void)b;
-	(void)c;
-	(void)d;
-	return atomic_load(&cs->stop) ? 1 : 0;
-}
-
 /*
  * One request to path under the LAPI's URL: a GET, or a POST of post (JSON)
  * with hdr2 as a second header. The answer goes into body; *code is the
@@ -421,9 +410,7 @@ static int request(struct cs_bouncer *cs, const char *path, const char *post, co
 	xcurl.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)cs->timeout_ms);
 	xcurl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)cs->timeout_ms);
 	xcurl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	xcurl.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	xcurl.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
-	xcurl.easy_setopt(c, CURLOPT_XFERINFODATA, cs);
+	curlapi_stop_on(c, &cs->stop);
 	xcurl.easy_setopt(c, CURLOPT_WRITEFUNCTION, curlapi_body_cb);
 	xcurl.easy_setopt(c, CURLOPT_WRITEDATA, body);
 	xcurl.easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
