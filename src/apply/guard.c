@@ -170,20 +170,11 @@ static void ignore_signals(void)
 
 static void detach(int keep1, int keep2)
 {
-	int fd;
-
 	ignore_signals();
 	if (chdir("/"))
 		_exit(2);
 	umask(077);
-	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (fd >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
-	}
+	fd_stdio_to_devnull();
 	close_other_fds(keep1, keep2);
 }
 
