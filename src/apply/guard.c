@@ -170,20 +170,11 @@ static void ignore_signals(void)
 
 static void detach(int keep1, int keep2)
 {
-	int fd;
-
 	ignore_signals();
 	if (chdir("/"))
 		_exit(2);
 	umask(077);
-	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (fd >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
-	}
+	fd_stdio_to_devnull();
 	close_other_fds(keep1, keep2);
 }
 
@@ -464,18 +455,18 @@ int guard_start(const struct guard_job *j, long *pid, time_t *deadline, struct x
 
 /* ---- a guard that died -------------------------------------------------------- */
 
-static void last_result(const char *id, char *step, char *result, char *msg, size_t msgn);
+static void last_result(const char *id, char *result, char *msg, size_t msgn);
 
 int apply_clear_stale_pending(const char *id, const char *who)
 {
-	char step[24], result[16], msg[400], why[600], when[32] = "?";
+	char result[16], msg[400], why[600], when[32] = "?";
 	struct pending_info p;
 	struct xerr ignored;
 	struct tm tm;
 
 	if (pending_read(&p, &ignored) != 0 || p.alive)
 		return 0;
-	last_result(p.id, step, result, msg, sizeof(msg));
+	last_result(p.id, result, msg, sizeof(msg));
 	if (!strcmp(result, "confirmed") || !strcmp(result, "reverted")) {
 		/* it finished its work and died before removing its files */
 		journal_append(id, "guard", "stale", "the guard of apply %s (pid %ld) ended as "
@@ -515,19 +506,18 @@ int apply_reap_dead_guard(const char *who)
 /* ---- confirm and rollback ------------------------------------------------------ */
 
 /* The last journal result of run `id`, into result (may be ""). */
-static void last_result(const char *id, char *step, char *result, char *msg, size_t msgn)
+static void last_result(const char *id, char *result, char *msg, size_t msgn)
 {
 	struct journal_entry *v;
 	struct xerr ignored;
 	size_t n;
 
-	step[0] = result[0] = msg[0] = '\0';
+	result[0] = msg[0] = '\0';
 	if (journal_read(&v, &n, &ignored))
 		return;
 	for (size_t i = n; i-- > 0;) {
 		if (strcmp(v[i].id, id))
 			continue;
-		snprintf(step, 24, "%s", v[i].step);
 		snprintf(result, 16, "%s", v[i].result);
 		snprintf(msg, msgn, "%s", v[i].msg);
 		break;
@@ -560,21 +550,26 @@ static int ask_guard(const struct pending_info *p, const char *req, int sig, str
 	return 0;
 }
 
-int apply_confirm(const struct apply_progress *pr, struct xerr *e)
+/* The pending apply that confirm and rollback ask its guard about (pending_read's answer). */
+static int pending_for_request(struct pending_info *p, struct xerr *e)
 {
-	char step[24], result[16], msg[400];
-	struct pending_info p;
-	int rc;
-
 	if (apply_state_absolute(e))
 		return -1;
-	rc = pending_read(&p, e);
+	return pending_read(p, e);
+}
+
+int apply_confirm(const struct apply_progress *pr, struct xerr *e)
+{
+	char result[16], msg[400];
+	struct pending_info p;
+	int rc = pending_for_request(&p, e);
+
 	if (rc)
 		return rc;
 	if (!p.alive) {
 		bool reverted = apply_reap_dead_guard("xnft confirm") == 1;
 
-		last_result(p.id, step, result, msg, sizeof(msg));
+		last_result(p.id, result, msg, sizeof(msg));
 		xerr_set(e, XNFT_EXIT_USAGE,
 			 "the guard of apply %s (pid %ld) is gone: nothing can be confirmed%s%s", p.id,
 			 p.pid, reverted ? "; the window was reverted: " : "", reverted ? msg : "");
@@ -583,7 +578,7 @@ int apply_confirm(const struct apply_progress *pr, struct xerr *e)
 	}
 	if (ask_guard(&p, ST_CONFIRM_REQ, SIGUSR1, e))
 		return -1;
-	last_result(p.id, step, result, msg, sizeof(msg));
+	last_result(p.id, result, msg, sizeof(msg));
 	if (!strcmp(result, "confirmed")) {
 		apply_say(pr, NULL, "confirm", result, "apply %s confirmed: %s", p.id, msg);
 		return 0;
@@ -673,20 +668,17 @@ static int rollback_to_confirmed(const struct apply_progress *pr, struct xerr *e
 
 int apply_rollback(const struct apply_progress *pr, struct xerr *e)
 {
-	char step[24], result[16], msg[400];
+	char result[16], msg[400];
 	struct pending_info p;
-	int rc;
+	int rc = pending_for_request(&p, e);
 
-	if (apply_state_absolute(e))
-		return -1;
-	rc = pending_read(&p, e);
 	if (rc < 0)
 		return -1;
 	if (rc == 1 || !p.alive)
 		return rollback_to_confirmed(pr, e);
 	if (ask_guard(&p, ST_ROLLBACK_REQ, SIGUSR2, e))
 		return -1;
-	last_result(p.id, step, result, msg, sizeof(msg));
+	last_result(p.id, result, msg, sizeof(msg));
 	if (!strcmp(result, "reverted")) {
 		apply_say(pr, NULL, "rollback", result, "apply %s reverted: %s", p.id, msg);
 		return 0;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/fdio.h"
+#include "core/grow.h"
 #include "core/paths.h"
 
 /* The journal is cut to its newer half when it grows past this. */
@@ -411,16 +412,9 @@ int journal_read(struct journal_entry **v, size_t *n, struct xerr *e)
 		if (nl)
 			*nl = '\0';
 		if (journal_parse_line(line, &je) == 0) {
-			if (*n == cap) {
-				size_t ncap = cap ? cap * 2 : 64;
-				struct journal_entry *nv = realloc(*v, ncap * sizeof(*nv));
-
-				if (!nv) {
-					free(text);
-					return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
-				}
-				*v = nv;
-				cap = ncap;
+			if (grow_for_one(v, &cap, *n, sizeof(**v), 64)) {
+				free(text);
+				return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
 			}
 			(*v)[(*n)++] = je;
 		}

@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/grow.h"
 #include "core/nldump.h"
 
 #define CHUNK 512              /* elements per netlink message */
@@ -201,15 +202,8 @@ void kw_close(struct kwriter *kw)
 
 static int push(struct kwriter *kw, const struct ban_key *key, uint64_t t, enum op op)
 {
-	if (kw->nq == kw->capq) {
-		size_t cap = kw->capq ? kw->capq * 2 : 256;
-		struct qitem *q = realloc(kw->q, cap * sizeof(*q));
-
-		if (!q)
-			return -1;
-		kw->q = q;
-		kw->capq = cap;
-	}
+	if (grow_for_one(&kw->q, &kw->capq, kw->nq, sizeof(kw->q[0]), 256))
+		return -1;
 	kw->q[kw->nq].key = *key;
 	kw->q[kw->nq].timeout_ms = t;
 	kw->q[kw->nq].op = op;
@@ -670,16 +664,9 @@ static void ivls_add(struct ivls *iv, struct nftnl_set_elem *el, const void *k,
 {
 	struct ivl *it;
 
-	if (iv->n == iv->cap) {
-		size_t cap = iv->cap ? iv->cap * 2 : 64;
-		struct ivl *v = realloc(iv->v, cap * sizeof(*v));
-
-		if (!v) {
-			iv->oom = true;
-			return;
-		}
-		iv->v = v;
-		iv->cap = cap;
+	if (grow_for_one(&iv->v, &iv->cap, iv->n, sizeof(iv->v[0]), 64)) {
+		iv->oom = true;
+		return;
 	}
 	it = &iv->v[iv->n++];
 	memset(it, 0, sizeof(*it));
@@ -920,15 +907,8 @@ static int our_set(const struct kwriter *kw, const char *table, const char *set)
 
 static int note_key(struct kwriter *kw, const struct ban_key *key)
 {
-	if (kw->ndel == kw->capdel) {
-		size_t cap = kw->capdel ? kw->capdel * 2 : 64;
-		struct ban_key *d = realloc(kw->deleted, cap * sizeof(*d));
-
-		if (!d)
-			return -1;
-		kw->deleted = d;
-		kw->capdel = cap;
-	}
+	if (grow_for_one(&kw->deleted, &kw->capdel, kw->ndel, sizeof(kw->deleted[0]), 64))
+		return -1;
 	kw->deleted[kw->ndel++] = *key;
 	return 0;
 }

@@ -46,17 +46,6 @@ struct notifier {
 	char smtp_user[256], smtp_pass[256];   /* from [notify] email_secret_file */
 };
 
-static int progress_cb(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
-{
-	struct notifier *n = arg;
-
-	(void)a;
-	(void)b;
-	(void)c;
-	(void)d;
-	return atomic_load(&n->stop) ? 1 : 0;
-}
-
 static size_t discard_cb(char *p, size_t size, size_t nmemb, void *arg)
 {
 	(void)p;
@@ -92,9 +81,7 @@ static void common_opts(struct notifier *n, CURL *c, const char *url)
 	xcurl.easy_setopt(c, CURLOPT_TIMEOUT_MS, n->timeout_ms);
 	xcurl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, n->timeout_ms);
 	xcurl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	xcurl.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	xcurl.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
-	xcurl.easy_setopt(c, CURLOPT_XFERINFODATA, n);
+	curlapi_stop_on(c, &n->stop);
 	if (n->ca_file[0])
 		xcurl.easy_setopt(c, CURLOPT_CAINFO, n->ca_file);
 }

@@ -35,16 +35,10 @@ static void usage(FILE *out)
 		"--apply added to the loaded set with a timeout, so the kernel itself removes\n"
 		"it when the time is up (nothing brings it back: not a reboot, not a re-apply,\n"
 		"which also ends it early). list shows such entries with the time they have left.\n"
-		"\n"
-		"Options:\n"
-		"  -p, --policy DIR  the policy tree (default /etc/xnft)\n"
-		"  --for DURATION    add: a temporary entry the kernel expires (needs --apply)\n"
-		"  --dry-run         show the diff and the check, write nothing\n"
-		"  --apply           then load it with the safe apply (xnft apply DIR)\n"
-		"  --confirm SECS    with --apply: keep it only if 'xnft confirm' comes in time\n"
-		"  --force           allow a private range; write even if the check fails\n"
-		"  --json            the diff and the check as JSON\n"
-		"  -h, --help        show this help\n"
+		"\n");
+	edit_usage_options(out, "add: a temporary entry the kernel expires (needs --apply)",
+			   "allow a private range; write even if the check fails");
+	fprintf(out,
 		"\n"
 		"Exit status: 0 done, 1 refused or invalid value, 2 usage or environment error.\n");
 }

@@ -22,15 +22,9 @@ static void usage_common(FILE *out)
 		"'from ADDR|CIDR', one peer or part of the mesh. The services chain answers mesh\n"
 		"peers only: a source outside the mesh, and SSH or a service from anywhere,\n"
 		"are refused.\n"
-		"\n"
-		"Options:\n"
-		"  -p, --policy DIR  the policy tree (default /etc/xnft)\n"
-		"  --dry-run         show the diff and the check, write nothing\n"
-		"  --apply           then load it with the safe apply (xnft apply DIR)\n"
-		"  --confirm SECS    with --apply: keep it only if 'xnft confirm' comes in time\n"
-		"  --force           write even if xnft check of the changed tree fails\n"
-		"  --json            the diff and the check as JSON\n"
-		"  -h, --help        show this help\n"
+		"\n");
+	edit_usage_options(out, NULL, NULL);
+	fprintf(out,
 		"\n"
 		"Prints the packets whose verdict changes (as xnft diff) and xnft check of the\n"
 		"changed tree; only the lines marked xnft-init change, hand edits are kept.\n"

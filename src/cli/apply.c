@@ -189,10 +189,8 @@ int cmd_apply(int argc, char **argv)
 	struct xerr e;
 	int rc;
 
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
+	if (cli_help_shown(argc, argv, usage))
 		return XNFT_EXIT_OK;
-	}
 	rc = parse_args(argc, argv, &c);
 	if (rc >= 0)
 		return rc;
@@ -204,7 +202,7 @@ int cmd_apply(int argc, char **argv)
 		else
 			xerr_print(stderr, &e);
 		apply_result_free(&r);
-		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+		return cli_exit_code(&e);
 	}
 	if (c.o.dry_run) {
 		if (r.details)

@@ -33,23 +33,15 @@ static void usage(FILE *out)
 		"fails so it shows), 2 nothing could be loaded.\n");
 }
 
-static void progress(void *arg, const char *step, const char *msg)
-{
-	(void)arg;
-	fprintf(stderr, "xnft %s: %s\n", step, msg);
-}
-
 int cmd_boot(int argc, char **argv)
 {
-	struct apply_progress pr = { progress, NULL };
+	struct apply_progress pr = { cli_step_progress, NULL };
 	struct boot_result r;
 	struct xerr e;
 	int rc;
 
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
+	if (cli_help_shown(argc, argv, usage))
 		return XNFT_EXIT_OK;
-	}
 	if (argc > 2) {
 		return cli_usage_error("boot", "give at most one POLICY");
 	}

@@ -290,7 +290,7 @@ static int check_loaded(const struct check_opts *o, struct ruleset *rs)
 	if (analysis_run(&q, &a, &e)) {
 		cli_error(&e);
 		ruleset_free(rs);
-		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+		return cli_exit_code(&e);
 	}
 	if (a.intents_unchecked) {
 		cli_error(&a.intents_error);
@@ -317,10 +317,8 @@ int cmd_check(int argc, char **argv)
 	struct xerr e;
 	int rc;
 
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
+	if (cli_help_shown(argc, argv, usage))
 		return XNFT_EXIT_OK;
-	}
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
@@ -333,7 +331,7 @@ int cmd_check(int argc, char **argv)
 		else
 			print_diags(stderr, &diags, &e);
 		nft_diags_free(&diags);
-		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+		return cli_exit_code(&e);
 	}
 	return check_loaded(&o, rs);
 }

@@ -30,6 +30,22 @@ int cli_wants_help(int argc, char **argv)
 	return 0;
 }
 
+int cli_help_shown(int argc, char **argv, void (*usage)(FILE *out))
+{
+	if (!cli_wants_help(argc, argv))
+		return 0;
+	usage(stdout);
+	return 1;
+}
+
+int cli_start(int argc, char **argv, void (*usage)(FILE *out))
+{
+	if (cli_help_shown(argc, argv, usage))
+		return 1;
+	cli_json_errors(cli_wants_json(argc, argv));
+	return 0;
+}
+
 int cli_wants_json(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
@@ -103,6 +119,17 @@ bad:
  * to an option that takes none: "--json=1"). A short one sets optopt either
  * way; its value can only be missing when it ends the command line.
  */
+int cli_exit_code(const struct xerr *e)
+{
+	return e->code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+}
+
+void cli_step_progress(void *arg, const char *step, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "xnft %s: %s\n", step, msg);
+}
+
 int cli_bad_option(const char *cmd, char **argv)
 {
 	const char *arg = argv[optind - 1];
@@ -157,7 +184,7 @@ static int load_failed(const char *cmd, const char *policy, struct nft_diags *di
 	if (cli_json_errors_on())
 		cli_json_print(cli_json_failure(e, diags), 0);
 	nft_diags_free(diags);
-	return e->code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+	return cli_exit_code(e);
 }
 
 int cli_load_policy(const char *cmd, const char *policy, int live, struct ruleset **rs)

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "core/addr.h"
 
@@ -51,6 +52,19 @@ const char *cli_plural(long long n, const char *one, const char *many);
 int cli_wants_help(int argc, char **argv);
 
 /*
+ * When argv asks for help (cli_wants_help), print it with usage on stdout
+ * and return 1, so a command starts `if (cli_help_shown(...)) return 0`.
+ */
+int cli_help_shown(int argc, char **argv, void (*usage)(FILE *out));
+
+/*
+ * The start of a command that can print its errors as JSON: cli_help_shown,
+ * and when no help was asked for, errors go to stdout as JSON too from now
+ * on if --json is among the arguments (cli_wants_json). 1 when help was shown.
+ */
+int cli_start(int argc, char **argv, void (*usage)(FILE *out));
+
+/*
  * 1 when --json is among the arguments (before any "--"): a usage error
  * found while parsing them is then printed as the JSON failure object too.
  */
@@ -77,6 +91,12 @@ int cli_usage_xerr(struct xerr *e, const char *cmd, const char *fmt, ...)
  */
 int cli_parse_number(const char *cmd, const char *opt, const char *text, unsigned long long min,
 		     unsigned long long max, unsigned long long *out, struct xerr *e);
+
+/* The exit code for an error a feature returned: 1 for findings, else 2. */
+int cli_exit_code(const struct xerr *e);
+
+/* A safe-apply step's progress as "xnft STEP: MESSAGE" on stderr (confirm, rollback, boot). */
+void cli_step_progress(void *arg, const char *step, const char *msg);
 
 /* getopt_long's complaint about argv[optind - 1], as cli_usage_error. */
 int cli_bad_option(const char *cmd, char **argv);

@@ -27,12 +27,6 @@ static void usage(FILE *out)
 		"reverted; or it did not answer).\n");
 }
 
-static void progress(void *arg, const char *step, const char *msg)
-{
-	(void)arg;
-	fprintf(stderr, "xnft %s: %s\n", step, msg);
-}
-
 /* Nothing waits: when the last apply was reverted, say so, when and why. */
 static void print_nothing_pending(void)
 {
@@ -54,14 +48,12 @@ static void print_nothing_pending(void)
 
 int cmd_confirm(int argc, char **argv)
 {
-	struct apply_progress pr = { progress, NULL };
+	struct apply_progress pr = { cli_step_progress, NULL };
 	struct xerr e;
 	int rc;
 
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
+	if (cli_help_shown(argc, argv, usage))
 		return XNFT_EXIT_OK;
-	}
 	if (argc > 1)
 		return cli_usage_error("confirm", "takes no arguments");
 	xerr_clear(&e);
@@ -72,7 +64,7 @@ int cmd_confirm(int argc, char **argv)
 	}
 	if (rc) {
 		xerr_print(stderr, &e);
-		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+		return cli_exit_code(&e);
 	}
 	printf("confirmed\n");
 	return XNFT_EXIT_OK;

@@ -29,15 +29,9 @@ static void usage(FILE *out)
 		"(bridges docker0, podman0, virbr0, lxdbr0, incusbr0). Replies are established\n"
 		"already; ports a manager publishes stay dropped until a rule allows them\n"
 		"(xnft doctor lists them). list shows which managers' rules are enabled.\n"
-		"\n"
-		"Options:\n"
-		"  -p, --policy DIR  the policy tree (default /etc/xnft)\n"
-		"  --dry-run         show the diff and the check, write nothing\n"
-		"  --apply           then load it with the safe apply (xnft apply DIR)\n"
-		"  --confirm SECS    with --apply: keep it only if 'xnft confirm' comes in time\n"
-		"  --force           write even if xnft check of the changed tree fails\n"
-		"  --json            the diff and the check as JSON\n"
-		"  -h, --help        show this help\n"
+		"\n");
+	edit_usage_options(out, NULL, NULL);
+	fprintf(out,
 		"\n"
 		"Exit status: 0 done (or nothing to change), 1 refused or unknown name, 2 usage\n"
 		"or environment error.\n");

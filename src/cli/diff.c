@@ -125,11 +125,8 @@ int cmd_diff(int argc, char **argv)
 	struct xerr e;
 	int c, rc;
 
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
+	if (cli_start(argc, argv, usage))
 		return XNFT_EXIT_OK;
-	}
-	cli_json_errors(cli_wants_json(argc, argv));
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {

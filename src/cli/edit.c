@@ -43,10 +43,8 @@ int edit_parse(struct edit_opts *o, const char *cmd, int argc, char **argv,
 	memset(o, 0, sizeof(*o));
 	o->cmd = cmd;
 	o->dir = XNFT_ETC_DIR;
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
+	if (cli_help_shown(argc, argv, usage))
 		return XNFT_EXIT_OK;
-	}
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "p:h", options, NULL)) != -1) {
@@ -72,6 +70,22 @@ int edit_parse(struct edit_opts *o, const char *cmd, int argc, char **argv,
 	o->args = argv + optind;
 	cli_json_errors(o->json);
 	return -1;
+}
+
+void edit_usage_options(FILE *out, const char *for_help, const char *force_help)
+{
+	fputs("Options:\n"
+	      "  -p, --policy DIR  the policy tree (default /etc/xnft)\n", out);
+	if (for_help)
+		fprintf(out, "  --for DURATION    %s\n", for_help);
+	fputs("  --dry-run         show the diff and the check, write nothing\n"
+	      "  --apply           then load it with the safe apply (xnft apply DIR)\n"
+	      "  --confirm SECS    with --apply: keep it only if 'xnft confirm' comes in time\n",
+	      out);
+	fprintf(out, "  --force           %s\n",
+		force_help ? force_help : "write even if xnft check of the changed tree fails");
+	fputs("  --json            the diff and the check as JSON\n"
+	      "  -h, --help        show this help\n", out);
 }
 
 struct diff_print {

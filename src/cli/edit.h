@@ -32,6 +32,13 @@ struct edit_opts {
 int edit_parse(struct edit_opts *o, const char *cmd, int argc, char **argv,
 	       void (*usage)(FILE *out));
 
+/*
+ * The "Options:" block of a day-two command's --help, the same for all of
+ * them (shell completions read it): for_help is the --for line's text (NULL:
+ * no --for), force_help the --force line's (NULL: the common one).
+ */
+void edit_usage_options(FILE *out, const char *for_help, const char *force_help);
+
 /* The change itself, on the values read from the tree. */
 typedef int (*edit_fn)(struct policy_values *v, void *arg, struct xerr *e);
 

@@ -192,10 +192,8 @@ int cmd_events(int argc, char **argv)
 	struct xerr e;
 	int ret = XNFT_EXIT_OK;
 
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
+	if (cli_help_shown(argc, argv, usage))
 		return XNFT_EXIT_OK;
-	}
 	xerr_clear(&e);
 	if (parse_args(&a, argc, argv, &e) < 0)
 		goto fail;

@@ -277,11 +277,8 @@ int cmd_exposure(int argc, char **argv)
 	struct xerr e;
 	int rc;
 
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
+	if (cli_start(argc, argv, usage))
 		return XNFT_EXIT_OK;
-	}
-	cli_json_errors(cli_wants_json(argc, argv));
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
@@ -301,7 +298,7 @@ int cmd_exposure(int argc, char **argv)
 	ruleset_free(rs);
 	if (rc) {
 		cli_error(&e);
-		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+		return cli_exit_code(&e);
 	}
 	if (o.json)
 		print_json(o.live ? "live" : o.policy, &x);

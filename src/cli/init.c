@@ -422,10 +422,8 @@ int cmd_init(int argc, char **argv)
 	char wan_note[160];
 	int ret;
 
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
+	if (cli_help_shown(argc, argv, usage))
 		return XNFT_EXIT_OK;
-	}
 	a = calloc(1, sizeof(*a));
 	if (!a) {
 		fprintf(stderr, "xnft init: out of memory\n");

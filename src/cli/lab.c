@@ -340,10 +340,8 @@ static int do_demo(void)
 
 int cmd_lab(int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
+	if (cli_help_shown(argc, argv, usage))
 		return XNFT_EXIT_OK;
-	}
 	if (argc != 2) {
 		usage(stderr);
 		return XNFT_EXIT_USAGE;

@@ -199,10 +199,8 @@ int cmd_lint(int argc, char **argv)
 	struct xerr e;
 	int rc;
 
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
+	if (cli_help_shown(argc, argv, usage))
 		return XNFT_EXIT_OK;
-	}
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
@@ -216,7 +214,7 @@ int cmd_lint(int argc, char **argv)
 	if (rc) {
 		cli_error(&e);
 		lint_report_free(&r);
-		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+		return cli_exit_code(&e);
 	}
 	if (o.json) {
 		print_json(&o, &r);

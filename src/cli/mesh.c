@@ -56,7 +56,7 @@ static void usage(FILE *out)
 static int print_err(struct xerr *e)
 {
 	xerr_print(stderr, e);
-	return e->code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+	return cli_exit_code(e);
 }
 
 /* Options shared by init and add: each --key VALUE becomes "key = VALUE" in the file. */
@@ -284,7 +284,7 @@ static int sub_list_check(int argc, char **argv, const char *inventory, bool lis
 				       argv[optind]);
 	if (mesh_inventory_load(inventory, &inv, &e) < 0) {
 		cli_error(&e);
-		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+		return cli_exit_code(&e);
 	}
 	for (size_t i = 0; i < inv->nhosts; i++)
 		hubs += inv->hosts[i].role == MESH_ROLE_HUB;

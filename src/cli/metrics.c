@@ -109,10 +109,8 @@ int cmd_metrics(int argc, char **argv)
 	size_t len = 0;
 	int rc;
 
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
+	if (cli_help_shown(argc, argv, usage))
 		return XNFT_EXIT_OK;
-	}
 	rc = parse(argc, argv, &o);
 	if (rc >= 0)
 		return rc;

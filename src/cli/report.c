@@ -362,10 +362,8 @@ int cmd_report(int argc, char **argv)
 	struct xerr e;
 	int ret, rc;
 
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
+	if (cli_help_shown(argc, argv, usage))
 		return XNFT_EXIT_OK;
-	}
 	xerr_clear(&e);
 	rc = parse_args(&a, argc, argv, &e);
 	cli_json_errors(a.json);

@@ -26,27 +26,19 @@ static void usage(FILE *out)
 		"refused).\n");
 }
 
-static void progress(void *arg, const char *step, const char *msg)
-{
-	(void)arg;
-	fprintf(stderr, "xnft %s: %s\n", step, msg);
-}
-
 int cmd_rollback(int argc, char **argv)
 {
-	struct apply_progress pr = { progress, NULL };
+	struct apply_progress pr = { cli_step_progress, NULL };
 	struct xerr e;
 
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
+	if (cli_help_shown(argc, argv, usage))
 		return XNFT_EXIT_OK;
-	}
 	if (argc > 1)
 		return cli_usage_error("rollback", "takes no arguments");
 	xerr_clear(&e);
 	if (apply_rollback(&pr, &e)) {
 		xerr_print(stderr, &e);
-		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+		return cli_exit_code(&e);
 	}
 	printf("rolled back\n");
 	return XNFT_EXIT_OK;

@@ -70,7 +70,7 @@ static int expect_policy(const char *policy, const struct scan_opts *o, struct s
 	ruleset_free(rs);
 	if (rc) {
 		xerr_print(stderr, e);
-		return e->code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+		return cli_exit_code(e);
 	}
 	j = cli_exposure_json(&ex);
 	exposure_free(&ex);

@@ -142,10 +142,8 @@ int cmd_services(int argc, char **argv)
 	json_t *a;
 	int c, rc;
 
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
+	if (cli_help_shown(argc, argv, usage))
 		return XNFT_EXIT_OK;
-	}
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "p:h", options, NULL)) != -1) {

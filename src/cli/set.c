@@ -29,16 +29,10 @@ static void usage(FILE *out)
 		"ban sets belong to the daemon (xnft bans). With --for, the elements are\n"
 		"temporary break-glass entries, in the kernel only, expired by the kernel (as\n"
 		"xnft admin add --for); the mesh sets have no timeouts.\n"
-		"\n"
-		"Options:\n"
-		"  -p, --policy DIR  the policy tree (default /etc/xnft)\n"
-		"  --for DURATION    add to an ADMIN set for this long (needs --apply)\n"
-		"  --dry-run         show the diff and the check, write nothing\n"
-		"  --apply           then load it with the safe apply (xnft apply DIR)\n"
-		"  --confirm SECS    with --apply: keep it only if 'xnft confirm' comes in time\n"
-		"  --force           allow a private admin range; write even if the check fails\n"
-		"  --json            the diff and the check as JSON\n"
-		"  -h, --help        show this help\n"
+		"\n");
+	edit_usage_options(out, "add to an ADMIN set for this long (needs --apply)",
+			   "allow a private admin range; write even if the check fails");
+	fprintf(out,
 		"\n"
 		"Exit status: 0 done, 1 refused or invalid value, 2 usage or environment error.\n");
 }

@@ -261,10 +261,8 @@ int cmd_stats(int argc, char **argv)
 	struct xerr e;
 	int rc;
 
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
+	if (cli_help_shown(argc, argv, usage))
 		return XNFT_EXIT_OK;
-	}
 	rc = parse(argc, argv, &o);
 	if (rc >= 0)
 		return rc;

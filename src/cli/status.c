@@ -239,10 +239,8 @@ int cmd_status(int argc, char **argv)
 	struct xerr e;
 	int c, rc;
 
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
+	if (cli_help_shown(argc, argv, usage))
 		return XNFT_EXIT_OK;
-	}
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "hv", options, NULL)) != -1) {

@@ -170,7 +170,7 @@ static int load(struct session *s)
 	if (!s->o->live &&
 	    policy_resolve(s->o->policy, entry, sizeof(entry), s->base, sizeof(s->base), &e)) {
 		cli_error(&e);
-		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+		return cli_exit_code(&e);
 	}
 	int rc = cli_load_policy("trace", s->o->policy, s->o->live, &s->rs);
 
@@ -328,11 +328,8 @@ int cmd_trace(int argc, char **argv)
 	int rc;
 
 	memset(&o, 0, sizeof(o));
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
+	if (cli_start(argc, argv, usage))
 		return XNFT_EXIT_OK;
-	}
-	cli_json_errors(cli_wants_json(argc, argv));
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;

@@ -187,11 +187,8 @@ int cmd_verify(int argc, char **argv)
 	struct xerr e;
 	int rc;
 
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
+	if (cli_start(argc, argv, usage))
 		return XNFT_EXIT_OK;
-	}
-	cli_json_errors(cli_wants_json(argc, argv));
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
@@ -199,7 +196,7 @@ int cmd_verify(int argc, char **argv)
 	xerr_clear(&e);
 	if (policy_resolve(o.policy, entry, sizeof(entry), incdir, sizeof(incdir), &e)) {
 		cli_error(&e);
-		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+		return cli_exit_code(&e);
 	}
 	rc = cli_load_policy("verify", o.policy, 0, &rs);
 	if (!rc)
@@ -212,7 +209,7 @@ int cmd_verify(int argc, char **argv)
 	if (rc) {
 		ruleset_free(rs);
 		cli_error(&e);
-		return e.code == XNFT_EXIT_FINDINGS ? XNFT_EXIT_FINDINGS : XNFT_EXIT_USAGE;
+		return cli_exit_code(&e);
 	}
 	if (o.json)
 		print_json(o.policy, rs, incdir, &r);

@@ -357,31 +357,17 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 /* The rules that jump to bound chains, and the bound chains' rules; -1 when unread. */
 static int read_krules(struct krules *kr)
 {
-	struct mnl_socket *sock = mnl_socket_open(NETLINK_NETFILTER);
-	size_t size = 64u << 10;
-	char *buf = malloc(size);
 	struct nldump_result r;
-	struct nlmsghdr *nlh;
 	struct xerr e;
-	int rc = -1;
 
 	memset(kr, 0, sizeof(*kr));
-	if (!sock || !buf || mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0)
-		goto out;
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, NFPROTO_UNSPEC, NLM_F_DUMP, 1);
 	xerr_clear(&e);
-	if (nldump_run(sock, buf, size, nlh, -1, rule_cb, kr, &r, &e) == 0 && !kr->oom &&
+	if (nldump_nft(NFT_MSG_GETRULE, "the rules", rule_cb, kr, &r, &e) == 0 && !kr->oom &&
 	    !r.kernel_error && !r.cb_error && !r.interrupted)
-		rc = 0;
-out:
-	if (sock)
-		mnl_socket_close(sock);
-	free(buf);
-	if (rc) {
-		free(kr->v);
-		memset(kr, 0, sizeof(*kr));
-	}
-	return rc;
+		return 0;
+	free(kr->v);
+	memset(kr, 0, sizeof(*kr));
+	return -1;
 }
 
 static const struct krule *krule_at(const struct krules *kr, const char *key, uint64_t handle)

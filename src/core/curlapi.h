@@ -9,6 +9,10 @@
 #ifndef XNFT_CORE_CURLAPI_H
 #define XNFT_CORE_CURLAPI_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
 #include <curl/curl.h>
 
 #include "core/err.h"
@@ -30,5 +34,24 @@ extern struct curl_api xcurl;
 
 /* Load libcurl unless loaded (any thread); -1 with e naming the package when it is missing. */
 int curlapi_load(struct xerr *e);
+
+/*
+ * A response body kept in memory, NUL-terminated, of at most max bytes:
+ * curlapi_body_cb is the CURLOPT_WRITEFUNCTION, the body its WRITEDATA.
+ * A larger answer stops the transfer (CURLE_WRITE_ERROR) with too_big set.
+ */
+struct curl_body {
+	char *data;
+	size_t len, cap, max;
+	bool too_big;
+};
+
+size_t curlapi_body_cb(char *p, size_t size, size_t nmemb, void *arg);
+
+/*
+ * Abort c's transfer (CURLE_ABORTED_BY_CALLBACK) once *stop is set, checked
+ * while it runs, so a thread asked to stop does not wait out a slow server.
+ */
+void curlapi_stop_on(CURL *c, atomic_bool *stop);
 
 #endif

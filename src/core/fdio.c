@@ -139,6 +139,20 @@ int fd_stderr_mute(void)
 	return saved;
 }
 
+void fd_stdio_to_devnull(void)
+{
+	/* no O_CLOEXEC: when a stdio descriptor was closed, open returns it, and it stays */
+	int fd = open("/dev/null", O_RDWR);
+
+	if (fd < 0)
+		return;
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+}
+
 void fd_stderr_restore(int saved)
 {
 	if (saved < 0)

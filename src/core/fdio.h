@@ -41,4 +41,11 @@ int fd_replace_file(const char *path, const void *data, size_t len, mode_t mode)
 int fd_stderr_mute(void);
 void fd_stderr_restore(int saved);
 
+/*
+ * stdin, stdout and stderr to /dev/null, for a process that outlives the
+ * terminal it was started from (the guard, the lab's daemons); they stay
+ * as they were when /dev/null cannot be opened.
+ */
+void fd_stdio_to_devnull(void);
+
 #endif

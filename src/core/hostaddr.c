@@ -17,6 +17,7 @@
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 
+#include "core/grow.h"
 #include "core/nldump.h"
 
 #define DUMP_TIMEOUT_MS 2000
@@ -57,16 +58,9 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	at = a.local ? a.local : a.address;
 	if (!at || mnl_attr_get_payload_len(at) != len)
 		return MNL_CB_OK;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct hostaddr *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v) {
-			errno = ENOMEM;
-			return MNL_CB_ERROR;
-		}
-		l->v = v;
-		l->cap = cap;
+	if (grow_for_one(&l->v, &l->cap, l->n, sizeof(l->v[0]), 16)) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
 	}
 	memset(&l->v[l->n], 0, sizeof(l->v[0]));
 	l->v[l->n].family = ifa->ifa_family;

@@ -7,7 +7,6 @@
  */
 #include "core/listing.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,38 +133,22 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 /* The tables of the calling namespace, with their flags. */
 static int read_flagged(struct flagged_list *fl, struct xerr *e)
 {
-	struct mnl_socket *sock = mnl_socket_open(NETLINK_NETFILTER);
-	size_t size = 64u << 10;
-	char *buf = malloc(size);
 	struct nldump_result r;
-	struct nlmsghdr *nlh;
-	int rc = -1;
 
 	memset(fl, 0, sizeof(*fl));
-	if (!sock || !buf || mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		xerr_set(e, XNFT_EXIT_USAGE, "cannot read the tables over netlink: %s",
-			 buf ? strerror(errno) : "out of memory");
-		goto out;
-	}
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_UNSPEC, NLM_F_DUMP, 1);
-	if (nldump_run(sock, buf, size, nlh, -1, table_cb, fl, &r, e))
-		goto out;
+	if (nldump_nft(NFT_MSG_GETTABLE, "the tables", table_cb, fl, &r, e))
+		goto fail;
 	if (fl->oom || r.kernel_error || r.cb_error) {
 		xerr_set(e, XNFT_EXIT_USAGE, "reading the tables over netlink: %s",
 			 fl->oom ? "out of memory" : strerror(r.kernel_error ? r.kernel_error
 								       : r.cb_error));
-		goto out;
+		goto fail;
 	}
-	rc = 0;
-out:
-	if (sock)
-		mnl_socket_close(sock);
-	free(buf);
-	if (rc) {
-		free(fl->v);
-		memset(fl, 0, sizeof(*fl));
-	}
-	return rc;
+	return 0;
+fail:
+	free(fl->v);
+	memset(fl, 0, sizeof(*fl));
+	return -1;
 }
 
 /* Whether a listed object (a one-key object) belongs to table fam/name; any when name is NULL. */

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "core/grow.h"
 #include "core/strbuf.h"
 
 /* ---- name tables --------------------------------------------------------- */
@@ -337,15 +338,8 @@ static int tok_push(struct match_toks *out, size_t *cap, enum match_tok_kind kin
 	if (out->n >= MATCH_MAX_TOKENS)
 		return xerr_at(e, XNFT_EXIT_FINDINGS, src->file, src->line, col,
 			       "too many words (more than %d) in one match", MATCH_MAX_TOKENS);
-	if (out->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct match_tok *v = realloc(out->v, ncap * sizeof(*v));
-
-		if (!v)
-			return xerr_set(e, XNFT_EXIT_USAGE, "out of memory reading packet words");
-		out->v = v;
-		*cap = ncap;
-	}
+	if (grow_for_one(&out->v, cap, out->n, sizeof(out->v[0]), 16))
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory reading packet words");
 	out->v[out->n++] = (struct match_tok){ kind, s, len, col };
 	return 0;
 }
@@ -592,16 +586,9 @@ void match_list_free(struct match_list *m)
 /* Append c (taking its values) to m; on failure c's values are freed. */
 static int list_push(struct match_list *m, struct match_cond *c, struct xerr *e)
 {
-	if (m->n == m->cap) {
-		size_t ncap = m->cap ? m->cap * 2 : 8;
-		struct match_cond *v = realloc(m->cond, ncap * sizeof(*v));
-
-		if (!v) {
-			cond_free(c);
-			return xerr_set(e, XNFT_EXIT_USAGE, "out of memory reading packet words");
-		}
-		m->cond = v;
-		m->cap = ncap;
+	if (grow_for_one(&m->cond, &m->cap, m->n, sizeof(m->cond[0]), 8)) {
+		cond_free(c);
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory reading packet words");
 	}
 	m->cond[m->n++] = *c;
 	return 0;

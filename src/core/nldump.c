@@ -6,7 +6,11 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <libnftnl/common.h>
+#include <linux/netfilter.h>
 
 /* One message of the dump: true at its end (DONE, or the kernel's error). */
 static bool on_message(const struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
@@ -78,4 +82,29 @@ int nldump_run(struct mnl_socket *sock, void *buf, size_t buflen, const struct n
 		}
 	}
 	return 0;
+}
+
+/* 64 KiB: twice what one dump message takes */
+#define NFT_DUMP_BUF (64u << 10)
+
+int nldump_nft(uint16_t type, const char *what, mnl_cb_t cb, void *data,
+	       struct nldump_result *r, struct xerr *e)
+{
+	struct mnl_socket *sock = mnl_socket_open(NETLINK_NETFILTER);
+	char *buf = malloc(NFT_DUMP_BUF);
+	struct nlmsghdr *nlh;
+	int rc = -1;
+
+	if (!sock || !buf || mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		xerr_set(e, XNFT_EXIT_USAGE, "cannot read %s over netlink: %s", what,
+			 buf ? strerror(errno) : "out of memory");
+		goto out;
+	}
+	nlh = nftnl_nlmsg_build_hdr(buf, type, NFPROTO_UNSPEC, NLM_F_DUMP, 1);
+	rc = nldump_run(sock, buf, NFT_DUMP_BUF, nlh, -1, cb, data, r, e);
+out:
+	if (sock)
+		mnl_socket_close(sock);
+	free(buf);
+	return rc;
 }

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <libmnl/libmnl.h>
 
@@ -35,5 +36,14 @@ struct nldump_result {
  */
 int nldump_run(struct mnl_socket *sock, void *buf, size_t buflen, const struct nlmsghdr *req,
 	       int timeout_ms, mnl_cb_t cb, void *data, struct nldump_result *r, struct xerr *e);
+
+/*
+ * One dump of an nftables object type (NFT_MSG_GETTABLE, NFT_MSG_GETRULE, ...)
+ * in every family, over a netfilter socket opened for it and closed after.
+ * -1 with e set when the socket cannot be had ("cannot read WHAT over
+ * netlink: ...") or nldump_run fails; else 0 and *r filled.
+ */
+int nldump_nft(uint16_t type, const char *what, mnl_cb_t cb, void *data,
+	       struct nldump_result *r, struct xerr *e);
 
 #endif

@@ -354,6 +354,20 @@ static int value_from_name(struct rs_value *v, enum rs_dtype dt, unsigned bits, 
 	return 0;
 }
 
+/* An IPv4, IPv6 or Ethernet address into v's bytes and number; -1 when text is not one. */
+static int value_from_address(struct rs_value *v, enum rs_dtype dt, const char *text)
+{
+	unsigned bytes = dt == RS_DT_IPV4 ? 4 : dt == RS_DT_IPV6 ? 16 : 6;
+	bool ok = dt == RS_DT_ETHER ? parse_ether(text, v->b) == 0
+		  : inet_pton(dt == RS_DT_IPV4 ? AF_INET : AF_INET6, text, v->b) == 1;
+
+	if (!ok)
+		return -1;
+	v->bits = bytes * 8;
+	v->num = num_from_bytes(v->b, bytes);
+	return 0;
+}
+
 int rs_value_parse(struct rs_value *v, enum rs_dtype dt, unsigned bits, const char *text)
 {
 	uint64_t n;
@@ -369,25 +383,10 @@ int rs_value_parse(struct rs_value *v, enum rs_dtype dt, unsigned bits, const ch
 	v->dtype = dt;
 	switch (dt) {
 	case RS_DT_IPV4:
-		v->bits = 32;
-		if (inet_pton(AF_INET, text, v->b) == 1) {
-			v->num = num_from_bytes(v->b, 4);
-			return 0;
-		}
-		break;
 	case RS_DT_IPV6:
-		v->bits = 128;
-		if (inet_pton(AF_INET6, text, v->b) == 1) {
-			v->num = num_from_bytes(v->b, 16);
-			return 0;
-		}
-		break;
 	case RS_DT_ETHER:
-		v->bits = 48;
-		if (parse_ether(text, v->b) == 0) {
-			v->num = num_from_bytes(v->b, 6);
+		if (value_from_address(v, dt, text) == 0)
 			return 0;
-		}
 		break;
 	case RS_DT_IFNAME:
 	case RS_DT_IFINDEX:

@@ -1595,6 +1595,18 @@ static int push_ptr(struct loader *L, void ***v, size_t *n, void *p)
 	return 0;
 }
 
+/* A new zeroed object of size bytes at the end of the pointer array *v; NULL when out of memory. */
+static void *push_new(struct loader *L, void ***v, size_t *n, size_t size)
+{
+	void *p = xcalloc(L, 1, size);
+
+	if (p && push_ptr(L, v, n, p)) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
 /* A flag in nft's "flags": one name or a list of names (core/listing.c writes the list). */
 static bool has_flag(const json_t *fl, const char *name)
 {
@@ -1617,13 +1629,9 @@ static void load_table(struct loader *L, const json_t *o)
 
 	if (!name || ruleset_table(L->rs, fam, name))
 		return;
-	t = xcalloc(L, 1, sizeof(*t));
+	t = push_new(L, (void ***)&L->rs->tables, &L->rs->ntables, sizeof(*t));
 	if (!t)
 		return;
-	if (push_ptr(L, (void ***)&L->rs->tables, &L->rs->ntables, t)) {
-		free(t);
-		return;
-	}
 	t->family = fam;
 	t->name = xstrdup(L, name);
 	t->handle = get_u64(o, "handle", 0);
@@ -1693,13 +1701,9 @@ static void load_chain(struct loader *L, const json_t *o)
 
 	if (!t || !name || rs_table_chain(t, name))
 		return;
-	c = xcalloc(L, 1, sizeof(*c));
+	c = push_new(L, (void ***)&t->chains, &t->nchains, sizeof(*c));
 	if (!c)
 		return;
-	if (push_ptr(L, (void ***)&t->chains, &t->nchains, c)) {
-		free(c);
-		return;
-	}
 	c->table = t;
 	c->name = xstrdup(L, name);
 	c->handle = get_u64(o, "handle", 0);
@@ -1786,13 +1790,9 @@ static void load_set(struct loader *L, const json_t *o, bool is_map)
 
 	if (!t || !name || rs_table_set(t, name))
 		return;
-	s = xcalloc(L, 1, sizeof(*s));
+	s = push_new(L, (void ***)&t->sets, &t->nsets, sizeof(*s));
 	if (!s)
 		return;
-	if (push_ptr(L, (void ***)&t->sets, &t->nsets, s)) {
-		free(s);
-		return;
-	}
 	s->table = t;
 	s->name = xstrdup(L, name);
 	s->handle = get_u64(o, "handle", 0);

@@ -22,6 +22,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include "core/grow.h"
 #include "core/nldump.h"
 #include "core/ruleset.h"
 
@@ -203,17 +204,10 @@ static int set_cb(const struct nlmsghdr *nlh, void *data)
 		nftnl_set_free(s);
 		return MNL_CB_OK;
 	}
-	if (ml->n == ml->cap) {
-		size_t cap = ml->cap ? ml->cap * 2 : 16;
-		struct set_meta *v = realloc(ml->v, cap * sizeof(*v));
-
-		if (!v) {
-			nftnl_set_free(s);
-			ml->oom = true;
-			return MNL_CB_ERROR;
-		}
-		ml->v = v;
-		ml->cap = cap;
+	if (grow_for_one(&ml->v, &ml->cap, ml->n, sizeof(ml->v[0]), 16)) {
+		nftnl_set_free(s);
+		ml->oom = true;
+		return MNL_CB_ERROR;
 	}
 	m = &ml->v[ml->n++];
 	memset(m, 0, sizeof(*m));
@@ -321,16 +315,9 @@ static int raw_push(struct elem_list *el, struct nftnl_set_elem *x)
 	const void *end = nftnl_set_elem_get(x, NFTNL_SET_ELEM_KEY_END, &elen);
 	struct raw_elem *r;
 
-	if (el->n == el->cap) {
-		size_t cap = el->cap ? el->cap * 2 : 256;
-		struct raw_elem *v = realloc(el->v, cap * sizeof(*v));
-
-		if (!v) {
-			el->oom = true;
-			return -1;
-		}
-		el->v = v;
-		el->cap = cap;
+	if (grow_for_one(&el->v, &el->cap, el->n, sizeof(el->v[0]), 256)) {
+		el->oom = true;
+		return -1;
 	}
 	el->seen++;
 	if (el->undecodable)

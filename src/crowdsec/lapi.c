@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "core/curlapi.h"
+#include "core/grow.h"
 
 /* Retries after failures wait poll * 2^n, at most this long. */
 #define CS_BACKOFF_MAX_MS 60000
@@ -379,56 +380,13 @@ struct cs_bouncer {
 	struct cs_stats st;
 };
 
-struct body {
-	char *p;
-	size_t n, cap, max;
-	bool too_big;
-};
-
-static size_t body_cb(char *p, size_t size, size_t nmemb, void *arg)
-{
-	struct body *b = arg;
-	size_t n = size * nmemb;
-
-	if (b->n + n + 1 > b->max) {
-		b->too_big = true;
-		return 0;   /* aborts the transfer */
-	}
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 65536;
-		char *np;
-
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		if (!(np = realloc(b->p, cap)))
-			return 0;
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, p, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-	return n;
-}
-
-static int progress_cb(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
-{
-	struct cs_bouncer *cs = arg;
-
-	(void)a;
-	(void)b;
-	(void)c;
-	(void)d;
-	return atomic_load(&cs->stop) ? 1 : 0;
-}
-
 /*
  * One request to path under the LAPI's URL: a GET, or a POST of post (JSON)
  * with hdr2 as a second header. The answer goes into body; *code is the
  * HTTP status. 0, or -1 with err filled when no answer came.
  */
 static int request(struct cs_bouncer *cs, const char *path, const char *post, const char *hdr1,
-		   const char *hdr2, struct body *body, long *code, char *err, size_t errsz)
+		   const char *hdr2, struct curl_body *body, long *code, char *err, size_t errsz)
 {
 	char url[sizeof(cs->url) + 64], cerr[CURL_ERROR_SIZE] = "";
 	struct curl_slist *hdr = NULL;
@@ -452,10 +410,8 @@ static int request(struct cs_bouncer *cs, const char *path, const char *post, co
 	xcurl.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)cs->timeout_ms);
 	xcurl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)cs->timeout_ms);
 	xcurl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	xcurl.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	xcurl.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
-	xcurl.easy_setopt(c, CURLOPT_XFERINFODATA, cs);
-	xcurl.easy_setopt(c, CURLOPT_WRITEFUNCTION, body_cb);
+	curlapi_stop_on(c, &cs->stop);
+	xcurl.easy_setopt(c, CURLOPT_WRITEFUNCTION, curlapi_body_cb);
 	xcurl.easy_setopt(c, CURLOPT_WRITEDATA, body);
 	xcurl.easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
 	xcurl.easy_setopt(c, CURLOPT_USERAGENT, "xnft-bouncer/" XNFT_VERSION);
@@ -485,7 +441,8 @@ static int request(struct cs_bouncer *cs, const char *path, const char *post, co
 }
 
 /* One GET of the stream into body; 0, or -1 with err filled. */
-static int pull(struct cs_bouncer *cs, bool startup, struct body *body, char *err, size_t errsz)
+static int pull(struct cs_bouncer *cs, bool startup, struct curl_body *body, char *err,
+		size_t errsz)
 {
 	long code;
 
@@ -550,7 +507,7 @@ static json_t *alert_json(const struct cs_bouncer *cs, const struct ban_active *
 
 static int login(struct cs_bouncer *cs, char *err, size_t errsz)
 {
-	struct body body = { .max = 1 << 20 };
+	struct curl_body body = { .max = 1 << 20 };
 	json_t *req = json_pack("{s:s, s:s}", "machine_id", cs->login, "password", cs->password);
 	char *post = req ? json_dumps(req, JSON_COMPACT) : NULL;
 	const char *tok;
@@ -561,7 +518,7 @@ static int login(struct cs_bouncer *cs, char *err, size_t errsz)
 	json_decref(req);
 	if (post && request(cs, "/v1/watchers/login", post, "Content-Type: application/json", NULL,
 			    &body, &code, err, errsz) == 0) {
-		ans = body.p ? json_loads(body.p, 0, NULL) : NULL;
+		ans = body.data ? json_loads(body.data, 0, NULL) : NULL;
 		tok = json_string_value(json_object_get(ans, "token"));
 		if (code == 200 && tok && strlen(tok) < sizeof(cs->token) - 32 &&
 		    !strpbrk(tok, "\r\n")) {
@@ -577,7 +534,7 @@ static int login(struct cs_bouncer *cs, char *err, size_t errsz)
 	if (post)
 		explicit_bzero(post, strlen(post));
 	free(post);
-	free(body.p);
+	free(body.data);
 	return rc;
 }
 
@@ -591,7 +548,7 @@ static void push_pending(struct cs_bouncer *cs)
 
 	for (;;) {
 		struct ban_active batch[CS_PUSH_BATCH];
-		struct body body = { .max = 1 << 20 };
+		struct curl_body body = { .max = 1 << 20 };
 		json_t *arr = json_array();
 		char err[256] = "", *post;
 		size_t n;
@@ -619,8 +576,8 @@ static void push_pending(struct cs_bouncer *cs)
 		if (rc == 0 && code == 401) {
 			/* the token expired: once more with a new one */
 			cs->token[0] = '\0';
-			free(body.p);
-			body = (struct body){ .max = 1 << 20 };
+			free(body.data);
+			body = (struct curl_body){ .max = 1 << 20 };
 			rc = login(cs, err, sizeof(err));
 			if (rc == 0)
 				rc = request(cs, "/v1/alerts", post, "Content-Type: application/json",
@@ -632,7 +589,7 @@ static void push_pending(struct cs_bouncer *cs)
 			rc = -1;
 		}
 		free(post);
-		free(body.p);
+		free(body.data);
 		pthread_mutex_lock(&cs->lock);
 		if (rc < 0) {
 			cs->st.push_failures++;
@@ -674,16 +631,9 @@ static void collect_one(void *ctx, const struct cs_decision *d)
 {
 	struct collect *c = ctx;
 
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 256;
-		struct cs_decision *nv = realloc(c->v, cap * sizeof(*nv));
-
-		if (!nv) {
-			c->oom = true;
-			return;
-		}
-		c->v = nv;
-		c->cap = cap;
+	if (grow_for_one(&c->v, &c->cap, c->n, sizeof(c->v[0]), 256)) {
+		c->oom = true;
+		return;
 	}
 	c->v[c->n++] = *d;
 	if (d->deleted)
@@ -735,7 +685,7 @@ static void deliver(struct cs_bouncer *cs, struct collect *col, bool full)
 /* One pull and its delivery; false when it failed (err says why). */
 static bool pull_once(struct cs_bouncer *cs, bool startup, char *err, size_t errsz)
 {
-	struct body body = { .max = cs->max_bytes };
+	struct curl_body body = { .max = cs->max_bytes };
 	struct collect col = { 0 };
 	struct cs_counts counts = { 0 };
 	struct xerr e;
@@ -743,7 +693,7 @@ static bool pull_once(struct cs_bouncer *cs, bool startup, char *err, size_t err
 
 	if (pull(cs, startup, &body, err, errsz) < 0)
 		goto out;
-	if (cs_parse_stream(body.p ? body.p : "", body.n, cs->plen6, collect_one, &col, &counts,
+	if (cs_parse_stream(body.data ? body.data : "", body.len, cs->plen6, collect_one, &col, &counts,
 			    &e) < 0) {
 		snprintf(err, errsz, "%s: %s", cs->url, e.msg);
 		goto out;
@@ -784,7 +734,7 @@ static bool pull_once(struct cs_bouncer *cs, bool startup, char *err, size_t err
 	pthread_mutex_unlock(&cs->lock);
 	ok = true;
 out:
-	free(body.p);
+	free(body.data);
 	free(col.v);
 	return ok;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
 #include "daemon/daemon_int.h"
 
 /* Refusals logged one by one before they are only counted. */
@@ -172,15 +173,8 @@ static int find_stale(void *ctx, const struct ban_active *b)
 
 	if (!from_lapi(b) || bsearch(&b->key, s->present, s->npresent, sizeof(b->key), cmp_key))
 		return 0;
-	if (s->ngone == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		struct ban_key *g = realloc(s->gone, cap * sizeof(*g));
-
-		if (!g)
-			return 1;
-		s->gone = g;
-		s->cap = cap;
-	}
+	if (grow_for_one(&s->gone, &s->cap, s->ngone, sizeof(s->gone[0]), 64))
+		return 1;
 	s->gone[s->ngone++] = b->key;
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/duration.h"
+#include "core/grow.h"
 #include "core/policy_load.h"
 #include "core/setelems.h"
 #include "daemon/daemon_metrics.h"
@@ -34,15 +35,8 @@ static int wl_push(struct wl_list *l, int family, const uint8_t *lo, const uint8
 {
 	size_t len = family == AF_INET ? 4 : 16;
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 32;
-		struct wl_entry *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (grow_for_one(&l->v, &l->cap, l->n, sizeof(l->v[0]), 32))
+		return -1;
 	memset(&l->v[l->n], 0, sizeof(l->v[0]));
 	l->v[l->n].family = family;
 	memcpy(l->v[l->n].lo, lo, len);

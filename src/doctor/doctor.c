@@ -15,26 +15,12 @@
 #include <unistd.h>
 
 #include "core/fdio.h"
+#include "core/grow.h"
 #include "core/strbuf.h"
 
 const char *doctor_level_name(enum doctor_level level)
 {
 	return level == DOCTOR_FAIL ? "FAIL" : level == DOCTOR_WARN ? "WARN" : "PASS";
-}
-
-static int grow(void **v, size_t *cap, size_t n, size_t size)
-{
-	size_t ncap = *cap ? *cap * 2 : 32;
-	void *nv;
-
-	if (n < *cap)
-		return 0;
-	nv = realloc(*v, ncap * size);
-	if (!nv)
-		return -1;
-	*v = nv;
-	*cap = ncap;
-	return 0;
 }
 
 void doctor_add(struct doctor_report *r, const char *group, const char *id, enum doctor_level level,
@@ -43,7 +29,7 @@ void doctor_add(struct doctor_report *r, const char *group, const char *id, enum
 	struct doctor_check *c;
 	va_list ap;
 
-	if (grow((void **)&r->checks, &r->cap, r->n, sizeof(*r->checks))) {
+	if (grow_for_one(&r->checks, &r->cap, r->n, sizeof(*r->checks), 32)) {
 		r->oom = true;
 		return;
 	}
@@ -66,7 +52,7 @@ void doctor_add_change(struct doctor_report *r, enum doctor_change_kind kind, co
 {
 	struct doctor_change *c;
 
-	if (grow((void **)&r->changes, &r->capchanges, r->nchanges, sizeof(*r->changes))) {
+	if (grow_for_one(&r->changes, &r->capchanges, r->nchanges, sizeof(*r->changes), 32)) {
 		r->oom = true;
 		return;
 	}

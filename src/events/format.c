@@ -93,11 +93,11 @@ static const char *proto_text(const struct xevent *ev, char *num, size_t size)
 	return num;
 }
 
-/* ------------------------------------------------------------------ */
-/* JSON                                                                */
-/* ------------------------------------------------------------------ */
-
-static void json_string(struct out *o, const char *s)
+/*
+ * s in double quotes, '"' and '\\' escaped, and every byte outside printable
+ * ASCII as \u00XX (JSON) or \xXX (logfmt): the prefix need not be UTF-8.
+ */
+static void put_quoted(struct out *o, const char *s, bool json)
 {
 	put(o, "\"", 1);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -106,14 +106,20 @@ static void json_string(struct out *o, const char *s)
 
 			put(o, esc, 2);
 		} else if (*p < 0x20 || *p >= 0x7f) {
-			/* Bytes outside printable ASCII: the prefix need not be UTF-8. */
-			putf(o, "\\u%04x", *p);
+			if (json)
+				putf(o, "\\u%04x", *p);
+			else
+				putf(o, "\\x%02x", *p);
 		} else {
 			put(o, (const char *)p, 1);
 		}
 	}
 	put(o, "\"", 1);
 }
+
+/* ------------------------------------------------------------------ */
+/* JSON                                                                */
+/* ------------------------------------------------------------------ */
 
 static void json_key(struct out *o, const char *key)
 {
@@ -123,7 +129,7 @@ static void json_key(struct out *o, const char *key)
 static void json_str(struct out *o, const char *key, const char *value)
 {
 	json_key(o, key);
-	json_string(o, value);
+	put_quoted(o, value, true);
 }
 
 static void json_num(struct out *o, const char *key, unsigned long long v)
@@ -160,19 +166,7 @@ static void logfmt_str(struct out *o, const char *key, const char *value)
 		puts_(o, value);
 		return;
 	}
-	put(o, "\"", 1);
-	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
-		if (*p == '"' || *p == '\\') {
-			char esc[2] = { '\\', (char)*p };
-
-			put(o, esc, 2);
-		} else if (*p < 0x20 || *p >= 0x7f) {
-			putf(o, "\\x%02x", *p);
-		} else {
-			put(o, (const char *)p, 1);
-		}
-	}
-	put(o, "\"", 1);
+	put_quoted(o, value, false);
 }
 
 static void logfmt_num(struct out *o, const char *key, unsigned long long v)

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/fdio.h"
 #include "core/netns.h"
 #include "core/nftctx.h"
 #include "core/spawn.h"
@@ -520,7 +521,6 @@ static void __attribute__((noreturn)) listeners_child(int wfd, const char *ns)
 	struct xerr err;
 	struct pollfd pfd[3];
 	const unsigned tcp_ports[2] = { LAB_TCP_SSH, LAB_TCP_HTTP };
-	int devnull;
 
 	xerr_clear(&err);
 	/* A server now: default signals, no terminal, nothing of the parent's open. */
@@ -529,14 +529,7 @@ static void __attribute__((noreturn)) listeners_child(int wfd, const char *ns)
 	signal(SIGHUP, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
 	setsid();
-	devnull = open("/dev/null", O_RDWR);
-	if (devnull >= 0) {
-		dup2(devnull, 0);
-		dup2(devnull, 1);
-		dup2(devnull, 2);
-		if (devnull > 2)
-			close(devnull);
-	}
+	fd_stdio_to_devnull();
 	/* The parent's descriptors (a caller's pipe, say) must not stay open for days. */
 	if (wfd > 3)
 		close_range(3, (unsigned)wfd - 1, 0);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/fdio.h"
+#include "core/grow.h"
 
 #define UAPI_REPLY_MAX (16u * 1024 * 1024)
 
@@ -27,15 +28,8 @@ void wg_allowed_free(struct wg_allowed *a)
 
 static int push_prefix(struct wg_allowed *a, const struct prefix *p)
 {
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 64;
-		struct prefix *v = realloc(a->v, cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		a->v = v;
-		a->cap = cap;
-	}
+	if (grow_for_one(&a->v, &a->cap, a->n, sizeof(a->v[0]), 64))
+		return -1;
 	a->v[a->n++] = *p;
 	return 0;
 }

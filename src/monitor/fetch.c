@@ -11,38 +11,10 @@
 #define MAX_REDIRECTS 5
 
 struct sink {
-	char *data;
-	size_t len, cap, max;
-	bool too_big;
+	struct curl_body body;
 	char etag[256];
 	char last_modified[64];
 };
-
-static size_t body_cb(char *p, size_t size, size_t nmemb, void *arg)
-{
-	struct sink *s = arg;
-	size_t n = size * nmemb;
-
-	if (n > s->max - s->len) {
-		s->too_big = true;
-		return 0;   /* libcurl stops with CURLE_WRITE_ERROR */
-	}
-	if (s->len + n + 1 > s->cap) {
-		size_t cap = s->cap ? s->cap : 65536;
-		char *grown;
-
-		while (cap < s->len + n + 1)
-			cap *= 2;
-		if (!(grown = realloc(s->data, cap)))
-			return 0;
-		s->data = grown;
-		s->cap = cap;
-	}
-	memcpy(s->data + s->len, p, n);
-	s->len += n;
-	s->data[s->len] = '\0';
-	return n;
-}
 
 /* A header's value, without surrounding blanks, into dst when line is "name: value". */
 static void header_value(const char *line, size_t len, const char *name, char *dst, size_t size)
@@ -107,7 +79,7 @@ static struct curl_slist *request_headers(const struct mon_fetch_opts *o)
 static int transfer_error(CURLcode rc, const struct sink *s, const struct mon_fetch_opts *o,
 			  const char *cerr, struct xerr *e)
 {
-	if (s->too_big) {
+	if (s->body.too_big) {
 		xerr_set(e, XNFT_EXIT_USAGE, "the answer is larger than %zu KiB: refused",
 			 o->max_bytes >> 10);
 		return xerr_hint(e, "raise [monitor] max_response_kb if the source really is this big");
@@ -145,8 +117,8 @@ static void set_request(CURL *c, const char *url, const struct mon_fetch_opts *o
 	xcurl.easy_setopt(c, CURLOPT_TIMEOUT_MS, o->timeout_ms);
 	xcurl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
 	xcurl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	xcurl.easy_setopt(c, CURLOPT_WRITEFUNCTION, body_cb);
-	xcurl.easy_setopt(c, CURLOPT_WRITEDATA, s);
+	xcurl.easy_setopt(c, CURLOPT_WRITEFUNCTION, curlapi_body_cb);
+	xcurl.easy_setopt(c, CURLOPT_WRITEDATA, &s->body);
 	xcurl.easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
 	xcurl.easy_setopt(c, CURLOPT_HEADERDATA, s);
 	xcurl.easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
@@ -184,7 +156,7 @@ static int get_once(const char *url, const struct mon_fetch_opts *o, struct sink
 
 int mon_fetch(const char *url, const struct mon_fetch_opts *o, struct mon_body *b, struct xerr *e)
 {
-	struct sink s = { .max = o->max_bytes };
+	struct sink s = { .body.max = o->max_bytes };
 	char cur[sizeof(b->final_url)], next[sizeof(b->final_url)];
 	long code = 0;
 
@@ -199,18 +171,18 @@ int mon_fetch(const char *url, const struct mon_fetch_opts *o, struct mon_body *
 		}
 		next[0] = '\0';
 		code = 0;
-		free(s.data);
-		s.data = NULL;
-		s.len = s.cap = 0;
+		free(s.body.data);
+		s.body.data = NULL;
+		s.body.len = s.body.cap = 0;
 		if (get_once(cur, o, &s, &code, next, sizeof(next), e) < 0) {
-			free(s.data);
+			free(s.body.data);
 			return -1;
 		}
 		b->status = code;
 		if (code < 300 || code >= 400 || code == 304)
 			break;
 		if (!next[0] || hop == MAX_REDIRECTS) {
-			free(s.data);
+			free(s.body.data);
 			return xerr_set(e, XNFT_EXIT_USAGE, "HTTP %ld: %s", code, next[0] ?
 					"more than 5 redirects" : "a redirect without a Location");
 		}
@@ -218,18 +190,18 @@ int mon_fetch(const char *url, const struct mon_fetch_opts *o, struct mon_body *
 	}
 	snprintf(b->final_url, sizeof(b->final_url), "%s", cur);
 	if (code == 304) {
-		free(s.data);
+		free(s.body.data);
 		b->not_modified = true;
 		return 0;
 	}
 	if (code < 200 || code >= 300) {
-		free(s.data);
+		free(s.body.data);
 		xerr_set(e, XNFT_EXIT_USAGE, "HTTP %ld from %s", code, cur);
 		return xerr_hint(e, "%s", code == 404 ? "check the URL in [monitor]"
 				 : "the source is unavailable or refuses us; the next run retries");
 	}
-	b->data = s.data ? s.data : strdup("");
-	b->len = s.len;
+	b->data = s.body.data ? s.body.data : strdup("");
+	b->len = s.body.len;
 	snprintf(b->etag, sizeof(b->etag), "%s", s.etag);
 	snprintf(b->last_modified, sizeof(b->last_modified), "%s", s.last_modified);
 	if (!b->data)

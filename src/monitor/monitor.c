@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ban/notify.h"
+#include "core/grow.h"
 #include "core/secret.h"
 #include "monitor/alert.h"
 #include "monitor/fetch.h"
@@ -38,16 +39,10 @@ struct run {
 
 struct mon_finding *mon_list_push(struct mon_list *l)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct mon_finding *v;
-
-		if (l->n >= MON_FINDINGS_MAX || !(v = realloc(l->v, cap * sizeof(*v)))) {
-			l->oom = true;
-			return NULL;
-		}
-		l->v = v;
-		l->cap = cap;
+	if ((l->n == l->cap && l->n >= MON_FINDINGS_MAX) ||
+	    grow_for_one(&l->v, &l->cap, l->n, sizeof(l->v[0]), 64)) {
+		l->oom = true;
+		return NULL;
 	}
 	memset(&l->v[l->n], 0, sizeof(l->v[0]));
 	return &l->v[l->n++];

@@ -8,6 +8,8 @@
 #ifndef XNFT_MONITOR_PARSE_H
 #define XNFT_MONITOR_PARSE_H
 
+#include <jansson.h>
+
 #include "monitor/monitor.h"
 
 /* kernel.org releases.json: every release but linux-next, as a "kernel" release finding. */
@@ -29,6 +31,19 @@ int mon_parse_nvd(const char *body, size_t len, const char *name, struct mon_lis
  */
 int mon_parse_feed(const char *body, size_t len, const char *name, int source, time_t since,
 		   struct mon_list *out, struct xerr *e);
+
+/* One item of a JSON source's array: append its finding to out, or -1 with e set. */
+typedef int (*mon_json_item_fn)(json_t *item, const char *name, void *arg,
+				struct mon_list *out, struct xerr *e);
+
+/*
+ * A JSON body whose array key holds the items, each given to one (with
+ * arg); format names the answer expected in the message when the array is
+ * missing ("%s: not FORMAT: no \"KEY\" array").
+ */
+int mon_parse_json_items(const char *body, size_t len, const char *name, const char *format,
+			 const char *key, mon_json_item_fn one, void *arg, struct mon_list *out,
+			 struct xerr *e);
 
 /* "2024-02-01T12:00:00Z", "...+01:00", "...T12:00:00.123", "2024-02-01": seconds, or 0. */
 time_t mon_parse_iso_time(const char *s);

@@ -19,9 +19,10 @@ static int bad(struct xerr *e, const char *name, const char *what)
 	return -1;
 }
 
-static int one_release(json_t *rel, const char *name, time_t since, struct mon_list *out,
+static int one_release(json_t *rel, const char *name, void *arg, struct mon_list *out,
 		       struct xerr *e)
 {
+	time_t since = *(const time_t *)arg;
 	const char *version = json_string_value(json_object_get(rel, "version"));
 	const char *moniker = json_string_value(json_object_get(rel, "moniker"));
 	json_t *released = json_object_get(rel, "released");
@@ -57,21 +58,6 @@ static int one_release(json_t *rel, const char *name, time_t since, struct mon_l
 int mon_parse_kernel(const char *body, size_t len, const char *name, time_t since,
 		     struct mon_list *out, struct xerr *e)
 {
-	json_error_t je;
-	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je), *rels;
-	size_t i, first = out->n;
-	int rc = 0;
-
-	if (!root)
-		return xerr_set(e, XNFT_EXIT_FINDINGS, "%s: not JSON (line %d: %s)", name, je.line,
-				je.text);
-	rels = json_object_get(root, "releases");
-	if (!json_is_array(rels))
-		rc = bad(e, name, "no \"releases\" array");
-	for (i = 0; !rc && i < json_array_size(rels); i++)
-		rc = one_release(json_array_get(rels, i), name, since, out, e);
-	json_decref(root);
-	if (rc)
-		out->n = first;
-	return rc;
+	return mon_parse_json_items(body, len, name, "kernel.org's releases.json", "releases",
+				    one_release, &since, out, e);
 }

@@ -106,13 +106,15 @@ static void ranges(json_t *configs, struct mon_finding *f)
 	}
 }
 
-static int one_cve(json_t *v, const char *name, struct mon_list *out, struct xerr *e)
+static int one_cve(json_t *v, const char *name, void *arg, struct mon_list *out,
+		   struct xerr *e)
 {
 	json_t *cve = json_object_get(v, "cve"), *d;
 	const char *id = str(cve, "id"), *desc = "";
 	struct mon_finding *f;
 	size_t i;
 
+	(void)arg;
 	if (!json_is_object(cve) || strncmp(id, "CVE-", 4) || strlen(id) > 40)
 		return xerr_set(e, XNFT_EXIT_FINDINGS, "%s: a vulnerability without a CVE id", name);
 	json_array_foreach(json_object_get(cve, "descriptions"), i, d) {
@@ -136,22 +138,6 @@ static int one_cve(json_t *v, const char *name, struct mon_list *out, struct xer
 int mon_parse_nvd(const char *body, size_t len, const char *name, struct mon_list *out,
 		  struct xerr *e)
 {
-	json_error_t je;
-	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je), *vulns;
-	size_t i, first = out->n;
-	int rc = 0;
-
-	if (!root)
-		return xerr_set(e, XNFT_EXIT_FINDINGS, "%s: not JSON (line %d: %s)", name, je.line,
-				je.text);
-	vulns = json_object_get(root, "vulnerabilities");
-	if (!json_is_array(vulns))
-		rc = xerr_set(e, XNFT_EXIT_FINDINGS, "%s: not an NVD CVE API 2.0 answer: no "
-			      "\"vulnerabilities\" array", name);
-	for (i = 0; !rc && i < json_array_size(vulns); i++)
-		rc = one_cve(json_array_get(vulns, i), name, out, e);
-	json_decref(root);
-	if (rc)
-		out->n = first;
-	return rc;
+	return mon_parse_json_items(body, len, name, "an NVD CVE API 2.0 answer",
+				    "vulnerabilities", one_cve, NULL, out, e);
 }

@@ -85,57 +85,71 @@ static void name_labels(FILE *out, uint32_t family, const char *table, const cha
 	fputs("\"}", out);
 }
 
-static void write_chains(FILE *out, const struct tm_snapshot *s)
+/* The metrics of named objects, in the order they are written: one sample per object. */
+enum named_value {
+	CHAIN_RULES, CHAIN_PACKETS, SET_ELEMENTS, SET_LIMIT, OBJECT_PACKETS, OBJECT_BYTES
+};
+
+static const struct named_metric {
+	enum named_value what;
+	const char *name, *type, *help;
+	const char *key;  /* the label that names the object */
+} named_metrics[] = {
+	{ CHAIN_RULES, "xnft_chain_rules", "gauge", "Rules in the chain.", "chain" },
+	{ CHAIN_PACKETS, "xnft_chain_packets_total", "counter",
+	  "Packets counted by the chain's rules, summed.", "chain" },
+	{ SET_ELEMENTS, "xnft_set_elements", "gauge", "Elements in the named set.", "set" },
+	{ SET_LIMIT, "xnft_set_elements_limit", "gauge",
+	  "The set's size limit (sets declared with a size).", "set" },
+	{ OBJECT_PACKETS, "xnft_object_packets_total", "counter", "Packets of the named counter.",
+	  "object" },
+	{ OBJECT_BYTES, "xnft_object_bytes_total", "counter", "Bytes of the named counter.",
+	  "object" },
+};
+
+struct named_sample {
+	uint32_t family;
+	const char *table, *name;
+	uint64_t value;
+};
+
+#define NAMED_SAMPLE(obj, field) \
+	((struct named_sample){ (obj).family, (obj).table, (obj).name, (obj).field })
+
+static size_t named_count(const struct tm_snapshot *s, enum named_value what)
 {
-	family_header(out, "xnft_chain_rules", "gauge", "Rules in the chain.");
-	for (size_t i = 0; i < s->nchains; i++) {
-		fputs("xnft_chain_rules", out);
-		name_labels(out, s->chains[i].family, s->chains[i].table, "chain", s->chains[i].name);
-		fprintf(out, " %zu\n", s->chains[i].rules);
-	}
-	family_header(out, "xnft_chain_packets_total", "counter",
-		      "Packets counted by the chain's rules, summed.");
-	for (size_t i = 0; i < s->nchains; i++) {
-		fputs("xnft_chain_packets_total", out);
-		name_labels(out, s->chains[i].family, s->chains[i].table, "chain", s->chains[i].name);
-		fprintf(out, " %" PRIu64 "\n", s->chains[i].packets);
-	}
+	return what <= CHAIN_PACKETS ? s->nchains : what <= SET_LIMIT ? s->nsets : s->ncounters;
 }
 
-static void write_sets(FILE *out, const struct tm_snapshot *s)
+/* Object i's sample of metric what; false leaves it out (a set without a size limit). */
+static bool named_sample_at(const struct tm_snapshot *s, enum named_value what, size_t i,
+			    struct named_sample *v)
 {
-	family_header(out, "xnft_set_elements", "gauge", "Elements in the named set.");
-	for (size_t i = 0; i < s->nsets; i++) {
-		fputs("xnft_set_elements", out);
-		name_labels(out, s->sets[i].family, s->sets[i].table, "set", s->sets[i].name);
-		fprintf(out, " %zu\n", s->sets[i].elements);
+	switch (what) {
+	case CHAIN_RULES: *v = NAMED_SAMPLE(s->chains[i], rules); break;
+	case CHAIN_PACKETS: *v = NAMED_SAMPLE(s->chains[i], packets); break;
+	case SET_ELEMENTS: *v = NAMED_SAMPLE(s->sets[i], elements); break;
+	case SET_LIMIT: *v = NAMED_SAMPLE(s->sets[i], size_limit); break;
+	case OBJECT_PACKETS: *v = NAMED_SAMPLE(s->counters[i], packets); break;
+	case OBJECT_BYTES: *v = NAMED_SAMPLE(s->counters[i], bytes); break;
 	}
-	family_header(out, "xnft_set_elements_limit", "gauge",
-		      "The set's size limit (sets declared with a size).");
-	for (size_t i = 0; i < s->nsets; i++) {
-		if (!s->sets[i].size_limit)
-			continue;
-		fputs("xnft_set_elements_limit", out);
-		name_labels(out, s->sets[i].family, s->sets[i].table, "set", s->sets[i].name);
-		fprintf(out, " %" PRIu32 "\n", s->sets[i].size_limit);
-	}
+	return what != SET_LIMIT || v->value;
 }
 
-static void write_named_counters(FILE *out, const struct tm_snapshot *s)
+static void write_named_objects(FILE *out, const struct tm_snapshot *s)
 {
-	family_header(out, "xnft_object_packets_total", "counter", "Packets of the named counter.");
-	for (size_t i = 0; i < s->ncounters; i++) {
-		fputs("xnft_object_packets_total", out);
-		name_labels(out, s->counters[i].family, s->counters[i].table, "object",
-			    s->counters[i].name);
-		fprintf(out, " %" PRIu64 "\n", s->counters[i].packets);
-	}
-	family_header(out, "xnft_object_bytes_total", "counter", "Bytes of the named counter.");
-	for (size_t i = 0; i < s->ncounters; i++) {
-		fputs("xnft_object_bytes_total", out);
-		name_labels(out, s->counters[i].family, s->counters[i].table, "object",
-			    s->counters[i].name);
-		fprintf(out, " %" PRIu64 "\n", s->counters[i].bytes);
+	for (size_t m = 0; m < sizeof(named_metrics) / sizeof(named_metrics[0]); m++) {
+		const struct named_metric *nm = &named_metrics[m];
+		struct named_sample v;
+
+		family_header(out, nm->name, nm->type, nm->help);
+		for (size_t i = 0; i < named_count(s, nm->what); i++) {
+			if (!named_sample_at(s, nm->what, i, &v))
+				continue;
+			fputs(nm->name, out);
+			name_labels(out, v.family, v.table, nm->key, v.name);
+			fprintf(out, " %" PRIu64 "\n", v.value);
+		}
 	}
 }
 
@@ -182,9 +196,7 @@ int expo_render(const struct expo_opts *o, char **text, size_t *len, struct xerr
 	}
 	if (o->per_rule)
 		write_rules(out, &s);
-	write_chains(out, &s);
-	write_sets(out, &s);
-	write_named_counters(out, &s);
+	write_named_objects(out, &s);
 	write_conntrack(out, &h);
 	if (o->apply)
 		tm_apply_write(out, o->apply);

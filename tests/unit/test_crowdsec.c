@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The CrowdSec bouncer's pure parts: src/crowdsec/lapi.c's stream and duration parsers, and [crowdsec] in xnft.conf. */
+/*
+ * The CrowdSec bouncer's pure parts: src/crowdsec/lapi.c's stream and
+ * duration parsers, [crowdsec] in xnft.conf, and the cap on an answer's size
+ * (core/curlapi.c's sink, which the LAPI client and xnft monitor share).
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/curlapi.h"
 #include "daemon/config.h"
 #include "crowdsec/lapi.h"
 
@@ -214,6 +219,26 @@ static void test_config(void **state)
 	assert_non_null(strstr(e.msg, "unknown key 'lapi'"));
 }
 
+/* An answer of exactly max bytes is kept; one byte more is refused ("a larger answer"). */
+static void test_answer_cap(void **state)
+{
+	char chunk[100];
+	struct curl_body b = { .max = 250 };
+
+	(void)state;
+	memset(chunk, 'x', sizeof(chunk));
+	assert_int_equal(curlapi_body_cb(chunk, 1, 100, &b), 100);
+	assert_int_equal(curlapi_body_cb(chunk, 2, 50, &b), 100);
+	assert_int_equal(curlapi_body_cb(chunk, 1, 50, &b), 50);
+	assert_int_equal(b.len, 250);
+	assert_int_equal(strlen(b.data), 250);
+	assert_false(b.too_big);
+	assert_int_equal(curlapi_body_cb(chunk, 1, 1, &b), 0);
+	assert_true(b.too_big);
+	assert_int_equal(b.len, 250);
+	free(b.data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_stream_empty_and_bad),
 		cmocka_unit_test(test_rule_is_bounded_and_clean),
 		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_answer_cap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -377,6 +377,10 @@ static void test_format_json(void **state)
 	j = json_loads(out, 0, &err);
 	assert_non_null(j);
 	json_decref(j);
+	assert_non_null(strstr(out, "\"prefix\":\"a\\\"b\\\\c\\u000a\\u0001\\u00ff \""));
+	/* logfmt quotes the same bytes, with \xXX for the unprintable ones */
+	event_format(&ev, EVENT_FMT_LOGFMT, out, sizeof(out));
+	assert_non_null(strstr(out, " prefix=\"a\\\"b\\\\c\\x0a\\x01\\xff \" "));
 }
 
 static void test_format_logfmt_text(void **state)

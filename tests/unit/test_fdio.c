@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,6 +197,41 @@ static void test_stderr_mute(void **state)
 	assert_memory_equal(buf, "shown", 5);
 }
 
+/* 1 when fd is /dev/null, open for reading and writing. */
+static int is_devnull_rw(int fd, const struct stat *null)
+{
+	struct stat st;
+	int fl = fcntl(fd, F_GETFL);
+
+	return fstat(fd, &st) == 0 && st.st_rdev == null->st_rdev && fl >= 0 &&
+	       (fl & O_ACCMODE) == O_RDWR && !(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+}
+
+/*
+ * In a child: stdio onto /dev/null, also when stdin was closed (open then
+ * hands out descriptor 0, which must stay open and inheritable).
+ */
+static void test_stdio_to_devnull(void **state)
+{
+	struct stat null;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(stat("/dev/null", &null), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(STDIN_FILENO);
+		fd_stdio_to_devnull();
+		_exit(is_devnull_rw(0, &null) && is_devnull_rw(1, &null) &&
+		      is_devnull_rw(2, &null) ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +241,7 @@ int main(void)
 		cmocka_unit_test(test_collect),
 		cmocka_unit_test(test_replace_file),
 		cmocka_unit_test(test_stderr_mute),
+		cmocka_unit_test(test_stdio_to_devnull),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -161,7 +161,7 @@ static void kernel_releases(void **state)
 	assert_int_equal(mon_parse_kernel(t, len / 2, "k", 0, &l, &e), -1);
 	assert_non_null(strstr(e.msg, "not JSON"));
 	assert_int_equal(mon_parse_kernel("{\"releases\": 3}", 15, "k", 0, &l, &e), -1);
-	assert_non_null(strstr(e.msg, "no \"releases\" array"));
+	assert_string_equal(e.msg, "k: not kernel.org's releases.json: no \"releases\" array");
 	assert_int_equal(mon_parse_kernel("{\"releases\": [{\"version\": 1}]}", 30, "k", 0, &l, &e), -1);
 	assert_int_equal(l.n, 4);
 	mon_list_free(&l);
@@ -211,6 +211,8 @@ static void nvd_answer(void **state)
 	assert_int_equal(find(&l, "CVE-2099-0002")->sev, MON_SEV_MEDIUM);
 	assert_int_equal(mon_parse_nvd(t, len - 10, "nvd", &l, &e), -1);
 	assert_int_equal(mon_parse_nvd("{\"message\": 1}", 14, "nvd", &l, &e), -1);
+	assert_string_equal(e.msg, "nvd: not an NVD CVE API 2.0 answer: no \"vulnerabilities\" "
+			    "array");
 	assert_non_null(strstr(e.msg, "vulnerabilities"));
 	assert_int_equal(mon_parse_nvd("{\"vulnerabilities\": [{\"cve\": {}}]}", 34, "nvd", &l, &e), -1);
 	assert_int_equal(l.n, 5);
