@@ -64,6 +64,12 @@ struct verify_result {
 	struct intents intents;
 	struct verify_item *items;
 	size_t n, held, violated;
+	/*
+	 * Tables the engine does not evaluate ("bridge br"; arp tables never see
+	 * an IP packet): an `expect accept` holds for packets that do not cross them.
+	 */
+	char not_analysed[512];
+	size_t nnot_analysed;
 };
 
 /* The intents file next to a policy's entry file: "DIR/intents" ("./intents" for a bare name). */
