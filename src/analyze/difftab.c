@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * diff, for the tables the engine does not evaluate (symexec.h:
- * sx_family_modelled): their verdicts are not in the accept BDDs, so a
- * change there would read as "no packet changes its verdict". Instead the
- * two rulesets' tables of those families are compared as written (chains,
- * their hooks and policies, rules in order, sets) and every difference is
- * listed with the rule's file:line, as a change whose packets are not
- * known: an over-approximation that says so.
+ * diff, for the chains the engine does not evaluate (symexec.h:
+ * sx_chain_modelled: arp tables, bridge forward/output/postrouting): their
+ * verdicts are not in the accept BDDs, so a change there would read as "no
+ * packet changes its verdict". Instead those chains of the two rulesets
+ * are compared as written (hooks and policies, rules in order, and their
+ * tables' sets) and every difference is listed with the rule's file:line,
+ * as a change whose packets are not known: an over-approximation that says
+ * so.
  */
 #include "analyze/diff.h"
 
@@ -20,20 +21,28 @@ const char *diff_table_assumed(enum rs_family f)
 		return "arp tables filter ARP only: no IP packet changes its verdict by it, ARP "
 		       "packets may";
 	if (f == RS_FAM_BRIDGE)
-		return "assumed: any packet that arrives on or leaves by a bridge port may change "
-		       "its verdict (xnft does not evaluate bridge tables: an over-approximation)";
+		return "assumed: any packet that leaves by a bridge port or is bridged may change "
+		       "its verdict (xnft does not evaluate bridge forward, output and postrouting "
+		       "chains: an over-approximation)";
 	return "assumed: any packet its chains see may change its verdict (xnft does not evaluate "
 	       "this family: an over-approximation)";
 }
 
+/* An attached base chain the engine leaves out. */
 static bool table_runs(const struct rs_table *t)
 {
 	if (!t || t->dormant)
 		return false;
 	for (size_t c = 0; c < t->nchains; c++)
-		if (t->chains[c]->base)
+		if (t->chains[c]->base && !sx_chain_modelled(t->chains[c]))
 			return true;
 	return false;
+}
+
+/* A chain the engine evaluates on both sides (NULL: absent) is its business. */
+static bool evaluated(const struct rs_chain *a, const struct rs_chain *b)
+{
+	return (!a || sx_chain_modelled(a)) && (!b || sx_chain_modelled(b));
 }
 
 static const struct rs_table *find_table(const struct ruleset *rs, const struct rs_table *like)
@@ -202,20 +211,24 @@ static int diff_table(const struct rs_table *ta, const struct rs_table *tb, stru
 
 	if (!table_runs(ta) && !table_runs(tb))
 		return 0;
-	if (!table_runs(ta) || !table_runs(tb)) {
+	/* absent or dormant on one side: all its chains the engine leaves out changed */
+	if (!ta->name || ta->dormant || !tb->name || tb->dormant) {
 		const struct rs_table *t = table_runs(ta) ? ta : tb;
 		bool gone = t == ta;
 
 		rc = add_change(d, t, NULL, gone ? "table removed (or made dormant)" :
 				"table added (or made active)", NULL, e);
 		for (size_t c = 0; !rc && c < t->nchains; c++)
-			rc = whole_chain(t, t->chains[c], gone ? "chain removed" : "chain added",
-					 gone ? "rule removed" : "rule added", d, e);
+			if (!sx_chain_modelled(t->chains[c]))
+				rc = whole_chain(t, t->chains[c], gone ? "chain removed" : "chain added",
+						 gone ? "rule removed" : "rule added", d, e);
 		return rc;
 	}
 	for (size_t c = 0; !rc && c < ta->nchains; c++) {
 		const struct rs_chain *o = ta->chains[c], *n = rs_table_chain(tb, o->name);
 
+		if (evaluated(o, n))
+			continue;
 		if (!n)
 			rc = whole_chain(ta, o, "chain removed", "rule removed", d, e);
 		else if (!same_hook(o, n))
@@ -225,7 +238,7 @@ static int diff_table(const struct rs_table *ta, const struct rs_table *tb, stru
 			rc = diff_rules(ta, tb, o, n, d, e);
 	}
 	for (size_t c = 0; !rc && c < tb->nchains; c++)
-		if (!rs_table_chain(ta, tb->chains[c]->name))
+		if (!rs_table_chain(ta, tb->chains[c]->name) && !evaluated(NULL, tb->chains[c]))
 			rc = whole_chain(tb, tb->chains[c], "chain added", "rule added", d, e);
 	if (!rc)
 		rc = diff_sets(ta, tb, d, e);
@@ -239,17 +252,14 @@ int diff_tables(const struct ruleset *a, const struct ruleset *b, struct diff_re
 	int rc = 0;
 
 	for (size_t t = 0; !rc && t < a->ntables; t++) {
-		const struct rs_table *o = a->tables[t], *n;
+		const struct rs_table *o = a->tables[t], *n = find_table(b, o);
 
-		if (sx_family_modelled(o->family))
-			continue;
-		n = find_table(b, o);
 		rc = diff_table(o, n ? n : &none, d, e);
 	}
 	for (size_t t = 0; !rc && t < b->ntables; t++) {
 		const struct rs_table *n = b->tables[t];
 
-		if (!sx_family_modelled(n->family) && !find_table(a, n))
+		if (!find_table(a, n))
 			rc = diff_table(&none, n, d, e);
 	}
 	return rc;

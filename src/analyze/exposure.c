@@ -129,10 +129,10 @@ size_t exposure_tables_not_analysed(const struct ruleset *rs, bool arp, char *bu
 		const struct rs_table *tb = rs->tables[t];
 		bool base = false;
 
+		/* an attached chain the engine leaves out (bridge forward, output, postrouting) */
 		for (size_t c = 0; c < tb->nchains && !base; c++)
-			base = tb->chains[c]->base;
-		if (!base || tb->dormant || sx_family_modelled(tb->family) ||
-		    (tb->family == RS_FAM_ARP) != arp)
+			base = tb->chains[c]->base && !sx_chain_modelled(tb->chains[c]);
+		if (!base || tb->dormant || (tb->family == RS_FAM_ARP) != arp)
 			continue;
 		if (o < size)
 			o += (size_t)snprintf(buf + o, size - o, "%s%s %s", n ? ", " : "",
@@ -166,6 +166,7 @@ int exposure_compute(const struct ruleset *rs, struct sx_engine *shared,
 								  sizeof(out->not_analysed));
 		out->narp_tables = exposure_tables_not_analysed(rs, true, out->arp_tables,
 								sizeof(out->arp_tables));
+		out->bridge_ports = g->hs->nifs > g->hs->nplain;
 		out->nfree = g->hs->nfv;
 		for (size_t i = 0; i < g->hs->nfv; i++)
 			out->nunknown += g->hs->fv[i].kind == HS_FV_UNKNOWN;

@@ -42,6 +42,8 @@ struct exposure {
 	/* arp tables: they filter ARP only, no IP packet meets them ("arp a", "" none) */
 	char arp_tables[256];
 	size_t narp_tables;
+	/* bridge chains ran on arrivals through a bridge port, the topology taken as free */
+	bool bridge_ports;
 };
 
 /*

@@ -117,6 +117,7 @@ struct ctx {
 	enum sx_path path;
 	bool iif_present, oif_present;
 	bool before_conntrack;
+	bool bridge_layer;            /* a bridge chain: iif is the port (hs_iface.via_port) */
 	bool after_defrag;            /* fragments were reassembled before this chain */
 	bool ttl_dec;                 /* forwarding: chains see the ttl one lower */
 	struct markpiece *marks;
@@ -527,6 +528,7 @@ static BDD dynset_var(struct ctx *c, const struct rs_rule *rule, const struct rs
 enum lkind {
 	L_FIELD,     /* a numeric header-space field: fm */
 	L_IIF, L_OIF,
+	L_IBRNAME, L_OBRNAME, /* meta ibrname / obrname: the bridge of the port */
 	L_CTSTATE,
 	L_NFPROTO,   /* meta nfproto, ct l3proto: values 2 / 10 */
 	L_ETHERTYPE, /* meta protocol, ether type: 0x0800 / 0x86dd */
@@ -572,6 +574,8 @@ static enum lkind classify(const struct rs_expr *x, struct fmap *fm)
 		switch (x->key) {
 		case RS_META_IIF: case RS_META_IIFNAME: return L_IIF;
 		case RS_META_OIF: case RS_META_OIFNAME: return L_OIF;
+		case RS_META_IBRNAME: case RS_META_IBRIDGENAME: return L_IBRNAME;
+		case RS_META_OBRNAME: case RS_META_OBRIDGENAME: return L_OBRNAME;
 		case RS_META_NFPROTO: return L_NFPROTO;
 		case RS_META_PROTOCOL: return L_ETHERTYPE;
 		case RS_META_IIFTYPE: return L_IIFTYPE;
@@ -986,9 +990,25 @@ static BDD fibtype_pred(struct ctx *c, const struct pred_in *in, bool *unknown)
 	return r;
 }
 
-static BDD iface_pred(struct ctx *c, const struct pred_in *in, bool oif, bool *unknown)
+/*
+ * The name a bridge chain reads for iif (the port: nft_meta_get_eval on
+ * the hook's input device) or ibrname (the port's bridge,
+ * nft_meta_bridge_get_eval); a plain entry is no bridge port: its
+ * bridge name is "".
+ */
+static const char *bridge_layer_name(const struct hspace *hs, size_t i, bool bridge)
+{
+	const struct hs_iface *f = &hs->ifs[i];
+
+	if (!f->via_port)
+		return bridge ? "" : f->repr;
+	return bridge ? f->repr : hs->ifs[f->port].repr;
+}
+
+static BDD iface_pred(struct ctx *c, const struct pred_in *in, enum lkind k, bool *unknown)
 {
 	struct hspace *hs = c->hs;
+	bool oif = k == L_OIF || k == L_OBRNAME;
 	BDD r = bddfalse;
 
 	/*
@@ -1000,8 +1020,15 @@ static BDD iface_pred(struct ctx *c, const struct pred_in *in, bool oif, bool *u
 		return bddfalse;
 	}
 	for (size_t i = 0; i < hs->nifs; i++) {
-		bool m = term_has_name(in->right, hs->ifs[i].repr, 0);
+		const char *name = hs->ifs[i].repr;
+		bool m;
 
+		/* no output device at bridge prerouting and input; ibrname exists only there */
+		if ((c->bridge_layer && oif) || (!c->bridge_layer && k != L_IIF && k != L_OIF))
+			name = "";
+		else if (c->bridge_layer)
+			name = bridge_layer_name(hs, i, k == L_IBRNAME);
+		m = term_has_name(in->right, name, 0);
 		if (in->op == RS_OP_NE)
 			m = !m;
 		if (m) {
@@ -1270,13 +1297,19 @@ static BDD pred(struct ctx *c, const struct pred_in *in, int depth)
 		break;
 	case L_IIF:
 	case L_OIF:
-		p = iface_pred(c, in, k == L_OIF, &unknown);
+	case L_IBRNAME:
+	case L_OBRNAME:
+		p = iface_pred(c, in, k, &unknown);
 		break;
 	case L_CTSTATE:
 		p = ctstate_pred(c, in, &unknown);
 		break;
 	case L_NFPROTO:
-		p = nfproto_pred(c, in, RS_NFPROTO_IPV4, RS_NFPROTO_IPV6, &unknown);
+		/* nft_pf(): a bridge chain's meta nfproto is NFPROTO_BRIDGE (7) */
+		if (c->bridge_layer && in->left->kind == RS_EX_META)
+			p = nfproto_pred(c, in, 7, 7, &unknown);
+		else
+			p = nfproto_pred(c, in, RS_NFPROTO_IPV4, RS_NFPROTO_IPV6, &unknown);
 		break;
 	case L_ETHERTYPE:
 		p = nfproto_pred(c, in, 0x0800, 0x86dd, &unknown);
@@ -2099,6 +2132,21 @@ bool sx_family_modelled(enum rs_family f)
 	return f == RS_FAM_IP || f == RS_FAM_IP6 || f == RS_FAM_INET || f == RS_FAM_NETDEV;
 }
 
+bool sx_chain_modelled(const struct rs_chain *ch)
+{
+	const struct rs_table *t = ch->table;
+
+	if (t->family != RS_FAM_BRIDGE)
+		return sx_family_modelled(t->family);
+	if (ch->base)
+		return ch->hook == RS_HOOK_PREROUTING || ch->hook == RS_HOOK_INPUT;
+	/* a regular chain: unless a base chain the engine leaves out may jump to it */
+	for (size_t i = 0; i < t->nchains; i++)
+		if (t->chains[i]->base && !sx_chain_modelled(t->chains[i]))
+			return false;
+	return true;
+}
+
 bool sx_rule_may_stop(const struct rs_rule *r)
 {
 	for (size_t i = 0; i < r->nitems; i++)
@@ -2107,34 +2155,38 @@ bool sx_rule_may_stop(const struct rs_rule *r)
 	return false;
 }
 
-static bool family_ok(enum rs_family f, enum rs_hook hook)
+static bool family_ok(enum rs_family f, enum rs_hook hook, bool bridge)
 {
+	if (bridge)   /* a frame on a bridge port, before the IP layer (br_input.c) */
+		return f == RS_FAM_BRIDGE && (hook == RS_HOOK_PREROUTING || hook == RS_HOOK_INPUT);
 	if (hook == RS_HOOK_INGRESS || hook == RS_HOOK_EGRESS)
 		return f == RS_FAM_NETDEV || (f == RS_FAM_INET && hook == RS_HOOK_INGRESS);
 	return f == RS_FAM_IP || f == RS_FAM_IP6 || f == RS_FAM_INET;
 }
 
-static bool wanted(const struct rs_table *t, const struct rs_chain *ch, enum rs_hook hook)
+static bool wanted(const struct rs_table *t, const struct rs_chain *ch, enum rs_hook hook,
+		   bool bridge)
 {
 	/* a dormant table's base chains are not attached to their hooks */
-	return ch->base && ch->hook == hook && !t->dormant && family_ok(t->family, hook);
+	return ch->base && ch->hook == hook && !t->dormant && family_ok(t->family, hook, bridge);
 }
 
-static size_t base_chains(const struct ruleset *rs, enum rs_hook hook, struct basech **out)
+static size_t base_chains(const struct ruleset *rs, enum rs_hook hook, bool bridge,
+			  struct basech **out)
 {
 	size_t n = 0, k = 0;
 	struct basech *v;
 
 	for (size_t t = 0; t < rs->ntables; t++)
 		for (size_t i = 0; i < rs->tables[t]->nchains; i++)
-			if (wanted(rs->tables[t], rs->tables[t]->chains[i], hook))
+			if (wanted(rs->tables[t], rs->tables[t]->chains[i], hook, bridge))
 				n++;
 	v = calloc(n ? n : 1, sizeof(*v));
 	if (!v)
 		return (size_t)-1;
 	for (size_t t = 0; t < rs->ntables; t++)
 		for (size_t i = 0; i < rs->tables[t]->nchains; i++)
-			if (wanted(rs->tables[t], rs->tables[t]->chains[i], hook)) {
+			if (wanted(rs->tables[t], rs->tables[t]->chains[i], hook, bridge)) {
 				v[k].ch = rs->tables[t]->chains[i];
 				v[k].order = k;
 				k++;
@@ -2238,6 +2290,13 @@ static BDD bound_to(struct hspace *hs, const struct rs_chain *ch, enum hs_field 
 		x = hs_eq(hs, f, i);
 		or_into(&r, x);
 		unref(x);
+		/* a frame through a bridge port met the port's ingress, then the bridge's */
+		for (size_t k = hs->nplain; f == HS_IIF && k < hs->nifs; k++)
+			if (hs->ifs[k].bridge == i || hs->ifs[k].port == i) {
+				x = hs_eq(hs, f, k);
+				or_into(&r, x);
+				unref(x);
+			}
 	}
 	return r;
 }
@@ -2311,15 +2370,16 @@ static void hold_fragments(struct ctx *c, BDD *alive, BDD *held, bool v4, bool v
 
 static int run_hook(struct ctx *c, enum rs_hook hook, BDD *alive, BDD *dropped, BDD *held)
 {
-	bool defrag = c->uses_ct && (hook == RS_HOOK_PREROUTING || hook == RS_HOOK_OUTPUT);
+	bool defrag = c->uses_ct && !c->bridge_layer &&
+		      (hook == RS_HOOK_PREROUTING || hook == RS_HOOK_OUTPUT);
 	bool v4 = c->ct4, v6 = c->ct6;
 	struct basech *v;
-	size_t n = base_chains(c->rs, hook, &v);
+	size_t n = base_chains(c->rs, hook, c->bridge_layer, &v);
 
 	if (n == (size_t)-1)
 		return fail_oom(c);
 	c->after_defrag = false;
-	if (hook == RS_HOOK_INPUT) {
+	if (hook == RS_HOOK_INPUT && !c->bridge_layer) {
 		/* ip_local_deliver() reassembles IPv4 before the input hook, conntrack or not */
 		BDD v4 = hs_eq(c->hs, HS_NFPROTO, 0), only = AND(*alive, v4), rest = DIFF(*alive, v4);
 
@@ -2673,6 +2733,33 @@ static int route_again(struct ctx *c, enum sx_path p, BDD *alive, BDD *dropped, 
 	return 0;
 }
 
+/*
+ * br_handle_frame(): a frame that arrived through a bridge port meets the
+ * bridge family's prerouting and input chains (iif the port, ibrname the
+ * bridge, no output device) before it goes up as received on the bridge
+ * (br_pass_frame_up), routed to this host or forwarded.
+ */
+static int run_bridge(struct ctx *c, BDD *alive, BDD *dropped, BDD *held)
+{
+	static const enum rs_hook hooks[] = { RS_HOOK_PREROUTING, RS_HOOK_INPUT, RS_HOOK_NONE };
+	BDD via = hs_via_port(c->hs), up = AND(*alive, via);
+	bool oifp = c->oif_present;
+	int rc;
+
+	unref(via);
+	if (up == bddfalse)
+		return 0;
+	put(alive, DIFF(*alive, up));
+	c->bridge_layer = true;
+	c->oif_present = false;
+	rc = run_hooks(c, hooks, &up, dropped, held);
+	c->bridge_layer = false;
+	c->oif_present = oifp;
+	or_into(alive, up);
+	unref(up);
+	return rc;
+}
+
 static int run_path(struct ctx *c, enum sx_path p)
 {
 	static const enum rs_hook hooks[SX__NPATHS][5] = {
@@ -2689,7 +2776,8 @@ static int run_path(struct ctx *c, enum sx_path p)
 	c->iif_present = p != SX_OUTPUT;
 	c->oif_present = p != SX_INPUT;
 	for (size_t h = 0; h < 5 && hooks[p][h] != RS_HOOK_NONE; h++)
-		if (run_hook(c, hooks[p][h], &alive, &dropped, &held) ||
+		if ((hooks[p][h] == RS_HOOK_PREROUTING && run_bridge(c, &alive, &dropped, &held)) ||
+		    run_hook(c, hooks[p][h], &alive, &dropped, &held) ||
 		    (hooks[p][h] == RS_HOOK_PREROUTING &&
 		     route_again(c, p, &alive, &dropped, &held, &nat))) {
 			unref(alive);
@@ -2884,7 +2972,7 @@ int sx_run(struct hspace *hs, const struct ruleset *rs, const struct sx_opts *op
 					struct sx_rule_info *ri = &r->rules[r->nrules++];
 
 					ri->rule = &rs->tables[t]->chains[i]->rules[k];
-					ri->modelled = sx_family_modelled(rs->tables[t]->family) &&
+					ri->modelled = sx_chain_modelled(rs->tables[t]->chains[i]) &&
 						       !rs->tables[t]->dormant;
 					ri->may_stop = sx_rule_may_stop(ri->rule);
 				}

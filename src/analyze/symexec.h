@@ -108,6 +108,14 @@ struct sx_rule_info {
 /* Whether the engine evaluates base chains of tables of family f (ip, ip6, inet, netdev ingress). */
 bool sx_family_modelled(enum rs_family f);
 
+/*
+ * Whether the engine evaluates chain ch: a chain of a family it models, a
+ * bridge chain at prerouting or input (frames that arrive through a bridge
+ * port, up to the IP layer), or a regular bridge chain that no other bridge
+ * base chain (forward, output, postrouting: not modelled) may jump to.
+ */
+bool sx_chain_modelled(const struct rs_chain *ch);
+
 /* Whether rule r can end without a verdict in a statement other than a match (construct.h). */
 bool sx_rule_may_stop(const struct rs_rule *r);
 

@@ -92,8 +92,9 @@ void cli_diff_print_json(const char *a, const char *b, const struct diff_result 
 					    lines_json(&d->lines[p][k]));
 		json_object_set_new(paths, sx_path_name((enum sx_path)p), kinds);
 	}
-	o = json_pack("{s:s, s:s, s:b, s:o, s:o}", "old", a, "new", b, "changed", d->changed,
-		      "paths", paths, "tables_not_evaluated", tables_json(d));
+	o = json_pack("{s:s, s:s, s:b, s:o, s:o, s:b}", "old", a, "new", b, "changed", d->changed,
+		      "paths", paths, "tables_not_evaluated", tables_json(d), "bridge_ports_assumed",
+		      d->bridge_ports);
 	cli_json_print(o, 0);
 }
 
@@ -147,6 +148,10 @@ void cli_diff_print_text(const char *a, const char *b, const struct diff_result 
 		}
 	for (size_t i = 0; i < d->ntables; i++)
 		print_table_change(&d->tables[i]);
+	if (d->bridge_ports)
+		printf("Bridge ports: the host's bridges are not known, so any interface but lo may be "
+		       "a bridge and any other its port; \"a bridge via a port\" lines are packets "
+		       "that arrived through one (an over-approximation).\n");
 }
 
 int cmd_diff(int argc, char **argv)

@@ -195,7 +195,7 @@ static json_t *lines_json(const struct ds_lines *l)
 
 json_t *cli_exposure_json(const struct exposure *x)
 {
-	return json_pack("{s:o, s:o, s:o, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:s}",
+	return json_pack("{s:o, s:o, s:o, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:s, s:b}",
 			 "input", lines_json(&x->input), "forward", lines_json(&x->forward),
 			 "port_forwards", lines_json(&x->dnat),
 			 "new_only", x->only_new,
@@ -203,7 +203,8 @@ json_t *cli_exposure_json(const struct exposure *x)
 			 "forward_truncated", x->forward.truncated,
 			 "over_approximated", x->input.merged || x->forward.merged || x->dnat.merged,
 			 "free_choices", (int)x->nfree, "not_modelled", (int)x->nunknown,
-			 "tables_not_analysed", x->not_analysed, "arp_tables", x->arp_tables);
+			 "tables_not_analysed", x->not_analysed, "arp_tables", x->arp_tables,
+			 "bridge_ports_assumed", x->bridge_ports);
 }
 
 static void print_json(const char *policy, const struct exposure *x)
@@ -263,9 +264,14 @@ void cli_exposure_print(const char *policy, const struct exposure *x)
 		       x->nunknown == 1 ? "" : "es", x->nunknown == 1 ? "is" : "are",
 		       x->nunknown == 1 ? "it" : "they", x->nunknown == 1 ? "s" : "");
 	if (x->nnot_analysed)
-		printf("Not analysed (families the engine does not evaluate; xnft trace follows "
-		       "them): %s; their chains may drop some of what is shown here (a packet "
-		       "that arrives through a bridge port).\n", x->not_analysed);
+		printf("Not analysed (chains the engine does not evaluate: bridge forward, output "
+		       "and postrouting; xnft trace follows them): %s; they may drop some of what "
+		       "is shown here (a packet that leaves through a bridge port).\n",
+		       x->not_analysed);
+	if (x->bridge_ports)
+		printf("Bridge ports: the host's bridges are not known, so any interface but lo may be "
+		       "a bridge and any other its port; \"a bridge via a port\" lines are packets "
+		       "that arrived through one (an over-approximation).\n");
 	if (x->narp_tables)
 		printf("arp tables filter ARP only (%s): no IP packet meets them, so they change "
 		       "nothing shown here.\n", x->arp_tables);

@@ -27,11 +27,61 @@ run "identical" diff "$FX/bridge_new.nft" "$FX/bridge_new.nft"
 check_eq "identical: diff exits 0" 0 "$rc"
 check_match "identical: no packet changes its verdict" 'no packet changes its verdict$' "$out"
 
-# bridge: the issue's pair (a drop added in an empty bridge input chain) is a change
+# bridge: the issue's pair (a drop added in an empty bridge input chain). The
+# engine evaluates bridge prerouting and input: the packets that arrive
+# through a bridge port with tcp dport 22 are no longer accepted, for this
+# host and routed on (a routed frame goes up through bridge input too).
 run "bridge" diff "$FX/bridge_old.nft" "$FX/bridge_new.nft"
 check_eq "bridge: diff exits 1 (a change)" 1 "$rc"
 check_fails "bridge: never 'no packet changes'" grep -q 'no packet changes' <<<"$out"
-check_match "bridge: the rule is named with its file:line" 'bridge_new\.nft:12' "$out"
+check_match "bridge: input from a bridge port, tcp dport 22, no longer accepted" \
+	'^input: no longer accepted: from a bridge via a port, .*tcp dport 22$' "$out"
+check_match "bridge: ... and routed on" \
+	'^forward: no longer accepted: from a bridge via a port to any interface, .*tcp dport 22$' "$out"
+check_eq "bridge: nothing else changes" 2 "$(grep -c 'accepted:' <<<"$out")"
+check_fails "bridge: nothing is 'not modelled'" grep -q 'not modelled' <<<"$out"
+check_eq "bridge: the free topology is said once" 1 "$(grep -c '^Bridge ports: ' <<<"$out")"
+run "bridge json" diff --json "$FX/bridge_old.nft" "$FX/bridge_new.nft"
+check "bridge: --json says the topology was assumed and lists no table change" python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+assert d["changed"] and d["bridge_ports_assumed"] and d["tables_not_evaluated"] == [], d
+l = d["paths"]["input"]["no longer accepted"]
+assert len(l) == 1 and l[0]["interfaces"]["in"] == ["a bridge via a port"], l' <<<"$out"
+
+# a bridge forward chain (frames bridged port to port) is not evaluated: its
+# change is listed as such, at its file:line, and is a change
+run "bridge forward" diff "$FX/bridgefwd_old.nft" "$FX/bridgefwd_new.nft"
+check_eq "bridge forward: diff exits 1" 1 "$rc"
+check_match "bridge forward: the rule is named, not modelled, with what is assumed" \
+	'^not modelled: bridge table br, chain forward: rule added at .*bridgefwd_new\.nft:12: udp dport 53 drop — assumed: any packet that leaves by a bridge port or is bridged' "$out"
+
+# exposure: tcp 22 is open from any interface except through a bridge port
+run "bridge exposure" exposure "$FX/bridge_new.nft"
+check_eq "bridge exposure: exits 0" 0 "$rc"
+host=$(sed -n '/for this host/,/routed through/p' <<<"$out")
+check_match "bridge exposure: tcp 22 open from any other interface, not via a bridge port" \
+	'^  from any other interface \(not via a bridge port\):$' "$host"
+check_match "bridge exposure: from a bridge port only established/related, never tcp 22" \
+	'^    ct state established,related: tcp dport != 22$' "$(sed -n '/from a bridge via a port:/,$p' <<<"$host")"
+check_fails "bridge exposure: the bridge table is not 'not analysed'" grep -q 'Not analysed' <<<"$out"
+run "bridgefwd exposure" exposure "$FX/bridgefwd_new.nft"
+check_match "bridge exposure: a bridge forward chain is named as not analysed" \
+	'^Not analysed \(chains the engine does not evaluate: bridge forward, output and postrouting; .*\): bridge br;' "$out"
+
+# lint: the bridge rule is reached (no XL001 "no packet reaches this rule")
+run "bridge lint" lint "$FX/bridge_new.nft"
+check_fails "bridge lint: no XL001 on the bridge input rule" grep -q 'XL001' <<<"$out"
+
+# verify: the accept of tcp 22 fails for a frame through a bridge port, and
+# the counterexample says so in packet words the tracer follows
+run "bridge verify" verify "$FX/verify"
+check_eq "bridge verify: exits 1 (a violation)" 1 "$rc"
+check_match "bridge verify: the counterexample arrives through a bridge port" \
+	'^packet: +iif [a-z0-9]+ meta ibrname [a-z0-9]+ .*tcp dport 22' "$out"
+check_match "bridge verify: traced, the bridge input chain drops it" \
+	'^verdict: drop at input, bridge br input, by nftables.conf:12$' "$out"
+check_match "bridge verify: the other intent holds" '1 of 2 intents holds?, 1 violated' "$out"
 
 # arp: a rule added in an arp table is an ARP change, at its file:line, exit 1
 run "arp" diff "$FX/arp_old.nft" "$FX/arp_new.nft"
