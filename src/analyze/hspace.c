@@ -310,8 +310,11 @@ static bool is_iface_expr(const struct rs_expr *x)
 {
 	if (!x || x->kind != RS_EX_META)
 		return false;
+	/* a bridge's name (meta ibrname) is an interface's too: the IP layer's iif */
 	return x->key == RS_META_IIF || x->key == RS_META_IIFNAME || x->key == RS_META_OIF ||
-	       x->key == RS_META_OIFNAME;
+	       x->key == RS_META_OIFNAME || x->key == RS_META_IBRNAME ||
+	       x->key == RS_META_IBRIDGENAME || x->key == RS_META_OBRNAME ||
+	       x->key == RS_META_OBRIDGENAME;
 }
 
 static int collect_term(struct names *ns, const struct rs_expr *x, const struct rs_term *t,
