@@ -9,6 +9,13 @@
  *   input    prerouting, then input      (iif present, no oif)
  *   forward  prerouting, forward, postrouting (iif and oif)
  *   output   output, then postrouting    (oif present, no iif)
+ * A packet on the input or forward path may have arrived through a bridge
+ * port (hspace.h: an iif entry with via_port): before the IP hooks, the
+ * bridge family's prerouting and input chains judge it with iifname the
+ * port, meta ibrname the bridge, no output device and meta nfproto bridge
+ * (br_handle_frame, br_pass_frame_up); the IP layer then sees iif the
+ * bridge. Bridge forward, output and postrouting chains are not evaluated
+ * (sx_chain_modelled), nor are arp tables (they see ARP packets only).
  * Base chains of tables of family ip, ip6 and inet run, per hook in
  * priority order (ties: table order, then chain order); ip tables see only
  * IPv4 packets, ip6 tables only IPv6. In a base chain `accept` ends that

@@ -65,8 +65,9 @@ struct verify_result {
 	struct verify_item *items;
 	size_t n, held, violated;
 	/*
-	 * Tables the engine does not evaluate ("bridge br"; arp tables never see
-	 * an IP packet): an `expect accept` holds for packets that do not cross them.
+	 * Tables with chains the engine does not evaluate ("bridge br": forward,
+	 * output, postrouting; arp tables never see an IP packet): an `expect
+	 * accept` holds for packets that do not leave through a bridge port.
 	 */
 	char not_analysed[512];
 	size_t nnot_analysed;

@@ -204,7 +204,7 @@ static void print_intents(const struct ruleset *rs, const char *base,
 	printf(" (%s)\n", vr->intents_path);
 	if (vr->nnot_analysed)
 		printf("intents: not analysed: %s (an `expect accept` holds for packets that do "
-		       "not arrive through a bridge port)\n", vr->not_analysed);
+		       "not leave through a bridge port)\n", vr->not_analysed);
 }
 
 /* What xnft apply would say about this policy: null when it would take it. */
