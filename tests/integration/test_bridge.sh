@@ -119,4 +119,79 @@ check_match "arp exposure: says once that arp tables filter ARP only" \
 	'^arp tables filter ARP only \(arp a\): no IP packet meets them' "$out"
 check_eq "arp exposure: said once" 1 "$(grep -c 'filter ARP only' <<<"$out")"
 
+# ---- the kernel: frames through a real bridge port to the bridge's address -------------
+
+# Namespace H holds bridge br0 (10.77.0.1/24) with port p1, a veth whose
+# other end is in namespace P (10.77.0.2/24). One UDP datagram per port of
+# kernel.nft goes from P to 10.77.0.1; the kernel accepted it when the inet
+# rule for its port counted it. The engine's answer for the same packets is
+# exposure's line for "a bridge via port p1" (br0 is named by no rule).
+K=$FX/kernel.nft
+PORTS="7700 7701 7702 7703 7704 7705"
+H=$(ns_add brh)
+P=$(ns_add brp)
+ip -n "$H" link add br0 type bridge
+ip -n "$H" link add p1 type veth peer name v1 netns "$P"
+ip -n "$H" link set p1 master br0
+ip -n "$H" addr add 10.77.0.1/24 dev br0
+ip -n "$P" addr add 10.77.0.2/24 dev v1
+for l in br0 p1; do ip -n "$H" link set "$l" up; done
+ip -n "$P" link set v1 up
+check "kernel: kernel.nft loads in the bridge's namespace" ip netns exec "$H" nft -f "$K"
+# resolve the neighbour first (ICMP is accepted): the datagrams then go out at once
+for _ in $(seq 1 50); do ip netns exec "$P" ping -c 1 -W 1 10.77.0.1 >/dev/null 2>&1 && break; done
+for port in $PORTS; do
+	ip netns exec "$P" bash -c "echo x > /dev/udp/10.77.0.1/$port" 2>/dev/null
+done
+
+# counters: the inet accept rule of each port, and every bridge drop (all seen: 6)
+counted() { # counted: "PORT PACKETS" per inet rule, then "drop PACKETS" per bridge drop rule
+	ip netns exec "$H" nft -j list ruleset | python3 -c '
+import json, sys
+for o in json.load(sys.stdin)["nftables"]:
+    r = o.get("rule")
+    if not r:
+        continue
+    port = drop = None; n = 0
+    for x in r["expr"]:
+        m = x.get("match")
+        if m and m["left"].get("payload", {}).get("field") == "dport":
+            port = m["right"]
+        if "counter" in x:
+            n = x["counter"]["packets"]
+        if "drop" in x:
+            drop = True
+    if r["family"] == "inet" and port is not None:
+        print(port, n)
+    elif r["family"] == "bridge" and drop:
+        print("drop", n)'
+}
+seen=0
+for _ in $(seq 1 50); do
+	seen=$(counted | awk '{ s += $2 } END { print s + 0 }')
+	[ "$seen" -ge 6 ] && break
+	sleep 0.1
+done
+check_eq "kernel: the 6 datagrams were all counted (accepted or dropped)" 6 "$seen"
+kernel=$(counted | awk '$1 != "drop" && $2 > 0 { print $1 }' | sort -n | tr '\n' ' ')
+check_eq "kernel: the ports accepted, as kernel.nft says by hand" "7700 7702 7704 7705 " "$kernel"
+
+run "kernel exposure" exposure --new --json "$K"
+engine=$(python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+acc = set()
+for l in d["input"]:
+    if "a bridge via port p1" not in l["interfaces"]["in"] or l.get("family") == "ipv6":
+        continue
+    if l.get("protocol") != "udp" or not l["ports"]["dport"]:
+        continue
+    for part in l["ports"]["dport"].strip("{} ").split(","):
+        lo, _, hi = part.strip().partition("-")
+        acc.update(range(int(lo), int(hi or lo) + 1))
+ports = [int(p) for p in sys.argv[1].split()]
+print(" ".join(str(p) for p in ports if p in acc) + " ")' "$PORTS" <<<"$out")
+check_eq "kernel: the engine accepts through port p1 exactly what the kernel accepted" "$kernel" "$engine"
+diag "kernel: $(wc -w <<<"$PORTS") datagrams through port p1; kernel accepted: $kernel; engine: $engine"
+
 finish
