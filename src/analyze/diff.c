@@ -94,7 +94,7 @@ int diff_compute_in(struct hspace *hs, const struct sx_result *a, const struct s
 		rc = diff_path(hs, a, b, (enum sx_path)p, out, e);
 	if (!rc)
 		rc = diff_tables(a->rs, b->rs, out, e);
-	out->bridge_ports = hs->nifs > hs->nplain;
+	out->bridge_ports = hs->ports_assumed;
 	if (rc)
 		diff_free(out);
 	return rc;

@@ -43,7 +43,7 @@ struct diff_result {
 	struct diff_table_change *tables;
 	size_t ntables;
 	bool changed;        /* some packet's verdict changed, or a table not evaluated did */
-	bool bridge_ports;   /* bridge chains ran on arrivals through a bridge port (hspace.h) */
+	bool bridge_ports;   /* any interface was taken as a possible bridge port (hspace.h) */
 };
 
 int diff_compute(const struct ruleset *old_rs, const struct ruleset *new_rs,

@@ -166,7 +166,7 @@ int exposure_compute(const struct ruleset *rs, struct sx_engine *shared,
 								  sizeof(out->not_analysed));
 		out->narp_tables = exposure_tables_not_analysed(rs, true, out->arp_tables,
 								sizeof(out->arp_tables));
-		out->bridge_ports = g->hs->nifs > g->hs->nplain;
+		out->bridge_ports = g->hs->ports_assumed;
 		out->nfree = g->hs->nfv;
 		for (size_t i = 0; i < g->hs->nfv; i++)
 			out->nunknown += g->hs->fv[i].kind == HS_FV_UNKNOWN;

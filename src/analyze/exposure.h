@@ -42,7 +42,7 @@ struct exposure {
 	/* arp tables: they filter ARP only, no IP packet meets them ("arp a", "" none) */
 	char arp_tables[256];
 	size_t narp_tables;
-	/* bridge chains ran on arrivals through a bridge port, the topology taken as free */
+	/* any interface was taken as a possible bridge port: the topology was not known */
 	bool bridge_ports;
 };
 

@@ -464,22 +464,46 @@ static bool same_device(const struct hspace *hs, size_t a, size_t b)
 	return a == b && a != 0 && !hs->ifs[a].pattern;
 }
 
+/* The host's bridge ports, when every ruleset that has bridge chains knows them (--live). */
+static bool topology_known(const struct ruleset *const *rs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rs[i] && bridged(&rs[i], 1) && !rs[i]->brports_known)
+			return false;
+	return true;
+}
+
+/* Whether port p of bridge b is one of the known pairs (by the classes their names fall in). */
+static bool known_pair(const struct hspace *hs, const struct ruleset *const *rs, size_t n,
+		       size_t b, size_t p)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; rs[i] && k < rs[i]->nbrports; k++)
+			if (hs_iface_index(hs, rs[i]->brbridge[k]) == b &&
+			    hs_iface_index(hs, rs[i]->brport[k]) == p)
+				return true;
+	return false;
+}
+
 /*
  * Without the host's bridge topology any interface but lo may be a bridge
  * and any other (not lo) one of its ports: one entry per pair after the
- * plain ones (hs_iface.via_port).
+ * plain ones (hs_iface.via_port). With it (--live), one per real port.
  */
-static int layout_ports(struct hspace *hs)
+static int layout_ports(struct hspace *hs, const struct ruleset *const *rs, size_t nrs)
 {
 	size_t lo = hs_iface_index(hs, "lo"), n = hs->nplain, k = n;
 	struct hs_iface *v = realloc(hs->ifs, (n + n * n) * sizeof(*v));
+	bool known = topology_known(rs, nrs);
 
 	if (!v)
 		return -1;
 	hs->ifs = v;
+	hs->ports_assumed = !known;
 	for (size_t b = 0; b < n; b++)
 		for (size_t p = 0; p < n; p++) {
-			if (b == lo || p == lo || same_device(hs, b, p))
+			if (b == lo || p == lo || same_device(hs, b, p) ||
+			    (known && !known_pair(hs, rs, nrs, b, p)))
 				continue;
 			memset(&v[k], 0, sizeof(v[k]));
 			memcpy(v[k].repr, v[b].repr, sizeof(v[k].repr));
@@ -543,7 +567,7 @@ static int layout_ifaces(struct hspace *hs, const struct ruleset *const *rs, siz
 		if (hs->ifs[i].pattern)
 			pick_repr(hs, i);
 	free(ns.v);
-	return bridged(rs, n) ? layout_ports(hs) : 0;
+	return bridged(rs, n) ? layout_ports(hs, rs, n) : 0;
 oom:
 	free(ns.v);
 	return -1;

@@ -122,6 +122,7 @@ struct hspace {
 	struct hs_iface *ifs;           /* index 0 = "any other interface" */
 	size_t nifs;
 	size_t nplain;                  /* ifs[nplain..nifs) are arrivals through a bridge port */
+	bool ports_assumed;             /* those are every pair: the host's bridges are not known */
 	struct hs_freevar *fv;
 	size_t nfv, fvcap;
 	struct hs_atom *atoms;

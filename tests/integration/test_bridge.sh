@@ -194,4 +194,29 @@ print(" ".join(str(p) for p in ports if p in acc) + " ")' "$PORTS" <<<"$out")
 check_eq "kernel: the engine accepts through port p1 exactly what the kernel accepted" "$kernel" "$engine"
 diag "kernel: $(wc -w <<<"$PORTS") datagrams through port p1; kernel accepted: $kernel; engine: $engine"
 
+# --live reads the topology (RTM_GETLINK): p1 is br0's only port, so the
+# only arrival through a port is through p1, and nothing is assumed
+out=$(ip netns exec "$H" "$XNFT" exposure --live --new --json 2>&1); rc=$?
+check_eq "live: exposure --live exits 0" 0 "$rc"
+check "live: only port p1 of the bridge, the topology not assumed" python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+assert d["bridge_ports_assumed"] is False, d["bridge_ports_assumed"]
+via = {i for l in d["input"] for i in l["interfaces"]["in"] if " via " in i}
+assert via == {"a bridge via port p1"}, via' <<<"$out"
+live=$(python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+acc = set()
+for l in d["input"]:
+    if "a bridge via port p1" not in l["interfaces"]["in"] or l.get("family") == "ipv6":
+        continue
+    if l.get("protocol") != "udp" or not l["ports"]["dport"]:
+        continue
+    for part in l["ports"]["dport"].strip("{} ").split(","):
+        lo, _, hi = part.strip().partition("-")
+        acc.update(range(int(lo), int(hi or lo) + 1))
+print(" ".join(str(p) for p in map(int, sys.argv[1].split()) if p in acc) + " ")' "$PORTS" <<<"$out")
+check_eq "live: the engine on the live topology agrees with the kernel" "$kernel" "$live"
+
 finish
