@@ -2972,7 +2972,13 @@ int sx_run(struct hspace *hs, const struct ruleset *rs, const struct sx_opts *op
 					struct sx_rule_info *ri = &r->rules[r->nrules++];
 
 					ri->rule = &rs->tables[t]->chains[i]->rules[k];
+					/*
+					 * a bridge chain also sees ARP and other frames,
+					 * which the engine's IP paths do not hold: its
+					 * empty reach or match says nothing of those
+					 */
 					ri->modelled = sx_chain_modelled(rs->tables[t]->chains[i]) &&
+						       rs->tables[t]->family != RS_FAM_BRIDGE &&
 						       !rs->tables[t]->dormant;
 					ri->may_stop = sx_rule_may_stop(ri->rule);
 				}

@@ -97,9 +97,10 @@ const char *sx_path_name(enum sx_path p);   /* "input", "forward", "output" */
  * Per rule, per path: NULL-rule entries never occur. What lint needs to
  * judge a rule without classifying statements itself (construct.h):
  * reach and match say whether it is reached and can match; modelled is
- * false for a rule of a table family the engine does not evaluate (arp,
- * bridge, netdev egress), whose empty reach means "not analysed", never
- * "no packet reaches it"; may_stop says that the rule can end without a
+ * false for a rule of a chain the engine does not evaluate (arp; bridge
+ * forward, output, postrouting) and for every bridge rule (its chain also
+ * sees ARP and other frames, which the IP paths do not hold), whose empty
+ * reach means "not analysed", never "no packet reaches it"; may_stop says that the rule can end without a
  * verdict after its matches held (over a limit, a missed map lookup, no
  * conntrack entry for a ct value, synproxy on a packet it lets through),
  * so a later rule is not shadowed by it alone.
@@ -108,7 +109,7 @@ struct sx_rule_info {
 	const struct rs_rule *rule;
 	BDD reach[SX__NPATHS];    /* packets (and free choices) that reach the rule */
 	BDD match[SX__NPATHS];    /* the rule's own conditions where it is evaluated */
-	bool modelled;            /* its family's hooks are evaluated by the engine */
+	bool modelled;            /* the engine's reach and match cover all it can see */
 	bool may_stop;            /* a statement after its matches can end it without a verdict */
 };
 

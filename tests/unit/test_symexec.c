@@ -542,12 +542,16 @@ static void test_bridge_verdicts(void **state)
 	/* meta protocol arp never matches an IP packet */
 	assert_int_equal(verdict_words(&w, "iifname eth3 ibrname br0 tcp dport 80 tcp flags syn "
 				       "ct state new"), 1);
-	/* lint's view: every bridge rule is evaluated and reached */
+	/*
+	 * every bridge rule is reached by IP packets; lint does not take the
+	 * engine's word for them (ARP frames reach them too): not "modelled"
+	 */
 	for (size_t i = 0; i < w.sx->nrules; i++) {
 		const struct sx_rule_info *ri = &w.sx->rules[i];
+		bool bridge = ri->rule->chain->table->family == RS_FAM_BRIDGE;
 
-		assert_true(ri->modelled);
-		if (ri->rule->chain->table->family == RS_FAM_BRIDGE)
+		assert_int_equal(ri->modelled, !bridge);
+		if (bridge)
 			assert_true(ri->reach[SX_INPUT] != bddfalse);
 	}
 	world_close(&w);
