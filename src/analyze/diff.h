@@ -8,10 +8,12 @@
  * "no longer accepted". Packets whose fate changed only for some choice of
  * that state (over a limit, in a dynamic set) are listed apart as "now
  * possibly accepted" / "no longer possibly accepted".
- * Tables of a family the engine does not evaluate (arp; symexec.h) are
- * compared as written (difftab.c): each rule, chain or set that differs is
- * a change of packets not known, listed with its file:line and what was
- * assumed, and makes the result "changed" (an over-approximation).
+ * Chains the engine does not evaluate (arp; bridge forward, output,
+ * postrouting; symexec.h) are compared as written (difftab.c): each rule,
+ * chain or set that differs is a change of packets not known, listed with
+ * its file:line and what was assumed, and makes the result "changed" (an
+ * over-approximation). So are bridge prerouting and input chains, whose IP
+ * packets the engine judges but whose ARP and other frames it does not.
  */
 #ifndef XNFT_ANALYZE_DIFF_H
 #define XNFT_ANALYZE_DIFF_H
@@ -36,6 +38,7 @@ struct diff_table_change {
 	char *file;          /* the rule's file (the new one for an added rule); NULL unknown */
 	int line;            /* 0: unknown, or not a rule */
 	char *text;          /* the rule as written; NULL when the change is not a rule */
+	bool ip_judged;      /* a bridge chain the engine evaluates: only other frames are not */
 };
 
 struct diff_result {
@@ -64,7 +67,7 @@ int diff_tables(const struct ruleset *a, const struct ruleset *b, struct diff_re
 		struct xerr *e);
 void diff_tables_free(struct diff_result *d);
 
-/* What a change in a table of family f is taken to mean ("arp tables filter ARP only ..."). */
-const char *diff_table_assumed(enum rs_family f);
+/* What such a change is taken to mean ("arp tables filter ARP only ..."). */
+const char *diff_table_assumed(const struct diff_table_change *c);
 
 #endif

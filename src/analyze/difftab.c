@@ -15,8 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *diff_table_assumed(enum rs_family f)
+const char *diff_table_assumed(const struct diff_table_change *c)
 {
+	enum rs_family f = c->family;
+
+	if (c->ip_judged)
+		return "IP packets through a bridge port are judged by the engine (a change is "
+		       "listed above); assumed: ARP and other frames through it may change their "
+		       "verdict (not modelled)";
 	if (f == RS_FAM_ARP)
 		return "arp tables filter ARP only: no IP packet changes its verdict by it, ARP "
 		       "packets may";
@@ -28,21 +34,43 @@ const char *diff_table_assumed(enum rs_family f)
 	       "this family: an over-approximation)";
 }
 
-/* An attached base chain the engine leaves out. */
+/*
+ * Whether the engine's verdicts cover everything chain c sees: a bridge
+ * chain it evaluates sees ARP and other frames too, which it does not.
+ */
+static bool covered(const struct rs_chain *c)
+{
+	return sx_chain_modelled(c) && c->table->family != RS_FAM_BRIDGE;
+}
+
+/* An attached base chain the engine does not cover. */
 static bool table_runs(const struct rs_table *t)
 {
 	if (!t || t->dormant)
 		return false;
 	for (size_t c = 0; c < t->nchains; c++)
-		if (t->chains[c]->base && !sx_chain_modelled(t->chains[c]))
+		if (t->chains[c]->base && !covered(t->chains[c]))
 			return true;
 	return false;
 }
 
-/* A chain the engine evaluates on both sides (NULL: absent) is its business. */
+/* A chain the engine covers on both sides (NULL: absent) is its business. */
 static bool evaluated(const struct rs_chain *a, const struct rs_chain *b)
 {
-	return (!a || sx_chain_modelled(a)) && (!b || sx_chain_modelled(b));
+	return (!a || covered(a)) && (!b || covered(b));
+}
+
+/* Whether the IP packets a change in t (chain c, or NULL) touches are judged by the engine. */
+static bool ip_judged(const struct rs_table *t, const struct rs_chain *c)
+{
+	if (t->family != RS_FAM_BRIDGE)
+		return false;
+	if (c)
+		return sx_chain_modelled(c);
+	for (size_t i = 0; i < t->nchains; i++)
+		if (t->chains[i]->base && !sx_chain_modelled(t->chains[i]))
+			return false;
+	return true;
 }
 
 static const struct rs_table *find_table(const struct ruleset *rs, const struct rs_table *like)
@@ -71,6 +99,7 @@ static int add_change(struct diff_result *d, const struct rs_table *t, const str
 	x = &v[d->ntables];
 	memset(x, 0, sizeof(*x));
 	x->family = t->family;
+	x->ip_judged = ip_judged(t, c);
 	x->table = strdup(t->name ? t->name : "?");
 	x->chain = c ? dup_or_null(c->name) : NULL;
 	x->what = strdup(what);
@@ -124,6 +153,36 @@ static bool same_hook(const struct rs_chain *a, const struct rs_chain *b)
 	return true;
 }
 
+/*
+ * A rule no frame but an IP packet can match: a match on an IP or
+ * transport header field (a non-IP frame has none: the rule ends), or on
+ * meta l4proto. Its change in a bridge chain the engine evaluates is all in
+ * the engine's lines.
+ */
+static bool ip_only(const struct rs_rule *r)
+{
+	for (size_t i = 0; i < r->nitems; i++) {
+		const struct rs_stmt *st = &r->items[i];
+		const struct rs_expr *x;
+		enum rs_proto p;
+
+		if (st->kind != RS_ST_MATCH)
+			continue;
+		x = st->u.match.left;
+		p = rs_expr_proto(x);
+		if ((p >= RS_PROTO_IP && p <= RS_PROTO_TH) ||
+		    (x && x->kind == RS_EX_META && x->key == RS_META_L4PROTO))
+			return true;
+	}
+	return false;
+}
+
+/* A rule whose change the engine's lines say all of (a bridge chain it evaluates, IP only). */
+static bool judged(const struct rs_chain *c, const struct rs_rule *r)
+{
+	return ip_judged(c->table, c) && ip_only(r);
+}
+
 /* The rules of a chain in both: what lies between their common head and tail differs. */
 static int diff_rules(const struct rs_table *ta, const struct rs_table *tb, const struct rs_chain *a,
 		      const struct rs_chain *b, struct diff_result *d, struct xerr *e)
@@ -140,9 +199,11 @@ static int diff_rules(const struct rs_table *ta, const struct rs_table *tb, cons
 	if (oom)
 		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
 	for (size_t i = head; !rc && i < a->nrules - tail; i++)
-		rc = add_change(d, ta, a, "rule removed", &a->rules[i], e);
+		if (!judged(a, &a->rules[i]))
+			rc = add_change(d, ta, a, "rule removed", &a->rules[i], e);
 	for (size_t i = head; !rc && i < b->nrules - tail; i++)
-		rc = add_change(d, tb, b, "rule added", &b->rules[i], e);
+		if (!judged(b, &b->rules[i]))
+			rc = add_change(d, tb, b, "rule added", &b->rules[i], e);
 	return rc;
 }
 

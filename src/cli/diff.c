@@ -73,10 +73,11 @@ static json_t *tables_json(const struct diff_result *d)
 
 	for (size_t i = 0; a && i < d->ntables; i++) {
 		const struct diff_table_change *t = &d->tables[i];
-		json_t *o = json_pack("{s:s, s:s, s:s*, s:s, s:s*, s:i, s:s*, s:s}", "family",
+		json_t *o = json_pack("{s:s, s:s, s:s*, s:s, s:s*, s:i, s:s*, s:s, s:b}", "family",
 				      rs_family_name(t->family), "table", t->table, "chain", t->chain,
 				      "change", t->what, "file", t->file, "line", t->line, "rule",
-				      t->text, "assumed", diff_table_assumed(t->family));
+				      t->text, "assumed", diff_table_assumed(t), "ip_judged",
+				      t->ip_judged);
 
 		json_array_append_new(a, o);
 	}
@@ -107,8 +108,9 @@ void cli_diff_print_json(const char *a, const char *b, const struct diff_result 
  */
 static void print_table_change(const struct diff_table_change *t)
 {
-	printf("%s: %s table %s", t->family == RS_FAM_ARP ? "ARP change" : "not modelled",
-	       rs_family_name(t->family), t->table);
+	printf("%s: %s table %s", t->family == RS_FAM_ARP ? "ARP change" :
+	       t->ip_judged ? "frames other than IP" : "not modelled", rs_family_name(t->family),
+	       t->table);
 	if (t->chain)
 		printf(", chain %s", t->chain);
 	printf(": %s", t->what);
@@ -116,7 +118,7 @@ static void print_table_change(const struct diff_table_change *t)
 		printf(" at %s:%d", t->file, t->line);
 	if (t->text)
 		printf(": %s", t->text);
-	printf(" \xe2\x80\x94 %s\n", diff_table_assumed(t->family));
+	printf(" \xe2\x80\x94 %s\n", diff_table_assumed(t));
 }
 
 void cli_diff_print_text(const char *a, const char *b, const struct diff_result *d)

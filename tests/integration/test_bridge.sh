@@ -39,7 +39,7 @@ check_match "bridge: input from a bridge port, tcp dport 22, no longer accepted"
 check_match "bridge: ... and routed on" \
 	'^forward: no longer accepted: from a bridge via a port to any interface, .*tcp dport 22$' "$out"
 check_eq "bridge: nothing else changes" 2 "$(grep -c 'accepted:' <<<"$out")"
-check_fails "bridge: nothing is 'not modelled'" grep -q 'not modelled' <<<"$out"
+check_fails "bridge: nothing is 'not modelled' (the rule matches IP only)" grep -q 'not modelled' <<<"$out"
 check_eq "bridge: the free topology is said once" 1 "$(grep -c '^Bridge ports: ' <<<"$out")"
 run "bridge json" diff --json "$FX/bridge_old.nft" "$FX/bridge_new.nft"
 check "bridge: --json says the topology was assumed and lists no table change" python3 -c '
@@ -48,6 +48,13 @@ d = json.loads(sys.stdin.read())
 assert d["changed"] and d["bridge_ports_assumed"] and d["tables_not_evaluated"] == [], d
 l = d["paths"]["input"]["no longer accepted"]
 assert len(l) == 1 and l[0]["interfaces"]["in"] == ["a bridge via a port"], l' <<<"$out"
+
+# an ARP rule in the same chain: no IP packet changes, ARP frames may (said, exit 1)
+run "bridge arp" diff "$FX/bridge_old.nft" "$FX/bridgearp_new.nft"
+check_eq "bridge arp: diff exits 1" 1 "$rc"
+check_match "bridge arp: the rule is a change of frames other than IP, at its line" \
+	'^frames other than IP: bridge table br, chain input: rule added at .*bridgearp_new\.nft:12: ether type arp drop — IP packets through a bridge port are judged by the engine' "$out"
+check_fails "bridge arp: no IP packet changes" grep -q 'accepted:' <<<"$out"
 
 # a bridge forward chain (frames bridged port to port) is not evaluated: its
 # change is listed as such, at its file:line, and is a change
