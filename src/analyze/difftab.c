@@ -20,9 +20,9 @@ const char *diff_table_assumed(const struct diff_table_change *c)
 	enum rs_family f = c->family;
 
 	if (c->ip_judged)
-		return "IP packets through a bridge port are judged by the engine (a change is "
-		       "listed above); assumed: ARP and other frames through it may change their "
-		       "verdict (not modelled)";
+		return "IP packets are judged by the engine (a change is listed above); assumed: "
+		       "ARP and other frames this chain sees may change their verdict (not "
+		       "modelled)";
 	if (f == RS_FAM_ARP)
 		return "arp tables filter ARP only: no IP packet changes its verdict by it, ARP "
 		       "packets may";
@@ -34,13 +34,20 @@ const char *diff_table_assumed(const struct diff_table_change *c)
 	       "this family: an over-approximation)";
 }
 
+/* A chain that sees every frame of its device, ARP and the rest, not only IP packets. */
+static bool sees_frames(const struct rs_chain *c)
+{
+	return c->table->family == RS_FAM_BRIDGE || c->table->family == RS_FAM_NETDEV ||
+	       (c->base && c->hook == RS_HOOK_INGRESS);
+}
+
 /*
- * Whether the engine's verdicts cover everything chain c sees: a bridge
- * chain it evaluates sees ARP and other frames too, which it does not.
+ * Whether the engine's verdicts cover everything chain c sees: a bridge or
+ * netdev chain it evaluates sees ARP and other frames too, which it does not.
  */
 static bool covered(const struct rs_chain *c)
 {
-	return sx_chain_modelled(c) && c->table->family != RS_FAM_BRIDGE;
+	return sx_chain_modelled(c) && !sees_frames(c);
 }
 
 /* An attached base chain the engine does not cover. */
@@ -63,10 +70,10 @@ static bool evaluated(const struct rs_chain *a, const struct rs_chain *b)
 /* Whether the IP packets a change in t (chain c, or NULL) touches are judged by the engine. */
 static bool ip_judged(const struct rs_table *t, const struct rs_chain *c)
 {
-	if (t->family != RS_FAM_BRIDGE)
-		return false;
 	if (c)
-		return sx_chain_modelled(c);
+		return sx_chain_modelled(c) && sees_frames(c);
+	if (t->family != RS_FAM_BRIDGE && t->family != RS_FAM_NETDEV)
+		return false;
 	for (size_t i = 0; i < t->nchains; i++)
 		if (t->chains[i]->base && !sx_chain_modelled(t->chains[i]))
 			return false;

@@ -53,7 +53,7 @@ assert len(l) == 1 and l[0]["interfaces"]["in"] == ["a bridge via a port"], l' <
 run "bridge arp" diff "$FX/bridge_old.nft" "$FX/bridgearp_new.nft"
 check_eq "bridge arp: diff exits 1" 1 "$rc"
 check_match "bridge arp: the rule is a change of frames other than IP, at its line" \
-	'^frames other than IP: bridge table br, chain input: rule added at .*bridgearp_new\.nft:12: ether type arp drop — IP packets through a bridge port are judged by the engine' "$out"
+	'^frames other than IP: bridge table br, chain input: rule added at .*bridgearp_new\.nft:12: ether type arp drop — IP packets are judged by the engine' "$out"
 check_fails "bridge arp: no IP packet changes" grep -q 'accepted:' <<<"$out"
 
 # a bridge forward chain (frames bridged port to port) is not evaluated: its
@@ -121,6 +121,12 @@ run "egress" diff "$FX/egress_old.nft" "$FX/egress_new.nft"
 check_eq "egress: diff exits 1" 1 "$rc"
 check_match "egress: output to lo with tcp sport 22 no longer accepted" \
 	'^output: no longer accepted: to lo, tcp sport 22$' "$out"
+check_fails "egress: an IP-only rule is all in the engine's lines" grep -q 'frames other than IP' <<<"$out"
+# an ARP drop at egress: no IP packet changes, the device's other frames may
+run "egress arp" diff "$FX/egress_old.nft" "$FX/egressarp_new.nft"
+check_eq "egress arp: diff exits 1" 1 "$rc"
+check_match "egress arp: a change of frames other than IP, at its line" \
+	'^frames other than IP: netdev table n, chain out: rule added at .*egressarp_new\.nft:12: ether type arp drop' "$out"
 
 # ---- exposure and verify say what they leave out -----------------------------------
 
