@@ -440,8 +440,6 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-size_t hs_iface_index(const struct hspace *hs, const char *name);
-
 /* A bridge table with an attached chain at prerouting or input: frames for this host meet it. */
 static bool bridged(const struct ruleset *const *rs, size_t n)
 {
