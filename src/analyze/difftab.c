@@ -265,10 +265,18 @@ static int diff_sets(const struct rs_table *ta, const struct rs_table *tb, struc
 static int whole_chain(const struct rs_table *t, const struct rs_chain *c, const char *what,
 		       const char *rule_what, struct diff_result *d, struct xerr *e)
 {
-	int rc = add_change(d, t, c, what, NULL, e);
+	bool all_judged = covered(c) || (ip_judged(t, c) && c->policy != RS_POLICY_DROP);
+	int rc;
 
+	for (size_t i = 0; all_judged && i < c->nrules; i++)
+		all_judged = judged(c, &c->rules[i]);
+	/* the engine's lines say all of it: nothing it does touches a frame other than IP */
+	if (all_judged)
+		return 0;
+	rc = add_change(d, t, c, what, NULL, e);
 	for (size_t i = 0; !rc && i < c->nrules; i++)
-		rc = add_change(d, t, c, rule_what, &c->rules[i], e);
+		if (!judged(c, &c->rules[i]))
+			rc = add_change(d, t, c, rule_what, &c->rules[i], e);
 	return rc;
 }
 
@@ -284,12 +292,10 @@ static int diff_table(const struct rs_table *ta, const struct rs_table *tb, stru
 		const struct rs_table *t = table_runs(ta) ? ta : tb;
 		bool gone = t == ta;
 
-		rc = add_change(d, t, NULL, gone ? "table removed (or made dormant)" :
-				"table added (or made active)", NULL, e);
 		for (size_t c = 0; !rc && c < t->nchains; c++)
-			if (!sx_chain_modelled(t->chains[c]))
-				rc = whole_chain(t, t->chains[c], gone ? "chain removed" : "chain added",
-						 gone ? "rule removed" : "rule added", d, e);
+			rc = whole_chain(t, t->chains[c], gone ? "chain removed (its table is gone or "
+					 "dormant)" : "chain added (with its table)",
+					 gone ? "rule removed" : "rule added", d, e);
 		return rc;
 	}
 	for (size_t c = 0; !rc && c < ta->nchains; c++) {

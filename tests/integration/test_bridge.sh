@@ -56,6 +56,18 @@ check_match "bridge arp: the rule is a change of frames other than IP, at its li
 	'^frames other than IP: bridge table br, chain input: rule added at .*bridgearp_new\.nft:12: ether type arp drop — IP packets are judged by the engine' "$out"
 check_fails "bridge arp: no IP packet changes" grep -q 'accepted:' <<<"$out"
 
+# the whole bridge table removed: its one rule matched IP only, so the
+# engine's lines say all (tcp 22 through a bridge port accepted again)
+run "bridge removed" diff "$FX/bridge_new.nft" "$FX/inet_only.nft"
+check_eq "bridge removed: diff exits 1" 1 "$rc"
+check_match "bridge removed: tcp 22 through a bridge port now accepted" \
+	'^input: now accepted: from a bridge via a port, .*tcp dport 22$' "$out"
+check_fails "bridge removed: no frame-level line for an IP-only table" grep -q 'frames other than IP' <<<"$out"
+# an arp table added: each of its rules is an ARP change
+run "arp added" diff "$FX/inet_only.nft" "$FX/arp_new.nft"
+check_eq "arp added: diff exits 1" 1 "$rc"
+check_eq "arp added: its two rules are ARP changes" 2 "$(grep -c '^ARP change: arp table a, chain input: rule added at' <<<"$out")"
+
 # a bridge forward chain (frames bridged port to port) is not evaluated: its
 # change is listed as such, at its file:line, and is a change
 run "bridge forward" diff "$FX/bridgefwd_old.nft" "$FX/bridgefwd_new.nft"
