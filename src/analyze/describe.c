@@ -1749,7 +1749,7 @@ struct group {
 	BDD rest;
 	unsigned char *member;   /* hs->nifs flags: every index of the group, folded ones too */
 	size_t count;
-	bool out_only;           /* a group of oif: only plain interfaces exist */
+	bool out_only;           /* a group of oif */
 };
 
 static void groups_free(struct group *gs, size_t n)
@@ -1841,8 +1841,9 @@ static void ports_left_out(const struct hspace *hs, const struct group *g, size_
 static void group_text(const struct hspace *hs, const struct group *g, struct strbuf *b)
 {
 	bool has0 = false;
-	/* a packet leaves by a plain interface (hspace.h): oif's groups hold no arrivals */
-	size_t total = g->out_only ? hs->nplain : hs->nifs;
+	/* through a bridge port only where bridge chains see that way (hspace.h) */
+	bool ports = g->out_only ? hs->oif_ports : hs->iif_ports;
+	size_t total = ports ? hs->nifs : hs->nplain;
 
 	for (size_t i = 0; i < g->n; i++)
 		has0 |= g->idx[i] == 0;
@@ -1850,7 +1851,7 @@ static void group_text(const struct hspace *hs, const struct group *g, struct st
 		sb_add(b, "any interface");
 		return;
 	}
-	if (hs->nifs > hs->nplain && !g->out_only) {
+	if (ports) {
 		/* with bridge port arrivals: each name, and the ports it leaves out */
 		for (size_t i = 0, w = 0; i < g->n; i++) {
 			size_t x = g->idx[i];

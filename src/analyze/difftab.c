@@ -27,9 +27,8 @@ const char *diff_table_assumed(const struct diff_table_change *c)
 		return "arp tables filter ARP only: no IP packet changes its verdict by it, ARP "
 		       "packets may";
 	if (f == RS_FAM_BRIDGE)
-		return "assumed: any packet that leaves by a bridge port or is bridged may change "
-		       "its verdict (xnft does not evaluate bridge forward, output and postrouting "
-		       "chains: an over-approximation)";
+		return "assumed: any frame bridged from port to port may change its verdict (xnft "
+		       "does not evaluate bridge forward chains: an over-approximation)";
 	return "assumed: any packet its chains see may change its verdict (xnft does not evaluate "
 	       "this family: an over-approximation)";
 }

@@ -129,7 +129,7 @@ size_t exposure_tables_not_analysed(const struct ruleset *rs, bool arp, char *bu
 		const struct rs_table *tb = rs->tables[t];
 		bool base = false;
 
-		/* an attached chain the engine leaves out (bridge forward, output, postrouting) */
+		/* an attached chain the engine leaves out (bridge forward) */
 		for (size_t c = 0; c < tb->nchains && !base; c++)
 			base = tb->chains[c]->base && !sx_chain_modelled(tb->chains[c]);
 		if (!base || tb->dormant || (tb->family == RS_FAM_ARP) != arp)

@@ -440,20 +440,32 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-/* A bridge table with an attached chain at prerouting or input: frames for this host meet it. */
-static bool bridged(const struct ruleset *const *rs, size_t n)
+/*
+ * A bridge table with an attached chain at prerouting or input (out:
+ * output or postrouting): frames up to this host (down from it) meet it.
+ */
+static bool bridged_way(const struct ruleset *const *rs, size_t n, bool out)
 {
 	for (size_t i = 0; i < n; i++)
 		for (size_t t = 0; rs[i] && t < rs[i]->ntables; t++) {
 			const struct rs_table *tb = rs[i]->tables[t];
 
 			for (size_t c = 0; tb->family == RS_FAM_BRIDGE && !tb->dormant &&
-					   c < tb->nchains; c++)
-				if (tb->chains[c]->base && (tb->chains[c]->hook == RS_HOOK_PREROUTING ||
-							    tb->chains[c]->hook == RS_HOOK_INPUT))
+					   c < tb->nchains; c++) {
+				enum rs_hook h = tb->chains[c]->hook;
+
+				if (tb->chains[c]->base &&
+				    (out ? h == RS_HOOK_OUTPUT || h == RS_HOOK_POSTROUTING :
+					   h == RS_HOOK_PREROUTING || h == RS_HOOK_INPUT))
 					return true;
+			}
 		}
 	return false;
+}
+
+static bool bridged(const struct ruleset *const *rs, size_t n)
+{
+	return bridged_way(rs, n, false) || bridged_way(rs, n, true);
 }
 
 /* Two indices may stand for one device: the same exact name. */
@@ -522,11 +534,11 @@ size_t hs_port_index(const struct hspace *hs, size_t bridge, size_t port)
 	return 0;
 }
 
-BDD hs_via_port(struct hspace *hs)
+BDD hs_via_port(struct hspace *hs, enum hs_field f)
 {
 	if (hs->nifs == hs->nplain)
 		return bddfalse;
-	return hs_range(hs, HS_IIF, hs->nplain, hs->nifs - 1);
+	return hs_range(hs, f, hs->nplain, hs->nifs - 1);
 }
 
 static int layout_ifaces(struct hspace *hs, const struct ruleset *const *rs, size_t n)
@@ -559,6 +571,8 @@ static int layout_ifaces(struct hspace *hs, const struct ruleset *const *rs, siz
 	}
 	hs->nifs = k;
 	hs->nplain = k;
+	hs->iif_ports = bridged_way(rs, n, false);
+	hs->oif_ports = bridged_way(rs, n, true);
 	snprintf(hs->ifs[0].name, sizeof(hs->ifs[0].name), "%s", "");
 	pick_repr(hs, 0);
 	for (size_t i = 1; i < hs->nifs; i++)
@@ -981,9 +995,9 @@ static BDD make_universe(struct hspace *hs)
 	BDD u, x, nonfirst, icmp;
 	u128 low96 = ((u128)1 << 96) - 1;
 
-	u = hs_range(hs, HS_IIF, 0, hs->nifs - 1);
-	/* a packet leaves by an interface, never "through a bridge port" (that is iif's) */
-	and_in(&u, hs_range(hs, HS_OIF, 0, hs->nplain - 1));
+	/* through a bridge port only where bridge chains see that way */
+	u = hs_range(hs, HS_IIF, 0, (hs->iif_ports ? hs->nifs : hs->nplain) - 1);
+	and_in(&u, hs_range(hs, HS_OIF, 0, (hs->oif_ports ? hs->nifs : hs->nplain) - 1));
 	and_in(&u, hs_range(hs, HS_CTSTATE, 0, HS_NCTSTATES - 1));
 	/* IPv4 addresses live in the top 32 bits */
 	x = hs_masked_eq(hs, HS_SADDR, low96, 0);
@@ -1249,12 +1263,12 @@ static size_t ct_index(unsigned bit)
 }
 
 /* A frame up from a bridge port (iif P ibrname B) arrived through P of B. */
-static size_t packet_iif(const struct hspace *hs, const struct packet *p)
+static size_t packet_if(const struct hspace *hs, const char *dev, const char *br)
 {
-	size_t i = hs_iface_index(hs, p->iif);
+	size_t i = hs_iface_index(hs, dev);
 
-	if (p->ibr[0]) {
-		size_t v = hs_port_index(hs, hs_iface_index(hs, p->ibr), i);
+	if (br[0]) {
+		size_t v = hs_port_index(hs, hs_iface_index(hs, br), i);
 
 		if (v)
 			return v;
@@ -1267,8 +1281,8 @@ BDD hs_packet_bdd(struct hspace *hs, const struct packet *p, int path)
 	bool v6 = p->nfproto == MATCH_NFPROTO_IPV6;
 	BDD r = hs_eq(hs, HS_NFPROTO, v6);
 
-	and_in(&r, hs_eq(hs, HS_IIF, path == 2 ? 0 : packet_iif(hs, p)));
-	and_in(&r, hs_eq(hs, HS_OIF, path == 0 ? 0 : hs_iface_index(hs, p->oif)));
+	and_in(&r, hs_eq(hs, HS_IIF, path == 2 ? 0 : packet_if(hs, p->iif, p->ibr)));
+	and_in(&r, hs_eq(hs, HS_OIF, path == 0 ? 0 : packet_if(hs, p->oif, p->obr)));
 	and_in(&r, hs_eq(hs, HS_SADDR, addr_value(&p->saddr)));
 	and_in(&r, hs_eq(hs, HS_DADDR, addr_value(&p->daddr)));
 	and_in(&r, hs_eq(hs, HS_CTSTATE, ct_index(p->ct_state)));
@@ -1482,11 +1496,21 @@ int hs_pick_packet(struct hspace *hs, BDD region, int path, bool prefer_defaults
 	} else {
 		fill_iface(hs, out->iif, iif, path != 2, path == 1);
 	}
-	fill_iface(hs, out->oif, oif, path != 0, true);
+	if (path == 2 && oif < hs->nifs && hs->ifs[oif].via_port) {
+		/* sent through a bridge port: oif Q obrname B (packet.h) */
+		fill_iface(hs, out->obr, hs->ifs[oif].bridge, true, true);
+		port_name(hs, hs->ifs[oif].port, out->obr, out->oif);
+	} else {
+		fill_iface(hs, out->oif, oif, path != 0, true);
+	}
 	fill_given(out, path);
 	if (out->ibr[0]) {
 		out->given |= PF_BIT(PF_IBRNAME);
 		out->known |= PF_BIT(PF_IBRNAME);
+	}
+	if (out->obr[0]) {
+		out->given |= PF_BIT(PF_OBRNAME);
+		out->known |= PF_BIT(PF_OBRNAME);
 	}
 	return hs_check(hs, e);
 }

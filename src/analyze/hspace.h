@@ -106,11 +106,11 @@ struct hs_iface {
 	char repr[IFNAME_MAXLEN + 1];   /* a concrete name of the class ("" for index 0) */
 	bool pattern;
 	/*
-	 * An arrival through a bridge port (only for iif, and only when a
-	 * ruleset has bridge chains at prerouting or input): the frame came in
-	 * on interface `port` of bridge `bridge` (indices of plain entries).
-	 * The IP layer sees the bridge (repr is the bridge's, name is ""), the
-	 * bridge family's chains the port.
+	 * Through a bridge port (an iif when a ruleset has bridge chains at
+	 * prerouting or input, an oif when at output or postrouting): the
+	 * frame came in (goes out) on interface `port` of bridge `bridge`
+	 * (indices of plain entries). The IP layer sees the bridge (repr is
+	 * the bridge's, name is ""), the bridge family's chains the port.
 	 */
 	bool via_port;
 	size_t bridge, port;
@@ -121,7 +121,8 @@ struct hspace {
 	struct { int first, bits; } field[HS__NFIELDS];
 	struct hs_iface *ifs;           /* index 0 = "any other interface" */
 	size_t nifs;
-	size_t nplain;                  /* ifs[nplain..nifs) are arrivals through a bridge port */
+	size_t nplain;                  /* ifs[nplain..nifs) are through a bridge port */
+	bool iif_ports, oif_ports;      /* which of iif and oif may take those */
 	bool ports_assumed;             /* those are every pair: the host's bridges are not known */
 	struct hs_freevar *fv;
 	size_t nfv, fvcap;
@@ -177,8 +178,8 @@ size_t hs_iface_index(const struct hspace *hs, const char *name);
 /* The index of an arrival through port of bridge (plain indices), or 0 when there is none. */
 size_t hs_port_index(const struct hspace *hs, size_t bridge, size_t port);
 
-/* iif is an arrival through some bridge port (bddfalse when the space has none). */
-BDD hs_via_port(struct hspace *hs);
+/* Field f (iif or oif) is through some bridge port (bddfalse when the space has none). */
+BDD hs_via_port(struct hspace *hs, enum hs_field f);
 
 /* Cube of all variables of a field / of all field variables / of all free variables. */
 BDD hs_field_set(struct hspace *hs, enum hs_field f);

@@ -107,6 +107,9 @@ struct sxstate {
 	BDD notrack, left, dnat, snat;
 };
 
+/* The bridge family's hooks a frame meets: none, up from a port, down to one. */
+enum bridge_way { BR_NONE = 0, BR_UP, BR_DOWN };
+
 struct ctx {
 	struct hspace *hs;
 	const struct ruleset *rs;
@@ -117,7 +120,7 @@ struct ctx {
 	enum sx_path path;
 	bool iif_present, oif_present;
 	bool before_conntrack;
-	bool bridge_layer;            /* a bridge chain: iif is the port (hs_iface.via_port) */
+	enum bridge_way bridge_layer; /* a bridge chain: iif (oif) is the port (hs_iface.via_port) */
 	bool after_defrag;            /* fragments were reassembled before this chain */
 	bool ttl_dec;                 /* forwarding: chains see the ttl one lower */
 	struct markpiece *marks;
@@ -991,8 +994,8 @@ static BDD fibtype_pred(struct ctx *c, const struct pred_in *in, bool *unknown)
 }
 
 /*
- * The name a bridge chain reads for iif (the port: nft_meta_get_eval on
- * the hook's input device) or ibrname (the port's bridge,
+ * The name a bridge chain reads for iif/oif (the port: nft_meta_get_eval
+ * on the hook's device) or ibrname/obrname (the port's bridge,
  * nft_meta_bridge_get_eval); a plain entry is no bridge port: its
  * bridge name is "".
  */
@@ -1023,11 +1026,15 @@ static BDD iface_pred(struct ctx *c, const struct pred_in *in, enum lkind k, boo
 		const char *name = hs->ifs[i].repr;
 		bool m;
 
-		/* no output device at bridge prerouting and input; ibrname exists only there */
-		if ((c->bridge_layer && oif) || (!c->bridge_layer && k != L_IIF && k != L_OIF))
+		/*
+		 * up from a port no output device, down to one no input device
+		 * (br_forward.c); ibrname/obrname exist only at a bridge hook
+		 */
+		if ((c->bridge_layer == BR_UP && oif) || (c->bridge_layer == BR_DOWN && !oif) ||
+		    (!c->bridge_layer && k != L_IIF && k != L_OIF))
 			name = "";
 		else if (c->bridge_layer)
-			name = bridge_layer_name(hs, i, k == L_IBRNAME);
+			name = bridge_layer_name(hs, i, k == L_IBRNAME || k == L_OBRNAME);
 		m = term_has_name(in->right, name, 0);
 		if (in->op == RS_OP_NE)
 			m = !m;
@@ -2138,8 +2145,8 @@ bool sx_chain_modelled(const struct rs_chain *ch)
 
 	if (t->family != RS_FAM_BRIDGE)
 		return sx_family_modelled(t->family);
-	if (ch->base)
-		return ch->hook == RS_HOOK_PREROUTING || ch->hook == RS_HOOK_INPUT;
+	if (ch->base)   /* frames bridged from port to port (forward) are not on the IP paths */
+		return ch->hook != RS_HOOK_FORWARD;
 	/* a regular chain: unless a base chain the engine leaves out may jump to it */
 	for (size_t i = 0; i < t->nchains; i++)
 		if (t->chains[i]->base && !sx_chain_modelled(t->chains[i]))
@@ -2155,23 +2162,26 @@ bool sx_rule_may_stop(const struct rs_rule *r)
 	return false;
 }
 
-static bool family_ok(enum rs_family f, enum rs_hook hook, bool bridge)
+static bool family_ok(enum rs_family f, enum rs_hook hook, enum bridge_way bridge)
 {
-	if (bridge)   /* a frame on a bridge port, before the IP layer (br_input.c) */
+	/* a frame on a bridge port: up before the IP layer (br_input.c), down after it */
+	if (bridge == BR_UP)
 		return f == RS_FAM_BRIDGE && (hook == RS_HOOK_PREROUTING || hook == RS_HOOK_INPUT);
+	if (bridge == BR_DOWN)
+		return f == RS_FAM_BRIDGE && (hook == RS_HOOK_OUTPUT || hook == RS_HOOK_POSTROUTING);
 	if (hook == RS_HOOK_INGRESS || hook == RS_HOOK_EGRESS)
 		return f == RS_FAM_NETDEV || (f == RS_FAM_INET && hook == RS_HOOK_INGRESS);
 	return f == RS_FAM_IP || f == RS_FAM_IP6 || f == RS_FAM_INET;
 }
 
 static bool wanted(const struct rs_table *t, const struct rs_chain *ch, enum rs_hook hook,
-		   bool bridge)
+		   enum bridge_way bridge)
 {
 	/* a dormant table's base chains are not attached to their hooks */
 	return ch->base && ch->hook == hook && !t->dormant && family_ok(t->family, hook, bridge);
 }
 
-static size_t base_chains(const struct ruleset *rs, enum rs_hook hook, bool bridge,
+static size_t base_chains(const struct ruleset *rs, enum rs_hook hook, enum bridge_way bridge,
 			  struct basech **out)
 {
 	size_t n = 0, k = 0;
@@ -2290,8 +2300,8 @@ static BDD bound_to(struct hspace *hs, const struct rs_chain *ch, enum hs_field 
 		x = hs_eq(hs, f, i);
 		or_into(&r, x);
 		unref(x);
-		/* a frame through a bridge port met the port's ingress, then the bridge's */
-		for (size_t k = hs->nplain; f == HS_IIF && k < hs->nifs; k++)
+		/* through a bridge port: the port's ingress and the bridge's (egress too) */
+		for (size_t k = hs->nplain; k < hs->nifs; k++)
 			if (hs->ifs[k].bridge == i || hs->ifs[k].port == i) {
 				x = hs_eq(hs, f, k);
 				or_into(&r, x);
@@ -2326,9 +2336,10 @@ static int run_base(struct ctx *c, const struct rs_chain *ch, BDD *alive, BDD *d
 	c->ttl_dec = c->path == SX_FORWARD && (ch->hook == RS_HOOK_FORWARD ||
 					       ch->hook == RS_HOOK_POSTROUTING ||
 					       ch->hook == RS_HOOK_EGRESS);
+	/* down to a bridge port the IP layer's conntrack has been */
 	c->before_conntrack = ch->hook == RS_HOOK_INGRESS ||
 			      ((ch->hook == RS_HOOK_PREROUTING || ch->hook == RS_HOOK_OUTPUT) &&
-			       ch->prio < CONNTRACK_PRIO);
+			       ch->prio < CONNTRACK_PRIO && c->bridge_layer != BR_DOWN);
 	if (eval_chain(c, ch, sees, &o, 0)) {
 		unref(sees);
 		return -1;
@@ -2520,6 +2531,38 @@ static int run_hooks(struct ctx *c, const enum rs_hook *hooks, BDD *alive, BDD *
 	return 0;
 }
 
+/*
+ * br_handle_frame(): a frame that arrived through a bridge port meets the
+ * bridge family's prerouting and input chains (iif the port, ibrname the
+ * bridge, no output device) before it goes up as received on the bridge
+ * (br_pass_frame_up), routed to this host or forwarded. br_dev_xmit(): a
+ * packet the IP layer sends out by a bridge meets bridge output and
+ * postrouting (oif the port, obrname the bridge, no input device).
+ */
+static int run_bridge(struct ctx *c, enum bridge_way way, BDD *alive, BDD *dropped, BDD *held)
+{
+	static const enum rs_hook up[] = { RS_HOOK_PREROUTING, RS_HOOK_INPUT, RS_HOOK_NONE };
+	static const enum rs_hook down[] = { RS_HOOK_OUTPUT, RS_HOOK_POSTROUTING, RS_HOOK_NONE };
+	BDD via = hs_via_port(c->hs, way == BR_UP ? HS_IIF : HS_OIF), on = AND(*alive, via);
+	bool iifp = c->iif_present, oifp = c->oif_present;
+	int rc;
+
+	unref(via);
+	if (on == bddfalse)
+		return 0;
+	put(alive, DIFF(*alive, on));
+	c->bridge_layer = way;
+	c->iif_present = way == BR_UP;
+	c->oif_present = way == BR_DOWN;
+	rc = run_hooks(c, way == BR_UP ? up : down, &on, dropped, held);
+	c->bridge_layer = BR_NONE;
+	c->iif_present = iifp;
+	c->oif_present = oifp;
+	or_into(alive, on);
+	unref(on);
+	return rc;
+}
+
 static int add_nat(struct ctx *c, const struct natcut *k, enum sx_path from, bool local,
 		   bool assumed, BDD accept)
 {
@@ -2581,6 +2624,8 @@ static int run_cut(struct ctx *c, enum sx_path from, const struct natcut *k, BDD
 	c->iif_present = true;
 	c->oif_present = !local;
 	rc = run_hooks(c, local ? in : fw, &a, &d, &h);
+	if (!rc && !local)
+		rc = run_bridge(c, BR_DOWN, &a, &d, &h);
 	or_into(&a, c->left);
 	state_leave(c, &sv);
 	c->path = path;
@@ -2733,33 +2778,6 @@ static int route_again(struct ctx *c, enum sx_path p, BDD *alive, BDD *dropped, 
 	return 0;
 }
 
-/*
- * br_handle_frame(): a frame that arrived through a bridge port meets the
- * bridge family's prerouting and input chains (iif the port, ibrname the
- * bridge, no output device) before it goes up as received on the bridge
- * (br_pass_frame_up), routed to this host or forwarded.
- */
-static int run_bridge(struct ctx *c, BDD *alive, BDD *dropped, BDD *held)
-{
-	static const enum rs_hook hooks[] = { RS_HOOK_PREROUTING, RS_HOOK_INPUT, RS_HOOK_NONE };
-	BDD via = hs_via_port(c->hs), up = AND(*alive, via);
-	bool oifp = c->oif_present;
-	int rc;
-
-	unref(via);
-	if (up == bddfalse)
-		return 0;
-	put(alive, DIFF(*alive, up));
-	c->bridge_layer = true;
-	c->oif_present = false;
-	rc = run_hooks(c, hooks, &up, dropped, held);
-	c->bridge_layer = false;
-	c->oif_present = oifp;
-	or_into(alive, up);
-	unref(up);
-	return rc;
-}
-
 static int run_path(struct ctx *c, enum sx_path p)
 {
 	static const enum rs_hook hooks[SX__NPATHS][5] = {
@@ -2776,7 +2794,8 @@ static int run_path(struct ctx *c, enum sx_path p)
 	c->iif_present = p != SX_OUTPUT;
 	c->oif_present = p != SX_INPUT;
 	for (size_t h = 0; h < 5 && hooks[p][h] != RS_HOOK_NONE; h++)
-		if ((hooks[p][h] == RS_HOOK_PREROUTING && run_bridge(c, &alive, &dropped, &held)) ||
+		if ((hooks[p][h] == RS_HOOK_PREROUTING &&
+		     run_bridge(c, BR_UP, &alive, &dropped, &held)) ||
 		    run_hook(c, hooks[p][h], &alive, &dropped, &held) ||
 		    (hooks[p][h] == RS_HOOK_PREROUTING &&
 		     route_again(c, p, &alive, &dropped, &held, &nat))) {
@@ -2786,6 +2805,13 @@ static int run_path(struct ctx *c, enum sx_path p)
 			unref(nat);
 			return -1;
 		}
+	if (p != SX_INPUT && run_bridge(c, BR_DOWN, &alive, &dropped, &held)) {
+		unref(alive);
+		unref(dropped);
+		unref(held);
+		unref(nat);
+		return -1;
+	}
 	or_into(&alive, c->left);
 	or_into(&alive, nat);
 	unref(nat);

@@ -14,8 +14,11 @@
  * bridge family's prerouting and input chains judge it with iifname the
  * port, meta ibrname the bridge, no output device and meta nfproto bridge
  * (br_handle_frame, br_pass_frame_up); the IP layer then sees iif the
- * bridge. Bridge forward, output and postrouting chains are not evaluated
- * (sx_chain_modelled), nor are arp tables (they see ARP packets only).
+ * bridge. A packet the IP layer sends out by a bridge (an oif entry with
+ * via_port) then meets bridge output and postrouting with oifname the
+ * port, meta obrname the bridge and no input device (br_dev_xmit). Bridge
+ * forward chains (frames bridged from port to port, no IP hook) are not
+ * evaluated (sx_chain_modelled), nor are arp tables (ARP packets only).
  * Base chains of tables of family ip, ip6 and inet run, per hook in
  * priority order (ties: table order, then chain order); ip tables see only
  * IPv4 packets, ip6 tables only IPv6. In a base chain `accept` ends that
@@ -98,7 +101,7 @@ const char *sx_path_name(enum sx_path p);   /* "input", "forward", "output" */
  * judge a rule without classifying statements itself (construct.h):
  * reach and match say whether it is reached and can match; modelled is
  * false for a rule of a chain the engine does not evaluate (arp; bridge
- * forward, output, postrouting) and for every bridge rule (its chain also
+ * forward) and for every bridge rule (its chain also
  * sees ARP and other frames, which the IP paths do not hold), whose empty
  * reach means "not analysed", never "no packet reaches it"; may_stop says that the rule can end without a
  * verdict after its matches held (over a limit, a missed map lookup, no
@@ -118,9 +121,9 @@ bool sx_family_modelled(enum rs_family f);
 
 /*
  * Whether the engine evaluates chain ch: a chain of a family it models, a
- * bridge chain at prerouting or input (frames that arrive through a bridge
- * port, up to the IP layer), or a regular bridge chain that no other bridge
- * base chain (forward, output, postrouting: not modelled) may jump to.
+ * bridge base chain other than forward (frames through a bridge port up to
+ * the IP layer or down from it), or a regular bridge chain that no bridge
+ * forward chain (not modelled) may jump to.
  */
 bool sx_chain_modelled(const struct rs_chain *ch);
 

@@ -272,7 +272,7 @@ int verify_intents(struct hspace *hs, const struct ruleset *rs, const struct sx_
 	if (!out->items)
 		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
 	out->n = in->n;
-	/* an accept proved here may still meet these chains' drops (out through a bridge port) */
+	/* frames bridged from port to port meet these chains, not the ones proved here */
 	out->nnot_analysed = exposure_tables_not_analysed(rs, false, out->not_analysed,
 							  sizeof(out->not_analysed));
 	for (int p = 0; p < SX__NPATHS; p++) {

@@ -66,8 +66,7 @@ struct verify_result {
 	size_t n, held, violated;
 	/*
 	 * Tables with chains the engine does not evaluate ("bridge br": forward,
-	 * output, postrouting; arp tables never see an IP packet): an `expect
-	 * accept` holds for packets that do not leave through a bridge port.
+	 * frames bridged from port to port; arp tables never see an IP packet).
 	 */
 	char not_analysed[512];
 	size_t nnot_analysed;

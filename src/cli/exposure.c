@@ -33,8 +33,9 @@ static void usage(FILE *out)
 		"30/minute per ip saddr (@wg4)\"). POLICY is a file, or a directory holding\n"
 		"nftables.conf (default " XNFT_DEFAULT_POLICY ").\n"
 		"A packet that arrives through a bridge port meets the bridge's prerouting\n"
-		"and input chains first (\"from br0 via port eth1\"); without --live any\n"
-		"interface may be a bridge and any other its port (said once).\n"
+		"and input chains first (\"from br0 via port eth1\"), one routed out by a\n"
+		"bridge its output and postrouting chains; without --live any interface\n"
+		"may be a bridge and any other its port (said once).\n"
 		"\n"
 		"Options:\n"
 		"  --live      the ruleset loaded in the kernel now, with the host's bridge\n"
@@ -268,9 +269,8 @@ void cli_exposure_print(const char *policy, const struct exposure *x)
 		       x->nunknown == 1 ? "" : "es", x->nunknown == 1 ? "is" : "are",
 		       x->nunknown == 1 ? "it" : "they", x->nunknown == 1 ? "s" : "");
 	if (x->nnot_analysed)
-		printf("Not analysed (chains the engine does not evaluate: bridge forward, output "
-		       "and postrouting; xnft trace follows them): %s; they may drop some of what "
-		       "is shown here (a packet that leaves through a bridge port).\n",
+		printf("Not analysed (chains the engine does not evaluate: bridge forward, for "
+		       "frames bridged from port to port; xnft trace follows them): %s.\n",
 		       x->not_analysed);
 	if (x->bridge_ports)
 		printf("Bridge ports: the host's bridges are not known, so any interface but lo may be "

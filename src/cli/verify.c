@@ -177,9 +177,8 @@ static void print_text(const struct verify_opts *o, const struct ruleset *rs, co
 		printf(", %zu violated", r->violated);
 	printf("\n");
 	if (r->nnot_analysed)
-		printf("Not analysed (bridge forward, output and postrouting chains): %s; an "
-		       "`expect accept` that holds here holds for packets that do not leave "
-		       "through a bridge port (these chains may drop those).\n", r->not_analysed);
+		printf("Not analysed (bridge forward chains, for frames bridged from port to "
+		       "port): %s.\n", r->not_analysed);
 }
 
 int cmd_verify(int argc, char **argv)

@@ -542,6 +542,15 @@ static void test_bridge_verdicts(void **state)
 	/* meta protocol arp never matches an IP packet */
 	assert_int_equal(verdict_words(&w, "iifname eth3 ibrname br0 tcp dport 80 tcp flags syn "
 				       "ct state new"), 1);
+	/* down to a port: bridge output (oifname the port), then postrouting */
+	assert_int_equal(verdict_words(&w, "oifname eth1 obrname br0 udp dport 53"), 0);
+	assert_int_equal(verdict_words(&w, "oifname eth3 obrname br0 udp dport 53"), 1);
+	assert_int_equal(verdict_words(&w, "oifname eth2 obrname br0 ip daddr 10.9.3.3 udp dport 9"), 0);
+	assert_int_equal(verdict_words(&w, "oifname eth3 obrname br0 tcp dport 8443"), 0);
+	/* bridge postrouting has no input device: iifname "eth1" never matches there */
+	assert_int_equal(verdict_words(&w, "oifname eth3 obrname br0 tcp dport 8444"), 1);
+	/* not through a port: no bridge chain */
+	assert_int_equal(verdict_words(&w, "oifname br0 udp dport 53"), 1);
 	/*
 	 * every bridge rule is reached by IP packets; lint does not take the
 	 * engine's word for them (ARP frames reach them too): not "modelled"
@@ -552,7 +561,8 @@ static void test_bridge_verdicts(void **state)
 
 		assert_int_equal(ri->modelled, !bridge);
 		if (bridge)
-			assert_true(ri->reach[SX_INPUT] != bddfalse);
+			assert_true(ri->reach[SX_INPUT] != bddfalse ||
+				    ri->reach[SX_OUTPUT] != bddfalse);
 	}
 	world_close(&w);
 }
@@ -586,7 +596,7 @@ static void test_agree_bridge(void **state)
 {
 	struct world w;
 	unsigned s = 41;
-	size_t compared = 0;
+	size_t compared = 0, down = 0;
 
 	(void)state;
 	world_open(&w, load_fixture("bridge.json"), 0);
@@ -595,6 +605,7 @@ static void test_agree_bridge(void **state)
 		char words[PACKET_TEXT_MAX], up[PACKET_TEXT_MAX + 64];
 		const struct hs_iface *f;
 		const char *rest, *port;
+		bool out;
 		struct trace_opts to = { 0 };
 		struct trace_result tr;
 		struct packet p;
@@ -603,21 +614,24 @@ static void test_agree_bridge(void **state)
 		BDD cube, in;
 
 		random_words(w.hs, &s, words, sizeof(words));
-		if (strstr(words, "oifname"))
+		out = !strncmp(words, "oifname", 7);
+		if (strstr(words, "oifname") && !out)
 			continue;
-		/* the words without their iifname, from a port of a bridge instead */
-		rest = strncmp(words, "iifname", 7) ? words : strchr(strchr(words, '"') + 1, '"') + 2;
+		/* the words without their iifname/oifname, through a port of a bridge instead */
+		rest = strncmp(words, out ? "oifname" : "iifname", 7) ? words :
+		       strchr(strchr(words, '"') + 1, '"') + 2;
 		f = &w.hs->ifs[w.hs->nplain + rnd(&s, (unsigned)(w.hs->nifs - w.hs->nplain))];
 		port = w.hs->ifs[f->port].repr;
 		if (!strcmp(port, f->repr))
 			port = "zzport";
-		snprintf(up, sizeof(up), "iifname \"%s\" ibrname \"%s\" %s", port, f->repr, rest);
+		snprintf(up, sizeof(up), "%s \"%s\" %s \"%s\" %s", out ? "oifname" : "iifname", port,
+			 out ? "obrname" : "ibrname", f->repr, rest);
 		xerr_clear(&e);
 		if (packet_parse(&p, up, &e))
 			continue;
 		/* only packets conntrack lets exist */
-		cube = hs_packet_bdd(w.hs, &p, SX_INPUT);
-		in = bdd_addref(bdd_and(cube, w.sx->domain[SX_INPUT]));
+		cube = hs_packet_bdd(w.hs, &p, out ? SX_OUTPUT : SX_INPUT);
+		in = bdd_addref(bdd_and(cube, w.sx->domain[out ? SX_OUTPUT : SX_INPUT]));
 		bdd_delref(cube);
 		if (in == bddfalse)
 			continue;
@@ -633,10 +647,12 @@ static void test_agree_bridge(void **state)
 			fail_msg("bridge: packet '%s': tracer says %s, engine says %s", up,
 				 trace_verdict_name(tr.verdict), mine ? "accept" : "drop");
 		compared++;
+		down += out;
 		trace_result_free(&tr);
 	}
-	print_message("# bridge: %zu frames through a port agree\n", compared);
-	assert_true(compared > AGREE_PACKETS / 4);
+	print_message("# bridge: %zu frames through a port (up and down) agree, %zu down\n",
+		      compared, down);
+	assert_true(compared > AGREE_PACKETS / 4 && down > AGREE_PACKETS / 20);
 	world_close(&w);
 }
 
