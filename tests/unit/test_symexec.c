@@ -567,7 +567,7 @@ static void test_bridge_verdicts(void **state)
 	world_close(&w);
 }
 
-/* meta ibrname is the port's bridge at the bridge layer (a hand-written listing). */
+/* meta ibrname/obrname are the port's bridge at the bridge layer (a hand-written listing). */
 static void test_bridge_ibrname(void **state)
 {
 	static const char json[] =
@@ -577,11 +577,21 @@ static void test_bridge_ibrname(void **state)
 	"{\"rule\": {\"family\": \"bridge\", \"table\": \"b\", \"chain\": \"in\", \"handle\": 2, \"expr\": ["
 	"  {\"match\": {\"op\": \"==\", \"left\": {\"meta\": {\"key\": \"ibrname\"}}, \"right\": \"br0\"}},"
 	"  {\"match\": {\"op\": \"==\", \"left\": {\"meta\": {\"key\": \"iifname\"}}, \"right\": \"eth1\"}},"
+	"  {\"drop\": null}]}},"
+	"{\"chain\": {\"family\": \"bridge\", \"table\": \"b\", \"name\": \"out\", \"handle\": 3,"
+	" \"type\": \"filter\", \"hook\": \"output\", \"prio\": 0, \"policy\": \"accept\"}},"
+	"{\"rule\": {\"family\": \"bridge\", \"table\": \"b\", \"chain\": \"out\", \"handle\": 4, \"expr\": ["
+	"  {\"match\": {\"op\": \"==\", \"left\": {\"meta\": {\"key\": \"obrname\"}}, \"right\": \"br0\"}},"
+	"  {\"match\": {\"op\": \"==\", \"left\": {\"meta\": {\"key\": \"oifname\"}}, \"right\": \"eth1\"}},"
 	"  {\"drop\": null}]}}]}";
 	struct world w;
 
 	(void)state;
 	world_open(&w, load_text(json), 0);
+	/* obrname: the bridge of the port a frame goes down */
+	assert_int_equal(verdict_words(&w, "oifname eth1 obrname br0 udp dport 53"), 0);
+	assert_int_equal(verdict_words(&w, "oifname eth1 obrname br1 udp dport 53"), 1);
+	assert_int_equal(verdict_words(&w, "oifname br0 udp dport 53"), 1);
 	assert_int_equal(verdict_words(&w, "iifname eth1 ibrname br0 udp dport 53"), 0);
 	assert_int_equal(verdict_words(&w, "iifname eth1 ibrname br1 udp dport 53"), 1);
 	assert_int_equal(verdict_words(&w, "iifname eth2 ibrname br0 udp dport 53"), 1);
