@@ -1731,15 +1731,45 @@ static int decode(struct dctx *c, size_t i, BDD g, BDD ctx, BDD sel)
 
 /* ---- interfaces ------------------------------------------------------------------- */
 
+/*
+ * Interfaces whose packets have the same rest. An arrival through a bridge
+ * port (hspace.h) that behaves as its bridge does is folded into the
+ * bridge's group: in member, not in idx, and not named ("from br0" covers
+ * it); one that behaves otherwise is named "br0 via port eth1".
+ */
 struct group {
 	size_t idx[64];
 	size_t n;
 	BDD rest;
+	unsigned char *member;   /* hs->nifs flags: every index of the group, folded ones too */
+	size_t count;
+	bool out_only;           /* a group of oif */
 };
+
+static void groups_free(struct group *gs, size_t n)
+{
+	for (size_t g = 0; g < n; g++) {
+		unref(gs[g].rest);
+		free(gs[g].member);
+	}
+	free(gs);
+}
 
 static void iface_name(const struct hspace *hs, size_t i, struct strbuf *b)
 {
-	if (i == 0)
+	if (hs->ifs[i].via_port) {
+		/* 0: a name no rule names */
+		if (hs->ifs[i].bridge == 0)
+			sb_add(b, "a bridge");
+		else
+			iface_name(hs, hs->ifs[i].bridge, b);
+		if (hs->ifs[i].port == 0) {
+			sb_add(b, " via a port");
+		} else {
+			sb_add(b, " via port ");
+			iface_name(hs, hs->ifs[i].port, b);
+		}
+	} else if (i == 0)
 		sb_add(b, "any other interface");
 	else if (hs->ifs[i].pattern)
 		sb_add(b, "other %s", hs->ifs[i].name);
@@ -1755,7 +1785,13 @@ static int group_names(const struct hspace *hs, const struct group *g, char ***o
 	if (!*out)
 		return -1;
 	for (size_t i = 0; i < g->n; i++) {
-		(*out)[i] = strdup(g->idx[i] ? hs->ifs[g->idx[i]].name : "*");
+		struct strbuf t = { 0 };
+
+		if (hs->ifs[g->idx[i]].via_port)
+			iface_name(hs, g->idx[i], &t);
+		(*out)[i] = strdup(hs->ifs[g->idx[i]].via_port ? sb_text(&t) :
+				   g->idx[i] ? hs->ifs[g->idx[i]].name : "*");
+		strbuf_free(&t);
 		if (!(*out)[i])
 			return -1;
 		(*n)++;
@@ -1763,21 +1799,76 @@ static int group_names(const struct hspace *hs, const struct group *g, char ***o
 	return 0;
 }
 
+/*
+ * After a bridge's name, the ports through which an arrival is not in this
+ * group (said only when the space has such arrivals at all).
+ */
+static void ports_left_out(const struct hspace *hs, const struct group *g, size_t bridge,
+			   struct strbuf *b)
+{
+	size_t all = 0, out = 0, w = 0;
+
+	for (size_t i = hs->nplain; i < hs->nifs; i++)
+		if (hs->ifs[i].bridge == bridge) {
+			all++;
+			out += !g->member[i];
+		}
+	if (!out)
+		return;
+	if (out == all) {
+		sb_add(b, " (not via a bridge port)");
+		return;
+	}
+	sb_add(b, " (not via port ");
+	for (size_t i = hs->nplain; i < hs->nifs; i++)
+		if (hs->ifs[i].bridge == bridge && !g->member[i]) {
+			if (w++)
+				sb_add(b, ", ");
+			if (hs->ifs[i].port == 0)
+				sb_add(b, "a port no rule names");
+			else
+				iface_name(hs, hs->ifs[i].port, b);
+		}
+	sb_add(b, ")");
+}
+
 static void group_text(const struct hspace *hs, const struct group *g, struct strbuf *b)
 {
 	bool has0 = false;
+	/* through a bridge port only where bridge chains see that way (hspace.h) */
+	bool ports = g->out_only ? hs->oif_ports : hs->iif_ports;
+	size_t total = ports ? hs->nifs : hs->nplain;
 
 	for (size_t i = 0; i < g->n; i++)
 		has0 |= g->idx[i] == 0;
-	if (g->n == hs->nifs) {
+	if (g->count == total) {
 		sb_add(b, "any interface");
 		return;
 	}
-	if (has0 && g->n > 1 && hs->nifs - g->n <= 3) {
+	if (ports) {
+		/* with bridge port arrivals: each name, and the ports it leaves out */
+		for (size_t i = 0, w = 0; i < g->n; i++) {
+			size_t x = g->idx[i];
+
+			if (x == 0)
+				continue;
+			if (w++)
+				sb_add(b, ", ");
+			iface_name(hs, x, b);
+			if (!hs->ifs[x].via_port)
+				ports_left_out(hs, g, x, b);
+		}
+		if (has0) {
+			sb_add(b, "%s", g->n > 1 ? ", any other interface" : "any other interface");
+			ports_left_out(hs, g, 0, b);
+		}
+		return;
+	}
+	if (has0 && g->n > 1 && total - g->n <= 3) {
 		size_t w = 0;
 
 		sb_add(b, "any interface except ");
-		for (size_t i = 1; i < hs->nifs; i++) {
+		for (size_t i = 1; i < total; i++) {
 			bool in = false;
 
 			for (size_t k = 0; k < g->n; k++)
@@ -1801,13 +1892,14 @@ static void group_text(const struct hspace *hs, const struct group *g, struct st
 		sb_add(b, "%s", g->n > 1 ? ", any other interface" : "any other interface");
 }
 
-/* Interfaces of field f grouped by what is left of r for each. */
+/* Interfaces of field f grouped by what is left of r for each; NULL member: out of memory. */
 static size_t group_ifaces(struct hspace *hs, BDD r, enum hs_field f, struct group *gs,
 			   size_t max)
 {
 	size_t ng = 0;
 
 	for (size_t i = 0; i < hs->nifs; i++) {
+		const struct hs_iface *x = &hs->ifs[i];
 		BDD cube = hs_eq(hs, f, i);
 		BDD rest = ref(bdd_restrict(r, cube));
 		size_t k;
@@ -1815,19 +1907,31 @@ static size_t group_ifaces(struct hspace *hs, BDD r, enum hs_field f, struct gro
 		unref(cube);
 		if (rest == bddfalse)
 			continue;
-		for (k = 0; k < ng; k++)
-			if (gs[k].rest == rest && gs[k].n < 64)
+		/* folded into its bridge's group when it behaves the same */
+		for (k = 0; x->via_port && k < ng; k++)
+			if (gs[k].rest == rest && gs[k].member && gs[k].member[x->bridge])
 				break;
+		if (!x->via_port || k == ng)
+			for (k = 0; k < ng; k++)
+				if (gs[k].rest == rest && gs[k].n < 64)
+					break;
 		if (k == ng) {
 			if (ng == max) {
 				unref(rest);
 				continue;
 			}
 			gs[ng].n = 0;
+			gs[ng].count = 0;
+			gs[ng].out_only = f == HS_OIF;
 			gs[ng].rest = ref(rest);
+			gs[ng].member = calloc(hs->nifs, 1);
 			ng++;
 		}
-		gs[k].idx[gs[k].n++] = i;
+		if (!x->via_port || !gs[k].member || !gs[k].member[x->bridge])
+			gs[k].idx[gs[k].n++] = i;
+		if (gs[k].member)
+			gs[k].member[i] = 1;
+		gs[k].count++;
 		unref(rest);
 	}
 	return ng;
@@ -1837,8 +1941,12 @@ static BDD group_pred(struct hspace *hs, const struct group *g, enum hs_field f)
 {
 	BDD r = bddfalse;
 
-	for (size_t i = 0; i < g->n; i++) {
-		BDD x = hs_eq(hs, f, g->idx[i]);
+	for (size_t i = 0; g->member && i < hs->nifs; i++) {
+		BDD x;
+
+		if (!g->member[i])
+			continue;
+		x = hs_eq(hs, f, i);
 
 		put(&r, OR(r, x));
 		unref(x);
@@ -1883,6 +1991,9 @@ static int describe_path(struct dctx *c, BDD r, BDD domain)
 	if (!gs)
 		return -1;
 	ng = group_ifaces(hs, r, first, gs, hs->nifs);
+	for (size_t g = 0; g < ng; g++)
+		if (!gs[g].member)
+			rc = -1;
 	for (size_t g = 0; g < ng && !rc; g++) {
 		struct strbuf t = { 0 };
 		BDD pred = group_pred(hs, &gs[g], first);
@@ -1899,6 +2010,9 @@ static int describe_path(struct dctx *c, BDD r, BDD domain)
 
 			if (!os)
 				rc = -1;
+			for (size_t o = 0; o < no; o++)
+				if (!os[o].member)
+					rc = -1;
 			for (size_t o = 0; o < no && !rc; o++) {
 				struct strbuf u = { 0 };
 				BDD op = group_pred(hs, &os[o], HS_OIF);
@@ -1912,16 +2026,13 @@ static int describe_path(struct dctx *c, BDD r, BDD domain)
 				unref(both);
 				unref(op);
 			}
-			for (size_t o = 0; o < no; o++)
-				unref(os[o].rest);
-			free(os);
+			if (os)
+				groups_free(os, no);
 		}
 		strbuf_free(&t);
 		unref(pred);
 	}
-	for (size_t g = 0; g < ng; g++)
-		unref(gs[g].rest);
-	free(gs);
+	groups_free(gs, ng);
 	return rc;
 }
 

@@ -88,6 +88,9 @@ int diff_compute_in(struct hspace *hs, const struct sx_result *a, const struct s
 	memset(out, 0, sizeof(*out));
 	for (int p = 0; p < SX__NPATHS && !rc; p++)
 		rc = diff_path(hs, a, b, (enum sx_path)p, out, e);
+	if (!rc)
+		rc = diff_tables(a->rs, b->rs, out, e);
+	out->bridge_ports = hs->ports_assumed;
 	if (rc)
 		diff_free(out);
 	return rc;
@@ -98,5 +101,6 @@ void diff_free(struct diff_result *d)
 	for (int p = 0; p < SX__NPATHS; p++)
 		for (int k = 0; k < DIFF__NKINDS; k++)
 			ds_lines_free(&d->lines[p][k]);
+	diff_tables_free(d);
 	memset(d, 0, sizeof(*d));
 }

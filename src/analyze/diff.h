@@ -8,6 +8,12 @@
  * "no longer accepted". Packets whose fate changed only for some choice of
  * that state (over a limit, in a dynamic set) are listed apart as "now
  * possibly accepted" / "no longer possibly accepted".
+ * Chains the engine does not evaluate (arp; bridge forward, output,
+ * postrouting; symexec.h) are compared as written (difftab.c): each rule,
+ * chain or set that differs is a change of packets not known, listed with
+ * its file:line and what was assumed, and makes the result "changed" (an
+ * over-approximation). So are bridge prerouting and input chains, whose IP
+ * packets the engine judges but whose ARP and other frames it does not.
  */
 #ifndef XNFT_ANALYZE_DIFF_H
 #define XNFT_ANALYZE_DIFF_H
@@ -23,9 +29,24 @@
 enum diff_kind { DIFF_NOW_ACCEPTED, DIFF_NO_LONGER, DIFF_NOW_POSSIBLY, DIFF_NO_LONGER_POSSIBLY,
 		 DIFF__NKINDS };
 
+/* A difference in a table the engine does not evaluate. */
+struct diff_table_change {
+	enum rs_family family;
+	char *table;
+	char *chain;         /* NULL: the table itself or one of its sets */
+	char *what;          /* "rule added", "rule removed", "chain added", "set @s changed" ... */
+	char *file;          /* the rule's file (the new one for an added rule); NULL unknown */
+	int line;            /* 0: unknown, or not a rule */
+	char *text;          /* the rule as written; NULL when the change is not a rule */
+	bool ip_judged;      /* a bridge chain the engine evaluates: only other frames are not */
+};
+
 struct diff_result {
 	struct ds_lines lines[SX__NPATHS][DIFF__NKINDS];
-	bool changed;
+	struct diff_table_change *tables;
+	size_t ntables;
+	bool changed;        /* some packet's verdict changed, or a table not evaluated did */
+	bool bridge_ports;   /* any interface was taken as a possible bridge port (hspace.h) */
 };
 
 int diff_compute(const struct ruleset *old_rs, const struct ruleset *new_rs,
@@ -40,5 +61,13 @@ int diff_compute_in(struct hspace *hs, const struct sx_result *a, const struct s
 void diff_free(struct diff_result *d);
 
 const char *diff_kind_name(enum diff_kind k);   /* "now accepted", ... */
+
+/* The not-evaluated tables of a and b compared as written, appended to d (difftab.c). */
+int diff_tables(const struct ruleset *a, const struct ruleset *b, struct diff_result *d,
+		struct xerr *e);
+void diff_tables_free(struct diff_result *d);
+
+/* What such a change is taken to mean ("arp tables filter ARP only ..."). */
+const char *diff_table_assumed(const struct diff_table_change *c);
 
 #endif

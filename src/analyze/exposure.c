@@ -115,29 +115,27 @@ static int describe_input(struct hspace *hs, const struct sx_result *sx,
 	return rc;
 }
 
-/*
- * Tables whose base chains the engine leaves out (arp, bridge: not
- * modelled), named so that an answer without them is never read as
- * covering them.
- */
-static void note_not_analysed(const struct ruleset *rs, struct exposure *out)
+size_t exposure_tables_not_analysed(const struct ruleset *rs, bool arp, char *buf, size_t size)
 {
-	size_t o = 0;
+	size_t o = 0, n = 0;
 
+	if (size)
+		buf[0] = '\0';
 	for (size_t t = 0; t < rs->ntables; t++) {
 		const struct rs_table *tb = rs->tables[t];
 		bool base = false;
 
+		/* an attached chain the engine leaves out (bridge forward) */
 		for (size_t c = 0; c < tb->nchains && !base; c++)
-			base = tb->chains[c]->base;
-		if (!base || sx_family_modelled(tb->family))
+			base = tb->chains[c]->base && !sx_chain_modelled(tb->chains[c]);
+		if (!base || tb->dormant || (tb->family == RS_FAM_ARP) != arp)
 			continue;
-		if (o < sizeof(out->not_analysed))
-			o += (size_t)snprintf(out->not_analysed + o, sizeof(out->not_analysed) - o,
-					      "%s%s %s", out->nnot_analysed ? ", " : "",
+		if (o < size)
+			o += (size_t)snprintf(buf + o, size - o, "%s%s %s", n ? ", " : "",
 					      rs_family_name(tb->family), tb->name ? tb->name : "?");
-		out->nnot_analysed++;
+		n++;
 	}
+	return n;
 }
 
 int exposure_compute(const struct ruleset *rs, struct sx_engine *shared,
@@ -160,7 +158,11 @@ int exposure_compute(const struct ruleset *rs, struct sx_engine *shared,
 		rc = describe_accepted(g->hs, g->sx, SX_FORWARD, g->sx->accept[SX_FORWARD], false,
 				       q, &out->forward, e);
 	if (!rc) {
-		note_not_analysed(rs, out);
+		out->nnot_analysed = exposure_tables_not_analysed(rs, false, out->not_analysed,
+								  sizeof(out->not_analysed));
+		out->narp_tables = exposure_tables_not_analysed(rs, true, out->arp_tables,
+								sizeof(out->arp_tables));
+		out->bridge_ports = g->hs->ports_assumed;
 		out->nfree = g->hs->nfv;
 		for (size_t i = 0; i < g->hs->nfv; i++)
 			out->nunknown += g->hs->fv[i].kind == HS_FV_UNKNOWN;

@@ -36,10 +36,22 @@ struct exposure {
 	bool only_new;           /* the lines cover ct state new only */
 	size_t nfree;            /* free choices the ruleset has (limits, sets, unknowns) */
 	size_t nunknown;         /* of which matches xnft does not model */
-	/* tables with base chains the engine does not evaluate: "bridge br, arp a" ("" none) */
+	/* tables with base chains the engine does not evaluate: "bridge br" ("" none) */
 	char not_analysed[512];
 	size_t nnot_analysed;
+	/* arp tables: they filter ARP only, no IP packet meets them ("arp a", "" none) */
+	char arp_tables[256];
+	size_t narp_tables;
+	/* any interface was taken as a possible bridge port: the topology was not known */
+	bool bridge_ports;
 };
+
+/*
+ * The tables of rs with attached base chains that the engine does not
+ * evaluate, "bridge br, ..." in buf: the arp ones (arp) or all others.
+ * Returns how many.
+ */
+size_t exposure_tables_not_analysed(const struct ruleset *rs, bool arp, char *buf, size_t size);
 
 /*
  * q: NULL for every accepted packet. shared: an engine started for rs (see

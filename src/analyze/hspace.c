@@ -310,8 +310,11 @@ static bool is_iface_expr(const struct rs_expr *x)
 {
 	if (!x || x->kind != RS_EX_META)
 		return false;
+	/* a bridge's name (meta ibrname) is an interface's too: the IP layer's iif */
 	return x->key == RS_META_IIF || x->key == RS_META_IIFNAME || x->key == RS_META_OIF ||
-	       x->key == RS_META_OIFNAME;
+	       x->key == RS_META_OIFNAME || x->key == RS_META_IBRNAME ||
+	       x->key == RS_META_IBRIDGENAME || x->key == RS_META_OBRNAME ||
+	       x->key == RS_META_OBRIDGENAME;
 }
 
 static int collect_term(struct names *ns, const struct rs_expr *x, const struct rs_term *t,
@@ -437,6 +440,107 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
+/*
+ * A bridge table with an attached chain at prerouting or input (out:
+ * output or postrouting): frames up to this host (down from it) meet it.
+ */
+static bool bridged_way(const struct ruleset *const *rs, size_t n, bool out)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t t = 0; rs[i] && t < rs[i]->ntables; t++) {
+			const struct rs_table *tb = rs[i]->tables[t];
+
+			for (size_t c = 0; tb->family == RS_FAM_BRIDGE && !tb->dormant &&
+					   c < tb->nchains; c++) {
+				enum rs_hook h = tb->chains[c]->hook;
+
+				if (tb->chains[c]->base &&
+				    (out ? h == RS_HOOK_OUTPUT || h == RS_HOOK_POSTROUTING :
+					   h == RS_HOOK_PREROUTING || h == RS_HOOK_INPUT))
+					return true;
+			}
+		}
+	return false;
+}
+
+static bool bridged(const struct ruleset *const *rs, size_t n)
+{
+	return bridged_way(rs, n, false) || bridged_way(rs, n, true);
+}
+
+/* Two indices may stand for one device: the same exact name. */
+static bool same_device(const struct hspace *hs, size_t a, size_t b)
+{
+	return a == b && a != 0 && !hs->ifs[a].pattern;
+}
+
+/* The host's bridge ports, when every ruleset that has bridge chains knows them (--live). */
+static bool topology_known(const struct ruleset *const *rs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rs[i] && bridged(&rs[i], 1) && !rs[i]->brports_known)
+			return false;
+	return true;
+}
+
+/* Whether port p of bridge b is one of the known pairs (by the classes their names fall in). */
+static bool known_pair(const struct hspace *hs, const struct ruleset *const *rs, size_t n,
+		       size_t b, size_t p)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; rs[i] && k < rs[i]->nbrports; k++)
+			if (hs_iface_index(hs, rs[i]->brbridge[k]) == b &&
+			    hs_iface_index(hs, rs[i]->brport[k]) == p)
+				return true;
+	return false;
+}
+
+/*
+ * Without the host's bridge topology any interface but lo may be a bridge
+ * and any other (not lo) one of its ports: one entry per pair after the
+ * plain ones (hs_iface.via_port). With it (--live), one per real port.
+ */
+static int layout_ports(struct hspace *hs, const struct ruleset *const *rs, size_t nrs)
+{
+	size_t lo = hs_iface_index(hs, "lo"), n = hs->nplain, k = n;
+	struct hs_iface *v = realloc(hs->ifs, (n + n * n) * sizeof(*v));
+	bool known = topology_known(rs, nrs);
+
+	if (!v)
+		return -1;
+	hs->ifs = v;
+	hs->ports_assumed = !known;
+	for (size_t b = 0; b < n; b++)
+		for (size_t p = 0; p < n; p++) {
+			if (b == lo || p == lo || same_device(hs, b, p) ||
+			    (known && !known_pair(hs, rs, nrs, b, p)))
+				continue;
+			memset(&v[k], 0, sizeof(v[k]));
+			memcpy(v[k].repr, v[b].repr, sizeof(v[k].repr));
+			v[k].via_port = true;
+			v[k].bridge = b;
+			v[k].port = p;
+			k++;
+		}
+	hs->nifs = k;
+	return 0;
+}
+
+size_t hs_port_index(const struct hspace *hs, size_t bridge, size_t port)
+{
+	for (size_t i = hs->nplain; i < hs->nifs; i++)
+		if (hs->ifs[i].bridge == bridge && hs->ifs[i].port == port)
+			return i;
+	return 0;
+}
+
+BDD hs_via_port(struct hspace *hs, enum hs_field f)
+{
+	if (hs->nifs == hs->nplain)
+		return bddfalse;
+	return hs_range(hs, f, hs->nplain, hs->nifs - 1);
+}
+
 static int layout_ifaces(struct hspace *hs, const struct ruleset *const *rs, size_t n)
 {
 	struct names ns = { 0 };
@@ -466,13 +570,16 @@ static int layout_ifaces(struct hspace *hs, const struct ruleset *const *rs, siz
 		}
 	}
 	hs->nifs = k;
+	hs->nplain = k;
+	hs->iif_ports = bridged_way(rs, n, false);
+	hs->oif_ports = bridged_way(rs, n, true);
 	snprintf(hs->ifs[0].name, sizeof(hs->ifs[0].name), "%s", "");
 	pick_repr(hs, 0);
 	for (size_t i = 1; i < hs->nifs; i++)
 		if (hs->ifs[i].pattern)
 			pick_repr(hs, i);
 	free(ns.v);
-	return 0;
+	return bridged(rs, n) ? layout_ports(hs, rs, n) : 0;
 oom:
 	free(ns.v);
 	return -1;
@@ -888,8 +995,9 @@ static BDD make_universe(struct hspace *hs)
 	BDD u, x, nonfirst, icmp;
 	u128 low96 = ((u128)1 << 96) - 1;
 
-	u = hs_range(hs, HS_IIF, 0, hs->nifs - 1);
-	and_in(&u, hs_range(hs, HS_OIF, 0, hs->nifs - 1));
+	/* through a bridge port only where bridge chains see that way */
+	u = hs_range(hs, HS_IIF, 0, (hs->iif_ports ? hs->nifs : hs->nplain) - 1);
+	and_in(&u, hs_range(hs, HS_OIF, 0, (hs->oif_ports ? hs->nifs : hs->nplain) - 1));
 	and_in(&u, hs_range(hs, HS_CTSTATE, 0, HS_NCTSTATES - 1));
 	/* IPv4 addresses live in the top 32 bits */
 	x = hs_masked_eq(hs, HS_SADDR, low96, 0);
@@ -1154,13 +1262,27 @@ static size_t ct_index(unsigned bit)
 	return 0;
 }
 
+/* A frame up from a bridge port (iif P ibrname B) arrived through P of B. */
+static size_t packet_if(const struct hspace *hs, const char *dev, const char *br)
+{
+	size_t i = hs_iface_index(hs, dev);
+
+	if (br[0]) {
+		size_t v = hs_port_index(hs, hs_iface_index(hs, br), i);
+
+		if (v)
+			return v;
+	}
+	return i;
+}
+
 BDD hs_packet_bdd(struct hspace *hs, const struct packet *p, int path)
 {
 	bool v6 = p->nfproto == MATCH_NFPROTO_IPV6;
 	BDD r = hs_eq(hs, HS_NFPROTO, v6);
 
-	and_in(&r, hs_eq(hs, HS_IIF, path == 2 ? 0 : hs_iface_index(hs, p->iif)));
-	and_in(&r, hs_eq(hs, HS_OIF, path == 0 ? 0 : hs_iface_index(hs, p->oif)));
+	and_in(&r, hs_eq(hs, HS_IIF, path == 2 ? 0 : packet_if(hs, p->iif, p->ibr)));
+	and_in(&r, hs_eq(hs, HS_OIF, path == 0 ? 0 : packet_if(hs, p->oif, p->obr)));
 	and_in(&r, hs_eq(hs, HS_SADDR, addr_value(&p->saddr)));
 	and_in(&r, hs_eq(hs, HS_DADDR, addr_value(&p->daddr)));
 	and_in(&r, hs_eq(hs, HS_CTSTATE, ct_index(p->ct_state)));
@@ -1285,6 +1407,19 @@ static void fill_given(struct packet *p, int path)
 	p->known = p->given;
 }
 
+/* A name of class port that is not the bridge's (both may be names no rule names). */
+static void port_name(const struct hspace *hs, size_t port, const char *bridge, char *dst)
+{
+	char cand[IFNAME_MAXLEN + 24];
+
+	snprintf(dst, IFNAME_MAXLEN + 1, "%s", hs->ifs[port].repr);
+	for (int i = 0; i < 1000 && !strcmp(dst, bridge); i++) {
+		snprintf(cand, sizeof(cand), "port%d", i);
+		if (repr_ok(hs, port, cand))
+			snprintf(dst, IFNAME_MAXLEN + 1, "%s", cand);
+	}
+}
+
 int hs_pick_packet(struct hspace *hs, BDD region, int path, bool prefer_defaults,
 		   struct packet *out, unsigned char *fv, struct xerr *e)
 {
@@ -1350,8 +1485,32 @@ int hs_pick_packet(struct hspace *hs, BDD region, int path, bool prefer_defaults
 	bdd_delref(r);
 	out->nfproto = v6 ? MATCH_NFPROTO_IPV6 : MATCH_NFPROTO_IPV4;
 	out->ct_state = (uint8_t)ct;
-	fill_iface(hs, out->iif, iif, path != 2, path == 1);
-	fill_iface(hs, out->oif, oif, path != 0, true);
+	if (path == 0 && iif < hs->nifs && hs->ifs[iif].via_port) {
+		/*
+		 * through a bridge port: the words of a frame up from it (packet.h);
+		 * a routed one has none (with ibrname they say bridged), so it is
+		 * given as from the bridge
+		 */
+		fill_iface(hs, out->ibr, hs->ifs[iif].bridge, true, true);
+		port_name(hs, hs->ifs[iif].port, out->ibr, out->iif);
+	} else {
+		fill_iface(hs, out->iif, iif, path != 2, path == 1);
+	}
+	if (path == 2 && oif < hs->nifs && hs->ifs[oif].via_port) {
+		/* sent through a bridge port: oif Q obrname B (packet.h) */
+		fill_iface(hs, out->obr, hs->ifs[oif].bridge, true, true);
+		port_name(hs, hs->ifs[oif].port, out->obr, out->oif);
+	} else {
+		fill_iface(hs, out->oif, oif, path != 0, true);
+	}
 	fill_given(out, path);
+	if (out->ibr[0]) {
+		out->given |= PF_BIT(PF_IBRNAME);
+		out->known |= PF_BIT(PF_IBRNAME);
+	}
+	if (out->obr[0]) {
+		out->given |= PF_BIT(PF_OBRNAME);
+		out->known |= PF_BIT(PF_OBRNAME);
+	}
 	return hs_check(hs, e);
 }

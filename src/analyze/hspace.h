@@ -105,6 +105,15 @@ struct hs_iface {
 	char name[IFNAME_MAXLEN + 2];   /* exact name, or the pattern ("eth*") for a class */
 	char repr[IFNAME_MAXLEN + 1];   /* a concrete name of the class ("" for index 0) */
 	bool pattern;
+	/*
+	 * Through a bridge port (an iif when a ruleset has bridge chains at
+	 * prerouting or input, an oif when at output or postrouting): the
+	 * frame came in (goes out) on interface `port` of bridge `bridge`
+	 * (indices of plain entries). The IP layer sees the bridge (repr is
+	 * the bridge's, name is ""), the bridge family's chains the port.
+	 */
+	bool via_port;
+	size_t bridge, port;
 };
 
 struct hspace {
@@ -112,6 +121,9 @@ struct hspace {
 	struct { int first, bits; } field[HS__NFIELDS];
 	struct hs_iface *ifs;           /* index 0 = "any other interface" */
 	size_t nifs;
+	size_t nplain;                  /* ifs[nplain..nifs) are through a bridge port */
+	bool iif_ports, oif_ports;      /* which of iif and oif may take those */
+	bool ports_assumed;             /* those are every pair: the host's bridges are not known */
 	struct hs_freevar *fv;
 	size_t nfv, fvcap;
 	struct hs_atom *atoms;
@@ -162,6 +174,12 @@ BDD hs_diff(BDD a, BDD b);
 
 /* The interface index whose class a name falls in (0 when no rule names it). */
 size_t hs_iface_index(const struct hspace *hs, const char *name);
+
+/* The index of an arrival through port of bridge (plain indices), or 0 when there is none. */
+size_t hs_port_index(const struct hspace *hs, size_t bridge, size_t port);
+
+/* Field f (iif or oif) is through some bridge port (bddfalse when the space has none). */
+BDD hs_via_port(struct hspace *hs, enum hs_field f);
 
 /* Cube of all variables of a field / of all field variables / of all free variables. */
 BDD hs_field_set(struct hspace *hs, enum hs_field f);

@@ -57,6 +57,9 @@ struct sxstate {
 	BDD notrack, left, dnat, snat;
 };
 
+/* The bridge family's hooks a frame meets: none, up from a port, down to one. */
+enum bridge_way { BR_NONE = 0, BR_UP, BR_DOWN };
+
 struct ctx {
 	struct hspace *hs;
 	const struct ruleset *rs;
@@ -67,6 +70,7 @@ struct ctx {
 	enum sx_path path;
 	bool iif_present, oif_present;
 	bool before_conntrack;
+	enum bridge_way bridge_layer; /* a bridge chain: iif (oif) is the port (hs_iface.via_port) */
 	bool after_defrag;            /* fragments were reassembled before this chain */
 	bool ttl_dec;                 /* forwarding: chains see the ttl one lower */
 	struct markpiece *marks;
@@ -451,6 +455,7 @@ static BDD dynset_var(struct ctx *c, const struct rs_rule *rule, const struct rs
 enum lkind {
 	L_FIELD,     /* a numeric header-space field: fm */
 	L_IIF, L_OIF,
+	L_IBRNAME, L_OBRNAME, /* meta ibrname / obrname: the bridge of the port */
 	L_CTSTATE,
 	L_NFPROTO,   /* meta nfproto, ct l3proto: values 2 / 10 */
 	L_ETHERTYPE, /* meta protocol, ether type: 0x0800 / 0x86dd */
@@ -496,6 +501,8 @@ static enum lkind classify(const struct rs_expr *x, struct fmap *fm)
 		switch (x->key) {
 		case RS_META_IIF: case RS_META_IIFNAME: return L_IIF;
 		case RS_META_OIF: case RS_META_OIFNAME: return L_OIF;
+		case RS_META_IBRNAME: case RS_META_IBRIDGENAME: return L_IBRNAME;
+		case RS_META_OBRNAME: case RS_META_OBRIDGENAME: return L_OBRNAME;
 		case RS_META_NFPROTO: return L_NFPROTO;
 		case RS_META_PROTOCOL: return L_ETHERTYPE;
 		case RS_META_IIFTYPE: return L_IIFTYPE;
@@ -910,9 +917,25 @@ static BDD fibtype_pred(struct ctx *c, const struct pred_in *in, bool *unknown)
 	return r;
 }
 
-static BDD iface_pred(struct ctx *c, const struct pred_in *in, bool oif, bool *unknown)
+/*
+ * The name a bridge chain reads for iif/oif (the port: nft_meta_get_eval
+ * on the hook's device) or ibrname/obrname (the port's bridge,
+ * nft_meta_bridge_get_eval); a plain entry is no bridge port: its
+ * bridge name is "".
+ */
+static const char *bridge_layer_name(const struct hspace *hs, size_t i, bool bridge)
+{
+	const struct hs_iface *f = &hs->ifs[i];
+
+	if (!f->via_port)
+		return bridge ? "" : f->repr;
+	return bridge ? f->repr : hs->ifs[f->port].repr;
+}
+
+static BDD iface_pred(struct ctx *c, const struct pred_in *in, enum lkind k, bool *unknown)
 {
 	struct hspace *hs = c->hs;
+	bool oif = k == L_OIF || k == L_OBRNAME;
 	BDD r = bddfalse;
 
 	/*
@@ -924,8 +947,19 @@ static BDD iface_pred(struct ctx *c, const struct pred_in *in, bool oif, bool *u
 		return bddfalse;
 	}
 	for (size_t i = 0; i < hs->nifs; i++) {
-		bool m = term_has_name(in->right, hs->ifs[i].repr, 0);
+		const char *name = hs->ifs[i].repr;
+		bool m;
 
+		/*
+		 * up from a port no output device, down to one no input device
+		 * (br_forward.c); ibrname/obrname exist only at a bridge hook
+		 */
+		if ((c->bridge_layer == BR_UP && oif) || (c->bridge_layer == BR_DOWN && !oif) ||
+		    (!c->bridge_layer && k != L_IIF && k != L_OIF))
+			name = "";
+		else if (c->bridge_layer)
+			name = bridge_layer_name(hs, i, k == L_IBRNAME || k == L_OBRNAME);
+		m = term_has_name(in->right, name, 0);
 		if (in->op == RS_OP_NE)
 			m = !m;
 		if (m) {
@@ -1194,13 +1228,19 @@ static BDD pred(struct ctx *c, const struct pred_in *in, int depth)
 		break;
 	case L_IIF:
 	case L_OIF:
-		p = iface_pred(c, in, k == L_OIF, &unknown);
+	case L_IBRNAME:
+	case L_OBRNAME:
+		p = iface_pred(c, in, k, &unknown);
 		break;
 	case L_CTSTATE:
 		p = ctstate_pred(c, in, &unknown);
 		break;
 	case L_NFPROTO:
-		p = nfproto_pred(c, in, RS_NFPROTO_IPV4, RS_NFPROTO_IPV6, &unknown);
+		/* nft_pf(): a bridge chain's meta nfproto is NFPROTO_BRIDGE (7) */
+		if (c->bridge_layer && in->left->kind == RS_EX_META)
+			p = nfproto_pred(c, in, 7, 7, &unknown);
+		else
+			p = nfproto_pred(c, in, RS_NFPROTO_IPV4, RS_NFPROTO_IPV6, &unknown);
 		break;
 	case L_ETHERTYPE:
 		p = nfproto_pred(c, in, 0x0800, 0x86dd, &unknown);
@@ -2023,6 +2063,21 @@ bool sx_family_modelled(enum rs_family f)
 	return f == RS_FAM_IP || f == RS_FAM_IP6 || f == RS_FAM_INET || f == RS_FAM_NETDEV;
 }
 
+bool sx_chain_modelled(const struct rs_chain *ch)
+{
+	const struct rs_table *t = ch->table;
+
+	if (t->family != RS_FAM_BRIDGE)
+		return sx_family_modelled(t->family);
+	if (ch->base)   /* frames bridged from port to port (forward) are not on the IP paths */
+		return ch->hook != RS_HOOK_FORWARD;
+	/* a regular chain: unless a base chain the engine leaves out may jump to it */
+	for (size_t i = 0; i < t->nchains; i++)
+		if (t->chains[i]->base && !sx_chain_modelled(t->chains[i]))
+			return false;
+	return true;
+}
+
 bool sx_rule_may_stop(const struct rs_rule *r)
 {
 	for (size_t i = 0; i < r->nitems; i++)
@@ -2031,34 +2086,41 @@ bool sx_rule_may_stop(const struct rs_rule *r)
 	return false;
 }
 
-static bool family_ok(enum rs_family f, enum rs_hook hook)
+static bool family_ok(enum rs_family f, enum rs_hook hook, enum bridge_way bridge)
 {
+	/* a frame on a bridge port: up before the IP layer (br_input.c), down after it */
+	if (bridge == BR_UP)
+		return f == RS_FAM_BRIDGE && (hook == RS_HOOK_PREROUTING || hook == RS_HOOK_INPUT);
+	if (bridge == BR_DOWN)
+		return f == RS_FAM_BRIDGE && (hook == RS_HOOK_OUTPUT || hook == RS_HOOK_POSTROUTING);
 	if (hook == RS_HOOK_INGRESS || hook == RS_HOOK_EGRESS)
 		return f == RS_FAM_NETDEV || (f == RS_FAM_INET && hook == RS_HOOK_INGRESS);
 	return f == RS_FAM_IP || f == RS_FAM_IP6 || f == RS_FAM_INET;
 }
 
-static bool wanted(const struct rs_table *t, const struct rs_chain *ch, enum rs_hook hook)
+static bool wanted(const struct rs_table *t, const struct rs_chain *ch, enum rs_hook hook,
+		   enum bridge_way bridge)
 {
 	/* a dormant table's base chains are not attached to their hooks */
-	return ch->base && ch->hook == hook && !t->dormant && family_ok(t->family, hook);
+	return ch->base && ch->hook == hook && !t->dormant && family_ok(t->family, hook, bridge);
 }
 
-static size_t base_chains(const struct ruleset *rs, enum rs_hook hook, struct basech **out)
+static size_t base_chains(const struct ruleset *rs, enum rs_hook hook, enum bridge_way bridge,
+			  struct basech **out)
 {
 	size_t n = 0, k = 0;
 	struct basech *v;
 
 	for (size_t t = 0; t < rs->ntables; t++)
 		for (size_t i = 0; i < rs->tables[t]->nchains; i++)
-			if (wanted(rs->tables[t], rs->tables[t]->chains[i], hook))
+			if (wanted(rs->tables[t], rs->tables[t]->chains[i], hook, bridge))
 				n++;
 	v = calloc(n ? n : 1, sizeof(*v));
 	if (!v)
 		return (size_t)-1;
 	for (size_t t = 0; t < rs->ntables; t++)
 		for (size_t i = 0; i < rs->tables[t]->nchains; i++)
-			if (wanted(rs->tables[t], rs->tables[t]->chains[i], hook)) {
+			if (wanted(rs->tables[t], rs->tables[t]->chains[i], hook, bridge)) {
 				v[k].ch = rs->tables[t]->chains[i];
 				v[k].order = k;
 				k++;
@@ -2162,6 +2224,13 @@ static BDD bound_to(struct hspace *hs, const struct rs_chain *ch, enum hs_field 
 		x = hs_eq(hs, f, i);
 		or_into(&r, x);
 		unref(x);
+		/* through a bridge port: the port's ingress and the bridge's (egress too) */
+		for (size_t k = hs->nplain; k < hs->nifs; k++)
+			if (hs->ifs[k].bridge == i || hs->ifs[k].port == i) {
+				x = hs_eq(hs, f, k);
+				or_into(&r, x);
+				unref(x);
+			}
 	}
 	return r;
 }
@@ -2191,9 +2260,10 @@ static int run_base(struct ctx *c, const struct rs_chain *ch, BDD *alive, BDD *d
 	c->ttl_dec = c->path == SX_FORWARD && (ch->hook == RS_HOOK_FORWARD ||
 					       ch->hook == RS_HOOK_POSTROUTING ||
 					       ch->hook == RS_HOOK_EGRESS);
+	/* down to a bridge port the IP layer's conntrack has been */
 	c->before_conntrack = ch->hook == RS_HOOK_INGRESS ||
 			      ((ch->hook == RS_HOOK_PREROUTING || ch->hook == RS_HOOK_OUTPUT) &&
-			       ch->prio < CONNTRACK_PRIO);
+			       ch->prio < CONNTRACK_PRIO && c->bridge_layer != BR_DOWN);
 	if (eval_chain(c, ch, sees, &o, 0)) {
 		unref(sees);
 		return -1;
@@ -2235,15 +2305,16 @@ static void hold_fragments(struct ctx *c, BDD *alive, BDD *held, bool v4, bool v
 
 static int run_hook(struct ctx *c, enum rs_hook hook, BDD *alive, BDD *dropped, BDD *held)
 {
-	bool defrag = c->uses_ct && (hook == RS_HOOK_PREROUTING || hook == RS_HOOK_OUTPUT);
+	bool defrag = c->uses_ct && !c->bridge_layer &&
+		      (hook == RS_HOOK_PREROUTING || hook == RS_HOOK_OUTPUT);
 	bool v4 = c->ct4, v6 = c->ct6;
 	struct basech *v;
-	size_t n = base_chains(c->rs, hook, &v);
+	size_t n = base_chains(c->rs, hook, c->bridge_layer, &v);
 
 	if (n == (size_t)-1)
 		return fail_oom(c);
 	c->after_defrag = false;
-	if (hook == RS_HOOK_INPUT) {
+	if (hook == RS_HOOK_INPUT && !c->bridge_layer) {
 		/* ip_local_deliver() reassembles IPv4 before the input hook, conntrack or not */
 		BDD v4 = hs_eq(c->hs, HS_NFPROTO, 0), only = AND(*alive, v4), rest = DIFF(*alive, v4);
 
@@ -2384,6 +2455,38 @@ static int run_hooks(struct ctx *c, const enum rs_hook *hooks, BDD *alive, BDD *
 	return 0;
 }
 
+/*
+ * br_handle_frame(): a frame that arrived through a bridge port meets the
+ * bridge family's prerouting and input chains (iif the port, ibrname the
+ * bridge, no output device) before it goes up as received on the bridge
+ * (br_pass_frame_up), routed to this host or forwarded. br_dev_xmit(): a
+ * packet the IP layer sends out by a bridge meets bridge output and
+ * postrouting (oif the port, obrname the bridge, no input device).
+ */
+static int run_bridge(struct ctx *c, enum bridge_way way, BDD *alive, BDD *dropped, BDD *held)
+{
+	static const enum rs_hook up[] = { RS_HOOK_PREROUTING, RS_HOOK_INPUT, RS_HOOK_NONE };
+	static const enum rs_hook down[] = { RS_HOOK_OUTPUT, RS_HOOK_POSTROUTING, RS_HOOK_NONE };
+	BDD via = hs_via_port(c->hs, way == BR_UP ? HS_IIF : HS_OIF), on = AND(*alive, via);
+	bool iifp = c->iif_present, oifp = c->oif_present;
+	int rc;
+
+	unref(via);
+	if (on == bddfalse)
+		return 0;
+	put(alive, DIFF(*alive, on));
+	c->bridge_layer = way;
+	c->iif_present = way == BR_UP;
+	c->oif_present = way == BR_DOWN;
+	rc = run_hooks(c, way == BR_UP ? up : down, &on, dropped, held);
+	c->bridge_layer = BR_NONE;
+	c->iif_present = iifp;
+	c->oif_present = oifp;
+	or_into(alive, on);
+	unref(on);
+	return rc;
+}
+
 static int add_nat(struct ctx *c, const struct natcut *k, enum sx_path from, bool local,
 		   bool assumed, BDD accept)
 {
@@ -2445,6 +2548,8 @@ static int run_cut(struct ctx *c, enum sx_path from, const struct natcut *k, BDD
 	c->iif_present = true;
 	c->oif_present = !local;
 	rc = run_hooks(c, local ? in : fw, &a, &d, &h);
+	if (!rc && !local)
+		rc = run_bridge(c, BR_DOWN, &a, &d, &h);
 	or_into(&a, c->left);
 	state_leave(c, &sv);
 	c->path = path;
@@ -2613,7 +2718,9 @@ static int run_path(struct ctx *c, enum sx_path p)
 	c->iif_present = p != SX_OUTPUT;
 	c->oif_present = p != SX_INPUT;
 	for (size_t h = 0; h < 5 && hooks[p][h] != RS_HOOK_NONE; h++)
-		if (run_hook(c, hooks[p][h], &alive, &dropped, &held) ||
+		if ((hooks[p][h] == RS_HOOK_PREROUTING &&
+		     run_bridge(c, BR_UP, &alive, &dropped, &held)) ||
+		    run_hook(c, hooks[p][h], &alive, &dropped, &held) ||
 		    (hooks[p][h] == RS_HOOK_PREROUTING &&
 		     route_again(c, p, &alive, &dropped, &held, &nat))) {
 			unref(alive);
@@ -2622,6 +2729,13 @@ static int run_path(struct ctx *c, enum sx_path p)
 			unref(nat);
 			return -1;
 		}
+	if (p != SX_INPUT && run_bridge(c, BR_DOWN, &alive, &dropped, &held)) {
+		unref(alive);
+		unref(dropped);
+		unref(held);
+		unref(nat);
+		return -1;
+	}
 	or_into(&alive, c->left);
 	or_into(&alive, nat);
 	unref(nat);
@@ -2808,7 +2922,13 @@ int sx_run(struct hspace *hs, const struct ruleset *rs, const struct sx_opts *op
 					struct sx_rule_info *ri = &r->rules[r->nrules++];
 
 					ri->rule = &rs->tables[t]->chains[i]->rules[k];
-					ri->modelled = sx_family_modelled(rs->tables[t]->family) &&
+					/*
+					 * a bridge chain also sees ARP and other frames,
+					 * which the engine's IP paths do not hold: its
+					 * empty reach or match says nothing of those
+					 */
+					ri->modelled = sx_chain_modelled(rs->tables[t]->chains[i]) &&
+						       rs->tables[t]->family != RS_FAM_BRIDGE &&
 						       !rs->tables[t]->dormant;
 					ri->may_stop = sx_rule_may_stop(ri->rule);
 				}

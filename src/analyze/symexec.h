@@ -9,6 +9,16 @@
  *   input    prerouting, then input      (iif present, no oif)
  *   forward  prerouting, forward, postrouting (iif and oif)
  *   output   output, then postrouting    (oif present, no iif)
+ * A packet on the input or forward path may have arrived through a bridge
+ * port (hspace.h: an iif entry with via_port): before the IP hooks, the
+ * bridge family's prerouting and input chains judge it with iifname the
+ * port, meta ibrname the bridge, no output device and meta nfproto bridge
+ * (br_handle_frame, br_pass_frame_up); the IP layer then sees iif the
+ * bridge. A packet the IP layer sends out by a bridge (an oif entry with
+ * via_port) then meets bridge output and postrouting with oifname the
+ * port, meta obrname the bridge and no input device (br_dev_xmit). Bridge
+ * forward chains (frames bridged from port to port, no IP hook) are not
+ * evaluated (sx_chain_modelled), nor are arp tables (ARP packets only).
  * Base chains of tables of family ip, ip6 and inet run, per hook in
  * priority order (ties: table order, then chain order); ip tables see only
  * IPv4 packets, ip6 tables only IPv6. In a base chain `accept` ends that
@@ -90,9 +100,10 @@ const char *sx_path_name(enum sx_path p);   /* "input", "forward", "output" */
  * Per rule, per path: NULL-rule entries never occur. What lint needs to
  * judge a rule without classifying statements itself (construct.h):
  * reach and match say whether it is reached and can match; modelled is
- * false for a rule of a table family the engine does not evaluate (arp,
- * bridge, netdev egress), whose empty reach means "not analysed", never
- * "no packet reaches it"; may_stop says that the rule can end without a
+ * false for a rule of a chain the engine does not evaluate (arp; bridge
+ * forward) and for every bridge rule (its chain also
+ * sees ARP and other frames, which the IP paths do not hold), whose empty
+ * reach means "not analysed", never "no packet reaches it"; may_stop says that the rule can end without a
  * verdict after its matches held (over a limit, a missed map lookup, no
  * conntrack entry for a ct value, synproxy on a packet it lets through),
  * so a later rule is not shadowed by it alone.
@@ -101,12 +112,20 @@ struct sx_rule_info {
 	const struct rs_rule *rule;
 	BDD reach[SX__NPATHS];    /* packets (and free choices) that reach the rule */
 	BDD match[SX__NPATHS];    /* the rule's own conditions where it is evaluated */
-	bool modelled;            /* its family's hooks are evaluated by the engine */
+	bool modelled;            /* the engine's reach and match cover all it can see */
 	bool may_stop;            /* a statement after its matches can end it without a verdict */
 };
 
 /* Whether the engine evaluates base chains of tables of family f (ip, ip6, inet, netdev ingress). */
 bool sx_family_modelled(enum rs_family f);
+
+/*
+ * Whether the engine evaluates chain ch: a chain of a family it models, a
+ * bridge base chain other than forward (frames through a bridge port up to
+ * the IP layer or down from it), or a regular bridge chain that no bridge
+ * forward chain (not modelled) may jump to.
+ */
+bool sx_chain_modelled(const struct rs_chain *ch);
 
 /* Whether rule r can end without a verdict in a statement other than a match (construct.h). */
 bool sx_rule_may_stop(const struct rs_rule *r);

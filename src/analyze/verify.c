@@ -6,6 +6,8 @@
 #include "analyze/verify.h"
 #include "analyze/bddref.h"
 
+#include "analyze/exposure.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,6 +268,9 @@ int verify_intents(struct hspace *hs, const struct ruleset *rs, const struct sx_
 	if (!out->items)
 		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
 	out->n = in->n;
+	/* frames bridged from port to port meet these chains, not the ones proved here */
+	out->nnot_analysed = exposure_tables_not_analysed(rs, false, out->not_analysed,
+							  sizeof(out->not_analysed));
 	for (int p = 0; p < SX__NPATHS; p++) {
 		wb[p] = sx_accept_wb(hs, sx, (enum sx_path)p);
 		any[p] = sx_accept_any(hs, sx, (enum sx_path)p);

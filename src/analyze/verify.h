@@ -64,6 +64,12 @@ struct verify_result {
 	struct intents intents;
 	struct verify_item *items;
 	size_t n, held, violated;
+	/*
+	 * Tables with chains the engine does not evaluate ("bridge br": forward,
+	 * frames bridged from port to port; arp tables never see an IP packet).
+	 */
+	char not_analysed[512];
+	size_t nnot_analysed;
 };
 
 /* The intents file next to a policy's entry file: "DIR/intents" ("./intents" for a bare name). */

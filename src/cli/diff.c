@@ -30,7 +30,12 @@ static void usage(FILE *out)
 		"OLD and NEW are policy files, or directories holding nftables.conf; each is\n"
 		"loaded in a private network namespace. Packets a dnat or redirect sends\n"
 		"elsewhere are judged where they go (a port opened behind a port forward\n"
-		"shows as a change of the packets that arrive for it).\n"
+		"shows as a change of the packets that arrive for it). A bridge's chains\n"
+		"(but forward) are evaluated for packets that pass through its ports (any\n"
+		"interface may be a bridge: said once). Chains the engine does not\n"
+		"evaluate (arp; bridge forward) are compared as\n"
+		"written: each rule, chain or set that differs is listed with its\n"
+		"file:line and counts as a change.\n"
 		"\n"
 		"Options:\n"
 		"  --local-addr ADDR  an address of this host (repeatable): a dnat to it is\n"
@@ -38,8 +43,8 @@ static void usage(FILE *out)
 		"  --json      print the changes as one JSON object\n"
 		"  -h, --help  show this help\n"
 		"\n"
-		"Exit status: 0 no packet changes verdict, 1 some do (or a policy does not\n"
-		"load), 2 usage or environment error.\n");
+		"Exit status: 0 no packet changes verdict, 1 some do or may (or a policy does\n"
+		"not load), 2 usage or environment error.\n");
 }
 
 static json_t *lines_json(const struct ds_lines *l)
@@ -61,6 +66,24 @@ static json_t *lines_json(const struct ds_lines *l)
 	return a;
 }
 
+/* The changes in tables the engine does not evaluate (diff.h). */
+static json_t *tables_json(const struct diff_result *d)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < d->ntables; i++) {
+		const struct diff_table_change *t = &d->tables[i];
+		json_t *o = json_pack("{s:s, s:s, s:s*, s:s, s:s*, s:i, s:s*, s:s, s:b}", "family",
+				      rs_family_name(t->family), "table", t->table, "chain", t->chain,
+				      "change", t->what, "file", t->file, "line", t->line, "rule",
+				      t->text, "assumed", diff_table_assumed(t), "ip_judged",
+				      t->ip_judged);
+
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 void cli_diff_print_json(const char *a, const char *b, const struct diff_result *d)
 {
 	json_t *paths = json_object(), *o;
@@ -73,9 +96,29 @@ void cli_diff_print_json(const char *a, const char *b, const struct diff_result 
 					    lines_json(&d->lines[p][k]));
 		json_object_set_new(paths, sx_path_name((enum sx_path)p), kinds);
 	}
-	o = json_pack("{s:s, s:s, s:b, s:o}", "old", a, "new", b, "changed", d->changed,
-		      "paths", paths);
+	o = json_pack("{s:s, s:s, s:b, s:o, s:o, s:b}", "old", a, "new", b, "changed", d->changed,
+		      "paths", paths, "tables_not_evaluated", tables_json(d), "bridge_ports_assumed",
+		      d->bridge_ports);
 	cli_json_print(o, 0);
+}
+
+/*
+ * A change in a table the engine does not evaluate: an ARP change for an
+ * arp table, else "not modelled"; file:line and what was assumed.
+ */
+static void print_table_change(const struct diff_table_change *t)
+{
+	printf("%s: %s table %s", t->family == RS_FAM_ARP ? "ARP change" :
+	       t->ip_judged ? "frames other than IP" : "not modelled", rs_family_name(t->family),
+	       t->table);
+	if (t->chain)
+		printf(", chain %s", t->chain);
+	printf(": %s", t->what);
+	if (t->file && t->line)
+		printf(" at %s:%d", t->file, t->line);
+	if (t->text)
+		printf(": %s", t->text);
+	printf(" \xe2\x80\x94 %s\n", diff_table_assumed(t));
 }
 
 void cli_diff_print_text(const char *a, const char *b, const struct diff_result *d)
@@ -108,6 +151,12 @@ void cli_diff_print_text(const char *a, const char *b, const struct diff_result 
 				       sx_path_name((enum sx_path)p), diff_kind_name((enum diff_kind)k),
 				       DS_MAX_CLASSES);
 		}
+	for (size_t i = 0; i < d->ntables; i++)
+		print_table_change(&d->tables[i]);
+	if (d->bridge_ports)
+		printf("Bridge ports: the host's bridges are not known, so any interface but lo may be "
+		       "a bridge and any other its port; \"a bridge via a port\" lines are packets "
+		       "that arrived through one (an over-approximation).\n");
 }
 
 int cmd_diff(int argc, char **argv)

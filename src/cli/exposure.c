@@ -32,9 +32,14 @@ static void usage(FILE *out)
 		"region field by field and names the state it depends on (\"while under\n"
 		"30/minute per ip saddr (@wg4)\"). POLICY is a file, or a directory holding\n"
 		"nftables.conf (default " XNFT_DEFAULT_POLICY ").\n"
+		"A packet that arrives through a bridge port meets the bridge's prerouting\n"
+		"and input chains first (\"from br0 via port eth1\"), one routed out by a\n"
+		"bridge its output and postrouting chains; without --live any interface\n"
+		"may be a bridge and any other its port (said once).\n"
 		"\n"
 		"Options:\n"
-		"  --live      the ruleset loaded in the kernel now (needs root)\n"
+		"  --live      the ruleset loaded in the kernel now, with the host's bridge\n"
+		"              ports (needs root)\n"
 		"  --from IF   only packets arriving on interface IF\n"
 		"  --local-addr ADDR  an address of this host (repeatable): a dnat to it\n"
 		"              is delivered here, to another address forwarded (a port\n"
@@ -195,7 +200,7 @@ static json_t *lines_json(const struct ds_lines *l)
 
 json_t *cli_exposure_json(const struct exposure *x)
 {
-	return json_pack("{s:o, s:o, s:o, s:b, s:b, s:b, s:b, s:i, s:i, s:s}",
+	return json_pack("{s:o, s:o, s:o, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:s, s:b}",
 			 "input", lines_json(&x->input), "forward", lines_json(&x->forward),
 			 "port_forwards", lines_json(&x->dnat),
 			 "new_only", x->only_new,
@@ -203,7 +208,8 @@ json_t *cli_exposure_json(const struct exposure *x)
 			 "forward_truncated", x->forward.truncated,
 			 "over_approximated", x->input.merged || x->forward.merged || x->dnat.merged,
 			 "free_choices", (int)x->nfree, "not_modelled", (int)x->nunknown,
-			 "tables_not_analysed", x->not_analysed);
+			 "tables_not_analysed", x->not_analysed, "arp_tables", x->arp_tables,
+			 "bridge_ports_assumed", x->bridge_ports);
 }
 
 static void print_json(const char *policy, const struct exposure *x)
@@ -263,9 +269,16 @@ void cli_exposure_print(const char *policy, const struct exposure *x)
 		       x->nunknown == 1 ? "" : "es", x->nunknown == 1 ? "is" : "are",
 		       x->nunknown == 1 ? "it" : "they", x->nunknown == 1 ? "s" : "");
 	if (x->nnot_analysed)
-		printf("Not analysed (families the engine does not evaluate; xnft trace follows "
-		       "them): %s; their chains may drop or accept more than shown here.\n",
+		printf("Not analysed (chains the engine does not evaluate: bridge forward, for "
+		       "frames bridged from port to port; xnft trace follows them): %s.\n",
 		       x->not_analysed);
+	if (x->bridge_ports)
+		printf("Bridge ports: the host's bridges are not known, so any interface but lo may be "
+		       "a bridge and any other its port; \"a bridge via a port\" lines are packets "
+		       "that arrived through one (an over-approximation).\n");
+	if (x->narp_tables)
+		printf("arp tables filter ARP only (%s): no IP packet meets them, so they change "
+		       "nothing shown here.\n", x->arp_tables);
 }
 
 int cmd_exposure(int argc, char **argv)

@@ -139,9 +139,9 @@ static void print_json(const char *policy, const struct ruleset *rs, const char 
 
 	for (size_t i = 0; items && i < r->n; i++)
 		json_array_append_new(items, cli_verify_item_json(rs, base, &r->items[i]));
-	o = json_pack("{s:s, s:s, s:i, s:i, s:i, s:o}", "policy", policy, "intents",
+	o = json_pack("{s:s, s:s, s:i, s:i, s:i, s:o, s:s}", "policy", policy, "intents",
 		      r->intents_path, "total", (int)r->n, "held", (int)r->held, "violated",
-		      (int)r->violated, "results", items);
+		      (int)r->violated, "results", items, "tables_not_analysed", r->not_analysed);
 	cli_json_print(o, 0);
 }
 
@@ -176,6 +176,9 @@ static void print_text(const struct verify_opts *o, const struct ruleset *rs, co
 	if (r->violated)
 		printf(", %zu violated", r->violated);
 	printf("\n");
+	if (r->nnot_analysed)
+		printf("Not analysed (bridge forward chains, for frames bridged from port to "
+		       "port): %s.\n", r->not_analysed);
 }
 
 int cmd_verify(int argc, char **argv)

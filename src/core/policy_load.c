@@ -18,6 +18,7 @@
 #include "core/fdio.h"
 #include "core/nftctx.h"
 #include "core/paths.h"
+#include "core/rtnl.h"
 #include "core/sandbox.h"
 #include "core/srcloc.h"
 
@@ -248,6 +249,23 @@ static int add_host_addresses(struct ruleset *rs, struct xerr *e)
 	return rc;
 }
 
+/* The calling namespace's bridge ports: which packets the bridge family's chains can see. */
+static int add_bridge_ports(struct ruleset *rs, struct xerr *e)
+{
+	struct rtnl_brport *v;
+	size_t n;
+	int rc = 0;
+
+	if (rtnl_bridge_ports(&v, &n, e))
+		return -1;
+	for (size_t i = 0; i < n && !rc; i++)
+		if (ruleset_add_brport(rs, v[i].port, v[i].bridge))
+			rc = xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	free(v);
+	rs->brports_known = true;   /* a host with no bridge has told us so too */
+	return rc;
+}
+
 /* The calling namespace's ruleset as nft prints it, into file fd; -1 when it cannot be had. */
 static int write_live_text(int fd)
 {
@@ -317,7 +335,7 @@ int policy_load_live(struct ruleset **out, struct xerr *e)
 	read_live_anonymous(&l);
 	rc = listing_model(&l, out, e);
 	listing_free(&l);
-	if (!rc && add_host_addresses(*out, e)) {
+	if (!rc && (add_host_addresses(*out, e) || add_bridge_ports(*out, e))) {
 		ruleset_free(*out);
 		*out = NULL;
 		rc = -1;

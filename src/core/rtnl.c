@@ -5,6 +5,8 @@
 #include "core/rtnl.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -12,6 +14,8 @@
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
+
+#include "core/nldump.h"
 
 /* Send the request built in buf and run cb on the answer (NULL: an ack is expected). */
 static int exchange(char *buf, size_t size, mnl_cb_t cb, void *data, const char *what,
@@ -93,4 +97,133 @@ int rtnl_link_add(const char *name, const char *kind, struct xerr *e)
 	mnl_attr_put_str(nlh, IFLA_INFO_KIND, kind);
 	mnl_attr_nest_end(nlh, info);
 	return exchange(buf, sizeof(buf), NULL, NULL, "adding a link", e);
+}
+
+/* ---- bridge ports ---------------------------------------------------------------- */
+
+struct link {
+	uint32_t index, master;
+	char name[16];
+	bool bridge;
+};
+
+struct links {
+	struct link *v;
+	size_t n, cap;
+};
+
+static int kind_cb(const struct nlattr *a, void *data)
+{
+	bool *bridge = data;
+
+	if (mnl_attr_get_type(a) == IFLA_INFO_KIND && mnl_attr_validate(a, MNL_TYPE_STRING) == 0)
+		*bridge = !strcmp(mnl_attr_get_str(a), "bridge");
+	return MNL_CB_OK;
+}
+
+static int link_attr(const struct nlattr *a, void *data)
+{
+	struct link *l = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case IFLA_IFNAME:
+		if (mnl_attr_validate(a, MNL_TYPE_STRING) == 0)
+			snprintf(l->name, sizeof(l->name), "%s", mnl_attr_get_str(a));
+		break;
+	case IFLA_MASTER:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			l->master = mnl_attr_get_u32(a);
+		break;
+	case IFLA_LINKINFO:
+		mnl_attr_parse_nested(a, kind_cb, &l->bridge);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct links *ls = data;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	struct link l = { 0 };
+
+	if (nlh->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
+		return MNL_CB_OK;
+	l.index = (uint32_t)ifi->ifi_index;
+	mnl_attr_parse(nlh, sizeof(*ifi), link_attr, &l);
+	if (ls->n == ls->cap) {
+		size_t cap = ls->cap ? ls->cap * 2 : 16;
+		struct link *v = realloc(ls->v, cap * sizeof(*v));
+
+		if (!v) {
+			errno = ENOMEM;
+			return MNL_CB_ERROR;
+		}
+		ls->v = v;
+		ls->cap = cap;
+	}
+	ls->v[ls->n++] = l;
+	return MNL_CB_OK;
+}
+
+/* The ports of the links that are bridges, from the links' list. */
+static int ports_of(const struct links *ls, struct rtnl_brport **out, size_t *n)
+{
+	for (size_t i = 0; i < ls->n; i++)
+		for (size_t k = 0; ls->v[i].master && k < ls->n; k++) {
+			struct rtnl_brport *v;
+
+			if (ls->v[k].index != ls->v[i].master || !ls->v[k].bridge)
+				continue;
+			v = realloc(*out, (*n + 1) * sizeof(*v));
+			if (!v)
+				return -1;
+			*out = v;
+			snprintf(v[*n].port, sizeof(v[*n].port), "%s", ls->v[i].name);
+			snprintf(v[*n].bridge, sizeof(v[*n].bridge), "%s", ls->v[k].name);
+			(*n)++;
+		}
+	return 0;
+}
+
+int rtnl_bridge_ports(struct rtnl_brport **out, size_t *n, struct xerr *e)
+{
+	char buf[32768] __attribute__((aligned(4)));
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
+	struct links ls = { 0 };
+	struct nldump_result r;
+	struct nlmsghdr *nlh;
+	struct rtgenmsg *g;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int err = errno;
+
+		if (nl)
+			mnl_socket_close(nl);
+		return xerr_set(e, XNFT_EXIT_USAGE, "cannot open a routing netlink socket: %s",
+				strerror(err));
+	}
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = (uint32_t)time(NULL);
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
+	rc = nldump_run(nl, buf, sizeof(buf), nlh, 2000, link_cb, &ls, &r, e);
+	mnl_socket_close(nl);
+	if (rc == 0 && (r.kernel_error || r.cb_error || r.interrupted))
+		rc = xerr_set(e, XNFT_EXIT_USAGE, "reading the host's links: %s",
+			      r.interrupted ? "they changed during the read" :
+			      strerror(r.kernel_error ? r.kernel_error : r.cb_error));
+	if (!rc && ports_of(&ls, out, n)) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		rc = xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	}
+	free(ls.v);
+	return rc;
 }

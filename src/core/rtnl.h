@@ -20,6 +20,19 @@ struct rtnl_route {
 int rtnl_route_get(int family, const void *addr, size_t alen, struct rtnl_route *out,
 		   struct xerr *e);
 
+/* A bridge port: the link `port` whose master is the bridge `bridge`. */
+struct rtnl_brport {
+	char port[16];
+	char bridge[16];
+};
+
+/*
+ * Every bridge port in the calling namespace (an RTM_GETLINK dump: a link
+ * whose IFLA_MASTER is a link of IFLA_INFO_KIND "bridge"); *out malloc'd,
+ * NULL when there is none.
+ */
+int rtnl_bridge_ports(struct rtnl_brport **out, size_t *n, struct xerr *e);
+
 /* Create a link named name of the given kind ("dummy", ...); -1 (e set) when the kernel refuses. */
 int rtnl_link_add(const char *name, const char *kind, struct xerr *e);
 

@@ -624,7 +624,36 @@ void ruleset_free(struct ruleset *rs)
 		free(rs->unknown_kinds[i]);
 	free(rs->unknown_kinds);
 	free(rs->local);
+	for (size_t i = 0; i < rs->nbrports; i++) {
+		free(rs->brport[i]);
+		free(rs->brbridge[i]);
+	}
+	free(rs->brport);
+	free(rs->brbridge);
 	free(rs);
+}
+
+int ruleset_add_brport(struct ruleset *rs, const char *port, const char *bridge)
+{
+	char **p = realloc(rs->brport, (rs->nbrports + 1) * sizeof(*p)), **b;
+
+	if (!p)
+		return -1;
+	rs->brport = p;
+	b = realloc(rs->brbridge, (rs->nbrports + 1) * sizeof(*b));
+	if (!b)
+		return -1;
+	rs->brbridge = b;
+	p[rs->nbrports] = strdup(port);
+	b[rs->nbrports] = strdup(bridge);
+	if (!p[rs->nbrports] || !b[rs->nbrports]) {
+		free(p[rs->nbrports]);
+		free(b[rs->nbrports]);
+		return -1;
+	}
+	rs->nbrports++;
+	rs->brports_known = true;
+	return 0;
 }
 
 int ruleset_add_local(struct ruleset *rs, const struct prefix *p)

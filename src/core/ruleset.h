@@ -742,6 +742,10 @@ struct ruleset {
 	struct prefix *local;
 	size_t nlocal;
 	bool local_known;        /* false: not given, either way is possible */
+	/* the host's bridge ports (--live): port i is a port of bridge i */
+	char **brport, **brbridge;
+	size_t nbrports;
+	bool brports_known;      /* false: not given, any interface may be a bridge or port */
 };
 
 struct ruleset_stats {
@@ -763,6 +767,9 @@ void ruleset_free(struct ruleset *rs);
 
 /* Add one of the host's own addresses (marks them known); -1 out of memory. */
 int ruleset_add_local(struct ruleset *rs, const struct prefix *p);
+
+/* Port port of bridge bridge on this host (and the topology is known); -1 out of memory. */
+int ruleset_add_brport(struct ruleset *rs, const char *port, const char *bridge);
 
 void ruleset_stats(const struct ruleset *rs, struct ruleset_stats *st);
 

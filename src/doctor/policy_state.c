@@ -72,6 +72,11 @@ static void first_difference(const struct diff_result *d, char *buf, size_t n)
 					 diff_kind_name((enum diff_kind)k), l->v[0].iface, l->v[0].text);
 			total += l->n;
 		}
+	/* a change in a table the engine does not evaluate (an arp table ...) */
+	for (size_t i = 0; i < d->ntables; i++, total++)
+		if (!buf[0])
+			snprintf(buf, n, "%s table %s: %s", rs_family_name(d->tables[i].family),
+				 d->tables[i].table, d->tables[i].what);
 	if (total > 1)
 		snprintf(buf + strlen(buf), n - strlen(buf), " (and %zu more)", total - 1);
 }

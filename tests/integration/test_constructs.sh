@@ -230,7 +230,8 @@ check_match "exposure: a scattered address set is counted" 'IPv4 source in 60 ad
 
 # arp and bridge tables: said to be not analysed, never silently left out
 out=$("$XNFT" exposure "$ROOT/tests/unit/fixtures/families.nft" 2>&1)
-check_match "arp/bridge: exposure names the tables it does not analyse" 'Not analysed \(families the engine does not evaluate; xnft trace follows them\): bridge br, arp a' "$out"
+check_match "arp/bridge: exposure names the tables it does not analyse" 'Not analysed \(chains the engine does not evaluate: bridge forward, for frames bridged from port to port; xnft trace follows them\): bridge br\.' "$out"
+check_match "arp/bridge: exposure says arp tables filter ARP only" '^arp tables filter ARP only \(arp a\)' "$out"
 out=$("$XNFT" trace "$ROOT/tests/unit/fixtures/families.nft" $w 22 2>&1)
 check_match "arp/bridge: trace says it did not trace the bridge table" 'bridge table br is not traced' "$out"
 

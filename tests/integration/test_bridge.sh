@@ -1,0 +1,323 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Tables beside the IP families (issue 24): a change in a table the engine
+# does not evaluate is never "no change"; arp tables are said to filter ARP
+# only; netdev egress changes are real verdict changes. Each expected answer
+# is stated by hand next to its check.
+source "$(dirname "$0")/lib.sh"
+require_root
+XNFT=${XNFT:?set XNFT to the xnft binary}
+FX=$ROOT/tests/integration/fixtures_bridge
+
+# run NAME ARGS...: output (stdout and stderr) in $out, exit status in $rc;
+# a sanitizer report or a death by signal is a failure of its own
+run() {
+	local name=$1; shift
+	out=$("$XNFT" "$@" 2>&1); rc=$?
+	if [ "$rc" -gt 128 ] || grep -Eq 'Sanitizer|runtime error:' <<<"$out"; then
+		not_ok "$name: xnft $1 ran clean (exit $rc)"
+		printf '%s\n' "$out" | sed -n '1,20s/^/#   /p'
+	fi
+}
+
+# ---- diff: the soundness bug --------------------------------------------------------
+
+# An identical file: no change, exit 0
+run "identical" diff "$FX/bridge_new.nft" "$FX/bridge_new.nft"
+check_eq "identical: diff exits 0" 0 "$rc"
+check_match "identical: no packet changes its verdict" 'no packet changes its verdict$' "$out"
+
+# bridge: the issue's pair (a drop added in an empty bridge input chain). The
+# engine evaluates bridge prerouting and input: the packets that arrive
+# through a bridge port with tcp dport 22 are no longer accepted, for this
+# host and routed on (a routed frame goes up through bridge input too).
+run "bridge" diff "$FX/bridge_old.nft" "$FX/bridge_new.nft"
+check_eq "bridge: diff exits 1 (a change)" 1 "$rc"
+check_fails "bridge: never 'no packet changes'" grep -q 'no packet changes' <<<"$out"
+check_match "bridge: input from a bridge port, tcp dport 22, no longer accepted" \
+	'^input: no longer accepted: from a bridge via a port, .*tcp dport 22$' "$out"
+check_match "bridge: ... and routed on" \
+	'^forward: no longer accepted: from a bridge via a port to any interface, .*tcp dport 22$' "$out"
+check_eq "bridge: nothing else changes" 2 "$(grep -c 'accepted:' <<<"$out")"
+check_fails "bridge: nothing is 'not modelled' (the rule matches IP only)" grep -q 'not modelled' <<<"$out"
+check_eq "bridge: the free topology is said once" 1 "$(grep -c '^Bridge ports: ' <<<"$out")"
+run "bridge json" diff --json "$FX/bridge_old.nft" "$FX/bridge_new.nft"
+check "bridge: --json says the topology was assumed and lists no table change" python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+assert d["changed"] and d["bridge_ports_assumed"] and d["tables_not_evaluated"] == [], d
+l = d["paths"]["input"]["no longer accepted"]
+assert len(l) == 1 and l[0]["interfaces"]["in"] == ["a bridge via a port"], l' <<<"$out"
+
+# an ARP rule in the same chain: no IP packet changes, ARP frames may (said, exit 1)
+run "bridge arp" diff "$FX/bridge_old.nft" "$FX/bridgearp_new.nft"
+check_eq "bridge arp: diff exits 1" 1 "$rc"
+check_match "bridge arp: the rule is a change of frames other than IP, at its line" \
+	'^frames other than IP: bridge table br, chain input: rule added at .*bridgearp_new\.nft:12: ether type arp drop — IP packets are judged by the engine' "$out"
+check_fails "bridge arp: no IP packet changes" grep -q 'accepted:' <<<"$out"
+
+# the whole bridge table removed: its one rule matched IP only, so the
+# engine's lines say all (tcp 22 through a bridge port accepted again)
+run "bridge removed" diff "$FX/bridge_new.nft" "$FX/inet_only.nft"
+check_eq "bridge removed: diff exits 1" 1 "$rc"
+check_match "bridge removed: tcp 22 through a bridge port now accepted" \
+	'^input: now accepted: from a bridge via a port, .*tcp dport 22$' "$out"
+check_fails "bridge removed: no frame-level line for an IP-only table" grep -q 'frames other than IP' <<<"$out"
+# an arp table added: each of its rules is an ARP change
+run "arp added" diff "$FX/inet_only.nft" "$FX/arp_new.nft"
+check_eq "arp added: diff exits 1" 1 "$rc"
+check_eq "arp added: its two rules are ARP changes" 2 "$(grep -c '^ARP change: arp table a, chain input: rule added at' <<<"$out")"
+
+# a bridge forward chain (frames bridged port to port) is not evaluated: its
+# change is listed as such, at its file:line, and is a change
+run "bridge forward" diff "$FX/bridgefwd_old.nft" "$FX/bridgefwd_new.nft"
+check_eq "bridge forward: diff exits 1" 1 "$rc"
+check_match "bridge forward: the rule is named, not modelled, with what is assumed" \
+	'^not modelled: bridge table br, chain forward: rule added at .*bridgefwd_new\.nft:12: udp dport 53 drop — assumed: any frame bridged from port to port may change its verdict' "$out"
+
+# exposure: tcp 22 is open from any interface except through a bridge port
+run "bridge exposure" exposure "$FX/bridge_new.nft"
+check_eq "bridge exposure: exits 0" 0 "$rc"
+host=$(sed -n '/for this host/,/routed through/p' <<<"$out")
+check_match "bridge exposure: tcp 22 open from any other interface, not via a bridge port" \
+	'^  from any other interface \(not via a bridge port\):$' "$host"
+check_match "bridge exposure: from a bridge port only established/related, never tcp 22" \
+	'^    ct state established,related: tcp dport != 22$' "$(sed -n '/from a bridge via a port:/,$p' <<<"$host")"
+check_fails "bridge exposure: the bridge table is not 'not analysed'" grep -q 'Not analysed' <<<"$out"
+run "bridgefwd exposure" exposure "$FX/bridgefwd_new.nft"
+check_match "bridge exposure: a bridge forward chain is named as not analysed" \
+	'^Not analysed \(chains the engine does not evaluate: bridge forward, for frames bridged from port to port; .*\): bridge br\.' "$out"
+
+# lint: the bridge rule is reached (no XL001 "no packet reaches this rule");
+# Incus's per-port ARP rules match ARP frames, which the engine's IP paths
+# do not hold: no XL006 "never matches" on them either
+run "bridge lint" lint "$FX/bridge_new.nft"
+check_fails "bridge lint: no XL001 on the bridge input rule" grep -q 'XL001' <<<"$out"
+run "incus lint" lint "$ROOT/tests/lint/corpus/incus-bridge-network.nft"
+check_fails "bridge lint: no XL001/XL006 on Incus's bridge rules" grep -Eq 'XL00[16]' <<<"$out"
+
+# verify: the accept of tcp 22 fails for a frame through a bridge port, and
+# the counterexample says so in packet words the tracer follows
+run "bridge verify" verify "$FX/verify"
+check_eq "bridge verify: exits 1 (a violation)" 1 "$rc"
+check_match "bridge verify: the counterexample arrives through a bridge port" \
+	'^packet: +iif [a-z0-9]+ meta ibrname [a-z0-9]+ .*tcp dport 22' "$out"
+check_match "bridge verify: traced, the bridge input chain drops it" \
+	'^verdict: drop at input, bridge br input, by nftables.conf:12$' "$out"
+check_match "bridge verify: the other intent holds" '1 of 2 intents holds?, 1 violated' "$out"
+
+# arp: a rule added in an arp table is an ARP change, at its file:line, exit 1
+run "arp" diff "$FX/arp_old.nft" "$FX/arp_new.nft"
+check_eq "arp: diff exits 1 (a change)" 1 "$rc"
+check_match "arp: the added rule is an ARP change at its line" \
+	'^ARP change: arp table a, chain input: rule added at .*arp_new\.nft:13: arp operation request drop — arp tables filter ARP only' "$out"
+check_fails "arp: never 'no packet changes'" grep -q 'no packet changes' <<<"$out"
+run "arp json" diff --json "$FX/arp_old.nft" "$FX/arp_new.nft"
+check "arp: --json lists the table change" python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+t = d["tables_not_evaluated"]
+assert d["changed"] is True and len(t) == 1, d
+assert t[0]["family"] == "arp" and t[0]["change"] == "rule added" and t[0]["line"] == 13, t' <<<"$out"
+# the same change seen backwards: the rule is removed, at its line in the old file
+run "arp back" diff "$FX/arp_new.nft" "$FX/arp_old.nft"
+check_match "arp: removed rule named at its line in OLD" \
+	'ARP change: arp table a, chain input: rule removed at .*arp_new\.nft:13' "$out"
+# only the comment of an arp rule changed: nothing a packet sees
+run "arp comment" diff "$FX/arp_old.nft" "$FX/arp_comment.nft"
+check_eq "arp comment: diff exits 0" 0 "$rc"
+check_match "arp comment: no change" 'no packet changes its verdict$' "$out"
+
+# netdev egress: evaluated by the engine, a real verdict change
+run "egress" diff "$FX/egress_old.nft" "$FX/egress_new.nft"
+check_eq "egress: diff exits 1" 1 "$rc"
+check_match "egress: output to lo with tcp sport 22 no longer accepted" \
+	'^output: no longer accepted: to lo, tcp sport 22$' "$out"
+check_fails "egress: an IP-only rule is all in the engine's lines" grep -q 'frames other than IP' <<<"$out"
+# an ARP drop at egress: no IP packet changes, the device's other frames may
+run "egress arp" diff "$FX/egress_old.nft" "$FX/egressarp_new.nft"
+check_eq "egress arp: diff exits 1" 1 "$rc"
+check_match "egress arp: a change of frames other than IP, at its line" \
+	'^frames other than IP: netdev table n, chain out: rule added at .*egressarp_new\.nft:12: ether type arp drop' "$out"
+
+# ---- exposure and verify say what they leave out -----------------------------------
+
+run "arp exposure" exposure "$FX/arp_new.nft"
+check_eq "arp exposure: exits 0" 0 "$rc"
+check_match "arp exposure: says once that arp tables filter ARP only" \
+	'^arp tables filter ARP only \(arp a\): no IP packet meets them' "$out"
+check_eq "arp exposure: said once" 1 "$(grep -c 'filter ARP only' <<<"$out")"
+
+# ---- the kernel: frames through a real bridge port to the bridge's address -------------
+
+# Namespace H holds bridge br0 (10.77.0.1/24) with port p1, a veth whose
+# other end is in namespace P (10.77.0.2/24). One UDP datagram per port of
+# kernel.nft goes from P to 10.77.0.1; the kernel accepted it when the inet
+# rule for its port counted it. The engine's answer for the same packets is
+# exposure's line for "a bridge via port p1" (br0 is named by no rule).
+K=$FX/kernel.nft
+PORTS="7700 7701 7702 7703 7704 7705"
+H=$(ns_add brh)
+P=$(ns_add brp)
+ip -n "$H" link add br0 type bridge
+ip -n "$H" link add p1 type veth peer name v1 netns "$P"
+ip -n "$H" link set p1 master br0
+ip -n "$H" addr add 10.77.0.1/24 dev br0
+ip -n "$P" addr add 10.77.0.2/24 dev v1
+for l in br0 p1; do ip -n "$H" link set "$l" up; done
+ip -n "$P" link set v1 up
+check "kernel: kernel.nft loads in the bridge's namespace" ip netns exec "$H" nft -f "$K"
+# resolve the neighbour first (ICMP is accepted): the datagrams then go out at once
+for _ in $(seq 1 50); do ip netns exec "$P" ping -c 1 -W 1 10.77.0.1 >/dev/null 2>&1 && break; done
+for port in $PORTS; do
+	ip netns exec "$P" bash -c "echo x > /dev/udp/10.77.0.1/$port" 2>/dev/null
+done
+
+# counters: the inet accept rule of each port, and every bridge drop (all seen: 6)
+counted() { # counted: "PORT PACKETS" per inet rule, then "drop PACKETS" per bridge drop rule
+	ip netns exec "$H" nft -j list ruleset | python3 -c '
+import json, sys
+for o in json.load(sys.stdin)["nftables"]:
+    r = o.get("rule")
+    if not r:
+        continue
+    port = drop = None; n = 0
+    for x in r["expr"]:
+        m = x.get("match")
+        if m and m["left"].get("payload", {}).get("field") == "dport":
+            port = m["right"]
+        if "counter" in x:
+            n = x["counter"]["packets"]
+        if "drop" in x:
+            drop = True
+    if r["family"] == "inet" and port is not None:
+        print(port, n)
+    elif r["family"] == "bridge" and drop:
+        print("drop", n)'
+}
+seen=0
+for _ in $(seq 1 50); do
+	seen=$(counted | awk '{ s += $2 } END { print s + 0 }')
+	[ "$seen" -ge 6 ] && break
+	sleep 0.1
+done
+check_eq "kernel: the 6 datagrams were all counted (accepted or dropped)" 6 "$seen"
+kernel=$(counted | awk '$1 != "drop" && $2 > 0 { print $1 }' | sort -n | tr '\n' ' ')
+check_eq "kernel: the ports accepted, as kernel.nft says by hand" "7700 7702 7704 7705 " "$kernel"
+
+run "kernel exposure" exposure --new --json "$K"
+engine=$(python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+acc = set()
+for l in d["input"]:
+    if "a bridge via port p1" not in l["interfaces"]["in"] or l.get("family") == "ipv6":
+        continue
+    if l.get("protocol") != "udp" or not l["ports"]["dport"]:
+        continue
+    for part in l["ports"]["dport"].strip("{} ").split(","):
+        lo, _, hi = part.strip().partition("-")
+        acc.update(range(int(lo), int(hi or lo) + 1))
+ports = [int(p) for p in sys.argv[1].split()]
+print(" ".join(str(p) for p in ports if p in acc) + " ")' "$PORTS" <<<"$out")
+check_eq "kernel: the engine accepts through port p1 exactly what the kernel accepted" "$kernel" "$engine"
+diag "kernel: $(wc -w <<<"$PORTS") datagrams through port p1; kernel accepted: $kernel; engine: $engine"
+
+# --live reads the topology (RTM_GETLINK): p1 is br0's only port, so the
+# only arrival through a port is through p1, and nothing is assumed
+out=$(ip netns exec "$H" "$XNFT" exposure --live --new --json 2>&1); rc=$?
+check_eq "live: exposure --live exits 0" 0 "$rc"
+check "live: only port p1 of the bridge, the topology not assumed" python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+assert d["bridge_ports_assumed"] is False, d["bridge_ports_assumed"]
+via = {i for l in d["input"] for i in l["interfaces"]["in"] if " via " in i}
+assert via == {"a bridge via port p1"}, via' <<<"$out"
+live=$(python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+acc = set()
+for l in d["input"]:
+    if "a bridge via port p1" not in l["interfaces"]["in"] or l.get("family") == "ipv6":
+        continue
+    if l.get("protocol") != "udp" or not l["ports"]["dport"]:
+        continue
+    for part in l["ports"]["dport"].strip("{} ").split(","):
+        lo, _, hi = part.strip().partition("-")
+        acc.update(range(int(lo), int(hi or lo) + 1))
+print(" ".join(str(p) for p in map(int, sys.argv[1].split()) if p in acc) + " ")' "$PORTS" <<<"$out")
+check_eq "live: the engine on the live topology agrees with the kernel" "$kernel" "$live"
+
+# ---- the kernel: datagrams this host sends down through a bridge port -----------------
+
+# H sends one datagram per port of kernel_out.nft from its bridge br0 to the
+# peer (10.77.0.2, behind port p1); the peer's counters say which arrived.
+# The engine's answer: the output lines of xnft diff from the same ruleset
+# without the bridge table, for "a bridge via port p1".
+KO=$FX/kernel_out.nft
+OPORTS="7710 7711 7712 7713 7714 7715"
+ip netns exec "$H" nft flush ruleset
+check "kernel out: kernel_out.nft loads in the bridge's namespace" ip netns exec "$H" nft -f "$KO"
+ip netns exec "$P" nft -f - <<'NFT'
+table inet peer {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		udp dport 7710 counter
+		udp dport 7711 counter
+		udp dport 7712 counter
+		udp dport 7713 counter
+		udp dport 7714 counter
+		udp dport 7715 counter
+	}
+}
+NFT
+for _ in $(seq 1 50); do ip netns exec "$H" ping -c 1 -W 1 10.77.0.2 >/dev/null 2>&1 && break; done
+for port in $OPORTS; do
+	ip netns exec "$H" bash -c "echo x > /dev/udp/10.77.0.2/$port" 2>/dev/null
+done
+arrived() { # the ports the peer counted, and "drop PORT" for those the bridge dropped
+	for ns in "$P" "$H"; do ip netns exec "$ns" nft -j list ruleset; echo; done | python3 -c '
+import json, sys
+for line in sys.stdin:
+    if not line.strip():
+        continue
+    for o in json.loads(line)["nftables"]:
+        r = o.get("rule")
+        if not r:
+            continue
+        port = None; n = 0; drop = False
+        for x in r["expr"]:
+            m = x.get("match")
+            if m and m["left"].get("payload", {}).get("field") == "dport":
+                port = m["right"]
+            if "counter" in x:
+                n = x["counter"]["packets"]
+            drop |= "drop" in x
+        if n and port is not None:
+            print(("drop " if drop else "") + str(port))'
+}
+n=0
+for _ in $(seq 1 50); do
+	n=$(arrived | wc -l)
+	[ "$n" -ge 6 ] && break
+	sleep 0.1
+done
+check_eq "kernel out: the 6 datagrams were all counted (arrived or dropped)" 6 "$n"
+kout=$(arrived | grep -v '^drop' | sort -n | tr '\n' ' ')
+check_eq "kernel out: the ports that arrived, as kernel_out.nft says by hand" "7710 7712 7714 7715 " "$kout"
+run "kernel out diff" diff --json "$FX/kernel_out_base.nft" "$KO"
+eout=$(python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+dropped = set()
+for l in d["paths"]["output"]["no longer accepted"]:
+    if "a bridge via port p1" not in l["interfaces"]["out"] or l.get("family") == "ipv6":
+        continue
+    for part in l["ports"]["dport"].strip("{} ").split(","):
+        lo, _, hi = part.strip().partition("-")
+        dropped.update(range(int(lo), int(hi or lo) + 1))
+print(" ".join(p for p in sys.argv[1].split() if int(p) not in dropped) + " ")' "$OPORTS" <<<"$out")
+check_eq "kernel out: the engine lets out through port p1 exactly what arrived" "$kout" "$eout"
+diag "kernel out: 6 datagrams down port p1; arrived: $kout; engine: $eout"
+
+finish
