@@ -636,9 +636,31 @@ static int rt_nexthop(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 }
 
 /*
+ * rt mtu (nft_rt's tcpmss key, get_tcpmss): the TCP MSS the route allows,
+ * the smaller MTU of the route out and the route back to the source less
+ * the IP and TCP headers (40 bytes for IPv4, 60 for IPv6); an MTU above
+ * 65535 gives TCP's default, 536. The packet words name no MTU: a route
+ * through lo has lo's (65535 for IPv4, 65536 for IPv6), any other the
+ * Ethernet default 1500, said so on the rule. (The kernel loads `rt mtu`
+ * only in forward, output and postrouting chains.)
+ */
+static int rt_mtu(struct tctx *tc, struct ev *v)
+{
+	bool v6 = tc->p.nfproto == MATCH_NFPROTO_IPV6;
+	bool lo = !strcmp(tc->p.oif, "lo");
+	unsigned mtu = lo ? (v6 ? 65536 : 65535) : 1500;
+	unsigned mss = mtu > 0xffff ? 536 : mtu - (v6 ? 60 : 40);
+
+	ev_from_num(v, 16, mss);
+	tc_assume(tc, "rt mtu taken as %u: the TCP MSS of a route through %s (MTU %u; the "
+		  "packet words give no route MTU)", mss, lo ? "lo" : "an Ethernet device", mtu);
+	return EV_OK;
+}
+
+/*
  * rt (nft_rt): no route before the routing decision (prerouting, ingress):
  * the rule ends there. After it, a plain route has no realm (classid 0)
- * and no IPsec transform (rt ipsec missing); nexthop and mtu stay unknown.
+ * and no IPsec transform (rt ipsec missing); the mtu is rt_mtu's.
  */
 static int rt_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 {
@@ -656,6 +678,8 @@ static int rt_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 	}
 	if (x->name && !strcmp(x->name, "nexthop"))
 		return rt_nexthop(tc, x, v);
+	if (x->name && !strcmp(x->name, "mtu"))
+		return rt_mtu(tc, v);
 	snprintf(tc->why, sizeof(tc->why), "the route's %s is unknown", x->name ? x->name : "value");
 	return EV_FREE;
 }

@@ -114,6 +114,20 @@ check_match "fwd to ... map: a key not in the map ends the rule (the packet reac
 out=$("$XNFT" trace "$FX/fwd_map.nft" iifname eth0 ip saddr 198.18.0.2 ip daddr 10.0.0.1 udp dport 7720 2>&1)
 check_match "fwd to ... map: a key in the map forwards the packet" 'accept at ingress.*fwd_map.nft:7' "$out"
 
+# rt mtu: the route's TCP MSS, from an Ethernet MTU (or lo's), said on the rule
+fw="iifname eth0 oifname wg0"
+out=$("$XNFT" trace "$FX/rt_mtu.nft" $fw ip saddr 198.18.0.2 ip daddr 10.10.0.2 udp dport 7600 2>&1)
+check_match "rt mtu: a forwarded IPv4 packet reads 1460 (accepted by the < 1500 rule)" 'accept .*rt_mtu.nft:17' "$out"
+check_match "rt mtu: != 1460 does not hold" 'rt_mtu.nft:12 +\[ -- \]' "$out"
+check_match "rt mtu: the MTU is stated on the rule" \
+	'rt_mtu.nft:11: rt mtu taken as 1460: the TCP MSS of a route through an Ethernet device \(MTU 1500' "$out"
+out=$("$XNFT" trace "$FX/rt_mtu.nft" $fw ip6 saddr 2001:2::2 ip6 daddr fd10::2 udp dport 7600 2>&1)
+check_match "rt mtu: a forwarded IPv6 packet reads 1440" 'accept .*rt_mtu.nft:18' "$out"
+out=$("$XNFT" trace "$FX/rt_mtu.nft" oifname lo ip6 saddr ::1 ip6 daddr ::1 udp dport 7601 2>&1)
+check_match "rt mtu: through lo, IPv6 reads TCP's default 536" 'rt_mtu.nft:26 +\[match\]' "$out"
+out=$("$XNFT" exposure "$FX/rt_mtu.nft" --from eth0 2>&1)
+check_match "rt mtu: exposure takes both outcomes, said so" 'rt mtu .*\(depends on the route\)' "$out"
+
 # esp/ah spi and meta cpu from the packet words
 out=$("$XNFT" trace "$FX/ipsec_hdr.nft" iifname eth0 ip saddr 198.18.0.2 esp spi 9 2>&1)
 check_match "esp spi: a value from the words matches exactly" 'ipsec_hdr.nft:10 +\[match\]' "$out"
@@ -369,6 +383,19 @@ done
 pk6 inet "$INET_V6" "$HOST_V6" udp 7802 $((tag++)) >>"$T/bound.pk"
 pk6 inet "$INET2_V6" "$HOST_V6" udp 7802 $((tag++)) >>"$T/bound.pk"
 kernel_batch "chain bindings under --live, by the kernel's names" bound.nft "$T/bound.pk"
+
+pkw() { # ROLE SRC DST DPORT TAG IFACE-WORDS: a UDP packet line with its interfaces
+	local ip=ip ttl="ip ttl"
+	[[ $2 == *:* ]] && ip=ip6 ttl="ip6 hoplimit"
+	printf '%s\tsrc=%s dst=%s proto=udp ttl=64 tag=%d sport=40000 dport=%d\t%s %s saddr %s %s daddr %s %s 64 udp sport 40000 udp dport %d ct state new\n' \
+		"$1" "$2" "$3" "$5" "$4" "$6" "$ip" "$2" "$ip" "$3" "$ttl" "$4"
+}
+: >"$T/rt.pk"
+pkw inet "$INET_V4" "$PEER_V4" 7600 $((tag++)) "iifname eth0 oifname wg0" >>"$T/rt.pk"
+pkw inet "$INET_V6" "$PEER_V6" 7600 $((tag++)) "iifname eth0 oifname wg0" >>"$T/rt.pk"
+pkw host "$HOST_V4" "$INET_V4" 7601 $((tag++)) "oifname eth0" >>"$T/rt.pk"
+pkw host "$HOST_V6" "$INET_V6" 7601 $((tag++)) "oifname eth0" >>"$T/rt.pk"
+kernel_batch "rt mtu on the forward and output paths" rt_mtu.nft "$T/rt.pk"
 
 : >"$T/time.pk"
 pk inet "$INET_V4" "$HOST_V4" udp 7710 $((tag++)) >>"$T/time.pk"
