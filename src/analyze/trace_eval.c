@@ -494,6 +494,41 @@ static int ct_tuple(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 	return EV_OK;
 }
 
+/*
+ * ct keys a plain entry fixes (nft_ct_get_eval): zone 0 and no label or
+ * secmark unless a rule set them; no helper (nfct_help is NULL: NFT_BREAK);
+ * the counters (nft turns conntrack accounting on for them) of a new
+ * connection's first packet: 1 packet of the packet's length, said so.
+ * Expiration and id depend on time and a hash: not modelled.
+ */
+static int ct_read_more(struct tctx *tc, const struct rs_expr *x, struct ev *v, bool known)
+{
+	const char *name = rs_ct_name((enum rs_ct_key)x->key);
+	bool reply = x->dir == RS_CT_DIR_REPLY;
+
+	switch (x->key) {
+	case RS_CT_ZONE: case RS_CT_LABEL: case RS_CT_SECMARK:
+		ev_from_num(v, x->key == RS_CT_ZONE ? 16 : x->key == RS_CT_LABEL ? 128 : 32, 0);
+		tc_assume(tc, "ct %s taken as 0 (none set on the connection)", name);
+		return EV_OK;
+	case RS_CT_HELPER:
+		tc_assume(tc, "ct helper: the connection has no helper (none assigned)");
+		snprintf(tc->why, sizeof(tc->why), "ct helper has no value: no helper assigned");
+		return EV_BREAK;
+	case RS_CT_PACKETS: case RS_CT_BYTES: case RS_CT_AVGPKT:
+		if (!known)
+			break;
+		ev_from_num(v, 64, reply ? 0 : x->key == RS_CT_PACKETS ? 1 : tc->p.length);
+		tc_assume(tc, "ct %s taken as %u (the connection's first packet, %u bytes)", name,
+			  reply ? 0 : x->key == RS_CT_PACKETS ? 1 : tc->p.length, tc->p.length);
+		return EV_OK;
+	default:
+		break;
+	}
+	snprintf(tc->why, sizeof(tc->why), "the packet words say nothing of ct %s", name);
+	return EV_FREE;
+}
+
 static int ct_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 {
 	unsigned st = ev_ct_state(tc);
@@ -526,9 +561,7 @@ static int ct_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 			tc_assume(tc, "the connection was opened in the packet's direction");
 		return ct_tuple(tc, x, v);
 	default:
-		snprintf(tc->why, sizeof(tc->why), "the packet words say nothing of ct %s",
-			 rs_ct_name((enum rs_ct_key)x->key));
-		return EV_FREE;
+		return ct_read_more(tc, x, v, known);
 	}
 }
 

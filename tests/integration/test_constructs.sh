@@ -128,6 +128,12 @@ check_match "rt mtu: through lo, IPv6 reads TCP's default 536" 'rt_mtu.nft:26 +\
 out=$("$XNFT" exposure "$FX/rt_mtu.nft" --from eth0 2>&1)
 check_match "rt mtu: exposure takes both outcomes, said so" 'rt mtu .*\(depends on the route\)' "$out"
 
+# ct keys a plain entry fixes: zone 0, no helper (the rule ends), a new connection's counters
+out=$("$XNFT" trace "$FX/headers.nft" $w 7610 2>&1)
+check_match "ct packets: a new connection's first packet, said so" 'ct packets taken as 1 \(the connection.s first packet' "$out"
+check_match "ct zone: 0, said so" 'ct zone taken as 0' "$out"
+check_match "ct helper: no helper ends the rule (!= too)" 'ct helper != "ftp": ct helper has no value' "$out"
+
 # esp/ah spi and meta cpu from the packet words
 out=$("$XNFT" trace "$FX/ipsec_hdr.nft" iifname eth0 ip saddr 198.18.0.2 esp spi 9 2>&1)
 check_match "esp spi: a value from the words matches exactly" 'ipsec_hdr.nft:10 +\[match\]' "$out"
@@ -396,6 +402,18 @@ pkw inet "$INET_V6" "$PEER_V6" 7600 $((tag++)) "iifname eth0 oifname wg0" >>"$T/
 pkw host "$HOST_V4" "$INET_V4" 7601 $((tag++)) "oifname eth0" >>"$T/rt.pk"
 pkw host "$HOST_V6" "$INET_V6" 7601 $((tag++)) "oifname eth0" >>"$T/rt.pk"
 kernel_batch "rt mtu on the forward and output paths" rt_mtu.nft "$T/rt.pk"
+
+pkicmp() { # SRC DST TAG: an ICMP echo request line of the batch
+	printf 'inet\tsrc=%s dst=%s proto=icmp ttl=64 tag=%d icmp-type=8 icmp-code=0\ticmp type echo-request icmp code 0 iifname eth0 ip saddr %s ip daddr %s ip ttl 64 ct state new\n' \
+		"$1" "$2" "$3" "$1" "$2"
+}
+: >"$T/hdr.pk"
+pk inet "$INET_V4" "$HOST_V4" udp 7610 $((tag++)) >>"$T/hdr.pk"
+pk6 inet "$INET_V6" "$HOST_V6" udp 7610 $((tag++)) >>"$T/hdr.pk"
+pk inet "$INET_V4" "$HOST_V4" tcp 7611 $((tag++)) >>"$T/hdr.pk"
+pk6 inet "$INET_V6" "$HOST_V6" tcp 7611 $((tag++)) >>"$T/hdr.pk"
+pkicmp "$INET_V4" "$HOST_V4" $((tag++)) >>"$T/hdr.pk"
+kernel_batch "header fields, meta and ct keys" headers.nft "$T/hdr.pk"
 
 : >"$T/time.pk"
 pk inet "$INET_V4" "$HOST_V4" udp 7710 $((tag++)) >>"$T/time.pk"
