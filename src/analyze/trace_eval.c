@@ -355,6 +355,22 @@ static int meta_when(struct tctx *tc, enum rs_meta_key k, struct ev *v)
 	return EV_OK;
 }
 
+/*
+ * meta rtclassid (nft_meta: the route's realm, dst->tclassid): no route
+ * before the routing decision ends the rule, like rt classid; after it a
+ * plain route has no realm.
+ */
+static int meta_rtclassid(struct tctx *tc, struct ev *v)
+{
+	if (tc->hook == RS_HOOK_PREROUTING || tc->hook == RS_HOOK_INGRESS) {
+		snprintf(tc->why, sizeof(tc->why), "no route yet at this hook");
+		return EV_BREAK;
+	}
+	ev_from_num(v, 32, 0);
+	tc_assume(tc, "meta rtclassid taken as 0: no realm (a plain route)");
+	return EV_OK;
+}
+
 /* Keys with a fixed default: "meta nftrace taken as 0". */
 static int meta_default(struct tctx *tc, enum rs_meta_key k, struct ev *v)
 {
@@ -363,7 +379,14 @@ static int meta_default(struct tctx *tc, enum rs_meta_key k, struct ev *v)
 
 	rs_meta_type(k, &dt, &bits);
 	switch (k) {
-	case RS_META_NFTRACE: case RS_META_PRIORITY: case RS_META_IIFGROUP:
+	case RS_META_PRIORITY:
+		ev_from_num(v, bits, tc->priority);
+		if (!tc->priority_set)   /* else a rule before this one wrote it */
+			tc_assume(tc, "meta priority taken as 0 (the packet words cannot give it)");
+		return EV_OK;
+	case RS_META_RTCLASSID:
+		return meta_rtclassid(tc, v);
+	case RS_META_NFTRACE: case RS_META_IIFGROUP:
 	case RS_META_OIFGROUP: case RS_META_SECPATH: case RS_META_IPSEC:
 		ev_from_num(v, bits, 0);
 		tc_assume(tc, "meta %s taken as 0 (the packet words cannot give it)",

@@ -208,6 +208,9 @@ static void apply_mangle(struct tctx *tc, const struct rs_expr *k, const struct 
 
 	if (k->kind == RS_EX_META && k->key == RS_META_MARK) {
 		tc->p.mark = (uint32_t)v->num;
+	} else if (k->kind == RS_EX_META && k->key == RS_META_PRIORITY) {
+		tc->priority = (uint32_t)v->num;
+		tc->priority_set = true;
 	} else if (k->kind == RS_EX_CT && k->key == RS_CT_MARK) {
 		unsigned st = ev_ct_state(tc);
 

@@ -134,6 +134,12 @@ check_match "ct packets: a new connection's first packet, said so" 'ct packets t
 check_match "ct zone: 0, said so" 'ct zone taken as 0' "$out"
 check_match "ct helper: no helper ends the rule (!= too)" 'ct helper != "ftp": ct helper has no value' "$out"
 
+# meta priority set is seen by later rules; meta rtclassid of a plain route is 0
+out=$("$XNFT" trace "$FX/stmts.nft" $w 7620 2>&1)
+check_match "meta priority set: a later match sees the value written" 'stmts.nft:54 +\[match\]' "$out"
+check_match "meta rtclassid: 0 (cosmos) after routing, said so" 'stmts.nft:46: meta rtclassid taken as 0: no realm' "$out"
+check_match "ip id: not in the words, taken as 0, said so" 'stmts.nft:36: ip id taken as 0 \(the packet words cannot give it\)' "$out"
+
 # esp/ah spi and meta cpu from the packet words
 out=$("$XNFT" trace "$FX/ipsec_hdr.nft" iifname eth0 ip saddr 198.18.0.2 esp spi 9 2>&1)
 check_match "esp spi: a value from the words matches exactly" 'ipsec_hdr.nft:10 +\[match\]' "$out"
@@ -414,6 +420,21 @@ pk inet "$INET_V4" "$HOST_V4" tcp 7611 $((tag++)) >>"$T/hdr.pk"
 pk6 inet "$INET_V6" "$HOST_V6" tcp 7611 $((tag++)) >>"$T/hdr.pk"
 pkicmp "$INET_V4" "$HOST_V4" $((tag++)) >>"$T/hdr.pk"
 kernel_batch "header fields, meta and ct keys" headers.nft "$T/hdr.pk"
+
+pkicmp6() { # SRC DST TAG: an ICMPv6 echo request line of the batch
+	printf 'inet\tsrc=%s dst=%s proto=icmpv6 ttl=64 tag=%d icmp-type=128 icmp-code=0\ticmpv6 type echo-request icmpv6 code 0 iifname eth0 ip6 saddr %s ip6 daddr %s ip6 hoplimit 64 ct state new\n' \
+		"$1" "$2" "$3" "$1" "$2"
+}
+: >"$T/stmts.pk"
+pk inet "$INET_V4" "$HOST_V4" udp 7620 $((tag++)) >>"$T/stmts.pk"
+pk6 inet "$INET_V6" "$HOST_V6" udp 7620 $((tag++)) >>"$T/stmts.pk"
+pk inet "$INET_V4" "$HOST_V4" tcp 7621 $((tag++)) >>"$T/stmts.pk"
+pk6 inet "$INET_V6" "$HOST_V6" tcp 7621 $((tag++)) >>"$T/stmts.pk"
+pkicmp "$INET_V4" "$HOST_V4" $((tag++)) >>"$T/stmts.pk"
+pkicmp6 "$INET_V6" "$HOST_V6" $((tag++)) >>"$T/stmts.pk"
+# ip id, checksums, the flow label, tcp sequence and window, icmp id: the words
+# cannot give them, xnft takes 0 and says so on the rule (15 decisions)
+STATED_OK=15 kernel_batch "header fields the words cannot give, and statements" stmts.nft "$T/stmts.pk"
 
 : >"$T/time.pk"
 pk inet "$INET_V4" "$HOST_V4" udp 7710 $((tag++)) >>"$T/time.pk"
