@@ -436,6 +436,9 @@ pkicmp6 "$INET_V6" "$HOST_V6" $((tag++)) >>"$T/stmts.pk"
 # cannot give them, xnft takes 0 and says so on the rule (15 decisions)
 STATED_OK=15 kernel_batch "header fields the words cannot give, and statements" stmts.nft "$T/stmts.pk"
 
+cat "$T/hdr.pk" "$T/stmts.pk" >"$T/fam.pk"
+STATED_OK=30 kernel_batch "the same corpus in ip, ip6 and netdev tables" families_l3.nft "$T/fam.pk"
+
 : >"$T/time.pk"
 pk inet "$INET_V4" "$HOST_V4" udp 7710 $((tag++)) >>"$T/time.pk"
 pk6 inet "$INET_V6" "$HOST_V6" udp 7710 $((tag++)) >>"$T/time.pk"
