@@ -397,6 +397,11 @@ static int meta_default(struct tctx *tc, enum rs_meta_key k, struct ev *v)
 	case RS_META_CPU:
 		snprintf(tc->why, sizeof(tc->why), "the cpu is not known (packet word: meta cpu N)");
 		return EV_FREE;
+	case RS_META_RANDOM:
+		/* any 32-bit value is as likely: one is taken, and said */
+		ev_from_num(v, bits, 0);
+		tc_assume(tc, "meta random taken as 0 (a random number: any other is as likely)");
+		return EV_OK;
 	case RS_META_SDIF: case RS_META_SDIFNAME:
 		/* no VRF (l3mdev) on the path: index 0 and the empty name */
 		if (k == RS_META_SDIF)
@@ -646,6 +651,26 @@ static unsigned fib_type(const struct tctx *tc, const struct rs_expr *x, bool *k
 	return w == NATPATH_LOCAL ? 2 : 1;   /* local or unicast */
 }
 
+/*
+ * fib ... oif|oifname: a local route gives no output interface (nft_fib4 and
+ * nft_fib6 store nothing for RTN_LOCAL / RTF_LOCAL: `oif missing` holds,
+ * `exists` does not); another route its interface.
+ */
+static int fib_oif(struct tctx *tc, const struct rs_expr *x, const char *what, struct ev *v)
+{
+	bool known;
+
+	if (fib_type(tc, x, &known) == 2) {
+		ev_from_name(v, "");
+		if (!known)
+			tc_assume(tc, "fib %s taken as a local address: no output interface", what);
+		return EV_OK;
+	}
+	ev_from_name(v, fib_if(tc, x));
+	tc_assume(tc, "fib %s found a route, via %s", what, fib_if(tc, x));
+	return EV_OK;
+}
+
 static int fib_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 {
 	static const char *const types[] = { "unspec", "unicast", "local", "broadcast",
@@ -663,9 +688,7 @@ static int fib_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 				  types[t]);
 		return EV_OK;
 	}
-	ev_from_name(v, fib_if(tc, x));
-	tc_assume(tc, "fib %s found a route, via %s", what, fib_if(tc, x));
-	return EV_OK;
+	return fib_oif(tc, x, what, v);
 }
 
 /*

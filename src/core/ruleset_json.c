@@ -1379,6 +1379,12 @@ static void protos_of_expr(const struct rs_expr *x, unsigned *mask)
 	if (x->kind == RS_EX_PAYLOAD && x->key != RS_F_RAW)
 		*mask |= PBIT(rs_expr_proto(x));
 	/* tcp option: nft adds no dependency; the kernel reads "missing" on other packets */
+	/* IPv6 extension headers and ip options: nft puts the IP version in front, also for
+	 * `exthdr frag missing` (sctp chunk gets none) */
+	if (x->kind == RS_EX_EXTHDR)
+		*mask |= PBIT(RS_PROTO_IP6);
+	if (x->kind == RS_EX_IPOPT)
+		*mask |= PBIT(RS_PROTO_IP);
 	for (size_t i = 0; i < x->nsub; i++)
 		protos_of_expr(x->sub[i], mask);
 	if (x->kind == RS_EX_MAP || x->kind == RS_EX_VALUE)

@@ -140,6 +140,15 @@ check_match "meta priority set: a later match sees the value written" 'stmts.nft
 check_match "meta rtclassid: 0 (cosmos) after routing, said so" 'stmts.nft:46: meta rtclassid taken as 0: no realm' "$out"
 check_match "ip id: not in the words, taken as 0, said so" 'stmts.nft:36: ip id taken as 0 \(the packet words cannot give it\)' "$out"
 
+# exthdr existence carries nft's meta nfproto ipv6; fib gives no oif for a local address
+out=$("$XNFT" trace "$FX/absent.nft" $w 7630 2>&1)
+check_match "exthdr frag missing: an IPv4 packet ends the rule (meta nfproto ipv6 in front)" \
+	'absent.nft:27 +\[ -- \]' "$out"
+check_match "fib daddr oif exists: a local destination has no output interface" 'absent.nft:55 +\[ -- \]' "$out"
+check_match "meta random: a value, said so" 'absent.nft:56: meta random taken as 0' "$out"
+out=$("$XNFT" trace "$FX/absent.nft" iifname eth0 ip6 saddr 2001:2::2 ip6 daddr 2001:2::1 udp dport 7630 2>&1)
+check_match "exthdr frag missing: holds for an IPv6 packet without one" 'absent.nft:27 +\[match\]' "$out"
+
 # esp/ah spi and meta cpu from the packet words
 out=$("$XNFT" trace "$FX/ipsec_hdr.nft" iifname eth0 ip saddr 198.18.0.2 esp spi 9 2>&1)
 check_match "esp spi: a value from the words matches exactly" 'ipsec_hdr.nft:10 +\[match\]' "$out"
@@ -438,6 +447,14 @@ STATED_OK=15 kernel_batch "header fields the words cannot give, and statements" 
 
 cat "$T/hdr.pk" "$T/stmts.pk" >"$T/fam.pk"
 STATED_OK=30 kernel_batch "the same corpus in ip, ip6 and netdev tables" families_l3.nft "$T/fam.pk"
+
+: >"$T/absent.pk"
+pk inet "$INET_V4" "$HOST_V4" udp 7630 $((tag++)) >>"$T/absent.pk"
+pk6 inet "$INET_V6" "$HOST_V6" udp 7630 $((tag++)) >>"$T/absent.pk"
+pk inet "$INET_V4" "$HOST_V4" tcp 7631 $((tag++)) >>"$T/absent.pk"
+pk6 inet "$INET_V6" "$HOST_V6" tcp 7631 $((tag++)) >>"$T/absent.pk"
+# the link layer's source, the device kind and a hash's seed: taken, said so (7 decisions)
+STATED_OK=7 kernel_batch "headers and state the packet does not have; values of the moment" absent.nft "$T/absent.pk"
 
 : >"$T/time.pk"
 pk inet "$INET_V4" "$HOST_V4" udp 7710 $((tag++)) >>"$T/time.pk"

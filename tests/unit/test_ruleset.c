@@ -389,7 +389,9 @@ static void test_meta_and_misc(void **state)
 	assert_int_equal(m->right.nelems, 2);
 	assert_int_equal(m->right.elems[1].key.v.num, 17);
 
-	m = match_at(in_rule(rs, "exthdr frag exists drop"), 0);
+	/* nft puts meta nfproto ipv6 in front of an IPv6 extension header */
+	assert_implicit_meta(in_rule(rs, "exthdr frag exists drop"), 0, RS_META_NFPROTO, 10);
+	m = match_at(in_rule(rs, "exthdr frag exists drop"), 1);
 	assert_int_equal(m->left->kind, RS_EX_EXTHDR);
 	assert_string_equal(m->left->name, "frag");
 	assert_int_equal(m->right.v.num, 1);
@@ -797,12 +799,14 @@ static void test_handwritten_statements(void **state)
 	assert_int_equal(r->items[0].u.match.left->bits, 16);
 	assert_int_equal(r->items[1].u.match.left->kind, RS_EX_HASH);
 	assert_int_equal(r->items[2].u.match.left->kind, RS_EX_RT);
-	assert_int_equal(r->items[3].u.match.left->kind, RS_EX_IPOPT);
-	assert_int_equal(r->items[4].u.match.left->kind, RS_EX_SCTPCHUNK);
-	assert_int_equal(r->items[5].u.match.left->key, RS_BINOP_LSHIFT);
-	assert_int_equal(r->items[6].u.match.left->key, RS_CT_IP6_SADDR);
-	assert_int_equal(r->items[6].u.match.left->dir, RS_CT_DIR_REPLY);
-	assert_int_equal(r->items[6].u.match.right.v.dtype, RS_DT_IPV6);
+	/* nft puts meta nfproto ipv4 in front of an ip option; a sctp chunk gets nothing */
+	assert_implicit_meta(r, 3, RS_META_NFPROTO, 2);
+	assert_int_equal(r->items[4].u.match.left->kind, RS_EX_IPOPT);
+	assert_int_equal(r->items[5].u.match.left->kind, RS_EX_SCTPCHUNK);
+	assert_int_equal(r->items[6].u.match.left->key, RS_BINOP_LSHIFT);
+	assert_int_equal(r->items[7].u.match.left->key, RS_CT_IP6_SADDR);
+	assert_int_equal(r->items[7].u.match.left->dir, RS_CT_DIR_REPLY);
+	assert_int_equal(r->items[7].u.match.right.v.dtype, RS_DT_IPV6);
 	for (size_t i = 0; i < c->nrules; i++)
 		free(ruleset_rule_format(&c->rules[i], true));
 	ruleset_free(rs);
