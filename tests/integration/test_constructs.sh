@@ -299,6 +299,10 @@ for i in "${!json_cases[@]}"; do
 		"$J/out.json"
 done
 
+# the coverage table (expression -> family -> fixture line) matches the corpus
+check "fixtures_constructs/coverage.md is current (tests/tools/cx_coverage.py)" \
+	python3 "$ROOT/tests/tools/cx_coverage.py" --check "$ROOT"
+
 # ---- part 2: the kernel, rule by rule ----------------------------------------------------
 
 if ! command -v python3 >/dev/null || ! command -v conntrack >/dev/null; then
@@ -473,6 +477,16 @@ pkw host "$HOST_V4" "$INET_V4" 7641 $((tag++)) "oifname eth0" >>"$T/more.pk"
 pkw host "$HOST_V6" "$INET_V6" 7641 $((tag++)) "oifname eth0" >>"$T/more.pk"
 # the link layer source, meta cpu, checksums, the sender's uid: said so (10 decisions)
 STATED_OK=12 kernel_batch "named objects, ct and set changes, other families" more.nft "$T/more.pk"
+
+: >"$T/more3.pk"
+pk inet "$INET_V4" "$HOST_V4" udp 7640 $((tag++)) >>"$T/more3.pk"
+pk6 inet "$INET_V6" "$HOST_V6" udp 7640 $((tag++)) >>"$T/more3.pk"
+pkicmp "$INET_V4" "$HOST_V4" $((tag++)) >>"$T/more3.pk"
+pkicmp6 "$INET_V6" "$HOST_V6" $((tag++)) >>"$T/more3.pk"
+pk inet "$INET_V4" "$HOST_V4" tcp 7641 $((tag++)) >>"$T/more3.pk"
+pk6 inet "$INET_V6" "$HOST_V6" tcp 7641 $((tag++)) >>"$T/more3.pk"
+# one decision, said so (a checksum)
+STATED_OK=3 kernel_batch "more.nft in ip and ip6 tables; every tcp option, missing" more_l3.nft "$T/more3.pk"
 
 : >"$T/time.pk"
 pk inet "$INET_V4" "$HOST_V4" udp 7710 $((tag++)) >>"$T/time.pk"
