@@ -468,6 +468,13 @@ static int meta_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 		ev_from_num(v, 32, p->cpu);
 		return EV_OK;
 	case RS_META_IIFTYPE: return meta_iftype(tc, hook_has_iif(tc), iif, v);
+	case RS_META_IIFGROUP: case RS_META_OIFGROUP:
+		/* nft_meta_store_ifgroup: no device at this hook ends the rule */
+		if (!(x->key == RS_META_IIFGROUP ? hook_has_iif(tc) : hook_has_oif(tc->hook))) {
+			snprintf(tc->why, sizeof(tc->why), "no such interface at this hook");
+			return EV_BREAK;
+		}
+		return meta_default(tc, (enum rs_meta_key)x->key, v);
 	case RS_META_OIFTYPE: return meta_iftype(tc, hook_has_oif(tc->hook), oif, v);
 	default: return meta_default(tc, (enum rs_meta_key)x->key, v);
 	}
