@@ -488,6 +488,14 @@ pk6 inet "$INET_V6" "$HOST_V6" tcp 7641 $((tag++)) >>"$T/more3.pk"
 # three decisions, said so (meta cpu twice, a checksum)
 STATED_OK=3 kernel_batch "more.nft in ip and ip6 tables; every tcp option, missing" more_l3.nft "$T/more3.pk"
 
+: >"$T/misc.pk"
+pkspi "$INET_V4" "$HOST_V4" ah 7 $((tag++)) >>"$T/misc.pk"
+pkspi "$INET_V6" "$HOST_V6" ah 7 $((tag++)) >>"$T/misc.pk"
+pk inet "$INET_V4" "$HOST_V4" udp 7650 $((tag++)) >>"$T/misc.pk"
+pk6 inet "$INET_V6" "$HOST_V6" udp 7650 $((tag++)) >>"$T/misc.pk"
+# the AH sequence (xpkt numbers its packets; taken as 1, said so), meta ipsec: 7 decisions
+STATED_OK=9 kernel_batch "AH fields, device and VRF keys, vlan and arp on IP frames" misc_l3.nft "$T/misc.pk"
+
 : >"$T/time.pk"
 pk inet "$INET_V4" "$HOST_V4" udp 7710 $((tag++)) >>"$T/time.pk"
 pk6 inet "$INET_V6" "$HOST_V6" udp 7710 $((tag++)) >>"$T/time.pk"
