@@ -493,7 +493,7 @@ pkspi "$INET_V4" "$HOST_V4" ah 7 $((tag++)) >>"$T/misc.pk"
 pkspi "$INET_V6" "$HOST_V6" ah 7 $((tag++)) >>"$T/misc.pk"
 pk inet "$INET_V4" "$HOST_V4" udp 7650 $((tag++)) >>"$T/misc.pk"
 pk6 inet "$INET_V6" "$HOST_V6" udp 7650 $((tag++)) >>"$T/misc.pk"
-# the AH sequence (xpkt numbers its packets; taken as 1, said so), meta ipsec: 7 decisions
+# the AH sequence (xpkt numbers its packets; taken as 1, said so): 7 decisions
 STATED_OK=9 kernel_batch "AH fields, device and VRF keys, vlan and arp on IP frames" misc_l3.nft "$T/misc.pk"
 
 : >"$T/time.pk"
