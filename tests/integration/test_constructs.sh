@@ -485,6 +485,8 @@ pkicmp "$INET_V4" "$HOST_V4" $((tag++)) >>"$T/more3.pk"
 pkicmp6 "$INET_V6" "$HOST_V6" $((tag++)) >>"$T/more3.pk"
 pk inet "$INET_V4" "$HOST_V4" tcp 7641 $((tag++)) >>"$T/more3.pk"
 pk6 inet "$INET_V6" "$HOST_V6" tcp 7641 $((tag++)) >>"$T/more3.pk"
+pkw host "$HOST_V4" "$INET_V4" 7643 $((tag++)) "oifname eth0" >>"$T/more3.pk"
+pkw host "$HOST_V6" "$INET_V6" 7643 $((tag++)) "oifname eth0" >>"$T/more3.pk"
 # three decisions, said so (meta cpu twice, a checksum)
 STATED_OK=3 kernel_batch "more.nft in ip and ip6 tables; every tcp option, missing" more_l3.nft "$T/more3.pk"
 
