@@ -498,6 +498,11 @@ pk6 inet "$INET_V6" "$HOST_V6" udp 7650 $((tag++)) >>"$T/misc.pk"
 # the AH sequence (xpkt numbers its packets; taken as 1, said so): 7 decisions
 STATED_OK=9 kernel_batch "AH fields, device and VRF keys, vlan and arp on IP frames" misc_l3.nft "$T/misc.pk"
 
+: >"$T/syn.pk"
+pk inet "$INET_V4" "$HOST_V4" tcp 7660 $((tag++)) >>"$T/syn.pk"
+pk inet "$INET_V4" "$HOST_V4" udp 7660 $((tag++)) >>"$T/syn.pk"
+kernel_batch "synproxy: an untracked SYN answered and stolen (IPv4)" synproxy_k.nft "$T/syn.pk"
+
 : >"$T/time.pk"
 pk inet "$INET_V4" "$HOST_V4" udp 7710 $((tag++)) >>"$T/time.pk"
 pk6 inet "$INET_V6" "$HOST_V6" udp 7710 $((tag++)) >>"$T/time.pk"

@@ -23,7 +23,7 @@ CORPUS = [
     "fixtures_constructs/" + f + ".nft" for f in (
         "map_miss", "ct_noentry", "defaults", "deps", "dormant", "quota", "ether",
         "values", "ipsec_hdr", "bound", "rt_mtu", "headers", "stmts", "families_l3",
-        "absent", "absent_l3", "more", "more_l3", "misc_l3", "arp", "bridge")
+        "absent", "absent_l3", "more", "more_l3", "misc_l3", "synproxy_k", "arp", "bridge")
 ] + [
     "fixtures_nat/" + f + ".nft" for f in (
         "redirect_ssh", "fw4_redirect", "firewalld_public", "docker_published",
