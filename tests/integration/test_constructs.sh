@@ -154,6 +154,13 @@ out=$("$XNFT" trace "$FX/more.nft" iifname eth0 ip6 saddr 2001:2::2 ip6 daddr 20
 check_match "icmpv6 max-delay: an echo request is not a listener query" \
 	'icmpv6 type mld-listener-query \(implied by icmpv6 max-delay\): icmpv6 type is echo-request' "$out"
 
+# synproxy over IPv6: the kernel's IPv4 checksum check drops the packet
+out=$("$XNFT" trace "$FX/synproxy_k.nft" iifname eth0 ip6 saddr 2001:2::2 ip6 daddr 2001:2::1 tcp dport 7660 tcp flags syn ct state untracked 2>&1)
+check_match "synproxy over IPv6: the SYN is dropped at the synproxy rule" 'drop at input, .*synproxy_k.nft:14' "$out"
+check_match "synproxy over IPv6: ... said so" 'an IPv6 packet is dropped \(the kernel checks its TCP checksum as IPv4' "$out"
+out=$("$XNFT" exposure "$FX/synproxy_k.nft" 2>&1)
+check_match "synproxy over IPv6: exposure keeps the answered SYN, on a condition" 'some only unless .*synproxy.*IPv4 checksum check' "$out"
+
 # esp/ah spi and meta cpu from the packet words
 out=$("$XNFT" trace "$FX/ipsec_hdr.nft" iifname eth0 ip saddr 198.18.0.2 esp spi 9 2>&1)
 check_match "esp spi: a value from the words matches exactly" 'ipsec_hdr.nft:10 +\[match\]' "$out"
@@ -500,8 +507,9 @@ STATED_OK=9 kernel_batch "AH fields, device and VRF keys, vlan and arp on IP fra
 
 : >"$T/syn.pk"
 pk inet "$INET_V4" "$HOST_V4" tcp 7660 $((tag++)) >>"$T/syn.pk"
+pk6 inet "$INET_V6" "$HOST_V6" tcp 7660 $((tag++)) >>"$T/syn.pk"
 pk inet "$INET_V4" "$HOST_V4" udp 7660 $((tag++)) >>"$T/syn.pk"
-kernel_batch "synproxy: an untracked SYN answered and stolen (IPv4)" synproxy_k.nft "$T/syn.pk"
+kernel_batch "synproxy: an untracked SYN answered and stolen; over IPv6 dropped" synproxy_k.nft "$T/syn.pk"
 
 : >"$T/time.pk"
 pk inet "$INET_V4" "$HOST_V4" udp 7710 $((tag++)) >>"$T/time.pk"
