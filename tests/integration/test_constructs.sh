@@ -159,7 +159,8 @@ out=$("$XNFT" trace "$FX/synproxy_k.nft" iifname eth0 ip6 saddr 2001:2::2 ip6 da
 check_match "synproxy over IPv6: the SYN is dropped at the synproxy rule" 'drop at input, .*synproxy_k.nft:14' "$out"
 check_match "synproxy over IPv6: ... said so" 'an IPv6 packet is dropped \(the kernel checks its TCP checksum as IPv4' "$out"
 out=$("$XNFT" exposure "$FX/synproxy_k.nft" 2>&1)
-check_match "synproxy over IPv6: exposure keeps the answered SYN, on a condition" 'some only unless .*synproxy.*IPv4 checksum check' "$out"
+check_match "synproxy over IPv6: exposure keeps the answered SYN, on a condition" \
+	'some only unless synproxy mss 1460 wscale 7 timestamp sack-perm \(an IPv6 packet fails its IPv4 checksum check' "$out"
 
 # esp/ah spi and meta cpu from the packet words
 out=$("$XNFT" trace "$FX/ipsec_hdr.nft" iifname eth0 ip saddr 198.18.0.2 esp spi 9 2>&1)
