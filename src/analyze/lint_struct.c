@@ -6,7 +6,6 @@
  * expressions xnft does not model (XL008).
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "analyze/construct.h"
 #include "analyze/lint_int.h"
@@ -255,9 +254,9 @@ bool lint_rule_no_effect(const struct lint_ctx *x, const struct rs_rule *r)
 {
 	enum lint_vk vk = lint_verdict(r);
 
+	(void)x;
 	if (vk != LINT_V_NONE && vk != LINT_V_CONTINUE)
 		return false;
-	(void)x;
 	/* what each statement leaves behind is the construct table's to say */
 	for (size_t i = 0; i < r->nitems; i++) {
 		if (cx_stmt_effect(&r->items[i]))
