@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "analyze/trace_int.h"
+#include "core/rtnl.h"
 
 /* ---- values ---------------------------------------------------------------- */
 
@@ -435,6 +436,35 @@ static int meta_iftype(struct tctx *tc, bool present, const char *ifname, struct
 	return EV_OK;
 }
 
+/*
+ * meta iifkind/oifkind (nft_meta: the device's rtnl_link_ops kind): no device
+ * at this hook, or one with no kind (a physical NIC, lo), ends the rule. A
+ * live ruleset's device is asked; otherwise the words cannot say.
+ */
+static int meta_ifkind(struct tctx *tc, bool present, const char *ifname, struct ev *v)
+{
+	char kind[IFNAME_MAXLEN + 1];
+	struct xerr e;
+
+	if (!present) {
+		snprintf(tc->why, sizeof(tc->why), "no such interface at this hook");
+		return EV_BREAK;
+	}
+	xerr_clear(&e);
+	if (!tc->o->live_routes || !ifname[0] || rtnl_link_kind(ifname, kind, sizeof(kind), &e)) {
+		snprintf(tc->why, sizeof(tc->why), "the kind of %s is not known (--live asks the "
+			 "device)", ifname[0] ? ifname : "the interface");
+		return EV_FREE;
+	}
+	if (!kind[0]) {
+		snprintf(tc->why, sizeof(tc->why), "%s has no link kind (a physical device or lo)",
+			 ifname);
+		return EV_BREAK;
+	}
+	ev_from_name(v, kind);
+	return EV_OK;
+}
+
 static int meta_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 {
 	const struct packet *p = &tc->p;
@@ -476,6 +506,8 @@ static int meta_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 		}
 		return meta_default(tc, (enum rs_meta_key)x->key, v);
 	case RS_META_OIFTYPE: return meta_iftype(tc, hook_has_oif(tc->hook), oif, v);
+	case RS_META_IIFKIND: return meta_ifkind(tc, hook_has_iif(tc), iif, v);
+	case RS_META_OIFKIND: return meta_ifkind(tc, hook_has_oif(tc->hook), oif, v);
 	default: return meta_default(tc, (enum rs_meta_key)x->key, v);
 	}
 }

@@ -5,6 +5,7 @@
 #include "core/rtnl.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -75,6 +76,52 @@ int rtnl_route_get(int family, const void *addr, size_t alen, struct rtnl_route 
 	rtm->rtm_dst_len = (unsigned char)(alen * 8);
 	mnl_attr_put(nlh, RTA_DST, alen, addr);
 	return exchange(buf, sizeof(buf), on_route, out, "route lookup", e);
+}
+
+struct link_kind {
+	char *kind;
+	size_t size;
+};
+
+static int info_attr(const struct nlattr *a, void *data)
+{
+	struct link_kind *k = data;
+
+	if (mnl_attr_get_type(a) == IFLA_INFO_KIND && mnl_attr_validate(a, MNL_TYPE_STRING) == 0)
+		snprintf(k->kind, k->size, "%s", mnl_attr_get_str(a));
+	return MNL_CB_OK;
+}
+
+static int link_attr(const struct nlattr *a, void *data)
+{
+	if (mnl_attr_get_type(a) == IFLA_LINKINFO && mnl_attr_validate(a, MNL_TYPE_NESTED) == 0)
+		return mnl_attr_parse_nested(a, info_attr, data);
+	return MNL_CB_OK;
+}
+
+static int on_link(const struct nlmsghdr *nlh, void *data)
+{
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(struct ifinfomsg))
+		return MNL_CB_ERROR;
+	return mnl_attr_parse(nlh, sizeof(struct ifinfomsg), link_attr, data);
+}
+
+int rtnl_link_kind(const char *name, char *kind, size_t size, struct xerr *e)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct link_kind k = { kind, size };
+	struct ifinfomsg *ifi;
+
+	if (size)
+		kind[0] = '\0';
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	return exchange(buf, sizeof(buf), on_link, &k, "link lookup", e);
 }
 
 int rtnl_link_add(const char *name, const char *kind, struct xerr *e)
