@@ -21,35 +21,36 @@ enum cx_break cx_expr_break(const struct rs_expr *x)
 	return CX_BREAK_NEVER;
 }
 
-#define DESC(v, stop, chg, as) { .verdict = (v), .may_stop = (stop), .changes = (chg), .assumes = (as) }
+#define DESC(v, stop, chg, fx, as) { .verdict = (v), .may_stop = (stop), .changes = (chg), \
+				      .effect = (fx), .assumes = (as) }
 
 static const struct cx_stmt_desc descs[] = {
-	[RS_ST_UNKNOWN]  = DESC(CX_V_GIVEN, true, true, "not modelled: any verdict, or none"),
-	[RS_ST_MATCH]    = DESC(CX_V_NONE, true, false, NULL),
-	[RS_ST_VERDICT]  = DESC(CX_V_GIVEN, false, false, NULL),
-	[RS_ST_VMAP]     = DESC(CX_V_GIVEN, true, false, NULL),
-	[RS_ST_COUNTER]  = DESC(CX_V_NONE, false, false, NULL),
-	[RS_ST_LOG]      = DESC(CX_V_NONE, false, false, NULL),
-	[RS_ST_LIMIT]    = DESC(CX_V_NONE, true, false, "under or over the rate: either"),
-	[RS_ST_SET]      = DESC(CX_V_NONE, true, true, NULL),
-	[RS_ST_METER]    = DESC(CX_V_NONE, true, true, NULL),
-	[RS_ST_QUOTA]    = DESC(CX_V_NONE, true, false, "under or over the quota: either"),
-	[RS_ST_CT_COUNT] = DESC(CX_V_NONE, true, false, "under or over the count: either"),
-	[RS_ST_MANGLE]   = DESC(CX_V_NONE, false, true, NULL),
-	[RS_ST_NAT]      = DESC(CX_V_ACCEPT, false, true, NULL),
-	[RS_ST_NOTRACK]  = DESC(CX_V_NONE, false, true, NULL),
-	[RS_ST_REJECT]   = DESC(CX_V_DROP, false, false, NULL),
-	[RS_ST_QUEUE]    = DESC(CX_V_ACCEPT, false, false, "userspace decides: taken as accept"),
-	[RS_ST_DUP]      = DESC(CX_V_NONE, false, false, NULL),
-	[RS_ST_FWD]      = DESC(CX_V_ACCEPT, false, false, "leaves through another device"),
-	[RS_ST_OBJREF]   = DESC(CX_V_NONE, true, true, NULL),
-	[RS_ST_SYNPROXY] = DESC(CX_V_STOLEN_SYN, false, false, NULL),
-	[RS_ST_FLOW]     = DESC(CX_V_NONE, false, true, NULL),
+	[RS_ST_UNKNOWN]  = DESC(CX_V_GIVEN, true, true, true, "not modelled: any verdict, or none"),
+	[RS_ST_MATCH]    = DESC(CX_V_NONE, true, false, false, NULL),
+	[RS_ST_VERDICT]  = DESC(CX_V_GIVEN, false, false, false, NULL),
+	[RS_ST_VMAP]     = DESC(CX_V_GIVEN, true, false, false, NULL),
+	[RS_ST_COUNTER]  = DESC(CX_V_NONE, false, false, true, NULL),
+	[RS_ST_LOG]      = DESC(CX_V_NONE, false, false, true, NULL),
+	[RS_ST_LIMIT]    = DESC(CX_V_NONE, true, false, false, "under or over the rate: either"),
+	[RS_ST_SET]      = DESC(CX_V_NONE, true, true, true, NULL),
+	[RS_ST_METER]    = DESC(CX_V_NONE, true, true, true, NULL),
+	[RS_ST_QUOTA]    = DESC(CX_V_NONE, true, false, true, "under or over the quota: either"),
+	[RS_ST_CT_COUNT] = DESC(CX_V_NONE, true, false, false, "under or over the count: either"),
+	[RS_ST_MANGLE]   = DESC(CX_V_NONE, false, true, true, NULL),
+	[RS_ST_NAT]      = DESC(CX_V_ACCEPT, false, true, true, NULL),
+	[RS_ST_NOTRACK]  = DESC(CX_V_NONE, false, true, true, NULL),
+	[RS_ST_REJECT]   = DESC(CX_V_DROP, false, false, true, NULL),
+	[RS_ST_QUEUE]    = DESC(CX_V_ACCEPT, false, false, true, "userspace decides: taken as accept"),
+	[RS_ST_DUP]      = DESC(CX_V_NONE, false, false, true, NULL),
+	[RS_ST_FWD]      = DESC(CX_V_ACCEPT, false, false, true, "leaves through another device"),
+	[RS_ST_OBJREF]   = DESC(CX_V_NONE, true, true, true, NULL),
+	[RS_ST_SYNPROXY] = DESC(CX_V_STOLEN_SYN, false, false, true, NULL),
+	[RS_ST_FLOW]     = DESC(CX_V_NONE, false, true, true, NULL),
 	/* nft_tproxy_eval: no transparent socket for the packet is NFT_BREAK */
-	[RS_ST_TPROXY]   = DESC(CX_V_NONE, true, true, "a transparent socket takes the packet: "
+	[RS_ST_TPROXY]   = DESC(CX_V_NONE, true, true, true, "a transparent socket takes the packet: "
 				"taken as found (trace), either (the engine)"),
-	[RS_ST_LAST]     = DESC(CX_V_NONE, false, false, NULL),
-	[RS_ST_XT]       = DESC(CX_V_GIVEN, true, true, "not modelled: any verdict, or none"),
+	[RS_ST_LAST]     = DESC(CX_V_NONE, false, false, true, NULL),
+	[RS_ST_XT]       = DESC(CX_V_GIVEN, true, true, true, "not modelled: any verdict, or none"),
 };
 
 const struct cx_stmt_desc *cx_stmt_desc(const struct rs_stmt *s)
@@ -202,4 +203,19 @@ bool cx_stmt_may_stop(const struct rs_stmt *s)
 	default:
 		return cx_stmt_desc(s)->may_stop;
 	}
+}
+
+/* `ip saddr @s` on a set declared with `counter` (or quota, last): the lookup counts per element */
+static bool lookup_counts(const struct rs_stmt *s)
+{
+	const struct rs_term *t = &s->u.match.right;
+
+	return t->kind == RS_TERM_SETREF && t->set && t->set->nstmts > 0;
+}
+
+bool cx_stmt_effect(const struct rs_stmt *s)
+{
+	if (s->kind == RS_ST_MATCH)
+		return lookup_counts(s);
+	return cx_stmt_desc(s)->effect;
 }

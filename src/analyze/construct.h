@@ -48,10 +48,23 @@ struct cx_stmt_desc {
 	enum cx_verdict verdict;
 	bool may_stop;      /* can end the rule without a verdict (over a limit, a missed lookup) */
 	bool changes;       /* changes the packet, its conntrack entry or a set */
+	bool effect;        /* leaves a trace someone can see without a verdict (a
+			       counter, a log line, a set element, a mark): cx_stmt_effect */
 	const char *assumes;/* what the analysis must assume about it; NULL when exact */
 };
 
 const struct cx_stmt_desc *cx_stmt_desc(const struct rs_stmt *s);
+
+/*
+ * Whether statement s, run on a packet, leaves a trace outside the rule's
+ * verdict that someone can see: a counter or quota the listing shows, a log
+ * line, an element added to a set or meter (fail2ban, sshguard and CrowdSec
+ * read them with `nft list set`), a changed packet, mark or conntrack entry,
+ * a NAT, a named limit's tokens (other rules share them), a match on a set
+ * whose elements count. A plain limit or ct count, a match, a verdict: none
+ * (the verdict is the rule's own, not a side effect).
+ */
+bool cx_stmt_effect(const struct rs_stmt *s);
 
 /*
  * The expressions statement s loads before it acts (a mangle's value, a

@@ -6,8 +6,8 @@
  * expressions xnft does not model (XL008).
  */
 #include <stdlib.h>
-#include <string.h>
 
+#include "analyze/construct.h"
 #include "analyze/lint_int.h"
 
 /* ---- XL001 -------------------------------------------------------------------------- */
@@ -250,50 +250,16 @@ static void check_unreferenced(struct lint_ctx *x)
 
 /* ---- per rule: XL004, XL005, XL008 ------------------------------------------------------- */
 
-/* `ip saddr @s` on a set whose elements carry a counter: the lookup counts. */
-static bool counts_in_set(const struct rs_stmt *s)
-{
-	const struct rs_term *t = &s->u.match.right;
-
-	return s->kind == RS_ST_MATCH && t->kind == RS_TERM_SETREF && t->set &&
-	       t->set->nstmts > 0;
-}
-
-static bool stmt_has_effect(const struct lint_ctx *x, const struct rs_rule *r,
-			    const struct rs_stmt *s)
-{
-	(void)x;
-	(void)r;
-	switch (s->kind) {
-	case RS_ST_MATCH:
-		return counts_in_set(s);
-	case RS_ST_VERDICT:
-	case RS_ST_LIMIT:
-	case RS_ST_QUOTA:
-	case RS_ST_CT_COUNT:
-		return false;
-	case RS_ST_SET:
-	case RS_ST_METER:
-		/* a set or meter filled at run time is seen even when no rule reads it:
-		 * `nft list set`, fail2ban, sshguard and CrowdSec read them */
-		return true;
-	case RS_ST_OBJREF:
-		/* a named limit or quota only gates; a named counter counts */
-		return !s->u.objref.type || (strcmp(s->u.objref.type, "limit") &&
-					     strcmp(s->u.objref.type, "quota"));
-	default:
-		return true;
-	}
-}
-
 bool lint_rule_no_effect(const struct lint_ctx *x, const struct rs_rule *r)
 {
 	enum lint_vk vk = lint_verdict(r);
 
+	(void)x;
 	if (vk != LINT_V_NONE && vk != LINT_V_CONTINUE)
 		return false;
+	/* what each statement leaves behind is the construct table's to say */
 	for (size_t i = 0; i < r->nitems; i++) {
-		if (stmt_has_effect(x, r, &r->items[i]))
+		if (cx_stmt_effect(&r->items[i]))
 			return false;
 	}
 	return true;

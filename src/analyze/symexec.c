@@ -1779,19 +1779,36 @@ static BDD reads_load(struct ctx *c, const struct rs_rule *rule, const struct rs
 /*
  * synproxy (construct.h): what is not TCP ends the rule; a SYN, and the ACK
  * that completes its handshake, are answered and stolen (accepted, for the
- * analysis: the port answers); any other TCP packet goes on (*cond).
+ * analysis: the port answers); any other TCP packet goes on (*cond). An IPv6
+ * packet may be dropped first: nft_synproxy checks its TCP checksum with the
+ * IPv4 routine, which fails unless the device verified it (both outcomes).
  */
-static int synproxy_answers(struct ctx *c, BDD *cond, BDD *cur, struct outc *o, int depth)
+static int synproxy_answers(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s,
+			    BDD *cond, BDD *cur, struct outc *o, int depth)
 {
-	struct rs_verdict acc = { .kind = RS_VERDICT_ACCEPT };
+	struct rs_verdict acc = { .kind = RS_VERDICT_ACCEPT }, drop = { .kind = RS_VERDICT_DROP };
 	BDD tcp = hs_eq(c->hs, HS_L4PROTO, 6);
 	BDD answered = hs_masked_eq(c->hs, HS_TCPFLAGS, MATCH_TCP_SYN | MATCH_TCP_ACK, 0);
-	BDD m;
+	BDD fails = unknown_match(c, rule, s, "an IPv6 packet fails its IPv4 checksum check, unless "
+				  "the device verified it");
+	BDD v6 = hs_eq(c->hs, HS_NFPROTO, 1), m;
 	int rc;
 
 	put(&answered, NOT(answered));
 	and_into(cond, tcp);
 	unref(tcp);
+	and_into(&fails, v6);
+	unref(v6);
+	m = AND(*cur, *cond);
+	and_into(&m, fails);
+	rc = apply_verdict(c, &drop, m, cur, o, depth);
+	unref(m);
+	put(cond, DIFF(*cond, fails));
+	unref(fails);
+	if (rc) {
+		unref(answered);
+		return rc;
+	}
 	m = AND(*cur, *cond);
 	and_into(&m, answered);
 	rc = apply_verdict(c, &acc, m, cur, o, depth);
@@ -1859,7 +1876,7 @@ static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct
 			unref(x);
 			break;
 		case RS_ST_SYNPROXY:
-			if (synproxy_answers(c, &cond, cur, o, depth)) {
+			if (synproxy_answers(c, rule, s, &cond, cur, o, depth)) {
 				unref(cond);
 				return -1;
 			}

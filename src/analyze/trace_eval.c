@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "analyze/trace_int.h"
+#include "core/rtnl.h"
 
 /* ---- values ---------------------------------------------------------------- */
 
@@ -355,6 +356,22 @@ static int meta_when(struct tctx *tc, enum rs_meta_key k, struct ev *v)
 	return EV_OK;
 }
 
+/*
+ * meta rtclassid (nft_meta: the route's realm, dst->tclassid): no route
+ * before the routing decision ends the rule, like rt classid; after it a
+ * plain route has no realm.
+ */
+static int meta_rtclassid(struct tctx *tc, struct ev *v)
+{
+	if (tc->hook == RS_HOOK_PREROUTING || tc->hook == RS_HOOK_INGRESS) {
+		snprintf(tc->why, sizeof(tc->why), "no route yet at this hook");
+		return EV_BREAK;
+	}
+	ev_from_num(v, 32, 0);
+	tc_assume(tc, "meta rtclassid taken as 0: no realm (a plain route)");
+	return EV_OK;
+}
+
 /* Keys with a fixed default: "meta nftrace taken as 0". */
 static int meta_default(struct tctx *tc, enum rs_meta_key k, struct ev *v)
 {
@@ -363,7 +380,14 @@ static int meta_default(struct tctx *tc, enum rs_meta_key k, struct ev *v)
 
 	rs_meta_type(k, &dt, &bits);
 	switch (k) {
-	case RS_META_NFTRACE: case RS_META_PRIORITY: case RS_META_IIFGROUP:
+	case RS_META_PRIORITY:
+		ev_from_num(v, bits, tc->priority);
+		if (!tc->priority_set)   /* else a rule before this one wrote it */
+			tc_assume(tc, "meta priority taken as 0 (the packet words cannot give it)");
+		return EV_OK;
+	case RS_META_RTCLASSID:
+		return meta_rtclassid(tc, v);
+	case RS_META_NFTRACE: case RS_META_IIFGROUP:
 	case RS_META_OIFGROUP: case RS_META_SECPATH: case RS_META_IPSEC:
 		ev_from_num(v, bits, 0);
 		tc_assume(tc, "meta %s taken as 0 (the packet words cannot give it)",
@@ -374,6 +398,11 @@ static int meta_default(struct tctx *tc, enum rs_meta_key k, struct ev *v)
 	case RS_META_CPU:
 		snprintf(tc->why, sizeof(tc->why), "the cpu is not known (packet word: meta cpu N)");
 		return EV_FREE;
+	case RS_META_RANDOM:
+		/* any 32-bit value is as likely: one is taken, and said */
+		ev_from_num(v, bits, 0);
+		tc_assume(tc, "meta random taken as 0 (a random number: any other is as likely)");
+		return EV_OK;
 	case RS_META_SDIF: case RS_META_SDIFNAME:
 		/* no VRF (l3mdev) on the path: index 0 and the empty name */
 		if (k == RS_META_SDIF)
@@ -404,6 +433,35 @@ static int meta_iftype(struct tctx *tc, bool present, const char *ifname, struct
 	if (strcmp(ifname, "lo"))
 		tc_assume(tc, "interface type of %s taken as ether",
 			  ifname[0] ? ifname : "any other interface");
+	return EV_OK;
+}
+
+/*
+ * meta iifkind/oifkind (nft_meta: the device's rtnl_link_ops kind): no device
+ * at this hook, or one with no kind (a physical NIC, lo), ends the rule. A
+ * live ruleset's device is asked; otherwise the words cannot say.
+ */
+static int meta_ifkind(struct tctx *tc, bool present, const char *ifname, struct ev *v)
+{
+	char kind[IFNAME_MAXLEN + 1];
+	struct xerr e;
+
+	if (!present) {
+		snprintf(tc->why, sizeof(tc->why), "no such interface at this hook");
+		return EV_BREAK;
+	}
+	xerr_clear(&e);
+	if (!tc->o->live_routes || !ifname[0] || rtnl_link_kind(ifname, kind, sizeof(kind), &e)) {
+		snprintf(tc->why, sizeof(tc->why), "the kind of %s is not known (--live asks the "
+			 "device)", ifname[0] ? ifname : "the interface");
+		return EV_FREE;
+	}
+	if (!kind[0]) {
+		snprintf(tc->why, sizeof(tc->why), "%s has no link kind (a physical device or lo)",
+			 ifname);
+		return EV_BREAK;
+	}
+	ev_from_name(v, kind);
 	return EV_OK;
 }
 
@@ -440,7 +498,16 @@ static int meta_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 		ev_from_num(v, 32, p->cpu);
 		return EV_OK;
 	case RS_META_IIFTYPE: return meta_iftype(tc, hook_has_iif(tc), iif, v);
+	case RS_META_IIFGROUP: case RS_META_OIFGROUP:
+		/* nft_meta_store_ifgroup: no device at this hook ends the rule */
+		if (!(x->key == RS_META_IIFGROUP ? hook_has_iif(tc) : hook_has_oif(tc->hook))) {
+			snprintf(tc->why, sizeof(tc->why), "no such interface at this hook");
+			return EV_BREAK;
+		}
+		return meta_default(tc, (enum rs_meta_key)x->key, v);
 	case RS_META_OIFTYPE: return meta_iftype(tc, hook_has_oif(tc->hook), oif, v);
+	case RS_META_IIFKIND: return meta_ifkind(tc, hook_has_iif(tc), iif, v);
+	case RS_META_OIFKIND: return meta_ifkind(tc, hook_has_oif(tc->hook), oif, v);
 	default: return meta_default(tc, (enum rs_meta_key)x->key, v);
 	}
 }
@@ -494,6 +561,41 @@ static int ct_tuple(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 	return EV_OK;
 }
 
+/*
+ * ct keys a plain entry fixes (nft_ct_get_eval): zone 0 and no label or
+ * secmark unless a rule set them; no helper (nfct_help is NULL: NFT_BREAK);
+ * the counters (nft turns conntrack accounting on for them) of a new
+ * connection's first packet: 1 packet of the packet's length, said so.
+ * Expiration and id depend on time and a hash: not modelled.
+ */
+static int ct_read_more(struct tctx *tc, const struct rs_expr *x, struct ev *v, bool known)
+{
+	const char *name = rs_ct_name((enum rs_ct_key)x->key);
+	bool reply = x->dir == RS_CT_DIR_REPLY;
+
+	switch (x->key) {
+	case RS_CT_ZONE: case RS_CT_LABEL: case RS_CT_SECMARK:
+		ev_from_num(v, x->key == RS_CT_ZONE ? 16 : x->key == RS_CT_LABEL ? 128 : 32, 0);
+		tc_assume(tc, "ct %s taken as 0 (none set on the connection)", name);
+		return EV_OK;
+	case RS_CT_HELPER:
+		tc_assume(tc, "ct helper: the connection has no helper (none assigned)");
+		snprintf(tc->why, sizeof(tc->why), "ct helper has no value: no helper assigned");
+		return EV_BREAK;
+	case RS_CT_PACKETS: case RS_CT_BYTES: case RS_CT_AVGPKT:
+		if (!known)
+			break;
+		ev_from_num(v, 64, reply ? 0 : x->key == RS_CT_PACKETS ? 1 : tc->p.length);
+		tc_assume(tc, "ct %s taken as %u (the connection's first packet, %u bytes)", name,
+			  reply ? 0 : x->key == RS_CT_PACKETS ? 1 : tc->p.length, tc->p.length);
+		return EV_OK;
+	default:
+		break;
+	}
+	snprintf(tc->why, sizeof(tc->why), "the packet words say nothing of ct %s", name);
+	return EV_FREE;
+}
+
 static int ct_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 {
 	unsigned st = ev_ct_state(tc);
@@ -526,9 +628,7 @@ static int ct_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 			tc_assume(tc, "the connection was opened in the packet's direction");
 		return ct_tuple(tc, x, v);
 	default:
-		snprintf(tc->why, sizeof(tc->why), "the packet words say nothing of ct %s",
-			 rs_ct_name((enum rs_ct_key)x->key));
-		return EV_FREE;
+		return ct_read_more(tc, x, v, known);
 	}
 }
 
@@ -590,6 +690,26 @@ static unsigned fib_type(const struct tctx *tc, const struct rs_expr *x, bool *k
 	return w == NATPATH_LOCAL ? 2 : 1;   /* local or unicast */
 }
 
+/*
+ * fib ... oif|oifname: a local route gives no output interface (nft_fib4 and
+ * nft_fib6 store nothing for RTN_LOCAL / RTF_LOCAL: `oif missing` holds,
+ * `exists` does not); another route its interface.
+ */
+static int fib_oif(struct tctx *tc, const struct rs_expr *x, const char *what, struct ev *v)
+{
+	bool known;
+
+	if (fib_type(tc, x, &known) == 2) {
+		ev_from_name(v, "");
+		if (!known)
+			tc_assume(tc, "fib %s taken as a local address: no output interface", what);
+		return EV_OK;
+	}
+	ev_from_name(v, fib_if(tc, x));
+	tc_assume(tc, "fib %s found a route, via %s", what, fib_if(tc, x));
+	return EV_OK;
+}
+
 static int fib_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 {
 	static const char *const types[] = { "unspec", "unicast", "local", "broadcast",
@@ -607,9 +727,7 @@ static int fib_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 				  types[t]);
 		return EV_OK;
 	}
-	ev_from_name(v, fib_if(tc, x));
-	tc_assume(tc, "fib %s found a route, via %s", what, fib_if(tc, x));
-	return EV_OK;
+	return fib_oif(tc, x, what, v);
 }
 
 /*
@@ -636,9 +754,31 @@ static int rt_nexthop(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 }
 
 /*
+ * rt mtu (nft_rt's tcpmss key, get_tcpmss): the TCP MSS the route allows,
+ * the smaller MTU of the route out and the route back to the source less
+ * the IP and TCP headers (40 bytes for IPv4, 60 for IPv6); an MTU above
+ * 65535 gives TCP's default, 536. The packet words name no MTU: a route
+ * through lo has lo's (65535 for IPv4, 65536 for IPv6), any other the
+ * Ethernet default 1500, said so on the rule. (The kernel loads `rt mtu`
+ * only in forward, output and postrouting chains.)
+ */
+static int rt_mtu(struct tctx *tc, struct ev *v)
+{
+	bool v6 = tc->p.nfproto == MATCH_NFPROTO_IPV6;
+	bool lo = !strcmp(tc->p.oif, "lo");
+	unsigned mtu = lo ? (v6 ? 65536 : 65535) : 1500;
+	unsigned mss = mtu > 0xffff ? 536 : mtu - (v6 ? 60 : 40);
+
+	ev_from_num(v, 16, mss);
+	tc_assume(tc, "rt mtu taken as %u: the TCP MSS of a route through %s (MTU %u; the "
+		  "packet words give no route MTU)", mss, lo ? "lo" : "an Ethernet device", mtu);
+	return EV_OK;
+}
+
+/*
  * rt (nft_rt): no route before the routing decision (prerouting, ingress):
  * the rule ends there. After it, a plain route has no realm (classid 0)
- * and no IPsec transform (rt ipsec missing); nexthop and mtu stay unknown.
+ * and no IPsec transform (rt ipsec missing); the mtu is rt_mtu's.
  */
 static int rt_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 {
@@ -656,6 +796,8 @@ static int rt_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 	}
 	if (x->name && !strcmp(x->name, "nexthop"))
 		return rt_nexthop(tc, x, v);
+	if (x->name && !strcmp(x->name, "mtu"))
+		return rt_mtu(tc, v);
 	snprintf(tc->why, sizeof(tc->why), "the route's %s is unknown", x->name ? x->name : "value");
 	return EV_FREE;
 }

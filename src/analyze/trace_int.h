@@ -58,6 +58,8 @@ struct tctx {
 	bool fragment;                   /* frag-off says fragment (MF or offset) */
 	uint32_t ct_mark;
 	bool ct_mark_set;                /* a rule set it during this trace */
+	uint32_t priority;               /* meta priority: 0, or what a rule set */
+	bool priority_set;               /* a rule set it during this trace */
 	bool untracked;                  /* notrack ran before conntrack */
 	bool uses_ct;                    /* conntrack (and defrag) runs for this family */
 	bool stolen;                     /* netdev fwd: the packet left */

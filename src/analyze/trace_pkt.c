@@ -99,13 +99,17 @@ static void build_transport(struct tctx *tc)
 	case 33:   /* dccp */
 		build_ports(tc, 16);
 		break;
-	case 50:   /* esp: spi, then the sequence number (unknown) */
+	case 50:   /* esp: spi, then the sequence number (unknown: an SA's first, 1) */
 		tc->thlen = 8;
 		put32(tc->th, tc->thk, 0, p->spi, p->known & PF_BIT(PF_SPI));
+		put32(tc->th, tc->thk, 4, 1, false);
 		break;
-	case 51:   /* ah: next header, length, reserved (unknown), spi, sequence (unknown) */
+	case 51:   /* ah: next header, length, reserved, spi, sequence; the unknown ones as a plain
+		    * AH has them: length 4 (a 96-bit ICV), reserved 0, an SA's first sequence 1 */
 		tc->thlen = 12;
+		put8(tc->th, tc->thk, 1, 4, 0);
 		put32(tc->th, tc->thk, 4, p->spi, p->known & PF_BIT(PF_SPI));
+		put32(tc->th, tc->thk, 8, 1, false);
 		break;
 	case 1:
 	case 58:   /* icmp, icmpv6: type and code */

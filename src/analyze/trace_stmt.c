@@ -208,6 +208,9 @@ static void apply_mangle(struct tctx *tc, const struct rs_expr *k, const struct 
 
 	if (k->kind == RS_EX_META && k->key == RS_META_MARK) {
 		tc->p.mark = (uint32_t)v->num;
+	} else if (k->kind == RS_EX_META && k->key == RS_META_PRIORITY) {
+		tc->priority = (uint32_t)v->num;
+		tc->priority_set = true;
 	} else if (k->kind == RS_EX_CT && k->key == RS_CT_MARK) {
 		unsigned st = ev_ct_state(tc);
 
@@ -359,13 +362,23 @@ static int run_objref(struct tctx *tc, const struct rs_stmt *s, const char *text
  * synproxy (construct.h, nft_synproxy): a packet that is not TCP ends the
  * rule; a SYN is answered with a SYN-ACK and stolen; an ACK is taken as the
  * one that completes that handshake (answered and stolen; one without a
- * valid cookie is dropped); any other TCP packet goes on.
+ * valid cookie is dropped); any other TCP packet goes on. Over IPv6 every
+ * TCP packet is dropped (the checksum check, below).
  */
 static void run_synproxy(struct tctx *tc, const char *text, bool *go, char *why, size_t size)
 {
 	if (tc->p.l4proto != 6 || !tc->has_th) {
 		snprintf(why, size, "not a TCP packet: synproxy ends the rule");
 		*go = false;
+		return;
+	}
+	if (tc->p.nfproto == MATCH_NFPROTO_IPV6) {
+		/* nft_synproxy_do_eval checks every packet's TCP checksum with nf_ip_checksum,
+		 * the IPv4 routine: an IPv6 packet fails it unless its device verified it */
+		tc_effect(tc, TRACE_FX_OTHER, "%s", text);
+		tc_assume(tc, "%s: an IPv6 packet is dropped (the kernel checks its TCP checksum "
+			  "as IPv4's; taken as not verified by the device)", text);
+		tc->verdict = RS_VERDICT_DROP;
 		return;
 	}
 	if (!(tc->p.tcp_flags & (MATCH_TCP_SYN | MATCH_TCP_ACK)))

@@ -5,8 +5,8 @@
 #include "core/rtnl.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -15,6 +15,7 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
+#include "core/grow.h"
 #include "core/nldump.h"
 
 /* Send the request built in buf and run cb on the answer (NULL: an ack is expected). */
@@ -81,6 +82,52 @@ int rtnl_route_get(int family, const void *addr, size_t alen, struct rtnl_route 
 	return exchange(buf, sizeof(buf), on_route, out, "route lookup", e);
 }
 
+struct link_kind {
+	char *kind;
+	size_t size;
+};
+
+static int info_attr(const struct nlattr *a, void *data)
+{
+	struct link_kind *k = data;
+
+	if (mnl_attr_get_type(a) == IFLA_INFO_KIND && mnl_attr_validate(a, MNL_TYPE_STRING) == 0)
+		snprintf(k->kind, k->size, "%s", mnl_attr_get_str(a));
+	return MNL_CB_OK;
+}
+
+static int link_attr(const struct nlattr *a, void *data)
+{
+	if (mnl_attr_get_type(a) == IFLA_LINKINFO && mnl_attr_validate(a, MNL_TYPE_NESTED) == 0)
+		return mnl_attr_parse_nested(a, info_attr, data);
+	return MNL_CB_OK;
+}
+
+static int on_link(const struct nlmsghdr *nlh, void *data)
+{
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(struct ifinfomsg))
+		return MNL_CB_ERROR;
+	return mnl_attr_parse(nlh, sizeof(struct ifinfomsg), link_attr, data);
+}
+
+int rtnl_link_kind(const char *name, char *kind, size_t size, struct xerr *e)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct link_kind k = { kind, size };
+	struct ifinfomsg *ifi;
+
+	if (size)
+		kind[0] = '\0';
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	return exchange(buf, sizeof(buf), on_link, &k, "link lookup", e);
+}
+
 int rtnl_link_add(const char *name, const char *kind, struct xerr *e)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -104,7 +151,7 @@ int rtnl_link_add(const char *name, const char *kind, struct xerr *e)
 struct link {
 	uint32_t index, master;
 	char name[16];
-	bool bridge;
+	char kind[16];
 };
 
 struct links {
@@ -112,18 +159,10 @@ struct links {
 	size_t n, cap;
 };
 
-static int kind_cb(const struct nlattr *a, void *data)
-{
-	bool *bridge = data;
-
-	if (mnl_attr_get_type(a) == IFLA_INFO_KIND && mnl_attr_validate(a, MNL_TYPE_STRING) == 0)
-		*bridge = !strcmp(mnl_attr_get_str(a), "bridge");
-	return MNL_CB_OK;
-}
-
-static int link_attr(const struct nlattr *a, void *data)
+static int dump_link_attr(const struct nlattr *a, void *data)
 {
 	struct link *l = data;
+	struct link_kind k = { l->kind, sizeof(l->kind) };
 
 	switch (mnl_attr_get_type(a)) {
 	case IFLA_IFNAME:
@@ -135,8 +174,7 @@ static int link_attr(const struct nlattr *a, void *data)
 			l->master = mnl_attr_get_u32(a);
 		break;
 	case IFLA_LINKINFO:
-		mnl_attr_parse_nested(a, kind_cb, &l->bridge);
-		break;
+		return link_attr(a, &k);
 	}
 	return MNL_CB_OK;
 }
@@ -150,17 +188,10 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	if (nlh->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
 		return MNL_CB_OK;
 	l.index = (uint32_t)ifi->ifi_index;
-	mnl_attr_parse(nlh, sizeof(*ifi), link_attr, &l);
-	if (ls->n == ls->cap) {
-		size_t cap = ls->cap ? ls->cap * 2 : 16;
-		struct link *v = realloc(ls->v, cap * sizeof(*v));
-
-		if (!v) {
-			errno = ENOMEM;
-			return MNL_CB_ERROR;
-		}
-		ls->v = v;
-		ls->cap = cap;
+	mnl_attr_parse(nlh, sizeof(*ifi), dump_link_attr, &l);
+	if (grow_for_one(&ls->v, &ls->cap, ls->n, sizeof(*ls->v), 16) < 0) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
 	}
 	ls->v[ls->n++] = l;
 	return MNL_CB_OK;
@@ -173,7 +204,7 @@ static int ports_of(const struct links *ls, struct rtnl_brport **out, size_t *n)
 		for (size_t k = 0; ls->v[i].master && k < ls->n; k++) {
 			struct rtnl_brport *v;
 
-			if (ls->v[k].index != ls->v[i].master || !ls->v[k].bridge)
+			if (ls->v[k].index != ls->v[i].master || strcmp(ls->v[k].kind, "bridge"))
 				continue;
 			v = realloc(*out, (*n + 1) * sizeof(*v));
 			if (!v)

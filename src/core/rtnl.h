@@ -32,6 +32,12 @@ struct rtnl_brport {
  * NULL when there is none.
  */
 int rtnl_bridge_ports(struct rtnl_brport **out, size_t *n, struct xerr *e);
+/*
+ * The kind of link name ("veth", "bridge", "wireguard", ...) into kind[0..size);
+ * "" for a device with none (a physical NIC, lo). -1 (e set) when there is no
+ * such link or the kernel does not answer.
+ */
+int rtnl_link_kind(const char *name, char *kind, size_t size, struct xerr *e);
 
 /* Create a link named name of the given kind ("dummy", ...); -1 (e set) when the kernel refuses. */
 int rtnl_link_add(const char *name, const char *kind, struct xerr *e);

@@ -1379,6 +1379,12 @@ static void protos_of_expr(const struct rs_expr *x, unsigned *mask)
 	if (x->kind == RS_EX_PAYLOAD && x->key != RS_F_RAW)
 		*mask |= PBIT(rs_expr_proto(x));
 	/* tcp option: nft adds no dependency; the kernel reads "missing" on other packets */
+	/* IPv6 extension headers and ip options: nft puts the IP version in front, also for
+	 * `exthdr frag missing` (sctp chunk gets none) */
+	if (x->kind == RS_EX_EXTHDR)
+		*mask |= PBIT(RS_PROTO_IP6);
+	if (x->kind == RS_EX_IPOPT)
+		*mask |= PBIT(RS_PROTO_IP);
 	for (size_t i = 0; i < x->nsub; i++)
 		protos_of_expr(x->sub[i], mask);
 	if (x->kind == RS_EX_MAP || x->kind == RS_EX_VALUE)
@@ -1542,6 +1548,82 @@ static size_t needed(enum rs_family fam, unsigned mask, struct known *k,
 	return n;
 }
 
+/*
+ * ICMP fields that exist in one message type only: nft puts `icmp type T`
+ * in front (redirect for the gateway, destination-unreachable for the mtu,
+ * packet-too-big and mld-listener-query for ICMPv6) and lists the rule
+ * without it. -1 when s needs none or an earlier match already names a type.
+ */
+static int icmp_type_needed(const struct rs_rule *r, size_t i)
+{
+	const struct rs_stmt *s = &r->items[i];
+	const struct rs_expr *x = s->kind == RS_ST_MATCH ? s->u.match.left : NULL;
+	int t;
+
+	if (!x || x->kind != RS_EX_PAYLOAD)
+		return -1;
+	switch (x->key) {
+	case RS_F_ICMP_GATEWAY: t = 5; break;
+	case RS_F_ICMP_MTU: t = 3; break;
+	case RS_F_ICMPV6_MTU: t = 2; break;
+	case RS_F_ICMPV6_MAXDELAY: t = 130; break;
+	default: return -1;
+	}
+	for (size_t k = 0; k < i; k++) {
+		const struct rs_expr *y = r->items[k].kind == RS_ST_MATCH ?
+					  r->items[k].u.match.left : NULL;
+
+		if (y && y->kind == RS_EX_PAYLOAD &&
+		    (y->key == RS_F_ICMP_TYPE || y->key == RS_F_ICMPV6_TYPE))
+			return -1;
+	}
+	return t;
+}
+
+static void implicit_icmp_type(struct loader *L, struct rs_stmt *s, bool v6, int type)
+{
+	struct rs_expr *x = expr_new(L, RS_EX_PAYLOAD);
+	const struct rs_field_info *fi;
+
+	memset(s, 0, sizeof(*s));
+	s->kind = RS_ST_MATCH;
+	s->u.match.op = RS_OP_EQ;
+	s->u.match.implicit = true;
+	s->u.match.left = x;
+	if (!x)
+		return;
+	x->key = v6 ? RS_F_ICMPV6_TYPE : RS_F_ICMP_TYPE;
+	fi = rs_field_info((enum rs_field)x->key);
+	x->dtype = fi->dtype;
+	x->bits = fi->bits;
+	s->u.match.right.kind = RS_TERM_VALUE;
+	rs_value_from_num(&s->u.match.right.v, RS_DT_INTEGER, x->bits, (uint64_t)type);
+	s->u.match.right.v.dtype = x->dtype;
+}
+
+static bool insert_icmp_type(struct loader *L, struct rs_rule *r, size_t i)
+{
+	int t = icmp_type_needed(r, i);
+	struct rs_stmt *v;
+	bool v6;
+
+	if (t < 0)
+		return false;
+	/* a match on an ICMP field (icmp_type_needed checked it) */
+	v6 = r->items[i].u.match.left->key == RS_F_ICMPV6_MTU ||
+	     r->items[i].u.match.left->key == RS_F_ICMPV6_MAXDELAY;
+	v = realloc(r->items, (r->nitems + 1) * sizeof(*v));
+	if (!v) {
+		L->oom = true;
+		return false;
+	}
+	r->items = v;
+	memmove(&v[i + 1], &v[i], (r->nitems - i) * sizeof(*v));
+	implicit_icmp_type(L, &v[i], v6, t);
+	r->nitems++;
+	return true;
+}
+
 static void add_implied(struct loader *L, struct rs_rule *r, enum rs_family fam)
 {
 	struct known k = { -1, -1, -1, -1 };
@@ -1569,6 +1651,8 @@ static void add_implied(struct loader *L, struct rs_rule *r, enum rs_family fam)
 			r->nitems += n;
 			i += n;
 		}
+		if (insert_icmp_type(L, r, i))
+			i++;
 		learn(&r->items[i], &k);
 	}
 }

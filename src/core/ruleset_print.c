@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "core/strbuf.h"
 
 struct sym {
@@ -549,6 +551,33 @@ static void fmt_nat(struct strbuf *b, const struct rs_nat *n)
 	}
 }
 
+/* synproxy's options as nft writes them, from the statement's listing; false when unreadable. */
+static bool fmt_synproxy(struct strbuf *b, const char *json)
+{
+	json_t *j = json ? json_loads(json, JSON_DECODE_ANY, NULL) : NULL;
+	json_t *o = json_object_get(j, "synproxy"), *fl, *f;
+	size_t i;
+
+	if (!json_is_object(o)) {
+		json_decref(j);
+		return false;
+	}
+	strbuf_addf(b, "synproxy");
+	if (json_is_integer(json_object_get(o, "mss")))
+		strbuf_addf(b, " mss %lld", (long long)json_integer_value(json_object_get(o, "mss")));
+	if (json_is_integer(json_object_get(o, "wscale")))
+		strbuf_addf(b, " wscale %lld",
+			    (long long)json_integer_value(json_object_get(o, "wscale")));
+	fl = json_object_get(o, "flags");
+	if (json_is_string(fl))
+		strbuf_addf(b, " %s", json_string_value(fl));
+	json_array_foreach(fl, i, f)
+		if (json_is_string(f))
+			strbuf_addf(b, " %s", json_string_value(f));
+	json_decref(j);
+	return true;
+}
+
 static void fmt_stmt(struct strbuf *b, const struct rs_stmt *s)
 {
 	switch (s->kind) {
@@ -661,6 +690,9 @@ static void fmt_stmt(struct strbuf *b, const struct rs_stmt *s)
 		fmt_term(b, &s->u.objref.name, NULL);
 		break;
 	case RS_ST_SYNPROXY:
+		if (!fmt_synproxy(b, s->json))
+			strbuf_addf(b, "<opaque %s>", s->json ? s->json : "");
+		break;
 	case RS_ST_FLOW:
 	case RS_ST_TPROXY:
 	case RS_ST_LAST:

@@ -389,7 +389,9 @@ static void test_meta_and_misc(void **state)
 	assert_int_equal(m->right.nelems, 2);
 	assert_int_equal(m->right.elems[1].key.v.num, 17);
 
-	m = match_at(in_rule(rs, "exthdr frag exists drop"), 0);
+	/* nft puts meta nfproto ipv6 in front of an IPv6 extension header */
+	assert_implicit_meta(in_rule(rs, "exthdr frag exists drop"), 0, RS_META_NFPROTO, 10);
+	m = match_at(in_rule(rs, "exthdr frag exists drop"), 1);
 	assert_int_equal(m->left->kind, RS_EX_EXTHDR);
 	assert_string_equal(m->left->name, "frag");
 	assert_int_equal(m->right.v.num, 1);
@@ -797,14 +799,60 @@ static void test_handwritten_statements(void **state)
 	assert_int_equal(r->items[0].u.match.left->bits, 16);
 	assert_int_equal(r->items[1].u.match.left->kind, RS_EX_HASH);
 	assert_int_equal(r->items[2].u.match.left->kind, RS_EX_RT);
-	assert_int_equal(r->items[3].u.match.left->kind, RS_EX_IPOPT);
-	assert_int_equal(r->items[4].u.match.left->kind, RS_EX_SCTPCHUNK);
-	assert_int_equal(r->items[5].u.match.left->key, RS_BINOP_LSHIFT);
-	assert_int_equal(r->items[6].u.match.left->key, RS_CT_IP6_SADDR);
-	assert_int_equal(r->items[6].u.match.left->dir, RS_CT_DIR_REPLY);
-	assert_int_equal(r->items[6].u.match.right.v.dtype, RS_DT_IPV6);
+	/* nft puts meta nfproto ipv4 in front of an ip option; a sctp chunk gets nothing */
+	assert_implicit_meta(r, 3, RS_META_NFPROTO, 2);
+	assert_int_equal(r->items[4].u.match.left->kind, RS_EX_IPOPT);
+	assert_int_equal(r->items[5].u.match.left->kind, RS_EX_SCTPCHUNK);
+	assert_int_equal(r->items[6].u.match.left->key, RS_BINOP_LSHIFT);
+	assert_int_equal(r->items[7].u.match.left->key, RS_CT_IP6_SADDR);
+	assert_int_equal(r->items[7].u.match.left->dir, RS_CT_DIR_REPLY);
+	assert_int_equal(r->items[7].u.match.right.v.dtype, RS_DT_IPV6);
 	for (size_t i = 0; i < c->nrules; i++)
 		free(ruleset_rule_format(&c->rules[i], true));
+	ruleset_free(rs);
+}
+
+/*
+ * Matches nft adds and its listing drops (issue 24): the IP version in front of
+ * an IPv6 extension header, the ICMP type in front of a field of one message type
+ * (nft --debug=netlink shows both); an explicit type keeps nft from adding one.
+ */
+static void test_implied_types(void **state)
+{
+	static const char json[] =
+		"{\"nftables\":[{\"table\":{\"family\":\"inet\",\"name\":\"t\"}},"
+		"{\"chain\":{\"family\":\"inet\",\"table\":\"t\",\"name\":\"c\"}},"
+		"{\"rule\":{\"family\":\"inet\",\"table\":\"t\",\"chain\":\"c\",\"expr\":["
+		"{\"match\":{\"op\":\"==\",\"left\":{\"payload\":{\"protocol\":\"icmpv6\",\"field\":\"max-delay\"}},\"right\":0}}]}},"
+		"{\"rule\":{\"family\":\"inet\",\"table\":\"t\",\"chain\":\"c\",\"expr\":["
+		"{\"match\":{\"op\":\"==\",\"left\":{\"payload\":{\"protocol\":\"icmp\",\"field\":\"type\"}},\"right\":3}},"
+		"{\"match\":{\"op\":\"==\",\"left\":{\"payload\":{\"protocol\":\"icmp\",\"field\":\"mtu\"}},\"right\":5}}]}},"
+		"{\"rule\":{\"family\":\"inet\",\"table\":\"t\",\"chain\":\"c\",\"expr\":["
+		"{\"match\":{\"op\":\"==\",\"left\":{\"exthdr\":{\"name\":\"frag\"}},\"right\":false}}]}}]}";
+	struct ruleset *rs = NULL;
+	const struct rs_chain *c;
+	const struct rs_rule *r;
+	struct xerr e;
+
+	(void)state;
+	assert_int_equal(ruleset_from_json(json, strlen(json), &rs, &e), 0);
+	c = chain(rs, RS_FAM_INET, "t", "c");
+	r = &c->rules[0];   /* meta nfproto ipv6, meta l4proto ipv6-icmp, icmpv6 type 130, max-delay */
+	assert_int_equal(r->nitems, 4);
+	assert_implicit_meta(r, 0, RS_META_NFPROTO, 10);
+	assert_implicit_meta(r, 1, RS_META_L4PROTO, 58);
+	assert_true(r->items[2].u.match.implicit);
+	assert_int_equal(r->items[2].u.match.left->key, RS_F_ICMPV6_TYPE);
+	assert_int_equal(r->items[2].u.match.right.v.num, 130);
+	assert_int_equal(r->items[3].u.match.left->key, RS_F_ICMPV6_MAXDELAY);
+	r = &c->rules[1];   /* the rule names the type: nothing more than the protocol */
+	assert_int_equal(r->nitems, 4);
+	assert_false(r->items[2].u.match.implicit);
+	assert_int_equal(r->items[3].u.match.left->key, RS_F_ICMP_MTU);
+	r = &c->rules[2];   /* exthdr frag missing: meta nfproto ipv6 first */
+	assert_int_equal(r->nitems, 2);
+	assert_implicit_meta(r, 0, RS_META_NFPROTO, 10);
+	assert_int_equal(r->items[1].u.match.left->kind, RS_EX_EXTHDR);
 	ruleset_free(rs);
 }
 
@@ -1008,6 +1056,7 @@ int main(void)
 		cmocka_unit_test(test_policy_snapshot),
 		cmocka_unit_test(test_unknown_nodes),
 		cmocka_unit_test(test_handwritten_statements),
+		cmocka_unit_test(test_implied_types),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_issue24_constructs),
 		cmocka_unit_test(test_values),

@@ -711,6 +711,17 @@ static void test_agree_semantics(void **state)
 	agree_on("cx_ipsec_hdr.json", 39);
 }
 
+/* Issue 24's expression corpus (fixtures_constructs: headers, stmts, absent, more, rt_mtu). */
+static void test_agree_corpus(void **state)
+{
+	(void)state;
+	agree_on("cx_rt_mtu.json", 41);
+	agree_on("cx_headers.json", 42);
+	agree_on("cx_stmts.json", 43);
+	agree_on("cx_absent.json", 44);
+	agree_on("cx_more.json", 45);
+}
+
 static void test_agree_nat(void **state)
 {
 	(void)state;
@@ -734,6 +745,7 @@ int main(void)
 		cmocka_unit_test(test_agree_runs),
 		cmocka_unit_test(test_agree_examples),
 		cmocka_unit_test(test_agree_nat),
+		cmocka_unit_test(test_agree_corpus),
 		cmocka_unit_test(test_agree_semantics),
 		cmocka_unit_test(test_rule_info_for_lint),
 		cmocka_unit_test(test_bridge_verdicts),
