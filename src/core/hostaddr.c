@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libmnl/libmnl.h>
@@ -18,9 +17,7 @@
 #include <linux/rtnetlink.h>
 
 #include "core/grow.h"
-#include "core/nldump.h"
-
-#define DUMP_TIMEOUT_MS 2000
+#include "core/rtnl.h"
 
 struct addr_list {
 	struct hostaddr *v;
@@ -71,37 +68,11 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 
 int hostaddr_read(struct hostaddr **out, size_t *n, struct xerr *e)
 {
-	char buf[32768] __attribute__((aligned(4)));
 	struct addr_list l = { 0 };
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
-	struct nldump_result r;
-	struct nlmsghdr *nlh;
-	struct rtgenmsg *g;
-	int rc;
 
 	*out = NULL;
 	*n = 0;
-	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int err = errno;
-
-		if (nl)
-			mnl_socket_close(nl);
-		return xerr_set(e, XNFT_EXIT_USAGE, "cannot open a routing netlink socket: %s",
-				strerror(err));
-	}
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETADDR;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = (uint32_t)time(NULL);
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->rtgen_family = AF_UNSPEC;
-	rc = nldump_run(nl, buf, sizeof(buf), nlh, DUMP_TIMEOUT_MS, addr_cb, &l, &r, e);
-	mnl_socket_close(nl);
-	if (rc == 0 && (r.kernel_error || r.cb_error || r.interrupted))
-		rc = xerr_set(e, XNFT_EXIT_USAGE, "reading the host's addresses: %s",
-			      r.interrupted ? "they changed during the read" :
-			      strerror(r.kernel_error ? r.kernel_error : r.cb_error));
-	if (rc) {
+	if (rtnl_dump(RTM_GETADDR, addr_cb, &l, "the host's addresses", e)) {
 		free(l.v);
 		return -1;
 	}

@@ -18,6 +18,9 @@
 #include "core/grow.h"
 #include "core/nldump.h"
 
+/* A dump of this host's links or addresses is small: two seconds is a kernel that does not answer. */
+#define DUMP_TIMEOUT_MS 2000
+
 /* Send the request built in buf and run cb on the answer (NULL: an ack is expected). */
 static int exchange(char *buf, size_t size, mnl_cb_t cb, void *data, const char *what,
 		    struct xerr *e)
@@ -217,18 +220,16 @@ static int ports_of(const struct links *ls, struct rtnl_brport **out, size_t *n)
 	return 0;
 }
 
-int rtnl_bridge_ports(struct rtnl_brport **out, size_t *n, struct xerr *e)
+int rtnl_dump(uint16_t type, int (*cb)(const struct nlmsghdr *nlh, void *data), void *data,
+	      const char *what, struct xerr *e)
 {
 	char buf[32768] __attribute__((aligned(4)));
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
-	struct links ls = { 0 };
 	struct nldump_result r;
 	struct nlmsghdr *nlh;
 	struct rtgenmsg *g;
 	int rc;
 
-	*out = NULL;
-	*n = 0;
 	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		int err = errno;
 
@@ -238,17 +239,28 @@ int rtnl_bridge_ports(struct rtnl_brport **out, size_t *n, struct xerr *e)
 				strerror(err));
 	}
 	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = (uint32_t)time(NULL);
 	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
 	g->rtgen_family = AF_UNSPEC;
-	rc = nldump_run(nl, buf, sizeof(buf), nlh, 2000, link_cb, &ls, &r, e);
+	rc = nldump_run(nl, buf, sizeof(buf), nlh, DUMP_TIMEOUT_MS, cb, data, &r, e);
 	mnl_socket_close(nl);
 	if (rc == 0 && (r.kernel_error || r.cb_error || r.interrupted))
-		rc = xerr_set(e, XNFT_EXIT_USAGE, "reading the host's links: %s",
+		rc = xerr_set(e, XNFT_EXIT_USAGE, "reading %s: %s", what,
 			      r.interrupted ? "they changed during the read" :
 			      strerror(r.kernel_error ? r.kernel_error : r.cb_error));
+	return rc;
+}
+
+int rtnl_bridge_ports(struct rtnl_brport **out, size_t *n, struct xerr *e)
+{
+	struct links ls = { 0 };
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = rtnl_dump(RTM_GETLINK, link_cb, &ls, "the host's links", e);
 	if (!rc && ports_of(&ls, out, n)) {
 		free(*out);
 		*out = NULL;

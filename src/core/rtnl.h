@@ -11,6 +11,8 @@
 
 #include "core/err.h"
 
+struct nlmsghdr;
+
 struct rtnl_route {
 	int type;         /* RTN_LOCAL, RTN_UNICAST, ... */
 	uint32_t oif;     /* the output interface's index, 0 when none */
@@ -19,6 +21,15 @@ struct rtnl_route {
 /* The kernel's route to addr (alen 4 or 16 bytes, network order) of family AF_INET/AF_INET6. */
 int rtnl_route_get(int family, const void *addr, size_t alen, struct rtnl_route *out,
 		   struct xerr *e);
+
+/*
+ * A whole-table dump of rtnetlink message type `type` (RTM_GETLINK,
+ * RTM_GETADDR, ...) for every family, each answer to cb(nlh, data); a
+ * callback error, a kernel error or a dump interrupted by a change is an
+ * error "reading WHAT: ...". 0 or -1 (e set).
+ */
+int rtnl_dump(uint16_t type, int (*cb)(const struct nlmsghdr *nlh, void *data), void *data,
+	      const char *what, struct xerr *e);
 
 /* A bridge port: the link `port` whose master is the bridge `bridge`. */
 struct rtnl_brport {
@@ -32,6 +43,7 @@ struct rtnl_brport {
  * NULL when there is none.
  */
 int rtnl_bridge_ports(struct rtnl_brport **out, size_t *n, struct xerr *e);
+
 /*
  * The kind of link name ("veth", "bridge", "wireguard", ...) into kind[0..size);
  * "" for a device with none (a physical NIC, lo). -1 (e set) when there is no
