@@ -1601,10 +1601,34 @@ static void implicit_icmp_type(struct loader *L, struct rs_stmt *s, bool v6, int
 	s->u.match.right.v.dtype = x->dtype;
 }
 
+/*
+ * count zeroed elements of size bytes opened at index at of the array *arr
+ * of *n elements (the ones from at on move up); the first new one, or NULL
+ * (L->oom set, the array as it was) when memory runs out.
+ */
+static void *open_slots(struct loader *L, void *arr, size_t *n, size_t at, size_t count,
+			size_t size)
+{
+	void *old;
+	char *v;
+
+	memcpy(&old, arr, sizeof(old));   /* arr is a T **: read the pointer without aliasing it */
+	v = realloc(old, (*n + count) * size);
+	if (!v) {
+		L->oom = true;
+		return NULL;
+	}
+	memcpy(arr, &v, sizeof(v));
+	memmove(v + (at + count) * size, v + at * size, (*n - at) * size);
+	memset(v + at * size, 0, count * size);
+	*n += count;
+	return v + at * size;
+}
+
 static bool insert_icmp_type(struct loader *L, struct rs_rule *r, size_t i)
 {
 	int t = icmp_type_needed(r, i);
-	struct rs_stmt *v;
+	struct rs_stmt *slot;
 	bool v6;
 
 	if (t < 0)
@@ -1612,15 +1636,10 @@ static bool insert_icmp_type(struct loader *L, struct rs_rule *r, size_t i)
 	/* a match on an ICMP field (icmp_type_needed checked it) */
 	v6 = r->items[i].u.match.left->key == RS_F_ICMPV6_MTU ||
 	     r->items[i].u.match.left->key == RS_F_ICMPV6_MAXDELAY;
-	v = realloc(r->items, (r->nitems + 1) * sizeof(*v));
-	if (!v) {
-		L->oom = true;
+	slot = open_slots(L, &r->items, &r->nitems, i, 1, sizeof(*slot));
+	if (!slot)
 		return false;
-	}
-	r->items = v;
-	memmove(&v[i + 1], &v[i], (r->nitems - i) * sizeof(*v));
-	implicit_icmp_type(L, &v[i], v6, t);
-	r->nitems++;
+	implicit_icmp_type(L, slot, v6, t);
 	return true;
 }
 
@@ -1638,17 +1657,12 @@ static void add_implied(struct loader *L, struct rs_rule *r, enum rs_family fam)
 		size_t n = needed(fam, protos_of_stmt(&r->items[i]), &k, keys, vals);
 
 		if (n) {
-			struct rs_stmt *v = realloc(r->items, (r->nitems + n) * sizeof(*v));
+			struct rs_stmt *v = open_slots(L, &r->items, &r->nitems, i, n, sizeof(*v));
 
-			if (!v) {
-				L->oom = true;
+			if (!v)
 				return;
-			}
-			r->items = v;
-			memmove(&v[i + n], &v[i], (r->nitems - i) * sizeof(*v));
 			for (size_t m = 0; m < n; m++)
-				implicit_match(L, &v[i + m], keys[m], vals[m]);
-			r->nitems += n;
+				implicit_match(L, &v[m], keys[m], vals[m]);
 			i += n;
 		}
 		if (insert_icmp_type(L, r, i))
@@ -1808,18 +1822,13 @@ static void load_rule(struct loader *L, const json_t *o)
 	struct rs_table *t = find_table(L, o);
 	struct rs_chain *c = t ? rs_table_chain(t, get_str(o, "chain")) : NULL;
 	json_t *expr = json_object_get(o, "expr");
-	struct rs_rule *v, *r;
+	struct rs_rule *r;
 
 	if (!c)
 		return;
-	v = realloc(c->rules, (c->nrules + 1) * sizeof(*v));
-	if (!v) {
-		L->oom = true;
+	r = open_slots(L, &c->rules, &c->nrules, c->nrules, 1, sizeof(*r));
+	if (!r)
 		return;
-	}
-	c->rules = v;
-	r = &v[c->nrules++];
-	memset(r, 0, sizeof(*r));
 	r->chain = c;
 	r->handle = get_u64(o, "handle", 0);
 	r->comment = xstrdup(L, get_str(o, "comment"));
@@ -1902,18 +1911,13 @@ static void load_set(struct loader *L, const json_t *o, bool is_map)
 static void load_object(struct loader *L, const char *kind, const json_t *o)
 {
 	struct rs_table *t = find_table(L, o);
-	struct rs_object *v, *ob;
+	struct rs_object *ob;
 
 	if (!t)
 		return;
-	v = realloc(t->objects, (t->nobjects + 1) * sizeof(*v));
-	if (!v) {
-		L->oom = true;
+	ob = open_slots(L, &t->objects, &t->nobjects, t->nobjects, 1, sizeof(*ob));
+	if (!ob)
 		return;
-	}
-	t->objects = v;
-	ob = &v[t->nobjects++];
-	memset(ob, 0, sizeof(*ob));
 	ob->table = t;
 	ob->type = xstrdup(L, kind);
 	ob->name = xstrdup(L, get_str(o, "name"));
