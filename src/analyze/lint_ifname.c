@@ -142,24 +142,34 @@ static bool is_ifname(const struct rs_expr *l)
 	       lint_is_meta(l, RS_META_OIF) || lint_is_meta(l, RS_META_OIFNAME);
 }
 
-void lint_check_ifnames(struct lint_ctx *x)
+/* Calls fn on every match statement of every rule lint reads, with its rule. */
+static void each_match(struct lint_ctx *x,
+		       void (*fn)(struct lint_ctx *x, const struct rs_rule *r, const struct rs_match *m))
 {
-	if (!x->rs || !iface_defines(x))
-		return;
 	for (size_t c = 0; c < x->nch; c++) {
 		const struct rs_chain *ch = x->ch[c].c;
 
 		for (size_t i = 0; i < ch->nrules; i++) {
 			const struct rs_rule *r = &ch->rules[i];
 
-			for (size_t k = 0; k < r->nitems; k++) {
-				const struct rs_stmt *s = &r->items[k];
-
-				if (s->kind == RS_ST_MATCH && is_ifname(s->u.match.left))
-					names_of(x, r, &s->u.match.right);
-			}
+			for (size_t k = 0; k < r->nitems; k++)
+				if (r->items[k].kind == RS_ST_MATCH)
+					fn(x, r, &r->items[k].u.match);
 		}
 	}
+}
+
+static void ifname_match(struct lint_ctx *x, const struct rs_rule *r, const struct rs_match *m)
+{
+	if (is_ifname(m->left))
+		names_of(x, r, &m->right);
+}
+
+void lint_check_ifnames(struct lint_ctx *x)
+{
+	if (!x->rs || !iface_defines(x))
+		return;
+	each_match(x, ifname_match);
 }
 
 /* ---- XL046: iif/oif on an interface that may not exist at boot --------------- */
@@ -241,26 +251,15 @@ static void boot_names_of(struct lint_ctx *x, const struct rs_rule *r, bool out,
 		boot_names_of(x, r, out, &t->elems[i].key);
 }
 
+static void iif_boot_match(struct lint_ctx *x, const struct rs_rule *r, const struct rs_match *m)
+{
+	if (lint_is_meta(m->left, RS_META_IIF) || lint_is_meta(m->left, RS_META_OIF))
+		boot_names_of(x, r, lint_is_meta(m->left, RS_META_OIF), &m->right);
+}
+
 void lint_check_iif_boot(struct lint_ctx *x)
 {
 	if (!x->rs)
 		return;
-	for (size_t c = 0; c < x->nch; c++) {
-		const struct rs_chain *ch = x->ch[c].c;
-
-		for (size_t i = 0; i < ch->nrules; i++) {
-			const struct rs_rule *r = &ch->rules[i];
-
-			for (size_t k = 0; k < r->nitems; k++) {
-				const struct rs_stmt *s = &r->items[k];
-				const struct rs_expr *l = s->u.match.left;
-
-				if (s->kind != RS_ST_MATCH)
-					continue;
-				if (lint_is_meta(l, RS_META_IIF) || lint_is_meta(l, RS_META_OIF))
-					boot_names_of(x, r, lint_is_meta(l, RS_META_OIF),
-						      &s->u.match.right);
-			}
-		}
-	}
+	each_match(x, iif_boot_match);
 }

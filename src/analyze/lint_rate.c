@@ -11,18 +11,6 @@
 
 #include "analyze/lint_int.h"
 
-static const char *unit_name(unsigned per)
-{
-	switch (per) {
-	case RS_PER_SECOND: return "second";
-	case RS_PER_MINUTE: return "minute";
-	case RS_PER_HOUR: return "hour";
-	case RS_PER_DAY: return "day";
-	case RS_PER_WEEK: return "week";
-	default: return "period";
-	}
-}
-
 static const struct rs_limit *global_limit(const struct rs_rule *r, size_t *at)
 {
 	for (size_t i = 0; i < r->nitems; i++) {
@@ -164,13 +152,13 @@ static void shared_limit(struct lint_ctx *x, const struct lint_rinfo *ri)
 	f = lint_add(x, "XL020", sev, r,
 		     "`limit rate %s%llu/%s`%s without a per-source key is one budget shared by "
 		     "every sender: one source%s can use it all and lock everyone else out",
-		     l->inv ? "over " : "", (unsigned long long)l->rate, unit_name(l->per),
+		     l->inv ? "over " : "", (unsigned long long)l->rate, rs_time_unit_name(l->per),
 		     what[kind], !ri->traffic_outside ? "" : x->ifs.mesh ? " from outside the mesh"
 								 : " anywhere");
 	lint_hint(f, "give each source its own bucket: `update @NAME { ip saddr limit rate "
 		  "%llu/%s }` with `set NAME { type ipv4_addr; flags dynamic, timeout; timeout "
 		  "1m; }` (ip6 saddr and an ipv6_addr set for IPv6), or a meter",
-		  (unsigned long long)l->rate, unit_name(l->per));
+		  (unsigned long long)l->rate, rs_time_unit_name(l->per));
 }
 
 /* ---- XL021 ------------------------------------------------------------------------------ */

@@ -279,22 +279,10 @@ static bool term_has_name(const struct rs_term *t, const char *name, int depth)
 
 /* ---- free variables --------------------------------------------------------------- */
 
-static const char *per_name(unsigned per)
-{
-	switch (per) {
-	case RS_PER_SECOND: return "second";
-	case RS_PER_MINUTE: return "minute";
-	case RS_PER_HOUR: return "hour";
-	case RS_PER_DAY: return "day";
-	case RS_PER_WEEK: return "week";
-	default: return "period";
-	}
-}
-
 static void rate_text(const struct rs_limit *l, char *buf, size_t size)
 {
 	snprintf(buf, size, "%llu%s/%s", (unsigned long long)l->rate, l->bytes ? " bytes" : "",
-		 per_name(l->per));
+		 rs_time_unit_name(l->per));
 }
 
 /*

@@ -170,6 +170,18 @@ const char *rs_proto_name(enum rs_proto p)
 	return proto_names[p];
 }
 
+const char *rs_time_unit_name(unsigned per)
+{
+	switch (per) {
+	case RS_PER_SECOND: return "second";
+	case RS_PER_MINUTE: return "minute";
+	case RS_PER_HOUR: return "hour";
+	case RS_PER_DAY: return "day";
+	case RS_PER_WEEK: return "week";
+	default: return "period";
+	}
+}
+
 enum rs_proto rs_expr_proto(const struct rs_expr *x)
 {
 	const struct rs_field_info *fi;

@@ -797,6 +797,8 @@ const char *rs_ct_name(enum rs_ct_key k);
 const char *rs_op_name(enum rs_op op);
 const char *rs_verdict_name(enum rs_verdict_kind v);
 const char *rs_proto_name(enum rs_proto p);
+/* "second" ... "week" for a limit's per (enum rs_time_unit); "period" for any other. */
+const char *rs_time_unit_name(unsigned per);
 
 /* The protocol that carries a payload field's header (RS_PROTO_NONE for RAW). */
 enum rs_proto rs_expr_proto(const struct rs_expr *x);
