@@ -30,7 +30,7 @@
 
 #include "core/curlapi.h"
 
-/* Retries after failures wait poll * 2^n, at most this long. */
+/* Retries wait a poll, from the second failure in a row poll * 2^n, at most this long. */
 #define CS_BACKOFF_MAX_MS 60000
 #define CS_KEY_MAX 256
 
@@ -735,7 +735,8 @@ static void deliver(struct cs_bouncer *cs, struct collect *col, bool full)
 	bool signal;
 
 	pthread_mutex_lock(&cs->lock);
-	if (full || !cs->nq) {
+	/* an empty complete list still waiting must stay one: it lifts every LAPI ban */
+	if (full || (!cs->nq && !cs->q_full)) {
 		free(cs->q);
 		cs->q = col->v;
 		cs->nq = col->n;
@@ -754,7 +755,8 @@ static void deliver(struct cs_bouncer *cs, struct collect *col, bool full)
 			cs->q = nq;
 			cs->capq = cs->nq + col->n;
 		}
-		memcpy(cs->q + cs->nq, col->v, col->n * sizeof(*col->v));
+		if (col->n)
+			memcpy(cs->q + cs->nq, col->v, col->n * sizeof(*col->v));
 		cs->nq += col->n;
 	}
 	cs->st.received_new += col->nnew;
@@ -1034,6 +1036,7 @@ static void *worker(void *arg)
 	struct cs_bouncer *cs = arg;
 	bool startup = true;
 	uint64_t delay = cs->poll_ms;
+	unsigned failed_in_row = 0;
 
 	cs->full_delay = cs->poll_ms;
 	while (!atomic_load(&cs->stop)) {
@@ -1067,8 +1070,10 @@ static void *worker(void *arg)
 		if (cs->st.watcher)
 			push_pending(cs);
 		startup = false;
-		delay = ok ? cs->poll_ms : (delay * 2 > CS_BACKOFF_MAX_MS ? CS_BACKOFF_MAX_MS :
-					    delay * 2);
+		/* one failure alone costs a poll, not more: the backoff starts at the second in a row */
+		failed_in_row = ok ? 0 : failed_in_row + 1;
+		delay = failed_in_row < 2 ? cs->poll_ms : (delay * 2 > CS_BACKOFF_MAX_MS ?
+							   CS_BACKOFF_MAX_MS : delay * 2);
 		if (delay < cs->poll_ms)
 			delay = cs->poll_ms;
 		/* a failure backs off from its end: a LAPI that times out gets its rest */

@@ -17,7 +17,8 @@ a startup=true request holds its answer, taken when it came, and sets what
 was given only when it answers, as the LAPI sets the last pull to the time
 the request came; if DIR/cut_full exists when the hold ends, it closes
 without answering. Every request is logged to DIR/requests.log: "startup=BOOL
-key=OK|BAD", and "full answered" when a held startup request answers. The
+key=OK|BAD", "full answered" when a held startup request answers, and
+"lost new=IDS deleted=IDS" when an answer is lost. The
 port is written to DIR/port once listening."""
 import json
 import os
@@ -95,6 +96,9 @@ class Handler(BaseHTTPRequestHandler):
             deleted = [d for i, d in given.items() if i not in now]
         given = now
         if mode == "lose":
+            with open(os.path.join(DIR, "requests.log"), "a") as f:
+                f.write("lost new=%s deleted=%s\n" % (",".join(str(d["id"]) for d in new),
+                                                       ",".join(str(d["id"]) for d in deleted)))
             self.close_connection = True
             return
         self.answer(200, json.dumps({"new": new or None, "deleted": deleted or None}).encode())
