@@ -13,6 +13,11 @@
 #      `nft get element` costs ~0.7 s with 100,000 elements in the set, which
 #      was measured instead), K times, each add at a random point of the
 #      poll (so the samples do not lock to the pulls), p50 / p99.
+#   STALL_AT=k (with STALL_S, TIMEOUT): the LAPI is stopped (SIGSTOP) for
+#      STALL_S seconds (default 12) before the k-th add, longer than xnft's
+#      TIMEOUT (default 30s; give 10s, the default: a poll + it <= STALL_S): a pull times out,
+#      as on a LAPI too busy to answer; the adds that follow show what the
+#      failure costs.
 # Needs root, crowdsec and crowdsec-firewall-bouncer.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,6 +27,7 @@ N=${N:-100000}
 K=${K:-40}
 CAP_S=${CAP_S:-1800}   # the startup wait, per bouncer
 CFB=${CFB:-1}          # 0: xnft alone (to see its pulls without a second bouncer loading the LAPI)
+STALL_AT=${STALL_AT:-0} STALL_S=${STALL_S:-12} TIMEOUT=${TIMEOUT:-30s}
 WORK=$(mktemp -d /tmp/xnft-bench-crowdsec.XXXXXX)
 NS="xnft-bcs-$$"
 DPID='' LPID='' BPID='' MPID=''
@@ -89,7 +95,7 @@ cat >"$WORK/xnft.conf" <<-EOF
 	url = http://127.0.0.1:8080
 	api_key_file = $WORK/cs.key
 	poll = 1s
-	timeout = 30s
+	timeout = $TIMEOUT
 EOF
 status() { in_ns "$XNFT" daemon --status --json --socket "$WORK/d.sock" 2>/dev/null; }
 # count FAMILY TABLE SET: elements in a set, as the kernel lists them.
@@ -164,6 +170,11 @@ lat_x=() lat_c=() miss_x=0 miss_c=0
 for i in $(seq "$K"); do
 	ip=203.0.113.$i
 	sleep "0.$(printf '%03d' $((RANDOM % 1000)))"
+	if [ "$i" = "$STALL_AT" ]; then
+		kill -STOP "$LPID"
+		sleep "$STALL_S"
+		kill -CONT "$LPID"
+	fi
 	cscli decisions add -i "$ip" -d 1h >/dev/null
 	t0=$(now_ns) tx='' tc=''
 	[ "$CFB" = 1 ] || tc=$t0
@@ -182,8 +193,11 @@ done
 kill "$MPID" 2>/dev/null || true
 wait "$MPID" 2>/dev/null || true
 MPID=''
-pulls=$(status | jq -r '.crowdsec | "\(.pulls) pulls (\(.failures) failed: \(.last_error)), the last delta pull \(.pull_ms_last) ms, the longest \(.pull_ms_max) ms"')
+pulls=$(status | jq -r '.crowdsec | "\(.pulls) pulls (\(.failures) failed: \(.last_error)), the last delta pull \(.pull_ms_last) ms, the longest \(.pull_ms_max) ms; \(.full_pulls) complete pull(s) after a failure, the last \(.full_ms_last) ms, one running: \(.reconciling)"')
 echo "# xnft's pulls meanwhile: $pulls" >&2
+echo "# load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+echo "# the LAPI's errors: $(grep -ciE 'level=(error|fatal)' "$CS/lapi.log" || true)" >&2
+grep -iE 'level=(error|fatal)' "$CS/lapi.log" | head -5 | sed 's/^/#   /' >&2 || true
 pct() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END {
 	printf "%s / %s", v[int((NR + 1) / 2)], v[int(NR * 0.99 + 0.999)] }'; }
 echo "| what | xnft | crowdsec-firewall-bouncer 0.0.25 |"

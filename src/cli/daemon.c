@@ -242,6 +242,12 @@ static void print_crowdsec(json_t *j)
 	       num(j, "crowdsec", "malformed"));
 	if (*str(j, "crowdsec", "last_error"))
 		printf("  crowdsec last problem: %s\n", str(j, "crowdsec", "last_error"));
+	if (json_is_true(json_object_get(c, "reconciling")) || num(j, "crowdsec", "full_pulls"))
+		printf("  crowdsec reconciliation after failures: %s; %lld complete %s, the last "
+		       "%lld ms\n", json_is_true(json_object_get(c, "reconciling")) ?
+		       "a complete pull runs beside the deltas" : "none running",
+		       num(j, "crowdsec", "full_pulls"), cli_plural(num(j, "crowdsec", "full_pulls"),
+		       "pull", "pulls"), num(j, "crowdsec", "full_ms_last"));
 	if (json_object_get(c, "watcher")) {
 		json_t *w = json_object_get(c, "watcher");
 

@@ -2,11 +2,16 @@
 /*
  * The LAPI bouncer's worker and the parser of its decision stream.
  *
- * Nothing is lost when a pull fails: the LAPI moves its idea of what this
- * bouncer has seen when it answers, so an answer that is cut short, too
- * large or not JSON may have carried changes we never got. After any
- * failure the next pull therefore asks for everything (startup=true), and
- * the daemon reconciles with that complete list.
+ * Nothing is lost when a pull fails: the LAPI (1.4.6, StreamDecision)
+ * moves its idea of what this bouncer has seen (its last pull) once it has
+ * queried the decisions, before it writes the answer, and it goes on when
+ * the client has gone; so a pull that timed out, was cut short, too large
+ * or not JSON may have carried changes we never got. Only an HTTP 500 (its
+ * query or that update failed) leaves the last pull where it was. After
+ * any other failure a complete pull (startup=true) follows, and the daemon
+ * reconciles with that list. With 100,000 decisions the LAPI takes seconds
+ * to produce it, so it runs in a thread of its own while the deltas go on
+ * every poll: a new decision never waits for a reconciliation.
  */
 #include "crowdsec/lapi.h"
 
@@ -26,7 +31,7 @@
 #include "core/curlapi.h"
 #include "core/grow.h"
 
-/* Retries after failures wait poll * 2^n, at most this long. */
+/* Retries wait a poll, from the second failure in a row poll * 2^n, at most this long. */
 #define CS_BACKOFF_MAX_MS 60000
 #define CS_KEY_MAX 256
 
@@ -320,11 +325,13 @@ static bool count_drop(struct live *l, const struct ban_key *key)
 /*
  * Follow one answer: forget the deleted decisions and learn the new ones;
  * a deletion whose address still has a decision is dropped from v (the
- * ban stays, its timeout is the longest decision's already). Returns the
+ * ban stays, its timeout is the longest decision's already), and so is,
+ * with known_only, a deletion of a decision never given (the table was
+ * just rebuilt from a complete list, which did not hold it). Returns the
  * new count; -1 when out of memory (the caller then pulls everything).
  */
 static ssize_t live_follow(struct live *l, struct live *per_key, struct cs_decision *v, size_t n,
-			   bool startup)
+			   bool startup, bool known_only)
 {
 	size_t out = 0;
 
@@ -342,6 +349,8 @@ static ssize_t live_follow(struct live *l, struct live *per_key, struct cs_decis
 			s->id = LIVE_GONE;
 			if (!count_drop(per_key, &v[i].key))
 				continue;   /* another decision holds the address */
+		} else if (v[i].deleted && known_only && v[i].id >= 0) {
+			continue;
 		}
 		v[out++] = v[i];
 	}
@@ -349,6 +358,18 @@ static ssize_t live_follow(struct live *l, struct live *per_key, struct cs_decis
 }
 
 /* ---- the worker ------------------------------------------------------------------ */
+
+/* A complete pull running beside the deltas; its thread fills the result under lock. */
+struct full_pull {
+	pthread_t thread;
+	bool running;            /* the worker's: started, not joined yet */
+	bool done, ok;           /* under lock */
+	struct cs_decision *v;   /* under lock: the list, once done and ok */
+	size_t n;
+	struct cs_counts counts;
+	uint64_t nnew, ndel, ms;
+	char err[256];
+};
 
 struct cs_bouncer {
 	pthread_t thread;
@@ -359,7 +380,7 @@ struct cs_bouncer {
 	char url[CONFIG_PATH_MAX + 64];
 	char key_hdr[CS_KEY_MAX + 16];
 	char ca[CONFIG_PATH_MAX], cert[CONFIG_PATH_MAX], certkey[CONFIG_PATH_MAX];
-	uint64_t poll_ms, timeout_ms;
+	uint64_t poll_ms, timeout_ms, full_timeout_ms;
 	size_t max_bytes;
 	unsigned plen6;
 
@@ -372,6 +393,13 @@ struct cs_bouncer {
 
 	struct live live;        /* the worker's own: the decisions it was given, by id */
 	struct live per_key;     /* and how many name each address */
+
+	struct full_pull full;
+	bool want_full;          /* the worker's: a failure may have cost changes */
+	uint64_t full_not_before, full_delay;   /* a failed complete pull's backoff */
+	/* the worker's: the deltas received since the running complete pull began */
+	struct cs_decision *since;
+	size_t nsince, capsince;
 
 	/* under lock */
 	struct cs_decision *q;
@@ -386,7 +414,8 @@ struct cs_bouncer {
  * HTTP status. 0, or -1 with err filled when no answer came.
  */
 static int request(struct cs_bouncer *cs, const char *path, const char *post, const char *hdr1,
-		   const char *hdr2, struct curl_body *body, long *code, char *err, size_t errsz)
+		   const char *hdr2, uint64_t timeout_ms, struct curl_body *body, long *code, char *err,
+		   size_t errsz)
 {
 	char url[sizeof(cs->url) + 64], cerr[CURL_ERROR_SIZE] = "";
 	struct curl_slist *hdr = NULL;
@@ -407,7 +436,7 @@ static int request(struct cs_bouncer *cs, const char *path, const char *post, co
 	xcurl.easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
 	if (post)
 		xcurl.easy_setopt(c, CURLOPT_POSTFIELDS, post);
-	xcurl.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)cs->timeout_ms);
+	xcurl.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
 	xcurl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)cs->timeout_ms);
 	xcurl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curlapi_stop_on(c, &cs->stop);
@@ -440,15 +469,19 @@ static int request(struct cs_bouncer *cs, const char *path, const char *post, co
 	return 0;
 }
 
-/* One GET of the stream into body; 0, or -1 with err filled. */
-static int pull(struct cs_bouncer *cs, bool startup, struct curl_body *body, char *err,
+/*
+ * One GET of the stream into body; 0, or -1 with err filled and *kept true
+ * when the LAPI said it kept this bouncer's last pull (see the top).
+ */
+static int pull(struct cs_bouncer *cs, bool startup, struct curl_body *body, bool *kept, char *err,
 		size_t errsz)
 {
 	long code;
 
+	*kept = false;
 	if (request(cs, startup ? "/v1/decisions/stream?startup=true" :
-		    "/v1/decisions/stream?startup=false", NULL, cs->key_hdr, NULL, body, &code, err,
-		    errsz) < 0)
+		    "/v1/decisions/stream?startup=false", NULL, cs->key_hdr, NULL,
+		    startup ? cs->full_timeout_ms : cs->timeout_ms, body, &code, err, errsz) < 0)
 		return -1;
 	if (code == 401 || code == 403) {
 		snprintf(err, errsz, "%s refused the API key (HTTP %ld): check [crowdsec] "
@@ -457,6 +490,7 @@ static int pull(struct cs_bouncer *cs, bool startup, struct curl_body *body, cha
 	}
 	if (code != 200) {
 		snprintf(err, errsz, "%s answered HTTP %ld to the decision stream", cs->url, code);
+		*kept = code == 500;
 		return -1;
 	}
 	return 0;
@@ -517,7 +551,7 @@ static int login(struct cs_bouncer *cs, char *err, size_t errsz)
 
 	json_decref(req);
 	if (post && request(cs, "/v1/watchers/login", post, "Content-Type: application/json", NULL,
-			    &body, &code, err, errsz) == 0) {
+			    cs->timeout_ms, &body, &code, err, errsz) == 0) {
 		ans = body.data ? json_loads(body.data, 0, NULL) : NULL;
 		tok = json_string_value(json_object_get(ans, "token"));
 		if (code == 200 && tok && strlen(tok) < sizeof(cs->token) - 32 &&
@@ -572,7 +606,7 @@ static void push_pending(struct cs_bouncer *cs)
 			rc = login(cs, err, sizeof(err));
 		if (rc == 0)
 			rc = request(cs, "/v1/alerts", post, "Content-Type: application/json",
-				     cs->token, &body, &code, err, sizeof(err));
+				     cs->token, cs->timeout_ms, &body, &code, err, sizeof(err));
 		if (rc == 0 && code == 401) {
 			/* the token expired: once more with a new one */
 			cs->token[0] = '\0';
@@ -581,7 +615,8 @@ static void push_pending(struct cs_bouncer *cs)
 			rc = login(cs, err, sizeof(err));
 			if (rc == 0)
 				rc = request(cs, "/v1/alerts", post, "Content-Type: application/json",
-					     cs->token, &body, &code, err, sizeof(err));
+					     cs->token, cs->timeout_ms, &body, &code, err,
+					     sizeof(err));
 		}
 		if (rc == 0 && code != 201 && code != 200) {
 			snprintf(err, sizeof(err), "%s answered HTTP %ld to the alerts pushed", cs->url,
@@ -649,7 +684,8 @@ static void deliver(struct cs_bouncer *cs, struct collect *col, bool full)
 	bool signal;
 
 	pthread_mutex_lock(&cs->lock);
-	if (full || !cs->nq) {
+	/* an empty complete list still waiting must stay one: it lifts every LAPI ban */
+	if (full || (!cs->nq && !cs->q_full)) {
 		free(cs->q);
 		cs->q = col->v;
 		cs->nq = col->n;
@@ -668,7 +704,8 @@ static void deliver(struct cs_bouncer *cs, struct collect *col, bool full)
 			cs->q = nq;
 			cs->capq = cs->nq + col->n;
 		}
-		memcpy(cs->q + cs->nq, col->v, col->n * sizeof(*col->v));
+		if (col->n)
+			memcpy(cs->q + cs->nq, col->v, col->n * sizeof(*col->v));
 		cs->nq += col->n;
 	}
 	cs->st.received_new += col->nnew;
@@ -682,59 +719,111 @@ static void deliver(struct cs_bouncer *cs, struct collect *col, bool full)
 	}
 }
 
-/* One pull and its delivery; false when it failed (err says why). */
-static bool pull_once(struct cs_bouncer *cs, bool startup, char *err, size_t errsz)
+/*
+ * One pull, parsed, our own pushed bans dropped (they come back from the
+ * LAPI: the engine has them already): col holds the decisions. false when
+ * it failed: err says why, *kept whether the LAPI kept its place.
+ */
+static bool receive(struct cs_bouncer *cs, bool startup, struct collect *col,
+		    struct cs_counts *counts, bool *kept, char *err, size_t errsz)
 {
 	struct curl_body body = { .max = cs->max_bytes };
-	struct collect col = { 0 };
-	struct cs_counts counts = { 0 };
 	struct xerr e;
+	char own[96];
+	size_t m = 0;
 	bool ok = false;
 
-	if (pull(cs, startup, &body, err, errsz) < 0)
+	if (pull(cs, startup, &body, kept, err, errsz) < 0)
 		goto out;
-	if (cs_parse_stream(body.data ? body.data : "", body.len, cs->plen6, collect_one, &col, &counts,
+	if (cs_parse_stream(body.data ? body.data : "", body.len, cs->plen6, collect_one, col, counts,
 			    &e) < 0) {
 		snprintf(err, errsz, "%s: %s", cs->url, e.msg);
 		goto out;
 	}
-	if (col.oom) {
+	if (col->oom) {
 		snprintf(err, errsz, "out of memory holding the LAPI's decisions");
 		goto out;
 	}
-	{
-		char own[96];
-		size_t m = 0;
-		ssize_t kept;
-
-		/* our own pushed bans come back from the LAPI: the engine has them already */
-		snprintf(own, sizeof(own), CS_RULE_PREFIX "crowdsec:" CS_SCENARIO_PREFIX "%s/", cs->host);
-		for (size_t i = 0; i < col.n; i++) {
-			if (strncmp(col.v[i].rule, own, strlen(own)))
-				col.v[m++] = col.v[i];
-		}
-		col.n = m;
-		kept = live_follow(&cs->live, &cs->per_key, col.v, col.n, startup);
-
-		if (kept < 0) {
-			snprintf(err, errsz, "out of memory following the LAPI's decisions");
-			goto out;
-		}
-		col.n = (size_t)kept;
+	snprintf(own, sizeof(own), CS_RULE_PREFIX "crowdsec:" CS_SCENARIO_PREFIX "%s/", cs->host);
+	for (size_t i = 0; i < col->n; i++) {
+		if (strncmp(col->v[i].rule, own, strlen(own)))
+			col->v[m++] = col->v[i];
 	}
-	deliver(cs, &col, startup);
-	if (col.oom) {
-		snprintf(err, errsz, "out of memory holding the LAPI's decisions");
-		goto out;
-	}
-	pthread_mutex_lock(&cs->lock);
-	cs->st.skipped.other_type += counts.other_type;
-	cs->st.skipped.other_scope += counts.other_scope;
-	cs->st.skipped.malformed += counts.malformed;
-	pthread_mutex_unlock(&cs->lock);
+	col->n = m;
 	ok = true;
 out:
 	free(body.data);
+	return ok;
+}
+
+/*
+ * Follow and deliver what pulls brought: a delta (nfull 0), or a complete
+ * list of nfull decisions followed by the deltas received while it was
+ * being pulled. false when out of memory (err says so).
+ */
+static bool hand_over(struct cs_bouncer *cs, struct collect *col, bool full, size_t nfull,
+		      char *err, size_t errsz)
+{
+	struct cs_decision *rest = col->v ? col->v + nfull : NULL;
+	ssize_t a = live_follow(&cs->live, &cs->per_key, col->v, nfull, full, false);
+	ssize_t b = a < 0 ? -1 : live_follow(&cs->live, &cs->per_key, rest, col->n - nfull, false,
+					     full);
+
+	if (b < 0) {
+		snprintf(err, errsz, "out of memory following the LAPI's decisions");
+		return false;
+	}
+	if (b && (size_t)a != nfull)
+		memmove(col->v + a, rest, (size_t)b * sizeof(*rest));
+	col->n = (size_t)a + (size_t)b;
+	deliver(cs, col, full);
+	if (col->oom) {
+		snprintf(err, errsz, "out of memory holding the LAPI's decisions");
+		return false;
+	}
+	return true;
+}
+
+static void add_counts(struct cs_bouncer *cs, const struct cs_counts *counts)
+{
+	pthread_mutex_lock(&cs->lock);
+	cs->st.skipped.other_type += counts->other_type;
+	cs->st.skipped.other_scope += counts->other_scope;
+	cs->st.skipped.malformed += counts->malformed;
+	pthread_mutex_unlock(&cs->lock);
+}
+
+/* Keep a delta for the complete pull running: it goes after that list. */
+static bool remember(struct cs_bouncer *cs, const struct collect *col, char *err, size_t errsz)
+{
+	if (cs->nsince + col->n > cs->capsince) {
+		size_t cap = (cs->nsince + col->n) * 2;
+		struct cs_decision *nv = realloc(cs->since, cap * sizeof(*nv));
+
+		if (!nv) {
+			snprintf(err, errsz, "out of memory holding the LAPI's decisions");
+			return false;
+		}
+		cs->since = nv;
+		cs->capsince = cap;
+	}
+	if (col->n)
+		memcpy(cs->since + cs->nsince, col->v, col->n * sizeof(*col->v));
+	cs->nsince += col->n;
+	return true;
+}
+
+/* One pull of the worker and its delivery; false when it failed (err, *kept: as receive). */
+static bool pull_once(struct cs_bouncer *cs, bool startup, bool *kept, char *err, size_t errsz)
+{
+	struct collect col = { 0 };
+	struct cs_counts counts = { 0 };
+	bool ok = receive(cs, startup, &col, &counts, kept, err, errsz) &&
+		  (!cs->full.running || remember(cs, &col, err, errsz)) &&
+		  hand_over(cs, &col, startup, startup ? col.n : 0, err, errsz);
+
+	if (ok)
+		add_counts(cs, &counts);
 	free(col.v);
 	return ok;
 }
@@ -766,24 +855,147 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* The complete pull's thread: one GET, parsed; the worker takes the result. */
+static void *full_worker(void *arg)
+{
+	struct cs_bouncer *cs = arg;
+	struct collect col = { 0 };
+	struct cs_counts counts = { 0 };
+	char err[256] = "";
+	uint64_t began = mono_ms();
+	bool kept, ok = receive(cs, true, &col, &counts, &kept, err, sizeof(err));
+
+	pthread_mutex_lock(&cs->lock);
+	cs->full.done = true;
+	cs->full.ok = ok;
+	cs->full.v = ok ? col.v : NULL;
+	cs->full.n = ok ? col.n : 0;
+	cs->full.nnew = col.nnew;
+	cs->full.ndel = col.ndel;
+	cs->full.counts = counts;
+	cs->full.ms = mono_ms() - began;
+	snprintf(cs->full.err, sizeof(cs->full.err), "%s", err);
+	cs->wake = true;
+	pthread_cond_signal(&cs->cond);
+	pthread_mutex_unlock(&cs->lock);
+	if (!ok)
+		free(col.v);
+	return NULL;
+}
+
+/* Begin a complete pull beside the deltas; those from now on are kept for it. */
+static void start_full(struct cs_bouncer *cs)
+{
+	cs->full.done = false;
+	cs->nsince = 0;
+	if (pthread_create(&cs->full.thread, NULL, full_worker, cs)) {
+		cs->full_not_before = mono_ms() + cs->full_delay;
+		return;
+	}
+	cs->full.running = true;
+	cs->want_full = false;
+	pthread_mutex_lock(&cs->lock);
+	cs->st.reconciling = true;
+	pthread_mutex_unlock(&cs->lock);
+}
+
+/*
+ * A complete pull that ended: its list, then the deltas received while it
+ * ran (newer than it), handed over as one complete list. A failed one is
+ * tried again, backing off like the deltas.
+ */
+static void take_full(struct cs_bouncer *cs)
+{
+	struct collect col = { 0 };
+	struct cs_counts counts = { 0 };
+	char err[256] = "";
+	uint64_t ms = 0;
+	bool done, ok = false;
+	size_t nfull;
+
+	if (!cs->full.running)
+		return;
+	pthread_mutex_lock(&cs->lock);
+	done = cs->full.done;
+	if (done) {
+		ok = cs->full.ok;
+		col = (struct collect){ .v = cs->full.v, .n = cs->full.n, .cap = cs->full.n,
+					.nnew = cs->full.nnew, .ndel = cs->full.ndel };
+		counts = cs->full.counts;
+		ms = cs->full.ms;
+		snprintf(err, sizeof(err), "%s", cs->full.err);
+		cs->full.v = NULL;
+	}
+	pthread_mutex_unlock(&cs->lock);
+	if (!done)
+		return;
+	pthread_join(cs->full.thread, NULL);
+	cs->full.running = false;
+	nfull = col.n;
+	if (ok && cs->nsince) {
+		struct cs_decision *nv = realloc(col.v, (col.n + cs->nsince) * sizeof(*nv));
+
+		ok = nv != NULL;
+		if (nv) {
+			memcpy(nv + col.n, cs->since, cs->nsince * sizeof(*nv));
+			col.v = nv;
+			col.n = col.cap = col.n + cs->nsince;
+		} else {
+			snprintf(err, sizeof(err), "out of memory holding the LAPI's decisions");
+		}
+	}
+	if (ok)
+		ok = hand_over(cs, &col, true, nfull, err, sizeof(err));
+	free(col.v);
+	cs->nsince = 0;
+	if (ok) {
+		add_counts(cs, &counts);
+		cs->full_delay = cs->poll_ms;
+	} else {
+		cs->want_full = true;
+		cs->full_delay = cs->full_delay * 2 > CS_BACKOFF_MAX_MS ? CS_BACKOFF_MAX_MS :
+				 cs->full_delay * 2;
+		cs->full_not_before = mono_ms() + cs->full_delay;
+	}
+	pthread_mutex_lock(&cs->lock);
+	cs->st.reconciling = false;
+	if (ok) {
+		cs->st.full_pulls++;
+		cs->st.full_ms_last = ms;
+	} else if (!atomic_load(&cs->stop)) {
+		cs->st.failures++;
+		snprintf(cs->st.last_error, sizeof(cs->st.last_error), "complete pull: %s", err);
+	}
+	pthread_mutex_unlock(&cs->lock);
+}
+
 /*
  * Pulls start every poll, counted from the start of the previous one: with
  * a large decision table a delta pull takes the LAPI a good part of a
  * second, and waiting a whole poll after it ended made a decision wait
  * poll + that long. A pull that overran its poll is followed at once; after
- * a failure the backoff counts from its end.
+ * a failure the backoff counts from its end. The first pull asks for
+ * everything; after a failure the next is a delta again (whatever the LAPI
+ * has for us since its idea of our last pull), and once one succeeds a
+ * complete pull starts beside the deltas if the failure may have cost
+ * changes (or the LAPI was away: it may have come back with other data).
  */
 static void *worker(void *arg)
 {
 	struct cs_bouncer *cs = arg;
 	bool startup = true;
 	uint64_t delay = cs->poll_ms;
+	unsigned failed_in_row = 0;
 
+	cs->full_delay = cs->poll_ms;
 	while (!atomic_load(&cs->stop)) {
 		char err[256] = "";
-		uint64_t began = mono_ms(), spent;
-		bool ok = pull_once(cs, startup, err, sizeof(err));
+		uint64_t began, spent;
+		bool ok, kept;
 
+		take_full(cs);
+		began = mono_ms();
+		ok = pull_once(cs, startup, &kept, err, sizeof(err));
 		pthread_mutex_lock(&cs->lock);
 		cs->st.pulls++;
 		cs->st.reachable = ok;
@@ -800,18 +1012,28 @@ static void *worker(void *arg)
 			snprintf(cs->st.last_error, sizeof(cs->st.last_error), "%s", err);
 		}
 		pthread_mutex_unlock(&cs->lock);
+		if (!ok && (startup || !kept))
+			cs->want_full = true;
+		if (ok && cs->want_full && !cs->full.running && mono_ms() >= cs->full_not_before)
+			start_full(cs);
 		if (cs->st.watcher)
 			push_pending(cs);
-		/* after a failure the LAPI may think we have what we never got: ask for all */
-		startup = !ok;
-		delay = ok ? cs->poll_ms : (delay * 2 > CS_BACKOFF_MAX_MS ? CS_BACKOFF_MAX_MS :
-					    delay * 2);
+		startup = false;
+		/* one failure alone costs a poll, not more: the backoff starts at the second in a row */
+		failed_in_row = ok ? 0 : failed_in_row + 1;
+		delay = failed_in_row < 2 ? cs->poll_ms : (delay * 2 > CS_BACKOFF_MAX_MS ?
+							   CS_BACKOFF_MAX_MS : delay * 2);
 		if (delay < cs->poll_ms)
 			delay = cs->poll_ms;
 		/* a failure backs off from its end: a LAPI that times out gets its rest */
 		spent = ok ? mono_ms() - began : 0;
 		if (spent < delay)
 			wait_ms(cs, delay - spent);
+	}
+	/* stop aborts the transfer in flight (curlapi_stop_on): the join is short */
+	if (cs->full.running) {
+		pthread_join(cs->full.thread, NULL);
+		free(cs->full.v);
 	}
 	return NULL;
 }
@@ -915,6 +1137,7 @@ int cs_bouncer_start(const struct xnft_config *cfg, struct cs_bouncer **out, str
 	snprintf(cs->certkey, sizeof(cs->certkey), "%s", cfg->cs_certkey_file);
 	cs->poll_ms = cfg->cs_poll_ms;
 	cs->timeout_ms = cfg->cs_timeout_ms;
+	cs->full_timeout_ms = cfg->cs_full_timeout_ms;
 	cs->max_bytes = cfg->cs_max_bytes;
 	cs->plen6 = cfg->ipv6_prefix;
 	if (gethostname(cs->host, sizeof(cs->host)) < 0 || !cs->host[0])
@@ -1002,6 +1225,7 @@ void cs_bouncer_stop(struct cs_bouncer *b)
 	close(b->efd);
 	live_clear(&b->live);
 	live_clear(&b->per_key);
+	free(b->since);
 	explicit_bzero(b->password, sizeof(b->password));
 	explicit_bzero(b->token, sizeof(b->token));
 	free(b->push);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A bouncer of CrowdSec's Local API (LAPI): a worker thread pulls
- * /v1/decisions/stream (everything at start and after any failure, then
- * the changes) and hands the ban decisions to the daemon's loop through a
+ * /v1/decisions/stream (everything at start, then the changes; after a
+ * failure, everything again in a second thread while the changes go on)
+ * and hands the ban decisions to the daemon's loop through a
  * queue and an eventfd. The daemon's loop never waits for the LAPI: a
  * dead or slow LAPI costs the worker its timeout, nothing else.
  */
@@ -59,6 +60,9 @@ struct cs_stats {
 	struct cs_counts skipped;
 	uint64_t last_ok_ms;     /* realtime of the last good pull; 0 none */
 	uint64_t pull_ms_last, pull_ms_max;   /* how long good delta pulls took (the LAPI's share of the latency) */
+	bool reconciling;        /* a complete pull runs beside the deltas */
+	uint64_t full_pulls;     /* complete pulls after a failure that succeeded */
+	uint64_t full_ms_last;   /* how long the last of them took */
 	char last_error[256];
 	/* watcher: the daemon's own bans pushed as alerts */
 	bool watcher;

@@ -702,6 +702,8 @@ static int crowdsec_key(struct parse_ctx *c, const char *key, const char *v)
 		return duration_key(c, key, v, &cfg->cs_poll_ms, 100, 3600000);
 	if (!strcmp(key, "timeout"))
 		return duration_key(c, key, v, &cfg->cs_timeout_ms, 100, 300000);
+	if (!strcmp(key, "full_timeout"))
+		return duration_key(c, key, v, &cfg->cs_full_timeout_ms, 100, 3600000);
 	if (!strcmp(key, "max_response_mb")) {
 		if (parse_uint(v, 4096, &n) < 0 || !n)
 			return fail(c, "[crowdsec] max_response_mb: '%s' is not a number from 1 to "
@@ -711,7 +713,7 @@ static int crowdsec_key(struct parse_ctx *c, const char *key, const char *v)
 	}
 	fail(c, "[crowdsec]: unknown key '%s'", key);
 	return fail_hint(c, "[crowdsec] knows url, api_key_file, machine_credentials, ca_cert, "
-			 "cert, key, poll, timeout and max_response_mb");
+			 "cert, key, poll, timeout, full_timeout and max_response_mb");
 }
 
 /* ---- [monitor] -------------------------------------------------------------- */
@@ -927,6 +929,8 @@ struct xnft_config *config_defaults(struct xerr *e)
 	c->mesh_sync_ms = 30000;
 	c->cs_poll_ms = 10000;
 	c->cs_timeout_ms = 10000;
+	/* the LAPI 1.4.6 needs ~7 s for 100,000 decisions when idle, several times that when busy */
+	c->cs_full_timeout_ms = 120000;
 	c->cs_max_bytes = 64u << 20;
 	snprintf(c->mon_url[MONITOR_SRC_KERNEL], CONFIG_PATH_MAX, "https://www.kernel.org/releases.json");
 	snprintf(c->mon_url[MONITOR_SRC_NFTABLES], CONFIG_PATH_MAX,

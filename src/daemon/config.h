@@ -134,6 +134,7 @@ struct xnft_config {
 					      * password), mode 0600; "" = no watcher */
 	uint64_t cs_poll_ms;               /* between two pulls of the decision stream */
 	uint64_t cs_timeout_ms;            /* one request, connection included */
+	uint64_t cs_full_timeout_ms;       /* a complete pull (the LAPI's whole table) */
 	size_t cs_max_bytes;               /* a larger answer is refused */
 
 	/* [monitor]: an empty URL ("off" in the file) skips that source */

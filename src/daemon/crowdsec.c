@@ -255,6 +255,13 @@ json_t *daemon_crowdsec_status(struct daemon *d, json_t *status)
 		"malformed", (json_int_t)st.skipped.malformed,
 		"last_ok_ms", (json_int_t)st.last_ok_ms, "pull_ms_last", (json_int_t)st.pull_ms_last,
 		"pull_ms_max", (json_int_t)st.pull_ms_max, "last_error", st.last_error));
+	/* the complete pulls that follow a failure, beside the deltas */
+	json_object_set_new(json_object_get(status, "crowdsec"), "reconciling",
+			    json_boolean(st.reconciling));
+	json_object_set_new(json_object_get(status, "crowdsec"), "full_pulls",
+			    json_integer((json_int_t)st.full_pulls));
+	json_object_set_new(json_object_get(status, "crowdsec"), "full_ms_last",
+			    json_integer((json_int_t)st.full_ms_last));
 	if (st.watcher)
 		json_object_set_new(json_object_get(status, "crowdsec"), "watcher", json_pack(
 			"{s:I, s:I, s:I, s:I, s:s}", "pushed", (json_int_t)st.pushed,

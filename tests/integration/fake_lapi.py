@@ -9,9 +9,17 @@ DIR/decisions.json is the list of active decisions (the test rewrites it;
 each has a unique "id"); the server keeps what it last gave the bouncer and
 answers startup=false with the difference, as the LAPI does. DIR/mode says
 how to answer: ok, forbidden (403 whatever the key), garbage, huge (2 MiB of
-valid JSON), slow (hold the request 30 s), cut (close without answering).
-Every request is logged to DIR/requests.log: "startup=BOOL key=OK|BAD".
-The port is written to DIR/port once listening."""
+valid JSON), slow (hold the request 30 s), cut (close without answering),
+lose (take the answer as given, as the LAPI 1.4.6 moves its last pull before
+it writes, then close without answering), error (HTTP 500, nothing given, as
+the LAPI when its database fails). While DIR/hold_full exists (at most 60 s)
+a startup=true request holds its answer, taken when it came, and sets what
+was given only when it answers, as the LAPI sets the last pull to the time
+the request came; if DIR/cut_full exists when the hold ends, it closes
+without answering. Every request is logged to DIR/requests.log: "startup=BOOL
+key=OK|BAD", "full answered" when a held startup request answers, and
+"lost new=IDS deleted=IDS" when an answer is lost. The
+port is written to DIR/port once listening."""
 import json
 import os
 import sys
@@ -66,13 +74,33 @@ class Handler(BaseHTTPRequestHandler):
         if mode == "cut":
             self.close_connection = True
             return
+        if mode == "error":
+            return self.answer(500, b'{"message":"database is locked"}')
         now = {str(d["id"]): d for d in json.loads(read("decisions.json", "[]"))}
         if startup:
             new, deleted = list(now.values()), []
+            held = False
+            for _ in range(600):
+                if not os.path.exists(os.path.join(DIR, "hold_full")):
+                    break
+                held = True
+                time.sleep(0.1)
+            if held and os.path.exists(os.path.join(DIR, "cut_full")):
+                self.close_connection = True
+                return
+            if held:
+                with open(os.path.join(DIR, "requests.log"), "a") as f:
+                    f.write("full answered\n")
         else:
             new = [d for i, d in now.items() if given.get(i) != d]
             deleted = [d for i, d in given.items() if i not in now]
         given = now
+        if mode == "lose":
+            with open(os.path.join(DIR, "requests.log"), "a") as f:
+                f.write("lost new=%s deleted=%s\n" % (",".join(str(d["id"]) for d in new),
+                                                       ",".join(str(d["id"]) for d in deleted)))
+            self.close_connection = True
+            return
         self.answer(200, json.dumps({"new": new or None, "deleted": deleted or None}).encode())
 
 

@@ -87,7 +87,9 @@ lapi_in() { ip netns exec "$NS" nft get element inet xnft BANNED4 "{ 203.0.113.7
 for _ in $(seq 100); do lapi_in && break; sleep 0.1; done
 check "a LAPI decision banned under valgrind" lapi_in
 echo garbage >"$T/lapi/mode"
-for _ in $(seq 100); do grep -q "startup=true" <(tail -n +2 "$T/lapi/requests.log") && break; sleep 0.1; done
+# the failure is counted; the complete pull that follows runs once a pull succeeds again
+cs_failures() { ip netns exec "$NS" "$PLAIN" daemon --status --json --socket "$T/d.sock" | jq '.crowdsec.failures'; }
+for _ in $(seq 100); do [ "$(cs_failures)" -ge 1 ] && break; sleep 0.1; done
 echo ok >"$T/lapi/mode"
 printf '[]' >"$T/lapi/decisions.json"
 for _ in $(seq 100); do lapi_in || break; sleep 0.1; done

@@ -184,7 +184,8 @@ static void test_config(void **state)
 
 	(void)state;
 	c = conf("[crowdsec]\nurl = https://lapi.example:8080/\napi_key_file = /etc/xnft/cs.key\n"
-		 "poll = 5s\ntimeout = 2s\nmax_response_mb = 8\nca_cert = /etc/ssl/ca.pem\n"
+		 "poll = 5s\ntimeout = 2s\nfull_timeout = 5m\nmax_response_mb = 8\n"
+		 "ca_cert = /etc/ssl/ca.pem\n"
 		 "cert = /etc/xnft/c.pem\nkey = /etc/xnft/c.key\n"
 		 "machine_credentials = /etc/xnft/cs-machine.yaml\n", &e);
 	assert_non_null(c);
@@ -193,6 +194,7 @@ static void test_config(void **state)
 	assert_string_equal(c->cs_machine_file, "/etc/xnft/cs-machine.yaml");
 	assert_int_equal(c->cs_poll_ms, 5000);
 	assert_int_equal(c->cs_timeout_ms, 2000);
+	assert_int_equal(c->cs_full_timeout_ms, 300000);
 	assert_int_equal(c->cs_max_bytes, 8u << 20);
 	config_free(c);
 
@@ -200,6 +202,7 @@ static void test_config(void **state)
 	assert_non_null(c);
 	assert_string_equal(c->cs_url, "");
 	assert_int_equal(c->cs_poll_ms, 10000);
+	assert_int_equal(c->cs_full_timeout_ms, 120000);
 	config_free(c);
 
 	assert_null(conf("[crowdsec]\nurl = ftp://x\n", &e));
