@@ -19,9 +19,12 @@ follows a packet through a ruleset the way the kernel does:
       reads the kernel's `nft monitor trace` output, the `xnft trace --json
       --packets` output (one object a line) and `nft -j list chains`, and
       compares, packet by packet, the rules that matched (in order) and the
-      final verdict. Prints one diagnostic per disagreement and, last, the
-      line "agree A of N". Packets before line N (--from) are only checked
-      for having been seen.
+      final verdict. A packet the kernel traced more than once (a copy of it
+      sent again) is compared by its first trace; each later one must be the
+      same, or the packet does not agree. Prints one diagnostic per
+      disagreement and per later trace, the line "traced again T differ D"
+      and, last, the line "agree A of N". Packets before line N (--from) are
+      only checked for having been seen.
   gen_ruleset.py compare-mac PACKETS TRACE_LOG XNFT_JSONL CHAINS_JSON
       the same for frames whose trace shows no IP address to tag them by
       (ARP: nft prints the operation and the Ethernet header): the tag is in
@@ -504,38 +507,85 @@ def trace_lines(path):
     return lines
 
 
+class Traversals:
+    """One tagged packet's traces, split into its traversals of the ruleset. The
+    kernel can trace one sent packet more than once (a copy of it sent again,
+    such as a FIN the stack retransmits); appended to the first traversal, its
+    rules would read as matched twice. A packet line at a base chain the
+    traversal has already been through therefore starts a new one, which
+    cmd_compare compares on its own."""
+
+    def __init__(self):
+        self.runs = []   # (base chains entered, events), in the order traced
+
+    def enter(self, chain, index):
+        """The index of the traversal a packet line at base chain CHAIN belongs
+        to. index: the traversal of this trace id's last packet line, if it was
+        this packet's; a new trace id (the kernel gives one after a dnat)
+        continues the latest traversal."""
+        i = len(self.runs) - 1 if index is None else index
+        if i < 0 or chain in self.runs[i][0]:
+            self.runs.append((set(), []))
+            i = len(self.runs) - 1
+        self.runs[i][0].add(chain)
+        return i
+
+    def add(self, index, event):
+        self.runs[index][1].append(event)
+
+    def events(self):
+        return [events for _, events in self.runs]
+
+
+def enter_traversal(ev, cur, tid, tag, chain):
+    """Record that trace id TID is tagged packet TAG's trace entering CHAIN."""
+    prev = cur.get(tid)
+    same = prev[1] if prev and prev[0] == tag else None
+    cur[tid] = (tag, ev.setdefault(tag, Traversals()).enter(chain, same))
+
+
+def trace_event(fam, table, chain, rest):
+    """(family, table, chain, what, handle, verdict) of a rule or policy line, else None."""
+    r = RULE_RE.match(rest) or BOUND_RULE_RE.match(rest)
+    if r:
+        return (fam, table, chain, "rule", int(r.group(1)), r.group(2))
+    if rest.startswith("policy "):
+        return (fam, table, chain, "policy", 0, rest.split()[1])
+    return None
+
+
 def kernel_events(path, expect):
-    """tag -> list of (family, table, chain, what, handle, verdict) for tagged packets."""
-    cur, ev = {}, {}
+    """tag -> its traversals (Traversals.events()) for tagged packets."""
+    cur, ev = {}, {}   # trace id -> (tag, traversal index); tag -> Traversals
     for line in trace_lines(path):
         m = TRACE_RE.match(line)
         if not m:
             continue
         tid, fam, table, chain, rest = m.groups()
         if rest.startswith("packet:"):
-            cur[tid] = packet_tag(rest, expect, cur.get(tid))
-            if cur[tid] is not None:
-                ev.setdefault(cur[tid], [])
+            prev = cur.get(tid)
+            tag = packet_tag(rest, expect, prev[0] if prev else None)
+            if tag is None:
+                cur[tid] = None
+            else:
+                enter_traversal(ev, cur, tid, tag, (fam, table, chain))
             continue
-        tag = cur.get(tid)
-        if tag is None or table == SKIP_TABLE:
+        if cur.get(tid) is None or table == SKIP_TABLE:
             continue
-        r = RULE_RE.match(rest) or BOUND_RULE_RE.match(rest)
-        if r:
-            ev.setdefault(tag, []).append((fam, table, chain, "rule", int(r.group(1)),
-                                           r.group(2)))
-        elif rest.startswith("policy "):
-            ev.setdefault(tag, []).append((fam, table, chain, "policy", 0,
-                                           rest.split()[1]))
-    return ev
+        tag, i = cur[tid]
+        e = trace_event(fam, table, chain, rest)
+        if e:
+            ev[tag].add(i, e)
+    return {tag: t.events() for tag, t in ev.items()}
 
 
 MAC_TAG_RE = re.compile(r"ether saddr 02:78:6e:66:([0-9a-f]{2}):([0-9a-f]{2}) ")
 
 
 def kernel_events_mac(path, expect):
-    """tag -> events of the frames whose source MAC carries the tag."""
-    cur, ev = {}, {}
+    """tag -> traversals (as kernel_events) of the frames whose source MAC carries
+    the tag. A packet line without the tag keeps its trace id's tag."""
+    cur, ev, traced = {}, {}, set()
     with open(path, errors="replace") as f:
         for line in f:
             m = TRACE_RE.match(line.rstrip("\n"))
@@ -545,18 +595,17 @@ def kernel_events_mac(path, expect):
             if rest.startswith("packet:"):
                 t = MAC_TAG_RE.search(rest + " ")
                 tag = int(t.group(1) + t.group(2), 16) if t else None
-                cur[tid] = tag if tag in expect else cur.get(tid)
+                if tag in expect:
+                    enter_traversal(ev, cur, tid, tag, (fam, table, chain))
                 continue
-            tag = cur.get(tid)
-            if tag is None or table == SKIP_TABLE:
+            if cur.get(tid) is None or table == SKIP_TABLE:
                 continue
-            ev.setdefault(tag, [])
-            r = RULE_RE.match(rest)
-            if r:
-                ev[tag].append((fam, table, chain, "rule", int(r.group(1)), r.group(2)))
-            elif rest.startswith("policy "):
-                ev[tag].append((fam, table, chain, "policy", 0, rest.split()[1]))
-    return ev
+            tag, i = cur[tid]
+            traced.add(tag)
+            e = trace_event(fam, table, chain, rest)
+            if e:
+                ev[tag].add(i, e)
+    return {tag: t.events() for tag, t in ev.items() if tag in traced}
 
 
 def hooks_of(chains_path):
@@ -645,6 +694,7 @@ def cmd_compare(packets, trace_log, xnft_jsonl, chains, start=1, by_mac=False):
     objs = [json.loads(l) for l in open(xnft_jsonl) if l.strip()]
     agree = total = 0
     tally = {"compared": 0, "agree": 0, "assumed": 0, "silent": 0}
+    again = {"traces": 0, "differ": 0}
     if len(objs) != len(lines):
         print("# xnft traced %d packets, %d were sent" % (len(objs), len(lines)))
     for i, ((sender, x, w), obj) in enumerate(zip(lines, objs), 1):
@@ -659,16 +709,40 @@ def cmd_compare(packets, trace_log, xnft_jsonl, chains, start=1, by_mac=False):
         if tag not in ev:
             print("# packet %d (%s): no kernel trace (lost?)" % (tag, w))
             continue
-        kr, kv = kernel_view(ev[tag], hookmap, hooks)
+        kr, kv = kernel_view(ev[tag][0], hookmap, hooks)
         count_decisions(obj, kr, tally)
-        if xr == kr and xv == kv:
+        same_again = traced_again(tag, sender, w, ev[tag], (kr, kv), hookmap, hooks, again)
+        if xr == kr and xv == kv and same_again:
             agree += 1
             continue
+        if xr == kr and xv == kv:
+            continue   # the first trace agrees; traced_again printed the one that does not
         print("# DISAGREE packet %d from %s: %s" % (tag, sender, w))
         print("#   kernel: %s -> %s" % (short(kr), kv))
         print("#   xnft:   %s -> %s" % (short(xr), xv))
     print("decisions %(compared)d agree %(agree)d assumed %(assumed)d silent %(silent)d" % tally)
+    print("traced again %(traces)d differ %(differ)d" % again)
     print("agree %d of %d" % (agree, total))
+
+
+def traced_again(tag, sender, words, traversals, first, hookmap, hooks, again):
+    """The kernel's later traces of a packet it traced more than once (a copy
+    sent again) must each say what its first trace says, which is what is
+    compared with xnft: counted in AGAIN, each printed, and False if one differs."""
+    same = True
+    for n, events in enumerate(traversals[1:], 2):
+        view = kernel_view(events, hookmap, hooks)
+        again["traces"] += 1
+        if view == first:
+            print("# packet %d from %s: traced again by the kernel (trace %d), the same: %s -> %s"
+                  % (tag, sender, n, short(view[0]), view[1]))
+            continue
+        again["differ"] += 1
+        same = False
+        print("# DISAGREE packet %d from %s, traced again by the kernel: %s" % (tag, sender, words))
+        print("#   kernel, trace 1: %s -> %s" % (short(first[0]), first[1]))
+        print("#   kernel, trace %d: %s -> %s" % (n, short(view[0]), view[1]))
+    return same
 
 # ---- raising limits ---------------------------------------------------------------------
 
