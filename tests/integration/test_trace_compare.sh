@@ -87,11 +87,28 @@ compare_case "a new trace id at the next hook is the same traversal" 2 0 0
 compare_case "a trace again that differs" 1 1 1
 check_match "the differing trace is printed beside the first" \
 	'#   kernel, trace 2: filter/post#9 -> accept' "$LAST_OUT"
+cp "$T/trace.log" "$T/differing.log"
+
+# the host's own ICMP error from the FIN's source whose IPv4 id happens to be
+# the FIN's tag is not the FIN (nor a trace of it again)
+icmp_err() {
+	echo "trace id $1 inet filter output packet: oif \"eth0\" ip saddr 198.18.0.1 ip daddr 198.18.0.7 ip ttl 64 ip id 1 ip protocol icmp ip length 76 icmp type destination-unreachable icmp code port-unreachable @th,64,96 0x4500002c0001"
+	echo "trace id $1 inet filter output rule meta l4proto icmp counter # handle 6 (verdict continue)"
+	echo "trace id $1 inet filter output policy accept "
+}
+{ fin_out aa01 5; fin_post aa01; icmp_err ff06; udp_in bb02; } >"$T/trace.log"
+compare_case "another protocol's packet with the tag as its id is not the tagged packet" 2 0 0
+
+# nft's remark that it lost events: said, and the event before it still read
+{ fin_out aa01 5 | sed '2a # ERROR: We lost some netlink events!'; fin_post aa01; udp_in bb02; } >"$T/trace.log"
+compare_case "a lost-events remark does not end the event before it" 2 0 0
+check_match "lost events are said" '^# nft monitor trace lost kernel events 1 time' "$LAST_OUT"
 
 # trace_lib.sh's report: one TAP line, failing on a differing trace again
 # (its ok/not_ok run in a subshell here; only their text is checked)
 XNFT_RC=0
 : >"$T/xnft.err"
+cp "$T/differing.log" "$T/trace.log"
 out=$(report "differing" "$T/pk" "$T/xnft.jsonl")
 check_match "report fails a batch whose trace again differs" \
 	'^not ok [0-9]+ - differing: 1/2 packets agree; 1 later trace\(s\) of a packet' "$out"

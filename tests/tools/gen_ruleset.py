@@ -468,8 +468,23 @@ RAW6_RE = re.compile(r"ether type ip6 @th,0,160 0x([0-9a-f]{40})")
 SKIP_TABLE = "xtrace"
 
 
+L4_RE = re.compile(r" (?:ip protocol|ip6 nexthdr) (\S+) | (tcp|udp|icmp|icmpv6|esp|ah) "
+                   r"(?:sport|type|spi) ")
+
+
+def same_proto(rest, proto):
+    """False when a packet line shows another transport protocol than the one
+    sent (no rule rewrites it): a packet of the host's own, such as an ICMP
+    error, whose IPv4 id happens to equal a tag and whose source is the tagged
+    packet's, is not the tagged packet."""
+    m = L4_RE.search(rest)
+    seen = m and (m.group(1) or m.group(2))
+    return not seen or not proto or {"ipv6-icmp": "icmpv6"}.get(seen, seen) == proto
+
+
 def packet_tag(rest, expect, known=None):
     """The tag of a trace's packet line when it is one of ours, else None.
+    expect: tag -> (source, destination, protocol) as sent.
     known: the tag this trace id already had; a NAT rule may have rewritten
     the addresses since, so then the tag alone is enough. The kernel may also
     give the packet a new trace id after a dnat (at the routing decision):
@@ -478,8 +493,10 @@ def packet_tag(rest, expect, known=None):
     if t:
         tag = int(t.group(4) or t.group(5))
         want = expect.get(tag)
-        ok = want == (t.group(2), t.group(3)) or (known == tag and tag in expect) or \
-            (want is not None and (want[0] == t.group(2) or want[1] == t.group(3)))
+        if want is not None and not same_proto(rest, want[2]):
+            return None
+        ok = want is not None and (want[:2] == (t.group(2), t.group(3)) or known == tag or
+                                   want[0] == t.group(2) or want[1] == t.group(3))
         return tag if ok else None
     raw = RAW6_RE.search(rest)
     if not raw:
@@ -493,14 +510,19 @@ def packet_tag(rest, expect, known=None):
     return tag if h[16:40] == src or known == tag else None
 
 
+LOST_EVENTS = "# ERROR: We lost some netlink events!"
+
+
 def trace_lines(path):
     """The trace's events, one a line: a rule printed over several lines (one
-    that jumps to an anonymous chain shows the chain's body) joined by spaces."""
+    that jumps to an anonymous chain shows the chain's body) joined by spaces.
+    nft's own remarks (a line starting with '# ', such as LOST_EVENTS) stay
+    lines of their own, so that they do not end the event before them."""
     lines = []
     with open(path, errors="replace") as f:
         for line in f:
             line = line.rstrip("\n")
-            if line.startswith("trace id ") or not lines:
+            if line.startswith(("trace id ", "# ")) or not lines:
                 lines.append(line)
             else:
                 lines[-1] += " " + line.strip()
@@ -685,11 +707,15 @@ def cmd_compare(packets, trace_log, xnft_jsonl, chains, start=1, by_mac=False):
     expect = {}
     for sender, x, w in lines:
         d = dict(kv.split("=", 1) for kv in x.split() if "=" in kv)
-        expect[int(d["tag"])] = (d.get("src"), d.get("dst"))
+        expect[int(d["tag"])] = (d.get("src"), d.get("dst"), d.get("proto"))
     if by_mac:
         ev = kernel_events_mac(trace_log, expect)
     else:
         ev = kernel_events(trace_log, expect)
+    lost = trace_lines(trace_log).count(LOST_EVENTS)
+    if lost:
+        print("# nft monitor trace lost kernel events %d time(s) (its netlink buffer "
+              "overran): a packet's trace may be missing or incomplete" % lost)
     hookmap = hooks_of(chains)
     objs = [json.loads(l) for l in open(xnft_jsonl) if l.strip()]
     agree = total = 0
