@@ -82,6 +82,13 @@ compare_case "a FIN traced again, new trace id, interleaved" 2 1 0
 { fin_out aa01 5; fin_post dd04; udp_in bb02; } >"$T/trace.log"
 compare_case "a new trace id at the next hook is the same traversal" 2 0 0
 
+# the same base chain met again further on (as a bridge's postrouting, once per
+# port a frame is flooded to) is not a new traversal; with no rule listed
+# there, the packet agrees as before
+{ fin_out aa01 5; fin_post aa01; echo "trace id ab07 inet filter post packet: oif \"eth1\" ip saddr 198.18.0.1 ip daddr 198.18.0.2 ip ttl 64 ip id 1 ip protocol tcp tcp sport 40001 tcp dport 80"
+  echo "trace id ab07 inet filter post policy accept "; udp_in bb02; } >"$T/trace.log"
+compare_case "a later base chain met again stays one traversal" 2 0 0
+
 # the second trace differs (rule 5 did not match it): the packet does not agree
 { fin_out aa01 5; fin_post aa01; udp_in bb02; fin_out ee05; fin_post ee05; } >"$T/trace.log"
 compare_case "a trace again that differs" 1 1 1

@@ -533,12 +533,15 @@ class Traversals:
     """One tagged packet's traces, split into its traversals of the ruleset. The
     kernel can trace one sent packet more than once (a copy of it sent again,
     such as a FIN the stack retransmits); appended to the first traversal, its
-    rules would read as matched twice. A packet line at a base chain the
-    traversal has already been through therefore starts a new one, which
-    cmd_compare compares on its own."""
+    rules would read as matched twice. A copy sent again enters where the
+    packet first did, at xtrace's chain (priority -500, before every other),
+    so a packet line at the base chain the traversal began at starts a new
+    one, which cmd_compare compares on its own. A base chain met again further
+    on (a bridge's postrouting, once for each port it floods a frame to) stays
+    part of the traversal, as before."""
 
     def __init__(self):
-        self.runs = []   # (base chains entered, events), in the order traced
+        self.runs = []   # (first base chain, events), in the order traced
 
     def enter(self, chain, index):
         """The index of the traversal a packet line at base chain CHAIN belongs
@@ -546,10 +549,9 @@ class Traversals:
         this packet's; a new trace id (the kernel gives one after a dnat)
         continues the latest traversal."""
         i = len(self.runs) - 1 if index is None else index
-        if i < 0 or chain in self.runs[i][0]:
-            self.runs.append((set(), []))
+        if i < 0 or chain == self.runs[i][0]:
+            self.runs.append((chain, []))
             i = len(self.runs) - 1
-        self.runs[i][0].add(chain)
         return i
 
     def add(self, index, event):
