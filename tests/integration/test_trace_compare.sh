@@ -59,7 +59,7 @@ compare_case() {
 	local out
 	out=$(python3 "$GEN" compare "$T/pk" "$T/trace.log" "$T/xnft.jsonl" "$T/chains.json" 2>&1)
 	check_eq "$1: packets agree, traced again, differ" "agree $2 of 2; traced again $3 differ $4" \
-		"$(printf '%s\n' "$out" | sed -n 's/^agree /agree /p'); $(printf '%s\n' "$out" | sed -n 's/^traced again/traced again/p')"
+		"$(printf '%s\n' "$out" | grep '^agree '); $(printf '%s\n' "$out" | grep '^traced again ')"
 	LAST_OUT=$out
 }
 
