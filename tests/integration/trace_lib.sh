@@ -5,7 +5,9 @@
 # from the namespaces around the host (sender, xpkt words and xnft's packet
 # words, tab-separated, one packet a line), reads the kernel's account with
 # `nft monitor trace` and compares it, rule path and verdict, with
-# `xnft trace --live --json` (tests/tools/gen_ruleset.py compare).
+# `xnft trace --live --json` (tests/tools/gen_ruleset.py compare). A packet
+# the kernel traces more than once (a copy sent again) counts once; each
+# later trace must be the same as its first, and is counted and printed.
 # TRACE_KEEP=DIR keeps each batch's packets, kernel trace and xnft output.
 # STATED_OK=N lets a batch pass with up to N decisions that differ from the
 # kernel's on a rule where xnft stated its assumption (a value the packet
@@ -143,7 +145,7 @@ xnft_ran_whole() {
 
 # report NAME PACKETS XNFT_JSONL: compare, one TAP line, diagnostics.
 report() {
-	local name=$1 out a n keep
+	local name=$1 out a n keep again again_n again_differ again_note
 	xnft_ran_whole "$name" "$2" "$3" || return
 	out=$(python3 "$GEN" compare "$2" "$T/trace.log" "$3" "$T/chains.json" 2>&1)
 	if [ -n "${TRACE_KEEP:-}" ]; then   # for debugging: keep what was compared
@@ -152,13 +154,27 @@ report() {
 	fi
 	a=$(printf '%s\n' "$out" | sed -n 's/^agree \([0-9]*\) of \([0-9]*\)$/\1/p')
 	n=$(printf '%s\n' "$out" | sed -n 's/^agree \([0-9]*\) of \([0-9]*\)$/\2/p')
+	# packets the kernel traced more than once (a copy sent again): each later
+	# trace is compared with the first, never counted as another packet
+	again=$(printf '%s\n' "$out" | sed -n 's/^traced again \([0-9]*\) differ \([0-9]*\)$/\1 \2/p')
+	again_n=${again% *} again_differ=${again#* } again_note=
+	if [ -z "$again" ]; then
+		again_n=0 again_differ=0   # no answer at all: "agree" is missing too, which fails
+	elif [ "$again_n" -gt 0 ]; then
+		again_note=" (the kernel traced $again_n again, each trace the same as the first)"
+		diag "$name: the kernel traced $again_n packet(s) again, $again_differ of these traces differ from the first"
+		printf '%s\n' "$out" | grep '^# packet .* traced again' | head -10
+	fi
 	set -- $(printf '%s\n' "$out" | sed -n 's/^decisions \([0-9]*\) agree \([0-9]*\) assumed \([0-9]*\) silent \([0-9]*\)$/\1 \2 \3 \4/p') 0 0 0 0
-	if [ -n "$a" ] && [ "$a" = "$n" ] && [ "$n" -gt 0 ]; then
-		ok "$name: $a/$n packets agree"
+	if [ "$again_differ" != 0 ]; then
+		not_ok "$name: ${a:-?}/${n:-?} packets agree; $again_differ later trace(s) of a packet the kernel traced again differ from its first"
+		printf '%s\n' "$out" | grep '^#' | head -60
+	elif [ -n "$a" ] && [ "$a" = "$n" ] && [ "$n" -gt 0 ]; then
+		ok "$name: $a/$n packets agree$again_note"
 	elif [ -n "${STATED_OK:-}" ] && [ -n "$n" ] && [ "$n" -gt 0 ] && [ "$1" -gt 0 ] &&
 	     [ "$4" -eq 0 ] && [ "$3" -le "$STATED_OK" ]; then
 		# values the packet words cannot give: each difference is stated on its rule
-		ok "$name: $a/$n packets agree; of $1 decisions $3 differ, each with its assumption stated"
+		ok "$name: $a/$n packets agree$again_note; of $1 decisions $3 differ, each with its assumption stated"
 	else
 		not_ok "$name: ${a:-?}/${n:-?} packets agree (decisions $1, stated $3, silent $4)"
 		printf '%s\n' "$out" | grep '^#' | head -60

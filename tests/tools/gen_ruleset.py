@@ -19,9 +19,12 @@ follows a packet through a ruleset the way the kernel does:
       reads the kernel's `nft monitor trace` output, the `xnft trace --json
       --packets` output (one object a line) and `nft -j list chains`, and
       compares, packet by packet, the rules that matched (in order) and the
-      final verdict. Prints one diagnostic per disagreement and, last, the
-      line "agree A of N". Packets before line N (--from) are only checked
-      for having been seen.
+      final verdict. A packet the kernel traced more than once (a copy of it
+      sent again) is compared by its first trace; each later one must be the
+      same, or the packet does not agree. Prints one diagnostic per
+      disagreement and per later trace, the line "traced again T differ D"
+      and, last, the line "agree A of N". Packets before line N (--from) are
+      only checked for having been seen.
   gen_ruleset.py compare-mac PACKETS TRACE_LOG XNFT_JSONL CHAINS_JSON
       the same for frames whose trace shows no IP address to tag them by
       (ARP: nft prints the operation and the Ethernet header): the tag is in
@@ -465,8 +468,23 @@ RAW6_RE = re.compile(r"ether type ip6 @th,0,160 0x([0-9a-f]{40})")
 SKIP_TABLE = "xtrace"
 
 
+L4_RE = re.compile(r" (?:ip protocol|ip6 nexthdr) (\S+) | (tcp|udp|icmp|icmpv6|esp|ah) "
+                   r"(?:sport|type|spi) ")
+
+
+def same_proto(rest, proto):
+    """False when a packet line shows another transport protocol than the one
+    sent (no rule rewrites it): a packet of the host's own, such as an ICMP
+    error, whose IPv4 id happens to equal a tag and whose source is the tagged
+    packet's, is not the tagged packet."""
+    m = L4_RE.search(rest)
+    seen = m and (m.group(1) or m.group(2))
+    return not seen or not proto or {"ipv6-icmp": "icmpv6"}.get(seen, seen) == proto
+
+
 def packet_tag(rest, expect, known=None):
     """The tag of a trace's packet line when it is one of ours, else None.
+    expect: tag -> (source, destination, protocol) as sent.
     known: the tag this trace id already had; a NAT rule may have rewritten
     the addresses since, so then the tag alone is enough. The kernel may also
     give the packet a new trace id after a dnat (at the routing decision):
@@ -475,8 +493,10 @@ def packet_tag(rest, expect, known=None):
     if t:
         tag = int(t.group(4) or t.group(5))
         want = expect.get(tag)
-        ok = want == (t.group(2), t.group(3)) or (known == tag and tag in expect) or \
-            (want is not None and (want[0] == t.group(2) or want[1] == t.group(3)))
+        if want is not None and not same_proto(rest, want[2]):
+            return None
+        ok = want is not None and (want[:2] == (t.group(2), t.group(3)) or known == tag or
+                                   want[0] == t.group(2) or want[1] == t.group(3))
         return tag if ok else None
     raw = RAW6_RE.search(rest)
     if not raw:
@@ -490,52 +510,106 @@ def packet_tag(rest, expect, known=None):
     return tag if h[16:40] == src or known == tag else None
 
 
+LOST_EVENTS = "# ERROR: We lost some netlink events!"
+
+
 def trace_lines(path):
     """The trace's events, one a line: a rule printed over several lines (one
-    that jumps to an anonymous chain shows the chain's body) joined by spaces."""
+    that jumps to an anonymous chain shows the chain's body) joined by spaces.
+    nft's own remarks (a line starting with '# ', such as LOST_EVENTS) stay
+    lines of their own, so that they do not end the event before them."""
     lines = []
     with open(path, errors="replace") as f:
         for line in f:
             line = line.rstrip("\n")
-            if line.startswith("trace id ") or not lines:
+            if line.startswith(("trace id ", "# ")) or not lines:
                 lines.append(line)
             else:
                 lines[-1] += " " + line.strip()
     return lines
 
 
+class Traversals:
+    """One tagged packet's traces, split into its traversals of the ruleset. The
+    kernel can trace one sent packet more than once (a copy of it sent again,
+    such as a FIN the stack retransmits); appended to the first traversal, its
+    rules would read as matched twice. A copy sent again enters where the
+    packet first did, at xtrace's chain (priority -500, before every other),
+    so a packet line at the base chain the traversal began at starts a new
+    one, which cmd_compare compares on its own. A base chain met again further
+    on (a bridge's postrouting, once for each port it floods a frame to) stays
+    part of the traversal, as before."""
+
+    def __init__(self):
+        self.runs = []   # (first base chain, events), in the order traced
+
+    def enter(self, chain, index):
+        """The index of the traversal a packet line at base chain CHAIN belongs
+        to. index: the traversal of this trace id's last packet line, if it was
+        this packet's; a new trace id (the kernel gives one after a dnat)
+        continues the latest traversal."""
+        i = len(self.runs) - 1 if index is None else index
+        if i < 0 or chain == self.runs[i][0]:
+            self.runs.append((chain, []))
+            i = len(self.runs) - 1
+        return i
+
+    def add(self, index, event):
+        self.runs[index][1].append(event)
+
+    def events(self):
+        return [events for _, events in self.runs]
+
+
+def enter_traversal(ev, cur, tid, tag, chain):
+    """Record that trace id TID is tagged packet TAG's trace entering CHAIN."""
+    prev = cur.get(tid)
+    same = prev[1] if prev and prev[0] == tag else None
+    cur[tid] = (tag, ev.setdefault(tag, Traversals()).enter(chain, same))
+
+
+def trace_event(fam, table, chain, rest):
+    """(family, table, chain, what, handle, verdict) of a rule or policy line, else None."""
+    r = RULE_RE.match(rest) or BOUND_RULE_RE.match(rest)
+    if r:
+        return (fam, table, chain, "rule", int(r.group(1)), r.group(2))
+    if rest.startswith("policy "):
+        return (fam, table, chain, "policy", 0, rest.split()[1])
+    return None
+
+
 def kernel_events(path, expect):
-    """tag -> list of (family, table, chain, what, handle, verdict) for tagged packets."""
-    cur, ev = {}, {}
+    """tag -> its traversals (Traversals.events()) for tagged packets."""
+    cur, ev = {}, {}   # trace id -> (tag, traversal index); tag -> Traversals
     for line in trace_lines(path):
         m = TRACE_RE.match(line)
         if not m:
             continue
         tid, fam, table, chain, rest = m.groups()
         if rest.startswith("packet:"):
-            cur[tid] = packet_tag(rest, expect, cur.get(tid))
-            if cur[tid] is not None:
-                ev.setdefault(cur[tid], [])
+            prev = cur.get(tid)
+            tag = packet_tag(rest, expect, prev[0] if prev else None)
+            if tag is None:
+                cur[tid] = None
+            else:
+                enter_traversal(ev, cur, tid, tag, (fam, table, chain))
             continue
-        tag = cur.get(tid)
-        if tag is None or table == SKIP_TABLE:
+        if cur.get(tid) is None or table == SKIP_TABLE:
             continue
-        r = RULE_RE.match(rest) or BOUND_RULE_RE.match(rest)
-        if r:
-            ev.setdefault(tag, []).append((fam, table, chain, "rule", int(r.group(1)),
-                                           r.group(2)))
-        elif rest.startswith("policy "):
-            ev.setdefault(tag, []).append((fam, table, chain, "policy", 0,
-                                           rest.split()[1]))
-    return ev
+        tag, i = cur[tid]
+        e = trace_event(fam, table, chain, rest)
+        if e:
+            ev[tag].add(i, e)
+    return {tag: t.events() for tag, t in ev.items()}
 
 
 MAC_TAG_RE = re.compile(r"ether saddr 02:78:6e:66:([0-9a-f]{2}):([0-9a-f]{2}) ")
 
 
 def kernel_events_mac(path, expect):
-    """tag -> events of the frames whose source MAC carries the tag."""
-    cur, ev = {}, {}
+    """tag -> traversals (as kernel_events) of the frames whose source MAC carries
+    the tag. A packet line without the tag keeps its trace id's tag."""
+    cur, ev, traced = {}, {}, set()
     with open(path, errors="replace") as f:
         for line in f:
             m = TRACE_RE.match(line.rstrip("\n"))
@@ -545,18 +619,17 @@ def kernel_events_mac(path, expect):
             if rest.startswith("packet:"):
                 t = MAC_TAG_RE.search(rest + " ")
                 tag = int(t.group(1) + t.group(2), 16) if t else None
-                cur[tid] = tag if tag in expect else cur.get(tid)
+                if tag in expect:
+                    enter_traversal(ev, cur, tid, tag, (fam, table, chain))
                 continue
-            tag = cur.get(tid)
-            if tag is None or table == SKIP_TABLE:
+            if cur.get(tid) is None or table == SKIP_TABLE:
                 continue
-            ev.setdefault(tag, [])
-            r = RULE_RE.match(rest)
-            if r:
-                ev[tag].append((fam, table, chain, "rule", int(r.group(1)), r.group(2)))
-            elif rest.startswith("policy "):
-                ev[tag].append((fam, table, chain, "policy", 0, rest.split()[1]))
-    return ev
+            tag, i = cur[tid]
+            traced.add(tag)
+            e = trace_event(fam, table, chain, rest)
+            if e:
+                ev[tag].add(i, e)
+    return {tag: t.events() for tag, t in ev.items() if tag in traced}
 
 
 def hooks_of(chains_path):
@@ -636,15 +709,20 @@ def cmd_compare(packets, trace_log, xnft_jsonl, chains, start=1, by_mac=False):
     expect = {}
     for sender, x, w in lines:
         d = dict(kv.split("=", 1) for kv in x.split() if "=" in kv)
-        expect[int(d["tag"])] = (d.get("src"), d.get("dst"))
+        expect[int(d["tag"])] = (d.get("src"), d.get("dst"), d.get("proto"))
     if by_mac:
         ev = kernel_events_mac(trace_log, expect)
     else:
         ev = kernel_events(trace_log, expect)
+    lost = trace_lines(trace_log).count(LOST_EVENTS)
+    if lost:
+        print("# nft monitor trace lost kernel events %d time(s) (its netlink buffer "
+              "overran): a packet's trace may be missing or incomplete" % lost)
     hookmap = hooks_of(chains)
     objs = [json.loads(l) for l in open(xnft_jsonl) if l.strip()]
     agree = total = 0
     tally = {"compared": 0, "agree": 0, "assumed": 0, "silent": 0}
+    again = {"traces": 0, "differ": 0}
     if len(objs) != len(lines):
         print("# xnft traced %d packets, %d were sent" % (len(objs), len(lines)))
     for i, ((sender, x, w), obj) in enumerate(zip(lines, objs), 1):
@@ -659,16 +737,40 @@ def cmd_compare(packets, trace_log, xnft_jsonl, chains, start=1, by_mac=False):
         if tag not in ev:
             print("# packet %d (%s): no kernel trace (lost?)" % (tag, w))
             continue
-        kr, kv = kernel_view(ev[tag], hookmap, hooks)
+        kr, kv = kernel_view(ev[tag][0], hookmap, hooks)
         count_decisions(obj, kr, tally)
-        if xr == kr and xv == kv:
+        same_again = traced_again(tag, sender, w, ev[tag], (kr, kv), hookmap, hooks, again)
+        if xr == kr and xv == kv and same_again:
             agree += 1
             continue
+        if xr == kr and xv == kv:
+            continue   # the first trace agrees; traced_again printed the one that does not
         print("# DISAGREE packet %d from %s: %s" % (tag, sender, w))
         print("#   kernel: %s -> %s" % (short(kr), kv))
         print("#   xnft:   %s -> %s" % (short(xr), xv))
     print("decisions %(compared)d agree %(agree)d assumed %(assumed)d silent %(silent)d" % tally)
+    print("traced again %(traces)d differ %(differ)d" % again)
     print("agree %d of %d" % (agree, total))
+
+
+def traced_again(tag, sender, words, traversals, first, hookmap, hooks, again):
+    """The kernel's later traces of a packet it traced more than once (a copy
+    sent again) must each say what its first trace says, which is what is
+    compared with xnft: counted in AGAIN, each printed, and False if one differs."""
+    same = True
+    for n, events in enumerate(traversals[1:], 2):
+        view = kernel_view(events, hookmap, hooks)
+        again["traces"] += 1
+        if view == first:
+            print("# packet %d from %s: traced again by the kernel (trace %d), the same: %s -> %s"
+                  % (tag, sender, n, short(view[0]), view[1]))
+            continue
+        again["differ"] += 1
+        same = False
+        print("# DISAGREE packet %d from %s, traced again by the kernel: %s" % (tag, sender, words))
+        print("#   kernel, trace 1: %s -> %s" % (short(first[0]), first[1]))
+        print("#   kernel, trace %d: %s -> %s" % (n, short(view[0]), view[1]))
+    return same
 
 # ---- raising limits ---------------------------------------------------------------------
 
