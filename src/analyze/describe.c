@@ -883,7 +883,7 @@ static bool addr_atoms(struct hspace *hs, enum hs_field f, BDD set, BDD all, int
 
 		if (a->field != f)
 			continue;
-		p = ref(bdd_restrict(a->pred, famc));
+		p = hs_cofactor(a->pred, famc);
 		if (p == bddfalse || subset(all, p)) {
 			unref(p);
 			continue;
@@ -1968,7 +1968,7 @@ static size_t group_ifaces(struct hspace *hs, BDD r, enum hs_field f, struct gro
 
 	for (size_t i = 0; i < hs->nifs; i++) {
 		BDD cube = hs_eq(hs, f, i);
-		BDD rest = ref(bdd_restrict(r, cube));
+		BDD rest = hs_cofactor(r, cube);
 		size_t k;
 
 		unref(cube);

@@ -752,6 +752,62 @@ BDD hs_diff(BDD a, BDD b)
 	return r;
 }
 
+/* ---- cofactor ------------------------------------------------------------------ */
+
+/* cube: what is left of the cube at r's level and below; last: its last variable. */
+static BDD cofactor_rec(struct diffmemo *m, BDD r, BDD cube, int last)
+{
+	BDD lo, hi, res;
+	int v;
+
+	if (r < 2 || bdd_var(r) > last)
+		return r;
+	v = bdd_var(r);
+	while (cube >= 2 && bdd_var(cube) < v)
+		cube = bdd_low(cube) == bddfalse ? bdd_high(cube) : bdd_low(cube);
+	if (diffmemo_get(m, r, cube, &res))
+		return res;
+	if (m->oom)
+		return bdd_restrict(r, cube);
+	if (cube >= 2 && bdd_var(cube) == v) {
+		bool one = bdd_low(cube) == bddfalse;
+
+		res = cofactor_rec(m, one ? bdd_high(r) : bdd_low(r), one ? bdd_high(cube) : bdd_low(cube),
+				   last);
+	} else {
+		/* referenced while the next node is made (a garbage collection may run) */
+		lo = bdd_addref(cofactor_rec(m, bdd_low(r), cube, last));
+		hi = bdd_addref(cofactor_rec(m, bdd_high(r), cube, last));
+		res = lo == hi ? lo : bdd_ite(bdd_ithvar(v), hi, lo);
+		bdd_delref(lo);
+		bdd_delref(hi);
+	}
+	diffmemo_put(m, r, cube, res);
+	return res;
+}
+
+BDD hs_cofactor(BDD r, BDD cube)
+{
+	struct diffmemo m = { 0 };
+	int last = -1;
+	BDD res;
+
+	for (BDD c = cube; c >= 2; c = bdd_low(c) == bddfalse ? bdd_high(c) : bdd_low(c))
+		last = bdd_var(c);
+	res = bdd_addref(cofactor_rec(&m, r, cube, last));
+	for (size_t i = 0; i < m.cap; i++)
+		if (m.k[2 * i] >= 0)
+			bdd_delref(m.v[i]);
+	free(m.k);
+	free(m.v);
+	if (m.oom) {
+		/* the memo could not hold every result: made again the plain way */
+		bdd_delref(res);
+		res = bdd_addref(bdd_restrict(r, cube));
+	}
+	return res;
+}
+
 /* ---- the universe ------------------------------------------------------------ */
 
 static BDD and2(BDD a, BDD b)

@@ -160,6 +160,15 @@ BDD hs_intervals(struct hspace *hs, enum hs_field f, struct hs_interval *v, size
  */
 BDD hs_diff(BDD a, BDD b);
 
+/*
+ * r with the variables of cube (a conjunction of literals) fixed, like
+ * bdd_restrict(r, cube) but without walking below the cube's last
+ * variable: BuDDy's restrict walks and remakes all of r, a large address
+ * set at the bottom included, to fix the interface or family at the top.
+ * The result is referenced.
+ */
+BDD hs_cofactor(BDD r, BDD cube);
+
 /* The interface index whose class a name falls in (0 when no rule names it). */
 size_t hs_iface_index(const struct hspace *hs, const char *name);
 
