@@ -89,8 +89,8 @@ static bool tupleset_grow(struct tupleset *t)
 	return true;
 }
 
-/* Add (a, b, c); false when it was there already (or memory is short). */
-static bool tupleset_add(struct tupleset *t, int a, int b, int c)
+/* Add (a, b, c) at *slot; false when it was there already (or memory is short). */
+static bool tupleset_add_at(struct tupleset *t, int a, int b, int c, size_t *slot)
 {
 	size_t h;
 
@@ -103,7 +103,16 @@ static bool tupleset_add(struct tupleset *t, int a, int b, int c)
 	t->k[3 * h + 1] = b;
 	t->k[3 * h + 2] = c;
 	t->n++;
+	*slot = h;
 	return true;
+}
+
+/* Add (a, b, c); false when it was there already (or memory is short). */
+static bool tupleset_add(struct tupleset *t, int a, int b, int c)
+{
+	size_t slot;
+
+	return tupleset_add_at(t, a, b, c, &slot);
 }
 
 /* The slot holding (a, b, c), or -1. */
@@ -125,11 +134,10 @@ static bool tupleset_has(const struct tupleset *t, int a, int b, int c)
 /* Add (a, b, c) with its value (a set made with_values; absent before); false when memory is short. */
 static bool tupleset_put(struct tupleset *t, int a, int b, int c, uint64_t val)
 {
-	ptrdiff_t h;
+	size_t h;
 
-	if (!tupleset_add(t, a, b, c))
+	if (!tupleset_add_at(t, a, b, c, &h))
 		return false;
-	h = tupleset_slot(t, a, b, c);
 	t->v[h] = val;
 	return true;
 }
@@ -1187,16 +1195,20 @@ static uint64_t choice_mask(struct choices *ch, int nfieldvars, int f, int r, in
 {
 	ptrdiff_t slot;
 	uint64_t m;
-	int v;
+	int vf, vr, vs, v;
 
 	if (f == bddfalse || r == bddfalse || s == bddfalse || ch->off)
 		return 0;
 	slot = tupleset_slot(&ch->memo, f, r, s);
 	if (slot >= 0)
 		return ch->memo.v[slot];
-	v = top_var(f, r);
-	if (var_of(s) < v)
-		v = var_of(s);
+	/* each node's variable asked once: this walk covers a large address block */
+	vf = var_of(f);
+	vr = var_of(r);
+	vs = var_of(s);
+	v = vf < vr ? vf : vr;
+	if (vs < v)
+		v = vs;
 	if (v >= nfieldvars) {
 		BDD fr = AND(f, r), t = AND(fr, s);
 
@@ -1208,10 +1220,10 @@ static uint64_t choice_mask(struct choices *ch, int nfieldvars, int f, int r, in
 			m = leaf_bit(ch, t);
 		}
 	} else {
-		m = choice_mask(ch, nfieldvars, child(f, v, false), child(r, v, false),
-				child(s, v, false));
-		m |= choice_mask(ch, nfieldvars, child(f, v, true), child(r, v, true),
-				 child(s, v, true));
+		m = choice_mask(ch, nfieldvars, vf == v ? bdd_low(f) : f, vr == v ? bdd_low(r) : r,
+				vs == v ? bdd_low(s) : s);
+		m |= choice_mask(ch, nfieldvars, vf == v ? bdd_high(f) : f, vr == v ? bdd_high(r) : r,
+				 vs == v ? bdd_high(s) : s);
 	}
 	if (!ch->off && !tupleset_put(&ch->memo, f, r, s, m))
 		ch->off = true;
