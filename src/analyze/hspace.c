@@ -765,24 +765,24 @@ static BDD cofactor_rec(struct diffmemo *m, BDD r, BDD cube, int last)
 	v = bdd_var(r);
 	while (cube >= 2 && bdd_var(cube) < v)
 		cube = bdd_low(cube) == bddfalse ? bdd_high(cube) : bdd_low(cube);
+	if (cube >= 2 && bdd_var(cube) == v) {
+		/* one way down: nothing made here, nothing to remember */
+		bool one = bdd_low(cube) == bddfalse;
+
+		return cofactor_rec(m, one ? bdd_high(r) : bdd_low(r),
+				    one ? bdd_high(cube) : bdd_low(cube), last);
+	}
 	if (diffmemo_get(m, r, cube, &res))
 		return res;
 	if (m->oom)
 		return bdd_restrict(r, cube);
-	if (cube >= 2 && bdd_var(cube) == v) {
-		bool one = bdd_low(cube) == bddfalse;
-
-		res = cofactor_rec(m, one ? bdd_high(r) : bdd_low(r), one ? bdd_high(cube) : bdd_low(cube),
-				   last);
-	} else {
-		/* referenced while the next node is made (a garbage collection may run) */
-		lo = bdd_addref(cofactor_rec(m, bdd_low(r), cube, last));
-		hi = bdd_addref(cofactor_rec(m, bdd_high(r), cube, last));
-		res = lo == hi ? lo : bdd_ite(bdd_ithvar(v), hi, lo);
-		bdd_delref(lo);
-		bdd_delref(hi);
-	}
+	/* referenced while the next node is made (a garbage collection may run) */
+	lo = bdd_addref(cofactor_rec(m, bdd_low(r), cube, last));
+	hi = bdd_addref(cofactor_rec(m, bdd_high(r), cube, last));
+	res = lo == hi ? lo : bdd_ite(bdd_ithvar(v), hi, lo);
 	diffmemo_put(m, r, cube, res);
+	bdd_delref(lo);
+	bdd_delref(hi);
 	return res;
 }
 
