@@ -1047,10 +1047,11 @@ static int nodes_to_start(const struct ruleset *const *rs, size_t n)
 	return (int)(elems * HS_NODES_PER_ELEM);
 }
 
-int hs_new(const struct ruleset *const *rs, size_t n, struct hspace **out, struct xerr *e)
+static int hs_start(const struct ruleset *const *rs, size_t n, int nodes, struct hspace **out,
+		    struct xerr *e)
 {
 	struct hspace *hs;
-	int first = 0, nodes;
+	int first = 0;
 
 	*out = NULL;
 	if (live_hs || bdd_isrunning())
@@ -1071,7 +1072,6 @@ int hs_new(const struct ruleset *const *rs, size_t n, struct hspace **out, struc
 	}
 	hs->nfieldvars = first;
 	pending_error = 0;
-	nodes = nodes_to_start(rs, n);
 	/* the caches follow the table only when it grows: as large as they would have grown */
 	if (bdd_init(nodes, nodes / HS_CACHE_RATIO > HS_CACHE ? nodes / HS_CACHE_RATIO : HS_CACHE) < 0) {
 		free(hs->ifs);
@@ -1100,6 +1100,16 @@ int hs_new(const struct ruleset *const *rs, size_t n, struct hspace **out, struc
 	}
 	*out = hs;
 	return 0;
+}
+
+int hs_new(const struct ruleset *const *rs, size_t n, struct hspace **out, struct xerr *e)
+{
+	return hs_start(rs, n, nodes_to_start(rs, n), out, e);
+}
+
+int hs_new_layout(const struct ruleset *const *rs, size_t n, struct hspace **out, struct xerr *e)
+{
+	return hs_start(rs, n, HS_NODES_INITIAL, out, e);
 }
 
 void hs_free(struct hspace *hs)

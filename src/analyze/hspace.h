@@ -125,6 +125,11 @@ struct hspace {
  * mention (n may be 0). Fails when another hspace is alive or memory is short.
  */
 int hs_new(const struct ruleset *const *rs, size_t n, struct hspace **out, struct xerr *e);
+/*
+ * The same for a look at the layout only (which interface class a name
+ * falls in): BuDDy's node table starts small whatever the sets hold.
+ */
+int hs_new_layout(const struct ruleset *const *rs, size_t n, struct hspace **out, struct xerr *e);
 void hs_free(struct hspace *hs);
 
 /* Release a BDD returned by an hs_/sx_ function. */
