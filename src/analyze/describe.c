@@ -131,7 +131,7 @@ static bool tupleset_has(const struct tupleset *t, int a, int b, int c)
 	return tupleset_slot(t, a, b, c) >= 0;
 }
 
-/* Add (a, b, c) with its value (a set made with_values; absent before); false when memory is short. */
+/* Add (a, b, c), absent before, with its value (the set made with_values); false: memory short. */
 static bool tupleset_put(struct tupleset *t, int a, int b, int c, uint64_t val)
 {
 	size_t h;

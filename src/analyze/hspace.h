@@ -123,6 +123,8 @@ struct hspace {
 /*
  * Start BuDDy and lay out the fields for the interface names the rulesets
  * mention (n may be 0). Fails when another hspace is alive or memory is short.
+ * The node table starts at a size made for the values the rulesets' sets
+ * list (a large blocklist: up to 40 MB at once).
  */
 int hs_new(const struct ruleset *const *rs, size_t n, struct hspace **out, struct xerr *e);
 /*
