@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +34,10 @@ typedef unsigned __int128 u128;
  */
 struct tupleset {
 	int *k;            /* 3 per slot; k[3i] < 0: empty */
+	uint64_t *v;       /* a value per slot, where the set was made with values */
 	size_t cap, n;
 	bool oom;
+	bool with_values;
 };
 
 static size_t tuple_hash(int a, int b, int c, size_t cap)
@@ -50,8 +53,11 @@ static bool tupleset_grow(struct tupleset *t)
 {
 	size_t cap = t->cap ? t->cap * 2 : 64;
 	int *k = malloc(cap * 3 * sizeof(*k));
+	uint64_t *v = t->with_values ? malloc(cap * sizeof(*v)) : NULL;
 
-	if (!k) {
+	if (!k || (t->with_values && !v)) {
+		free(k);
+		free(v);
 		t->oom = true;
 		return false;
 	}
@@ -66,15 +72,19 @@ static bool tupleset_grow(struct tupleset *t)
 		     h = (h + 1) & (cap - 1))
 			;
 		memcpy(&k[3 * h], &t->k[3 * i], 3 * sizeof(*k));
+		if (v)
+			v[h] = t->v[i];
 	}
 	free(t->k);
+	free(t->v);
 	t->k = k;
+	t->v = v;
 	t->cap = cap;
 	return true;
 }
 
-/* Add (a, b, c); false when it was there already (or memory is short). */
-static bool tupleset_add(struct tupleset *t, int a, int b, int c)
+/* Add (a, b, c) at *slot; false when it was there already (or memory is short). */
+static bool tupleset_add_at(struct tupleset *t, int a, int b, int c, size_t *slot)
 {
 	size_t h;
 
@@ -87,23 +97,53 @@ static bool tupleset_add(struct tupleset *t, int a, int b, int c)
 	t->k[3 * h + 1] = b;
 	t->k[3 * h + 2] = c;
 	t->n++;
+	*slot = h;
 	return true;
+}
+
+/* Add (a, b, c); false when it was there already (or memory is short). */
+static bool tupleset_add(struct tupleset *t, int a, int b, int c)
+{
+	size_t slot;
+
+	return tupleset_add_at(t, a, b, c, &slot);
+}
+
+/* The slot holding (a, b, c), or -1. */
+static ptrdiff_t tupleset_slot(const struct tupleset *t, int a, int b, int c)
+{
+	if (!t->cap)
+		return -1;
+	for (size_t h = tuple_hash(a, b, c, t->cap); t->k[3 * h] >= 0; h = (h + 1) & (t->cap - 1))
+		if (t->k[3 * h] == a && t->k[3 * h + 1] == b && t->k[3 * h + 2] == c)
+			return (ptrdiff_t)h;
+	return -1;
 }
 
 static bool tupleset_has(const struct tupleset *t, int a, int b, int c)
 {
-	if (!t->cap)
+	return tupleset_slot(t, a, b, c) >= 0;
+}
+
+/* Add (a, b, c), absent before, with its value (the set made with_values); false: memory short. */
+static bool tupleset_put(struct tupleset *t, int a, int b, int c, uint64_t val)
+{
+	size_t h;
+
+	if (!tupleset_add_at(t, a, b, c, &h))
 		return false;
-	for (size_t h = tuple_hash(a, b, c, t->cap); t->k[3 * h] >= 0; h = (h + 1) & (t->cap - 1))
-		if (t->k[3 * h] == a && t->k[3 * h + 1] == b && t->k[3 * h + 2] == c)
-			return true;
-	return false;
+	t->v[h] = val;
+	return true;
 }
 
 static void tupleset_free(struct tupleset *t)
 {
+	bool with_values = t->with_values;
+
 	free(t->k);
+	free(t->v);
 	memset(t, 0, sizeof(*t));
+	t->with_values = with_values;
 }
 
 /* A node's variable; terminals lie below every variable. */
@@ -845,7 +885,7 @@ static bool addr_atoms(struct hspace *hs, enum hs_field f, BDD set, BDD all, int
 
 		if (a->field != f)
 			continue;
-		p = ref(bdd_restrict(a->pred, famc));
+		p = hs_cofactor(a->pred, famc);
 		if (p == bddfalse || subset(all, p)) {
 			unref(p);
 			continue;
@@ -1025,6 +1065,25 @@ enum { P_FAM, P_SRC, P_DST, P_CT, P_FRAG, P_PROTO, P_FLAGS, P_SPORT, P_DPORT, P_
 
 struct group;
 
+/*
+ * The choice nodes under each node triple (full, region, sel) walked so
+ * far in this description, as a mask of `leaf` indexes. The lines of a
+ * description differ in the fields above the addresses and meet again in
+ * the address set's block, the largest part of every walk: walked once,
+ * it answers for each later line. Every sel walked stays referenced, so
+ * that no node of a triple kept here is freed and its number reused.
+ */
+#define NLEAVES 64
+
+struct choices {
+	struct tupleset memo;
+	BDD leaf[NLEAVES];
+	size_t nleaves;
+	BDD *sels;
+	size_t nsels;
+	bool off;                /* more than NLEAVES, or memory short: each line walks alone */
+};
+
 struct dctx {
 	struct hspace *hs;
 	enum sx_path path;
@@ -1036,6 +1095,7 @@ struct dctx {
 	int fam;                 /* 0 IPv4, 1 IPv6, -1 both */
 	int l4;                  /* the one protocol of the line, or -1 */
 	int failed;
+	struct choices ch;
 };
 
 static const enum hs_field order[] = {
@@ -1108,6 +1168,62 @@ static void choice_nodes(struct tupleset *seen, int nfieldvars, int f, int r, in
 	choice_nodes(seen, nfieldvars, child(f, v, true), child(r, v, true), child(s, v, true), out);
 }
 
+static uint64_t leaf_bit(struct choices *ch, BDD t)
+{
+	for (size_t i = 0; i < ch->nleaves; i++)
+		if (ch->leaf[i] == t) {
+			unref(t);
+			return (uint64_t)1 << i;
+		}
+	if (ch->nleaves == NLEAVES) {
+		unref(t);
+		ch->off = true;
+		return 0;
+	}
+	ch->leaf[ch->nleaves] = t;
+	return (uint64_t)1 << ch->nleaves++;
+}
+
+/* choice_nodes with the answers kept in ch: the mask of the choice nodes under (f, r, s). */
+static uint64_t choice_mask(struct choices *ch, int nfieldvars, int f, int r, int s)
+{
+	ptrdiff_t slot;
+	uint64_t m;
+	int vf, vr, vs, v;
+
+	if (f == bddfalse || r == bddfalse || s == bddfalse || ch->off)
+		return 0;
+	slot = tupleset_slot(&ch->memo, f, r, s);
+	if (slot >= 0)
+		return ch->memo.v[slot];
+	/* each node's variable asked once: this walk covers a large address block */
+	vf = var_of(f);
+	vr = var_of(r);
+	vs = var_of(s);
+	v = vf < vr ? vf : vr;
+	if (vs < v)
+		v = vs;
+	if (v >= nfieldvars) {
+		BDD fr = AND(f, r), t = AND(fr, s);
+
+		unref(fr);
+		if (t == bddfalse) {
+			unref(t);
+			m = 0;
+		} else {
+			m = leaf_bit(ch, t);
+		}
+	} else {
+		m = choice_mask(ch, nfieldvars, vf == v ? bdd_low(f) : f, vr == v ? bdd_low(r) : r,
+				vs == v ? bdd_low(s) : s);
+		m |= choice_mask(ch, nfieldvars, vf == v ? bdd_high(f) : f, vr == v ? bdd_high(r) : r,
+				 vs == v ? bdd_high(s) : s);
+	}
+	if (!ch->off && !tupleset_put(&ch->memo, f, r, s, m))
+		ch->off = true;
+	return m;
+}
+
 /* The variables the choice nodes depend on, ascending (malloc'd). */
 static int choices_support(const struct imap *nodes, int **vars, int *n)
 {
@@ -1148,6 +1264,53 @@ static bool allows(BDD t, int var, bool val)
 }
 
 /*
+ * The line's choice nodes into out, from the walks kept in c->ch; -1 when
+ * they cannot answer (out is then empty: the line walks alone).
+ */
+static int choices_of_line(struct dctx *c, BDD sel, struct imap *out)
+{
+	struct choices *ch = &c->ch;
+	BDD *v;
+	uint64_t m;
+
+	if (ch->off)
+		return -1;
+	v = realloc(ch->sels, (ch->nsels + 1) * sizeof(*v));
+	if (!v) {
+		ch->off = true;
+		return -1;
+	}
+	ch->sels = v;
+	v[ch->nsels++] = ref(sel);
+	ch->memo.with_values = true;
+	m = choice_mask(ch, c->hs->nfieldvars, c->full, c->region, sel);
+	if (ch->off)
+		return -1;
+	for (size_t i = 0; i < ch->nleaves; i++) {
+		if (!(m & ((uint64_t)1 << i)))
+			continue;
+		if (imap_put(out, ch->leaf[i], ref(ch->leaf[i]))) {
+			unref(ch->leaf[i]);
+			imap_free(out, true);
+			ch->off = true;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void choices_free(struct choices *ch)
+{
+	tupleset_free(&ch->memo);
+	for (size_t i = 0; i < ch->nleaves; i++)
+		unref(ch->leaf[i]);
+	for (size_t i = 0; i < ch->nsels; i++)
+		unref(ch->sels[i]);
+	free(ch->sels);
+	memset(ch, 0, sizeof(*ch));
+}
+
+/*
  * The free choices every (or some) packet of the line needs: with the
  * variable at 1 and at 0, whether some packet is still in the region (at
  * one of the choice nodes), and whether one value lets through all the
@@ -1162,8 +1325,10 @@ static int line_conditions(struct dctx *c, struct ds_line *l, BDD sel)
 
 	if (c->full == bddfalse || !hs->nfv)
 		return 0;
-	choice_nodes(&seen, hs->nfieldvars, c->full, c->region, sel, &nodes);
-	tupleset_free(&seen);
+	if (choices_of_line(c, sel, &nodes)) {
+		choice_nodes(&seen, hs->nfieldvars, c->full, c->region, sel, &nodes);
+		tupleset_free(&seen);
+	}
 	if (seen.oom || choices_support(&nodes, &vars, &n)) {
 		imap_free(&nodes, true);
 		return -1;
@@ -1901,7 +2066,7 @@ static size_t group_ifaces(struct hspace *hs, BDD r, enum hs_field f, struct gro
 	for (size_t i = 0; i < hs->nifs; i++) {
 		const struct hs_iface *x = &hs->ifs[i];
 		BDD cube = hs_eq(hs, f, i);
-		BDD rest = ref(bdd_restrict(r, cube));
+		BDD rest = hs_cofactor(r, cube);
 		size_t k;
 
 		unref(cube);
@@ -2054,6 +2219,7 @@ int ds_describe(struct hspace *hs, BDD region, BDD full, BDD dom, enum sx_path p
 	c.fvset = hs_freevars_set(hs);
 	cubes_make(hs);
 	rc = describe_path(&c, r, domain);
+	choices_free(&c.ch);
 	cubes_free();
 	labels_free();
 	unref(c.fvset);

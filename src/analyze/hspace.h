@@ -135,8 +135,15 @@ struct hspace {
 /*
  * Start BuDDy and lay out the fields for the interface names the rulesets
  * mention (n may be 0). Fails when another hspace is alive or memory is short.
+ * The node table starts at a size made for the values the rulesets' sets
+ * list (a large blocklist: up to 40 MB at once).
  */
 int hs_new(const struct ruleset *const *rs, size_t n, struct hspace **out, struct xerr *e);
+/*
+ * The same for a look at the layout only (which interface class a name
+ * falls in): BuDDy's node table starts small whatever the sets hold.
+ */
+int hs_new_layout(const struct ruleset *const *rs, size_t n, struct hspace **out, struct xerr *e);
 void hs_free(struct hspace *hs);
 
 /* Release a BDD returned by an hs_/sx_ function. */
@@ -171,6 +178,15 @@ BDD hs_intervals(struct hspace *hs, enum hs_field f, struct hs_interval *v, size
  * set below everything else) with that part. The result is referenced.
  */
 BDD hs_diff(BDD a, BDD b);
+
+/*
+ * r with the variables of cube (a conjunction of literals) fixed, like
+ * bdd_restrict(r, cube) but without walking below the cube's last
+ * variable: BuDDy's restrict walks and remakes all of r, a large address
+ * set at the bottom included, to fix the interface or family at the top.
+ * The result is referenced.
+ */
+BDD hs_cofactor(BDD r, BDD cube);
 
 /* The interface index whose class a name falls in (0 when no rule names it). */
 size_t hs_iface_index(const struct hspace *hs, const char *name);

@@ -254,7 +254,7 @@ void cli_warn_unnamed_iface(const char *cmd, const struct ruleset *rs, const cha
 		return;
 	snprintf(seen, sizeof(seen), "%s", name);
 	xerr_clear(&e);
-	if (hs_new(&rs, 1, &hs, &e) < 0)
+	if (hs_new_layout(&rs, 1, &hs, &e) < 0)
 		return;   /* only a warning: the command itself reports real failures */
 	idx = hs_iface_index(hs, name);
 	hs_free(hs);

@@ -139,6 +139,57 @@ static void test_intervals(void **state)
 	hs_free(hs);
 }
 
+/*
+ * hs_cofactor fixes the cube's variables as bdd_restrict does: cubes at the
+ * top (family), in the middle (a port) and at the bottom (an address),
+ * over a region that holds all three fields, and the constant cubes.
+ */
+static void test_cofactor(void **state)
+{
+	struct hspace *hs = new_hs(NULL);
+	struct hs_interval addrs[64];
+	BDD a, p, fam, r, cubes[5];
+
+	(void)state;
+	for (size_t i = 0; i < 64; i++) {
+		addrs[i].lo = ((u128)(0x0a000000u + (uint32_t)i * 37)) << 96;
+		addrs[i].hi = addrs[i].lo | ((((u128)1) << 96) - 1);
+	}
+	a = hs_intervals(hs, HS_SADDR, addrs, 64);
+	p = hs_range(hs, HS_DPORT, 20, 443);
+	fam = hs_eq(hs, HS_NFPROTO, 0);
+	r = bdd_addref(bdd_ite(fam, bdd_and(a, p), bdd_or(a, p)));
+	cubes[0] = hs_eq(hs, HS_NFPROTO, 1);
+	cubes[1] = hs_eq(hs, HS_DPORT, 80);
+	cubes[2] = hs_eq(hs, HS_SADDR, addrs[5].lo);
+	cubes[3] = bdd_addref(bddtrue);
+	cubes[4] = bdd_addref(bdd_and(cubes[0], cubes[1]));
+	for (size_t i = 0; i < 5; i++) {
+		BDD want = bdd_addref(bdd_restrict(r, cubes[i]));
+		BDD got = hs_cofactor(r, cubes[i]);
+
+		assert_int_equal(got, want);
+		bdd_delref(got);
+		bdd_delref(want);
+		bdd_delref(cubes[i]);
+	}
+	/* the family fixed: IPv6 takes the union, IPv4 the intersection */
+	cubes[0] = hs_eq(hs, HS_NFPROTO, 0);
+	{
+		BDD got = hs_cofactor(r, cubes[0]), both = bdd_addref(bdd_and(a, p));
+
+		assert_int_equal(got, both);
+		bdd_delref(both);
+		bdd_delref(got);
+	}
+	bdd_delref(cubes[0]);
+	bdd_delref(r);
+	bdd_delref(fam);
+	bdd_delref(p);
+	bdd_delref(a);
+	hs_free(hs);
+}
+
 static const char *IFACES_JSON =
 	"{\"nftables\": [{\"table\": {\"family\": \"inet\", \"name\": \"t\", \"handle\": 1}},"
 	"{\"chain\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"input\", \"handle\": 1,"
@@ -296,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_values_and_ranges),
 		cmocka_unit_test(test_intervals),
+		cmocka_unit_test(test_cofactor),
 		cmocka_unit_test(test_iface_classes),
 		cmocka_unit_test(test_universe),
 		cmocka_unit_test(test_pick_packet),
