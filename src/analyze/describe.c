@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/grow.h"
 #include "core/strbuf.h"
 
 typedef unsigned __int128 u128;
@@ -1452,15 +1453,8 @@ static int emit(struct dctx *c, BDD sel)
 		return 0;
 	}
 
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 16;
-		void *nv = realloc(o->v, cap * sizeof(*o->v));
-
-		if (!nv)
-			return -1;
-		o->v = nv;
-		o->cap = cap;
-	}
+	if (grow_for_one(&o->v, &o->cap, o->n, sizeof(*o->v), 16))
+		return -1;
 	l = &o->v[o->n];
 	memset(l, 0, sizeof(*l));
 	l->iface = strdup(c->iface);

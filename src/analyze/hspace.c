@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/grow.h"
+
 typedef unsigned __int128 u128;
 
 const unsigned hs_ctstate_bits[HS_NCTSTATES] = {
@@ -299,15 +301,8 @@ static int names_add(struct names *ns, const char *s, bool wildcard)
 	for (size_t i = 0; i < ns->n; i++)
 		if (!strcmp(ns->v[i], buf))
 			return 0;
-	if (ns->n == ns->cap) {
-		size_t cap = ns->cap ? ns->cap * 2 : 16;
-		void *nv = realloc(ns->v, cap * sizeof(*ns->v));
-
-		if (!nv)
-			return -1;
-		ns->v = nv;
-		ns->cap = cap;
-	}
+	if (grow_for_one(&ns->v, &ns->cap, ns->n, sizeof(*ns->v), 16))
+		return -1;
 	memcpy(ns->v[ns->n++], buf, sizeof(buf));
 	return 0;
 }
@@ -687,15 +682,8 @@ void hs_atom_add(struct hspace *hs, enum hs_field f, BDD pred, const char *text,
 	for (size_t i = 0; i < hs->natoms; i++)
 		if (hs->atoms[i].field == f && hs->atoms[i].pred == pred)
 			return;
-	if (hs->natoms == hs->atomcap) {
-		size_t cap = hs->atomcap ? hs->atomcap * 2 : 32;
-		void *nv = realloc(hs->atoms, cap * sizeof(*hs->atoms));
-
-		if (!nv)
-			return;
-		hs->atoms = nv;
-		hs->atomcap = cap;
-	}
+	if (grow_for_one(&hs->atoms, &hs->atomcap, hs->natoms, sizeof(*hs->atoms), 32))
+		return;
 	a = &hs->atoms[hs->natoms];
 	a->field = f;
 	a->text = strdup(text);

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
+
 const char *intent_kind_name(enum intent_kind k)
 {
 	switch (k) {
@@ -305,15 +307,8 @@ static char *trimmed_copy(const char *s, size_t len)
 
 static int add_intent(struct intents *in, struct intent *it, struct xerr *e)
 {
-	if (in->n == in->cap) {
-		size_t ncap = in->cap ? in->cap * 2 : 16;
-		struct intent *v = realloc(in->v, ncap * sizeof(*v));
-
-		if (!v)
-			return xerr_set(e, XNFT_EXIT_USAGE, "out of memory reading intents");
-		in->v = v;
-		in->cap = ncap;
-	}
+	if (grow_for_one(&in->v, &in->cap, in->n, sizeof(*in->v), 16))
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory reading intents");
 	in->v[in->n++] = *it;
 	return 0;
 }

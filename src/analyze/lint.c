@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "analyze/lint_int.h"
+#include "core/grow.h"
 #include "core/policy_load.h"
 
 /*
@@ -91,16 +92,9 @@ static char *vfmt(const char *fmt, va_list ap)
 
 static struct lint_finding *grow(struct lint_report *out)
 {
-	if (out->n == out->cap) {
-		size_t cap = out->cap ? out->cap * 2 : 16;
-		struct lint_finding *v = realloc(out->v, cap * sizeof(*v));
-
-		if (!v) {
-			out->oom = true;
-			return NULL;
-		}
-		out->v = v;
-		out->cap = cap;
+	if (grow_for_one(&out->v, &out->cap, out->n, sizeof(*out->v), 16)) {
+		out->oom = true;
+		return NULL;
 	}
 	memset(&out->v[out->n], 0, sizeof(out->v[0]));
 	return &out->v[out->n++];
