@@ -132,6 +132,7 @@ static bool named_sample_at(const struct tm_snapshot *s, enum named_value what, 
 	case SET_LIMIT: *v = NAMED_SAMPLE(s->sets[i], size_limit); break;
 	case OBJECT_PACKETS: *v = NAMED_SAMPLE(s->counters[i], packets); break;
 	case OBJECT_BYTES: *v = NAMED_SAMPLE(s->counters[i], bytes); break;
+	default: return false;
 	}
 	return what != SET_LIMIT || v->value;
 }
