@@ -4,7 +4,8 @@
 # set up a whole machine for the README's two commands call it first.
 #   make          build ./build/src/xnft (release)
 #   make deps     install the Debian packages to build, test and run the lab (root)
-#   make check    deps, then every test: unit (ASan+UBSan), fuzz (bounded), integration (root)
+#   make check    deps, the release build, then every test: unit (ASan+UBSan), fuzz (bounded),
+#                 integration (root)
 #   make demo     deps, then the lab: protected host, mesh peer and internet attacker;
 #                 then the mesh: hub and two peers from one inventory, revocation live
 #   make install  DESTDIR=... PREFIX=/usr (default); a changed PREFIX reconfigures build/
@@ -45,6 +46,8 @@ check: deps
 	$(MAKE) $(ASAN_BUILD)/build.ninja $(FUZZ_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
 	ninja -C $(FUZZ_BUILD)
+	@# the release build (-O2) warns where the debug builds do not: -Werror there too
+	$(MAKE) build
 	./tests/run.sh $(abspath $(ASAN_BUILD)) $(abspath $(FUZZ_BUILD))
 
 demo: deps
