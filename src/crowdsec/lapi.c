@@ -1022,7 +1022,7 @@ static void *worker(void *arg)
 	cs->full_delay = cs->poll_ms;
 	while (!atomic_load(&cs->stop)) {
 		char err[256] = "";
-		uint64_t began, spent;
+		uint64_t began, due, now;
 		bool ok, kept;
 
 		take_full(cs);
@@ -1061,9 +1061,17 @@ static void *worker(void *arg)
 		if (!ok && delay < cs->poll_ms)
 			delay = cs->poll_ms;
 		/* a failure backs off from its end: a LAPI that times out gets its rest */
-		spent = ok ? mono_ms() - began : 0;
-		if (spent < delay)
-			wait_ms(cs, delay - spent);
+		due = (ok ? began : mono_ms()) + delay;
+		/*
+		 * a push or an ended complete pull wakes us: handle it, but pull
+		 * only when due, so a burst of pushes never makes pulls more often
+		 */
+		while (!atomic_load(&cs->stop) && (now = mono_ms()) < due) {
+			wait_ms(cs, due - now);
+			take_full(cs);
+			if (cs->st.watcher)
+				push_pending(cs);
+		}
 	}
 	/* stop aborts the transfer in flight (curlapi_stop_on): the join is short */
 	if (cs->full.running) {
