@@ -19,7 +19,8 @@ the request came; if DIR/cut_full exists when the hold ends, it closes
 without answering. DIR/delay_ms (absent: 0) holds every stream answer
 that long after its table was read, as a LAPI with a large table does.
 Every request is logged to DIR/requests.log: "startup=BOOL key=OK|BAD
-t=MONOTONIC_MS", "full answered" when a held startup request answers, and
+t=MONOTONIC_MS", "alerts=N" for each push of the watcher (POST
+/v1/alerts; any machine login is taken), "full answered" when a held startup request answers, and
 "lost new=IDS deleted=IDS" when an answer is lost. The
 port is written to DIR/port once listening."""
 import json
@@ -107,6 +108,18 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.answer(200, json.dumps({"new": new or None, "deleted": deleted or None}).encode())
+
+    def do_POST(self):
+        # the watcher: any machine login gets a token, every alert is taken
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        path = urlparse(self.path).path
+        if path == "/v1/watchers/login":
+            return self.answer(200, b'{"code":200,"expire":"2099-01-01T00:00:00Z","token":"t0k"}')
+        if path != "/v1/alerts" or self.headers.get("Authorization") != "Bearer t0k":
+            return self.answer(403, b'{"message":"access forbidden"}')
+        with open(os.path.join(DIR, "requests.log"), "a") as f:
+            f.write("alerts=%d\n" % len(json.loads(body)))
+        self.answer(201, b'["1"]')
 
 
 ThreadingHTTPServer.daemon_threads = True

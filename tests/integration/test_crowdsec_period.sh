@@ -4,8 +4,9 @@
 # time included: with a fake LAPI that takes 300 ms to answer each pull the
 # daemon starts its change pulls poll - 300 ms apart (as its status says),
 # with one that takes 800 ms it pulls no more often than every poll / 2, and
-# once the LAPI is quick again the period grows back to about a poll. The
-# fake LAPI counts the requests; no timing is asserted beyond counts.
+# once the LAPI is quick again the period grows back to about a poll; the
+# watcher's pushes, each waking the worker, bring no pull early. The fake
+# LAPI counts the requests; no timing is asserted beyond counts.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/policy_lib.sh"
 source "$(dirname "$0")/bans_lib.sh"
@@ -25,9 +26,12 @@ track_pid "$LAPI_PID"
 for _ in $(seq 50); do [ -s "$LAPI/port" ] && break; sleep 0.1; done
 [ -s "$LAPI/port" ] || { not_ok "fake LAPI starts"; finish; }
 printf '%s\n' "$KEY" >"$BANS_DIR/cs.key"
-chmod 600 "$BANS_DIR/cs.key"
+printf 'login: period-test\npassword: pw-%s\n' "$$" >"$BANS_DIR/machine.yaml"
+chmod 600 "$BANS_DIR/cs.key" "$BANS_DIR/machine.yaml"
 bans_config "$BANS_DIR/xnft.conf" "[crowdsec]" "url = http://127.0.0.1:$(cat "$LAPI/port")" \
-	"api_key_file = $BANS_DIR/cs.key" "poll = 1s" "timeout = 3s"
+	"api_key_file = $BANS_DIR/cs.key" "machine_credentials = $BANS_DIR/machine.yaml" \
+	"poll = 1s" "timeout = 3s" \
+	"[ban.scan]" "categories = TCPFL-*" "threshold = 3" "window = 60s" "bantime = 1h"
 daemon_start || { not_ok "daemon starts as a bouncer"; finish; }
 ok "daemon starts as a bouncer"
 
@@ -79,6 +83,16 @@ rate_ok "800 ms answers" "$from"
 echo 0 >"$LAPI/delay_ms"
 check "quick answers: the period grows back to over 0.8 poll" \
 	wait_status ".crowdsec.period_ms > $((POLL_MS * 8 / 10))"
+
+# --- 4. the watcher's pushes wake the worker: each is pushed at once, but no pull comes early
+from=$(changes)
+for i in $(seq 12); do
+	feed "$(logline 198.18.1.$i)" "$(logline 198.18.1.$i)" "$(logline 198.18.1.$i)"
+	wait_status ".crowdsec.watcher.pushed >= $i" || break
+done
+check_eq "12 own bans pushed one by one" "12" "$(jstat '.crowdsec.watcher.pushed')"
+check "6 more change pulls came" wait_changes 6
+rate_ok "12 pushes" "$from"
 check_eq "no pull failed" "0" "$(jstat '.crowdsec.failures')"
 
 daemon_stop
