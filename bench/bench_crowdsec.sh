@@ -193,7 +193,7 @@ done
 kill "$MPID" 2>/dev/null || true
 wait "$MPID" 2>/dev/null || true
 MPID=''
-pulls=$(status | jq -r '.crowdsec | "\(.pulls) pulls (\(.failures) failed: \(.last_error)), the last delta pull \(.pull_ms_last) ms, the longest \(.pull_ms_max) ms; \(.full_pulls) complete pull(s) after a failure, the last \(.full_ms_last) ms, one running: \(.reconciling)"')
+pulls=$(status | jq -r '.crowdsec | "\(.pulls) pulls (\(.failures) failed: \(.last_error)), the last delta pull \(.pull_ms_last) ms, the longest \(.pull_ms_max) ms, pulls every \(.period_ms) ms (answer time estimated at \(.answer_ms_estimate) ms); \(.full_pulls) complete pull(s) after a failure, the last \(.full_ms_last) ms, one running: \(.reconciling)"')
 echo "# xnft's pulls meanwhile: $pulls" >&2
 echo "# load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 echo "# the LAPI's errors: $(grep -ciE 'level=(error|fatal)' "$CS/lapi.log" || true)" >&2

@@ -240,6 +240,10 @@ static void print_crowdsec(json_t *j)
 	       num(j, "crowdsec", "lifted"), num(j, "crowdsec", "refused"),
 	       num(j, "crowdsec", "skipped_type"), num(j, "crowdsec", "skipped_scope"),
 	       num(j, "crowdsec", "malformed"));
+	printf("  crowdsec pulls: one every %lld ms (poll minus the answer time, estimated at "
+	       "%lld ms; the last change pull %lld ms, the longest %lld ms)\n",
+	       num(j, "crowdsec", "period_ms"), num(j, "crowdsec", "answer_ms_estimate"),
+	       num(j, "crowdsec", "pull_ms_last"), num(j, "crowdsec", "pull_ms_max"));
 	if (*str(j, "crowdsec", "last_error"))
 		printf("  crowdsec last problem: %s\n", str(j, "crowdsec", "last_error"));
 	if (json_is_true(json_object_get(c, "reconciling")) || num(j, "crowdsec", "full_pulls"))

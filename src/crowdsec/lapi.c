@@ -31,6 +31,9 @@
 #include "core/curlapi.h"
 #include "core/grow.h"
 
+/* The answer-time estimate is the longest of this many recent change pulls. */
+#define CS_ANSWER_WINDOW 8
+
 /* Retries wait a poll, from the second failure in a row poll * 2^n, at most this long. */
 #define CS_BACKOFF_MAX_MS 60000
 #define CS_KEY_MAX 256
@@ -393,6 +396,10 @@ struct cs_bouncer {
 
 	struct live live;        /* the worker's own: the decisions it was given, by id */
 	struct live per_key;     /* and how many name each address */
+
+	/* the worker's: how long the last good change pulls took, a ring */
+	uint64_t answer_ms[CS_ANSWER_WINDOW];
+	unsigned nanswer, answer_next;
 
 	struct full_pull full;
 	bool want_full;          /* the worker's: a failure may have cost changes */
@@ -970,7 +977,32 @@ static void take_full(struct cs_bouncer *cs)
 }
 
 /*
- * Pulls start every poll, counted from the start of the previous one: with
+ * Remember how long a good change pull took; give the longest of the last
+ * CS_ANSWER_WINDOW, at most half a poll: the estimate of the answer time.
+ */
+static uint64_t answer_estimate(struct cs_bouncer *cs, uint64_t ms)
+{
+	uint64_t d = 0;
+
+	cs->answer_ms[cs->answer_next] = ms;
+	cs->answer_next = (cs->answer_next + 1) % CS_ANSWER_WINDOW;
+	if (cs->nanswer < CS_ANSWER_WINDOW)
+		cs->nanswer++;
+	for (unsigned i = 0; i < cs->nanswer; i++)
+		if (cs->answer_ms[i] > d)
+			d = cs->answer_ms[i];
+	return d > cs->poll_ms / 2 ? cs->poll_ms / 2 : d;
+}
+
+/*
+ * poll bounds how old the kernel's view of the LAPI may get, not the time
+ * between requests. A decision added just after the LAPI read its table for
+ * one pull is read by the next and reaches us when that one's answer does:
+ * the start-to-start period plus the answer time. So pulls start every
+ * poll - d, d the answer time estimated from recent change pulls (at most
+ * poll / 2: never more than two requests a poll).
+ *
+ * Pulls are counted from the start of the previous one: with
  * a large decision table a delta pull takes the LAPI a good part of a
  * second, and waiting a whole poll after it ended made a decision wait
  * poll + that long. A pull that overran its poll is followed at once; after
@@ -984,13 +1016,13 @@ static void *worker(void *arg)
 {
 	struct cs_bouncer *cs = arg;
 	bool startup = true;
-	uint64_t delay = cs->poll_ms;
+	uint64_t delay = cs->poll_ms, period = cs->poll_ms;
 	unsigned failed_in_row = 0;
 
 	cs->full_delay = cs->poll_ms;
 	while (!atomic_load(&cs->stop)) {
 		char err[256] = "";
-		uint64_t began, spent;
+		uint64_t began, due, now;
 		bool ok, kept;
 
 		take_full(cs);
@@ -1006,6 +1038,9 @@ static void *worker(void *arg)
 				cs->st.pull_ms_last = mono_ms() - began;
 				if (cs->st.pull_ms_last > cs->st.pull_ms_max)
 					cs->st.pull_ms_max = cs->st.pull_ms_last;
+				cs->st.answer_ms_estimate = answer_estimate(cs, cs->st.pull_ms_last);
+				period = cs->poll_ms - cs->st.answer_ms_estimate;
+				cs->st.period_ms = period;
 			}
 		} else if (!atomic_load(&cs->stop)) {
 			cs->st.failures++;
@@ -1021,14 +1056,22 @@ static void *worker(void *arg)
 		startup = false;
 		/* one failure alone costs a poll, not more: the backoff starts at the second in a row */
 		failed_in_row = ok ? 0 : failed_in_row + 1;
-		delay = failed_in_row < 2 ? cs->poll_ms : (delay * 2 > CS_BACKOFF_MAX_MS ?
-							   CS_BACKOFF_MAX_MS : delay * 2);
-		if (delay < cs->poll_ms)
+		delay = ok ? period : failed_in_row < 2 ? cs->poll_ms :
+			(delay * 2 > CS_BACKOFF_MAX_MS ? CS_BACKOFF_MAX_MS : delay * 2);
+		if (!ok && delay < cs->poll_ms)
 			delay = cs->poll_ms;
 		/* a failure backs off from its end: a LAPI that times out gets its rest */
-		spent = ok ? mono_ms() - began : 0;
-		if (spent < delay)
-			wait_ms(cs, delay - spent);
+		due = (ok ? began : mono_ms()) + delay;
+		/*
+		 * a push or an ended complete pull wakes us: handle it, but pull
+		 * only when due, so a burst of pushes never makes pulls more often
+		 */
+		while (!atomic_load(&cs->stop) && (now = mono_ms()) < due) {
+			wait_ms(cs, due - now);
+			take_full(cs);
+			if (cs->st.watcher)
+				push_pending(cs);
+		}
 	}
 	/* stop aborts the transfer in flight (curlapi_stop_on): the join is short */
 	if (cs->full.running) {
@@ -1136,6 +1179,7 @@ int cs_bouncer_start(const struct xnft_config *cfg, struct cs_bouncer **out, str
 	snprintf(cs->cert, sizeof(cs->cert), "%s", cfg->cs_cert_file);
 	snprintf(cs->certkey, sizeof(cs->certkey), "%s", cfg->cs_certkey_file);
 	cs->poll_ms = cfg->cs_poll_ms;
+	cs->st.period_ms = cs->poll_ms;
 	cs->timeout_ms = cfg->cs_timeout_ms;
 	cs->full_timeout_ms = cfg->cs_full_timeout_ms;
 	cs->max_bytes = cfg->cs_max_bytes;

@@ -60,6 +60,8 @@ struct cs_stats {
 	struct cs_counts skipped;
 	uint64_t last_ok_ms;     /* realtime of the last good pull; 0 none */
 	uint64_t pull_ms_last, pull_ms_max;   /* how long good delta pulls took (the LAPI's share of the latency) */
+	uint64_t answer_ms_estimate;   /* the longest of the recent ones, at most poll / 2 */
+	uint64_t period_ms;      /* pulls start this far apart: poll - answer_ms_estimate */
 	bool reconciling;        /* a complete pull runs beside the deltas */
 	uint64_t full_pulls;     /* complete pulls after a failure that succeeded */
 	uint64_t full_ms_last;   /* how long the last of them took */

@@ -255,6 +255,11 @@ json_t *daemon_crowdsec_status(struct daemon *d, json_t *status)
 		"malformed", (json_int_t)st.skipped.malformed,
 		"last_ok_ms", (json_int_t)st.last_ok_ms, "pull_ms_last", (json_int_t)st.pull_ms_last,
 		"pull_ms_max", (json_int_t)st.pull_ms_max, "last_error", st.last_error));
+	/* what poll means now: pulls start period_ms apart so that answer time + period <= poll */
+	json_object_set_new(json_object_get(status, "crowdsec"), "period_ms",
+			    json_integer((json_int_t)st.period_ms));
+	json_object_set_new(json_object_get(status, "crowdsec"), "answer_ms_estimate",
+			    json_integer((json_int_t)st.answer_ms_estimate));
 	/* the complete pulls that follow a failure, beside the deltas */
 	json_object_set_new(json_object_get(status, "crowdsec"), "reconciling",
 			    json_boolean(st.reconciling));

@@ -16,8 +16,11 @@ the LAPI when its database fails). While DIR/hold_full exists (at most 60 s)
 a startup=true request holds its answer, taken when it came, and sets what
 was given only when it answers, as the LAPI sets the last pull to the time
 the request came; if DIR/cut_full exists when the hold ends, it closes
-without answering. Every request is logged to DIR/requests.log: "startup=BOOL
-key=OK|BAD", "full answered" when a held startup request answers, and
+without answering. DIR/delay_ms (absent: 0) holds every stream answer
+that long after its table was read, as a LAPI with a large table does.
+Every request is logged to DIR/requests.log: "startup=BOOL key=OK|BAD
+t=MONOTONIC_MS", "alerts=N" for each push of the watcher (POST
+/v1/alerts; any machine login is taken), "full answered" when a held startup request answers, and
 "lost new=IDS deleted=IDS" when an answer is lost. The
 port is written to DIR/port once listening."""
 import json
@@ -56,7 +59,8 @@ class Handler(BaseHTTPRequestHandler):
         startup = parse_qs(url.query).get("startup", ["false"])[0] == "true"
         key_ok = self.headers.get("X-Api-Key") == KEY
         with open(os.path.join(DIR, "requests.log"), "a") as f:
-            f.write("startup=%s key=%s\n" % (str(startup).lower(), "OK" if key_ok else "BAD"))
+            f.write("startup=%s key=%s t=%d\n" % (str(startup).lower(), "OK" if key_ok else "BAD",
+                                                   int(time.monotonic() * 1000)))
         mode = read("mode", "ok")
         if url.path != "/v1/decisions/stream":
             return self.answer(404, b'{"message":"not found"}')
@@ -95,6 +99,8 @@ class Handler(BaseHTTPRequestHandler):
             new = [d for i, d in now.items() if given.get(i) != d]
             deleted = [d for i, d in given.items() if i not in now]
         given = now
+        # the LAPI's answer time: its table read, then it takes this long to answer
+        time.sleep(int(read("delay_ms", "0")) / 1000)
         if mode == "lose":
             with open(os.path.join(DIR, "requests.log"), "a") as f:
                 f.write("lost new=%s deleted=%s\n" % (",".join(str(d["id"]) for d in new),
@@ -102,6 +108,18 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.answer(200, json.dumps({"new": new or None, "deleted": deleted or None}).encode())
+
+    def do_POST(self):
+        # the watcher: any machine login gets a token, every alert is taken
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        path = urlparse(self.path).path
+        if path == "/v1/watchers/login":
+            return self.answer(200, b'{"code":200,"expire":"2099-01-01T00:00:00Z","token":"t0k"}')
+        if path != "/v1/alerts" or self.headers.get("Authorization") != "Bearer t0k":
+            return self.answer(403, b'{"message":"access forbidden"}')
+        with open(os.path.join(DIR, "requests.log"), "a") as f:
+            f.write("alerts=%d\n" % len(json.loads(body)))
+        self.answer(201, b'["1"]')
 
 
 ThreadingHTTPServer.daemon_threads = True
