@@ -729,6 +729,16 @@ static bool diffmemo_get(const struct diffmemo *m, int a, int b, BDD *out)
 	return false;
 }
 
+/* Drops the memo's references to its results and its memory. */
+static void diffmemo_free(struct diffmemo *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->k[2 * i] >= 0)
+			bdd_delref(m->v[i]);
+	free(m->k);
+	free(m->v);
+}
+
 static bool diffmemo_grow(struct diffmemo *m)
 {
 	size_t cap = m->cap ? m->cap * 2 : 1024;
@@ -833,11 +843,7 @@ BDD hs_diff(BDD a, BDD b)
 		return bdd_addref(last_diff.r);
 	r = bdd_addref(diff_rec(&m, a, b));
 
-	for (size_t i = 0; i < m.cap; i++)
-		if (m.k[2 * i] >= 0)
-			bdd_delref(m.v[i]);
-	free(m.k);
-	free(m.v);
+	diffmemo_free(&m);
 	if (m.oom) {
 		/* the memo could not hold every result: made again the plain way */
 		bdd_delref(r);
@@ -894,11 +900,7 @@ BDD hs_cofactor(BDD r, BDD cube)
 	for (BDD c = cube; c >= 2; c = bdd_low(c) == bddfalse ? bdd_high(c) : bdd_low(c))
 		last = bdd_var(c);
 	res = bdd_addref(cofactor_rec(&m, r, cube, last));
-	for (size_t i = 0; i < m.cap; i++)
-		if (m.k[2 * i] >= 0)
-			bdd_delref(m.v[i]);
-	free(m.k);
-	free(m.v);
+	diffmemo_free(&m);
 	if (m.oom) {
 		/* the memo could not hold every result: made again the plain way */
 		bdd_delref(res);
