@@ -14,39 +14,15 @@ source "$(dirname "$0")/bans_lib.sh"
 require_root
 bans_setup
 
-LAPI=$BANS_DIR/lapi
-mkdir -p "$LAPI"
 KEY=k3y-$$-test
-LAPI_PID=
-
-# lapi_start PORT: the fake LAPI in the host namespace; waits (bounded) until it listens.
-lapi_start() {
-	rm -f "$LAPI/port"
-	ip netns exec "$HOST" python3 "$(dirname "$0")/fake_lapi.py" "$LAPI" "$1" "$KEY" \
-		>"$LAPI/server.log" 2>&1 &
-	LAPI_PID=$!
-	track_pid "$LAPI_PID"
-	for _ in $(seq 50); do [ -s "$LAPI/port" ] && return 0; sleep 0.1; done
-	return 1
-}
-lapi_stop() { kill "$LAPI_PID" && wait "$LAPI_PID" 2>/dev/null; LAPI_PID=; }
-
-# decisions JSON...: the LAPI's active decisions now.
-decisions() { printf '%s\n' "$@" | jq -s . >"$LAPI/decisions.tmp" && mv "$LAPI/decisions.tmp" "$LAPI/decisions.json"; }
+source "$(dirname "$0")/lapi_lib.sh"
 # dec ID TYPE SCOPE VALUE DURATION ORIGIN SCENARIO: one decision object.
 dec() {
 	jq -nc --argjson id "$1" --arg t "$2" --arg s "$3" --arg v "$4" --arg d "$5" --arg o "$6" \
 		--arg sc "$7" '{id: $id, type: $t, scope: $s, value: $v, duration: $d, origin: $o,
 		scenario: $sc}'
 }
-mode() { echo "$1" >"$LAPI/mode"; }
 pulls() { jstat '.crowdsec.pulls'; }
-# wait_pulls N: wait (bounded, 10 s) until N more pulls than now were made.
-wait_more_pulls() {
-	local want=$(($(pulls) + $1)) i
-	for i in $(seq 100); do [ "$(pulls)" -ge "$want" ] && return 0; sleep 0.1; done
-	return 1
-}
 timeout_of() { set_elems "$1" | awk -v a="$2" '$1 == a { print $2 }'; }
 
 D_V4=$(dec 1 ban Ip 203.0.113.7 3h59m58.5s cscli manual)

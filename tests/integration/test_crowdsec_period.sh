@@ -13,18 +13,12 @@ source "$(dirname "$0")/bans_lib.sh"
 require_root
 bans_setup
 
-LAPI=$BANS_DIR/lapi
-mkdir -p "$LAPI"
 KEY=k3y-$$-period
+source "$(dirname "$0")/lapi_lib.sh"
 POLL_MS=1000
 echo '[]' >"$LAPI/decisions.json"
 echo 300 >"$LAPI/delay_ms"
-ip netns exec "$HOST" python3 "$(dirname "$0")/fake_lapi.py" "$LAPI" 0 "$KEY" \
-	>"$LAPI/server.log" 2>&1 &
-LAPI_PID=$!
-track_pid "$LAPI_PID"
-for _ in $(seq 50); do [ -s "$LAPI/port" ] && break; sleep 0.1; done
-[ -s "$LAPI/port" ] || { not_ok "fake LAPI starts"; finish; }
+lapi_start || { not_ok "fake LAPI starts"; finish; }
 printf '%s\n' "$KEY" >"$BANS_DIR/cs.key"
 printf 'login: period-test\npassword: pw-%s\n' "$$" >"$BANS_DIR/machine.yaml"
 chmod 600 "$BANS_DIR/cs.key" "$BANS_DIR/machine.yaml"
@@ -35,11 +29,6 @@ bans_config "$BANS_DIR/xnft.conf" "[crowdsec]" "url = http://127.0.0.1:$(cat "$L
 daemon_start || { not_ok "daemon starts as a bouncer"; finish; }
 ok "daemon starts as a bouncer"
 
-# wait_status FILTER: wait (bounded, 30 s) until the jq FILTER on the status is true.
-wait_status() {
-	for _ in $(seq 300); do [ "$(jstat "$1" 2>/dev/null)" = true ] && return 0; sleep 0.1; done
-	return 1
-}
 changes() { grep -c "startup=false" "$LAPI/requests.log"; }
 # wait_changes N: wait (bounded, 30 s) until the fake LAPI saw N more change pulls than now.
 wait_changes() {
@@ -74,7 +63,7 @@ rate_ok "300 ms answers" "$from"
 # --- 2. each answer takes 800 ms: the estimate is clamped to poll / 2
 echo 800 >"$LAPI/delay_ms"
 check "800 ms answers: the estimate is clamped to poll / 2" \
-	wait_status ".crowdsec.answer_ms_estimate == $((POLL_MS / 2)) and .crowdsec.period_ms == $((POLL_MS / 2))"
+	wait_json ".crowdsec.answer_ms_estimate == $((POLL_MS / 2)) and .crowdsec.period_ms == $((POLL_MS / 2))"
 from=$(changes)
 check "6 more change pulls came" wait_changes 6
 rate_ok "800 ms answers" "$from"
@@ -82,13 +71,13 @@ rate_ok "800 ms answers" "$from"
 # --- 3. quick answers again: after 8 of them the period is about a poll again
 echo 0 >"$LAPI/delay_ms"
 check "quick answers: the period grows back to over 0.8 poll" \
-	wait_status ".crowdsec.period_ms > $((POLL_MS * 8 / 10))"
+	wait_json ".crowdsec.period_ms > $((POLL_MS * 8 / 10))"
 
 # --- 4. the watcher's pushes wake the worker: each is pushed at once, but no pull comes early
 from=$(changes)
 for i in $(seq 12); do
 	feed "$(logline 198.18.1.$i)" "$(logline 198.18.1.$i)" "$(logline 198.18.1.$i)"
-	wait_status ".crowdsec.watcher.pushed >= $i" || break
+	wait_json ".crowdsec.watcher.pushed >= $i" || break
 done
 check_eq "12 own bans pushed one by one" "12" "$(jstat '.crowdsec.watcher.pushed')"
 check "6 more change pulls came" wait_changes 6
@@ -98,5 +87,5 @@ check_eq "no pull failed" "0" "$(jstat '.crowdsec.failures')"
 daemon_stop
 check_eq "the daemon stops cleanly" "0" "$?"
 check "no sanitizer report in the daemon's logs" daemon_log_clean
-kill "$LAPI_PID" && wait "$LAPI_PID" 2>/dev/null
+lapi_stop
 finish

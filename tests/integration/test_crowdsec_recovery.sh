@@ -14,38 +14,13 @@ source "$(dirname "$0")/bans_lib.sh"
 require_root
 bans_setup
 
-LAPI=$BANS_DIR/lapi
-mkdir -p "$LAPI"
 KEY=k3y-$$-recovery
-LAPI_PID=
-
-lapi_start() {
-	rm -f "$LAPI/port"
-	ip netns exec "$HOST" python3 "$(dirname "$0")/fake_lapi.py" "$LAPI" 0 "$KEY" \
-		>"$LAPI/server.log" 2>&1 &
-	LAPI_PID=$!
-	track_pid "$LAPI_PID"
-	for _ in $(seq 50); do [ -s "$LAPI/port" ] && return 0; sleep 0.1; done
-	return 1
-}
-# decisions JSON...: the LAPI's active decisions now.
-decisions() { printf '%s\n' "$@" | jq -s . >"$LAPI/decisions.tmp" && mv "$LAPI/decisions.tmp" "$LAPI/decisions.json"; }
+source "$(dirname "$0")/lapi_lib.sh"
 # ban ID ADDR: one ban decision of an hour.
 ban() { jq -nc --argjson id "$1" --arg v "$2" '{id: $id, type: "ban", scope: "Ip", value: $v,
 	duration: "1h", origin: "cscli", scenario: "manual"}'; }
-mode() { echo "$1" >"$LAPI/mode"; }
 yesno() { in_set BANNED4 "$1" && echo yes || echo no; }
 fulls() { grep -c "startup=true" "$LAPI/requests.log"; }
-# wait_json FILTER: wait (bounded, 30 s) until the status FILTER is true.
-wait_json() {
-	for _ in $(seq 300); do [ "$(jstat "$1")" = true ] && return 0; sleep 0.1; done
-	return 1
-}
-wait_more_pulls() {
-	local want=$(($(jstat '.crowdsec.pulls') + $1))
-	for _ in $(seq 100); do [ "$(jstat '.crowdsec.pulls')" -ge "$want" ] && return 0; sleep 0.1; done
-	return 1
-}
 
 A=$(ban 1 203.0.113.1)
 B=$(ban 2 203.0.113.2)
@@ -136,6 +111,6 @@ check_eq "the bans are unchanged: A, L, X" \
 daemon_stop
 check_eq "the daemon stops cleanly" "0" "$?"
 check "no sanitizer report in the daemon's logs" daemon_log_clean
-kill "$LAPI_PID" && wait "$LAPI_PID" 2>/dev/null
+lapi_stop
 [ "$TAP_FAILED" = 0 ] || { rm -rf /tmp/p99dbg; cp -a "$BANS_DIR" /tmp/p99dbg; }
 finish
