@@ -1492,22 +1492,41 @@ static void learn(const struct rs_stmt *s, struct known *k)
 		k->l4proto = v;
 }
 
-static void implicit_match(struct loader *L, struct rs_stmt *s, enum rs_meta_key key, uint64_t v)
+/*
+ * s becomes the implicit match "x == v" nft adds in front of a statement (a
+ * new expression of kind; NULL when out of memory); x's key and type are
+ * the caller's to set before value_of_implicit().
+ */
+static struct rs_expr *implicit_eq(struct loader *L, struct rs_stmt *s, enum rs_expr_kind kind)
 {
-	struct rs_expr *x = expr_new(L, RS_EX_META);
+	struct rs_expr *x = expr_new(L, kind);
 
 	memset(s, 0, sizeof(*s));
 	s->kind = RS_ST_MATCH;
 	s->u.match.op = RS_OP_EQ;
 	s->u.match.implicit = true;
 	s->u.match.left = x;
+	return x;
+}
+
+static void value_of_implicit(struct rs_stmt *s, uint64_t v)
+{
+	const struct rs_expr *x = s->u.match.left;
+
+	s->u.match.right.kind = RS_TERM_VALUE;
+	rs_value_from_num(&s->u.match.right.v, RS_DT_INTEGER, x->bits, v);
+	s->u.match.right.v.dtype = x->dtype;
+}
+
+static void implicit_match(struct loader *L, struct rs_stmt *s, enum rs_meta_key key, uint64_t v)
+{
+	struct rs_expr *x = implicit_eq(L, s, RS_EX_META);
+
 	if (!x)
 		return;
 	x->key = key;
 	rs_meta_type(key, &x->dtype, &x->bits);
-	s->u.match.right.kind = RS_TERM_VALUE;
-	rs_value_from_num(&s->u.match.right.v, RS_DT_INTEGER, x->bits, v);
-	s->u.match.right.v.dtype = x->dtype;
+	value_of_implicit(s, v);
 }
 
 /* Matches to insert before a statement that uses protocol mask `mask`. */
@@ -1582,23 +1601,16 @@ static int icmp_type_needed(const struct rs_rule *r, size_t i)
 
 static void implicit_icmp_type(struct loader *L, struct rs_stmt *s, bool v6, int type)
 {
-	struct rs_expr *x = expr_new(L, RS_EX_PAYLOAD);
+	struct rs_expr *x = implicit_eq(L, s, RS_EX_PAYLOAD);
 	const struct rs_field_info *fi;
 
-	memset(s, 0, sizeof(*s));
-	s->kind = RS_ST_MATCH;
-	s->u.match.op = RS_OP_EQ;
-	s->u.match.implicit = true;
-	s->u.match.left = x;
 	if (!x)
 		return;
 	x->key = v6 ? RS_F_ICMPV6_TYPE : RS_F_ICMP_TYPE;
 	fi = rs_field_info((enum rs_field)x->key);
 	x->dtype = fi->dtype;
 	x->bits = fi->bits;
-	s->u.match.right.kind = RS_TERM_VALUE;
-	rs_value_from_num(&s->u.match.right.v, RS_DT_INTEGER, x->bits, (uint64_t)type);
-	s->u.match.right.v.dtype = x->dtype;
+	value_of_implicit(s, (uint64_t)type);
 }
 
 /*
