@@ -1572,6 +1572,25 @@ static int apply_verdict(struct ctx *c, const struct rs_verdict *v, BDD m, BDD *
 	return 0;
 }
 
+/*
+ * Verdict v for the packets of *cur that meet the rule's conditions so far
+ * (*cond) and also `where`; those leave the rule's conditions. Consumes
+ * `where`.
+ */
+static int verdict_where(struct ctx *c, const struct rs_verdict *v, BDD where, BDD *cond,
+			 BDD *cur, struct outc *o, int depth)
+{
+	BDD m = AND(*cur, *cond);
+	int rc;
+
+	and_into(&m, where);
+	rc = apply_verdict(c, v, m, cur, o, depth);
+	unref(m);
+	put(cond, DIFF(*cond, where));
+	unref(where);
+	return rc;
+}
+
 static int unknown_verdicts(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s,
 			    BDD *cond, BDD *cur, struct outc *o, int depth);
 
@@ -1694,18 +1713,13 @@ static int unknown_verdicts(struct ctx *c, const struct rs_rule *rule, const str
 		struct rs_verdict v = { .kind = kinds[i] };
 		const char *what = i ? "drops" : "accepts";
 		char key[64], t[640], f[640];
-		BDD var, m;
+		BDD var;
 
 		snprintf(key, sizeof(key), "stmtv:%p:%zu", (const void *)s, i);
 		snprintf(t, sizeof(t), "if %.300s%s %s (not modelled)", txt ? txt : "?", at, what);
 		snprintf(f, sizeof(f), "unless %.300s%s %s (not modelled)", txt ? txt : "?", at, what);
 		var = var_bdd(hs_freevar(c->hs, key, HS_FV_UNKNOWN, -1, t, f, rule));
-		m = AND(*cur, *cond);
-		and_into(&m, var);
-		rc = apply_verdict(c, &v, m, cur, o, depth);
-		unref(m);
-		put(cond, DIFF(*cond, var));
-		unref(var);
+		rc = verdict_where(c, &v, var, cond, cur, o, depth);
 	}
 	free(txt);
 	return rc;
@@ -1779,7 +1793,7 @@ static int synproxy_answers(struct ctx *c, const struct rs_rule *rule, const str
 	BDD answered = hs_masked_eq(c->hs, HS_TCPFLAGS, MATCH_TCP_SYN | MATCH_TCP_ACK, 0);
 	BDD fails = unknown_match(c, rule, s, "an IPv6 packet fails its IPv4 checksum check, unless "
 				  "the device verified it");
-	BDD v6 = hs_eq(c->hs, HS_NFPROTO, 1), m;
+	BDD v6 = hs_eq(c->hs, HS_NFPROTO, 1);
 	int rc;
 
 	put(&answered, NOT(answered));
@@ -1787,23 +1801,12 @@ static int synproxy_answers(struct ctx *c, const struct rs_rule *rule, const str
 	unref(tcp);
 	and_into(&fails, v6);
 	unref(v6);
-	m = AND(*cur, *cond);
-	and_into(&m, fails);
-	rc = apply_verdict(c, &drop, m, cur, o, depth);
-	unref(m);
-	put(cond, DIFF(*cond, fails));
-	unref(fails);
+	rc = verdict_where(c, &drop, fails, cond, cur, o, depth);
 	if (rc) {
 		unref(answered);
 		return rc;
 	}
-	m = AND(*cur, *cond);
-	and_into(&m, answered);
-	rc = apply_verdict(c, &acc, m, cur, o, depth);
-	unref(m);
-	put(cond, DIFF(*cond, answered));
-	unref(answered);
-	return rc;
+	return verdict_where(c, &acc, answered, cond, cur, o, depth);
 }
 
 static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct outc *o,
