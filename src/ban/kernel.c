@@ -425,7 +425,7 @@ static void read_answers(struct kwriter *kw, const char *buf, int left, uint32_t
 		    nlh->nlmsg_seq - kw->first_seq > last_seq - kw->first_seq)
 			continue;   /* not about this batch */
 		if (err->error < 0 && !a->kerr)
-			a->kerr = -err->error;
+			a->kerr = nl_errno(err->error);
 		if (nlh->nlmsg_seq == last_seq)
 			a->done = true;
 	}

@@ -12,6 +12,15 @@
 #include <libnftnl/common.h>
 #include <linux/netfilter.h>
 
+int nl_errno(int error)
+{
+	if (error < 0 && error >= -4095)
+		return -error;
+	if (error > 0 && error <= 4095)
+		return error;
+	return EBADMSG;
+}
+
 /* One message of the dump: true at its end (DONE, or the kernel's error). */
 static bool on_message(const struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 		       struct nldump_result *r)
@@ -22,7 +31,7 @@ static bool on_message(const struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 		const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
 
 		r->kernel_error = nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err)) ? EBADMSG
-										: -err->error;
+										: nl_errno(err->error);
 		return true;
 	}
 	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)

@@ -34,6 +34,13 @@ struct nldump_result {
  * as long as it takes. -1 with e set when the socket fails or the wait
  * runs out (the dump is then abandoned); else 0 and *r filled.
  */
+/*
+ * The errno a netlink error field (NLMSG_ERROR's error, a DONE's result)
+ * stands for: the kernel sends -errno; a value no errno can be (a broken or
+ * forged message, INT_MIN among them) is EBADMSG, never negated.
+ */
+int nl_errno(int error);
+
 int nldump_run(struct mnl_socket *sock, void *buf, size_t buflen, const struct nlmsghdr *req,
 	       int timeout_ms, mnl_cb_t cb, void *data, struct nldump_result *r, struct xerr *e);
 

@@ -17,6 +17,7 @@
 
 #include "core/fdio.h"
 #include "core/grow.h"
+#include "core/nldump.h"
 
 #define UAPI_REPLY_MAX (16u * 1024 * 1024)
 
@@ -242,7 +243,7 @@ static int done_cb(const struct nlmsghdr *nlh, void *data)
 	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(err))
 		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
 	if (err < 0) {
-		errno = -err;
+		errno = nl_errno(err);
 		return MNL_CB_ERROR;
 	}
 	return MNL_CB_STOP;
@@ -260,7 +261,7 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	if (err->error == 0)
 		return MNL_CB_STOP;
-	errno = err->error < 0 ? -err->error : err->error;
+	errno = nl_errno(err->error);
 	return MNL_CB_ERROR;
 }
 
