@@ -14,6 +14,8 @@
 
 int nl_errno(int error)
 {
+	if (error == 0)
+		return 0;   /* an ACK */
 	if (error < 0 && error >= -4095)
 		return -error;
 	if (error > 0 && error <= 4095)

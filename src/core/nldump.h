@@ -36,8 +36,8 @@ struct nldump_result {
  */
 /*
  * The errno a netlink error field (NLMSG_ERROR's error, a DONE's result)
- * stands for: the kernel sends -errno; a value no errno can be (a broken or
- * forged message, INT_MIN among them) is EBADMSG, never negated.
+ * stands for: 0 for an ACK; the kernel sends -errno; a value no errno can be
+ * (a broken or forged message, INT_MIN among them) is EBADMSG, never negated.
  */
 int nl_errno(int error);
 

@@ -13,6 +13,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 #include <linux/time_types.h>
@@ -21,6 +22,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "core/nldump.h"
 #include "mesh/wgread.h"
 
 static void test_reply(void **state)
@@ -293,6 +295,28 @@ static void test_genl_errors(void **state)
 	assert_non_null(strstr(e.msg, "does not fit"));
 	assert_int_equal(a.n, 0);
 	wg_allowed_free(&a);
+
+	/* a DONE whose result no errno can be (fuzz_wggenl): an error, nothing negated */
+	n = 0;
+	first_message(buf, &n);
+	done_message(buf, &n, INT_MIN);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(wg_genl_feed(&st, buf, n, SEQ, PORTID, &a, &e), -1);
+	assert_non_null(strstr(e.msg, strerror(EBADMSG)));
+	wg_allowed_free(&a);
+}
+
+/* The errno of a netlink error field: an ACK is no error; out-of-range values are EBADMSG. */
+static void test_nl_errno(void **state)
+{
+	(void)state;
+	assert_int_equal(nl_errno(0), 0);
+	assert_int_equal(nl_errno(-ENOENT), ENOENT);
+	assert_int_equal(nl_errno(-4095), 4095);
+	assert_int_equal(nl_errno(ENOBUFS), ENOBUFS);
+	assert_int_equal(nl_errno(-4096), EBADMSG);
+	assert_int_equal(nl_errno(INT_MIN), EBADMSG);
+	assert_int_equal(nl_errno(INT_MAX), EBADMSG);
 }
 
 int main(void)
@@ -302,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_genl_dump),
 		cmocka_unit_test(test_genl_errors),
+		cmocka_unit_test(test_nl_errno),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
