@@ -411,7 +411,7 @@ static void addr_set(struct prefix *a, bool v6, const char *text)
 	inet_pton(a->family, text, a->addr);
 }
 
-static void default_addresses(struct packet *p, unsigned known)
+static void default_addresses(struct packet *p, uint64_t known)
 {
 	bool v6 = is_v6(p), lo = on_loopback(p);
 	enum packet_path path = packet_path(p);
@@ -450,7 +450,7 @@ static bool icmpv6_untracked(const struct packet *p)
 	       ((p->icmp_type >= 130 && p->icmp_type <= 136) || p->icmp_type == 143);
 }
 
-static uint8_t ct_default(const struct packet *p, unsigned known)
+static uint8_t ct_default(const struct packet *p, uint64_t known)
 {
 	if (icmpv6_untracked(p))
 		return MATCH_CT_UNTRACKED;
@@ -603,7 +603,7 @@ static int check_bridge(struct builder *b)
 static int complete(struct builder *b)
 {
 	struct packet *p = b->p;
-	unsigned known = p->known;
+	uint64_t known = p->known;
 
 	if (!(known & PF_BIT(PF_NFPROTO))) {
 		bool icmpv6 = (known & PF_BIT(PF_L4PROTO)) &&
@@ -863,7 +863,7 @@ static const enum packet_field word_order[] = {
 /* The protocols the other written words already imply. */
 static void implied_by_words(const struct packet *p, bool *nf, bool *l4)
 {
-	unsigned v4_or_v6 = PF_BIT(PF_SADDR) | PF_BIT(PF_DADDR) | PF_BIT(PF_TTL) |
+	uint64_t v4_or_v6 = PF_BIT(PF_SADDR) | PF_BIT(PF_DADDR) | PF_BIT(PF_TTL) |
 			    PF_BIT(PF_LENGTH) | PF_BIT(PF_FRAG_OFF) | PF_BIT(PF_ICMP_TYPE) |
 			    PF_BIT(PF_ICMP_CODE) | PF_BIT(PF_ARP_OP);
 	bool ports = (p->given & (PF_BIT(PF_SPORT) | PF_BIT(PF_DPORT))) &&

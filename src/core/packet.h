@@ -89,14 +89,14 @@ enum packet_field {
 	PF__COUNT
 };
 
-#define PF_BIT(f) (1u << (f))
+#define PF_BIT(f) ((uint64_t)1 << (f))
 
 enum packet_path { PACKET_INPUT, PACKET_FORWARD, PACKET_OUTPUT };
 
 struct packet {
-	unsigned given;        /* PF_BIT()s written, or implied by a word (tcp dport => l4proto) */
-	unsigned unresolved;   /* PF_BIT()s written as $NAME; their values are defaults until resolved */
-	unsigned known;        /* PF_BIT()s whose value came from the words: not a default, not a
+	uint64_t given;        /* PF_BIT()s written, or implied by a word (tcp dport => l4proto) */
+	uint64_t unresolved;   /* PF_BIT()s written as $NAME; their values are defaults until resolved */
+	uint64_t known;        /* PF_BIT()s whose value came from the words: not a default, not a
 				* define (an implied protocol counts: `meta l4proto $P udp dport 53`) */
 	char define[PF__COUNT][MATCH_NAME_MAX];  /* the define's name, for unresolved fields */
 
