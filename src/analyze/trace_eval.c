@@ -634,9 +634,40 @@ static int ct_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 
 /* ---- headers beyond the basic ones, fib, and the rest --------------------------------- */
 
+/*
+ * nft_exthdr's sctp chunk on an SCTP packet: the packet has one chunk
+ * (packet.h), whose type, flags (0) and length are known; the rest of its
+ * body the words do not give. A chunk of another type is not there.
+ */
+static int sctp_chunk_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
+{
+	const char *have = match_sctp_chunk_name(tc->p.l4type);
+	bool present = have && x->name && !strcmp(x->name, have);
+
+	if (!x->field) {
+		ev_from_num(v, 1, present);
+		return EV_OK;
+	}
+	if (!present) {
+		snprintf(tc->why, sizeof(tc->why), "the packet's chunk is %s, not %s",
+			 have ? have : "of another type", x->name ? x->name : "that one");
+		return EV_BREAK;
+	}
+	if (!strcmp(x->field, "type") || !strcmp(x->field, "flags"))
+		return hdr_read(tc, true, !strcmp(x->field, "type") ? 96 : 104, 8, v, &present);
+	if (!strcmp(x->field, "length"))
+		return hdr_read(tc, true, 112, 16, v, &present);
+	snprintf(tc->why, sizeof(tc->why), "the packet words say nothing of the %s chunk's %s",
+		 have, x->field);
+	return EV_FREE;
+}
+
 static int ext_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 {
 	bool v6 = tc->p.nfproto == MATCH_NFPROTO_IPV6;
+
+	if (x->kind == RS_EX_SCTPCHUNK && tc->has_th && tc->p.l4proto == MATCH_PROTO_SCTP)
+		return sctp_chunk_read(tc, x, v);
 	bool present = x->kind == RS_EX_EXTHDR && v6 && tc->fragment && x->name &&
 		       !strcmp(x->name, "frag");
 

@@ -76,6 +76,48 @@ static void build_ports(struct tctx *tc, size_t len)
 	put16(tc->th, tc->thk, 2, tc->p.dport);
 }
 
+/*
+ * udplite, sctp, dccp, comp and igmp as xpkt sends them (packet.h): what the
+ * words give is known; checksums, sequence numbers and the bodies are not.
+ */
+static void build_l4_extra(struct tctx *tc)
+{
+	const struct packet *p = &tc->p;
+
+	switch (p->l4proto) {
+	case 136:  /* udplite: coverage, checksum */
+		build_ports(tc, 8);
+		put16(tc->th, tc->thk, 4, p->csumcov);
+		break;
+	case 132:  /* sctp: vtag, checksum, then one chunk: type, flags 0, length */
+		build_ports(tc, 12 + packet_sctp_chunk_len(p->l4type));
+		put32(tc->th, tc->thk, 4, p->vtag, true);
+		put8(tc->th, tc->thk, 12, p->l4type, 0xff);
+		put8(tc->th, tc->thk, 13, 0, 0xff);
+		put16(tc->th, tc->thk, 14, packet_sctp_chunk_len(p->l4type));
+		break;
+	case 33:   /* dccp: data offset, then reserved 0, type, extended sequence numbers */
+		build_ports(tc, packet_dccp_len(p->l4type));
+		put8(tc->th, tc->thk, 4, packet_dccp_len(p->l4type) / 4, 0xff);
+		put8(tc->th, tc->thk, 8, (unsigned)p->l4type << 1 | 1, 0xff);
+		break;
+	case 108:  /* comp: next header (a UDP datagram compressed), flags 0, cpi */
+		tc->thlen = 4;
+		put8(tc->th, tc->thk, 0, 17, 0xff);
+		put8(tc->th, tc->thk, 1, 0, 0xff);
+		put16(tc->th, tc->thk, 2, p->cpi);
+		break;
+	case 2:    /* igmp: type, max response time, checksum, group (0.0.0.0 in a general query) */
+		tc->thlen = 8;
+		put8(tc->th, tc->thk, 0, p->l4type, 0xff);
+		put8(tc->th, tc->thk, 1, p->igmp_mrt, 0xff);
+		put32(tc->th, tc->thk, 4, 0, p->l4type == 0x11);
+		break;
+	default:
+		break;
+	}
+}
+
 static void build_transport(struct tctx *tc)
 {
 	const struct packet *p = &tc->p;
@@ -88,16 +130,11 @@ static void build_transport(struct tctx *tc)
 		put8(tc->th, tc->thk, 13, p->tcp_flags, 0xff);
 		break;
 	case 17:   /* udp: length */
-	case 136:  /* udplite: checksum coverage (unknown) */
 		build_ports(tc, 8);
-		if (p->l4proto == 17)
-			put16(tc->th, tc->thk, 4, p->length > l3 ? p->length - l3 : 0);
+		put16(tc->th, tc->thk, 4, p->length > l3 ? p->length - l3 : 0);
 		break;
-	case 132:  /* sctp */
-		build_ports(tc, 12);
-		break;
-	case 33:   /* dccp */
-		build_ports(tc, 16);
+	case 136: case 132: case 33: case 108: case 2:
+		build_l4_extra(tc);
 		break;
 	case 50:   /* esp: spi, then the sequence number (unknown: an SA's first, 1) */
 		tc->thlen = 8;

@@ -27,7 +27,7 @@ struct name_num {
 static const struct name_num l4proto_names[] = {
 	{ "icmp", 1 }, { "igmp", 2 }, { "tcp", 6 }, { "udp", 17 }, { "dccp", 33 },
 	{ "gre", 47 }, { "esp", 50 }, { "ah", 51 }, { "ipv6-icmp", 58 }, { "icmpv6", 58 },
-	{ "sctp", 132 }, { "udplite", 136 }, { NULL, 0 },
+	{ "comp", 108 }, { "sctp", 132 }, { "udplite", 136 }, { NULL, 0 },
 };
 
 static const struct name_num icmp_type_names[] = {
@@ -84,6 +84,29 @@ static const struct name_num arp_op_names[] = {
 	{ "inrequest", 8 }, { "inreply", 9 }, { "nak", 10 }, { NULL, 0 },
 };
 
+/* SCTP chunk types (RFC 9260, 5061, 3758), as nft names them. */
+static const struct name_num sctp_chunk_names[] = {
+	{ "data", 0 }, { "init", 1 }, { "init-ack", 2 }, { "sack", 3 }, { "heartbeat", 4 },
+	{ "heartbeat-ack", 5 }, { "abort", 6 }, { "shutdown", 7 }, { "shutdown-ack", 8 },
+	{ "error", 9 }, { "cookie-echo", 10 }, { "cookie-ack", 11 }, { "ecne", 12 },
+	{ "cwr", 13 }, { "shutdown-complete", 14 }, { "asconf-ack", 128 },
+	{ "forward-tsn", 192 }, { "asconf", 193 }, { NULL, 0 },
+};
+
+/* DCCP packet types (RFC 4340), as nft names them. */
+static const struct name_num dccp_type_names[] = {
+	{ "request", 0 }, { "response", 1 }, { "data", 2 }, { "ack", 3 }, { "dataack", 4 },
+	{ "closereq", 5 }, { "close", 6 }, { "reset", 7 }, { "sync", 8 }, { "syncack", 9 },
+	{ NULL, 0 },
+};
+
+/* IGMP message types (RFC 1112, 2236, 3376), as nft names them. */
+static const struct name_num igmp_type_names[] = {
+	{ "membership-query", 0x11 }, { "membership-report-v1", 0x12 },
+	{ "membership-report-v2", 0x16 }, { "membership-report-v3", 0x22 },
+	{ "leave-group", 0x17 }, { NULL, 0 },
+};
+
 /* Well-known services, so "tcp dport ssh" reads as in nft (which asks /etc/services). */
 static const struct name_num service_names[] = {
 	{ "ftp", 21 }, { "ssh", 22 }, { "telnet", 23 }, { "smtp", 25 }, { "domain", 53 },
@@ -136,12 +159,28 @@ const char *match_ct_state_name(unsigned bit)
 	return num_name(ct_state_names, bit);
 }
 
+const char *match_sctp_chunk_name(unsigned type)
+{
+	return num_name(sctp_chunk_names, type);
+}
+
+const char *match_dccp_type_name(unsigned type)
+{
+	return num_name(dccp_type_names, type);
+}
+
+const char *match_igmp_type_name(unsigned type)
+{
+	return num_name(igmp_type_names, type);
+}
+
 /* ---- fields --------------------------------------------------------------- */
 
 enum vtype {
 	VT_NONE, VT_IFACE, VT_IFNAME, VT_NFPROTO, VT_PROTO, VT_MARK, VT_IPV4, VT_IPV6,
 	VT_U8, VT_U16, VT_U32, VT_TIME, VT_FRAGOFF, VT_PORT, VT_TCPFLAGS, VT_CTSTATE,
 	VT_ICMP_TYPE, VT_ICMP_CODE, VT_ICMP6_TYPE, VT_ICMP6_CODE, VT_ARPOP,
+	VT_SCTP_CHUNK, VT_DCCP_TYPE, VT_IGMP_TYPE,
 };
 
 struct field_info {
@@ -194,6 +233,13 @@ static const struct field_info fields[MF__COUNT] = {
 	[MF_AH_SPI] = { "ah spi", VT_U32, 0, 51, true },
 	[MF_CPU] = { "meta cpu", VT_U32, 0, -1, false },
 	[MF_TIME] = { "meta time", VT_TIME, 0, -1, false },
+	[MF_SCTP_VTAG] = { "sctp vtag", VT_U32, 0, MATCH_PROTO_SCTP, true },
+	[MF_SCTP_CHUNK] = { "sctp chunk", VT_SCTP_CHUNK, 0, MATCH_PROTO_SCTP, true },
+	[MF_DCCP_TYPE] = { "dccp type", VT_DCCP_TYPE, 0, MATCH_PROTO_DCCP, true },
+	[MF_UDPLITE_CSUMCOV] = { "udplite csumcov", VT_U16, 0, MATCH_PROTO_UDPLITE, true },
+	[MF_COMP_CPI] = { "comp cpi", VT_U16, 0, MATCH_PROTO_COMP, true },
+	[MF_IGMP_TYPE] = { "igmp type", VT_IGMP_TYPE, MATCH_NFPROTO_IPV4, MATCH_PROTO_IGMP, true },
+	[MF_IGMP_MRT] = { "igmp mrt", VT_U8, MATCH_NFPROTO_IPV4, MATCH_PROTO_IGMP, true },
 };
 
 /* How each field is written: first word, second word (NULL for one word). */
@@ -227,6 +273,10 @@ static const struct {
 	{ "esp", "spi", MF_ESP_SPI }, { "ah", "spi", MF_AH_SPI },
 	{ "meta", "cpu", MF_CPU }, { "cpu", NULL, MF_CPU },
 	{ "meta", "time", MF_TIME }, { "time", NULL, MF_TIME },
+	{ "sctp", "vtag", MF_SCTP_VTAG }, { "sctp", "chunk", MF_SCTP_CHUNK },
+	{ "dccp", "type", MF_DCCP_TYPE }, { "udplite", "csumcov", MF_UDPLITE_CSUMCOV },
+	{ "comp", "cpi", MF_COMP_CPI },
+	{ "igmp", "type", MF_IGMP_TYPE }, { "igmp", "mrt", MF_IGMP_MRT },
 };
 
 #define NSELECTORS (sizeof(selectors) / sizeof(selectors[0]))
@@ -262,6 +312,11 @@ static const char *vt_expected(enum vtype vt)
 				   "or number";
 	case VT_ICMP6_CODE: return "an icmpv6 code (no-route, port-unreachable, ...) or number";
 	case VT_ARPOP: return "an arp operation (request, reply, ...) or number";
+	case VT_SCTP_CHUNK: return "an sctp chunk type (init, data, sack, heartbeat, ...) or "
+				   "number";
+	case VT_DCCP_TYPE: return "a dccp type (request, response, data, ack, ...) or number";
+	case VT_IGMP_TYPE: return "an igmp type (membership-query, membership-report-v2, "
+				  "leave-group, ...) or number";
 	case VT_NONE: break;
 	}
 	return "a value";
@@ -296,6 +351,9 @@ static const struct name_num *vt_names(enum vtype vt)
 	case VT_ICMP6_TYPE: return icmpv6_type_names;
 	case VT_ICMP6_CODE: return icmpv6_code_names;
 	case VT_ARPOP: return arp_op_names;
+	case VT_SCTP_CHUNK: return sctp_chunk_names;
+	case VT_DCCP_TYPE: return dccp_type_names;
+	case VT_IGMP_TYPE: return igmp_type_names;
 	default: return NULL;
 	}
 }

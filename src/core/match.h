@@ -89,6 +89,8 @@ enum match_field {
 	MF_ARP_OP, MF_ARP_SADDR_IP, MF_ARP_DADDR_IP,
 	MF_IBRNAME, MF_OBRNAME,
 	MF_ESP_SPI, MF_AH_SPI, MF_CPU, MF_TIME,
+	MF_SCTP_VTAG, MF_SCTP_CHUNK, MF_DCCP_TYPE, MF_UDPLITE_CSUMCOV, MF_COMP_CPI,
+	MF_IGMP_TYPE, MF_IGMP_MRT,
 	MF__COUNT
 };
 
@@ -112,7 +114,8 @@ enum {
 /* IP protocol numbers used by the implications. */
 enum {
 	MATCH_PROTO_ICMP = 1, MATCH_PROTO_TCP = 6, MATCH_PROTO_UDP = 17,
-	MATCH_PROTO_ICMPV6 = 58,
+	MATCH_PROTO_ICMPV6 = 58, MATCH_PROTO_IGMP = 2, MATCH_PROTO_DCCP = 33,
+	MATCH_PROTO_COMP = 108, MATCH_PROTO_SCTP = 132, MATCH_PROTO_UDPLITE = 136,
 };
 
 enum match_vkind {
@@ -218,6 +221,9 @@ const char *match_arp_op_name(unsigned op);   /* "request", "reply", ... or NULL
 const char *match_icmp_type_name(unsigned type, bool v6);
 const char *match_icmp_code_name(unsigned code, bool v6);
 const char *match_ct_state_name(unsigned bit);
+const char *match_sctp_chunk_name(unsigned type);   /* "init", "data", ... or NULL */
+const char *match_dccp_type_name(unsigned type);    /* "request", "response", ... or NULL */
+const char *match_igmp_type_name(unsigned type);    /* "membership-query", ... or NULL */
 
 /* "fin,psh,urg", or "0x0" for no flags; sep is "," or "|". */
 void match_tcp_flags_format(unsigned flags, const char *sep, char *buf, size_t size);

@@ -44,6 +44,9 @@ static const enum packet_field field_of[MF__COUNT] = {
 	[MF_ARP_OP] = PF_ARP_OP, [MF_ARP_SADDR_IP] = PF_SADDR, [MF_ARP_DADDR_IP] = PF_DADDR,
 	[MF_IBRNAME] = PF_IBRNAME, [MF_OBRNAME] = PF_OBRNAME,
 	[MF_ESP_SPI] = PF_SPI, [MF_AH_SPI] = PF_SPI, [MF_CPU] = PF_CPU, [MF_TIME] = PF_TIME,
+	[MF_SCTP_VTAG] = PF_VTAG, [MF_SCTP_CHUNK] = PF_L4TYPE, [MF_DCCP_TYPE] = PF_L4TYPE,
+	[MF_IGMP_TYPE] = PF_L4TYPE, [MF_UDPLITE_CSUMCOV] = PF_CSUMCOV, [MF_COMP_CPI] = PF_CPI,
+	[MF_IGMP_MRT] = PF_IGMP_MRT,
 };
 
 #define NEIGHBOUR4 "198.51.100.2"
@@ -148,6 +151,125 @@ static bool tcp_flags_valid(unsigned f)
 	default:
 		return false;
 	}
+}
+
+/* ---- sctp, dccp, udplite, comp and igmp ------------------------------------- */
+
+static bool is_l4(const struct packet *p, unsigned proto)
+{
+	return !non_first_fragment(p) && p->l4proto == proto;
+}
+
+/* The protocol a field of these headers belongs to (PF_L4TYPE: sctp, dccp or igmp). */
+static bool l4_extra_fits(const struct packet *p, enum packet_field f)
+{
+	switch (f) {
+	case PF_L4TYPE:
+		return is_l4(p, MATCH_PROTO_SCTP) || is_l4(p, MATCH_PROTO_DCCP) ||
+		       is_l4(p, MATCH_PROTO_IGMP);
+	case PF_VTAG: return is_l4(p, MATCH_PROTO_SCTP);
+	case PF_CSUMCOV: return is_l4(p, MATCH_PROTO_UDPLITE);
+	case PF_CPI: return is_l4(p, MATCH_PROTO_COMP);
+	case PF_IGMP_MRT: return is_l4(p, MATCH_PROTO_IGMP);
+	default: return false;
+	}
+}
+
+/*
+ * Bytes of the one SCTP chunk: INIT and INIT ACK carry their 16-byte fixed
+ * part, DATA and SACK their 12-byte one, SHUTDOWN its cumulative TSN, the
+ * others only the chunk header (xpkt sends the same).
+ */
+unsigned packet_sctp_chunk_len(unsigned type)
+{
+	switch (type) {
+	case 1: case 2: return 20;
+	case 0: case 3: return 16;
+	case 7: return 8;
+	default: return 4;
+	}
+}
+
+/*
+ * Bytes of a DCCP packet (RFC 4340 5.1-5.6), extended sequence numbers: the
+ * generic header, the acknowledgement subheader of every type but Request
+ * and Data, the service code of Request and Response, Reset's code and data.
+ */
+unsigned packet_dccp_len(unsigned type)
+{
+	unsigned len = 16;
+
+	if (type != 0 && type != 2)
+		len += 8;
+	if (type == 0 || type == 1 || type == 7)
+		len += 4;
+	return len;
+}
+
+/*
+ * nf_conntrack_proto_sctp: a packet with no conntrack entry opens one only
+ * when its chunk moves the state machine out of NONE (INIT, INIT ACK,
+ * HEARTBEAT, ...); DATA, SACK and the like do not, and ABORT, SHUTDOWN
+ * COMPLETE and COOKIE ACK out of the blue are refused (RFC 9260 8.4), as is
+ * an INIT whose verification tag is not 0 (8.5.1).
+ */
+static bool sctp_opens(const struct packet *p)
+{
+	switch (p->l4type) {
+	case 1: return p->vtag == 0;
+	case 2: case 4: case 5: case 7: case 8: case 9: case 10: return true;
+	default: return false;
+	}
+}
+
+/* UDP-Lite's coverage: 0 (all) or from its 8-byte header to the datagram's end. */
+static bool udplite_coverage_ok(const struct packet *p)
+{
+	return p->csumcov == 0 || p->csumcov == 8;
+}
+
+/* ct state of these protocols' first packets, MATCH_CT_NEW when nothing refuses them. */
+static uint8_t l4_extra_ct(const struct packet *p)
+{
+	if (is_l4(p, MATCH_PROTO_SCTP) && !sctp_opens(p))
+		return MATCH_CT_INVALID;
+	if (is_l4(p, MATCH_PROTO_UDPLITE) && !udplite_coverage_ok(p))
+		return MATCH_CT_INVALID;
+	return MATCH_CT_NEW;
+}
+
+static unsigned l4_extra_len(const struct packet *p)
+{
+	switch (p->l4proto) {
+	case MATCH_PROTO_SCTP: return 12 + packet_sctp_chunk_len(p->l4type);
+	case MATCH_PROTO_DCCP: return packet_dccp_len(p->l4type);
+	case MATCH_PROTO_UDPLITE: case MATCH_PROTO_IGMP: return 8;
+	case MATCH_PROTO_COMP: return 4;
+	default: return 0;
+	}
+}
+
+/* Defaults of the fields these headers have (packet.h); zero for the others. */
+static void complete_l4_extra(struct packet *p, uint64_t known)
+{
+	if (!(known & PF_BIT(PF_L4TYPE)))
+		p->l4type = 0;
+	if (!(known & PF_BIT(PF_VTAG)))
+		p->vtag = 0;
+	if (!(known & PF_BIT(PF_CSUMCOV)))
+		p->csumcov = 0;
+	if (!(known & PF_BIT(PF_CPI)))
+		p->cpi = 0;
+	if (!(known & PF_BIT(PF_IGMP_MRT)))
+		p->igmp_mrt = 0;
+	if (!(known & PF_BIT(PF_L4TYPE)) && is_l4(p, MATCH_PROTO_SCTP))
+		p->l4type = 1;      /* init */
+	if (!(known & PF_BIT(PF_L4TYPE)) && is_l4(p, MATCH_PROTO_IGMP))
+		p->l4type = 0x11;   /* membership-query */
+	if (!(known & PF_BIT(PF_CPI)) && is_l4(p, MATCH_PROTO_COMP))
+		p->cpi = 2;         /* DEFLATE's well-known CPI (RFC 2394) */
+	if (!(known & PF_BIT(PF_IGMP_MRT)) && is_l4(p, MATCH_PROTO_IGMP) && p->l4type == 0x11)
+		p->igmp_mrt = 100;  /* a query's default: 10 s (RFC 2236) */
 }
 
 static bool icmp_is_error(unsigned type, bool v6)
@@ -306,6 +428,11 @@ static uint32_t num_of(const struct packet *p, enum packet_field f)
 	case PF_SPI: return p->spi;
 	case PF_CPU: return p->cpu;
 	case PF_TIME: return p->time;
+	case PF_L4TYPE: return p->l4type;
+	case PF_VTAG: return p->vtag;
+	case PF_CSUMCOV: return p->csumcov;
+	case PF_CPI: return p->cpi;
+	case PF_IGMP_MRT: return p->igmp_mrt;
 	default: return 0;
 	}
 }
@@ -329,6 +456,11 @@ static void set_num(struct packet *p, enum packet_field f, uint32_t n)
 	case PF_SPI: p->spi = n; break;
 	case PF_CPU: p->cpu = n; break;
 	case PF_TIME: p->time = n; break;
+	case PF_L4TYPE: p->l4type = (uint8_t)n; break;
+	case PF_VTAG: p->vtag = n; break;
+	case PF_CSUMCOV: p->csumcov = (uint16_t)n; break;
+	case PF_CPI: p->cpi = (uint16_t)n; break;
+	case PF_IGMP_MRT: p->igmp_mrt = (uint8_t)n; break;
 	default: break;
 	}
 }
@@ -456,6 +588,8 @@ static uint8_t ct_default(const struct packet *p, uint64_t known)
 		return MATCH_CT_UNTRACKED;
 	if (is_tcp(p) && (known & PF_BIT(PF_TCP_FLAGS)))
 		return ct_from_tcp_flags(p->tcp_flags);
+	if (l4_extra_ct(p) != MATCH_CT_NEW)
+		return l4_extra_ct(p);
 	if (is_icmp(p) && icmp_is_error(p->icmp_type, icmp_v6(p)))
 		return MATCH_CT_RELATED;
 	if (is_icmp(p) && icmp_is_echo_reply(p->icmp_type, icmp_v6(p)))
@@ -483,7 +617,7 @@ static unsigned l4_header_len(const struct packet *p)
 	case MATCH_PROTO_UDP: case MATCH_PROTO_ICMP: case MATCH_PROTO_ICMPV6: case 136: return 8;
 	case 50: return 8;    /* esp: spi, sequence */
 	case 51: return 12;   /* ah: next header, length, reserved, spi, sequence (no ICV) */
-	default: return 0;
+	default: return l4_extra_len(p);
 	}
 }
 
@@ -491,7 +625,8 @@ static unsigned l4_header_len(const struct packet *p)
 static int check_transport(struct builder *b)
 {
 	static const enum packet_field fs[] = { PF_SPORT, PF_DPORT, PF_TCP_FLAGS,
-						PF_ICMP_TYPE, PF_ICMP_CODE, PF_SPI };
+						PF_ICMP_TYPE, PF_ICMP_CODE, PF_SPI, PF_L4TYPE,
+						PF_VTAG, PF_CSUMCOV, PF_CPI, PF_IGMP_MRT };
 	struct packet *p = b->p;
 
 	for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
@@ -500,7 +635,8 @@ static int check_transport(struct builder *b)
 			  (f == PF_SPORT || f == PF_DPORT) ? has_ports(p) :
 			  f == PF_SPI ? !non_first_fragment(p) && (p->l4proto == 50 ||
 								   p->l4proto == 51) :
-			  is_icmp(p);
+			  f == PF_ICMP_TYPE || f == PF_ICMP_CODE ? is_icmp(p) :
+			  l4_extra_fits(p, f);
 		const struct match_cond *c = b->by[f];
 		char a[256], l4[32];
 		const char *name;
@@ -535,6 +671,7 @@ static int complete_arp(struct builder *b)
 	static const enum packet_field ip_only[] = {
 		PF_L4PROTO, PF_TTL, PF_LENGTH, PF_FRAG_OFF, PF_FRAGMENT, PF_SPORT, PF_DPORT,
 		PF_TCP_FLAGS, PF_CT_STATE, PF_ICMP_TYPE, PF_ICMP_CODE,
+		PF_L4TYPE, PF_VTAG, PF_CSUMCOV, PF_CPI, PF_IGMP_MRT,
 	};
 	struct packet *p = b->p;
 	char a[256];
@@ -648,6 +785,7 @@ static int complete(struct builder *b)
 		if (!(known & PF_BIT(PF_ICMP_CODE)))
 			p->icmp_code = 0;
 	}
+	complete_l4_extra(p, known);
 	if (!(known & PF_BIT(PF_CT_STATE)))
 		p->ct_state = ct_default(p, known);
 	if (!is_tcp(p))
@@ -780,6 +918,13 @@ static const char *words_of(const struct packet *p, enum packet_field f, bool fu
 	case PF_SPI: return p->l4proto == 51 ? "ah spi" : "esp spi";
 	case PF_CPU: return "meta cpu";
 	case PF_TIME: return "meta time";
+	case PF_L4TYPE:
+		return p->l4proto == MATCH_PROTO_SCTP ? "sctp chunk" :
+		       p->l4proto == MATCH_PROTO_DCCP ? "dccp type" : "igmp type";
+	case PF_VTAG: return "sctp vtag";
+	case PF_CSUMCOV: return "udplite csumcov";
+	case PF_CPI: return "comp cpi";
+	case PF_IGMP_MRT: return "igmp mrt";
 	default: return "?";
 	}
 }
@@ -829,6 +974,11 @@ static void value_of(const struct packet *p, enum packet_field f, char *buf, siz
 		if (p->icmp_type == (icmp_v6(p) ? 1 : 3))
 			name = match_icmp_code_name(p->icmp_code, icmp_v6(p));
 		break;
+	case PF_L4TYPE:
+		name = p->l4proto == MATCH_PROTO_SCTP ? match_sctp_chunk_name(p->l4type) :
+		       p->l4proto == MATCH_PROTO_DCCP ? match_dccp_type_name(p->l4type) :
+		       match_igmp_type_name(p->l4type);
+		break;
 	case PF_FRAGMENT: buf[0] = '\0'; return;
 	case PF_TIME:
 		match_time_format(p->time, buf, size);
@@ -854,7 +1004,8 @@ static const enum packet_field word_order[] = {
 	PF_IIF, PF_IIFNAME, PF_OIF, PF_OIFNAME, PF_IBRNAME, PF_OBRNAME, PF_NFPROTO, PF_L4PROTO,
 	PF_MARK, PF_ARP_OP,
 	PF_SADDR, PF_DADDR, PF_TTL, PF_LENGTH, PF_FRAG_OFF, PF_FRAGMENT,
-	PF_SPORT, PF_DPORT, PF_TCP_FLAGS, PF_ICMP_TYPE, PF_ICMP_CODE, PF_SPI, PF_CT_STATE,
+	PF_SPORT, PF_DPORT, PF_TCP_FLAGS, PF_ICMP_TYPE, PF_ICMP_CODE, PF_SPI,
+	PF_L4TYPE, PF_VTAG, PF_CSUMCOV, PF_CPI, PF_IGMP_MRT, PF_CT_STATE,
 	PF_CPU, PF_TIME,
 };
 
@@ -869,9 +1020,13 @@ static void implied_by_words(const struct packet *p, bool *nf, bool *l4)
 	bool ports = (p->given & (PF_BIT(PF_SPORT) | PF_BIT(PF_DPORT))) &&
 		     strcmp(port_word(p, false), "th");
 
-	*nf = (p->given & v4_or_v6) != 0;
+	uint64_t l4_words = PF_BIT(PF_L4TYPE) | PF_BIT(PF_VTAG) | PF_BIT(PF_CSUMCOV) |
+			    PF_BIT(PF_CPI) | PF_BIT(PF_IGMP_MRT);
+
+	*nf = (p->given & v4_or_v6) != 0 ||
+	      (p->l4proto == MATCH_PROTO_IGMP && (p->given & l4_words));   /* igmp: IPv4 */
 	*l4 = ports || (p->given & (PF_BIT(PF_TCP_FLAGS) | PF_BIT(PF_ICMP_TYPE) |
-				    PF_BIT(PF_ICMP_CODE) | PF_BIT(PF_SPI)));
+				    PF_BIT(PF_ICMP_CODE) | PF_BIT(PF_SPI) | l4_words));
 }
 
 void packet_format(const struct packet *p, char *buf, size_t size)
@@ -916,6 +1071,8 @@ static bool relevant(const struct packet *p, enum packet_field f)
 	case PF_TCP_FLAGS: return is_tcp(p);
 	case PF_ICMP_TYPE: case PF_ICMP_CODE: return is_icmp(p);
 	case PF_SPI: case PF_CPU: case PF_TIME: return given(p, f);   /* no default to show */
+	case PF_L4TYPE: case PF_VTAG: case PF_CSUMCOV: case PF_CPI: return l4_extra_fits(p, f);
+	case PF_IGMP_MRT: return l4_extra_fits(p, f);
 	default: return true;
 	}
 }
@@ -960,6 +1117,10 @@ static const char *ct_why(const struct packet *p)
 			return "syn without ack opens a connection";
 		return "tcp flags of a packet inside a connection";
 	}
+	if (p->ct_state == MATCH_CT_INVALID && is_l4(p, MATCH_PROTO_SCTP))
+		return "conntrack opens no association with this chunk";
+	if (p->ct_state == MATCH_CT_INVALID && is_l4(p, MATCH_PROTO_UDPLITE))
+		return "conntrack refuses this checksum coverage";
 	if (p->ct_state == MATCH_CT_RELATED)
 		return "an icmp error about one of this host's connections";
 	if (p->ct_state == MATCH_CT_ESTABLISHED)
@@ -994,6 +1155,14 @@ static const char *why_of(const struct packet *p, enum packet_field f)
 				  "a ping";
 	case PF_ICMP_CODE: return "the first code";
 	case PF_ARP_OP: return "who has the target address";
+	case PF_L4TYPE:
+		return p->l4proto == MATCH_PROTO_SCTP ? "the chunk that opens an association" :
+		       p->l4proto == MATCH_PROTO_DCCP ? "the packet that opens a connection" :
+		       "a router asks which groups have members";
+	case PF_VTAG: return "no tag given: an INIT's, 0";
+	case PF_CSUMCOV: return "the checksum covers the whole datagram";
+	case PF_CPI: return "DEFLATE's well-known index";
+	case PF_IGMP_MRT: return p->igmp_mrt ? "a query's default, 10 s" : "unused outside a query";
 	default: return "";
 	}
 }
@@ -1068,7 +1237,9 @@ bool packet_equal(const struct packet *a, const struct packet *b)
 	       a->sport == b->sport && a->dport == b->dport && a->tcp_flags == b->tcp_flags &&
 	       a->ct_state == b->ct_state && a->icmp_type == b->icmp_type &&
 	       a->icmp_code == b->icmp_code && a->arp_op == b->arp_op && a->spi == b->spi &&
-	       a->cpu == b->cpu && a->time == b->time;
+	       a->cpu == b->cpu && a->time == b->time && a->l4type == b->l4type &&
+	       a->vtag == b->vtag && a->csumcov == b->csumcov && a->cpi == b->cpi &&
+	       a->igmp_mrt == b->igmp_mrt;
 }
 
 /* Defines may name other defines; this many rounds is more than any policy nests. */

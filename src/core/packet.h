@@ -86,6 +86,8 @@ enum packet_field {
 	PF_SPORT, PF_DPORT, PF_TCP_FLAGS, PF_CT_STATE, PF_ICMP_TYPE, PF_ICMP_CODE,
 	PF_ARP_OP, PF_IBRNAME, PF_OBRNAME,
 	PF_SPI, PF_CPU, PF_TIME,   /* esp spi / ah spi share PF_SPI, as the ports do */
+	PF_L4TYPE,                 /* sctp chunk (the first chunk's type), dccp type, igmp type */
+	PF_VTAG, PF_CSUMCOV, PF_CPI, PF_IGMP_MRT,
 	PF__COUNT
 };
 
@@ -119,6 +121,11 @@ struct packet {
 	uint32_t spi;                  /* esp or ah spi; 0 (unknown to the tracer) unless given */
 	uint32_t cpu;                  /* meta cpu; only meaningful when given (no default) */
 	uint32_t time;                 /* meta time: seconds since the epoch; 0 = not given (now) */
+	uint8_t l4type;                /* sctp: the one chunk's type; dccp, igmp: the type */
+	uint32_t vtag;                 /* sctp verification tag */
+	uint16_t csumcov;              /* udplite checksum coverage (0: the whole datagram) */
+	uint16_t cpi;                  /* comp (IPComp) compression parameter index */
+	uint8_t igmp_mrt;              /* igmp max response time, tenths of a second */
 };
 
 /* ip frag-off of the word `fragment`. */
@@ -181,6 +188,10 @@ typedef int (*packet_lookup_fn)(void *ctx, const char *name, char *value, size_t
  * value is not a single value for its field is an error.
  */
 int packet_resolve(struct packet *p, packet_lookup_fn lookup, void *ctx, struct xerr *e);
+
+/* Bytes of an SCTP packet's one chunk of this type, and of a DCCP packet of this type. */
+unsigned packet_sctp_chunk_len(unsigned type);
+unsigned packet_dccp_len(unsigned type);
 
 /* "ip saddr", "tcp dport", ...: the canonical words of a field in this packet. */
 const char *packet_field_words(const struct packet *p, enum packet_field f);
