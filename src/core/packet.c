@@ -228,12 +228,24 @@ static bool udplite_coverage_ok(const struct packet *p)
 	return p->csumcov == 0 || p->csumcov == 8;
 }
 
+/*
+ * nf_conntrack_proto_udp.c checks a UDP-Lite checksum at prerouting (with
+ * the default net.netfilter.nf_conntrack_checksum=1) over UDP's pseudo-header
+ * (protocol 17), so a datagram checksummed as RFC 3828 says (protocol 136)
+ * fails it: every received UDP-Lite packet is invalid. This host's own are
+ * not checked.
+ */
+static bool udplite_ct_ok(const struct packet *p)
+{
+	return udplite_coverage_ok(p) && packet_path(p) == PACKET_OUTPUT;
+}
+
 /* ct state of these protocols' first packets, MATCH_CT_NEW when nothing refuses them. */
 static uint8_t l4_extra_ct(const struct packet *p)
 {
 	if (is_l4(p, MATCH_PROTO_SCTP) && !sctp_opens(p))
 		return MATCH_CT_INVALID;
-	if (is_l4(p, MATCH_PROTO_UDPLITE) && !udplite_coverage_ok(p))
+	if (is_l4(p, MATCH_PROTO_UDPLITE) && !udplite_ct_ok(p))
 		return MATCH_CT_INVALID;
 	return MATCH_CT_NEW;
 }
@@ -1120,7 +1132,8 @@ static const char *ct_why(const struct packet *p)
 	if (p->ct_state == MATCH_CT_INVALID && is_l4(p, MATCH_PROTO_SCTP))
 		return "conntrack opens no association with this chunk";
 	if (p->ct_state == MATCH_CT_INVALID && is_l4(p, MATCH_PROTO_UDPLITE))
-		return "conntrack refuses this checksum coverage";
+		return udplite_coverage_ok(p) ? "conntrack checks a received UDP-Lite checksum as "
+		       "UDP's, which a correct one fails" : "conntrack refuses this checksum coverage";
 	if (p->ct_state == MATCH_CT_RELATED)
 		return "an icmp error about one of this host's connections";
 	if (p->ct_state == MATCH_CT_ESTABLISHED)

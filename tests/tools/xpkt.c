@@ -57,6 +57,11 @@
 #define PROTO_ESP	50
 #define PROTO_AH	51
 #define PROTO_ICMPV6	58
+#define PROTO_IGMP	2
+#define PROTO_DCCP	33
+#define PROTO_COMP	108
+#define PROTO_SCTP	132
+#define PROTO_UDPLITE	136
 
 struct addr {
 	int family;		/* AF_INET or AF_INET6 */
@@ -77,6 +82,11 @@ struct opts {
 	int port;
 	unsigned int tcp_flags;
 	uint32_t spi;		/* esp, ah: the security parameters index */
+	uint32_t vtag;		/* sctp verification tag */
+	int l4type;		/* sctp chunk, dccp type, igmp type; -1: init, request, query */
+	int csumcov;		/* udplite checksum coverage (0: all) */
+	int cpi;		/* comp compression parameter index */
+	int mrt;		/* igmp max response time; -1: 100 in a query, else 0 */
 	int icmp_type;		/* -1: echo request */
 	int icmp_code;
 	int hop;		/* TTL / hop limit */
@@ -102,7 +112,8 @@ static void usage(FILE *f)
 		"  %s send-batch [--gap-us N] FILE   (one packet a line: src=A dst=A proto=P\n"
 		"          [sport=N] [dport=N] [flags=F] [icmp-type=N] [icmp-code=N] [ttl=N]\n"
 		"          [spi=N (proto=esp|ah)] [tag=N] [frag2]; tag = IPv4 id / IPv6 flow label, frag2 = second\n"
-		"          fragment only)\n"
+		"          fragment only; proto=sctp|dccp|udplite|comp|igmp with [vtag=N] [chunk=N]\n"
+		"          [dccp-type=N] [csumcov=N] [cpi=N] [igmp-type=N] [mrt=N])\n"
 		"send: without --sport each packet gets its own source port (a new flow);\n"
 		"      --frag sends each packet as two fragments; ICMP errors and redirects\n"
 		"      quote a TCP segment from --dst port --dport to --src port --sport.\n"
@@ -356,6 +367,131 @@ static size_t build_ah(const struct pkt *p, uint8_t *b)
 	return 24;
 }
 
+/* ---- sctp, dccp, udplite, comp, igmp: as xnft's tracer lays them out (packet.h) ---- */
+
+/* CRC32c (Castagnoli, reflected), as SCTP's checksum (RFC 9260 appendix B). */
+static uint32_t crc32c(const uint8_t *p, size_t n)
+{
+	uint32_t crc = 0xffffffffu;
+
+	for (size_t i = 0; i < n; i++) {
+		crc ^= p[i];
+		for (int k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1)));
+	}
+	return ~crc;
+}
+
+/* Bytes of the one chunk (xnft's packet_sctp_chunk_len()). */
+static size_t sctp_chunk_len(int type)
+{
+	switch (type) {
+	case 1: case 2: return 20;
+	case 0: case 3: return 16;
+	case 7: return 8;
+	default: return 4;
+	}
+}
+
+/*
+ * SCTP: common header and one chunk of type --chunk (default INIT). An INIT
+ * carries a non-zero initiate tag, a window, one stream each way and an
+ * initial TSN, as conntrack reads them. The CRC32c goes in as the kernel
+ * stores it: least significant byte first.
+ */
+static size_t build_sctp(const struct pkt *p, uint8_t *b)
+{
+	int type = p->o->l4type >= 0 ? p->o->l4type : 1;
+	size_t clen = sctp_chunk_len(type), len = 12 + clen;
+	uint32_t crc;
+
+	memset(b, 0, len);
+	put16(b, (unsigned int)p->sport);
+	put16(b + 2, (unsigned int)p->o->dport);
+	put32(b + 4, p->o->vtag);
+	b[12] = (uint8_t)type;
+	put16(b + 14, (unsigned int)clen);
+	if (type == 1 || type == 2) {
+		put32(b + 16, random32() | 1);
+		put32(b + 20, 65536);
+		put16(b + 24, 1);
+		put16(b + 26, 1);
+		put32(b + 28, random32());
+	}
+	crc = crc32c(b, len);
+	for (int i = 0; i < 4; i++)
+		b[8 + i] = (uint8_t)(crc >> (8 * i));
+	return len;
+}
+
+/* Bytes of a DCCP packet (xnft's packet_dccp_len()). */
+static size_t dccp_len(int type)
+{
+	size_t len = 16;
+
+	if (type != 0 && type != 2)
+		len += 8;
+	if (type == 0 || type == 1 || type == 7)
+		len += 4;
+	return len;
+}
+
+/* DCCP, extended sequence numbers, checksum over the whole packet (CsCov 0). */
+static size_t build_dccp(const struct pkt *p, uint8_t *b)
+{
+	int type = p->o->l4type >= 0 ? p->o->l4type : 0;
+	size_t len = dccp_len(type);
+	uint32_t seq = random32();
+
+	memset(b, 0, len);
+	put16(b, (unsigned int)p->sport);
+	put16(b + 2, (unsigned int)p->o->dport);
+	b[4] = (uint8_t)(len / 4);
+	b[8] = (uint8_t)(type << 1 | 1);
+	put32(b + 12, seq);
+	if (len > 20)
+		put32(b + 20, random32());   /* acknowledgement number, low bits */
+	put16(b + 6, fold(pseudo_sum(&p->src, &p->dst, PROTO_DCCP, len) + sum_bytes(b, len, 0)));
+	return len;
+}
+
+/* UDP-Lite: the header alone; the checksum covers --csumcov bytes (0: all 8). */
+static size_t build_udplite(const struct pkt *p, uint8_t *b)
+{
+	size_t cov = p->o->csumcov && p->o->csumcov < 8 ? (size_t)p->o->csumcov : 8;
+	uint16_t ck;
+
+	put16(b, (unsigned int)p->sport);
+	put16(b + 2, (unsigned int)p->o->dport);
+	put16(b + 4, (unsigned int)p->o->csumcov);
+	put16(b + 6, 0);
+	ck = fold(pseudo_sum(&p->src, &p->dst, PROTO_UDPLITE, 8) + sum_bytes(b, cov, 0));
+	put16(b + 6, ck ? ck : 0xffff);
+	return 8;
+}
+
+/* IPComp: next header udp, flags 0, cpi; no compressed data. */
+static size_t build_comp(const struct pkt *p, uint8_t *b)
+{
+	b[0] = PROTO_UDP;
+	b[1] = 0;
+	put16(b + 2, (unsigned int)p->o->cpi);
+	return 4;
+}
+
+/* IGMP: a query (default) asks about all groups; other messages name 239.1.1.1. */
+static size_t build_igmp(const struct pkt *p, uint8_t *b)
+{
+	int type = p->o->l4type >= 0 ? p->o->l4type : 0x11;
+
+	b[0] = (uint8_t)type;
+	b[1] = (uint8_t)(p->o->mrt >= 0 ? p->o->mrt : type == 0x11 ? 100 : 0);
+	put16(b + 2, 0);
+	put32(b + 4, type == 0x11 ? 0 : 0xef010101u);
+	put16(b + 2, fold(sum_bytes(b, 8, 0)));
+	return 8;
+}
+
 /* The body after type/code/checksum, shaped like the message type says. */
 static size_t build_icmp_body(const struct pkt *p, int type, uint8_t *b)
 {
@@ -427,6 +563,16 @@ static size_t build_l4(const struct pkt *p, uint8_t *b)
 		return build_esp(p, b);
 	case PROTO_AH:
 		return build_ah(p, b);
+	case PROTO_SCTP:
+		return build_sctp(p, b);
+	case PROTO_DCCP:
+		return build_dccp(p, b);
+	case PROTO_UDPLITE:
+		return build_udplite(p, b);
+	case PROTO_COMP:
+		return build_comp(p, b);
+	case PROTO_IGMP:
+		return build_igmp(p, b);
 	default:
 		return build_icmp(p, b);
 	}
@@ -604,6 +750,8 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+static bool parse_proto_more(const char *s, int *proto);
+
 static bool parse_proto(const char *s, int *proto)
 {
 	if (strcmp(s, "tcp") == 0)
@@ -618,6 +766,24 @@ static bool parse_proto(const char *s, int *proto)
 		*proto = PROTO_ESP;
 	else if (strcmp(s, "ah") == 0)
 		*proto = PROTO_AH;
+	else
+		return parse_proto_more(s, proto);
+	return true;
+}
+
+/* The protocols only xnft's kernel differential sends (send-batch). */
+static bool parse_proto_more(const char *s, int *proto)
+{
+	if (strcmp(s, "sctp") == 0)
+		*proto = PROTO_SCTP;
+	else if (strcmp(s, "dccp") == 0)
+		*proto = PROTO_DCCP;
+	else if (strcmp(s, "udplite") == 0)
+		*proto = PROTO_UDPLITE;
+	else if (strcmp(s, "comp") == 0)
+		*proto = PROTO_COMP;
+	else if (strcmp(s, "igmp") == 0)
+		*proto = PROTO_IGMP;
 	else
 		return false;
 	return true;
@@ -676,6 +842,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->icmp_type = -1;
 	o->hop = 64;
 	o->count = 1;
+	o->l4type = o->mrt = -1;
+	o->cpi = 2;
 	o->tcp_flags = TCP_SYN;
 	optind = 1;
 	opterr = 0;
@@ -1099,6 +1267,10 @@ static int cmd_ping(int argc, char **argv)
  * send-batch FILE: one packet per line, as key=value words:
  *   src=ADDR dst=ADDR proto=tcp|udp|icmp|icmpv6|esp|ah [sport=N] [dport=N] [spi=N]
  *   [flags=syn,ack|none] [icmp-type=N] [icmp-code=N] [ttl=N] [tag=N] [frag2]
+ *   proto=sctp|dccp|udplite|comp|igmp, with [vtag=N] [chunk=N] (sctp: the one
+ *   chunk's type, default 1 INIT), [dccp-type=N] (default 0 Request), [csumcov=N],
+ *   [cpi=N] (default 2), [igmp-type=N] (default 0x11 query) [mrt=N]: the headers
+ *   as xnft's tracer lays them out (src/core/packet.h), checksums correct
  * tag marks the packet so a trace can find it again: the IPv4 id (1..65535)
  * or the IPv6 flow label (1..1048575). frag2 sends only the second fragment
  * of the packet (a non-first fragment: offset 16 bytes, no more-fragments).
@@ -1116,6 +1288,24 @@ struct batch_pkt {
 static int batch_num(const char *v, long min, long max, long *out)
 {
 	return parse_long(v, min, max, out) ? 0 : -1;
+}
+
+/* The words of sctp, dccp, udplite, comp and igmp packets. */
+static int batch_word_more(struct batch_pkt *b, const char *w, const char *v)
+{
+	long n = 0;
+
+	if (!strcmp(w, "vtag"))
+		return batch_num(v, 0, 4294967295L, &n) ? -1 : (b->o.vtag = (uint32_t)n, 0);
+	if (!strcmp(w, "chunk") || !strcmp(w, "dccp-type") || !strcmp(w, "igmp-type"))
+		return batch_num(v, 0, 255, &n) ? -1 : (b->o.l4type = (int)n, 0);
+	if (!strcmp(w, "csumcov"))
+		return batch_num(v, 0, 65535, &n) ? -1 : (b->o.csumcov = (int)n, 0);
+	if (!strcmp(w, "cpi"))
+		return batch_num(v, 0, 65535, &n) ? -1 : (b->o.cpi = (int)n, 0);
+	if (!strcmp(w, "mrt"))
+		return batch_num(v, 0, 255, &n) ? -1 : (b->o.mrt = (int)n, 0);
+	return -1;
 }
 
 static int batch_word(struct batch_pkt *b, char *w)
@@ -1152,7 +1342,7 @@ static int batch_word(struct batch_pkt *b, char *w)
 		return batch_num(v, 0, 255, &n) ? -1 : (b->o.hop = (int)n, 0);
 	if (!strcmp(w, "spi"))
 		return batch_num(v, 0, 4294967295L, &n) ? -1 : (b->o.spi = (uint32_t)n, 0);
-	return -1;
+	return batch_word_more(b, w, v);
 }
 
 static int batch_parse(char *line, struct batch_pkt *b)
@@ -1163,6 +1353,8 @@ static int batch_parse(char *line, struct batch_pkt *b)
 	b->o.sport = -1;
 	b->o.icmp_type = -1;
 	b->o.hop = 64;
+	b->o.l4type = b->o.mrt = -1;
+	b->o.cpi = 2;
 	b->o.tcp_flags = TCP_SYN;
 	b->p.o = &b->o;
 	b->p.sport = 40000;
@@ -1171,6 +1363,8 @@ static int batch_parse(char *line, struct batch_pkt *b)
 			return -1;
 	b->p.seq = (long)b->tag;   /* its own ICMP identifier: a new flow each */
 	if (!b->p.src.family || b->p.src.family != b->p.dst.family || !b->o.proto)
+		return -1;
+	if (b->o.proto == PROTO_IGMP && b->p.dst.family != AF_INET)
 		return -1;
 	if ((b->o.proto == PROTO_ICMP) != (b->p.dst.family == AF_INET) &&
 	    (b->o.proto == PROTO_ICMP || b->o.proto == PROTO_ICMPV6))
