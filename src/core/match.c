@@ -328,6 +328,7 @@ static uint32_t vt_max(enum vtype vt)
 	case VT_MARK: case VT_U32: case VT_TIME: return 0xffffffffu;
 	case VT_U16: case VT_FRAGOFF: case VT_PORT: case VT_ARPOP: return 65535;
 	case VT_CTSTATE: return 0xffu;
+	case VT_DCCP_TYPE: return 15;   /* a 4-bit field */
 	default: return 255;
 	}
 }

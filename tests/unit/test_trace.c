@@ -567,10 +567,63 @@ static void test_defines(void **state)
 	trace_defines_free(&d);
 }
 
+/*
+ * sctp, dccp, udplite, comp and igmp: the headers the tracer lays out
+ * (fixtures/trace/l4proto.nft), read by named fields and by raw offsets, and
+ * the ct state conntrack gives their first packets.
+ */
+static void test_l4proto(void **state)
+{
+	static const struct {
+		const char *words, *by;
+		const char *hit, *miss;      /* a rule (comment) that matches, one that does not */
+		const char *assumption;     /* NULL: none to check */
+	} c[] = {
+		{ "sctp vtag 5 sctp chunk init", "invalid", "vtag5", "dataflags", NULL },
+		{ "sctp chunk data", "invalid", "dataflags", "init", NULL },
+		{ "meta l4proto sctp", "new", "init", "streams",
+		  "say nothing of the init chunk's num-inbound-streams" },
+		{ "meta l4proto sctp", "new", "sctpsum", "vtag5", "sctp checksum taken as 0" },
+		{ "dccp type ack", "new", "rawdccp", "init", NULL },
+		{ "ip6 saddr 2001:db8::2 dccp type ack", "new", "dccpack", "cov8", NULL },
+		{ "udplite csumcov 8", "invalid", "cov8", "dccpack", NULL },
+		{ "oif eth0 udplite csumcov 8", "none", NULL, NULL, NULL },
+		{ "comp cpi 300", "new", "cpi300", "compnh", NULL },
+		{ "igmp type leave-group", "new", "leave", "rawigmp", NULL },
+		{ "meta l4proto igmp", "new", "rawigmp", "leave", NULL },
+	};
+	struct ruleset *rs = NULL;
+	struct xerr e;
+	size_t len;
+	char *text = slurp(FIX "l4proto.json", &len);
+
+	(void)state;
+	xerr_clear(&e);
+	assert_int_equal(policy_load_json(text, len, NULL, &rs, &e), 0);
+	free(text);
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct trace_result r;
+		struct packet p;
+
+		assert_int_equal(packet_parse(&p, c[i].words, &e), 0);
+		assert_int_equal(trace_packet(rs, &p, NULL, &r, &e), 0);
+		if (strcmp(decider(&r), c[i].by))
+			fail_msg("'%s': decided by %s, not %s", c[i].words, decider(&r), c[i].by);
+		if (c[i].hit && !did_match(&r, c[i].hit))
+			fail_msg("'%s': %s does not match", c[i].words, c[i].hit);
+		if (c[i].miss && did_match(&r, c[i].miss))
+			fail_msg("'%s': %s matches", c[i].words, c[i].miss);
+		if (c[i].assumption && !assumed(&r, c[i].assumption))
+			fail_msg("'%s': no assumption '%s'", c[i].words, c[i].assumption);
+		trace_result_free(&r);
+	}
+	ruleset_free(rs);
+}
+
 int main(void)
 {
 	size_t n = sizeof(cases) / sizeof(cases[0]);
-	struct CMUnitTest *t = calloc(n + 12, sizeof(*t));
+	struct CMUnitTest *t = calloc(n + 13, sizeof(*t));
 	char (*names)[160] = calloc(n, sizeof(*names));
 	size_t k = 0;
 	int rc;
@@ -596,6 +649,7 @@ int main(void)
 	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_unresolved_define);
 	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_defines);
 	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_define_long_value);
+	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_l4proto);
 	rc = _cmocka_run_group_tests("trace", t, k, setup, teardown);
 	free(t);
 	free(names);
