@@ -208,16 +208,17 @@ unsigned packet_dccp_len(unsigned type)
 
 /*
  * nf_conntrack_proto_sctp: a packet with no conntrack entry opens one only
- * when its chunk moves the state machine out of NONE (INIT, INIT ACK,
- * HEARTBEAT, ...); DATA, SACK and the like do not, and ABORT, SHUTDOWN
- * COMPLETE and COOKIE ACK out of the blue are refused (RFC 9260 8.4), as is
- * an INIT whose verification tag is not 0 (8.5.1).
+ * when its chunk moves the state machine out of NONE; DATA, SACK and the like
+ * do not, and ABORT, SHUTDOWN COMPLETE and COOKIE ACK out of the blue are
+ * refused (RFC 9260 8.4). HEARTBEAT, HEARTBEAT ACK and SHUTDOWN ACK open one
+ * whatever their tag; INIT (8.5.1), INIT ACK, SHUTDOWN, ERROR and COOKIE
+ * ECHO only with tag 0, the tag the new entry expects (measured on 6.18).
  */
 static bool sctp_opens(const struct packet *p)
 {
 	switch (p->l4type) {
-	case 1: return p->vtag == 0;
-	case 2: case 4: case 5: case 7: case 8: case 9: case 10: return true;
+	case 4: case 5: case 8: return true;
+	case 1: case 2: case 7: case 9: case 10: return p->vtag == 0;
 	default: return false;
 	}
 }

@@ -63,6 +63,27 @@
  *    no default: not given, the tracer says what it takes them as.
  *  - meta time (a local date and time, 2026-12-07T10:00): when the packet
  *    arrives, for meta time, day and hour; not given, now.
+ *
+ * sctp, dccp, udplite, comp and igmp (each word implies its protocol; igmp
+ * IPv4), laid out as xpkt sends them (tests/tools/xpkt.c):
+ *  - sctp vtag N, sctp chunk CHUNK: the common header and one chunk
+ *    (packet_sctp_chunk_len() bytes), default init with tag 0. ct state: new
+ *    for heartbeat, heartbeat-ack, shutdown-ack, and for init, init-ack,
+ *    shutdown, error, cookie-echo with tag 0; invalid otherwise, as
+ *    nf_conntrack_proto_sctp gives it.
+ *  - dccp type TYPE (4 bits): extended sequence numbers, the subheaders of
+ *    the type (packet_dccp_len()), default request; ct state new (the kernel
+ *    tracks DCCP with the generic tracker since 6.16).
+ *  - udplite csumcov N: the 8-byte header alone, default coverage 0 (all).
+ *    Conntrack checks a received one's checksum with UDP's pseudo-header,
+ *    which a correct UDP-Lite checksum fails: invalid when received, new when
+ *    this host sends it (a coverage other than 0 or 8: invalid).
+ *  - comp cpi N: next header udp, flags 0, default cpi 2 (DEFLATE).
+ *  - igmp type TYPE, igmp mrt N: default membership-query with max response
+ *    time 100 (10 s), other types 0; a query's group is 0.0.0.0, another
+ *    message's group is not given.
+ *  Ports of sctp, dccp and udplite are th sport/dport; their checksums are
+ *  not words (the tracer takes 0 and says so).
  */
 #ifndef XNFT_CORE_PACKET_H
 #define XNFT_CORE_PACKET_H
