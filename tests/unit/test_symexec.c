@@ -430,9 +430,10 @@ static void agree_on(const char *fixture, unsigned seed)
 }
 
 /*
- * An sctp, dccp, udplite, comp or igmp packet (fixtures_constructs'
- * l4proto.nft and l4comp.nft): received or sent, with the values their
- * rules name and others, ct state mostly left to the defaults.
+ * An sctp, dccp, udplite, comp or igmp packet (for cx_l4proto.json, the
+ * kernel differential's l4proto.nft, and l4verdicts.nft): received or sent,
+ * with the values their rules name and others, ct state mostly left to the
+ * defaults.
  */
 static void l4_words(const struct hspace *hs, unsigned *s, char *buf, size_t size)
 {
