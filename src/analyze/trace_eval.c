@@ -643,6 +643,7 @@ static int sctp_chunk_read(struct tctx *tc, const struct rs_expr *x, struct ev *
 {
 	const char *have = match_sctp_chunk_name(tc->p.l4type);
 	bool present = have && x->name && !strcmp(x->name, have);
+	bool unknown;   /* type, flags and length are all known (trace_pkt.c) */
 
 	if (!x->field) {
 		ev_from_num(v, 1, present);
@@ -654,9 +655,9 @@ static int sctp_chunk_read(struct tctx *tc, const struct rs_expr *x, struct ev *
 		return EV_BREAK;
 	}
 	if (!strcmp(x->field, "type") || !strcmp(x->field, "flags"))
-		return hdr_read(tc, true, !strcmp(x->field, "type") ? 96 : 104, 8, v, &present);
+		return hdr_read(tc, true, !strcmp(x->field, "type") ? 96 : 104, 8, v, &unknown);
 	if (!strcmp(x->field, "length"))
-		return hdr_read(tc, true, 112, 16, v, &present);
+		return hdr_read(tc, true, 112, 16, v, &unknown);
 	snprintf(tc->why, sizeof(tc->why), "the packet words say nothing of the %s chunk's %s",
 		 have, x->field);
 	return EV_FREE;
