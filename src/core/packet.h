@@ -86,6 +86,8 @@ enum packet_field {
 	PF_SPORT, PF_DPORT, PF_TCP_FLAGS, PF_CT_STATE, PF_ICMP_TYPE, PF_ICMP_CODE,
 	PF_ARP_OP, PF_IBRNAME, PF_OBRNAME,
 	PF_SPI, PF_CPU, PF_TIME,   /* esp spi / ah spi share PF_SPI, as the ports do */
+	PF_EXTHDR, PF_FRAG_ID, PF_FRAG6_OFF, PF_FRAG6_MF, PF_RT_TYPE, PF_RT_SEGLEFT,
+	PF_SRH_TAG, PF_MH_TYPE,    /* IPv6 extension headers */
 	PF__COUNT
 };
 
@@ -119,7 +121,27 @@ struct packet {
 	uint32_t spi;                  /* esp or ah spi; 0 (unknown to the tracer) unless given */
 	uint32_t cpu;                  /* meta cpu; only meaningful when given (no default) */
 	uint32_t time;                 /* meta time: seconds since the epoch; 0 = not given (now) */
+	/* IPv6 extension headers between the IPv6 and the transport header */
+	uint32_t exthdr;               /* the chain, match_exthdr_at(); 0 = none */
+	uint32_t frag_id;              /* frag id: 0 (unknown to the tracer) unless given */
+	uint16_t frag6_off;            /* frag frag-off (8-byte units); frag_off holds it too */
+	uint8_t frag6_mf;              /* frag more-fragments */
+	uint8_t rt_type, rt_segleft;   /* rt type, rt seg-left */
+	uint16_t srh_tag;              /* srh tag (rt type 4) */
+	uint8_t mh_type;               /* mh type (the mobility header is the transport, 135) */
 };
+
+/* Bytes of each extension header in the fixed layout (packet.h's comment). */
+#define PACKET_EH_OPT_LEN 8    /* hbh, dst: PadN options, hdrlength 0 */
+#define PACKET_EH_RT_LEN 24    /* rt: one address, hdrlength 2 */
+#define PACKET_EH_FRAG_LEN 8
+#define PACKET_EH_MH_LEN 8     /* mh: hdrlength 0 */
+
+/* The bytes the extension headers in front of the transport header take. */
+unsigned packet_exthdr_len(const struct packet *p);
+
+/* The chain holds header code (MATCH_EH_*). */
+bool packet_has_exthdr(const struct packet *p, unsigned code);
 
 /* ip frag-off of the word `fragment`. */
 #define PACKET_FRAGMENT_OFF 0x20b9
