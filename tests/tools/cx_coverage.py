@@ -23,7 +23,8 @@ CORPUS = [
     "fixtures_constructs/" + f + ".nft" for f in (
         "map_miss", "ct_noentry", "defaults", "deps", "dormant", "quota", "ether",
         "values", "ipsec_hdr", "bound", "rt_mtu", "headers", "stmts", "families_l3",
-        "absent", "absent_l3", "more", "more_l3", "misc_l3", "synproxy_k", "arp", "bridge")
+        "absent", "absent_l3", "more", "more_l3", "misc_l3", "synproxy_k", "arp", "bridge",
+        "exthdr6")
 ] + [
     "fixtures_nat/" + f + ".nft" for f in (
         "redirect_ssh", "fw4_redirect", "firewalld_public", "docker_published",
@@ -36,8 +37,6 @@ REASONS = [
      "nft_meta_bridge is absent on this kernel: the rule does not load (EOPNOTSUPP)"),
     (r"^(sctp|dccp|udplite|comp|igmp) ", None,
      "xpkt sends no such packet: only 'not this protocol' is exercised (absent.nft, inet)"),
-    (r"^(mh|srh|rt0|rt2|rt4|hbh|dst|frag) |^rt (nexthdr|hdrlength|type|seg-left)$", None,
-     "xpkt sends no IPv6 extension headers: only their absence is exercised"),
     (r"^(dup to|fwd to|queue|tproxy|flow add|ct (helper|timeout|expectation) set)$", None,
      "sends, steals or queues the packet: outside what the trace batches can observe"),
     (r"^(ct (expiration|id|event|count))$", None,
