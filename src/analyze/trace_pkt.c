@@ -131,6 +131,49 @@ int hdr_exthdr_at(const struct tctx *tc, unsigned proto)
 	return -1;
 }
 
+/* The chain's headers in front of frag: their bytes, and where the byte naming frag is. */
+static size_t before_frag(const struct packet *p, size_t *names_frag)
+{
+	size_t at = 40;
+	unsigned code;
+
+	*names_frag = 6;
+	for (unsigned i = 0; (code = match_exthdr_at(p->exthdr, i)) && code != MATCH_EH_FRAG; i++) {
+		*names_frag = at;
+		at += code == MATCH_EH_RT ? PACKET_EH_RT_LEN : PACKET_EH_OPT_LEN;
+	}
+	return at;
+}
+
+unsigned hdr_frag_data_len(const struct tctx *tc)
+{
+	size_t names, at = before_frag(&tc->p, &names) + PACKET_EH_FRAG_LEN;
+
+	return tc->p.length > at ? tc->p.length - (unsigned)at : 0;
+}
+
+void hdr_strip_frag(struct tctx *tc)
+{
+	struct packet *p = &tc->p;
+	size_t names, at = before_frag(p, &names);
+	uint32_t chain = 0;
+	unsigned code, n = 0;
+
+	if (!packet_has_exthdr(p, MATCH_EH_FRAG) || at + PACKET_EH_FRAG_LEN > tc->nhlen)
+		return;
+	tc->nh[names] = tc->nh[at];   /* the header before it names what followed it */
+	memmove(tc->nh + at, tc->nh + at + PACKET_EH_FRAG_LEN, tc->nhlen - at - PACKET_EH_FRAG_LEN);
+	memmove(tc->nhk + at, tc->nhk + at + PACKET_EH_FRAG_LEN,
+		tc->nhlen - at - PACKET_EH_FRAG_LEN);
+	tc->nhlen -= PACKET_EH_FRAG_LEN;
+	p->length = (uint16_t)(p->length - PACKET_EH_FRAG_LEN);
+	put16(tc->nh, tc->nhk, 4, p->length > 40 ? p->length - 40u : 0);
+	for (unsigned i = 0; (code = match_exthdr_at(p->exthdr, i)); i++)
+		if (code != MATCH_EH_FRAG)
+			chain |= (uint32_t)code << (3 * n++);
+	p->exthdr = chain;
+}
+
 static void build_ports(struct tctx *tc, size_t len)
 {
 	tc->thlen = len;

@@ -1222,6 +1222,25 @@ static size_t ext_one(const struct ext6 *x, uint8_t proto, uint8_t next, uint8_t
 	}
 }
 
+/*
+ * A UDP header and no data: the length xnft's packet words give (headers
+ * only), so that a fragment's data is as long for the kernel as for the
+ * tracer (nf_defrag_ipv6 refuses one with more to come that is not a
+ * multiple of 8 bytes).
+ */
+static size_t build_udp_bare(const struct pkt *p, uint8_t *b)
+{
+	uint16_t ck;
+
+	put16(b, (unsigned int)p->sport);
+	put16(b + 2, (unsigned int)p->o->dport);
+	put16(b + 4, 8);
+	put16(b + 6, 0);
+	ck = fold(pseudo_sum(&p->src, &p->dst, PROTO_UDP, 8) + sum_bytes(b, 8, 0));
+	put16(b + 6, ck ? ck : 0xffff);
+	return 8;
+}
+
 /* An IPv6 packet with the extension headers of b->ext in front of its L4 segment. */
 static size_t build_ip6_ext(const struct batch_pkt *b, const uint8_t *l4, size_t l4len,
 			    uint8_t *out)
@@ -1329,6 +1348,8 @@ static int batch_send(int fd, struct batch_pkt *b)
 	uint32_t id = b->tag ? (uint32_t)b->tag : (random32() | 1);
 
 	if (b->ext.n) {
+		if (b->o.proto == PROTO_UDP)
+			l4len = build_udp_bare(&b->p, l4);
 		n = build_ip6_ext(b, l4, l4len, out);
 	} else if (b->frag2) {
 		if (l4len <= FRAG_SPLIT)
