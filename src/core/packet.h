@@ -16,6 +16,20 @@
  * more-fragments set, offset 1480 bytes), which carries no transport header,
  * so ports, tcp flags and icmp type/code cannot be given with it.
  *
+ * IPv6 extension headers: `exthdr hbh,rt,frag,dst,mh` is the chain between
+ * the IPv6 and the transport header, in order (hbh only first, each once but
+ * dst twice, mh last; a non-first fragment ends at frag). The mobility
+ * header is the transport protocol (meta l4proto 135, as ipv6_find_hdr and
+ * conntrack take it). `frag id`, `frag frag-off` (8-byte units), `frag
+ * more-fragments`, `rt type`, `rt seg-left`, `srh tag` (rt type 4) and `mh
+ * type` set fields, and imply their header when no exthdr word is given
+ * (order rt, frag, mh); `fragment` over IPv6 is a frag header with frag-off
+ * 185 and more-fragments 1. The fixed layout: hbh and dst 8 bytes of PadN
+ * (hdrlength 0); rt 24 bytes, one address :: (hdrlength 2, type 4: last-entry
+ * 0, flags 0); frag 8 bytes, reserved 0; mh 8 bytes, payload proto 59,
+ * hdrlength 0, reserved 0, checksum 0. ip6 nexthdr (the word) is the
+ * transport protocol only without extension headers.
+ *
  * An ARP packet (an `arp ...` word, or meta nfproto arp) is received (iif)
  * or sent (oif), never routed (a bridge may pass it on, below); it has its operation (`arp operation`,
  * default request) and the sender's and target's IPv4 addresses in saddr and
@@ -58,7 +72,10 @@
  *    133..137) and 1 for multicast listener discovery (130..132, 143), as
  *    those protocols require.
  *  - ip length: the headers alone (20 or 40, plus tcp 20, udp 8, icmp 8).
- *  - meta mark 0; not a fragment (frag-off 0).
+ *  - meta mark 0; not a fragment (frag-off 0); no extension headers; with a
+ *    frag header an atomic fragment (frag-off 0, more-fragments 0) whose id
+ *    is unknown (the tracer says what it takes it as); rt type 0, seg-left 0;
+ *    mh type 0.
  *  - esp spi / ah spi (they imply meta l4proto esp / ah) and meta cpu have
  *    no default: not given, the tracer says what it takes them as.
  *  - meta time (a local date and time, 2026-12-07T10:00): when the packet
