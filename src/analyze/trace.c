@@ -369,6 +369,18 @@ static bool defrag_holds(const struct tctx *tc, enum rs_hook h)
 	return tc->uses_ct && tc->fragment && pre_ct_hook(h) && !defrag_refuses(tc);
 }
 
+/*
+ * A non-first fragment's data is not in the packet words (it is no transport
+ * header): whether defrag takes one with more to come depends on its length.
+ */
+static void defrag_say_length(struct tctx *tc)
+{
+	if (tc->p.nfproto == MATCH_NFPROTO_IPV6 && (tc->p.frag_off & 0x2000) &&
+	    (tc->p.frag_off & 0x1fff))
+		tc_assume(tc, "the fragment's data is taken as a multiple of 8 bytes, so "
+			  "reassembly holds it (the packet words cannot give its length)");
+}
+
 /* 1 when the packet is held here for reassembly. */
 static bool held_by_defrag(const struct tctx *tc, const struct rs_chain *c, enum rs_hook h)
 {
@@ -467,6 +479,7 @@ static int run_hook(struct tctx *tc, enum rs_hook h, struct trace_hook *hk, stru
 	for (size_t i = 0; i < n && !rc; i++) {
 		defrag_atomic(tc, h, v[i].c);
 		if (held_by_defrag(tc, v[i].c, h)) {
+			defrag_say_length(tc);
 			tc->r->held = true;
 			rc = 1;
 			break;
@@ -483,6 +496,7 @@ static int run_hook(struct tctx *tc, enum rs_hook h, struct trace_hook *hk, stru
 		}
 	}
 	if (!rc && defrag_holds(tc, h)) {
+		defrag_say_length(tc);
 		tc->r->held = true;   /* no chain at -400 or later: defrag still holds it */
 		rc = 1;
 	}

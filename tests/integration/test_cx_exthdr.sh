@@ -147,6 +147,9 @@ NFT
 		"tcp sport 40000 tcp dport 7800 tcp flags syn exthdr frag frag more-fragments 1 frag id 5"
 	pkx "proto=tcp sport=40000 dport=7800 flags=syn ext=dst,frag frag-id=5" \
 		"tcp sport 40000 tcp dport 7800 tcp flags syn exthdr dst,frag frag id 5"
+	# a non-first fragment defrag lets through: conntrack finds no transport header
+	pkx "proto=tcp sport=40000 dport=7800 flags=syn ext=frag frag-off=3 frag-mf=1 frag-id=5" \
+		"meta l4proto tcp exthdr frag frag frag-off 3 frag more-fragments 1 frag id 5"
 } >"$T6/ct.pk"
 if load_fresh "$T6/ct.nft"; then
 	batch "IPv6 extension headers with conntrack (defragmentation at -400)" "$T6/ct.pk" \

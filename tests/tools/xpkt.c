@@ -1350,6 +1350,9 @@ static int batch_send(int fd, struct batch_pkt *b)
 	if (b->ext.n) {
 		if (b->o.proto == PROTO_UDP)
 			l4len = build_udp_bare(&b->p, l4);
+		/* a middle fragment: data a multiple of 8 bytes, as xnft's tracer takes it */
+		if (b->ext.frag_off && b->ext.frag_mf)
+			l4len &= ~(size_t)7;
 		n = build_ip6_ext(b, l4, l4len, out);
 	} else if (b->frag2) {
 		if (l4len <= FRAG_SPLIT)

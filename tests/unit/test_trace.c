@@ -657,6 +657,11 @@ static void test_exthdr_defrag(void **state)
 	assert_true(r.held);
 	assert_null(step_of(&r, "late-frag"));
 	trace_result_free(&r);
+	/* a middle fragment's length is not in the words: held, and said so */
+	trace_exthdr(V6 "meta l4proto udp frag frag-off 3 frag more-fragments 1", &r);
+	assert_true(r.held);
+	assert_true(assumed(&r, "taken as a multiple of 8 bytes"));
+	trace_result_free(&r);
 	/* 20 bytes with more to come: defrag refuses it, it goes on with its header */
 	trace_exthdr(V6 "tcp dport 22 frag more-fragments 1", &r);
 	assert_false(r.held);
