@@ -681,6 +681,16 @@ static uint32_t implied_chain(const struct packet *p)
 	return chain;
 }
 
+/* The bits that put mh after the last header of chain. */
+static uint32_t append_mh(uint32_t chain)
+{
+	unsigned n = 0;
+
+	while (match_exthdr_at(chain, n))
+		n++;
+	return (uint32_t)MATCH_EH_MH << (3 * n);
+}
+
 /* A chain IPv6 allows (RFC 8200 4.1): hbh first, each once but dst (twice), mh last. */
 static int check_chain(struct builder *b, const struct match_cond *c)
 {
@@ -815,6 +825,9 @@ static int complete_exthdr(struct builder *b)
 	}
 	if (!given(p, PF_EXTHDR))
 		p->exthdr = implied_chain(p);
+	else if (p->l4proto == PROTO_MH && !packet_has_exthdr(p, MATCH_EH_MH) &&
+		 !match_exthdr_at(p->exthdr, MATCH_EXTHDR_MAX - 1))
+		p->exthdr |= append_mh(p->exthdr);   /* meta l4proto 135 is the mobility header */
 	if (check_needed(b) < 0 || complete_frag6(b) < 0 || complete_mh(b) < 0)
 		return -1;
 	if (given(p, PF_EXTHDR) && check_chain(b, b->by[PF_EXTHDR]) < 0)
