@@ -784,6 +784,10 @@ static int complete_mh(struct builder *b)
 	struct packet *p = b->p;
 	char a[256];
 
+	/* meta l4proto 135 is the mobility header: it ends a chain given without it */
+	if (!packet_has_exthdr(p, MATCH_EH_MH) && p->l4proto == PROTO_MH && given(p, PF_EXTHDR) &&
+	    !non_first_fragment(p))
+		p->exthdr |= append_mh(p->exthdr);
 	if (!packet_has_exthdr(p, MATCH_EH_MH))
 		return 0;
 	if ((p->known & PF_BIT(PF_L4PROTO)) && p->l4proto != PROTO_MH && b->by[PF_L4PROTO]) {
@@ -825,9 +829,6 @@ static int complete_exthdr(struct builder *b)
 	}
 	if (!given(p, PF_EXTHDR))
 		p->exthdr = implied_chain(p);
-	else if (p->l4proto == PROTO_MH && !packet_has_exthdr(p, MATCH_EH_MH) &&
-		 !match_exthdr_at(p->exthdr, MATCH_EXTHDR_MAX - 1))
-		p->exthdr |= append_mh(p->exthdr);   /* meta l4proto 135 is the mobility header */
 	if (check_needed(b) < 0 || complete_frag6(b) < 0 || complete_mh(b) < 0)
 		return -1;
 	if (given(p, PF_EXTHDR) && check_chain(b, b->by[PF_EXTHDR]) < 0)
