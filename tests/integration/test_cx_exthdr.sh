@@ -48,6 +48,15 @@ out=$(tr meta l4proto udp exthdr frag frag frag-off 3 frag id 9)
 check_match "a non-first fragment: frag-off 3 read from the header" 'exthdr6.nft:47 +\[match\]' "$out"
 check_match "a non-first fragment: udp dport ends the rule (no transport header)" \
 	'exthdr6.nft:68 +\[ -- \]' "$out"
+# exposure: its IPv6 packets carry no extension header but a fragment's; a read of another
+# header's field counts both ways, said on the line (xnft.8)
+J6=$(tmpdir)
+printf 'table inet t {\n chain input {\n  type filter hook input priority 0; policy drop;\n  udp dport 53 hbh hdrlength 0 accept\n  udp dport 54 exthdr frag exists accept\n }\n}\n' >"$J6/ex.nft"
+out=$("$XNFT" exposure "$J6/ex.nft" 2>&1); rc=$?
+check_eq "exposure of extension-header rules exits 0" 0 "$rc"
+check_match "exposure: a header field read counts both ways, said so" \
+	'udp dport 53 — if exthdr hbh hdrlength 0 \(not modelled\)' "$out"
+check_match "exposure: exthdr frag exists holds for fragments" 'ip frag-off .*udp dport 53-54' "$out"
 for bad in "ip saddr 198.18.0.2 exthdr hbh" "exthdr rt,hbh" "exthdr frag,rt,frag" "exthdr mh,dst" \
 	"exthdr rt frag id 3" "fragment frag frag-off 2" "exthdr hbh ip6 nexthdr udp" \
 	"meta l4proto udp exthdr mh" "exthdr frag,dst frag frag-off 2"; do
