@@ -353,10 +353,51 @@ static const char *nat_skip(const struct tctx *tc, const struct rs_chain *c)
 	return "a nat chain sees only the first packet of a connection";
 }
 
+/*
+ * nf_defrag_ipv6 refuses (-EPROTO) a fragment with more to come whose data is
+ * not a multiple of 8 bytes: the packet goes on as it is, fragment header and all.
+ */
+static bool defrag_refuses(const struct tctx *tc)
+{
+	return tc->p.nfproto == MATCH_NFPROTO_IPV6 && (tc->p.frag_off & 0x2000) &&
+	       hdr_frag_data_len(tc) % 8;
+}
+
+/* The fragment waits in the reassembly queue (conntrack loaded, defrag accepts it). */
+static bool defrag_holds(const struct tctx *tc, enum rs_hook h)
+{
+	return tc->uses_ct && tc->fragment && pre_ct_hook(h) && !defrag_refuses(tc);
+}
+
+/*
+ * A non-first fragment's data is not in the packet words (it is no transport
+ * header): whether defrag takes one with more to come depends on its length.
+ */
+static void defrag_say_length(struct tctx *tc)
+{
+	if (tc->p.nfproto == MATCH_NFPROTO_IPV6 && (tc->p.frag_off & 0x2000) &&
+	    (tc->p.frag_off & 0x1fff))
+		tc_assume(tc, "the fragment's data is taken as a multiple of 8 bytes, so "
+			  "reassembly holds it (the packet words cannot give its length)");
+}
+
 /* 1 when the packet is held here for reassembly. */
 static bool held_by_defrag(const struct tctx *tc, const struct rs_chain *c, enum rs_hook h)
 {
-	return tc->uses_ct && tc->fragment && pre_ct_hook(h) && c->prio >= PRIO_DEFRAG;
+	return defrag_holds(tc, h) && c->prio >= PRIO_DEFRAG;
+}
+
+/*
+ * An atomic fragment (offset 0, no more fragments) is a whole packet to
+ * nf_defrag_ipv6: it "reassembles" it, and the fragment header is gone from
+ * there on (checked against the kernel in test_cx_exthdr).
+ */
+static void defrag_atomic(struct tctx *tc, enum rs_hook h, const struct rs_chain *c)
+{
+	if (tc->uses_ct && pre_ct_hook(h) && (!c || c->prio >= PRIO_DEFRAG) &&
+	    tc->p.nfproto == MATCH_NFPROTO_IPV6 && !tc->fragment &&
+	    packet_has_exthdr(&tc->p, MATCH_EH_FRAG))
+		hdr_strip_frag(tc);
 }
 
 static int run_base(struct tctx *tc, enum rs_hook h, const struct rs_chain *c, struct xerr *e)
@@ -436,7 +477,9 @@ static int run_hook(struct tctx *tc, enum rs_hook h, struct trace_hook *hk, stru
 	hk->verdict = TRACE_V_ACCEPT;
 	hk->run = tc->r->nruns;
 	for (size_t i = 0; i < n && !rc; i++) {
+		defrag_atomic(tc, h, v[i].c);
 		if (held_by_defrag(tc, v[i].c, h)) {
+			defrag_say_length(tc);
 			tc->r->held = true;
 			rc = 1;
 			break;
@@ -452,10 +495,13 @@ static int run_hook(struct tctx *tc, enum rs_hook h, struct trace_hook *hk, stru
 			rc = 1;
 		}
 	}
-	if (!rc && tc->uses_ct && tc->fragment && pre_ct_hook(h)) {
+	if (!rc && defrag_holds(tc, h)) {
+		defrag_say_length(tc);
 		tc->r->held = true;   /* no chain at -400 or later: defrag still holds it */
 		rc = 1;
 	}
+	if (!rc)
+		defrag_atomic(tc, h, NULL);
 	hk->nruns = tc->r->nruns - hk->run;
 	free(v);
 	return rc;

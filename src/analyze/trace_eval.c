@@ -661,6 +661,81 @@ static int sctp_chunk_read(struct tctx *tc, const struct rs_expr *x, struct ev *
 	snprintf(tc->why, sizeof(tc->why), "the packet words say nothing of the %s chunk's %s",
 		 have, x->field);
 	return EV_FREE;
+/* The IPv6 next-header number of an exthdr name nft lists ("srh" and "rt0" are routing headers). */
+static int exthdr_proto(const char *name)
+{
+	static const struct { const char *name; int proto; } names[] = {
+		{ "hbh", 0 }, { "rt", 43 }, { "rt0", 43 }, { "rt2", 43 }, { "rt4", 43 },
+		{ "srh", 43 }, { "frag", 44 }, { "dst", 60 }, { "mh", 135 },
+	};
+
+	for (size_t i = 0; name && i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(names[i].name, name))
+			return names[i].proto;
+	return -1;
+}
+
+/* Where a field lies in its header, in bits (nft's exthdr templates). */
+static bool exthdr_field(const char *name, const char *field, unsigned *off, unsigned *bits)
+{
+	static const struct { const char *name, *field; unsigned off, bits; } fs[] = {
+		{ "*", "nexthdr", 0, 8 }, { "*", "hdrlength", 8, 8 },
+		{ "rt", "type", 16, 8 }, { "rt", "seg-left", 24, 8 },
+		{ "srh", "type", 16, 8 }, { "srh", "seg-left", 24, 8 },
+		{ "srh", "last-entry", 32, 8 }, { "srh", "flags", 40, 8 }, { "srh", "tag", 48, 16 },
+		{ "srh", "sid[1]", 64, 128 }, { "rt0", "addr[1]", 64, 128 }, { "rt2", "addr", 64, 128 },
+		{ "frag", "reserved", 8, 8 }, { "frag", "frag-off", 16, 13 },
+		{ "frag", "reserved2", 29, 2 }, { "frag", "more-fragments", 31, 1 },
+		{ "frag", "id", 32, 32 },
+		{ "mh", "type", 16, 8 }, { "mh", "reserved", 24, 8 }, { "mh", "checksum", 32, 16 },
+	};
+
+	for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++)
+		if ((!strcmp(fs[i].name, "*") || !strcmp(fs[i].name, name)) &&
+		    !strcmp(fs[i].field, field)) {
+			*off = fs[i].off;
+			*bits = fs[i].bits;
+			return true;
+		}
+	return false;
+}
+
+/*
+ * nft_exthdr over IPv6: ipv6_find_hdr() walks the chain from the IPv6
+ * header (never past a non-first fragment's header); a header it does not
+ * find is false for `exists` and ends the rule for a field (NFT_BREAK).
+ */
+static int ipv6_exthdr_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
+{
+	int proto = exthdr_proto(x->name), at = -1;
+	unsigned off, bits;
+	bool unknown = false;
+	int rc;
+
+	if (proto >= 0)
+		at = hdr_exthdr_at(tc, (unsigned)proto);
+	if (!x->field) {
+		ev_from_num(v, 1, at != -1);
+		return EV_OK;
+	}
+	if (at == -1) {
+		snprintf(tc->why, sizeof(tc->why), "the packet has no %s header",
+			 x->name ? x->name : "such");
+		return EV_BREAK;
+	}
+	if (!exthdr_field(x->name, x->field, &off, &bits)) {
+		snprintf(tc->why, sizeof(tc->why), "the packet words say nothing of %s %s",
+			 x->name, x->field);
+		return EV_FREE;
+	}
+	if (at == HDR_AT_TRANSPORT)
+		rc = hdr_read(tc, true, off, bits, v, &unknown);
+	else
+		rc = hdr_read(tc, false, (unsigned)at * 8 + off, bits, v, &unknown);
+	if (rc == EV_OK && unknown)
+		tc_assume(tc, "%s %s taken as %llu (the packet words cannot give it: frag id N)",
+			  x->name, x->field, (unsigned long long)v->num);
+	return rc;
 }
 
 static int ext_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
@@ -672,6 +747,8 @@ static int ext_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 	bool present = x->kind == RS_EX_EXTHDR && v6 && tc->fragment && x->name &&
 		       !strcmp(x->name, "frag");
 
+	if (x->kind == RS_EX_EXTHDR && v6)
+		return ipv6_exthdr_read(tc, x, v);
 	if (x->kind == RS_EX_TCPOPT && tc->p.l4proto == 6 && tc->has_th)
 		tc_assume(tc, "the tcp header carries no options");
 	if (!x->field) {

@@ -39,7 +39,7 @@ struct rt_elem {
 	size_t n;
 };
 
-#define HDR_MAX 64
+#define HDR_MAX 128   /* an IPv6 header and its extension headers (96 bytes at most) */
 
 /* NAT manipulation types: source at postrouting/input, destination at prerouting/output. */
 enum { NAT_SRC = NATPATH_SRC, NAT_DST = NATPATH_DST };
@@ -99,6 +99,16 @@ unsigned ev_ct_state(const struct tctx *tc);
 
 /* ---- trace_pkt.c: the packet's headers ---- */
 void hdr_build(struct tctx *tc);
+
+/* hdr_exthdr_at(): the header is the transport header (the mobility header). */
+#define HDR_AT_TRANSPORT (-2)
+int hdr_exthdr_at(const struct tctx *tc, unsigned proto);
+
+/* Bytes behind an IPv6 fragment header (what reassembly puts together). */
+unsigned hdr_frag_data_len(const struct tctx *tc);
+
+/* nf_defrag_ipv6 on an atomic fragment: the fragment header goes, the rest stays. */
+void hdr_strip_frag(struct tctx *tc);
 int hdr_read(struct tctx *tc, bool transport, unsigned off, unsigned bits, struct ev *out,
 	     bool *unknown);
 void hdr_write(struct tctx *tc, bool transport, unsigned off, unsigned bits, const struct ev *v);

@@ -54,19 +54,124 @@ static void build_ip4(struct tctx *tc)
 	put_addr(tc->nh, tc->nhk, 16, &p->daddr, 4);
 }
 
+/*
+ * One extension header at `at`, in the fixed layout packet.h documents:
+ * hbh and dst 8 bytes of PadN (hdrlength 0); rt 24 bytes, one address ::
+ * (hdrlength 2; type 4 carries last-entry 0, flags 0 and the tag); frag 8
+ * bytes, reserved 0, the id known only when the words gave it.
+ */
+static size_t build_exthdr(struct tctx *tc, size_t at, unsigned code, unsigned next)
+{
+	const struct packet *p = &tc->p;
+	uint8_t *b = tc->nh, *k = tc->nhk;
+
+	put8(b, k, at, next, 0xff);
+	switch (code) {
+	case MATCH_EH_RT:
+		memset(k + at + 1, 0xff, PACKET_EH_RT_LEN - 1);
+		put8(b, k, at + 1, 2, 0xff);
+		put8(b, k, at + 2, p->rt_type, 0xff);
+		put8(b, k, at + 3, p->rt_segleft, 0xff);
+		if (p->rt_type == 4)
+			put16(b, k, at + 6, p->srh_tag);
+		return PACKET_EH_RT_LEN;
+	case MATCH_EH_FRAG:
+		memset(k + at + 1, 0xff, 3);
+		put16(b, k, at + 2, (unsigned)((p->frag_off & 0x1fff) << 3 |
+					       ((p->frag_off & 0x2000) != 0)));
+		put32(b, k, at + 4, p->frag_id, p->known & PF_BIT(PF_FRAG_ID));
+		return PACKET_EH_FRAG_LEN;
+	default:   /* hbh, dst: PadN over the 6 option bytes */
+		memset(k + at + 1, 0xff, PACKET_EH_OPT_LEN - 1);
+		put8(b, k, at + 2, 1, 0xff);
+		put8(b, k, at + 3, 4, 0xff);
+		return PACKET_EH_OPT_LEN;
+	}
+}
+
 static void build_ip6(struct tctx *tc)
 {
 	const struct packet *p = &tc->p;
-	unsigned len = p->length > 40 ? p->length - 40u : 0;
+	unsigned len = p->length > 40 ? p->length - 40u : 0, code, next;
+	size_t at = 6;   /* where the next-header byte to fill is */
 
 	tc->nhlen = 40;
 	put8(tc->nh, tc->nhk, 0, 0x60, 0xf0);
 	put16(tc->nh, tc->nhk, 4, len);
-	/* a fragment carries its fragment header first (nexthdr 44) */
-	put8(tc->nh, tc->nhk, 6, tc->fragment ? 44 : p->l4proto, 0xff);
 	put8(tc->nh, tc->nhk, 7, p->ttl, 0xff);
 	put_addr(tc->nh, tc->nhk, 8, &p->saddr, 16);
 	put_addr(tc->nh, tc->nhk, 24, &p->daddr, 16);
+	/* the chain in order; the mobility header is the transport (l4proto 135) */
+	for (unsigned i = 0; (code = match_exthdr_at(p->exthdr, i)) && code != MATCH_EH_MH; i++) {
+		next = match_exthdr_at(p->exthdr, i + 1);
+		next = next && next != MATCH_EH_MH ? match_exthdr_proto(next) : p->l4proto;
+		put8(tc->nh, tc->nhk, at, match_exthdr_proto(code), 0xff);
+		at = tc->nhlen;
+		tc->nhlen += build_exthdr(tc, tc->nhlen, code, next);
+	}
+	put8(tc->nh, tc->nhk, at, p->l4proto, 0xff);
+}
+
+/* Where extension header `proto` starts, as ipv6_find_hdr() finds it; -1 when it does not. */
+int hdr_exthdr_at(const struct tctx *tc, unsigned proto)
+{
+	unsigned code;
+	int at = 40;
+
+	if (tc->p.nfproto != MATCH_NFPROTO_IPV6)
+		return -1;
+	for (unsigned i = 0; (code = match_exthdr_at(tc->p.exthdr, i)); i++) {
+		if (match_exthdr_proto(code) == proto)
+			return code == MATCH_EH_MH ? (tc->has_th ? HDR_AT_TRANSPORT : -1) : at;
+		/* past a non-first fragment's header lies payload, not headers */
+		if (code == MATCH_EH_FRAG && (tc->p.frag_off & 0x1fff))
+			return -1;
+		at += code == MATCH_EH_RT ? PACKET_EH_RT_LEN : PACKET_EH_OPT_LEN;
+	}
+	return -1;
+}
+
+/* The chain's headers in front of frag: their bytes, and where the byte naming frag is. */
+static size_t before_frag(const struct packet *p, size_t *names_frag)
+{
+	size_t at = 40;
+	unsigned code;
+
+	*names_frag = 6;
+	for (unsigned i = 0; (code = match_exthdr_at(p->exthdr, i)) && code != MATCH_EH_FRAG; i++) {
+		*names_frag = at;
+		at += code == MATCH_EH_RT ? PACKET_EH_RT_LEN : PACKET_EH_OPT_LEN;
+	}
+	return at;
+}
+
+unsigned hdr_frag_data_len(const struct tctx *tc)
+{
+	size_t names, at = before_frag(&tc->p, &names) + PACKET_EH_FRAG_LEN;
+
+	return tc->p.length > at ? tc->p.length - (unsigned)at : 0;
+}
+
+void hdr_strip_frag(struct tctx *tc)
+{
+	struct packet *p = &tc->p;
+	size_t names, at = before_frag(p, &names);
+	uint32_t chain = 0;
+	unsigned code, n = 0;
+
+	if (!packet_has_exthdr(p, MATCH_EH_FRAG) || at + PACKET_EH_FRAG_LEN > tc->nhlen)
+		return;
+	tc->nh[names] = tc->nh[at];   /* the header before it names what followed it */
+	memmove(tc->nh + at, tc->nh + at + PACKET_EH_FRAG_LEN, tc->nhlen - at - PACKET_EH_FRAG_LEN);
+	memmove(tc->nhk + at, tc->nhk + at + PACKET_EH_FRAG_LEN,
+		tc->nhlen - at - PACKET_EH_FRAG_LEN);
+	tc->nhlen -= PACKET_EH_FRAG_LEN;
+	p->length = (uint16_t)(p->length - PACKET_EH_FRAG_LEN);
+	put16(tc->nh, tc->nhk, 4, p->length > 40 ? p->length - 40u : 0);
+	for (unsigned i = 0; (code = match_exthdr_at(p->exthdr, i)); i++)
+		if (code != MATCH_EH_FRAG)
+			chain |= (uint32_t)code << (3 * n++);
+	p->exthdr = chain;
 }
 
 static void build_ports(struct tctx *tc, size_t len)
@@ -148,6 +253,12 @@ static void build_transport(struct tctx *tc)
 		put32(tc->th, tc->thk, 4, p->spi, p->known & PF_BIT(PF_SPI));
 		put32(tc->th, tc->thk, 8, 1, false);
 		break;
+	case 135:  /* mh: payload proto 59 (none), hdrlength 0, type, reserved 0, checksum 0 */
+		tc->thlen = PACKET_EH_MH_LEN;
+		memset(tc->thk, 0xff, PACKET_EH_MH_LEN);
+		put8(tc->th, tc->thk, 0, 59, 0xff);
+		put8(tc->th, tc->thk, 2, p->mh_type, 0xff);
+		break;
 	case 1:
 	case 58:   /* icmp, icmpv6: type and code */
 		tc->thlen = 8;
@@ -189,6 +300,9 @@ void hdr_build(struct tctx *tc)
 		tc->thlen = 0;
 		return;
 	}
+	/* a fragment the words did not give a chain for carries its fragment header alone */
+	if (is_v6(&tc->p) && tc->fragment && !tc->p.exthdr)
+		tc->p.exthdr = MATCH_EH_FRAG;
 	if (is_v6(&tc->p))
 		build_ip6(tc);
 	else

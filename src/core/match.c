@@ -139,6 +139,52 @@ const char *match_l4proto_name(unsigned proto)
 	return num_name(l4proto_names, proto);
 }
 
+/* ---- IPv6 extension header chains ---- */
+
+static const struct {
+	const char *name;
+	unsigned proto;
+} exthdr_kinds[] = {
+	[MATCH_EH_HBH] = { "hbh", 0 }, [MATCH_EH_RT] = { "rt", 43 },
+	[MATCH_EH_FRAG] = { "frag", 44 }, [MATCH_EH_DST] = { "dst", 60 },
+	[MATCH_EH_MH] = { "mh", 135 },
+};
+
+#define EXTHDR_KINDS (sizeof(exthdr_kinds) / sizeof(exthdr_kinds[0]))
+
+unsigned match_exthdr_at(uint32_t chain, unsigned i)
+{
+	return i < MATCH_EXTHDR_MAX ? (chain >> (3 * i)) & 7u : 0;
+}
+
+unsigned match_exthdr_proto(unsigned code)
+{
+	return code && code < EXTHDR_KINDS ? exthdr_kinds[code].proto : 0;
+}
+
+const char *match_exthdr_name(unsigned code)
+{
+	return code && code < EXTHDR_KINDS ? exthdr_kinds[code].name : "?";
+}
+
+void match_exthdr_format(uint32_t chain, char *buf, size_t size)
+{
+	struct fixbuf o = { buf, size, 0 };
+
+	if (size)
+		buf[0] = '\0';
+	for (unsigned i = 0; match_exthdr_at(chain, i); i++)
+		fixbuf_addf(&o, "%s%s", i ? "," : "", match_exthdr_name(match_exthdr_at(chain, i)));
+}
+
+static unsigned exthdr_code(const char *s, size_t len)
+{
+	for (unsigned c = 1; c < EXTHDR_KINDS; c++)
+		if (strlen(exthdr_kinds[c].name) == len && !strncmp(exthdr_kinds[c].name, s, len))
+			return c;
+	return 0;
+}
+
 const char *match_icmp_type_name(unsigned type, bool v6)
 {
 	return num_name(v6 ? icmpv6_type_names : icmp_type_names, type);
@@ -181,6 +227,7 @@ enum vtype {
 	VT_U8, VT_U16, VT_U32, VT_TIME, VT_FRAGOFF, VT_PORT, VT_TCPFLAGS, VT_CTSTATE,
 	VT_ICMP_TYPE, VT_ICMP_CODE, VT_ICMP6_TYPE, VT_ICMP6_CODE, VT_ARPOP,
 	VT_SCTP_CHUNK, VT_DCCP_TYPE, VT_IGMP_TYPE,
+	VT_EXTHDR,
 };
 
 struct field_info {
@@ -240,6 +287,14 @@ static const struct field_info fields[MF__COUNT] = {
 	[MF_COMP_CPI] = { "comp cpi", VT_U16, 0, MATCH_PROTO_COMP, true },
 	[MF_IGMP_TYPE] = { "igmp type", VT_IGMP_TYPE, MATCH_NFPROTO_IPV4, MATCH_PROTO_IGMP, true },
 	[MF_IGMP_MRT] = { "igmp mrt", VT_U8, MATCH_NFPROTO_IPV4, MATCH_PROTO_IGMP, true },
+	[MF_EXTHDR] = { "exthdr", VT_EXTHDR, MATCH_NFPROTO_IPV6, -1, false },
+	[MF_FRAG_ID] = { "frag id", VT_U32, MATCH_NFPROTO_IPV6, -1, false },
+	[MF_FRAG6_OFF] = { "frag frag-off", VT_U16, MATCH_NFPROTO_IPV6, -1, false },
+	[MF_FRAG6_MF] = { "frag more-fragments", VT_U8, MATCH_NFPROTO_IPV6, -1, false },
+	[MF_RT_TYPE] = { "rt type", VT_U8, MATCH_NFPROTO_IPV6, -1, false },
+	[MF_RT_SEGLEFT] = { "rt seg-left", VT_U8, MATCH_NFPROTO_IPV6, -1, false },
+	[MF_SRH_TAG] = { "srh tag", VT_U16, MATCH_NFPROTO_IPV6, -1, false },
+	[MF_MH_TYPE] = { "mh type", VT_U8, MATCH_NFPROTO_IPV6, 135, true },
 };
 
 /* How each field is written: first word, second word (NULL for one word). */
@@ -277,6 +332,10 @@ static const struct {
 	{ "dccp", "type", MF_DCCP_TYPE }, { "udplite", "csumcov", MF_UDPLITE_CSUMCOV },
 	{ "comp", "cpi", MF_COMP_CPI },
 	{ "igmp", "type", MF_IGMP_TYPE }, { "igmp", "mrt", MF_IGMP_MRT },
+	{ "exthdr", NULL, MF_EXTHDR }, { "frag", "id", MF_FRAG_ID },
+	{ "frag", "frag-off", MF_FRAG6_OFF }, { "frag", "more-fragments", MF_FRAG6_MF },
+	{ "rt", "type", MF_RT_TYPE }, { "rt", "seg-left", MF_RT_SEGLEFT },
+	{ "srh", "tag", MF_SRH_TAG }, { "mh", "type", MF_MH_TYPE },
 };
 
 #define NSELECTORS (sizeof(selectors) / sizeof(selectors[0]))
@@ -317,6 +376,8 @@ static const char *vt_expected(enum vtype vt)
 	case VT_DCCP_TYPE: return "a dccp type (request, response, data, ack, ...) or number";
 	case VT_IGMP_TYPE: return "an igmp type (membership-query, membership-report-v2, "
 				  "leave-group, ...) or number";
+	case VT_EXTHDR: return "IPv6 extension headers in order, like hbh,rt,frag "
+			       "(hbh, rt, frag, dst, mh)";
 	case VT_NONE: break;
 	}
 	return "a value";
@@ -1050,6 +1111,12 @@ static int parse_one(struct parser *ps, enum vtype vt, const char *after,
 		ps->i++;
 		return parse_time_value(ps, t, after, v);
 	}
+	if (vt == VT_EXTHDR) {
+		ps->i++;
+		v->kind = MV_NUM;
+		v->lo = v->hi = t->kind == MTOK_WORD ? exthdr_code(t->s, t->len) : 0;
+		return v->lo ? 0 : value_error(ps, t, vt, after, -1);
+	}
 	if (t->kind == MTOK_STRING && vt != VT_IFACE && vt != VT_IFNAME)
 		return value_error(ps, t, vt, after, -1);
 	if (vt == VT_IFACE || vt == VT_IFNAME) {
@@ -1173,6 +1240,29 @@ static int list_needs_braces(struct parser *ps, enum match_field f, size_t first
 	return xerr_hint(ps->e, "write it as a set: %s { %s }", fields[f].name, set);
 }
 
+/* hbh,rt,frag: the headers after the first, each in the next 3 bits. */
+static int parse_exthdr_rest(struct parser *ps, struct match_cond *c)
+{
+	unsigned n = 1;
+
+	while (tok_is(peek(ps), ",")) {
+		struct match_value v;
+		const struct match_tok *comma = peek(ps);
+
+		ps->i++;
+		if (c->val[0].kind != MV_NUM)
+			return perr(ps, comma->col, "a define cannot be part of a header list");
+		if (parse_one(ps, VT_EXTHDR, ",", &v) < 0)
+			return -1;
+		if (n == MATCH_EXTHDR_MAX)
+			return perr(ps, comma->col, "more than %d extension headers: IPv6 allows "
+				    "each at most once (dst twice)", MATCH_EXTHDR_MAX);
+		c->val[0].lo |= v.lo << (3 * n++);
+		c->val[0].hi = c->val[0].lo;
+	}
+	return 0;
+}
+
 /* The value(s) after a field and its (in)equality operator. */
 static int parse_values(struct parser *ps, struct match_cond *c, enum vtype vt, const char *after)
 {
@@ -1210,6 +1300,8 @@ static int parse_values(struct parser *ps, struct match_cond *c, enum vtype vt, 
 		}
 		return 0;
 	}
+	if (vt == VT_EXTHDR)
+		return parse_exthdr_rest(ps, c);
 	if (vt == VT_CTSTATE) {
 		while (tok_is(peek(ps), ",")) {
 			ps->i++;
@@ -1675,6 +1767,8 @@ static void num_format(enum vtype vt, uint32_t n, char *buf, size_t size)
 
 	if (vt == VT_TCPFLAGS || vt == VT_CTSTATE)
 		bits_format(vt, n, ",", buf, size);
+	else if (vt == VT_EXTHDR)
+		match_exthdr_format(n, buf, size);
 	else if (vt == VT_TIME)
 		match_time_format(n, buf, size);
 	else if (name)

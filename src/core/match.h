@@ -91,6 +91,9 @@ enum match_field {
 	MF_ESP_SPI, MF_AH_SPI, MF_CPU, MF_TIME,
 	MF_SCTP_VTAG, MF_SCTP_CHUNK, MF_DCCP_TYPE, MF_UDPLITE_CSUMCOV, MF_COMP_CPI,
 	MF_IGMP_TYPE, MF_IGMP_MRT,
+	/* IPv6 extension headers: the chain (VT_EXTHDR), then fields of its headers */
+	MF_EXTHDR, MF_FRAG_ID, MF_FRAG6_OFF, MF_FRAG6_MF, MF_RT_TYPE, MF_RT_SEGLEFT,
+	MF_SRH_TAG, MF_MH_TYPE,
 	MF__COUNT
 };
 
@@ -233,5 +236,22 @@ void match_ifname_format(const char *name, char *buf, size_t size);
 
 /* A `meta time` value (seconds since the epoch) as the word writes it: 2026-12-07T10:00:00, local. */
 void match_time_format(uint32_t secs, char *buf, size_t size);
+
+/*
+ * `exthdr hbh,rt,frag`: an IPv6 extension header chain, in order, packed in
+ * one number (3 bits a header, the first in the lowest bits, 0 ends it).
+ */
+#define MATCH_EXTHDR_MAX 6
+enum { MATCH_EH_HBH = 1, MATCH_EH_RT, MATCH_EH_FRAG, MATCH_EH_DST, MATCH_EH_MH };
+
+/* The i-th header's code (MATCH_EH_*), 0 past the chain's end. */
+unsigned match_exthdr_at(uint32_t chain, unsigned i);
+
+/* Its IPv6 next-header number (0, 43, 44, 60, 135) and name ("hbh", ...). */
+unsigned match_exthdr_proto(unsigned code);
+const char *match_exthdr_name(unsigned code);
+
+/* "hbh,rt,frag"; "" for none. */
+void match_exthdr_format(uint32_t chain, char *buf, size_t size);
 
 #endif

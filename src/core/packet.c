@@ -47,7 +47,13 @@ static const enum packet_field field_of[MF__COUNT] = {
 	[MF_SCTP_VTAG] = PF_VTAG, [MF_SCTP_CHUNK] = PF_L4TYPE, [MF_DCCP_TYPE] = PF_L4TYPE,
 	[MF_IGMP_TYPE] = PF_L4TYPE, [MF_UDPLITE_CSUMCOV] = PF_CSUMCOV, [MF_COMP_CPI] = PF_CPI,
 	[MF_IGMP_MRT] = PF_IGMP_MRT,
+	[MF_EXTHDR] = PF_EXTHDR, [MF_FRAG_ID] = PF_FRAG_ID, [MF_FRAG6_OFF] = PF_FRAG6_OFF,
+	[MF_FRAG6_MF] = PF_FRAG6_MF, [MF_RT_TYPE] = PF_RT_TYPE, [MF_RT_SEGLEFT] = PF_RT_SEGLEFT,
+	[MF_SRH_TAG] = PF_SRH_TAG, [MF_MH_TYPE] = PF_MH_TYPE,
 };
+
+/* The mobility header's protocol number: IPv6 takes it as the transport (not in ipv6_ext_hdr). */
+#define PROTO_MH 135
 
 #define NEIGHBOUR4 "198.51.100.2"
 #define NEIGHBOUR4_OTHER "198.51.100.3"
@@ -446,6 +452,14 @@ static uint32_t num_of(const struct packet *p, enum packet_field f)
 	case PF_CSUMCOV: return p->csumcov;
 	case PF_CPI: return p->cpi;
 	case PF_IGMP_MRT: return p->igmp_mrt;
+	case PF_EXTHDR: return p->exthdr;
+	case PF_FRAG_ID: return p->frag_id;
+	case PF_FRAG6_OFF: return p->frag6_off;
+	case PF_FRAG6_MF: return p->frag6_mf;
+	case PF_RT_TYPE: return p->rt_type;
+	case PF_RT_SEGLEFT: return p->rt_segleft;
+	case PF_SRH_TAG: return p->srh_tag;
+	case PF_MH_TYPE: return p->mh_type;
 	default: return 0;
 	}
 }
@@ -474,6 +488,14 @@ static void set_num(struct packet *p, enum packet_field f, uint32_t n)
 	case PF_CSUMCOV: p->csumcov = (uint16_t)n; break;
 	case PF_CPI: p->cpi = (uint16_t)n; break;
 	case PF_IGMP_MRT: p->igmp_mrt = (uint8_t)n; break;
+	case PF_EXTHDR: p->exthdr = n; break;
+	case PF_FRAG_ID: p->frag_id = n; break;
+	case PF_FRAG6_OFF: p->frag6_off = (uint16_t)n; break;
+	case PF_FRAG6_MF: p->frag6_mf = (uint8_t)n; break;
+	case PF_RT_TYPE: p->rt_type = (uint8_t)n; break;
+	case PF_RT_SEGLEFT: p->rt_segleft = (uint8_t)n; break;
+	case PF_SRH_TAG: p->srh_tag = (uint16_t)n; break;
+	case PF_MH_TYPE: p->mh_type = (uint8_t)n; break;
 	default: break;
 	}
 }
@@ -630,6 +652,7 @@ static unsigned l4_header_len(const struct packet *p)
 	case MATCH_PROTO_UDP: case MATCH_PROTO_ICMP: case MATCH_PROTO_ICMPV6: case 136: return 8;
 	case 50: return 8;    /* esp: spi, sequence */
 	case 51: return 12;   /* ah: next header, length, reserved, spi, sequence (no ICV) */
+	case PROTO_MH: return PACKET_EH_MH_LEN;
 	default: return l4_extra_len(p);
 	}
 }
@@ -659,7 +682,8 @@ static int check_transport(struct builder *b)
 		cond_words(b, c, a, sizeof(a));
 		if (non_first_fragment(p)) {
 			const struct match_cond *fr = b->by[PF_FRAGMENT] ? b->by[PF_FRAGMENT] :
-						      b->by[PF_FRAG_OFF];
+						      b->by[PF_FRAG_OFF] ? b->by[PF_FRAG_OFF] :
+						      b->by[PF_FRAG6_OFF];
 
 			berr(b, c->col, "'%s' cannot be given for a non-first fragment (column %d): "
 			     "it carries no transport header", a, fr ? fr->col : 0);
@@ -684,7 +708,8 @@ static int complete_arp(struct builder *b)
 	static const enum packet_field ip_only[] = {
 		PF_L4PROTO, PF_TTL, PF_LENGTH, PF_FRAG_OFF, PF_FRAGMENT, PF_SPORT, PF_DPORT,
 		PF_TCP_FLAGS, PF_CT_STATE, PF_ICMP_TYPE, PF_ICMP_CODE,
-		PF_L4TYPE, PF_VTAG, PF_CSUMCOV, PF_CPI, PF_IGMP_MRT,
+		PF_L4TYPE, PF_VTAG, PF_CSUMCOV, PF_CPI, PF_IGMP_MRT, PF_EXTHDR, PF_FRAG_ID,
+		PF_FRAG6_OFF, PF_FRAG6_MF, PF_RT_TYPE, PF_RT_SEGLEFT, PF_SRH_TAG, PF_MH_TYPE,
 	};
 	struct packet *p = b->p;
 	char a[256];
@@ -749,6 +774,227 @@ static int check_bridge(struct builder *b)
 	return 0;
 }
 
+/* ---- IPv6 extension headers -------------------------------------------------- */
+
+bool packet_has_exthdr(const struct packet *p, unsigned code)
+{
+	for (unsigned i = 0; match_exthdr_at(p->exthdr, i); i++)
+		if (match_exthdr_at(p->exthdr, i) == code)
+			return true;
+	return false;
+}
+
+unsigned packet_exthdr_len(const struct packet *p)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0, c; (c = match_exthdr_at(p->exthdr, i)); i++)
+		n += c == MATCH_EH_RT ? PACKET_EH_RT_LEN : c == MATCH_EH_MH ? 0 : PACKET_EH_OPT_LEN;
+	return n;   /* the mobility header is the transport header: l4_header_len() */
+}
+
+/* An IPv6 fragment the word `fragment` describes, and nothing else about its header. */
+static bool fragment_word_only(const struct packet *p)
+{
+	return is_v6(p) && p->frag_off == PACKET_FRAGMENT_OFF && p->exthdr == MATCH_EH_FRAG &&
+	       !(p->given & (PF_BIT(PF_FRAG6_OFF) | PF_BIT(PF_FRAG6_MF)));
+}
+
+#define EXTHDR_WORDS (PF_BIT(PF_EXTHDR) | PF_BIT(PF_FRAG_ID) | PF_BIT(PF_FRAG6_OFF) | \
+		      PF_BIT(PF_FRAG6_MF) | PF_BIT(PF_RT_TYPE) | PF_BIT(PF_RT_SEGLEFT) | \
+		      PF_BIT(PF_SRH_TAG) | PF_BIT(PF_MH_TYPE))
+
+/* The first extension-header word written, for messages. */
+static const struct match_cond *first_exthdr_word(const struct builder *b)
+{
+	const struct match_cond *first = NULL;
+
+	for (int f = PF_EXTHDR; f <= PF_MH_TYPE; f++)
+		if (b->by[f] && (!first || cause_of(b, b->by[f])->col < first->col))
+			first = cause_of(b, b->by[f]);
+	return first;
+}
+
+/* The header a field word needs, and the chain it implies alone (RFC 8200's order). */
+static uint32_t implied_chain(const struct packet *p)
+{
+	uint32_t chain = 0;
+	unsigned n = 0;
+
+	if (given(p, PF_RT_TYPE) || given(p, PF_RT_SEGLEFT) || given(p, PF_SRH_TAG))
+		chain |= (uint32_t)MATCH_EH_RT << (3 * n++);
+	if (given(p, PF_FRAG_ID) || given(p, PF_FRAG6_OFF) || given(p, PF_FRAG6_MF) ||
+	    given(p, PF_FRAGMENT))
+		chain |= (uint32_t)MATCH_EH_FRAG << (3 * n++);
+	if (given(p, PF_MH_TYPE) || p->l4proto == PROTO_MH)
+		chain |= (uint32_t)MATCH_EH_MH << (3 * n++);
+	return chain;
+}
+
+/* The bits that put mh after the last header of chain. */
+static uint32_t append_mh(uint32_t chain)
+{
+	unsigned n = 0;
+
+	while (match_exthdr_at(chain, n))
+		n++;
+	return (uint32_t)MATCH_EH_MH << (3 * n);
+}
+
+/* A chain IPv6 allows (RFC 8200 4.1): hbh first, each once but dst (twice), mh last. */
+static int check_chain(struct builder *b, const struct match_cond *c)
+{
+	uint32_t chain = b->p->exthdr;
+	unsigned seen[8] = { 0 }, code;
+	char a[256];
+
+	cond_words(b, c, a, sizeof(a));
+	for (unsigned i = 0; (code = match_exthdr_at(chain, i)); i++) {
+		if (code == MATCH_EH_HBH && i) {
+			berr(b, c->col, "'%s': hop-by-hop options come right after the IPv6 header "
+			     "or not at all", a);
+			return xerr_hint(b->e, "put hbh first");
+		}
+		if (++seen[code] > (code == MATCH_EH_DST ? 2u : 1u)) {
+			berr(b, c->col, "'%s': IPv6 allows %s %s", a, match_exthdr_name(code),
+			     code == MATCH_EH_DST ? "at most twice" : "once");
+			return xerr_hint(b->e, "drop the repeated %s", match_exthdr_name(code));
+		}
+		if (code == MATCH_EH_MH && match_exthdr_at(chain, i + 1)) {
+			berr(b, c->col, "'%s': the mobility header is the last header (its next "
+			     "header is always 59, none)", a);
+			return xerr_hint(b->e, "put mh last");
+		}
+		if (code == MATCH_EH_FRAG && non_first_fragment(b->p) &&
+		    match_exthdr_at(chain, i + 1)) {
+			berr(b, c->col, "'%s': a non-first fragment carries the rest of the packet "
+			     "after its fragment header, no more headers", a);
+			return xerr_hint(b->e, "end the chain with frag, or make it the first "
+					 "fragment (frag frag-off 0)");
+		}
+	}
+	return 0;
+}
+
+/* Each field word needs its header in the chain the words gave. */
+static int check_needed(struct builder *b)
+{
+	static const struct { enum packet_field f; unsigned code; } need[] = {
+		{ PF_FRAG_ID, MATCH_EH_FRAG }, { PF_FRAG6_OFF, MATCH_EH_FRAG },
+		{ PF_FRAG6_MF, MATCH_EH_FRAG }, { PF_FRAGMENT, MATCH_EH_FRAG },
+		{ PF_RT_TYPE, MATCH_EH_RT }, { PF_RT_SEGLEFT, MATCH_EH_RT },
+		{ PF_SRH_TAG, MATCH_EH_RT }, { PF_MH_TYPE, MATCH_EH_MH },
+	};
+	struct packet *p = b->p;
+	char a[256], ch[64];
+
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		if (!given(p, need[i].f) || packet_has_exthdr(p, need[i].code) || !b->by[need[i].f])
+			continue;
+		cond_words(b, b->by[need[i].f], a, sizeof(a));
+		match_exthdr_format(p->exthdr, ch, sizeof(ch));
+		berr(b, cause_of(b, b->by[need[i].f])->col, "'%s' needs a %s header, but 'exthdr "
+		     "%s' has none", a, match_exthdr_name(need[i].code), ch);
+		return xerr_hint(b->e, "add %s to the exthdr list", match_exthdr_name(need[i].code));
+	}
+	return 0;
+}
+
+/* The fragment header's offset and M flag, in frag_off's IPv4 layout too. */
+static int complete_frag6(struct builder *b)
+{
+	struct packet *p = b->p;
+	const struct match_cond *c = b->by[PF_FRAG6_OFF] ? b->by[PF_FRAG6_OFF] : b->by[PF_FRAG6_MF];
+	char a[256];
+
+	if (!given(p, PF_FRAG6_OFF) && !given(p, PF_FRAG6_MF)) {
+		p->frag6_off = p->frag_off & 0x1fff;
+		p->frag6_mf = (p->frag_off & 0x2000) != 0;
+		return 0;
+	}
+	cond_words(b, c, a, sizeof(a));
+	if (given(p, PF_FRAGMENT)) {
+		berr(b, c->col, "'%s' and 'fragment' at column %d both say where the fragment "
+		     "lies", a, b->by[PF_FRAGMENT]->col);
+		return xerr_hint(b->e, "keep one: 'fragment' is frag frag-off 185 frag "
+				 "more-fragments 1");
+	}
+	if (p->frag6_off > 0x1fff || p->frag6_mf > 1) {
+		berr(b, c->col, "'%s' is out of range: frag-off is 0..8191 (8-byte units), "
+		     "more-fragments 0 or 1", a);
+		return xerr_hint(b->e, "give a value in range");
+	}
+	p->frag_off = (uint16_t)(p->frag6_off | (p->frag6_mf ? 0x2000 : 0));
+	return 0;
+}
+
+/* The transport protocol behind a mobility header is the mobility header itself. */
+static int complete_mh(struct builder *b)
+{
+	struct packet *p = b->p;
+	char a[256];
+
+	/* meta l4proto 135 is the mobility header: it ends a chain given without it */
+	if (!packet_has_exthdr(p, MATCH_EH_MH) && p->l4proto == PROTO_MH && given(p, PF_EXTHDR) &&
+	    !non_first_fragment(p))
+		p->exthdr |= append_mh(p->exthdr);
+	if (!packet_has_exthdr(p, MATCH_EH_MH))
+		return 0;
+	if ((p->known & PF_BIT(PF_L4PROTO)) && p->l4proto != PROTO_MH && b->by[PF_L4PROTO]) {
+		cond_words(b, b->by[PF_L4PROTO], a, sizeof(a));
+		berr(b, cause_of(b, b->by[PF_L4PROTO])->col, "'%s' contradicts the mobility header: "
+		     "IPv6 takes it as the transport protocol (135)", a);
+		return xerr_hint(b->e, "drop '%s', or drop mh", a);
+	}
+	p->l4proto = PROTO_MH;
+	p->known |= PF_BIT(PF_L4PROTO);
+	p->given |= PF_BIT(PF_L4PROTO);
+	if (!(p->known & PF_BIT(PF_MH_TYPE)))
+		p->mh_type = 0;
+	return 0;
+}
+
+/*
+ * IPv6 extension headers: the chain given or implied by the field words,
+ * checked as IPv6 allows it, and the defaults of its fields.
+ */
+static int complete_exthdr(struct builder *b)
+{
+	struct packet *p = b->p;
+	const struct match_cond *c = first_exthdr_word(b);
+	char a[256];
+
+	if (!is_v6(p)) {
+		if (!c)
+			return 0;
+		cond_words(b, c, a, sizeof(a));
+		berr(b, c->col, "'%s' is an IPv6 extension header, but this is an IPv4 packet", a);
+		return xerr_hint(b->e, "give IPv6 addresses (ip6 saddr ...) or meta nfproto ipv6");
+	}
+	if (b->by[PF_L4PROTO] && b->by[PF_L4PROTO]->field == MF_IP6_NEXTHDR && c) {
+		cond_words(b, b->by[PF_L4PROTO], a, sizeof(a));
+		berr(b, b->by[PF_L4PROTO]->col, "'%s' names the transport protocol, but with "
+		     "extension headers ip6 nexthdr is the first header's type", a);
+		return xerr_hint(b->e, "write meta l4proto for the transport protocol");
+	}
+	if (!given(p, PF_EXTHDR))
+		p->exthdr = implied_chain(p);
+	if (check_needed(b) < 0 || complete_frag6(b) < 0 || complete_mh(b) < 0)
+		return -1;
+	if (given(p, PF_EXTHDR) && check_chain(b, b->by[PF_EXTHDR]) < 0)
+		return -1;
+	if (given(p, PF_SRH_TAG)) {
+		if (given(p, PF_RT_TYPE) && p->rt_type != 4) {
+			cond_words(b, b->by[PF_SRH_TAG], a, sizeof(a));
+			berr(b, b->by[PF_SRH_TAG]->col, "'%s' is a field of a segment routing "
+			     "header, rt type 4, not %u", a, p->rt_type);
+			return xerr_hint(b->e, "drop 'rt type', or make it 4");
+		}
+		p->rt_type = 4;
+	}
+	return 0;
+}
+
 /* Fill every field not given, and check the ones given fit together. */
 static int complete(struct builder *b)
 {
@@ -777,6 +1023,9 @@ static int complete(struct builder *b)
 		if (!(known & PF_BIT(PF_FRAG_OFF)))
 			p->frag_off = PACKET_FRAGMENT_OFF;
 	}
+	if (complete_exthdr(b) < 0)
+		return -1;
+	known = p->known;
 	if (!(known & PF_BIT(PF_L4PROTO)))
 		p->l4proto = MATCH_PROTO_TCP;
 	if (check_transport(b) < 0)
@@ -809,7 +1058,8 @@ static int complete(struct builder *b)
 	if (!(known & PF_BIT(PF_TTL)))
 		p->ttl = ttl_default(p);
 	if (!(known & PF_BIT(PF_LENGTH)))
-		p->length = (uint16_t)((is_v6(p) ? 40 : 20) + l4_header_len(p));
+		p->length = (uint16_t)((is_v6(p) ? 40 + packet_exthdr_len(p) : 20) +
+				       l4_header_len(p));
 	if (!(known & PF_BIT(PF_MARK)))
 		p->mark = 0;
 	if (!(known & PF_BIT(PF_SPI)))
@@ -938,6 +1188,14 @@ static const char *words_of(const struct packet *p, enum packet_field f, bool fu
 	case PF_CSUMCOV: return "udplite csumcov";
 	case PF_CPI: return "comp cpi";
 	case PF_IGMP_MRT: return "igmp mrt";
+	case PF_EXTHDR: return "exthdr";
+	case PF_FRAG_ID: return "frag id";
+	case PF_FRAG6_OFF: return "frag frag-off";
+	case PF_FRAG6_MF: return "frag more-fragments";
+	case PF_RT_TYPE: return "rt type";
+	case PF_RT_SEGLEFT: return "rt seg-left";
+	case PF_SRH_TAG: return "srh tag";
+	case PF_MH_TYPE: return "mh type";
 	default: return "?";
 	}
 }
@@ -996,6 +1254,9 @@ static void value_of(const struct packet *p, enum packet_field f, char *buf, siz
 	case PF_TIME:
 		match_time_format(p->time, buf, size);
 		return;
+	case PF_EXTHDR:
+		match_exthdr_format(p->exthdr, buf, size);
+		return;
 	default: break;
 	}
 	if (name)
@@ -1020,6 +1281,8 @@ static const enum packet_field word_order[] = {
 	PF_SPORT, PF_DPORT, PF_TCP_FLAGS, PF_ICMP_TYPE, PF_ICMP_CODE, PF_SPI,
 	PF_L4TYPE, PF_VTAG, PF_CSUMCOV, PF_CPI, PF_IGMP_MRT, PF_CT_STATE,
 	PF_CPU, PF_TIME,
+	PF_EXTHDR, PF_FRAG_ID, PF_FRAG6_OFF, PF_FRAG6_MF, PF_RT_TYPE, PF_RT_SEGLEFT, PF_SRH_TAG,
+	PF_MH_TYPE,
 };
 
 #define NWORDS (sizeof(word_order) / sizeof(word_order[0]))
@@ -1032,14 +1295,16 @@ static void implied_by_words(const struct packet *p, bool *nf, bool *l4)
 			    PF_BIT(PF_ICMP_CODE) | PF_BIT(PF_ARP_OP);
 	bool ports = (p->given & (PF_BIT(PF_SPORT) | PF_BIT(PF_DPORT))) &&
 		     strcmp(port_word(p, false), "th");
-
 	uint64_t l4_words = PF_BIT(PF_L4TYPE) | PF_BIT(PF_VTAG) | PF_BIT(PF_CSUMCOV) |
 			    PF_BIT(PF_CPI) | PF_BIT(PF_IGMP_MRT);
 
-	*nf = (p->given & v4_or_v6) != 0 ||
+	*nf = (p->given & (v4_or_v6 | EXTHDR_WORDS)) != 0 ||
 	      (p->l4proto == MATCH_PROTO_IGMP && (p->given & l4_words));   /* igmp: IPv4 */
 	*l4 = ports || (p->given & (PF_BIT(PF_TCP_FLAGS) | PF_BIT(PF_ICMP_TYPE) |
-				    PF_BIT(PF_ICMP_CODE) | PF_BIT(PF_SPI) | l4_words));
+				    PF_BIT(PF_ICMP_CODE) | PF_BIT(PF_SPI) | PF_BIT(PF_MH_TYPE) |
+				    l4_words)) ||
+	      (p->l4proto == PROTO_MH && packet_has_exthdr(p, MATCH_EH_MH) &&
+	       given(p, PF_EXTHDR));
 }
 
 void packet_format(const struct packet *p, char *buf, size_t size)
@@ -1079,13 +1344,20 @@ static bool relevant(const struct packet *p, enum packet_field f)
 	case PF_OIF: return p->oif[0] || unresolved(p, PF_OIF);
 	case PF_IIFNAME: case PF_OIFNAME: return false;
 	case PF_LENGTH: case PF_FRAG_OFF: return !is_v6(p);
-	case PF_FRAGMENT: return is_v6(p) && non_first_fragment(p);
+	case PF_FRAGMENT: return fragment_word_only(p);
 	case PF_SPORT: case PF_DPORT: return has_ports(p);
 	case PF_TCP_FLAGS: return is_tcp(p);
 	case PF_ICMP_TYPE: case PF_ICMP_CODE: return is_icmp(p);
-	case PF_SPI: case PF_CPU: case PF_TIME: return given(p, f);   /* no default to show */
 	case PF_L4TYPE: case PF_VTAG: case PF_CSUMCOV: case PF_CPI: return l4_extra_fits(p, f);
 	case PF_IGMP_MRT: return l4_extra_fits(p, f);
+	case PF_SPI: case PF_CPU: case PF_TIME: case PF_FRAG_ID:
+		return given(p, f);   /* no default to show */
+	case PF_EXTHDR: return p->exthdr && !fragment_word_only(p);
+	case PF_FRAG6_OFF: case PF_FRAG6_MF:
+		return packet_has_exthdr(p, MATCH_EH_FRAG) && !relevant(p, PF_FRAGMENT);
+	case PF_RT_TYPE: case PF_RT_SEGLEFT: return packet_has_exthdr(p, MATCH_EH_RT);
+	case PF_SRH_TAG: return packet_has_exthdr(p, MATCH_EH_RT) && p->rt_type == 4;
+	case PF_MH_TYPE: return p->l4proto == PROTO_MH && !non_first_fragment(p);
 	default: return true;
 	}
 }
@@ -1177,6 +1449,12 @@ static const char *why_of(const struct packet *p, enum packet_field f)
 	case PF_CSUMCOV: return "the checksum covers the whole datagram";
 	case PF_CPI: return "DEFLATE's well-known index";
 	case PF_IGMP_MRT: return p->igmp_mrt ? "a query's default, 10 s" : "unused outside a query";
+	case PF_FRAG6_OFF: case PF_FRAG6_MF: return "an atomic fragment: the whole packet";
+	case PF_RT_TYPE: return p->rt_type == 4 ? "srh tag is a segment routing header's" :
+				"a routing header of type 0";
+	case PF_RT_SEGLEFT: return "no segment left: the header is done with";
+	case PF_SRH_TAG: return "untagged";
+	case PF_MH_TYPE: return "binding refresh request";
 	default: return "";
 	}
 }
@@ -1253,7 +1531,11 @@ bool packet_equal(const struct packet *a, const struct packet *b)
 	       a->icmp_code == b->icmp_code && a->arp_op == b->arp_op && a->spi == b->spi &&
 	       a->cpu == b->cpu && a->time == b->time && a->l4type == b->l4type &&
 	       a->vtag == b->vtag && a->csumcov == b->csumcov && a->cpi == b->cpi &&
-	       a->igmp_mrt == b->igmp_mrt;
+	       a->igmp_mrt == b->igmp_mrt && a->exthdr == b->exthdr &&
+	       a->frag_id == b->frag_id && a->frag6_off == b->frag6_off &&
+	       a->frag6_mf == b->frag6_mf && a->rt_type == b->rt_type &&
+	       a->rt_segleft == b->rt_segleft && a->srh_tag == b->srh_tag &&
+	       a->mh_type == b->mh_type;
 }
 
 /* Defines may name other defines; this many rounds is more than any policy nests. */

@@ -16,6 +16,20 @@
  * more-fragments set, offset 1480 bytes), which carries no transport header,
  * so ports, tcp flags and icmp type/code cannot be given with it.
  *
+ * IPv6 extension headers: `exthdr hbh,rt,frag,dst,mh` is the chain between
+ * the IPv6 and the transport header, in order (hbh only first, each once but
+ * dst twice, mh last; a non-first fragment ends at frag). The mobility
+ * header is the transport protocol (meta l4proto 135, as ipv6_find_hdr and
+ * conntrack take it). `frag id`, `frag frag-off` (8-byte units), `frag
+ * more-fragments`, `rt type`, `rt seg-left`, `srh tag` (rt type 4) and `mh
+ * type` set fields, and imply their header when no exthdr word is given
+ * (order rt, frag, mh); `fragment` over IPv6 is a frag header with frag-off
+ * 185 and more-fragments 1. The fixed layout: hbh and dst 8 bytes of PadN
+ * (hdrlength 0); rt 24 bytes, one address :: (hdrlength 2, type 4: last-entry
+ * 0, flags 0); frag 8 bytes, reserved 0; mh 8 bytes, payload proto 59,
+ * hdrlength 0, reserved 0, checksum 0. ip6 nexthdr (the word) is the
+ * transport protocol only without extension headers.
+ *
  * An ARP packet (an `arp ...` word, or meta nfproto arp) is received (iif)
  * or sent (oif), never routed (a bridge may pass it on, below); it has its operation (`arp operation`,
  * default request) and the sender's and target's IPv4 addresses in saddr and
@@ -58,7 +72,10 @@
  *    133..137) and 1 for multicast listener discovery (130..132, 143), as
  *    those protocols require.
  *  - ip length: the headers alone (20 or 40, plus tcp 20, udp 8, icmp 8).
- *  - meta mark 0; not a fragment (frag-off 0).
+ *  - meta mark 0; not a fragment (frag-off 0); no extension headers; with a
+ *    frag header an atomic fragment (frag-off 0, more-fragments 0) whose id
+ *    is unknown (the tracer says what it takes it as); rt type 0, seg-left 0;
+ *    mh type 0.
  *  - esp spi / ah spi (they imply meta l4proto esp / ah) and meta cpu have
  *    no default: not given, the tracer says what it takes them as.
  *  - meta time (a local date and time, 2026-12-07T10:00): when the packet
@@ -109,6 +126,8 @@ enum packet_field {
 	PF_SPI, PF_CPU, PF_TIME,   /* esp spi / ah spi share PF_SPI, as the ports do */
 	PF_L4TYPE,                 /* sctp chunk (the first chunk's type), dccp type, igmp type */
 	PF_VTAG, PF_CSUMCOV, PF_CPI, PF_IGMP_MRT,
+	PF_EXTHDR, PF_FRAG_ID, PF_FRAG6_OFF, PF_FRAG6_MF, PF_RT_TYPE, PF_RT_SEGLEFT,
+	PF_SRH_TAG, PF_MH_TYPE,    /* IPv6 extension headers */
 	PF__COUNT
 };
 
@@ -147,7 +166,27 @@ struct packet {
 	uint16_t csumcov;              /* udplite checksum coverage (0: the whole datagram) */
 	uint16_t cpi;                  /* comp (IPComp) compression parameter index */
 	uint8_t igmp_mrt;              /* igmp max response time, tenths of a second */
+	/* IPv6 extension headers between the IPv6 and the transport header */
+	uint32_t exthdr;               /* the chain, match_exthdr_at(); 0 = none */
+	uint32_t frag_id;              /* frag id: 0 (unknown to the tracer) unless given */
+	uint16_t frag6_off;            /* frag frag-off (8-byte units); frag_off holds it too */
+	uint8_t frag6_mf;              /* frag more-fragments */
+	uint8_t rt_type, rt_segleft;   /* rt type, rt seg-left */
+	uint16_t srh_tag;              /* srh tag (rt type 4) */
+	uint8_t mh_type;               /* mh type (the mobility header is the transport, 135) */
 };
+
+/* Bytes of each extension header in the fixed layout (packet.h's comment). */
+#define PACKET_EH_OPT_LEN 8    /* hbh, dst: PadN options, hdrlength 0 */
+#define PACKET_EH_RT_LEN 24    /* rt: one address, hdrlength 2 */
+#define PACKET_EH_FRAG_LEN 8
+#define PACKET_EH_MH_LEN 8     /* mh: hdrlength 0 */
+
+/* The bytes the extension headers in front of the transport header take. */
+unsigned packet_exthdr_len(const struct packet *p);
+
+/* The chain holds header code (MATCH_EH_*). */
+bool packet_has_exthdr(const struct packet *p, unsigned code);
 
 /* ip frag-off of the word `fragment`. */
 #define PACKET_FRAGMENT_OFF 0x20b9

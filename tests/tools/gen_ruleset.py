@@ -472,6 +472,11 @@ L4_RE = re.compile(r" (?:ip protocol|ip6 nexthdr) (\S+) | (tcp|udp|icmp|icmpv6|e
                    r"(?:sport|type|spi) ")
 
 
+# IPv6 extension headers as nft names them in `ip6 nexthdr` (hbh is "ip", /etc/protocols' 0)
+IPV6_EXTHDRS = {"ip", "hopopt", "ipv6-route", "ipv6-frag", "ipv6-opts", "mobility-header",
+                "0", "43", "44", "60", "135"}
+
+
 def same_proto(rest, proto):
     """False when a packet line shows another transport protocol than the one
     sent (no rule rewrites it): a packet of the host's own, such as an ICMP
@@ -479,6 +484,8 @@ def same_proto(rest, proto):
     packet's, is not the tagged packet."""
     m = L4_RE.search(rest)
     seen = m and (m.group(1) or m.group(2))
+    if m and m.group(1) in IPV6_EXTHDRS:
+        seen = None   # ip6 nexthdr names the first extension header, not the transport
     return not seen or not proto or {"ipv6-icmp": "icmpv6"}.get(seen, seen) == proto
 
 

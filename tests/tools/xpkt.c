@@ -114,6 +114,8 @@ static void usage(FILE *f)
 		"          [spi=N (proto=esp|ah)] [tag=N] [frag2]; tag = IPv4 id / IPv6 flow label, frag2 = second\n"
 		"          fragment only; proto=sctp|dccp|udplite|comp|igmp with [vtag=N] [chunk=N]\n"
 		"          [dccp-type=N] [csumcov=N] [cpi=N] [igmp-type=N] [mrt=N])\n"
+		"          fragment only; IPv6 extension headers: ext=hbh,rt,frag,dst,mh [frag-id=N]\n"
+		"          [frag-off=N] [frag-mf=0|1] [rt-type=N] [rt-segleft=N] [srh-tag=N] [mh-type=N])\n"
 		"send: without --sport each packet gets its own source port (a new flow);\n"
 		"      --frag sends each packet as two fragments; ICMP errors and redirects\n"
 		"      quote a TCP segment from --dst port --dport to --src port --sport.\n"
@@ -1278,12 +1280,160 @@ static int cmd_ping(int argc, char **argv)
  * by one, --gap-us microseconds apart (default 300), so that whatever reads
  * their traces keeps up.
  */
+/*
+ * IPv6 extension headers (ext=hbh,rt,frag,dst,mh), byte for byte as xnft's
+ * tracer lays them out (packet.h): hbh and dst 8 bytes of PadN; rt 24 bytes
+ * with one address :: (type 4: last-entry 0, flags 0, srh-tag); frag 8 bytes
+ * (frag-off in 8-byte units, frag-mf, frag-id); mh last, 8 bytes: payload
+ * proto 59, type mh-type, checksum 0 (nothing on the path checks it).
+ */
+#define EXT_MAX 6
+#define PROTO_HBH 0
+#define PROTO_RT 43
+#define PROTO_DST 60
+#define PROTO_MH 135
+
+static int batch_num(const char *v, long min, long max, long *out);
+
+struct ext6 {
+	uint8_t chain[EXT_MAX];	/* next-header numbers, in order */
+	int n;
+	uint32_t frag_id;
+	unsigned int frag_off, frag_mf, rt_type, rt_segleft, srh_tag, mh_type;
+};
+
 struct batch_pkt {
 	struct opts o;
 	struct pkt p;
 	unsigned long tag;
 	bool frag2;
+	struct ext6 ext;
 };
+
+static int ext_chain_parse(char *v, struct ext6 *x)
+{
+	static const struct { const char *name; uint8_t proto; } names[] = {
+		{ "hbh", PROTO_HBH }, { "rt", PROTO_RT }, { "frag", PROTO_FRAG6 },
+		{ "dst", PROTO_DST }, { "mh", PROTO_MH },
+	};
+	char *save = NULL;
+
+	x->n = 0;
+	for (char *w = strtok_r(v, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (!strcmp(w, names[i].name))
+				break;
+		if (i == sizeof(names) / sizeof(names[0]) || x->n == EXT_MAX)
+			return -1;
+		x->chain[x->n++] = names[i].proto;
+	}
+	return x->n ? 0 : -1;
+}
+
+/* The ext-header words of send-batch; 1 when w is none of them. */
+static int ext_word(struct batch_pkt *b, const char *w, char *v)
+{
+	struct ext6 *x = &b->ext;
+	long n = 0;
+
+	if (!strcmp(w, "ext")) {
+		if (ext_chain_parse(v, x) < 0)
+			return -1;
+		if (x->chain[x->n - 1] == PROTO_MH)
+			b->o.proto = PROTO_MH;
+		return 0;
+	}
+	if (!strcmp(w, "frag-id"))
+		return batch_num(v, 0, 4294967295L, &n) ? -1 : (x->frag_id = (uint32_t)n, 0);
+	if (!strcmp(w, "frag-off"))
+		return batch_num(v, 0, 8191, &n) ? -1 : (x->frag_off = (unsigned int)n, 0);
+	if (!strcmp(w, "frag-mf"))
+		return batch_num(v, 0, 1, &n) ? -1 : (x->frag_mf = (unsigned int)n, 0);
+	if (!strcmp(w, "rt-type"))
+		return batch_num(v, 0, 255, &n) ? -1 : (x->rt_type = (unsigned int)n, 0);
+	if (!strcmp(w, "rt-segleft"))
+		return batch_num(v, 0, 255, &n) ? -1 : (x->rt_segleft = (unsigned int)n, 0);
+	if (!strcmp(w, "srh-tag"))
+		return batch_num(v, 0, 65535, &n) ? -1 : (x->srh_tag = (unsigned int)n, 0);
+	if (!strcmp(w, "mh-type"))
+		return batch_num(v, 0, 255, &n) ? -1 : (x->mh_type = (unsigned int)n, 0);
+	return 1;
+}
+
+/* One extension header with next header `next` at b; its length. */
+static size_t ext_one(const struct ext6 *x, uint8_t proto, uint8_t next, uint8_t *b)
+{
+	switch (proto) {
+	case PROTO_RT:
+		memset(b, 0, 24);
+		b[0] = next;
+		b[1] = 2;
+		b[2] = (uint8_t)x->rt_type;
+		b[3] = (uint8_t)x->rt_segleft;
+		if (x->rt_type == 4)
+			put16(b + 6, x->srh_tag);
+		return 24;
+	case PROTO_FRAG6:
+		memset(b, 0, 8);
+		b[0] = next;
+		put16(b + 2, x->frag_off << 3 | x->frag_mf);
+		put32(b + 4, x->frag_id);
+		return 8;
+	case PROTO_MH:
+		memset(b, 0, 8);
+		b[0] = 59;
+		b[2] = (uint8_t)x->mh_type;
+		return 8;
+	default:   /* hbh, dst: PadN over the six option bytes */
+		memset(b, 0, 8);
+		b[0] = next;
+		b[2] = 1;
+		b[3] = 4;
+		return 8;
+	}
+}
+
+/*
+ * A UDP header and no data: the length xnft's packet words give (headers
+ * only), so that a fragment's data is as long for the kernel as for the
+ * tracer (nf_defrag_ipv6 refuses one with more to come that is not a
+ * multiple of 8 bytes).
+ */
+static size_t build_udp_bare(const struct pkt *p, uint8_t *b)
+{
+	uint16_t ck;
+
+	put16(b, (unsigned int)p->sport);
+	put16(b + 2, (unsigned int)p->o->dport);
+	put16(b + 4, 8);
+	put16(b + 6, 0);
+	ck = fold(pseudo_sum(&p->src, &p->dst, PROTO_UDP, 8) + sum_bytes(b, 8, 0));
+	put16(b + 6, ck ? ck : 0xffff);
+	return 8;
+}
+
+/* An IPv6 packet with the extension headers of b->ext in front of its L4 segment. */
+static size_t build_ip6_ext(const struct batch_pkt *b, const uint8_t *l4, size_t l4len,
+			    uint8_t *out)
+{
+	const struct ext6 *x = &b->ext;
+	uint8_t hdrs[EXT_MAX * 24];
+	size_t h = 0;
+
+	for (int i = 0; i < x->n; i++) {
+		uint8_t next = i + 1 < x->n ? x->chain[i + 1] : (uint8_t)b->o.proto;
+
+		h += ext_one(x, x->chain[i], next, hdrs + h);
+	}
+	if (x->chain[x->n - 1] == PROTO_MH)
+		l4len = 0;   /* the mobility header is the last header: nothing follows */
+	ip6_header(&b->p, out, h + l4len, x->chain[0]);
+	memcpy(out + 40, hdrs, h);
+	memcpy(out + 40 + h, l4, l4len);
+	return 40 + h + l4len;
+}
 
 static int batch_num(const char *v, long min, long max, long *out)
 {
@@ -1320,6 +1470,9 @@ static int batch_word(struct batch_pkt *b, char *w)
 	if (!v)
 		return -1;
 	*v++ = '\0';
+	n = ext_word(b, w, v);
+	if (n <= 0)
+		return (int)n;
 	if (!strcmp(w, "src"))
 		return parse_addr(v, &b->p.src) ? 0 : -1;
 	if (!strcmp(w, "dst"))
@@ -1366,6 +1519,8 @@ static int batch_parse(char *line, struct batch_pkt *b)
 		return -1;
 	if (b->o.proto == PROTO_IGMP && b->p.dst.family != AF_INET)
 		return -1;
+	if (b->ext.n && (b->p.dst.family != AF_INET6 || b->frag2))
+		return -1;   /* extension headers are IPv6's; frag2 has its own fragment header */
 	if ((b->o.proto == PROTO_ICMP) != (b->p.dst.family == AF_INET) &&
 	    (b->o.proto == PROTO_ICMP || b->o.proto == PROTO_ICMPV6))
 		return -1;
@@ -1384,10 +1539,17 @@ static int batch_send(int fd, struct batch_pkt *b)
 	uint8_t l4[PKT_MAX], out[PKT_MAX];
 	struct sockaddr_storage ss;
 	socklen_t sl = to_sockaddr(&b->p.dst, 0, 0, &ss);
-	size_t l4len = build_l4(&b->p, l4), n;
+	size_t l4len = b->o.proto == PROTO_MH ? 0 : build_l4(&b->p, l4), n;
 	uint32_t id = b->tag ? (uint32_t)b->tag : (random32() | 1);
 
-	if (b->frag2) {
+	if (b->ext.n) {
+		if (b->o.proto == PROTO_UDP)
+			l4len = build_udp_bare(&b->p, l4);
+		/* a middle fragment: data a multiple of 8 bytes, as xnft's tracer takes it */
+		if (b->ext.frag_off && b->ext.frag_mf)
+			l4len &= ~(size_t)7;
+		n = build_ip6_ext(b, l4, l4len, out);
+	} else if (b->frag2) {
 		if (l4len <= FRAG_SPLIT)
 			return -2;
 		n = build_ip(&b->p, out, l4, FRAG_SPLIT, l4len - FRAG_SPLIT, true, false, id);

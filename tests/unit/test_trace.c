@@ -618,12 +618,113 @@ static void test_l4proto(void **state)
 		trace_result_free(&r);
 	}
 	ruleset_free(rs);
+/* ---- IPv6 extension headers (fixtures/trace/exthdr.nft: conntrack in use) ---------------- */
+
+/* The steps point into the ruleset: it lives until the test ends. */
+static struct ruleset *exthdr_rs;
+
+static void trace_exthdr(const char *words, struct trace_result *r)
+{
+	struct trace_opts o = { 0 };
+	struct packet p;
+	struct xerr e;
+
+	xerr_clear(&e);
+	if (!exthdr_rs) {
+		size_t len;
+		char *text = slurp(FIX "exthdr.json", &len);
+
+		if (policy_load_json(text, len, NULL, &exthdr_rs, &e))
+			fail_msg("exthdr.json: %s", e.msg);
+		free(text);
+	}
+	if (packet_parse(&p, words, &e))
+		fail_msg("packet '%s': %s", words, e.msg);
+	if (trace_packet(exthdr_rs, &p, &o, r, &e))
+		fail_msg("trace '%s': %s", words, e.msg);
+}
+
+static int exthdr_teardown(void **state)
+{
+	(void)state;
+	ruleset_free(exthdr_rs);
+	exthdr_rs = NULL;
+	return 0;
+}
+
+#define V6 "iif eth0 ip6 saddr 2001:db8::2 ip6 daddr 2001:db8::1 "
+
+static void test_exthdr_reads(void **state)
+{
+	struct trace_result r;
+
+	(void)state;
+	trace_exthdr(V6 "udp dport 53 exthdr hbh,rt,dst rt seg-left 2", &r);
+	assert_true(did_match(&r, "hbh-exists"));
+	assert_true(did_match(&r, "hbh-next-rt"));
+	assert_true(did_match(&r, "rt-segleft-2"));
+	assert_false(did_match(&r, "srh-tag-7"));   /* a type-0 header's bytes there are 0 */
+	assert_true(did_match(&r, "dst-exists"));
+	assert_true(did_match(&r, "ip6-nexthdr-hbh"));
+	assert_true(did_match(&r, "raw-hbh-next"));  /* @nh reads the headers after the IPv6 one */
+	assert_false(did_match(&r, "early-frag"));
+	assert_string_equal(decider(&r), "udp");
+	trace_result_free(&r);
+	trace_exthdr(V6 "exthdr hbh,mh mh type 3", &r);
+	assert_true(did_match(&r, "mh-type-3"));
+	assert_false(did_match(&r, "ip6-nexthdr-hbh") && !did_match(&r, "hbh-exists"));
+	assert_string_equal(decider(&r), "policy");  /* the transport is the mobility header */
+	assert_int_equal(r.verdict, TRACE_V_DROP);
+	trace_result_free(&r);
+	trace_exthdr(V6 "udp dport 53 srh tag 7", &r);
+	assert_true(did_match(&r, "srh-tag-7"));
+	assert_false(did_match(&r, "hbh-exists"));
+	trace_result_free(&r);
+}
+
+static void test_exthdr_defrag(void **state)
+{
+	struct trace_result r;
+
+	(void)state;
+	/* an atomic fragment: the header is there before -400, gone after */
+	trace_exthdr(V6 "udp dport 53 exthdr hbh,frag frag id 9", &r);
+	assert_true(did_match(&r, "early-frag"));
+	assert_true(did_match(&r, "early-frag-id"));
+	assert_non_null(step_of(&r, "late-frag"));
+	assert_false(did_match(&r, "late-frag"));
+	assert_true(did_match(&r, "hbh-exists"));
+	assert_false(r.held);
+	assert_string_equal(decider(&r), "udp");
+	trace_result_free(&r);
+	/* the id not given: taken as 0, said so */
+	trace_exthdr(V6 "udp dport 53 exthdr frag", &r);
+	assert_false(did_match(&r, "early-frag-id"));
+	assert_true(assumed(&r, "frag id taken as 0"));
+	trace_result_free(&r);
+	/* a first fragment of 8 data bytes waits for the rest */
+	trace_exthdr(V6 "udp dport 53 frag more-fragments 1", &r);
+	assert_true(did_match(&r, "early-frag"));
+	assert_true(r.held);
+	assert_null(step_of(&r, "late-frag"));
+	trace_result_free(&r);
+	/* a middle fragment's length is not in the words: held, and said so */
+	trace_exthdr(V6 "meta l4proto udp frag frag-off 3 frag more-fragments 1", &r);
+	assert_true(r.held);
+	assert_true(assumed(&r, "taken as a multiple of 8 bytes"));
+	trace_result_free(&r);
+	/* 20 bytes with more to come: defrag refuses it, it goes on with its header */
+	trace_exthdr(V6 "tcp dport 22 frag more-fragments 1", &r);
+	assert_false(r.held);
+	assert_true(did_match(&r, "late-frag"));
+	assert_string_equal(decider(&r), "tcp");
+	trace_result_free(&r);
 }
 
 int main(void)
 {
 	size_t n = sizeof(cases) / sizeof(cases[0]);
-	struct CMUnitTest *t = calloc(n + 13, sizeof(*t));
+	struct CMUnitTest *t = calloc(n + 15, sizeof(*t));
 	char (*names)[160] = calloc(n, sizeof(*names));
 	size_t k = 0;
 	int rc;
@@ -650,6 +751,8 @@ int main(void)
 	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_defines);
 	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_define_long_value);
 	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_l4proto);
+	t[k++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_exthdr_reads, exthdr_teardown);
+	t[k++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_exthdr_defrag, exthdr_teardown);
 	rc = _cmocka_run_group_tests("trace", t, k, setup, teardown);
 	free(t);
 	free(names);
