@@ -661,6 +661,8 @@ static int sctp_chunk_read(struct tctx *tc, const struct rs_expr *x, struct ev *
 	snprintf(tc->why, sizeof(tc->why), "the packet words say nothing of the %s chunk's %s",
 		 have, x->field);
 	return EV_FREE;
+}
+
 /* The IPv6 next-header number of an exthdr name nft lists ("srh" and "rt0" are routing headers). */
 static int exthdr_proto(const char *name)
 {

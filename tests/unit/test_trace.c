@@ -618,6 +618,8 @@ static void test_l4proto(void **state)
 		trace_result_free(&r);
 	}
 	ruleset_free(rs);
+}
+
 /* ---- IPv6 extension headers (fixtures/trace/exthdr.nft: conntrack in use) ---------------- */
 
 /* The steps point into the ruleset: it lives until the test ends. */
