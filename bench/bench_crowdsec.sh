@@ -21,6 +21,7 @@
 # Needs root, crowdsec and crowdsec-firewall-bouncer.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+source "$ROOT/tests/integration/crowdsec_lib.sh"
 BUILD=${1:-$ROOT/build}
 XNFT=$BUILD/src/xnft
 N=${N:-100000}
@@ -48,24 +49,7 @@ in_ns ip link set lo up
 in_ns nft -I "$WORK/policy" -f "$WORK/policy/nftables.conf"
 
 CS=$WORK/cs
-mkdir -p "$CS/data"
-cat >"$CS/config.yaml" <<-CONF
-	common: {daemonize: false, log_media: stdout, log_level: warning, working_dir: .}
-	config_paths:
-	  config_dir: $CS/
-	  data_dir: $CS/data/
-	  simulation_path: /etc/crowdsec/simulation.yaml
-	  hub_dir: /var/lib/crowdsec/hub/
-	  index_path: /var/lib/crowdsec/hub/.index.json
-	  notification_dir: $CS/notifications/
-	  plugin_dir: /usr/lib/crowdsec/plugins/
-	cscli: {output: human, color: "no"}
-	db_config: {type: sqlite, use_wal: true, db_path: $CS/data/crowdsec.db, log_level: warning}
-	api:
-	  client: {credentials_path: $CS/local_api_credentials.yaml}
-	  server: {listen_uri: "127.0.0.1:8080", profiles_path: /etc/crowdsec/profiles.yaml, trusted_ips: [127.0.0.1], log_level: warning}
-	prometheus: {enabled: false}
-CONF
+crowdsec_config "$CS" 127.0.0.1:8080 warning true
 cscli() { in_ns cscli -c "$CS/config.yaml" "$@" 2>>"$CS/cscli.log"; }
 cscli machines add bench --auto -f "$CS/local_api_credentials.yaml" --url http://127.0.0.1:8080 >/dev/null
 (umask 077 && cscli bouncers add "xnft-bench" -o raw >"$WORK/cs.key")

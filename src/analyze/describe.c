@@ -7,6 +7,7 @@
  */
 #include "analyze/describe.h"
 #include "analyze/bddref.h"
+#include "analyze/inttab.h"
 
 #include <limits.h>
 #include <math.h>
@@ -31,121 +32,9 @@ typedef unsigned __int128 u128;
 /*
  * The walks below read BDDs without making nodes: on a region holding a
  * large address set, making (or only looking up) its nodes again for each
- * question is what cost the time.
+ * question is what cost the time. What a walk has seen is kept in an
+ * inttab keyed by the node, pair or triple of nodes.
  */
-struct tupleset {
-	int *k;            /* 3 per slot; k[3i] < 0: empty */
-	uint64_t *v;       /* a value per slot, where the set was made with values */
-	size_t cap, n;
-	bool oom;
-	bool with_values;
-};
-
-static size_t tuple_hash(int a, int b, int c, size_t cap)
-{
-	uint64_t h = (uint64_t)(unsigned)a * 0x9e3779b97f4a7c15u;
-
-	h ^= (uint64_t)(unsigned)b * 0xc2b2ae3d27d4eb4fu + (h >> 29);
-	h ^= (uint64_t)(unsigned)c * 0x165667b19e3779f9u + (h >> 31);
-	return (size_t)(h ^ (h >> 32)) & (cap - 1);
-}
-
-static bool tupleset_grow(struct tupleset *t)
-{
-	size_t cap = t->cap ? t->cap * 2 : 64;
-	int *k = malloc(cap * 3 * sizeof(*k));
-	uint64_t *v = t->with_values ? malloc(cap * sizeof(*v)) : NULL;
-
-	if (!k || (t->with_values && !v)) {
-		free(k);
-		free(v);
-		t->oom = true;
-		return false;
-	}
-	for (size_t i = 0; i < cap; i++)
-		k[3 * i] = -1;
-	for (size_t i = 0; i < t->cap; i++) {
-		size_t h;
-
-		if (t->k[3 * i] < 0)
-			continue;
-		for (h = tuple_hash(t->k[3 * i], t->k[3 * i + 1], t->k[3 * i + 2], cap); k[3 * h] >= 0;
-		     h = (h + 1) & (cap - 1))
-			;
-		memcpy(&k[3 * h], &t->k[3 * i], 3 * sizeof(*k));
-		if (v)
-			v[h] = t->v[i];
-	}
-	free(t->k);
-	free(t->v);
-	t->k = k;
-	t->v = v;
-	t->cap = cap;
-	return true;
-}
-
-/* Add (a, b, c) at *slot; false when it was there already (or memory is short). */
-static bool tupleset_add_at(struct tupleset *t, int a, int b, int c, size_t *slot)
-{
-	size_t h;
-
-	if ((t->n + 1) * 2 > t->cap && !tupleset_grow(t))
-		return false;
-	for (h = tuple_hash(a, b, c, t->cap); t->k[3 * h] >= 0; h = (h + 1) & (t->cap - 1))
-		if (t->k[3 * h] == a && t->k[3 * h + 1] == b && t->k[3 * h + 2] == c)
-			return false;
-	t->k[3 * h] = a;
-	t->k[3 * h + 1] = b;
-	t->k[3 * h + 2] = c;
-	t->n++;
-	*slot = h;
-	return true;
-}
-
-/* Add (a, b, c); false when it was there already (or memory is short). */
-static bool tupleset_add(struct tupleset *t, int a, int b, int c)
-{
-	size_t slot;
-
-	return tupleset_add_at(t, a, b, c, &slot);
-}
-
-/* The slot holding (a, b, c), or -1. */
-static ptrdiff_t tupleset_slot(const struct tupleset *t, int a, int b, int c)
-{
-	if (!t->cap)
-		return -1;
-	for (size_t h = tuple_hash(a, b, c, t->cap); t->k[3 * h] >= 0; h = (h + 1) & (t->cap - 1))
-		if (t->k[3 * h] == a && t->k[3 * h + 1] == b && t->k[3 * h + 2] == c)
-			return (ptrdiff_t)h;
-	return -1;
-}
-
-static bool tupleset_has(const struct tupleset *t, int a, int b, int c)
-{
-	return tupleset_slot(t, a, b, c) >= 0;
-}
-
-/* Add (a, b, c), absent before, with its value (the set made with_values); false: memory short. */
-static bool tupleset_put(struct tupleset *t, int a, int b, int c, uint64_t val)
-{
-	size_t h;
-
-	if (!tupleset_add_at(t, a, b, c, &h))
-		return false;
-	t->v[h] = val;
-	return true;
-}
-
-static void tupleset_free(struct tupleset *t)
-{
-	bool with_values = t->with_values;
-
-	free(t->k);
-	free(t->v);
-	memset(t, 0, sizeof(*t));
-	t->with_values = with_values;
-}
 
 /* A node's variable; terminals lie below every variable. */
 static int var_of(int node)
@@ -167,7 +56,7 @@ static int child(int node, int var, bool high)
 }
 
 /* a implies b, pair by pair; pairs already shown to hold are in seen. */
-static bool implies(struct tupleset *seen, int a, int b)
+static bool implies(struct inttab *seen, int a, int b)
 {
 	int v;
 
@@ -175,101 +64,64 @@ static bool implies(struct tupleset *seen, int a, int b)
 		return true;
 	if (b == bddfalse || a == bddtrue)
 		return false;
-	if (tupleset_has(seen, a, b, 0))
+	if (inttab_find(seen, a, b, 0) >= 0)
 		return true;
 	v = top_var(a, b);
 	if (!implies(seen, child(a, v, false), child(b, v, false)) ||
 	    !implies(seen, child(a, v, true), child(b, v, true)))
 		return false;
 	/* a pair seen twice is walked twice when memory is short: slower, still right */
-	tupleset_add(seen, a, b, 0);
+	inttab_add(seen, a, b, 0, NULL);
 	return true;
 }
 
 static bool subset(BDD a, BDD b)
 {
-	struct tupleset seen = { 0 };
+	struct inttab seen;
 	bool r;
 
+	inttab_init(&seen, 2, false, 64);
 	r = implies(&seen, a, b);
-	tupleset_free(&seen);
+	inttab_free(&seen);
 	return r;
 }
 
 /* ---- a small map from node to BDD ------------------------------------------ */
 
-struct imap {
-	int *k;
-	int64_t *v;
-	size_t cap, n;
-};
+static void imap_init(struct inttab *m)
+{
+	inttab_init(m, 1, true, 1024);
+}
 
-static void imap_free(struct imap *m, bool release)
+static void unref_value(uint64_t val)
+{
+	unref((BDD)val);
+}
+
+static void imap_free(struct inttab *m, bool release)
 {
 	if (release)
-		for (size_t i = 0; i < m->cap; i++)
-			if (m->k[i] >= 0)
-				unref((BDD)m->v[i]);
-	free(m->k);
-	free(m->v);
-	memset(m, 0, sizeof(*m));
+		inttab_each_value(m, unref_value);
+	inttab_free(m);
 }
 
-static int imap_grow(struct imap *m)
+static bool imap_get(const struct inttab *m, int key, int64_t *val)
 {
-	size_t cap = m->cap ? m->cap * 2 : 1024;
-	int *k = malloc(cap * sizeof(*k));
-	int64_t *v = malloc(cap * sizeof(*v));
+	ptrdiff_t slot = inttab_find(m, key, 0, 0);
 
-	if (!k || !v) {
-		free(k);
-		free(v);
-		return -1;
-	}
-	for (size_t i = 0; i < cap; i++)
-		k[i] = -1;
-	for (size_t i = 0; i < m->cap; i++) {
-		size_t h;
-
-		if (m->k[i] < 0)
-			continue;
-		for (h = ((size_t)m->k[i] * 2654435761u) & (cap - 1); k[h] >= 0; h = (h + 1) & (cap - 1))
-			;
-		k[h] = m->k[i];
-		v[h] = m->v[i];
-	}
-	free(m->k);
-	free(m->v);
-	m->k = k;
-	m->v = v;
-	m->cap = cap;
-	return 0;
-}
-
-static bool imap_get(const struct imap *m, int key, int64_t *val)
-{
-	if (!m->cap)
+	if (slot < 0)
 		return false;
-	for (size_t h = ((size_t)key * 2654435761u) & (m->cap - 1); m->k[h] >= 0;
-	     h = (h + 1) & (m->cap - 1))
-		if (m->k[h] == key) {
-			*val = m->v[h];
-			return true;
-		}
-	return false;
+	*val = (int64_t)m->vals[slot];
+	return true;
 }
 
-static int imap_put(struct imap *m, int key, int64_t val)
+static int imap_put(struct inttab *m, int key, int64_t val)
 {
-	size_t h;
+	size_t slot;
 
-	if ((m->n + 1) * 2 > m->cap && imap_grow(m))
+	if (inttab_add(m, key, 0, 0, &slot) < 0)
 		return -1;
-	for (h = ((size_t)key * 2654435761u) & (m->cap - 1); m->k[h] >= 0; h = (h + 1) & (m->cap - 1))
-		;
-	m->k[h] = key;
-	m->v[h] = val;
-	m->n++;
+	m->vals[slot] = (uint64_t)val;
 	return 0;
 }
 
@@ -318,7 +170,7 @@ struct klass {
 
 struct splitter {
 	int lo, hi;        /* the field's variables */
-	struct imap seen;
+	struct inttab seen;
 	int exits[MAX_CLASSES];
 	size_t nexits;
 	bool too_many;
@@ -371,7 +223,7 @@ static uint64_t find_exits(struct splitter *s, int node)
 }
 
 /* The values of the field that lead from node to exit x (the xi-th). */
-static BDD reach_exit(struct splitter *s, struct imap *memo, int node, int x, size_t xi)
+static BDD reach_exit(struct splitter *s, struct inttab *memo, int node, int x, size_t xi)
 {
 	int64_t got;
 	BDD l, h, r;
@@ -491,6 +343,7 @@ static int split_field(struct hspace *hs, BDD g, enum hs_field f, bool top, stru
 		return split_below(hs, g, f, out, n, merged);
 	*out = NULL;
 	*n = 0;
+	imap_init(&s.seen);
 	find_exits(&s, g);
 	if (s.oom) {
 		imap_free(&s.seen, false);
@@ -502,8 +355,9 @@ static int split_field(struct hspace *hs, BDD g, enum hs_field f, bool top, stru
 		return -1;
 	}
 	for (size_t i = 0; i < s.nexits; i++) {
-		struct imap memo = { 0 };
+		struct inttab memo;
 
+		imap_init(&memo);
 		k[i].set = reach_exit(&s, &memo, g, s.exits[i], i);
 		k[i].rest = ref(s.exits[i]);
 		imap_free(&memo, true);
@@ -1077,7 +931,7 @@ struct group;
 #define NLEAVES 64
 
 struct choices {
-	struct tupleset memo;
+	struct inttab memo;      /* (full, region, sel) -> mask; initialised by the first line */
 	BDD leaf[NLEAVES];
 	size_t nleaves;
 	BDD *sels;
@@ -1142,13 +996,13 @@ static int add_cond(struct ds_line *l, const char *text)
  * holds some: fragments held) say all the line needs of them. out maps each
  * to itself, referenced.
  */
-static void choice_nodes(struct tupleset *seen, int nfieldvars, int f, int r, int s,
-			 struct imap *out)
+static void choice_nodes(struct inttab *seen, int nfieldvars, int f, int r, int s,
+			 struct inttab *out)
 {
 	int v;
 
 	if (f == bddfalse || r == bddfalse || s == bddfalse || seen->oom ||
-	    !tupleset_add(seen, f, r, s))
+	    inttab_add(seen, f, r, s, NULL) != 1)
 		return;
 	v = top_var(f, r);
 	if (var_of(s) < v)
@@ -1185,6 +1039,17 @@ static uint64_t leaf_bit(struct choices *ch, BDD t)
 	return (uint64_t)1 << ch->nleaves++;
 }
 
+/* Keep m as the mask of (f, r, s), absent before; false: memory short. */
+static bool memo_put(struct inttab *memo, int f, int r, int s, uint64_t m)
+{
+	size_t slot;
+
+	if (inttab_add(memo, f, r, s, &slot) != 1)
+		return false;
+	memo->vals[slot] = m;
+	return true;
+}
+
 /* choice_nodes with the answers kept in ch: the mask of the choice nodes under (f, r, s). */
 static uint64_t choice_mask(struct choices *ch, int nfieldvars, int f, int r, int s)
 {
@@ -1194,9 +1059,9 @@ static uint64_t choice_mask(struct choices *ch, int nfieldvars, int f, int r, in
 
 	if (f == bddfalse || r == bddfalse || s == bddfalse || ch->off)
 		return 0;
-	slot = tupleset_slot(&ch->memo, f, r, s);
+	slot = inttab_find(&ch->memo, f, r, s);
 	if (slot >= 0)
-		return ch->memo.v[slot];
+		return ch->memo.vals[slot];
 	/* each node's variable asked once: this walk covers a large address block */
 	vf = var_of(f);
 	vr = var_of(r);
@@ -1220,13 +1085,13 @@ static uint64_t choice_mask(struct choices *ch, int nfieldvars, int f, int r, in
 		m |= choice_mask(ch, nfieldvars, vf == v ? bdd_high(f) : f, vr == v ? bdd_high(r) : r,
 				 vs == v ? bdd_high(s) : s);
 	}
-	if (!ch->off && !tupleset_put(&ch->memo, f, r, s, m))
+	if (!ch->off && !memo_put(&ch->memo, f, r, s, m))
 		ch->off = true;
 	return m;
 }
 
 /* The variables the choice nodes depend on, ascending (malloc'd). */
-static int choices_support(const struct imap *nodes, int **vars, int *n)
+static int choices_support(const struct inttab *nodes, int **vars, int *n)
 {
 	int nv = bdd_varnum(), k = 0;
 	bool *in = calloc((size_t)nv, sizeof(*in));
@@ -1238,7 +1103,7 @@ static int choices_support(const struct imap *nodes, int **vars, int *n)
 	for (size_t i = 0; i < nodes->cap; i++) {
 		int *v, m;
 
-		if (nodes->k[i] < 0 || hs_support(nodes->k[i], &v, &m) < 0)
+		if (!inttab_used(nodes, i) || hs_support(inttab_key(nodes, i)[0], &v, &m) < 0)
 			continue;
 		for (int j = 0; j < m; j++)
 			if (v[j] < nv)
@@ -1268,7 +1133,7 @@ static bool allows(BDD t, int var, bool val)
  * The line's choice nodes into out, from the walks kept in c->ch; -1 when
  * they cannot answer (out is then empty: the line walks alone).
  */
-static int choices_of_line(struct dctx *c, BDD sel, struct imap *out)
+static int choices_of_line(struct dctx *c, BDD sel, struct inttab *out)
 {
 	struct choices *ch = &c->ch;
 	BDD *v;
@@ -1283,7 +1148,8 @@ static int choices_of_line(struct dctx *c, BDD sel, struct imap *out)
 	}
 	ch->sels = v;
 	v[ch->nsels++] = ref(sel);
-	ch->memo.with_values = true;
+	if (!ch->memo.width)
+		inttab_init(&ch->memo, 3, true, 64);
 	m = choice_mask(ch, c->hs->nfieldvars, c->full, c->region, sel);
 	if (ch->off)
 		return -1;
@@ -1302,7 +1168,7 @@ static int choices_of_line(struct dctx *c, BDD sel, struct imap *out)
 
 static void choices_free(struct choices *ch)
 {
-	tupleset_free(&ch->memo);
+	inttab_free(&ch->memo);
 	for (size_t i = 0; i < ch->nleaves; i++)
 		unref(ch->leaf[i]);
 	for (size_t i = 0; i < ch->nsels; i++)
@@ -1320,17 +1186,20 @@ static void choices_free(struct choices *ch)
 static int line_conditions(struct dctx *c, struct ds_line *l, BDD sel)
 {
 	struct hspace *hs = c->hs;
-	struct tupleset seen = { 0 };
-	struct imap nodes = { 0 };
+	struct inttab seen, nodes;
 	int *vars = NULL, n = 0, rc = 0;
+	bool oom = false;
 
 	if (c->full == bddfalse || !hs->nfv)
 		return 0;
+	imap_init(&nodes);
 	if (choices_of_line(c, sel, &nodes)) {
+		inttab_init(&seen, 3, false, 64);
 		choice_nodes(&seen, hs->nfieldvars, c->full, c->region, sel, &nodes);
-		tupleset_free(&seen);
+		oom = seen.oom;
+		inttab_free(&seen);
 	}
-	if (seen.oom || choices_support(&nodes, &vars, &n)) {
+	if (oom || choices_support(&nodes, &vars, &n)) {
 		imap_free(&nodes, true);
 		return -1;
 	}
@@ -1343,10 +1212,10 @@ static int line_conditions(struct dctx *c, struct ds_line *l, BDD sel)
 		for (size_t k = 0; k < nodes.cap; k++) {
 			bool a1, a0;
 
-			if (nodes.k[k] < 0)
+			if (!inttab_used(&nodes, k))
 				continue;
-			a1 = allows(nodes.k[k], f->var, true);
-			a0 = allows(nodes.k[k], f->var, false);
+			a1 = allows(inttab_key(&nodes, k)[0], f->var, true);
+			a0 = allows(inttab_key(&nodes, k)[0], f->var, false);
 			some1 |= a1;
 			some0 |= a0;
 			differ |= a1 != a0;

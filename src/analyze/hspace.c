@@ -5,6 +5,7 @@
  * exist, and the way back from a BDD to one concrete packet.
  */
 #include "analyze/hspace.h"
+#include "analyze/inttab.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -701,95 +702,45 @@ void hs_atom_add(struct hspace *hs, enum hs_field f, BDD pred, const char *text,
 
 /* ---- difference ------------------------------------------------------------------ */
 
-/* Pairs (a, b) already subtracted, with their results (each referenced). */
-struct diffmemo {
-	int *k;        /* 2 per slot; k[2i] < 0: empty */
-	BDD *v;
-	size_t cap, n;
-	bool oom;
-};
-
-static size_t pair_hash(int a, int b, size_t cap)
+/* Pairs (a, b) already subtracted (an inttab of width 2), with their results (each referenced). */
+static void diffmemo_init(struct inttab *m)
 {
-	uint64_t h = (uint64_t)(unsigned)a * 0x9e3779b97f4a7c15u ^
-		     (uint64_t)(unsigned)b * 0xc2b2ae3d27d4eb4fu;
-
-	return (size_t)(h ^ (h >> 29)) & (cap - 1);
+	inttab_init(m, 2, true, 1024);
 }
 
-static bool diffmemo_get(const struct diffmemo *m, int a, int b, BDD *out)
+static bool diffmemo_get(const struct inttab *m, int a, int b, BDD *out)
 {
-	if (!m->cap)
+	ptrdiff_t slot = inttab_find(m, a, b, 0);
+
+	if (slot < 0)
 		return false;
-	for (size_t h = pair_hash(a, b, m->cap); m->k[2 * h] >= 0; h = (h + 1) & (m->cap - 1))
-		if (m->k[2 * h] == a && m->k[2 * h + 1] == b) {
-			*out = m->v[h];
-			return true;
-		}
-	return false;
-}
-
-/* Drops the memo's references to its results and its memory. */
-static void diffmemo_free(struct diffmemo *m)
-{
-	for (size_t i = 0; i < m->cap; i++)
-		if (m->k[2 * i] >= 0)
-			bdd_delref(m->v[i]);
-	free(m->k);
-	free(m->v);
-}
-
-static bool diffmemo_grow(struct diffmemo *m)
-{
-	size_t cap = m->cap ? m->cap * 2 : 1024;
-	int *k = malloc(cap * 2 * sizeof(*k));
-	BDD *v = malloc(cap * sizeof(*v));
-
-	if (!k || !v) {
-		free(k);
-		free(v);
-		return false;
-	}
-	for (size_t i = 0; i < cap; i++)
-		k[2 * i] = -1;
-	for (size_t i = 0; i < m->cap; i++) {
-		size_t h;
-
-		if (m->k[2 * i] < 0)
-			continue;
-		for (h = pair_hash(m->k[2 * i], m->k[2 * i + 1], cap); k[2 * h] >= 0;
-		     h = (h + 1) & (cap - 1))
-			;
-		k[2 * h] = m->k[2 * i];
-		k[2 * h + 1] = m->k[2 * i + 1];
-		v[h] = m->v[i];
-	}
-	free(m->k);
-	free(m->v);
-	m->k = k;
-	m->v = v;
-	m->cap = cap;
+	*out = (BDD)m->vals[slot];
 	return true;
 }
 
-/* Keep r (referencing it) as the result of (a, b). */
-static void diffmemo_put(struct diffmemo *m, int a, int b, BDD r)
+static void delref_value(uint64_t val)
 {
-	size_t h;
-
-	if ((m->n + 1) * 2 > m->cap && !diffmemo_grow(m)) {
-		m->oom = true;
-		return;
-	}
-	for (h = pair_hash(a, b, m->cap); m->k[2 * h] >= 0; h = (h + 1) & (m->cap - 1))
-		;
-	m->k[2 * h] = a;
-	m->k[2 * h + 1] = b;
-	m->v[h] = bdd_addref(r);
-	m->n++;
+	bdd_delref((BDD)val);
 }
 
-static BDD diff_rec(struct diffmemo *m, BDD a, BDD b)
+/* Drops the memo's references to its results and its memory. */
+static void diffmemo_free(struct inttab *m)
+{
+	inttab_each_value(m, delref_value);
+	inttab_free(m);
+}
+
+/* Keep r (referencing it) as the result of (a, b). */
+static void diffmemo_put(struct inttab *m, int a, int b, BDD r)
+{
+	size_t slot;
+
+	if (inttab_add(m, a, b, 0, &slot) != 1)
+		return;
+	m->vals[slot] = (uint64_t)bdd_addref(r);
+}
+
+static BDD diff_rec(struct inttab *m, BDD a, BDD b)
 {
 	BDD lo, hi, r;
 	int va, vb, v;
@@ -836,15 +787,17 @@ static void last_diff_clear(void)
 
 BDD hs_diff(BDD a, BDD b)
 {
-	struct diffmemo m = { 0 };
+	struct inttab m;
+	bool oom;
 	BDD r;
 
 	if (last_diff.set && last_diff.a == a && last_diff.b == b)
 		return bdd_addref(last_diff.r);
+	diffmemo_init(&m);
 	r = bdd_addref(diff_rec(&m, a, b));
-
+	oom = m.oom;
 	diffmemo_free(&m);
-	if (m.oom) {
+	if (oom) {
 		/* the memo could not hold every result: made again the plain way */
 		bdd_delref(r);
 		r = bdd_addref(bdd_apply(a, b, bddop_diff));
@@ -860,7 +813,7 @@ BDD hs_diff(BDD a, BDD b)
 /* ---- cofactor ------------------------------------------------------------------ */
 
 /* cube: what is left of the cube at r's level and below; last: its last variable. */
-static BDD cofactor_rec(struct diffmemo *m, BDD r, BDD cube, int last)
+static BDD cofactor_rec(struct inttab *m, BDD r, BDD cube, int last)
 {
 	BDD lo, hi, res;
 	int v;
@@ -893,15 +846,18 @@ static BDD cofactor_rec(struct diffmemo *m, BDD r, BDD cube, int last)
 
 BDD hs_cofactor(BDD r, BDD cube)
 {
-	struct diffmemo m = { 0 };
+	struct inttab m;
 	int last = -1;
+	bool oom;
 	BDD res;
 
 	for (BDD c = cube; c >= 2; c = bdd_low(c) == bddfalse ? bdd_high(c) : bdd_low(c))
 		last = bdd_var(c);
+	diffmemo_init(&m);
 	res = bdd_addref(cofactor_rec(&m, r, cube, last));
+	oom = m.oom;
 	diffmemo_free(&m);
-	if (m.oom) {
+	if (oom) {
 		/* the memo could not hold every result: made again the plain way */
 		bdd_delref(res);
 		res = bdd_addref(bdd_restrict(r, cube));
@@ -1241,50 +1197,13 @@ void hs_free(struct hspace *hs)
 
 /* ---- support ----------------------------------------------------------------------- */
 
-struct nodeset {
-	int *v;
-	size_t cap, n;
-};
-
-static int nodeset_add(struct nodeset *s, int node)
-{
-	size_t h;
-
-	if ((s->n + 1) * 2 > s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 1024;
-		int *nv = malloc(cap * sizeof(*nv));
-
-		if (!nv)
-			return -1;
-		for (size_t i = 0; i < cap; i++)
-			nv[i] = -1;
-		for (size_t i = 0; i < s->cap; i++) {
-			if (s->v[i] < 0)
-				continue;
-			for (h = ((size_t)s->v[i] * 2654435761u) & (cap - 1); nv[h] >= 0;
-			     h = (h + 1) & (cap - 1))
-				;
-			nv[h] = s->v[i];
-		}
-		free(s->v);
-		s->v = nv;
-		s->cap = cap;
-	}
-	for (h = ((size_t)node * 2654435761u) & (s->cap - 1); s->v[h] >= 0; h = (h + 1) & (s->cap - 1))
-		if (s->v[h] == node)
-			return 0;
-	s->v[h] = node;
-	s->n++;
-	return 1;
-}
-
-static int support_walk(BDD b, struct nodeset *seen, unsigned char *mark, int nvars)
+static int support_walk(BDD b, struct inttab *seen, unsigned char *mark, int nvars)
 {
 	int r;
 
 	if (b < 2)
 		return 0;
-	r = nodeset_add(seen, b);
+	r = inttab_add(seen, b, 0, 0, NULL);
 	if (r <= 0)
 		return r;
 	if (bdd_var(b) < nvars)
@@ -1298,19 +1217,20 @@ int hs_support(BDD b, int **vars, int *n)
 {
 	int nvars = bdd_varnum(), k = 0;
 	unsigned char *mark = calloc((size_t)(nvars > 0 ? nvars : 1), 1);
-	struct nodeset seen = { 0 };
+	struct inttab seen;
 	int *v;
 
 	*vars = NULL;
 	*n = 0;
 	if (!mark)
 		return -1;
+	inttab_init(&seen, 1, false, 1024);
 	if (support_walk(b, &seen, mark, nvars)) {
-		free(seen.v);
+		inttab_free(&seen);
 		free(mark);
 		return -1;
 	}
-	free(seen.v);
+	inttab_free(&seen);
 	for (int i = 0; i < nvars; i++)
 		k += mark[i];
 	v = malloc((size_t)(k ? k : 1) * sizeof(*v));

@@ -19,6 +19,7 @@
 #include "apply/apply_int.h"
 #include "apply/lockout.h"
 #include "apply/state.h"
+#include "core/strbuf.h"
 
 void gate_report_free(struct gate_report *g)
 {
@@ -132,18 +133,17 @@ static void conn_words(const struct lockout_conn *c, enum conn_pkt k, char *buf,
 	const char *ip = c->family == AF_INET6 ? "ip6" : "ip";
 	bool reply = k == REPLY_ESTABLISHED || k == REPLY_NEW;
 	const char *flags = k == IN_NEW ? "syn" : k == REPLY_NEW ? "syn,ack" : "ack";
-	int w;
+	struct fixbuf b = { buf, n, 0 };
 
 	/*
 	 * no route back: "lo" holds the place, and conn_packet() empties it to
 	 * "an interface no rule names" (the word is still what makes it output)
 	 */
-	w = snprintf(buf, n, "%s %s ", reply ? "oif" : "iif", c->iif[0] ? c->iif : "lo");
-	snprintf(buf + w, n - (size_t)w,
-		 "%s saddr %s %s daddr %s tcp sport %u tcp dport %u tcp flags %s ct state %s", ip,
-		 reply ? c->server : c->client, ip, reply ? c->client : c->server,
-		 reply ? c->server_port : c->client_port, reply ? c->client_port : c->server_port,
-		 flags, k == IN_NEW ? "new" : "established");
+	fixbuf_addf(&b, "%s %s ", reply ? "oif" : "iif", c->iif[0] ? c->iif : "lo");
+	fixbuf_addf(&b, "%s saddr %s %s daddr %s tcp sport %u tcp dport %u tcp flags %s ct state %s",
+		    ip, reply ? c->server : c->client, ip, reply ? c->client : c->server,
+		    reply ? c->server_port : c->client_port, reply ? c->client_port : c->server_port,
+		    flags, k == IN_NEW ? "new" : "established");
 }
 
 static int conn_packet(const struct lockout_conn *c, enum conn_pkt k, struct packet *p,
@@ -247,11 +247,11 @@ static uint16_t running_ssh_port(void)
 
 static void ports_text(const struct lockout_ports *p, char *buf, size_t n)
 {
-	size_t w = 0;
+	struct fixbuf b = { buf, n, 0 };
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < p->n && w < n; i++)
-		w += (size_t)snprintf(buf + w, n - w, "%s%u", i ? ", " : "", p->v[i]);
+	for (size_t i = 0; i < p->n; i++)
+		fixbuf_addf(&b, "%s%u", i ? ", " : "", p->v[i]);
 }
 
 /*

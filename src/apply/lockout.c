@@ -23,6 +23,7 @@
 #include <libnetfilter_conntrack/libnetfilter_conntrack_tcp.h>
 
 #include "core/rtnl.h"
+#include "core/strbuf.h"
 
 void lockout_conns_free(struct lockout_conns *c)
 {
@@ -51,12 +52,12 @@ void lockout_ports_add(struct lockout_ports *p, uint16_t port)
 void lockout_from_text(unsigned from, char *buf, size_t n)
 {
 	static const char *const name[] = { "SSH_CONNECTION", "socket", "conntrack" };
-	size_t w = 0;
+	struct fixbuf b = { buf, n, 0 };
 
 	buf[0] = '\0';
 	for (unsigned i = 0; i < 3; i++) {
-		if (from & (1u << i) && w < n)
-			w += (size_t)snprintf(buf + w, n - w, "%s%s", w ? ", " : "", name[i]);
+		if (from & (1u << i))
+			fixbuf_addf(&b, "%s%s", b.len ? ", " : "", name[i]);
 	}
 }
 

@@ -16,6 +16,7 @@
 
 #include "apply/state.h"
 #include "core/paths.h"
+#include "core/strbuf.h"
 
 int restore_note_write(const char *note_name, const char *fingerprint, const char *data,
 		       size_t len, struct xerr *e)
@@ -172,7 +173,7 @@ enum restore_source restore_chain(const char *id, bool from_snapshot, char *why,
 	struct fallback_values *v;
 	enum restore_source r = RESTORE_NOTHING;
 	bool present = false;
-	size_t used = 0;
+	struct fixbuf w = { why, n, 0 };
 
 	why[0] = '\0';
 	for (size_t i = from_snapshot ? 0 : 1; i < 2; i++) {
@@ -180,10 +181,8 @@ enum restore_source restore_chain(const char *id, bool from_snapshot, char *why,
 			return steps[i].src;
 		journal_append(id, "restore", "failed", "%s: %s", restore_source_text(steps[i].src),
 			       e->msg);
-		used += (size_t)snprintf(why + used, used < n ? n - used : 0, "%s%s: %s",
-					 used ? "; " : "", restore_source_text(steps[i].src), e->msg);
-		if (used >= n)
-			used = n - 1;
+		fixbuf_addf(&w, "%s%s: %s", w.len ? "; " : "", restore_source_text(steps[i].src),
+			    e->msg);
 	}
 	v = calloc(1, sizeof(*v));
 	if (!v) {

@@ -15,6 +15,7 @@
 #include "core/duration.h"
 #include "core/err.h"
 #include "core/paths.h"
+#include "core/strbuf.h"
 
 static void usage(FILE *out)
 {
@@ -71,10 +72,11 @@ static int parse_secs(const char *s, int *out)
 
 static void build_what(struct apply_cli *c, int argc, char **argv)
 {
-	size_t used = (size_t)snprintf(c->what, sizeof(c->what), "xnft");
+	struct fixbuf b = { c->what, sizeof(c->what), 0 };
 
-	for (int i = 0; i < argc && used < sizeof(c->what); i++)
-		used += (size_t)snprintf(c->what + used, sizeof(c->what) - used, " %s", argv[i]);
+	fixbuf_addf(&b, "xnft");
+	for (int i = 0; i < argc; i++)
+		fixbuf_addf(&b, " %s", argv[i]);
 }
 
 static int parse_args(int argc, char **argv, struct apply_cli *c)

@@ -20,6 +20,7 @@
 #include "core/err.h"
 #include "core/paths.h"
 #include "core/policy_load.h"
+#include "core/strbuf.h"
 
 #define MAX_IN_SETS 64
 #define LINE_MAX_LEN 4096
@@ -196,7 +197,7 @@ static int check_in_sets(struct session *s)
 /* $NAME words: the values of the policy files' define lines. */
 static int resolve(struct session *s, struct packet *p, char *note, size_t size, struct xerr *e)
 {
-	size_t len = 0;
+	struct fixbuf b = { note, size, 0 };
 
 	note[0] = '\0';
 	if (!p->unresolved)
@@ -218,8 +219,7 @@ static int resolve(struct session *s, struct packet *p, char *note, size_t size,
 		if (!(p->unresolved & PF_BIT(f)) || trace_defines_lookup(&s->defs, p->define[f], v,
 									 sizeof(v)))
 			continue;
-		len += (size_t)snprintf(note + len, len < size ? size - len : 0, "%s$%s = %s",
-					len ? ", " : "", p->define[f], v);
+		fixbuf_addf(&b, "%s$%s = %s", b.len ? ", " : "", p->define[f], v);
 	}
 	return packet_resolve(p, trace_defines_lookup, &s->defs, e);
 }

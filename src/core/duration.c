@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/addr.h"
+#include "core/strbuf.h"
 
 int duration_parse(const char *text, uint64_t *ms, struct xerr *e)
 {
@@ -70,7 +71,7 @@ void duration_format(uint64_t ms, char *buf, size_t size)
 		{ "w", 604800000 }, { "d", 86400000 }, { "h", 3600000 }, { "m", 60000 },
 		{ "s", 1000 }, { "ms", 1 },
 	};
-	size_t off = 0;
+	struct fixbuf b = { buf, size, 0 };
 
 	if (!size)
 		return;
@@ -79,13 +80,12 @@ void duration_format(uint64_t ms, char *buf, size_t size)
 		snprintf(buf, size, "0s");
 		return;
 	}
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]) && off < size; i++) {
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		uint64_t n = ms / units[i].ms;
 
 		if (!n)
 			continue;
 		ms -= n * units[i].ms;
-		off += (size_t)snprintf(buf + off, size - off, "%llu%s", (unsigned long long)n,
-					units[i].unit);
+		fixbuf_addf(&b, "%llu%s", (unsigned long long)n, units[i].unit);
 	}
 }

@@ -799,6 +799,7 @@ static int parse_selector(struct parser *ps, enum match_field *f, const char **l
 	const char *firsts[NSELECTORS], *seconds[NSELECTORS];
 	size_t nfirst = 0, nsecond = 0;
 	char shown[64], list[256] = "";
+	struct fixbuf lb = { list, sizeof(list), 0 };
 	bool known = false;
 
 	for (size_t i = 0; i < NSELECTORS; i++) {
@@ -839,12 +840,8 @@ static int parse_selector(struct parser *ps, enum match_field *f, const char **l
 		}
 		seconds[nsecond++] = selectors[i].w2;
 	}
-	for (size_t i = 0; i < nsecond; i++) {
-		size_t l = strlen(list);
-
-		snprintf(list + l, sizeof(list) - l, "%s%s", i == 0 ? "" :
-			 i + 1 == nsecond ? " or " : ", ", seconds[i]);
-	}
+	for (size_t i = 0; i < nsecond; i++)
+		fixbuf_addf(&lb, "%s%s", i == 0 ? "" : i + 1 == nsecond ? " or " : ", ", seconds[i]);
 	expected(ps, list, shown);
 	if (t2 && t2->kind == MTOK_WORD) {
 		const char *near = closest(t2, seconds, nsecond);
@@ -1222,19 +1219,20 @@ static int parse_set(struct parser *ps, struct match_cond *c, enum vtype vt, con
 static int list_needs_braces(struct parser *ps, enum match_field f, size_t first)
 {
 	char set[256] = "", shown[64];
-	size_t len = 0, i;
+	struct fixbuf b = { set, sizeof(set), 0 };
+	size_t i;
 
-	for (i = first; i < ps->n && len + 1 < sizeof(set); i++) {
+	for (i = first; i < ps->n && b.len + 1 < sizeof(set); i++) {
 		const struct match_tok *t = &ps->t[i];
 
 		if (tok_is(t, ",")) {
-			len += (size_t)snprintf(set + len, sizeof(set) - len, ", ");
+			fixbuf_addf(&b, ", ");
 			continue;
 		}
 		if (i > first && !tok_is(&ps->t[i - 1], ","))
 			break;
 		tok_shown(t, shown, sizeof(shown));
-		len += (size_t)snprintf(set + len, sizeof(set) - len, "%s", shown);
+		fixbuf_addf(&b, "%s", shown);
 	}
 	perr(ps, ps->t[ps->i].col, "a list of values for '%s' needs braces", fields[f].name);
 	return xerr_hint(ps->e, "write it as a set: %s { %s }", fields[f].name, set);

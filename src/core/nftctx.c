@@ -6,6 +6,7 @@
  */
 #include "core/nftctx.h"
 #include "core/didyoumean.h"
+#include "core/strbuf.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -159,15 +160,15 @@ static void add_suggestion(struct nft_diag *x)
 {
 	char hint[128];
 	const char *why = missing_feature(x);
-	size_t n = strlen(x->msg);
+	struct fixbuf b = { x->msg, sizeof(x->msg), strlen(x->msg) };
 
 	if (why) {
-		snprintf(x->msg + n, sizeof(x->msg) - n, "; %s", why);
+		fixbuf_addf(&b, "; %s", why);
 		return;
 	}
 	if (strncmp(x->msg, "syntax error", 12) || !nft_did_you_mean(x->text, hint, sizeof(hint)))
 		return;
-	snprintf(x->msg + n, sizeof(x->msg) - n, "; %s", hint);
+	fixbuf_addf(&b, "; %s", hint);
 }
 
 static int diag_push(struct nft_diags *d, const struct nft_diag *x)

@@ -203,19 +203,19 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 /* The ports of the links that are bridges, from the links' list. */
 static int ports_of(const struct links *ls, struct rtnl_brport **out, size_t *n)
 {
+	size_t cap = 0;
+
 	for (size_t i = 0; i < ls->n; i++)
 		for (size_t k = 0; ls->v[i].master && k < ls->n; k++) {
 			struct rtnl_brport *v;
 
 			if (ls->v[k].index != ls->v[i].master || strcmp(ls->v[k].kind, "bridge"))
 				continue;
-			v = realloc(*out, (*n + 1) * sizeof(*v));
-			if (!v)
+			if (grow_for_one(out, &cap, *n, sizeof(**out), 16))
 				return -1;
-			*out = v;
-			snprintf(v[*n].port, sizeof(v[*n].port), "%s", ls->v[i].name);
-			snprintf(v[*n].bridge, sizeof(v[*n].bridge), "%s", ls->v[k].name);
-			(*n)++;
+			v = &(*out)[(*n)++];
+			snprintf(v->port, sizeof(v->port), "%s", ls->v[i].name);
+			snprintf(v->bridge, sizeof(v->bridge), "%s", ls->v[k].name);
 		}
 	return 0;
 }

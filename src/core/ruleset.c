@@ -5,6 +5,7 @@
  * in ruleset_print.c.
  */
 #include "core/ruleset.h"
+#include "core/strbuf.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -744,16 +745,16 @@ void ruleset_stats(const struct ruleset *rs, struct ruleset_stats *st)
 int ruleset_require_set(const struct ruleset *rs, const char *name, struct xerr *e)
 {
 	char have[600] = "";
-	size_t len = 0, n = 0;
+	struct fixbuf b = { have, sizeof(have), 0 };
+	size_t n = 0;
 
 	for (size_t i = 0; i < rs->ntables; i++) {
 		const struct rs_table *t = rs->tables[i];
 
 		if (rs_table_set(t, name))
 			return 0;
-		for (size_t k = 0; k < t->nsets && len < sizeof(have); k++, n++)
-			len += (size_t)snprintf(have + len, sizeof(have) - len, "%s@%s",
-						n ? ", " : "", t->sets[k]->name);
+		for (size_t k = 0; k < t->nsets; k++, n++)
+			fixbuf_addf(&b, "%s@%s", n ? ", " : "", t->sets[k]->name);
 	}
 	xerr_set(e, XNFT_EXIT_USAGE, "no set @%s in the ruleset (%s%s)", name,
 		 n ? "it has " : "it has no named sets", have);

@@ -657,7 +657,7 @@ struct rs_chain {
 	bool anonymous;          /* a `jump { ... }` chain read by core/bound.c */
 	const struct rs_rule *bound_by;  /* anonymous: the rule that jumps to it */
 	struct rs_rule *rules;
-	size_t nrules;
+	size_t nrules, rules_cap;   /* rules_cap: the loader's, for grow_for_one */
 };
 
 enum {
@@ -729,7 +729,7 @@ struct rs_table {
 	struct rs_set **sets;
 	size_t nsets;
 	struct rs_object *objects;
-	size_t nobjects;
+	size_t nobjects, objects_cap;   /* objects_cap: the loader's, for grow_for_one */
 };
 
 struct ruleset {

@@ -14,6 +14,8 @@
 
 #include <jansson.h>
 
+#include "core/grow.h"
+
 struct loader {
 	struct ruleset *rs;
 	struct rs_rule *rule;      /* the rule being built; NULL for sets */
@@ -1616,7 +1618,9 @@ static void implicit_icmp_type(struct loader *L, struct rs_stmt *s, bool v6, int
 /*
  * count zeroed elements of size bytes opened at index at of the array *arr
  * of *n elements (the ones from at on move up); the first new one, or NULL
- * (L->oom set, the array as it was) when memory runs out.
+ * (L->oom set, the array as it was) when memory runs out. Only a rule's
+ * implied matches are inserted so, a few a rule, into the array that
+ * parse_stmts made at its size: growing by count is enough there.
  */
 static void *open_slots(struct loader *L, void *arr, size_t *n, size_t at, size_t count,
 			size_t size)
@@ -1635,6 +1639,23 @@ static void *open_slots(struct loader *L, void *arr, size_t *n, size_t at, size_
 	memset(v + at * size, 0, count * size);
 	*n += count;
 	return v + at * size;
+}
+
+/*
+ * A zeroed element at the end of *arr (a T **, *n elements of size bytes,
+ * room for *cap), made by doubling (grow_for_one); NULL when out of memory.
+ */
+static void *append_zeroed(struct loader *L, void *arr, size_t *n, size_t *cap, size_t size)
+{
+	char *v;
+
+	if (grow_for_one(arr, cap, *n, size, 8)) {
+		L->oom = true;
+		return NULL;
+	}
+	memcpy(&v, arr, sizeof(v));   /* arr is a T **: read the pointer without aliasing it */
+	memset(v + *n * size, 0, size);
+	return v + (*n)++ * size;
 }
 
 static bool insert_icmp_type(struct loader *L, struct rs_rule *r, size_t i)
@@ -1838,7 +1859,7 @@ static void load_rule(struct loader *L, const json_t *o)
 
 	if (!c)
 		return;
-	r = open_slots(L, &c->rules, &c->nrules, c->nrules, 1, sizeof(*r));
+	r = append_zeroed(L, &c->rules, &c->nrules, &c->rules_cap, sizeof(*r));
 	if (!r)
 		return;
 	r->chain = c;
@@ -1927,7 +1948,7 @@ static void load_object(struct loader *L, const char *kind, const json_t *o)
 
 	if (!t)
 		return;
-	ob = open_slots(L, &t->objects, &t->nobjects, t->nobjects, 1, sizeof(*ob));
+	ob = append_zeroed(L, &t->objects, &t->nobjects, &t->objects_cap, sizeof(*ob));
 	if (!ob)
 		return;
 	ob->table = t;

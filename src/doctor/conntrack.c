@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/strbuf.h"
+
 #define NF "/proc/sys/net/netfilter/"
 
 /* Full at these shares of nf_conntrack_max: new connections are dropped when it is. */
@@ -95,7 +97,7 @@ static void check_stats(const struct doctor_opts *o, struct doctor_report *r)
 	static const char *const cols[] = { "drop", "early_drop", "insert_failed" };
 	char *text = doctor_read_file(o, "/proc/net/stat/nf_conntrack");
 	char found[300] = "";
-	size_t len = 0;
+	struct fixbuf b = { found, sizeof(found), 0 };
 	bool bad = false;
 
 	if (!text)
@@ -106,10 +108,7 @@ static void check_stats(const struct doctor_opts *o, struct doctor_report *r)
 		if (v < 0)
 			continue;
 		bad |= v > 0;
-		len += (size_t)snprintf(found + len, sizeof(found) - len, "%s%s %lld", len ? ", " : "",
-					cols[i], v);
-		if (len >= sizeof(found))
-			len = sizeof(found) - 1;
+		fixbuf_addf(&b, "%s%s %lld", b.len ? ", " : "", cols[i], v);
 	}
 	free(text);
 	doctor_add(r, "conntrack", "conntrack.drops", bad ? DOCTOR_WARN : DOCTOR_PASS,

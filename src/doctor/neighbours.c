@@ -15,6 +15,7 @@
 #include "analyze/exposure.h"
 #include "core/policy_load.h"
 #include "core/spawn.h"
+#include "core/strbuf.h"
 
 #define G "neighbours"
 
@@ -114,15 +115,13 @@ static long legacy_rule_count(const char *prog)
 static void legacy_tables(const struct doctor_opts *o, const char *file, char *buf, size_t n)
 {
 	char *text = doctor_read_file(o, file);
-	size_t len = strlen(buf);
+	struct fixbuf b = { buf, n, strlen(buf) };
 
 	for (char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
 		int w = (int)strcspn(l, "\n");
 
-		if (w && len < n)
-			len += (size_t)snprintf(buf + len, n - len, "%s%.*s", len ? ", " : "", w, l);
-		if (len >= n)
-			len = n - 1;
+		if (w)
+			fixbuf_addf(&b, "%s%.*s", b.len ? ", " : "", w, l);
 	}
 	free(text);
 }

@@ -21,6 +21,7 @@
 #include "core/paths.h"
 #include "core/policy_load.h"
 #include "core/spawn.h"
+#include "core/strbuf.h"
 
 #define G "policy"
 
@@ -72,7 +73,7 @@ static size_t each_prefix(const char *list, void (*fn)(const struct prefix *, co
 	return n;
 }
 
-struct admin_scan { char bad[400]; size_t len; bool open; };
+struct admin_scan { char bad[400]; struct fixbuf out; bool open; };
 
 static void admin_one(const struct prefix *p, const char *text, void *arg)
 {
@@ -82,24 +83,23 @@ static void admin_one(const struct prefix *p, const char *text, void *arg)
 	if (!kind)
 		return;
 	a->open |= p->len == 0;
-	if (a->len < sizeof(a->bad))
-		a->len += (size_t)snprintf(a->bad + a->len, sizeof(a->bad) - a->len, "%s%s (%s)",
-					   a->len ? ", " : "", text, kind);
-	if (a->len >= sizeof(a->bad))
-		a->len = sizeof(a->bad) - 1;
+	fixbuf_addf(&a->out, "%s%s (%s)", a->out.len ? ", " : "", text, kind);
 }
 
 static void check_admin(struct doctor_report *r, const struct fallback_values *v)
 {
-	struct admin_scan a = { .len = 0 };
-	size_t n = each_prefix(v->admin4, admin_one, &a) + each_prefix(v->admin6, admin_one, &a);
+	struct admin_scan a = { .open = false };
+	size_t n;
+
+	a.out = (struct fixbuf){ a.bad, sizeof(a.bad), 0 };
+	n = each_prefix(v->admin4, admin_one, &a) + each_prefix(v->admin6, admin_one, &a);
 
 	if (!n)
 		doctor_add(r, G, "policy.admin_allowlist", DOCTOR_WARN,
 			   "with the mesh down there is no way in but the console",
 			   "xnft admin add YOUR.PUBLIC.ADDR/32   # or edit ADMIN_ALLOWLIST",
 			   "ADMIN_ALLOWLIST and ADMIN_ALLOWLIST6 are empty: no break-glass SSH");
-	else if (a.len)
+	else if (a.out.len)
 		doctor_add(r, G, "policy.admin_allowlist", a.open ? DOCTOR_FAIL : DOCTOR_WARN,
 			   a.open ? "break-glass SSH is open to the whole internet"
 				  : "break-glass SSH must come from a public address you own; this one "
@@ -251,7 +251,8 @@ static void check_wg_port(const struct doctor_opts *o, struct doctor_report *r,
 static void check_key_modes(const struct doctor_opts *o, struct doctor_report *r)
 {
 	char dir[PATH_MAX], bad[400] = "", fix[512] = "chmod 600";
-	size_t blen = 0, flen = strlen(fix), n = 0;
+	struct fixbuf b = { bad, sizeof(bad), 0 }, fb = { fix, sizeof(fix), strlen(fix) };
+	size_t n = 0;
 	struct dirent *d;
 	DIR *dp;
 
@@ -271,15 +272,11 @@ static void check_key_modes(const struct doctor_opts *o, struct doctor_report *r
 		n++;
 		if (!(st.st_mode & 077))
 			continue;
-		if (blen < sizeof(bad))
-			blen += (size_t)snprintf(bad + blen, sizeof(bad) - blen, "%s%s (%03o)",
-						 blen ? ", " : "", d->d_name, st.st_mode & 0777);
-		if (flen < sizeof(fix))
-			flen += (size_t)snprintf(fix + flen, sizeof(fix) - flen, " /etc/wireguard/%s",
-						 d->d_name);
+		fixbuf_addf(&b, "%s%s (%03o)", b.len ? ", " : "", d->d_name, st.st_mode & 0777);
+		fixbuf_addf(&fb, " /etc/wireguard/%s", d->d_name);
 	}
 	closedir(dp);
-	if (blen)
+	if (b.len)
 		doctor_add(r, G, "policy.key_modes", DOCTOR_FAIL,
 			   "anyone who can read a WireGuard private key can join the mesh as this host",
 			   fix, "readable by others: %s", bad);

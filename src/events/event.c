@@ -5,6 +5,7 @@
  */
 #include "events/event.h"
 #include "core/duration.h"
+#include "core/strbuf.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -175,7 +176,7 @@ void event_tcp_flags_format(unsigned flags, char *buf, size_t size)
 	static const char *const names[8] = {
 		"fin", "syn", "rst", "psh", "ack", "urg", "ecn", "cwr",
 	};
-	size_t n = 0;
+	struct fixbuf b = { buf, size, 0 };
 
 	if (!size)
 		return;
@@ -184,16 +185,9 @@ void event_tcp_flags_format(unsigned flags, char *buf, size_t size)
 		snprintf(buf, size, "none");
 		return;
 	}
-	for (unsigned i = 0; i < 8; i++) {
-		int w;
-
-		if (!(flags & (1u << i)))
-			continue;
-		w = snprintf(buf + n, size - n, "%s%s", n ? "," : "", names[i]);
-		if (w < 0 || (size_t)w >= size - n)
-			return;
-		n += (size_t)w;
-	}
+	for (unsigned i = 0; i < 8; i++)
+		if (flags & (1u << i))
+			fixbuf_addf(&b, "%s%s", b.len ? "," : "", names[i]);
 }
 
 int64_t event_now_us(void)

@@ -5,6 +5,7 @@
  * the poll loop.
  */
 #include "events/source_int.h"
+#include "core/strbuf.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -138,14 +139,15 @@ int evsource_stats_note(const struct evsource *s, unsigned i, char *buf, size_t 
 		return 1;
 	}
 	if (st->other && k++ == i) {
-		int n = snprintf(buf, size, "%llu record%s %s not a netfilter log line "
-				 "(another kernel message, say) and skipped", (unsigned long long)st->other,
-				 st->other == 1 ? "" : "s", st->other == 1 ? "was" : "were");
+		struct fixbuf b = { buf, size, 0 };
 
+		fixbuf_addf(&b, "%llu record%s %s not a netfilter log line (another kernel message, "
+			    "say) and skipped", (unsigned long long)st->other,
+			    st->other == 1 ? "" : "s", st->other == 1 ? "was" : "were");
 		/* in the journal and kmsg most records are other kernel messages: no example */
-		if (!s->mixed && n > 0 && (size_t)n < size)
-			snprintf(buf + n, size - (size_t)n, " (the first, record %llu: \"%s\")",
-				 (unsigned long long)st->first_other_at, st->first_other);
+		if (!s->mixed)
+			fixbuf_addf(&b, " (the first, record %llu: \"%s\")",
+				    (unsigned long long)st->first_other_at, st->first_other);
 		return 1;
 	}
 	if (st->not_kernel && k++ == i) {

@@ -10,6 +10,7 @@
  * without inotify the reader polls every quarter second.
  */
 #include "events/source_int.h"
+#include "core/strbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -184,8 +185,8 @@ static int resume(struct evsource *s, struct file_src *f)
 	ino_t ino;
 	off_t off, size, from;
 	struct stat st;
+	struct fixbuf note = { s->stats.resumed, sizeof(s->stats.resumed), 0 };
 	bool same;
-	int n;
 
 	if (!f->state[0] || load_position(f, &dev, &ino, &off) < 0 || fstat(f->fd, &st) < 0)
 		return 0;
@@ -205,17 +206,14 @@ static int resume(struct evsource *s, struct file_src *f)
 	}
 	f->saved = from;
 	if (same)
-		n = snprintf(s->stats.resumed, sizeof(s->stats.resumed), "resumed at byte %lld: "
-			     "%lld byte(s) written meanwhile to read", (long long)from,
-			     (long long)(size - from));
+		fixbuf_addf(&note, "resumed at byte %lld: %lld byte(s) written meanwhile to read",
+			    (long long)from, (long long)(size - from));
 	else
-		n = snprintf(s->stats.resumed, sizeof(s->stats.resumed), "the file was replaced or "
-			     "truncated meanwhile: reading it from byte %lld, %lld byte(s)",
-			     (long long)from, (long long)(size - from));
-	if (from > (same ? off : 0) && n > 0 && (size_t)n < sizeof(s->stats.resumed))
-		snprintf(s->stats.resumed + n, sizeof(s->stats.resumed) - (size_t)n, "; %lld older "
-			 "byte(s) skipped (catch-up is at most %u MiB)",
-			 (long long)(from - (same ? off : 0)), SOURCE_CATCHUP_MAX >> 20);
+		fixbuf_addf(&note, "the file was replaced or truncated meanwhile: reading it from "
+			    "byte %lld, %lld byte(s)", (long long)from, (long long)(size - from));
+	if (from > (same ? off : 0))
+		fixbuf_addf(&note, "; %lld older byte(s) skipped (catch-up is at most %u MiB)",
+			    (long long)(from - (same ? off : 0)), SOURCE_CATCHUP_MAX >> 20);
 	return 1;
 }
 

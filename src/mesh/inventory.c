@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/initext.h"
+#include "core/strbuf.h"
 #include "mesh/mfile.h"
 
 #define LINE_MAX_LEN 4096
@@ -571,7 +572,7 @@ static int check_reach(struct parse_ctx *c, const char *who, const struct mesh_r
 {
 	const struct mesh_host *t = mesh_host_find(c->inv, r->host);
 	char hint[512];
-	size_t off = 0;
+	struct fixbuf b = { hint, sizeof(hint), 0 };
 
 	if (!t)
 		return fail(c, r->line, "name a host that has a [host NAME] section",
@@ -582,12 +583,12 @@ static int check_reach(struct parse_ctx *c, const char *who, const struct mesh_r
 			    "host %s may reach itself (%s:%s)", who, r->host, r->service);
 	if (mesh_service_find(t, r->service))
 		return 1;
-	off = (size_t)snprintf(hint, sizeof(hint), "add it to the services of host %s "
-			       "(e.g. 'services = tcp/PORT:%s'); it opens:", t->name, r->service);
-	for (size_t i = 0; i < t->nservices && off < sizeof(hint); i++)
-		off += (size_t)snprintf(hint + off, sizeof(hint) - off, " %s", t->services[i].name);
-	if (!t->nservices && off < sizeof(hint))
-		snprintf(hint + off, sizeof(hint) - off, " nothing");
+	fixbuf_addf(&b, "add it to the services of host %s (e.g. 'services = tcp/PORT:%s'); "
+		    "it opens:", t->name, r->service);
+	for (size_t i = 0; i < t->nservices; i++)
+		fixbuf_addf(&b, " %s", t->services[i].name);
+	if (!t->nservices)
+		fixbuf_addf(&b, " nothing");
 	return fail(c, r->line, hint, "%s may reach %s:%s, but host %s does not open a "
 		    "service '%s'", who, r->host, r->service, t->name, r->service);
 }

@@ -9,6 +9,7 @@
 #include <sys/utsname.h>
 
 #include "core/spawn.h"
+#include "core/strbuf.h"
 
 /* The leading "X.Y.Z" of s (digits and dots) into dst. */
 static void numeric_prefix(const char *s, char *dst, size_t size)
@@ -138,7 +139,7 @@ static const struct {
 
 void mon_map_rules(struct mon_finding *f)
 {
-	size_t len = 0;
+	struct fixbuf b = { f->rules, sizeof(f->rules), 0 };
 
 	f->rules[0] = '\0';
 	if (f->product[0]) {
@@ -150,14 +151,11 @@ void mon_map_rules(struct mon_finding *f)
 		for (const char *const *w = rule_words[i].words; *w; w++) {
 			if (!mon_has_word(f->title, *w) && !mon_has_word(f->text, *w))
 				continue;
-			len += (size_t)snprintf(f->rules + len, sizeof(f->rules) - len, "%s%s",
-						len ? ", " : "", rule_words[i].file);
-			if (len >= sizeof(f->rules))
-				len = sizeof(f->rules) - 1;
+			fixbuf_addf(&b, "%s%s", b.len ? ", " : "", rule_words[i].file);
 			break;
 		}
 	}
-	if (!len)
+	if (!b.len)
 		snprintf(f->rules, sizeof(f->rules), "nftables.conf (no rule file in particular: "
 			 "nf_tables core)");
 }

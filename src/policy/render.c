@@ -385,11 +385,10 @@ static int parse_bogons(struct render_ctx *c, const struct line *l, const struct
 static int bogon_not_listed(struct render_ctx *c, const char *exempt, const struct bogon_list *b)
 {
 	char holds[400] = "";
-	size_t used = 0;
+	struct fixbuf out = { holds, sizeof(holds), 0 };
 
-	for (size_t i = 0; i < b->n && used < sizeof(holds); i++)
-		used += (size_t)snprintf(holds + used, sizeof(holds) - used, "%s%s",
-					 i ? ", " : "", b->text[i]);
+	for (size_t i = 0; i < b->n; i++)
+		fixbuf_addf(&out, "%s%s", i ? ", " : "", b->text[i]);
 	xerr_set(c->e, XNFT_EXIT_FINDINGS, "--bogon-exempt %s is not an element of %s (%s)",
 		 exempt, c->set_name[0] ? c->set_name : "the bogon set", c->path);
 	return xerr_hint(c->e, "exempt one of the listed prefixes exactly; %s holds: %s",

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/fdio.h"
+#include "core/strbuf.h"
 #include "policy/embedded.h"
 
 #define TREE_FILE_MAX (4u << 20)
@@ -324,29 +325,28 @@ void policy_values_overlay(struct policy_values *dst, const struct policy_values
 
 static void join_list(char *text, size_t size, const char (*list)[48], size_t n)
 {
-	size_t used = 0;
+	struct fixbuf b = { text, size, 0 };
 
 	text[0] = '\0';
-	for (size_t i = 0; i < n && used < size; i++)
-		used += (size_t)snprintf(text + used, size - used, "%s%s", i ? " " : "", list[i]);
+	for (size_t i = 0; i < n; i++)
+		fixbuf_addf(&b, "%s%s", i ? " " : "", list[i]);
 	if (!n)
 		snprintf(text, size, "(empty)");
 }
 
 static void join_services(char *text, size_t size, const struct policy_values *v)
 {
-	size_t used = 0;
+	struct fixbuf b = { text, size, 0 };
 
 	snprintf(text, size, "(SSH only)");
-	for (size_t i = 0; i < v->n_services && used < size; i++) {
+	for (size_t i = 0; i < v->n_services; i++) {
 		const struct policy_service *s = &v->services[i];
 		char hi[8] = "";
 
 		if (s->port_hi)
 			snprintf(hi, sizeof(hi), "-%u", s->port_hi);
-		used += (size_t)snprintf(text + used, size - used, "%s%s/%u%s:%s%s%s", i ? " " : "",
-					 s->proto, s->port, hi, s->name, s->from[0] ? "@" : "",
-					 s->from);
+		fixbuf_addf(&b, "%s%s/%u%s:%s%s%s", i ? " " : "", s->proto, s->port, hi, s->name,
+			    s->from[0] ? "@" : "", s->from);
 	}
 }
 

@@ -16,6 +16,7 @@
 # the LAPI holds each decision once (a's ban extended by the scan's
 # late events is not pushed again).
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/crowdsec_lib.sh"
 require_root
 
 T=$(tmpdir)
@@ -53,24 +54,7 @@ done
 
 # --- the LAPI, on a's mesh address
 CS=$T/cs
-mkdir -p "$CS/data"
-cat >"$CS/config.yaml" <<-CONF
-	common: {daemonize: false, log_media: stdout, log_level: info, working_dir: .}
-	config_paths:
-	  config_dir: $CS/
-	  data_dir: $CS/data/
-	  simulation_path: /etc/crowdsec/simulation.yaml
-	  hub_dir: /var/lib/crowdsec/hub/
-	  index_path: /var/lib/crowdsec/hub/.index.json
-	  notification_dir: $CS/notifications/
-	  plugin_dir: /usr/lib/crowdsec/plugins/
-	cscli: {output: human, color: "no"}
-	db_config: {type: sqlite, use_wal: false, db_path: $CS/data/crowdsec.db}
-	api:
-	  client: {credentials_path: $CS/local_api_credentials.yaml}
-	  server: {listen_uri: "$LAPI:8080", profiles_path: /etc/crowdsec/profiles.yaml}
-	prometheus: {enabled: false}
-CONF
+crowdsec_config "$CS" "$LAPI:8080" info false
 cscli() { ip netns exec "$A" cscli -c "$CS/config.yaml" "$@" 2>>"$CS/cscli.log"; }
 LAPI_PID=
 lapi_start() {

@@ -11,43 +11,13 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/policy_lib.sh"
 source "$(dirname "$0")/bans_lib.sh"
+source "$(dirname "$0")/crowdsec_lib.sh"
 require_root
 bans_setup
 
 CS=$BANS_DIR/crowdsec
-mkdir -p "$CS/data"
 LAPI_PID=
-cat >"$CS/config.yaml" <<-CONF
-	common:
-	  daemonize: false
-	  log_media: stdout
-	  log_level: info
-	  working_dir: .
-	config_paths:
-	  config_dir: $CS/
-	  data_dir: $CS/data/
-	  simulation_path: /etc/crowdsec/simulation.yaml
-	  hub_dir: /var/lib/crowdsec/hub/
-	  index_path: /var/lib/crowdsec/hub/.index.json
-	  notification_dir: $CS/notifications/
-	  plugin_dir: /usr/lib/crowdsec/plugins/
-	cscli:
-	  output: human
-	  color: "no"
-	db_config:
-	  type: sqlite
-	  use_wal: false
-	  db_path: $CS/data/crowdsec.db
-	api:
-	  client:
-	    credentials_path: $CS/local_api_credentials.yaml
-	  server:
-	    listen_uri: 127.0.0.1:8080
-	    profiles_path: /etc/crowdsec/profiles.yaml
-	    trusted_ips: [127.0.0.1]
-	prometheus:
-	  enabled: false
-CONF
+crowdsec_config "$CS" 127.0.0.1:8080 info false
 cscli() { ip netns exec "$HOST" cscli -c "$CS/config.yaml" "$@" 2>>"$CS/cscli.log"; }
 
 # lapi_start: crowdsec's LAPI alone, in the host namespace; wait (bounded) until it answers.

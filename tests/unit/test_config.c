@@ -210,6 +210,14 @@ static void test_durations(void **state)
 	assert_string_equal(buf, "0s");
 	duration_format(86400000 + 1, buf, sizeof(buf));
 	assert_string_equal(buf, "1d1ms");
+	/* a short buffer holds the text cut at its size */
+	for (size_t size = 1; size <= sizeof("1w1d1h1m1s1ms"); size++) {
+		char small[sizeof("1w1d1h1m1s1ms")];
+
+		duration_format(694861001, small, size);
+		assert_int_equal(strlen(small), size - 1);
+		assert_memory_equal(small, "1w1d1h1m1s1ms", size - 1);
+	}
 }
 
 static const char rule_ok[] = "[ban.x]\ncategories = DROP\nthreshold = 1\nwindow = 1s\nbantime = 1s\n";

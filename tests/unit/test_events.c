@@ -421,6 +421,12 @@ static void test_format_names(void **state)
 	assert_string_equal(buf, "none");
 	event_tcp_flags_format(0xff, buf, sizeof(buf));
 	assert_string_equal(buf, "fin,syn,rst,psh,ack,urg,ecn,cwr");
+	/* a short buffer holds the text cut at its size */
+	for (size_t size = 1; size <= sizeof("fin,syn,rst,psh,ack,urg,ecn,cwr"); size++) {
+		event_tcp_flags_format(0xff, buf, size);
+		assert_int_equal(strlen(buf), size - 1);
+		assert_memory_equal(buf, "fin,syn,rst,psh,ack,urg,ecn,cwr", size - 1);
+	}
 	assert_int_equal(event_format_parse("json", &f, &e), 0);
 	assert_int_equal(f, EVENT_FMT_JSON);
 	assert_int_equal(event_format_parse("yaml", &f, &e), -1);

@@ -147,6 +147,14 @@ static void test_from_text(void **state)
 	assert_string_equal(buf, "SSH_CONNECTION, socket");
 	lockout_from_text(LOCKOUT_FROM_CONNTRACK, buf, sizeof(buf));
 	assert_string_equal(buf, "conntrack");
+	/* a short buffer holds the text cut at its size */
+	for (size_t size = 1; size <= sizeof("SSH_CONNECTION, socket, conntrack"); size++) {
+		unsigned all = LOCKOUT_FROM_ENV | LOCKOUT_FROM_SOCKET | LOCKOUT_FROM_CONNTRACK;
+
+		lockout_from_text(all, buf, size);
+		assert_int_equal(strlen(buf), size - 1);
+		assert_memory_equal(buf, "SSH_CONNECTION, socket, conntrack", size - 1);
+	}
 }
 
 /*

@@ -748,6 +748,61 @@ static void test_unknown_nodes(void **state)
 	ruleset_free(rs);
 }
 
+/* A chain's rules and a table's objects are appended by doubling: each kept, in order, zeroed where unset. */
+static void test_many_rules_and_objects(void **state)
+{
+	enum { NRULES = 1000, NOBJECTS = 100 };
+	size_t cap = 200 + NRULES * 140 + NOBJECTS * 100, len;
+	char *json = malloc(cap);
+	struct ruleset *rs = NULL;
+	struct rs_table *t;
+	struct rs_chain *c;
+	struct xerr e;
+
+	(void)state;
+	assert_non_null(json);
+	len = (size_t)snprintf(json, cap,
+			       "{\"nftables\":[{\"table\":{\"family\":\"inet\",\"name\":\"t\",\"handle\":1}},"
+			       "{\"chain\":{\"family\":\"inet\",\"table\":\"t\",\"name\":\"c\",\"handle\":2}}");
+	for (int i = 0; i < NRULES; i++)
+		len += (size_t)snprintf(json + len, cap - len,
+					",{\"rule\":{\"family\":\"inet\",\"table\":\"t\",\"chain\":\"c\","
+					"\"handle\":%d,\"expr\":[{\"%s\":null}]}}",
+					10 + i, i % 2 ? "accept" : "drop");
+	for (int i = 0; i < NOBJECTS; i++)
+		len += (size_t)snprintf(json + len, cap - len,
+					",{\"counter\":{\"family\":\"inet\",\"table\":\"t\",\"name\":\"n%d\"}}",
+					i);
+	len += (size_t)snprintf(json + len, cap - len, "]}");
+	assert_true(len < cap);
+	assert_int_equal(ruleset_from_json(json, len, &rs, &e), 0);
+	free(json);
+	c = chain(rs, RS_FAM_INET, "t", "c");
+	assert_int_equal(c->nrules, NRULES);
+	for (int i = 0; i < NRULES; i++) {
+		const struct rs_rule *r = &c->rules[i];
+
+		assert_ptr_equal(r->chain, c);
+		assert_int_equal(r->handle, 10 + i);
+		assert_null(r->comment);
+		assert_int_equal(r->nitems, 1);
+		assert_int_equal(r->verdict->u.verdict.kind,
+				 i % 2 ? RS_VERDICT_ACCEPT : RS_VERDICT_DROP);
+	}
+	t = ruleset_table(rs, RS_FAM_INET, "t");
+	assert_int_equal(t->nobjects, NOBJECTS);
+	for (int i = 0; i < NOBJECTS; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "n%d", i);
+		assert_string_equal(t->objects[i].name, name);
+		assert_string_equal(t->objects[i].type, "counter");
+		assert_ptr_equal(t->objects[i].table, t);
+		assert_int_equal(t->objects[i].handle, 0);
+	}
+	ruleset_free(rs);
+}
+
 /* Statements this kernel cannot load (no queue, flowtable or tproxy modules),
  * written the way libnftables lists them. */
 static void test_handwritten_statements(void **state)
@@ -1061,6 +1116,7 @@ int main(void)
 		cmocka_unit_test(test_issue24_constructs),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_many_rules_and_objects),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
