@@ -113,4 +113,28 @@ bool cx_stmt_needs_tcp(const struct rs_stmt *s);
  */
 bool cx_objref_inverted(const struct rs_rule *rule, const struct rs_stmt *s);
 
+/*
+ * What statement s does, by kind: a named synproxy object (`synproxy name
+ * "sp"`, an RS_ST_OBJREF) does what an inline synproxy does (nft_synproxy's
+ * object runs the same eval), so it is RS_ST_SYNPROXY; anything else is its
+ * own kind. The tracer and the engine switch on this, not on s->kind.
+ */
+enum rs_stmt_kind cx_stmt_kind(const struct rs_stmt *s);
+
+/*
+ * `ct expectation set "e"` (nft_ct_expect_obj_eval) ends the rule on a
+ * packet with no conntrack entry (invalid, untracked), and on a confirmed
+ * entry (a later packet: ct state established or related) unless that
+ * connection has a ct helper; a new connection's first packet goes on.
+ */
+bool cx_stmt_needs_new_ct(const struct rs_stmt *s);
+
+/*
+ * tproxy (nft_tproxy_eval): a packet that is not TCP or UDP ends the rule,
+ * and so does one of the other family than `tproxy ip` / `tproxy ip6` names
+ * (in an inet table). The family the statement names: 4, 6, or 0 for its
+ * table's (`tproxy to` in an ip or ip6 table).
+ */
+int cx_tproxy_family(const struct rs_stmt *s);
+
 #endif

@@ -1653,6 +1653,49 @@ static int apply_vmap(struct ctx *c, const struct rs_rule *rule, const struct rs
 	return 0;
 }
 
+/*
+ * tproxy (construct.h): TCP or UDP of the family it names, and a transparent
+ * socket that takes the packet (both outcomes, said so).
+ */
+static BDD tproxy_cond(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s)
+{
+	int fam = cx_tproxy_family(s);
+	BDD tcp = hs_eq(c->hs, HS_L4PROTO, 6), udp = hs_eq(c->hs, HS_L4PROTO, 17);
+	BDD r = unknown_match(c, rule, s, "whether a transparent socket takes it");
+
+	or_into(&tcp, udp);
+	unref(udp);
+	and_into(&r, tcp);
+	unref(tcp);
+	if (fam) {
+		BDD f = hs_eq(c->hs, HS_NFPROTO, fam == 6);
+
+		and_into(&r, f);
+		unref(f);
+	}
+	return r;
+}
+
+/*
+ * ct expectation set (construct.h): a new connection goes on; a later packet
+ * only if its connection has a ct helper (both outcomes, said so).
+ */
+static BDD expectation_cond(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s)
+{
+	BDD later = hs_ct_state(c->hs, RS_CTSTATE_ESTABLISHED);
+	BDD related = hs_ct_state(c->hs, RS_CTSTATE_RELATED);
+	BDD helper = unknown_match(c, rule, s, "whether the connection has a ct helper");
+	BDD r = hs_ct_state(c->hs, RS_CTSTATE_NEW);
+
+	or_into(&later, related);
+	unref(related);
+	and_into(&helper, later);
+	unref(later);
+	or_into(&r, helper);
+	unref(helper);
+	return r;
+}
+
 static BDD stateful_cond(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s)
 {
 	char per[160] = "";
@@ -1667,7 +1710,7 @@ static BDD stateful_cond(struct ctx *c, const struct rs_rule *rule, const struct
 		if (s->u.objref.type && (!strcmp(s->u.objref.type, "limit") ||
 					 !strcmp(s->u.objref.type, "quota")))
 			return var_bdd(stmt_var(c, rule, s, "", NULL));
-		return bddtrue;
+		return cx_stmt_needs_new_ct(s) ? expectation_cond(c, rule, s) : bddtrue;
 	case RS_ST_SET:
 		if (!s->u.set.nstmts || s->u.set.op == RS_SETOP_DELETE)
 			return bddtrue;
@@ -1687,7 +1730,7 @@ static BDD stateful_cond(struct ctx *c, const struct rs_rule *rule, const struct
 	case RS_ST_SYNPROXY:
 		return unknown_match(c, rule, s, "not modelled");
 	case RS_ST_TPROXY:   /* no transparent socket ends the rule (construct.h) */
-		return unknown_match(c, rule, s, "whether a transparent socket takes it");
+		return tproxy_cond(c, rule, s);
 	default:
 		return bddtrue;
 	}
@@ -1822,7 +1865,7 @@ static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct
 		const struct rs_stmt *s = &rule->items[i];
 		BDD x;
 
-		switch (s->kind) {
+		switch (cx_stmt_kind(s)) {
 		case RS_ST_MATCH:
 			x = match_bdd(c, rule, s);
 			and_into(&cond, x);
@@ -1867,6 +1910,9 @@ static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct
 			unref(x);
 			break;
 		case RS_ST_SYNPROXY:
+			x = reads_load(c, rule, s);   /* a named one's name from a map */
+			and_into(&cond, x);
+			unref(x);
 			if (synproxy_answers(c, rule, s, &cond, cur, o, depth)) {
 				unref(cond);
 				return -1;

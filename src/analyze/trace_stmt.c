@@ -341,6 +341,33 @@ static int objref_name(struct tctx *tc, const struct rs_objref *o, bool *go, cha
 	return rc;
 }
 
+static void run_synproxy(struct tctx *tc, const char *text, bool *go, char *why, size_t size);
+
+/*
+ * ct expectation set (construct.h): no entry ends the rule; a confirmed one
+ * does too, unless its connection has a helper (not in the packet words:
+ * taken as none, said so).
+ */
+static void run_expectation(struct tctx *tc, const char *text, bool *go, char *why, size_t size)
+{
+	unsigned st = ev_ct_state(tc);
+
+	if (st == RS_CTSTATE_INVALID || st == RS_CTSTATE_UNTRACKED) {
+		snprintf(why, size, "no conntrack entry (ct state %s) to expect from",
+			 match_ct_state_name(st));
+		*go = false;
+		return;
+	}
+	if (st != RS_CTSTATE_NEW) {
+		tc_assume(tc, "%s: the connection taken as having no ct helper (its first packet "
+			  "went by)", text);
+		snprintf(why, size, "a later packet of a connection with no ct helper");
+		*go = false;
+		return;
+	}
+	tc_effect(tc, TRACE_FX_OTHER, "%s", text);
+}
+
 static int run_objref(struct tctx *tc, const struct rs_stmt *s, const char *text, bool *go,
 		      char *why, size_t size)
 {
@@ -349,6 +376,14 @@ static int run_objref(struct tctx *tc, const struct rs_stmt *s, const char *text
 
 	if (rc)
 		return rc == EV_ERR ? -1 : 0;
+	if (cx_stmt_kind(s) == RS_ST_SYNPROXY) {
+		run_synproxy(tc, text, go, why, size);
+		return 0;
+	}
+	if (cx_stmt_needs_new_ct(s)) {
+		run_expectation(tc, text, go, why, size);
+		return 0;
+	}
 	if (o->type && (!strcmp(o->type, "quota") || !strcmp(o->type, "limit"))) {
 		*go = stateful(tc, cx_objref_inverted(tc->rule, s), text, NULL);
 		return 0;
@@ -392,6 +427,33 @@ static void run_synproxy(struct tctx *tc, const char *text, bool *go, char *why,
 	}
 	tc->stolen = true;
 	tc->verdict = RS_VERDICT_ACCEPT;
+}
+
+/*
+ * tproxy (construct.h): not TCP or UDP, or the other family than the one
+ * it names, ends the rule; whether a transparent socket takes the packet
+ * is not in the packet words: taken as found (the rule goes on), said so.
+ */
+static void run_tproxy(struct tctx *tc, const struct rs_stmt *s, const char *text, bool *go,
+		       char *why, size_t size)
+{
+	int fam = cx_tproxy_family(s);
+	bool v6 = tc->p.nfproto == MATCH_NFPROTO_IPV6;
+
+	if ((tc->p.l4proto != 6 && tc->p.l4proto != 17) || !tc->has_th) {
+		snprintf(why, size, "not a TCP or UDP packet: tproxy ends the rule");
+		*go = false;
+		return;
+	}
+	if (fam && fam != (v6 ? 6 : 4)) {
+		snprintf(why, size, "an IPv%d packet: 'tproxy ip%s' ends the rule", v6 ? 6 : 4,
+			 fam == 6 ? "6" : "");
+		*go = false;
+		return;
+	}
+	tc_effect(tc, TRACE_FX_OTHER, "%s", text);
+	tc_assume(tc, "%s: a transparent socket taken as found (without one the rule ends)",
+		  text);
 }
 
 /* ---- one statement ----------------------------------------------------------------- */
@@ -452,10 +514,6 @@ static void run_other(struct tctx *tc, const struct rs_stmt *s, const char *text
 		tc->stolen = true;
 		tc->verdict = RS_VERDICT_ACCEPT;
 		break;
-	case RS_ST_TPROXY:
-		tc_effect(tc, TRACE_FX_OTHER, "%s", text);
-		tc_assume(tc, "%s: taken as letting the packet go on unchanged", text);
-		break;
 	default:   /* dup, flow add, last, ct helper/timeout set ... */
 		tc_effect(tc, TRACE_FX_OTHER, "%s", text);
 		break;
@@ -488,6 +546,7 @@ static int run_kind(struct tctx *tc, const struct rs_stmt *s, bool *go, char *wh
 	case RS_ST_NAT: run_nat(tc, s, text); return 0;
 	case RS_ST_OBJREF: return run_objref(tc, s, text, go, why, size);
 	case RS_ST_SYNPROXY: run_synproxy(tc, text, go, why, size); return 0;
+	case RS_ST_TPROXY: run_tproxy(tc, s, text, go, why, size); return 0;
 	case RS_ST_XT: case RS_ST_UNKNOWN:
 		tc_assume(tc, "%.200s: a statement xnft does not model, taken as not matching", text);
 		snprintf(why, size, "taken as not matching: xnft does not model it");

@@ -5,7 +5,7 @@
 Reads tests/integration/fixtures_constructs/expressions.tsv (every expression
 and statement nft 1.0.6's tests accept, with their families) and the rulesets
 the kernel differentials load rule by rule (test_constructs.sh,
-test_families.sh, test_nat_kernel.sh), and writes a table: expression ->
+test_families.sh, test_nat_kernel.sh, test_cx_steal.sh), and writes a table: expression ->
 family -> the first fixture line that uses it there, or what keeps it out.
 
   cx_coverage.py ROOT            print the table (markdown) on stdout
@@ -23,7 +23,8 @@ CORPUS = [
     "fixtures_constructs/" + f + ".nft" for f in (
         "map_miss", "ct_noentry", "defaults", "deps", "dormant", "quota", "ether",
         "values", "ipsec_hdr", "bound", "rt_mtu", "headers", "stmts", "families_l3",
-        "absent", "absent_l3", "more", "more_l3", "misc_l3", "synproxy_k", "arp", "bridge")
+        "absent", "absent_l3", "more", "more_l3", "misc_l3", "synproxy_k", "arp", "bridge",
+        "steal")
 ] + [
     "fixtures_nat/" + f + ".nft" for f in (
         "redirect_ssh", "fw4_redirect", "firewalld_public", "docker_published",
@@ -38,8 +39,8 @@ REASONS = [
      "xpkt sends no such packet: only 'not this protocol' is exercised (absent.nft, inet)"),
     (r"^(mh|srh|rt0|rt2|rt4|hbh|dst|frag) |^rt (nexthdr|hdrlength|type|seg-left)$", None,
      "xpkt sends no IPv6 extension headers: only their absence is exercised"),
-    (r"^(dup to|fwd to|queue|tproxy|flow add|ct (helper|timeout|expectation) set)$", None,
-     "sends, steals or queues the packet: outside what the trace batches can observe"),
+    (r"^queue$", None,
+     "nft_queue is absent on this kernel: the rule does not load (ENOENT)"),
     (r"^(ct (expiration|id|event|count))$", None,
      "depends on time or on a hash: not modelled, said so"),
     (r"^(osf|socket) ", None, "only the no-socket / no-fingerprint case (absent.nft, inet)"),
@@ -94,7 +95,8 @@ def corpus_lines(root):
                     continue
                 if not t or t.startswith("#") or re.match(
                         r"(chain|set|map|type|flags|timeout|elements|size|counter$|}|"
-                        r"limit \w+ \{|quota \w+ \{|rate |policy)", t):
+                        r"limit \w+ \{|quota \w+ \{|rate |policy|"
+                        r"(synproxy|ct helper|ct timeout|ct expectation) [\w-]+ \{)", t):
                     continue
                 yield fam, rel, n, normalise(t)
 
