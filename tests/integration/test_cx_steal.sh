@@ -49,6 +49,18 @@ check_match "tproxy ip: an IPv6 packet ends the rule" \
 	"tproxy ip to :7954: an IPv6 packet: 'tproxy ip' ends the rule" "$out"
 check_match "tproxy ip6: printed as nft writes it, and taken as finding a socket, said so" \
 	'steal.nft:98: tproxy ip6 to \[::1\]:7954: a transparent socket taken as found' "$out"
+# osf: an IPv4 TCP SYN reads "unknown" with no fingerprints loaded; anything else ends the rule
+out=$("$XNFT" trace "$FX/sockets.nft" $w4 tcp dport 7980 tcp flags syn 2>&1)
+check_match "osf: != on an IPv4 SYN holds (\"unknown\")" 'sockets.nft:16 +\[match\]' "$out"
+check_match "osf: ... said on the rule" 'sockets.nft:16: osf taken as "unknown": no OS fingerprints loaded' "$out"
+check_match "socket: the socket lookup is stated on the rule" \
+	'sockets.nft:11: socket wildcard 1: taken as not matching \(no socket is known' "$out"
+out=$("$XNFT" trace "$FX/sockets.nft" $w4 tcp dport 7980 tcp flags ack 2>&1)
+check_match "osf: a TCP packet without SYN ends the rule" 'osf reads only a SYN' "$out"
+check_match "osf: ... != does not hold" 'sockets.nft:16 +\[ -- \]' "$out"
+out=$("$XNFT" trace "$FX/sockets.nft" $w6 tcp dport 7980 tcp flags syn 2>&1)
+check_match "osf: an IPv6 SYN ends the rule" 'osf reads only an IPv4 TCP packet' "$out"
+
 cat >"$J/ex.nft" <<'EOF2'
 table inet t {
 	ct expectation e {
@@ -128,6 +140,65 @@ pkw host "$HOST_V6" "$INET_V6" 7956 $((tag++)) "oifname eth0" >>"$T/steal.pk"
 # tproxy without a transparent socket ends the rule where xnft takes the socket as found,
 # said so on the rule (4 decisions)
 STATED_OK=4 kernel_batch "dup, fwd, tproxy, synproxy, ct objects, masquerade, reject" steal.nft "$T/steal.pk"
+
+# ---- sockets: nft_socket and nft_tproxy look one up; tsock.py makes it exist ------------
+
+SOCK_PID= SOCK_START=
+sock_start() { # PORT [transparent]: listening sockets in the host namespace
+	local i
+	ip netns exec "$HOST" python3 "$ROOT/tests/tools/tsock.py" "$1" 300 ${2:+"$2"} \
+		>"$J/tsock.out" 2>&1 &
+	SOCK_PID=$!
+	SOCK_START=$(pid_start "$SOCK_PID")
+	track_pid "$SOCK_PID"
+	for i in $(seq 1 50); do
+		grep -q '^ready$' "$J/tsock.out" && return 0
+		kill -0 "$SOCK_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	diag "tsock.py: $(head -3 "$J/tsock.out")"
+	return 1
+}
+sock_stop() { # the listener started above, if it is still that process
+	[ -n "$SOCK_PID" ] && [ "$(pid_start "$SOCK_PID")" = "$SOCK_START" ] && kill "$SOCK_PID"
+	wait "$SOCK_PID" 2>/dev/null
+	SOCK_PID=
+}
+
+pkf() { # ROLE SRC DST DPORT TAG FLAGS: a TCP packet line with these flags
+	local ip=ip ttl="ip ttl"
+	[[ $2 == *:* ]] && ip=ip6 ttl="ip6 hoplimit"
+	printf '%s\tsrc=%s dst=%s proto=tcp ttl=64 tag=%d sport=40000 dport=%d flags=%s\tiifname eth0 %s saddr %s %s daddr %s %s 64 tcp sport 40000 tcp dport %d tcp flags %s ct state new\n' \
+		"$1" "$2" "$3" "$5" "$4" "$6" "$ip" "$2" "$ip" "$3" "$ttl" "$4" "$6"
+}
+: >"$T/sock.pk"
+for src in "$INET_V4" "$INET_V6"; do
+	dst=$HOST_V4
+	[[ $src == *:* ]] && dst=$HOST_V6
+	pkf inet "$src" "$dst" 7980 $((tag++)) syn >>"$T/sock.pk"
+	pkf inet "$src" "$dst" 7980 $((tag++)) ack >>"$T/sock.pk"
+done
+pk inet "$INET_V4" "$HOST_V4" udp 7981 $((tag++)) >>"$T/sock.pk"
+pk6 inet "$INET_V6" "$HOST_V6" udp 7981 $((tag++)) >>"$T/sock.pk"
+kernel_batch "socket and osf: no socket, no fingerprints" sockets.nft "$T/sock.pk"
+if sock_start 7980; then
+	# the socket is found: xnft cannot know it, and says so on each socket rule
+	STATED_OK=10 kernel_batch "socket and osf: a wildcard listener on the port" sockets.nft "$T/sock.pk"
+else
+	not_ok "a listening socket for the socket batch (tsock.py)"
+fi
+sock_stop
+
+: >"$T/tproxy.pk"
+pk inet "$INET_V4" "$HOST_V4" tcp 7954 $((tag++)) >>"$T/tproxy.pk"
+pk6 inet "$INET_V6" "$HOST_V6" tcp 7954 $((tag++)) >>"$T/tproxy.pk"
+if sock_start 7954 transparent; then
+	kernel_batch "tproxy: a transparent socket takes the packet, the rule goes on" steal.nft \
+		"$T/tproxy.pk"
+else
+	not_ok "a transparent listening socket for the tproxy batch (tsock.py)"
+fi
+sock_stop
 
 diag "cx_steal: $TOTAL_AGREE of $TOTAL_PACKETS packets agree with the kernel, rule by rule"
 diag "cx_steal: decisions compared $TOTAL_DECISIONS, agree $TOTAL_DEC_AGREE, differ with a stated assumption $TOTAL_DEC_ASSUMED, differ silently $TOTAL_DEC_SILENT"
