@@ -200,6 +200,35 @@ else
 fi
 sock_stop
 
+# ---- ct label: by number, and by name from /etc/connlabel.conf --------------------------
+
+: >"$T/label.pk"
+for port in 7990 7991; do
+	pk inet "$INET_V4" "$HOST_V4" udp "$port" $((tag++)) >>"$T/label.pk"
+	pk6 inet "$INET_V6" "$HOST_V6" udp "$port" $((tag++)) >>"$T/label.pk"
+done
+# xnft takes the labels of a connection as none and a label set as unseen by later
+# rules, said so on each rule (6 decisions)
+STATED_OK=6 kernel_batch "ct label and ct label set, by number" labels.nft "$T/label.pk"
+
+# libnftables 1.0.6 reads label names from /etc/connlabel.conf (CONNLABEL_CONF);
+# written only when absent, and removed at exit only then
+CONNLABEL=/etc/connlabel.conf CONNLABEL_MINE=
+connlabel_remove() { [ -n "$CONNLABEL_MINE" ] && rm -f "$CONNLABEL"; CONNLABEL_MINE=; }
+trap 'connlabel_remove; _cleanup' EXIT
+if [ ! -e "$CONNLABEL" ]; then
+	printf '1 wg-peer\n2 scanner\n' >"$CONNLABEL" && CONNLABEL_MINE=1
+fi
+if grep -q '^1 wg-peer$' "$CONNLABEL" && grep -q '^2 scanner$' "$CONNLABEL"; then
+	: >"$T/labeln.pk"
+	pk inet "$INET_V4" "$HOST_V4" udp 7992 $((tag++)) >>"$T/labeln.pk"
+	pk6 inet "$INET_V6" "$HOST_V6" udp 7992 $((tag++)) >>"$T/labeln.pk"
+	STATED_OK=2 kernel_batch "ct label by name" labels_named.nft "$T/labeln.pk"
+else
+	diag "$CONNLABEL has other labels than the test's: the named batch is skipped"
+fi
+connlabel_remove
+
 diag "cx_steal: $TOTAL_AGREE of $TOTAL_PACKETS packets agree with the kernel, rule by rule"
 diag "cx_steal: decisions compared $TOTAL_DECISIONS, agree $TOTAL_DEC_AGREE, differ with a stated assumption $TOTAL_DEC_ASSUMED, differ silently $TOTAL_DEC_SILENT"
 check_eq "no rule-level decision differs silently from the kernel" 0 "$TOTAL_DEC_SILENT"
