@@ -229,6 +229,19 @@ else
 fi
 connlabel_remove
 
+# ---- meta day, hour and time: time_now.nft, written for the moment the test runs ----------
+
+h=$((10#$(date +%H)))
+lo=$((h > 0 ? h - 1 : 0)) hi=$((h < 23 ? h + 1 : 23))
+if ((h < 12)); then away='"20:00"-"21:00"'; else away='"02:00"-"03:00"'; fi
+sed -e "s/@TODAY@/$(date -u +%A)/g" -e "s/@LO@/$(printf %02d $lo)/" -e "s/@HI@/$(printf %02d $hi)/" \
+	-e "s/@AWAY@/$away/" "$FX/time_now.nft" >"$J/time_now.nft"
+: >"$T/time.pk"
+pk inet "$INET_V4" "$HOST_V4" udp 7995 $((tag++)) >>"$T/time.pk"
+pk6 inet "$INET_V6" "$HOST_V6" udp 7995 $((tag++)) >>"$T/time.pk"
+# the hour may turn between the two readings only at 23:59 and 00:00 (the ranges hold then)
+kernel_batch "meta day, hour and time: the packet arrives now" "$J/time_now.nft" "$T/time.pk"
+
 diag "cx_steal: $TOTAL_AGREE of $TOTAL_PACKETS packets agree with the kernel, rule by rule"
 diag "cx_steal: decisions compared $TOTAL_DECISIONS, agree $TOTAL_DEC_AGREE, differ with a stated assumption $TOTAL_DEC_ASSUMED, differ silently $TOTAL_DEC_SILENT"
 check_eq "no rule-level decision differs silently from the kernel" 0 "$TOTAL_DEC_SILENT"

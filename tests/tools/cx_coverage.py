@@ -24,7 +24,7 @@ CORPUS = [
         "map_miss", "ct_noentry", "defaults", "deps", "dormant", "quota", "ether",
         "values", "ipsec_hdr", "bound", "rt_mtu", "headers", "stmts", "families_l3",
         "absent", "absent_l3", "more", "more_l3", "misc_l3", "synproxy_k", "arp", "bridge",
-        "steal", "sockets", "labels", "labels_named")
+        "steal", "sockets", "labels", "labels_named", "time_now")
 ] + [
     "fixtures_nat/" + f + ".nft" for f in (
         "redirect_ssh", "fw4_redirect", "firewalld_public", "docker_published",
@@ -44,8 +44,6 @@ REASONS = [
     (r"^(ct (expiration|id|event|count))$", None,
      "depends on time or on a hash: not modelled, said so"),
     (r"^osf ", "ip6", "nft_osf does not load in an ip6 table (EOPNOTSUPP: it reads IPv4 only)"),
-    (r"^meta (day|time|hour)$", "inet",
-     "test_constructs.sh writes these rules for the day it runs (time.nft, not a fixture)"),
     (r".", "arp", "the arp family is exercised through test_families' ARP rules only"),
     (r".", "bridge", "bridge tables: test_families' bridge rules only"),
 ]
