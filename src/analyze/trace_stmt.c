@@ -505,7 +505,11 @@ static void run_other(struct tctx *tc, const struct rs_stmt *s, const char *text
 		break;
 	case RS_ST_QUEUE:
 		tc_effect(tc, TRACE_FX_OTHER, "%s", text);
-		tc_assume(tc, "%s: userspace decides; taken as accept", text);
+		/* nf_queue: with no program bound to the queue the packet is dropped, or
+		 * with bypass goes on as if accepted (nfqnl_enqueue_packet: -ESRCH) */
+		tc_assume(tc, "%s: userspace decides; taken as accept (with no program reading "
+			  "the queue the kernel %s)", text,
+			  s->u.queue.flags & 1 ? "accepts it: bypass" : "drops it");
 		tc->verdict = RS_VERDICT_ACCEPT;
 		break;
 	case RS_ST_FWD:
