@@ -181,6 +181,8 @@ const char *cx_expr_depends(const struct rs_expr *x)
 	case RS_EX_XFRM: return "depends on IPsec";
 	case RS_EX_RT: return "depends on the route";
 	case RS_EX_TCPOPT: return "depends on the tcp options";
+	case RS_EX_OSF: return "depends on the OS fingerprints loaded";
+	case RS_EX_SOCKET: return "depends on the host's sockets";
 	case RS_EX_PAYLOAD: {
 		const struct rs_field_info *fi = rs_field_info((enum rs_field)x->key);
 

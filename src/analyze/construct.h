@@ -99,6 +99,12 @@ bool cx_stmt_may_stop(const struct rs_stmt *s);
 const char *cx_expr_depends(const struct rs_expr *x);
 
 /*
+ * osf (nft_osf_eval) has a value only for an IPv4 TCP SYN that is not a
+ * fragment (the sender's OS, or "unknown" with no fingerprints loaded);
+ * every other packet ends the rule, == and != alike.
+ */
+
+/*
  * Whether statement s ends its rule on a packet that is not TCP: `reset tcp
  * option` (nft_exthdr_tcp_strip_eval finds no tcp header: NFT_BREAK; nft
  * 1.0.6 puts no `meta l4proto tcp` in front of it).

@@ -1347,6 +1347,25 @@ static BDD tcpopt_match(struct ctx *c, const struct rs_rule *rule, const struct 
 	return p;
 }
 
+/* osf (construct.h): only an IPv4 TCP SYN may match, on what fingerprints say */
+static BDD osf_match(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s)
+{
+	BDD p = unknown_match(c, rule, s, cx_expr_depends(s->u.match.left));
+	BDD v4 = hs_eq(c->hs, HS_NFPROTO, 0), tcp = hs_eq(c->hs, HS_L4PROTO, 6);
+	BDD syn = hs_masked_eq(c->hs, HS_TCPFLAGS, MATCH_TCP_SYN, MATCH_TCP_SYN);
+	BDD whole = hs_masked_eq(c->hs, HS_FRAGOFF, 0x1fff, 0);   /* a first fragment has the header */
+
+	and_into(&p, v4);
+	and_into(&p, tcp);
+	and_into(&p, syn);
+	and_into(&p, whole);
+	unref(v4);
+	unref(tcp);
+	unref(syn);
+	unref(whole);
+	return p;
+}
+
 static BDD match_bdd(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s)
 {
 	const struct rs_match *m = &s->u.match;
@@ -1357,6 +1376,8 @@ static BDD match_bdd(struct ctx *c, const struct rs_rule *rule, const struct rs_
 
 	if (m->left && m->left->kind == RS_EX_TCPOPT)
 		return tcpopt_match(c, rule, s);
+	if (m->left && m->left->kind == RS_EX_OSF)
+		return osf_match(c, rule, s);
 	if (m->left && m->left->kind == RS_EX_BINOP) {
 		const struct rs_expr *x = m->left;
 

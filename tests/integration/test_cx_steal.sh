@@ -60,6 +60,11 @@ check_match "osf: a TCP packet without SYN ends the rule" 'osf reads only a SYN'
 check_match "osf: ... != does not hold" 'sockets.nft:16 +\[ -- \]' "$out"
 out=$("$XNFT" trace "$FX/sockets.nft" $w6 tcp dport 7980 tcp flags syn 2>&1)
 check_match "osf: an IPv6 SYN ends the rule" 'osf reads only an IPv4 TCP packet' "$out"
+printf 'table inet t {\n chain input {\n  type filter hook input priority 0; policy drop;\n  tcp dport 22 osf name "Linux" accept\n  osf name != "Linux" udp dport 53 accept\n }\n}\n' >"$J/osf.nft"
+out=$("$XNFT" exposure "$J/osf.nft" 2>&1)
+check_match "osf: exposure keeps an IPv4 SYN on the fingerprint, said so" \
+	'IPv4: tcp flags syn tcp dport 22 — if osf name "Linux" \(depends on the OS fingerprints loaded\)' "$out"
+check_fails "osf: exposure never accepts by osf what osf ends (UDP, IPv6)" grep -q 'udp dport 53\|IPv6' <<<"$out"
 
 cat >"$J/ex.nft" <<'EOF2'
 table inet t {
