@@ -398,7 +398,8 @@ static void fmt_expr(struct strbuf *b, const struct rs_expr *x)
 		strbuf_addf(b, "socket %s", x->name ? x->name : "?");
 		break;
 	case RS_EX_OSF:
-		strbuf_addf(b, "osf %s", x->name ? x->name : "?");
+		strbuf_addf(b, "osf %s%s", x->flags == 1 ? "ttl loose " : x->flags == 2 ? "ttl skip " : "",
+			    x->name ? x->name : "?");
 		break;
 	case RS_EX_RT:
 		strbuf_addf(b, "rt %s%s", x->family == RS_FAM_IP ? "ip " : x->family == RS_FAM_IP6 ?

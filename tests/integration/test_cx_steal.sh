@@ -53,6 +53,7 @@ check_match "tproxy ip6: printed as nft writes it, and taken as finding a socket
 out=$("$XNFT" trace "$FX/sockets.nft" $w4 tcp dport 7980 tcp flags syn 2>&1)
 check_match "osf: != on an IPv4 SYN holds (\"unknown\")" 'sockets.nft:16 +\[match\]' "$out"
 check_match "osf: ... said on the rule" 'sockets.nft:16: osf taken as "unknown": no OS fingerprints loaded' "$out"
+check_match "osf: printed with its ttl mode, as nft writes it" 'tcp dport 7980 osf ttl skip name != "Linux" counter' "$out"
 check_match "socket: the socket lookup is stated on the rule" \
 	'sockets.nft:11: socket wildcard 1: taken as not matching \(no socket is known' "$out"
 out=$("$XNFT" trace "$FX/sockets.nft" $w4 tcp dport 7980 tcp flags ack 2>&1)
