@@ -149,15 +149,14 @@ STATED_OK=4 kernel_batch "dup, fwd, tproxy, synproxy, ct objects, masquerade, re
 
 # ---- sockets: nft_socket and nft_tproxy look one up; tsock.py makes it exist ------------
 
-SOCK_PID= SOCK_START=
+SOCK_PID='' SOCK_START=''
 sock_start() { # PORT [transparent]: listening sockets in the host namespace
-	local i
 	ip netns exec "$HOST" python3 "$ROOT/tests/tools/tsock.py" "$1" 300 ${2:+"$2"} \
 		>"$J/tsock.out" 2>&1 &
 	SOCK_PID=$!
 	SOCK_START=$(pid_start "$SOCK_PID")
 	track_pid "$SOCK_PID"
-	for i in $(seq 1 50); do
+	for _ in $(seq 1 50); do
 		grep -q '^ready$' "$J/tsock.out" && return 0
 		kill -0 "$SOCK_PID" 2>/dev/null || break
 		sleep 0.1
@@ -219,8 +218,8 @@ STATED_OK=6 kernel_batch "ct label and ct label set, by number" labels.nft "$T/l
 
 # libnftables 1.0.6 reads label names from /etc/connlabel.conf (CONNLABEL_CONF);
 # written only when absent, and removed at exit only then
-CONNLABEL=/etc/connlabel.conf CONNLABEL_MINE=
-connlabel_remove() { [ -n "$CONNLABEL_MINE" ] && rm -f "$CONNLABEL"; CONNLABEL_MINE=; }
+CONNLABEL=/etc/connlabel.conf CONNLABEL_MINE=''
+connlabel_remove() { [ -n "$CONNLABEL_MINE" ] && rm -f "$CONNLABEL"; CONNLABEL_MINE=''; }
 trap 'connlabel_remove; _cleanup' EXIT
 if [ ! -e "$CONNLABEL" ]; then
 	printf '1 wg-peer\n2 scanner\n' >"$CONNLABEL" && CONNLABEL_MINE=1
