@@ -11,7 +11,10 @@
  *     data a `dnat to ip daddr map @m`, `meta mark set ... map`, `quota
  *     name ... map` would use is never loaded);
  *   - a ct key other than `state` on a packet with no conntrack entry
- *     (invalid, untracked, or before conntrack ran): nft_ct_get_eval.
+ *     (invalid, untracked, or before conntrack ran): nft_ct_get_eval;
+ *   - osf on anything but an IPv4 TCP SYN that is not a non-first fragment
+ *     (nft_osf_eval; such a SYN reads the sender's OS, "unknown" with no
+ *     fingerprints loaded), == and != alike.
  * A statement that reads such an expression for its value (a mangle's
  * value, a NAT target, an object's name, the device or address of fwd and
  * dup) therefore ends the rule on a miss
@@ -97,12 +100,6 @@ bool cx_stmt_may_stop(const struct rs_stmt *s);
  * this on the condition. NULL when xnft does not model x ("not modelled").
  */
 const char *cx_expr_depends(const struct rs_expr *x);
-
-/*
- * osf (nft_osf_eval) has a value only for an IPv4 TCP SYN that is not a
- * fragment (the sender's OS, or "unknown" with no fingerprints loaded);
- * every other packet ends the rule, == and != alike.
- */
 
 /*
  * Whether statement s ends its rule on a packet that is not TCP: `reset tcp
