@@ -80,6 +80,11 @@ int cx_tproxy_family(const struct rs_stmt *s)
 	return v;
 }
 
+int cx_ct_label_bit(const struct rs_term *t)
+{
+	return t->kind == RS_TERM_VALUE && !t->v.str && t->v.num < 128 ? (int)t->v.num : -1;
+}
+
 const struct cx_stmt_desc *cx_stmt_desc(const struct rs_stmt *s)
 {
 	size_t k = (size_t)cx_stmt_kind(s);

@@ -140,4 +140,13 @@ bool cx_stmt_needs_new_ct(const struct rs_stmt *s);
  */
 int cx_tproxy_family(const struct rs_stmt *s);
 
+/*
+ * ct labels: nft turns `ct label N` into a 128-bit mask with bit N; `ct
+ * label N` tests that bit, `== N` and `!= N` compare the whole mask, and
+ * `ct label set N` ORs the bit into the connection's labels
+ * (nf_connlabels_replace). The label's number N of such a constant, or -1
+ * when t is none (a name /etc/connlabel.conf resolves, a set).
+ */
+int cx_ct_label_bit(const struct rs_term *t);
+
 #endif

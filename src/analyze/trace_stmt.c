@@ -218,6 +218,12 @@ static void apply_mangle(struct tctx *tc, const struct rs_expr *k, const struct 
 			tc->ct_mark = (uint32_t)v->num;
 			tc->ct_mark_set = true;
 		}
+	} else if (k->kind == RS_EX_CT && k->key == RS_CT_LABEL && !v->wide && v->num < 128) {
+		unsigned st = ev_ct_state(tc);
+
+		/* nft_ct_set_eval: no entry, nothing set; the rule goes on */
+		if (st != RS_CTSTATE_INVALID && st != RS_CTSTATE_UNTRACKED)
+			tc->ct_labels[v->num / 8] |= (uint8_t)(1u << (v->num % 8));
 	} else if (k->kind == RS_EX_PAYLOAD && (fi = rs_field_info((enum rs_field)k->key))) {
 		hdr_write(tc, fi->proto != RS_PROTO_IP && fi->proto != RS_PROTO_IP6, fi->offset,
 			  fi->bits, v);
@@ -238,8 +244,10 @@ static int run_mangle(struct tctx *tc, const struct rs_stmt *s, const char *text
 	tc_effect(tc, TRACE_FX_MANGLE, "%s", text);
 	if (!s->u.mangle.key)
 		return EV_OK;
-	/* the current value gives the width; it may not exist (no ct) */
-	if (ev_expr(tc, s->u.mangle.key, &like, &n) != EV_OK || n != 1)
+	/* the current value gives the width; it may not exist (no ct); ct label set
+	 * ORs a bit in, reading nothing (construct.h) */
+	if ((s->u.mangle.key->kind == RS_EX_CT && s->u.mangle.key->key == RS_CT_LABEL) ||
+	    ev_expr(tc, s->u.mangle.key, &like, &n) != EV_OK || n != 1)
 		ev_from_num(&like, s->u.mangle.key->bits, 0);
 	rc = mangle_value(tc, &s->u.mangle.value, &like, &v);
 	if (rc == EV_OK)
@@ -458,10 +466,45 @@ static void run_tproxy(struct tctx *tc, const struct rs_stmt *s, const char *tex
 
 /* ---- one statement ----------------------------------------------------------------- */
 
+/*
+ * ct label N (construct.h): bit N of the labels this trace set (a new
+ * connection has none; a later packet's earlier ones are taken as none, said
+ * so); no conntrack entry ends the rule. -1: not such a match.
+ */
+static int label_match(struct tctx *tc, const struct rs_match *m, bool *hit, char *why,
+		       size_t size)
+{
+	int bit = m->left && m->left->kind == RS_EX_CT && m->left->key == RS_CT_LABEL ?
+		  cx_ct_label_bit(&m->right) : -1;
+	unsigned st = ev_ct_state(tc);
+	bool has, only = true;
+
+	if (bit < 0 || (m->op != RS_OP_IN && m->op != RS_OP_EQ && m->op != RS_OP_NE))
+		return -1;
+	if (st == RS_CTSTATE_INVALID || st == RS_CTSTATE_UNTRACKED) {
+		snprintf(tc->why, sizeof(tc->why), "no conntrack entry (ct state %s)",
+			 match_ct_state_name(st));
+		return EV_BREAK;
+	}
+	if (st != RS_CTSTATE_NEW)
+		tc_assume(tc, "ct label: the connection's earlier labels taken as none");
+	has = tc->ct_labels[bit / 8] & (1u << (bit % 8));
+	for (size_t i = 0; i < sizeof(tc->ct_labels); i++)
+		only &= tc->ct_labels[i] == (i == (size_t)bit / 8 ? (1u << (bit % 8)) : 0);
+	*hit = m->op == RS_OP_IN ? has : (m->op == RS_OP_EQ) == only;
+	if (!*hit)
+		snprintf(why, size, "the connection's labels %s label %d%s", has ? "have" : "lack",
+			 bit, has && !only ? " and others" : "");
+	return EV_OK;
+}
+
 static int run_match(struct tctx *tc, const struct rs_stmt *s, bool *go, char *why, size_t size,
 		     const char *text)
 {
-	int rc = ev_match(tc, &s->u.match, go, why, size);
+	int rc = label_match(tc, &s->u.match, go, why, size);
+
+	if (rc < 0)
+		rc = ev_match(tc, &s->u.match, go, why, size);
 
 	if (rc == EV_BREAK)
 		snprintf(why, size, "%s", tc->why);
