@@ -53,9 +53,41 @@ static const struct cx_stmt_desc descs[] = {
 	[RS_ST_XT]       = DESC(CX_V_GIVEN, true, true, true, "not modelled: any verdict, or none"),
 };
 
+static bool objref_is(const struct rs_stmt *s, const char *type)
+{
+	return s->kind == RS_ST_OBJREF && s->u.objref.type && !strcmp(s->u.objref.type, type);
+}
+
+enum rs_stmt_kind cx_stmt_kind(const struct rs_stmt *s)
+{
+	return objref_is(s, "synproxy") ? RS_ST_SYNPROXY : s->kind;
+}
+
+bool cx_stmt_needs_new_ct(const struct rs_stmt *s)
+{
+	return objref_is(s, "ct expectation");
+}
+
+int cx_tproxy_family(const struct rs_stmt *s)
+{
+	json_t *j = s->kind == RS_ST_TPROXY && s->json ? json_loads(s->json, 0, NULL) : NULL;
+	/* the loader keeps the statement: {"tproxy": {"family": "ip", "port": 7954}} */
+	const char *fam = json_string_value(json_object_get(json_object_get(j, "tproxy"),
+							   "family"));
+	int v = fam && !strcmp(fam, "ip") ? 4 : fam && !strcmp(fam, "ip6") ? 6 : 0;
+
+	json_decref(j);
+	return v;
+}
+
+int cx_ct_label_bit(const struct rs_term *t)
+{
+	return t->kind == RS_TERM_VALUE && !t->v.str && t->v.num < 128 ? (int)t->v.num : -1;
+}
+
 const struct cx_stmt_desc *cx_stmt_desc(const struct rs_stmt *s)
 {
-	size_t k = (size_t)s->kind;
+	size_t k = (size_t)cx_stmt_kind(s);
 
 	return k < sizeof(descs) / sizeof(descs[0]) ? &descs[k] : &descs[RS_ST_UNKNOWN];
 }
@@ -154,6 +186,8 @@ const char *cx_expr_depends(const struct rs_expr *x)
 	case RS_EX_XFRM: return "depends on IPsec";
 	case RS_EX_RT: return "depends on the route";
 	case RS_EX_TCPOPT: return "depends on the tcp options";
+	case RS_EX_OSF: return "depends on the OS fingerprints loaded";
+	case RS_EX_SOCKET: return "depends on the host's sockets";
 	case RS_EX_PAYLOAD: {
 		const struct rs_field_info *fi = rs_field_info((enum rs_field)x->key);
 
@@ -190,8 +224,8 @@ bool cx_stmt_may_stop(const struct rs_stmt *s)
 			return true;
 	switch (s->kind) {
 	case RS_ST_OBJREF:
-		return s->u.objref.type && (!strcmp(s->u.objref.type, "quota") ||
-					    !strcmp(s->u.objref.type, "limit"));
+		return objref_is(s, "quota") || objref_is(s, "limit") || objref_is(s, "synproxy") ||
+		       cx_stmt_needs_new_ct(s);
 	case RS_ST_SET:
 		return stateful_list(s->u.set.stmts, s->u.set.nstmts);
 	case RS_ST_METER:

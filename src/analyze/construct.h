@@ -11,7 +11,10 @@
  *     data a `dnat to ip daddr map @m`, `meta mark set ... map`, `quota
  *     name ... map` would use is never loaded);
  *   - a ct key other than `state` on a packet with no conntrack entry
- *     (invalid, untracked, or before conntrack ran): nft_ct_get_eval.
+ *     (invalid, untracked, or before conntrack ran): nft_ct_get_eval;
+ *   - osf on anything but an IPv4 TCP SYN that is not a non-first fragment
+ *     (nft_osf_eval; such a SYN reads the sender's OS, "unknown" with no
+ *     fingerprints loaded), == and != alike.
  * A statement that reads such an expression for its value (a mangle's
  * value, a NAT target, an object's name, the device or address of fwd and
  * dup) therefore ends the rule on a miss
@@ -112,5 +115,38 @@ bool cx_stmt_needs_tcp(const struct rs_stmt *s);
  * constant name. false for anything else.
  */
 bool cx_objref_inverted(const struct rs_rule *rule, const struct rs_stmt *s);
+
+/*
+ * What statement s does, by kind: a named synproxy object (`synproxy name
+ * "sp"`, an RS_ST_OBJREF) does what an inline synproxy does (nft_synproxy's
+ * object runs the same eval), so it is RS_ST_SYNPROXY; anything else is its
+ * own kind. The tracer and the engine switch on this, not on s->kind.
+ */
+enum rs_stmt_kind cx_stmt_kind(const struct rs_stmt *s);
+
+/*
+ * `ct expectation set "e"` (nft_ct_expect_obj_eval) ends the rule on a
+ * packet with no conntrack entry (invalid, untracked), and on a confirmed
+ * entry (a later packet: ct state established or related) unless that
+ * connection has a ct helper; a new connection's first packet goes on.
+ */
+bool cx_stmt_needs_new_ct(const struct rs_stmt *s);
+
+/*
+ * tproxy (nft_tproxy_eval): a packet that is not TCP or UDP ends the rule,
+ * and so does one of the other family than `tproxy ip` / `tproxy ip6` names
+ * (in an inet table). The family the statement names: 4, 6, or 0 for its
+ * table's (`tproxy to` in an ip or ip6 table).
+ */
+int cx_tproxy_family(const struct rs_stmt *s);
+
+/*
+ * ct labels: nft turns `ct label N` into a 128-bit mask with bit N; `ct
+ * label N` tests that bit, `== N` and `!= N` compare the whole mask, and
+ * `ct label set N` ORs the bit into the connection's labels
+ * (nf_connlabels_replace). The label's number N of such a constant, or -1
+ * when t is none (a name /etc/connlabel.conf resolves, a set).
+ */
+int cx_ct_label_bit(const struct rs_term *t);
 
 #endif

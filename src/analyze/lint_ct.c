@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "analyze/construct.h"
 #include "analyze/lint_int.h"
 
 static void accepts_every_new(struct lint_ctx *x);
@@ -90,7 +91,7 @@ static bool fragment_match(const struct rs_stmt *s)
  */
 static bool stmt_enables_defrag(const struct rs_stmt *s)
 {
-	switch (s->kind) {
+	switch (cx_stmt_kind(s)) {   /* a named synproxy object is a synproxy */
 	case RS_ST_NAT:
 	case RS_ST_SYNPROXY:
 	case RS_ST_FLOW:

@@ -1347,6 +1347,25 @@ static BDD tcpopt_match(struct ctx *c, const struct rs_rule *rule, const struct 
 	return p;
 }
 
+/* osf (construct.h): only an IPv4 TCP SYN may match, on what fingerprints say */
+static BDD osf_match(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s)
+{
+	BDD p = unknown_match(c, rule, s, cx_expr_depends(s->u.match.left));
+	BDD v4 = hs_eq(c->hs, HS_NFPROTO, 0), tcp = hs_eq(c->hs, HS_L4PROTO, 6);
+	BDD syn = hs_masked_eq(c->hs, HS_TCPFLAGS, MATCH_TCP_SYN, MATCH_TCP_SYN);
+	BDD whole = hs_masked_eq(c->hs, HS_FRAGOFF, 0x1fff, 0);   /* a first fragment has the header */
+
+	and_into(&p, v4);
+	and_into(&p, tcp);
+	and_into(&p, syn);
+	and_into(&p, whole);
+	unref(v4);
+	unref(tcp);
+	unref(syn);
+	unref(whole);
+	return p;
+}
+
 static BDD match_bdd(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s)
 {
 	const struct rs_match *m = &s->u.match;
@@ -1357,6 +1376,8 @@ static BDD match_bdd(struct ctx *c, const struct rs_rule *rule, const struct rs_
 
 	if (m->left && m->left->kind == RS_EX_TCPOPT)
 		return tcpopt_match(c, rule, s);
+	if (m->left && m->left->kind == RS_EX_OSF)
+		return osf_match(c, rule, s);
 	if (m->left && m->left->kind == RS_EX_BINOP) {
 		const struct rs_expr *x = m->left;
 
@@ -1653,6 +1674,49 @@ static int apply_vmap(struct ctx *c, const struct rs_rule *rule, const struct rs
 	return 0;
 }
 
+/*
+ * tproxy (construct.h): TCP or UDP of the family it names, and a transparent
+ * socket that takes the packet (both outcomes, said so).
+ */
+static BDD tproxy_cond(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s)
+{
+	int fam = cx_tproxy_family(s);
+	BDD tcp = hs_eq(c->hs, HS_L4PROTO, 6), udp = hs_eq(c->hs, HS_L4PROTO, 17);
+	BDD r = unknown_match(c, rule, s, "whether a transparent socket takes it");
+
+	or_into(&tcp, udp);
+	unref(udp);
+	and_into(&r, tcp);
+	unref(tcp);
+	if (fam) {
+		BDD f = hs_eq(c->hs, HS_NFPROTO, fam == 6);
+
+		and_into(&r, f);
+		unref(f);
+	}
+	return r;
+}
+
+/*
+ * ct expectation set (construct.h): a new connection goes on; a later packet
+ * only if its connection has a ct helper (both outcomes, said so).
+ */
+static BDD expectation_cond(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s)
+{
+	BDD later = hs_ct_state(c->hs, RS_CTSTATE_ESTABLISHED);
+	BDD related = hs_ct_state(c->hs, RS_CTSTATE_RELATED);
+	BDD helper = unknown_match(c, rule, s, "whether the connection has a ct helper");
+	BDD r = hs_ct_state(c->hs, RS_CTSTATE_NEW);
+
+	or_into(&later, related);
+	unref(related);
+	and_into(&helper, later);
+	unref(later);
+	or_into(&r, helper);
+	unref(helper);
+	return r;
+}
+
 static BDD stateful_cond(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s)
 {
 	char per[160] = "";
@@ -1667,7 +1731,7 @@ static BDD stateful_cond(struct ctx *c, const struct rs_rule *rule, const struct
 		if (s->u.objref.type && (!strcmp(s->u.objref.type, "limit") ||
 					 !strcmp(s->u.objref.type, "quota")))
 			return var_bdd(stmt_var(c, rule, s, "", NULL));
-		return bddtrue;
+		return cx_stmt_needs_new_ct(s) ? expectation_cond(c, rule, s) : bddtrue;
 	case RS_ST_SET:
 		if (!s->u.set.nstmts || s->u.set.op == RS_SETOP_DELETE)
 			return bddtrue;
@@ -1687,7 +1751,7 @@ static BDD stateful_cond(struct ctx *c, const struct rs_rule *rule, const struct
 	case RS_ST_SYNPROXY:
 		return unknown_match(c, rule, s, "not modelled");
 	case RS_ST_TPROXY:   /* no transparent socket ends the rule (construct.h) */
-		return unknown_match(c, rule, s, "whether a transparent socket takes it");
+		return tproxy_cond(c, rule, s);
 	default:
 		return bddtrue;
 	}
@@ -1822,7 +1886,7 @@ static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct
 		const struct rs_stmt *s = &rule->items[i];
 		BDD x;
 
-		switch (s->kind) {
+		switch (cx_stmt_kind(s)) {
 		case RS_ST_MATCH:
 			x = match_bdd(c, rule, s);
 			and_into(&cond, x);
@@ -1867,6 +1931,9 @@ static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct
 			unref(x);
 			break;
 		case RS_ST_SYNPROXY:
+			x = reads_load(c, rule, s);   /* a named one's name from a map */
+			and_into(&cond, x);
+			unref(x);
 			if (synproxy_answers(c, rule, s, &cond, cur, o, depth)) {
 				unref(cond);
 				return -1;

@@ -930,6 +930,26 @@ static int xfrm_read(struct tctx *tc, const struct rs_expr *x)
 	return EV_BREAK;
 }
 
+/*
+ * osf (nft_osf_eval): only an IPv4 TCP SYN that is not a fragment has a
+ * value, the sender's OS by the fingerprints nfnl_osf loaded; any other
+ * packet ends the rule. None is taken as loaded ("unknown"), said so.
+ */
+static int osf_read(struct tctx *tc, struct ev *v)
+{
+	if (tc->p.nfproto != MATCH_NFPROTO_IPV4 || tc->p.l4proto != 6 || !tc->has_th) {
+		snprintf(tc->why, sizeof(tc->why), "osf reads only an IPv4 TCP packet");
+		return EV_BREAK;
+	}
+	if (!(tc->p.tcp_flags & MATCH_TCP_SYN)) {
+		snprintf(tc->why, sizeof(tc->why), "osf reads only a SYN");
+		return EV_BREAK;
+	}
+	ev_from_name(v, "unknown");
+	tc_assume(tc, "osf taken as \"unknown\": no OS fingerprints loaded (nfnl_osf)");
+	return EV_OK;
+}
+
 static int opaque_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 {
 	switch (x->kind) {
@@ -943,8 +963,7 @@ static int opaque_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 		snprintf(tc->why, sizeof(tc->why), "no socket is known for the packet");
 		return EV_FREE;
 	case RS_EX_OSF:
-		snprintf(tc->why, sizeof(tc->why), "the sender's OS fingerprint is unknown");
-		return EV_FREE;
+		return osf_read(tc, v);
 	case RS_EX_RT:
 		return rt_read(tc, x, v);
 	case RS_EX_XFRM:

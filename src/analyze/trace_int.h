@@ -58,6 +58,7 @@ struct tctx {
 	bool fragment;                   /* frag-off says fragment (MF or offset) */
 	uint32_t ct_mark;
 	bool ct_mark_set;                /* a rule set it during this trace */
+	uint8_t ct_labels[16];           /* bit N: ct label N, set during this trace */
 	uint32_t priority;               /* meta priority: 0, or what a rule set */
 	bool priority_set;               /* a rule set it during this trace */
 	bool untracked;                  /* notrack ran before conntrack */

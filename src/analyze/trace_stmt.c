@@ -218,6 +218,12 @@ static void apply_mangle(struct tctx *tc, const struct rs_expr *k, const struct 
 			tc->ct_mark = (uint32_t)v->num;
 			tc->ct_mark_set = true;
 		}
+	} else if (k->kind == RS_EX_CT && k->key == RS_CT_LABEL && !v->wide && v->num < 128) {
+		unsigned st = ev_ct_state(tc);
+
+		/* nft_ct_set_eval: no entry, nothing set; the rule goes on */
+		if (st != RS_CTSTATE_INVALID && st != RS_CTSTATE_UNTRACKED)
+			tc->ct_labels[v->num / 8] |= (uint8_t)(1u << (v->num % 8));
 	} else if (k->kind == RS_EX_PAYLOAD && (fi = rs_field_info((enum rs_field)k->key))) {
 		hdr_write(tc, fi->proto != RS_PROTO_IP && fi->proto != RS_PROTO_IP6, fi->offset,
 			  fi->bits, v);
@@ -238,8 +244,10 @@ static int run_mangle(struct tctx *tc, const struct rs_stmt *s, const char *text
 	tc_effect(tc, TRACE_FX_MANGLE, "%s", text);
 	if (!s->u.mangle.key)
 		return EV_OK;
-	/* the current value gives the width; it may not exist (no ct) */
-	if (ev_expr(tc, s->u.mangle.key, &like, &n) != EV_OK || n != 1)
+	/* the current value gives the width; it may not exist (no ct); ct label set
+	 * ORs a bit in, reading nothing (construct.h) */
+	if ((s->u.mangle.key->kind == RS_EX_CT && s->u.mangle.key->key == RS_CT_LABEL) ||
+	    ev_expr(tc, s->u.mangle.key, &like, &n) != EV_OK || n != 1)
 		ev_from_num(&like, s->u.mangle.key->bits, 0);
 	rc = mangle_value(tc, &s->u.mangle.value, &like, &v);
 	if (rc == EV_OK)
@@ -341,6 +349,33 @@ static int objref_name(struct tctx *tc, const struct rs_objref *o, bool *go, cha
 	return rc;
 }
 
+static void run_synproxy(struct tctx *tc, const char *text, bool *go, char *why, size_t size);
+
+/*
+ * ct expectation set (construct.h): no entry ends the rule; a confirmed one
+ * does too, unless its connection has a helper (not in the packet words:
+ * taken as none, said so).
+ */
+static void run_expectation(struct tctx *tc, const char *text, bool *go, char *why, size_t size)
+{
+	unsigned st = ev_ct_state(tc);
+
+	if (st == RS_CTSTATE_INVALID || st == RS_CTSTATE_UNTRACKED) {
+		snprintf(why, size, "no conntrack entry (ct state %s) to expect from",
+			 match_ct_state_name(st));
+		*go = false;
+		return;
+	}
+	if (st != RS_CTSTATE_NEW) {
+		tc_assume(tc, "%s: the connection taken as having no ct helper (its first packet "
+			  "went by)", text);
+		snprintf(why, size, "a later packet of a connection with no ct helper");
+		*go = false;
+		return;
+	}
+	tc_effect(tc, TRACE_FX_OTHER, "%s", text);
+}
+
 static int run_objref(struct tctx *tc, const struct rs_stmt *s, const char *text, bool *go,
 		      char *why, size_t size)
 {
@@ -349,6 +384,14 @@ static int run_objref(struct tctx *tc, const struct rs_stmt *s, const char *text
 
 	if (rc)
 		return rc == EV_ERR ? -1 : 0;
+	if (cx_stmt_kind(s) == RS_ST_SYNPROXY) {
+		run_synproxy(tc, text, go, why, size);
+		return 0;
+	}
+	if (cx_stmt_needs_new_ct(s)) {
+		run_expectation(tc, text, go, why, size);
+		return 0;
+	}
 	if (o->type && (!strcmp(o->type, "quota") || !strcmp(o->type, "limit"))) {
 		*go = stateful(tc, cx_objref_inverted(tc->rule, s), text, NULL);
 		return 0;
@@ -394,12 +437,74 @@ static void run_synproxy(struct tctx *tc, const char *text, bool *go, char *why,
 	tc->verdict = RS_VERDICT_ACCEPT;
 }
 
+/*
+ * tproxy (construct.h): not TCP or UDP, or the other family than the one
+ * it names, ends the rule; whether a transparent socket takes the packet
+ * is not in the packet words: taken as found (the rule goes on), said so.
+ */
+static void run_tproxy(struct tctx *tc, const struct rs_stmt *s, const char *text, bool *go,
+		       char *why, size_t size)
+{
+	int fam = cx_tproxy_family(s);
+	bool v6 = tc->p.nfproto == MATCH_NFPROTO_IPV6;
+
+	if ((tc->p.l4proto != 6 && tc->p.l4proto != 17) || !tc->has_th) {
+		snprintf(why, size, "not a TCP or UDP packet: tproxy ends the rule");
+		*go = false;
+		return;
+	}
+	if (fam && fam != (v6 ? 6 : 4)) {
+		snprintf(why, size, "an IPv%d packet: 'tproxy ip%s' ends the rule", v6 ? 6 : 4,
+			 fam == 6 ? "6" : "");
+		*go = false;
+		return;
+	}
+	tc_effect(tc, TRACE_FX_OTHER, "%s", text);
+	tc_assume(tc, "%s: a transparent socket taken as found (without one the rule ends)",
+		  text);
+}
+
 /* ---- one statement ----------------------------------------------------------------- */
+
+/*
+ * ct label N (construct.h): bit N of the labels this trace set (a new
+ * connection has none; a later packet's earlier ones are taken as none, said
+ * so); no conntrack entry ends the rule. -1: not such a match.
+ */
+static int label_match(struct tctx *tc, const struct rs_match *m, bool *hit, char *why,
+		       size_t size)
+{
+	int bit = m->left && m->left->kind == RS_EX_CT && m->left->key == RS_CT_LABEL ?
+		  cx_ct_label_bit(&m->right) : -1;
+	unsigned st = ev_ct_state(tc);
+	bool has, only = true;
+
+	if (bit < 0 || (m->op != RS_OP_IN && m->op != RS_OP_EQ && m->op != RS_OP_NE))
+		return -1;
+	if (st == RS_CTSTATE_INVALID || st == RS_CTSTATE_UNTRACKED) {
+		snprintf(tc->why, sizeof(tc->why), "no conntrack entry (ct state %s)",
+			 match_ct_state_name(st));
+		return EV_BREAK;
+	}
+	if (st != RS_CTSTATE_NEW)
+		tc_assume(tc, "ct label: the connection's earlier labels taken as none");
+	has = tc->ct_labels[bit / 8] & (1u << (bit % 8));
+	for (size_t i = 0; i < sizeof(tc->ct_labels); i++)
+		only &= tc->ct_labels[i] == (i == (size_t)bit / 8 ? (1u << (bit % 8)) : 0);
+	*hit = m->op == RS_OP_IN ? has : (m->op == RS_OP_EQ) == only;
+	if (!*hit)
+		snprintf(why, size, "the connection's labels %s label %d%s", has ? "have" : "lack",
+			 bit, has && !only ? " and others" : "");
+	return EV_OK;
+}
 
 static int run_match(struct tctx *tc, const struct rs_stmt *s, bool *go, char *why, size_t size,
 		     const char *text)
 {
-	int rc = ev_match(tc, &s->u.match, go, why, size);
+	int rc = label_match(tc, &s->u.match, go, why, size);
+
+	if (rc < 0)
+		rc = ev_match(tc, &s->u.match, go, why, size);
 
 	if (rc == EV_BREAK)
 		snprintf(why, size, "%s", tc->why);
@@ -443,7 +548,11 @@ static void run_other(struct tctx *tc, const struct rs_stmt *s, const char *text
 		break;
 	case RS_ST_QUEUE:
 		tc_effect(tc, TRACE_FX_OTHER, "%s", text);
-		tc_assume(tc, "%s: userspace decides; taken as accept", text);
+		/* nf_queue: with no program bound to the queue the packet is dropped, or
+		 * with bypass goes on as if accepted (nfqnl_enqueue_packet: -ESRCH) */
+		tc_assume(tc, "%s: userspace decides; taken as accept (with no program reading "
+			  "the queue the kernel %s)", text,
+			  s->u.queue.flags & 1 ? "accepts it: bypass" : "drops it");
 		tc->verdict = RS_VERDICT_ACCEPT;
 		break;
 	case RS_ST_FWD:
@@ -451,10 +560,6 @@ static void run_other(struct tctx *tc, const struct rs_stmt *s, const char *text
 		tc_assume(tc, "%s: the packet leaves through another device; not traced further", text);
 		tc->stolen = true;
 		tc->verdict = RS_VERDICT_ACCEPT;
-		break;
-	case RS_ST_TPROXY:
-		tc_effect(tc, TRACE_FX_OTHER, "%s", text);
-		tc_assume(tc, "%s: taken as letting the packet go on unchanged", text);
 		break;
 	default:   /* dup, flow add, last, ct helper/timeout set ... */
 		tc_effect(tc, TRACE_FX_OTHER, "%s", text);
@@ -488,6 +593,7 @@ static int run_kind(struct tctx *tc, const struct rs_stmt *s, bool *go, char *wh
 	case RS_ST_NAT: run_nat(tc, s, text); return 0;
 	case RS_ST_OBJREF: return run_objref(tc, s, text, go, why, size);
 	case RS_ST_SYNPROXY: run_synproxy(tc, text, go, why, size); return 0;
+	case RS_ST_TPROXY: run_tproxy(tc, s, text, go, why, size); return 0;
 	case RS_ST_XT: case RS_ST_UNKNOWN:
 		tc_assume(tc, "%.200s: a statement xnft does not model, taken as not matching", text);
 		snprintf(why, size, "taken as not matching: xnft does not model it");

@@ -807,9 +807,13 @@ static bool parse_misc(struct loader *L, const char *k, const json_t *v, struct 
 		return parse_named(L, v, "key", x);
 	}
 	if (!strcmp(k, "osf")) {
+		const char *ttl = get_str(v, "ttl");
+
 		x->kind = RS_EX_OSF;
 		x->dtype = RS_DT_STRING;
 		x->bits = 128;
+		/* nft's osf ttl: "loose" 1, "skip" 2; none (global) 0 */
+		x->flags = !ttl ? 0 : !strcmp(ttl, "loose") ? 1 : !strcmp(ttl, "skip") ? 2 : 0;
 		return parse_named(L, v, "key", x);
 	}
 	if (!strcmp(k, "rt")) {

@@ -398,7 +398,8 @@ static void fmt_expr(struct strbuf *b, const struct rs_expr *x)
 		strbuf_addf(b, "socket %s", x->name ? x->name : "?");
 		break;
 	case RS_EX_OSF:
-		strbuf_addf(b, "osf %s", x->name ? x->name : "?");
+		strbuf_addf(b, "osf %s%s", x->flags == 1 ? "ttl loose " : x->flags == 2 ? "ttl skip " : "",
+			    x->name ? x->name : "?");
 		break;
 	case RS_EX_RT:
 		strbuf_addf(b, "rt %s%s", x->family == RS_FAM_IP ? "ip " : x->family == RS_FAM_IP6 ?
@@ -578,6 +579,28 @@ static bool fmt_synproxy(struct strbuf *b, const char *json)
 	return true;
 }
 
+/* tproxy [ip|ip6] to [ADDR][:PORT], from {"tproxy": {"family": ..., "addr": ..., "port": ...}} */
+static bool fmt_tproxy(struct strbuf *b, const char *json)
+{
+	json_t *j = json ? json_loads(json, JSON_DECODE_ANY, NULL) : NULL;
+	json_t *o = json_object_get(j, "tproxy");
+	const char *fam = json_string_value(json_object_get(o, "family"));
+	const char *addr = json_string_value(json_object_get(o, "addr"));
+	json_t *port = json_object_get(o, "port");
+
+	if (!json_is_object(o) || (!addr && !json_is_integer(port))) {
+		json_decref(j);
+		return false;
+	}
+	strbuf_addf(b, "tproxy%s%s to ", fam ? " " : "", fam ? fam : "");
+	if (addr)
+		strbuf_addf(b, strchr(addr, ':') && json_is_integer(port) ? "[%s]" : "%s", addr);
+	if (json_is_integer(port))
+		strbuf_addf(b, ":%lld", (long long)json_integer_value(port));
+	json_decref(j);
+	return true;
+}
+
 static void fmt_stmt(struct strbuf *b, const struct rs_stmt *s)
 {
 	switch (s->kind) {
@@ -693,8 +716,11 @@ static void fmt_stmt(struct strbuf *b, const struct rs_stmt *s)
 		if (!fmt_synproxy(b, s->json))
 			strbuf_addf(b, "<opaque %s>", s->json ? s->json : "");
 		break;
-	case RS_ST_FLOW:
 	case RS_ST_TPROXY:
+		if (!fmt_tproxy(b, s->json))
+			strbuf_addf(b, "<opaque %s>", s->json ? s->json : "");
+		break;
+	case RS_ST_FLOW:
 	case RS_ST_LAST:
 	case RS_ST_XT:
 	case RS_ST_UNKNOWN:

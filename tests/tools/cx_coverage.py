@@ -5,7 +5,7 @@
 Reads tests/integration/fixtures_constructs/expressions.tsv (every expression
 and statement nft 1.0.6's tests accept, with their families) and the rulesets
 the kernel differentials load rule by rule (test_constructs.sh,
-test_families.sh, test_nat_kernel.sh), and writes a table: expression ->
+test_families.sh, test_nat_kernel.sh, test_cx_steal.sh), and writes a table: expression ->
 family -> the first fixture line that uses it there, or what keeps it out.
 
   cx_coverage.py ROOT            print the table (markdown) on stdout
@@ -24,7 +24,7 @@ CORPUS = [
         "map_miss", "ct_noentry", "defaults", "deps", "dormant", "quota", "ether",
         "values", "ipsec_hdr", "bound", "rt_mtu", "headers", "stmts", "families_l3",
         "absent", "absent_l3", "more", "more_l3", "misc_l3", "synproxy_k", "arp", "bridge",
-        "l4proto", "exthdr6")
+        "l4proto", "exthdr6", "steal", "sockets", "labels", "labels_named", "time_now")
 ] + [
     "fixtures_nat/" + f + ".nft" for f in (
         "redirect_ssh", "fw4_redirect", "firewalld_public", "docker_published",
@@ -38,14 +38,11 @@ REASONS = [
     (r"^comp ", None,
      "nft 1.0.6's monitor trace aborts on an IPComp packet: checked without a kernel "
      "(l4comp.nft, test_cx_l4proto.sh part 1)"),
-    (r"^(dup to|fwd to|queue|tproxy|flow add|ct (helper|timeout|expectation) set)$", None,
-     "sends, steals or queues the packet: outside what the trace batches can observe"),
+    (r"^queue$", None,
+     "nft_queue is absent on this kernel: the rule does not load (ENOENT)"),
     (r"^(ct (expiration|id|event|count))$", None,
      "depends on time or on a hash: not modelled, said so"),
-    (r"^(osf|socket) ", None, "only the no-socket / no-fingerprint case (absent.nft, inet)"),
-    (r"^ct label", None, "labels are names from /etc/connlabel.conf, which the test hosts lack"),
-    (r"^meta (day|time|hour)$", "inet",
-     "test_constructs.sh writes these rules for the day it runs (time.nft, not a fixture)"),
+    (r"^osf ", "ip6", "nft_osf does not load in an ip6 table (EOPNOTSUPP: it reads IPv4 only)"),
     (r".", "arp", "the arp family is exercised through test_families' ARP rules only"),
     (r".", "bridge", "bridge tables: test_families' bridge rules only"),
 ]
@@ -94,7 +91,8 @@ def corpus_lines(root):
                     continue
                 if not t or t.startswith("#") or re.match(
                         r"(chain|set|map|type|flags|timeout|elements|size|counter$|}|"
-                        r"limit \w+ \{|quota \w+ \{|rate |policy)", t):
+                        r"limit \w+ \{|quota \w+ \{|rate |policy|"
+                        r"(synproxy|ct helper|ct timeout|ct expectation) [\w-]+ \{)", t):
                     continue
                 yield fam, rel, n, normalise(t)
 

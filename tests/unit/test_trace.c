@@ -568,6 +568,64 @@ static void test_defines(void **state)
 }
 
 /*
+ * Statements that take the packet over, from JSON (queue does not load on a
+ * kernel without nft_queue, so a file could not be traced here): queue's
+ * fate without a reader, a named synproxy, tproxy's family, ct expectation.
+ */
+static void test_stealing_statements(void **state)
+{
+	static const char json[] =
+		"{\"nftables\":[{\"table\":{\"family\":\"inet\",\"name\":\"t\"}},"
+		"{\"chain\":{\"family\":\"inet\",\"table\":\"t\",\"name\":\"in\",\"type\":\"filter\","
+		"\"hook\":\"input\",\"prio\":0,\"policy\":\"drop\"}},"
+#define RULE(c, port, stmt) "{\"rule\":{\"family\":\"inet\",\"table\":\"t\",\"chain\":\"in\"," \
+	"\"comment\":\"" c "\",\"expr\":[{\"match\":{\"op\":\"==\",\"left\":{\"payload\":{" \
+	"\"protocol\":\"th\",\"field\":\"dport\"}},\"right\":" port "}}," stmt "]}}"
+		RULE("qb", "1", "{\"queue\":{\"num\":3,\"flags\":[\"bypass\"]}}") ","
+		RULE("q", "2", "{\"queue\":{\"num\":3}}") ","
+		RULE("sp", "3", "{\"synproxy\":\"sp\"}") ","
+		RULE("tp6", "4", "{\"tproxy\":{\"family\":\"ip6\",\"port\":4}},{\"accept\":null}") ","
+		RULE("exp", "5", "{\"ct expectation\":\"e\"},{\"accept\":null}") ","
+		RULE("on", "{\"range\":[0,65535]}", "{\"accept\":null}") "]}";
+#undef RULE
+	struct { const char *words, *rule, *decider, *said; bool matched; } c[] = {
+		{ "ip saddr 192.0.2.1 udp dport 1", "qb", "qb", "the kernel accepts it: bypass", true },
+		{ "ip saddr 192.0.2.1 udp dport 2", "q", "q", "the kernel drops it", true },
+		{ "ip saddr 192.0.2.1 tcp dport 3 tcp flags syn", "sp", "sp", "the SYN is answered", true },
+		{ "ip saddr 192.0.2.1 udp dport 3", "sp", "on", NULL, false },
+		{ "ip saddr 192.0.2.1 tcp dport 4", "tp6", "on", NULL, false },
+		{ "ip6 saddr 2001:db8::1 tcp dport 4", "tp6", "tp6", "transparent socket taken as found",
+		  true },
+		{ "ip saddr 192.0.2.1 udp dport 5", "exp", "exp", NULL, true },
+		{ "ip saddr 192.0.2.1 udp dport 5 ct state established", "exp", "on",
+		  "taken as having no ct helper", false },
+	};
+	struct ruleset *rs = NULL;
+	struct xerr e;
+
+	(void)state;
+	xerr_clear(&e);
+	if (ruleset_from_json(json, strlen(json), &rs, &e))
+		fail_msg("load: %s", e.msg);
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct trace_opts o = { 0 };
+		struct trace_result r;
+		struct packet p;
+
+		if (packet_parse(&p, c[i].words, &e) || trace_packet(rs, &p, &o, &r, &e))
+			fail_msg("'%s': %s", c[i].words, e.msg);
+		if (did_match(&r, c[i].rule) != c[i].matched || strcmp(decider(&r), c[i].decider) ||
+		    (c[i].said && !assumed(&r, c[i].said)))
+			fail_msg("'%s': rule %s matched %d (want %d), decided by %s (want %s)",
+				 c[i].words, c[i].rule, did_match(&r, c[i].rule), c[i].matched,
+				 decider(&r), c[i].decider);
+		assert_int_equal(r.verdict, TRACE_V_ACCEPT);
+		trace_result_free(&r);
+	}
+	ruleset_free(rs);
+}
+
+/*
  * sctp, dccp, udplite, comp and igmp: the headers the tracer lays out
  * (fixtures/trace/l4proto.nft), read by named fields and by raw offsets, and
  * the ct state conntrack gives their first packets.
@@ -726,7 +784,7 @@ static void test_exthdr_defrag(void **state)
 int main(void)
 {
 	size_t n = sizeof(cases) / sizeof(cases[0]);
-	struct CMUnitTest *t = calloc(n + 15, sizeof(*t));
+	struct CMUnitTest *t = calloc(n + 16, sizeof(*t));
 	char (*names)[160] = calloc(n, sizeof(*names));
 	size_t k = 0;
 	int rc;
@@ -755,6 +813,7 @@ int main(void)
 	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_l4proto);
 	t[k++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_exthdr_reads, exthdr_teardown);
 	t[k++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_exthdr_defrag, exthdr_teardown);
+	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_stealing_statements);
 	rc = _cmocka_run_group_tests("trace", t, k, setup, teardown);
 	free(t);
 	free(names);
