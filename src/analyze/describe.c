@@ -1097,6 +1097,7 @@ struct dctx {
 	int l4;                  /* the one protocol of the line, or -1 */
 	int failed;
 	struct choices ch;
+	bool ports_plain;        /* bridged path, projected: iif and oif are the ports (plain) */
 };
 
 static const enum hs_field order[] = {
@@ -2051,6 +2052,86 @@ static void group_text(const struct hspace *hs, const struct group *g, struct st
 		sb_add(b, "%s", g->n > 1 ? ", any other interface" : "any other interface");
 }
 
+/* One port of a frame bridged on: "port eth1", "any other port" (a name no rule names). */
+static void port_text(const struct hspace *hs, size_t port, struct strbuf *b)
+{
+	if (port == 0) {
+		sb_add(b, "any other port");
+		return;
+	}
+	sb_add(b, "port ");
+	iface_name(hs, port, b);
+}
+
+/*
+ * The ports of a group on the bridged path: each port once when the group
+ * holds it on every bridge it may be a port of, else "port P of B".
+ */
+static void bridged_group_text(const struct hspace *hs, const struct group *g, struct strbuf *b)
+{
+	size_t w = 0;
+
+	if (g->count == hs->nifs - hs->nplain) {
+		sb_add(b, "any port");
+		return;
+	}
+	for (size_t p = 0; p < hs->nplain; p++) {
+		size_t in = 0, all = 0;
+
+		for (size_t k = hs->nplain; k < hs->nifs; k++)
+			if (hs->ifs[k].port == p) {
+				all++;
+				in += g->member[k];
+			}
+		if (!in)
+			continue;
+		for (size_t k = hs->nplain; k < hs->nifs; k++) {
+			if (hs->ifs[k].port != p || !g->member[k])
+				continue;
+			if (w++)
+				sb_add(b, ", ");
+			port_text(hs, p, b);
+			if (in == all)
+				break;
+			sb_add(b, " of ");
+			if (hs->ifs[k].bridge == 0)
+				sb_add(b, "any other bridge");
+			else
+				iface_name(hs, hs->ifs[k].bridge, b);
+		}
+	}
+}
+
+/*
+ * The ports of a group on the bridged path after project_ports(): "any
+ * port" when it holds every port the domain (with, for oif, the in ports
+ * chosen: pred) allows, else each one.
+ */
+static void plain_ports_text(struct hspace *hs, const struct group *g, BDD domain, BDD pred,
+			     enum hs_field f, struct strbuf *b)
+{
+	size_t possible = 0, w = 0;
+	BDD d = AND(domain, pred);
+
+	for (size_t i = 0; i < hs->nplain; i++) {
+		BDD x = hs_eq(hs, f, i), y = AND(d, x);
+
+		possible += y != bddfalse;
+		unref(y);
+		unref(x);
+	}
+	unref(d);
+	if (g->count >= possible) {
+		sb_add(b, "any port");
+		return;
+	}
+	for (size_t i = 0; i < g->n; i++) {
+		if (w++)
+			sb_add(b, ", ");
+		port_text(hs, g->idx[i], b);
+	}
+}
+
 /* Interfaces of field f grouped by what is left of r for each; NULL member: out of memory. */
 static size_t group_ifaces(struct hspace *hs, BDD r, enum hs_field f, struct group *gs,
 			   size_t max)
@@ -2158,10 +2239,15 @@ static int describe_path(struct dctx *c, BDD r, BDD domain)
 		BDD pred = group_pred(hs, &gs[g], first);
 
 		sb_add(&t, "%s ", c->path == SX_OUTPUT ? "to" : "from");
-		group_text(hs, &gs[g], &t);
+		if (c->ports_plain)
+			plain_ports_text(hs, &gs[g], domain, bddtrue, HS_IIF, &t);
+		else if (c->path == SX_BRIDGED)
+			bridged_group_text(hs, &gs[g], &t);
+		else
+			group_text(hs, &gs[g], &t);
 		c->gin = c->path == SX_OUTPUT ? NULL : &gs[g];
 		c->gout = c->path == SX_OUTPUT ? &gs[g] : NULL;
-		if (c->path != SX_FORWARD) {
+		if (c->path != SX_FORWARD && c->path != SX_BRIDGED) {
 			rc = describe_group(c, gs[g].rest, domain, pred, sb_text(&t));
 		} else {
 			struct group *os = calloc(hs->nifs, sizeof(*os));
@@ -2178,7 +2264,12 @@ static int describe_path(struct dctx *c, BDD r, BDD domain)
 				BDD both = AND(pred, op);
 
 				sb_add(&u, "%s to ", sb_text(&t));
-				group_text(hs, &os[o], &u);
+				if (c->ports_plain)
+					plain_ports_text(hs, &os[o], domain, pred, HS_OIF, &u);
+				else if (c->path == SX_BRIDGED)
+					bridged_group_text(hs, &os[o], &u);
+				else
+					group_text(hs, &os[o], &u);
 				c->gout = &os[o];
 				rc = describe_group(c, os[o].rest, domain, both, sb_text(&u));
 				strbuf_free(&u);
@@ -2195,6 +2286,104 @@ static int describe_path(struct dctx *c, BDD r, BDD domain)
 	return rc;
 }
 
+/* The part of r with iif entry k and oif entry m (bridge port entries). */
+static BDD at_pair(struct hspace *hs, BDD r, size_t k, size_t m)
+{
+	BDD i = hs_eq(hs, HS_IIF, k), o = hs_eq(hs, HS_OIF, m), cube = AND(i, o);
+	BDD x = hs_cofactor(r, cube);
+
+	unref(cube);
+	unref(o);
+	unref(i);
+	return x;
+}
+
+/*
+ * A region of the bridged path over the ports alone: iif P and oif Q
+ * (plain indices) where each bridge that has both ports leaves the same
+ * packets, which is so unless a rule tells bridges apart (meta ibrname)
+ * under a free topology; under --live a port has one bridge. *out is the
+ * projection, or bddfalse with 0 returned when some bridges differ.
+ */
+static int project_ports(struct hspace *hs, BDD r, BDD *out)
+{
+	size_t n = hs->nplain;
+	BDD *seen = malloc(n * n * sizeof(*seen));
+	bool same = true;
+
+	*out = bddfalse;
+	if (!seen)
+		return -1;
+	for (size_t i = 0; i < n * n; i++)
+		seen[i] = (BDD)-1;
+	for (size_t k = hs->nplain; k < hs->nifs && same; k++)
+		for (size_t m = hs->nplain; m < hs->nifs && same; m++) {
+			size_t at = hs->ifs[k].port * n + hs->ifs[m].port;
+			BDD x;
+
+			if (hs->ifs[m].bridge != hs->ifs[k].bridge)
+				continue;
+			x = at_pair(hs, r, k, m);
+			if (seen[at] == (BDD)-1)
+				seen[at] = x;
+			else {
+				same = seen[at] == x;
+				unref(x);
+			}
+		}
+	for (size_t i = 0; i < n * n; i++) {
+		BDD pi, po, x;
+
+		if (seen[i] == (BDD)-1)
+			continue;
+		if (same && seen[i] != bddfalse) {
+			pi = hs_eq(hs, HS_IIF, i / n);
+			po = hs_eq(hs, HS_OIF, i % n);
+			x = AND(pi, po);
+			put(&x, AND(x, seen[i]));
+			or_into(out, x);
+			unref(x);
+			unref(po);
+			unref(pi);
+		}
+		unref(seen[i]);
+	}
+	free(seen);
+	if (!same)
+		put(out, bddfalse);
+	return same;
+}
+
+/*
+ * The bridged path's region, full and domain over the ports alone when no
+ * bridge differs (c->ports_plain), so that lines say "from port eth1 to
+ * port eth2" once, not once per bridge that may hold them.
+ */
+static int bridged_by_ports(struct dctx *c, BDD *region, BDD *domain)
+{
+	BDD r, f, d;
+	int rc = project_ports(c->hs, *region, &r);
+
+	if (rc <= 0)
+		return rc;
+	rc = project_ports(c->hs, c->full, &f);
+	if (rc > 0)
+		rc = project_ports(c->hs, *domain, &d);
+	else
+		d = bddfalse;
+	if (rc <= 0) {
+		unref(r);
+		unref(f);
+		unref(d);
+		return rc;
+	}
+	put(region, r);
+	put(domain, d);
+	c->full = f;
+	c->ports_plain = true;
+	return 1;
+}
+
 int ds_describe(struct hspace *hs, BDD region, BDD full, BDD dom, enum sx_path p,
 		const char *only_iface, struct ds_lines *out, struct xerr *e)
 {
@@ -2204,6 +2393,11 @@ int ds_describe(struct hspace *hs, BDD region, BDD full, BDD dom, enum sx_path p
 
 	memset(out, 0, sizeof(*out));
 	r = AND(region, domain);
+	if (p == SX_BRIDGED && bridged_by_ports(&c, &r, &domain) < 0) {
+		unref(r);
+		unref(domain);
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory describing a region");
+	}
 	if (only_iface) {
 		x = hs_eq(hs, p == SX_OUTPUT ? HS_OIF : HS_IIF, hs_iface_index(hs, only_iface));
 		put(&r, AND(r, x));
@@ -2219,6 +2413,8 @@ int ds_describe(struct hspace *hs, BDD region, BDD full, BDD dom, enum sx_path p
 	unref(c.fvset);
 	unref(r);
 	unref(domain);
+	if (c.ports_plain)
+		unref(c.full);
 	if (rc || hs_check(hs, e)) {
 		ds_lines_free(out);
 		if (rc && !e->msg[0])

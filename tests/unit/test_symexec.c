@@ -95,7 +95,7 @@ static void world_close(struct world *w)
 /* 1 accepted for a well-behaved source, 0 not, -1 depends on an unmodelled match. */
 static int verdict_of(struct world *w, const struct packet *p)
 {
-	enum sx_path path = (enum sx_path)packet_path(p);
+	enum sx_path path = sx_packet_path(p);
 	BDD cube = hs_packet_bdd(w->hs, p, (int)path);
 	BDD wb = hs_wellbehaved(w->hs);
 	BDD a = bdd_addref(bdd_and(w->sx->accept[path], cube));
@@ -364,11 +364,12 @@ static void random_words(const struct hspace *hs, unsigned *s, char *buf, size_t
 	bool v6 = rnd(s, 10) < 3;
 	size_t o = 0;
 	unsigned l4 = rnd(s, 20);
-	size_t ii = rnd(s, (unsigned)hs->nifs), oi = rnd(s, (unsigned)hs->nifs);
+	/* plain interfaces: an entry through a bridge port has its bridge's name */
+	size_t ii = rnd(s, (unsigned)hs->nplain), oi = rnd(s, (unsigned)hs->nplain);
 
 	/* a forwarded packet names its input interface: one a rule knows */
-	if (ii == 0 && hs->nifs > 1)
-		ii = 1 + rnd(s, (unsigned)hs->nifs - 1);
+	if (ii == 0 && hs->nplain > 1)
+		ii = 1 + rnd(s, (unsigned)hs->nplain - 1);
 
 	buf[0] = '\0';
 	path = path < 5 ? 0 : path < 8 ? 1 : 2;
