@@ -950,6 +950,7 @@ static BDD iface_pred(struct ctx *c, const struct pred_in *in, enum lkind k, boo
 		 * (br_forward.c); ibrname/obrname exist only at a bridge hook
 		 */
 		if ((c->bridge_layer == BR_UP && oif) || (c->bridge_layer == BR_DOWN && !oif) ||
+		    (c->bridge_layer == BR_ACROSS && !(oif ? c->oif_present : c->iif_present)) ||
 		    (!c->bridge_layer && k != L_IIF && k != L_OIF))
 			name = "";
 		else if (c->bridge_layer)
@@ -2730,25 +2731,29 @@ static int route_again(struct ctx *c, enum sx_path p, BDD *alive, BDD *dropped, 
 
 /*
  * br_handle_frame() -> br_forward(): a frame bridged from one port to
- * another meets the ports' ingress, bridge prerouting, forward and
- * postrouting (iif and oif the ports, ibrname and obrname the bridge), the
- * out port's egress, and no IP hook (br_netfilter is not loaded): no
- * routing, no ttl decrement, no defragmentation. ct state is the packet's
- * own (its field), invalid before conntrack's priority in prerouting, as
- * the tracer takes it.
+ * another meets the in port's ingress, bridge prerouting (iif the port),
+ * forward (iif and oif the ports), postrouting (oif only: __br_forward
+ * passes no input device on), the out port's egress, and no IP hook
+ * (br_netfilter is not loaded); ibrname/obrname name the bridge where
+ * their port is present. No routing, no ttl decrement, no
+ * defragmentation. ct state is the packet's own (its field), invalid
+ * before conntrack's priority in prerouting, as the tracer takes it.
  */
 static int run_bridged(struct ctx *c)
 {
 	static const enum rs_hook hooks[] = { RS_HOOK_INGRESS, RS_HOOK_PREROUTING, RS_HOOK_FORWARD,
 					      RS_HOOK_POSTROUTING, RS_HOOK_EGRESS, RS_HOOK_NONE };
 	BDD alive = path_domain(c->hs, SX_BRIDGED, false), dropped = bddfalse, held = bddfalse;
-	int rc;
+	int rc = 0;
 
 	c->path = SX_BRIDGED;
-	c->iif_present = true;
-	c->oif_present = true;
 	c->bridge_layer = BR_ACROSS;
-	rc = run_hooks(c, hooks, &alive, &dropped, &held);
+	for (size_t h = 0; !rc && hooks[h] != RS_HOOK_NONE; h++) {
+		/* br_forward.c: no output device before forward, no input device after it */
+		c->iif_present = hooks[h] != RS_HOOK_POSTROUTING && hooks[h] != RS_HOOK_EGRESS;
+		c->oif_present = hooks[h] != RS_HOOK_INGRESS && hooks[h] != RS_HOOK_PREROUTING;
+		rc = run_hook(c, hooks[h], &alive, &dropped, &held);
+	}
 	c->bridge_layer = BR_NONE;
 	or_into(&alive, c->left);
 	c->res->accept[SX_BRIDGED] = alive;
