@@ -2104,8 +2104,10 @@ static void bridged_group_text(const struct hspace *hs, const struct group *g, s
 
 /*
  * The ports of a group on the bridged path after project_ports(): "any
- * port" when it holds every port the domain (with, for oif, the in ports
- * chosen: pred) allows, else each one.
+ * port" when it holds every port from (to) which the domain lets a packet
+ * of pred (the group's packets, with for oif the in ports chosen) be
+ * bridged, else each one: "from any port to port eth3" does not count
+ * eth3 itself, which no frame leaves by.
  */
 static void plain_ports_text(struct hspace *hs, const struct group *g, BDD domain, BDD pred,
 			     enum hs_field f, struct strbuf *b)
@@ -2121,7 +2123,8 @@ static void plain_ports_text(struct hspace *hs, const struct group *g, BDD domai
 		unref(x);
 	}
 	unref(d);
-	if (g->count >= possible) {
+	/* one named port is said by name: "any port" would hide which */
+	if (g->count >= possible && (g->count > 1 || g->idx[0] == 0)) {
 		sb_add(b, "any port");
 		return;
 	}
@@ -2240,7 +2243,7 @@ static int describe_path(struct dctx *c, BDD r, BDD domain)
 
 		sb_add(&t, "%s ", c->path == SX_OUTPUT ? "to" : "from");
 		if (c->ports_plain)
-			plain_ports_text(hs, &gs[g], domain, bddtrue, HS_IIF, &t);
+			plain_ports_text(hs, &gs[g], domain, gs[g].rest, HS_IIF, &t);
 		else if (c->path == SX_BRIDGED)
 			bridged_group_text(hs, &gs[g], &t);
 		else
@@ -2264,8 +2267,12 @@ static int describe_path(struct dctx *c, BDD r, BDD domain)
 				BDD both = AND(pred, op);
 
 				sb_add(&u, "%s to ", sb_text(&t));
-				if (c->ports_plain)
-					plain_ports_text(hs, &os[o], domain, pred, HS_OIF, &u);
+				if (c->ports_plain) {
+					BDD x = AND(pred, os[o].rest);
+
+					plain_ports_text(hs, &os[o], domain, x, HS_OIF, &u);
+					unref(x);
+				}
 				else if (c->path == SX_BRIDGED)
 					bridged_group_text(hs, &os[o], &u);
 				else
