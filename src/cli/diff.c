@@ -23,9 +23,10 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: xnft diff OLD NEW [--local-addr ADDR]... [--json]\n"
 		"Compare two policies for every packet and show the packets whose verdict\n"
-		"changed, per hook path (input, forward, output) and interface: \"now\n"
-		"accepted\" and \"no longer accepted\" for a well-behaved source (under every\n"
-		"limit, in no dynamic set); changes that need a state of the limits or sets\n"
+		"changed, per hook path (input, forward, output, and bridged: frames a\n"
+		"bridge passes from port to port) and interface: \"now accepted\" and \"no\n"
+		"longer accepted\" for a well-behaved source (under every limit, in no\n"
+		"dynamic set); changes that need a state of the limits or sets\n"
 		"are listed as \"now possibly accepted\" / \"no longer possibly accepted\".\n"
 		"OLD and NEW are policy files, or directories holding nftables.conf; each is\n"
 		"loaded in a private network namespace. Packets a dnat or redirect sends\n"
