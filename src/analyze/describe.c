@@ -2391,6 +2391,23 @@ static int bridged_by_ports(struct dctx *c, BDD *region, BDD *domain)
 	return 1;
 }
 
+/* Packets of path p from interface i (to it on output); bridged, unprojected: from port i. */
+static BDD from_iface(struct hspace *hs, enum sx_path p, size_t i, bool ports_plain)
+{
+	BDD r = bddfalse;
+
+	if (p != SX_BRIDGED || ports_plain)
+		return hs_eq(hs, p == SX_OUTPUT ? HS_OIF : HS_IIF, i);
+	for (size_t k = hs->nplain; k < hs->nifs; k++)
+		if (hs->ifs[k].port == i) {
+			BDD x = hs_eq(hs, HS_IIF, k);
+
+			or_into(&r, x);
+			unref(x);
+		}
+	return r;
+}
+
 int ds_describe(struct hspace *hs, BDD region, BDD full, BDD dom, enum sx_path p,
 		const char *only_iface, struct ds_lines *out, struct xerr *e)
 {
@@ -2406,7 +2423,7 @@ int ds_describe(struct hspace *hs, BDD region, BDD full, BDD dom, enum sx_path p
 		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory describing a region");
 	}
 	if (only_iface) {
-		x = hs_eq(hs, p == SX_OUTPUT ? HS_OIF : HS_IIF, hs_iface_index(hs, only_iface));
+		x = from_iface(hs, p, hs_iface_index(hs, only_iface), c.ports_plain);
 		put(&r, AND(r, x));
 		unref(x);
 	}

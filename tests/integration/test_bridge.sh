@@ -467,6 +467,14 @@ for l in d["paths"]["bridged"]["no longer accepted"]:
 print(" ".join(p for p in sys.argv[1].split() if int(p) not in dropped) + " ")' "$FPORTS" <<<"$out")
 check_eq "bridged: the engine bridges from p1 to p2 exactly what arrived" "$kfwd" "$efwd"
 diag "bridged: 8 datagrams from port p1 to port p2; arrived: $kfwd; engine: $efwd"
+agree=0; silent=0
+for port in $FPORTS; do
+	if grep -qw "$port" <<<"$kfwd" && grep -qw "$port" <<<"$efwd"; then agree=$((agree + 1))
+	elif ! grep -qw "$port" <<<"$kfwd" && ! grep -qw "$port" <<<"$efwd"; then agree=$((agree + 1))
+	else silent=$((silent + 1)); fi
+done
+diag "bridged: decisions compared $(wc -w <<<"$FPORTS"), agree $agree, differ with a stated assumption 0, differ silently $silent"
+check_eq "bridged: no verdict differs silently from the kernel" 0 "$silent"
 
 # --live: br0's ports are p1 and p2, nothing is assumed, and the bridged
 # lines name only those ports

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/describe.h"
 #include "analyze/symexec.h"
 #include "analyze/trace.h"
 #include "core/policy_load.h"
@@ -724,6 +725,60 @@ static void test_bridged_verdicts(void **state)
 }
 
 /*
+ * meta ibrname/obrname on the bridged path (a hand-written listing): the
+ * bridge of each port where that port is present, "" at postrouting for
+ * ibrname (no input device). Rules that tell bridges apart keep "of BRIDGE"
+ * in the lines that describe those frames.
+ */
+static void test_bridged_ibrname(void **state)
+{
+	static const char json[] =
+	"{\"nftables\": [{\"table\": {\"family\": \"bridge\", \"name\": \"b\", \"handle\": 1}},"
+	"{\"chain\": {\"family\": \"bridge\", \"table\": \"b\", \"name\": \"f\", \"handle\": 1,"
+	" \"type\": \"filter\", \"hook\": \"forward\", \"prio\": 0, \"policy\": \"accept\"}},"
+	"{\"rule\": {\"family\": \"bridge\", \"table\": \"b\", \"chain\": \"f\", \"handle\": 2, \"expr\": ["
+	"  {\"match\": {\"op\": \"==\", \"left\": {\"meta\": {\"key\": \"ibrname\"}}, \"right\": \"br0\"}},"
+	"  {\"match\": {\"op\": \"==\", \"left\": {\"meta\": {\"key\": \"iifname\"}}, \"right\": \"eth1\"}},"
+	"  {\"drop\": null}]}},"
+	"{\"rule\": {\"family\": \"bridge\", \"table\": \"b\", \"chain\": \"f\", \"handle\": 3, \"expr\": ["
+	"  {\"match\": {\"op\": \"==\", \"left\": {\"meta\": {\"key\": \"obrname\"}}, \"right\": \"br1\"}},"
+	"  {\"match\": {\"op\": \"==\", \"left\": {\"meta\": {\"key\": \"oifname\"}}, \"right\": \"eth2\"}},"
+	"  {\"drop\": null}]}},"
+	"{\"chain\": {\"family\": \"bridge\", \"table\": \"b\", \"name\": \"p\", \"handle\": 4,"
+	" \"type\": \"filter\", \"hook\": \"postrouting\", \"prio\": 0, \"policy\": \"accept\"}},"
+	"{\"rule\": {\"family\": \"bridge\", \"table\": \"b\", \"chain\": \"p\", \"handle\": 5, \"expr\": ["
+	"  {\"match\": {\"op\": \"==\", \"left\": {\"meta\": {\"key\": \"ibrname\"}}, \"right\": \"br1\"}},"
+	"  {\"drop\": null}]}}]}";
+	struct world w;
+	struct ds_lines l;
+	struct xerr e;
+	BDD dropped;
+	bool of_br0 = false;
+
+	(void)state;
+	world_open(&w, load_text(json), 0);
+	assert_int_equal(verdict_words(&w, "iifname eth1 ibrname br0 oifname eth3 obrname br0 udp dport 53"), 0);
+	assert_int_equal(verdict_words(&w, "iifname eth1 ibrname br1 oifname eth3 obrname br1 udp dport 53"), 1);
+	assert_int_equal(verdict_words(&w, "iifname eth3 ibrname br1 oifname eth2 obrname br1 udp dport 53"), 0);
+	assert_int_equal(verdict_words(&w, "iifname eth3 ibrname br0 oifname eth2 obrname br0 udp dport 53"), 1);
+	/* postrouting: no input device, so ibrname is "" there and "br1" never matches */
+	assert_int_equal(verdict_words(&w, "iifname eth3 ibrname br1 oifname eth1 obrname br1 udp dport 53"), 1);
+	/* what is dropped names its bridge: the ports alone would say too much */
+	dropped = bdd_addref(bdd_apply(w.sx->domain[SX_BRIDGED], w.sx->accept[SX_BRIDGED],
+				       bddop_diff));
+	xerr_clear(&e);
+	if (ds_describe(w.hs, dropped, bddfalse, w.sx->domain[SX_BRIDGED], SX_BRIDGED, NULL, &l, &e))
+		fail_msg("describe: %s", e.msg);
+	assert_true(l.n > 0);
+	for (size_t i = 0; i < l.n; i++)
+		of_br0 |= strstr(l.v[i].iface, "from port eth1 of br0 to ") == l.v[i].iface;
+	assert_true(of_br0);
+	ds_lines_free(&l);
+	bdd_delref(dropped);
+	world_close(&w);
+}
+
+/*
  * The engine against the tracer on random frames bridged from a port of a
  * bridge to another port of the same bridge (bridgefwd.nft, bridge.nft).
  */
@@ -885,6 +940,7 @@ int main(void)
 		cmocka_unit_test(test_bridge_ibrname),
 		cmocka_unit_test(test_agree_bridge),
 		cmocka_unit_test(test_bridged_verdicts),
+		cmocka_unit_test(test_bridged_ibrname),
 		cmocka_unit_test(test_agree_bridged),
 	};
 
