@@ -2293,16 +2293,47 @@ static int describe_path(struct dctx *c, BDD r, BDD domain)
 	return rc;
 }
 
-/* The part of r with iif entry k and oif entry m (bridge port entries). */
-static BDD at_pair(struct hspace *hs, BDD r, size_t k, size_t m)
+/*
+ * Record r's part for iif entry k and every oif entry of its bridge
+ * ([lo, hi), their cubes in ocube) at seen[port * n + port]; false when a
+ * pair differs from what another bridge left there.
+ */
+static bool pairs_of_entry(struct hspace *hs, BDD r, size_t k, size_t lo, size_t hi,
+			   const BDD *ocube, BDD *seen)
 {
-	BDD i = hs_eq(hs, HS_IIF, k), o = hs_eq(hs, HS_OIF, m), cube = AND(i, o);
-	BDD x = hs_cofactor(r, cube);
+	BDD icube = hs_eq(hs, HS_IIF, k), rk = hs_cofactor(r, icube);
+	bool same = true;
 
-	unref(cube);
-	unref(o);
-	unref(i);
-	return x;
+	unref(icube);
+	for (size_t m = lo; m < hi && same; m++) {
+		size_t at = hs->ifs[k].port * hs->nplain + hs->ifs[m].port;
+		BDD x = hs_cofactor(rk, ocube[m - lo]);
+
+		if (seen[at] == (BDD)-1) {
+			seen[at] = x;
+			continue;
+		}
+		same = seen[at] == x;
+		unref(x);
+	}
+	unref(rk);
+	return same;
+}
+
+/* The entries of each bridge in turn (layout_ports() keeps them together). */
+static bool pairs_by_bridge(struct hspace *hs, BDD r, BDD *seen, BDD *ocube)
+{
+	bool same = true;
+
+	for (size_t lo = hs->nplain, hi; lo < hs->nifs && same; lo = hi) {
+		for (hi = lo; hi < hs->nifs && hs->ifs[hi].bridge == hs->ifs[lo].bridge; hi++)
+			ocube[hi - lo] = hs_eq(hs, HS_OIF, hi);
+		for (size_t k = lo; k < hi && same; k++)
+			same = pairs_of_entry(hs, r, k, lo, hi, ocube, seen);
+		for (size_t m = lo; m < hi; m++)
+			unref(ocube[m - lo]);
+	}
+	return same;
 }
 
 /*
@@ -2315,29 +2346,18 @@ static BDD at_pair(struct hspace *hs, BDD r, size_t k, size_t m)
 static int project_ports(struct hspace *hs, BDD r, BDD *out)
 {
 	size_t n = hs->nplain;
-	BDD *seen = malloc(n * n * sizeof(*seen));
-	bool same = true;
+	BDD *seen = malloc(n * n * sizeof(*seen)), *ocube = malloc(hs->nifs * sizeof(*ocube));
+	bool same;
 
 	*out = bddfalse;
-	if (!seen)
+	if (!seen || !ocube) {
+		free(seen);
+		free(ocube);
 		return -1;
+	}
 	for (size_t i = 0; i < n * n; i++)
 		seen[i] = (BDD)-1;
-	for (size_t k = hs->nplain; k < hs->nifs && same; k++)
-		for (size_t m = hs->nplain; m < hs->nifs && same; m++) {
-			size_t at = hs->ifs[k].port * n + hs->ifs[m].port;
-			BDD x;
-
-			if (hs->ifs[m].bridge != hs->ifs[k].bridge)
-				continue;
-			x = at_pair(hs, r, k, m);
-			if (seen[at] == (BDD)-1)
-				seen[at] = x;
-			else {
-				same = seen[at] == x;
-				unref(x);
-			}
-		}
+	same = pairs_by_bridge(hs, r, seen, ocube);
 	for (size_t i = 0; i < n * n; i++) {
 		BDD pi, po, x;
 
@@ -2356,8 +2376,7 @@ static int project_ports(struct hspace *hs, BDD r, BDD *out)
 		unref(seen[i]);
 	}
 	free(seen);
-	if (!same)
-		put(out, bddfalse);
+	free(ocube);
 	return same;
 }
 
