@@ -97,6 +97,7 @@ struct ctx {
 	size_t nrules_seen;
 	bool uses_ct;                 /* conntrack (and defragmentation) is loaded ... */
 	bool ct4, ct6;                /* ... for IPv4, for IPv6 (an ip table's ct loads IPv4's) */
+	bool ct_br;                   /* a bridge table uses ct: nf_conntrack_bridge runs */
 };
 
 static int fail_oom(struct ctx *c)
@@ -2330,11 +2331,30 @@ static void hold_fragments(struct ctx *c, BDD *alive, BDD *held, bool v4, bool v
 	unref(whole);
 }
 
+/*
+ * Whether hook reassembles fragments, from priority *prio on: the IP
+ * layer's defragmentation at -400 of prerouting and output where conntrack
+ * is loaded; on a bridge port only nf_conntrack_bridge's, in its conntrack
+ * hook at -200 of bridge prerouting, for both families (the IP layer's
+ * never sees a frame there: br_netfilter is not loaded). As the tracer.
+ */
+static bool defrag_at(const struct ctx *c, enum rs_hook hook, int *prio, bool *v4, bool *v6)
+{
+	if (c->bridge_layer) {
+		*prio = CONNTRACK_PRIO;
+		*v4 = *v6 = true;
+		return c->ct_br && c->bridge_layer != BR_DOWN && hook == RS_HOOK_PREROUTING;
+	}
+	*prio = DEFRAG_PRIO;
+	*v4 = c->ct4;
+	*v6 = c->ct6;
+	return c->uses_ct && (hook == RS_HOOK_PREROUTING || hook == RS_HOOK_OUTPUT);
+}
+
 static int run_hook(struct ctx *c, enum rs_hook hook, BDD *alive, BDD *dropped, BDD *held)
 {
-	bool defrag = c->uses_ct && !c->bridge_layer &&
-		      (hook == RS_HOOK_PREROUTING || hook == RS_HOOK_OUTPUT);
-	bool v4 = c->ct4, v6 = c->ct6;
+	int defrag_prio;
+	bool v4, v6, defrag = defrag_at(c, hook, &defrag_prio, &v4, &v6);
 	struct basech *v;
 	size_t n = base_chains(c->rs, hook, c->bridge_layer, &v);
 
@@ -2352,7 +2372,7 @@ static int run_hook(struct ctx *c, enum rs_hook hook, BDD *alive, BDD *dropped, 
 		unref(v4);
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (defrag && v[i].ch->prio >= DEFRAG_PRIO) {
+		if (defrag && v[i].ch->prio >= defrag_prio) {
 			hold_fragments(c, alive, held, v4, v6);
 			defrag = false;
 		}
@@ -2950,6 +2970,7 @@ static int ctx_init(struct ctx *c, struct hspace *hs, const struct ruleset *rs,
 			/* conntrack registers per family: netdev and others load none */
 			c->ct4 |= ct && f4;
 			c->ct6 |= ct && f6;
+			c->ct_br |= ct && tb->family == RS_FAM_BRIDGE;
 		}
 	}
 	c->uses_ct = c->ct4 || c->ct6;

@@ -43,7 +43,10 @@
  * by the chains before it and then held for reassembly; from there on the
  * whole datagram is judged as the unfragmented packet it becomes, so a
  * fragment itself is neither accepted nor dropped (it is in held[]), as the
- * tracer reports it held. IPv4 is reassembled before the input hook in
+ * tracer reports it held. A frame on a bridge port never meets that
+ * defragmentation (an IP hook); a bridge table's ct loads
+ * nf_conntrack_bridge, which holds fragments at -200 of bridge prerouting
+ * (both families). IPv4 is reassembled before the input hook in
  * any case (ip_local_deliver), so an IPv4 fragment addressed to this host is
  * held there too. The forward path holds packets with a ttl / hop limit
  * of 2 or more: ip_forward() drops the others before any chain sees them

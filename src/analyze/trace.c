@@ -353,10 +353,29 @@ static const char *nat_skip(const struct tctx *tc, const struct rs_chain *c)
 	return "a nat chain sees only the first packet of a connection";
 }
 
+/*
+ * Whether hook h reassembles fragments, and from which priority on: the IP
+ * layer's defragmentation at -400 of prerouting and output when conntrack
+ * is loaded for the family; at a bridge hook only nf_conntrack_bridge's,
+ * inside its conntrack hook at -200 of bridge prerouting (the IP layer's
+ * never sees a frame on a bridge port: br_netfilter is not loaded).
+ */
+static bool defrag_at(const struct tctx *tc, enum rs_hook h, int *prio)
+{
+	if (tc->bridge_layer) {
+		*prio = PRIO_CONNTRACK;
+		return tc->bridge_ct && h == RS_HOOK_PREROUTING;
+	}
+	*prio = PRIO_DEFRAG;
+	return tc->uses_ct && pre_ct_hook(h);
+}
+
 /* 1 when the packet is held here for reassembly. */
 static bool held_by_defrag(const struct tctx *tc, const struct rs_chain *c, enum rs_hook h)
 {
-	return tc->uses_ct && tc->fragment && pre_ct_hook(h) && c->prio >= PRIO_DEFRAG;
+	int prio;
+
+	return tc->fragment && defrag_at(tc, h, &prio) && c->prio >= prio;
 }
 
 static int run_base(struct tctx *tc, enum rs_hook h, const struct rs_chain *c, struct xerr *e)
@@ -418,7 +437,7 @@ static int run_hook(struct tctx *tc, enum rs_hook h, struct trace_hook *hk, stru
 {
 	size_t n;
 	struct bc *v;
-	int rc = 0;
+	int rc = 0, prio;
 
 	if (h == RS_HOOK_FORWARD && !tc->bridge_layer && forward_ttl(tc))
 		return 1;
@@ -452,8 +471,8 @@ static int run_hook(struct tctx *tc, enum rs_hook h, struct trace_hook *hk, stru
 			rc = 1;
 		}
 	}
-	if (!rc && tc->uses_ct && tc->fragment && pre_ct_hook(h)) {
-		tc->r->held = true;   /* no chain at -400 or later: defrag still holds it */
+	if (!rc && tc->fragment && defrag_at(tc, h, &prio)) {
+		tc->r->held = true;   /* no chain after defrag's priority: it still holds it */
 		rc = 1;
 	}
 	hk->nruns = tc->r->nruns - hk->run;
@@ -719,6 +738,7 @@ int trace_packet(const struct ruleset *rs, const struct packet *p, const struct 
 		return xerr_set(e, XNFT_EXIT_FINDINGS, "the packet still holds $%s: resolve the "
 				"policy's defines first", p->define[__builtin_ctz(p->unresolved)]);
 	tc.uses_ct = ruleset_uses_ct(rs, p->nfproto == MATCH_NFPROTO_IPV6);
+	tc.bridge_ct = ruleset_bridge_uses_ct(rs);
 	hdr_build(&tc);
 	note_not_traced(&tc);
 	rc = packet_is_bridged(p) ? walk_bridged(&tc, e) : walk_path(&tc, e);

@@ -487,4 +487,40 @@ assert d["bridge_ports_assumed"] is False and d["bridged_bridges"] == "br0", d["
 names = {i for l in d["bridged"] for k in ("in", "out") for i in l["interfaces"][k]}
 assert names == {"p1", "p2"}, (names, d["bridged"])' <<<"$out"
 
+# A fragment bridged from p1 to p2 while an inet table's ct has loaded IPv4
+# conntrack: its defragmentation runs at the IP hooks only, so the bridge
+# forward chain sees the fragment itself and drops it (kernel_frag.nft).
+# Engine and tracer must say the same, not "held for reassembly".
+XPKT=${XPKT:?set XPKT to the xpkt binary}
+ip netns exec "$H" nft flush ruleset
+check "fragment: kernel_frag.nft loads in the bridge's namespace" \
+	ip netns exec "$H" nft -f "$FX/kernel_frag.nft"
+ip netns exec "$P" "$XPKT" send-batch /dev/stdin >/dev/null \
+	<<<"src=10.77.0.2 dst=10.77.0.3 proto=udp dport=7730 tag=4242 frag2"
+frag_drops() {
+	ip netns exec "$H" nft -j list ruleset | python3 -c '
+import json, sys
+print(sum(x["counter"]["packets"] for o in json.load(sys.stdin)["nftables"]
+          if o.get("rule", {}).get("family") == "bridge"
+          for x in o["rule"]["expr"] if "counter" in x))'
+}
+n=0
+for _ in $(seq 1 50); do
+	n=$(frag_drops)
+	[ "$n" -ge 1 ] && break
+	sleep 0.1
+done
+check_eq "fragment: the kernel's bridge forward chain dropped the fragment itself" 1 "$n"
+run "fragment diff" diff --json "$FX/kernel_fwd_base.nft" "$FX/kernel_frag.nft"
+check "fragment: the engine drops IPv4 non-first fragments bridged port to port" python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+l = d["paths"]["bridged"]["no longer accepted"]
+assert len(l) == 1 and l[0]["family"] == "ipv4" and "0x1-0x1fff" in l[0]["fields"]["fragment"], l
+assert l[0]["interfaces"] == {"in": ["*"], "out": ["*"]}, l' <<<"$out"
+run "fragment trace" trace "$FX/kernel_frag.nft" iif p1 ibrname br0 oif p2 obrname br0 \
+	ip saddr 10.77.0.2 ip daddr 10.77.0.3 meta l4proto udp ip frag-off 0x10
+check_match "fragment: the tracer drops it at bridge forward, not held" \
+	'^verdict: drop at forward, bridge b fwd_, by .*kernel_frag\.nft:14$' "$out"
+
 finish
