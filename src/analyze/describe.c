@@ -2272,11 +2272,11 @@ static int describe_path(struct dctx *c, BDD r, BDD domain)
 
 					plain_ports_text(hs, &os[o], domain, x, HS_OIF, &u);
 					unref(x);
-				}
-				else if (c->path == SX_BRIDGED)
+				} else if (c->path == SX_BRIDGED) {
 					bridged_group_text(hs, &os[o], &u);
-				else
+				} else {
 					group_text(hs, &os[o], &u);
+				}
 				c->gout = &os[o];
 				rc = describe_group(c, os[o].rest, domain, both, sb_text(&u));
 				strbuf_free(&u);

@@ -2755,9 +2755,10 @@ static int route_again(struct ctx *c, enum sx_path p, BDD *alive, BDD *dropped, 
  * forward (iif and oif the ports), postrouting (oif only: __br_forward
  * passes no input device on), the out port's egress, and no IP hook
  * (br_netfilter is not loaded); ibrname/obrname name the bridge where
- * their port is present. No routing, no ttl decrement, no
- * defragmentation. ct state is the packet's own (its field), invalid
- * before conntrack's priority in prerouting, as the tracer takes it.
+ * their port is present. No routing, no ttl decrement, no IP
+ * defragmentation (nf_conntrack_bridge's only: defrag_at). ct state is the
+ * packet's own (its field), invalid before conntrack's priority in
+ * prerouting, as the tracer takes it.
  */
 static int run_bridged(struct ctx *c)
 {
