@@ -707,6 +707,28 @@ static void test_bridged_verdicts(void **state)
 #undef FRAME
 	/* not bridged: the IP forward path, where inet forward drops */
 	assert_int_equal(verdict_words(&w, "iifname wgp1 oifname wgp2 udp dport 7603"), 0);
+	/* a packet picked from what the bridged path drops is a frame between two ports, dropped */
+	{
+		BDD gone = bdd_addref(bdd_apply(w.sx->domain[SX_BRIDGED], w.sx->accept[SX_BRIDGED],
+						bddop_diff));
+		struct packet p;
+		struct xerr e;
+
+		xerr_clear(&e);
+		assert_int_equal(hs_pick_packet(w.hs, gone, SX_BRIDGED, true, &p, NULL, &e), 0);
+		assert_true(p.iif[0] && p.ibr[0] && p.oif[0] && !strcmp(p.ibr, p.obr));
+		assert_int_equal(sx_packet_path(&p), SX_BRIDGED);
+		assert_int_equal(verdict_of(&w, &p), 0);
+		{
+			struct trace_opts to = { 0 };
+			struct trace_result tr;
+
+			assert_int_equal(trace_packet(w.rs, &p, &to, &tr, &e), 0);
+			assert_int_equal(tr.verdict, TRACE_V_DROP);
+			trace_result_free(&tr);
+		}
+		bdd_delref(gone);
+	}
 	/* the rule at postrouting is reached on the bridged path and never matches */
 	for (size_t i = 0; i < w.sx->nrules; i++) {
 		const struct sx_rule_info *ri = &w.sx->rules[i];
