@@ -951,6 +951,7 @@ struct dctx {
 	int l4;                  /* the one protocol of the line, or -1 */
 	int failed;
 	struct choices ch;
+	bool ports_plain;        /* bridged path, projected: iif and oif are the ports (plain) */
 };
 
 static const enum hs_field order[] = {
@@ -1920,6 +1921,89 @@ static void group_text(const struct hspace *hs, const struct group *g, struct st
 		sb_add(b, "%s", g->n > 1 ? ", any other interface" : "any other interface");
 }
 
+/* One port of a frame bridged on: "port eth1", "any other port" (a name no rule names). */
+static void port_text(const struct hspace *hs, size_t port, struct strbuf *b)
+{
+	if (port == 0) {
+		sb_add(b, "any other port");
+		return;
+	}
+	sb_add(b, "port ");
+	iface_name(hs, port, b);
+}
+
+/*
+ * The ports of a group on the bridged path: each port once when the group
+ * holds it on every bridge it may be a port of, else "port P of B".
+ */
+static void bridged_group_text(const struct hspace *hs, const struct group *g, struct strbuf *b)
+{
+	size_t w = 0;
+
+	if (g->count == hs->nifs - hs->nplain) {
+		sb_add(b, "any port");
+		return;
+	}
+	for (size_t p = 0; p < hs->nplain; p++) {
+		size_t in = 0, all = 0;
+
+		for (size_t k = hs->nplain; k < hs->nifs; k++)
+			if (hs->ifs[k].port == p) {
+				all++;
+				in += g->member[k];
+			}
+		if (!in)
+			continue;
+		for (size_t k = hs->nplain; k < hs->nifs; k++) {
+			if (hs->ifs[k].port != p || !g->member[k])
+				continue;
+			if (w++)
+				sb_add(b, ", ");
+			port_text(hs, p, b);
+			if (in == all)
+				break;
+			sb_add(b, " of ");
+			if (hs->ifs[k].bridge == 0)
+				sb_add(b, "any other bridge");
+			else
+				iface_name(hs, hs->ifs[k].bridge, b);
+		}
+	}
+}
+
+/*
+ * The ports of a group on the bridged path after project_ports(): "any
+ * port" when it holds every port from (to) which the domain lets a packet
+ * of pred (the group's packets, with for oif the in ports chosen) be
+ * bridged, else each one: "from any port to port eth3" does not count
+ * eth3 itself, which no frame leaves by.
+ */
+static void plain_ports_text(struct hspace *hs, const struct group *g, BDD domain, BDD pred,
+			     enum hs_field f, struct strbuf *b)
+{
+	size_t possible = 0, w = 0;
+	BDD d = AND(domain, pred);
+
+	for (size_t i = 0; i < hs->nplain; i++) {
+		BDD x = hs_eq(hs, f, i), y = AND(d, x);
+
+		possible += y != bddfalse;
+		unref(y);
+		unref(x);
+	}
+	unref(d);
+	/* one named port is said by name: "any port" would hide which */
+	if (g->count >= possible && (g->count > 1 || g->idx[0] == 0)) {
+		sb_add(b, "any port");
+		return;
+	}
+	for (size_t i = 0; i < g->n; i++) {
+		if (w++)
+			sb_add(b, ", ");
+		port_text(hs, g->idx[i], b);
+	}
+}
+
 /* Interfaces of field f grouped by what is left of r for each; NULL member: out of memory. */
 static size_t group_ifaces(struct hspace *hs, BDD r, enum hs_field f, struct group *gs,
 			   size_t max)
@@ -2027,10 +2111,15 @@ static int describe_path(struct dctx *c, BDD r, BDD domain)
 		BDD pred = group_pred(hs, &gs[g], first);
 
 		sb_add(&t, "%s ", c->path == SX_OUTPUT ? "to" : "from");
-		group_text(hs, &gs[g], &t);
+		if (c->ports_plain)
+			plain_ports_text(hs, &gs[g], domain, gs[g].rest, HS_IIF, &t);
+		else if (c->path == SX_BRIDGED)
+			bridged_group_text(hs, &gs[g], &t);
+		else
+			group_text(hs, &gs[g], &t);
 		c->gin = c->path == SX_OUTPUT ? NULL : &gs[g];
 		c->gout = c->path == SX_OUTPUT ? &gs[g] : NULL;
-		if (c->path != SX_FORWARD) {
+		if (c->path != SX_FORWARD && c->path != SX_BRIDGED) {
 			rc = describe_group(c, gs[g].rest, domain, pred, sb_text(&t));
 		} else {
 			struct group *os = calloc(hs->nifs, sizeof(*os));
@@ -2047,7 +2136,16 @@ static int describe_path(struct dctx *c, BDD r, BDD domain)
 				BDD both = AND(pred, op);
 
 				sb_add(&u, "%s to ", sb_text(&t));
-				group_text(hs, &os[o], &u);
+				if (c->ports_plain) {
+					BDD x = AND(pred, os[o].rest);
+
+					plain_ports_text(hs, &os[o], domain, x, HS_OIF, &u);
+					unref(x);
+				} else if (c->path == SX_BRIDGED) {
+					bridged_group_text(hs, &os[o], &u);
+				} else {
+					group_text(hs, &os[o], &u);
+				}
 				c->gout = &os[o];
 				rc = describe_group(c, os[o].rest, domain, both, sb_text(&u));
 				strbuf_free(&u);
@@ -2064,6 +2162,140 @@ static int describe_path(struct dctx *c, BDD r, BDD domain)
 	return rc;
 }
 
+/*
+ * Record r's part for iif entry k and every oif entry of its bridge
+ * ([lo, hi), their cubes in ocube) at seen[port * n + port]; false when a
+ * pair differs from what another bridge left there.
+ */
+static bool pairs_of_entry(struct hspace *hs, BDD r, size_t k, size_t lo, size_t hi,
+			   const BDD *ocube, BDD *seen)
+{
+	BDD icube = hs_eq(hs, HS_IIF, k), rk = hs_cofactor(r, icube);
+	bool same = true;
+
+	unref(icube);
+	for (size_t m = lo; m < hi && same; m++) {
+		size_t at = hs->ifs[k].port * hs->nplain + hs->ifs[m].port;
+		BDD x = hs_cofactor(rk, ocube[m - lo]);
+
+		if (seen[at] == (BDD)-1) {
+			seen[at] = x;
+			continue;
+		}
+		same = seen[at] == x;
+		unref(x);
+	}
+	unref(rk);
+	return same;
+}
+
+/* The entries of each bridge in turn (layout_ports() keeps them together). */
+static bool pairs_by_bridge(struct hspace *hs, BDD r, BDD *seen, BDD *ocube)
+{
+	bool same = true;
+
+	for (size_t lo = hs->nplain, hi; lo < hs->nifs && same; lo = hi) {
+		for (hi = lo; hi < hs->nifs && hs->ifs[hi].bridge == hs->ifs[lo].bridge; hi++)
+			ocube[hi - lo] = hs_eq(hs, HS_OIF, hi);
+		for (size_t k = lo; k < hi && same; k++)
+			same = pairs_of_entry(hs, r, k, lo, hi, ocube, seen);
+		for (size_t m = lo; m < hi; m++)
+			unref(ocube[m - lo]);
+	}
+	return same;
+}
+
+/*
+ * A region of the bridged path over the ports alone: iif P and oif Q
+ * (plain indices) where each bridge that has both ports leaves the same
+ * packets, which is so unless a rule tells bridges apart (meta ibrname)
+ * under a free topology; under --live a port has one bridge. *out is the
+ * projection, or bddfalse with 0 returned when some bridges differ.
+ */
+static int project_ports(struct hspace *hs, BDD r, BDD *out)
+{
+	size_t n = hs->nplain;
+	BDD *seen = malloc(n * n * sizeof(*seen)), *ocube = malloc(hs->nifs * sizeof(*ocube));
+	bool same;
+
+	*out = bddfalse;
+	if (!seen || !ocube) {
+		free(seen);
+		free(ocube);
+		return -1;
+	}
+	for (size_t i = 0; i < n * n; i++)
+		seen[i] = (BDD)-1;
+	same = pairs_by_bridge(hs, r, seen, ocube);
+	for (size_t i = 0; i < n * n; i++) {
+		BDD pi, po, x;
+
+		if (seen[i] == (BDD)-1)
+			continue;
+		if (same && seen[i] != bddfalse) {
+			pi = hs_eq(hs, HS_IIF, i / n);
+			po = hs_eq(hs, HS_OIF, i % n);
+			x = AND(pi, po);
+			put(&x, AND(x, seen[i]));
+			or_into(out, x);
+			unref(x);
+			unref(po);
+			unref(pi);
+		}
+		unref(seen[i]);
+	}
+	free(seen);
+	free(ocube);
+	return same;
+}
+
+/*
+ * The bridged path's region, full and domain over the ports alone when no
+ * bridge differs (c->ports_plain), so that lines say "from port eth1 to
+ * port eth2" once, not once per bridge that may hold them.
+ */
+static int bridged_by_ports(struct dctx *c, BDD *region, BDD *domain)
+{
+	BDD r, f, d;
+	int rc = project_ports(c->hs, *region, &r);
+
+	if (rc <= 0)
+		return rc;
+	rc = project_ports(c->hs, c->full, &f);
+	if (rc > 0)
+		rc = project_ports(c->hs, *domain, &d);
+	else
+		d = bddfalse;
+	if (rc <= 0) {
+		unref(r);
+		unref(f);
+		unref(d);
+		return rc;
+	}
+	put(region, r);
+	put(domain, d);
+	c->full = f;
+	c->ports_plain = true;
+	return 1;
+}
+
+/* Packets of path p from interface i (to it on output); bridged, unprojected: from port i. */
+static BDD from_iface(struct hspace *hs, enum sx_path p, size_t i, bool ports_plain)
+{
+	BDD r = bddfalse;
+
+	if (p != SX_BRIDGED || ports_plain)
+		return hs_eq(hs, p == SX_OUTPUT ? HS_OIF : HS_IIF, i);
+	for (size_t k = hs->nplain; k < hs->nifs; k++)
+		if (hs->ifs[k].port == i) {
+			BDD x = hs_eq(hs, HS_IIF, k);
+
+			or_into(&r, x);
+			unref(x);
+		}
+	return r;
+}
+
 int ds_describe(struct hspace *hs, BDD region, BDD full, BDD dom, enum sx_path p,
 		const char *only_iface, struct ds_lines *out, struct xerr *e)
 {
@@ -2073,8 +2305,13 @@ int ds_describe(struct hspace *hs, BDD region, BDD full, BDD dom, enum sx_path p
 
 	memset(out, 0, sizeof(*out));
 	r = AND(region, domain);
+	if (p == SX_BRIDGED && bridged_by_ports(&c, &r, &domain) < 0) {
+		unref(r);
+		unref(domain);
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory describing a region");
+	}
 	if (only_iface) {
-		x = hs_eq(hs, p == SX_OUTPUT ? HS_OIF : HS_IIF, hs_iface_index(hs, only_iface));
+		x = from_iface(hs, p, hs_iface_index(hs, only_iface), c.ports_plain);
 		put(&r, AND(r, x));
 		unref(x);
 	}
@@ -2088,6 +2325,8 @@ int ds_describe(struct hspace *hs, BDD region, BDD full, BDD dom, enum sx_path p
 	unref(c.fvset);
 	unref(r);
 	unref(domain);
+	if (c.ports_plain)
+		unref(c.full);
 	if (rc || hs_check(hs, e)) {
 		ds_lines_free(out);
 		if (rc && !e->msg[0])

@@ -8,12 +8,13 @@
  * "no longer accepted". Packets whose fate changed only for some choice of
  * that state (over a limit, in a dynamic set) are listed apart as "now
  * possibly accepted" / "no longer possibly accepted".
- * Chains the engine does not evaluate (arp; bridge forward, output,
- * postrouting; symexec.h) are compared as written (difftab.c): each rule,
- * chain or set that differs is a change of packets not known, listed with
- * its file:line and what was assumed, and makes the result "changed" (an
- * over-approximation). So are bridge prerouting and input chains, whose IP
- * packets the engine judges but whose ARP and other frames it does not.
+ * Frames bridged from port to port are the bridged path ("bridged: ...").
+ * Chains the engine does not evaluate (arp; symexec.h) are compared as
+ * written (difftab.c): each rule, chain or set that differs is a change of
+ * packets not known, listed with its file:line and what was assumed, and
+ * makes the result "changed" (an over-approximation). So are bridge and
+ * netdev chains, whose IP packets the engine judges but whose ARP and
+ * other frames it does not.
  */
 #ifndef XNFT_ANALYZE_DIFF_H
 #define XNFT_ANALYZE_DIFF_H

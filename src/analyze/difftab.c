@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * diff, for the chains the engine does not evaluate (symexec.h:
- * sx_chain_modelled: arp tables, bridge forward/output/postrouting): their
+ * sx_chain_modelled: arp tables) or evaluates for IP packets only (bridge
+ * and netdev chains also see ARP and other frames): their
  * verdicts are not in the accept BDDs, so a change there would read as "no
  * packet changes its verdict". Instead those chains of the two rulesets
  * are compared as written (hooks and policies, rules in order, and their
@@ -26,9 +27,6 @@ const char *diff_table_assumed(const struct diff_table_change *c)
 	if (f == RS_FAM_ARP)
 		return "arp tables filter ARP only: no IP packet changes its verdict by it, ARP "
 		       "packets may";
-	if (f == RS_FAM_BRIDGE)
-		return "assumed: any frame bridged from port to port may change its verdict (xnft "
-		       "does not evaluate bridge forward chains: an over-approximation)";
 	return "assumed: any packet its chains see may change its verdict (xnft does not evaluate "
 	       "this family: an over-approximation)";
 }

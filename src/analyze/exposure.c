@@ -125,7 +125,7 @@ size_t exposure_tables_not_analysed(const struct ruleset *rs, bool arp, char *bu
 		const struct rs_table *tb = rs->tables[t];
 		bool base = false;
 
-		/* an attached chain the engine leaves out (bridge forward) */
+		/* an attached chain the engine leaves out */
 		for (size_t c = 0; c < tb->nchains && !base; c++)
 			base = tb->chains[c]->base && !sx_chain_modelled(tb->chains[c]);
 		if (!base || tb->dormant || (tb->family == RS_FAM_ARP) != arp)
@@ -136,6 +136,41 @@ size_t exposure_tables_not_analysed(const struct ruleset *rs, bool arp, char *bu
 		n++;
 	}
 	return n;
+}
+
+/* An attached bridge forward chain: frames bridged from port to port meet it. */
+static bool has_bridge_forward(const struct ruleset *rs)
+{
+	for (size_t t = 0; t < rs->ntables; t++)
+		for (size_t c = 0; rs->tables[t]->family == RS_FAM_BRIDGE && !rs->tables[t]->dormant &&
+				   c < rs->tables[t]->nchains; c++)
+			if (rs->tables[t]->chains[c]->base &&
+			    rs->tables[t]->chains[c]->hook == RS_HOOK_FORWARD)
+				return true;
+	return false;
+}
+
+/* The host's bridges (--live), each once; "a bridge" when any interface may be one. */
+static void bridge_names(const struct ruleset *rs, bool assumed, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	if (assumed) {
+		snprintf(buf, size, "a bridge");
+		return;
+	}
+	for (size_t k = 0; k < rs->nbrports && o < size; k++) {
+		size_t j;
+
+		for (j = 0; j < k && strcmp(rs->brbridge[j], rs->brbridge[k]); j++)
+			;
+		if (j == k)
+			o += (size_t)snprintf(buf + o, size - o, "%s%s", o ? ", " : "",
+					      rs->brbridge[k]);
+	}
+	if (!buf[0])
+		snprintf(buf, size, "no bridge (this host has none)");
 }
 
 int exposure_compute(const struct ruleset *rs, struct sx_engine *shared,
@@ -157,6 +192,12 @@ int exposure_compute(const struct ruleset *rs, struct sx_engine *shared,
 	if (!rc)
 		rc = describe_accepted(g->hs, g->sx, SX_FORWARD, g->sx->accept[SX_FORWARD], false,
 				       q, &out->forward, e);
+	if (!rc && has_bridge_forward(rs)) {
+		out->has_bridged = true;
+		bridge_names(rs, g->hs->ports_assumed, out->bridges, sizeof(out->bridges));
+		rc = describe_accepted(g->hs, g->sx, SX_BRIDGED, g->sx->accept[SX_BRIDGED], false,
+				       q, &out->bridged, e);
+	}
 	if (!rc) {
 		out->nnot_analysed = exposure_tables_not_analysed(rs, false, out->not_analysed,
 								  sizeof(out->not_analysed));
@@ -179,5 +220,6 @@ void exposure_free(struct exposure *x)
 	ds_lines_free(&x->input);
 	ds_lines_free(&x->forward);
 	ds_lines_free(&x->dnat);
+	ds_lines_free(&x->bridged);
 	memset(x, 0, sizeof(*x));
 }

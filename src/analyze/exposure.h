@@ -3,6 +3,9 @@
  * exposure: what a ruleset accepts, for every packet, as readable lines
  * (describe.h): the input path (packets for this host) per input interface
  * and source class, and the forward path (packets routed through it).
+ * With a bridge forward chain, also the frames a bridge passes from one of
+ * its ports to another (not this host's exposure, but what a bridge
+ * firewall lets through: the bridged path of symexec.h).
  * Packets addressed to this host that a dnat at prerouting sends on to
  * another host (port forwards) are not "accepted for this host": they are
  * listed apart, as they arrived, with the target they are forwarded to
@@ -33,10 +36,14 @@ struct exposure {
 	struct ds_lines input;
 	struct ds_lines forward;
 	struct ds_lines dnat;    /* port forwards: lines end in " → TARGET" */
+	struct ds_lines bridged; /* frames bridged port to port ("from port eth1 to port eth2") */
+	bool has_bridged;        /* a bridge forward chain exists: bridged is described */
+	/* the bridges whose ports those are: "br0, br1"; "a bridge" when not known */
+	char bridges[256];
 	bool only_new;           /* the lines cover ct state new only */
 	size_t nfree;            /* free choices the ruleset has (limits, sets, unknowns) */
 	size_t nunknown;         /* of which matches xnft does not model */
-	/* tables with base chains the engine does not evaluate: "bridge br" ("" none) */
+	/* tables with base chains the engine does not evaluate ("" none) */
 	char not_analysed[512];
 	size_t nnot_analysed;
 	/* arp tables: they filter ARP only, no IP packet meets them ("arp a", "" none) */

@@ -465,9 +465,24 @@ static bool bridged_way(const struct ruleset *const *rs, size_t n, bool out)
 	return false;
 }
 
+/* A bridge forward chain: frames bridged from port to port (br_forward.c) meet it. */
+static bool bridged_across(const struct ruleset *const *rs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t t = 0; rs[i] && t < rs[i]->ntables; t++) {
+			const struct rs_table *tb = rs[i]->tables[t];
+
+			for (size_t c = 0; tb->family == RS_FAM_BRIDGE && !tb->dormant &&
+					   c < tb->nchains; c++)
+				if (tb->chains[c]->base && tb->chains[c]->hook == RS_HOOK_FORWARD)
+					return true;
+		}
+	return false;
+}
+
 static bool bridged(const struct ruleset *const *rs, size_t n)
 {
-	return bridged_way(rs, n, false) || bridged_way(rs, n, true);
+	return bridged_way(rs, n, false) || bridged_way(rs, n, true) || bridged_across(rs, n);
 }
 
 /* Two indices may stand for one device: the same exact name. */
@@ -997,15 +1012,64 @@ static BDD conntrack_rules(struct hspace *hs, BDD nonfirst)
 	return r;
 }
 
+BDD hs_ip_ifaces(struct hspace *hs)
+{
+	BDD r = hs_range(hs, HS_IIF, 0, (hs->iif_ports ? hs->nifs : hs->nplain) - 1);
+	BDD o = hs_range(hs, HS_OIF, 0, (hs->oif_ports ? hs->nifs : hs->nplain) - 1);
+	BDD n = bdd_addref(bdd_and(r, o));
+
+	bdd_delref(r);
+	bdd_delref(o);
+	return n;
+}
+
+/* iif and oif both index k: a frame that would leave by the port it came in. */
+static BDD same_entry(struct hspace *hs, size_t k)
+{
+	BDD i = hs_eq(hs, HS_IIF, k), o = hs_eq(hs, HS_OIF, k);
+	BDD n = bdd_addref(bdd_and(i, o));
+
+	bdd_delref(i);
+	bdd_delref(o);
+	return n;
+}
+
+BDD hs_bridged_pairs(struct hspace *hs)
+{
+	BDD r = bddfalse;
+
+	/* layout_ports() puts the entries of one bridge next to each other */
+	for (size_t lo = hs->nplain, hi; lo < hs->nifs; lo = hi) {
+		BDD i, o, x;
+
+		for (hi = lo; hi < hs->nifs && hs->ifs[hi].bridge == hs->ifs[lo].bridge; hi++)
+			;
+		i = hs_range(hs, HS_IIF, lo, hi - 1);
+		o = hs_range(hs, HS_OIF, lo, hi - 1);
+		x = bdd_addref(bdd_and(i, o));
+		bdd_delref(i);
+		bdd_delref(o);
+		r = or_in(r, x);
+	}
+	/*
+	 * br_forward.c should_deliver(): not back out the port it came in by
+	 * (no hairpin mode); one index stands for one device only when it is
+	 * an exact name, so classes keep the pair (two devices of "eth*")
+	 */
+	for (size_t k = hs->nplain; k < hs->nifs; k++)
+		if (same_device(hs, hs->ifs[k].port, hs->ifs[k].port))
+			and_in(&r, not_(same_entry(hs, k)));
+	return r;
+}
+
 static BDD make_universe(struct hspace *hs)
 {
 	static const unsigned port_protos[] = { 6, 17, 33, 132, 136 };
 	BDD u, x, nonfirst, icmp;
 	u128 low96 = ((u128)1 << 96) - 1;
 
-	/* through a bridge port only where bridge chains see that way */
-	u = hs_range(hs, HS_IIF, 0, (hs->iif_ports ? hs->nifs : hs->nplain) - 1);
-	and_in(&u, hs_range(hs, HS_OIF, 0, (hs->oif_ports ? hs->nifs : hs->nplain) - 1));
+	/* through a bridge port only where bridge chains see that way, or bridged across */
+	u = or_in(hs_ip_ifaces(hs), hs_bridged_pairs(hs));
 	and_in(&u, hs_range(hs, HS_CTSTATE, 0, HS_NCTSTATES - 1));
 	/* IPv4 addresses live in the top 32 bits */
 	x = hs_masked_eq(hs, HS_SADDR, low96, 0);
@@ -1380,7 +1444,7 @@ static void prefer_addresses(struct hspace *hs, BDD *r, int path, bool v6, bool 
 		dst = v6 ? "2001:4860:4860::8888" : "8.8.8.8";
 	} else {
 		src = v6 ? "2001:4860:4860::8888" : "8.8.8.8";
-		dst = path == 1 ? (v6 ? "2606:4700:4700::1111" : "1.1.1.1") :
+		dst = path == 1 || path == 3 ? (v6 ? "2606:4700:4700::1111" : "1.1.1.1") :
 				  (v6 ? "2001:db8::1" : "198.51.100.1");
 	}
 	prefer(hs, r, HS_SADDR, addr_text(src));
@@ -1503,9 +1567,10 @@ int hs_pick_packet(struct hspace *hs, BDD region, int path, bool prefer_defaults
 	bdd_delref(r);
 	out->nfproto = v6 ? MATCH_NFPROTO_IPV6 : MATCH_NFPROTO_IPV4;
 	out->ct_state = (uint8_t)ct;
-	if (path == 0 && iif < hs->nifs && hs->ifs[iif].via_port) {
+	if ((path == 0 || path == 3) && iif < hs->nifs && hs->ifs[iif].via_port) {
 		/*
-		 * through a bridge port: the words of a frame up from it (packet.h);
+		 * through a bridge port: the words of a frame up from it, or
+		 * bridged on (packet.h);
 		 * a routed one has none (with ibrname they say bridged), so it is
 		 * given as from the bridge
 		 */
@@ -1514,8 +1579,8 @@ int hs_pick_packet(struct hspace *hs, BDD region, int path, bool prefer_defaults
 	} else {
 		fill_iface(hs, out->iif, iif, path != 2, path == 1);
 	}
-	if (path == 2 && oif < hs->nifs && hs->ifs[oif].via_port) {
-		/* sent through a bridge port: oif Q obrname B (packet.h) */
+	if ((path == 2 || path == 3) && oif < hs->nifs && hs->ifs[oif].via_port) {
+		/* sent or bridged through a bridge port: oif Q obrname B (packet.h) */
 		fill_iface(hs, out->obr, hs->ifs[oif].bridge, true, true);
 		port_name(hs, hs->ifs[oif].port, out->obr, out->oif);
 	} else {

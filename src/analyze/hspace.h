@@ -107,7 +107,8 @@ struct hs_iface {
 	bool pattern;
 	/*
 	 * Through a bridge port (an iif when a ruleset has bridge chains at
-	 * prerouting or input, an oif when at output or postrouting): the
+	 * prerouting or input, an oif when at output or postrouting, both
+	 * for a frame bridged from port to port): the
 	 * frame came in (goes out) on interface `port` of bridge `bridge`
 	 * (indices of plain entries). The IP layer sees the bridge (repr is
 	 * the bridge's, name is ""), the bridge family's chains the port.
@@ -197,6 +198,19 @@ size_t hs_port_index(const struct hspace *hs, size_t bridge, size_t port);
 /* Field f (iif or oif) is through some bridge port (bddfalse when the space has none). */
 BDD hs_via_port(struct hspace *hs, enum hs_field f);
 
+/*
+ * The interfaces of the IP paths: iif (oif) through a bridge port only
+ * where bridge chains see that way (iif_ports, oif_ports).
+ */
+BDD hs_ip_ifaces(struct hspace *hs);
+
+/*
+ * A frame bridged from port to port (br_forward.c): iif and oif are port
+ * entries of the same bridge, never the same named port (no hairpin mode).
+ * bddfalse when the space has no port entries.
+ */
+BDD hs_bridged_pairs(struct hspace *hs);
+
 /* Cube of all variables of a field / of all field variables / of all free variables. */
 BDD hs_field_set(struct hspace *hs, enum hs_field f);
 BDD hs_all_fields_set(struct hspace *hs);
@@ -218,7 +232,8 @@ void hs_atom_add(struct hspace *hs, enum hs_field f, BDD pred, const char *text,
 
 /*
  * One concrete packet of region (which must not be false) on a hook path
- * (0 input, 1 forward, 2 output as in enum sx_path). With prefer_defaults,
+ * (0 input, 1 forward, 2 output, 3 bridged from port to port as in enum
+ * sx_path). With prefer_defaults,
  * fields the region leaves open take packet.h's defaults where possible
  * (sport 40000, ttl 64, mark 0, addresses of the internet and this host).
  * fv (may be NULL) receives the free variables' values, hs->nfv bytes.

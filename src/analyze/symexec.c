@@ -19,11 +19,18 @@
 #define CONNTRACK_PRIO (-200)
 #define DEFRAG_PRIO (-400)
 
-static const char *const path_names[SX__NPATHS] = { "input", "forward", "output" };
+static const char *const path_names[SX__NPATHS] = { "input", "forward", "output", "bridged" };
 
 const char *sx_path_name(enum sx_path p)
 {
 	return p < SX__NPATHS ? path_names[p] : "?";
+}
+
+enum sx_path sx_packet_path(const struct packet *p)
+{
+	if (p->ibr[0] && p->obr[0])
+		return SX_BRIDGED;
+	return (enum sx_path)packet_path(p);
 }
 
 /* ---- context ------------------------------------------------------------- */
@@ -57,8 +64,8 @@ struct sxstate {
 	BDD notrack, left, dnat, snat;
 };
 
-/* The bridge family's hooks a frame meets: none, up from a port, down to one. */
-enum bridge_way { BR_NONE = 0, BR_UP, BR_DOWN };
+/* The bridge family's hooks a frame meets: none, up from a port, down to one, port to port. */
+enum bridge_way { BR_NONE = 0, BR_UP, BR_DOWN, BR_ACROSS };
 
 struct ctx {
 	struct hspace *hs;
@@ -90,6 +97,7 @@ struct ctx {
 	size_t nrules_seen;
 	bool uses_ct;                 /* conntrack (and defragmentation) is loaded ... */
 	bool ct4, ct6;                /* ... for IPv4, for IPv6 (an ip table's ct loads IPv4's) */
+	bool ct_br;                   /* a bridge table uses ct: nf_conntrack_bridge runs */
 };
 
 static int fail_oom(struct ctx *c)
@@ -943,6 +951,7 @@ static BDD iface_pred(struct ctx *c, const struct pred_in *in, enum lkind k, boo
 		 * (br_forward.c); ibrname/obrname exist only at a bridge hook
 		 */
 		if ((c->bridge_layer == BR_UP && oif) || (c->bridge_layer == BR_DOWN && !oif) ||
+		    (c->bridge_layer == BR_ACROSS && !(oif ? c->oif_present : c->iif_present)) ||
 		    (!c->bridge_layer && k != L_IIF && k != L_OIF))
 			name = "";
 		else if (c->bridge_layer)
@@ -2144,12 +2153,7 @@ bool sx_chain_modelled(const struct rs_chain *ch)
 
 	if (t->family != RS_FAM_BRIDGE)
 		return sx_family_modelled(t->family);
-	if (ch->base)   /* frames bridged from port to port (forward) are not on the IP paths */
-		return ch->hook != RS_HOOK_FORWARD;
-	/* a regular chain: unless a base chain the engine leaves out may jump to it */
-	for (size_t i = 0; i < t->nchains; i++)
-		if (t->chains[i]->base && !sx_chain_modelled(t->chains[i]))
-			return false;
+	/* forward: frames bridged from port to port, on the bridged path */
 	return true;
 }
 
@@ -2168,6 +2172,11 @@ static bool family_ok(enum rs_family f, enum rs_hook hook, enum bridge_way bridg
 		return f == RS_FAM_BRIDGE && (hook == RS_HOOK_PREROUTING || hook == RS_HOOK_INPUT);
 	if (bridge == BR_DOWN)
 		return f == RS_FAM_BRIDGE && (hook == RS_HOOK_OUTPUT || hook == RS_HOOK_POSTROUTING);
+	/* bridged from port to port (br_forward.c): the ports' ingress and egress too */
+	if (bridge == BR_ACROSS && hook != RS_HOOK_INGRESS && hook != RS_HOOK_EGRESS)
+		return f == RS_FAM_BRIDGE && (hook == RS_HOOK_PREROUTING ||
+					      hook == RS_HOOK_FORWARD ||
+					      hook == RS_HOOK_POSTROUTING);
 	if (hook == RS_HOOK_INGRESS || hook == RS_HOOK_EGRESS)
 		return f == RS_FAM_NETDEV || (f == RS_FAM_INET && hook == RS_HOOK_INGRESS);
 	return f == RS_FAM_IP || f == RS_FAM_IP6 || f == RS_FAM_INET;
@@ -2230,6 +2239,12 @@ BDD path_domain(struct hspace *hs, enum sx_path p, bool with_v4_martians)
 {
 	BDD d = ref(hs->universe), x;
 
+	/* bridged: no routing, so no martian or ttl check (br_forward.c) */
+	x = p == SX_BRIDGED ? hs_bridged_pairs(hs) : hs_ip_ifaces(hs);
+	and_into(&d, x);
+	unref(x);
+	if (p == SX_BRIDGED)
+		return d;
 	/* the kernel drops martians (IPv6 before prerouting, IPv4 after it) */
 	if (p != SX_OUTPUT) {
 		x = martians(hs, true);
@@ -2273,8 +2288,12 @@ static BDD nat_sees(struct hspace *hs)
 	return r;
 }
 
-/* The packets whose interface is one the chain is bound to (ingress, egress). */
-static BDD bound_to(struct hspace *hs, const struct rs_chain *ch, enum hs_field f)
+/*
+ * The packets whose interface is one the chain is bound to (ingress,
+ * egress); port_only: a frame bridged on meets its ports' hooks, never the
+ * bridge device's (it does not go up through the bridge).
+ */
+static BDD bound_to(struct hspace *hs, const struct rs_chain *ch, enum hs_field f, bool port_only)
 {
 	BDD r = bddfalse;
 
@@ -2301,7 +2320,7 @@ static BDD bound_to(struct hspace *hs, const struct rs_chain *ch, enum hs_field 
 		unref(x);
 		/* through a bridge port: the port's ingress and the bridge's (egress too) */
 		for (size_t k = hs->nplain; k < hs->nifs; k++)
-			if (hs->ifs[k].bridge == i || hs->ifs[k].port == i) {
+			if ((hs->ifs[k].bridge == i && !port_only) || hs->ifs[k].port == i) {
 				x = hs_eq(hs, f, k);
 				or_into(&r, x);
 				unref(x);
@@ -2327,7 +2346,8 @@ static int run_base(struct ctx *c, const struct rs_chain *ch, BDD *alive, BDD *d
 		unref(x);
 	}
 	if (ch->hook == RS_HOOK_INGRESS || ch->hook == RS_HOOK_EGRESS) {
-		x = bound_to(c->hs, ch, ch->hook == RS_HOOK_INGRESS ? HS_IIF : HS_OIF);
+		x = bound_to(c->hs, ch, ch->hook == RS_HOOK_INGRESS ? HS_IIF : HS_OIF,
+			     c->bridge_layer == BR_ACROSS);
 		and_into(&sees, x);
 		unref(x);
 	}
@@ -2378,11 +2398,30 @@ static void hold_fragments(struct ctx *c, BDD *alive, BDD *held, bool v4, bool v
 	unref(whole);
 }
 
+/*
+ * Whether hook reassembles fragments, from priority *prio on: the IP
+ * layer's defragmentation at -400 of prerouting and output where conntrack
+ * is loaded; on a bridge port only nf_conntrack_bridge's, in its conntrack
+ * hook at -200 of bridge prerouting, for both families (the IP layer's
+ * never sees a frame there: br_netfilter is not loaded). As the tracer.
+ */
+static bool defrag_at(const struct ctx *c, enum rs_hook hook, int *prio, bool *v4, bool *v6)
+{
+	if (c->bridge_layer) {
+		*prio = CONNTRACK_PRIO;
+		*v4 = *v6 = true;
+		return c->ct_br && c->bridge_layer != BR_DOWN && hook == RS_HOOK_PREROUTING;
+	}
+	*prio = DEFRAG_PRIO;
+	*v4 = c->ct4;
+	*v6 = c->ct6;
+	return c->uses_ct && (hook == RS_HOOK_PREROUTING || hook == RS_HOOK_OUTPUT);
+}
+
 static int run_hook(struct ctx *c, enum rs_hook hook, BDD *alive, BDD *dropped, BDD *held)
 {
-	bool defrag = c->uses_ct && !c->bridge_layer &&
-		      (hook == RS_HOOK_PREROUTING || hook == RS_HOOK_OUTPUT);
-	bool v4 = c->ct4, v6 = c->ct6;
+	int defrag_prio;
+	bool v4, v6, defrag = defrag_at(c, hook, &defrag_prio, &v4, &v6);
 	struct basech *v;
 	size_t n = base_chains(c->rs, hook, c->bridge_layer, &v);
 
@@ -2400,7 +2439,7 @@ static int run_hook(struct ctx *c, enum rs_hook hook, BDD *alive, BDD *dropped, 
 		unref(v4);
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (defrag && v[i].ch->prio >= DEFRAG_PRIO) {
+		if (defrag && v[i].ch->prio >= defrag_prio) {
 			hold_fragments(c, alive, held, v4, v6);
 			defrag = false;
 		}
@@ -2777,6 +2816,41 @@ static int route_again(struct ctx *c, enum sx_path p, BDD *alive, BDD *dropped, 
 	return 0;
 }
 
+/*
+ * br_handle_frame() -> br_forward(): a frame bridged from one port to
+ * another meets the in port's ingress, bridge prerouting (iif the port),
+ * forward (iif and oif the ports), postrouting (oif only: __br_forward
+ * passes no input device on), the out port's egress, and no IP hook
+ * (br_netfilter is not loaded); ibrname/obrname name the bridge where
+ * their port is present. No routing, no ttl decrement, no IP
+ * defragmentation (nf_conntrack_bridge's only: defrag_at). ct state is the
+ * packet's own (its field), invalid before conntrack's priority in
+ * prerouting, as the tracer takes it.
+ */
+static int run_bridged(struct ctx *c)
+{
+	static const enum rs_hook hooks[] = { RS_HOOK_INGRESS, RS_HOOK_PREROUTING, RS_HOOK_FORWARD,
+					      RS_HOOK_POSTROUTING, RS_HOOK_EGRESS, RS_HOOK_NONE };
+	BDD alive = path_domain(c->hs, SX_BRIDGED, false), dropped = bddfalse, held = bddfalse;
+	int rc = 0;
+
+	c->path = SX_BRIDGED;
+	c->bridge_layer = BR_ACROSS;
+	for (size_t h = 0; !rc && hooks[h] != RS_HOOK_NONE; h++) {
+		/* br_forward.c: no output device before forward, no input device after it */
+		c->iif_present = hooks[h] != RS_HOOK_POSTROUTING && hooks[h] != RS_HOOK_EGRESS;
+		c->oif_present = hooks[h] != RS_HOOK_INGRESS && hooks[h] != RS_HOOK_PREROUTING;
+		rc = run_hook(c, hooks[h], &alive, &dropped, &held);
+	}
+	c->bridge_layer = BR_NONE;
+	or_into(&alive, c->left);
+	c->res->accept[SX_BRIDGED] = alive;
+	c->res->drop[SX_BRIDGED] = dropped;
+	c->res->held[SX_BRIDGED] = held;
+	c->res->domain[SX_BRIDGED] = path_domain(c->hs, SX_BRIDGED, false);
+	return rc;
+}
+
 static int run_path(struct ctx *c, enum sx_path p)
 {
 	static const enum rs_hook hooks[SX__NPATHS][5] = {
@@ -2786,9 +2860,12 @@ static int run_path(struct ctx *c, enum sx_path p)
 		[SX_OUTPUT] = { RS_HOOK_OUTPUT, RS_HOOK_POSTROUTING, RS_HOOK_EGRESS, RS_HOOK_NONE },
 	};
 	/* prerouting still sees an IPv4 martian: route_again() drops it */
-	BDD alive = path_domain(c->hs, p, true), dropped = bddfalse, held = bddfalse;
+	BDD alive, dropped = bddfalse, held = bddfalse;
 	BDD nat = bddfalse;
 
+	if (p == SX_BRIDGED)
+		return run_bridged(c);
+	alive = path_domain(c->hs, p, true);
 	c->path = p;
 	c->iif_present = p != SX_OUTPUT;
 	c->oif_present = p != SX_INPUT;
@@ -2961,6 +3038,7 @@ static int ctx_init(struct ctx *c, struct hspace *hs, const struct ruleset *rs,
 			/* conntrack registers per family: netdev and others load none */
 			c->ct4 |= ct && f4;
 			c->ct6 |= ct && f6;
+			c->ct_br |= ct && tb->family == RS_FAM_BRIDGE;
 		}
 	}
 	c->uses_ct = c->ct4 || c->ct6;

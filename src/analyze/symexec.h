@@ -9,6 +9,8 @@
  *   input    prerouting, then input      (iif present, no oif)
  *   forward  prerouting, forward, postrouting (iif and oif)
  *   output   output, then postrouting    (oif present, no iif)
+ *   bridged  bridge prerouting, forward, postrouting (a frame bridged from
+ *            one port of a bridge to another: iif and oif the ports)
  * A packet on the input or forward path may have arrived through a bridge
  * port (hspace.h: an iif entry with via_port): before the IP hooks, the
  * bridge family's prerouting and input chains judge it with iifname the
@@ -16,9 +18,15 @@
  * (br_handle_frame, br_pass_frame_up); the IP layer then sees iif the
  * bridge. A packet the IP layer sends out by a bridge (an oif entry with
  * via_port) then meets bridge output and postrouting with oifname the
- * port, meta obrname the bridge and no input device (br_dev_xmit). Bridge
- * forward chains (frames bridged from port to port, no IP hook) are not
- * evaluated (sx_chain_modelled), nor are arp tables (ARP packets only).
+ * port, meta obrname the bridge and no input device (br_dev_xmit). A frame
+ * bridged from port to port (br_forward.c; br_netfilter not loaded, so no
+ * IP hook sees it) is on the bridged path: the in port's ingress, the
+ * bridge family's prerouting, forward and postrouting chains, the out
+ * port's egress, with iifname and oifname the ports and ibrname and
+ * obrname their bridge; no routing (no martian drop, no ttl decrement), no
+ * defragmentation. Which interfaces are bridges and which their ports is a
+ * free choice on a file (hspace.h: ports_assumed), the real ports with
+ * --live. arp tables are not evaluated (ARP packets only).
  * Base chains of tables of family ip, ip6 and inet run, per hook in
  * priority order (ties: table order, then chain order); ip tables see only
  * IPv4 packets, ip6 tables only IPv6. In a base chain `accept` ends that
@@ -35,7 +43,10 @@
  * by the chains before it and then held for reassembly; from there on the
  * whole datagram is judged as the unfragmented packet it becomes, so a
  * fragment itself is neither accepted nor dropped (it is in held[]), as the
- * tracer reports it held. IPv4 is reassembled before the input hook in
+ * tracer reports it held. A frame on a bridge port never meets that
+ * defragmentation (an IP hook); a bridge table's ct loads
+ * nf_conntrack_bridge, which holds fragments at -200 of bridge prerouting
+ * (both families). IPv4 is reassembled before the input hook in
  * any case (ip_local_deliver), so an IPv4 fragment addressed to this host is
  * held there too. The forward path holds packets with a ttl / hop limit
  * of 2 or more: ip_forward() drops the others before any chain sees them
@@ -92,16 +103,23 @@
 #include "core/match.h"
 #include "core/ruleset.h"
 
-enum sx_path { SX_INPUT, SX_FORWARD, SX_OUTPUT, SX__NPATHS };
+enum sx_path { SX_INPUT, SX_FORWARD, SX_OUTPUT, SX_BRIDGED, SX__NPATHS };
 
-const char *sx_path_name(enum sx_path p);   /* "input", "forward", "output" */
+const char *sx_path_name(enum sx_path p);   /* "input", "forward", "output", "bridged" */
+
+/*
+ * The engine's path of a packet given in words (packet.h): bridged when it
+ * names the bridge of both its ports (iif P ibrname B oif Q obrname B),
+ * else packet_path()'s.
+ */
+enum sx_path sx_packet_path(const struct packet *p);
 
 /*
  * Per rule, per path: NULL-rule entries never occur. What lint needs to
  * judge a rule without classifying statements itself (construct.h):
  * reach and match say whether it is reached and can match; modelled is
- * false for a rule of a chain the engine does not evaluate (arp; bridge
- * forward) and for every bridge rule (its chain also
+ * false for a rule of a chain the engine does not evaluate (arp) and for
+ * every bridge rule (its chain also
  * sees ARP and other frames, which the IP paths do not hold), whose empty
  * reach means "not analysed", never "no packet reaches it"; may_stop says that the rule can end without a
  * verdict after its matches held (over a limit, a missed map lookup, no
@@ -120,10 +138,9 @@ struct sx_rule_info {
 bool sx_family_modelled(enum rs_family f);
 
 /*
- * Whether the engine evaluates chain ch: a chain of a family it models, a
- * bridge base chain other than forward (frames through a bridge port up to
- * the IP layer or down from it), or a regular bridge chain that no bridge
- * forward chain (not modelled) may jump to.
+ * Whether the engine evaluates chain ch: a chain of a family it models or
+ * of a bridge table (frames through a bridge port up to the IP layer, down
+ * from it, or bridged from port to port: for IP packets; not ARP).
  */
 bool sx_chain_modelled(const struct rs_chain *ch);
 

@@ -354,6 +354,23 @@ static const char *nat_skip(const struct tctx *tc, const struct rs_chain *c)
 }
 
 /*
+ * Whether hook h reassembles fragments, and from which priority on: the IP
+ * layer's defragmentation at -400 of prerouting and output when conntrack
+ * is loaded for the family; at a bridge hook only nf_conntrack_bridge's,
+ * inside its conntrack hook at -200 of bridge prerouting (the IP layer's
+ * never sees a frame on a bridge port: br_netfilter is not loaded).
+ */
+static bool defrag_at(const struct tctx *tc, enum rs_hook h, int *prio)
+{
+	if (tc->bridge_layer) {
+		*prio = PRIO_CONNTRACK;
+		return tc->bridge_ct && h == RS_HOOK_PREROUTING;
+	}
+	*prio = PRIO_DEFRAG;
+	return tc->uses_ct && pre_ct_hook(h);
+}
+
+/*
  * nf_defrag_ipv6 refuses (-EPROTO) a fragment with more to come whose data is
  * not a multiple of 8 bytes: the packet goes on as it is, fragment header and all.
  */
@@ -363,10 +380,10 @@ static bool defrag_refuses(const struct tctx *tc)
 	       hdr_frag_data_len(tc) % 8;
 }
 
-/* The fragment waits in the reassembly queue (conntrack loaded, defrag accepts it). */
-static bool defrag_holds(const struct tctx *tc, enum rs_hook h)
+/* The fragment waits in the reassembly queue of hook h from *prio on. */
+static bool defrag_holds(const struct tctx *tc, enum rs_hook h, int *prio)
 {
-	return tc->uses_ct && tc->fragment && pre_ct_hook(h) && !defrag_refuses(tc);
+	return tc->fragment && defrag_at(tc, h, prio) && !defrag_refuses(tc);
 }
 
 /*
@@ -384,7 +401,9 @@ static void defrag_say_length(struct tctx *tc)
 /* 1 when the packet is held here for reassembly. */
 static bool held_by_defrag(const struct tctx *tc, const struct rs_chain *c, enum rs_hook h)
 {
-	return defrag_holds(tc, h) && c->prio >= PRIO_DEFRAG;
+	int prio;
+
+	return defrag_holds(tc, h, &prio) && c->prio >= prio;
 }
 
 /*
@@ -394,7 +413,9 @@ static bool held_by_defrag(const struct tctx *tc, const struct rs_chain *c, enum
  */
 static void defrag_atomic(struct tctx *tc, enum rs_hook h, const struct rs_chain *c)
 {
-	if (tc->uses_ct && pre_ct_hook(h) && (!c || c->prio >= PRIO_DEFRAG) &&
+	int prio;
+
+	if (defrag_at(tc, h, &prio) && (!c || c->prio >= prio) &&
 	    tc->p.nfproto == MATCH_NFPROTO_IPV6 && !tc->fragment &&
 	    packet_has_exthdr(&tc->p, MATCH_EH_FRAG))
 		hdr_strip_frag(tc);
@@ -459,7 +480,7 @@ static int run_hook(struct tctx *tc, enum rs_hook h, struct trace_hook *hk, stru
 {
 	size_t n;
 	struct bc *v;
-	int rc = 0;
+	int rc = 0, prio;
 
 	if (h == RS_HOOK_FORWARD && !tc->bridge_layer && forward_ttl(tc))
 		return 1;
@@ -495,9 +516,9 @@ static int run_hook(struct tctx *tc, enum rs_hook h, struct trace_hook *hk, stru
 			rc = 1;
 		}
 	}
-	if (!rc && defrag_holds(tc, h)) {
+	if (!rc && defrag_holds(tc, h, &prio)) {
 		defrag_say_length(tc);
-		tc->r->held = true;   /* no chain at -400 or later: defrag still holds it */
+		tc->r->held = true;   /* no chain after defrag's priority: it still holds it */
 		rc = 1;
 	}
 	if (!rc)
@@ -765,6 +786,7 @@ int trace_packet(const struct ruleset *rs, const struct packet *p, const struct 
 		return xerr_set(e, XNFT_EXIT_FINDINGS, "the packet still holds $%s: resolve the "
 				"policy's defines first", p->define[__builtin_ctz(p->unresolved)]);
 	tc.uses_ct = ruleset_uses_ct(rs, p->nfproto == MATCH_NFPROTO_IPV6);
+	tc.bridge_ct = ruleset_bridge_uses_ct(rs);
 	hdr_build(&tc);
 	note_not_traced(&tc);
 	rc = packet_is_bridged(p) ? walk_bridged(&tc, e) : walk_path(&tc, e);

@@ -45,7 +45,9 @@
  *    runs at -400: a fragment is seen only by chains below -400, then it is
  *    held for reassembly (the trace ends there, not dropped). Without
  *    conntrack, IPv4 is still reassembled before the input hook (IPv6 is
- *    not: its fragment header is handled after it).
+ *    not: its fragment header is handled after it). At a bridge hook only
+ *    a bridge table's ct (nf_conntrack_bridge) reassembles, at -200 of
+ *    bridge prerouting: the IP layer's never sees a frame on a port.
  *  - The NAT path (natpath.h): a dnat or redirect at prerouting sets ct
  *    status dnat, rewrites the destination and routes the packet again:
  *    to this host (input) or forwarded with the new address (its output

@@ -63,6 +63,7 @@ struct tctx {
 	bool priority_set;               /* a rule set it during this trace */
 	bool untracked;                  /* notrack ran before conntrack */
 	bool uses_ct;                    /* conntrack (and defrag) runs for this family */
+	bool bridge_ct;                  /* a bridge table uses ct: nf_conntrack_bridge runs */
 	bool stolen;                     /* netdev fwd: the packet left */
 	bool bridge_layer;               /* running the bridge family's hooks (a frame on a port) */
 	unsigned nat_done;               /* NAT_SRC/NAT_DST bindings a nat rule set up */
@@ -118,5 +119,7 @@ void hdr_write(struct tctx *tc, bool transport, unsigned off, unsigned bits, con
 /* Run the rule's items; *failed = index of the item that stopped it, or -1. */
 int stmt_run_rule(struct tctx *tc, const struct rs_rule *r, int *failed, char *why, size_t size);
 bool ruleset_uses_ct(const struct ruleset *rs, bool v6);
+/* A bridge table reads or sets conntrack state: nf_conntrack_bridge is loaded. */
+bool ruleset_bridge_uses_ct(const struct ruleset *rs);
 
 #endif

@@ -753,6 +753,16 @@ static bool chain_uses_ct(const struct rs_chain *c)
  * Conntrack (and with it defragmentation) is loaded per family: a ct
  * expression in an ip table registers IPv4's hooks only, inet both.
  */
+bool ruleset_bridge_uses_ct(const struct ruleset *rs)
+{
+	for (size_t t = 0; t < rs->ntables; t++)
+		for (size_t c = 0; rs->tables[t]->family == RS_FAM_BRIDGE &&
+				   c < rs->tables[t]->nchains; c++)
+			if (chain_uses_ct(rs->tables[t]->chains[c]))
+				return true;
+	return false;
+}
+
 bool ruleset_uses_ct(const struct ruleset *rs, bool v6)
 {
 	for (size_t t = 0; t < rs->ntables; t++) {

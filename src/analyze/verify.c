@@ -268,7 +268,7 @@ int verify_intents(struct hspace *hs, const struct ruleset *rs, const struct sx_
 	if (!out->items)
 		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
 	out->n = in->n;
-	/* frames bridged from port to port meet these chains, not the ones proved here */
+	/* tables of a family the engine does not evaluate (arp ones are said apart) */
 	out->nnot_analysed = exposure_tables_not_analysed(rs, false, out->not_analysed,
 							  sizeof(out->not_analysed));
 	for (int p = 0; p < SX__NPATHS; p++) {

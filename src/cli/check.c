@@ -203,8 +203,8 @@ static void print_intents(const struct ruleset *rs, const char *base,
 		printf(", %zu violated", vr->violated);
 	printf(" (%s)\n", vr->intents_path);
 	if (vr->nnot_analysed)
-		printf("intents: not analysed: %s (bridge forward chains: frames bridged from "
-		       "port to port)\n", vr->not_analysed);
+		printf("intents: not analysed: %s (chains the engine does not evaluate)\n",
+		       vr->not_analysed);
 }
 
 /* What xnft apply would say about this policy: null when it would take it. */

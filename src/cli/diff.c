@@ -23,19 +23,21 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: xnft diff OLD NEW [--local-addr ADDR]... [--json]\n"
 		"Compare two policies for every packet and show the packets whose verdict\n"
-		"changed, per hook path (input, forward, output) and interface: \"now\n"
-		"accepted\" and \"no longer accepted\" for a well-behaved source (under every\n"
-		"limit, in no dynamic set); changes that need a state of the limits or sets\n"
+		"changed, per hook path (input, forward, output, and bridged: frames a\n"
+		"bridge passes from port to port) and interface: \"now accepted\" and \"no\n"
+		"longer accepted\" for a well-behaved source (under every limit, in no\n"
+		"dynamic set); changes that need a state of the limits or sets\n"
 		"are listed as \"now possibly accepted\" / \"no longer possibly accepted\".\n"
 		"OLD and NEW are policy files, or directories holding nftables.conf; each is\n"
 		"loaded in a private network namespace. Packets a dnat or redirect sends\n"
 		"elsewhere are judged where they go (a port opened behind a port forward\n"
 		"shows as a change of the packets that arrive for it). A bridge's chains\n"
-		"(but forward) are evaluated for packets that pass through its ports (any\n"
-		"interface may be a bridge: said once). Chains the engine does not\n"
-		"evaluate (arp; bridge forward) are compared as\n"
-		"written: each rule, chain or set that differs is listed with its\n"
-		"file:line and counts as a change.\n"
+		"are evaluated for IP packets that pass through its ports: up to this host,\n"
+		"down from it, or bridged from port to port (\"bridged: ... from port eth1\n"
+		"to port eth2\"); any interface may be a bridge (said once). Chains the\n"
+		"engine does not evaluate (arp), and a bridge's or netdev chain's rules\n"
+		"for other frames (ARP), are compared as written: each rule, chain or set\n"
+		"that differs is listed with its file:line and counts as a change.\n"
 		"\n"
 		"Options:\n"
 		"  --local-addr ADDR  an address of this host (repeatable): a dnat to it is\n"
@@ -156,7 +158,8 @@ void cli_diff_print_text(const char *a, const char *b, const struct diff_result 
 	if (d->bridge_ports)
 		printf("Bridge ports: the host's bridges are not known, so any interface but lo may be "
 		       "a bridge and any other its port; \"a bridge via a port\" lines are packets "
-		       "that arrived through one (an over-approximation).\n");
+		       "that arrived through one, and a frame may be bridged between any two ports "
+		       "of one bridge (an over-approximation).\n");
 }
 
 int cmd_diff(int argc, char **argv)

@@ -35,7 +35,9 @@ static void usage(FILE *out)
 		"A packet that arrives through a bridge port meets the bridge's prerouting\n"
 		"and input chains first (\"from br0 via port eth1\"), one routed out by a\n"
 		"bridge its output and postrouting chains; without --live any interface\n"
-		"may be a bridge and any other its port (said once).\n"
+		"may be a bridge and any other its port (said once). With a bridge forward\n"
+		"chain, the frames a bridge passes from port to port (not to this host)\n"
+		"follow in a section of their own (\"from port eth1 to port eth2\").\n"
 		"\n"
 		"Options:\n"
 		"  --live      the ruleset loaded in the kernel now, with the host's bridge\n"
@@ -200,13 +202,18 @@ static json_t *lines_json(const struct ds_lines *l)
 
 json_t *cli_exposure_json(const struct exposure *x)
 {
-	return json_pack("{s:o, s:o, s:o, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:s, s:b}",
+	/* bridged: frames a bridge passes port to port, [] without a bridge forward chain */
+	return json_pack("{s:o, s:o, s:o, s:o, s:s, s:b, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:s, "
+			 "s:b}",
 			 "input", lines_json(&x->input), "forward", lines_json(&x->forward),
-			 "port_forwards", lines_json(&x->dnat),
+			 "port_forwards", lines_json(&x->dnat), "bridged", lines_json(&x->bridged),
+			 "bridged_bridges", x->bridges,
 			 "new_only", x->only_new,
 			 "input_truncated", x->input.truncated,
 			 "forward_truncated", x->forward.truncated,
-			 "over_approximated", x->input.merged || x->forward.merged || x->dnat.merged,
+			 "bridged_truncated", x->bridged.truncated,
+			 "over_approximated", x->input.merged || x->forward.merged || x->dnat.merged ||
+					      x->bridged.merged,
 			 "free_choices", (int)x->nfree, "not_modelled", (int)x->nunknown,
 			 "tables_not_analysed", x->not_analysed, "arp_tables", x->arp_tables,
 			 "bridge_ports_assumed", x->bridge_ports);
@@ -263,19 +270,25 @@ void cli_exposure_print(const char *policy, const struct exposure *x)
 		       "forward, postrouting):\n", x->only_new ? "new connections sent" : "sent");
 		print_lines(&x->dnat);
 	}
+	if (x->has_bridged) {
+		printf("%s between ports of %s (not to this host: bridge prerouting, forward, "
+		       "postrouting):\n", x->only_new ? "New connections bridged" : "Bridged",
+		       x->bridges);
+		print_lines(&x->bridged);
+	}
 	if (x->nunknown)
 		printf("%zu match%s xnft cannot decide for every packet %s shown as conditions "
 		       "(\"not modelled\", or what %s depend%s on).\n", x->nunknown,
 		       x->nunknown == 1 ? "" : "es", x->nunknown == 1 ? "is" : "are",
 		       x->nunknown == 1 ? "it" : "they", x->nunknown == 1 ? "s" : "");
 	if (x->nnot_analysed)
-		printf("Not analysed (chains the engine does not evaluate: bridge forward, for "
-		       "frames bridged from port to port; xnft trace follows them): %s.\n",
-		       x->not_analysed);
+		printf("Not analysed (chains the engine does not evaluate; xnft trace follows "
+		       "them): %s.\n", x->not_analysed);
 	if (x->bridge_ports)
 		printf("Bridge ports: the host's bridges are not known, so any interface but lo may be "
 		       "a bridge and any other its port; \"a bridge via a port\" lines are packets "
-		       "that arrived through one (an over-approximation).\n");
+		       "that arrived through one, and a frame may be bridged between any two ports "
+		       "of one bridge (an over-approximation).\n");
 	if (x->narp_tables)
 		printf("arp tables filter ARP only (%s): no IP packet meets them, so they change "
 		       "nothing shown here.\n", x->arp_tables);

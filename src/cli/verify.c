@@ -177,8 +177,8 @@ static void print_text(const struct verify_opts *o, const struct ruleset *rs, co
 		printf(", %zu violated", r->violated);
 	printf("\n");
 	if (r->nnot_analysed)
-		printf("Not analysed (bridge forward chains, for frames bridged from port to "
-		       "port): %s.\n", r->not_analysed);
+		printf("Not analysed (chains the engine does not evaluate): %s.\n",
+		       r->not_analysed);
 }
 
 int cmd_verify(int argc, char **argv)
