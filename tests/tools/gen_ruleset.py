@@ -479,7 +479,8 @@ def same_proto(rest, proto):
     packet's, is not the tagged packet."""
     m = L4_RE.search(rest)
     seen = m and (m.group(1) or m.group(2))
-    return not seen or not proto or {"ipv6-icmp": "icmpv6"}.get(seen, seen) == proto
+    # /etc/protocols' names (as nft and tests/tools/nftrace print them) for xpkt's
+    return not seen or not proto or {"ipv6-icmp": "icmpv6", "ipcomp": "comp"}.get(seen, seen) == proto
 
 
 def packet_tag(rest, expect, known=None):
