@@ -24,7 +24,7 @@ CORPUS = [
         "map_miss", "ct_noentry", "defaults", "deps", "dormant", "quota", "ether",
         "values", "ipsec_hdr", "bound", "rt_mtu", "headers", "stmts", "families_l3",
         "absent", "absent_l3", "more", "more_l3", "misc_l3", "synproxy_k", "arp", "bridge",
-        "l4proto")
+        "l4proto", "l4comp")
 ] + [
     "fixtures_nat/" + f + ".nft" for f in (
         "redirect_ssh", "fw4_redirect", "firewalld_public", "docker_published",
@@ -35,9 +35,6 @@ CORPUS = [
 REASONS = [
     (r"^meta (ibrname|obrname|ibrpvid|ibrvproto)$", None,
      "nft_meta_bridge is absent on this kernel: the rule does not load (EOPNOTSUPP)"),
-    (r"^comp ", None,
-     "nft 1.0.6's monitor trace aborts on an IPComp packet: checked without a kernel "
-     "(l4comp.nft, test_cx_l4proto.sh part 1)"),
     (r"^(mh|srh|rt0|rt2|rt4|hbh|dst|frag) |^rt (nexthdr|hdrlength|type|seg-left)$", None,
      "xpkt sends no IPv6 extension headers: only their absence is exercised"),
     (r"^(dup to|fwd to|queue|tproxy|flow add|ct (helper|timeout|expectation) set)$", None,
