@@ -240,6 +240,8 @@ static const struct field_info fields[MF__COUNT] = {
 	[MF_COMP_CPI] = { "comp cpi", VT_U16, 0, MATCH_PROTO_COMP, true },
 	[MF_IGMP_TYPE] = { "igmp type", VT_IGMP_TYPE, MATCH_NFPROTO_IPV4, MATCH_PROTO_IGMP, true },
 	[MF_IGMP_MRT] = { "igmp mrt", VT_U8, MATCH_NFPROTO_IPV4, MATCH_PROTO_IGMP, true },
+	[MF_COMP_NEXTHDR] = { "comp nexthdr", VT_PROTO, 0, MATCH_PROTO_COMP, true },
+	[MF_COMP_FLAGS] = { "comp flags", VT_U8, 0, MATCH_PROTO_COMP, true },
 };
 
 /* How each field is written: first word, second word (NULL for one word). */
@@ -277,6 +279,7 @@ static const struct {
 	{ "dccp", "type", MF_DCCP_TYPE }, { "udplite", "csumcov", MF_UDPLITE_CSUMCOV },
 	{ "comp", "cpi", MF_COMP_CPI },
 	{ "igmp", "type", MF_IGMP_TYPE }, { "igmp", "mrt", MF_IGMP_MRT },
+	{ "comp", "nexthdr", MF_COMP_NEXTHDR }, { "comp", "flags", MF_COMP_FLAGS },
 };
 
 #define NSELECTORS (sizeof(selectors) / sizeof(selectors[0]))

@@ -47,6 +47,7 @@ static const enum packet_field field_of[MF__COUNT] = {
 	[MF_SCTP_VTAG] = PF_VTAG, [MF_SCTP_CHUNK] = PF_L4TYPE, [MF_DCCP_TYPE] = PF_L4TYPE,
 	[MF_IGMP_TYPE] = PF_L4TYPE, [MF_UDPLITE_CSUMCOV] = PF_CSUMCOV, [MF_COMP_CPI] = PF_CPI,
 	[MF_IGMP_MRT] = PF_IGMP_MRT,
+	[MF_COMP_NEXTHDR] = PF_COMP_NEXTHDR, [MF_COMP_FLAGS] = PF_COMP_FLAGS,
 };
 
 #define NEIGHBOUR4 "198.51.100.2"
@@ -171,6 +172,7 @@ static bool l4_extra_fits(const struct packet *p, enum packet_field f)
 	case PF_CSUMCOV: return is_l4(p, MATCH_PROTO_UDPLITE);
 	case PF_CPI: return is_l4(p, MATCH_PROTO_COMP);
 	case PF_IGMP_MRT: return is_l4(p, MATCH_PROTO_IGMP);
+	case PF_COMP_NEXTHDR: case PF_COMP_FLAGS: return is_l4(p, MATCH_PROTO_COMP);
 	default: return false;
 	}
 }
@@ -262,6 +264,17 @@ static unsigned l4_extra_len(const struct packet *p)
 	}
 }
 
+/* IPComp's next header and flags: a compressed UDP datagram, no flags (packet.h). */
+static void complete_comp(struct packet *p, uint64_t known)
+{
+	bool comp = is_l4(p, MATCH_PROTO_COMP);
+
+	if (!(known & PF_BIT(PF_COMP_NEXTHDR)))
+		p->comp_nexthdr = comp ? MATCH_PROTO_UDP : 0;
+	if (!(known & PF_BIT(PF_COMP_FLAGS)))
+		p->comp_flags = 0;
+}
+
 /* Defaults of the fields these headers have (packet.h); zero for the others. */
 static void complete_l4_extra(struct packet *p, uint64_t known)
 {
@@ -275,6 +288,7 @@ static void complete_l4_extra(struct packet *p, uint64_t known)
 		p->cpi = 0;
 	if (!(known & PF_BIT(PF_IGMP_MRT)))
 		p->igmp_mrt = 0;
+	complete_comp(p, known);
 	if (!(known & PF_BIT(PF_L4TYPE)) && is_l4(p, MATCH_PROTO_SCTP))
 		p->l4type = 1;      /* init */
 	if (!(known & PF_BIT(PF_L4TYPE)) && is_l4(p, MATCH_PROTO_IGMP))
@@ -446,6 +460,8 @@ static uint32_t num_of(const struct packet *p, enum packet_field f)
 	case PF_CSUMCOV: return p->csumcov;
 	case PF_CPI: return p->cpi;
 	case PF_IGMP_MRT: return p->igmp_mrt;
+	case PF_COMP_NEXTHDR: return p->comp_nexthdr;
+	case PF_COMP_FLAGS: return p->comp_flags;
 	default: return 0;
 	}
 }
@@ -474,6 +490,8 @@ static void set_num(struct packet *p, enum packet_field f, uint32_t n)
 	case PF_CSUMCOV: p->csumcov = (uint16_t)n; break;
 	case PF_CPI: p->cpi = (uint16_t)n; break;
 	case PF_IGMP_MRT: p->igmp_mrt = (uint8_t)n; break;
+	case PF_COMP_NEXTHDR: p->comp_nexthdr = (uint8_t)n; break;
+	case PF_COMP_FLAGS: p->comp_flags = (uint8_t)n; break;
 	default: break;
 	}
 }
@@ -639,7 +657,8 @@ static int check_transport(struct builder *b)
 {
 	static const enum packet_field fs[] = { PF_SPORT, PF_DPORT, PF_TCP_FLAGS,
 						PF_ICMP_TYPE, PF_ICMP_CODE, PF_SPI, PF_L4TYPE,
-						PF_VTAG, PF_CSUMCOV, PF_CPI, PF_IGMP_MRT };
+						PF_VTAG, PF_CSUMCOV, PF_CPI, PF_IGMP_MRT,
+						PF_COMP_NEXTHDR, PF_COMP_FLAGS };
 	struct packet *p = b->p;
 
 	for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
@@ -685,6 +704,7 @@ static int complete_arp(struct builder *b)
 		PF_L4PROTO, PF_TTL, PF_LENGTH, PF_FRAG_OFF, PF_FRAGMENT, PF_SPORT, PF_DPORT,
 		PF_TCP_FLAGS, PF_CT_STATE, PF_ICMP_TYPE, PF_ICMP_CODE,
 		PF_L4TYPE, PF_VTAG, PF_CSUMCOV, PF_CPI, PF_IGMP_MRT,
+		PF_COMP_NEXTHDR, PF_COMP_FLAGS,
 	};
 	struct packet *p = b->p;
 	char a[256];
@@ -938,6 +958,8 @@ static const char *words_of(const struct packet *p, enum packet_field f, bool fu
 	case PF_CSUMCOV: return "udplite csumcov";
 	case PF_CPI: return "comp cpi";
 	case PF_IGMP_MRT: return "igmp mrt";
+	case PF_COMP_NEXTHDR: return "comp nexthdr";
+	case PF_COMP_FLAGS: return "comp flags";
 	default: return "?";
 	}
 }
@@ -980,6 +1002,7 @@ static void value_of(const struct packet *p, enum packet_field f, char *buf, siz
 	case PF_NFPROTO: name = packet_is_arp(p) ? "arp" : is_v6(p) ? "ipv6" : "ipv4"; break;
 	case PF_ARP_OP: name = match_arp_op_name(p->arp_op); break;
 	case PF_L4PROTO: name = match_l4proto_name(p->l4proto); break;
+	case PF_COMP_NEXTHDR: name = match_l4proto_name(p->comp_nexthdr); break;
 	case PF_CT_STATE: name = match_ct_state_name(p->ct_state); break;
 	case PF_ICMP_TYPE: name = match_icmp_type_name(p->icmp_type, icmp_v6(p)); break;
 	case PF_ICMP_CODE:
@@ -1018,7 +1041,8 @@ static const enum packet_field word_order[] = {
 	PF_MARK, PF_ARP_OP,
 	PF_SADDR, PF_DADDR, PF_TTL, PF_LENGTH, PF_FRAG_OFF, PF_FRAGMENT,
 	PF_SPORT, PF_DPORT, PF_TCP_FLAGS, PF_ICMP_TYPE, PF_ICMP_CODE, PF_SPI,
-	PF_L4TYPE, PF_VTAG, PF_CSUMCOV, PF_CPI, PF_IGMP_MRT, PF_CT_STATE,
+	PF_L4TYPE, PF_VTAG, PF_CSUMCOV, PF_COMP_NEXTHDR, PF_COMP_FLAGS, PF_CPI, PF_IGMP_MRT,
+	PF_CT_STATE,
 	PF_CPU, PF_TIME,
 };
 
@@ -1034,7 +1058,8 @@ static void implied_by_words(const struct packet *p, bool *nf, bool *l4)
 		     strcmp(port_word(p, false), "th");
 
 	uint64_t l4_words = PF_BIT(PF_L4TYPE) | PF_BIT(PF_VTAG) | PF_BIT(PF_CSUMCOV) |
-			    PF_BIT(PF_CPI) | PF_BIT(PF_IGMP_MRT);
+			    PF_BIT(PF_CPI) | PF_BIT(PF_IGMP_MRT) | PF_BIT(PF_COMP_NEXTHDR) |
+			    PF_BIT(PF_COMP_FLAGS);
 
 	*nf = (p->given & v4_or_v6) != 0 ||
 	      (p->l4proto == MATCH_PROTO_IGMP && (p->given & l4_words));   /* igmp: IPv4 */
@@ -1085,7 +1110,7 @@ static bool relevant(const struct packet *p, enum packet_field f)
 	case PF_ICMP_TYPE: case PF_ICMP_CODE: return is_icmp(p);
 	case PF_SPI: case PF_CPU: case PF_TIME: return given(p, f);   /* no default to show */
 	case PF_L4TYPE: case PF_VTAG: case PF_CSUMCOV: case PF_CPI: return l4_extra_fits(p, f);
-	case PF_IGMP_MRT: return l4_extra_fits(p, f);
+	case PF_IGMP_MRT: case PF_COMP_NEXTHDR: case PF_COMP_FLAGS: return l4_extra_fits(p, f);
 	default: return true;
 	}
 }
@@ -1176,6 +1201,8 @@ static const char *why_of(const struct packet *p, enum packet_field f)
 	case PF_VTAG: return "no tag given: an INIT's, 0";
 	case PF_CSUMCOV: return "the checksum covers the whole datagram";
 	case PF_CPI: return "DEFLATE's well-known index";
+	case PF_COMP_NEXTHDR: return "a compressed UDP datagram";
+	case PF_COMP_FLAGS: return "reserved, 0";
 	case PF_IGMP_MRT: return p->igmp_mrt ? "a query's default, 10 s" : "unused outside a query";
 	default: return "";
 	}
@@ -1253,7 +1280,8 @@ bool packet_equal(const struct packet *a, const struct packet *b)
 	       a->icmp_code == b->icmp_code && a->arp_op == b->arp_op && a->spi == b->spi &&
 	       a->cpu == b->cpu && a->time == b->time && a->l4type == b->l4type &&
 	       a->vtag == b->vtag && a->csumcov == b->csumcov && a->cpi == b->cpi &&
-	       a->igmp_mrt == b->igmp_mrt;
+	       a->igmp_mrt == b->igmp_mrt && a->comp_nexthdr == b->comp_nexthdr &&
+	       a->comp_flags == b->comp_flags;
 }
 
 /* Defines may name other defines; this many rounds is more than any policy nests. */

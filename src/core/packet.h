@@ -78,7 +78,8 @@
  *    Conntrack checks a received one's checksum with UDP's pseudo-header,
  *    which a correct UDP-Lite checksum fails: invalid when received, new when
  *    this host sends it (a coverage other than 0 or 8: invalid).
- *  - comp cpi N: next header udp, flags 0, default cpi 2 (DEFLATE).
+ *  - comp cpi N, comp nexthdr PROTO, comp flags N: the 4-byte IPComp header,
+ *    default cpi 2 (DEFLATE), next header udp, flags 0.
  *  - igmp type TYPE, igmp mrt N: default membership-query with max response
  *    time 100 (10 s), other types 0; a query's group is 0.0.0.0, another
  *    message's group is not given.
@@ -109,6 +110,7 @@ enum packet_field {
 	PF_SPI, PF_CPU, PF_TIME,   /* esp spi / ah spi share PF_SPI, as the ports do */
 	PF_L4TYPE,                 /* sctp chunk (the first chunk's type), dccp type, igmp type */
 	PF_VTAG, PF_CSUMCOV, PF_CPI, PF_IGMP_MRT,
+	PF_COMP_NEXTHDR, PF_COMP_FLAGS,
 	PF__COUNT
 };
 
@@ -147,6 +149,8 @@ struct packet {
 	uint16_t csumcov;              /* udplite checksum coverage (0: the whole datagram) */
 	uint16_t cpi;                  /* comp (IPComp) compression parameter index */
 	uint8_t igmp_mrt;              /* igmp max response time, tenths of a second */
+	uint8_t comp_nexthdr;          /* comp: the protocol of the compressed payload */
+	uint8_t comp_flags;            /* comp: flags (reserved, 0 in RFC 3173) */
 };
 
 /* ip frag-off of the word `fragment`. */

@@ -6,8 +6,8 @@
 # (libnftnl's nftnl_trace, printed as nft's trace lines; trace_lib.sh's
 # TRACE_MONITOR). Part 1: nftrace gives what `nft monitor trace` gives on
 # packets nft can decode (the same batch read both ways, the same counts).
-# Part 2: xpkt sends IPComp packets over IPv4 and IPv6 (next header udp,
-# flags 0, cpi varied) into policy_lib.sh's host namespace, whose ruleset is
+# Part 2: xpkt sends IPComp packets over IPv4 and IPv6 (next header, flags
+# and cpi varied) into policy_lib.sh's host namespace, whose ruleset is
 # fixtures_constructs/l4comp.nft (ip, ip6, inet and netdev tables), and
 # `xnft trace --live --json` is compared with the kernel rule by rule.
 source "$(dirname "$0")/lib.sh"
@@ -102,12 +102,19 @@ fi
 # ---- part 2: IPComp, rule by rule -----------------------------------------------------
 
 : >"$T/comp.pk"
-# cpi 2 (DEFLATE, xnft's default), 3, 9 and 300 (in the sets), 0, 255 and 256
-# (the ends of the ranges), 65535; over IPv4 and IPv6
+# next header udp and flags 0 (the defaults) with cpi 2 (DEFLATE, the default),
+# 3, 9 and 300 (in the sets), 0, 255 and 256 (the ends of the ranges), 65535;
+# then other next headers and flags; over IPv4 and IPv6
 for pair in "$INET_V4 $HOST_V4" "$INET_V6 $HOST_V6"; do
 	set -- $pair
 	for cpi in 2 3 9 300 0 255 256 65535; do
 		pkt "$1" "$2" comp "cpi=$cpi" "comp cpi $cpi" >>"$T/comp.pk"
+	done
+	# next header and flags other than udp and 0, in and out of the rules' values
+	for h in "6 0 2" "50 1 300" "7 255 9" "0 2 3"; do
+		set -- $pair $h
+		pkt "$1" "$2" comp "comp-nexthdr=$3 comp-flags=$4 cpi=$5" \
+			"comp nexthdr $3 comp flags $4 comp cpi $5" >>"$T/comp.pk"
 	done
 done
 sent=$(wc -l <"$T/comp.pk")
