@@ -24,6 +24,7 @@ if [ ! -x "$NFTRACE" ] || ! command -v python3 >/dev/null || ! command -v conntr
 fi
 check_fails "nftrace: a bad --timeout is refused" "$NFTRACE" --timeout 0
 policy_setup
+check "nftrace: exits 0 at its timeout" ip netns exec "$HOST" "$NFTRACE" --timeout 1
 source "$(dirname "$0")/trace_lib.sh"
 trace_setup
 
@@ -125,6 +126,8 @@ if load_fresh "$FX/l4comp.nft"; then
 		"$(grep -c '^# ERROR: We lost' "$T/trace.log")"
 	traced=$(grep -o 'ip6\? \(protocol\|nexthdr\) ipcomp' "$T/trace.log" | wc -l)
 	check_ge "the kernel traced IPComp packets (packet lines)" "$sent" "$traced"
+	# nftrace's stderr is in the log: a sanitizer report of its own would show there
+	check_eq "nftrace: no sanitizer report" 0 "$(grep -c 'Sanitizer\|runtime error' "$T/trace.log")"
 else
 	not_ok "l4comp.nft loads in the kernel"
 fi
