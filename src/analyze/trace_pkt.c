@@ -206,10 +206,10 @@ static void build_l4_extra(struct tctx *tc)
 		put8(tc->th, tc->thk, 4, packet_dccp_len(p->l4type) / 4, 0xff);
 		put8(tc->th, tc->thk, 8, (unsigned)p->l4type << 1 | 1, 0xff);
 		break;
-	case 108:  /* comp: next header (a UDP datagram compressed), flags 0, cpi */
+	case 108:  /* comp: next header (default a UDP datagram compressed), flags, cpi */
 		tc->thlen = 4;
-		put8(tc->th, tc->thk, 0, 17, 0xff);
-		put8(tc->th, tc->thk, 1, 0, 0xff);
+		put8(tc->th, tc->thk, 0, p->comp_nexthdr, 0xff);
+		put8(tc->th, tc->thk, 1, p->comp_flags, 0xff);
 		put16(tc->th, tc->thk, 2, p->cpi);
 		break;
 	case 2:    /* igmp: type, max response time, checksum, group (0.0.0.0 in a general query) */

@@ -295,6 +295,8 @@ static const struct field_info fields[MF__COUNT] = {
 	[MF_RT_SEGLEFT] = { "rt seg-left", VT_U8, MATCH_NFPROTO_IPV6, -1, false },
 	[MF_SRH_TAG] = { "srh tag", VT_U16, MATCH_NFPROTO_IPV6, -1, false },
 	[MF_MH_TYPE] = { "mh type", VT_U8, MATCH_NFPROTO_IPV6, 135, true },
+	[MF_COMP_NEXTHDR] = { "comp nexthdr", VT_PROTO, 0, MATCH_PROTO_COMP, true },
+	[MF_COMP_FLAGS] = { "comp flags", VT_U8, 0, MATCH_PROTO_COMP, true },
 };
 
 /* How each field is written: first word, second word (NULL for one word). */
@@ -336,6 +338,7 @@ static const struct {
 	{ "frag", "frag-off", MF_FRAG6_OFF }, { "frag", "more-fragments", MF_FRAG6_MF },
 	{ "rt", "type", MF_RT_TYPE }, { "rt", "seg-left", MF_RT_SEGLEFT },
 	{ "srh", "tag", MF_SRH_TAG }, { "mh", "type", MF_MH_TYPE },
+	{ "comp", "nexthdr", MF_COMP_NEXTHDR }, { "comp", "flags", MF_COMP_FLAGS },
 };
 
 #define NSELECTORS (sizeof(selectors) / sizeof(selectors[0]))

@@ -94,6 +94,7 @@ enum match_field {
 	/* IPv6 extension headers: the chain (VT_EXTHDR), then fields of its headers */
 	MF_EXTHDR, MF_FRAG_ID, MF_FRAG6_OFF, MF_FRAG6_MF, MF_RT_TYPE, MF_RT_SEGLEFT,
 	MF_SRH_TAG, MF_MH_TYPE,
+	MF_COMP_NEXTHDR, MF_COMP_FLAGS,
 	MF__COUNT
 };
 

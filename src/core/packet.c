@@ -50,6 +50,7 @@ static const enum packet_field field_of[MF__COUNT] = {
 	[MF_EXTHDR] = PF_EXTHDR, [MF_FRAG_ID] = PF_FRAG_ID, [MF_FRAG6_OFF] = PF_FRAG6_OFF,
 	[MF_FRAG6_MF] = PF_FRAG6_MF, [MF_RT_TYPE] = PF_RT_TYPE, [MF_RT_SEGLEFT] = PF_RT_SEGLEFT,
 	[MF_SRH_TAG] = PF_SRH_TAG, [MF_MH_TYPE] = PF_MH_TYPE,
+	[MF_COMP_NEXTHDR] = PF_COMP_NEXTHDR, [MF_COMP_FLAGS] = PF_COMP_FLAGS,
 };
 
 /* The mobility header's protocol number: IPv6 takes it as the transport (not in ipv6_ext_hdr). */
@@ -177,6 +178,7 @@ static bool l4_extra_fits(const struct packet *p, enum packet_field f)
 	case PF_CSUMCOV: return is_l4(p, MATCH_PROTO_UDPLITE);
 	case PF_CPI: return is_l4(p, MATCH_PROTO_COMP);
 	case PF_IGMP_MRT: return is_l4(p, MATCH_PROTO_IGMP);
+	case PF_COMP_NEXTHDR: case PF_COMP_FLAGS: return is_l4(p, MATCH_PROTO_COMP);
 	default: return false;
 	}
 }
@@ -268,6 +270,17 @@ static unsigned l4_extra_len(const struct packet *p)
 	}
 }
 
+/* IPComp's next header and flags: a compressed UDP datagram, no flags (packet.h). */
+static void complete_comp(struct packet *p, uint64_t known)
+{
+	bool comp = is_l4(p, MATCH_PROTO_COMP);
+
+	if (!(known & PF_BIT(PF_COMP_NEXTHDR)))
+		p->comp_nexthdr = comp ? MATCH_PROTO_UDP : 0;
+	if (!(known & PF_BIT(PF_COMP_FLAGS)))
+		p->comp_flags = 0;
+}
+
 /* Defaults of the fields these headers have (packet.h); zero for the others. */
 static void complete_l4_extra(struct packet *p, uint64_t known)
 {
@@ -281,6 +294,7 @@ static void complete_l4_extra(struct packet *p, uint64_t known)
 		p->cpi = 0;
 	if (!(known & PF_BIT(PF_IGMP_MRT)))
 		p->igmp_mrt = 0;
+	complete_comp(p, known);
 	if (!(known & PF_BIT(PF_L4TYPE)) && is_l4(p, MATCH_PROTO_SCTP))
 		p->l4type = 1;      /* init */
 	if (!(known & PF_BIT(PF_L4TYPE)) && is_l4(p, MATCH_PROTO_IGMP))
@@ -460,6 +474,8 @@ static uint32_t num_of(const struct packet *p, enum packet_field f)
 	case PF_RT_SEGLEFT: return p->rt_segleft;
 	case PF_SRH_TAG: return p->srh_tag;
 	case PF_MH_TYPE: return p->mh_type;
+	case PF_COMP_NEXTHDR: return p->comp_nexthdr;
+	case PF_COMP_FLAGS: return p->comp_flags;
 	default: return 0;
 	}
 }
@@ -496,6 +512,8 @@ static void set_num(struct packet *p, enum packet_field f, uint32_t n)
 	case PF_RT_SEGLEFT: p->rt_segleft = (uint8_t)n; break;
 	case PF_SRH_TAG: p->srh_tag = (uint16_t)n; break;
 	case PF_MH_TYPE: p->mh_type = (uint8_t)n; break;
+	case PF_COMP_NEXTHDR: p->comp_nexthdr = (uint8_t)n; break;
+	case PF_COMP_FLAGS: p->comp_flags = (uint8_t)n; break;
 	default: break;
 	}
 }
@@ -662,7 +680,8 @@ static int check_transport(struct builder *b)
 {
 	static const enum packet_field fs[] = { PF_SPORT, PF_DPORT, PF_TCP_FLAGS,
 						PF_ICMP_TYPE, PF_ICMP_CODE, PF_SPI, PF_L4TYPE,
-						PF_VTAG, PF_CSUMCOV, PF_CPI, PF_IGMP_MRT };
+						PF_VTAG, PF_CSUMCOV, PF_CPI, PF_IGMP_MRT,
+						PF_COMP_NEXTHDR, PF_COMP_FLAGS };
 	struct packet *p = b->p;
 
 	for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
@@ -708,7 +727,8 @@ static int complete_arp(struct builder *b)
 	static const enum packet_field ip_only[] = {
 		PF_L4PROTO, PF_TTL, PF_LENGTH, PF_FRAG_OFF, PF_FRAGMENT, PF_SPORT, PF_DPORT,
 		PF_TCP_FLAGS, PF_CT_STATE, PF_ICMP_TYPE, PF_ICMP_CODE,
-		PF_L4TYPE, PF_VTAG, PF_CSUMCOV, PF_CPI, PF_IGMP_MRT, PF_EXTHDR, PF_FRAG_ID,
+		PF_L4TYPE, PF_VTAG, PF_CSUMCOV, PF_CPI, PF_IGMP_MRT, PF_COMP_NEXTHDR, PF_COMP_FLAGS,
+		PF_EXTHDR, PF_FRAG_ID,
 		PF_FRAG6_OFF, PF_FRAG6_MF, PF_RT_TYPE, PF_RT_SEGLEFT, PF_SRH_TAG, PF_MH_TYPE,
 	};
 	struct packet *p = b->p;
@@ -1196,6 +1216,8 @@ static const char *words_of(const struct packet *p, enum packet_field f, bool fu
 	case PF_RT_SEGLEFT: return "rt seg-left";
 	case PF_SRH_TAG: return "srh tag";
 	case PF_MH_TYPE: return "mh type";
+	case PF_COMP_NEXTHDR: return "comp nexthdr";
+	case PF_COMP_FLAGS: return "comp flags";
 	default: return "?";
 	}
 }
@@ -1238,6 +1260,7 @@ static void value_of(const struct packet *p, enum packet_field f, char *buf, siz
 	case PF_NFPROTO: name = packet_is_arp(p) ? "arp" : is_v6(p) ? "ipv6" : "ipv4"; break;
 	case PF_ARP_OP: name = match_arp_op_name(p->arp_op); break;
 	case PF_L4PROTO: name = match_l4proto_name(p->l4proto); break;
+	case PF_COMP_NEXTHDR: name = match_l4proto_name(p->comp_nexthdr); break;
 	case PF_CT_STATE: name = match_ct_state_name(p->ct_state); break;
 	case PF_ICMP_TYPE: name = match_icmp_type_name(p->icmp_type, icmp_v6(p)); break;
 	case PF_ICMP_CODE:
@@ -1279,7 +1302,8 @@ static const enum packet_field word_order[] = {
 	PF_MARK, PF_ARP_OP,
 	PF_SADDR, PF_DADDR, PF_TTL, PF_LENGTH, PF_FRAG_OFF, PF_FRAGMENT,
 	PF_SPORT, PF_DPORT, PF_TCP_FLAGS, PF_ICMP_TYPE, PF_ICMP_CODE, PF_SPI,
-	PF_L4TYPE, PF_VTAG, PF_CSUMCOV, PF_CPI, PF_IGMP_MRT, PF_CT_STATE,
+	PF_L4TYPE, PF_VTAG, PF_CSUMCOV, PF_COMP_NEXTHDR, PF_COMP_FLAGS, PF_CPI, PF_IGMP_MRT,
+	PF_CT_STATE,
 	PF_CPU, PF_TIME,
 	PF_EXTHDR, PF_FRAG_ID, PF_FRAG6_OFF, PF_FRAG6_MF, PF_RT_TYPE, PF_RT_SEGLEFT, PF_SRH_TAG,
 	PF_MH_TYPE,
@@ -1296,7 +1320,8 @@ static void implied_by_words(const struct packet *p, bool *nf, bool *l4)
 	bool ports = (p->given & (PF_BIT(PF_SPORT) | PF_BIT(PF_DPORT))) &&
 		     strcmp(port_word(p, false), "th");
 	uint64_t l4_words = PF_BIT(PF_L4TYPE) | PF_BIT(PF_VTAG) | PF_BIT(PF_CSUMCOV) |
-			    PF_BIT(PF_CPI) | PF_BIT(PF_IGMP_MRT);
+			    PF_BIT(PF_CPI) | PF_BIT(PF_IGMP_MRT) | PF_BIT(PF_COMP_NEXTHDR) |
+			    PF_BIT(PF_COMP_FLAGS);
 
 	*nf = (p->given & (v4_or_v6 | EXTHDR_WORDS)) != 0 ||
 	      (p->l4proto == MATCH_PROTO_IGMP && (p->given & l4_words));   /* igmp: IPv4 */
@@ -1349,7 +1374,7 @@ static bool relevant(const struct packet *p, enum packet_field f)
 	case PF_TCP_FLAGS: return is_tcp(p);
 	case PF_ICMP_TYPE: case PF_ICMP_CODE: return is_icmp(p);
 	case PF_L4TYPE: case PF_VTAG: case PF_CSUMCOV: case PF_CPI: return l4_extra_fits(p, f);
-	case PF_IGMP_MRT: return l4_extra_fits(p, f);
+	case PF_IGMP_MRT: case PF_COMP_NEXTHDR: case PF_COMP_FLAGS: return l4_extra_fits(p, f);
 	case PF_SPI: case PF_CPU: case PF_TIME: case PF_FRAG_ID:
 		return given(p, f);   /* no default to show */
 	case PF_EXTHDR: return p->exthdr && !fragment_word_only(p);
@@ -1448,6 +1473,8 @@ static const char *why_of(const struct packet *p, enum packet_field f)
 	case PF_VTAG: return "no tag given: an INIT's, 0";
 	case PF_CSUMCOV: return "the checksum covers the whole datagram";
 	case PF_CPI: return "DEFLATE's well-known index";
+	case PF_COMP_NEXTHDR: return "a compressed UDP datagram";
+	case PF_COMP_FLAGS: return "reserved, 0";
 	case PF_IGMP_MRT: return p->igmp_mrt ? "a query's default, 10 s" : "unused outside a query";
 	case PF_FRAG6_OFF: case PF_FRAG6_MF: return "an atomic fragment: the whole packet";
 	case PF_RT_TYPE: return p->rt_type == 4 ? "srh tag is a segment routing header's" :
@@ -1531,7 +1558,8 @@ bool packet_equal(const struct packet *a, const struct packet *b)
 	       a->icmp_code == b->icmp_code && a->arp_op == b->arp_op && a->spi == b->spi &&
 	       a->cpu == b->cpu && a->time == b->time && a->l4type == b->l4type &&
 	       a->vtag == b->vtag && a->csumcov == b->csumcov && a->cpi == b->cpi &&
-	       a->igmp_mrt == b->igmp_mrt && a->exthdr == b->exthdr &&
+	       a->igmp_mrt == b->igmp_mrt && a->comp_nexthdr == b->comp_nexthdr &&
+	       a->comp_flags == b->comp_flags && a->exthdr == b->exthdr &&
 	       a->frag_id == b->frag_id && a->frag6_off == b->frag6_off &&
 	       a->frag6_mf == b->frag6_mf && a->rt_type == b->rt_type &&
 	       a->rt_segleft == b->rt_segleft && a->srh_tag == b->srh_tag &&

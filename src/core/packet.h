@@ -95,7 +95,8 @@
  *    Conntrack checks a received one's checksum with UDP's pseudo-header,
  *    which a correct UDP-Lite checksum fails: invalid when received, new when
  *    this host sends it (a coverage other than 0 or 8: invalid).
- *  - comp cpi N: next header udp, flags 0, default cpi 2 (DEFLATE).
+ *  - comp cpi N, comp nexthdr PROTO, comp flags N: the 4-byte IPComp header,
+ *    default cpi 2 (DEFLATE), next header udp, flags 0.
  *  - igmp type TYPE, igmp mrt N: default membership-query with max response
  *    time 100 (10 s), other types 0; a query's group is 0.0.0.0, another
  *    message's group is not given.
@@ -128,6 +129,7 @@ enum packet_field {
 	PF_VTAG, PF_CSUMCOV, PF_CPI, PF_IGMP_MRT,
 	PF_EXTHDR, PF_FRAG_ID, PF_FRAG6_OFF, PF_FRAG6_MF, PF_RT_TYPE, PF_RT_SEGLEFT,
 	PF_SRH_TAG, PF_MH_TYPE,    /* IPv6 extension headers */
+	PF_COMP_NEXTHDR, PF_COMP_FLAGS,
 	PF__COUNT
 };
 
@@ -174,6 +176,8 @@ struct packet {
 	uint8_t rt_type, rt_segleft;   /* rt type, rt seg-left */
 	uint16_t srh_tag;              /* srh tag (rt type 4) */
 	uint8_t mh_type;               /* mh type (the mobility header is the transport, 135) */
+	uint8_t comp_nexthdr;          /* comp: the protocol of the compressed payload */
+	uint8_t comp_flags;            /* comp: flags (reserved, 0 in RFC 3173) */
 };
 
 /* Bytes of each extension header in the fixed layout (packet.h's comment). */

@@ -24,7 +24,8 @@ CORPUS = [
         "map_miss", "ct_noentry", "defaults", "deps", "dormant", "quota", "ether",
         "values", "ipsec_hdr", "bound", "rt_mtu", "headers", "stmts", "families_l3",
         "absent", "absent_l3", "more", "more_l3", "misc_l3", "synproxy_k", "arp", "bridge",
-        "l4proto", "exthdr6", "steal", "sockets", "labels", "labels_named", "time_now")
+        "l4proto", "exthdr6", "steal", "sockets", "labels", "labels_named", "time_now",
+        "l4comp")
 ] + [
     "fixtures_nat/" + f + ".nft" for f in (
         "redirect_ssh", "fw4_redirect", "firewalld_public", "docker_published",
@@ -35,9 +36,6 @@ CORPUS = [
 REASONS = [
     (r"^meta (ibrname|obrname|ibrpvid|ibrvproto)$", None,
      "nft_meta_bridge is absent on this kernel: the rule does not load (EOPNOTSUPP)"),
-    (r"^comp ", None,
-     "nft 1.0.6's monitor trace aborts on an IPComp packet: checked without a kernel "
-     "(l4comp.nft, test_cx_l4proto.sh part 1)"),
     (r"^queue$", None,
      "nft_queue is absent on this kernel: the rule does not load (ENOENT)"),
     (r"^(ct (expiration|id|event|count))$", None,

@@ -486,7 +486,8 @@ def same_proto(rest, proto):
     seen = m and (m.group(1) or m.group(2))
     if m and m.group(1) in IPV6_EXTHDRS:
         seen = None   # ip6 nexthdr names the first extension header, not the transport
-    return not seen or not proto or {"ipv6-icmp": "icmpv6"}.get(seen, seen) == proto
+    # /etc/protocols' names (as nft and tests/tools/nftrace print them) for xpkt's
+    return not seen or not proto or {"ipv6-icmp": "icmpv6", "ipcomp": "comp"}.get(seen, seen) == proto
 
 
 def packet_tag(rest, expect, known=None):

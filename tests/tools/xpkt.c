@@ -86,6 +86,8 @@ struct opts {
 	int l4type;		/* sctp chunk, dccp type, igmp type; -1: init, request, query */
 	int csumcov;		/* udplite checksum coverage (0: all) */
 	int cpi;		/* comp compression parameter index */
+	int comp_nh;		/* comp next header (default udp) */
+	int comp_flags;		/* comp flags (default 0) */
 	int mrt;		/* igmp max response time; -1: 100 in a query, else 0 */
 	int icmp_type;		/* -1: echo request */
 	int icmp_code;
@@ -113,9 +115,10 @@ static void usage(FILE *f)
 		"          [sport=N] [dport=N] [flags=F] [icmp-type=N] [icmp-code=N] [ttl=N]\n"
 		"          [spi=N (proto=esp|ah)] [tag=N] [frag2]; tag = IPv4 id / IPv6 flow label, frag2 = second\n"
 		"          fragment only; proto=sctp|dccp|udplite|comp|igmp with [vtag=N] [chunk=N]\n"
-		"          [dccp-type=N] [csumcov=N] [cpi=N] [igmp-type=N] [mrt=N])\n"
-		"          fragment only; IPv6 extension headers: ext=hbh,rt,frag,dst,mh [frag-id=N]\n"
-		"          [frag-off=N] [frag-mf=0|1] [rt-type=N] [rt-segleft=N] [srh-tag=N] [mh-type=N])\n"
+		"          [dccp-type=N] [csumcov=N] [cpi=N] [comp-nexthdr=N] [comp-flags=N]\n"
+		"          [igmp-type=N] [mrt=N]; IPv6 extension headers: ext=hbh,rt,frag,dst,mh\n"
+		"          [frag-id=N] [frag-off=N] [frag-mf=0|1] [rt-type=N] [rt-segleft=N] [srh-tag=N]\n"
+		"          [mh-type=N])\n"
 		"send: without --sport each packet gets its own source port (a new flow);\n"
 		"      --frag sends each packet as two fragments; ICMP errors and redirects\n"
 		"      quote a TCP segment from --dst port --dport to --src port --sport.\n"
@@ -472,11 +475,11 @@ static size_t build_udplite(const struct pkt *p, uint8_t *b)
 	return 8;
 }
 
-/* IPComp: next header udp, flags 0, cpi; no compressed data. */
+/* IPComp: next header (default udp), flags (default 0), cpi; no compressed data. */
 static size_t build_comp(const struct pkt *p, uint8_t *b)
 {
-	b[0] = PROTO_UDP;
-	b[1] = 0;
+	b[0] = (uint8_t)p->o->comp_nh;
+	b[1] = (uint8_t)p->o->comp_flags;
 	put16(b + 2, (unsigned int)p->o->cpi);
 	return 4;
 }
@@ -846,6 +849,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->count = 1;
 	o->l4type = o->mrt = -1;
 	o->cpi = 2;
+	o->comp_nh = PROTO_UDP;
 	o->tcp_flags = TCP_SYN;
 	optind = 1;
 	opterr = 0;
@@ -1271,7 +1275,8 @@ static int cmd_ping(int argc, char **argv)
  *   [flags=syn,ack|none] [icmp-type=N] [icmp-code=N] [ttl=N] [tag=N] [frag2]
  *   proto=sctp|dccp|udplite|comp|igmp, with [vtag=N] [chunk=N] (sctp: the one
  *   chunk's type, default 1 INIT), [dccp-type=N] (default 0 Request), [csumcov=N],
- *   [cpi=N] (default 2), [igmp-type=N] (default 0x11 query) [mrt=N]: the headers
+ *   [cpi=N] (default 2), [comp-nexthdr=N] (default 17 udp), [comp-flags=N]
+ *   (default 0), [igmp-type=N] (default 0x11 query) [mrt=N]: the headers
  *   as xnft's tracer lays them out (src/core/packet.h), checksums correct
  * tag marks the packet so a trace can find it again: the IPv4 id (1..65535)
  * or the IPv6 flow label (1..1048575). frag2 sends only the second fragment
@@ -1455,6 +1460,10 @@ static int batch_word_more(struct batch_pkt *b, const char *w, const char *v)
 		return batch_num(v, 0, 65535, &n) ? -1 : (b->o.cpi = (int)n, 0);
 	if (!strcmp(w, "mrt"))
 		return batch_num(v, 0, 255, &n) ? -1 : (b->o.mrt = (int)n, 0);
+	if (!strcmp(w, "comp-nexthdr"))
+		return batch_num(v, 0, 255, &n) ? -1 : (b->o.comp_nh = (int)n, 0);
+	if (!strcmp(w, "comp-flags"))
+		return batch_num(v, 0, 255, &n) ? -1 : (b->o.comp_flags = (int)n, 0);
 	return -1;
 }
 
@@ -1508,6 +1517,7 @@ static int batch_parse(char *line, struct batch_pkt *b)
 	b->o.hop = 64;
 	b->o.l4type = b->o.mrt = -1;
 	b->o.cpi = 2;
+	b->o.comp_nh = PROTO_UDP;
 	b->o.tcp_flags = TCP_SYN;
 	b->p.o = &b->o;
 	b->p.sport = 40000;

@@ -466,7 +466,9 @@ static void l4_words(const struct hspace *hs, unsigned *s, char *buf, size_t siz
 	else if (proto == 2)
 		o += (size_t)snprintf(buf + o, size - o, "udplite csumcov %u ", rnd(s, 3) * 4);
 	else if (proto == 3)
-		o += (size_t)snprintf(buf + o, size - o, "comp cpi %u ", rnd(s, 2) ? 2 : 300);
+		o += (size_t)snprintf(buf + o, size - o, "comp cpi %u comp nexthdr %s comp flags %u ",
+				      rnd(s, 2) ? 2 : 300, rnd(s, 3) ? "udp" : "tcp",
+				      rnd(s, 3) ? 0 : 1);
 	else
 		o += (size_t)snprintf(buf + o, size - o, "igmp type %s igmp mrt %u ",
 				      PICK(s, igmp), rnd(s, 2) ? 0 : 100);
