@@ -289,6 +289,36 @@ static bool hook_has_oif(enum rs_hook h)
 	       h == RS_HOOK_EGRESS;
 }
 
+/*
+ * meta pkttype of an ARP packet or a bridged frame (skb->pkt_type from
+ * eth_type_trans, kept by the bridge): the link-layer destination, which the
+ * packet words do not give, is what such a packet usually has, said on the
+ * rule. A frame the host sends is PACKET_HOST (0).
+ */
+static int pkttype_link(struct tctx *tc, struct ev *v)
+{
+	const struct packet *p = &tc->p;
+	bool bridged = p->ibr[0] && p->obr[0];
+
+	if (tc->r->path == PACKET_OUTPUT) {
+		ev_from_num(v, 8, 0);
+		return EV_OK;
+	}
+	if (packet_is_arp(p) && p->arp_op == 1) {
+		ev_from_num(v, 8, 1);
+		tc_assume(tc, "meta pkttype taken as broadcast (an ARP request is broadcast)");
+	} else if (bridged) {
+		ev_from_num(v, 8, 3);
+		tc_assume(tc, "meta pkttype taken as other (a frame bridged to another host's "
+			  "MAC address)");
+	} else {
+		ev_from_num(v, 8, 0);
+		tc_assume(tc, "meta pkttype taken as host (%s sent to this host's MAC address)",
+			  packet_is_arp(p) ? "an ARP reply" : "a frame");
+	}
+	return EV_OK;
+}
+
 static unsigned pkttype_of(const struct packet *p)
 {
 	const uint8_t *d = p->daddr.addr;
@@ -357,6 +387,25 @@ static int meta_when(struct tctx *tc, enum rs_meta_key k, struct ev *v)
 }
 
 /*
+ * Whether the packet has a route (skb_dst) at this hook, else why not: an ARP
+ * packet is never routed; in bridge hooks only the host's own packets,
+ * routed before bridge output, have one (a bridged frame has none, a frame
+ * for the host gets one after bridge input).
+ */
+static bool has_route(struct tctx *tc)
+{
+	if (packet_is_arp(&tc->p)) {
+		snprintf(tc->why, sizeof(tc->why), "an ARP packet has no route");
+		return false;
+	}
+	if (tc->bridge_layer && tc->r->path != PACKET_OUTPUT) {
+		snprintf(tc->why, sizeof(tc->why), "a frame in bridge hooks has no route yet");
+		return false;
+	}
+	return true;
+}
+
+/*
  * meta rtclassid (nft_meta: the route's realm, dst->tclassid): no route
  * before the routing decision ends the rule, like rt classid; after it a
  * plain route has no realm.
@@ -367,6 +416,8 @@ static int meta_rtclassid(struct tctx *tc, struct ev *v)
 		snprintf(tc->why, sizeof(tc->why), "no route yet at this hook");
 		return EV_BREAK;
 	}
+	if (!has_route(tc))
+		return EV_BREAK;
 	ev_from_num(v, 32, 0);
 	tc_assume(tc, "meta rtclassid taken as 0: no realm (a plain route)");
 	return EV_OK;
@@ -484,14 +535,25 @@ static int meta_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 	case RS_META_OBRNAME: case RS_META_OBRIDGENAME:
 		ev_from_name(v, tc->bridge_layer && oif[0] ? p->obr : "");
 		return EV_OK;
-	case RS_META_L4PROTO: ev_from_num(v, 8, p->l4proto); return EV_OK;
+	case RS_META_L4PROTO:
+		/* nft_meta: no transport protocol found (NFT_PKTINFO_L4PROTO) ends the rule */
+		if (packet_is_arp(p)) {
+			snprintf(tc->why, sizeof(tc->why), "an ARP packet has no transport protocol");
+			return EV_BREAK;
+		}
+		ev_from_num(v, 8, p->l4proto);
+		return EV_OK;
 	case RS_META_PROTOCOL:
 		ev_from_num(v, 16, packet_is_arp(p) ? 0x0806 :
 			    p->nfproto == MATCH_NFPROTO_IPV6 ? 0x86dd : 0x0800);
 		return EV_OK;
 	case RS_META_MARK: ev_from_num(v, 32, p->mark); return EV_OK;
 	case RS_META_LENGTH: ev_from_num(v, 32, p->length); return EV_OK;
-	case RS_META_PKTTYPE: ev_from_num(v, 8, pkttype_of(p)); return EV_OK;
+	case RS_META_PKTTYPE:
+		if (packet_is_arp(p) || (p->ibr[0] && p->obr[0]))
+			return pkttype_link(tc, v);
+		ev_from_num(v, 8, pkttype_of(p));
+		return EV_OK;
 	case RS_META_CPU:
 		if (!(p->known & PF_BIT(PF_CPU)))
 			return meta_default(tc, RS_META_CPU, v);
