@@ -319,6 +319,12 @@ static int pkttype_link(struct tctx *tc, struct ev *v)
 	return EV_OK;
 }
 
+/* An ARP frame this host sends, at the arp family's output hook. */
+static bool arp_sent_frame(const struct tctx *tc)
+{
+	return packet_is_arp(&tc->p) && tc->r->path == PACKET_OUTPUT && !tc->bridge_layer;
+}
+
 static unsigned pkttype_of(const struct packet *p)
 {
 	const uint8_t *d = p->daddr.addr;
@@ -548,7 +554,11 @@ static int meta_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 			    p->nfproto == MATCH_NFPROTO_IPV6 ? 0x86dd : 0x0800);
 		return EV_OK;
 	case RS_META_MARK: ev_from_num(v, 32, p->mark); return EV_OK;
-	case RS_META_LENGTH: ev_from_num(v, 32, p->length); return EV_OK;
+	case RS_META_LENGTH:
+		/* arp_create() puts the Ethernet header in front before the arp
+		 * output hook: the host's own ARP frame counts it (14 bytes) */
+		ev_from_num(v, 32, p->length + (arp_sent_frame(tc) ? 14 : 0));
+		return EV_OK;
 	case RS_META_PKTTYPE:
 		if (packet_is_arp(p) || (p->ibr[0] && p->obr[0]))
 			return pkttype_link(tc, v);

@@ -114,6 +114,85 @@ tag=0
 } >"$T/arp_all.pk"
 STATED_OK=${ARP_STATED_OK:-25} arp_batch "arp_all" "$INET" eth0 "$T/arp_all.pk"
 
+# The host's own ARP frames: a reply to a request from the internet
+# namespace, a request for an unresolved neighbour (a datagram sent to it).
+# The kernel's trace of a frame at arp output has no link-layer header, so
+# no tag: each frame is made and waited for alone (bounded), and the trace
+# id that shows next is given the line's tag before compare-mac reads it.
+cat >"$T/xtrace_arp_out.nft" <<'NFT'
+table arp xtrace {
+	chain out {
+		type filter hook output priority -500; policy accept;
+		meta nftrace set 1
+	}
+}
+NFT
+ip netns exec "$HOST" sysctl -qw net.ipv4.neigh.eth0.mcast_solicit=1 \
+	net.ipv4.neigh.eth0.app_solicit=0 net.ipv4.neigh.eth0.ucast_solicit=0
+
+# arp_out_ids: the trace ids of frames at arp output, in order
+arp_out_ids() {
+	awk '/ arp xtrace out packet: / && !seen[$3]++ { print $3 }' "$T/trace.log"
+}
+
+# arp_out_batch NAME PACKETS: lines "host<TAB>tag=N make=reply|request to=IP<TAB>words"
+arp_out_batch() {
+	local name=$1 pk=$2 kv tag make to n ok_n=0 out dn da das dsi
+	host_nft -f "$T/xtrace_arp_out.nft" || { not_ok "$name: arp output tracing loads"; return; }
+	host_nft -j list chains >"$T/chains.json"
+	: >"$T/trace.log"
+	ip netns exec "$HOST" nft -a monitor trace >"$T/trace.log" 2>&1 &
+	MON_PID=$!
+	track_pid "$MON_PID"
+	: >"$T/tagmap"
+	while IFS=$'\t' read -r _ kv _; do
+		for x in $kv; do
+			case $x in tag=*) tag=${x#tag=} ;; make=*) make=${x#make=} ;; to=*) to=${x#to=} ;; esac
+		done
+		n=$(arp_out_ids | wc -l)
+		for _ in $(seq 1 25); do   # the first frame also waits for the monitor to listen
+			if [ "$make" = reply ]; then
+				ip netns exec "$INET" python3 "$SEND" eth0 1 "$INET_V4" "$to" 60000
+			else
+				ip netns exec "$HOST" ip neigh del "$to" dev eth0 2>/dev/null
+				printf 'src=%s dst=%s proto=udp sport=9 dport=9 tag=1\n' "$HOST_V4" "$to" |
+					ip netns exec "$HOST" "$XPKT" send-batch - >/dev/null 2>&1
+			fi
+			for _ in $(seq 1 10); do
+				[ "$(arp_out_ids | wc -l)" -gt "$n" ] && break 2
+				sleep 0.1
+			done
+		done
+		x=$(arp_out_ids | sed -n "$((n + 1))p")
+		[ -n "$x" ] && [ "$(arp_out_ids | wc -l)" -eq $((n + 1)) ] && ok_n=$((ok_n + 1)) &&
+			printf '%s %s\n' "$x" "$tag" >>"$T/tagmap"
+	done <"$pk"
+	monitor_stop
+	check_eq "$name: the kernel traced each frame alone" "$(wc -l <"$pk")" "$ok_n"
+	# the tag of each trace id on its packet line, as arp_send.py's source MAC gives it
+	awk 'NR == FNR { tag[$1] = $2; next }
+	     / packet: / && ($3 in tag) { t = tag[$3]; $0 = $0 sprintf(" ether saddr 02:78:6e:66:%02x:%02x ", int(t / 256), t % 256) }
+	     { print }' "$T/tagmap" "$T/trace.log" >"$T/trace.tagged"
+	cut -f3 "$pk" >"$T/words"
+	ip netns exec "$HOST" "$XNFT" trace --live --json --packets "$T/words" >"$T/xnft.jsonl" 2>"$T/xnft.err"
+	check_eq "$name: xnft traces every packet (exit 0)" "0 $(wc -l <"$pk")" "$? $(grep -c . "$T/xnft.jsonl")"
+	out=$(python3 "$GEN" compare-mac "$pk" "$T/trace.tagged" "$T/xnft.jsonl" "$T/chains.json" 2>&1)
+	printf '%s\n' "$out" | grep '^#' | head -20
+	read -r dn da das dsi <<<"$(printf '%s\n' "$out" | sed -n 's/^decisions \([0-9]*\) agree \([0-9]*\) assumed \([0-9]*\) silent \([0-9]*\)$/\1 \2 \3 \4/p')"
+	check_eq "$name: every frame's matched rules and verdict agree with the kernel" \
+		"agree $(wc -l <"$pk") of $(wc -l <"$pk")" "$(printf '%s\n' "$out" | grep '^agree ')"
+	diag "$name: decisions compared ${dn:-0}, agree ${da:-0}, differ with a stated assumption ${das:-0}, differ silently ${dsi:-0}"
+	ARP_DECISIONS=$((ARP_DECISIONS + ${dn:-0})) ARP_DEC_AGREE=$((ARP_DEC_AGREE + ${da:-0}))
+	ARP_DEC_ASSUMED=$((ARP_DEC_ASSUMED + ${das:-0})) ARP_DEC_SILENT=$((ARP_DEC_SILENT + ${dsi:-1}))
+}
+o="oifname eth0 arp operation"
+cat >"$T/arp_out.pk" <<PK
+host	tag=700 make=reply to=$HOST_V4	$o reply arp saddr ip $HOST_V4 arp daddr ip $INET_V4
+host	tag=701 make=request to=198.18.0.9	$o request arp saddr ip $HOST_V4 arp daddr ip 198.18.0.9
+host	tag=702 make=request to=198.18.0.8	$o request arp saddr ip $HOST_V4 arp daddr ip 198.18.0.8
+PK
+arp_out_batch "arp_all: the host's replies and requests" "$T/arp_out.pk"
+
 cat >>"$T/xtrace.nft" <<'NFT'
 table bridge xtrace {
 	chain pre {
