@@ -5,10 +5,12 @@
 # Part 1 (no kernel): xnft trace's answers on arp_all.nft and
 # bridge_all.nft, written by hand. Part 2: arp_all.nft in the host namespace
 # of policy_lib.sh's topology, ARP requests and replies from the internet
-# namespace (broadcast and unicast to the host); bridge_all.nft with frames
-# bridged from peer to peer2, sent by peer to the host and by the host to
-# peer; the kernel's `nft monitor trace` compared with `xnft trace --live
-# --json` rule by rule (families_lib.sh, trace_lib.sh).
+# namespace (broadcast and unicast to the host) and the host's own replies
+# and requests; bridge_all.nft with IPv4/IPv6 frames bridged from peer to
+# peer2, sent by peer to the host and by the host to peer, and ARP frames to
+# the host and bridged; the kernel's `nft monitor trace` compared with
+# `xnft trace --live --json` rule by rule (families_lib.sh, trace_lib.sh).
+# No VLAN-tagged frame is sent: the vlan rules are met by untagged frames.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/policy_lib.sh"
 require_root
@@ -137,7 +139,7 @@ arp_out_ids() {
 
 # arp_out_batch NAME PACKETS: lines "host<TAB>tag=N make=reply|request to=IP<TAB>words"
 arp_out_batch() {
-	local name=$1 pk=$2 kv tag make to n ok_n=0 out dn da das dsi
+	local name=$1 pk=$2 kv x tag make to n ok_n=0 out dn da das dsi
 	host_nft -f "$T/xtrace_arp_out.nft" || { not_ok "$name: arp output tracing loads"; return; }
 	host_nft -j list chains >"$T/chains.json"
 	: >"$T/trace.log"
@@ -245,9 +247,25 @@ else
 	not_ok "bridge_all.nft loads in the kernel"
 fi
 
+# ARP frames through bridge_all.nft's chains, unicast (no flooding): to the
+# host (bridge prerouting and input) and bridged to peer2
+mb=$(ip -n "$HOST" -j link show wg0 | jq -r '.[0].address')
+tag=800
+{
+	arp_packets peer "iifname wgp1 ibrname wg0" "$mb" <<-'CASES'
+		1 10.10.0.2 10.10.0.1
+		2 10.10.0.2 10.10.0.1
+	CASES
+	arp_packets peer "$bridged" "$m2" <<-'CASES'
+		1 10.10.0.2 10.10.0.3
+		2 10.10.0.2 10.10.0.3
+	CASES
+} >"$T/bridge_arp.pk"
+STATED_OK=${BRIDGE_ARP_STATED_OK:-10} arp_batch "bridge_all: ARP frames to the host and bridged" \
+	"$PEER" mesh0 "$T/bridge_arp.pk"
 dn=$((ARP_DECISIONS + TOTAL_DECISIONS)) da=$((ARP_DEC_AGREE + TOTAL_DEC_AGREE))
 das=$((ARP_DEC_ASSUMED + TOTAL_DEC_ASSUMED)) dsi=$((ARP_DEC_SILENT + TOTAL_DEC_SILENT))
-diag "cx_families: $TOTAL_AGREE of $TOTAL_PACKETS bridge frames agree with the kernel in every decision"
+diag "cx_families: $TOTAL_AGREE of $TOTAL_PACKETS IP frames through the bridge agree with the kernel in every decision"
 diag "cx_families: decisions compared $dn, agree $da, differ with a stated assumption $das, differ silently $dsi"
 check_eq "no rule-level decision differs silently from the kernel" 0 "$dsi"
 check_ge "decisions compared with the kernel" 1700 "$dn"
