@@ -239,6 +239,8 @@ static int payload_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 		ev_from_num(v, 16, packet_is_arp(&tc->p) ? 0x0806 :
 			    tc->p.nfproto == MATCH_NFPROTO_IPV6 ? 0x86dd : 0x0800);
 		return EV_OK;
+	} else if (fi && fi->proto == RS_PROTO_ETHER && link_read(tc, fi->offset, fi->bits, v)) {
+		return EV_OK;   /* a rule wrote it (ether saddr set ...) */
 	} else if (fi && fi->proto == RS_PROTO_ARP && packet_is_arp(&tc->p)) {
 		transport = false;   /* the ARP header is an ARP packet's network header */
 		off = fi->offset;

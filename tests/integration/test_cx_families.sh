@@ -56,7 +56,7 @@ check_match "bridge: the vmap drops 7804 in bridge prerouting" \
 	'drop at prerouting, bridge bx pre, by .*bridge_all.nft:82' "$out"
 out=$(trace_of "$FX/bridge_all.nft" $br 7808)
 check_match "bridge: ip ttl, dscp and ecn set are seen by the next rule" \
-	'bridge_all.nft:94 +\[match\] +udp dport 7808 ip ttl 9' "$out"
+	'bridge_all.nft:97 +\[match\] +udp dport 7808 ip ttl 9' "$out"
 check_match "bridge: a bridged frame's pkttype is other, said so" \
 	'bridge_all.nft:28: meta pkttype taken as other' "$out"
 check_match "bridge: a bridged frame has no route (meta rtclassid ends the rule)" \
@@ -64,15 +64,15 @@ check_match "bridge: a bridged frame has no route (meta rtclassid ends the rule)
 check_match "bridge: an untagged frame matches no vlan rule" \
 	'meta protocol 8021q \(implied by vlan id\): meta protocol is 2048' "$out"
 out=$(trace_of "$FX/bridge_all.nft" $br 7807 | grep '^verdict:')
-check_match "bridge: bridge forward drops 7807" 'drop at forward, bridge bx fwd_, by .*bridge_all.nft:92' "$out"
+check_match "bridge: bridge forward drops 7807" 'drop at forward, bridge bx fwd_, by .*bridge_all.nft:95' "$out"
 out=$(trace_of "$FX/bridge_all.nft" iifname wgp1 ibrname wg0 ip saddr 10.10.0.2 ip daddr 10.10.0.1 udp dport 7822)
 check_match "bridge: a frame for the host is dropped in bridge input" \
-	'^verdict: drop at input, bridge bx in_, by .*bridge_all.nft:103' "$out"
+	'^verdict: drop at input, bridge bx in_, by .*bridge_all.nft:106' "$out"
 check_match "bridge: ... its pkttype is host" 'bridge_all.nft:27 +\[match\] +meta pkttype host' "$out"
 out=$(trace_of "$FX/bridge_all.nft" oifname wgp1 obrname wg0 ip saddr 10.10.0.1 ip daddr 10.10.0.2 udp dport 7832)
-check_match "bridge: the host's frame has its route (rtclassid 0)" 'bridge_all.nft:113 +\[match\]' "$out"
+check_match "bridge: the host's frame has its route (rtclassid 0)" 'bridge_all.nft:116 +\[match\]' "$out"
 check_match "bridge: ... and is dropped in bridge postrouting" \
-	'^verdict: drop at postrouting, bridge bx post_, by .*bridge_all.nft:122' "$out"
+	'^verdict: drop at postrouting, bridge bx post_, by .*bridge_all.nft:125' "$out"
 
 # ---- part 2: the kernel, rule by rule ----------------------------------------------------
 

@@ -272,6 +272,9 @@ static const struct tcase cases[] = {
 	  "policy", "br-pre-l4proto", "br-fwd-rtclassid", NULL },
 	{ LINK, "iifname wgp1 ibrname wg0 oifname wgp2 obrname wg0 arp operation reply", 0, NULL,
 	  "accept", "policy", "br-pre-other", "br-pre-l4proto", NULL },
+	/* ether saddr set writes the link layer (before: the transport header's bytes 6..11) */
+	{ LINK, "iifname wgp1 ibrname wg0 oifname wgp2 obrname wg0 tcp dport 9", 0, NULL, "accept",
+	  "policy", "br-saddr-seen", "br-ackseq", NULL },
 	{ LINK, "iifname wgp1 ibrname wg0 udp dport 7", 0, NULL, "accept", "policy", "br-pre-host",
 	  "br-in-rtclassid", NULL },
 	{ LINK, "oifname wgp1 obrname wg0 udp dport 7", 0, NULL, "accept", "policy",
