@@ -291,6 +291,17 @@ static bool hook_has_oif(enum rs_hook h)
 	       h == RS_HOOK_EGRESS;
 }
 
+static unsigned pkttype_of(const struct packet *p)
+{
+	const uint8_t *d = p->daddr.addr;
+
+	if (p->nfproto == MATCH_NFPROTO_IPV6)
+		return d[0] == 0xff ? 2 : 0;
+	if (d[0] == 255 && d[1] == 255 && d[2] == 255 && d[3] == 255)
+		return 1;
+	return (d[0] & 0xf0) == 0xe0 ? 2 : 0;
+}
+
 /*
  * meta pkttype of an ARP packet or a bridged frame (skb->pkt_type from
  * eth_type_trans, kept by the bridge): the link-layer destination, which the
@@ -309,6 +320,9 @@ static int pkttype_link(struct tctx *tc, struct ev *v)
 	if (packet_is_arp(p) && p->arp_op == 1) {
 		ev_from_num(v, 8, 1);
 		tc_assume(tc, "meta pkttype taken as broadcast (an ARP request is broadcast)");
+	} else if (bridged && !packet_is_arp(p) && pkttype_of(p)) {
+		/* a broadcast or multicast IP destination has such a MAC address too */
+		ev_from_num(v, 8, pkttype_of(p));
 	} else if (bridged) {
 		ev_from_num(v, 8, 3);
 		tc_assume(tc, "meta pkttype taken as other (a frame bridged to another host's "
@@ -325,17 +339,6 @@ static int pkttype_link(struct tctx *tc, struct ev *v)
 static bool arp_sent_frame(const struct tctx *tc)
 {
 	return packet_is_arp(&tc->p) && tc->r->path == PACKET_OUTPUT && !tc->bridge_layer;
-}
-
-static unsigned pkttype_of(const struct packet *p)
-{
-	const uint8_t *d = p->daddr.addr;
-
-	if (p->nfproto == MATCH_NFPROTO_IPV6)
-		return d[0] == 0xff ? 2 : 0;
-	if (d[0] == 255 && d[1] == 255 && d[2] == 255 && d[3] == 255)
-		return 1;
-	return (d[0] & 0xf0) == 0xe0 ? 2 : 0;
 }
 
 /*

@@ -231,7 +231,9 @@ void link_write(struct tctx *tc, unsigned off, unsigned bits, const struct ev *v
 	if (!bits || bits > 64 || (size_t)off + bits > sizeof(tc->lh) * 8)
 		return;
 	for (unsigned i = 0; i < bits; i++) {
-		set_bit(tc->lh, off + i, (v->num >> (bits - 1 - i)) & 1);
+		bool on = v->wide ? (v->b[i / 8] >> (7 - i % 8)) & 1 : (v->num >> (bits - 1 - i)) & 1;
+
+		set_bit(tc->lh, off + i, on);
 		set_bit(tc->lhk, off + i, true);
 	}
 }

@@ -270,6 +270,8 @@ static const struct tcase cases[] = {
 	  "policy", "br-pre-other", "br-pre-host", "meta pkttype taken as other" },
 	{ LINK, "iifname wgp1 ibrname wg0 oifname wgp2 obrname wg0 udp dport 7", 0, NULL, "accept",
 	  "policy", "br-pre-l4proto", "br-fwd-rtclassid", NULL },
+	{ LINK, "iifname wgp1 ibrname wg0 oifname wgp2 obrname wg0 ip daddr 255.255.255.255 udp dport 7",
+	  0, NULL, "accept", "policy", NULL, "br-pre-other", NULL },
 	{ LINK, "iifname wgp1 ibrname wg0 oifname wgp2 obrname wg0 arp operation reply", 0, NULL,
 	  "accept", "policy", "br-pre-other", "br-pre-l4proto", NULL },
 	/* ether saddr set writes the link layer (before: the transport header's bytes 6..11) */
