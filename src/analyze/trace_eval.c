@@ -565,6 +565,10 @@ static int meta_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 		ev_from_num(v, 32, p->length + (arp_sent_frame(tc) ? 14 : 0));
 		return EV_OK;
 	case RS_META_PKTTYPE:
+		if (p->known & PF_BIT(PF_PKTTYPE)) {   /* the word meta pkttype */
+			ev_from_num(v, 8, p->pkttype);
+			return EV_OK;
+		}
 		if (packet_is_arp(p) || (p->ibr[0] && p->obr[0]))
 			return pkttype_link(tc, v);
 		ev_from_num(v, 8, pkttype_of(p));

@@ -84,6 +84,11 @@ static const struct name_num arp_op_names[] = {
 	{ "inrequest", 8 }, { "inreply", 9 }, { "nak", 10 }, { NULL, 0 },
 };
 
+/* skb->pkt_type, as nft names it (meta pkttype) */
+static const struct name_num pkttype_names[] = {
+	{ "host", 0 }, { "broadcast", 1 }, { "multicast", 2 }, { "other", 3 }, { NULL, 0 },
+};
+
 /* Well-known services, so "tcp dport ssh" reads as in nft (which asks /etc/services). */
 static const struct name_num service_names[] = {
 	{ "ftp", 21 }, { "ssh", 22 }, { "telnet", 23 }, { "smtp", 25 }, { "domain", 53 },
@@ -131,6 +136,11 @@ const char *match_arp_op_name(unsigned op)
 	return num_name(arp_op_names, op);
 }
 
+const char *match_pkttype_name(unsigned type)
+{
+	return num_name(pkttype_names, type);
+}
+
 const char *match_ct_state_name(unsigned bit)
 {
 	return num_name(ct_state_names, bit);
@@ -142,6 +152,7 @@ enum vtype {
 	VT_NONE, VT_IFACE, VT_IFNAME, VT_NFPROTO, VT_PROTO, VT_MARK, VT_IPV4, VT_IPV6,
 	VT_U8, VT_U16, VT_U32, VT_TIME, VT_FRAGOFF, VT_PORT, VT_TCPFLAGS, VT_CTSTATE,
 	VT_ICMP_TYPE, VT_ICMP_CODE, VT_ICMP6_TYPE, VT_ICMP6_CODE, VT_ARPOP,
+	VT_PKTTYPE,
 };
 
 struct field_info {
@@ -194,6 +205,7 @@ static const struct field_info fields[MF__COUNT] = {
 	[MF_AH_SPI] = { "ah spi", VT_U32, 0, 51, true },
 	[MF_CPU] = { "meta cpu", VT_U32, 0, -1, false },
 	[MF_TIME] = { "meta time", VT_TIME, 0, -1, false },
+	[MF_PKTTYPE] = { "meta pkttype", VT_PKTTYPE, 0, -1, false },
 };
 
 /* How each field is written: first word, second word (NULL for one word). */
@@ -227,6 +239,7 @@ static const struct {
 	{ "esp", "spi", MF_ESP_SPI }, { "ah", "spi", MF_AH_SPI },
 	{ "meta", "cpu", MF_CPU }, { "cpu", NULL, MF_CPU },
 	{ "meta", "time", MF_TIME }, { "time", NULL, MF_TIME },
+	{ "meta", "pkttype", MF_PKTTYPE }, { "pkttype", NULL, MF_PKTTYPE },
 };
 
 #define NSELECTORS (sizeof(selectors) / sizeof(selectors[0]))
@@ -262,6 +275,7 @@ static const char *vt_expected(enum vtype vt)
 				   "or number";
 	case VT_ICMP6_CODE: return "an icmpv6 code (no-route, port-unreachable, ...) or number";
 	case VT_ARPOP: return "an arp operation (request, reply, ...) or number";
+	case VT_PKTTYPE: return "a packet type (host, broadcast, multicast, other) or number";
 	case VT_NONE: break;
 	}
 	return "a value";
@@ -296,6 +310,7 @@ static const struct name_num *vt_names(enum vtype vt)
 	case VT_ICMP6_TYPE: return icmpv6_type_names;
 	case VT_ICMP6_CODE: return icmpv6_code_names;
 	case VT_ARPOP: return arp_op_names;
+	case VT_PKTTYPE: return pkttype_names;
 	default: return NULL;
 	}
 }

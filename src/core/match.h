@@ -89,6 +89,7 @@ enum match_field {
 	MF_ARP_OP, MF_ARP_SADDR_IP, MF_ARP_DADDR_IP,
 	MF_IBRNAME, MF_OBRNAME,
 	MF_ESP_SPI, MF_AH_SPI, MF_CPU, MF_TIME,
+	MF_PKTTYPE,
 	MF__COUNT
 };
 
@@ -218,6 +219,7 @@ const char *match_arp_op_name(unsigned op);   /* "request", "reply", ... or NULL
 const char *match_icmp_type_name(unsigned type, bool v6);
 const char *match_icmp_code_name(unsigned code, bool v6);
 const char *match_ct_state_name(unsigned bit);
+const char *match_pkttype_name(unsigned type);   /* "host", "broadcast", ... or NULL */
 
 /* "fin,psh,urg", or "0x0" for no flags; sep is "," or "|". */
 void match_tcp_flags_format(unsigned flags, const char *sep, char *buf, size_t size);

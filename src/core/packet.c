@@ -44,6 +44,7 @@ static const enum packet_field field_of[MF__COUNT] = {
 	[MF_ARP_OP] = PF_ARP_OP, [MF_ARP_SADDR_IP] = PF_SADDR, [MF_ARP_DADDR_IP] = PF_DADDR,
 	[MF_IBRNAME] = PF_IBRNAME, [MF_OBRNAME] = PF_OBRNAME,
 	[MF_ESP_SPI] = PF_SPI, [MF_AH_SPI] = PF_SPI, [MF_CPU] = PF_CPU, [MF_TIME] = PF_TIME,
+	[MF_PKTTYPE] = PF_PKTTYPE,
 };
 
 #define NEIGHBOUR4 "198.51.100.2"
@@ -306,6 +307,7 @@ static uint32_t num_of(const struct packet *p, enum packet_field f)
 	case PF_SPI: return p->spi;
 	case PF_CPU: return p->cpu;
 	case PF_TIME: return p->time;
+	case PF_PKTTYPE: return p->pkttype;
 	default: return 0;
 	}
 }
@@ -329,6 +331,7 @@ static void set_num(struct packet *p, enum packet_field f, uint32_t n)
 	case PF_SPI: p->spi = n; break;
 	case PF_CPU: p->cpu = n; break;
 	case PF_TIME: p->time = n; break;
+	case PF_PKTTYPE: p->pkttype = (uint8_t)n; break;
 	default: break;
 	}
 }
@@ -667,6 +670,8 @@ static int complete(struct builder *b)
 		p->cpu = 0;
 	if (!(known & PF_BIT(PF_TIME)))
 		p->time = 0;
+	if (!(known & PF_BIT(PF_PKTTYPE)))
+		p->pkttype = 0;
 	default_addresses(p, known);
 	return 0;
 }
@@ -780,6 +785,7 @@ static const char *words_of(const struct packet *p, enum packet_field f, bool fu
 	case PF_SPI: return p->l4proto == 51 ? "ah spi" : "esp spi";
 	case PF_CPU: return "meta cpu";
 	case PF_TIME: return "meta time";
+	case PF_PKTTYPE: return "meta pkttype";
 	default: return "?";
 	}
 }
@@ -830,6 +836,7 @@ static void value_of(const struct packet *p, enum packet_field f, char *buf, siz
 			name = match_icmp_code_name(p->icmp_code, icmp_v6(p));
 		break;
 	case PF_FRAGMENT: buf[0] = '\0'; return;
+	case PF_PKTTYPE: name = match_pkttype_name(p->pkttype); break;
 	case PF_TIME:
 		match_time_format(p->time, buf, size);
 		return;
@@ -855,7 +862,7 @@ static const enum packet_field word_order[] = {
 	PF_MARK, PF_ARP_OP,
 	PF_SADDR, PF_DADDR, PF_TTL, PF_LENGTH, PF_FRAG_OFF, PF_FRAGMENT,
 	PF_SPORT, PF_DPORT, PF_TCP_FLAGS, PF_ICMP_TYPE, PF_ICMP_CODE, PF_SPI, PF_CT_STATE,
-	PF_CPU, PF_TIME,
+	PF_CPU, PF_TIME, PF_PKTTYPE,
 };
 
 #define NWORDS (sizeof(word_order) / sizeof(word_order[0]))
@@ -901,7 +908,7 @@ static bool relevant(const struct packet *p, enum packet_field f)
 {
 	if (packet_is_arp(p) && f != PF_IIF && f != PF_OIF && f != PF_NFPROTO && f != PF_MARK &&
 	    f != PF_ARP_OP && f != PF_SADDR && f != PF_DADDR && f != PF_IBRNAME &&
-	    f != PF_OBRNAME)
+	    f != PF_OBRNAME && f != PF_PKTTYPE)
 		return false;
 	switch (f) {
 	case PF_IBRNAME: return p->ibr[0] || unresolved(p, PF_IBRNAME);
@@ -915,7 +922,8 @@ static bool relevant(const struct packet *p, enum packet_field f)
 	case PF_SPORT: case PF_DPORT: return has_ports(p);
 	case PF_TCP_FLAGS: return is_tcp(p);
 	case PF_ICMP_TYPE: case PF_ICMP_CODE: return is_icmp(p);
-	case PF_SPI: case PF_CPU: case PF_TIME: return given(p, f);   /* no default to show */
+	case PF_SPI: case PF_CPU: case PF_TIME: case PF_PKTTYPE:
+		return given(p, f);   /* no default to show */
 	default: return true;
 	}
 }
@@ -1068,7 +1076,7 @@ bool packet_equal(const struct packet *a, const struct packet *b)
 	       a->sport == b->sport && a->dport == b->dport && a->tcp_flags == b->tcp_flags &&
 	       a->ct_state == b->ct_state && a->icmp_type == b->icmp_type &&
 	       a->icmp_code == b->icmp_code && a->arp_op == b->arp_op && a->spi == b->spi &&
-	       a->cpu == b->cpu && a->time == b->time;
+	       a->cpu == b->cpu && a->time == b->time && a->pkttype == b->pkttype;
 }
 
 /* Defines may name other defines; this many rounds is more than any policy nests. */

@@ -63,6 +63,10 @@
  *    no default: not given, the tracer says what it takes them as.
  *  - meta time (a local date and time, 2026-12-07T10:00): when the packet
  *    arrives, for meta time, day and hour; not given, now.
+ *  - meta pkttype (host, broadcast, multicast, other: what the link-layer
+ *    destination made it) has no default: not given, the tracer takes it
+ *    from the IP destination, or for an ARP packet or a bridged frame what
+ *    such a frame usually is, and says so on the rule.
  */
 #ifndef XNFT_CORE_PACKET_H
 #define XNFT_CORE_PACKET_H
@@ -86,6 +90,7 @@ enum packet_field {
 	PF_SPORT, PF_DPORT, PF_TCP_FLAGS, PF_CT_STATE, PF_ICMP_TYPE, PF_ICMP_CODE,
 	PF_ARP_OP, PF_IBRNAME, PF_OBRNAME,
 	PF_SPI, PF_CPU, PF_TIME,   /* esp spi / ah spi share PF_SPI, as the ports do */
+	PF_PKTTYPE,
 	PF__COUNT
 };
 
@@ -119,6 +124,7 @@ struct packet {
 	uint32_t spi;                  /* esp or ah spi; 0 (unknown to the tracer) unless given */
 	uint32_t cpu;                  /* meta cpu; only meaningful when given (no default) */
 	uint32_t time;                 /* meta time: seconds since the epoch; 0 = not given (now) */
+	uint8_t pkttype;               /* meta pkttype; only meaningful when given (no default) */
 };
 
 /* ip frag-off of the word `fragment`. */

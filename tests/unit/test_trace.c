@@ -260,6 +260,11 @@ static const struct tcase cases[] = {
 	  "arp-l4proto", "meta pkttype taken as broadcast" },
 	{ LINK, "iifname eth0 arp operation request", 0, NULL, "accept", "policy", NULL,
 	  "arp-rtclassid", NULL },
+	/* the word meta pkttype gives it: exact, nothing assumed */
+	{ LINK, "iifname eth0 meta pkttype host arp operation request", 0, NULL, "accept", "policy",
+	  "arp-host", "arp-broadcast", NULL },
+	{ LINK, "iifname wgp1 ibrname wg0 oifname wgp2 obrname wg0 pkttype host udp dport 7", 0,
+	  NULL, "accept", "policy", "br-pre-host", "br-pre-other", NULL },
 	{ LINK, "iifname eth0 arp operation reply", 0, NULL, "accept", "policy", "arp-host",
 	  "arp-broadcast", "taken as host (an ARP reply" },
 	{ LINK, "iifname eth0 arp operation request", 0, NULL, "accept", "policy", "arp-in-length",
