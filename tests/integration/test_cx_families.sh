@@ -142,7 +142,7 @@ arp_out_ids() {
 
 # arp_out_batch NAME PACKETS: lines "host<TAB>tag=N make=reply|request to=IP<TAB>words"
 arp_out_batch() {
-	local name=$1 pk=$2 kv x tag make to n ok_n=0 seen=0 out dn da das dsi mi a
+	local name=$1 pk=$2 kv x tag make to n ok_n=0 seen=0 out dn da das dsi mi a rc
 	# no other ARP between the host and the internet namespace meanwhile
 	# (a stale neighbour entry is probed again): permanent entries both ways
 	mi=$(ip -n "$INET" -j link show eth0 | jq -r '.[0].address')
@@ -192,7 +192,8 @@ arp_out_batch() {
 	     { print }' "$T/tagmap" "$T/trace.log" >"$T/trace.tagged"
 	cut -f3 "$pk" >"$T/words"
 	ip netns exec "$HOST" "$XNFT" trace --live --json --packets "$T/words" >"$T/xnft.jsonl" 2>"$T/xnft.err"
-	check_eq "$name: xnft traces every packet (exit 0)" "0 $(wc -l <"$pk")" "$? $(grep -c . "$T/xnft.jsonl")"
+	rc=$?
+	check_eq "$name: xnft traces every packet (exit 0)" "0 $(wc -l <"$pk")" "$rc $(grep -c . "$T/xnft.jsonl")"
 	out=$(python3 "$GEN" compare-mac "$pk" "$T/trace.tagged" "$T/xnft.jsonl" "$T/chains.json" 2>&1)
 	printf '%s\n' "$out" | grep '^#' | head -20
 	read -r dn da das dsi <<<"$(printf '%s\n' "$out" | sed -n 's/^decisions \([0-9]*\) agree \([0-9]*\) assumed \([0-9]*\) silent \([0-9]*\)$/\1 \2 \3 \4/p')"
