@@ -218,6 +218,37 @@ void ev_format(const struct rs_expr *x, const struct ev *v, size_t n, char *buf,
 
 static bool hook_has_iif(const struct tctx *tc);
 
+/* The type of what the Ethernet header carries (inside a VLAN tag, if any). */
+static unsigned inner_ethertype(const struct packet *p)
+{
+	return packet_is_arp(p) ? 0x0806 : p->nfproto == MATCH_NFPROTO_IPV6 ? 0x86dd : 0x0800;
+}
+
+/* A frame with an 802.1Q tag (the word vlan id), in the bridge's hooks. */
+static bool vlan_tagged(const struct tctx *tc)
+{
+	return tc->bridge_layer && (tc->p.known & PF_BIT(PF_VLAN_ID));
+}
+
+/*
+ * A field of the 802.1Q header (TCI, then the inner type), from the word
+ * vlan id; pcp and dei are not words: 0, said when a read touches them.
+ */
+static int vlan_read(struct tctx *tc, const struct rs_field_info *fi, struct ev *v)
+{
+	uint32_t hdr = (uint32_t)tc->p.vlan_id << 16 | inner_ethertype(&tc->p);
+
+	if (fi->offset + fi->bits > 32) {
+		snprintf(tc->why, sizeof(tc->why), "the packet words say nothing of the link layer");
+		return EV_FREE;
+	}
+	ev_from_num(v, fi->bits, (hdr >> (32 - fi->offset - fi->bits)) & ((1u << fi->bits) - 1));
+	if (fi->offset < 4)
+		tc_assume(tc, "vlan %s taken as 0 (the packet words give the vlan id only)",
+			  fi->name);
+	return EV_OK;
+}
+
 static int payload_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 {
 	const struct rs_field_info *fi = rs_field_info((enum rs_field)x->key);
@@ -235,10 +266,12 @@ static int payload_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 		off = x->offset;
 		bits = x->len;
 	} else if (x->key == RS_F_ETHER_TYPE && (tc->bridge_layer || hook_has_iif(tc))) {
-		/* an Ethernet frame carrying the packet (ip/ip6/inet: behind meta iiftype ether) */
-		ev_from_num(v, 16, packet_is_arp(&tc->p) ? 0x0806 :
-			    tc->p.nfproto == MATCH_NFPROTO_IPV6 ? 0x86dd : 0x0800);
+		/* an Ethernet frame carrying the packet (ip/ip6/inet: behind meta iiftype ether);
+		 * nft_payload puts a VLAN tag the device took off back in front */
+		ev_from_num(v, 16, vlan_tagged(tc) ? 0x8100 : inner_ethertype(&tc->p));
 		return EV_OK;
+	} else if (fi && fi->proto == RS_PROTO_VLAN && vlan_tagged(tc)) {
+		return vlan_read(tc, fi, v);
 	} else if (fi && fi->proto == RS_PROTO_ETHER && link_read(tc, fi->offset, fi->bits, v)) {
 		return EV_OK;   /* a rule wrote it (ether saddr set ...) */
 	} else if (fi && fi->proto == RS_PROTO_ARP && packet_is_arp(&tc->p)) {

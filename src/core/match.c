@@ -206,6 +206,7 @@ static const struct field_info fields[MF__COUNT] = {
 	[MF_CPU] = { "meta cpu", VT_U32, 0, -1, false },
 	[MF_TIME] = { "meta time", VT_TIME, 0, -1, false },
 	[MF_PKTTYPE] = { "meta pkttype", VT_PKTTYPE, 0, -1, false },
+	[MF_VLAN_ID] = { "vlan id", VT_U16, 0, -1, false },
 };
 
 /* How each field is written: first word, second word (NULL for one word). */
@@ -240,6 +241,7 @@ static const struct {
 	{ "meta", "cpu", MF_CPU }, { "cpu", NULL, MF_CPU },
 	{ "meta", "time", MF_TIME }, { "time", NULL, MF_TIME },
 	{ "meta", "pkttype", MF_PKTTYPE }, { "pkttype", NULL, MF_PKTTYPE },
+	{ "vlan", "id", MF_VLAN_ID },
 };
 
 #define NSELECTORS (sizeof(selectors) / sizeof(selectors[0]))

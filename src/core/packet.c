@@ -44,7 +44,7 @@ static const enum packet_field field_of[MF__COUNT] = {
 	[MF_ARP_OP] = PF_ARP_OP, [MF_ARP_SADDR_IP] = PF_SADDR, [MF_ARP_DADDR_IP] = PF_DADDR,
 	[MF_IBRNAME] = PF_IBRNAME, [MF_OBRNAME] = PF_OBRNAME,
 	[MF_ESP_SPI] = PF_SPI, [MF_AH_SPI] = PF_SPI, [MF_CPU] = PF_CPU, [MF_TIME] = PF_TIME,
-	[MF_PKTTYPE] = PF_PKTTYPE,
+	[MF_PKTTYPE] = PF_PKTTYPE, [MF_VLAN_ID] = PF_VLAN_ID,
 };
 
 #define NEIGHBOUR4 "198.51.100.2"
@@ -308,6 +308,7 @@ static uint32_t num_of(const struct packet *p, enum packet_field f)
 	case PF_CPU: return p->cpu;
 	case PF_TIME: return p->time;
 	case PF_PKTTYPE: return p->pkttype;
+	case PF_VLAN_ID: return p->vlan_id;
 	default: return 0;
 	}
 }
@@ -332,6 +333,7 @@ static void set_num(struct packet *p, enum packet_field f, uint32_t n)
 	case PF_CPU: p->cpu = n; break;
 	case PF_TIME: p->time = n; break;
 	case PF_PKTTYPE: p->pkttype = (uint8_t)n; break;
+	case PF_VLAN_ID: p->vlan_id = (uint16_t)n; break;
 	default: break;
 	}
 }
@@ -570,6 +572,22 @@ static int complete_arp(struct builder *b)
 	return 0;
 }
 
+/* A VLAN tag is modelled on a frame bridged from port to port only. */
+static int check_vlan(struct builder *b, bool bridged)
+{
+	const struct match_cond *v = b->by[PF_VLAN_ID];
+
+	if (v && b->p->vlan_id > 4095) {
+		berr(b, v->col, "'vlan id %u' is out of range: a VLAN id is 0..4095", b->p->vlan_id);
+		return xerr_hint(b->e, "write the 12-bit id of the tag, e.g. vlan id 5");
+	}
+	if (!v || bridged)
+		return 0;
+	berr(b, v->col, "'vlan id' is traced on a frame bridged from one port to another only");
+	return xerr_hint(b->e, "give both ports: iif P ibrname B oif Q obrname B vlan id %u",
+			 b->p->vlan_id);
+}
+
 /*
  * A bridge names the port's bridge: ibrname goes with iif, obrname with
  * oif, and a frame from one port to another is bridged inside one bridge.
@@ -599,7 +617,7 @@ static int check_bridge(struct builder *b)
 		return xerr_hint(b->e, "a packet routed between a bridge and another interface is "
 				 "traced with the bridge itself as iif or oif");
 	}
-	return 0;
+	return check_vlan(b, ib && ob && in && out);
 }
 
 /* Fill every field not given, and check the ones given fit together. */
@@ -672,6 +690,8 @@ static int complete(struct builder *b)
 		p->time = 0;
 	if (!(known & PF_BIT(PF_PKTTYPE)))
 		p->pkttype = 0;
+	if (!(known & PF_BIT(PF_VLAN_ID)))
+		p->vlan_id = 0;
 	default_addresses(p, known);
 	return 0;
 }
@@ -786,6 +806,7 @@ static const char *words_of(const struct packet *p, enum packet_field f, bool fu
 	case PF_CPU: return "meta cpu";
 	case PF_TIME: return "meta time";
 	case PF_PKTTYPE: return "meta pkttype";
+	case PF_VLAN_ID: return "vlan id";
 	default: return "?";
 	}
 }
@@ -862,7 +883,7 @@ static const enum packet_field word_order[] = {
 	PF_MARK, PF_ARP_OP,
 	PF_SADDR, PF_DADDR, PF_TTL, PF_LENGTH, PF_FRAG_OFF, PF_FRAGMENT,
 	PF_SPORT, PF_DPORT, PF_TCP_FLAGS, PF_ICMP_TYPE, PF_ICMP_CODE, PF_SPI, PF_CT_STATE,
-	PF_CPU, PF_TIME, PF_PKTTYPE,
+	PF_CPU, PF_TIME, PF_PKTTYPE, PF_VLAN_ID,
 };
 
 #define NWORDS (sizeof(word_order) / sizeof(word_order[0]))
@@ -908,7 +929,7 @@ static bool relevant(const struct packet *p, enum packet_field f)
 {
 	if (packet_is_arp(p) && f != PF_IIF && f != PF_OIF && f != PF_NFPROTO && f != PF_MARK &&
 	    f != PF_ARP_OP && f != PF_SADDR && f != PF_DADDR && f != PF_IBRNAME &&
-	    f != PF_OBRNAME && f != PF_PKTTYPE)
+	    f != PF_OBRNAME && f != PF_PKTTYPE && f != PF_VLAN_ID)
 		return false;
 	switch (f) {
 	case PF_IBRNAME: return p->ibr[0] || unresolved(p, PF_IBRNAME);
@@ -922,7 +943,7 @@ static bool relevant(const struct packet *p, enum packet_field f)
 	case PF_SPORT: case PF_DPORT: return has_ports(p);
 	case PF_TCP_FLAGS: return is_tcp(p);
 	case PF_ICMP_TYPE: case PF_ICMP_CODE: return is_icmp(p);
-	case PF_SPI: case PF_CPU: case PF_TIME: case PF_PKTTYPE:
+	case PF_SPI: case PF_CPU: case PF_TIME: case PF_PKTTYPE: case PF_VLAN_ID:
 		return given(p, f);   /* no default to show */
 	default: return true;
 	}
@@ -1076,7 +1097,8 @@ bool packet_equal(const struct packet *a, const struct packet *b)
 	       a->sport == b->sport && a->dport == b->dport && a->tcp_flags == b->tcp_flags &&
 	       a->ct_state == b->ct_state && a->icmp_type == b->icmp_type &&
 	       a->icmp_code == b->icmp_code && a->arp_op == b->arp_op && a->spi == b->spi &&
-	       a->cpu == b->cpu && a->time == b->time && a->pkttype == b->pkttype;
+	       a->cpu == b->cpu && a->time == b->time && a->pkttype == b->pkttype &&
+	       a->vlan_id == b->vlan_id;
 }
 
 /* Defines may name other defines; this many rounds is more than any policy nests. */

@@ -67,6 +67,9 @@
  *    destination made it) has no default: not given, the tracer takes it
  *    from the IP destination, or for an ARP packet or a bridged frame what
  *    such a frame usually is, and says so on the rule.
+ *  - vlan id (0..4095): a frame bridged from port to port carries an 802.1Q
+ *    tag with this id (its pcp and dei are not words: taken as 0, said);
+ *    not given, the frame has no tag.
  */
 #ifndef XNFT_CORE_PACKET_H
 #define XNFT_CORE_PACKET_H
@@ -90,7 +93,7 @@ enum packet_field {
 	PF_SPORT, PF_DPORT, PF_TCP_FLAGS, PF_CT_STATE, PF_ICMP_TYPE, PF_ICMP_CODE,
 	PF_ARP_OP, PF_IBRNAME, PF_OBRNAME,
 	PF_SPI, PF_CPU, PF_TIME,   /* esp spi / ah spi share PF_SPI, as the ports do */
-	PF_PKTTYPE,
+	PF_PKTTYPE, PF_VLAN_ID,
 	PF__COUNT
 };
 
@@ -125,6 +128,7 @@ struct packet {
 	uint32_t cpu;                  /* meta cpu; only meaningful when given (no default) */
 	uint32_t time;                 /* meta time: seconds since the epoch; 0 = not given (now) */
 	uint8_t pkttype;               /* meta pkttype; only meaningful when given (no default) */
+	uint16_t vlan_id;              /* the frame's 802.1Q tag when given; none when not */
 };
 
 /* ip frag-off of the word `fragment`. */

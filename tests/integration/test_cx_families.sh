@@ -10,7 +10,7 @@
 # peer2, sent by peer to the host and by the host to peer, and ARP frames to
 # the host and bridged; the kernel's `nft monitor trace` compared with
 # `xnft trace --live --json` rule by rule (families_lib.sh, trace_lib.sh).
-# No VLAN-tagged frame is sent: the vlan rules are met by untagged frames.
+# VLAN-tagged frames (tests/tools/vlan_send.py) are bridged from peer to peer2.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/policy_lib.sh"
 require_root
@@ -61,8 +61,15 @@ check_match "bridge: a bridged frame's pkttype is other, said so" \
 	'bridge_all.nft:28: meta pkttype taken as other' "$out"
 check_match "bridge: a bridged frame has no route (meta rtclassid ends the rule)" \
 	'a frame in bridge hooks has no route yet' "$out"
-check_match "bridge: an untagged frame matches no vlan rule" \
-	'meta protocol 8021q \(implied by vlan id\): meta protocol is 2048' "$out"
+check_match "bridge: an untagged frame matches no vlan rule (nft's implied ether type)" \
+	'ether type 8021q \(implied by vlan id\): ether type is 2048' "$out"
+out=$(trace_of "$FX/bridge_all.nft" $br 7850 vlan id 5)
+check_match "bridge: a tagged frame matches vlan id" 'bridge_all.nft:38 +\[match\] +vlan id 5' "$out"
+check_match "bridge: ... its pcp and dei are taken as 0, said so" \
+	'bridge_all.nft:40: vlan pcp taken as 0 \(the packet words give the vlan id only\)' "$out"
+check_match "bridge: ... ether type reads the tag, not the type inside it" \
+	'ether type ip: ether type is 33024' "$out"
+check_match "bridge: ... meta protocol the type inside it" 'bridge_all.nft:25 +\[match\] +meta protocol ip' "$out"
 out=$(trace_of "$FX/bridge_all.nft" $br 7807 | grep '^verdict:')
 check_match "bridge: bridge forward drops 7807" 'drop at forward, bridge bx fwd_, by .*bridge_all.nft:95' "$out"
 out=$(trace_of "$FX/bridge_all.nft" iifname wgp1 ibrname wg0 ip saddr 10.10.0.2 ip daddr 10.10.0.1 udp dport 7822)
@@ -262,6 +269,39 @@ if load_fresh "$FX/bridge_all.nft"; then
 else
 	not_ok "bridge_all.nft loads in the kernel"
 fi
+
+# VLAN-tagged frames bridged from peer to peer2 (tests/tools/vlan_send.py; the
+# IP id is the tag): the vlan rules meet a tag, meta protocol the type inside
+vlan_batch() { # NAME PACKETS: lines "peer<TAB>vid=V dst=IP dport=N tag=T<TAB>words"
+	local name=$1 pk=$2 kv x vid dst dport t
+	fresh_conntrack
+	host_nft -j list chains >"$T/chains.json"
+	if ! monitor_start; then
+		not_ok "$name: nft monitor trace shows packets"
+		monitor_stop
+		return
+	fi
+	while IFS=$'\t' read -r _ kv _; do
+		for x in $kv; do
+			case $x in vid=*) vid=${x#vid=} ;; dst=*) dst=${x#dst=} ;;
+			dport=*) dport=${x#dport=} ;; tag=*) t=${x#tag=} ;; esac
+		done
+		ip netns exec "$PEER" python3 "$ROOT/tests/tools/vlan_send.py" mesh0 "$m2" "$vid" \
+			"$PEER_V4" "$dst" "$dport" "$t" || diag "$name: vlan_send.py failed for tag $t"
+	done <"$pk"
+	probe || diag "$name: the closing probe never showed in the trace"
+	monitor_stop
+	xnft_trace "$pk" "$T/xnft.jsonl" --local-addr "$MESH_HOST_V4"
+	report "$name" "$pk" "$T/xnft.jsonl"
+}
+tag=900
+: >"$T/vlan.pk"
+for vid in 5 7; do
+	printf 'peer\tvid=%d dst=%s dport=7850 tag=%d\t%s vlan id %d ip saddr %s ip daddr %s ip ttl 64 udp sport 40000 udp dport 7850 ct state new\n' \
+		"$vid" "$PEER2_V4" "$tag" "$bridged" "$vid" "$PEER_V4" "$PEER2_V4" >>"$T/vlan.pk"
+	tag=$((tag + 1))
+done
+STATED_OK=${VLAN_STATED_OK:-8} vlan_batch "bridge_all: VLAN-tagged frames bridged" "$T/vlan.pk"
 
 # ARP frames through bridge_all.nft's chains, unicast (no flooding): to the
 # host (bridge prerouting and input) and bridged to peer2

@@ -282,6 +282,14 @@ static const struct tcase cases[] = {
 	/* ether saddr set writes the link layer (before: the transport header's bytes 6..11) */
 	{ LINK, "iifname wgp1 ibrname wg0 oifname wgp2 obrname wg0 tcp dport 9", 0, NULL, "accept",
 	  "policy", "br-saddr-seen", "br-ackseq", NULL },
+	/* an 802.1Q tag (the word vlan id): nft's implied ether type reads 8021q, meta protocol
+	 * the type inside (the device took the tag off); no tag, no vlan match */
+	{ LINK, "iifname wgp1 ibrname wg0 oifname wgp2 obrname wg0 vlan id 5 udp dport 7", 0, NULL,
+	  "accept", "policy", "br-vlan5", "br-ether-ip", NULL },
+	{ LINK, "iifname wgp1 ibrname wg0 oifname wgp2 obrname wg0 vlan id 5 udp dport 7", 0, NULL,
+	  "accept", "policy", "br-vlan-inner", NULL, NULL },
+	{ LINK, "iifname wgp1 ibrname wg0 oifname wgp2 obrname wg0 udp dport 7", 0, NULL, "accept",
+	  "policy", "br-ether-ip", "br-vlan5", NULL },
 	{ LINK, "iifname wgp1 ibrname wg0 udp dport 7", 0, NULL, "accept", "policy", "br-pre-host",
 	  "br-in-rtclassid", NULL },
 	{ LINK, "oifname wgp1 obrname wg0 udp dport 7", 0, NULL, "accept", "policy",
