@@ -265,9 +265,11 @@ static int payload_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 		transport = x->base == 2;
 		off = x->offset;
 		bits = x->len;
-	} else if (x->key == RS_F_ETHER_TYPE && (tc->bridge_layer || hook_has_iif(tc))) {
-		/* an Ethernet frame carrying the packet (ip/ip6/inet: behind meta iiftype ether);
-		 * nft_payload puts a VLAN tag the device took off back in front */
+	} else if (x->key == RS_F_ETHER_TYPE &&
+		   (tc->bridge_layer || hook_has_iif(tc) || tc->hook == RS_HOOK_EGRESS)) {
+		/* an Ethernet frame carrying the packet (ip/ip6/inet: behind meta iiftype ether;
+		 * at egress the device's header is built); nft_payload puts a VLAN tag the
+		 * device took off back in front */
 		ev_from_num(v, 16, vlan_tagged(tc) ? 0x8100 : inner_ethertype(&tc->p));
 		return EV_OK;
 	} else if (fi && fi->proto == RS_PROTO_VLAN && vlan_tagged(tc)) {

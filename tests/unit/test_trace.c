@@ -267,6 +267,9 @@ static const struct tcase cases[] = {
 	  NULL, "accept", "policy", "br-pre-host", "br-pre-other", NULL },
 	{ LINK, "iifname eth0 arp operation reply", 0, NULL, "accept", "policy", "arp-host",
 	  "arp-broadcast", "taken as host (an ARP reply" },
+	/* at netdev egress the frame's header is built: nft's implied ether type reads it */
+	{ LINK, "oifname lo arp operation request", 0, NULL, "accept", "policy", "nd-egress-arp",
+	  NULL, NULL },
 	{ LINK, "iifname eth0 arp operation request", 0, NULL, "accept", "policy", "arp-in-length",
 	  NULL, NULL },
 	{ LINK, "oifname eth0 arp operation reply", 0, NULL, "accept", "policy", "arp-out-length",
