@@ -203,12 +203,11 @@ arp_out_batch() {
 	check_eq "$name: xnft traces every packet (exit 0)" "0 $(wc -l <"$pk")" "$rc $(grep -c . "$T/xnft.jsonl")"
 	out=$(python3 "$GEN" compare-mac "$pk" "$T/trace.tagged" "$T/xnft.jsonl" "$T/chains.json" 2>&1)
 	printf '%s\n' "$out" | grep '^#' | head -20
-	read -r dn da das dsi <<<"$(printf '%s\n' "$out" | sed -n 's/^decisions \([0-9]*\) agree \([0-9]*\) assumed \([0-9]*\) silent \([0-9]*\)$/\1 \2 \3 \4/p')"
+	read -r dn da das dsi <<<"$(decisions_of "$out")"
 	check_eq "$name: every frame's matched rules and verdict agree with the kernel" \
 		"agree $(wc -l <"$pk") of $(wc -l <"$pk")" "$(printf '%s\n' "$out" | grep '^agree ')"
 	diag "$name: decisions compared ${dn:-0}, agree ${da:-0}, differ with a stated assumption ${das:-0}, differ silently ${dsi:-0}"
-	ARP_DECISIONS=$((ARP_DECISIONS + ${dn:-0})) ARP_DEC_AGREE=$((ARP_DEC_AGREE + ${da:-0}))
-	ARP_DEC_ASSUMED=$((ARP_DEC_ASSUMED + ${das:-0})) ARP_DEC_SILENT=$((ARP_DEC_SILENT + ${dsi:-1}))
+	arp_tally "${dn:-0}" "${da:-0}" "${das:-0}" "${dsi:-missing}"
 }
 o="oifname eth0 arp operation"
 cat >"$T/arp_out.pk" <<PK
