@@ -218,6 +218,37 @@ void ev_format(const struct rs_expr *x, const struct ev *v, size_t n, char *buf,
 
 static bool hook_has_iif(const struct tctx *tc);
 
+/* The type of what the Ethernet header carries (inside a VLAN tag, if any). */
+static unsigned inner_ethertype(const struct packet *p)
+{
+	return packet_is_arp(p) ? 0x0806 : p->nfproto == MATCH_NFPROTO_IPV6 ? 0x86dd : 0x0800;
+}
+
+/* A frame with an 802.1Q tag (the word vlan id), in the bridge's hooks. */
+static bool vlan_tagged(const struct tctx *tc)
+{
+	return tc->bridge_layer && (tc->p.known & PF_BIT(PF_VLAN_ID));
+}
+
+/*
+ * A field of the 802.1Q header (TCI, then the inner type), from the word
+ * vlan id; pcp and dei are not words: 0, said when a read touches them.
+ */
+static int vlan_read(struct tctx *tc, const struct rs_field_info *fi, struct ev *v)
+{
+	uint32_t hdr = (uint32_t)tc->p.vlan_id << 16 | inner_ethertype(&tc->p);
+
+	if (fi->offset + fi->bits > 32) {
+		snprintf(tc->why, sizeof(tc->why), "the packet words say nothing of the link layer");
+		return EV_FREE;
+	}
+	ev_from_num(v, fi->bits, (hdr >> (32 - fi->offset - fi->bits)) & ((1u << fi->bits) - 1));
+	if (fi->offset < 4)
+		tc_assume(tc, "vlan %s taken as 0 (the packet words give the vlan id only)",
+			  fi->name);
+	return EV_OK;
+}
+
 static int payload_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 {
 	const struct rs_field_info *fi = rs_field_info((enum rs_field)x->key);
@@ -234,11 +265,17 @@ static int payload_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 		transport = x->base == 2;
 		off = x->offset;
 		bits = x->len;
-	} else if (x->key == RS_F_ETHER_TYPE && (tc->bridge_layer || hook_has_iif(tc))) {
-		/* an Ethernet frame carrying the packet (ip/ip6/inet: behind meta iiftype ether) */
-		ev_from_num(v, 16, packet_is_arp(&tc->p) ? 0x0806 :
-			    tc->p.nfproto == MATCH_NFPROTO_IPV6 ? 0x86dd : 0x0800);
+	} else if (x->key == RS_F_ETHER_TYPE &&
+		   (tc->bridge_layer || hook_has_iif(tc) || tc->hook == RS_HOOK_EGRESS)) {
+		/* an Ethernet frame carrying the packet (ip/ip6/inet: behind meta iiftype ether;
+		 * at egress the device's header is built); nft_payload puts a VLAN tag the
+		 * device took off back in front */
+		ev_from_num(v, 16, vlan_tagged(tc) ? 0x8100 : inner_ethertype(&tc->p));
 		return EV_OK;
+	} else if (fi && fi->proto == RS_PROTO_VLAN && vlan_tagged(tc)) {
+		return vlan_read(tc, fi, v);
+	} else if (fi && fi->proto == RS_PROTO_ETHER && link_read(tc, fi->offset, fi->bits, v)) {
+		return EV_OK;   /* a rule wrote it (ether saddr set ...) */
 	} else if (fi && fi->proto == RS_PROTO_ARP && packet_is_arp(&tc->p)) {
 		transport = false;   /* the ARP header is an ARP packet's network header */
 		off = fi->offset;
@@ -301,6 +338,45 @@ static unsigned pkttype_of(const struct packet *p)
 }
 
 /*
+ * meta pkttype of an ARP packet or a bridged frame (skb->pkt_type from
+ * eth_type_trans, kept by the bridge): the link-layer destination, which the
+ * packet words do not give, is what such a packet usually has, said on the
+ * rule. A frame the host sends is PACKET_HOST (0).
+ */
+static int pkttype_link(struct tctx *tc, struct ev *v)
+{
+	const struct packet *p = &tc->p;
+	bool bridged = p->ibr[0] && p->obr[0];
+
+	if (tc->r->path == PACKET_OUTPUT) {
+		ev_from_num(v, 8, 0);
+		return EV_OK;
+	}
+	if (packet_is_arp(p) && p->arp_op == 1) {
+		ev_from_num(v, 8, 1);
+		tc_assume(tc, "meta pkttype taken as broadcast (an ARP request is broadcast)");
+	} else if (bridged && !packet_is_arp(p) && pkttype_of(p)) {
+		/* a broadcast or multicast IP destination has such a MAC address too */
+		ev_from_num(v, 8, pkttype_of(p));
+	} else if (bridged) {
+		ev_from_num(v, 8, 3);
+		tc_assume(tc, "meta pkttype taken as other (a frame bridged to another host's "
+			  "MAC address)");
+	} else {
+		ev_from_num(v, 8, 0);
+		tc_assume(tc, "meta pkttype taken as host (%s sent to this host's MAC address)",
+			  packet_is_arp(p) ? "an ARP reply" : "a frame");
+	}
+	return EV_OK;
+}
+
+/* An ARP frame this host sends, at the arp family's output hook. */
+static bool arp_sent_frame(const struct tctx *tc)
+{
+	return packet_is_arp(&tc->p) && tc->r->path == PACKET_OUTPUT && !tc->bridge_layer;
+}
+
+/*
  * When the packet arrives: the word `meta time` when given (*given true),
  * else now. -1 when the clock cannot be read.
  */
@@ -357,6 +433,25 @@ static int meta_when(struct tctx *tc, enum rs_meta_key k, struct ev *v)
 }
 
 /*
+ * Whether the packet has a route (skb_dst) at this hook, else why not: an ARP
+ * packet is never routed; in bridge hooks only the host's own packets,
+ * routed before bridge output, have one (a bridged frame has none, a frame
+ * for the host gets one after bridge input).
+ */
+static bool has_route(struct tctx *tc)
+{
+	if (packet_is_arp(&tc->p)) {
+		snprintf(tc->why, sizeof(tc->why), "an ARP packet has no route");
+		return false;
+	}
+	if (tc->bridge_layer && tc->r->path != PACKET_OUTPUT) {
+		snprintf(tc->why, sizeof(tc->why), "a frame in bridge hooks has no route yet");
+		return false;
+	}
+	return true;
+}
+
+/*
  * meta rtclassid (nft_meta: the route's realm, dst->tclassid): no route
  * before the routing decision ends the rule, like rt classid; after it a
  * plain route has no realm.
@@ -367,6 +462,8 @@ static int meta_rtclassid(struct tctx *tc, struct ev *v)
 		snprintf(tc->why, sizeof(tc->why), "no route yet at this hook");
 		return EV_BREAK;
 	}
+	if (!has_route(tc))
+		return EV_BREAK;
 	ev_from_num(v, 32, 0);
 	tc_assume(tc, "meta rtclassid taken as 0: no realm (a plain route)");
 	return EV_OK;
@@ -484,14 +581,33 @@ static int meta_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 	case RS_META_OBRNAME: case RS_META_OBRIDGENAME:
 		ev_from_name(v, tc->bridge_layer && oif[0] ? p->obr : "");
 		return EV_OK;
-	case RS_META_L4PROTO: ev_from_num(v, 8, p->l4proto); return EV_OK;
+	case RS_META_L4PROTO:
+		/* nft_meta: no transport protocol found (NFT_PKTINFO_L4PROTO) ends the rule */
+		if (packet_is_arp(p)) {
+			snprintf(tc->why, sizeof(tc->why), "an ARP packet has no transport protocol");
+			return EV_BREAK;
+		}
+		ev_from_num(v, 8, p->l4proto);
+		return EV_OK;
 	case RS_META_PROTOCOL:
 		ev_from_num(v, 16, packet_is_arp(p) ? 0x0806 :
 			    p->nfproto == MATCH_NFPROTO_IPV6 ? 0x86dd : 0x0800);
 		return EV_OK;
 	case RS_META_MARK: ev_from_num(v, 32, p->mark); return EV_OK;
-	case RS_META_LENGTH: ev_from_num(v, 32, p->length); return EV_OK;
-	case RS_META_PKTTYPE: ev_from_num(v, 8, pkttype_of(p)); return EV_OK;
+	case RS_META_LENGTH:
+		/* arp_create() puts the Ethernet header in front before the arp
+		 * output hook: the host's own ARP frame counts it (14 bytes) */
+		ev_from_num(v, 32, p->length + (arp_sent_frame(tc) ? 14 : 0));
+		return EV_OK;
+	case RS_META_PKTTYPE:
+		if (p->known & PF_BIT(PF_PKTTYPE)) {   /* the word meta pkttype */
+			ev_from_num(v, 8, p->pkttype);
+			return EV_OK;
+		}
+		if (packet_is_arp(p) || (p->ibr[0] && p->obr[0]))
+			return pkttype_link(tc, v);
+		ev_from_num(v, 8, pkttype_of(p));
+		return EV_OK;
 	case RS_META_CPU:
 		if (!(p->known & PF_BIT(PF_CPU)))
 			return meta_default(tc, RS_META_CPU, v);

@@ -55,6 +55,7 @@ struct tctx {
 	uint8_t th[HDR_MAX], thk[HDR_MAX];   /* transport header and its known bits */
 	size_t thlen;
 	bool has_th;                     /* false for a non-first fragment */
+	uint8_t lh[14], lhk[14];         /* Ethernet header: only what a rule wrote is known */
 	bool fragment;                   /* frag-off says fragment (MF or offset) */
 	uint32_t ct_mark;
 	bool ct_mark_set;                /* a rule set it during this trace */
@@ -114,6 +115,10 @@ void hdr_strip_frag(struct tctx *tc);
 int hdr_read(struct tctx *tc, bool transport, unsigned off, unsigned bits, struct ev *out,
 	     bool *unknown);
 void hdr_write(struct tctx *tc, bool transport, unsigned off, unsigned bits, const struct ev *v);
+/* The Ethernet header: what `ether saddr set` and the like wrote; a read is
+ * true only when every bit of it was written. */
+void link_write(struct tctx *tc, unsigned off, unsigned bits, const struct ev *v);
+bool link_read(const struct tctx *tc, unsigned off, unsigned bits, struct ev *out);
 
 /* ---- trace_stmt.c: statements ---- */
 /* Run the rule's items; *failed = index of the item that stopped it, or -1. */

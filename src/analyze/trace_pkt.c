@@ -376,3 +376,29 @@ void hdr_write(struct tctx *tc, bool transport, unsigned off, unsigned bits, con
 		set_bit(k, off + i, true);
 	}
 }
+
+void link_write(struct tctx *tc, unsigned off, unsigned bits, const struct ev *v)
+{
+	if (!bits || bits > 64 || (size_t)off + bits > sizeof(tc->lh) * 8)
+		return;
+	for (unsigned i = 0; i < bits; i++) {
+		bool on = v->wide ? (v->b[i / 8] >> (7 - i % 8)) & 1 : (v->num >> (bits - 1 - i)) & 1;
+
+		set_bit(tc->lh, off + i, on);
+		set_bit(tc->lhk, off + i, true);
+	}
+}
+
+bool link_read(const struct tctx *tc, unsigned off, unsigned bits, struct ev *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!bits || bits > 64 || (size_t)off + bits > sizeof(tc->lh) * 8)
+		return false;
+	for (unsigned i = off; i < off + bits; i++) {
+		if (!bit_at(tc->lhk, i))
+			return false;
+		out->num = (out->num << 1) | bit_at(tc->lh, i);
+	}
+	out->bits = bits;
+	return true;
+}

@@ -224,9 +224,14 @@ static void apply_mangle(struct tctx *tc, const struct rs_expr *k, const struct 
 		/* nft_ct_set_eval: no entry, nothing set; the rule goes on */
 		if (st != RS_CTSTATE_INVALID && st != RS_CTSTATE_UNTRACKED)
 			tc->ct_labels[v->num / 8] |= (uint8_t)(1u << (v->num % 8));
-	} else if (k->kind == RS_EX_PAYLOAD && (fi = rs_field_info((enum rs_field)k->key))) {
-		hdr_write(tc, fi->proto != RS_PROTO_IP && fi->proto != RS_PROTO_IP6, fi->offset,
-			  fi->bits, v);
+	} else if (k->kind == RS_EX_PAYLOAD && (fi = rs_field_info((enum rs_field)k->key)) &&
+		   fi->proto == RS_PROTO_ETHER) {
+		link_write(tc, fi->offset, fi->bits, v);   /* the link layer, not the transport header */
+	} else if (k->kind == RS_EX_PAYLOAD && (fi = rs_field_info((enum rs_field)k->key)) &&
+		   fi->proto != RS_PROTO_VLAN) {
+		/* arp fields are an ARP packet's network header, as nft reads them */
+		hdr_write(tc, fi->proto != RS_PROTO_IP && fi->proto != RS_PROTO_IP6 &&
+			  fi->proto != RS_PROTO_ARP, fi->offset, fi->bits, v);
 	} else {
 		char *t = rs_expr_format(k);
 

@@ -105,6 +105,9 @@ static const struct name_num igmp_type_names[] = {
 	{ "membership-query", 0x11 }, { "membership-report-v1", 0x12 },
 	{ "membership-report-v2", 0x16 }, { "membership-report-v3", 0x22 },
 	{ "leave-group", 0x17 }, { NULL, 0 },
+/* skb->pkt_type, as nft names it (meta pkttype) */
+static const struct name_num pkttype_names[] = {
+	{ "host", 0 }, { "broadcast", 1 }, { "multicast", 2 }, { "other", 3 }, { NULL, 0 },
 };
 
 /* Well-known services, so "tcp dport ssh" reads as in nft (which asks /etc/services). */
@@ -200,6 +203,11 @@ const char *match_arp_op_name(unsigned op)
 	return num_name(arp_op_names, op);
 }
 
+const char *match_pkttype_name(unsigned type)
+{
+	return num_name(pkttype_names, type);
+}
+
 const char *match_ct_state_name(unsigned bit)
 {
 	return num_name(ct_state_names, bit);
@@ -228,6 +236,7 @@ enum vtype {
 	VT_ICMP_TYPE, VT_ICMP_CODE, VT_ICMP6_TYPE, VT_ICMP6_CODE, VT_ARPOP,
 	VT_SCTP_CHUNK, VT_DCCP_TYPE, VT_IGMP_TYPE,
 	VT_EXTHDR,
+	VT_PKTTYPE,
 };
 
 struct field_info {
@@ -297,6 +306,8 @@ static const struct field_info fields[MF__COUNT] = {
 	[MF_MH_TYPE] = { "mh type", VT_U8, MATCH_NFPROTO_IPV6, 135, true },
 	[MF_COMP_NEXTHDR] = { "comp nexthdr", VT_PROTO, 0, MATCH_PROTO_COMP, true },
 	[MF_COMP_FLAGS] = { "comp flags", VT_U8, 0, MATCH_PROTO_COMP, true },
+	[MF_PKTTYPE] = { "meta pkttype", VT_PKTTYPE, 0, -1, false },
+	[MF_VLAN_ID] = { "vlan id", VT_U16, 0, -1, false },
 };
 
 /* How each field is written: first word, second word (NULL for one word). */
@@ -339,6 +350,8 @@ static const struct {
 	{ "rt", "type", MF_RT_TYPE }, { "rt", "seg-left", MF_RT_SEGLEFT },
 	{ "srh", "tag", MF_SRH_TAG }, { "mh", "type", MF_MH_TYPE },
 	{ "comp", "nexthdr", MF_COMP_NEXTHDR }, { "comp", "flags", MF_COMP_FLAGS },
+	{ "meta", "pkttype", MF_PKTTYPE }, { "pkttype", NULL, MF_PKTTYPE },
+	{ "vlan", "id", MF_VLAN_ID },
 };
 
 #define NSELECTORS (sizeof(selectors) / sizeof(selectors[0]))
@@ -381,6 +394,7 @@ static const char *vt_expected(enum vtype vt)
 				  "leave-group, ...) or number";
 	case VT_EXTHDR: return "IPv6 extension headers in order, like hbh,rt,frag "
 			       "(hbh, rt, frag, dst, mh)";
+	case VT_PKTTYPE: return "a packet type (host, broadcast, multicast, other) or number";
 	case VT_NONE: break;
 	}
 	return "a value";
@@ -419,6 +433,7 @@ static const struct name_num *vt_names(enum vtype vt)
 	case VT_SCTP_CHUNK: return sctp_chunk_names;
 	case VT_DCCP_TYPE: return dccp_type_names;
 	case VT_IGMP_TYPE: return igmp_type_names;
+	case VT_PKTTYPE: return pkttype_names;
 	default: return NULL;
 	}
 }

@@ -95,6 +95,7 @@ enum match_field {
 	MF_EXTHDR, MF_FRAG_ID, MF_FRAG6_OFF, MF_FRAG6_MF, MF_RT_TYPE, MF_RT_SEGLEFT,
 	MF_SRH_TAG, MF_MH_TYPE,
 	MF_COMP_NEXTHDR, MF_COMP_FLAGS,
+	MF_PKTTYPE, MF_VLAN_ID,
 	MF__COUNT
 };
 
@@ -228,6 +229,7 @@ const char *match_ct_state_name(unsigned bit);
 const char *match_sctp_chunk_name(unsigned type);   /* "init", "data", ... or NULL */
 const char *match_dccp_type_name(unsigned type);    /* "request", "response", ... or NULL */
 const char *match_igmp_type_name(unsigned type);    /* "membership-query", ... or NULL */
+const char *match_pkttype_name(unsigned type);   /* "host", "broadcast", ... or NULL */
 
 /* "fin,psh,urg", or "0x0" for no flags; sep is "," or "|". */
 void match_tcp_flags_format(unsigned flags, const char *sep, char *buf, size_t size);

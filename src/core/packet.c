@@ -51,6 +51,7 @@ static const enum packet_field field_of[MF__COUNT] = {
 	[MF_FRAG6_MF] = PF_FRAG6_MF, [MF_RT_TYPE] = PF_RT_TYPE, [MF_RT_SEGLEFT] = PF_RT_SEGLEFT,
 	[MF_SRH_TAG] = PF_SRH_TAG, [MF_MH_TYPE] = PF_MH_TYPE,
 	[MF_COMP_NEXTHDR] = PF_COMP_NEXTHDR, [MF_COMP_FLAGS] = PF_COMP_FLAGS,
+	[MF_PKTTYPE] = PF_PKTTYPE, [MF_VLAN_ID] = PF_VLAN_ID,
 };
 
 /* The mobility header's protocol number: IPv6 takes it as the transport (not in ipv6_ext_hdr). */
@@ -476,6 +477,8 @@ static uint32_t num_of(const struct packet *p, enum packet_field f)
 	case PF_MH_TYPE: return p->mh_type;
 	case PF_COMP_NEXTHDR: return p->comp_nexthdr;
 	case PF_COMP_FLAGS: return p->comp_flags;
+	case PF_PKTTYPE: return p->pkttype;
+	case PF_VLAN_ID: return p->vlan_id;
 	default: return 0;
 	}
 }
@@ -514,6 +517,8 @@ static void set_num(struct packet *p, enum packet_field f, uint32_t n)
 	case PF_MH_TYPE: p->mh_type = (uint8_t)n; break;
 	case PF_COMP_NEXTHDR: p->comp_nexthdr = (uint8_t)n; break;
 	case PF_COMP_FLAGS: p->comp_flags = (uint8_t)n; break;
+	case PF_PKTTYPE: p->pkttype = (uint8_t)n; break;
+	case PF_VLAN_ID: p->vlan_id = (uint16_t)n; break;
 	default: break;
 	}
 }
@@ -762,6 +767,22 @@ static int complete_arp(struct builder *b)
 	return 0;
 }
 
+/* A VLAN tag is modelled on a frame bridged from port to port only. */
+static int check_vlan(struct builder *b, bool bridged)
+{
+	const struct match_cond *v = b->by[PF_VLAN_ID];
+
+	if (v && b->p->vlan_id > 4095) {
+		berr(b, v->col, "'vlan id %u' is out of range: a VLAN id is 0..4095", b->p->vlan_id);
+		return xerr_hint(b->e, "write the 12-bit id of the tag, e.g. vlan id 5");
+	}
+	if (!v || bridged)
+		return 0;
+	berr(b, v->col, "'vlan id' is traced on a frame bridged from one port to another only");
+	return xerr_hint(b->e, "give both ports: iif P ibrname B oif Q obrname B vlan id %u",
+			 b->p->vlan_id);
+}
+
 /*
  * A bridge names the port's bridge: ibrname goes with iif, obrname with
  * oif, and a frame from one port to another is bridged inside one bridge.
@@ -791,7 +812,7 @@ static int check_bridge(struct builder *b)
 		return xerr_hint(b->e, "a packet routed between a bridge and another interface is "
 				 "traced with the bridge itself as iif or oif");
 	}
-	return 0;
+	return check_vlan(b, ib && ob && in && out);
 }
 
 /* ---- IPv6 extension headers -------------------------------------------------- */
@@ -1088,6 +1109,10 @@ static int complete(struct builder *b)
 		p->cpu = 0;
 	if (!(known & PF_BIT(PF_TIME)))
 		p->time = 0;
+	if (!(known & PF_BIT(PF_PKTTYPE)))
+		p->pkttype = 0;
+	if (!(known & PF_BIT(PF_VLAN_ID)))
+		p->vlan_id = 0;
 	default_addresses(p, known);
 	return 0;
 }
@@ -1218,6 +1243,8 @@ static const char *words_of(const struct packet *p, enum packet_field f, bool fu
 	case PF_MH_TYPE: return "mh type";
 	case PF_COMP_NEXTHDR: return "comp nexthdr";
 	case PF_COMP_FLAGS: return "comp flags";
+	case PF_PKTTYPE: return "meta pkttype";
+	case PF_VLAN_ID: return "vlan id";
 	default: return "?";
 	}
 }
@@ -1274,6 +1301,7 @@ static void value_of(const struct packet *p, enum packet_field f, char *buf, siz
 		       match_igmp_type_name(p->l4type);
 		break;
 	case PF_FRAGMENT: buf[0] = '\0'; return;
+	case PF_PKTTYPE: name = match_pkttype_name(p->pkttype); break;
 	case PF_TIME:
 		match_time_format(p->time, buf, size);
 		return;
@@ -1304,7 +1332,7 @@ static const enum packet_field word_order[] = {
 	PF_SPORT, PF_DPORT, PF_TCP_FLAGS, PF_ICMP_TYPE, PF_ICMP_CODE, PF_SPI,
 	PF_L4TYPE, PF_VTAG, PF_CSUMCOV, PF_COMP_NEXTHDR, PF_COMP_FLAGS, PF_CPI, PF_IGMP_MRT,
 	PF_CT_STATE,
-	PF_CPU, PF_TIME,
+	PF_CPU, PF_TIME, PF_PKTTYPE, PF_VLAN_ID,
 	PF_EXTHDR, PF_FRAG_ID, PF_FRAG6_OFF, PF_FRAG6_MF, PF_RT_TYPE, PF_RT_SEGLEFT, PF_SRH_TAG,
 	PF_MH_TYPE,
 };
@@ -1359,7 +1387,7 @@ static bool relevant(const struct packet *p, enum packet_field f)
 {
 	if (packet_is_arp(p) && f != PF_IIF && f != PF_OIF && f != PF_NFPROTO && f != PF_MARK &&
 	    f != PF_ARP_OP && f != PF_SADDR && f != PF_DADDR && f != PF_IBRNAME &&
-	    f != PF_OBRNAME)
+	    f != PF_OBRNAME && f != PF_PKTTYPE && f != PF_VLAN_ID)
 		return false;
 	switch (f) {
 	case PF_IBRNAME: return p->ibr[0] || unresolved(p, PF_IBRNAME);
@@ -1375,7 +1403,8 @@ static bool relevant(const struct packet *p, enum packet_field f)
 	case PF_ICMP_TYPE: case PF_ICMP_CODE: return is_icmp(p);
 	case PF_L4TYPE: case PF_VTAG: case PF_CSUMCOV: case PF_CPI: return l4_extra_fits(p, f);
 	case PF_IGMP_MRT: case PF_COMP_NEXTHDR: case PF_COMP_FLAGS: return l4_extra_fits(p, f);
-	case PF_SPI: case PF_CPU: case PF_TIME: case PF_FRAG_ID:
+	case PF_SPI: case PF_CPU: case PF_TIME: case PF_FRAG_ID: case PF_PKTTYPE:
+	case PF_VLAN_ID:
 		return given(p, f);   /* no default to show */
 	case PF_EXTHDR: return p->exthdr && !fragment_word_only(p);
 	case PF_FRAG6_OFF: case PF_FRAG6_MF:
@@ -1563,7 +1592,8 @@ bool packet_equal(const struct packet *a, const struct packet *b)
 	       a->frag_id == b->frag_id && a->frag6_off == b->frag6_off &&
 	       a->frag6_mf == b->frag6_mf && a->rt_type == b->rt_type &&
 	       a->rt_segleft == b->rt_segleft && a->srh_tag == b->srh_tag &&
-	       a->mh_type == b->mh_type;
+	       a->mh_type == b->mh_type && a->pkttype == b->pkttype &&
+	       a->vlan_id == b->vlan_id;
 }
 
 /* Defines may name other defines; this many rounds is more than any policy nests. */

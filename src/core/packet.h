@@ -80,6 +80,13 @@
  *    no default: not given, the tracer says what it takes them as.
  *  - meta time (a local date and time, 2026-12-07T10:00): when the packet
  *    arrives, for meta time, day and hour; not given, now.
+ *  - meta pkttype (host, broadcast, multicast, other: what the link-layer
+ *    destination made it) has no default: not given, the tracer takes it
+ *    from the IP destination, or for an ARP packet or a bridged frame what
+ *    such a frame usually is, and says so on the rule.
+ *  - vlan id (0..4095): a frame bridged from port to port carries an 802.1Q
+ *    tag with this id (its pcp and dei are not words: taken as 0, said);
+ *    not given, the frame has no tag.
  *
  * sctp, dccp, udplite, comp and igmp (each word implies its protocol; igmp
  * IPv4), laid out as xpkt sends them (tests/tools/xpkt.c):
@@ -130,6 +137,7 @@ enum packet_field {
 	PF_EXTHDR, PF_FRAG_ID, PF_FRAG6_OFF, PF_FRAG6_MF, PF_RT_TYPE, PF_RT_SEGLEFT,
 	PF_SRH_TAG, PF_MH_TYPE,    /* IPv6 extension headers */
 	PF_COMP_NEXTHDR, PF_COMP_FLAGS,
+	PF_PKTTYPE, PF_VLAN_ID,
 	PF__COUNT
 };
 
@@ -178,6 +186,8 @@ struct packet {
 	uint8_t mh_type;               /* mh type (the mobility header is the transport, 135) */
 	uint8_t comp_nexthdr;          /* comp: the protocol of the compressed payload */
 	uint8_t comp_flags;            /* comp: flags (reserved, 0 in RFC 3173) */
+	uint8_t pkttype;               /* meta pkttype; only meaningful when given (no default) */
+	uint16_t vlan_id;              /* the frame's 802.1Q tag when given; none when not */
 };
 
 /* Bytes of each extension header in the fixed layout (packet.h's comment). */

@@ -1535,9 +1535,27 @@ static void implicit_match(struct loader *L, struct rs_stmt *s, enum rs_meta_key
 	value_of_implicit(s, v);
 }
 
+/*
+ * The implicit `ether type V` nft puts in front of a vlan or arp header
+ * match in bridge and netdev tables: a link-layer read, which sees a VLAN
+ * tag (0x8100) where meta protocol sees the type inside it.
+ */
+static void implicit_ether_type(struct loader *L, struct rs_stmt *s, uint64_t v)
+{
+	const struct rs_field_info *fi = rs_field_info(RS_F_ETHER_TYPE);
+	struct rs_expr *x = implicit_eq(L, s, RS_EX_PAYLOAD);
+
+	if (!x || !fi)
+		return;
+	x->key = RS_F_ETHER_TYPE;
+	x->dtype = fi->dtype;
+	x->bits = fi->bits;
+	value_of_implicit(s, v);
+}
+
 /* Matches to insert before a statement that uses protocol mask `mask`. */
 static size_t needed(enum rs_family fam, unsigned mask, struct known *k,
-		     enum rs_meta_key *keys, uint64_t *vals)
+		     enum rs_meta_key *keys, uint64_t *vals, bool *ether)
 {
 	size_t n = 0;
 
@@ -1560,6 +1578,8 @@ static size_t needed(enum rs_family fam, unsigned mask, struct known *k,
 		}
 		if ((fam == RS_FAM_BRIDGE || fam == RS_FAM_NETDEV) && d->ethertype &&
 		    k->ethertype < 0) {
+			/* nft: ether type for a header right behind the Ethernet one */
+			ether[n] = d->proto == RS_PROTO_VLAN || d->proto == RS_PROTO_ARP;
 			keys[n] = RS_META_PROTOCOL;
 			vals[n++] = (uint64_t)d->ethertype;
 			k->ethertype = d->ethertype;
@@ -1685,21 +1705,28 @@ static void add_implied(struct loader *L, struct rs_rule *r, enum rs_family fam)
 	struct known k = { -1, -1, -1, -1 };
 	enum rs_meta_key keys[8];
 	uint64_t vals[8];
+	bool ether[8] = { false };
 
 	if (fam == RS_FAM_IP)
 		k.nfproto = RS_NFPROTO_IPV4;
 	else if (fam == RS_FAM_IP6)
 		k.nfproto = RS_NFPROTO_IPV6;
 	for (size_t i = 0; i < r->nitems && !L->oom; i++) {
-		size_t n = needed(fam, protos_of_stmt(&r->items[i]), &k, keys, vals);
+		size_t n;
 
+		memset(ether, 0, sizeof(ether));
+		n = needed(fam, protos_of_stmt(&r->items[i]), &k, keys, vals, ether);
 		if (n) {
 			struct rs_stmt *v = open_slots(L, &r->items, &r->nitems, i, n, sizeof(*v));
 
 			if (!v)
 				return;
-			for (size_t m = 0; m < n; m++)
-				implicit_match(L, &v[m], keys[m], vals[m]);
+			for (size_t m = 0; m < n; m++) {
+				if (ether[m])
+					implicit_ether_type(L, &v[m], vals[m]);
+				else
+					implicit_match(L, &v[m], keys[m], vals[m]);
+			}
 			i += n;
 		}
 		if (insert_icmp_type(L, r, i))

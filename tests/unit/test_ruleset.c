@@ -264,8 +264,13 @@ static void test_implied_bridge_netdev(void **state)
 	(void)state;
 	r = rule(chain(rs, RS_FAM_NETDEV, "nd", "ing"), "ip saddr 1.2.3.4 drop");
 	assert_implicit_meta(r, 0, RS_META_PROTOCOL, 0x0800);
+	/* in front of a vlan header nft reads the Ethernet header's type, which sees the tag
+	 * (meta protocol sees the type inside it) */
 	r = rule(chain(rs, RS_FAM_BRIDGE, "br", "f"), "vlan id 5 drop");
-	assert_implicit_meta(r, 0, RS_META_PROTOCOL, 0x8100);
+	assert_true(match_at(r, 0)->implicit);
+	assert_int_equal(match_at(r, 0)->left->kind, RS_EX_PAYLOAD);
+	assert_int_equal(match_at(r, 0)->left->key, RS_F_ETHER_TYPE);
+	assert_int_equal(match_at(r, 0)->right.v.num, 0x8100);
 	/* ether types are listed byte-swapped; the model holds the real value */
 	r = rule(chain(rs, RS_FAM_BRIDGE, "br", "f"), "ether type ip accept");
 	assert_int_equal(match_at(r, 0)->right.v.num, 0x0800);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The concrete tracer (src/analyze/trace*.c) on captured listings:
- * tests/unit/fixtures/trace/{hooks,jumps,matches,policy}.json, made from the
+ * tests/unit/fixtures/trace/{hooks,jumps,matches,policy,family,link}.json, made from the
  * .nft files next to them by regen.sh. Most cases are one line of the table
  * below: a packet, the options, the verdict and the rule that decides it
  * (by comment; "policy" for a chain's policy), the rules that must have
@@ -25,9 +25,10 @@
 #define FIX FIXTURES "/trace/"
 #define POLICY_ENTRY FIXTURES "/../../../policy/nftables.conf"
 
-static struct ruleset *fixtures[5];
-static const char *const fixture_names[] = { "hooks", "jumps", "matches", "policy", "family" };
-enum { HOOKS, JUMPS, MATCHES, POLICY, FAMILY };
+static struct ruleset *fixtures[6];
+static const char *const fixture_names[] = { "hooks", "jumps", "matches", "policy", "family",
+					      "link" };
+enum { HOOKS, JUMPS, MATCHES, POLICY, FAMILY, LINK };
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -51,7 +52,7 @@ static char *slurp(const char *path, size_t *len)
 static int setup(void **state)
 {
 	(void)state;
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 6; i++) {
 		char path[512];
 		struct xerr e;
 		size_t len;
@@ -70,7 +71,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 6; i++)
 		ruleset_free(fixtures[i]);
 	return 0;
 }
@@ -253,6 +254,51 @@ static const struct tcase cases[] = {
 	{ FAMILY, "iif eth0 ip6 saddr 2001:db8::1 meta l4proto udp fragment", 0, NULL, "drop",
 	  "v6-frag-at-input", NULL, NULL, NULL },
 	{ FAMILY, "iif eth0 tcp dport 9 tcp flags fin", 0, NULL, "drop", "v4-invalid", NULL, NULL, NULL },
+	/* ARP packets and frames in bridge hooks (the kernel's answers: test_cx_families.sh):
+	 * no transport protocol and no route end the rule; pkttype from the link layer */
+	{ LINK, "iifname eth0 arp operation request", 0, NULL, "accept", "policy", "arp-broadcast",
+	  "arp-l4proto", "meta pkttype taken as broadcast" },
+	{ LINK, "iifname eth0 arp operation request", 0, NULL, "accept", "policy", NULL,
+	  "arp-rtclassid", NULL },
+	/* the word meta pkttype gives it: exact, nothing assumed */
+	{ LINK, "iifname eth0 meta pkttype host arp operation request", 0, NULL, "accept", "policy",
+	  "arp-host", "arp-broadcast", NULL },
+	{ LINK, "iifname wgp1 ibrname wg0 oifname wgp2 obrname wg0 pkttype host udp dport 7", 0,
+	  NULL, "accept", "policy", "br-pre-host", "br-pre-other", NULL },
+	{ LINK, "iifname eth0 arp operation reply", 0, NULL, "accept", "policy", "arp-host",
+	  "arp-broadcast", "taken as host (an ARP reply" },
+	/* at netdev egress the frame's header is built: nft's implied ether type reads it */
+	{ LINK, "oifname lo arp operation request", 0, NULL, "accept", "policy", "nd-egress-arp",
+	  NULL, NULL },
+	{ LINK, "iifname eth0 arp operation request", 0, NULL, "accept", "policy", "arp-in-length",
+	  NULL, NULL },
+	{ LINK, "oifname eth0 arp operation reply", 0, NULL, "accept", "policy", "arp-out-length",
+	  NULL, NULL },
+	{ LINK, "iifname wgp1 ibrname wg0 oifname wgp2 obrname wg0 udp dport 7", 0, NULL, "accept",
+	  "policy", "br-pre-other", "br-pre-host", "meta pkttype taken as other" },
+	{ LINK, "iifname wgp1 ibrname wg0 oifname wgp2 obrname wg0 udp dport 7", 0, NULL, "accept",
+	  "policy", "br-pre-l4proto", "br-fwd-rtclassid", NULL },
+	{ LINK, "iifname wgp1 ibrname wg0 oifname wgp2 obrname wg0 ip daddr 255.255.255.255 udp dport 7",
+	  0, NULL, "accept", "policy", NULL, "br-pre-other", NULL },
+	{ LINK, "iifname wgp1 ibrname wg0 oifname wgp2 obrname wg0 arp operation reply", 0, NULL,
+	  "accept", "policy", "br-pre-other", "br-pre-l4proto", NULL },
+	/* ether saddr set writes the link layer (before: the transport header's bytes 6..11) */
+	{ LINK, "iifname wgp1 ibrname wg0 oifname wgp2 obrname wg0 tcp dport 9", 0, NULL, "accept",
+	  "policy", "br-saddr-seen", "br-ackseq", NULL },
+	/* an 802.1Q tag (the word vlan id): nft's implied ether type reads 8021q, meta protocol
+	 * the type inside (the device took the tag off); no tag, no vlan match */
+	{ LINK, "iifname wgp1 ibrname wg0 oifname wgp2 obrname wg0 vlan id 5 udp dport 7", 0, NULL,
+	  "accept", "policy", "br-vlan5", "br-ether-ip", NULL },
+	{ LINK, "iifname wgp1 ibrname wg0 oifname wgp2 obrname wg0 vlan id 5 udp dport 7", 0, NULL,
+	  "accept", "policy", "br-vlan-inner", NULL, NULL },
+	{ LINK, "iifname wgp1 ibrname wg0 oifname wgp2 obrname wg0 udp dport 7", 0, NULL, "accept",
+	  "policy", "br-ether-ip", "br-vlan5", NULL },
+	{ LINK, "iifname wgp1 ibrname wg0 udp dport 7", 0, NULL, "accept", "policy", "br-pre-host",
+	  "br-in-rtclassid", NULL },
+	{ LINK, "oifname wgp1 obrname wg0 udp dport 7", 0, NULL, "accept", "policy",
+	  "br-out-rtclassid", NULL, NULL },
+	{ LINK, "oifname wgp1 obrname wg0 udp dport 7", 0, NULL, "accept", "policy", "br-out-host",
+	  NULL, NULL },
 	/* the default policy */
 	{ POLICY, "iif lo", 0, NULL, "accept", "loopback: the host talking to itself", NULL, NULL, NULL },
 	{ POLICY, "iif lo ip6 saddr ::1 udp dport 53", 0, NULL, "accept",
