@@ -105,6 +105,8 @@ static const struct name_num igmp_type_names[] = {
 	{ "membership-query", 0x11 }, { "membership-report-v1", 0x12 },
 	{ "membership-report-v2", 0x16 }, { "membership-report-v3", 0x22 },
 	{ "leave-group", 0x17 }, { NULL, 0 },
+};
+
 /* skb->pkt_type, as nft names it (meta pkttype) */
 static const struct name_num pkttype_names[] = {
 	{ "host", 0 }, { "broadcast", 1 }, { "multicast", 2 }, { "other", 3 }, { NULL, 0 },
