@@ -177,12 +177,23 @@ static const char *meta_depends(int key)
 	}
 }
 
+/* ct keys whose value no packet field gives (trace_ctvals.c: what trace takes). */
+static const char *ct_depends(unsigned key)
+{
+	switch (key) {
+	case RS_CT_EXPIRATION: return "depends on the time";
+	case RS_CT_ID: return "random for each connection";
+	default: return NULL;
+	}
+}
+
 const char *cx_expr_depends(const struct rs_expr *x)
 {
 	if (!x)
 		return NULL;
 	switch (x->kind) {
 	case RS_EX_META: return meta_depends(x->key);
+	case RS_EX_CT: return ct_depends(x->key);
 	case RS_EX_XFRM: return "depends on IPsec";
 	case RS_EX_RT: return "depends on the route";
 	case RS_EX_TCPOPT: return "depends on the tcp options";

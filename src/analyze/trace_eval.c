@@ -682,7 +682,7 @@ static int ct_tuple(struct tctx *tc, const struct rs_expr *x, struct ev *v)
  * secmark unless a rule set them; no helper (nfct_help is NULL: NFT_BREAK);
  * the counters (nft turns conntrack accounting on for them) of a new
  * connection's first packet: 1 packet of the packet's length, said so.
- * Expiration and id depend on time and a hash: not modelled.
+ * Expiration and id: trace_ctvals.c.
  */
 static int ct_read_more(struct tctx *tc, const struct rs_expr *x, struct ev *v, bool known)
 {
@@ -705,6 +705,8 @@ static int ct_read_more(struct tctx *tc, const struct rs_expr *x, struct ev *v, 
 		tc_assume(tc, "ct %s taken as %u (the connection's first packet, %u bytes)", name,
 			  reply ? 0 : x->key == RS_CT_PACKETS ? 1 : tc->p.length, tc->p.length);
 		return EV_OK;
+	case RS_CT_EXPIRATION:
+		return ev_ct_expiration(tc, v, known);
 	default:
 		break;
 	}

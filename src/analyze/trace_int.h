@@ -100,6 +100,13 @@ int ev_map_lookup(struct tctx *tc, const struct rs_term *map, const struct ev *p
 		  const struct rs_term **data);
 unsigned ev_ct_state(const struct tctx *tc);
 
+/* ---- trace_ctvals.c: ct expiration and ct id ---- */
+/* known: the packet opens the connection (ct state new). */
+int ev_ct_expiration(struct tctx *tc, struct ev *v, bool known);
+/* A `ct id ==/!= ...` match; -1 when m is not one. */
+int ev_ct_id_match(struct tctx *tc, const struct rs_match *m, bool *hit, char *why,
+		   size_t size);
+
 /* ---- trace_pkt.c: the packet's headers ---- */
 void hdr_build(struct tctx *tc);
 

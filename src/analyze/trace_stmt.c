@@ -31,6 +31,27 @@ static bool stateful(struct tctx *tc, bool inv, const char *what, const char *pe
 	return inv ? over : !over;
 }
 
+/*
+ * ct count (nft_connlimit): the kernel adds the packet's connection to the
+ * rule's (or the key's) list and compares the list's length; the rule goes
+ * on unless (count > N) xor over. The other connections of the key are
+ * unknown: taken as none, so the count is 1, the new one, said so.
+ * --over-limit takes the count as over N instead (stateful()).
+ */
+static bool ct_count_alone(struct tctx *tc, const struct rs_stmt *s, const char *text,
+			   const char *per)
+{
+	bool over = s->u.ct_count.count < 1;
+	bool go = over == s->u.ct_count.inv;
+
+	tc_assume(tc, "%s%s%s: taken as the only connection of %s: count 1 (the kernel counts "
+		  "this one; --over-limit for more)", text, per ? " per " : "", per ? per : "",
+		  per ? "its key" : "the rule");
+	snprintf(tc->why, sizeof(tc->why), "count 1 is %s %llu (taken as the only connection)",
+		 over ? "over" : "not over", (unsigned long long)s->u.ct_count.count);
+	return go;
+}
+
 static bool stateful_stmt(struct tctx *tc, const struct rs_stmt *s, const char *per)
 {
 	char *text = rs_stmt_format(s);
@@ -42,7 +63,10 @@ static bool stateful_stmt(struct tctx *tc, const struct rs_stmt *s, const char *
 		tc->oom = true;
 		return false;
 	}
-	go = stateful(tc, inv, text, per);
+	if (s->kind == RS_ST_CT_COUNT && !tc->o->over_limit)
+		go = ct_count_alone(tc, s, text, per);
+	else
+		go = stateful(tc, inv, text, per);
 	free(text);
 	return go;
 }
@@ -508,6 +532,8 @@ static int run_match(struct tctx *tc, const struct rs_stmt *s, bool *go, char *w
 {
 	int rc = label_match(tc, &s->u.match, go, why, size);
 
+	if (rc < 0)
+		rc = ev_ct_id_match(tc, &s->u.match, go, why, size);
 	if (rc < 0)
 		rc = ev_match(tc, &s->u.match, go, why, size);
 

@@ -46,6 +46,7 @@ static void usage(FILE *out)
 		"  --live          the ruleset loaded in the kernel now (needs root)\n"
 		"  --over-limit    every limit, meter, quota and ct count is over its limit\n"
 		"                  (default: under; `limit rate over` then does not match)\n"
+		"                  (without it ct count counts the packet's connection alone)\n"
 		"  --local-addr ADDR  an address of this host (repeatable): a dnat to it is\n"
 		"                  delivered here, to another address forwarded; fib daddr\n"
 		"                  type is decided by them (--live takes the host's own)\n"

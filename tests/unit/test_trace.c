@@ -672,6 +672,79 @@ static void test_stealing_statements(void **state)
 }
 
 /*
+ * ct expiration, ct id and ct count (trace_ctvals.c, trace_stmt.c): a new
+ * connection's initial timeout, a random id that equals none of the rule's
+ * values, and a count of 1 (the connection alone), each said on its rule.
+ */
+static void test_ct_values(void **state)
+{
+	static const char json[] =
+		"{\"nftables\":[{\"table\":{\"family\":\"inet\",\"name\":\"t\"}},"
+		"{\"chain\":{\"family\":\"inet\",\"table\":\"t\",\"name\":\"in\",\"type\":\"filter\","
+		"\"hook\":\"input\",\"prio\":0,\"policy\":\"drop\"}},"
+#define RULE(c, port, stmt) "{\"rule\":{\"family\":\"inet\",\"table\":\"t\",\"chain\":\"in\"," \
+	"\"comment\":\"" c "\",\"expr\":[{\"match\":{\"op\":\"==\",\"left\":{\"payload\":{" \
+	"\"protocol\":\"th\",\"field\":\"dport\"}},\"right\":" port "}}," stmt "]}}"
+#define CT(key, op, right) "{\"match\":{\"op\":\"" op "\",\"left\":{\"ct\":{\"key\":\"" key \
+	"\"}},\"right\":" right "}}"
+		RULE("exp30", "1", CT("expiration", "==", "30")) ","
+		RULE("exp120", "1", CT("expiration", "==", "120")) ","
+		RULE("expne", "1", CT("expiration", "!=", "{\"range\":[1,29]}")) ","
+		RULE("id", "2", CT("id", "==", "{\"set\":[0,7]}")) ","
+		RULE("idne", "2", CT("id", "!=", "7")) ","
+		RULE("cnt1", "3", "{\"ct count\":{\"val\":1}}") ","
+		RULE("cnt0", "3", "{\"ct count\":{\"val\":0}}") ","
+		RULE("over0", "3", "{\"ct count\":{\"val\":0,\"inv\":true}}") ","
+		RULE("over1", "3", "{\"ct count\":{\"val\":1,\"inv\":true}}") "]}";
+#undef CT
+#undef RULE
+	static const struct {
+		const char *words;
+		bool over;
+		const char *matched, *missed, *said;
+	} c[] = {
+		{ "ip saddr 192.0.2.1 udp dport 1", false, "exp30", "exp120",
+		  "ct expiration taken as 30s: a new UDP connection's initial timeout" },
+		{ "ip saddr 192.0.2.1 udp dport 1", false, "expne", NULL, NULL },
+		{ "ip6 saddr 2001:db8::1 tcp dport 1 tcp flags syn", false, "exp120", "exp30",
+		  "120s: a TCP SYN's (SYN_SENT) initial timeout (nf_conntrack_tcp_timeout_syn_sent" },
+		{ "ip saddr 192.0.2.1 udp dport 1 ct state established", false, NULL, "exp30",
+		  "ct expiration of an older connection depends on when its packets came" },
+		{ "ip saddr 192.0.2.1 udp dport 1 ct state untracked", false, NULL, "expne", NULL },
+		{ "ip saddr 192.0.2.1 udp dport 2", false, "idne", "id",
+		  "ct id is random for each connection" },
+		{ "ip saddr 192.0.2.1 udp dport 2 ct state untracked", false, NULL, "idne", NULL },
+		{ "ip saddr 192.0.2.1 udp dport 3", false, "cnt1", "cnt0",
+		  "ct count 1: taken as the only connection of the rule: count 1" },
+		{ "ip saddr 192.0.2.1 udp dport 3", false, "over0", "over1", NULL },
+		{ "ip saddr 192.0.2.1 udp dport 3", true, "over1", "cnt1", "over the limit" },
+	};
+	struct ruleset *rs = NULL;
+	struct xerr e;
+
+	(void)state;
+	xerr_clear(&e);
+	if (ruleset_from_json(json, strlen(json), &rs, &e))
+		fail_msg("load: %s", e.msg);
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct trace_opts o = { .over_limit = c[i].over };
+		struct trace_result r;
+		struct packet p;
+
+		if (packet_parse(&p, c[i].words, &e) || trace_packet(rs, &p, &o, &r, &e))
+			fail_msg("'%s': %s", c[i].words, e.msg);
+		if (c[i].matched && !did_match(&r, c[i].matched))
+			fail_msg("'%s': rule %s does not match", c[i].words, c[i].matched);
+		if (c[i].missed && (did_match(&r, c[i].missed) || !step_of(&r, c[i].missed)))
+			fail_msg("'%s': rule %s matches or is not met", c[i].words, c[i].missed);
+		if (c[i].said && !assumed(&r, c[i].said))
+			fail_msg("'%s': not said: %s", c[i].words, c[i].said);
+		trace_result_free(&r);
+	}
+	ruleset_free(rs);
+}
+
+/*
  * sctp, dccp, udplite, comp and igmp: the headers the tracer lays out
  * (fixtures/trace/l4proto.nft), read by named fields and by raw offsets, and
  * the ct state conntrack gives their first packets.
@@ -830,7 +903,7 @@ static void test_exthdr_defrag(void **state)
 int main(void)
 {
 	size_t n = sizeof(cases) / sizeof(cases[0]);
-	struct CMUnitTest *t = calloc(n + 16, sizeof(*t));
+	struct CMUnitTest *t = calloc(n + 17, sizeof(*t));
 	char (*names)[160] = calloc(n, sizeof(*names));
 	size_t k = 0;
 	int rc;
@@ -860,6 +933,7 @@ int main(void)
 	t[k++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_exthdr_reads, exthdr_teardown);
 	t[k++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_exthdr_defrag, exthdr_teardown);
 	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_stealing_statements);
+	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_ct_values);
 	rc = _cmocka_run_group_tests("trace", t, k, setup, teardown);
 	free(t);
 	free(names);
