@@ -63,9 +63,9 @@
  *    default and records an assumption (struct trace_assumption) saying so:
  *    limits, meters, quotas and ct count are under their limit (all over
  *    with --over-limit: `limit rate over` then matches; ct count is 1, the
- *    packet's connection alone); a new connection's ct expiration is its
- *    protocol's initial timeout, ct id equals none of a rule's values
- *    (trace_ctvals.c); sets filled at run
+ *    packet's connection alone); a new connection's ct expiration is 0
+ *    (not confirmed yet; at lo, its protocol's initial timeout), ct id
+ *    equals none of a rule's values (trace_ctvals.c); sets filled at run
  *    time (timeout or dynamic flag) hold only their listed elements plus
  *    the names in in_sets, where every lookup hits; fib finds the route the
  *    path implies; socket/osf/rt/xt and unknown expressions do not match;

@@ -3,14 +3,20 @@
  * ct expiration and ct id in the tracer: values of the conntrack entry that
  * the packet words do not give, known as far as the kernel fixes them.
  *
- * ct expiration (nft_ct_get_eval: the entry's time left, in ms): conntrack
- * runs before the filter chains (priority -200) and its protocol handler
- * sets the timeout of the packet's new state, so the first packet of a new
- * connection reads the protocol's initial timeout whole: UDP's
- * nf_conntrack_udp_timeout (30 s), a TCP SYN's SYN_SENT timeout (120 s),
- * ... nft lists the value in seconds, as the timeouts are: the tracer's
- * value is in seconds too. On a later packet it depends on the connection's
- * history: not known.
+ * ct expiration (nft_ct_get_eval: nf_ct_expires(), the entry's time left,
+ * in ms): conntrack's protocol handler (priority -200) gives a new entry
+ * the timeout of its first state, UDP's nf_conntrack_udp_timeout (30 s), a
+ * TCP SYN's SYN_SENT timeout (120 s), ... but as a relative time: it
+ * becomes a deadline only when the entry is confirmed, after the packet's
+ * last hook (input, or postrouting). nf_ct_expires() subtracts the clock
+ * from it all the same, so every chain that sees a connection's first
+ * packet before that reads 0 (measured: 0 at input on a host up for hours;
+ * a host up for less than the timeout plus 5 minutes, or for more than
+ * 2^31 jiffies, reads something else), said so. A packet the host sent to
+ * itself was confirmed on its way out: at lo's input it reads the whole
+ * timeout (measured: 30s for UDP). nft lists the value in seconds, as the
+ * timeouts are: the tracer's value is in seconds too. On a later packet it
+ * depends on the connection's history: not known.
  *
  * ct id (nf_ct_get_id): a siphash of the entry keyed at boot, random for
  * every connection: taken as none of the values a rule names (each hits
@@ -87,9 +93,18 @@ int ev_ct_expiration(struct tctx *tc, struct ev *v, bool known)
 	/* --live: the ruleset is this namespace's, and so are the timeouts (per netns) */
 	if (tc->o->live_routes)
 		host = !ct_sysctl_secs(t->sysctl, &secs);
+	if (strcmp(tc->p.iif, "lo")) {
+		ev_from_num(v, 32, 0);
+		tc_assume(tc, "ct expiration taken as 0: the new entry is not confirmed before the "
+			  "packet's last hook, and the kernel reads its timeout (%us, %s) against "
+			  "the clock (0 unless the host has been up for less than %us, or for more "
+			  "than 2^31 jiffies: 24 days at HZ 1000)", secs, t->sysctl, secs + 300);
+		return EV_OK;
+	}
 	ev_from_num(v, 32, secs);
-	tc_assume(tc, "ct expiration taken as %us: %s initial timeout (%s, %s)", secs, t->what,
-		  t->sysctl, host ? "this host's" : "the kernel's default; --live reads the host's");
+	tc_assume(tc, "ct expiration taken as %us: %s initial timeout (%s, %s), the host's "
+		  "own packet being confirmed on its way out", secs, t->what, t->sysctl,
+		  host ? "this host's" : "the kernel's default; --live reads the host's");
 	return EV_OK;
 }
 

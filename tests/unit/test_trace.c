@@ -673,8 +673,10 @@ static void test_stealing_statements(void **state)
 
 /*
  * ct expiration, ct id and ct count (trace_ctvals.c, trace_stmt.c): a new
- * connection's initial timeout, a random id that equals none of the rule's
- * values, and a count of 1 (the connection alone), each said on its rule.
+ * connection's entry read before it is confirmed (0), or the whole initial
+ * timeout for the host's own packet at lo, a random id that equals none of
+ * the rule's values, and a count of 1 (the connection alone), each said on
+ * its rule.
  */
 static void test_ct_values(void **state)
 {
@@ -690,6 +692,7 @@ static void test_ct_values(void **state)
 		RULE("exp30", "1", CT("expiration", "==", "30")) ","
 		RULE("exp120", "1", CT("expiration", "==", "120")) ","
 		RULE("expne", "1", CT("expiration", "!=", "{\"range\":[1,29]}")) ","
+		RULE("exp0", "1", CT("expiration", "==", "0")) ","
 		RULE("id", "2", CT("id", "==", "{\"set\":[0,7]}")) ","
 		RULE("idne", "2", CT("id", "!=", "7")) ","
 		RULE("cnt1", "3", "{\"ct count\":{\"val\":1}}") ","
@@ -703,10 +706,12 @@ static void test_ct_values(void **state)
 		bool over;
 		const char *matched, *missed, *said;
 	} c[] = {
-		{ "ip saddr 192.0.2.1 udp dport 1", false, "exp30", "exp120",
+		{ "iif eth0 ip saddr 192.0.2.1 udp dport 1", false, "exp0", "exp30",
+		  "ct expiration taken as 0: the new entry is not confirmed" },
+		{ "ip saddr 192.0.2.1 udp dport 1", false, "expne", "exp30", NULL },
+		{ "iif lo ip saddr 127.0.0.1 udp dport 1", false, "exp30", "exp0",
 		  "ct expiration taken as 30s: a new UDP connection's initial timeout" },
-		{ "ip saddr 192.0.2.1 udp dport 1", false, "expne", NULL, NULL },
-		{ "ip6 saddr 2001:db8::1 tcp dport 1 tcp flags syn", false, "exp120", "exp30",
+		{ "iif lo ip6 saddr ::1 tcp dport 1 tcp flags syn", false, "exp120", "exp30",
 		  "120s: a TCP SYN's (SYN_SENT) initial timeout (nf_conntrack_tcp_timeout_syn_sent" },
 		{ "ip saddr 192.0.2.1 udp dport 1 ct state established", false, NULL, "exp30",
 		  "ct expiration of an older connection depends on when its packets came" },
