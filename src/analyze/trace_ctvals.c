@@ -14,7 +14,8 @@
  * a host up for less than the timeout plus 5 minutes, or for more than
  * 2^31 jiffies, reads something else), said so. A packet the host sent to
  * itself was confirmed on its way out: at lo's input it reads the whole
- * timeout (measured: 30s for UDP). nft lists the value in seconds, as the
+ * timeout (measured: 30s for UDP), less what passed since (under a jiffy,
+ * most of the time). nft lists the value in seconds, as the
  * timeouts are: the tracer's value is in seconds too. On a later packet it
  * depends on the connection's history: not known.
  *
@@ -103,7 +104,8 @@ int ev_ct_expiration(struct tctx *tc, struct ev *v, bool known)
 	}
 	ev_from_num(v, 32, secs);
 	tc_assume(tc, "ct expiration taken as %us: %s initial timeout (%s, %s), the host's "
-		  "own packet being confirmed on its way out", secs, t->what, t->sysctl,
+		  "own packet being confirmed on its way out (a jiffy may have passed since)",
+		  secs, t->what, t->sysctl,
 		  host ? "this host's" : "the kernel's default; --live reads the host's");
 	return EV_OK;
 }
