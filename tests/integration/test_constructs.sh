@@ -326,25 +326,7 @@ policy_setup
 source "$(dirname "$0")/trace_lib.sh"
 trace_setup
 
-pk() { # ROLE SRC DST PROTO DPORT TAG XNFT-EXTRA: one packet line of the batch
-	printf '%s\tsrc=%s dst=%s proto=%s ttl=64 tag=%d sport=40000 dport=%d\tiifname eth0 ip saddr %s ip daddr %s ip ttl 64 %s sport 40000 %s dport %d ct state new\n' \
-		"$1" "$2" "$3" "$4" "$6" "$5" "$2" "$3" "$4" "$4" "$5"
-}
-
-pk6() { # like pk, IPv6
-	printf '%s\tsrc=%s dst=%s proto=%s ttl=64 tag=%d sport=40000 dport=%d\tiifname eth0 ip6 saddr %s ip6 daddr %s ip6 hoplimit 64 %s sport 40000 %s dport %d ct state new\n' \
-		"$1" "$2" "$3" "$4" "$6" "$5" "$2" "$3" "$4" "$4" "$5"
-}
-
-kernel_batch() { # NAME FIXTURE PACKETS (FIXTURE: in fixtures_constructs, or a path)
-	local f=$2
-	[[ $f == /* ]] || f=$FX/$f
-	if load_fresh "$f"; then
-		batch "$1" "$3" --local-addr "$HOST_V4" --local-addr 192.0.2.10
-	else
-		not_ok "$1: $2 loads in the kernel"
-	fi
-}
+source "$(dirname "$0")/cx_lib.sh"
 
 : >"$T/map.pk"
 tag=100
@@ -427,12 +409,6 @@ pk6 inet "$INET_V6" "$HOST_V6" udp 7802 $((tag++)) >>"$T/bound.pk"
 pk6 inet "$INET2_V6" "$HOST_V6" udp 7802 $((tag++)) >>"$T/bound.pk"
 kernel_batch "chain bindings under --live, by the kernel's names" bound.nft "$T/bound.pk"
 
-pkw() { # ROLE SRC DST DPORT TAG IFACE-WORDS: a UDP packet line with its interfaces
-	local ip=ip ttl="ip ttl"
-	[[ $2 == *:* ]] && ip=ip6 ttl="ip6 hoplimit"
-	printf '%s\tsrc=%s dst=%s proto=udp ttl=64 tag=%d sport=40000 dport=%d\t%s %s saddr %s %s daddr %s %s 64 udp sport 40000 udp dport %d ct state new\n' \
-		"$1" "$2" "$3" "$5" "$4" "$6" "$ip" "$2" "$ip" "$3" "$ttl" "$4"
-}
 : >"$T/rt.pk"
 pkw inet "$INET_V4" "$PEER_V4" 7600 $((tag++)) "iifname eth0 oifname wg0" >>"$T/rt.pk"
 pkw inet "$INET_V6" "$PEER_V6" 7600 $((tag++)) "iifname eth0 oifname wg0" >>"$T/rt.pk"

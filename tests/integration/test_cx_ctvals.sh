@@ -78,21 +78,7 @@ policy_setup
 source "$(dirname "$0")/trace_lib.sh"
 trace_setup
 
-# the packet lines of test_constructs.sh: ROLE SRC DST PROTO DPORT TAG
-pk() {
-	printf '%s\tsrc=%s dst=%s proto=%s ttl=64 tag=%d sport=40000 dport=%d\tiifname eth0 ip saddr %s ip daddr %s ip ttl 64 %s sport 40000 %s dport %d ct state new\n' \
-		"$1" "$2" "$3" "$4" "$6" "$5" "$2" "$3" "$4" "$4" "$5"
-}
-pk6() {
-	printf '%s\tsrc=%s dst=%s proto=%s ttl=64 tag=%d sport=40000 dport=%d\tiifname eth0 ip6 saddr %s ip6 daddr %s ip6 hoplimit 64 %s sport 40000 %s dport %d ct state new\n' \
-		"$1" "$2" "$3" "$4" "$6" "$5" "$2" "$3" "$4" "$4" "$5"
-}
-pkf() { # ROLE SRC DST DPORT TAG FLAGS: a TCP packet line with these flags
-	local ip=ip ttl="ip ttl"
-	[[ $2 == *:* ]] && ip=ip6 ttl="ip6 hoplimit"
-	printf '%s\tsrc=%s dst=%s proto=tcp ttl=64 tag=%d sport=40000 dport=%d flags=%s\tiifname eth0 %s saddr %s %s daddr %s %s 64 tcp sport 40000 tcp dport %d tcp flags %s ct state new\n' \
-		"$1" "$2" "$3" "$5" "$4" "$6" "$ip" "$2" "$ip" "$3" "$ttl" "$4" "$6"
-}
+source "$(dirname "$0")/cx_lib.sh"
 pkecho() { # SRC DST TAG: an ICMP or ICMPv6 echo request line
 	if [[ $1 == *:* ]]; then
 		printf 'inet\tsrc=%s dst=%s proto=icmpv6 ttl=64 tag=%d icmp-type=128 icmp-code=0\ticmpv6 type echo-request icmpv6 code 0 iifname eth0 ip6 saddr %s ip6 daddr %s ip6 hoplimit 64 ct state new\n' \
@@ -103,15 +89,6 @@ pkecho() { # SRC DST TAG: an ICMP or ICMPv6 echo request line
 	fi
 }
 
-kernel_batch() { # NAME FIXTURE PACKETS (FIXTURE: in fixtures_constructs, or a path)
-	local f=$2
-	[[ $f == /* ]] || f=$FX/$f
-	if load_fresh "$f"; then
-		batch "$1" "$3" --local-addr "$HOST_V4" --local-addr 192.0.2.10
-	else
-		not_ok "$1: $2 loads in the kernel"
-	fi
-}
 
 # one packet per ct count rule: the kernel counts every connection that
 # reaches the rule, and ctvals.nft gives each such rule a port of its own
@@ -144,12 +121,6 @@ STATED_OK=$exp_stated kernel_batch "ct count, ct expiration and ct id of new con
 
 # the host's own packets to itself: conntrack confirmed each entry at postrouting on
 # the way out, so the input chains at lo read the whole initial timeout
-pkw() { # ROLE SRC DST DPORT TAG IFACE-WORDS: a UDP packet line with its interfaces
-	local ip=ip ttl="ip ttl"
-	[[ $2 == *:* ]] && ip=ip6 ttl="ip6 hoplimit"
-	printf '%s\tsrc=%s dst=%s proto=udp ttl=64 tag=%d sport=40000 dport=%d\t%s %s saddr %s %s daddr %s %s 64 udp sport 40000 udp dport %d ct state new\n' \
-		"$1" "$2" "$3" "$5" "$4" "$6" "$ip" "$2" "$ip" "$3" "$ttl" "$4"
-}
 : >"$T/lo.pk"
 for port in 8101 8301; do
 	pkw host "$HOST_V4" "$HOST_V4" "$port" $((tag++)) "iifname lo" >>"$T/lo.pk"
