@@ -17,7 +17,6 @@ J=$(tmpdir)
 # ---- part 1: the answers, without a kernel ---------------------------------------------
 
 w4="iifname eth0 ip saddr 198.18.0.2 ip daddr 198.18.0.1"
-w6="iifname eth0 ip6 saddr 2001:2::2 ip6 daddr 2001:2::1"
 out=$("$XNFT" trace "$FX/ctvals.nft" $w4 udp dport 8101 2>&1)
 check_match "ct expiration: a new connection's unconfirmed entry reads 0, not 30s" \
 	'ctvals.nft:22 +\[ -- \]' "$out"
