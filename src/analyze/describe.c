@@ -1501,9 +1501,10 @@ static bool frag6_label(struct hspace *hs, BDD set, BDD all, struct strbuf *b)
 	BDD hdr = hs_masked_eq(hs, HS_FRAGOFF, HS_FRAG6_HDR, HS_FRAG6_HDR);
 	BDD plain = DIFF(whole, hdr), atomic = AND(whole, hdr), frag = NOT(whole);
 	int p = share(set, all, plain), a = share(set, all, atomic), fr = share(set, all, frag);
+	bool said = (p == 2 && a == 0) || (p == 0 && a == 2);
 	const char *sep = "";
 
-	if ((p == 2 && a == 0) || (p == 0 && a == 2)) {
+	if (said) {
 		if (p == 2) {
 			sb_add(b, "without an IPv6 fragment header");
 			sep = " or ";
@@ -1525,15 +1526,13 @@ static bool frag6_label(struct hspace *hs, BDD set, BDD all, struct strbuf *b)
 			unref(fs);
 			unref(fa);
 		}
-	} else {
-		p = -2;
 	}
 	unref(whole);
 	unref(hdr);
 	unref(plain);
 	unref(atomic);
 	unref(frag);
-	return p != -2;
+	return said;
 }
 
 static char *label(struct dctx *c, enum hs_field f, BDD set, BDD all, int *fam_out, int *l4_out)
@@ -1617,7 +1616,7 @@ static char *label(struct dctx *c, enum hs_field f, BDD set, BDD all, int *fam_o
 		BDD a = AND(set, all), w = AND(whole, all);
 
 		if (c->fam == 1 && frag6_label(hs, set, all, &b))
-			;
+			;   /* the IPv6 fragment header, in words */
 		else if (a == w)
 			sb_add(&b, "not a fragment");
 		else if (subset(a, w) == false && subset(w, a) == false)
