@@ -1597,6 +1597,8 @@ int hs_pick_packet(struct hspace *hs, BDD region, int path, bool prefer_defaults
 		prefer(hs, &r, HS_CTSTATE, ct_index(RS_CTSTATE_NEW));
 		prefer(hs, &r, HS_L4PROTO, 6);
 		prefer(hs, &r, HS_FRAGOFF, 0);
+		if (v6)   /* else an atomic fragment: a whole packet still */
+			prefer(hs, &r, HS_FRAGOFF, HS_FRAG6_HDR);
 		prefer_addresses(hs, &r, path, v6, lo);
 		prefer(hs, &r, HS_SPORT, 40000);
 		prefer(hs, &r, HS_DPORT, 9);
