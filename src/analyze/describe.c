@@ -1348,6 +1348,63 @@ static const char *port_proto(int l4)
 	}
 }
 
+/* How much of piece (within all) set holds: 0 none, 1 some, 2 all; -1 when all has none. */
+static int share(BDD set, BDD all, BDD piece)
+{
+	BDD a = AND(set, piece), w = AND(all, piece);
+	int r = w == bddfalse ? -1 : a == bddfalse ? 0 : a == w ? 2 : 1;
+
+	unref(a);
+	unref(w);
+	return r;
+}
+
+/*
+ * IPv6 frag-off when the set tells packets with a fragment header
+ * (HS_FRAG6_HDR) from those without, among the unfragmented: in words, the
+ * fragments by offset as IPv4's are. False when it does not: the caller
+ * says it as for IPv4.
+ */
+static bool frag6_label(struct hspace *hs, BDD set, BDD all, struct strbuf *b)
+{
+	BDD whole = hs_masked_eq(hs, HS_FRAGOFF, 0x3fff, 0);
+	BDD hdr = hs_masked_eq(hs, HS_FRAGOFF, HS_FRAG6_HDR, HS_FRAG6_HDR);
+	BDD plain = DIFF(whole, hdr), atomic = AND(whole, hdr), frag = NOT(whole);
+	int p = share(set, all, plain), a = share(set, all, atomic), fr = share(set, all, frag);
+	bool said = (p == 2 && a == 0) || (p == 0 && a == 2);
+	const char *sep = "";
+
+	if (said) {
+		if (p == 2) {
+			sb_add(b, "without an IPv6 fragment header");
+			sep = " or ";
+		}
+		if (a == 2 && fr == 2) {
+			sb_add(b, "with an IPv6 fragment header");
+			fr = 0;
+		} else if (a == 2) {
+			sb_add(b, "an atomic fragment");
+			sep = " or ";
+		}
+		if (fr == 2) {
+			sb_add(b, "%sa fragment", sep);
+		} else if (fr == 1) {
+			BDD fs = AND(set, frag), fa = AND(all, frag);
+
+			sb_add(b, "%sip frag-off ", sep);
+			number_label(hs, HS_FRAGOFF, fs, fa, b, true);
+			unref(fs);
+			unref(fa);
+		}
+	}
+	unref(whole);
+	unref(hdr);
+	unref(plain);
+	unref(atomic);
+	unref(frag);
+	return said;
+}
+
 static char *label(struct dctx *c, enum hs_field f, BDD set, BDD all, int *fam_out, int *l4_out)
 {
 	struct hspace *hs = c->hs;
@@ -1428,7 +1485,9 @@ static char *label(struct dctx *c, enum hs_field f, BDD set, BDD all, int *fam_o
 		BDD whole = hs_masked_eq(hs, f, 0x3fff, 0);
 		BDD a = AND(set, all), w = AND(whole, all);
 
-		if (a == w)
+		if (c->fam == 1 && frag6_label(hs, set, all, &b))
+			;   /* the IPv6 fragment header, in words */
+		else if (a == w)
 			sb_add(&b, "not a fragment");
 		else if (subset(a, w) == false && subset(w, a) == false)
 			sb_add(&b, "ip frag-off "), number_label(hs, f, set, all, &b, true);

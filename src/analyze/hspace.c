@@ -1358,6 +1358,32 @@ static size_t packet_if(const struct hspace *hs, const char *dev, const char *br
 	return i;
 }
 
+BDD hs_frag6_header(struct hspace *hs, bool atomic)
+{
+	BDD r = not_(hs_masked_eq(hs, HS_FRAGOFF, 0x3fff, 0));
+
+	if (atomic)
+		r = or_in(r, hs_masked_eq(hs, HS_FRAGOFF, HS_FRAG6_HDR, HS_FRAG6_HDR));
+	and_in(&r, hs_eq(hs, HS_NFPROTO, 1));
+	return r;
+}
+
+BDD hs_unfragmented(struct hspace *hs)
+{
+	BDD r = hs_masked_eq(hs, HS_FRAGOFF, 0x3fff, 0);
+
+	and_in(&r, not_(hs_frag6_header(hs, true)));
+	return r;
+}
+
+/* frag-off of p in the header space: an IPv6 fragment header sets HS_FRAG6_HDR. */
+static uint16_t packet_frag_off(const struct packet *p)
+{
+	if (p->nfproto == MATCH_NFPROTO_IPV6 && packet_has_exthdr(p, MATCH_EH_FRAG))
+		return (uint16_t)(p->frag_off | HS_FRAG6_HDR);
+	return p->frag_off;
+}
+
 BDD hs_packet_bdd(struct hspace *hs, const struct packet *p, int path)
 {
 	bool v6 = p->nfproto == MATCH_NFPROTO_IPV6;
@@ -1375,7 +1401,7 @@ BDD hs_packet_bdd(struct hspace *hs, const struct packet *p, int path)
 	and_in(&r, hs_eq(hs, HS_ICMPTYPE, p->icmp_type));
 	and_in(&r, hs_eq(hs, HS_ICMPCODE, p->icmp_code));
 	and_in(&r, hs_eq(hs, HS_TTL, p->ttl));
-	and_in(&r, hs_eq(hs, HS_FRAGOFF, p->frag_off));
+	and_in(&r, hs_eq(hs, HS_FRAGOFF, packet_frag_off(p)));
 	and_in(&r, hs_eq(hs, HS_LENGTH, p->length));
 	and_in(&r, hs_eq(hs, HS_MARK, p->mark));
 	return r;
@@ -1489,6 +1515,22 @@ static void fill_given(struct packet *p, int path)
 	p->known = p->given;
 }
 
+/*
+ * HS_FRAG6_HDR in words: an IPv6 packet with a fragment header says so
+ * (exthdr frag); an atomic fragment's offset and more-fragments are 0.
+ */
+static void frag6_words(struct packet *p)
+{
+	if (p->nfproto != MATCH_NFPROTO_IPV6 || !(p->frag_off & HS_FRAG6_HDR))
+		return;
+	p->frag_off &= (uint16_t)~HS_FRAG6_HDR;
+	p->exthdr = MATCH_EH_FRAG;
+	p->frag6_off = p->frag_off & 0x1fff;
+	p->frag6_mf = (p->frag_off & 0x2000) != 0;
+	p->given |= PF_BIT(PF_EXTHDR);
+	p->known |= PF_BIT(PF_EXTHDR);
+}
+
 /* A name of class port that is not the bridge's (both may be names no rule names). */
 static void port_name(const struct hspace *hs, size_t port, const char *bridge, char *dst)
 {
@@ -1539,6 +1581,8 @@ int hs_pick_packet(struct hspace *hs, BDD region, int path, bool prefer_defaults
 		prefer(hs, &r, HS_CTSTATE, ct_index(RS_CTSTATE_NEW));
 		prefer(hs, &r, HS_L4PROTO, 6);
 		prefer(hs, &r, HS_FRAGOFF, 0);
+		if (v6)   /* else an atomic fragment: a whole packet still */
+			prefer(hs, &r, HS_FRAGOFF, HS_FRAG6_HDR);
 		prefer_addresses(hs, &r, path, v6, lo);
 		prefer(hs, &r, HS_SPORT, 40000);
 		prefer(hs, &r, HS_DPORT, 9);
@@ -1587,6 +1631,7 @@ int hs_pick_packet(struct hspace *hs, BDD region, int path, bool prefer_defaults
 		fill_iface(hs, out->oif, oif, path != 0, true);
 	}
 	fill_given(out, path);
+	frag6_words(out);
 	if (out->ibr[0]) {
 		out->given |= PF_BIT(PF_IBRNAME);
 		out->known |= PF_BIT(PF_IBRNAME);

@@ -19,7 +19,10 @@
  *   saddr/daddr 128 bits; an IPv4 address is the top 32, the rest 0
  *   ct state    3 bits: index into invalid, established, related, new, untracked
  *   frag-off    16 bits, IPv4 layout (0x2000 more fragments, low 13 bits
- *               the offset); an IPv6 fragment header sets it the same way
+ *               the offset); an IPv6 fragment header sets it the same way,
+ *               and in IPv6 0x4000 (HS_FRAG6_HDR: DF in IPv4, unused by the
+ *               IPv6 header) says the packet carries a fragment header: with
+ *               offset 0 and no more fragments, an atomic fragment (RFC 6946)
  *   l4proto     8 bits (meta l4proto, ip protocol, ip6 nexthdr)
  *   tcp flags   8 bits
  *   sport/dport 16 bits each (th/tcp/udp/udplite/sctp/dccp)
@@ -243,6 +246,18 @@ int hs_pick_packet(struct hspace *hs, BDD region, int path, bool prefer_defaults
 
 /* The BDD of exactly this packet (all fields), for the given path. */
 BDD hs_packet_bdd(struct hspace *hs, const struct packet *p, int path);
+
+/* IPv6 frag-off: the packet carries a fragment header (hspace.h, frag-off). */
+#define HS_FRAG6_HDR 0x4000
+
+/*
+ * The IPv6 packets that carry a fragment header: every fragment, and with
+ * atomic the atomic fragments too (frag-off 0, no more fragments).
+ */
+BDD hs_frag6_header(struct hspace *hs, bool atomic);
+
+/* Packets without an IPv6 fragment header and no fragment (IPv4 may have DF). */
+BDD hs_unfragmented(struct hspace *hs);
 
 /*
  * The variables b depends on, ascending, in a malloc'd array (*vars, *n).

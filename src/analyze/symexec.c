@@ -79,6 +79,7 @@ struct ctx {
 	bool before_conntrack;
 	enum bridge_way bridge_layer; /* a bridge chain: iif (oif) is the port (hs_iface.via_port) */
 	bool after_defrag;            /* fragments were reassembled before this chain */
+	bool frag6_stripped;          /* nf_defrag_ipv6 ran: atomic fragments lost the header */
 	bool ttl_dec;                 /* forwarding: chains see the ttl one lower */
 	struct markpiece *marks;
 	size_t nmarks;
@@ -1023,17 +1024,10 @@ static BDD fraghdr_pred(struct ctx *c, const struct pred_in *in, bool *unknown)
 	want = in->right->v.num != 0;
 	if (in->op == RS_OP_NE)
 		want = !want;
-	if (c->after_defrag) {
+	if (c->after_defrag)
 		exists = bddfalse;
-	} else {
-		BDD nz = hs_masked_eq(hs, HS_FRAGOFF, 0x3fff, 0);
-
-		exists = NOT(nz);
-		unref(nz);
-		nz = hs_eq(hs, HS_NFPROTO, 1);
-		and_into(&exists, nz);
-		unref(nz);
-	}
+	else
+		exists = hs_frag6_header(hs, !c->frag6_stripped);
 	if (!want)
 		put(&exists, NOT(exists));
 	return exists;
@@ -2396,6 +2390,8 @@ static void hold_fragments(struct ctx *c, BDD *alive, BDD *held, bool v4, bool v
 	put(alive, AND(*alive, whole));
 	unref(frag);
 	unref(whole);
+	/* the "reassembled" atomic fragment goes on without its header (trace.c) */
+	c->frag6_stripped |= v6;
 }
 
 /*
@@ -2869,6 +2865,7 @@ static int run_path(struct ctx *c, enum sx_path p)
 	c->path = p;
 	c->iif_present = p != SX_OUTPUT;
 	c->oif_present = p != SX_INPUT;
+	c->frag6_stripped = false;
 	for (size_t h = 0; h < 5 && hooks[p][h] != RS_HOOK_NONE; h++)
 		if ((hooks[p][h] == RS_HOOK_PREROUTING &&
 		     run_bridge(c, BR_UP, &alive, &dropped, &held)) ||

@@ -190,7 +190,11 @@ static int prove(struct hspace *hs, const struct ruleset *rs, const struct sx_re
 	switch (it->kind) {
 	case INTENT_ACCEPT:
 		if (!names_fragment(&it->match)) {
-			BDD whole = hs_masked_eq(hs, HS_FRAGOFF, 0x3fff, 0);
+			/*
+			 * nor an IPv6 atomic fragment: a stack sends one only when told
+			 * to (RFC 8021), and the words of an intent cannot name one
+			 */
+			BDD whole = hs_unfragmented(hs);
 			and_into(&m, whole);
 			unref(whole);
 		}

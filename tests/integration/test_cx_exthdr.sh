@@ -57,6 +57,36 @@ check_eq "exposure of extension-header rules exits 0" 0 "$rc"
 check_match "exposure: a header field read counts both ways, said so" \
 	'udp dport 53 — if exthdr hbh hdrlength 0 \(not modelled\)' "$out"
 check_match "exposure: exthdr frag exists holds for fragments" 'ip frag-off .*udp dport 53-54' "$out"
+# an atomic fragment (fragment header, offset 0, no more fragments) carries one too:
+# accepted on exthdr frag exists, with its ports (xnft.8)
+printf 'table inet t {\n chain input {\n  type filter hook input priority 0; policy drop;\n  exthdr frag exists tcp dport 22 accept\n }\n}\n' >"$J6/af.nft"
+out=$("$XNFT" exposure "$J6/af.nft" 2>&1); rc=$?
+check_eq "exposure of exthdr frag exists tcp dport 22 accept exits 0" 0 "$rc"
+want="/af.nft: accepted for this host (input: prerouting, input):
+  from any other interface:
+    IPv6, an atomic fragment or ip frag-off { 0x2000, 0x6000, 0xa000, 0xe000 }: tcp dport 22
+  from lo:
+    IPv6, an atomic fragment or ip frag-off { 0x2000, 0x6000, 0xa000, 0xe000 }: tcp dport 22"
+check_eq "exposure: atomic fragments to port 22 accepted (and first fragments), said in words" \
+	"$want" "$(head -5 <<<"${out#"$J6"}")"
+# the shipped policy drops exthdr frag exists from the WAN at -450, before
+# nf_defrag_ipv6 (-400) takes an atomic fragment's header off: every IPv6 line
+# from the WAN says so, IPv4's and the mesh's do not
+out=$("$XNFT" exposure "$ROOT/policy" 2>&1); rc=$?
+check_eq "exposure of the shipped policy exits 0" 0 "$rc"
+check_match "policy: IPv6 WireGuard from the WAN only without a fragment header" \
+	'^    IPv6 source not in @BOGON_V6 and not in fe80::/10, ct state new, without an IPv6 fragment header: udp dport 51820 — unless ip6 saddr & ffff:ffff:ffff:ffff:: is in @BANNED6, while under 30/minute per ip6 saddr \(@wg6\)$' "$out"
+check_eq "policy: IPv6 forwarded from the WAN only without a fragment header" \
+	"  from eth0 to any interface:
+    IPv4, ct state established,related, not a fragment: everything
+    IPv6, ct state established,related, without an IPv6 fragment header: everything" \
+	"$(grep -A2 '^  from eth0 to any interface:$' <<<"$out")"
+wan=$(sed -n '/^  from eth0:$/,/^  from /p' <<<"$out" | grep '^    IPv6')
+check_eq "policy: every IPv6 line from the WAN says 'without an IPv6 fragment header' (18 lines)" \
+	18 "$(grep -c ', without an IPv6 fragment header: ' <<<"$wan")"
+check_eq "policy: no other IPv6 line from the WAN" 18 "$(grep -c . <<<"$wan")"
+check_fails "policy: no line but the WAN's speaks of a fragment header" \
+	grep -q 'fragment header' <<<"$(awk '/^  from /{h=$0} h !~ /^  from eth0/' <<<"$out")"
 for bad in "ip saddr 198.18.0.2 exthdr hbh" "exthdr rt,hbh" "exthdr frag,rt,frag" "exthdr mh,dst" \
 	"exthdr rt frag id 3" "fragment frag frag-off 2" "exthdr hbh ip6 nexthdr udp" \
 	"meta l4proto udp exthdr mh" "exthdr frag,dst frag frag-off 2"; do
@@ -201,8 +231,50 @@ else
 	not_ok "ct.nft loads in the kernel"
 fi
 
+# atomic fragments (fragment header, offset 0, no more fragments), no conntrack:
+# the kernel's verdicts rule by rule, then against exposure's lines
+cat >"$T6/atomic.nft" <<'NFT'
+table inet xa {
+	chain early {
+		type filter hook prerouting priority -450; policy accept;
+		iifname "eth0" exthdr frag exists tcp dport 7801 counter drop comment "wan-atomic-7801"
+	}
+	chain input {
+		type filter hook input priority 0; policy drop;
+		exthdr frag exists tcp dport 7800 counter accept comment "atomic-7800"
+		tcp dport 7801 counter accept comment "any-7801"
+		tcp dport 7800 counter comment "plain-7800"
+	}
+}
+NFT
+t="proto=tcp sport=40000 flags=syn" tw="tcp sport 40000 tcp flags syn"
+{
+	pkx "$t dport=7800 ext=frag frag-id=5" "$tw tcp dport 7800 exthdr frag frag id 5"
+	pkx "$t dport=7800" "$tw tcp dport 7800"
+	pkx "$t dport=7801 ext=frag frag-id=6" "$tw tcp dport 7801 exthdr frag frag id 6"
+	pkx "$t dport=7801" "$tw tcp dport 7801"
+} >"$T6/atomic.pk"
+if load_fresh "$T6/atomic.nft"; then
+	batch "IPv6 atomic fragments without conntrack: exthdr frag exists holds at every priority" \
+		"$T6/atomic.pk" --local-addr "$HOST_V6"
+	cnt() { snap_counter "$(host_nft -j list table inet xa)" "$1"; }
+	check_eq "kernel: the atomic fragment to 7800 accepted by 'exthdr frag exists'" 1 "$(cnt atomic-7800)"
+	check_eq "kernel: the plain packet to 7800 not (it reaches the last rule)" 1 "$(cnt plain-7800)"
+	check_eq "kernel: the atomic fragment to 7801 from eth0 dropped at -450" 1 "$(cnt wan-atomic-7801)"
+	check_eq "kernel: the plain packet to 7801 accepted" 1 "$(cnt any-7801)"
+	out=$("$XNFT" exposure "$T6/atomic.nft" 2>&1)
+	check_eq "exposure says the same from eth0: 7801 without a fragment header, 7800 with one" \
+		"  from eth0:
+    IPv4: tcp dport 7801
+    IPv6, without an IPv6 fragment header: tcp dport 7801
+    IPv6, an atomic fragment or ip frag-off { 0x2000, 0x6000, 0xa000, 0xe000 }: tcp dport 7800" \
+		"$(grep -A3 '^  from eth0:$' <<<"$out")"
+else
+	not_ok "atomic.nft loads in the kernel"
+fi
+
 diag "cx_exthdr: $TOTAL_AGREE of $TOTAL_PACKETS packets agree with the kernel, rule by rule"
 diag "cx_exthdr: decisions compared $TOTAL_DECISIONS, agree $TOTAL_DEC_AGREE, differ with a stated assumption $TOTAL_DEC_ASSUMED, differ silently $TOTAL_DEC_SILENT"
 check_eq "no rule-level decision differs silently from the kernel" 0 "$TOTAL_DEC_SILENT"
-check_ge "packets compared with the kernel" 28 "$TOTAL_PACKETS"
+check_ge "packets compared with the kernel" 32 "$TOTAL_PACKETS"
 finish

@@ -117,7 +117,7 @@ check_eq "demo: the outside view is the lab's last word" "xnft scan 2001:2::1" \
 check_match "demo: every expectation held" '^25 of 25 expectations held' "$out"
 check_match "demo: the proof section comes first" '^What xnft proves before any packet is sent' "$out"
 check_match "demo: the proof lists WireGuard from eth0" \
-	'^        IPv6 source not in @BOGON_V6, not a fragment: udp dport 51820 ' "$out"
+	'^        IPv6 source not in @BOGON_V6, without an IPv6 fragment header: udp dport 51820 ' "$out"
 check_match "demo: the proof lists SSH from the mesh" '^        IPv4 source in @MESH_PEERS: tcp dport 22 ' "$out"
 check_fails "demo: the proof names no ct state (new connections only)" \
 	grep -q '^        .*ct state' <<<"$out"

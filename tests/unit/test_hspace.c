@@ -299,6 +299,50 @@ static void test_pick_packet(void **state)
 	hs_free(hs);
 }
 
+/* An IPv6 atomic fragment: words -> region (HS_FRAG6_HDR) -> the same words. */
+static void test_atomic_fragment(void **state)
+{
+	struct hspace *hs = new_hs(NULL);
+	struct packet p, q;
+	char buf[PACKET_TEXT_MAX];
+	struct xerr e;
+	BDD r, hdr, atomic;
+
+	(void)state;
+	xerr_clear(&e);
+	hdr = hs_frag6_header(hs, true);
+	atomic = bdd_addref(bdd_and(hdr, hs->universe));
+	r = hs_frag6_header(hs, false);   /* not a fragment: offset 0, no more fragments */
+	bdd_delref(hdr);
+	hdr = bdd_addref(bdd_apply(atomic, r, bddop_diff));
+	bdd_delref(atomic);
+	bdd_delref(r);
+	atomic = hdr;
+	/* words with a fragment header at offset 0 are in it, the same words without are not */
+	assert_int_equal(packet_parse(&p, "ip6 saddr 2001:db8::1 tcp dport 22 exthdr frag", &e), 0);
+	r = hs_packet_bdd(hs, &p, 0);
+	assert_int_not_equal(bdd_and(r, atomic), bddfalse);
+	bdd_delref(r);
+	assert_int_equal(packet_parse(&p, "ip6 saddr 2001:db8::1 tcp dport 22", &e), 0);
+	r = hs_packet_bdd(hs, &p, 0);
+	assert_int_equal(bdd_and(r, atomic), bddfalse);
+	bdd_delref(r);
+	/* a packet picked from the region says exthdr frag, offset 0, and parses back into it */
+	assert_int_equal(hs_pick_packet(hs, atomic, 0, true, &p, NULL, &e), 0);
+	assert_int_equal(p.nfproto, MATCH_NFPROTO_IPV6);
+	assert_int_equal(p.exthdr, MATCH_EH_FRAG);
+	assert_int_equal(p.frag_off, 0);
+	assert_int_equal(p.dport, 9);   /* a whole packet: its ports are there */
+	packet_format(&p, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "exthdr frag"));
+	assert_int_equal(packet_parse(&q, buf, &e), 0);
+	r = hs_packet_bdd(hs, &q, 0);
+	assert_int_not_equal(bdd_and(r, atomic), bddfalse);
+	bdd_delref(r);
+	bdd_delref(atomic);
+	hs_free(hs);
+}
+
 static void test_freevars(void **state)
 {
 	struct hspace *hs = new_hs(NULL);
@@ -351,6 +395,7 @@ int main(void)
 		cmocka_unit_test(test_iface_classes),
 		cmocka_unit_test(test_universe),
 		cmocka_unit_test(test_pick_packet),
+		cmocka_unit_test(test_atomic_fragment),
 		cmocka_unit_test(test_freevars),
 		cmocka_unit_test(test_one_at_a_time),
 	};
