@@ -10,6 +10,7 @@
 #include "analyze/symexec_int.h"
 #include "analyze/natpath.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,8 @@ struct ctx {
 	bool uses_ct;                 /* conntrack (and defragmentation) is loaded ... */
 	bool ct4, ct6;                /* ... for IPv4, for IPv6 (an ip table's ct loads IPv4's) */
 	bool ct_br;                   /* a bridge table uses ct: nf_conntrack_bridge runs */
+	bool windowed;                /* run_hook runs only chains of priority prio_lo..prio_hi */
+	int prio_lo, prio_hi;         /* (a bridge hook around br_netfilter's: run_bridged) */
 };
 
 static int fail_oom(struct ctx *c)
@@ -952,7 +955,8 @@ static BDD iface_pred(struct ctx *c, const struct pred_in *in, enum lkind k, boo
 		 */
 		if ((c->bridge_layer == BR_UP && oif) || (c->bridge_layer == BR_DOWN && !oif) ||
 		    (c->bridge_layer == BR_ACROSS && !(oif ? c->oif_present : c->iif_present)) ||
-		    (!c->bridge_layer && k != L_IIF && k != L_OIF))
+		    (!c->bridge_layer && k != L_IIF && k != L_OIF) ||
+		    (!c->bridge_layer && !(oif ? c->oif_present : c->iif_present)))
 			name = "";
 		else if (c->bridge_layer)
 			name = bridge_layer_name(hs, i, k == L_IBRNAME || k == L_OBRNAME);
@@ -2439,6 +2443,8 @@ static int run_hook(struct ctx *c, enum rs_hook hook, BDD *alive, BDD *dropped, 
 		unref(v4);
 	}
 	for (size_t i = 0; i < n; i++) {
+		if (c->windowed && (v[i].ch->prio < c->prio_lo || v[i].ch->prio > c->prio_hi))
+			continue;
 		if (defrag && v[i].ch->prio >= defrag_prio) {
 			hold_fragments(c, alive, held, v4, v6);
 			defrag = false;
@@ -2817,31 +2823,128 @@ static int route_again(struct ctx *c, enum sx_path p, BDD *alive, BDD *dropped, 
 }
 
 /*
+ * The bridged frames br_netfilter hands to the IP hooks: those of a family
+ * whose bridge-nf-call-iptables (-ip6tables) is 1 (ruleset_brnf); on a
+ * file, where the host is not known, a free variable says whether it is.
+ */
+static BDD brnf_region(struct ctx *c)
+{
+	BDD r = bddfalse;
+
+	for (int v6 = 0; v6 < 2; v6++) {
+		enum rs_brnf b = ruleset_brnf(c->rs, v6);
+		BDD fam, x;
+		int var;
+
+		if (b == RS_BRNF_OFF)
+			continue;
+		fam = hs_eq(c->hs, HS_NFPROTO, v6);
+		if (b == RS_BRNF_UNKNOWN) {
+			var = hs_freevar(c->hs, "br_netfilter", HS_FV_UNKNOWN, -1,
+					 "if br_netfilter is loaded (bridge-nf-call-iptables=1)",
+					 "if br_netfilter is not loaded", NULL);
+			if (var < 0) {
+				fail_oom(c);
+				unref(fam);
+				return r;
+			}
+			x = var_bdd(var);
+			and_into(&fam, x);
+			unref(x);
+		}
+		or_into(&r, fam);
+		unref(fam);
+	}
+	return r;
+}
+
+/* One hook of the bridged path: the bridge family's chains of prio lo..hi, or br_netfilter's IP hook. */
+struct bridged_step {
+	enum rs_hook hook;
+	bool ip;        /* the IP family's chains, for the frames brnf_region() holds */
+	int lo, hi;
+};
+
+/*
+ * br_nf_pre_routing (priority 0 of bridge prerouting), br_nf_forward (-1
+ * of bridge forward) and br_nf_post_routing (last of bridge
+ * postrouting) run the IP hook there; a drop drops the frame; the bridge
+ * chains after it run when br_nf_hook_thresh() resumes the frame. A chain
+ * of the ruleset at br_netfilter's own priority was registered after it
+ * and runs first. IP prerouting sees iif the bridge and no oif, forward
+ * iif and oif the bridge, postrouting oif the bridge and no iif; its
+ * defragmentation and conntrack run as on the IP paths; no routing and no
+ * ttl decrement (ip_forward() does not run).
+ */
+static int run_bridged_ip(struct ctx *c, enum rs_hook hook, BDD region, BDD *alive,
+			  BDD *dropped, BDD *held)
+{
+	BDD on = AND(*alive, region);
+	int rc;
+
+	if (on == bddfalse)
+		return 0;
+	put(alive, DIFF(*alive, on));
+	c->bridge_layer = BR_NONE;
+	c->iif_present = hook != RS_HOOK_POSTROUTING;
+	c->oif_present = hook != RS_HOOK_PREROUTING;
+	rc = run_hook(c, hook, &on, dropped, held);
+	c->bridge_layer = BR_ACROSS;
+	or_into(alive, on);
+	unref(on);
+	return rc;
+}
+
+/*
  * br_handle_frame() -> br_forward(): a frame bridged from one port to
  * another meets the in port's ingress, bridge prerouting (iif the port),
  * forward (iif and oif the ports), postrouting (oif only: __br_forward
- * passes no input device on), the out port's egress, and no IP hook
- * (br_netfilter is not loaded); ibrname/obrname name the bridge where
- * their port is present. No routing, no ttl decrement, no IP
- * defragmentation (nf_conntrack_bridge's only: defrag_at). ct state is the
- * packet's own (its field), invalid before conntrack's priority in
- * prerouting, as the tracer takes it.
+ * passes no input device on), the out port's egress, and the IP hooks
+ * only through br_netfilter (run_bridged_ip); ibrname/obrname name the
+ * bridge where their port is present. No routing, no ttl decrement, no IP
+ * defragmentation at a bridge hook (nf_conntrack_bridge's only:
+ * defrag_at). ct state is the packet's own (its field), invalid before
+ * conntrack's priority in prerouting, as the tracer takes it.
  */
 static int run_bridged(struct ctx *c)
 {
-	static const enum rs_hook hooks[] = { RS_HOOK_INGRESS, RS_HOOK_PREROUTING, RS_HOOK_FORWARD,
-					      RS_HOOK_POSTROUTING, RS_HOOK_EGRESS, RS_HOOK_NONE };
+	static const struct bridged_step steps[] = {
+		{ RS_HOOK_INGRESS, false, INT_MIN, INT_MAX },
+		{ RS_HOOK_PREROUTING, false, INT_MIN, 0 },
+		{ RS_HOOK_PREROUTING, true, 0, 0 },
+		{ RS_HOOK_PREROUTING, false, 1, INT_MAX },
+		{ RS_HOOK_FORWARD, false, INT_MIN, -1 },
+		{ RS_HOOK_FORWARD, true, 0, 0 },
+		{ RS_HOOK_FORWARD, false, 0, INT_MAX },
+		{ RS_HOOK_POSTROUTING, false, INT_MIN, INT_MAX },
+		{ RS_HOOK_POSTROUTING, true, 0, 0 },
+		{ RS_HOOK_EGRESS, false, INT_MIN, INT_MAX },
+	};
 	BDD alive = path_domain(c->hs, SX_BRIDGED, false), dropped = bddfalse, held = bddfalse;
+	BDD brnf = brnf_region(c);
 	int rc = 0;
 
 	c->path = SX_BRIDGED;
 	c->bridge_layer = BR_ACROSS;
-	for (size_t h = 0; !rc && hooks[h] != RS_HOOK_NONE; h++) {
+	for (size_t i = 0; !rc && !c->failed && i < sizeof(steps) / sizeof(steps[0]); i++) {
+		const struct bridged_step *st = &steps[i];
+
+		if (st->ip) {
+			rc = run_bridged_ip(c, st->hook, brnf, &alive, &dropped, &held);
+			continue;
+		}
 		/* br_forward.c: no output device before forward, no input device after it */
-		c->iif_present = hooks[h] != RS_HOOK_POSTROUTING && hooks[h] != RS_HOOK_EGRESS;
-		c->oif_present = hooks[h] != RS_HOOK_INGRESS && hooks[h] != RS_HOOK_PREROUTING;
-		rc = run_hook(c, hooks[h], &alive, &dropped, &held);
+		c->iif_present = st->hook != RS_HOOK_POSTROUTING && st->hook != RS_HOOK_EGRESS;
+		c->oif_present = st->hook != RS_HOOK_INGRESS && st->hook != RS_HOOK_PREROUTING;
+		c->windowed = true;
+		c->prio_lo = st->lo;
+		c->prio_hi = st->hi;
+		rc = run_hook(c, st->hook, &alive, &dropped, &held);
+		c->windowed = false;
 	}
+	if (c->failed)
+		rc = -1;
+	unref(brnf);
 	c->bridge_layer = BR_NONE;
 	or_into(&alive, c->left);
 	c->res->accept[SX_BRIDGED] = alive;

@@ -92,9 +92,12 @@
 /*
  * Hooks of the longest path: a frame up through a bridge that a dnat then
  * forwards: bridge prerouting input, ingress prerouting forward postrouting
- * egress (and a netdev ingress on the port).
+ * egress (and a netdev ingress on the port); a bridged frame through
+ * br_netfilter: ingress, bridge prerouting, ip prerouting, bridge
+ * prerouting after it, the same three of forward, bridge and ip
+ * postrouting, egress.
  */
-#define TRACE_MAX_HOOKS 8
+#define TRACE_MAX_HOOKS 11
 
 struct trace_opts {
 	bool over_limit;              /* every limit/meter/quota/ct count is over */

@@ -266,6 +266,25 @@ static int add_bridge_ports(struct ruleset *rs, struct xerr *e)
 	return rc;
 }
 
+/*
+ * One of the calling namespace's net.bridge.bridge-nf-call-* sysctls (per
+ * namespace): absent means br_netfilter is not loaded, so off.
+ */
+static enum rs_brnf read_brnf(const char *name)
+{
+	char path[96], buf[8] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/bridge/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return RS_BRNF_OFF;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	return buf[0] == '1' ? RS_BRNF_ON : RS_BRNF_OFF;
+}
+
 /* The calling namespace's ruleset as nft prints it, into file fd; -1 when it cannot be had. */
 static int write_live_text(int fd)
 {
@@ -335,6 +354,10 @@ int policy_load_live(struct ruleset **out, struct xerr *e)
 	read_live_anonymous(&l);
 	rc = listing_model(&l, out, e);
 	listing_free(&l);
+	if (!rc) {
+		(*out)->brnf4 = read_brnf("bridge-nf-call-iptables");
+		(*out)->brnf6 = read_brnf("bridge-nf-call-ip6tables");
+	}
 	if (!rc && (add_host_addresses(*out, e) || add_bridge_ports(*out, e))) {
 		ruleset_free(*out);
 		*out = NULL;
