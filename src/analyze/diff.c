@@ -91,6 +91,8 @@ int diff_compute_in(struct hspace *hs, const struct sx_result *a, const struct s
 	if (!rc)
 		rc = diff_tables(a->rs, b->rs, out, e);
 	out->bridge_ports = hs->ports_assumed;
+	out->brnf4 = ruleset_brnf(b->rs, false);
+	out->brnf6 = ruleset_brnf(b->rs, true);
 	if (rc)
 		diff_free(out);
 	return rc;

@@ -80,6 +80,7 @@ enum hs_fv_kind {
 	HS_FV_STATE,    /* limit, quota, ct count, meter or set update with a limit */
 	HS_FV_SET,      /* membership in a set whose contents change at run time */
 	HS_FV_UNKNOWN,  /* fib, socket, osf, rt, a rewritten field, an unknown node */
+	HS_FV_HOST,     /* a fact of the host a file does not give (br_netfilter) */
 };
 
 struct hs_freevar {

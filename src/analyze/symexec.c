@@ -2840,7 +2840,7 @@ static BDD brnf_region(struct ctx *c)
 			continue;
 		fam = hs_eq(c->hs, HS_NFPROTO, v6);
 		if (b == RS_BRNF_UNKNOWN) {
-			var = hs_freevar(c->hs, "br_netfilter", HS_FV_UNKNOWN, -1,
+			var = hs_freevar(c->hs, "br_netfilter", HS_FV_HOST, -1,
 					 "if br_netfilter is loaded (bridge-nf-call-iptables=1)",
 					 "if br_netfilter is not loaded", NULL);
 			if (var < 0) {
