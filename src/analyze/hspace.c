@@ -285,6 +285,38 @@ BDD hs_freevars_set(struct hspace *hs)
 	return r;
 }
 
+BDD hs_freevars_set_but_host(struct hspace *hs)
+{
+	BDD r = bddtrue;
+
+	for (size_t i = 0; i < hs->nfv; i++)
+		if (hs->fv[i].kind != HS_FV_HOST) {
+			BDD v = bdd_addref(bdd_ithvar(hs->fv[i].var)), x;
+
+			x = bdd_addref(bdd_and(r, v));
+			bdd_delref(r);
+			bdd_delref(v);
+			r = x;
+		}
+	return r;
+}
+
+BDD hs_freevars_set_host(struct hspace *hs)
+{
+	BDD r = bddtrue;
+
+	for (size_t i = 0; i < hs->nfv; i++)
+		if (hs->fv[i].kind == HS_FV_HOST) {
+			BDD v = bdd_addref(bdd_ithvar(hs->fv[i].var)), x;
+
+			x = bdd_addref(bdd_and(r, v));
+			bdd_delref(r);
+			bdd_delref(v);
+			r = x;
+		}
+	return r;
+}
+
 /* ---- interface classes --------------------------------------------------- */
 
 struct names {

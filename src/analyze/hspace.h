@@ -216,6 +216,9 @@ BDD hs_bridged_pairs(struct hspace *hs);
 BDD hs_field_set(struct hspace *hs, enum hs_field f);
 BDD hs_all_fields_set(struct hspace *hs);
 BDD hs_freevars_set(struct hspace *hs);
+/* The same, without / only the host's facts (HS_FV_HOST): diff compares per host. */
+BDD hs_freevars_set_but_host(struct hspace *hs);
+BDD hs_freevars_set_host(struct hspace *hs);
 
 /*
  * Free variables. hs_freevar() returns the variable for key, creating it

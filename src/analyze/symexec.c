@@ -3307,6 +3307,27 @@ BDD sx_accept_wb(struct hspace *hs, const struct sx_result *r, enum sx_path p)
 	return x;
 }
 
+BDD sx_accept_wb_per_host(struct hspace *hs, const struct sx_result *r, enum sx_path p)
+{
+	BDD wb = hs_wellbehaved(hs), fv = hs_freevars_set_but_host(hs);
+	BDD a = AND(r->accept[p], wb), x;
+
+	x = ref(bdd_exist(a, fv));
+	unref(a);
+	unref(wb);
+	unref(fv);
+	return x;
+}
+
+BDD sx_accept_any_per_host(struct hspace *hs, const struct sx_result *r, enum sx_path p)
+{
+	BDD fv = hs_freevars_set_but_host(hs);
+	BDD x = ref(bdd_exist(r->accept[p], fv));
+
+	unref(fv);
+	return x;
+}
+
 BDD sx_accept_any(struct hspace *hs, const struct sx_result *r, enum sx_path p)
 {
 	BDD fv = hs_freevars_set(hs);

@@ -235,4 +235,11 @@ int sx_match_list_bdd(struct hspace *hs, const struct ruleset *rs, const struct 
 BDD sx_accept_wb(struct hspace *hs, const struct sx_result *r, enum sx_path p);
 BDD sx_accept_any(struct hspace *hs, const struct sx_result *r, enum sx_path p);
 
+/*
+ * The same over the fields and the host's facts (HS_FV_HOST, e.g.
+ * br_netfilter): a verdict that changes on one host only is a change.
+ */
+BDD sx_accept_wb_per_host(struct hspace *hs, const struct sx_result *r, enum sx_path p);
+BDD sx_accept_any_per_host(struct hspace *hs, const struct sx_result *r, enum sx_path p);
+
 #endif
