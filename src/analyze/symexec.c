@@ -2302,16 +2302,14 @@ static BDD bound_to(struct hspace *hs, const struct rs_chain *ch, enum hs_field 
 	BDD r = bddfalse;
 
 	/*
-	 * A listing without devices: taken as bound to the packet's interface
-	 * when it has a name a rule knows (as the tracer does).
+	 * A listing without devices: nft 1.0.6's JSON never lists a netdev or
+	 * inet ingress chain's devices, and nft refuses such a chain without
+	 * one, so they are not known: taken as bound to the packet's interface,
+	 * whatever its name (one a rule names or not), as the tracer takes it
+	 * and says. At ingress and egress the interface is always present.
 	 */
-	if (!ch->ndevices) {
-		BDD zero = hs_eq(hs, f, 0);
-
-		r = NOT(zero);
-		unref(zero);
-		return r;
-	}
+	if (!ch->ndevices)
+		return bddtrue;
 
 	for (size_t d = 0; d < ch->ndevices; d++) {
 		size_t i = hs_iface_index(hs, ch->devices[d]);

@@ -265,9 +265,14 @@ static int bc_cmp(const void *a, const void *b)
 
 static bool bound_to(const struct rs_chain *c, const char *dev)
 {
-	/* nft 1.0.6 lists netdev chains without their device: any device then */
+	/*
+	 * nft 1.0.6's JSON lists netdev chains without their devices (and nft
+	 * refuses such a chain without one): not known, so taken as bound to
+	 * the packet's interface whatever its name, one the words leave out
+	 * too (a frame at ingress always has one), as the engine takes it
+	 */
 	if (!c->ndevices)
-		return dev[0] != '\0';
+		return true;
 	for (size_t i = 0; dev[0] && i < c->ndevices; i++)
 		if (c->devices[i] && !strcmp(c->devices[i], dev))
 			return true;
@@ -436,8 +441,10 @@ static int run_base(struct tctx *tc, enum rs_hook h, const struct rs_chain *c, s
 	tc->base = c;
 	tc->before_ct = h == RS_HOOK_INGRESS || (pre_ct_hook(h) && c->prio < PRIO_CONNTRACK);
 	if ((h == RS_HOOK_INGRESS || h == RS_HOOK_EGRESS) && !c->ndevices)
-		tc_assume(tc, "%s chain %s: the listing names no device; taken as bound to %s",
-			  rs_hook_name(h), c->name, h == RS_HOOK_INGRESS ? tc->p.iif : tc->p.oif);
+		tc_assume(tc, "%s chain %s: the listing names no device (nft's JSON leaves them "
+			  "out); taken as bound to the packet's interface%s%s", rs_hook_name(h),
+			  c->name, (h == RS_HOOK_INGRESS ? tc->p.iif : tc->p.oif)[0] ? " " : "",
+			  h == RS_HOOK_INGRESS ? tc->p.iif : tc->p.oif);
 	run->skipped = nat_skip(tc, c);
 	if (!run->skipped) {
 		size_t ri = tc->r->nruns - 1;

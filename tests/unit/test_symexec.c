@@ -1076,6 +1076,62 @@ static void test_bridged_brnf(void **state)
 	world_close(&w);
 }
 
+/*
+ * A netdev ingress chain listed without a device (nft 1.0.6's JSON leaves
+ * the devices out; nft refuses such a chain without one): engine and
+ * tracer take it as bound to the packet's interface, one a rule names or
+ * not, and the tracer says so.
+ */
+static void test_ingress_no_device(void **state)
+{
+	static const char json[] =
+	"{\"nftables\": [{\"table\": {\"family\": \"netdev\", \"name\": \"n\", \"handle\": 1}},"
+	"{\"chain\": {\"family\": \"netdev\", \"table\": \"n\", \"name\": \"ing\", \"handle\": 1,"
+	" \"type\": \"filter\", \"hook\": \"ingress\", \"prio\": 0, \"policy\": \"accept\"}},"
+	"{\"rule\": {\"family\": \"netdev\", \"table\": \"n\", \"chain\": \"ing\", \"handle\": 2, \"expr\": ["
+	"  {\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": \"udp\", \"field\": \"dport\"}},"
+	"   \"right\": 9}}, {\"drop\": null}]}},"
+	"{\"table\": {\"family\": \"inet\", \"name\": \"f\", \"handle\": 2}},"
+	"{\"chain\": {\"family\": \"inet\", \"table\": \"f\", \"name\": \"in\", \"handle\": 3,"
+	" \"type\": \"filter\", \"hook\": \"input\", \"prio\": 0, \"policy\": \"accept\"}},"
+	"{\"rule\": {\"family\": \"inet\", \"table\": \"f\", \"chain\": \"in\", \"handle\": 4, \"expr\": ["
+	"  {\"match\": {\"op\": \"==\", \"left\": {\"meta\": {\"key\": \"iifname\"}}, \"right\": \"eth0\"}},"
+	"  {\"counter\": null}]}}]}";
+	static const struct { const char *words; int want; } cases[] = {
+		{ "iifname zz9 udp dport 9", 0 },      /* a name no rule names */
+		{ "iifname eth0 udp dport 9", 0 },     /* a named one */
+		{ "udp dport 9", 0 },                  /* the words name none */
+		{ "iifname zz9 oifname eth0 udp dport 9", 0 },
+		{ "iifname zz9 udp dport 10", 1 },
+	};
+	struct world w;
+
+	(void)state;
+	world_open(&w, load_text(json), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct trace_opts to = { 0 };
+		struct trace_result tr;
+		struct packet p;
+		struct xerr e;
+		bool said = false;
+
+		xerr_clear(&e);
+		if (packet_parse(&p, cases[i].words, &e))
+			fail_msg("%s: %s", cases[i].words, e.msg);
+		if (trace_packet(w.rs, &p, &to, &tr, &e))
+			fail_msg("%s: trace: %s", cases[i].words, e.msg);
+		for (size_t k = 0; k < tr.nas; k++)
+			said |= strstr(tr.as[k].text, "names no device") != NULL;
+		if (verdict_of(&w, &p) != cases[i].want ||
+		    (tr.verdict == TRACE_V_ACCEPT) != cases[i].want || !said)
+			fail_msg("'%s': engine %d, tracer %s (%s), expected %d", cases[i].words,
+				 verdict_of(&w, &p), trace_verdict_name(tr.verdict),
+				 said ? "said" : "not said", cases[i].want);
+		trace_result_free(&tr);
+	}
+	world_close(&w);
+}
+
 /* What lint reads per rule: modelled (family), may_stop (construct.h). */
 static void test_rule_info_for_lint(void **state)
 {
@@ -1173,6 +1229,7 @@ int main(void)
 		cmocka_unit_test(test_bridged_defrag),
 		cmocka_unit_test(test_agree_bridged),
 		cmocka_unit_test(test_bridged_brnf),
+		cmocka_unit_test(test_ingress_no_device),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
