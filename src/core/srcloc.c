@@ -608,6 +608,22 @@ static void take_devices(struct rs_chain *c, const struct srcloc_chain *sc)
 	c->ndevices = sc->ndevices;
 }
 
+void srcloc_apply_devices(const struct srcloc *s, struct ruleset *rs)
+{
+	for (size_t ti = 0; ti < rs->ntables; ti++) {
+		struct rs_table *t = rs->tables[ti];
+
+		for (size_t ci = 0; ci < t->nchains; ci++) {
+			struct rs_chain *c = t->chains[ci];
+			const struct srcloc_chain *sc =
+				srcloc_find(s, rs_family_name(t->family), t->name, c->name);
+
+			if (sc && c->base && !c->ndevices && sc->ndevices)
+				take_devices(c, sc);
+		}
+	}
+}
+
 size_t srcloc_apply(const struct srcloc *s, struct ruleset *rs)
 {
 	size_t missed = 0;

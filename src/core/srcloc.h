@@ -66,4 +66,7 @@ const struct srcloc_chain *srcloc_find(const struct srcloc *s, const char *famil
  */
 size_t srcloc_apply(const struct srcloc *s, struct ruleset *rs);
 
+/* Only the devices (a scan of a text listing, whose lines are not the policy's). */
+void srcloc_apply_devices(const struct srcloc *s, struct ruleset *rs);
+
 #endif

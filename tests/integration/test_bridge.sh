@@ -566,6 +566,53 @@ run "fragment trace" trace "$FX/kernel_frag.nft" iif p1 ibrname br0 oif p2 obrna
 check_match "fragment: the tracer drops it at bridge forward, not held" \
 	'^verdict: drop at forward, bridge b fwd_, by .*kernel_frag\.nft:14$' "$out"
 
+# ---- the kernel: a netdev ingress chain on the peer's device -------------------------
+
+# nft's JSON listing leaves the device out; --live reads it from the text
+# listing. P drops udp 7750 at ingress of v1 (a counter counts it), 7751
+# arrives (counted at input). The tracer (trace --live in P) and the engine
+# (exposure --live in P: from v1 only) say the same; lo is not bound.
+ip netns exec "$P" nft flush ruleset
+ip netns exec "$P" nft -f - <<'NFT'
+table netdev n {
+	chain ing {
+		type filter hook ingress device "v1" priority 0; policy accept;
+		udp dport 7750 counter drop
+	}
+}
+table inet peer {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		udp dport 7751 counter
+	}
+}
+NFT
+for port in 7750 7751; do
+	ip netns exec "$Q" bash -c "echo x > /dev/udp/10.77.0.2/$port" 2>/dev/null
+done
+ing_counts() {
+	ip netns exec "$P" nft -j list ruleset | python3 -c '
+import json, sys
+print(" ".join(str(x["counter"]["packets"]) for o in json.load(sys.stdin)["nftables"]
+               if "rule" in o for x in o["rule"]["expr"] if "counter" in x))'
+}
+for _ in $(seq 1 50); do
+	[ "$(ing_counts)" = "1 1" ] && break
+	sleep 0.1
+done
+check_eq "ingress live: the kernel dropped 7750 at v1's ingress, 7751 arrived" "1 1" "$(ing_counts)"
+out=$(ip netns exec "$P" "$XNFT" trace --live iifname v1 udp dport 7750 2>&1)
+check_match "ingress live: the tracer drops 7750 at ingress of v1" '^verdict: drop at ingress, netdev n ing' "$out"
+out=$(ip netns exec "$P" "$XNFT" trace --live iifname v1 udp dport 7751 2>&1)
+check_match "ingress live: the tracer accepts 7751" '^verdict: accept' "$out"
+out=$(ip netns exec "$P" "$XNFT" trace --live iifname lo udp dport 7750 2>&1)
+check_match "ingress live: the chain is not bound to lo" '^verdict: accept' "$out"
+out=$(ip netns exec "$P" "$XNFT" exposure --live 2>&1)
+check_eq "ingress live: the engine drops udp 7750 from v1 only" \
+"  from v1:
+    meta l4proto != udp
+    udp dport != 7750" "$(sed -n '/^  from v1:/,/^    udp/p' <<<"$out")"
+
 # ---- the kernel: br_netfilter on, bridged frames through the IP hooks too ---------------
 
 # bridge-nf-call-iptables/-ip6tables back to 1 in H (the default once
