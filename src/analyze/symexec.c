@@ -5,12 +5,12 @@
  * packet. Semantics in symexec.h.
  */
 #include "analyze/bddref.h"
+#include "analyze/bridged.h"
 #include "analyze/construct.h"
 #include "analyze/symexec.h"
 #include "analyze/symexec_int.h"
 #include "analyze/natpath.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -2856,20 +2856,10 @@ static BDD brnf_region(struct ctx *c)
 	return r;
 }
 
-/* One hook of the bridged path: the bridge family's chains of prio lo..hi, or br_netfilter's IP hook. */
-struct bridged_step {
-	enum rs_hook hook;
-	bool ip;        /* the IP family's chains, for the frames brnf_region() holds */
-	int lo, hi;
-};
-
 /*
- * br_nf_pre_routing (priority 0 of bridge prerouting), br_nf_forward (-1
- * of bridge forward) and br_nf_post_routing (last of bridge
- * postrouting) run the IP hook there; a drop drops the frame; the bridge
- * chains after it run when br_nf_hook_thresh() resumes the frame. A chain
- * of the ruleset at br_netfilter's own priority was registered after it
- * and runs first. IP prerouting sees iif the bridge and no oif, forward
+ * br_netfilter's IP hook at its step of bridged.h: a drop drops the
+ * frame, the bridge chains after it run when br_netfilter resumes the
+ * frame. IP prerouting sees iif the bridge and no oif, forward
  * iif and oif the bridge, postrouting oif the bridge and no iif; its
  * defragmentation and conntrack run as on the IP paths; no routing and no
  * ttl decrement (ip_forward() does not run).
@@ -2906,26 +2896,14 @@ static int run_bridged_ip(struct ctx *c, enum rs_hook hook, BDD region, BDD *ali
  */
 static int run_bridged(struct ctx *c)
 {
-	static const struct bridged_step steps[] = {
-		{ RS_HOOK_INGRESS, false, INT_MIN, INT_MAX },
-		{ RS_HOOK_PREROUTING, false, INT_MIN, 0 },
-		{ RS_HOOK_PREROUTING, true, 0, 0 },
-		{ RS_HOOK_PREROUTING, false, 1, INT_MAX },
-		{ RS_HOOK_FORWARD, false, INT_MIN, -1 },
-		{ RS_HOOK_FORWARD, true, 0, 0 },
-		{ RS_HOOK_FORWARD, false, 0, INT_MAX },
-		{ RS_HOOK_POSTROUTING, false, INT_MIN, INT_MAX },
-		{ RS_HOOK_POSTROUTING, true, 0, 0 },
-		{ RS_HOOK_EGRESS, false, INT_MIN, INT_MAX },
-	};
 	BDD alive = path_domain(c->hs, SX_BRIDGED, false), dropped = bddfalse, held = bddfalse;
 	BDD brnf = brnf_region(c);
 	int rc = 0;
 
 	c->path = SX_BRIDGED;
 	c->bridge_layer = BR_ACROSS;
-	for (size_t i = 0; !rc && !c->failed && i < sizeof(steps) / sizeof(steps[0]); i++) {
-		const struct bridged_step *st = &steps[i];
+	for (size_t i = 0; !rc && !c->failed && i < bridged_nsteps; i++) {
+		const struct bridged_step *st = &bridged_steps[i];
 
 		if (st->ip) {
 			rc = run_bridged_ip(c, st->hook, brnf, &alive, &dropped, &held);

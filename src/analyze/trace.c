@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/bridged.h"
 #include "analyze/trace_int.h"
 #include "core/route.h"
 
@@ -711,13 +712,6 @@ static int run_bridge_hooks(struct tctx *tc, const enum rs_hook *h, size_t n, st
 	return rc;
 }
 
-/* One hook of a bridged frame: the bridge chains of priority lo..hi, or br_netfilter's IP hook. */
-struct bridged_step {
-	enum rs_hook hook;
-	bool ip;
-	int lo, hi;
-};
-
 /*
  * Whether br_netfilter hands this bridged frame to the IP hooks: where
  * bridge-nf-call-iptables (-ip6tables) is 1 (ruleset_brnf, as the engine);
@@ -777,29 +771,17 @@ static bool step_listed(struct tctx *tc, const struct bridged_step *st)
 
 /*
  * A frame bridged from port to port (br_forward.c), with br_netfilter's
- * IP hooks where brnf_calls() says so, at the priorities the engine's
- * run_bridged() gives. Steps after the one that sealed the frame's fate
+ * IP hooks where brnf_calls() says so, in bridged.h's order (as the
+ * engine's run_bridged()). Steps after the one that sealed the frame's fate
  * are listed as not reached. -1 on error.
  */
 static int walk_bridged_forward(struct tctx *tc, struct xerr *e)
 {
-	static const struct bridged_step steps[] = {
-		{ RS_HOOK_INGRESS, false, INT_MIN, INT_MAX },
-		{ RS_HOOK_PREROUTING, false, INT_MIN, 0 },
-		{ RS_HOOK_PREROUTING, true, 0, 0 },
-		{ RS_HOOK_PREROUTING, false, 1, INT_MAX },
-		{ RS_HOOK_FORWARD, false, INT_MIN, -1 },
-		{ RS_HOOK_FORWARD, true, 0, 0 },
-		{ RS_HOOK_FORWARD, false, 0, INT_MAX },
-		{ RS_HOOK_POSTROUTING, false, INT_MIN, INT_MAX },
-		{ RS_HOOK_POSTROUTING, true, 0, 0 },
-		{ RS_HOOK_EGRESS, false, INT_MIN, INT_MAX },
-	};
 	bool brnf = brnf_calls(tc);
 	int rc = 0;
 
-	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && rc >= 0; i++) {
-		const struct bridged_step *st = &steps[i];
+	for (size_t i = 0; i < bridged_nsteps && rc >= 0; i++) {
+		const struct bridged_step *st = &bridged_steps[i];
 		struct trace_hook *hk;
 		bool listed;
 
