@@ -527,6 +527,7 @@ check "bridged live: the bridged section names br0 and only its real ports" pyth
 import json, sys
 d = json.loads(sys.stdin.read())
 assert d["bridge_ports_assumed"] is False and d["bridged_bridges"] == "br0", d["bridged_bridges"]
+assert d["br_netfilter"] == "no", d["br_netfilter"]   # its sysctls are 0 in this namespace
 names = {i for l in d["bridged"] for k in ("in", "out") for i in l["interfaces"][k]}
 assert names == {"p1", "p2"}, (names, d["bridged"])' <<<"$out"
 
