@@ -629,11 +629,7 @@ for k in iptables ip6tables; do
 	check "brnf: bridge-nf-call-$k on in the bridge's namespace (br_netfilter loaded)" \
 		ip netns exec "$H" sh -c "echo 1 > /proc/sys/net/bridge/bridge-nf-call-$k"
 done
-ip netns exec "$H" nft flush ruleset
-ip netns exec "$Q" nft flush ruleset
-check "brnf: kernel_brnf.nft loads in the bridge's namespace" ip netns exec "$H" nft -f "$KB"
-ip netns exec "$Q" nft -f - <<'NFT'
-table inet peer {
+QPEER='table inet peer {
 	chain input {
 		type filter hook input priority 0; policy accept;
 		udp dport 7740 counter
@@ -647,23 +643,11 @@ table inet peer {
 		udp dport 7748 counter
 		udp dport 7749 counter
 	}
-}
-NFT
-for _ in $(seq 1 50); do ip netns exec "$P" ping -c 1 -W 1 10.77.0.3 >/dev/null 2>&1 && break; done
-for port in $BPORTS; do
-	ip netns exec "$P" bash -c "echo x > /dev/udp/10.77.0.3/$port" 2>/dev/null
-done
-n=0
-for _ in $(seq 1 50); do
-	n=$(fwd_seen | wc -l)
-	[ "$n" -ge 10 ] && break
-	sleep 0.1
-done
-check_eq "brnf: the 10 datagrams were all counted (arrived or dropped)" 10 "$n"
-kbr=$(fwd_seen | grep -v '^drop' | sort -n | tr '\n' ' ')
-check_eq "brnf: the ports that arrived, as kernel_brnf.nft says by hand" "7741 7745 7747 7749 " "$kbr"
+}'
 run "brnf diff" diff --br-netfilter yes --json "$FX/kernel_brnf_base.nft" "$KB"
-ebr=$(python3 -c '
+brdiff=$out
+engine_passes() { # OTHER_FAMILY: the ports the engine bridges from p1 to p2 (diff's lines)
+	python3 -c '
 import json, sys
 d = json.loads(sys.stdin.read())
 assert d["br_netfilter"] == "yes", d["br_netfilter"]
@@ -679,23 +663,61 @@ dropped = set()
 for l in d["paths"]["bridged"]["no longer accepted"]:
     if "br0 via port p1" not in l["interfaces"]["in"] or "br0 via a port" not in l["interfaces"]["out"]:
         continue
-    if l.get("family") == "ipv6" or l.get("protocol") != "udp" or l["conditions"]:
+    if l.get("family") == sys.argv[2] or l.get("protocol") != "udp" or l["conditions"]:
         continue
     mark = l["fields"].get("mark")   # the datagrams carry mark 0
     if mark and not mark.startswith("meta mark != "):
         continue
     dropped |= listed(l["ports"]["dport"] or "!= {}")
-print(" ".join(str(p) for p in ports if p not in dropped) + " ")' "$BPORTS" <<<"$out")
-check_eq "brnf: the engine bridges from p1 to p2 exactly what arrived" "$kbr" "$ebr"
-tbr=""
-for port in $BPORTS; do
-	out=$(ip netns exec "$H" "$XNFT" trace --live iif p1 ibrname br0 oif p2 obrname br0 \
-		ip saddr 10.77.0.2 ip daddr 10.77.0.3 udp dport "$port" 2>&1)
-	grep -q '^verdict: accept' <<<"$out" && tbr="$tbr$port "
-	grep -Eq 'Sanitizer|runtime error:' <<<"$out" && not_ok "brnf: trace --live ran clean ($port)"
-done
+print(" ".join(str(p) for p in ports if p not in dropped) + " ")' "$BPORTS" "$1" <<<"$brdiff"
+}
+tracer_passes() { # WORDS...: the ports trace --live in H bridges from p1 to p2
+	local port out passed=""
+	for port in $BPORTS; do
+		out=$(ip netns exec "$H" "$XNFT" trace --live iif p1 ibrname br0 oif p2 obrname br0 \
+			"$@" udp dport "$port" 2>&1)
+		grep -q '^verdict: accept' <<<"$out" && passed="$passed$port "
+		grep -Eq 'Sanitizer|runtime error:' <<<"$out" && not_ok "brnf: trace --live ran clean ($port)"
+	done
+	echo "$passed"
+}
+kernel_passes() { # SRC DST: send one datagram per port from P to Q; the ports Q counted
+	local port n=0
+	ip netns exec "$H" nft flush ruleset
+	ip netns exec "$Q" nft flush ruleset
+	ip netns exec "$H" nft -f "$KB" || return 1
+	ip netns exec "$Q" nft -f - <<<"$QPEER" || return 1
+	for _ in $(seq 1 50); do ip netns exec "$P" ping -c 1 -W 1 "$2" >/dev/null 2>&1 && break; done
+	for port in $BPORTS; do
+		ip netns exec "$P" bash -c "echo x > /dev/udp/$2/$port" 2>/dev/null
+	done
+	for _ in $(seq 1 50); do
+		n=$(fwd_seen | wc -l)
+		[ "$n" -ge 10 ] && break
+		sleep 0.1
+	done
+	[ "$n" = 10 ] || echo "counted $n of 10"
+	fwd_seen | grep -v '^drop' | sort -n | tr '\n' ' '
+}
+kbr=$(kernel_passes 10.77.0.2 10.77.0.3)
+check_eq "brnf: IPv4, the ports that arrived (all 10 counted), as kernel_brnf.nft says by hand" \
+	"7741 7745 7747 7749 " "$kbr"
+ebr=$(engine_passes ipv6)
+check_eq "brnf: IPv4, the engine bridges from p1 to p2 exactly what arrived" "$kbr" "$ebr"
+tbr=$(tracer_passes ip saddr 10.77.0.2 ip daddr 10.77.0.3)
+out=$(ip netns exec "$H" "$XNFT" trace --live iif p1 ibrname br0 oif p2 obrname br0 udp dport 7740 2>&1)
 check_match "brnf: trace --live says br_netfilter is loaded" 'br_netfilter is loaded \(bridge-nf-call-iptables=1\)' "$out"
-check_eq "brnf: the tracer (--live) bridges from p1 to p2 exactly what arrived" "$kbr" "$tbr"
+check_eq "brnf: IPv4, the tracer (--live) bridges from p1 to p2 exactly what arrived" "$kbr" "$tbr"
+# the same over IPv6 (bridge-nf-call-ip6tables)
+ip -n "$P" addr add fd77::2/64 dev v1 nodad
+ip -n "$Q" addr add fd77::3/64 dev v2 nodad
+kbr6=$(kernel_passes fd77::2 fd77::3)
+check_eq "brnf: IPv6, the ports that arrived (all 10 counted), as kernel_brnf.nft says by hand" \
+	"7741 7745 7747 7749 " "$kbr6"
+ebr6=$(engine_passes ipv4)
+check_eq "brnf: IPv6, the engine bridges from p1 to p2 exactly what arrived" "$kbr6" "$ebr6"
+tbr6=$(tracer_passes ip6 saddr fd77::2 ip6 daddr fd77::3)
+check_eq "brnf: IPv6, the tracer (--live) bridges from p1 to p2 exactly what arrived" "$kbr6" "$tbr6"
 out=$(ip netns exec "$H" "$XNFT" exposure --live --json 2>&1); rc=$?
 check_eq "brnf live: exposure --live exits 0" 0 "$rc"
 check "brnf live: exposure --live read br_netfilter on from the sysctls" python3 -c '
@@ -721,16 +743,16 @@ check_match "brnf pair: with br_netfilter the bridged line has no condition" \
 	'^bridged: no longer accepted: from port p1 of br0 to any other port of br0, udp dport 7740(, meta mark != 0x7-0x8)?$' "$out"
 
 # the tally: engine and tracer against the kernel
-diag "brnf: 10 datagrams from port p1 to port p2 through br_netfilter; arrived: $kbr; engine: $ebr; tracer: $tbr"
+diag "brnf: 10 datagrams per family from port p1 to port p2 through br_netfilter; arrived: $kbr/ $kbr6; engine: $ebr/ $ebr6; tracer: $tbr/ $tbr6"
 agree=0; silent=0
 for port in $BPORTS; do
-	k=0; grep -qw "$port" <<<"$kbr" && k=1
-	for who in "$ebr" "$tbr"; do
-		w=0; grep -qw "$port" <<<"$who" && w=1
+	for pair in "$kbr|$ebr" "$kbr|$tbr" "$kbr6|$ebr6" "$kbr6|$tbr6"; do
+		k=0; grep -qw "$port" <<<"${pair%%|*}" && k=1
+		w=0; grep -qw "$port" <<<"${pair#*|}" && w=1
 		if [ "$k" = "$w" ]; then agree=$((agree + 1)); else silent=$((silent + 1)); fi
 	done
 done
-diag "brnf: decisions compared $((2 * $(wc -w <<<"$BPORTS"))), agree $agree, differ with a stated assumption 0, differ silently $silent"
+diag "brnf: decisions compared $((4 * $(wc -w <<<"$BPORTS"))), agree $agree, differ with a stated assumption 0, differ silently $silent"
 check_eq "brnf: no verdict differs silently from the kernel" 0 "$silent"
 
 finish
