@@ -48,6 +48,7 @@ struct diff_result {
 	size_t ntables;
 	bool changed;        /* some packet's verdict changed, or a table not evaluated did */
 	bool bridge_ports;   /* any interface was taken as a possible bridge port (hspace.h) */
+	enum rs_brnf brnf4, brnf6;   /* br_netfilter for bridged frames (the new ruleset's host) */
 };
 
 int diff_compute(const struct ruleset *old_rs, const struct ruleset *new_rs,

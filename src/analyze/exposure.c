@@ -204,6 +204,8 @@ int exposure_compute(const struct ruleset *rs, struct sx_engine *shared,
 		out->narp_tables = exposure_tables_not_analysed(rs, true, out->arp_tables,
 								sizeof(out->arp_tables));
 		out->bridge_ports = g->hs->ports_assumed;
+		out->brnf4 = ruleset_brnf(rs, false);
+		out->brnf6 = ruleset_brnf(rs, true);
 		out->nfree = g->hs->nfv;
 		for (size_t i = 0; i < g->hs->nfv; i++)
 			out->nunknown += g->hs->fv[i].kind == HS_FV_UNKNOWN;

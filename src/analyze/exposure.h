@@ -51,6 +51,8 @@ struct exposure {
 	size_t narp_tables;
 	/* any interface was taken as a possible bridge port: the topology was not known */
 	bool bridge_ports;
+	/* br_netfilter for bridged IPv4 / IPv6 frames (ruleset.h; unknown: both outcomes) */
+	enum rs_brnf brnf4, brnf6;
 };
 
 /*

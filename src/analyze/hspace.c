@@ -285,6 +285,38 @@ BDD hs_freevars_set(struct hspace *hs)
 	return r;
 }
 
+BDD hs_freevars_set_but_host(struct hspace *hs)
+{
+	BDD r = bddtrue;
+
+	for (size_t i = 0; i < hs->nfv; i++)
+		if (hs->fv[i].kind != HS_FV_HOST) {
+			BDD v = bdd_addref(bdd_ithvar(hs->fv[i].var)), x;
+
+			x = bdd_addref(bdd_and(r, v));
+			bdd_delref(r);
+			bdd_delref(v);
+			r = x;
+		}
+	return r;
+}
+
+BDD hs_freevars_set_host(struct hspace *hs)
+{
+	BDD r = bddtrue;
+
+	for (size_t i = 0; i < hs->nfv; i++)
+		if (hs->fv[i].kind == HS_FV_HOST) {
+			BDD v = bdd_addref(bdd_ithvar(hs->fv[i].var)), x;
+
+			x = bdd_addref(bdd_and(r, v));
+			bdd_delref(r);
+			bdd_delref(v);
+			r = x;
+		}
+	return r;
+}
+
 /* ---- interface classes --------------------------------------------------- */
 
 struct names {
@@ -378,6 +410,10 @@ static int collect_names(struct names *ns, const struct ruleset *rs)
 		for (size_t c = 0; c < tb->nchains; c++) {
 			const struct rs_chain *ch = tb->chains[c];
 
+			/* an ingress/egress chain's devices: the packets it sees are theirs */
+			for (size_t d = 0; ch->base && d < ch->ndevices; d++)
+				if (ch->devices[d] && names_add(ns, ch->devices[d], false))
+					return -1;
 			for (size_t r = 0; r < ch->nrules; r++)
 				for (size_t i = 0; i < ch->rules[r].nitems; i++)
 					if (collect_stmt(ns, &ch->rules[r].items[i]))

@@ -83,6 +83,7 @@ enum hs_fv_kind {
 	HS_FV_STATE,    /* limit, quota, ct count, meter or set update with a limit */
 	HS_FV_SET,      /* membership in a set whose contents change at run time */
 	HS_FV_UNKNOWN,  /* fib, socket, osf, rt, a rewritten field, an unknown node */
+	HS_FV_HOST,     /* a fact of the host a file does not give (br_netfilter) */
 };
 
 struct hs_freevar {
@@ -218,6 +219,9 @@ BDD hs_bridged_pairs(struct hspace *hs);
 BDD hs_field_set(struct hspace *hs, enum hs_field f);
 BDD hs_all_fields_set(struct hspace *hs);
 BDD hs_freevars_set(struct hspace *hs);
+/* The same, without / only the host's facts (HS_FV_HOST): diff compares per host. */
+BDD hs_freevars_set_but_host(struct hspace *hs);
+BDD hs_freevars_set_host(struct hspace *hs);
 
 /*
  * Free variables. hs_freevar() returns the variable for key, creating it

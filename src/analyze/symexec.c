@@ -5,6 +5,7 @@
  * packet. Semantics in symexec.h.
  */
 #include "analyze/bddref.h"
+#include "analyze/bridged.h"
 #include "analyze/construct.h"
 #include "analyze/symexec.h"
 #include "analyze/symexec_int.h"
@@ -99,6 +100,8 @@ struct ctx {
 	bool uses_ct;                 /* conntrack (and defragmentation) is loaded ... */
 	bool ct4, ct6;                /* ... for IPv4, for IPv6 (an ip table's ct loads IPv4's) */
 	bool ct_br;                   /* a bridge table uses ct: nf_conntrack_bridge runs */
+	bool windowed;                /* run_hook runs only chains of priority prio_lo..prio_hi */
+	int prio_lo, prio_hi;         /* (a bridge hook around br_netfilter's: run_bridged) */
 };
 
 static int fail_oom(struct ctx *c)
@@ -953,7 +956,8 @@ static BDD iface_pred(struct ctx *c, const struct pred_in *in, enum lkind k, boo
 		 */
 		if ((c->bridge_layer == BR_UP && oif) || (c->bridge_layer == BR_DOWN && !oif) ||
 		    (c->bridge_layer == BR_ACROSS && !(oif ? c->oif_present : c->iif_present)) ||
-		    (!c->bridge_layer && k != L_IIF && k != L_OIF))
+		    (!c->bridge_layer && k != L_IIF && k != L_OIF) ||
+		    (!c->bridge_layer && !(oif ? c->oif_present : c->iif_present)))
 			name = "";
 		else if (c->bridge_layer)
 			name = bridge_layer_name(hs, i, k == L_IBRNAME || k == L_OBRNAME);
@@ -2292,16 +2296,14 @@ static BDD bound_to(struct hspace *hs, const struct rs_chain *ch, enum hs_field 
 	BDD r = bddfalse;
 
 	/*
-	 * A listing without devices: taken as bound to the packet's interface
-	 * when it has a name a rule knows (as the tracer does).
+	 * A listing without devices: nft 1.0.6's JSON never lists a netdev or
+	 * inet ingress chain's devices, and nft refuses such a chain without
+	 * one, so they are not known: taken as bound to the packet's interface,
+	 * whatever its name (one a rule names or not), as the tracer takes it
+	 * and says. At ingress and egress the interface is always present.
 	 */
-	if (!ch->ndevices) {
-		BDD zero = hs_eq(hs, f, 0);
-
-		r = NOT(zero);
-		unref(zero);
-		return r;
-	}
+	if (!ch->ndevices)
+		return bddtrue;
 
 	for (size_t d = 0; d < ch->ndevices; d++) {
 		size_t i = hs_iface_index(hs, ch->devices[d]);
@@ -2435,6 +2437,8 @@ static int run_hook(struct ctx *c, enum rs_hook hook, BDD *alive, BDD *dropped, 
 		unref(v4);
 	}
 	for (size_t i = 0; i < n; i++) {
+		if (c->windowed && (v[i].ch->prio < c->prio_lo || v[i].ch->prio > c->prio_hi))
+			continue;
 		if (defrag && v[i].ch->prio >= defrag_prio) {
 			hold_fragments(c, alive, held, v4, v6);
 			defrag = false;
@@ -2813,31 +2817,106 @@ static int route_again(struct ctx *c, enum sx_path p, BDD *alive, BDD *dropped, 
 }
 
 /*
+ * The bridged frames br_netfilter hands to the IP hooks: those of a family
+ * whose bridge-nf-call-iptables (-ip6tables) is 1 (ruleset_brnf); on a
+ * file, where the host is not known, a free variable says whether it is.
+ */
+static BDD brnf_region(struct ctx *c)
+{
+	BDD r = bddfalse;
+
+	for (int v6 = 0; v6 < 2; v6++) {
+		enum rs_brnf b = ruleset_brnf(c->rs, v6);
+		BDD fam, x;
+		int var;
+
+		if (b == RS_BRNF_OFF)
+			continue;
+		fam = hs_eq(c->hs, HS_NFPROTO, v6);
+		if (b == RS_BRNF_UNKNOWN) {
+			var = hs_freevar(c->hs, "br_netfilter", HS_FV_HOST, -1,
+					 "if br_netfilter is loaded (bridge-nf-call-iptables=1)",
+					 "if br_netfilter is not loaded", NULL);
+			if (var < 0) {
+				fail_oom(c);
+				unref(fam);
+				return r;
+			}
+			x = var_bdd(var);
+			and_into(&fam, x);
+			unref(x);
+		}
+		or_into(&r, fam);
+		unref(fam);
+	}
+	return r;
+}
+
+/*
+ * br_netfilter's IP hook at its step of bridged.h: a drop drops the
+ * frame, the bridge chains after it run when br_netfilter resumes the
+ * frame. IP prerouting sees iif the bridge and no oif, forward
+ * iif and oif the bridge, postrouting oif the bridge and no iif; its
+ * defragmentation and conntrack run as on the IP paths; no routing and no
+ * ttl decrement (ip_forward() does not run).
+ */
+static int run_bridged_ip(struct ctx *c, enum rs_hook hook, BDD region, BDD *alive,
+			  BDD *dropped, BDD *held)
+{
+	BDD on = AND(*alive, region);
+	int rc;
+
+	if (on == bddfalse)
+		return 0;
+	put(alive, DIFF(*alive, on));
+	c->bridge_layer = BR_NONE;
+	c->iif_present = hook != RS_HOOK_POSTROUTING;
+	c->oif_present = hook != RS_HOOK_PREROUTING;
+	rc = run_hook(c, hook, &on, dropped, held);
+	c->bridge_layer = BR_ACROSS;
+	or_into(alive, on);
+	unref(on);
+	return rc;
+}
+
+/*
  * br_handle_frame() -> br_forward(): a frame bridged from one port to
  * another meets the in port's ingress, bridge prerouting (iif the port),
  * forward (iif and oif the ports), postrouting (oif only: __br_forward
- * passes no input device on), the out port's egress, and no IP hook
- * (br_netfilter is not loaded); ibrname/obrname name the bridge where
- * their port is present. No routing, no ttl decrement, no IP
- * defragmentation (nf_conntrack_bridge's only: defrag_at). ct state is the
- * packet's own (its field), invalid before conntrack's priority in
- * prerouting, as the tracer takes it.
+ * passes no input device on), the out port's egress, and the IP hooks
+ * only through br_netfilter (run_bridged_ip); ibrname/obrname name the
+ * bridge where their port is present. No routing, no ttl decrement, no IP
+ * defragmentation at a bridge hook (nf_conntrack_bridge's only:
+ * defrag_at). ct state is the packet's own (its field), invalid before
+ * conntrack's priority in prerouting, as the tracer takes it.
  */
 static int run_bridged(struct ctx *c)
 {
-	static const enum rs_hook hooks[] = { RS_HOOK_INGRESS, RS_HOOK_PREROUTING, RS_HOOK_FORWARD,
-					      RS_HOOK_POSTROUTING, RS_HOOK_EGRESS, RS_HOOK_NONE };
 	BDD alive = path_domain(c->hs, SX_BRIDGED, false), dropped = bddfalse, held = bddfalse;
+	BDD brnf = brnf_region(c);
 	int rc = 0;
 
 	c->path = SX_BRIDGED;
 	c->bridge_layer = BR_ACROSS;
-	for (size_t h = 0; !rc && hooks[h] != RS_HOOK_NONE; h++) {
+	for (size_t i = 0; !rc && !c->failed && i < bridged_nsteps; i++) {
+		const struct bridged_step *st = &bridged_steps[i];
+
+		if (st->ip) {
+			rc = run_bridged_ip(c, st->hook, brnf, &alive, &dropped, &held);
+			continue;
+		}
 		/* br_forward.c: no output device before forward, no input device after it */
-		c->iif_present = hooks[h] != RS_HOOK_POSTROUTING && hooks[h] != RS_HOOK_EGRESS;
-		c->oif_present = hooks[h] != RS_HOOK_INGRESS && hooks[h] != RS_HOOK_PREROUTING;
-		rc = run_hook(c, hooks[h], &alive, &dropped, &held);
+		c->iif_present = st->hook != RS_HOOK_POSTROUTING && st->hook != RS_HOOK_EGRESS;
+		c->oif_present = st->hook != RS_HOOK_INGRESS && st->hook != RS_HOOK_PREROUTING;
+		c->windowed = true;
+		c->prio_lo = st->lo;
+		c->prio_hi = st->hi;
+		rc = run_hook(c, st->hook, &alive, &dropped, &held);
+		c->windowed = false;
 	}
+	if (c->failed)
+		rc = -1;
+	unref(brnf);
 	c->bridge_layer = BR_NONE;
 	or_into(&alive, c->left);
 	c->res->accept[SX_BRIDGED] = alive;
@@ -3197,6 +3276,27 @@ BDD sx_accept_wb(struct hspace *hs, const struct sx_result *r, enum sx_path p)
 	x = ref(bdd_exist(a, fv));
 	unref(a);
 	unref(wb);
+	unref(fv);
+	return x;
+}
+
+BDD sx_accept_wb_per_host(struct hspace *hs, const struct sx_result *r, enum sx_path p)
+{
+	BDD wb = hs_wellbehaved(hs), fv = hs_freevars_set_but_host(hs);
+	BDD a = AND(r->accept[p], wb), x;
+
+	x = ref(bdd_exist(a, fv));
+	unref(a);
+	unref(wb);
+	unref(fv);
+	return x;
+}
+
+BDD sx_accept_any_per_host(struct hspace *hs, const struct sx_result *r, enum sx_path p)
+{
+	BDD fv = hs_freevars_set_but_host(hs);
+	BDD x = ref(bdd_exist(r->accept[p], fv));
+
 	unref(fv);
 	return x;
 }

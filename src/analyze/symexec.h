@@ -19,12 +19,17 @@
  * bridge. A packet the IP layer sends out by a bridge (an oif entry with
  * via_port) then meets bridge output and postrouting with oifname the
  * port, meta obrname the bridge and no input device (br_dev_xmit). A frame
- * bridged from port to port (br_forward.c; br_netfilter not loaded, so no
- * IP hook sees it) is on the bridged path: the in port's ingress, the
- * bridge family's prerouting, forward and postrouting chains, the out
- * port's egress, with iifname and oifname the ports and ibrname and
- * obrname their bridge; no routing (no martian drop, no ttl decrement), no
- * defragmentation. Which interfaces are bridges and which their ports is a
+ * bridged from port to port (br_forward.c) is on the bridged path: the in
+ * port's ingress, the bridge family's prerouting, forward and postrouting
+ * chains, the out port's egress, with iifname and oifname the ports and
+ * ibrname and obrname their bridge; no routing (no martian drop, no ttl
+ * decrement), no IP defragmentation at a bridge hook. br_netfilter
+ * (ruleset.h brnf4/brnf6: --live's sysctls, --br-netfilter; unknown on a
+ * file: a free variable of kind HS_FV_HOST, both outcomes) also hands an
+ * IPv4/IPv6 frame to IP prerouting at priority 0 of bridge prerouting (iif
+ * the bridge, no oif), IP forward at -1 of bridge forward (iif and oif the
+ * bridge) and IP postrouting after bridge postrouting (oif the bridge, no
+ * iif), with the IP hooks' defragmentation and conntrack, as the tracer. Which interfaces are bridges and which their ports is a
  * free choice on a file (hspace.h: ports_assumed), the real ports with
  * --live. arp tables are not evaluated (ARP packets only).
  * Base chains of tables of family ip, ip6 and inet run, per hook in
@@ -65,7 +70,8 @@
  * prerouting or output with priority below -200 (before conntrack) is
  * always invalid (untracked after `notrack`), other ct keys have no value
  * there and their matches fail. An ingress chain whose listing names no
- * device is taken as bound to the packet's interface.
+ * device (nft's JSON leaves them out) is taken as bound to the packet's
+ * interface, whatever its name, as the tracer.
  *
  * State the analysis cannot know becomes a free variable (hspace.h):
  *   limit, quota, ct count          true = the statement matches (under)
@@ -234,5 +240,12 @@ int sx_match_list_bdd(struct hspace *hs, const struct ruleset *rs, const struct 
  */
 BDD sx_accept_wb(struct hspace *hs, const struct sx_result *r, enum sx_path p);
 BDD sx_accept_any(struct hspace *hs, const struct sx_result *r, enum sx_path p);
+
+/*
+ * The same over the fields and the host's facts (HS_FV_HOST, e.g.
+ * br_netfilter): a verdict that changes on one host only is a change.
+ */
+BDD sx_accept_wb_per_host(struct hspace *hs, const struct sx_result *r, enum sx_path p);
+BDD sx_accept_any_per_host(struct hspace *hs, const struct sx_result *r, enum sx_path p);
 
 #endif

@@ -4,11 +4,13 @@
  * hook in the kernel's order, and inside a chain the rules, jumps, gotos and
  * returns. Expressions and statements are in trace_eval.c/trace_stmt.c.
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/bridged.h"
 #include "analyze/trace_int.h"
 #include "core/route.h"
 
@@ -264,9 +266,14 @@ static int bc_cmp(const void *a, const void *b)
 
 static bool bound_to(const struct rs_chain *c, const char *dev)
 {
-	/* nft 1.0.6 lists netdev chains without their device: any device then */
+	/*
+	 * nft 1.0.6's JSON lists netdev chains without their devices (and nft
+	 * refuses such a chain without one): not known, so taken as bound to
+	 * the packet's interface whatever its name, one the words leave out
+	 * too (a frame at ingress always has one), as the engine takes it
+	 */
 	if (!c->ndevices)
-		return dev[0] != '\0';
+		return true;
 	for (size_t i = 0; dev[0] && i < c->ndevices; i++)
 		if (c->devices[i] && !strcmp(c->devices[i], dev))
 			return true;
@@ -310,7 +317,8 @@ static struct bc *chains_at(struct tctx *tc, enum rs_hook h, size_t *n)
 		for (size_t c = 0; c < rs->tables[t]->nchains; c++) {
 			const struct rs_chain *ch = rs->tables[t]->chains[c];
 
-			if (!chain_sees(tc, ch, h))
+			if (!chain_sees(tc, ch, h) ||
+			    (tc->windowed && (ch->prio < tc->prio_lo || ch->prio > tc->prio_hi)))
 				continue;
 			struct bc *b = push(tc, &v, n, &cap, sizeof(*v));
 
@@ -434,8 +442,10 @@ static int run_base(struct tctx *tc, enum rs_hook h, const struct rs_chain *c, s
 	tc->base = c;
 	tc->before_ct = h == RS_HOOK_INGRESS || (pre_ct_hook(h) && c->prio < PRIO_CONNTRACK);
 	if ((h == RS_HOOK_INGRESS || h == RS_HOOK_EGRESS) && !c->ndevices)
-		tc_assume(tc, "%s chain %s: the listing names no device; taken as bound to %s",
-			  rs_hook_name(h), c->name, h == RS_HOOK_INGRESS ? tc->p.iif : tc->p.oif);
+		tc_assume(tc, "%s chain %s: the listing names no device (nft's JSON leaves them "
+			  "out); taken as bound to the packet's interface%s%s", rs_hook_name(h),
+			  c->name, (h == RS_HOOK_INGRESS ? tc->p.iif : tc->p.oif)[0] ? " " : "",
+			  h == RS_HOOK_INGRESS ? tc->p.iif : tc->p.oif);
 	run->skipped = nat_skip(tc, c);
 	if (!run->skipped) {
 		size_t ri = tc->r->nruns - 1;
@@ -482,7 +492,7 @@ static int run_hook(struct tctx *tc, enum rs_hook h, struct trace_hook *hk, stru
 	struct bc *v;
 	int rc = 0, prio;
 
-	if (h == RS_HOOK_FORWARD && !tc->bridge_layer && forward_ttl(tc))
+	if (h == RS_HOOK_FORWARD && !tc->bridge_layer && !tc->brnf_ip && forward_ttl(tc))
 		return 1;
 	/* ip_local_deliver() reassembles IPv4 before the input hook, conntrack or not */
 	if (h == RS_HOOK_INPUT && !tc->bridge_layer && tc->fragment &&
@@ -702,6 +712,101 @@ static int run_bridge_hooks(struct tctx *tc, const enum rs_hook *h, size_t n, st
 	return rc;
 }
 
+/*
+ * Whether br_netfilter hands this bridged frame to the IP hooks: where
+ * bridge-nf-call-iptables (-ip6tables) is 1 (ruleset_brnf, as the engine);
+ * on a file the host is not known and the trace takes it as not loaded.
+ */
+static bool brnf_calls(struct tctx *tc)
+{
+	enum rs_brnf b = ruleset_brnf(tc->rs, tc->p.nfproto == MATCH_NFPROTO_IPV6);
+
+	if (packet_is_arp(&tc->p))
+		return false;   /* arptables' forward hook: no nft arp chain has it */
+	if (b == RS_BRNF_UNKNOWN)
+		tc_assume(tc, "br_netfilter taken as not loaded: no IP hook sees the bridged frame "
+			  "(--br-netfilter yes|no chooses; --live reads the host's)");
+	else if (b == RS_BRNF_ON)
+		tc_assume(tc, "br_netfilter is loaded (bridge-nf-call-%s=1): the IP hooks see the "
+			  "bridged frame with the bridge as iif/oif",
+			  tc->p.nfproto == MATCH_NFPROTO_IPV6 ? "ip6tables" : "iptables");
+	return b == RS_BRNF_ON;
+}
+
+/*
+ * br_netfilter's IP hook h for a bridged frame (as the engine's
+ * run_bridged_ip): prerouting with iif the bridge and no oif, forward
+ * with both the bridge, postrouting with oif the bridge and no iif; no
+ * ttl decrement (ip_forward() does not run).
+ */
+static int run_brnf_hook(struct tctx *tc, enum rs_hook h, struct trace_hook *hk, struct xerr *e)
+{
+	char iif[sizeof(tc->p.iif)], oif[sizeof(tc->p.oif)];
+	int rc;
+
+	memcpy(iif, tc->p.iif, sizeof(iif));
+	memcpy(oif, tc->p.oif, sizeof(oif));
+	snprintf(tc->p.iif, sizeof(tc->p.iif), "%s", h == RS_HOOK_POSTROUTING ? "" : tc->p.ibr);
+	snprintf(tc->p.oif, sizeof(tc->p.oif), "%s", h == RS_HOOK_PREROUTING ? "" : tc->p.obr);
+	tc->brnf_ip = true;
+	rc = run_hook(tc, h, hk, e);
+	tc->brnf_ip = false;
+	memcpy(tc->p.iif, iif, sizeof(iif));
+	memcpy(tc->p.oif, oif, sizeof(oif));
+	return rc;
+}
+
+/* Whether a bridge step is listed: the first window of a hook always, a later one with chains. */
+static bool step_listed(struct tctx *tc, const struct bridged_step *st)
+{
+	size_t n = 0;
+	struct bc *v;
+
+	if (st->lo == INT_MIN && st->hook != RS_HOOK_INGRESS && st->hook != RS_HOOK_EGRESS)
+		return true;
+	v = chains_at(tc, st->hook, &n);
+	free(v);
+	return n > 0;
+}
+
+/*
+ * A frame bridged from port to port (br_forward.c), with br_netfilter's
+ * IP hooks where brnf_calls() says so, in bridged.h's order (as the
+ * engine's run_bridged()). Steps after the one that sealed the frame's fate
+ * are listed as not reached. -1 on error.
+ */
+static int walk_bridged_forward(struct tctx *tc, struct xerr *e)
+{
+	bool brnf = brnf_calls(tc);
+	int rc = 0;
+
+	for (size_t i = 0; i < bridged_nsteps && rc >= 0; i++) {
+		const struct bridged_step *st = &bridged_steps[i];
+		struct trace_hook *hk;
+		bool listed;
+
+		if (st->ip && !brnf)
+			continue;
+		tc->bridge_layer = !st->ip;
+		tc->windowed = !st->ip;
+		tc->prio_lo = st->lo;
+		tc->prio_hi = st->hi;
+		listed = st->ip || step_listed(tc, st);
+		if (listed && tc->r->nhooks < TRACE_MAX_HOOKS) {
+			hk = &tc->r->hooks[tc->r->nhooks++];
+			hk->hook = st->hook;
+			hk->bridge = !st->ip && st->hook != RS_HOOK_INGRESS &&
+				     st->hook != RS_HOOK_EGRESS;
+			if (!rc)
+				rc = st->ip ? run_brnf_hook(tc, st->hook, hk, e) :
+					      run_hook(tc, st->hook, hk, e);
+		}
+		tc->windowed = false;
+		tc->bridge_layer = false;
+	}
+	return rc < 0 ? -1 : 0;
+}
+
 static bool fate_sealed(const struct tctx *tc)
 {
 	return tc->r->verdict == TRACE_V_DROP || tc->r->held || tc->stolen;
@@ -715,8 +820,6 @@ static bool fate_sealed(const struct tctx *tc)
  */
 static int walk_bridged(struct tctx *tc, struct xerr *e)
 {
-	static const enum rs_hook fwd[] = { RS_HOOK_INGRESS, RS_HOOK_PREROUTING, RS_HOOK_FORWARD,
-					    RS_HOOK_POSTROUTING, RS_HOOK_EGRESS };
 	static const enum rs_hook in[] = { RS_HOOK_INGRESS, RS_HOOK_PREROUTING, RS_HOOK_INPUT };
 	static const enum rs_hook out[] = { RS_HOOK_OUTPUT, RS_HOOK_POSTROUTING, RS_HOOK_EGRESS };
 	const struct packet *w = &tc->r->pkt;
@@ -724,7 +827,7 @@ static int walk_bridged(struct tctx *tc, struct xerr *e)
 
 	switch (tc->r->path) {
 	case PACKET_FORWARD:
-		return run_bridge_hooks(tc, fwd, 5, e) < 0 ? -1 : 0;
+		return walk_bridged_forward(tc, e);
 	case PACKET_INPUT:
 		rc = run_bridge_hooks(tc, in, 3, e);
 		if (rc)

@@ -20,7 +20,10 @@
  *  - A frame through a bridge (packet.h: ibrname/obrname) meets the bridge
  *    family's hooks on its port, as br_input.c/br_forward.c run them:
  *    bridged from port to port: bridge prerouting, forward, postrouting
- *    (netdev ingress/egress on the ports), no IP hook; up to this host:
+ *    (netdev ingress/egress on the ports), and the IP prerouting, forward
+ *    and postrouting hooks only where br_netfilter hands the frame to them
+ *    (ruleset_brnf: on a file taken as not loaded, said; symexec.h gives
+ *    where and with which devices); up to this host:
  *    bridge prerouting and input (iif the port), then the input path as
  *    received on the bridge device; sent through a bridge: the output path
  *    with the bridge device as oif, then bridge output and postrouting (oif
@@ -95,9 +98,12 @@
 /*
  * Hooks of the longest path: a frame up through a bridge that a dnat then
  * forwards: bridge prerouting input, ingress prerouting forward postrouting
- * egress (and a netdev ingress on the port).
+ * egress (and a netdev ingress on the port); a bridged frame through
+ * br_netfilter: ingress, bridge prerouting, ip prerouting, bridge
+ * prerouting after it, the same three of forward, bridge and ip
+ * postrouting, egress.
  */
-#define TRACE_MAX_HOOKS 8
+#define TRACE_MAX_HOOKS 11
 
 struct trace_opts {
 	bool over_limit;              /* every limit/meter/quota/ct count is over */

@@ -67,6 +67,9 @@ struct tctx {
 	bool bridge_ct;                  /* a bridge table uses ct: nf_conntrack_bridge runs */
 	bool stolen;                     /* netdev fwd: the packet left */
 	bool bridge_layer;               /* running the bridge family's hooks (a frame on a port) */
+	bool brnf_ip;                    /* br_netfilter's IP hooks for a bridged frame */
+	bool windowed;                   /* chains_at: only priorities prio_lo..prio_hi */
+	int prio_lo, prio_hi;            /* (a bridge hook around br_netfilter's) */
 	unsigned nat_done;               /* NAT_SRC/NAT_DST bindings a nat rule set up */
 	unsigned nat_changed;            /* ... of which changed the tuple: ct status (natpath.h) */
 	struct natpath_target dnat;      /* what a dnat/redirect wrote ... */

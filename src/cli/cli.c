@@ -213,8 +213,51 @@ int cli_local_add(const char *cmd, struct cli_local *l, const char *arg)
 	return -1;
 }
 
+int cli_brnf_parse(const char *cmd, struct cli_local *l, const char *arg)
+{
+	if (!strcmp(arg, "yes"))
+		l->brnf = RS_BRNF_ON;
+	else if (!strcmp(arg, "no"))
+		l->brnf = RS_BRNF_OFF;
+	else
+		return cli_usage_error(cmd, "--br-netfilter %s: give yes (bridged IP frames also "
+				       "meet the IP hooks) or no", arg);
+	return -1;
+}
+
+const char *cli_brnf_text(enum rs_brnf v4, enum rs_brnf v6)
+{
+	if (v4 == RS_BRNF_UNKNOWN || v6 == RS_BRNF_UNKNOWN)
+		return "bridged frames: with and without br_netfilter (the host's is not known; "
+		       "--br-netfilter yes|no chooses): with it, the IP prerouting, forward and "
+		       "postrouting chains see them too, the bridge as iif/oif";
+	if (v4 == RS_BRNF_ON && v6 == RS_BRNF_ON)
+		return "bridged frames: br_netfilter on (bridge-nf-call-iptables and -ip6tables): the "
+		       "IP prerouting, forward and postrouting chains see them too, the bridge as "
+		       "iif/oif";
+	if (v4 == RS_BRNF_ON)
+		return "bridged frames: br_netfilter on for IPv4 only (bridge-nf-call-iptables): the "
+		       "IP prerouting, forward and postrouting chains see bridged IPv4 too";
+	if (v6 == RS_BRNF_ON)
+		return "bridged frames: br_netfilter on for IPv6 only (bridge-nf-call-ip6tables): the "
+		       "IP prerouting, forward and postrouting chains see bridged IPv6 too";
+	return "bridged frames: br_netfilter off (not loaded, or its bridge-nf-call sysctls 0): "
+	       "no IP hook sees them";
+}
+
+const char *cli_brnf_json(enum rs_brnf v4, enum rs_brnf v6)
+{
+	if (v4 == RS_BRNF_UNKNOWN || v6 == RS_BRNF_UNKNOWN)
+		return "both";
+	if (v4 == RS_BRNF_ON)
+		return v6 == RS_BRNF_ON ? "yes" : "ipv4";
+	return v6 == RS_BRNF_ON ? "ipv6" : "no";
+}
+
 int cli_local_apply(const char *cmd, const struct cli_local *l, struct ruleset *rs)
 {
+	if (l->brnf != RS_BRNF_UNKNOWN)
+		rs->brnf4 = rs->brnf6 = l->brnf;
 	for (size_t i = 0; i < l->n; i++)
 		if (ruleset_add_local(rs, &l->v[i])) {
 			fprintf(stderr, "xnft %s: out of memory\n", cmd);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "core/addr.h"
+#include "core/ruleset.h"
 
 int cmd_init(int argc, char **argv);
 int cmd_check(int argc, char **argv);
@@ -145,6 +146,7 @@ int cli_load_policies(const char *cmd, const char *const *policies, size_t n,
 struct cli_local {
 	struct prefix v[CLI_LOCAL_MAX];
 	size_t n;
+	enum rs_brnf brnf;      /* --br-netfilter yes|no; unknown when not given */
 };
 
 /*
@@ -156,7 +158,19 @@ void cli_warn_unnamed_iface(const char *cmd, const struct ruleset *rs, const cha
 
 /* Parse one --local-addr; prints the error and returns the exit code, else -1. */
 int cli_local_add(const char *cmd, struct cli_local *l, const char *arg);
-/* Give rs those addresses (none given: nothing changes); the exit code, else 0. */
+/*
+ * --br-netfilter yes|no: whether the host's br_netfilter hands bridged IPv4
+ * and IPv6 frames to the IP hooks; prints the error and returns the exit
+ * code, else -1.
+ */
+int cli_brnf_parse(const char *cmd, struct cli_local *l, const char *arg);
+/* What the analysis took for br_netfilter, said once: text, and a JSON value. */
+const char *cli_brnf_text(enum rs_brnf v4, enum rs_brnf v6);
+const char *cli_brnf_json(enum rs_brnf v4, enum rs_brnf v6);
+/*
+ * Give rs those addresses (none given: nothing changes) and --br-netfilter
+ * (given: it overrides what --live read); the exit code, else 0.
+ */
 int cli_local_apply(const char *cmd, const struct cli_local *l, struct ruleset *rs);
 
 #endif

@@ -21,7 +21,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: xnft diff OLD NEW [--local-addr ADDR]... [--json]\n"
+		"Usage: xnft diff OLD NEW [--local-addr ADDR]... [--br-netfilter yes|no] [--json]\n"
 		"Compare two policies for every packet and show the packets whose verdict\n"
 		"changed, per hook path (input, forward, output, and bridged: frames a\n"
 		"bridge passes from port to port) and interface: \"now accepted\" and \"no\n"
@@ -42,6 +42,10 @@ static void usage(FILE *out)
 		"Options:\n"
 		"  --local-addr ADDR  an address of this host (repeatable): a dnat to it is\n"
 		"              delivered here, to another address forwarded\n"
+		"  --br-netfilter yes|no  whether br_netfilter hands bridged IP frames to the\n"
+		"              IP prerouting, forward and postrouting chains too (the bridge\n"
+		"              as iif/oif), so an inet forward change shows on the bridged\n"
+		"              path; default: both outcomes, as conditions (said once)\n"
 		"  --json      print the changes as one JSON object\n"
 		"  -h, --help  show this help\n"
 		"\n"
@@ -98,9 +102,10 @@ void cli_diff_print_json(const char *a, const char *b, const struct diff_result 
 					    lines_json(&d->lines[p][k]));
 		json_object_set_new(paths, sx_path_name((enum sx_path)p), kinds);
 	}
-	o = json_pack("{s:s, s:s, s:b, s:o, s:o, s:b}", "old", a, "new", b, "changed", d->changed,
-		      "paths", paths, "tables_not_evaluated", tables_json(d), "bridge_ports_assumed",
-		      d->bridge_ports);
+	o = json_pack("{s:s, s:s, s:b, s:o, s:o, s:b, s:s}", "old", a, "new", b, "changed",
+		      d->changed, "paths", paths, "tables_not_evaluated", tables_json(d),
+		      "bridge_ports_assumed", d->bridge_ports, "br_netfilter",
+		      cli_brnf_json(d->brnf4, d->brnf6));
 	cli_json_print(o, 0);
 }
 
@@ -121,6 +126,15 @@ static void print_table_change(const struct diff_table_change *t)
 	if (t->text)
 		printf(": %s", t->text);
 	printf(" \xe2\x80\x94 %s\n", diff_table_assumed(t));
+}
+
+/* Some line on the bridged path: what br_netfilter was taken as is said once. */
+static bool bridged_changed(const struct diff_result *d)
+{
+	for (int k = 0; k < DIFF__NKINDS; k++)
+		if (d->lines[SX_BRIDGED][k].n)
+			return true;
+	return false;
 }
 
 void cli_diff_print_text(const char *a, const char *b, const struct diff_result *d)
@@ -155,6 +169,8 @@ void cli_diff_print_text(const char *a, const char *b, const struct diff_result 
 		}
 	for (size_t i = 0; i < d->ntables; i++)
 		print_table_change(&d->tables[i]);
+	if (bridged_changed(d))
+		printf("%s.\n", cli_brnf_text(d->brnf4, d->brnf6));
 	if (d->bridge_ports)
 		printf("Bridge ports: the host's bridges are not known, so any interface but lo may be "
 		       "a bridge and any other its port; \"a bridge via a port\" lines are packets "
@@ -167,6 +183,7 @@ int cmd_diff(int argc, char **argv)
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "local-addr", required_argument, NULL, 'L' },
+		{ "br-netfilter", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -186,8 +203,9 @@ int cmd_diff(int argc, char **argv)
 			json = true;
 			continue;
 		}
-		if (c == 'L') {
-			rc = cli_local_add("diff", &local, optarg);
+		if (c == 'L' || c == 'B') {
+			rc = c == 'L' ? cli_local_add("diff", &local, optarg) :
+					cli_brnf_parse("diff", &local, optarg);
 			if (rc >= 0)
 				return rc;
 			continue;

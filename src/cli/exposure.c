@@ -23,7 +23,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: xnft exposure [POLICY] [--from IF] [--new] [--json]\n"
+		"Usage: xnft exposure [POLICY] [--from IF] [--new] [--br-netfilter yes|no] [--json]\n"
 		"       xnft exposure --live [--from IF] [--new] [--json]\n"
 		"Show everything POLICY accepts, computed for every packet at once (not by\n"
 		"probing): for packets to this host (input), per input interface and source\n"
@@ -47,6 +47,10 @@ static void usage(FILE *out)
 		"              is delivered here, to another address forwarded (a port\n"
 		"              forward, listed apart with its target); without it both\n"
 		"              are shown as conditions (--live takes the host's own)\n"
+		"  --br-netfilter yes|no  whether br_netfilter hands bridged IP frames to\n"
+		"              the IP prerouting, forward and postrouting chains too (the\n"
+		"              bridge as iif/oif); default: --live reads the host's, a file\n"
+		"              shows both outcomes as conditions (said once)\n"
 		"  --new       only packets that open a connection (ct state new): who can\n"
 		"              start what, without the replies and related traffic\n"
 		"  --json      print the lines as one JSON object\n"
@@ -70,6 +74,7 @@ static int parse_args(int argc, char **argv, struct exposure_opts *o)
 		{ "new", no_argument, NULL, 'n' },
 		{ "live", no_argument, NULL, 'l' },
 		{ "local-addr", required_argument, NULL, 'L' },
+		{ "br-netfilter", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -82,6 +87,11 @@ static int parse_args(int argc, char **argv, struct exposure_opts *o)
 		switch (c) {
 		case 'L':
 			rc = cli_local_add("exposure", &o->local, optarg);
+			if (rc >= 0)
+				return rc;
+			break;
+		case 'B':
+			rc = cli_brnf_parse("exposure", &o->local, optarg);
 			if (rc >= 0)
 				return rc;
 			break;
@@ -204,7 +214,7 @@ json_t *cli_exposure_json(const struct exposure *x)
 {
 	/* bridged: frames a bridge passes port to port, [] without a bridge forward chain */
 	return json_pack("{s:o, s:o, s:o, s:o, s:s, s:b, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:s, "
-			 "s:b}",
+			 "s:b, s:s}",
 			 "input", lines_json(&x->input), "forward", lines_json(&x->forward),
 			 "port_forwards", lines_json(&x->dnat), "bridged", lines_json(&x->bridged),
 			 "bridged_bridges", x->bridges,
@@ -216,7 +226,8 @@ json_t *cli_exposure_json(const struct exposure *x)
 					      x->bridged.merged,
 			 "free_choices", (int)x->nfree, "not_modelled", (int)x->nunknown,
 			 "tables_not_analysed", x->not_analysed, "arp_tables", x->arp_tables,
-			 "bridge_ports_assumed", x->bridge_ports);
+			 "bridge_ports_assumed", x->bridge_ports,
+			 "br_netfilter", cli_brnf_json(x->brnf4, x->brnf6));
 }
 
 static void print_json(const char *policy, const struct exposure *x)
@@ -275,6 +286,7 @@ void cli_exposure_print(const char *policy, const struct exposure *x)
 		       "postrouting):\n", x->only_new ? "New connections bridged" : "Bridged",
 		       x->bridges);
 		print_lines(&x->bridged);
+		printf("%s.\n", cli_brnf_text(x->brnf4, x->brnf6));
 	}
 	if (x->nunknown)
 		printf("%zu match%s xnft cannot decide for every packet %s shown as conditions "

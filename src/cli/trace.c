@@ -50,6 +50,11 @@ static void usage(FILE *out)
 		"  --local-addr ADDR  an address of this host (repeatable): a dnat to it is\n"
 		"                  delivered here, to another address forwarded; fib daddr\n"
 		"                  type is decided by them (--live takes the host's own)\n"
+		"  --br-netfilter yes|no  whether br_netfilter hands a frame bridged port to\n"
+		"                  port (iif P ibrname B oif Q obrname B) to the IP\n"
+		"                  prerouting, forward and postrouting chains too, the bridge\n"
+		"                  as iif/oif (default: --live reads the host's; a file: no,\n"
+		"                  said on the trace)\n"
 		"  --in-set NAME   the packet is in set @NAME, which is filled at run time\n"
 		"                  (e.g. BANNED4); repeatable; a set the ruleset lacks\n"
 		"                  is refused\n"
@@ -104,6 +109,7 @@ static int parse_args(int argc, char **argv, struct trace_cli *o)
 		{ "over-limit", no_argument, NULL, 'o' },
 		{ "in-set", required_argument, NULL, 's' },
 		{ "local-addr", required_argument, NULL, 'L' },
+		{ "br-netfilter", required_argument, NULL, 'B' },
 		{ "packets", required_argument, NULL, 'p' },
 		{ "matched", no_argument, NULL, 'm' },
 		{ "json", no_argument, NULL, 'j' },
@@ -123,6 +129,11 @@ static int parse_args(int argc, char **argv, struct trace_cli *o)
 		case 'j': o->json = true; break;
 		case 'L':
 			rc = cli_local_add("trace", &o->local, optarg);
+			if (rc >= 0)
+				return rc;
+			break;
+		case 'B':
+			rc = cli_brnf_parse("trace", &o->local, optarg);
 			if (rc >= 0)
 				return rc;
 			break;

@@ -24,7 +24,8 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: xnft verify [POLICY] [--intents FILE] [--local-addr ADDR]... [--json] [-v]\n"
+		"Usage: xnft verify [POLICY] [--intents FILE] [--local-addr ADDR]...\n"
+		"                   [--br-netfilter yes|no] [--json] [-v]\n"
 		"Prove every intent of the policy for every packet (not a sample). POLICY is\n"
 		"a file, or a directory holding nftables.conf (default " XNFT_DEFAULT_POLICY ").\n"
 		"The intents are read from FILE, or from the file 'intents' next to the\n"
@@ -40,6 +41,10 @@ static void usage(FILE *out)
 		"  --intents FILE  read the intents from FILE\n"
 		"  --local-addr ADDR  an address of this host (repeatable): a dnat to it is\n"
 		"                  delivered here, to another address forwarded\n"
+		"  --br-netfilter yes|no  whether br_netfilter hands frames bridged port to\n"
+		"                  port to the IP prerouting, forward and postrouting chains\n"
+		"                  too (default: both); intents name packets to, through or\n"
+		"                  from this host, not bridged frames, so no proof changes\n"
 		"  --json          print the results as one JSON object\n"
 		"  -v, --verbose   also list the intents that hold\n"
 		"  -h, --help      show this help\n"
@@ -61,6 +66,7 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 	static const struct option options[] = {
 		{ "intents", required_argument, NULL, 'i' },
 		{ "local-addr", required_argument, NULL, 'L' },
+		{ "br-netfilter", required_argument, NULL, 'B' },
 		{ "json",    no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help",    no_argument, NULL, 'h' },
@@ -75,6 +81,11 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 		switch (c) {
 		case 'L':
 			rc = cli_local_add("verify", &o->local, optarg);
+			if (rc >= 0)
+				return rc;
+			break;
+		case 'B':
+			rc = cli_brnf_parse("verify", &o->local, optarg);
 			if (rc >= 0)
 				return rc;
 			break;

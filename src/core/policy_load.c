@@ -266,6 +266,25 @@ static int add_bridge_ports(struct ruleset *rs, struct xerr *e)
 	return rc;
 }
 
+/*
+ * One of the calling namespace's net.bridge.bridge-nf-call-* sysctls (per
+ * namespace): absent means br_netfilter is not loaded, so off.
+ */
+static enum rs_brnf read_brnf(const char *name)
+{
+	char path[96], buf[8] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/bridge/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return RS_BRNF_OFF;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	return buf[0] == '1' ? RS_BRNF_ON : RS_BRNF_OFF;
+}
+
 /* The calling namespace's ruleset as nft prints it, into file fd; -1 when it cannot be had. */
 static int write_live_text(int fd)
 {
@@ -317,6 +336,44 @@ static void read_live_anonymous(struct listing *l)
 	unlink(path);
 }
 
+/* A base chain at ingress or egress whose listing names no device. */
+static bool lacks_devices(const struct ruleset *rs)
+{
+	for (size_t t = 0; t < rs->ntables; t++)
+		for (size_t c = 0; c < rs->tables[t]->nchains; c++) {
+			const struct rs_chain *ch = rs->tables[t]->chains[c];
+
+			if (ch->base && !ch->ndevices &&
+			    (ch->hook == RS_HOOK_INGRESS || ch->hook == RS_HOOK_EGRESS))
+				return true;
+		}
+	return false;
+}
+
+/*
+ * nft's JSON listing leaves a netdev (or inet ingress) chain's devices out;
+ * its text listing names them in the chain header, which srcloc reads.
+ * Without them the analysis takes the chain as bound to every interface.
+ */
+static void add_live_devices(struct ruleset *rs)
+{
+	struct srcloc s = { 0 };
+	struct nftctx *ctx;
+	char *text = NULL;
+	struct xerr e;
+
+	if (!lacks_devices(rs))
+		return;
+	xerr_clear(&e);
+	ctx = nftctx_new(0, &e);
+	if (ctx && nftctx_run(ctx, "list ruleset", &text, &e) == 0 && text &&
+	    srcloc_scan_buffer("live", text, NULL, 0, &s, &e) == 0)
+		srcloc_apply_devices(&s, rs);
+	srcloc_free(&s);
+	free(text);
+	nftctx_free(ctx);
+}
+
 int policy_load_live(struct ruleset **out, struct xerr *e)
 {
 	struct listing l;
@@ -335,6 +392,11 @@ int policy_load_live(struct ruleset **out, struct xerr *e)
 	read_live_anonymous(&l);
 	rc = listing_model(&l, out, e);
 	listing_free(&l);
+	if (!rc) {
+		add_live_devices(*out);
+		(*out)->brnf4 = read_brnf("bridge-nf-call-iptables");
+		(*out)->brnf6 = read_brnf("bridge-nf-call-ip6tables");
+	}
 	if (!rc && (add_host_addresses(*out, e) || add_bridge_ports(*out, e))) {
 		ruleset_free(*out);
 		*out = NULL;

@@ -669,6 +669,11 @@ int ruleset_add_brport(struct ruleset *rs, const char *port, const char *bridge)
 	return 0;
 }
 
+enum rs_brnf ruleset_brnf(const struct ruleset *rs, bool v6)
+{
+	return v6 ? rs->brnf6 : rs->brnf4;
+}
+
 int ruleset_add_local(struct ruleset *rs, const struct prefix *p)
 {
 	struct prefix *v = realloc(rs->local, (rs->nlocal + 1) * sizeof(*v));

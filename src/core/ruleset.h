@@ -746,6 +746,12 @@ struct ruleset {
 	char **brport, **brbridge;
 	size_t nbrports;
 	bool brports_known;      /* false: not given, any interface may be a bridge or port */
+	/*
+	 * br_netfilter for bridged IPv4 / IPv6 frames (net.bridge.bridge-nf-call-
+	 * iptables / -ip6tables): whether the IP hooks see them too (--live
+	 * reads the sysctls, --br-netfilter sets both; unknown on a file)
+	 */
+	enum rs_brnf { RS_BRNF_UNKNOWN = 0, RS_BRNF_OFF, RS_BRNF_ON } brnf4, brnf6;
 };
 
 struct ruleset_stats {
@@ -772,6 +778,9 @@ int ruleset_add_local(struct ruleset *rs, const struct prefix *p);
 int ruleset_add_brport(struct ruleset *rs, const char *port, const char *bridge);
 
 void ruleset_stats(const struct ruleset *rs, struct ruleset_stats *st);
+
+/* br_netfilter for family v6 (rs->brnf4 / brnf6). */
+enum rs_brnf ruleset_brnf(const struct ruleset *rs, bool v6);
 
 struct rs_table *ruleset_table(const struct ruleset *rs, enum rs_family fam, const char *name);
 struct rs_chain *rs_table_chain(const struct rs_table *t, const char *name);

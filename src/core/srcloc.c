@@ -63,6 +63,9 @@ void srcloc_free(struct srcloc *s)
 		return;
 	for (size_t i = 0; i < s->n; i++) {
 		chain_clear(&s->chains[i]);
+		for (size_t k = 0; k < s->chains[i].ndevices; k++)
+			free(s->chains[i].devices[k]);
+		free(s->chains[i].devices);
 		free(s->chains[i].family);
 		free(s->chains[i].table);
 		free(s->chains[i].chain);
@@ -399,6 +402,55 @@ static void top_command(struct scan *S, const struct words *W, const char *file,
 	}
 }
 
+/* One device name of a header at *p (quoted or not, up to , } ; or a space); "" at the end. */
+static size_t device_word(const char **p, char *out, size_t size)
+{
+	const char *s = *p + strspn(*p, " ,");
+	size_t n = 0;
+	bool q = *s == '"';
+
+	s += q;
+	while (*s && (q ? *s != '"' : !strchr(" ,};", *s)) && n + 1 < size)
+		out[n++] = *s++;
+	out[n] = '\0';
+	*p = s + (q && *s == '"');
+	return n;
+}
+
+/*
+ * A base chain's header `... device "lo" ...` or `devices = { a, b }`:
+ * the devices to chain c (a $variable leaves them unknown).
+ */
+static void header_devices(struct scan *S, struct srcloc_chain *c, const char *text)
+{
+	const char *p = strstr(text, "device");
+	bool many;
+	char name[IFNAME_MAXLEN + 1];
+
+	while (p && ((p > text && p[-1] != ' ') || !strchr(" s", p[6])))
+		p = strstr(p + 1, "device");
+	if (!c || !p || c->ndevices)
+		return;
+	many = p[6] == 's';
+	p += many ? 7 : 6;
+	p += strspn(p, " =");
+	if (many && *p++ != '{')
+		return;
+	while (device_word(&p, name, sizeof(name)) && name[0] != '$') {
+		char **v = realloc(c->devices, (c->ndevices + 1) * sizeof(*v));
+
+		if (v)
+			c->devices = v;
+		if (!v || !(v[c->ndevices] = strdup(name))) {
+			S->oom = true;
+			return;
+		}
+		c->ndevices++;
+		if (!many)
+			break;
+	}
+}
+
 static int end_statement(void *ctx, const struct nftsrc_stmt *st)
 {
 	struct scan *S = ctx;
@@ -416,6 +468,8 @@ static int end_statement(void *ctx, const struct nftsrc_stmt *st)
 	}
 	if (b->kind == BLK_CHAIN && !is_chain_header(&W))
 		record(S, b->family, b->table, b->chain, st->file, st->line, st->text, false);
+	else if (b->kind == BLK_CHAIN && word_is(&W, 0, "type"))
+		header_devices(S, chain_get(S, b->family, b->table, b->chain), st->text);
 	else if (b->kind == BLK_TOP)
 		top_command(S, &W, st->file, st->line);
 	return S->oom ? -1 : 0;
@@ -536,6 +590,40 @@ static int inherit_loc(struct rs_chain *c)
 	return 0;
 }
 
+/* The header's devices to a chain the listing gave none (out of memory: still none). */
+static void take_devices(struct rs_chain *c, const struct srcloc_chain *sc)
+{
+	char **v = calloc(sc->ndevices, sizeof(*v));
+
+	for (size_t i = 0; v && i < sc->ndevices; i++)
+		if (!(v[i] = strdup(sc->devices[i]))) {
+			while (i--)
+				free(v[i]);
+			free(v);
+			return;
+		}
+	if (!v)
+		return;
+	c->devices = v;
+	c->ndevices = sc->ndevices;
+}
+
+void srcloc_apply_devices(const struct srcloc *s, struct ruleset *rs)
+{
+	for (size_t ti = 0; ti < rs->ntables; ti++) {
+		struct rs_table *t = rs->tables[ti];
+
+		for (size_t ci = 0; ci < t->nchains; ci++) {
+			struct rs_chain *c = t->chains[ci];
+			const struct srcloc_chain *sc =
+				srcloc_find(s, rs_family_name(t->family), t->name, c->name);
+
+			if (sc && c->base && !c->ndevices && sc->ndevices)
+				take_devices(c, sc);
+		}
+	}
+}
+
 size_t srcloc_apply(const struct srcloc *s, struct ruleset *rs)
 {
 	size_t missed = 0;
@@ -548,6 +636,8 @@ size_t srcloc_apply(const struct srcloc *s, struct ruleset *rs)
 			const struct srcloc_chain *sc =
 				srcloc_find(s, rs_family_name(t->family), t->name, c->name);
 
+			if (sc && c->base && !c->ndevices && sc->ndevices)
+				take_devices(c, sc);
 			if (!c->nrules)
 				continue;
 			/* nested ones come after their parent in the listing */

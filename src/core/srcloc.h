@@ -30,6 +30,10 @@ struct srcloc_chain {
 	bool uncertain;  /* positions we cannot follow (add rule ... position, delete rule) */
 	struct srcloc_stmt *v;
 	size_t n;
+	/* the devices its header names (`device "lo"`, `devices = { a, b }`): nft's
+	 * JSON listing leaves them out; none when not given or a $variable */
+	char **devices;
+	size_t ndevices;
 };
 
 struct srcloc {
@@ -56,9 +60,13 @@ const struct srcloc_chain *srcloc_find(const struct srcloc *s, const char *famil
 				       const char *table, const char *chain);
 
 /*
- * Fill rule->loc for every chain whose rule count matches the scan.
+ * Fill rule->loc for every chain whose rule count matches the scan, and a
+ * base chain's devices where the listing has none and its header names them.
  * Returns how many chains were left without locations.
  */
 size_t srcloc_apply(const struct srcloc *s, struct ruleset *rs);
+
+/* Only the devices (a scan of a text listing, whose lines are not the policy's). */
+void srcloc_apply_devices(const struct srcloc *s, struct ruleset *rs);
 
 #endif

@@ -70,32 +70,47 @@ check_eq "arp added: its two rules are ARP changes" 2 "$(grep -c '^ARP change: a
 
 # a bridge forward chain (frames bridged port to port): evaluated on the
 # bridged path, a real verdict change. The whole output, by hand: the
-# added drop matches IP only, so nothing is compared as written.
+# added drop matches IP only, so nothing is compared as written. A file
+# does not say whether the host has br_netfilter: both outcomes. With it,
+# the inet table's ct reassembles bridged fragments at IP prerouting
+# (held, neither accepted nor dropped), so some of the change holds only
+# without it; --br-netfilter no is the host without it, the change whole.
 run "bridge forward" diff "$FX/bridgefwd_old.nft" "$FX/bridgefwd_new.nft"
 check_eq "bridge forward: diff exits 1" 1 "$rc"
+check_match "bridge forward: udp dport 53 no longer bridged, whole datagrams on any host" \
+	'^bridged: no longer accepted: from any port to any port, not a fragment: udp dport 53$' "$out"
+check_match "bridge forward: ... first fragments only without br_netfilter (with it: held)" \
+	'^bridged: no longer accepted: from any port to any port, ip frag-off .*: udp dport 53 — only if br_netfilter is not loaded$' "$out"
+check_eq "bridge forward: both br_netfilter outcomes, said once" 1 \
+	"$(grep -c '^bridged frames: with and without br_netfilter' <<<"$out")"
+run "bridge forward no brnf" diff --br-netfilter no "$FX/bridgefwd_old.nft" "$FX/bridgefwd_new.nft"
 check_eq "bridge forward: udp dport 53 no longer bridged between any two ports" \
 "$FX/bridgefwd_old.nft -> $FX/bridgefwd_new.nft:
-bridged: no longer accepted: from any port to any port, udp dport 53" "$(grep -v '^Bridge ports: ' <<<"$out")"
+bridged: no longer accepted: from any port to any port, udp dport 53" \
+	"$(grep -v '^Bridge ports: \|^bridged frames: br_netfilter off' <<<"$out")"
 check_eq "bridge forward: the free topology is said once" 1 "$(grep -c '^Bridge ports: ' <<<"$out")"
+check_eq "bridge forward: br_netfilter off, said once" 1 \
+	"$(grep -c '^bridged frames: br_netfilter off' <<<"$out")"
 # named ports (a WireGuard mesh bridged over wgpN): one port pair's drop
 # widened to 7602, a drop towards wgp3 removed. By hand: 7602 from wgp1 to
 # wgp2 is dropped now; tcp 80 to wgp3 passes from any port (but wgp3
 # itself, which no frame leaves by).
-run "bridge ports" diff "$FX/wgports_old.nft" "$FX/wgports_new.nft"
+run "bridge ports" diff --br-netfilter no "$FX/wgports_old.nft" "$FX/wgports_new.nft"
 check_eq "bridge ports: diff exits 1" 1 "$rc"
 check_eq "bridge ports: the two changes, port to port" \
 "$FX/wgports_old.nft -> $FX/wgports_new.nft:
 bridged: now accepted: from any port to port wgp3, tcp dport 80
-bridged: no longer accepted: from port wgp1 to port wgp2, udp dport 7602" "$(grep -v '^Bridge ports: ' <<<"$out")"
-run "bridge ports back" diff "$FX/wgports_new.nft" "$FX/wgports_old.nft"
+bridged: no longer accepted: from port wgp1 to port wgp2, udp dport 7602" \
+	"$(grep -v '^Bridge ports: \|^bridged frames: ' <<<"$out")"
+run "bridge ports back" diff --br-netfilter no "$FX/wgports_new.nft" "$FX/wgports_old.nft"
 check_match "bridge ports: seen backwards, 7602 from wgp1 to wgp2 is accepted again" \
 	'^bridged: now accepted: from port wgp1 to port wgp2, udp dport 7602$' "$out"
-run "bridge ports json" diff --json "$FX/wgports_old.nft" "$FX/wgports_new.nft"
+run "bridge ports json" diff --br-netfilter no --json "$FX/wgports_old.nft" "$FX/wgports_new.nft"
 check "bridge ports: --json has the bridged path, the ports as interfaces" python3 -c '
 import json, sys
 d = json.loads(sys.stdin.read())
 l = d["paths"]["bridged"]["no longer accepted"]
-assert d["changed"] and d["tables_not_evaluated"] == [], d
+assert d["changed"] and d["tables_not_evaluated"] == [] and d["br_netfilter"] == "no", d
 assert len(l) == 1 and l[0]["interfaces"] == {"in": ["wgp1"], "out": ["wgp2"]}, l
 assert l[0]["ports"]["dport"] == "7602" and l[0]["protocol"] == "udp", l
 for p in ("input", "forward", "output"):
@@ -112,7 +127,7 @@ check_match "bridge exposure: from a bridge port only established/related, never
 check_fails "bridge exposure: the bridge table is not 'not analysed'" grep -q 'Not analysed' <<<"$out"
 check_fails "bridge exposure: no bridged section without a bridge forward chain" \
 	grep -q '^Bridged between' <<<"$out"
-run "bridgefwd exposure" exposure "$FX/bridgefwd_new.nft"
+run "bridgefwd exposure" exposure --br-netfilter no "$FX/bridgefwd_new.nft"
 check_eq "bridgefwd exposure: exits 0" 0 "$rc"
 check_eq "bridgefwd exposure: the frames bridged port to port, by hand" \
 "Bridged between ports of a bridge (not to this host: bridge prerouting, forward, postrouting):
@@ -120,11 +135,19 @@ check_eq "bridgefwd exposure: the frames bridged port to port, by hand" \
     meta l4proto != udp
     udp dport != 53" "$(sed -n '/^Bridged between/,/^    udp/p' <<<"$out")"
 check_fails "bridgefwd exposure: nothing is 'not analysed'" grep -q 'Not analysed' <<<"$out"
+check_eq "bridgefwd exposure: br_netfilter off, said once" 1 \
+	"$(grep -c '^bridged frames: br_netfilter off' <<<"$out")"
+run "bridgefwd exposure both" exposure "$FX/bridgefwd_new.nft"
+check_match "bridgefwd exposure: a file, both br_netfilter outcomes (fragments held with it)" \
+	'^    udp dport != 53 — some only if br_netfilter is not loaded$' "$out"
+check_eq "bridgefwd exposure: both outcomes, said once" 1 \
+	"$(grep -c '^bridged frames: with and without br_netfilter' <<<"$out")"
 run "bridgefwd exposure json" exposure --json "$FX/bridgefwd_new.nft"
 check "bridgefwd exposure: --json has the bridged lines (a new key)" python3 -c '
 import json, sys
 d = json.loads(sys.stdin.read())
 assert d["bridged_bridges"] == "a bridge" and d["bridge_ports_assumed"], d
+assert d["br_netfilter"] == "both", d["br_netfilter"]
 l = d["bridged"]
 assert len(l) == 2 and all(x["interface"] == "from any port to any port" for x in l), l
 assert d["tables_not_analysed"] == "", d' <<<"$out"
@@ -187,6 +210,26 @@ run "egress arp" diff "$FX/egress_old.nft" "$FX/egressarp_new.nft"
 check_eq "egress arp: diff exits 1" 1 "$rc"
 check_match "egress arp: a change of frames other than IP, at its line" \
 	'^frames other than IP: netdev table n, chain out: rule added at .*egressarp_new\.nft:12: ether type arp drop' "$out"
+
+# netdev ingress chains: nft's JSON listing leaves their devices out; the
+# source's header gives them (lo; lo and eth7, a name no rule uses). By
+# hand: udp 9 dropped from lo only, udp 10 from lo and eth7; engine and
+# tracer alike, a name no rule or header names (zz9) meets neither chain
+run "ingress devices" exposure "$FX/ingress_devices.nft"
+check_eq "ingress devices: the engine's lines, by hand" \
+"  from any interface except eth7, lo:
+    everything
+  from eth7:
+    meta l4proto != udp
+    udp dport != 10
+  from lo:
+    meta l4proto != udp
+    udp dport != 9-10" "$(sed -n '2,9p' <<<"$out")"
+for c in "lo 9 drop" "lo 10 drop" "eth7 10 drop" "eth7 9 accept" "zz9 10 accept" "eth0 9 accept"; do
+	set -- $c
+	run "ingress devices trace" trace "$FX/ingress_devices.nft" iifname "$1" udp dport "$2"
+	check_match "ingress devices: trace iifname $1 udp dport $2: $3" "^verdict: $3" "$out"
+done
 
 # ---- exposure and verify say what they leave out -----------------------------------
 
@@ -448,7 +491,7 @@ check_eq "bridged: the 8 datagrams were all counted (arrived or dropped)" 8 "$n"
 kfwd=$(fwd_seen | grep -v '^drop' | sort -n | tr '\n' ' ')
 check_eq "bridged: the ports that arrived, as kernel_fwd.nft says by hand" \
 	"7720 7722 7724 7725 7727 " "$kfwd"
-run "bridged diff" diff --json "$FX/kernel_fwd_base.nft" "$KF"
+run "bridged diff" diff --br-netfilter no --json "$FX/kernel_fwd_base.nft" "$KF"
 efwd=$(python3 -c '
 import json, sys
 d = json.loads(sys.stdin.read())
@@ -484,6 +527,7 @@ check "bridged live: the bridged section names br0 and only its real ports" pyth
 import json, sys
 d = json.loads(sys.stdin.read())
 assert d["bridge_ports_assumed"] is False and d["bridged_bridges"] == "br0", d["bridged_bridges"]
+assert d["br_netfilter"] == "no", d["br_netfilter"]   # its sysctls are 0 in this namespace
 names = {i for l in d["bridged"] for k in ("in", "out") for i in l["interfaces"][k]}
 assert names == {"p1", "p2"}, (names, d["bridged"])' <<<"$out"
 
@@ -511,7 +555,7 @@ for _ in $(seq 1 50); do
 	sleep 0.1
 done
 check_eq "fragment: the kernel's bridge forward chain dropped the fragment itself" 1 "$n"
-run "fragment diff" diff --json "$FX/kernel_fwd_base.nft" "$FX/kernel_frag.nft"
+run "fragment diff" diff --br-netfilter no --json "$FX/kernel_fwd_base.nft" "$FX/kernel_frag.nft"
 check "fragment: the engine drops IPv4 non-first fragments bridged port to port" python3 -c '
 import json, sys
 d = json.loads(sys.stdin.read())
@@ -522,5 +566,193 @@ run "fragment trace" trace "$FX/kernel_frag.nft" iif p1 ibrname br0 oif p2 obrna
 	ip saddr 10.77.0.2 ip daddr 10.77.0.3 meta l4proto udp ip frag-off 0x10
 check_match "fragment: the tracer drops it at bridge forward, not held" \
 	'^verdict: drop at forward, bridge b fwd_, by .*kernel_frag\.nft:14$' "$out"
+
+# ---- the kernel: a netdev ingress chain on the peer's device -------------------------
+
+# nft's JSON listing leaves the device out; --live reads it from the text
+# listing. P drops udp 7750 at ingress of v1 (a counter counts it), 7751
+# arrives (counted at input). The tracer (trace --live in P) and the engine
+# (exposure --live in P: from v1 only) say the same; lo is not bound.
+ip netns exec "$P" nft flush ruleset
+ip netns exec "$P" nft -f - <<'NFT'
+table netdev n {
+	chain ing {
+		type filter hook ingress device "v1" priority 0; policy accept;
+		udp dport 7750 counter drop
+	}
+}
+table inet peer {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		udp dport 7751 counter
+	}
+}
+NFT
+for port in 7750 7751; do
+	ip netns exec "$Q" bash -c "echo x > /dev/udp/10.77.0.2/$port" 2>/dev/null
+done
+ing_counts() {
+	ip netns exec "$P" nft -j list ruleset | python3 -c '
+import json, sys
+print(" ".join(str(x["counter"]["packets"]) for o in json.load(sys.stdin)["nftables"]
+               if "rule" in o for x in o["rule"]["expr"] if "counter" in x))'
+}
+for _ in $(seq 1 50); do
+	[ "$(ing_counts)" = "1 1" ] && break
+	sleep 0.1
+done
+check_eq "ingress live: the kernel dropped 7750 at v1's ingress, 7751 arrived" "1 1" "$(ing_counts)"
+out=$(ip netns exec "$P" "$XNFT" trace --live iifname v1 udp dport 7750 2>&1)
+check_match "ingress live: the tracer drops 7750 at ingress of v1" '^verdict: drop at ingress, netdev n ing' "$out"
+out=$(ip netns exec "$P" "$XNFT" trace --live iifname v1 udp dport 7751 2>&1)
+check_match "ingress live: the tracer accepts 7751" '^verdict: accept' "$out"
+out=$(ip netns exec "$P" "$XNFT" trace --live iifname lo udp dport 7750 2>&1)
+check_match "ingress live: the chain is not bound to lo" '^verdict: accept' "$out"
+out=$(ip netns exec "$P" "$XNFT" exposure --live 2>&1)
+check_eq "ingress live: the engine drops udp 7750 from v1 only" \
+"  from v1:
+    meta l4proto != udp
+    udp dport != 7750" "$(sed -n '/^  from v1:/,/^    udp/p' <<<"$out")"
+
+# ---- the kernel: br_netfilter on, bridged frames through the IP hooks too ---------------
+
+# bridge-nf-call-iptables/-ip6tables back to 1 in H (the default once
+# br_netfilter is loaded, as on Docker and libvirt hosts): P sends one
+# datagram per port of kernel_brnf.nft to Q, bridged from p1 to p2 through
+# the inet prerouting, forward and postrouting chains (br0 as iif/oif). The
+# engine's answer: diff --br-netfilter yes from kernel_brnf_base.nft (no
+# rules), the bridged lines from port p1 of br0; the tracer's: trace --live
+# in H, which reads the sysctls, per datagram.
+KB=$FX/kernel_brnf.nft
+BPORTS="7740 7741 7742 7743 7744 7745 7746 7747 7748 7749"
+for k in iptables ip6tables; do
+	check "brnf: bridge-nf-call-$k on in the bridge's namespace (br_netfilter loaded)" \
+		ip netns exec "$H" sh -c "echo 1 > /proc/sys/net/bridge/bridge-nf-call-$k"
+done
+QPEER='table inet peer {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		udp dport 7740 counter
+		udp dport 7741 counter
+		udp dport 7742 counter
+		udp dport 7743 counter
+		udp dport 7744 counter
+		udp dport 7745 counter
+		udp dport 7746 counter
+		udp dport 7747 counter
+		udp dport 7748 counter
+		udp dport 7749 counter
+	}
+}'
+run "brnf diff" diff --br-netfilter yes --json "$FX/kernel_brnf_base.nft" "$KB"
+brdiff=$out
+engine_passes() { # OTHER_FAMILY: the ports the engine bridges from p1 to p2 (diff's lines)
+	python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+assert d["br_netfilter"] == "yes", d["br_netfilter"]
+ports = [int(p) for p in sys.argv[1].split()]
+def listed(spec):  # the ports a dport field names ("!= {...}": all others)
+    neg = spec.startswith("!=")
+    got = set()
+    for part in spec.lstrip("!= ").strip("{} ").split(","):
+        lo, _, hi = part.strip().partition("-")
+        got.update(range(int(lo), int(hi or lo) + 1))
+    return {p for p in ports if (p in got) != neg}
+dropped = set()
+for l in d["paths"]["bridged"]["no longer accepted"]:
+    if "br0 via port p1" not in l["interfaces"]["in"] or "br0 via a port" not in l["interfaces"]["out"]:
+        continue
+    if l.get("family") == sys.argv[2] or l.get("protocol") != "udp" or l["conditions"]:
+        continue
+    mark = l["fields"].get("mark")   # the datagrams carry mark 0
+    if mark and not mark.startswith("meta mark != "):
+        continue
+    dropped |= listed(l["ports"]["dport"] or "!= {}")
+print(" ".join(str(p) for p in ports if p not in dropped) + " ")' "$BPORTS" "$1" <<<"$brdiff"
+}
+tracer_passes() { # WORDS...: the ports trace --live in H bridges from p1 to p2
+	local port out passed=""
+	for port in $BPORTS; do
+		out=$(ip netns exec "$H" "$XNFT" trace --live iif p1 ibrname br0 oif p2 obrname br0 \
+			"$@" udp dport "$port" 2>&1)
+		grep -q '^verdict: accept' <<<"$out" && passed="$passed$port "
+		grep -Eq 'Sanitizer|runtime error:' <<<"$out" && not_ok "brnf: trace --live ran clean ($port)"
+	done
+	echo "$passed"
+}
+kernel_passes() { # SRC DST: send one datagram per port from P to Q; the ports Q counted
+	local port n=0
+	ip netns exec "$H" nft flush ruleset
+	ip netns exec "$Q" nft flush ruleset
+	ip netns exec "$H" nft -f "$KB" || return 1
+	ip netns exec "$Q" nft -f - <<<"$QPEER" || return 1
+	for _ in $(seq 1 50); do ip netns exec "$P" ping -c 1 -W 1 "$2" >/dev/null 2>&1 && break; done
+	for port in $BPORTS; do
+		ip netns exec "$P" bash -c "echo x > /dev/udp/$2/$port" 2>/dev/null
+	done
+	for _ in $(seq 1 50); do
+		n=$(fwd_seen | wc -l)
+		[ "$n" -ge 10 ] && break
+		sleep 0.1
+	done
+	[ "$n" = 10 ] || echo "counted $n of 10"
+	fwd_seen | grep -v '^drop' | sort -n | tr '\n' ' '
+}
+kbr=$(kernel_passes 10.77.0.2 10.77.0.3)
+check_eq "brnf: IPv4, the ports that arrived (all 10 counted), as kernel_brnf.nft says by hand" \
+	"7741 7745 7747 7749 " "$kbr"
+ebr=$(engine_passes ipv6)
+check_eq "brnf: IPv4, the engine bridges from p1 to p2 exactly what arrived" "$kbr" "$ebr"
+tbr=$(tracer_passes ip saddr 10.77.0.2 ip daddr 10.77.0.3)
+out=$(ip netns exec "$H" "$XNFT" trace --live iif p1 ibrname br0 oif p2 obrname br0 udp dport 7740 2>&1)
+check_match "brnf: trace --live says br_netfilter is loaded" 'br_netfilter is loaded \(bridge-nf-call-iptables=1\)' "$out"
+check_eq "brnf: IPv4, the tracer (--live) bridges from p1 to p2 exactly what arrived" "$kbr" "$tbr"
+# the same over IPv6 (bridge-nf-call-ip6tables)
+ip -n "$P" addr add fd77::2/64 dev v1 nodad
+ip -n "$Q" addr add fd77::3/64 dev v2 nodad
+kbr6=$(kernel_passes fd77::2 fd77::3)
+check_eq "brnf: IPv6, the ports that arrived (all 10 counted), as kernel_brnf.nft says by hand" \
+	"7741 7745 7747 7749 " "$kbr6"
+ebr6=$(engine_passes ipv4)
+check_eq "brnf: IPv6, the engine bridges from p1 to p2 exactly what arrived" "$kbr6" "$ebr6"
+tbr6=$(tracer_passes ip6 saddr fd77::2 ip6 daddr fd77::3)
+check_eq "brnf: IPv6, the tracer (--live) bridges from p1 to p2 exactly what arrived" "$kbr6" "$tbr6"
+out=$(ip netns exec "$H" "$XNFT" exposure --live --json 2>&1); rc=$?
+check_eq "brnf live: exposure --live exits 0" 0 "$rc"
+check "brnf live: exposure --live read br_netfilter on from the sysctls" python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+assert d["br_netfilter"] == "yes", d["br_netfilter"]' <<<"$out"
+
+# a diff pair whose only change is an inet forward rule (iifname and
+# oifname br0 udp dport 7740) that bridged frames meet through br_netfilter
+# only: on a file both outcomes, the bridged lines say "only if"; with
+# --br-netfilter no only the routed path changes; with yes, no condition
+run "brnf pair" diff "$FX/kernel_brnf_old.nft" "$KB"
+check_eq "brnf pair: diff exits 1" 1 "$rc"
+check_match "brnf pair: routed from br0 to br0, udp dport 7740 no longer accepted" \
+	'^forward: no longer accepted: from br0 .*to br0, udp dport 7740' "$out"
+check_match "brnf pair: bridged from port p1, only if br_netfilter is loaded" \
+	'^bridged: no longer accepted: from port p1 of br0 to any other port of br0, udp dport 7740(, meta mark != 0x7-0x8)? — only if br_netfilter is loaded' "$out"
+check_eq "brnf pair: both outcomes, said once" 1 "$(grep -c '^bridged frames: with and without br_netfilter' <<<"$out")"
+run "brnf pair no" diff --br-netfilter no "$FX/kernel_brnf_old.nft" "$KB"
+check_fails "brnf pair: without br_netfilter no bridged line" grep -q '^bridged:' <<<"$out"
+run "brnf pair yes" diff --br-netfilter yes "$FX/kernel_brnf_old.nft" "$KB"
+check_match "brnf pair: with br_netfilter the bridged line has no condition" \
+	'^bridged: no longer accepted: from port p1 of br0 to any other port of br0, udp dport 7740(, meta mark != 0x7-0x8)?$' "$out"
+
+# the tally: engine and tracer against the kernel
+diag "brnf: 10 datagrams per family from port p1 to port p2 through br_netfilter; arrived: $kbr/ $kbr6; engine: $ebr/ $ebr6; tracer: $tbr/ $tbr6"
+agree=0; silent=0
+for port in $BPORTS; do
+	for pair in "$kbr|$ebr" "$kbr|$tbr" "$kbr6|$ebr6" "$kbr6|$tbr6"; do
+		k=0; grep -qw "$port" <<<"${pair%%|*}" && k=1
+		w=0; grep -qw "$port" <<<"${pair#*|}" && w=1
+		if [ "$k" = "$w" ]; then agree=$((agree + 1)); else silent=$((silent + 1)); fi
+	done
+done
+diag "brnf: decisions compared $((4 * $(wc -w <<<"$BPORTS"))), agree $agree, differ with a stated assumption 0, differ silently $silent"
+check_eq "brnf: no verdict differs silently from the kernel" 0 "$silent"
 
 finish

@@ -108,11 +108,14 @@ out=$("$XNFT" exposure "$J/cpu.nft" 2>&1)
 check_match "meta cpu: exposure takes both outcomes, said so" 'some only if meta cpu 0 \(depends on the cpu\)' "$out"
 check_match "ipsec in: exposure takes both outcomes (an IPsec packet may match), said so" \
 	'some only if ipsec in reqid 1 \(depends on IPsec\)' "$out"
-out=$("$XNFT" trace "$FX/fwd_map.nft" iifname eth0 ip saddr 198.18.0.2 ip daddr 198.18.0.1 udp dport 7720 2>&1)
+out=$("$XNFT" trace "$FX/fwd_map.nft" iifname lo ip saddr 198.18.0.2 ip daddr 198.18.0.1 udp dport 7720 2>&1)
 check_match "fwd to ... map: a key not in the map ends the rule (the packet reaches input)" \
 	'accept .*fwd_map.nft:13' "$out"
-out=$("$XNFT" trace "$FX/fwd_map.nft" iifname eth0 ip saddr 198.18.0.2 ip daddr 10.0.0.1 udp dport 7720 2>&1)
+out=$("$XNFT" trace "$FX/fwd_map.nft" iifname lo ip saddr 198.18.0.2 ip daddr 10.0.0.1 udp dport 7720 2>&1)
 check_match "fwd to ... map: a key in the map forwards the packet" 'accept at ingress.*fwd_map.nft:7' "$out"
+out=$("$XNFT" trace "$FX/fwd_map.nft" iifname eth0 ip saddr 198.18.0.2 ip daddr 10.0.0.1 udp dport 7720 2>&1)
+check_match "fwd to ... map: the chain is lo's (its header's device), eth0 never meets it" \
+	'accept at input.*fwd_map.nft:13' "$out"
 
 # rt mtu: the route's TCP MSS, from an Ethernet MTU (or lo's), said on the rule
 fw="iifname eth0 oifname wg0"

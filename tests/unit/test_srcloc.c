@@ -86,6 +86,41 @@ static void test_blocks(void **state)
 	srcloc_free(&s);
 }
 
+/*
+ * A netdev chain's devices from its header: nft 1.0.6's JSON listing leaves
+ * them out, the source names them; a $variable leaves them unknown.
+ */
+static void test_header_devices(void **state)
+{
+	struct srcloc s = scan(
+		"table netdev n {\n"
+		"\tchain one {\n"
+		"\t\ttype filter hook ingress device \"lo\" priority 0; policy accept;\n"
+		"\t\tudp dport 9 drop\n"
+		"\t}\n"
+		"\tchain two {\n"
+		"\t\ttype filter hook egress devices = { eth0, \"wg0\" } priority 0;\n"
+		"\t}\n"
+		"\tchain three {\n"
+		"\t\ttype filter hook ingress device $WAN priority 0;\n"
+		"\t}\n"
+		"}\n");
+	const struct srcloc_chain *c;
+
+	(void)state;
+	c = find(&s, "netdev", "n", "one");
+	assert_int_equal(c->ndevices, 1);
+	assert_string_equal(c->devices[0], "lo");
+	assert_int_equal(c->n, 1);
+	c = find(&s, "netdev", "n", "two");
+	assert_int_equal(c->ndevices, 2);
+	assert_string_equal(c->devices[0], "eth0");
+	assert_string_equal(c->devices[1], "wg0");
+	c = find(&s, "netdev", "n", "three");
+	assert_int_equal(c->ndevices, 0);
+	srcloc_free(&s);
+}
+
 static void test_continuations_and_sets(void **state)
 {
 	struct srcloc s = scan(
@@ -498,6 +533,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_blocks),
+		cmocka_unit_test(test_header_devices),
 		cmocka_unit_test(test_continuations_and_sets),
 		cmocka_unit_test(test_commands),
 		cmocka_unit_test(test_flush_forgets),

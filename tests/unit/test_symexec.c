@@ -67,6 +67,13 @@ static struct ruleset *load_fixture(const char *name)
 	return rs;
 }
 
+/* rs with br_netfilter b for both families (a file leaves it unknown). */
+static struct ruleset *with_brnf(struct ruleset *rs, enum rs_brnf b)
+{
+	rs->brnf4 = rs->brnf6 = b;
+	return rs;
+}
+
 struct world {
 	struct ruleset *rs;
 	struct hspace *hs;
@@ -746,7 +753,7 @@ static void test_bridged_verdicts(void **state)
 	char words[256];
 
 	(void)state;
-	world_open(&w, load_fixture("bridgefwd.json"), SX_F_RULES);
+	world_open(&w, with_brnf(load_fixture("bridgefwd.json"), RS_BRNF_OFF), SX_F_RULES);
 #define FRAME(in, out, rest) \
 	(snprintf(words, sizeof(words), "iifname %s %s %s obrname br0 %s", in, br, out, rest), \
 	 verdict_words(&w, words))
@@ -844,7 +851,7 @@ static void test_bridged_ibrname(void **state)
 	bool of_br0 = false;
 
 	(void)state;
-	world_open(&w, load_text(json), 0);
+	world_open(&w, with_brnf(load_text(json), RS_BRNF_OFF), 0);
 	assert_int_equal(verdict_words(&w, "iifname eth1 ibrname br0 oifname eth3 obrname br0 udp dport 53"), 0);
 	assert_int_equal(verdict_words(&w, "iifname eth1 ibrname br1 oifname eth3 obrname br1 udp dport 53"), 1);
 	assert_int_equal(verdict_words(&w, "iifname eth3 ibrname br1 oifname eth2 obrname br1 udp dport 53"), 0);
@@ -929,13 +936,13 @@ static void test_bridged_defrag(void **state)
 	struct world w;
 
 	(void)state;
-	world_open(&w, load_text(ip_ct), 0);
+	world_open(&w, with_brnf(load_text(ip_ct), RS_BRNF_OFF), 0);
 	snprintf(words, sizeof(words), "iifname eth1 %s", frag);
 	bridged_fate(&w, words, 0);
 	snprintf(words, sizeof(words), "iifname eth3 %s", frag);
 	bridged_fate(&w, words, 1);
 	world_close(&w);
-	world_open(&w, load_text(br_ct), 0);
+	world_open(&w, with_brnf(load_text(br_ct), RS_BRNF_OFF), 0);
 	snprintf(words, sizeof(words), "iifname eth1 %s", frag);
 	bridged_fate(&w, words, 2);
 	bridged_fate(&w, "iifname eth3 ibrname br0 oifname eth2 obrname br0 udp dport 53 "
@@ -947,13 +954,13 @@ static void test_bridged_defrag(void **state)
  * The engine against the tracer on random frames bridged from a port of a
  * bridge to another port of the same bridge (bridgefwd.nft, bridge.nft).
  */
-static size_t agree_bridged(const char *fixture, unsigned seed)
+static size_t agree_bridged(const char *fixture, enum rs_brnf brnf, unsigned seed)
 {
 	struct world w;
 	unsigned s = seed;
 	size_t compared = 0, dropped = 0;
 
-	world_open(&w, load_fixture(fixture), 0);
+	world_open(&w, with_brnf(load_fixture(fixture), brnf), 0);
 	assert_true(w.hs->nifs > w.hs->nplain);
 	for (int i = 0; i < AGREE_PACKETS; i++) {
 		char words[PACKET_TEXT_MAX], frame[PACKET_TEXT_MAX + 128];
@@ -1004,8 +1011,8 @@ static size_t agree_bridged(const char *fixture, unsigned seed)
 		dropped += mine == 0;
 		trace_result_free(&tr);
 	}
-	print_message("# %s: %zu frames bridged port to port agree, %zu dropped\n", fixture,
-		      compared, dropped);
+	print_message("# %s, br_netfilter %s: %zu frames bridged port to port agree, %zu "
+		      "dropped\n", fixture, brnf == RS_BRNF_ON ? "on" : "off", compared, dropped);
 	assert_true(compared > AGREE_PACKETS / 20 && dropped < compared);
 	world_close(&w);
 	return dropped;
@@ -1015,8 +1022,127 @@ static void test_agree_bridged(void **state)
 {
 	(void)state;
 	/* bridgefwd.nft's forward chain drops some of the random frames */
-	assert_true(agree_bridged("bridgefwd.json", 43) > 0);
-	agree_bridged("bridge.json", 47);
+	assert_true(agree_bridged("bridgefwd.json", RS_BRNF_OFF, 43) > 0);
+	agree_bridged("bridge.json", RS_BRNF_OFF, 47);
+	/* br_netfilter: the IP hooks too (brnf.nft's, bridge.nft's inet forward chain) */
+	assert_true(agree_bridged("brnf.json", RS_BRNF_ON, 53) > 0);
+	assert_true(agree_bridged("bridge.json", RS_BRNF_ON, 59) > 0);
+	agree_bridged("brnf.json", RS_BRNF_OFF, 61);
+}
+
+/*
+ * br_netfilter (brnf.nft): a bridged IPv4/IPv6 frame also meets IP
+ * prerouting, forward and postrouting with the bridge as iif/oif, between
+ * the bridge hooks' priorities; only for the families whose
+ * bridge-nf-call-* is 1; unknown (a file): both outcomes.
+ */
+static void test_bridged_brnf(void **state)
+{
+	static const char *const on_off[][3] = {
+		/* words after the ports, accepted with br_netfilter, without */
+		{ "udp dport 7700", "0", "1" },        /* inet forward: iifname/oifname br0 */
+		{ "udp dport 7705", "1", "1" },        /* inet forward: iifname wgp1, never */
+		{ "tcp dport 7701", "0", "1" },        /* inet prerouting: iifname br0 */
+		{ "tcp dport 7702", "0", "1" },        /* inet postrouting: oifname br0 */
+		{ "tcp dport 7703", "1", "1" },        /* inet postrouting has no input device */
+		{ "tcp dport 7704", "0", "1" },        /* IP prerouting's mark, bridge's at 100 */
+		{ "udp dport 7602", "0", "0" },        /* bridge forward */
+		{ "ip6 saddr 2001:db8::1 ip6 daddr 2001:db8::2 udp dport 7706", "0", "1" },
+		{ "ip saddr 192.0.2.1 ip daddr 192.0.2.2 udp dport 7706", "1", "1" },
+	};
+	char words[256];
+	struct world w;
+
+	(void)state;
+	for (int on = 1; on >= 0; on--) {
+		world_open(&w, with_brnf(load_fixture("brnf.json"), on ? RS_BRNF_ON : RS_BRNF_OFF),
+			   0);
+		for (size_t i = 0; i < sizeof(on_off) / sizeof(on_off[0]); i++) {
+			snprintf(words, sizeof(words), "iifname wgp1 ibrname br0 oifname wgp2 "
+				 "obrname br0 %s", on_off[i][0]);
+			bridged_fate(&w, words, on_off[i][on ? 1 : 2][0] - '0');
+		}
+		world_close(&w);
+	}
+	/* IPv4 only (bridge-nf-call-ip6tables 0): the ip6 table's forward chain not */
+	world_open(&w, load_fixture("brnf.json"), 0);
+	w.rs->brnf4 = RS_BRNF_ON;
+	w.rs->brnf6 = RS_BRNF_OFF;
+	sx_result_free(w.sx);
+	{
+		struct sx_opts o = { 0 };
+		struct xerr e;
+
+		xerr_clear(&e);
+		assert_int_equal(sx_run(w.hs, w.rs, &o, &w.sx, &e), 0);
+	}
+	bridged_fate(&w, "iifname wgp1 ibrname br0 oifname wgp2 obrname br0 ip6 saddr "
+		     "2001:db8::1 ip6 daddr 2001:db8::2 udp dport 7706", 1);
+	bridged_fate(&w, "iifname wgp1 ibrname br0 oifname wgp2 obrname br0 udp dport 7700", 0);
+	world_close(&w);
+	/* a file: the host's br_netfilter is not known, both outcomes */
+	world_open(&w, load_fixture("brnf.json"), 0);
+	assert_int_equal(verdict_words(&w, "iifname wgp1 ibrname br0 oifname wgp2 obrname br0 "
+				       "udp dport 7700"), -1);
+	assert_int_equal(verdict_words(&w, "iifname wgp1 ibrname br0 oifname wgp2 obrname br0 "
+				       "udp dport 7602"), 0);
+	world_close(&w);
+}
+
+/*
+ * A netdev ingress chain listed without a device (nft 1.0.6's JSON leaves
+ * the devices out; nft refuses such a chain without one): engine and
+ * tracer take it as bound to the packet's interface, one a rule names or
+ * not, and the tracer says so.
+ */
+static void test_ingress_no_device(void **state)
+{
+	static const char json[] =
+	"{\"nftables\": [{\"table\": {\"family\": \"netdev\", \"name\": \"n\", \"handle\": 1}},"
+	"{\"chain\": {\"family\": \"netdev\", \"table\": \"n\", \"name\": \"ing\", \"handle\": 1,"
+	" \"type\": \"filter\", \"hook\": \"ingress\", \"prio\": 0, \"policy\": \"accept\"}},"
+	"{\"rule\": {\"family\": \"netdev\", \"table\": \"n\", \"chain\": \"ing\", \"handle\": 2, \"expr\": ["
+	"  {\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": \"udp\", \"field\": \"dport\"}},"
+	"   \"right\": 9}}, {\"drop\": null}]}},"
+	"{\"table\": {\"family\": \"inet\", \"name\": \"f\", \"handle\": 2}},"
+	"{\"chain\": {\"family\": \"inet\", \"table\": \"f\", \"name\": \"in\", \"handle\": 3,"
+	" \"type\": \"filter\", \"hook\": \"input\", \"prio\": 0, \"policy\": \"accept\"}},"
+	"{\"rule\": {\"family\": \"inet\", \"table\": \"f\", \"chain\": \"in\", \"handle\": 4, \"expr\": ["
+	"  {\"match\": {\"op\": \"==\", \"left\": {\"meta\": {\"key\": \"iifname\"}}, \"right\": \"eth0\"}},"
+	"  {\"counter\": null}]}}]}";
+	static const struct { const char *words; int want; } cases[] = {
+		{ "iifname zz9 udp dport 9", 0 },      /* a name no rule names */
+		{ "iifname eth0 udp dport 9", 0 },     /* a named one */
+		{ "udp dport 9", 0 },                  /* the words name none */
+		{ "iifname zz9 oifname eth0 udp dport 9", 0 },
+		{ "iifname zz9 udp dport 10", 1 },
+	};
+	struct world w;
+
+	(void)state;
+	world_open(&w, load_text(json), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct trace_opts to = { 0 };
+		struct trace_result tr;
+		struct packet p;
+		struct xerr e;
+		bool said = false;
+
+		xerr_clear(&e);
+		if (packet_parse(&p, cases[i].words, &e))
+			fail_msg("%s: %s", cases[i].words, e.msg);
+		if (trace_packet(w.rs, &p, &to, &tr, &e))
+			fail_msg("%s: trace: %s", cases[i].words, e.msg);
+		for (size_t k = 0; k < tr.nas; k++)
+			said |= strstr(tr.as[k].text, "names no device") != NULL;
+		if (verdict_of(&w, &p) != cases[i].want ||
+		    (tr.verdict == TRACE_V_ACCEPT) != cases[i].want || !said)
+			fail_msg("'%s': engine %d, tracer %s (%s), expected %d", cases[i].words,
+				 verdict_of(&w, &p), trace_verdict_name(tr.verdict),
+				 said ? "said" : "not said", cases[i].want);
+		trace_result_free(&tr);
+	}
+	world_close(&w);
 }
 
 /* What lint reads per rule: modelled (family), may_stop (construct.h). */
@@ -1120,6 +1246,8 @@ int main(void)
 		cmocka_unit_test(test_bridged_ibrname),
 		cmocka_unit_test(test_bridged_defrag),
 		cmocka_unit_test(test_agree_bridged),
+		cmocka_unit_test(test_bridged_brnf),
+		cmocka_unit_test(test_ingress_no_device),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
