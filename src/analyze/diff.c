@@ -5,6 +5,7 @@
  */
 #include "analyze/diff.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "analyze/bddref.h"
@@ -12,7 +13,8 @@
 
 static const char *const kind_names[DIFF__NKINDS] = {
 	"now accepted", "no longer accepted", "now possibly accepted",
-	"no longer possibly accepted",
+	"no longer possibly accepted", "now accepted in some cases",
+	"no longer accepted in some cases",
 };
 
 const char *diff_kind_name(enum diff_kind k)
@@ -20,13 +22,113 @@ const char *diff_kind_name(enum diff_kind k)
 	return k < DIFF__NKINDS ? kind_names[k] : "?";
 }
 
+/* Two statements in the same chain of the same table (rule may be NULL). */
+static bool same_chain(const struct rs_rule *x, const struct rs_rule *y)
+{
+	const struct rs_chain *cx = x ? x->chain : NULL, *cy = y ? y->chain : NULL;
+
+	return cx && cy && cx->table && cy->table && cx->name && cy->name &&
+	       cx->table->family == cy->table->family && !strcmp(cx->table->name, cy->table->name) &&
+	       !strcmp(cx->name, cy->name);
+}
+
+/* The same condition (limit, quota, unknown match ...) written in the same chain. */
+static bool same_condition(const struct hs_freevar *x, const struct hs_freevar *y)
+{
+	return x->kind == y->kind && x->wb == y->wb && !strcmp(x->when_true, y->when_true) &&
+	       !strcmp(x->when_false, y->when_false) && same_chain(x->rule, y->rule);
+}
+
+static bool has_var(const int *vars, int n, int var)
+{
+	for (int i = 0; i < n; i++)
+		if (vars[i] == var)
+			return true;
+	return false;
+}
+
+/*
+ * Which of the second run's own free variables stand for the same condition
+ * as one of the first run's: statement variables are keyed by the statement
+ * (symexec.c), so `limit rate 10/second` in both files is two variables and
+ * a pointwise comparison would see a change everywhere it is used. The k-th
+ * such condition of a chain in one file is paired with the k-th in the
+ * other; a variable the second run uses too (a dynamic set's membership) is
+ * already shared. Fills pair with the renaming; returns how many, -1 when
+ * out of memory.
+ */
+static int pair_conditions(const struct hspace *hs, const struct sx_result *first,
+			   const struct sx_result *second, bddPair *pair)
+{
+	size_t mine = first->nfree_before, theirs = second->nfree_before;
+	BDD used = bddfalse;
+	int *vars = NULL, nvars = 0, npaired = 0;
+	bool *taken = calloc(hs->nfv ? hs->nfv : 1, sizeof(*taken));
+
+	for (int p = 0; p < SX__NPATHS; p++)
+		or_into(&used, second->accept[p]);
+	if (!taken || hs_support(used, &vars, &nvars)) {
+		unref(used);
+		free(taken);
+		return -1;
+	}
+	unref(used);
+	for (size_t y = theirs; y < hs->nfv; y++)
+		for (size_t x = mine; x < theirs; x++) {
+			if (taken[x] || has_var(vars, nvars, hs->fv[x].var) ||
+			    !same_condition(&hs->fv[x], &hs->fv[y]))
+				continue;
+			taken[x] = true;
+			bdd_setpair(pair, hs->fv[y].var, hs->fv[x].var);
+			npaired++;
+			break;
+		}
+	free(vars);
+	free(taken);
+	return npaired;
+}
+
+/*
+ * The accept BDDs of a and b with their free variables, for a pointwise
+ * comparison: the run that came second has its conditions renamed to the
+ * first's where they are the same (pair_conditions).
+ */
+static int pointwise_accepts(struct hspace *hs, const struct sx_result *a,
+			     const struct sx_result *b, BDD ca[SX__NPATHS], BDD cb[SX__NPATHS],
+			     struct xerr *e)
+{
+	bool b_second = a->nfree_before <= b->nfree_before;
+	const struct sx_result *first = b_second ? a : b, *second = b_second ? b : a;
+	BDD *renamed = b_second ? cb : ca, *kept = b_second ? ca : cb;
+	bddPair *pair = bdd_newpair();
+	int n = pair ? pair_conditions(hs, first, second, pair) : -1;
+
+	for (int p = 0; p < SX__NPATHS; p++) {
+		kept[p] = ref(first->accept[p]);
+		renamed[p] = n > 0 ? ref(bdd_replace(second->accept[p], pair))
+				   : ref(second->accept[p]);
+	}
+	if (pair)
+		bdd_freepair(pair);
+	if (n < 0)
+		return xerr_set(e, XNFT_EXIT_USAGE, "out of memory");
+	return 0;
+}
+
+/*
+ * One path. ca and cb are the accept BDDs with their free variables
+ * (pointwise_accepts): what changed only in which state of a limit or set
+ * lets a packet through keeps both projections, and is listed as "now
+ * (no longer) accepted in some cases" with the states it needs.
+ */
 static int diff_path(struct hspace *hs, const struct sx_result *a, const struct sx_result *b,
-		     enum sx_path p, struct diff_result *out, struct xerr *e)
+		     BDD ca, BDD cb, enum sx_path p, struct diff_result *out, struct xerr *e)
 {
 	BDD wa = sx_accept_wb(hs, a, p), wb = sx_accept_wb(hs, b, p);
 	BDD xa = sx_accept_any(hs, a, p), xb = sx_accept_any(hs, b, p);
 	BDD heldboth = AND(a->held[p], b->held[p]);
 	BDD dom = MINUS(a->domain[p], heldboth);
+	BDD gain = MINUS(cb, ca), loss = MINUS(ca, cb), fv = hs_freevars_set(hs);
 	BDD r[DIFF__NKINDS], full[DIFF__NKINDS];
 	int rc = 0;
 
@@ -37,11 +139,18 @@ static int diff_path(struct hspace *hs, const struct sx_result *a, const struct 
 
 		r[DIFF_NOW_POSSIBLY] = MINUS(x, r[DIFF_NOW_ACCEPTED]);
 		r[DIFF_NO_LONGER_POSSIBLY] = MINUS(y, r[DIFF_NO_LONGER]);
+		/* the rest of the pointwise difference: the kinds above cover x and y */
+		r[DIFF_NOW_SOME] = MINUS(bdd_exist(gain, fv), r[DIFF_NOW_ACCEPTED]);
+		put(&r[DIFF_NOW_SOME], MINUS(r[DIFF_NOW_SOME], x));
+		r[DIFF_NO_LONGER_SOME] = MINUS(bdd_exist(loss, fv), r[DIFF_NO_LONGER]);
+		put(&r[DIFF_NO_LONGER_SOME], MINUS(r[DIFF_NO_LONGER_SOME], y));
 		unref(x);
 		unref(y);
 	}
 	full[DIFF_NOW_ACCEPTED] = full[DIFF_NOW_POSSIBLY] = b->accept[p];
 	full[DIFF_NO_LONGER] = full[DIFF_NO_LONGER_POSSIBLY] = a->accept[p];
+	full[DIFF_NOW_SOME] = gain;
+	full[DIFF_NO_LONGER_SOME] = loss;
 	for (int k = 0; k < DIFF__NKINDS; k++) {
 		if (!rc && r[k] != bddfalse) {
 			out->changed = true;
@@ -49,6 +158,9 @@ static int diff_path(struct hspace *hs, const struct sx_result *a, const struct 
 		}
 		unref(r[k]);
 	}
+	unref(fv);
+	unref(gain);
+	unref(loss);
 	unref(dom);
 	unref(heldboth);
 	unref(wa);
@@ -83,11 +195,17 @@ int diff_compute(const struct ruleset *old_rs, const struct ruleset *new_rs,
 int diff_compute_in(struct hspace *hs, const struct sx_result *a, const struct sx_result *b,
 		    struct diff_result *out, struct xerr *e)
 {
-	int rc = 0;
+	BDD ca[SX__NPATHS], cb[SX__NPATHS];
+	int rc;
 
 	memset(out, 0, sizeof(*out));
+	rc = pointwise_accepts(hs, a, b, ca, cb, e);
 	for (int p = 0; p < SX__NPATHS && !rc; p++)
-		rc = diff_path(hs, a, b, (enum sx_path)p, out, e);
+		rc = diff_path(hs, a, b, ca[p], cb[p], (enum sx_path)p, out, e);
+	for (int p = 0; p < SX__NPATHS; p++) {
+		unref(ca[p]);
+		unref(cb[p]);
+	}
 	if (!rc)
 		rc = diff_tables(a->rs, b->rs, out, e);
 	out->bridge_ports = hs->ports_assumed;
