@@ -5,6 +5,7 @@
  */
 #include "analyze/diff.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,11 +33,68 @@ static bool same_chain(const struct rs_rule *x, const struct rs_rule *y)
 	       !strcmp(cx->name, cy->name);
 }
 
+/* s is the statement whose variable has this key: symexec.c keys one by its address. */
+static bool keyed_by(const char *key, const struct rs_stmt *s)
+{
+	char own[64];
+
+	snprintf(own, sizeof(own), "stmt:%p", (const void *)s);
+	return !strcmp(key, own);
+}
+
+static const struct rs_stmt *keyed_among(const char *key, const struct rs_stmt *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (keyed_by(key, &v[i]))
+			return &v[i];
+	return NULL;
+}
+
+/* The statement (in its rule, or attached to a set update or meter there) f stands for; NULL: none. */
+static const struct rs_stmt *stmt_of(const struct hs_freevar *f)
+{
+	for (size_t i = 0; f->rule && i < f->rule->nitems; i++) {
+		const struct rs_stmt *s = &f->rule->items[i], *in = NULL;
+
+		if (keyed_by(f->key, s))
+			return s;
+		if (s->kind == RS_ST_SET)
+			in = keyed_among(f->key, s->u.set.stmts, s->u.set.nstmts);
+		else if (s->kind == RS_ST_METER)
+			in = keyed_among(f->key, s->u.meter.stmts, s->u.meter.nstmts);
+		if (in)
+			return in;
+	}
+	return NULL;
+}
+
+/*
+ * Both written alike: what the descriptions leave out (a limit's burst)
+ * still tells two statements apart. Variables that are no statement of
+ * their rule (a verdict map key, a dnat target) go by their descriptions.
+ */
+static bool same_statement(const struct hs_freevar *x, const struct hs_freevar *y)
+{
+	const struct rs_stmt *sx = stmt_of(x), *sy = stmt_of(y);
+	char *tx, *ty;
+	bool same;
+
+	if (!sx || !sy)
+		return !sx && !sy;
+	tx = rs_stmt_format(sx);
+	ty = rs_stmt_format(sy);
+	same = tx && ty && !strcmp(tx, ty);
+	free(tx);
+	free(ty);
+	return same;
+}
+
 /* The same condition (limit, quota, unknown match ...) written in the same chain. */
 static bool same_condition(const struct hs_freevar *x, const struct hs_freevar *y)
 {
 	return x->kind == y->kind && x->wb == y->wb && !strcmp(x->when_true, y->when_true) &&
-	       !strcmp(x->when_false, y->when_false) && same_chain(x->rule, y->rule);
+	       !strcmp(x->when_false, y->when_false) && same_chain(x->rule, y->rule) &&
+	       same_statement(x, y);
 }
 
 static bool has_var(const int *vars, int n, int var)

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # xnft diff when only the state a packet needs changes: a limit removed,
 # added or changed in rate, a quota or meter added, a `meta cpu 0` condition
-# removed, a dynamic set's membership test moved to another set. Each keeps
-# "accepted for a well-behaved source" and "accepted in some state" the same,
-# and must still show, in both directions ("now / no longer accepted in some
+# removed, a dynamic set's membership test moved to another set, a limit's
+# burst changed. Each keeps "accepted for a well-behaved source" and
+# "accepted in some state" the same, and must still show, in both directions ("now / no longer accepted in some
 # cases"), with exit 1. The same file, a comment, or a counter beside a
 # limit changes nothing (exit 0). Expected lines are written by hand.
 source "$(dirname "$0")/lib.sh"
@@ -29,6 +29,7 @@ policy() {
 policy plain 'tcp dport 22 accept'
 policy lim10 'tcp dport 22 limit rate 10/second accept'
 policy lim1000 'tcp dport 22 limit rate 1000/second accept'
+policy burst 'tcp dport 22 limit rate 10/second burst 50 packets accept'
 policy comment '# ssh, rate-limited' 'tcp dport 22 limit rate 10/second accept'
 policy counted 'tcp dport 80 limit rate 5/second counter' 'tcp dport 22 limit rate 10/second counter accept'
 policy quota 'tcp dport 22 quota 100 mbytes accept'
@@ -64,6 +65,11 @@ diff_is "rate 1000/second to 10/second" 1 lim1000 lim10 \
 	"input: now accepted in some cases: from lo, ${S}over 1000/second, while under 10/second" \
 	"input: no longer accepted in some cases: from any other interface, ${S}while under 1000/second, over 10/second" \
 	"input: no longer accepted in some cases: from lo, ${S}while under 1000/second, over 10/second"
+# another burst is another limit (the descriptions do not name the burst)
+out=$("$XNFT" diff "$T/lim10.nft" "$T/burst.nft" 2>/dev/null); rc=$?
+check_eq "burst 5 to 50: exit 1" 1 "$rc"
+check_eq "burst 5 to 50: four lines, both ways, in some cases" \
+	"2 2" "$(grep -c '^input: now accepted in some cases: .*tcp dport 22' <<<"$out") $(grep -c '^input: no longer accepted in some cases: .*tcp dport 22' <<<"$out")"
 diff_is "quota added" 1 plain quota \
 	"input: no longer accepted in some cases: from any other interface, ${S}over a quota of 104857600 bytes" \
 	"input: no longer accepted in some cases: from lo, ${S}over a quota of 104857600 bytes"
