@@ -5,8 +5,8 @@
 # removed, a dynamic set's membership test moved to another set, a limit's
 # burst changed. Each keeps "accepted for a well-behaved source" and
 # "accepted in some state" the same, and must still show, in both
-# directions ("now / no longer accepted in some cases"), with exit 1. The same file, a comment, or a counter beside a
-# limit changes nothing (exit 0). Expected lines are written by hand.
+# directions ("now / no longer accepted in some cases"), with exit 1. The
+# same file, a comment, or a counter beside a limit changes nothing (exit 0). Expected lines are written by hand.
 source "$(dirname "$0")/lib.sh"
 require_root
 XNFT=${XNFT:?set XNFT to the xnft binary}
