@@ -6,7 +6,8 @@
 # burst changed. Each keeps "accepted for a well-behaved source" and
 # "accepted in some state" the same, and must still show, in both
 # directions ("now / no longer accepted in some cases"), with exit 1. The
-# same file, a comment, or a counter beside a limit changes nothing (exit 0). Expected lines are written by hand.
+# same file, a comment, or a counter beside a limit changes nothing (exit 0).
+# Expected lines are written by hand.
 source "$(dirname "$0")/lib.sh"
 require_root
 XNFT=${XNFT:?set XNFT to the xnft binary}
