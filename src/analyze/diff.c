@@ -97,14 +97,6 @@ static bool same_condition(const struct hs_freevar *x, const struct hs_freevar *
 	       same_statement(x, y);
 }
 
-static bool has_var(const int *vars, int n, int var)
-{
-	for (int i = 0; i < n; i++)
-		if (vars[i] == var)
-			return true;
-	return false;
-}
-
 /*
  * Which of the second run's own free variables stand for the same condition
  * as one of the first run's: statement variables are keyed by the statement
@@ -131,10 +123,13 @@ static int pair_conditions(const struct hspace *hs, const struct sx_result *firs
 		return -1;
 	}
 	unref(used);
+	/* a variable the second run uses too is one already: not to be paired */
+	for (int i = 0; i < nvars; i++)
+		if (vars[i] >= hs->nfieldvars && (size_t)(vars[i] - hs->nfieldvars) < hs->nfv)
+			taken[vars[i] - hs->nfieldvars] = true;
 	for (size_t y = theirs; y < hs->nfv; y++)
 		for (size_t x = mine; x < theirs; x++) {
-			if (taken[x] || has_var(vars, nvars, hs->fv[x].var) ||
-			    !same_condition(&hs->fv[x], &hs->fv[y]))
+			if (taken[x] || !same_condition(&hs->fv[x], &hs->fv[y]))
 				continue;
 			taken[x] = true;
 			bdd_setpair(pair, hs->fv[y].var, hs->fv[x].var);
@@ -173,6 +168,16 @@ static int pointwise_accepts(struct hspace *hs, const struct sx_result *a,
 	return 0;
 }
 
+/* The packets of change (with free variables fv) not in listed1 or listed2. */
+static BDD unlisted(BDD change, BDD fv, BDD listed1, BDD listed2)
+{
+	BDD any = ref(bdd_exist(change, fv)), r = MINUS(any, listed1);
+
+	put(&r, MINUS(r, listed2));
+	unref(any);
+	return r;
+}
+
 /*
  * One path. ca and cb are the accept BDDs with their free variables
  * (pointwise_accepts): what changed only in which state of a limit or set
@@ -198,10 +203,8 @@ static int diff_path(struct hspace *hs, const struct sx_result *a, const struct 
 		r[DIFF_NOW_POSSIBLY] = MINUS(x, r[DIFF_NOW_ACCEPTED]);
 		r[DIFF_NO_LONGER_POSSIBLY] = MINUS(y, r[DIFF_NO_LONGER]);
 		/* the rest of the pointwise difference: the kinds above cover x and y */
-		r[DIFF_NOW_SOME] = MINUS(bdd_exist(gain, fv), r[DIFF_NOW_ACCEPTED]);
-		put(&r[DIFF_NOW_SOME], MINUS(r[DIFF_NOW_SOME], x));
-		r[DIFF_NO_LONGER_SOME] = MINUS(bdd_exist(loss, fv), r[DIFF_NO_LONGER]);
-		put(&r[DIFF_NO_LONGER_SOME], MINUS(r[DIFF_NO_LONGER_SOME], y));
+		r[DIFF_NOW_SOME] = unlisted(gain, fv, r[DIFF_NOW_ACCEPTED], x);
+		r[DIFF_NO_LONGER_SOME] = unlisted(loss, fv, r[DIFF_NO_LONGER], y);
 		unref(x);
 		unref(y);
 	}
