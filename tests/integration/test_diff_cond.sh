@@ -115,6 +115,17 @@ for pair in "lim10 lim10" "lim10 comment" "comment lim10" "lim10 counted" "count
 		"$T/$old.nft -> $T/$new.nft: no packet changes its verdict" "$out$(cat "$T/err")"
 done
 
+# rulesets other projects write, each against a copy with a comment added:
+# their limits, meters and sets are the same conditions, so nothing changes
+n=0 same=0
+for f in "$ROOT"/tests/lint/corpus/*.nft; do
+	n=$((n + 1))
+	{ printf '# a comment\n'; cat "$f"; } >"$T/copy.nft"
+	"$XNFT" diff "$f" "$T/copy.nft" >/dev/null 2>&1 && same=$((same + 1))
+done
+check "the lint corpus has rulesets ($n)" test "$n" -ge 20
+check_eq "every corpus ruleset against its commented copy: no change" "$n" "$same"
+
 # --json: the new kinds beside the old ones, every kind present on every path
 json=$("$XNFT" diff "$T/lim10.nft" "$T/lim1000.nft" --json 2>/dev/null); rc=$?
 check_eq "diff --json of a rate change exits 1" 1 "$rc"
