@@ -11,6 +11,7 @@
 
 #include "analyze/bddref.h"
 #include "analyze/hspace.h"
+#include "core/strbuf.h"
 
 static const char *const kind_names[DIFF__NKINDS] = {
 	"now accepted", "no longer accepted", "now possibly accepted",
@@ -98,47 +99,86 @@ static bool same_condition(const struct hs_freevar *x, const struct hs_freevar *
 }
 
 /*
+ * What a rule does, as one text: its statements but counters and logs,
+ * which change no verdict (malloc'd; NULL: no rule, or out of memory).
+ */
+static char *rule_decides(const struct rs_rule *rule)
+{
+	struct strbuf b = { 0 };
+
+	for (size_t i = 0; rule && i < rule->nitems; i++) {
+		const struct rs_stmt *s = &rule->items[i];
+		char *t;
+
+		if (s->kind == RS_ST_COUNTER || s->kind == RS_ST_LOG)
+			continue;
+		t = rs_stmt_format(s);
+		strbuf_addf(&b, "%s%s", b.len ? " " : "", t ? t : "?");
+		free(t);
+	}
+	return rule ? strbuf_take(&b) : NULL;
+}
+
+/* One pass of pair_conditions: with alike, only conditions whose rules decide alike. */
+static int pair_pass(const struct hspace *hs, size_t mine, size_t theirs, char **decides,
+		     bool alike, bool *taken, bool *paired, bddPair *pair)
+{
+	int n = 0;
+
+	for (size_t y = theirs; y < hs->nfv; y++)
+		for (size_t x = mine; x < theirs && !paired[y]; x++) {
+			if (taken[x] || !same_condition(&hs->fv[x], &hs->fv[y]))
+				continue;
+			if (alike && (!decides[x] || !decides[y] || strcmp(decides[x], decides[y])))
+				continue;
+			taken[x] = paired[y] = true;
+			bdd_setpair(pair, hs->fv[y].var, hs->fv[x].var);
+			n++;
+		}
+	return n;
+}
+
+/*
  * Which of the second run's own free variables stand for the same condition
  * as one of the first run's: statement variables are keyed by the statement
  * (symexec.c), so `limit rate 10/second` in both files is two variables and
- * a pointwise comparison would see a change everywhere it is used. The k-th
- * such condition of a chain in one file is paired with the k-th in the
- * other; a variable the second run uses too (a dynamic set's membership) is
- * already shared. Fills pair with the renaming; returns how many, -1 when
- * out of memory.
+ * a pointwise comparison would see a change everywhere it is used. A
+ * condition pairs first with one in a rule that decides alike (a rule added
+ * before it with the same limit does not shift it), then the k-th left of
+ * a chain in one file with the k-th left in the other; a variable the
+ * second run uses too (a dynamic set's membership) is already shared. Fills
+ * pair with the renaming; returns how many, -1 when out of memory.
  */
 static int pair_conditions(const struct hspace *hs, const struct sx_result *first,
 			   const struct sx_result *second, bddPair *pair)
 {
-	size_t mine = first->nfree_before, theirs = second->nfree_before;
+	size_t mine = first->nfree_before, theirs = second->nfree_before, nfv = hs->nfv;
 	BDD used = bddfalse;
-	int *vars = NULL, nvars = 0, npaired = 0;
-	bool *taken = calloc(hs->nfv ? hs->nfv : 1, sizeof(*taken));
+	int *vars = NULL, nvars = 0, n = -1;
+	bool *taken = calloc(nfv ? nfv : 1, sizeof(*taken));
+	bool *paired = calloc(nfv ? nfv : 1, sizeof(*paired));
+	char **decides = calloc(nfv ? nfv : 1, sizeof(*decides));
 
 	for (int p = 0; p < SX__NPATHS; p++)
 		or_into(&used, second->accept[p]);
-	if (!taken || hs_support(used, &vars, &nvars)) {
-		unref(used);
-		free(taken);
-		return -1;
+	if (taken && paired && decides && !hs_support(used, &vars, &nvars)) {
+		/* a variable the second run uses too is one already: not to be paired */
+		for (int i = 0; i < nvars; i++)
+			if (vars[i] >= hs->nfieldvars && (size_t)(vars[i] - hs->nfieldvars) < nfv)
+				taken[vars[i] - hs->nfieldvars] = true;
+		for (size_t i = mine; i < nfv; i++)
+			decides[i] = rule_decides(hs->fv[i].rule);
+		n = pair_pass(hs, mine, theirs, decides, true, taken, paired, pair);
+		n += pair_pass(hs, mine, theirs, decides, false, taken, paired, pair);
 	}
+	for (size_t i = 0; decides && i < nfv; i++)
+		free(decides[i]);
 	unref(used);
-	/* a variable the second run uses too is one already: not to be paired */
-	for (int i = 0; i < nvars; i++)
-		if (vars[i] >= hs->nfieldvars && (size_t)(vars[i] - hs->nfieldvars) < hs->nfv)
-			taken[vars[i] - hs->nfieldvars] = true;
-	for (size_t y = theirs; y < hs->nfv; y++)
-		for (size_t x = mine; x < theirs; x++) {
-			if (taken[x] || !same_condition(&hs->fv[x], &hs->fv[y]))
-				continue;
-			taken[x] = true;
-			bdd_setpair(pair, hs->fv[y].var, hs->fv[x].var);
-			npaired++;
-			break;
-		}
 	free(vars);
+	free(decides);
+	free(paired);
 	free(taken);
-	return npaired;
+	return n;
 }
 
 /*

@@ -31,6 +31,7 @@ policy plain 'tcp dport 22 accept'
 policy lim10 'tcp dport 22 limit rate 10/second accept'
 policy lim1000 'tcp dport 22 limit rate 1000/second accept'
 policy burst 'tcp dport 22 limit rate 10/second burst 50 packets accept'
+policy before 'tcp dport 80 limit rate 10/second accept' 'tcp dport 22 limit rate 10/second accept'
 policy comment '# ssh, rate-limited' 'tcp dport 22 limit rate 10/second accept'
 policy counted 'tcp dport 80 limit rate 5/second counter' 'tcp dport 22 limit rate 10/second counter accept'
 policy quota 'tcp dport 22 quota 100 mbytes accept'
@@ -66,6 +67,13 @@ diff_is "rate 1000/second to 10/second" 1 lim1000 lim10 \
 	"input: now accepted in some cases: from lo, ${S}over 1000/second, while under 10/second" \
 	"input: no longer accepted in some cases: from any other interface, ${S}while under 1000/second, over 10/second" \
 	"input: no longer accepted in some cases: from lo, ${S}while under 1000/second, over 10/second"
+# a rule with the same limit put before: ssh's limit is still the same one
+diff_is "a rule with the same limit added before" 1 lim10 before \
+	"input: now accepted: from any other interface, tcp dport 80 — while under 10/second" \
+	"input: now accepted: from lo, tcp dport 80 — while under 10/second"
+diff_is "a rule with the same limit removed before" 1 before lim10 \
+	"input: no longer accepted: from any other interface, tcp dport 80 — while under 10/second" \
+	"input: no longer accepted: from lo, tcp dport 80 — while under 10/second"
 # another burst is another limit (the descriptions do not name the burst)
 out=$("$XNFT" diff "$T/lim10.nft" "$T/burst.nft" 2>/dev/null); rc=$?
 check_eq "burst 5 to 50: exit 1" 1 "$rc"
