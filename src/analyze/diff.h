@@ -7,7 +7,12 @@
  * well-behaved values, the unmodelled ones either way): "now accepted" /
  * "no longer accepted". Packets whose fate changed only for some choice of
  * that state (over a limit, in a dynamic set) are listed apart as "now
- * possibly accepted" / "no longer possibly accepted".
+ * possibly accepted" / "no longer possibly accepted". What is left of the
+ * difference taken pointwise, with those choices (a limit added, removed or
+ * changed in rate, a condition on a set or the cpu dropped: the packets
+ * reach the same verdict, but in other states), is "now accepted in some
+ * cases" / "no longer accepted in some cases", with the states it needs.
+ * The same condition written in the same chain of both files is one choice.
  * Frames bridged from port to port are the bridged path ("bridged: ...").
  * Chains the engine does not evaluate (arp; symexec.h) are compared as
  * written (difftab.c): each rule, chain or set that differs is a change of
@@ -28,7 +33,7 @@
 #include "core/ruleset.h"
 
 enum diff_kind { DIFF_NOW_ACCEPTED, DIFF_NO_LONGER, DIFF_NOW_POSSIBLY, DIFF_NO_LONGER_POSSIBLY,
-		 DIFF__NKINDS };
+		 DIFF_NOW_SOME, DIFF_NO_LONGER_SOME, DIFF__NKINDS };
 
 /* A difference in a table the engine does not evaluate. */
 struct diff_table_change {

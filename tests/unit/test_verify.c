@@ -5,7 +5,8 @@
  * internet, or without its WireGuard rule, fails with a counterexample the
  * tracer confirms; intents with errors are refused with their line; and
  * diff of the default policy against one serving PostgreSQL shows exactly
- * that region.
+ * that region; a limit or quota added, removed or changed in rate is a
+ * change "in some cases".
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -465,6 +466,114 @@ static void test_diff_service(void **state)
 	free(b);
 }
 
+/* "tcp dport 5432 <stmt> accept" in nftables JSON; stmt may be NULL. */
+static char *pg_rule(const char *stmt)
+{
+	char *r;
+
+	assert_true(asprintf(&r, "[{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\":"
+			    " \"tcp\", \"field\": \"dport\"}}, \"right\": 5432}}, %s%s{\"accept\": null}]",
+			    stmt ? stmt : "", stmt ? ", " : "") > 0);
+	return r;
+}
+
+/* diff(a, b) on the policy with rule a / rule b added to services (NULL: none). */
+static void diff_rules(const char *a, const char *b, struct diff_result *d)
+{
+	char *ja = a ? with_rule("services", a, false) : policy_json();
+	char *jb = b ? with_rule("services", b, false) : policy_json();
+	struct ruleset *ra = load(ja), *rb = load(jb);
+	struct xerr e;
+
+	xerr_clear(&e);
+	assert_int_equal(diff_compute(ra, rb, d, &e), 0);
+	ruleset_free(ra);
+	ruleset_free(rb);
+	free(ja);
+	free(jb);
+}
+
+/*
+ * Only the input path's `kind` lines (and, unless NUL, `kind2`'s) are there,
+ * each on tcp dport 5432 with a condition naming cond; returns how many.
+ */
+static size_t only_kinds(const struct diff_result *d, enum diff_kind kind, enum diff_kind kind2,
+			 const char *cond)
+{
+	size_t n = 0;
+
+	for (int p = 0; p < SX__NPATHS; p++)
+		for (int k = 0; k < DIFF__NKINDS; k++) {
+			const struct ds_lines *l = &d->lines[p][k];
+
+			if (p != SX_INPUT || (k != (int)kind && k != (int)kind2)) {
+				assert_int_equal(l->n, 0);
+				continue;
+			}
+			assert_true(l->n >= 1);
+			for (size_t i = 0; i < l->n; i++) {
+				bool named = false;
+
+				assert_non_null(strstr(l->v[i].text, "tcp dport 5432"));
+				for (size_t c = 0; c < l->v[i].nconds; c++)
+					named |= strstr(l->v[i].conds[c], cond) != NULL;
+				assert_true(named);
+			}
+			n += l->n;
+		}
+	return n;
+}
+
+/*
+ * A change that only moves the state a packet needs keeps both projections
+ * (well-behaved, some state) equal: the pointwise difference lists it as
+ * "in some cases", in both directions; the same limit in two loads of a
+ * file, or with a counter added, changes nothing.
+ */
+static void test_diff_condition(void **state)
+{
+	const char *lim10 = "{\"limit\": {\"rate\": 10, \"per\": \"second\"}}";
+	const char *lim1000 = "{\"limit\": {\"rate\": 1000, \"per\": \"second\"}}";
+	const char *counted = "{\"limit\": {\"rate\": 10, \"per\": \"second\"}}, {\"counter\":"
+			      " {\"packets\": 0, \"bytes\": 0}}";
+	const char *quota = "{\"quota\": {\"val\": 100, \"val_unit\": \"mbytes\"}}";
+	char *plain = pg_rule(NULL), *r10 = pg_rule(lim10), *r1000 = pg_rule(lim1000);
+	char *rc10 = pg_rule(counted), *rq = pg_rule(quota);
+	struct diff_result d;
+
+	(void)state;
+	diff_rules(r10, plain, &d);      /* limit removed */
+	assert_true(d.changed);
+	assert_true(only_kinds(&d, DIFF_NOW_SOME, DIFF_NOW_SOME, "over 10/second") >= 1);
+	diff_free(&d);
+	diff_rules(plain, r10, &d);      /* limit added */
+	assert_true(d.changed);
+	assert_true(only_kinds(&d, DIFF_NO_LONGER_SOME, DIFF_NO_LONGER_SOME, "over 10/second") >= 1);
+	diff_free(&d);
+	diff_rules(r10, r1000, &d);      /* rate changed: both ways, two limits */
+	assert_true(d.changed);
+	assert_true(only_kinds(&d, DIFF_NOW_SOME, DIFF_NO_LONGER_SOME, "1000/second") >= 2);
+	assert_true(d.lines[SX_INPUT][DIFF_NOW_SOME].n >= 1);
+	assert_true(d.lines[SX_INPUT][DIFF_NO_LONGER_SOME].n >= 1);
+	diff_free(&d);
+	diff_rules(plain, rq, &d);       /* quota added */
+	assert_true(only_kinds(&d, DIFF_NO_LONGER_SOME, DIFF_NO_LONGER_SOME, "over a quota") >= 1);
+	diff_free(&d);
+	diff_rules(r10, r10, &d);        /* the same rule, two loads: one limit */
+	assert_false(d.changed);
+	diff_free(&d);
+	diff_rules(r10, rc10, &d);       /* a counter changes no verdict */
+	assert_false(d.changed);
+	diff_free(&d);
+	assert_string_equal(diff_kind_name(DIFF_NOW_SOME), "now accepted in some cases");
+	assert_string_equal(diff_kind_name(DIFF_NO_LONGER_SOME), "no longer accepted in some cases");
+	free(plain);
+	free(r10);
+	free(r1000);
+	free(rc10);
+	free(rq);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -477,6 +586,7 @@ int main(void)
 		cmocka_unit_test(test_atomic_fragment),
 		cmocka_unit_test(test_intent_errors),
 		cmocka_unit_test(test_diff_service),
+		cmocka_unit_test(test_diff_condition),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
