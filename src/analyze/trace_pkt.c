@@ -213,6 +213,8 @@ static void build_l4_extra(struct tctx *tc)
 		put16(tc->th, tc->thk, 2, p->cpi);
 		break;
 	case 2:    /* igmp: type, max response time, checksum, group (0.0.0.0 in a general query) */
+		if (p->nfproto != MATCH_NFPROTO_IPV4)
+			break;   /* IPv6 next header 2: no igmp words, nothing known */
 		tc->thlen = 8;
 		put8(tc->th, tc->thk, 0, p->l4type, 0xff);
 		put8(tc->th, tc->thk, 1, p->igmp_mrt, 0xff);

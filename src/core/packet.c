@@ -168,17 +168,23 @@ static bool is_l4(const struct packet *p, unsigned proto)
 	return !non_first_fragment(p) && p->l4proto == proto;
 }
 
+/* IGMP is IPv4's: an IPv6 packet with next header 2 has no header the igmp words describe. */
+static bool is_igmp4(const struct packet *p)
+{
+	return is_l4(p, MATCH_PROTO_IGMP) && !is_v6(p);
+}
+
 /* The protocol a field of these headers belongs to (PF_L4TYPE: sctp, dccp or igmp). */
 static bool l4_extra_fits(const struct packet *p, enum packet_field f)
 {
 	switch (f) {
 	case PF_L4TYPE:
 		return is_l4(p, MATCH_PROTO_SCTP) || is_l4(p, MATCH_PROTO_DCCP) ||
-		       is_l4(p, MATCH_PROTO_IGMP);
+		       is_igmp4(p);
 	case PF_VTAG: return is_l4(p, MATCH_PROTO_SCTP);
 	case PF_CSUMCOV: return is_l4(p, MATCH_PROTO_UDPLITE);
 	case PF_CPI: return is_l4(p, MATCH_PROTO_COMP);
-	case PF_IGMP_MRT: return is_l4(p, MATCH_PROTO_IGMP);
+	case PF_IGMP_MRT: return is_igmp4(p);
 	case PF_COMP_NEXTHDR: case PF_COMP_FLAGS: return is_l4(p, MATCH_PROTO_COMP);
 	default: return false;
 	}
@@ -298,11 +304,11 @@ static void complete_l4_extra(struct packet *p, uint64_t known)
 	complete_comp(p, known);
 	if (!(known & PF_BIT(PF_L4TYPE)) && is_l4(p, MATCH_PROTO_SCTP))
 		p->l4type = 1;      /* init */
-	if (!(known & PF_BIT(PF_L4TYPE)) && is_l4(p, MATCH_PROTO_IGMP))
+	if (!(known & PF_BIT(PF_L4TYPE)) && is_igmp4(p))
 		p->l4type = 0x11;   /* membership-query */
 	if (!(known & PF_BIT(PF_CPI)) && is_l4(p, MATCH_PROTO_COMP))
 		p->cpi = 2;         /* DEFLATE's well-known CPI (RFC 2394) */
-	if (!(known & PF_BIT(PF_IGMP_MRT)) && is_l4(p, MATCH_PROTO_IGMP) && p->l4type == 0x11)
+	if (!(known & PF_BIT(PF_IGMP_MRT)) && is_igmp4(p) && p->l4type == 0x11)
 		p->igmp_mrt = 100;  /* a query's default: 10 s (RFC 2236) */
 }
 
