@@ -285,12 +285,13 @@ BDD hs_freevars_set(struct hspace *hs)
 	return r;
 }
 
-BDD hs_freevars_set_but_host(struct hspace *hs)
+/* The cube of the free variables whose kind is (host) or is not (!host) HS_FV_HOST. */
+static BDD freevars_by_host(struct hspace *hs, bool host)
 {
 	BDD r = bddtrue;
 
 	for (size_t i = 0; i < hs->nfv; i++)
-		if (hs->fv[i].kind != HS_FV_HOST) {
+		if ((hs->fv[i].kind == HS_FV_HOST) == host) {
 			BDD v = bdd_addref(bdd_ithvar(hs->fv[i].var)), x;
 
 			x = bdd_addref(bdd_and(r, v));
@@ -301,20 +302,14 @@ BDD hs_freevars_set_but_host(struct hspace *hs)
 	return r;
 }
 
+BDD hs_freevars_set_but_host(struct hspace *hs)
+{
+	return freevars_by_host(hs, false);
+}
+
 BDD hs_freevars_set_host(struct hspace *hs)
 {
-	BDD r = bddtrue;
-
-	for (size_t i = 0; i < hs->nfv; i++)
-		if (hs->fv[i].kind == HS_FV_HOST) {
-			BDD v = bdd_addref(bdd_ithvar(hs->fv[i].var)), x;
-
-			x = bdd_addref(bdd_and(r, v));
-			bdd_delref(r);
-			bdd_delref(v);
-			r = x;
-		}
-	return r;
+	return freevars_by_host(hs, true);
 }
 
 /* ---- interface classes --------------------------------------------------- */

@@ -3268,9 +3268,10 @@ int sx_rule_bdd(struct hspace *hs, const struct rs_rule *rule, enum sx_path p, B
 	return 0;
 }
 
-BDD sx_accept_wb(struct hspace *hs, const struct sx_result *r, enum sx_path p)
+/* What path p accepts from a well-behaved source, the free variables fv (consumed) taken away. */
+static BDD accept_wb_over(struct hspace *hs, const struct sx_result *r, enum sx_path p, BDD fv)
 {
-	BDD wb = hs_wellbehaved(hs), fv = hs_freevars_set(hs);
+	BDD wb = hs_wellbehaved(hs);
 	BDD a = AND(r->accept[p], wb), x;
 
 	x = ref(bdd_exist(a, fv));
@@ -3280,16 +3281,14 @@ BDD sx_accept_wb(struct hspace *hs, const struct sx_result *r, enum sx_path p)
 	return x;
 }
 
+BDD sx_accept_wb(struct hspace *hs, const struct sx_result *r, enum sx_path p)
+{
+	return accept_wb_over(hs, r, p, hs_freevars_set(hs));
+}
+
 BDD sx_accept_wb_per_host(struct hspace *hs, const struct sx_result *r, enum sx_path p)
 {
-	BDD wb = hs_wellbehaved(hs), fv = hs_freevars_set_but_host(hs);
-	BDD a = AND(r->accept[p], wb), x;
-
-	x = ref(bdd_exist(a, fv));
-	unref(a);
-	unref(wb);
-	unref(fv);
-	return x;
+	return accept_wb_over(hs, r, p, hs_freevars_set_but_host(hs));
 }
 
 BDD sx_accept_any_per_host(struct hspace *hs, const struct sx_result *r, enum sx_path p)

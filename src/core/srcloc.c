@@ -608,20 +608,25 @@ static void take_devices(struct rs_chain *c, const struct srcloc_chain *sc)
 	c->ndevices = sc->ndevices;
 }
 
+/*
+ * The source's account of chain c of table t (NULL when none); a base
+ * chain the listing gave no devices takes the source's.
+ */
+static const struct srcloc_chain *source_chain(const struct srcloc *s, const struct rs_table *t,
+					       struct rs_chain *c)
+{
+	const struct srcloc_chain *sc = srcloc_find(s, rs_family_name(t->family), t->name, c->name);
+
+	if (sc && c->base && !c->ndevices && sc->ndevices)
+		take_devices(c, sc);
+	return sc;
+}
+
 void srcloc_apply_devices(const struct srcloc *s, struct ruleset *rs)
 {
-	for (size_t ti = 0; ti < rs->ntables; ti++) {
-		struct rs_table *t = rs->tables[ti];
-
-		for (size_t ci = 0; ci < t->nchains; ci++) {
-			struct rs_chain *c = t->chains[ci];
-			const struct srcloc_chain *sc =
-				srcloc_find(s, rs_family_name(t->family), t->name, c->name);
-
-			if (sc && c->base && !c->ndevices && sc->ndevices)
-				take_devices(c, sc);
-		}
-	}
+	for (size_t ti = 0; ti < rs->ntables; ti++)
+		for (size_t ci = 0; ci < rs->tables[ti]->nchains; ci++)
+			source_chain(s, rs->tables[ti], rs->tables[ti]->chains[ci]);
 }
 
 size_t srcloc_apply(const struct srcloc *s, struct ruleset *rs)
@@ -633,11 +638,8 @@ size_t srcloc_apply(const struct srcloc *s, struct ruleset *rs)
 
 		for (size_t ci = 0; ci < t->nchains; ci++) {
 			struct rs_chain *c = t->chains[ci];
-			const struct srcloc_chain *sc =
-				srcloc_find(s, rs_family_name(t->family), t->name, c->name);
+			const struct srcloc_chain *sc = source_chain(s, t, c);
 
-			if (sc && c->base && !c->ndevices && sc->ndevices)
-				take_devices(c, sc);
 			if (!c->nrules)
 				continue;
 			/* nested ones come after their parent in the listing */

@@ -69,13 +69,8 @@ check_match "exposure: ct count taken both ways" 'some only while at most 2 conn
 
 # ---- part 2: the kernel, rule by rule ----------------------------------------------------
 
-if ! command -v python3 >/dev/null || ! command -v conntrack >/dev/null; then
-	not_ok "python3 and conntrack installed (tools/debian-packages.txt)"
-	finish
-fi
-policy_setup
 source "$(dirname "$0")/trace_lib.sh"
-trace_setup
+trace_start
 
 source "$(dirname "$0")/cx_lib.sh"
 pkecho() { # SRC DST TAG: an ICMP or ICMPv6 echo request line

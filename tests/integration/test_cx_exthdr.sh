@@ -96,13 +96,8 @@ for bad in "ip saddr 198.18.0.2 exthdr hbh" "exthdr rt,hbh" "exthdr frag,rt,frag
 done
 
 # ---- part 2: the kernel, rule by rule ----------------------------------------------------
-if ! command -v python3 >/dev/null || ! command -v conntrack >/dev/null; then
-	not_ok "python3 and conntrack installed (tools/debian-packages.txt)"
-	finish
-fi
-policy_setup
 source "$(dirname "$0")/trace_lib.sh"
-trace_setup
+trace_start
 T6=$TEST_TMP
 tag=800
 pkx() { # XPKT-EXTRA XNFT-EXTRA: one IPv6 packet from inet to the host with extension headers

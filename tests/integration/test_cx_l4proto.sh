@@ -81,13 +81,8 @@ check "fixtures_constructs/coverage.md is current (tests/tools/cx_coverage.py)" 
 
 # ---- part 2: the kernel, rule by rule ---------------------------------------------------
 
-if ! command -v python3 >/dev/null || ! command -v conntrack >/dev/null; then
-	not_ok "python3 and conntrack installed (tools/debian-packages.txt)"
-	finish
-fi
-policy_setup
 source "$(dirname "$0")/trace_lib.sh"
-trace_setup
+trace_start
 
 tag=300
 pkl4() { # SRC DST PROTO XPKT-WORDS XNFT-WORDS: a packet line from inet (next source port)

@@ -110,13 +110,8 @@ check_fails "ct expectation set: untracked packets are not accepted by it" \
 
 # ---- part 2: the kernel, rule by rule ----------------------------------------------------
 
-if ! command -v python3 >/dev/null || ! command -v conntrack >/dev/null; then
-	not_ok "python3 and conntrack installed (tools/debian-packages.txt)"
-	finish
-fi
-policy_setup
 source "$(dirname "$0")/trace_lib.sh"
-trace_setup
+trace_start
 
 source "$(dirname "$0")/cx_lib.sh"
 

@@ -15,13 +15,8 @@ source "$(dirname "$0")/policy_lib.sh"
 require_root
 
 FX=$ROOT/tests/integration/fixtures_nat
-if ! command -v python3 >/dev/null || ! command -v conntrack >/dev/null; then
-	not_ok "python3 and conntrack installed (tools/debian-packages.txt)"
-	finish
-fi
-policy_setup
 source "$(dirname "$0")/trace_lib.sh"
-trace_setup
+trace_start
 
 # ---- packets ----------------------------------------------------------------------------
 

@@ -31,13 +31,8 @@ RANDOM_FIRST=${TRACE_RANDOM_FIRST:-1}
 RANDOM_PACKETS=${TRACE_RANDOM_PACKETS:-160}
 EXAMPLE_PACKETS=${TRACE_EXAMPLE_PACKETS:-200}
 
-if ! command -v python3 >/dev/null || ! command -v conntrack >/dev/null; then
-	not_ok "python3 and conntrack installed (tools/debian-packages.txt)"
-	finish
-fi
-policy_setup
 source "$(dirname "$0")/trace_lib.sh"
-trace_setup
+trace_start
 
 # ---- (a) the default policy -----------------------------------------------------------
 

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Shared by the kernel differential tests (test_trace_kernel.sh,
-# test_nat_kernel.sh). Source it after lib.sh and policy_lib.sh, call
-# policy_setup, then trace_setup. A batch sends tagged packets with xpkt
+# test_nat_kernel.sh, test_constructs.sh, test_cx_*.sh). Source it after
+# lib.sh and policy_lib.sh, then call trace_start (or policy_setup, then
+# trace_setup). A batch sends tagged packets with xpkt
 # from the namespaces around the host (sender, xpkt words and xnft's packet
 # words, tab-separated, one packet a line), reads the kernel's account with
 # `nft monitor trace` and compares it, rule path and verdict, with
@@ -39,6 +40,18 @@ extra_topology() {
 	done
 	_sysctls "$HOST" net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
 		net.ipv4.conf.eth0.rp_filter=0 net.ipv4.conf.wg0.rp_filter=0
+}
+
+# trace_start: what every kernel differential starts with: python3 and
+# conntrack present (else the test fails), policy_lib.sh's topology, then
+# trace_setup.
+trace_start() {
+	if ! command -v python3 >/dev/null || ! command -v conntrack >/dev/null; then
+		not_ok "python3 and conntrack installed (tools/debian-packages.txt)"
+		finish
+	fi
+	policy_setup
+	trace_setup
 }
 
 # trace_setup: the additions above, and the table that turns tracing on for
