@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "analyze/construct.h"
 #include "analyze/trace_int.h"
 #include "core/rtnl.h"
 
@@ -249,6 +250,17 @@ static int vlan_read(struct tctx *tc, const struct rs_field_info *fi, struct ev 
 	return EV_OK;
 }
 
+bool ev_link_header_absent(struct tctx *tc)
+{
+	/* a frame in bridge hooks (or br_netfilter's) and an ARP packet keep their own rules */
+	if (tc->bridge_layer || tc->brnf_ip || packet_is_arp(&tc->p) ||
+	    !cx_no_link_header(tc->hook, tc->r->path == PACKET_OUTPUT))
+		return false;
+	snprintf(tc->why, sizeof(tc->why), "a packet this host sends has no link-layer header "
+		 "before neighbour output (the kernel ends the rule)");
+	return true;
+}
+
 static int payload_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 {
 	const struct rs_field_info *fi = rs_field_info((enum rs_field)x->key);
@@ -256,6 +268,8 @@ static int payload_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 	unsigned off, bits;
 	int rc;
 
+	if (cx_expr_link_layer(x) && ev_link_header_absent(tc))
+		return EV_BREAK;
 	if (x->key == RS_F_RAW) {
 		if (x->base != 1 && x->base != 2) {
 			snprintf(tc->why, sizeof(tc->why), "the packet words say nothing of the %s header",
