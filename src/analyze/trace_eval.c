@@ -273,6 +273,30 @@ void ev_link_header_assumed(struct tctx *tc)
 		  "the kernel ends the rule)", dev);
 }
 
+/*
+ * The Ethernet header of a packet received on lo: loopback_xmit ran
+ * eth_type_trans on the header neighbour output built, lo's addresses all
+ * zeros, then the packet's type; what a rule wrote since is read back.
+ */
+static bool lo_link_read(struct tctx *tc, unsigned off, unsigned bits, struct ev *v)
+{
+	unsigned type = inner_ethertype(&tc->p);
+
+	if (tc->bridge_layer || strcmp(tc->p.iif, "lo") || !hook_has_iif(tc) || !bits ||
+	    bits > 64 || off + bits > 14 * 8)
+		return false;
+	memset(v, 0, sizeof(*v));
+	for (unsigned i = off; i < off + bits; i++) {
+		unsigned bit = i >= 96 ? (type >> (111 - i)) & 1 : 0;
+
+		if (tc->lhk[i / 8] >> (7 - i % 8) & 1)
+			bit = tc->lh[i / 8] >> (7 - i % 8) & 1;
+		v->num = v->num << 1 | bit;
+	}
+	v->bits = bits;
+	return true;
+}
+
 static int payload_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 {
 	const struct rs_field_info *fi = rs_field_info((enum rs_field)x->key);
@@ -282,6 +306,9 @@ static int payload_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 
 	if (cx_expr_link_layer(x) && ev_link_header_absent(tc))
 		return EV_BREAK;
+	if (cx_expr_link_layer(x) && !(fi && fi->proto == RS_PROTO_VLAN) &&
+	    lo_link_read(tc, fi ? fi->offset : x->offset, fi ? fi->bits : x->len, v))
+		return EV_OK;
 	if (x->key == RS_F_RAW) {
 		if (x->base != 1 && x->base != 2) {
 			snprintf(tc->why, sizeof(tc->why), "the packet words say nothing of the %s header",
