@@ -116,8 +116,9 @@ bool cx_stmt_writes_link(const struct rs_stmt *s);
  * inet table: one the host sends gets its MAC header only at neighbour
  * output, after postrouting (output, and postrouting when sent_by_host).
  * A received or forwarded one keeps the header eth_type_trans set (lo's is
- * zeros); on a device without one (a tunnel: wg, ARPHRD_NONE) it depends on
- * the device, which the caller says.
+ * zeros); one from a device without a link layer (a tun or wg device:
+ * ARPHRD_NONE) has an empty one, which ends a read (nft_payload_eval checks
+ * its length) but not a write (nft_payload_set_eval does not).
  */
 bool cx_no_link_header(enum rs_hook h, bool sent_by_host);
 

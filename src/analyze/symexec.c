@@ -1726,23 +1726,18 @@ static BDD expectation_cond(struct ctx *c, const struct rs_rule *rule, const str
 
 /*
  * A link-layer write (construct.h: cx_no_link_header) in an ip, ip6 or inet
- * table: a packet the host sends has no header at output and postrouting,
- * so the rule ends; a received or forwarded one has it unless its input
- * device has none (a tunnel), which the file does not say: both outcomes,
- * said so on the condition.
+ * table ends its rule on a packet the host sends, at output and
+ * postrouting; a received or forwarded one has a MAC header (a tunnel's is
+ * empty, which nft_payload_set_eval does not check) and the rule goes on.
  */
-static BDD link_write_cond(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s)
+static BDD link_write_cond(const struct ctx *c, const struct rs_rule *rule)
 {
 	enum rs_family f = rule->chain && rule->chain->table ? rule->chain->table->family :
 			   RS_FAM_UNKNOWN;
 
-	if (c->bridge_layer || (f != RS_FAM_IP && f != RS_FAM_IP6 && f != RS_FAM_INET) ||
-	    c->hook == RS_HOOK_INGRESS || c->hook == RS_HOOK_EGRESS)
+	if (c->bridge_layer || (f != RS_FAM_IP && f != RS_FAM_IP6 && f != RS_FAM_INET))
 		return bddtrue;
-	if (cx_no_link_header(c->hook, c->path == SX_OUTPUT))
-		return bddfalse;
-	return unknown_match(c, rule, s, "the input device has a link-layer header: a tunnel "
-			     "such as wg has none (the kernel ends the rule)");
+	return cx_no_link_header(c->hook, c->path == SX_OUTPUT) ? bddfalse : bddtrue;
 }
 
 static BDD stateful_cond(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s)
@@ -1781,7 +1776,7 @@ static BDD stateful_cond(struct ctx *c, const struct rs_rule *rule, const struct
 	case RS_ST_TPROXY:   /* no transparent socket ends the rule (construct.h) */
 		return tproxy_cond(c, rule, s);
 	case RS_ST_MANGLE:
-		return cx_stmt_writes_link(s) ? link_write_cond(c, rule, s) : bddtrue;
+		return cx_stmt_writes_link(s) ? link_write_cond(c, rule) : bddtrue;
 	default:
 		return bddtrue;
 	}
@@ -1957,7 +1952,7 @@ static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct
 				unref(x);
 			}
 			if (cx_stmt_writes_link(s)) {
-				x = link_write_cond(c, rule, s);
+				x = link_write_cond(c, rule);
 				and_into(&cond, x);
 				unref(x);
 			}

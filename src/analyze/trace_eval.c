@@ -261,18 +261,6 @@ bool ev_link_header_absent(struct tctx *tc)
 	return true;
 }
 
-void ev_link_header_assumed(struct tctx *tc)
-{
-	const char *dev = tc->p.iif[0] ? tc->p.iif : "any other interface";
-
-	if (tc->bridge_layer || tc->brnf_ip || packet_is_arp(&tc->p) ||
-	    tc->hook == RS_HOOK_INGRESS || tc->hook == RS_HOOK_EGRESS || !strcmp(dev, "lo"))
-		return;
-	/* eth_type_trans set the header; a device with none (wg: ARPHRD_NONE) ends the rule */
-	tc_assume(tc, "%s taken as a device with a link-layer header (on a tunnel such as wg "
-		  "the kernel ends the rule)", dev);
-}
-
 /*
  * The Ethernet header of a packet received on lo: loopback_xmit ran
  * eth_type_trans on the header neighbour output built, lo's addresses all

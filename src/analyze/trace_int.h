@@ -99,8 +99,6 @@ void ev_format(const struct rs_expr *x, const struct ev *v, size_t n, char *buf,
 int ev_expr(struct tctx *tc, const struct rs_expr *x, struct ev *parts, size_t *n);
 /* A link-layer read or write ends the rule here (construct.h): why set, true. */
 bool ev_link_header_absent(struct tctx *tc);
-/* ... else, for a received packet, the input device taken as one that has it, said so. */
-void ev_link_header_assumed(struct tctx *tc);
 int ev_match(struct tctx *tc, const struct rs_match *m, bool *hit, char *why, size_t size);
 /* Find parts in a map (anonymous set of pairs or @name); *data NULL on a miss. */
 int ev_map_lookup(struct tctx *tc, const struct rs_term *map, const struct ev *parts, size_t n,

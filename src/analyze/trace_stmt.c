@@ -620,8 +620,6 @@ static int run_kind(struct tctx *tc, const struct rs_stmt *s, bool *go, char *wh
 			*go = false;   /* nft_payload_set_eval: no MAC header is NFT_BREAK */
 			return 0;
 		}
-		if (cx_stmt_writes_link(s))
-			ev_link_header_assumed(tc);
 		if (cx_stmt_needs_tcp(s)) {
 			run_reset(tc, text, go, why, size);
 			return 0;

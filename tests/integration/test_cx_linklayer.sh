@@ -28,14 +28,13 @@ check_match "postrouting of the host's packet: @ll,0,8 set ends the rule" \
 check_match "postrouting: the rule without a link-layer part counts" 'linklayer.nft:40 +\[match\]' "$out"
 out=$("$XNFT" trace "$F" iifname eth0 oifname wg0 ip saddr 198.18.0.2 ip daddr 10.10.0.2 udp dport 7701 2>&1)
 check_match "postrouting of a forwarded packet: @ll,0,8 set goes on" 'linklayer.nft:38 +\[match\]' "$out"
-check_match "forward: ether saddr set goes on, said so for a tunnel" \
-	'linklayer.nft:23: eth0 taken as a device with a link-layer header \(on a tunnel such as wg the kernel ends the rule\)' "$out"
+check_match "forward: ether saddr set goes on" 'linklayer.nft:23 +\[match\]' "$out"
 check_match "forward: a later rule reads what ether saddr set wrote" 'linklayer.nft:24 +\[match\]' "$out"
 J=$(tmpdir)
 printf 'table inet t {\n chain input {\n  type filter hook input priority 0; policy drop;\n  udp dport 7710 @ll,0,8 set 1 accept\n }\n}\n' >"$J/in.nft"
 out=$("$XNFT" exposure "$J/in.nft" 2>&1)
-check_match "exposure: a link-layer write on a received packet takes both outcomes, said so" \
-	'udp dport 7710 — if @ll,0,8 set 1 \(the input device has a link-layer header: a tunnel such as wg has none' "$out"
+check_match "exposure: a link-layer write on a received packet goes on" \
+	'^    udp dport 7710$' "$out"
 out=$("$XNFT" lint "$F" 2>&1)
 check_match "lint: a link-layer write at output never matches" \
 	'linklayer.nft:28: warning\[XL006\]' "$out"

@@ -674,8 +674,8 @@ static void test_stealing_statements(void **state)
 /*
  * A link-layer read or write (fixtures/linklayer.nft) on a packet the host
  * sends ends the rule at output and postrouting (no MAC header before
- * neighbour output); a received one's input device is taken as one that
- * has a header, said so; lo's header is zeros, then the packet's type.
+ * neighbour output); a received one's write goes on, its read is stated;
+ * lo's header is zeros, then the packet's type.
  */
 static void test_link_layer(void **state)
 {
@@ -691,10 +691,11 @@ static void test_link_layer(void **state)
 		{ "oifname eth0 ip saddr 10.0.0.1 ip daddr 8.8.8.8 udp dport 7700", "out-other",
 		  "post-ll-set", NULL, "policy" },
 		{ "iifname eth0 oifname eth1 ip saddr 10.0.0.1 ip daddr 8.8.8.8 udp dport 7700",
-		  "post-ll-set", NULL, "eth0 taken as a device with a link-layer header",
-		  "post-ll-set" },
+		  "post-ll-set", NULL, NULL, "post-ll-set" },
 		{ "iifname eth0 ip saddr 8.8.8.8 ip daddr 10.0.0.1 udp dport 7700", "in-ll-set",
-		  NULL, "eth0 taken as a device with a link-layer header", "in-ll-set" },
+		  NULL, NULL, "in-ll-set" },
+		{ "iifname eth0 ip saddr 8.8.8.8 ip daddr 10.0.0.1 udp dport 7701", NULL,
+		  "in-ll-read", "the packet words say nothing of the link-layer header", "policy" },
 		{ "iifname lo ip saddr 127.0.0.1 ip daddr 127.0.0.1 udp dport 7701", "in-ll-read",
 		  NULL, NULL, "in-ll-read" },
 	};
