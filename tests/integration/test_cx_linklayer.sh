@@ -64,6 +64,39 @@ pkw host "$HOST_V4" "$HOST_V4" 7702 $((tag++)) "iifname lo" >>"$T/ll.pk"
 pkw host "$HOST_V6" "$HOST_V6" 7702 $((tag++)) "iifname lo" >>"$T/ll.pk"
 STATED_OK=10 kernel_batch "link-layer reads and writes at the IP hooks" linklayer.nft "$T/ll.pk"
 
+# ---- a device without a link layer (tun, as wg: ARPHRD_NONE, an empty MAC header) --------
+# nft_payload_eval ends a read of it; nft_payload_set_eval only checks that a header was set,
+# so a write goes on. The kernel's counters against xnft trace's matches, rule by rule.
+cat >"$J/tun.nft" <<'EOF2'
+table inet x {
+	chain c_in {
+		type filter hook input priority 0; policy accept;
+		udp dport 7720 @ll,0,8 != 0x1 counter
+		udp dport 7720 @ll,0,8 0x45 counter
+		udp dport 7720 @ll,0,8 set 0x2 counter
+		udp dport 7720 counter
+	}
+}
+EOF2
+TUN_NS=$(ns_add tun)
+if ip netns exec "$TUN_NS" nft -f "$J/tun.nft" &&
+   ip netns exec "$TUN_NS" python3 "$ROOT/tests/tools/tun_send.py" tunx 10.77.0.1/24 10.77.0.2 \
+	7720 3 2>"$J/tun.err"; then
+	kern=$(ip netns exec "$TUN_NS" nft list chain inet x c_in | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+	mine=$("$XNFT" trace "$J/tun.nft" iifname tunx ip saddr 10.77.0.2 ip daddr 10.77.0.1 \
+		udp dport 7720 2>&1 | sed -n 's/^ *tun.nft:[0-9]* *\[\(match\| -- \)\].*/\1/p')
+	diag "tun: kernel counters $(echo $kern), xnft $(echo "$mine" | tr '\n' ' ')"
+	agree=0 n=0
+	while read -r k && read -r m <&3; do
+		n=$((n + 1))
+		{ [ "$k" -gt 0 ] && [ "$m" = match ]; } || { [ "$k" -eq 0 ] && [ "$m" = "--" ]; } &&
+			agree=$((agree + 1))
+	done <<<"$kern" 3<<<"$mine"
+	check_eq "tun: every rule's match is the kernel's (read ends, write goes on)" "4 4" "$n $agree"
+else
+	not_ok "tun: packets received on a tun device ($(head -2 "$J/tun.err"))"
+fi
+
 diag "cx_linklayer: $TOTAL_AGREE of $TOTAL_PACKETS packets agree with the kernel, rule by rule"
 diag "cx_linklayer: decisions compared $TOTAL_DECISIONS, agree $TOTAL_DEC_AGREE, differ with a stated assumption $TOTAL_DEC_ASSUMED, differ silently $TOTAL_DEC_SILENT"
 check_eq "no rule-level decision differs silently from the kernel" 0 "$TOTAL_DEC_SILENT"
