@@ -8,6 +8,8 @@
 # Part 2: linklayer.nft in the host namespace of policy_lib.sh's topology,
 # packets received, forwarded, sent and looped back through lo, the kernel's
 # `nft monitor trace` compared rule by rule with `xnft trace --live --json`.
+# Part 3: packets received on a tun device (no link layer, as wg), the
+# kernel's rule counters against xnft trace's matches (tests/tools/tun_send.py).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/policy_lib.sh"
 require_root
