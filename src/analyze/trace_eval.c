@@ -262,6 +262,25 @@ bool ev_link_header_absent(struct tctx *tc)
 }
 
 /*
+ * A read of a received packet's link-layer header from a device without a
+ * link layer (ARPHRD_NONE: tun, wg) ends the rule: nft_payload_eval checks
+ * the MAC header's length, which is 0 there. Only --live knows the device.
+ */
+static bool link_header_empty(struct tctx *tc)
+{
+	unsigned type = 0;
+	struct xerr e;
+
+	xerr_clear(&e);
+	if (!tc->o->live_routes || tc->bridge_layer || packet_is_arp(&tc->p) || !tc->p.iif[0] ||
+	    !hook_has_iif(tc) || rtnl_link_type(tc->p.iif, &type, &e) || type != 65534)
+		return false;
+	snprintf(tc->why, sizeof(tc->why), "%s has no link-layer header (a device without a "
+		 "link layer: the kernel ends the read)", tc->p.iif);
+	return true;
+}
+
+/*
  * The Ethernet header of a packet received on lo: loopback_xmit ran
  * eth_type_trans on the header neighbour output built, lo's addresses all
  * zeros, then the packet's type; what a rule wrote since is read back.
@@ -292,7 +311,7 @@ static int payload_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 	unsigned off, bits;
 	int rc;
 
-	if (cx_expr_link_layer(x) && ev_link_header_absent(tc))
+	if (cx_expr_link_layer(x) && (ev_link_header_absent(tc) || link_header_empty(tc)))
 		return EV_BREAK;
 	if (cx_expr_link_layer(x) && !(fi && fi->proto == RS_PROTO_VLAN) &&
 	    lo_link_read(tc, fi ? fi->offset : x->offset, fi ? fi->bits : x->len, v))

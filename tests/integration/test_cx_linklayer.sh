@@ -95,6 +95,11 @@ if ip netns exec "$TUN_NS" nft -f "$J/tun.nft" &&
 			agree=$((agree + 1))
 	done <<<"$kern" 3<<<"$mine"
 	check_eq "tun: every rule's match is the kernel's (read ends, write goes on)" "4 4" "$n $agree"
+	out=$(ip netns exec "$TUN_NS" "$XNFT" trace --live iifname tunx ip saddr 10.77.0.2 \
+		ip daddr 10.77.0.1 udp dport 7720 2>&1)
+	check_match "tun, --live: the device's type says the read ends, said why" \
+		'@ll,0,8 != 1: tunx has no link-layer header \(a device without a link layer' "$out"
+	check_fails "tun, --live: ... nothing assumed of its header" grep -q 'taken as not matching' <<<"$out"
 else
 	not_ok "tun: packets received on a tun device ($(head -2 "$J/tun.err"))"
 fi

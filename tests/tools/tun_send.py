@@ -8,8 +8,8 @@ Creates the tun device IFNAME (ARPHRD_NONE, no packet information header) in
 the current network namespace, gives it ADDR/PREFIX, brings it up and writes
 COUNT IPv4 UDP packets from SRC to ADDR:DPORT into it: the kernel receives
 them on IFNAME as it does a wg device's. Exits when UDP has taken them in
-(/proc/net/snmp, at most 5 s: exit status 1 if not); the device goes away
-with the process.
+(/proc/net/snmp, at most 5 s: exit status 1 if not). The device stays
+(persistent) for xnft trace --live; it goes away with its namespace.
 """
 import fcntl
 import os
@@ -20,6 +20,7 @@ import sys
 import time
 
 TUNSETIFF = 0x400454ca     # linux/if_tun.h
+TUNSETPERSIST = 0x400454cb
 IFF_TUN = 0x0001
 IFF_NO_PI = 0x1000
 
@@ -59,6 +60,7 @@ def main(argv):
     ifname, cidr, src, dport, count = argv[1], argv[2], argv[3], int(argv[4]), int(argv[5])
     fd = os.open("/dev/net/tun", os.O_RDWR)
     fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", ifname.encode(), IFF_TUN | IFF_NO_PI))
+    fcntl.ioctl(fd, TUNSETPERSIST, 1)
     subprocess.run(["ip", "addr", "add", cidr, "dev", ifname], check=True)
     subprocess.run(["ip", "link", "set", ifname, "up"], check=True)
     pkt = udp_packet(src, cidr.split("/")[0], dport)
