@@ -210,6 +210,28 @@ const char *cx_expr_depends(const struct rs_expr *x)
 	}
 }
 
+bool cx_expr_link_layer(const struct rs_expr *x)
+{
+	const struct rs_field_info *fi;
+
+	if (!x || x->kind != RS_EX_PAYLOAD)
+		return false;
+	if (x->key == RS_F_RAW)
+		return x->base == 0;   /* @ll */
+	fi = rs_field_info((enum rs_field)x->key);
+	return fi && (fi->proto == RS_PROTO_ETHER || fi->proto == RS_PROTO_VLAN);
+}
+
+bool cx_stmt_writes_link(const struct rs_stmt *s)
+{
+	return s->kind == RS_ST_MANGLE && cx_expr_link_layer(s->u.mangle.key);
+}
+
+bool cx_no_link_header(enum rs_hook h, bool sent_by_host)
+{
+	return h == RS_HOOK_OUTPUT || (h == RS_HOOK_POSTROUTING && sent_by_host);
+}
+
 bool cx_stmt_needs_tcp(const struct rs_stmt *s)
 {
 	return s->kind == RS_ST_MANGLE && s->u.mangle.value.kind == RS_TERM_NONE &&
@@ -244,7 +266,7 @@ bool cx_stmt_may_stop(const struct rs_stmt *s)
 	case RS_ST_SYNPROXY:
 		return true;
 	case RS_ST_MANGLE:
-		return cx_stmt_needs_tcp(s);
+		return cx_stmt_needs_tcp(s) || cx_stmt_writes_link(s);
 	default:
 		return cx_stmt_desc(s)->may_stop;
 	}

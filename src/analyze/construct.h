@@ -102,6 +102,27 @@ bool cx_stmt_may_stop(const struct rs_stmt *s);
 const char *cx_expr_depends(const struct rs_expr *x);
 
 /*
+ * Whether x is read at the link layer (nft's NFT_PAYLOAD_LL_HEADER: ether,
+ * vlan, @ll,...). nft_payload_eval and nft_payload_set_eval end the rule
+ * (NFT_BREAK) when the packet has no MAC header (skb_mac_header_was_set).
+ */
+bool cx_expr_link_layer(const struct rs_expr *x);
+
+/* Whether statement s writes at the link layer (ether saddr set, @ll,0,8 set 1). */
+bool cx_stmt_writes_link(const struct rs_stmt *s);
+
+/*
+ * Whether an IP packet has no link-layer header at hook h of an ip, ip6 or
+ * inet table: one the host sends gets its MAC header only at neighbour
+ * output, after postrouting (output, and postrouting when sent_by_host).
+ * A received or forwarded one keeps the header eth_type_trans set (lo's is
+ * zeros); one from a device without a link layer (a tun or wg device:
+ * ARPHRD_NONE) has an empty one, which ends a read (nft_payload_eval checks
+ * its length) but not a write (nft_payload_set_eval does not).
+ */
+bool cx_no_link_header(enum rs_hook h, bool sent_by_host);
+
+/*
  * Whether statement s ends its rule on a packet that is not TCP: `reset tcp
  * option` (nft_exthdr_tcp_strip_eval finds no tcp header: NFT_BREAK; nft
  * 1.0.6 puts no `meta l4proto tcp` in front of it).

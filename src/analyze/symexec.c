@@ -1724,6 +1724,22 @@ static BDD expectation_cond(struct ctx *c, const struct rs_rule *rule, const str
 	return r;
 }
 
+/*
+ * A link-layer write (construct.h: cx_no_link_header) in an ip, ip6 or inet
+ * table ends its rule on a packet the host sends, at output and
+ * postrouting; a received or forwarded one has a MAC header (a tunnel's is
+ * empty, which nft_payload_set_eval does not check) and the rule goes on.
+ */
+static BDD link_write_cond(const struct ctx *c, const struct rs_rule *rule)
+{
+	enum rs_family f = rule->chain && rule->chain->table ? rule->chain->table->family :
+			   RS_FAM_UNKNOWN;
+
+	if (c->bridge_layer || (f != RS_FAM_IP && f != RS_FAM_IP6 && f != RS_FAM_INET))
+		return bddtrue;
+	return cx_no_link_header(c->hook, c->path == SX_OUTPUT) ? bddfalse : bddtrue;
+}
+
 static BDD stateful_cond(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s)
 {
 	char per[160] = "";
@@ -1759,6 +1775,8 @@ static BDD stateful_cond(struct ctx *c, const struct rs_rule *rule, const struct
 		return unknown_match(c, rule, s, "not modelled");
 	case RS_ST_TPROXY:   /* no transparent socket ends the rule (construct.h) */
 		return tproxy_cond(c, rule, s);
+	case RS_ST_MANGLE:
+		return cx_stmt_writes_link(s) ? link_write_cond(c, rule) : bddtrue;
 	default:
 		return bddtrue;
 	}
@@ -1930,6 +1948,11 @@ static int eval_rule(struct ctx *c, const struct rs_rule *rule, BDD *cur, struct
 			unref(x);
 			if (cx_stmt_needs_tcp(s)) {
 				x = hs_eq(c->hs, HS_L4PROTO, 6);
+				and_into(&cond, x);
+				unref(x);
+			}
+			if (cx_stmt_writes_link(s)) {
+				x = link_write_cond(c, rule);
 				and_into(&cond, x);
 				unref(x);
 			}

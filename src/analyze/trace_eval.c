@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "analyze/construct.h"
 #include "analyze/trace_int.h"
 #include "core/rtnl.h"
 
@@ -249,6 +250,60 @@ static int vlan_read(struct tctx *tc, const struct rs_field_info *fi, struct ev 
 	return EV_OK;
 }
 
+bool ev_link_header_absent(struct tctx *tc)
+{
+	/* a frame in bridge hooks (or br_netfilter's) and an ARP packet keep their own rules */
+	if (tc->bridge_layer || tc->brnf_ip || packet_is_arp(&tc->p) ||
+	    !cx_no_link_header(tc->hook, tc->r->path == PACKET_OUTPUT))
+		return false;
+	snprintf(tc->why, sizeof(tc->why), "a packet this host sends has no link-layer header "
+		 "before neighbour output (the kernel ends the rule)");
+	return true;
+}
+
+/*
+ * A read of a received packet's link-layer header from a device without a
+ * link layer (ARPHRD_NONE: tun, wg) ends the rule: nft_payload_eval checks
+ * the MAC header's length, which is 0 there. Only --live knows the device.
+ */
+static bool link_header_empty(struct tctx *tc)
+{
+	unsigned type = 0;
+	struct xerr e;
+
+	xerr_clear(&e);
+	if (!tc->o->live_routes || tc->bridge_layer || packet_is_arp(&tc->p) || !tc->p.iif[0] ||
+	    !hook_has_iif(tc) || rtnl_link_type(tc->p.iif, &type, &e) || type != 65534)
+		return false;
+	snprintf(tc->why, sizeof(tc->why), "%s has no link-layer header (a device without a "
+		 "link layer: the kernel ends the read)", tc->p.iif);
+	return true;
+}
+
+/*
+ * The Ethernet header of a packet received on lo: loopback_xmit ran
+ * eth_type_trans on the header neighbour output built, lo's addresses all
+ * zeros, then the packet's type; what a rule wrote since is read back.
+ */
+static bool lo_link_read(struct tctx *tc, unsigned off, unsigned bits, struct ev *v)
+{
+	unsigned type = inner_ethertype(&tc->p);
+
+	if (tc->bridge_layer || strcmp(tc->p.iif, "lo") || !hook_has_iif(tc) || !bits ||
+	    bits > 64 || off + bits > 14 * 8)
+		return false;
+	memset(v, 0, sizeof(*v));
+	for (unsigned i = off; i < off + bits; i++) {
+		unsigned bit = i >= 96 ? (type >> (111 - i)) & 1 : 0;
+
+		if (tc->lhk[i / 8] >> (7 - i % 8) & 1)
+			bit = tc->lh[i / 8] >> (7 - i % 8) & 1;
+		v->num = v->num << 1 | bit;
+	}
+	v->bits = bits;
+	return true;
+}
+
 static int payload_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 {
 	const struct rs_field_info *fi = rs_field_info((enum rs_field)x->key);
@@ -256,6 +311,11 @@ static int payload_read(struct tctx *tc, const struct rs_expr *x, struct ev *v)
 	unsigned off, bits;
 	int rc;
 
+	if (cx_expr_link_layer(x) && (ev_link_header_absent(tc) || link_header_empty(tc)))
+		return EV_BREAK;
+	if (cx_expr_link_layer(x) && !(fi && fi->proto == RS_PROTO_VLAN) &&
+	    lo_link_read(tc, fi ? fi->offset : x->offset, fi ? fi->bits : x->len, v))
+		return EV_OK;
 	if (x->key == RS_F_RAW) {
 		if (x->base != 1 && x->base != 2) {
 			snprintf(tc->why, sizeof(tc->why), "the packet words say nothing of the %s header",

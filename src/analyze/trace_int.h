@@ -97,6 +97,8 @@ void ev_from_name(struct ev *v, const char *name);
 void ev_const(struct ev *out, const struct rs_value *c, const struct ev *like);
 void ev_format(const struct rs_expr *x, const struct ev *v, size_t n, char *buf, size_t size);
 int ev_expr(struct tctx *tc, const struct rs_expr *x, struct ev *parts, size_t *n);
+/* A link-layer read or write ends the rule here (construct.h): why set, true. */
+bool ev_link_header_absent(struct tctx *tc);
 int ev_match(struct tctx *tc, const struct rs_match *m, bool *hit, char *why, size_t size);
 /* Find parts in a map (anonymous set of pairs or @name); *data NULL on a miss. */
 int ev_map_lookup(struct tctx *tc, const struct rs_term *map, const struct ev *parts, size_t n,

@@ -616,6 +616,10 @@ static int run_kind(struct tctx *tc, const struct rs_stmt *s, bool *go, char *wh
 	case RS_ST_SET: return run_set(tc, &s->u.set, go) == EV_ERR ? -1 : 0;
 	case RS_ST_METER: return run_meter(tc, &s->u.meter, go) == EV_ERR ? -1 : 0;
 	case RS_ST_MANGLE:
+		if (cx_stmt_writes_link(s) && ev_link_header_absent(tc)) {
+			*go = false;   /* nft_payload_set_eval: no MAC header is NFT_BREAK */
+			return 0;
+		}
 		if (cx_stmt_needs_tcp(s)) {
 			run_reset(tc, text, go, why, size);
 			return 0;

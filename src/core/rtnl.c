@@ -131,6 +131,32 @@ int rtnl_link_kind(const char *name, char *kind, size_t size, struct xerr *e)
 	return exchange(buf, sizeof(buf), on_link, &k, "link lookup", e);
 }
 
+static int on_link_type(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifinfomsg *ifi;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(struct ifinfomsg))
+		return MNL_CB_ERROR;
+	ifi = mnl_nlmsg_get_payload(nlh);
+	*(unsigned *)data = ifi->ifi_type;
+	return MNL_CB_OK;
+}
+
+int rtnl_link_type(const char *name, unsigned *type, struct xerr *e)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	return exchange(buf, sizeof(buf), on_link_type, type, "link lookup", e);
+}
+
 int rtnl_link_add(const char *name, const char *kind, struct xerr *e)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];

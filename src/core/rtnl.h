@@ -51,6 +51,9 @@ int rtnl_bridge_ports(struct rtnl_brport **out, size_t *n, struct xerr *e);
  */
 int rtnl_link_kind(const char *name, char *kind, size_t size, struct xerr *e);
 
+/* The ARPHRD_* type of link name (1 Ethernet, 772 loopback, 65534 none: tun, wg); -1 (e set) if none. */
+int rtnl_link_type(const char *name, unsigned *type, struct xerr *e);
+
 /* Create a link named name of the given kind ("dummy", ...); -1 (e set) when the kernel refuses. */
 int rtnl_link_add(const char *name, const char *kind, struct xerr *e);
 

@@ -6,7 +6,7 @@ Reads tests/integration/fixtures_constructs/expressions.tsv (every expression
 and statement nft 1.0.6's tests accept, with their families) and the rulesets
 the kernel differentials load rule by rule (test_constructs.sh, test_families.sh,
 test_cx_families.sh, test_cx_l4proto.sh, test_cx_comp.sh, test_cx_exthdr.sh,
-test_cx_steal.sh, test_cx_ctvals.sh, test_nat_kernel.sh), and writes a table: expression -> family
+test_cx_steal.sh, test_cx_ctvals.sh, test_cx_linklayer.sh, test_nat_kernel.sh), and writes a table: expression -> family
 -> the first fixture line that uses it there, or what keeps it out.
 
   cx_coverage.py ROOT            print the table (markdown) on stdout
@@ -26,7 +26,7 @@ CORPUS = [
         "values", "ipsec_hdr", "bound", "rt_mtu", "headers", "stmts", "families_l3",
         "absent", "absent_l3", "more", "more_l3", "misc_l3", "synproxy_k", "arp", "bridge",
         "l4proto", "exthdr6", "steal", "sockets", "labels", "labels_named", "time_now",
-        "l4comp", "arp_all", "bridge_all", "ctvals")
+        "l4comp", "arp_all", "bridge_all", "ctvals", "linklayer")
 ] + [
     "fixtures_nat/" + f + ".nft" for f in (
         "redirect_ssh", "fw4_redirect", "firewalld_public", "docker_published",
@@ -122,7 +122,7 @@ def table(root):
         "1.0.6's tests accept, per family) and the rulesets the kernel differentials",
         "(test_constructs.sh, test_families.sh, test_cx_families.sh, test_cx_l4proto.sh,",
         "test_cx_comp.sh, test_cx_exthdr.sh, test_cx_steal.sh, test_cx_ctvals.sh,",
-        "test_nat_kernel.sh) load",
+        "test_cx_linklayer.sh, test_nat_kernel.sh) load",
         "and compare rule by rule with the kernel's trace (`nft monitor trace`, or",
         "tests/tools/nftrace where nft cannot print it). A line is the first rule in",
         "that family's tables that uses the expression.",

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/construct.h"
 #include "analyze/describe.h"
 #include "analyze/symexec.h"
 #include "analyze/trace.h"
@@ -1190,6 +1191,42 @@ static void test_agree_semantics(void **state)
 	agree_on("cx_ipsec_hdr.json", 39);
 }
 
+/*
+ * A link-layer write (linklayer.nft): the host's own packet has no MAC
+ * header at output and postrouting, so the rule ends there; a received or
+ * forwarded one has one (a tunnel's is empty, which a write does not check).
+ */
+static void test_link_layer(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_open(&w, load_fixture("linklayer.json"), SX_F_RULES);
+	for (size_t i = 0; i < w.sx->nrules; i++) {
+		const struct rs_rule *r = w.sx->rules[i].rule;
+		bool writes = false;
+
+		for (size_t k = 0; k < r->nitems; k++)
+			writes |= cx_stmt_writes_link(&r->items[k]);
+		assert_int_equal(w.sx->rules[i].may_stop, writes);
+	}
+	/* output: @ll,0,8 set ... accept ends its rule; the policy drops */
+	assert_int_equal(verdict_words(&w, "oifname eth0 ip saddr 10.0.0.1 ip daddr 8.8.8.8 "
+				       "udp dport 7702"), 0);
+	assert_int_equal(verdict_words(&w, "oifname eth0 ip saddr 10.0.0.1 ip daddr 8.8.8.8 "
+				       "udp dport 7704"), 1);
+	/* postrouting: the drop rule ends for the host's packet */
+	assert_int_equal(verdict_words(&w, "oifname eth0 ip saddr 10.0.0.1 ip daddr 8.8.8.8 "
+				       "udp dport 7700"), 1);
+	/* a received or forwarded packet has a MAC header: the write goes on */
+	assert_int_equal(verdict_words(&w, "iifname eth0 oifname eth1 ip saddr 10.0.0.1 "
+				       "ip daddr 8.8.8.8 udp dport 7700"), 0);
+	assert_int_equal(verdict_words(&w, "iifname eth0 ip saddr 8.8.8.8 ip daddr 10.0.0.1 "
+				       "udp dport 7700"), 1);
+	world_close(&w);
+	agree_on("linklayer.json", 47);
+}
+
 /* Issue 24's expression corpus (fixtures_constructs: headers, stmts, absent, more, rt_mtu). */
 static void test_agree_corpus(void **state)
 {
@@ -1238,6 +1275,7 @@ int main(void)
 		cmocka_unit_test(test_agree_nat),
 		cmocka_unit_test(test_agree_corpus),
 		cmocka_unit_test(test_agree_semantics),
+		cmocka_unit_test(test_link_layer),
 		cmocka_unit_test(test_rule_info_for_lint),
 		cmocka_unit_test(test_bridge_verdicts),
 		cmocka_unit_test(test_bridge_ibrname),

@@ -672,6 +672,64 @@ static void test_stealing_statements(void **state)
 }
 
 /*
+ * A link-layer read or write (fixtures/linklayer.nft) on a packet the host
+ * sends ends the rule at output and postrouting (no MAC header before
+ * neighbour output); a received one's write goes on, its read is stated;
+ * lo's header is zeros, then the packet's type.
+ */
+static void test_link_layer(void **state)
+{
+	static const struct {
+		const char *words, *matched, *missed, *said, *by;
+	} c[] = {
+		{ "oifname eth0 ip saddr 10.0.0.1 ip daddr 8.8.8.8 udp dport 7702", NULL,
+		  "out-ll-set", NULL, "policy" },
+		{ "oifname eth0 ip saddr 10.0.0.1 ip daddr 8.8.8.8 udp dport 7703", NULL,
+		  "out-ll-read", NULL, "policy" },
+		{ "oifname eth0 ip6 saddr 2001:db8::1 ip6 daddr 2001:db8::2 udp dport 7704",
+		  "out-other", "out-ether-set", NULL, "policy" },
+		{ "oifname eth0 ip saddr 10.0.0.1 ip daddr 8.8.8.8 udp dport 7700", "out-other",
+		  "post-ll-set", NULL, "policy" },
+		{ "iifname eth0 oifname eth1 ip saddr 10.0.0.1 ip daddr 8.8.8.8 udp dport 7700",
+		  "post-ll-set", NULL, NULL, "post-ll-set" },
+		{ "iifname eth0 ip saddr 8.8.8.8 ip daddr 10.0.0.1 udp dport 7700", "in-ll-set",
+		  NULL, NULL, "in-ll-set" },
+		{ "iifname eth0 ip saddr 8.8.8.8 ip daddr 10.0.0.1 udp dport 7701", NULL,
+		  "in-ll-read", "the packet words say nothing of the link-layer header", "policy" },
+		{ "iifname lo ip saddr 127.0.0.1 ip daddr 127.0.0.1 udp dport 7701", "in-ll-read",
+		  NULL, NULL, "in-ll-read" },
+	};
+	struct ruleset *rs = NULL;
+	struct xerr e;
+	size_t len;
+	char *text = slurp(FIXTURES "/linklayer.json", &len);
+
+	(void)state;
+	xerr_clear(&e);
+	if (policy_load_json(text, len, NULL, &rs, &e))
+		fail_msg("load: %s", e.msg);
+	free(text);
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct trace_opts o = { 0 };
+		struct trace_result r;
+		struct packet p;
+
+		if (packet_parse(&p, c[i].words, &e) || trace_packet(rs, &p, &o, &r, &e))
+			fail_msg("'%s': %s", c[i].words, e.msg);
+		if (c[i].matched && !did_match(&r, c[i].matched))
+			fail_msg("'%s': rule %s does not match", c[i].words, c[i].matched);
+		if (c[i].missed && (did_match(&r, c[i].missed) || !step_of(&r, c[i].missed)))
+			fail_msg("'%s': rule %s matches or is not met", c[i].words, c[i].missed);
+		if (c[i].said && !assumed(&r, c[i].said))
+			fail_msg("'%s': not said: %s", c[i].words, c[i].said);
+		if (strcmp(decider(&r), c[i].by))
+			fail_msg("'%s': decided by %s, not %s", c[i].words, decider(&r), c[i].by);
+		trace_result_free(&r);
+	}
+	ruleset_free(rs);
+}
+
+/*
  * ct expiration, ct id and ct count (trace_ctvals.c, trace_stmt.c): a new
  * connection's entry read before it is confirmed (0), or the whole initial
  * timeout for the host's own packet at lo, a random id that equals none of
@@ -908,7 +966,7 @@ static void test_exthdr_defrag(void **state)
 int main(void)
 {
 	size_t n = sizeof(cases) / sizeof(cases[0]);
-	struct CMUnitTest *t = calloc(n + 17, sizeof(*t));
+	struct CMUnitTest *t = calloc(n + 18, sizeof(*t));
 	char (*names)[160] = calloc(n, sizeof(*names));
 	size_t k = 0;
 	int rc;
@@ -939,6 +997,7 @@ int main(void)
 	t[k++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_exthdr_defrag, exthdr_teardown);
 	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_stealing_statements);
 	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_ct_values);
+	t[k++] = (struct CMUnitTest)cmocka_unit_test(test_link_layer);
 	rc = _cmocka_run_group_tests("trace", t, k, setup, teardown);
 	free(t);
 	free(names);
