@@ -104,8 +104,5 @@ else
 	not_ok "tun: packets received on a tun device ($(head -2 "$J/tun.err"))"
 fi
 
-diag "cx_linklayer: $TOTAL_AGREE of $TOTAL_PACKETS packets agree with the kernel, rule by rule"
-diag "cx_linklayer: decisions compared $TOTAL_DECISIONS, agree $TOTAL_DEC_AGREE, differ with a stated assumption $TOTAL_DEC_ASSUMED, differ silently $TOTAL_DEC_SILENT"
-check_eq "no rule-level decision differs silently from the kernel" 0 "$TOTAL_DEC_SILENT"
-check_ge "packets compared with the kernel" 8 "$TOTAL_PACKETS"
+trace_totals cx_linklayer 8
 finish

@@ -54,6 +54,17 @@ trace_start() {
 	trace_setup
 }
 
+# trace_totals NAME MIN [WHAT]: how a differential ends: the run's totals as
+# diag lines, then its two checks: no rule-level decision differs silently
+# from the kernel, and at least MIN packets (WHAT) were compared.
+trace_totals() {
+	local name=$1 min=$2 what=${3:-packets}
+	diag "$name: $TOTAL_AGREE of $TOTAL_PACKETS packets agree with the kernel, rule by rule"
+	diag "$name: decisions compared $TOTAL_DECISIONS, agree $TOTAL_DEC_AGREE, differ with a stated assumption $TOTAL_DEC_ASSUMED, differ silently $TOTAL_DEC_SILENT"
+	check_eq "no rule-level decision differs silently from the kernel" 0 "$TOTAL_DEC_SILENT"
+	check_ge "$what compared with the kernel" "$min" "$TOTAL_PACKETS"
+}
+
 # trace_setup: the additions above, and the table that turns tracing on for
 # every packet, before anything else. Call once after policy_setup.
 trace_setup() {
