@@ -41,6 +41,7 @@
 
 #include "core/nftctx.h"
 #include "core/nldump.h"
+#include "core/setelems.h"
 
 /* Anonymous chains read per listing at most: a bound against runaway nesting. */
 #define BOUND_MAX 4096
@@ -288,15 +289,9 @@ struct krules {
 
 static const char *family_name(uint32_t f)
 {
-	switch (f) {
-	case NFPROTO_INET: return "inet";
-	case NFPROTO_IPV4: return "ip";
-	case NFPROTO_ARP: return "arp";
-	case NFPROTO_NETDEV: return "netdev";
-	case NFPROTO_BRIDGE: return "bridge";
-	case NFPROTO_IPV6: return "ip6";
-	default: return "?";
-	}
+	const char *name = setelem_family_name(f);
+
+	return name ? name : "?";
 }
 
 static bool is_bound_name(const char *chain)

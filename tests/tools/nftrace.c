@@ -54,6 +54,8 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
+#include "core/setelems.h"
+
 #define EXIT_SYS	1
 #define EXIT_USAGE	2
 #define MAX_TIMEOUT_S	3600
@@ -71,15 +73,9 @@ static void on_signal(int sig)
 
 static const char *family_name(uint32_t f)
 {
-	switch (f) {
-	case NFPROTO_INET:   return "inet";
-	case NFPROTO_IPV4:   return "ip";
-	case NFPROTO_ARP:    return "arp";
-	case NFPROTO_NETDEV: return "netdev";
-	case NFPROTO_BRIDGE: return "bridge";
-	case NFPROTO_IPV6:   return "ip6";
-	default:             return "unknown";
-	}
+	const char *name = setelem_family_name(f);
+
+	return name ? name : "unknown";
 }
 
 /* A protocol as nft prints it: its /etc/protocols name, else its number. */
