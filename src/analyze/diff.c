@@ -131,41 +131,6 @@ static bool same_chain(const struct rs_rule *x, const struct rs_rule *y)
 	       !strcmp(cx->name, cy->name);
 }
 
-/* s is the statement whose variable has this key: symexec.c keys one by its address. */
-static bool keyed_by(const char *key, const struct rs_stmt *s)
-{
-	char own[64];
-
-	snprintf(own, sizeof(own), "stmt:%p", (const void *)s);
-	return !strcmp(key, own);
-}
-
-static const struct rs_stmt *keyed_among(const char *key, const struct rs_stmt *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (keyed_by(key, &v[i]))
-			return &v[i];
-	return NULL;
-}
-
-/* The statement (in its rule, or attached to a set update or meter there) f stands for; NULL: none. */
-static const struct rs_stmt *stmt_of(const struct hs_freevar *f)
-{
-	for (size_t i = 0; f->rule && i < f->rule->nitems; i++) {
-		const struct rs_stmt *s = &f->rule->items[i], *in = NULL;
-
-		if (keyed_by(f->key, s))
-			return s;
-		if (s->kind == RS_ST_SET)
-			in = keyed_among(f->key, s->u.set.stmts, s->u.set.nstmts);
-		else if (s->kind == RS_ST_METER)
-			in = keyed_among(f->key, s->u.meter.stmts, s->u.meter.nstmts);
-		if (in)
-			return in;
-	}
-	return NULL;
-}
-
 /*
  * Both written alike: what the descriptions leave out (a limit's burst)
  * still tells two statements apart. Variables that are no statement of
@@ -173,7 +138,7 @@ static const struct rs_stmt *stmt_of(const struct hs_freevar *f)
  */
 static bool same_statement(const struct hs_freevar *x, const struct hs_freevar *y)
 {
-	const struct rs_stmt *sx = stmt_of(x), *sy = stmt_of(y);
+	const struct rs_stmt *sx = x->stmt, *sy = y->stmt;
 	char *tx, *ty;
 	bool same;
 
@@ -238,7 +203,7 @@ static int pair_pass(const struct hspace *hs, size_t mine, size_t theirs, char *
 /*
  * Which of the second run's own free variables stand for the same condition
  * as one of the first run's: statement variables are keyed by the statement
- * (symexec.c), so `limit rate 10/second` in both files is two variables and
+ * (hs_stmt_freevar), so `limit rate 10/second` in both files is two variables and
  * a pointwise comparison would see a change everywhere it is used. A
  * condition pairs first with one in a rule that decides alike (a rule added
  * before it with the same limit does not shift it), then the k-th left of

@@ -693,6 +693,19 @@ int hs_freevar(struct hspace *hs, const char *key, enum hs_fv_kind kind, int wb,
 	return fv->var;
 }
 
+int hs_stmt_freevar(struct hspace *hs, const struct rs_stmt *s, enum hs_fv_kind kind, int wb,
+		    const char *when_true, const char *when_false, const struct rs_rule *rule)
+{
+	char key[64];
+	int var;
+
+	snprintf(key, sizeof(key), "stmt:%p", (const void *)s);
+	var = hs_freevar(hs, key, kind, wb, when_true, when_false, rule);
+	if (var >= 0)
+		hs->fv[var - hs->nfieldvars].stmt = s;
+	return var;
+}
+
 const struct hs_freevar *hs_freevar_of(const struct hspace *hs, int var)
 {
 	int i = var - hs->nfieldvars;

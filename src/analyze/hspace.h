@@ -94,6 +94,7 @@ struct hs_freevar {
 	char *when_true;          /* "while under 30/minute per source (@wg4)" */
 	char *when_false;         /* "over 30/minute per source (@wg4)" */
 	const struct rs_rule *rule; /* the first rule that uses it; NULL when none */
+	const struct rs_stmt *stmt; /* the statement it stands for (hs_stmt_freevar); NULL: none */
 };
 
 /* An address predicate the ruleset uses: describe.c names regions with them. */
@@ -230,6 +231,13 @@ BDD hs_freevars_set_host(struct hspace *hs);
  */
 int hs_freevar(struct hspace *hs, const char *key, enum hs_fv_kind kind, int wb,
 	       const char *when_true, const char *when_false, const struct rs_rule *rule);
+/*
+ * The variable of statement s of rule (a limit, a quota, a match xnft does
+ * not model): keyed by the statement itself, so each statement of a
+ * ruleset is a variable of its own, and the variable remembers s.
+ */
+int hs_stmt_freevar(struct hspace *hs, const struct rs_stmt *s, enum hs_fv_kind kind, int wb,
+		    const char *when_true, const char *when_false, const struct rs_rule *rule);
 const struct hs_freevar *hs_freevar_of(const struct hspace *hs, int var);
 BDD hs_wellbehaved(struct hspace *hs);
 

@@ -314,12 +314,11 @@ static int pass_or_excess(bool inv, const char *ok, const char *excess, char *t,
 static int stmt_var(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s,
 		    const char *per, int *wb_out)
 {
-	char key[64], t[256], f[256], rate[64], ok[256], excess[256];
+	char t[256], f[256], rate[64], ok[256], excess[256];
 	int wb = -1;
 	enum hs_fv_kind kind = HS_FV_STATE;
 	int var;
 
-	snprintf(key, sizeof(key), "stmt:%p", (const void *)s);
 	switch (s->kind) {
 	case RS_ST_LIMIT:
 		rate_text(&s->u.limit, rate, sizeof(rate));
@@ -362,7 +361,7 @@ static int stmt_var(struct ctx *c, const struct rs_rule *rule, const struct rs_s
 		break;
 	}
 	}
-	var = hs_freevar(c->hs, key, kind, wb, t, f, rule);
+	var = hs_stmt_freevar(c->hs, s, kind, wb, t, f, rule);
 	if (var < 0)
 		fail_oom(c);
 	if (wb_out)
@@ -379,15 +378,14 @@ static BDD var_bdd(int var)
 static BDD unknown_match(struct ctx *c, const struct rs_rule *rule, const struct rs_stmt *s,
 			 const char *why)
 {
-	char key[64], t[320], f[320];
+	char t[320], f[320];
 	char *txt = s ? rs_stmt_format(s) : NULL;
 	int var;
 
-	snprintf(key, sizeof(key), "stmt:%p", (const void *)s);
 	snprintf(t, sizeof(t), "if %s (%s)", txt ? txt : "?", why);
 	snprintf(f, sizeof(f), "unless %s (%s)", txt ? txt : "?", why);
 	free(txt);
-	var = hs_freevar(c->hs, key, HS_FV_UNKNOWN, -1, t, f, rule);
+	var = hs_stmt_freevar(c->hs, s, HS_FV_UNKNOWN, -1, t, f, rule);
 	if (var < 0)
 		fail_oom(c);
 	return var_bdd(var);
